@@ -1,0 +1,15 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core/porttest"
+)
+
+func TestContract(t *testing.T) {
+	porttest.Run(t, func(*testing.T) porttest.Stores {
+		s := memory.NewStore()
+		return porttest.Stores{Tokens: s, Catalog: s, Reservations: s, Wallets: s}
+	})
+}

@@ -1,0 +1,64 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// AddPerformance implements core.Catalog.
+func (s *Store) AddPerformance(ctx context.Context, p core.Performance) error {
+	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		added, err := q.PerformanceInsert(ctx, sqlcdb.PerformanceInsertParams{
+			PerfDate: p.Date.Time(), Concert: p.Concert, Price: int64(p.Price), SeatCount: int32(p.Seats),
+		})
+		if err != nil || added == 0 {
+			return err
+		}
+		return q.SeatInsertRange(ctx, sqlcdb.SeatInsertRangeParams{PerfDate: p.Date.Time(), SeatCount: int32(p.Seats)})
+	})
+}
+
+// Performance implements core.Catalog.
+func (s *Store) Performance(ctx context.Context, d core.Date) (core.Performance, error) {
+	row, err := s.q.PerformanceByDate(ctx, d.Time())
+	if err != nil {
+		return core.Performance{}, notFound(err, core.ErrUnknownDate)
+	}
+	return core.Performance{Date: core.DateOf(row.PerfDate), Concert: row.Concert, Price: core.Amount(row.Price), Seats: int(row.SeatCount)}, nil
+}
+
+// OpenDates implements core.Catalog.
+func (s *Store) OpenDates(ctx context.Context, from core.Date, now time.Time) ([]core.Date, error) {
+	rows, err := s.q.PerformanceOpenDates(ctx, sqlcdb.PerformanceOpenDatesParams{FromDate: from.Time(), Now: now})
+	if err != nil {
+		return nil, err
+	}
+	dates := make([]core.Date, len(rows))
+	for i, r := range rows {
+		dates[i] = core.DateOf(r)
+	}
+	return dates, nil
+}
+
+// Seats implements core.Catalog.
+func (s *Store) Seats(ctx context.Context, d core.Date, now time.Time) ([]core.Seat, error) {
+	rows, err := s.q.SeatListByDate(ctx, sqlcdb.SeatListByDateParams{PerfDate: d.Time(), Now: now})
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, core.ErrUnknownDate
+	}
+	seats := make([]core.Seat, len(rows))
+	for i, r := range rows {
+		st := core.SeatReserved
+		if r.Available {
+			st = core.SeatAvailable
+		}
+		seats[i] = core.Seat{No: int(r.SeatNo), Status: st}
+	}
+	return seats, nil
+}

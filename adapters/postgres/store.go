@@ -1,0 +1,66 @@
+// Package postgres implements core's stores on PostgreSQL with pgx v5 and sqlc-generated
+// queries (internal/sqlcdb). The database is the source of truth and the arbiter of every race.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Store implements core.TokenStore, core.Catalog, core.ReservationStore and core.WalletStore.
+type Store struct {
+	pool *pgxpool.Pool
+	q    *sqlcdb.Queries
+}
+
+var (
+	_ core.TokenStore       = (*Store)(nil)
+	_ core.Catalog          = (*Store)(nil)
+	_ core.ReservationStore = (*Store)(nil)
+	_ core.WalletStore      = (*Store)(nil)
+)
+
+// NewStore uses pool for every query; the caller owns the pool.
+func NewStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, q: sqlcdb.New(pool)}
+}
+
+// Connect opens a pool to url and checks that the database answers.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("reach database at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+	}
+	return pool, nil
+}
+
+// Ping reports whether the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// inTx runs f in a transaction, committing if it returns nil.
+func (s *Store) inTx(ctx context.Context, f func(q *sqlcdb.Queries) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return f(s.q.WithTx(tx)) })
+}
+
+// notFound turns pgx.ErrNoRows into the domain's error for a missing thing.
+func notFound(err, domain error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain
+	}
+	return err
+}

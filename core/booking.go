@@ -1,0 +1,147 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// OpenDates lists the dates from today on that still have an available seat.
+func (b *BoxOffice) OpenDates(ctx context.Context, c Caller) ([]Date, error) {
+	if _, err := b.Authorize(ctx, c, AccessAdmitted); err != nil {
+		return nil, err
+	}
+	now := b.ports.Clock.Now()
+	return b.ports.Catalog.OpenDates(ctx, DateOf(now), now)
+}
+
+// Seats lists the seats of a performance with their status.
+func (b *BoxOffice) Seats(ctx context.Context, c Caller, rawDate string) ([]Seat, error) {
+	if _, err := b.Authorize(ctx, c, AccessAdmitted); err != nil {
+		return nil, err
+	}
+	perf, err := b.performance(ctx, rawDate)
+	if err != nil {
+		return nil, err
+	}
+	return b.ports.Catalog.Seats(ctx, perf.Date, b.ports.Clock.Now())
+}
+
+// HoldSeat holds a seat for the caller until the hold deadline and starts the timer that
+// releases it unless paid. Losing the race for the seat is ErrSeatTaken and touches nothing else.
+func (b *BoxOffice) HoldSeat(ctx context.Context, c Caller, rawDate string, seat int) (Reservation, error) {
+	tok, err := b.Authorize(ctx, c, AccessAdmitted)
+	if err != nil {
+		return Reservation{}, err
+	}
+	perf, err := b.performance(ctx, rawDate)
+	if err != nil {
+		return Reservation{}, err
+	}
+	if !perf.HasSeat(seat) {
+		return Reservation{}, invalidField("seat_id", "seat %d does not exist on %s; seats are numbered 1 to %d", seat, perf.Date, perf.Seats)
+	}
+	now := b.ports.Clock.Now()
+	r := Reservation{
+		ID:        NewID(),
+		UserID:    tok.UserID,
+		Date:      perf.Date,
+		Seat:      seat,
+		Price:     perf.Price,
+		Status:    ReservationHeld,
+		HeldUntil: now.Add(b.policy.HoldTTL),
+		CreatedAt: now,
+	}
+	if err := b.ports.Reservations.HoldSeat(ctx, r, now); err != nil {
+		return Reservation{}, err
+	}
+	if err := b.ports.Lifecycle.StartHold(ctx, r); err != nil {
+		// Without its timer the hold would linger until lazy expiry: give the seat back now.
+		if _, relErr := b.ports.Reservations.ReleaseHold(ctx, r.ID); relErr != nil {
+			err = errors.Join(err, fmt.Errorf("undo hold: %w", relErr))
+		}
+		return Reservation{}, fmt.Errorf("start hold timer: %w", err)
+	}
+	return r, nil
+}
+
+// PayRequest names the ticket to pay and, as a check, its seat and date.
+type PayRequest struct {
+	TicketID string
+	SeatID   int
+	Date     string
+}
+
+// Pay pays for the caller's held seat from their wallet. Paying a ticket already paid returns
+// the same receipt. Requests that cannot succeed (wrong owner, mismatched seat, ended hold,
+// short balance) are refused here, before the lifecycle is asked.
+func (b *BoxOffice) Pay(ctx context.Context, c Caller, req PayRequest) (Receipt, error) {
+	tok, err := b.Authorize(ctx, c, AccessAdmitted)
+	if err != nil {
+		return Receipt{}, err
+	}
+	id, err := ParseID("ticket_id", req.TicketID)
+	if err != nil {
+		return Receipt{}, err
+	}
+	date, err := ParseDate(req.Date)
+	if err != nil {
+		return Receipt{}, err
+	}
+	r, err := b.ports.Reservations.Reservation(ctx, id)
+	if err != nil {
+		return Receipt{}, err
+	}
+	switch {
+	case r.UserID != tok.UserID:
+		return Receipt{}, ErrNotYourTicket
+	case r.Seat != req.SeatID || r.Date != date:
+		return Receipt{}, ErrTicketMismatch
+	case r.Status == ReservationPaid:
+		return b.ports.Reservations.Receipt(ctx, r.ID)
+	case r.Status == ReservationReleased || !b.ports.Clock.Now().Before(r.HeldUntil):
+		return Receipt{}, ErrHoldExpired
+	}
+	balance, err := b.ports.Wallets.Balance(ctx, tok.UserID)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("read balance: %w", err)
+	}
+	if balance < r.Price {
+		return Receipt{}, &InsufficientBalanceError{Balance: balance, Needed: r.Price}
+	}
+	return b.ports.Lifecycle.Pay(ctx, r.ID, tok.UserID)
+}
+
+// Settle performs the payment transaction; the lifecycle calls it once it accepts a payment.
+func (b *BoxOffice) Settle(ctx context.Context, reservation ID, user UserID, payment ID) (Receipt, error) {
+	return b.ports.Reservations.SettlePayment(ctx, Settlement{
+		ReservationID: reservation,
+		UserID:        user,
+		PaymentID:     payment,
+		At:            b.ports.Clock.Now(),
+	})
+}
+
+// Release frees a hold whose deadline has come; the lifecycle calls it.
+func (b *BoxOffice) Release(ctx context.Context, reservation ID) (bool, error) {
+	return b.ports.Reservations.ReleaseHold(ctx, reservation)
+}
+
+// AddPerformance puts a performance on sale.
+func (b *BoxOffice) AddPerformance(ctx context.Context, p Performance) error {
+	if p.Date.IsZero() || p.Price <= 0 || p.Seats <= 0 || p.Concert == "" {
+		return fmt.Errorf("performance needs a date, a concert, a positive price and seats: %+v", p)
+	}
+	return b.ports.Catalog.AddPerformance(ctx, p)
+}
+
+func (b *BoxOffice) performance(ctx context.Context, rawDate string) (Performance, error) {
+	d, err := ParseDate(rawDate)
+	if err != nil {
+		return Performance{}, err
+	}
+	if d.Before(DateOf(b.ports.Clock.Now())) {
+		return Performance{}, ErrUnknownDate // a past performance is no longer on sale
+	}
+	return b.ports.Catalog.Performance(ctx, d)
+}

@@ -1,0 +1,64 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Ports are the driven adapters the use cases need.
+type Ports struct {
+	Tokens       TokenStore
+	Catalog      Catalog
+	Reservations ReservationStore
+	Wallets      WalletStore
+	Lifecycle    ReservationLifecycle
+	Clock        Clock
+}
+
+// Policy holds the operator-set rules of a sale.
+type Policy struct {
+	HoldTTL    time.Duration // how long a held seat waits for payment
+	SessionTTL time.Duration // how long an admitted fan may book
+	AdmitRate  int           // fans admitted per second
+	MaxActive  int           // ceiling on admitted fans at once
+}
+
+// DefaultPolicy is the policy of `boxoffice dev` and the flags' defaults.
+var DefaultPolicy = Policy{HoldTTL: 5 * time.Minute, SessionTTL: 10 * time.Minute, AdmitRate: 50, MaxActive: 1000}
+
+// Validate reports the first rule the policy breaks.
+func (p Policy) Validate() error {
+	switch {
+	case p.HoldTTL <= 0:
+		return errors.New("hold time must be positive")
+	case p.SessionTTL <= 0:
+		return errors.New("session time must be positive")
+	case p.AdmitRate <= 0:
+		return errors.New("admission rate must be positive")
+	case p.MaxActive <= 0:
+		return errors.New("active ceiling must be positive")
+	}
+	return nil
+}
+
+// BoxOffice is the application: every use case the HTTP edge and the workflows drive.
+type BoxOffice struct {
+	ports  Ports
+	policy Policy
+}
+
+// New checks the ports and policy and returns the application.
+func New(ports Ports, policy Policy) (*BoxOffice, error) {
+	if ports.Tokens == nil || ports.Catalog == nil || ports.Reservations == nil ||
+		ports.Wallets == nil || ports.Lifecycle == nil || ports.Clock == nil {
+		return nil, errors.New("core: every port must be set")
+	}
+	if err := policy.Validate(); err != nil {
+		return nil, fmt.Errorf("core: %w", err)
+	}
+	return &BoxOffice{ports: ports, policy: policy}, nil
+}
+
+// Policy returns the policy the application runs with.
+func (b *BoxOffice) Policy() Policy { return b.policy }

@@ -1,0 +1,89 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Driven ports. adapters/memory implements all of them; adapters/postgres implements the
+// stores; adapters/temporal implements ReservationLifecycle. core/porttest holds the contract
+// every implementation must pass.
+
+// TokenStore keeps the waiting room.
+type TokenStore interface {
+	// IssueToken returns the user's live (waiting or active) token, or creates a waiting one
+	// with the next sequence number. Concurrent calls for one user return the same token.
+	IssueToken(ctx context.Context, user UserID, now time.Time) (QueueToken, error)
+	// Token returns a token by id, or ErrTokenUnknown.
+	Token(ctx context.Context, id ID) (QueueToken, error)
+	// WaitingAhead counts waiting tokens with a lower sequence number than seq.
+	WaitingAhead(ctx context.Context, seq int64) (int64, error)
+	// Admit expires active tokens whose session ended at now, then activates up to batch
+	// waiting tokens in sequence order without letting active tokens exceed maxActive.
+	Admit(ctx context.Context, batch, maxActive int, session time.Duration, now time.Time) (AdmissionResult, error)
+	// QueueStats counts waiting and active tokens.
+	QueueStats(ctx context.Context) (QueueStats, error)
+}
+
+// Catalog holds performances and what fans see of their seats.
+type Catalog interface {
+	// AddPerformance creates a performance and its seats 1..p.Seats; adding an existing date
+	// again changes nothing.
+	AddPerformance(ctx context.Context, p Performance) error
+	// Performance returns one performance, or ErrUnknownDate.
+	Performance(ctx context.Context, d Date) (Performance, error)
+	// OpenDates lists, in order, the dates from `from` on with at least one available seat at now.
+	OpenDates(ctx context.Context, from Date, now time.Time) ([]Date, error)
+	// Seats lists every seat of a date in seat order with its status at now.
+	Seats(ctx context.Context, d Date, now time.Time) ([]Seat, error)
+}
+
+// ReservationStore is where seats are held, released and sold. The seat decides races: one
+// conditional write per attempt, the winner takes it and every loser gets ErrSeatTaken.
+type ReservationStore interface {
+	// HoldSeat creates r (status held) if the seat is available at now (free, or held past its
+	// deadline); otherwise ErrSeatTaken. A hold it supersedes is marked released.
+	HoldSeat(ctx context.Context, r Reservation, now time.Time) error
+	// Reservation returns one reservation, or ErrUnknownTicket.
+	Reservation(ctx context.Context, id ID) (Reservation, error)
+	// ReleaseHold marks a held reservation released and frees its seat if it still holds it.
+	// It reports whether anything changed; releasing twice is harmless.
+	ReleaseHold(ctx context.Context, id ID) (bool, error)
+	// SettlePayment performs a Settlement atomically. Settling a reservation that is already
+	// paid returns its receipt and changes nothing. Errors: ErrUnknownTicket, ErrNotYourTicket,
+	// ErrHoldExpired (released, or the seat was taken by a later hold), ErrInsufficientBalance.
+	SettlePayment(ctx context.Context, s Settlement) (Receipt, error)
+	// Receipt returns the receipt of a paid reservation, or ErrUnknownTicket.
+	Receipt(ctx context.Context, reservation ID) (Receipt, error)
+}
+
+// WalletStore keeps prepaid balances and their ledger.
+type WalletStore interface {
+	// Charge adds amount to the user's balance (creating the wallet) and records it in the
+	// ledger, atomically; it returns the new balance.
+	Charge(ctx context.Context, user UserID, amount Amount, now time.Time) (Amount, error)
+	// Balance returns the user's balance; a user who never charged has 0.
+	Balance(ctx context.Context, user UserID) (Amount, error)
+}
+
+// ReservationLifecycle runs each hold in time: it releases the seat at the deadline unless
+// the hold is paid first, and it performs the payment. In production it is a Temporal workflow.
+type ReservationLifecycle interface {
+	// StartHold begins timing a new hold. It must be called once the hold is stored.
+	StartHold(ctx context.Context, r Reservation) error
+	// Pay settles a hold for its owner and returns the receipt. It fails with ErrHoldExpired
+	// after the deadline and with ErrInsufficientBalance, leaving the hold in place, when the
+	// wallet cannot cover it.
+	Pay(ctx context.Context, reservation ID, user UserID) (Receipt, error)
+}
+
+// Clock tells the time; tests control it.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock, in UTC.
+type SystemClock struct{}
+
+// Now returns the current time in UTC.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }

@@ -1,0 +1,77 @@
+// Package porttest is the contract every implementation of core's driven stores must pass.
+// adapters/memory and adapters/postgres run it alike, races included.
+package porttest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Stores are the store ports under test, usually one value implementing all of them.
+type Stores struct {
+	Tokens       core.TokenStore
+	Catalog      core.Catalog
+	Reservations core.ReservationStore
+	Wallets      core.WalletStore
+}
+
+// Run runs the whole contract; newStores must return empty, independent stores for each call.
+func Run(t *testing.T, newStores func(t *testing.T) Stores) {
+	t.Run("tokens", func(t *testing.T) { runTokens(t, newStores) })
+	t.Run("catalog", func(t *testing.T) { runCatalog(t, newStores) })
+	t.Run("reservations", func(t *testing.T) { runReservations(t, newStores) })
+	t.Run("settlement", func(t *testing.T) { runSettlement(t, newStores) })
+	t.Run("wallets", func(t *testing.T) { runWallets(t, newStores) })
+}
+
+// epoch is the suite's "now": microsecond precision, as PostgreSQL stores it.
+var epoch = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+
+func day(t *testing.T, s string) core.Date {
+	t.Helper()
+	d, err := core.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// concurrently runs f(i) for i in [0,n) at once and waits for all.
+func concurrently(n int, f func(i int)) {
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for i := range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			start.Wait()
+			f(i)
+		}()
+	}
+	start.Done()
+	done.Wait()
+}
+
+func wantErr(t *testing.T, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("error = %v, want %v", err, want)
+	}
+}
+
+var ctx = context.Background()

@@ -1,0 +1,89 @@
+package porttest
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
+	t.Run("hold, read back, lose to a taken seat", func(t *testing.T) {
+		s := newStores(t)
+		p := addShow(t, s.Catalog, "2030-07-01", 5)
+		r, err := hold(t, s, "alice", p, 2, epoch, 5*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, r.ID))
+		if got.ID != r.ID || got.UserID != "alice" || got.Seat != 2 || got.Date != p.Date || got.Price != p.Price ||
+			got.Status != core.ReservationHeld || !got.HeldUntil.Equal(r.HeldUntil) {
+			t.Fatalf("Reservation = %+v, want %+v", got, r)
+		}
+		_, err = hold(t, s, "bob", p, 2, epoch.Add(time.Second), 5*time.Minute)
+		wantErr(t, err, core.ErrSeatTaken)
+		_, err = s.Reservations.Reservation(ctx, core.NewID())
+		wantErr(t, err, core.ErrUnknownTicket)
+		_, err = hold(t, s, "bob", p, 6, epoch, time.Minute)
+		wantErr(t, err, core.ErrUnknownSeat)
+	})
+
+	t.Run("race: 200 fans, one seat, exactly one winner", func(t *testing.T) {
+		s := newStores(t)
+		p := addShow(t, s.Catalog, "2030-07-01", 1)
+		var won, lost atomic.Int64
+		concurrently(200, func(i int) {
+			_, err := hold(t, s, core.UserID(fmt.Sprintf("fan-%d", i)), p, 1, epoch, time.Minute)
+			switch {
+			case err == nil:
+				won.Add(1)
+			case errors.Is(err, core.ErrSeatTaken):
+				lost.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+		if won.Load() != 1 || lost.Load() != 199 {
+			t.Fatalf("%d winners and %d losers, want 1 and 199", won.Load(), lost.Load())
+		}
+	})
+
+	t.Run("an expired hold is superseded and its release no longer frees the seat", func(t *testing.T) {
+		s := newStores(t)
+		p := addShow(t, s.Catalog, "2030-07-01", 1)
+		first, err := hold(t, s, "alice", p, 1, epoch, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := hold(t, s, "bob", p, 1, epoch.Add(time.Minute), time.Minute)
+		if err != nil {
+			t.Fatalf("a hold past its deadline must yield the seat: %v", err)
+		}
+		if got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, first.ID)); got.Status != core.ReservationReleased {
+			t.Fatalf("superseded hold is %v, want released", got.Status)
+		}
+		if changed := must[bool](t)(s.Reservations.ReleaseHold(ctx, first.ID)); changed {
+			t.Fatal("releasing a superseded hold changed something")
+		}
+		seats := must[[]core.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch.Add(time.Minute+time.Second)))
+		if seats[0].Status != core.SeatReserved {
+			t.Fatal("the late release of the first hold freed bob's seat")
+		}
+		if !must[bool](t)(s.Reservations.ReleaseHold(ctx, second.ID)) {
+			t.Fatal("releasing a live hold reported no change")
+		}
+		if must[bool](t)(s.Reservations.ReleaseHold(ctx, second.ID)) {
+			t.Fatal("releasing twice reported a change")
+		}
+		seats = must[[]core.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch.Add(time.Minute+time.Second)))
+		if seats[0].Status != core.SeatAvailable {
+			t.Fatal("released seat is not available")
+		}
+		if _, err := hold(t, s, "carol", p, 1, epoch.Add(time.Minute+time.Second), time.Minute); err != nil {
+			t.Fatalf("released seat cannot be held: %v", err)
+		}
+	})
+}

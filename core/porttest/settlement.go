@@ -1,0 +1,149 @@
+package porttest
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+func settle(s Stores, r core.Reservation, user core.UserID, at time.Time) (core.Receipt, error) {
+	return s.Reservations.SettlePayment(ctx, core.Settlement{ReservationID: r.ID, UserID: user, PaymentID: core.NewID(), At: at})
+}
+
+// sale sets up alice with a live token, a wallet of `funds` and a held seat.
+func sale(t *testing.T, s Stores, funds core.Amount) (core.Reservation, core.QueueToken) {
+	t.Helper()
+	p := addShow(t, s.Catalog, "2030-07-01", 2)
+	tok := must[core.QueueToken](t)(s.Tokens.IssueToken(ctx, "alice", epoch))
+	if funds > 0 {
+		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", funds, epoch))
+	}
+	r, err := hold(t, s, "alice", p, 1, epoch, 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, tok
+}
+
+func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
+	t.Run("settle: debit, seat sold, paid, receipt, token expired", func(t *testing.T) {
+		s := newStores(t)
+		r, tok := sale(t, s, 80_000)
+		at := epoch.Add(time.Minute)
+		rc, err := settle(s, r, "alice", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc.ReservationID != r.ID || rc.Amount != r.Price || rc.Date != r.Date || !rc.PaidAt.Equal(at) || rc.PaymentID == "" {
+			t.Fatalf("receipt %+v for %+v", rc, r)
+		}
+		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 30_000 {
+			t.Fatalf("balance %d after paying 50000 of 80000", bal)
+		}
+		if got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != core.ReservationPaid {
+			t.Fatalf("reservation is %v, want paid", got.Status)
+		}
+		// Sold stays sold, whatever the clock says.
+		seats := must[[]core.Seat](t)(s.Catalog.Seats(ctx, r.Date, epoch.Add(time.Hour)))
+		if seats[0].Status != core.SeatReserved {
+			t.Fatal("sold seat shows available")
+		}
+		if _, err := hold(t, s, "bob", core.Performance{Date: r.Date, Price: r.Price}, 1, epoch.Add(time.Hour), time.Minute); !errors.Is(err, core.ErrSeatTaken) {
+			t.Fatalf("holding a sold seat: %v, want ErrSeatTaken", err)
+		}
+		if got := must[core.QueueToken](t)(s.Tokens.Token(ctx, tok.ID)); got.State != core.TokenExpired {
+			t.Fatalf("payer's token is %v, want expired", got.State)
+		}
+		if must[bool](t)(s.Reservations.ReleaseHold(ctx, r.ID)) {
+			t.Fatal("releasing a paid reservation changed it")
+		}
+		again, err := settle(s, r, "alice", at.Add(time.Second))
+		if err != nil || again != rc {
+			t.Fatalf("settling again = %+v, %v; want the first receipt %+v", again, err, rc)
+		}
+		if got := must[core.Receipt](t)(s.Reservations.Receipt(ctx, r.ID)); got != rc {
+			t.Fatalf("Receipt = %+v, want %+v", got, rc)
+		}
+		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 30_000 {
+			t.Fatalf("balance %d after a replayed settlement, want 30000", bal)
+		}
+	})
+
+	t.Run("settle refusals change nothing", func(t *testing.T) {
+		s := newStores(t)
+		r, tok := sale(t, s, 10_000)
+		_, err := settle(s, r, "alice", epoch)
+		var short *core.InsufficientBalanceError
+		if !errors.As(err, &short) || short.Balance != 10_000 || short.Needed != r.Price {
+			t.Fatalf("short wallet: %v, want InsufficientBalanceError{10000, %d}", err, r.Price)
+		}
+		wantErr(t, err, core.ErrInsufficientBalance)
+		_, err = settle(s, r, "mallory", epoch)
+		wantErr(t, err, core.ErrNotYourTicket)
+		_, err = s.Reservations.SettlePayment(ctx, core.Settlement{ReservationID: core.NewID(), UserID: "alice", PaymentID: core.NewID(), At: epoch})
+		wantErr(t, err, core.ErrUnknownTicket)
+		_, err = s.Reservations.Receipt(ctx, r.ID)
+		wantErr(t, err, core.ErrUnknownTicket)
+		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 10_000 {
+			t.Fatalf("balance changed to %d by refused settlements", bal)
+		}
+		if got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != core.ReservationHeld {
+			t.Fatalf("reservation is %v after refusals, want still held", got.Status)
+		}
+		if got := must[core.QueueToken](t)(s.Tokens.Token(ctx, tok.ID)); got.State != core.TokenWaiting {
+			t.Fatalf("token is %v after refusals", got.State)
+		}
+		// Top up, then the same hold pays.
+		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", 40_000, epoch))
+		if _, err := settle(s, r, "alice", epoch.Add(time.Second)); err != nil {
+			t.Fatalf("after top-up: %v", err)
+		}
+	})
+
+	t.Run("settle after release or after the seat was re-held is refused", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := sale(t, s, 200_000)
+		must[bool](t)(s.Reservations.ReleaseHold(ctx, r.ID))
+		_, err := settle(s, r, "alice", epoch)
+		wantErr(t, err, core.ErrHoldExpired)
+
+		r2, err := hold(t, s, "alice", core.Performance{Date: r.Date, Price: r.Price}, 2, epoch, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := hold(t, s, "bob", core.Performance{Date: r.Date, Price: r.Price}, 2, epoch.Add(time.Minute), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		_, err = settle(s, r2, "alice", epoch.Add(time.Minute))
+		wantErr(t, err, core.ErrHoldExpired)
+		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 200_000 {
+			t.Fatalf("balance %d after refused settlements, want 200000", bal)
+		}
+	})
+
+	t.Run("race: concurrent settlements of one hold make one payment and one debit", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := sale(t, s, 500_000)
+		var mu sync.Mutex
+		receipts := map[core.ID]bool{}
+		concurrently(20, func(int) {
+			rc, err := settle(s, r, "alice", epoch.Add(time.Second))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			receipts[rc.PaymentID] = true
+			mu.Unlock()
+		})
+		if len(receipts) != 1 {
+			t.Fatalf("%d distinct payments for one hold", len(receipts))
+		}
+		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 450_000 {
+			t.Fatalf("balance %d, want exactly one debit (450000)", bal)
+		}
+	})
+}

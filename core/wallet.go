@@ -1,0 +1,25 @@
+package core
+
+import "context"
+
+// Charge tops up the caller's wallet and returns the new balance.
+func (b *BoxOffice) Charge(ctx context.Context, c Caller, amount int64) (Amount, error) {
+	tok, err := b.Authorize(ctx, c, AccessQueued)
+	if err != nil {
+		return 0, err
+	}
+	a, err := ParseCharge(amount)
+	if err != nil {
+		return 0, err
+	}
+	return b.ports.Wallets.Charge(ctx, tok.UserID, a, b.ports.Clock.Now())
+}
+
+// Balance returns the caller's balance.
+func (b *BoxOffice) Balance(ctx context.Context, c Caller) (Amount, error) {
+	tok, err := b.Authorize(ctx, c, AccessQueued)
+	if err != nil {
+		return 0, err
+	}
+	return b.ports.Wallets.Balance(ctx, tok.UserID)
+}

@@ -1,0 +1,20 @@
+-- name: WalletCredit :one
+INSERT INTO wallets (user_id, balance, updated_at)
+VALUES (@user_id, @amount, @now)
+ON CONFLICT (user_id) DO UPDATE
+SET balance = wallets.balance + EXCLUDED.balance, updated_at = EXCLUDED.updated_at
+RETURNING balance;
+
+-- name: WalletDebit :one
+-- No row back means the wallet cannot cover the amount; CHECK (balance >= 0) guards regardless.
+UPDATE wallets
+SET balance = balance - @amount, updated_at = @now
+WHERE user_id = @user_id AND balance >= @amount
+RETURNING balance;
+
+-- name: WalletBalance :one
+SELECT balance FROM wallets WHERE user_id = @user_id;
+
+-- name: LedgerInsert :exec
+INSERT INTO wallet_ledger (user_id, kind, amount, reservation_id, created_at)
+VALUES (@user_id, @kind, @amount, sqlc.narg(reservation_id), @created_at);
