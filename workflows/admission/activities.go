@@ -1,0 +1,27 @@
+package admission
+
+import (
+	"context"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Admitter is the part of the application the activity drives; *core.BoxOffice is one.
+type Admitter interface {
+	AdmitNext(ctx context.Context, batch, maxActive int) (core.AdmissionResult, error)
+}
+
+// Activities hold the dependencies of the admission activity.
+type Activities struct {
+	App Admitter
+}
+
+// Admit runs one admission round: one transaction, so a retry after a crash re-admits nothing
+// that was admitted (admission only takes waiting tokens).
+func (a *Activities) Admit(ctx context.Context, in AdmitInput) (AdmitResult, error) {
+	res, err := a.App.AdmitNext(ctx, in.Batch, in.MaxActive)
+	if err != nil {
+		return AdmitResult{}, err
+	}
+	return AdmitResult{Admitted: res.Admitted, Expired: res.Expired}, nil
+}

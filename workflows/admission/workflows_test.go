@@ -1,0 +1,173 @@
+package admission_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/workflows/admission"
+)
+
+var start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+
+type envClock struct{ env *testsuite.TestWorkflowEnvironment }
+
+func (c envClock) Now() time.Time { return c.env.Now().UTC() }
+
+func newEnv(t *testing.T, policy core.Policy) (*testsuite.TestWorkflowEnvironment, *memory.Store) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetStartTime(start)
+	store := memory.NewStore()
+	app, err := core.New(core.Ports{
+		Tokens: store, Catalog: store, Reservations: store, Wallets: store,
+		Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: envClock{env},
+	}, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admission.Register(env, app)
+	return env, store
+}
+
+func issue(t *testing.T, store *memory.Store, n int) []core.QueueToken {
+	t.Helper()
+	toks := make([]core.QueueToken, n)
+	for i := range toks {
+		var err error
+		if toks[i], err = store.IssueToken(context.Background(), core.UserID(fmt.Sprintf("fan-%02d", i)), start); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return toks
+}
+
+// states reads every token's state, in issue order.
+func states(t *testing.T, store *memory.Store, toks []core.QueueToken) string {
+	t.Helper()
+	s := ""
+	for _, tok := range toks {
+		got, err := store.Token(context.Background(), tok.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s += got.State.String()[:1]
+	}
+	return s
+}
+
+func TestAdmitsInSequenceOrderAtTheRate(t *testing.T) {
+	env, store := newEnv(t, core.DefaultPolicy)
+	toks := issue(t, store, 7)
+	seen := map[time.Duration]string{}
+	for _, at := range []time.Duration{500 * time.Millisecond, 1500 * time.Millisecond, 2500 * time.Millisecond, 3500 * time.Millisecond} {
+		env.RegisterDelayedCallback(func() { seen[at] = states(t, store, toks) }, at)
+	}
+	env.RegisterDelayedCallback(env.CancelWorkflow, 4*time.Second)
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 2, MaxActive: 100, Tick: time.Second}})
+	want := map[time.Duration]string{
+		500 * time.Millisecond:  "aawwwww",
+		1500 * time.Millisecond: "aaaawww",
+		2500 * time.Millisecond: "aaaaaaw",
+		3500 * time.Millisecond: "aaaaaaa",
+	}
+	for at, w := range want {
+		if seen[at] != w {
+			t.Errorf("at %v states %q, want %q (a = active, w = waiting)", at, seen[at], w)
+		}
+	}
+}
+
+func TestCeilingAndSessionExpiry(t *testing.T) {
+	policy := core.DefaultPolicy
+	policy.SessionTTL = 2 * time.Second
+	env, store := newEnv(t, policy)
+	toks := issue(t, store, 4)
+	var at1500, at2500 string
+	env.RegisterDelayedCallback(func() { at1500 = states(t, store, toks) }, 1500*time.Millisecond)
+	env.RegisterDelayedCallback(func() { at2500 = states(t, store, toks) }, 2500*time.Millisecond)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 10, MaxActive: 2, Tick: time.Second}})
+	if at1500 != "aaww" {
+		t.Errorf("before sessions end: %q, want the ceiling of 2 to hold (aaww)", at1500)
+	}
+	if at2500 != "eeaa" {
+		t.Errorf("after the first sessions end: %q, want eeaa", at2500)
+	}
+}
+
+func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
+	env, store := newEnv(t, core.DefaultPolicy)
+	toks := issue(t, store, 10)
+	var rejected, accepted error
+	var at2500 string
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(admission.UpdateSettings, "bad", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { rejected = err }, OnComplete: func(any, error) {},
+		}, admission.Settings{AdmitRate: 0, MaxActive: 5, Tick: time.Second})
+		env.UpdateWorkflow(admission.UpdateSettings, "good", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { accepted = err }, OnComplete: func(_ any, err error) {
+				if err != nil {
+					accepted = err
+				}
+			},
+		}, admission.Settings{AdmitRate: 5, MaxActive: 100, Tick: time.Second})
+	}, 1500*time.Millisecond)
+	env.RegisterDelayedCallback(func() { at2500 = states(t, store, toks) }, 2500*time.Millisecond)
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(admission.QueryStats)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var st admission.State
+		if err := v.Get(&st); err != nil {
+			t.Error(err)
+		}
+		if st.Settings.AdmitRate != 5 || st.AdmittedTotal != 7 || st.Ticks != 3 {
+			t.Errorf("stats %+v, want rate 5, 7 admitted in 3 ticks", st)
+		}
+	}, 2600*time.Millisecond)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
+	if rejected == nil {
+		t.Error("a rate of 0 was accepted")
+	}
+	if accepted != nil {
+		t.Errorf("valid settings refused: %v", accepted)
+	}
+	// Ticks at 0s and 1s admit 1 each at rate 1; the tick at 2s admits 5 at the new rate.
+	if at2500 != "aaaaaaawww" {
+		t.Errorf("after the update: %q, want 7 admitted", at2500)
+	}
+}
+
+func TestContinuesAsNewWithItsState(t *testing.T) {
+	env, store := newEnv(t, core.DefaultPolicy)
+	issue(t, store, 3)
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow ended with %v, want continue-as-new", err)
+	}
+	var carried admission.State
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &carried); err != nil {
+		t.Fatal(err)
+	}
+	if carried.Ticks != 500 || carried.AdmittedTotal != 3 || carried.Settings.AdmitRate != 1 {
+		t.Fatalf("carried state %+v, want 500 ticks and 3 admitted", carried)
+	}
+}

@@ -1,0 +1,91 @@
+// Package reservation is the Temporal workflow of one held seat: it waits for the `pay` update
+// or the hold deadline, whichever comes first, settles the payment in one database transaction,
+// or releases the seat at the deadline.
+package reservation
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// Names other packages use to reach this workflow.
+const (
+	WorkflowName = "Reservation"
+	UpdatePay    = "pay"
+	QueryState   = "state"
+)
+
+// Statuses, as kept in the BoxofficeStatus search attribute.
+const (
+	StatusHeld     = "held"
+	StatusPaid     = "paid"
+	StatusReleased = "released"
+)
+
+// Application error types a payment can fail with; adapters/temporal maps them back to core.
+const (
+	ErrTypeHoldExpired         = "HoldExpired"
+	ErrTypeInsufficientBalance = "InsufficientBalance"
+	ErrTypeNotYourTicket       = "NotYourTicket"
+	ErrTypeUnknownTicket       = "UnknownTicket"
+)
+
+// Search attributes, so operators can find holds in the Temporal UI by date, seat, user and status.
+var (
+	AttrDate   = temporal.NewSearchAttributeKeyKeyword("BoxofficeDate")
+	AttrSeat   = temporal.NewSearchAttributeKeyInt64("BoxofficeSeat")
+	AttrUser   = temporal.NewSearchAttributeKeyKeyword("BoxofficeUser")
+	AttrStatus = temporal.NewSearchAttributeKeyKeyword("BoxofficeStatus")
+)
+
+// SearchAttributes lists every attribute the workflow uses, for registration on a namespace.
+func SearchAttributes() temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(AttrDate.ValueSet(""), AttrSeat.ValueSet(0), AttrUser.ValueSet(""), AttrStatus.ValueSet(""))
+}
+
+// WorkflowID is the id of the workflow of a reservation (the API's ticket_id).
+func WorkflowID(reservationID string) string { return "reservation/" + reservationID }
+
+// Input starts the workflow of one hold.
+type Input struct {
+	ReservationID string
+	UserID        string
+	Date          string
+	Seat          int
+	Price         int64
+	HeldUntil     time.Time
+}
+
+// PayRequest is the argument of the `pay` update.
+type PayRequest struct {
+	UserID string
+}
+
+// Receipt is the result of the `pay` update.
+type Receipt struct {
+	PaymentID     string
+	ReservationID string
+	Amount        int64
+	Date          string
+	PaidAt        time.Time
+}
+
+// State is what the workflow returns and what the `state` query reports.
+type State struct {
+	Status  string
+	Receipt *Receipt `json:",omitempty"`
+}
+
+// SettleInput is the argument of the settle activity.
+type SettleInput struct {
+	ReservationID string
+	UserID        string
+	PaymentID     string
+}
+
+// InsufficientBalance is the detail of an ErrTypeInsufficientBalance error.
+type InsufficientBalance struct {
+	Balance int64
+	Needed  int64
+}

@@ -1,0 +1,131 @@
+package reservation
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Workflow holds a seat until its deadline: a `pay` update accepted before then settles the
+// payment; otherwise the seat is released at the deadline.
+func Workflow(ctx workflow.Context, in Input) (State, error) {
+	h := &hold{in: in, status: StatusHeld}
+	if err := h.setup(ctx); err != nil {
+		return State{}, err
+	}
+	return h.run(ctx)
+}
+
+type hold struct {
+	in      Input
+	status  string
+	receipt *Receipt
+	paying  bool // a settlement is in flight; the deadline waits for it
+}
+
+var (
+	settleOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: 200 * time.Millisecond,
+			MaximumInterval: 5 * time.Second,
+			NonRetryableErrorTypes: []string{
+				ErrTypeHoldExpired, ErrTypeInsufficientBalance, ErrTypeNotYourTicket, ErrTypeUnknownTicket,
+			},
+		},
+	}
+	releaseOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	}
+)
+
+func (h *hold) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return h.state(), nil }); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdatePay, h.pay, workflow.UpdateHandlerOptions{Validator: h.validatePay})
+}
+
+func (h *hold) run(ctx workflow.Context) (State, error) {
+	paid := false
+	if remaining := h.in.HeldUntil.Sub(workflow.Now(ctx)); remaining > 0 {
+		var err error
+		if paid, err = workflow.AwaitWithTimeout(ctx, remaining, func() bool { return h.status == StatusPaid }); err != nil {
+			return State{}, err
+		}
+	}
+	if !paid {
+		// The deadline has come. A payment accepted before it may still be settling: it decides.
+		if err := workflow.Await(ctx, func() bool { return !h.paying }); err != nil {
+			return State{}, err
+		}
+		if h.status != StatusPaid {
+			actx := workflow.WithActivityOptions(ctx, releaseOptions)
+			if err := workflow.ExecuteActivity(actx, ActivityRelease, h.in.ReservationID).Get(ctx, nil); err != nil {
+				return State{}, err
+			}
+			h.setStatus(ctx, StatusReleased)
+		}
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return State{}, err
+	}
+	return h.state(), nil
+}
+
+// validatePay rejects, before anything is recorded in history, a payment that cannot be taken.
+func (h *hold) validatePay(ctx workflow.Context, req PayRequest) error {
+	switch {
+	case req.UserID != h.in.UserID:
+		return temporal.NewNonRetryableApplicationError("this ticket belongs to another user", ErrTypeNotYourTicket, nil)
+	case h.status == StatusPaid:
+		return nil // the handler replays the receipt
+	case h.status != StatusHeld || !workflow.Now(ctx).Before(h.in.HeldUntil):
+		return temporal.NewNonRetryableApplicationError("the hold has ended", ErrTypeHoldExpired, nil)
+	}
+	return nil
+}
+
+// pay settles the payment, one settlement at a time; a retry after success gets the receipt.
+func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
+	if err := workflow.Await(ctx, func() bool { return !h.paying }); err != nil {
+		return Receipt{}, err
+	}
+	if h.receipt != nil {
+		return *h.receipt, nil
+	}
+	if h.status != StatusHeld {
+		return Receipt{}, temporal.NewNonRetryableApplicationError("the hold has ended", ErrTypeHoldExpired, nil)
+	}
+	h.paying = true
+	defer func() { h.paying = false }()
+
+	var paymentID string
+	if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newPaymentID() }).Get(&paymentID); err != nil {
+		return Receipt{}, err
+	}
+	actx := workflow.WithActivityOptions(ctx, settleOptions)
+	var rc Receipt
+	in := SettleInput{ReservationID: h.in.ReservationID, UserID: req.UserID, PaymentID: paymentID}
+	if err := workflow.ExecuteActivity(actx, ActivitySettle, in).Get(ctx, &rc); err != nil {
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) {
+			return Receipt{}, appErr // the caller sees the domain error type, not the activity wrapper
+		}
+		return Receipt{}, err
+	}
+	h.receipt = &rc
+	h.setStatus(ctx, StatusPaid)
+	return rc, nil
+}
+
+func (h *hold) setStatus(ctx workflow.Context, status string) {
+	h.status = status
+	// Only visibility depends on it; a failure must not fail the hold.
+	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrStatus.ValueSet(status))
+}
+
+func (h *hold) state() State { return State{Status: h.status, Receipt: h.receipt} }

@@ -1,0 +1,254 @@
+package reservation_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/workflows/reservation"
+)
+
+const holdTTL = 5 * time.Minute
+
+// fixture is a real application on the memory adapter, with alice holding seat 1.
+type fixture struct {
+	env   *testsuite.TestWorkflowEnvironment
+	store *memory.Store
+	hold  core.Reservation
+	input reservation.Input
+}
+
+var start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+
+func newFixture(t *testing.T, funds core.Amount) *fixture {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetStartTime(start)
+	store := memory.NewStore()
+	app, err := core.New(core.Ports{
+		Tokens: store, Catalog: store, Reservations: store, Wallets: store,
+		Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: envClock{env},
+	}, core.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reservation.Register(env, app)
+	ctx := context.Background()
+	date, _ := core.ParseDate("2030-07-01")
+	if err := store.AddPerformance(ctx, core.Performance{Date: date, Concert: "Test", Price: 50_000, Seats: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if funds > 0 {
+		if _, err := store.Charge(ctx, "alice", funds, start); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := core.Reservation{ID: core.NewID(), UserID: "alice", Date: date, Seat: 1, Price: 50_000,
+		Status: core.ReservationHeld, HeldUntil: start.Add(holdTTL), CreatedAt: start}
+	if err := store.HoldSeat(ctx, r, start); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{env: env, store: store, hold: r, input: reservation.Input{
+		ReservationID: string(r.ID), UserID: "alice", Date: "2030-07-01", Seat: 1, Price: 50_000, HeldUntil: r.HeldUntil,
+	}}
+}
+
+// envClock lets the application read the test environment's skipped time.
+type envClock struct{ env *testsuite.TestWorkflowEnvironment }
+
+func (c envClock) Now() time.Time { return c.env.Now().UTC() }
+
+// payResult records what one `pay` update did.
+type payResult struct {
+	rejected error
+	receipt  reservation.Receipt
+	err      error
+	done     bool
+}
+
+func (f *fixture) payAt(after time.Duration, user string) *payResult {
+	res := &payResult{}
+	f.env.RegisterDelayedCallback(func() {
+		f.env.UpdateWorkflow(reservation.UpdatePay, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { res.rejected, res.done = err, true },
+			OnComplete: func(v any, err error) {
+				res.done, res.err = true, err
+				if rc, ok := v.(reservation.Receipt); ok {
+					res.receipt = rc
+				}
+			},
+		}, reservation.PayRequest{UserID: user})
+	}, after)
+	return res
+}
+
+func (f *fixture) run(t *testing.T) reservation.State {
+	t.Helper()
+	f.env.ExecuteWorkflow(reservation.Workflow, f.input)
+	if !f.env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := f.env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	var st reservation.State
+	if err := f.env.GetWorkflowResult(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (f *fixture) reservationStatus(t *testing.T) core.ReservationStatus {
+	t.Helper()
+	r, err := f.store.Reservation(context.Background(), f.hold.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Status
+}
+
+func (f *fixture) balance(t *testing.T) core.Amount {
+	t.Helper()
+	b, _ := f.store.Balance(context.Background(), "alice")
+	return b
+}
+
+func errType(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type()
+	}
+	return ""
+}
+
+func TestUnpaidHoldReleasesAtDeadline(t *testing.T) {
+	f := newFixture(t, 100_000)
+	st := f.run(t)
+	if st.Status != reservation.StatusReleased || st.Receipt != nil {
+		t.Fatalf("state %+v, want released without receipt", st)
+	}
+	if got := f.reservationStatus(t); got != core.ReservationReleased {
+		t.Fatalf("reservation %v, want released", got)
+	}
+	if elapsed := f.env.Now().Sub(start); elapsed < holdTTL {
+		t.Fatalf("released after %v, before the %v deadline", elapsed, holdTTL)
+	}
+	seats, _ := f.store.Seats(context.Background(), f.hold.Date, start)
+	if seats[0].Status != core.SeatAvailable {
+		t.Fatal("seat not available after release")
+	}
+	if f.balance(t) != 100_000 {
+		t.Fatal("release charged the wallet")
+	}
+}
+
+func TestPayBeforeDeadline(t *testing.T) {
+	f := newFixture(t, 80_000)
+	pay := f.payAt(time.Minute, "alice")
+	st := f.run(t)
+	if !pay.done || pay.err != nil || pay.rejected != nil {
+		t.Fatalf("pay: %+v", pay)
+	}
+	if pay.receipt.Amount != 50_000 || pay.receipt.ReservationID != string(f.hold.ID) || pay.receipt.Date != "2030-07-01" || pay.receipt.PaymentID == "" {
+		t.Fatalf("receipt %+v", pay.receipt)
+	}
+	if !pay.receipt.PaidAt.Equal(start.Add(time.Minute)) {
+		t.Fatalf("paid at %v, want %v", pay.receipt.PaidAt, start.Add(time.Minute))
+	}
+	if st.Status != reservation.StatusPaid || st.Receipt == nil || *st.Receipt != pay.receipt {
+		t.Fatalf("state %+v", st)
+	}
+	if f.env.Now().Sub(start) >= holdTTL {
+		t.Fatal("a paid hold waited for its deadline")
+	}
+	if got := f.reservationStatus(t); got != core.ReservationPaid {
+		t.Fatalf("reservation %v, want paid", got)
+	}
+	if f.balance(t) != 30_000 {
+		t.Fatalf("balance %d, want 30000", f.balance(t))
+	}
+}
+
+func TestPayAfterDeadlineRejected(t *testing.T) {
+	f := newFixture(t, 80_000)
+	// Keep the release in flight a while so the workflow is still running past the deadline.
+	f.env.OnActivity(reservation.ActivityRelease, mock.Anything, string(f.hold.ID)).Return(nil).After(time.Minute)
+	late := f.payAt(holdTTL+10*time.Second, "alice")
+	st := f.run(t)
+	if errType(late.rejected) != reservation.ErrTypeHoldExpired {
+		t.Fatalf("late pay: %+v, want rejected HoldExpired", late)
+	}
+	if st.Status != reservation.StatusReleased {
+		t.Fatalf("state %+v", st)
+	}
+	if f.balance(t) != 80_000 {
+		t.Fatal("a rejected payment changed the balance")
+	}
+}
+
+func TestPayByAnotherUserRejected(t *testing.T) {
+	f := newFixture(t, 80_000)
+	mallory := f.payAt(time.Minute, "mallory")
+	f.run(t)
+	if errType(mallory.rejected) != reservation.ErrTypeNotYourTicket {
+		t.Fatalf("mallory's pay: %+v, want rejected NotYourTicket", mallory)
+	}
+	if f.reservationStatus(t) != core.ReservationReleased || f.balance(t) != 80_000 {
+		t.Fatal("another user's payment changed the hold or the wallet")
+	}
+}
+
+func TestInsufficientBalanceThenTopUpThenPay(t *testing.T) {
+	f := newFixture(t, 10_000)
+	short := f.payAt(time.Minute, "alice")
+	f.env.RegisterDelayedCallback(func() {
+		if _, err := f.store.Charge(context.Background(), "alice", 40_000, f.env.Now()); err != nil {
+			t.Error(err)
+		}
+	}, 2*time.Minute)
+	paid := f.payAt(3*time.Minute, "alice")
+	st := f.run(t)
+	if errType(short.err) != reservation.ErrTypeInsufficientBalance {
+		t.Fatalf("first pay: %+v, want InsufficientBalance", short)
+	}
+	var detail reservation.InsufficientBalance
+	var appErr *temporal.ApplicationError
+	if !errors.As(short.err, &appErr) {
+		t.Fatalf("first pay error %T is not an application error", short.err)
+	}
+	if err := appErr.Details(&detail); err != nil || detail != (reservation.InsufficientBalance{Balance: 10_000, Needed: 50_000}) {
+		t.Fatalf("detail %+v, %v", detail, err)
+	}
+	if paid.err != nil || paid.receipt.Amount != 50_000 {
+		t.Fatalf("pay after top-up: %+v", paid)
+	}
+	if st.Status != reservation.StatusPaid || f.balance(t) != 0 {
+		t.Fatalf("state %+v, balance %d", st, f.balance(t))
+	}
+}
+
+func TestConcurrentPaysSettleOnce(t *testing.T) {
+	f := newFixture(t, 200_000)
+	first := f.payAt(time.Minute, "alice")
+	second := f.payAt(time.Minute, "alice")
+	f.run(t)
+	if first.err != nil || second.err != nil || first.receipt.PaymentID == "" || first.receipt != second.receipt {
+		t.Fatalf("concurrent pays: %+v and %+v, want one receipt", first, second)
+	}
+	if f.balance(t) != 150_000 {
+		t.Fatalf("balance %d, want one debit (150000)", f.balance(t))
+	}
+}
