@@ -21,7 +21,9 @@ import (
 
 var start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 
-type envClock struct{ env *testsuite.TestWorkflowEnvironment }
+type envClock struct {
+	env *testsuite.TestWorkflowEnvironment
+}
 
 func (c envClock) Now() time.Time { return c.env.Now().UTC() }
 

@@ -66,7 +66,9 @@ func newFixture(t *testing.T, funds core.Amount) *fixture {
 }
 
 // envClock lets the application read the test environment's skipped time.
-type envClock struct{ env *testsuite.TestWorkflowEnvironment }
+type envClock struct {
+	env *testsuite.TestWorkflowEnvironment
+}
 
 func (c envClock) Now() time.Time { return c.env.Now().UTC() }
 
