@@ -19,22 +19,33 @@ var (
 	ErrPaymentRequired = errors.New("payment required")
 )
 
-// Specific errors, each wrapping its class.
+// Specific errors, each in its class; the message says what went wrong and what to do.
 var (
-	ErrUnknownDate    = fmt.Errorf("%w: no performance on that date; list dates with GET /api/tickets/dates", ErrInvalid)
-	ErrUnknownSeat    = fmt.Errorf("%w: no such seat on that date; list seats with GET /api/tickets/seats", ErrInvalid)
-	ErrUnknownTicket  = fmt.Errorf("%w: no such ticket; hold a seat with POST /api/tickets first", ErrInvalid)
-	ErrNotYourTicket  = fmt.Errorf("%w: that ticket belongs to another user", ErrInvalid)
-	ErrTicketMismatch = fmt.Errorf("%w: seat_id and date do not match the ticket", ErrInvalid)
-	ErrHoldExpired    = fmt.Errorf("%w: the hold on this seat has ended; hold a seat again", ErrInvalid)
+	ErrUnknownDate    = classed(ErrInvalid, "no performance on that date; list dates with GET /api/tickets/dates")
+	ErrUnknownSeat    = classed(ErrInvalid, "no such seat on that date; list seats with GET /api/tickets/seats")
+	ErrUnknownTicket  = classed(ErrInvalid, "no such ticket; hold a seat with POST /api/tickets first")
+	ErrNotYourTicket  = classed(ErrInvalid, "that ticket belongs to another user")
+	ErrTicketMismatch = classed(ErrInvalid, "seat_id and date do not match the ticket")
+	ErrHoldExpired    = classed(ErrInvalid, "the hold on this seat has ended; hold a seat again")
 
-	ErrTokenUnknown = fmt.Errorf("%w: queue token not recognised; request one with POST /api/token", ErrUnauthenticated)
-	ErrTokenExpired = fmt.Errorf("%w: queue token has expired; request a new one with POST /api/token", ErrUnauthenticated)
+	ErrTokenUnknown = classed(ErrUnauthenticated, "queue token not recognised; request one with POST /api/token")
+	ErrTokenExpired = classed(ErrUnauthenticated, "queue token has expired; request a new one with POST /api/token")
 
-	ErrSeatTaken = fmt.Errorf("%w: seat already reserved; pick another seat from GET /api/tickets/seats", ErrConflict)
+	ErrSeatTaken = classed(ErrConflict, "seat already reserved; pick another seat from GET /api/tickets/seats")
 
-	ErrInsufficientBalance = fmt.Errorf("%w: insufficient balance; charge it with POST /api/balance", ErrPaymentRequired)
+	ErrInsufficientBalance = classed(ErrPaymentRequired, "insufficient balance; charge it with POST /api/balance")
 )
+
+// classedError is a specific error that belongs to a class but prints only its own message.
+type classedError struct {
+	class error
+	msg   string
+}
+
+func classed(class error, msg string) error { return &classedError{class: class, msg: msg} }
+
+func (e *classedError) Error() string { return e.msg }
+func (e *classedError) Unwrap() error { return e.class }
 
 // InvalidFieldError reports a request field that fails a domain rule.
 type InvalidFieldError struct {

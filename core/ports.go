@@ -82,8 +82,9 @@ type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the real clock, in UTC.
+// SystemClock is the real clock, in UTC, at the microsecond precision PostgreSQL stores, so a
+// time read back from any store equals the one written.
 type SystemClock struct{}
 
-// Now returns the current time in UTC.
-func (SystemClock) Now() time.Time { return time.Now().UTC() }
+// Now returns the current time in UTC, truncated to the microsecond.
+func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -1,0 +1,124 @@
+// Package httpapi is boxoffice's HTTP edge: the seed spec's seven endpoints and the token poll,
+// built with huma v2, which also generates the OpenAPI document. It drives core's use cases and
+// turns their errors into RFC 9457 problems, in one place (problems.go).
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Version is the API version in the OpenAPI document.
+const Version = "1.0.0"
+
+// bearerScheme names the security scheme of queue tokens.
+const bearerScheme = "queueToken"
+
+// Deps is what the edge needs. App and Tokens may be nil when only the OpenAPI document is wanted.
+type Deps struct {
+	App    *core.BoxOffice
+	Tokens *TokenSigner
+	Logger *slog.Logger
+	// Ready lists the checks /readyz runs (database, Temporal), by name.
+	Ready map[string]func(context.Context) error
+}
+
+type server struct {
+	Deps
+	api huma.API
+}
+
+// New returns the HTTP handler of the API, with /docs, /openapi.yaml, /healthz, /readyz and
+// /.well-known/jwks.json beside the endpoints.
+func New(deps Deps) (http.Handler, huma.API) {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("boxoffice", Version)
+	cfg.Info.Description = "A concert box office for ticket-sale rushes: a fair waiting room, seat holds that " +
+		"release themselves, a prepaid wallet and payment. Take a queue token with POST /api/token and send it " +
+		"as `Authorization: Bearer <token>`. Errors are RFC 9457 problem details."
+	cfg.CreateHooks = nil // no $schema field in bodies: responses carry exactly the spec's fields
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		bearerScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+			Description: "The queue token from POST /api/token (an EdDSA-signed JWT)."},
+	}
+	api := humago.New(mux, cfg)
+	s := &server{Deps: deps, api: api}
+	api.UseMiddleware(s.authenticate)
+
+	registerQueue(api, s)
+	registerTickets(api, s)
+	registerBalance(api, s)
+	foldValidationStatus(api.OpenAPI())
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks)
+	return mux, api
+}
+
+type callerKey struct{}
+
+// authenticate verifies the bearer token of every operation that declares the security scheme
+// and passes the caller on; anything else is a 401 before the handler runs.
+func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
+	if len(ctx.Operation().Security) == 0 {
+		next(ctx)
+		return
+	}
+	raw, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
+	if !ok || raw == "" {
+		s.unauthorized(ctx, "missing queue token: send `Authorization: Bearer <token>` with the token from POST /api/token")
+		return
+	}
+	caller, err := s.Tokens.Verify(strings.TrimSpace(raw))
+	if err != nil {
+		s.unauthorized(ctx, err.Error())
+		return
+	}
+	next(huma.WithValue(ctx, callerKey{}, caller))
+}
+
+func (s *server) unauthorized(ctx huma.Context, msg string) {
+	ctx.SetHeader("WWW-Authenticate", `Bearer realm="boxoffice"`)
+	_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, msg)
+}
+
+func caller(ctx context.Context) core.Caller {
+	c, _ := ctx.Value(callerKey{}).(core.Caller)
+	return c
+}
+
+// secured marks an operation as needing a queue token and lists its error statuses.
+func secured(op huma.Operation, errs ...int) huma.Operation {
+	op.Security = []map[string][]string{{bearerScheme: {}}}
+	op.Errors = append([]int{http.StatusUnauthorized}, errs...)
+	return op
+}
+
+// foldValidationStatus documents schema failures as the 400 they are answered with (huma
+// declares them as 422).
+func foldValidationStatus(oapi *huma.OpenAPI) {
+	for _, item := range oapi.Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if op == nil || op.Responses == nil {
+				continue
+			}
+			if r, ok := op.Responses["422"]; ok {
+				delete(op.Responses, "422")
+				if _, has := op.Responses["400"]; !has {
+					op.Responses["400"] = r
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// BalanceBody is a wallet's balance.
+type BalanceBody struct {
+	Balance int64 `json:"balance" minimum:"0" doc:"Balance in won."`
+}
+
+type balanceOutput struct {
+	Body BalanceBody
+}
+
+type chargeInput struct {
+	Body struct {
+		Amount int64 `json:"amount" minimum:"1" maximum:"10000000" doc:"Won to add: a whole number from 1 to 10,000,000." example:"100000"`
+	}
+}
+
+func registerBalance(api huma.API, s *server) {
+	huma.Register(api, secured(huma.Operation{
+		OperationID: "chargeBalance",
+		Method:      http.MethodPost,
+		Path:        "/api/balance",
+		Summary:     "Add money to your balance",
+		Description: "Works with a waiting or an admitted token, so fans can top up while they queue.",
+		Tags:        []string{"balance"},
+	}, http.StatusBadRequest), func(ctx context.Context, in *chargeInput) (*balanceOutput, error) {
+		bal, err := s.App.Charge(ctx, caller(ctx), in.Body.Amount)
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		return &balanceOutput{Body: BalanceBody{Balance: int64(bal)}}, nil
+	})
+
+	huma.Register(api, secured(huma.Operation{
+		OperationID: "readBalance",
+		Method:      http.MethodGet,
+		Path:        "/api/balance",
+		Summary:     "Read your balance",
+		Tags:        []string{"balance"},
+	}), func(ctx context.Context, _ *struct{}) (*balanceOutput, error) {
+		bal, err := s.App.Balance(ctx, caller(ctx))
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		return &balanceOutput{Body: BalanceBody{Balance: int64(bal)}}, nil
+	})
+}

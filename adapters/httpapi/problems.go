@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Problem is an RFC 9457 problem detail, with the extensions some of boxoffice's errors carry.
+type Problem struct {
+	huma.ErrorModel
+	// Position is the number of fans ahead, on a 403 for a token still waiting.
+	Position *int64 `json:"position,omitempty" doc:"Fans ahead in the queue (403 while waiting)."`
+	// EstimatedWaitTime is an ISO 8601 duration, on a 403 for a token still waiting.
+	EstimatedWaitTime string `json:"estimated_wait_time,omitempty" doc:"ISO 8601 duration until admission (403 while waiting)."`
+	// Balance and Needed are set on a 402.
+	Balance *int64 `json:"balance,omitempty" doc:"Current balance (402)."`
+	Needed  *int64 `json:"needed,omitempty" doc:"Amount the payment needs (402)."`
+}
+
+func init() {
+	// The seed spec answers every malformed request with 400, where huma would say 422; and
+	// every error is a Problem so its extensions appear in the OpenAPI document.
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		if status == http.StatusUnprocessableEntity {
+			status = http.StatusBadRequest
+		}
+		p := &Problem{ErrorModel: huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: msg}}
+		for _, err := range errs {
+			if err == nil {
+				continue
+			}
+			if d, ok := err.(huma.ErrorDetailer); ok {
+				p.Errors = append(p.Errors, d.ErrorDetail())
+			} else {
+				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: err.Error()})
+			}
+		}
+		return p
+	}
+}
+
+// problemFor maps a use case's error to its HTTP problem; this is the only place that does.
+// Anything not a domain error is logged and answered with a 500 that says nothing of internals.
+func problemFor(ctx context.Context, log *slog.Logger, err error) error {
+	var (
+		waiting *core.NotAdmittedError
+		field   *core.InvalidFieldError
+		short   *core.InsufficientBalanceError
+	)
+	switch {
+	case errors.As(err, &waiting):
+		p := huma.NewError(http.StatusForbidden, err.Error()).(*Problem)
+		pos := waiting.Position
+		p.Position, p.EstimatedWaitTime = &pos, isoDuration(waiting.EstimatedWait)
+		return p
+	case errors.As(err, &field):
+		return huma.NewError(http.StatusBadRequest, err.Error(), &huma.ErrorDetail{Location: field.Field, Message: field.Reason})
+	case errors.As(err, &short):
+		p := huma.NewError(http.StatusPaymentRequired, err.Error()).(*Problem)
+		bal, need := int64(short.Balance), int64(short.Needed)
+		p.Balance, p.Needed = &bal, &need
+		return p
+	case errors.Is(err, core.ErrInvalid):
+		return huma.NewError(http.StatusBadRequest, err.Error())
+	case errors.Is(err, core.ErrUnauthenticated):
+		return huma.ErrorWithHeaders(huma.NewError(http.StatusUnauthorized, err.Error()), http.Header{"WWW-Authenticate": {`Bearer realm="boxoffice"`}})
+	case errors.Is(err, core.ErrConflict):
+		return huma.NewError(http.StatusConflict, err.Error())
+	case errors.Is(err, core.ErrPaymentRequired):
+		return huma.NewError(http.StatusPaymentRequired, err.Error())
+	case errors.Is(err, context.Canceled):
+		return huma.NewError(499, "client closed the request")
+	}
+	log.ErrorContext(ctx, "request failed", "error", err)
+	return huma.NewError(http.StatusInternalServerError, "internal error; the request may be retried")
+}

@@ -1,0 +1,79 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// QueueInfo is where a token stands.
+type QueueInfo struct {
+	Position          int64  `json:"position" minimum:"0" doc:"Fans ahead of you; 0 once admitted."`
+	EstimatedWaitTime string `json:"estimated_wait_time" doc:"ISO 8601 duration until admission, e.g. PT2M30S; PT0S once admitted." example:"PT2M30S"`
+}
+
+// TokenBody is the answer of POST and GET /api/token.
+type TokenBody struct {
+	Token     string    `json:"token" doc:"Queue token: send it as Authorization: Bearer <token>."`
+	Status    string    `json:"status" enum:"waiting,active" doc:"waiting: in the queue; active: admitted, may book."`
+	QueueInfo QueueInfo `json:"queue_info"`
+}
+
+type tokenOutput struct {
+	Body TokenBody
+}
+
+type issueTokenInput struct {
+	Body struct {
+		UserID string `json:"user_id" minLength:"1" maxLength:"64" pattern:"^[A-Za-z0-9._@-]+$" doc:"Your user id: 1 to 64 letters, digits or . _ @ -" example:"fan-42"`
+	}
+}
+
+func registerQueue(api huma.API, s *server) {
+	huma.Register(api, huma.Operation{
+		OperationID: "issueToken",
+		Method:      http.MethodPost,
+		Path:        "/api/token",
+		Summary:     "Join the queue",
+		Description: "Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.",
+		Tags:        []string{"queue"},
+		Errors:      []int{http.StatusBadRequest},
+	}, func(ctx context.Context, in *issueTokenInput) (*tokenOutput, error) {
+		st, err := s.App.IssueToken(ctx, in.Body.UserID)
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		return s.tokenOutput(ctx, st)
+	})
+
+	huma.Register(api, secured(huma.Operation{
+		OperationID: "pollToken",
+		Method:      http.MethodGet,
+		Path:        "/api/token",
+		Summary:     "Poll your place in the queue",
+		Description: "Returns your token's status, position and estimated wait. Poll every few seconds until status is active.",
+		Tags:        []string{"queue"},
+	}), func(ctx context.Context, _ *struct{}) (*tokenOutput, error) {
+		st, err := s.App.TokenStatus(ctx, caller(ctx))
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		return s.tokenOutput(ctx, st)
+	})
+}
+
+func (s *server) tokenOutput(ctx context.Context, st core.TokenStatus) (*tokenOutput, error) {
+	signed, err := s.Tokens.Sign(st.Token, time.Now())
+	if err != nil {
+		return nil, problemFor(ctx, s.Logger, err)
+	}
+	return &tokenOutput{Body: TokenBody{
+		Token:     signed,
+		Status:    st.Token.State.String(),
+		QueueInfo: QueueInfo{Position: st.Position, EstimatedWaitTime: isoDuration(st.EstimatedWait)},
+	}}, nil
+}

@@ -1,0 +1,172 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+type datesOutput struct {
+	Body []string `doc:"Performance dates (YYYY-MM-DD) from today on with at least one available seat."`
+}
+
+// SeatBody is one seat as a fan sees it.
+type SeatBody struct {
+	SeatID int    `json:"seat_id" minimum:"1"`
+	Status string `json:"status" enum:"available,reserved"`
+}
+
+type seatsOutput struct {
+	Body []SeatBody
+}
+
+type seatsInput struct {
+	Date string `query:"date" format:"date" doc:"Performance date, YYYY-MM-DD. For compatibility the date may instead come as a JSON body {\"date\": \"YYYY-MM-DD\"}." example:"2026-12-24"`
+}
+
+// Resolve accepts the seed spec's JSON body {"date": ...} when no ?date= is given.
+func (in *seatsInput) Resolve(ctx huma.Context) []error {
+	if in.Date != "" {
+		return nil
+	}
+	raw, _ := io.ReadAll(io.LimitReader(ctx.BodyReader(), 1024))
+	var body struct {
+		Date string `json:"date"`
+	}
+	if len(raw) > 0 && json.Unmarshal(raw, &body) != nil {
+		return []error{&huma.ErrorDetail{Location: "body", Message: "body must be JSON of the form {\"date\": \"YYYY-MM-DD\"}"}}
+	}
+	if body.Date == "" {
+		return []error{&huma.ErrorDetail{Location: "query.date", Message: "date is required: ?date=YYYY-MM-DD"}}
+	}
+	in.Date = body.Date
+	return nil
+}
+
+type holdInput struct {
+	Body struct {
+		Date   string `json:"date" format:"date" doc:"Performance date, YYYY-MM-DD." example:"2026-12-24"`
+		SeatID int    `json:"seat_id" minimum:"1" doc:"Seat number, 1 to the number of seats (50 by default)." example:"7"`
+	}
+}
+
+// HoldBody is a held seat: the ticket to pay before expiration.
+type HoldBody struct {
+	Status     string    `json:"status" enum:"reserved"`
+	Expiration time.Time `json:"expiration" doc:"When the hold ends unless paid (RFC 3339, UTC)."`
+	TicketID   string    `json:"ticket_id" format:"uuid" doc:"Pay with this id."`
+	SeatID     int       `json:"seat_id"`
+	Date       string    `json:"date" format:"date"`
+	Price      int64     `json:"price" doc:"Price in won."`
+}
+
+type holdOutput struct {
+	Body HoldBody
+}
+
+type payInput struct {
+	Body struct {
+		TicketID string `json:"ticket_id" format:"uuid" doc:"The ticket_id from POST /api/tickets."`
+		SeatID   int    `json:"seat_id" minimum:"1"`
+		Date     string `json:"date" format:"date"`
+	}
+}
+
+// ReceiptBody is the proof of a payment.
+type ReceiptBody struct {
+	PaymentID string    `json:"payment_id" format:"uuid"`
+	Amount    int64     `json:"amount" doc:"Amount paid in won."`
+	Date      string    `json:"date" format:"date" doc:"The performance date."`
+	PaidAt    time.Time `json:"paid_at" doc:"When the payment was made (RFC 3339, UTC)."`
+}
+
+// PaymentBody is the answer of a successful payment.
+type PaymentBody struct {
+	Status  string      `json:"status" enum:"success"`
+	Receipt ReceiptBody `json:"receipt"`
+}
+
+type payOutput struct {
+	Body PaymentBody
+}
+
+func registerTickets(api huma.API, s *server) {
+	huma.Register(api, secured(huma.Operation{
+		OperationID: "listDates",
+		Method:      http.MethodGet,
+		Path:        "/api/tickets/dates",
+		Summary:     "List dates with seats left",
+		Tags:        []string{"tickets"},
+	}, http.StatusForbidden), func(ctx context.Context, _ *struct{}) (*datesOutput, error) {
+		dates, err := s.App.OpenDates(ctx, caller(ctx))
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		out := &datesOutput{Body: make([]string, len(dates))}
+		for i, d := range dates {
+			out.Body[i] = d.String()
+		}
+		return out, nil
+	})
+
+	huma.Register(api, secured(huma.Operation{
+		OperationID: "listSeats",
+		Method:      http.MethodGet,
+		Path:        "/api/tickets/seats",
+		Summary:     "List the seats of a date",
+		Description: "A seat is reserved while it is held or sold; a hold past its deadline shows as available.",
+		Tags:        []string{"tickets"},
+	}, http.StatusBadRequest, http.StatusForbidden), func(ctx context.Context, in *seatsInput) (*seatsOutput, error) {
+		seats, err := s.App.Seats(ctx, caller(ctx), in.Date)
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		out := &seatsOutput{Body: make([]SeatBody, len(seats))}
+		for i, st := range seats {
+			out.Body[i] = SeatBody{SeatID: st.No, Status: st.Status.String()}
+		}
+		return out, nil
+	})
+
+	huma.Register(api, secured(huma.Operation{
+		OperationID: "holdSeat",
+		Method:      http.MethodPost,
+		Path:        "/api/tickets",
+		Summary:     "Hold a seat",
+		Description: "Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.",
+		Tags:        []string{"tickets"},
+	}, http.StatusBadRequest, http.StatusForbidden, http.StatusConflict), func(ctx context.Context, in *holdInput) (*holdOutput, error) {
+		r, err := s.App.HoldSeat(ctx, caller(ctx), in.Body.Date, in.Body.SeatID)
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		return &holdOutput{Body: HoldBody{
+			Status: "reserved", Expiration: r.HeldUntil.UTC(), TicketID: string(r.ID),
+			SeatID: r.Seat, Date: r.Date.String(), Price: int64(r.Price),
+		}}, nil
+	})
+
+	huma.Register(api, secured(huma.Operation{
+		OperationID: "pay",
+		Method:      http.MethodPost,
+		Path:        "/api/payment",
+		Summary:     "Pay for a held seat",
+		Description: "Pays from your balance. On success the seat is yours and your queue token expires. " +
+			"Paying an already paid ticket returns the same receipt.",
+		Tags: []string{"payment"},
+	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden), func(ctx context.Context, in *payInput) (*payOutput, error) {
+		rc, err := s.App.Pay(ctx, caller(ctx), core.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date})
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		return &payOutput{Body: PaymentBody{Status: "success", Receipt: ReceiptBody{
+			PaymentID: string(rc.PaymentID), Amount: int64(rc.Amount), Date: rc.Date.String(), PaidAt: rc.PaidAt.UTC(),
+		}}}, nil
+	})
+}

@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// TokenLifetime bounds a queue token's JWT; the server's token state (admitted, expired) still
+// decides what it may do, so a payment or a session end revokes it earlier.
+const TokenLifetime = 24 * time.Hour
+
+// TokenSigner issues and verifies queue tokens as Ed25519-signed JWTs (alg EdDSA), so other
+// services can verify them from the JWKS document.
+type TokenSigner struct {
+	private ed25519.PrivateKey
+	public  ed25519.PublicKey
+	keyID   string
+}
+
+// NewTokenSigner signs with the Ed25519 key derived from a 32-byte seed. Every instance of a
+// deployment must share the seed.
+func NewTokenSigner(seed []byte) (*TokenSigner, error) {
+	if len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("token key must be a %d-byte Ed25519 seed, got %d bytes", ed25519.SeedSize, len(seed))
+	}
+	priv := ed25519.NewKeyFromSeed(seed)
+	pub := priv.Public().(ed25519.PublicKey)
+	sum := sha256.Sum256(pub)
+	return &TokenSigner{private: priv, public: pub, keyID: base64.RawURLEncoding.EncodeToString(sum[:12])}, nil
+}
+
+type queueClaims struct {
+	jwt.RegisteredClaims
+	Seq int64 `json:"seq"`
+}
+
+// Sign returns the JWT of a queue token.
+func (s *TokenSigner) Sign(t core.QueueToken, now time.Time) (string, error) {
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, queueClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject:   string(t.UserID),
+			ID:        string(t.ID),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(TokenLifetime)),
+		},
+		Seq: t.Seq,
+	})
+	tok.Header["kid"] = s.keyID
+	return tok.SignedString(s.private)
+}
+
+// Verify checks signature, algorithm and expiry and returns who the token speaks for. Every
+// failure is core.ErrTokenUnknown or core.ErrTokenExpired.
+func (s *TokenSigner) Verify(raw string) (core.Caller, error) {
+	var c queueClaims
+	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return s.public, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}), jwt.WithExpirationRequired())
+	if errors.Is(err, jwt.ErrTokenExpired) {
+		return core.Caller{}, core.ErrTokenExpired
+	}
+	if err != nil {
+		return core.Caller{}, fmt.Errorf("%w (%v)", core.ErrTokenUnknown, err)
+	}
+	id, idErr := core.ParseID("jti", c.ID)
+	user, userErr := core.ParseUserID(c.Subject)
+	if idErr != nil || userErr != nil {
+		return core.Caller{}, core.ErrTokenUnknown
+	}
+	return core.Caller{TokenID: id, UserID: user}, nil
+}
+
+// JWKS is the JSON Web Key Set of the verification key (RFC 8037 OKP key).
+type JWKS struct {
+	Keys []JWK `json:"keys"`
+}
+
+// JWK is one public key.
+type JWK struct {
+	KeyType string `json:"kty"`
+	Curve   string `json:"crv"`
+	X       string `json:"x"`
+	KeyID   string `json:"kid"`
+	Use     string `json:"use"`
+	Alg     string `json:"alg"`
+}
+
+// JWKS returns the key set other services verify queue tokens with.
+func (s *TokenSigner) JWKS() JWKS {
+	return JWKS{Keys: []JWK{{KeyType: "OKP", Curve: "Ed25519", X: base64.RawURLEncoding.EncodeToString(s.public), KeyID: s.keyID, Use: "sig", Alg: "EdDSA"}}}
+}

@@ -1,0 +1,61 @@
+package temporal
+
+import (
+	"context"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/boxoffice/boxoffice/workflows"
+	"github.com/boxoffice/boxoffice/workflows/admission"
+)
+
+// Admission steers the queue admission workflow.
+type Admission struct {
+	client client.Client
+	queue  string
+}
+
+// NewAdmission steers the admission workflow of the default queue.
+func NewAdmission(c client.Client) *Admission {
+	return &Admission{client: c, queue: admission.DefaultQueue}
+}
+
+// Start starts the admission workflow with s unless it already runs, in which case the running
+// one keeps its settings (change them with Update).
+func (a *Admission) Start(ctx context.Context, s admission.Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	_, err := a.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       admission.WorkflowID(a.queue),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, admission.WorkflowName, admission.State{Settings: s})
+	return err
+}
+
+// Update changes rate and ceiling of the running workflow; it applies from the next tick.
+func (a *Admission) Update(ctx context.Context, s admission.Settings) (admission.Settings, error) {
+	handle, err := a.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   admission.WorkflowID(a.queue),
+		UpdateName:   admission.UpdateSettings,
+		Args:         []any{s},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return admission.Settings{}, err
+	}
+	var applied admission.Settings
+	return applied, handle.Get(ctx, &applied)
+}
+
+// Stats returns the workflow's counters and settings.
+func (a *Admission) Stats(ctx context.Context) (admission.State, error) {
+	v, err := a.client.QueryWorkflow(ctx, admission.WorkflowID(a.queue), "", admission.QueryStats)
+	if err != nil {
+		return admission.State{}, err
+	}
+	var st admission.State
+	return st, v.Get(&st)
+}

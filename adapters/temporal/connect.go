@@ -1,0 +1,51 @@
+package temporal
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	operatorpb "go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+
+	"github.com/boxoffice/boxoffice/workflows/reservation"
+)
+
+// Dial connects to a Temporal frontend and checks that it answers.
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: log.NewStructuredLogger(logger)})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", address, namespace, err)
+	}
+	return c, nil
+}
+
+// Ping reports whether the Temporal frontend answers (readiness).
+func Ping(ctx context.Context, c client.Client) error {
+	_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
+}
+
+// EnsureSearchAttributes registers the search attributes the workflows set, if the namespace
+// lacks them; a namespace that has them is left alone.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorpb.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes: %w", err)
+	}
+	missing := &operatorpb.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: map[string]enumspb.IndexedValueType{}}
+	for key := range reservation.SearchAttributes().GetUntypedValues() {
+		if _, ok := have.CustomAttributes[key.GetName()]; !ok {
+			missing.SearchAttributes[key.GetName()] = key.GetValueType()
+		}
+	}
+	if len(missing.SearchAttributes) == 0 {
+		return nil
+	}
+	if _, err := c.OperatorService().AddSearchAttributes(ctx, missing); err != nil {
+		return fmt.Errorf("register search attributes: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+// Package temporal is the client side of boxoffice's Temporal workflows: it implements
+// core.ReservationLifecycle by starting a reservation workflow per hold and sending it the
+// `pay` update, and it starts and steers the queue admission workflow.
+package temporal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	sdktemporal "go.temporal.io/sdk/temporal"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/workflows"
+	"github.com/boxoffice/boxoffice/workflows/reservation"
+)
+
+// Lifecycle runs each hold as a Temporal workflow.
+type Lifecycle struct {
+	client client.Client
+}
+
+var _ core.ReservationLifecycle = (*Lifecycle)(nil)
+
+// NewLifecycle uses c to start workflows and send updates.
+func NewLifecycle(c client.Client) *Lifecycle { return &Lifecycle{client: c} }
+
+// StartHold implements core.ReservationLifecycle.
+func (l *Lifecycle) StartHold(ctx context.Context, r core.Reservation) error {
+	_, err := l.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        reservation.WorkflowID(string(r.ID)),
+		TaskQueue: workflows.TaskQueue,
+		TypedSearchAttributes: sdktemporal.NewSearchAttributes(
+			reservation.AttrDate.ValueSet(r.Date.String()),
+			reservation.AttrSeat.ValueSet(int64(r.Seat)),
+			reservation.AttrUser.ValueSet(string(r.UserID)),
+			reservation.AttrStatus.ValueSet(reservation.StatusHeld),
+		),
+	}, reservation.WorkflowName, reservation.Input{
+		ReservationID: string(r.ID), UserID: string(r.UserID), Date: r.Date.String(),
+		Seat: r.Seat, Price: int64(r.Price), HeldUntil: r.HeldUntil,
+	})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil // a retried start: the workflow is already timing this hold
+	}
+	return err
+}
+
+// Pay implements core.ReservationLifecycle: it sends the `pay` update and waits for its result.
+func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID) (core.Receipt, error) {
+	handle, err := l.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   reservation.WorkflowID(string(id)),
+		UpdateName:   reservation.UpdatePay,
+		Args:         []any{reservation.PayRequest{UserID: string(user)}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return core.Receipt{}, payError(err)
+	}
+	var rc reservation.Receipt
+	if err := handle.Get(ctx, &rc); err != nil {
+		return core.Receipt{}, payError(err)
+	}
+	date, err := core.ParseDate(rc.Date)
+	if err != nil {
+		return core.Receipt{}, fmt.Errorf("receipt from workflow: %w", err)
+	}
+	return core.Receipt{
+		PaymentID: core.ID(rc.PaymentID), ReservationID: core.ID(rc.ReservationID), Amount: core.Amount(rc.Amount),
+		Date: date, PaidAt: rc.PaidAt.UTC(),
+	}, nil
+}
+
+// payError maps the workflow's typed failures back to core's errors.
+func payError(err error) error {
+	var appErr *sdktemporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case reservation.ErrTypeInsufficientBalance:
+			var d reservation.InsufficientBalance
+			if appErr.Details(&d) == nil {
+				return &core.InsufficientBalanceError{Balance: core.Amount(d.Balance), Needed: core.Amount(d.Needed)}
+			}
+			return core.ErrInsufficientBalance
+		case reservation.ErrTypeHoldExpired:
+			return core.ErrHoldExpired
+		case reservation.ErrTypeNotYourTicket:
+			return core.ErrNotYourTicket
+		case reservation.ErrTypeUnknownTicket:
+			return core.ErrUnknownTicket
+		}
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// The workflow has finished: the hold was released (a paid one is answered from the database).
+		return core.ErrHoldExpired
+	}
+	return fmt.Errorf("pay through workflow: %w", err)
+}

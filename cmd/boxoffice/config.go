@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/workflows/admission"
+)
+
+// config is every setting of every role. Each has a flag and an environment variable; the flag
+// wins when both are given.
+type config struct {
+	Addr              string
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	TemporalCLI       string
+	TokenKey          string
+	HoldTTL           time.Duration
+	SessionTTL        time.Duration
+	AdmitRate         int
+	MaxActive         int
+	AdmitTick         time.Duration
+	LogLevel          string
+	Demo              bool
+}
+
+// setting documents one configuration variable; the README's table lists the same.
+type setting struct {
+	env, flag, usage string
+}
+
+func bindFlags(fs *flag.FlagSet, c *config) {
+	str := func(p *string, s setting, def string) {
+		fs.StringVar(p, s.flag, envOr(s.env, def), s.usage+" ($"+s.env+")")
+	}
+	dur := func(p *time.Duration, s setting, def time.Duration) {
+		v, err := time.ParseDuration(envOr(s.env, def.String()))
+		if err != nil {
+			fail(fmt.Errorf("$%s: %w", s.env, err))
+		}
+		fs.DurationVar(p, s.flag, v, s.usage+" ($"+s.env+")")
+	}
+	num := func(p *int, s setting, def int) {
+		v, err := strconv.Atoi(envOr(s.env, strconv.Itoa(def)))
+		if err != nil {
+			fail(fmt.Errorf("$%s: %w", s.env, err))
+		}
+		fs.IntVar(p, s.flag, v, s.usage+" ($"+s.env+")")
+	}
+	p := core.DefaultPolicy
+	str(&c.Addr, setting{"BOXOFFICE_ADDR", "addr", "HTTP listen address"}, "127.0.0.1:8080")
+	str(&c.DatabaseURL, setting{"DATABASE_URL", "database-url", "PostgreSQL URL; dev uses memory when empty"}, "")
+	str(&c.TemporalAddress, setting{"TEMPORAL_ADDRESS", "temporal-address", "Temporal frontend host:port; dev starts a local dev server when empty"}, "")
+	str(&c.TemporalNamespace, setting{"TEMPORAL_NAMESPACE", "temporal-namespace", "Temporal namespace"}, "default")
+	str(&c.TemporalCLI, setting{"TEMPORAL_CLI", "temporal-cli", "path of the temporal CLI that dev starts; PATH and $GOPATH/bin are searched when empty"}, "")
+	str(&c.TokenKey, setting{"BOXOFFICE_TOKEN_KEY", "token-key", "base64 32-byte Ed25519 seed that signs queue tokens, shared by every instance; dev generates one when empty"}, "")
+	dur(&c.HoldTTL, setting{"BOXOFFICE_HOLD_TTL", "hold-ttl", "how long a held seat waits for payment"}, p.HoldTTL)
+	dur(&c.SessionTTL, setting{"BOXOFFICE_SESSION_TTL", "session-ttl", "how long an admitted fan may book"}, p.SessionTTL)
+	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second"}, p.AdmitRate)
+	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once"}, p.MaxActive)
+	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, time.Second)
+	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func (c config) policy() core.Policy {
+	return core.Policy{HoldTTL: c.HoldTTL, SessionTTL: c.SessionTTL, AdmitRate: c.AdmitRate, MaxActive: c.MaxActive}
+}
+
+func (c config) admission() admission.Settings {
+	return admission.Settings{AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, Tick: c.AdmitTick}
+}
+
+// tokenSeed decodes BOXOFFICE_TOKEN_KEY.
+func (c config) tokenSeed() ([]byte, error) {
+	if c.TokenKey == "" {
+		return nil, fmt.Errorf("BOXOFFICE_TOKEN_KEY is not set: every API instance must share one signing key; generate one with `head -c32 /dev/urandom | base64`")
+	}
+	seed, err := base64.StdEncoding.DecodeString(c.TokenKey)
+	if err != nil {
+		return nil, fmt.Errorf("BOXOFFICE_TOKEN_KEY is not base64: %w", err)
+	}
+	return seed, nil
+}

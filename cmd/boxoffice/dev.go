@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/adapters/postgres"
+	"github.com/boxoffice/boxoffice/adapters/temporal"
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/workflows/reservation"
+)
+
+// runDev runs API and worker in one process on embedded defaults: the memory store unless
+// DATABASE_URL is set, a local Temporal dev server unless TEMPORAL_ADDRESS is set, a generated
+// token key unless BOXOFFICE_TOKEN_KEY is set, and the demo concert.
+func runDev(ctx context.Context, args []string) error {
+	began := time.Now()
+	c, err := parseFlags("dev", args, nil)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(c.LogLevel)
+	if err != nil {
+		return err
+	}
+	if c.TokenKey == "" {
+		seed := make([]byte, 32)
+		_, _ = rand.Read(seed)
+		c.TokenKey = base64.StdEncoding.EncodeToString(seed)
+	}
+
+	var store stores
+	ready := map[string]func(context.Context) error{}
+	storeName := "memory (set DATABASE_URL for PostgreSQL)"
+	if c.DatabaseURL != "" {
+		pool, err := postgres.Connect(ctx, c.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		if _, err := postgres.Migrate(ctx, pool); err != nil {
+			return err
+		}
+		pg := postgres.NewStore(pool)
+		store, ready["database"], storeName = pg, pg.Ping, "PostgreSQL"
+	} else {
+		store = memory.NewStore()
+	}
+	perfs, err := loadDemo(ctx, store, core.DateOf(time.Now()))
+	if err != nil {
+		return err
+	}
+
+	var tc client.Client
+	temporalUI := "(external: " + c.TemporalAddress + ")"
+	if c.TemporalAddress == "" {
+		server, ui, err := startDevServer(ctx, c, logger)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			logger.Info("stopping Temporal dev server")
+			_ = server.Stop()
+		}()
+		tc, temporalUI = server.Client(), ui
+	} else {
+		if tc, err = temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(logger)); err != nil {
+			return err
+		}
+		defer tc.Close()
+	}
+	ready["temporal"] = func(ctx context.Context) error { return temporal.Ping(ctx, tc) }
+
+	return runApp(ctx, c, logger, store, tc, roleAPI|roleWorker, ready, func(addr string) {
+		fmt.Fprintf(os.Stderr, `
+boxoffice dev is up in %s
+  API          http://%[2]s/api   (walk-through in README.md)
+  API docs     http://%[2]s/docs
+  OpenAPI      http://%[2]s/openapi.yaml
+  health       http://%[2]s/healthz  http://%[2]s/readyz
+  Temporal UI  %[3]s
+  store        %[4]s
+  demo         %[5]s: %[6]s, %[7]s, %[8]s; %[9]d seats at %[10]d won; hold %[11]s, admit %[12]d/s
+Ctrl-C stops everything.
+
+`, time.Since(began).Round(time.Millisecond), addr, temporalUI, storeName, demoConcert,
+			perfs[0].Date, perfs[1].Date, perfs[2].Date, perfs[0].Seats, perfs[0].Price, c.HoldTTL, c.AdmitRate)
+	})
+}
+
+// startDevServer starts the Temporal CLI's dev server with its UI on free loopback ports.
+func startDevServer(ctx context.Context, c config, logger *slog.Logger) (*testsuite.DevServer, string, error) {
+	cli, err := findTemporalCLI(c.TemporalCLI)
+	if err != nil {
+		return nil, "", err
+	}
+	uiPort, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
+	logger.Info("starting Temporal dev server", "cli", cli)
+	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:     cli,
+		ClientOptions:    &client.Options{Namespace: c.TemporalNamespace, Logger: log.NewStructuredLogger(quiet(logger))},
+		EnableUI:         true,
+		UIPort:           strconv.Itoa(uiPort),
+		LogLevel:         "error",
+		SearchAttributes: reservation.SearchAttributes(),
+		Stdout:           io.Discard,
+		Stderr:           os.Stderr,
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("start Temporal dev server with %s: %w", cli, err)
+	}
+	return server, fmt.Sprintf("http://127.0.0.1:%d", uiPort), nil
+}
+
+// findTemporalCLI looks in TEMPORAL_CLI, then PATH, then $GOBIN or $GOPATH/bin, where
+// `go install github.com/temporalio/cli/cmd/temporal@v1.5.1` puts it.
+func findTemporalCLI(configured string) (string, error) {
+	if configured != "" {
+		if _, err := os.Stat(configured); err != nil {
+			return "", fmt.Errorf("TEMPORAL_CLI=%s: %w", configured, err)
+		}
+		return configured, nil
+	}
+	if p, err := exec.LookPath("temporal"); err == nil {
+		return p, nil
+	}
+	var candidates []string
+	if gobin := os.Getenv("GOBIN"); gobin != "" {
+		candidates = append(candidates, filepath.Join(gobin, "temporal"))
+	}
+	gopath := os.Getenv("GOPATH")
+	if gopath == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			gopath = filepath.Join(home, "go")
+		}
+	}
+	candidates = append(candidates, filepath.Join(gopath, "bin", "temporal"))
+	for _, p := range candidates {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("the Temporal CLI was not found: install it with " +
+		"`go install github.com/temporalio/cli/cmd/temporal@v1.5.1` (make run does), set TEMPORAL_CLI to its path, " +
+		"or set TEMPORAL_ADDRESS to use a running Temporal")
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
