@@ -1,0 +1,357 @@
+package httpapi_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core"
+)
+
+func TestIssueToken(t *testing.T) {
+	h := newHarness(t, nil)
+	var first, again httpapi.TokenBody
+	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "fan-1"}, 200).json(t, &first)
+	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "fan-2"}, 200)
+	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "fan-1"}, 200).json(t, &again)
+	if first.Status != "waiting" || first.QueueInfo.Position != 0 || first.QueueInfo.EstimatedWaitTime != "PT1S" || first.Token == "" {
+		t.Fatalf("first token %+v", first)
+	}
+	if again.QueueInfo.Position != 0 {
+		t.Fatalf("asking again moved fan-1 to position %d", again.QueueInfo.Position)
+	}
+	for _, tc := range []struct {
+		name string
+		body any
+	}{
+		{"no body", nil},
+		{"not JSON", "{user_id:"},
+		{"missing user_id", map[string]any{}},
+		{"empty user_id", map[string]any{"user_id": ""}},
+		{"too long", map[string]any{"user_id": strings.Repeat("x", 65)}},
+		{"space", map[string]any{"user_id": "two words"}},
+		{"number", map[string]any{"user_id": 42}},
+		{"unknown field", map[string]any{"user_id": "ok", "admin": true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h.expect(t, "POST", "/api/token", "", tc.body, 400).problem(t)
+		})
+	}
+	if st := h.stats(t); st.Waiting != 2 {
+		t.Fatalf("%d tokens waiting after bad requests, want 2", st.Waiting)
+	}
+}
+
+func TestPollToken(t *testing.T) {
+	h := newHarness(t, nil)
+	h.token(t, "ahead", false)
+	tok := h.token(t, "fan", false)
+	var body httpapi.TokenBody
+	h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &body)
+	if body.Status != "waiting" || body.QueueInfo.Position != 1 {
+		t.Fatalf("poll while waiting: %+v", body)
+	}
+	if _, err := h.app.AdmitNext(ctx, 10, 10); err != nil {
+		t.Fatal(err)
+	}
+	h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &body)
+	if body.Status != "active" || body.QueueInfo.Position != 0 || body.QueueInfo.EstimatedWaitTime != "PT0S" {
+		t.Fatalf("poll once admitted: %+v", body)
+	}
+}
+
+// forge signs claims for the test's key, another key, or with a chosen method.
+func forge(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestAuthentication(t *testing.T) {
+	h := newHarness(t, nil)
+	valid := h.token(t, "fan", true)
+	parsed, _, _ := jwt.NewParser().ParseUnverified(valid, jwt.MapClaims{})
+	claims := parsed.Claims.(jwt.MapClaims)
+	ours := ed25519.NewKeyFromSeed(seed)
+	theirs := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	with := func(k string, v any) jwt.MapClaims {
+		c := jwt.MapClaims{}
+		for kk, vv := range claims {
+			c[kk] = vv
+		}
+		c[k] = v
+		return c
+	}
+	pub, _ := base64.RawURLEncoding.DecodeString(mustJWKS(t, h).Keys[0].X)
+
+	cases := map[string]string{
+		"malformed":                 "not.a.jwt",
+		"wrong signature":           forge(t, jwt.SigningMethodEdDSA, theirs, claims),
+		"alg none":                  forge(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims),
+		"HS256 with the public key": forge(t, jwt.SigningMethodHS256, pub, claims),
+		"expired":                   forge(t, jwt.SigningMethodEdDSA, ours, with("exp", time.Now().Add(-time.Minute).Unix())),
+		"no expiry":                 forge(t, jwt.SigningMethodEdDSA, ours, with("exp", nil)),
+		"unknown token id":          forge(t, jwt.SigningMethodEdDSA, ours, with("jti", string(core.NewID()))),
+		"subject of another user":   forge(t, jwt.SigningMethodEdDSA, ours, with("sub", "mallory")),
+	}
+	for _, path := range []string{"/api/token", "/api/tickets/dates", "/api/balance"} {
+		r := h.expect(t, "GET", path, "", nil, 401)
+		r.problem(t)
+		if r.header.Get("WWW-Authenticate") == "" {
+			t.Fatalf("401 on %s without WWW-Authenticate", path)
+		}
+		for name, tok := range cases {
+			t.Run(name+" "+path, func(t *testing.T) {
+				h.expect(t, "GET", path, tok, nil, 401).problem(t)
+			})
+		}
+	}
+	h.expect(t, "POST", "/api/balance", cases["wrong signature"], map[string]any{"amount": 1000}, 401)
+	if h.balance(t, "fan") != 0 {
+		t.Fatal("a forged token charged the wallet")
+	}
+	h.expect(t, "GET", "/api/balance", valid, nil, 200)
+}
+
+func mustJWKS(t *testing.T, h *harness) httpapi.JWKS {
+	t.Helper()
+	var set httpapi.JWKS
+	h.expect(t, "GET", "/.well-known/jwks.json", "", nil, 200).json(t, &set)
+	if len(set.Keys) != 1 || set.Keys[0].KeyType != "OKP" || set.Keys[0].Alg != "EdDSA" {
+		t.Fatalf("JWKS %+v", set)
+	}
+	return set
+}
+
+func TestWaitingTokenIsForbiddenFromBooking(t *testing.T) {
+	h := newHarness(t, nil)
+	h.token(t, "first", false)
+	h.token(t, "second", false)
+	tok := h.token(t, "third", false)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/api/tickets/dates", nil},
+		{"GET", "/api/tickets/seats?date=" + showDate, nil},
+		{"POST", "/api/tickets", map[string]any{"date": showDate, "seat_id": 1}},
+		{"POST", "/api/payment", map[string]any{"ticket_id": string(core.NewID()), "seat_id": 1, "date": showDate}},
+	} {
+		p := h.expect(t, c.method, c.path, tok, c.body, 403).problem(t)
+		if p["position"] != float64(2) || p["estimated_wait_time"] != "PT1S" {
+			t.Fatalf("%s %s: 403 without position 2 and its wait: %v", c.method, c.path, p)
+		}
+	}
+	// Wallet endpoints accept a waiting token.
+	h.expect(t, "POST", "/api/balance", tok, map[string]any{"amount": 5000}, 200)
+	h.expect(t, "GET", "/api/balance", tok, nil, 200)
+	seats, _ := h.store.Seats(ctx, mustDate(t), time.Now())
+	if seats[0].Status != core.SeatAvailable {
+		t.Fatal("a waiting fan held a seat")
+	}
+}
+
+func mustDate(t *testing.T) core.Date {
+	t.Helper()
+	d, err := core.ParseDate(showDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestDatesAndSeats(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.token(t, "fan", true)
+	var dates []string
+	h.expect(t, "GET", "/api/tickets/dates", tok, nil, 200).json(t, &dates)
+	if len(dates) != 1 || dates[0] != showDate {
+		t.Fatalf("dates %v", dates)
+	}
+	var byQuery, byBody []httpapi.SeatBody
+	h.expect(t, "GET", "/api/tickets/seats?date="+showDate, tok, nil, 200).json(t, &byQuery)
+	h.expect(t, "GET", "/api/tickets/seats", tok, map[string]any{"date": showDate}, 200).json(t, &byBody)
+	if len(byQuery) != 50 || byQuery[0] != (httpapi.SeatBody{SeatID: 1, Status: "available"}) || len(byBody) != 50 {
+		t.Fatalf("seats by query %d, by body %d", len(byQuery), len(byBody))
+	}
+	for _, tc := range []struct {
+		name string
+		path string
+		body any
+	}{
+		{"no date", "/api/tickets/seats", nil},
+		{"malformed date", "/api/tickets/seats?date=2030-13-01", nil},
+		{"not a date", "/api/tickets/seats?date=tomorrow", nil},
+		{"no performance", "/api/tickets/seats?date=2030-07-02", nil},
+		{"malformed body", "/api/tickets/seats", "{date"},
+		{"malformed date in body", "/api/tickets/seats", map[string]any{"date": "2030-02-30"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h.expect(t, "GET", tc.path, tok, tc.body, 400).problem(t)
+		})
+	}
+}
+
+func TestHoldSeat(t *testing.T) {
+	h := newHarness(t, nil)
+	ann := h.token(t, "ann", true)
+	ben := h.token(t, "ben", true)
+	var held httpapi.HoldBody
+	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 7}, 200).json(t, &held)
+	if held.Status != "reserved" || held.SeatID != 7 || held.Date != showDate || held.Price != 50_000 || held.TicketID == "" ||
+		held.Expiration.Before(time.Now().Add(4*time.Minute)) || held.Expiration.Location() != time.UTC {
+		t.Fatalf("hold %+v", held)
+	}
+	if p := h.expect(t, "POST", "/api/tickets", ben, map[string]any{"date": showDate, "seat_id": 7}, 409).problem(t); !strings.Contains(p["detail"].(string), "already reserved") {
+		t.Fatalf("409 detail %v", p["detail"])
+	}
+	for _, tc := range []struct {
+		name string
+		body any
+	}{
+		{"seat 0", map[string]any{"date": showDate, "seat_id": 0}},
+		{"seat 51", map[string]any{"date": showDate, "seat_id": 51}},
+		{"seat as string", map[string]any{"date": showDate, "seat_id": "7"}},
+		{"missing seat", map[string]any{"date": showDate}},
+		{"missing date", map[string]any{"seat_id": 1}},
+		{"malformed date", map[string]any{"date": "01/07/2030", "seat_id": 1}},
+		{"no performance", map[string]any{"date": "2030-07-02", "seat_id": 1}},
+		{"not JSON", "seat please"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h.expect(t, "POST", "/api/tickets", ben, tc.body, 400).problem(t)
+		})
+	}
+	var seats []httpapi.SeatBody
+	h.expect(t, "GET", "/api/tickets/seats?date="+showDate, ben, nil, 200).json(t, &seats)
+	for _, s := range seats {
+		if (s.Status == "reserved") != (s.SeatID == 7) {
+			t.Fatalf("seat %d is %s after refused holds", s.SeatID, s.Status)
+		}
+	}
+}
+
+func TestBalance(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.token(t, "fan", false)
+	var bal httpapi.BalanceBody
+	h.expect(t, "POST", "/api/balance", tok, map[string]any{"amount": 30_000}, 200).json(t, &bal)
+	if bal.Balance != 30_000 {
+		t.Fatalf("balance %d", bal.Balance)
+	}
+	for _, tc := range []struct {
+		name string
+		body any
+	}{
+		{"zero", map[string]any{"amount": 0}},
+		{"negative", map[string]any{"amount": -100}},
+		{"over the cap", map[string]any{"amount": 10_000_001}},
+		{"fraction", map[string]any{"amount": 1.5}},
+		{"string", map[string]any{"amount": "100"}},
+		{"missing", map[string]any{}},
+		{"not JSON", "100"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h.expect(t, "POST", "/api/balance", tok, tc.body, 400).problem(t)
+		})
+	}
+	h.expect(t, "GET", "/api/balance", tok, nil, 200).json(t, &bal)
+	if bal.Balance != 30_000 {
+		t.Fatalf("balance %d after refused charges, want 30000", bal.Balance)
+	}
+}
+
+func TestPayment(t *testing.T) {
+	h := newHarness(t, nil)
+	ann := h.token(t, "ann", true)
+	ben := h.token(t, "ben", true)
+	var held httpapi.HoldBody
+	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 3}, 200).json(t, &held)
+	pay := map[string]any{"ticket_id": held.TicketID, "seat_id": 3, "date": showDate}
+
+	p := h.expect(t, "POST", "/api/payment", ann, pay, 402).problem(t)
+	if p["balance"] != float64(0) || p["needed"] != float64(50_000) {
+		t.Fatalf("402 without balance and need: %v", p)
+	}
+	h.expect(t, "POST", "/api/balance", ann, map[string]any{"amount": 70_000}, 200)
+	h.expect(t, "POST", "/api/balance", ben, map[string]any{"amount": 70_000}, 200)
+	for _, tc := range []struct {
+		name  string
+		token string
+		body  any
+	}{
+		{"malformed ticket id", ann, map[string]any{"ticket_id": "abc", "seat_id": 3, "date": showDate}},
+		{"unknown ticket", ann, map[string]any{"ticket_id": string(core.NewID()), "seat_id": 3, "date": showDate}},
+		{"another user's ticket", ben, pay},
+		{"wrong seat", ann, map[string]any{"ticket_id": held.TicketID, "seat_id": 4, "date": showDate}},
+		{"wrong date", ann, map[string]any{"ticket_id": held.TicketID, "seat_id": 3, "date": "2030-07-02"}},
+		{"missing fields", ann, map[string]any{"ticket_id": held.TicketID}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h.expect(t, "POST", "/api/payment", tc.token, tc.body, 400).problem(t)
+		})
+	}
+	if h.balance(t, "ann") != 70_000 || h.balance(t, "ben") != 70_000 {
+		t.Fatal("a refused payment moved money")
+	}
+	var paid httpapi.PaymentBody
+	h.expect(t, "POST", "/api/payment", ann, pay, 200).json(t, &paid)
+	if paid.Status != "success" || paid.Receipt.Amount != 50_000 || paid.Receipt.Date != showDate || paid.Receipt.PaymentID == "" {
+		t.Fatalf("payment %+v", paid)
+	}
+	if h.balance(t, "ann") != 20_000 {
+		t.Fatalf("balance %d after paying", h.balance(t, "ann"))
+	}
+	// The payer's token is expired at once.
+	h.expect(t, "POST", "/api/payment", ann, pay, 401).problem(t)
+	h.expect(t, "GET", "/api/token", ann, nil, 401)
+	if h.balance(t, "ann") != 20_000 {
+		t.Fatal("a second payment moved money")
+	}
+}
+
+func TestInternalErrorsDoNotLeak(t *testing.T) {
+	store := memory.NewStore()
+	h := newHarnessWith(t, store, failingWallets{}, nil)
+	tok := h.token(t, "fan", false)
+	r := h.expect(t, "GET", "/api/balance", tok, nil, 500)
+	p := r.problem(t)
+	if strings.Contains(string(r.body), "hunter2") || strings.Contains(string(r.body), "10.0.0.7") {
+		t.Fatalf("500 leaks internals: %s", r.body)
+	}
+	if !strings.Contains(p["detail"].(string), "retried") {
+		t.Fatalf("500 detail %v does not say what to do", p["detail"])
+	}
+}
+
+func TestOperationalEndpoints(t *testing.T) {
+	h := newHarness(t, map[string]func(context.Context) error{
+		"database": func(context.Context) error { return nil },
+		"temporal": func(context.Context) error { return errors.New("connection refused") },
+	})
+	h.expect(t, "GET", "/healthz", "", nil, 200)
+	var ready struct {
+		Ready  bool              `json:"ready"`
+		Checks map[string]string `json:"checks"`
+	}
+	h.expect(t, "GET", "/readyz", "", nil, 503).json(t, &ready)
+	if ready.Ready || ready.Checks["database"] != "ok" || !strings.Contains(ready.Checks["temporal"], "connection refused") {
+		t.Fatalf("readyz %+v", ready)
+	}
+	doc := h.expect(t, "GET", "/openapi.yaml", "", nil, 200)
+	if !strings.Contains(string(doc.body), "/api/tickets/seats") || strings.Contains(string(doc.body), "\"422\"") {
+		t.Fatal("served OpenAPI document lacks the API or still declares 422")
+	}
+	h.expect(t, "GET", "/docs", "", nil, 200)
+}

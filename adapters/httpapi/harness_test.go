@@ -1,0 +1,168 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core"
+)
+
+var ctx = context.Background()
+
+// seed is the test signing key.
+var seed = bytes.Repeat([]byte{7}, ed25519.SeedSize)
+
+const showDate = "2030-07-01"
+
+// harness is the API over the real application on the memory adapter.
+type harness struct {
+	srv   *httptest.Server
+	app   *core.BoxOffice
+	store *memory.Store
+}
+
+func newHarness(t *testing.T, ready map[string]func(context.Context) error) *harness {
+	t.Helper()
+	store := memory.NewStore()
+	return newHarnessWith(t, store, store, ready)
+}
+
+func newHarnessWith(t *testing.T, store *memory.Store, wallets core.WalletStore, ready map[string]func(context.Context) error) *harness {
+	t.Helper()
+	life := memory.NewLifecycle(core.SystemClock{})
+	t.Cleanup(life.Stop)
+	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: wallets, Lifecycle: life, Clock: core.SystemClock{}}, core.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	life.SetSettler(app)
+	d, _ := core.ParseDate(showDate)
+	if err := app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := httpapi.NewTokenSigner(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer, Ready: ready})
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	return &harness{srv: srv, app: app, store: store}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// problem decodes an RFC 9457 body, checking its media type and status member.
+func (r response) problem(t *testing.T) map[string]any {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q, want application/problem+json (body %s)", ct, r.body)
+	}
+	var p map[string]any
+	r.json(t, &p)
+	if int(p["status"].(float64)) != r.status || p["title"] == "" || p["detail"] == nil {
+		t.Fatalf("problem %v does not match status %d", p, r.status)
+	}
+	return p
+}
+
+// call sends a request; body is JSON-encoded unless it is a string, sent raw.
+func (h *harness) call(t *testing.T, method, path, token string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, _ := json.Marshal(b)
+		rd = bytes.NewReader(raw)
+	}
+	req, _ := http.NewRequest(method, h.srv.URL+path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: raw}
+}
+
+func (h *harness) expect(t *testing.T, method, path, token string, body any, status int) response {
+	t.Helper()
+	r := h.call(t, method, path, token, body)
+	if r.status != status {
+		t.Fatalf("%s %s %v: status %d, want %d; body %s", method, path, body, r.status, status, r.body)
+	}
+	return r
+}
+
+// token issues a queue token for user; admit admits everyone waiting.
+func (h *harness) token(t *testing.T, user string, admit bool) string {
+	t.Helper()
+	var out httpapi.TokenBody
+	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": user}, 200).json(t, &out)
+	if admit {
+		if _, err := h.app.AdmitNext(ctx, 1000, 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.Token
+}
+
+func (h *harness) stats(t *testing.T) core.QueueStats {
+	t.Helper()
+	st, err := h.app.QueueStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (h *harness) balance(t *testing.T, user core.UserID) core.Amount {
+	t.Helper()
+	b, err := h.store.Balance(ctx, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// failingWallets breaks on every call, as a database would.
+type failingWallets struct{}
+
+func (failingWallets) Charge(context.Context, core.UserID, core.Amount, time.Time) (core.Amount, error) {
+	return 0, errors.New(`pq: connection to 10.0.0.7 refused; password "hunter2"`)
+}
+
+func (failingWallets) Balance(context.Context, core.UserID) (core.Amount, error) {
+	return 0, errors.New(`pq: connection to 10.0.0.7 refused; password "hunter2"`)
+}
