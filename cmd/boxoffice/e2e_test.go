@@ -1,0 +1,321 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	openapitypes "github.com/oapi-codegen/runtime/types"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/testsuite"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
+	"github.com/boxoffice/boxoffice/workflows/reservation"
+)
+
+// requireE2E makes missing prerequisites fail instead of skip (CI sets it).
+const requireE2E = "BOXOFFICE_E2E_REQUIRED"
+
+// recordHistories names a folder to write the reservation workflows' histories to, for the
+// replay test (see workflows/reservation/testdata).
+const recordHistories = "BOXOFFICE_RECORD_HISTORIES"
+
+func skipOrFail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(requireE2E) != "" {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResponses, *testsuite.DevServer) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	cli, err := findTemporalCLI(os.Getenv("TEMPORAL_CLI"))
+	if err != nil {
+		skipOrFail(t, "end-to-end test needs the Temporal CLI: %v", err)
+	}
+	if os.Getenv(pgtest.EnvURL) == "" {
+		skipOrFail(t, "end-to-end test needs PostgreSQL: set %s", pgtest.EnvURL)
+	}
+	dbURL := pgtest.Database(t)
+
+	bin := filepath.Join(t.TempDir(), "boxoffice")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build boxoffice: %v\n%s", err, out)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath: cli, LogLevel: "error",
+	})
+	if err != nil {
+		t.Fatalf("start Temporal dev server: %v", err)
+	}
+	t.Cleanup(func() { _ = server.Stop() })
+
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	env := append(os.Environ(),
+		"DATABASE_URL="+dbURL,
+		"TEMPORAL_ADDRESS="+server.FrontendHostPort(),
+		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)),
+		"BOXOFFICE_HOLD_TTL="+holdTTL.String(),
+		"BOXOFFICE_ADMIT_TICK=200ms",
+		"BOXOFFICE_ADDR="+addr,
+		"BOXOFFICE_LOG_LEVEL=warn",
+	)
+	run := func(args ...string) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("boxoffice %v: %v\n%s", args, err, out)
+		}
+	}
+	run("migrate", "--demo")
+	for _, role := range []string{"worker", "api"} {
+		cmd := exec.Command(bin, role)
+		cmd.Env = env
+		var logs bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			// SIGTERM must stop each role cleanly.
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("boxoffice %s did not exit cleanly on SIGTERM: %v\n%s", role, err, logs.String())
+				}
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Errorf("boxoffice %s still running 20s after SIGTERM\n%s", role, logs.String())
+			}
+		})
+	}
+	base := "http://" + addr
+	waitReady(t, base)
+	api, err := apiclient.NewClientWithResponses(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api, server
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("boxoffice api not ready after 30s")
+}
+
+func bearer(token string) apiclient.RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}
+}
+
+// fan takes a token and polls until admitted.
+func fan(t *testing.T, api *apiclient.ClientWithResponses, user string) string {
+	t.Helper()
+	ctx := context.Background()
+	res, err := api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: user})
+	if err != nil || res.JSON200 == nil {
+		t.Fatalf("issue token for %s: %v %s", user, err, res.Body)
+	}
+	tok := res.JSON200.Token
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		poll, err := api.PollTokenWithResponse(ctx, bearer(tok))
+		if err != nil || poll.JSON200 == nil {
+			t.Fatalf("poll: %v %s", err, poll.Body)
+		}
+		if poll.JSON200.Status == apiclient.Active {
+			return tok
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s not admitted within 15s", user)
+	return ""
+}
+
+func date(t *testing.T, s string) openapitypes.Date {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openapitypes.Date{Time: d}
+}
+
+func TestEndToEnd(t *testing.T) {
+	api, server := startSystem(t, 2*time.Second)
+	ctx := context.Background()
+
+	// 1. Token: a bad user id is refused and issues nothing.
+	bad, err := api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: "no spaces allowed"})
+	if err != nil || bad.StatusCode() != 400 || bad.ApplicationproblemJSON400 == nil {
+		t.Fatalf("bad user id: %v %d %s", err, bad.StatusCode(), bad.Body)
+	}
+	ann := fan(t, api, "ann")
+
+	// 2. Dates: the demo concert's three.
+	dates, err := api.ListDatesWithResponse(ctx, bearer(ann))
+	if err != nil || dates.JSON200 == nil || len(*dates.JSON200) != 3 {
+		t.Fatalf("dates: %v %s", err, dates.Body)
+	}
+	show := (*dates.JSON200)[0]
+
+	// 3. Seats: 50, all available; a malformed date is 400.
+	seats, err := api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, show).Time}}, bearer(ann))
+	if err != nil || seats.JSON200 == nil || len(*seats.JSON200) != 50 {
+		t.Fatalf("seats: %v %s", err, seats.Body)
+	}
+	badSeats, _ := api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, "1999-01-01").Time}}, bearer(ann))
+	if badSeats.StatusCode() != 400 {
+		t.Fatalf("seats of a date with no performance: %d %s", badSeats.StatusCode(), badSeats.Body)
+	}
+
+	// 4. Hold: seat 1 for ann; a second fan loses the race with 409; seat 51 does not exist.
+	hold, err := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 1}, bearer(ann))
+	if err != nil || hold.JSON200 == nil || hold.JSON200.Status != apiclient.HoldBodyStatusReserved || hold.JSON200.Price != 50_000 {
+		t.Fatalf("hold: %v %s", err, hold.Body)
+	}
+	ticket := hold.JSON200.TicketId
+	ben := fan(t, api, "ben")
+	lost, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 1}, bearer(ben))
+	if lost.StatusCode() != 409 || lost.ApplicationproblemJSON409 == nil {
+		t.Fatalf("second hold of seat 1: %d %s", lost.StatusCode(), lost.Body)
+	}
+	noSeat, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 51}, bearer(ben))
+	if noSeat.StatusCode() != 400 {
+		t.Fatalf("hold of seat 51: %d %s", noSeat.StatusCode(), noSeat.Body)
+	}
+
+	// 5. Pay: 402 with an empty wallet; charge (400 for a bad amount); pay; the receipt.
+	pay := apiclient.PayJSONRequestBody{TicketId: ticket, SeatId: 1, Date: date(t, show)}
+	short, _ := api.PayWithResponse(ctx, pay, bearer(ann))
+	if short.StatusCode() != 402 || short.ApplicationproblemJSON402 == nil || *short.ApplicationproblemJSON402.Needed != 50_000 {
+		t.Fatalf("pay with an empty wallet: %d %s", short.StatusCode(), short.Body)
+	}
+	badCharge, _ := api.ChargeBalanceWithResponse(ctx, apiclient.ChargeBalanceJSONRequestBody{Amount: 0}, bearer(ann))
+	if badCharge.StatusCode() != 400 {
+		t.Fatalf("charge of 0: %d", badCharge.StatusCode())
+	}
+	charged, err := api.ChargeBalanceWithResponse(ctx, apiclient.ChargeBalanceJSONRequestBody{Amount: 80_000}, bearer(ann))
+	if err != nil || charged.JSON200 == nil || charged.JSON200.Balance != 80_000 {
+		t.Fatalf("charge: %v %s", err, charged.Body)
+	}
+	notBens, _ := api.PayWithResponse(ctx, pay, bearer(ben))
+	if notBens.StatusCode() != 400 {
+		t.Fatalf("ben paying ann's ticket: %d %s", notBens.StatusCode(), notBens.Body)
+	}
+	paid, err := api.PayWithResponse(ctx, pay, bearer(ann))
+	if err != nil || paid.JSON200 == nil || paid.JSON200.Status != apiclient.Success || paid.JSON200.Receipt.Amount != 50_000 {
+		t.Fatalf("pay: %v %s", err, paid.Body)
+	}
+
+	// 6. The payer's token is expired at once; the seat shows reserved for good.
+	after, _ := api.ReadBalanceWithResponse(ctx, bearer(ann))
+	if after.StatusCode() != 401 {
+		t.Fatalf("balance with the token of a finished purchase: %d", after.StatusCode())
+	}
+	again := fan(t, api, "ann")
+	bal, _ := api.ReadBalanceWithResponse(ctx, bearer(again))
+	if bal.JSON200 == nil || bal.JSON200.Balance != 30_000 {
+		t.Fatalf("balance after paying: %s", bal.Body)
+	}
+
+	// 7. A hold nobody pays is released after its 2 s: the seat is available and paying it is 400.
+	held, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 2}, bearer(ben))
+	if held.JSON200 == nil {
+		t.Fatalf("ben's hold: %s", held.Body)
+	}
+	_, _ = api.ChargeBalanceWithResponse(ctx, apiclient.ChargeBalanceJSONRequestBody{Amount: 60_000}, bearer(ben))
+	releasedID := held.JSON200.TicketId
+	waitReleased(t, server, releasedID)
+	seats, _ = api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, show).Time}}, bearer(ben))
+	if (*seats.JSON200)[0].Status != apiclient.SeatBodyStatusReserved || (*seats.JSON200)[1].Status != apiclient.SeatBodyStatusAvailable {
+		t.Fatalf("after the release: seat 1 %s, seat 2 %s", (*seats.JSON200)[0].Status, (*seats.JSON200)[1].Status)
+	}
+	late, _ := api.PayWithResponse(ctx, apiclient.PayJSONRequestBody{TicketId: releasedID, SeatId: 2, Date: date(t, show)}, bearer(ben))
+	if late.StatusCode() != 400 {
+		t.Fatalf("paying a released hold: %d %s", late.StatusCode(), late.Body)
+	}
+	benBal, _ := api.ReadBalanceWithResponse(ctx, bearer(ben))
+	if benBal.JSON200 == nil || benBal.JSON200.Balance != 60_000 {
+		t.Fatalf("ben's balance after refused payments: %s", benBal.Body)
+	}
+
+	if dir := os.Getenv(recordHistories); dir != "" {
+		writeHistory(t, server, ticket.String(), filepath.Join(dir, "paid.json"))
+		writeHistory(t, server, releasedID.String(), filepath.Join(dir, "released.json"))
+	}
+}
+
+// waitReleased waits for the reservation workflow to finish with status released.
+func waitReleased(t *testing.T, server *testsuite.DevServer, ticket openapitypes.UUID) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var st reservation.State
+	if err := server.Client().GetWorkflow(ctx, reservation.WorkflowID(ticket.String()), "").Get(ctx, &st); err != nil {
+		t.Fatalf("reservation workflow: %v", err)
+	}
+	if st.Status != reservation.StatusReleased {
+		t.Fatalf("unpaid hold ended %s, want released", st.Status)
+	}
+}
+
+func writeHistory(t *testing.T, server *testsuite.DevServer, ticket, path string) {
+	t.Helper()
+	ctx := context.Background()
+	iter := server.Client().GetWorkflowHistory(ctx, reservation.WorkflowID(ticket), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	raw, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %d events of %s to %s", len(h.Events), ticket, path)
+}
+
