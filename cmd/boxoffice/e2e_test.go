@@ -318,4 +318,3 @@ func writeHistory(t *testing.T, server *testsuite.DevServer, ticket, path string
 	}
 	t.Logf("recorded %d events of %s to %s", len(h.Events), ticket, path)
 }
-
