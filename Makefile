@@ -1,0 +1,59 @@
+# boxoffice: `make run` starts the service on its embedded defaults, `make test` runs every test.
+
+GO        ?= go
+GOBIN     := $(shell $(GO) env GOPATH)/bin
+TEMPORAL  ?= $(GOBIN)/temporal
+SQLC      ?= $(GOBIN)/sqlc
+TEMPORAL_VERSION := v1.5.1
+SQLC_VERSION     := v1.31.1
+
+.PHONY: run test test-short generate check-generated lint bench tools build
+
+## run: the service on embedded defaults (memory store, local Temporal dev server, demo concert)
+run: $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/boxoffice dev
+
+## test: every test with the race detector. PostgreSQL tests need BOXOFFICE_TEST_DATABASE_URL
+## (or Docker for testcontainers); the end-to-end test also needs the Temporal CLI.
+test: $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) test -race -count=1 ./...
+
+## test-short: the fast tests, without the end-to-end run
+test-short:
+	$(GO) test -short -count=1 ./...
+
+## generate: sqlc code, the OpenAPI document and the Go client, all from their sources
+generate: $(SQLC)
+	$(SQLC) generate
+	$(GO) run ./cmd/boxoffice openapi --out openapi/openapi.yaml
+	$(GO) tool oapi-codegen -config openapi/apiclient/oapi-codegen.yaml openapi/openapi.yaml
+
+## check-generated: fail if the committed generated code differs from a fresh generation
+check-generated: generate
+	@git diff --exit-code -- adapters/postgres/internal/sqlcdb openapi || \
+		{ echo "generated code is stale: run 'make generate' and commit the result"; exit 1; }
+	@test -z "$$(git status --porcelain -- adapters/postgres/internal/sqlcdb openapi)" || \
+		{ git status --porcelain -- adapters/postgres/internal/sqlcdb openapi; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+
+## lint: formatting and vet
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+## bench: the benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## build: the binary in bin/
+build:
+	$(GO) build -o bin/boxoffice ./cmd/boxoffice
+
+## tools: the Temporal CLI and sqlc, built from source with go install
+tools: $(TEMPORAL) $(SQLC)
+
+$(TEMPORAL):
+	@echo "installing the Temporal CLI $(TEMPORAL_VERSION) (about 4 minutes the first time)"
+	$(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+$(SQLC):
+	$(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
