@@ -13,3 +13,10 @@ func TestContract(t *testing.T) {
 		return porttest.Stores{Tokens: s, Catalog: s, Reservations: s, Wallets: s}
 	})
 }
+
+func BenchmarkStore(b *testing.B) {
+	porttest.Bench(b, func(*testing.B) porttest.Stores {
+		s := memory.NewStore()
+		return porttest.Stores{Tokens: s, Catalog: s, Reservations: s, Wallets: s}
+	})
+}

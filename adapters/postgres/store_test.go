@@ -14,3 +14,10 @@ func TestContract(t *testing.T) {
 		return porttest.Stores{Tokens: s, Catalog: s, Reservations: s, Wallets: s}
 	})
 }
+
+func BenchmarkStore(b *testing.B) {
+	porttest.Bench(b, func(b *testing.B) porttest.Stores {
+		s := postgres.NewStore(pgtest.Pool(b))
+		return porttest.Stores{Tokens: s, Catalog: s, Reservations: s, Wallets: s}
+	})
+}

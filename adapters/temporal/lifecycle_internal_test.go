@@ -1,0 +1,43 @@
+package temporal
+
+import (
+	"errors"
+	"testing"
+
+	"go.temporal.io/api/serviceerror"
+	sdktemporal "go.temporal.io/sdk/temporal"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/workflows/reservation"
+)
+
+func TestPayErrorMapsWorkflowFailuresToCore(t *testing.T) {
+	app := func(typ string, details ...any) error {
+		return sdktemporal.NewNonRetryableApplicationError("refused", typ, nil, details...)
+	}
+	for _, tc := range []struct {
+		name string
+		in   error
+		want error
+	}{
+		{"hold expired", app(reservation.ErrTypeHoldExpired), core.ErrHoldExpired},
+		{"not your ticket", app(reservation.ErrTypeNotYourTicket), core.ErrNotYourTicket},
+		{"unknown ticket", app(reservation.ErrTypeUnknownTicket), core.ErrUnknownTicket},
+		{"insufficient balance", app(reservation.ErrTypeInsufficientBalance, reservation.InsufficientBalance{Balance: 10, Needed: 50}), core.ErrInsufficientBalance},
+		{"workflow gone", serviceerror.NewNotFound("workflow not found"), core.ErrHoldExpired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := payError(tc.in); !errors.Is(got, tc.want) {
+				t.Fatalf("payError(%v) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+	var short *core.InsufficientBalanceError
+	if err := payError(app(reservation.ErrTypeInsufficientBalance, reservation.InsufficientBalance{Balance: 10, Needed: 50})); !errors.As(err, &short) || short.Balance != 10 || short.Needed != 50 {
+		t.Fatalf("insufficient balance lost its amounts: %v", err)
+	}
+	infra := errors.New("deadline exceeded")
+	if got := payError(infra); !errors.Is(got, infra) || errors.Is(got, core.ErrInvalid) {
+		t.Fatalf("an infrastructure failure became %v", got)
+	}
+}
