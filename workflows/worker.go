@@ -3,8 +3,7 @@
 package workflows
 
 import (
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/workflow"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
@@ -19,14 +18,8 @@ type App interface {
 	admission.Admitter
 }
 
-// Registry is the part of a Temporal worker the packages register with.
-type Registry interface {
-	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
-	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
-}
-
 // Register adds every workflow and activity to a worker.
-func Register(r Registry, app App) {
+func Register(r worker.Registry, app App) {
 	reservation.Register(r, app)
 	admission.Register(r, app)
 }

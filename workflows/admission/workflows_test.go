@@ -4,19 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/workflows/admission"
+	"github.com/boxoffice/boxoffice/workflows/internal/workflowtest"
 )
 
 var start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -27,22 +25,11 @@ type envClock struct {
 
 func (c envClock) Now() time.Time { return c.env.Now().UTC() }
 
-func newEnv(t *testing.T, policy core.Policy) (*testsuite.TestWorkflowEnvironment, *memory.Store) {
+func newEnv(t *testing.T, policy core.Policy) (*workflowtest.Env, *memory.Store) {
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
-	env := suite.NewTestWorkflowEnvironment()
-	env.SetStartTime(start)
-	store := memory.NewStore()
-	app, err := core.New(core.Ports{
-		Tokens: store, Catalog: store, Reservations: store, Wallets: store,
-		Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: envClock{env},
-	}, policy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admission.Register(env, app)
-	return env, store
+	env := workflowtest.New(t, policy)
+	admission.Register(env, env.App)
+	return env, env.Store
 }
 
 func issue(t *testing.T, store *memory.Store, n int) []core.QueueToken {

@@ -3,18 +3,16 @@ package reservation_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/workflows/internal/workflowtest"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
@@ -22,29 +20,19 @@ const holdTTL = 5 * time.Minute
 
 // fixture is a real application on the memory adapter, with alice holding seat 1.
 type fixture struct {
-	env   *testsuite.TestWorkflowEnvironment
+	env   *workflowtest.Env
 	store *memory.Store
 	hold  core.Reservation
 	input reservation.Input
 }
 
-var start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+var start = workflowtest.Start
 
 func newFixture(t *testing.T, funds core.Amount) *fixture {
 	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
-	env := suite.NewTestWorkflowEnvironment()
-	env.SetStartTime(start)
-	store := memory.NewStore()
-	app, err := core.New(core.Ports{
-		Tokens: store, Catalog: store, Reservations: store, Wallets: store,
-		Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: envClock{env},
-	}, core.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reservation.Register(env, app)
+	env := workflowtest.New(t, core.DefaultPolicy)
+	store := env.Store
+	reservation.Register(env, env.App)
 	ctx := context.Background()
 	date, _ := core.ParseDate("2030-07-01")
 	if err := store.AddPerformance(ctx, core.Performance{Date: date, Concert: "Test", Price: 50_000, Seats: 3}); err != nil {
@@ -64,13 +52,6 @@ func newFixture(t *testing.T, funds core.Amount) *fixture {
 		ReservationID: string(r.ID), UserID: "alice", Date: "2030-07-01", Seat: 1, Price: 50_000, HeldUntil: r.HeldUntil,
 	}}
 }
-
-// envClock lets the application read the test environment's skipped time.
-type envClock struct {
-	env *testsuite.TestWorkflowEnvironment
-}
-
-func (c envClock) Now() time.Time { return c.env.Now().UTC() }
 
 // payResult records what one `pay` update did.
 type payResult struct {
