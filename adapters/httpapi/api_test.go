@@ -56,14 +56,15 @@ func TestPollToken(t *testing.T) {
 	tok := h.token(t, "fan", false)
 	var body httpapi.TokenBody
 	h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &body)
-	if body.Status != "waiting" || body.QueueInfo.Position != 1 {
+	if body.Status != "waiting" || body.QueueInfo.Position != 1 || body.AdmittedAt != nil {
 		t.Fatalf("poll while waiting: %+v", body)
 	}
 	if _, err := h.app.AdmitNext(ctx, 10, 10); err != nil {
 		t.Fatal(err)
 	}
 	h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &body)
-	if body.Status != "active" || body.QueueInfo.Position != 0 || body.QueueInfo.EstimatedWaitTime != "PT0S" {
+	if body.Status != "active" || body.QueueInfo.Position != 0 || body.QueueInfo.EstimatedWaitTime != "PT0S" ||
+		body.AdmittedAt == nil || time.Since(*body.AdmittedAt) > time.Minute {
 		t.Fatalf("poll once admitted: %+v", body)
 	}
 }

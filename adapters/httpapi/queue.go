@@ -21,6 +21,8 @@ type TokenBody struct {
 	Token     string    `json:"token" doc:"Queue token: send it as Authorization: Bearer <token>."`
 	Status    string    `json:"status" enum:"waiting,active" doc:"waiting: in the queue; active: admitted, may book."`
 	QueueInfo QueueInfo `json:"queue_info"`
+	// AdmittedAt lets clients and audits check that admission followed arrival order.
+	AdmittedAt *time.Time `json:"admitted_at,omitempty" doc:"When the token was admitted (RFC 3339, UTC); absent while waiting."`
 }
 
 type tokenOutput struct {
@@ -71,9 +73,14 @@ func (s *server) tokenOutput(ctx context.Context, st core.TokenStatus) (*tokenOu
 	if err != nil {
 		return nil, problemFor(ctx, s.Logger, err)
 	}
-	return &tokenOutput{Body: TokenBody{
+	body := TokenBody{
 		Token:     signed,
 		Status:    st.Token.State.String(),
 		QueueInfo: QueueInfo{Position: st.Position, EstimatedWaitTime: isoDuration(st.EstimatedWait)},
-	}}, nil
+	}
+	if !st.Token.AdmittedAt.IsZero() {
+		at := st.Token.AdmittedAt.UTC()
+		body.AdmittedAt = &at
+	}
+	return &tokenOutput{Body: body}, nil
 }

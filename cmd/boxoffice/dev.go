@@ -62,7 +62,7 @@ func runDev(ctx context.Context, args []string) error {
 	} else {
 		store = memory.NewStore()
 	}
-	perfs, err := loadDemo(ctx, store, core.DateOf(time.Now()))
+	perfs, err := loadDemo(ctx, store, core.DateOf(time.Now()), core.DefaultSeatsPerPerformance)
 	if err != nil {
 		return err
 	}

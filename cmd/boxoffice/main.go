@@ -24,6 +24,7 @@ commands:
   api       API only
   worker    Temporal worker only (runs holds, payments and queue admission)
   migrate   apply database migrations (--demo also loads the demo concert)
+  audit     check the books in DATABASE_URL after a sale; exits 1 on any breach
   openapi   print the OpenAPI document (YAML)
 
 Run 'boxoffice <command> -h' for the flags; each also reads the environment variable it names.
@@ -50,6 +51,8 @@ func main() {
 		err = runRoles(ctx, "worker", args, roleWorker)
 	case "migrate":
 		err = runMigrate(ctx, args)
+	case "audit":
+		err = runAudit(ctx, args)
 	case "openapi":
 		err = runOpenAPI(args)
 	case "-h", "--help", "help":

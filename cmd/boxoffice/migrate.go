@@ -12,8 +12,10 @@ import (
 // runMigrate applies the embedded migrations to DATABASE_URL, and with --demo loads the demo concert.
 func runMigrate(ctx context.Context, args []string) error {
 	var demo bool
+	var seats int
 	c, err := parseFlags("migrate", args, func(fs *flag.FlagSet) {
-		fs.BoolVar(&demo, "demo", false, "also load the demo concert (3 dates, 50 seats each)")
+		fs.BoolVar(&demo, "demo", false, "also load the demo concert (3 dates)")
+		fs.IntVar(&seats, "demo-seats", core.DefaultSeatsPerPerformance, "seats per demo date")
 	})
 	if err != nil {
 		return err
@@ -32,11 +34,14 @@ func runMigrate(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("applied %d migration(s)\n", n)
 	if demo {
-		perfs, err := loadDemo(ctx, postgres.NewStore(pool), core.DateOf(core.SystemClock{}.Now()))
+		if seats < 1 || seats > 100_000 {
+			return fmt.Errorf("--demo-seats must be 1 to 100000")
+		}
+		perfs, err := loadDemo(ctx, postgres.NewStore(pool), core.DateOf(core.SystemClock{}.Now()), seats)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("demo concert on sale: %s, %s, %s\n", perfs[0].Date, perfs[1].Date, perfs[2].Date)
+		fmt.Printf("demo concert on sale: %s, %s, %s, %d seats each\n", perfs[0].Date, perfs[1].Date, perfs[2].Date, seats)
 	}
 	return nil
 }

@@ -246,7 +246,9 @@ type SeatBodyStatus string
 
 // TokenBody defines model for TokenBody.
 type TokenBody struct {
-	QueueInfo QueueInfo `json:"queue_info"`
+	// AdmittedAt When the token was admitted (RFC 3339, UTC); absent while waiting.
+	AdmittedAt *time.Time `json:"admitted_at,omitempty"`
+	QueueInfo  QueueInfo  `json:"queue_info"`
 
 	// Status waiting: in the queue; active: admitted, may book.
 	Status TokenBodyStatus `json:"status"`
