@@ -7,7 +7,7 @@ SQLC      ?= $(GOBIN)/sqlc
 TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 
-.PHONY: run test test-short generate check-generated lint bench tools build
+.PHONY: run test test-short generate check-generated lint bench tools build rush rush-ci
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo concert)
 run: $(TEMPORAL)
@@ -47,6 +47,16 @@ bench:
 ## build: the binary in bin/
 build:
 	$(GO) build -o bin/boxoffice ./cmd/boxoffice
+
+## rush: a whole sale, 20,000 fans for 1,500 seats over 3 API instances and a worker, then the audit
+## (PostgreSQL from BOXOFFICE_TEST_DATABASE_URL, else the local server; about 2 minutes)
+rush: build $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/rush -spawn 3 -fans 20000 -arrival 30s -seats 500 -timeout 10m
+
+## rush-ci: a small sale (500 fans, 150 seats, 2 instances, 3-second holds so some expire) and the
+## audit; any breach, unfair admission or 500 fails it
+rush-ci: build $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/rush -spawn 2 -fans 500 -arrival 5s -hold-ttl 3s -timeout 5m
 
 ## tools: the Temporal CLI and sqlc, built from source with go install
 tools: $(TEMPORAL) $(SQLC)

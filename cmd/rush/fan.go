@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	openapitypes "github.com/oapi-codegen/runtime/types"
+
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
+)
+
+// outcome is how a fan's visit ended.
+type outcome string
+
+const (
+	bought         outcome = "bought a ticket"
+	soldOut        outcome = "left: sold out"
+	abandonedQueue outcome = "abandoned in the queue"
+	abandonedHold  outcome = "held a seat and never paid"
+	gaveUp         outcome = "gave up after losing every seat tried"
+	failed         outcome = "failed (unexpected answer)"
+	timedOut       outcome = "still going when time ran out"
+)
+
+// fan is one simulated fan's plan and what happened to it.
+type fan struct {
+	user    string
+	arrival time.Time
+	api     *apiclient.ClientWithResponses
+	// abandonAt is the step at which this fan walks away, or "" for a fan who sees it through.
+	abandonAt string
+
+	outcome    outcome
+	seq        int64
+	admittedAt time.Time
+	ticketAt   time.Time // when the payment succeeded
+	err        error
+}
+
+// sale is shared knowledge among fans: once one sees no dates left, waiting fans go home.
+type sale struct {
+	soldOut   atomic.Bool
+	soldOutAt atomic.Int64 // unix nanoseconds
+}
+
+func (f *fan) visit(ctx context.Context, rec *recorder, s *sale, holdRetries int) {
+	f.outcome = f.run(ctx, rec, s, holdRetries)
+	if ctx.Err() != nil && f.outcome == failed {
+		f.outcome = timedOut
+	}
+}
+
+func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) outcome {
+	issued, err := timed(rec, "POST /api/token", func() (*apiclient.IssueTokenResponse, error) {
+		return f.api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: f.user})
+	})
+	if f.err = answer(err, issued, err == nil && issued.JSON200 != nil); f.err != nil {
+		return failed
+	}
+	auth := bearer(issued.JSON200.Token)
+	f.seq = tokenSeq(issued.JSON200.Token)
+	status := *issued.JSON200
+
+	// Wait for admission, polling at a pace set by the estimate (a polite client).
+	giveUpAt := time.Time{}
+	if f.abandonAt == "queue" {
+		giveUpAt = time.Now().Add(time.Duration(rand.Int64N(int64(5 * time.Second))))
+	}
+	for status.Status != apiclient.Active {
+		if s.soldOut.Load() {
+			return soldOut
+		}
+		if !giveUpAt.IsZero() && time.Now().After(giveUpAt) {
+			return abandonedQueue
+		}
+		if !sleep(ctx, pollInterval(status.QueueInfo.EstimatedWaitTime)) {
+			return failed
+		}
+		polled, err := timed(rec, "GET /api/token", func() (*apiclient.PollTokenResponse, error) { return f.api.PollTokenWithResponse(ctx, auth) })
+		if f.err = answer(err, polled, err == nil && polled.JSON200 != nil); f.err != nil {
+			return failed
+		}
+		status = *polled.JSON200
+	}
+	if status.AdmittedAt != nil {
+		f.admittedAt = *status.AdmittedAt
+	}
+
+	// Find a seat: list dates and seats, try a random available one, another on 409.
+	var hold *apiclient.HoldBody
+	for try := 0; hold == nil; try++ {
+		if try == holdRetries {
+			return gaveUp
+		}
+		dates, err := timed(rec, "GET /api/tickets/dates", func() (*apiclient.ListDatesResponse, error) { return f.api.ListDatesWithResponse(ctx, auth) })
+		if f.err = answer(err, dates, err == nil && dates.JSON200 != nil); f.err != nil {
+			return failed
+		}
+		if len(*dates.JSON200) == 0 {
+			if s.soldOut.CompareAndSwap(false, true) {
+				s.soldOutAt.Store(time.Now().UnixNano())
+			}
+			return soldOut
+		}
+		day, _ := time.Parse(time.DateOnly, (*dates.JSON200)[rand.IntN(len(*dates.JSON200))])
+		date := openapitypes.Date{Time: day}
+		seats, err := timed(rec, "GET /api/tickets/seats", func() (*apiclient.ListSeatsResponse, error) {
+			return f.api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &date}, auth)
+		})
+		if f.err = answer(err, seats, err == nil && seats.JSON200 != nil); f.err != nil {
+			return failed
+		}
+		var free []int64
+		for _, st := range *seats.JSON200 {
+			if st.Status == apiclient.SeatBodyStatusAvailable {
+				free = append(free, st.SeatId)
+			}
+		}
+		if len(free) == 0 {
+			continue
+		}
+		held, err := timed(rec, "POST /api/tickets", func() (*apiclient.HoldSeatResponse, error) {
+			return f.api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date, SeatId: free[rand.IntN(len(free))]}, auth)
+		})
+		if err == nil && held.StatusCode() == http.StatusConflict {
+			continue // lost the race for that seat
+		}
+		if f.err = answer(err, held, err == nil && held.JSON200 != nil); f.err != nil {
+			return failed
+		}
+		hold = held.JSON200
+	}
+	if f.abandonAt == "hold" {
+		return abandonedHold
+	}
+
+	charged, err := timed(rec, "POST /api/balance", func() (*apiclient.ChargeBalanceResponse, error) {
+		return f.api.ChargeBalanceWithResponse(ctx, apiclient.ChargeBalanceJSONRequestBody{Amount: hold.Price}, auth)
+	})
+	if f.err = answer(err, charged, err == nil && charged.JSON200 != nil); f.err != nil {
+		return failed
+	}
+	paid, err := timed(rec, "POST /api/payment", func() (*apiclient.PayResponse, error) {
+		return f.api.PayWithResponse(ctx, apiclient.PayJSONRequestBody{TicketId: hold.TicketId, SeatId: hold.SeatId, Date: hold.Date}, auth)
+	})
+	if f.err = answer(err, paid, err == nil && paid.JSON200 != nil); f.err != nil {
+		return failed
+	}
+	f.ticketAt = time.Now()
+	return bought
+}
+
+// pollInterval follows the server's estimate: half the remaining wait, between 250 ms and 5 s.
+func pollInterval(estimate string) time.Duration {
+	d := parseISODuration(estimate) / 2
+	return min(max(d, 250*time.Millisecond), 5*time.Second)
+}
+
+// parseISODuration reads the PTnHnMnS durations the API writes; anything else is 0.
+func parseISODuration(s string) time.Duration {
+	rest, ok := strings.CutPrefix(s, "PT")
+	if !ok {
+		return 0
+	}
+	var total time.Duration
+	var n int64
+	for _, c := range rest {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n*10 + int64(c-'0')
+		case c == 'H':
+			total, n = total+time.Duration(n)*time.Hour, 0
+		case c == 'M':
+			total, n = total+time.Duration(n)*time.Minute, 0
+		case c == 'S':
+			total, n = total+time.Duration(n)*time.Second, 0
+		default:
+			return 0
+		}
+	}
+	return total
+}
+
+// tokenSeq reads the queue sequence number from the token's (unverified) claims.
+func tokenSeq(token string) int64 {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return 0
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return 0
+	}
+	var claims struct {
+		Seq int64 `json:"seq"`
+	}
+	_ = json.Unmarshal(raw, &claims)
+	return claims.Seq
+}
+
+// answer turns a call into an error unless it succeeded with the expected body; ok must be
+// false whenever err is set (the response is nil then).
+func answer(err error, r interface{ StatusCode() int }, ok bool) error {
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &statusError{code: r.StatusCode()}
+	}
+	return nil
+}
+
+type statusError struct{ code int }
+
+func (e *statusError) Error() string { return http.StatusText(e.code) }
+
+func statusOf(err error) int {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	return 0
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func bearer(token string) apiclient.RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}
+}

@@ -1,0 +1,180 @@
+// Command rush simulates a ticket-sale rush: N fans arrive over T seconds, spread round-robin
+// over one or more boxoffice API instances on loopback, and each behaves like a fan (token,
+// wait for admission, dates, seats, hold with retries on 409, top up, pay), a share of them
+// abandoning on the way. It reports each endpoint's load and latency, outcomes, time to a
+// ticket, sell-out time and admission fairness. With -spawn it starts the instances itself
+// against a fresh database and a Temporal dev server and audits the books afterwards.
+//
+//	go run ./cmd/rush -spawn 3 -fans 20000 -arrival 20s -seats 500
+//	go run ./cmd/rush -targets http://127.0.0.1:8080 -fans 200
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
+)
+
+type options struct {
+	targets     []string
+	fans        int
+	arrival     time.Duration
+	limit       time.Duration
+	conns       int
+	abandon     float64
+	holdRetries int
+	json        bool
+	spawn       spawnOptions
+}
+
+func main() {
+	var o options
+	var targets string
+	flag.StringVar(&targets, "targets", "", "comma-separated API base URLs on loopback (or use -spawn)")
+	flag.IntVar(&o.fans, "fans", 500, "fans to simulate (1 to 100000)")
+	flag.DurationVar(&o.arrival, "arrival", 10*time.Second, "fans arrive evenly over this long")
+	flag.DurationVar(&o.limit, "timeout", 5*time.Minute, "stop everything after this long (at most 30m)")
+	flag.IntVar(&o.conns, "conns", 256, "connections per API instance at most")
+	flag.Float64Var(&o.abandon, "abandon", 0.1, "share of fans who walk away: half in the queue, half after holding a seat")
+	flag.IntVar(&o.holdRetries, "hold-retries", 5, "seats a fan tries before giving up")
+	flag.BoolVar(&o.json, "json", false, "print the report as JSON")
+	bindSpawnFlags(&o.spawn)
+	flag.Parse()
+	if targets != "" {
+		o.targets = strings.Split(targets, ",")
+	}
+	report, err := run(o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rush:", err)
+		os.Exit(1)
+	}
+	if o.json {
+		_ = report.writeJSON(os.Stdout)
+	} else {
+		report.writeTable(os.Stdout)
+	}
+	if problem := verdict(report); problem != "" {
+		fmt.Fprintln(os.Stderr, "rush:", problem)
+		os.Exit(1)
+	}
+}
+
+// verdict names what makes a rush fail: a breach in the books, unfair admission, or errors.
+func verdict(r Report) string {
+	switch {
+	case r.Audit != nil && !r.Audit.OK:
+		return "the audit found breaches"
+	case r.Inversions != 0:
+		return fmt.Sprintf("admission was not FIFO: %d inversions", r.Inversions)
+	case r.Errors["500"] > 0:
+		return fmt.Sprintf("%d fans got a 500", r.Errors["500"])
+	}
+	return ""
+}
+
+func run(o options) (Report, error) {
+	switch {
+	case o.fans < 1 || o.fans > 100_000:
+		return Report{}, errors.New("-fans must be 1 to 100000")
+	case o.limit <= 0 || o.limit > 30*time.Minute:
+		return Report{}, errors.New("-timeout must be positive and at most 30m")
+	case o.abandon < 0 || o.abandon > 1:
+		return Report{}, errors.New("-abandon must be a share from 0 to 1")
+	case o.conns < 1 || o.conns > 4096:
+		return Report{}, errors.New("-conns must be 1 to 4096")
+	case (len(o.targets) == 0) == (o.spawn.instances == 0):
+		return Report{}, errors.New("give either -targets or -spawn")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.limit)
+	defer cancel()
+
+	var sys *system
+	if o.spawn.instances > 0 {
+		var err error
+		if sys, err = spawn(ctx, o.spawn); err != nil {
+			return Report{}, err
+		}
+		defer sys.stop()
+		o.targets = sys.targets
+	}
+	clients, err := apiClients(o.targets, o.conns)
+	if err != nil {
+		return Report{}, err
+	}
+
+	rec, s := newRecorder(), &sale{}
+	start := time.Now()
+	fans := make([]*fan, o.fans)
+	stamp := start.UnixNano()
+	for i := range fans {
+		fans[i] = &fan{
+			user:    fmt.Sprintf("rush-%x-%d", stamp, i),
+			arrival: start.Add(time.Duration(int64(o.arrival) * int64(i) / int64(o.fans))),
+			api:     clients[i%len(clients)],
+		}
+		if rand.Float64() < o.abandon {
+			fans[i].abandonAt = []string{"queue", "hold"}[rand.IntN(2)]
+		}
+	}
+	var wg sync.WaitGroup
+	for _, f := range fans {
+		if !sleep(ctx, time.Until(f.arrival)) {
+			f.outcome = timedOut
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.visit(ctx, rec, s, o.holdRetries)
+		}()
+	}
+	wg.Wait()
+	report := buildReport(fans, rec, s, start, time.Since(start), o.targets)
+	if sys != nil {
+		report.SeatsOnSale = sys.seatsOnSale
+		audit, err := sys.audit(context.Background())
+		if err != nil {
+			return report, err
+		}
+		report.Audit = &audit
+	}
+	return report, nil
+}
+
+func apiClients(targets []string, conns int) ([]*apiclient.ClientWithResponses, error) {
+	var clients []*apiclient.ClientWithResponses
+	for _, t := range targets {
+		if err := loopbackOnly(t); err != nil {
+			return nil, err
+		}
+		transport := &http.Transport{MaxConnsPerHost: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 30 * time.Second}
+		c, err := apiclient.NewClientWithResponses(t, apiclient.WithHTTPClient(&http.Client{Transport: transport, Timeout: 30 * time.Second}))
+		if err != nil {
+			return nil, err
+		}
+		clients = append(clients, c)
+	}
+	return clients, nil
+}
+
+func loopbackOnly(base string) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s is not a loopback address: rush only loads local servers", base)
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// recorder keeps every call's latency and status, per endpoint; safe for concurrent fans.
+type recorder struct {
+	mu    sync.Mutex
+	calls map[string]*endpointCalls
+}
+
+type endpointCalls struct {
+	latencies []time.Duration
+	statuses  map[string]int // "200", "409", … or "transport error"
+}
+
+func newRecorder() *recorder { return &recorder{calls: map[string]*endpointCalls{}} }
+
+// timed runs one call and records its latency and status under name.
+func timed[T interface{ StatusCode() int }](r *recorder, name string, f func() (T, error)) (T, error) {
+	start := time.Now()
+	v, err := f()
+	elapsed := time.Since(start)
+	status := "transport error"
+	if err == nil {
+		status = strconv.Itoa(v.StatusCode())
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.calls[name]
+	if c == nil {
+		c = &endpointCalls{statuses: map[string]int{}}
+		r.calls[name] = c
+	}
+	c.latencies = append(c.latencies, elapsed)
+	c.statuses[status]++
+	return v, err
+}
+
+// Report is what a rush prints, as a table or as JSON.
+type Report struct {
+	Fans           int              `json:"fans"`
+	Targets        []string         `json:"targets"`
+	WallSeconds    float64          `json:"wall_seconds"`
+	Endpoints      []EndpointReport `json:"endpoints"`
+	Outcomes       map[string]int   `json:"outcomes"`
+	TicketMillis   Percentiles      `json:"arrival_to_ticket_ms"`
+	SeatsSold      int              `json:"seats_sold"`
+	SeatsOnSale    int              `json:"seats_on_sale,omitempty"`
+	SellOutSeconds *float64         `json:"sell_out_seconds,omitempty"`
+	Admitted       int              `json:"admitted"`
+	Inversions     int64            `json:"admission_inversions"`
+	Errors         map[string]int   `json:"errors_by_status"`
+	Audit          *AuditResult     `json:"audit,omitempty"`
+}
+
+// EndpointReport is one endpoint's load and latency.
+type EndpointReport struct {
+	Endpoint  string         `json:"endpoint"`
+	Requests  int            `json:"requests"`
+	PerSecond float64        `json:"per_second"`
+	Millis    Percentiles    `json:"latency_ms"`
+	Statuses  map[string]int `json:"statuses"`
+}
+
+// Percentiles of a latency distribution, in milliseconds.
+type Percentiles struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+}
+
+// AuditResult is the output of `boxoffice audit` after a spawned rush.
+type AuditResult struct {
+	OK     bool   `json:"ok"`
+	Output string `json:"output"`
+}
+
+var endpointOrder = []string{"POST /api/token", "GET /api/token", "GET /api/tickets/dates", "GET /api/tickets/seats",
+	"POST /api/tickets", "POST /api/balance", "POST /api/payment"}
+
+func buildReport(fans []*fan, rec *recorder, s *sale, start time.Time, wall time.Duration, targets []string) Report {
+	r := Report{Fans: len(fans), Targets: targets, WallSeconds: wall.Seconds(), Outcomes: map[string]int{}, Errors: map[string]int{}}
+	for _, name := range endpointOrder {
+		c := rec.calls[name]
+		if c == nil {
+			continue
+		}
+		r.Endpoints = append(r.Endpoints, EndpointReport{
+			Endpoint: name, Requests: len(c.latencies), PerSecond: float64(len(c.latencies)) / wall.Seconds(),
+			Millis: percentiles(c.latencies), Statuses: c.statuses,
+		})
+	}
+	var toTicket []time.Duration
+	var admitted []*fan
+	for _, f := range fans {
+		r.Outcomes[string(f.outcome)]++
+		switch {
+		case f.outcome == bought:
+			r.SeatsSold++
+			toTicket = append(toTicket, f.ticketAt.Sub(f.arrival))
+		case f.outcome == failed:
+			if code := statusOf(f.err); code != 0 {
+				r.Errors[strconv.Itoa(code)]++
+			} else {
+				r.Errors["transport error"]++
+			}
+		}
+		if !f.admittedAt.IsZero() {
+			admitted = append(admitted, f)
+		}
+	}
+	r.TicketMillis = percentiles(toTicket)
+	if at := s.soldOutAt.Load(); at != 0 {
+		secs := time.Unix(0, at).Sub(start).Seconds()
+		r.SellOutSeconds = &secs
+	}
+	r.Admitted = len(admitted)
+	r.Inversions = inversions(admitted)
+	return r
+}
+
+// inversions counts pairs of admitted fans where the one who arrived first (lower sequence
+// number) was admitted later: 0 means admission followed arrival order exactly.
+func inversions(admitted []*fan) int64 {
+	sort.Slice(admitted, func(i, j int) bool { return admitted[i].seq < admitted[j].seq })
+	times := make([]time.Time, len(admitted))
+	for i, f := range admitted {
+		times[i] = f.admittedAt
+	}
+	return countInversions(times)
+}
+
+// countInversions counts i<j with t[i] after t[j], by merge sort.
+func countInversions(t []time.Time) int64 {
+	if len(t) < 2 {
+		return 0
+	}
+	mid := len(t) / 2
+	left, right := slices.Clone(t[:mid]), slices.Clone(t[mid:])
+	n := countInversions(left) + countInversions(right)
+	i, j := 0, 0
+	for k := range t {
+		if j >= len(right) || (i < len(left) && !left[i].After(right[j])) {
+			t[k] = left[i]
+			i++
+		} else {
+			t[k] = right[j]
+			n += int64(len(left) - i)
+			j++
+		}
+	}
+	return n
+}
+
+func percentiles(d []time.Duration) Percentiles {
+	if len(d) == 0 {
+		return Percentiles{}
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	at := func(p int) float64 {
+		return float64(s[(len(s)-1)*p/100].Microseconds()) / 1000
+	}
+	return Percentiles{P50: at(50), P95: at(95), P99: at(99)}
+}
+
+func (r Report) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func (r Report) writeTable(w io.Writer) {
+	fmt.Fprintf(w, "rush: %d fans against %v in %.1fs\n\n", r.Fans, r.Targets, r.WallSeconds)
+	fmt.Fprintf(w, "%-24s %8s %8s %9s %9s %9s  %s\n", "endpoint", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "statuses")
+	for _, e := range r.Endpoints {
+		fmt.Fprintf(w, "%-24s %8d %8.1f %9.2f %9.2f %9.2f  %v\n", e.Endpoint, e.Requests, e.PerSecond, e.Millis.P50, e.Millis.P95, e.Millis.P99, e.Statuses)
+	}
+	fmt.Fprintln(w)
+	outcomes := make([]string, 0, len(r.Outcomes))
+	for o := range r.Outcomes {
+		outcomes = append(outcomes, o)
+	}
+	sort.Strings(outcomes)
+	for _, o := range outcomes {
+		fmt.Fprintf(w, "  %6d  %s\n", r.Outcomes[o], o)
+	}
+	fmt.Fprintln(w)
+	onSale := "?"
+	if r.SeatsOnSale > 0 {
+		onSale = strconv.Itoa(r.SeatsOnSale)
+	}
+	fmt.Fprintf(w, "seats sold:          %d of %s on sale\n", r.SeatsSold, onSale)
+	if r.SellOutSeconds != nil {
+		fmt.Fprintf(w, "sold out after:      %.1fs\n", *r.SellOutSeconds)
+	} else {
+		fmt.Fprintln(w, "sold out after:      not sold out")
+	}
+	fmt.Fprintf(w, "arrival to ticket:   p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n", r.TicketMillis.P50, r.TicketMillis.P95, r.TicketMillis.P99)
+	fmt.Fprintf(w, "admission fairness:  %d inversions among %d admitted fans\n", r.Inversions, r.Admitted)
+	fmt.Fprintf(w, "unexpected answers:  %v\n", r.Errors)
+	if r.Audit != nil {
+		fmt.Fprintf(w, "\n%s", r.Audit.Output)
+	}
+}
