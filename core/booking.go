@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // OpenDates lists the dates from today on that still have an available seat.
@@ -56,11 +57,14 @@ func (b *BoxOffice) HoldSeat(ctx context.Context, c Caller, rawDate string, seat
 		return Reservation{}, err
 	}
 	if err := b.ports.Lifecycle.StartHold(ctx, r); err != nil {
-		// Without its timer the hold would linger until lazy expiry: give the seat back now.
-		if _, relErr := b.ports.Reservations.ReleaseHold(ctx, r.ID); relErr != nil {
+		// Without its timer the hold would linger: give the seat back now, even if the request
+		// that asked for it has been cancelled (the overdue sweep of AdmitNext is the last resort).
+		undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, relErr := b.ports.Reservations.ReleaseHold(undoCtx, r.ID); relErr != nil {
 			err = errors.Join(err, fmt.Errorf("undo hold: %w", relErr))
 		}
-		return Reservation{}, fmt.Errorf("start hold timer: %w", err)
+		return Reservation{}, errors.Join(ErrHoldNotStarted, fmt.Errorf("start hold timer: %w", err))
 	}
 	return r, nil
 }
@@ -109,7 +113,21 @@ func (b *BoxOffice) Pay(ctx context.Context, c Caller, req PayRequest) (Receipt,
 	if balance < r.Price {
 		return Receipt{}, &InsufficientBalanceError{Balance: balance, Needed: r.Price}
 	}
-	return b.ports.Lifecycle.Pay(ctx, r.ID, tok.UserID)
+	rc, err := b.ports.Lifecycle.Pay(ctx, r.ID, tok.UserID)
+	if err != nil && !isDomainError(err) {
+		return Receipt{}, errors.Join(ErrPaymentPending, err)
+	}
+	return rc, err
+}
+
+// isDomainError reports whether err is one of core's classes, not an infrastructure failure.
+func isDomainError(err error) bool {
+	for _, class := range []error{ErrInvalid, ErrUnauthenticated, ErrConflict, ErrPaymentRequired, ErrUnavailable} {
+		if errors.Is(err, class) {
+			return true
+		}
+	}
+	return false
 }
 
 // Settle performs the payment transaction; the lifecycle calls it once it accepts a payment.

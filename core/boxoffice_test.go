@@ -279,12 +279,67 @@ func TestHoldIsUndoneWhenItsTimerCannotStart(t *testing.T) {
 	st, _ := app.IssueToken(ctx, "ann")
 	_, _ = app.AdmitNext(ctx, 1, 1)
 	ann := core.Caller{TokenID: st.Token.ID, UserID: "ann"}
-	if _, err := app.HoldSeat(ctx, ann, showDate, 1); err == nil || errors.Is(err, core.ErrInvalid) {
-		t.Fatalf("hold without a timer: %v, want an infrastructure error", err)
+	// The request is gone by the time the timer fails: the undo must not depend on it.
+	reqCtx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := app.HoldSeat(reqCtx, ann, showDate, 1); err == nil {
+		t.Fatal("a hold without its timer succeeded")
+	}
+	if _, err := app.HoldSeat(ctx, ann, showDate, 1); !errors.Is(err, core.ErrUnavailable) || !errors.Is(err, core.ErrHoldNotStarted) {
+		t.Fatalf("hold without a timer: %v, want ErrHoldNotStarted (unavailable)", err)
 	}
 	seats, _ := app.Seats(ctx, ann, showDate)
 	if seats[0].Status != core.SeatAvailable {
 		t.Fatal("the seat stayed held although its timer never started")
+	}
+	if n, _ := store.ReleaseOverdue(ctx, clk.Now().Add(24*time.Hour), 10); n != 0 {
+		t.Fatalf("%d reservations were left held by failed timers", n)
+	}
+}
+
+// slowLifecycle's payments never finish in time.
+type slowLifecycle struct{ core.ReservationLifecycle }
+
+func (slowLifecycle) StartHold(context.Context, core.Reservation) error { return nil }
+func (slowLifecycle) Pay(context.Context, core.ID, core.UserID) (core.Receipt, error) {
+	return core.Receipt{}, context.DeadlineExceeded
+}
+
+func TestPaymentThatTimesOutIsUnavailableNotFailed(t *testing.T) {
+	clk := &clock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
+	store := memory.NewStore()
+	app, _ := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Lifecycle: slowLifecycle{}, Clock: clk}, core.DefaultPolicy)
+	d, _ := core.ParseDate(showDate)
+	_ = app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 1, Seats: 1})
+	st, _ := app.IssueToken(ctx, "ann")
+	_, _ = app.AdmitNext(ctx, 1, 1)
+	ann := core.Caller{TokenID: st.Token.ID, UserID: "ann"}
+	r, _ := app.HoldSeat(ctx, ann, showDate, 1)
+	_, _ = app.Charge(ctx, ann, 1)
+	_, err := app.Pay(ctx, ann, core.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate})
+	if !errors.Is(err, core.ErrPaymentPending) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("timed-out payment: %v, want ErrPaymentPending with its cause", err)
+	}
+}
+
+func TestAdmitNextSweepsOverdueHolds(t *testing.T) {
+	w := newWorld(t, core.DefaultPolicy)
+	ann := w.fan(t, "ann", true)
+	r, err := w.app.HoldSeat(ctx, ann, showDate, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clock.advance(core.DefaultPolicy.HoldTTL + core.OverdueHoldGrace/2)
+	if res, _ := w.app.AdmitNext(ctx, 10, 10); res.ReleasedHolds != 0 {
+		t.Fatal("a hold within its grace was swept")
+	}
+	w.clock.advance(core.OverdueHoldGrace)
+	res, err := w.app.AdmitNext(ctx, 10, 10)
+	if err != nil || res.ReleasedHolds != 1 {
+		t.Fatalf("tick after the grace: %+v, %v; want the overdue hold released", res, err)
+	}
+	if got, _ := w.store.Reservation(ctx, r.ID); got.Status != core.ReservationReleased {
+		t.Fatalf("overdue hold is %v", got.Status)
 	}
 }
 

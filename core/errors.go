@@ -17,6 +17,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrPaymentRequired: the wallet cannot cover the payment.
 	ErrPaymentRequired = errors.New("payment required")
+	// ErrUnavailable: a dependency (the workflow engine) did not answer in time; retry.
+	ErrUnavailable = errors.New("temporarily unavailable")
 )
 
 // Specific errors, each in its class; the message says what went wrong and what to do.
@@ -34,6 +36,9 @@ var (
 	ErrSeatTaken = classed(ErrConflict, "seat already reserved; pick another seat from GET /api/tickets/seats")
 
 	ErrInsufficientBalance = classed(ErrPaymentRequired, "insufficient balance; charge it with POST /api/balance")
+
+	ErrHoldNotStarted = classed(ErrUnavailable, "the seat could not be held just now (the hold timer did not start) and was released; try again")
+	ErrPaymentPending = classed(ErrUnavailable, "the payment did not complete in time; retry it: a payment that went through returns its receipt")
 )
 
 // classedError is a specific error that belongs to a class but prints only its own message.

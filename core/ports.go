@@ -55,6 +55,9 @@ type ReservationStore interface {
 	SettlePayment(ctx context.Context, s Settlement) (Receipt, error)
 	// Receipt returns the receipt of a paid reservation, or ErrUnknownTicket.
 	Receipt(ctx context.Context, reservation ID) (Receipt, error)
+	// ReleaseOverdue releases up to limit holds whose deadline is before cutoff, as ReleaseHold
+	// would, and returns how many it released.
+	ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error)
 }
 
 // WalletStore keeps prepaid balances and their ledger.

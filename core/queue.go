@@ -69,15 +69,27 @@ func (b *BoxOffice) Authorize(ctx context.Context, c Caller, need Access) (Queue
 	return tok, nil
 }
 
-// AdmitNext runs one admission tick: it ends expired sessions and admits up to batch waiting
-// fans in sequence order, keeping at most maxActive admitted at once.
+// OverdueHoldGrace is how long past its deadline a hold may stay held before the admission
+// tick releases it itself: long enough for a payment accepted at the deadline to settle.
+const OverdueHoldGrace = time.Minute
+
+// overdueBatch bounds the holds one tick releases, so a backlog cannot make a tick slow.
+const overdueBatch = 500
+
+// AdmitNext runs one admission tick: it ends expired sessions, admits up to batch waiting fans
+// in sequence order keeping at most maxActive admitted at once, and releases holds overdue by
+// more than OverdueHoldGrace (the safety net behind each hold's own workflow).
 func (b *BoxOffice) AdmitNext(ctx context.Context, batch, maxActive int) (AdmissionResult, error) {
 	if batch < 0 || maxActive < 0 {
 		return AdmissionResult{}, fmt.Errorf("admit: batch %d and ceiling %d must not be negative", batch, maxActive)
 	}
-	res, err := b.ports.Tokens.Admit(ctx, batch, maxActive, b.policy.SessionTTL, b.ports.Clock.Now())
+	now := b.ports.Clock.Now()
+	res, err := b.ports.Tokens.Admit(ctx, batch, maxActive, b.policy.SessionTTL, now)
 	if err != nil {
 		return AdmissionResult{}, fmt.Errorf("admit: %w", err)
+	}
+	if res.ReleasedHolds, err = b.ports.Reservations.ReleaseOverdue(ctx, now.Add(-OverdueHoldGrace), overdueBatch); err != nil {
+		return res, fmt.Errorf("release overdue holds: %w", err)
 	}
 	return res, nil
 }

@@ -61,6 +61,7 @@ type QueueStats struct {
 
 // AdmissionResult is what one admission tick did.
 type AdmissionResult struct {
-	Expired  int // active tokens whose session ended
-	Admitted int // waiting tokens made active, in sequence order
+	Expired       int // active tokens whose session ended
+	Admitted      int // waiting tokens made active, in sequence order
+	ReleasedHolds int // holds long overdue whose own release never ran
 }

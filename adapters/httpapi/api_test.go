@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"net/http/httptest"
+
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
@@ -355,4 +357,36 @@ func TestOperationalEndpoints(t *testing.T) {
 		t.Fatal("served OpenAPI document lacks the API or still declares 422")
 	}
 	h.expect(t, "GET", "/docs", "", nil, 200)
+}
+
+// stalledLifecycle cannot start hold timers, as when Temporal does not answer.
+type stalledLifecycle struct{ core.ReservationLifecycle }
+
+func (stalledLifecycle) StartHold(context.Context, core.Reservation) error {
+	return errors.New("context deadline exceeded")
+}
+
+func TestHoldWhenWorkflowsAreDownIs503(t *testing.T) {
+	store := memory.NewStore()
+	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Lifecycle: stalledLifecycle{}, Clock: core.SystemClock{}}, core.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mustDate(t)
+	_ = app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 1, Seats: 1})
+	signer, _ := httpapi.NewTokenSigner(seed)
+	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer})
+	h := &harness{srv: httptest.NewServer(handler), app: app, store: store}
+	t.Cleanup(h.srv.Close)
+	tok := h.token(t, "fan", true)
+	r := h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 1}, 503)
+	p := r.problem(t)
+	if r.header.Get("Retry-After") == "" || strings.Contains(p["detail"].(string), "deadline") {
+		t.Fatalf("503 without Retry-After or with internals: %v %v", r.header, p)
+	}
+	var seats []httpapi.SeatBody
+	h.expect(t, "GET", "/api/tickets/seats?date="+showDate, tok, nil, 200).json(t, &seats)
+	if seats[0].Status != "available" {
+		t.Fatal("a hold whose timer never started kept the seat")
+	}
 }

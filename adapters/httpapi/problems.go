@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -74,9 +75,21 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		return huma.NewError(http.StatusConflict, err.Error())
 	case errors.Is(err, core.ErrPaymentRequired):
 		return huma.NewError(http.StatusPaymentRequired, err.Error())
+	case errors.Is(err, core.ErrUnavailable):
+		log.WarnContext(ctx, "dependency unavailable", "error", err)
+		return huma.ErrorWithHeaders(huma.NewError(http.StatusServiceUnavailable, firstLine(err)), http.Header{"Retry-After": {"1"}})
 	case errors.Is(err, context.Canceled):
 		return huma.NewError(499, "client closed the request")
 	}
 	log.ErrorContext(ctx, "request failed", "error", err)
 	return huma.NewError(http.StatusInternalServerError, "internal error; the request may be retried")
+}
+
+// firstLine is the domain message of a joined error, without the infrastructure cause after it.
+func firstLine(err error) string {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		return msg[:i]
+	}
+	return msg
 }

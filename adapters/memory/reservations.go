@@ -97,3 +97,24 @@ func (s *Store) Receipt(_ context.Context, reservation core.ID) (core.Receipt, e
 	}
 	return rc, nil
 }
+
+// ReleaseOverdue implements core.ReservationStore.
+func (s *Store) ReleaseOverdue(_ context.Context, cutoff time.Time, limit int) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	released := 0
+	for id, r := range s.reservations {
+		if released == limit {
+			break
+		}
+		if r.Status != core.ReservationHeld || !r.HeldUntil.Before(cutoff) {
+			continue
+		}
+		r.Status = core.ReservationReleased
+		if st := s.seats[seatKey{r.Date, r.Seat}]; st.holder == id && !st.sold {
+			st.holder, st.heldUntil = "", time.Time{}
+		}
+		released++
+	}
+	return released, nil
+}

@@ -172,3 +172,9 @@ func reservationFromRow(r sqlcdb.Reservation) (core.Reservation, error) {
 		Price: core.Amount(r.Price), Status: status, HeldUntil: r.HeldUntil.UTC(), CreatedAt: r.CreatedAt.UTC(),
 	}, nil
 }
+
+// ReleaseOverdue implements core.ReservationStore.
+func (s *Store) ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	n, err := s.q.ReservationReleaseOverdue(ctx, sqlcdb.ReservationReleaseOverdueParams{Cutoff: cutoff, MaxRows: int32(limit)})
+	return int(n), err
+}

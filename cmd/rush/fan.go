@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -51,6 +52,12 @@ type sale struct {
 }
 
 func (f *fan) visit(ctx context.Context, rec *recorder, s *sale, holdRetries int) {
+	defer func() {
+		// A bug in one fan must not end the rush before it stops what it spawned.
+		if r := recover(); r != nil {
+			f.outcome, f.err = failed, fmt.Errorf("panic: %v", r)
+		}
+	}()
 	f.outcome = f.run(ctx, rec, s, holdRetries)
 	if ctx.Err() != nil && f.outcome == failed {
 		f.outcome = timedOut
@@ -157,10 +164,11 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 	return bought
 }
 
-// pollInterval follows the server's estimate: half the remaining wait, between 250 ms and 5 s.
+// pollInterval follows the server's estimate: half the remaining wait, between 250 ms and 15 s,
+// so fans far back poll rarely and fans near the front often.
 func pollInterval(estimate string) time.Duration {
 	d := parseISODuration(estimate) / 2
-	return min(max(d, 250*time.Millisecond), 5*time.Second)
+	return min(max(d, 250*time.Millisecond), 15*time.Second)
 }
 
 // parseISODuration reads the PTnHnMnS durations the API writes; anything else is 0.

@@ -19,8 +19,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
@@ -96,7 +98,10 @@ func run(o options) (Report, error) {
 	case (len(o.targets) == 0) == (o.spawn.instances == 0):
 		return Report{}, errors.New("give either -targets or -spawn")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.limit)
+	// Ctrl-C or SIGTERM ends the rush early but still stops what it spawned.
+	sigCtx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	ctx, cancel := context.WithTimeout(sigCtx, o.limit)
 	defer cancel()
 
 	var sys *system

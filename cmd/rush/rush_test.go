@@ -37,8 +37,9 @@ func TestPollInterval(t *testing.T) {
 		{"PT0S", 250 * time.Millisecond},
 		{"PT1S", 500 * time.Millisecond},
 		{"PT4S", 2 * time.Second},
-		{"PT2M30S", 5 * time.Second},
-		{"PT1H", 5 * time.Second},
+		{"PT20S", 10 * time.Second},
+		{"PT2M30S", 15 * time.Second},
+		{"PT1H", 15 * time.Second},
 		{"garbage", 250 * time.Millisecond},
 	} {
 		if got := pollInterval(tc.estimate); got != tc.want {

@@ -28,6 +28,7 @@ type spawnOptions struct {
 	adminURL    string
 	temporalCLI string
 	holdTTL     time.Duration
+	sessionTTL  time.Duration
 	admitRate   int
 	maxActive   int
 	seats       int
@@ -41,8 +42,9 @@ func bindSpawnFlags(o *spawnOptions) {
 		"with -spawn: PostgreSQL admin URL; the rush creates its own database there ($BOXOFFICE_TEST_DATABASE_URL)")
 	flag.StringVar(&o.temporalCLI, "temporal-cli", envOr("TEMPORAL_CLI", filepath.Join(goPath(), "bin", "temporal")), "with -spawn: the temporal CLI ($TEMPORAL_CLI)")
 	flag.DurationVar(&o.holdTTL, "hold-ttl", 5*time.Second, "with -spawn: hold time, short so that unpaid holds expire during the rush")
-	flag.IntVar(&o.admitRate, "admit-rate", 200, "with -spawn: fans admitted per second")
-	flag.IntVar(&o.maxActive, "max-active", 2000, "with -spawn: ceiling on admitted fans")
+	flag.DurationVar(&o.sessionTTL, "session-ttl", 2*time.Minute, "with -spawn: how long an admitted fan may book")
+	flag.IntVar(&o.admitRate, "admit-rate", 100, "with -spawn: fans admitted per second")
+	flag.IntVar(&o.maxActive, "max-active", 500, "with -spawn: ceiling on admitted fans")
 	flag.IntVar(&o.seats, "seats", 50, "with -spawn: seats per date (3 dates)")
 	flag.BoolVar(&o.keep, "keep", false, "with -spawn: keep the rush's database afterwards")
 }
@@ -76,9 +78,18 @@ func spawn(ctx context.Context, o spawnOptions) (sys *system, err error) {
 	if sys.dbURL, sys.dropDB, err = createDatabase(ctx, o.adminURL, o.keep); err != nil {
 		return sys, err
 	}
-	if sys.temporal, err = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{ExistingPath: o.temporalCLI, LogLevel: "error"}); err != nil {
-		return sys, fmt.Errorf("start Temporal dev server with %s: %w", o.temporalCLI, err)
+	// The dev server logs every store timeout under overload; keep that out of the report.
+	temporalLog, err := os.CreateTemp("", "rush-temporal-*.log")
+	if err != nil {
+		return sys, err
 	}
+	defer temporalLog.Close()
+	if sys.temporal, err = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath: o.temporalCLI, LogLevel: "error", Stdout: temporalLog, Stderr: temporalLog,
+	}); err != nil {
+		return sys, fmt.Errorf("start Temporal dev server with %s (log %s): %w", o.temporalCLI, temporalLog.Name(), err)
+	}
+	fmt.Fprintf(os.Stderr, "rush: Temporal dev server at %s, log in %s\n", sys.temporal.FrontendHostPort(), temporalLog.Name())
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	sys.env = append(os.Environ(),
@@ -86,6 +97,7 @@ func spawn(ctx context.Context, o spawnOptions) (sys *system, err error) {
 		"TEMPORAL_ADDRESS="+sys.temporal.FrontendHostPort(),
 		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(key),
 		"BOXOFFICE_HOLD_TTL="+o.holdTTL.String(),
+		"BOXOFFICE_SESSION_TTL="+o.sessionTTL.String(),
 		"BOXOFFICE_ADMIT_RATE="+strconv.Itoa(o.admitRate),
 		"BOXOFFICE_MAX_ACTIVE="+strconv.Itoa(o.maxActive),
 		"BOXOFFICE_ADMIT_TICK=250ms",
@@ -125,6 +137,8 @@ func (s *system) command(ctx context.Context, args ...string) *exec.Cmd {
 func (s *system) start(role, addr string) error {
 	cmd := exec.Command(s.binary, role)
 	cmd.Env = s.env
+	// If the rush dies without stopping it, the kernel sends SIGTERM.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if addr != "" {
 		cmd.Env = append(cmd.Env, "BOXOFFICE_ADDR="+addr)
 	}

@@ -86,4 +86,40 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("released seat cannot be held: %v", err)
 		}
 	})
+
+	t.Run("overdue holds are released in bulk, others untouched", func(t *testing.T) {
+		s := newStores(t)
+		p := addShow(t, s.Catalog, "2030-07-01", 3)
+		early, _ := hold(t, s, "alice", p, 1, epoch, time.Minute)
+		late, _ := hold(t, s, "bob", p, 2, epoch, time.Hour)
+		paid, _ := hold(t, s, "carol", p, 3, epoch, time.Minute)
+		must[core.Amount](t)(s.Wallets.Charge(ctx, "carol", p.Price, epoch))
+		if _, err := s.Reservations.SettlePayment(ctx, core.Settlement{ReservationID: paid.ID, UserID: "carol", PaymentID: core.NewID(), At: epoch}); err != nil {
+			t.Fatal(err)
+		}
+		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 10)); n != 1 {
+			t.Fatalf("released %d overdue holds, want 1", n)
+		}
+		for r, want := range map[core.ID]core.ReservationStatus{early.ID: core.ReservationReleased, late.ID: core.ReservationHeld, paid.ID: core.ReservationPaid} {
+			if got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, r)); got.Status != want {
+				t.Fatalf("reservation %s is %v, want %v", r, got.Status, want)
+			}
+		}
+		seats := must[[]core.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch))
+		if seats[0].Status != core.SeatAvailable || seats[1].Status != core.SeatReserved || seats[2].Status != core.SeatReserved {
+			t.Fatalf("seats after the sweep: %+v", seats)
+		}
+		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 10)); n != 0 {
+			t.Fatalf("a second sweep released %d", n)
+		}
+		// The limit bounds one sweep.
+		for seat := 1; seat <= 1; seat++ {
+			if _, err := hold(t, s, "dave", p, seat, epoch.Add(3*time.Minute), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Hour), 1)); n != 1 {
+			t.Fatalf("a sweep limited to 1 released %d", n)
+		}
+	})
 }

@@ -65,3 +65,24 @@ SELECT p.id, p.reservation_id, p.amount, p.paid_at, r.perf_date
 FROM payments p
 JOIN reservations r ON r.id = p.reservation_id
 WHERE p.reservation_id = @reservation_id;
+
+-- name: ReservationReleaseOverdue :execrows
+-- The safety net behind each hold's workflow: releases holds long past their deadline whose
+-- release never ran (a workflow that could not be started, say). Seats first, as everywhere.
+WITH overdue AS (
+    SELECT r.id, r.perf_date, r.seat_no
+    FROM reservations r
+    WHERE r.status = 'held' AND r.held_until < @cutoff::timestamptz
+    ORDER BY r.held_until
+    LIMIT sqlc.arg(max_rows)::int
+), freed AS (
+    UPDATE seats s
+    SET status = 'available', reservation_id = NULL, held_until = NULL
+    FROM overdue o
+    WHERE s.perf_date = o.perf_date AND s.seat_no = o.seat_no AND s.reservation_id = o.id AND s.status = 'held'
+    RETURNING s.reservation_id
+)
+UPDATE reservations r
+SET status = 'released'
+FROM overdue o
+WHERE r.id = o.id AND r.status = 'held';

@@ -16,12 +16,12 @@ type Activities struct {
 	App Admitter
 }
 
-// Admit runs one admission round: one transaction, so a retry after a crash re-admits nothing
-// that was admitted (admission only takes waiting tokens).
+// Admit runs one admission round (and the sweep of overdue holds). A retry after a crash
+// re-admits nothing: admission only takes waiting tokens, the sweep only held reservations.
 func (a *Activities) Admit(ctx context.Context, in AdmitInput) (AdmitResult, error) {
 	res, err := a.App.AdmitNext(ctx, in.Batch, in.MaxActive)
 	if err != nil {
 		return AdmitResult{}, err
 	}
-	return AdmitResult{Admitted: res.Admitted, Expired: res.Expired}, nil
+	return AdmitResult{Admitted: res.Admitted, Expired: res.Expired, ReleasedHolds: res.ReleasedHolds}, nil
 }

@@ -53,7 +53,9 @@ type State struct {
 	Ticks         int64
 	AdmittedTotal int64
 	ExpiredTotal  int64
-	LastAdmitted  int // fans admitted by the latest tick
+	// ReleasedHoldsTotal counts overdue holds the ticks released because their own release never ran.
+	ReleasedHoldsTotal int64
+	LastAdmitted       int // fans admitted by the latest tick
 }
 
 // AdmitInput is the argument of the admit activity.
@@ -64,6 +66,7 @@ type AdmitInput struct {
 
 // AdmitResult is what one tick did.
 type AdmitResult struct {
-	Admitted int
-	Expired  int
+	Admitted      int
+	Expired       int
+	ReleasedHolds int
 }

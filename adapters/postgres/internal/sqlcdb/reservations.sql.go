@@ -163,6 +163,41 @@ func (q *Queries) ReservationRelease(ctx context.Context, id string) (Reservatio
 	return i, err
 }
 
+const reservationReleaseOverdue = `-- name: ReservationReleaseOverdue :execrows
+WITH overdue AS (
+    SELECT r.id, r.perf_date, r.seat_no
+    FROM reservations r
+    WHERE r.status = 'held' AND r.held_until < $1::timestamptz
+    ORDER BY r.held_until
+    LIMIT $2::int
+), freed AS (
+    UPDATE seats s
+    SET status = 'available', reservation_id = NULL, held_until = NULL
+    FROM overdue o
+    WHERE s.perf_date = o.perf_date AND s.seat_no = o.seat_no AND s.reservation_id = o.id AND s.status = 'held'
+    RETURNING s.reservation_id
+)
+UPDATE reservations r
+SET status = 'released'
+FROM overdue o
+WHERE r.id = o.id AND r.status = 'held'
+`
+
+type ReservationReleaseOverdueParams struct {
+	Cutoff  time.Time
+	MaxRows int32
+}
+
+// The safety net behind each hold's workflow: releases holds long past their deadline whose
+// release never ran (a workflow that could not be started, say). Seats first, as everywhere.
+func (q *Queries) ReservationReleaseOverdue(ctx context.Context, arg ReservationReleaseOverdueParams) (int64, error) {
+	result, err := q.db.Exec(ctx, reservationReleaseOverdue, arg.Cutoff, arg.MaxRows)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const seatExists = `-- name: SeatExists :one
 SELECT EXISTS (SELECT 1 FROM seats WHERE perf_date = $1 AND seat_no = $2)
 `
