@@ -49,9 +49,9 @@ build:
 	$(GO) build -o bin/boxoffice ./cmd/boxoffice
 
 ## rush: a whole sale, 20,000 fans for 1,500 seats over 3 API instances and a worker, then the audit
-## (PostgreSQL from BOXOFFICE_TEST_DATABASE_URL, else the local server; about 2 minutes)
+## (PostgreSQL from BOXOFFICE_TEST_DATABASE_URL, else the local server; up to 10 minutes)
 rush: build $(TEMPORAL)
-	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/rush -spawn 3 -fans 20000 -arrival 30s -seats 500 -timeout 10m
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/rush -spawn 3 -fans 20000 -arrival 60s -seats 500 -hold-ttl 60s -timeout 10m
 
 ## rush-ci: a small sale (500 fans, 150 seats, 2 instances, 3-second holds so some expire) and the
 ## audit; any breach, unfair admission or 500 fails it
