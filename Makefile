@@ -7,7 +7,7 @@ SQLC      ?= $(GOBIN)/sqlc
 TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 
-.PHONY: run test test-short generate check-generated lint bench tools build rush rush-ci
+.PHONY: run test test-short generate check-generated lint bench fuzz tools build rush rush-ci
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo concert)
 run: $(TEMPORAL)
@@ -39,6 +39,14 @@ check-generated: generate
 lint:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+
+## fuzz: each fuzz target for FUZZTIME (request decoding, token parsing, input validators);
+## the committed corpora in testdata/fuzz also run as ordinary tests in `make test`
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzRequests$$' -fuzztime $(FUZZTIME) ./adapters/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzTokenVerify$$' -fuzztime $(FUZZTIME) ./adapters/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzValidators$$' -fuzztime $(FUZZTIME) ./core
 
 ## bench: the benchmarks
 bench:

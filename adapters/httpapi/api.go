@@ -98,10 +98,14 @@ func caller(ctx context.Context) core.Caller {
 	return c
 }
 
+// MaxBodyBytes bounds every request body; the largest valid one is under 200 bytes.
+const MaxBodyBytes = 8 << 10
+
 // secured marks an operation as needing a queue token and lists its error statuses.
 func secured(op huma.Operation, errs ...int) huma.Operation {
 	op.Security = []map[string][]string{{bearerScheme: {}}}
 	op.Errors = append([]int{http.StatusUnauthorized}, errs...)
+	op.MaxBodyBytes = MaxBodyBytes
 	return op
 }
 

@@ -390,3 +390,14 @@ func TestHoldWhenWorkflowsAreDownIs503(t *testing.T) {
 		t.Fatal("a hold whose timer never started kept the seat")
 	}
 }
+
+func TestOversizedBodiesAreRefused(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.token(t, "fan", true)
+	big := `{"user_id":"` + strings.Repeat("x", httpapi.MaxBodyBytes) + `"}`
+	h.expect(t, "POST", "/api/token", "", big, 413).problem(t)
+	h.expect(t, "POST", "/api/balance", tok, `{"amount":1,"pad":"`+strings.Repeat("x", httpapi.MaxBodyBytes)+`"}`, 413).problem(t)
+	if h.balance(t, "fan") != 0 || h.stats(t).Waiting+h.stats(t).Active != 1 {
+		t.Fatal("an oversized request changed something")
+	}
+}

@@ -40,17 +40,13 @@ func newHarness(t *testing.T, ready map[string]func(context.Context) error) *har
 
 func newHarnessWith(t *testing.T, store *memory.Store, wallets core.WalletStore, ready map[string]func(context.Context) error) *harness {
 	t.Helper()
-	life := memory.NewLifecycle(core.SystemClock{})
-	t.Cleanup(life.Stop)
+	addShow(t, store)
+	life := newLifecycle(t, store)
 	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: wallets, Lifecycle: life, Clock: core.SystemClock{}}, core.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	life.SetSettler(app)
-	d, _ := core.ParseDate(showDate)
-	if err := app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
-		t.Fatal(err)
-	}
 	signer, err := httpapi.NewTokenSigner(seed)
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +55,29 @@ func newHarnessWith(t *testing.T, store *memory.Store, wallets core.WalletStore,
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	return &harness{srv: srv, app: app, store: store}
+}
+
+// addShow puts the test performance on sale: 50 seats at 50,000 won on showDate.
+func addShow(t testing.TB, store *memory.Store) {
+	t.Helper()
+	d, _ := core.ParseDate(showDate)
+	if err := store.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func memoryStoreWithShow(t testing.TB) *memory.Store {
+	t.Helper()
+	store := memory.NewStore()
+	addShow(t, store)
+	return store
+}
+
+func newLifecycle(t testing.TB, _ *memory.Store) *memory.Lifecycle {
+	t.Helper()
+	life := memory.NewLifecycle(core.SystemClock{})
+	t.Cleanup(life.Stop)
+	return life
 }
 
 type response struct {

@@ -37,13 +37,14 @@ type issueTokenInput struct {
 
 func registerQueue(api huma.API, s *server) {
 	huma.Register(api, huma.Operation{
-		OperationID: "issueToken",
-		Method:      http.MethodPost,
-		Path:        "/api/token",
-		Summary:     "Join the queue",
-		Description: "Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.",
-		Tags:        []string{"queue"},
-		Errors:      []int{http.StatusBadRequest},
+		OperationID:  "issueToken",
+		Method:       http.MethodPost,
+		Path:         "/api/token",
+		Summary:      "Join the queue",
+		Description:  "Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.",
+		Tags:         []string{"queue"},
+		Errors:       []int{http.StatusBadRequest},
+		MaxBodyBytes: MaxBodyBytes,
 	}, func(ctx context.Context, in *issueTokenInput) (*tokenOutput, error) {
 		st, err := s.App.IssueToken(ctx, in.Body.UserID)
 		if err != nil {

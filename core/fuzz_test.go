@@ -1,0 +1,40 @@
+package core_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// FuzzValidators feeds arbitrary text to every parser of client input: none panics, each
+// either accepts (and the value prints back as given) or refuses with an invalid-input error.
+func FuzzValidators(f *testing.F) {
+	for _, s := range []string{"fan-42", "2026-12-24", "01a213d3-2b45-7acc-97dd-7067d0ea4c93", "", "2026-02-30", "\x00", "팬", strings.Repeat("x", 65)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if u, err := core.ParseUserID(s); err == nil {
+			if string(u) != s {
+				t.Fatalf("ParseUserID(%q) = %q", s, u)
+			}
+		} else if !errors.Is(err, core.ErrInvalid) {
+			t.Fatalf("ParseUserID(%q) error %v is not invalid input", s, err)
+		}
+		if d, err := core.ParseDate(s); err == nil {
+			if d.String() != s {
+				t.Fatalf("ParseDate(%q) prints %q", s, d)
+			}
+		} else if !errors.Is(err, core.ErrInvalid) {
+			t.Fatalf("ParseDate(%q) error %v is not invalid input", s, err)
+		}
+		if id, err := core.ParseID("ticket_id", s); err == nil {
+			if string(id) != strings.ToLower(s) {
+				t.Fatalf("ParseID(%q) = %q, want its canonical form", s, id)
+			}
+		} else if !errors.Is(err, core.ErrInvalid) {
+			t.Fatalf("ParseID(%q) error %v is not invalid input", s, err)
+		}
+	})
+}
