@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// TestShutdownDrainsInFlightRequests loads the API role with concurrent requests and ends it as
+// SIGTERM does (the run context is cancelled): every response that began must arrive whole.
+func TestShutdownDrainsInFlightRequests(t *testing.T) {
+	store := slowSeats{memory.NewStore()}
+	today := core.DateOf(time.Now())
+	if _, err := loadDemo(context.Background(), store, today, core.DefaultSeatsPerPerformance); err != nil {
+		t.Fatal(err)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := strings.Repeat("k", 32)
+	c := config{
+		Addr: fmt.Sprintf("127.0.0.1:%d", port), TokenKey: base64.StdEncoding.EncodeToString([]byte(seed)),
+		HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 10, MaxActive: 10, AdmitTick: time.Second,
+	}
+	// An admitted fan's token, signed with the key the server will use.
+	tok, err := store.IssueToken(context.Background(), "drain", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Admit(context.Background(), 1, 1, time.Hour, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := httpapi.NewTokenSigner([]byte(seed))
+	bearer, _ := signer.Sign(tok, time.Now())
+
+	ctx, stop := context.WithCancel(context.Background())
+	up := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		done <- runApp(ctx, c, logger, store, nil, roleAPI, nil, func(addr string) { up <- addr })
+	}()
+	base := "http://" + <-up
+
+	var whole, cut, refused atomic.Int64
+	var stopAt atomic.Int64 // unix nanoseconds when shutdown began
+	var wg sync.WaitGroup
+	url := base + "/api/tickets/seats?date=" + today.AddDays(30).String()
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				req, _ := http.NewRequest("GET", url, nil)
+				req.Header.Set("Authorization", "Bearer "+bearer)
+				began := time.Now()
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					// Sent well before shutdown began, the server was handling it: it had to finish.
+					if at := stopAt.Load(); at == 0 || time.Unix(0, at).Sub(began) > 20*time.Millisecond {
+						cut.Add(1)
+						t.Errorf("a request in flight %v before shutdown was dropped: %v", time.Unix(0, at).Sub(began), err)
+						return
+					}
+					refused.Add(1) // sent as shutdown began: refusing it is right
+					return
+				}
+				var seats []httpapi.SeatBody
+				err = json.NewDecoder(res.Body).Decode(&seats)
+				res.Body.Close()
+				if err != nil || res.StatusCode != 200 || len(seats) != core.DefaultSeatsPerPerformance {
+					cut.Add(1)
+					t.Errorf("a response was cut or wrong: status %d, %d seats, %v", res.StatusCode, len(seats), err)
+					return
+				}
+				whole.Add(1)
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	stopAt.Store(time.Now().UnixNano())
+	stop()
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("API role ended with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("API role still running 20s after shutdown began")
+	}
+	wg.Wait()
+	if whole.Load() == 0 || cut.Load() != 0 {
+		t.Fatalf("%d whole responses, %d cut, %d refused after shutdown", whole.Load(), cut.Load(), refused.Load())
+	}
+	t.Logf("%d whole responses, %d requests refused after shutdown began, none cut", whole.Load(), refused.Load())
+}
+
+// slowSeats takes 100 ms to list seats, so that requests are in flight when shutdown begins.
+type slowSeats struct{ *memory.Store }
+
+func (s slowSeats) Seats(ctx context.Context, d core.Date, now time.Time) ([]core.Seat, error) {
+	time.Sleep(100 * time.Millisecond)
+	return s.Store.Seats(ctx, d, now)
+}
