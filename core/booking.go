@@ -76,14 +76,12 @@ type PayRequest struct {
 	Date     string
 }
 
-// Pay pays for the caller's held seat from their wallet. Paying a ticket already paid returns
-// the same receipt. Requests that cannot succeed (wrong owner, mismatched seat, ended hold,
-// short balance) are refused here, before the lifecycle is asked.
-func (b *BoxOffice) Pay(ctx context.Context, c Caller, req PayRequest) (Receipt, error) {
-	tok, err := b.Authorize(ctx, c, AccessAdmitted)
-	if err != nil {
-		return Receipt{}, err
-	}
+// Pay pays for the caller's held seat from their wallet. A ticket already paid returns its
+// receipt to its owner, even once the payment has expired their token, so a client retrying
+// after a timeout or a crash gets the same receipt and nothing is charged twice. Requests that
+// cannot succeed (wrong owner, mismatched seat, ended hold, short balance) are refused here,
+// before the lifecycle is asked.
+func (b *BoxOffice) Pay(ctx context.Context, c Caller, req PayRequest, rawKey string) (Receipt, error) {
 	id, err := ParseID("ticket_id", req.TicketID)
 	if err != nil {
 		return Receipt{}, err
@@ -92,28 +90,54 @@ func (b *BoxOffice) Pay(ctx context.Context, c Caller, req PayRequest) (Receipt,
 	if err != nil {
 		return Receipt{}, err
 	}
+	key, err := ParseIdempotencyKey(rawKey)
+	if err != nil {
+		return Receipt{}, err
+	}
+	tok, err := b.token(ctx, c)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if tok.State == TokenWaiting {
+		_, err := b.Authorize(ctx, c, AccessAdmitted) // a fan still queueing learns that first
+		return Receipt{}, err
+	}
 	r, err := b.ports.Reservations.Reservation(ctx, id)
 	if err != nil {
 		return Receipt{}, err
 	}
 	switch {
-	case r.UserID != tok.UserID:
+	case r.UserID != c.UserID:
 		return Receipt{}, ErrNotYourTicket
 	case r.Seat != req.SeatID || r.Date != date:
 		return Receipt{}, ErrTicketMismatch
-	case r.Status == ReservationPaid:
+	}
+	if key != "" {
+		paid, found, err := b.ports.Reservations.PaymentByKey(ctx, c.UserID, key)
+		if err != nil {
+			return Receipt{}, fmt.Errorf("look up idempotency key: %w", err)
+		}
+		if found && paid != r.ID {
+			return Receipt{}, ErrIdempotencyMismatch
+		}
+	}
+	if r.Status == ReservationPaid {
 		return b.ports.Reservations.Receipt(ctx, r.ID)
-	case r.Status == ReservationReleased || !b.ports.Clock.Now().Before(r.HeldUntil):
+	}
+	if _, err := b.Authorize(ctx, c, AccessAdmitted); err != nil {
+		return Receipt{}, err
+	}
+	if r.Status == ReservationReleased || !b.ports.Clock.Now().Before(r.HeldUntil) {
 		return Receipt{}, ErrHoldExpired
 	}
-	balance, err := b.ports.Wallets.Balance(ctx, tok.UserID)
+	balance, err := b.ports.Wallets.Balance(ctx, c.UserID)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("read balance: %w", err)
 	}
 	if balance < r.Price {
 		return Receipt{}, &InsufficientBalanceError{Balance: balance, Needed: r.Price}
 	}
-	rc, err := b.ports.Lifecycle.Pay(ctx, r.ID, tok.UserID)
+	rc, err := b.ports.Lifecycle.Pay(ctx, r.ID, c.UserID, key)
 	if err != nil && !isDomainError(err) {
 		return Receipt{}, errors.Join(ErrPaymentPending, err)
 	}
@@ -122,7 +146,7 @@ func (b *BoxOffice) Pay(ctx context.Context, c Caller, req PayRequest) (Receipt,
 
 // isDomainError reports whether err is one of core's classes, not an infrastructure failure.
 func isDomainError(err error) bool {
-	for _, class := range []error{ErrInvalid, ErrUnauthenticated, ErrConflict, ErrPaymentRequired, ErrUnavailable} {
+	for _, class := range []error{ErrInvalid, ErrUnauthenticated, ErrConflict, ErrPaymentRequired, ErrUnavailable, ErrUnprocessable} {
 		if errors.Is(err, class) {
 			return true
 		}
@@ -131,12 +155,13 @@ func isDomainError(err error) bool {
 }
 
 // Settle performs the payment transaction; the lifecycle calls it once it accepts a payment.
-func (b *BoxOffice) Settle(ctx context.Context, reservation ID, user UserID, payment ID) (Receipt, error) {
+func (b *BoxOffice) Settle(ctx context.Context, reservation ID, user UserID, payment ID, key IdempotencyKey) (Receipt, error) {
 	return b.ports.Reservations.SettlePayment(ctx, Settlement{
-		ReservationID: reservation,
-		UserID:        user,
-		PaymentID:     payment,
-		At:            b.ports.Clock.Now(),
+		ReservationID:  reservation,
+		UserID:         user,
+		PaymentID:      payment,
+		At:             b.ports.Clock.Now(),
+		IdempotencyKey: key,
 	})
 }
 

@@ -301,7 +301,7 @@ func TestHoldIsUndoneWhenItsTimerCannotStart(t *testing.T) {
 type slowLifecycle struct{ core.ReservationLifecycle }
 
 func (slowLifecycle) StartHold(context.Context, core.Reservation) error { return nil }
-func (slowLifecycle) Pay(context.Context, core.ID, core.UserID) (core.Receipt, error) {
+func (slowLifecycle) Pay(context.Context, core.ID, core.UserID, core.IdempotencyKey) (core.Receipt, error) {
 	return core.Receipt{}, context.DeadlineExceeded
 }
 
@@ -315,8 +315,8 @@ func TestPaymentThatTimesOutIsUnavailableNotFailed(t *testing.T) {
 	_, _ = app.AdmitNext(ctx, 1, 1)
 	ann := core.Caller{TokenID: st.Token.ID, UserID: "ann"}
 	r, _ := app.HoldSeat(ctx, ann, showDate, 1)
-	_, _ = app.Charge(ctx, ann, 1)
-	_, err := app.Pay(ctx, ann, core.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate})
+	_, _ = app.Charge(ctx, ann, 1, "")
+	_, err := app.Pay(ctx, ann, core.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
 	if !errors.Is(err, core.ErrPaymentPending) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("timed-out payment: %v, want ErrPaymentPending with its cause", err)
 	}
@@ -367,17 +367,17 @@ func TestPay(t *testing.T) {
 		{"empty wallet", ann, good, core.ErrInsufficientBalance},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := w.app.Pay(ctx, tc.caller, tc.req)
+			_, err := w.app.Pay(ctx, tc.caller, tc.req, "")
 			wantErr(t, err, tc.want)
 		})
 	}
 	if got, _ := w.store.Reservation(ctx, r.ID); got.Status != core.ReservationHeld {
 		t.Fatalf("refused payments changed the hold to %v", got.Status)
 	}
-	if _, err := w.app.Charge(ctx, ann, 60_000); err != nil {
+	if _, err := w.app.Charge(ctx, ann, 60_000, ""); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := w.app.Pay(ctx, ann, good)
+	rc, err := w.app.Pay(ctx, ann, good, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestPay(t *testing.T) {
 
 	// Back through the queue, the same payment replays its receipt and charges nothing.
 	again := w.fan(t, "ann", true)
-	replay, err := w.app.Pay(ctx, again, good)
+	replay, err := w.app.Pay(ctx, again, good, "")
 	if err != nil || replay != rc {
 		t.Fatalf("replay = %+v, %v; want %+v", replay, err, rc)
 	}
@@ -405,9 +405,9 @@ func TestPayAfterDeadline(t *testing.T) {
 	w := newWorld(t, core.DefaultPolicy)
 	ann := w.fan(t, "ann", true)
 	r, _ := w.app.HoldSeat(ctx, ann, showDate, 3)
-	_, _ = w.app.Charge(ctx, ann, 60_000)
+	_, _ = w.app.Charge(ctx, ann, 60_000, "")
 	w.clock.advance(core.DefaultPolicy.HoldTTL)
-	_, err := w.app.Pay(ctx, ann, core.PayRequest{TicketID: string(r.ID), SeatID: 3, Date: showDate})
+	_, err := w.app.Pay(ctx, ann, core.PayRequest{TicketID: string(r.ID), SeatID: 3, Date: showDate}, "")
 	wantErr(t, err, core.ErrHoldExpired)
 	if bal, _ := w.store.Balance(ctx, "ann"); bal != 60_000 {
 		t.Fatalf("balance %d after a refused late payment", bal)
@@ -447,7 +447,7 @@ func TestWallet(t *testing.T) {
 	w := newWorld(t, core.DefaultPolicy)
 	waiting := w.fan(t, "wes", false)
 	for _, amount := range []int64{0, -1, 10_000_001} {
-		_, err := w.app.Charge(ctx, waiting, amount)
+		_, err := w.app.Charge(ctx, waiting, amount, "")
 		var field *core.InvalidFieldError
 		if !errors.As(err, &field) || field.Field != "amount" {
 			t.Fatalf("charge %d: %v, want an invalid amount", amount, err)
@@ -457,9 +457,9 @@ func TestWallet(t *testing.T) {
 	if err != nil || bal != 0 {
 		t.Fatalf("balance after refused charges: %d, %v", bal, err)
 	}
-	if bal, err = w.app.Charge(ctx, waiting, 10_000_000); err != nil || bal != 10_000_000 {
+	if bal, err = w.app.Charge(ctx, waiting, 10_000_000, ""); err != nil || bal != 10_000_000 {
 		t.Fatalf("a waiting fan charging the maximum: %d, %v", bal, err)
 	}
-	_, err = w.app.Charge(ctx, core.Caller{TokenID: core.NewID(), UserID: "wes"}, 1)
+	_, err = w.app.Charge(ctx, core.Caller{TokenID: core.NewID(), UserID: "wes"}, 1, "")
 	wantErr(t, err, core.ErrTokenUnknown)
 }

@@ -19,6 +19,8 @@ var (
 	ErrPaymentRequired = errors.New("payment required")
 	// ErrUnavailable: a dependency (the workflow engine) did not answer in time; retry.
 	ErrUnavailable = errors.New("temporarily unavailable")
+	// ErrUnprocessable: the request contradicts an earlier one it claims to repeat.
+	ErrUnprocessable = errors.New("unprocessable")
 )
 
 // Specific errors, each in its class; the message says what went wrong and what to do.
@@ -36,6 +38,8 @@ var (
 	ErrSeatTaken = classed(ErrConflict, "seat already reserved; pick another seat from GET /api/tickets/seats")
 
 	ErrInsufficientBalance = classed(ErrPaymentRequired, "insufficient balance; charge it with POST /api/balance")
+
+	ErrIdempotencyMismatch = classed(ErrUnprocessable, "this Idempotency-Key was used for a different request; use a new key for a new request")
 
 	ErrHoldNotStarted = classed(ErrUnavailable, "the seat could not be held just now (the hold timer did not start) and was released; try again")
 	ErrPaymentPending = classed(ErrUnavailable, "the payment did not complete in time; retry it: a payment that went through returns its receipt")

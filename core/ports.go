@@ -51,10 +51,13 @@ type ReservationStore interface {
 	ReleaseHold(ctx context.Context, id ID) (bool, error)
 	// SettlePayment performs a Settlement atomically. Settling a reservation that is already
 	// paid returns its receipt and changes nothing. Errors: ErrUnknownTicket, ErrNotYourTicket,
-	// ErrHoldExpired (released, or the seat was taken by a later hold), ErrInsufficientBalance.
+	// ErrHoldExpired (released, or the seat was taken by a later hold), ErrInsufficientBalance,
+	// ErrIdempotencyMismatch (the key paid for another reservation).
 	SettlePayment(ctx context.Context, s Settlement) (Receipt, error)
 	// Receipt returns the receipt of a paid reservation, or ErrUnknownTicket.
 	Receipt(ctx context.Context, reservation ID) (Receipt, error)
+	// PaymentByKey returns the reservation the user paid for with an idempotency key, if any.
+	PaymentByKey(ctx context.Context, user UserID, key IdempotencyKey) (ID, bool, error)
 	// ReleaseOverdue releases up to limit holds whose deadline is before cutoff, as ReleaseHold
 	// would, and returns how many it released.
 	ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error)
@@ -63,8 +66,10 @@ type ReservationStore interface {
 // WalletStore keeps prepaid balances and their ledger.
 type WalletStore interface {
 	// Charge adds amount to the user's balance (creating the wallet) and records it in the
-	// ledger, atomically; it returns the new balance.
-	Charge(ctx context.Context, user UserID, amount Amount, now time.Time) (Amount, error)
+	// ledger, atomically; it returns the new balance. With a key, a charge the user already made
+	// with it returns the balance that charge produced and changes nothing (concurrent ones
+	// included); the same key with another amount is ErrIdempotencyMismatch.
+	Charge(ctx context.Context, user UserID, amount Amount, key IdempotencyKey, now time.Time) (Amount, error)
 	// Balance returns the user's balance; a user who never charged has 0.
 	Balance(ctx context.Context, user UserID) (Amount, error)
 }
@@ -76,8 +81,8 @@ type ReservationLifecycle interface {
 	StartHold(ctx context.Context, r Reservation) error
 	// Pay settles a hold for its owner and returns the receipt. It fails with ErrHoldExpired
 	// after the deadline and with ErrInsufficientBalance, leaving the hold in place, when the
-	// wallet cannot cover it.
-	Pay(ctx context.Context, reservation ID, user UserID) (Receipt, error)
+	// wallet cannot cover it. The key, if any, is recorded with the payment.
+	Pay(ctx context.Context, reservation ID, user UserID, key IdempotencyKey) (Receipt, error)
 }
 
 // Clock tells the time; tests control it.

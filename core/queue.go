@@ -99,7 +99,8 @@ func (b *BoxOffice) QueueStats(ctx context.Context) (QueueStats, error) {
 	return b.ports.Tokens.QueueStats(ctx)
 }
 
-func (b *BoxOffice) liveToken(ctx context.Context, c Caller) (QueueToken, error) {
+// token returns the caller's token if it is one we issued to that user, live or not.
+func (b *BoxOffice) token(ctx context.Context, c Caller) (QueueToken, error) {
 	tok, err := b.ports.Tokens.Token(ctx, c.TokenID)
 	if err != nil {
 		return QueueToken{}, err
@@ -107,6 +108,14 @@ func (b *BoxOffice) liveToken(ctx context.Context, c Caller) (QueueToken, error)
 	if tok.UserID != c.UserID {
 		// A signed token whose subject disagrees with storage is not one we issued.
 		return QueueToken{}, ErrTokenUnknown
+	}
+	return tok, nil
+}
+
+func (b *BoxOffice) liveToken(ctx context.Context, c Caller) (QueueToken, error) {
+	tok, err := b.token(ctx, c)
+	if err != nil {
+		return QueueToken{}, err
 	}
 	if !tok.Live(b.ports.Clock.Now()) {
 		return QueueToken{}, ErrTokenExpired

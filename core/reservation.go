@@ -46,6 +46,9 @@ type Settlement struct {
 	UserID        UserID
 	PaymentID     ID
 	At            time.Time
+	// IdempotencyKey, if set, is recorded with the payment; reusing it for another
+	// reservation is ErrIdempotencyMismatch.
+	IdempotencyKey IdempotencyKey
 }
 
 // Receipt is the proof of a payment.

@@ -115,3 +115,23 @@ func formatUUID(b [16]byte) string {
 	h := hex.EncodeToString(b[:])
 	return fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
 }
+
+// IdempotencyKey names one client request so that retrying it changes nothing twice. Empty
+// means the request carries none.
+type IdempotencyKey string
+
+// MaxIdempotencyKeyLength is the longest key accepted.
+const MaxIdempotencyKeyLength = 255
+
+// ParseIdempotencyKey validates an Idempotency-Key header: empty, or 1 to 255 visible ASCII characters.
+func ParseIdempotencyKey(s string) (IdempotencyKey, error) {
+	if len(s) > MaxIdempotencyKeyLength {
+		return "", invalidField("Idempotency-Key", "must be at most %d characters", MaxIdempotencyKeyLength)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return "", invalidField("Idempotency-Key", "must be visible ASCII characters (a UUID is a good key)")
+		}
+	}
+	return IdempotencyKey(s), nil
+}

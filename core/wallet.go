@@ -2,8 +2,9 @@ package core
 
 import "context"
 
-// Charge tops up the caller's wallet and returns the new balance.
-func (b *BoxOffice) Charge(ctx context.Context, c Caller, amount int64) (Amount, error) {
+// Charge tops up the caller's wallet and returns the new balance. Retried with the same
+// idempotency key, it returns the balance the first charge produced and charges nothing.
+func (b *BoxOffice) Charge(ctx context.Context, c Caller, amount int64, rawKey string) (Amount, error) {
 	tok, err := b.Authorize(ctx, c, AccessQueued)
 	if err != nil {
 		return 0, err
@@ -12,7 +13,11 @@ func (b *BoxOffice) Charge(ctx context.Context, c Caller, amount int64) (Amount,
 	if err != nil {
 		return 0, err
 	}
-	return b.ports.Wallets.Charge(ctx, tok.UserID, a, b.ports.Clock.Now())
+	key, err := ParseIdempotencyKey(rawKey)
+	if err != nil {
+		return 0, err
+	}
+	return b.ports.Wallets.Charge(ctx, tok.UserID, a, key, b.ports.Clock.Now())
 }
 
 // Balance returns the caller's balance.

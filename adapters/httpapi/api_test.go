@@ -316,11 +316,52 @@ func TestPayment(t *testing.T) {
 	if h.balance(t, "ann") != 20_000 {
 		t.Fatalf("balance %d after paying", h.balance(t, "ann"))
 	}
-	// The payer's token is expired at once.
-	h.expect(t, "POST", "/api/payment", ann, pay, 401).problem(t)
+	// The payer's token is expired at once for everything new...
 	h.expect(t, "GET", "/api/token", ann, nil, 401)
+	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 9}, 401)
+	// ...but a retried payment of the same ticket replays its receipt and charges nothing.
+	var again httpapi.PaymentBody
+	h.expect(t, "POST", "/api/payment", ann, pay, 200).json(t, &again)
+	if again != paid {
+		t.Fatalf("retried payment got %+v, want the first receipt %+v", again, paid)
+	}
 	if h.balance(t, "ann") != 20_000 {
-		t.Fatal("a second payment moved money")
+		t.Fatal("a retried payment moved money")
+	}
+}
+
+func TestIdempotencyKeys(t *testing.T) {
+	h := newHarness(t, nil)
+	ann := h.token(t, "ann", true)
+	keyed := func(method, path, token, key string, body any, status int) response {
+		t.Helper()
+		return h.expectWithHeader(t, method, path, token, map[string]string{"Idempotency-Key": key}, body, status)
+	}
+	var first, replay httpapi.BalanceBody
+	keyed("POST", "/api/balance", ann, "top-up-1", map[string]any{"amount": 70_000}, 200).json(t, &first)
+	keyed("POST", "/api/balance", ann, "top-up-1", map[string]any{"amount": 70_000}, 200).json(t, &replay)
+	if first.Balance != 70_000 || replay != first || h.balance(t, "ann") != 70_000 {
+		t.Fatalf("charge replay: first %+v, replay %+v, balance %d; want one charge of 70000", first, replay, h.balance(t, "ann"))
+	}
+	p := keyed("POST", "/api/balance", ann, "top-up-1", map[string]any{"amount": 1}, 422).problem(t)
+	if !strings.Contains(p["detail"].(string), "different request") {
+		t.Fatalf("422 detail %v", p["detail"])
+	}
+	keyed("POST", "/api/balance", ann, "bad key with spaces", map[string]any{"amount": 1}, 400).problem(t)
+	keyed("POST", "/api/balance", ann, strings.Repeat("k", 256), map[string]any{"amount": 1}, 400).problem(t)
+	if h.balance(t, "ann") != 70_000 {
+		t.Fatal("refused keyed charges moved money")
+	}
+
+	var one, two httpapi.HoldBody
+	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 1}, 200).json(t, &one)
+	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 2}, 200).json(t, &two)
+	keyed("POST", "/api/payment", ann, "pay-1", map[string]any{"ticket_id": one.TicketID, "seat_id": 1, "date": showDate}, 200)
+	// The payment expired ann's token: a new one for the second ticket, with the reused key.
+	ann2 := h.token(t, "ann", true)
+	keyed("POST", "/api/payment", ann2, "pay-1", map[string]any{"ticket_id": two.TicketID, "seat_id": 2, "date": showDate}, 422).problem(t)
+	if h.balance(t, "ann") != 20_000 {
+		t.Fatalf("balance %d, want one payment of 50000", h.balance(t, "ann"))
 	}
 }
 

@@ -110,6 +110,20 @@ func (r response) problem(t *testing.T) map[string]any {
 // call sends a request; body is JSON-encoded unless it is a string, sent raw.
 func (h *harness) call(t *testing.T, method, path, token string, body any) response {
 	t.Helper()
+	return h.callWithHeader(t, method, path, token, nil, body)
+}
+
+func (h *harness) expectWithHeader(t *testing.T, method, path, token string, header map[string]string, body any, status int) response {
+	t.Helper()
+	r := h.callWithHeader(t, method, path, token, header, body)
+	if r.status != status {
+		t.Fatalf("%s %s %v %v: status %d, want %d; body %s", method, path, header, body, r.status, status, r.body)
+	}
+	return r
+}
+
+func (h *harness) callWithHeader(t *testing.T, method, path, token string, header map[string]string, body any) response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -125,6 +139,9 @@ func (h *harness) call(t *testing.T, method, path, token string, body any) respo
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -178,7 +195,7 @@ func (h *harness) balance(t *testing.T, user core.UserID) core.Amount {
 // failingWallets breaks on every call, as a database would.
 type failingWallets struct{}
 
-func (failingWallets) Charge(context.Context, core.UserID, core.Amount, time.Time) (core.Amount, error) {
+func (failingWallets) Charge(context.Context, core.UserID, core.Amount, core.IdempotencyKey, time.Time) (core.Amount, error) {
 	return 0, errors.New(`pq: connection to 10.0.0.7 refused; password "hunter2"`)
 }
 

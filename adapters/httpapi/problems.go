@@ -75,6 +75,9 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		return huma.NewError(http.StatusConflict, err.Error())
 	case errors.Is(err, core.ErrPaymentRequired):
 		return huma.NewError(http.StatusPaymentRequired, err.Error())
+	case errors.Is(err, core.ErrUnprocessable):
+		// Built directly: huma.NewError turns 422 into the spec's 400 for schema failures.
+		return &Problem{ErrorModel: huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: http.StatusText(http.StatusUnprocessableEntity), Detail: err.Error()}}
 	case errors.Is(err, core.ErrUnavailable):
 		log.WarnContext(ctx, "dependency unavailable", "error", err)
 		return huma.ErrorWithHeaders(huma.NewError(http.StatusServiceUnavailable, firstLine(err)), http.Header{"Retry-After": {"1"}})

@@ -71,7 +71,8 @@ type holdOutput struct {
 }
 
 type payInput struct {
-	Body struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Optional. Recorded with the payment; reusing it for another ticket is 422."`
+	Body           struct {
 		TicketID string `json:"ticket_id" format:"uuid" doc:"The ticket_id from POST /api/tickets."`
 		SeatID   int    `json:"seat_id" minimum:"1"`
 		Date     string `json:"date" format:"date"`
@@ -158,10 +159,11 @@ func registerTickets(api huma.API, s *server) {
 		Path:        "/api/payment",
 		Summary:     "Pay for a held seat",
 		Description: "Pays from your balance. On success the seat is yours and your queue token expires. " +
-			"Paying an already paid ticket returns the same receipt.",
+			"Paying an already paid ticket again returns the same receipt, even with the token that payment expired, " +
+			"so a client retrying after a timeout gets its receipt and is charged once.",
 		Tags: []string{"payment"},
-	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden), func(ctx context.Context, in *payInput) (*payOutput, error) {
-		rc, err := s.App.Pay(ctx, caller(ctx), core.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date})
+	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusUnprocessableEntity), func(ctx context.Context, in *payInput) (*payOutput, error) {
+		rc, err := s.App.Pay(ctx, caller(ctx), core.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date}, in.IdempotencyKey)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

@@ -11,7 +11,7 @@ import (
 
 // Settler performs payments and releases; *core.BoxOffice is one.
 type Settler interface {
-	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID) (core.Receipt, error)
+	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (core.Receipt, error)
 	Release(ctx context.Context, reservation core.ID) (bool, error)
 }
 
@@ -69,7 +69,7 @@ func (l *Lifecycle) release(id core.ID, h *hold) {
 }
 
 // Pay implements core.ReservationLifecycle.
-func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID) (core.Receipt, error) {
+func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (core.Receipt, error) {
 	l.mu.Lock()
 	h, ok := l.holds[id]
 	l.mu.Unlock()
@@ -83,11 +83,11 @@ func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID) (core
 		return core.Receipt{}, core.ErrNotYourTicket
 	case h.done:
 		// Paid already (the store replays the receipt) or released (the store refuses).
-		return l.settler.Settle(ctx, id, user, core.NewID())
+		return l.settler.Settle(ctx, id, user, core.NewID(), key)
 	case !l.clock.Now().Before(h.deadline):
 		return core.Receipt{}, core.ErrHoldExpired
 	}
-	rc, err := l.settler.Settle(ctx, id, user, core.NewID())
+	rc, err := l.settler.Settle(ctx, id, user, core.NewID(), key)
 	if err != nil {
 		return core.Receipt{}, err
 	}

@@ -58,11 +58,14 @@ func (s *Store) SettlePayment(_ context.Context, p core.Settlement) (core.Receip
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[p.ReservationID]
+	paidWithKey, keyUsed := s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}]
 	switch {
 	case !ok:
 		return core.Receipt{}, core.ErrUnknownTicket
 	case r.UserID != p.UserID:
 		return core.Receipt{}, core.ErrNotYourTicket
+	case p.IdempotencyKey != "" && keyUsed && paidWithKey != r.ID:
+		return core.Receipt{}, core.ErrIdempotencyMismatch
 	case r.Status == core.ReservationPaid:
 		return s.payments[r.ID], nil
 	case r.Status != core.ReservationHeld:
@@ -81,6 +84,9 @@ func (s *Store) SettlePayment(_ context.Context, p core.Settlement) (core.Receip
 	r.Status = core.ReservationPaid
 	rc := core.Receipt{PaymentID: p.PaymentID, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.At}
 	s.payments[r.ID] = rc
+	if p.IdempotencyKey != "" {
+		s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}] = r.ID
+	}
 	if id, ok := s.liveByUser[r.UserID]; ok {
 		s.expire(s.tokens[id])
 	}
@@ -117,4 +123,12 @@ func (s *Store) ReleaseOverdue(_ context.Context, cutoff time.Time, limit int) (
 		released++
 	}
 	return released, nil
+}
+
+// PaymentByKey implements core.ReservationStore.
+func (s *Store) PaymentByKey(_ context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.paymentsByKey[userKey{user, key}]
+	return id, ok, nil
 }

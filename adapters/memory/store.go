@@ -29,6 +29,20 @@ type Store struct {
 	balances map[core.UserID]core.Amount
 	ledger   []LedgerEntry
 	payments map[core.ID]core.Receipt // by reservation
+
+	chargesByKey  map[userKey]keyedCharge
+	paymentsByKey map[userKey]core.ID // reservation paid with the key
+}
+
+// userKey scopes an idempotency key to its user.
+type userKey struct {
+	user core.UserID
+	key  core.IdempotencyKey
+}
+
+// keyedCharge is what a charge made with an idempotency key did.
+type keyedCharge struct {
+	amount, balanceAfter core.Amount
 }
 
 type seatKey struct {
@@ -64,6 +78,9 @@ func NewStore() *Store {
 		reservations: map[core.ID]*core.Reservation{},
 		balances:     map[core.UserID]core.Amount{},
 		payments:     map[core.ID]core.Receipt{},
+
+		chargesByKey:  map[userKey]keyedCharge{},
+		paymentsByKey: map[userKey]core.ID{},
 	}
 }
 

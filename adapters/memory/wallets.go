@@ -8,11 +8,22 @@ import (
 )
 
 // Charge implements core.WalletStore.
-func (s *Store) Charge(_ context.Context, user core.UserID, amount core.Amount, now time.Time) (core.Amount, error) {
+func (s *Store) Charge(_ context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey, now time.Time) (core.Amount, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if key != "" {
+		if done, ok := s.chargesByKey[userKey{user, key}]; ok {
+			if done.amount != amount {
+				return 0, core.ErrIdempotencyMismatch
+			}
+			return done.balanceAfter, nil
+		}
+	}
 	s.balances[user] += amount
 	s.ledger = append(s.ledger, LedgerEntry{User: user, Amount: amount, At: now})
+	if key != "" {
+		s.chargesByKey[userKey{user, key}] = keyedCharge{amount: amount, balanceAfter: s.balances[user]}
+	}
 	return s.balances[user], nil
 }
 

@@ -33,7 +33,7 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	if _, err := s.Admit(ctx, 2, 10, time.Hour, epoch); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Charge(ctx, "alice", 80_000, epoch); err != nil {
+	if _, err := s.Charge(ctx, "alice", 80_000, "", epoch); err != nil {
 		t.Fatal(err)
 	}
 	for i, u := range []core.UserID{"alice", "bob"} {

@@ -87,6 +87,15 @@ func (s *Store) SettlePayment(ctx context.Context, p core.Settlement) (core.Rece
 	if r.UserID != p.UserID {
 		return core.Receipt{}, core.ErrNotYourTicket
 	}
+	if p.IdempotencyKey != "" {
+		paid, found, err := s.PaymentByKey(ctx, p.UserID, p.IdempotencyKey)
+		if err != nil {
+			return core.Receipt{}, err
+		}
+		if found && paid != r.ID {
+			return core.Receipt{}, core.ErrIdempotencyMismatch
+		}
+	}
 	var receipt core.Receipt
 	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		seat, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)})
@@ -107,7 +116,8 @@ func (s *Store) SettlePayment(ctx context.Context, p core.Settlement) (core.Rece
 		if seat.Status != "held" || seat.ReservationID == nil || *seat.ReservationID != string(r.ID) {
 			return core.ErrHoldExpired // a later hold took the seat after our deadline
 		}
-		if _, err := q.WalletDebit(ctx, sqlcdb.WalletDebitParams{UserID: string(p.UserID), Amount: int64(r.Price), Now: p.At}); errors.Is(err, pgx.ErrNoRows) {
+		balanceAfter, err := q.WalletDebit(ctx, sqlcdb.WalletDebitParams{UserID: string(p.UserID), Amount: int64(r.Price), Now: p.At})
+		if errors.Is(err, pgx.ErrNoRows) {
 			balance, err := q.WalletBalance(ctx, string(p.UserID))
 			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return err
@@ -120,12 +130,14 @@ func (s *Store) SettlePayment(ctx context.Context, p core.Settlement) (core.Rece
 		steps := []func() error{
 			func() error {
 				return q.LedgerInsert(ctx, sqlcdb.LedgerInsertParams{
-					UserID: string(p.UserID), Kind: "payment", Amount: -int64(r.Price), ReservationID: &reservationID, CreatedAt: p.At,
+					UserID: string(p.UserID), Kind: "payment", Amount: -int64(r.Price), ReservationID: &reservationID,
+					BalanceAfter: &balanceAfter, CreatedAt: p.At,
 				})
 			},
 			func() error {
 				return q.PaymentInsert(ctx, sqlcdb.PaymentInsertParams{
 					ID: string(p.PaymentID), ReservationID: reservationID, UserID: string(p.UserID), Amount: int64(r.Price), PaidAt: p.At,
+					IdempotencyKey: optional(string(p.IdempotencyKey)),
 				})
 			},
 			func() error { return q.ReservationMarkPaid(ctx, reservationID) },
@@ -143,7 +155,20 @@ func (s *Store) SettlePayment(ctx context.Context, p core.Settlement) (core.Rece
 		receipt = core.Receipt{PaymentID: p.PaymentID, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.At}
 		return nil
 	})
+	if isUniqueViolation(err, "payments_idempotency") {
+		return core.Receipt{}, core.ErrIdempotencyMismatch // the key paid for another reservation meanwhile
+	}
 	return receipt, err
+}
+
+// PaymentByKey implements core.ReservationStore.
+func (s *Store) PaymentByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+	k := string(key)
+	id, err := s.q.PaymentReservationByKey(ctx, sqlcdb.PaymentReservationByKeyParams{UserID: string(user), IdempotencyKey: &k})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	return core.ID(id), err == nil, err
 }
 
 // Receipt implements core.ReservationStore.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -55,6 +56,20 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 // inTx runs f in a transaction, committing if it returns nil.
 func (s *Store) inTx(ctx context.Context, f func(q *sqlcdb.Queries) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return f(s.q.WithTx(tx)) })
+}
+
+// isUniqueViolation reports whether err is a unique violation of the named index.
+func isUniqueViolation(err error, index string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == index
+}
+
+// optional maps "" to NULL.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // notFound turns pgx.ErrNoRows into the domain's error for a missing thing.

@@ -11,8 +11,15 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Charge implements core.WalletStore.
-func (s *Store) Charge(ctx context.Context, user core.UserID, amount core.Amount, now time.Time) (core.Amount, error) {
+// Charge implements core.WalletStore. A keyed charge is recorded on its ledger row, unique per
+// user and key, in the same transaction as the credit: a concurrent duplicate waits on that
+// index, rolls back its own credit and replays the first answer.
+func (s *Store) Charge(ctx context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey, now time.Time) (core.Amount, error) {
+	if key != "" {
+		if balance, done, err := s.keyedCharge(ctx, user, amount, key); done || err != nil {
+			return balance, err
+		}
+	}
 	var balance int64
 	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		var err error
@@ -20,9 +27,31 @@ func (s *Store) Charge(ctx context.Context, user core.UserID, amount core.Amount
 		if err != nil {
 			return err
 		}
-		return q.LedgerInsert(ctx, sqlcdb.LedgerInsertParams{UserID: string(user), Kind: "charge", Amount: int64(amount), CreatedAt: now})
+		return q.LedgerInsert(ctx, sqlcdb.LedgerInsertParams{
+			UserID: string(user), Kind: "charge", Amount: int64(amount), IdempotencyKey: optional(string(key)), BalanceAfter: &balance, CreatedAt: now,
+		})
 	})
+	if key != "" && isUniqueViolation(err, "wallet_ledger_idempotency") {
+		b, _, err := s.keyedCharge(ctx, user, amount, key)
+		return b, err
+	}
 	return core.Amount(balance), err
+}
+
+// keyedCharge looks up the charge the user made with key: its resulting balance if it had the
+// same amount, ErrIdempotencyMismatch if not, done=false if there is none.
+func (s *Store) keyedCharge(ctx context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey) (core.Amount, bool, error) {
+	k := string(key)
+	row, err := s.q.LedgerChargeByKey(ctx, sqlcdb.LedgerChargeByKeyParams{UserID: string(user), IdempotencyKey: &k})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, err
+	case row.Amount != int64(amount) || row.BalanceAfter == nil:
+		return 0, true, core.ErrIdempotencyMismatch
+	}
+	return core.Amount(*row.BalanceAfter), true, nil
 }
 
 // Balance implements core.WalletStore.

@@ -50,11 +50,11 @@ func (l *Lifecycle) StartHold(ctx context.Context, r core.Reservation) error {
 }
 
 // Pay implements core.ReservationLifecycle: it sends the `pay` update and waits for its result.
-func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID) (core.Receipt, error) {
+func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (core.Receipt, error) {
 	handle, err := l.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   reservation.WorkflowID(string(id)),
 		UpdateName:   reservation.UpdatePay,
-		Args:         []any{reservation.PayRequest{UserID: string(user)}},
+		Args:         []any{reservation.PayRequest{UserID: string(user), IdempotencyKey: string(key)}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
@@ -91,6 +91,8 @@ func payError(err error) error {
 			return core.ErrNotYourTicket
 		case reservation.ErrTypeUnknownTicket:
 			return core.ErrUnknownTicket
+		case reservation.ErrTypeIdempotencyMismatch:
+			return core.ErrIdempotencyMismatch
 		}
 	}
 	var notFound *serviceerror.NotFound

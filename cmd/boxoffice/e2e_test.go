@@ -224,31 +224,39 @@ func TestEndToEnd(t *testing.T) {
 
 	// 5. Pay: 402 with an empty wallet; charge (400 for a bad amount); pay; the receipt.
 	pay := apiclient.PayJSONRequestBody{TicketId: ticket, SeatId: 1, Date: date(t, show)}
-	short, _ := api.PayWithResponse(ctx, pay, bearer(ann))
+	short, _ := api.PayWithResponse(ctx, nil, pay, bearer(ann))
 	if short.StatusCode() != 402 || short.ApplicationproblemJSON402 == nil || *short.ApplicationproblemJSON402.Needed != 50_000 {
 		t.Fatalf("pay with an empty wallet: %d %s", short.StatusCode(), short.Body)
 	}
-	badCharge, _ := api.ChargeBalanceWithResponse(ctx, apiclient.ChargeBalanceJSONRequestBody{Amount: 0}, bearer(ann))
+	badCharge, _ := api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: 0}, bearer(ann))
 	if badCharge.StatusCode() != 400 {
 		t.Fatalf("charge of 0: %d", badCharge.StatusCode())
 	}
-	charged, err := api.ChargeBalanceWithResponse(ctx, apiclient.ChargeBalanceJSONRequestBody{Amount: 80_000}, bearer(ann))
-	if err != nil || charged.JSON200 == nil || charged.JSON200.Balance != 80_000 {
-		t.Fatalf("charge: %v %s", err, charged.Body)
+	// A keyed top-up retried three times charges once, on PostgreSQL as in memory.
+	topUp := "ann-top-up-1"
+	for range 3 {
+		charged, err := api.ChargeBalanceWithResponse(ctx, &apiclient.ChargeBalanceParams{IdempotencyKey: &topUp}, apiclient.ChargeBalanceJSONRequestBody{Amount: 80_000}, bearer(ann))
+		if err != nil || charged.JSON200 == nil || charged.JSON200.Balance != 80_000 {
+			t.Fatalf("keyed charge: %v %s", err, charged.Body)
+		}
 	}
-	notBens, _ := api.PayWithResponse(ctx, pay, bearer(ben))
+	notBens, _ := api.PayWithResponse(ctx, nil, pay, bearer(ben))
 	if notBens.StatusCode() != 400 {
 		t.Fatalf("ben paying ann's ticket: %d %s", notBens.StatusCode(), notBens.Body)
 	}
-	paid, err := api.PayWithResponse(ctx, pay, bearer(ann))
+	paid, err := api.PayWithResponse(ctx, nil, pay, bearer(ann))
 	if err != nil || paid.JSON200 == nil || paid.JSON200.Status != apiclient.Success || paid.JSON200.Receipt.Amount != 50_000 {
 		t.Fatalf("pay: %v %s", err, paid.Body)
 	}
 
-	// 6. The payer's token is expired at once; the seat shows reserved for good.
+	// 6. The payer's token is expired at once; a retried payment still gets its receipt, once.
 	after, _ := api.ReadBalanceWithResponse(ctx, bearer(ann))
 	if after.StatusCode() != 401 {
 		t.Fatalf("balance with the token of a finished purchase: %d", after.StatusCode())
+	}
+	retried, _ := api.PayWithResponse(ctx, nil, pay, bearer(ann))
+	if retried.JSON200 == nil || retried.JSON200.Receipt != paid.JSON200.Receipt {
+		t.Fatalf("retried payment: %d %s, want the first receipt", retried.StatusCode(), retried.Body)
 	}
 	again := fan(t, api, "ann")
 	bal, _ := api.ReadBalanceWithResponse(ctx, bearer(again))
@@ -261,14 +269,14 @@ func TestEndToEnd(t *testing.T) {
 	if held.JSON200 == nil {
 		t.Fatalf("ben's hold: %s", held.Body)
 	}
-	_, _ = api.ChargeBalanceWithResponse(ctx, apiclient.ChargeBalanceJSONRequestBody{Amount: 60_000}, bearer(ben))
+	_, _ = api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: 60_000}, bearer(ben))
 	releasedID := held.JSON200.TicketId
 	waitReleased(t, server, releasedID)
 	seats, _ = api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, show).Time}}, bearer(ben))
 	if (*seats.JSON200)[0].Status != apiclient.SeatBodyStatusReserved || (*seats.JSON200)[1].Status != apiclient.SeatBodyStatusAvailable {
 		t.Fatalf("after the release: seat 1 %s, seat 2 %s", (*seats.JSON200)[0].Status, (*seats.JSON200)[1].Status)
 	}
-	late, _ := api.PayWithResponse(ctx, apiclient.PayJSONRequestBody{TicketId: releasedID, SeatId: 2, Date: date(t, show)}, bearer(ben))
+	late, _ := api.PayWithResponse(ctx, nil, apiclient.PayJSONRequestBody{TicketId: releasedID, SeatId: 2, Date: date(t, show)}, bearer(ben))
 	if late.StatusCode() != 400 {
 		t.Fatalf("paying a released hold: %d %s", late.StatusCode(), late.Body)
 	}

@@ -124,7 +124,7 @@ func walk(ctx context.Context, api *apiclient.ClientWithResponses, rec recorder,
 		return fmt.Errorf("hold: %w", failure(err, hold))
 	}
 	charged, err := timed(rec, "POST /api/balance", func() (*apiclient.ChargeBalanceResponse, error) {
-		return api.ChargeBalanceWithResponse(ctx, apiclient.ChargeBalanceJSONRequestBody{Amount: hold.JSON200.Price}, auth)
+		return api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: hold.JSON200.Price}, auth)
 	})
 	if err != nil || charged.JSON200 == nil {
 		return fmt.Errorf("charge: %w", failure(err, charged))
@@ -133,7 +133,7 @@ func walk(ctx context.Context, api *apiclient.ClientWithResponses, rec recorder,
 		return fmt.Errorf("balance: %w", failure(err, bal))
 	}
 	paid, err := timed(rec, "POST /api/payment", func() (*apiclient.PayResponse, error) {
-		return api.PayWithResponse(ctx, apiclient.PayJSONRequestBody{TicketId: hold.JSON200.TicketId, SeatId: int64(seat), Date: date}, auth)
+		return api.PayWithResponse(ctx, nil, apiclient.PayJSONRequestBody{TicketId: hold.JSON200.TicketId, SeatId: int64(seat), Date: date}, auth)
 	})
 	if err != nil || paid.JSON200 == nil {
 		return fmt.Errorf("pay: %w", failure(err, paid))

@@ -149,13 +149,16 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 	}
 
 	charged, err := timed(rec, "POST /api/balance", func() (*apiclient.ChargeBalanceResponse, error) {
-		return f.api.ChargeBalanceWithResponse(ctx, apiclient.ChargeBalanceJSONRequestBody{Amount: hold.Price}, auth)
+		// A careful client: each write carries an Idempotency-Key, so a retry can never charge twice.
+		key := f.user + "-charge"
+		return f.api.ChargeBalanceWithResponse(ctx, &apiclient.ChargeBalanceParams{IdempotencyKey: &key}, apiclient.ChargeBalanceJSONRequestBody{Amount: hold.Price}, auth)
 	})
 	if f.err = answer(err, charged, err == nil && charged.JSON200 != nil); f.err != nil {
 		return failed
 	}
 	paid, err := timed(rec, "POST /api/payment", func() (*apiclient.PayResponse, error) {
-		return f.api.PayWithResponse(ctx, apiclient.PayJSONRequestBody{TicketId: hold.TicketId, SeatId: hold.SeatId, Date: hold.Date}, auth)
+		key := f.user + "-pay"
+		return f.api.PayWithResponse(ctx, &apiclient.PayParams{IdempotencyKey: &key}, apiclient.PayJSONRequestBody{TicketId: hold.TicketId, SeatId: hold.SeatId, Date: hold.Date}, auth)
 	})
 	if f.err = answer(err, paid, err == nil && paid.JSON200 != nil); f.err != nil {
 		return failed

@@ -93,7 +93,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		early, _ := hold(t, s, "alice", p, 1, epoch, time.Minute)
 		late, _ := hold(t, s, "bob", p, 2, epoch, time.Hour)
 		paid, _ := hold(t, s, "carol", p, 3, epoch, time.Minute)
-		must[core.Amount](t)(s.Wallets.Charge(ctx, "carol", p.Price, epoch))
+		must[core.Amount](t)(s.Wallets.Charge(ctx, "carol", p.Price, "", epoch))
 		if _, err := s.Reservations.SettlePayment(ctx, core.Settlement{ReservationID: paid.ID, UserID: "carol", PaymentID: core.NewID(), At: epoch}); err != nil {
 			t.Fatal(err)
 		}

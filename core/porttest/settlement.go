@@ -19,7 +19,7 @@ func sale(t *testing.T, s Stores, funds core.Amount) (core.Reservation, core.Que
 	p := addShow(t, s.Catalog, "2030-07-01", 2)
 	tok := must[core.QueueToken](t)(s.Tokens.IssueToken(ctx, "alice", epoch))
 	if funds > 0 {
-		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", funds, epoch))
+		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", funds, "", epoch))
 	}
 	r, err := hold(t, s, "alice", p, 1, epoch, 5*time.Minute)
 	if err != nil {
@@ -97,7 +97,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("token is %v after refusals", got.State)
 		}
 		// Top up, then the same hold pays.
-		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", 40_000, epoch))
+		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", 40_000, "", epoch))
 		if _, err := settle(s, r, "alice", epoch.Add(time.Second)); err != nil {
 			t.Fatalf("after top-up: %v", err)
 		}
@@ -146,4 +146,43 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("balance %d, want exactly one debit (450000)", bal)
 		}
 	})
+
+	t.Run("a payment's key is recorded and cannot pay for another reservation", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := sale(t, s, 200_000)
+		other, err := hold(t, s, "alice", core.Performance{Date: r.Date, Price: r.Price}, 2, epoch, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pay := func(res core.Reservation) error {
+			_, err := s.Reservations.SettlePayment(ctx, core.Settlement{ReservationID: res.ID, UserID: "alice", PaymentID: core.NewID(), At: epoch, IdempotencyKey: "pay-key"})
+			return err
+		}
+		if err := pay(r); err != nil {
+			t.Fatal(err)
+		}
+		if id, found := must2(t)(s.Reservations.PaymentByKey(ctx, "alice", "pay-key")); !found || id != r.ID {
+			t.Fatalf("PaymentByKey = %s, %v; want %s", id, found, r.ID)
+		}
+		if _, found := must2(t)(s.Reservations.PaymentByKey(ctx, "bob", "pay-key")); found {
+			t.Fatal("bob sees alice's key")
+		}
+		if err := pay(r); err != nil {
+			t.Fatalf("replaying the keyed payment: %v", err)
+		}
+		wantErr(t, pay(other), core.ErrIdempotencyMismatch)
+		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 150_000 {
+			t.Fatalf("balance %d, want one debit (150000)", bal)
+		}
+	})
+}
+
+func must2(t *testing.T) func(core.ID, bool, error) (core.ID, bool) {
+	return func(id core.ID, ok bool, err error) (core.ID, bool) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id, ok
+	}
 }

@@ -260,6 +260,18 @@ type TokenBody struct {
 // TokenBodyStatus waiting: in the queue; active: admitted, may book.
 type TokenBodyStatus string
 
+// ChargeBalanceParams defines parameters for ChargeBalance.
+type ChargeBalanceParams struct {
+	// IdempotencyKey Optional. Retrying with the same key and body replays the first answer and charges once; the same key with another amount is 422.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// PayParams defines parameters for Pay.
+type PayParams struct {
+	// IdempotencyKey Optional. Recorded with the payment; reusing it for another ticket is 422.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListSeatsParams defines parameters for ListSeats.
 type ListSeatsParams struct {
 	// Date Performance date, YYYY-MM-DD. For compatibility the date may instead come as a JSON body {"date": "YYYY-MM-DD"}.
@@ -364,7 +376,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/balance (the `ChargeBalance` operationId).
-	ChargeBalanceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChargeBalanceWithBody(ctx context.Context, params *ChargeBalanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChargeBalance Add money to your balance
 	//
@@ -373,25 +385,25 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/balance (the `ChargeBalance` operationId).
-	ChargeBalance(ctx context.Context, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChargeBalance(ctx context.Context, params *ChargeBalanceParams, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PayWithBody Pay for a held seat
 	//
-	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket returns the same receipt.
+	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/payment (the `Pay` operationId).
-	PayWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PayWithBody(ctx context.Context, params *PayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Pay Pay for a held seat
 	//
-	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket returns the same receipt.
+	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/payment (the `Pay` operationId).
-	Pay(ctx context.Context, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	Pay(ctx context.Context, params *PayParams, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// HoldSeatWithBody Hold a seat
 	//
@@ -471,8 +483,8 @@ func (c *Client) ReadBalance(ctx context.Context, reqEditors ...RequestEditorFn)
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/balance (the `ChargeBalance` operationId).
-func (c *Client) ChargeBalanceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChargeBalanceRequestWithBody(c.Server, contentType, body)
+func (c *Client) ChargeBalanceWithBody(ctx context.Context, params *ChargeBalanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChargeBalanceRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -490,8 +502,8 @@ func (c *Client) ChargeBalanceWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/balance (the `ChargeBalance` operationId).
-func (c *Client) ChargeBalance(ctx context.Context, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChargeBalanceRequest(c.Server, body)
+func (c *Client) ChargeBalance(ctx context.Context, params *ChargeBalanceParams, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChargeBalanceRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -504,13 +516,13 @@ func (c *Client) ChargeBalance(ctx context.Context, body ChargeBalanceJSONReques
 
 // PayWithBody Pay for a held seat
 //
-// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket returns the same receipt.
+// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/payment (the `Pay` operationId).
-func (c *Client) PayWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPayRequestWithBody(c.Server, contentType, body)
+func (c *Client) PayWithBody(ctx context.Context, params *PayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPayRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -523,13 +535,13 @@ func (c *Client) PayWithBody(ctx context.Context, contentType string, body io.Re
 
 // Pay Pay for a held seat
 //
-// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket returns the same receipt.
+// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/payment (the `Pay` operationId).
-func (c *Client) Pay(ctx context.Context, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPayRequest(c.Server, body)
+func (c *Client) Pay(ctx context.Context, params *PayParams, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPayRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -693,18 +705,18 @@ func NewReadBalanceRequest(server string) (*http.Request, error) {
 }
 
 // NewChargeBalanceRequest calls the generic ChargeBalance builder with application/json body
-func NewChargeBalanceRequest(server string, body ChargeBalanceJSONRequestBody) (*http.Request, error) {
+func NewChargeBalanceRequest(server string, params *ChargeBalanceParams, body ChargeBalanceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewChargeBalanceRequestWithBody(server, "application/json", bodyReader)
+	return NewChargeBalanceRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewChargeBalanceRequestWithBody constructs an http.Request for the ChargeBalance method, with any body, and a specified content type
-func NewChargeBalanceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewChargeBalanceRequestWithBody(server string, params *ChargeBalanceParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -729,22 +741,37 @@ func NewChargeBalanceRequestWithBody(server string, contentType string, body io.
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewPayRequest calls the generic Pay builder with application/json body
-func NewPayRequest(server string, body PayJSONRequestBody) (*http.Request, error) {
+func NewPayRequest(server string, params *PayParams, body PayJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPayRequestWithBody(server, "application/json", bodyReader)
+	return NewPayRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewPayRequestWithBody constructs an http.Request for the Pay method, with any body, and a specified content type
-func NewPayRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewPayRequestWithBody(server string, params *PayParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -768,6 +795,21 @@ func NewPayRequestWithBody(server string, contentType string, body io.Reader) (*
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -1018,7 +1060,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/balance (the `ChargeBalance` operationId).
-	ChargeBalanceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChargeBalanceResponse, error)
+	ChargeBalanceWithBodyWithResponse(ctx context.Context, params *ChargeBalanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChargeBalanceResponse, error)
 
 	// ChargeBalanceWithResponse Add money to your balance
 	//
@@ -1027,25 +1069,25 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/balance (the `ChargeBalance` operationId).
-	ChargeBalanceWithResponse(ctx context.Context, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*ChargeBalanceResponse, error)
+	ChargeBalanceWithResponse(ctx context.Context, params *ChargeBalanceParams, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*ChargeBalanceResponse, error)
 
 	// PayWithBodyWithResponse Pay for a held seat
 	//
-	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket returns the same receipt.
+	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/payment (the `Pay` operationId).
-	PayWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PayResponse, error)
+	PayWithBodyWithResponse(ctx context.Context, params *PayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PayResponse, error)
 
 	// PayWithResponse Pay for a held seat
 	//
-	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket returns the same receipt.
+	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/payment (the `Pay` operationId).
-	PayWithResponse(ctx context.Context, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*PayResponse, error)
+	PayWithResponse(ctx context.Context, params *PayParams, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*PayResponse, error)
 
 	// HoldSeatWithBodyWithResponse Hold a seat
 	//
@@ -1639,8 +1681,8 @@ func (c *ClientWithResponses) ReadBalanceWithResponse(ctx context.Context, reqEd
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/balance (the `ChargeBalance` operationId).
-func (c *ClientWithResponses) ChargeBalanceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChargeBalanceResponse, error) {
-	rsp, err := c.ChargeBalanceWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ChargeBalanceWithBodyWithResponse(ctx context.Context, params *ChargeBalanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChargeBalanceResponse, error) {
+	rsp, err := c.ChargeBalanceWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1654,8 +1696,8 @@ func (c *ClientWithResponses) ChargeBalanceWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/balance (the `ChargeBalance` operationId).
-func (c *ClientWithResponses) ChargeBalanceWithResponse(ctx context.Context, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*ChargeBalanceResponse, error) {
-	rsp, err := c.ChargeBalance(ctx, body, reqEditors...)
+func (c *ClientWithResponses) ChargeBalanceWithResponse(ctx context.Context, params *ChargeBalanceParams, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*ChargeBalanceResponse, error) {
+	rsp, err := c.ChargeBalance(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1664,13 +1706,13 @@ func (c *ClientWithResponses) ChargeBalanceWithResponse(ctx context.Context, bod
 
 // PayWithBodyWithResponse Pay for a held seat
 //
-// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket returns the same receipt.
+// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/payment (the `Pay` operationId).
-func (c *ClientWithResponses) PayWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PayResponse, error) {
-	rsp, err := c.PayWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) PayWithBodyWithResponse(ctx context.Context, params *PayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PayResponse, error) {
+	rsp, err := c.PayWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1679,13 +1721,13 @@ func (c *ClientWithResponses) PayWithBodyWithResponse(ctx context.Context, conte
 
 // PayWithResponse Pay for a held seat
 //
-// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket returns the same receipt.
+// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/payment (the `Pay` operationId).
-func (c *ClientWithResponses) PayWithResponse(ctx context.Context, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*PayResponse, error) {
-	rsp, err := c.Pay(ctx, body, reqEditors...)
+func (c *ClientWithResponses) PayWithResponse(ctx context.Context, params *PayParams, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*PayResponse, error) {
+	rsp, err := c.Pay(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

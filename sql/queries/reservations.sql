@@ -57,8 +57,11 @@ SET status = 'sold', held_until = NULL
 WHERE perf_date = @perf_date AND seat_no = @seat_no AND reservation_id = @reservation_id::uuid AND status = 'held';
 
 -- name: PaymentInsert :exec
-INSERT INTO payments (id, reservation_id, user_id, amount, paid_at)
-VALUES (@id, @reservation_id, @user_id, @amount, @paid_at);
+INSERT INTO payments (id, reservation_id, user_id, amount, paid_at, idempotency_key)
+VALUES (@id, @reservation_id, @user_id, @amount, @paid_at, sqlc.narg(idempotency_key));
+
+-- name: PaymentReservationByKey :one
+SELECT reservation_id FROM payments WHERE user_id = @user_id AND idempotency_key = @idempotency_key;
 
 -- name: PaymentByReservation :one
 SELECT p.id, p.reservation_id, p.amount, p.paid_at, r.perf_date

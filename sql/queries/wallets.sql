@@ -16,5 +16,9 @@ RETURNING balance;
 SELECT balance FROM wallets WHERE user_id = @user_id;
 
 -- name: LedgerInsert :exec
-INSERT INTO wallet_ledger (user_id, kind, amount, reservation_id, created_at)
-VALUES (@user_id, @kind, @amount, sqlc.narg(reservation_id), @created_at);
+INSERT INTO wallet_ledger (user_id, kind, amount, reservation_id, idempotency_key, balance_after, created_at)
+VALUES (@user_id, @kind, @amount, sqlc.narg(reservation_id), sqlc.narg(idempotency_key), @balance_after, @created_at);
+
+-- name: LedgerChargeByKey :one
+SELECT amount, balance_after FROM wallet_ledger
+WHERE user_id = @user_id AND idempotency_key = @idempotency_key AND kind = 'charge';

@@ -17,7 +17,7 @@ const (
 
 // Settler is the part of the application the activities drive; *core.BoxOffice is one.
 type Settler interface {
-	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID) (core.Receipt, error)
+	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (core.Receipt, error)
 	Release(ctx context.Context, reservation core.ID) (bool, error)
 }
 
@@ -29,7 +29,7 @@ type Activities struct {
 // Settle runs the payment transaction. It is idempotent: settling a paid reservation returns
 // its receipt. Domain refusals are non-retryable application errors with a type the client maps.
 func (a *Activities) Settle(ctx context.Context, in SettleInput) (Receipt, error) {
-	rc, err := a.App.Settle(ctx, core.ID(in.ReservationID), core.UserID(in.UserID), core.ID(in.PaymentID))
+	rc, err := a.App.Settle(ctx, core.ID(in.ReservationID), core.UserID(in.UserID), core.ID(in.PaymentID), core.IdempotencyKey(in.IdempotencyKey))
 	if err != nil {
 		return Receipt{}, settleError(err)
 	}
@@ -57,6 +57,8 @@ func settleError(err error) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotYourTicket, nil)
 	case errors.Is(err, core.ErrUnknownTicket):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnknownTicket, nil)
+	case errors.Is(err, core.ErrIdempotencyMismatch):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeIdempotencyMismatch, nil)
 	}
 	return err // infrastructure: retried
 }

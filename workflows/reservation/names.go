@@ -29,6 +29,7 @@ const (
 	ErrTypeInsufficientBalance = "InsufficientBalance"
 	ErrTypeNotYourTicket       = "NotYourTicket"
 	ErrTypeUnknownTicket       = "UnknownTicket"
+	ErrTypeIdempotencyMismatch = "IdempotencyMismatch"
 )
 
 // Search attributes, so operators can find holds in the Temporal UI by date, seat, user and status.
@@ -59,7 +60,8 @@ type Input struct {
 
 // PayRequest is the argument of the `pay` update.
 type PayRequest struct {
-	UserID string
+	UserID         string
+	IdempotencyKey string `json:",omitempty"`
 }
 
 // Receipt is the result of the `pay` update.
@@ -79,9 +81,10 @@ type State struct {
 
 // SettleInput is the argument of the settle activity.
 type SettleInput struct {
-	ReservationID string
-	UserID        string
-	PaymentID     string
+	ReservationID  string
+	UserID         string
+	PaymentID      string
+	IdempotencyKey string `json:",omitempty"`
 }
 
 // InsufficientBalance is the detail of an ErrTypeInsufficientBalance error.

@@ -32,7 +32,7 @@ var (
 			InitialInterval: 200 * time.Millisecond,
 			MaximumInterval: 5 * time.Second,
 			NonRetryableErrorTypes: []string{
-				ErrTypeHoldExpired, ErrTypeInsufficientBalance, ErrTypeNotYourTicket, ErrTypeUnknownTicket,
+				ErrTypeHoldExpired, ErrTypeInsufficientBalance, ErrTypeNotYourTicket, ErrTypeUnknownTicket, ErrTypeIdempotencyMismatch,
 			},
 		},
 	}
@@ -109,7 +109,7 @@ func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
 	}
 	actx := workflow.WithActivityOptions(ctx, settleOptions)
 	var rc Receipt
-	in := SettleInput{ReservationID: h.in.ReservationID, UserID: req.UserID, PaymentID: paymentID}
+	in := SettleInput{ReservationID: h.in.ReservationID, UserID: req.UserID, PaymentID: paymentID, IdempotencyKey: req.IdempotencyKey}
 	if err := workflow.ExecuteActivity(actx, ActivitySettle, in).Get(ctx, &rc); err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) {

@@ -39,7 +39,7 @@ func newFixture(t *testing.T, funds core.Amount) *fixture {
 		t.Fatal(err)
 	}
 	if funds > 0 {
-		if _, err := store.Charge(ctx, "alice", funds, start); err != nil {
+		if _, err := store.Charge(ctx, "alice", funds, "", start); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -198,7 +198,7 @@ func TestInsufficientBalanceThenTopUpThenPay(t *testing.T) {
 	f := newFixture(t, 10_000)
 	short := f.payAt(time.Minute, "alice")
 	f.env.RegisterDelayedCallback(func() {
-		if _, err := f.store.Charge(context.Background(), "alice", 40_000, f.env.Now()); err != nil {
+		if _, err := f.store.Charge(context.Background(), "alice", 40_000, "", f.env.Now()); err != nil {
 			t.Error(err)
 		}
 	}, 2*time.Minute)

@@ -9,11 +9,12 @@ import (
 )
 
 type Payment struct {
-	ID            string
-	ReservationID string
-	UserID        string
-	Amount        int64
-	PaidAt        time.Time
+	ID             string
+	ReservationID  string
+	UserID         string
+	Amount         int64
+	PaidAt         time.Time
+	IdempotencyKey *string
 }
 
 type Performance struct {
@@ -59,10 +60,12 @@ type Wallet struct {
 }
 
 type WalletLedger struct {
-	ID            int64
-	UserID        string
-	Kind          string
-	Amount        int64
-	ReservationID *string
-	CreatedAt     time.Time
+	ID             int64
+	UserID         string
+	Kind           string
+	Amount         int64
+	ReservationID  *string
+	CreatedAt      time.Time
+	IdempotencyKey *string
+	BalanceAfter   *int64
 }

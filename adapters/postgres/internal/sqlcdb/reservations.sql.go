@@ -39,16 +39,17 @@ func (q *Queries) PaymentByReservation(ctx context.Context, reservationID string
 }
 
 const paymentInsert = `-- name: PaymentInsert :exec
-INSERT INTO payments (id, reservation_id, user_id, amount, paid_at)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO payments (id, reservation_id, user_id, amount, paid_at, idempotency_key)
+VALUES ($1, $2, $3, $4, $5, $6)
 `
 
 type PaymentInsertParams struct {
-	ID            string
-	ReservationID string
-	UserID        string
-	Amount        int64
-	PaidAt        time.Time
+	ID             string
+	ReservationID  string
+	UserID         string
+	Amount         int64
+	PaidAt         time.Time
+	IdempotencyKey *string
 }
 
 func (q *Queries) PaymentInsert(ctx context.Context, arg PaymentInsertParams) error {
@@ -58,8 +59,25 @@ func (q *Queries) PaymentInsert(ctx context.Context, arg PaymentInsertParams) er
 		arg.UserID,
 		arg.Amount,
 		arg.PaidAt,
+		arg.IdempotencyKey,
 	)
 	return err
+}
+
+const paymentReservationByKey = `-- name: PaymentReservationByKey :one
+SELECT reservation_id FROM payments WHERE user_id = $1 AND idempotency_key = $2
+`
+
+type PaymentReservationByKeyParams struct {
+	UserID         string
+	IdempotencyKey *string
+}
+
+func (q *Queries) PaymentReservationByKey(ctx context.Context, arg PaymentReservationByKeyParams) (string, error) {
+	row := q.db.QueryRow(ctx, paymentReservationByKey, arg.UserID, arg.IdempotencyKey)
+	var reservation_id string
+	err := row.Scan(&reservation_id)
+	return reservation_id, err
 }
 
 const reservationByID = `-- name: ReservationByID :one

@@ -10,17 +10,41 @@ import (
 	"time"
 )
 
+const ledgerChargeByKey = `-- name: LedgerChargeByKey :one
+SELECT amount, balance_after FROM wallet_ledger
+WHERE user_id = $1 AND idempotency_key = $2 AND kind = 'charge'
+`
+
+type LedgerChargeByKeyParams struct {
+	UserID         string
+	IdempotencyKey *string
+}
+
+type LedgerChargeByKeyRow struct {
+	Amount       int64
+	BalanceAfter *int64
+}
+
+func (q *Queries) LedgerChargeByKey(ctx context.Context, arg LedgerChargeByKeyParams) (LedgerChargeByKeyRow, error) {
+	row := q.db.QueryRow(ctx, ledgerChargeByKey, arg.UserID, arg.IdempotencyKey)
+	var i LedgerChargeByKeyRow
+	err := row.Scan(&i.Amount, &i.BalanceAfter)
+	return i, err
+}
+
 const ledgerInsert = `-- name: LedgerInsert :exec
-INSERT INTO wallet_ledger (user_id, kind, amount, reservation_id, created_at)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO wallet_ledger (user_id, kind, amount, reservation_id, idempotency_key, balance_after, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type LedgerInsertParams struct {
-	UserID        string
-	Kind          string
-	Amount        int64
-	ReservationID *string
-	CreatedAt     time.Time
+	UserID         string
+	Kind           string
+	Amount         int64
+	ReservationID  *string
+	IdempotencyKey *string
+	BalanceAfter   *int64
+	CreatedAt      time.Time
 }
 
 func (q *Queries) LedgerInsert(ctx context.Context, arg LedgerInsertParams) error {
@@ -29,6 +53,8 @@ func (q *Queries) LedgerInsert(ctx context.Context, arg LedgerInsertParams) erro
 		arg.Kind,
 		arg.Amount,
 		arg.ReservationID,
+		arg.IdempotencyKey,
+		arg.BalanceAfter,
 		arg.CreatedAt,
 	)
 	return err
