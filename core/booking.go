@@ -53,7 +53,7 @@ func (b *BoxOffice) HoldSeat(ctx context.Context, c Caller, rawDate string, seat
 		HeldUntil: now.Add(b.policy.HoldTTL),
 		CreatedAt: now,
 	}
-	if err := b.ports.Reservations.HoldSeat(ctx, r, now); err != nil {
+	if err := b.ports.Reservations.HoldSeat(ctx, r, now, b.policy.MaxHolds); err != nil {
 		return Reservation{}, err
 	}
 	if err := b.ports.Lifecycle.StartHold(ctx, r); err != nil {

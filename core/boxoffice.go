@@ -22,10 +22,11 @@ type Policy struct {
 	SessionTTL time.Duration // how long an admitted fan may book
 	AdmitRate  int           // fans admitted per second
 	MaxActive  int           // ceiling on admitted fans at once
+	MaxHolds   int           // seats one fan may hold at once
 }
 
 // DefaultPolicy is the policy of `boxoffice dev` and the flags' defaults.
-var DefaultPolicy = Policy{HoldTTL: 5 * time.Minute, SessionTTL: 10 * time.Minute, AdmitRate: 50, MaxActive: 1000}
+var DefaultPolicy = Policy{HoldTTL: 5 * time.Minute, SessionTTL: 10 * time.Minute, AdmitRate: 50, MaxActive: 1000, MaxHolds: 4}
 
 // Validate reports the first rule the policy breaks.
 func (p Policy) Validate() error {
@@ -38,6 +39,8 @@ func (p Policy) Validate() error {
 		return errors.New("admission rate must be positive")
 	case p.MaxActive <= 0:
 		return errors.New("active ceiling must be positive")
+	case p.MaxHolds <= 0:
+		return errors.New("holds per fan must be positive")
 	}
 	return nil
 }

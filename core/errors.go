@@ -21,6 +21,8 @@ var (
 	ErrUnavailable = errors.New("temporarily unavailable")
 	// ErrUnprocessable: the request contradicts an earlier one it claims to repeat.
 	ErrUnprocessable = errors.New("unprocessable")
+	// ErrLimited: the caller is over a limit that frees itself with time.
+	ErrLimited = errors.New("limited")
 )
 
 // Specific errors, each in its class; the message says what went wrong and what to do.
@@ -94,3 +96,18 @@ func (e *InsufficientBalanceError) Error() string {
 
 // Unwrap makes the error match ErrInsufficientBalance.
 func (e *InsufficientBalanceError) Unwrap() error { return ErrInsufficientBalance }
+
+// TooManyHoldsError is returned when a fan already holds as many seats as one may at once.
+type TooManyHoldsError struct {
+	Limit int
+	// FreeAt is when the earliest of the fan's holds ends, freeing a place.
+	FreeAt time.Time
+}
+
+func (e *TooManyHoldsError) Error() string {
+	return fmt.Sprintf("you already hold %d seats, the most one fan may hold at once; pay for one, or wait until %s when the earliest hold ends",
+		e.Limit, e.FreeAt.UTC().Format(time.RFC3339))
+}
+
+// Unwrap places the error in the ErrLimited class.
+func (e *TooManyHoldsError) Unwrap() error { return ErrLimited }

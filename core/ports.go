@@ -42,8 +42,9 @@ type Catalog interface {
 // conditional write per attempt, the winner takes it and every loser gets ErrSeatTaken.
 type ReservationStore interface {
 	// HoldSeat creates r (status held) if the seat is available at now (free, or held past its
-	// deadline); otherwise ErrSeatTaken. A hold it supersedes is marked released.
-	HoldSeat(ctx context.Context, r Reservation, now time.Time) error
+	// deadline); otherwise ErrSeatTaken. A hold it supersedes is marked released. A user who
+	// already has maxHolds live holds gets *TooManyHoldsError, exactly, however many race.
+	HoldSeat(ctx context.Context, r Reservation, now time.Time, maxHolds int) error
 	// Reservation returns one reservation, or ErrUnknownTicket.
 	Reservation(ctx context.Context, id ID) (Reservation, error)
 	// ReleaseHold marks a held reservation released and frees its seat if it still holds it.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"net/http/httptest"
+	"strconv"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -440,5 +441,23 @@ func TestOversizedBodiesAreRefused(t *testing.T) {
 	h.expect(t, "POST", "/api/balance", tok, `{"amount":1,"pad":"`+strings.Repeat("x", httpapi.MaxBodyBytes)+`"}`, 413).problem(t)
 	if h.balance(t, "fan") != 0 || h.stats(t).Waiting+h.stats(t).Active != 1 {
 		t.Fatal("an oversized request changed something")
+	}
+}
+
+func TestHoldCapPerFan(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.token(t, "hoarder", true)
+	for seat := 1; seat <= core.DefaultPolicy.MaxHolds; seat++ {
+		h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": seat}, 200)
+	}
+	r := h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 10}, 429)
+	r.problem(t)
+	if wait, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || wait < 1 || wait > int(core.DefaultPolicy.HoldTTL.Seconds())+1 {
+		t.Fatalf("Retry-After %q, want the seconds until the first hold ends", r.header.Get("Retry-After"))
+	}
+	var seats []httpapi.SeatBody
+	h.expect(t, "GET", "/api/tickets/seats?date="+showDate, tok, nil, 200).json(t, &seats)
+	if seats[9].Status != "available" {
+		t.Fatal("a hold over the cap took the seat")
 	}
 }

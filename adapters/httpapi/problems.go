@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -53,6 +55,7 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		waiting *core.NotAdmittedError
 		field   *core.InvalidFieldError
 		short   *core.InsufficientBalanceError
+		holds   *core.TooManyHoldsError
 	)
 	switch {
 	case errors.As(err, &waiting):
@@ -75,6 +78,9 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		return huma.NewError(http.StatusConflict, err.Error())
 	case errors.Is(err, core.ErrPaymentRequired):
 		return huma.NewError(http.StatusPaymentRequired, err.Error())
+	case errors.As(err, &holds):
+		wait := max(1, int(time.Until(holds.FreeAt).Seconds()+0.999))
+		return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, err.Error()), http.Header{"Retry-After": {strconv.Itoa(wait)}})
 	case errors.Is(err, core.ErrUnprocessable):
 		// Built directly: huma.NewError turns 422 into the spec's 400 for schema failures.
 		return &Problem{ErrorModel: huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: http.StatusText(http.StatusUnprocessableEntity), Detail: err.Error()}}

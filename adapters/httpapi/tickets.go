@@ -140,9 +140,10 @@ func registerTickets(api huma.API, s *server) {
 		Method:      http.MethodPost,
 		Path:        "/api/tickets",
 		Summary:     "Hold a seat",
-		Description: "Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.",
-		Tags:        []string{"tickets"},
-	}, http.StatusBadRequest, http.StatusForbidden, http.StatusConflict), func(ctx context.Context, in *holdInput) (*holdOutput, error) {
+		Description: "Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. " +
+			"A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.",
+		Tags: []string{"tickets"},
+	}, http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests), func(ctx context.Context, in *holdInput) (*holdOutput, error) {
 		r, err := s.App.HoldSeat(ctx, caller(ctx), in.Body.Date, in.Body.SeatID)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)

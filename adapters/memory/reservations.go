@@ -8,7 +8,7 @@ import (
 )
 
 // HoldSeat implements core.ReservationStore.
-func (s *Store) HoldSeat(_ context.Context, r core.Reservation, now time.Time) error {
+func (s *Store) HoldSeat(_ context.Context, r core.Reservation, now time.Time, maxHolds int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, ok := s.seats[seatKey{r.Date, r.Seat}]
@@ -17,6 +17,18 @@ func (s *Store) HoldSeat(_ context.Context, r core.Reservation, now time.Time) e
 	}
 	if !st.availableAt(now) {
 		return core.ErrSeatTaken
+	}
+	holds, freeAt := 0, time.Time{}
+	for _, other := range s.reservations {
+		if other.UserID == r.UserID && other.Status == core.ReservationHeld && now.Before(other.HeldUntil) {
+			holds++
+			if freeAt.IsZero() || other.HeldUntil.Before(freeAt) {
+				freeAt = other.HeldUntil
+			}
+		}
+	}
+	if holds >= maxHolds {
+		return &core.TooManyHoldsError{Limit: maxHolds, FreeAt: freeAt}
 	}
 	if prev, ok := s.reservations[st.holder]; ok && prev.Status == core.ReservationHeld {
 		prev.Status = core.ReservationReleased // superseded after its deadline passed

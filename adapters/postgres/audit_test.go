@@ -39,7 +39,7 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	for i, u := range []core.UserID{"alice", "bob"} {
 		r := core.Reservation{ID: core.NewID(), UserID: u, Date: d, Seat: i + 1, Price: p.Price,
 			Status: core.ReservationHeld, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
-		if err := s.HoldSeat(ctx, r, epoch); err != nil {
+		if err := s.HoldSeat(ctx, r, epoch, noCap); err != nil {
 			t.Fatal(err)
 		}
 		if u == "alice" {
@@ -137,3 +137,6 @@ func TestAuditFindsEachBreach(t *testing.T) {
 		})
 	}
 }
+
+// noCap lets a test hold as many seats per user as it likes.
+const noCap = 1 << 30

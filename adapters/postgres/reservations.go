@@ -16,8 +16,19 @@ import (
 // taking them in one order means they can never deadlock.
 
 // HoldSeat implements core.ReservationStore.
-func (s *Store) HoldSeat(ctx context.Context, r core.Reservation, now time.Time) error {
+func (s *Store) HoldSeat(ctx context.Context, r core.Reservation, now time.Time, maxHolds int) error {
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		// The user's lock comes before any row lock, so it adds no cycle to the seat order.
+		if err := q.UserLockHolds(ctx, string(r.UserID)); err != nil {
+			return err
+		}
+		live, err := q.ReservationLiveHoldsOfUser(ctx, sqlcdb.ReservationLiveHoldsOfUserParams{UserID: string(r.UserID), Now: now})
+		if err != nil {
+			return err
+		}
+		if live.Holds >= int64(maxHolds) {
+			return &core.TooManyHoldsError{Limit: maxHolds, FreeAt: live.EarliestEnd.UTC()}
+		}
 		previous, err := q.SeatHold(ctx, sqlcdb.SeatHoldParams{
 			ReservationID: string(r.ID), HeldUntil: r.HeldUntil, PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), Now: now,
 		})

@@ -25,6 +25,7 @@ type config struct {
 	SessionTTL        time.Duration
 	AdmitRate         int
 	MaxActive         int
+	MaxHolds          int
 	AdmitTick         time.Duration
 	LogLevel          string
 	Demo              bool
@@ -64,6 +65,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	dur(&c.SessionTTL, setting{"BOXOFFICE_SESSION_TTL", "session-ttl", "how long an admitted fan may book"}, p.SessionTTL)
 	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second"}, p.AdmitRate)
 	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once"}, p.MaxActive)
+	num(&c.MaxHolds, setting{"BOXOFFICE_MAX_HOLDS", "max-holds", "seats one fan may hold at once"}, p.MaxHolds)
 	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, time.Second)
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
 }
@@ -76,7 +78,7 @@ func envOr(name, def string) string {
 }
 
 func (c config) policy() core.Policy {
-	return core.Policy{HoldTTL: c.HoldTTL, SessionTTL: c.SessionTTL, AdmitRate: c.AdmitRate, MaxActive: c.MaxActive}
+	return core.Policy{HoldTTL: c.HoldTTL, SessionTTL: c.SessionTTL, AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, MaxHolds: c.MaxHolds}
 }
 
 func (c config) admission() admission.Settings {

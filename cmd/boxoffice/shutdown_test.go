@@ -35,7 +35,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	seed := strings.Repeat("k", 32)
 	c := config{
 		Addr: fmt.Sprintf("127.0.0.1:%d", port), TokenKey: base64.StdEncoding.EncodeToString([]byte(seed)),
-		HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 10, MaxActive: 10, AdmitTick: time.Second,
+		HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 10, MaxActive: 10, MaxHolds: 4, AdmitTick: time.Second,
 	}
 	// An admitted fan's token, signed with the key the server will use.
 	tok, err := store.IssueToken(context.Background(), "drain", time.Now())

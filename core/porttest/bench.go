@@ -35,9 +35,9 @@ func Bench(b *testing.B, newStores func(b *testing.B) Stores) {
 				b.StartTimer()
 			}
 			seat++
-			r := core.Reservation{ID: core.NewID(), UserID: "bench", Date: p.Date, Seat: seat, Price: 1,
+			r := core.Reservation{ID: core.NewID(), UserID: core.UserID(fmt.Sprintf("bench-%d", seat)), Date: p.Date, Seat: seat, Price: 1,
 				Status: core.ReservationHeld, HeldUntil: epoch.Add(time.Minute), CreatedAt: epoch}
-			if err := s.Reservations.HoldSeat(ctx, r, epoch); err != nil {
+			if err := s.Reservations.HoldSeat(ctx, r, epoch, noCap); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -50,7 +50,7 @@ func Bench(b *testing.B, newStores func(b *testing.B) Stores) {
 		}
 		hold := func() error {
 			return s.Reservations.HoldSeat(ctx, core.Reservation{ID: core.NewID(), UserID: "bench", Date: p.Date, Seat: 1, Price: 1,
-				Status: core.ReservationHeld, HeldUntil: epoch.Add(time.Minute), CreatedAt: epoch}, epoch)
+				Status: core.ReservationHeld, HeldUntil: epoch.Add(time.Minute), CreatedAt: epoch}, epoch, noCap)
 		}
 		if err := hold(); err != nil {
 			b.Fatal(err)

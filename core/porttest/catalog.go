@@ -22,7 +22,7 @@ func hold(t *testing.T, s Stores, user core.UserID, p core.Performance, seat int
 		ID: core.NewID(), UserID: user, Date: p.Date, Seat: seat, Price: p.Price,
 		Status: core.ReservationHeld, HeldUntil: now.Add(ttl), CreatedAt: now,
 	}
-	return r, s.Reservations.HoldSeat(ctx, r, now)
+	return r, s.Reservations.HoldSeat(ctx, r, now, noCap)
 }
 
 func runCatalog(t *testing.T, newStores func(t *testing.T) Stores) {

@@ -75,3 +75,6 @@ func wantErr(t *testing.T, err, want error) {
 }
 
 var ctx = context.Background()
+
+// noCap lets a test hold as many seats per user as it likes.
+const noCap = 1 << 30

@@ -122,4 +122,36 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("a sweep limited to 1 released %d", n)
 		}
 	})
+
+	t.Run("race: holds beyond a user's cap are refused, exactly", func(t *testing.T) {
+		s := newStores(t)
+		p := addShow(t, s.Catalog, "2030-07-01", 20)
+		var won, capped atomic.Int64
+		concurrently(20, func(i int) {
+			r := core.Reservation{ID: core.NewID(), UserID: "hoarder", Date: p.Date, Seat: i + 1, Price: p.Price,
+				Status: core.ReservationHeld, HeldUntil: epoch.Add(time.Duration(i+1) * time.Minute), CreatedAt: epoch}
+			err := s.Reservations.HoldSeat(ctx, r, epoch, 4)
+			var tooMany *core.TooManyHoldsError
+			switch {
+			case err == nil:
+				won.Add(1)
+			case errors.As(err, &tooMany) && tooMany.Limit == 4 && tooMany.FreeAt.After(epoch):
+				capped.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+		if won.Load() != 4 || capped.Load() != 16 {
+			t.Fatalf("%d holds taken and %d capped, want 4 and 16", won.Load(), capped.Load())
+		}
+		// Another user is not affected; and past the deadlines the hoarder may hold again.
+		if _, err := hold(t, s, "other", p, 20, epoch, time.Minute); err != nil && !errors.Is(err, core.ErrSeatTaken) {
+			t.Fatalf("another user's hold: %v", err)
+		}
+		late := core.Reservation{ID: core.NewID(), UserID: "hoarder", Date: p.Date, Seat: 19, Price: p.Price,
+			Status: core.ReservationHeld, HeldUntil: epoch.Add(time.Hour + time.Minute), CreatedAt: epoch.Add(time.Hour)}
+		if err := s.Reservations.HoldSeat(ctx, late, epoch.Add(time.Hour), 4); err != nil && !errors.Is(err, core.ErrSeatTaken) {
+			t.Fatalf("holding again after the holds ended: %v", err)
+		}
+	})
 }

@@ -407,7 +407,7 @@ type ClientInterface interface {
 
 	// HoldSeatWithBody Hold a seat
 	//
-	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.
+	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -416,7 +416,7 @@ type ClientInterface interface {
 
 	// HoldSeat Hold a seat
 	//
-	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.
+	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -554,7 +554,7 @@ func (c *Client) Pay(ctx context.Context, params *PayParams, body PayJSONRequest
 
 // HoldSeatWithBody Hold a seat
 //
-// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.
+// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -573,7 +573,7 @@ func (c *Client) HoldSeatWithBody(ctx context.Context, contentType string, body 
 
 // HoldSeat Hold a seat
 //
-// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.
+// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1091,7 +1091,7 @@ type ClientWithResponsesInterface interface {
 
 	// HoldSeatWithBodyWithResponse Hold a seat
 	//
-	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.
+	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1100,7 +1100,7 @@ type ClientWithResponsesInterface interface {
 
 	// HoldSeatWithResponse Hold a seat
 	//
-	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.
+	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1357,6 +1357,8 @@ type HoldSeatResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 }
@@ -1384,6 +1386,11 @@ func (r HoldSeatResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r HoldSeatResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r HoldSeatResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1736,7 +1743,7 @@ func (c *ClientWithResponses) PayWithResponse(ctx context.Context, params *PayPa
 
 // HoldSeatWithBodyWithResponse Hold a seat
 //
-// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.
+// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -1751,7 +1758,7 @@ func (c *ClientWithResponses) HoldSeatWithBodyWithResponse(ctx context.Context, 
 
 // HoldSeatWithResponse Hold a seat
 //
-// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released.
+// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2033,6 +2040,13 @@ func ParseHoldSeatResponse(rsp *http.Response) (*HoldSeatResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem

@@ -89,3 +89,12 @@ UPDATE reservations r
 SET status = 'released'
 FROM overdue o
 WHERE r.id = o.id AND r.status = 'held';
+
+-- name: UserLockHolds :exec
+-- Serialises one user's holds so the cap on simultaneous holds cannot be overshot by a race.
+SELECT pg_advisory_xact_lock(hashtextextended('holds:' || @user_id::text, 0));
+
+-- name: ReservationLiveHoldsOfUser :one
+SELECT count(*)::bigint AS holds, coalesce(min(held_until), @now::timestamptz)::timestamptz AS earliest_end
+FROM reservations
+WHERE user_id = @user_id AND status = 'held' AND held_until > @now::timestamptz;

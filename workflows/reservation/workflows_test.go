@@ -45,7 +45,7 @@ func newFixture(t *testing.T, funds core.Amount) *fixture {
 	}
 	r := core.Reservation{ID: core.NewID(), UserID: "alice", Date: date, Seat: 1, Price: 50_000,
 		Status: core.ReservationHeld, HeldUntil: start.Add(holdTTL), CreatedAt: start}
-	if err := store.HoldSeat(ctx, r, start); err != nil {
+	if err := store.HoldSeat(ctx, r, start, noCap); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{env: env, store: store, hold: r, input: reservation.Input{
@@ -235,3 +235,6 @@ func TestConcurrentPaysSettleOnce(t *testing.T) {
 		t.Fatalf("balance %d, want one debit (150000)", f.balance(t))
 	}
 }
+
+// noCap lets a test hold as many seats per user as it likes.
+const noCap = 1 << 30

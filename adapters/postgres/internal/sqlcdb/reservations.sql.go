@@ -130,6 +130,29 @@ func (q *Queries) ReservationInsert(ctx context.Context, arg ReservationInsertPa
 	return err
 }
 
+const reservationLiveHoldsOfUser = `-- name: ReservationLiveHoldsOfUser :one
+SELECT count(*)::bigint AS holds, coalesce(min(held_until), $1::timestamptz)::timestamptz AS earliest_end
+FROM reservations
+WHERE user_id = $2 AND status = 'held' AND held_until > $1::timestamptz
+`
+
+type ReservationLiveHoldsOfUserParams struct {
+	Now    time.Time
+	UserID string
+}
+
+type ReservationLiveHoldsOfUserRow struct {
+	Holds       int64
+	EarliestEnd time.Time
+}
+
+func (q *Queries) ReservationLiveHoldsOfUser(ctx context.Context, arg ReservationLiveHoldsOfUserParams) (ReservationLiveHoldsOfUserRow, error) {
+	row := q.db.QueryRow(ctx, reservationLiveHoldsOfUser, arg.Now, arg.UserID)
+	var i ReservationLiveHoldsOfUserRow
+	err := row.Scan(&i.Holds, &i.EarliestEnd)
+	return i, err
+}
+
 const reservationLock = `-- name: ReservationLock :one
 SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at
 FROM reservations
@@ -328,4 +351,14 @@ func (q *Queries) SeatSell(ctx context.Context, arg SeatSellParams) (int64, erro
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const userLockHolds = `-- name: UserLockHolds :exec
+SELECT pg_advisory_xact_lock(hashtextextended('holds:' || $1::text, 0))
+`
+
+// Serialises one user's holds so the cap on simultaneous holds cannot be overshot by a race.
+func (q *Queries) UserLockHolds(ctx context.Context, userID string) error {
+	_, err := q.db.Exec(ctx, userLockHolds, userID)
+	return err
 }
