@@ -6,8 +6,11 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -28,11 +31,14 @@ type Deps struct {
 	Logger *slog.Logger
 	// Ready lists the checks /readyz runs (database, Temporal), by name.
 	Ready map[string]func(context.Context) error
+	// Limits bounds token issue and holds per user and per client address; zero is unlimited.
+	Limits RateLimits
 }
 
 type server struct {
 	Deps
-	api huma.API
+	api      huma.API
+	limiters limiters
 }
 
 // New returns the HTTP handler of the API, with /docs, /openapi.yaml, /healthz, /readyz and
@@ -52,7 +58,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 			Description: "The queue token from POST /api/token (an EdDSA-signed JWT)."},
 	}
 	api := humago.New(mux, cfg)
-	s := &server{Deps: deps, api: api}
+	s := &server{Deps: deps, api: api, limiters: newLimiters(deps.Limits)}
 	api.UseMiddleware(s.authenticate)
 
 	registerQueue(api, s)
@@ -66,11 +72,15 @@ func New(deps Deps) (http.Handler, huma.API) {
 	return mux, api
 }
 
-type callerKey struct{}
+type (
+	callerKey     struct{}
+	clientAddrKey struct{}
+)
 
 // authenticate verifies the bearer token of every operation that declares the security scheme
 // and passes the caller on; anything else is a 401 before the handler runs.
 func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
+	ctx = huma.WithValue(ctx, clientAddrKey{}, hostOf(ctx.RemoteAddr()))
 	if len(ctx.Operation().Security) == 0 {
 		next(ctx)
 		return
@@ -91,6 +101,29 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 func (s *server) unauthorized(ctx huma.Context, msg string) {
 	ctx.SetHeader("WWW-Authenticate", `Bearer realm="boxoffice"`)
 	_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, msg)
+}
+
+// hostOf is the client address without its port; proxies' headers are not trusted.
+func hostOf(remote string) string {
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		return host
+	}
+	return remote
+}
+
+// limit answers 429 with Retry-After when the client address or the user is over its rate.
+func (s *server) limit(ctx context.Context, byAddr, byUser *limiterSet, user string) error {
+	now := time.Now()
+	wait := byAddr.wait(ctx.Value(clientAddrKey{}).(string), now)
+	if wait == 0 {
+		wait = byUser.wait(user, now)
+	}
+	if wait == 0 {
+		return nil
+	}
+	secs := strconv.Itoa(int((wait + time.Second - 1) / time.Second))
+	return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, "too many requests; retry after "+secs+" s"),
+		http.Header{"Retry-After": {secs}})
 }
 
 func caller(ctx context.Context) core.Caller {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"net/http/httptest"
 	"strconv"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -418,8 +417,7 @@ func TestHoldWhenWorkflowsAreDownIs503(t *testing.T) {
 	_ = app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 1, Seats: 1})
 	signer, _ := httpapi.NewTokenSigner(seed)
 	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer})
-	h := &harness{srv: httptest.NewServer(handler), app: app, store: store}
-	t.Cleanup(h.srv.Close)
+	h := startHarness(t, handler, app, store)
 	tok := h.token(t, "fan", true)
 	r := h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 1}, 503)
 	p := r.problem(t)

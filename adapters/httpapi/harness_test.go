@@ -52,9 +52,27 @@ func newHarnessWith(t *testing.T, store *memory.Store, wallets core.WalletStore,
 		t.Fatal(err)
 	}
 	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer, Ready: ready})
+	return startHarness(t, handler, app, store)
+}
+
+func startHarness(t *testing.T, handler http.Handler, app *core.BoxOffice, store *memory.Store) *harness {
+	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	return &harness{srv: srv, app: app, store: store}
+}
+
+func (h *harness) now() time.Time { return time.Now() }
+
+// sign makes the JWT of a token the test obtained from the store directly.
+func (h *harness) sign(t *testing.T, tok core.QueueToken) string {
+	t.Helper()
+	signer, _ := httpapi.NewTokenSigner(seed)
+	raw, err := signer.Sign(tok, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
 
 // addShow puts the test performance on sale: 50 seats at 50,000 won on showDate.

@@ -43,9 +43,12 @@ func registerQueue(api huma.API, s *server) {
 		Summary:      "Join the queue",
 		Description:  "Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.",
 		Tags:         []string{"queue"},
-		Errors:       []int{http.StatusBadRequest},
+		Errors:       []int{http.StatusBadRequest, http.StatusTooManyRequests},
 		MaxBodyBytes: MaxBodyBytes,
 	}, func(ctx context.Context, in *issueTokenInput) (*tokenOutput, error) {
+		if err := s.limit(ctx, s.limiters.tokenAddr, s.limiters.tokenUser, in.Body.UserID); err != nil {
+			return nil, err
+		}
 		st, err := s.App.IssueToken(ctx, in.Body.UserID)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)

@@ -144,6 +144,9 @@ func registerTickets(api huma.API, s *server) {
 			"A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.",
 		Tags: []string{"tickets"},
 	}, http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests), func(ctx context.Context, in *holdInput) (*holdOutput, error) {
+		if err := s.limit(ctx, s.limiters.holdAddr, s.limiters.holdUser, string(caller(ctx).UserID)); err != nil {
+			return nil, err
+		}
 		r, err := s.App.HoldSeat(ctx, caller(ctx), in.Body.Date, in.Body.SeatID)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 )
@@ -28,7 +29,7 @@ type config struct {
 	MaxHolds          int
 	AdmitTick         time.Duration
 	LogLevel          string
-	Demo              bool
+	RateLimit         string
 }
 
 // setting documents one configuration variable; the README's table lists the same.
@@ -68,6 +69,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	num(&c.MaxHolds, setting{"BOXOFFICE_MAX_HOLDS", "max-holds", "seats one fan may hold at once"}, p.MaxHolds)
 	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, time.Second)
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
+	str(&c.RateLimit, setting{"BOXOFFICE_RATE_LIMIT", "rate-limit", "per-user and per-address limits on token issue and holds, name=rate/burst,…, or off"}, httpapi.DefaultRateLimits)
 }
 
 func envOr(name, def string) string {

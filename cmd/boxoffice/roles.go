@@ -113,7 +113,11 @@ func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc clien
 	if err != nil {
 		return err
 	}
-	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer, Logger: log, Ready: ready})
+	limits, err := httpapi.ParseRateLimits(c.RateLimit)
+	if err != nil {
+		return fmt.Errorf("BOXOFFICE_RATE_LIMIT: %w", err)
+	}
+	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer, Logger: log, Ready: ready, Limits: limits})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (BOXOFFICE_ADDR): %w", c.Addr, err)

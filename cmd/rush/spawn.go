@@ -102,6 +102,7 @@ func spawn(ctx context.Context, o spawnOptions) (sys *system, err error) {
 		"BOXOFFICE_MAX_ACTIVE="+strconv.Itoa(o.maxActive),
 		"BOXOFFICE_ADMIT_TICK=250ms",
 		"BOXOFFICE_LOG_LEVEL=warn",
+		"BOXOFFICE_RATE_LIMIT=off", // every simulated fan comes from 127.0.0.1
 	)
 	if out, err := sys.command(ctx, "migrate", "--demo", "--demo-seats", strconv.Itoa(o.seats)).CombinedOutput(); err != nil {
 		return sys, fmt.Errorf("boxoffice migrate: %w\n%s", err, out)
