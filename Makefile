@@ -7,7 +7,7 @@ SQLC      ?= $(GOBIN)/sqlc
 TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 
-.PHONY: run test test-short generate check-generated lint bench fuzz tools build rush rush-ci
+.PHONY: run test test-short generate check-generated lint bench fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo concert)
 run: $(TEMPORAL)
@@ -60,6 +60,12 @@ build:
 ## (PostgreSQL from BOXOFFICE_TEST_DATABASE_URL, else the local server; up to 10 minutes)
 rush: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/rush -spawn 3 -fans 20000 -arrival 60s -seats 500 -hold-ttl 60s -timeout 10m
+
+## chaos: a sale while the worker and an API are killed -9 and restarted, Temporal restarts from
+## its file and a private PostgreSQL cluster restarts; then every payment is retried and the books
+## audited (about a minute; needs the PostgreSQL server binaries and runs initdb as postgres)
+chaos: $(TEMPORAL)
+	BOXOFFICE_CHAOS=1 TEMPORAL_CLI=$(TEMPORAL) $(GO) test -count=1 -run '^TestChaos$$' -v ./cmd/rush
 
 ## rush-ci: a small sale (500 fans, 150 seats, 2 instances, 3-second holds so some expire) and the
 ## audit; any breach, unfair admission or 500 fails it

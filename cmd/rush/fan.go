@@ -39,6 +39,9 @@ type fan struct {
 	abandonAt string
 
 	outcome    outcome
+	token      string
+	hold       *apiclient.HoldBody    // the seat held, once held
+	receipt    *apiclient.ReceiptBody // the payment's receipt, once paid
 	seq        int64
 	admittedAt time.Time
 	ticketAt   time.Time // when the payment succeeded
@@ -71,8 +74,9 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 	if f.err = answer(err, issued, err == nil && issued.JSON200 != nil); f.err != nil {
 		return failed
 	}
-	auth := bearer(issued.JSON200.Token)
-	f.seq = tokenSeq(issued.JSON200.Token)
+	f.token = issued.JSON200.Token
+	auth := bearer(f.token)
+	f.seq = tokenSeq(f.token)
 	status := *issued.JSON200
 
 	// Wait for admission, polling at a pace set by the estimate (a polite client).
@@ -144,6 +148,7 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 		}
 		hold = held.JSON200
 	}
+	f.hold = hold
 	if f.abandonAt == "hold" {
 		return abandonedHold
 	}
@@ -157,13 +162,13 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 		return failed
 	}
 	paid, err := timed(rec, "POST /api/payment", func() (*apiclient.PayResponse, error) {
-		key := f.user + "-pay"
-		return f.api.PayWithResponse(ctx, &apiclient.PayParams{IdempotencyKey: &key}, apiclient.PayJSONRequestBody{TicketId: hold.TicketId, SeatId: hold.SeatId, Date: hold.Date}, auth)
+		return f.pay(ctx)
 	})
 	if f.err = answer(err, paid, err == nil && paid.JSON200 != nil); f.err != nil {
 		return failed
 	}
 	f.ticketAt = time.Now()
+	f.receipt = &paid.JSON200.Receipt
 	return bought
 }
 
@@ -256,4 +261,11 @@ func bearer(token string) apiclient.RequestEditorFn {
 		req.Header.Set("Authorization", "Bearer "+token)
 		return nil
 	}
+}
+
+// pay pays for the fan's held seat with the fan's idempotency key; retrying it is safe.
+func (f *fan) pay(ctx context.Context) (*apiclient.PayResponse, error) {
+	key := f.user + "-pay"
+	return f.api.PayWithResponse(ctx, &apiclient.PayParams{IdempotencyKey: &key},
+		apiclient.PayJSONRequestBody{TicketId: f.hold.TicketId, SeatId: f.hold.SeatId, Date: f.hold.Date}, bearer(f.token))
 }

@@ -118,6 +118,22 @@ func run(o options) (Report, error) {
 		return Report{}, err
 	}
 
+	fans, rec, s, start := runFans(ctx, clients, o)
+	report := buildReport(fans, rec, s, start, time.Since(start), o.targets)
+	if sys != nil {
+		report.SeatsOnSale = sys.seatsOnSale
+		audit, err := sys.audit(context.Background())
+		if err != nil {
+			return report, err
+		}
+		report.Audit = &audit
+	}
+	return report, nil
+}
+
+// runFans lets o.fans fans arrive evenly over o.arrival, round-robin over the clients, and
+// waits until each is done or ctx ends.
+func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o options) ([]*fan, *recorder, *sale, time.Time) {
 	rec, s := newRecorder(), &sale{}
 	start := time.Now()
 	fans := make([]*fan, o.fans)
@@ -145,16 +161,7 @@ func run(o options) (Report, error) {
 		}()
 	}
 	wg.Wait()
-	report := buildReport(fans, rec, s, start, time.Since(start), o.targets)
-	if sys != nil {
-		report.SeatsOnSale = sys.seatsOnSale
-		audit, err := sys.audit(context.Background())
-		if err != nil {
-			return report, err
-		}
-		report.Audit = &audit
-	}
-	return report, nil
+	return fans, rec, s, start
 }
 
 func apiClients(targets []string, conns int) ([]*apiclient.ClientWithResponses, error) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 )
 
@@ -33,6 +35,8 @@ type spawnOptions struct {
 	maxActive   int
 	seats       int
 	keep        bool
+	// temporalDB, if set, makes the dev server keep its state in this file, so it can restart.
+	temporalDB string
 }
 
 func bindSpawnFlags(o *spawnOptions) {
@@ -51,15 +55,23 @@ func bindSpawnFlags(o *spawnOptions) {
 
 // system is a spawned boxoffice: a Temporal dev server, a fresh database, a worker and N APIs.
 type system struct {
-	targets     []string
-	seatsOnSale int
-	dbURL       string
-	binary      string
-	env         []string
-	procs       []*exec.Cmd
-	logs        []*bytes.Buffer
-	temporal    *testsuite.DevServer
-	dropDB      func()
+	targets      []string
+	seatsOnSale  int
+	dbURL        string
+	binary       string
+	env          []string
+	procs        []*proc
+	temporal     *testsuite.DevServer
+	temporalOpts testsuite.DevServerOptions
+	dropDB       func()
+}
+
+// proc is one spawned boxoffice role.
+type proc struct {
+	role, addr string
+	cmd        *exec.Cmd
+	logs       *bytes.Buffer
+	exited     chan error
 }
 
 func spawn(ctx context.Context, o spawnOptions) (sys *system, err error) {
@@ -84,9 +96,18 @@ func spawn(ctx context.Context, o spawnOptions) (sys *system, err error) {
 		return sys, err
 	}
 	defer temporalLog.Close()
-	if sys.temporal, err = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath: o.temporalCLI, LogLevel: "error", Stdout: temporalLog, Stderr: temporalLog,
-	}); err != nil {
+	sys.temporalOpts = testsuite.DevServerOptions{
+		ExistingPath: o.temporalCLI, LogLevel: "error", Stdout: temporalLog, Stderr: temporalLog, DBFilename: o.temporalDB,
+	}
+	if o.temporalDB != "" {
+		// A restart must come back on the same address: the roles' clients reconnect to it.
+		port, err := stablePort()
+		if err != nil {
+			return sys, err
+		}
+		sys.temporalOpts.ClientOptions = &client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", port)}
+	}
+	if sys.temporal, err = testsuite.StartDevServer(ctx, sys.temporalOpts); err != nil {
 		return sys, fmt.Errorf("start Temporal dev server with %s (log %s): %w", o.temporalCLI, temporalLog.Name(), err)
 	}
 	fmt.Fprintf(os.Stderr, "rush: Temporal dev server at %s, log in %s\n", sys.temporal.FrontendHostPort(), temporalLog.Name())
@@ -136,6 +157,15 @@ func (s *system) command(ctx context.Context, args ...string) *exec.Cmd {
 }
 
 func (s *system) start(role, addr string) error {
+	p, err := s.launch(role, addr)
+	if err != nil {
+		return err
+	}
+	s.procs = append(s.procs, p)
+	return nil
+}
+
+func (s *system) launch(role, addr string) (*proc, error) {
 	cmd := exec.Command(s.binary, role)
 	cmd.Env = s.env
 	// If the rush dies without stopping it, the kernel sends SIGTERM.
@@ -143,13 +173,43 @@ func (s *system) start(role, addr string) error {
 	if addr != "" {
 		cmd.Env = append(cmd.Env, "BOXOFFICE_ADDR="+addr)
 	}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start boxoffice %s: %w", role, err)
+		return nil, fmt.Errorf("start boxoffice %s: %w", role, err)
 	}
-	s.procs, s.logs = append(s.procs, cmd), append(s.logs, &logs)
+	p := &proc{role: role, addr: addr, cmd: cmd, logs: logs, exited: make(chan error, 1)}
+	go func() { p.exited <- cmd.Wait() }()
+	return p, nil
+}
+
+// crash kills role i with SIGKILL, as a machine failure would, and starts it again on the same
+// address after the pause.
+func (s *system) crash(i int, pause time.Duration) error {
+	p := s.procs[i]
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+	time.Sleep(pause)
+	restarted, err := s.launch(p.role, p.addr)
+	if err != nil {
+		return err
+	}
+	s.procs[i] = restarted
 	return nil
+}
+
+// restartTemporal stops the dev server and starts it again on its file and address.
+func (s *system) restartTemporal(ctx context.Context, pause time.Duration) error {
+	if s.temporalOpts.DBFilename == "" {
+		return errors.New("the dev server keeps no file to restart from (set temporalDB)")
+	}
+	if err := s.temporal.Stop(); err != nil {
+		return err
+	}
+	time.Sleep(pause)
+	var err error
+	s.temporal, err = testsuite.StartDevServer(ctx, s.temporalOpts)
+	return err
 }
 
 // audit runs `boxoffice audit` on the rush's database.
@@ -164,18 +224,16 @@ func (s *system) audit(ctx context.Context) (AuditResult, error) {
 
 // stop ends every process with SIGTERM (SIGKILL after 15 s), the dev server, and the database.
 func (s *system) stop() {
-	for i, cmd := range s.procs {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+	for _, p := range s.procs {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case err := <-done:
+		case err := <-p.exited:
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "rush: %s exited with %v\n%s", cmd.Args, err, s.logs[i])
+				fmt.Fprintf(os.Stderr, "rush: boxoffice %s exited with %v\n%s", p.role, err, p.logs)
 			}
 		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			fmt.Fprintf(os.Stderr, "rush: %s did not stop within 15s of SIGTERM\n", cmd.Args)
+			_ = p.cmd.Process.Kill()
+			fmt.Fprintf(os.Stderr, "rush: boxoffice %s did not stop within 15s of SIGTERM\n", p.role)
 		}
 	}
 	if s.temporal != nil {
@@ -228,6 +286,19 @@ func waitReady(ctx context.Context, base string) error {
 			return fmt.Errorf("%s not ready before the time limit", base)
 		}
 	}
+}
+
+// stablePort finds a free port below the kernel's ephemeral range (32768 and up on Linux), so
+// that no outgoing connection can be using it when a server binds it again after a restart.
+func stablePort() (int, error) {
+	for range 100 {
+		port := 20000 + mathrand.IntN(10000)
+		if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			ln.Close()
+			return port, nil
+		}
+	}
+	return 0, errors.New("no free port between 20000 and 30000")
 }
 
 func freePort() (int, error) {

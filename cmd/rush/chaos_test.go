@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
+)
+
+// recoveryBound is how long after the sale the books must be whole again: every hold paid or
+// released. It covers the hold time, a Temporal restart's catch-up, and the admission tick's
+// sweep of holds a minute overdue.
+const recoveryBound = 2 * time.Minute
+
+// TestChaos sells seats while the worker and an API instance are killed with SIGKILL and
+// restarted, the Temporal dev server restarts from its file, and PostgreSQL restarts from an
+// immediate shutdown. Afterwards the audit must pass within recoveryBound, and every payment
+// retried with its key must answer with the same receipt. make chaos runs it.
+func TestChaos(t *testing.T) {
+	if os.Getenv("BOXOFFICE_CHAOS") == "" {
+		t.Skip("chaos test: run with BOXOFFICE_CHAOS=1 (make chaos)")
+	}
+	pg := startPrivatePostgres(t)
+	bin := filepath.Join(t.TempDir(), "boxoffice")
+	if out, err := exec.Command("go", "build", "-o", bin, "../boxoffice").CombinedOutput(); err != nil {
+		t.Fatalf("build boxoffice: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	sys, err := spawn(ctx, spawnOptions{
+		instances: 2, binary: bin, adminURL: pg.url, temporalCLI: envOr("TEMPORAL_CLI", filepath.Join(goPath(), "bin", "temporal")),
+		holdTTL: 4 * time.Second, sessionTTL: 2 * time.Minute, admitRate: 100, maxActive: 300, seats: 40,
+		temporalDB: filepath.Join(t.TempDir(), "temporal.db"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.stop()
+	clients, err := apiClients(sys.targets, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	faults := make(chan string, 8)
+	go func() {
+		defer close(faults)
+		step := func(after time.Duration, name string, f func() error) {
+			time.Sleep(after)
+			if err := f(); err != nil {
+				faults <- fmt.Sprintf("%s: FAILED: %v", name, err)
+				return
+			}
+			faults <- name
+		}
+		step(3*time.Second, "kill -9 the worker, restart it after 2 s", func() error { return sys.crash(0, 2*time.Second) })
+		step(2*time.Second, "kill -9 an API instance, restart it after 2 s", func() error { return sys.crash(2, 2*time.Second) })
+		step(2*time.Second, "restart the Temporal dev server from its file", func() error { return sys.restartTemporal(ctx, time.Second) })
+		step(2*time.Second, "restart PostgreSQL (immediate shutdown)", pg.restart)
+	}()
+	fans, _, _, _ := runFans(ctx, clients, options{fans: 400, arrival: 12 * time.Second, abandon: 0.1, holdRetries: 5})
+	for f := range faults {
+		t.Log("fault:", f)
+		if strings.Contains(f, "FAILED") {
+			t.Error(f)
+		}
+	}
+
+	// Every payment the fans attempted, retried with its key, now answers for sure: the first
+	// receipt again where the fan saw one, and never a second payment (the audit counts them).
+	paidAfterRetry := 0
+	for _, f := range fans {
+		if f.hold == nil || f.abandonAt == "hold" {
+			continue
+		}
+		res, err := retryPay(ctx, f)
+		if err != nil {
+			t.Errorf("fan %s: payment retry never got an answer: %v", f.user, err)
+			continue
+		}
+		switch {
+		case f.receipt != nil && (res.JSON200 == nil || res.JSON200.Receipt != *f.receipt):
+			t.Errorf("fan %s: retry answered %d %s, want the first receipt %+v", f.user, res.StatusCode(), res.Body, *f.receipt)
+		case f.receipt == nil && res.JSON200 != nil:
+			paidAfterRetry++ // the first attempt's answer was lost, the payment was not
+		}
+	}
+	bought := 0
+	for _, f := range fans {
+		if f.receipt != nil {
+			bought++
+		}
+	}
+	t.Logf("%d fans saw a receipt; %d more found theirs by retrying", bought, paidAfterRetry)
+	if bought+paidAfterRetry == 0 {
+		t.Fatal("nobody bought anything: the sale never ran")
+	}
+
+	saleEnded := time.Now()
+	deadline := saleEnded.Add(recoveryBound)
+	for {
+		audit, err := sys.audit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if audit.OK {
+			t.Logf("books whole %s after the sale (bound %s):\n%s", time.Since(saleEnded).Round(time.Second), recoveryBound, audit.Output)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("books not whole %s after the sale:\n%s", recoveryBound, audit.Output)
+		}
+		time.Sleep(5 * time.Second)
+	}
+}
+
+// retryPay pays again until an answer that is not a transport error or a 5xx.
+func retryPay(ctx context.Context, f *fan) (*apiclient.PayResponse, error) {
+	var lastErr error
+	for range 30 {
+		res, err := f.pay(ctx)
+		if err == nil && res.StatusCode() < http.StatusInternalServerError {
+			return res, nil
+		}
+		lastErr = fmt.Errorf("%v %v", err, statusOrZero(res))
+		time.Sleep(time.Second)
+	}
+	return nil, lastErr
+}
+
+func statusOrZero(r *apiclient.PayResponse) int {
+	if r == nil {
+		return 0
+	}
+	return r.StatusCode()
+}
