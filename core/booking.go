@@ -102,6 +102,11 @@ func (b *BoxOffice) Pay(ctx context.Context, c Caller, req PayRequest, rawKey st
 		_, err := b.Authorize(ctx, c, AccessAdmitted) // a fan still queueing learns that first
 		return Receipt{}, err
 	}
+	return underKey(ctx, b, c.UserID, key, func() (Receipt, error) { return b.pay(ctx, c, id, date, req.SeatID, key) })
+}
+
+// pay is Pay once the request is parsed, the token checked and the key, if any, locked.
+func (b *BoxOffice) pay(ctx context.Context, c Caller, id ID, date Date, seat int, key IdempotencyKey) (Receipt, error) {
 	r, err := b.ports.Reservations.Reservation(ctx, id)
 	if err != nil {
 		return Receipt{}, err
@@ -109,7 +114,7 @@ func (b *BoxOffice) Pay(ctx context.Context, c Caller, req PayRequest, rawKey st
 	switch {
 	case r.UserID != c.UserID:
 		return Receipt{}, ErrNotYourTicket
-	case r.Seat != req.SeatID || r.Date != date:
+	case r.Seat != seat || r.Date != date:
 		return Receipt{}, ErrTicketMismatch
 	}
 	if key != "" {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -12,6 +13,7 @@ type Ports struct {
 	Catalog      Catalog
 	Reservations ReservationStore
 	Wallets      WalletStore
+	Locks        RequestLocks
 	Lifecycle    ReservationLifecycle
 	Clock        Clock
 }
@@ -54,7 +56,7 @@ type BoxOffice struct {
 // New checks the ports and policy and returns the application.
 func New(ports Ports, policy Policy) (*BoxOffice, error) {
 	if ports.Tokens == nil || ports.Catalog == nil || ports.Reservations == nil ||
-		ports.Wallets == nil || ports.Lifecycle == nil || ports.Clock == nil {
+		ports.Wallets == nil || ports.Locks == nil || ports.Lifecycle == nil || ports.Clock == nil {
 		return nil, errors.New("core: every port must be set")
 	}
 	if err := policy.Validate(); err != nil {
@@ -65,3 +67,21 @@ func New(ports Ports, policy Policy) (*BoxOffice, error) {
 
 // Policy returns the policy the application runs with.
 func (b *BoxOffice) Policy() Policy { return b.policy }
+
+// underKey runs f as the only request of the user's idempotency key in flight: a second one
+// meanwhile gets ErrRequestInFlight. Without a key it just runs f.
+func underKey[T any](ctx context.Context, b *BoxOffice, user UserID, key IdempotencyKey, f func() (T, error)) (T, error) {
+	var zero T
+	if key == "" {
+		return f()
+	}
+	release, ok, err := b.ports.Locks.TryLock(ctx, user, key)
+	if err != nil {
+		return zero, fmt.Errorf("lock idempotency key: %w", err)
+	}
+	if !ok {
+		return zero, ErrRequestInFlight
+	}
+	defer release()
+	return f()
+}

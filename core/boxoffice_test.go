@@ -47,7 +47,7 @@ func newWorld(t *testing.T, policy core.Policy) *world {
 	store := memory.NewStore()
 	life := memory.NewLifecycle(clk)
 	t.Cleanup(life.Stop)
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Lifecycle: life, Clock: clk}, policy)
+	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life, Clock: clk}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func wantErr(t *testing.T, err, want error) {
 
 func TestNewRejectsMissingPortsAndBadPolicy(t *testing.T) {
 	store := memory.NewStore()
-	ports := core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: core.SystemClock{}}
+	ports := core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: core.SystemClock{}}
 	if _, err := core.New(ports, core.DefaultPolicy); err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func (failingLifecycle) StartHold(context.Context, core.Reservation) error {
 func TestHoldIsUndoneWhenItsTimerCannotStart(t *testing.T) {
 	clk := &clock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
 	store := memory.NewStore()
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Lifecycle: failingLifecycle{}, Clock: clk}, core.DefaultPolicy)
+	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: failingLifecycle{}, Clock: clk}, core.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func (slowLifecycle) Pay(context.Context, core.ID, core.UserID, core.Idempotency
 func TestPaymentThatTimesOutIsUnavailableNotFailed(t *testing.T) {
 	clk := &clock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
 	store := memory.NewStore()
-	app, _ := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Lifecycle: slowLifecycle{}, Clock: clk}, core.DefaultPolicy)
+	app, _ := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: slowLifecycle{}, Clock: clk}, core.DefaultPolicy)
 	d, _ := core.ParseDate(showDate)
 	_ = app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 1, Seats: 1})
 	st, _ := app.IssueToken(ctx, "ann")
@@ -420,7 +420,7 @@ func TestUnpaidHoldReleasesItself(t *testing.T) {
 	store := memory.NewStore()
 	life := memory.NewLifecycle(core.SystemClock{})
 	t.Cleanup(life.Stop)
-	app, _ := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Lifecycle: life, Clock: core.SystemClock{}}, policy)
+	app, _ := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life, Clock: core.SystemClock{}}, policy)
 	life.SetSettler(app)
 	d := core.DateOf(time.Now()).AddDays(1)
 	_ = app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 1, Seats: 1})
@@ -462,4 +462,33 @@ func TestWallet(t *testing.T) {
 	}
 	_, err = w.app.Charge(ctx, core.Caller{TokenID: core.NewID(), UserID: "wes"}, 1, "")
 	wantErr(t, err, core.ErrTokenUnknown)
+}
+
+func TestConcurrentRetriesOfAKeyedCharge(t *testing.T) {
+	w := newWorld(t, core.DefaultPolicy)
+	ann := w.fan(t, "ann", false)
+	var mu sync.Mutex
+	answers := map[string]int{}
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bal, err := w.app.Charge(ctx, ann, 4_000, "retry-me")
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil && bal == 4_000:
+				answers["first balance"]++
+			case errors.Is(err, core.ErrRequestInFlight):
+				answers["in flight"]++
+			default:
+				t.Errorf("retry answered %d, %v", bal, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if bal, _ := w.store.Balance(ctx, "ann"); bal != 4_000 || answers["first balance"] == 0 {
+		t.Fatalf("balance %d after 30 retries (%v), want one charge of 4000", bal, answers)
+	}
 }

@@ -37,7 +37,8 @@ var (
 	ErrTokenUnknown = classed(ErrUnauthenticated, "queue token not recognised; request one with POST /api/token")
 	ErrTokenExpired = classed(ErrUnauthenticated, "queue token has expired; request a new one with POST /api/token")
 
-	ErrSeatTaken = classed(ErrConflict, "seat already reserved; pick another seat from GET /api/tickets/seats")
+	ErrSeatTaken       = classed(ErrConflict, "seat already reserved; pick another seat from GET /api/tickets/seats")
+	ErrRequestInFlight = classed(ErrConflict, "a request with this Idempotency-Key is still being processed; retry in a moment for its answer")
 
 	ErrInsufficientBalance = classed(ErrPaymentRequired, "insufficient balance; charge it with POST /api/balance")
 

@@ -68,11 +68,19 @@ type ReservationStore interface {
 type WalletStore interface {
 	// Charge adds amount to the user's balance (creating the wallet) and records it in the
 	// ledger, atomically; it returns the new balance. With a key, a charge the user already made
-	// with it returns the balance that charge produced and changes nothing (concurrent ones
-	// included); the same key with another amount is ErrIdempotencyMismatch.
+	// with it returns the balance that charge produced and changes nothing; the same key with
+	// another amount is ErrIdempotencyMismatch; a concurrent duplicate either replays or gets
+	// ErrRequestInFlight, and is never credited.
 	Charge(ctx context.Context, user UserID, amount Amount, key IdempotencyKey, now time.Time) (Amount, error)
 	// Balance returns the user's balance; a user who never charged has 0.
 	Balance(ctx context.Context, user UserID) (Amount, error)
+}
+
+// RequestLocks lets one request at a time run under an idempotency key in this process;
+// duplicates on other instances are made harmless by the stores and the workflows.
+type RequestLocks interface {
+	// TryLock takes the lock of the user's key if nobody holds it; release gives it back.
+	TryLock(ctx context.Context, user UserID, key IdempotencyKey) (release func(), ok bool, err error)
 }
 
 // ReservationLifecycle runs each hold in time: it releases the seat at the deadline unless

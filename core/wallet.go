@@ -17,7 +17,9 @@ func (b *BoxOffice) Charge(ctx context.Context, c Caller, amount int64, rawKey s
 	if err != nil {
 		return 0, err
 	}
-	return b.ports.Wallets.Charge(ctx, tok.UserID, a, key, b.ports.Clock.Now())
+	return underKey(ctx, b, tok.UserID, key, func() (Amount, error) {
+		return b.ports.Wallets.Charge(ctx, tok.UserID, a, key, b.ports.Clock.Now())
+	})
 }
 
 // Balance returns the caller's balance.

@@ -409,7 +409,7 @@ func (stalledLifecycle) StartHold(context.Context, core.Reservation) error {
 
 func TestHoldWhenWorkflowsAreDownIs503(t *testing.T) {
 	store := memory.NewStore()
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Lifecycle: stalledLifecycle{}, Clock: core.SystemClock{}}, core.DefaultPolicy)
+	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: stalledLifecycle{}, Clock: core.SystemClock{}}, core.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,4 +458,34 @@ func TestHoldCapPerFan(t *testing.T) {
 	if seats[9].Status != "available" {
 		t.Fatal("a hold over the cap took the seat")
 	}
+}
+
+func TestIdempotencyKeyInFlightIs409(t *testing.T) {
+	h := newHarness(t, nil)
+	ann := h.token(t, "ann", true)
+	var held httpapi.HoldBody
+	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 1}, 200).json(t, &held)
+	// Another request with the key is running (on this or any instance): it holds the key's lock.
+	release, ok, err := h.store.TryLock(ctx, "ann", "busy")
+	if err != nil || !ok {
+		t.Fatal("could not take the key's lock", err)
+	}
+	for _, c := range []struct {
+		path string
+		body any
+	}{
+		{"/api/balance", map[string]any{"amount": 60_000}},
+		{"/api/payment", map[string]any{"ticket_id": held.TicketID, "seat_id": 1, "date": showDate}},
+	} {
+		r := h.expectWithHeader(t, "POST", c.path, ann, map[string]string{"Idempotency-Key": "busy"}, c.body, 409)
+		r.problem(t)
+		if r.header.Get("Retry-After") == "" {
+			t.Fatalf("%s: 409 without Retry-After", c.path)
+		}
+	}
+	if h.balance(t, "ann") != 0 {
+		t.Fatal("a request refused as in flight charged the wallet")
+	}
+	release()
+	h.expectWithHeader(t, "POST", "/api/balance", ann, map[string]string{"Idempotency-Key": "busy"}, map[string]any{"amount": 60_000}, 200)
 }

@@ -73,7 +73,7 @@ func newFuzzTarget(f *testing.F) fuzzTarget {
 	f.Helper()
 	store := memoryStoreWithShow(f)
 	life := newLifecycle(f, store)
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Lifecycle: life, Clock: core.SystemClock{}}, core.DefaultPolicy)
+	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life, Clock: core.SystemClock{}}, core.DefaultPolicy)
 	if err != nil {
 		f.Fatal(err)
 	}

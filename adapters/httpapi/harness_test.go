@@ -42,7 +42,7 @@ func newHarnessWith(t *testing.T, store *memory.Store, wallets core.WalletStore,
 	t.Helper()
 	addShow(t, store)
 	life := newLifecycle(t, store)
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: wallets, Lifecycle: life, Clock: core.SystemClock{}}, core.DefaultPolicy)
+	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: wallets, Locks: store, Lifecycle: life, Clock: core.SystemClock{}}, core.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}

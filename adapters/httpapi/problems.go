@@ -74,6 +74,8 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		return huma.NewError(http.StatusBadRequest, err.Error())
 	case errors.Is(err, core.ErrUnauthenticated):
 		return huma.ErrorWithHeaders(huma.NewError(http.StatusUnauthorized, err.Error()), http.Header{"WWW-Authenticate": {`Bearer realm="boxoffice"`}})
+	case errors.Is(err, core.ErrRequestInFlight):
+		return huma.ErrorWithHeaders(huma.NewError(http.StatusConflict, err.Error()), http.Header{"Retry-After": {"1"}})
 	case errors.Is(err, core.ErrConflict):
 		return huma.NewError(http.StatusConflict, err.Error())
 	case errors.Is(err, core.ErrPaymentRequired):

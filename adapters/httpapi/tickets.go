@@ -71,7 +71,7 @@ type holdOutput struct {
 }
 
 type payInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Optional. Recorded with the payment; reusing it for another ticket is 422."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Optional. Recorded with the payment; reusing it for another ticket is 422; while the first request with the key is still running, 409 with Retry-After."`
 	Body           struct {
 		TicketID string `json:"ticket_id" format:"uuid" doc:"The ticket_id from POST /api/tickets."`
 		SeatID   int    `json:"seat_id" minimum:"1"`
@@ -166,7 +166,7 @@ func registerTickets(api huma.API, s *server) {
 			"Paying an already paid ticket again returns the same receipt, even with the token that payment expired, " +
 			"so a client retrying after a timeout gets its receipt and is charged once.",
 		Tags: []string{"payment"},
-	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusUnprocessableEntity), func(ctx context.Context, in *payInput) (*payOutput, error) {
+	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity), func(ctx context.Context, in *payInput) (*payOutput, error) {
 		rc, err := s.App.Pay(ctx, caller(ctx), core.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date}, in.IdempotencyKey)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)

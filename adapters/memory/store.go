@@ -16,6 +16,8 @@ import (
 // Store holds tokens, performances, seats, reservations, wallets and payments behind one lock,
 // so each method is one atomic step, as a database transaction would be.
 type Store struct {
+	*Locks // idempotency-key locks, in the same process
+
 	mu sync.Mutex
 
 	nextSeq    int64
@@ -71,6 +73,7 @@ type LedgerEntry struct {
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{
+		Locks:        NewLocks(),
 		tokens:       map[core.ID]*core.QueueToken{},
 		liveByUser:   map[core.UserID]core.ID{},
 		performances: map[core.Date]core.Performance{},

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/porttest"
 )
 
@@ -19,4 +20,8 @@ func BenchmarkStore(b *testing.B) {
 		s := memory.NewStore()
 		return porttest.Stores{Tokens: s, Catalog: s, Reservations: s, Wallets: s}
 	})
+}
+
+func TestLocksContract(t *testing.T) {
+	porttest.RunLocks(t, func(*testing.T) core.RequestLocks { return memory.NewLocks() })
 }

@@ -12,8 +12,9 @@ import (
 )
 
 // Charge implements core.WalletStore. A keyed charge is recorded on its ledger row, unique per
-// user and key, in the same transaction as the credit: a concurrent duplicate waits on that
-// index, rolls back its own credit and replays the first answer.
+// user and key, in the same transaction as the credit. A duplicate arriving while the first is
+// in flight, on any instance, finds the key's transaction lock taken (ErrRequestInFlight); one
+// that slips past it still hits the unique index, rolls back its credit and replays.
 func (s *Store) Charge(ctx context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey, now time.Time) (core.Amount, error) {
 	if key != "" {
 		if balance, done, err := s.keyedCharge(ctx, user, amount, key); done || err != nil {
@@ -22,6 +23,15 @@ func (s *Store) Charge(ctx context.Context, user core.UserID, amount core.Amount
 	}
 	var balance int64
 	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		if key != "" {
+			free, err := q.WalletKeyTryLock(ctx, "charge:"+string(user)+":"+string(key))
+			if err != nil {
+				return err
+			}
+			if !free {
+				return core.ErrRequestInFlight
+			}
+		}
 		var err error
 		balance, err = q.WalletCredit(ctx, sqlcdb.WalletCreditParams{UserID: string(user), Amount: int64(amount), Now: now})
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core"
@@ -77,7 +78,7 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc client.Client, roles role,
 	ready map[string]func(context.Context) error, started func(addr string)) error {
 	app, err := core.New(core.Ports{
-		Tokens: st, Catalog: st, Reservations: st, Wallets: st,
+		Tokens: st, Catalog: st, Reservations: st, Wallets: st, Locks: memory.NewLocks(),
 		Lifecycle: temporal.NewLifecycle(tc), Clock: core.SystemClock{},
 	}, c.policy())
 	if err != nil {

@@ -21,9 +21,10 @@ import (
 )
 
 // TestShutdownDrainsInFlightRequests loads the API role with concurrent requests and ends it as
-// SIGTERM does (the run context is cancelled): every response that began must arrive whole.
+// SIGTERM does (the run context is cancelled): every request the server began handling must
+// reach its client whole. Requests it never began (refused or closed while idle) may fail.
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
-	store := slowSeats{memory.NewStore()}
+	store := slowSeats{Store: memory.NewStore(), entered: &atomic.Int64{}}
 	today := core.DateOf(time.Now())
 	if _, err := loadDemo(context.Background(), store, today, core.DefaultSeatsPerPerformance); err != nil {
 		t.Fatal(err)
@@ -58,7 +59,6 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	base := "http://" + <-up
 
 	var whole, cut, refused atomic.Int64
-	var stopAt atomic.Int64 // unix nanoseconds when shutdown began
 	var wg sync.WaitGroup
 	url := base + "/api/tickets/seats?date=" + today.AddDays(30).String()
 	for range 32 {
@@ -68,16 +68,9 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 			for {
 				req, _ := http.NewRequest("GET", url, nil)
 				req.Header.Set("Authorization", "Bearer "+bearer)
-				began := time.Now()
 				res, err := http.DefaultClient.Do(req)
 				if err != nil {
-					// Sent well before shutdown began, the server was handling it: it had to finish.
-					if at := stopAt.Load(); at == 0 || time.Unix(0, at).Sub(began) > 20*time.Millisecond {
-						cut.Add(1)
-						t.Errorf("a request in flight %v before shutdown was dropped: %v", time.Unix(0, at).Sub(began), err)
-						return
-					}
-					refused.Add(1) // sent as shutdown began: refusing it is right
+					refused.Add(1) // no answer at all; whether the server had begun it is counted below
 					return
 				}
 				var seats []httpapi.SeatBody
@@ -93,7 +86,6 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		}()
 	}
 	time.Sleep(300 * time.Millisecond)
-	stopAt.Store(time.Now().UnixNano())
 	stop()
 	select {
 	case err := <-done:
@@ -104,16 +96,23 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		t.Fatal("API role still running 20s after shutdown began")
 	}
 	wg.Wait()
-	if whole.Load() == 0 || cut.Load() != 0 {
-		t.Fatalf("%d whole responses, %d cut, %d refused after shutdown", whole.Load(), cut.Load(), refused.Load())
+	begun := store.entered.Load()
+	if whole.Load() == 0 || cut.Load() != 0 || whole.Load() != begun {
+		t.Fatalf("the server began %d requests; %d reached their client whole, %d cut, %d got no answer",
+			begun, whole.Load(), cut.Load(), refused.Load())
 	}
-	t.Logf("%d whole responses, %d requests refused after shutdown began, none cut", whole.Load(), refused.Load())
+	t.Logf("the server began %d requests and answered each whole; %d more were refused as it stopped", begun, refused.Load())
 }
 
-// slowSeats takes 100 ms to list seats, so that requests are in flight when shutdown begins.
-type slowSeats struct{ *memory.Store }
+// slowSeats takes 100 ms to list seats, so that requests are in flight when shutdown begins,
+// and counts the requests the server began handling.
+type slowSeats struct {
+	*memory.Store
+	entered *atomic.Int64
+}
 
 func (s slowSeats) Seats(ctx context.Context, d core.Date, now time.Time) ([]core.Seat, error) {
+	s.entered.Add(1)
 	time.Sleep(100 * time.Millisecond)
 	return s.Store.Seats(ctx, d, now)
 }

@@ -22,3 +22,8 @@ VALUES (@user_id, @kind, @amount, sqlc.narg(reservation_id), sqlc.narg(idempoten
 -- name: LedgerChargeByKey :one
 SELECT amount, balance_after FROM wallet_ledger
 WHERE user_id = @user_id AND idempotency_key = @idempotency_key AND kind = 'charge';
+
+-- name: WalletKeyTryLock :one
+-- Taken first in a keyed charge's transaction: false means a request with the same key is in
+-- flight on some instance. Released at commit or rollback; it needs no connection of its own.
+SELECT pg_try_advisory_xact_lock(hashtextextended(@name::text, 0));

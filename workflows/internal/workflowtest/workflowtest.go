@@ -35,7 +35,7 @@ func New(t *testing.T, policy core.Policy) *Env {
 	env.SetStartTime(Start)
 	store := memory.NewStore()
 	app, err := core.New(core.Ports{
-		Tokens: store, Catalog: store, Reservations: store, Wallets: store,
+		Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store,
 		Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: clock{env},
 	}, policy)
 	if err != nil {

@@ -112,3 +112,16 @@ func (q *Queries) WalletDebit(ctx context.Context, arg WalletDebitParams) (int64
 	err := row.Scan(&balance)
 	return balance, err
 }
+
+const walletKeyTryLock = `-- name: WalletKeyTryLock :one
+SELECT pg_try_advisory_xact_lock(hashtextextended($1::text, 0))
+`
+
+// Taken first in a keyed charge's transaction: false means a request with the same key is in
+// flight on some instance. Released at commit or rollback; it needs no connection of its own.
+func (q *Queries) WalletKeyTryLock(ctx context.Context, name string) (bool, error) {
+	row := q.db.QueryRow(ctx, walletKeyTryLock, name)
+	var pg_try_advisory_xact_lock bool
+	err := row.Scan(&pg_try_advisory_xact_lock)
+	return pg_try_advisory_xact_lock, err
+}
