@@ -192,6 +192,14 @@ func (h *harness) token(t *testing.T, user string, admit bool) string {
 	return out.Token
 }
 
+// seatStatus returns seat n of the show as the fan with tok sees it: "available" or "reserved".
+func (h *harness) seatStatus(t *testing.T, tok string, n int) string {
+	t.Helper()
+	var seats []httpapi.SeatBody
+	h.expect(t, "GET", "/api/tickets/seats?date="+showDate, tok, nil, 200).json(t, &seats)
+	return seats[n-1].Status
+}
+
 func (h *harness) stats(t *testing.T) core.QueueStats {
 	t.Helper()
 	st, err := h.app.QueueStats(ctx)
