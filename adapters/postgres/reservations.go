@@ -11,24 +11,15 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Lock order, everywhere: seat, then reservation, then wallet, then token. Holding a seat
-// past someone's deadline and settling that someone's payment touch the same two rows, and
-// taking them in one order means they can never deadlock.
+// Lock order, everywhere: seat, then the user's hold lock (holds only), then reservation, then
+// wallet, then token. Holding a seat past someone's deadline and settling that someone's
+// payment touch the same two rows, and taking them in one order means they can never deadlock.
 
 // HoldSeat implements core.ReservationStore.
 func (s *Store) HoldSeat(ctx context.Context, r core.Reservation, now time.Time, maxHolds int) error {
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		// The user's lock comes before any row lock, so it adds no cycle to the seat order.
-		if err := q.UserLockHolds(ctx, string(r.UserID)); err != nil {
-			return err
-		}
-		live, err := q.ReservationLiveHoldsOfUser(ctx, sqlcdb.ReservationLiveHoldsOfUserParams{UserID: string(r.UserID), Now: now})
-		if err != nil {
-			return err
-		}
-		if live.Holds >= int64(maxHolds) {
-			return &core.TooManyHoldsError{Limit: maxHolds, FreeAt: live.EarliestEnd.UTC()}
-		}
+		// The race first, so a loser costs one statement. The winner then checks the user's cap
+		// under the user's lock; it never waits for another seat, so this adds no lock cycle.
 		previous, err := q.SeatHold(ctx, sqlcdb.SeatHoldParams{
 			ReservationID: string(r.ID), HeldUntil: r.HeldUntil, PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), Now: now,
 		})
@@ -41,6 +32,16 @@ func (s *Store) HoldSeat(ctx context.Context, r core.Reservation, now time.Time,
 		}
 		if err != nil {
 			return err
+		}
+		if err := q.UserLockHolds(ctx, string(r.UserID)); err != nil {
+			return err
+		}
+		live, err := q.ReservationLiveHoldsOfUser(ctx, sqlcdb.ReservationLiveHoldsOfUserParams{UserID: string(r.UserID), Now: now})
+		if err != nil {
+			return err
+		}
+		if live.Holds >= int64(maxHolds) {
+			return &core.TooManyHoldsError{Limit: maxHolds, FreeAt: live.EarliestEnd.UTC()} // rolls the seat back
 		}
 		if previous != nil {
 			// The seat's last hold ran past its deadline; its release may not have run yet.

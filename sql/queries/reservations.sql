@@ -91,7 +91,7 @@ FROM overdue o
 WHERE r.id = o.id AND r.status = 'held';
 
 -- name: UserLockHolds :exec
--- Serialises one user's holds so the cap on simultaneous holds cannot be overshot by a race.
+-- Serialises one user's won holds so the cap on simultaneous holds cannot be overshot by a race.
 SELECT pg_advisory_xact_lock(hashtextextended('holds:' || @user_id::text, 0));
 
 -- name: ReservationLiveHoldsOfUser :one

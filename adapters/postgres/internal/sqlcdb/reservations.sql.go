@@ -357,7 +357,7 @@ const userLockHolds = `-- name: UserLockHolds :exec
 SELECT pg_advisory_xact_lock(hashtextextended('holds:' || $1::text, 0))
 `
 
-// Serialises one user's holds so the cap on simultaneous holds cannot be overshot by a race.
+// Serialises one user's won holds so the cap on simultaneous holds cannot be overshot by a race.
 func (q *Queries) UserLockHolds(ctx context.Context, userID string) error {
 	_, err := q.db.Exec(ctx, userLockHolds, userID)
 	return err
