@@ -143,20 +143,10 @@ func (b *BoxOffice) pay(ctx context.Context, c Caller, id ID, date Date, seat in
 		return Receipt{}, &InsufficientBalanceError{Balance: balance, Needed: r.Price}
 	}
 	rc, err := b.ports.Lifecycle.Pay(ctx, r.ID, c.UserID, key)
-	if err != nil && !isDomainError(err) {
+	if err != nil && !IsDomainError(err) {
 		return Receipt{}, errors.Join(ErrPaymentPending, err)
 	}
 	return rc, err
-}
-
-// isDomainError reports whether err is one of core's classes, not an infrastructure failure.
-func isDomainError(err error) bool {
-	for _, class := range []error{ErrInvalid, ErrUnauthenticated, ErrConflict, ErrPaymentRequired, ErrUnavailable, ErrUnprocessable} {
-		if errors.Is(err, class) {
-			return true
-		}
-	}
-	return false
 }
 
 // Settle performs the payment transaction; the lifecycle calls it once it accepts a payment.

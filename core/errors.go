@@ -13,6 +13,8 @@ var (
 	ErrInvalid = errors.New("invalid request")
 	// ErrUnauthenticated: no usable queue token (missing, forged, unknown or expired).
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrNotAdmitted: the token is still waiting in the queue; see *NotAdmittedError.
+	ErrNotAdmitted = errors.New("not admitted yet")
 	// ErrConflict: the request lost a race for a shared resource.
 	ErrConflict = errors.New("conflict")
 	// ErrPaymentRequired: the wallet cannot cover the payment.
@@ -24,6 +26,22 @@ var (
 	// ErrLimited: the caller is over a limit that frees itself with time.
 	ErrLimited = errors.New("limited")
 )
+
+// errorClasses lists every class above; an error in none of them is an infrastructure failure.
+var errorClasses = []error{
+	ErrInvalid, ErrUnauthenticated, ErrNotAdmitted, ErrConflict, ErrPaymentRequired, ErrUnavailable, ErrUnprocessable, ErrLimited,
+}
+
+// IsDomainError reports whether err belongs to one of core's classes: an answer for the caller,
+// not a failure of the machinery.
+func IsDomainError(err error) bool {
+	for _, class := range errorClasses {
+		if errors.Is(err, class) {
+			return true
+		}
+	}
+	return false
+}
 
 // Specific errors, each in its class; the message says what went wrong and what to do.
 var (
@@ -79,6 +97,9 @@ type NotAdmittedError struct {
 	Position      int64
 	EstimatedWait time.Duration
 }
+
+// Unwrap places the error in the ErrNotAdmitted class.
+func (e *NotAdmittedError) Unwrap() error { return ErrNotAdmitted }
 
 func (e *NotAdmittedError) Error() string {
 	return fmt.Sprintf("still in the queue: %d fans ahead, about %s to wait; poll GET /api/token", e.Position, e.EstimatedWait)

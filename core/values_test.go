@@ -76,3 +76,15 @@ func TestIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestIsDomainError(t *testing.T) {
+	for _, err := range []error{core.ErrUnknownDate, core.ErrTokenExpired, core.ErrSeatTaken, core.ErrInsufficientBalance,
+		core.ErrHoldNotStarted, core.ErrIdempotencyMismatch, &core.TooManyHoldsError{Limit: 4}, &core.NotAdmittedError{}} {
+		if !core.IsDomainError(err) {
+			t.Errorf("%v is not recognised as a domain error", err)
+		}
+	}
+	if core.IsDomainError(errors.New("connection reset")) {
+		t.Error("an infrastructure failure counted as a domain error")
+	}
+}
