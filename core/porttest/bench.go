@@ -23,7 +23,7 @@ func Bench(b *testing.B, newStores func(b *testing.B) Stores) {
 	})
 	b.Run("HoldSeat/win", func(b *testing.B) {
 		s := newStores(b)
-		p := core.Performance{Date: day(nil, "2030-07-01"), Concert: "Bench", Price: 1, Seats: 10_000}
+		p := core.Performance{Date: day("2030-07-01"), Concert: "Bench", Price: 1, Seats: 10_000}
 		seat := p.Seats
 		for b.Loop() {
 			if seat == p.Seats { // sold out: put the next day on sale, off the clock
@@ -35,28 +35,22 @@ func Bench(b *testing.B, newStores func(b *testing.B) Stores) {
 				b.StartTimer()
 			}
 			seat++
-			r := core.Reservation{ID: core.NewID(), UserID: core.UserID(fmt.Sprintf("bench-%d", seat)), Date: p.Date, Seat: seat, Price: 1,
-				Status: core.ReservationHeld, HeldUntil: epoch.Add(time.Minute), CreatedAt: epoch}
-			if err := s.Reservations.HoldSeat(ctx, r, epoch, noCap); err != nil {
+			if _, err := hold(b, s, core.UserID(fmt.Sprintf("bench-%d", seat)), p, seat, epoch, time.Minute); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("HoldSeat/lose", func(b *testing.B) {
 		s := newStores(b)
-		p := core.Performance{Date: day(nil, "2030-07-01"), Concert: "Bench", Price: 1, Seats: 1}
+		p := core.Performance{Date: day("2030-07-01"), Concert: "Bench", Price: 1, Seats: 1}
 		if err := s.Catalog.AddPerformance(ctx, p); err != nil {
 			b.Fatal(err)
 		}
-		hold := func() error {
-			return s.Reservations.HoldSeat(ctx, core.Reservation{ID: core.NewID(), UserID: "bench", Date: p.Date, Seat: 1, Price: 1,
-				Status: core.ReservationHeld, HeldUntil: epoch.Add(time.Minute), CreatedAt: epoch}, epoch, noCap)
-		}
-		if err := hold(); err != nil {
+		if _, err := hold(b, s, "bench", p, 1, epoch, time.Minute); err != nil {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if err := hold(); err == nil {
+			if _, err := hold(b, s, "bench", p, 1, epoch, time.Minute); err == nil {
 				b.Fatal("a taken seat was held again")
 			}
 		}

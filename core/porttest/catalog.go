@@ -9,14 +9,14 @@ import (
 
 func addShow(t *testing.T, c core.Catalog, date string, seats int) core.Performance {
 	t.Helper()
-	p := core.Performance{Date: day(t, date), Concert: "Test Concert", Price: 50_000, Seats: seats}
+	p := core.Performance{Date: day(date), Concert: "Test Concert", Price: 50_000, Seats: seats}
 	if err := c.AddPerformance(ctx, p); err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func hold(t *testing.T, s Stores, user core.UserID, p core.Performance, seat int, now time.Time, ttl time.Duration) (core.Reservation, error) {
+func hold(t testing.TB, s Stores, user core.UserID, p core.Performance, seat int, now time.Time, ttl time.Duration) (core.Reservation, error) {
 	t.Helper()
 	r := core.Reservation{
 		ID: core.NewID(), UserID: user, Date: p.Date, Seat: seat, Price: p.Price,
@@ -36,13 +36,13 @@ func runCatalog(t *testing.T, newStores func(t *testing.T) Stores) {
 		if got != p {
 			t.Fatalf("Performance = %+v, want %+v", got, p)
 		}
-		_, err := s.Catalog.Performance(ctx, day(t, "2030-07-02"))
+		_, err := s.Catalog.Performance(ctx, day("2030-07-02"))
 		wantErr(t, err, core.ErrUnknownDate)
 		seats := must[[]core.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch))
 		if len(seats) != 3 || seats[0] != (core.Seat{No: 1, Status: core.SeatAvailable}) || seats[2].No != 3 {
 			t.Fatalf("seats = %+v", seats)
 		}
-		_, err = s.Catalog.Seats(ctx, day(t, "2030-07-02"), epoch)
+		_, err = s.Catalog.Seats(ctx, day("2030-07-02"), epoch)
 		wantErr(t, err, core.ErrUnknownDate)
 	})
 

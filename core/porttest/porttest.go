@@ -33,7 +33,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 var epoch = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // day parses a date the suite writes as a literal; a typo there is a bug in the suite.
-func day(_ testing.TB, s string) core.Date {
+func day(s string) core.Date {
 	d, err := core.ParseDate(s)
 	if err != nil {
 		panic(err)
