@@ -138,13 +138,6 @@ func waitReady(t *testing.T, base string) {
 	t.Fatal("boxoffice api not ready after 30s")
 }
 
-func bearer(token string) apiclient.RequestEditorFn {
-	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+token)
-		return nil
-	}
-}
-
 // fan takes a token and polls until admitted.
 func fan(t *testing.T, api *apiclient.ClientWithResponses, user string) string {
 	t.Helper()
@@ -156,7 +149,7 @@ func fan(t *testing.T, api *apiclient.ClientWithResponses, user string) string {
 	tok := res.JSON200.Token
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		poll, err := api.PollTokenWithResponse(ctx, bearer(tok))
+		poll, err := api.PollTokenWithResponse(ctx, apiclient.Bearer(tok))
 		if err != nil || poll.JSON200 == nil {
 			t.Fatalf("poll: %v %s", err, poll.Body)
 		}
@@ -190,97 +183,97 @@ func TestEndToEnd(t *testing.T) {
 	ann := fan(t, api, "ann")
 
 	// 2. Dates: the demo concert's three.
-	dates, err := api.ListDatesWithResponse(ctx, bearer(ann))
+	dates, err := api.ListDatesWithResponse(ctx, apiclient.Bearer(ann))
 	if err != nil || dates.JSON200 == nil || len(*dates.JSON200) != 3 {
 		t.Fatalf("dates: %v %s", err, dates.Body)
 	}
 	show := (*dates.JSON200)[0]
 
 	// 3. Seats: 50, all available; a malformed date is 400.
-	seats, err := api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, show).Time}}, bearer(ann))
+	seats, err := api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, show).Time}}, apiclient.Bearer(ann))
 	if err != nil || seats.JSON200 == nil || len(*seats.JSON200) != 50 {
 		t.Fatalf("seats: %v %s", err, seats.Body)
 	}
-	badSeats, _ := api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, "1999-01-01").Time}}, bearer(ann))
+	badSeats, _ := api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, "1999-01-01").Time}}, apiclient.Bearer(ann))
 	if badSeats.StatusCode() != 400 {
 		t.Fatalf("seats of a date with no performance: %d %s", badSeats.StatusCode(), badSeats.Body)
 	}
 
 	// 4. Hold: seat 1 for ann; a second fan loses the race with 409; seat 51 does not exist.
-	hold, err := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 1}, bearer(ann))
+	hold, err := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 1}, apiclient.Bearer(ann))
 	if err != nil || hold.JSON200 == nil || hold.JSON200.Status != apiclient.HoldBodyStatusReserved || hold.JSON200.Price != 50_000 {
 		t.Fatalf("hold: %v %s", err, hold.Body)
 	}
 	ticket := hold.JSON200.TicketId
 	ben := fan(t, api, "ben")
-	lost, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 1}, bearer(ben))
+	lost, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 1}, apiclient.Bearer(ben))
 	if lost.StatusCode() != 409 || lost.ApplicationproblemJSON409 == nil {
 		t.Fatalf("second hold of seat 1: %d %s", lost.StatusCode(), lost.Body)
 	}
-	noSeat, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 51}, bearer(ben))
+	noSeat, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 51}, apiclient.Bearer(ben))
 	if noSeat.StatusCode() != 400 {
 		t.Fatalf("hold of seat 51: %d %s", noSeat.StatusCode(), noSeat.Body)
 	}
 
 	// 5. Pay: 402 with an empty wallet; charge (400 for a bad amount); pay; the receipt.
 	pay := apiclient.PayJSONRequestBody{TicketId: ticket, SeatId: 1, Date: date(t, show)}
-	short, _ := api.PayWithResponse(ctx, nil, pay, bearer(ann))
+	short, _ := api.PayWithResponse(ctx, nil, pay, apiclient.Bearer(ann))
 	if short.StatusCode() != 402 || short.ApplicationproblemJSON402 == nil || *short.ApplicationproblemJSON402.Needed != 50_000 {
 		t.Fatalf("pay with an empty wallet: %d %s", short.StatusCode(), short.Body)
 	}
-	badCharge, _ := api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: 0}, bearer(ann))
+	badCharge, _ := api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: 0}, apiclient.Bearer(ann))
 	if badCharge.StatusCode() != 400 {
 		t.Fatalf("charge of 0: %d", badCharge.StatusCode())
 	}
 	// A keyed top-up retried three times charges once, on PostgreSQL as in memory.
 	topUp := "ann-top-up-1"
 	for range 3 {
-		charged, err := api.ChargeBalanceWithResponse(ctx, &apiclient.ChargeBalanceParams{IdempotencyKey: &topUp}, apiclient.ChargeBalanceJSONRequestBody{Amount: 80_000}, bearer(ann))
+		charged, err := api.ChargeBalanceWithResponse(ctx, &apiclient.ChargeBalanceParams{IdempotencyKey: &topUp}, apiclient.ChargeBalanceJSONRequestBody{Amount: 80_000}, apiclient.Bearer(ann))
 		if err != nil || charged.JSON200 == nil || charged.JSON200.Balance != 80_000 {
 			t.Fatalf("keyed charge: %v %s", err, charged.Body)
 		}
 	}
-	notBens, _ := api.PayWithResponse(ctx, nil, pay, bearer(ben))
+	notBens, _ := api.PayWithResponse(ctx, nil, pay, apiclient.Bearer(ben))
 	if notBens.StatusCode() != 400 {
 		t.Fatalf("ben paying ann's ticket: %d %s", notBens.StatusCode(), notBens.Body)
 	}
-	paid, err := api.PayWithResponse(ctx, nil, pay, bearer(ann))
+	paid, err := api.PayWithResponse(ctx, nil, pay, apiclient.Bearer(ann))
 	if err != nil || paid.JSON200 == nil || paid.JSON200.Status != apiclient.Success || paid.JSON200.Receipt.Amount != 50_000 {
 		t.Fatalf("pay: %v %s", err, paid.Body)
 	}
 
 	// 6. The payer's token is expired at once; a retried payment still gets its receipt, once.
-	after, _ := api.ReadBalanceWithResponse(ctx, bearer(ann))
+	after, _ := api.ReadBalanceWithResponse(ctx, apiclient.Bearer(ann))
 	if after.StatusCode() != 401 {
 		t.Fatalf("balance with the token of a finished purchase: %d", after.StatusCode())
 	}
-	retried, _ := api.PayWithResponse(ctx, nil, pay, bearer(ann))
+	retried, _ := api.PayWithResponse(ctx, nil, pay, apiclient.Bearer(ann))
 	if retried.JSON200 == nil || retried.JSON200.Receipt != paid.JSON200.Receipt {
 		t.Fatalf("retried payment: %d %s, want the first receipt", retried.StatusCode(), retried.Body)
 	}
 	again := fan(t, api, "ann")
-	bal, _ := api.ReadBalanceWithResponse(ctx, bearer(again))
+	bal, _ := api.ReadBalanceWithResponse(ctx, apiclient.Bearer(again))
 	if bal.JSON200 == nil || bal.JSON200.Balance != 30_000 {
 		t.Fatalf("balance after paying: %s", bal.Body)
 	}
 
 	// 7. A hold nobody pays is released after its 2 s: the seat is available and paying it is 400.
-	held, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 2}, bearer(ben))
+	held, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 2}, apiclient.Bearer(ben))
 	if held.JSON200 == nil {
 		t.Fatalf("ben's hold: %s", held.Body)
 	}
-	_, _ = api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: 60_000}, bearer(ben))
+	_, _ = api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: 60_000}, apiclient.Bearer(ben))
 	releasedID := held.JSON200.TicketId
 	waitReleased(t, server, releasedID)
-	seats, _ = api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, show).Time}}, bearer(ben))
+	seats, _ = api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, show).Time}}, apiclient.Bearer(ben))
 	if (*seats.JSON200)[0].Status != apiclient.SeatBodyStatusReserved || (*seats.JSON200)[1].Status != apiclient.SeatBodyStatusAvailable {
 		t.Fatalf("after the release: seat 1 %s, seat 2 %s", (*seats.JSON200)[0].Status, (*seats.JSON200)[1].Status)
 	}
-	late, _ := api.PayWithResponse(ctx, nil, apiclient.PayJSONRequestBody{TicketId: releasedID, SeatId: 2, Date: date(t, show)}, bearer(ben))
+	late, _ := api.PayWithResponse(ctx, nil, apiclient.PayJSONRequestBody{TicketId: releasedID, SeatId: 2, Date: date(t, show)}, apiclient.Bearer(ben))
 	if late.StatusCode() != 400 {
 		t.Fatalf("paying a released hold: %d %s", late.StatusCode(), late.Body)
 	}
-	benBal, _ := api.ReadBalanceWithResponse(ctx, bearer(ben))
+	benBal, _ := api.ReadBalanceWithResponse(ctx, apiclient.Bearer(ben))
 	if benBal.JSON200 == nil || benBal.JSON200.Balance != 60_000 {
 		t.Fatalf("ben's balance after refused payments: %s", benBal.Body)
 	}

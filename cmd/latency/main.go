@@ -11,9 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"time"
@@ -45,7 +43,7 @@ func timed[T any](r recorder, name string, f func() (T, error)) (T, error) {
 }
 
 func run(base string, fans int, limit time.Duration) error {
-	if err := loopbackOnly(base); err != nil {
+	if err := apiclient.RequireLoopback(base); err != nil {
 		return err
 	}
 	if fans < 1 || fans > 150 {
@@ -85,7 +83,7 @@ func walk(ctx context.Context, api *apiclient.ClientWithResponses, rec recorder,
 	if err != nil || issued.JSON200 == nil {
 		return fmt.Errorf("token: %w", failure(err, issued))
 	}
-	auth := bearer(issued.JSON200.Token)
+	auth := apiclient.Bearer(issued.JSON200.Token)
 	for active := issued.JSON200.Status == apiclient.Active; !active; {
 		polled, err := timed(rec, "GET /api/token", func() (*apiclient.PollTokenResponse, error) { return api.PollTokenWithResponse(ctx, auth) })
 		if err != nil || polled.JSON200 == nil {
@@ -141,32 +139,10 @@ func walk(ctx context.Context, api *apiclient.ClientWithResponses, rec recorder,
 	return nil
 }
 
-func bearer(token string) apiclient.RequestEditorFn {
-	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+token)
-		return nil
-	}
-}
-
 // failure explains a step that did not succeed: the transport error, or the status answered.
 func failure(err error, r interface{ StatusCode() int }) error {
 	if err != nil {
 		return err
 	}
 	return fmt.Errorf("unexpected status %d", r.StatusCode())
-}
-
-func loopbackOnly(base string) error {
-	u, err := url.Parse(base)
-	if err != nil {
-		return err
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("%s is not a loopback address: this tool only loads local servers", base)
 }

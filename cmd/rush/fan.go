@@ -75,7 +75,7 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 		return failed
 	}
 	f.token = issued.JSON200.Token
-	auth := bearer(f.token)
+	auth := apiclient.Bearer(f.token)
 	f.seq = tokenSeq(f.token)
 	status := *issued.JSON200
 
@@ -256,16 +256,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func bearer(token string) apiclient.RequestEditorFn {
-	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+token)
-		return nil
-	}
-}
-
 // pay pays for the fan's held seat with the fan's idempotency key; retrying it is safe.
 func (f *fan) pay(ctx context.Context) (*apiclient.PayResponse, error) {
 	key := f.user + "-pay"
 	return f.api.PayWithResponse(ctx, &apiclient.PayParams{IdempotencyKey: &key},
-		apiclient.PayJSONRequestBody{TicketId: f.hold.TicketId, SeatId: f.hold.SeatId, Date: f.hold.Date}, bearer(f.token))
+		apiclient.PayJSONRequestBody{TicketId: f.hold.TicketId, SeatId: f.hold.SeatId, Date: f.hold.Date}, apiclient.Bearer(f.token))
 }

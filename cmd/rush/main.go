@@ -15,9 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -167,7 +165,7 @@ func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o op
 func apiClients(targets []string, conns int) ([]*apiclient.ClientWithResponses, error) {
 	var clients []*apiclient.ClientWithResponses
 	for _, t := range targets {
-		if err := loopbackOnly(t); err != nil {
+		if err := apiclient.RequireLoopback(t); err != nil {
 			return nil, err
 		}
 		transport := &http.Transport{MaxConnsPerHost: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 30 * time.Second}
@@ -178,15 +176,4 @@ func apiClients(targets []string, conns int) ([]*apiclient.ClientWithResponses, 
 		clients = append(clients, c)
 	}
 	return clients, nil
-}
-
-func loopbackOnly(base string) error {
-	u, err := url.Parse(base)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("%s is not a loopback address: rush only loads local servers", base)
-	}
-	return nil
 }

@@ -1,0 +1,34 @@
+package apiclient
+
+// Hand-written helpers for the generated client; make generate does not touch this file.
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+)
+
+// Bearer sends a queue token with a request.
+func Bearer(token string) RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}
+}
+
+// RequireLoopback refuses a base URL that is not on this machine, for tools that load a server.
+func RequireLoopback(base string) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	if u.Hostname() == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%s is not a loopback address: this tool only loads local servers", base)
+}
