@@ -14,12 +14,11 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
-	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
 )
 
 func TestIssueToken(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	var first, again httpapi.TokenBody
 	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "fan-1"}, 200).json(t, &first)
 	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "fan-2"}, 200)
@@ -53,7 +52,7 @@ func TestIssueToken(t *testing.T) {
 }
 
 func TestPollToken(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.token(t, "ahead", false)
 	tok := h.token(t, "fan", false)
 	var body httpapi.TokenBody
@@ -82,7 +81,7 @@ func forge(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims
 }
 
 func TestAuthentication(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	valid := h.token(t, "fan", true)
 	parsed, _, _ := jwt.NewParser().ParseUnverified(valid, jwt.MapClaims{})
 	claims := parsed.Claims.(jwt.MapClaims)
@@ -138,7 +137,7 @@ func mustJWKS(t *testing.T, h *harness) httpapi.JWKS {
 }
 
 func TestWaitingTokenIsForbiddenFromBooking(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.token(t, "first", false)
 	h.token(t, "second", false)
 	tok := h.token(t, "third", false)
@@ -175,7 +174,7 @@ func mustDate(t *testing.T) core.Date {
 }
 
 func TestDatesAndSeats(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	tok := h.token(t, "fan", true)
 	var dates []string
 	h.expect(t, "GET", "/api/tickets/dates", tok, nil, 200).json(t, &dates)
@@ -207,7 +206,7 @@ func TestDatesAndSeats(t *testing.T) {
 }
 
 func TestHoldSeat(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	ann := h.token(t, "ann", true)
 	ben := h.token(t, "ben", true)
 	var held httpapi.HoldBody
@@ -246,7 +245,7 @@ func TestHoldSeat(t *testing.T) {
 }
 
 func TestBalance(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	tok := h.token(t, "fan", false)
 	var bal httpapi.BalanceBody
 	h.expect(t, "POST", "/api/balance", tok, map[string]any{"amount": 30_000}, 200).json(t, &bal)
@@ -276,7 +275,7 @@ func TestBalance(t *testing.T) {
 }
 
 func TestPayment(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	ann := h.token(t, "ann", true)
 	ben := h.token(t, "ben", true)
 	var held httpapi.HoldBody
@@ -331,7 +330,7 @@ func TestPayment(t *testing.T) {
 }
 
 func TestIdempotencyKeys(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	ann := h.token(t, "ann", true)
 	keyed := func(method, path, token, key string, body any, status int) response {
 		t.Helper()
@@ -366,8 +365,7 @@ func TestIdempotencyKeys(t *testing.T) {
 }
 
 func TestInternalErrorsDoNotLeak(t *testing.T) {
-	store := memory.NewStore()
-	h := newHarnessWith(t, store, failingWallets{}, nil)
+	h := newHarness(t, withWallets(failingWallets{}))
 	tok := h.token(t, "fan", false)
 	r := h.expect(t, "GET", "/api/balance", tok, nil, 500)
 	p := r.problem(t)
@@ -380,10 +378,10 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 }
 
 func TestOperationalEndpoints(t *testing.T) {
-	h := newHarness(t, map[string]func(context.Context) error{
+	h := newHarness(t, withReady(map[string]func(context.Context) error{
 		"database": func(context.Context) error { return nil },
 		"temporal": func(context.Context) error { return errors.New("connection refused") },
-	})
+	}))
 	h.expect(t, "GET", "/healthz", "", nil, 200)
 	var ready struct {
 		Ready  bool              `json:"ready"`
@@ -408,16 +406,7 @@ func (stalledLifecycle) StartHold(context.Context, core.Reservation) error {
 }
 
 func TestHoldWhenWorkflowsAreDownIs503(t *testing.T) {
-	store := memory.NewStore()
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: stalledLifecycle{}, Clock: core.SystemClock{}}, core.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := mustDate(t)
-	_ = app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 1, Seats: 1})
-	signer, _ := httpapi.NewTokenSigner(seed)
-	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer})
-	h := startHarness(t, handler, app, store)
+	h := newHarness(t, withLifecycle(stalledLifecycle{}))
 	tok := h.token(t, "fan", true)
 	r := h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 1}, 503)
 	p := r.problem(t)
@@ -430,7 +419,7 @@ func TestHoldWhenWorkflowsAreDownIs503(t *testing.T) {
 }
 
 func TestOversizedBodiesAreRefused(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	tok := h.token(t, "fan", true)
 	big := `{"user_id":"` + strings.Repeat("x", httpapi.MaxBodyBytes) + `"}`
 	h.expect(t, "POST", "/api/token", "", big, 413).problem(t)
@@ -441,7 +430,7 @@ func TestOversizedBodiesAreRefused(t *testing.T) {
 }
 
 func TestHoldCapPerFan(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	tok := h.token(t, "hoarder", true)
 	for seat := 1; seat <= core.DefaultPolicy.MaxHolds; seat++ {
 		h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": seat}, 200)
@@ -457,7 +446,7 @@ func TestHoldCapPerFan(t *testing.T) {
 }
 
 func TestIdempotencyKeyInFlightIs409(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	ann := h.token(t, "ann", true)
 	var held httpapi.HoldBody
 	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 1}, 200).json(t, &held)

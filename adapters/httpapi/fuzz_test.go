@@ -71,15 +71,7 @@ type fuzzTarget struct {
 
 func newFuzzTarget(f *testing.F) fuzzTarget {
 	f.Helper()
-	store := memoryStoreWithShow(f)
-	life := newLifecycle(f, store)
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life, Clock: core.SystemClock{}}, core.DefaultPolicy)
-	if err != nil {
-		f.Fatal(err)
-	}
-	life.SetSettler(app)
-	signer, _ := httpapi.NewTokenSigner(seed)
-	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer})
+	handler, app, _ := newStack(f)
 	st, err := app.IssueToken(ctx, "fuzzer")
 	if err != nil {
 		f.Fatal(err)
@@ -87,6 +79,7 @@ func newFuzzTarget(f *testing.F) fuzzTarget {
 	if _, err := app.AdmitNext(ctx, 1, 1); err != nil {
 		f.Fatal(err)
 	}
+	signer, _ := httpapi.NewTokenSigner(seed)
 	tok, _ := signer.Sign(st.Token, time.Now())
 	return fuzzTarget{handler: handler, token: tok}
 }

@@ -32,26 +32,56 @@ type harness struct {
 	store *memory.Store
 }
 
-func newHarness(t *testing.T, ready map[string]func(context.Context) error) *harness {
-	t.Helper()
-	store := memory.NewStore()
-	return newHarnessWith(t, store, store, ready)
+// stackOption changes one part of the stack a test builds: a port or a dependency of the edge.
+type stackOption func(*core.Ports, *httpapi.Deps)
+
+func withWallets(w core.WalletStore) stackOption {
+	return func(p *core.Ports, _ *httpapi.Deps) { p.Wallets = w }
 }
 
-func newHarnessWith(t *testing.T, store *memory.Store, wallets core.WalletStore, ready map[string]func(context.Context) error) *harness {
+func withLifecycle(l core.ReservationLifecycle) stackOption {
+	return func(p *core.Ports, _ *httpapi.Deps) { p.Lifecycle = l }
+}
+
+func withReady(ready map[string]func(context.Context) error) stackOption {
+	return func(_ *core.Ports, d *httpapi.Deps) { d.Ready = ready }
+}
+
+func withLimits(l httpapi.RateLimits) stackOption {
+	return func(_ *core.Ports, d *httpapi.Deps) { d.Limits = l }
+}
+
+// newStack builds the edge over the real application on a memory store holding the test show,
+// with a memory lifecycle, unless options say otherwise.
+func newStack(t testing.TB, opts ...stackOption) (http.Handler, *core.BoxOffice, *memory.Store) {
 	t.Helper()
+	store := memory.NewStore()
 	addShow(t, store)
-	life := newLifecycle(t, store)
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: wallets, Locks: store, Lifecycle: life, Clock: core.SystemClock{}}, core.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	life.SetSettler(app)
+	life := memory.NewLifecycle(core.SystemClock{})
+	t.Cleanup(life.Stop)
 	signer, err := httpapi.NewTokenSigner(seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer, Ready: ready})
+	ports := core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life, Clock: core.SystemClock{}}
+	deps := httpapi.Deps{Tokens: signer}
+	for _, opt := range opts {
+		opt(&ports, &deps)
+	}
+	app, err := core.New(ports, core.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	life.SetSettler(app)
+	deps.App = app
+	handler, _ := httpapi.New(deps)
+	return handler, app, store
+}
+
+// newHarness serves the stack on a test server.
+func newHarness(t *testing.T, opts ...stackOption) *harness {
+	t.Helper()
+	handler, app, store := newStack(t, opts...)
 	return startHarness(t, handler, app, store)
 }
 
@@ -82,20 +112,6 @@ func addShow(t testing.TB, store *memory.Store) {
 	if err := store.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func memoryStoreWithShow(t testing.TB) *memory.Store {
-	t.Helper()
-	store := memory.NewStore()
-	addShow(t, store)
-	return store
-}
-
-func newLifecycle(t testing.TB, _ *memory.Store) *memory.Lifecycle {
-	t.Helper()
-	life := memory.NewLifecycle(core.SystemClock{})
-	t.Cleanup(life.Stop)
-	return life
 }
 
 type response struct {

@@ -30,13 +30,7 @@ func newLimitedHarness(t *testing.T, spec string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := memoryStoreWithShow(t)
-	life := newLifecycle(t, store)
-	app, _ := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life, Clock: core.SystemClock{}}, core.DefaultPolicy)
-	life.SetSettler(app)
-	signer, _ := httpapi.NewTokenSigner(seed)
-	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer, Limits: limits})
-	return startHarness(t, handler, app, store)
+	return newHarness(t, withLimits(limits))
 }
 
 func expect429(t *testing.T, r response) {
