@@ -43,11 +43,20 @@ const showDate = "2030-07-01"
 
 func newWorld(t *testing.T, policy core.Policy) *world {
 	t.Helper()
+	return newWorldWith(t, policy, nil)
+}
+
+// newWorldWith is newWorld with another lifecycle than the memory one, when lifecycle is not nil.
+func newWorldWith(t *testing.T, policy core.Policy, lifecycle core.ReservationLifecycle) *world {
+	t.Helper()
 	clk := &clock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
 	store := memory.NewStore()
 	life := memory.NewLifecycle(clk)
 	t.Cleanup(life.Stop)
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life, Clock: clk}, policy)
+	if lifecycle == nil {
+		lifecycle = life
+	}
+	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: lifecycle, Clock: clk}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,17 +277,9 @@ func (failingLifecycle) StartHold(context.Context, core.Reservation) error {
 }
 
 func TestHoldIsUndoneWhenItsTimerCannotStart(t *testing.T) {
-	clk := &clock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
-	store := memory.NewStore()
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: failingLifecycle{}, Clock: clk}, core.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, _ := core.ParseDate(showDate)
-	_ = app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 1, Seats: 1})
-	st, _ := app.IssueToken(ctx, "ann")
-	_, _ = app.AdmitNext(ctx, 1, 1)
-	ann := core.Caller{TokenID: st.Token.ID, UserID: "ann"}
+	w := newWorldWith(t, core.DefaultPolicy, failingLifecycle{})
+	app, store, clk := w.app, w.store, w.clock
+	ann := w.fan(t, "ann", true)
 	// The request is gone by the time the timer fails: the undo must not depend on it.
 	reqCtx, cancel := context.WithCancel(ctx)
 	cancel()
@@ -306,16 +307,11 @@ func (slowLifecycle) Pay(context.Context, core.ID, core.UserID, core.Idempotency
 }
 
 func TestPaymentThatTimesOutIsUnavailableNotFailed(t *testing.T) {
-	clk := &clock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
-	store := memory.NewStore()
-	app, _ := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: slowLifecycle{}, Clock: clk}, core.DefaultPolicy)
-	d, _ := core.ParseDate(showDate)
-	_ = app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 1, Seats: 1})
-	st, _ := app.IssueToken(ctx, "ann")
-	_, _ = app.AdmitNext(ctx, 1, 1)
-	ann := core.Caller{TokenID: st.Token.ID, UserID: "ann"}
+	w := newWorldWith(t, core.DefaultPolicy, slowLifecycle{})
+	app := w.app
+	ann := w.fan(t, "ann", true)
 	r, _ := app.HoldSeat(ctx, ann, showDate, 1)
-	_, _ = app.Charge(ctx, ann, 1, "")
+	_, _ = app.Charge(ctx, ann, 50_000, "")
 	_, err := app.Pay(ctx, ann, core.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
 	if !errors.Is(err, core.ErrPaymentPending) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("timed-out payment: %v, want ErrPaymentPending with its cause", err)
@@ -417,16 +413,9 @@ func TestPayAfterDeadline(t *testing.T) {
 func TestUnpaidHoldReleasesItself(t *testing.T) {
 	policy := core.DefaultPolicy
 	policy.HoldTTL = 50 * time.Millisecond
-	store := memory.NewStore()
-	life := memory.NewLifecycle(core.SystemClock{})
-	t.Cleanup(life.Stop)
-	app, _ := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life, Clock: core.SystemClock{}}, policy)
-	life.SetSettler(app)
-	d := core.DateOf(time.Now()).AddDays(1)
-	_ = app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 1, Seats: 1})
-	st, _ := app.IssueToken(ctx, "ann")
-	_, _ = app.AdmitNext(ctx, 1, 1)
-	r, err := app.HoldSeat(ctx, core.Caller{TokenID: st.Token.ID, UserID: "ann"}, d.String(), 1)
+	w := newWorld(t, policy)
+	store := w.store
+	r, err := w.app.HoldSeat(ctx, w.fan(t, "ann", true), showDate, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
