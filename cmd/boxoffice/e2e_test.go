@@ -20,7 +20,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
+	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
+	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
@@ -276,6 +278,27 @@ func TestEndToEnd(t *testing.T) {
 	benBal, _ := api.ReadBalanceWithResponse(ctx, apiclient.Bearer(ben))
 	if benBal.JSON200 == nil || benBal.JSON200.Balance != 60_000 {
 		t.Fatalf("ben's balance after refused payments: %s", benBal.Body)
+	}
+
+	// 8. Operators steer the running queue: a second Start keeps its settings, Stats reads it,
+	// Update refuses a zero rate and applies a valid one.
+	adm := temporal.NewAdmission(server.Client())
+	if err := adm.Start(ctx, admission.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}); err != nil {
+		t.Fatalf("starting the running queue again: %v", err)
+	}
+	stats, err := adm.Stats(ctx)
+	if err != nil || stats.Settings.AdmitRate != 50 || stats.AdmittedTotal < 3 || stats.Ticks == 0 {
+		t.Fatalf("queue stats %+v, %v; want the configured rate 50 and at least 3 admitted", stats, err)
+	}
+	if _, err := adm.Update(ctx, admission.Settings{AdmitRate: 0, MaxActive: 10, Tick: time.Second}); err == nil {
+		t.Fatal("a zero admission rate was accepted")
+	}
+	applied, err := adm.Update(ctx, admission.Settings{AdmitRate: 7, MaxActive: 10, Tick: time.Second})
+	if err != nil || applied.AdmitRate != 7 {
+		t.Fatalf("update: %+v, %v", applied, err)
+	}
+	if stats, _ = adm.Stats(ctx); stats.Settings.AdmitRate != 7 || stats.Settings.MaxActive != 10 {
+		t.Fatalf("stats after the update: %+v", stats.Settings)
 	}
 
 	if dir := os.Getenv(recordHistories); dir != "" {
