@@ -91,7 +91,6 @@ func (s *Store) SettlePayment(_ context.Context, p core.Settlement) (core.Receip
 		return core.Receipt{}, &core.InsufficientBalanceError{Balance: bal, Needed: r.Price}
 	}
 	s.balances[r.UserID] -= r.Price
-	s.ledger = append(s.ledger, LedgerEntry{User: r.UserID, Amount: -r.Price, At: p.At})
 	st.sold, st.heldUntil = true, time.Time{}
 	r.Status = core.ReservationPaid
 	rc := core.Receipt{PaymentID: p.PaymentID, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.At}

@@ -29,7 +29,6 @@ type Store struct {
 	reservations map[core.ID]*core.Reservation
 
 	balances map[core.UserID]core.Amount
-	ledger   []LedgerEntry
 	payments map[core.ID]core.Receipt // by reservation
 
 	chargesByKey  map[userKey]keyedCharge
@@ -61,13 +60,6 @@ type seat struct {
 
 func (s *seat) availableAt(now time.Time) bool {
 	return !s.sold && (s.holder == "" || !now.Before(s.heldUntil))
-}
-
-// LedgerEntry is one movement of a wallet: positive for a charge, negative for a payment.
-type LedgerEntry struct {
-	User   core.UserID
-	Amount core.Amount
-	At     time.Time
 }
 
 // NewStore returns an empty store.

@@ -20,7 +20,6 @@ func (s *Store) Charge(_ context.Context, user core.UserID, amount core.Amount, 
 		}
 	}
 	s.balances[user] += amount
-	s.ledger = append(s.ledger, LedgerEntry{User: user, Amount: amount, At: now})
 	if key != "" {
 		s.chargesByKey[userKey{user, key}] = keyedCharge{amount: amount, balanceAfter: s.balances[user]}
 	}
@@ -32,11 +31,4 @@ func (s *Store) Balance(_ context.Context, user core.UserID) (core.Amount, error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.balances[user], nil
-}
-
-// Ledger returns a copy of every wallet movement, for audits in tests.
-func (s *Store) Ledger() []LedgerEntry {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]LedgerEntry(nil), s.ledger...)
 }

@@ -17,13 +17,7 @@ import (
 	"github.com/boxoffice/boxoffice/workflows/internal/workflowtest"
 )
 
-var start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
-
-type envClock struct {
-	env *testsuite.TestWorkflowEnvironment
-}
-
-func (c envClock) Now() time.Time { return c.env.Now().UTC() }
+var start = workflowtest.Start
 
 func newEnv(t *testing.T, policy core.Policy) (*workflowtest.Env, *memory.Store) {
 	t.Helper()
