@@ -15,6 +15,7 @@ type Ports struct {
 	Wallets      WalletStore
 	Locks        RequestLocks
 	Lifecycle    ReservationLifecycle
+	Admission    AdmissionControl
 	Clock        Clock
 }
 
@@ -25,10 +26,17 @@ type Policy struct {
 	AdmitRate  int           // fans admitted per second
 	MaxActive  int           // ceiling on admitted fans at once
 	MaxHolds   int           // seats one fan may hold at once
+	// AbandonAfter: a waiting fan not seen (polling, streaming or calling) for this long is
+	// skipped at admission and their token expires.
+	AbandonAfter time.Duration
+	// QueueRefresh is how stale the queue counters that positions are computed from may be;
+	// zero reads them on every request.
+	QueueRefresh time.Duration
 }
 
 // DefaultPolicy is the policy of `boxoffice dev` and the flags' defaults.
-var DefaultPolicy = Policy{HoldTTL: 5 * time.Minute, SessionTTL: 10 * time.Minute, AdmitRate: 50, MaxActive: 1000, MaxHolds: 4}
+var DefaultPolicy = Policy{HoldTTL: 5 * time.Minute, SessionTTL: 10 * time.Minute, AdmitRate: 50, MaxActive: 1000, MaxHolds: 4,
+	AbandonAfter: 2 * time.Minute, QueueRefresh: 250 * time.Millisecond}
 
 // Validate reports the first rule the policy breaks.
 func (p Policy) Validate() error {
@@ -43,6 +51,10 @@ func (p Policy) Validate() error {
 		return errors.New("active ceiling must be positive")
 	case p.MaxHolds <= 0:
 		return errors.New("holds per fan must be positive")
+	case p.AbandonAfter < MinAbandonAfter:
+		return fmt.Errorf("abandonment time must be at least %s: last-seen times are written back coalesced, seconds late", MinAbandonAfter)
+	case p.QueueRefresh < 0 || p.QueueRefresh > 5*time.Second:
+		return errors.New("queue refresh must be between 0 and 5s")
 	}
 	return nil
 }
@@ -51,12 +63,16 @@ func (p Policy) Validate() error {
 type BoxOffice struct {
 	ports  Ports
 	policy Policy
+	queue  queueCache
 }
+
+// MinAbandonAfter is the shortest abandonment time: well above how late last-seen writes land.
+const MinAbandonAfter = 30 * time.Second
 
 // New checks the ports and policy and returns the application.
 func New(ports Ports, policy Policy) (*BoxOffice, error) {
 	if ports.Tokens == nil || ports.Catalog == nil || ports.Reservations == nil ||
-		ports.Wallets == nil || ports.Locks == nil || ports.Lifecycle == nil || ports.Clock == nil {
+		ports.Wallets == nil || ports.Locks == nil || ports.Lifecycle == nil || ports.Admission == nil || ports.Clock == nil {
 		return nil, errors.New("core: every port must be set")
 	}
 	if err := policy.Validate(); err != nil {

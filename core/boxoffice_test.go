@@ -56,7 +56,8 @@ func newWorldWith(t *testing.T, policy core.Policy, lifecycle core.ReservationLi
 	if lifecycle == nil {
 		lifecycle = life
 	}
-	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: lifecycle, Clock: clk}, policy)
+	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: lifecycle,
+		Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: policy.AdmitRate, MaxActive: policy.MaxActive}), Clock: clk}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func (w *world) fan(t *testing.T, user string, admit bool) core.Caller {
 			t.Fatal(err)
 		}
 	}
-	return core.Caller{TokenID: st.Token.ID, UserID: st.Token.UserID}
+	return core.Caller{TokenID: st.Token.ID, UserID: st.Token.UserID, Seq: st.SignedSeq()}
 }
 
 func wantErr(t *testing.T, err, want error) {
@@ -92,7 +93,8 @@ func wantErr(t *testing.T, err, want error) {
 
 func TestNewRejectsMissingPortsAndBadPolicy(t *testing.T) {
 	store := memory.NewStore()
-	ports := core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: core.SystemClock{}}
+	ports := core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store,
+		Lifecycle: memory.NewLifecycle(core.SystemClock{}), Admission: memory.NewAdmission(core.AdmissionSettings{}), Clock: core.SystemClock{}}
 	if _, err := core.New(ports, core.DefaultPolicy); err != nil {
 		t.Fatal(err)
 	}
@@ -101,12 +103,23 @@ func TestNewRejectsMissingPortsAndBadPolicy(t *testing.T) {
 	if _, err := core.New(noClock, core.DefaultPolicy); err == nil {
 		t.Error("missing clock accepted")
 	}
-	for _, p := range []core.Policy{
-		{HoldTTL: 0, SessionTTL: time.Minute, AdmitRate: 1, MaxActive: 1},
-		{HoldTTL: time.Minute, SessionTTL: 0, AdmitRate: 1, MaxActive: 1},
-		{HoldTTL: time.Minute, SessionTTL: time.Minute, AdmitRate: 0, MaxActive: 1},
-		{HoldTTL: time.Minute, SessionTTL: time.Minute, AdmitRate: 1, MaxActive: 0},
+	noAdmission := ports
+	noAdmission.Admission = nil
+	if _, err := core.New(noAdmission, core.DefaultPolicy); err == nil {
+		t.Error("missing admission control accepted")
+	}
+	for _, change := range []func(p *core.Policy){
+		func(p *core.Policy) { p.HoldTTL = 0 },
+		func(p *core.Policy) { p.SessionTTL = 0 },
+		func(p *core.Policy) { p.AdmitRate = 0 },
+		func(p *core.Policy) { p.MaxActive = 0 },
+		func(p *core.Policy) { p.MaxHolds = 0 },
+		func(p *core.Policy) { p.AbandonAfter = core.MinAbandonAfter - time.Second },
+		func(p *core.Policy) { p.QueueRefresh = -time.Second },
+		func(p *core.Policy) { p.QueueRefresh = 6 * time.Second },
 	} {
+		p := core.DefaultPolicy
+		change(&p)
 		if _, err := core.New(ports, p); err == nil {
 			t.Errorf("policy %+v accepted", p)
 		}
@@ -138,7 +151,7 @@ func TestQueue(t *testing.T) {
 	if fourth.Position != 3 || fourth.EstimatedWait != 2*time.Second {
 		t.Fatalf("fourth fan: position %d wait %v, want 3 and 2s", fourth.Position, fourth.EstimatedWait)
 	}
-	dan := core.Caller{TokenID: fourth.Token.ID, UserID: "dan"}
+	dan := core.Caller{TokenID: fourth.Token.ID, UserID: "dan", Seq: fourth.SignedSeq()}
 
 	_, err = w.app.Authorize(ctx, dan, core.AccessAdmitted)
 	var waiting *core.NotAdmittedError
@@ -174,9 +187,9 @@ func TestQueue(t *testing.T) {
 	if err != nil || st.Token.State != core.TokenActive || st.Position != 0 || st.EstimatedWait != 0 {
 		t.Fatalf("admitted fan: %+v, %v", st, err)
 	}
-	stats, _ := w.app.QueueStats(ctx)
-	if stats.Active != 4 || stats.Waiting != 0 {
-		t.Fatalf("stats %+v", stats)
+	report, _ := w.app.QueueReport(ctx)
+	if report.Stats.Active != 4 || report.Stats.Waiting != 0 || report.Stats.AdmittedTotal != 4 {
+		t.Fatalf("stats %+v", report.Stats)
 	}
 	w.clock.advance(policy.SessionTTL)
 	_, err = w.app.TokenStatus(ctx, dan)

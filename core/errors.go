@@ -57,6 +57,7 @@ var (
 
 	ErrSeatTaken       = classed(ErrConflict, "seat already reserved; pick another seat from GET /api/tickets/seats")
 	ErrRequestInFlight = classed(ErrConflict, "a request with this Idempotency-Key is still being processed; retry in a moment for its answer")
+	ErrQueueOpen       = classed(ErrConflict, "the queue has already opened (its pre-queue closed or fans were admitted); an opening can only be scheduled before that")
 
 	ErrInsufficientBalance = classed(ErrPaymentRequired, "insufficient balance; charge it with POST /api/balance")
 
@@ -96,12 +97,18 @@ func invalidField(field, format string, args ...any) error {
 type NotAdmittedError struct {
 	Position      int64
 	EstimatedWait time.Duration
+	// OpensAt is the scheduled opening while the sale has not opened; zero otherwise.
+	OpensAt time.Time
 }
 
 // Unwrap places the error in the ErrNotAdmitted class.
 func (e *NotAdmittedError) Unwrap() error { return ErrNotAdmitted }
 
 func (e *NotAdmittedError) Error() string {
+	if !e.OpensAt.IsZero() {
+		return fmt.Sprintf("the sale is not open yet: it opens at %s, when places among fans who arrived before then are drawn at random; poll GET /api/token",
+			e.OpensAt.UTC().Format(time.RFC3339))
+	}
 	return fmt.Sprintf("still in the queue: %d fans ahead, about %s to wait; poll GET /api/token", e.Position, e.EstimatedWait)
 }
 

@@ -9,20 +9,60 @@ import (
 // stores; adapters/temporal implements ReservationLifecycle. core/porttest holds the contract
 // every implementation must pass.
 
-// TokenStore keeps the waiting room.
+// TokenStore keeps the waiting room: one queue whose tokens are numbered without gaps and
+// leave it strictly in sequence order (see Queue).
 type TokenStore interface {
 	// IssueToken returns the user's live (waiting or active) token, or creates a waiting one
-	// with the next sequence number. Concurrent calls for one user return the same token.
+	// with the next sequence number, last seen at now. Concurrent calls for one user return the
+	// same token. A token issued before a scheduled opening is Early.
 	IssueToken(ctx context.Context, user UserID, now time.Time) (QueueToken, error)
 	// Token returns a token by id, or ErrTokenUnknown.
 	Token(ctx context.Context, id ID) (QueueToken, error)
-	// WaitingAhead counts waiting tokens with a lower sequence number than seq.
-	WaitingAhead(ctx context.Context, seq int64) (int64, error)
-	// Admit expires active tokens whose session ended at now, then activates up to batch
-	// waiting tokens in sequence order without letting active tokens exceed maxActive.
-	Admit(ctx context.Context, batch, maxActive int, session time.Duration, now time.Time) (AdmissionResult, error)
-	// QueueStats counts waiting and active tokens.
+	// Queue returns the queue's counters.
+	Queue(ctx context.Context) (Queue, error)
+	// MarkSeen records that the fan of a waiting token was still there at now. Adapters may
+	// coalesce these writes and delay them by seconds; it never changes a token's state.
+	MarkSeen(ctx context.Context, id ID, now time.Time) error
+	// Admit runs one admission round: it expires active tokens whose session ended; then, if
+	// the queue is open at r.Now, it closes the pre-queue and draws the early tokens' places
+	// (DrawOrder with the queue's seed) if that is still to do, and takes waiting tokens in
+	// sequence order, expiring those last seen before r.AbandonedBefore and activating the
+	// others, up to r.Batch activations and r.MaxActive active tokens. It takes a prefix of the
+	// waiting tokens, in one statement whatever the batch.
+	Admit(ctx context.Context, r AdmitRound) (AdmissionResult, error)
+	// RecordAdmissionRate stores the measured admission rate as of now.
+	RecordAdmissionRate(ctx context.Context, perSecond float64, now time.Time) error
+	// ScheduleOpening sets when the queue opens and the seed of its draw. Tokens issued before
+	// then are early. ErrQueueOpen once the pre-queue has closed or anyone was admitted.
+	ScheduleOpening(ctx context.Context, at time.Time, seed int64) error
+	// QueueStats reads the counters with the active count and the oldest waiting token.
 	QueueStats(ctx context.Context) (QueueStats, error)
+}
+
+// AdmissionControl steers the admission loop that admits fans tick after tick. In production
+// it is the admission workflow, changed by update.
+type AdmissionControl interface {
+	// AdmissionSettings returns the rate and ceiling the loop runs with.
+	AdmissionSettings(ctx context.Context) (AdmissionSettings, error)
+	// ChangeAdmission changes them from the next tick and returns what was applied.
+	ChangeAdmission(ctx context.Context, s AdmissionSettings) (AdmissionSettings, error)
+}
+
+// AdmissionSettings are the operator's controls of admission.
+type AdmissionSettings struct {
+	AdmitRate int // fans admitted per second
+	MaxActive int // ceiling on fans admitted at once
+}
+
+// Validate reports settings the admission loop cannot run with.
+func (s AdmissionSettings) Validate() error {
+	switch {
+	case s.AdmitRate <= 0:
+		return invalidField("admit_rate", "must be at least 1 fan per second")
+	case s.MaxActive <= 0:
+		return invalidField("max_active", "must be at least 1")
+	}
+	return nil
 }
 
 // Catalog holds performances and what fans see of their seats.

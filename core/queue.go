@@ -10,6 +10,9 @@ import (
 type Caller struct {
 	TokenID ID
 	UserID  UserID
+	// Seq is the sequence number the token was signed with: 0 for an early token signed before
+	// the opening draw gave it its place.
+	Seq int64
 }
 
 // Access is what a request needs of the caller's token.
@@ -25,9 +28,21 @@ const (
 // TokenStatus is a token with where it stands in the queue.
 type TokenStatus struct {
 	Token QueueToken
-	// Position is the number of fans ahead; 0 once active.
+	// Position is the number of fans ahead; 0 once active, and 0 for an early token before the
+	// opening draw (nobody is ahead of it yet).
 	Position      int64
 	EstimatedWait time.Duration
+	// OpensAt is the scheduled opening while the token's place is still to be drawn; zero
+	// otherwise. A token awaiting the draw is signed with sequence number 0.
+	OpensAt time.Time
+}
+
+// SignedSeq is the sequence number a token's JWT carries: 0 until its place is drawn.
+func (s TokenStatus) SignedSeq() int64 {
+	if !s.OpensAt.IsZero() {
+		return 0
+	}
+	return s.Token.Seq
 }
 
 // IssueToken gives the user a queue token, or their live one again.
@@ -36,37 +51,88 @@ func (b *BoxOffice) IssueToken(ctx context.Context, rawUserID string) (TokenStat
 	if err != nil {
 		return TokenStatus{}, err
 	}
-	tok, err := b.ports.Tokens.IssueToken(ctx, user, b.ports.Clock.Now())
+	now := b.ports.Clock.Now()
+	tok, err := b.ports.Tokens.IssueToken(ctx, user, now)
 	if err != nil {
 		return TokenStatus{}, fmt.Errorf("issue token: %w", err)
 	}
-	return b.status(ctx, tok)
-}
-
-// TokenStatus reports the caller's token and position; an expired token is ErrTokenExpired.
-func (b *BoxOffice) TokenStatus(ctx context.Context, c Caller) (TokenStatus, error) {
-	tok, err := b.liveToken(ctx, c)
+	q, err := b.queueCounters(ctx)
 	if err != nil {
 		return TokenStatus{}, err
 	}
-	return b.status(ctx, tok)
+	if tok.Early && q.OpensAt.IsZero() {
+		// The opening was scheduled after the cached read: the store knew, read again.
+		if q, err = b.refreshQueue(ctx); err != nil {
+			return TokenStatus{}, err
+		}
+	}
+	return b.status(tok, q, now), nil
+}
+
+// TokenStatus reports the caller's token and position; an expired token is ErrTokenExpired.
+// A waiting token's position comes from its signed sequence number and the cached queue
+// counters, without reading the token; the fan is marked seen.
+func (b *BoxOffice) TokenStatus(ctx context.Context, c Caller) (TokenStatus, error) {
+	now := b.ports.Clock.Now()
+	q, err := b.queueCounters(ctx)
+	if err != nil {
+		return TokenStatus{}, err
+	}
+	tok, ok := waitingFromClaims(c, q)
+	if !ok {
+		if tok, err = b.liveToken(ctx, c, now); err != nil {
+			return TokenStatus{}, err
+		}
+	}
+	if tok.State == TokenWaiting {
+		if err := b.ports.Tokens.MarkSeen(ctx, tok.ID, now); err != nil {
+			return TokenStatus{}, fmt.Errorf("mark fan seen: %w", err)
+		}
+	}
+	return b.status(tok, q, now), nil
 }
 
 // Authorize checks that the caller's token gives the access a request needs. A waiting token
 // asking for AccessAdmitted gets a *NotAdmittedError carrying its position.
 func (b *BoxOffice) Authorize(ctx context.Context, c Caller, need Access) (QueueToken, error) {
-	tok, err := b.liveToken(ctx, c)
+	now := b.ports.Clock.Now()
+	q, err := b.queueCounters(ctx)
 	if err != nil {
 		return QueueToken{}, err
 	}
-	if need == AccessAdmitted && tok.State != TokenActive {
-		st, err := b.status(ctx, tok)
-		if err != nil {
+	tok, ok := waitingFromClaims(c, q)
+	if !ok || need == AccessAdmitted {
+		// Booking always reads the token: admission must be seen the moment it happens.
+		if tok, err = b.liveToken(ctx, c, now); err != nil {
 			return QueueToken{}, err
 		}
-		return QueueToken{}, &NotAdmittedError{Position: st.Position, EstimatedWait: st.EstimatedWait}
+	}
+	if tok.State == TokenWaiting {
+		if err := b.ports.Tokens.MarkSeen(ctx, tok.ID, now); err != nil {
+			return QueueToken{}, fmt.Errorf("mark fan seen: %w", err)
+		}
+		if need == AccessAdmitted {
+			st := b.status(tok, q, now)
+			return QueueToken{}, &NotAdmittedError{Position: st.Position, EstimatedWait: st.EstimatedWait, OpensAt: st.OpensAt}
+		}
 	}
 	return tok, nil
+}
+
+// waitingFromClaims answers from the signed claims alone when they prove the token waits:
+// its sequence number is beyond the counters' AdmittedThrough (tokens leave the queue only in
+// sequence order), or it is an early token and the draw has not happened. Stale counters can
+// only make it say waiting for up to Policy.QueueRefresh after admission.
+func waitingFromClaims(c Caller, q Queue) (QueueToken, bool) {
+	tok := QueueToken{ID: c.TokenID, UserID: c.UserID, Seq: c.Seq, State: TokenWaiting}
+	switch {
+	case c.Seq > q.AdmittedThrough:
+		return tok, true
+	case c.Seq == 0 && !q.OpensAt.IsZero() && !q.Drawn:
+		tok.Early = true
+		return tok, true
+	}
+	return QueueToken{}, false
 }
 
 // OverdueHoldGrace is how long past its deadline a hold may stay held before the admission
@@ -76,17 +142,34 @@ const OverdueHoldGrace = time.Minute
 // overdueBatch bounds the holds one tick releases, so a backlog cannot make a tick slow.
 const overdueBatch = 500
 
-// AdmitNext runs one admission tick: it ends expired sessions, admits up to batch waiting fans
-// in sequence order keeping at most maxActive admitted at once, and releases holds overdue by
-// more than OverdueHoldGrace (the safety net behind each hold's own workflow).
+// AdmitNext runs one admission tick: it ends expired sessions; once the queue is open it
+// draws the early fans' places if that is still to do, then admits up to batch waiting fans
+// in sequence order, skipping those not seen for Policy.AbandonAfter, keeping at most
+// maxActive admitted at once; it folds what it admitted into the measured admission rate and
+// releases holds overdue by more than OverdueHoldGrace (the safety net behind each hold's own
+// workflow).
 func (b *BoxOffice) AdmitNext(ctx context.Context, batch, maxActive int) (AdmissionResult, error) {
 	if batch < 0 || maxActive < 0 {
 		return AdmissionResult{}, fmt.Errorf("admit: batch %d and ceiling %d must not be negative", batch, maxActive)
 	}
 	now := b.ports.Clock.Now()
-	res, err := b.ports.Tokens.Admit(ctx, batch, maxActive, b.policy.SessionTTL, now)
+	before, err := b.ports.Tokens.Queue(ctx)
+	if err != nil {
+		return AdmissionResult{}, fmt.Errorf("admit: read queue: %w", err)
+	}
+	res, err := b.ports.Tokens.Admit(ctx, AdmitRound{
+		Batch: batch, MaxActive: maxActive, Session: b.policy.SessionTTL,
+		AbandonedBefore: now.Add(-b.policy.AbandonAfter), Now: now,
+	})
 	if err != nil {
 		return AdmissionResult{}, fmt.Errorf("admit: %w", err)
+	}
+	rate := nextAdmitRate(before, res, b.priorRate(), now)
+	if err := b.ports.Tokens.RecordAdmissionRate(ctx, rate, now); err != nil {
+		return res, fmt.Errorf("record admission rate: %w", err)
+	}
+	if _, err := b.refreshQueue(ctx); err != nil {
+		return res, err
 	}
 	if res.ReleasedHolds, err = b.ports.Reservations.ReleaseOverdue(ctx, now.Add(-OverdueHoldGrace), overdueBatch); err != nil {
 		return res, fmt.Errorf("release overdue holds: %w", err)
@@ -94,12 +177,7 @@ func (b *BoxOffice) AdmitNext(ctx context.Context, batch, maxActive int) (Admiss
 	return res, nil
 }
 
-// QueueStats counts waiting and admitted fans.
-func (b *BoxOffice) QueueStats(ctx context.Context) (QueueStats, error) {
-	return b.ports.Tokens.QueueStats(ctx)
-}
-
-// token returns the caller's token if it is one we issued to that user, live or not.
+// token reads the caller's token if it is one we issued to that user, live or not.
 func (b *BoxOffice) token(ctx context.Context, c Caller) (QueueToken, error) {
 	tok, err := b.ports.Tokens.Token(ctx, c.TokenID)
 	if err != nil {
@@ -112,31 +190,27 @@ func (b *BoxOffice) token(ctx context.Context, c Caller) (QueueToken, error) {
 	return tok, nil
 }
 
-func (b *BoxOffice) liveToken(ctx context.Context, c Caller) (QueueToken, error) {
+// liveToken reads the caller's token; it must be one we issued to that user and still live.
+func (b *BoxOffice) liveToken(ctx context.Context, c Caller, now time.Time) (QueueToken, error) {
 	tok, err := b.token(ctx, c)
 	if err != nil {
 		return QueueToken{}, err
 	}
-	if !tok.Live(b.ports.Clock.Now()) {
+	if !tok.Live(now) {
 		return QueueToken{}, ErrTokenExpired
 	}
 	return tok, nil
 }
 
-func (b *BoxOffice) status(ctx context.Context, tok QueueToken) (TokenStatus, error) {
-	if tok.State != TokenWaiting {
-		return TokenStatus{Token: tok}, nil
+// status places a token in the queue q.
+func (b *BoxOffice) status(tok QueueToken, q Queue, now time.Time) TokenStatus {
+	switch {
+	case tok.State != TokenWaiting:
+		return TokenStatus{Token: tok}
+	case q.AwaitingDraw(tok):
+		// Before the draw every early fan stands in the same place.
+		return TokenStatus{Token: tok, EstimatedWait: max(0, q.OpensAt.Sub(now)).Round(time.Second), OpensAt: q.OpensAt}
 	}
-	ahead, err := b.ports.Tokens.WaitingAhead(ctx, tok.Seq)
-	if err != nil {
-		return TokenStatus{}, fmt.Errorf("queue position: %w", err)
-	}
-	return TokenStatus{Token: tok, Position: ahead, EstimatedWait: b.estimateWait(ahead)}, nil
-}
-
-// estimateWait is the time to admit `ahead` fans and then this one at the admission rate,
-// rounded up to the second.
-func (b *BoxOffice) estimateWait(ahead int64) time.Duration {
-	ticks := (ahead + int64(b.policy.AdmitRate)) / int64(b.policy.AdmitRate)
-	return time.Duration(ticks) * time.Second
+	ahead := max(0, tok.Seq-1-q.AdmittedThrough)
+	return TokenStatus{Token: tok, Position: ahead, EstimatedWait: b.estimateWait(q, ahead)}
 }

@@ -21,8 +21,11 @@ import (
 // Version is the API version in the OpenAPI document.
 const Version = "1.0.0"
 
-// bearerScheme names the security scheme of queue tokens.
-const bearerScheme = "queueToken"
+// Security schemes: queue tokens for fans, the admin key for operators.
+const (
+	bearerScheme = "queueToken"
+	adminScheme  = "adminKey"
+)
 
 // Deps is what the edge needs. App and Tokens may be nil when only the OpenAPI document is wanted.
 type Deps struct {
@@ -33,6 +36,12 @@ type Deps struct {
 	Ready map[string]func(context.Context) error
 	// Limits bounds token issue and holds per user and per client address; zero is unlimited.
 	Limits RateLimits
+	// AdminKey guards the operators' endpoints (/api/admin/…); empty turns them off.
+	AdminKey string
+	// Stopping, once closed, ends the event streams so a graceful shutdown can drain.
+	Stopping <-chan struct{}
+	// StreamInterval and StreamHeartbeat pace the event streams; zero takes the defaults.
+	StreamInterval, StreamHeartbeat time.Duration
 }
 
 type server struct {
@@ -56,6 +65,8 @@ func New(deps Deps) (http.Handler, huma.API) {
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		bearerScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "The queue token from POST /api/token (an EdDSA-signed JWT)."},
+		adminScheme: {Type: "apiKey", In: "header", Name: adminKeyHeader,
+			Description: "The operators' key, BOXOFFICE_ADMIN_KEY."},
 	}
 	api := humago.New(mux, cfg)
 	s := &server{Deps: deps, api: api, limiters: newLimiters(deps.Limits)}
@@ -64,6 +75,8 @@ func New(deps Deps) (http.Handler, huma.API) {
 	registerQueue(api, s)
 	registerTickets(api, s)
 	registerBalance(api, s)
+	registerEvents(api, s)
+	registerAdmin(api, s)
 	foldValidationStatus(api.OpenAPI())
 
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -77,25 +90,41 @@ type (
 	clientAddrKey struct{}
 )
 
-// authenticate verifies the bearer token of every operation that declares the security scheme
-// and passes the caller on; anything else is a 401 before the handler runs.
+// presented is the caller a verified token speaks for, with the token as sent.
+type presented struct {
+	caller core.Caller
+	raw    string
+}
+
+// authenticate checks the credentials of every operation that declares a security scheme: the
+// bearer token (passing the caller on) or the admin key. Anything else is a 401 before the
+// handler runs.
 func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	ctx = huma.WithValue(ctx, clientAddrKey{}, hostOf(ctx.RemoteAddr()))
-	if len(ctx.Operation().Security) == 0 {
+	sec := ctx.Operation().Security
+	switch {
+	case len(sec) == 0:
 		next(ctx)
-		return
+	case sec[0][adminScheme] != nil:
+		if msg := s.checkAdminKey(ctx.Header(adminKeyHeader)); msg != "" {
+			_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, msg)
+			return
+		}
+		next(ctx)
+	default:
+		raw, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
+		raw = strings.TrimSpace(raw)
+		if !ok || raw == "" {
+			s.unauthorized(ctx, "missing queue token: send `Authorization: Bearer <token>` with the token from POST /api/token")
+			return
+		}
+		caller, err := s.Tokens.Verify(raw, time.Now())
+		if err != nil {
+			s.unauthorized(ctx, err.Error())
+			return
+		}
+		next(huma.WithValue(ctx, callerKey{}, presented{caller: caller, raw: raw}))
 	}
-	raw, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
-	if !ok || raw == "" {
-		s.unauthorized(ctx, "missing queue token: send `Authorization: Bearer <token>` with the token from POST /api/token")
-		return
-	}
-	caller, err := s.Tokens.Verify(strings.TrimSpace(raw))
-	if err != nil {
-		s.unauthorized(ctx, err.Error())
-		return
-	}
-	next(huma.WithValue(ctx, callerKey{}, caller))
 }
 
 func (s *server) unauthorized(ctx huma.Context, msg string) {
@@ -127,8 +156,12 @@ func (s *server) limit(ctx context.Context, byAddr, byUser *limiterSet, user str
 }
 
 func caller(ctx context.Context) core.Caller {
-	c, _ := ctx.Value(callerKey{}).(core.Caller)
-	return c
+	return presentedToken(ctx).caller
+}
+
+func presentedToken(ctx context.Context) presented {
+	p, _ := ctx.Value(callerKey{}).(presented)
+	return p
 }
 
 // MaxBodyBytes bounds every request body; the largest valid one is under 200 bytes.

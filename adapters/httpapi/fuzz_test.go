@@ -80,7 +80,7 @@ func newFuzzTarget(f *testing.F) fuzzTarget {
 		f.Fatal(err)
 	}
 	signer, _ := httpapi.NewTokenSigner(seed)
-	tok, _ := signer.Sign(st.Token, time.Now())
+	tok, _ := signer.Sign(st.Token, st.SignedSeq(), time.Now())
 	return fuzzTarget{handler: handler, token: tok}
 }
 
@@ -90,14 +90,14 @@ func FuzzTokenVerify(f *testing.F) {
 	s, _ := httpapi.NewTokenSigner(seed)
 	// Fixed, not generated: the fuzzing engine runs this setup again in each worker process.
 	const id = core.ID("01a213d3-2b45-7acc-97dd-7067d0ea4c93")
-	good, _ := s.Sign(core.QueueToken{ID: id, UserID: "fan", Seq: 7}, time.Now())
+	good, _ := s.Sign(core.QueueToken{ID: id, UserID: "fan", Seq: 7}, 7, time.Now())
 	f.Add(good)
 	f.Add("")
 	f.Add("a.b.c")
 	f.Add("eyJhbGciOiJub25lIn0.eyJzdWIiOiJmYW4ifQ.")
 	f.Add(strings.Replace(good, "E", "F", 1))
 	f.Fuzz(func(t *testing.T, raw string) {
-		c, err := s.Verify(raw)
+		c, err := s.Verify(raw, time.Now())
 		if err != nil {
 			return
 		}

@@ -51,6 +51,9 @@ func withLimits(l httpapi.RateLimits) stackOption {
 	return func(_ *core.Ports, d *httpapi.Deps) { d.Limits = l }
 }
 
+// adminKey is the test stack's BOXOFFICE_ADMIN_KEY.
+const adminKey = "test-admin-key"
+
 // newStack builds the edge over the real application on a memory store holding the test show,
 // with a memory lifecycle, unless options say otherwise.
 func newStack(t testing.TB, opts ...stackOption) (http.Handler, *core.BoxOffice, *memory.Store) {
@@ -63,8 +66,9 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *core.BoxOffice,
 	if err != nil {
 		t.Fatal(err)
 	}
-	ports := core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life, Clock: core.SystemClock{}}
-	deps := httpapi.Deps{Tokens: signer}
+	ports := core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life,
+		Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: 50, MaxActive: 1000}), Clock: core.SystemClock{}}
+	deps := httpapi.Deps{Tokens: signer, AdminKey: adminKey}
 	for _, opt := range opts {
 		opt(&ports, &deps)
 	}
@@ -98,7 +102,7 @@ func (h *harness) now() time.Time { return time.Now() }
 func (h *harness) sign(t *testing.T, tok core.QueueToken) string {
 	t.Helper()
 	signer, _ := httpapi.NewTokenSigner(seed)
-	raw, err := signer.Sign(tok, time.Now())
+	raw, err := signer.Sign(tok, tok.Seq, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,11 +222,11 @@ func (h *harness) seatStatus(t *testing.T, tok string, n int) string {
 
 func (h *harness) stats(t *testing.T) core.QueueStats {
 	t.Helper()
-	st, err := h.app.QueueStats(ctx)
+	r, err := h.app.QueueReport(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st
+	return r.Stats
 }
 
 func (h *harness) balance(t *testing.T, user core.UserID) core.Amount {

@@ -21,6 +21,8 @@ type Problem struct {
 	Position *int64 `json:"position,omitempty" doc:"Fans ahead in the queue (403 while waiting)."`
 	// EstimatedWaitTime is an ISO 8601 duration, on a 403 for a token still waiting.
 	EstimatedWaitTime string `json:"estimated_wait_time,omitempty" doc:"ISO 8601 duration until admission (403 while waiting)."`
+	// OpensAt is the scheduled opening, on a 403 before the sale opens.
+	OpensAt *time.Time `json:"opens_at,omitempty" doc:"When the sale opens (403 before it opens)."`
 	// Balance and Needed are set on a 402.
 	Balance *int64 `json:"balance,omitempty" doc:"Current balance (402)."`
 	Needed  *int64 `json:"needed,omitempty" doc:"Amount the payment needs (402)."`
@@ -62,6 +64,10 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		p := huma.NewError(http.StatusForbidden, err.Error()).(*Problem)
 		pos := waiting.Position
 		p.Position, p.EstimatedWaitTime = &pos, isoDuration(waiting.EstimatedWait)
+		if !waiting.OpensAt.IsZero() {
+			at := waiting.OpensAt.UTC()
+			p.OpensAt = &at
+		}
 		return p
 	case errors.As(err, &field):
 		return huma.NewError(http.StatusBadRequest, err.Error(), &huma.ErrorDetail{Location: field.Field, Message: field.Reason})

@@ -12,8 +12,10 @@ import (
 
 // QueueInfo is where a token stands.
 type QueueInfo struct {
-	Position          int64  `json:"position" minimum:"0" doc:"Fans ahead of you; 0 once admitted."`
-	EstimatedWaitTime string `json:"estimated_wait_time" doc:"ISO 8601 duration until admission, e.g. PT2M30S; PT0S once admitted." example:"PT2M30S"`
+	Position          int64  `json:"position" minimum:"0" doc:"Fans ahead of you; 0 once admitted, and 0 before a scheduled opening, when nobody is ahead yet."`
+	EstimatedWaitTime string `json:"estimated_wait_time" doc:"ISO 8601 duration until admission, e.g. PT2M30S, from the admission rate measured over the last minute or so; PT0S once admitted. Before a scheduled opening, the time until it." example:"PT2M30S"`
+	// OpensAt says the sale has not opened yet.
+	OpensAt *time.Time `json:"opens_at,omitempty" doc:"Present while the sale has not opened: when it opens (RFC 3339, UTC). Fans who arrive before then are placed in line by a random draw at that moment; later arrivals queue behind them in order."`
 }
 
 // TokenBody is the answer of POST and GET /api/token.
@@ -61,7 +63,7 @@ func registerQueue(api huma.API, s *server) {
 		Method:      http.MethodGet,
 		Path:        "/api/token",
 		Summary:     "Poll your place in the queue",
-		Description: "Returns your token's status, position and estimated wait. Poll every few seconds until status is active.",
+		Description: "Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.",
 		Tags:        []string{"queue"},
 	}), func(ctx context.Context, _ *struct{}) (*tokenOutput, error) {
 		st, err := s.App.TokenStatus(ctx, caller(ctx))
@@ -73,18 +75,35 @@ func registerQueue(api huma.API, s *server) {
 }
 
 func (s *server) tokenOutput(ctx context.Context, st core.TokenStatus) (*tokenOutput, error) {
-	signed, err := s.Tokens.Sign(st.Token, time.Now())
+	body, err := s.tokenBody(ctx, st)
 	if err != nil {
 		return nil, problemFor(ctx, s.Logger, err)
 	}
+	return &tokenOutput{Body: body}, nil
+}
+
+// tokenBody answers with the token the caller presented while its claims still hold, and
+// signs a new one otherwise (on issue, and once an early token's place is drawn).
+func (s *server) tokenBody(ctx context.Context, st core.TokenStatus) (TokenBody, error) {
+	token := presentedToken(ctx).raw
+	if p := presentedToken(ctx); p.raw == "" || p.caller.TokenID != st.Token.ID || p.caller.Seq != st.SignedSeq() {
+		var err error
+		if token, err = s.Tokens.Sign(st.Token, st.SignedSeq(), time.Now()); err != nil {
+			return TokenBody{}, err
+		}
+	}
 	body := TokenBody{
-		Token:     signed,
+		Token:     token,
 		Status:    st.Token.State.String(),
 		QueueInfo: QueueInfo{Position: st.Position, EstimatedWaitTime: isoDuration(st.EstimatedWait)},
+	}
+	if !st.OpensAt.IsZero() {
+		at := st.OpensAt.UTC()
+		body.QueueInfo.OpensAt = &at
 	}
 	if !st.Token.AdmittedAt.IsZero() {
 		at := st.Token.AdmittedAt.UTC()
 		body.AdmittedAt = &at
 	}
-	return &tokenOutput{Body: body}, nil
+	return body, nil
 }

@@ -20,10 +20,15 @@ const TokenLifetime = 24 * time.Hour
 // TokenSigner issues and verifies queue tokens as Ed25519-signed JWTs (alg EdDSA), so other
 // services can verify them from the JWKS document.
 type TokenSigner struct {
-	private ed25519.PrivateKey
-	public  ed25519.PublicKey
-	keyID   string
+	private  ed25519.PrivateKey
+	public   ed25519.PublicKey
+	keyID    string
+	verified *verifiedCache
 }
+
+// VerifiedTokens is how many verified tokens a signer remembers: enough for every fan of a
+// large sale polling one instance (about 200 bytes each).
+const VerifiedTokens = 1 << 18
 
 // NewTokenSigner signs with the Ed25519 key derived from a 32-byte seed. Every instance of a
 // deployment must share the seed.
@@ -34,7 +39,8 @@ func NewTokenSigner(seed []byte) (*TokenSigner, error) {
 	priv := ed25519.NewKeyFromSeed(seed)
 	pub := priv.Public().(ed25519.PublicKey)
 	sum := sha256.Sum256(pub)
-	return &TokenSigner{private: priv, public: pub, keyID: base64.RawURLEncoding.EncodeToString(sum[:12])}, nil
+	return &TokenSigner{private: priv, public: pub, keyID: base64.RawURLEncoding.EncodeToString(sum[:12]),
+		verified: newVerifiedCache(VerifiedTokens)}, nil
 }
 
 type queueClaims struct {
@@ -42,8 +48,9 @@ type queueClaims struct {
 	Seq int64 `json:"seq"`
 }
 
-// Sign returns the JWT of a queue token.
-func (s *TokenSigner) Sign(t core.QueueToken, now time.Time) (string, error) {
+// Sign returns the JWT of a queue token, carrying seq (0 for an early token whose place is
+// not drawn yet).
+func (s *TokenSigner) Sign(t core.QueueToken, seq int64, now time.Time) (string, error) {
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, queueClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   string(t.UserID),
@@ -51,30 +58,45 @@ func (s *TokenSigner) Sign(t core.QueueToken, now time.Time) (string, error) {
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(TokenLifetime)),
 		},
-		Seq: t.Seq,
+		Seq: seq,
 	})
 	tok.Header["kid"] = s.keyID
 	return tok.SignedString(s.private)
 }
 
 // Verify checks signature, algorithm and expiry and returns who the token speaks for. Every
-// failure is core.ErrTokenUnknown or core.ErrTokenExpired.
-func (s *TokenSigner) Verify(raw string) (core.Caller, error) {
+// failure is core.ErrTokenUnknown or core.ErrTokenExpired. A token verified before is
+// answered from the cache (verified.go) until its expiry.
+func (s *TokenSigner) Verify(raw string, now time.Time) (core.Caller, error) {
+	key := sha256.Sum256([]byte(raw))
+	if c, ok := s.verified.get(key, now); ok {
+		return c, nil
+	}
+	c, exp, err := s.verify(raw, now)
+	if err == nil {
+		s.verified.put(key, verifiedToken{caller: c, expires: exp})
+	}
+	return c, err
+}
+
+// verify checks the signature, algorithm and expiry of a token.
+func (s *TokenSigner) verify(raw string, now time.Time) (core.Caller, time.Time, error) {
 	var c queueClaims
 	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return s.public, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}), jwt.WithExpirationRequired())
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(func() time.Time { return now }))
 	if errors.Is(err, jwt.ErrTokenExpired) {
-		return core.Caller{}, core.ErrTokenExpired
+		return core.Caller{}, time.Time{}, core.ErrTokenExpired
 	}
 	if err != nil {
-		return core.Caller{}, fmt.Errorf("%w (%v)", core.ErrTokenUnknown, err)
+		return core.Caller{}, time.Time{}, fmt.Errorf("%w (%v)", core.ErrTokenUnknown, err)
 	}
 	id, idErr := core.ParseID("jti", c.ID)
 	user, userErr := core.ParseUserID(c.Subject)
-	if idErr != nil || userErr != nil {
-		return core.Caller{}, core.ErrTokenUnknown
+	if idErr != nil || userErr != nil || c.Seq < 0 {
+		return core.Caller{}, time.Time{}, core.ErrTokenUnknown
 	}
-	return core.Caller{TokenID: id, UserID: user}, nil
+	return core.Caller{TokenID: id, UserID: user, Seq: c.Seq}, c.ExpiresAt.Time, nil
 }
 
 // JWKS is the JSON Web Key Set of the verification key (RFC 8037 OKP key).

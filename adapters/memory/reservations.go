@@ -98,7 +98,9 @@ func (s *Store) SettlePayment(_ context.Context, p core.Settlement) (core.Receip
 	if p.IdempotencyKey != "" {
 		s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}] = r.ID
 	}
-	if id, ok := s.liveByUser[r.UserID]; ok {
+	// The payment ends the fan's session; a token they queue with again meanwhile keeps waiting,
+	// since waiting tokens leave the queue only at its head.
+	if id, ok := s.liveByUser[r.UserID]; ok && s.tokens[id].State == core.TokenActive {
 		s.expire(s.tokens[id])
 	}
 	return rc, nil

@@ -4,9 +4,6 @@
 package memory
 
 import (
-	"cmp"
-	"context"
-	"slices"
 	"sync"
 	"time"
 
@@ -20,8 +17,10 @@ type Store struct {
 
 	mu sync.Mutex
 
-	nextSeq    int64
+	queue      core.Queue
 	tokens     map[core.ID]*core.QueueToken
+	bySeq      map[int64]*core.QueueToken
+	lastSeen   map[core.ID]time.Time
 	liveByUser map[core.UserID]core.ID
 
 	performances map[core.Date]core.Performance
@@ -67,6 +66,8 @@ func NewStore() *Store {
 	return &Store{
 		Locks:        NewLocks(),
 		tokens:       map[core.ID]*core.QueueToken{},
+		bySeq:        map[int64]*core.QueueToken{},
+		lastSeen:     map[core.ID]time.Time{},
 		liveByUser:   map[core.UserID]core.ID{},
 		performances: map[core.Date]core.Performance{},
 		seats:        map[seatKey]*seat{},
@@ -85,90 +86,6 @@ var (
 	_ core.ReservationStore = (*Store)(nil)
 	_ core.WalletStore      = (*Store)(nil)
 )
-
-// IssueToken implements core.TokenStore.
-func (s *Store) IssueToken(_ context.Context, user core.UserID, now time.Time) (core.QueueToken, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if id, ok := s.liveByUser[user]; ok {
-		if t := s.tokens[id]; t.Live(now) {
-			return *t, nil
-		}
-		s.expire(s.tokens[id])
-	}
-	s.nextSeq++
-	t := &core.QueueToken{ID: core.NewID(), UserID: user, Seq: s.nextSeq, State: core.TokenWaiting, IssuedAt: now}
-	s.tokens[t.ID] = t
-	s.liveByUser[user] = t.ID
-	return *t, nil
-}
-
-// Token implements core.TokenStore.
-func (s *Store) Token(_ context.Context, id core.ID) (core.QueueToken, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tokens[id]
-	if !ok {
-		return core.QueueToken{}, core.ErrTokenUnknown
-	}
-	return *t, nil
-}
-
-// WaitingAhead implements core.TokenStore.
-func (s *Store) WaitingAhead(_ context.Context, seq int64) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var n int64
-	for _, t := range s.tokens {
-		if t.State == core.TokenWaiting && t.Seq < seq {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// Admit implements core.TokenStore.
-func (s *Store) Admit(_ context.Context, batch, maxActive int, session time.Duration, now time.Time) (core.AdmissionResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var res core.AdmissionResult
-	var waiting []*core.QueueToken
-	active := 0
-	for _, t := range s.tokens {
-		switch {
-		case t.State == core.TokenActive && !now.Before(t.ExpiresAt):
-			s.expire(t)
-			res.Expired++
-		case t.State == core.TokenActive:
-			active++
-		case t.State == core.TokenWaiting:
-			waiting = append(waiting, t)
-		}
-	}
-	slices.SortFunc(waiting, func(a, b *core.QueueToken) int { return cmp.Compare(a.Seq, b.Seq) })
-	n := min(batch, maxActive-active, len(waiting))
-	for _, t := range waiting[:max(n, 0)] {
-		t.State, t.AdmittedAt, t.ExpiresAt = core.TokenActive, now, now.Add(session)
-		res.Admitted++
-	}
-	return res, nil
-}
-
-// QueueStats implements core.TokenStore.
-func (s *Store) QueueStats(_ context.Context) (core.QueueStats, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var st core.QueueStats
-	for _, t := range s.tokens {
-		switch t.State {
-		case core.TokenWaiting:
-			st.Waiting++
-		case core.TokenActive:
-			st.Active++
-		}
-	}
-	return st, nil
-}
 
 func (s *Store) expire(t *core.QueueToken) {
 	t.State = core.TokenExpired

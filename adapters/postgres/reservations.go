@@ -157,7 +157,7 @@ func (s *Store) SettlePayment(ctx context.Context, p core.Settlement) (core.Rece
 				_, err := q.SeatSell(ctx, sqlcdb.SeatSellParams{PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: reservationID})
 				return err
 			},
-			func() error { return q.TokenExpireUserLive(ctx, string(p.UserID)) },
+			func() error { return q.TokenExpireUserActive(ctx, string(p.UserID)) },
 		}
 		for _, step := range steps {
 			if err := step(); err != nil {

@@ -17,8 +17,10 @@ import (
 
 // Store implements core.TokenStore, core.Catalog, core.ReservationStore and core.WalletStore.
 type Store struct {
-	pool *pgxpool.Pool
-	q    *sqlcdb.Queries
+	pool   *pgxpool.Pool
+	q      *sqlcdb.Queries
+	issues *issueBatcher
+	seen   *seenWriter
 }
 
 var (
@@ -30,7 +32,10 @@ var (
 
 // NewStore uses pool for every query; the caller owns the pool.
 func NewStore(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, q: sqlcdb.New(pool)}
+	s := &Store{pool: pool, q: sqlcdb.New(pool)}
+	s.issues = &issueBatcher{flush: s.issueBatch}
+	s.seen = newSeenWriter(s.writeSeen)
+	return s
 }
 
 // Connect opens a pool to url and checks that the database answers.

@@ -6,6 +6,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/workflows"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 )
@@ -15,6 +16,8 @@ type Admission struct {
 	client client.Client
 	queue  string
 }
+
+var _ core.AdmissionControl = (*Admission)(nil)
 
 // NewAdmission steers the admission workflow of the default queue.
 func NewAdmission(c client.Client) *Admission {
@@ -58,4 +61,26 @@ func (a *Admission) Stats(ctx context.Context) (admission.State, error) {
 	}
 	var st admission.State
 	return st, v.Get(&st)
+}
+
+// AdmissionSettings implements core.AdmissionControl by querying the workflow.
+func (a *Admission) AdmissionSettings(ctx context.Context) (core.AdmissionSettings, error) {
+	st, err := a.Stats(ctx)
+	if err != nil {
+		return core.AdmissionSettings{}, err
+	}
+	return core.AdmissionSettings{AdmitRate: st.Settings.AdmitRate, MaxActive: st.Settings.MaxActive}, nil
+}
+
+// ChangeAdmission implements core.AdmissionControl by updating the workflow; its tick stays.
+func (a *Admission) ChangeAdmission(ctx context.Context, s core.AdmissionSettings) (core.AdmissionSettings, error) {
+	st, err := a.Stats(ctx)
+	if err != nil {
+		return core.AdmissionSettings{}, err
+	}
+	applied, err := a.Update(ctx, admission.Settings{AdmitRate: s.AdmitRate, MaxActive: s.MaxActive, Tick: st.Settings.Tick})
+	if err != nil {
+		return core.AdmissionSettings{}, err
+	}
+	return core.AdmissionSettings{AdmitRate: applied.AdmitRate, MaxActive: applied.MaxActive}, nil
 }

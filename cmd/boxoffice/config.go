@@ -30,6 +30,9 @@ type config struct {
 	AdmitTick         time.Duration
 	LogLevel          string
 	RateLimit         string
+	AbandonAfter      time.Duration
+	QueueRefresh      time.Duration
+	AdminKey          string
 }
 
 // setting documents one configuration variable; the README's table lists the same.
@@ -68,6 +71,9 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once"}, p.MaxActive)
 	num(&c.MaxHolds, setting{"BOXOFFICE_MAX_HOLDS", "max-holds", "seats one fan may hold at once"}, p.MaxHolds)
 	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, time.Second)
+	dur(&c.AbandonAfter, setting{"BOXOFFICE_ABANDON_AFTER", "abandon-after", "a waiting fan not seen (polling or streaming) for this long is skipped at admission; at least 30s"}, p.AbandonAfter)
+	dur(&c.QueueRefresh, setting{"BOXOFFICE_QUEUE_REFRESH", "queue-refresh", "how stale the queue counters that positions are computed from may be, 0 to 5s"}, p.QueueRefresh)
+	str(&c.AdminKey, setting{"BOXOFFICE_ADMIN_KEY", "admin-key", "key of the operators' API (/api/admin/…, header X-Admin-Key); empty turns it off, dev generates one"}, "")
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
 	str(&c.RateLimit, setting{"BOXOFFICE_RATE_LIMIT", "rate-limit", "per-user and per-address limits on token issue and holds, name=rate/burst,…, or off"}, httpapi.DefaultRateLimits)
 }
@@ -80,7 +86,8 @@ func envOr(name, def string) string {
 }
 
 func (c config) policy() core.Policy {
-	return core.Policy{HoldTTL: c.HoldTTL, SessionTTL: c.SessionTTL, AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, MaxHolds: c.MaxHolds}
+	return core.Policy{HoldTTL: c.HoldTTL, SessionTTL: c.SessionTTL, AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, MaxHolds: c.MaxHolds,
+		AbandonAfter: c.AbandonAfter, QueueRefresh: c.QueueRefresh}
 }
 
 func (c config) admission() admission.Settings {

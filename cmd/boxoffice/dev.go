@@ -44,6 +44,11 @@ func runDev(ctx context.Context, args []string) error {
 		_, _ = rand.Read(seed)
 		c.TokenKey = base64.StdEncoding.EncodeToString(seed)
 	}
+	if c.AdminKey == "" {
+		key := make([]byte, 18)
+		_, _ = rand.Read(key)
+		c.AdminKey = base64.RawURLEncoding.EncodeToString(key)
+	}
 
 	var store stores
 	ready := map[string]func(context.Context) error{}
@@ -94,13 +99,14 @@ boxoffice dev is up in %s
   API docs     http://%[2]s/docs
   OpenAPI      http://%[2]s/openapi.yaml
   health       http://%[2]s/healthz  http://%[2]s/readyz
+  queue admin  http://%[2]s/api/admin/queue   X-Admin-Key: %[13]s
   Temporal UI  %[3]s
   store        %[4]s
   demo         %[5]s: %[6]s, %[7]s, %[8]s; %[9]d seats at %[10]d won; hold %[11]s, admit %[12]d/s
 Ctrl-C stops everything.
 
 `, time.Since(began).Round(time.Millisecond), addr, temporalUI, storeName, demoConcert,
-			perfs[0].Date, perfs[1].Date, perfs[2].Date, perfs[0].Seats, perfs[0].Price, c.HoldTTL, c.AdmitRate)
+			perfs[0].Date, perfs[1].Date, perfs[2].Date, perfs[0].Seats, perfs[0].Price, c.HoldTTL, c.AdmitRate, c.AdminKey)
 	})
 }
 

@@ -79,7 +79,7 @@ func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc clien
 	ready map[string]func(context.Context) error, started func(addr string)) error {
 	app, err := core.New(core.Ports{
 		Tokens: st, Catalog: st, Reservations: st, Wallets: st, Locks: memory.NewLocks(),
-		Lifecycle: temporal.NewLifecycle(tc), Clock: core.SystemClock{},
+		Lifecycle: temporal.NewLifecycle(tc), Admission: temporal.NewAdmission(tc), Clock: core.SystemClock{},
 	}, c.policy())
 	if err != nil {
 		return err
@@ -118,7 +118,9 @@ func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc clien
 	if err != nil {
 		return fmt.Errorf("BOXOFFICE_RATE_LIMIT: %w", err)
 	}
-	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer, Logger: log, Ready: ready, Limits: limits})
+	stopping := make(chan struct{})
+	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer, Logger: log, Ready: ready, Limits: limits,
+		AdminKey: c.AdminKey, Stopping: stopping})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (BOXOFFICE_ADDR): %w", c.Addr, err)
@@ -131,6 +133,7 @@ func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc clien
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(func() { close(stopping) }) // event streams end, so draining can finish
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	started(ln.Addr().String())

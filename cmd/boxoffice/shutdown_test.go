@@ -37,17 +37,18 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	c := config{
 		Addr: fmt.Sprintf("127.0.0.1:%d", port), TokenKey: base64.StdEncoding.EncodeToString([]byte(seed)),
 		HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 10, MaxActive: 10, MaxHolds: 4, AdmitTick: time.Second,
+		AbandonAfter: time.Minute, QueueRefresh: time.Second,
 	}
 	// An admitted fan's token, signed with the key the server will use.
 	tok, err := store.IssueToken(context.Background(), "drain", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Admit(context.Background(), 1, 1, time.Hour, time.Now()); err != nil {
+	if _, err := store.Admit(context.Background(), core.AdmitRound{Batch: 1, MaxActive: 1, Session: time.Hour, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	signer, _ := httpapi.NewTokenSigner([]byte(seed))
-	bearer, _ := signer.Sign(tok, time.Now())
+	bearer, _ := signer.Sign(tok, tok.Seq, time.Now())
 
 	ctx, stop := context.WithCancel(context.Background())
 	up := make(chan string, 1)
@@ -56,7 +57,13 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 		done <- runApp(ctx, c, logger, store, nil, roleAPI, nil, func(addr string) { up <- addr })
 	}()
-	base := "http://" + <-up
+	var base string
+	select {
+	case addr := <-up:
+		base = "http://" + addr
+	case err := <-done:
+		t.Fatalf("API role did not start: %v", err)
+	}
 
 	var whole, cut, refused atomic.Int64
 	var wg sync.WaitGroup

@@ -18,6 +18,7 @@ func sale(t *testing.T, s Stores, funds core.Amount) (core.Reservation, core.Que
 	t.Helper()
 	p := addShow(t, s.Catalog, "2030-07-01", 2)
 	tok := must[core.QueueToken](t)(s.Tokens.IssueToken(ctx, "alice", epoch))
+	must[core.AdmissionResult](t)(s.Tokens.Admit(ctx, round(1, 10, epoch))) // the payer is admitted
 	if funds > 0 {
 		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", funds, "", epoch))
 	}
@@ -29,6 +30,19 @@ func sale(t *testing.T, s Stores, funds core.Amount) (core.Reservation, core.Que
 }
 
 func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
+	t.Run("settle: a token the payer queues with again keeps its place", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := sale(t, s, 80_000)
+		// The session (1 minute) ends; the fan queues again before the payment settles.
+		requeued := must[core.QueueToken](t)(s.Tokens.IssueToken(ctx, "alice", epoch.Add(2*time.Minute)))
+		if _, err := settle(s, r, "alice", epoch.Add(2*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if got := must[core.QueueToken](t)(s.Tokens.Token(ctx, requeued.ID)); got.State != core.TokenWaiting {
+			t.Fatalf("the payer's new waiting token is %v, want still waiting: tokens leave the queue only at its head", got.State)
+		}
+	})
+
 	t.Run("settle: debit, seat sold, paid, receipt, token expired", func(t *testing.T) {
 		s := newStores(t)
 		r, tok := sale(t, s, 80_000)
@@ -93,7 +107,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		if got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != core.ReservationHeld {
 			t.Fatalf("reservation is %v after refusals, want still held", got.Status)
 		}
-		if got := must[core.QueueToken](t)(s.Tokens.Token(ctx, tok.ID)); got.State != core.TokenWaiting {
+		if got := must[core.QueueToken](t)(s.Tokens.Token(ctx, tok.ID)); got.State != core.TokenActive {
 			t.Fatalf("token is %v after refusals", got.State)
 		}
 		// Top up, then the same hold pays.

@@ -1,13 +1,45 @@
 package porttest
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 )
+
+// SeenFlusher is implemented by stores that write last-seen times coalesced: the suite flushes
+// before it checks what admission makes of them.
+type SeenFlusher interface {
+	FlushSeen(ctx context.Context) error
+}
+
+// round is an admission round at now that finds nobody abandoned.
+func round(batch, maxActive int, now time.Time) core.AdmitRound {
+	return core.AdmitRound{Batch: batch, MaxActive: maxActive, Session: time.Minute, AbandonedBefore: epoch.Add(-time.Hour), Now: now}
+}
+
+func issueN(t *testing.T, s core.TokenStore, n int, at time.Time) []core.QueueToken {
+	t.Helper()
+	toks := make([]core.QueueToken, n)
+	for i := range toks {
+		toks[i] = must[core.QueueToken](t)(s.IssueToken(ctx, core.UserID(fmt.Sprintf("u%d", i)), at))
+	}
+	return toks
+}
+
+// stateLetters reads the tokens' states as one letter each: w(aiting), a(ctive), e(xpired).
+func stateLetters(t *testing.T, s core.TokenStore, toks []core.QueueToken) string {
+	t.Helper()
+	out := ""
+	for _, tok := range toks {
+		out += must[core.QueueToken](t)(s.Token(ctx, tok.ID)).State.String()[:1]
+	}
+	return out
+}
 
 func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("one live token per user, sequence increases", func(t *testing.T) {
@@ -18,12 +50,15 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		if a1.ID != a2.ID || a1.Seq != a2.Seq {
 			t.Fatalf("alice got two live tokens: %+v and %+v", a1, a2)
 		}
-		if !(b.Seq > a1.Seq) || a1.State != core.TokenWaiting || a1.UserID != "alice" {
+		if a1.Seq != 1 || b.Seq != 2 || a1.State != core.TokenWaiting || a1.UserID != "alice" || a1.Early {
 			t.Fatalf("unexpected tokens: alice %+v bob %+v", a1, b)
 		}
 		got := must[core.QueueToken](t)(s.Token(ctx, a1.ID))
 		if got.ID != a1.ID || got.Seq != a1.Seq || !got.IssuedAt.Equal(epoch) {
 			t.Fatalf("Token() = %+v, want %+v", got, a1)
+		}
+		if q := must[core.Queue](t)(s.Queue(ctx)); q.LastSeq != 2 || q.AdmittedThrough != 0 || q.Waiting() != 2 {
+			t.Fatalf("queue %+v, want 2 issued and waiting", q)
 		}
 	})
 
@@ -32,90 +67,250 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		wantErr(t, err, core.ErrTokenUnknown)
 	})
 
-	t.Run("race: concurrent issues for one user yield one token", func(t *testing.T) {
+	t.Run("race: one token per user under concurrent requests, numbers gap-free", func(t *testing.T) {
 		s := newStores(t).Tokens
+		const users, tries = 400, 5
 		var mu sync.Mutex
-		ids := map[core.ID]bool{}
-		concurrently(50, func(int) {
-			tok, err := s.IssueToken(ctx, "carol", epoch)
+		ids := map[core.UserID]map[core.ID]bool{}
+		seqs := map[int64]core.UserID{}
+		concurrently(users*tries, func(i int) {
+			user := core.UserID(fmt.Sprintf("fan-%d", i%users))
+			tok, err := s.IssueToken(ctx, user, epoch)
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			mu.Lock()
-			ids[tok.ID] = true
-			mu.Unlock()
+			defer mu.Unlock()
+			if ids[user] == nil {
+				ids[user] = map[core.ID]bool{}
+			}
+			ids[user][tok.ID] = true
+			if other, ok := seqs[tok.Seq]; ok && other != user {
+				t.Errorf("sequence %d given to %s and %s", tok.Seq, other, user)
+			}
+			seqs[tok.Seq] = user
 		})
-		if len(ids) != 1 {
-			t.Fatalf("carol holds %d live tokens, want 1", len(ids))
+		for user, got := range ids {
+			if len(got) != 1 {
+				t.Fatalf("%s holds %d live tokens, want 1", user, len(got))
+			}
+		}
+		for seq := int64(1); seq <= users; seq++ {
+			if _, ok := seqs[seq]; !ok {
+				t.Fatalf("sequence %d missing: numbers must be gap-free 1..%d", seq, users)
+			}
+		}
+		if q := must[core.Queue](t)(s.Queue(ctx)); q.LastSeq != users {
+			t.Fatalf("queue's last number %d, want %d", q.LastSeq, users)
 		}
 	})
 
-	t.Run("race: concurrent issues get distinct sequence numbers", func(t *testing.T) {
+	t.Run("storm: 10,000 concurrent issues, then admission strictly in sequence order", func(t *testing.T) {
 		s := newStores(t).Tokens
+		const n = 10000
+		bySeq := make([]core.QueueToken, n+1)
 		var mu sync.Mutex
-		seqs := map[int64]bool{}
-		concurrently(200, func(i int) {
-			tok, err := s.IssueToken(ctx, core.UserID(fmt.Sprintf("fan-%d", i)), epoch)
+		concurrently(n, func(i int) {
+			tok, err := s.IssueToken(ctx, core.UserID(fmt.Sprintf("storm-%d", i)), epoch)
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			mu.Lock()
-			seqs[tok.Seq] = true
-			mu.Unlock()
+			defer mu.Unlock()
+			if tok.Seq < 1 || tok.Seq > n || bySeq[tok.Seq].ID != "" {
+				t.Errorf("sequence %d out of 1..%d or given twice", tok.Seq, n)
+				return
+			}
+			bySeq[tok.Seq] = tok
 		})
-		if len(seqs) != 200 {
-			t.Fatalf("%d distinct sequence numbers for 200 fans", len(seqs))
+		if t.Failed() {
+			return
+		}
+		for seq := int64(1); seq <= n; seq++ {
+			if bySeq[seq].ID == "" {
+				t.Fatalf("sequence %d missing", seq)
+			}
+		}
+		// Rounds of uneven size; after each, exactly the tokens 1..k are active.
+		admitted := int64(0)
+		for i, batch := range []int{1, 7, 500, 3, 2000} {
+			res := must[core.AdmissionResult](t)(s.Admit(ctx, round(batch, n, epoch.Add(time.Duration(i)*time.Second))))
+			if res.Admitted != batch {
+				t.Fatalf("round %d admitted %d, want %d", i, res.Admitted, batch)
+			}
+			admitted += int64(batch)
+			for _, seq := range []int64{1, admitted, admitted + 1, n} {
+				want := core.TokenWaiting
+				if seq <= admitted {
+					want = core.TokenActive
+				}
+				if got := must[core.QueueToken](t)(s.Token(ctx, bySeq[seq].ID)); got.State != want {
+					t.Fatalf("after %d admitted, token %d is %v, want %v", admitted, seq, got.State, want)
+				}
+			}
+			if q := must[core.Queue](t)(s.Queue(ctx)); q.AdmittedThrough != admitted || q.Waiting() != n-admitted {
+				t.Fatalf("after %d admitted the queue says %+v", admitted, q)
+			}
 		}
 	})
 
 	t.Run("admission in sequence order up to the ceiling, sessions expire", func(t *testing.T) {
 		s := newStores(t).Tokens
-		var toks []core.QueueToken
-		for i := range 5 {
-			toks = append(toks, must[core.QueueToken](t)(s.IssueToken(ctx, core.UserID(fmt.Sprintf("u%d", i)), epoch)))
-		}
-		if n := must[int64](t)(s.WaitingAhead(ctx, toks[3].Seq)); n != 3 {
-			t.Fatalf("WaitingAhead(4th) = %d, want 3", n)
-		}
-		res := must[core.AdmissionResult](t)(s.Admit(ctx, 2, 3, time.Minute, epoch))
-		if res.Admitted != 2 || res.Expired != 0 {
-			t.Fatalf("first tick = %+v, want 2 admitted", res)
+		toks := issueN(t, s, 5, epoch)
+		res := must[core.AdmissionResult](t)(s.Admit(ctx, round(2, 3, epoch)))
+		if res.Admitted != 2 || res.Expired != 0 || res.Waiting != 3 {
+			t.Fatalf("first tick = %+v, want 2 admitted, 3 waiting", res)
 		}
 		// Ceiling 3 with 2 active leaves room for one more, whatever the batch.
-		res = must[core.AdmissionResult](t)(s.Admit(ctx, 10, 3, time.Minute, epoch.Add(time.Second)))
+		res = must[core.AdmissionResult](t)(s.Admit(ctx, round(10, 3, epoch.Add(time.Second))))
 		if res.Admitted != 1 {
 			t.Fatalf("second tick admitted %d, want 1 (ceiling)", res.Admitted)
 		}
-		for i, want := range []core.TokenState{core.TokenActive, core.TokenActive, core.TokenActive, core.TokenWaiting, core.TokenWaiting} {
-			got := must[core.QueueToken](t)(s.Token(ctx, toks[i].ID))
-			if got.State != want {
-				t.Fatalf("token %d state %v, want %v (admission must follow sequence order)", i, got.State, want)
-			}
+		if got := stateLetters(t, s, toks); got != "aaaww" {
+			t.Fatalf("states %q, want aaaww (admission must follow sequence order)", got)
 		}
 		first := must[core.QueueToken](t)(s.Token(ctx, toks[0].ID))
 		if !first.AdmittedAt.Equal(epoch) || !first.ExpiresAt.Equal(epoch.Add(time.Minute)) {
 			t.Fatalf("admitted token times %+v", first)
 		}
-		if n := must[int64](t)(s.WaitingAhead(ctx, toks[3].Seq)); n != 0 {
-			t.Fatalf("WaitingAhead after admission = %d, want 0", n)
-		}
 		st := must[core.QueueStats](t)(s.QueueStats(ctx))
-		if st.Waiting != 2 || st.Active != 3 {
-			t.Fatalf("stats %+v, want 2 waiting 3 active", st)
+		if st.Waiting != 2 || st.Active != 3 || st.AdmittedTotal != 3 || !st.OldestIssuedAt.Equal(epoch) {
+			t.Fatalf("stats %+v, want 2 waiting, 3 active, 3 admitted in all, oldest issued at epoch", st)
 		}
 		// First two sessions end at epoch+1m; the third (admitted at +1s) a second later.
-		res = must[core.AdmissionResult](t)(s.Admit(ctx, 10, 3, time.Minute, epoch.Add(time.Minute)))
-		if res.Expired != 2 || res.Admitted != 2 {
+		res = must[core.AdmissionResult](t)(s.Admit(ctx, round(10, 3, epoch.Add(time.Minute))))
+		if res.Expired != 2 || res.Admitted != 2 || res.Waiting != 0 {
 			t.Fatalf("tick at session end = %+v, want 2 expired and 2 admitted", res)
 		}
-		if got := must[core.QueueToken](t)(s.Token(ctx, toks[0].ID)); got.State != core.TokenExpired {
-			t.Fatalf("session past its end is %v, want expired", got.State)
+		if got := stateLetters(t, s, toks); got != "eeaaa" {
+			t.Fatalf("states %q, want eeaaa", got)
 		}
 		again := must[core.QueueToken](t)(s.IssueToken(ctx, "u0", epoch.Add(time.Minute)))
-		if again.ID == toks[0].ID || again.State != core.TokenWaiting {
-			t.Fatalf("after expiry u0 must get a new waiting token, got %+v", again)
+		if again.ID == toks[0].ID || again.State != core.TokenWaiting || again.Seq != 6 {
+			t.Fatalf("after expiry u0 must get a new waiting token numbered 6, got %+v", again)
+		}
+		if st := must[core.QueueStats](t)(s.QueueStats(ctx)); !st.OldestIssuedAt.Equal(epoch.Add(time.Minute)) {
+			t.Fatalf("oldest waiting issued at %v, want the new token's time", st.OldestIssuedAt)
 		}
 	})
+
+	t.Run("abandoned tokens are skipped and expire; seen tokens are admitted", func(t *testing.T) {
+		s := newStores(t).Tokens
+		toks := issueN(t, s, 6, epoch)
+		for _, i := range []int{0, 2, 4} {
+			if err := s.MarkSeen(ctx, toks[i].ID, epoch.Add(90*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		flushSeen(t, s)
+		// Cut-off at +60s: tokens 1, 3 and 5 were last seen at issue, so their fans left.
+		r := core.AdmitRound{Batch: 2, MaxActive: 100, Session: time.Minute, AbandonedBefore: epoch.Add(time.Minute), Now: epoch.Add(2 * time.Minute)}
+		res := must[core.AdmissionResult](t)(s.Admit(ctx, r))
+		if res.Admitted != 2 || res.Abandoned != 2 || res.Waiting != 2 {
+			t.Fatalf("round = %+v, want 2 admitted, 2 abandoned on the way, 2 waiting", res)
+		}
+		if got := stateLetters(t, s, toks); got != "aeaeww" {
+			t.Fatalf("states %q, want aeaeww", got)
+		}
+		// Being seen never revives an expired token.
+		if err := s.MarkSeen(ctx, toks[1].ID, epoch.Add(3*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		flushSeen(t, s)
+		if got := must[core.QueueToken](t)(s.Token(ctx, toks[1].ID)); got.State != core.TokenExpired {
+			t.Fatalf("abandoned token is %v after MarkSeen, want expired", got.State)
+		}
+		// With no room left, a round still clears abandoned tokens at the head, and stops at
+		// the first fan still there.
+		r.Batch, r.MaxActive = 10, 2
+		res = must[core.AdmissionResult](t)(s.Admit(ctx, r))
+		if res.Admitted != 0 || res.Abandoned != 0 {
+			t.Fatalf("full ceiling round = %+v, want nothing (token 4 is seen and heads the queue)", res)
+		}
+		r.AbandonedBefore = epoch.Add(100 * time.Second) // now token 4 has left too
+		res = must[core.AdmissionResult](t)(s.Admit(ctx, r))
+		if res.Admitted != 0 || res.Abandoned != 2 || res.Waiting != 0 {
+			t.Fatalf("round = %+v, want the 2 abandoned tokens cleared", res)
+		}
+		st := must[core.QueueStats](t)(s.QueueStats(ctx))
+		if st.AbandonedTotal != 4 || st.AdmittedTotal != 2 || st.AdmittedThrough != 6 || !st.OldestIssuedAt.IsZero() {
+			t.Fatalf("stats %+v, want 4 abandoned, 2 admitted, all 6 through", st)
+		}
+	})
+
+	t.Run("opening: early tokens are drawn from the seed, later ones queue behind", func(t *testing.T) {
+		s := newStores(t).Tokens
+		opens := epoch.Add(time.Hour)
+		wantErr(t, s.ScheduleOpening(ctx, opens, 7), nil)
+		wantErr(t, s.ScheduleOpening(ctx, opens, 42), nil) // moved before the opening: allowed
+		early := issueN(t, s, 20, epoch)
+		for _, tok := range early {
+			if !tok.Early {
+				t.Fatalf("token issued before the opening is not early: %+v", tok)
+			}
+		}
+		res := must[core.AdmissionResult](t)(s.Admit(ctx, round(100, 100, opens.Add(-time.Minute))))
+		if res.Admitted != 0 || res.Drawn != 0 {
+			t.Fatalf("round before the opening = %+v, want nothing", res)
+		}
+		late := must[core.QueueToken](t)(s.IssueToken(ctx, "late", opens.Add(time.Second)))
+		if late.Early || late.Seq != 21 {
+			t.Fatalf("token after the opening = %+v, want not early, numbered 21", late)
+		}
+		wantErr(t, s.ScheduleOpening(ctx, opens.Add(time.Hour), 1), core.ErrQueueOpen)
+		res = must[core.AdmissionResult](t)(s.Admit(ctx, round(0, 100, opens.Add(2*time.Second))))
+		if res.Drawn != 20 || res.Admitted != 0 {
+			t.Fatalf("opening round = %+v, want 20 drawn", res)
+		}
+		places := core.DrawOrder(20, 42)
+		for i, tok := range early {
+			if got := must[core.QueueToken](t)(s.Token(ctx, tok.ID)); got.Seq != places[i] {
+				t.Fatalf("early token %d (arrived %d) placed %d, want %d from the seed", i, tok.Seq, got.Seq, places[i])
+			}
+		}
+		if got := must[core.QueueToken](t)(s.Token(ctx, late.ID)); got.Seq != 21 {
+			t.Fatalf("late token moved to %d by the draw", got.Seq)
+		}
+		q := must[core.Queue](t)(s.Queue(ctx))
+		if !q.Drawn || q.EarlyThrough != 20 || q.DrawSeed != 42 || !q.OpensAt.Equal(opens) {
+			t.Fatalf("queue after the draw %+v", q)
+		}
+		// Admission follows the drawn order: the first 5 admitted are places 1..5.
+		must[core.AdmissionResult](t)(s.Admit(ctx, round(5, 100, opens.Add(3*time.Second))))
+		var active []int64
+		for i, tok := range early {
+			if must[core.QueueToken](t)(s.Token(ctx, tok.ID)).State == core.TokenActive {
+				active = append(active, places[i])
+			}
+		}
+		slices.Sort(active)
+		if !slices.Equal(active, []int64{1, 2, 3, 4, 5}) {
+			t.Fatalf("admitted places %v, want 1..5", active)
+		}
+	})
+
+	t.Run("an opening cannot be scheduled on a queue already first come, first served", func(t *testing.T) {
+		s := newStores(t).Tokens
+		issueN(t, s, 1, epoch)
+		wantErr(t, s.ScheduleOpening(ctx, epoch.Add(time.Hour), 1), core.ErrQueueOpen)
+	})
+
+	t.Run("measured admission rate is stored", func(t *testing.T) {
+		s := newStores(t).Tokens
+		wantErr(t, s.RecordAdmissionRate(ctx, 12.5, epoch), nil)
+		if q := must[core.Queue](t)(s.Queue(ctx)); q.AdmitRate != 12.5 || !q.RateAt.Equal(epoch) {
+			t.Fatalf("queue %+v, want rate 12.5 at epoch", q)
+		}
+	})
+}
+
+func flushSeen(t *testing.T, s core.TokenStore) {
+	t.Helper()
+	if f, ok := s.(SeenFlusher); ok {
+		if err := f.FlushSeen(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -90,6 +90,15 @@ type BalanceBody struct {
 	Balance int64 `json:"balance"`
 }
 
+// ChangeAdmissionInputBody defines model for ChangeAdmissionInputBody.
+type ChangeAdmissionInputBody struct {
+	// AdmitRate Fans admitted per second.
+	AdmitRate *int64 `json:"admit_rate,omitempty"`
+
+	// MaxActive Ceiling on fans admitted at once.
+	MaxActive *int64 `json:"max_active,omitempty"`
+}
+
 // ChargeInputBody defines model for ChargeInputBody.
 type ChargeInputBody struct {
 	// Amount Won to add: a whole number from 1 to 10,000,000.
@@ -108,6 +117,12 @@ type ErrorDetail struct {
 
 	// Value The value at the given location
 	Value interface{} `json:"value,omitempty"`
+}
+
+// Heartbeat defines model for Heartbeat.
+type Heartbeat struct {
+	// Time Server time (RFC 3339, UTC).
+	Time time.Time `json:"time"`
 }
 
 // HoldBody defines model for HoldBody.
@@ -192,6 +207,9 @@ type Problem struct {
 	// Needed Amount the payment needs (402).
 	Needed *int64 `json:"needed,omitempty"`
 
+	// OpensAt When the sale opens (403 before it opens).
+	OpensAt *time.Time `json:"opens_at,omitempty"`
+
 	// Position Fans ahead in the queue (403 while waiting).
 	Position *int64 `json:"position,omitempty"`
 
@@ -213,13 +231,58 @@ type Problem struct {
 
 // QueueInfo defines model for QueueInfo.
 type QueueInfo struct {
-	// EstimatedWaitTime ISO 8601 duration until admission, e.g. PT2M30S; PT0S once admitted.
+	// EstimatedWaitTime ISO 8601 duration until admission, e.g. PT2M30S, from the admission rate measured over the last minute or so; PT0S once admitted. Before a scheduled opening, the time until it.
 	//
 	// Examples: PT2M30S
 	EstimatedWaitTime string `json:"estimated_wait_time"`
 
-	// Position Fans ahead of you; 0 once admitted.
+	// OpensAt Present while the sale has not opened: when it opens (RFC 3339, UTC). Fans who arrive before then are placed in line by a random draw at that moment; later arrivals queue behind them in order.
+	OpensAt *time.Time `json:"opens_at,omitempty"`
+
+	// Position Fans ahead of you; 0 once admitted, and 0 before a scheduled opening, when nobody is ahead yet.
 	Position int64 `json:"position"`
+}
+
+// QueueReportBody defines model for QueueReportBody.
+type QueueReportBody struct {
+	// AbandonedTotal Fans skipped at admission because they stopped polling.
+	AbandonedTotal int64 `json:"abandoned_total"`
+
+	// Active Fans admitted and still in their session.
+	Active int64 `json:"active"`
+
+	// AdmitRate Configured fans admitted per second.
+	AdmitRate int64 `json:"admit_rate"`
+
+	// AdmittedPerMinute Admission rate measured over the last minute or so (a moving average); the configured rate before any was measured.
+	AdmittedPerMinute float64 `json:"admitted_per_minute"`
+
+	// AdmittedThrough Every token numbered up to this one has left the queue.
+	AdmittedThrough int64 `json:"admitted_through"`
+
+	// AdmittedTotal Fans admitted since the queue began.
+	AdmittedTotal int64 `json:"admitted_total"`
+
+	// DrawSeed Seed of the opening draw: the draw is reproducible from it.
+	DrawSeed *int64 `json:"draw_seed,omitempty"`
+
+	// Drawn Whether the opening draw has placed the early fans.
+	Drawn bool `json:"drawn"`
+
+	// LastSeq Sequence number of the latest token.
+	LastSeq int64 `json:"last_seq"`
+
+	// MaxActive Configured ceiling on admitted fans at once.
+	MaxActive int64 `json:"max_active"`
+
+	// OldestWait ISO 8601 duration the fan at the head of the queue has waited; PT0S when nobody waits.
+	OldestWait string `json:"oldest_wait"`
+
+	// OpensAt Scheduled opening (RFC 3339, UTC).
+	OpensAt *time.Time `json:"opens_at,omitempty"`
+
+	// Waiting Fans waiting (including those who left but were not reached yet).
+	Waiting int64 `json:"waiting"`
 }
 
 // ReceiptBody defines model for ReceiptBody.
@@ -235,6 +298,15 @@ type ReceiptBody struct {
 	PaymentId openapi_types.UUID `json:"payment_id"`
 }
 
+// ScheduleOpeningInputBody defines model for ScheduleOpeningInputBody.
+type ScheduleOpeningInputBody struct {
+	// DrawSeed Seed of the opening draw; a random one is chosen and recorded when absent.
+	DrawSeed *int64 `json:"draw_seed,omitempty"`
+
+	// OpensAt When the sale opens (RFC 3339); must be in the future.
+	OpensAt time.Time `json:"opens_at"`
+}
+
 // SeatBody defines model for SeatBody.
 type SeatBody struct {
 	SeatId int64          `json:"seat_id"`
@@ -243,6 +315,12 @@ type SeatBody struct {
 
 // SeatBodyStatus defines model for SeatBody.Status.
 type SeatBodyStatus string
+
+// StreamEnded defines model for StreamEnded.
+type StreamEnded struct {
+	// Detail Why the stream ended and what to do.
+	Detail string `json:"detail"`
+}
 
 // TokenBody defines model for TokenBody.
 type TokenBody struct {
@@ -277,6 +355,12 @@ type ListSeatsParams struct {
 	// Date Performance date, YYYY-MM-DD. For compatibility the date may instead come as a JSON body {"date": "YYYY-MM-DD"}.
 	Date *openapi_types.Date `form:"date,omitempty" json:"date,omitempty"`
 }
+
+// ChangeAdmissionJSONRequestBody defines body for ChangeAdmission for application/json ContentType.
+type ChangeAdmissionJSONRequestBody = ChangeAdmissionInputBody
+
+// ScheduleOpeningJSONRequestBody defines body for ScheduleOpening for application/json ContentType.
+type ScheduleOpeningJSONRequestBody = ScheduleOpeningInputBody
 
 // ChargeBalanceJSONRequestBody defines body for ChargeBalance for application/json ContentType.
 type ChargeBalanceJSONRequestBody = ChargeInputBody
@@ -364,6 +448,47 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// QueueReport Read the queue's statistics and admission settings
+	//
+	// Corresponds with GET /api/admin/queue (the `QueueReport` operationId).
+	QueueReport(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeAdmissionWithBody Change the admission rate or ceiling during a sale
+	//
+	// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
+	ChangeAdmissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeAdmission Change the admission rate or ceiling during a sale
+	//
+	// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
+	ChangeAdmission(ctx context.Context, body ChangeAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ScheduleOpeningWithBody Schedule the sale's opening
+	//
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
+	ScheduleOpeningWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ScheduleOpening Schedule the sale's opening
+	//
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
+	ScheduleOpening(ctx context.Context, body ScheduleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ReadBalance Read your balance
 	//
 	// Corresponds with GET /api/balance (the `ReadBalance` operationId).
@@ -437,7 +562,7 @@ type ClientInterface interface {
 
 	// PollToken Poll your place in the queue
 	//
-	// Returns your token's status, position and estimated wait. Poll every few seconds until status is active.
+	// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.
 	//
 	// Corresponds with GET /api/token (the `PollToken` operationId).
 	PollToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -459,6 +584,104 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/token (the `IssueToken` operationId).
 	IssueToken(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StreamToken Stream your place in the queue
+	//
+	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead.
+	//
+	// Corresponds with GET /api/token/events (the `StreamToken` operationId).
+	StreamToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// QueueReport Read the queue's statistics and admission settings
+//
+// Corresponds with GET /api/admin/queue (the `QueueReport` operationId).
+func (c *Client) QueueReport(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueueReportRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeAdmissionWithBody Change the admission rate or ceiling during a sale
+//
+// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
+func (c *Client) ChangeAdmissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeAdmissionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeAdmission Change the admission rate or ceiling during a sale
+//
+// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
+func (c *Client) ChangeAdmission(ctx context.Context, body ChangeAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeAdmissionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ScheduleOpeningWithBody Schedule the sale's opening
+//
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
+func (c *Client) ScheduleOpeningWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewScheduleOpeningRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ScheduleOpening Schedule the sale's opening
+//
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
+func (c *Client) ScheduleOpening(ctx context.Context, body ScheduleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewScheduleOpeningRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ReadBalance Read your balance
@@ -624,7 +847,7 @@ func (c *Client) ListSeats(ctx context.Context, params *ListSeatsParams, reqEdit
 
 // PollToken Poll your place in the queue
 //
-// Returns your token's status, position and estimated wait. Poll every few seconds until status is active.
+// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.
 //
 // Corresponds with GET /api/token (the `PollToken` operationId).
 func (c *Client) PollToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -675,6 +898,130 @@ func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody,
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// StreamToken Stream your place in the queue
+//
+// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead.
+//
+// Corresponds with GET /api/token/events (the `StreamToken` operationId).
+func (c *Client) StreamToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamTokenRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewQueueReportRequest constructs an http.Request for the QueueReport method
+func NewQueueReportRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/queue")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewChangeAdmissionRequest calls the generic ChangeAdmission builder with application/json body
+func NewChangeAdmissionRequest(server string, body ChangeAdmissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangeAdmissionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewChangeAdmissionRequestWithBody constructs an http.Request for the ChangeAdmission method, with any body, and a specified content type
+func NewChangeAdmissionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/queue")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewScheduleOpeningRequest calls the generic ScheduleOpening builder with application/json body
+func NewScheduleOpeningRequest(server string, body ScheduleOpeningJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewScheduleOpeningRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewScheduleOpeningRequestWithBody constructs an http.Request for the ScheduleOpening method, with any body, and a specified content type
+func NewScheduleOpeningRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/queue/opening")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewReadBalanceRequest constructs an http.Request for the ReadBalance method
@@ -1002,6 +1349,33 @@ func NewIssueTokenRequestWithBody(server string, contentType string, body io.Rea
 	return req, nil
 }
 
+// NewStreamTokenRequest constructs an http.Request for the StreamToken method
+func NewStreamTokenRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/token/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -1045,6 +1419,49 @@ func WithBaseURL(baseURL string) ClientOption {
 
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
+
+	// QueueReportWithResponse Read the queue's statistics and admission settings
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/admin/queue (the `QueueReport` operationId).
+	QueueReportWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*QueueReportResponse, error)
+
+	// ChangeAdmissionWithBodyWithResponse Change the admission rate or ceiling during a sale
+	//
+	// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
+	ChangeAdmissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeAdmissionResponse, error)
+
+	// ChangeAdmissionWithResponse Change the admission rate or ceiling during a sale
+	//
+	// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
+	ChangeAdmissionWithResponse(ctx context.Context, body ChangeAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeAdmissionResponse, error)
+
+	// ScheduleOpeningWithBodyWithResponse Schedule the sale's opening
+	//
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
+	ScheduleOpeningWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ScheduleOpeningResponse, error)
+
+	// ScheduleOpeningWithResponse Schedule the sale's opening
+	//
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
+	ScheduleOpeningWithResponse(ctx context.Context, body ScheduleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*ScheduleOpeningResponse, error)
 
 	// ReadBalanceWithResponse Read your balance
 	//
@@ -1125,7 +1542,7 @@ type ClientWithResponsesInterface interface {
 
 	// PollTokenWithResponse Poll your place in the queue
 	//
-	// Returns your token's status, position and estimated wait. Poll every few seconds until status is active.
+	// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1149,6 +1566,208 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/token (the `IssueToken` operationId).
 	IssueTokenWithResponse(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueTokenResponse, error)
+
+	// StreamTokenWithResponse Stream your place in the queue
+	//
+	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/token/events (the `StreamToken` operationId).
+	StreamTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StreamTokenResponse, error)
+}
+
+type QueueReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueReportBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r QueueReportResponse) GetJSON200() *QueueReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r QueueReportResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r QueueReportResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r QueueReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r QueueReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueueReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r QueueReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ChangeAdmissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueReportBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ChangeAdmissionResponse) GetJSON200() *QueueReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ChangeAdmissionResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChangeAdmissionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ChangeAdmissionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ChangeAdmissionResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ChangeAdmissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangeAdmissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangeAdmissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChangeAdmissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ScheduleOpeningResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueReportBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ScheduleOpeningResponse) GetJSON200() *QueueReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ScheduleOpeningResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ScheduleOpeningResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ScheduleOpeningResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ScheduleOpeningResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ScheduleOpeningResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ScheduleOpeningResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ScheduleOpeningResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ScheduleOpeningResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type ReadBalanceResponse struct {
@@ -1689,6 +2308,127 @@ func (r IssueTokenResponse) ContentType() string {
 	return ""
 }
 
+type StreamTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StreamTokenResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r StreamTokenResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// QueueReportWithResponse Read the queue's statistics and admission settings
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/admin/queue (the `QueueReport` operationId).
+func (c *ClientWithResponses) QueueReportWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*QueueReportResponse, error) {
+	rsp, err := c.QueueReport(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueueReportResponse(rsp)
+}
+
+// ChangeAdmissionWithBodyWithResponse Change the admission rate or ceiling during a sale
+//
+// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
+func (c *ClientWithResponses) ChangeAdmissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeAdmissionResponse, error) {
+	rsp, err := c.ChangeAdmissionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeAdmissionResponse(rsp)
+}
+
+// ChangeAdmissionWithResponse Change the admission rate or ceiling during a sale
+//
+// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
+func (c *ClientWithResponses) ChangeAdmissionWithResponse(ctx context.Context, body ChangeAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeAdmissionResponse, error) {
+	rsp, err := c.ChangeAdmission(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeAdmissionResponse(rsp)
+}
+
+// ScheduleOpeningWithBodyWithResponse Schedule the sale's opening
+//
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
+func (c *ClientWithResponses) ScheduleOpeningWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ScheduleOpeningResponse, error) {
+	rsp, err := c.ScheduleOpeningWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseScheduleOpeningResponse(rsp)
+}
+
+// ScheduleOpeningWithResponse Schedule the sale's opening
+//
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
+func (c *ClientWithResponses) ScheduleOpeningWithResponse(ctx context.Context, body ScheduleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*ScheduleOpeningResponse, error) {
+	rsp, err := c.ScheduleOpening(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseScheduleOpeningResponse(rsp)
+}
+
 // ReadBalanceWithResponse Read your balance
 //
 // Returns a wrapper object for the known response body format(s).
@@ -1822,7 +2562,7 @@ func (c *ClientWithResponses) ListSeatsWithResponse(ctx context.Context, params 
 
 // PollTokenWithResponse Poll your place in the queue
 //
-// Returns your token's status, position and estimated wait. Poll every few seconds until status is active.
+// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -1863,6 +2603,169 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 		return nil, err
 	}
 	return ParseIssueTokenResponse(rsp)
+}
+
+// StreamTokenWithResponse Stream your place in the queue
+//
+// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/token/events (the `StreamToken` operationId).
+func (c *ClientWithResponses) StreamTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StreamTokenResponse, error) {
+	rsp, err := c.StreamToken(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamTokenResponse(rsp)
+}
+
+// ParseQueueReportResponse parses an HTTP response from a QueueReportWithResponse call
+func ParseQueueReportResponse(rsp *http.Response) (*QueueReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueueReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseChangeAdmissionResponse parses an HTTP response from a ChangeAdmissionWithResponse call
+func ParseChangeAdmissionResponse(rsp *http.Response) (*ChangeAdmissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangeAdmissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseScheduleOpeningResponse parses an HTTP response from a ScheduleOpeningWithResponse call
+func ParseScheduleOpeningResponse(rsp *http.Response) (*ScheduleOpeningResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ScheduleOpeningResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseReadBalanceResponse parses an HTTP response from a ReadBalanceWithResponse call
@@ -2270,6 +3173,39 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStreamTokenResponse parses an HTTP response from a StreamTokenWithResponse call
+func ParseStreamTokenResponse(rsp *http.Response) (*StreamTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem

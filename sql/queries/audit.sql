@@ -26,11 +26,12 @@ WHERE s.seat_no IS NULL OR r.status <> 'paid' OR pm.user_id <> r.user_id;
 SELECT count(*) FROM reservations WHERE status = 'held' AND held_until < sqlc.arg(cutoff)::timestamptz;
 
 -- name: AuditPayersWithLiveTokens :one
--- A payment expires every token its payer held at the time.
+-- A payment ends the session it was made in: no token admitted before it is still active. (A
+-- token its payer queued with again keeps waiting: tokens leave the queue only at its head.)
 SELECT count(*)
 FROM payments pm
-JOIN queue_tokens t ON t.user_id = pm.user_id AND t.issued_at <= pm.paid_at
-WHERE t.state IN ('waiting', 'active');
+JOIN queue_tokens t ON t.user_id = pm.user_id AND t.admitted_at <= pm.paid_at
+WHERE t.state = 'active';
 
 -- name: AuditWalletsOffLedger :one
 SELECT count(*)
@@ -74,3 +75,23 @@ SELECT (SELECT count(*) FROM seats)::bigint                          AS seats,
        (SELECT coalesce(sum(amount), 0) FROM payments)::bigint        AS revenue,
        (SELECT count(*) FROM reservations WHERE status = 'released')::bigint AS released,
        (SELECT count(*) FROM queue_tokens)::bigint                   AS tokens;
+
+-- name: AuditSequenceGaps :one
+-- Sequence numbers are exactly 1..last_seq: the difference in count, plus one if the range
+-- is off (numbers are unique, so a right count over the right range means no gap).
+SELECT (abs(q.last_seq - count(t.seq))
+        + CASE WHEN coalesce(min(t.seq), 1) = 1 AND coalesce(max(t.seq), 0) = q.last_seq THEN 0 ELSE 1 END)::bigint
+FROM queues q
+LEFT JOIN queue_tokens t ON true
+WHERE q.name = 'main'
+GROUP BY q.last_seq;
+
+-- name: AuditWaitingBelowWatermark :one
+-- Tokens leave the queue only at its head: none still waits at or below the watermark.
+SELECT count(*)
+FROM queue_tokens t, queues q
+WHERE q.name = 'main' AND t.state = 'waiting' AND t.seq <= q.admitted_through;
+
+-- name: AuditDrawnTokens :many
+-- Early tokens' arrival numbers and drawn places, to replay the draw from its seed.
+SELECT arrival_seq::bigint AS arrival_seq, seq FROM queue_tokens WHERE arrival_seq IS NOT NULL ORDER BY arrival_seq;

@@ -28,6 +28,36 @@ func (q *Queries) AuditAdmittedOutOfOrder(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const auditDrawnTokens = `-- name: AuditDrawnTokens :many
+SELECT arrival_seq::bigint AS arrival_seq, seq FROM queue_tokens WHERE arrival_seq IS NOT NULL ORDER BY arrival_seq
+`
+
+type AuditDrawnTokensRow struct {
+	ArrivalSeq int64
+	Seq        int64
+}
+
+// Early tokens' arrival numbers and drawn places, to replay the draw from its seed.
+func (q *Queries) AuditDrawnTokens(ctx context.Context) ([]AuditDrawnTokensRow, error) {
+	rows, err := q.db.Query(ctx, auditDrawnTokens)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditDrawnTokensRow
+	for rows.Next() {
+		var i AuditDrawnTokensRow
+		if err := rows.Scan(&i.ArrivalSeq, &i.Seq); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const auditHoldsPastDeadline = `-- name: AuditHoldsPastDeadline :one
 SELECT count(*) FROM reservations WHERE status = 'held' AND held_until < $1::timestamptz
 `
@@ -53,11 +83,12 @@ func (q *Queries) AuditNegativeBalances(ctx context.Context) (int64, error) {
 const auditPayersWithLiveTokens = `-- name: AuditPayersWithLiveTokens :one
 SELECT count(*)
 FROM payments pm
-JOIN queue_tokens t ON t.user_id = pm.user_id AND t.issued_at <= pm.paid_at
-WHERE t.state IN ('waiting', 'active')
+JOIN queue_tokens t ON t.user_id = pm.user_id AND t.admitted_at <= pm.paid_at
+WHERE t.state = 'active'
 `
 
-// A payment expires every token its payer held at the time.
+// A payment ends the session it was made in: no token admitted before it is still active. (A
+// token its payer queued with again keeps waiting: tokens leave the queue only at its head.)
 func (q *Queries) AuditPayersWithLiveTokens(ctx context.Context) (int64, error) {
 	row := q.db.QueryRow(ctx, auditPayersWithLiveTokens)
 	var count int64
@@ -112,6 +143,24 @@ func (q *Queries) AuditSeatsSoldTwice(ctx context.Context) (int64, error) {
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const auditSequenceGaps = `-- name: AuditSequenceGaps :one
+SELECT (abs(q.last_seq - count(t.seq))
+        + CASE WHEN coalesce(min(t.seq), 1) = 1 AND coalesce(max(t.seq), 0) = q.last_seq THEN 0 ELSE 1 END)::bigint
+FROM queues q
+LEFT JOIN queue_tokens t ON true
+WHERE q.name = 'main'
+GROUP BY q.last_seq
+`
+
+// Sequence numbers are exactly 1..last_seq: the difference in count, plus one if the range
+// is off (numbers are unique, so a right count over the right range means no gap).
+func (q *Queries) AuditSequenceGaps(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, auditSequenceGaps)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const auditSkippedWaiting = `-- name: AuditSkippedWaiting :one
@@ -176,6 +225,20 @@ func (q *Queries) AuditTotals(ctx context.Context) (AuditTotalsRow, error) {
 		&i.Tokens,
 	)
 	return i, err
+}
+
+const auditWaitingBelowWatermark = `-- name: AuditWaitingBelowWatermark :one
+SELECT count(*)
+FROM queue_tokens t, queues q
+WHERE q.name = 'main' AND t.state = 'waiting' AND t.seq <= q.admitted_through
+`
+
+// Tokens leave the queue only at its head: none still waits at or below the watermark.
+func (q *Queries) AuditWaitingBelowWatermark(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, auditWaitingBelowWatermark)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const auditWalletsOffLedger = `-- name: AuditWalletsOffLedger :one

@@ -24,6 +24,20 @@ type Performance struct {
 	SeatCount int32
 }
 
+type Queue struct {
+	Name            string
+	LastSeq         int64
+	AdmittedThrough int64
+	OpensAt         *time.Time
+	DrawSeed        *int64
+	EarlyThrough    *int64
+	DrawnAt         *time.Time
+	AdmitRate       float64
+	RateAt          *time.Time
+	AdmittedTotal   int64
+	AbandonedTotal  int64
+}
+
 type QueueToken struct {
 	ID         string
 	UserID     string
@@ -32,6 +46,9 @@ type QueueToken struct {
 	IssuedAt   time.Time
 	AdmittedAt *time.Time
 	ExpiresAt  *time.Time
+	LastSeenAt time.Time
+	Early      bool
+	ArrivalSeq *int64
 }
 
 type Reservation struct {

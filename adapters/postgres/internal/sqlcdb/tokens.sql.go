@@ -10,56 +10,275 @@ import (
 	"time"
 )
 
-const tokenAdmitBatch = `-- name: TokenAdmitBatch :execrows
-WITH room AS (
-    SELECT GREATEST(0, LEAST(
-        $3::int,
-        $4::int - (SELECT count(*) FROM queue_tokens WHERE state = 'active')::int
-    )) AS n
-), next AS (
-    SELECT id FROM queue_tokens
-    WHERE state = 'waiting'
-    ORDER BY seq
-    LIMIT (SELECT n FROM room)
-    FOR UPDATE
-)
-UPDATE queue_tokens t
-SET state = 'active', admitted_at = $1::timestamptz, expires_at = $2::timestamptz
-FROM next
-WHERE t.id = next.id
+const queueAdvance = `-- name: QueueAdvance :exec
+UPDATE queues SET last_seq = $1 WHERE name = $2
 `
 
-type TokenAdmitBatchParams struct {
-	Now       time.Time
-	ExpiresAt time.Time
-	Batch     int32
-	MaxActive int32
+type QueueAdvanceParams struct {
+	LastSeq int64
+	Name    string
 }
 
-// Activates the next waiting tokens in sequence order, as many as the batch allows and the
-// ceiling leaves room for. One statement per tick, whatever the batch size.
-func (q *Queries) TokenAdmitBatch(ctx context.Context, arg TokenAdmitBatchParams) (int64, error) {
-	result, err := q.db.Exec(ctx, tokenAdmitBatch,
-		arg.Now,
-		arg.ExpiresAt,
-		arg.Batch,
-		arg.MaxActive,
+func (q *Queries) QueueAdvance(ctx context.Context, arg QueueAdvanceParams) error {
+	_, err := q.db.Exec(ctx, queueAdvance, arg.LastSeq, arg.Name)
+	return err
+}
+
+const queueClosePreQueue = `-- name: QueueClosePreQueue :exec
+UPDATE queues SET early_through = last_seq WHERE name = $1 AND early_through IS NULL
+`
+
+func (q *Queries) QueueClosePreQueue(ctx context.Context, name string) error {
+	_, err := q.db.Exec(ctx, queueClosePreQueue, name)
+	return err
+}
+
+const queueLock = `-- name: QueueLock :one
+SELECT name, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total FROM queues WHERE name = $1 FOR UPDATE
+`
+
+// Every issue and every admission takes this lock first: sequence numbers are handed out and
+// tokens leave the queue one transaction at a time, so both stay gap-free and in order.
+func (q *Queries) QueueLock(ctx context.Context, name string) (Queue, error) {
+	row := q.db.QueryRow(ctx, queueLock, name)
+	var i Queue
+	err := row.Scan(
+		&i.Name,
+		&i.LastSeq,
+		&i.AdmittedThrough,
+		&i.OpensAt,
+		&i.DrawSeed,
+		&i.EarlyThrough,
+		&i.DrawnAt,
+		&i.AdmitRate,
+		&i.RateAt,
+		&i.AdmittedTotal,
+		&i.AbandonedTotal,
 	)
+	return i, err
+}
+
+const queueMarkDrawn = `-- name: QueueMarkDrawn :exec
+UPDATE queues SET drawn_at = $1::timestamptz WHERE name = $2
+`
+
+type QueueMarkDrawnParams struct {
+	Now  time.Time
+	Name string
+}
+
+func (q *Queries) QueueMarkDrawn(ctx context.Context, arg QueueMarkDrawnParams) error {
+	_, err := q.db.Exec(ctx, queueMarkDrawn, arg.Now, arg.Name)
+	return err
+}
+
+const queueRead = `-- name: QueueRead :one
+SELECT name, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total FROM queues WHERE name = $1
+`
+
+func (q *Queries) QueueRead(ctx context.Context, name string) (Queue, error) {
+	row := q.db.QueryRow(ctx, queueRead, name)
+	var i Queue
+	err := row.Scan(
+		&i.Name,
+		&i.LastSeq,
+		&i.AdmittedThrough,
+		&i.OpensAt,
+		&i.DrawSeed,
+		&i.EarlyThrough,
+		&i.DrawnAt,
+		&i.AdmitRate,
+		&i.RateAt,
+		&i.AdmittedTotal,
+		&i.AbandonedTotal,
+	)
+	return i, err
+}
+
+const queueRecordRate = `-- name: QueueRecordRate :exec
+UPDATE queues SET admit_rate = $1, rate_at = $2::timestamptz WHERE name = $3
+`
+
+type QueueRecordRateParams struct {
+	AdmitRate float64
+	RateAt    time.Time
+	Name      string
+}
+
+func (q *Queries) QueueRecordRate(ctx context.Context, arg QueueRecordRateParams) error {
+	_, err := q.db.Exec(ctx, queueRecordRate, arg.AdmitRate, arg.RateAt, arg.Name)
+	return err
+}
+
+const queueScheduleOpening = `-- name: QueueScheduleOpening :execrows
+UPDATE queues
+SET opens_at = $1::timestamptz, draw_seed = $2::bigint
+WHERE name = $3 AND early_through IS NULL AND admitted_through = 0
+  AND (opens_at IS NOT NULL OR last_seq = 0)
+`
+
+type QueueScheduleOpeningParams struct {
+	OpensAt  time.Time
+	DrawSeed int64
+	Name     string
+}
+
+// Refused (no row) once the pre-queue closed, anyone was admitted, or tokens were already
+// issued first come, first served.
+func (q *Queries) QueueScheduleOpening(ctx context.Context, arg QueueScheduleOpeningParams) (int64, error) {
+	result, err := q.db.Exec(ctx, queueScheduleOpening, arg.OpensAt, arg.DrawSeed, arg.Name)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
+const queueStats = `-- name: QueueStats :one
+SELECT q.name, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total,
+       (SELECT count(*) FROM queue_tokens WHERE state = 'active')::bigint AS active,
+       head.issued_at AS oldest_issued_at
+FROM queues q
+LEFT JOIN queue_tokens head ON head.seq = q.admitted_through + 1 AND head.state = 'waiting'
+WHERE q.name = $1
+`
+
+type QueueStatsRow struct {
+	Name            string
+	LastSeq         int64
+	AdmittedThrough int64
+	OpensAt         *time.Time
+	DrawSeed        *int64
+	EarlyThrough    *int64
+	DrawnAt         *time.Time
+	AdmitRate       float64
+	RateAt          *time.Time
+	AdmittedTotal   int64
+	AbandonedTotal  int64
+	Active          int64
+	OldestIssuedAt  *time.Time
+}
+
+func (q *Queries) QueueStats(ctx context.Context, name string) (QueueStatsRow, error) {
+	row := q.db.QueryRow(ctx, queueStats, name)
+	var i QueueStatsRow
+	err := row.Scan(
+		&i.Name,
+		&i.LastSeq,
+		&i.AdmittedThrough,
+		&i.OpensAt,
+		&i.DrawSeed,
+		&i.EarlyThrough,
+		&i.DrawnAt,
+		&i.AdmitRate,
+		&i.RateAt,
+		&i.AdmittedTotal,
+		&i.AbandonedTotal,
+		&i.Active,
+		&i.OldestIssuedAt,
+	)
+	return i, err
+}
+
+const tokenAdmitNext = `-- name: TokenAdmitNext :one
+WITH room AS (
+    SELECT GREATEST(0, LEAST(
+        $2::int,
+        $3::int - (SELECT count(*) FROM queue_tokens WHERE state = 'active')::int
+    )) AS n
+), head AS (
+    SELECT id, seq, last_seen_at < $4::timestamptz AS abandoned
+    FROM queue_tokens
+    WHERE state = 'waiting'
+    ORDER BY seq
+    LIMIT (SELECT n FROM room) + $5::int
+), ranked AS (
+    SELECT id, seq, abandoned, count(*) FILTER (WHERE NOT abandoned) OVER (ORDER BY seq) AS kept
+    FROM head
+), taken AS (
+    SELECT ranked.id, ranked.seq, ranked.abandoned
+    FROM ranked, room
+    WHERE ranked.kept <= room.n
+), moved AS (
+    UPDATE queue_tokens t
+    SET state       = CASE WHEN taken.abandoned THEN 'expired' ELSE 'active' END,
+        admitted_at = CASE WHEN taken.abandoned THEN NULL ELSE $6::timestamptz END,
+        expires_at  = CASE WHEN taken.abandoned THEN NULL ELSE $7::timestamptz END
+    FROM taken
+    WHERE t.id = taken.id
+    RETURNING t.seq, taken.abandoned
+), counts AS (
+    SELECT count(*) FILTER (WHERE NOT abandoned)::int AS admitted,
+           count(*) FILTER (WHERE abandoned)::int AS abandoned,
+           max(seq) AS through
+    FROM moved
+)
+UPDATE queues q
+SET admitted_through = GREATEST(q.admitted_through, coalesce(counts.through, 0)),
+    admitted_total   = q.admitted_total + counts.admitted,
+    abandoned_total  = q.abandoned_total + counts.abandoned
+FROM counts
+WHERE q.name = $1
+RETURNING counts.admitted, counts.abandoned, (q.last_seq - q.admitted_through)::bigint AS waiting
+`
+
+type TokenAdmitNextParams struct {
+	Name            string
+	Batch           int32
+	MaxActive       int32
+	AbandonedBefore time.Time
+	Lookahead       int32
+	Now             time.Time
+	ExpiresAt       time.Time
+}
+
+type TokenAdmitNextRow struct {
+	Admitted  int32
+	Abandoned int32
+	Waiting   int64
+}
+
+// One tick's admission, one statement whatever the batch. It walks the waiting tokens in
+// sequence order, expiring those last seen before @abandoned_before (their fans left) and
+// activating the others, and stops before the activation that would pass the batch or the
+// ceiling. kept counts activations up to and including a row, so it takes exactly the rows
+// with kept <= room: always a prefix of the queue, and the watermark moves to its end. The
+// walk looks at most @lookahead rows past the room, so a long run of abandoned tokens is
+// cleared over several ticks. The caller holds the queue lock.
+func (q *Queries) TokenAdmitNext(ctx context.Context, arg TokenAdmitNextParams) (TokenAdmitNextRow, error) {
+	row := q.db.QueryRow(ctx, tokenAdmitNext,
+		arg.Name,
+		arg.Batch,
+		arg.MaxActive,
+		arg.AbandonedBefore,
+		arg.Lookahead,
+		arg.Now,
+		arg.ExpiresAt,
+	)
+	var i TokenAdmitNextRow
+	err := row.Scan(&i.Admitted, &i.Abandoned, &i.Waiting)
+	return i, err
+}
+
 const tokenByID = `-- name: TokenByID :one
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, early
 FROM queue_tokens
 WHERE id = $1
 `
 
-func (q *Queries) TokenByID(ctx context.Context, id string) (QueueToken, error) {
+type TokenByIDRow struct {
+	ID         string
+	UserID     string
+	Seq        int64
+	State      string
+	IssuedAt   time.Time
+	AdmittedAt *time.Time
+	ExpiresAt  *time.Time
+	Early      bool
+}
+
+func (q *Queries) TokenByID(ctx context.Context, id string) (TokenByIDRow, error) {
 	row := q.db.QueryRow(ctx, tokenByID, id)
-	var i QueueToken
+	var i TokenByIDRow
 	err := row.Scan(
 		&i.ID,
 		&i.UserID,
@@ -68,34 +287,31 @@ func (q *Queries) TokenByID(ctx context.Context, id string) (QueueToken, error) 
 		&i.IssuedAt,
 		&i.AdmittedAt,
 		&i.ExpiresAt,
+		&i.Early,
 	)
 	return i, err
 }
 
-const tokenCountWaitingAhead = `-- name: TokenCountWaitingAhead :one
-SELECT count(*) FROM queue_tokens WHERE state = 'waiting' AND seq < $1
+const tokenDraw = `-- name: TokenDraw :exec
+UPDATE queue_tokens t
+SET seq = -v.place, arrival_seq = t.seq
+FROM unnest($1::bigint[]) WITH ORDINALITY AS v(place, arrival)
+WHERE t.seq = v.arrival
 `
 
-func (q *Queries) TokenCountWaitingAhead(ctx context.Context, seq int64) (int64, error) {
-	row := q.db.QueryRow(ctx, tokenCountWaitingAhead, seq)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+// Gives the early tokens their drawn places: @places[i] for the token numbered i. Numbers go
+// negative first, so the unique index never sees two tokens on one number.
+func (q *Queries) TokenDraw(ctx context.Context, places []int64) error {
+	_, err := q.db.Exec(ctx, tokenDraw, places)
+	return err
 }
 
-const tokenExpireEndedSession = `-- name: TokenExpireEndedSession :exec
-UPDATE queue_tokens
-SET state = 'expired'
-WHERE user_id = $1 AND state = 'active' AND expires_at <= $2::timestamptz
+const tokenDrawSettle = `-- name: TokenDrawSettle :exec
+UPDATE queue_tokens SET seq = -seq WHERE seq < 0
 `
 
-type TokenExpireEndedSessionParams struct {
-	UserID string
-	Now    time.Time
-}
-
-func (q *Queries) TokenExpireEndedSession(ctx context.Context, arg TokenExpireEndedSessionParams) error {
-	_, err := q.db.Exec(ctx, tokenExpireEndedSession, arg.UserID, arg.Now)
+func (q *Queries) TokenDrawSettle(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, tokenDrawSettle)
 	return err
 }
 
@@ -113,41 +329,66 @@ func (q *Queries) TokenExpireEndedSessions(ctx context.Context, now time.Time) (
 	return result.RowsAffected(), nil
 }
 
-const tokenExpireUserLive = `-- name: TokenExpireUserLive :exec
+const tokenExpireEndedSessionsOf = `-- name: TokenExpireEndedSessionsOf :exec
 UPDATE queue_tokens
 SET state = 'expired'
-WHERE user_id = $1 AND state IN ('waiting', 'active')
+WHERE user_id = ANY($1::text[]) AND state = 'active' AND expires_at <= $2::timestamptz
 `
 
-func (q *Queries) TokenExpireUserLive(ctx context.Context, userID string) error {
-	_, err := q.db.Exec(ctx, tokenExpireUserLive, userID)
+type TokenExpireEndedSessionsOfParams struct {
+	UserIds []string
+	Now     time.Time
+}
+
+func (q *Queries) TokenExpireEndedSessionsOf(ctx context.Context, arg TokenExpireEndedSessionsOfParams) error {
+	_, err := q.db.Exec(ctx, tokenExpireEndedSessionsOf, arg.UserIds, arg.Now)
 	return err
 }
 
-const tokenIssue = `-- name: TokenIssue :many
-WITH live AS (
-    SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at
-    FROM queue_tokens
-    WHERE user_id = $1::text AND state IN ('waiting', 'active')
-), inserted AS (
-    INSERT INTO queue_tokens (id, user_id, issued_at)
-    SELECT $2::uuid, $1::text, $3::timestamptz
-    WHERE NOT EXISTS (SELECT 1 FROM live)
-    ON CONFLICT (user_id) WHERE state IN ('waiting', 'active') DO NOTHING
-    RETURNING id, user_id, seq, state, issued_at, admitted_at, expires_at
-)
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at FROM inserted
-UNION ALL
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at FROM live
+const tokenExpireUserActive = `-- name: TokenExpireUserActive :exec
+UPDATE queue_tokens
+SET state = 'expired'
+WHERE user_id = $1 AND state = 'active'
 `
 
-type TokenIssueParams struct {
-	UserID   string
-	ID       string
-	IssuedAt time.Time
+// A payment ends the fan's session; a token they queue with again meanwhile keeps waiting,
+// since waiting tokens leave the queue only at its head.
+func (q *Queries) TokenExpireUserActive(ctx context.Context, userID string) error {
+	_, err := q.db.Exec(ctx, tokenExpireUserActive, userID)
+	return err
 }
 
-type TokenIssueRow struct {
+const tokenIssueBatch = `-- name: TokenIssueBatch :many
+WITH req AS (
+    SELECT ($1::uuid[])[i] AS id, ($2::text[])[i] AS user_id, ($3::timestamptz[])[i] AS issued_at, i AS ord
+    FROM generate_subscripts($1::uuid[], 1) AS i
+), live AS (
+    SELECT t.id, t.user_id, t.seq, t.state, t.issued_at, t.admitted_at, t.expires_at, t.early
+    FROM queue_tokens t
+    WHERE t.user_id = ANY($2::text[]) AND t.state IN ('waiting', 'active')
+), fresh AS (
+    SELECT req.id, req.user_id, req.issued_at, row_number() OVER (ORDER BY req.ord) AS n
+    FROM req
+    WHERE NOT EXISTS (SELECT 1 FROM live WHERE live.user_id = req.user_id)
+), inserted AS (
+    INSERT INTO queue_tokens (id, user_id, seq, issued_at, last_seen_at, early)
+    SELECT id, user_id, $4::bigint + n, issued_at, issued_at, $5::boolean FROM fresh
+    RETURNING id, user_id, seq, state, issued_at, admitted_at, expires_at, early
+)
+SELECT inserted.id, inserted.user_id, inserted.seq, inserted.state, inserted.issued_at, inserted.admitted_at, inserted.expires_at, inserted.early, true AS fresh FROM inserted
+UNION ALL
+SELECT live.id, live.user_id, live.seq, live.state, live.issued_at, live.admitted_at, live.expires_at, live.early, false AS fresh FROM live
+`
+
+type TokenIssueBatchParams struct {
+	Ids      []string
+	UserIds  []string
+	IssuedAt []time.Time
+	AfterSeq int64
+	Early    bool
+}
+
+type TokenIssueBatchRow struct {
 	ID         string
 	UserID     string
 	Seq        int64
@@ -155,19 +396,28 @@ type TokenIssueRow struct {
 	IssuedAt   time.Time
 	AdmittedAt *time.Time
 	ExpiresAt  *time.Time
+	Early      bool
+	Fresh      bool
 }
 
-// The user's live token, or a new waiting one. Under a race for one user both branches can come
-// back empty (the other insert won); the caller retries.
-func (q *Queries) TokenIssue(ctx context.Context, arg TokenIssueParams) ([]TokenIssueRow, error) {
-	rows, err := q.db.Query(ctx, tokenIssue, arg.UserID, arg.ID, arg.IssuedAt)
+// One waiting token for each requested user without a live one, numbered @after_seq+1, +2, …
+// in request order, and the live token of every other. Users must be distinct. The caller
+// holds the queue lock, so no other issue runs meanwhile.
+func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams) ([]TokenIssueBatchRow, error) {
+	rows, err := q.db.Query(ctx, tokenIssueBatch,
+		arg.Ids,
+		arg.UserIds,
+		arg.IssuedAt,
+		arg.AfterSeq,
+		arg.Early,
+	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []TokenIssueRow
+	var items []TokenIssueBatchRow
 	for rows.Next() {
-		var i TokenIssueRow
+		var i TokenIssueBatchRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.UserID,
@@ -176,6 +426,8 @@ func (q *Queries) TokenIssue(ctx context.Context, arg TokenIssueParams) ([]Token
 			&i.IssuedAt,
 			&i.AdmittedAt,
 			&i.ExpiresAt,
+			&i.Early,
+			&i.Fresh,
 		); err != nil {
 			return nil, err
 		}
@@ -187,21 +439,23 @@ func (q *Queries) TokenIssue(ctx context.Context, arg TokenIssueParams) ([]Token
 	return items, nil
 }
 
-const tokenStats = `-- name: TokenStats :one
-SELECT count(*) FILTER (WHERE state = 'waiting')::bigint AS waiting,
-       count(*) FILTER (WHERE state = 'active')::bigint AS active
-FROM queue_tokens
-WHERE state IN ('waiting', 'active')
+const tokenMarkSeen = `-- name: TokenMarkSeen :exec
+UPDATE queue_tokens t
+SET last_seen_at = v.seen_at
+FROM (
+    SELECT ($1::uuid[])[i] AS id, ($2::timestamptz[])[i] AS seen_at
+    FROM generate_subscripts($1::uuid[], 1) AS i
+) AS v
+WHERE t.id = v.id AND t.state = 'waiting' AND t.last_seen_at < v.seen_at
 `
 
-type TokenStatsRow struct {
-	Waiting int64
-	Active  int64
+type TokenMarkSeenParams struct {
+	Ids    []string
+	SeenAt []time.Time
 }
 
-func (q *Queries) TokenStats(ctx context.Context) (TokenStatsRow, error) {
-	row := q.db.QueryRow(ctx, tokenStats)
-	var i TokenStatsRow
-	err := row.Scan(&i.Waiting, &i.Active)
-	return i, err
+// Coalesced last-seen times of waiting tokens; never moves one back, never revives one.
+func (q *Queries) TokenMarkSeen(ctx context.Context, arg TokenMarkSeenParams) error {
+	_, err := q.db.Exec(ctx, tokenMarkSeen, arg.Ids, arg.SeenAt)
+	return err
 }

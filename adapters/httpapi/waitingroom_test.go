@@ -1,0 +1,228 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/core"
+)
+
+func withStreamPace(interval, heartbeat time.Duration) stackOption {
+	return func(_ *core.Ports, d *httpapi.Deps) { d.StreamInterval, d.StreamHeartbeat = interval, heartbeat }
+}
+
+func withAdminKey(key string) stackOption {
+	return func(_ *core.Ports, d *httpapi.Deps) { d.AdminKey = key }
+}
+
+func TestPollEchoesTheTokenPresented(t *testing.T) {
+	h := newHarness(t)
+	tok := h.token(t, "fan", false)
+	var body httpapi.TokenBody
+	h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &body)
+	if body.Token != tok {
+		t.Fatal("a poll re-signed a token whose claims still hold: it must echo the one presented")
+	}
+}
+
+func TestAdminAPIRequiresTheKey(t *testing.T) {
+	for _, tc := range []struct {
+		name, configured, sent, detail string
+	}{
+		{"no key sent", adminKey, "", "missing admin key"},
+		{"wrong key", adminKey, "guess", "wrong admin key"},
+		{"admin API off", "", "anything", "the admin API is off"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, withAdminKey(tc.configured))
+			fan := h.token(t, "fan", false)
+			for _, req := range []struct {
+				method, path string
+				body         any
+			}{
+				{"GET", "/api/admin/queue", nil},
+				{"PATCH", "/api/admin/queue", map[string]any{"admit_rate": 1}},
+				{"PUT", "/api/admin/queue/opening", map[string]any{"opens_at": time.Now().Add(time.Hour)}},
+			} {
+				header := map[string]string{}
+				if tc.sent != "" {
+					header["X-Admin-Key"] = tc.sent
+				}
+				p := h.expectWithHeader(t, req.method, req.path, "", header, req.body, 401).problem(t)
+				if !strings.Contains(p["detail"].(string), tc.detail) {
+					t.Fatalf("%s %s: detail %q, want it to say %q", req.method, req.path, p["detail"], tc.detail)
+				}
+				// A fan's queue token is no admin key either.
+				h.expect(t, req.method, req.path, fan, req.body, 401)
+			}
+			if r, _ := h.app.QueueReport(ctx); r.Settings.AdmitRate != 50 || !r.Stats.OpensAt.IsZero() {
+				t.Fatalf("refused admin requests changed the queue: %+v", r)
+			}
+		})
+	}
+}
+
+func TestAdminReadsAndChangesAdmission(t *testing.T) {
+	h := newHarness(t)
+	key := map[string]string{"X-Admin-Key": adminKey}
+	h.token(t, "first", false)
+	h.token(t, "second", false)
+	if _, err := h.app.AdmitNext(ctx, 1, 100); err != nil {
+		t.Fatal(err)
+	}
+	var report httpapi.QueueReportBody
+	h.expectWithHeader(t, "GET", "/api/admin/queue", "", key, nil, 200).json(t, &report)
+	if report.Waiting != 1 || report.Active != 1 || report.AdmittedTotal != 1 || report.LastSeq != 2 ||
+		report.AdmittedThrough != 1 || report.AdmitRate != 50 || report.MaxActive != 1000 || report.OldestWait == "" {
+		t.Fatalf("report %+v", report)
+	}
+	h.expectWithHeader(t, "PATCH", "/api/admin/queue", "", key, map[string]any{"max_active": 5}, 200).json(t, &report)
+	if report.AdmitRate != 50 || report.MaxActive != 5 {
+		t.Fatalf("after changing the ceiling: rate %d ceiling %d, want 50 and 5", report.AdmitRate, report.MaxActive)
+	}
+	for _, bad := range []any{
+		map[string]any{"admit_rate": 0},
+		map[string]any{"max_active": -1},
+		map[string]any{"admit_rate": "fast"},
+		map[string]any{"tick": "1s"},
+		"{",
+	} {
+		h.expectWithHeader(t, "PATCH", "/api/admin/queue", "", key, bad, 400).problem(t)
+	}
+	if r, _ := h.app.QueueReport(ctx); r.Settings != (core.AdmissionSettings{AdmitRate: 50, MaxActive: 5}) {
+		t.Fatalf("bad changes were applied: %+v", r.Settings)
+	}
+	// The queue already admits first come, first served: no opening can be scheduled.
+	p := h.expectWithHeader(t, "PUT", "/api/admin/queue/opening", "", key, map[string]any{"opens_at": time.Now().Add(time.Hour)}, 409).problem(t)
+	if !strings.Contains(p["detail"].(string), "already opened") {
+		t.Fatalf("409 detail %q", p["detail"])
+	}
+}
+
+func TestScheduledOpeningOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	key := map[string]string{"X-Admin-Key": adminKey}
+	h.expectWithHeader(t, "PUT", "/api/admin/queue/opening", "", key, map[string]any{"opens_at": time.Now().Add(-time.Minute)}, 400).problem(t)
+	h.expectWithHeader(t, "PUT", "/api/admin/queue/opening", "", key, map[string]any{"opens_at": "tomorrow"}, 400).problem(t)
+	opens := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	var report httpapi.QueueReportBody
+	h.expectWithHeader(t, "PUT", "/api/admin/queue/opening", "", key, map[string]any{"opens_at": opens, "draw_seed": 99}, 200).json(t, &report)
+	if report.OpensAt == nil || !report.OpensAt.Equal(opens) || report.DrawSeed == nil || *report.DrawSeed != 99 || report.Drawn {
+		t.Fatalf("report after scheduling: %+v", report)
+	}
+	var body httpapi.TokenBody
+	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "early"}, 200).json(t, &body)
+	if body.QueueInfo.OpensAt == nil || !body.QueueInfo.OpensAt.Equal(opens) || body.QueueInfo.Position != 0 {
+		t.Fatalf("early token: %+v, want the opening time", body.QueueInfo)
+	}
+	p := h.expect(t, "GET", "/api/tickets/dates", body.Token, nil, 403).problem(t)
+	if !strings.Contains(p["detail"].(string), "not open yet") || p["opens_at"] == nil {
+		t.Fatalf("403 before the opening: %v", p)
+	}
+}
+
+// events reads a Server-Sent Events stream: each event's name and data.
+func events(t *testing.T, url, token string, max int) []struct{ name, data string } {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream answered %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	var out []struct{ name, data string }
+	var name string
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() && len(out) < max {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			name = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			out = append(out, struct{ name, data string }{name, strings.TrimPrefix(line, "data: ")})
+			name = ""
+		}
+	}
+	return out
+}
+
+func TestEventStreamUntilActive(t *testing.T) {
+	h := newHarness(t, withStreamPace(20*time.Millisecond, 100*time.Millisecond))
+	h.token(t, "ahead", false)
+	tok := h.token(t, "fan", false)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // long enough for heartbeats
+		_, _ = h.app.AdmitNext(ctx, 1, 100)
+		time.Sleep(100 * time.Millisecond)
+		_, _ = h.app.AdmitNext(ctx, 1, 100)
+	}()
+	got := events(t, h.srv.URL+"/api/token/events", tok, 100)
+	var positions []int64
+	heartbeats := 0
+	for _, ev := range got {
+		switch ev.name {
+		case "status":
+			var body httpapi.TokenBody
+			if err := json.Unmarshal([]byte(ev.data), &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.Status == "active" {
+				positions = append(positions, -1)
+			} else {
+				positions = append(positions, body.QueueInfo.Position)
+			}
+		case "heartbeat":
+			heartbeats++
+		default:
+			t.Fatalf("unexpected event %q: %s", ev.name, ev.data)
+		}
+	}
+	// Position 1, then 0 after the first admission, then active; the stream closes itself.
+	if len(positions) != 3 || positions[0] != 1 || positions[1] != 0 || positions[2] != -1 {
+		t.Fatalf("status events %v (-1 = active), want [1 0 -1]", positions)
+	}
+	if heartbeats == 0 {
+		t.Fatal("no heartbeat while nothing changed for 300 ms at a 100 ms heartbeat")
+	}
+}
+
+func TestEventStreamErrors(t *testing.T) {
+	h := newHarness(t)
+	h.expect(t, "GET", "/api/token/events", "", nil, 401).problem(t)
+	h.expect(t, "GET", "/api/token/events", "not-a-token", nil, 401).problem(t)
+	// A token that has expired ends the stream with an "ended" event.
+	tok := h.token(t, "fan", false)
+	if _, err := h.app.AdmitNext(ctx, 1, 100); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := h.app.TokenStatus(ctx, core.Caller{TokenID: mustCaller(t, tok).TokenID, UserID: "fan"})
+	if st.Token.State != core.TokenActive {
+		t.Fatalf("fan not admitted: %+v", st)
+	}
+	if _, err := h.store.Admit(ctx, core.AdmitRound{Now: time.Now().Add(time.Hour)}); err != nil { // the session ends
+		t.Fatal(err)
+	}
+	got := events(t, h.srv.URL+"/api/token/events", tok, 10)
+	if len(got) != 1 || got[0].name != "ended" || !strings.Contains(got[0].data, "expired") {
+		t.Fatalf("events for an expired token: %v", got)
+	}
+}
+
+func mustCaller(t *testing.T, tok string) core.Caller {
+	t.Helper()
+	s, _ := httpapi.NewTokenSigner(seed)
+	c, err := s.Verify(tok, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

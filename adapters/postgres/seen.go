@@ -1,0 +1,96 @@
+package postgres
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// seenWriter coalesces last-seen times. A poll only records the time in memory; a writer
+// flushes every pending time in one statement at most every flushEvery, and a token written
+// less than resolution ago is not written again. At 100,000 fans polling every few seconds
+// the database sees one statement per flush and one row update per fan per resolution, not
+// one per poll. Times lost in a crash only make a fan look gone up to resolution+flushEvery
+// earlier, far below the abandonment time (core.MinAbandonAfter).
+type seenWriter struct {
+	write      func(ctx context.Context, ids []string, at []time.Time) error
+	flushEvery time.Duration
+	resolution time.Duration
+
+	mu      sync.Mutex
+	pending map[core.ID]time.Time
+	written map[core.ID]time.Time // when each token's time was last written
+	running bool
+}
+
+func newSeenWriter(write func(ctx context.Context, ids []string, at []time.Time) error) *seenWriter {
+	return &seenWriter{
+		write: write, flushEvery: 2 * time.Second, resolution: 10 * time.Second,
+		pending: map[core.ID]time.Time{}, written: map[core.ID]time.Time{},
+	}
+}
+
+// mark records that id was seen at now.
+func (w *seenWriter) mark(id core.ID, now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if last, ok := w.written[id]; ok && now.Sub(last) < w.resolution {
+		return
+	}
+	if prev, ok := w.pending[id]; !ok || now.After(prev) {
+		w.pending[id] = now
+	}
+	if !w.running {
+		w.running = true
+		go w.run()
+	}
+}
+
+// run flushes every flushEvery until a flush finds nothing pending.
+func (w *seenWriter) run() {
+	for {
+		time.Sleep(w.flushEvery)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		n, err := w.flush(ctx)
+		cancel()
+		if err != nil {
+			slog.Warn("write fans' last-seen times", "tokens", n, "err", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// flush writes every pending time now and reports how many; with none pending it stops the
+// writer (the next mark starts it again).
+func (w *seenWriter) flush(ctx context.Context) (int, error) {
+	w.mu.Lock()
+	if len(w.pending) == 0 {
+		w.running = false
+		w.written = map[core.ID]time.Time{} // idle: nobody was seen for a whole flush
+		w.mu.Unlock()
+		return 0, nil
+	}
+	ids := make([]string, 0, len(w.pending))
+	ats := make([]time.Time, 0, len(w.pending))
+	var latest time.Time
+	for id, at := range w.pending {
+		ids, ats = append(ids, string(id)), append(ats, at)
+		w.written[id] = at
+		if at.After(latest) {
+			latest = at
+		}
+	}
+	w.pending = map[core.ID]time.Time{}
+	for id, at := range w.written {
+		if latest.Sub(at) >= w.resolution {
+			delete(w.written, id) // mark no longer consults it
+		}
+	}
+	w.mu.Unlock()
+	return len(ids), w.write(ctx, ids, ats)
+}

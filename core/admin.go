@@ -1,0 +1,47 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// QueueReport is what operators see of the waiting room during a sale.
+type QueueReport struct {
+	Stats    QueueStats
+	Settings AdmissionSettings
+	// AdmittedPerMinute is the measured admission rate; the configured one before any
+	// admission was measured.
+	AdmittedPerMinute float64
+	// OldestWait is how long the fan at the head of the queue has waited.
+	OldestWait time.Duration
+}
+
+// QueueReport reads the queue's statistics and the admission settings.
+func (b *BoxOffice) QueueReport(ctx context.Context) (QueueReport, error) {
+	st, err := b.ports.Tokens.QueueStats(ctx)
+	if err != nil {
+		return QueueReport{}, fmt.Errorf("queue stats: %w", err)
+	}
+	set, err := b.ports.Admission.AdmissionSettings(ctx)
+	if err != nil {
+		return QueueReport{}, fmt.Errorf("read admission settings: %w", err)
+	}
+	r := QueueReport{Stats: st, Settings: set, AdmittedPerMinute: b.admitRate(st.Queue) * 60}
+	if !st.OldestIssuedAt.IsZero() {
+		r.OldestWait = max(0, b.ports.Clock.Now().Sub(st.OldestIssuedAt))
+	}
+	return r, nil
+}
+
+// ChangeAdmission changes the admission rate and ceiling from the next tick.
+func (b *BoxOffice) ChangeAdmission(ctx context.Context, s AdmissionSettings) (AdmissionSettings, error) {
+	if err := s.Validate(); err != nil {
+		return AdmissionSettings{}, err
+	}
+	applied, err := b.ports.Admission.ChangeAdmission(ctx, s)
+	if err != nil {
+		return AdmissionSettings{}, fmt.Errorf("change admission: %w", err)
+	}
+	return applied, nil
+}

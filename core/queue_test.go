@@ -1,0 +1,282 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// countingTokens counts reads of single tokens, to prove which paths never read one.
+type countingTokens struct {
+	core.TokenStore
+	reads atomic.Int64
+}
+
+func (c *countingTokens) Token(ctx2 context.Context, id core.ID) (core.QueueToken, error) {
+	c.reads.Add(1)
+	return c.TokenStore.Token(ctx2, id)
+}
+
+// queueWorld is the application over a memory store whose token reads are counted.
+type queueWorld struct {
+	app    *core.BoxOffice
+	tokens *countingTokens
+	clock  *clock
+}
+
+func newQueueWorld(t *testing.T, policy core.Policy) *queueWorld {
+	t.Helper()
+	clk := &clock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
+	store := memory.NewStore()
+	tokens := &countingTokens{TokenStore: store}
+	life := memory.NewLifecycle(clk)
+	t.Cleanup(life.Stop)
+	app, err := core.New(core.Ports{Tokens: tokens, Catalog: store, Reservations: store, Wallets: store, Locks: store,
+		Lifecycle: life, Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: policy.AdmitRate, MaxActive: policy.MaxActive}),
+		Clock: clk}, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &queueWorld{app: app, tokens: tokens, clock: clk}
+}
+
+func (w *queueWorld) issue(t *testing.T, user string) core.Caller {
+	t.Helper()
+	st, err := w.app.IssueToken(ctx, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return core.Caller{TokenID: st.Token.ID, UserID: st.Token.UserID, Seq: st.SignedSeq()}
+}
+
+func (w *queueWorld) poll(t *testing.T, c core.Caller) core.TokenStatus {
+	t.Helper()
+	st, err := w.app.TokenStatus(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestPollingWaitingTokensReadsNoToken(t *testing.T) {
+	w := newQueueWorld(t, core.DefaultPolicy)
+	fans := make([]core.Caller, 10)
+	for i := range fans {
+		fans[i] = w.issue(t, fmt.Sprintf("fan-%d", i))
+	}
+	if _, err := w.app.AdmitNext(ctx, 3, 100); err != nil {
+		t.Fatal(err)
+	}
+	before := w.tokens.reads.Load()
+	for i := 3; i < 10; i++ {
+		st := w.poll(t, fans[i])
+		if st.Token.State != core.TokenWaiting || st.Position != int64(i-3) {
+			t.Fatalf("fan %d: %+v, want waiting at position %d", i, st, i-3)
+		}
+		if _, err := w.app.Authorize(ctx, fans[i], core.AccessQueued); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := w.tokens.reads.Load() - before; n != 0 {
+		t.Fatalf("polling waiting fans read %d tokens, want 0", n)
+	}
+	// An admitted fan's claims no longer prove anything: that poll reads the token.
+	if st := w.poll(t, fans[0]); st.Token.State != core.TokenActive {
+		t.Fatalf("admitted fan polls %+v", st)
+	}
+	if w.tokens.reads.Load() == before {
+		t.Fatal("an admitted fan's poll was answered without reading the token")
+	}
+	// Booking always reads the token, so admission is seen at once.
+	_, err := w.app.Authorize(ctx, fans[5], core.AccessAdmitted)
+	var waiting *core.NotAdmittedError
+	if !errors.As(err, &waiting) || waiting.Position != 2 {
+		t.Fatalf("waiting fan booking: %v, want NotAdmittedError at position 2", err)
+	}
+}
+
+func TestEstimateFollowsTheMeasuredAdmissionRate(t *testing.T) {
+	policy := core.DefaultPolicy
+	policy.AdmitRate = 50 // configured; admission actually runs at 10 a second (batch 10, 1 s ticks)
+	policy.SessionTTL = time.Hour
+	w := newQueueWorld(t, policy)
+	var last core.Caller
+	for i := range 3000 {
+		last = w.issue(t, fmt.Sprintf("fan-%d", i))
+	}
+	st := w.poll(t, last)
+	if st.EstimatedWait != 60*time.Second { // 3000 fans at the configured 50/s before any measurement
+		t.Fatalf("before any tick: %v, want 60s at the configured rate", st.EstimatedWait)
+	}
+	const ticks = 90
+	for range ticks {
+		if _, err := w.app.AdmitNext(ctx, 10, 100_000); err != nil {
+			t.Fatal(err)
+		}
+		w.poll(t, last) // still seen, never abandoned
+		w.clock.advance(time.Second)
+	}
+	// The first tick only starts the interval; each later one folds in 10/s with weight
+	// 1-exp(-1s/30s), so the average is 10 + 40·exp(-(ticks-1)/30).
+	rate := 10 + 40*math.Exp(-float64(ticks-1)/core.RateWindow.Seconds())
+	ahead := int64(3000 - 1 - 10*ticks)
+	want := time.Duration(math.Ceil(float64(ahead+1)/rate)) * time.Second
+	st = w.poll(t, last)
+	if st.Position != ahead || st.EstimatedWait != want {
+		t.Fatalf("after %d ticks: position %d, estimate %v; want %d and %v (rate %.3f/s)", ticks, st.Position, st.EstimatedWait, ahead, want, rate)
+	}
+	report, err := w.app.QueueReport(ctx)
+	if err != nil || math.Abs(report.AdmittedPerMinute-rate*60) > 1e-6 {
+		t.Fatalf("report %+v, %v; want %.3f admitted per minute", report, err, rate*60)
+	}
+	// A queue with the ceiling full admits nobody: the measured rate falls and the estimate grows.
+	for range 30 {
+		if _, err := w.app.AdmitNext(ctx, 10, 1); err != nil {
+			t.Fatal(err)
+		}
+		w.poll(t, last)
+		w.clock.advance(time.Second)
+	}
+	if later := w.poll(t, last); later.EstimatedWait <= 2*st.EstimatedWait {
+		t.Fatalf("estimate with admission stalled for 30 s: %v, want well above %v", later.EstimatedWait, st.EstimatedWait)
+	}
+}
+
+func TestAbandonedFansAreSkipped(t *testing.T) {
+	policy := core.DefaultPolicy
+	policy.AbandonAfter = time.Minute
+	w := newQueueWorld(t, policy)
+	stays, leaves, late := w.issue(t, "stays"), w.issue(t, "leaves"), w.issue(t, "late")
+	for range 4 { // 2 minutes: "stays" and "late" poll, "leaves" is gone
+		w.clock.advance(30 * time.Second)
+		w.poll(t, stays)
+		w.poll(t, late)
+	}
+	res, err := w.app.AdmitNext(ctx, 2, 100)
+	if err != nil || res.Admitted != 2 || res.Abandoned != 1 {
+		t.Fatalf("admission %+v, %v; want 2 admitted and 1 abandoned", res, err)
+	}
+	if _, err := w.app.TokenStatus(ctx, leaves); !errors.Is(err, core.ErrTokenExpired) {
+		t.Fatalf("abandoned fan polls: %v, want ErrTokenExpired", err)
+	}
+	for _, c := range []core.Caller{stays, late} {
+		if st := w.poll(t, c); st.Token.State != core.TokenActive {
+			t.Fatalf("%s: %v, want active", c.UserID, st.Token.State)
+		}
+	}
+	// The fan who left can queue again, at the back.
+	again, err := w.app.IssueToken(ctx, "leaves")
+	if err != nil || again.Token.Seq != 4 {
+		t.Fatalf("queueing again: %+v, %v", again, err)
+	}
+}
+
+func TestScheduledOpeningDrawsTheEarlyFans(t *testing.T) {
+	w := newQueueWorld(t, core.DefaultPolicy)
+	opens := w.clock.Now().Add(10 * time.Minute)
+	if _, err := w.app.ScheduleOpening(ctx, w.clock.Now().Add(-time.Second), nil); !errors.Is(err, core.ErrInvalid) {
+		t.Fatalf("opening in the past: %v, want ErrInvalid", err)
+	}
+	seed := int64(2026)
+	q, err := w.app.ScheduleOpening(ctx, opens, &seed)
+	if err != nil || !q.OpensAt.Equal(opens) || q.DrawSeed != seed {
+		t.Fatalf("schedule: %+v, %v", q, err)
+	}
+	early := make([]core.Caller, 8)
+	for i := range early {
+		early[i] = w.issue(t, fmt.Sprintf("early-%d", i))
+		if early[i].Seq != 0 {
+			t.Fatalf("early token signed with sequence %d, want 0 until the draw", early[i].Seq)
+		}
+	}
+	st := w.poll(t, early[3])
+	if st.Position != 0 || !st.OpensAt.Equal(opens) || st.EstimatedWait != 10*time.Minute || st.SignedSeq() != 0 {
+		t.Fatalf("before the opening: %+v, want position 0, the opening time and 10m", st)
+	}
+	_, err = w.app.Authorize(ctx, early[3], core.AccessAdmitted)
+	var waiting *core.NotAdmittedError
+	if !errors.As(err, &waiting) || !waiting.OpensAt.Equal(opens) {
+		t.Fatalf("booking before the opening: %v, want NotAdmittedError with the opening time", err)
+	}
+	if res, _ := w.app.AdmitNext(ctx, 100, 100); res.Admitted != 0 {
+		t.Fatalf("admitted %d before the opening", res.Admitted)
+	}
+	w.clock.advance(10 * time.Minute)
+	for _, c := range early { // still there at the opening: nobody is abandoned
+		w.poll(t, c)
+	}
+	late := w.issue(t, "late")
+	if late.Seq != 9 {
+		t.Fatalf("first fan after the opening numbered %d, want 9 (behind the 8 early ones)", late.Seq)
+	}
+	res, err := w.app.AdmitNext(ctx, 0, 100)
+	if err != nil || res.Drawn != 8 {
+		t.Fatalf("opening tick: %+v, %v; want 8 drawn", res, err)
+	}
+	places := core.DrawOrder(8, seed)
+	for i, c := range early {
+		st := w.poll(t, c)
+		if st.Token.Seq != places[i] || st.Position != places[i]-1 || st.SignedSeq() != places[i] || !st.OpensAt.IsZero() {
+			t.Fatalf("early fan %d after the draw: %+v, want place %d", i, st, places[i])
+		}
+	}
+	if st := w.poll(t, late); st.Position != 8 {
+		t.Fatalf("late fan at position %d, want 8", st.Position)
+	}
+}
+
+func TestDrawOrder(t *testing.T) {
+	a, b := core.DrawOrder(1000, 7), core.DrawOrder(1000, 7)
+	if !slices.Equal(a, b) {
+		t.Fatal("the same seed drew two orders")
+	}
+	if slices.Equal(a, core.DrawOrder(1000, 8)) {
+		t.Fatal("two seeds drew the same order of 1000")
+	}
+	sorted := slices.Clone(a)
+	slices.Sort(sorted)
+	for i, p := range sorted {
+		if p != int64(i)+1 {
+			t.Fatalf("places are not 1..1000 exactly once: %d at %d", p, i)
+		}
+	}
+	// Uniform: over 60,000 seeds each of the 6 orders of 3 fans comes up 10,000 times, give or
+	// take; 5 standard deviations (about 456) bound the test's own flakiness far below 1e-5.
+	counts := map[[3]int64]int{}
+	for seed := range int64(60_000) {
+		p := core.DrawOrder(3, seed)
+		counts[[3]int64(p)]++
+	}
+	if len(counts) != 6 {
+		t.Fatalf("%d distinct orders of 3, want 6", len(counts))
+	}
+	for order, n := range counts {
+		if math.Abs(float64(n)-10_000) > 5*math.Sqrt(60_000*(1.0/6)*(5.0/6)) {
+			t.Fatalf("order %v drawn %d times of 60,000, want about 10,000", order, n)
+		}
+	}
+}
+
+func TestChangeAdmission(t *testing.T) {
+	w := newQueueWorld(t, core.DefaultPolicy)
+	for _, bad := range []core.AdmissionSettings{{AdmitRate: 0, MaxActive: 5}, {AdmitRate: 5, MaxActive: 0}} {
+		if _, err := w.app.ChangeAdmission(ctx, bad); !errors.Is(err, core.ErrInvalid) {
+			t.Fatalf("settings %+v: %v, want ErrInvalid", bad, err)
+		}
+	}
+	got, err := w.app.ChangeAdmission(ctx, core.AdmissionSettings{AdmitRate: 7, MaxActive: 70})
+	if err != nil || got != (core.AdmissionSettings{AdmitRate: 7, MaxActive: 70}) {
+		t.Fatalf("change: %+v, %v", got, err)
+	}
+	if r, _ := w.app.QueueReport(ctx); r.Settings != got {
+		t.Fatalf("report settings %+v, want %+v", r.Settings, got)
+	}
+}
