@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
@@ -34,16 +35,16 @@ func TestChaos(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	sys, err := spawn(ctx, spawnOptions{
-		instances: 2, binary: bin, adminURL: pg.url, temporalCLI: envOr("TEMPORAL_CLI", filepath.Join(goPath(), "bin", "temporal")),
-		holdTTL: 4 * time.Second, sessionTTL: 2 * time.Minute, admitRate: 100, maxActive: 300, seats: 40,
-		temporalDB: filepath.Join(t.TempDir(), "temporal.db"),
+	sys, err := sandbox.Spawn(ctx, sandbox.Options{
+		Instances: 2, Binary: bin, AdminURL: pg.url, TemporalCLI: sandbox.DefaultTemporalCLI(),
+		HoldTTL: 4 * time.Second, SessionTTL: 2 * time.Minute, AdmitRate: 100, MaxActive: 300, Seats: 40,
+		TemporalDB: filepath.Join(t.TempDir(), "temporal.db"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sys.stop()
-	clients, err := apiClients(sys.targets, 64)
+	defer sys.Stop()
+	clients, err := apiClients(sys.Targets, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,9 +60,9 @@ func TestChaos(t *testing.T) {
 			}
 			faults <- name
 		}
-		step(3*time.Second, "kill -9 the worker, restart it after 2 s", func() error { return sys.crash(0, 2*time.Second) })
-		step(2*time.Second, "kill -9 an API instance, restart it after 2 s", func() error { return sys.crash(2, 2*time.Second) })
-		step(2*time.Second, "restart the Temporal dev server from its file", func() error { return sys.restartTemporal(ctx, time.Second) })
+		step(3*time.Second, "kill -9 the worker, restart it after 2 s", func() error { return sys.Crash(0, 2*time.Second) })
+		step(2*time.Second, "kill -9 an API instance, restart it after 2 s", func() error { return sys.Crash(2, 2*time.Second) })
+		step(2*time.Second, "restart the Temporal dev server from its file", func() error { return sys.RestartTemporal(ctx, time.Second) })
 		step(2*time.Second, "restart PostgreSQL (immediate shutdown)", pg.restart)
 	}()
 	fans, _, _, _ := runFans(ctx, clients, options{fans: 400, arrival: 12 * time.Second, abandon: 0.1, holdRetries: 5})
@@ -105,7 +106,7 @@ func TestChaos(t *testing.T) {
 	saleEnded := time.Now()
 	deadline := saleEnded.Add(recoveryBound)
 	for {
-		audit, err := sys.audit(ctx)
+		audit, err := auditSystem(ctx, sys)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
@@ -35,7 +36,7 @@ type options struct {
 	abandon     float64
 	holdRetries int
 	json        bool
-	spawn       spawnOptions
+	spawn       sandbox.Options
 }
 
 func main() {
@@ -93,7 +94,7 @@ func run(o options) (Report, error) {
 		return Report{}, errors.New("-abandon must be a share from 0 to 1")
 	case o.conns < 1 || o.conns > 4096:
 		return Report{}, errors.New("-conns must be 1 to 4096")
-	case (len(o.targets) == 0) == (o.spawn.instances == 0):
+	case (len(o.targets) == 0) == (o.spawn.Instances == 0):
 		return Report{}, errors.New("give either -targets or -spawn")
 	}
 	// Ctrl-C or SIGTERM ends the rush early but still stops what it spawned.
@@ -102,14 +103,14 @@ func run(o options) (Report, error) {
 	ctx, cancel := context.WithTimeout(sigCtx, o.limit)
 	defer cancel()
 
-	var sys *system
-	if o.spawn.instances > 0 {
+	var sys *sandbox.System
+	if o.spawn.Instances > 0 {
 		var err error
-		if sys, err = spawn(ctx, o.spawn); err != nil {
+		if sys, err = sandbox.Spawn(ctx, o.spawn); err != nil {
 			return Report{}, err
 		}
-		defer sys.stop()
-		o.targets = sys.targets
+		defer sys.Stop()
+		o.targets = sys.Targets
 	}
 	clients, err := apiClients(o.targets, o.conns)
 	if err != nil {
@@ -119,8 +120,8 @@ func run(o options) (Report, error) {
 	fans, rec, s, start := runFans(ctx, clients, o)
 	report := buildReport(fans, rec, s, start, time.Since(start), o.targets)
 	if sys != nil {
-		report.SeatsOnSale = sys.seatsOnSale
-		audit, err := sys.audit(context.Background())
+		report.SeatsOnSale = sys.SeatsOnSale
+		audit, err := auditSystem(context.Background(), sys)
 		if err != nil {
 			return report, err
 		}
@@ -176,4 +177,10 @@ func apiClients(targets []string, conns int) ([]*apiclient.ClientWithResponses, 
 		clients = append(clients, c)
 	}
 	return clients, nil
+}
+
+// auditSystem runs the audit on a spawned system's database.
+func auditSystem(ctx context.Context, sys *sandbox.System) (AuditResult, error) {
+	ok, out, err := sys.Audit(ctx)
+	return AuditResult{OK: ok, Output: out}, err
 }

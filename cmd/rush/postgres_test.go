@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/boxoffice/boxoffice/internal/sandbox"
 )
 
 // privatePostgres is a PostgreSQL cluster of the test's own, so restarting it leaves the
@@ -30,7 +32,7 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 	}
 	t.Cleanup(func() { os.RemoveAll(root) })
 	p := &privatePostgres{bin: filepath.Dir(bins[len(bins)-1]), dir: filepath.Join(root, "data"), sockets: root}
-	if p.port, err = freePort(); err != nil {
+	if p.port, err = sandbox.FreePort(); err != nil {
 		t.Fatal(err)
 	}
 	// The server refuses to run as root: the cluster belongs to the postgres user.

@@ -1,4 +1,7 @@
-package main
+// Package sandbox starts a whole boxoffice on loopback for load tools and crash tests: a
+// Temporal dev server, a fresh PostgreSQL database, a worker and N API instances, each a real
+// process of the boxoffice binary. It stops everything it started.
+package sandbox
 
 import (
 	"bytes"
@@ -6,7 +9,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	mathrand "math/rand/v2"
 	"net"
@@ -24,40 +26,30 @@ import (
 	"go.temporal.io/sdk/testsuite"
 )
 
-type spawnOptions struct {
-	instances   int
-	binary      string
-	adminURL    string
-	temporalCLI string
-	holdTTL     time.Duration
-	sessionTTL  time.Duration
-	admitRate   int
-	maxActive   int
-	seats       int
-	keep        bool
-	// temporalDB, if set, makes the dev server keep its state in this file, so it can restart.
-	temporalDB string
+// Options say what to start.
+type Options struct {
+	Instances   int    // API instances, 1 to 8
+	Binary      string // the boxoffice binary
+	AdminURL    string // PostgreSQL URL where the sandbox creates (and drops) its database
+	TemporalCLI string
+	HoldTTL     time.Duration
+	SessionTTL  time.Duration
+	AdmitRate   int
+	MaxActive   int
+	Seats       int  // seats per date of the demo concert (3 dates)
+	Keep        bool // keep the database afterwards
+	// TemporalDB, if set, makes the dev server keep its state in this file, so it can restart.
+	TemporalDB string
+	// Env adds settings (NAME=value) to every role, after the sandbox's own.
+	Env []string
 }
 
-func bindSpawnFlags(o *spawnOptions) {
-	flag.IntVar(&o.instances, "spawn", 0, "start this many API instances and one worker on loopback (instead of -targets)")
-	flag.StringVar(&o.binary, "boxoffice", "bin/boxoffice", "with -spawn: the boxoffice binary (make build)")
-	flag.StringVar(&o.adminURL, "database-url", envOr("BOXOFFICE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
-		"with -spawn: PostgreSQL admin URL; the rush creates its own database there ($BOXOFFICE_TEST_DATABASE_URL)")
-	flag.StringVar(&o.temporalCLI, "temporal-cli", envOr("TEMPORAL_CLI", filepath.Join(goPath(), "bin", "temporal")), "with -spawn: the temporal CLI ($TEMPORAL_CLI)")
-	flag.DurationVar(&o.holdTTL, "hold-ttl", 5*time.Second, "with -spawn: hold time, short so that unpaid holds expire during the rush")
-	flag.DurationVar(&o.sessionTTL, "session-ttl", 2*time.Minute, "with -spawn: how long an admitted fan may book")
-	flag.IntVar(&o.admitRate, "admit-rate", 100, "with -spawn: fans admitted per second")
-	flag.IntVar(&o.maxActive, "max-active", 500, "with -spawn: ceiling on admitted fans")
-	flag.IntVar(&o.seats, "seats", 50, "with -spawn: seats per date (3 dates)")
-	flag.BoolVar(&o.keep, "keep", false, "with -spawn: keep the rush's database afterwards")
-}
-
-// system is a spawned boxoffice: a Temporal dev server, a fresh database, a worker and N APIs.
-type system struct {
-	targets      []string
-	seatsOnSale  int
-	dbURL        string
+// System is a spawned boxoffice: a Temporal dev server, a fresh database, a worker and N APIs.
+type System struct {
+	// Targets are the APIs' base URLs.
+	Targets      []string
+	SeatsOnSale  int
+	DBURL        string
 	binary       string
 	env          []string
 	procs        []*proc
@@ -74,20 +66,21 @@ type proc struct {
 	exited     chan error
 }
 
-func spawn(ctx context.Context, o spawnOptions) (sys *system, err error) {
-	if o.instances < 1 || o.instances > 8 {
+// Spawn starts a system; on error it stops what it started.
+func Spawn(ctx context.Context, o Options) (sys *System, err error) {
+	if o.Instances < 1 || o.Instances > 8 {
 		return nil, errors.New("-spawn must be 1 to 8 instances")
 	}
-	if _, err := os.Stat(o.binary); err != nil {
-		return nil, fmt.Errorf("boxoffice binary %s: %w (run make build)", o.binary, err)
+	if _, err := os.Stat(o.Binary); err != nil {
+		return nil, fmt.Errorf("boxoffice binary %s: %w (run make build)", o.Binary, err)
 	}
-	sys = &system{binary: o.binary, seatsOnSale: 3 * o.seats}
+	sys = &System{binary: o.Binary, SeatsOnSale: 3 * o.Seats}
 	defer func() {
 		if err != nil {
-			sys.stop()
+			sys.Stop()
 		}
 	}()
-	if sys.dbURL, sys.dropDB, err = createDatabase(ctx, o.adminURL, o.keep); err != nil {
+	if sys.DBURL, sys.dropDB, err = CreateDatabase(ctx, o.AdminURL, o.Keep); err != nil {
 		return sys, err
 	}
 	// The dev server logs every store timeout under overload; keep that out of the report.
@@ -97,9 +90,9 @@ func spawn(ctx context.Context, o spawnOptions) (sys *system, err error) {
 	}
 	defer temporalLog.Close()
 	sys.temporalOpts = testsuite.DevServerOptions{
-		ExistingPath: o.temporalCLI, LogLevel: "error", Stdout: temporalLog, Stderr: temporalLog, DBFilename: o.temporalDB,
+		ExistingPath: o.TemporalCLI, LogLevel: "error", Stdout: temporalLog, Stderr: temporalLog, DBFilename: o.TemporalDB,
 	}
-	if o.temporalDB != "" {
+	if o.TemporalDB != "" {
 		// A restart must come back on the same address: the roles' clients reconnect to it.
 		port, err := stablePort()
 		if err != nil {
@@ -108,31 +101,32 @@ func spawn(ctx context.Context, o spawnOptions) (sys *system, err error) {
 		sys.temporalOpts.ClientOptions = &client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", port)}
 	}
 	if sys.temporal, err = testsuite.StartDevServer(ctx, sys.temporalOpts); err != nil {
-		return sys, fmt.Errorf("start Temporal dev server with %s (log %s): %w", o.temporalCLI, temporalLog.Name(), err)
+		return sys, fmt.Errorf("start Temporal dev server with %s (log %s): %w", o.TemporalCLI, temporalLog.Name(), err)
 	}
-	fmt.Fprintf(os.Stderr, "rush: Temporal dev server at %s, log in %s\n", sys.temporal.FrontendHostPort(), temporalLog.Name())
+	fmt.Fprintf(os.Stderr, "sandbox: Temporal dev server at %s, log in %s\n", sys.temporal.FrontendHostPort(), temporalLog.Name())
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	sys.env = append(os.Environ(),
-		"DATABASE_URL="+sys.dbURL,
+		"DATABASE_URL="+sys.DBURL,
 		"TEMPORAL_ADDRESS="+sys.temporal.FrontendHostPort(),
 		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(key),
-		"BOXOFFICE_HOLD_TTL="+o.holdTTL.String(),
-		"BOXOFFICE_SESSION_TTL="+o.sessionTTL.String(),
-		"BOXOFFICE_ADMIT_RATE="+strconv.Itoa(o.admitRate),
-		"BOXOFFICE_MAX_ACTIVE="+strconv.Itoa(o.maxActive),
+		"BOXOFFICE_HOLD_TTL="+o.HoldTTL.String(),
+		"BOXOFFICE_SESSION_TTL="+o.SessionTTL.String(),
+		"BOXOFFICE_ADMIT_RATE="+strconv.Itoa(o.AdmitRate),
+		"BOXOFFICE_MAX_ACTIVE="+strconv.Itoa(o.MaxActive),
 		"BOXOFFICE_ADMIT_TICK=250ms",
 		"BOXOFFICE_LOG_LEVEL=warn",
 		"BOXOFFICE_RATE_LIMIT=off", // every simulated fan comes from 127.0.0.1
 	)
-	if out, err := sys.command(ctx, "migrate", "--demo", "--demo-seats", strconv.Itoa(o.seats)).CombinedOutput(); err != nil {
+	sys.env = append(sys.env, o.Env...)
+	if out, err := sys.Command(ctx, "migrate", "--demo", "--demo-seats", strconv.Itoa(o.Seats)).CombinedOutput(); err != nil {
 		return sys, fmt.Errorf("boxoffice migrate: %w\n%s", err, out)
 	}
 	if err := sys.start("worker", ""); err != nil {
 		return sys, err
 	}
-	for range o.instances {
-		port, err := freePort()
+	for range o.Instances {
+		port, err := FreePort()
 		if err != nil {
 			return sys, err
 		}
@@ -140,23 +134,23 @@ func spawn(ctx context.Context, o spawnOptions) (sys *system, err error) {
 		if err := sys.start("api", addr); err != nil {
 			return sys, err
 		}
-		sys.targets = append(sys.targets, "http://"+addr)
+		sys.Targets = append(sys.Targets, "http://"+addr)
 	}
-	for _, t := range sys.targets {
-		if err := waitReady(ctx, t); err != nil {
+	for _, t := range sys.Targets {
+		if err := WaitReady(ctx, t); err != nil {
 			return sys, err
 		}
 	}
 	return sys, nil
 }
 
-func (s *system) command(ctx context.Context, args ...string) *exec.Cmd {
+func (s *System) Command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, s.binary, args...)
 	cmd.Env = s.env
 	return cmd
 }
 
-func (s *system) start(role, addr string) error {
+func (s *System) start(role, addr string) error {
 	p, err := s.launch(role, addr)
 	if err != nil {
 		return err
@@ -165,7 +159,7 @@ func (s *system) start(role, addr string) error {
 	return nil
 }
 
-func (s *system) launch(role, addr string) (*proc, error) {
+func (s *System) launch(role, addr string) (*proc, error) {
 	cmd := exec.Command(s.binary, role)
 	cmd.Env = s.env
 	// If the rush dies without stopping it, the kernel sends SIGTERM.
@@ -183,9 +177,9 @@ func (s *system) launch(role, addr string) (*proc, error) {
 	return p, nil
 }
 
-// crash kills role i with SIGKILL, as a machine failure would, and starts it again on the same
+// Crash kills role i with SIGKILL, as a machine failure would, and starts it again on the same
 // address after the pause.
-func (s *system) crash(i int, pause time.Duration) error {
+func (s *System) Crash(i int, pause time.Duration) error {
 	p := s.procs[i]
 	_ = p.cmd.Process.Kill()
 	<-p.exited
@@ -198,10 +192,10 @@ func (s *system) crash(i int, pause time.Duration) error {
 	return nil
 }
 
-// restartTemporal stops the dev server and starts it again on its file and address.
-func (s *system) restartTemporal(ctx context.Context, pause time.Duration) error {
+// RestartTemporal stops the dev server and starts it again on its file and address.
+func (s *System) RestartTemporal(ctx context.Context, pause time.Duration) error {
 	if s.temporalOpts.DBFilename == "" {
-		return errors.New("the dev server keeps no file to restart from (set temporalDB)")
+		return errors.New("the dev server keeps no file to restart from (set TemporalDB)")
 	}
 	if err := s.temporal.Stop(); err != nil {
 		return err
@@ -212,28 +206,32 @@ func (s *system) restartTemporal(ctx context.Context, pause time.Duration) error
 	return err
 }
 
-// audit runs `boxoffice audit` on the rush's database.
-func (s *system) audit(ctx context.Context) (AuditResult, error) {
-	out, err := s.command(ctx, "audit").CombinedOutput()
+// Audit runs `boxoffice audit` on the system's database: whether every invariant holds, and
+// its report.
+func (s *System) Audit(ctx context.Context) (ok bool, report string, err error) {
+	out, err := s.Command(ctx, "audit").CombinedOutput()
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		return AuditResult{}, fmt.Errorf("boxoffice audit: %w", err)
+		return false, "", fmt.Errorf("boxoffice audit: %w", err)
 	}
-	return AuditResult{OK: err == nil, Output: string(out)}, nil
+	return err == nil, string(out), nil
 }
 
-// stop ends every process with SIGTERM (SIGKILL after 15 s), the dev server, and the database.
-func (s *system) stop() {
+// PID is the process id of role i (0 is the worker, then the APIs in order).
+func (s *System) PID(i int) int { return s.procs[i].cmd.Process.Pid }
+
+// Stop ends every process with SIGTERM (SIGKILL after 15 s), the dev server, and the database.
+func (s *System) Stop() {
 	for _, p := range s.procs {
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case err := <-p.exited:
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "rush: boxoffice %s exited with %v\n%s", p.role, err, p.logs)
+				fmt.Fprintf(os.Stderr, "sandbox: boxoffice %s exited with %v\n%s", p.role, err, p.logs)
 			}
 		case <-time.After(15 * time.Second):
 			_ = p.cmd.Process.Kill()
-			fmt.Fprintf(os.Stderr, "rush: boxoffice %s did not stop within 15s of SIGTERM\n", p.role)
+			fmt.Fprintf(os.Stderr, "sandbox: boxoffice %s did not stop within 15s of SIGTERM\n", p.role)
 		}
 	}
 	if s.temporal != nil {
@@ -244,13 +242,13 @@ func (s *system) stop() {
 	}
 }
 
-func createDatabase(ctx context.Context, admin string, keep bool) (string, func(), error) {
+func CreateDatabase(ctx context.Context, admin string, keep bool) (string, func(), error) {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		return "", nil, fmt.Errorf("connect to PostgreSQL (-database-url): %w", err)
 	}
 	defer conn.Close(ctx)
-	name := fmt.Sprintf("boxoffice_rush_%d", time.Now().UnixNano())
+	name := fmt.Sprintf("boxoffice_sandbox_%d", time.Now().UnixNano())
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		return "", nil, err
 	}
@@ -261,7 +259,7 @@ func createDatabase(ctx context.Context, admin string, keep bool) (string, func(
 	u.Path = "/" + name
 	drop := func() {
 		if keep {
-			fmt.Fprintf(os.Stderr, "rush: kept database %s\n", u)
+			fmt.Fprintf(os.Stderr, "sandbox: kept database %s\n", u)
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -274,7 +272,7 @@ func createDatabase(ctx context.Context, admin string, keep bool) (string, func(
 	return u.String(), drop, nil
 }
 
-func waitReady(ctx context.Context, base string) error {
+func WaitReady(ctx context.Context, base string) error {
 	for {
 		if res, err := http.Get(base + "/readyz"); err == nil {
 			res.Body.Close()
@@ -282,8 +280,10 @@ func waitReady(ctx context.Context, base string) error {
 				return nil
 			}
 		}
-		if !sleep(ctx, 100*time.Millisecond) {
+		select {
+		case <-ctx.Done():
 			return fmt.Errorf("%s not ready before the time limit", base)
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
@@ -301,7 +301,7 @@ func stablePort() (int, error) {
 	return 0, errors.New("no free port between 20000 and 30000")
 }
 
-func freePort() (int, error) {
+func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -310,17 +310,24 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
+// DefaultAdminURL is where a sandbox creates its database unless told otherwise:
+// $BOXOFFICE_TEST_DATABASE_URL, else the local server the README's setup uses.
+func DefaultAdminURL() string {
+	if v := os.Getenv("BOXOFFICE_TEST_DATABASE_URL"); v != "" {
 		return v
 	}
-	return def
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
-func goPath() string {
-	if p := os.Getenv("GOPATH"); p != "" {
-		return p
+// DefaultTemporalCLI is $TEMPORAL_CLI, else the temporal binary `make tools` installs.
+func DefaultTemporalCLI() string {
+	if v := os.Getenv("TEMPORAL_CLI"); v != "" {
+		return v
 	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, "go")
+	gopath := os.Getenv("GOPATH")
+	if gopath == "" {
+		home, _ := os.UserHomeDir()
+		gopath = filepath.Join(home, "go")
+	}
+	return filepath.Join(gopath, "bin", "temporal")
 }
