@@ -7,7 +7,7 @@ SQLC      ?= $(GOBIN)/sqlc
 TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 
-.PHONY: run test test-short generate check-generated lint bench fuzz tools build rush rush-ci chaos
+.PHONY: run test test-short generate check-generated lint bench bench-queue fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo concert)
 run: $(TEMPORAL)
@@ -66,6 +66,11 @@ rush: build $(TEMPORAL)
 ## audited (about a minute; needs the PostgreSQL server binaries and runs initdb as postgres)
 chaos: $(TEMPORAL)
 	BOXOFFICE_CHAOS=1 TEMPORAL_CLI=$(TEMPORAL) $(GO) test -count=1 -run '^TestChaos$$' -v ./cmd/rush
+
+## bench-queue: the waiting room's front door on loopback: /healthz (the ceiling), token issue
+## and polling at 64 and 256 connections, then memory with 100,000 fans waiting (about 2 minutes)
+bench-queue: build $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/benchqueue
 
 ## rush-ci: a small sale (500 fans, 150 seats, 2 instances, 3-second holds so some expire) and the
 ## audit; any breach, unfair admission or 500 fails it

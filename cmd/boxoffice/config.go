@@ -33,6 +33,7 @@ type config struct {
 	AbandonAfter      time.Duration
 	QueueRefresh      time.Duration
 	AdminKey          string
+	DebugAddr         string
 }
 
 // setting documents one configuration variable; the README's table lists the same.
@@ -74,6 +75,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	dur(&c.AbandonAfter, setting{"BOXOFFICE_ABANDON_AFTER", "abandon-after", "a waiting fan not seen (polling or streaming) for this long is skipped at admission; at least 30s"}, p.AbandonAfter)
 	dur(&c.QueueRefresh, setting{"BOXOFFICE_QUEUE_REFRESH", "queue-refresh", "how stale the queue counters that positions are computed from may be, 0 to 5s"}, p.QueueRefresh)
 	str(&c.AdminKey, setting{"BOXOFFICE_ADMIN_KEY", "admin-key", "key of the operators' API (/api/admin/…, header X-Admin-Key); empty turns it off, dev generates one"}, "")
+	str(&c.DebugAddr, setting{"BOXOFFICE_DEBUG_ADDR", "debug-addr", "if set, serve Go's profiler (/debug/pprof/) on this address; keep it on loopback"}, "")
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
 	str(&c.RateLimit, setting{"BOXOFFICE_RATE_LIMIT", "rate-limit", "per-user and per-address limits on token issue and holds, name=rate/burst,…, or off"}, httpapi.DefaultRateLimits)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -101,6 +102,12 @@ func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc clien
 		log.Info("worker running", "task_queue", workflows.TaskQueue, "admit_rate", c.AdmitRate, "max_active", c.MaxActive)
 	}
 
+	if c.DebugAddr != "" {
+		if err := serveProfiler(c.DebugAddr, log); err != nil {
+			return err
+		}
+	}
+
 	if roles&roleAPI == 0 {
 		<-ctx.Done()
 		log.Info("stopping worker")
@@ -172,4 +179,19 @@ func (h levelFloor) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h levelFloor) WithGroup(name string) slog.Handler {
 	return levelFloor{h.Handler.WithGroup(name), h.min}
+}
+
+// serveProfiler serves net/http/pprof on its own listener, apart from the API.
+func serveProfiler(addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (BOXOFFICE_DEBUG_ADDR): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go func() { _ = http.Serve(ln, mux) }()
+	log.Info("profiler listening", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return nil
 }
