@@ -21,62 +21,31 @@ func (s *Store) IssueToken(ctx context.Context, user core.UserID, now time.Time)
 	return s.issues.issue(ctx, user, now)
 }
 
-// issueBatch issues a batch in one transaction under the queue lock: it closes the pre-queue
-// if the opening has come, ends sessions that ran out for these users, then inserts a token
-// for each user without a live one, numbered on from the queue's last number in request order.
+// issueBatch issues a batch in one statement (the issue_tokens function): one round trip per
+// batch, the queue lock held for none.
 func (s *Store) issueBatch(ctx context.Context, reqs []*issueRequest) error {
-	byUser := map[core.UserID]int{} // index of each distinct user in the arrays
+	seen := map[core.UserID]bool{}
 	var ids, users []string
 	var times []time.Time
 	latest := reqs[0].now
 	for _, r := range reqs {
-		if _, dup := byUser[r.user]; !dup {
-			byUser[r.user] = len(users)
+		if !seen[r.user] {
+			seen[r.user] = true
 			ids, users, times = append(ids, string(core.NewID())), append(users, string(r.user)), append(times, r.now)
 		}
 		latest = later(latest, r.now)
 	}
-	live := map[string]core.QueueToken{}
-	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		queue, err := q.QueueLock(ctx, queueName)
-		if err != nil {
-			return fmt.Errorf("lock queue: %w", err)
-		}
-		if queue.OpensAt != nil && queue.EarlyThrough == nil && !latest.Before(*queue.OpensAt) {
-			if err := q.QueueClosePreQueue(ctx, queueName); err != nil {
-				return err
-			}
-			queue.EarlyThrough = &queue.LastSeq
-		}
-		if err := q.TokenExpireEndedSessionsOf(ctx, sqlcdb.TokenExpireEndedSessionsOfParams{UserIds: users, Now: latest}); err != nil {
-			return err
-		}
-		rows, err := q.TokenIssueBatch(ctx, sqlcdb.TokenIssueBatchParams{
-			Ids: ids, UserIds: users, IssuedAt: times, AfterSeq: queue.LastSeq,
-			Early: queue.OpensAt != nil && queue.EarlyThrough == nil,
-		})
-		if err != nil {
-			return err
-		}
-		fresh := int64(0)
-		for _, row := range rows {
-			tok, err := tokenFromRow(sqlcdb.QueueToken{ID: row.ID, UserID: row.UserID, Seq: row.Seq, State: row.State,
-				IssuedAt: row.IssuedAt, AdmittedAt: row.AdmittedAt, ExpiresAt: row.ExpiresAt, Early: row.Early})
-			if err != nil {
-				return err
-			}
-			live[row.UserID] = tok
-			if row.Fresh {
-				fresh++
-			}
-		}
-		if fresh == 0 {
-			return nil
-		}
-		return q.QueueAdvance(ctx, sqlcdb.QueueAdvanceParams{Name: queueName, LastSeq: queue.LastSeq + fresh})
-	})
+	rows, err := s.q.TokenIssueBatch(ctx, sqlcdb.TokenIssueBatchParams{Queue: queueName, Ids: ids, UserIds: users, IssuedAt: times, Now: latest})
 	if err != nil {
 		return err
+	}
+	live := make(map[string]core.QueueToken, len(rows))
+	for _, row := range rows {
+		tok, err := tokenFromRow(row)
+		if err != nil {
+			return err
+		}
+		live[row.UserID] = tok
 	}
 	for _, r := range reqs {
 		tok, ok := live[string(r.user)]
@@ -102,8 +71,7 @@ func (s *Store) Token(ctx context.Context, id core.ID) (core.QueueToken, error) 
 	if err != nil {
 		return core.QueueToken{}, notFound(err, core.ErrTokenUnknown)
 	}
-	return tokenFromRow(sqlcdb.QueueToken{ID: row.ID, UserID: row.UserID, Seq: row.Seq, State: row.State,
-		IssuedAt: row.IssuedAt, AdmittedAt: row.AdmittedAt, ExpiresAt: row.ExpiresAt, Early: row.Early})
+	return tokenFromRow(row)
 }
 
 // Queue implements core.TokenStore.
@@ -131,44 +99,49 @@ func (s *Store) writeSeen(ctx context.Context, ids []string, at []time.Time) err
 	return s.q.TokenMarkSeen(ctx, sqlcdb.TokenMarkSeenParams{Ids: ids, SeenAt: at})
 }
 
-// Admit implements core.TokenStore.
+// Admit implements core.TokenStore. A round is one call of admit_next, which holds the queue
+// lock for no client round trip; only the round that opens the queue draws first, in the same
+// transaction.
 func (s *Store) Admit(ctx context.Context, r core.AdmitRound) (core.AdmissionResult, error) {
+	q, err := s.Queue(ctx)
+	if err != nil {
+		return core.AdmissionResult{}, err
+	}
+	if q.OpensAt.IsZero() || q.Drawn || !q.Open(r.Now) {
+		return admitNext(ctx, s.q, r)
+	}
 	var res core.AdmissionResult
-	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		res = core.AdmissionResult{}
-		queue, err := q.QueueLock(ctx, queueName)
+	err = s.inTx(ctx, func(tx *sqlcdb.Queries) error {
+		queue, err := tx.QueueLock(ctx, queueName)
 		if err != nil {
 			return fmt.Errorf("lock queue: %w", err)
 		}
-		expired, err := q.TokenExpireEndedSessions(ctx, r.Now)
-		if err != nil {
-			return err
-		}
-		res.Expired = int(expired)
-		qv := queueFromRow(queue)
-		if !qv.Open(r.Now) {
-			res.Waiting = qv.Waiting()
-			return nil
-		}
-		if !qv.OpensAt.IsZero() && !qv.Drawn {
-			if res.Drawn, err = s.draw(ctx, q, queue, r.Now); err != nil {
+		drawn := 0
+		if queue.DrawnAt == nil { // not drawn by a round that ran meanwhile
+			if drawn, err = s.draw(ctx, tx, queue, r.Now); err != nil {
 				return fmt.Errorf("opening draw: %w", err)
 			}
 		}
-		row, err := q.TokenAdmitNext(ctx, sqlcdb.TokenAdmitNextParams{
-			Name: queueName, Batch: int32(r.Batch), MaxActive: int32(r.MaxActive), Lookahead: admitLookahead,
-			AbandonedBefore: r.AbandonedBefore, Now: r.Now, ExpiresAt: r.Now.Add(r.Session),
-		})
-		if err != nil {
-			return err
-		}
-		res.Admitted, res.Abandoned, res.Waiting = int(row.Admitted), int(row.Abandoned), row.Waiting
-		return nil
+		res, err = admitNext(ctx, tx, r)
+		res.Drawn = drawn
+		return err
 	})
 	return res, err
 }
 
-// draw closes the pre-queue if need be and gives the early tokens their drawn places.
+func admitNext(ctx context.Context, q *sqlcdb.Queries, r core.AdmitRound) (core.AdmissionResult, error) {
+	row, err := q.TokenAdmitNext(ctx, sqlcdb.TokenAdmitNextParams{
+		Queue: queueName, Batch: int32(r.Batch), MaxActive: int32(r.MaxActive), Lookahead: admitLookahead,
+		AbandonedBefore: r.AbandonedBefore, Now: r.Now, ExpiresAt: r.Now.Add(r.Session),
+	})
+	if err != nil {
+		return core.AdmissionResult{}, err
+	}
+	return core.AdmissionResult{Expired: int(row.Expired), Admitted: int(row.Admitted), Abandoned: int(row.Abandoned), Waiting: row.Waiting}, nil
+}
+
+// draw closes the pre-queue if need be and gives the early tokens their drawn places; the
+// caller holds the queue lock.
 func (s *Store) draw(ctx context.Context, q *sqlcdb.Queries, queue sqlcdb.Queue, now time.Time) (int, error) {
 	if queue.EarlyThrough == nil {
 		if err := q.QueueClosePreQueue(ctx, queueName); err != nil {

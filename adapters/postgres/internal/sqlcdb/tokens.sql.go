@@ -10,20 +10,6 @@ import (
 	"time"
 )
 
-const queueAdvance = `-- name: QueueAdvance :exec
-UPDATE queues SET last_seq = $1 WHERE name = $2
-`
-
-type QueueAdvanceParams struct {
-	LastSeq int64
-	Name    string
-}
-
-func (q *Queries) QueueAdvance(ctx context.Context, arg QueueAdvanceParams) error {
-	_, err := q.db.Exec(ctx, queueAdvance, arg.LastSeq, arg.Name)
-	return err
-}
-
 const queueClosePreQueue = `-- name: QueueClosePreQueue :exec
 UPDATE queues SET early_through = last_seq WHERE name = $1 AND early_through IS NULL
 `
@@ -180,105 +166,56 @@ func (q *Queries) QueueStats(ctx context.Context, name string) (QueueStatsRow, e
 }
 
 const tokenAdmitNext = `-- name: TokenAdmitNext :one
-WITH room AS (
-    SELECT GREATEST(0, LEAST(
-        $2::int,
-        $3::int - (SELECT count(*) FROM queue_tokens WHERE state = 'active')::int
-    )) AS n
-), head AS (
-    SELECT id, seq, last_seen_at < $4::timestamptz AS abandoned
-    FROM queue_tokens
-    WHERE state = 'waiting'
-    ORDER BY seq
-    LIMIT (SELECT n FROM room) + $5::int
-), ranked AS (
-    SELECT id, seq, abandoned, count(*) FILTER (WHERE NOT abandoned) OVER (ORDER BY seq) AS kept
-    FROM head
-), taken AS (
-    SELECT ranked.id, ranked.seq, ranked.abandoned
-    FROM ranked, room
-    WHERE ranked.kept <= room.n
-), moved AS (
-    UPDATE queue_tokens t
-    SET state       = CASE WHEN taken.abandoned THEN 'expired' ELSE 'active' END,
-        admitted_at = CASE WHEN taken.abandoned THEN NULL ELSE $6::timestamptz END,
-        expires_at  = CASE WHEN taken.abandoned THEN NULL ELSE $7::timestamptz END
-    FROM taken
-    WHERE t.id = taken.id
-    RETURNING t.seq, taken.abandoned
-), counts AS (
-    SELECT count(*) FILTER (WHERE NOT abandoned)::int AS admitted,
-           count(*) FILTER (WHERE abandoned)::int AS abandoned,
-           max(seq) AS through
-    FROM moved
-)
-UPDATE queues q
-SET admitted_through = GREATEST(q.admitted_through, coalesce(counts.through, 0)),
-    admitted_total   = q.admitted_total + counts.admitted,
-    abandoned_total  = q.abandoned_total + counts.abandoned
-FROM counts
-WHERE q.name = $1
-RETURNING counts.admitted, counts.abandoned, (q.last_seq - q.admitted_through)::bigint AS waiting
+SELECT r.expired::int AS expired, r.admitted::int AS admitted, r.abandoned::int AS abandoned, r.waiting::bigint AS waiting
+FROM admit_next($1::text, $2::int, $3::int, $4::int,
+                $5::timestamptz, $6::timestamptz, $7::timestamptz) AS r
 `
 
 type TokenAdmitNextParams struct {
-	Name            string
+	Queue           string
 	Batch           int32
 	MaxActive       int32
-	AbandonedBefore time.Time
 	Lookahead       int32
+	AbandonedBefore time.Time
 	Now             time.Time
 	ExpiresAt       time.Time
 }
 
 type TokenAdmitNextRow struct {
+	Expired   int32
 	Admitted  int32
 	Abandoned int32
 	Waiting   int64
 }
 
-// One tick's admission, one statement whatever the batch. It walks the waiting tokens in
-// sequence order, expiring those last seen before @abandoned_before (their fans left) and
-// activating the others, and stops before the activation that would pass the batch or the
-// ceiling. kept counts activations up to and including a row, so it takes exactly the rows
-// with kept <= room: always a prefix of the queue, and the watermark moves to its end. The
-// walk looks at most @lookahead rows past the room, so a long run of abandoned tokens is
-// cleared over several ticks. The caller holds the queue lock.
+// One admission round in one statement (see admit_next in the migrations).
 func (q *Queries) TokenAdmitNext(ctx context.Context, arg TokenAdmitNextParams) (TokenAdmitNextRow, error) {
 	row := q.db.QueryRow(ctx, tokenAdmitNext,
-		arg.Name,
+		arg.Queue,
 		arg.Batch,
 		arg.MaxActive,
-		arg.AbandonedBefore,
 		arg.Lookahead,
+		arg.AbandonedBefore,
 		arg.Now,
 		arg.ExpiresAt,
 	)
 	var i TokenAdmitNextRow
-	err := row.Scan(&i.Admitted, &i.Abandoned, &i.Waiting)
+	err := row.Scan(
+		&i.Expired,
+		&i.Admitted,
+		&i.Abandoned,
+		&i.Waiting,
+	)
 	return i, err
 }
 
 const tokenByID = `-- name: TokenByID :one
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, early
-FROM queue_tokens
-WHERE id = $1
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq FROM queue_tokens WHERE id = $1
 `
 
-type TokenByIDRow struct {
-	ID         string
-	UserID     string
-	Seq        int64
-	State      string
-	IssuedAt   time.Time
-	AdmittedAt *time.Time
-	ExpiresAt  *time.Time
-	Early      bool
-}
-
-func (q *Queries) TokenByID(ctx context.Context, id string) (TokenByIDRow, error) {
+func (q *Queries) TokenByID(ctx context.Context, id string) (QueueToken, error) {
 	row := q.db.QueryRow(ctx, tokenByID, id)
-	var i TokenByIDRow
+	var i QueueToken
 	err := row.Scan(
 		&i.ID,
 		&i.UserID,
@@ -287,7 +224,9 @@ func (q *Queries) TokenByID(ctx context.Context, id string) (TokenByIDRow, error
 		&i.IssuedAt,
 		&i.AdmittedAt,
 		&i.ExpiresAt,
+		&i.LastSeenAt,
 		&i.Early,
+		&i.ArrivalSeq,
 	)
 	return i, err
 }
@@ -329,22 +268,6 @@ func (q *Queries) TokenExpireEndedSessions(ctx context.Context, now time.Time) (
 	return result.RowsAffected(), nil
 }
 
-const tokenExpireEndedSessionsOf = `-- name: TokenExpireEndedSessionsOf :exec
-UPDATE queue_tokens
-SET state = 'expired'
-WHERE user_id = ANY($1::text[]) AND state = 'active' AND expires_at <= $2::timestamptz
-`
-
-type TokenExpireEndedSessionsOfParams struct {
-	UserIds []string
-	Now     time.Time
-}
-
-func (q *Queries) TokenExpireEndedSessionsOf(ctx context.Context, arg TokenExpireEndedSessionsOfParams) error {
-	_, err := q.db.Exec(ctx, tokenExpireEndedSessionsOf, arg.UserIds, arg.Now)
-	return err
-}
-
 const tokenExpireUserActive = `-- name: TokenExpireUserActive :exec
 UPDATE queue_tokens
 SET state = 'expired'
@@ -359,65 +282,33 @@ func (q *Queries) TokenExpireUserActive(ctx context.Context, userID string) erro
 }
 
 const tokenIssueBatch = `-- name: TokenIssueBatch :many
-WITH req AS (
-    SELECT ($1::uuid[])[i] AS id, ($2::text[])[i] AS user_id, ($3::timestamptz[])[i] AS issued_at, i AS ord
-    FROM generate_subscripts($1::uuid[], 1) AS i
-), live AS (
-    SELECT t.id, t.user_id, t.seq, t.state, t.issued_at, t.admitted_at, t.expires_at, t.early
-    FROM queue_tokens t
-    WHERE t.user_id = ANY($2::text[]) AND t.state IN ('waiting', 'active')
-), fresh AS (
-    SELECT req.id, req.user_id, req.issued_at, row_number() OVER (ORDER BY req.ord) AS n
-    FROM req
-    WHERE NOT EXISTS (SELECT 1 FROM live WHERE live.user_id = req.user_id)
-), inserted AS (
-    INSERT INTO queue_tokens (id, user_id, seq, issued_at, last_seen_at, early)
-    SELECT id, user_id, $4::bigint + n, issued_at, issued_at, $5::boolean FROM fresh
-    RETURNING id, user_id, seq, state, issued_at, admitted_at, expires_at, early
-)
-SELECT inserted.id, inserted.user_id, inserted.seq, inserted.state, inserted.issued_at, inserted.admitted_at, inserted.expires_at, inserted.early, true AS fresh FROM inserted
-UNION ALL
-SELECT live.id, live.user_id, live.seq, live.state, live.issued_at, live.admitted_at, live.expires_at, live.early, false AS fresh FROM live
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq FROM issue_tokens($1::text, $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz)
 `
 
 type TokenIssueBatchParams struct {
+	Queue    string
 	Ids      []string
 	UserIds  []string
 	IssuedAt []time.Time
-	AfterSeq int64
-	Early    bool
+	Now      time.Time
 }
 
-type TokenIssueBatchRow struct {
-	ID         string
-	UserID     string
-	Seq        int64
-	State      string
-	IssuedAt   time.Time
-	AdmittedAt *time.Time
-	ExpiresAt  *time.Time
-	Early      bool
-	Fresh      bool
-}
-
-// One waiting token for each requested user without a live one, numbered @after_seq+1, +2, …
-// in request order, and the live token of every other. Users must be distinct. The caller
-// holds the queue lock, so no other issue runs meanwhile.
-func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams) ([]TokenIssueBatchRow, error) {
+// A batch of issues in one statement (see issue_tokens in the migrations).
+func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams) ([]QueueToken, error) {
 	rows, err := q.db.Query(ctx, tokenIssueBatch,
+		arg.Queue,
 		arg.Ids,
 		arg.UserIds,
 		arg.IssuedAt,
-		arg.AfterSeq,
-		arg.Early,
+		arg.Now,
 	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []TokenIssueBatchRow
+	var items []QueueToken
 	for rows.Next() {
-		var i TokenIssueBatchRow
+		var i QueueToken
 		if err := rows.Scan(
 			&i.ID,
 			&i.UserID,
@@ -426,8 +317,9 @@ func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams
 			&i.IssuedAt,
 			&i.AdmittedAt,
 			&i.ExpiresAt,
+			&i.LastSeenAt,
 			&i.Early,
-			&i.Fresh,
+			&i.ArrivalSeq,
 		); err != nil {
 			return nil, err
 		}
