@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,7 +44,7 @@ func skipOrFail(t *testing.T, format string, args ...any) {
 	t.Skipf(format, args...)
 }
 
-func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResponses, *testsuite.DevServer) {
+func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResponses, *testsuite.DevServer, string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
@@ -81,6 +84,7 @@ func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResp
 		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)),
 		"BOXOFFICE_HOLD_TTL="+holdTTL.String(),
 		"BOXOFFICE_ADMIT_TICK=200ms",
+		"BOXOFFICE_ADMIN_KEY="+e2eAdminKey,
 		"BOXOFFICE_ADDR="+addr,
 		"BOXOFFICE_LOG_LEVEL=warn",
 	)
@@ -122,7 +126,46 @@ func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResp
 	if err != nil {
 		t.Fatal(err)
 	}
-	return api, server
+	return api, server, base
+}
+
+// e2eAdminKey is the api process's BOXOFFICE_ADMIN_KEY.
+const e2eAdminKey = "e2e-admin-key"
+
+// streamUntilActive reads GET /api/token/events until the stream closes and returns the status
+// of its last status event.
+func streamUntilActive(t *testing.T, base, token string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/token/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("event stream: %v", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("event stream answered %d", res.StatusCode)
+	}
+	var last string
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var ev struct {
+			Status string `json:"status"`
+		}
+		if json.Unmarshal([]byte(data), &ev) == nil && ev.Status != "" {
+			last = ev.Status
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		t.Fatalf("event stream still open after 20 s (last status %q)", last)
+	}
+	return last
 }
 
 func waitReady(t *testing.T, base string) {
@@ -174,7 +217,7 @@ func date(t *testing.T, s string) openapitypes.Date {
 }
 
 func TestEndToEnd(t *testing.T) {
-	api, server := startSystem(t, 2*time.Second)
+	api, server, baseURL := startSystem(t, 2*time.Second)
 	ctx := context.Background()
 
 	// 1. Token: a bad user id is refused and issues nothing.
@@ -299,6 +342,37 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if stats, _ = adm.Stats(ctx); stats.Settings.AdmitRate != 7 || stats.Settings.MaxActive != 10 {
 		t.Fatalf("stats after the update: %+v", stats.Settings)
+	}
+
+	// 9. The same through the admin API, which the api process relays to the workflow: 401
+	// without the key; a ceiling at the number already active holds a new fan back tick after
+	// tick; raising it admits them, which their event stream reports before it closes.
+	if noKey, _ := api.QueueReportWithResponse(ctx); noKey.StatusCode() != 401 {
+		t.Fatalf("admin report without the key: %d %s", noKey.StatusCode(), noKey.Body)
+	}
+	report, err := api.QueueReportWithResponse(ctx, apiclient.AdminKey(e2eAdminKey))
+	if err != nil || report.JSON200 == nil || report.JSON200.AdmitRate != 7 || report.JSON200.AdmittedTotal < 3 {
+		t.Fatalf("admin report: %v %s; want the rate of 7 set through the workflow", err, report.Body)
+	}
+	full := report.JSON200.Active
+	changed, err := api.ChangeAdmissionWithResponse(ctx, apiclient.ChangeAdmissionJSONRequestBody{MaxActive: &full}, apiclient.AdminKey(e2eAdminKey))
+	if err != nil || changed.JSON200 == nil || changed.JSON200.MaxActive != full {
+		t.Fatalf("lowering the ceiling to %d: %v %s", full, err, changed.Body)
+	}
+	cat, err := api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: "cat"})
+	if err != nil || cat.JSON200 == nil {
+		t.Fatalf("cat's token: %v %s", err, cat.Body)
+	}
+	time.Sleep(time.Second) // five ticks of 200 ms
+	if poll, _ := api.PollTokenWithResponse(ctx, apiclient.Bearer(cat.JSON200.Token)); poll.JSON200 == nil || poll.JSON200.Status != apiclient.Waiting {
+		t.Fatalf("with the ceiling full, cat polls %s; want still waiting", poll.Body)
+	}
+	raised := full + 5
+	if changed, _ = api.ChangeAdmissionWithResponse(ctx, apiclient.ChangeAdmissionJSONRequestBody{MaxActive: &raised}, apiclient.AdminKey(e2eAdminKey)); changed.JSON200 == nil {
+		t.Fatalf("raising the ceiling: %s", changed.Body)
+	}
+	if last := streamUntilActive(t, baseURL, cat.JSON200.Token); last != "active" {
+		t.Fatalf("cat's event stream ended at %q, want active", last)
 	}
 
 	if dir := os.Getenv(recordHistories); dir != "" {

@@ -18,6 +18,14 @@ func Bearer(token string) RequestEditorFn {
 	}
 }
 
+// AdminKey sends the operators' key (BOXOFFICE_ADMIN_KEY) with a request to /api/admin/….
+func AdminKey(key string) RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("X-Admin-Key", key)
+		return nil
+	}
+}
+
 // RequireLoopback refuses a base URL that is not on this machine, for tools that load a server.
 func RequireLoopback(base string) error {
 	u, err := url.Parse(base)
