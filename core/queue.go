@@ -60,11 +60,8 @@ func (b *BoxOffice) IssueToken(ctx context.Context, rawUserID string) (TokenStat
 	if err != nil {
 		return TokenStatus{}, err
 	}
-	if tok.Early && q.OpensAt.IsZero() {
-		// The opening was scheduled after the cached read: the store knew, read again.
-		if q, err = b.refreshQueue(ctx); err != nil {
-			return TokenStatus{}, err
-		}
+	if q, err = b.countersFor(ctx, tok, q); err != nil {
+		return TokenStatus{}, err
 	}
 	return b.status(tok, q, now), nil
 }
@@ -81,6 +78,9 @@ func (b *BoxOffice) TokenStatus(ctx context.Context, c Caller) (TokenStatus, err
 	tok, ok := waitingFromClaims(c, q)
 	if !ok {
 		if tok, err = b.liveToken(ctx, c, now); err != nil {
+			return TokenStatus{}, err
+		}
+		if q, err = b.countersFor(ctx, tok, q); err != nil {
 			return TokenStatus{}, err
 		}
 	}
@@ -104,6 +104,9 @@ func (b *BoxOffice) Authorize(ctx context.Context, c Caller, need Access) (Queue
 	if !ok || need == AccessAdmitted {
 		// Booking always reads the token: admission must be seen the moment it happens.
 		if tok, err = b.liveToken(ctx, c, now); err != nil {
+			return QueueToken{}, err
+		}
+		if q, err = b.countersFor(ctx, tok, q); err != nil {
 			return QueueToken{}, err
 		}
 	}
@@ -133,6 +136,16 @@ func waitingFromClaims(c Caller, q Queue) (QueueToken, bool) {
 		return tok, true
 	}
 	return QueueToken{}, false
+}
+
+// countersFor returns counters that can place tok: an early token read from the store while
+// the cached counters predate the opening being scheduled needs them read again, or it would
+// be placed (and signed) by its provisional number.
+func (b *BoxOffice) countersFor(ctx context.Context, tok QueueToken, q Queue) (Queue, error) {
+	if tok.Early && !q.Drawn && q.OpensAt.IsZero() {
+		return b.refreshQueue(ctx)
+	}
+	return q, nil
 }
 
 // OverdueHoldGrace is how long past its deadline a hold may stay held before the admission

@@ -280,3 +280,34 @@ func TestChangeAdmission(t *testing.T) {
 		t.Fatalf("report settings %+v, want %+v", r.Settings, got)
 	}
 }
+
+// Two instances share the store; the second's cached counters predate the opening. An early
+// token it reads must still be placed by the opening, never signed with its provisional number.
+func TestInstanceWithStaleCountersPlacesEarlyTokens(t *testing.T) {
+	policy := core.DefaultPolicy
+	policy.QueueRefresh = 5 * time.Second // nothing refreshes by age during the test
+	a := newQueueWorld(t, policy)
+	b, err := core.New(core.Ports{Tokens: a.tokens, Catalog: memory.NewStore(), Reservations: memory.NewStore(), Wallets: memory.NewStore(),
+		Locks: memory.NewLocks(), Lifecycle: memory.NewLifecycle(a.clock), Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: 1, MaxActive: 1}),
+		Clock: a.clock}, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.TokenStatus(ctx, core.Caller{TokenID: core.NewID(), UserID: "nobody"}); !errors.Is(err, core.ErrTokenUnknown) {
+		t.Fatalf("priming b's counters: %v", err)
+	}
+	opens := a.clock.Now().Add(time.Hour)
+	if _, err := a.app.ScheduleOpening(ctx, opens, nil); err != nil {
+		t.Fatal(err)
+	}
+	early := a.issue(t, "early")
+	for name, st := range map[string]func() (core.TokenStatus, error){
+		"issue on b": func() (core.TokenStatus, error) { return b.IssueToken(ctx, "early") },
+		"poll on b":  func() (core.TokenStatus, error) { return b.TokenStatus(ctx, early) },
+	} {
+		got, err := st()
+		if err != nil || got.SignedSeq() != 0 || !got.OpensAt.Equal(opens) {
+			t.Fatalf("%s: %+v, %v; want signed seq 0 and the opening time", name, got, err)
+		}
+	}
+}
