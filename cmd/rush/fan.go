@@ -35,6 +35,8 @@ type fan struct {
 	user    string
 	arrival time.Time
 	api     *apiclient.ClientWithResponses
+	// stream, if set, is how this fan follows its place: Server-Sent Events instead of polling.
+	stream *streamer
 	// abandonAt is the step at which this fan walks away, or "" for a fan who sees it through.
 	abandonAt string
 
@@ -67,6 +69,28 @@ func (f *fan) visit(ctx context.Context, rec *recorder, s *sale, holdRetries int
 	}
 }
 
+// poll polls until the token is active; an outcome other than "" ends the visit.
+func (f *fan) poll(ctx context.Context, rec *recorder, s *sale, status apiclient.TokenBody, giveUpAt time.Time) (apiclient.TokenBody, outcome) {
+	auth := apiclient.Bearer(f.token)
+	for status.Status != apiclient.Active {
+		if s.soldOut.Load() {
+			return status, soldOut
+		}
+		if !giveUpAt.IsZero() && time.Now().After(giveUpAt) {
+			return status, abandonedQueue
+		}
+		if !sleep(ctx, pollInterval(status.QueueInfo.EstimatedWaitTime)) {
+			return status, failed
+		}
+		polled, err := timed(rec, "GET /api/token", func() (*apiclient.PollTokenResponse, error) { return f.api.PollTokenWithResponse(ctx, auth) })
+		if f.err = answer(err, polled, err == nil && polled.JSON200 != nil); f.err != nil {
+			return status, failed
+		}
+		status = *polled.JSON200
+	}
+	return status, ""
+}
+
 func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) outcome {
 	issued, err := timed(rec, "POST /api/token", func() (*apiclient.IssueTokenResponse, error) {
 		return f.api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: f.user})
@@ -79,28 +103,18 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 	f.seq = tokenSeq(f.token)
 	status := *issued.JSON200
 
-	// Wait for admission, polling at a pace set by the estimate (a polite client).
+	// Wait for admission: streaming, or polling at a pace set by the estimate (a polite client).
 	giveUpAt := time.Time{}
 	if f.abandonAt == "queue" {
 		giveUpAt = time.Now().Add(time.Duration(rand.Int64N(int64(5 * time.Second))))
 	}
-	for status.Status != apiclient.Active {
-		if s.soldOut.Load() {
-			return soldOut
-		}
-		if !giveUpAt.IsZero() && time.Now().After(giveUpAt) {
-			return abandonedQueue
-		}
-		if !sleep(ctx, pollInterval(status.QueueInfo.EstimatedWaitTime)) {
-			return failed
-		}
-		polled, err := timed(rec, "GET /api/token", func() (*apiclient.PollTokenResponse, error) { return f.api.PollTokenWithResponse(ctx, auth) })
-		if f.err = answer(err, polled, err == nil && polled.JSON200 != nil); f.err != nil {
-			return failed
-		}
-		status = *polled.JSON200
+	wait := f.poll
+	if f.stream != nil {
+		wait = f.follow
 	}
-	if status.AdmittedAt != nil {
+	if status, out := wait(ctx, rec, s, status, giveUpAt); out != "" {
+		return out
+	} else if status.AdmittedAt != nil {
 		f.admittedAt = *status.AdmittedAt
 	}
 

@@ -34,6 +34,7 @@ type options struct {
 	limit       time.Duration
 	conns       int
 	abandon     float64
+	stream      float64
 	holdRetries int
 	json        bool
 	spawn       sandbox.Options
@@ -48,6 +49,7 @@ func main() {
 	flag.DurationVar(&o.limit, "timeout", 5*time.Minute, "stop everything after this long (at most 30m)")
 	flag.IntVar(&o.conns, "conns", 256, "connections per API instance at most")
 	flag.Float64Var(&o.abandon, "abandon", 0.1, "share of fans who walk away: half in the queue, half after holding a seat")
+	flag.Float64Var(&o.stream, "stream", 0.3, "share of fans who follow their place over Server-Sent Events instead of polling")
 	flag.IntVar(&o.holdRetries, "hold-retries", 5, "seats a fan tries before giving up")
 	flag.BoolVar(&o.json, "json", false, "print the report as JSON")
 	bindSpawnFlags(&o.spawn)
@@ -92,6 +94,8 @@ func run(o options) (Report, error) {
 		return Report{}, errors.New("-timeout must be positive and at most 30m")
 	case o.abandon < 0 || o.abandon > 1:
 		return Report{}, errors.New("-abandon must be a share from 0 to 1")
+	case o.stream < 0 || o.stream > 1:
+		return Report{}, errors.New("-stream must be a share from 0 to 1")
 	case o.conns < 1 || o.conns > 4096:
 		return Report{}, errors.New("-conns must be 1 to 4096")
 	case (len(o.targets) == 0) == (o.spawn.Instances == 0):
@@ -134,6 +138,10 @@ func run(o options) (Report, error) {
 // waits until each is done or ctx ends.
 func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o options) ([]*fan, *recorder, *sale, time.Time) {
 	rec, s := newRecorder(), &sale{}
+	streamers := make([]*streamer, len(o.targets))
+	for i, t := range o.targets {
+		streamers[i] = newStreamer(t)
+	}
 	start := time.Now()
 	fans := make([]*fan, o.fans)
 	stamp := start.UnixNano()
@@ -145,6 +153,9 @@ func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o op
 		}
 		if rand.Float64() < o.abandon {
 			fans[i].abandonAt = []string{"queue", "hold"}[rand.IntN(2)]
+		}
+		if len(streamers) > 0 && rand.Float64() < o.stream {
+			fans[i].stream = streamers[i%len(streamers)]
 		}
 	}
 	var wg sync.WaitGroup

@@ -84,7 +84,7 @@ type AuditResult struct {
 	Output string `json:"output"`
 }
 
-var endpointOrder = []string{"POST /api/token", "GET /api/token", "GET /api/tickets/dates", "GET /api/tickets/seats",
+var endpointOrder = []string{"POST /api/token", "GET /api/token", "GET /api/token/events", "GET /api/tickets/dates", "GET /api/tickets/seats",
 	"POST /api/tickets", "POST /api/balance", "POST /api/payment"}
 
 func buildReport(fans []*fan, rec *recorder, s *sale, start time.Time, wall time.Duration, targets []string) Report {
