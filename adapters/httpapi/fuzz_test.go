@@ -25,10 +25,14 @@ var fuzzRoutes = []struct {
 	{"POST", "/api/balance", `{"amount":1000}`},
 	{"GET", "/api/balance", ``},
 	{"POST", "/api/payment", `{"ticket_id":"01a213d3-2b45-7acc-97dd-7067d0ea4c93","seat_id":3,"date":"2030-07-01"}`},
+	{"GET", "/api/token/events", ``},
+	{"GET", "/api/admin/queue", ``},
+	{"PATCH", "/api/admin/queue", `{"admit_rate":5,"max_active":10}`},
+	{"PUT", "/api/admin/queue/opening", `{"opens_at":"2031-01-01T10:00:00Z","draw_seed":7}`},
 }
 
 // FuzzRequests sends arbitrary bodies and query strings to every operation with a valid
-// admitted token: whatever arrives, the answer is a success or a 4xx problem, never a 5xx or
+// admitted token and the admin key: whatever arrives, the answer is a success or a 4xx problem, never a 5xx or
 // a panic.
 func FuzzRequests(f *testing.F) {
 	for i, r := range fuzzRoutes {
@@ -50,6 +54,7 @@ func FuzzRequests(f *testing.F) {
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+h.token)
+		req.Header.Set("X-Admin-Key", adminKey)
 		rec := httptest.NewRecorder()
 		h.handler.ServeHTTP(rec, req)
 		if rec.Code >= 500 {

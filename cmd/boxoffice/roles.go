@@ -156,6 +156,12 @@ func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc clien
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("drain HTTP server: %w", err)
 	}
+	// Last-seen times are written coalesced; write the pending ones rather than lose them.
+	if f, ok := st.(interface{ FlushSeen(context.Context) error }); ok {
+		if err := f.FlushSeen(shutdownCtx); err != nil {
+			log.Warn("write fans' last-seen times at shutdown", "err", err)
+		}
+	}
 	return nil
 }
 
