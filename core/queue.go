@@ -71,23 +71,9 @@ func (b *BoxOffice) IssueToken(ctx context.Context, rawUserID string) (TokenStat
 // counters, without reading the token; the fan is marked seen.
 func (b *BoxOffice) TokenStatus(ctx context.Context, c Caller) (TokenStatus, error) {
 	now := b.ports.Clock.Now()
-	q, err := b.queueCounters(ctx)
+	tok, q, err := b.callerToken(ctx, c, now, false)
 	if err != nil {
 		return TokenStatus{}, err
-	}
-	tok, ok := waitingFromClaims(c, q)
-	if !ok {
-		if tok, err = b.liveToken(ctx, c, now); err != nil {
-			return TokenStatus{}, err
-		}
-		if q, err = b.countersFor(ctx, tok, q); err != nil {
-			return TokenStatus{}, err
-		}
-	}
-	if tok.State == TokenWaiting {
-		if err := b.ports.Tokens.MarkSeen(ctx, tok.ID, now); err != nil {
-			return TokenStatus{}, fmt.Errorf("mark fan seen: %w", err)
-		}
 	}
 	return b.status(tok, q, now), nil
 }
@@ -96,30 +82,41 @@ func (b *BoxOffice) TokenStatus(ctx context.Context, c Caller) (TokenStatus, err
 // asking for AccessAdmitted gets a *NotAdmittedError carrying its position.
 func (b *BoxOffice) Authorize(ctx context.Context, c Caller, need Access) (QueueToken, error) {
 	now := b.ports.Clock.Now()
-	q, err := b.queueCounters(ctx)
+	// Booking always reads the token: admission must be seen the moment it happens.
+	tok, q, err := b.callerToken(ctx, c, now, need == AccessAdmitted)
 	if err != nil {
 		return QueueToken{}, err
 	}
+	if tok.State == TokenWaiting && need == AccessAdmitted {
+		st := b.status(tok, q, now)
+		return QueueToken{}, &NotAdmittedError{Position: st.Position, EstimatedWait: st.EstimatedWait, OpensAt: st.OpensAt}
+	}
+	return tok, nil
+}
+
+// callerToken is the caller's live token with the counters that place it: from the signed
+// claims when they prove it waits (unless read is set), else read from the store. A waiting
+// fan is marked seen.
+func (b *BoxOffice) callerToken(ctx context.Context, c Caller, now time.Time, read bool) (QueueToken, Queue, error) {
+	q, err := b.queueCounters(ctx)
+	if err != nil {
+		return QueueToken{}, Queue{}, err
+	}
 	tok, ok := waitingFromClaims(c, q)
-	if !ok || need == AccessAdmitted {
-		// Booking always reads the token: admission must be seen the moment it happens.
+	if !ok || read {
 		if tok, err = b.liveToken(ctx, c, now); err != nil {
-			return QueueToken{}, err
+			return QueueToken{}, Queue{}, err
 		}
 		if q, err = b.countersFor(ctx, tok, q); err != nil {
-			return QueueToken{}, err
+			return QueueToken{}, Queue{}, err
 		}
 	}
 	if tok.State == TokenWaiting {
 		if err := b.ports.Tokens.MarkSeen(ctx, tok.ID, now); err != nil {
-			return QueueToken{}, fmt.Errorf("mark fan seen: %w", err)
-		}
-		if need == AccessAdmitted {
-			st := b.status(tok, q, now)
-			return QueueToken{}, &NotAdmittedError{Position: st.Position, EstimatedWait: st.EstimatedWait, OpensAt: st.OpensAt}
+			return QueueToken{}, Queue{}, fmt.Errorf("mark fan seen: %w", err)
 		}
 	}
-	return tok, nil
+	return tok, q, nil
 }
 
 // waitingFromClaims answers from the signed claims alone when they prove the token waits:
