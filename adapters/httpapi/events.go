@@ -3,8 +3,10 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -32,8 +34,44 @@ const (
 	maxStream              = time.Hour
 )
 
+// StreamsPerToken bounds the event streams one token may hold open on an instance: enough for a
+// fan with two tabs, too few for one client to pin goroutines by the thousand.
+const StreamsPerToken = 2
+
+// openStreams counts each token's open streams on this instance.
+type openStreams struct {
+	mu    sync.Mutex
+	count map[core.ID]int
+}
+
+// limit refuses a stream beyond StreamsPerToken with 429 and counts the others while they run.
+func (o *openStreams) limit(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		id := caller(ctx.Context()).TokenID
+		o.mu.Lock()
+		if o.count[id] >= StreamsPerToken {
+			o.mu.Unlock()
+			ctx.SetHeader("Retry-After", "5")
+			_ = huma.WriteErr(api, ctx, http.StatusTooManyRequests, fmt.Sprintf(
+				"this token already has %d event streams open on this server; close one, or poll GET /api/token", StreamsPerToken))
+			return
+		}
+		o.count[id]++
+		o.mu.Unlock()
+		defer func() {
+			o.mu.Lock()
+			if o.count[id]--; o.count[id] == 0 {
+				delete(o.count, id)
+			}
+			o.mu.Unlock()
+		}()
+		next(ctx)
+	}
+}
+
 func registerEvents(api huma.API, s *server) {
-	sse.Register(api, secured(huma.Operation{
+	streams := &openStreams{count: map[core.ID]int{}}
+	op := secured(huma.Operation{
 		OperationID: "streamToken",
 		Method:      http.MethodGet,
 		Path:        "/api/token/events",
@@ -41,9 +79,11 @@ func registerEvents(api huma.API, s *server) {
 		Description: "Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, " +
 			"status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. " +
 			"The stream closes after the status that says active. Streaming counts as being seen, like polling; " +
-			"clients that cannot stream poll GET /api/token instead.",
+			"clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).",
 		Tags: []string{"queue"},
-	}), map[string]any{"status": TokenBody{}, "heartbeat": Heartbeat{}, "ended": StreamEnded{}},
+	}, http.StatusTooManyRequests)
+	op.Middlewares = huma.Middlewares{streams.limit(api)}
+	sse.Register(api, op, map[string]any{"status": TokenBody{}, "heartbeat": Heartbeat{}, "ended": StreamEnded{}},
 		func(ctx context.Context, _ *struct{}, send sse.Sender) { s.stream(ctx, send) })
 }
 

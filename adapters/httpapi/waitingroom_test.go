@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -225,4 +226,60 @@ func mustCaller(t *testing.T, tok string) core.Caller {
 		t.Fatal(err)
 	}
 	return c
+}
+
+func TestEventStreamsPerTokenAreBounded(t *testing.T) {
+	h := newHarness(t)
+	tok := h.token(t, "fan", false) // waits: its streams stay open
+	openWith := func(tok string) (*http.Response, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", h.srv.URL+"/api/token/events", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, cancel
+	}
+	open := func() (*http.Response, context.CancelFunc) { return openWith(tok) }
+	var cancels []context.CancelFunc
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+	}()
+	for range httpapi.StreamsPerToken {
+		res, cancel := open()
+		cancels = append(cancels, cancel)
+		if res.StatusCode != 200 {
+			t.Fatalf("stream within the bound answered %d", res.StatusCode)
+		}
+		defer res.Body.Close()
+	}
+	p := h.expect(t, "GET", "/api/token/events", tok, nil, 429)
+	if p.header.Get("Retry-After") == "" || !strings.Contains(p.problem(t)["detail"].(string), "streams open") {
+		t.Fatalf("429 without Retry-After or reason: %v %s", p.header, p.body)
+	}
+	// Another fan is not affected, and closing a stream frees its place.
+	other := h.token(t, "other", false)
+	res, cancel := openWith(other)
+	cancels = append(cancels, cancel)
+	if res.StatusCode != 200 {
+		t.Fatalf("another token's stream answered %d", res.StatusCode)
+	}
+	res.Body.Close()
+	cancels[0]()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		res, cancel := open()
+		cancels = append(cancels, cancel)
+		res.Body.Close()
+		if res.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a closed stream's place was not freed: %d", res.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

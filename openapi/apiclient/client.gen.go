@@ -587,7 +587,7 @@ type ClientInterface interface {
 
 	// StreamToken Stream your place in the queue
 	//
-	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead.
+	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
 	//
 	// Corresponds with GET /api/token/events (the `StreamToken` operationId).
 	StreamToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -902,7 +902,7 @@ func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody,
 
 // StreamToken Stream your place in the queue
 //
-// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead.
+// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
 //
 // Corresponds with GET /api/token/events (the `StreamToken` operationId).
 func (c *Client) StreamToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1569,7 +1569,7 @@ type ClientWithResponsesInterface interface {
 
 	// StreamTokenWithResponse Stream your place in the queue
 	//
-	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead.
+	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2313,6 +2313,8 @@ type StreamTokenResponse struct {
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 }
@@ -2320,6 +2322,11 @@ type StreamTokenResponse struct {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r StreamTokenResponse) GetApplicationproblemJSON401() *Problem {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r StreamTokenResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -2607,7 +2614,7 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 
 // StreamTokenWithResponse Stream your place in the queue
 //
-// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead.
+// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3206,6 +3213,13 @@ func ParseStreamTokenResponse(rsp *http.Response) (*StreamTokenResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
