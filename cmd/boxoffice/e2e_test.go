@@ -32,8 +32,9 @@ import (
 // requireE2E makes missing prerequisites fail instead of skip (CI sets it).
 const requireE2E = "BOXOFFICE_E2E_REQUIRED"
 
-// recordHistories names a folder to write the reservation workflows' histories to, for the
-// replay test (see workflows/reservation/testdata).
+// recordHistories names the workflows folder; the test writes the histories of a paid and a
+// released hold and of the queue's admission workflow into its packages' testdata, for the
+// replay tests.
 const recordHistories = "BOXOFFICE_RECORD_HISTORIES"
 
 func skipOrFail(t *testing.T, format string, args ...any) {
@@ -376,8 +377,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	if dir := os.Getenv(recordHistories); dir != "" {
-		writeHistory(t, server, ticket.String(), filepath.Join(dir, "paid.json"))
-		writeHistory(t, server, releasedID.String(), filepath.Join(dir, "released.json"))
+		writeHistory(t, server, reservation.WorkflowID(ticket.String()), filepath.Join(dir, "reservation", "testdata", "paid.json"))
+		writeHistory(t, server, reservation.WorkflowID(releasedID.String()), filepath.Join(dir, "reservation", "testdata", "released.json"))
+		writeHistory(t, server, admission.WorkflowID(admission.DefaultQueue), filepath.Join(dir, "admission", "testdata", "queue.json"))
 	}
 }
 
@@ -395,10 +397,10 @@ func waitReleased(t *testing.T, server *testsuite.DevServer, ticket openapitypes
 	}
 }
 
-func writeHistory(t *testing.T, server *testsuite.DevServer, ticket, path string) {
+func writeHistory(t *testing.T, server *testsuite.DevServer, workflowID, path string) {
 	t.Helper()
 	ctx := context.Background()
-	iter := server.Client().GetWorkflowHistory(ctx, reservation.WorkflowID(ticket), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := server.Client().GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var h historypb.History
 	for iter.HasNext() {
 		ev, err := iter.Next()
@@ -411,8 +413,11 @@ func writeHistory(t *testing.T, server *testsuite.DevServer, ticket, path string
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("recorded %d events of %s to %s", len(h.Events), ticket, path)
+	t.Logf("recorded %d events of %s to %s", len(h.Events), workflowID, path)
 }

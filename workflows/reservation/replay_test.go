@@ -13,7 +13,7 @@ import (
 // TestReplayRecordedHistories replays histories recorded from a real dev server (paid and
 // released holds) against today's workflow code: a change that would break workflows already
 // running in production fails here. Record new ones with
-// BOXOFFICE_RECORD_HISTORIES=$PWD/workflows/reservation/testdata go test -run TestEndToEnd ./cmd/boxoffice
+// BOXOFFICE_RECORD_HISTORIES=$PWD/workflows go test -run TestEndToEnd ./cmd/boxoffice
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil {
