@@ -36,17 +36,17 @@ func (b *BoxOffice) estimateWait(q Queue, ahead int64) time.Duration {
 }
 
 // nextAdmitRate folds one tick into the moving average of fans admitted per second. Only ticks
-// that found fans waiting in an open queue measure anything: an empty or closed queue admits
-// nobody without being slow, so those ticks only restart the interval. The first measured tick
-// has no interval yet; the average starts from prior.
+// that leave fans waiting in an open queue measure how fast the queue moves: a tick that drains
+// the queue admitted everyone there was, which says nothing of its pace, and a closed queue
+// admits nobody; those ticks only restart the interval. The first measured tick has no interval
+// yet; the average starts from prior.
 func nextAdmitRate(before Queue, res AdmissionResult, prior float64, now time.Time) float64 {
 	rate := before.AdmitRate
 	if before.RateAt.IsZero() {
 		rate = prior
 	}
-	hadWaiting := res.Admitted+res.Abandoned > 0 || res.Waiting > 0
 	dt := now.Sub(before.RateAt)
-	if !hadWaiting || !before.Open(now) || before.RateAt.IsZero() || dt <= 0 {
+	if res.Waiting == 0 || !before.Open(now) || before.RateAt.IsZero() || dt <= 0 {
 		return rate
 	}
 	measured := float64(res.Admitted) / dt.Seconds()

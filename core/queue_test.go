@@ -311,3 +311,35 @@ func TestInstanceWithStaleCountersPlacesEarlyTokens(t *testing.T) {
 		}
 	}
 }
+
+// A tick that empties the queue admitted everyone there was: it says nothing of the queue's
+// pace, so the measured rate keeps its value.
+func TestDrainingTickDoesNotLowerTheMeasuredRate(t *testing.T) {
+	policy := core.DefaultPolicy
+	policy.AdmitRate = 50
+	w := newQueueWorld(t, policy)
+	for i := range 200 {
+		w.issue(t, fmt.Sprintf("fan-%d", i))
+	}
+	for range 3 { // 20 a second with a backlog: the rate moves from 50 towards 20
+		if _, err := w.app.AdmitNext(ctx, 20, 1000); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.advance(time.Second)
+	}
+	before, _ := w.app.QueueReport(ctx)
+	if before.AdmittedPerMinute >= 50*60 || before.AdmittedPerMinute <= 20*60 {
+		t.Fatalf("after two measured ticks: %.1f a minute, want between 1200 and 3000", before.AdmittedPerMinute)
+	}
+	// The rest, 140 fans, leave in one tick; then an empty queue ticks on.
+	for range 3 {
+		if _, err := w.app.AdmitNext(ctx, 1000, 1000); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.advance(time.Second)
+	}
+	after, _ := w.app.QueueReport(ctx)
+	if after.AdmittedPerMinute != before.AdmittedPerMinute {
+		t.Fatalf("draining and empty ticks moved the rate from %.1f to %.1f a minute", before.AdmittedPerMinute, after.AdmittedPerMinute)
+	}
+}
