@@ -23,5 +23,5 @@ func (a *Activities) Admit(ctx context.Context, in AdmitInput) (AdmitResult, err
 	if err != nil {
 		return AdmitResult{}, err
 	}
-	return AdmitResult{Admitted: res.Admitted, Expired: res.Expired, ReleasedHolds: res.ReleasedHolds}, nil
+	return AdmitResult{Admitted: res.Admitted, Expired: res.Expired, Abandoned: res.Abandoned, Drawn: res.Drawn, ReleasedHolds: res.ReleasedHolds}, nil
 }

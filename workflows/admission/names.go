@@ -53,6 +53,8 @@ type State struct {
 	Ticks         int64
 	AdmittedTotal int64
 	ExpiredTotal  int64
+	// AbandonedTotal counts waiting fans skipped because they stopped polling.
+	AbandonedTotal int64
 	// ReleasedHoldsTotal counts overdue holds the ticks released because their own release never ran.
 	ReleasedHoldsTotal int64
 	LastAdmitted       int // fans admitted by the latest tick
@@ -68,5 +70,7 @@ type AdmitInput struct {
 type AdmitResult struct {
 	Admitted      int
 	Expired       int
+	Abandoned     int
+	Drawn         int // early fans placed by the opening draw
 	ReleasedHolds int
 }

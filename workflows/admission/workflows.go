@@ -58,6 +58,7 @@ func (q *queue) run(ctx workflow.Context) error {
 		q.state.Ticks++
 		q.state.AdmittedTotal += int64(res.Admitted)
 		q.state.ExpiredTotal += int64(res.Expired)
+		q.state.AbandonedTotal += int64(res.Abandoned)
 		q.state.ReleasedHoldsTotal += int64(res.ReleasedHolds)
 		q.state.LastAdmitted = res.Admitted
 		if err := workflow.Sleep(ctx, s.Tick); err != nil {

@@ -154,3 +154,41 @@ func TestContinuesAsNewWithItsState(t *testing.T) {
 		t.Fatalf("carried state %+v, want 500 ticks and 3 admitted", carried)
 	}
 }
+
+// Fans who stop polling are skipped by the ticks once unseen for AbandonAfter; the one who
+// polls is admitted past them, and the stats query counts the skipped.
+func TestAbandonedFansAreSkippedTickByTick(t *testing.T) {
+	policy := core.DefaultPolicy
+	policy.AbandonAfter = time.Minute
+	policy.SessionTTL = 90 * time.Second
+	env, store := newEnv(t, policy)
+	toks := issue(t, store, 4) // fan-00 is admitted at once and holds the ceiling of 1
+	for s := 10 * time.Second; s < 100*time.Second; s += 10 * time.Second {
+		env.RegisterDelayedCallback(func() { // only fan-03 keeps polling
+			if err := store.MarkSeen(context.Background(), toks[3].ID, env.Now().UTC()); err != nil {
+				t.Error(err)
+			}
+		}, s)
+	}
+	var at95 string
+	var st admission.State
+	env.RegisterDelayedCallback(func() {
+		at95 = states(t, store, toks)
+		v, err := env.QueryWorkflow(admission.QueryStats)
+		if err == nil {
+			err = v.Get(&st)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}, 95*time.Second)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 96*time.Second)
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
+	// At 90 s fan-00's session ends; fans 01 and 02, unseen since they queued, are skipped.
+	if at95 != "eeea" {
+		t.Errorf("states at 95 s: %q, want eeea (session over, two abandoned, the poller admitted)", at95)
+	}
+	if st.AbandonedTotal != 2 || st.AdmittedTotal != 2 {
+		t.Errorf("stats %+v, want 2 abandoned and 2 admitted", st)
+	}
+}
