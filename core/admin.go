@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -25,7 +26,7 @@ func (b *BoxOffice) QueueReport(ctx context.Context) (QueueReport, error) {
 	}
 	set, err := b.ports.Admission.AdmissionSettings(ctx)
 	if err != nil {
-		return QueueReport{}, fmt.Errorf("read admission settings: %w", err)
+		return QueueReport{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("read admission settings: %w", err))
 	}
 	r := QueueReport{Stats: st, Settings: set, AdmittedPerMinute: b.admitRate(st.Queue) * 60}
 	if !st.OldestIssuedAt.IsZero() {
@@ -41,7 +42,7 @@ func (b *BoxOffice) ChangeAdmission(ctx context.Context, s AdmissionSettings) (A
 	}
 	applied, err := b.ports.Admission.ChangeAdmission(ctx, s)
 	if err != nil {
-		return AdmissionSettings{}, fmt.Errorf("change admission: %w", err)
+		return AdmissionSettings{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("change admission: %w", err))
 	}
 	return applied, nil
 }

@@ -63,8 +63,9 @@ var (
 
 	ErrIdempotencyMismatch = classed(ErrUnprocessable, "this Idempotency-Key was used for a different request; use a new key for a new request")
 
-	ErrHoldNotStarted = classed(ErrUnavailable, "the seat could not be held just now (the hold timer did not start) and was released; try again")
-	ErrPaymentPending = classed(ErrUnavailable, "the payment did not complete in time; retry it: a payment that went through returns its receipt")
+	ErrHoldNotStarted       = classed(ErrUnavailable, "the seat could not be held just now (the hold timer did not start) and was released; try again")
+	ErrAdmissionUnavailable = classed(ErrUnavailable, "the admission loop did not answer (is a worker running?); retry in a moment")
+	ErrPaymentPending       = classed(ErrUnavailable, "the payment did not complete in time; retry it: a payment that went through returns its receipt")
 )
 
 // classedError is a specific error that belongs to a class but prints only its own message.

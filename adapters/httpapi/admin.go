@@ -74,7 +74,7 @@ func registerAdmin(api huma.API, s *server) {
 		Method:      http.MethodGet,
 		Path:        "/api/admin/queue",
 		Summary:     "Read the queue's statistics and admission settings",
-	}), func(ctx context.Context, _ *struct{}) (*queueReportOutput, error) {
+	}, http.StatusServiceUnavailable), func(ctx context.Context, _ *struct{}) (*queueReportOutput, error) {
 		return s.queueReport(ctx)
 	})
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -281,5 +282,31 @@ func TestEventStreamsPerTokenAreBounded(t *testing.T) {
 			t.Fatalf("a closed stream's place was not freed: %d", res.StatusCode)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// downAdmission is an admission loop that does not answer, as when no worker runs.
+type downAdmission struct{}
+
+func (downAdmission) AdmissionSettings(context.Context) (core.AdmissionSettings, error) {
+	return core.AdmissionSettings{}, errors.New("workflow not found")
+}
+
+func (downAdmission) ChangeAdmission(context.Context, core.AdmissionSettings) (core.AdmissionSettings, error) {
+	return core.AdmissionSettings{}, errors.New("workflow not found")
+}
+
+func TestAdminAPIWhenTheAdmissionLoopDoesNotAnswer(t *testing.T) {
+	h := newHarness(t, func(p *core.Ports, _ *httpapi.Deps) { p.Admission = downAdmission{} })
+	key := map[string]string{"X-Admin-Key": adminKey}
+	for _, req := range []struct {
+		method string
+		body   any
+	}{{"GET", nil}, {"PATCH", map[string]any{"admit_rate": 3}}} {
+		r := h.expectWithHeader(t, req.method, "/api/admin/queue", "", key, req.body, 503)
+		p := r.problem(t)
+		if r.header.Get("Retry-After") == "" || !strings.Contains(p["detail"].(string), "is a worker running") || strings.Contains(p["detail"].(string), "workflow not found") {
+			t.Fatalf("%s: %v %v; want 503 with Retry-After, saying what to check, without internals", req.method, r.header, p)
+		}
 	}
 }
