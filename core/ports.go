@@ -28,12 +28,14 @@ type TokenStore interface {
 	// (DrawOrder with the queue's seed) if that is still to do, and takes waiting tokens in
 	// sequence order, expiring those last seen before r.AbandonedBefore and activating the
 	// others, up to r.Batch activations and r.MaxActive active tokens. It takes a prefix of the
-	// waiting tokens, in one statement whatever the batch.
+	// waiting tokens, in one statement whatever the batch; an adapter may bound how many
+	// abandoned tokens past the batch one round clears.
 	Admit(ctx context.Context, r AdmitRound) (AdmissionResult, error)
 	// RecordAdmissionRate stores the measured admission rate as of now.
 	RecordAdmissionRate(ctx context.Context, perSecond float64, now time.Time) error
-	// ScheduleOpening sets when the queue opens and the seed of its draw. Tokens issued before
-	// then are early. ErrQueueOpen once the pre-queue has closed or anyone was admitted.
+	// ScheduleOpening sets when the queue opens and the seed of its draw; it can be moved until
+	// then. Tokens issued before it are early. ErrQueueOpen once the pre-queue has closed, anyone
+	// was admitted, or tokens were issued with no opening scheduled (first come, first served).
 	ScheduleOpening(ctx context.Context, at time.Time, seed int64) error
 	// QueueStats reads the counters with the active count and the oldest waiting token.
 	QueueStats(ctx context.Context) (QueueStats, error)
