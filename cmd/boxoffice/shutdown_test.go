@@ -22,7 +22,8 @@ import (
 
 // TestShutdownDrainsInFlightRequests loads the API role with concurrent requests and ends it as
 // SIGTERM does (the run context is cancelled): every request the server began handling must
-// reach its client whole. Requests it never began (refused or closed while idle) may fail.
+// reach its client whole. Requests it never began (refused or closed while idle) may fail. An
+// open event stream is ended by the server, so it does not hold the drain up.
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	store := slowSeats{Store: memory.NewStore(), entered: &atomic.Int64{}}
 	today := core.DateOf(time.Now())
@@ -49,6 +50,12 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	signer, _ := httpapi.NewTokenSigner([]byte(seed))
 	bearer, _ := signer.Sign(tok, tok.Seq, time.Now())
+	// A waiting fan's event stream stays open until the server stops it.
+	waiting, err := store.IssueToken(context.Background(), "streamer", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamBearer, _ := signer.Sign(waiting, waiting.Seq, time.Now())
 
 	ctx, stop := context.WithCancel(context.Background())
 	up := make(chan string, 1)
@@ -64,6 +71,18 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("API role did not start: %v", err)
 	}
+
+	streamReq, _ := http.NewRequest("GET", base+"/api/token/events", nil)
+	streamReq.Header.Set("Authorization", "Bearer "+streamBearer)
+	stream, err := http.DefaultClient.Do(streamReq)
+	if err != nil || stream.StatusCode != 200 {
+		t.Fatalf("open an event stream: %v", err)
+	}
+	streamEnded := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, stream.Body)
+		streamEnded <- err
+	}()
 
 	var whole, cut, refused atomic.Int64
 	var wg sync.WaitGroup
@@ -103,6 +122,14 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		t.Fatal("API role still running 20s after shutdown began")
 	}
 	wg.Wait()
+	select {
+	case err := <-streamEnded:
+		if err != nil {
+			t.Errorf("the event stream was cut instead of ended: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the event stream was still open after the server stopped")
+	}
 	begun := store.entered.Load()
 	if whole.Load() == 0 || cut.Load() != 0 || whole.Load() != begun {
 		t.Fatalf("the server began %d requests; %d reached their client whole, %d cut, %d got no answer",
