@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -157,43 +158,70 @@ func events(t *testing.T, url, token string, max int) []struct{ name, data strin
 	return out
 }
 
+// The test admits as the stream reports: one fan ahead, then (after a heartbeat) the fan
+// ahead is admitted, then this one; the stream must report each step and close on active.
 func TestEventStreamUntilActive(t *testing.T) {
 	h := newHarness(t, withStreamPace(20*time.Millisecond, 100*time.Millisecond))
 	h.token(t, "ahead", false)
 	tok := h.token(t, "fan", false)
-	go func() {
-		time.Sleep(300 * time.Millisecond) // long enough for heartbeats
-		_, _ = h.app.AdmitNext(ctx, 1, 100)
-		time.Sleep(100 * time.Millisecond)
-		_, _ = h.app.AdmitNext(ctx, 1, 100)
-	}()
-	got := events(t, h.srv.URL+"/api/token/events", tok, 100)
-	var positions []int64
-	heartbeats := 0
-	for _, ev := range got {
-		switch ev.name {
-		case "status":
-			var body httpapi.TokenBody
-			if err := json.Unmarshal([]byte(ev.data), &body); err != nil {
-				t.Fatal(err)
-			}
-			if body.Status == "active" {
-				positions = append(positions, -1)
-			} else {
-				positions = append(positions, body.QueueInfo.Position)
-			}
-		case "heartbeat":
-			heartbeats++
-		default:
-			t.Fatalf("unexpected event %q: %s", ev.name, ev.data)
+	req, _ := http.NewRequest("GET", h.srv.URL+"/api/token/events", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream answered %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	admit := func() {
+		if _, err := h.app.AdmitNext(ctx, 1, 100); err != nil {
+			t.Fatal(err)
 		}
 	}
-	// Position 1, then 0 after the first admission, then active; the stream closes itself.
-	if len(positions) != 3 || positions[0] != 1 || positions[1] != 0 || positions[2] != -1 {
-		t.Fatalf("status events %v (-1 = active), want [1 0 -1]", positions)
+	var steps []string
+	heartbeats := 0
+	var name string
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if ev, ok := strings.CutPrefix(line, "event: "); ok {
+			name = ev
+			continue
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		switch name {
+		case "heartbeat":
+			heartbeats++
+			if len(steps) == 1 && heartbeats == 1 {
+				admit() // nothing changed for a heartbeat's time: now the fan ahead goes in
+			}
+		case "status":
+			var body httpapi.TokenBody
+			if err := json.Unmarshal([]byte(data), &body); err != nil {
+				t.Fatal(err)
+			}
+			step := body.Status
+			if body.Status == "waiting" {
+				step = fmt.Sprintf("waiting at %d", body.QueueInfo.Position)
+			}
+			steps = append(steps, step)
+			if step == "waiting at 0" {
+				admit()
+			}
+		default:
+			t.Fatalf("unexpected event %q: %s", name, data)
+		}
+	}
+	// The loop ends when the server closes the stream.
+	if got := strings.Join(steps, ", "); got != "waiting at 1, waiting at 0, active" {
+		t.Fatalf("status events: %s; want waiting at 1, waiting at 0, active", got)
 	}
 	if heartbeats == 0 {
-		t.Fatal("no heartbeat while nothing changed for 300 ms at a 100 ms heartbeat")
+		t.Fatal("no heartbeat while nothing changed")
 	}
 }
 
