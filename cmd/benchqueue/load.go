@@ -36,6 +36,8 @@ type Phase struct {
 	P50ms     float64 `json:"p50_ms"`
 	P99ms     float64 `json:"p99_ms"`
 	OfCeiling float64 `json:"of_ceiling"`
+	// FirstError is the first failure's message, if any failed.
+	FirstError string `json:"first_error,omitempty"`
 }
 
 // phase runs do from conns goroutines at once, each back to back, for d.
@@ -44,6 +46,7 @@ func (l *load) phase(ctx context.Context, name string, conns int, d time.Duratio
 	defer cancel()
 	lat := make([][]time.Duration, conns)
 	var errs atomic.Int64
+	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	began := time.Now()
 	for i := range conns {
@@ -58,6 +61,7 @@ func (l *load) phase(ctx context.Context, name string, conns int, d time.Duratio
 				}
 				if err != nil {
 					errs.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
 					continue
 				}
 				lat[i] = append(lat[i], time.Since(t))
@@ -69,6 +73,9 @@ func (l *load) phase(ctx context.Context, name string, conns int, d time.Duratio
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	p := Phase{Endpoint: name, Conns: conns, Requests: len(all), Errors: int(errs.Load()), RPS: float64(len(all)) / elapsed.Seconds()}
+	if msg, ok := firstErr.Load().(string); ok {
+		p.FirstError = msg
+	}
 	if len(all) > 0 {
 		p.P50ms = ms(all[len(all)/2])
 		p.P99ms = ms(all[len(all)*99/100])

@@ -40,6 +40,11 @@ func (r Report) print(w io.Writer) {
 	for _, p := range r.Phases {
 		fmt.Fprintf(w, "%-16s %6d %10.0f %9.2f %9.2f %10.0f%% %7d%s\n", p.Endpoint, p.Conns, p.RPS, p.P50ms, p.P99ms, 100*p.OfCeiling, p.Errors, verdict(p))
 	}
+	for _, p := range r.Phases {
+		if p.FirstError != "" {
+			fmt.Fprintf(w, "%s at %d connections: %d failed, the first with: %s\n", p.Endpoint, p.Conns, p.Errors, p.FirstError)
+		}
+	}
 	fmt.Fprintf(w, "\nAPI resident memory: %.0f MB after start-up; %.0f MB (peak %.0f MB) with %d fans waiting, each polled\n",
 		r.BaselineRSSMB, r.RSSMB, r.PeakRSSMB, r.Waiting)
 }
