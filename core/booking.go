@@ -21,11 +21,12 @@ func (b *BoxOffice) Seats(ctx context.Context, c Caller, rawDate string) ([]Seat
 	if _, err := b.Authorize(ctx, c, AccessAdmitted); err != nil {
 		return nil, err
 	}
-	perf, err := b.performance(ctx, rawDate)
+	// No read of the performance: Catalog.Seats answers ErrUnknownDate for a date without one.
+	d, err := b.saleDate(rawDate)
 	if err != nil {
 		return nil, err
 	}
-	return b.ports.Catalog.Seats(ctx, perf.Date, b.ports.Clock.Now())
+	return b.ports.Catalog.Seats(ctx, d, b.ports.Clock.Now())
 }
 
 // HoldSeat holds a seat for the caller until the hold deadline and starts the timer that
@@ -174,12 +175,21 @@ func (b *BoxOffice) AddPerformance(ctx context.Context, p Performance) error {
 }
 
 func (b *BoxOffice) performance(ctx context.Context, rawDate string) (Performance, error) {
-	d, err := ParseDate(rawDate)
+	d, err := b.saleDate(rawDate)
 	if err != nil {
 		return Performance{}, err
 	}
-	if d.Before(DateOf(b.ports.Clock.Now())) {
-		return Performance{}, ErrUnknownDate // a past performance is no longer on sale
-	}
 	return b.ports.Catalog.Performance(ctx, d)
+}
+
+// saleDate parses a date a fan asks for; a past one is no longer on sale.
+func (b *BoxOffice) saleDate(rawDate string) (Date, error) {
+	d, err := ParseDate(rawDate)
+	if err != nil {
+		return Date{}, err
+	}
+	if d.Before(DateOf(b.ports.Clock.Now())) {
+		return Date{}, ErrUnknownDate
+	}
+	return d, nil
 }
