@@ -35,12 +35,13 @@ func (b *BoxOffice) QueueReport(ctx context.Context) (QueueReport, error) {
 	return r, nil
 }
 
-// ChangeAdmission changes the admission rate and ceiling from the next tick.
-func (b *BoxOffice) ChangeAdmission(ctx context.Context, s AdmissionSettings) (AdmissionSettings, error) {
-	if err := s.Validate(); err != nil {
+// ChangeAdmission changes the admission rate, the ceiling or both from the next tick and
+// returns the settings that now apply.
+func (b *BoxOffice) ChangeAdmission(ctx context.Context, c AdmissionChange) (AdmissionSettings, error) {
+	if err := c.Validate(); err != nil {
 		return AdmissionSettings{}, err
 	}
-	applied, err := b.ports.Admission.ChangeAdmission(ctx, s)
+	applied, err := b.ports.Admission.ChangeAdmission(ctx, c)
 	if err != nil {
 		return AdmissionSettings{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("change admission: %w", err))
 	}

@@ -46,8 +46,9 @@ type TokenStore interface {
 type AdmissionControl interface {
 	// AdmissionSettings returns the rate and ceiling the loop runs with.
 	AdmissionSettings(ctx context.Context) (AdmissionSettings, error)
-	// ChangeAdmission changes them from the next tick and returns what was applied.
-	ChangeAdmission(ctx context.Context, s AdmissionSettings) (AdmissionSettings, error)
+	// ChangeAdmission applies c to the running settings from the next tick and returns the
+	// settings that now apply.
+	ChangeAdmission(ctx context.Context, c AdmissionChange) (AdmissionSettings, error)
 }
 
 // AdmissionSettings are the operator's controls of admission.
@@ -56,15 +57,32 @@ type AdmissionSettings struct {
 	MaxActive int // ceiling on fans admitted at once
 }
 
-// Validate reports settings the admission loop cannot run with.
-func (s AdmissionSettings) Validate() error {
+// AdmissionChange is what an operator changes in the settings; a nil field keeps its value.
+type AdmissionChange struct {
+	AdmitRate *int
+	MaxActive *int
+}
+
+// Validate reports a change the admission loop could not run with.
+func (c AdmissionChange) Validate() error {
 	switch {
-	case s.AdmitRate <= 0:
+	case c.AdmitRate != nil && *c.AdmitRate <= 0:
 		return invalidField("admit_rate", "must be at least 1 fan per second")
-	case s.MaxActive <= 0:
+	case c.MaxActive != nil && *c.MaxActive <= 0:
 		return invalidField("max_active", "must be at least 1")
 	}
 	return nil
+}
+
+// Apply returns s with the change made.
+func (c AdmissionChange) Apply(s AdmissionSettings) AdmissionSettings {
+	if c.AdmitRate != nil {
+		s.AdmitRate = *c.AdmitRate
+	}
+	if c.MaxActive != nil {
+		s.MaxActive = *c.MaxActive
+	}
+	return s
 }
 
 // Catalog holds performances and what fans see of their seats.

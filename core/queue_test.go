@@ -267,12 +267,13 @@ func TestDrawOrder(t *testing.T) {
 
 func TestChangeAdmission(t *testing.T) {
 	w := newQueueWorld(t, core.DefaultPolicy)
-	for _, bad := range []core.AdmissionSettings{{AdmitRate: 0, MaxActive: 5}, {AdmitRate: 5, MaxActive: 0}} {
+	zero, five, seven, seventy := 0, 5, 7, 70
+	for _, bad := range []core.AdmissionChange{{AdmitRate: &zero, MaxActive: &five}, {AdmitRate: &five, MaxActive: &zero}} {
 		if _, err := w.app.ChangeAdmission(ctx, bad); !errors.Is(err, core.ErrInvalid) {
-			t.Fatalf("settings %+v: %v, want ErrInvalid", bad, err)
+			t.Fatalf("change %+v: %v, want ErrInvalid", bad, err)
 		}
 	}
-	got, err := w.app.ChangeAdmission(ctx, core.AdmissionSettings{AdmitRate: 7, MaxActive: 70})
+	got, err := w.app.ChangeAdmission(ctx, core.AdmissionChange{AdmitRate: &seven, MaxActive: &seventy})
 	if err != nil || got != (core.AdmissionSettings{AdmitRate: 7, MaxActive: 70}) {
 		t.Fatalf("change: %+v, %v", got, err)
 	}

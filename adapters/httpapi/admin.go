@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/boxoffice/boxoffice/core"
 )
 
 // adminKeyHeader carries the operators' key.
@@ -85,18 +87,8 @@ func registerAdmin(api huma.API, s *server) {
 		Summary:     "Change the admission rate or ceiling during a sale",
 		Description: "Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.",
 	}, http.StatusBadRequest, http.StatusServiceUnavailable), func(ctx context.Context, in *changeAdmissionInput) (*queueReportOutput, error) {
-		cur, err := s.App.QueueReport(ctx)
-		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
-		}
-		set := cur.Settings
-		if in.Body.AdmitRate != nil {
-			set.AdmitRate = *in.Body.AdmitRate
-		}
-		if in.Body.MaxActive != nil {
-			set.MaxActive = *in.Body.MaxActive
-		}
-		if _, err := s.App.ChangeAdmission(ctx, set); err != nil {
+		change := core.AdmissionChange{AdmitRate: in.Body.AdmitRate, MaxActive: in.Body.MaxActive}
+		if _, err := s.App.ChangeAdmission(ctx, change); err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
 		return s.queueReport(ctx)

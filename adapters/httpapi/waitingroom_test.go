@@ -320,7 +320,7 @@ func (downAdmission) AdmissionSettings(context.Context) (core.AdmissionSettings,
 	return core.AdmissionSettings{}, errors.New("workflow not found")
 }
 
-func (downAdmission) ChangeAdmission(context.Context, core.AdmissionSettings) (core.AdmissionSettings, error) {
+func (downAdmission) ChangeAdmission(context.Context, core.AdmissionChange) (core.AdmissionSettings, error) {
 	return core.AdmissionSettings{}, errors.New("workflow not found")
 }
 

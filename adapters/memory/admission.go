@@ -27,9 +27,9 @@ func (a *Admission) AdmissionSettings(context.Context) (core.AdmissionSettings, 
 }
 
 // ChangeAdmission implements core.AdmissionControl.
-func (a *Admission) ChangeAdmission(_ context.Context, s core.AdmissionSettings) (core.AdmissionSettings, error) {
+func (a *Admission) ChangeAdmission(_ context.Context, c core.AdmissionChange) (core.AdmissionSettings, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.settings = s
-	return s, nil
+	a.settings = c.Apply(a.settings)
+	return a.settings, nil
 }

@@ -72,12 +72,14 @@ func (a *Admission) AdmissionSettings(ctx context.Context) (core.AdmissionSettin
 	return core.AdmissionSettings{AdmitRate: st.Settings.AdmitRate, MaxActive: st.Settings.MaxActive}, nil
 }
 
-// ChangeAdmission implements core.AdmissionControl by updating the workflow; its tick stays.
-func (a *Admission) ChangeAdmission(ctx context.Context, s core.AdmissionSettings) (core.AdmissionSettings, error) {
+// ChangeAdmission implements core.AdmissionControl: it applies the change to the settings the
+// workflow runs with, tick included, and sends them as an update.
+func (a *Admission) ChangeAdmission(ctx context.Context, c core.AdmissionChange) (core.AdmissionSettings, error) {
 	st, err := a.Stats(ctx)
 	if err != nil {
 		return core.AdmissionSettings{}, err
 	}
+	s := c.Apply(core.AdmissionSettings{AdmitRate: st.Settings.AdmitRate, MaxActive: st.Settings.MaxActive})
 	applied, err := a.Update(ctx, admission.Settings{AdmitRate: s.AdmitRate, MaxActive: s.MaxActive, Tick: st.Settings.Tick})
 	if err != nil {
 		return core.AdmissionSettings{}, err
