@@ -181,9 +181,7 @@ func (s *Store) QueueStats(ctx context.Context) (core.QueueStats, error) {
 	if err != nil {
 		return core.QueueStats{}, err
 	}
-	q := queueFromRow(sqlcdb.Queue{Name: row.Name, LastSeq: row.LastSeq, AdmittedThrough: row.AdmittedThrough,
-		OpensAt: row.OpensAt, DrawSeed: row.DrawSeed, EarlyThrough: row.EarlyThrough, DrawnAt: row.DrawnAt,
-		AdmitRate: row.AdmitRate, RateAt: row.RateAt, AdmittedTotal: row.AdmittedTotal, AbandonedTotal: row.AbandonedTotal})
+	q := queueFromRow(row.Queue)
 	st := core.QueueStats{Queue: q, Waiting: q.Waiting(), Active: row.Active}
 	if row.OldestIssuedAt != nil {
 		st.OldestIssuedAt = row.OldestIssuedAt.UTC()

@@ -70,7 +70,7 @@ SET state = 'expired'
 WHERE user_id = @user_id AND state = 'active';
 
 -- name: QueueStats :one
-SELECT q.*,
+SELECT sqlc.embed(q),
        (SELECT count(*) FROM queue_tokens WHERE state = 'active')::bigint AS active,
        head.issued_at AS oldest_issued_at
 FROM queues q

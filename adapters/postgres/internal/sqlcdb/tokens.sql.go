@@ -129,36 +129,26 @@ WHERE q.name = $1
 `
 
 type QueueStatsRow struct {
-	Name            string
-	LastSeq         int64
-	AdmittedThrough int64
-	OpensAt         *time.Time
-	DrawSeed        *int64
-	EarlyThrough    *int64
-	DrawnAt         *time.Time
-	AdmitRate       float64
-	RateAt          *time.Time
-	AdmittedTotal   int64
-	AbandonedTotal  int64
-	Active          int64
-	OldestIssuedAt  *time.Time
+	Queue          Queue
+	Active         int64
+	OldestIssuedAt *time.Time
 }
 
 func (q *Queries) QueueStats(ctx context.Context, name string) (QueueStatsRow, error) {
 	row := q.db.QueryRow(ctx, queueStats, name)
 	var i QueueStatsRow
 	err := row.Scan(
-		&i.Name,
-		&i.LastSeq,
-		&i.AdmittedThrough,
-		&i.OpensAt,
-		&i.DrawSeed,
-		&i.EarlyThrough,
-		&i.DrawnAt,
-		&i.AdmitRate,
-		&i.RateAt,
-		&i.AdmittedTotal,
-		&i.AbandonedTotal,
+		&i.Queue.Name,
+		&i.Queue.LastSeq,
+		&i.Queue.AdmittedThrough,
+		&i.Queue.OpensAt,
+		&i.Queue.DrawSeed,
+		&i.Queue.EarlyThrough,
+		&i.Queue.DrawnAt,
+		&i.Queue.AdmitRate,
+		&i.Queue.RateAt,
+		&i.Queue.AdmittedTotal,
+		&i.Queue.AbandonedTotal,
 		&i.Active,
 		&i.OldestIssuedAt,
 	)
