@@ -129,32 +129,54 @@ func TestScheduledOpeningOverHTTP(t *testing.T) {
 	}
 }
 
-// events reads a Server-Sent Events stream: each event's name and data.
-func events(t *testing.T, url, token string, max int) []struct{ name, data string } {
+// openStream opens GET /api/token/events with token; ctx ends it.
+func openStream(t *testing.T, ctx context.Context, base, token string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/token/events", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	return res
+}
+
+// requireStream fails the test unless res is an open event stream.
+func requireStream(t *testing.T, res *http.Response) {
+	t.Helper()
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("stream answered %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	var out []struct{ name, data string }
+}
+
+// readEvents calls f with each event's name and data until the stream closes or f says stop.
+func readEvents(res *http.Response, f func(name, data string) bool) {
 	var name string
 	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() && len(out) < max {
+	for sc.Scan() {
 		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "event: "):
-			name = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			out = append(out, struct{ name, data string }{name, strings.TrimPrefix(line, "data: ")})
+		if ev, ok := strings.CutPrefix(line, "event: "); ok {
+			name = ev
+		} else if data, ok := strings.CutPrefix(line, "data: "); ok {
+			if !f(name, data) {
+				return
+			}
 			name = ""
 		}
 	}
+}
+
+// events reads up to max events of a stream: each event's name and data.
+func events(t *testing.T, base, token string, max int) []struct{ name, data string } {
+	t.Helper()
+	res := openStream(t, context.Background(), base, token)
+	defer res.Body.Close()
+	requireStream(t, res)
+	var out []struct{ name, data string }
+	readEvents(res, func(name, data string) bool {
+		out = append(out, struct{ name, data string }{name, data})
+		return len(out) < max
+	})
 	return out
 }
 
@@ -164,16 +186,9 @@ func TestEventStreamUntilActive(t *testing.T) {
 	h := newHarness(t, withStreamPace(20*time.Millisecond, 100*time.Millisecond))
 	h.token(t, "ahead", false)
 	tok := h.token(t, "fan", false)
-	req, _ := http.NewRequest("GET", h.srv.URL+"/api/token/events", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := openStream(t, context.Background(), h.srv.URL, tok)
 	defer res.Body.Close()
-	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("stream answered %d %s", res.StatusCode, res.Header.Get("Content-Type"))
-	}
+	requireStream(t, res)
 	admit := func() {
 		if _, err := h.app.AdmitNext(ctx, 1, 100); err != nil {
 			t.Fatal(err)
@@ -181,18 +196,7 @@ func TestEventStreamUntilActive(t *testing.T) {
 	}
 	var steps []string
 	heartbeats := 0
-	var name string
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if ev, ok := strings.CutPrefix(line, "event: "); ok {
-			name = ev
-			continue
-		}
-		data, ok := strings.CutPrefix(line, "data: ")
-		if !ok {
-			continue
-		}
+	readEvents(res, func(name, data string) bool {
 		switch name {
 		case "heartbeat":
 			heartbeats++
@@ -215,7 +219,8 @@ func TestEventStreamUntilActive(t *testing.T) {
 		default:
 			t.Fatalf("unexpected event %q: %s", name, data)
 		}
-	}
+		return true
+	})
 	// The loop ends when the server closes the stream.
 	if got := strings.Join(steps, ", "); got != "waiting at 1, waiting at 0, active" {
 		t.Fatalf("status events: %s; want waiting at 1, waiting at 0, active", got)
@@ -241,7 +246,7 @@ func TestEventStreamErrors(t *testing.T) {
 	if _, err := h.store.Admit(ctx, core.AdmitRound{Now: time.Now().Add(time.Hour)}); err != nil { // the session ends
 		t.Fatal(err)
 	}
-	got := events(t, h.srv.URL+"/api/token/events", tok, 10)
+	got := events(t, h.srv.URL, tok, 10)
 	if len(got) != 1 || got[0].name != "ended" || !strings.Contains(got[0].data, "expired") {
 		t.Fatalf("events for an expired token: %v", got)
 	}
@@ -262,13 +267,7 @@ func TestEventStreamsPerTokenAreBounded(t *testing.T) {
 	tok := h.token(t, "fan", false) // waits: its streams stay open
 	openWith := func(tok string) (*http.Response, context.CancelFunc) {
 		ctx, cancel := context.WithCancel(context.Background())
-		req, _ := http.NewRequestWithContext(ctx, "GET", h.srv.URL+"/api/token/events", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res, cancel
+		return openStream(t, ctx, h.srv.URL, tok), cancel
 	}
 	open := func() (*http.Response, context.CancelFunc) { return openWith(tok) }
 	var cancels []context.CancelFunc
