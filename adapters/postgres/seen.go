@@ -14,7 +14,8 @@ import (
 // less than resolution ago is not written again. At 100,000 fans polling every few seconds
 // the database sees one statement per flush and one row update per fan per resolution, not
 // one per poll. Times lost in a crash only make a fan look gone up to resolution+flushEvery
-// earlier, far below the abandonment time (core.MinAbandonAfter).
+// earlier, far below the abandonment time (core.MinAbandonAfter). A failed write is retried
+// at the next flush.
 type seenWriter struct {
 	write      func(ctx context.Context, ids []string, at []time.Time) error
 	flushEvery time.Duration
@@ -92,5 +93,22 @@ func (w *seenWriter) flush(ctx context.Context) (int, error) {
 		}
 	}
 	w.mu.Unlock()
-	return len(ids), w.write(ctx, ids, ats)
+	if err := w.write(ctx, ids, ats); err != nil {
+		w.retry(ids, ats)
+		return len(ids), err
+	}
+	return len(ids), nil
+}
+
+// retry puts the times of a failed write back for the next flush, unless a later one came.
+func (w *seenWriter) retry(ids []string, ats []time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, raw := range ids {
+		id := core.ID(raw)
+		delete(w.written, id)
+		if later, ok := w.pending[id]; !ok || ats[i].After(later) {
+			w.pending[id] = ats[i]
+		}
+	}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -39,5 +40,32 @@ func TestSeenWriterCoalesces(t *testing.T) {
 	}
 	if len(writes) != 2 {
 		t.Fatalf("%d write statements, want 2", len(writes))
+	}
+}
+
+// A failed write loses nothing: the next flush writes the same times again.
+func TestSeenWriterRetriesAFailedWrite(t *testing.T) {
+	fail := true
+	var written []string
+	w := newSeenWriter(func(_ context.Context, ids []string, _ []time.Time) error {
+		if fail {
+			return errors.New("database down")
+		}
+		written = append(written, ids...)
+		return nil
+	})
+	w.flushEvery = time.Hour // flushed by hand below
+	t0 := time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+	w.mark("a", t0)
+	if _, err := w.flush(context.Background()); err == nil {
+		t.Fatal("a failed write reported no error")
+	}
+	w.mark("a", t0.Add(time.Second)) // within the resolution: must still be taken
+	fail = false
+	if n, err := w.flush(context.Background()); err != nil || n != 1 || len(written) != 1 || written[0] != "a" {
+		t.Fatalf("flush after the failure wrote %v (%d, %v); want a, once", written, n, err)
+	}
+	if at := w.written["a"]; !at.Equal(t0.Add(time.Second)) {
+		t.Fatalf("written at %v, want the later time", at)
 	}
 }
