@@ -85,8 +85,9 @@ func (s *server) tokenOutput(ctx context.Context, st core.TokenStatus) (*tokenOu
 // tokenBody answers with the token the caller presented while its claims still hold, and
 // signs a new one otherwise (on issue, and once an early token's place is drawn).
 func (s *server) tokenBody(ctx context.Context, st core.TokenStatus) (TokenBody, error) {
-	token := presentedToken(ctx).raw
-	if p := presentedToken(ctx); p.raw == "" || p.caller.TokenID != st.Token.ID || p.caller.Seq != st.SignedSeq() {
+	p := presentedToken(ctx)
+	token := p.raw
+	if token == "" || p.caller.TokenID != st.Token.ID || p.caller.Seq != st.SignedSeq() {
 		var err error
 		if token, err = s.Tokens.Sign(st.Token, st.SignedSeq(), time.Now()); err != nil {
 			return TokenBody{}, err
