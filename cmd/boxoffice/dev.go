@@ -54,14 +54,11 @@ func runDev(ctx context.Context, args []string) error {
 	ready := map[string]func(context.Context) error{}
 	storeName := "memory (set DATABASE_URL for PostgreSQL)"
 	if c.DatabaseURL != "" {
-		pool, err := postgres.Connect(ctx, c.DatabaseURL)
+		pool, _, err := openDatabase(ctx, c.DatabaseURL)
 		if err != nil {
 			return err
 		}
 		defer pool.Close()
-		if _, err := postgres.Migrate(ctx, pool); err != nil {
-			return err
-		}
 		pg := postgres.NewStore(pool)
 		store, ready["database"], storeName = pg, pg.Ping, "PostgreSQL"
 	} else {

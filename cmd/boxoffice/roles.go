@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
@@ -49,14 +50,12 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 	if c.DatabaseURL == "" || c.TemporalAddress == "" {
 		return fmt.Errorf("`boxoffice %s` needs DATABASE_URL and TEMPORAL_ADDRESS; `boxoffice dev` runs without them", name)
 	}
-	pool, err := postgres.Connect(ctx, c.DatabaseURL)
+	pool, n, err := openDatabase(ctx, c.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if n, err := postgres.Migrate(ctx, pool); err != nil {
-		return err
-	} else if n > 0 {
+	if n > 0 {
 		log.Info("applied database migrations", "count", n)
 	}
 	tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(log))
@@ -200,4 +199,19 @@ func serveProfiler(addr string, log *slog.Logger) error {
 	go func() { _ = http.Serve(ln, mux) }()
 	log.Info("profiler listening", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
 	return nil
+}
+
+// openDatabase connects to PostgreSQL and applies pending migrations; it returns the pool and
+// how many migrations it applied.
+func openDatabase(ctx context.Context, url string) (*pgxpool.Pool, int, error) {
+	pool, err := postgres.Connect(ctx, url)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := postgres.Migrate(ctx, pool)
+	if err != nil {
+		pool.Close()
+		return nil, 0, err
+	}
+	return pool, n, nil
 }
