@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
 func withStreamPace(interval, heartbeat time.Duration) stackOption {
@@ -149,23 +149,6 @@ func requireStream(t *testing.T, res *http.Response) {
 	}
 }
 
-// readEvents calls f with each event's name and data until the stream closes or f says stop.
-func readEvents(res *http.Response, f func(name, data string) bool) {
-	var name string
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if ev, ok := strings.CutPrefix(line, "event: "); ok {
-			name = ev
-		} else if data, ok := strings.CutPrefix(line, "data: "); ok {
-			if !f(name, data) {
-				return
-			}
-			name = ""
-		}
-	}
-}
-
 // events reads up to max events of a stream: each event's name and data.
 func events(t *testing.T, base, token string, max int) []struct{ name, data string } {
 	t.Helper()
@@ -173,7 +156,7 @@ func events(t *testing.T, base, token string, max int) []struct{ name, data stri
 	defer res.Body.Close()
 	requireStream(t, res)
 	var out []struct{ name, data string }
-	readEvents(res, func(name, data string) bool {
+	apiclient.ReadEvents(res.Body, func(name, data string) bool {
 		out = append(out, struct{ name, data string }{name, data})
 		return len(out) < max
 	})
@@ -196,7 +179,7 @@ func TestEventStreamUntilActive(t *testing.T) {
 	}
 	var steps []string
 	heartbeats := 0
-	readEvents(res, func(name, data string) bool {
+	apiclient.ReadEvents(res.Body, func(name, data string) bool {
 		switch name {
 		case "heartbeat":
 			heartbeats++

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -150,19 +148,13 @@ func streamUntilActive(t *testing.T, base, token string) string {
 		t.Fatalf("event stream answered %d", res.StatusCode)
 	}
 	var last string
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue
+	_ = apiclient.ReadEvents(res.Body, func(name, data string) bool {
+		var ev apiclient.TokenBody
+		if name == "status" && json.Unmarshal([]byte(data), &ev) == nil {
+			last = string(ev.Status)
 		}
-		var ev struct {
-			Status string `json:"status"`
-		}
-		if json.Unmarshal([]byte(data), &ev) == nil && ev.Status != "" {
-			last = ev.Status
-		}
-	}
+		return true
+	})
 	if err := ctx.Err(); err != nil {
 		t.Fatalf("event stream still open after 20 s (last status %q)", last)
 	}

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
@@ -60,30 +59,36 @@ func (f *fan) follow(ctx context.Context, rec *recorder, s *sale, status apiclie
 		return status, failed
 	}
 	defer events.body.Close()
-	for {
-		name, data, err := events.next()
-		if err != nil {
-			if out := f.ended(s, giveUpAt); out != failed {
-				f.err = nil
-				return status, out
-			}
-			f.err = fmt.Errorf("event stream ended before admission: %w", err)
-			return status, failed
-		}
+	admitted := false
+	readErr := apiclient.ReadEvents(events.body, func(name, data string) bool {
 		switch name {
 		case "status":
 			if err := json.Unmarshal([]byte(data), &status); err != nil {
 				f.err = fmt.Errorf("status event %q: %w", data, err)
-				return status, failed
+				return false
 			}
-			if status.Status == apiclient.Active {
-				return status, ""
-			}
+			admitted = status.Status == apiclient.Active
+			return !admitted
 		case "ended":
 			f.err = fmt.Errorf("stream ended: %s", data)
-			return status, failed
+			return false
 		}
+		return true
+	})
+	switch {
+	case admitted:
+		return status, ""
+	case f.err != nil:
+		return status, failed
 	}
+	if out := f.ended(s, giveUpAt); out != failed {
+		return status, out
+	}
+	if readErr == nil {
+		readErr = errors.New("the server closed the stream")
+	}
+	f.err = fmt.Errorf("event stream ended before admission: %w", readErr)
+	return status, failed
 }
 
 // ended names why a stream stopped early: the fan walked away or the sale sold out.
@@ -100,8 +105,7 @@ func (f *fan) ended(s *sale, giveUpAt time.Time) outcome {
 // streamResponse is an open event stream.
 type streamResponse struct {
 	status int
-	body   interface{ Close() error }
-	lines  *bufio.Scanner
+	body   io.ReadCloser
 }
 
 func (r *streamResponse) StatusCode() int { return r.status }
@@ -116,22 +120,5 @@ func (st *streamer) open(ctx context.Context, token string) (*streamResponse, er
 	if err != nil {
 		return nil, err
 	}
-	return &streamResponse{status: res.StatusCode, body: res.Body, lines: bufio.NewScanner(res.Body)}, nil
-}
-
-// next returns the next event's name and data.
-func (r *streamResponse) next() (name, data string, err error) {
-	for r.lines.Scan() {
-		line := r.lines.Text()
-		switch {
-		case strings.HasPrefix(line, "event: "):
-			name = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			return name, strings.TrimPrefix(line, "data: "), nil
-		}
-	}
-	if err := r.lines.Err(); err != nil {
-		return "", "", err
-	}
-	return "", "", errors.New("the server closed the stream")
+	return &streamResponse{status: res.StatusCode, body: res.Body}, nil
 }
