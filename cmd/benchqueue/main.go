@@ -104,7 +104,10 @@ func run(o options) (Report, error) {
 	}
 
 	// Tokens to poll: a pool issued before any phase, polled round-robin.
-	lg := newLoad(target, adminKey, maxOf(o.conns))
+	lg, err := newLoad(target, adminKey, maxOf(o.conns))
+	if err != nil {
+		return report, err
+	}
 	pool, err := lg.fill(ctx, "pool", min(o.tokens, 20_000))
 	if err != nil {
 		return report, err

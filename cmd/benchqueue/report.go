@@ -3,14 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
 // Report is what one run measured.
@@ -69,24 +69,14 @@ func met(ok bool) string {
 
 // waiting asks the admin API how many fans wait.
 func (l *load) waiting(ctx context.Context) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.base+"/api/admin/queue", nil)
+	res, err := l.api.QueueReportWithResponse(ctx, apiclient.AdminKey(l.adminKey))
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("X-Admin-Key", l.adminKey)
-	res, err := l.client.Do(req)
-	if err != nil {
-		return 0, err
+	if res.JSON200 == nil {
+		return 0, fmt.Errorf("GET /api/admin/queue: %d %s", res.StatusCode(), res.Body)
 	}
-	defer res.Body.Close()
-	var body struct {
-		Waiting int64 `json:"waiting"`
-	}
-	if res.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET /api/admin/queue: %s", res.Status)
-	}
-	err = json.NewDecoder(res.Body).Decode(&body)
-	return body.Waiting, err
+	return res.JSON200.Waiting, nil
 }
 
 // residentMB and peakResidentMB read VmRSS and VmHWM of a process.
