@@ -188,7 +188,7 @@ func TestQueue(t *testing.T) {
 		t.Fatalf("admitted fan: %+v, %v", st, err)
 	}
 	report, _ := w.app.QueueReport(ctx)
-	if report.Stats.Active != 4 || report.Stats.Waiting != 0 || report.Stats.AdmittedTotal != 4 {
+	if report.Stats.Active != 4 || report.Stats.Waiting() != 0 || report.Stats.AdmittedTotal != 4 {
 		t.Fatalf("stats %+v", report.Stats)
 	}
 	w.clock.advance(policy.SessionTTL)

@@ -93,9 +93,8 @@ func (q Queue) AwaitingDraw(tok QueueToken) bool { return tok.Early && !q.Drawn 
 
 // QueueStats is what operators watch during a sale.
 type QueueStats struct {
-	Queue
-	Waiting int64
-	Active  int64
+	Queue  // Waiting() counts the fans waiting
+	Active int64
 	// OldestIssuedAt is when the token at the head of the queue was issued; zero if none waits.
 	OldestIssuedAt time.Time
 }

@@ -117,7 +117,7 @@ func (s *server) queueReport(ctx context.Context) (*queueReportOutput, error) {
 	}
 	st := r.Stats
 	body := QueueReportBody{
-		Waiting: st.Waiting, Active: st.Active, AdmittedPerMinute: r.AdmittedPerMinute,
+		Waiting: st.Waiting(), Active: st.Active, AdmittedPerMinute: r.AdmittedPerMinute,
 		AdmittedTotal: st.AdmittedTotal, AbandonedTotal: st.AbandonedTotal, OldestWait: isoDuration(r.OldestWait),
 		LastSeq: st.LastSeq, AdmittedThrough: st.AdmittedThrough,
 		AdmitRate: r.Settings.AdmitRate, MaxActive: r.Settings.MaxActive, Drawn: st.Drawn,

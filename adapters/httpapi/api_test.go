@@ -46,8 +46,8 @@ func TestIssueToken(t *testing.T) {
 			h.expect(t, "POST", "/api/token", "", tc.body, 400).problem(t)
 		})
 	}
-	if st := h.stats(t); st.Waiting != 2 {
-		t.Fatalf("%d tokens waiting after bad requests, want 2", st.Waiting)
+	if st := h.stats(t); st.Waiting() != 2 {
+		t.Fatalf("%d tokens waiting after bad requests, want 2", st.Waiting())
 	}
 }
 
@@ -424,7 +424,7 @@ func TestOversizedBodiesAreRefused(t *testing.T) {
 	big := `{"user_id":"` + strings.Repeat("x", httpapi.MaxBodyBytes) + `"}`
 	h.expect(t, "POST", "/api/token", "", big, 413).problem(t)
 	h.expect(t, "POST", "/api/balance", tok, `{"amount":1,"pad":"`+strings.Repeat("x", httpapi.MaxBodyBytes)+`"}`, 413).problem(t)
-	if h.balance(t, "fan") != 0 || h.stats(t).Waiting+h.stats(t).Active != 1 {
+	if h.balance(t, "fan") != 0 || h.stats(t).Waiting()+h.stats(t).Active != 1 {
 		t.Fatal("an oversized request changed something")
 	}
 }

@@ -49,8 +49,8 @@ func TestRateLimitsPerUserAndPerAddress(t *testing.T) {
 	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "ben"}, 200)
 	// Four from this address so far (one refused by ann's own limit): the address is spent.
 	expect429(t, h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "cat"}, 429))
-	if st := h.stats(t); st.Waiting != 2 {
-		t.Fatalf("%d tokens issued, want ann's and ben's", st.Waiting)
+	if st := h.stats(t); st.Waiting() != 2 {
+		t.Fatalf("%d tokens issued, want ann's and ben's", st.Waiting())
 	}
 
 	if _, err := h.app.AdmitNext(context.Background(), 10, 10); err != nil {

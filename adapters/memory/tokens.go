@@ -153,7 +153,7 @@ func (s *Store) ScheduleOpening(_ context.Context, at time.Time, seed int64) err
 func (s *Store) QueueStats(context.Context) (core.QueueStats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := core.QueueStats{Queue: s.queue, Waiting: s.queue.Waiting()}
+	st := core.QueueStats{Queue: s.queue}
 	for _, t := range s.tokens {
 		if t.State == core.TokenActive {
 			st.Active++

@@ -182,7 +182,7 @@ func (s *Store) QueueStats(ctx context.Context) (core.QueueStats, error) {
 		return core.QueueStats{}, err
 	}
 	q := queueFromRow(row.Queue)
-	st := core.QueueStats{Queue: q, Waiting: q.Waiting(), Active: row.Active}
+	st := core.QueueStats{Queue: q, Active: row.Active}
 	if row.OldestIssuedAt != nil {
 		st.OldestIssuedAt = row.OldestIssuedAt.UTC()
 	}

@@ -176,7 +176,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("admitted token times %+v", first)
 		}
 		st := must[core.QueueStats](t)(s.QueueStats(ctx))
-		if st.Waiting != 2 || st.Active != 3 || st.AdmittedTotal != 3 || !st.OldestIssuedAt.Equal(epoch) {
+		if st.Waiting() != 2 || st.Active != 3 || st.AdmittedTotal != 3 || !st.OldestIssuedAt.Equal(epoch) {
 			t.Fatalf("stats %+v, want 2 waiting, 3 active, 3 admitted in all, oldest issued at epoch", st)
 		}
 		// First two sessions end at epoch+1m; the third (admitted at +1s) a second later.
