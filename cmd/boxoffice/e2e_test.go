@@ -22,6 +22,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
+	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
@@ -120,7 +121,11 @@ func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResp
 		})
 	}
 	base := "http://" + addr
-	waitReady(t, base)
+	readyCtx, cancelReady := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelReady()
+	if err := sandbox.WaitReady(readyCtx, base); err != nil {
+		t.Fatal(err)
+	}
 	api, err := apiclient.NewClientWithResponses(base)
 	if err != nil {
 		t.Fatal(err)
@@ -159,21 +164,6 @@ func streamUntilActive(t *testing.T, base, token string) string {
 		t.Fatalf("event stream still open after 20 s (last status %q)", last)
 	}
 	return last
-}
-
-func waitReady(t *testing.T, base string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal("boxoffice api not ready after 30s")
 }
 
 // fan takes a token and polls until admitted.
