@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -288,12 +289,7 @@ func TestInstanceWithStaleCountersPlacesEarlyTokens(t *testing.T) {
 	policy := core.DefaultPolicy
 	policy.QueueRefresh = 5 * time.Second // nothing refreshes by age during the test
 	a := newQueueWorld(t, policy)
-	b, err := core.New(core.Ports{Tokens: a.tokens, Catalog: memory.NewStore(), Reservations: memory.NewStore(), Wallets: memory.NewStore(),
-		Locks: memory.NewLocks(), Lifecycle: memory.NewLifecycle(a.clock), Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: 1, MaxActive: 1}),
-		Clock: a.clock}, policy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := rebuild(t, a, policy)
 	if _, err := b.TokenStatus(ctx, core.Caller{TokenID: core.NewID(), UserID: "nobody"}); !errors.Is(err, core.ErrTokenUnknown) {
 		t.Fatalf("priming b's counters: %v", err)
 	}
@@ -343,4 +339,46 @@ func TestDrainingTickDoesNotLowerTheMeasuredRate(t *testing.T) {
 	if after.AdmittedPerMinute != before.AdmittedPerMinute {
 		t.Fatalf("draining and empty ticks moved the rate from %.1f to %.1f a minute", before.AdmittedPerMinute, after.AdmittedPerMinute)
 	}
+}
+
+// unreadableQueue is a token store whose queue counters cannot be read (the database is gone).
+type unreadableQueue struct{ core.TokenStore }
+
+func (unreadableQueue) Queue(context.Context) (core.Queue, error) {
+	return core.Queue{}, errors.New("connection refused")
+}
+
+// Without the counters no position can be computed: the queue's use cases fail with an
+// infrastructure error (a 500 at the edge), never a made-up position or a domain answer.
+func TestQueueCountersUnreadable(t *testing.T) {
+	w := newQueueWorld(t, core.DefaultPolicy)
+	fan := w.issue(t, "fan")
+	w.tokens.TokenStore = unreadableQueue{w.tokens.TokenStore}
+	policy := core.DefaultPolicy
+	policy.QueueRefresh = 0 // nothing cached to fall back on
+	w.app = rebuild(t, w, policy)
+	for name, call := range map[string]func() error{
+		"issue":     func() error { _, err := w.app.IssueToken(ctx, "other"); return err },
+		"poll":      func() error { _, err := w.app.TokenStatus(ctx, fan); return err },
+		"authorize": func() error { _, err := w.app.Authorize(ctx, fan, core.AccessQueued); return err },
+		"admit":     func() error { _, err := w.app.AdmitNext(ctx, 10, 10); return err },
+	} {
+		err := call()
+		if err == nil || core.IsDomainError(err) || !strings.Contains(err.Error(), "connection refused") {
+			t.Errorf("%s with unreadable counters: %v, want the infrastructure error", name, err)
+		}
+	}
+}
+
+// rebuild makes a new application over w's ports with another policy.
+func rebuild(t *testing.T, w *queueWorld, policy core.Policy) *core.BoxOffice {
+	t.Helper()
+	store := memory.NewStore()
+	app, err := core.New(core.Ports{Tokens: w.tokens, Catalog: store, Reservations: store, Wallets: store, Locks: store,
+		Lifecycle: memory.NewLifecycle(w.clock), Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: 1, MaxActive: 1}),
+		Clock: w.clock}, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
 }
