@@ -308,9 +308,23 @@ func TestPayment(t *testing.T) {
 		t.Fatal("a refused payment moved money")
 	}
 	var paid httpapi.PaymentBody
-	h.expect(t, "POST", "/api/payment", ann, pay, 200).json(t, &paid)
-	if paid.Status != "success" || paid.Receipt.Amount != 50_000 || paid.Receipt.Date != showDate || paid.Receipt.PaymentID == "" {
+	paidAt := time.Now()
+	res := h.expect(t, "POST", "/api/payment", ann, pay, 200)
+	res.json(t, &paid)
+	if paid.Status != "success" || paid.Receipt.Amount != 50_000 || paid.Receipt.PerformanceDate != showDate || paid.Receipt.PaymentID == "" {
 		t.Fatalf("payment %+v", paid)
+	}
+	// receipt.date is the payment time, written as RFC 3339 in UTC like a hold's expiration.
+	var wire struct {
+		Receipt map[string]any `json:"receipt"`
+	}
+	res.json(t, &wire)
+	when, err := time.Parse(time.RFC3339Nano, wire.Receipt["date"].(string))
+	if err != nil || !strings.HasSuffix(wire.Receipt["date"].(string), "Z") || when.Sub(paidAt).Abs() > time.Minute {
+		t.Fatalf("receipt.date %v is not the payment time in RFC 3339 UTC (%v)", wire.Receipt["date"], err)
+	}
+	if wire.Receipt["performance_date"] != showDate {
+		t.Fatalf("receipt.performance_date %v, want %s", wire.Receipt["performance_date"], showDate)
 	}
 	if h.balance(t, "ann") != 20_000 {
 		t.Fatalf("balance %d after paying", h.balance(t, "ann"))

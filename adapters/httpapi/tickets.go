@@ -81,10 +81,12 @@ type payInput struct {
 
 // ReceiptBody is the proof of a payment.
 type ReceiptBody struct {
-	PaymentID string    `json:"payment_id" format:"uuid"`
-	Amount    int64     `json:"amount" doc:"Amount paid in won."`
-	Date      string    `json:"date" format:"date" doc:"The performance date."`
-	PaidAt    time.Time `json:"paid_at" doc:"When the payment was made (RFC 3339, UTC)."`
+	PaymentID       string    `json:"payment_id" format:"uuid"`
+	Amount          int64     `json:"amount" doc:"Amount paid in won."`
+	Date            time.Time `json:"date" doc:"When the payment was made (RFC 3339, UTC)."`
+	PerformanceDate string    `json:"performance_date" format:"date" doc:"The date of the performance paid for (YYYY-MM-DD)."`
+	// PaidAt is the payment time under the name it had before date carried it.
+	PaidAt time.Time `json:"paid_at" deprecated:"true" doc:"Deprecated: the same as date, which clients should read instead."`
 }
 
 // PaymentBody is the answer of a successful payment.
@@ -172,7 +174,7 @@ func registerTickets(api huma.API, s *server) {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
 		return &payOutput{Body: PaymentBody{Status: "success", Receipt: ReceiptBody{
-			PaymentID: string(rc.PaymentID), Amount: int64(rc.Amount), Date: rc.Date.String(), PaidAt: rc.PaidAt.UTC(),
+			PaymentID: string(rc.PaymentID), Amount: int64(rc.Amount), Date: rc.PaidAt.UTC(), PerformanceDate: rc.Date.String(), PaidAt: rc.PaidAt.UTC(),
 		}}}, nil
 	})
 }

@@ -290,12 +290,16 @@ type ReceiptBody struct {
 	// Amount Amount paid in won.
 	Amount int64 `json:"amount"`
 
-	// Date The performance date.
-	Date openapi_types.Date `json:"date"`
+	// Date When the payment was made (RFC 3339, UTC).
+	Date time.Time `json:"date"`
 
-	// PaidAt When the payment was made (RFC 3339, UTC).
+	// PaidAt Deprecated: the same as date, which clients should read instead.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	PaidAt    time.Time          `json:"paid_at"`
 	PaymentId openapi_types.UUID `json:"payment_id"`
+
+	// PerformanceDate The date of the performance paid for (YYYY-MM-DD).
+	PerformanceDate openapi_types.Date `json:"performance_date"`
 }
 
 // ScheduleOpeningInputBody defines model for ScheduleOpeningInputBody.
