@@ -130,6 +130,21 @@ func (b *BoxOffice) pay(ctx context.Context, c Caller, id ID, date Date, seat in
 	if r.Status == ReservationPaid {
 		return b.ports.Reservations.Receipt(ctx, r.ID)
 	}
+	rc, err := b.payHeld(ctx, c, r, key)
+	if err != nil && IsDomainError(err) && !errors.Is(err, ErrUnavailable) {
+		// A duplicate of this payment may have settled since r was read: it expired the token,
+		// debited the wallet and ended the hold's timer, so each check above can now refuse a
+		// ticket that is paid. Its owner gets the receipt instead.
+		if now, readErr := b.ports.Reservations.Reservation(ctx, r.ID); readErr == nil && now.Status == ReservationPaid {
+			return b.ports.Reservations.Receipt(ctx, r.ID)
+		}
+	}
+	return rc, err
+}
+
+// payHeld pays for r, read as held: the caller must be admitted, the hold live and the wallet
+// able to cover it, or the lifecycle is not asked.
+func (b *BoxOffice) payHeld(ctx context.Context, c Caller, r Reservation, key IdempotencyKey) (Receipt, error) {
 	if _, err := b.Authorize(ctx, c, AccessAdmitted); err != nil {
 		return Receipt{}, err
 	}

@@ -494,3 +494,110 @@ func TestConcurrentRetriesOfAKeyedCharge(t *testing.T) {
 		t.Fatalf("balance %d after 30 retries (%v), want one charge of 4000", bal, answers)
 	}
 }
+
+// staleReservations answers the first read of a reservation with the copy it was given: a
+// request that read the hold just before a duplicate settled it.
+type staleReservations struct {
+	core.ReservationStore
+	mu    sync.Mutex
+	stale *core.Reservation
+}
+
+func (s *staleReservations) Reservation(ctx context.Context, id core.ID) (core.Reservation, error) {
+	s.mu.Lock()
+	stale := s.stale
+	s.stale = nil
+	s.mu.Unlock()
+	if stale != nil && stale.ID == id {
+		return *stale, nil
+	}
+	return s.ReservationStore.Reservation(ctx, id)
+}
+
+// finishedLifecycle answers a payment of a hold whose timing has ended as Temporal answers an
+// update to a finished workflow: the hold has ended.
+type finishedLifecycle struct{ core.ReservationLifecycle }
+
+func (finishedLifecycle) Pay(context.Context, core.ID, core.UserID, core.IdempotencyKey) (core.Receipt, error) {
+	return core.Receipt{}, core.ErrHoldExpired
+}
+
+func TestDuplicatePaymentThatLostTheRaceGetsTheReceipt(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// second is the lifecycle the duplicate meets once the first payment has settled
+		second func(core.ReservationLifecycle) core.ReservationLifecycle
+		// requeue gives the duplicate a live token, so it gets as far as the lifecycle
+		requeue bool
+	}{
+		{"the token was expired by the payment meanwhile", func(l core.ReservationLifecycle) core.ReservationLifecycle { return l }, false},
+		{"the hold's workflow has finished", func(l core.ReservationLifecycle) core.ReservationLifecycle { return finishedLifecycle{l} }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := &clock{now: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}
+			store := memory.NewStore()
+			reservations := &staleReservations{ReservationStore: store}
+			life := &switchableLifecycle{}
+			memLife := memory.NewLifecycle(clk)
+			t.Cleanup(memLife.Stop)
+			life.set(memLife)
+			app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: reservations, Wallets: store, Locks: store,
+				Lifecycle: life, Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: 50, MaxActive: 1000}), Clock: clk}, core.DefaultPolicy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			memLife.SetSettler(app)
+			d, _ := core.ParseDate(showDate)
+			if err := app.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
+				t.Fatal(err)
+			}
+			w := &world{app: app, store: store, clock: clk, date: d}
+			ann := w.fan(t, "ann", true)
+			r, err := app.HoldSeat(ctx, ann, showDate, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := app.Charge(ctx, ann, 80_000, ""); err != nil {
+				t.Fatal(err)
+			}
+			req := core.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}
+			first, err := app.Pay(ctx, ann, req, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			reservations.mu.Lock()
+			reservations.stale = &r // the duplicate read the hold before the first payment settled
+			reservations.mu.Unlock()
+			life.set(tc.second(memLife))
+			if tc.requeue {
+				ann = w.fan(t, "ann", true)
+			}
+			dup, err := app.Pay(ctx, ann, req, "")
+			if err != nil || dup != first {
+				t.Fatalf("duplicate = %+v, %v; want the first receipt %+v", dup, err, first)
+			}
+			if bal, _ := store.Balance(ctx, "ann"); bal != 30_000 {
+				t.Fatalf("balance %d, want one debit (30000)", bal)
+			}
+		})
+	}
+}
+
+// switchableLifecycle delegates to the lifecycle last set.
+type switchableLifecycle struct {
+	mu sync.Mutex
+	l  core.ReservationLifecycle
+}
+
+func (s *switchableLifecycle) set(l core.ReservationLifecycle) { s.mu.Lock(); s.l = l; s.mu.Unlock() }
+func (s *switchableLifecycle) get() core.ReservationLifecycle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.l
+}
+func (s *switchableLifecycle) StartHold(ctx context.Context, r core.Reservation) error {
+	return s.get().StartHold(ctx, r)
+}
+func (s *switchableLifecycle) Pay(ctx context.Context, id core.ID, u core.UserID, k core.IdempotencyKey) (core.Receipt, error) {
+	return s.get().Pay(ctx, id, u, k)
+}

@@ -5,7 +5,9 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -487,4 +489,50 @@ func TestIdempotencyKeyInFlightIs409(t *testing.T) {
 	}
 	release()
 	h.expectWithHeader(t, "POST", "/api/balance", ann, map[string]string{"Idempotency-Key": "busy"}, map[string]any{"amount": 60_000}, 200)
+}
+
+// TestDuplicatePaymentsInFlightAreNeverRefused sends one payment twenty times at once, without
+// an Idempotency-Key, as a client retrying on a timeout would: it is paid once and every answer
+// is its receipt, or a 409 to retry, never a refusal of a ticket that was paid.
+func TestDuplicatePaymentsInFlightAreNeverRefused(t *testing.T) {
+	for round := range 5 { // the race has several windows; a few rounds visit them
+		h := newHarness(t)
+		user := fmt.Sprintf("fan-%d", round)
+		tok := h.token(t, user, true)
+		var held httpapi.HoldBody
+		h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 1}, 200).json(t, &held)
+		h.expect(t, "POST", "/api/balance", tok, map[string]any{"amount": 200_000}, 200)
+		pay := map[string]any{"ticket_id": held.TicketID, "seat_id": 1, "date": showDate}
+		answers := make([]response, 20)
+		var wg sync.WaitGroup
+		for i := range answers {
+			wg.Go(func() { answers[i] = h.call(t, "POST", "/api/payment", tok, pay) })
+		}
+		wg.Wait()
+		var receipt *httpapi.ReceiptBody
+		for _, r := range answers {
+			switch r.status {
+			case 200:
+				var paid httpapi.PaymentBody
+				r.json(t, &paid)
+				if receipt == nil {
+					receipt = &paid.Receipt
+				} else if paid.Receipt != *receipt {
+					t.Fatalf("two receipts for one payment: %+v and %+v", *receipt, paid.Receipt)
+				}
+			case 409:
+				if r.problem(t); r.header.Get("Retry-After") == "" {
+					t.Fatalf("409 without Retry-After: %s", r.body)
+				}
+			default:
+				t.Fatalf("a duplicate payment was answered %d: %s", r.status, r.body)
+			}
+		}
+		if receipt == nil {
+			t.Fatal("no duplicate got the receipt")
+		}
+		if got := h.balance(t, core.UserID(user)); got != 150_000 {
+			t.Fatalf("balance %d after twenty duplicates, want one debit (150000)", got)
+		}
+	}
 }

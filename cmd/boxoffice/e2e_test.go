@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,7 +46,15 @@ func skipOrFail(t *testing.T, format string, args ...any) {
 	t.Skipf(format, args...)
 }
 
-func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResponses, *testsuite.DevServer, string) {
+// e2eSystem is a running boxoffice: a worker and two API instances on one database and one
+// Temporal dev server.
+type e2eSystem struct {
+	api, api2   *apiclient.ClientWithResponses // a client of each API instance
+	base, base2 string
+	server      *testsuite.DevServer
+}
+
+func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
@@ -73,11 +83,14 @@ func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResp
 	}
 	t.Cleanup(func() { _ = server.Stop() })
 
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
+	var addrs [2]string
+	for i := range addrs {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs[i] = fmt.Sprintf("127.0.0.1:%d", port)
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	env := append(os.Environ(),
 		"DATABASE_URL="+dbURL,
 		"TEMPORAL_ADDRESS="+server.FrontendHostPort(),
@@ -85,7 +98,6 @@ func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResp
 		"BOXOFFICE_HOLD_TTL="+holdTTL.String(),
 		"BOXOFFICE_ADMIT_TICK=200ms",
 		"BOXOFFICE_ADMIN_KEY="+e2eAdminKey,
-		"BOXOFFICE_ADDR="+addr,
 		"BOXOFFICE_LOG_LEVEL=warn",
 	)
 	run := func(args ...string) {
@@ -96,9 +108,12 @@ func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResp
 		}
 	}
 	run("migrate", "--demo")
-	for _, role := range []string{"worker", "api"} {
+	for i, role := range []string{"worker", "api", "api"} {
 		cmd := exec.Command(bin, role)
 		cmd.Env = env
+		if role == "api" {
+			cmd.Env = append(cmd.Env, "BOXOFFICE_ADDR="+addrs[i-1])
+		}
 		var logs bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		if err := cmd.Start(); err != nil {
@@ -120,17 +135,21 @@ func startSystem(t *testing.T, holdTTL time.Duration) (*apiclient.ClientWithResp
 			}
 		})
 	}
-	base := "http://" + addr
+	sys := &e2eSystem{base: "http://" + addrs[0], base2: "http://" + addrs[1], server: server}
 	readyCtx, cancelReady := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancelReady()
-	if err := sandbox.WaitReady(readyCtx, base); err != nil {
+	for _, base := range []string{sys.base, sys.base2} {
+		if err := sandbox.WaitReady(readyCtx, base); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err1, err2 error
+	sys.api, err1 = apiclient.NewClientWithResponses(sys.base)
+	sys.api2, err2 = apiclient.NewClientWithResponses(sys.base2)
+	if err := errors.Join(err1, err2); err != nil {
 		t.Fatal(err)
 	}
-	api, err := apiclient.NewClientWithResponses(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return api, server, base
+	return sys
 }
 
 // e2eAdminKey is the api process's BOXOFFICE_ADMIN_KEY.
@@ -200,7 +219,8 @@ func date(t *testing.T, s string) openapitypes.Date {
 }
 
 func TestEndToEnd(t *testing.T) {
-	api, server, baseURL := startSystem(t, 2*time.Second)
+	sys := startSystem(t, 2*time.Second)
+	api, server, baseURL := sys.api, sys.server, sys.base
 	ctx := context.Background()
 
 	// 1. Token: a bad user id is refused and issues nothing.
@@ -265,9 +285,10 @@ func TestEndToEnd(t *testing.T) {
 	if notBens.StatusCode() != 400 {
 		t.Fatalf("ben paying ann's ticket: %d %s", notBens.StatusCode(), notBens.Body)
 	}
-	paid, err := api.PayWithResponse(ctx, nil, pay, apiclient.Bearer(ann))
-	if err != nil || paid.JSON200 == nil || paid.JSON200.Status != apiclient.Success || paid.JSON200.Receipt.Amount != 50_000 {
-		t.Fatalf("pay: %v %s", err, paid.Body)
+	paid := payInDuplicate(t, sys, ann, pay)
+	if paid.JSON200.Status != apiclient.Success || paid.JSON200.Receipt.Amount != 50_000 ||
+		paid.JSON200.Receipt.PerformanceDate.Time != date(t, show).Time || time.Since(paid.JSON200.Receipt.Date) > time.Minute {
+		t.Fatalf("pay: %s", paid.Body)
 	}
 
 	// 6. The payer's token is expired at once; a retried payment still gets its receipt, once.
@@ -363,6 +384,45 @@ func TestEndToEnd(t *testing.T) {
 		writeHistory(t, server, reservation.WorkflowID(releasedID.String()), filepath.Join(dir, "reservation", "testdata", "released.json"))
 		writeHistory(t, server, admission.WorkflowID(admission.DefaultQueue), filepath.Join(dir, "admission", "testdata", "queue.json"))
 	}
+}
+
+// payInDuplicate sends one payment twenty times at once without an Idempotency-Key, half to
+// each API instance, as clients retrying on timeouts would. Every answer must be the one receipt,
+// or 409 with Retry-After; it returns a 200.
+func payInDuplicate(t *testing.T, sys *e2eSystem, token string, pay apiclient.PayJSONRequestBody) *apiclient.PayResponse {
+	t.Helper()
+	answers := make([]*apiclient.PayResponse, 20)
+	errs := make([]error, len(answers))
+	var wg sync.WaitGroup
+	for i := range answers {
+		api := sys.api
+		if i%2 == 1 {
+			api = sys.api2
+		}
+		wg.Go(func() {
+			answers[i], errs[i] = api.PayWithResponse(context.Background(), nil, pay, apiclient.Bearer(token))
+		})
+	}
+	wg.Wait()
+	var paid *apiclient.PayResponse
+	for i, res := range answers {
+		switch {
+		case errs[i] != nil:
+			t.Fatalf("duplicate payment %d: %v", i, errs[i])
+		case res.JSON200 != nil:
+			if paid != nil && res.JSON200.Receipt != paid.JSON200.Receipt {
+				t.Fatalf("two receipts for one payment: %s and %s", paid.Body, res.Body)
+			}
+			paid = res
+		case res.StatusCode() == 409 && res.HTTPResponse.Header.Get("Retry-After") != "":
+		default:
+			t.Fatalf("duplicate payment %d (instance %d) answered %d: %s", i, i%2+1, res.StatusCode(), res.Body)
+		}
+	}
+	if paid == nil {
+		t.Fatal("no duplicate payment got the receipt")
+	}
+	return paid
 }
 
 // waitReleased waits for the reservation workflow to finish with status released.
