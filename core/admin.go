@@ -16,6 +16,8 @@ type QueueReport struct {
 	AdmittedPerMinute float64
 	// OldestWait is how long the fan at the head of the queue has waited.
 	OldestWait time.Duration
+	// Stalled says fans wait and admission has not moved for a while (Queue.Stalled).
+	Stalled bool
 }
 
 // QueueReport reads the queue's statistics and the admission settings.
@@ -28,7 +30,7 @@ func (b *BoxOffice) QueueReport(ctx context.Context) (QueueReport, error) {
 	if err != nil {
 		return QueueReport{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("read admission settings: %w", err))
 	}
-	r := QueueReport{Stats: st, Settings: set, AdmittedPerMinute: b.admitRate(st.Queue) * 60}
+	r := QueueReport{Stats: st, Settings: set, AdmittedPerMinute: b.measuredRate(st.Queue) * 60, Stalled: st.Stalled(b.ports.Clock.Now())}
 	if !st.OldestIssuedAt.IsZero() {
 		r.OldestWait = max(0, b.ports.Clock.Now().Sub(st.OldestIssuedAt))
 	}
@@ -44,6 +46,13 @@ func (b *BoxOffice) ChangeAdmission(ctx context.Context, c AdmissionChange) (Adm
 	applied, err := b.ports.Admission.ChangeAdmission(ctx, c)
 	if err != nil {
 		return AdmissionSettings{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("change admission: %w", err))
+	}
+	// Estimates follow the change from the next answer, not from the next tick.
+	if err := b.ports.Tokens.RecordSettings(ctx, applied); err != nil {
+		return applied, fmt.Errorf("record admission settings: %w", err)
+	}
+	if _, err := b.refreshQueue(ctx); err != nil {
+		return applied, err
 	}
 	return applied, nil
 }

@@ -23,9 +23,10 @@ type Ports struct {
 type Policy struct {
 	HoldTTL    time.Duration // how long a held seat waits for payment
 	SessionTTL time.Duration // how long an admitted fan may book
-	AdmitRate  int           // fans admitted per second
-	MaxActive  int           // ceiling on admitted fans at once
 	MaxHolds   int           // seats one fan may hold at once
+	// Admission seeds the admission loop of a queue not yet running; a running one keeps its
+	// own settings, which operators change.
+	Admission AdmissionSettings
 	// AbandonAfter: a waiting fan not seen (polling, streaming or calling) for this long is
 	// skipped at admission and their token expires.
 	AbandonAfter time.Duration
@@ -35,7 +36,8 @@ type Policy struct {
 }
 
 // DefaultPolicy is the policy of `boxoffice dev` and the flags' defaults.
-var DefaultPolicy = Policy{HoldTTL: 5 * time.Minute, SessionTTL: 10 * time.Minute, AdmitRate: 50, MaxActive: 1000, MaxHolds: 4,
+var DefaultPolicy = Policy{HoldTTL: 5 * time.Minute, SessionTTL: 10 * time.Minute, MaxHolds: 4,
+	Admission:    AdmissionSettings{AdmitRate: 50, MaxActive: 1000, Tick: time.Second},
 	AbandonAfter: 2 * time.Minute, QueueRefresh: 250 * time.Millisecond}
 
 // Validate reports the first rule the policy breaks.
@@ -45,16 +47,15 @@ func (p Policy) Validate() error {
 		return errors.New("hold time must be positive")
 	case p.SessionTTL <= 0:
 		return errors.New("session time must be positive")
-	case p.AdmitRate <= 0:
-		return errors.New("admission rate must be positive")
-	case p.MaxActive <= 0:
-		return errors.New("active ceiling must be positive")
 	case p.MaxHolds <= 0:
 		return errors.New("holds per fan must be positive")
 	case p.AbandonAfter < MinAbandonAfter:
 		return fmt.Errorf("abandonment time must be at least %s: last-seen times are written back coalesced, seconds late", MinAbandonAfter)
 	case p.QueueRefresh < 0 || p.QueueRefresh > 5*time.Second:
 		return errors.New("queue refresh must be between 0 and 5s")
+	}
+	if err := p.Admission.Validate(); err != nil {
+		return fmt.Errorf("admission: %w", err)
 	}
 	return nil
 }

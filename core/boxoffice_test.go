@@ -57,7 +57,7 @@ func newWorldWith(t *testing.T, policy core.Policy, lifecycle core.ReservationLi
 		lifecycle = life
 	}
 	app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: lifecycle,
-		Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: policy.AdmitRate, MaxActive: policy.MaxActive}), Clock: clk}, policy)
+		Admission: memory.NewAdmission(policy.Admission), Clock: clk}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func (w *world) fan(t *testing.T, user string, admit bool) core.Caller {
 		t.Fatal(err)
 	}
 	if admit {
-		if _, err := w.app.AdmitNext(ctx, 1000, 1000); err != nil {
+		if _, err := w.app.AdmitNext(ctx, admitting(1000, 1000)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -111,8 +111,9 @@ func TestNewRejectsMissingPortsAndBadPolicy(t *testing.T) {
 	for _, change := range []func(p *core.Policy){
 		func(p *core.Policy) { p.HoldTTL = 0 },
 		func(p *core.Policy) { p.SessionTTL = 0 },
-		func(p *core.Policy) { p.AdmitRate = 0 },
-		func(p *core.Policy) { p.MaxActive = 0 },
+		func(p *core.Policy) { p.Admission.AdmitRate = 0 },
+		func(p *core.Policy) { p.Admission.MaxActive = 0 },
+		func(p *core.Policy) { p.Admission.Tick = 0 },
 		func(p *core.Policy) { p.MaxHolds = 0 },
 		func(p *core.Policy) { p.AbandonAfter = core.MinAbandonAfter - time.Second },
 		func(p *core.Policy) { p.QueueRefresh = -time.Second },
@@ -128,7 +129,7 @@ func TestNewRejectsMissingPortsAndBadPolicy(t *testing.T) {
 
 func TestQueue(t *testing.T) {
 	policy := core.DefaultPolicy
-	policy.AdmitRate = 2
+	policy.Admission.AdmitRate = 2
 	w := newWorld(t, policy)
 
 	if _, err := w.app.IssueToken(ctx, "bad user"); !errors.Is(err, core.ErrInvalid) {
@@ -176,10 +177,10 @@ func TestQueue(t *testing.T) {
 		})
 	}
 
-	if _, err := w.app.AdmitNext(ctx, -1, 5); err == nil {
-		t.Fatal("negative batch accepted")
+	if _, err := w.app.AdmitNext(ctx, admitting(0, 5)); err == nil {
+		t.Fatal("a zero admission rate accepted")
 	}
-	res, err := w.app.AdmitNext(ctx, 10, 10)
+	res, err := w.app.AdmitNext(ctx, admitting(10, 10))
 	if err != nil || res.Admitted != 4 {
 		t.Fatalf("admit: %+v, %v", res, err)
 	}
@@ -339,11 +340,11 @@ func TestAdmitNextSweepsOverdueHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.clock.advance(core.DefaultPolicy.HoldTTL + core.OverdueHoldGrace/2)
-	if res, _ := w.app.AdmitNext(ctx, 10, 10); res.ReleasedHolds != 0 {
+	if res, _ := w.app.AdmitNext(ctx, admitting(10, 10)); res.ReleasedHolds != 0 {
 		t.Fatal("a hold within its grace was swept")
 	}
 	w.clock.advance(core.OverdueHoldGrace)
-	res, err := w.app.AdmitNext(ctx, 10, 10)
+	res, err := w.app.AdmitNext(ctx, admitting(10, 10))
 	if err != nil || res.ReleasedHolds != 1 {
 		t.Fatalf("tick after the grace: %+v, %v; want the overdue hold released", res, err)
 	}
@@ -542,7 +543,7 @@ func TestDuplicatePaymentThatLostTheRaceGetsTheReceipt(t *testing.T) {
 			t.Cleanup(memLife.Stop)
 			life.set(memLife)
 			app, err := core.New(core.Ports{Tokens: store, Catalog: store, Reservations: reservations, Wallets: store, Locks: store,
-				Lifecycle: life, Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: 50, MaxActive: 1000}), Clock: clk}, core.DefaultPolicy)
+				Lifecycle: life, Admission: memory.NewAdmission(core.DefaultPolicy.Admission), Clock: clk}, core.DefaultPolicy)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -600,4 +601,10 @@ func (s *switchableLifecycle) StartHold(ctx context.Context, r core.Reservation)
 }
 func (s *switchableLifecycle) Pay(ctx context.Context, id core.ID, u core.UserID, k core.IdempotencyKey) (core.Receipt, error) {
 	return s.get().Pay(ctx, id, u, k)
+}
+
+// admitting is the admission settings of a tick that admits up to rate fans (ticks of a
+// second) under the ceiling.
+func admitting(rate, ceiling int) core.AdmissionSettings {
+	return core.AdmissionSettings{AdmitRate: rate, MaxActive: ceiling, Tick: time.Second}
 }

@@ -100,6 +100,8 @@ type NotAdmittedError struct {
 	EstimatedWait time.Duration
 	// OpensAt is the scheduled opening while the sale has not opened; zero otherwise.
 	OpensAt time.Time
+	// Stalled says admission has not moved for a while; EstimatedWait is then MaxEstimate.
+	Stalled bool
 }
 
 // Unwrap places the error in the ErrNotAdmitted class.
@@ -109,6 +111,9 @@ func (e *NotAdmittedError) Error() string {
 	if !e.OpensAt.IsZero() {
 		return fmt.Sprintf("the sale is not open yet: it opens at %s, when places among fans who arrived before then are drawn at random; poll GET /api/token",
 			e.OpensAt.UTC().Format(time.RFC3339))
+	}
+	if e.Stalled {
+		return fmt.Sprintf("still in the queue: %d fans ahead, and admission has not moved for a while, so no wait can be estimated; poll GET /api/token", e.Position)
 	}
 	return fmt.Sprintf("still in the queue: %d fans ahead, about %s to wait; poll GET /api/token", e.Position, e.EstimatedWait)
 }

@@ -9,25 +9,35 @@ import (
 // 1-exp(-interval/RateWindow) in the moving average.
 const RateWindow = 30 * time.Second
 
-// MaxEstimate caps a wait estimate when admission has stalled (the ceiling is full).
+// MaxEstimate is the estimate when admission has stalled (Queue.Stalled): nobody can say when
+// it moves again, and the answer says so with Stalled.
 const MaxEstimate = 24 * time.Hour
 
-// priorRate is the rate estimates start from before admission has been measured: the
-// configured one.
-func (b *BoxOffice) priorRate() float64 { return float64(b.policy.AdmitRate) }
+// settingsInForce are the admission settings the queue last recorded, or the policy's before any.
+func (b *BoxOffice) settingsInForce(q Queue) AdmissionSettings {
+	if q.Settings.AdmitRate == 0 {
+		return b.policy.Admission
+	}
+	return q.Settings
+}
 
-// admitRate is the rate estimates use: the measured one once there is one.
-func (b *BoxOffice) admitRate(q Queue) float64 {
+// measuredRate is the admission rate measured over the last ticks; before the first
+// measurement, the rate in force.
+func (b *BoxOffice) measuredRate(q Queue) float64 {
 	if q.RateAt.IsZero() {
-		return b.priorRate()
+		return float64(b.settingsInForce(q).AdmitRate)
 	}
 	return q.AdmitRate
 }
 
-// estimateWait is the time to admit `ahead` fans and then this one at the measured rate,
-// rounded up to the second.
-func (b *BoxOffice) estimateWait(q Queue, ahead int64) time.Duration {
-	rate := b.admitRate(q)
+// estimateWait is the time to admit `ahead` fans and then this one, rounded up to the second:
+// at the measured rate, but never faster than the rate in force allows, so an operator's
+// slowdown shows from the next answer. A stalled queue gets MaxEstimate.
+func (b *BoxOffice) estimateWait(q Queue, ahead int64, now time.Time) time.Duration {
+	if q.Stalled(now) {
+		return MaxEstimate
+	}
+	rate := min(b.measuredRate(q), float64(b.settingsInForce(q).AdmitRate))
 	secs := float64(ahead+1) / rate
 	if rate <= 0 || secs >= MaxEstimate.Seconds() {
 		return MaxEstimate

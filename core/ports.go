@@ -31,8 +31,10 @@ type TokenStore interface {
 	// waiting tokens, in one statement whatever the batch; an adapter may bound how many
 	// abandoned tokens past the batch one round clears.
 	Admit(ctx context.Context, r AdmitRound) (AdmissionResult, error)
-	// RecordAdmissionRate stores the measured admission rate as of now.
-	RecordAdmissionRate(ctx context.Context, perSecond float64, now time.Time) error
+	// RecordAdmission stores what an admission round measured and the settings it ran with.
+	RecordAdmission(ctx context.Context, m AdmissionMeasure) error
+	// RecordSettings stores the settings in force, unless a later revision is recorded already.
+	RecordSettings(ctx context.Context, s AdmissionSettings) error
 	// ScheduleOpening sets when the queue opens and the seed of its draw; it can be moved until
 	// then. Tokens issued before it are early. ErrQueueOpen once the pre-queue has closed, anyone
 	// was admitted, or tokens were issued with no opening scheduled (first come, first served).
@@ -49,40 +51,6 @@ type AdmissionControl interface {
 	// ChangeAdmission applies c to the running settings from the next tick and returns the
 	// settings that now apply.
 	ChangeAdmission(ctx context.Context, c AdmissionChange) (AdmissionSettings, error)
-}
-
-// AdmissionSettings are the operator's controls of admission.
-type AdmissionSettings struct {
-	AdmitRate int // fans admitted per second
-	MaxActive int // ceiling on fans admitted at once
-}
-
-// AdmissionChange is what an operator changes in the settings; a nil field keeps its value.
-type AdmissionChange struct {
-	AdmitRate *int
-	MaxActive *int
-}
-
-// Validate reports a change the admission loop could not run with.
-func (c AdmissionChange) Validate() error {
-	switch {
-	case c.AdmitRate != nil && *c.AdmitRate <= 0:
-		return invalidField("admit_rate", "must be at least 1 fan per second")
-	case c.MaxActive != nil && *c.MaxActive <= 0:
-		return invalidField("max_active", "must be at least 1")
-	}
-	return nil
-}
-
-// Apply returns s with the change made.
-func (c AdmissionChange) Apply(s AdmissionSettings) AdmissionSettings {
-	if c.AdmitRate != nil {
-		s.AdmitRate = *c.AdmitRate
-	}
-	if c.MaxActive != nil {
-		s.MaxActive = *c.MaxActive
-	}
-	return s
 }
 
 // Catalog holds performances and what fans see of their seats.

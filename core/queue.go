@@ -35,6 +35,9 @@ type TokenStatus struct {
 	// OpensAt is the scheduled opening while the token's place is still to be drawn; zero
 	// otherwise. A token awaiting the draw is signed with sequence number 0.
 	OpensAt time.Time
+	// Stalled says admission has not moved for a while (Queue.Stalled): the estimate is
+	// MaxEstimate because nobody can tell.
+	Stalled bool
 }
 
 // SignedSeq is the sequence number a token's JWT carries: 0 until its place is drawn.
@@ -89,7 +92,7 @@ func (b *BoxOffice) Authorize(ctx context.Context, c Caller, need Access) (Queue
 	}
 	if tok.State == TokenWaiting && need == AccessAdmitted {
 		st := b.status(tok, q, now)
-		return QueueToken{}, &NotAdmittedError{Position: st.Position, EstimatedWait: st.EstimatedWait, OpensAt: st.OpensAt}
+		return QueueToken{}, &NotAdmittedError{Position: st.Position, EstimatedWait: st.EstimatedWait, OpensAt: st.OpensAt, Stalled: st.Stalled}
 	}
 	return tok, nil
 }
@@ -152,15 +155,15 @@ const OverdueHoldGrace = time.Minute
 // overdueBatch bounds the holds one tick releases, so a backlog cannot make a tick slow.
 const overdueBatch = 500
 
-// AdmitNext runs one admission tick: it ends expired sessions; once the queue is open it
-// draws the early fans' places if that is still to do, then admits up to batch waiting fans
-// in sequence order, skipping those not seen for Policy.AbandonAfter, keeping at most
-// maxActive admitted at once; it folds what it admitted into the measured admission rate and
-// releases holds overdue by more than OverdueHoldGrace (the safety net behind each hold's own
-// workflow).
-func (b *BoxOffice) AdmitNext(ctx context.Context, batch, maxActive int) (AdmissionResult, error) {
-	if batch < 0 || maxActive < 0 {
-		return AdmissionResult{}, fmt.Errorf("admit: batch %d and ceiling %d must not be negative", batch, maxActive)
+// AdmitNext runs one admission tick with the settings in force: it ends expired sessions; once
+// the queue is open it draws the early fans' places if that is still to do, then admits up to
+// a tick's batch of waiting fans in sequence order, skipping those not seen for
+// Policy.AbandonAfter, keeping at most s.MaxActive admitted at once; it records what it
+// measured and the settings, and releases holds overdue by more than OverdueHoldGrace (the
+// safety net behind each hold's own workflow).
+func (b *BoxOffice) AdmitNext(ctx context.Context, s AdmissionSettings) (AdmissionResult, error) {
+	if err := s.Validate(); err != nil {
+		return AdmissionResult{}, fmt.Errorf("admit: %w", err)
 	}
 	now := b.ports.Clock.Now()
 	before, err := b.ports.Tokens.Queue(ctx)
@@ -168,15 +171,20 @@ func (b *BoxOffice) AdmitNext(ctx context.Context, batch, maxActive int) (Admiss
 		return AdmissionResult{}, fmt.Errorf("admit: read queue: %w", err)
 	}
 	res, err := b.ports.Tokens.Admit(ctx, AdmitRound{
-		Batch: batch, MaxActive: maxActive, Session: b.policy.SessionTTL,
+		Batch: s.Batch(), MaxActive: s.MaxActive, Session: b.policy.SessionTTL,
 		AbandonedBefore: now.Add(-b.policy.AbandonAfter), Now: now,
 	})
 	if err != nil {
 		return AdmissionResult{}, fmt.Errorf("admit: %w", err)
 	}
-	rate := nextAdmitRate(before, res, b.priorRate(), now)
-	if err := b.ports.Tokens.RecordAdmissionRate(ctx, rate, now); err != nil {
-		return res, fmt.Errorf("record admission rate: %w", err)
+	measure := AdmissionMeasure{
+		AdmitRate: nextAdmitRate(before, res, float64(s.AdmitRate), now),
+		Moved:     res.Admitted > 0 || res.Waiting == 0 || !before.Open(now),
+		Settings:  s,
+		At:        now,
+	}
+	if err := b.ports.Tokens.RecordAdmission(ctx, measure); err != nil {
+		return res, fmt.Errorf("record admission: %w", err)
 	}
 	if _, err := b.refreshQueue(ctx); err != nil {
 		return res, err
@@ -222,5 +230,5 @@ func (b *BoxOffice) status(tok QueueToken, q Queue, now time.Time) TokenStatus {
 		return TokenStatus{Token: tok, EstimatedWait: max(0, q.OpensAt.Sub(now)).Round(time.Second), OpensAt: q.OpensAt}
 	}
 	ahead := max(0, tok.Seq-1-q.AdmittedThrough)
-	return TokenStatus{Token: tok, Position: ahead, EstimatedWait: b.estimateWait(q, ahead)}
+	return TokenStatus{Token: tok, Position: ahead, EstimatedWait: b.estimateWait(q, ahead, now), Stalled: q.Stalled(now)}
 }

@@ -41,7 +41,7 @@ func newQueueWorld(t *testing.T, policy core.Policy) *queueWorld {
 	life := memory.NewLifecycle(clk)
 	t.Cleanup(life.Stop)
 	app, err := core.New(core.Ports{Tokens: tokens, Catalog: store, Reservations: store, Wallets: store, Locks: store,
-		Lifecycle: life, Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: policy.AdmitRate, MaxActive: policy.MaxActive}),
+		Lifecycle: life, Admission: memory.NewAdmission(policy.Admission),
 		Clock: clk}, policy)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func TestPollingWaitingTokensReadsNoToken(t *testing.T) {
 	for i := range fans {
 		fans[i] = w.issue(t, fmt.Sprintf("fan-%d", i))
 	}
-	if _, err := w.app.AdmitNext(ctx, 3, 100); err != nil {
+	if _, err := w.app.AdmitNext(ctx, admitting(3, 100)); err != nil {
 		t.Fatal(err)
 	}
 	before := w.tokens.reads.Load()
@@ -106,7 +106,7 @@ func TestPollingWaitingTokensReadsNoToken(t *testing.T) {
 
 func TestEstimateFollowsTheMeasuredAdmissionRate(t *testing.T) {
 	policy := core.DefaultPolicy
-	policy.AdmitRate = 50 // configured; admission actually runs at 10 a second (batch 10, 1 s ticks)
+	policy.Admission.AdmitRate = 50 // in force; the ceiling lets admission run at only 10 a second
 	policy.SessionTTL = time.Hour
 	w := newQueueWorld(t, policy)
 	var last core.Caller
@@ -118,8 +118,8 @@ func TestEstimateFollowsTheMeasuredAdmissionRate(t *testing.T) {
 		t.Fatalf("before any tick: %v, want 60s at the configured rate", st.EstimatedWait)
 	}
 	const ticks = 90
-	for range ticks {
-		if _, err := w.app.AdmitNext(ctx, 10, 100_000); err != nil {
+	for tick := range ticks {
+		if _, err := w.app.AdmitNext(ctx, admitting(50, 10*(tick+1))); err != nil { // room for 10 more a tick
 			t.Fatal(err)
 		}
 		w.poll(t, last) // still seen, never abandoned
@@ -140,7 +140,7 @@ func TestEstimateFollowsTheMeasuredAdmissionRate(t *testing.T) {
 	}
 	// A queue with the ceiling full admits nobody: the measured rate falls and the estimate grows.
 	for range 30 {
-		if _, err := w.app.AdmitNext(ctx, 10, 1); err != nil {
+		if _, err := w.app.AdmitNext(ctx, admitting(10, 1)); err != nil {
 			t.Fatal(err)
 		}
 		w.poll(t, last)
@@ -161,7 +161,7 @@ func TestAbandonedFansAreSkipped(t *testing.T) {
 		w.poll(t, stays)
 		w.poll(t, late)
 	}
-	res, err := w.app.AdmitNext(ctx, 2, 100)
+	res, err := w.app.AdmitNext(ctx, admitting(2, 100))
 	if err != nil || res.Admitted != 2 || res.Abandoned != 1 {
 		t.Fatalf("admission %+v, %v; want 2 admitted and 1 abandoned", res, err)
 	}
@@ -207,7 +207,7 @@ func TestScheduledOpeningDrawsTheEarlyFans(t *testing.T) {
 	if !errors.As(err, &waiting) || !waiting.OpensAt.Equal(opens) {
 		t.Fatalf("booking before the opening: %v, want NotAdmittedError with the opening time", err)
 	}
-	if res, _ := w.app.AdmitNext(ctx, 100, 100); res.Admitted != 0 {
+	if res, _ := w.app.AdmitNext(ctx, admitting(100, 100)); res.Admitted != 0 {
 		t.Fatalf("admitted %d before the opening", res.Admitted)
 	}
 	w.clock.advance(10 * time.Minute)
@@ -218,19 +218,23 @@ func TestScheduledOpeningDrawsTheEarlyFans(t *testing.T) {
 	if late.Seq != 9 {
 		t.Fatalf("first fan after the opening numbered %d, want 9 (behind the 8 early ones)", late.Seq)
 	}
-	res, err := w.app.AdmitNext(ctx, 0, 100)
-	if err != nil || res.Drawn != 8 {
-		t.Fatalf("opening tick: %+v, %v; want 8 drawn", res, err)
+	res, err := w.app.AdmitNext(ctx, admitting(1, 100))
+	if err != nil || res.Drawn != 8 || res.Admitted != 1 {
+		t.Fatalf("opening tick: %+v, %v; want 8 drawn and the first place admitted", res, err)
 	}
 	places := core.DrawOrder(8, seed)
 	for i, c := range early {
 		st := w.poll(t, c)
-		if st.Token.Seq != places[i] || st.Position != places[i]-1 || st.SignedSeq() != places[i] || !st.OpensAt.IsZero() {
-			t.Fatalf("early fan %d after the draw: %+v, want place %d", i, st, places[i])
+		wantPosition := max(0, places[i]-2) // place 1 was admitted
+		if st.Token.Seq != places[i] || st.Position != wantPosition || st.SignedSeq() != places[i] || !st.OpensAt.IsZero() {
+			t.Fatalf("early fan %d after the draw: %+v, want place %d at position %d", i, st, places[i], wantPosition)
+		}
+		if (places[i] == 1) != (st.Token.State == core.TokenActive) {
+			t.Fatalf("early fan %d at place %d is %v", i, places[i], st.Token.State)
 		}
 	}
-	if st := w.poll(t, late); st.Position != 8 {
-		t.Fatalf("late fan at position %d, want 8", st.Position)
+	if st := w.poll(t, late); st.Position != 7 {
+		t.Fatalf("late fan at position %d, want 7", st.Position)
 	}
 }
 
@@ -275,7 +279,7 @@ func TestChangeAdmission(t *testing.T) {
 		}
 	}
 	got, err := w.app.ChangeAdmission(ctx, core.AdmissionChange{AdmitRate: &seven, MaxActive: &seventy})
-	if err != nil || got != (core.AdmissionSettings{AdmitRate: 7, MaxActive: 70}) {
+	if err != nil || got != (core.AdmissionSettings{AdmitRate: 7, MaxActive: 70, Tick: time.Second, Revision: 1}) {
 		t.Fatalf("change: %+v, %v", got, err)
 	}
 	if r, _ := w.app.QueueReport(ctx); r.Settings != got {
@@ -313,13 +317,13 @@ func TestInstanceWithStaleCountersPlacesEarlyTokens(t *testing.T) {
 // pace, so the measured rate keeps its value.
 func TestDrainingTickDoesNotLowerTheMeasuredRate(t *testing.T) {
 	policy := core.DefaultPolicy
-	policy.AdmitRate = 50
+	policy.Admission.AdmitRate = 50
 	w := newQueueWorld(t, policy)
 	for i := range 200 {
 		w.issue(t, fmt.Sprintf("fan-%d", i))
 	}
-	for range 3 { // 20 a second with a backlog: the rate moves from 50 towards 20
-		if _, err := w.app.AdmitNext(ctx, 20, 1000); err != nil {
+	for tick := range 3 { // 20 a second with a backlog (the ceiling's room): the rate moves from 50 towards 20
+		if _, err := w.app.AdmitNext(ctx, admitting(50, 20*(tick+1))); err != nil {
 			t.Fatal(err)
 		}
 		w.clock.advance(time.Second)
@@ -330,7 +334,7 @@ func TestDrainingTickDoesNotLowerTheMeasuredRate(t *testing.T) {
 	}
 	// The rest, 140 fans, leave in one tick; then an empty queue ticks on.
 	for range 3 {
-		if _, err := w.app.AdmitNext(ctx, 1000, 1000); err != nil {
+		if _, err := w.app.AdmitNext(ctx, admitting(1000, 1000)); err != nil {
 			t.Fatal(err)
 		}
 		w.clock.advance(time.Second)
@@ -361,7 +365,7 @@ func TestQueueCountersUnreadable(t *testing.T) {
 		"issue":     func() error { _, err := w.app.IssueToken(ctx, "other"); return err },
 		"poll":      func() error { _, err := w.app.TokenStatus(ctx, fan); return err },
 		"authorize": func() error { _, err := w.app.Authorize(ctx, fan, core.AccessQueued); return err },
-		"admit":     func() error { _, err := w.app.AdmitNext(ctx, 10, 10); return err },
+		"admit":     func() error { _, err := w.app.AdmitNext(ctx, admitting(10, 10)); return err },
 	} {
 		err := call()
 		if err == nil || core.IsDomainError(err) || !strings.Contains(err.Error(), "connection refused") {
@@ -381,4 +385,101 @@ func rebuild(t *testing.T, w *queueWorld, policy core.Policy) *core.BoxOffice {
 		t.Fatal(err)
 	}
 	return app
+}
+
+// An operator slows admission: from the next answer no estimate is shorter than the position
+// over the new rate, although the measured rate still remembers the faster one.
+func TestEstimateFollowsAnOperatorsChangeAtOnce(t *testing.T) {
+	w := newQueueWorld(t, core.DefaultPolicy) // 50 a second, ticks of a second
+	var fans []core.Caller
+	for i := range 200 {
+		fans = append(fans, w.issue(t, fmt.Sprintf("fan-%d", i)))
+	}
+	for range 3 { // admission runs at 50 a second, and is measured so
+		if _, err := w.app.AdmitNext(ctx, core.DefaultPolicy.Admission); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.advance(time.Second)
+	}
+	one := 1
+	if _, err := w.app.ChangeAdmission(ctx, core.AdmissionChange{AdmitRate: &one}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 150; i < 200; i++ {
+		st := w.poll(t, fans[i])
+		if floor := time.Duration(st.Position) * time.Second; st.EstimatedWait < floor || st.Stalled {
+			t.Fatalf("fan at position %d is told %v after the rate became 1 a second, want at least %v", st.Position, st.EstimatedWait, floor)
+		}
+	}
+	// Fans who arrive after the change are told the same, on an instance that reads the
+	// counters afresh.
+	late := w.issue(t, "late")
+	if st := w.poll(t, late); st.EstimatedWait < time.Duration(st.Position)*time.Second {
+		t.Fatalf("a fan arriving after the change at position %d is told %v", st.Position, st.EstimatedWait)
+	}
+	b := rebuild(t, w, core.DefaultPolicy)
+	if st, err := b.TokenStatus(ctx, late); err != nil || st.EstimatedWait < time.Duration(st.Position)*time.Second {
+		t.Fatalf("another instance tells the late fan %+v, %v", st, err)
+	}
+}
+
+// With the ceiling full and nobody admitted for a while, fans are told admission has stalled
+// instead of a wait it cannot keep; the first admission after ends it.
+func TestStalledAdmissionSaysSo(t *testing.T) {
+	policy := core.DefaultPolicy
+	policy.SessionTTL = time.Hour
+	w := newQueueWorld(t, policy)
+	w.issue(t, "in")
+	waiting := w.issue(t, "waiting")
+	full := admitting(50, 1)
+	for range 5 {
+		if _, err := w.app.AdmitNext(ctx, full); err != nil {
+			t.Fatal(err)
+		}
+		w.poll(t, waiting)
+		w.clock.advance(time.Second)
+	}
+	if st := w.poll(t, waiting); st.Stalled || st.EstimatedWait != time.Second {
+		t.Fatalf("5 s with the ceiling full: %+v, want an estimate of 1 s, not stalled yet", st)
+	}
+	for range int(core.StallAfter / time.Second) {
+		if _, err := w.app.AdmitNext(ctx, full); err != nil {
+			t.Fatal(err)
+		}
+		w.poll(t, waiting)
+		w.clock.advance(time.Second)
+	}
+	st := w.poll(t, waiting)
+	if !st.Stalled || st.EstimatedWait != core.MaxEstimate || st.Position != 0 {
+		t.Fatalf("15 s with the ceiling full: %+v, want stalled with the %v estimate", st, core.MaxEstimate)
+	}
+	_, err := w.app.Authorize(ctx, waiting, core.AccessAdmitted)
+	var notYet *core.NotAdmittedError
+	if !errors.As(err, &notYet) || !notYet.Stalled || !strings.Contains(err.Error(), "not moved") {
+		t.Fatalf("booking while stalled: %v, want NotAdmittedError saying admission has stalled", err)
+	}
+	if r, _ := w.app.QueueReport(ctx); !r.Stalled {
+		t.Fatal("the operators' report does not say admission stalled")
+	}
+	if _, err := w.app.AdmitNext(ctx, admitting(50, 2)); err != nil { // the operator raises the ceiling
+		t.Fatal(err)
+	}
+	if st := w.poll(t, waiting); st.Stalled || st.Token.State != core.TokenActive {
+		t.Fatalf("after an admission: %+v, want admitted and not stalled", st)
+	}
+}
+
+// A queue nobody waits in has not stalled however long it stays empty, and neither has one
+// whose scheduled opening has not come.
+func TestIdleQueueIsNotStalled(t *testing.T) {
+	w := newQueueWorld(t, core.DefaultPolicy)
+	for range 20 {
+		if _, err := w.app.AdmitNext(ctx, core.DefaultPolicy.Admission); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.advance(time.Second)
+	}
+	if st := w.poll(t, w.issue(t, "first")); st.Stalled || st.EstimatedWait != time.Second {
+		t.Fatalf("first fan after 20 idle seconds: %+v, want 1 s", st)
+	}
 }

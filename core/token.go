@@ -80,6 +80,24 @@ type Queue struct {
 	RateAt         time.Time
 	AdmittedTotal  int64
 	AbandonedTotal int64
+	// MovedAt is when an admission round last admitted someone, found nobody waiting or found
+	// the queue not open yet; zero before the first round.
+	MovedAt time.Time
+	// Settings are the admission settings in force, as last recorded; zero before any was.
+	Settings AdmissionSettings
+}
+
+// StallAfter is how long admission may stand still while fans wait before estimates say it
+// has stalled (at least three ticks): the ceiling is full and nobody leaves, or no admission
+// loop runs.
+const StallAfter = 10 * time.Second
+
+// Stalled reports whether fans wait in an open queue that admission has not moved for a while.
+func (q Queue) Stalled(now time.Time) bool {
+	if q.Waiting() == 0 || q.MovedAt.IsZero() || !q.Open(now) || (!q.OpensAt.IsZero() && !q.Drawn) {
+		return false
+	}
+	return now.Sub(q.MovedAt) > max(StallAfter, 3*q.Settings.Tick)
 }
 
 // Waiting is how many tokens wait.
@@ -107,6 +125,15 @@ type AdmitRound struct {
 	// AbandonedBefore: a waiting token last seen before it is skipped and expired, not admitted.
 	AbandonedBefore time.Time
 	Now             time.Time
+}
+
+// AdmissionMeasure is what an admission round records of itself.
+type AdmissionMeasure struct {
+	AdmitRate float64 // the measured rate, fans per second, as a moving average
+	// Moved: the round admitted someone, found nobody waiting or found the queue not open.
+	Moved    bool
+	Settings AdmissionSettings // the settings the round ran with
+	At       time.Time
 }
 
 // AdmissionResult is what one admission tick did.

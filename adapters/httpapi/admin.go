@@ -35,6 +35,7 @@ type QueueReportBody struct {
 	AdmittedTotal     int64   `json:"admitted_total" doc:"Fans admitted since the queue began."`
 	AbandonedTotal    int64   `json:"abandoned_total" doc:"Fans skipped at admission because they stopped polling."`
 	OldestWait        string  `json:"oldest_wait" doc:"ISO 8601 duration the fan at the head of the queue has waited; PT0S when nobody waits."`
+	Stalled           bool    `json:"stalled" doc:"Fans wait and admission has not moved for at least 10 s: the ceiling is full and nobody leaves, or no worker runs the admission loop."`
 	LastSeq           int64   `json:"last_seq" doc:"Sequence number of the latest token."`
 	AdmittedThrough   int64   `json:"admitted_through" doc:"Every token numbered up to this one has left the queue."`
 	AdmitRate         int     `json:"admit_rate" doc:"Configured fans admitted per second."`
@@ -118,7 +119,7 @@ func (s *server) queueReport(ctx context.Context) (*queueReportOutput, error) {
 	st := r.Stats
 	body := QueueReportBody{
 		Waiting: st.Waiting(), Active: st.Active, AdmittedPerMinute: r.AdmittedPerMinute,
-		AdmittedTotal: st.AdmittedTotal, AbandonedTotal: st.AbandonedTotal, OldestWait: isoDuration(r.OldestWait),
+		AdmittedTotal: st.AdmittedTotal, AbandonedTotal: st.AbandonedTotal, OldestWait: isoDuration(r.OldestWait), Stalled: r.Stalled,
 		LastSeq: st.LastSeq, AdmittedThrough: st.AdmittedThrough,
 		AdmitRate: r.Settings.AdmitRate, MaxActive: r.Settings.MaxActive, Drawn: st.Drawn,
 	}

@@ -62,7 +62,7 @@ func TestPollToken(t *testing.T) {
 	if body.Status != "waiting" || body.QueueInfo.Position != 1 || body.AdmittedAt != nil {
 		t.Fatalf("poll while waiting: %+v", body)
 	}
-	if _, err := h.app.AdmitNext(ctx, 10, 10); err != nil {
+	if _, err := h.app.AdmitNext(ctx, admitting(10, 10)); err != nil {
 		t.Fatal(err)
 	}
 	h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &body)

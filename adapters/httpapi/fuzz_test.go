@@ -81,7 +81,7 @@ func newFuzzTarget(f *testing.F) fuzzTarget {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if _, err := app.AdmitNext(ctx, 1, 1); err != nil {
+	if _, err := app.AdmitNext(ctx, admitting(1, 1)); err != nil {
 		f.Fatal(err)
 	}
 	signer, _ := httpapi.NewTokenSigner(seed)

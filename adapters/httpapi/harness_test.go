@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,6 +52,28 @@ func withLimits(l httpapi.RateLimits) stackOption {
 	return func(_ *core.Ports, d *httpapi.Deps) { d.Limits = l }
 }
 
+func withClock(c core.Clock) stackOption {
+	return func(p *core.Ports, _ *httpapi.Deps) { p.Clock = c }
+}
+
+// testClock is a core.Clock a test moves by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 // adminKey is the test stack's BOXOFFICE_ADMIN_KEY.
 const adminKey = "test-admin-key"
 
@@ -67,7 +90,7 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *core.BoxOffice,
 		t.Fatal(err)
 	}
 	ports := core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life,
-		Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: 50, MaxActive: 1000}), Clock: core.SystemClock{}}
+		Admission: memory.NewAdmission(core.DefaultPolicy.Admission), Clock: core.SystemClock{}}
 	deps := httpapi.Deps{Tokens: signer, AdminKey: adminKey}
 	for _, opt := range opts {
 		opt(&ports, &deps)
@@ -205,7 +228,7 @@ func (h *harness) token(t *testing.T, user string, admit bool) string {
 	var out httpapi.TokenBody
 	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": user}, 200).json(t, &out)
 	if admit {
-		if _, err := h.app.AdmitNext(ctx, 1000, 1000); err != nil {
+		if _, err := h.app.AdmitNext(ctx, admitting(1000, 1000)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -247,4 +270,9 @@ func (failingWallets) Charge(context.Context, core.UserID, core.Amount, core.Ide
 
 func (failingWallets) Balance(context.Context, core.UserID) (core.Amount, error) {
 	return 0, errors.New(`pq: connection to 10.0.0.7 refused; password "hunter2"`)
+}
+
+// admitting is the admission settings of a tick that admits up to rate fans under the ceiling.
+func admitting(rate, ceiling int) core.AdmissionSettings {
+	return core.AdmissionSettings{AdmitRate: rate, MaxActive: ceiling, Tick: time.Second}
 }

@@ -21,6 +21,8 @@ type Problem struct {
 	Position *int64 `json:"position,omitempty" doc:"Fans ahead in the queue (403 while waiting)."`
 	// EstimatedWaitTime is an ISO 8601 duration, on a 403 for a token still waiting.
 	EstimatedWaitTime string `json:"estimated_wait_time,omitempty" doc:"ISO 8601 duration until admission (403 while waiting)."`
+	// Stalled says admission has stopped moving, on a 403 for a token still waiting.
+	Stalled bool `json:"stalled,omitempty" doc:"Admission has not moved for a while, so estimated_wait_time (PT24H) is unknown (403 while waiting)."`
 	// OpensAt is the scheduled opening, on a 403 before the sale opens.
 	OpensAt *time.Time `json:"opens_at,omitempty" doc:"When the sale opens (403 before it opens)."`
 	// Balance and Needed are set on a 402.
@@ -63,7 +65,7 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 	case errors.As(err, &waiting):
 		p := huma.NewError(http.StatusForbidden, err.Error()).(*Problem)
 		pos := waiting.Position
-		p.Position, p.EstimatedWaitTime = &pos, isoDuration(waiting.EstimatedWait)
+		p.Position, p.EstimatedWaitTime, p.Stalled = &pos, isoDuration(waiting.EstimatedWait), waiting.Stalled
 		if !waiting.OpensAt.IsZero() {
 			at := waiting.OpensAt.UTC()
 			p.OpensAt = &at

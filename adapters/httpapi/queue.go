@@ -13,7 +13,9 @@ import (
 // QueueInfo is where a token stands.
 type QueueInfo struct {
 	Position          int64  `json:"position" minimum:"0" doc:"Fans ahead of you; 0 once admitted, and 0 before a scheduled opening, when nobody is ahead yet."`
-	EstimatedWaitTime string `json:"estimated_wait_time" doc:"ISO 8601 duration until admission, e.g. PT2M30S, from the admission rate measured over the last minute or so; PT0S once admitted. Before a scheduled opening, the time until it." example:"PT2M30S"`
+	EstimatedWaitTime string `json:"estimated_wait_time" doc:"ISO 8601 duration until admission, e.g. PT2M30S: from the admission rate measured over the last minute or so, and never shorter than the position over the admission rate in force; PT0S once admitted. Before a scheduled opening, the time until it. PT24H while stalled is true." example:"PT2M30S"`
+	// Stalled says admission has stopped moving, so no estimate can be given.
+	Stalled bool `json:"stalled,omitempty" doc:"Present and true when admission has not moved for a while (at least 10 s) although fans wait: the ceiling of admitted fans is full and nobody leaves, or admission is not running. estimated_wait_time is then PT24H, meaning unknown; keep polling, it returns to an estimate at the next admission."`
 	// OpensAt says the sale has not opened yet.
 	OpensAt *time.Time `json:"opens_at,omitempty" doc:"Present while the sale has not opened: when it opens (RFC 3339, UTC). Fans who arrive before then are placed in line by a random draw at that moment; later arrivals queue behind them in order."`
 }
@@ -96,7 +98,7 @@ func (s *server) tokenBody(ctx context.Context, st core.TokenStatus) (TokenBody,
 	body := TokenBody{
 		Token:     token,
 		Status:    st.Token.State.String(),
-		QueueInfo: QueueInfo{Position: st.Position, EstimatedWaitTime: isoDuration(st.EstimatedWait)},
+		QueueInfo: QueueInfo{Position: st.Position, EstimatedWaitTime: isoDuration(st.EstimatedWait), Stalled: st.Stalled},
 	}
 	if !st.OpensAt.IsZero() {
 		at := st.OpensAt.UTC()

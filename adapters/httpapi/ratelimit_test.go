@@ -53,7 +53,7 @@ func TestRateLimitsPerUserAndPerAddress(t *testing.T) {
 		t.Fatalf("%d tokens issued, want ann's and ben's", st.Waiting())
 	}
 
-	if _, err := h.app.AdmitNext(context.Background(), 10, 10); err != nil {
+	if _, err := h.app.AdmitNext(context.Background(), admitting(10, 10)); err != nil {
 		t.Fatal(err)
 	}
 	// ann is admitted; her token comes from the store, the address having spent its issues.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func TestAdminReadsAndChangesAdmission(t *testing.T) {
 	key := map[string]string{"X-Admin-Key": adminKey}
 	h.token(t, "first", false)
 	h.token(t, "second", false)
-	if _, err := h.app.AdmitNext(ctx, 1, 100); err != nil {
+	if _, err := h.app.AdmitNext(ctx, admitting(1, 100)); err != nil {
 		t.Fatal(err)
 	}
 	var report httpapi.QueueReportBody
@@ -97,7 +98,7 @@ func TestAdminReadsAndChangesAdmission(t *testing.T) {
 	} {
 		h.expectWithHeader(t, "PATCH", "/api/admin/queue", "", key, bad, 400).problem(t)
 	}
-	if r, _ := h.app.QueueReport(ctx); r.Settings != (core.AdmissionSettings{AdmitRate: 50, MaxActive: 5}) {
+	if r, _ := h.app.QueueReport(ctx); r.Settings != (core.AdmissionSettings{AdmitRate: 50, MaxActive: 5, Tick: time.Second, Revision: 1}) {
 		t.Fatalf("bad changes were applied: %+v", r.Settings)
 	}
 	// The queue already admits first come, first served: no opening can be scheduled.
@@ -173,7 +174,7 @@ func TestEventStreamUntilActive(t *testing.T) {
 	defer res.Body.Close()
 	requireStream(t, res)
 	admit := func() {
-		if _, err := h.app.AdmitNext(ctx, 1, 100); err != nil {
+		if _, err := h.app.AdmitNext(ctx, admitting(1, 100)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -219,7 +220,7 @@ func TestEventStreamErrors(t *testing.T) {
 	h.expect(t, "GET", "/api/token/events", "not-a-token", nil, 401).problem(t)
 	// A token that has expired ends the stream with an "ended" event.
 	tok := h.token(t, "fan", false)
-	if _, err := h.app.AdmitNext(ctx, 1, 100); err != nil {
+	if _, err := h.app.AdmitNext(ctx, admitting(1, 100)); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := h.app.TokenStatus(ctx, core.Caller{TokenID: mustCaller(t, tok).TokenID, UserID: "fan"})
@@ -319,4 +320,88 @@ func TestAdminAPIWhenTheAdmissionLoopDoesNotAnswer(t *testing.T) {
 			t.Fatalf("%s: %v %v; want 503 with Retry-After, saying what to check, without internals", req.method, r.header, p)
 		}
 	}
+}
+
+// After an operator lowers the rate to 1 a second, no fan is told a wait shorter than their
+// position in seconds, from the next answer on, though the measured rate is far higher.
+func TestEstimatesFollowAnOperatorsChange(t *testing.T) {
+	h := newHarness(t)
+	key := map[string]string{"X-Admin-Key": adminKey}
+	for i := range 20 {
+		h.token(t, fmt.Sprintf("early-%d", i), false)
+	}
+	for range 2 { // measured: everyone admitted in no time
+		if _, err := h.app.AdmitNext(ctx, admitting(10, 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.expectWithHeader(t, "PATCH", "/api/admin/queue", "", key, map[string]any{"admit_rate": 1}, 200)
+	for i := range 60 {
+		var body httpapi.TokenBody
+		h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": fmt.Sprintf("late-%d", i)}, 200).json(t, &body)
+		wait := parseISODuration(t, body.QueueInfo.EstimatedWaitTime)
+		if floor := time.Duration(body.QueueInfo.Position) * time.Second; wait < floor {
+			t.Fatalf("fan at position %d told %s after the rate became 1 a second", body.QueueInfo.Position, body.QueueInfo.EstimatedWaitTime)
+		}
+	}
+}
+
+// With the ceiling full and nobody admitted for a while, the poll, a booking attempt and the
+// operators' report all say admission has stalled, and the estimate is the documented PT24H.
+func TestStalledAdmissionOverHTTP(t *testing.T) {
+	clk := &testClock{now: time.Now().UTC().Truncate(time.Microsecond)}
+	h := newHarness(t, withClock(clk))
+	h.token(t, "inside", false)
+	tok := h.token(t, "waiting", false)
+	for range 15 {
+		if _, err := h.app.AdmitNext(ctx, admitting(50, 1)); err != nil {
+			t.Fatal(err)
+		}
+		h.expect(t, "GET", "/api/token", tok, nil, 200)
+		clk.advance(time.Second)
+	}
+	if _, err := h.app.AdmitNext(ctx, admitting(50, 1)); err != nil { // refreshes the counters
+		t.Fatal(err)
+	}
+	var body httpapi.TokenBody
+	h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &body)
+	if !body.QueueInfo.Stalled || body.QueueInfo.EstimatedWaitTime != "PT24H" || body.QueueInfo.Position != 0 {
+		t.Fatalf("poll while stalled: %+v, want stalled with PT24H", body.QueueInfo)
+	}
+	p := h.expect(t, "GET", "/api/tickets/dates", tok, nil, 403).problem(t)
+	if p["stalled"] != true || p["estimated_wait_time"] != "PT24H" {
+		t.Fatalf("403 while stalled: %v", p)
+	}
+	var report httpapi.QueueReportBody
+	h.expectWithHeader(t, "GET", "/api/admin/queue", "", map[string]string{"X-Admin-Key": adminKey}, nil, 200).json(t, &report)
+	if !report.Stalled {
+		t.Fatalf("report %+v, want stalled", report)
+	}
+}
+
+// parseISODuration reads the PT…H…M…S durations the API writes.
+func parseISODuration(t *testing.T, s string) time.Duration {
+	t.Helper()
+	rest, ok := strings.CutPrefix(s, "PT")
+	if !ok {
+		t.Fatalf("%q is not an ISO 8601 duration", s)
+	}
+	var d time.Duration
+	for _, unit := range []struct {
+		suffix string
+		size   time.Duration
+	}{{"H", time.Hour}, {"M", time.Minute}, {"S", time.Second}} {
+		if i := strings.Index(rest, unit.suffix); i >= 0 {
+			n, err := strconv.Atoi(rest[:i])
+			if err != nil {
+				t.Fatalf("%q: %v", s, err)
+			}
+			d += time.Duration(n) * unit.size
+			rest = rest[i+1:]
+		}
+	}
+	if rest != "" {
+		t.Fatalf("%q is not an ISO 8601 duration", s)
+	}
+	return d
 }

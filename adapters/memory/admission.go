@@ -30,6 +30,9 @@ func (a *Admission) AdmissionSettings(context.Context) (core.AdmissionSettings, 
 func (a *Admission) ChangeAdmission(_ context.Context, c core.AdmissionChange) (core.AdmissionSettings, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := c.Validate(); err != nil {
+		return core.AdmissionSettings{}, err
+	}
 	a.settings = c.Apply(a.settings)
 	return a.settings, nil
 }

@@ -129,12 +129,30 @@ func (s *Store) draw() int {
 	return int(n)
 }
 
-// RecordAdmissionRate implements core.TokenStore.
-func (s *Store) RecordAdmissionRate(_ context.Context, perSecond float64, now time.Time) error {
+// RecordAdmission implements core.TokenStore.
+func (s *Store) RecordAdmission(_ context.Context, m core.AdmissionMeasure) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.queue.AdmitRate, s.queue.RateAt = perSecond, now
+	s.queue.AdmitRate, s.queue.RateAt = m.AdmitRate, m.At
+	if m.Moved {
+		s.queue.MovedAt = m.At
+	}
+	s.recordSettings(m.Settings)
 	return nil
+}
+
+// RecordSettings implements core.TokenStore.
+func (s *Store) RecordSettings(_ context.Context, settings core.AdmissionSettings) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recordSettings(settings)
+	return nil
+}
+
+func (s *Store) recordSettings(settings core.AdmissionSettings) {
+	if settings.Revision >= s.queue.Settings.Revision {
+		s.queue.Settings = settings
+	}
 }
 
 // ScheduleOpening implements core.TokenStore.

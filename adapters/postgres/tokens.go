@@ -161,9 +161,21 @@ func (s *Store) draw(ctx context.Context, q *sqlcdb.Queries, queue sqlcdb.Queue,
 	return int(n), q.QueueMarkDrawn(ctx, sqlcdb.QueueMarkDrawnParams{Name: queueName, Now: now})
 }
 
-// RecordAdmissionRate implements core.TokenStore.
-func (s *Store) RecordAdmissionRate(ctx context.Context, perSecond float64, now time.Time) error {
-	return s.q.QueueRecordRate(ctx, sqlcdb.QueueRecordRateParams{Name: queueName, AdmitRate: perSecond, RateAt: now})
+// RecordAdmission implements core.TokenStore.
+func (s *Store) RecordAdmission(ctx context.Context, m core.AdmissionMeasure) error {
+	return s.q.QueueRecordAdmission(ctx, sqlcdb.QueueRecordAdmissionParams{
+		Name: queueName, AdmitRate: m.AdmitRate, RateAt: m.At, Moved: m.Moved, Revision: m.Settings.Revision,
+		SettingsAdmitRate: int32(m.Settings.AdmitRate), SettingsMaxActive: int32(m.Settings.MaxActive),
+		SettingsTickMs: int32(m.Settings.Tick.Milliseconds()),
+	})
+}
+
+// RecordSettings implements core.TokenStore.
+func (s *Store) RecordSettings(ctx context.Context, set core.AdmissionSettings) error {
+	return s.q.QueueRecordSettings(ctx, sqlcdb.QueueRecordSettingsParams{
+		Name: queueName, Revision: set.Revision, SettingsAdmitRate: int32(set.AdmitRate),
+		SettingsMaxActive: int32(set.MaxActive), SettingsTickMs: int32(set.Tick.Milliseconds()),
+	})
 }
 
 // ScheduleOpening implements core.TokenStore.
@@ -204,6 +216,11 @@ func queueFromRow(r sqlcdb.Queue) core.Queue {
 	if r.RateAt != nil {
 		q.RateAt = r.RateAt.UTC()
 	}
+	if r.MovedAt != nil {
+		q.MovedAt = r.MovedAt.UTC()
+	}
+	q.Settings = core.AdmissionSettings{AdmitRate: int(r.SettingsAdmitRate), MaxActive: int(r.SettingsMaxActive),
+		Tick: time.Duration(r.SettingsTickMs) * time.Millisecond, Revision: r.SettingsRevision}
 	return q
 }
 

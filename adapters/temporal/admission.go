@@ -25,8 +25,8 @@ func NewAdmission(c client.Client) *Admission {
 }
 
 // Start starts the admission workflow with s unless it already runs, in which case the running
-// one keeps its settings (change them with Update).
-func (a *Admission) Start(ctx context.Context, s admission.Settings) error {
+// one keeps its settings (change them with ChangeAdmission).
+func (a *Admission) Start(ctx context.Context, s core.AdmissionSettings) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
@@ -36,21 +36,6 @@ func (a *Admission) Start(ctx context.Context, s admission.Settings) error {
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, admission.WorkflowName, admission.State{Settings: s})
 	return err
-}
-
-// Update changes rate and ceiling of the running workflow; it applies from the next tick.
-func (a *Admission) Update(ctx context.Context, s admission.Settings) (admission.Settings, error) {
-	handle, err := a.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   admission.WorkflowID(a.queue),
-		UpdateName:   admission.UpdateSettings,
-		Args:         []any{s},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return admission.Settings{}, err
-	}
-	var applied admission.Settings
-	return applied, handle.Get(ctx, &applied)
 }
 
 // Stats returns the workflow's counters and settings.
@@ -66,23 +51,21 @@ func (a *Admission) Stats(ctx context.Context) (admission.State, error) {
 // AdmissionSettings implements core.AdmissionControl by querying the workflow.
 func (a *Admission) AdmissionSettings(ctx context.Context) (core.AdmissionSettings, error) {
 	st, err := a.Stats(ctx)
-	if err != nil {
-		return core.AdmissionSettings{}, err
-	}
-	return core.AdmissionSettings{AdmitRate: st.Settings.AdmitRate, MaxActive: st.Settings.MaxActive}, nil
+	return st.Settings, err
 }
 
-// ChangeAdmission implements core.AdmissionControl: it applies the change to the settings the
-// workflow runs with, tick included, and sends them as an update.
+// ChangeAdmission implements core.AdmissionControl: the update carries the change, which the
+// workflow applies to the settings it runs with, so concurrent changes all apply.
 func (a *Admission) ChangeAdmission(ctx context.Context, c core.AdmissionChange) (core.AdmissionSettings, error) {
-	st, err := a.Stats(ctx)
+	handle, err := a.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   admission.WorkflowID(a.queue),
+		UpdateName:   admission.UpdateSettings,
+		Args:         []any{c},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
 	if err != nil {
 		return core.AdmissionSettings{}, err
 	}
-	s := c.Apply(core.AdmissionSettings{AdmitRate: st.Settings.AdmitRate, MaxActive: st.Settings.MaxActive})
-	applied, err := a.Update(ctx, admission.Settings{AdmitRate: s.AdmitRate, MaxActive: s.MaxActive, Tick: st.Settings.Tick})
-	if err != nil {
-		return core.AdmissionSettings{}, err
-	}
-	return core.AdmissionSettings{AdmitRate: applied.AdmitRate, MaxActive: applied.MaxActive}, nil
+	var applied core.AdmissionSettings
+	return applied, handle.Get(ctx, &applied)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/core"
-	"github.com/boxoffice/boxoffice/workflows/admission"
 )
 
 // config is every setting of every role. Each has a flag and an environment variable; the flag
@@ -68,10 +67,10 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	str(&c.TokenKey, setting{"BOXOFFICE_TOKEN_KEY", "token-key", "base64 32-byte Ed25519 seed that signs queue tokens, shared by every instance; dev generates one when empty"}, "")
 	dur(&c.HoldTTL, setting{"BOXOFFICE_HOLD_TTL", "hold-ttl", "how long a held seat waits for payment"}, p.HoldTTL)
 	dur(&c.SessionTTL, setting{"BOXOFFICE_SESSION_TTL", "session-ttl", "how long an admitted fan may book"}, p.SessionTTL)
-	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second"}, p.AdmitRate)
-	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once"}, p.MaxActive)
+	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second"}, p.Admission.AdmitRate)
+	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once"}, p.Admission.MaxActive)
 	num(&c.MaxHolds, setting{"BOXOFFICE_MAX_HOLDS", "max-holds", "seats one fan may hold at once"}, p.MaxHolds)
-	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, time.Second)
+	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, p.Admission.Tick)
 	dur(&c.AbandonAfter, setting{"BOXOFFICE_ABANDON_AFTER", "abandon-after", "a waiting fan not seen (polling or streaming) for this long is skipped at admission; at least 30s"}, p.AbandonAfter)
 	dur(&c.QueueRefresh, setting{"BOXOFFICE_QUEUE_REFRESH", "queue-refresh", "how stale the queue counters that positions are computed from may be, 0 to 5s"}, p.QueueRefresh)
 	str(&c.AdminKey, setting{"BOXOFFICE_ADMIN_KEY", "admin-key", "key of the operators' API (/api/admin/…, header X-Admin-Key); empty turns it off, dev generates one"}, "")
@@ -88,12 +87,9 @@ func envOr(name, def string) string {
 }
 
 func (c config) policy() core.Policy {
-	return core.Policy{HoldTTL: c.HoldTTL, SessionTTL: c.SessionTTL, AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, MaxHolds: c.MaxHolds,
+	return core.Policy{HoldTTL: c.HoldTTL, SessionTTL: c.SessionTTL, MaxHolds: c.MaxHolds,
+		Admission:    core.AdmissionSettings{AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, Tick: c.AdmitTick},
 		AbandonAfter: c.AbandonAfter, QueueRefresh: c.QueueRefresh}
-}
-
-func (c config) admission() admission.Settings {
-	return admission.Settings{AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, Tick: c.AdmitTick}
 }
 
 // tokenSeed decodes BOXOFFICE_TOKEN_KEY.

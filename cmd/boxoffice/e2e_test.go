@@ -24,6 +24,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 	"github.com/boxoffice/boxoffice/workflows/admission"
@@ -328,24 +329,30 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// 8. Operators steer the running queue: a second Start keeps its settings, Stats reads it,
-	// Update refuses a zero rate and applies a valid one.
+	// a zero rate is refused, and two changes sent at once (rate and ceiling) both apply.
 	adm := temporal.NewAdmission(server.Client())
-	if err := adm.Start(ctx, admission.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}); err != nil {
+	if err := adm.Start(ctx, core.AdmissionSettings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}); err != nil {
 		t.Fatalf("starting the running queue again: %v", err)
 	}
 	stats, err := adm.Stats(ctx)
 	if err != nil || stats.Settings.AdmitRate != 50 || stats.AdmittedTotal < 3 || stats.Ticks == 0 {
 		t.Fatalf("queue stats %+v, %v; want the configured rate 50 and at least 3 admitted", stats, err)
 	}
-	if _, err := adm.Update(ctx, admission.Settings{AdmitRate: 0, MaxActive: 10, Tick: time.Second}); err == nil {
+	zero, seven, ten := 0, 7, 10
+	if _, err := adm.ChangeAdmission(ctx, core.AdmissionChange{AdmitRate: &zero}); err == nil {
 		t.Fatal("a zero admission rate was accepted")
 	}
-	applied, err := adm.Update(ctx, admission.Settings{AdmitRate: 7, MaxActive: 10, Tick: time.Second})
-	if err != nil || applied.AdmitRate != 7 {
-		t.Fatalf("update: %+v, %v", applied, err)
+	var changes sync.WaitGroup
+	for _, c := range []core.AdmissionChange{{AdmitRate: &seven}, {MaxActive: &ten}} {
+		changes.Go(func() {
+			if _, err := adm.ChangeAdmission(ctx, c); err != nil {
+				t.Errorf("change %+v: %v", c, err)
+			}
+		})
 	}
-	if stats, _ = adm.Stats(ctx); stats.Settings.AdmitRate != 7 || stats.Settings.MaxActive != 10 {
-		t.Fatalf("stats after the update: %+v", stats.Settings)
+	changes.Wait()
+	if stats, _ = adm.Stats(ctx); stats.Settings.AdmitRate != 7 || stats.Settings.MaxActive != 10 || stats.Settings.Revision != 2 {
+		t.Fatalf("settings after two concurrent changes: %+v, want rate 7 and ceiling 10 at revision 2", stats.Settings)
 	}
 
 	// 9. The same through the admin API, which the api process relays to the workflow: 401

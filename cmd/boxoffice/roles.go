@@ -95,7 +95,7 @@ func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc clien
 			return fmt.Errorf("start Temporal worker: %w", err)
 		}
 		defer w.Stop()
-		if err := temporal.NewAdmission(tc).Start(ctx, c.admission()); err != nil {
+		if err := temporal.NewAdmission(tc).Start(ctx, c.policy().Admission); err != nil {
 			return fmt.Errorf("start queue admission: %w", err)
 		}
 		log.Info("worker running", "task_queue", workflows.TaskQueue, "admit_rate", c.AdmitRate, "max_active", c.MaxActive)

@@ -299,9 +299,28 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("measured admission rate is stored", func(t *testing.T) {
 		s := newStores(t).Tokens
-		wantErr(t, s.RecordAdmissionRate(ctx, 12.5, epoch), nil)
-		if q := must[core.Queue](t)(s.Queue(ctx)); q.AdmitRate != 12.5 || !q.RateAt.Equal(epoch) {
-			t.Fatalf("queue %+v, want rate 12.5 at epoch", q)
+		set := core.AdmissionSettings{AdmitRate: 20, MaxActive: 300, Tick: time.Second, Revision: 1}
+		wantErr(t, s.RecordAdmission(ctx, core.AdmissionMeasure{AdmitRate: 12.5, Moved: true, Settings: set, At: epoch}), nil)
+		if q := must[core.Queue](t)(s.Queue(ctx)); q.AdmitRate != 12.5 || !q.RateAt.Equal(epoch) || !q.MovedAt.Equal(epoch) || q.Settings != set {
+			t.Fatalf("queue %+v, want rate 12.5 at epoch, moved then, with %+v", q, set)
+		}
+		// A round that did not move keeps the time admission last moved.
+		wantErr(t, s.RecordAdmission(ctx, core.AdmissionMeasure{AdmitRate: 10, Settings: set, At: epoch.Add(time.Second)}), nil)
+		if q := must[core.Queue](t)(s.Queue(ctx)); q.AdmitRate != 10 || !q.MovedAt.Equal(epoch) {
+			t.Fatalf("queue %+v, want rate 10 and moved at epoch still", q)
+		}
+	})
+
+	t.Run("the settings of the highest revision stay in force", func(t *testing.T) {
+		s := newStores(t).Tokens
+		changed := core.AdmissionSettings{AdmitRate: 1, MaxActive: 300, Tick: time.Second, Revision: 2}
+		wantErr(t, s.RecordSettings(ctx, changed), nil)
+		// A round that started before the change reports the older settings afterwards.
+		older := core.AdmissionSettings{AdmitRate: 50, MaxActive: 300, Tick: time.Second, Revision: 1}
+		wantErr(t, s.RecordAdmission(ctx, core.AdmissionMeasure{AdmitRate: 40, Settings: older, At: epoch}), nil)
+		wantErr(t, s.RecordSettings(ctx, older), nil)
+		if q := must[core.Queue](t)(s.Queue(ctx)); q.Settings != changed || q.AdmitRate != 40 {
+			t.Fatalf("queue %+v, want the settings of revision 2 (%+v) and the measured rate 40", q, changed)
 		}
 	})
 }

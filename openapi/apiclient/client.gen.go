@@ -213,6 +213,9 @@ type Problem struct {
 	// Position Fans ahead in the queue (403 while waiting).
 	Position *int64 `json:"position,omitempty"`
 
+	// Stalled Admission has not moved for a while, so estimated_wait_time (PT24H) is unknown (403 while waiting).
+	Stalled *bool `json:"stalled,omitempty"`
+
 	// Status HTTP status code
 	//
 	// Examples: 400
@@ -231,7 +234,7 @@ type Problem struct {
 
 // QueueInfo defines model for QueueInfo.
 type QueueInfo struct {
-	// EstimatedWaitTime ISO 8601 duration until admission, e.g. PT2M30S, from the admission rate measured over the last minute or so; PT0S once admitted. Before a scheduled opening, the time until it.
+	// EstimatedWaitTime ISO 8601 duration until admission, e.g. PT2M30S: from the admission rate measured over the last minute or so, and never shorter than the position over the admission rate in force; PT0S once admitted. Before a scheduled opening, the time until it. PT24H while stalled is true.
 	//
 	// Examples: PT2M30S
 	EstimatedWaitTime string `json:"estimated_wait_time"`
@@ -241,6 +244,9 @@ type QueueInfo struct {
 
 	// Position Fans ahead of you; 0 once admitted, and 0 before a scheduled opening, when nobody is ahead yet.
 	Position int64 `json:"position"`
+
+	// Stalled Present and true when admission has not moved for a while (at least 10 s) although fans wait: the ceiling of admitted fans is full and nobody leaves, or admission is not running. estimated_wait_time is then PT24H, meaning unknown; keep polling, it returns to an estimate at the next admission.
+	Stalled *bool `json:"stalled,omitempty"`
 }
 
 // QueueReportBody defines model for QueueReportBody.
@@ -280,6 +286,9 @@ type QueueReportBody struct {
 
 	// OpensAt Scheduled opening (RFC 3339, UTC).
 	OpensAt *time.Time `json:"opens_at,omitempty"`
+
+	// Stalled Fans wait and admission has not moved for at least 10 s: the ceiling is full and nobody leaves, or no worker runs the admission loop.
+	Stalled bool `json:"stalled"`
 
 	// Waiting Fans waiting (including those who left but were not reached yet).
 	Waiting int64 `json:"waiting"`

@@ -51,8 +51,25 @@ SELECT r.expired::int AS expired, r.admitted::int AS admitted, r.abandoned::int 
 FROM admit_next(@queue::text, sqlc.arg(batch)::int, sqlc.arg(max_active)::int, sqlc.arg(lookahead)::int,
                 @abandoned_before::timestamptz, @now::timestamptz, @expires_at::timestamptz) AS r;
 
--- name: QueueRecordRate :exec
-UPDATE queues SET admit_rate = @admit_rate, rate_at = @rate_at::timestamptz WHERE name = @name;
+-- name: QueueRecordAdmission :exec
+-- What a round measured, and the settings it ran with unless a later revision is recorded.
+UPDATE queues
+SET admit_rate          = @admit_rate,
+    rate_at             = @rate_at::timestamptz,
+    moved_at            = CASE WHEN @moved::bool THEN @rate_at::timestamptz ELSE moved_at END,
+    settings_admit_rate = CASE WHEN @revision::bigint >= settings_revision THEN @settings_admit_rate::int ELSE settings_admit_rate END,
+    settings_max_active = CASE WHEN @revision::bigint >= settings_revision THEN @settings_max_active::int ELSE settings_max_active END,
+    settings_tick_ms    = CASE WHEN @revision::bigint >= settings_revision THEN @settings_tick_ms::int ELSE settings_tick_ms END,
+    settings_revision   = GREATEST(settings_revision, @revision::bigint)
+WHERE name = @name;
+
+-- name: QueueRecordSettings :exec
+UPDATE queues
+SET settings_admit_rate = @settings_admit_rate::int,
+    settings_max_active = @settings_max_active::int,
+    settings_tick_ms    = @settings_tick_ms::int,
+    settings_revision   = @revision::bigint
+WHERE name = @name AND settings_revision <= @revision::bigint;
 
 -- name: QueueScheduleOpening :execrows
 -- Refused (no row) once the pre-queue closed, anyone was admitted, or tokens were already

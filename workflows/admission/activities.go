@@ -8,7 +8,7 @@ import (
 
 // Admitter is the part of the application the activity drives; *core.BoxOffice is one.
 type Admitter interface {
-	AdmitNext(ctx context.Context, batch, maxActive int) (core.AdmissionResult, error)
+	AdmitNext(ctx context.Context, s core.AdmissionSettings) (core.AdmissionResult, error)
 }
 
 // Activities hold the dependencies of the admission activity.
@@ -18,8 +18,8 @@ type Activities struct {
 
 // Admit runs one admission round (and the sweep of overdue holds). A retry after a crash
 // re-admits nothing: admission only takes waiting tokens, the sweep only held reservations.
-func (a *Activities) Admit(ctx context.Context, in AdmitInput) (AdmitResult, error) {
-	res, err := a.App.AdmitNext(ctx, in.Batch, in.MaxActive)
+func (a *Activities) Admit(ctx context.Context, s core.AdmissionSettings) (AdmitResult, error) {
+	res, err := a.App.AdmitNext(ctx, s)
 	if err != nil {
 		return AdmitResult{}, err
 	}

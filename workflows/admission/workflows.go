@@ -5,6 +5,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/boxoffice/boxoffice/core"
 )
 
 // ticksPerRun bounds the history of one run; the workflow then continues as new.
@@ -32,12 +34,14 @@ func (q *queue) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStats, func() (State, error) { return q.state, nil }); err != nil {
 		return err
 	}
+	// The update carries the change itself, applied to the settings of the moment: two
+	// operators changing rate and ceiling at once both get their change.
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateSettings,
-		func(ctx workflow.Context, s Settings) (Settings, error) {
-			q.state.Settings = s // the next tick uses it
-			return s, nil
+		func(ctx workflow.Context, c core.AdmissionChange) (core.AdmissionSettings, error) {
+			q.state.Settings = c.Apply(q.state.Settings) // the next tick uses it
+			return q.state.Settings, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, s Settings) error { return s.Validate() }},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c core.AdmissionChange) error { return c.Validate() }},
 	)
 }
 
@@ -52,7 +56,7 @@ func (q *queue) run(ctx workflow.Context) error {
 		}
 		s := q.state.Settings
 		var res AdmitResult
-		if err := workflow.ExecuteActivity(actx, ActivityAdmit, AdmitInput{Batch: s.Batch(), MaxActive: s.MaxActive}).Get(ctx, &res); err != nil {
+		if err := workflow.ExecuteActivity(actx, ActivityAdmit, s).Get(ctx, &res); err != nil {
 			return err
 		}
 		q.state.Ticks++

@@ -60,7 +60,7 @@ func TestAdmitsInSequenceOrderAtTheRate(t *testing.T) {
 		env.RegisterDelayedCallback(func() { seen[at] = states(t, store, toks) }, at)
 	}
 	env.RegisterDelayedCallback(env.CancelWorkflow, 4*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 2, MaxActive: 100, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 2, MaxActive: 100, Tick: time.Second}})
 	want := map[time.Duration]string{
 		500 * time.Millisecond:  "aawwwww",
 		1500 * time.Millisecond: "aaaawww",
@@ -83,7 +83,7 @@ func TestCeilingAndSessionExpiry(t *testing.T) {
 	env.RegisterDelayedCallback(func() { at1500 = states(t, store, toks) }, 1500*time.Millisecond)
 	env.RegisterDelayedCallback(func() { at2500 = states(t, store, toks) }, 2500*time.Millisecond)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 10, MaxActive: 2, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 10, MaxActive: 2, Tick: time.Second}})
 	if at1500 != "aaww" {
 		t.Errorf("before sessions end: %q, want the ceiling of 2 to hold (aaww)", at1500)
 	}
@@ -100,14 +100,14 @@ func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(admission.UpdateSettings, "bad", &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { rejected = err }, OnComplete: func(any, error) {},
-		}, admission.Settings{AdmitRate: 0, MaxActive: 5, Tick: time.Second})
+		}, core.AdmissionChange{AdmitRate: ptr(0), MaxActive: ptr(5)})
 		env.UpdateWorkflow(admission.UpdateSettings, "good", &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { accepted = err }, OnComplete: func(_ any, err error) {
 				if err != nil {
 					accepted = err
 				}
 			},
-		}, admission.Settings{AdmitRate: 5, MaxActive: 100, Tick: time.Second})
+		}, core.AdmissionChange{AdmitRate: ptr(5)})
 	}, 1500*time.Millisecond)
 	env.RegisterDelayedCallback(func() { at2500 = states(t, store, toks) }, 2500*time.Millisecond)
 	env.RegisterDelayedCallback(func() {
@@ -125,7 +125,7 @@ func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
 		}
 	}, 2600*time.Millisecond)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
 	if rejected == nil {
 		t.Error("a rate of 0 was accepted")
 	}
@@ -141,7 +141,7 @@ func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
 func TestContinuesAsNewWithItsState(t *testing.T) {
 	env, store := newEnv(t, core.DefaultPolicy)
 	issue(t, store, 3)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("workflow ended with %v, want continue-as-new", err)
@@ -183,12 +183,51 @@ func TestAbandonedFansAreSkippedTickByTick(t *testing.T) {
 		}
 	}, 95*time.Second)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 96*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: admission.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
 	// At 90 s fan-00's session ends; fans 01 and 02, unseen since they queued, are skipped.
 	if at95 != "eeea" {
 		t.Errorf("states at 95 s: %q, want eeea (session over, two abandoned, the poller admitted)", at95)
 	}
 	if st.AbandonedTotal != 2 || st.AdmittedTotal != 2 {
 		t.Errorf("stats %+v, want 2 abandoned and 2 admitted", st)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Two operators change the rate and the ceiling at the same moment: each update carries its own
+// change, so both apply, counted as two revisions.
+func TestConcurrentChangesBothApply(t *testing.T) {
+	env, _ := newEnv(t, core.DefaultPolicy)
+	var applied []core.AdmissionSettings
+	done := func(v any, err error) {
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		applied = append(applied, v.(core.AdmissionSettings))
+	}
+	env.RegisterDelayedCallback(func() {
+		for id, c := range map[string]core.AdmissionChange{"rate": {AdmitRate: ptr(7)}, "ceiling": {MaxActive: ptr(70)}} {
+			env.UpdateWorkflow(admission.UpdateSettings, id, &testsuite.TestUpdateCallback{
+				OnAccept: func() {}, OnReject: func(err error) { t.Error(err) }, OnComplete: done,
+			}, c)
+		}
+	}, 1500*time.Millisecond)
+	var st admission.State
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(admission.QueryStats)
+		if err == nil {
+			err = v.Get(&st)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}, 2500*time.Millisecond)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
+	want := core.AdmissionSettings{AdmitRate: 7, MaxActive: 70, Tick: time.Second, Revision: 2}
+	if st.Settings != want || len(applied) != 2 {
+		t.Fatalf("settings %+v after two concurrent changes (answers %+v), want %+v", st.Settings, applied, want)
 	}
 }

@@ -37,7 +37,7 @@ func New(t *testing.T, policy core.Policy) *Env {
 	app, err := core.New(core.Ports{
 		Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store,
 		Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: clock{env},
-		Admission: memory.NewAdmission(core.AdmissionSettings{AdmitRate: policy.AdmitRate, MaxActive: policy.MaxActive}),
+		Admission: memory.NewAdmission(policy.Admission),
 	}, policy)
 	if err != nil {
 		t.Fatal(err)

@@ -25,17 +25,22 @@ type Performance struct {
 }
 
 type Queue struct {
-	Name            string
-	LastSeq         int64
-	AdmittedThrough int64
-	OpensAt         *time.Time
-	DrawSeed        *int64
-	EarlyThrough    *int64
-	DrawnAt         *time.Time
-	AdmitRate       float64
-	RateAt          *time.Time
-	AdmittedTotal   int64
-	AbandonedTotal  int64
+	Name              string
+	LastSeq           int64
+	AdmittedThrough   int64
+	OpensAt           *time.Time
+	DrawSeed          *int64
+	EarlyThrough      *int64
+	DrawnAt           *time.Time
+	AdmitRate         float64
+	RateAt            *time.Time
+	AdmittedTotal     int64
+	AbandonedTotal    int64
+	MovedAt           *time.Time
+	SettingsAdmitRate int32
+	SettingsMaxActive int32
+	SettingsTickMs    int32
+	SettingsRevision  int64
 }
 
 type QueueToken struct {

@@ -20,7 +20,7 @@ func (q *Queries) QueueClosePreQueue(ctx context.Context, name string) error {
 }
 
 const queueLock = `-- name: QueueLock :one
-SELECT name, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total FROM queues WHERE name = $1 FOR UPDATE
+SELECT name, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision FROM queues WHERE name = $1 FOR UPDATE
 `
 
 // Every issue and every admission takes this lock first: sequence numbers are handed out and
@@ -40,6 +40,11 @@ func (q *Queries) QueueLock(ctx context.Context, name string) (Queue, error) {
 		&i.RateAt,
 		&i.AdmittedTotal,
 		&i.AbandonedTotal,
+		&i.MovedAt,
+		&i.SettingsAdmitRate,
+		&i.SettingsMaxActive,
+		&i.SettingsTickMs,
+		&i.SettingsRevision,
 	)
 	return i, err
 }
@@ -59,7 +64,7 @@ func (q *Queries) QueueMarkDrawn(ctx context.Context, arg QueueMarkDrawnParams) 
 }
 
 const queueRead = `-- name: QueueRead :one
-SELECT name, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total FROM queues WHERE name = $1
+SELECT name, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision FROM queues WHERE name = $1
 `
 
 func (q *Queries) QueueRead(ctx context.Context, name string) (Queue, error) {
@@ -77,22 +82,78 @@ func (q *Queries) QueueRead(ctx context.Context, name string) (Queue, error) {
 		&i.RateAt,
 		&i.AdmittedTotal,
 		&i.AbandonedTotal,
+		&i.MovedAt,
+		&i.SettingsAdmitRate,
+		&i.SettingsMaxActive,
+		&i.SettingsTickMs,
+		&i.SettingsRevision,
 	)
 	return i, err
 }
 
-const queueRecordRate = `-- name: QueueRecordRate :exec
-UPDATE queues SET admit_rate = $1, rate_at = $2::timestamptz WHERE name = $3
+const queueRecordAdmission = `-- name: QueueRecordAdmission :exec
+UPDATE queues
+SET admit_rate          = $1,
+    rate_at             = $2::timestamptz,
+    moved_at            = CASE WHEN $3::bool THEN $2::timestamptz ELSE moved_at END,
+    settings_admit_rate = CASE WHEN $4::bigint >= settings_revision THEN $5::int ELSE settings_admit_rate END,
+    settings_max_active = CASE WHEN $4::bigint >= settings_revision THEN $6::int ELSE settings_max_active END,
+    settings_tick_ms    = CASE WHEN $4::bigint >= settings_revision THEN $7::int ELSE settings_tick_ms END,
+    settings_revision   = GREATEST(settings_revision, $4::bigint)
+WHERE name = $8
 `
 
-type QueueRecordRateParams struct {
-	AdmitRate float64
-	RateAt    time.Time
-	Name      string
+type QueueRecordAdmissionParams struct {
+	AdmitRate         float64
+	RateAt            time.Time
+	Moved             bool
+	Revision          int64
+	SettingsAdmitRate int32
+	SettingsMaxActive int32
+	SettingsTickMs    int32
+	Name              string
 }
 
-func (q *Queries) QueueRecordRate(ctx context.Context, arg QueueRecordRateParams) error {
-	_, err := q.db.Exec(ctx, queueRecordRate, arg.AdmitRate, arg.RateAt, arg.Name)
+// What a round measured, and the settings it ran with unless a later revision is recorded.
+func (q *Queries) QueueRecordAdmission(ctx context.Context, arg QueueRecordAdmissionParams) error {
+	_, err := q.db.Exec(ctx, queueRecordAdmission,
+		arg.AdmitRate,
+		arg.RateAt,
+		arg.Moved,
+		arg.Revision,
+		arg.SettingsAdmitRate,
+		arg.SettingsMaxActive,
+		arg.SettingsTickMs,
+		arg.Name,
+	)
+	return err
+}
+
+const queueRecordSettings = `-- name: QueueRecordSettings :exec
+UPDATE queues
+SET settings_admit_rate = $1::int,
+    settings_max_active = $2::int,
+    settings_tick_ms    = $3::int,
+    settings_revision   = $4::bigint
+WHERE name = $5 AND settings_revision <= $4::bigint
+`
+
+type QueueRecordSettingsParams struct {
+	SettingsAdmitRate int32
+	SettingsMaxActive int32
+	SettingsTickMs    int32
+	Revision          int64
+	Name              string
+}
+
+func (q *Queries) QueueRecordSettings(ctx context.Context, arg QueueRecordSettingsParams) error {
+	_, err := q.db.Exec(ctx, queueRecordSettings,
+		arg.SettingsAdmitRate,
+		arg.SettingsMaxActive,
+		arg.SettingsTickMs,
+		arg.Revision,
+		arg.Name,
+	)
 	return err
 }
 
@@ -120,7 +181,7 @@ func (q *Queries) QueueScheduleOpening(ctx context.Context, arg QueueScheduleOpe
 }
 
 const queueStats = `-- name: QueueStats :one
-SELECT q.name, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total,
+SELECT q.name, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision,
        (SELECT count(*) FROM queue_tokens WHERE state = 'active')::bigint AS active,
        head.issued_at AS oldest_issued_at
 FROM queues q
@@ -149,6 +210,11 @@ func (q *Queries) QueueStats(ctx context.Context, name string) (QueueStatsRow, e
 		&i.Queue.RateAt,
 		&i.Queue.AdmittedTotal,
 		&i.Queue.AbandonedTotal,
+		&i.Queue.MovedAt,
+		&i.Queue.SettingsAdmitRate,
+		&i.Queue.SettingsMaxActive,
+		&i.Queue.SettingsTickMs,
+		&i.Queue.SettingsRevision,
 		&i.Active,
 		&i.OldestIssuedAt,
 	)
