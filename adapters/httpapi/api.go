@@ -56,8 +56,10 @@ func New(deps Deps) (http.Handler, huma.API) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
+	huma.NewError = newProblem
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("boxoffice", Version)
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	cfg.Info.Description = "A concert box office for ticket-sale rushes: a fair waiting room, seat holds that " +
 		"release themselves, a prepaid wallet and payment. Take a queue token with POST /api/token and send it " +
 		"as `Authorization: Bearer <token>`. Errors are RFC 9457 problem details."
@@ -82,7 +84,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks)
-	return mux, api
+	return edge(mux), api
 }
 
 type (
@@ -112,9 +114,8 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		}
 		next(ctx)
 	default:
-		raw, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
-		raw = strings.TrimSpace(raw)
-		if !ok || raw == "" {
+		raw, ok := bearerToken(ctx.Header("Authorization"))
+		if !ok {
 			s.unauthorized(ctx, "missing queue token: send `Authorization: Bearer <token>` with the token from POST /api/token")
 			return
 		}
@@ -125,6 +126,14 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		}
 		next(huma.WithValue(ctx, callerKey{}, presented{caller: caller, raw: raw}))
 	}
+}
+
+// bearerToken is the credential of an Authorization header of the Bearer scheme, whose name is
+// case-insensitive (RFC 9110 §11.1).
+func bearerToken(header string) (string, bool) {
+	scheme, raw, _ := strings.Cut(strings.TrimSpace(header), " ")
+	raw = strings.TrimSpace(raw)
+	return raw, strings.EqualFold(scheme, "Bearer") && raw != ""
 }
 
 func (s *server) unauthorized(ctx huma.Context, msg string) {

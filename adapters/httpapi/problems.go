@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -30,27 +31,48 @@ type Problem struct {
 	Needed  *int64 `json:"needed,omitempty" doc:"Amount the payment needs (402)."`
 }
 
-func init() {
-	// The seed spec answers every malformed request with 400, where huma would say 422; and
-	// every error is a Problem so its extensions appear in the OpenAPI document.
-	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
-		if status == http.StatusUnprocessableEntity {
-			status = http.StatusBadRequest
-		}
-		p := &Problem{ErrorModel: huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: msg}}
-		for _, err := range errs {
-			if err == nil {
-				continue
-			}
-			if d, ok := err.(huma.ErrorDetailer); ok {
-				p.Errors = append(p.Errors, d.ErrorDetail())
-			} else {
-				p.Errors = append(p.Errors, &huma.ErrorDetail{Message: err.Error()})
-			}
-		}
-		return p
+// newProblem is the error constructor the edge installs in huma (huma.NewError): every error is
+// a Problem, so its extensions appear in the OpenAPI document, and huma's own refusals are
+// restated in the API's words. The seed spec answers every malformed request with 400, where
+// huma would say 422.
+func newProblem(status int, msg string, errs ...error) huma.StatusError {
+	switch {
+	case status == http.StatusUnprocessableEntity:
+		status = http.StatusBadRequest
+	case status == http.StatusInternalServerError && msg == humaCannotReadBody:
+		// The body broke off, or its chunked encoding is malformed: the client's doing.
+		status, msg, errs = http.StatusBadRequest, "the request body could not be read: it was cut short or its chunked encoding is malformed; send it again whole", nil
 	}
+	switch status {
+	case http.StatusUnsupportedMediaType:
+		msg, errs = "the request body must be JSON: send it with Content-Type: application/json", nil
+	case http.StatusRequestEntityTooLarge:
+		msg, errs = fmt.Sprintf("the request body is larger than the %d bytes allowed", MaxBodyBytes), nil
+	case http.StatusRequestTimeout:
+		msg, errs = "the request body did not arrive in time; send it again", nil
+	}
+	if msg == humaValidationFailed {
+		msg = "the request is not valid: each entry of errors says where and what is wrong"
+	}
+	p := &Problem{ErrorModel: huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: msg}}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if d, ok := err.(huma.ErrorDetailer); ok {
+			p.Errors = append(p.Errors, d.ErrorDetail())
+		} else {
+			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: err.Error()})
+		}
+	}
+	return p
 }
+
+// Messages huma writes for refusals newProblem restates; a test pins each one.
+const (
+	humaCannotReadBody   = "cannot read request body"
+	humaValidationFailed = "validation failed"
+)
 
 // problemFor maps a use case's error to its HTTP problem; this is the only place that does.
 // Anything not a domain error is logged and answered with a 500 that says nothing of internals.

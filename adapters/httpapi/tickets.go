@@ -2,9 +2,12 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -27,26 +30,82 @@ type seatsOutput struct {
 }
 
 type seatsInput struct {
-	Date string `query:"date" format:"date" doc:"Performance date, YYYY-MM-DD. For compatibility the date may instead come as a JSON body {\"date\": \"YYYY-MM-DD\"}." example:"2026-12-24"`
+	Date string `query:"date" format:"date" doc:"Performance date, YYYY-MM-DD. For compatibility the date may instead come as a JSON body {\"date\": \"YYYY-MM-DD\"}; given both ways, they must agree." example:"2026-12-24"`
 }
 
-// Resolve accepts the seed spec's JSON body {"date": ...} when no ?date= is given.
-func (in *seatsInput) Resolve(ctx huma.Context) []error {
-	if in.Date != "" {
-		return nil
+// seatsBody is the seed spec's other way of naming the date: a JSON body on the GET. It is not
+// declared in the OpenAPI document (browsers' fetch cannot send a GET with a body), but it is
+// read as strictly as any declared body.
+type seatsBody struct {
+	Date string `json:"date" format:"date"`
+}
+
+type seatsBodyKey struct{}
+
+// readSeatsBody validates the optional JSON body of GET /api/tickets/seats like any other body
+// (size, content type, fields) and passes its date on.
+func readSeatsBody(api huma.API) func(huma.Context, func(huma.Context)) {
+	registry := huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer)
+	schema := huma.SchemaFromType(registry, reflect.TypeFor[seatsBody]())
+	return func(ctx huma.Context, next func(huma.Context)) {
+		raw, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), MaxBodyBytes+1))
+		var netErr net.Error
+		switch {
+		case errors.As(err, &netErr) && netErr.Timeout():
+			_ = huma.WriteErr(api, ctx, http.StatusRequestTimeout, "")
+			return
+		case err != nil:
+			_ = huma.WriteErr(api, ctx, http.StatusInternalServerError, humaCannotReadBody)
+			return
+		case len(raw) > MaxBodyBytes:
+			_ = huma.WriteErr(api, ctx, http.StatusRequestEntityTooLarge, "")
+			return
+		case len(raw) == 0:
+			next(ctx)
+			return
+		}
+		contentType := ctx.Header("Content-Type")
+		if contentType == "" {
+			contentType = "application/json"
+		}
+		var parsed any
+		if err := api.Unmarshal(contentType, raw, &parsed); err != nil {
+			status := http.StatusBadRequest
+			if errors.Is(err, huma.ErrUnknownContentType) {
+				status = http.StatusUnsupportedMediaType
+			}
+			_ = huma.WriteErr(api, ctx, status, humaValidationFailed, &huma.ErrorDetail{Location: "body", Message: err.Error()})
+			return
+		}
+		res := &huma.ValidateResult{}
+		pb := huma.NewPathBuffer(make([]byte, 0, 64), 0)
+		pb.Push("body")
+		huma.Validate(registry, schema, pb, huma.ModeWriteToServer, parsed, res)
+		if len(res.Errors) > 0 {
+			_ = huma.WriteErr(api, ctx, http.StatusBadRequest, humaValidationFailed, res.Errors...)
+			return
+		}
+		next(huma.WithValue(ctx, seatsBodyKey{}, parsed.(map[string]any)["date"].(string)))
 	}
-	raw, _ := io.ReadAll(io.LimitReader(ctx.BodyReader(), 1024))
-	var body struct {
-		Date string `json:"date"`
+}
+
+// seatsDate is the date a seat listing asks for, by query or by body.
+func seatsDate(ctx context.Context, query string) (string, error) {
+	body, _ := ctx.Value(seatsBodyKey{}).(string)
+	switch {
+	case query != "" && body != "" && query != body:
+		return "", huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
+			Location: "query.date", Value: query,
+			Message: fmt.Sprintf("disagrees with the body's date %s; name the date once, by ?date= or by the body", body),
+		})
+	case query != "":
+		return query, nil
+	case body != "":
+		return body, nil
 	}
-	if len(raw) > 0 && json.Unmarshal(raw, &body) != nil {
-		return []error{&huma.ErrorDetail{Location: "body", Message: "body must be JSON of the form {\"date\": \"YYYY-MM-DD\"}"}}
-	}
-	if body.Date == "" {
-		return []error{&huma.ErrorDetail{Location: "query.date", Message: "date is required: ?date=YYYY-MM-DD"}}
-	}
-	in.Date = body.Date
-	return nil
+	return "", huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
+		Location: "query.date", Message: "date is required: ?date=YYYY-MM-DD",
+	})
 }
 
 type holdInput struct {
@@ -118,15 +177,23 @@ func registerTickets(api huma.API, s *server) {
 		return out, nil
 	})
 
-	huma.Register(api, secured(huma.Operation{
+	seats := secured(huma.Operation{
 		OperationID: "listSeats",
 		Method:      http.MethodGet,
 		Path:        "/api/tickets/seats",
 		Summary:     "List the seats of a date",
-		Description: "A seat is reserved while it is held or sold; a hold past its deadline shows as available.",
-		Tags:        []string{"tickets"},
-	}, http.StatusBadRequest, http.StatusForbidden), func(ctx context.Context, in *seatsInput) (*seatsOutput, error) {
-		seats, err := s.App.Seats(ctx, caller(ctx), in.Date)
+		Description: "A seat is reserved while it is held or sold; a hold past its deadline shows as available. " +
+			"Name the date with ?date=; for compatibility it may instead come as a JSON body {\"date\": \"YYYY-MM-DD\"}, " +
+			"read as strictly as any other body.",
+		Tags: []string{"tickets"},
+	}, http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	seats.Middlewares = huma.Middlewares{readSeatsBody(api)}
+	huma.Register(api, seats, func(ctx context.Context, in *seatsInput) (*seatsOutput, error) {
+		date, err := seatsDate(ctx, in.Date)
+		if err != nil {
+			return nil, err
+		}
+		seats, err := s.App.Seats(ctx, caller(ctx), date)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

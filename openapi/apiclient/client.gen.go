@@ -365,7 +365,7 @@ type PayParams struct {
 
 // ListSeatsParams defines parameters for ListSeats.
 type ListSeatsParams struct {
-	// Date Performance date, YYYY-MM-DD. For compatibility the date may instead come as a JSON body {"date": "YYYY-MM-DD"}.
+	// Date Performance date, YYYY-MM-DD. For compatibility the date may instead come as a JSON body {"date": "YYYY-MM-DD"}; given both ways, they must agree.
 	Date *openapi_types.Date `form:"date,omitempty" json:"date,omitempty"`
 }
 
@@ -568,7 +568,7 @@ type ClientInterface interface {
 
 	// ListSeats List the seats of a date
 	//
-	// A seat is reserved while it is held or sold; a hold past its deadline shows as available.
+	// A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
 	//
 	// Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 	ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -843,7 +843,7 @@ func (c *Client) ListDates(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // ListSeats List the seats of a date
 //
-// A seat is reserved while it is held or sold; a hold past its deadline shows as available.
+// A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
 //
 // Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 func (c *Client) ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1546,7 +1546,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSeatsWithResponse List the seats of a date
 	//
-	// A seat is reserved while it is held or sold; a hold past its deadline shows as available.
+	// A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2153,6 +2153,10 @@ type ListSeatsResponse struct {
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 }
@@ -2175,6 +2179,16 @@ func (r ListSeatsResponse) GetApplicationproblemJSON401() *Problem {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListSeatsResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ListSeatsResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ListSeatsResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -2574,7 +2588,7 @@ func (c *ClientWithResponses) ListDatesWithResponse(ctx context.Context, reqEdit
 
 // ListSeatsWithResponse List the seats of a date
 //
-// A seat is reserved while it is held or sold; a hold past its deadline shows as available.
+// A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3120,6 +3134,20 @@ func ParseListSeatsResponse(rsp *http.Response) (*ListSeatsResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
