@@ -45,10 +45,11 @@ func IsDomainError(err error) bool {
 
 // Specific errors, each in its class; the message says what went wrong and what to do.
 var (
-	ErrUnknownDate    = classed(ErrInvalid, "no performance on that date; list dates with GET /api/tickets/dates")
-	ErrUnknownSeat    = classed(ErrInvalid, "no such seat on that date; list seats with GET /api/tickets/seats")
-	ErrUnknownTicket  = classed(ErrInvalid, "no such ticket; hold a seat with POST /api/tickets first")
-	ErrNotYourTicket  = classed(ErrInvalid, "that ticket belongs to another user")
+	ErrUnknownDate   = classed(ErrInvalid, "no performance on that date; list dates with GET /api/tickets/dates")
+	ErrUnknownSeat   = classed(ErrInvalid, "no such seat on that date; list seats with GET /api/tickets/seats")
+	ErrUnknownTicket = classed(ErrInvalid, noSuchTicket)
+	// ErrNotYourTicket reads as ErrUnknownTicket: another user's ticket is not confirmed to exist.
+	ErrNotYourTicket  = classed(ErrInvalid, noSuchTicket)
 	ErrTicketMismatch = classed(ErrInvalid, "seat_id and date do not match the ticket")
 	ErrHoldExpired    = classed(ErrInvalid, "the hold on this seat has ended; hold a seat again")
 
@@ -67,6 +68,8 @@ var (
 	ErrAdmissionUnavailable = classed(ErrUnavailable, "the admission loop did not answer (is a worker running?); retry in a moment")
 	ErrPaymentPending       = classed(ErrUnavailable, "the payment did not complete in time; retry it: a payment that went through returns its receipt")
 )
+
+const noSuchTicket = "no such ticket; hold a seat with POST /api/tickets first"
 
 // classedError is a specific error that belongs to a class but prints only its own message.
 type classedError struct {

@@ -72,10 +72,19 @@ func TestPollToken(t *testing.T) {
 	}
 }
 
-// forge signs claims for the test's key, another key, or with a chosen method.
-func forge(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
+// forge signs claims for the test's key, another key, or with a chosen method, naming the
+// test key's id unless kid says otherwise.
+func forge(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims, kid ...string) string {
 	t.Helper()
-	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
+	tok := jwt.NewWithClaims(method, claims)
+	tok.Header["kid"] = testKeyID(t)
+	if len(kid) > 0 {
+		tok.Header["kid"] = kid[0]
+		if kid[0] == "" {
+			delete(tok.Header, "kid")
+		}
+	}
+	s, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +115,11 @@ func TestAuthentication(t *testing.T) {
 		"HS256 with the public key": forge(t, jwt.SigningMethodHS256, pub, claims),
 		"expired":                   forge(t, jwt.SigningMethodEdDSA, ours, with("exp", time.Now().Add(-time.Minute).Unix())),
 		"no expiry":                 forge(t, jwt.SigningMethodEdDSA, ours, with("exp", nil)),
+		"issued in the future":      forge(t, jwt.SigningMethodEdDSA, ours, with("iat", time.Now().Add(time.Hour).Unix())),
+		"no issue time":             forge(t, jwt.SigningMethodEdDSA, ours, with("iat", nil)),
+		"expiry past the lifetime":  forge(t, jwt.SigningMethodEdDSA, ours, with("exp", time.Now().Add(httpapi.TokenLifetime+time.Hour).Unix())),
+		"unknown key id":            forge(t, jwt.SigningMethodEdDSA, ours, claims, "another-key"),
+		"no key id":                 forge(t, jwt.SigningMethodEdDSA, ours, claims, ""),
 		"unknown token id":          forge(t, jwt.SigningMethodEdDSA, ours, with("jti", string(core.NewID()))),
 		"subject of another user":   forge(t, jwt.SigningMethodEdDSA, ours, with("sub", "mallory")),
 	}
@@ -117,7 +131,8 @@ func TestAuthentication(t *testing.T) {
 		}
 		for name, tok := range cases {
 			t.Run(name+" "+path, func(t *testing.T) {
-				h.expect(t, "GET", path, tok, nil, 401).problem(t)
+				p := h.expect(t, "GET", path, tok, nil, 401).problem(t)
+				requireAPIWords(t, p)
 			})
 		}
 	}
@@ -126,6 +141,39 @@ func TestAuthentication(t *testing.T) {
 		t.Fatal("a forged token charged the wallet")
 	}
 	h.expect(t, "GET", "/api/balance", valid, nil, 200)
+	// The scheme's name is case-insensitive (RFC 9110 §11.1).
+	for _, scheme := range []string{"bearer", "BEARER", "Bearer"} {
+		h.expectWithHeader(t, "GET", "/api/balance", "", map[string]string{"Authorization": scheme + " " + valid}, nil, 200)
+	}
+	h.expectWithHeader(t, "GET", "/api/balance", "", map[string]string{"Authorization": "Basic " + valid}, nil, 401)
+}
+
+// testKeyID is the key id the test signer publishes.
+func testKeyID(t *testing.T) string {
+	t.Helper()
+	s, _ := httpapi.NewTokenSigner(seed)
+	return s.JWKS().Keys[0].KeyID
+}
+
+// libraryWords are signs of a detail that quotes a library or Go instead of the API.
+var libraryWords = []string{"json:", "Go struct", "Go value", "base64", "ed25519", "invalid character", "unmarshal", "token is malformed", "crypto/"}
+
+// requireAPIWords fails if a problem's detail or any error message speaks a library's words.
+func requireAPIWords(t *testing.T, p map[string]any) {
+	t.Helper()
+	texts := []string{fmt.Sprint(p["detail"])}
+	if errs, ok := p["errors"].([]any); ok {
+		for _, e := range errs {
+			texts = append(texts, fmt.Sprint(e.(map[string]any)["message"]))
+		}
+	}
+	for _, text := range texts {
+		for _, w := range libraryWords {
+			if strings.Contains(text, w) {
+				t.Fatalf("problem %v speaks a library's words (%q)", p, w)
+			}
+		}
+	}
 }
 
 func mustJWKS(t *testing.T, h *harness) httpapi.JWKS {
@@ -297,7 +345,7 @@ func TestPayment(t *testing.T) {
 	}{
 		{"malformed ticket id", ann, map[string]any{"ticket_id": "abc", "seat_id": 3, "date": showDate}},
 		{"unknown ticket", ann, map[string]any{"ticket_id": string(core.NewID()), "seat_id": 3, "date": showDate}},
-		{"another user's ticket", ben, pay},
+		{"another user's ticket", ben, pay}, // answered as an unknown ticket, below
 		{"wrong seat", ann, map[string]any{"ticket_id": held.TicketID, "seat_id": 4, "date": showDate}},
 		{"wrong date", ann, map[string]any{"ticket_id": held.TicketID, "seat_id": 3, "date": "2030-07-02"}},
 		{"missing fields", ann, map[string]any{"ticket_id": held.TicketID}},
@@ -308,6 +356,12 @@ func TestPayment(t *testing.T) {
 	}
 	if h.balance(t, "ann") != 70_000 || h.balance(t, "ben") != 70_000 {
 		t.Fatal("a refused payment moved money")
+	}
+	// Another user's ticket is refused exactly as a ticket that does not exist.
+	unknown := h.expect(t, "POST", "/api/payment", ben, map[string]any{"ticket_id": string(core.NewID()), "seat_id": 3, "date": showDate}, 400)
+	theirs := h.expect(t, "POST", "/api/payment", ben, pay, 400)
+	if string(unknown.body) != string(theirs.body) {
+		t.Fatalf("another user's ticket answers %s, an unknown one %s: the answer confirms the ticket exists", theirs.body, unknown.body)
 	}
 	var paid httpapi.PaymentBody
 	paidAt := time.Now()

@@ -79,24 +79,73 @@ func (s *TokenSigner) Verify(raw string, now time.Time) (core.Caller, error) {
 	return c, err
 }
 
-// verify checks the signature, algorithm and expiry of a token.
+// clockSkew is how far apart the clocks of the instances that issue and check tokens may be.
+const clockSkew = time.Minute
+
+// verify checks the signature, algorithm, key, issue time and expiry of a token: only tokens
+// this deployment could have issued pass, even from a holder of the key who signs their own.
 func (s *TokenSigner) verify(raw string, now time.Time) (core.Caller, time.Time, error) {
 	var c queueClaims
-	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return s.public, nil },
+	_, err := jwt.ParseWithClaims(raw, &c, s.key,
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}), jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(func() time.Time { return now }))
-	if errors.Is(err, jwt.ErrTokenExpired) {
-		return core.Caller{}, time.Time{}, core.ErrTokenExpired
-	}
 	if err != nil {
-		return core.Caller{}, time.Time{}, fmt.Errorf("%w (%v)", core.ErrTokenUnknown, err)
+		return core.Caller{}, time.Time{}, tokenRefusal(err)
+	}
+	switch {
+	case c.IssuedAt == nil:
+		return core.Caller{}, time.Time{}, refused("it has no issue time (iat)")
+	case c.IssuedAt.After(now.Add(clockSkew)):
+		return core.Caller{}, time.Time{}, refused("it was issued in the future (iat)")
+	case c.ExpiresAt.Sub(c.IssuedAt.Time) > TokenLifetime || c.ExpiresAt.After(now.Add(TokenLifetime+clockSkew)):
+		return core.Caller{}, time.Time{}, refused("it expires later than tokens this service issues")
 	}
 	id, idErr := core.ParseID("jti", c.ID)
 	user, userErr := core.ParseUserID(c.Subject)
 	if idErr != nil || userErr != nil || c.Seq < 0 {
-		return core.Caller{}, time.Time{}, core.ErrTokenUnknown
+		return core.Caller{}, time.Time{}, refused("its claims are not those of a queue token")
 	}
 	return core.Caller{TokenID: id, UserID: user, Seq: c.Seq}, c.ExpiresAt.Time, nil
+}
+
+// key is the verification key of a token naming our key id; any other kid is refused.
+func (s *TokenSigner) key(t *jwt.Token) (any, error) {
+	if kid, _ := t.Header["kid"].(string); kid != s.keyID {
+		return nil, errUnknownKey
+	}
+	return s.public, nil
+}
+
+var errUnknownKey = errors.New("unknown kid")
+
+// tokenError is a refused token: core.ErrTokenUnknown, with why in the API's words.
+type tokenError struct{ why string }
+
+func refused(why string) error { return &tokenError{why: why} }
+
+func (e *tokenError) Error() string {
+	return "queue token refused: " + e.why + "; request one with POST /api/token and send it as it came"
+}
+
+func (e *tokenError) Unwrap() error { return core.ErrTokenUnknown }
+
+// tokenRefusal restates the JWT library's verdict.
+func tokenRefusal(err error) error {
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return core.ErrTokenExpired
+	case errors.Is(err, errUnknownKey):
+		return refused("it names a signing key (kid) this service does not have")
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return refused("it is not a JWT (three parts separated by dots)")
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return refused("its signature does not verify, so this service did not issue it as it is")
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return refused("it has no expiry (exp)")
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return refused("it is not signed with EdDSA, the only algorithm this service uses")
+	}
+	return refused("it is not a valid queue token")
 }
 
 // JWKS is the JSON Web Key Set of the verification key (RFC 8037 OKP key).
