@@ -6,8 +6,9 @@ TEMPORAL  ?= $(GOBIN)/temporal
 SQLC      ?= $(GOBIN)/sqlc
 TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
+REDOCLY          := npx --yes @redocly/cli@2.77.0
 
-.PHONY: run test test-short generate check-generated lint bench bench-queue fuzz tools build rush rush-ci chaos
+.PHONY: run test test-short generate check-generated lint lint-openapi bench bench-queue fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo concert)
 run: $(TEMPORAL)
@@ -35,10 +36,14 @@ check-generated: generate
 	@test -z "$$(git status --porcelain -- adapters/postgres/internal/sqlcdb openapi)" || \
 		{ git status --porcelain -- adapters/postgres/internal/sqlcdb openapi; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
-## lint: formatting and vet
-lint:
+## lint: formatting, vet, and the OpenAPI document against redocly's recommended rules
+lint: lint-openapi
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+
+## lint-openapi: the OpenAPI document against redocly's recommended rules (npm fetches the CLI)
+lint-openapi:
+	$(REDOCLY) lint --extends recommended openapi/openapi.yaml
 
 ## fuzz: each fuzz target for FUZZTIME (request decoding, token parsing, input validators);
 ## the committed corpora in testdata/fuzz also run as ordinary tests in `make test`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,9 @@ func FuzzRequests(f *testing.F) {
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s %q: %d %s", r.method, target, body, rec.Code, rec.Body)
 		}
+		if !h.declared[r.method+" "+r.path][rec.Code] {
+			t.Fatalf("%s %s %q: %d, which the OpenAPI document does not declare for the operation", r.method, target, body, rec.Code)
+		}
 		if rec.Code >= 400 {
 			var p map[string]any
 			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" || json.Unmarshal(rec.Body.Bytes(), &p) != nil || p["status"] != float64(rec.Code) {
@@ -72,6 +76,8 @@ func FuzzRequests(f *testing.F) {
 type fuzzTarget struct {
 	handler http.Handler
 	token   string
+	// declared holds the statuses the OpenAPI document declares, by "METHOD /path".
+	declared map[string]map[int]bool
 }
 
 func newFuzzTarget(f *testing.F) fuzzTarget {
@@ -86,7 +92,34 @@ func newFuzzTarget(f *testing.F) fuzzTarget {
 	}
 	signer, _ := httpapi.NewTokenSigner(seed)
 	tok, _ := signer.Sign(st.Token, st.SignedSeq(), time.Now())
-	return fuzzTarget{handler: handler, token: tok}
+	return fuzzTarget{handler: handler, token: tok, declared: declaredStatuses(f, handler)}
+}
+
+// declaredStatuses reads the served OpenAPI document's responses of every operation.
+func declaredStatuses(t testing.TB, handler http.Handler) map[string]map[int]bool {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.json", nil))
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]any `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]map[int]bool{}
+	for path, item := range doc.Paths {
+		for method, op := range item {
+			codes := map[int]bool{}
+			for code := range op.Responses {
+				n, _ := strconv.Atoi(code)
+				codes[n] = true
+			}
+			declared[strings.ToUpper(method)+" "+path] = codes
+		}
+	}
+	return declared
 }
 
 // FuzzTokenVerify feeds arbitrary strings to token verification: it never panics, and nothing

@@ -48,6 +48,7 @@ func registerQueue(api huma.API, s *server) {
 		Description:  "Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.",
 		Tags:         []string{"queue"},
 		Errors:       []int{http.StatusBadRequest, http.StatusTooManyRequests},
+		Security:     []map[string][]string{}, // anyone may join the queue
 		MaxBodyBytes: MaxBodyBytes,
 	}, func(ctx context.Context, in *issueTokenInput) (*tokenOutput, error) {
 		if err := s.limit(ctx, s.limiters.tokenAddr, s.limiters.tokenUser, in.Body.UserID); err != nil {

@@ -186,7 +186,7 @@ func registerTickets(api huma.API, s *server) {
 			"Name the date with ?date=; for compatibility it may instead come as a JSON body {\"date\": \"YYYY-MM-DD\"}, " +
 			"read as strictly as any other body.",
 		Tags: []string{"tickets"},
-	}, http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}, http.StatusBadRequest, http.StatusForbidden, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
 	seats.Middlewares = huma.Middlewares{readSeatsBody(api)}
 	huma.Register(api, seats, func(ctx context.Context, in *seatsInput) (*seatsOutput, error) {
 		date, err := seatsDate(ctx, in.Date)
@@ -212,7 +212,7 @@ func registerTickets(api huma.API, s *server) {
 		Description: "Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. " +
 			"A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.",
 		Tags: []string{"tickets"},
-	}, http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests), func(ctx context.Context, in *holdInput) (*holdOutput, error) {
+	}, http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable), func(ctx context.Context, in *holdInput) (*holdOutput, error) {
 		if err := s.limit(ctx, s.limiters.holdAddr, s.limiters.holdUser, string(caller(ctx).UserID)); err != nil {
 			return nil, err
 		}
@@ -235,7 +235,8 @@ func registerTickets(api huma.API, s *server) {
 			"Paying an already paid ticket again returns the same receipt, even with the token that payment expired, " +
 			"so a client retrying after a timeout gets its receipt and is charged once.",
 		Tags: []string{"payment"},
-	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity), func(ctx context.Context, in *payInput) (*payOutput, error) {
+	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity,
+		http.StatusServiceUnavailable), func(ctx context.Context, in *payInput) (*payOutput, error) {
 		rc, err := s.App.Pay(ctx, caller(ctx), core.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date}, in.IdempotencyKey)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)

@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// Statuses every operation can answer with besides its own: oversized header fields are refused
+// before routing, and any operation can fail internally.
+var everyOperation = []int{http.StatusRequestHeaderFieldsTooLarge, http.StatusInternalServerError}
+
+// Statuses every operation that reads a request body can answer with.
+var withBody = []int{http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}
+
+// statusMeaning is what each error status means across the API; meaningFor refines it per
+// operation.
+var statusMeaning = map[int]string{
+	http.StatusBadRequest:                  "The request is malformed or names something that does not exist; the problem's errors say where.",
+	http.StatusUnauthorized:                "No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token.",
+	http.StatusPaymentRequired:             "The balance does not cover the price; the problem carries balance and needed.",
+	http.StatusForbidden:                   "The token is still waiting in the queue; the problem carries position and estimated_wait_time (and opens_at before a scheduled opening, stalled when admission has stopped moving).",
+	http.StatusRequestTimeout:              "The request body did not arrive in time.",
+	http.StatusConflict:                    "The request lost a race for a shared resource.",
+	http.StatusRequestEntityTooLarge:       fmt.Sprintf("The request body is larger than %d bytes.", MaxBodyBytes),
+	http.StatusUnsupportedMediaType:        "The request body is not JSON (send Content-Type: application/json).",
+	http.StatusUnprocessableEntity:         "The Idempotency-Key was used before for a different request; use a new key for a new request.",
+	http.StatusTooManyRequests:             "Too many requests from this user or client address; retry after Retry-After seconds.",
+	http.StatusRequestHeaderFieldsTooLarge: fmt.Sprintf("The request's header fields are larger than %d bytes.", MaxHeaderBytes),
+	http.StatusInternalServerError:         "An internal error; the problem says nothing of internals, and the request may be retried.",
+	http.StatusServiceUnavailable:          "A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds.",
+}
+
+// meaningFor is what a status means for one operation.
+var meaningFor = map[string]map[int]string{
+	"holdSeat": {
+		http.StatusConflict:           "The seat is already reserved; pick another from GET /api/tickets/seats.",
+		http.StatusTooManyRequests:    "Too many hold attempts from this user or address, or the fan already holds as many seats as one may at once; retry after Retry-After seconds.",
+		http.StatusServiceUnavailable: "The hold's timer could not be started, so the seat was given back; retry after Retry-After seconds.",
+	},
+	"pay": {
+		http.StatusConflict:           "A request with the same Idempotency-Key is still being processed; retry after Retry-After seconds for its answer.",
+		http.StatusServiceUnavailable: "The payment did not complete in time; retry it after Retry-After seconds: a payment that went through returns its receipt.",
+	},
+	"chargeBalance": {
+		http.StatusConflict: "A request with the same Idempotency-Key is still being processed; retry after Retry-After seconds for its answer.",
+	},
+	"streamToken": {
+		http.StatusTooManyRequests: fmt.Sprintf("This token already has %d event streams open on this server; close one, or poll GET /api/token.", StreamsPerToken),
+	},
+	"scheduleOpening": {
+		http.StatusConflict: "The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served).",
+	},
+}
+
+// retryAfter lists the statuses whose answers carry Retry-After, per operation ("" for all).
+var retryAfter = map[int][]string{
+	http.StatusTooManyRequests:    {""},
+	http.StatusServiceUnavailable: {""},
+	http.StatusConflict:           {"pay", "chargeBalance"},
+}
+
+// documentStatuses completes the OpenAPI document's responses: each operation declares every
+// status it can answer with, says what each means, and which carry Retry-After. huma declares
+// schema failures as 422; they are answered with 400 (newProblem), so a 422 stays only where it
+// means a reused Idempotency-Key.
+func documentStatuses(oapi *huma.OpenAPI) {
+	for _, item := range oapi.Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if op == nil || op.Responses == nil {
+				continue
+			}
+			content := problemContent(op)
+			if r, ok := op.Responses["422"]; ok && !takesIdempotencyKey(op) {
+				delete(op.Responses, "422")
+				if _, has := op.Responses["400"]; !has {
+					op.Responses["400"] = r
+				}
+			}
+			statuses := everyOperation
+			if op.RequestBody != nil {
+				statuses = append(slices.Clone(statuses), withBody...)
+			}
+			for key := range op.Responses {
+				if status, _ := strconv.Atoi(key); status >= 400 {
+					statuses = append(statuses, status)
+				}
+			}
+			for _, status := range statuses {
+				r := &huma.Response{Description: describe(op, status), Content: content}
+				if carriesRetryAfter(op.OperationID, status) {
+					r.Headers = map[string]*huma.Param{"Retry-After": {
+						Description: "Seconds to wait before retrying.",
+						Schema:      &huma.Schema{Type: "integer", Minimum: ptr(1.0)},
+					}}
+				}
+				op.Responses[strconv.Itoa(status)] = r
+			}
+		}
+	}
+}
+
+func takesIdempotencyKey(op *huma.Operation) bool {
+	return slices.ContainsFunc(op.Parameters, func(p *huma.Param) bool { return p.In == "header" && p.Name == "Idempotency-Key" })
+}
+
+func problemContent(op *huma.Operation) map[string]*huma.MediaType {
+	for _, r := range op.Responses {
+		if c, ok := r.Content["application/problem+json"]; ok {
+			return map[string]*huma.MediaType{"application/problem+json": c}
+		}
+	}
+	return nil
+}
+
+func describe(op *huma.Operation, status int) string {
+	if m, ok := meaningFor[op.OperationID][status]; ok {
+		return m
+	}
+	if status == http.StatusUnauthorized && len(op.Security) > 0 && op.Security[0][adminScheme] != nil {
+		return "Missing or wrong " + adminKeyHeader + ", or the admin API is off (BOXOFFICE_ADMIN_KEY unset)."
+	}
+	if m, ok := statusMeaning[status]; ok {
+		return m
+	}
+	return http.StatusText(status)
+}
+
+func carriesRetryAfter(operationID string, status int) bool {
+	ops, ok := retryAfter[status]
+	return ok && (slices.Contains(ops, "") || slices.Contains(ops, operationID))
+}
+
+func ptr[T any](v T) *T { return &v }
