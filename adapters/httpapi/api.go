@@ -66,6 +66,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 	cfg.Info.License = &huma.License{Name: "Proprietary: the boxoffice authors, all rights reserved", Identifier: "LicenseRef-Proprietary"}
 	cfg.Servers = []*huma.Server{{URL: "/", Description: "The server this document is served from (boxoffice dev: http://127.0.0.1:8080)."}}
 	cfg.CreateHooks = nil // no $schema field in bodies: responses carry exactly the spec's fields
+	cfg.DocsPath = ""     // served from the binary instead of a CDN (docs.go)
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		bearerScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "The queue token from POST /api/token (an EdDSA-signed JWT)."},
@@ -86,6 +87,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks)
+	registerDocs(mux)
 	return edge(mux), api
 }
 
