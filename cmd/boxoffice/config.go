@@ -20,6 +20,7 @@ type config struct {
 	TemporalAddress   string
 	TemporalNamespace string
 	TemporalCLI       string
+	TemporalState     string
 	TokenKey          string
 	HoldTTL           time.Duration
 	SessionTTL        time.Duration
@@ -64,6 +65,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	str(&c.TemporalAddress, setting{"TEMPORAL_ADDRESS", "temporal-address", "Temporal frontend host:port; dev starts a local dev server when empty"}, "")
 	str(&c.TemporalNamespace, setting{"TEMPORAL_NAMESPACE", "temporal-namespace", "Temporal namespace"}, "default")
 	str(&c.TemporalCLI, setting{"TEMPORAL_CLI", "temporal-cli", "path of the temporal CLI that dev starts; PATH and $GOPATH/bin are searched when empty"}, "")
+	str(&c.TemporalState, setting{"BOXOFFICE_TEMPORAL_STATE", "temporal-state", "file where dev's Temporal dev server keeps its state when DATABASE_URL is set; empty: a file per database under $XDG_STATE_HOME/boxoffice (~/.local/state/boxoffice)"}, "")
 	str(&c.TokenKey, setting{"BOXOFFICE_TOKEN_KEY", "token-key", "base64 32-byte Ed25519 seed that signs queue tokens, shared by every instance; dev generates one when empty"}, "")
 	dur(&c.HoldTTL, setting{"BOXOFFICE_HOLD_TTL", "hold-ttl", "how long a held seat waits for payment"}, p.HoldTTL)
 	dur(&c.SessionTTL, setting{"BOXOFFICE_SESSION_TTL", "session-ttl", "how long an admitted fan may book"}, p.SessionTTL)

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,8 +29,9 @@ import (
 )
 
 // runDev runs API and worker in one process on embedded defaults: the memory store unless
-// DATABASE_URL is set, a local Temporal dev server unless TEMPORAL_ADDRESS is set, a generated
-// token key unless BOXOFFICE_TOKEN_KEY is set, and the demo concert.
+// DATABASE_URL is set, a local Temporal dev server unless TEMPORAL_ADDRESS is set (keeping its
+// state in a file when DATABASE_URL is set, so holds survive a restart as their seats do), a
+// generated token key unless BOXOFFICE_TOKEN_KEY is set, and the demo concert.
 func runDev(ctx context.Context, args []string) error {
 	began := time.Now()
 	c, err := parseFlags("dev", args, nil)
@@ -72,7 +75,14 @@ func runDev(ctx context.Context, args []string) error {
 	var tc client.Client
 	temporalUI := "(external: " + c.TemporalAddress + ")"
 	if c.TemporalAddress == "" {
-		server, ui, err := startDevServer(ctx, c, logger)
+		state := "" // in memory, like the store
+		if c.DatabaseURL != "" {
+			if state, err = temporalStateFile(c); err != nil {
+				return err
+			}
+			storeName += ", Temporal state in " + state
+		}
+		server, ui, err := startDevServer(ctx, c, state, logger)
 		if err != nil {
 			return err
 		}
@@ -107,8 +117,32 @@ Ctrl-C stops everything.
 	})
 }
 
-// startDevServer starts the Temporal CLI's dev server with its UI on free loopback ports.
-func startDevServer(ctx context.Context, c config, logger *slog.Logger) (*testsuite.DevServer, string, error) {
+// temporalStateFile is where dev's Temporal dev server keeps its state for c's database:
+// BOXOFFICE_TEMPORAL_STATE, else a file named for the database under the user's state folder,
+// so each database keeps the workflows of its own holds.
+func temporalStateFile(c config) (string, error) {
+	if c.TemporalState != "" {
+		return c.TemporalState, os.MkdirAll(filepath.Dir(c.TemporalState), 0o755)
+	}
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find a folder for the Temporal state (set BOXOFFICE_TEMPORAL_STATE): %w", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	dir = filepath.Join(dir, "boxoffice")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create %s for the Temporal state (or set BOXOFFICE_TEMPORAL_STATE): %w", dir, err)
+	}
+	sum := sha256.Sum256([]byte(c.DatabaseURL))
+	return filepath.Join(dir, "temporal-"+hex.EncodeToString(sum[:6])+".db"), nil
+}
+
+// startDevServer starts the Temporal CLI's dev server with its UI on free loopback ports,
+// keeping its state in stateFile if one is given.
+func startDevServer(ctx context.Context, c config, stateFile string, logger *slog.Logger) (*testsuite.DevServer, string, error) {
 	cli, err := findTemporalCLI(c.TemporalCLI)
 	if err != nil {
 		return nil, "", err
@@ -124,6 +158,7 @@ func startDevServer(ctx context.Context, c config, logger *slog.Logger) (*testsu
 		EnableUI:         true,
 		UIPort:           strconv.Itoa(uiPort),
 		LogLevel:         "error",
+		DBFilename:       stateFile,
 		SearchAttributes: reservation.SearchAttributes(),
 		Stdout:           io.Discard,
 		Stderr:           os.Stderr,

@@ -55,7 +55,9 @@ type e2eSystem struct {
 	server      *testsuite.DevServer
 }
 
-func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
+// requirePrerequisites skips the test (or fails it, in CI) without the Temporal CLI or
+// PostgreSQL, and returns the CLI's path.
+func requirePrerequisites(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
@@ -67,12 +69,24 @@ func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
 	if os.Getenv(pgtest.EnvURL) == "" {
 		skipOrFail(t, "end-to-end test needs PostgreSQL: set %s", pgtest.EnvURL)
 	}
-	dbURL := pgtest.Database(t)
+	return cli
+}
 
+// buildBoxoffice builds the binary under test.
+func buildBoxoffice(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "boxoffice")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build boxoffice: %v\n%s", err, out)
 	}
+	return bin
+}
+
+func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
+	t.Helper()
+	cli := requirePrerequisites(t)
+	dbURL := pgtest.Database(t)
+	bin := buildBoxoffice(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
