@@ -1,6 +1,13 @@
-// Package core is boxoffice's domain: queue tokens, performances and seats, reservations,
-// wallets and payments, the rules that govern them, the ports (interfaces) through which the
-// outside world is reached, and the use cases the HTTP edge and the workflows drive.
+// Package core is boxoffice's domain. Each context is a package of its own, holding its types,
+// rules, errors, the ports it needs and its use cases:
 //
-// It imports only the standard library. Adapters implement the ports; cmd wires them.
+//	queue    queue tokens, gap-free numbering, admission, estimates, the opening draw
+//	catalog  performances and their seats
+//	booking  holds, payments and receipts, the reservation's rules, the overdue-hold sweep
+//	wallet   prepaid balances, their ledger and idempotent charges
+//
+// This package holds what they share: ids, user ids, dates, money, the clock, the caller a
+// verified token speaks for, idempotency keys and the error classes. Everything under core
+// imports only the standard library and core itself; adapters implement the ports, and cmd
+// wires them.
 package core

@@ -6,6 +6,10 @@ import (
 	"testing"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
 func TestParseUserID(t *testing.T) {
@@ -45,17 +49,6 @@ func TestParseDate(t *testing.T) {
 	}
 }
 
-func TestParseCharge(t *testing.T) {
-	for _, tc := range []struct {
-		in int64
-		ok bool
-	}{{1, true}, {10_000_000, true}, {0, false}, {-5, false}, {10_000_001, false}} {
-		if _, err := core.ParseCharge(tc.in); (err == nil) != tc.ok {
-			t.Errorf("ParseCharge(%d) error = %v, want ok=%v", tc.in, err, tc.ok)
-		}
-	}
-}
-
 func TestIDs(t *testing.T) {
 	a, b := core.NewID(), core.NewID()
 	if a == b {
@@ -78,8 +71,8 @@ func TestIDs(t *testing.T) {
 }
 
 func TestIsDomainError(t *testing.T) {
-	for _, err := range []error{core.ErrUnknownDate, core.ErrTokenExpired, core.ErrSeatTaken, core.ErrInsufficientBalance,
-		core.ErrHoldNotStarted, core.ErrIdempotencyMismatch, &core.TooManyHoldsError{Limit: 4}, &core.NotAdmittedError{}} {
+	for _, err := range []error{catalog.ErrUnknownDate, queue.ErrTokenExpired, booking.ErrSeatTaken, wallet.ErrInsufficientBalance,
+		booking.ErrHoldNotStarted, core.ErrIdempotencyMismatch, &booking.TooManyHoldsError{Limit: 4}, &queue.NotAdmittedError{}} {
 		if !core.IsDomainError(err) {
 			t.Errorf("%v is not recognised as a domain error", err)
 		}

@@ -1,5 +1,5 @@
 // Package workflows holds boxoffice's Temporal workflows, one package per workflow context
-// (reservation, admission), and registers them on a worker.
+// (reservation, admission, sweep), and registers them on a worker.
 package workflows
 
 import (
@@ -7,19 +7,22 @@ import (
 
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
+	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
 
 // TaskQueue is the task queue every boxoffice workflow and activity runs on.
 const TaskQueue = "boxoffice"
 
-// App is what the activities drive; *core.BoxOffice is one.
-type App interface {
-	reservation.Settler
-	admission.Admitter
+// Steps are what the activities drive: booking's Settler and Sweeper and the queue's Admitter.
+type Steps struct {
+	Settler  reservation.Settler
+	Admitter admission.Admitter
+	Sweeper  sweep.Sweeper
 }
 
 // Register adds every workflow and activity to a worker.
-func Register(r worker.Registry, app App) {
-	reservation.Register(r, app)
-	admission.Register(r, app)
+func Register(r worker.Registry, s Steps) {
+	reservation.Register(r, s.Settler)
+	admission.Register(r, s.Admitter)
+	sweep.Register(r, s.Sweeper)
 }

@@ -6,9 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/boxoffice/boxoffice/core"
 )
 
 // adminKeyHeader carries the operators' key.
@@ -88,8 +87,8 @@ func registerAdmin(api huma.API, s *server) {
 		Summary:     "Change the admission rate or ceiling during a sale",
 		Description: "Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.",
 	}, http.StatusBadRequest, http.StatusServiceUnavailable), func(ctx context.Context, in *changeAdmissionInput) (*queueReportOutput, error) {
-		change := core.AdmissionChange{AdmitRate: in.Body.AdmitRate, MaxActive: in.Body.MaxActive}
-		if _, err := s.App.ChangeAdmission(ctx, change); err != nil {
+		change := queue.Change{AdmitRate: in.Body.AdmitRate, MaxActive: in.Body.MaxActive}
+		if _, err := s.Control.ChangeAdmission(ctx, change); err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
 		return s.queueReport(ctx)
@@ -104,7 +103,7 @@ func registerAdmin(api huma.API, s *server) {
 			"uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be " +
 			"moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).",
 	}, http.StatusBadRequest, http.StatusConflict), func(ctx context.Context, in *scheduleOpeningInput) (*queueReportOutput, error) {
-		if _, err := s.App.ScheduleOpening(ctx, in.Body.OpensAt, in.Body.DrawSeed); err != nil {
+		if _, err := s.Control.ScheduleOpening(ctx, in.Body.OpensAt, in.Body.DrawSeed); err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
 		return s.queueReport(ctx)
@@ -112,7 +111,7 @@ func registerAdmin(api huma.API, s *server) {
 }
 
 func (s *server) queueReport(ctx context.Context) (*queueReportOutput, error) {
-	r, err := s.App.QueueReport(ctx)
+	r, err := s.Control.Report(ctx)
 	if err != nil {
 		return nil, problemFor(ctx, s.Logger, err)
 	}

@@ -16,6 +16,10 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
 // Version is the API version in the OpenAPI document.
@@ -27,11 +31,16 @@ const (
 	adminScheme  = "adminKey"
 )
 
-// Deps is what the edge needs. App and Tokens may be nil when only the OpenAPI document is wanted.
+// Deps is what the edge needs: the use cases it drives and its own parts. The use cases and
+// Tokens may be nil when only the OpenAPI document is wanted.
 type Deps struct {
-	App    *core.BoxOffice
-	Tokens *TokenSigner
-	Logger *slog.Logger
+	Entrance *queue.Entrance   // fans' tokens
+	Control  *queue.Control    // operators' admission controls
+	Listings *catalog.Listings // dates and seats
+	Counter  *booking.Counter  // holds and payments
+	Cashier  *wallet.Cashier   // balances
+	Tokens   *TokenSigner
+	Logger   *slog.Logger
 	// Ready lists the checks /readyz runs (database, Temporal), by name.
 	Ready map[string]func(context.Context) error
 	// Limits bounds token issue and holds per user and per client address; zero is unlimited.

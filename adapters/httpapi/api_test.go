@@ -17,6 +17,8 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
 func TestIssueToken(t *testing.T) {
@@ -62,7 +64,7 @@ func TestPollToken(t *testing.T) {
 	if body.Status != "waiting" || body.QueueInfo.Position != 1 || body.AdmittedAt != nil {
 		t.Fatalf("poll while waiting: %+v", body)
 	}
-	if _, err := h.app.AdmitNext(ctx, admitting(10, 10)); err != nil {
+	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(10, 10)); err != nil {
 		t.Fatal(err)
 	}
 	h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &body)
@@ -209,7 +211,7 @@ func TestWaitingTokenIsForbiddenFromBooking(t *testing.T) {
 	h.expect(t, "POST", "/api/balance", tok, map[string]any{"amount": 5000}, 200)
 	h.expect(t, "GET", "/api/balance", tok, nil, 200)
 	seats, _ := h.store.Seats(ctx, mustDate(t), time.Now())
-	if seats[0].Status != core.SeatAvailable {
+	if seats[0].Status != catalog.SeatAvailable {
 		t.Fatal("a waiting fan held a seat")
 	}
 }
@@ -435,7 +437,7 @@ func TestIdempotencyKeys(t *testing.T) {
 }
 
 func TestInternalErrorsDoNotLeak(t *testing.T) {
-	h := newHarness(t, withWallets(failingWallets{}))
+	h := newHarness(t, withFailingWallets())
 	tok := h.token(t, "fan", false)
 	r := h.expect(t, "GET", "/api/balance", tok, nil, 500)
 	p := r.problem(t)
@@ -490,9 +492,9 @@ func TestOperationalEndpoints(t *testing.T) {
 }
 
 // stalledLifecycle cannot start hold timers, as when Temporal does not answer.
-type stalledLifecycle struct{ core.ReservationLifecycle }
+type stalledLifecycle struct{ booking.Lifecycle }
 
-func (stalledLifecycle) StartHold(context.Context, core.Reservation) error {
+func (stalledLifecycle) StartHold(context.Context, booking.Reservation) error {
 	return errors.New("context deadline exceeded")
 }
 
@@ -523,12 +525,12 @@ func TestOversizedBodiesAreRefused(t *testing.T) {
 func TestHoldCapPerFan(t *testing.T) {
 	h := newHarness(t)
 	tok := h.token(t, "hoarder", true)
-	for seat := 1; seat <= core.DefaultPolicy.MaxHolds; seat++ {
+	for seat := 1; seat <= booking.DefaultPolicy.MaxHolds; seat++ {
 		h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": seat}, 200)
 	}
 	r := h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 10}, 429)
 	r.problem(t)
-	if wait, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || wait < 1 || wait > int(core.DefaultPolicy.HoldTTL.Seconds())+1 {
+	if wait, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || wait < 1 || wait > int(booking.DefaultPolicy.HoldTTL.Seconds())+1 {
 		t.Fatalf("Retry-After %q, want the seconds until the first hold ends", r.header.Get("Retry-After"))
 	}
 	if h.seatStatus(t, tok, 10) != "available" {
@@ -541,10 +543,10 @@ func TestIdempotencyKeyInFlightIs409(t *testing.T) {
 	ann := h.token(t, "ann", true)
 	var held httpapi.HoldBody
 	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 1}, 200).json(t, &held)
-	// Another request with the key is running (on this or any instance): it holds the key's lock.
-	release, ok, err := h.store.TryLock(ctx, "ann", "busy")
-	if err != nil || !ok {
-		t.Fatal("could not take the key's lock", err)
+	// Another request with the key is running on this instance.
+	release, ok := h.app.Requests.Begin("ann", "busy")
+	if !ok {
+		t.Fatal("could not mark the key running")
 	}
 	for _, c := range []struct {
 		path string

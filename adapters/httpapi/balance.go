@@ -32,7 +32,7 @@ func registerBalance(api huma.API, s *server) {
 		Description: "Works with a waiting or an admitted token, so fans can top up while they queue.",
 		Tags:        []string{"balance"},
 	}, http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity), func(ctx context.Context, in *chargeInput) (*balanceOutput, error) {
-		bal, err := s.App.Charge(ctx, caller(ctx), in.Body.Amount, in.IdempotencyKey)
+		bal, err := s.Cashier.Charge(ctx, caller(ctx), in.Body.Amount, in.IdempotencyKey)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
@@ -46,7 +46,7 @@ func registerBalance(api huma.API, s *server) {
 		Summary:     "Read your balance",
 		Tags:        []string{"balance"},
 	}), func(ctx context.Context, _ *struct{}) (*balanceOutput, error) {
-		bal, err := s.App.Balance(ctx, caller(ctx))
+		bal, err := s.Cashier.Balance(ctx, caller(ctx))
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/sse"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // Heartbeat is the event a stream sends when nothing changed for a while, so clients and
@@ -103,7 +104,7 @@ func (s *server) stream(ctx context.Context, send sse.Sender) {
 	var last string
 	lastSent := time.Now()
 	for {
-		st, err := s.App.TokenStatus(ctx, caller(ctx))
+		st, err := s.Entrance.Status(ctx, caller(ctx))
 		if err != nil {
 			if errors.Is(err, core.ErrUnauthenticated) {
 				_ = send(sse.Message{Data: StreamEnded{Detail: err.Error()}})
@@ -129,7 +130,7 @@ func (s *server) stream(ctx context.Context, send sse.Sender) {
 			}
 			lastSent = time.Now()
 		}
-		if st.Token.State == core.TokenActive {
+		if st.Token.State == queue.Active {
 			return
 		}
 		select {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // fuzzRoutes are the operations a fuzzed request can reach, with a valid body for the seeds.
@@ -83,11 +84,11 @@ type fuzzTarget struct {
 func newFuzzTarget(f *testing.F) fuzzTarget {
 	f.Helper()
 	handler, app, _ := newStack(f)
-	st, err := app.IssueToken(ctx, "fuzzer")
+	st, err := app.Queue.Entrance.Issue(ctx, "fuzzer")
 	if err != nil {
 		f.Fatal(err)
 	}
-	if _, err := app.AdmitNext(ctx, admitting(1, 1)); err != nil {
+	if _, err := app.Queue.Admitter.AdmitNext(ctx, admitting(1, 1)); err != nil {
 		f.Fatal(err)
 	}
 	signer, _ := httpapi.NewTokenSigner(seed)
@@ -128,7 +129,7 @@ func FuzzTokenVerify(f *testing.F) {
 	s, _ := httpapi.NewTokenSigner(seed)
 	// Fixed, not generated: the fuzzing engine runs this setup again in each worker process.
 	const id = core.ID("01a213d3-2b45-7acc-97dd-7067d0ea4c93")
-	good, _ := s.Sign(core.QueueToken{ID: id, UserID: "fan", Seq: 7}, 7, time.Now())
+	good, _ := s.Sign(queue.Token{ID: id, UserID: "fan", Seq: 7}, 7, time.Now())
 	f.Add(good)
 	f.Add("")
 	f.Add("a.b.c")

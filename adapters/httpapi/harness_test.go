@@ -17,6 +17,11 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/internal/apptest"
 )
 
 var ctx = context.Background()
@@ -29,31 +34,52 @@ const showDate = "2030-07-01"
 // harness is the API over the real application on the memory adapter.
 type harness struct {
 	srv   *httptest.Server
-	app   *core.BoxOffice
+	app   *app.App
 	store *memory.Store
 }
 
-// stackOption changes one part of the stack a test builds: a port or a dependency of the edge.
-type stackOption func(*core.Ports, *httpapi.Deps)
-
-func withWallets(w core.WalletStore) stackOption {
-	return func(p *core.Ports, _ *httpapi.Deps) { p.Wallets = w }
+// stack is what a test's options change before the stack is built: the application's ports
+// and the edge's dependencies.
+type stack struct {
+	stores    func(*memory.Store) app.Stores
+	lifecycle func(*booking.Settler) booking.Lifecycle
+	loop      queue.Loop
+	clock     core.Clock
+	deps      httpapi.Deps
 }
 
-func withLifecycle(l core.ReservationLifecycle) stackOption {
-	return func(p *core.Ports, _ *httpapi.Deps) { p.Lifecycle = l }
+// stackOption changes one part of the stack a test builds.
+type stackOption func(*stack)
+
+// failingWallets is the memory store with wallets that break on every call, as a database would.
+type failingWallets struct{ *memory.Store }
+
+func (failingWallets) Charge(context.Context, core.UserID, core.Amount, core.IdempotencyKey, time.Time) (core.Amount, error) {
+	return 0, errors.New(`pq: connection to 10.0.0.7 refused; password "hunter2"`)
+}
+
+func (failingWallets) Balance(context.Context, core.UserID) (core.Amount, error) {
+	return 0, errors.New(`pq: connection to 10.0.0.7 refused; password "hunter2"`)
+}
+
+func withFailingWallets() stackOption {
+	return func(s *stack) { s.stores = func(m *memory.Store) app.Stores { return failingWallets{m} } }
+}
+
+func withLifecycle(l booking.Lifecycle) stackOption {
+	return func(s *stack) { s.lifecycle = func(*booking.Settler) booking.Lifecycle { return l } }
 }
 
 func withReady(ready map[string]func(context.Context) error) stackOption {
-	return func(_ *core.Ports, d *httpapi.Deps) { d.Ready = ready }
+	return func(s *stack) { s.deps.Ready = ready }
 }
 
 func withLimits(l httpapi.RateLimits) stackOption {
-	return func(_ *core.Ports, d *httpapi.Deps) { d.Limits = l }
+	return func(s *stack) { s.deps.Limits = l }
 }
 
 func withClock(c core.Clock) stackOption {
-	return func(p *core.Ports, _ *httpapi.Deps) { p.Clock = c }
+	return func(s *stack) { s.clock = c }
 }
 
 // testClock is a core.Clock a test moves by hand.
@@ -79,30 +105,36 @@ const adminKey = "test-admin-key"
 
 // newStack builds the edge over the real application on a memory store holding the test show,
 // with a memory lifecycle, unless options say otherwise.
-func newStack(t testing.TB, opts ...stackOption) (http.Handler, *core.BoxOffice, *memory.Store) {
+func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memory.Store) {
 	t.Helper()
 	store := memory.NewStore()
 	addShow(t, store)
-	life := memory.NewLifecycle(core.SystemClock{})
-	t.Cleanup(life.Stop)
 	signer, err := httpapi.NewTokenSigner(seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ports := core.Ports{Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store, Lifecycle: life,
-		Admission: memory.NewAdmission(core.DefaultPolicy.Admission), Clock: core.SystemClock{}}
-	deps := httpapi.Deps{Tokens: signer, AdminKey: adminKey}
-	for _, opt := range opts {
-		opt(&ports, &deps)
+	st := stack{
+		stores: func(m *memory.Store) app.Stores { return m },
+		loop:   memory.NewAdmission(app.DefaultPolicy.Queue.Admission),
+		clock:  core.SystemClock{},
+		deps:   httpapi.Deps{Tokens: signer, AdminKey: adminKey},
 	}
-	app, err := core.New(ports, core.DefaultPolicy)
+	st.lifecycle = func(s *booking.Settler) booking.Lifecycle {
+		l := memory.NewLifecycle(core.SystemClock{}, s)
+		t.Cleanup(l.Stop)
+		return l
+	}
+	for _, opt := range opts {
+		opt(&st)
+	}
+	a, err := app.New(app.Ports{Stores: st.stores(store), Loop: st.loop, Lifecycle: st.lifecycle, Clock: st.clock}, app.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	life.SetSettler(app)
-	deps.App = app
-	handler, _ := httpapi.New(deps)
-	return handler, app, store
+	st.deps.Entrance, st.deps.Control, st.deps.Listings = a.Queue.Entrance, a.Queue.Control, a.Catalog.Listings
+	st.deps.Counter, st.deps.Cashier = a.Booking.Counter, a.Wallet.Cashier
+	handler, _ := httpapi.New(st.deps)
+	return handler, a, store
 }
 
 // newHarness serves the stack on a test server.
@@ -112,17 +144,17 @@ func newHarness(t *testing.T, opts ...stackOption) *harness {
 	return startHarness(t, handler, app, store)
 }
 
-func startHarness(t *testing.T, handler http.Handler, app *core.BoxOffice, store *memory.Store) *harness {
+func startHarness(t *testing.T, handler http.Handler, a *app.App, store *memory.Store) *harness {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	return &harness{srv: srv, app: app, store: store}
+	return &harness{srv: srv, app: a, store: store}
 }
 
 func (h *harness) now() time.Time { return time.Now() }
 
 // sign makes the JWT of a token the test obtained from the store directly.
-func (h *harness) sign(t *testing.T, tok core.QueueToken) string {
+func (h *harness) sign(t *testing.T, tok queue.Token) string {
 	t.Helper()
 	signer, _ := httpapi.NewTokenSigner(seed)
 	raw, err := signer.Sign(tok, tok.Seq, time.Now())
@@ -136,7 +168,7 @@ func (h *harness) sign(t *testing.T, tok core.QueueToken) string {
 func addShow(t testing.TB, store *memory.Store) {
 	t.Helper()
 	d, _ := core.ParseDate(showDate)
-	if err := store.AddPerformance(ctx, core.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
+	if err := store.AddPerformance(ctx, catalog.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -228,7 +260,7 @@ func (h *harness) token(t *testing.T, user string, admit bool) string {
 	var out httpapi.TokenBody
 	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": user}, 200).json(t, &out)
 	if admit {
-		if _, err := h.app.AdmitNext(ctx, admitting(1000, 1000)); err != nil {
+		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(1000, 1000)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -243,9 +275,9 @@ func (h *harness) seatStatus(t *testing.T, tok string, n int) string {
 	return seats[n-1].Status
 }
 
-func (h *harness) stats(t *testing.T) core.QueueStats {
+func (h *harness) stats(t *testing.T) queue.Stats {
 	t.Helper()
-	r, err := h.app.QueueReport(ctx)
+	r, err := h.app.Queue.Control.Report(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,18 +293,5 @@ func (h *harness) balance(t *testing.T, user core.UserID) core.Amount {
 	return b
 }
 
-// failingWallets breaks on every call, as a database would.
-type failingWallets struct{}
-
-func (failingWallets) Charge(context.Context, core.UserID, core.Amount, core.IdempotencyKey, time.Time) (core.Amount, error) {
-	return 0, errors.New(`pq: connection to 10.0.0.7 refused; password "hunter2"`)
-}
-
-func (failingWallets) Balance(context.Context, core.UserID) (core.Amount, error) {
-	return 0, errors.New(`pq: connection to 10.0.0.7 refused; password "hunter2"`)
-}
-
 // admitting is the admission settings of a tick that admits up to rate fans under the ceiling.
-func admitting(rate, ceiling int) core.AdmissionSettings {
-	return core.AdmissionSettings{AdmitRate: rate, MaxActive: ceiling, Tick: time.Second}
-}
+var admitting = apptest.Admitting

@@ -13,6 +13,10 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
 // Problem is an RFC 9457 problem detail, with the extensions some of boxoffice's errors carry.
@@ -78,14 +82,15 @@ const (
 // Anything not a domain error is logged and answered with a 500 that says nothing of internals.
 func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 	var (
-		waiting *core.NotAdmittedError
+		waiting *queue.NotAdmittedError
 		field   *core.InvalidFieldError
-		short   *core.InsufficientBalanceError
-		holds   *core.TooManyHoldsError
+		short   *wallet.InsufficientBalanceError
+		holds   *booking.TooManyHoldsError
 	)
+	msg := detail(err)
 	switch {
 	case errors.As(err, &waiting):
-		p := huma.NewError(http.StatusForbidden, err.Error()).(*Problem)
+		p := huma.NewError(http.StatusForbidden, msg).(*Problem)
 		pos := waiting.Position
 		p.Position, p.EstimatedWaitTime, p.Stalled = &pos, isoDuration(waiting.EstimatedWait), waiting.Stalled
 		if !waiting.OpensAt.IsZero() {
@@ -94,31 +99,31 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		}
 		return p
 	case errors.As(err, &field):
-		return huma.NewError(http.StatusBadRequest, err.Error(), &huma.ErrorDetail{Location: field.Field, Message: field.Reason})
+		return huma.NewError(http.StatusBadRequest, msg, &huma.ErrorDetail{Location: field.Field, Message: field.Reason})
 	case errors.As(err, &short):
-		p := huma.NewError(http.StatusPaymentRequired, err.Error()).(*Problem)
+		p := huma.NewError(http.StatusPaymentRequired, msg).(*Problem)
 		bal, need := int64(short.Balance), int64(short.Needed)
 		p.Balance, p.Needed = &bal, &need
 		return p
 	case errors.Is(err, core.ErrInvalid):
-		return huma.NewError(http.StatusBadRequest, err.Error())
+		return huma.NewError(http.StatusBadRequest, msg)
 	case errors.Is(err, core.ErrUnauthenticated):
-		return huma.ErrorWithHeaders(huma.NewError(http.StatusUnauthorized, err.Error()), http.Header{"WWW-Authenticate": {`Bearer realm="boxoffice"`}})
+		return huma.ErrorWithHeaders(huma.NewError(http.StatusUnauthorized, msg), http.Header{"WWW-Authenticate": {`Bearer realm="boxoffice"`}})
 	case errors.Is(err, core.ErrRequestInFlight):
-		return huma.ErrorWithHeaders(huma.NewError(http.StatusConflict, err.Error()), http.Header{"Retry-After": {"1"}})
+		return huma.ErrorWithHeaders(huma.NewError(http.StatusConflict, msg), http.Header{"Retry-After": {"1"}})
 	case errors.Is(err, core.ErrConflict):
-		return huma.NewError(http.StatusConflict, err.Error())
+		return huma.NewError(http.StatusConflict, msg)
 	case errors.Is(err, core.ErrPaymentRequired):
-		return huma.NewError(http.StatusPaymentRequired, err.Error())
+		return huma.NewError(http.StatusPaymentRequired, msg)
 	case errors.As(err, &holds):
 		wait := max(1, int(time.Until(holds.FreeAt).Seconds()+0.999))
-		return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, err.Error()), http.Header{"Retry-After": {strconv.Itoa(wait)}})
+		return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, msg), http.Header{"Retry-After": {strconv.Itoa(wait)}})
 	case errors.Is(err, core.ErrUnprocessable):
 		// Built directly: huma.NewError turns 422 into the spec's 400 for schema failures.
-		return &Problem{ErrorModel: huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: http.StatusText(http.StatusUnprocessableEntity), Detail: err.Error()}}
+		return &Problem{ErrorModel: huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: http.StatusText(http.StatusUnprocessableEntity), Detail: msg}}
 	case errors.Is(err, core.ErrUnavailable):
 		log.WarnContext(ctx, "dependency unavailable", "error", err)
-		return huma.ErrorWithHeaders(huma.NewError(http.StatusServiceUnavailable, firstLine(err)), http.Header{"Retry-After": {"1"}})
+		return huma.ErrorWithHeaders(huma.NewError(http.StatusServiceUnavailable, msg), http.Header{"Retry-After": {"1"}})
 	case errors.Is(err, context.Canceled):
 		return huma.NewError(499, "client closed the request")
 	}
@@ -126,11 +131,35 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 	return huma.NewError(http.StatusInternalServerError, "internal error; the request may be retried")
 }
 
-// firstLine is the domain message of a joined error, without the infrastructure cause after it.
-func firstLine(err error) string {
+// hints say, for the domain's errors, which route to turn to next: the domain speaks of
+// tokens, dates and seats, the edge of its paths. Each hint is appended to the error's message.
+var hints = []struct {
+	err  error
+	hint string
+}{
+	{queue.ErrTokenUnknown, "; request one with POST /api/token"},
+	{queue.ErrTokenExpired, "; request a new one with POST /api/token"},
+	{core.ErrNotAdmitted, "; poll GET /api/token"},
+	{catalog.ErrUnknownDate, "; list dates with GET /api/tickets/dates"},
+	{catalog.ErrUnknownSeat, "; list seats with GET /api/tickets/seats"},
+	{booking.ErrUnknownTicket, "; hold a seat with POST /api/tickets first"},
+	{booking.ErrNotYourTicket, "; hold a seat with POST /api/tickets first"},
+	{booking.ErrHoldExpired, "; hold a seat again with POST /api/tickets"},
+	{booking.ErrSeatTaken, "; pick another seat from GET /api/tickets/seats"},
+	{wallet.ErrInsufficientBalance, " with POST /api/balance"},
+}
+
+// detail is the problem detail of a domain error: its own message, without the infrastructure
+// cause joined after it, and the hint of the route to take next.
+func detail(err error) string {
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		return msg[:i]
+		msg = msg[:i]
+	}
+	for _, h := range hints {
+		if errors.Is(err, h.err) {
+			return msg + h.hint
+		}
 	}
 	return msg
 }

@@ -5,9 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/boxoffice/boxoffice/core"
 )
 
 // QueueInfo is where a token stands.
@@ -54,7 +53,7 @@ func registerQueue(api huma.API, s *server) {
 		if err := s.limit(ctx, s.limiters.tokenAddr, s.limiters.tokenUser, in.Body.UserID); err != nil {
 			return nil, err
 		}
-		st, err := s.App.IssueToken(ctx, in.Body.UserID)
+		st, err := s.Entrance.Issue(ctx, in.Body.UserID)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
@@ -69,7 +68,7 @@ func registerQueue(api huma.API, s *server) {
 		Description: "Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.",
 		Tags:        []string{"queue"},
 	}), func(ctx context.Context, _ *struct{}) (*tokenOutput, error) {
-		st, err := s.App.TokenStatus(ctx, caller(ctx))
+		st, err := s.Entrance.Status(ctx, caller(ctx))
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
@@ -77,7 +76,7 @@ func registerQueue(api huma.API, s *server) {
 	})
 }
 
-func (s *server) tokenOutput(ctx context.Context, st core.TokenStatus) (*tokenOutput, error) {
+func (s *server) tokenOutput(ctx context.Context, st queue.Status) (*tokenOutput, error) {
 	body, err := s.tokenBody(ctx, st)
 	if err != nil {
 		return nil, problemFor(ctx, s.Logger, err)
@@ -87,7 +86,7 @@ func (s *server) tokenOutput(ctx context.Context, st core.TokenStatus) (*tokenOu
 
 // tokenBody answers with the token the caller presented while its claims still hold, and
 // signs a new one otherwise (on issue, and once an early token's place is drawn).
-func (s *server) tokenBody(ctx context.Context, st core.TokenStatus) (TokenBody, error) {
+func (s *server) tokenBody(ctx context.Context, st queue.Status) (TokenBody, error) {
 	p := presentedToken(ctx)
 	token := p.raw
 	if token == "" || p.caller.TokenID != st.Token.ID || p.caller.Seq != st.SignedSeq() {

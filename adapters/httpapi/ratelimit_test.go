@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
-	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
 func TestParseRateLimits(t *testing.T) {
@@ -53,7 +53,7 @@ func TestRateLimitsPerUserAndPerAddress(t *testing.T) {
 		t.Fatalf("%d tokens issued, want ann's and ben's", st.Waiting())
 	}
 
-	if _, err := h.app.AdmitNext(context.Background(), admitting(10, 10)); err != nil {
+	if _, err := h.app.Queue.Admitter.AdmitNext(context.Background(), admitting(10, 10)); err != nil {
 		t.Fatal(err)
 	}
 	// ann is admitted; her token comes from the store, the address having spent its issues.
@@ -62,7 +62,7 @@ func TestRateLimitsPerUserAndPerAddress(t *testing.T) {
 	h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 1}, 200)
 	expect429(t, h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 2}, 429))
 	seats, _ := h.store.Seats(context.Background(), mustDate(t), h.now())
-	if seats[1].Status != core.SeatAvailable {
+	if seats[1].Status != catalog.SeatAvailable {
 		t.Fatal("a rate-limited hold took its seat")
 	}
 }

@@ -10,9 +10,8 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/boxoffice/boxoffice/core"
 )
 
 type datesOutput struct {
@@ -166,7 +165,7 @@ func registerTickets(api huma.API, s *server) {
 		Summary:     "List dates with seats left",
 		Tags:        []string{"tickets"},
 	}, http.StatusForbidden), func(ctx context.Context, _ *struct{}) (*datesOutput, error) {
-		dates, err := s.App.OpenDates(ctx, caller(ctx))
+		dates, err := s.Listings.OpenDates(ctx, caller(ctx))
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
@@ -193,7 +192,7 @@ func registerTickets(api huma.API, s *server) {
 		if err != nil {
 			return nil, err
 		}
-		seats, err := s.App.Seats(ctx, caller(ctx), date)
+		seats, err := s.Listings.Seats(ctx, caller(ctx), date)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
@@ -216,7 +215,7 @@ func registerTickets(api huma.API, s *server) {
 		if err := s.limit(ctx, s.limiters.holdAddr, s.limiters.holdUser, string(caller(ctx).UserID)); err != nil {
 			return nil, err
 		}
-		r, err := s.App.HoldSeat(ctx, caller(ctx), in.Body.Date, in.Body.SeatID)
+		r, err := s.Counter.HoldSeat(ctx, caller(ctx), in.Body.Date, in.Body.SeatID)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}
@@ -237,7 +236,7 @@ func registerTickets(api huma.API, s *server) {
 		Tags: []string{"payment"},
 	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity,
 		http.StatusServiceUnavailable), func(ctx context.Context, in *payInput) (*payOutput, error) {
-		rc, err := s.App.Pay(ctx, caller(ctx), core.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date}, in.IdempotencyKey)
+		rc, err := s.Counter.Pay(ctx, caller(ctx), booking.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date}, in.IdempotencyKey)
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

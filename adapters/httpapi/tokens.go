@@ -11,6 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // TokenLifetime bounds a queue token's JWT; the server's token state (admitted, expired) still
@@ -50,7 +51,7 @@ type queueClaims struct {
 
 // Sign returns the JWT of a queue token, carrying seq (0 for an early token whose place is
 // not drawn yet).
-func (s *TokenSigner) Sign(t core.QueueToken, seq int64, now time.Time) (string, error) {
+func (s *TokenSigner) Sign(t queue.Token, seq int64, now time.Time) (string, error) {
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, queueClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   string(t.UserID),
@@ -65,7 +66,7 @@ func (s *TokenSigner) Sign(t core.QueueToken, seq int64, now time.Time) (string,
 }
 
 // Verify checks signature, algorithm and expiry and returns who the token speaks for. Every
-// failure is core.ErrTokenUnknown or core.ErrTokenExpired. A token verified before is
+// failure is queue.ErrTokenUnknown or queue.ErrTokenExpired. A token verified before is
 // answered from the cache (verified.go) until its expiry.
 func (s *TokenSigner) Verify(raw string, now time.Time) (core.Caller, error) {
 	key := sha256.Sum256([]byte(raw))
@@ -118,7 +119,7 @@ func (s *TokenSigner) key(t *jwt.Token) (any, error) {
 
 var errUnknownKey = errors.New("unknown kid")
 
-// tokenError is a refused token: core.ErrTokenUnknown, with why in the API's words.
+// tokenError is a refused token: queue.ErrTokenUnknown, with why in the API's words.
 type tokenError struct{ why string }
 
 func refused(why string) error { return &tokenError{why: why} }
@@ -127,13 +128,13 @@ func (e *tokenError) Error() string {
 	return "queue token refused: " + e.why + "; request one with POST /api/token and send it as it came"
 }
 
-func (e *tokenError) Unwrap() error { return core.ErrTokenUnknown }
+func (e *tokenError) Unwrap() error { return queue.ErrTokenUnknown }
 
 // tokenRefusal restates the JWT library's verdict.
 func tokenRefusal(err error) error {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return core.ErrTokenExpired
+		return queue.ErrTokenExpired
 	case errors.Is(err, errUnknownKey):
 		return refused("it names a signing key (kid) this service does not have")
 	case errors.Is(err, jwt.ErrTokenMalformed):

@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // BenchmarkTokenVerifySignature is the full check of a token not in the cache: parse, Ed25519
 // signature, claims. BenchmarkTokenVerify is the cached path; their ratio is what the cache saves.
 func BenchmarkTokenVerifySignature(b *testing.B) {
 	s, _ := NewTokenSigner(make([]byte, 32))
-	raw, _ := s.Sign(core.QueueToken{ID: core.NewID(), UserID: "fan", Seq: 1}, 1, time.Now())
+	raw, _ := s.Sign(queue.Token{ID: core.NewID(), UserID: "fan", Seq: 1}, 1, time.Now())
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {

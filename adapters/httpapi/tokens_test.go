@@ -7,6 +7,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 func TestTokenSignerRoundTrip(t *testing.T) {
@@ -14,7 +15,7 @@ func TestTokenSignerRoundTrip(t *testing.T) {
 		t.Fatal("a 5-byte seed was accepted")
 	}
 	s, _ := httpapi.NewTokenSigner(seed)
-	tok := core.QueueToken{ID: core.NewID(), UserID: "fan", Seq: 42}
+	tok := queue.Token{ID: core.NewID(), UserID: "fan", Seq: 42}
 	raw, err := s.Sign(tok, tok.Seq, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -24,11 +25,11 @@ func TestTokenSignerRoundTrip(t *testing.T) {
 		t.Fatalf("Verify = %+v, %v", c, err)
 	}
 	old, _ := s.Sign(tok, tok.Seq, time.Now().Add(-httpapi.TokenLifetime-time.Second))
-	if _, err := s.Verify(old, time.Now()); !errors.Is(err, core.ErrTokenExpired) {
+	if _, err := s.Verify(old, time.Now()); !errors.Is(err, queue.ErrTokenExpired) {
 		t.Fatalf("a token past its lifetime: %v, want ErrTokenExpired", err)
 	}
 	other, _ := httpapi.NewTokenSigner(make([]byte, 32))
-	if _, err := other.Verify(raw, time.Now()); !errors.Is(err, core.ErrTokenUnknown) {
+	if _, err := other.Verify(raw, time.Now()); !errors.Is(err, queue.ErrTokenUnknown) {
 		t.Fatalf("a token of another key: %v, want ErrTokenUnknown", err)
 	}
 }
@@ -37,7 +38,7 @@ func TestTokenSignerRoundTrip(t *testing.T) {
 // hit in the verified-token cache (BenchmarkTokenVerifySignature is the miss).
 func BenchmarkTokenVerify(b *testing.B) {
 	s, _ := httpapi.NewTokenSigner(seed)
-	raw, _ := s.Sign(core.QueueToken{ID: core.NewID(), UserID: "fan", Seq: 1}, 1, time.Now())
+	raw, _ := s.Sign(queue.Token{ID: core.NewID(), UserID: "fan", Seq: 1}, 1, time.Now())
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := s.Verify(raw, time.Now()); err != nil {
@@ -49,7 +50,7 @@ func BenchmarkTokenVerify(b *testing.B) {
 // BenchmarkTokenSign is the signature every token issue pays (a poll echoes the token).
 func BenchmarkTokenSign(b *testing.B) {
 	s, _ := httpapi.NewTokenSigner(seed)
-	tok := core.QueueToken{ID: core.NewID(), UserID: "fan", Seq: 1}
+	tok := queue.Token{ID: core.NewID(), UserID: "fan", Seq: 1}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := s.Sign(tok, tok.Seq, time.Now()); err != nil {

@@ -13,15 +13,16 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
 func withStreamPace(interval, heartbeat time.Duration) stackOption {
-	return func(_ *core.Ports, d *httpapi.Deps) { d.StreamInterval, d.StreamHeartbeat = interval, heartbeat }
+	return func(s *stack) { s.deps.StreamInterval, s.deps.StreamHeartbeat = interval, heartbeat }
 }
 
 func withAdminKey(key string) stackOption {
-	return func(_ *core.Ports, d *httpapi.Deps) { d.AdminKey = key }
+	return func(s *stack) { s.deps.AdminKey = key }
 }
 
 func TestPollEchoesTheTokenPresented(t *testing.T) {
@@ -64,7 +65,7 @@ func TestAdminAPIRequiresTheKey(t *testing.T) {
 				// A fan's queue token is no admin key either.
 				h.expect(t, req.method, req.path, fan, req.body, 401)
 			}
-			if r, _ := h.app.QueueReport(ctx); r.Settings.AdmitRate != 50 || !r.Stats.OpensAt.IsZero() {
+			if r, _ := h.app.Queue.Control.Report(ctx); r.Settings.AdmitRate != 50 || !r.Stats.OpensAt.IsZero() {
 				t.Fatalf("refused admin requests changed the queue: %+v", r)
 			}
 		})
@@ -76,7 +77,7 @@ func TestAdminReadsAndChangesAdmission(t *testing.T) {
 	key := map[string]string{"X-Admin-Key": adminKey}
 	h.token(t, "first", false)
 	h.token(t, "second", false)
-	if _, err := h.app.AdmitNext(ctx, admitting(1, 100)); err != nil {
+	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(1, 100)); err != nil {
 		t.Fatal(err)
 	}
 	var report httpapi.QueueReportBody
@@ -98,7 +99,7 @@ func TestAdminReadsAndChangesAdmission(t *testing.T) {
 	} {
 		h.expectWithHeader(t, "PATCH", "/api/admin/queue", "", key, bad, 400).problem(t)
 	}
-	if r, _ := h.app.QueueReport(ctx); r.Settings != (core.AdmissionSettings{AdmitRate: 50, MaxActive: 5, Tick: time.Second, Revision: 1}) {
+	if r, _ := h.app.Queue.Control.Report(ctx); r.Settings != (queue.Settings{AdmitRate: 50, MaxActive: 5, Tick: time.Second, Revision: 1}) {
 		t.Fatalf("bad changes were applied: %+v", r.Settings)
 	}
 	// The queue already admits first come, first served: no opening can be scheduled.
@@ -174,7 +175,7 @@ func TestEventStreamUntilActive(t *testing.T) {
 	defer res.Body.Close()
 	requireStream(t, res)
 	admit := func() {
-		if _, err := h.app.AdmitNext(ctx, admitting(1, 100)); err != nil {
+		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(1, 100)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -220,14 +221,14 @@ func TestEventStreamErrors(t *testing.T) {
 	h.expect(t, "GET", "/api/token/events", "not-a-token", nil, 401).problem(t)
 	// A token that has expired ends the stream with an "ended" event.
 	tok := h.token(t, "fan", false)
-	if _, err := h.app.AdmitNext(ctx, admitting(1, 100)); err != nil {
+	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(1, 100)); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := h.app.TokenStatus(ctx, core.Caller{TokenID: mustCaller(t, tok).TokenID, UserID: "fan"})
-	if st.Token.State != core.TokenActive {
+	st, _ := h.app.Queue.Entrance.Status(ctx, core.Caller{TokenID: mustCaller(t, tok).TokenID, UserID: "fan"})
+	if st.Token.State != queue.Active {
 		t.Fatalf("fan not admitted: %+v", st)
 	}
-	if _, err := h.store.Admit(ctx, core.AdmitRound{Now: time.Now().Add(time.Hour)}); err != nil { // the session ends
+	if _, err := h.store.Admit(ctx, queue.Round{Now: time.Now().Add(time.Hour)}); err != nil { // the session ends
 		t.Fatal(err)
 	}
 	got := events(t, h.srv.URL, tok, 10)
@@ -299,16 +300,16 @@ func TestEventStreamsPerTokenAreBounded(t *testing.T) {
 // downAdmission is an admission loop that does not answer, as when no worker runs.
 type downAdmission struct{}
 
-func (downAdmission) AdmissionSettings(context.Context) (core.AdmissionSettings, error) {
-	return core.AdmissionSettings{}, errors.New("workflow not found")
+func (downAdmission) Settings(context.Context) (queue.Settings, error) {
+	return queue.Settings{}, errors.New("workflow not found")
 }
 
-func (downAdmission) ChangeAdmission(context.Context, core.AdmissionChange) (core.AdmissionSettings, error) {
-	return core.AdmissionSettings{}, errors.New("workflow not found")
+func (downAdmission) Change(context.Context, queue.Change) (queue.Settings, error) {
+	return queue.Settings{}, errors.New("workflow not found")
 }
 
 func TestAdminAPIWhenTheAdmissionLoopDoesNotAnswer(t *testing.T) {
-	h := newHarness(t, func(p *core.Ports, _ *httpapi.Deps) { p.Admission = downAdmission{} })
+	h := newHarness(t, func(s *stack) { s.loop = downAdmission{} })
 	key := map[string]string{"X-Admin-Key": adminKey}
 	for _, req := range []struct {
 		method string
@@ -331,7 +332,7 @@ func TestEstimatesFollowAnOperatorsChange(t *testing.T) {
 		h.token(t, fmt.Sprintf("early-%d", i), false)
 	}
 	for range 2 { // measured: everyone admitted in no time
-		if _, err := h.app.AdmitNext(ctx, admitting(10, 1000)); err != nil {
+		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(10, 1000)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -354,13 +355,13 @@ func TestStalledAdmissionOverHTTP(t *testing.T) {
 	h.token(t, "inside", false)
 	tok := h.token(t, "waiting", false)
 	for range 15 {
-		if _, err := h.app.AdmitNext(ctx, admitting(50, 1)); err != nil {
+		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(50, 1)); err != nil {
 			t.Fatal(err)
 		}
 		h.expect(t, "GET", "/api/token", tok, nil, 200)
 		clk.advance(time.Second)
 	}
-	if _, err := h.app.AdmitNext(ctx, admitting(50, 1)); err != nil { // refreshes the counters
+	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(50, 1)); err != nil { // refreshes the counters
 		t.Fatal(err)
 	}
 	var body httpapi.TokenBody

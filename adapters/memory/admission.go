@@ -4,34 +4,34 @@ import (
 	"context"
 	"sync"
 
-	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// Admission keeps the admission settings in memory: the core.AdmissionControl of tests that
-// drive admission ticks themselves.
+// Admission keeps the admission settings in memory: the queue.Loop of tests that drive
+// admission ticks themselves.
 type Admission struct {
 	mu       sync.Mutex
-	settings core.AdmissionSettings
+	settings queue.Settings
 }
 
-var _ core.AdmissionControl = (*Admission)(nil)
+var _ queue.Loop = (*Admission)(nil)
 
 // NewAdmission starts with s.
-func NewAdmission(s core.AdmissionSettings) *Admission { return &Admission{settings: s} }
+func NewAdmission(s queue.Settings) *Admission { return &Admission{settings: s} }
 
-// AdmissionSettings implements core.AdmissionControl.
-func (a *Admission) AdmissionSettings(context.Context) (core.AdmissionSettings, error) {
+// Settings implements queue.Loop.
+func (a *Admission) Settings(context.Context) (queue.Settings, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.settings, nil
 }
 
-// ChangeAdmission implements core.AdmissionControl.
-func (a *Admission) ChangeAdmission(_ context.Context, c core.AdmissionChange) (core.AdmissionSettings, error) {
+// Change implements queue.Loop.
+func (a *Admission) Change(_ context.Context, c queue.Change) (queue.Settings, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := c.Validate(); err != nil {
-		return core.AdmissionSettings{}, err
+		return queue.Settings{}, err
 	}
 	a.settings = c.Apply(a.settings)
 	return a.settings, nil

@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// AddPerformance implements core.Catalog.
-func (s *Store) AddPerformance(_ context.Context, p core.Performance) error {
+// AddPerformance implements catalog.Store.
+func (s *Store) AddPerformance(_ context.Context, p catalog.Performance) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.performances[p.Date]; ok {
@@ -17,23 +18,23 @@ func (s *Store) AddPerformance(_ context.Context, p core.Performance) error {
 	}
 	s.performances[p.Date] = p
 	for n := 1; n <= p.Seats; n++ {
-		s.seats[seatKey{p.Date, n}] = &seat{}
+		s.seats[seatKey{p.Date, n}] = &catalog.Claim{}
 	}
 	return nil
 }
 
-// Performance implements core.Catalog.
-func (s *Store) Performance(_ context.Context, d core.Date) (core.Performance, error) {
+// Performance implements catalog.Store.
+func (s *Store) Performance(_ context.Context, d core.Date) (catalog.Performance, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.performances[d]
 	if !ok {
-		return core.Performance{}, core.ErrUnknownDate
+		return catalog.Performance{}, catalog.ErrUnknownDate
 	}
 	return p, nil
 }
 
-// OpenDates implements core.Catalog.
+// OpenDates implements catalog.Store.
 func (s *Store) OpenDates(_ context.Context, from core.Date, now time.Time) ([]core.Date, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -43,7 +44,7 @@ func (s *Store) OpenDates(_ context.Context, from core.Date, now time.Time) ([]c
 			continue
 		}
 		for n := 1; n <= p.Seats; n++ {
-			if s.seats[seatKey{d, n}].availableAt(now) {
+			if s.seats[seatKey{d, n}].AvailableAt(now) {
 				dates = append(dates, d)
 				break
 			}
@@ -53,21 +54,17 @@ func (s *Store) OpenDates(_ context.Context, from core.Date, now time.Time) ([]c
 	return dates, nil
 }
 
-// Seats implements core.Catalog.
-func (s *Store) Seats(_ context.Context, d core.Date, now time.Time) ([]core.Seat, error) {
+// Seats implements catalog.Store.
+func (s *Store) Seats(_ context.Context, d core.Date, now time.Time) ([]catalog.Seat, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.performances[d]
 	if !ok {
-		return nil, core.ErrUnknownDate
+		return nil, catalog.ErrUnknownDate
 	}
-	seats := make([]core.Seat, p.Seats)
+	seats := make([]catalog.Seat, p.Seats)
 	for n := 1; n <= p.Seats; n++ {
-		st := core.SeatReserved
-		if s.seats[seatKey{d, n}].availableAt(now) {
-			st = core.SeatAvailable
-		}
-		seats[n-1] = core.Seat{No: n, Status: st}
+		seats[n-1] = catalog.Seat{No: n, Status: s.seats[seatKey{d, n}].StatusAt(now)}
 	}
 	return seats, nil
 }

@@ -2,22 +2,24 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
 )
 
-// Settler performs payments and releases; *core.BoxOffice is one.
+// Settler performs payments and releases; booking's Settler is one.
 type Settler interface {
-	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (core.Receipt, error)
+	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (booking.Receipt, error)
 	Release(ctx context.Context, reservation core.ID) (bool, error)
 }
 
-// Lifecycle is core.ReservationLifecycle without Temporal: a process-local timer per hold. It
-// keeps the workflow's rules (pay only before the deadline, release at it) but does not
-// survive a restart; use it in tests and single-process demos only.
+// Lifecycle is booking.Lifecycle without Temporal: a process-local timer per hold. It follows
+// the workflow's rule (Reservation.PayableBy: pay only before the deadline; release at it) but
+// does not survive a restart; use it in tests and single-process demos only.
 type Lifecycle struct {
 	clock   core.Clock
 	settler Settler
@@ -28,70 +30,62 @@ type Lifecycle struct {
 }
 
 type hold struct {
-	mu       sync.Mutex // serialises pay and release of one hold
-	user     core.UserID
-	deadline time.Time
-	timer    *time.Timer
-	done     bool
+	mu    sync.Mutex // serialises pay and release of one hold
+	r     booking.Reservation
+	timer *time.Timer
 }
 
-// NewLifecycle returns a lifecycle; call SetSettler before the first hold.
-func NewLifecycle(clock core.Clock) *Lifecycle {
-	return &Lifecycle{clock: clock, holds: map[core.ID]*hold{}}
+// NewLifecycle times holds on clock and settles them with settler.
+func NewLifecycle(clock core.Clock, settler Settler) *Lifecycle {
+	return &Lifecycle{clock: clock, settler: settler, holds: map[core.ID]*hold{}}
 }
 
-// SetSettler connects the lifecycle to the application, which itself needs the lifecycle.
-func (l *Lifecycle) SetSettler(s Settler) { l.settler = s }
+var _ booking.Lifecycle = (*Lifecycle)(nil)
 
-var _ core.ReservationLifecycle = (*Lifecycle)(nil)
-
-// StartHold implements core.ReservationLifecycle.
-func (l *Lifecycle) StartHold(_ context.Context, r core.Reservation) error {
+// StartHold implements booking.Lifecycle.
+func (l *Lifecycle) StartHold(_ context.Context, r booking.Reservation) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return fmt.Errorf("lifecycle stopped")
 	}
-	h := &hold{user: r.UserID, deadline: r.HeldUntil}
-	h.timer = time.AfterFunc(r.HeldUntil.Sub(l.clock.Now()), func() { l.release(r.ID, h) })
+	h := &hold{r: r}
+	h.timer = time.AfterFunc(r.HeldUntil.Sub(l.clock.Now()), func() { l.release(h) })
 	l.holds[r.ID] = h
 	return nil
 }
 
-func (l *Lifecycle) release(id core.ID, h *hold) {
+func (l *Lifecycle) release(h *hold) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.done {
+	if h.r.Status != booking.Held {
 		return
 	}
-	h.done = true
-	_, _ = l.settler.Release(context.Background(), id) // releasing is conditional and idempotent
+	h.r.Status = booking.Released
+	_, _ = l.settler.Release(context.Background(), h.r.ID) // releasing is conditional and idempotent
 }
 
-// Pay implements core.ReservationLifecycle.
-func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (core.Receipt, error) {
+// Pay implements booking.Lifecycle.
+func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (booking.Receipt, error) {
 	l.mu.Lock()
 	h, ok := l.holds[id]
 	l.mu.Unlock()
 	if !ok {
-		return core.Receipt{}, core.ErrUnknownTicket
+		return booking.Receipt{}, booking.ErrUnknownTicket
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	switch {
-	case h.user != user:
-		return core.Receipt{}, core.ErrNotYourTicket
-	case h.done:
-		// Paid already (the store replays the receipt) or released (the store refuses).
-		return l.settler.Settle(ctx, id, user, core.NewID(), key)
-	case !l.clock.Now().Before(h.deadline):
-		return core.Receipt{}, core.ErrHoldExpired
+	switch err := h.r.PayableBy(user, l.clock.Now()); {
+	case errors.Is(err, booking.ErrAlreadyPaid):
+		return l.settler.Settle(ctx, id, user, core.NewID(), key) // the store replays the receipt
+	case err != nil:
+		return booking.Receipt{}, err
 	}
 	rc, err := l.settler.Settle(ctx, id, user, core.NewID(), key)
 	if err != nil {
-		return core.Receipt{}, err
+		return booking.Receipt{}, err
 	}
-	h.done = true
+	h.r.Status = booking.Paid
 	h.timer.Stop()
 	return rc, nil
 }

@@ -2,143 +2,157 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// HoldSeat implements core.ReservationStore.
-func (s *Store) HoldSeat(_ context.Context, r core.Reservation, now time.Time, maxHolds int) error {
+// HoldSeat implements booking.Store.
+func (s *Store) HoldSeat(_ context.Context, r booking.Reservation, now time.Time, maxHolds int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.seats[seatKey{r.Date, r.Seat}]
+	claim, ok := s.seats[seatKey{r.Date, r.Seat}]
 	if !ok {
-		return core.ErrUnknownSeat
+		return catalog.ErrUnknownSeat
 	}
-	if !st.availableAt(now) {
-		return core.ErrSeatTaken
+	if !claim.AvailableAt(now) {
+		return booking.ErrSeatTaken
 	}
-	holds, freeAt := 0, time.Time{}
-	for _, other := range s.reservations {
-		if other.UserID == r.UserID && other.Status == core.ReservationHeld && now.Before(other.HeldUntil) {
-			holds++
-			if freeAt.IsZero() || other.HeldUntil.Before(freeAt) {
-				freeAt = other.HeldUntil
-			}
-		}
+	if err := s.holdCount(r.UserID, now).Allows(maxHolds); err != nil {
+		return err
 	}
-	if holds >= maxHolds {
-		return &core.TooManyHoldsError{Limit: maxHolds, FreeAt: freeAt}
+	if prev, ok := s.reservations[claim.Holder]; ok && prev.Status == booking.Held {
+		prev.Status = booking.Released // superseded after its deadline passed
 	}
-	if prev, ok := s.reservations[st.holder]; ok && prev.Status == core.ReservationHeld {
-		prev.Status = core.ReservationReleased // superseded after its deadline passed
-	}
-	st.holder, st.heldUntil = r.ID, r.HeldUntil
-	r.Status = core.ReservationHeld
+	*claim = catalog.Claim{Holder: r.ID, HeldUntil: r.HeldUntil}
+	r.Status = booking.Held
 	s.reservations[r.ID] = &r
 	return nil
 }
 
-// Reservation implements core.ReservationStore.
-func (s *Store) Reservation(_ context.Context, id core.ID) (core.Reservation, error) {
+// holdCount counts the user's live holds at now.
+func (s *Store) holdCount(user core.UserID, now time.Time) booking.HoldCount {
+	var c booking.HoldCount
+	for _, other := range s.reservations {
+		if other.UserID == user && other.Status == booking.Held && now.Before(other.HeldUntil) {
+			c.Live++
+			if c.EarliestEnd.IsZero() || other.HeldUntil.Before(c.EarliestEnd) {
+				c.EarliestEnd = other.HeldUntil
+			}
+		}
+	}
+	return c
+}
+
+// Reservation implements booking.Store.
+func (s *Store) Reservation(_ context.Context, id core.ID) (booking.Reservation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
 	if !ok {
-		return core.Reservation{}, core.ErrUnknownTicket
+		return booking.Reservation{}, booking.ErrUnknownTicket
 	}
 	return *r, nil
 }
 
-// ReleaseHold implements core.ReservationStore.
+// ReleaseHold implements booking.Store.
 func (s *Store) ReleaseHold(_ context.Context, id core.ID) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
-	if !ok || r.Status != core.ReservationHeld {
+	if !ok || r.Status != booking.Held {
 		return false, nil
 	}
-	r.Status = core.ReservationReleased
-	if st := s.seats[seatKey{r.Date, r.Seat}]; st.holder == id && !st.sold {
-		st.holder, st.heldUntil = "", time.Time{}
-	}
+	s.release(r)
 	return true, nil
 }
 
-// SettlePayment implements core.ReservationStore.
-func (s *Store) SettlePayment(_ context.Context, p core.Settlement) (core.Receipt, error) {
+// release marks a held reservation released and frees its seat if it still holds it.
+func (s *Store) release(r *booking.Reservation) {
+	r.Status = booking.Released
+	if claim := s.seats[seatKey{r.Date, r.Seat}]; claim.HeldBy(r.ID) {
+		*claim = catalog.Claim{}
+	}
+}
+
+// ReleaseOverdue implements booking.Store.
+func (s *Store) ReleaseOverdue(_ context.Context, cutoff time.Time, limit int) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	released := 0
+	for _, r := range s.reservations {
+		if released == limit {
+			break
+		}
+		if r.Status == booking.Held && r.HeldUntil.Before(cutoff) {
+			s.release(r)
+			released++
+		}
+	}
+	return released, nil
+}
+
+// SettleAcrossAggregates implements booking.Settlements: the store's one lock spans the
+// wallet, the seat, the reservation, the payment and the token, as the transaction does.
+func (s *Store) SettleAcrossAggregates(_ context.Context, p booking.Settlement) (booking.Receipt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[p.ReservationID]
-	paidWithKey, keyUsed := s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}]
-	switch {
-	case !ok:
-		return core.Receipt{}, core.ErrUnknownTicket
-	case r.UserID != p.UserID:
-		return core.Receipt{}, core.ErrNotYourTicket
-	case p.IdempotencyKey != "" && keyUsed && paidWithKey != r.ID:
-		return core.Receipt{}, core.ErrIdempotencyMismatch
-	case r.Status == core.ReservationPaid:
+	if !ok {
+		return booking.Receipt{}, booking.ErrUnknownTicket
+	}
+	if err := r.OwnedBy(p.UserID); err != nil {
+		return booking.Receipt{}, err
+	}
+	if paidWithKey, used := s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}]; p.IdempotencyKey != "" && used && paidWithKey != r.ID {
+		return booking.Receipt{}, core.ErrIdempotencyMismatch
+	}
+	switch err := r.SettleableBy(p.UserID); {
+	case errors.Is(err, booking.ErrAlreadyPaid):
 		return s.payments[r.ID], nil
-	case r.Status != core.ReservationHeld:
-		return core.Receipt{}, core.ErrHoldExpired
+	case err != nil:
+		return booking.Receipt{}, err
 	}
-	st := s.seats[seatKey{r.Date, r.Seat}]
-	if st.holder != r.ID || st.sold {
-		return core.Receipt{}, core.ErrHoldExpired // a later hold took the seat after our deadline
+	claim := s.seats[seatKey{r.Date, r.Seat}]
+	if !claim.HeldBy(r.ID) {
+		return booking.Receipt{}, booking.ErrHoldExpired // a later hold took the seat after our deadline
 	}
-	if bal := s.balances[r.UserID]; bal < r.Price {
-		return core.Receipt{}, &core.InsufficientBalanceError{Balance: bal, Needed: r.Price}
+	if err := wallet.Covers(s.balances[r.UserID], r.Price); err != nil {
+		return booking.Receipt{}, err
 	}
 	s.balances[r.UserID] -= r.Price
-	st.sold, st.heldUntil = true, time.Time{}
-	r.Status = core.ReservationPaid
-	rc := core.Receipt{PaymentID: p.PaymentID, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.At}
+	claim.Sold, claim.HeldUntil = true, time.Time{}
+	r.Status = booking.Paid
+	rc := booking.Receipt{PaymentID: p.PaymentID, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.At}
 	s.payments[r.ID] = rc
 	if p.IdempotencyKey != "" {
 		s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}] = r.ID
 	}
 	// The payment ends the fan's session; a token they queue with again meanwhile keeps waiting,
 	// since waiting tokens leave the queue only at its head.
-	if id, ok := s.liveByUser[r.UserID]; ok && s.tokens[id].State == core.TokenActive {
+	if id, ok := s.liveByUser[r.UserID]; ok && s.tokens[id].State == queue.Active {
 		s.expire(s.tokens[id])
 	}
 	return rc, nil
 }
 
-// Receipt implements core.ReservationStore.
-func (s *Store) Receipt(_ context.Context, reservation core.ID) (core.Receipt, error) {
+// Receipt implements booking.Store.
+func (s *Store) Receipt(_ context.Context, reservation core.ID) (booking.Receipt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rc, ok := s.payments[reservation]
 	if !ok {
-		return core.Receipt{}, core.ErrUnknownTicket
+		return booking.Receipt{}, booking.ErrUnknownTicket
 	}
 	return rc, nil
 }
 
-// ReleaseOverdue implements core.ReservationStore.
-func (s *Store) ReleaseOverdue(_ context.Context, cutoff time.Time, limit int) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	released := 0
-	for id, r := range s.reservations {
-		if released == limit {
-			break
-		}
-		if r.Status != core.ReservationHeld || !r.HeldUntil.Before(cutoff) {
-			continue
-		}
-		r.Status = core.ReservationReleased
-		if st := s.seats[seatKey{r.Date, r.Seat}]; st.holder == id && !st.sold {
-			st.holder, st.heldUntil = "", time.Time{}
-		}
-		released++
-	}
-	return released, nil
-}
-
-// PaymentByKey implements core.ReservationStore.
+// PaymentByKey implements booking.Store.
 func (s *Store) PaymentByKey(_ context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,6 +1,7 @@
-// Package memory implements every driven port of core in process memory: the default of
+// Package memory implements every store port of core in process memory: the default of
 // `boxoffice dev` and the fast double in tests. It passes the same contract suite as the
-// PostgreSQL adapter (core/porttest).
+// PostgreSQL adapter (core/porttest), following the same rule definitions (catalog.Claim,
+// booking.Reservation, queue.Round) instead of copies of them.
 package memory
 
 import (
@@ -8,27 +9,29 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
 // Store holds tokens, performances, seats, reservations, wallets and payments behind one lock,
 // so each method is one atomic step, as a database transaction would be.
 type Store struct {
-	*Locks // idempotency-key locks, in the same process
-
 	mu sync.Mutex
 
-	queue      core.Queue
-	tokens     map[core.ID]*core.QueueToken
-	bySeq      map[int64]*core.QueueToken
+	queue      queue.Queue
+	tokens     map[core.ID]*queue.Token
+	bySeq      map[int64]*queue.Token
 	lastSeen   map[core.ID]time.Time
 	liveByUser map[core.UserID]core.ID
 
-	performances map[core.Date]core.Performance
-	seats        map[seatKey]*seat
-	reservations map[core.ID]*core.Reservation
+	performances map[core.Date]catalog.Performance
+	seats        map[seatKey]*catalog.Claim
+	reservations map[core.ID]*booking.Reservation
 
 	balances map[core.UserID]core.Amount
-	payments map[core.ID]core.Receipt // by reservation
+	payments map[core.ID]booking.Receipt // by reservation
 
 	chargesByKey  map[userKey]keyedCharge
 	paymentsByKey map[userKey]core.ID // reservation paid with the key
@@ -50,45 +53,33 @@ type seatKey struct {
 	no   int
 }
 
-// seat is the arbiter of holds: who holds it, until when, or that it is sold.
-type seat struct {
-	holder    core.ID // reservation holding or owning the seat; empty when free
-	heldUntil time.Time
-	sold      bool
-}
-
-func (s *seat) availableAt(now time.Time) bool {
-	return !s.sold && (s.holder == "" || !now.Before(s.heldUntil))
-}
-
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{
-		Locks:        NewLocks(),
-		tokens:       map[core.ID]*core.QueueToken{},
-		bySeq:        map[int64]*core.QueueToken{},
-		lastSeen:     map[core.ID]time.Time{},
-		liveByUser:   map[core.UserID]core.ID{},
-		performances: map[core.Date]core.Performance{},
-		seats:        map[seatKey]*seat{},
-		reservations: map[core.ID]*core.Reservation{},
-		balances:     map[core.UserID]core.Amount{},
-		payments:     map[core.ID]core.Receipt{},
-
+		tokens:        map[core.ID]*queue.Token{},
+		bySeq:         map[int64]*queue.Token{},
+		lastSeen:      map[core.ID]time.Time{},
+		liveByUser:    map[core.UserID]core.ID{},
+		performances:  map[core.Date]catalog.Performance{},
+		seats:         map[seatKey]*catalog.Claim{},
+		reservations:  map[core.ID]*booking.Reservation{},
+		balances:      map[core.UserID]core.Amount{},
+		payments:      map[core.ID]booking.Receipt{},
 		chargesByKey:  map[userKey]keyedCharge{},
 		paymentsByKey: map[userKey]core.ID{},
 	}
 }
 
 var (
-	_ core.TokenStore       = (*Store)(nil)
-	_ core.Catalog          = (*Store)(nil)
-	_ core.ReservationStore = (*Store)(nil)
-	_ core.WalletStore      = (*Store)(nil)
+	_ queue.Store         = (*Store)(nil)
+	_ catalog.Store       = (*Store)(nil)
+	_ booking.Store       = (*Store)(nil)
+	_ booking.Settlements = (*Store)(nil)
+	_ wallet.Store        = (*Store)(nil)
 )
 
-func (s *Store) expire(t *core.QueueToken) {
-	t.State = core.TokenExpired
+func (s *Store) expire(t *queue.Token) {
+	t.State = queue.Expired
 	if s.liveByUser[t.UserID] == t.ID {
 		delete(s.liveByUser, t.UserID)
 	}

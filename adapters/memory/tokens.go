@@ -5,10 +5,11 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// IssueToken implements core.TokenStore.
-func (s *Store) IssueToken(_ context.Context, user core.UserID, now time.Time) (core.QueueToken, error) {
+// IssueToken implements queue.Store.
+func (s *Store) IssueToken(_ context.Context, user core.UserID, now time.Time) (queue.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if id, ok := s.liveByUser[user]; ok {
@@ -22,8 +23,8 @@ func (s *Store) IssueToken(_ context.Context, user core.UserID, now time.Time) (
 		s.closePreQueue()
 	}
 	q.LastSeq++
-	t := &core.QueueToken{
-		ID: core.NewID(), UserID: user, Seq: q.LastSeq, State: core.TokenWaiting, IssuedAt: now,
+	t := &queue.Token{
+		ID: core.NewID(), UserID: user, Seq: q.LastSeq, State: queue.Waiting, IssuedAt: now,
 		Early: !q.OpensAt.IsZero() && !q.Closed,
 	}
 	s.tokens[t.ID] = t
@@ -33,42 +34,42 @@ func (s *Store) IssueToken(_ context.Context, user core.UserID, now time.Time) (
 	return *t, nil
 }
 
-// Token implements core.TokenStore.
-func (s *Store) Token(_ context.Context, id core.ID) (core.QueueToken, error) {
+// Token implements queue.Store.
+func (s *Store) Token(_ context.Context, id core.ID) (queue.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.tokens[id]
 	if !ok {
-		return core.QueueToken{}, core.ErrTokenUnknown
+		return queue.Token{}, queue.ErrTokenUnknown
 	}
 	return *t, nil
 }
 
-// Queue implements core.TokenStore.
-func (s *Store) Queue(context.Context) (core.Queue, error) {
+// Queue implements queue.Store.
+func (s *Store) Queue(context.Context) (queue.Queue, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.queue, nil
 }
 
-// MarkSeen implements core.TokenStore; the memory store writes at once.
+// MarkSeen implements queue.Store; the memory store writes at once.
 func (s *Store) MarkSeen(_ context.Context, id core.ID, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t, ok := s.tokens[id]; ok && t.State == core.TokenWaiting && now.After(s.lastSeen[id]) {
+	if t, ok := s.tokens[id]; ok && t.State == queue.Waiting && now.After(s.lastSeen[id]) {
 		s.lastSeen[id] = now
 	}
 	return nil
 }
 
-// Admit implements core.TokenStore.
-func (s *Store) Admit(_ context.Context, r core.AdmitRound) (core.AdmissionResult, error) {
+// Admit implements queue.Store.
+func (s *Store) Admit(_ context.Context, r queue.Round) (queue.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var res core.AdmissionResult
+	var res queue.Result
 	active := 0
 	for _, t := range s.tokens {
-		if t.State != core.TokenActive {
+		if t.State != queue.Active {
 			continue
 		}
 		if !r.Now.Before(t.ExpiresAt) {
@@ -86,15 +87,15 @@ func (s *Store) Admit(_ context.Context, r core.AdmitRound) (core.AdmissionResul
 		if !q.OpensAt.IsZero() && !q.Drawn {
 			res.Drawn = s.draw()
 		}
-		room := max(0, min(r.Batch, r.MaxActive-active))
+		room := r.Room(active)
 	round:
 		for seq := q.AdmittedThrough + 1; seq <= q.LastSeq; seq++ {
 			switch t := s.bySeq[seq]; {
-			case s.lastSeen[t.ID].Before(r.AbandonedBefore):
+			case r.Abandoned(s.lastSeen[t.ID]):
 				s.expire(t)
 				res.Abandoned++
 			case res.Admitted < room:
-				t.State, t.AdmittedAt, t.ExpiresAt = core.TokenActive, r.Now, r.Now.Add(r.Session)
+				t.State, t.AdmittedAt, t.ExpiresAt = queue.Active, r.Now, r.Now.Add(r.Session)
 				res.Admitted++
 			default:
 				break round // the next fan to admit: the round ends before them
@@ -113,11 +114,11 @@ func (s *Store) closePreQueue() {
 	s.queue.Closed, s.queue.EarlyThrough = true, s.queue.LastSeq
 }
 
-// draw gives the early tokens their places by core.DrawOrder.
+// draw gives the early tokens their places by queue.DrawOrder.
 func (s *Store) draw() int {
 	n := s.queue.EarlyThrough
-	places := core.DrawOrder(n, s.queue.DrawSeed)
-	early := make([]*core.QueueToken, n)
+	places := queue.DrawOrder(n, s.queue.DrawSeed)
+	early := make([]*queue.Token, n)
 	for seq := int64(1); seq <= n; seq++ {
 		early[seq-1] = s.bySeq[seq]
 	}
@@ -129,8 +130,8 @@ func (s *Store) draw() int {
 	return int(n)
 }
 
-// RecordAdmission implements core.TokenStore.
-func (s *Store) RecordAdmission(_ context.Context, m core.AdmissionMeasure) error {
+// RecordAdmission implements queue.Store.
+func (s *Store) RecordAdmission(_ context.Context, m queue.Measure) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.queue.AdmitRate, s.queue.RateAt = m.AdmitRate, m.At
@@ -141,39 +142,39 @@ func (s *Store) RecordAdmission(_ context.Context, m core.AdmissionMeasure) erro
 	return nil
 }
 
-// RecordSettings implements core.TokenStore.
-func (s *Store) RecordSettings(_ context.Context, settings core.AdmissionSettings) error {
+// RecordSettings implements queue.Store.
+func (s *Store) RecordSettings(_ context.Context, settings queue.Settings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.recordSettings(settings)
 	return nil
 }
 
-func (s *Store) recordSettings(settings core.AdmissionSettings) {
+func (s *Store) recordSettings(settings queue.Settings) {
 	if settings.Revision >= s.queue.Settings.Revision {
 		s.queue.Settings = settings
 	}
 }
 
-// ScheduleOpening implements core.TokenStore.
+// ScheduleOpening implements queue.Store.
 func (s *Store) ScheduleOpening(_ context.Context, at time.Time, seed int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := &s.queue
-	if q.Closed || q.AdmittedThrough > 0 || (q.OpensAt.IsZero() && q.LastSeq > 0) {
-		return core.ErrQueueOpen
+	if !q.Schedulable() {
+		return queue.ErrQueueOpen
 	}
 	q.OpensAt, q.DrawSeed = at, seed
 	return nil
 }
 
-// QueueStats implements core.TokenStore.
-func (s *Store) QueueStats(context.Context) (core.QueueStats, error) {
+// QueueStats implements queue.Store.
+func (s *Store) QueueStats(context.Context) (queue.Stats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := core.QueueStats{Queue: s.queue}
+	st := queue.Stats{Queue: s.queue}
 	for _, t := range s.tokens {
-		if t.State == core.TokenActive {
+		if t.State == queue.Active {
 			st.Active++
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Charge implements core.WalletStore.
-func (s *Store) Charge(_ context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey, now time.Time) (core.Amount, error) {
+// Charge implements wallet.Store.
+func (s *Store) Charge(_ context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey, _ time.Time) (core.Amount, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if key != "" {
@@ -26,7 +26,7 @@ func (s *Store) Charge(_ context.Context, user core.UserID, amount core.Amount, 
 	return s.balances[user], nil
 }
 
-// Balance implements core.WalletStore.
+// Balance implements wallet.Store.
 func (s *Store) Balance(_ context.Context, user core.UserID) (core.Amount, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

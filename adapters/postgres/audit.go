@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
-	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // AuditCheck is one invariant of a sale and how many rows break it.
@@ -84,7 +84,7 @@ func (s *Store) drawMismatches(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	places := core.DrawOrder(q.EarlyThrough, q.DrawSeed)
+	places := queue.DrawOrder(q.EarlyThrough, q.DrawSeed)
 	bad := int64(len(places) - len(rows)) // an early token missing from the draw
 	for _, r := range rows {
 		if r.ArrivalSeq < 1 || r.ArrivalSeq > int64(len(places)) || places[r.ArrivalSeq-1] != r.Seq {

@@ -10,6 +10,9 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 var epoch = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -20,8 +23,9 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
 	s := postgres.NewStore(pool)
+	t.Cleanup(func() { _ = s.Close(ctx) })
 	d, _ := core.ParseDate("2030-07-01")
-	p := core.Performance{Date: d, Concert: "Audit", Price: 50_000, Seats: 3}
+	p := catalog.Performance{Date: d, Concert: "Audit", Price: 50_000, Seats: 3}
 	if err := s.AddPerformance(ctx, p); err != nil {
 		t.Fatal(err)
 	}
@@ -30,20 +34,20 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Admit(ctx, core.AdmitRound{Batch: 2, MaxActive: 10, Session: time.Hour, AbandonedBefore: epoch.Add(-time.Hour), Now: epoch}); err != nil {
+	if _, err := s.Admit(ctx, queue.Round{Batch: 2, MaxActive: 10, Session: time.Hour, AbandonedBefore: epoch.Add(-time.Hour), Now: epoch}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Charge(ctx, "alice", 80_000, "", epoch); err != nil {
 		t.Fatal(err)
 	}
 	for i, u := range []core.UserID{"alice", "bob"} {
-		r := core.Reservation{ID: core.NewID(), UserID: u, Date: d, Seat: i + 1, Price: p.Price,
-			Status: core.ReservationHeld, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
+		r := booking.Reservation{ID: core.NewID(), UserID: u, Date: d, Seat: i + 1, Price: p.Price,
+			Status: booking.Held, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
 		if err := s.HoldSeat(ctx, r, epoch, noCap); err != nil {
 			t.Fatal(err)
 		}
 		if u == "alice" {
-			if _, err := s.SettlePayment(ctx, core.Settlement{ReservationID: r.ID, UserID: u, PaymentID: core.NewID(), At: epoch}); err != nil {
+			if _, err := s.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: u, PaymentID: core.NewID(), At: epoch}); err != nil {
 				t.Fatal(err)
 			}
 		}

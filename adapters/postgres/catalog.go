@@ -6,10 +6,11 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// AddPerformance implements core.Catalog.
-func (s *Store) AddPerformance(ctx context.Context, p core.Performance) error {
+// AddPerformance implements catalog.Store.
+func (s *Store) AddPerformance(ctx context.Context, p catalog.Performance) error {
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		added, err := q.PerformanceInsert(ctx, sqlcdb.PerformanceInsertParams{
 			PerfDate: p.Date.Time(), Concert: p.Concert, Price: int64(p.Price), SeatCount: int32(p.Seats),
@@ -21,16 +22,16 @@ func (s *Store) AddPerformance(ctx context.Context, p core.Performance) error {
 	})
 }
 
-// Performance implements core.Catalog.
-func (s *Store) Performance(ctx context.Context, d core.Date) (core.Performance, error) {
+// Performance implements catalog.Store.
+func (s *Store) Performance(ctx context.Context, d core.Date) (catalog.Performance, error) {
 	row, err := s.q.PerformanceByDate(ctx, d.Time())
 	if err != nil {
-		return core.Performance{}, notFound(err, core.ErrUnknownDate)
+		return catalog.Performance{}, notFound(err, catalog.ErrUnknownDate)
 	}
-	return core.Performance{Date: core.DateOf(row.PerfDate), Concert: row.Concert, Price: core.Amount(row.Price), Seats: int(row.SeatCount)}, nil
+	return catalog.Performance{Date: core.DateOf(row.PerfDate), Concert: row.Concert, Price: core.Amount(row.Price), Seats: int(row.SeatCount)}, nil
 }
 
-// OpenDates implements core.Catalog.
+// OpenDates implements catalog.Store.
 func (s *Store) OpenDates(ctx context.Context, from core.Date, now time.Time) ([]core.Date, error) {
 	rows, err := s.q.PerformanceOpenDates(ctx, sqlcdb.PerformanceOpenDatesParams{FromDate: from.Time(), Now: now})
 	if err != nil {
@@ -43,22 +44,22 @@ func (s *Store) OpenDates(ctx context.Context, from core.Date, now time.Time) ([
 	return dates, nil
 }
 
-// Seats implements core.Catalog.
-func (s *Store) Seats(ctx context.Context, d core.Date, now time.Time) ([]core.Seat, error) {
+// Seats implements catalog.Store.
+func (s *Store) Seats(ctx context.Context, d core.Date, now time.Time) ([]catalog.Seat, error) {
 	rows, err := s.q.SeatListByDate(ctx, sqlcdb.SeatListByDateParams{PerfDate: d.Time(), Now: now})
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, core.ErrUnknownDate
+		return nil, catalog.ErrUnknownDate
 	}
-	seats := make([]core.Seat, len(rows))
+	seats := make([]catalog.Seat, len(rows))
 	for i, r := range rows {
-		st := core.SeatReserved
+		st := catalog.SeatReserved
 		if r.Available {
-			st = core.SeatAvailable
+			st = catalog.SeatAvailable
 		}
-		seats[i] = core.Seat{No: int(r.SeatNo), Status: st}
+		seats[i] = catalog.Seat{No: int(r.SeatNo), Status: st}
 	}
 	return seats, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // Three API instances (three pools, three batchers) issue at once on one database, the same
@@ -25,7 +26,9 @@ func TestIssueAcrossInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(pool.Close)
-		stores = append(stores, postgres.NewStore(pool))
+		s := postgres.NewStore(pool)
+		t.Cleanup(func() { _ = s.Close(ctx) })
+		stores = append(stores, s)
 	}
 	const fans, asks = 1500, 2 // each fan asks on two instances
 	var mu sync.Mutex
@@ -64,7 +67,7 @@ func TestIssueAcrossInstances(t *testing.T) {
 			t.Fatalf("number %d missing: %d numbers for %d fans", seq, len(userOf), fans)
 		}
 	}
-	round := core.AdmitRound{Batch: 100, MaxActive: fans, Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now}
+	round := queue.Round{Batch: 100, MaxActive: fans, Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now}
 	if res, err := stores[1].Admit(ctx, round); err != nil || res.Admitted != 100 {
 		t.Fatalf("admission: %+v, %v", res, err)
 	}
@@ -73,7 +76,7 @@ func TestIssueAcrossInstances(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := seq <= 100; (tok.State == core.TokenActive) != want {
+		if want := seq <= 100; (tok.State == queue.Active) != want {
 			t.Fatalf("token %d is %v after admitting 100", seq, tok.State)
 		}
 	}

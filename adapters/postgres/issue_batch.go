@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // issueBatcher coalesces concurrent token issues into one transaction per batch (group
@@ -19,7 +21,12 @@ type issueBatcher struct {
 	mu      sync.Mutex
 	pending []*issueRequest
 	running bool
+	closed  bool
+	flushes sync.WaitGroup // the running flusher, if any
 }
+
+// errStoreClosed answers an issue that arrives after Close.
+var errStoreClosed = errors.New("the store is closed")
 
 // maxIssueBatch bounds one transaction; more pending requests wait for the next.
 const maxIssueBatch = 1000
@@ -34,32 +41,45 @@ type issueRequest struct {
 }
 
 type issueResult struct {
-	tok core.QueueToken
+	tok queue.Token
 	err error
 }
 
 // issue queues a request and waits for its batch.
-func (b *issueBatcher) issue(ctx context.Context, user core.UserID, now time.Time) (core.QueueToken, error) {
+func (b *issueBatcher) issue(ctx context.Context, user core.UserID, now time.Time) (queue.Token, error) {
 	req := &issueRequest{user: user, now: now, done: make(chan issueResult, 1)}
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return queue.Token{}, errStoreClosed
+	}
 	b.pending = append(b.pending, req)
-	start := !b.running
-	b.running = true
-	b.mu.Unlock()
-	if start {
+	if !b.running {
+		b.running = true
+		b.flushes.Add(1)
 		go b.run()
 	}
+	b.mu.Unlock()
 	select {
 	case r := <-req.done:
 		return r.tok, r.err
 	case <-ctx.Done():
 		// The token may still be issued; asking again returns it.
-		return core.QueueToken{}, ctx.Err()
+		return queue.Token{}, ctx.Err()
 	}
+}
+
+// close refuses new issues and waits for the batches pending to be flushed.
+func (b *issueBatcher) close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.flushes.Wait()
 }
 
 // run flushes batches until nothing is pending.
 func (b *issueBatcher) run() {
+	defer b.flushes.Done()
 	for {
 		b.mu.Lock()
 		n := min(len(b.pending), maxIssueBatch)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // A flush that takes a while gathers the requests that arrive meanwhile into the next batch.
@@ -19,7 +20,7 @@ func TestIssueBatcherCoalescesConcurrentRequests(t *testing.T) {
 		flushes.Add(1)
 		time.Sleep(10 * time.Millisecond)
 		for _, r := range reqs {
-			r.done <- issueResult{tok: core.QueueToken{UserID: r.user, Seq: issued.Add(1)}}
+			r.done <- issueResult{tok: queue.Token{UserID: r.user, Seq: issued.Add(1)}}
 		}
 		return nil
 	}}
@@ -50,7 +51,7 @@ func TestIssueBatcherFailsTheWholeBatchAndRecovers(t *testing.T) {
 			return errors.New("database down")
 		}
 		for _, r := range reqs {
-			r.done <- issueResult{tok: core.QueueToken{UserID: r.user}}
+			r.done <- issueResult{tok: queue.Token{UserID: r.user}}
 		}
 		return nil
 	}}
@@ -70,7 +71,7 @@ func TestIssueBatcherCallerThatLeaves(t *testing.T) {
 	b := &issueBatcher{flush: func(_ context.Context, reqs []*issueRequest) error {
 		<-release
 		for _, r := range reqs {
-			r.done <- issueResult{tok: core.QueueToken{UserID: r.user}}
+			r.done <- issueResult{tok: queue.Token{UserID: r.user}}
 		}
 		close(flushed)
 		return nil

@@ -14,7 +14,7 @@ import (
 // less than resolution ago is not written again. At 100,000 fans polling every few seconds
 // the database sees one statement per flush and one row update per fan per resolution, not
 // one per poll. Times lost in a crash only make a fan look gone up to resolution+flushEvery
-// earlier, far below the abandonment time (core.MinAbandonAfter). A failed write is retried
+// earlier, far below the abandonment time (queue.MinAbandonAfter). A failed write is retried
 // at the next flush.
 type seenWriter struct {
 	write      func(ctx context.Context, ids []string, at []time.Time) error
@@ -25,12 +25,14 @@ type seenWriter struct {
 	pending map[core.ID]time.Time
 	written map[core.ID]time.Time // when each token's time was last written
 	running bool
+	closing chan struct{}  // closed by close: the writer flushes once more and stops
+	writer  sync.WaitGroup // the running writer, if any
 }
 
 func newSeenWriter(write func(ctx context.Context, ids []string, at []time.Time) error) *seenWriter {
 	return &seenWriter{
 		write: write, flushEvery: 2 * time.Second, resolution: 10 * time.Second,
-		pending: map[core.ID]time.Time{}, written: map[core.ID]time.Time{},
+		pending: map[core.ID]time.Time{}, written: map[core.ID]time.Time{}, closing: make(chan struct{}),
 	}
 }
 
@@ -46,14 +48,32 @@ func (w *seenWriter) mark(id core.ID, now time.Time) {
 	}
 	if !w.running {
 		w.running = true
+		w.writer.Add(1)
 		go w.run()
 	}
 }
 
-// run flushes every flushEvery until a flush finds nothing pending.
+// close stops the writer and writes what is pending, so no time marked before is lost.
+func (w *seenWriter) close(ctx context.Context) error {
+	select {
+	case <-w.closing:
+	default:
+		close(w.closing)
+	}
+	w.writer.Wait()
+	_, err := w.flush(ctx)
+	return err
+}
+
+// run flushes every flushEvery until a flush finds nothing pending or the writer is closed.
 func (w *seenWriter) run() {
+	defer w.writer.Done()
 	for {
-		time.Sleep(w.flushEvery)
+		select {
+		case <-time.After(w.flushEvery):
+		case <-w.closing:
+			return // close flushes
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		n, err := w.flush(ctx)
 		cancel()

@@ -12,10 +12,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
-	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// Store implements core.TokenStore, core.Catalog, core.ReservationStore and core.WalletStore.
+// Store implements every store port: queue.Store, catalog.Store, booking.Store,
+// booking.Settlements and wallet.Store. Its background writers stop with Close.
 type Store struct {
 	pool   *pgxpool.Pool
 	q      *sqlcdb.Queries
@@ -24,10 +28,11 @@ type Store struct {
 }
 
 var (
-	_ core.TokenStore       = (*Store)(nil)
-	_ core.Catalog          = (*Store)(nil)
-	_ core.ReservationStore = (*Store)(nil)
-	_ core.WalletStore      = (*Store)(nil)
+	_ queue.Store         = (*Store)(nil)
+	_ catalog.Store       = (*Store)(nil)
+	_ booking.Store       = (*Store)(nil)
+	_ booking.Settlements = (*Store)(nil)
+	_ wallet.Store        = (*Store)(nil)
 )
 
 // NewStore uses pool for every query; the caller owns the pool.
@@ -53,6 +58,13 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("reach database at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
 	return pool, nil
+}
+
+// Close stops the store's background work: it refuses new token issues once the batches in
+// flight are flushed, and writes the pending last-seen times. The pool stays the caller's.
+func (s *Store) Close(ctx context.Context) error {
+	s.issues.close()
+	return s.seen.close(ctx)
 }
 
 // Ping reports whether the database answers (readiness).

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres"
@@ -8,16 +9,21 @@ import (
 	"github.com/boxoffice/boxoffice/core/porttest"
 )
 
-func TestContract(t *testing.T) {
-	porttest.Run(t, func(t *testing.T) porttest.Stores {
-		s := postgres.NewStore(pgtest.Pool(t))
-		return porttest.Stores{Tokens: s, Catalog: s, Reservations: s, Wallets: s}
+// newStore is a store on a fresh database, closed before its pool when the test ends.
+func newStore(t testing.TB) *postgres.Store {
+	s := postgres.NewStore(pgtest.Pool(t))
+	t.Cleanup(func() {
+		if err := s.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
 	})
+	return s
+}
+
+func TestContract(t *testing.T) {
+	porttest.Run(t, func(t *testing.T) porttest.Stores { return porttest.All(newStore(t)) })
 }
 
 func BenchmarkStore(b *testing.B) {
-	porttest.Bench(b, func(b *testing.B) porttest.Stores {
-		s := postgres.NewStore(pgtest.Pool(b))
-		return porttest.Stores{Tokens: s, Catalog: s, Reservations: s, Wallets: s}
-	})
+	porttest.Bench(b, func(b *testing.B) porttest.Stores { return porttest.All(newStore(b)) })
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // queueName is the one queue of this version; the queues table is ready for more.
@@ -15,9 +16,9 @@ const queueName = "main"
 // admitLookahead bounds how many abandoned tokens past the batch one admission round clears.
 const admitLookahead = 2000
 
-// IssueToken implements core.TokenStore. Concurrent issues share one transaction per batch
+// IssueToken implements queue.Store. Concurrent issues share one transaction per batch
 // (issue_batch.go).
-func (s *Store) IssueToken(ctx context.Context, user core.UserID, now time.Time) (core.QueueToken, error) {
+func (s *Store) IssueToken(ctx context.Context, user core.UserID, now time.Time) (queue.Token, error) {
 	return s.issues.issue(ctx, user, now)
 }
 
@@ -39,7 +40,7 @@ func (s *Store) issueBatch(ctx context.Context, reqs []*issueRequest) error {
 	if err != nil {
 		return err
 	}
-	live := make(map[string]core.QueueToken, len(rows))
+	live := make(map[string]queue.Token, len(rows))
 	for _, row := range rows {
 		tok, err := tokenFromRow(row)
 		if err != nil {
@@ -65,31 +66,32 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// Token implements core.TokenStore.
-func (s *Store) Token(ctx context.Context, id core.ID) (core.QueueToken, error) {
+// Token implements queue.Store.
+func (s *Store) Token(ctx context.Context, id core.ID) (queue.Token, error) {
 	row, err := s.q.TokenByID(ctx, string(id))
 	if err != nil {
-		return core.QueueToken{}, notFound(err, core.ErrTokenUnknown)
+		return queue.Token{}, notFound(err, queue.ErrTokenUnknown)
 	}
 	return tokenFromRow(row)
 }
 
-// Queue implements core.TokenStore.
-func (s *Store) Queue(ctx context.Context) (core.Queue, error) {
+// Queue implements queue.Store.
+func (s *Store) Queue(ctx context.Context) (queue.Queue, error) {
 	row, err := s.q.QueueRead(ctx, queueName)
 	if err != nil {
-		return core.Queue{}, err
+		return queue.Queue{}, err
 	}
 	return queueFromRow(row), nil
 }
 
-// MarkSeen implements core.TokenStore: the time is written coalesced (seen.go).
+// MarkSeen implements queue.Store: the time is written coalesced (seen.go).
 func (s *Store) MarkSeen(_ context.Context, id core.ID, now time.Time) error {
 	s.seen.mark(id, now)
 	return nil
 }
 
-// FlushSeen writes the pending last-seen times now; tests and shutdown use it.
+// FlushSeen writes the pending last-seen times now, as the contract suite needs before it
+// checks what admission makes of them; Close does it at shutdown.
 func (s *Store) FlushSeen(ctx context.Context) error {
 	_, err := s.seen.flush(ctx)
 	return err
@@ -99,26 +101,26 @@ func (s *Store) writeSeen(ctx context.Context, ids []string, at []time.Time) err
 	return s.q.TokenMarkSeen(ctx, sqlcdb.TokenMarkSeenParams{Ids: ids, SeenAt: at})
 }
 
-// Admit implements core.TokenStore. A round is one call of admit_next, which holds the queue
+// Admit implements queue.Store. A round is one call of admit_next, which holds the queue
 // lock for no client round trip; only the round that opens the queue draws first, in the same
 // transaction.
-func (s *Store) Admit(ctx context.Context, r core.AdmitRound) (core.AdmissionResult, error) {
+func (s *Store) Admit(ctx context.Context, r queue.Round) (queue.Result, error) {
 	q, err := s.Queue(ctx)
 	if err != nil {
-		return core.AdmissionResult{}, err
+		return queue.Result{}, err
 	}
 	if q.OpensAt.IsZero() || q.Drawn || !q.Open(r.Now) {
 		return admitNext(ctx, s.q, r)
 	}
-	var res core.AdmissionResult
+	var res queue.Result
 	err = s.inTx(ctx, func(tx *sqlcdb.Queries) error {
-		queue, err := tx.QueueLock(ctx, queueName)
+		row, err := tx.QueueLock(ctx, queueName)
 		if err != nil {
 			return fmt.Errorf("lock queue: %w", err)
 		}
 		drawn := 0
-		if queue.DrawnAt == nil { // not drawn by a round that ran meanwhile
-			if drawn, err = s.draw(ctx, tx, queue, r.Now); err != nil {
+		if row.DrawnAt == nil { // not drawn by a round that ran meanwhile
+			if drawn, err = s.draw(ctx, tx, row, r.Now); err != nil {
 				return fmt.Errorf("opening draw: %w", err)
 			}
 		}
@@ -129,29 +131,29 @@ func (s *Store) Admit(ctx context.Context, r core.AdmitRound) (core.AdmissionRes
 	return res, err
 }
 
-func admitNext(ctx context.Context, q *sqlcdb.Queries, r core.AdmitRound) (core.AdmissionResult, error) {
+func admitNext(ctx context.Context, q *sqlcdb.Queries, r queue.Round) (queue.Result, error) {
 	row, err := q.TokenAdmitNext(ctx, sqlcdb.TokenAdmitNextParams{
 		Queue: queueName, Batch: int32(r.Batch), MaxActive: int32(r.MaxActive), Lookahead: admitLookahead,
 		AbandonedBefore: r.AbandonedBefore, Now: r.Now, ExpiresAt: r.Now.Add(r.Session),
 	})
 	if err != nil {
-		return core.AdmissionResult{}, err
+		return queue.Result{}, err
 	}
-	return core.AdmissionResult{Expired: int(row.Expired), Admitted: int(row.Admitted), Abandoned: int(row.Abandoned), Waiting: row.Waiting}, nil
+	return queue.Result{Expired: int(row.Expired), Admitted: int(row.Admitted), Abandoned: int(row.Abandoned), Waiting: row.Waiting}, nil
 }
 
 // draw closes the pre-queue if need be and gives the early tokens their drawn places; the
 // caller holds the queue lock.
-func (s *Store) draw(ctx context.Context, q *sqlcdb.Queries, queue sqlcdb.Queue, now time.Time) (int, error) {
-	if queue.EarlyThrough == nil {
+func (s *Store) draw(ctx context.Context, q *sqlcdb.Queries, row sqlcdb.Queue, now time.Time) (int, error) {
+	if row.EarlyThrough == nil {
 		if err := q.QueueClosePreQueue(ctx, queueName); err != nil {
 			return 0, err
 		}
-		queue.EarlyThrough = &queue.LastSeq
+		row.EarlyThrough = &row.LastSeq
 	}
-	n := *queue.EarlyThrough
+	n := *row.EarlyThrough
 	if n > 0 {
-		if err := q.TokenDraw(ctx, core.DrawOrder(n, *queue.DrawSeed)); err != nil {
+		if err := q.TokenDraw(ctx, queue.DrawOrder(n, *row.DrawSeed)); err != nil {
 			return 0, err
 		}
 		if err := q.TokenDrawSettle(ctx); err != nil {
@@ -161,8 +163,8 @@ func (s *Store) draw(ctx context.Context, q *sqlcdb.Queries, queue sqlcdb.Queue,
 	return int(n), q.QueueMarkDrawn(ctx, sqlcdb.QueueMarkDrawnParams{Name: queueName, Now: now})
 }
 
-// RecordAdmission implements core.TokenStore.
-func (s *Store) RecordAdmission(ctx context.Context, m core.AdmissionMeasure) error {
+// RecordAdmission implements queue.Store.
+func (s *Store) RecordAdmission(ctx context.Context, m queue.Measure) error {
 	return s.q.QueueRecordAdmission(ctx, sqlcdb.QueueRecordAdmissionParams{
 		Name: queueName, AdmitRate: m.AdmitRate, RateAt: m.At, Moved: m.Moved, Revision: m.Settings.Revision,
 		SettingsAdmitRate: int32(m.Settings.AdmitRate), SettingsMaxActive: int32(m.Settings.MaxActive),
@@ -170,39 +172,39 @@ func (s *Store) RecordAdmission(ctx context.Context, m core.AdmissionMeasure) er
 	})
 }
 
-// RecordSettings implements core.TokenStore.
-func (s *Store) RecordSettings(ctx context.Context, set core.AdmissionSettings) error {
+// RecordSettings implements queue.Store.
+func (s *Store) RecordSettings(ctx context.Context, set queue.Settings) error {
 	return s.q.QueueRecordSettings(ctx, sqlcdb.QueueRecordSettingsParams{
 		Name: queueName, Revision: set.Revision, SettingsAdmitRate: int32(set.AdmitRate),
 		SettingsMaxActive: int32(set.MaxActive), SettingsTickMs: int32(set.Tick.Milliseconds()),
 	})
 }
 
-// ScheduleOpening implements core.TokenStore.
+// ScheduleOpening implements queue.Store.
 func (s *Store) ScheduleOpening(ctx context.Context, at time.Time, seed int64) error {
 	n, err := s.q.QueueScheduleOpening(ctx, sqlcdb.QueueScheduleOpeningParams{Name: queueName, OpensAt: at, DrawSeed: seed})
 	if err == nil && n == 0 {
-		return core.ErrQueueOpen
+		return queue.ErrQueueOpen
 	}
 	return err
 }
 
-// QueueStats implements core.TokenStore.
-func (s *Store) QueueStats(ctx context.Context) (core.QueueStats, error) {
+// QueueStats implements queue.Store.
+func (s *Store) QueueStats(ctx context.Context) (queue.Stats, error) {
 	row, err := s.q.QueueStats(ctx, queueName)
 	if err != nil {
-		return core.QueueStats{}, err
+		return queue.Stats{}, err
 	}
 	q := queueFromRow(row.Queue)
-	st := core.QueueStats{Queue: q, Active: row.Active}
+	st := queue.Stats{Queue: q, Active: row.Active}
 	if row.OldestIssuedAt != nil {
 		st.OldestIssuedAt = row.OldestIssuedAt.UTC()
 	}
 	return st, nil
 }
 
-func queueFromRow(r sqlcdb.Queue) core.Queue {
-	q := core.Queue{LastSeq: r.LastSeq, AdmittedThrough: r.AdmittedThrough, AdmitRate: r.AdmitRate,
+func queueFromRow(r sqlcdb.Queue) queue.Queue {
+	q := queue.Queue{LastSeq: r.LastSeq, AdmittedThrough: r.AdmittedThrough, AdmitRate: r.AdmitRate,
 		AdmittedTotal: r.AdmittedTotal, AbandonedTotal: r.AbandonedTotal, Drawn: r.DrawnAt != nil}
 	if r.OpensAt != nil {
 		q.OpensAt = r.OpensAt.UTC()
@@ -219,17 +221,17 @@ func queueFromRow(r sqlcdb.Queue) core.Queue {
 	if r.MovedAt != nil {
 		q.MovedAt = r.MovedAt.UTC()
 	}
-	q.Settings = core.AdmissionSettings{AdmitRate: int(r.SettingsAdmitRate), MaxActive: int(r.SettingsMaxActive),
+	q.Settings = queue.Settings{AdmitRate: int(r.SettingsAdmitRate), MaxActive: int(r.SettingsMaxActive),
 		Tick: time.Duration(r.SettingsTickMs) * time.Millisecond, Revision: r.SettingsRevision}
 	return q
 }
 
-func tokenFromRow(r sqlcdb.QueueToken) (core.QueueToken, error) {
-	state, err := core.ParseTokenState(r.State)
+func tokenFromRow(r sqlcdb.QueueToken) (queue.Token, error) {
+	state, err := queue.ParseTokenState(r.State)
 	if err != nil {
-		return core.QueueToken{}, err
+		return queue.Token{}, err
 	}
-	t := core.QueueToken{ID: core.ID(r.ID), UserID: core.UserID(r.UserID), Seq: r.Seq, State: state, IssuedAt: r.IssuedAt.UTC(), Early: r.Early}
+	t := queue.Token{ID: core.ID(r.ID), UserID: core.UserID(r.UserID), Seq: r.Seq, State: state, IssuedAt: r.IssuedAt.UTC(), Early: r.Early}
 	if r.AdmittedAt != nil {
 		t.AdmittedAt = r.AdmittedAt.UTC()
 	}

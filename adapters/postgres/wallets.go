@@ -11,7 +11,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Charge implements core.WalletStore. A keyed charge is recorded on its ledger row, unique per
+// Charge implements wallet.Store. A keyed charge is recorded on its ledger row, unique per
 // user and key, in the same transaction as the credit. A duplicate arriving while the first is
 // in flight, on any instance, finds the key's transaction lock taken (ErrRequestInFlight); one
 // that slips past it still hits the unique index, rolls back its credit and replays.
@@ -64,7 +64,7 @@ func (s *Store) keyedCharge(ctx context.Context, user core.UserID, amount core.A
 	return core.Amount(*row.BalanceAfter), true, nil
 }
 
-// Balance implements core.WalletStore.
+// Balance implements wallet.Store.
 func (s *Store) Balance(ctx context.Context, user core.UserID) (core.Amount, error) {
 	balance, err := s.q.WalletBalance(ctx, string(user))
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -6,9 +6,10 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/workflows"
 	"github.com/boxoffice/boxoffice/workflows/admission"
+	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
 
 // Admission steers the queue admission workflow.
@@ -17,7 +18,7 @@ type Admission struct {
 	queue  string
 }
 
-var _ core.AdmissionControl = (*Admission)(nil)
+var _ queue.Loop = (*Admission)(nil)
 
 // NewAdmission steers the admission workflow of the default queue.
 func NewAdmission(c client.Client) *Admission {
@@ -25,8 +26,8 @@ func NewAdmission(c client.Client) *Admission {
 }
 
 // Start starts the admission workflow with s unless it already runs, in which case the running
-// one keeps its settings (change them with ChangeAdmission).
-func (a *Admission) Start(ctx context.Context, s core.AdmissionSettings) error {
+// one keeps its settings (change them with Change).
+func (a *Admission) Start(ctx context.Context, s queue.Settings) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
@@ -48,15 +49,15 @@ func (a *Admission) Stats(ctx context.Context) (admission.State, error) {
 	return st, v.Get(&st)
 }
 
-// AdmissionSettings implements core.AdmissionControl by querying the workflow.
-func (a *Admission) AdmissionSettings(ctx context.Context) (core.AdmissionSettings, error) {
+// Settings implements queue.Loop by querying the workflow.
+func (a *Admission) Settings(ctx context.Context) (queue.Settings, error) {
 	st, err := a.Stats(ctx)
 	return st.Settings, err
 }
 
-// ChangeAdmission implements core.AdmissionControl: the update carries the change, which the
-// workflow applies to the settings it runs with, so concurrent changes all apply.
-func (a *Admission) ChangeAdmission(ctx context.Context, c core.AdmissionChange) (core.AdmissionSettings, error) {
+// Change implements queue.Loop: the update carries the change, which the workflow applies to
+// the settings it runs with, so concurrent changes all apply.
+func (a *Admission) Change(ctx context.Context, c queue.Change) (queue.Settings, error) {
 	handle, err := a.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   admission.WorkflowID(a.queue),
 		UpdateName:   admission.UpdateSettings,
@@ -64,8 +65,18 @@ func (a *Admission) ChangeAdmission(ctx context.Context, c core.AdmissionChange)
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return core.AdmissionSettings{}, err
+		return queue.Settings{}, err
 	}
-	var applied core.AdmissionSettings
+	var applied queue.Settings
 	return applied, handle.Get(ctx, &applied)
+}
+
+// StartSweep starts the workflow that sweeps overdue holds, unless it runs already.
+func StartSweep(ctx context.Context, c client.Client) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       sweep.WorkflowID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, sweep.WorkflowName, sweep.State{})
+	return err
 }

@@ -1,6 +1,6 @@
 // Package temporal is the client side of boxoffice's Temporal workflows: it implements
-// core.ReservationLifecycle by starting a reservation workflow per hold and sending it the
-// `pay` update, and it starts and steers the queue admission workflow.
+// booking.Lifecycle by starting a reservation workflow per hold and sending it the `pay`
+// update, queue.Loop by steering the admission workflow, and starts the sweep of overdue holds.
 package temporal
 
 import (
@@ -13,6 +13,8 @@ import (
 	sdktemporal "go.temporal.io/sdk/temporal"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/wallet"
 	"github.com/boxoffice/boxoffice/workflows"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
@@ -22,13 +24,13 @@ type Lifecycle struct {
 	client client.Client
 }
 
-var _ core.ReservationLifecycle = (*Lifecycle)(nil)
+var _ booking.Lifecycle = (*Lifecycle)(nil)
 
 // NewLifecycle uses c to start workflows and send updates.
 func NewLifecycle(c client.Client) *Lifecycle { return &Lifecycle{client: c} }
 
-// StartHold implements core.ReservationLifecycle.
-func (l *Lifecycle) StartHold(ctx context.Context, r core.Reservation) error {
+// StartHold implements booking.Lifecycle.
+func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error {
 	_, err := l.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        reservation.WorkflowID(string(r.ID)),
 		TaskQueue: workflows.TaskQueue,
@@ -49,8 +51,8 @@ func (l *Lifecycle) StartHold(ctx context.Context, r core.Reservation) error {
 	return err
 }
 
-// Pay implements core.ReservationLifecycle: it sends the `pay` update and waits for its result.
-func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (core.Receipt, error) {
+// Pay implements booking.Lifecycle: it sends the `pay` update and waits for its result.
+func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (booking.Receipt, error) {
 	handle, err := l.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   reservation.WorkflowID(string(id)),
 		UpdateName:   reservation.UpdatePay,
@@ -58,23 +60,23 @@ func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key c
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return core.Receipt{}, payError(err)
+		return booking.Receipt{}, payError(err)
 	}
 	var rc reservation.Receipt
 	if err := handle.Get(ctx, &rc); err != nil {
-		return core.Receipt{}, payError(err)
+		return booking.Receipt{}, payError(err)
 	}
 	date, err := core.ParseDate(rc.Date)
 	if err != nil {
-		return core.Receipt{}, fmt.Errorf("receipt from workflow: %w", err)
+		return booking.Receipt{}, fmt.Errorf("receipt from workflow: %w", err)
 	}
-	return core.Receipt{
+	return booking.Receipt{
 		PaymentID: core.ID(rc.PaymentID), ReservationID: core.ID(rc.ReservationID), Amount: core.Amount(rc.Amount),
 		Date: date, PaidAt: rc.PaidAt.UTC(),
 	}, nil
 }
 
-// payError maps the workflow's typed failures back to core's errors.
+// payError maps the workflow's typed failures back to booking's errors.
 func payError(err error) error {
 	var appErr *sdktemporal.ApplicationError
 	if errors.As(err, &appErr) {
@@ -82,23 +84,24 @@ func payError(err error) error {
 		case reservation.ErrTypeInsufficientBalance:
 			var d reservation.InsufficientBalance
 			if appErr.Details(&d) == nil {
-				return &core.InsufficientBalanceError{Balance: core.Amount(d.Balance), Needed: core.Amount(d.Needed)}
+				return &wallet.InsufficientBalanceError{Balance: core.Amount(d.Balance), Needed: core.Amount(d.Needed)}
 			}
-			return core.ErrInsufficientBalance
+			return wallet.ErrInsufficientBalance
 		case reservation.ErrTypeHoldExpired:
-			return core.ErrHoldExpired
+			return booking.ErrHoldExpired
 		case reservation.ErrTypeNotYourTicket:
-			return core.ErrNotYourTicket
+			return booking.ErrNotYourTicket
 		case reservation.ErrTypeUnknownTicket:
-			return core.ErrUnknownTicket
+			return booking.ErrUnknownTicket
 		case reservation.ErrTypeIdempotencyMismatch:
 			return core.ErrIdempotencyMismatch
 		}
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		// The workflow has finished: the hold was released (a paid one is answered from the database).
-		return core.ErrHoldExpired
+		// The workflow has finished: the hold was released or paid; the counter reads the
+		// reservation again, and a paid one is answered with its receipt.
+		return booking.ErrHoldExpired
 	}
 	return fmt.Errorf("pay through workflow: %w", err)
 }

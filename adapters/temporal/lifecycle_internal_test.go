@@ -8,6 +8,8 @@ import (
 	sdktemporal "go.temporal.io/sdk/temporal"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/wallet"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
@@ -20,11 +22,11 @@ func TestPayErrorMapsWorkflowFailuresToCore(t *testing.T) {
 		in   error
 		want error
 	}{
-		{"hold expired", app(reservation.ErrTypeHoldExpired), core.ErrHoldExpired},
-		{"not your ticket", app(reservation.ErrTypeNotYourTicket), core.ErrNotYourTicket},
-		{"unknown ticket", app(reservation.ErrTypeUnknownTicket), core.ErrUnknownTicket},
-		{"insufficient balance", app(reservation.ErrTypeInsufficientBalance, reservation.InsufficientBalance{Balance: 10, Needed: 50}), core.ErrInsufficientBalance},
-		{"workflow gone", serviceerror.NewNotFound("workflow not found"), core.ErrHoldExpired},
+		{"hold expired", app(reservation.ErrTypeHoldExpired), booking.ErrHoldExpired},
+		{"not your ticket", app(reservation.ErrTypeNotYourTicket), booking.ErrNotYourTicket},
+		{"unknown ticket", app(reservation.ErrTypeUnknownTicket), booking.ErrUnknownTicket},
+		{"insufficient balance", app(reservation.ErrTypeInsufficientBalance, reservation.InsufficientBalance{Balance: 10, Needed: 50}), wallet.ErrInsufficientBalance},
+		{"workflow gone", serviceerror.NewNotFound("workflow not found"), booking.ErrHoldExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := payError(tc.in); !errors.Is(got, tc.want) {
@@ -32,7 +34,7 @@ func TestPayErrorMapsWorkflowFailuresToCore(t *testing.T) {
 			}
 		})
 	}
-	var short *core.InsufficientBalanceError
+	var short *wallet.InsufficientBalanceError
 	if err := payError(app(reservation.ErrTypeInsufficientBalance, reservation.InsufficientBalance{Balance: 10, Needed: 50})); !errors.As(err, &short) || short.Balance != 10 || short.Needed != 50 {
 		t.Fatalf("insufficient balance lost its amounts: %v", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -9,7 +10,9 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
-	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // config is every setting of every role. Each has a flag and an environment variable; the flag
@@ -41,25 +44,28 @@ type setting struct {
 	env, flag, usage string
 }
 
-func bindFlags(fs *flag.FlagSet, c *config) {
+// bindFlags defines every setting's flag on fs with its variable's value as the default; it
+// reports the variables whose values do not parse.
+func bindFlags(fs *flag.FlagSet, c *config) error {
+	var bad []error
 	str := func(p *string, s setting, def string) {
 		fs.StringVar(p, s.flag, envOr(s.env, def), s.usage+" ($"+s.env+")")
 	}
 	dur := func(p *time.Duration, s setting, def time.Duration) {
 		v, err := time.ParseDuration(envOr(s.env, def.String()))
 		if err != nil {
-			fail(fmt.Errorf("$%s: %w", s.env, err))
+			bad, v = append(bad, fmt.Errorf("$%s: %w", s.env, err)), def
 		}
 		fs.DurationVar(p, s.flag, v, s.usage+" ($"+s.env+")")
 	}
 	num := func(p *int, s setting, def int) {
 		v, err := strconv.Atoi(envOr(s.env, strconv.Itoa(def)))
 		if err != nil {
-			fail(fmt.Errorf("$%s: %w", s.env, err))
+			bad, v = append(bad, fmt.Errorf("$%s: %w", s.env, err)), def
 		}
 		fs.IntVar(p, s.flag, v, s.usage+" ($"+s.env+")")
 	}
-	p := core.DefaultPolicy
+	p, q := booking.DefaultPolicy, queue.DefaultPolicy
 	str(&c.Addr, setting{"BOXOFFICE_ADDR", "addr", "HTTP listen address"}, "127.0.0.1:8080")
 	str(&c.DatabaseURL, setting{"DATABASE_URL", "database-url", "PostgreSQL URL; dev uses memory when empty"}, "")
 	str(&c.TemporalAddress, setting{"TEMPORAL_ADDRESS", "temporal-address", "Temporal frontend host:port; dev starts a local dev server when empty"}, "")
@@ -68,17 +74,18 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	str(&c.TemporalState, setting{"BOXOFFICE_TEMPORAL_STATE", "temporal-state", "file where dev's Temporal dev server keeps its state when DATABASE_URL is set; empty: a file per database under $XDG_STATE_HOME/boxoffice (~/.local/state/boxoffice)"}, "")
 	str(&c.TokenKey, setting{"BOXOFFICE_TOKEN_KEY", "token-key", "base64 32-byte Ed25519 seed that signs queue tokens, shared by every instance; dev generates one when empty"}, "")
 	dur(&c.HoldTTL, setting{"BOXOFFICE_HOLD_TTL", "hold-ttl", "how long a held seat waits for payment"}, p.HoldTTL)
-	dur(&c.SessionTTL, setting{"BOXOFFICE_SESSION_TTL", "session-ttl", "how long an admitted fan may book"}, p.SessionTTL)
-	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second"}, p.Admission.AdmitRate)
-	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once"}, p.Admission.MaxActive)
+	dur(&c.SessionTTL, setting{"BOXOFFICE_SESSION_TTL", "session-ttl", "how long an admitted fan may book"}, q.SessionTTL)
+	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second"}, q.Admission.AdmitRate)
+	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once"}, q.Admission.MaxActive)
 	num(&c.MaxHolds, setting{"BOXOFFICE_MAX_HOLDS", "max-holds", "seats one fan may hold at once"}, p.MaxHolds)
-	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, p.Admission.Tick)
-	dur(&c.AbandonAfter, setting{"BOXOFFICE_ABANDON_AFTER", "abandon-after", "a waiting fan not seen (polling or streaming) for this long is skipped at admission; at least 30s"}, p.AbandonAfter)
-	dur(&c.QueueRefresh, setting{"BOXOFFICE_QUEUE_REFRESH", "queue-refresh", "how stale the queue counters that positions are computed from may be, 0 to 5s"}, p.QueueRefresh)
+	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, q.Admission.Tick)
+	dur(&c.AbandonAfter, setting{"BOXOFFICE_ABANDON_AFTER", "abandon-after", "a waiting fan not seen (polling or streaming) for this long is skipped at admission; at least 30s"}, q.AbandonAfter)
+	dur(&c.QueueRefresh, setting{"BOXOFFICE_QUEUE_REFRESH", "queue-refresh", "how stale the queue counters that positions are computed from may be, 0 to 5s"}, q.Refresh)
 	str(&c.AdminKey, setting{"BOXOFFICE_ADMIN_KEY", "admin-key", "key of the operators' API (/api/admin/…, header X-Admin-Key); empty turns it off, dev generates one"}, "")
 	str(&c.DebugAddr, setting{"BOXOFFICE_DEBUG_ADDR", "debug-addr", "if set, serve Go's profiler (/debug/pprof/) on this address; keep it on loopback"}, "")
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
 	str(&c.RateLimit, setting{"BOXOFFICE_RATE_LIMIT", "rate-limit", "per-user and per-address limits on token issue and holds, name=rate/burst,…, or off"}, httpapi.DefaultRateLimits)
+	return errors.Join(bad...)
 }
 
 func envOr(name, def string) string {
@@ -88,10 +95,12 @@ func envOr(name, def string) string {
 	return def
 }
 
-func (c config) policy() core.Policy {
-	return core.Policy{HoldTTL: c.HoldTTL, SessionTTL: c.SessionTTL, MaxHolds: c.MaxHolds,
-		Admission:    core.AdmissionSettings{AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, Tick: c.AdmitTick},
-		AbandonAfter: c.AbandonAfter, QueueRefresh: c.QueueRefresh}
+func (c config) policy() app.Policy {
+	return app.Policy{
+		Queue: queue.Policy{SessionTTL: c.SessionTTL, AbandonAfter: c.AbandonAfter, Refresh: c.QueueRefresh,
+			Admission: queue.Settings{AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, Tick: c.AdmitTick}},
+		Booking: booking.Policy{HoldTTL: c.HoldTTL, MaxHolds: c.MaxHolds},
+	}
 }
 
 // tokenSeed decodes BOXOFFICE_TOKEN_KEY.

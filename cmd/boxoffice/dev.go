@@ -25,6 +25,8 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
@@ -53,7 +55,7 @@ func runDev(ctx context.Context, args []string) error {
 		c.AdminKey = base64.RawURLEncoding.EncodeToString(key)
 	}
 
-	var store stores
+	var store app.Stores
 	ready := map[string]func(context.Context) error{}
 	storeName := "memory (set DATABASE_URL for PostgreSQL)"
 	if c.DatabaseURL != "" {
@@ -63,11 +65,12 @@ func runDev(ctx context.Context, args []string) error {
 		}
 		defer pool.Close()
 		pg := postgres.NewStore(pool)
+		defer closeStore(pg, logger)
 		store, ready["database"], storeName = pg, pg.Ping, "PostgreSQL"
 	} else {
 		store = memory.NewStore()
 	}
-	perfs, err := loadDemo(ctx, store, core.DateOf(time.Now()), core.DefaultSeatsPerPerformance)
+	perfs, err := loadDemo(ctx, store, core.DateOf(time.Now()), catalog.DefaultSeatsPerPerformance)
 	if err != nil {
 		return err
 	}
@@ -99,7 +102,11 @@ func runDev(ctx context.Context, args []string) error {
 	}
 	ready["temporal"] = func(ctx context.Context) error { return temporal.Ping(ctx, tc) }
 
-	return runApp(ctx, c, logger, store, tc, roleAPI|roleWorker, ready, func(addr string) {
+	a, err := newApp(c, store, tc)
+	if err != nil {
+		return err
+	}
+	return runApp(ctx, c, logger, a, tc, roleAPI|roleWorker, ready, func(addr string) {
 		fmt.Fprintf(os.Stderr, `
 boxoffice dev is up in %s
   API          http://%[2]s/api   (walk-through in README.md)

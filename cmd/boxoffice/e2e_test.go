@@ -24,19 +24,20 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
-	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
+	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
 
 // requireE2E makes missing prerequisites fail instead of skip (CI sets it).
 const requireE2E = "BOXOFFICE_E2E_REQUIRED"
 
 // recordHistories names the workflows folder; the test writes the histories of a paid and a
-// released hold and of the queue's admission workflow into its packages' testdata, for the
-// replay tests.
+// released hold, of the queue's admission workflow and of the sweep into its packages'
+// testdata, for the replay tests.
 const recordHistories = "BOXOFFICE_RECORD_HISTORIES"
 
 func skipOrFail(t *testing.T, format string, args ...any) {
@@ -345,7 +346,7 @@ func TestEndToEnd(t *testing.T) {
 	// 8. Operators steer the running queue: a second Start keeps its settings, Stats reads it,
 	// a zero rate is refused, and two changes sent at once (rate and ceiling) both apply.
 	adm := temporal.NewAdmission(server.Client())
-	if err := adm.Start(ctx, core.AdmissionSettings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}); err != nil {
+	if err := adm.Start(ctx, queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}); err != nil {
 		t.Fatalf("starting the running queue again: %v", err)
 	}
 	stats, err := adm.Stats(ctx)
@@ -353,13 +354,13 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("queue stats %+v, %v; want the configured rate 50 and at least 3 admitted", stats, err)
 	}
 	zero, seven, ten := 0, 7, 10
-	if _, err := adm.ChangeAdmission(ctx, core.AdmissionChange{AdmitRate: &zero}); err == nil {
+	if _, err := adm.Change(ctx, queue.Change{AdmitRate: &zero}); err == nil {
 		t.Fatal("a zero admission rate was accepted")
 	}
 	var changes sync.WaitGroup
-	for _, c := range []core.AdmissionChange{{AdmitRate: &seven}, {MaxActive: &ten}} {
+	for _, c := range []queue.Change{{AdmitRate: &seven}, {MaxActive: &ten}} {
 		changes.Go(func() {
-			if _, err := adm.ChangeAdmission(ctx, c); err != nil {
+			if _, err := adm.Change(ctx, c); err != nil {
 				t.Errorf("change %+v: %v", c, err)
 			}
 		})
@@ -404,6 +405,7 @@ func TestEndToEnd(t *testing.T) {
 		writeHistory(t, server, reservation.WorkflowID(ticket.String()), filepath.Join(dir, "reservation", "testdata", "paid.json"))
 		writeHistory(t, server, reservation.WorkflowID(releasedID.String()), filepath.Join(dir, "reservation", "testdata", "released.json"))
 		writeHistory(t, server, admission.WorkflowID(admission.DefaultQueue), filepath.Join(dir, "admission", "testdata", "queue.json"))
+		writeHistory(t, server, sweep.WorkflowID, filepath.Join(dir, "sweep", "testdata", "sweep.json"))
 	}
 }
 

@@ -75,7 +75,9 @@ func fail(err error) {
 func parseFlags(name string, args []string, extra func(*flag.FlagSet)) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("boxoffice "+name, flag.ContinueOnError)
-	bindFlags(fs, &c)
+	if err := bindFlags(fs, &c); err != nil {
+		return c, err
+	}
 	if extra != nil {
 		extra(fs)
 	}

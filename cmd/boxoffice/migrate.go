@@ -7,6 +7,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
 // runMigrate applies the embedded migrations to DATABASE_URL, and with --demo loads the demo concert.
@@ -15,7 +16,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	var seats int
 	c, err := parseFlags("migrate", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&demo, "demo", false, "also load the demo concert (3 dates)")
-		fs.IntVar(&seats, "demo-seats", core.DefaultSeatsPerPerformance, "seats per demo date")
+		fs.IntVar(&seats, "demo-seats", catalog.DefaultSeatsPerPerformance, "seats per demo date")
 	})
 	if err != nil {
 		return err

@@ -15,10 +15,11 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
-	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/workflows"
 )
 
@@ -28,14 +29,6 @@ const (
 	roleAPI role = 1 << iota
 	roleWorker
 )
-
-// stores are the four store ports, usually one adapter value.
-type stores interface {
-	core.TokenStore
-	core.Catalog
-	core.ReservationStore
-	core.WalletStore
-}
 
 // runRoles runs production roles against PostgreSQL and a Temporal cluster.
 func runRoles(ctx context.Context, name string, args []string, roles role) error {
@@ -64,41 +57,51 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 	}
 	defer tc.Close()
 	store := postgres.NewStore(pool)
+	defer closeStore(store, log)
 	ready := map[string]func(context.Context) error{
 		"database": store.Ping,
 		"temporal": func(ctx context.Context) error { return temporal.Ping(ctx, tc) },
 	}
-	return runApp(ctx, c, log, store, tc, roles, ready, func(addr string) {
+	a, err := newApp(c, store, tc)
+	if err != nil {
+		return err
+	}
+	return runApp(ctx, c, log, a, tc, roles, ready, func(addr string) {
 		log.Info("boxoffice "+name+" ready", "api", "http://"+addr+"/api", "docs", "http://"+addr+"/docs")
 	})
 }
 
-// runApp wires the application over the stores and Temporal client and runs the roles until
-// ctx ends, then drains in-flight requests and stops the worker.
-func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc client.Client, roles role,
-	ready map[string]func(context.Context) error, started func(addr string)) error {
-	app, err := core.New(core.Ports{
-		Tokens: st, Catalog: st, Reservations: st, Wallets: st, Locks: memory.NewLocks(),
-		Lifecycle: temporal.NewLifecycle(tc), Admission: temporal.NewAdmission(tc), Clock: core.SystemClock{},
-	}, c.policy())
-	if err != nil {
-		return err
+// closeStore stops a store's background work once the roles have stopped using it, writing
+// what it still holds (the fans' last-seen times).
+func closeStore(store *postgres.Store, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := store.Close(ctx); err != nil {
+		log.Warn("close the store", "err", err)
 	}
+}
 
+// newApp composes the application over the stores and Temporal: holds run as workflows and
+// admission is the admission workflow.
+func newApp(c config, st app.Stores, tc client.Client) (*app.App, error) {
+	return app.New(app.Ports{
+		Stores:    st,
+		Loop:      temporal.NewAdmission(tc),
+		Lifecycle: func(*booking.Settler) booking.Lifecycle { return temporal.NewLifecycle(tc) },
+		Clock:     core.SystemClock{},
+	}, c.policy())
+}
+
+// runApp runs the roles of a over the Temporal client until ctx ends, then drains in-flight
+// requests and stops the worker.
+func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client, roles role,
+	ready map[string]func(context.Context) error, started func(addr string)) error {
 	if roles&roleWorker != 0 {
-		if err := temporal.EnsureSearchAttributes(ctx, tc, c.TemporalNamespace); err != nil {
+		stop, err := startWorker(ctx, c, log, a, tc)
+		if err != nil {
 			return err
 		}
-		w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-		workflows.Register(w, app)
-		if err := w.Start(); err != nil {
-			return fmt.Errorf("start Temporal worker: %w", err)
-		}
-		defer w.Stop()
-		if err := temporal.NewAdmission(tc).Start(ctx, c.policy().Admission); err != nil {
-			return fmt.Errorf("start queue admission: %w", err)
-		}
-		log.Info("worker running", "task_queue", workflows.TaskQueue, "admit_rate", c.AdmitRate, "max_active", c.MaxActive)
+		defer stop()
 	}
 
 	if c.DebugAddr != "" {
@@ -125,8 +128,10 @@ func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc clien
 		return fmt.Errorf("BOXOFFICE_RATE_LIMIT: %w", err)
 	}
 	stopping := make(chan struct{})
-	handler, _ := httpapi.New(httpapi.Deps{App: app, Tokens: signer, Logger: log, Ready: ready, Limits: limits,
-		AdminKey: c.AdminKey, Stopping: stopping})
+	handler, _ := httpapi.New(httpapi.Deps{
+		Entrance: a.Queue.Entrance, Control: a.Queue.Control, Listings: a.Catalog.Listings, Counter: a.Booking.Counter,
+		Cashier: a.Wallet.Cashier, Tokens: signer, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
+	})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (BOXOFFICE_ADDR): %w", c.Addr, err)
@@ -155,13 +160,31 @@ func runApp(ctx context.Context, c config, log *slog.Logger, st stores, tc clien
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("drain HTTP server: %w", err)
 	}
-	// Last-seen times are written coalesced; write the pending ones rather than lose them.
-	if f, ok := st.(interface{ FlushSeen(context.Context) error }); ok {
-		if err := f.FlushSeen(shutdownCtx); err != nil {
-			log.Warn("write fans' last-seen times at shutdown", "err", err)
-		}
-	}
 	return nil
+}
+
+// startWorker runs the workflows and activities on a Temporal worker and starts the
+// long-running ones (admission and the sweep of overdue holds) unless they run already.
+func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client) (stop func(), err error) {
+	if err := temporal.EnsureSearchAttributes(ctx, tc, c.TemporalNamespace); err != nil {
+		return nil, err
+	}
+	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w, workflows.Steps{Settler: a.Booking.Settler, Admitter: a.Queue.Admitter, Sweeper: a.Booking.Sweeper})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start Temporal worker: %w", err)
+	}
+	settings := c.policy().Queue.Admission
+	if err := temporal.NewAdmission(tc).Start(ctx, settings); err != nil {
+		w.Stop()
+		return nil, fmt.Errorf("start queue admission: %w", err)
+	}
+	if err := temporal.StartSweep(ctx, tc); err != nil {
+		w.Stop()
+		return nil, fmt.Errorf("start the sweep of overdue holds: %w", err)
+	}
+	log.Info("worker running", "task_queue", workflows.TaskQueue, "admit_rate", settings.AdmitRate, "max_active", settings.MaxActive)
+	return w.Stop, nil
 }
 
 // quiet gives the Temporal SDK a logger that only speaks up for warnings.

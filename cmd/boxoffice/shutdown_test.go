@@ -18,6 +18,10 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // TestShutdownDrainsInFlightRequests loads the API role with concurrent requests and ends it as
@@ -27,7 +31,7 @@ import (
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	store := slowSeats{Store: memory.NewStore(), entered: &atomic.Int64{}}
 	today := core.DateOf(time.Now())
-	if _, err := loadDemo(context.Background(), store, today, core.DefaultSeatsPerPerformance); err != nil {
+	if _, err := loadDemo(context.Background(), store, today, catalog.DefaultSeatsPerPerformance); err != nil {
 		t.Fatal(err)
 	}
 	port, err := freePort()
@@ -45,7 +49,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Admit(context.Background(), core.AdmitRound{Batch: 1, MaxActive: 1, Session: time.Hour, Now: time.Now()}); err != nil {
+	if _, err := store.Admit(context.Background(), queue.Round{Batch: 1, MaxActive: 1, Session: time.Hour, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	signer, _ := httpapi.NewTokenSigner([]byte(seed))
@@ -57,12 +61,19 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	streamBearer, _ := signer.Sign(waiting, waiting.Seq, time.Now())
 
+	a, err := app.New(app.Ports{
+		Stores: store, Loop: memory.NewAdmission(c.policy().Queue.Admission), Clock: core.SystemClock{},
+		Lifecycle: func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
+	}, c.policy())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	up := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		done <- runApp(ctx, c, logger, store, nil, roleAPI, nil, func(addr string) { up <- addr })
+		done <- runApp(ctx, c, logger, a, nil, roleAPI, nil, func(addr string) { up <- addr })
 	}()
 	var base string
 	select {
@@ -102,7 +113,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 				var seats []httpapi.SeatBody
 				err = json.NewDecoder(res.Body).Decode(&seats)
 				res.Body.Close()
-				if err != nil || res.StatusCode != 200 || len(seats) != core.DefaultSeatsPerPerformance {
+				if err != nil || res.StatusCode != 200 || len(seats) != catalog.DefaultSeatsPerPerformance {
 					cut.Add(1)
 					t.Errorf("a response was cut or wrong: status %d, %d seats, %v", res.StatusCode, len(seats), err)
 					return
@@ -145,7 +156,7 @@ type slowSeats struct {
 	entered *atomic.Int64
 }
 
-func (s slowSeats) Seats(ctx context.Context, d core.Date, now time.Time) ([]core.Seat, error) {
+func (s slowSeats) Seats(ctx context.Context, d core.Date, now time.Time) ([]catalog.Seat, error) {
 	s.entered.Add(1)
 	time.Sleep(100 * time.Millisecond)
 	return s.Store.Seats(ctx, d, now)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
 // Bench measures the hot store calls of a sale: issuing tokens, holding seats (winners) and
@@ -23,7 +24,7 @@ func Bench(b *testing.B, newStores func(b *testing.B) Stores) {
 	})
 	b.Run("HoldSeat/win", func(b *testing.B) {
 		s := newStores(b)
-		p := core.Performance{Date: day("2030-07-01"), Concert: "Bench", Price: 1, Seats: 10_000}
+		p := catalog.Performance{Date: day("2030-07-01"), Concert: "Bench", Price: 1, Seats: 10_000}
 		seat := p.Seats
 		for b.Loop() {
 			if seat == p.Seats { // sold out: put the next day on sale, off the clock
@@ -42,7 +43,7 @@ func Bench(b *testing.B, newStores func(b *testing.B) Stores) {
 	})
 	b.Run("HoldSeat/lose", func(b *testing.B) {
 		s := newStores(b)
-		p := core.Performance{Date: day("2030-07-01"), Concert: "Bench", Price: 1, Seats: 1}
+		p := catalog.Performance{Date: day("2030-07-01"), Concert: "Bench", Price: 1, Seats: 1}
 		if err := s.Catalog.AddPerformance(ctx, p); err != nil {
 			b.Fatal(err)
 		}

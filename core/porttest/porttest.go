@@ -10,14 +10,33 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
 // Stores are the store ports under test, usually one value implementing all of them.
 type Stores struct {
-	Tokens       core.TokenStore
-	Catalog      core.Catalog
-	Reservations core.ReservationStore
-	Wallets      core.WalletStore
+	Tokens       queue.Store
+	Catalog      catalog.Store
+	Reservations booking.Store
+	Settlements  booking.Settlements
+	Wallets      wallet.Store
+}
+
+// AllStores is a store that implements every port, as both adapters do.
+type AllStores interface {
+	queue.Store
+	catalog.Store
+	booking.Store
+	booking.Settlements
+	wallet.Store
+}
+
+// All is the Stores of one value that implements every port.
+func All(s AllStores) Stores {
+	return Stores{Tokens: s, Catalog: s, Reservations: s, Settlements: s, Wallets: s}
 }
 
 // Run runs the whole contract; newStores must return empty, independent stores for each call.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
 func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
@@ -18,17 +20,17 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, r.ID))
+		got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID))
 		if got.ID != r.ID || got.UserID != "alice" || got.Seat != 2 || got.Date != p.Date || got.Price != p.Price ||
-			got.Status != core.ReservationHeld || !got.HeldUntil.Equal(r.HeldUntil) {
+			got.Status != booking.Held || !got.HeldUntil.Equal(r.HeldUntil) {
 			t.Fatalf("Reservation = %+v, want %+v", got, r)
 		}
 		_, err = hold(t, s, "bob", p, 2, epoch.Add(time.Second), 5*time.Minute)
-		wantErr(t, err, core.ErrSeatTaken)
+		wantErr(t, err, booking.ErrSeatTaken)
 		_, err = s.Reservations.Reservation(ctx, core.NewID())
-		wantErr(t, err, core.ErrUnknownTicket)
+		wantErr(t, err, booking.ErrUnknownTicket)
 		_, err = hold(t, s, "bob", p, 6, epoch, time.Minute)
-		wantErr(t, err, core.ErrUnknownSeat)
+		wantErr(t, err, catalog.ErrUnknownSeat)
 	})
 
 	t.Run("race: 200 fans, one seat, exactly one winner", func(t *testing.T) {
@@ -40,7 +42,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 			switch {
 			case err == nil:
 				won.Add(1)
-			case errors.Is(err, core.ErrSeatTaken):
+			case errors.Is(err, booking.ErrSeatTaken):
 				lost.Add(1)
 			default:
 				t.Error(err)
@@ -62,14 +64,14 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if err != nil {
 			t.Fatalf("a hold past its deadline must yield the seat: %v", err)
 		}
-		if got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, first.ID)); got.Status != core.ReservationReleased {
+		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, first.ID)); got.Status != booking.Released {
 			t.Fatalf("superseded hold is %v, want released", got.Status)
 		}
 		if changed := must[bool](t)(s.Reservations.ReleaseHold(ctx, first.ID)); changed {
 			t.Fatal("releasing a superseded hold changed something")
 		}
-		seats := must[[]core.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch.Add(time.Minute+time.Second)))
-		if seats[0].Status != core.SeatReserved {
+		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch.Add(time.Minute+time.Second)))
+		if seats[0].Status != catalog.SeatReserved {
 			t.Fatal("the late release of the first hold freed bob's seat")
 		}
 		if !must[bool](t)(s.Reservations.ReleaseHold(ctx, second.ID)) {
@@ -78,8 +80,8 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if must[bool](t)(s.Reservations.ReleaseHold(ctx, second.ID)) {
 			t.Fatal("releasing twice reported a change")
 		}
-		seats = must[[]core.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch.Add(time.Minute+time.Second)))
-		if seats[0].Status != core.SeatAvailable {
+		seats = must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch.Add(time.Minute+time.Second)))
+		if seats[0].Status != catalog.SeatAvailable {
 			t.Fatal("released seat is not available")
 		}
 		if _, err := hold(t, s, "carol", p, 1, epoch.Add(time.Minute+time.Second), time.Minute); err != nil {
@@ -94,19 +96,19 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		late, _ := hold(t, s, "bob", p, 2, epoch, time.Hour)
 		paid, _ := hold(t, s, "carol", p, 3, epoch, time.Minute)
 		must[core.Amount](t)(s.Wallets.Charge(ctx, "carol", p.Price, "", epoch))
-		if _, err := s.Reservations.SettlePayment(ctx, core.Settlement{ReservationID: paid.ID, UserID: "carol", PaymentID: core.NewID(), At: epoch}); err != nil {
+		if _, err := s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: paid.ID, UserID: "carol", PaymentID: core.NewID(), At: epoch}); err != nil {
 			t.Fatal(err)
 		}
 		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 10)); n != 1 {
 			t.Fatalf("released %d overdue holds, want 1", n)
 		}
-		for r, want := range map[core.ID]core.ReservationStatus{early.ID: core.ReservationReleased, late.ID: core.ReservationHeld, paid.ID: core.ReservationPaid} {
-			if got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, r)); got.Status != want {
+		for r, want := range map[core.ID]booking.Status{early.ID: booking.Released, late.ID: booking.Held, paid.ID: booking.Paid} {
+			if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r)); got.Status != want {
 				t.Fatalf("reservation %s is %v, want %v", r, got.Status, want)
 			}
 		}
-		seats := must[[]core.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch))
-		if seats[0].Status != core.SeatAvailable || seats[1].Status != core.SeatReserved || seats[2].Status != core.SeatReserved {
+		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch))
+		if seats[0].Status != catalog.SeatAvailable || seats[1].Status != catalog.SeatReserved || seats[2].Status != catalog.SeatReserved {
 			t.Fatalf("seats after the sweep: %+v", seats)
 		}
 		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 10)); n != 0 {
@@ -126,10 +128,10 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		p := addShow(t, s.Catalog, "2030-07-01", 21) // the hoarder races for seats 1 to 20
 		var won, capped atomic.Int64
 		concurrently(20, func(i int) {
-			r := core.Reservation{ID: core.NewID(), UserID: "hoarder", Date: p.Date, Seat: i + 1, Price: p.Price,
-				Status: core.ReservationHeld, HeldUntil: epoch.Add(time.Duration(i+1) * time.Minute), CreatedAt: epoch}
+			r := booking.Reservation{ID: core.NewID(), UserID: "hoarder", Date: p.Date, Seat: i + 1, Price: p.Price,
+				Status: booking.Held, HeldUntil: epoch.Add(time.Duration(i+1) * time.Minute), CreatedAt: epoch}
 			err := s.Reservations.HoldSeat(ctx, r, epoch, 4)
-			var tooMany *core.TooManyHoldsError
+			var tooMany *booking.TooManyHoldsError
 			switch {
 			case err == nil:
 				won.Add(1)
@@ -146,8 +148,8 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if _, err := hold(t, s, "other", p, 21, epoch, time.Minute); err != nil {
 			t.Fatalf("another user's hold: %v", err)
 		}
-		late := core.Reservation{ID: core.NewID(), UserID: "hoarder", Date: p.Date, Seat: 19, Price: p.Price,
-			Status: core.ReservationHeld, HeldUntil: epoch.Add(time.Hour + time.Minute), CreatedAt: epoch.Add(time.Hour)}
+		late := booking.Reservation{ID: core.NewID(), UserID: "hoarder", Date: p.Date, Seat: 19, Price: p.Price,
+			Status: booking.Held, HeldUntil: epoch.Add(time.Hour + time.Minute), CreatedAt: epoch.Add(time.Hour)}
 		if err := s.Reservations.HoldSeat(ctx, late, epoch.Add(time.Hour), 4); err != nil {
 			t.Fatalf("holding again after every hold ended: %v", err)
 		}

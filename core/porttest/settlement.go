@@ -7,18 +7,22 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-func settle(s Stores, r core.Reservation, user core.UserID, at time.Time) (core.Receipt, error) {
-	return s.Reservations.SettlePayment(ctx, core.Settlement{ReservationID: r.ID, UserID: user, PaymentID: core.NewID(), At: at})
+func settle(s Stores, r booking.Reservation, user core.UserID, at time.Time) (booking.Receipt, error) {
+	return s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: user, PaymentID: core.NewID(), At: at})
 }
 
 // sale sets up alice with a live token, a wallet of `funds` and a held seat.
-func sale(t *testing.T, s Stores, funds core.Amount) (core.Reservation, core.QueueToken) {
+func sale(t *testing.T, s Stores, funds core.Amount) (booking.Reservation, queue.Token) {
 	t.Helper()
 	p := addShow(t, s.Catalog, "2030-07-01", 2)
-	tok := must[core.QueueToken](t)(s.Tokens.IssueToken(ctx, "alice", epoch))
-	must[core.AdmissionResult](t)(s.Tokens.Admit(ctx, round(1, 10, epoch))) // the payer is admitted
+	tok := must[queue.Token](t)(s.Tokens.IssueToken(ctx, "alice", epoch))
+	must[queue.Result](t)(s.Tokens.Admit(ctx, round(1, 10, epoch))) // the payer is admitted
 	if funds > 0 {
 		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", funds, "", epoch))
 	}
@@ -34,11 +38,11 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		s := newStores(t)
 		r, _ := sale(t, s, 80_000)
 		// The session (1 minute) ends; the fan queues again before the payment settles.
-		requeued := must[core.QueueToken](t)(s.Tokens.IssueToken(ctx, "alice", epoch.Add(2*time.Minute)))
+		requeued := must[queue.Token](t)(s.Tokens.IssueToken(ctx, "alice", epoch.Add(2*time.Minute)))
 		if _, err := settle(s, r, "alice", epoch.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if got := must[core.QueueToken](t)(s.Tokens.Token(ctx, requeued.ID)); got.State != core.TokenWaiting {
+		if got := must[queue.Token](t)(s.Tokens.Token(ctx, requeued.ID)); got.State != queue.Waiting {
 			t.Fatalf("the payer's new waiting token is %v, want still waiting: tokens leave the queue only at its head", got.State)
 		}
 	})
@@ -57,18 +61,18 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 30_000 {
 			t.Fatalf("balance %d after paying 50000 of 80000", bal)
 		}
-		if got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != core.ReservationPaid {
+		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != booking.Paid {
 			t.Fatalf("reservation is %v, want paid", got.Status)
 		}
 		// Sold stays sold, whatever the clock says.
-		seats := must[[]core.Seat](t)(s.Catalog.Seats(ctx, r.Date, epoch.Add(time.Hour)))
-		if seats[0].Status != core.SeatReserved {
+		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, r.Date, epoch.Add(time.Hour)))
+		if seats[0].Status != catalog.SeatReserved {
 			t.Fatal("sold seat shows available")
 		}
-		if _, err := hold(t, s, "bob", core.Performance{Date: r.Date, Price: r.Price}, 1, epoch.Add(time.Hour), time.Minute); !errors.Is(err, core.ErrSeatTaken) {
+		if _, err := hold(t, s, "bob", catalog.Performance{Date: r.Date, Price: r.Price}, 1, epoch.Add(time.Hour), time.Minute); !errors.Is(err, booking.ErrSeatTaken) {
 			t.Fatalf("holding a sold seat: %v, want ErrSeatTaken", err)
 		}
-		if got := must[core.QueueToken](t)(s.Tokens.Token(ctx, tok.ID)); got.State != core.TokenExpired {
+		if got := must[queue.Token](t)(s.Tokens.Token(ctx, tok.ID)); got.State != queue.Expired {
 			t.Fatalf("payer's token is %v, want expired", got.State)
 		}
 		if must[bool](t)(s.Reservations.ReleaseHold(ctx, r.ID)) {
@@ -78,7 +82,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		if err != nil || again != rc {
 			t.Fatalf("settling again = %+v, %v; want the first receipt %+v", again, err, rc)
 		}
-		if got := must[core.Receipt](t)(s.Reservations.Receipt(ctx, r.ID)); got != rc {
+		if got := must[booking.Receipt](t)(s.Reservations.Receipt(ctx, r.ID)); got != rc {
 			t.Fatalf("Receipt = %+v, want %+v", got, rc)
 		}
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 30_000 {
@@ -90,24 +94,24 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		s := newStores(t)
 		r, tok := sale(t, s, 10_000)
 		_, err := settle(s, r, "alice", epoch)
-		var short *core.InsufficientBalanceError
+		var short *wallet.InsufficientBalanceError
 		if !errors.As(err, &short) || short.Balance != 10_000 || short.Needed != r.Price {
 			t.Fatalf("short wallet: %v, want InsufficientBalanceError{10000, %d}", err, r.Price)
 		}
-		wantErr(t, err, core.ErrInsufficientBalance)
+		wantErr(t, err, wallet.ErrInsufficientBalance)
 		_, err = settle(s, r, "mallory", epoch)
-		wantErr(t, err, core.ErrNotYourTicket)
-		_, err = s.Reservations.SettlePayment(ctx, core.Settlement{ReservationID: core.NewID(), UserID: "alice", PaymentID: core.NewID(), At: epoch})
-		wantErr(t, err, core.ErrUnknownTicket)
+		wantErr(t, err, booking.ErrNotYourTicket)
+		_, err = s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: core.NewID(), UserID: "alice", PaymentID: core.NewID(), At: epoch})
+		wantErr(t, err, booking.ErrUnknownTicket)
 		_, err = s.Reservations.Receipt(ctx, r.ID)
-		wantErr(t, err, core.ErrUnknownTicket)
+		wantErr(t, err, booking.ErrUnknownTicket)
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 10_000 {
 			t.Fatalf("balance changed to %d by refused settlements", bal)
 		}
-		if got := must[core.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != core.ReservationHeld {
+		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != booking.Held {
 			t.Fatalf("reservation is %v after refusals, want still held", got.Status)
 		}
-		if got := must[core.QueueToken](t)(s.Tokens.Token(ctx, tok.ID)); got.State != core.TokenActive {
+		if got := must[queue.Token](t)(s.Tokens.Token(ctx, tok.ID)); got.State != queue.Active {
 			t.Fatalf("token is %v after refusals", got.State)
 		}
 		// Top up, then the same hold pays.
@@ -122,17 +126,17 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		r, _ := sale(t, s, 200_000)
 		must[bool](t)(s.Reservations.ReleaseHold(ctx, r.ID))
 		_, err := settle(s, r, "alice", epoch)
-		wantErr(t, err, core.ErrHoldExpired)
+		wantErr(t, err, booking.ErrHoldExpired)
 
-		r2, err := hold(t, s, "alice", core.Performance{Date: r.Date, Price: r.Price}, 2, epoch, time.Minute)
+		r2, err := hold(t, s, "alice", catalog.Performance{Date: r.Date, Price: r.Price}, 2, epoch, time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := hold(t, s, "bob", core.Performance{Date: r.Date, Price: r.Price}, 2, epoch.Add(time.Minute), time.Minute); err != nil {
+		if _, err := hold(t, s, "bob", catalog.Performance{Date: r.Date, Price: r.Price}, 2, epoch.Add(time.Minute), time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		_, err = settle(s, r2, "alice", epoch.Add(time.Minute))
-		wantErr(t, err, core.ErrHoldExpired)
+		wantErr(t, err, booking.ErrHoldExpired)
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 200_000 {
 			t.Fatalf("balance %d after refused settlements, want 200000", bal)
 		}
@@ -164,12 +168,12 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("a payment's key is recorded and cannot pay for another reservation", func(t *testing.T) {
 		s := newStores(t)
 		r, _ := sale(t, s, 200_000)
-		other, err := hold(t, s, "alice", core.Performance{Date: r.Date, Price: r.Price}, 2, epoch, time.Minute)
+		other, err := hold(t, s, "alice", catalog.Performance{Date: r.Date, Price: r.Price}, 2, epoch, time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pay := func(res core.Reservation) error {
-			_, err := s.Reservations.SettlePayment(ctx, core.Settlement{ReservationID: res.ID, UserID: "alice", PaymentID: core.NewID(), At: epoch, IdempotencyKey: "pay-key"})
+		pay := func(res booking.Reservation) error {
+			_, err := s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: res.ID, UserID: "alice", PaymentID: core.NewID(), At: epoch, IdempotencyKey: "pay-key"})
 			return err
 		}
 		if err := pay(r); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // SeenFlusher is implemented by stores that write last-seen times coalesced: the suite flushes
@@ -18,25 +19,25 @@ type SeenFlusher interface {
 }
 
 // round is an admission round at now that finds nobody abandoned.
-func round(batch, maxActive int, now time.Time) core.AdmitRound {
-	return core.AdmitRound{Batch: batch, MaxActive: maxActive, Session: time.Minute, AbandonedBefore: epoch.Add(-time.Hour), Now: now}
+func round(batch, maxActive int, now time.Time) queue.Round {
+	return queue.Round{Batch: batch, MaxActive: maxActive, Session: time.Minute, AbandonedBefore: epoch.Add(-time.Hour), Now: now}
 }
 
-func issueN(t *testing.T, s core.TokenStore, n int, at time.Time) []core.QueueToken {
+func issueN(t *testing.T, s queue.Store, n int, at time.Time) []queue.Token {
 	t.Helper()
-	toks := make([]core.QueueToken, n)
+	toks := make([]queue.Token, n)
 	for i := range toks {
-		toks[i] = must[core.QueueToken](t)(s.IssueToken(ctx, core.UserID(fmt.Sprintf("u%d", i)), at))
+		toks[i] = must[queue.Token](t)(s.IssueToken(ctx, core.UserID(fmt.Sprintf("u%d", i)), at))
 	}
 	return toks
 }
 
 // stateLetters reads the tokens' states as one letter each: w(aiting), a(ctive), e(xpired).
-func stateLetters(t *testing.T, s core.TokenStore, toks []core.QueueToken) string {
+func stateLetters(t *testing.T, s queue.Store, toks []queue.Token) string {
 	t.Helper()
 	out := ""
 	for _, tok := range toks {
-		out += must[core.QueueToken](t)(s.Token(ctx, tok.ID)).State.String()[:1]
+		out += must[queue.Token](t)(s.Token(ctx, tok.ID)).State.String()[:1]
 	}
 	return out
 }
@@ -44,27 +45,27 @@ func stateLetters(t *testing.T, s core.TokenStore, toks []core.QueueToken) strin
 func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("one live token per user, sequence increases", func(t *testing.T) {
 		s := newStores(t).Tokens
-		a1 := must[core.QueueToken](t)(s.IssueToken(ctx, "alice", epoch))
-		b := must[core.QueueToken](t)(s.IssueToken(ctx, "bob", epoch))
-		a2 := must[core.QueueToken](t)(s.IssueToken(ctx, "alice", epoch.Add(time.Second)))
+		a1 := must[queue.Token](t)(s.IssueToken(ctx, "alice", epoch))
+		b := must[queue.Token](t)(s.IssueToken(ctx, "bob", epoch))
+		a2 := must[queue.Token](t)(s.IssueToken(ctx, "alice", epoch.Add(time.Second)))
 		if a1.ID != a2.ID || a1.Seq != a2.Seq {
 			t.Fatalf("alice got two live tokens: %+v and %+v", a1, a2)
 		}
-		if a1.Seq != 1 || b.Seq != 2 || a1.State != core.TokenWaiting || a1.UserID != "alice" || a1.Early {
+		if a1.Seq != 1 || b.Seq != 2 || a1.State != queue.Waiting || a1.UserID != "alice" || a1.Early {
 			t.Fatalf("unexpected tokens: alice %+v bob %+v", a1, b)
 		}
-		got := must[core.QueueToken](t)(s.Token(ctx, a1.ID))
+		got := must[queue.Token](t)(s.Token(ctx, a1.ID))
 		if got.ID != a1.ID || got.Seq != a1.Seq || !got.IssuedAt.Equal(epoch) {
 			t.Fatalf("Token() = %+v, want %+v", got, a1)
 		}
-		if q := must[core.Queue](t)(s.Queue(ctx)); q.LastSeq != 2 || q.AdmittedThrough != 0 || q.Waiting() != 2 {
+		if q := must[queue.Queue](t)(s.Queue(ctx)); q.LastSeq != 2 || q.AdmittedThrough != 0 || q.Waiting() != 2 {
 			t.Fatalf("queue %+v, want 2 issued and waiting", q)
 		}
 	})
 
 	t.Run("unknown token", func(t *testing.T) {
 		_, err := newStores(t).Tokens.Token(ctx, core.NewID())
-		wantErr(t, err, core.ErrTokenUnknown)
+		wantErr(t, err, queue.ErrTokenUnknown)
 	})
 
 	t.Run("race: one token per user under concurrent requests, numbers gap-free", func(t *testing.T) {
@@ -101,7 +102,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 				t.Fatalf("sequence %d missing: numbers must be gap-free 1..%d", seq, users)
 			}
 		}
-		if q := must[core.Queue](t)(s.Queue(ctx)); q.LastSeq != users {
+		if q := must[queue.Queue](t)(s.Queue(ctx)); q.LastSeq != users {
 			t.Fatalf("queue's last number %d, want %d", q.LastSeq, users)
 		}
 	})
@@ -109,7 +110,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("storm: 10,000 concurrent issues, then admission strictly in sequence order", func(t *testing.T) {
 		s := newStores(t).Tokens
 		const n = 10000
-		bySeq := make([]core.QueueToken, n+1)
+		bySeq := make([]queue.Token, n+1)
 		var mu sync.Mutex
 		concurrently(n, func(i int) {
 			tok, err := s.IssueToken(ctx, core.UserID(fmt.Sprintf("storm-%d", i)), epoch)
@@ -136,21 +137,21 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		// Rounds of uneven size; after each, exactly the tokens 1..k are active.
 		admitted := int64(0)
 		for i, batch := range []int{1, 7, 500, 3, 2000} {
-			res := must[core.AdmissionResult](t)(s.Admit(ctx, round(batch, n, epoch.Add(time.Duration(i)*time.Second))))
+			res := must[queue.Result](t)(s.Admit(ctx, round(batch, n, epoch.Add(time.Duration(i)*time.Second))))
 			if res.Admitted != batch {
 				t.Fatalf("round %d admitted %d, want %d", i, res.Admitted, batch)
 			}
 			admitted += int64(batch)
 			for _, seq := range []int64{1, admitted, admitted + 1, n} {
-				want := core.TokenWaiting
+				want := queue.Waiting
 				if seq <= admitted {
-					want = core.TokenActive
+					want = queue.Active
 				}
-				if got := must[core.QueueToken](t)(s.Token(ctx, bySeq[seq].ID)); got.State != want {
+				if got := must[queue.Token](t)(s.Token(ctx, bySeq[seq].ID)); got.State != want {
 					t.Fatalf("after %d admitted, token %d is %v, want %v", admitted, seq, got.State, want)
 				}
 			}
-			if q := must[core.Queue](t)(s.Queue(ctx)); q.AdmittedThrough != admitted || q.Waiting() != n-admitted {
+			if q := must[queue.Queue](t)(s.Queue(ctx)); q.AdmittedThrough != admitted || q.Waiting() != n-admitted {
 				t.Fatalf("after %d admitted the queue says %+v", admitted, q)
 			}
 		}
@@ -159,39 +160,39 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("admission in sequence order up to the ceiling, sessions expire", func(t *testing.T) {
 		s := newStores(t).Tokens
 		toks := issueN(t, s, 5, epoch)
-		res := must[core.AdmissionResult](t)(s.Admit(ctx, round(2, 3, epoch)))
+		res := must[queue.Result](t)(s.Admit(ctx, round(2, 3, epoch)))
 		if res.Admitted != 2 || res.Expired != 0 || res.Waiting != 3 {
 			t.Fatalf("first tick = %+v, want 2 admitted, 3 waiting", res)
 		}
 		// Ceiling 3 with 2 active leaves room for one more, whatever the batch.
-		res = must[core.AdmissionResult](t)(s.Admit(ctx, round(10, 3, epoch.Add(time.Second))))
+		res = must[queue.Result](t)(s.Admit(ctx, round(10, 3, epoch.Add(time.Second))))
 		if res.Admitted != 1 {
 			t.Fatalf("second tick admitted %d, want 1 (ceiling)", res.Admitted)
 		}
 		if got := stateLetters(t, s, toks); got != "aaaww" {
 			t.Fatalf("states %q, want aaaww (admission must follow sequence order)", got)
 		}
-		first := must[core.QueueToken](t)(s.Token(ctx, toks[0].ID))
+		first := must[queue.Token](t)(s.Token(ctx, toks[0].ID))
 		if !first.AdmittedAt.Equal(epoch) || !first.ExpiresAt.Equal(epoch.Add(time.Minute)) {
 			t.Fatalf("admitted token times %+v", first)
 		}
-		st := must[core.QueueStats](t)(s.QueueStats(ctx))
+		st := must[queue.Stats](t)(s.QueueStats(ctx))
 		if st.Waiting() != 2 || st.Active != 3 || st.AdmittedTotal != 3 || !st.OldestIssuedAt.Equal(epoch) {
 			t.Fatalf("stats %+v, want 2 waiting, 3 active, 3 admitted in all, oldest issued at epoch", st)
 		}
 		// First two sessions end at epoch+1m; the third (admitted at +1s) a second later.
-		res = must[core.AdmissionResult](t)(s.Admit(ctx, round(10, 3, epoch.Add(time.Minute))))
+		res = must[queue.Result](t)(s.Admit(ctx, round(10, 3, epoch.Add(time.Minute))))
 		if res.Expired != 2 || res.Admitted != 2 || res.Waiting != 0 {
 			t.Fatalf("tick at session end = %+v, want 2 expired and 2 admitted", res)
 		}
 		if got := stateLetters(t, s, toks); got != "eeaaa" {
 			t.Fatalf("states %q, want eeaaa", got)
 		}
-		again := must[core.QueueToken](t)(s.IssueToken(ctx, "u0", epoch.Add(time.Minute)))
-		if again.ID == toks[0].ID || again.State != core.TokenWaiting || again.Seq != 6 {
+		again := must[queue.Token](t)(s.IssueToken(ctx, "u0", epoch.Add(time.Minute)))
+		if again.ID == toks[0].ID || again.State != queue.Waiting || again.Seq != 6 {
 			t.Fatalf("after expiry u0 must get a new waiting token numbered 6, got %+v", again)
 		}
-		if st := must[core.QueueStats](t)(s.QueueStats(ctx)); !st.OldestIssuedAt.Equal(epoch.Add(time.Minute)) {
+		if st := must[queue.Stats](t)(s.QueueStats(ctx)); !st.OldestIssuedAt.Equal(epoch.Add(time.Minute)) {
 			t.Fatalf("oldest waiting issued at %v, want the new token's time", st.OldestIssuedAt)
 		}
 	})
@@ -206,8 +207,8 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 		flushSeen(t, s)
 		// Cut-off at +60s: tokens 1, 3 and 5 were last seen at issue, so their fans left.
-		r := core.AdmitRound{Batch: 2, MaxActive: 100, Session: time.Minute, AbandonedBefore: epoch.Add(time.Minute), Now: epoch.Add(2 * time.Minute)}
-		res := must[core.AdmissionResult](t)(s.Admit(ctx, r))
+		r := queue.Round{Batch: 2, MaxActive: 100, Session: time.Minute, AbandonedBefore: epoch.Add(time.Minute), Now: epoch.Add(2 * time.Minute)}
+		res := must[queue.Result](t)(s.Admit(ctx, r))
 		if res.Admitted != 2 || res.Abandoned != 2 || res.Waiting != 2 {
 			t.Fatalf("round = %+v, want 2 admitted, 2 abandoned on the way, 2 waiting", res)
 		}
@@ -219,22 +220,22 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatal(err)
 		}
 		flushSeen(t, s)
-		if got := must[core.QueueToken](t)(s.Token(ctx, toks[1].ID)); got.State != core.TokenExpired {
+		if got := must[queue.Token](t)(s.Token(ctx, toks[1].ID)); got.State != queue.Expired {
 			t.Fatalf("abandoned token is %v after MarkSeen, want expired", got.State)
 		}
 		// With no room left, a round still clears abandoned tokens at the head, and stops at
 		// the first fan still there.
 		r.Batch, r.MaxActive = 10, 2
-		res = must[core.AdmissionResult](t)(s.Admit(ctx, r))
+		res = must[queue.Result](t)(s.Admit(ctx, r))
 		if res.Admitted != 0 || res.Abandoned != 0 {
 			t.Fatalf("full ceiling round = %+v, want nothing (token 4 is seen and heads the queue)", res)
 		}
 		r.AbandonedBefore = epoch.Add(100 * time.Second) // now token 4 has left too
-		res = must[core.AdmissionResult](t)(s.Admit(ctx, r))
+		res = must[queue.Result](t)(s.Admit(ctx, r))
 		if res.Admitted != 0 || res.Abandoned != 2 || res.Waiting != 0 {
 			t.Fatalf("round = %+v, want the 2 abandoned tokens cleared", res)
 		}
-		st := must[core.QueueStats](t)(s.QueueStats(ctx))
+		st := must[queue.Stats](t)(s.QueueStats(ctx))
 		if st.AbandonedTotal != 4 || st.AdmittedTotal != 2 || st.AdmittedThrough != 6 || !st.OldestIssuedAt.IsZero() {
 			t.Fatalf("stats %+v, want 4 abandoned, 2 admitted, all 6 through", st)
 		}
@@ -251,37 +252,37 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 				t.Fatalf("token issued before the opening is not early: %+v", tok)
 			}
 		}
-		res := must[core.AdmissionResult](t)(s.Admit(ctx, round(100, 100, opens.Add(-time.Minute))))
+		res := must[queue.Result](t)(s.Admit(ctx, round(100, 100, opens.Add(-time.Minute))))
 		if res.Admitted != 0 || res.Drawn != 0 {
 			t.Fatalf("round before the opening = %+v, want nothing", res)
 		}
-		late := must[core.QueueToken](t)(s.IssueToken(ctx, "late", opens.Add(time.Second)))
+		late := must[queue.Token](t)(s.IssueToken(ctx, "late", opens.Add(time.Second)))
 		if late.Early || late.Seq != 21 {
 			t.Fatalf("token after the opening = %+v, want not early, numbered 21", late)
 		}
-		wantErr(t, s.ScheduleOpening(ctx, opens.Add(time.Hour), 1), core.ErrQueueOpen)
-		res = must[core.AdmissionResult](t)(s.Admit(ctx, round(0, 100, opens.Add(2*time.Second))))
+		wantErr(t, s.ScheduleOpening(ctx, opens.Add(time.Hour), 1), queue.ErrQueueOpen)
+		res = must[queue.Result](t)(s.Admit(ctx, round(0, 100, opens.Add(2*time.Second))))
 		if res.Drawn != 20 || res.Admitted != 0 {
 			t.Fatalf("opening round = %+v, want 20 drawn", res)
 		}
-		places := core.DrawOrder(20, 42)
+		places := queue.DrawOrder(20, 42)
 		for i, tok := range early {
-			if got := must[core.QueueToken](t)(s.Token(ctx, tok.ID)); got.Seq != places[i] {
+			if got := must[queue.Token](t)(s.Token(ctx, tok.ID)); got.Seq != places[i] {
 				t.Fatalf("early token %d (arrived %d) placed %d, want %d from the seed", i, tok.Seq, got.Seq, places[i])
 			}
 		}
-		if got := must[core.QueueToken](t)(s.Token(ctx, late.ID)); got.Seq != 21 {
+		if got := must[queue.Token](t)(s.Token(ctx, late.ID)); got.Seq != 21 {
 			t.Fatalf("late token moved to %d by the draw", got.Seq)
 		}
-		q := must[core.Queue](t)(s.Queue(ctx))
+		q := must[queue.Queue](t)(s.Queue(ctx))
 		if !q.Drawn || q.EarlyThrough != 20 || q.DrawSeed != 42 || !q.OpensAt.Equal(opens) {
 			t.Fatalf("queue after the draw %+v", q)
 		}
 		// Admission follows the drawn order: the first 5 admitted are places 1..5.
-		must[core.AdmissionResult](t)(s.Admit(ctx, round(5, 100, opens.Add(3*time.Second))))
+		must[queue.Result](t)(s.Admit(ctx, round(5, 100, opens.Add(3*time.Second))))
 		var active []int64
 		for i, tok := range early {
-			if must[core.QueueToken](t)(s.Token(ctx, tok.ID)).State == core.TokenActive {
+			if must[queue.Token](t)(s.Token(ctx, tok.ID)).State == queue.Active {
 				active = append(active, places[i])
 			}
 		}
@@ -294,38 +295,38 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("an opening cannot be scheduled on a queue already first come, first served", func(t *testing.T) {
 		s := newStores(t).Tokens
 		issueN(t, s, 1, epoch)
-		wantErr(t, s.ScheduleOpening(ctx, epoch.Add(time.Hour), 1), core.ErrQueueOpen)
+		wantErr(t, s.ScheduleOpening(ctx, epoch.Add(time.Hour), 1), queue.ErrQueueOpen)
 	})
 
 	t.Run("measured admission rate is stored", func(t *testing.T) {
 		s := newStores(t).Tokens
-		set := core.AdmissionSettings{AdmitRate: 20, MaxActive: 300, Tick: time.Second, Revision: 1}
-		wantErr(t, s.RecordAdmission(ctx, core.AdmissionMeasure{AdmitRate: 12.5, Moved: true, Settings: set, At: epoch}), nil)
-		if q := must[core.Queue](t)(s.Queue(ctx)); q.AdmitRate != 12.5 || !q.RateAt.Equal(epoch) || !q.MovedAt.Equal(epoch) || q.Settings != set {
+		set := queue.Settings{AdmitRate: 20, MaxActive: 300, Tick: time.Second, Revision: 1}
+		wantErr(t, s.RecordAdmission(ctx, queue.Measure{AdmitRate: 12.5, Moved: true, Settings: set, At: epoch}), nil)
+		if q := must[queue.Queue](t)(s.Queue(ctx)); q.AdmitRate != 12.5 || !q.RateAt.Equal(epoch) || !q.MovedAt.Equal(epoch) || q.Settings != set {
 			t.Fatalf("queue %+v, want rate 12.5 at epoch, moved then, with %+v", q, set)
 		}
 		// A round that did not move keeps the time admission last moved.
-		wantErr(t, s.RecordAdmission(ctx, core.AdmissionMeasure{AdmitRate: 10, Settings: set, At: epoch.Add(time.Second)}), nil)
-		if q := must[core.Queue](t)(s.Queue(ctx)); q.AdmitRate != 10 || !q.MovedAt.Equal(epoch) {
+		wantErr(t, s.RecordAdmission(ctx, queue.Measure{AdmitRate: 10, Settings: set, At: epoch.Add(time.Second)}), nil)
+		if q := must[queue.Queue](t)(s.Queue(ctx)); q.AdmitRate != 10 || !q.MovedAt.Equal(epoch) {
 			t.Fatalf("queue %+v, want rate 10 and moved at epoch still", q)
 		}
 	})
 
 	t.Run("the settings of the highest revision stay in force", func(t *testing.T) {
 		s := newStores(t).Tokens
-		changed := core.AdmissionSettings{AdmitRate: 1, MaxActive: 300, Tick: time.Second, Revision: 2}
+		changed := queue.Settings{AdmitRate: 1, MaxActive: 300, Tick: time.Second, Revision: 2}
 		wantErr(t, s.RecordSettings(ctx, changed), nil)
 		// A round that started before the change reports the older settings afterwards.
-		older := core.AdmissionSettings{AdmitRate: 50, MaxActive: 300, Tick: time.Second, Revision: 1}
-		wantErr(t, s.RecordAdmission(ctx, core.AdmissionMeasure{AdmitRate: 40, Settings: older, At: epoch}), nil)
+		older := queue.Settings{AdmitRate: 50, MaxActive: 300, Tick: time.Second, Revision: 1}
+		wantErr(t, s.RecordAdmission(ctx, queue.Measure{AdmitRate: 40, Settings: older, At: epoch}), nil)
 		wantErr(t, s.RecordSettings(ctx, older), nil)
-		if q := must[core.Queue](t)(s.Queue(ctx)); q.Settings != changed || q.AdmitRate != 40 {
+		if q := must[queue.Queue](t)(s.Queue(ctx)); q.Settings != changed || q.AdmitRate != 40 {
 			t.Fatalf("queue %+v, want the settings of revision 2 (%+v) and the measured rate 40", q, changed)
 		}
 	})
 }
 
-func flushSeen(t *testing.T, s core.TokenStore) {
+func flushSeen(t *testing.T, s queue.Store) {
 	t.Helper()
 	if f, ok := s.(SeenFlusher); ok {
 		if err := f.FlushSeen(ctx); err != nil {

@@ -60,26 +60,3 @@ func runWallets(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 }
-
-// RunLocks is the contract of core.RequestLocks.
-func RunLocks(t *testing.T, newLocks func(t *testing.T) core.RequestLocks) {
-	locks := newLocks(t)
-	release, ok, err := locks.TryLock(ctx, "ivy", "k")
-	if err != nil || !ok {
-		t.Fatalf("first TryLock: %v, %v", ok, err)
-	}
-	if _, ok, _ := locks.TryLock(ctx, "ivy", "k"); ok {
-		t.Fatal("a held key was locked twice")
-	}
-	other, ok, _ := locks.TryLock(ctx, "jon", "k")
-	if !ok {
-		t.Fatal("another user's key of the same name was locked out")
-	}
-	other()
-	release()
-	again, ok, _ := locks.TryLock(ctx, "ivy", "k")
-	if !ok {
-		t.Fatal("a released key could not be locked again")
-	}
-	again()
-}

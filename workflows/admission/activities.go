@@ -3,25 +3,25 @@ package admission
 import (
 	"context"
 
-	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// Admitter is the part of the application the activity drives; *core.BoxOffice is one.
+// Admitter is the step the activity runs; the queue's Admitter is one.
 type Admitter interface {
-	AdmitNext(ctx context.Context, s core.AdmissionSettings) (core.AdmissionResult, error)
+	AdmitNext(ctx context.Context, s queue.Settings) (queue.Result, error)
 }
 
 // Activities hold the dependencies of the admission activity.
 type Activities struct {
-	App Admitter
+	Admitter Admitter
 }
 
-// Admit runs one admission round (and the sweep of overdue holds). A retry after a crash
-// re-admits nothing: admission only takes waiting tokens, the sweep only held reservations.
-func (a *Activities) Admit(ctx context.Context, s core.AdmissionSettings) (AdmitResult, error) {
-	res, err := a.App.AdmitNext(ctx, s)
+// Admit runs one admission round. A retry after a crash re-admits nothing: admission only
+// takes waiting tokens.
+func (a *Activities) Admit(ctx context.Context, s queue.Settings) (AdmitResult, error) {
+	res, err := a.Admitter.AdmitNext(ctx, s)
 	if err != nil {
 		return AdmitResult{}, err
 	}
-	return AdmitResult{Admitted: res.Admitted, Expired: res.Expired, Abandoned: res.Abandoned, Drawn: res.Drawn, ReleasedHolds: res.ReleasedHolds}, nil
+	return AdmitResult{Admitted: res.Admitted, Expired: res.Expired, Abandoned: res.Abandoned, Drawn: res.Drawn}, nil
 }

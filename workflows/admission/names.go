@@ -3,7 +3,7 @@
 // rate and up to the active ceiling, both of which operators change during a sale by update.
 package admission
 
-import "github.com/boxoffice/boxoffice/core"
+import "github.com/boxoffice/boxoffice/core/queue"
 
 // Names other packages use to reach this workflow.
 const (
@@ -21,22 +21,19 @@ func WorkflowID(queue string) string { return "queue/" + queue }
 
 // State is the workflow's whole state, carried across continue-as-new, and the stats query's answer.
 type State struct {
-	Settings      core.AdmissionSettings
+	Settings      queue.Settings
 	Ticks         int64
 	AdmittedTotal int64
 	ExpiredTotal  int64
 	// AbandonedTotal counts waiting fans skipped because they stopped polling.
 	AbandonedTotal int64
-	// ReleasedHoldsTotal counts overdue holds the ticks released because their own release never ran.
-	ReleasedHoldsTotal int64
-	LastAdmitted       int // fans admitted by the latest tick
+	LastAdmitted   int // fans admitted by the latest tick
 }
 
 // AdmitResult is what one tick did.
 type AdmitResult struct {
-	Admitted      int
-	Expired       int
-	Abandoned     int
-	Drawn         int // early fans placed by the opening draw
-	ReleasedHolds int
+	Admitted  int
+	Expired   int
+	Abandoned int
+	Drawn     int // early fans placed by the opening draw
 }

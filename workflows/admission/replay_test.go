@@ -1,6 +1,7 @@
 package admission_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"go.temporal.io/sdk/worker"
@@ -9,15 +10,24 @@ import (
 	"github.com/boxoffice/boxoffice/workflows/admission"
 )
 
-// TestReplayRecordedHistory replays the admission workflow's history recorded from a real dev
+// TestReplayRecordedHistory replays the admission workflow's histories recorded from a real dev
 // server during the end-to-end test (ticks, settings updates from the API and the admin
-// endpoint) against today's code: a change that would break the queue running in production
-// fails here. Record it again with
+// endpoint; queue.json from before updates carried changes, queue-concurrent-changes.json from
+// after) against today's code: a change that would break the queue running in production fails
+// here. Record another with
 // BOXOFFICE_RECORD_HISTORIES=$PWD/workflows go test -run TestEndToEnd ./cmd/boxoffice
 func TestReplayRecordedHistory(t *testing.T) {
-	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflowWithOptions(admission.Workflow, workflow.RegisterOptions{Name: admission.WorkflowName})
-	if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/queue.json"); err != nil {
-		t.Fatalf("replay: %v", err)
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("found %d recorded histories (%v), want two", len(files), err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			replayer := worker.NewWorkflowReplayer()
+			replayer.RegisterWorkflowWithOptions(admission.Workflow, workflow.RegisterOptions{Name: admission.WorkflowName})
+			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+				t.Fatalf("replay %s: %v", f, err)
+			}
+		})
 	}
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // Register adds the admission workflow and its activity to a worker.
-func Register(r worker.Registry, app Admitter) {
-	acts := &Activities{App: app}
+func Register(r worker.Registry, admitter Admitter) {
+	acts := &Activities{Admitter: admitter}
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterActivityWithOptions(acts.Admit, activity.RegisterOptions{Name: ActivityAdmit})
 }

@@ -13,22 +13,24 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/internal/workflowtest"
 )
 
 var start = workflowtest.Start
 
-func newEnv(t *testing.T, policy core.Policy) (*workflowtest.Env, *memory.Store) {
+func newEnv(t *testing.T, policy app.Policy) (*workflowtest.Env, *memory.Store) {
 	t.Helper()
 	env := workflowtest.New(t, policy)
-	admission.Register(env, env.App)
+	admission.Register(env, env.App.Queue.Admitter)
 	return env, env.Store
 }
 
-func issue(t *testing.T, store *memory.Store, n int) []core.QueueToken {
+func issue(t *testing.T, store *memory.Store, n int) []queue.Token {
 	t.Helper()
-	toks := make([]core.QueueToken, n)
+	toks := make([]queue.Token, n)
 	for i := range toks {
 		var err error
 		if toks[i], err = store.IssueToken(context.Background(), core.UserID(fmt.Sprintf("fan-%02d", i)), start); err != nil {
@@ -39,7 +41,7 @@ func issue(t *testing.T, store *memory.Store, n int) []core.QueueToken {
 }
 
 // states reads every token's state, in issue order.
-func states(t *testing.T, store *memory.Store, toks []core.QueueToken) string {
+func states(t *testing.T, store *memory.Store, toks []queue.Token) string {
 	t.Helper()
 	s := ""
 	for _, tok := range toks {
@@ -53,14 +55,14 @@ func states(t *testing.T, store *memory.Store, toks []core.QueueToken) string {
 }
 
 func TestAdmitsInSequenceOrderAtTheRate(t *testing.T) {
-	env, store := newEnv(t, core.DefaultPolicy)
+	env, store := newEnv(t, app.DefaultPolicy)
 	toks := issue(t, store, 7)
 	seen := map[time.Duration]string{}
 	for _, at := range []time.Duration{500 * time.Millisecond, 1500 * time.Millisecond, 2500 * time.Millisecond, 3500 * time.Millisecond} {
 		env.RegisterDelayedCallback(func() { seen[at] = states(t, store, toks) }, at)
 	}
 	env.RegisterDelayedCallback(env.CancelWorkflow, 4*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 2, MaxActive: 100, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 2, MaxActive: 100, Tick: time.Second}})
 	want := map[time.Duration]string{
 		500 * time.Millisecond:  "aawwwww",
 		1500 * time.Millisecond: "aaaawww",
@@ -75,15 +77,15 @@ func TestAdmitsInSequenceOrderAtTheRate(t *testing.T) {
 }
 
 func TestCeilingAndSessionExpiry(t *testing.T) {
-	policy := core.DefaultPolicy
-	policy.SessionTTL = 2 * time.Second
+	policy := app.DefaultPolicy
+	policy.Queue.SessionTTL = 2 * time.Second
 	env, store := newEnv(t, policy)
 	toks := issue(t, store, 4)
 	var at1500, at2500 string
 	env.RegisterDelayedCallback(func() { at1500 = states(t, store, toks) }, 1500*time.Millisecond)
 	env.RegisterDelayedCallback(func() { at2500 = states(t, store, toks) }, 2500*time.Millisecond)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 10, MaxActive: 2, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 10, MaxActive: 2, Tick: time.Second}})
 	if at1500 != "aaww" {
 		t.Errorf("before sessions end: %q, want the ceiling of 2 to hold (aaww)", at1500)
 	}
@@ -93,21 +95,21 @@ func TestCeilingAndSessionExpiry(t *testing.T) {
 }
 
 func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
-	env, store := newEnv(t, core.DefaultPolicy)
+	env, store := newEnv(t, app.DefaultPolicy)
 	toks := issue(t, store, 10)
 	var rejected, accepted error
 	var at2500 string
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(admission.UpdateSettings, "bad", &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { rejected = err }, OnComplete: func(any, error) {},
-		}, core.AdmissionChange{AdmitRate: ptr(0), MaxActive: ptr(5)})
+		}, queue.Change{AdmitRate: ptr(0), MaxActive: ptr(5)})
 		env.UpdateWorkflow(admission.UpdateSettings, "good", &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { accepted = err }, OnComplete: func(_ any, err error) {
 				if err != nil {
 					accepted = err
 				}
 			},
-		}, core.AdmissionChange{AdmitRate: ptr(5)})
+		}, queue.Change{AdmitRate: ptr(5)})
 	}, 1500*time.Millisecond)
 	env.RegisterDelayedCallback(func() { at2500 = states(t, store, toks) }, 2500*time.Millisecond)
 	env.RegisterDelayedCallback(func() {
@@ -125,7 +127,7 @@ func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
 		}
 	}, 2600*time.Millisecond)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
 	if rejected == nil {
 		t.Error("a rate of 0 was accepted")
 	}
@@ -139,9 +141,9 @@ func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
 }
 
 func TestContinuesAsNewWithItsState(t *testing.T) {
-	env, store := newEnv(t, core.DefaultPolicy)
+	env, store := newEnv(t, app.DefaultPolicy)
 	issue(t, store, 3)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("workflow ended with %v, want continue-as-new", err)
@@ -158,9 +160,9 @@ func TestContinuesAsNewWithItsState(t *testing.T) {
 // Fans who stop polling are skipped by the ticks once unseen for AbandonAfter; the one who
 // polls is admitted past them, and the stats query counts the skipped.
 func TestAbandonedFansAreSkippedTickByTick(t *testing.T) {
-	policy := core.DefaultPolicy
-	policy.AbandonAfter = time.Minute
-	policy.SessionTTL = 90 * time.Second
+	policy := app.DefaultPolicy
+	policy.Queue.AbandonAfter = time.Minute
+	policy.Queue.SessionTTL = 90 * time.Second
 	env, store := newEnv(t, policy)
 	toks := issue(t, store, 4) // fan-00 is admitted at once and holds the ceiling of 1
 	for s := 10 * time.Second; s < 100*time.Second; s += 10 * time.Second {
@@ -183,7 +185,7 @@ func TestAbandonedFansAreSkippedTickByTick(t *testing.T) {
 		}
 	}, 95*time.Second)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 96*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
 	// At 90 s fan-00's session ends; fans 01 and 02, unseen since they queued, are skipped.
 	if at95 != "eeea" {
 		t.Errorf("states at 95 s: %q, want eeea (session over, two abandoned, the poller admitted)", at95)
@@ -198,17 +200,17 @@ func ptr[T any](v T) *T { return &v }
 // Two operators change the rate and the ceiling at the same moment: each update carries its own
 // change, so both apply, counted as two revisions.
 func TestConcurrentChangesBothApply(t *testing.T) {
-	env, _ := newEnv(t, core.DefaultPolicy)
-	var applied []core.AdmissionSettings
+	env, _ := newEnv(t, app.DefaultPolicy)
+	var applied []queue.Settings
 	done := func(v any, err error) {
 		if err != nil {
 			t.Error(err)
 			return
 		}
-		applied = append(applied, v.(core.AdmissionSettings))
+		applied = append(applied, v.(queue.Settings))
 	}
 	env.RegisterDelayedCallback(func() {
-		for id, c := range map[string]core.AdmissionChange{"rate": {AdmitRate: ptr(7)}, "ceiling": {MaxActive: ptr(70)}} {
+		for id, c := range map[string]queue.Change{"rate": {AdmitRate: ptr(7)}, "ceiling": {MaxActive: ptr(70)}} {
 			env.UpdateWorkflow(admission.UpdateSettings, id, &testsuite.TestUpdateCallback{
 				OnAccept: func() {}, OnReject: func(err error) { t.Error(err) }, OnComplete: done,
 			}, c)
@@ -225,8 +227,8 @@ func TestConcurrentChangesBothApply(t *testing.T) {
 		}
 	}, 2500*time.Millisecond)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: core.AdmissionSettings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
-	want := core.AdmissionSettings{AdmitRate: 7, MaxActive: 70, Tick: time.Second, Revision: 2}
+	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
+	want := queue.Settings{AdmitRate: 7, MaxActive: 70, Tick: time.Second, Revision: 2}
 	if st.Settings != want || len(applied) != 2 {
 		t.Fatalf("settings %+v after two concurrent changes (answers %+v), want %+v", st.Settings, applied, want)
 	}

@@ -7,8 +7,8 @@ import (
 )
 
 // Register adds the reservation workflow and its activities to a worker.
-func Register(r worker.Registry, app Settler) {
-	acts := &Activities{App: app}
+func Register(r worker.Registry, settler Settler) {
+	acts := &Activities{Settler: settler}
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterActivityWithOptions(acts.Settle, activity.RegisterOptions{Name: ActivitySettle})
 	r.RegisterActivityWithOptions(acts.Release, activity.RegisterOptions{Name: ActivityRelease})

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -76,17 +78,22 @@ func (h *hold) run(ctx workflow.Context) (State, error) {
 	return h.state(), nil
 }
 
-// validatePay rejects, before anything is recorded in history, a payment that cannot be taken.
+// validatePay rejects, before anything is recorded in history, a payment that cannot be
+// taken: booking's one rule of who may pay a reservation when, applied to this hold.
 func (h *hold) validatePay(ctx workflow.Context, req PayRequest) error {
-	switch {
-	case req.UserID != h.in.UserID:
-		return temporal.NewNonRetryableApplicationError("this ticket belongs to another user", ErrTypeNotYourTicket, nil)
-	case h.status == StatusPaid:
+	switch err := h.reservation().PayableBy(core.UserID(req.UserID), workflow.Now(ctx)); {
+	case errors.Is(err, booking.ErrAlreadyPaid):
 		return nil // the handler replays the receipt
-	case h.status != StatusHeld || !workflow.Now(ctx).Before(h.in.HeldUntil):
-		return temporal.NewNonRetryableApplicationError("the hold has ended", ErrTypeHoldExpired, nil)
+	case err != nil:
+		return refusal(err)
 	}
 	return nil
+}
+
+// reservation is what the workflow knows of its hold, for booking's rules.
+func (h *hold) reservation() booking.Reservation {
+	status := map[string]booking.Status{StatusHeld: booking.Held, StatusPaid: booking.Paid, StatusReleased: booking.Released}[h.status]
+	return booking.Reservation{ID: core.ID(h.in.ReservationID), UserID: core.UserID(h.in.UserID), HeldUntil: h.in.HeldUntil, Status: status}
 }
 
 // pay settles the payment, one settlement at a time; a retry after success gets the receipt.

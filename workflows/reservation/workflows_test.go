@@ -12,6 +12,9 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/workflows/internal/workflowtest"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
@@ -22,7 +25,7 @@ const holdTTL = 5 * time.Minute
 type fixture struct {
 	env   *workflowtest.Env
 	store *memory.Store
-	hold  core.Reservation
+	hold  booking.Reservation
 	input reservation.Input
 }
 
@@ -30,12 +33,12 @@ var start = workflowtest.Start
 
 func newFixture(t *testing.T, funds core.Amount) *fixture {
 	t.Helper()
-	env := workflowtest.New(t, core.DefaultPolicy)
+	env := workflowtest.New(t, app.DefaultPolicy)
 	store := env.Store
-	reservation.Register(env, env.App)
+	reservation.Register(env, env.App.Booking.Settler)
 	ctx := context.Background()
 	date, _ := core.ParseDate("2030-07-01")
-	if err := store.AddPerformance(ctx, core.Performance{Date: date, Concert: "Test", Price: 50_000, Seats: 3}); err != nil {
+	if err := store.AddPerformance(ctx, catalog.Performance{Date: date, Concert: "Test", Price: 50_000, Seats: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if funds > 0 {
@@ -43,8 +46,8 @@ func newFixture(t *testing.T, funds core.Amount) *fixture {
 			t.Fatal(err)
 		}
 	}
-	r := core.Reservation{ID: core.NewID(), UserID: "alice", Date: date, Seat: 1, Price: 50_000,
-		Status: core.ReservationHeld, HeldUntil: start.Add(holdTTL), CreatedAt: start}
+	r := booking.Reservation{ID: core.NewID(), UserID: "alice", Date: date, Seat: 1, Price: 50_000,
+		Status: booking.Held, HeldUntil: start.Add(holdTTL), CreatedAt: start}
 	if err := store.HoldSeat(ctx, r, start, noCap); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +97,7 @@ func (f *fixture) run(t *testing.T) reservation.State {
 	return st
 }
 
-func (f *fixture) reservationStatus(t *testing.T) core.ReservationStatus {
+func (f *fixture) reservationStatus(t *testing.T) booking.Status {
 	t.Helper()
 	r, err := f.store.Reservation(context.Background(), f.hold.ID)
 	if err != nil {
@@ -123,14 +126,14 @@ func TestUnpaidHoldReleasesAtDeadline(t *testing.T) {
 	if st.Status != reservation.StatusReleased || st.Receipt != nil {
 		t.Fatalf("state %+v, want released without receipt", st)
 	}
-	if got := f.reservationStatus(t); got != core.ReservationReleased {
+	if got := f.reservationStatus(t); got != booking.Released {
 		t.Fatalf("reservation %v, want released", got)
 	}
 	if elapsed := f.env.Now().Sub(start); elapsed < holdTTL {
 		t.Fatalf("released after %v, before the %v deadline", elapsed, holdTTL)
 	}
 	seats, _ := f.store.Seats(context.Background(), f.hold.Date, start)
-	if seats[0].Status != core.SeatAvailable {
+	if seats[0].Status != catalog.SeatAvailable {
 		t.Fatal("seat not available after release")
 	}
 	if f.balance(t) != 100_000 {
@@ -157,7 +160,7 @@ func TestPayBeforeDeadline(t *testing.T) {
 	if f.env.Now().Sub(start) >= holdTTL {
 		t.Fatal("a paid hold waited for its deadline")
 	}
-	if got := f.reservationStatus(t); got != core.ReservationPaid {
+	if got := f.reservationStatus(t); got != booking.Paid {
 		t.Fatalf("reservation %v, want paid", got)
 	}
 	if f.balance(t) != 30_000 {
@@ -189,7 +192,7 @@ func TestPayByAnotherUserRejected(t *testing.T) {
 	if errType(mallory.rejected) != reservation.ErrTypeNotYourTicket {
 		t.Fatalf("mallory's pay: %+v, want rejected NotYourTicket", mallory)
 	}
-	if f.reservationStatus(t) != core.ReservationReleased || f.balance(t) != 80_000 {
+	if f.reservationStatus(t) != booking.Released || f.balance(t) != 80_000 {
 		t.Fatal("another user's payment changed the hold or the wallet")
 	}
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/booking"
 )
 
 // Start is the environment's time at the start of every test.
@@ -23,26 +25,26 @@ var Start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 type Env struct {
 	*testsuite.TestWorkflowEnvironment
 	Store *memory.Store
-	App   *core.BoxOffice
+	App   *app.App
 }
 
 // New returns an environment at Start whose application runs on an empty memory store.
-func New(t *testing.T, policy core.Policy) *Env {
+func New(t *testing.T, policy app.Policy) *Env {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(Start)
 	store := memory.NewStore()
-	app, err := core.New(core.Ports{
-		Tokens: store, Catalog: store, Reservations: store, Wallets: store, Locks: store,
-		Lifecycle: memory.NewLifecycle(core.SystemClock{}), Clock: clock{env},
-		Admission: memory.NewAdmission(policy.Admission),
+	a, err := app.New(app.Ports{
+		Stores: store, Loop: memory.NewAdmission(policy.Queue.Admission), Clock: clock{env},
+		// The workflows under test run the holds; the counter's lifecycle is never asked.
+		Lifecycle: func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
 	}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{TestWorkflowEnvironment: env, Store: store, App: app}
+	return &Env{TestWorkflowEnvironment: env, Store: store, App: a}
 }
 
 // clock lets the application read the environment's skipped time.

@@ -1,0 +1,81 @@
+// Package app composes the contexts' use cases into the application that the HTTP edge and
+// the workflows drive: one queue, one catalog, one booking counter and one wallet over a set
+// of ports. cmd builds it over PostgreSQL and Temporal, tests over the memory adapter.
+package app
+
+import (
+	"errors"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
+)
+
+// Stores is a store that implements every store port, as each adapter does.
+type Stores interface {
+	queue.Store
+	catalog.Store
+	booking.Store
+	booking.Settlements
+	wallet.Store
+}
+
+// Ports are what the application runs on.
+type Ports struct {
+	Stores Stores
+	Loop   queue.Loop // the admission loop
+	// Lifecycle builds the holds' lifecycle; it is given the Settler a lifecycle that settles
+	// in process calls back (Temporal's runs in the worker and calls it there).
+	Lifecycle func(*booking.Settler) booking.Lifecycle
+	Clock     core.Clock
+}
+
+// Policy is the operator-set rules of every context.
+type Policy struct {
+	Queue   queue.Policy
+	Booking booking.Policy
+}
+
+// DefaultPolicy is the policy of `boxoffice dev` and the flags' defaults.
+var DefaultPolicy = Policy{Queue: queue.DefaultPolicy, Booking: booking.DefaultPolicy}
+
+// App is the composed application.
+type App struct {
+	Queue   queue.Services
+	Catalog catalog.Services
+	Booking booking.Services
+	Wallet  wallet.Services
+	// Requests are the keyed requests running in this process, whichever context serves them.
+	Requests *core.KeyedRequests
+}
+
+// New checks the ports and the policy and composes the application.
+func New(p Ports, policy Policy) (*App, error) {
+	if p.Stores == nil || p.Loop == nil || p.Lifecycle == nil || p.Clock == nil {
+		return nil, errors.New("app: stores, loop, lifecycle and clock must be set")
+	}
+	q, err := queue.New(queue.Ports{Store: p.Stores, Loop: p.Loop, Clock: p.Clock}, policy.Queue)
+	if err != nil {
+		return nil, err
+	}
+	c, err := catalog.New(catalog.Ports{Store: p.Stores, Gate: q.Entrance, Clock: p.Clock})
+	if err != nil {
+		return nil, err
+	}
+	requests := &core.KeyedRequests{}
+	w, err := wallet.New(wallet.Ports{Store: p.Stores, Gate: q.Entrance, Clock: p.Clock, Requests: requests})
+	if err != nil {
+		return nil, err
+	}
+	settler := booking.NewSettler(p.Stores, p.Stores, p.Clock)
+	b, err := booking.New(booking.Ports{
+		Store: p.Stores, Settler: settler, Lifecycle: p.Lifecycle(settler), Gate: q.Entrance,
+		Performances: p.Stores, Balances: p.Stores, Clock: p.Clock, Requests: requests,
+	}, policy.Booking)
+	if err != nil {
+		return nil, err
+	}
+	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Requests: requests}, nil
+}

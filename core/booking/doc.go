@@ -1,0 +1,9 @@
+// Package booking is where fans hold seats and pay for them: reservations (the API's tickets)
+// with the rules of when they may be paid, the hold's lifecycle that releases an unpaid seat at
+// its deadline, the one settlement transaction that turns a hold into a sale, and the sweep
+// behind it all that releases holds whose own release never ran.
+//
+// Its use cases: the Counter fans hold and pay at, the Settler the hold's lifecycle calls back
+// (it settles and releases without asking who is calling: the lifecycle checked), and the
+// Sweeper.
+package booking

@@ -1,0 +1,41 @@
+package booking
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+const noSuchTicket = "no such ticket"
+
+// Booking's errors.
+var (
+	ErrUnknownTicket = core.Classed(core.ErrInvalid, noSuchTicket)
+	// ErrNotYourTicket reads as ErrUnknownTicket: another user's ticket is not confirmed to exist.
+	ErrNotYourTicket  = core.Classed(core.ErrInvalid, noSuchTicket)
+	ErrTicketMismatch = core.Classed(core.ErrInvalid, "seat_id and date do not match the ticket")
+	ErrHoldExpired    = core.Classed(core.ErrInvalid, "the hold on this seat has ended")
+	ErrSeatTaken      = core.Classed(core.ErrConflict, "seat already reserved")
+	// ErrAlreadyPaid says a reservation is paid: callers answer with its receipt, so it reaches
+	// no client.
+	ErrAlreadyPaid = core.Classed(core.ErrConflict, "the ticket is paid already")
+
+	ErrHoldNotStarted = core.Classed(core.ErrUnavailable, "the seat could not be held just now (the hold timer did not start) and was released; try again")
+	ErrPaymentPending = core.Classed(core.ErrUnavailable, "the payment did not complete in time; retry it: a payment that went through returns its receipt")
+)
+
+// TooManyHoldsError is returned when a fan already holds as many seats as one may at once.
+type TooManyHoldsError struct {
+	Limit int
+	// FreeAt is when the earliest of the fan's holds ends, freeing a place.
+	FreeAt time.Time
+}
+
+func (e *TooManyHoldsError) Error() string {
+	return fmt.Sprintf("you already hold %d seats, the most one fan may hold at once; pay for one, or wait until %s when the earliest hold ends",
+		e.Limit, e.FreeAt.UTC().Format(time.RFC3339))
+}
+
+// Unwrap places the error in the ErrLimited class.
+func (e *TooManyHoldsError) Unwrap() error { return core.ErrLimited }

@@ -1,0 +1,72 @@
+package booking
+
+import (
+	"context"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
+)
+
+// Store is where seats are held and released. The seat's claim decides races: one conditional
+// write per attempt, the winner takes it and every loser gets ErrSeatTaken.
+type Store interface {
+	// HoldSeat creates r (status held) if the seat's claim is AvailableAt now; otherwise
+	// ErrSeatTaken (catalog.ErrUnknownSeat for a seat that does not exist). A hold it supersedes
+	// is marked released. The user's HoldCount must allow maxHolds, exactly, however many race.
+	HoldSeat(ctx context.Context, r Reservation, now time.Time, maxHolds int) error
+	// Reservation returns one reservation, or ErrUnknownTicket.
+	Reservation(ctx context.Context, id core.ID) (Reservation, error)
+	// ReleaseHold marks a held reservation released and frees its seat if it still holds it.
+	// It reports whether anything changed; releasing twice is harmless.
+	ReleaseHold(ctx context.Context, id core.ID) (bool, error)
+	// ReleaseOverdue releases up to limit holds whose deadline is before cutoff, as ReleaseHold
+	// would, and returns how many it released.
+	ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error)
+	// Receipt returns the receipt of a paid reservation, or ErrUnknownTicket.
+	Receipt(ctx context.Context, reservation core.ID) (Receipt, error)
+	// PaymentByKey returns the reservation the user paid for with an idempotency key, if any.
+	PaymentByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error)
+}
+
+// Settlements perform the one transaction that spans aggregates: the wallet, the seat, the
+// reservation, the payment and the payer's token.
+type Settlements interface {
+	// SettleAcrossAggregates performs s atomically: the reservation must be SettleableBy the
+	// payer and its seat's claim HeldBy it, and the wallet must cover the price
+	// (wallet.Covers). Settling a reservation already paid returns its receipt and changes
+	// nothing. Errors: ErrUnknownTicket, ErrNotYourTicket, ErrHoldExpired (released, or the seat
+	// was taken by a later hold), *wallet.InsufficientBalanceError,
+	// core.ErrIdempotencyMismatch (the key paid for another reservation).
+	SettleAcrossAggregates(ctx context.Context, s Settlement) (Receipt, error)
+}
+
+// Lifecycle runs each hold in time: it releases the seat at the deadline unless the hold is
+// paid first, and it performs the payment. In production it is a Temporal workflow per hold.
+type Lifecycle interface {
+	// StartHold begins timing a new hold. It must be called once the hold is stored.
+	StartHold(ctx context.Context, r Reservation) error
+	// Pay settles a hold for its owner and returns the receipt. It fails with ErrHoldExpired
+	// after the deadline and with *wallet.InsufficientBalanceError, leaving the hold in place,
+	// when the wallet cannot cover it. The key, if any, is recorded with the payment.
+	Pay(ctx context.Context, reservation core.ID, user core.UserID, key core.IdempotencyKey) (Receipt, error)
+}
+
+// Gate admits fans to the counter. The queue's Entrance is one.
+type Gate interface {
+	// Admitted checks that the caller may book and returns whose token it is.
+	Admitted(ctx context.Context, c core.Caller) (core.UserID, error)
+	// Identify checks that the caller's token is one the queue issued, live or not (a payment
+	// expires it, and its retry must still get the receipt); a waiting one is refused.
+	Identify(ctx context.Context, c core.Caller) (core.UserID, error)
+}
+
+// Performances tell what is on sale. The catalog's store is one.
+type Performances interface {
+	Performance(ctx context.Context, d core.Date) (catalog.Performance, error)
+}
+
+// Balances tell what a fan's wallet holds. The wallet's store is one.
+type Balances interface {
+	Balance(ctx context.Context, user core.UserID) (core.Amount, error)
+}

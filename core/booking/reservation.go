@@ -1,0 +1,125 @@
+package booking
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Status is where a reservation is: held → paid | released.
+type Status struct{ name string }
+
+// Reservation statuses.
+var (
+	Held     = Status{"held"}
+	Paid     = Status{"paid"}
+	Released = Status{"released"}
+)
+
+// ParseStatus rebuilds a status from storage.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range []Status{Held, Paid, Released} {
+		if st.name == s {
+			return st, nil
+		}
+	}
+	return Status{}, fmt.Errorf("unknown reservation status %q", s)
+}
+
+func (s Status) String() string { return s.name }
+
+// Reservation is a seat held for a fan until a deadline (the API's ticket).
+type Reservation struct {
+	ID        core.ID
+	UserID    core.UserID
+	Date      core.Date
+	Seat      int
+	Price     core.Amount
+	Status    Status
+	HeldUntil time.Time
+	CreatedAt time.Time
+}
+
+// OwnedBy reports a reservation that is not user's.
+func (r Reservation) OwnedBy(user core.UserID) error {
+	if r.UserID != user {
+		return ErrNotYourTicket
+	}
+	return nil
+}
+
+// Matches reports a seat and date that are not the reservation's (a client's check of what it
+// pays for).
+func (r Reservation) Matches(seat int, date core.Date) error {
+	if r.Seat != seat || r.Date != date {
+		return ErrTicketMismatch
+	}
+	return nil
+}
+
+// SettleableBy reports whether a payment by user may be settled: the reservation is theirs and
+// still held. The deadline is not checked again: a payment accepted before it may settle after
+// it. A paid reservation is ErrAlreadyPaid, which every caller answers with its receipt.
+func (r Reservation) SettleableBy(user core.UserID) error {
+	if err := r.OwnedBy(user); err != nil {
+		return err
+	}
+	switch r.Status {
+	case Paid:
+		return ErrAlreadyPaid
+	case Held:
+		return nil
+	}
+	return ErrHoldExpired
+}
+
+// PayableBy reports whether user may pay for the reservation at now: settleable, and before the
+// hold's deadline. The counter, the hold's lifecycle and the workflow's update validator all ask
+// this one rule.
+func (r Reservation) PayableBy(user core.UserID, now time.Time) error {
+	if err := r.SettleableBy(user); err != nil {
+		return err
+	}
+	if !now.Before(r.HeldUntil) {
+		return ErrHoldExpired
+	}
+	return nil
+}
+
+// HoldCount is how many live holds a fan has, and when the earliest ends.
+type HoldCount struct {
+	Live        int
+	EarliestEnd time.Time
+}
+
+// Allows reports whether one more hold fits under the limit of simultaneous holds; stores ask
+// it under the fan's lock, so racing holds cannot overshoot it.
+func (c HoldCount) Allows(limit int) error {
+	if c.Live >= limit {
+		return &TooManyHoldsError{Limit: limit, FreeAt: c.EarliestEnd}
+	}
+	return nil
+}
+
+// Settlement is the single transaction that turns a hold into a sale, across four aggregates:
+// debit the wallet, mark the seat sold and the reservation paid, record the payment, expire the
+// payer's active token.
+type Settlement struct {
+	ReservationID core.ID
+	UserID        core.UserID
+	PaymentID     core.ID
+	At            time.Time
+	// IdempotencyKey, if set, is recorded with the payment; reusing it for another
+	// reservation is core.ErrIdempotencyMismatch.
+	IdempotencyKey core.IdempotencyKey
+}
+
+// Receipt is the proof of a payment.
+type Receipt struct {
+	PaymentID     core.ID
+	ReservationID core.ID
+	Amount        core.Amount
+	Date          core.Date // the performance date
+	PaidAt        time.Time
+}

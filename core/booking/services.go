@@ -1,0 +1,53 @@
+package booking
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Ports are what booking's use cases need from outside.
+type Ports struct {
+	Store Store
+	// Settler is the one NewSettler built, which Lifecycle calls back.
+	Settler      *Settler
+	Lifecycle    Lifecycle
+	Gate         Gate
+	Performances Performances
+	Balances     Balances
+	Clock        core.Clock
+	// Requests are the keyed requests running in this process, shared by every context that
+	// takes an Idempotency-Key.
+	Requests *core.KeyedRequests
+}
+
+// Services are booking's use cases.
+type Services struct {
+	Counter *Counter
+	Settler *Settler
+	Sweeper *Sweeper
+}
+
+// NewSettler builds the Settler first: it needs only the stores, so a hold's lifecycle can be
+// given it before the Counter, which needs the lifecycle, exists.
+func NewSettler(store Store, settlements Settlements, clock core.Clock) *Settler {
+	return &Settler{store: store, settlements: settlements, clock: clock}
+}
+
+// New checks the ports and the policy and builds the use cases.
+func New(p Ports, policy Policy) (Services, error) {
+	if p.Store == nil || p.Settler == nil || p.Lifecycle == nil || p.Gate == nil || p.Performances == nil ||
+		p.Balances == nil || p.Clock == nil || p.Requests == nil {
+		return Services{}, errors.New("booking: every port must be set")
+	}
+	if err := policy.Validate(); err != nil {
+		return Services{}, fmt.Errorf("booking: %w", err)
+	}
+	return Services{
+		Counter: &Counter{store: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, performances: p.Performances,
+			balances: p.Balances, clock: p.Clock, policy: policy, requests: p.Requests},
+		Settler: p.Settler,
+		Sweeper: &Sweeper{store: p.Store, clock: p.Clock},
+	}, nil
+}

@@ -1,0 +1,51 @@
+package catalog
+
+import (
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// SeatStatus is what a fan sees of a seat: available, or reserved (held or sold).
+type SeatStatus struct{ name string }
+
+// Seat statuses as shown to fans.
+var (
+	SeatAvailable = SeatStatus{"available"}
+	SeatReserved  = SeatStatus{"reserved"}
+)
+
+func (s SeatStatus) String() string { return s.name }
+
+// Seat is one seat of a performance as a fan sees it.
+type Seat struct {
+	No     int
+	Status SeatStatus
+}
+
+// Claim is a seat's state as the arbiter of holds keeps it: free, held by a reservation until
+// a deadline, or sold to it. Stores keep it on the seat and decide every race with it.
+type Claim struct {
+	Holder    core.ID // the reservation holding or owning the seat; empty when free
+	HeldUntil time.Time
+	Sold      bool
+}
+
+// AvailableAt reports whether the seat can be held at now: free, or held past its deadline. A
+// lapsed hold counts as available even before its release has run (lazy expiry). The database
+// enforces the same rule in its one conditional write per hold (SeatHold).
+func (c Claim) AvailableAt(now time.Time) bool {
+	return !c.Sold && (c.Holder == "" || !now.Before(c.HeldUntil))
+}
+
+// HeldBy reports whether reservation still holds the seat unsold: a later hold may have taken
+// it after the reservation's deadline.
+func (c Claim) HeldBy(reservation core.ID) bool { return c.Holder == reservation && !c.Sold }
+
+// StatusAt is what a fan sees of the seat at now.
+func (c Claim) StatusAt(now time.Time) SeatStatus {
+	if c.AvailableAt(now) {
+		return SeatAvailable
+	}
+	return SeatReserved
+}

@@ -1,0 +1,100 @@
+package queue
+
+import (
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Settings are the operator's controls of admission: the one definition the admission loop
+// runs with, the admin API changes and the stores record as the settings in force.
+type Settings struct {
+	AdmitRate int           // fans admitted per second
+	MaxActive int           // ceiling on fans admitted at once
+	Tick      time.Duration // time between admission rounds
+	// Revision counts the changes applied to the running admission loop; a store keeps the
+	// settings of the highest revision it was told, whatever order the news arrives in.
+	Revision int64
+}
+
+// Admission tick bounds: a round at least this often keeps admission smooth, and no more often
+// than the floor keeps the loop's history small.
+const (
+	MinAdmitTick = 100 * time.Millisecond
+	MaxAdmitTick = time.Minute
+)
+
+// Validate reports the first setting the admission loop could not run with.
+func (s Settings) Validate() error {
+	switch {
+	case s.AdmitRate <= 0:
+		return core.InvalidField("admit_rate", "must be at least 1 fan per second")
+	case s.MaxActive <= 0:
+		return core.InvalidField("max_active", "must be at least 1")
+	case s.Tick < MinAdmitTick || s.Tick > MaxAdmitTick:
+		return core.InvalidField("tick", "must be between %s and %s", MinAdmitTick, MaxAdmitTick)
+	}
+	return nil
+}
+
+// Batch is how many fans one round may admit: the rate over the tick, at least one.
+func (s Settings) Batch() int {
+	return max(1, int(float64(s.AdmitRate)*s.Tick.Seconds()))
+}
+
+// Change is what an operator changes in the settings; a nil field keeps its value.
+type Change struct {
+	AdmitRate *int
+	MaxActive *int
+}
+
+// Apply returns s with the change made and its revision counted.
+func (c Change) Apply(s Settings) Settings {
+	if c.AdmitRate != nil {
+		s.AdmitRate = *c.AdmitRate
+	}
+	if c.MaxActive != nil {
+		s.MaxActive = *c.MaxActive
+	}
+	s.Revision++
+	return s
+}
+
+// Validate reports a change no admission loop could run with. The settings' rules are about
+// each field alone, so applying the change to any valid settings tells.
+func (c Change) Validate() error { return c.Apply(DefaultPolicy.Admission).Validate() }
+
+// Round is what one admission tick is asked to do.
+type Round struct {
+	Batch     int           // most fans to admit
+	MaxActive int           // ceiling on active tokens after the round
+	Session   time.Duration // session length of the fans admitted
+	// AbandonedBefore: a waiting token last seen before it is skipped and expired, not admitted.
+	AbandonedBefore time.Time
+	Now             time.Time
+}
+
+// Room is how many fans the round may admit when active fans are in their session: the batch,
+// within the ceiling.
+func (r Round) Room(active int) int { return max(0, min(r.Batch, r.MaxActive-active)) }
+
+// Abandoned reports whether a waiting fan last seen at lastSeen has left: skipped, not admitted.
+func (r Round) Abandoned(lastSeen time.Time) bool { return lastSeen.Before(r.AbandonedBefore) }
+
+// Result is what one admission tick did.
+type Result struct {
+	Expired   int   // active tokens whose session ended
+	Admitted  int   // waiting tokens made active, in sequence order
+	Abandoned int   // waiting tokens skipped and expired because their fans left
+	Drawn     int   // early tokens shuffled by the opening draw this tick
+	Waiting   int64 // tokens still waiting after the round
+}
+
+// Measure is what an admission round records of itself.
+type Measure struct {
+	AdmitRate float64 // the measured rate, fans per second, as a moving average
+	// Moved: the round admitted someone, found nobody waiting or found the queue not open.
+	Moved    bool
+	Settings Settings // the settings the round ran with
+	At       time.Time
+}

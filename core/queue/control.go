@@ -1,0 +1,88 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Control is what operators steer the waiting room with during a sale.
+type Control struct {
+	store  Store
+	loop   Loop
+	clock  core.Clock
+	policy Policy
+	view   *view
+}
+
+// Report is what operators see of the waiting room.
+type Report struct {
+	Stats    Stats
+	Settings Settings
+	// AdmittedPerMinute is the measured admission rate; the configured one before any
+	// admission was measured.
+	AdmittedPerMinute float64
+	// OldestWait is how long the fan at the head of the queue has waited.
+	OldestWait time.Duration
+	// Stalled says fans wait and admission has not moved for a while (Queue.Stalled).
+	Stalled bool
+}
+
+// Report reads the queue's statistics and the admission settings.
+func (c *Control) Report(ctx context.Context) (Report, error) {
+	st, err := c.store.QueueStats(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("queue stats: %w", err)
+	}
+	set, err := c.loop.Settings(ctx)
+	if err != nil {
+		return Report{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("read admission settings: %w", err))
+	}
+	now := c.clock.Now()
+	r := Report{Stats: st, Settings: set, AdmittedPerMinute: st.MeasuredRate(c.policy.Admission) * 60, Stalled: st.Stalled(now)}
+	if !st.OldestIssuedAt.IsZero() {
+		r.OldestWait = max(0, now.Sub(st.OldestIssuedAt))
+	}
+	return r, nil
+}
+
+// ChangeAdmission changes the admission rate, the ceiling or both from the next tick and
+// returns the settings that now apply.
+func (c *Control) ChangeAdmission(ctx context.Context, ch Change) (Settings, error) {
+	if err := ch.Validate(); err != nil {
+		return Settings{}, err
+	}
+	applied, err := c.loop.Change(ctx, ch)
+	if err != nil {
+		return Settings{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("change admission: %w", err))
+	}
+	// Estimates follow the change from the next answer, not from the next tick.
+	if err := c.store.RecordSettings(ctx, applied); err != nil {
+		return applied, fmt.Errorf("record admission settings: %w", err)
+	}
+	if _, err := c.view.read(ctx); err != nil {
+		return applied, err
+	}
+	return applied, nil
+}
+
+// ScheduleOpening sets when the sale opens. Fans who take a token before then are placed in
+// line by a random draw at the opening; later arrivals queue behind them in order. seed nil
+// draws a random seed; it is recorded either way. The opening can be moved until the queue
+// opens, but not scheduled on a queue already running first come, first served.
+func (c *Control) ScheduleOpening(ctx context.Context, at time.Time, seed *int64) (Queue, error) {
+	if !at.After(c.clock.Now()) {
+		return Queue{}, core.InvalidField("opens_at", "must be in the future")
+	}
+	s, err := drawSeed(seed)
+	if err != nil {
+		return Queue{}, err
+	}
+	if err := c.store.ScheduleOpening(ctx, at.UTC().Truncate(time.Microsecond), s); err != nil {
+		return Queue{}, fmt.Errorf("schedule opening: %w", err)
+	}
+	return c.view.read(ctx)
+}

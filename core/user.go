@@ -1,0 +1,35 @@
+package core
+
+// UserID identifies a fan. It is chosen by the client: 1 to 64 characters from letters,
+// digits and . _ @ -
+type UserID string
+
+// MaxUserIDLength is the longest user id accepted.
+const MaxUserIDLength = 64
+
+// ParseUserID validates a client-supplied user id.
+func ParseUserID(s string) (UserID, error) {
+	if len(s) == 0 || len(s) > MaxUserIDLength {
+		return "", InvalidField("user_id", "must be 1 to %d characters long", MaxUserIDLength)
+	}
+	for i := 0; i < len(s); i++ {
+		if !userIDChar(s[i]) {
+			return "", InvalidField("user_id", "character %q at position %d is not allowed; use letters, digits and . _ @ -", s[i], i)
+		}
+	}
+	return UserID(s), nil
+}
+
+func userIDChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '.' || c == '_' || c == '@' || c == '-'
+}
+
+// Caller is who a request comes from, as proven by a verified queue token.
+type Caller struct {
+	TokenID ID
+	UserID  UserID
+	// Seq is the sequence number the token was signed with: 0 for an early token signed before
+	// the opening draw gave it its place.
+	Seq int64
+}

@@ -1,0 +1,125 @@
+// Package apptest builds the world the use-case tests share: the composed application on the
+// memory adapter, a clock the test moves by hand, and one performance on sale.
+package apptest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+)
+
+// ShowDate is the date of the world's performance: 50 seats at 50,000 won.
+const ShowDate = "2030-07-01"
+
+// Start is the world's time when a test begins.
+var Start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// Clock is a core.Clock a test moves by hand.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock starts at now.
+func NewClock(now time.Time) *Clock { return &Clock{now: now} }
+
+// Now implements core.Clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// World is the application on the memory adapter with the test performance on sale.
+type World struct {
+	*app.App
+	Store *memory.Store
+	Clock *Clock
+	Date  core.Date
+}
+
+// Option changes a part of the world before it is built.
+type Option func(*options)
+
+type options struct {
+	stores    func(*memory.Store) app.Stores
+	lifecycle func(*booking.Settler) booking.Lifecycle
+}
+
+// WithStores puts a wrapper around the memory store (to count or falsify what it answers).
+func WithStores(wrap func(*memory.Store) app.Stores) Option {
+	return func(o *options) { o.stores = wrap }
+}
+
+// WithLifecycle runs holds on another lifecycle than the memory one.
+func WithLifecycle(l func(*booking.Settler) booking.Lifecycle) Option {
+	return func(o *options) { o.lifecycle = l }
+}
+
+// New builds a world at Start under policy.
+func New(t testing.TB, policy app.Policy, opts ...Option) *World {
+	t.Helper()
+	clk := NewClock(Start)
+	store := memory.NewStore()
+	o := options{
+		stores: func(s *memory.Store) app.Stores { return s },
+		lifecycle: func(s *booking.Settler) booking.Lifecycle {
+			l := memory.NewLifecycle(clk, s)
+			t.Cleanup(l.Stop)
+			return l
+		},
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	a, err := app.New(app.Ports{Stores: o.stores(store), Loop: memory.NewAdmission(policy.Queue.Admission), Lifecycle: o.lifecycle, Clock: clk}, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := core.ParseDate(ShowDate)
+	if err := a.Catalog.Admin.AddPerformance(context.Background(), catalog.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
+		t.Fatal(err)
+	}
+	return &World{App: a, Store: store, Clock: clk, Date: d}
+}
+
+// Fan issues a token for user and, if admit, admits everyone waiting.
+func (w *World) Fan(t testing.TB, user string, admit bool) core.Caller {
+	t.Helper()
+	st, err := w.Queue.Entrance.Issue(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if admit {
+		if _, err := w.Queue.Admitter.AdmitNext(context.Background(), Admitting(1000, 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return CallerOf(st)
+}
+
+// CallerOf is the caller a token's JWT would prove.
+func CallerOf(st queue.Status) core.Caller {
+	return core.Caller{TokenID: st.Token.ID, UserID: st.Token.UserID, Seq: st.SignedSeq()}
+}
+
+// Admitting is the admission settings of a tick that admits up to rate fans (ticks of a
+// second) under the ceiling.
+func Admitting(rate, ceiling int) queue.Settings {
+	return queue.Settings{AdmitRate: rate, MaxActive: ceiling, Tick: time.Second}
+}
