@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -14,16 +15,44 @@ import (
 	boxsql "github.com/boxoffice/boxoffice/sql"
 )
 
-// Migrate applies every embedded migration the database does not have yet and returns how
-// many it applied.
+// Migrate applies every embedded migration the database does not have yet, then the SQL
+// functions, and returns how many migrations it applied.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) (int, error) {
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
-	return migrateDB(ctx, db)
+	n, err := migrateDB(ctx, db)
+	if err != nil {
+		return n, err
+	}
+	return n, applyFunctions(ctx, pool)
+}
+
+// applyFunctions (re)creates the SQL functions from sql/functions, in one transaction under a
+// lock, so instances starting together take turns and callers see the old or the new ones.
+func applyFunctions(ctx context.Context, pool *pgxpool.Pool) error {
+	files, err := fs.Glob(boxsql.Schema, "functions/*.sql")
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('boxoffice: sql functions', 0))"); err != nil {
+			return err
+		}
+		for _, f := range files {
+			body, err := fs.ReadFile(boxsql.Schema, f)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return fmt.Errorf("apply %s: %w", f, err)
+			}
+		}
+		return nil
+	})
 }
 
 func migrateDB(ctx context.Context, db *sql.DB) (int, error) {
-	migrations, err := fs.Sub(boxsql.Migrations, "migrations")
+	migrations, err := fs.Sub(boxsql.Schema, "migrations")
 	if err != nil {
 		return 0, err
 	}

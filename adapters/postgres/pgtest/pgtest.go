@@ -174,14 +174,15 @@ func withDatabaseURL(admin, name string) string {
 	return u.String()
 }
 
-// migrationsHash names the template after the migrations, so changing them builds a new one.
+// migrationsHash names the template after the schema (migrations and functions), so changing
+// either builds a new one.
 func migrationsHash(t testing.TB) string {
 	h := sha256.New()
-	err := fs.WalkDir(boxsql.Migrations, ".", func(path string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(boxsql.Schema, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(boxsql.Migrations, path)
+		b, err := fs.ReadFile(boxsql.Schema, path)
 		h.Write([]byte(path))
 		h.Write(b)
 		return err
