@@ -64,23 +64,23 @@ build:
 ## rush: a whole sale, 20,000 fans for 1,500 seats over 3 API instances and a worker, then the audit
 ## (PostgreSQL from BOXOFFICE_TEST_DATABASE_URL, else the local server; up to 10 minutes)
 rush: build $(TEMPORAL)
-	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/rush -spawn 3 -fans 20000 -arrival 60s -seats 500 -hold-ttl 60s -timeout 10m
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure rush -spawn 3 -fans 20000 -arrival 60s -seats 500 -hold-ttl 60s -timeout 10m
 
 ## chaos: a sale while the worker and an API are killed -9 and restarted, Temporal restarts from
 ## its file and a private PostgreSQL cluster restarts; then every payment is retried and the books
 ## audited (about a minute; needs the PostgreSQL server binaries and runs initdb as postgres)
 chaos: $(TEMPORAL)
-	BOXOFFICE_CHAOS=1 TEMPORAL_CLI=$(TEMPORAL) $(GO) test -count=1 -run '^TestChaos$$' -v ./cmd/rush
+	BOXOFFICE_CHAOS=1 TEMPORAL_CLI=$(TEMPORAL) $(GO) test -count=1 -run '^TestChaos$$' -v ./cmd/measure
 
 ## bench-queue: the waiting room's front door on loopback: /healthz (the ceiling), token issue
 ## and polling at 64 and 256 connections, then memory with 100,000 fans waiting (about 2 minutes)
 bench-queue: build $(TEMPORAL)
-	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/benchqueue
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure queue
 
 ## rush-ci: a small sale (500 fans, 150 seats, 2 instances, 3-second holds so some expire) and the
 ## audit; any breach, unfair admission or 500 fails it
 rush-ci: build $(TEMPORAL)
-	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/rush -spawn 2 -fans 500 -arrival 5s -hold-ttl 3s -timeout 5m
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure rush -spawn 2 -fans 500 -arrival 5s -hold-ttl 3s -timeout 5m
 
 ## tools: the Temporal CLI and sqlc, built from source with go install
 tools: $(TEMPORAL) $(SQLC)

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"flag"
 	"fmt"
 	mathrand "math/rand/v2"
 	"net"
@@ -330,4 +331,25 @@ func DefaultTemporalCLI() string {
 		gopath = filepath.Join(home, "go")
 	}
 	return filepath.Join(gopath, "bin", "temporal")
+}
+
+// BindFlags declares on fs the flags of every tool that spawns a system, with o's values as
+// their defaults; instances says whether the tool lets the user choose how many APIs (-spawn).
+func BindFlags(fs *flag.FlagSet, o *Options, instances bool) {
+	if instances {
+		fs.IntVar(&o.Instances, "spawn", o.Instances, "start this many API instances and one worker on loopback (instead of -targets)")
+	}
+	if o.Binary == "" {
+		o.Binary = "bin/boxoffice"
+	}
+	fs.StringVar(&o.Binary, "boxoffice", o.Binary, "the boxoffice binary to spawn (make build)")
+	fs.StringVar(&o.AdminURL, "database-url", DefaultAdminURL(),
+		"PostgreSQL admin URL; the tool creates its own database there and drops it after ($BOXOFFICE_TEST_DATABASE_URL)")
+	fs.StringVar(&o.TemporalCLI, "temporal-cli", DefaultTemporalCLI(), "the temporal CLI ($TEMPORAL_CLI)")
+	fs.DurationVar(&o.HoldTTL, "hold-ttl", o.HoldTTL, "hold time of the spawned system")
+	fs.DurationVar(&o.SessionTTL, "session-ttl", o.SessionTTL, "how long an admitted fan may book")
+	fs.IntVar(&o.AdmitRate, "admit-rate", o.AdmitRate, "fans admitted per second")
+	fs.IntVar(&o.MaxActive, "max-active", o.MaxActive, "ceiling on admitted fans")
+	fs.IntVar(&o.Seats, "seats", o.Seats, "seats per date of the demo concert (3 dates)")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the spawned system's database afterwards")
 }

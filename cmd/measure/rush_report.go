@@ -7,46 +7,11 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 )
 
-// recorder keeps every call's latency and status, per endpoint; safe for concurrent fans.
-type recorder struct {
-	mu    sync.Mutex
-	calls map[string]*endpointCalls
-}
-
-type endpointCalls struct {
-	latencies []time.Duration
-	statuses  map[string]int // "200", "409", … or "transport error"
-}
-
-func newRecorder() *recorder { return &recorder{calls: map[string]*endpointCalls{}} }
-
-// timed runs one call and records its latency and status under name.
-func timed[T interface{ StatusCode() int }](r *recorder, name string, f func() (T, error)) (T, error) {
-	start := time.Now()
-	v, err := f()
-	elapsed := time.Since(start)
-	status := "transport error"
-	if err == nil {
-		status = strconv.Itoa(v.StatusCode())
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c := r.calls[name]
-	if c == nil {
-		c = &endpointCalls{statuses: map[string]int{}}
-		r.calls[name] = c
-	}
-	c.latencies = append(c.latencies, elapsed)
-	c.statuses[status]++
-	return v, err
-}
-
-// Report is what a rush prints, as a table or as JSON.
-type Report struct {
+// RushReport is what a rush prints, as a table or as JSON.
+type RushReport struct {
 	Fans           int              `json:"fans"`
 	Targets        []string         `json:"targets"`
 	WallSeconds    float64          `json:"wall_seconds"`
@@ -71,13 +36,6 @@ type EndpointReport struct {
 	Statuses  map[string]int `json:"statuses"`
 }
 
-// Percentiles of a latency distribution, in milliseconds.
-type Percentiles struct {
-	P50 float64 `json:"p50"`
-	P95 float64 `json:"p95"`
-	P99 float64 `json:"p99"`
-}
-
 // AuditResult is the output of `boxoffice audit` after a spawned rush.
 type AuditResult struct {
 	OK     bool   `json:"ok"`
@@ -87,8 +45,8 @@ type AuditResult struct {
 var endpointOrder = []string{"POST /api/token", "GET /api/token", "GET /api/token/events", "GET /api/tickets/dates", "GET /api/tickets/seats",
 	"POST /api/tickets", "POST /api/balance", "POST /api/payment"}
 
-func buildReport(fans []*fan, rec *recorder, s *sale, start time.Time, wall time.Duration, targets []string) Report {
-	r := Report{Fans: len(fans), Targets: targets, WallSeconds: wall.Seconds(), Outcomes: map[string]int{}, Errors: map[string]int{}}
+func buildReport(fans []*fan, rec *recorder, s *sale, start time.Time, wall time.Duration, targets []string) RushReport {
+	r := RushReport{Fans: len(fans), Targets: targets, WallSeconds: wall.Seconds(), Outcomes: map[string]int{}, Errors: map[string]int{}}
 	for _, name := range endpointOrder {
 		c := rec.calls[name]
 		if c == nil {
@@ -161,25 +119,13 @@ func countInversions(t []time.Time) int64 {
 	return n
 }
 
-func percentiles(d []time.Duration) Percentiles {
-	if len(d) == 0 {
-		return Percentiles{}
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	at := func(p int) float64 {
-		return float64(s[(len(s)-1)*p/100].Microseconds()) / 1000
-	}
-	return Percentiles{P50: at(50), P95: at(95), P99: at(99)}
-}
-
-func (r Report) writeJSON(w io.Writer) error {
+func (r RushReport) writeJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
 
-func (r Report) writeTable(w io.Writer) {
+func (r RushReport) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "rush: %d fans against %v in %.1fs\n\n", r.Fans, r.Targets, r.WallSeconds)
 	fmt.Fprintf(w, "%-24s %8s %8s %9s %9s %9s  %s\n", "endpoint", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "statuses")
 	for _, e := range r.Endpoints {

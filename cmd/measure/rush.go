@@ -1,13 +1,11 @@
-// Command rush simulates a ticket-sale rush: N fans arrive over T seconds, spread round-robin
-// over one or more boxoffice API instances on loopback, and each behaves like a fan (token,
-// wait for admission, dates, seats, hold with retries on 409, top up, pay), a share of them
-// abandoning on the way. It reports each endpoint's load and latency, outcomes, time to a
-// ticket, sell-out time and admission fairness. With -spawn it starts the instances itself
-// against a fresh database and a Temporal dev server and audits the books afterwards.
-//
-//	go run ./cmd/rush -spawn 3 -fans 20000 -arrival 20s -seats 500
-//	go run ./cmd/rush -targets http://127.0.0.1:8080 -fans 200
 package main
+
+// The rush: N fans arrive over T seconds, spread round-robin over one or more boxoffice API
+// instances on loopback, and each behaves like a fan (token, wait for admission, dates, seats,
+// hold with retries on 409, top up, pay), a share of them abandoning on the way. It reports each
+// endpoint's load and latency, outcomes, time to a ticket, sell-out time and admission
+// fairness. With -spawn it starts the instances itself against a fresh database and a Temporal
+// dev server and audits the books afterwards.
 
 import (
 	"context"
@@ -27,7 +25,7 @@ import (
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
-type options struct {
+type rushOptions struct {
 	targets     []string
 	fans        int
 	arrival     time.Duration
@@ -40,41 +38,44 @@ type options struct {
 	spawn       sandbox.Options
 }
 
-func main() {
-	var o options
+// runRush is `measure rush`: it fails on a breach in the books, unfair admission or a 500.
+func runRush(args []string) error {
+	o := rushOptions{spawn: sandbox.Options{HoldTTL: 5 * time.Second, SessionTTL: 2 * time.Minute, AdmitRate: 100, MaxActive: 500, Seats: 50}}
 	var targets string
-	flag.StringVar(&targets, "targets", "", "comma-separated API base URLs on loopback (or use -spawn)")
-	flag.IntVar(&o.fans, "fans", 500, "fans to simulate (1 to 100000)")
-	flag.DurationVar(&o.arrival, "arrival", 10*time.Second, "fans arrive evenly over this long")
-	flag.DurationVar(&o.limit, "timeout", 5*time.Minute, "stop everything after this long (at most 30m)")
-	flag.IntVar(&o.conns, "conns", 256, "connections per API instance at most")
-	flag.Float64Var(&o.abandon, "abandon", 0.1, "share of fans who walk away: half in the queue, half after holding a seat")
-	flag.Float64Var(&o.stream, "stream", 0.3, "share of fans who follow their place over Server-Sent Events instead of polling")
-	flag.IntVar(&o.holdRetries, "hold-retries", 5, "seats a fan tries before giving up")
-	flag.BoolVar(&o.json, "json", false, "print the report as JSON")
-	bindSpawnFlags(&o.spawn)
-	flag.Parse()
+	fs := flag.NewFlagSet("measure rush", flag.ContinueOnError)
+	fs.StringVar(&targets, "targets", "", "comma-separated API base URLs on loopback (or use -spawn)")
+	fs.IntVar(&o.fans, "fans", 500, "fans to simulate (1 to 100000)")
+	fs.DurationVar(&o.arrival, "arrival", 10*time.Second, "fans arrive evenly over this long")
+	fs.DurationVar(&o.limit, "timeout", 5*time.Minute, "stop everything after this long (at most 30m)")
+	fs.IntVar(&o.conns, "conns", 256, "connections per API instance at most")
+	fs.Float64Var(&o.abandon, "abandon", 0.1, "share of fans who walk away: half in the queue, half after holding a seat")
+	fs.Float64Var(&o.stream, "stream", 0.3, "share of fans who follow their place over Server-Sent Events instead of polling")
+	fs.IntVar(&o.holdRetries, "hold-retries", 5, "seats a fan tries before giving up")
+	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
+	sandbox.BindFlags(fs, &o.spawn, true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	if targets != "" {
 		o.targets = strings.Split(targets, ",")
 	}
-	report, err := run(o)
+	report, err := rush(o)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "rush:", err)
-		os.Exit(1)
+		return err
 	}
 	if o.json {
 		_ = report.writeJSON(os.Stdout)
 	} else {
 		report.writeTable(os.Stdout)
 	}
-	if problem := verdict(report); problem != "" {
-		fmt.Fprintln(os.Stderr, "rush:", problem)
-		os.Exit(1)
+	if problem := rushVerdict(report); problem != "" {
+		return errors.New(problem)
 	}
+	return nil
 }
 
-// verdict names what makes a rush fail: a breach in the books, unfair admission, or errors.
-func verdict(r Report) string {
+// rushVerdict names what makes a rush fail: a breach in the books, unfair admission, or errors.
+func rushVerdict(r RushReport) string {
 	switch {
 	case r.Audit != nil && !r.Audit.OK:
 		return "the audit found breaches"
@@ -86,20 +87,20 @@ func verdict(r Report) string {
 	return ""
 }
 
-func run(o options) (Report, error) {
+func rush(o rushOptions) (RushReport, error) {
 	switch {
 	case o.fans < 1 || o.fans > 100_000:
-		return Report{}, errors.New("-fans must be 1 to 100000")
+		return RushReport{}, errors.New("-fans must be 1 to 100000")
 	case o.limit <= 0 || o.limit > 30*time.Minute:
-		return Report{}, errors.New("-timeout must be positive and at most 30m")
+		return RushReport{}, errors.New("-timeout must be positive and at most 30m")
 	case o.abandon < 0 || o.abandon > 1:
-		return Report{}, errors.New("-abandon must be a share from 0 to 1")
+		return RushReport{}, errors.New("-abandon must be a share from 0 to 1")
 	case o.stream < 0 || o.stream > 1:
-		return Report{}, errors.New("-stream must be a share from 0 to 1")
+		return RushReport{}, errors.New("-stream must be a share from 0 to 1")
 	case o.conns < 1 || o.conns > 4096:
-		return Report{}, errors.New("-conns must be 1 to 4096")
+		return RushReport{}, errors.New("-conns must be 1 to 4096")
 	case (len(o.targets) == 0) == (o.spawn.Instances == 0):
-		return Report{}, errors.New("give either -targets or -spawn")
+		return RushReport{}, errors.New("give either -targets or -spawn")
 	}
 	// Ctrl-C or SIGTERM ends the rush early but still stops what it spawned.
 	sigCtx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -111,14 +112,14 @@ func run(o options) (Report, error) {
 	if o.spawn.Instances > 0 {
 		var err error
 		if sys, err = sandbox.Spawn(ctx, o.spawn); err != nil {
-			return Report{}, err
+			return RushReport{}, err
 		}
 		defer sys.Stop()
 		o.targets = sys.Targets
 	}
 	clients, err := apiClients(o.targets, o.conns)
 	if err != nil {
-		return Report{}, err
+		return RushReport{}, err
 	}
 
 	fans, rec, s, start := runFans(ctx, clients, o)
@@ -136,7 +137,7 @@ func run(o options) (Report, error) {
 
 // runFans lets o.fans fans arrive evenly over o.arrival, round-robin over the clients, and
 // waits until each is done or ctx ends.
-func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o options) ([]*fan, *recorder, *sale, time.Time) {
+func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o rushOptions) ([]*fan, *recorder, *sale, time.Time) {
 	rec, s := newRecorder(), &sale{}
 	streamers := make([]*streamer, len(o.targets))
 	for i, t := range o.targets {

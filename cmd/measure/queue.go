@@ -1,14 +1,12 @@
-// Command benchqueue measures the waiting room's front door on loopback. It starts boxoffice on
+package main
+
+// The queue benchmark measures the waiting room's front door on loopback. It starts boxoffice on
 // PostgreSQL (a fresh database, one API instance, a worker that admits almost nobody, so every
 // token stays waiting), then, in one run and on the same machine, loads three endpoints at each
 // connection count: GET /healthz, the trivial ceiling of the same server; POST /api/token with a
 // new fan per request; and GET /api/token, polling waiting tokens. It prints requests/s,
 // p50/p99 latency and each rate as a share of the ceiling, then the API's resident memory with
 // -tokens fans waiting. Every phase is bounded by -duration; the whole run stops by itself.
-//
-//	go run ./cmd/benchqueue                       # make bench-queue
-//	go run ./cmd/benchqueue -conns 64 -duration 3s -tokens 20000
-package main
 
 import (
 	"context"
@@ -27,7 +25,7 @@ import (
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
-type options struct {
+type queueOptions struct {
 	target   string // a running API instead of a spawned one
 	adminKey string
 	pid      int
@@ -38,31 +36,33 @@ type options struct {
 	sandbox  sandbox.Options
 }
 
-func main() {
-	o := options{sandbox: sandbox.Options{Instances: 1, HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 1, MaxActive: 1, Seats: 10}}
+// runQueueBench is `measure queue`: it fails if any request failed, since figures from a
+// failing server mean nothing.
+func runQueueBench(args []string) error {
+	o := queueOptions{sandbox: sandbox.Options{Instances: 1, HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 1, MaxActive: 1, Seats: 10}}
 	var conns string
-	flag.StringVar(&conns, "conns", "64,256", "connection counts to measure at, comma-separated (each 1 to 1024)")
-	flag.DurationVar(&o.duration, "duration", 5*time.Second, "how long each phase runs (1s to 1m)")
-	flag.IntVar(&o.tokens, "tokens", 100_000, "waiting fans when resident memory is read (1000 to 1000000)")
-	flag.BoolVar(&o.json, "json", false, "print the report as JSON")
-	flag.StringVar(&o.target, "target", "", "measure a running API on loopback instead of starting one (its admission must be slow enough that tokens wait)")
-	flag.StringVar(&o.adminKey, "admin-key", os.Getenv("BOXOFFICE_ADMIN_KEY"), "with -target: its admin key ($BOXOFFICE_ADMIN_KEY)")
-	flag.IntVar(&o.pid, "pid", 0, "with -target: its process id, to read its memory; 0 skips memory")
-	flag.StringVar(&o.sandbox.Binary, "boxoffice", "bin/boxoffice", "the boxoffice binary (make build)")
-	flag.StringVar(&o.sandbox.AdminURL, "database-url", sandbox.DefaultAdminURL(),
-		"PostgreSQL admin URL; the benchmark creates and drops its own database there ($BOXOFFICE_TEST_DATABASE_URL)")
-	flag.StringVar(&o.sandbox.TemporalCLI, "temporal-cli", sandbox.DefaultTemporalCLI(), "the temporal CLI ($TEMPORAL_CLI)")
-	flag.Parse()
+	fs := flag.NewFlagSet("measure queue", flag.ContinueOnError)
+	fs.StringVar(&conns, "conns", "64,256", "connection counts to measure at, comma-separated (each 1 to 1024)")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each phase runs (1s to 1m)")
+	fs.IntVar(&o.tokens, "tokens", 100_000, "waiting fans when resident memory is read (1000 to 1000000)")
+	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
+	fs.StringVar(&o.target, "target", "", "measure a running API on loopback instead of starting one (its admission must be slow enough that tokens wait)")
+	fs.StringVar(&o.adminKey, "admin-key", os.Getenv("BOXOFFICE_ADMIN_KEY"), "with -target: its admin key ($BOXOFFICE_ADMIN_KEY)")
+	fs.IntVar(&o.pid, "pid", 0, "with -target: its process id, to read its memory; 0 skips memory")
+	sandbox.BindFlags(fs, &o.sandbox, false)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	var err error
 	if o.conns, err = parseConns(conns); err != nil {
-		fail(err)
+		return err
 	}
 	if o.duration < time.Second || o.duration > time.Minute || o.tokens < 1000 || o.tokens > 1_000_000 {
-		fail(errors.New("-duration must be 1s to 1m and -tokens 1000 to 1000000"))
+		return errors.New("-duration must be 1s to 1m and -tokens 1000 to 1000000")
 	}
-	report, err := run(o)
+	report, err := benchQueue(o)
 	if err != nil {
-		fail(err)
+		return err
 	}
 	if o.json {
 		enc := json.NewEncoder(os.Stdout)
@@ -72,11 +72,12 @@ func main() {
 		report.print(os.Stdout)
 	}
 	if report.Errors > 0 {
-		fail(fmt.Errorf("%d requests failed: figures from a failing server mean nothing", report.Errors))
+		return fmt.Errorf("%d requests failed: figures from a failing server mean nothing", report.Errors)
 	}
+	return nil
 }
 
-func run(o options) (Report, error) {
+func benchQueue(o queueOptions) (QueueReport, error) {
 	// Bounded: phases, fills and start-up together stay well inside this.
 	limit := 3*time.Minute + time.Duration(len(o.conns))*3*2*o.duration
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
@@ -90,14 +91,14 @@ func run(o options) (Report, error) {
 		o.sandbox.Env = append(o.sandbox.Env, "BOXOFFICE_ADMIN_KEY="+adminKey)
 		sys, err := sandbox.Spawn(ctx, o.sandbox)
 		if err != nil {
-			return Report{}, err
+			return QueueReport{}, err
 		}
 		defer sys.Stop()
 		target, apiPID = sys.Targets[0], sys.PID(1)
 	} else if err := apiclient.RequireLoopback(target); err != nil {
-		return Report{}, err
+		return QueueReport{}, err
 	}
-	report := Report{Duration: o.duration.String(), CPUs: cpus()}
+	report := QueueReport{Duration: o.duration.String(), CPUs: cpus()}
 	var err error
 	if report.BaselineRSSMB, err = residentMB(apiPID); err != nil {
 		return report, err
@@ -174,9 +175,4 @@ func maxOf(xs []int) int {
 		m = max(m, x)
 	}
 	return m
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "benchqueue:", err)
-	os.Exit(1)
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
-// Report is what one run measured.
-type Report struct {
+// QueueReport is what one queue benchmark measured.
+type QueueReport struct {
 	CPUs     int     `json:"cpus"`
 	Duration string  `json:"phase_duration"`
 	Phases   []Phase `json:"phases"`
@@ -34,11 +34,11 @@ const (
 	pollTarget     = 0.60
 )
 
-func (r Report) print(w io.Writer) {
+func (r QueueReport) print(w io.Writer) {
 	fmt.Fprintf(w, "\nwaiting room on loopback, %d CPUs, %s per phase, one API instance on PostgreSQL\n\n", r.CPUs, r.Duration)
 	fmt.Fprintf(w, "%-16s %6s %10s %9s %9s %11s %7s\n", "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "of ceiling", "errors")
 	for _, p := range r.Phases {
-		fmt.Fprintf(w, "%-16s %6d %10.0f %9.2f %9.2f %10.0f%% %7d%s\n", p.Endpoint, p.Conns, p.RPS, p.P50ms, p.P99ms, 100*p.OfCeiling, p.Errors, verdict(p))
+		fmt.Fprintf(w, "%-16s %6d %10.0f %9.2f %9.2f %10.0f%% %7d%s\n", p.Endpoint, p.Conns, p.RPS, p.P50ms, p.P99ms, 100*p.OfCeiling, p.Errors, phaseVerdict(p))
 	}
 	for _, p := range r.Phases {
 		if p.FirstError != "" {
@@ -49,8 +49,8 @@ func (r Report) print(w io.Writer) {
 		r.BaselineRSSMB, r.RSSMB, r.PeakRSSMB, r.Waiting)
 }
 
-// verdict compares a phase with its target, where the issue sets one.
-func verdict(p Phase) string {
+// phaseVerdict compares a phase with its target, where the issue sets one.
+func phaseVerdict(p Phase) string {
 	switch {
 	case p.Endpoint == "POST /api/token" && p.Conns == 256:
 		return fmt.Sprintf("   target ≥%.0f%% and p99 <%.0f ms: %s", 100*issueTarget, issueP99Target, met(p.OfCeiling >= issueTarget && p.P99ms < issueP99Target))

@@ -1,10 +1,9 @@
-// Command latency walks the whole booking flow (token, poll until admitted, dates, seats, hold,
-// charge, balance, pay) a bounded number of times against a running boxoffice on a loopback
-// address, one fan after another, and prints each endpoint's latency. It measures; it asserts
-// nothing.
-//
-//	go run ./cmd/latency -base http://127.0.0.1:8080 -fans 50
 package main
+
+// The latency walk: fans walk the whole booking flow (token, poll until admitted, dates, seats,
+// hold, charge, balance, pay) one after another, a bounded number of times, against a running
+// boxoffice on a loopback address, and it prints each endpoint's latency. It measures; it
+// asserts nothing.
 
 import (
 	"context"
@@ -12,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"time"
 
@@ -21,51 +19,41 @@ import (
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
-func main() {
-	base := flag.String("base", "http://127.0.0.1:8080", "boxoffice base URL (loopback only)")
-	fans := flag.Int("fans", 50, "fans to walk through the flow, one after another (1 to 150)")
-	limit := flag.Duration("timeout", 2*time.Minute, "give up after this long")
-	flag.Parse()
-	if err := run(*base, *fans, *limit); err != nil {
-		fmt.Fprintln(os.Stderr, "latency:", err)
-		os.Exit(1)
-	}
-}
+// latencyEndpoints are the calls of the walk, in its order.
+var latencyEndpoints = []string{"POST /api/token", "GET /api/token", "GET /api/tickets/dates", "GET /api/tickets/seats",
+	"POST /api/tickets", "POST /api/balance", "GET /api/balance", "POST /api/payment"}
 
-type recorder map[string][]time.Duration
-
-// timed runs f and records its duration under name.
-func timed[T any](r recorder, name string, f func() (T, error)) (T, error) {
-	start := time.Now()
-	v, err := f()
-	r[name] = append(r[name], time.Since(start))
-	return v, err
-}
-
-func run(base string, fans int, limit time.Duration) error {
-	if err := apiclient.RequireLoopback(base); err != nil {
+// runLatency is `measure latency`.
+func runLatency(args []string) error {
+	fs := flag.NewFlagSet("measure latency", flag.ContinueOnError)
+	base := fs.String("base", "http://127.0.0.1:8080", "boxoffice base URL (loopback only)")
+	fans := fs.Int("fans", 50, "fans to walk through the flow, one after another (1 to 150)")
+	limit := fs.Duration("timeout", 2*time.Minute, "give up after this long")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fans < 1 || fans > 150 {
+	if err := apiclient.RequireLoopback(*base); err != nil {
+		return err
+	}
+	if *fans < 1 || *fans > 150 {
 		return errors.New("-fans must be 1 to 150 (the demo concert has 150 seats)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	ctx, cancel := context.WithTimeout(context.Background(), *limit)
 	defer cancel()
-	api, err := apiclient.NewClientWithResponses(base, apiclient.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
+	api, err := apiclient.NewClientWithResponses(*base, apiclient.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
 	if err != nil {
 		return err
 	}
-	rec := recorder{}
+	rec := newRecorder()
 	stamp := time.Now().Unix()
-	for i := range fans {
+	for i := range *fans {
 		if err := walk(ctx, api, rec, fmt.Sprintf("latency-%d-%d", stamp, i)); err != nil {
 			return fmt.Errorf("fan %d: %w", i, err)
 		}
 	}
 	fmt.Printf("%-28s %5s %9s %9s %9s\n", "endpoint", "n", "p50", "p90", "max")
-	for _, name := range []string{"POST /api/token", "GET /api/token", "GET /api/tickets/dates", "GET /api/tickets/seats",
-		"POST /api/tickets", "POST /api/balance", "GET /api/balance", "POST /api/payment"} {
-		d := rec[name]
+	for _, name := range latencyEndpoints {
+		d := slices.Clone(rec.calls[name].latencies)
 		slices.Sort(d)
 		fmt.Printf("%-28s %5d %9s %9s %9s\n", name, len(d), pct(d, 50), pct(d, 90), d[len(d)-1].Round(time.Microsecond))
 	}
@@ -76,7 +64,7 @@ func pct(d []time.Duration, p int) time.Duration {
 	return d[(len(d)-1)*p/100].Round(time.Microsecond)
 }
 
-func walk(ctx context.Context, api *apiclient.ClientWithResponses, rec recorder, user string) error {
+func walk(ctx context.Context, api *apiclient.ClientWithResponses, rec *recorder, user string) error {
 	issued, err := timed(rec, "POST /api/token", func() (*apiclient.IssueTokenResponse, error) {
 		return api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: user})
 	})

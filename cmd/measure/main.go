@@ -1,0 +1,44 @@
+// Command measure holds boxoffice's measuring tools. Each targets loopback only, is bounded in
+// count and time, and stops by itself; with -spawn (rush) or by default (queue) it starts a
+// whole boxoffice of its own (internal/sandbox) and stops it afterwards.
+//
+//	go run ./cmd/measure rush -spawn 2 -fans 500      # make rush-ci; make rush
+//	go run ./cmd/measure queue                        # make bench-queue
+//	go run ./cmd/measure latency -base http://127.0.0.1:8080 -fans 50
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+)
+
+const usage = `measure: boxoffice's measuring tools, on loopback
+
+usage: measure <tool> [flags]
+
+tools:
+  rush      a whole simulated sale: fans queue, hold, top up and pay; then the audit
+  queue     the waiting room's front door (token issue, polling) against /healthz, and memory
+  latency   each endpoint's latency, fans walking the whole flow one after another
+
+Run 'measure <tool> -h' for its flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	tools := map[string]func(args []string) error{"rush": runRush, "queue": runQueueBench, "latency": runLatency}
+	tool, ok := tools[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "measure: unknown tool %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err := tool(os.Args[2:]); err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(os.Stderr, "measure %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
