@@ -87,7 +87,9 @@ func New(deps Deps) (http.Handler, huma.API) {
 	api.UseMiddleware(s.authenticate)
 
 	registerQueue(api, s)
-	registerTickets(api, s)
+	registerListings(api, s)
+	registerHolds(api, s)
+	registerPayments(api, s)
 	registerBalance(api, s)
 	registerEvents(api, s)
 	registerAdmin(api, s)

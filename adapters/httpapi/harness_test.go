@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -80,24 +79,6 @@ func withLimits(l httpapi.RateLimits) stackOption {
 
 func withClock(c core.Clock) stackOption {
 	return func(s *stack) { s.clock = c }
-}
-
-// testClock is a core.Clock a test moves by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // adminKey is the test stack's BOXOFFICE_ADMIN_KEY.

@@ -14,6 +14,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/internal/apptest"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
@@ -350,7 +351,7 @@ func TestEstimatesFollowAnOperatorsChange(t *testing.T) {
 // With the ceiling full and nobody admitted for a while, the poll, a booking attempt and the
 // operators' report all say admission has stalled, and the estimate is the documented PT24H.
 func TestStalledAdmissionOverHTTP(t *testing.T) {
-	clk := &testClock{now: time.Now().UTC().Truncate(time.Microsecond)}
+	clk := apptest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
 	h := newHarness(t, withClock(clk))
 	h.token(t, "inside", false)
 	tok := h.token(t, "waiting", false)
@@ -359,7 +360,7 @@ func TestStalledAdmissionOverHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.expect(t, "GET", "/api/token", tok, nil, 200)
-		clk.advance(time.Second)
+		clk.Advance(time.Second)
 	}
 	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(50, 1)); err != nil { // refreshes the counters
 		t.Fatal(err)

@@ -44,70 +44,107 @@ func runDev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if c.TokenKey == "" {
-		seed := make([]byte, 32)
-		_, _ = rand.Read(seed)
-		c.TokenKey = base64.StdEncoding.EncodeToString(seed)
+	c.TokenKey = orGenerated(c.TokenKey, 32, base64.StdEncoding)
+	c.AdminKey = orGenerated(c.AdminKey, 18, base64.RawURLEncoding)
+	d := &devParts{ready: map[string]func(context.Context) error{}}
+	defer d.stop()
+	if err := d.openStore(ctx, c, logger); err != nil {
+		return err
 	}
-	if c.AdminKey == "" {
-		key := make([]byte, 18)
-		_, _ = rand.Read(key)
-		c.AdminKey = base64.RawURLEncoding.EncodeToString(key)
+	perfs, err := loadDemo(ctx, d.store, core.DateOf(time.Now()), catalog.DefaultSeatsPerPerformance)
+	if err != nil {
+		return err
 	}
+	if err := d.connectTemporal(ctx, c, logger); err != nil {
+		return err
+	}
+	d.ready["temporal"] = func(ctx context.Context) error { return temporal.Ping(ctx, d.tc) }
+	a, err := newApp(c, d.store, d.tc)
+	if err != nil {
+		return err
+	}
+	return runApp(ctx, c, logger, a, d.tc, roleAPI|roleWorker, d.ready, func(addr string) {
+		fmt.Fprint(os.Stderr, devBanner(time.Since(began), addr, c, d, perfs))
+	})
+}
 
-	var store app.Stores
-	ready := map[string]func(context.Context) error{}
-	storeName := "memory (set DATABASE_URL for PostgreSQL)"
+// orGenerated is value, or a random key of n bytes in enc when value is empty.
+func orGenerated(value string, n int, enc *base64.Encoding) string {
+	if value != "" {
+		return value
+	}
+	key := make([]byte, n)
+	_, _ = rand.Read(key)
+	return enc.EncodeToString(key)
+}
+
+// devParts are what dev runs on, and what stops them.
+type devParts struct {
+	store      app.Stores
+	tc         client.Client
+	ready      map[string]func(context.Context) error
+	storeName  string
+	temporalUI string
+	stops      []func() // run last first
+}
+
+func (d *devParts) stop() {
+	for i := len(d.stops) - 1; i >= 0; i-- {
+		d.stops[i]()
+	}
+}
+
+// openStore opens PostgreSQL when DATABASE_URL is set, else the memory store.
+func (d *devParts) openStore(ctx context.Context, c config, logger *slog.Logger) error {
+	if c.DatabaseURL == "" {
+		d.store, d.storeName = memory.NewStore(), "memory (set DATABASE_URL for PostgreSQL)"
+		return nil
+	}
+	pool, _, err := openDatabase(ctx, c.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	pg := postgres.NewStore(pool)
+	d.stops = append(d.stops, pool.Close, func() { closeStore(pg, logger) })
+	d.store, d.ready["database"], d.storeName = pg, pg.Ping, "PostgreSQL"
+	return nil
+}
+
+// connectTemporal starts a local dev server unless TEMPORAL_ADDRESS names one; with
+// PostgreSQL, the dev server keeps its state in a file as the database keeps its rows.
+func (d *devParts) connectTemporal(ctx context.Context, c config, logger *slog.Logger) error {
+	if c.TemporalAddress != "" {
+		tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(logger))
+		if err != nil {
+			return err
+		}
+		d.tc, d.temporalUI = tc, "(external: "+c.TemporalAddress+")"
+		d.stops = append(d.stops, tc.Close)
+		return nil
+	}
+	state := "" // in memory, like the store
 	if c.DatabaseURL != "" {
-		pool, _, err := openDatabase(ctx, c.DatabaseURL)
-		if err != nil {
+		var err error
+		if state, err = temporalStateFile(c); err != nil {
 			return err
 		}
-		defer pool.Close()
-		pg := postgres.NewStore(pool)
-		defer closeStore(pg, logger)
-		store, ready["database"], storeName = pg, pg.Ping, "PostgreSQL"
-	} else {
-		store = memory.NewStore()
+		d.storeName += ", Temporal state in " + state
 	}
-	perfs, err := loadDemo(ctx, store, core.DateOf(time.Now()), catalog.DefaultSeatsPerPerformance)
+	server, ui, err := startDevServer(ctx, c, state, logger)
 	if err != nil {
 		return err
 	}
+	d.stops = append(d.stops, func() {
+		logger.Info("stopping Temporal dev server")
+		_ = server.Stop()
+	})
+	d.tc, d.temporalUI = server.Client(), ui
+	return nil
+}
 
-	var tc client.Client
-	temporalUI := "(external: " + c.TemporalAddress + ")"
-	if c.TemporalAddress == "" {
-		state := "" // in memory, like the store
-		if c.DatabaseURL != "" {
-			if state, err = temporalStateFile(c); err != nil {
-				return err
-			}
-			storeName += ", Temporal state in " + state
-		}
-		server, ui, err := startDevServer(ctx, c, state, logger)
-		if err != nil {
-			return err
-		}
-		defer func() {
-			logger.Info("stopping Temporal dev server")
-			_ = server.Stop()
-		}()
-		tc, temporalUI = server.Client(), ui
-	} else {
-		if tc, err = temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(logger)); err != nil {
-			return err
-		}
-		defer tc.Close()
-	}
-	ready["temporal"] = func(ctx context.Context) error { return temporal.Ping(ctx, tc) }
-
-	a, err := newApp(c, store, tc)
-	if err != nil {
-		return err
-	}
-	return runApp(ctx, c, logger, a, tc, roleAPI|roleWorker, ready, func(addr string) {
-		fmt.Fprintf(os.Stderr, `
+// devBanner is what dev prints once it is up: where to look.
+func devBanner(took time.Duration, addr string, c config, d *devParts, perfs []catalog.Performance) string {
+	return fmt.Sprintf(`
 boxoffice dev is up in %s
   API          http://%[2]s/api   (walk-through in README.md)
   API docs     http://%[2]s/docs
@@ -119,9 +156,8 @@ boxoffice dev is up in %s
   demo         %[5]s: %[6]s, %[7]s, %[8]s; %[9]d seats at %[10]d won; hold %[11]s, admit %[12]d/s
 Ctrl-C stops everything.
 
-`, time.Since(began).Round(time.Millisecond), addr, temporalUI, storeName, demoConcert,
-			perfs[0].Date, perfs[1].Date, perfs[2].Date, perfs[0].Seats, perfs[0].Price, c.HoldTTL, c.AdmitRate, c.AdminKey)
-	})
+`, took.Round(time.Millisecond), addr, d.temporalUI, d.storeName, demoConcert,
+		perfs[0].Date, perfs[1].Date, perfs[2].Date, perfs[0].Seats, perfs[0].Price, c.HoldTTL, c.AdmitRate, c.AdminKey)
 }
 
 // temporalStateFile is where dev's Temporal dev server keeps its state for c's database:

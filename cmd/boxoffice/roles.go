@@ -103,35 +103,28 @@ func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc clie
 		}
 		defer stop()
 	}
-
 	if c.DebugAddr != "" {
-		if err := serveProfiler(c.DebugAddr, log); err != nil {
+		stop, err := serveProfiler(c.DebugAddr, log)
+		if err != nil {
 			return err
 		}
+		defer stop()
 	}
-
 	if roles&roleAPI == 0 {
 		<-ctx.Done()
 		log.Info("stopping worker")
 		return nil
 	}
-	seed, err := c.tokenSeed()
-	if err != nil {
-		return err
-	}
-	signer, err := httpapi.NewTokenSigner(seed)
-	if err != nil {
-		return err
-	}
-	limits, err := httpapi.ParseRateLimits(c.RateLimit)
-	if err != nil {
-		return fmt.Errorf("BOXOFFICE_RATE_LIMIT: %w", err)
-	}
+	return serveAPI(ctx, c, log, a, ready, started)
+}
+
+// serveAPI serves the HTTP API on c.Addr until ctx ends, then drains the requests in flight.
+func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, ready map[string]func(context.Context) error, started func(addr string)) error {
 	stopping := make(chan struct{})
-	handler, _ := httpapi.New(httpapi.Deps{
-		Entrance: a.Queue.Entrance, Control: a.Queue.Control, Listings: a.Catalog.Listings, Counter: a.Booking.Counter,
-		Cashier: a.Wallet.Cashier, Tokens: signer, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
-	})
+	handler, err := apiHandler(c, log, a, ready, stopping)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (BOXOFFICE_ADDR): %w", c.Addr, err)
@@ -161,6 +154,27 @@ func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc clie
 		return fmt.Errorf("drain HTTP server: %w", err)
 	}
 	return nil
+}
+
+// apiHandler builds the HTTP edge over a's use cases; closing stopping ends its event streams.
+func apiHandler(c config, log *slog.Logger, a *app.App, ready map[string]func(context.Context) error, stopping <-chan struct{}) (http.Handler, error) {
+	seed, err := c.tokenSeed()
+	if err != nil {
+		return nil, err
+	}
+	signer, err := httpapi.NewTokenSigner(seed)
+	if err != nil {
+		return nil, err
+	}
+	limits, err := httpapi.ParseRateLimits(c.RateLimit)
+	if err != nil {
+		return nil, fmt.Errorf("BOXOFFICE_RATE_LIMIT: %w", err)
+	}
+	handler, _ := httpapi.New(httpapi.Deps{
+		Entrance: a.Queue.Entrance, Control: a.Queue.Control, Listings: a.Catalog.Listings, Counter: a.Booking.Counter,
+		Cashier: a.Wallet.Cashier, Tokens: signer, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
+	})
+	return handler, nil
 }
 
 // startWorker runs the workflows and activities on a Temporal worker and starts the
@@ -209,19 +223,27 @@ func (h levelFloor) WithGroup(name string) slog.Handler {
 	return levelFloor{h.Handler.WithGroup(name), h.min}
 }
 
-// serveProfiler serves net/http/pprof on its own listener, apart from the API.
-func serveProfiler(addr string, log *slog.Logger) error {
+// serveProfiler serves net/http/pprof on its own listener, apart from the API, until stop.
+func serveProfiler(addr string, log *slog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s (BOXOFFICE_DEBUG_ADDR): %w", addr, err)
+		return nil, fmt.Errorf("listen on %s (BOXOFFICE_DEBUG_ADDR): %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	go func() { _ = http.Serve(ln, mux) }()
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
 	log.Info("profiler listening", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
-	return nil
+	return func() {
+		_ = srv.Close()
+		<-done
+	}, nil
 }
 
 // openDatabase connects to PostgreSQL and applies pending migrations; it returns the pool and

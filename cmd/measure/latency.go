@@ -64,6 +64,7 @@ func pct(d []time.Duration, p int) time.Duration {
 	return d[(len(d)-1)*p/100].Round(time.Microsecond)
 }
 
+// walk is one fan through the whole flow, each step timed: a script, read top to bottom.
 func walk(ctx context.Context, api *apiclient.ClientWithResponses, rec *recorder, user string) error {
 	issued, err := timed(rec, "POST /api/token", func() (*apiclient.IssueTokenResponse, error) {
 		return api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: user})

@@ -77,6 +77,8 @@ func runQueueBench(args []string) error {
 	return nil
 }
 
+// benchQueue starts or reaches the API, then runs the phases in order and reads memory: one
+// script, long because the benchmark is, read top to bottom.
 func benchQueue(o queueOptions) (QueueReport, error) {
 	// Bounded: phases, fills and start-up together stay well inside this.
 	limit := 3*time.Minute + time.Duration(len(o.conns))*3*2*o.duration

@@ -91,6 +91,8 @@ func (f *fan) poll(ctx context.Context, rec *recorder, s *sale, status apiclient
 	return status, ""
 }
 
+// run is one fan's visit as a script, step after step (token, wait, dates, seats, holds with
+// retries, top-up, payment): long because the visit is, and read top to bottom.
 func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) outcome {
 	issued, err := timed(rec, "POST /api/token", func() (*apiclient.IssueTokenResponse, error) {
 		return f.api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: f.user})

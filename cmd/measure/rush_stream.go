@@ -24,7 +24,8 @@ func newStreamer(base string) *streamer {
 }
 
 // follow streams GET /api/token/events until the token is active; an outcome other than ""
-// ends the visit. The time to the first event is recorded as the stream's latency.
+// ends the visit. The time to the first event is recorded as the stream's latency. One loop over
+// the stream's events, kept whole so each kind of event reads beside the others.
 func (f *fan) follow(ctx context.Context, rec *recorder, s *sale, status apiclient.TokenBody, giveUpAt time.Time) (apiclient.TokenBody, outcome) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -21,12 +21,7 @@ var ctx = context.Background()
 
 const showDate = apptest.ShowDate
 
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Fatalf("error = %v, want %v", err, want)
-	}
-}
+var wantErr = apptest.WantErr
 
 // with runs holds on the lifecycle l instead of the memory one.
 func with(l booking.Lifecycle) apptest.Option {

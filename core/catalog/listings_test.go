@@ -16,12 +16,7 @@ var ctx = context.Background()
 
 const showDate = apptest.ShowDate
 
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Fatalf("error = %v, want %v", err, want)
-	}
-}
+var wantErr = apptest.WantErr
 
 func TestBrowsing(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)

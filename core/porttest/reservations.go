@@ -12,6 +12,8 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
+// runReservations is the contract clause by clause, each t.Run one promise of the port, in the
+// order a reader checks them; it is long because the contract is.
 func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("hold, read back, lose to a taken seat", func(t *testing.T) {
 		s := newStores(t)

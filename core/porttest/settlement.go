@@ -33,6 +33,8 @@ func sale(t *testing.T, s Stores, funds core.Amount) (booking.Reservation, queue
 	return r, tok
 }
 
+// runSettlement is the contract clause by clause, each t.Run one promise of the port, in the
+// order a reader checks them; it is long because the contract is.
 func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("settle: a token the payer queues with again keeps its place", func(t *testing.T) {
 		s := newStores(t)

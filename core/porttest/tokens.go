@@ -42,6 +42,8 @@ func stateLetters(t *testing.T, s queue.Store, toks []queue.Token) string {
 	return out
 }
 
+// runTokens is the contract clause by clause, each t.Run one promise of the port, in the
+// order a reader checks them; it is long because the contract is.
 func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("one live token per user, sequence increases", func(t *testing.T) {
 		s := newStores(t).Tokens

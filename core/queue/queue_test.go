@@ -78,12 +78,7 @@ func (w *queueWorld) poll(t *testing.T, c core.Caller) queue.Status {
 
 var admitting = apptest.Admitting
 
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Fatalf("error = %v, want %v", err, want)
-	}
-}
+var wantErr = apptest.WantErr
 
 func TestQueue(t *testing.T) {
 	policy := queue.DefaultPolicy

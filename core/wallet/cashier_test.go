@@ -15,12 +15,7 @@ import (
 
 var ctx = context.Background()
 
-func wantErr(t *testing.T, err, want error) {
-	t.Helper()
-	if !errors.Is(err, want) {
-		t.Fatalf("error = %v, want %v", err, want)
-	}
-}
+var wantErr = apptest.WantErr
 
 func TestWallet(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)

@@ -4,6 +4,7 @@ package apptest
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -122,4 +123,12 @@ func CallerOf(st queue.Status) core.Caller {
 // second) under the ceiling.
 func Admitting(rate, ceiling int) queue.Settings {
 	return queue.Settings{AdmitRate: rate, MaxActive: ceiling, Tick: time.Second}
+}
+
+// WantErr fails the test unless err is want or wraps it.
+func WantErr(t testing.TB, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("error = %v, want %v", err, want)
+	}
 }

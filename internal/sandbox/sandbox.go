@@ -84,27 +84,9 @@ func Spawn(ctx context.Context, o Options) (sys *System, err error) {
 	if sys.DBURL, sys.dropDB, err = CreateDatabase(ctx, o.AdminURL, o.Keep); err != nil {
 		return sys, err
 	}
-	// The dev server logs every store timeout under overload; keep that out of the report.
-	temporalLog, err := os.CreateTemp("", "rush-temporal-*.log")
-	if err != nil {
+	if err := sys.startTemporal(ctx, o); err != nil {
 		return sys, err
 	}
-	defer temporalLog.Close()
-	sys.temporalOpts = testsuite.DevServerOptions{
-		ExistingPath: o.TemporalCLI, LogLevel: "error", Stdout: temporalLog, Stderr: temporalLog, DBFilename: o.TemporalDB,
-	}
-	if o.TemporalDB != "" {
-		// A restart must come back on the same address: the roles' clients reconnect to it.
-		port, err := stablePort()
-		if err != nil {
-			return sys, err
-		}
-		sys.temporalOpts.ClientOptions = &client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", port)}
-	}
-	if sys.temporal, err = testsuite.StartDevServer(ctx, sys.temporalOpts); err != nil {
-		return sys, fmt.Errorf("start Temporal dev server with %s (log %s): %w", o.TemporalCLI, temporalLog.Name(), err)
-	}
-	fmt.Fprintf(os.Stderr, "sandbox: Temporal dev server at %s, log in %s\n", sys.temporal.FrontendHostPort(), temporalLog.Name())
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	sys.env = append(os.Environ(),
@@ -123,28 +105,64 @@ func Spawn(ctx context.Context, o Options) (sys *System, err error) {
 	if out, err := sys.Command(ctx, "migrate", "--demo", "--demo-seats", strconv.Itoa(o.Seats)).CombinedOutput(); err != nil {
 		return sys, fmt.Errorf("boxoffice migrate: %w\n%s", err, out)
 	}
-	if err := sys.start("worker", ""); err != nil {
+	if err := sys.startRoles(ctx, o.Instances); err != nil {
 		return sys, err
-	}
-	for range o.Instances {
-		port, err := FreePort()
-		if err != nil {
-			return sys, err
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if err := sys.start("api", addr); err != nil {
-			return sys, err
-		}
-		sys.Targets = append(sys.Targets, "http://"+addr)
-	}
-	for _, t := range sys.Targets {
-		if err := WaitReady(ctx, t); err != nil {
-			return sys, err
-		}
 	}
 	return sys, nil
 }
 
+// startTemporal starts the dev server, on a file and a fixed address when o.TemporalDB is set
+// so it can restart.
+func (s *System) startTemporal(ctx context.Context, o Options) error {
+	// The dev server logs every store timeout under overload; keep that out of the report.
+	temporalLog, err := os.CreateTemp("", "sandbox-temporal-*.log")
+	if err != nil {
+		return err
+	}
+	defer temporalLog.Close()
+	s.temporalOpts = testsuite.DevServerOptions{
+		ExistingPath: o.TemporalCLI, LogLevel: "error", Stdout: temporalLog, Stderr: temporalLog, DBFilename: o.TemporalDB,
+	}
+	if o.TemporalDB != "" {
+		// A restart must come back on the same address: the roles' clients reconnect to it.
+		port, err := stablePort()
+		if err != nil {
+			return err
+		}
+		s.temporalOpts.ClientOptions = &client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", port)}
+	}
+	if s.temporal, err = testsuite.StartDevServer(ctx, s.temporalOpts); err != nil {
+		return fmt.Errorf("start Temporal dev server with %s (log %s): %w", o.TemporalCLI, temporalLog.Name(), err)
+	}
+	fmt.Fprintf(os.Stderr, "sandbox: Temporal dev server at %s, log in %s\n", s.temporal.FrontendHostPort(), temporalLog.Name())
+	return nil
+}
+
+// startRoles starts the worker and n API instances on free ports and waits until each is ready.
+func (s *System) startRoles(ctx context.Context, n int) error {
+	if err := s.start("worker", ""); err != nil {
+		return err
+	}
+	for range n {
+		port, err := FreePort()
+		if err != nil {
+			return err
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		if err := s.start("api", addr); err != nil {
+			return err
+		}
+		s.Targets = append(s.Targets, "http://"+addr)
+	}
+	for _, t := range s.Targets {
+		if err := WaitReady(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Command is the boxoffice binary with args, in the system's environment.
 func (s *System) Command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, s.binary, args...)
 	cmd.Env = s.env
@@ -243,6 +261,8 @@ func (s *System) Stop() {
 	}
 }
 
+// CreateDatabase creates a fresh database on the admin URL's server and returns its URL and
+// the function that drops it (or, with keep, says where it was kept).
 func CreateDatabase(ctx context.Context, admin string, keep bool) (string, func(), error) {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
@@ -273,6 +293,7 @@ func CreateDatabase(ctx context.Context, admin string, keep bool) (string, func(
 	return u.String(), drop, nil
 }
 
+// WaitReady waits until the API at base answers /readyz with 200, or ctx ends.
 func WaitReady(ctx context.Context, base string) error {
 	for {
 		if res, err := http.Get(base + "/readyz"); err == nil {
@@ -302,6 +323,7 @@ func stablePort() (int, error) {
 	return 0, errors.New("no free port between 20000 and 30000")
 }
 
+// FreePort is a loopback port free at the moment of asking.
 func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

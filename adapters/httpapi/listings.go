@@ -8,9 +8,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
-	"time"
 
-	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -107,57 +105,9 @@ func seatsDate(ctx context.Context, query string) (string, error) {
 	})
 }
 
-type holdInput struct {
-	Body struct {
-		Date   string `json:"date" format:"date" doc:"Performance date, YYYY-MM-DD." example:"2026-12-24"`
-		SeatID int    `json:"seat_id" minimum:"1" doc:"Seat number, 1 to the number of seats (50 by default)." example:"7"`
-	}
-}
-
-// HoldBody is a held seat: the ticket to pay before expiration.
-type HoldBody struct {
-	Status     string    `json:"status" enum:"reserved"`
-	Expiration time.Time `json:"expiration" doc:"When the hold ends unless paid (RFC 3339, UTC)."`
-	TicketID   string    `json:"ticket_id" format:"uuid" doc:"Pay with this id."`
-	SeatID     int       `json:"seat_id"`
-	Date       string    `json:"date" format:"date"`
-	Price      int64     `json:"price" doc:"Price in won."`
-}
-
-type holdOutput struct {
-	Body HoldBody
-}
-
-type payInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Optional. Recorded with the payment; reusing it for another ticket is 422; while the first request with the key is still running, 409 with Retry-After."`
-	Body           struct {
-		TicketID string `json:"ticket_id" format:"uuid" doc:"The ticket_id from POST /api/tickets."`
-		SeatID   int    `json:"seat_id" minimum:"1"`
-		Date     string `json:"date" format:"date"`
-	}
-}
-
-// ReceiptBody is the proof of a payment.
-type ReceiptBody struct {
-	PaymentID       string    `json:"payment_id" format:"uuid"`
-	Amount          int64     `json:"amount" doc:"Amount paid in won."`
-	Date            time.Time `json:"date" doc:"When the payment was made (RFC 3339, UTC)."`
-	PerformanceDate string    `json:"performance_date" format:"date" doc:"The date of the performance paid for (YYYY-MM-DD)."`
-	// PaidAt is the payment time under the name it had before date carried it.
-	PaidAt time.Time `json:"paid_at" deprecated:"true" doc:"Deprecated: the same as date, which clients should read instead."`
-}
-
-// PaymentBody is the answer of a successful payment.
-type PaymentBody struct {
-	Status  string      `json:"status" enum:"success"`
-	Receipt ReceiptBody `json:"receipt"`
-}
-
-type payOutput struct {
-	Body PaymentBody
-}
-
-func registerTickets(api huma.API, s *server) {
+// registerListings registers what admitted fans browse: the dates with seats left and the seats
+// of a date.
+func registerListings(api huma.API, s *server) {
 	huma.Register(api, secured(huma.Operation{
 		OperationID: "listDates",
 		Method:      http.MethodGet,
@@ -201,47 +151,5 @@ func registerTickets(api huma.API, s *server) {
 			out.Body[i] = SeatBody{SeatID: st.No, Status: st.Status.String()}
 		}
 		return out, nil
-	})
-
-	huma.Register(api, secured(huma.Operation{
-		OperationID: "holdSeat",
-		Method:      http.MethodPost,
-		Path:        "/api/tickets",
-		Summary:     "Hold a seat",
-		Description: "Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. " +
-			"A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.",
-		Tags: []string{"tickets"},
-	}, http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable), func(ctx context.Context, in *holdInput) (*holdOutput, error) {
-		if err := s.limit(ctx, s.limiters.holdAddr, s.limiters.holdUser, string(caller(ctx).UserID)); err != nil {
-			return nil, err
-		}
-		r, err := s.Counter.HoldSeat(ctx, caller(ctx), in.Body.Date, in.Body.SeatID)
-		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
-		}
-		return &holdOutput{Body: HoldBody{
-			Status: "reserved", Expiration: r.HeldUntil.UTC(), TicketID: string(r.ID),
-			SeatID: r.Seat, Date: r.Date.String(), Price: int64(r.Price),
-		}}, nil
-	})
-
-	huma.Register(api, secured(huma.Operation{
-		OperationID: "pay",
-		Method:      http.MethodPost,
-		Path:        "/api/payment",
-		Summary:     "Pay for a held seat",
-		Description: "Pays from your balance. On success the seat is yours and your queue token expires. " +
-			"Paying an already paid ticket again returns the same receipt, even with the token that payment expired, " +
-			"so a client retrying after a timeout gets its receipt and is charged once.",
-		Tags: []string{"payment"},
-	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity,
-		http.StatusServiceUnavailable), func(ctx context.Context, in *payInput) (*payOutput, error) {
-		rc, err := s.Counter.Pay(ctx, caller(ctx), booking.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date}, in.IdempotencyKey)
-		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
-		}
-		return &payOutput{Body: PaymentBody{Status: "success", Receipt: ReceiptBody{
-			PaymentID: string(rc.PaymentID), Amount: int64(rc.Amount), Date: rc.PaidAt.UTC(), PerformanceDate: rc.Date.String(), PaidAt: rc.PaidAt.UTC(),
-		}}}, nil
 	})
 }

@@ -1,0 +1,62 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/danielgtaylor/huma/v2"
+)
+
+type payInput struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Optional. Recorded with the payment; reusing it for another ticket is 422; while the first request with the key is still running, 409 with Retry-After."`
+	Body           struct {
+		TicketID string `json:"ticket_id" format:"uuid" doc:"The ticket_id from POST /api/tickets."`
+		SeatID   int    `json:"seat_id" minimum:"1"`
+		Date     string `json:"date" format:"date"`
+	}
+}
+
+// ReceiptBody is the proof of a payment.
+type ReceiptBody struct {
+	PaymentID       string    `json:"payment_id" format:"uuid"`
+	Amount          int64     `json:"amount" doc:"Amount paid in won."`
+	Date            time.Time `json:"date" doc:"When the payment was made (RFC 3339, UTC)."`
+	PerformanceDate string    `json:"performance_date" format:"date" doc:"The date of the performance paid for (YYYY-MM-DD)."`
+	// PaidAt is the payment time under the name it had before date carried it.
+	PaidAt time.Time `json:"paid_at" deprecated:"true" doc:"Deprecated: the same as date, which clients should read instead."`
+}
+
+// PaymentBody is the answer of a successful payment.
+type PaymentBody struct {
+	Status  string      `json:"status" enum:"success"`
+	Receipt ReceiptBody `json:"receipt"`
+}
+
+type payOutput struct {
+	Body PaymentBody
+}
+
+// registerPayments registers paying for a held seat.
+func registerPayments(api huma.API, s *server) {
+	huma.Register(api, secured(huma.Operation{
+		OperationID: "pay",
+		Method:      http.MethodPost,
+		Path:        "/api/payment",
+		Summary:     "Pay for a held seat",
+		Description: "Pays from your balance. On success the seat is yours and your queue token expires. " +
+			"Paying an already paid ticket again returns the same receipt, even with the token that payment expired, " +
+			"so a client retrying after a timeout gets its receipt and is charged once.",
+		Tags: []string{"payment"},
+	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity,
+		http.StatusServiceUnavailable), func(ctx context.Context, in *payInput) (*payOutput, error) {
+		rc, err := s.Counter.Pay(ctx, caller(ctx), booking.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date}, in.IdempotencyKey)
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		return &payOutput{Body: PaymentBody{Status: "success", Receipt: ReceiptBody{
+			PaymentID: string(rc.PaymentID), Amount: int64(rc.Amount), Date: rc.PaidAt.UTC(), PerformanceDate: rc.Date.String(), PaidAt: rc.PaidAt.UTC(),
+		}}}, nil
+	})
+}
