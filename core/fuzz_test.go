@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,7 +15,16 @@ func FuzzValidators(f *testing.F) {
 	for _, s := range []string{"fan-42", "2026-12-24", "01a213d3-2b45-7acc-97dd-7067d0ea4c93", "", "2026-02-30", "\x00", "팬", strings.Repeat("x", 65)} {
 		f.Add(s)
 	}
+	userIDs := regexp.MustCompile(core.UserIDPattern)
+	keys := regexp.MustCompile(core.IdempotencyKeyPattern)
 	f.Fuzz(func(t *testing.T, s string) {
+		// The schemas' patterns and the parsers accept the same inputs.
+		if _, err := core.ParseUserID(s); (err == nil) != (userIDs.MatchString(s) && len(s) <= core.MaxUserIDLength) {
+			t.Fatalf("ParseUserID(%q) = %v, but UserIDPattern matches: %v", s, err, userIDs.MatchString(s))
+		}
+		if _, err := core.ParseIdempotencyKey(s); (err == nil) != (keys.MatchString(s) && len(s) <= core.MaxIdempotencyKeyLength) {
+			t.Fatalf("ParseIdempotencyKey(%q) = %v, but IdempotencyKeyPattern matches: %v", s, err, keys.MatchString(s))
+		}
 		if u, err := core.ParseUserID(s); err == nil {
 			if string(u) != s {
 				t.Fatalf("ParseUserID(%q) = %q", s, u)

@@ -18,6 +18,10 @@ type IdempotencyKey string
 // MaxIdempotencyKeyLength is the longest key accepted.
 const MaxIdempotencyKeyLength = 255
 
+// IdempotencyKeyPattern is the key's alphabet, visible ASCII, as a regular expression for
+// schemas; ParseIdempotencyKey checks the same.
+const IdempotencyKeyPattern = "^[!-~]*$"
+
 // ParseIdempotencyKey validates an Idempotency-Key header: empty, or 1 to 255 visible ASCII
 // characters.
 func ParseIdempotencyKey(s string) (IdempotencyKey, error) {

@@ -7,6 +7,10 @@ type UserID string
 // MaxUserIDLength is the longest user id accepted.
 const MaxUserIDLength = 64
 
+// UserIDPattern is the user id's alphabet as a regular expression, for schemas; ParseUserID
+// checks the same characters (the fuzz test holds the two to each other).
+const UserIDPattern = "^[A-Za-z0-9._@-]+$"
+
 // ParseUserID validates a client-supplied user id.
 func ParseUserID(s string) (UserID, error) {
 	if len(s) == 0 || len(s) > MaxUserIDLength {

@@ -51,8 +51,8 @@ type queueReportOutput struct {
 
 type changeAdmissionInput struct {
 	Body struct {
-		AdmitRate *int `json:"admit_rate,omitempty" minimum:"1" maximum:"100000" doc:"Fans admitted per second."`
-		MaxActive *int `json:"max_active,omitempty" minimum:"1" maximum:"10000000" doc:"Ceiling on fans admitted at once."`
+		AdmitRate *admitRateField `json:"admit_rate,omitempty" doc:"Fans admitted per second."`
+		MaxActive *ceilingField   `json:"max_active,omitempty" doc:"Ceiling on fans admitted at once."`
 	}
 }
 
@@ -87,7 +87,7 @@ func registerAdmin(api huma.API, s *server) {
 		Summary:     "Change the admission rate or ceiling during a sale",
 		Description: "Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.",
 	}, http.StatusBadRequest, http.StatusServiceUnavailable), func(ctx context.Context, in *changeAdmissionInput) (*queueReportOutput, error) {
-		change := queue.Change{AdmitRate: in.Body.AdmitRate, MaxActive: in.Body.MaxActive}
+		change := queue.Change{AdmitRate: (*int)(in.Body.AdmitRate), MaxActive: (*int)(in.Body.MaxActive)}
 		if _, err := s.Control.ChangeAdmission(ctx, change); err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

@@ -17,9 +17,9 @@ type balanceOutput struct {
 }
 
 type chargeInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Optional. Retrying with the same key and body replays the first answer and charges once; the same key with another amount is 422; while the first request with the key is still running, 409 with Retry-After."`
+	IdempotencyKey idempotencyKeyField `header:"Idempotency-Key" doc:"Optional. Retrying with the same key and body replays the first answer and charges once; the same key with another amount is 422; while the first request with the key is still running, 409 with Retry-After."`
 	Body           struct {
-		Amount int64 `json:"amount" minimum:"1" maximum:"10000000" doc:"Won to add: a whole number from 1 to 10,000,000." example:"100000"`
+		Amount chargeField `json:"amount" doc:"Won to add: a whole number from 1 to 10,000,000." example:"100000"`
 	}
 }
 
@@ -32,7 +32,7 @@ func registerBalance(api huma.API, s *server) {
 		Description: "Works with a waiting or an admitted token, so fans can top up while they queue.",
 		Tags:        []string{"balance"},
 	}, http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity), func(ctx context.Context, in *chargeInput) (*balanceOutput, error) {
-		bal, err := s.Cashier.Charge(ctx, caller(ctx), in.Body.Amount, in.IdempotencyKey)
+		bal, err := s.Cashier.Charge(ctx, caller(ctx), int64(in.Body.Amount), string(in.IdempotencyKey))
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

@@ -10,8 +10,8 @@ import (
 
 type holdInput struct {
 	Body struct {
-		Date   string `json:"date" format:"date" doc:"Performance date, YYYY-MM-DD." example:"2026-12-24"`
-		SeatID int    `json:"seat_id" minimum:"1" doc:"Seat number, 1 to the number of seats (50 by default)." example:"7"`
+		Date   string    `json:"date" format:"date" doc:"Performance date, YYYY-MM-DD." example:"2026-12-24"`
+		SeatID seatField `json:"seat_id" doc:"Seat number, 1 to the number of seats (50 by default)." example:"7"`
 	}
 }
 
@@ -43,7 +43,7 @@ func registerHolds(api huma.API, s *server) {
 		if err := s.limit(ctx, s.limiters.holdAddr, s.limiters.holdUser, string(caller(ctx).UserID)); err != nil {
 			return nil, err
 		}
-		r, err := s.Counter.HoldSeat(ctx, caller(ctx), in.Body.Date, in.Body.SeatID)
+		r, err := s.Counter.HoldSeat(ctx, caller(ctx), in.Body.Date, int(in.Body.SeatID))
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

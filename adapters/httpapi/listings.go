@@ -18,7 +18,7 @@ type datesOutput struct {
 
 // SeatBody is one seat as a fan sees it.
 type SeatBody struct {
-	SeatID int    `json:"seat_id" minimum:"1"`
+	SeatID int    `json:"seat_id" minimum:"1" doc:"Seat number, from 1."`
 	Status string `json:"status" enum:"available,reserved"`
 }
 

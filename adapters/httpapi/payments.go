@@ -10,11 +10,11 @@ import (
 )
 
 type payInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Optional. Recorded with the payment; reusing it for another ticket is 422; while the first request with the key is still running, 409 with Retry-After."`
+	IdempotencyKey idempotencyKeyField `header:"Idempotency-Key" doc:"Optional. Recorded with the payment; reusing it for another ticket is 422; while the first request with the key is still running, 409 with Retry-After."`
 	Body           struct {
-		TicketID string `json:"ticket_id" format:"uuid" doc:"The ticket_id from POST /api/tickets."`
-		SeatID   int    `json:"seat_id" minimum:"1"`
-		Date     string `json:"date" format:"date"`
+		TicketID string    `json:"ticket_id" format:"uuid" doc:"The ticket_id from POST /api/tickets."`
+		SeatID   seatField `json:"seat_id"`
+		Date     string    `json:"date" format:"date"`
 	}
 }
 
@@ -51,7 +51,7 @@ func registerPayments(api huma.API, s *server) {
 		Tags: []string{"payment"},
 	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity,
 		http.StatusServiceUnavailable), func(ctx context.Context, in *payInput) (*payOutput, error) {
-		rc, err := s.Counter.Pay(ctx, caller(ctx), booking.PayRequest{TicketID: in.Body.TicketID, SeatID: in.Body.SeatID, Date: in.Body.Date}, in.IdempotencyKey)
+		rc, err := s.Counter.Pay(ctx, caller(ctx), booking.PayRequest{TicketID: in.Body.TicketID, SeatID: int(in.Body.SeatID), Date: in.Body.Date}, string(in.IdempotencyKey))
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

@@ -34,7 +34,7 @@ type tokenOutput struct {
 
 type issueTokenInput struct {
 	Body struct {
-		UserID string `json:"user_id" minLength:"1" maxLength:"64" pattern:"^[A-Za-z0-9._@-]+$" doc:"Your user id: 1 to 64 letters, digits or . _ @ -" example:"fan-42"`
+		UserID userIDField `json:"user_id" doc:"Your user id: 1 to 64 letters, digits or . _ @ -" example:"fan-42"`
 	}
 }
 
@@ -50,10 +50,10 @@ func registerQueue(api huma.API, s *server) {
 		Security:     []map[string][]string{}, // anyone may join the queue
 		MaxBodyBytes: MaxBodyBytes,
 	}, func(ctx context.Context, in *issueTokenInput) (*tokenOutput, error) {
-		if err := s.limit(ctx, s.limiters.tokenAddr, s.limiters.tokenUser, in.Body.UserID); err != nil {
+		if err := s.limit(ctx, s.limiters.tokenAddr, s.limiters.tokenUser, string(in.Body.UserID)); err != nil {
 			return nil, err
 		}
-		st, err := s.Entrance.Issue(ctx, in.Body.UserID)
+		st, err := s.Entrance.Issue(ctx, string(in.Body.UserID))
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

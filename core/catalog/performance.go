@@ -10,6 +10,9 @@ import (
 // DefaultSeatsPerPerformance is N in seats 1..N.
 const DefaultSeatsPerPerformance = 50
 
+// FirstSeat is the number of every performance's first seat: seats are numbered 1..N.
+const FirstSeat = 1
+
 // Performance is one date of a concert.
 type Performance struct {
 	Date    core.Date
@@ -27,7 +30,7 @@ func (p Performance) Validate() error {
 }
 
 // HasSeat reports whether seat n exists at this performance.
-func (p Performance) HasSeat(n int) bool { return n >= 1 && n <= p.Seats }
+func (p Performance) HasSeat(n int) bool { return n >= FirstSeat && n <= p.Seats }
 
 // CheckSeat reports a seat the performance does not have.
 func (p Performance) CheckSeat(n int) error {

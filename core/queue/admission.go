@@ -17,20 +17,23 @@ type Settings struct {
 	Revision int64
 }
 
-// Admission tick bounds: a round at least this often keeps admission smooth, and no more often
-// than the floor keeps the loop's history small.
+// Admission bounds: a round at least this often keeps admission smooth, and no more often than
+// the floor keeps the loop's history small; the rate and the ceiling are bounded far above any
+// sale, so a typo cannot admit a whole country at once.
 const (
 	MinAdmitTick = 100 * time.Millisecond
 	MaxAdmitTick = time.Minute
+	MaxAdmitRate = 100_000    // fans a second
+	MaxCeiling   = 10_000_000 // fans admitted at once
 )
 
 // Validate reports the first setting the admission loop could not run with.
 func (s Settings) Validate() error {
 	switch {
-	case s.AdmitRate <= 0:
-		return core.InvalidField("admit_rate", "must be at least 1 fan per second")
-	case s.MaxActive <= 0:
-		return core.InvalidField("max_active", "must be at least 1")
+	case s.AdmitRate <= 0 || s.AdmitRate > MaxAdmitRate:
+		return core.InvalidField("admit_rate", "must be 1 to %d fans per second", MaxAdmitRate)
+	case s.MaxActive <= 0 || s.MaxActive > MaxCeiling:
+		return core.InvalidField("max_active", "must be 1 to %d", MaxCeiling)
 	case s.Tick < MinAdmitTick || s.Tick > MaxAdmitTick:
 		return core.InvalidField("tick", "must be between %s and %s", MinAdmitTick, MaxAdmitTick)
 	}

@@ -322,6 +322,7 @@ type ScheduleOpeningInputBody struct {
 
 // SeatBody defines model for SeatBody.
 type SeatBody struct {
+	// SeatId Seat number, from 1.
 	SeatId int64          `json:"seat_id"`
 	Status SeatBodyStatus `json:"status"`
 }
