@@ -10,7 +10,7 @@ REDOCLY          := npx --yes @redocly/cli@2.77.0
 
 .PHONY: run test test-short generate check-generated lint lint-openapi bench bench-queue fuzz tools build rush rush-ci chaos
 
-## run: the service on embedded defaults (memory store, local Temporal dev server, demo concert)
+## run: the service on embedded defaults (memory store, local Temporal dev server, demo sale)
 run: $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/boxoffice dev
 
@@ -77,10 +77,10 @@ chaos: $(TEMPORAL)
 bench-queue: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure queue
 
-## rush-ci: a small sale (500 fans, 150 seats, 2 instances, 3-second holds so some expire) and the
-## audit; any breach, unfair admission or 500 fails it
+## rush-ci: two small sales at once (500 fans, a fifth of them in both; 150 seats each; 2 instances;
+## 3-second holds so some expire) and the audit; any breach, unfair admission or 500 fails it
 rush-ci: build $(TEMPORAL)
-	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure rush -spawn 2 -fans 500 -arrival 5s -hold-ttl 3s -timeout 5m
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure rush -spawn 2 -sales 2 -fans 500 -arrival 5s -hold-ttl 3s -timeout 5m
 
 ## tools: the Temporal CLI and sqlc, built from source with go install
 tools: $(TEMPORAL) $(SQLC)

@@ -25,11 +25,16 @@ var (
 	ErrUnprocessable = errors.New("unprocessable")
 	// ErrLimited: the caller is over a limit that frees itself with time.
 	ErrLimited = errors.New("limited")
+	// ErrForbidden: the caller may not do this, and waiting will not change it.
+	ErrForbidden = errors.New("forbidden")
+	// ErrGone: what the request names has ended for good (a closed sale).
+	ErrGone = errors.New("gone")
 )
 
 // errorClasses lists every class above; an error in none of them is an infrastructure failure.
 var errorClasses = []error{
 	ErrInvalid, ErrUnauthenticated, ErrNotAdmitted, ErrConflict, ErrPaymentRequired, ErrUnavailable, ErrUnprocessable, ErrLimited,
+	ErrForbidden, ErrGone,
 }
 
 // IsDomainError reports whether err belongs to one of the classes: an answer for the caller,

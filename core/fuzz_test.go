@@ -12,11 +12,12 @@ import (
 // FuzzValidators feeds arbitrary text to every parser of client input: none panics, each
 // either accepts (and the value prints back as given) or refuses with an invalid-input error.
 func FuzzValidators(f *testing.F) {
-	for _, s := range []string{"fan-42", "2026-12-24", "01a213d3-2b45-7acc-97dd-7067d0ea4c93", "", "2026-02-30", "\x00", "팬", strings.Repeat("x", 65)} {
+	for _, s := range []string{"fan-42", "boxoffice-live", "P2DT3H4M5S", "PT0.5S", "2026-12-24", "01a213d3-2b45-7acc-97dd-7067d0ea4c93", "", "2026-02-30", "\x00", "팬", strings.Repeat("x", 65)} {
 		f.Add(s)
 	}
 	userIDs := regexp.MustCompile(core.UserIDPattern)
 	keys := regexp.MustCompile(core.IdempotencyKeyPattern)
+	sales := regexp.MustCompile(core.SaleIDPattern)
 	f.Fuzz(func(t *testing.T, s string) {
 		// The schemas' patterns and the parsers accept the same inputs.
 		if _, err := core.ParseUserID(s); (err == nil) != (userIDs.MatchString(s) && len(s) <= core.MaxUserIDLength) {
@@ -24,6 +25,20 @@ func FuzzValidators(f *testing.F) {
 		}
 		if _, err := core.ParseIdempotencyKey(s); (err == nil) != (keys.MatchString(s) && len(s) <= core.MaxIdempotencyKeyLength) {
 			t.Fatalf("ParseIdempotencyKey(%q) = %v, but IdempotencyKeyPattern matches: %v", s, err, keys.MatchString(s))
+		}
+		if id, err := core.ParseSaleID("sale_id", s); (err == nil) != sales.MatchString(s) {
+			t.Fatalf("ParseSaleID(%q) = %v, but SaleIDPattern matches: %v", s, err, sales.MatchString(s))
+		} else if err == nil && string(id) != s {
+			t.Fatalf("ParseSaleID(%q) = %q", s, id)
+		} else if err != nil && !errors.Is(err, core.ErrInvalid) {
+			t.Fatalf("ParseSaleID(%q) error %v is not invalid input", s, err)
+		}
+		if d, err := core.ParseISODuration("d", s); err == nil {
+			if again, err := core.ParseISODuration("d", core.FormatISODuration(d)); err != nil || again != d {
+				t.Fatalf("ParseISODuration(%q) = %v, which prints %q and reads back as %v, %v", s, d, core.FormatISODuration(d), again, err)
+			}
+		} else if !errors.Is(err, core.ErrInvalid) {
+			t.Fatalf("ParseISODuration(%q) error %v is not invalid input", s, err)
 		}
 		if u, err := core.ParseUserID(s); err == nil {
 			if string(u) != s {

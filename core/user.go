@@ -33,6 +33,9 @@ func userIDChar(c byte) bool {
 type Caller struct {
 	TokenID ID
 	UserID  UserID
+	// SaleID is the sale the token queues for; empty in a token signed before tokens named
+	// their sale, which is then read from the token itself.
+	SaleID SaleID
 	// Seq is the sequence number the token was signed with: 0 for an early token signed before
 	// the opening draw gave it its place.
 	Seq int64

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -28,6 +29,7 @@ func (s *server) checkAdminKey(got string) string {
 
 // QueueReportBody is what operators see of the waiting room.
 type QueueReportBody struct {
+	SaleID            string  `json:"sale_id" doc:"The sale whose queue this is."`
 	Waiting           int64   `json:"waiting" doc:"Fans waiting (including those who left but were not reached yet)."`
 	Active            int64   `json:"active" doc:"Fans admitted and still in their session."`
 	AdmittedPerMinute float64 `json:"admitted_per_minute" doc:"Admission rate measured over the last minute or so (a moving average); the configured rate before any was measured."`
@@ -39,6 +41,7 @@ type QueueReportBody struct {
 	AdmittedThrough   int64   `json:"admitted_through" doc:"Every token numbered up to this one has left the queue."`
 	AdmitRate         int     `json:"admit_rate" doc:"Configured fans admitted per second."`
 	MaxActive         int     `json:"max_active" doc:"Configured ceiling on admitted fans at once."`
+	SessionTTL        string  `json:"session_ttl" doc:"ISO 8601 duration an admitted fan may book for."`
 	// The scheduled opening, if any.
 	OpensAt  *time.Time `json:"opens_at,omitempty" doc:"Scheduled opening (RFC 3339, UTC)."`
 	DrawSeed *int64     `json:"draw_seed,omitempty" doc:"Seed of the opening draw: the draw is reproducible from it."`
@@ -49,82 +52,174 @@ type queueReportOutput struct {
 	Body QueueReportBody
 }
 
-type changeAdmissionInput struct {
-	Body struct {
-		AdmitRate *admitRateField `json:"admit_rate,omitempty" doc:"Fans admitted per second."`
-		MaxActive *ceilingField   `json:"max_active,omitempty" doc:"Ceiling on fans admitted at once."`
-	}
+type changeAdmissionBody struct {
+	AdmitRate  *admitRateField `json:"admit_rate,omitempty" doc:"Fans admitted per second."`
+	MaxActive  *ceilingField   `json:"max_active,omitempty" doc:"Ceiling on fans admitted at once."`
+	SessionTTL string          `json:"session_ttl,omitempty" doc:"ISO 8601 duration a fan admitted from now on may book for." example:"PT10M"`
 }
 
-type scheduleOpeningInput struct {
-	Body struct {
-		OpensAt  time.Time `json:"opens_at" doc:"When the sale opens (RFC 3339); must be in the future."`
-		DrawSeed *int64    `json:"draw_seed,omitempty" minimum:"0" doc:"Seed of the opening draw; a random one is chosen and recorded when absent."`
-	}
+type scheduleOpeningBody struct {
+	OpensAt  time.Time `json:"opens_at" doc:"When the sale opens (RFC 3339); must be in the future."`
+	DrawSeed *int64    `json:"draw_seed,omitempty" minimum:"0" doc:"Seed of the opening draw; a random one is chosen and recorded when absent."`
 }
 
-func registerAdmin(api huma.API, s *server) {
-	admin := func(op huma.Operation, errs ...int) huma.Operation {
-		op.Security = []map[string][]string{{adminScheme: {}}}
-		op.Tags = []string{"admin"}
-		op.Errors = append([]int{http.StatusUnauthorized}, errs...)
+type (
+	changeAdmissionInput struct {
+		Body changeAdmissionBody
+	}
+	changeSaleAdmissionInput struct {
+		SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
+		Body   changeAdmissionBody
+	}
+	scheduleOpeningInput struct {
+		Body scheduleOpeningBody
+	}
+	scheduleSaleOpeningInput struct {
+		SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
+		Body   scheduleOpeningBody
+	}
+)
+
+// admin marks an operation as the operators': the admin key, and its error statuses.
+func admin(op huma.Operation, errs ...int) huma.Operation {
+	op.Security = []map[string][]string{{adminScheme: {}}}
+	op.Tags = []string{"admin"}
+	op.Errors = append([]int{http.StatusUnauthorized}, errs...)
+	if op.MaxBodyBytes == 0 {
 		op.MaxBodyBytes = MaxBodyBytes
-		return op
 	}
-	huma.Register(api, admin(huma.Operation{
-		OperationID: "queueReport",
-		Method:      http.MethodGet,
-		Path:        "/api/admin/queue",
-		Summary:     "Read the queue's statistics and admission settings",
-	}, http.StatusServiceUnavailable), func(ctx context.Context, _ *struct{}) (*queueReportOutput, error) {
-		return s.queueReport(ctx)
-	})
+	return op
+}
 
+// Descriptions shared by the default sale's queue endpoints and each sale's.
+const (
+	changeAdmissionDoc = "Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value."
+	scheduleOpeningDoc = "Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn " +
+		"uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be " +
+		"moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409)."
+	defaultSaleDoc = " This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); " +
+		"/api/admin/sales/{sale_id}/queue on any sale."
+)
+
+// registerAdmin registers the operators' queue endpoints: those of the default sale, where the
+// seed's single queue was, and each sale's.
+func registerAdmin(api huma.API, s *server) {
 	huma.Register(api, admin(huma.Operation{
-		OperationID: "changeAdmission",
-		Method:      http.MethodPatch,
-		Path:        "/api/admin/queue",
-		Summary:     "Change the admission rate or ceiling during a sale",
-		Description: "Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.",
+		OperationID: "queueReport", Method: http.MethodGet, Path: "/api/admin/queue",
+		Summary:     "Read the default sale's queue statistics and admission settings",
+		Description: "The waiting room's counters, measured rate and settings." + defaultSaleDoc,
+	}, http.StatusBadRequest, http.StatusServiceUnavailable), func(ctx context.Context, _ *struct{}) (*queueReportOutput, error) {
+		return s.defaultSale(ctx, s.queueReportOutput)
+	})
+	huma.Register(api, admin(huma.Operation{
+		OperationID: "changeAdmission", Method: http.MethodPatch, Path: "/api/admin/queue",
+		Summary:     "Change the default sale's admission rate, ceiling or session length",
+		Description: changeAdmissionDoc + defaultSaleDoc,
 	}, http.StatusBadRequest, http.StatusServiceUnavailable), func(ctx context.Context, in *changeAdmissionInput) (*queueReportOutput, error) {
-		change := queue.Change{AdmitRate: (*int)(in.Body.AdmitRate), MaxActive: (*int)(in.Body.MaxActive)}
-		if _, err := s.Control.ChangeAdmission(ctx, change); err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
-		}
-		return s.queueReport(ctx)
+		return s.defaultSale(ctx, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+			return s.changeAdmission(ctx, sale, in.Body)
+		})
+	})
+	huma.Register(api, admin(huma.Operation{
+		OperationID: "scheduleOpening", Method: http.MethodPut, Path: "/api/admin/queue/opening",
+		Summary:     "Schedule the default sale's opening",
+		Description: scheduleOpeningDoc + defaultSaleDoc,
+	}, http.StatusBadRequest, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *scheduleOpeningInput) (*queueReportOutput, error) {
+		return s.defaultSale(ctx, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+			return s.scheduleOpening(ctx, sale, in.Body)
+		})
 	})
 
 	huma.Register(api, admin(huma.Operation{
-		OperationID: "scheduleOpening",
-		Method:      http.MethodPut,
-		Path:        "/api/admin/queue/opening",
-		Summary:     "Schedule the sale's opening",
-		Description: "Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn " +
-			"uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be " +
-			"moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).",
-	}, http.StatusBadRequest, http.StatusConflict), func(ctx context.Context, in *scheduleOpeningInput) (*queueReportOutput, error) {
-		if _, err := s.Control.ScheduleOpening(ctx, in.Body.OpensAt, in.Body.DrawSeed); err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
-		}
-		return s.queueReport(ctx)
+		OperationID: "saleQueueReport", Method: http.MethodGet, Path: "/api/admin/sales/{sale_id}/queue",
+		Summary: "Read a sale's queue statistics and admission settings",
+	}, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *salePath) (*queueReportOutput, error) {
+		return s.knownSale(ctx, in.SaleID, s.queueReportOutput)
+	})
+	huma.Register(api, admin(huma.Operation{
+		OperationID: "changeSaleAdmission", Method: http.MethodPatch, Path: "/api/admin/sales/{sale_id}/queue",
+		Summary:     "Change a sale's admission rate, ceiling or session length",
+		Description: changeAdmissionDoc,
+	}, http.StatusBadRequest, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *changeSaleAdmissionInput) (*queueReportOutput, error) {
+		return s.knownSale(ctx, in.SaleID, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+			return s.changeAdmission(ctx, sale, in.Body)
+		})
+	})
+	huma.Register(api, admin(huma.Operation{
+		OperationID: "scheduleSaleOpening", Method: http.MethodPut, Path: "/api/admin/sales/{sale_id}/queue/opening",
+		Summary:     "Schedule a sale's opening",
+		Description: scheduleOpeningDoc,
+	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *scheduleSaleOpeningInput) (*queueReportOutput, error) {
+		return s.knownSale(ctx, in.SaleID, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+			return s.scheduleOpening(ctx, sale, in.Body)
+		})
 	})
 }
 
-func (s *server) queueReport(ctx context.Context) (*queueReportOutput, error) {
-	r, err := s.Control.Report(ctx)
+// defaultSale runs f on the default sale.
+func (s *server) defaultSale(ctx context.Context, f func(context.Context, core.SaleID) (*queueReportOutput, error)) (*queueReportOutput, error) {
+	sale, err := s.Directory.Default(ctx)
 	if err != nil {
 		return nil, problemFor(ctx, s.Logger, err)
 	}
+	return f(ctx, sale)
+}
+
+// knownSale runs f on a sale the path names, 404 if there is none.
+func (s *server) knownSale(ctx context.Context, id saleIDField, f func(context.Context, core.SaleID) (*queueReportOutput, error)) (*queueReportOutput, error) {
+	if _, err := s.Directory.Status(ctx, core.SaleID(id)); err != nil {
+		return nil, s.adminProblem(ctx, err)
+	}
+	return f(ctx, core.SaleID(id))
+}
+
+func (s *server) changeAdmission(ctx context.Context, sale core.SaleID, b changeAdmissionBody) (*queueReportOutput, error) {
+	change := queue.Change{AdmitRate: (*int)(b.AdmitRate), MaxActive: (*int)(b.MaxActive)}
+	if b.SessionTTL != "" {
+		ttl, err := core.ParseISODuration("session_ttl", b.SessionTTL)
+		if err != nil {
+			return nil, bodyProblem(ctx, s.Logger, err)
+		}
+		change.SessionTTL = &ttl
+	}
+	if _, err := s.Control.ChangeAdmission(ctx, sale, change); err != nil {
+		return nil, bodyProblem(ctx, s.Logger, err)
+	}
+	return s.queueReportOutput(ctx, sale)
+}
+
+func (s *server) scheduleOpening(ctx context.Context, sale core.SaleID, b scheduleOpeningBody) (*queueReportOutput, error) {
+	if _, err := s.Control.ScheduleOpening(ctx, sale, b.OpensAt, b.DrawSeed); err != nil {
+		return nil, bodyProblem(ctx, s.Logger, err)
+	}
+	return s.queueReportOutput(ctx, sale)
+}
+
+func (s *server) queueReportOutput(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+	body, err := s.queueReport(ctx, sale)
+	if err != nil {
+		return nil, err
+	}
+	return &queueReportOutput{Body: body}, nil
+}
+
+// queueReport is a sale's queue as operators see it, or the problem why it cannot be read.
+func (s *server) queueReport(ctx context.Context, sale core.SaleID) (QueueReportBody, error) {
+	r, err := s.Control.Report(ctx, sale)
+	if err != nil {
+		return QueueReportBody{}, problemFor(ctx, s.Logger, err)
+	}
 	st := r.Stats
 	body := QueueReportBody{
+		SaleID:  string(sale),
 		Waiting: st.Waiting(), Active: st.Active, AdmittedPerMinute: r.AdmittedPerMinute,
-		AdmittedTotal: st.AdmittedTotal, AbandonedTotal: st.AbandonedTotal, OldestWait: isoDuration(r.OldestWait), Stalled: r.Stalled,
+		AdmittedTotal: st.AdmittedTotal, AbandonedTotal: st.AbandonedTotal, OldestWait: core.FormatISODuration(r.OldestWait), Stalled: r.Stalled,
 		LastSeq: st.LastSeq, AdmittedThrough: st.AdmittedThrough,
-		AdmitRate: r.Settings.AdmitRate, MaxActive: r.Settings.MaxActive, Drawn: st.Drawn,
+		AdmitRate: r.Settings.AdmitRate, MaxActive: r.Settings.MaxActive, SessionTTL: core.FormatISODuration(r.Settings.SessionTTL), Drawn: st.Drawn,
 	}
 	if !st.OpensAt.IsZero() {
 		at, seed := st.OpensAt.UTC(), st.DrawSeed
 		body.OpensAt, body.DrawSeed = &at, &seed
 	}
-	return &queueReportOutput{Body: body}, nil
+	return body, nil
 }

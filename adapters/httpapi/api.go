@@ -1,5 +1,5 @@
-// Package httpapi is boxoffice's HTTP edge: the seed spec's seven endpoints and the token poll,
-// built with huma v2, which also generates the OpenAPI document. It drives core's use cases and
+// Package httpapi is boxoffice's HTTP edge: the seed spec's seven endpoints, the token poll and
+// stream, the sales fans queue for and the operators' API, built with huma v2, which also generates the OpenAPI document. It drives core's use cases and
 // turns their errors into RFC 9457 problems, in one place (problems.go).
 package httpapi
 
@@ -34,13 +34,15 @@ const (
 // Deps is what the edge needs: the use cases it drives and its own parts. The use cases and
 // Tokens may be nil when only the OpenAPI document is wanted.
 type Deps struct {
-	Entrance *queue.Entrance   // fans' tokens
-	Control  *queue.Control    // operators' admission controls
-	Listings *catalog.Listings // dates and seats
-	Counter  *booking.Counter  // holds and payments
-	Cashier  *wallet.Cashier   // balances
-	Tokens   *TokenSigner
-	Logger   *slog.Logger
+	Entrance  *queue.Entrance    // fans' tokens
+	Control   *queue.Control     // operators' admission controls
+	Directory *catalog.Directory // the sales fans can queue for, and the default one
+	Admin     *catalog.Admin     // operators' sales
+	Listings  *catalog.Listings  // dates and seats
+	Counter   *booking.Counter   // holds and payments
+	Cashier   *wallet.Cashier    // balances
+	Tokens    *TokenSigner
+	Logger    *slog.Logger
 	// Ready lists the checks /readyz runs (database, Temporal), by name.
 	Ready map[string]func(context.Context) error
 	// Limits bounds token issue and holds per user and per client address; zero is unlimited.
@@ -66,6 +68,8 @@ func New(deps Deps) (http.Handler, huma.API) {
 		deps.Logger = slog.Default()
 	}
 	huma.NewError = newProblem
+	// Arrays in bodies are never null: SDKs get plain lists, not pointers to them.
+	huma.DefaultArrayNullable = false
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("boxoffice", Version)
 	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
@@ -86,6 +90,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 	s := &server{Deps: deps, api: api, limiters: newLimiters(deps.Limits)}
 	api.UseMiddleware(s.authenticate)
 
+	registerSales(api, s)
 	registerQueue(api, s)
 	registerListings(api, s)
 	registerHolds(api, s)
@@ -93,6 +98,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 	registerBalance(api, s)
 	registerEvents(api, s)
 	registerAdmin(api, s)
+	registerAdminSales(api, s)
 	documentStatuses(api.OpenAPI())
 
 	mux.HandleFunc("GET /healthz", s.healthz)

@@ -64,7 +64,7 @@ func TestPollToken(t *testing.T) {
 	if body.Status != "waiting" || body.QueueInfo.Position != 1 || body.AdmittedAt != nil {
 		t.Fatalf("poll while waiting: %+v", body)
 	}
-	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(10, 10)); err != nil {
+	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, testSale, admitting(10, 10)); err != nil {
 		t.Fatal(err)
 	}
 	h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &body)
@@ -210,7 +210,7 @@ func TestWaitingTokenIsForbiddenFromBooking(t *testing.T) {
 	// Wallet endpoints accept a waiting token.
 	h.expect(t, "POST", "/api/balance", tok, map[string]any{"amount": 5000}, 200)
 	h.expect(t, "GET", "/api/balance", tok, nil, 200)
-	seats, _ := h.store.Seats(ctx, mustDate(t), time.Now())
+	seats, _ := h.store.Seats(ctx, testSale, mustDate(t), time.Now())
 	if seats[0].Status != catalog.SeatAvailable {
 		t.Fatal("a waiting fan held a seat")
 	}
@@ -236,7 +236,7 @@ func TestDatesAndSeats(t *testing.T) {
 	var byQuery, byBody []httpapi.SeatBody
 	h.expect(t, "GET", "/api/tickets/seats?date="+showDate, tok, nil, 200).json(t, &byQuery)
 	h.expect(t, "GET", "/api/tickets/seats", tok, map[string]any{"date": showDate}, 200).json(t, &byBody)
-	if len(byQuery) != 50 || byQuery[0] != (httpapi.SeatBody{SeatID: 1, Status: "available"}) || len(byBody) != 50 {
+	if len(byQuery) != 50 || byQuery[0] != (httpapi.SeatBody{SeatID: 1, Status: "available", Section: "General", Price: 50_000}) || len(byBody) != 50 {
 		t.Fatalf("seats by query %d, by body %d", len(byQuery), len(byBody))
 	}
 	for _, tc := range []struct {
@@ -522,11 +522,16 @@ func TestOversizedBodiesAreRefused(t *testing.T) {
 	}
 }
 
-func TestHoldCapPerFan(t *testing.T) {
+// The sale's per-fan limit counts held and bought tickets: 429 with Retry-After while holds make
+// it up, 403 once bought tickets do.
+func TestPerFanLimit(t *testing.T) {
 	h := newHarness(t)
 	tok := h.token(t, "hoarder", true)
-	for seat := 1; seat <= booking.DefaultPolicy.MaxHolds; seat++ {
-		h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": seat}, 200)
+	var held []httpapi.HoldBody
+	for seat := 1; seat <= catalog.DefaultMaxTicketsPerFan; seat++ {
+		var b httpapi.HoldBody
+		h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": seat}, 200).json(t, &b)
+		held = append(held, b)
 	}
 	r := h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 10}, 429)
 	r.problem(t)
@@ -534,7 +539,19 @@ func TestHoldCapPerFan(t *testing.T) {
 		t.Fatalf("Retry-After %q, want the seconds until the first hold ends", r.header.Get("Retry-After"))
 	}
 	if h.seatStatus(t, tok, 10) != "available" {
-		t.Fatal("a hold over the cap took the seat")
+		t.Fatal("a hold over the limit took the seat")
+	}
+	h.expect(t, "POST", "/api/balance", tok, map[string]any{"amount": 50_000 * len(held)}, 200)
+	for _, b := range held {
+		h.expect(t, "POST", "/api/payment", tok, map[string]any{"ticket_id": b.TicketID, "seat_id": b.SeatID, "date": b.Date}, 200)
+	}
+	again := h.token(t, "hoarder", true) // the last payment ended the session
+	forbidden := h.expect(t, "POST", "/api/tickets", again, map[string]any{"date": showDate, "seat_id": 10}, 403)
+	if p := forbidden.problem(t); forbidden.header.Get("Retry-After") != "" || !strings.Contains(p["detail"].(string), "bought as many tickets") {
+		t.Fatalf("403 at the limit of bought tickets: %v, Retry-After %q; want no retry", p, forbidden.header.Get("Retry-After"))
+	}
+	if h.seatStatus(t, again, 10) != "available" {
+		t.Fatal("a hold over the limit took the seat")
 	}
 }
 

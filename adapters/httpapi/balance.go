@@ -7,7 +7,10 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// BalanceBody is a wallet's balance.
+// idempotencyKeyHeader names the header that makes a retry replay the first answer.
+const idempotencyKeyHeader = "Idempotency-Key"
+
+// BalanceBody is a wallet's balance, the fan's across every sale.
 type BalanceBody struct {
 	Balance int64 `json:"balance" minimum:"0" doc:"Balance in won."`
 }
@@ -29,12 +32,12 @@ func registerBalance(api huma.API, s *server) {
 		Method:      http.MethodPost,
 		Path:        "/api/balance",
 		Summary:     "Add money to your balance",
-		Description: "Works with a waiting or an admitted token, so fans can top up while they queue.",
+		Description: "Works with a waiting or an admitted token, so fans can top up while they queue. The balance is the fan's, across every sale.",
 		Tags:        []string{"balance"},
 	}, http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity), func(ctx context.Context, in *chargeInput) (*balanceOutput, error) {
 		bal, err := s.Cashier.Charge(ctx, caller(ctx), int64(in.Body.Amount), string(in.IdempotencyKey))
 		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
+			return nil, bodyProblem(ctx, s.Logger, err)
 		}
 		return &balanceOutput{Body: BalanceBody{Balance: int64(bal)}}, nil
 	})

@@ -25,7 +25,8 @@ var statusMeaning = map[int]string{
 	http.StatusForbidden:                   "The token is still waiting in the queue; the problem carries position and estimated_wait_time (and opens_at before a scheduled opening, stalled when admission has stopped moving).",
 	http.StatusRequestTimeout:              "The request body did not arrive in time.",
 	http.StatusConflict:                    "The request lost a race for a shared resource.",
-	http.StatusRequestEntityTooLarge:       fmt.Sprintf("The request body is larger than %d bytes.", MaxBodyBytes),
+	http.StatusNotFound:                    "No sale, date or section by the name the path gives.",
+	http.StatusGone:                        "The sale has closed: it takes no new fans or holds.",
 	http.StatusUnsupportedMediaType:        "The request body is not JSON (send Content-Type: application/json).",
 	http.StatusUnprocessableEntity:         "The Idempotency-Key was used before for a different request; use a new key for a new request.",
 	http.StatusTooManyRequests:             "Too many requests from this user or client address; retry after Retry-After seconds.",
@@ -37,8 +38,9 @@ var statusMeaning = map[int]string{
 // meaningFor is what a status means for one operation.
 var meaningFor = map[string]map[int]string{
 	"holdSeat": {
-		http.StatusConflict:           "The seat is already reserved; pick another from GET /api/tickets/seats.",
-		http.StatusTooManyRequests:    "Too many hold attempts from this user or address, or the fan already holds as many seats as one may at once; retry after Retry-After seconds.",
+		http.StatusForbidden:          "The token is still waiting in the queue (the problem carries position and estimated_wait_time), or the fan has bought as many tickets of the sale as one may (max_tickets_per_fan).",
+		http.StatusConflict:           "The seat is already reserved (pick another from GET /api/tickets/seats), or the sale is paused: no seats can be held until it resumes.",
+		http.StatusTooManyRequests:    "Too many hold attempts from this user or address, or the fan's holds and tickets in the sale reach its max_tickets_per_fan while holds make part of it; retry after Retry-After seconds, when the earliest hold ends.",
 		http.StatusServiceUnavailable: "The hold's timer could not be started, so the seat was given back; retry after Retry-After seconds.",
 	},
 	"pay": {
@@ -53,6 +55,23 @@ var meaningFor = map[string]map[int]string{
 	},
 	"scheduleOpening": {
 		http.StatusConflict: "The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served).",
+	},
+	"scheduleSaleOpening": {
+		http.StatusConflict: "The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served).",
+	},
+	"createSale": {
+		http.StatusConflict:           "A sale with this sale_id exists already; choose another id.",
+		http.StatusServiceUnavailable: "The sale was created but its queue did not open (no worker answered); it opens when a worker starts.",
+	},
+	"changeSale": {
+		http.StatusConflict: "The sale cannot move to that state: draft → on_sale ↔ paused, and any → closed, which is final.",
+	},
+	"addPerformance": {
+		http.StatusConflict: "The sale has a performance on that date already.",
+		http.StatusGone:     "The sale has closed: it takes no new dates.",
+	},
+	"issueToken": {
+		http.StatusBadRequest: "The user id is not valid, or no sale of that sale_id is on (or none is on sale to be the default).",
 	},
 }
 
@@ -104,7 +123,7 @@ func documentStatuses(oapi *huma.OpenAPI) {
 }
 
 func takesIdempotencyKey(op *huma.Operation) bool {
-	return slices.ContainsFunc(op.Parameters, func(p *huma.Param) bool { return p.In == "header" && p.Name == "Idempotency-Key" })
+	return slices.ContainsFunc(op.Parameters, func(p *huma.Param) bool { return p.In == "header" && p.Name == idempotencyKeyHeader })
 }
 
 func problemContent(op *huma.Operation) map[string]*huma.MediaType {
@@ -119,6 +138,9 @@ func problemContent(op *huma.Operation) map[string]*huma.MediaType {
 func describe(op *huma.Operation, status int) string {
 	if m, ok := meaningFor[op.OperationID][status]; ok {
 		return m
+	}
+	if status == http.StatusRequestEntityTooLarge {
+		return fmt.Sprintf("The request body is larger than %d bytes.", op.MaxBodyBytes)
 	}
 	if status == http.StatusUnauthorized && len(op.Security) > 0 && op.Security[0][adminScheme] != nil {
 		return "Missing or wrong " + adminKeyHeader + ", or the admin API is off (BOXOFFICE_ADMIN_KEY unset)."

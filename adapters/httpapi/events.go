@@ -22,7 +22,8 @@ type Heartbeat struct {
 	Time time.Time `json:"time" doc:"Server time (RFC 3339, UTC)."`
 }
 
-// StreamEnded is the last event of a stream whose token can no longer be admitted.
+// StreamEnded is the last event of a stream whose token can no longer be admitted: it expired,
+// or its sale closed.
 type StreamEnded struct {
 	Detail string `json:"detail" doc:"Why the stream ended and what to do."`
 }
@@ -78,7 +79,8 @@ func registerEvents(api huma.API, s *server) {
 		Path:        "/api/token/events",
 		Summary:     "Stream your place in the queue",
 		Description: "Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, " +
-			"status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. " +
+			"status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires or " +
+			"the sale closes. " +
 			"The stream closes after the status that says active. Streaming counts as being seen, like polling; " +
 			"clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).",
 		Tags: []string{"queue"},
@@ -106,7 +108,7 @@ func (s *server) stream(ctx context.Context, send sse.Sender) {
 	for {
 		st, err := s.Entrance.Status(ctx, caller(ctx))
 		if err != nil {
-			if errors.Is(err, core.ErrUnauthenticated) {
+			if errors.Is(err, core.ErrUnauthenticated) || errors.Is(err, core.ErrGone) {
 				_ = send(sse.Message{Data: StreamEnded{Detail: err.Error()}})
 			}
 			return
@@ -115,7 +117,8 @@ func (s *server) stream(ctx context.Context, send sse.Sender) {
 		if err != nil {
 			return
 		}
-		if key := body.Token + body.Status + body.QueueInfo.EstimatedWaitTime + strconv.FormatInt(body.QueueInfo.Position, 10); key != last {
+		if key := body.Token + body.Status + body.QueueInfo.EstimatedWaitTime + strconv.FormatInt(body.QueueInfo.Position, 10) +
+			strconv.FormatBool(body.QueueInfo.SoldOut); key != last {
 			if send(sse.Message{Data: body}) != nil {
 				return
 			}

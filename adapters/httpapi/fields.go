@@ -21,6 +21,14 @@ func (userIDField) Schema(huma.Registry) *huma.Schema {
 	return &huma.Schema{Type: huma.TypeString, MinLength: ptr(1), MaxLength: ptr(core.MaxUserIDLength), Pattern: core.UserIDPattern}
 }
 
+// saleIDField is a sale's id.
+type saleIDField string
+
+// Schema implements huma.SchemaProvider.
+func (saleIDField) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeString, MinLength: ptr(3), MaxLength: ptr(64), Pattern: core.SaleIDPattern}
+}
+
 // idempotencyKeyField is the Idempotency-Key header.
 type idempotencyKeyField string
 
@@ -59,4 +67,44 @@ type ceilingField int
 // Schema implements huma.SchemaProvider.
 func (ceilingField) Schema(huma.Registry) *huma.Schema {
 	return &huma.Schema{Type: huma.TypeInteger, Format: "int64", Minimum: ptr(1.0), Maximum: ptr(float64(queue.MaxCeiling))}
+}
+
+// titleField is a sale's title or its venue's name.
+type titleField string
+
+// Schema implements huma.SchemaProvider.
+func (titleField) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeString, MinLength: ptr(1), MaxLength: ptr(catalog.MaxTitle)}
+}
+
+// sectionNameField is a price section's name.
+type sectionNameField string
+
+// Schema implements huma.SchemaProvider.
+func (sectionNameField) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeString, MinLength: ptr(1), MaxLength: ptr(catalog.MaxSectionName)}
+}
+
+// lastSeatField is the last seat of a section, at most a performance's largest seat map.
+type lastSeatField int
+
+// Schema implements huma.SchemaProvider.
+func (lastSeatField) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeInteger, Format: "int64", Minimum: ptr(float64(catalog.FirstSeat)), Maximum: ptr(float64(catalog.MaxSeats))}
+}
+
+// priceField is a seat's price in won.
+type priceField int64
+
+// Schema implements huma.SchemaProvider.
+func (priceField) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeInteger, Format: "int64", Minimum: ptr(1.0), Maximum: ptr(float64(catalog.MaxPrice))}
+}
+
+// ticketLimitField is a sale's per-fan ticket limit.
+type ticketLimitField int
+
+// Schema implements huma.SchemaProvider.
+func (ticketLimitField) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeInteger, Format: "int64", Minimum: ptr(1.0), Maximum: ptr(float64(catalog.MaxTicketsPerFan))}
 }

@@ -30,6 +30,9 @@ var seed = bytes.Repeat([]byte{7}, ed25519.SeedSize)
 
 const showDate = "2030-07-01"
 
+// testSale is the stack's one sale at the start, and so the default one.
+const testSale core.SaleID = "test-sale"
+
 // harness is the API over the real application on the memory adapter.
 type harness struct {
 	srv   *httptest.Server
@@ -113,6 +116,7 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 		t.Fatal(err)
 	}
 	st.deps.Entrance, st.deps.Control, st.deps.Listings = a.Queue.Entrance, a.Queue.Control, a.Catalog.Listings
+	st.deps.Directory, st.deps.Admin = a.Catalog.Directory, a.Catalog.Admin
 	st.deps.Counter, st.deps.Cashier = a.Booking.Counter, a.Wallet.Cashier
 	handler, _ := httpapi.New(st.deps)
 	return handler, a, store
@@ -145,11 +149,13 @@ func (h *harness) sign(t *testing.T, tok queue.Token) string {
 	return raw
 }
 
-// addShow puts the test performance on sale: 50 seats at 50,000 won on showDate.
+// addShow puts the test sale on: 50 seats at 50,000 won on showDate, in one section.
 func addShow(t testing.TB, store *memory.Store) {
 	t.Helper()
 	d, _ := core.ParseDate(showDate)
-	if err := store.AddPerformance(ctx, catalog.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
+	sale := catalog.Sale{ID: testSale, Title: "Test", Venue: "Test Hall", State: core.OnSale, MaxTicketsPerFan: catalog.DefaultMaxTicketsPerFan, CreatedAt: time.Now()}
+	perf := catalog.Performance{SaleID: testSale, Date: d, Sections: []catalog.Section{{Name: "General", FirstSeat: 1, LastSeat: 50, Price: 50_000}}}
+	if err := store.CreateSale(ctx, sale, []catalog.Performance{perf}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -241,11 +247,17 @@ func (h *harness) token(t *testing.T, user string, admit bool) string {
 	var out httpapi.TokenBody
 	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": user}, 200).json(t, &out)
 	if admit {
-		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(1000, 1000)); err != nil {
-			t.Fatal(err)
-		}
+		h.admit(t, testSale)
 	}
 	return out.Token
+}
+
+// admit runs an admission tick of a sale that admits everyone waiting there.
+func (h *harness) admit(t *testing.T, sale core.SaleID) {
+	t.Helper()
+	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, sale, admitting(1000, 1000)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // seatStatus returns seat n of the show as the fan with tok sees it: "available" or "reserved".
@@ -258,7 +270,7 @@ func (h *harness) seatStatus(t *testing.T, tok string, n int) string {
 
 func (h *harness) stats(t *testing.T) queue.Stats {
 	t.Helper()
-	r, err := h.app.Queue.Control.Report(ctx)
+	r, err := h.app.Queue.Control.Report(ctx, testSale)
 	if err != nil {
 		t.Fatal(err)
 	}

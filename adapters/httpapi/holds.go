@@ -11,7 +11,7 @@ import (
 type holdInput struct {
 	Body struct {
 		Date   string    `json:"date" format:"date" doc:"Performance date, YYYY-MM-DD." example:"2026-12-24"`
-		SeatID seatField `json:"seat_id" doc:"Seat number, 1 to the number of seats (50 by default)." example:"7"`
+		SeatID seatField `json:"seat_id" doc:"Seat number, 1 to the number of seats of the date (see GET /api/tickets/seats)." example:"7"`
 	}
 }
 
@@ -22,7 +22,8 @@ type HoldBody struct {
 	TicketID   string    `json:"ticket_id" format:"uuid" doc:"Pay with this id."`
 	SeatID     int       `json:"seat_id"`
 	Date       string    `json:"date" format:"date"`
-	Price      int64     `json:"price" doc:"Price in won."`
+	Section    string    `json:"section" doc:"The seat's price section."`
+	Price      int64     `json:"price" doc:"Price in won: the section's price when the seat was held, which the payment charges."`
 }
 
 type holdOutput struct {
@@ -36,20 +37,22 @@ func registerHolds(api huma.API, s *server) {
 		Method:      http.MethodPost,
 		Path:        "/api/tickets",
 		Summary:     "Hold a seat",
-		Description: "Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. " +
-			"A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.",
+		Description: "Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then " +
+			"with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together " +
+			"(max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make " +
+			"it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).",
 		Tags: []string{"tickets"},
-	}, http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable), func(ctx context.Context, in *holdInput) (*holdOutput, error) {
+	}, http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusGone, http.StatusTooManyRequests, http.StatusServiceUnavailable), func(ctx context.Context, in *holdInput) (*holdOutput, error) {
 		if err := s.limit(ctx, s.limiters.holdAddr, s.limiters.holdUser, string(caller(ctx).UserID)); err != nil {
 			return nil, err
 		}
 		r, err := s.Counter.HoldSeat(ctx, caller(ctx), in.Body.Date, int(in.Body.SeatID))
 		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
+			return nil, bodyProblem(ctx, s.Logger, err)
 		}
 		return &holdOutput{Body: HoldBody{
 			Status: "reserved", Expiration: r.HeldUntil.UTC(), TicketID: string(r.ID),
-			SeatID: r.Seat, Date: r.Date.String(), Price: int64(r.Price),
+			SeatID: r.Seat, Date: r.Date.String(), Section: r.Section, Price: int64(r.Price),
 		}}, nil
 	})
 }

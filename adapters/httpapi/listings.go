@@ -13,13 +13,15 @@ import (
 )
 
 type datesOutput struct {
-	Body []string `doc:"Performance dates (YYYY-MM-DD) from today on with at least one available seat."`
+	Body []string `doc:"Performance dates (YYYY-MM-DD) of the token's sale from today on with at least one available seat."`
 }
 
 // SeatBody is one seat as a fan sees it.
 type SeatBody struct {
-	SeatID int    `json:"seat_id" minimum:"1" doc:"Seat number, from 1."`
-	Status string `json:"status" enum:"available,reserved"`
+	SeatID  int    `json:"seat_id" minimum:"1" doc:"Seat number, from 1."`
+	Status  string `json:"status" enum:"available,reserved"`
+	Section string `json:"section" doc:"The price section the seat is in."`
+	Price   int64  `json:"price" doc:"The section's price in won: what a hold of the seat now costs."`
 }
 
 type seatsOutput struct {
@@ -113,6 +115,7 @@ func registerListings(api huma.API, s *server) {
 		Method:      http.MethodGet,
 		Path:        "/api/tickets/dates",
 		Summary:     "List dates with seats left",
+		Description: "The dates of the sale your token queues for.",
 		Tags:        []string{"tickets"},
 	}, http.StatusForbidden), func(ctx context.Context, _ *struct{}) (*datesOutput, error) {
 		dates, err := s.Listings.OpenDates(ctx, caller(ctx))
@@ -131,7 +134,8 @@ func registerListings(api huma.API, s *server) {
 		Method:      http.MethodGet,
 		Path:        "/api/tickets/seats",
 		Summary:     "List the seats of a date",
-		Description: "A seat is reserved while it is held or sold; a hold past its deadline shows as available. " +
+		Description: "The seats of a date of the sale your token queues for (a date of another sale is 400), each with " +
+			"its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. " +
 			"Name the date with ?date=; for compatibility it may instead come as a JSON body {\"date\": \"YYYY-MM-DD\"}, " +
 			"read as strictly as any other body.",
 		Tags: []string{"tickets"},
@@ -144,11 +148,11 @@ func registerListings(api huma.API, s *server) {
 		}
 		seats, err := s.Listings.Seats(ctx, caller(ctx), date)
 		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
+			return nil, problemIn(ctx, s.Logger, "query.", err)
 		}
 		out := &seatsOutput{Body: make([]SeatBody, len(seats))}
 		for i, st := range seats {
-			out.Body[i] = SeatBody{SeatID: st.No, Status: st.Status.String()}
+			out.Body[i] = SeatBody{SeatID: st.No, Status: st.Status.String(), Section: st.Section, Price: int64(st.Price)}
 		}
 		return out, nil
 	})

@@ -45,7 +45,9 @@ func registerPayments(api huma.API, s *server) {
 		Method:      http.MethodPost,
 		Path:        "/api/payment",
 		Summary:     "Pay for a held seat",
-		Description: "Pays from your balance. On success the seat is yours and your queue token expires. " +
+		Description: "Pays from your balance the price the seat was held at. On success the seat is yours, and your queue " +
+			"token expires unless another hold of yours in the sale is still to pay. A ticket of another sale than the " +
+			"token's is 400. " +
 			"Paying an already paid ticket again returns the same receipt, even with the token that payment expired, " +
 			"so a client retrying after a timeout gets its receipt and is charged once.",
 		Tags: []string{"payment"},
@@ -53,7 +55,7 @@ func registerPayments(api huma.API, s *server) {
 		http.StatusServiceUnavailable), func(ctx context.Context, in *payInput) (*payOutput, error) {
 		rc, err := s.Counter.Pay(ctx, caller(ctx), booking.PayRequest{TicketID: in.Body.TicketID, SeatID: int(in.Body.SeatID), Date: in.Body.Date}, string(in.IdempotencyKey))
 		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
+			return nil, bodyProblem(ctx, s.Logger, err)
 		}
 		return &payOutput{Body: PaymentBody{Status: "success", Receipt: ReceiptBody{
 			PaymentID: string(rc.PaymentID), Amount: int64(rc.Amount), Date: rc.PaidAt.UTC(), PerformanceDate: rc.Date.String(), PaidAt: rc.PaidAt.UTC(),

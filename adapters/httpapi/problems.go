@@ -51,7 +51,7 @@ func newProblem(status int, msg string, errs ...error) huma.StatusError {
 	case http.StatusUnsupportedMediaType:
 		msg, errs = "the request body must be JSON: send it with Content-Type: application/json", nil
 	case http.StatusRequestEntityTooLarge:
-		msg, errs = fmt.Sprintf("the request body is larger than the %d bytes allowed", MaxBodyBytes), nil
+		msg, errs = fmt.Sprintf("the request body is larger than allowed: %d bytes for fans' requests, %d for an operator's sale or performance", MaxBodyBytes, MaxSaleBodyBytes), nil
 	case http.StatusRequestTimeout:
 		msg, errs = "the request body did not arrive in time; send it again", nil
 	}
@@ -81,6 +81,17 @@ const (
 // problemFor maps a use case's error to its HTTP problem; this is the only place that does.
 // Anything not a domain error is logged and answered with a 500 that says nothing of internals.
 func problemFor(ctx context.Context, log *slog.Logger, err error) error {
+	return problemIn(ctx, log, "", err)
+}
+
+// bodyProblem is problemFor for an operation whose fields all come in its JSON body: a field
+// the domain refuses is located as huma locates its own refusals (body.performances[0].date).
+func bodyProblem(ctx context.Context, log *slog.Logger, err error) error {
+	return problemIn(ctx, log, "body.", err)
+}
+
+// problemIn is problemFor with the location of refused fields prefixed by part.
+func problemIn(ctx context.Context, log *slog.Logger, part string, err error) error {
 	var (
 		waiting *queue.NotAdmittedError
 		field   *core.InvalidFieldError
@@ -92,14 +103,18 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 	case errors.As(err, &waiting):
 		p := huma.NewError(http.StatusForbidden, msg).(*Problem)
 		pos := waiting.Position
-		p.Position, p.EstimatedWaitTime, p.Stalled = &pos, isoDuration(waiting.EstimatedWait), waiting.Stalled
+		p.Position, p.EstimatedWaitTime, p.Stalled = &pos, core.FormatISODuration(waiting.EstimatedWait), waiting.Stalled
 		if !waiting.OpensAt.IsZero() {
 			at := waiting.OpensAt.UTC()
 			p.OpensAt = &at
 		}
 		return p
 	case errors.As(err, &field):
-		return huma.NewError(http.StatusBadRequest, msg, &huma.ErrorDetail{Location: field.Field, Message: field.Reason})
+		location := part + field.Field
+		if field.Field == idempotencyKeyHeader {
+			location = "header." + field.Field
+		}
+		return huma.NewError(http.StatusBadRequest, msg, &huma.ErrorDetail{Location: location, Message: field.Reason})
 	case errors.As(err, &short):
 		p := huma.NewError(http.StatusPaymentRequired, msg).(*Problem)
 		bal, need := int64(short.Balance), int64(short.Needed)
@@ -115,6 +130,10 @@ func problemFor(ctx context.Context, log *slog.Logger, err error) error {
 		return huma.NewError(http.StatusConflict, msg)
 	case errors.Is(err, core.ErrPaymentRequired):
 		return huma.NewError(http.StatusPaymentRequired, msg)
+	case errors.Is(err, core.ErrForbidden):
+		return huma.NewError(http.StatusForbidden, msg)
+	case errors.Is(err, core.ErrGone):
+		return huma.NewError(http.StatusGone, msg)
 	case errors.As(err, &holds):
 		wait := max(1, int(time.Until(holds.FreeAt).Seconds()+0.999))
 		return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, msg), http.Header{"Retry-After": {strconv.Itoa(wait)}})
@@ -137,6 +156,9 @@ var hints = []struct {
 	err  error
 	hint string
 }{
+	{catalog.ErrNoDefaultSale, ": list them with GET /api/sales"},
+	{core.ErrUnknownSale, "; list the sales fans can queue for with GET /api/sales"},
+	{core.ErrSaleClosed, "; GET /api/sales lists the sales still on"},
 	{queue.ErrTokenUnknown, "; request one with POST /api/token"},
 	{queue.ErrTokenExpired, "; request a new one with POST /api/token"},
 	{core.ErrNotAdmitted, "; poll GET /api/token"},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -15,6 +16,8 @@ type QueueInfo struct {
 	EstimatedWaitTime string `json:"estimated_wait_time" doc:"ISO 8601 duration until admission, e.g. PT2M30S: from the admission rate measured over the last minute or so, and never shorter than the position over the admission rate in force; PT0S once admitted. Before a scheduled opening, the time until it. PT24H while stalled is true." example:"PT2M30S"`
 	// Stalled says admission has stopped moving, so no estimate can be given.
 	Stalled bool `json:"stalled,omitempty" doc:"Present and true when admission has not moved for a while (at least 10 s) although fans wait: the ceiling of admitted fans is full and nobody leaves, or admission is not running. estimated_wait_time is then PT24H, meaning unknown; keep polling, it returns to an estimate at the next admission."`
+	// SoldOut says every seat of the sale's dates to come is taken.
+	SoldOut bool `json:"sold_out,omitempty" doc:"Present and true when every seat of the sale's dates to come is held or sold: waiting may still pay off if holds lapse, but likely not."`
 	// OpensAt says the sale has not opened yet.
 	OpensAt *time.Time `json:"opens_at,omitempty" doc:"Present while the sale has not opened: when it opens (RFC 3339, UTC). Fans who arrive before then are placed in line by a random draw at that moment; later arrivals queue behind them in order."`
 }
@@ -22,6 +25,7 @@ type QueueInfo struct {
 // TokenBody is the answer of POST and GET /api/token.
 type TokenBody struct {
 	Token     string    `json:"token" doc:"Queue token: send it as Authorization: Bearer <token>."`
+	SaleID    string    `json:"sale_id" doc:"The sale the token queues for: its dates, seats, holds and payments are that sale's."`
 	Status    string    `json:"status" enum:"waiting,active" doc:"waiting: in the queue; active: admitted, may book."`
 	QueueInfo QueueInfo `json:"queue_info"`
 	// AdmittedAt lets clients and audits check that admission followed arrival order.
@@ -35,27 +39,30 @@ type tokenOutput struct {
 type issueTokenInput struct {
 	Body struct {
 		UserID userIDField `json:"user_id" doc:"Your user id: 1 to 64 letters, digits or . _ @ -" example:"fan-42"`
+		SaleID saleIDField `json:"sale_id,omitempty" doc:"The sale to queue for (see GET /api/sales); the default sale when absent." example:"boxoffice-live"`
 	}
 }
 
 func registerQueue(api huma.API, s *server) {
 	huma.Register(api, huma.Operation{
-		OperationID:  "issueToken",
-		Method:       http.MethodPost,
-		Path:         "/api/token",
-		Summary:      "Join the queue",
-		Description:  "Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.",
+		OperationID: "issueToken",
+		Method:      http.MethodPost,
+		Path:        "/api/token",
+		Summary:     "Join the queue",
+		Description: "Returns a queue token for a sale with your position and an estimated wait. Asking again while your token " +
+			"is live returns the same token; a fan may queue for several sales at once, with a token for each. Without " +
+			"sale_id you join the default sale. A sale that has closed takes no new fans (410).",
 		Tags:         []string{"queue"},
-		Errors:       []int{http.StatusBadRequest, http.StatusTooManyRequests},
+		Errors:       []int{http.StatusBadRequest, http.StatusGone, http.StatusTooManyRequests},
 		Security:     []map[string][]string{}, // anyone may join the queue
 		MaxBodyBytes: MaxBodyBytes,
 	}, func(ctx context.Context, in *issueTokenInput) (*tokenOutput, error) {
 		if err := s.limit(ctx, s.limiters.tokenAddr, s.limiters.tokenUser, string(in.Body.UserID)); err != nil {
 			return nil, err
 		}
-		st, err := s.Entrance.Issue(ctx, string(in.Body.UserID))
+		st, err := s.Entrance.Issue(ctx, string(in.Body.UserID), string(in.Body.SaleID))
 		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
+			return nil, bodyProblem(ctx, s.Logger, err)
 		}
 		return s.tokenOutput(ctx, st)
 	})
@@ -65,9 +72,9 @@ func registerQueue(api huma.API, s *server) {
 		Method:      http.MethodGet,
 		Path:        "/api/token",
 		Summary:     "Poll your place in the queue",
-		Description: "Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.",
+		Description: "Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires. Once the sale has closed the answer is 410.",
 		Tags:        []string{"queue"},
-	}), func(ctx context.Context, _ *struct{}) (*tokenOutput, error) {
+	}, http.StatusGone), func(ctx context.Context, _ *struct{}) (*tokenOutput, error) {
 		st, err := s.Entrance.Status(ctx, caller(ctx))
 		if err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
@@ -96,9 +103,11 @@ func (s *server) tokenBody(ctx context.Context, st queue.Status) (TokenBody, err
 		}
 	}
 	body := TokenBody{
-		Token:     token,
-		Status:    st.Token.State.String(),
-		QueueInfo: QueueInfo{Position: st.Position, EstimatedWaitTime: isoDuration(st.EstimatedWait), Stalled: st.Stalled},
+		Token:  token,
+		SaleID: string(st.Token.SaleID),
+		Status: st.Token.State.String(),
+		QueueInfo: QueueInfo{Position: st.Position, EstimatedWaitTime: core.FormatISODuration(st.EstimatedWait), Stalled: st.Stalled,
+			SoldOut: st.SoldOut},
 	}
 	if !st.OpensAt.IsZero() {
 		at := st.OpensAt.UTC()

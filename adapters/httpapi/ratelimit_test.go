@@ -53,15 +53,15 @@ func TestRateLimitsPerUserAndPerAddress(t *testing.T) {
 		t.Fatalf("%d tokens issued, want ann's and ben's", st.Waiting())
 	}
 
-	if _, err := h.app.Queue.Admitter.AdmitNext(context.Background(), admitting(10, 10)); err != nil {
+	if _, err := h.app.Queue.Admitter.AdmitNext(context.Background(), testSale, admitting(10, 10)); err != nil {
 		t.Fatal(err)
 	}
 	// ann is admitted; her token comes from the store, the address having spent its issues.
-	st, _ := h.store.IssueToken(context.Background(), "ann", h.now())
+	st, _ := h.store.IssueToken(context.Background(), testSale, "ann", h.now())
 	tok := h.sign(t, st)
 	h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 1}, 200)
 	expect429(t, h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 2}, 429))
-	seats, _ := h.store.Seats(context.Background(), mustDate(t), h.now())
+	seats, _ := h.store.Seats(context.Background(), testSale, mustDate(t), h.now())
 	if seats[1].Status != catalog.SeatAvailable {
 		t.Fatal("a rate-limited hold took its seat")
 	}

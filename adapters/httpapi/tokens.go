@@ -47,10 +47,13 @@ func NewTokenSigner(seed []byte) (*TokenSigner, error) {
 type queueClaims struct {
 	jwt.RegisteredClaims
 	Seq int64 `json:"seq"`
+	// Sale is the sale the token queues for; tokens signed before sales have none, and are
+	// placed by reading them.
+	Sale string `json:"sale,omitempty"`
 }
 
-// Sign returns the JWT of a queue token, carrying seq (0 for an early token whose place is
-// not drawn yet).
+// Sign returns the JWT of a queue token, carrying its sale and seq (0 for an early token whose
+// place is not drawn yet).
 func (s *TokenSigner) Sign(t queue.Token, seq int64, now time.Time) (string, error) {
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, queueClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -59,7 +62,8 @@ func (s *TokenSigner) Sign(t queue.Token, seq int64, now time.Time) (string, err
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(TokenLifetime)),
 		},
-		Seq: seq,
+		Seq:  seq,
+		Sale: string(t.SaleID),
 	})
 	tok.Header["kid"] = s.keyID
 	return tok.SignedString(s.private)
@@ -103,10 +107,15 @@ func (s *TokenSigner) verify(raw string, now time.Time) (core.Caller, time.Time,
 	}
 	id, idErr := core.ParseID("jti", c.ID)
 	user, userErr := core.ParseUserID(c.Subject)
-	if idErr != nil || userErr != nil || c.Seq < 0 {
+	var sale core.SaleID
+	var saleErr error
+	if c.Sale != "" {
+		sale, saleErr = core.ParseSaleID("sale", c.Sale)
+	}
+	if idErr != nil || userErr != nil || saleErr != nil || c.Seq < 0 {
 		return core.Caller{}, time.Time{}, refused("its claims are not those of a queue token")
 	}
-	return core.Caller{TokenID: id, UserID: user, Seq: c.Seq}, c.ExpiresAt.Time, nil
+	return core.Caller{TokenID: id, UserID: user, SaleID: sale, Seq: c.Seq}, c.ExpiresAt.Time, nil
 }
 
 // key is the verification key of a token naming our key id; any other kid is refused.

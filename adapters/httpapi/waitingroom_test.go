@@ -66,7 +66,7 @@ func TestAdminAPIRequiresTheKey(t *testing.T) {
 				// A fan's queue token is no admin key either.
 				h.expect(t, req.method, req.path, fan, req.body, 401)
 			}
-			if r, _ := h.app.Queue.Control.Report(ctx); r.Settings.AdmitRate != 50 || !r.Stats.OpensAt.IsZero() {
+			if r, _ := h.app.Queue.Control.Report(ctx, testSale); r.Settings.AdmitRate != 50 || !r.Stats.OpensAt.IsZero() {
 				t.Fatalf("refused admin requests changed the queue: %+v", r)
 			}
 		})
@@ -78,7 +78,7 @@ func TestAdminReadsAndChangesAdmission(t *testing.T) {
 	key := map[string]string{"X-Admin-Key": adminKey}
 	h.token(t, "first", false)
 	h.token(t, "second", false)
-	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(1, 100)); err != nil {
+	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, testSale, admitting(1, 100)); err != nil {
 		t.Fatal(err)
 	}
 	var report httpapi.QueueReportBody
@@ -100,7 +100,7 @@ func TestAdminReadsAndChangesAdmission(t *testing.T) {
 	} {
 		h.expectWithHeader(t, "PATCH", "/api/admin/queue", "", key, bad, 400).problem(t)
 	}
-	if r, _ := h.app.Queue.Control.Report(ctx); r.Settings != (queue.Settings{AdmitRate: 50, MaxActive: 5, Tick: time.Second, Revision: 1}) {
+	if r, _ := h.app.Queue.Control.Report(ctx, testSale); r.Settings != (queue.Settings{AdmitRate: 50, MaxActive: 5, Tick: time.Second, SessionTTL: 10 * time.Minute, Revision: 1}) {
 		t.Fatalf("bad changes were applied: %+v", r.Settings)
 	}
 	// The queue already admits first come, first served: no opening can be scheduled.
@@ -176,7 +176,7 @@ func TestEventStreamUntilActive(t *testing.T) {
 	defer res.Body.Close()
 	requireStream(t, res)
 	admit := func() {
-		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(1, 100)); err != nil {
+		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, testSale, admitting(1, 100)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -222,14 +222,14 @@ func TestEventStreamErrors(t *testing.T) {
 	h.expect(t, "GET", "/api/token/events", "not-a-token", nil, 401).problem(t)
 	// A token that has expired ends the stream with an "ended" event.
 	tok := h.token(t, "fan", false)
-	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(1, 100)); err != nil {
+	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, testSale, admitting(1, 100)); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := h.app.Queue.Entrance.Status(ctx, core.Caller{TokenID: mustCaller(t, tok).TokenID, UserID: "fan"})
 	if st.Token.State != queue.Active {
 		t.Fatalf("fan not admitted: %+v", st)
 	}
-	if _, err := h.store.Admit(ctx, queue.Round{Now: time.Now().Add(time.Hour)}); err != nil { // the session ends
+	if _, err := h.store.Admit(ctx, testSale, queue.Round{Now: time.Now().Add(time.Hour)}); err != nil { // the session ends
 		t.Fatal(err)
 	}
 	got := events(t, h.srv.URL, tok, 10)
@@ -301,11 +301,15 @@ func TestEventStreamsPerTokenAreBounded(t *testing.T) {
 // downAdmission is an admission loop that does not answer, as when no worker runs.
 type downAdmission struct{}
 
-func (downAdmission) Settings(context.Context) (queue.Settings, error) {
+func (downAdmission) Start(context.Context, core.SaleID, queue.Settings) error {
+	return errors.New("workflow not found")
+}
+
+func (downAdmission) Settings(context.Context, core.SaleID) (queue.Settings, error) {
 	return queue.Settings{}, errors.New("workflow not found")
 }
 
-func (downAdmission) Change(context.Context, queue.Change) (queue.Settings, error) {
+func (downAdmission) Change(context.Context, core.SaleID, queue.Change) (queue.Settings, error) {
 	return queue.Settings{}, errors.New("workflow not found")
 }
 
@@ -333,7 +337,7 @@ func TestEstimatesFollowAnOperatorsChange(t *testing.T) {
 		h.token(t, fmt.Sprintf("early-%d", i), false)
 	}
 	for range 2 { // measured: everyone admitted in no time
-		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(10, 1000)); err != nil {
+		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, testSale, admitting(10, 1000)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -356,13 +360,13 @@ func TestStalledAdmissionOverHTTP(t *testing.T) {
 	h.token(t, "inside", false)
 	tok := h.token(t, "waiting", false)
 	for range 15 {
-		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(50, 1)); err != nil {
+		if _, err := h.app.Queue.Admitter.AdmitNext(ctx, testSale, admitting(50, 1)); err != nil {
 			t.Fatal(err)
 		}
 		h.expect(t, "GET", "/api/token", tok, nil, 200)
 		clk.Advance(time.Second)
 	}
-	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, admitting(50, 1)); err != nil { // refreshes the counters
+	if _, err := h.app.Queue.Admitter.AdmitNext(ctx, testSale, admitting(50, 1)); err != nil { // refreshes the counters
 		t.Fatal(err)
 	}
 	var body httpapi.TokenBody

@@ -2,37 +2,62 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"sync"
 
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// Admission keeps the admission settings in memory: the queue.Loop of tests that drive
-// admission ticks themselves.
+// Admission keeps each sale's admission settings in memory: the queue.Loop of tests that
+// drive admission ticks themselves, and of `boxoffice dev` on memory until its workflows run.
 type Admission struct {
 	mu       sync.Mutex
-	settings queue.Settings
+	seed     queue.Settings
+	settings map[core.SaleID]queue.Settings
 }
 
 var _ queue.Loop = (*Admission)(nil)
 
-// NewAdmission starts with s.
-func NewAdmission(s queue.Settings) *Admission { return &Admission{settings: s} }
+// NewAdmission answers for a sale that was never started with seed.
+func NewAdmission(seed queue.Settings) *Admission {
+	return &Admission{seed: seed, settings: map[core.SaleID]queue.Settings{}}
+}
 
-// Settings implements queue.Loop.
-func (a *Admission) Settings(context.Context) (queue.Settings, error) {
+// Start implements queue.Loop.
+func (a *Admission) Start(_ context.Context, sale core.SaleID, s queue.Settings) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.settings, nil
+	if _, running := a.settings[sale]; !running {
+		a.settings[sale] = s
+	}
+	return nil
+}
+
+// Settings implements queue.Loop.
+func (a *Admission) Settings(_ context.Context, sale core.SaleID) (queue.Settings, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.of(sale), nil
 }
 
 // Change implements queue.Loop.
-func (a *Admission) Change(_ context.Context, c queue.Change) (queue.Settings, error) {
+func (a *Admission) Change(_ context.Context, sale core.SaleID, c queue.Change) (queue.Settings, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := c.Validate(); err != nil {
 		return queue.Settings{}, err
 	}
-	a.settings = c.Apply(a.settings)
-	return a.settings, nil
+	if a.of(sale).AdmitRate == 0 {
+		return queue.Settings{}, errors.New("no admission loop runs for this sale")
+	}
+	a.settings[sale] = c.Apply(a.of(sale))
+	return a.settings[sale], nil
+}
+
+func (a *Admission) of(sale core.SaleID) queue.Settings {
+	if s, ok := a.settings[sale]; ok {
+		return s
+	}
+	return a.seed
 }

@@ -9,43 +9,133 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// AddPerformance implements catalog.Store.
-func (s *Store) AddPerformance(_ context.Context, p catalog.Performance) error {
+// CreateSale implements catalog.Store.
+func (s *Store) CreateSale(_ context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.performances[p.Date]; ok {
-		return nil
+	if _, ok := s.sales[sale.ID]; ok {
+		return catalog.ErrSaleExists
 	}
-	s.performances[p.Date] = p
-	for n := 1; n <= p.Seats; n++ {
-		s.seats[seatKey{p.Date, n}] = &catalog.Claim{}
+	s.sales[sale.ID] = &sale
+	s.saleOrder = append(s.saleOrder, sale.ID)
+	for _, p := range perfs {
+		s.addPerformance(p)
 	}
 	return nil
 }
 
-// Performance implements catalog.Store.
-func (s *Store) Performance(_ context.Context, d core.Date) (catalog.Performance, error) {
+func (s *Store) addPerformance(p catalog.Performance) {
+	p.Sections = slices.Clone(p.Sections)
+	s.performances[perfKey{p.SaleID, p.Date}] = &p
+	for n := 1; n <= p.Seats(); n++ {
+		s.seats[seatKey{p.SaleID, p.Date, n}] = &catalog.Claim{}
+	}
+}
+
+// Sale implements catalog.Store.
+func (s *Store) Sale(_ context.Context, id core.SaleID) (catalog.Sale, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.performances[d]
+	sale, ok := s.sales[id]
+	if !ok {
+		return catalog.Sale{}, catalog.ErrUnknownSale
+	}
+	return *sale, nil
+}
+
+// Sales implements catalog.Store.
+func (s *Store) Sales(context.Context) ([]catalog.Sale, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]catalog.Sale, len(s.saleOrder))
+	for i, id := range s.saleOrder {
+		out[i] = *s.sales[id]
+	}
+	return out, nil
+}
+
+// UpdateSale implements catalog.Store.
+func (s *Store) UpdateSale(_ context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sale, ok := s.sales[id]
+	if !ok {
+		return catalog.Sale{}, catalog.ErrUnknownSale
+	}
+	changed, err := change(*sale)
+	if err != nil {
+		return catalog.Sale{}, err
+	}
+	*sale = changed
+	return changed, nil
+}
+
+// AddPerformance implements catalog.Store.
+func (s *Store) AddPerformance(_ context.Context, p catalog.Performance) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.sales[p.SaleID]; !ok {
+		return catalog.ErrUnknownSale
+	}
+	if _, ok := s.performances[perfKey{p.SaleID, p.Date}]; ok {
+		return catalog.ErrDateExists
+	}
+	s.addPerformance(p)
+	return nil
+}
+
+// Performances implements catalog.Store.
+func (s *Store) Performances(_ context.Context, sale core.SaleID) ([]catalog.Performance, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []catalog.Performance
+	for k, p := range s.performances {
+		if k.sale == sale {
+			out = append(out, *p)
+		}
+	}
+	slices.SortFunc(out, func(a, b catalog.Performance) int { return a.Date.Time().Compare(b.Date.Time()) })
+	return out, nil
+}
+
+// Performance implements catalog.Store.
+func (s *Store) Performance(_ context.Context, sale core.SaleID, d core.Date) (catalog.Performance, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.performances[perfKey{sale, d}]
 	if !ok {
 		return catalog.Performance{}, catalog.ErrUnknownDate
 	}
-	return p, nil
+	return *p, nil
+}
+
+// Offer implements catalog.Store.
+func (s *Store) Offer(_ context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.sales[sale]
+	if !ok {
+		return catalog.Offer{}, catalog.ErrUnknownSale
+	}
+	p, ok := s.performances[perfKey{sale, d}]
+	if !ok {
+		return catalog.Offer{}, catalog.ErrUnknownDate
+	}
+	return catalog.Offer{Sale: *sl, Performance: *p}, nil
 }
 
 // OpenDates implements catalog.Store.
-func (s *Store) OpenDates(_ context.Context, from core.Date, now time.Time) ([]core.Date, error) {
+func (s *Store) OpenDates(_ context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dates := []core.Date{}
-	for d, p := range s.performances {
-		if d.Before(from) {
+	for k, p := range s.performances {
+		if k.sale != sale || k.date.Before(from) {
 			continue
 		}
-		for n := 1; n <= p.Seats; n++ {
-			if s.seats[seatKey{d, n}].AvailableAt(now) {
-				dates = append(dates, d)
+		for n := 1; n <= p.Seats(); n++ {
+			if s.seats[seatKey{sale, k.date, n}].AvailableAt(now) {
+				dates = append(dates, k.date)
 				break
 			}
 		}
@@ -55,16 +145,66 @@ func (s *Store) OpenDates(_ context.Context, from core.Date, now time.Time) ([]c
 }
 
 // Seats implements catalog.Store.
-func (s *Store) Seats(_ context.Context, d core.Date, now time.Time) ([]catalog.Seat, error) {
+func (s *Store) Seats(_ context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.performances[d]
+	p, ok := s.performances[perfKey{sale, d}]
 	if !ok {
 		return nil, catalog.ErrUnknownDate
 	}
-	seats := make([]catalog.Seat, p.Seats)
-	for n := 1; n <= p.Seats; n++ {
-		seats[n-1] = catalog.Seat{No: n, Status: s.seats[seatKey{d, n}].StatusAt(now)}
+	seats := make([]catalog.Seat, 0, p.Seats())
+	for _, sec := range p.Sections {
+		for n := sec.FirstSeat; n <= sec.LastSeat; n++ {
+			claim := s.seats[seatKey{sale, d, n}]
+			seats = append(seats, catalog.Seat{No: n, Status: claim.StatusAt(now), Section: sec.Name, Price: sec.Price})
+		}
 	}
 	return seats, nil
+}
+
+// SeatCounts implements catalog.Store.
+func (s *Store) SeatCounts(_ context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[core.Date]catalog.SeatCounts{}
+	for k, p := range s.performances {
+		if k.sale != sale {
+			continue
+		}
+		var c catalog.SeatCounts
+		for n := 1; n <= p.Seats(); n++ {
+			switch claim := s.seats[seatKey{sale, k.date, n}]; {
+			case claim.Sold:
+				c.Sold++
+			case claim.AvailableAt(now):
+				c.Available++
+			default:
+				c.Held++
+			}
+		}
+		out[k.date] = c
+	}
+	return out, nil
+}
+
+// RepriceSection implements catalog.Store.
+func (s *Store) RepriceSection(_ context.Context, sale core.SaleID, d core.Date, name string, price core.Amount, now time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.performances[perfKey{sale, d}]
+	if !ok {
+		return 0, catalog.ErrUnknownDate
+	}
+	i := slices.IndexFunc(p.Sections, func(sec catalog.Section) bool { return sec.Name == name })
+	if i < 0 {
+		return 0, catalog.ErrUnknownSection
+	}
+	p.Sections[i].Price = price
+	repriced := 0
+	for n := p.Sections[i].FirstSeat; n <= p.Sections[i].LastSeat; n++ {
+		if s.seats[seatKey{sale, d, n}].AvailableAt(now) {
+			repriced++
+		}
+	}
+	return repriced, nil
 }

@@ -13,17 +13,17 @@ import (
 )
 
 // HoldSeat implements booking.Store.
-func (s *Store) HoldSeat(_ context.Context, r booking.Reservation, now time.Time, maxHolds int) error {
+func (s *Store) HoldSeat(_ context.Context, r booking.Reservation, now time.Time, limit int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	claim, ok := s.seats[seatKey{r.Date, r.Seat}]
+	claim, ok := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]
 	if !ok {
 		return catalog.ErrUnknownSeat
 	}
 	if !claim.AvailableAt(now) {
 		return booking.ErrSeatTaken
 	}
-	if err := s.holdCount(r.UserID, now).Allows(maxHolds); err != nil {
+	if err := s.ticketCount(r.SaleID, r.UserID, now).Allows(limit); err != nil {
 		return err
 	}
 	if prev, ok := s.reservations[claim.Holder]; ok && prev.Status == booking.Held {
@@ -35,14 +35,20 @@ func (s *Store) HoldSeat(_ context.Context, r booking.Reservation, now time.Time
 	return nil
 }
 
-// holdCount counts the user's live holds at now.
-func (s *Store) holdCount(user core.UserID, now time.Time) booking.HoldCount {
-	var c booking.HoldCount
+// ticketCount counts the user's live holds and tickets bought in the sale at now.
+func (s *Store) ticketCount(sale core.SaleID, user core.UserID, now time.Time) booking.TicketCount {
+	var c booking.TicketCount
 	for _, other := range s.reservations {
-		if other.UserID == user && other.Status == booking.Held && now.Before(other.HeldUntil) {
-			c.Live++
-			if c.EarliestEnd.IsZero() || other.HeldUntil.Before(c.EarliestEnd) {
-				c.EarliestEnd = other.HeldUntil
+		if other.UserID != user || other.SaleID != sale {
+			continue
+		}
+		switch {
+		case other.Status == booking.Paid:
+			c.Paid++
+		case other.Status == booking.Held && now.Before(other.HeldUntil):
+			c.Held++
+			if c.EarliestHoldEnd.IsZero() || other.HeldUntil.Before(c.EarliestHoldEnd) {
+				c.EarliestHoldEnd = other.HeldUntil
 			}
 		}
 	}
@@ -75,7 +81,7 @@ func (s *Store) ReleaseHold(_ context.Context, id core.ID) (bool, error) {
 // release marks a held reservation released and frees its seat if it still holds it.
 func (s *Store) release(r *booking.Reservation) {
 	r.Status = booking.Released
-	if claim := s.seats[seatKey{r.Date, r.Seat}]; claim.HeldBy(r.ID) {
+	if claim := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]; claim.HeldBy(r.ID) {
 		*claim = catalog.Claim{}
 	}
 }
@@ -118,7 +124,7 @@ func (s *Store) SettleAcrossAggregates(_ context.Context, p booking.Settlement) 
 	case err != nil:
 		return booking.Receipt{}, err
 	}
-	claim := s.seats[seatKey{r.Date, r.Seat}]
+	claim := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]
 	if !claim.HeldBy(r.ID) {
 		return booking.Receipt{}, booking.ErrHoldExpired // a later hold took the seat after our deadline
 	}
@@ -133,10 +139,13 @@ func (s *Store) SettleAcrossAggregates(_ context.Context, p booking.Settlement) 
 	if p.IdempotencyKey != "" {
 		s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}] = r.ID
 	}
-	// The payment ends the fan's session; a token they queue with again meanwhile keeps waiting,
-	// since waiting tokens leave the queue only at its head.
-	if id, ok := s.liveByUser[r.UserID]; ok && s.tokens[id].State == queue.Active {
-		s.expire(s.tokens[id])
+	// A payment that leaves the fan no hold to pay in the sale ends their session there; a token
+	// they queue with again meanwhile keeps waiting, since waiting tokens leave the queue only at
+	// its head.
+	if s.ticketCount(r.SaleID, r.UserID, p.At).Held == 0 {
+		if id, ok := s.liveByUser[saleUser{r.SaleID, r.UserID}]; ok && s.tokens[id].State == queue.Active {
+			s.expire(s.tokens[id])
+		}
 	}
 	return rc, nil
 }

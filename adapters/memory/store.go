@@ -1,7 +1,7 @@
 // Package memory implements every store port of core in process memory: the default of
 // `boxoffice dev` and the fast double in tests. It passes the same contract suite as the
 // PostgreSQL adapter (core/porttest), following the same rule definitions (catalog.Claim,
-// booking.Reservation, queue.Round) instead of copies of them.
+// booking.Reservation, booking.TicketCount, queue.Round) instead of copies of them.
 package memory
 
 import (
@@ -15,18 +15,19 @@ import (
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// Store holds tokens, performances, seats, reservations, wallets and payments behind one lock,
-// so each method is one atomic step, as a database transaction would be.
+// Store holds sales, tokens, seats, reservations, wallets and payments behind one lock, so
+// each method is one atomic step, as a database transaction would be.
 type Store struct {
 	mu sync.Mutex
 
-	queue      queue.Queue
+	queues     map[core.SaleID]*saleQueue
 	tokens     map[core.ID]*queue.Token
-	bySeq      map[int64]*queue.Token
 	lastSeen   map[core.ID]time.Time
-	liveByUser map[core.UserID]core.ID
+	liveByUser map[saleUser]core.ID
 
-	performances map[core.Date]catalog.Performance
+	sales        map[core.SaleID]*catalog.Sale
+	saleOrder    []core.SaleID // oldest first
+	performances map[perfKey]*catalog.Performance
 	seats        map[seatKey]*catalog.Claim
 	reservations map[core.ID]*booking.Reservation
 
@@ -35,6 +36,17 @@ type Store struct {
 
 	chargesByKey  map[userKey]keyedCharge
 	paymentsByKey map[userKey]core.ID // reservation paid with the key
+}
+
+// saleQueue is one sale's waiting room.
+type saleQueue struct {
+	queue.Queue
+	bySeq map[int64]*queue.Token
+}
+
+type saleUser struct {
+	sale core.SaleID
+	user core.UserID
 }
 
 // userKey scopes an idempotency key to its user.
@@ -48,7 +60,13 @@ type keyedCharge struct {
 	amount, balanceAfter core.Amount
 }
 
+type perfKey struct {
+	sale core.SaleID
+	date core.Date
+}
+
 type seatKey struct {
+	sale core.SaleID
 	date core.Date
 	no   int
 }
@@ -56,11 +74,12 @@ type seatKey struct {
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{
+		queues:        map[core.SaleID]*saleQueue{},
 		tokens:        map[core.ID]*queue.Token{},
-		bySeq:         map[int64]*queue.Token{},
 		lastSeen:      map[core.ID]time.Time{},
-		liveByUser:    map[core.UserID]core.ID{},
-		performances:  map[core.Date]catalog.Performance{},
+		liveByUser:    map[saleUser]core.ID{},
+		sales:         map[core.SaleID]*catalog.Sale{},
+		performances:  map[perfKey]*catalog.Performance{},
 		seats:         map[seatKey]*catalog.Claim{},
 		reservations:  map[core.ID]*booking.Reservation{},
 		balances:      map[core.UserID]core.Amount{},
@@ -78,9 +97,20 @@ var (
 	_ wallet.Store        = (*Store)(nil)
 )
 
+// queueOf is a sale's queue, created empty on first use.
+func (s *Store) queueOf(sale core.SaleID) *saleQueue {
+	q, ok := s.queues[sale]
+	if !ok {
+		q = &saleQueue{bySeq: map[int64]*queue.Token{}}
+		s.queues[sale] = q
+	}
+	return q
+}
+
 func (s *Store) expire(t *queue.Token) {
 	t.State = queue.Expired
-	if s.liveByUser[t.UserID] == t.ID {
-		delete(s.liveByUser, t.UserID)
+	k := saleUser{t.SaleID, t.UserID}
+	if s.liveByUser[k] == t.ID {
+		delete(s.liveByUser, k)
 	}
 }

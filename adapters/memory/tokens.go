@@ -9,28 +9,28 @@ import (
 )
 
 // IssueToken implements queue.Store.
-func (s *Store) IssueToken(_ context.Context, user core.UserID, now time.Time) (queue.Token, error) {
+func (s *Store) IssueToken(_ context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id, ok := s.liveByUser[user]; ok {
+	if id, ok := s.liveByUser[saleUser{sale, user}]; ok {
 		if t := s.tokens[id]; t.Live(now) {
 			return *t, nil
 		}
 		s.expire(s.tokens[id])
 	}
-	q := &s.queue
+	q := s.queueOf(sale)
 	if !q.OpensAt.IsZero() && !q.Closed && !now.Before(q.OpensAt) {
-		s.closePreQueue()
+		q.closePreQueue()
 	}
 	q.LastSeq++
 	t := &queue.Token{
-		ID: core.NewID(), UserID: user, Seq: q.LastSeq, State: queue.Waiting, IssuedAt: now,
+		ID: core.NewID(), UserID: user, SaleID: sale, Seq: q.LastSeq, State: queue.Waiting, IssuedAt: now,
 		Early: !q.OpensAt.IsZero() && !q.Closed,
 	}
 	s.tokens[t.ID] = t
-	s.bySeq[t.Seq] = t
+	q.bySeq[t.Seq] = t
 	s.lastSeen[t.ID] = now
-	s.liveByUser[user] = t.ID
+	s.liveByUser[saleUser{sale, user}] = t.ID
 	return *t, nil
 }
 
@@ -46,10 +46,10 @@ func (s *Store) Token(_ context.Context, id core.ID) (queue.Token, error) {
 }
 
 // Queue implements queue.Store.
-func (s *Store) Queue(context.Context) (queue.Queue, error) {
+func (s *Store) Queue(_ context.Context, sale core.SaleID) (queue.Queue, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.queue, nil
+	return s.queueOf(sale).Queue, nil
 }
 
 // MarkSeen implements queue.Store; the memory store writes at once.
@@ -63,13 +63,13 @@ func (s *Store) MarkSeen(_ context.Context, id core.ID, now time.Time) error {
 }
 
 // Admit implements queue.Store.
-func (s *Store) Admit(_ context.Context, r queue.Round) (queue.Result, error) {
+func (s *Store) Admit(_ context.Context, sale core.SaleID, r queue.Round) (queue.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var res queue.Result
 	active := 0
 	for _, t := range s.tokens {
-		if t.State != queue.Active {
+		if t.SaleID != sale || t.State != queue.Active {
 			continue
 		}
 		if !r.Now.Before(t.ExpiresAt) {
@@ -79,18 +79,18 @@ func (s *Store) Admit(_ context.Context, r queue.Round) (queue.Result, error) {
 			active++
 		}
 	}
-	q := &s.queue
+	q := s.queueOf(sale)
 	if q.Open(r.Now) {
 		if !q.OpensAt.IsZero() && !q.Closed {
-			s.closePreQueue()
+			q.closePreQueue()
 		}
 		if !q.OpensAt.IsZero() && !q.Drawn {
-			res.Drawn = s.draw()
+			res.Drawn = q.draw()
 		}
 		room := r.Room(active)
 	round:
 		for seq := q.AdmittedThrough + 1; seq <= q.LastSeq; seq++ {
-			switch t := s.bySeq[seq]; {
+			switch t := q.bySeq[seq]; {
 			case r.Abandoned(s.lastSeen[t.ID]):
 				s.expire(t)
 				res.Abandoned++
@@ -110,57 +110,58 @@ func (s *Store) Admit(_ context.Context, r queue.Round) (queue.Result, error) {
 }
 
 // closePreQueue makes every token issued so far an early one, to be drawn.
-func (s *Store) closePreQueue() {
-	s.queue.Closed, s.queue.EarlyThrough = true, s.queue.LastSeq
+func (q *saleQueue) closePreQueue() {
+	q.Closed, q.EarlyThrough = true, q.LastSeq
 }
 
 // draw gives the early tokens their places by queue.DrawOrder.
-func (s *Store) draw() int {
-	n := s.queue.EarlyThrough
-	places := queue.DrawOrder(n, s.queue.DrawSeed)
+func (q *saleQueue) draw() int {
+	n := q.EarlyThrough
+	places := queue.DrawOrder(n, q.DrawSeed)
 	early := make([]*queue.Token, n)
 	for seq := int64(1); seq <= n; seq++ {
-		early[seq-1] = s.bySeq[seq]
+		early[seq-1] = q.bySeq[seq]
 	}
 	for i, t := range early {
 		t.Seq = places[i]
-		s.bySeq[t.Seq] = t
+		q.bySeq[t.Seq] = t
 	}
-	s.queue.Drawn = true
+	q.Drawn = true
 	return int(n)
 }
 
 // RecordAdmission implements queue.Store.
-func (s *Store) RecordAdmission(_ context.Context, m queue.Measure) error {
+func (s *Store) RecordAdmission(_ context.Context, sale core.SaleID, m queue.Measure) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.queue.AdmitRate, s.queue.RateAt = m.AdmitRate, m.At
+	q := s.queueOf(sale)
+	q.AdmitRate, q.RateAt = m.AdmitRate, m.At
 	if m.Moved {
-		s.queue.MovedAt = m.At
+		q.MovedAt = m.At
 	}
-	s.recordSettings(m.Settings)
+	q.recordSettings(m.Settings)
 	return nil
 }
 
 // RecordSettings implements queue.Store.
-func (s *Store) RecordSettings(_ context.Context, settings queue.Settings) error {
+func (s *Store) RecordSettings(_ context.Context, sale core.SaleID, settings queue.Settings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.recordSettings(settings)
+	s.queueOf(sale).recordSettings(settings)
 	return nil
 }
 
-func (s *Store) recordSettings(settings queue.Settings) {
-	if settings.Revision >= s.queue.Settings.Revision {
-		s.queue.Settings = settings
+func (q *saleQueue) recordSettings(settings queue.Settings) {
+	if settings.Revision >= q.Settings.Revision {
+		q.Settings = settings
 	}
 }
 
 // ScheduleOpening implements queue.Store.
-func (s *Store) ScheduleOpening(_ context.Context, at time.Time, seed int64) error {
+func (s *Store) ScheduleOpening(_ context.Context, sale core.SaleID, at time.Time, seed int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q := &s.queue
+	q := s.queueOf(sale)
 	if !q.Schedulable() {
 		return queue.ErrQueueOpen
 	}
@@ -169,16 +170,17 @@ func (s *Store) ScheduleOpening(_ context.Context, at time.Time, seed int64) err
 }
 
 // QueueStats implements queue.Store.
-func (s *Store) QueueStats(context.Context) (queue.Stats, error) {
+func (s *Store) QueueStats(_ context.Context, sale core.SaleID) (queue.Stats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := queue.Stats{Queue: s.queue}
+	q := s.queueOf(sale)
+	st := queue.Stats{Queue: q.Queue}
 	for _, t := range s.tokens {
-		if t.State == queue.Active {
+		if t.SaleID == sale && t.State == queue.Active {
 			st.Active++
 		}
 	}
-	if head, ok := s.bySeq[s.queue.AdmittedThrough+1]; ok {
+	if head, ok := q.bySeq[q.AdmittedThrough+1]; ok {
 		st.OldestIssuedAt = head.IssuedAt
 	}
 	return st, nil

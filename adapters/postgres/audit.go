@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// AuditCheck is one invariant of a sale and how many rows break it.
+// AuditCheck is one invariant and how many rows break it.
 type AuditCheck struct {
 	Name     string
 	Breaches int64
@@ -20,15 +21,26 @@ type AuditTotals struct {
 	Seats, Sold, Payments, Revenue, Released, Tokens int64
 }
 
-// AuditReport is the result of Audit.
-type AuditReport struct {
+// SaleAudit is the audit of one sale: its invariants and totals.
+type SaleAudit struct {
+	Sale   core.SaleID
 	Checks []AuditCheck
 	Totals AuditTotals
 }
 
+// AuditReport is the result of Audit: each sale's checks, and the wallets', which span them.
+type AuditReport struct {
+	Sales   []SaleAudit
+	Wallets []AuditCheck
+}
+
 // OK reports whether no check found a breach.
 func (r AuditReport) OK() bool {
-	for _, c := range r.Checks {
+	all := r.Wallets
+	for _, s := range r.Sales {
+		all = append(all, s.Checks...)
+	}
+	for _, c := range all {
 		if c.Breaches != 0 {
 			return false
 		}
@@ -36,51 +48,86 @@ func (r AuditReport) OK() bool {
 	return true
 }
 
-// Audit checks the invariants of the books: seats, payments, holds, tokens, wallets and
-// admission order. A hold counts as stuck once it is held `grace` past its deadline.
+type auditQuery struct {
+	name  string
+	count func() (int64, error)
+}
+
+// Audit checks the invariants of the books, sale by sale (seats, payments at the price each seat
+// was held at, holds, sessions, the per-fan limit, admission order, numbering and the draw) and
+// across sales (wallets and their ledger). A hold counts as stuck once it is held `grace` past
+// its deadline.
 func (s *Store) Audit(ctx context.Context, grace time.Duration, now time.Time) (AuditReport, error) {
-	checks := []struct {
-		name  string
-		count func() (int64, error)
-	}{
-		{"no seat sold twice", func() (int64, error) { return s.q.AuditSeatsSoldTwice(ctx) }},
-		{"every sold seat has exactly one payment of its price", func() (int64, error) { return s.q.AuditSoldSeatsWithoutOnePayment(ctx) }},
-		{"every payment has its sold seat", func() (int64, error) { return s.q.AuditPaymentsWithoutSoldSeat(ctx) }},
-		{fmt.Sprintf("no hold still held %s past its deadline", grace), func() (int64, error) { return s.q.AuditHoldsPastDeadline(ctx, now.Add(-grace)) }},
-		{"no session a payment was made in is still active", func() (int64, error) { return s.q.AuditPayersWithLiveTokens(ctx) }},
+	var report AuditReport
+	var err error
+	if report.Wallets, err = run([]auditQuery{
 		{"each balance equals its ledger", func() (int64, error) { return s.q.AuditWalletsOffLedger(ctx) }},
 		{"no negative balance", func() (int64, error) { return s.q.AuditNegativeBalances(ctx) }},
 		{"payments and ledger debits match one to one", func() (int64, error) { return s.q.AuditPaymentsOffLedger(ctx) }},
-		{"no token admitted before an earlier arrival", func() (int64, error) { return s.q.AuditAdmittedOutOfOrder(ctx) }},
-		{"no waiting token skipped by admission", func() (int64, error) { return s.q.AuditSkippedWaiting(ctx) }},
-		{"sequence numbers are gap-free", func() (int64, error) { return s.q.AuditSequenceGaps(ctx) }},
-		{"no token waits at or below the admission watermark", func() (int64, error) { return s.q.AuditWaitingBelowWatermark(ctx) }},
-		{"the opening draw replays from its seed", func() (int64, error) { return s.drawMismatches(ctx) }},
+	}); err != nil {
+		return AuditReport{}, err
 	}
-	var report AuditReport
-	for _, c := range checks {
-		n, err := c.count()
-		if err != nil {
-			return AuditReport{}, fmt.Errorf("audit %q: %w", c.name, err)
-		}
-		report.Checks = append(report.Checks, AuditCheck{Name: c.name, Breaches: n})
-	}
-	t, err := s.q.AuditTotals(ctx)
+	sales, err := s.Sales(ctx)
 	if err != nil {
-		return AuditReport{}, fmt.Errorf("audit totals: %w", err)
+		return AuditReport{}, err
 	}
-	report.Totals = AuditTotals(sqlcdb.AuditTotalsRow(t))
+	for _, sale := range sales {
+		a, err := s.auditSale(ctx, sale.ID, grace, now)
+		if err != nil {
+			return AuditReport{}, err
+		}
+		report.Sales = append(report.Sales, a)
+	}
 	return report, nil
 }
 
-// drawMismatches replays the opening draw from the recorded seed and counts early tokens whose
-// place differs from it.
-func (s *Store) drawMismatches(ctx context.Context) (int64, error) {
-	q, err := s.Queue(ctx)
+func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Duration, now time.Time) (SaleAudit, error) {
+	id := string(sale)
+	checks, err := run([]auditQuery{
+		{"no seat sold twice", func() (int64, error) { return s.q.AuditSeatsSoldTwice(ctx, id) }},
+		{"every sold seat has exactly one payment of the price it was held at", func() (int64, error) { return s.q.AuditSoldSeatsWithoutOnePayment(ctx, id) }},
+		{"every payment has its sold seat", func() (int64, error) { return s.q.AuditPaymentsWithoutSoldSeat(ctx, id) }},
+		{fmt.Sprintf("no hold still held %s past its deadline", grace), func() (int64, error) {
+			return s.q.AuditHoldsPastDeadline(ctx, sqlcdb.AuditHoldsPastDeadlineParams{SaleID: id, Cutoff: now.Add(-grace)})
+		}},
+		{"no session a payment was made in is still active", func() (int64, error) { return s.q.AuditPayersWithLiveTokens(ctx, id) }},
+		{"no fan bought more than the per-fan limit", func() (int64, error) { return s.q.AuditFansOverTheLimit(ctx, id) }},
+		{"no token admitted before an earlier arrival", func() (int64, error) { return s.q.AuditAdmittedOutOfOrder(ctx, id) }},
+		{"no waiting token skipped by admission", func() (int64, error) { return s.q.AuditSkippedWaiting(ctx, id) }},
+		{"sequence numbers are gap-free", func() (int64, error) { return s.q.AuditSequenceGaps(ctx, id) }},
+		{"no token waits at or below the admission watermark", func() (int64, error) { return s.q.AuditWaitingBelowWatermark(ctx, id) }},
+		{"the opening draw replays from its seed", func() (int64, error) { return s.drawMismatches(ctx, sale) }},
+	})
+	if err != nil {
+		return SaleAudit{}, fmt.Errorf("sale %s: %w", sale, err)
+	}
+	t, err := s.q.AuditTotals(ctx, id)
+	if err != nil {
+		return SaleAudit{}, fmt.Errorf("audit totals of %s: %w", sale, err)
+	}
+	return SaleAudit{Sale: sale, Checks: checks, Totals: AuditTotals(sqlcdb.AuditTotalsRow(t))}, nil
+}
+
+func run(queries []auditQuery) ([]AuditCheck, error) {
+	checks := make([]AuditCheck, 0, len(queries))
+	for _, c := range queries {
+		n, err := c.count()
+		if err != nil {
+			return nil, fmt.Errorf("audit %q: %w", c.name, err)
+		}
+		checks = append(checks, AuditCheck{Name: c.name, Breaches: n})
+	}
+	return checks, nil
+}
+
+// drawMismatches replays a sale's opening draw from the recorded seed and counts early tokens
+// whose place differs from it.
+func (s *Store) drawMismatches(ctx context.Context, sale core.SaleID) (int64, error) {
+	q, err := s.Queue(ctx, sale)
 	if err != nil || !q.Drawn {
 		return 0, err
 	}
-	rows, err := s.q.AuditDrawnTokens(ctx)
+	rows, err := s.q.AuditDrawnTokens(ctx, string(sale))
 	if err != nil {
 		return 0, err
 	}

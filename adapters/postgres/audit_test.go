@@ -17,7 +17,11 @@ import (
 
 var epoch = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// sale runs a small sale: alice and bob admitted, alice pays for seat 1, bob holds seat 2.
+// auditedSale is the sale the audit tests corrupt; quietSale runs beside it, untouched.
+const auditedSale, quietSale core.SaleID = "audited-sale", "quiet-sale"
+
+// sale runs a small sale: alice and bob admitted, alice pays for seat 1 (Front, 50,000), bob
+// holds seat 2; beside it, carol queues in a quiet sale.
 func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
@@ -25,23 +29,29 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	s := postgres.NewStore(pool)
 	t.Cleanup(func() { _ = s.Close(ctx) })
 	d, _ := core.ParseDate("2030-07-01")
-	p := catalog.Performance{Date: d, Concert: "Audit", Price: 50_000, Seats: 3}
-	if err := s.AddPerformance(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []core.UserID{"alice", "bob", "carol"} {
-		if _, err := s.IssueToken(ctx, u, epoch); err != nil {
+	sections := []catalog.Section{{Name: "Front", FirstSeat: 1, LastSeat: 2, Price: 50_000}, {Name: "Back", FirstSeat: 3, LastSeat: 3, Price: 20_000}}
+	for _, id := range []core.SaleID{auditedSale, quietSale} {
+		sl := catalog.Sale{ID: id, Title: "Audit", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: epoch}
+		if err := s.CreateSale(ctx, sl, []catalog.Performance{{SaleID: id, Date: d, Sections: sections}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Admit(ctx, queue.Round{Batch: 2, MaxActive: 10, Session: time.Hour, AbandonedBefore: epoch.Add(-time.Hour), Now: epoch}); err != nil {
+	for _, u := range []core.UserID{"alice", "bob", "carol"} {
+		if _, err := s.IssueToken(ctx, auditedSale, u, epoch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.IssueToken(ctx, quietSale, "carol", epoch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Admit(ctx, auditedSale, queue.Round{Batch: 2, MaxActive: 10, Session: time.Hour, AbandonedBefore: epoch.Add(-time.Hour), Now: epoch}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Charge(ctx, "alice", 80_000, "", epoch); err != nil {
 		t.Fatal(err)
 	}
 	for i, u := range []core.UserID{"alice", "bob"} {
-		r := booking.Reservation{ID: core.NewID(), UserID: u, Date: d, Seat: i + 1, Price: p.Price,
+		r := booking.Reservation{ID: core.NewID(), UserID: u, SaleID: auditedSale, Date: d, Seat: i + 1, Section: "Front", Price: 50_000,
 			Status: booking.Held, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
 		if err := s.HoldSeat(ctx, r, epoch, noCap); err != nil {
 			t.Fatal(err)
@@ -55,6 +65,7 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	return s, pool
 }
 
+// breaches counts each check's breaches in the audited sale and across wallets.
 func breaches(t *testing.T, s *postgres.Store, at time.Time) map[string]int64 {
 	t.Helper()
 	r, err := s.Audit(context.Background(), 30*time.Second, at)
@@ -62,8 +73,17 @@ func breaches(t *testing.T, s *postgres.Store, at time.Time) map[string]int64 {
 		t.Fatal(err)
 	}
 	m := map[string]int64{}
-	for _, c := range r.Checks {
+	for _, c := range r.Wallets {
 		m[c.Name] = c.Breaches
+	}
+	for _, sa := range r.Sales {
+		for _, c := range sa.Checks {
+			if sa.Sale == auditedSale {
+				m[c.Name] = c.Breaches
+			} else if c.Breaches != 0 {
+				t.Errorf("corrupting %s breached %q in %s", auditedSale, c.Name, sa.Sale)
+			}
+		}
 	}
 	return m
 }
@@ -75,10 +95,16 @@ func TestAuditPassesACleanSale(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !r.OK() {
-		t.Fatalf("clean sale breaches: %+v", r.Checks)
+		t.Fatalf("clean sale breaches: %+v", r)
 	}
-	if r.Totals != (postgres.AuditTotals{Seats: 3, Sold: 1, Payments: 1, Revenue: 50_000, Released: 0, Tokens: 3}) {
-		t.Fatalf("totals %+v", r.Totals)
+	if len(r.Sales) != 2 || r.Sales[0].Sale != auditedSale || r.Sales[1].Sale != quietSale {
+		t.Fatalf("audited sales %+v, want %s and %s", r.Sales, auditedSale, quietSale)
+	}
+	if got := r.Sales[0].Totals; got != (postgres.AuditTotals{Seats: 3, Sold: 1, Payments: 1, Revenue: 50_000, Released: 0, Tokens: 3}) {
+		t.Fatalf("totals of %s %+v", auditedSale, got)
+	}
+	if got := r.Sales[1].Totals; got != (postgres.AuditTotals{Seats: 3, Tokens: 1}) {
+		t.Fatalf("totals of %s %+v", quietSale, got)
 	}
 }
 
@@ -92,17 +118,26 @@ func TestAuditFindsEachBreach(t *testing.T) {
 	}{
 		{"no seat sold twice", []string{
 			"DROP INDEX reservations_one_live_per_seat",
-			"INSERT INTO reservations SELECT gen_random_uuid(), 'mallory', perf_date, seat_no, price, 'paid', held_until, created_at FROM reservations WHERE status = 'paid'",
+			"INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at) " +
+				"SELECT gen_random_uuid(), 'mallory', sale_id, perf_date, seat_no, section, price, 'paid', held_until, created_at FROM reservations WHERE status = 'paid'",
 		}, time.Minute},
-		{"every sold seat has exactly one payment of its price", []string{
-			"UPDATE seats SET status = 'sold', held_until = NULL WHERE seat_no = 2",
+		{"every sold seat has exactly one payment of the price it was held at", []string{
+			"UPDATE seats SET status = 'sold', held_until = NULL WHERE sale_id = 'audited-sale' AND seat_no = 2",
+		}, time.Minute},
+		{"every sold seat has exactly one payment of the price it was held at", []string{
+			"UPDATE reservations SET price = 20000 WHERE status = 'paid'",
 		}, time.Minute},
 		{"every payment has its sold seat", []string{
 			"UPDATE seats SET status = 'held', held_until = now() WHERE status = 'sold'",
 		}, time.Minute},
+		{"no fan bought more than the per-fan limit", []string{
+			"UPDATE sales SET max_tickets_per_fan = 1",
+			"INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at) " +
+				"SELECT gen_random_uuid(), 'alice', sale_id, perf_date, 3, 'Back', 20000, 'paid', held_until, created_at FROM reservations WHERE user_id = 'alice'",
+		}, time.Minute},
 		{"no hold still held 30s past its deadline", nil, time.Hour},
 		{"no session a payment was made in is still active", []string{
-			"UPDATE queue_tokens SET state = 'active' WHERE user_id = 'alice'",
+			"UPDATE queue_tokens SET state = 'active' WHERE sale_id = 'audited-sale' AND user_id = 'alice'",
 		}, time.Minute},
 		{"each balance equals its ledger", []string{
 			"UPDATE wallets SET balance = balance + 1",
@@ -115,24 +150,25 @@ func TestAuditFindsEachBreach(t *testing.T) {
 			"DELETE FROM wallet_ledger WHERE kind = 'payment'",
 		}, time.Minute},
 		{"no token admitted before an earlier arrival", []string{
-			"UPDATE queue_tokens SET admitted_at = admitted_at + interval '1 hour' WHERE seq = (SELECT min(seq) FROM queue_tokens)",
+			"UPDATE queue_tokens SET admitted_at = admitted_at + interval '1 hour' WHERE sale_id = 'audited-sale' AND seq = 1",
 		}, time.Minute},
 		{"no waiting token skipped by admission", []string{
-			"UPDATE queue_tokens SET state = 'waiting', admitted_at = NULL, expires_at = NULL WHERE seq = (SELECT min(seq) FROM queue_tokens)",
+			"UPDATE queue_tokens SET state = 'waiting', admitted_at = NULL, expires_at = NULL WHERE sale_id = 'audited-sale' AND seq = 1",
 		}, time.Minute},
 		{"sequence numbers are gap-free", []string{
-			"UPDATE queue_tokens SET seq = seq + 10 WHERE seq = (SELECT max(seq) FROM queue_tokens)",
+			"UPDATE queue_tokens SET seq = seq + 10 WHERE sale_id = 'audited-sale' AND seq = 3",
 		}, time.Minute},
 		{"no token waits at or below the admission watermark", []string{
-			"UPDATE queues SET admitted_through = last_seq",
+			"UPDATE queues SET admitted_through = last_seq WHERE sale_id = 'audited-sale'",
 		}, time.Minute},
 		// Seed 1 draws places [2 1 3] for three early tokens; the books claim they kept their order.
 		{"the opening draw replays from its seed", []string{
-			"UPDATE queues SET opens_at = now(), draw_seed = 1, early_through = 3, drawn_at = now()",
-			"UPDATE queue_tokens SET arrival_seq = seq, early = true",
+			"UPDATE queues SET opens_at = now(), draw_seed = 1, early_through = 3, drawn_at = now() WHERE sale_id = 'audited-sale'",
+			"UPDATE queue_tokens SET arrival_seq = seq, early = true WHERE sale_id = 'audited-sale'",
 		}, time.Minute},
 	} {
 		t.Run(tc.check, func(t *testing.T) {
+			t.Parallel()
 			s, pool := sale(t)
 			if before := breaches(t, s, epoch.Add(time.Minute)); before[tc.check] != 0 {
 				t.Fatalf("breach before corruption: %v", before)

@@ -9,31 +9,169 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// AddPerformance implements catalog.Store.
-func (s *Store) AddPerformance(ctx context.Context, p catalog.Performance) error {
+// CreateSale implements catalog.Store in one transaction: the sale, then each performance
+// with its sections and seats.
+func (s *Store) CreateSale(ctx context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		added, err := q.PerformanceInsert(ctx, sqlcdb.PerformanceInsertParams{
-			PerfDate: p.Date.Time(), Concert: p.Concert, Price: int64(p.Price), SeatCount: int32(p.Seats),
+		until, fee := cancellationColumns(sale.Cancellation)
+		added, err := q.SaleInsert(ctx, sqlcdb.SaleInsertParams{
+			ID: string(sale.ID), Title: sale.Title, Venue: sale.Venue, State: sale.State.String(),
+			MaxTicketsPerFan: int32(sale.MaxTicketsPerFan), CancelUntil: until, CancelFeePercent: fee, CreatedAt: sale.CreatedAt,
 		})
-		if err != nil || added == 0 {
+		if err != nil {
 			return err
 		}
-		return q.SeatInsertRange(ctx, sqlcdb.SeatInsertRangeParams{PerfDate: p.Date.Time(), SeatCount: int32(p.Seats)})
+		if added == 0 {
+			return catalog.ErrSaleExists
+		}
+		for _, p := range perfs {
+			if err := insertPerformance(ctx, q, p); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
+func insertPerformance(ctx context.Context, q *sqlcdb.Queries, p catalog.Performance) error {
+	added, err := q.PerformanceInsert(ctx, sqlcdb.PerformanceInsertParams{
+		SaleID: string(p.SaleID), PerfDate: p.Date.Time(), StartsAt: optionalTime(p.StartsAt), SeatCount: int32(p.Seats()),
+	})
+	if isForeignKeyViolation(err, "performances_sale_id_fkey") {
+		return catalog.ErrUnknownSale
+	}
+	if err != nil {
+		return err
+	}
+	if added == 0 {
+		return catalog.ErrDateExists
+	}
+	for _, sec := range p.Sections {
+		err := q.SectionInsert(ctx, sqlcdb.SectionInsertParams{
+			SaleID: string(p.SaleID), PerfDate: p.Date.Time(), Name: sec.Name,
+			FirstSeat: int32(sec.FirstSeat), LastSeat: int32(sec.LastSeat), Price: int64(sec.Price),
+		})
+		if err != nil {
+			return err
+		}
+		err = q.SeatInsertSection(ctx, sqlcdb.SeatInsertSectionParams{
+			SaleID: string(p.SaleID), PerfDate: p.Date.Time(), FirstSeat: int32(sec.FirstSeat), LastSeat: int32(sec.LastSeat), Section: sec.Name,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sale implements catalog.Store.
+func (s *Store) Sale(ctx context.Context, id core.SaleID) (catalog.Sale, error) {
+	row, err := s.q.SaleByID(ctx, string(id))
+	if err != nil {
+		return catalog.Sale{}, notFound(err, catalog.ErrUnknownSale)
+	}
+	return saleFromRow(row)
+}
+
+// Sales implements catalog.Store.
+func (s *Store) Sales(ctx context.Context) ([]catalog.Sale, error) {
+	rows, err := s.q.SaleList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]catalog.Sale, len(rows))
+	for i, r := range rows {
+		if out[i], err = saleFromRow(r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// UpdateSale implements catalog.Store under the sale row's lock.
+func (s *Store) UpdateSale(ctx context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
+	var out catalog.Sale
+	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		row, err := q.SaleLock(ctx, string(id))
+		if err != nil {
+			return notFound(err, catalog.ErrUnknownSale)
+		}
+		sale, err := saleFromRow(row)
+		if err != nil {
+			return err
+		}
+		if out, err = change(sale); err != nil {
+			return err
+		}
+		until, fee := cancellationColumns(out.Cancellation)
+		return q.SaleUpdate(ctx, sqlcdb.SaleUpdateParams{
+			ID: string(id), Title: out.Title, State: out.State.String(), MaxTicketsPerFan: int32(out.MaxTicketsPerFan),
+			CancelUntil: until, CancelFeePercent: fee,
+		})
+	})
+	return out, err
+}
+
+// AddPerformance implements catalog.Store.
+func (s *Store) AddPerformance(ctx context.Context, p catalog.Performance) error {
+	return s.inTx(ctx, func(q *sqlcdb.Queries) error { return insertPerformance(ctx, q, p) })
+}
+
+// Performances implements catalog.Store.
+func (s *Store) Performances(ctx context.Context, sale core.SaleID) ([]catalog.Performance, error) {
+	rows, err := s.q.PerformanceList(ctx, string(sale))
+	if err != nil {
+		return nil, err
+	}
+	sections, err := s.q.SectionList(ctx, sqlcdb.SectionListParams{SaleID: string(sale)})
+	if err != nil {
+		return nil, err
+	}
+	byDate := map[time.Time][]catalog.Section{}
+	for _, sec := range sections {
+		byDate[sec.PerfDate] = append(byDate[sec.PerfDate], sectionFromRow(sec))
+	}
+	out := make([]catalog.Performance, len(rows))
+	for i, r := range rows {
+		out[i] = performanceFromRow(sale, r.PerfDate, r.StartsAt, byDate[r.PerfDate])
+	}
+	return out, nil
+}
+
 // Performance implements catalog.Store.
-func (s *Store) Performance(ctx context.Context, d core.Date) (catalog.Performance, error) {
-	row, err := s.q.PerformanceByDate(ctx, d.Time())
+func (s *Store) Performance(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Performance, error) {
+	row, err := s.q.PerformanceByDate(ctx, sqlcdb.PerformanceByDateParams{SaleID: string(sale), PerfDate: d.Time()})
 	if err != nil {
 		return catalog.Performance{}, notFound(err, catalog.ErrUnknownDate)
 	}
-	return catalog.Performance{Date: core.DateOf(row.PerfDate), Concert: row.Concert, Price: core.Amount(row.Price), Seats: int(row.SeatCount)}, nil
+	date := d.Time()
+	sections, err := s.q.SectionList(ctx, sqlcdb.SectionListParams{SaleID: string(sale), PerfDate: &date})
+	if err != nil {
+		return catalog.Performance{}, err
+	}
+	secs := make([]catalog.Section, len(sections))
+	for i, sec := range sections {
+		secs[i] = sectionFromRow(sec)
+	}
+	return performanceFromRow(sale, row.PerfDate, row.StartsAt, secs), nil
+}
+
+// Offer implements catalog.Store.
+func (s *Store) Offer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
+	sl, err := s.Sale(ctx, sale)
+	if err != nil {
+		return catalog.Offer{}, err
+	}
+	p, err := s.Performance(ctx, sale, d)
+	if err != nil {
+		return catalog.Offer{}, err
+	}
+	return catalog.Offer{Sale: sl, Performance: p}, nil
 }
 
 // OpenDates implements catalog.Store.
-func (s *Store) OpenDates(ctx context.Context, from core.Date, now time.Time) ([]core.Date, error) {
-	rows, err := s.q.PerformanceOpenDates(ctx, sqlcdb.PerformanceOpenDatesParams{FromDate: from.Time(), Now: now})
+func (s *Store) OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
+	rows, err := s.q.PerformanceOpenDates(ctx, sqlcdb.PerformanceOpenDatesParams{SaleID: string(sale), FromDate: from.Time(), Now: now})
 	if err != nil {
 		return nil, err
 	}
@@ -45,13 +183,14 @@ func (s *Store) OpenDates(ctx context.Context, from core.Date, now time.Time) ([
 }
 
 // Seats implements catalog.Store.
-func (s *Store) Seats(ctx context.Context, d core.Date, now time.Time) ([]catalog.Seat, error) {
-	rows, err := s.q.SeatListByDate(ctx, sqlcdb.SeatListByDateParams{PerfDate: d.Time(), Now: now})
+func (s *Store) Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
+	p, err := s.Performance(ctx, sale, d)
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
-		return nil, catalog.ErrUnknownDate
+	rows, err := s.q.SeatListByDate(ctx, sqlcdb.SeatListByDateParams{SaleID: string(sale), PerfDate: d.Time(), Now: now})
+	if err != nil {
+		return nil, err
 	}
 	seats := make([]catalog.Seat, len(rows))
 	for i, r := range rows {
@@ -59,7 +198,81 @@ func (s *Store) Seats(ctx context.Context, d core.Date, now time.Time) ([]catalo
 		if r.Available {
 			st = catalog.SeatAvailable
 		}
-		seats[i] = catalog.Seat{No: int(r.SeatNo), Status: st}
+		sec, _ := p.Section(r.Section)
+		seats[i] = catalog.Seat{No: int(r.SeatNo), Status: st, Section: r.Section, Price: sec.Price}
 	}
 	return seats, nil
+}
+
+// SeatCounts implements catalog.Store.
+func (s *Store) SeatCounts(ctx context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
+	rows, err := s.q.SeatCounts(ctx, sqlcdb.SeatCountsParams{SaleID: string(sale), Now: now})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[core.Date]catalog.SeatCounts, len(rows))
+	for _, r := range rows {
+		out[core.DateOf(r.PerfDate)] = catalog.SeatCounts{Available: int(r.Available), Held: int(r.Held), Sold: int(r.Sold)}
+	}
+	return out, nil
+}
+
+// RepriceSection implements catalog.Store.
+func (s *Store) RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error) {
+	if _, err := s.q.PerformanceByDate(ctx, sqlcdb.PerformanceByDateParams{SaleID: string(sale), PerfDate: d.Time()}); err != nil {
+		return 0, notFound(err, catalog.ErrUnknownDate)
+	}
+	row, err := s.q.SectionReprice(ctx, sqlcdb.SectionRepriceParams{SaleID: string(sale), PerfDate: d.Time(), Name: section, Price: int64(price), Now: now})
+	if err != nil {
+		return 0, err
+	}
+	if row.Found == 0 {
+		return 0, catalog.ErrUnknownSection
+	}
+	return int(row.Repriced), nil
+}
+
+func saleFromRow(r sqlcdb.Sale) (catalog.Sale, error) {
+	state, err := core.ParseSaleState("state", r.State)
+	if err != nil {
+		return catalog.Sale{}, err
+	}
+	s := catalog.Sale{ID: core.SaleID(r.ID), Title: r.Title, Venue: r.Venue, State: state, MaxTicketsPerFan: int(r.MaxTicketsPerFan), CreatedAt: r.CreatedAt.UTC()}
+	if r.CancelUntil != nil && r.CancelFeePercent != nil {
+		until, err := core.ParseISODuration("cancel_until", *r.CancelUntil)
+		if err != nil {
+			return catalog.Sale{}, err
+		}
+		s.Cancellation = &catalog.CancellationPolicy{UntilBeforeShow: until, FeePercent: int(*r.CancelFeePercent)}
+	}
+	return s, nil
+}
+
+// cancellationColumns stores a policy as its ISO 8601 duration and fee; nil as NULLs.
+func cancellationColumns(c *catalog.CancellationPolicy) (*string, *int32) {
+	if c == nil {
+		return nil, nil
+	}
+	until, fee := core.FormatISODuration(c.UntilBeforeShow), int32(c.FeePercent)
+	return &until, &fee
+}
+
+func sectionFromRow(r sqlcdb.Section) catalog.Section {
+	return catalog.Section{Name: r.Name, FirstSeat: int(r.FirstSeat), LastSeat: int(r.LastSeat), Price: core.Amount(r.Price)}
+}
+
+func performanceFromRow(sale core.SaleID, date time.Time, startsAt *time.Time, sections []catalog.Section) catalog.Performance {
+	p := catalog.Performance{SaleID: sale, Date: core.DateOf(date), Sections: sections}
+	if startsAt != nil {
+		p.StartsAt = startsAt.UTC()
+	}
+	return p
+}
+
+// optionalTime maps the zero time to NULL.
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -10,12 +10,14 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// Three API instances (three pools, three batchers) issue at once on one database, the same
-// fans asking on several of them: numbers stay gap-free and each fan holds one token, and
-// admission then follows the numbers.
+// Three API instances (three pools, three batchers) issue at once on one database for two
+// sales, the same fans asking on several of them in both: each sale's numbers stay gap-free,
+// each fan holds one token a sale, and admission of one sale then follows its numbers and
+// leaves the other's queue alone.
 func TestIssueAcrossInstances(t *testing.T) {
 	dbURL := pgtest.Database(t)
 	ctx := context.Background()
@@ -30,54 +32,70 @@ func TestIssueAcrossInstances(t *testing.T) {
 		t.Cleanup(func() { _ = s.Close(ctx) })
 		stores = append(stores, s)
 	}
-	const fans, asks = 1500, 2 // each fan asks on two instances
-	var mu sync.Mutex
-	tokenOf := map[core.UserID]core.ID{}
-	userOf := map[int64]core.UserID{}
-	var wg sync.WaitGroup
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	for i := range fans * asks {
+	sales := []core.SaleID{"instances-a", "instances-b"}
+	for _, id := range sales {
+		sl := catalog.Sale{ID: id, Title: "Instances", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: now}
+		if err := stores[0].CreateSale(ctx, sl, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type fanInSale struct {
+		sale core.SaleID
+		user core.UserID
+	}
+	const fans, asks = 1000, 2 // each fan asks on two instances, in each sale
+	var mu sync.Mutex
+	tokenOf := map[fanInSale]core.ID{}
+	userOf := map[core.SaleID]map[int64]core.UserID{sales[0]: {}, sales[1]: {}}
+	var wg sync.WaitGroup
+	for i := range fans * asks * len(sales) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			user := core.UserID(fmt.Sprintf("fan-%d", i%fans))
-			tok, err := stores[i%len(stores)].IssueToken(ctx, user, now)
+			f := fanInSale{sales[i%len(sales)], core.UserID(fmt.Sprintf("fan-%d", i/len(sales)%fans))}
+			tok, err := stores[i%len(stores)].IssueToken(ctx, f.sale, f.user, now)
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if id, ok := tokenOf[user]; ok && id != tok.ID {
-				t.Errorf("%s holds two live tokens", user)
+			if id, ok := tokenOf[f]; ok && id != tok.ID {
+				t.Errorf("%s holds two live tokens in %s", f.user, f.sale)
 			}
-			tokenOf[user] = tok.ID
-			if other, ok := userOf[tok.Seq]; ok && other != user {
-				t.Errorf("number %d given to %s and %s", tok.Seq, other, user)
+			tokenOf[f] = tok.ID
+			if other, ok := userOf[f.sale][tok.Seq]; ok && other != f.user {
+				t.Errorf("number %d of %s given to %s and %s", tok.Seq, f.sale, other, f.user)
 			}
-			userOf[tok.Seq] = user
+			userOf[f.sale][tok.Seq] = f.user
 		}()
 	}
 	wg.Wait()
 	if t.Failed() {
 		return
 	}
-	for seq := int64(1); seq <= fans; seq++ {
-		if _, ok := userOf[seq]; !ok {
-			t.Fatalf("number %d missing: %d numbers for %d fans", seq, len(userOf), fans)
+	for _, sale := range sales {
+		for seq := int64(1); seq <= fans; seq++ {
+			if _, ok := userOf[sale][seq]; !ok {
+				t.Fatalf("number %d of %s missing: %d numbers for %d fans", seq, sale, len(userOf[sale]), fans)
+			}
 		}
 	}
 	round := queue.Round{Batch: 100, MaxActive: fans, Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now}
-	if res, err := stores[1].Admit(ctx, round); err != nil || res.Admitted != 100 {
+	if res, err := stores[1].Admit(ctx, sales[0], round); err != nil || res.Admitted != 100 {
 		t.Fatalf("admission: %+v, %v", res, err)
 	}
-	for _, seq := range []int64{1, 100, 101, fans} {
-		tok, err := stores[2].Token(ctx, tokenOf[userOf[seq]])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := seq <= 100; (tok.State == queue.Active) != want {
-			t.Fatalf("token %d is %v after admitting 100", seq, tok.State)
+	for _, sale := range sales {
+		for _, seq := range []int64{1, 100, 101, fans} {
+			f := fanInSale{sale, userOf[sale][seq]}
+			tok, err := stores[2].Token(ctx, tokenOf[f])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := sale == sales[0] && seq <= 100; (tok.State == queue.Active) != want {
+				t.Fatalf("token %d of %s is %v after admitting 100 of %s", seq, sale, tok.State, sales[0])
+			}
 		}
 	}
 }

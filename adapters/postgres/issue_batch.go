@@ -10,11 +10,12 @@ import (
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// issueBatcher coalesces concurrent token issues into one transaction per batch (group
-// commit): a request joins the pending batch, and one flusher at a time takes everything
-// pending and issues it together. Under a rush the batch grows with the load, so the queue
-// lock, taken once per batch, is never the bottleneck; an idle service flushes a lone request
-// at once.
+// issueBatcher coalesces concurrent token issues, whatever their sales, into one transaction
+// per batch (group commit): a request joins the pending batch, and one flusher at a time takes
+// everything pending and issues it together. Under a rush the batch grows with the load, so
+// neither a sale's queue lock, taken once per batch, nor the commit is the bottleneck, and fans
+// spread over many sales cost no more commits than fans of one; an idle service flushes a lone
+// request at once.
 type issueBatcher struct {
 	flush func(ctx context.Context, reqs []*issueRequest) error
 
@@ -35,6 +36,7 @@ const maxIssueBatch = 1000
 const issueFlushTimeout = 10 * time.Second
 
 type issueRequest struct {
+	sale core.SaleID
 	user core.UserID
 	now  time.Time
 	done chan issueResult // buffered: the flusher never blocks on a caller that left
@@ -46,8 +48,8 @@ type issueResult struct {
 }
 
 // issue queues a request and waits for its batch.
-func (b *issueBatcher) issue(ctx context.Context, user core.UserID, now time.Time) (queue.Token, error) {
-	req := &issueRequest{user: user, now: now, done: make(chan issueResult, 1)}
+func (b *issueBatcher) issue(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
+	req := &issueRequest{sale: sale, user: user, now: now, done: make(chan issueResult, 1)}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()

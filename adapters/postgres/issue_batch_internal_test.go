@@ -31,7 +31,7 @@ func TestIssueBatcherCoalescesConcurrentRequests(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			user := core.UserID(fmt.Sprintf("fan-%d", i))
-			tok, err := b.issue(context.Background(), user, time.Now())
+			tok, err := b.issue(context.Background(), "a-sale", user, time.Now())
 			if err != nil || tok.UserID != user {
 				t.Errorf("%s got %+v, %v", user, tok, err)
 			}
@@ -55,11 +55,11 @@ func TestIssueBatcherFailsTheWholeBatchAndRecovers(t *testing.T) {
 		}
 		return nil
 	}}
-	if _, err := b.issue(context.Background(), "fan", time.Now()); err == nil || err.Error() != "database down" {
+	if _, err := b.issue(context.Background(), "a-sale", "fan", time.Now()); err == nil || err.Error() != "database down" {
 		t.Fatalf("issue during a failing flush: %v", err)
 	}
 	fail.Store(false)
-	if tok, err := b.issue(context.Background(), "fan", time.Now()); err != nil || tok.UserID != "fan" {
+	if tok, err := b.issue(context.Background(), "a-sale", "fan", time.Now()); err != nil || tok.UserID != "fan" {
 		t.Fatalf("issue after recovery: %+v, %v", tok, err)
 	}
 }
@@ -78,7 +78,7 @@ func TestIssueBatcherCallerThatLeaves(t *testing.T) {
 	}}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, err := b.issue(ctx, "impatient", time.Now()); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := b.issue(ctx, "a-sale", "impatient", time.Now()); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("caller that left: %v", err)
 	}
 	close(release)
@@ -86,5 +86,43 @@ func TestIssueBatcherCallerThatLeaves(t *testing.T) {
 	case <-flushed:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the flush blocked on a caller that left")
+	}
+}
+
+// Issues of several sales share a batch: spreading fans over sales costs no extra flushes.
+func TestIssueBatcherMixesSalesInOneBatch(t *testing.T) {
+	var mu sync.Mutex
+	var mixed int
+	b := &issueBatcher{flush: func(_ context.Context, reqs []*issueRequest) error {
+		time.Sleep(10 * time.Millisecond)
+		sales := map[core.SaleID]bool{}
+		for _, r := range reqs {
+			sales[r.sale] = true
+		}
+		mu.Lock()
+		if len(sales) > 1 {
+			mixed++
+		}
+		mu.Unlock()
+		for _, r := range reqs {
+			r.done <- issueResult{tok: queue.Token{UserID: r.user, SaleID: r.sale}}
+		}
+		return nil
+	}}
+	var wg sync.WaitGroup
+	for i := range 300 {
+		wg.Go(func() {
+			sale := core.SaleID(fmt.Sprintf("sale-%d", i%3))
+			tok, err := b.issue(context.Background(), sale, core.UserID(fmt.Sprintf("fan-%d", i)), time.Now())
+			if err != nil || tok.SaleID != sale {
+				t.Errorf("fan %d got %+v, %v; want a token of %s", i, tok, err, sale)
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if mixed == 0 {
+		t.Fatal("no flush carried more than one sale's issues")
 	}
 }

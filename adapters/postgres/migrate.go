@@ -51,23 +51,47 @@ func applyFunctions(ctx context.Context, pool *pgxpool.Pool) error {
 	})
 }
 
+// MigrateTo applies the embedded migrations up to version and no further, without the SQL
+// functions, which follow the latest schema: for tests that start from an older schema and
+// upgrade it, as a deployment of an older release would.
+func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int64) error {
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	provider, err := newProvider(db)
+	if err != nil {
+		return err
+	}
+	if _, err := provider.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("apply migrations up to %d: %w", version, err)
+	}
+	return nil
+}
+
 func migrateDB(ctx context.Context, db *sql.DB) (int, error) {
-	migrations, err := fs.Sub(boxsql.Schema, "migrations")
+	provider, err := newProvider(db)
 	if err != nil {
 		return 0, err
-	}
-	// The session lock lets any number of instances start at once: one migrates, the rest wait.
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
-		return 0, err
-	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrations, goose.WithSessionLocker(locker))
-	if err != nil {
-		return 0, fmt.Errorf("load migrations: %w", err)
 	}
 	results, err := provider.Up(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("apply migrations: %w", err)
 	}
 	return len(results), nil
+}
+
+func newProvider(db *sql.DB) (*goose.Provider, error) {
+	migrations, err := fs.Sub(boxsql.Schema, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	// The session lock lets any number of instances start at once: one migrates, the rest wait.
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrations, goose.WithSessionLocker(locker))
+	if err != nil {
+		return nil, fmt.Errorf("load migrations: %w", err)
+	}
+	return provider, nil
 }

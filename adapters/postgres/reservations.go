@@ -18,15 +18,15 @@ import (
 // payment touch the same two rows, and taking them in one order means they can never deadlock.
 
 // HoldSeat implements booking.Store.
-func (s *Store) HoldSeat(ctx context.Context, r booking.Reservation, now time.Time, maxHolds int) error {
+func (s *Store) HoldSeat(ctx context.Context, r booking.Reservation, now time.Time, limit int) error {
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		// The race first, so a loser costs one statement. The winner then checks the user's cap
-		// under the user's lock; it never waits for another seat, so this adds no lock cycle.
+		// The race first, so a loser costs one statement. The winner then checks the fan's limit
+		// under the fan's lock; it never waits for another seat, so this adds no lock cycle.
 		previous, err := q.SeatHold(ctx, sqlcdb.SeatHoldParams{
-			ReservationID: string(r.ID), HeldUntil: r.HeldUntil, PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), Now: now,
+			SaleID: string(r.SaleID), ReservationID: string(r.ID), HeldUntil: r.HeldUntil, PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), Now: now,
 		})
 		if errors.Is(err, pgx.ErrNoRows) {
-			exists, err := q.SeatExists(ctx, sqlcdb.SeatExistsParams{PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)})
+			exists, err := q.SeatExists(ctx, sqlcdb.SeatExistsParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)})
 			if err == nil && !exists {
 				return catalog.ErrUnknownSeat
 			}
@@ -35,15 +35,11 @@ func (s *Store) HoldSeat(ctx context.Context, r booking.Reservation, now time.Ti
 		if err != nil {
 			return err
 		}
-		if err := q.UserLockHolds(ctx, string(r.UserID)); err != nil {
-			return err
-		}
-		live, err := q.ReservationLiveHoldsOfUser(ctx, sqlcdb.ReservationLiveHoldsOfUserParams{UserID: string(r.UserID), Now: now})
+		count, err := lockTicketCount(ctx, q, r.SaleID, r.UserID, now)
 		if err != nil {
 			return err
 		}
-		count := booking.HoldCount{Live: int(live.Holds), EarliestEnd: live.EarliestEnd.UTC()}
-		if err := count.Allows(maxHolds); err != nil {
+		if err := count.Allows(limit); err != nil {
 			return err // rolls the seat back
 		}
 		if previous != nil {
@@ -53,8 +49,8 @@ func (s *Store) HoldSeat(ctx context.Context, r booking.Reservation, now time.Ti
 			}
 		}
 		return q.ReservationInsert(ctx, sqlcdb.ReservationInsertParams{
-			ID: string(r.ID), UserID: string(r.UserID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat),
-			Price: int64(r.Price), HeldUntil: r.HeldUntil, CreatedAt: r.CreatedAt,
+			ID: string(r.ID), UserID: string(r.UserID), SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat),
+			Section: r.Section, Price: int64(r.Price), HeldUntil: r.HeldUntil, CreatedAt: r.CreatedAt,
 		})
 	})
 }
@@ -79,7 +75,7 @@ func (s *Store) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
 	}
 	released := false
 	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		if _, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)}); err != nil {
+		if _, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)}); err != nil {
 			return err
 		}
 		if _, err := q.ReservationRelease(ctx, string(id)); errors.Is(err, pgx.ErrNoRows) {
@@ -88,7 +84,7 @@ func (s *Store) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
 			return err
 		}
 		released = true
-		return q.SeatFree(ctx, sqlcdb.SeatFreeParams{PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: string(id)})
+		return q.SeatFree(ctx, sqlcdb.SeatFreeParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: string(id)})
 	})
 	return released, err
 }
@@ -125,8 +121,8 @@ func reservationFromRow(r sqlcdb.Reservation) (booking.Reservation, error) {
 		return booking.Reservation{}, err
 	}
 	return booking.Reservation{
-		ID: core.ID(r.ID), UserID: core.UserID(r.UserID), Date: core.DateOf(r.PerfDate), Seat: int(r.SeatNo),
-		Price: core.Amount(r.Price), Status: status, HeldUntil: r.HeldUntil.UTC(), CreatedAt: r.CreatedAt.UTC(),
+		ID: core.ID(r.ID), UserID: core.UserID(r.UserID), SaleID: core.SaleID(r.SaleID), Date: core.DateOf(r.PerfDate), Seat: int(r.SeatNo),
+		Section: r.Section, Price: core.Amount(r.Price), Status: status, HeldUntil: r.HeldUntil.UTC(), CreatedAt: r.CreatedAt.UTC(),
 	}, nil
 }
 
@@ -134,4 +130,17 @@ func reservationFromRow(r sqlcdb.Reservation) (booking.Reservation, error) {
 func (s *Store) ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	n, err := s.q.ReservationReleaseOverdue(ctx, sqlcdb.ReservationReleaseOverdueParams{Cutoff: cutoff, MaxRows: int32(limit)})
 	return int(n), err
+}
+
+// lockTicketCount takes the fan's lock in the sale and counts what they hold and have bought
+// there (booking.TicketCount); the lock lasts until the transaction ends.
+func lockTicketCount(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, user core.UserID, now time.Time) (booking.TicketCount, error) {
+	if err := q.FanLockTickets(ctx, sqlcdb.FanLockTicketsParams{SaleID: string(sale), UserID: string(user)}); err != nil {
+		return booking.TicketCount{}, err
+	}
+	row, err := q.FanTicketCount(ctx, sqlcdb.FanTicketCountParams{SaleID: string(sale), UserID: string(user), Now: now})
+	if err != nil {
+		return booking.TicketCount{}, err
+	}
+	return booking.TicketCount{Held: int(row.Held), Paid: int(row.Paid), EarliestHoldEnd: row.EarliestHoldEnd.UTC()}, nil
 }

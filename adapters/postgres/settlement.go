@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -28,7 +29,7 @@ func (s *Store) SettleAcrossAggregates(ctx context.Context, p booking.Settlement
 	}
 	var receipt booking.Receipt
 	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		claim, err := lockClaim(ctx, q, r.Date, r.Seat)
+		claim, err := lockClaim(ctx, q, r.SaleID, r.Date, r.Seat)
 		if err != nil {
 			return err
 		}
@@ -59,9 +60,19 @@ func (s *Store) SettleAcrossAggregates(ctx context.Context, p booking.Settlement
 	return receipt, err
 }
 
+// endSessionIfDone expires the payer's active token in the sale once the payment leaves them no
+// live hold there to pay: their session is over.
+func endSessionIfDone(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, at time.Time) error {
+	row, err := q.FanTicketCount(ctx, sqlcdb.FanTicketCountParams{SaleID: string(r.SaleID), UserID: string(r.UserID), Now: at})
+	if err != nil || row.Held > 0 {
+		return err
+	}
+	return q.TokenExpireUserActive(ctx, sqlcdb.TokenExpireUserActiveParams{SaleID: string(r.SaleID), UserID: string(r.UserID)})
+}
+
 // lockClaim locks a seat's row and reads its claim.
-func lockClaim(ctx context.Context, q *sqlcdb.Queries, d core.Date, seat int) (catalog.Claim, error) {
-	row, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{PerfDate: d.Time(), SeatNo: int32(seat)})
+func lockClaim(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, d core.Date, seat int) (catalog.Claim, error) {
+	row, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{SaleID: string(sale), PerfDate: d.Time(), SeatNo: int32(seat)})
 	if err != nil {
 		return catalog.Claim{}, err
 	}
@@ -103,10 +114,10 @@ func settle(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, p boo
 		},
 		func() error { return q.ReservationMarkPaid(ctx, reservationID) },
 		func() error {
-			_, err := q.SeatSell(ctx, sqlcdb.SeatSellParams{PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: reservationID})
+			_, err := q.SeatSell(ctx, sqlcdb.SeatSellParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: reservationID})
 			return err
 		},
-		func() error { return q.TokenExpireUserActive(ctx, string(p.UserID)) },
+		func() error { return endSessionIfDone(ctx, q, r, p.At) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

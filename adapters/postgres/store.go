@@ -81,6 +81,12 @@ func isUniqueViolation(err error, index string) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == index
 }
 
+// isForeignKeyViolation reports whether err is a violation of the named foreign key.
+func isForeignKeyViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == constraint
+}
+
 // optional maps "" to NULL.
 func optional(s string) *string {
 	if s == "" {

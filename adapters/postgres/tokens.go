@@ -2,56 +2,58 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/jackc/pgx/v5"
 )
-
-// queueName is the one queue of this version; the queues table is ready for more.
-const queueName = "main"
 
 // admitLookahead bounds how many abandoned tokens past the batch one admission round clears.
 const admitLookahead = 2000
 
-// IssueToken implements queue.Store. Concurrent issues share one transaction per batch
-// (issue_batch.go).
-func (s *Store) IssueToken(ctx context.Context, user core.UserID, now time.Time) (queue.Token, error) {
-	return s.issues.issue(ctx, user, now)
+// IssueToken implements queue.Store. Concurrent issues for a sale share one transaction per
+// batch (issue_batch.go).
+func (s *Store) IssueToken(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
+	return s.issues.issue(ctx, sale, user, now)
 }
 
-// issueBatch issues a batch in one statement (the issue_tokens function): one round trip per
-// batch, the queue lock held for none.
+// issueBatch issues a batch of requests of any sales in one statement (the issue_tokens
+// function): one round trip and one commit, whatever the number of sales.
 func (s *Store) issueBatch(ctx context.Context, reqs []*issueRequest) error {
-	seen := map[core.UserID]bool{}
-	var ids, users []string
-	var times []time.Time
-	latest := reqs[0].now
-	for _, r := range reqs {
-		if !seen[r.user] {
-			seen[r.user] = true
-			ids, users, times = append(ids, string(core.NewID())), append(users, string(r.user)), append(times, r.now)
-		}
-		latest = later(latest, r.now)
+	type fan struct {
+		sale core.SaleID
+		user core.UserID
 	}
-	rows, err := s.q.TokenIssueBatch(ctx, sqlcdb.TokenIssueBatchParams{Queue: queueName, Ids: ids, UserIds: users, IssuedAt: times, Now: latest})
+	seen := map[fan]bool{}
+	p := sqlcdb.TokenIssueBatchParams{Now: reqs[0].now}
+	for _, r := range reqs {
+		if f := (fan{r.sale, r.user}); !seen[f] {
+			seen[f] = true
+			p.SaleIds, p.Ids = append(p.SaleIds, string(r.sale)), append(p.Ids, string(core.NewID()))
+			p.UserIds, p.IssuedAt = append(p.UserIds, string(r.user)), append(p.IssuedAt, r.now)
+		}
+		p.Now = later(p.Now, r.now)
+	}
+	rows, err := s.q.TokenIssueBatch(ctx, p)
 	if err != nil {
 		return err
 	}
-	live := make(map[string]queue.Token, len(rows))
+	live := make(map[fan]queue.Token, len(rows))
 	for _, row := range rows {
 		tok, err := tokenFromRow(row)
 		if err != nil {
 			return err
 		}
-		live[row.UserID] = tok
+		live[fan{tok.SaleID, tok.UserID}] = tok
 	}
 	for _, r := range reqs {
-		tok, ok := live[string(r.user)]
+		tok, ok := live[fan{r.sale, r.user}]
 		if !ok {
-			r.done <- issueResult{err: fmt.Errorf("issue token for %q: no live token after the batch", r.user)}
+			r.done <- issueResult{err: fmt.Errorf("issue token for %q in %s: no live token after the batch", r.user, r.sale)}
 			continue
 		}
 		r.done <- issueResult{tok: tok}
@@ -75,9 +77,12 @@ func (s *Store) Token(ctx context.Context, id core.ID) (queue.Token, error) {
 	return tokenFromRow(row)
 }
 
-// Queue implements queue.Store.
-func (s *Store) Queue(ctx context.Context) (queue.Queue, error) {
-	row, err := s.q.QueueRead(ctx, queueName)
+// Queue implements queue.Store; a queue not used yet reads as empty.
+func (s *Store) Queue(ctx context.Context, sale core.SaleID) (queue.Queue, error) {
+	row, err := s.q.QueueRead(ctx, string(sale))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return queue.Queue{}, nil
+	}
 	if err != nil {
 		return queue.Queue{}, err
 	}
@@ -104,17 +109,17 @@ func (s *Store) writeSeen(ctx context.Context, ids []string, at []time.Time) err
 // Admit implements queue.Store. A round is one call of admit_next, which holds the queue
 // lock for no client round trip; only the round that opens the queue draws first, in the same
 // transaction.
-func (s *Store) Admit(ctx context.Context, r queue.Round) (queue.Result, error) {
-	q, err := s.Queue(ctx)
+func (s *Store) Admit(ctx context.Context, sale core.SaleID, r queue.Round) (queue.Result, error) {
+	q, err := s.Queue(ctx, sale)
 	if err != nil {
 		return queue.Result{}, err
 	}
 	if q.OpensAt.IsZero() || q.Drawn || !q.Open(r.Now) {
-		return admitNext(ctx, s.q, r)
+		return admitNext(ctx, s.q, sale, r)
 	}
 	var res queue.Result
 	err = s.inTx(ctx, func(tx *sqlcdb.Queries) error {
-		row, err := tx.QueueLock(ctx, queueName)
+		row, err := tx.QueueLock(ctx, string(sale))
 		if err != nil {
 			return fmt.Errorf("lock queue: %w", err)
 		}
@@ -124,16 +129,16 @@ func (s *Store) Admit(ctx context.Context, r queue.Round) (queue.Result, error) 
 				return fmt.Errorf("opening draw: %w", err)
 			}
 		}
-		res, err = admitNext(ctx, tx, r)
+		res, err = admitNext(ctx, tx, sale, r)
 		res.Drawn = drawn
 		return err
 	})
 	return res, err
 }
 
-func admitNext(ctx context.Context, q *sqlcdb.Queries, r queue.Round) (queue.Result, error) {
+func admitNext(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, r queue.Round) (queue.Result, error) {
 	row, err := q.TokenAdmitNext(ctx, sqlcdb.TokenAdmitNextParams{
-		Queue: queueName, Batch: int32(r.Batch), MaxActive: int32(r.MaxActive), Lookahead: admitLookahead,
+		SaleID: string(sale), Batch: int32(r.Batch), MaxActive: int32(r.MaxActive), Lookahead: admitLookahead,
 		AbandonedBefore: r.AbandonedBefore, Now: r.Now, ExpiresAt: r.Now.Add(r.Session),
 	})
 	if err != nil {
@@ -146,52 +151,61 @@ func admitNext(ctx context.Context, q *sqlcdb.Queries, r queue.Round) (queue.Res
 // caller holds the queue lock.
 func (s *Store) draw(ctx context.Context, q *sqlcdb.Queries, row sqlcdb.Queue, now time.Time) (int, error) {
 	if row.EarlyThrough == nil {
-		if err := q.QueueClosePreQueue(ctx, queueName); err != nil {
+		if err := q.QueueClosePreQueue(ctx, row.SaleID); err != nil {
 			return 0, err
 		}
 		row.EarlyThrough = &row.LastSeq
 	}
 	n := *row.EarlyThrough
 	if n > 0 {
-		if err := q.TokenDraw(ctx, queue.DrawOrder(n, *row.DrawSeed)); err != nil {
+		if err := q.TokenDraw(ctx, sqlcdb.TokenDrawParams{SaleID: row.SaleID, Places: queue.DrawOrder(n, *row.DrawSeed)}); err != nil {
 			return 0, err
 		}
-		if err := q.TokenDrawSettle(ctx); err != nil {
+		if err := q.TokenDrawSettle(ctx, row.SaleID); err != nil {
 			return 0, err
 		}
 	}
-	return int(n), q.QueueMarkDrawn(ctx, sqlcdb.QueueMarkDrawnParams{Name: queueName, Now: now})
+	return int(n), q.QueueMarkDrawn(ctx, sqlcdb.QueueMarkDrawnParams{SaleID: row.SaleID, Now: now})
 }
 
 // RecordAdmission implements queue.Store.
-func (s *Store) RecordAdmission(ctx context.Context, m queue.Measure) error {
+func (s *Store) RecordAdmission(ctx context.Context, sale core.SaleID, m queue.Measure) error {
+	if err := s.q.QueueEnsure(ctx, string(sale)); err != nil {
+		return err
+	}
 	return s.q.QueueRecordAdmission(ctx, sqlcdb.QueueRecordAdmissionParams{
-		Name: queueName, AdmitRate: m.AdmitRate, RateAt: m.At, Moved: m.Moved, Revision: m.Settings.Revision,
+		SaleID: string(sale), AdmitRate: m.AdmitRate, RateAt: m.At, Moved: m.Moved, Revision: m.Settings.Revision,
 		SettingsAdmitRate: int32(m.Settings.AdmitRate), SettingsMaxActive: int32(m.Settings.MaxActive),
-		SettingsTickMs: int32(m.Settings.Tick.Milliseconds()),
+		SettingsTickMs: int32(m.Settings.Tick.Milliseconds()), SettingsSessionMs: m.Settings.SessionTTL.Milliseconds(),
 	})
 }
 
 // RecordSettings implements queue.Store.
-func (s *Store) RecordSettings(ctx context.Context, set queue.Settings) error {
+func (s *Store) RecordSettings(ctx context.Context, sale core.SaleID, set queue.Settings) error {
 	return s.q.QueueRecordSettings(ctx, sqlcdb.QueueRecordSettingsParams{
-		Name: queueName, Revision: set.Revision, SettingsAdmitRate: int32(set.AdmitRate),
-		SettingsMaxActive: int32(set.MaxActive), SettingsTickMs: int32(set.Tick.Milliseconds()),
+		SaleID: string(sale), Revision: set.Revision, SettingsAdmitRate: int32(set.AdmitRate),
+		SettingsMaxActive: int32(set.MaxActive), SettingsTickMs: int32(set.Tick.Milliseconds()), SettingsSessionMs: set.SessionTTL.Milliseconds(),
 	})
 }
 
 // ScheduleOpening implements queue.Store.
-func (s *Store) ScheduleOpening(ctx context.Context, at time.Time, seed int64) error {
-	n, err := s.q.QueueScheduleOpening(ctx, sqlcdb.QueueScheduleOpeningParams{Name: queueName, OpensAt: at, DrawSeed: seed})
+func (s *Store) ScheduleOpening(ctx context.Context, sale core.SaleID, at time.Time, seed int64) error {
+	if err := s.q.QueueEnsure(ctx, string(sale)); err != nil {
+		return err
+	}
+	n, err := s.q.QueueScheduleOpening(ctx, sqlcdb.QueueScheduleOpeningParams{SaleID: string(sale), OpensAt: at, DrawSeed: seed})
 	if err == nil && n == 0 {
 		return queue.ErrQueueOpen
 	}
 	return err
 }
 
-// QueueStats implements queue.Store.
-func (s *Store) QueueStats(ctx context.Context) (queue.Stats, error) {
-	row, err := s.q.QueueStats(ctx, queueName)
+// QueueStats implements queue.Store; a queue not used yet reads as empty.
+func (s *Store) QueueStats(ctx context.Context, sale core.SaleID) (queue.Stats, error) {
+	row, err := s.q.QueueStats(ctx, string(sale))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return queue.Stats{}, nil
+	}
 	if err != nil {
 		return queue.Stats{}, err
 	}
@@ -222,7 +236,8 @@ func queueFromRow(r sqlcdb.Queue) queue.Queue {
 		q.MovedAt = r.MovedAt.UTC()
 	}
 	q.Settings = queue.Settings{AdmitRate: int(r.SettingsAdmitRate), MaxActive: int(r.SettingsMaxActive),
-		Tick: time.Duration(r.SettingsTickMs) * time.Millisecond, Revision: r.SettingsRevision}
+		Tick: time.Duration(r.SettingsTickMs) * time.Millisecond, SessionTTL: time.Duration(r.SettingsSessionMs) * time.Millisecond,
+		Revision: r.SettingsRevision}
 	return q
 }
 
@@ -231,7 +246,7 @@ func tokenFromRow(r sqlcdb.QueueToken) (queue.Token, error) {
 	if err != nil {
 		return queue.Token{}, err
 	}
-	t := queue.Token{ID: core.ID(r.ID), UserID: core.UserID(r.UserID), Seq: r.Seq, State: state, IssuedAt: r.IssuedAt.UTC(), Early: r.Early}
+	t := queue.Token{ID: core.ID(r.ID), UserID: core.UserID(r.UserID), SaleID: core.SaleID(r.SaleID), Seq: r.Seq, State: state, IssuedAt: r.IssuedAt.UTC(), Early: r.Early}
 	if r.AdmittedAt != nil {
 		t.AdmittedAt = r.AdmittedAt.UTC()
 	}

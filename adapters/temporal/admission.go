@@ -2,46 +2,46 @@ package temporal
 
 import (
 	"context"
+	"errors"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/workflows"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
 
-// Admission steers the queue admission workflow.
+// Admission steers each sale's admission workflow (admission/<sale_id>).
 type Admission struct {
 	client client.Client
-	queue  string
 }
 
 var _ queue.Loop = (*Admission)(nil)
 
-// NewAdmission steers the admission workflow of the default queue.
-func NewAdmission(c client.Client) *Admission {
-	return &Admission{client: c, queue: admission.DefaultQueue}
-}
+// NewAdmission steers the admission workflows through c.
+func NewAdmission(c client.Client) *Admission { return &Admission{client: c} }
 
-// Start starts the admission workflow with s unless it already runs, in which case the running
-// one keeps its settings (change them with Change).
-func (a *Admission) Start(ctx context.Context, s queue.Settings) error {
+// Start implements queue.Loop: it starts the sale's admission workflow with s unless it already
+// runs, in which case the running one keeps its settings (change them with Change).
+func (a *Admission) Start(ctx context.Context, sale core.SaleID, s queue.Settings) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
 	_, err := a.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       admission.WorkflowID(a.queue),
+		ID:                       admission.WorkflowID(sale),
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, admission.WorkflowName, admission.State{Settings: s})
+	}, admission.WorkflowName, admission.State{SaleID: sale, Settings: s})
 	return err
 }
 
-// Stats returns the workflow's counters and settings.
-func (a *Admission) Stats(ctx context.Context) (admission.State, error) {
-	v, err := a.client.QueryWorkflow(ctx, admission.WorkflowID(a.queue), "", admission.QueryStats)
+// Stats returns the sale's workflow's counters and settings.
+func (a *Admission) Stats(ctx context.Context, sale core.SaleID) (admission.State, error) {
+	v, err := a.client.QueryWorkflow(ctx, admission.WorkflowID(sale), "", admission.QueryStats)
 	if err != nil {
 		return admission.State{}, err
 	}
@@ -49,17 +49,17 @@ func (a *Admission) Stats(ctx context.Context) (admission.State, error) {
 	return st, v.Get(&st)
 }
 
-// Settings implements queue.Loop by querying the workflow.
-func (a *Admission) Settings(ctx context.Context) (queue.Settings, error) {
-	st, err := a.Stats(ctx)
+// Settings implements queue.Loop by querying the sale's workflow.
+func (a *Admission) Settings(ctx context.Context, sale core.SaleID) (queue.Settings, error) {
+	st, err := a.Stats(ctx, sale)
 	return st.Settings, err
 }
 
 // Change implements queue.Loop: the update carries the change, which the workflow applies to
 // the settings it runs with, so concurrent changes all apply.
-func (a *Admission) Change(ctx context.Context, c queue.Change) (queue.Settings, error) {
+func (a *Admission) Change(ctx context.Context, sale core.SaleID, c queue.Change) (queue.Settings, error) {
 	handle, err := a.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   admission.WorkflowID(a.queue),
+		WorkflowID:   admission.WorkflowID(sale),
 		UpdateName:   admission.UpdateSettings,
 		Args:         []any{c},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -69,6 +69,17 @@ func (a *Admission) Change(ctx context.Context, c queue.Change) (queue.Settings,
 	}
 	var applied queue.Settings
 	return applied, handle.Get(ctx, &applied)
+}
+
+// RetireLegacyAdmission ends the one admission workflow of the releases before sales, if it
+// still runs: each sale's own workflow admits its fans now, from the settings it recorded.
+func RetireLegacyAdmission(ctx context.Context, c client.Client) error {
+	err := c.TerminateWorkflow(ctx, admission.LegacyWorkflowID, "", "retired: each sale has its own admission workflow (admission/<sale_id>)")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil
+	}
+	return err
 }
 
 // StartSweep starts the workflow that sweeps overdue holds, unless it runs already.

@@ -35,13 +35,14 @@ func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error 
 		ID:        reservation.WorkflowID(string(r.ID)),
 		TaskQueue: workflows.TaskQueue,
 		TypedSearchAttributes: sdktemporal.NewSearchAttributes(
+			reservation.AttrSale.ValueSet(string(r.SaleID)),
 			reservation.AttrDate.ValueSet(r.Date.String()),
 			reservation.AttrSeat.ValueSet(int64(r.Seat)),
 			reservation.AttrUser.ValueSet(string(r.UserID)),
 			reservation.AttrStatus.ValueSet(reservation.StatusHeld),
 		),
 	}, reservation.WorkflowName, reservation.Input{
-		ReservationID: string(r.ID), UserID: string(r.UserID), Date: r.Date.String(),
+		ReservationID: string(r.ID), UserID: string(r.UserID), SaleID: string(r.SaleID), Section: r.Section, Date: r.Date.String(),
 		Seat: r.Seat, Price: int64(r.Price), HeldUntil: r.HeldUntil,
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted

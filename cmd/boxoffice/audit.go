@@ -14,8 +14,8 @@ import (
 // errBreach makes `boxoffice audit` exit non-zero once it has printed its report.
 var errBreach = errors.New("audit found breaches")
 
-// runAudit checks the books in DATABASE_URL after a sale and prints each invariant with its
-// count of breaches.
+// runAudit checks the books in DATABASE_URL, sale by sale and across the wallets, and prints
+// each invariant with its count of breaches.
 func runAudit(ctx context.Context, args []string) error {
 	var grace time.Duration
 	c, err := parseFlags("audit", args, func(fs *flag.FlagSet) {
@@ -36,19 +36,27 @@ func runAudit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	t := report.Totals
-	fmt.Printf("audit: %d seats, %d sold, %d payments, %d won, %d holds released, %d tokens\n",
-		t.Seats, t.Sold, t.Payments, t.Revenue, t.Released, t.Tokens)
-	for _, check := range report.Checks {
+	for _, sale := range report.Sales {
+		t := sale.Totals
+		fmt.Printf("audit of sale %s: %d seats, %d sold, %d payments, %d won, %d holds released, %d tokens\n",
+			sale.Sale, t.Seats, t.Sold, t.Payments, t.Revenue, t.Released, t.Tokens)
+		printChecks(sale.Checks)
+	}
+	fmt.Println("audit of the wallets, across sales:")
+	printChecks(report.Wallets)
+	if !report.OK() {
+		return errBreach
+	}
+	fmt.Println("audit: all invariants hold")
+	return nil
+}
+
+func printChecks(checks []postgres.AuditCheck) {
+	for _, check := range checks {
 		verdict := "ok"
 		if check.Breaches != 0 {
 			verdict = "BREACH"
 		}
 		fmt.Printf("  %-6s %6d  %s\n", verdict, check.Breaches, check.Name)
 	}
-	if !report.OK() {
-		return errBreach
-	}
-	fmt.Println("audit: all invariants hold")
-	return nil
 }

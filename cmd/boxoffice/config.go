@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/queue"
@@ -29,7 +30,7 @@ type config struct {
 	SessionTTL        time.Duration
 	AdmitRate         int
 	MaxActive         int
-	MaxHolds          int
+	DefaultSale       string
 	AdmitTick         time.Duration
 	LogLevel          string
 	RateLimit         string
@@ -74,11 +75,11 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	str(&c.TemporalState, setting{"BOXOFFICE_TEMPORAL_STATE", "temporal-state", "file where dev's Temporal dev server keeps its state when DATABASE_URL is set; empty: a file per database under $XDG_STATE_HOME/boxoffice (~/.local/state/boxoffice)"}, "")
 	str(&c.TokenKey, setting{"BOXOFFICE_TOKEN_KEY", "token-key", "base64 32-byte Ed25519 seed that signs queue tokens, shared by every instance; dev generates one when empty"}, "")
 	dur(&c.HoldTTL, setting{"BOXOFFICE_HOLD_TTL", "hold-ttl", "how long a held seat waits for payment"}, p.HoldTTL)
-	dur(&c.SessionTTL, setting{"BOXOFFICE_SESSION_TTL", "session-ttl", "how long an admitted fan may book"}, q.SessionTTL)
-	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second"}, q.Admission.AdmitRate)
-	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once"}, q.Admission.MaxActive)
-	num(&c.MaxHolds, setting{"BOXOFFICE_MAX_HOLDS", "max-holds", "seats one fan may hold at once"}, p.MaxHolds)
+	dur(&c.SessionTTL, setting{"BOXOFFICE_SESSION_TTL", "session-ttl", "how long an admitted fan may book, in a sale that sets none"}, q.Admission.SessionTTL)
+	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second, in a sale that sets none"}, q.Admission.AdmitRate)
+	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once, in a sale that sets none"}, q.Admission.MaxActive)
 	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, q.Admission.Tick)
+	str(&c.DefaultSale, setting{"BOXOFFICE_DEFAULT_SALE", "default-sale", "the sale POST /api/token joins when it names none; empty: the earliest-created sale on sale or paused"}, "")
 	dur(&c.AbandonAfter, setting{"BOXOFFICE_ABANDON_AFTER", "abandon-after", "a waiting fan not seen (polling or streaming) for this long is skipped at admission; at least 30s"}, q.AbandonAfter)
 	dur(&c.QueueRefresh, setting{"BOXOFFICE_QUEUE_REFRESH", "queue-refresh", "how stale the queue counters that positions are computed from may be, 0 to 5s"}, q.Refresh)
 	str(&c.AdminKey, setting{"BOXOFFICE_ADMIN_KEY", "admin-key", "key of the operators' API (/api/admin/…, header X-Admin-Key); empty turns it off, dev generates one"}, "")
@@ -97,9 +98,10 @@ func envOr(name, def string) string {
 
 func (c config) policy() app.Policy {
 	return app.Policy{
-		Queue: queue.Policy{SessionTTL: c.SessionTTL, AbandonAfter: c.AbandonAfter, Refresh: c.QueueRefresh,
-			Admission: queue.Settings{AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, Tick: c.AdmitTick}},
-		Booking: booking.Policy{HoldTTL: c.HoldTTL, MaxHolds: c.MaxHolds},
+		Queue: queue.Policy{AbandonAfter: c.AbandonAfter, Refresh: c.QueueRefresh,
+			Admission: queue.Settings{AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, Tick: c.AdmitTick, SessionTTL: c.SessionTTL}},
+		Booking:     booking.Policy{HoldTTL: c.HoldTTL},
+		DefaultSale: core.SaleID(c.DefaultSale),
 	}
 }
 

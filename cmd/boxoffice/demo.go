@@ -2,35 +2,74 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// Demo concert: three dates a week apart starting 30 days from today, 50 seats each by
-// default, 50,000 won a seat.
+// The demo sale: three dates a week apart starting 30 days from today, each with 50 seats by
+// default in three sections (Floor, Stalls, Balcony), on sale at once.
 const (
-	demoConcert = "Boxoffice Live"
-	demoPrice   = core.Amount(50_000)
-	demoDates   = 3
+	demoSale  core.SaleID = "boxoffice-live"
+	demoTitle             = "Boxoffice Live"
+	demoVenue             = "Boxoffice Arena"
+	demoDates             = 3
 )
 
-func demoPerformances(today core.Date, seats int) []catalog.Performance {
-	perfs := make([]catalog.Performance, demoDates)
-	for i := range perfs {
-		perfs[i] = catalog.Performance{Date: today.AddDays(30 + 7*i), Concert: demoConcert, Price: demoPrice, Seats: seats}
+// demoSections are the seat map of n seats: the first fifth Floor at 80,000 won, the next three
+// fifths Stalls at 50,000, the rest Balcony at 30,000; under 5 seats, one section at 50,000.
+func demoSections(n int) []catalog.Section {
+	if n < 5 {
+		return []catalog.Section{{Name: "General", FirstSeat: 1, LastSeat: n, Price: 50_000}}
 	}
-	return perfs
+	floor, stalls := n/5, n*4/5
+	return []catalog.Section{
+		{Name: "Floor", FirstSeat: 1, LastSeat: floor, Price: 80_000},
+		{Name: "Stalls", FirstSeat: floor + 1, LastSeat: stalls, Price: 50_000},
+		{Name: "Balcony", FirstSeat: stalls + 1, LastSeat: n, Price: 30_000},
+	}
 }
 
-// loadDemo puts the demo concert on sale; dates already there are left as they are.
-func loadDemo(ctx context.Context, catalog catalog.Store, today core.Date, seats int) ([]catalog.Performance, error) {
-	perfs := demoPerformances(today, seats)
-	for _, p := range perfs {
-		if err := catalog.AddPerformance(ctx, p); err != nil {
-			return nil, fmt.Errorf("load demo performance %s: %w", p.Date, err)
+// demoSpec is the demo sale for dates from today.
+func demoSpec(today core.Date, seats int) catalog.SaleSpec {
+	spec := catalog.SaleSpec{ID: string(demoSale), Title: demoTitle, Venue: demoVenue,
+		Cancellation: &catalog.CancellationPolicy{UntilBeforeShow: 48 * time.Hour, FeePercent: 10}}
+	for i := range demoDates {
+		spec.Performances = append(spec.Performances, catalog.PerformanceSpec{
+			Date: today.AddDays(30 + 7*i).String(), Sections: demoSections(seats),
+		})
+	}
+	return spec
+}
+
+// loadDemo puts the demo sale on through the operators' use case, as POST /api/admin/sales
+// does; a demo sale already there is left as it is.
+func loadDemo(ctx context.Context, admin *catalog.Admin, today core.Date, seats int) (catalog.SaleReport, error) {
+	r, err := admin.CreateSale(ctx, demoSpec(today, seats))
+	if errors.Is(err, catalog.ErrSaleExists) {
+		r, err = admin.Report(ctx, demoSale)
+	}
+	if err != nil {
+		return catalog.SaleReport{}, fmt.Errorf("load the demo sale: %w", err)
+	}
+	return r, nil
+}
+
+// describeDemo is the demo sale in a line: its dates and sections.
+func describeDemo(r catalog.SaleReport) string {
+	dates := make([]string, len(r.Performances))
+	for i, p := range r.Performances {
+		dates[i] = p.Date.String()
+	}
+	var sections []string
+	if len(r.Performances) > 0 {
+		for _, s := range r.Performances[0].Sections {
+			sections = append(sections, fmt.Sprintf("%s %d–%d at %d won", s.Name, s.FirstSeat, s.LastSeat, s.Price))
 		}
 	}
-	return perfs, nil
+	return fmt.Sprintf("%s (%s): %s; %s", r.Sale.ID, r.Sale.Title, strings.Join(dates, ", "), strings.Join(sections, ", "))
 }

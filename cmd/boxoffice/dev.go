@@ -33,7 +33,7 @@ import (
 // runDev runs API and worker in one process on embedded defaults: the memory store unless
 // DATABASE_URL is set, a local Temporal dev server unless TEMPORAL_ADDRESS is set (keeping its
 // state in a file when DATABASE_URL is set, so holds survive a restart as their seats do), a
-// generated token key unless BOXOFFICE_TOKEN_KEY is set, and the demo concert.
+// generated token key unless BOXOFFICE_TOKEN_KEY is set, and the demo sale.
 func runDev(ctx context.Context, args []string) error {
 	began := time.Now()
 	c, err := parseFlags("dev", args, nil)
@@ -51,10 +51,6 @@ func runDev(ctx context.Context, args []string) error {
 	if err := d.openStore(ctx, c, logger); err != nil {
 		return err
 	}
-	perfs, err := loadDemo(ctx, d.store, core.DateOf(time.Now()), catalog.DefaultSeatsPerPerformance)
-	if err != nil {
-		return err
-	}
 	if err := d.connectTemporal(ctx, c, logger); err != nil {
 		return err
 	}
@@ -63,8 +59,12 @@ func runDev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	demo, err := loadDemo(ctx, a.Catalog.Admin, core.DateOf(time.Now()), catalog.DefaultSeatsPerPerformance)
+	if err != nil {
+		return err
+	}
 	return runApp(ctx, c, logger, a, d.tc, roleAPI|roleWorker, d.ready, func(addr string) {
-		fmt.Fprint(os.Stderr, devBanner(time.Since(began), addr, c, d, perfs))
+		fmt.Fprint(os.Stderr, devBanner(time.Since(began), addr, c, d, demo))
 	})
 }
 
@@ -143,21 +143,22 @@ func (d *devParts) connectTemporal(ctx context.Context, c config, logger *slog.L
 }
 
 // devBanner is what dev prints once it is up: where to look.
-func devBanner(took time.Duration, addr string, c config, d *devParts, perfs []catalog.Performance) string {
+func devBanner(took time.Duration, addr string, c config, d *devParts, demo catalog.SaleReport) string {
 	return fmt.Sprintf(`
 boxoffice dev is up in %s
   API          http://%[2]s/api   (walk-through in README.md)
   API docs     http://%[2]s/docs
   OpenAPI      http://%[2]s/openapi.yaml
   health       http://%[2]s/healthz  http://%[2]s/readyz
-  queue admin  http://%[2]s/api/admin/queue   X-Admin-Key: %[13]s
+  sales        http://%[2]s/api/sales
+  admin        http://%[2]s/api/admin/sales   X-Admin-Key: %[8]s
   Temporal UI  %[3]s
   store        %[4]s
-  demo         %[5]s: %[6]s, %[7]s, %[8]s; %[9]d seats at %[10]d won; hold %[11]s, admit %[12]d/s
+  demo sale    %[5]s
+               hold %[6]s, admit %[7]d/s
 Ctrl-C stops everything.
 
-`, took.Round(time.Millisecond), addr, d.temporalUI, d.storeName, demoConcert,
-		perfs[0].Date, perfs[1].Date, perfs[2].Date, perfs[0].Seats, perfs[0].Price, c.HoldTTL, c.AdmitRate, c.AdminKey)
+`, took.Round(time.Millisecond), addr, d.temporalUI, d.storeName, describeDemo(demo), c.HoldTTL, c.AdmitRate, c.AdminKey)
 }
 
 // temporalStateFile is where dev's Temporal dev server keeps its state for c's database:

@@ -29,7 +29,6 @@ import (
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
-	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
 
 // requireE2E makes missing prerequisites fail instead of skip (CI sets it).
@@ -54,6 +53,20 @@ type e2eSystem struct {
 	api, api2   *apiclient.ClientWithResponses // a client of each API instance
 	base, base2 string
 	server      *testsuite.DevServer
+	bin         string   // the boxoffice binary
+	env         []string // its roles' environment
+}
+
+// run runs a boxoffice command (migrate, audit) to completion against the system.
+func (sys *e2eSystem) run(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(sys.bin, args...)
+	cmd.Env = sys.env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("boxoffice %v: %v\n%s", args, err, out)
+	}
+	return string(out)
 }
 
 // requirePrerequisites skips the test (or fails it, in CI) without the Temporal CLI or
@@ -116,14 +129,8 @@ func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
 		"BOXOFFICE_ADMIN_KEY="+e2eAdminKey,
 		"BOXOFFICE_LOG_LEVEL=warn",
 	)
-	run := func(args ...string) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("boxoffice %v: %v\n%s", args, err, out)
-		}
-	}
-	run("migrate", "--demo")
+	sys := &e2eSystem{base: "http://" + addrs[0], base2: "http://" + addrs[1], server: server, bin: bin, env: env}
+	sys.run(t, "migrate", "--demo")
 	for i, role := range []string{"worker", "api", "api"} {
 		cmd := exec.Command(bin, role)
 		cmd.Env = env
@@ -151,7 +158,6 @@ func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
 			}
 		})
 	}
-	sys := &e2eSystem{base: "http://" + addrs[0], base2: "http://" + addrs[1], server: server}
 	readyCtx, cancelReady := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancelReady()
 	for _, base := range []string{sys.base, sys.base2} {
@@ -201,18 +207,19 @@ func streamUntilActive(t *testing.T, base, token string) string {
 	return last
 }
 
-// fan takes a token and polls until admitted.
+// fan takes a token of the default sale and polls until admitted.
 func fan(t *testing.T, api *apiclient.ClientWithResponses, user string) string {
 	t.Helper()
-	ctx := context.Background()
-	res, err := api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: user})
-	if err != nil || res.JSON200 == nil {
-		t.Fatalf("issue token for %s: %v %s", user, err, res.Body)
-	}
-	tok := res.JSON200.Token
+	return fanOf(t, api, user, "")
+}
+
+// fanOf takes a token of a sale ("": the default one) and polls until admitted.
+func fanOf(t *testing.T, api *apiclient.ClientWithResponses, user, sale string) string {
+	t.Helper()
+	tok := issueIn(t, api, user, sale)
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		poll, err := api.PollTokenWithResponse(ctx, apiclient.Bearer(tok))
+		poll, err := api.PollTokenWithResponse(context.Background(), apiclient.Bearer(tok))
 		if err != nil || poll.JSON200 == nil {
 			t.Fatalf("poll: %v %s", err, poll.Body)
 		}
@@ -223,6 +230,23 @@ func fan(t *testing.T, api *apiclient.ClientWithResponses, user string) string {
 	}
 	t.Fatalf("%s not admitted within 15s", user)
 	return ""
+}
+
+// issueIn takes a token of a sale ("": the default one).
+func issueIn(t *testing.T, api *apiclient.ClientWithResponses, user, sale string) string {
+	t.Helper()
+	body := apiclient.IssueTokenJSONRequestBody{UserId: user}
+	if sale != "" {
+		body.SaleId = &sale
+	}
+	res, err := api.IssueTokenWithResponse(context.Background(), body)
+	if err != nil || res.JSON200 == nil {
+		t.Fatalf("issue token for %s: %v %s", user, err, res.Body)
+	}
+	if sale != "" && res.JSON200.SaleId != sale {
+		t.Fatalf("%s's token is of %s, want %s", user, res.JSON200.SaleId, sale)
+	}
+	return res.JSON200.Token
 }
 
 func date(t *testing.T, s string) openapitypes.Date {
@@ -246,7 +270,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	ann := fan(t, api, "ann")
 
-	// 2. Dates: the demo concert's three.
+	// 2. Dates: the demo sale's three.
 	dates, err := api.ListDatesWithResponse(ctx, apiclient.Bearer(ann))
 	if err != nil || dates.JSON200 == nil || len(*dates.JSON200) != 3 {
 		t.Fatalf("dates: %v %s", err, dates.Body)
@@ -263,16 +287,17 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("seats of a date with no performance: %d %s", badSeats.StatusCode(), badSeats.Body)
 	}
 
-	// 4. Hold: seat 1 for ann; a second fan loses the race with 409; seat 51 does not exist.
-	hold, err := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 1}, apiclient.Bearer(ann))
-	if err != nil || hold.JSON200 == nil || hold.JSON200.Status != apiclient.HoldBodyStatusReserved || hold.JSON200.Price != 50_000 {
+	// 4. Hold: seat 11 (Stalls, 50,000 won) for ann; a second fan loses the race with 409; seat
+	// 51 does not exist.
+	hold, err := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 11}, apiclient.Bearer(ann))
+	if err != nil || hold.JSON200 == nil || hold.JSON200.Status != apiclient.HoldBodyStatusReserved || hold.JSON200.Price != 50_000 || hold.JSON200.Section != "Stalls" {
 		t.Fatalf("hold: %v %s", err, hold.Body)
 	}
 	ticket := hold.JSON200.TicketId
 	ben := fan(t, api, "ben")
-	lost, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 1}, apiclient.Bearer(ben))
+	lost, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 11}, apiclient.Bearer(ben))
 	if lost.StatusCode() != 409 || lost.ApplicationproblemJSON409 == nil {
-		t.Fatalf("second hold of seat 1: %d %s", lost.StatusCode(), lost.Body)
+		t.Fatalf("second hold of seat 11: %d %s", lost.StatusCode(), lost.Body)
 	}
 	noSeat, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 51}, apiclient.Bearer(ben))
 	if noSeat.StatusCode() != 400 {
@@ -280,7 +305,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// 5. Pay: 402 with an empty wallet; charge (400 for a bad amount); pay; the receipt.
-	pay := apiclient.PayJSONRequestBody{TicketId: ticket, SeatId: 1, Date: date(t, show)}
+	pay := apiclient.PayJSONRequestBody{TicketId: ticket, SeatId: 11, Date: date(t, show)}
 	short, _ := api.PayWithResponse(ctx, nil, pay, apiclient.Bearer(ann))
 	if short.StatusCode() != 402 || short.ApplicationproblemJSON402 == nil || *short.ApplicationproblemJSON402.Needed != 50_000 {
 		t.Fatalf("pay with an empty wallet: %d %s", short.StatusCode(), short.Body)
@@ -323,7 +348,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// 7. A hold nobody pays is released after its 2 s: the seat is available and paying it is 400.
-	held, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 2}, apiclient.Bearer(ben))
+	held, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date(t, show), SeatId: 12}, apiclient.Bearer(ben))
 	if held.JSON200 == nil {
 		t.Fatalf("ben's hold: %s", held.Body)
 	}
@@ -331,10 +356,10 @@ func TestEndToEnd(t *testing.T) {
 	releasedID := held.JSON200.TicketId
 	waitReleased(t, server, releasedID)
 	seats, _ = api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: date(t, show).Time}}, apiclient.Bearer(ben))
-	if (*seats.JSON200)[0].Status != apiclient.SeatBodyStatusReserved || (*seats.JSON200)[1].Status != apiclient.SeatBodyStatusAvailable {
-		t.Fatalf("after the release: seat 1 %s, seat 2 %s", (*seats.JSON200)[0].Status, (*seats.JSON200)[1].Status)
+	if (*seats.JSON200)[10].Status != apiclient.SeatBodyStatusReserved || (*seats.JSON200)[11].Status != apiclient.SeatBodyStatusAvailable {
+		t.Fatalf("after the release: seat 11 %s, seat 12 %s", (*seats.JSON200)[10].Status, (*seats.JSON200)[11].Status)
 	}
-	late, _ := api.PayWithResponse(ctx, nil, apiclient.PayJSONRequestBody{TicketId: releasedID, SeatId: 2, Date: date(t, show)}, apiclient.Bearer(ben))
+	late, _ := api.PayWithResponse(ctx, nil, apiclient.PayJSONRequestBody{TicketId: releasedID, SeatId: 12, Date: date(t, show)}, apiclient.Bearer(ben))
 	if late.StatusCode() != 400 {
 		t.Fatalf("paying a released hold: %d %s", late.StatusCode(), late.Body)
 	}
@@ -343,30 +368,31 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("ben's balance after refused payments: %s", benBal.Body)
 	}
 
-	// 8. Operators steer the running queue: a second Start keeps its settings, Stats reads it,
-	// a zero rate is refused, and two changes sent at once (rate and ceiling) both apply.
+	// 8. Operators steer the demo sale's running queue: a second Start keeps its settings,
+	// Stats reads it, a zero rate is refused, and two changes sent at once (rate and ceiling)
+	// both apply.
 	adm := temporal.NewAdmission(server.Client())
-	if err := adm.Start(ctx, queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}); err != nil {
+	if err := adm.Start(ctx, demoSale, queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}); err != nil {
 		t.Fatalf("starting the running queue again: %v", err)
 	}
-	stats, err := adm.Stats(ctx)
+	stats, err := adm.Stats(ctx, demoSale)
 	if err != nil || stats.Settings.AdmitRate != 50 || stats.AdmittedTotal < 3 || stats.Ticks == 0 {
 		t.Fatalf("queue stats %+v, %v; want the configured rate 50 and at least 3 admitted", stats, err)
 	}
 	zero, seven, ten := 0, 7, 10
-	if _, err := adm.Change(ctx, queue.Change{AdmitRate: &zero}); err == nil {
+	if _, err := adm.Change(ctx, demoSale, queue.Change{AdmitRate: &zero}); err == nil {
 		t.Fatal("a zero admission rate was accepted")
 	}
 	var changes sync.WaitGroup
 	for _, c := range []queue.Change{{AdmitRate: &seven}, {MaxActive: &ten}} {
 		changes.Go(func() {
-			if _, err := adm.Change(ctx, c); err != nil {
+			if _, err := adm.Change(ctx, demoSale, c); err != nil {
 				t.Errorf("change %+v: %v", c, err)
 			}
 		})
 	}
 	changes.Wait()
-	if stats, _ = adm.Stats(ctx); stats.Settings.AdmitRate != 7 || stats.Settings.MaxActive != 10 || stats.Settings.Revision != 2 {
+	if stats, _ = adm.Stats(ctx, demoSale); stats.Settings.AdmitRate != 7 || stats.Settings.MaxActive != 10 || stats.Settings.Revision != 2 {
 		t.Fatalf("settings after two concurrent changes: %+v, want rate 7 and ceiling 10 at revision 2", stats.Settings)
 	}
 
@@ -401,11 +427,18 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("cat's event stream ended at %q, want active", last)
 	}
 
+	// 10. An operator puts a sale on over HTTP; fans find it, queue, and pay each section's
+	// price; it pauses, and then closes.
+	closed := sellASale(t, sys)
+
+	// 11. The audit passes for every sale.
+	sys.run(t, "audit")
+
 	if dir := os.Getenv(recordHistories); dir != "" {
-		writeHistory(t, server, reservation.WorkflowID(ticket.String()), filepath.Join(dir, "reservation", "testdata", "paid.json"))
-		writeHistory(t, server, reservation.WorkflowID(releasedID.String()), filepath.Join(dir, "reservation", "testdata", "released.json"))
-		writeHistory(t, server, admission.WorkflowID(admission.DefaultQueue), filepath.Join(dir, "admission", "testdata", "queue.json"))
-		writeHistory(t, server, sweep.WorkflowID, filepath.Join(dir, "sweep", "testdata", "sweep.json"))
+		writeHistory(t, server, reservation.WorkflowID(ticket.String()), filepath.Join(dir, "reservation", "testdata", "paid-in-sale.json"))
+		writeHistory(t, server, reservation.WorkflowID(releasedID.String()), filepath.Join(dir, "reservation", "testdata", "released-in-sale.json"))
+		writeHistory(t, server, admission.WorkflowID(demoSale), filepath.Join(dir, "admission", "testdata", "sale.json"))
+		writeHistory(t, server, admission.WorkflowID(closed), filepath.Join(dir, "admission", "testdata", "sale-closed.json"))
 	}
 }
 

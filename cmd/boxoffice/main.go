@@ -19,11 +19,11 @@ usage: boxoffice <command> [flags]
 
 commands:
   dev       everything in one process on embedded defaults: memory store (or DATABASE_URL),
-            a local Temporal dev server (or TEMPORAL_ADDRESS) and a demo concert
+            a local Temporal dev server (or TEMPORAL_ADDRESS) and the demo sale
   serve     API and Temporal worker (production; needs DATABASE_URL and TEMPORAL_ADDRESS)
   api       API only
   worker    Temporal worker only (runs holds, payments and queue admission)
-  migrate   apply database migrations (--demo also loads the demo concert)
+  migrate   apply database migrations (--demo also puts the demo sale on)
   audit     check the books in DATABASE_URL after a sale; exits 1 on any breach
   openapi   print the OpenAPI document (YAML)
 

@@ -2,20 +2,25 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// runMigrate applies the embedded migrations to DATABASE_URL, and with --demo loads the demo concert.
+// runMigrate applies the embedded migrations to DATABASE_URL, and with --demo puts the demo
+// sale on.
 func runMigrate(ctx context.Context, args []string) error {
 	var demo bool
 	var seats int
 	c, err := parseFlags("migrate", args, func(fs *flag.FlagSet) {
-		fs.BoolVar(&demo, "demo", false, "also load the demo concert (3 dates)")
+		fs.BoolVar(&demo, "demo", false, "also put the demo sale on ("+string(demoSale)+", 3 dates)")
 		fs.IntVar(&seats, "demo-seats", catalog.DefaultSeatsPerPerformance, "seats per demo date")
 	})
 	if err != nil {
@@ -23,6 +28,9 @@ func runMigrate(ctx context.Context, args []string) error {
 	}
 	if c.DatabaseURL == "" {
 		return fmt.Errorf("migrate needs DATABASE_URL (or --database-url)")
+	}
+	if demo && (seats < 1 || seats > catalog.MaxSeats) {
+		return fmt.Errorf("--demo-seats must be 1 to %d", catalog.MaxSeats)
 	}
 	pool, err := postgres.Connect(ctx, c.DatabaseURL)
 	if err != nil {
@@ -34,15 +42,46 @@ func runMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("applied %d migration(s)\n", n)
-	if demo {
-		if seats < 1 || seats > 100_000 {
-			return fmt.Errorf("--demo-seats must be 1 to 100000")
-		}
-		perfs, err := loadDemo(ctx, postgres.NewStore(pool), core.DateOf(core.SystemClock{}.Now()), seats)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("demo concert on sale: %s, %s, %s, %d seats each\n", perfs[0].Date, perfs[1].Date, perfs[2].Date, seats)
+	if !demo {
+		return nil
 	}
+	a, err := app.New(app.Ports{
+		Stores: postgres.NewStore(pool), Loop: workerStartsAdmission{}, Clock: core.SystemClock{},
+		Lifecycle: func(*booking.Settler) booking.Lifecycle { return noHolds{} },
+	}, c.policy())
+	if err != nil {
+		return err
+	}
+	r, err := loadDemo(ctx, a.Catalog.Admin, core.DateOf(core.SystemClock{}.Now()), seats)
+	if err != nil {
+		return err
+	}
+	fmt.Println("demo sale on:", describeDemo(r))
 	return nil
+}
+
+// errNoWorker is what migrate answers for the parts of the application only roles run.
+var errNoWorker = errors.New("boxoffice migrate runs no workflows: start a worker (serve or worker)")
+
+// workerStartsAdmission is migrate's admission loop: a new sale's settings are recorded in its
+// queue, and the worker starts its loop from them when it starts (app.ResumeAdmission).
+type workerStartsAdmission struct{}
+
+func (workerStartsAdmission) Start(context.Context, core.SaleID, queue.Settings) error { return nil }
+
+func (workerStartsAdmission) Settings(context.Context, core.SaleID) (queue.Settings, error) {
+	return queue.Settings{}, errNoWorker
+}
+
+func (workerStartsAdmission) Change(context.Context, core.SaleID, queue.Change) (queue.Settings, error) {
+	return queue.Settings{}, errNoWorker
+}
+
+// noHolds is migrate's hold lifecycle: it takes no holds.
+type noHolds struct{}
+
+func (noHolds) StartHold(context.Context, booking.Reservation) error { return errNoWorker }
+
+func (noHolds) Pay(context.Context, core.ID, core.UserID, core.IdempotencyKey) (booking.Receipt, error) {
+	return booking.Receipt{}, errNoWorker
 }

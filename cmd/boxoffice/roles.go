@@ -171,14 +171,16 @@ func apiHandler(c config, log *slog.Logger, a *app.App, ready map[string]func(co
 		return nil, fmt.Errorf("BOXOFFICE_RATE_LIMIT: %w", err)
 	}
 	handler, _ := httpapi.New(httpapi.Deps{
-		Entrance: a.Queue.Entrance, Control: a.Queue.Control, Listings: a.Catalog.Listings, Counter: a.Booking.Counter,
+		Entrance: a.Queue.Entrance, Control: a.Queue.Control, Directory: a.Catalog.Directory, Admin: a.Catalog.Admin,
+		Listings: a.Catalog.Listings, Counter: a.Booking.Counter,
 		Cashier: a.Wallet.Cashier, Tokens: signer, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
 	})
 	return handler, nil
 }
 
 // startWorker runs the workflows and activities on a Temporal worker and starts the
-// long-running ones (admission and the sweep of overdue holds) unless they run already.
+// long-running ones (each sale's admission and the sweep of overdue holds) unless they run
+// already.
 func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client) (stop func(), err error) {
 	if err := temporal.EnsureSearchAttributes(ctx, tc, c.TemporalNamespace); err != nil {
 		return nil, err
@@ -188,16 +190,19 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start Temporal worker: %w", err)
 	}
-	settings := c.policy().Queue.Admission
-	if err := temporal.NewAdmission(tc).Start(ctx, settings); err != nil {
+	if err := temporal.RetireLegacyAdmission(ctx, tc); err != nil {
 		w.Stop()
-		return nil, fmt.Errorf("start queue admission: %w", err)
+		return nil, fmt.Errorf("retire the admission workflow of the single queue: %w", err)
+	}
+	if err := a.ResumeAdmission(ctx); err != nil {
+		w.Stop()
+		return nil, fmt.Errorf("start the sales' admission: %w", err)
 	}
 	if err := temporal.StartSweep(ctx, tc); err != nil {
 		w.Stop()
 		return nil, fmt.Errorf("start the sweep of overdue holds: %w", err)
 	}
-	log.Info("worker running", "task_queue", workflows.TaskQueue, "admit_rate", settings.AdmitRate, "max_active", settings.MaxActive)
+	log.Info("worker running", "task_queue", workflows.TaskQueue)
 	return w.Stop, nil
 }
 

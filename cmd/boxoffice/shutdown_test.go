@@ -31,9 +31,6 @@ import (
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	store := slowSeats{Store: memory.NewStore(), entered: &atomic.Int64{}}
 	today := core.DateOf(time.Now())
-	if _, err := loadDemo(context.Background(), store, today, catalog.DefaultSeatsPerPerformance); err != nil {
-		t.Fatal(err)
-	}
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
@@ -41,26 +38,9 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	seed := strings.Repeat("k", 32)
 	c := config{
 		Addr: fmt.Sprintf("127.0.0.1:%d", port), TokenKey: base64.StdEncoding.EncodeToString([]byte(seed)),
-		HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 10, MaxActive: 10, MaxHolds: 4, AdmitTick: time.Second,
+		HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 10, MaxActive: 10, AdmitTick: time.Second,
 		AbandonAfter: time.Minute, QueueRefresh: time.Second,
 	}
-	// An admitted fan's token, signed with the key the server will use.
-	tok, err := store.IssueToken(context.Background(), "drain", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Admit(context.Background(), queue.Round{Batch: 1, MaxActive: 1, Session: time.Hour, Now: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := httpapi.NewTokenSigner([]byte(seed))
-	bearer, _ := signer.Sign(tok, tok.Seq, time.Now())
-	// A waiting fan's event stream stays open until the server stops it.
-	waiting, err := store.IssueToken(context.Background(), "streamer", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	streamBearer, _ := signer.Sign(waiting, waiting.Seq, time.Now())
-
 	a, err := app.New(app.Ports{
 		Stores: store, Loop: memory.NewAdmission(c.policy().Queue.Admission), Clock: core.SystemClock{},
 		Lifecycle: func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
@@ -68,6 +48,25 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := loadDemo(context.Background(), a.Catalog.Admin, today, catalog.DefaultSeatsPerPerformance); err != nil {
+		t.Fatal(err)
+	}
+	// An admitted fan's token, signed with the key the server will use.
+	tok, err := store.IssueToken(context.Background(), demoSale, "drain", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Admit(context.Background(), demoSale, queue.Round{Batch: 1, MaxActive: 1, Session: time.Hour, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := httpapi.NewTokenSigner([]byte(seed))
+	bearer, _ := signer.Sign(tok, tok.Seq, time.Now())
+	// A waiting fan's event stream stays open until the server stops it.
+	waiting, err := store.IssueToken(context.Background(), demoSale, "streamer", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamBearer, _ := signer.Sign(waiting, waiting.Seq, time.Now())
 	ctx, stop := context.WithCancel(context.Background())
 	up := make(chan string, 1)
 	done := make(chan error, 1)
@@ -156,8 +155,8 @@ type slowSeats struct {
 	entered *atomic.Int64
 }
 
-func (s slowSeats) Seats(ctx context.Context, d core.Date, now time.Time) ([]catalog.Seat, error) {
+func (s slowSeats) Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
 	s.entered.Add(1)
 	time.Sleep(100 * time.Millisecond)
-	return s.Store.Seats(ctx, d, now)
+	return s.Store.Seats(ctx, sale, d, now)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
 	"slices"
 	"strconv"
 	"sync"
@@ -58,4 +60,18 @@ type Percentiles struct {
 	P50 float64 `json:"p50"`
 	P95 float64 `json:"p95"`
 	P99 float64 `json:"p99"`
+}
+
+// report is a measurement's result, printed as a table for people or as JSON for tools.
+type report interface{ print(w io.Writer) }
+
+// printReport prints r as indented JSON, or as its table.
+func printReport(w io.Writer, asJSON bool, r report) {
+	if !asJSON {
+		r.print(w)
+		return
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(r)
 }

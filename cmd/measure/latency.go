@@ -36,7 +36,7 @@ func runLatency(args []string) error {
 		return err
 	}
 	if *fans < 1 || *fans > 150 {
-		return errors.New("-fans must be 1 to 150 (the demo concert has 150 seats)")
+		return errors.New("-fans must be 1 to 150 (the demo sale has 150 seats)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *limit)
 	defer cancel()

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -64,13 +63,7 @@ func runQueueBench(args []string) error {
 	if err != nil {
 		return err
 	}
-	if o.json {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(report)
-	} else {
-		report.print(os.Stdout)
-	}
+	printReport(os.Stdout, o.json, report)
 	if report.Errors > 0 {
 		return fmt.Errorf("%d requests failed: figures from a failing server mean nothing", report.Errors)
 	}

@@ -4,8 +4,9 @@ package main
 // instances on loopback, and each behaves like a fan (token, wait for admission, dates, seats,
 // hold with retries on 409, top up, pay), a share of them abandoning on the way. It reports each
 // endpoint's load and latency, outcomes, time to a ticket, sell-out time and admission
-// fairness. With -spawn it starts the instances itself against a fresh database and a Temporal
-// dev server and audits the books afterwards.
+// fairness, per sale when several are on at once (-sales, with a share of fans queueing in two of
+// them at the same time, -both). With -spawn it starts the instances itself against a fresh
+// database and a Temporal dev server and audits the books afterwards.
 
 import (
 	"context"
@@ -36,14 +37,20 @@ type rushOptions struct {
 	holdRetries int
 	json        bool
 	spawn       sandbox.Options
+	// sales are the sales the fans queue for; "" is the default sale.
+	sales []string
+	// both is the share of fans who queue in two sales at once.
+	both float64
 }
 
 // runRush is `measure rush`: it fails on a breach in the books, unfair admission or a 500.
 func runRush(args []string) error {
 	o := rushOptions{spawn: sandbox.Options{HoldTTL: 5 * time.Second, SessionTTL: 2 * time.Minute, AdmitRate: 100, MaxActive: 500, Seats: 50}}
-	var targets string
+	var targets, saleIDs string
 	fs := flag.NewFlagSet("measure rush", flag.ContinueOnError)
 	fs.StringVar(&targets, "targets", "", "comma-separated API base URLs on loopback (or use -spawn)")
+	fs.StringVar(&saleIDs, "sale-ids", "", "with -targets: comma-separated sales the fans queue for (default: the default sale)")
+	fs.Float64Var(&o.both, "both", 0.2, "with two sales or more: share of fans who queue in two sales at once")
 	fs.IntVar(&o.fans, "fans", 500, "fans to simulate (1 to 100000)")
 	fs.DurationVar(&o.arrival, "arrival", 10*time.Second, "fans arrive evenly over this long")
 	fs.DurationVar(&o.limit, "timeout", 5*time.Minute, "stop everything after this long (at most 30m)")
@@ -58,6 +65,10 @@ func runRush(args []string) error {
 	}
 	if targets != "" {
 		o.targets = strings.Split(targets, ",")
+	}
+	o.sales = []string{""}
+	if saleIDs != "" {
+		o.sales = strings.Split(saleIDs, ",")
 	}
 	report, err := rush(o)
 	if err != nil {
@@ -99,6 +110,8 @@ func rush(o rushOptions) (RushReport, error) {
 		return RushReport{}, errors.New("-stream must be a share from 0 to 1")
 	case o.conns < 1 || o.conns > 4096:
 		return RushReport{}, errors.New("-conns must be 1 to 4096")
+	case o.both < 0 || o.both > 1:
+		return RushReport{}, errors.New("-both must be a share from 0 to 1")
 	case (len(o.targets) == 0) == (o.spawn.Instances == 0):
 		return RushReport{}, errors.New("give either -targets or -spawn")
 	}
@@ -115,17 +128,20 @@ func rush(o rushOptions) (RushReport, error) {
 			return RushReport{}, err
 		}
 		defer sys.Stop()
-		o.targets = sys.Targets
+		o.targets, o.sales = sys.Targets, sys.Sales
 	}
 	clients, err := apiClients(o.targets, o.conns)
 	if err != nil {
 		return RushReport{}, err
 	}
 
-	fans, rec, s, start := runFans(ctx, clients, o)
-	report := buildReport(fans, rec, s, start, time.Since(start), o.targets)
+	fans, rec, sales, start := runFans(ctx, clients, o)
+	report := buildReport(fans, rec, sales, start, time.Since(start), o.targets)
 	if sys != nil {
 		report.SeatsOnSale = sys.SeatsOnSale
+		for i := range report.Sales {
+			report.Sales[i].SeatsOnSale = sys.SeatsPerSale
+		}
 		audit, err := auditSystem(context.Background(), sys)
 		if err != nil {
 			return report, err
@@ -135,28 +151,40 @@ func rush(o rushOptions) (RushReport, error) {
 	return report, nil
 }
 
-// runFans lets o.fans fans arrive evenly over o.arrival, round-robin over the clients, and
-// waits until each is done or ctx ends.
-func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o rushOptions) ([]*fan, *recorder, *sale, time.Time) {
-	rec, s := newRecorder(), &sale{}
+// runFans lets o.fans fans arrive evenly over o.arrival, round-robin over the clients and the
+// sales, a share of them queueing in a second sale at the same time, and waits until each
+// visit is done or ctx ends.
+func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o rushOptions) ([]*fan, *recorder, map[string]*sale, time.Time) {
+	rec, sales := newRecorder(), map[string]*sale{}
+	for _, id := range o.sales {
+		sales[id] = &sale{id: id}
+	}
 	streamers := make([]*streamer, len(o.targets))
 	for i, t := range o.targets {
 		streamers[i] = newStreamer(t)
 	}
 	start := time.Now()
-	fans := make([]*fan, o.fans)
 	stamp := start.UnixNano()
-	for i := range fans {
-		fans[i] = &fan{
-			user:    fmt.Sprintf("rush-%x-%d", stamp, i),
-			arrival: start.Add(time.Duration(int64(o.arrival) * int64(i) / int64(o.fans))),
-			api:     clients[i%len(clients)],
+	var fans []*fan
+	for i := range o.fans {
+		visit := func(sale string) *fan {
+			f := &fan{
+				user:    fmt.Sprintf("rush-%x-%d", stamp, i),
+				sale:    sale,
+				arrival: start.Add(time.Duration(int64(o.arrival) * int64(i) / int64(o.fans))),
+				api:     clients[len(fans)%len(clients)],
+			}
+			if rand.Float64() < o.abandon {
+				f.abandonAt = []string{"queue", "hold"}[rand.IntN(2)]
+			}
+			if len(streamers) > 0 && rand.Float64() < o.stream {
+				f.stream = streamers[len(fans)%len(streamers)]
+			}
+			return f
 		}
-		if rand.Float64() < o.abandon {
-			fans[i].abandonAt = []string{"queue", "hold"}[rand.IntN(2)]
-		}
-		if len(streamers) > 0 && rand.Float64() < o.stream {
-			fans[i].stream = streamers[i%len(streamers)]
+		fans = append(fans, visit(o.sales[i%len(o.sales)]))
+		if len(o.sales) > 1 && rand.Float64() < o.both {
+			fans = append(fans, visit(o.sales[(i+1)%len(o.sales)])) // the same fan, in a second queue
 		}
 	}
 	var wg sync.WaitGroup
@@ -168,11 +196,11 @@ func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o ru
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f.visit(ctx, rec, s, o.holdRetries)
+			f.visit(ctx, rec, sales[f.sale], o.holdRetries)
 		}()
 	}
 	wg.Wait()
-	return fans, rec, s, start
+	return fans, rec, sales, start
 }
 
 func apiClients(targets []string, conns int) ([]*apiclient.ClientWithResponses, error) {

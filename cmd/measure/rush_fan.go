@@ -32,7 +32,9 @@ const (
 
 // fan is one simulated fan's plan and what happened to it.
 type fan struct {
-	user    string
+	user string
+	// sale is the sale this visit queues for; "" is the default sale. A fan may visit two.
+	sale    string
 	arrival time.Time
 	api     *apiclient.ClientWithResponses
 	// stream, if set, is how this fan follows its place: Server-Sent Events instead of polling.
@@ -50,8 +52,10 @@ type fan struct {
 	err        error
 }
 
-// sale is shared knowledge among fans: once one sees no dates left, waiting fans go home.
+// sale is shared knowledge among a sale's fans: once one sees no dates left, waiting fans go
+// home.
 type sale struct {
+	id        string
 	soldOut   atomic.Bool
 	soldOutAt atomic.Int64 // unix nanoseconds
 }
@@ -95,7 +99,11 @@ func (f *fan) poll(ctx context.Context, rec *recorder, s *sale, status apiclient
 // retries, top-up, payment): long because the visit is, and read top to bottom.
 func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) outcome {
 	issued, err := timed(rec, "POST /api/token", func() (*apiclient.IssueTokenResponse, error) {
-		return f.api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: f.user})
+		body := apiclient.IssueTokenJSONRequestBody{UserId: f.user}
+		if f.sale != "" {
+			body.SaleId = &f.sale
+		}
+		return f.api.IssueTokenWithResponse(ctx, body)
 	})
 	if f.err = answer(err, issued, err == nil && issued.JSON200 != nil); f.err != nil {
 		return failed
@@ -171,7 +179,7 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 
 	charged, err := timed(rec, "POST /api/balance", func() (*apiclient.ChargeBalanceResponse, error) {
 		// A careful client: each write carries an Idempotency-Key, so a retry can never charge twice.
-		key := f.user + "-charge"
+		key := f.user + "-" + f.sale + "-charge"
 		return f.api.ChargeBalanceWithResponse(ctx, &apiclient.ChargeBalanceParams{IdempotencyKey: &key}, apiclient.ChargeBalanceJSONRequestBody{Amount: hold.Price}, auth)
 	})
 	if f.err = answer(err, charged, err == nil && charged.JSON200 != nil); f.err != nil {
@@ -274,7 +282,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // pay pays for the fan's held seat with the fan's idempotency key; retrying it is safe.
 func (f *fan) pay(ctx context.Context) (*apiclient.PayResponse, error) {
-	key := f.user + "-pay"
+	key := f.user + "-" + f.sale + "-pay"
 	return f.api.PayWithResponse(ctx, &apiclient.PayParams{IdempotencyKey: &key},
 		apiclient.PayJSONRequestBody{TicketId: f.hold.TicketId, SeatId: f.hold.SeatId, Date: f.hold.Date}, apiclient.Bearer(f.token))
 }

@@ -24,7 +24,22 @@ type RushReport struct {
 	Admitted       int              `json:"admitted"`
 	Inversions     int64            `json:"admission_inversions"`
 	Errors         map[string]int   `json:"errors_by_status"`
-	Audit          *AuditResult     `json:"audit,omitempty"`
+	// Sales are the same counts sale by sale; inversions are counted within each sale, whose
+	// queue numbers its own fans.
+	Sales []SaleReport `json:"sales"`
+	Audit *AuditResult `json:"audit,omitempty"`
+}
+
+// SaleReport is one sale's part of a rush.
+type SaleReport struct {
+	Sale           string   `json:"sale_id"`
+	Visits         int      `json:"visits"`
+	SeatsSold      int      `json:"seats_sold"`
+	SeatsOnSale    int      `json:"seats_on_sale,omitempty"`
+	Revenue        int64    `json:"revenue"`
+	SellOutSeconds *float64 `json:"sell_out_seconds,omitempty"`
+	Admitted       int      `json:"admitted"`
+	Inversions     int64    `json:"admission_inversions"`
 }
 
 // EndpointReport is one endpoint's load and latency.
@@ -45,7 +60,7 @@ type AuditResult struct {
 var endpointOrder = []string{"POST /api/token", "GET /api/token", "GET /api/token/events", "GET /api/tickets/dates", "GET /api/tickets/seats",
 	"POST /api/tickets", "POST /api/balance", "POST /api/payment"}
 
-func buildReport(fans []*fan, rec *recorder, s *sale, start time.Time, wall time.Duration, targets []string) RushReport {
+func buildReport(fans []*fan, rec *recorder, sales map[string]*sale, start time.Time, wall time.Duration, targets []string) RushReport {
 	r := RushReport{Fans: len(fans), Targets: targets, WallSeconds: wall.Seconds(), Outcomes: map[string]int{}, Errors: map[string]int{}}
 	for _, name := range endpointOrder {
 		c := rec.calls[name]
@@ -58,7 +73,6 @@ func buildReport(fans []*fan, rec *recorder, s *sale, start time.Time, wall time
 		})
 	}
 	var toTicket []time.Duration
-	var admitted []*fan
 	for _, f := range fans {
 		r.Outcomes[string(f.outcome)]++
 		switch {
@@ -72,11 +86,48 @@ func buildReport(fans []*fan, rec *recorder, s *sale, start time.Time, wall time
 				r.Errors["transport error"]++
 			}
 		}
+	}
+	r.TicketMillis = percentiles(toTicket)
+	ids := make([]string, 0, len(sales))
+	for id := range sales {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		sr := saleReport(fans, sales[id], start)
+		r.Sales = append(r.Sales, sr)
+		r.Admitted += sr.Admitted
+		r.Inversions += sr.Inversions
+		if sr.SellOutSeconds != nil && (r.SellOutSeconds == nil || *sr.SellOutSeconds > *r.SellOutSeconds) {
+			r.SellOutSeconds = sr.SellOutSeconds // the rush is sold out when its last sale is
+		}
+	}
+	if len(r.Sales) > 1 && slices.ContainsFunc(r.Sales, func(s SaleReport) bool { return s.SellOutSeconds == nil }) {
+		r.SellOutSeconds = nil
+	}
+	return r
+}
+
+// saleReport counts one sale's visits.
+func saleReport(fans []*fan, s *sale, start time.Time) SaleReport {
+	r := SaleReport{Sale: s.id}
+	if r.Sale == "" {
+		r.Sale = "(default)"
+	}
+	var admitted []*fan
+	for _, f := range fans {
+		if f.sale != s.id {
+			continue
+		}
+		r.Visits++
+		if f.outcome == bought {
+			r.SeatsSold++
+			r.Revenue += f.receipt.Amount
+		}
 		if !f.admittedAt.IsZero() {
 			admitted = append(admitted, f)
 		}
 	}
-	r.TicketMillis = percentiles(toTicket)
 	if at := s.soldOutAt.Load(); at != 0 {
 		secs := time.Unix(0, at).Sub(start).Seconds()
 		r.SellOutSeconds = &secs
@@ -154,6 +205,17 @@ func (r RushReport) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "arrival to ticket:   p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n", r.TicketMillis.P50, r.TicketMillis.P95, r.TicketMillis.P99)
 	fmt.Fprintf(w, "admission fairness:  %d inversions among %d admitted fans\n", r.Inversions, r.Admitted)
 	fmt.Fprintf(w, "unexpected answers:  %v\n", r.Errors)
+	if len(r.Sales) > 1 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "%-20s %7s %6s %8s %12s %9s %9s %10s\n", "sale", "visits", "sold", "on sale", "revenue", "sold out", "admitted", "inversions")
+		for _, s := range r.Sales {
+			out := "no"
+			if s.SellOutSeconds != nil {
+				out = fmt.Sprintf("%.1fs", *s.SellOutSeconds)
+			}
+			fmt.Fprintf(w, "%-20s %7d %6d %8d %12d %9s %9d %10d\n", s.Sale, s.Visits, s.SeatsSold, s.SeatsOnSale, s.Revenue, out, s.Admitted, s.Inversions)
+		}
+	}
 	if r.Audit != nil {
 		fmt.Fprintf(w, "\n%s", r.Audit.Output)
 	}

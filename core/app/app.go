@@ -4,7 +4,9 @@
 package app
 
 import (
+	"context"
 	"errors"
+	"fmt"
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -36,6 +38,9 @@ type Ports struct {
 type Policy struct {
 	Queue   queue.Policy
 	Booking booking.Policy
+	// DefaultSale is the sale the seed's endpoints mean when they name none; empty: the
+	// earliest-created sale on sale or paused.
+	DefaultSale core.SaleID
 }
 
 // DefaultPolicy is the policy of `boxoffice dev` and the flags' defaults.
@@ -56,11 +61,17 @@ func New(p Ports, policy Policy) (*App, error) {
 	if p.Stores == nil || p.Loop == nil || p.Lifecycle == nil || p.Clock == nil {
 		return nil, errors.New("app: stores, loop, lifecycle and clock must be set")
 	}
-	q, err := queue.New(queue.Ports{Store: p.Stores, Loop: p.Loop, Clock: p.Clock}, policy.Queue)
+	if policy.DefaultSale != "" {
+		if _, err := core.ParseSaleID("default sale", string(policy.DefaultSale)); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+	}
+	directory := catalog.NewDirectory(p.Stores, p.Clock, policy.DefaultSale)
+	q, err := queue.New(queue.Ports{Store: p.Stores, Loop: p.Loop, Sales: directory, Clock: p.Clock}, policy.Queue)
 	if err != nil {
 		return nil, err
 	}
-	c, err := catalog.New(catalog.Ports{Store: p.Stores, Gate: q.Entrance, Clock: p.Clock})
+	c, err := catalog.New(catalog.Ports{Store: p.Stores, Gate: q.Entrance, Queues: queueOpener{q.Control}, Clock: p.Clock, Directory: directory})
 	if err != nil {
 		return nil, err
 	}
@@ -72,10 +83,33 @@ func New(p Ports, policy Policy) (*App, error) {
 	settler := booking.NewSettler(p.Stores, p.Stores, p.Clock)
 	b, err := booking.New(booking.Ports{
 		Store: p.Stores, Settler: settler, Lifecycle: p.Lifecycle(settler), Gate: q.Entrance,
-		Performances: p.Stores, Balances: p.Stores, Clock: p.Clock, Requests: requests,
+		Offers: p.Stores, Balances: p.Stores, Clock: p.Clock, Requests: requests,
 	}, policy.Booking)
 	if err != nil {
 		return nil, err
 	}
 	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Requests: requests}, nil
+}
+
+// ResumeAdmission starts the admission loop of every sale not closed unless it runs, with the
+// settings its queue recorded last: what a worker does when it starts.
+func (a *App) ResumeAdmission(ctx context.Context) error {
+	sales, err := a.Catalog.Admin.Sales(ctx)
+	if err != nil {
+		return fmt.Errorf("list sales: %w", err)
+	}
+	var errs []error
+	for _, s := range sales {
+		if s.State != core.Closed {
+			errs = append(errs, a.Queue.Control.Resume(ctx, s.ID))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// queueOpener opens a new sale's waiting room for the catalog with the queue's Control.
+type queueOpener struct{ control *queue.Control }
+
+func (o queueOpener) Open(ctx context.Context, sale core.SaleID, q catalog.QueueSpec) error {
+	return o.control.Open(ctx, sale, queue.Settings{AdmitRate: q.AdmitRate, MaxActive: q.MaxActive, SessionTTL: q.SessionTTL}, q.OpensAt)
 }

@@ -30,11 +30,11 @@ func TestNewRejectsMissingPortsAndBadPolicy(t *testing.T) {
 	}
 	for _, change := range []func(p *app.Policy){
 		func(p *app.Policy) { p.Booking.HoldTTL = 0 },
-		func(p *app.Policy) { p.Queue.SessionTTL = 0 },
+		func(p *app.Policy) { p.Queue.Admission.SessionTTL = 0 },
 		func(p *app.Policy) { p.Queue.Admission.AdmitRate = 0 },
 		func(p *app.Policy) { p.Queue.Admission.MaxActive = 0 },
 		func(p *app.Policy) { p.Queue.Admission.Tick = 0 },
-		func(p *app.Policy) { p.Booking.MaxHolds = 0 },
+		func(p *app.Policy) { p.DefaultSale = "Not A Sale Id" },
 		func(p *app.Policy) { p.Queue.AbandonAfter = queue.MinAbandonAfter - time.Second },
 		func(p *app.Policy) { p.Queue.Refresh = -time.Second },
 		func(p *app.Policy) { p.Queue.Refresh = 6 * time.Second },

@@ -13,20 +13,22 @@ import (
 
 // Counter is where admitted fans hold seats and pay for them.
 type Counter struct {
-	store        Store
-	lifecycle    Lifecycle
-	gate         Gate
-	performances Performances
-	balances     Balances
-	clock        core.Clock
-	policy       Policy
-	requests     *core.KeyedRequests
+	store     Store
+	lifecycle Lifecycle
+	gate      Gate
+	offers    Offers
+	balances  Balances
+	clock     core.Clock
+	policy    Policy
+	requests  *core.KeyedRequests
 }
 
-// HoldSeat holds a seat for the caller until the hold deadline and starts the timer that
-// releases it unless paid. Losing the race for the seat is ErrSeatTaken and touches nothing else.
+// HoldSeat holds a seat of the caller's sale for them until the hold deadline, at its
+// section's price, and starts the timer that releases it unless paid. Losing the race for the
+// seat is ErrSeatTaken and touches nothing else; a paused sale refuses holds, and a date of
+// another sale is unknown to the token.
 func (c *Counter) HoldSeat(ctx context.Context, caller core.Caller, rawDate string, seat int) (Reservation, error) {
-	user, err := c.gate.Admitted(ctx, caller)
+	user, sale, err := c.gate.Admitted(ctx, caller)
 	if err != nil {
 		return Reservation{}, err
 	}
@@ -35,18 +37,23 @@ func (c *Counter) HoldSeat(ctx context.Context, caller core.Caller, rawDate stri
 	if err != nil {
 		return Reservation{}, err
 	}
-	perf, err := c.performances.Performance(ctx, d)
+	offer, err := c.offers.Offer(ctx, sale, d)
 	if err != nil {
 		return Reservation{}, err
 	}
+	if err := catalog.CheckHoldable(offer.Sale.State); err != nil {
+		return Reservation{}, err
+	}
+	perf := offer.Performance
 	if err := perf.CheckSeat(seat); err != nil {
 		return Reservation{}, err
 	}
+	section, _ := perf.SectionOf(seat) // every seat of a valid performance has one
 	r := Reservation{
-		ID: core.NewID(), UserID: user, Date: perf.Date, Seat: seat, Price: perf.Price,
+		ID: core.NewID(), UserID: user, SaleID: sale, Date: perf.Date, Seat: seat, Section: section.Name, Price: section.Price,
 		Status: Held, HeldUntil: now.Add(c.policy.HoldTTL), CreatedAt: now,
 	}
-	if err := c.store.HoldSeat(ctx, r, now, c.policy.MaxHolds); err != nil {
+	if err := c.store.HoldSeat(ctx, r, now, offer.Sale.MaxTicketsPerFan); err != nil {
 		return Reservation{}, err
 	}
 	if err := c.lifecycle.StartHold(ctx, r); err != nil {
@@ -87,19 +94,22 @@ func (c *Counter) Pay(ctx context.Context, caller core.Caller, req PayRequest, r
 	if err != nil {
 		return Receipt{}, err
 	}
-	user, err := c.gate.Identify(ctx, caller)
+	user, sale, err := c.gate.Identify(ctx, caller)
 	if err != nil {
 		return Receipt{}, err
 	}
 	return core.Once(ctx, c.requests, user, key, func(ctx context.Context) (Receipt, error) {
-		return c.pay(ctx, caller, user, id, date, req.SeatID, key)
+		return c.pay(ctx, caller, user, sale, id, date, req.SeatID, key)
 	})
 }
 
 // pay is Pay once the request is parsed, the token identified and the key, if any, running.
-func (c *Counter) pay(ctx context.Context, caller core.Caller, user core.UserID, id core.ID, date core.Date, seat int, key core.IdempotencyKey) (Receipt, error) {
+func (c *Counter) pay(ctx context.Context, caller core.Caller, user core.UserID, sale core.SaleID, id core.ID, date core.Date, seat int, key core.IdempotencyKey) (Receipt, error) {
 	r, err := c.store.Reservation(ctx, id)
 	if err != nil {
+		return Receipt{}, err
+	}
+	if err := r.InSale(sale); err != nil {
 		return Receipt{}, err
 	}
 	if err := r.OwnedBy(user); err != nil {
@@ -136,7 +146,7 @@ func (c *Counter) pay(ctx context.Context, caller core.Caller, user core.UserID,
 // payHeld pays for r, read as held: the caller must be admitted, the hold payable and the
 // wallet able to cover it, or the lifecycle is not asked.
 func (c *Counter) payHeld(ctx context.Context, caller core.Caller, r Reservation, key core.IdempotencyKey) (Receipt, error) {
-	user, err := c.gate.Admitted(ctx, caller)
+	user, _, err := c.gate.Admitted(ctx, caller)
 	if err != nil {
 		return Receipt{}, err
 	}

@@ -17,6 +17,7 @@ var (
 	ErrTicketMismatch = core.Classed(core.ErrInvalid, "seat_id and date do not match the ticket")
 	ErrHoldExpired    = core.Classed(core.ErrInvalid, "the hold on this seat has ended")
 	ErrSeatTaken      = core.Classed(core.ErrConflict, "seat already reserved")
+	ErrTicketLimit    = core.Classed(core.ErrForbidden, "you have bought as many tickets of this sale as one fan may")
 	// ErrAlreadyPaid says a reservation is paid: callers answer with its receipt, so it reaches
 	// no client.
 	ErrAlreadyPaid = core.Classed(core.ErrConflict, "the ticket is paid already")
@@ -33,7 +34,7 @@ type TooManyHoldsError struct {
 }
 
 func (e *TooManyHoldsError) Error() string {
-	return fmt.Sprintf("you already hold %d seats, the most one fan may hold at once; pay for one, or wait until %s when the earliest hold ends",
+	return fmt.Sprintf("your held and bought tickets of this sale make %d, the most one fan may have; pay for a hold, or wait until %s when the earliest ends",
 		e.Limit, e.FreeAt.UTC().Format(time.RFC3339))
 }
 

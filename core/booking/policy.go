@@ -5,22 +5,18 @@ import (
 	"time"
 )
 
-// Policy holds the operator-set rules of holds.
+// Policy holds the operator-set rules of holds; each sale sets its own per-fan limit.
 type Policy struct {
-	HoldTTL  time.Duration // how long a held seat waits for payment
-	MaxHolds int           // seats one fan may hold at once
+	HoldTTL time.Duration // how long a held seat waits for payment
 }
 
 // DefaultPolicy is the policy of `boxoffice dev` and the flags' defaults.
-var DefaultPolicy = Policy{HoldTTL: 5 * time.Minute, MaxHolds: 4}
+var DefaultPolicy = Policy{HoldTTL: 5 * time.Minute}
 
 // Validate reports the first rule the policy breaks.
 func (p Policy) Validate() error {
-	switch {
-	case p.HoldTTL <= 0:
+	if p.HoldTTL <= 0 {
 		return errors.New("hold time must be positive")
-	case p.MaxHolds <= 0:
-		return errors.New("holds per fan must be positive")
 	}
 	return nil
 }

@@ -13,8 +13,9 @@ import (
 type Store interface {
 	// HoldSeat creates r (status held) if the seat's claim is AvailableAt now; otherwise
 	// ErrSeatTaken (catalog.ErrUnknownSeat for a seat that does not exist). A hold it supersedes
-	// is marked released. The user's HoldCount must allow maxHolds, exactly, however many race.
-	HoldSeat(ctx context.Context, r Reservation, now time.Time, maxHolds int) error
+	// is marked released. The user's TicketCount in the sale must allow limit, exactly, however
+	// many race.
+	HoldSeat(ctx context.Context, r Reservation, now time.Time, limit int) error
 	// Reservation returns one reservation, or ErrUnknownTicket.
 	Reservation(ctx context.Context, id core.ID) (Reservation, error)
 	// ReleaseHold marks a held reservation released and frees its seat if it still holds it.
@@ -52,18 +53,19 @@ type Lifecycle interface {
 	Pay(ctx context.Context, reservation core.ID, user core.UserID, key core.IdempotencyKey) (Receipt, error)
 }
 
-// Gate admits fans to the counter. The queue's Entrance is one.
+// Gate admits fans to the counter, each to the sale their token queues for. The queue's
+// Entrance is one.
 type Gate interface {
-	// Admitted checks that the caller may book and returns whose token it is.
-	Admitted(ctx context.Context, c core.Caller) (core.UserID, error)
+	// Admitted checks that the caller may book and returns whose token it is and its sale.
+	Admitted(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error)
 	// Identify checks that the caller's token is one the queue issued, live or not (a payment
 	// expires it, and its retry must still get the receipt); a waiting one is refused.
-	Identify(ctx context.Context, c core.Caller) (core.UserID, error)
+	Identify(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error)
 }
 
-// Performances tell what is on sale. The catalog's store is one.
-type Performances interface {
-	Performance(ctx context.Context, d core.Date) (catalog.Performance, error)
+// Offers tell what is on sale: a sale with one of its performances. The catalog's store is one.
+type Offers interface {
+	Offer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error)
 }
 
 // Balances tell what a fan's wallet holds. The wallet's store is one.

@@ -33,9 +33,11 @@ func (s Status) String() string { return s.name }
 type Reservation struct {
 	ID        core.ID
 	UserID    core.UserID
+	SaleID    core.SaleID
 	Date      core.Date
 	Seat      int
-	Price     core.Amount
+	Section   string
+	Price     core.Amount // the section's price when the seat was held
 	Status    Status
 	HeldUntil time.Time
 	CreatedAt time.Time
@@ -45,6 +47,15 @@ type Reservation struct {
 func (r Reservation) OwnedBy(user core.UserID) error {
 	if r.UserID != user {
 		return ErrNotYourTicket
+	}
+	return nil
+}
+
+// InSale reports a reservation of another sale than a token's: unknown to that token, as a
+// token sees its own sale only.
+func (r Reservation) InSale(sale core.SaleID) error {
+	if r.SaleID != sale {
+		return ErrUnknownTicket
 	}
 	return nil
 }
@@ -87,19 +98,26 @@ func (r Reservation) PayableBy(user core.UserID, now time.Time) error {
 	return nil
 }
 
-// HoldCount is how many live holds a fan has, and when the earliest ends.
-type HoldCount struct {
-	Live        int
-	EarliestEnd time.Time
+// TicketCount is what a fan has in one sale: live holds (and when the earliest ends) and
+// tickets bought.
+type TicketCount struct {
+	Held            int
+	Paid            int
+	EarliestHoldEnd time.Time
 }
 
-// Allows reports whether one more hold fits under the limit of simultaneous holds; stores ask
-// it under the fan's lock, so racing holds cannot overshoot it.
-func (c HoldCount) Allows(limit int) error {
-	if c.Live >= limit {
-		return &TooManyHoldsError{Limit: limit, FreeAt: c.EarliestEnd}
+// Allows reports whether one more hold fits under the sale's per-fan limit, which counts held
+// and bought tickets together: over it while holds make it up, the fan can retry when the
+// earliest ends (*TooManyHoldsError); once bought tickets alone do, never (ErrTicketLimit).
+// Stores ask it under the fan's lock, so racing holds cannot overshoot it.
+func (c TicketCount) Allows(limit int) error {
+	switch {
+	case c.Held+c.Paid < limit:
+		return nil
+	case c.Held > 0:
+		return &TooManyHoldsError{Limit: limit, FreeAt: c.EarliestHoldEnd}
 	}
-	return nil
+	return ErrTicketLimit
 }
 
 // Settlement is the single transaction that turns a hold into a sale, across four aggregates:

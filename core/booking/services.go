@@ -11,12 +11,12 @@ import (
 type Ports struct {
 	Store Store
 	// Settler is the one NewSettler built, which Lifecycle calls back.
-	Settler      *Settler
-	Lifecycle    Lifecycle
-	Gate         Gate
-	Performances Performances
-	Balances     Balances
-	Clock        core.Clock
+	Settler   *Settler
+	Lifecycle Lifecycle
+	Gate      Gate
+	Offers    Offers
+	Balances  Balances
+	Clock     core.Clock
 	// Requests are the keyed requests running in this process, shared by every context that
 	// takes an Idempotency-Key.
 	Requests *core.KeyedRequests
@@ -37,7 +37,7 @@ func NewSettler(store Store, settlements Settlements, clock core.Clock) *Settler
 
 // New checks the ports and the policy and builds the use cases.
 func New(p Ports, policy Policy) (Services, error) {
-	if p.Store == nil || p.Settler == nil || p.Lifecycle == nil || p.Gate == nil || p.Performances == nil ||
+	if p.Store == nil || p.Settler == nil || p.Lifecycle == nil || p.Gate == nil || p.Offers == nil ||
 		p.Balances == nil || p.Clock == nil || p.Requests == nil {
 		return Services{}, errors.New("booking: every port must be set")
 	}
@@ -45,7 +45,7 @@ func New(p Ports, policy Policy) (Services, error) {
 		return Services{}, fmt.Errorf("booking: %w", err)
 	}
 	return Services{
-		Counter: &Counter{store: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, performances: p.Performances,
+		Counter: &Counter{store: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Offers,
 			balances: p.Balances, clock: p.Clock, policy: policy, requests: p.Requests},
 		Settler: p.Settler,
 		Sweeper: &Sweeper{store: p.Store, clock: p.Clock},

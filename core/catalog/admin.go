@@ -1,16 +1,105 @@
 package catalog
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
 
-// Admin is what operators put on sale with.
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Admin is what operators put sales on with and change them by.
 type Admin struct {
-	store Store
+	store  Store
+	queues Queues
+	clock  core.Clock
 }
 
-// AddPerformance puts a performance on sale.
-func (a *Admin) AddPerformance(ctx context.Context, p Performance) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	return a.store.AddPerformance(ctx, p)
+// SaleReport is a sale as operators see it: as created, with its performances and the live
+// counts of their seats.
+type SaleReport struct {
+	Sale         Sale
+	Performances []Performance
+	Counts       map[core.Date]SeatCounts
 }
+
+// CreateSale puts a sale on: its performances and seats, then its waiting room. A sale whose
+// queue could not be opened exists, and the worker opens its queue when it next starts.
+func (a *Admin) CreateSale(ctx context.Context, spec SaleSpec) (SaleReport, error) {
+	s, perfs, err := NewSale(spec, a.clock.Now())
+	if err != nil {
+		return SaleReport{}, err
+	}
+	if err := a.store.CreateSale(ctx, s, perfs); err != nil {
+		return SaleReport{}, err
+	}
+	if err := a.queues.Open(ctx, s.ID, spec.Queue); err != nil {
+		return SaleReport{}, errors.Join(ErrQueueNotOpened, fmt.Errorf("open the queue of %s: %w", s.ID, err))
+	}
+	return a.Report(ctx, s.ID)
+}
+
+// ErrQueueNotOpened: the sale was stored, its waiting room did not open.
+var ErrQueueNotOpened = core.Classed(core.ErrUnavailable, "the sale was created but its queue did not open (is a worker running?); it opens when a worker starts, or PATCH the sale again")
+
+// ChangeSale changes a sale's state, title, limit or cancellation policy.
+func (a *Admin) ChangeSale(ctx context.Context, id core.SaleID, c SaleChange) (SaleReport, error) {
+	if _, err := a.store.UpdateSale(ctx, id, c.Apply); err != nil {
+		return SaleReport{}, err
+	}
+	return a.Report(ctx, id)
+}
+
+// AddPerformance adds a date to a sale.
+func (a *Admin) AddPerformance(ctx context.Context, sale core.SaleID, spec PerformanceSpec) (SaleReport, error) {
+	s, err := a.store.Sale(ctx, sale)
+	if err != nil {
+		return SaleReport{}, err
+	}
+	if s.State == core.Closed {
+		return SaleReport{}, ErrSaleClosed
+	}
+	p, err := NewPerformance(sale, spec, a.clock.Now())
+	if err != nil {
+		return SaleReport{}, err
+	}
+	if err := a.store.AddPerformance(ctx, p); err != nil {
+		return SaleReport{}, err
+	}
+	return a.Report(ctx, sale)
+}
+
+// RepriceSection sets a section's price for its seats not held or sold, and says how many.
+func (a *Admin) RepriceSection(ctx context.Context, sale core.SaleID, rawDate, section string, price int64) (int, error) {
+	d, err := core.ParseDate(rawDate)
+	if err != nil {
+		return 0, err
+	}
+	if price < 1 || price > MaxPrice {
+		return 0, core.InvalidField("price", "must be a whole number of won from 1 to %d", MaxPrice)
+	}
+	if _, err := a.store.Sale(ctx, sale); err != nil {
+		return 0, err
+	}
+	return a.store.RepriceSection(ctx, sale, d, section, core.Amount(price), a.clock.Now())
+}
+
+// Report reads one sale with its performances and the counts of their seats.
+func (a *Admin) Report(ctx context.Context, id core.SaleID) (SaleReport, error) {
+	s, err := a.store.Sale(ctx, id)
+	if err != nil {
+		return SaleReport{}, err
+	}
+	perfs, err := a.store.Performances(ctx, id)
+	if err != nil {
+		return SaleReport{}, err
+	}
+	counts, err := a.store.SeatCounts(ctx, id, a.clock.Now())
+	if err != nil {
+		return SaleReport{}, err
+	}
+	return SaleReport{Sale: s, Performances: perfs, Counts: counts}, nil
+}
+
+// Sales lists every sale, oldest first.
+func (a *Admin) Sales(ctx context.Context) ([]Sale, error) { return a.store.Sales(ctx) }

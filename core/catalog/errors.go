@@ -4,6 +4,27 @@ import "github.com/boxoffice/boxoffice/core"
 
 // The catalog's errors.
 var (
-	ErrUnknownDate = core.Classed(core.ErrInvalid, "no performance on that date")
-	ErrUnknownSeat = core.Classed(core.ErrInvalid, "no such seat on that date")
+	ErrUnknownDate    = core.Classed(core.ErrInvalid, "no performance on that date")
+	ErrUnknownSeat    = core.Classed(core.ErrInvalid, "no such seat on that date")
+	ErrUnknownSale    = core.ErrUnknownSale
+	ErrUnknownSection = core.Classed(core.ErrInvalid, "no such section on that date")
+	ErrSaleExists     = core.Classed(core.ErrConflict, "a sale with this sale_id exists already; choose another id")
+	ErrDateExists     = core.Classed(core.ErrConflict, "the sale has a performance on that date already")
+	ErrSalePaused     = core.ErrSalePaused
+	ErrSaleClosed     = core.ErrSaleClosed
+	ErrNoDefaultSale  = core.Classed(core.ErrInvalid, "no sale is on sale or paused to be the default; name one with sale_id")
 )
+
+// CheckHoldable reports a sale whose seats cannot be held now: paused or closed (a draft one
+// is not public, so unknown).
+func CheckHoldable(s core.SaleState) error {
+	switch s {
+	case core.Paused:
+		return ErrSalePaused
+	case core.Closed:
+		return ErrSaleClosed
+	case core.Draft:
+		return ErrUnknownSale
+	}
+	return nil
+}

@@ -2,40 +2,186 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// DefaultSeatsPerPerformance is N in seats 1..N.
+// DefaultSeatsPerPerformance is N in seats 1..N of the demo sale.
 const DefaultSeatsPerPerformance = 50
 
 // FirstSeat is the number of every performance's first seat: seats are numbered 1..N.
 const FirstSeat = 1
 
-// Performance is one date of a concert.
-type Performance struct {
-	Date    core.Date
-	Concert string
-	Price   core.Amount
-	Seats   int // seats are numbered 1..Seats
+// Limits of a performance's seat map.
+const (
+	MaxSeats    = 100_000     // N in seats 1..N
+	MaxSections = 100         // sections per performance
+	MaxPrice    = 100_000_000 // won, a seat
+	// MaxSectionName bounds a section's name, in characters.
+	MaxSectionName = 64
+)
+
+// Section is a run of seats at one price: seats FirstSeat..LastSeat.
+type Section struct {
+	Name      string
+	FirstSeat int
+	LastSeat  int
+	Price     core.Amount
 }
 
-// Validate reports a performance that cannot be put on sale.
-func (p Performance) Validate() error {
-	if p.Date.IsZero() || p.Price <= 0 || p.Seats <= 0 || p.Concert == "" {
-		return fmt.Errorf("performance needs a date, a concert, a positive price and seats: %+v", p)
+// Has reports whether seat n is in the section.
+func (s Section) Has(n int) bool { return n >= s.FirstSeat && n <= s.LastSeat }
+
+// Seats is how many seats the section has.
+func (s Section) Seats() int { return s.LastSeat - s.FirstSeat + 1 }
+
+// Performance is one date of a sale, with seats 1..N covered by its sections in seat order.
+type Performance struct {
+	SaleID core.SaleID
+	Date   core.Date
+	// StartsAt is when the show begins; zero: 00:00 UTC of its date.
+	StartsAt time.Time
+	Sections []Section // in seat order, from seat 1 without gaps
+}
+
+// Seats is N in seats 1..N.
+func (p Performance) Seats() int {
+	if len(p.Sections) == 0 {
+		return 0
 	}
-	return nil
+	return p.Sections[len(p.Sections)-1].LastSeat
+}
+
+// Start is when the show begins: StartsAt, or midnight UTC of its date.
+func (p Performance) Start() time.Time {
+	if p.StartsAt.IsZero() {
+		return p.Date.Time()
+	}
+	return p.StartsAt
 }
 
 // HasSeat reports whether seat n exists at this performance.
-func (p Performance) HasSeat(n int) bool { return n >= FirstSeat && n <= p.Seats }
+func (p Performance) HasSeat(n int) bool { return n >= FirstSeat && n <= p.Seats() }
 
 // CheckSeat reports a seat the performance does not have.
 func (p Performance) CheckSeat(n int) error {
 	if !p.HasSeat(n) {
-		return core.InvalidField("seat_id", "seat %d does not exist on %s; seats are numbered 1 to %d", n, p.Date, p.Seats)
+		return core.InvalidField("seat_id", "seat %d does not exist on %s; seats are numbered 1 to %d", n, p.Date, p.Seats())
+	}
+	return nil
+}
+
+// SectionOf is the section seat n is in.
+func (p Performance) SectionOf(n int) (Section, bool) {
+	i, found := slices.BinarySearchFunc(p.Sections, n, func(s Section, n int) int {
+		switch {
+		case n < s.FirstSeat:
+			return 1
+		case n > s.LastSeat:
+			return -1
+		}
+		return 0
+	})
+	if !found {
+		return Section{}, false
+	}
+	return p.Sections[i], true
+}
+
+// Section is the section of that name.
+func (p Performance) Section(name string) (Section, bool) {
+	i := slices.IndexFunc(p.Sections, func(s Section) bool { return s.Name == name })
+	if i < 0 {
+		return Section{}, false
+	}
+	return p.Sections[i], true
+}
+
+// PriceRange is the cheapest and the dearest seat.
+func (p Performance) PriceRange() (lo, hi core.Amount) {
+	for i, s := range p.Sections {
+		if i == 0 || s.Price < lo {
+			lo = s.Price
+		}
+		hi = max(hi, s.Price)
+	}
+	return lo, hi
+}
+
+// PerformanceSpec is a performance as an operator asks for it.
+type PerformanceSpec struct {
+	Date     string
+	StartsAt time.Time
+	Sections []Section
+}
+
+// NewPerformance validates a performance an operator adds to a sale at now.
+func NewPerformance(sale core.SaleID, spec PerformanceSpec, now time.Time) (Performance, error) {
+	return spec.performance(sale, "", now)
+}
+
+// performance validates the spec; field prefixes the names of its fields ("performances[0]").
+func (ps PerformanceSpec) performance(sale core.SaleID, field string, now time.Time) (Performance, error) {
+	at := func(name string) string {
+		if field == "" {
+			return name
+		}
+		return field + "." + name
+	}
+	d, err := core.ParseDate(ps.Date)
+	if err != nil {
+		return Performance{}, core.InvalidField(at("date"), "%q is not a calendar date in the form YYYY-MM-DD", ps.Date)
+	}
+	if d.Before(core.DateOf(now)) {
+		return Performance{}, core.InvalidField(at("date"), "%s is in the past", d)
+	}
+	if !ps.StartsAt.IsZero() && !ps.StartsAt.After(now) {
+		return Performance{}, core.InvalidField(at("starts_at"), "must be in the future")
+	}
+	p := Performance{SaleID: sale, Date: d, StartsAt: ps.StartsAt.UTC(), Sections: slices.Clone(ps.Sections)}
+	return p, checkSections(p.Sections, at("sections"))
+}
+
+// checkSections holds a seat map to its rules: 1 to MaxSections sections with distinct names
+// and prices from 1 to MaxPrice, which taken in seat order cover seats 1..N, N at most
+// MaxSeats, without gap or overlap. It sorts them into seat order.
+func checkSections(sections []Section, field string) error {
+	if len(sections) == 0 || len(sections) > MaxSections {
+		return core.InvalidField(field, "a performance needs 1 to %d sections", MaxSections)
+	}
+	names := map[string]bool{}
+	for i, s := range sections {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case !text(s.Name, MaxSectionName):
+			return core.InvalidField(f+".name", "must be 1 to %d characters", MaxSectionName)
+		case names[s.Name]:
+			return core.InvalidField(f+".name", "%q names two sections", s.Name)
+		case s.FirstSeat < FirstSeat:
+			return core.InvalidField(f+".first_seat", "must be at least %d", FirstSeat)
+		case s.LastSeat < s.FirstSeat:
+			return core.InvalidField(f+".last_seat", "must not be below first_seat (%d)", s.FirstSeat)
+		case s.LastSeat > MaxSeats:
+			return core.InvalidField(f+".last_seat", "a performance has at most %d seats", MaxSeats)
+		case s.Price < 1 || s.Price > MaxPrice:
+			return core.InvalidField(f+".price", "must be a whole number of won from 1 to %d", MaxPrice)
+		}
+		names[s.Name] = true
+	}
+	slices.SortFunc(sections, func(a, b Section) int { return a.FirstSeat - b.FirstSeat })
+	next := FirstSeat
+	for _, s := range sections {
+		switch {
+		case s.FirstSeat == next+1:
+			return core.InvalidField(field, "seat %d is in no section: sections must cover 1..N without gaps", next)
+		case s.FirstSeat > next:
+			return core.InvalidField(field, "seats %d to %d are in no section: sections must cover 1..N without gaps", next, s.FirstSeat-1)
+		case s.FirstSeat < next:
+			return core.InvalidField(field, "section %q overlaps the one before it at seat %d", s.Name, s.FirstSeat)
+		}
+		next = s.LastSeat + 1
 	}
 	return nil
 }

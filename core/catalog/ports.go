@@ -7,21 +7,49 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Store holds performances and the claims on their seats.
+// Store holds sales, their performances and sections, and the claims on their seats.
 type Store interface {
-	// AddPerformance creates a performance and its seats 1..p.Seats; adding an existing date
-	// again changes nothing.
+	// CreateSale stores a sale and its performances, with their seats all available, at once;
+	// ErrSaleExists if the id is taken.
+	CreateSale(ctx context.Context, s Sale, perfs []Performance) error
+	// Sale returns one sale, or ErrUnknownSale.
+	Sale(ctx context.Context, id core.SaleID) (Sale, error)
+	// Sales lists every sale, oldest first.
+	Sales(ctx context.Context) ([]Sale, error)
+	// UpdateSale changes a sale atomically: change gets the sale as stored and returns it
+	// changed, or an error that leaves it as it was.
+	UpdateSale(ctx context.Context, id core.SaleID, change func(Sale) (Sale, error)) (Sale, error)
+	// AddPerformance adds a date to a sale with its seats all available; ErrDateExists if the
+	// sale has it already.
 	AddPerformance(ctx context.Context, p Performance) error
-	// Performance returns one performance, or ErrUnknownDate.
-	Performance(ctx context.Context, d core.Date) (Performance, error)
-	// OpenDates lists, in order, the dates from `from` on with at least one seat available at now.
-	OpenDates(ctx context.Context, from core.Date, now time.Time) ([]core.Date, error)
-	// Seats lists every seat of a date in seat order with its status at now, or ErrUnknownDate.
-	Seats(ctx context.Context, d core.Date, now time.Time) ([]Seat, error)
+	// Performances lists a sale's performances in date order.
+	Performances(ctx context.Context, sale core.SaleID) ([]Performance, error)
+	// Performance returns one performance of a sale, or ErrUnknownDate.
+	Performance(ctx context.Context, sale core.SaleID, d core.Date) (Performance, error)
+	// Offer returns a sale with one of its performances, in one read: what a hold needs.
+	// ErrUnknownSale, or ErrUnknownDate.
+	Offer(ctx context.Context, sale core.SaleID, d core.Date) (Offer, error)
+	// OpenDates lists, in order, the sale's dates from `from` on with at least one seat
+	// available at now.
+	OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error)
+	// Seats lists every seat of a date in seat order with its status at now and its section,
+	// or ErrUnknownDate.
+	Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]Seat, error)
+	// SeatCounts counts, for each of the sale's dates, its seats by status at now.
+	SeatCounts(ctx context.Context, sale core.SaleID, now time.Time) (map[core.Date]SeatCounts, error)
+	// RepriceSection sets a section's price for the seats that are neither held nor sold at
+	// now (held and sold ones keep the price they were taken at) and returns how many those
+	// are; ErrUnknownDate or ErrUnknownSection.
+	RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error)
 }
 
-// Gate admits fans to the catalog: only admitted fans browse what is on sale. The queue's
-// Entrance is one.
+// Gate admits fans to the catalog: only admitted fans browse what is on sale, and each sees
+// the sale its token queues for. The queue's Entrance is one.
 type Gate interface {
-	Admitted(ctx context.Context, c core.Caller) (core.UserID, error)
+	Admitted(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error)
+}
+
+// Queues open a new sale's waiting room; the queue's Control is one (through core/app).
+type Queues interface {
+	Open(ctx context.Context, sale core.SaleID, q QueueSpec) error
 }

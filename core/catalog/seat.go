@@ -17,10 +17,17 @@ var (
 
 func (s SeatStatus) String() string { return s.name }
 
-// Seat is one seat of a performance as a fan sees it.
+// Seat is one seat of a performance as a fan sees it, with its section's name and price.
 type Seat struct {
-	No     int
-	Status SeatStatus
+	No      int
+	Status  SeatStatus
+	Section string
+	Price   core.Amount
+}
+
+// SeatCounts is how many seats of a performance are available, held and sold.
+type SeatCounts struct {
+	Available, Held, Sold int
 }
 
 // Claim is a seat's state as the arbiter of holds keeps it: free, held by a reservation until

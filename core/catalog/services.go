@@ -8,21 +8,36 @@ import (
 
 // Ports are what the catalog's use cases need from outside.
 type Ports struct {
-	Store Store
-	Gate  Gate
-	Clock core.Clock
+	Store  Store
+	Gate   Gate
+	Queues Queues
+	Clock  core.Clock
+	// Directory is the one NewDirectory built, which the queue reads sales by.
+	Directory *Directory
 }
 
 // Services are the catalog's use cases.
 type Services struct {
-	Listings *Listings
-	Admin    *Admin
+	Listings  *Listings
+	Admin     *Admin
+	Directory *Directory
 }
 
 // New checks the ports and builds the use cases.
 func New(p Ports) (Services, error) {
-	if p.Store == nil || p.Gate == nil || p.Clock == nil {
-		return Services{}, errors.New("catalog: store, gate and clock must be set")
+	if p.Store == nil || p.Gate == nil || p.Queues == nil || p.Clock == nil || p.Directory == nil {
+		return Services{}, errors.New("catalog: store, gate, queues, clock and directory must be set")
 	}
-	return Services{Listings: &Listings{store: p.Store, gate: p.Gate, clock: p.Clock}, Admin: &Admin{store: p.Store}}, nil
+	return Services{
+		Listings:  &Listings{store: p.Store, gate: p.Gate, clock: p.Clock},
+		Admin:     &Admin{store: p.Store, queues: p.Queues, clock: p.Clock},
+		Directory: p.Directory,
+	}, nil
+}
+
+// NewDirectory builds the Directory first: the queue reads sales by it, and the catalog's
+// other use cases need the queue. defaultSale is BOXOFFICE_DEFAULT_SALE; empty: the
+// earliest-created sale on sale or paused.
+func NewDirectory(store Store, clock core.Clock, defaultSale core.SaleID) *Directory {
+	return &Directory{store: store, clock: clock, fallback: defaultSale}
 }

@@ -40,12 +40,32 @@ func All(s AllStores) Stores {
 }
 
 // Run runs the whole contract; newStores must return empty, independent stores for each call.
+// Most clauses run in one sale, testSale, created before each; the sales clauses make their own.
 func Run(t *testing.T, newStores func(t *testing.T) Stores) {
-	t.Run("tokens", func(t *testing.T) { runTokens(t, newStores) })
-	t.Run("catalog", func(t *testing.T) { runCatalog(t, newStores) })
-	t.Run("reservations", func(t *testing.T) { runReservations(t, newStores) })
-	t.Run("settlement", func(t *testing.T) { runSettlement(t, newStores) })
-	t.Run("wallets", func(t *testing.T) { runWallets(t, newStores) })
+	inSale := func(t *testing.T) Stores {
+		s := newStores(t)
+		createSale(t, s, testSale)
+		return s
+	}
+	t.Run("tokens", func(t *testing.T) { runTokens(t, inSale) })
+	t.Run("catalog", func(t *testing.T) { runCatalog(t, inSale) })
+	t.Run("sales", func(t *testing.T) { runSales(t, newStores) })
+	t.Run("reservations", func(t *testing.T) { runReservations(t, inSale) })
+	t.Run("settlement", func(t *testing.T) { runSettlement(t, inSale) })
+	t.Run("wallets", func(t *testing.T) { runWallets(t, inSale) })
+}
+
+// testSale is the sale most clauses run in.
+const testSale core.SaleID = "porttest-sale"
+
+// createSale stores an on-sale sale without performances, its limit far above any clause's.
+func createSale(t testing.TB, s Stores, id core.SaleID) catalog.Sale {
+	t.Helper()
+	sale := catalog.Sale{ID: id, Title: "Sale " + string(id), Venue: "Test Hall", State: core.OnSale, MaxTicketsPerFan: noCap, CreatedAt: epoch}
+	if err := s.Catalog.CreateSale(ctx, sale, nil); err != nil {
+		t.Fatal(err)
+	}
+	return sale
 }
 
 // epoch is the suite's "now": microsecond precision, as PostgreSQL stores it.

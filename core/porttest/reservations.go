@@ -17,13 +17,13 @@ import (
 func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("hold, read back, lose to a taken seat", func(t *testing.T) {
 		s := newStores(t)
-		p := addShow(t, s.Catalog, "2030-07-01", 5)
+		p := addShow(t, s, "2030-07-01", 5)
 		r, err := hold(t, s, "alice", p, 2, epoch, 5*time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID))
-		if got.ID != r.ID || got.UserID != "alice" || got.Seat != 2 || got.Date != p.Date || got.Price != p.Price ||
+		if got.ID != r.ID || got.UserID != "alice" || got.Seat != 2 || got.Date != p.Date || got.Price != p.Sections[0].Price ||
 			got.Status != booking.Held || !got.HeldUntil.Equal(r.HeldUntil) {
 			t.Fatalf("Reservation = %+v, want %+v", got, r)
 		}
@@ -37,7 +37,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("race: 200 fans, one seat, exactly one winner", func(t *testing.T) {
 		s := newStores(t)
-		p := addShow(t, s.Catalog, "2030-07-01", 1)
+		p := addShow(t, s, "2030-07-01", 1)
 		var won, lost atomic.Int64
 		concurrently(200, func(i int) {
 			_, err := hold(t, s, core.UserID(fmt.Sprintf("fan-%d", i)), p, 1, epoch, time.Minute)
@@ -57,7 +57,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("an expired hold is superseded and its release no longer frees the seat", func(t *testing.T) {
 		s := newStores(t)
-		p := addShow(t, s.Catalog, "2030-07-01", 1)
+		p := addShow(t, s, "2030-07-01", 1)
 		first, err := hold(t, s, "alice", p, 1, epoch, time.Minute)
 		if err != nil {
 			t.Fatal(err)
@@ -72,7 +72,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if changed := must[bool](t)(s.Reservations.ReleaseHold(ctx, first.ID)); changed {
 			t.Fatal("releasing a superseded hold changed something")
 		}
-		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch.Add(time.Minute+time.Second)))
+		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, p.Date, epoch.Add(time.Minute+time.Second)))
 		if seats[0].Status != catalog.SeatReserved {
 			t.Fatal("the late release of the first hold freed bob's seat")
 		}
@@ -82,7 +82,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if must[bool](t)(s.Reservations.ReleaseHold(ctx, second.ID)) {
 			t.Fatal("releasing twice reported a change")
 		}
-		seats = must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch.Add(time.Minute+time.Second)))
+		seats = must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, p.Date, epoch.Add(time.Minute+time.Second)))
 		if seats[0].Status != catalog.SeatAvailable {
 			t.Fatal("released seat is not available")
 		}
@@ -93,11 +93,11 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("overdue holds are released in bulk, others untouched", func(t *testing.T) {
 		s := newStores(t)
-		p := addShow(t, s.Catalog, "2030-07-01", 3)
+		p := addShow(t, s, "2030-07-01", 3)
 		early, _ := hold(t, s, "alice", p, 1, epoch, time.Minute)
 		late, _ := hold(t, s, "bob", p, 2, epoch, time.Hour)
 		paid, _ := hold(t, s, "carol", p, 3, epoch, time.Minute)
-		must[core.Amount](t)(s.Wallets.Charge(ctx, "carol", p.Price, "", epoch))
+		must[core.Amount](t)(s.Wallets.Charge(ctx, "carol", p.Sections[0].Price, "", epoch))
 		if _, err := s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: paid.ID, UserID: "carol", PaymentID: core.NewID(), At: epoch}); err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 				t.Fatalf("reservation %s is %v, want %v", r, got.Status, want)
 			}
 		}
-		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, p.Date, epoch))
+		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, p.Date, epoch))
 		if seats[0].Status != catalog.SeatAvailable || seats[1].Status != catalog.SeatReserved || seats[2].Status != catalog.SeatReserved {
 			t.Fatalf("seats after the sweep: %+v", seats)
 		}
@@ -127,10 +127,10 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("race: holds beyond a user's cap are refused, exactly", func(t *testing.T) {
 		s := newStores(t)
-		p := addShow(t, s.Catalog, "2030-07-01", 21) // the hoarder races for seats 1 to 20
+		p := addShow(t, s, "2030-07-01", 21) // the hoarder races for seats 1 to 20
 		var won, capped atomic.Int64
 		concurrently(20, func(i int) {
-			r := booking.Reservation{ID: core.NewID(), UserID: "hoarder", Date: p.Date, Seat: i + 1, Price: p.Price,
+			r := booking.Reservation{ID: core.NewID(), UserID: "hoarder", SaleID: testSale, Date: p.Date, Seat: i + 1, Section: "General", Price: p.Sections[0].Price,
 				Status: booking.Held, HeldUntil: epoch.Add(time.Duration(i+1) * time.Minute), CreatedAt: epoch}
 			err := s.Reservations.HoldSeat(ctx, r, epoch, 4)
 			var tooMany *booking.TooManyHoldsError
@@ -150,7 +150,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if _, err := hold(t, s, "other", p, 21, epoch, time.Minute); err != nil {
 			t.Fatalf("another user's hold: %v", err)
 		}
-		late := booking.Reservation{ID: core.NewID(), UserID: "hoarder", Date: p.Date, Seat: 19, Price: p.Price,
+		late := booking.Reservation{ID: core.NewID(), UserID: "hoarder", SaleID: testSale, Date: p.Date, Seat: 19, Section: "General", Price: p.Sections[0].Price,
 			Status: booking.Held, HeldUntil: epoch.Add(time.Hour + time.Minute), CreatedAt: epoch.Add(time.Hour)}
 		if err := s.Reservations.HoldSeat(ctx, late, epoch.Add(time.Hour), 4); err != nil {
 			t.Fatalf("holding again after every hold ended: %v", err)

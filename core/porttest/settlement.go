@@ -17,12 +17,12 @@ func settle(s Stores, r booking.Reservation, user core.UserID, at time.Time) (bo
 	return s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: user, PaymentID: core.NewID(), At: at})
 }
 
-// sale sets up alice with a live token, a wallet of `funds` and a held seat.
-func sale(t *testing.T, s Stores, funds core.Amount) (booking.Reservation, queue.Token) {
+// heldSeat sets up alice with a live token, a wallet of `funds` and a held seat.
+func heldSeat(t *testing.T, s Stores, funds core.Amount) (booking.Reservation, queue.Token) {
 	t.Helper()
-	p := addShow(t, s.Catalog, "2030-07-01", 2)
-	tok := must[queue.Token](t)(s.Tokens.IssueToken(ctx, "alice", epoch))
-	must[queue.Result](t)(s.Tokens.Admit(ctx, round(1, 10, epoch))) // the payer is admitted
+	p := addShow(t, s, "2030-07-01", 2)
+	tok := must[queue.Token](t)(s.Tokens.IssueToken(ctx, testSale, "alice", epoch))
+	must[queue.Result](t)(s.Tokens.Admit(ctx, testSale, round(1, 10, epoch))) // the payer is admitted
 	if funds > 0 {
 		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", funds, "", epoch))
 	}
@@ -38,9 +38,9 @@ func sale(t *testing.T, s Stores, funds core.Amount) (booking.Reservation, queue
 func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("settle: a token the payer queues with again keeps its place", func(t *testing.T) {
 		s := newStores(t)
-		r, _ := sale(t, s, 80_000)
+		r, _ := heldSeat(t, s, 80_000)
 		// The session (1 minute) ends; the fan queues again before the payment settles.
-		requeued := must[queue.Token](t)(s.Tokens.IssueToken(ctx, "alice", epoch.Add(2*time.Minute)))
+		requeued := must[queue.Token](t)(s.Tokens.IssueToken(ctx, testSale, "alice", epoch.Add(2*time.Minute)))
 		if _, err := settle(s, r, "alice", epoch.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("settle: debit, seat sold, paid, receipt, token expired", func(t *testing.T) {
 		s := newStores(t)
-		r, tok := sale(t, s, 80_000)
+		r, tok := heldSeat(t, s, 80_000)
 		at := epoch.Add(time.Minute)
 		rc, err := settle(s, r, "alice", at)
 		if err != nil {
@@ -67,11 +67,11 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("reservation is %v, want paid", got.Status)
 		}
 		// Sold stays sold, whatever the clock says.
-		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, r.Date, epoch.Add(time.Hour)))
+		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, r.Date, epoch.Add(time.Hour)))
 		if seats[0].Status != catalog.SeatReserved {
 			t.Fatal("sold seat shows available")
 		}
-		if _, err := hold(t, s, "bob", catalog.Performance{Date: r.Date, Price: r.Price}, 1, epoch.Add(time.Hour), time.Minute); !errors.Is(err, booking.ErrSeatTaken) {
+		if _, err := hold(t, s, "bob", showOf(t, s, r), 1, epoch.Add(time.Hour), time.Minute); !errors.Is(err, booking.ErrSeatTaken) {
 			t.Fatalf("holding a sold seat: %v, want ErrSeatTaken", err)
 		}
 		if got := must[queue.Token](t)(s.Tokens.Token(ctx, tok.ID)); got.State != queue.Expired {
@@ -94,7 +94,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("settle refusals change nothing", func(t *testing.T) {
 		s := newStores(t)
-		r, tok := sale(t, s, 10_000)
+		r, tok := heldSeat(t, s, 10_000)
 		_, err := settle(s, r, "alice", epoch)
 		var short *wallet.InsufficientBalanceError
 		if !errors.As(err, &short) || short.Balance != 10_000 || short.Needed != r.Price {
@@ -125,16 +125,16 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("settle after release or after the seat was re-held is refused", func(t *testing.T) {
 		s := newStores(t)
-		r, _ := sale(t, s, 200_000)
+		r, _ := heldSeat(t, s, 200_000)
 		must[bool](t)(s.Reservations.ReleaseHold(ctx, r.ID))
 		_, err := settle(s, r, "alice", epoch)
 		wantErr(t, err, booking.ErrHoldExpired)
 
-		r2, err := hold(t, s, "alice", catalog.Performance{Date: r.Date, Price: r.Price}, 2, epoch, time.Minute)
+		r2, err := hold(t, s, "alice", showOf(t, s, r), 2, epoch, time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := hold(t, s, "bob", catalog.Performance{Date: r.Date, Price: r.Price}, 2, epoch.Add(time.Minute), time.Minute); err != nil {
+		if _, err := hold(t, s, "bob", showOf(t, s, r), 2, epoch.Add(time.Minute), time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		_, err = settle(s, r2, "alice", epoch.Add(time.Minute))
@@ -146,7 +146,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("race: concurrent settlements of one hold make one payment and one debit", func(t *testing.T) {
 		s := newStores(t)
-		r, _ := sale(t, s, 500_000)
+		r, _ := heldSeat(t, s, 500_000)
 		var mu sync.Mutex
 		receipts := map[core.ID]bool{}
 		concurrently(20, func(int) {
@@ -169,8 +169,8 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("a payment's key is recorded and cannot pay for another reservation", func(t *testing.T) {
 		s := newStores(t)
-		r, _ := sale(t, s, 200_000)
-		other, err := hold(t, s, "alice", catalog.Performance{Date: r.Date, Price: r.Price}, 2, epoch, time.Minute)
+		r, _ := heldSeat(t, s, 200_000)
+		other, err := hold(t, s, "alice", showOf(t, s, r), 2, epoch, time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}

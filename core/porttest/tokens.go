@@ -27,7 +27,7 @@ func issueN(t *testing.T, s queue.Store, n int, at time.Time) []queue.Token {
 	t.Helper()
 	toks := make([]queue.Token, n)
 	for i := range toks {
-		toks[i] = must[queue.Token](t)(s.IssueToken(ctx, core.UserID(fmt.Sprintf("u%d", i)), at))
+		toks[i] = must[queue.Token](t)(s.IssueToken(ctx, testSale, core.UserID(fmt.Sprintf("u%d", i)), at))
 	}
 	return toks
 }
@@ -47,9 +47,9 @@ func stateLetters(t *testing.T, s queue.Store, toks []queue.Token) string {
 func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("one live token per user, sequence increases", func(t *testing.T) {
 		s := newStores(t).Tokens
-		a1 := must[queue.Token](t)(s.IssueToken(ctx, "alice", epoch))
-		b := must[queue.Token](t)(s.IssueToken(ctx, "bob", epoch))
-		a2 := must[queue.Token](t)(s.IssueToken(ctx, "alice", epoch.Add(time.Second)))
+		a1 := must[queue.Token](t)(s.IssueToken(ctx, testSale, "alice", epoch))
+		b := must[queue.Token](t)(s.IssueToken(ctx, testSale, "bob", epoch))
+		a2 := must[queue.Token](t)(s.IssueToken(ctx, testSale, "alice", epoch.Add(time.Second)))
 		if a1.ID != a2.ID || a1.Seq != a2.Seq {
 			t.Fatalf("alice got two live tokens: %+v and %+v", a1, a2)
 		}
@@ -60,7 +60,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		if got.ID != a1.ID || got.Seq != a1.Seq || !got.IssuedAt.Equal(epoch) {
 			t.Fatalf("Token() = %+v, want %+v", got, a1)
 		}
-		if q := must[queue.Queue](t)(s.Queue(ctx)); q.LastSeq != 2 || q.AdmittedThrough != 0 || q.Waiting() != 2 {
+		if q := must[queue.Queue](t)(s.Queue(ctx, testSale)); q.LastSeq != 2 || q.AdmittedThrough != 0 || q.Waiting() != 2 {
 			t.Fatalf("queue %+v, want 2 issued and waiting", q)
 		}
 	})
@@ -78,7 +78,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		seqs := map[int64]core.UserID{}
 		concurrently(users*tries, func(i int) {
 			user := core.UserID(fmt.Sprintf("fan-%d", i%users))
-			tok, err := s.IssueToken(ctx, user, epoch)
+			tok, err := s.IssueToken(ctx, testSale, user, epoch)
 			if err != nil {
 				t.Error(err)
 				return
@@ -104,7 +104,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 				t.Fatalf("sequence %d missing: numbers must be gap-free 1..%d", seq, users)
 			}
 		}
-		if q := must[queue.Queue](t)(s.Queue(ctx)); q.LastSeq != users {
+		if q := must[queue.Queue](t)(s.Queue(ctx, testSale)); q.LastSeq != users {
 			t.Fatalf("queue's last number %d, want %d", q.LastSeq, users)
 		}
 	})
@@ -115,7 +115,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		bySeq := make([]queue.Token, n+1)
 		var mu sync.Mutex
 		concurrently(n, func(i int) {
-			tok, err := s.IssueToken(ctx, core.UserID(fmt.Sprintf("storm-%d", i)), epoch)
+			tok, err := s.IssueToken(ctx, testSale, core.UserID(fmt.Sprintf("storm-%d", i)), epoch)
 			if err != nil {
 				t.Error(err)
 				return
@@ -139,7 +139,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		// Rounds of uneven size; after each, exactly the tokens 1..k are active.
 		admitted := int64(0)
 		for i, batch := range []int{1, 7, 500, 3, 2000} {
-			res := must[queue.Result](t)(s.Admit(ctx, round(batch, n, epoch.Add(time.Duration(i)*time.Second))))
+			res := must[queue.Result](t)(s.Admit(ctx, testSale, round(batch, n, epoch.Add(time.Duration(i)*time.Second))))
 			if res.Admitted != batch {
 				t.Fatalf("round %d admitted %d, want %d", i, res.Admitted, batch)
 			}
@@ -153,7 +153,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 					t.Fatalf("after %d admitted, token %d is %v, want %v", admitted, seq, got.State, want)
 				}
 			}
-			if q := must[queue.Queue](t)(s.Queue(ctx)); q.AdmittedThrough != admitted || q.Waiting() != n-admitted {
+			if q := must[queue.Queue](t)(s.Queue(ctx, testSale)); q.AdmittedThrough != admitted || q.Waiting() != n-admitted {
 				t.Fatalf("after %d admitted the queue says %+v", admitted, q)
 			}
 		}
@@ -162,12 +162,12 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("admission in sequence order up to the ceiling, sessions expire", func(t *testing.T) {
 		s := newStores(t).Tokens
 		toks := issueN(t, s, 5, epoch)
-		res := must[queue.Result](t)(s.Admit(ctx, round(2, 3, epoch)))
+		res := must[queue.Result](t)(s.Admit(ctx, testSale, round(2, 3, epoch)))
 		if res.Admitted != 2 || res.Expired != 0 || res.Waiting != 3 {
 			t.Fatalf("first tick = %+v, want 2 admitted, 3 waiting", res)
 		}
 		// Ceiling 3 with 2 active leaves room for one more, whatever the batch.
-		res = must[queue.Result](t)(s.Admit(ctx, round(10, 3, epoch.Add(time.Second))))
+		res = must[queue.Result](t)(s.Admit(ctx, testSale, round(10, 3, epoch.Add(time.Second))))
 		if res.Admitted != 1 {
 			t.Fatalf("second tick admitted %d, want 1 (ceiling)", res.Admitted)
 		}
@@ -178,23 +178,23 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		if !first.AdmittedAt.Equal(epoch) || !first.ExpiresAt.Equal(epoch.Add(time.Minute)) {
 			t.Fatalf("admitted token times %+v", first)
 		}
-		st := must[queue.Stats](t)(s.QueueStats(ctx))
+		st := must[queue.Stats](t)(s.QueueStats(ctx, testSale))
 		if st.Waiting() != 2 || st.Active != 3 || st.AdmittedTotal != 3 || !st.OldestIssuedAt.Equal(epoch) {
 			t.Fatalf("stats %+v, want 2 waiting, 3 active, 3 admitted in all, oldest issued at epoch", st)
 		}
 		// First two sessions end at epoch+1m; the third (admitted at +1s) a second later.
-		res = must[queue.Result](t)(s.Admit(ctx, round(10, 3, epoch.Add(time.Minute))))
+		res = must[queue.Result](t)(s.Admit(ctx, testSale, round(10, 3, epoch.Add(time.Minute))))
 		if res.Expired != 2 || res.Admitted != 2 || res.Waiting != 0 {
 			t.Fatalf("tick at session end = %+v, want 2 expired and 2 admitted", res)
 		}
 		if got := stateLetters(t, s, toks); got != "eeaaa" {
 			t.Fatalf("states %q, want eeaaa", got)
 		}
-		again := must[queue.Token](t)(s.IssueToken(ctx, "u0", epoch.Add(time.Minute)))
+		again := must[queue.Token](t)(s.IssueToken(ctx, testSale, "u0", epoch.Add(time.Minute)))
 		if again.ID == toks[0].ID || again.State != queue.Waiting || again.Seq != 6 {
 			t.Fatalf("after expiry u0 must get a new waiting token numbered 6, got %+v", again)
 		}
-		if st := must[queue.Stats](t)(s.QueueStats(ctx)); !st.OldestIssuedAt.Equal(epoch.Add(time.Minute)) {
+		if st := must[queue.Stats](t)(s.QueueStats(ctx, testSale)); !st.OldestIssuedAt.Equal(epoch.Add(time.Minute)) {
 			t.Fatalf("oldest waiting issued at %v, want the new token's time", st.OldestIssuedAt)
 		}
 	})
@@ -210,7 +210,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		flushSeen(t, s)
 		// Cut-off at +60s: tokens 1, 3 and 5 were last seen at issue, so their fans left.
 		r := queue.Round{Batch: 2, MaxActive: 100, Session: time.Minute, AbandonedBefore: epoch.Add(time.Minute), Now: epoch.Add(2 * time.Minute)}
-		res := must[queue.Result](t)(s.Admit(ctx, r))
+		res := must[queue.Result](t)(s.Admit(ctx, testSale, r))
 		if res.Admitted != 2 || res.Abandoned != 2 || res.Waiting != 2 {
 			t.Fatalf("round = %+v, want 2 admitted, 2 abandoned on the way, 2 waiting", res)
 		}
@@ -228,16 +228,16 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		// With no room left, a round still clears abandoned tokens at the head, and stops at
 		// the first fan still there.
 		r.Batch, r.MaxActive = 10, 2
-		res = must[queue.Result](t)(s.Admit(ctx, r))
+		res = must[queue.Result](t)(s.Admit(ctx, testSale, r))
 		if res.Admitted != 0 || res.Abandoned != 0 {
 			t.Fatalf("full ceiling round = %+v, want nothing (token 4 is seen and heads the queue)", res)
 		}
 		r.AbandonedBefore = epoch.Add(100 * time.Second) // now token 4 has left too
-		res = must[queue.Result](t)(s.Admit(ctx, r))
+		res = must[queue.Result](t)(s.Admit(ctx, testSale, r))
 		if res.Admitted != 0 || res.Abandoned != 2 || res.Waiting != 0 {
 			t.Fatalf("round = %+v, want the 2 abandoned tokens cleared", res)
 		}
-		st := must[queue.Stats](t)(s.QueueStats(ctx))
+		st := must[queue.Stats](t)(s.QueueStats(ctx, testSale))
 		if st.AbandonedTotal != 4 || st.AdmittedTotal != 2 || st.AdmittedThrough != 6 || !st.OldestIssuedAt.IsZero() {
 			t.Fatalf("stats %+v, want 4 abandoned, 2 admitted, all 6 through", st)
 		}
@@ -246,24 +246,24 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("opening: early tokens are drawn from the seed, later ones queue behind", func(t *testing.T) {
 		s := newStores(t).Tokens
 		opens := epoch.Add(time.Hour)
-		wantErr(t, s.ScheduleOpening(ctx, opens, 7), nil)
-		wantErr(t, s.ScheduleOpening(ctx, opens, 42), nil) // moved before the opening: allowed
+		wantErr(t, s.ScheduleOpening(ctx, testSale, opens, 7), nil)
+		wantErr(t, s.ScheduleOpening(ctx, testSale, opens, 42), nil) // moved before the opening: allowed
 		early := issueN(t, s, 20, epoch)
 		for _, tok := range early {
 			if !tok.Early {
 				t.Fatalf("token issued before the opening is not early: %+v", tok)
 			}
 		}
-		res := must[queue.Result](t)(s.Admit(ctx, round(100, 100, opens.Add(-time.Minute))))
+		res := must[queue.Result](t)(s.Admit(ctx, testSale, round(100, 100, opens.Add(-time.Minute))))
 		if res.Admitted != 0 || res.Drawn != 0 {
 			t.Fatalf("round before the opening = %+v, want nothing", res)
 		}
-		late := must[queue.Token](t)(s.IssueToken(ctx, "late", opens.Add(time.Second)))
+		late := must[queue.Token](t)(s.IssueToken(ctx, testSale, "late", opens.Add(time.Second)))
 		if late.Early || late.Seq != 21 {
 			t.Fatalf("token after the opening = %+v, want not early, numbered 21", late)
 		}
-		wantErr(t, s.ScheduleOpening(ctx, opens.Add(time.Hour), 1), queue.ErrQueueOpen)
-		res = must[queue.Result](t)(s.Admit(ctx, round(0, 100, opens.Add(2*time.Second))))
+		wantErr(t, s.ScheduleOpening(ctx, testSale, opens.Add(time.Hour), 1), queue.ErrQueueOpen)
+		res = must[queue.Result](t)(s.Admit(ctx, testSale, round(0, 100, opens.Add(2*time.Second))))
 		if res.Drawn != 20 || res.Admitted != 0 {
 			t.Fatalf("opening round = %+v, want 20 drawn", res)
 		}
@@ -276,12 +276,12 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		if got := must[queue.Token](t)(s.Token(ctx, late.ID)); got.Seq != 21 {
 			t.Fatalf("late token moved to %d by the draw", got.Seq)
 		}
-		q := must[queue.Queue](t)(s.Queue(ctx))
+		q := must[queue.Queue](t)(s.Queue(ctx, testSale))
 		if !q.Drawn || q.EarlyThrough != 20 || q.DrawSeed != 42 || !q.OpensAt.Equal(opens) {
 			t.Fatalf("queue after the draw %+v", q)
 		}
 		// Admission follows the drawn order: the first 5 admitted are places 1..5.
-		must[queue.Result](t)(s.Admit(ctx, round(5, 100, opens.Add(3*time.Second))))
+		must[queue.Result](t)(s.Admit(ctx, testSale, round(5, 100, opens.Add(3*time.Second))))
 		var active []int64
 		for i, tok := range early {
 			if must[queue.Token](t)(s.Token(ctx, tok.ID)).State == queue.Active {
@@ -297,19 +297,19 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("an opening cannot be scheduled on a queue already first come, first served", func(t *testing.T) {
 		s := newStores(t).Tokens
 		issueN(t, s, 1, epoch)
-		wantErr(t, s.ScheduleOpening(ctx, epoch.Add(time.Hour), 1), queue.ErrQueueOpen)
+		wantErr(t, s.ScheduleOpening(ctx, testSale, epoch.Add(time.Hour), 1), queue.ErrQueueOpen)
 	})
 
 	t.Run("measured admission rate is stored", func(t *testing.T) {
 		s := newStores(t).Tokens
 		set := queue.Settings{AdmitRate: 20, MaxActive: 300, Tick: time.Second, Revision: 1}
-		wantErr(t, s.RecordAdmission(ctx, queue.Measure{AdmitRate: 12.5, Moved: true, Settings: set, At: epoch}), nil)
-		if q := must[queue.Queue](t)(s.Queue(ctx)); q.AdmitRate != 12.5 || !q.RateAt.Equal(epoch) || !q.MovedAt.Equal(epoch) || q.Settings != set {
+		wantErr(t, s.RecordAdmission(ctx, testSale, queue.Measure{AdmitRate: 12.5, Moved: true, Settings: set, At: epoch}), nil)
+		if q := must[queue.Queue](t)(s.Queue(ctx, testSale)); q.AdmitRate != 12.5 || !q.RateAt.Equal(epoch) || !q.MovedAt.Equal(epoch) || q.Settings != set {
 			t.Fatalf("queue %+v, want rate 12.5 at epoch, moved then, with %+v", q, set)
 		}
 		// A round that did not move keeps the time admission last moved.
-		wantErr(t, s.RecordAdmission(ctx, queue.Measure{AdmitRate: 10, Settings: set, At: epoch.Add(time.Second)}), nil)
-		if q := must[queue.Queue](t)(s.Queue(ctx)); q.AdmitRate != 10 || !q.MovedAt.Equal(epoch) {
+		wantErr(t, s.RecordAdmission(ctx, testSale, queue.Measure{AdmitRate: 10, Settings: set, At: epoch.Add(time.Second)}), nil)
+		if q := must[queue.Queue](t)(s.Queue(ctx, testSale)); q.AdmitRate != 10 || !q.MovedAt.Equal(epoch) {
 			t.Fatalf("queue %+v, want rate 10 and moved at epoch still", q)
 		}
 	})
@@ -317,12 +317,12 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("the settings of the highest revision stay in force", func(t *testing.T) {
 		s := newStores(t).Tokens
 		changed := queue.Settings{AdmitRate: 1, MaxActive: 300, Tick: time.Second, Revision: 2}
-		wantErr(t, s.RecordSettings(ctx, changed), nil)
+		wantErr(t, s.RecordSettings(ctx, testSale, changed), nil)
 		// A round that started before the change reports the older settings afterwards.
 		older := queue.Settings{AdmitRate: 50, MaxActive: 300, Tick: time.Second, Revision: 1}
-		wantErr(t, s.RecordAdmission(ctx, queue.Measure{AdmitRate: 40, Settings: older, At: epoch}), nil)
-		wantErr(t, s.RecordSettings(ctx, older), nil)
-		if q := must[queue.Queue](t)(s.Queue(ctx)); q.Settings != changed || q.AdmitRate != 40 {
+		wantErr(t, s.RecordAdmission(ctx, testSale, queue.Measure{AdmitRate: 40, Settings: older, At: epoch}), nil)
+		wantErr(t, s.RecordSettings(ctx, testSale, older), nil)
+		if q := must[queue.Queue](t)(s.Queue(ctx, testSale)); q.Settings != changed || q.AdmitRate != 40 {
 			t.Fatalf("queue %+v, want the settings of revision 2 (%+v) and the measured rate 40", q, changed)
 		}
 	})

@@ -12,6 +12,9 @@ type Settings struct {
 	AdmitRate int           // fans admitted per second
 	MaxActive int           // ceiling on fans admitted at once
 	Tick      time.Duration // time between admission rounds
+	// SessionTTL is how long an admitted fan may book; zero in the settings of a loop started
+	// before sessions were the sale's, which then take the policy's.
+	SessionTTL time.Duration
 	// Revision counts the changes applied to the running admission loop; a store keeps the
 	// settings of the highest revision it was told, whatever order the news arrives in.
 	Revision int64
@@ -36,8 +39,30 @@ func (s Settings) Validate() error {
 		return core.InvalidField("max_active", "must be 1 to %d", MaxCeiling)
 	case s.Tick < MinAdmitTick || s.Tick > MaxAdmitTick:
 		return core.InvalidField("tick", "must be between %s and %s", MinAdmitTick, MaxAdmitTick)
+	case s.SessionTTL < 0 || s.SessionTTL > MaxSessionTTL:
+		return core.InvalidField("session_ttl", "must be positive and at most %s", MaxSessionTTL)
 	}
 	return nil
+}
+
+// MaxSessionTTL bounds how long an admitted fan may book.
+const MaxSessionTTL = 24 * time.Hour
+
+// withDefaults fills what s leaves unset from defaults.
+func (s Settings) withDefaults(defaults Settings) Settings {
+	if s.AdmitRate == 0 {
+		s.AdmitRate = defaults.AdmitRate
+	}
+	if s.MaxActive == 0 {
+		s.MaxActive = defaults.MaxActive
+	}
+	if s.Tick == 0 {
+		s.Tick = defaults.Tick
+	}
+	if s.SessionTTL == 0 {
+		s.SessionTTL = defaults.SessionTTL
+	}
+	return s
 }
 
 // Batch is how many fans one round may admit: the rate over the tick, at least one.
@@ -47,8 +72,9 @@ func (s Settings) Batch() int {
 
 // Change is what an operator changes in the settings; a nil field keeps its value.
 type Change struct {
-	AdmitRate *int
-	MaxActive *int
+	AdmitRate  *int
+	MaxActive  *int
+	SessionTTL *time.Duration `json:",omitempty"`
 }
 
 // Apply returns s with the change made and its revision counted.
@@ -58,6 +84,9 @@ func (c Change) Apply(s Settings) Settings {
 	}
 	if c.MaxActive != nil {
 		s.MaxActive = *c.MaxActive
+	}
+	if c.SessionTTL != nil {
+		s.SessionTTL = *c.SessionTTL
 	}
 	s.Revision++
 	return s
@@ -86,6 +115,8 @@ func (r Round) Abandoned(lastSeen time.Time) bool { return lastSeen.Before(r.Aba
 
 // Result is what one admission tick did.
 type Result struct {
+	// Closed says the sale has closed: the loop has nothing more to do.
+	Closed    bool
 	Expired   int   // active tokens whose session ended
 	Admitted  int   // waiting tokens made active, in sequence order
 	Abandoned int   // waiting tokens skipped and expired because their fans left

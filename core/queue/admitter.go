@@ -7,32 +7,45 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Admitter is the step the admission loop runs every tick.
+// Admitter is the step a sale's admission loop runs every tick.
 type Admitter struct {
 	store  Store
+	sales  Sales
 	clock  core.Clock
 	policy Policy
 	view   *view
 }
 
-// AdmitNext runs one admission tick with the settings in force: it ends expired sessions; once
-// the queue is open it draws the early fans' places if that is still to do, then admits up to
-// a tick's batch of waiting fans in sequence order, skipping those not seen for
-// Policy.AbandonAfter, keeping at most s.MaxActive admitted at once; and it records what it
-// measured and the settings it ran with.
-func (a *Admitter) AdmitNext(ctx context.Context, s Settings) (Result, error) {
+// AdmitNext runs one admission tick of a sale with the settings in force: it ends expired
+// sessions; once the queue is open it draws the early fans' places if that is still to do,
+// then admits up to a tick's batch of waiting fans in sequence order, skipping those not seen
+// for Policy.AbandonAfter, keeping at most s.MaxActive admitted at once; and it records what it
+// measured and the settings it ran with. A paused or draft sale admits nobody; for a closed one
+// the result says Closed and nothing is done.
+func (a *Admitter) AdmitNext(ctx context.Context, sale core.SaleID, s Settings) (Result, error) {
+	if s.SessionTTL == 0 { // a loop started before sessions were the sale's
+		s.SessionTTL = a.policy.Admission.SessionTTL
+	}
 	if err := s.Validate(); err != nil {
 		return Result{}, fmt.Errorf("admit: %w", err)
 	}
+	st, err := a.sales.Status(ctx, sale)
+	if err != nil {
+		return Result{}, fmt.Errorf("admit: %w", err)
+	}
+	if st.State == core.Closed {
+		return Result{Closed: true}, nil
+	}
 	now := a.clock.Now()
-	before, err := a.store.Queue(ctx)
+	before, err := a.store.Queue(ctx, sale)
 	if err != nil {
 		return Result{}, fmt.Errorf("admit: read queue: %w", err)
 	}
-	res, err := a.store.Admit(ctx, Round{
-		Batch: s.Batch(), MaxActive: s.MaxActive, Session: a.policy.SessionTTL,
-		AbandonedBefore: now.Add(-a.policy.AbandonAfter), Now: now,
-	})
+	round := Round{Batch: s.Batch(), MaxActive: s.MaxActive, Session: s.SessionTTL, AbandonedBefore: now.Add(-a.policy.AbandonAfter), Now: now}
+	if st.State != core.OnSale {
+		round.Batch = 0 // paused or draft: sessions still end; nobody new comes in
+	}
+	res, err := a.store.Admit(ctx, sale, round)
 	if err != nil {
 		return Result{}, fmt.Errorf("admit: %w", err)
 	}
@@ -42,10 +55,10 @@ func (a *Admitter) AdmitNext(ctx context.Context, s Settings) (Result, error) {
 		Settings:  s,
 		At:        now,
 	}
-	if err := a.store.RecordAdmission(ctx, measure); err != nil {
+	if err := a.store.RecordAdmission(ctx, sale, measure); err != nil {
 		return res, fmt.Errorf("record admission: %w", err)
 	}
-	if _, err := a.view.read(ctx); err != nil {
+	if _, err := a.view.read(ctx, sale); err != nil {
 		return res, err
 	}
 	return res, nil

@@ -31,13 +31,13 @@ type Report struct {
 	Stalled bool
 }
 
-// Report reads the queue's statistics and the admission settings.
-func (c *Control) Report(ctx context.Context) (Report, error) {
-	st, err := c.store.QueueStats(ctx)
+// Report reads a sale's queue statistics and admission settings.
+func (c *Control) Report(ctx context.Context, sale core.SaleID) (Report, error) {
+	st, err := c.store.QueueStats(ctx, sale)
 	if err != nil {
 		return Report{}, fmt.Errorf("queue stats: %w", err)
 	}
-	set, err := c.loop.Settings(ctx)
+	set, err := c.loop.Settings(ctx, sale)
 	if err != nil {
 		return Report{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("read admission settings: %w", err))
 	}
@@ -49,21 +49,21 @@ func (c *Control) Report(ctx context.Context) (Report, error) {
 	return r, nil
 }
 
-// ChangeAdmission changes the admission rate, the ceiling or both from the next tick and
-// returns the settings that now apply.
-func (c *Control) ChangeAdmission(ctx context.Context, ch Change) (Settings, error) {
+// ChangeAdmission changes a sale's admission rate, ceiling or session length from the next
+// tick and returns the settings that now apply.
+func (c *Control) ChangeAdmission(ctx context.Context, sale core.SaleID, ch Change) (Settings, error) {
 	if err := ch.Validate(); err != nil {
 		return Settings{}, err
 	}
-	applied, err := c.loop.Change(ctx, ch)
+	applied, err := c.loop.Change(ctx, sale, ch)
 	if err != nil {
 		return Settings{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("change admission: %w", err))
 	}
 	// Estimates follow the change from the next answer, not from the next tick.
-	if err := c.store.RecordSettings(ctx, applied); err != nil {
+	if err := c.store.RecordSettings(ctx, sale, applied); err != nil {
 		return applied, fmt.Errorf("record admission settings: %w", err)
 	}
-	if _, err := c.view.read(ctx); err != nil {
+	if _, err := c.view.read(ctx, sale); err != nil {
 		return applied, err
 	}
 	return applied, nil
@@ -73,7 +73,7 @@ func (c *Control) ChangeAdmission(ctx context.Context, ch Change) (Settings, err
 // line by a random draw at the opening; later arrivals queue behind them in order. seed nil
 // draws a random seed; it is recorded either way. The opening can be moved until the queue
 // opens, but not scheduled on a queue already running first come, first served.
-func (c *Control) ScheduleOpening(ctx context.Context, at time.Time, seed *int64) (Queue, error) {
+func (c *Control) ScheduleOpening(ctx context.Context, sale core.SaleID, at time.Time, seed *int64) (Queue, error) {
 	if !at.After(c.clock.Now()) {
 		return Queue{}, core.InvalidField("opens_at", "must be in the future")
 	}
@@ -81,8 +81,45 @@ func (c *Control) ScheduleOpening(ctx context.Context, at time.Time, seed *int64
 	if err != nil {
 		return Queue{}, err
 	}
-	if err := c.store.ScheduleOpening(ctx, at.UTC().Truncate(time.Microsecond), s); err != nil {
+	if err := c.store.ScheduleOpening(ctx, sale, at.UTC().Truncate(time.Microsecond), s); err != nil {
 		return Queue{}, fmt.Errorf("schedule opening: %w", err)
 	}
-	return c.view.read(ctx)
+	return c.view.read(ctx, sale)
+}
+
+// Open starts a new sale's waiting room: its settings (the policy's where s leaves them
+// unset), its opening if one is given, and its admission loop.
+func (c *Control) Open(ctx context.Context, sale core.SaleID, s Settings, opensAt time.Time) error {
+	s = s.withDefaults(c.policy.Admission)
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if err := c.store.RecordSettings(ctx, sale, s); err != nil {
+		return fmt.Errorf("record admission settings: %w", err)
+	}
+	if !opensAt.IsZero() {
+		if _, err := c.ScheduleOpening(ctx, sale, opensAt, nil); err != nil {
+			return err
+		}
+	}
+	if err := c.loop.Start(ctx, sale, s); err != nil {
+		return errors.Join(ErrAdmissionUnavailable, fmt.Errorf("start admission: %w", err))
+	}
+	return nil
+}
+
+// Resume starts a sale's admission loop unless it runs: with the settings its queue recorded
+// last, or the policy's for a queue that recorded none. A worker does it for every sale not
+// closed when it starts, so a loop lost with its workflow engine comes back where it was.
+func (c *Control) Resume(ctx context.Context, sale core.SaleID) error {
+	q, err := c.store.Queue(ctx, sale)
+	if err != nil {
+		return fmt.Errorf("read the queue of %s: %w", sale, err)
+	}
+	// The revision carries on from the record, so the new loop's changes supersede it.
+	s := q.Settings.withDefaults(c.policy.Admission)
+	if err := c.loop.Start(ctx, sale, s); err != nil {
+		return errors.Join(ErrAdmissionUnavailable, fmt.Errorf("start admission of %s: %w", sale, err))
+	}
+	return nil
 }

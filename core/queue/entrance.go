@@ -8,16 +8,17 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Entrance is what fans pass through: they take a token, follow their place, and prove to the
-// other contexts that they are in the queue or admitted.
+// Entrance is what fans pass through: they take a token for a sale, follow their place, and
+// prove to the other contexts that they are in that sale's queue or admitted to it.
 type Entrance struct {
 	store  Store
+	sales  Sales
 	clock  core.Clock
 	policy Policy
 	view   *view
 }
 
-// Status is a token with where it stands in the queue.
+// Status is a token with where it stands in its sale's queue.
 type Status struct {
 	Token Token
 	// Position is the number of fans ahead; 0 once active, and 0 for an early token before the
@@ -30,6 +31,8 @@ type Status struct {
 	// Stalled says admission has not moved for a while (Queue.Stalled): the estimate is
 	// MaxEstimate because nobody can tell.
 	Stalled bool
+	// SoldOut says every seat of the sale's dates to come is taken.
+	SoldOut bool
 }
 
 // SignedSeq is the sequence number a token's JWT carries: 0 until its place is drawn.
@@ -40,53 +43,91 @@ func (s Status) SignedSeq() int64 {
 	return s.Token.Seq
 }
 
-// Issue gives the user a queue token, or their live one again.
-func (e *Entrance) Issue(ctx context.Context, rawUserID string) (Status, error) {
+// Issue gives the user a token in the queue of the sale named (the default sale if none), or
+// their live one there again. A fan may wait in several sales at once.
+func (e *Entrance) Issue(ctx context.Context, rawUserID, rawSaleID string) (Status, error) {
 	user, err := core.ParseUserID(rawUserID)
 	if err != nil {
 		return Status{}, err
 	}
+	sale, err := e.saleToJoin(ctx, rawSaleID)
+	if err != nil {
+		return Status{}, err
+	}
+	sst, err := e.saleStatus(ctx, sale)
+	if err != nil {
+		return Status{}, err
+	}
 	now := e.clock.Now()
-	tok, err := e.store.IssueToken(ctx, user, now)
+	tok, err := e.store.IssueToken(ctx, sale, user, now)
 	if err != nil {
 		return Status{}, fmt.Errorf("issue token: %w", err)
 	}
-	q, err := e.view.counters(ctx)
+	q, err := e.view.counters(ctx, sale)
 	if err != nil {
 		return Status{}, err
 	}
 	if q, err = e.countersFor(ctx, tok, q); err != nil {
 		return Status{}, err
 	}
-	return e.status(tok, q, now), nil
+	return e.status(tok, q, sst, now), nil
 }
 
-// Status reports the caller's token and position; an expired token is ErrTokenExpired. A
-// waiting token's position comes from its signed sequence number and the cached queue counters,
-// without reading the token; the fan is marked seen.
+// saleToJoin is the sale a fan names, or the default one.
+func (e *Entrance) saleToJoin(ctx context.Context, raw string) (core.SaleID, error) {
+	if raw == "" {
+		return e.sales.Default(ctx)
+	}
+	return core.ParseSaleID("sale_id", raw)
+}
+
+// saleStatus is the sale's status if it takes fans: a closed sale is ErrSaleClosed, and a
+// draft one, not public yet, is unknown.
+func (e *Entrance) saleStatus(ctx context.Context, sale core.SaleID) (core.SaleStatus, error) {
+	st, err := e.sales.Status(ctx, sale)
+	if err != nil {
+		return core.SaleStatus{}, err
+	}
+	switch st.State {
+	case core.Closed:
+		return core.SaleStatus{}, core.ErrSaleClosed
+	case core.Draft:
+		return core.SaleStatus{}, core.ErrUnknownSale
+	}
+	return st, nil
+}
+
+// Status reports the caller's token and position; an expired token is ErrTokenExpired and a
+// token of a closed sale core.ErrSaleClosed. A waiting token's position comes from its signed
+// sequence number and the cached queue counters, without reading the token; the fan is
+// marked seen.
 func (e *Entrance) Status(ctx context.Context, c core.Caller) (Status, error) {
 	now := e.clock.Now()
 	tok, q, err := e.callerToken(ctx, c, now, false)
 	if err != nil {
 		return Status{}, err
 	}
-	return e.status(tok, q, now), nil
+	sst, err := e.saleStatus(ctx, tok.SaleID)
+	if err != nil {
+		return Status{}, err
+	}
+	return e.status(tok, q, sst, now), nil
 }
 
-// Admitted checks that the caller's token is active and returns whose it is. A waiting token
-// gets a *NotAdmittedError carrying its position. The token is always read: admission must be
-// seen the moment it happens.
-func (e *Entrance) Admitted(ctx context.Context, c core.Caller) (core.UserID, error) {
+// Admitted checks that the caller's token is active and returns whose it is and for which
+// sale. A waiting token gets a *NotAdmittedError carrying its position. The token is always
+// read: admission must be seen the moment it happens.
+func (e *Entrance) Admitted(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error) {
 	now := e.clock.Now()
 	tok, q, err := e.callerToken(ctx, c, now, true)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if tok.State == Waiting {
-		st := e.status(tok, q, now)
-		return "", &NotAdmittedError{Position: st.Position, EstimatedWait: st.EstimatedWait, OpensAt: st.OpensAt, Stalled: st.Stalled}
+		st := e.status(tok, q, core.SaleStatus{}, now)
+		return "", "", &NotAdmittedError{Position: st.Position, EstimatedWait: st.EstimatedWait, OpensAt: st.OpensAt, Stalled: st.Stalled}
 	}
-	return tok.UserID, nil
+	return tok.UserID, tok.SaleID, nil
 }
 
 // Queued checks that the caller's token is live, waiting or active, and returns whose it is.
@@ -99,31 +140,49 @@ func (e *Entrance) Queued(ctx context.Context, c core.Caller) (core.UserID, erro
 }
 
 // Identify checks that the caller's token is one this queue issued to that user, live or not,
-// and returns whose it is; a token still waiting gets a *NotAdmittedError, so a fan who queues
-// learns that before anything else.
-func (e *Entrance) Identify(ctx context.Context, c core.Caller) (core.UserID, error) {
+// and returns whose it is and for which sale; a token still waiting gets a *NotAdmittedError,
+// so a fan who queues learns that before anything else.
+func (e *Entrance) Identify(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error) {
 	tok, err := e.token(ctx, c)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if tok.State == Waiting {
-		_, err := e.Admitted(ctx, c)
-		return "", err
+		_, _, err := e.Admitted(ctx, c)
+		return "", "", err
 	}
-	return tok.UserID, nil
+	return tok.UserID, tok.SaleID, nil
+}
+
+// Opening is when the sale's queue opens, zero if no opening is scheduled or it has passed.
+func (e *Entrance) Opening(ctx context.Context, sale core.SaleID) (time.Time, error) {
+	q, err := e.view.counters(ctx, sale)
+	if err != nil || q.Open(e.clock.Now()) {
+		return time.Time{}, err
+	}
+	return q.OpensAt, nil
 }
 
 // callerToken is the caller's live token with the counters that place it: from the signed
 // claims when they prove it waits (unless read is set), else read from the store. A waiting
 // fan is marked seen.
 func (e *Entrance) callerToken(ctx context.Context, c core.Caller, now time.Time, read bool) (Token, Queue, error) {
-	q, err := e.view.counters(ctx)
-	if err != nil {
-		return Token{}, Queue{}, err
+	var tok Token
+	var q Queue
+	ok := false
+	if c.SaleID != "" { // a token signed before tokens named their sale is read
+		var err error
+		if q, err = e.view.counters(ctx, c.SaleID); err != nil {
+			return Token{}, Queue{}, err
+		}
+		tok, ok = waitingFromClaims(c, q)
 	}
-	tok, ok := waitingFromClaims(c, q)
 	if !ok || read {
+		var err error
 		if tok, err = e.liveToken(ctx, c, now); err != nil {
+			return Token{}, Queue{}, err
+		}
+		if q, err = e.view.counters(ctx, tok.SaleID); err != nil {
 			return Token{}, Queue{}, err
 		}
 		if q, err = e.countersFor(ctx, tok, q); err != nil {
@@ -143,7 +202,7 @@ func (e *Entrance) callerToken(ctx context.Context, c core.Caller, now time.Time
 // sequence order), or it is an early token and the draw has not happened. Stale counters can
 // only make it say waiting for up to Policy.Refresh after admission.
 func waitingFromClaims(c core.Caller, q Queue) (Token, bool) {
-	tok := Token{ID: c.TokenID, UserID: c.UserID, Seq: c.Seq, State: Waiting}
+	tok := Token{ID: c.TokenID, UserID: c.UserID, SaleID: c.SaleID, Seq: c.Seq, State: Waiting}
 	switch {
 	case c.Seq > q.AdmittedThrough:
 		return tok, true
@@ -159,7 +218,7 @@ func waitingFromClaims(c core.Caller, q Queue) (Token, bool) {
 // be placed (and signed) by its provisional number.
 func (e *Entrance) countersFor(ctx context.Context, tok Token, q Queue) (Queue, error) {
 	if tok.Early && !q.Drawn && q.OpensAt.IsZero() {
-		return e.view.read(ctx)
+		return e.view.read(ctx, tok.SaleID)
 	}
 	return q, nil
 }
@@ -170,8 +229,8 @@ func (e *Entrance) token(ctx context.Context, c core.Caller) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	if tok.UserID != c.UserID {
-		// A signed token whose subject disagrees with storage is not one we issued.
+	if tok.UserID != c.UserID || (c.SaleID != "" && tok.SaleID != c.SaleID) {
+		// A signed token whose claims disagree with storage is not one we issued.
 		return Token{}, ErrTokenUnknown
 	}
 	return tok, nil
@@ -189,15 +248,15 @@ func (e *Entrance) liveToken(ctx context.Context, c core.Caller, now time.Time) 
 	return tok, nil
 }
 
-// status places a token in the queue q.
-func (e *Entrance) status(tok Token, q Queue, now time.Time) Status {
+// status places a token in its queue q.
+func (e *Entrance) status(tok Token, q Queue, sst core.SaleStatus, now time.Time) Status {
 	switch {
 	case tok.State != Waiting:
-		return Status{Token: tok}
+		return Status{Token: tok, SoldOut: sst.SoldOut}
 	case q.AwaitingDraw(tok):
 		// Before the draw every early fan stands in the same place.
-		return Status{Token: tok, EstimatedWait: max(0, q.OpensAt.Sub(now)).Round(time.Second), OpensAt: q.OpensAt}
+		return Status{Token: tok, EstimatedWait: max(0, q.OpensAt.Sub(now)).Round(time.Second), OpensAt: q.OpensAt, SoldOut: sst.SoldOut}
 	}
 	ahead := q.Ahead(tok)
-	return Status{Token: tok, Position: ahead, EstimatedWait: q.EstimateWait(ahead, e.policy.Admission, now), Stalled: q.Stalled(now)}
+	return Status{Token: tok, Position: ahead, EstimatedWait: q.EstimateWait(ahead, e.policy.Admission, now), Stalled: q.Stalled(now), SoldOut: sst.SoldOut}
 }

@@ -30,28 +30,46 @@ func (c *countingTokens) Token(ctx2 context.Context, id core.ID) (queue.Token, e
 	return c.Store.Token(ctx2, id)
 }
 
+// sale is the sale the queue tests queue for: the default one.
+const sale core.SaleID = "queue-test"
+
+// saleStates tells the queue the state of its sales, as the catalog's Directory would; a sale
+// not in the map is on sale. The default sale is `sale`.
+type saleStates map[core.SaleID]core.SaleState
+
+func (s saleStates) Default(context.Context) (core.SaleID, error) { return sale, nil }
+
+func (s saleStates) Status(_ context.Context, id core.SaleID) (core.SaleStatus, error) {
+	if st, ok := s[id]; ok {
+		return core.SaleStatus{State: st}, nil
+	}
+	return core.SaleStatus{State: core.OnSale}, nil
+}
+
 // queueWorld is the queue's use cases over a memory store whose token reads are counted.
 type queueWorld struct {
 	q      queue.Services
 	tokens *countingTokens
 	clock  *apptest.Clock
+	sales  saleStates
 }
 
 func newQueueWorld(t *testing.T, policy queue.Policy) *queueWorld {
 	t.Helper()
 	clk := apptest.NewClock(apptest.Start)
 	tokens := &countingTokens{Store: memory.NewStore()}
-	q, err := queue.New(queue.Ports{Store: tokens, Loop: memory.NewAdmission(policy.Admission), Clock: clk}, policy)
+	sales := saleStates{}
+	q, err := queue.New(queue.Ports{Store: tokens, Loop: memory.NewAdmission(policy.Admission), Sales: sales, Clock: clk}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &queueWorld{q: q, tokens: tokens, clock: clk}
+	return &queueWorld{q: q, tokens: tokens, clock: clk, sales: sales}
 }
 
 // rebuild is another instance on w's store: the same queue through its own view of the counters.
 func rebuild(t *testing.T, w *queueWorld, policy queue.Policy) queue.Services {
 	t.Helper()
-	q, err := queue.New(queue.Ports{Store: w.tokens, Loop: memory.NewAdmission(admitting(1, 1)), Clock: w.clock}, policy)
+	q, err := queue.New(queue.Ports{Store: w.tokens, Loop: memory.NewAdmission(admitting(1, 1)), Sales: w.sales, Clock: w.clock}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +78,7 @@ func rebuild(t *testing.T, w *queueWorld, policy queue.Policy) queue.Services {
 
 func (w *queueWorld) issue(t *testing.T, user string) core.Caller {
 	t.Helper()
-	st, err := w.q.Entrance.Issue(ctx, user)
+	st, err := w.q.Entrance.Issue(ctx, user, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +103,10 @@ func TestQueue(t *testing.T) {
 	policy.Admission.AdmitRate = 2
 	w := newQueueWorld(t, policy)
 
-	if _, err := w.q.Entrance.Issue(ctx, "bad user"); !errors.Is(err, core.ErrInvalid) {
+	if _, err := w.q.Entrance.Issue(ctx, "bad user", ""); !errors.Is(err, core.ErrInvalid) {
 		t.Fatalf("invalid user id: %v", err)
 	}
-	first, err := w.q.Entrance.Issue(ctx, "ann")
+	first, err := w.q.Entrance.Issue(ctx, "ann", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,18 +114,18 @@ func TestQueue(t *testing.T) {
 		t.Fatalf("first fan: %+v, want position 0, 1s", first)
 	}
 	for _, u := range []string{"ben", "cat", "dan"} {
-		if _, err := w.q.Entrance.Issue(ctx, u); err != nil {
+		if _, err := w.q.Entrance.Issue(ctx, u, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	fourth, _ := w.q.Entrance.Issue(ctx, "dan")
+	fourth, _ := w.q.Entrance.Issue(ctx, "dan", "")
 	// 3 ahead at 2 a second: this fan is admitted in the second tick.
 	if fourth.Position != 3 || fourth.EstimatedWait != 2*time.Second {
 		t.Fatalf("fourth fan: position %d wait %v, want 3 and 2s", fourth.Position, fourth.EstimatedWait)
 	}
-	dan := core.Caller{TokenID: fourth.Token.ID, UserID: "dan", Seq: fourth.SignedSeq()}
+	dan := apptest.CallerOf(fourth)
 
-	_, err = w.q.Entrance.Admitted(ctx, dan)
+	_, _, err = w.q.Entrance.Admitted(ctx, dan)
 	var waiting *queue.NotAdmittedError
 	if !errors.As(err, &waiting) || waiting.Position != 3 {
 		t.Fatalf("waiting fan booking: %v, want NotAdmittedError at position 3", err)
@@ -130,10 +148,10 @@ func TestQueue(t *testing.T) {
 		})
 	}
 
-	if _, err := w.q.Admitter.AdmitNext(ctx, admitting(0, 5)); err == nil {
+	if _, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(0, 5)); err == nil {
 		t.Fatal("a zero admission rate accepted")
 	}
-	res, err := w.q.Admitter.AdmitNext(ctx, admitting(10, 10))
+	res, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(10, 10))
 	if err != nil || res.Admitted != 4 {
 		t.Fatalf("admit: %+v, %v", res, err)
 	}
@@ -141,11 +159,11 @@ func TestQueue(t *testing.T) {
 	if err != nil || st.Token.State != queue.Active || st.Position != 0 || st.EstimatedWait != 0 {
 		t.Fatalf("admitted fan: %+v, %v", st, err)
 	}
-	report, _ := w.q.Control.Report(ctx)
+	report, _ := w.q.Control.Report(ctx, sale)
 	if report.Stats.Active != 4 || report.Stats.Waiting() != 0 || report.Stats.AdmittedTotal != 4 {
 		t.Fatalf("stats %+v", report.Stats)
 	}
-	w.clock.Advance(policy.SessionTTL)
+	w.clock.Advance(policy.Admission.SessionTTL)
 	_, err = w.q.Entrance.Status(ctx, dan)
 	wantErr(t, err, queue.ErrTokenExpired)
 }
@@ -156,7 +174,7 @@ func TestPollingWaitingTokensReadsNoToken(t *testing.T) {
 	for i := range fans {
 		fans[i] = w.issue(t, fmt.Sprintf("fan-%d", i))
 	}
-	if _, err := w.q.Admitter.AdmitNext(ctx, admitting(3, 100)); err != nil {
+	if _, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(3, 100)); err != nil {
 		t.Fatal(err)
 	}
 	before := w.tokens.reads.Load()
@@ -180,7 +198,7 @@ func TestPollingWaitingTokensReadsNoToken(t *testing.T) {
 		t.Fatal("an admitted fan's poll was answered without reading the token")
 	}
 	// Booking always reads the token, so admission is seen at once.
-	_, err := w.q.Entrance.Admitted(ctx, fans[5])
+	_, _, err := w.q.Entrance.Admitted(ctx, fans[5])
 	var waiting *queue.NotAdmittedError
 	if !errors.As(err, &waiting) || waiting.Position != 2 {
 		t.Fatalf("waiting fan booking: %v, want NotAdmittedError at position 2", err)
@@ -190,7 +208,7 @@ func TestPollingWaitingTokensReadsNoToken(t *testing.T) {
 func TestEstimateFollowsTheMeasuredAdmissionRate(t *testing.T) {
 	policy := queue.DefaultPolicy
 	policy.Admission.AdmitRate = 50 // in force; the ceiling lets admission run at only 10 a second
-	policy.SessionTTL = time.Hour
+	policy.Admission.SessionTTL = time.Hour
 	w := newQueueWorld(t, policy)
 	var last core.Caller
 	for i := range 3000 {
@@ -202,7 +220,7 @@ func TestEstimateFollowsTheMeasuredAdmissionRate(t *testing.T) {
 	}
 	const ticks = 90
 	for tick := range ticks {
-		if _, err := w.q.Admitter.AdmitNext(ctx, admitting(50, 10*(tick+1))); err != nil { // room for 10 more a tick
+		if _, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(50, 10*(tick+1))); err != nil { // room for 10 more a tick
 			t.Fatal(err)
 		}
 		w.poll(t, last) // still seen, never abandoned
@@ -217,13 +235,13 @@ func TestEstimateFollowsTheMeasuredAdmissionRate(t *testing.T) {
 	if st.Position != ahead || st.EstimatedWait != want {
 		t.Fatalf("after %d ticks: position %d, estimate %v; want %d and %v (rate %.3f/s)", ticks, st.Position, st.EstimatedWait, ahead, want, rate)
 	}
-	report, err := w.q.Control.Report(ctx)
+	report, err := w.q.Control.Report(ctx, sale)
 	if err != nil || math.Abs(report.AdmittedPerMinute-rate*60) > 1e-6 {
 		t.Fatalf("report %+v, %v; want %.3f admitted per minute", report, err, rate*60)
 	}
 	// A queue with the ceiling full admits nobody: the measured rate falls and the estimate grows.
 	for range 30 {
-		if _, err := w.q.Admitter.AdmitNext(ctx, admitting(10, 1)); err != nil {
+		if _, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(10, 1)); err != nil {
 			t.Fatal(err)
 		}
 		w.poll(t, last)
@@ -244,7 +262,7 @@ func TestAbandonedFansAreSkipped(t *testing.T) {
 		w.poll(t, stays)
 		w.poll(t, late)
 	}
-	res, err := w.q.Admitter.AdmitNext(ctx, admitting(2, 100))
+	res, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(2, 100))
 	if err != nil || res.Admitted != 2 || res.Abandoned != 1 {
 		t.Fatalf("admission %+v, %v; want 2 admitted and 1 abandoned", res, err)
 	}
@@ -257,7 +275,7 @@ func TestAbandonedFansAreSkipped(t *testing.T) {
 		}
 	}
 	// The fan who left can queue again, at the back.
-	again, err := w.q.Entrance.Issue(ctx, "leaves")
+	again, err := w.q.Entrance.Issue(ctx, "leaves", "")
 	if err != nil || again.Token.Seq != 4 {
 		t.Fatalf("queueing again: %+v, %v", again, err)
 	}
@@ -266,11 +284,11 @@ func TestAbandonedFansAreSkipped(t *testing.T) {
 func TestScheduledOpeningDrawsTheEarlyFans(t *testing.T) {
 	w := newQueueWorld(t, queue.DefaultPolicy)
 	opens := w.clock.Now().Add(10 * time.Minute)
-	if _, err := w.q.Control.ScheduleOpening(ctx, w.clock.Now().Add(-time.Second), nil); !errors.Is(err, core.ErrInvalid) {
+	if _, err := w.q.Control.ScheduleOpening(ctx, sale, w.clock.Now().Add(-time.Second), nil); !errors.Is(err, core.ErrInvalid) {
 		t.Fatalf("opening in the past: %v, want ErrInvalid", err)
 	}
 	seed := int64(2026)
-	q, err := w.q.Control.ScheduleOpening(ctx, opens, &seed)
+	q, err := w.q.Control.ScheduleOpening(ctx, sale, opens, &seed)
 	if err != nil || !q.OpensAt.Equal(opens) || q.DrawSeed != seed {
 		t.Fatalf("schedule: %+v, %v", q, err)
 	}
@@ -285,12 +303,12 @@ func TestScheduledOpeningDrawsTheEarlyFans(t *testing.T) {
 	if st.Position != 0 || !st.OpensAt.Equal(opens) || st.EstimatedWait != 10*time.Minute || st.SignedSeq() != 0 {
 		t.Fatalf("before the opening: %+v, want position 0, the opening time and 10m", st)
 	}
-	_, err = w.q.Entrance.Admitted(ctx, early[3])
+	_, _, err = w.q.Entrance.Admitted(ctx, early[3])
 	var waiting *queue.NotAdmittedError
 	if !errors.As(err, &waiting) || !waiting.OpensAt.Equal(opens) {
 		t.Fatalf("booking before the opening: %v, want NotAdmittedError with the opening time", err)
 	}
-	if res, _ := w.q.Admitter.AdmitNext(ctx, admitting(100, 100)); res.Admitted != 0 {
+	if res, _ := w.q.Admitter.AdmitNext(ctx, sale, admitting(100, 100)); res.Admitted != 0 {
 		t.Fatalf("admitted %d before the opening", res.Admitted)
 	}
 	w.clock.Advance(10 * time.Minute)
@@ -301,7 +319,7 @@ func TestScheduledOpeningDrawsTheEarlyFans(t *testing.T) {
 	if late.Seq != 9 {
 		t.Fatalf("first fan after the opening numbered %d, want 9 (behind the 8 early ones)", late.Seq)
 	}
-	res, err := w.q.Admitter.AdmitNext(ctx, admitting(1, 100))
+	res, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(1, 100))
 	if err != nil || res.Drawn != 8 || res.Admitted != 1 {
 		t.Fatalf("opening tick: %+v, %v; want 8 drawn and the first place admitted", res, err)
 	}
@@ -357,15 +375,15 @@ func TestChangeAdmission(t *testing.T) {
 	w := newQueueWorld(t, queue.DefaultPolicy)
 	zero, five, seven, seventy := 0, 5, 7, 70
 	for _, bad := range []queue.Change{{AdmitRate: &zero, MaxActive: &five}, {AdmitRate: &five, MaxActive: &zero}} {
-		if _, err := w.q.Control.ChangeAdmission(ctx, bad); !errors.Is(err, core.ErrInvalid) {
+		if _, err := w.q.Control.ChangeAdmission(ctx, sale, bad); !errors.Is(err, core.ErrInvalid) {
 			t.Fatalf("change %+v: %v, want ErrInvalid", bad, err)
 		}
 	}
-	got, err := w.q.Control.ChangeAdmission(ctx, queue.Change{AdmitRate: &seven, MaxActive: &seventy})
-	if err != nil || got != (queue.Settings{AdmitRate: 7, MaxActive: 70, Tick: time.Second, Revision: 1}) {
+	got, err := w.q.Control.ChangeAdmission(ctx, sale, queue.Change{AdmitRate: &seven, MaxActive: &seventy})
+	if err != nil || got != (queue.Settings{AdmitRate: 7, MaxActive: 70, Tick: time.Second, SessionTTL: 10 * time.Minute, Revision: 1}) {
 		t.Fatalf("change: %+v, %v", got, err)
 	}
-	if r, _ := w.q.Control.Report(ctx); r.Settings != got {
+	if r, _ := w.q.Control.Report(ctx, sale); r.Settings != got {
 		t.Fatalf("report settings %+v, want %+v", r.Settings, got)
 	}
 }
@@ -381,12 +399,12 @@ func TestInstanceWithStaleCountersPlacesEarlyTokens(t *testing.T) {
 		t.Fatalf("priming b's counters: %v", err)
 	}
 	opens := a.clock.Now().Add(time.Hour)
-	if _, err := a.q.Control.ScheduleOpening(ctx, opens, nil); err != nil {
+	if _, err := a.q.Control.ScheduleOpening(ctx, sale, opens, nil); err != nil {
 		t.Fatal(err)
 	}
 	early := a.issue(t, "early")
 	for name, st := range map[string]func() (queue.Status, error){
-		"issue on b": func() (queue.Status, error) { return b.Entrance.Issue(ctx, "early") },
+		"issue on b": func() (queue.Status, error) { return b.Entrance.Issue(ctx, "early", "") },
 		"poll on b":  func() (queue.Status, error) { return b.Entrance.Status(ctx, early) },
 	} {
 		got, err := st()
@@ -406,23 +424,23 @@ func TestDrainingTickDoesNotLowerTheMeasuredRate(t *testing.T) {
 		w.issue(t, fmt.Sprintf("fan-%d", i))
 	}
 	for tick := range 3 { // 20 a second with a backlog (the ceiling's room): the rate moves from 50 towards 20
-		if _, err := w.q.Admitter.AdmitNext(ctx, admitting(50, 20*(tick+1))); err != nil {
+		if _, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(50, 20*(tick+1))); err != nil {
 			t.Fatal(err)
 		}
 		w.clock.Advance(time.Second)
 	}
-	before, _ := w.q.Control.Report(ctx)
+	before, _ := w.q.Control.Report(ctx, sale)
 	if before.AdmittedPerMinute >= 50*60 || before.AdmittedPerMinute <= 20*60 {
 		t.Fatalf("after two measured ticks: %.1f a minute, want between 1200 and 3000", before.AdmittedPerMinute)
 	}
 	// The rest, 140 fans, leave in one tick; then an empty queue ticks on.
 	for range 3 {
-		if _, err := w.q.Admitter.AdmitNext(ctx, admitting(1000, 1000)); err != nil {
+		if _, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(1000, 1000)); err != nil {
 			t.Fatal(err)
 		}
 		w.clock.Advance(time.Second)
 	}
-	after, _ := w.q.Control.Report(ctx)
+	after, _ := w.q.Control.Report(ctx, sale)
 	if after.AdmittedPerMinute != before.AdmittedPerMinute {
 		t.Fatalf("draining and empty ticks moved the rate from %.1f to %.1f a minute", before.AdmittedPerMinute, after.AdmittedPerMinute)
 	}
@@ -431,7 +449,7 @@ func TestDrainingTickDoesNotLowerTheMeasuredRate(t *testing.T) {
 // unreadableQueue is a token store whose queue counters cannot be read (the database is gone).
 type unreadableQueue struct{ queue.Store }
 
-func (unreadableQueue) Queue(context.Context) (queue.Queue, error) {
+func (unreadableQueue) Queue(context.Context, core.SaleID) (queue.Queue, error) {
 	return queue.Queue{}, errors.New("connection refused")
 }
 
@@ -445,10 +463,10 @@ func TestQueueCountersUnreadable(t *testing.T) {
 	policy.Refresh = 0 // nothing cached to fall back on
 	w.q = rebuild(t, w, policy)
 	for name, call := range map[string]func() error{
-		"issue":     func() error { _, err := w.q.Entrance.Issue(ctx, "other"); return err },
+		"issue":     func() error { _, err := w.q.Entrance.Issue(ctx, "other", ""); return err },
 		"poll":      func() error { _, err := w.q.Entrance.Status(ctx, fan); return err },
 		"authorize": func() error { _, err := w.q.Entrance.Queued(ctx, fan); return err },
-		"admit":     func() error { _, err := w.q.Admitter.AdmitNext(ctx, admitting(10, 10)); return err },
+		"admit":     func() error { _, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(10, 10)); return err },
 	} {
 		err := call()
 		if err == nil || core.IsDomainError(err) || !strings.Contains(err.Error(), "connection refused") {
@@ -466,13 +484,13 @@ func TestEstimateFollowsAnOperatorsChangeAtOnce(t *testing.T) {
 		fans = append(fans, w.issue(t, fmt.Sprintf("fan-%d", i)))
 	}
 	for range 3 { // admission runs at 50 a second, and is measured so
-		if _, err := w.q.Admitter.AdmitNext(ctx, queue.DefaultPolicy.Admission); err != nil {
+		if _, err := w.q.Admitter.AdmitNext(ctx, sale, queue.DefaultPolicy.Admission); err != nil {
 			t.Fatal(err)
 		}
 		w.clock.Advance(time.Second)
 	}
 	one := 1
-	if _, err := w.q.Control.ChangeAdmission(ctx, queue.Change{AdmitRate: &one}); err != nil {
+	if _, err := w.q.Control.ChangeAdmission(ctx, sale, queue.Change{AdmitRate: &one}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 150; i < 200; i++ {
@@ -497,13 +515,13 @@ func TestEstimateFollowsAnOperatorsChangeAtOnce(t *testing.T) {
 // instead of a wait it cannot keep; the first admission after ends it.
 func TestStalledAdmissionSaysSo(t *testing.T) {
 	policy := queue.DefaultPolicy
-	policy.SessionTTL = time.Hour
+	policy.Admission.SessionTTL = time.Hour
 	w := newQueueWorld(t, policy)
 	w.issue(t, "in")
 	waiting := w.issue(t, "waiting")
 	full := admitting(50, 1)
 	for range 5 {
-		if _, err := w.q.Admitter.AdmitNext(ctx, full); err != nil {
+		if _, err := w.q.Admitter.AdmitNext(ctx, sale, full); err != nil {
 			t.Fatal(err)
 		}
 		w.poll(t, waiting)
@@ -513,7 +531,7 @@ func TestStalledAdmissionSaysSo(t *testing.T) {
 		t.Fatalf("5 s with the ceiling full: %+v, want an estimate of 1 s, not stalled yet", st)
 	}
 	for range int(queue.StallAfter / time.Second) {
-		if _, err := w.q.Admitter.AdmitNext(ctx, full); err != nil {
+		if _, err := w.q.Admitter.AdmitNext(ctx, sale, full); err != nil {
 			t.Fatal(err)
 		}
 		w.poll(t, waiting)
@@ -523,15 +541,15 @@ func TestStalledAdmissionSaysSo(t *testing.T) {
 	if !st.Stalled || st.EstimatedWait != queue.MaxEstimate || st.Position != 0 {
 		t.Fatalf("15 s with the ceiling full: %+v, want stalled with the %v estimate", st, queue.MaxEstimate)
 	}
-	_, err := w.q.Entrance.Admitted(ctx, waiting)
+	_, _, err := w.q.Entrance.Admitted(ctx, waiting)
 	var notYet *queue.NotAdmittedError
 	if !errors.As(err, &notYet) || !notYet.Stalled || !strings.Contains(err.Error(), "not moved") {
 		t.Fatalf("booking while stalled: %v, want NotAdmittedError saying admission has stalled", err)
 	}
-	if r, _ := w.q.Control.Report(ctx); !r.Stalled {
+	if r, _ := w.q.Control.Report(ctx, sale); !r.Stalled {
 		t.Fatal("the operators' report does not say admission stalled")
 	}
-	if _, err := w.q.Admitter.AdmitNext(ctx, admitting(50, 2)); err != nil { // the operator raises the ceiling
+	if _, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(50, 2)); err != nil { // the operator raises the ceiling
 		t.Fatal(err)
 	}
 	if st := w.poll(t, waiting); st.Stalled || st.Token.State != queue.Active {
@@ -544,7 +562,7 @@ func TestStalledAdmissionSaysSo(t *testing.T) {
 func TestIdleQueueIsNotStalled(t *testing.T) {
 	w := newQueueWorld(t, queue.DefaultPolicy)
 	for range 20 {
-		if _, err := w.q.Admitter.AdmitNext(ctx, queue.DefaultPolicy.Admission); err != nil {
+		if _, err := w.q.Admitter.AdmitNext(ctx, sale, queue.DefaultPolicy.Admission); err != nil {
 			t.Fatal(err)
 		}
 		w.clock.Advance(time.Second)
@@ -552,4 +570,63 @@ func TestIdleQueueIsNotStalled(t *testing.T) {
 	if st := w.poll(t, w.issue(t, "first")); st.Stalled || st.EstimatedWait != time.Second {
 		t.Fatalf("first fan after 20 idle seconds: %+v, want 1 s", st)
 	}
+}
+
+// Each sale's waiting room is its own: positions, admission and lifecycle.
+func TestEachSaleQueuesApart(t *testing.T) {
+	w := newQueueWorld(t, queue.DefaultPolicy)
+	const other core.SaleID = "other-sale"
+	for _, u := range []string{"ann", "ben", "cat"} {
+		w.issue(t, u)
+	}
+	first, err := w.q.Entrance.Issue(ctx, "cat", string(other))
+	if err != nil || first.Position != 0 || first.Token.SaleID != other || first.Token.Seq != 1 {
+		t.Fatalf("cat's token in %s: %+v, %v; want first there", other, first, err)
+	}
+	catHere := w.issue(t, "cat") // her token in the default sale is still hers
+	if st := w.poll(t, catHere); st.Position != 2 || st.Token.SaleID != sale {
+		t.Fatalf("cat in %s: %+v", sale, st)
+	}
+	if _, err := w.q.Admitter.AdmitNext(ctx, other, admitting(10, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.poll(t, catHere); st.Position != 2 || st.Token.State != queue.Waiting {
+		t.Fatalf("admitting %s moved cat in %s: %+v", other, sale, st)
+	}
+	if _, _, err := w.q.Entrance.Admitted(ctx, apptest.CallerOf(first)); err != nil {
+		t.Fatalf("cat in %s after its admission: %v", other, err)
+	}
+	_, err = w.q.Entrance.Issue(ctx, "ann", "Not-A-Sale")
+	var field *core.InvalidFieldError
+	if !errors.As(err, &field) || field.Field != "sale_id" {
+		t.Fatalf("a malformed sale id: %v, want an error naming sale_id", err)
+	}
+}
+
+func TestAPausedSaleAdmitsNobodyAndAClosedOneTurnsFansAway(t *testing.T) {
+	w := newQueueWorld(t, queue.DefaultPolicy)
+	ann := w.issue(t, "ann")
+	w.sales[sale] = core.Paused
+	res, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(10, 10))
+	if err != nil || res.Admitted != 0 || res.Waiting != 1 || res.Closed {
+		t.Fatalf("a tick of a paused sale: %+v, %v; want nobody admitted", res, err)
+	}
+	if st := w.poll(t, ann); st.Token.State != queue.Waiting {
+		t.Fatalf("ann in a paused sale: %+v, want still waiting", st)
+	}
+	w.issue(t, "ben") // a paused sale still takes tokens
+
+	w.sales[sale] = core.Closed
+	_, err = w.q.Entrance.Issue(ctx, "cat", "")
+	wantErr(t, err, core.ErrSaleClosed)
+	wantErr(t, err, core.ErrGone)
+	_, err = w.q.Entrance.Status(ctx, ann)
+	wantErr(t, err, core.ErrSaleClosed)
+	if res, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(10, 10)); err != nil || !res.Closed || res.Admitted != 0 {
+		t.Fatalf("a tick of a closed sale: %+v, %v; want Closed", res, err)
+	}
+
+	w.sales["a-draft"] = core.Draft
+	_, err = w.q.Entrance.Issue(ctx, "ann", "a-draft")
+	wantErr(t, err, core.ErrUnknownSale)
 }

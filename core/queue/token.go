@@ -33,6 +33,7 @@ func (s TokenState) String() string { return s.name }
 type Token struct {
 	ID     core.ID
 	UserID core.UserID
+	SaleID core.SaleID // the sale whose queue the token is in
 	// Seq is the queue sequence number, the FIFO order: gap-free and increasing in issue order,
 	// except that the draw at a scheduled opening shuffles the numbers of the early tokens.
 	Seq   int64

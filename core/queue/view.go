@@ -3,17 +3,24 @@ package queue
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/boxoffice/boxoffice/core"
 )
 
-// view keeps the queue counters every poll computes positions from, so polling does not read
-// the store: at most one request refreshes them at a time, the others use the copy they find.
-// Its age is measured on the process's monotonic clock, not the domain Clock. The use cases of
-// one instance share one view.
+// view keeps the queue counters every poll computes positions from, a copy per sale, so
+// polling does not read the store: at most one request per sale refreshes them at a time, the
+// others use the copy they find. Its age is measured on the process's monotonic clock, not the
+// domain Clock. The use cases of one instance share one view.
 type view struct {
-	store      Store
-	refresh    time.Duration
+	store   Store
+	refresh time.Duration
+	sales   sync.Map // core.SaleID → *saleView
+}
+
+type saleView struct {
 	cur        atomic.Pointer[cachedQueue]
 	refreshing atomic.Bool
 }
@@ -23,24 +30,33 @@ type cachedQueue struct {
 	readAt time.Time
 }
 
-// counters returns counters at most refresh old (or being refreshed).
-func (v *view) counters(ctx context.Context) (Queue, error) {
-	c := v.cur.Load()
-	if c != nil && v.refresh > 0 {
-		if time.Since(c.readAt) < v.refresh || !v.refreshing.CompareAndSwap(false, true) {
-			return c.q, nil
-		}
-		defer v.refreshing.Store(false)
+func (v *view) of(sale core.SaleID) *saleView {
+	if sv, ok := v.sales.Load(sale); ok {
+		return sv.(*saleView)
 	}
-	return v.read(ctx)
+	sv, _ := v.sales.LoadOrStore(sale, &saleView{})
+	return sv.(*saleView)
 }
 
-// read reads the counters and caches them.
-func (v *view) read(ctx context.Context) (Queue, error) {
-	q, err := v.store.Queue(ctx)
-	if err != nil {
-		return Queue{}, fmt.Errorf("read queue counters: %w", err)
+// counters returns the sale's counters at most refresh old (or being refreshed).
+func (v *view) counters(ctx context.Context, sale core.SaleID) (Queue, error) {
+	sv := v.of(sale)
+	c := sv.cur.Load()
+	if c != nil && v.refresh > 0 {
+		if time.Since(c.readAt) < v.refresh || !sv.refreshing.CompareAndSwap(false, true) {
+			return c.q, nil
+		}
+		defer sv.refreshing.Store(false)
 	}
-	v.cur.Store(&cachedQueue{q: q, readAt: time.Now()})
+	return v.read(ctx, sale)
+}
+
+// read reads the sale's counters and caches them.
+func (v *view) read(ctx context.Context, sale core.SaleID) (Queue, error) {
+	q, err := v.store.Queue(ctx, sale)
+	if err != nil {
+		return Queue{}, fmt.Errorf("read queue counters of %s: %w", sale, err)
+	}
+	v.of(sale).cur.Store(&cachedQueue{q: q, readAt: time.Now()})
 	return q, nil
 }

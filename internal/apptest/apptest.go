@@ -20,6 +20,10 @@ import (
 // ShowDate is the date of the world's performance: 50 seats at 50,000 won.
 const ShowDate = "2030-07-01"
 
+// Sale is the world's sale, on sale with ShowDate and a limit of 4 tickets a fan: the default
+// sale, as the only one.
+const Sale core.SaleID = "test-sale"
+
 // Start is the world's time when a test begins.
 var Start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 
@@ -52,6 +56,7 @@ type World struct {
 	Store *memory.Store
 	Clock *Clock
 	Date  core.Date
+	Sale  core.SaleID
 }
 
 // Option changes a part of the world before it is built.
@@ -92,31 +97,61 @@ func New(t testing.TB, policy app.Policy, opts ...Option) *World {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := core.ParseDate(ShowDate)
-	if err := a.Catalog.Admin.AddPerformance(context.Background(), catalog.Performance{Date: d, Concert: "Test", Price: 50_000, Seats: 50}); err != nil {
+	_, err = a.Catalog.Admin.CreateSale(context.Background(), catalog.SaleSpec{
+		ID: string(Sale), Title: "Test", Venue: "Test Hall",
+		Performances: []catalog.PerformanceSpec{{Date: ShowDate, Sections: []catalog.Section{{Name: "General", FirstSeat: 1, LastSeat: 50, Price: 50_000}}}},
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &World{App: a, Store: store, Clock: clk, Date: d}
+	d, _ := core.ParseDate(ShowDate)
+	return &World{App: a, Store: store, Clock: clk, Date: d, Sale: Sale}
 }
 
-// Fan issues a token for user and, if admit, admits everyone waiting.
+// AddSale puts another sale on, with the sections given on ShowDate.
+func (w *World) AddSale(t testing.TB, id core.SaleID, sections ...catalog.Section) {
+	t.Helper()
+	_, err := w.Catalog.Admin.CreateSale(context.Background(), catalog.SaleSpec{
+		ID: string(id), Title: "Sale " + string(id), Venue: "Test Hall",
+		Performances: []catalog.PerformanceSpec{{Date: ShowDate, Sections: sections}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Fan issues a token of the world's sale for user and, if admit, admits everyone waiting.
 func (w *World) Fan(t testing.TB, user string, admit bool) core.Caller {
 	t.Helper()
-	st, err := w.Queue.Entrance.Issue(context.Background(), user)
+	return w.FanOf(t, w.Sale, user, admit)
+}
+
+// FanOf issues a token of a sale for user and, if admit, admits everyone waiting there.
+func (w *World) FanOf(t testing.TB, sale core.SaleID, user string, admit bool) core.Caller {
+	t.Helper()
+	st, err := w.Queue.Entrance.Issue(context.Background(), user, string(sale))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if admit {
-		if _, err := w.Queue.Admitter.AdmitNext(context.Background(), Admitting(1000, 1000)); err != nil {
-			t.Fatal(err)
-		}
+		w.Admit(t, sale)
 	}
 	return CallerOf(st)
 }
 
+// Admit runs an admission tick of a sale that admits everyone waiting (up to 1,000).
+func (w *World) Admit(t testing.TB, sale core.SaleID) queue.Result {
+	t.Helper()
+	res, err := w.Queue.Admitter.AdmitNext(context.Background(), sale, Admitting(1000, 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // CallerOf is the caller a token's JWT would prove.
 func CallerOf(st queue.Status) core.Caller {
-	return core.Caller{TokenID: st.Token.ID, UserID: st.Token.UserID, Seq: st.SignedSeq()}
+	return core.Caller{TokenID: st.Token.ID, UserID: st.Token.UserID, SaleID: st.Token.SaleID, Seq: st.SignedSeq()}
 }
 
 // Admitting is the admission settings of a tick that admits up to rate fans (ticks of a

@@ -23,8 +23,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	openapitypes "github.com/oapi-codegen/runtime/types"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
+
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
 // Options say what to start.
@@ -37,8 +40,11 @@ type Options struct {
 	SessionTTL  time.Duration
 	AdmitRate   int
 	MaxActive   int
-	Seats       int  // seats per date of the demo concert (3 dates)
-	Keep        bool // keep the database afterwards
+	Seats       int // seats per date of each sale (3 dates)
+	// Sales is how many sales are on at once: the demo sale, and the others put on through the
+	// admin API once the roles run; 0 is 1.
+	Sales int
+	Keep  bool // keep the database afterwards
 	// TemporalDB, if set, makes the dev server keep its state in this file, so it can restart.
 	TemporalDB string
 	// Env adds settings (NAME=value) to every role, after the sandbox's own.
@@ -48,8 +54,13 @@ type Options struct {
 // System is a spawned boxoffice: a Temporal dev server, a fresh database, a worker and N APIs.
 type System struct {
 	// Targets are the APIs' base URLs.
-	Targets      []string
+	Targets []string
+	// Sales are the sales on, the demo sale first; each has SeatsPerSale seats.
+	Sales        []string
+	SeatsPerSale int
 	SeatsOnSale  int
+	// AdminKey is the roles' BOXOFFICE_ADMIN_KEY.
+	AdminKey     string
 	DBURL        string
 	binary       string
 	env          []string
@@ -75,7 +86,13 @@ func Spawn(ctx context.Context, o Options) (sys *System, err error) {
 	if _, err := os.Stat(o.Binary); err != nil {
 		return nil, fmt.Errorf("boxoffice binary %s: %w (run make build)", o.Binary, err)
 	}
-	sys = &System{binary: o.Binary, SeatsOnSale: 3 * o.Seats}
+	if o.Sales == 0 {
+		o.Sales = 1
+	}
+	if o.Sales < 1 || o.Sales > 20 {
+		return nil, errors.New("-sales must be 1 to 20")
+	}
+	sys = &System{binary: o.Binary, SeatsPerSale: 3 * o.Seats, SeatsOnSale: o.Sales * 3 * o.Seats, AdminKey: randomKey(18)}
 	defer func() {
 		if err != nil {
 			sys.Stop()
@@ -87,12 +104,11 @@ func Spawn(ctx context.Context, o Options) (sys *System, err error) {
 	if err := sys.startTemporal(ctx, o); err != nil {
 		return sys, err
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
 	sys.env = append(os.Environ(),
 		"DATABASE_URL="+sys.DBURL,
 		"TEMPORAL_ADDRESS="+sys.temporal.FrontendHostPort(),
-		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(key),
+		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(randomBytes(32)),
+		"BOXOFFICE_ADMIN_KEY="+sys.AdminKey,
 		"BOXOFFICE_HOLD_TTL="+o.HoldTTL.String(),
 		"BOXOFFICE_SESSION_TTL="+o.SessionTTL.String(),
 		"BOXOFFICE_ADMIT_RATE="+strconv.Itoa(o.AdmitRate),
@@ -105,11 +121,57 @@ func Spawn(ctx context.Context, o Options) (sys *System, err error) {
 	if out, err := sys.Command(ctx, "migrate", "--demo", "--demo-seats", strconv.Itoa(o.Seats)).CombinedOutput(); err != nil {
 		return sys, fmt.Errorf("boxoffice migrate: %w\n%s", err, out)
 	}
+	sys.Sales = []string{DemoSale}
 	if err := sys.startRoles(ctx, o.Instances); err != nil {
 		return sys, err
 	}
+	for i := 2; i <= o.Sales; i++ {
+		id := fmt.Sprintf("sale-%d", i)
+		if err := sys.PutSaleOn(ctx, id, o.Seats); err != nil {
+			return sys, err
+		}
+		sys.Sales = append(sys.Sales, id)
+	}
 	return sys, nil
 }
+
+// DemoSale is the id of the sale `boxoffice migrate --demo` puts on.
+const DemoSale = "boxoffice-live"
+
+// PutSaleOn puts a sale on through the admin API, as an operator would: three dates 30, 37 and
+// 44 days from today, with seats in two sections (Front at 60,000 won, Back at 40,000).
+func (s *System) PutSaleOn(ctx context.Context, id string, seats int) error {
+	api, err := apiclient.NewClientWithResponses(s.Targets[0])
+	if err != nil {
+		return err
+	}
+	front := int64(max(1, seats/2))
+	sections := []apiclient.SectionBody{{Name: "Front", FirstSeat: 1, LastSeat: front, Price: 60_000}}
+	if int64(seats) > front {
+		sections = append(sections, apiclient.SectionBody{Name: "Back", FirstSeat: front + 1, LastSeat: int64(seats), Price: 40_000})
+	}
+	spec := apiclient.CreateSaleJSONRequestBody{SaleId: id, Title: "Rush sale " + id, Venue: "Loopback Hall"}
+	today := time.Now().UTC()
+	for _, days := range []int{30, 37, 44} {
+		spec.Performances = append(spec.Performances, apiclient.PerformanceSpecBody{Date: openapitypes.Date{Time: today.AddDate(0, 0, days)}, Sections: sections})
+	}
+	res, err := api.CreateSaleWithResponse(ctx, spec, apiclient.AdminKey(s.AdminKey))
+	if err != nil {
+		return fmt.Errorf("put sale %s on: %w", id, err)
+	}
+	if res.JSON201 == nil {
+		return fmt.Errorf("put sale %s on: %d %s", id, res.StatusCode(), res.Body)
+	}
+	return nil
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+func randomKey(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }
 
 // startTemporal starts the dev server, on a file and a fixed address when o.TemporalDB is set
 // so it can restart.
@@ -372,6 +434,7 @@ func BindFlags(fs *flag.FlagSet, o *Options, instances bool) {
 	fs.DurationVar(&o.SessionTTL, "session-ttl", o.SessionTTL, "how long an admitted fan may book")
 	fs.IntVar(&o.AdmitRate, "admit-rate", o.AdmitRate, "fans admitted per second")
 	fs.IntVar(&o.MaxActive, "max-active", o.MaxActive, "ceiling on admitted fans")
-	fs.IntVar(&o.Seats, "seats", o.Seats, "seats per date of the demo concert (3 dates)")
+	fs.IntVar(&o.Seats, "seats", o.Seats, "seats per date of each sale (3 dates)")
+	fs.IntVar(&o.Sales, "sales", max(o.Sales, 1), "sales on at once: the demo sale and others put on through the admin API")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the spawned system's database afterwards")
 }

@@ -18,6 +18,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ChangeSaleInputBodyState.
+const (
+	ChangeSaleInputBodyStateClosed ChangeSaleInputBodyState = "closed"
+	ChangeSaleInputBodyStateDraft  ChangeSaleInputBodyState = "draft"
+	ChangeSaleInputBodyStateOnSale ChangeSaleInputBodyState = "on_sale"
+	ChangeSaleInputBodyStatePaused ChangeSaleInputBodyState = "paused"
+)
+
+// Valid indicates whether the value is a known member of the ChangeSaleInputBodyState enum.
+func (e ChangeSaleInputBodyState) Valid() bool {
+	switch e {
+	case ChangeSaleInputBodyStateClosed:
+		return true
+	case ChangeSaleInputBodyStateDraft:
+		return true
+	case ChangeSaleInputBodyStateOnSale:
+		return true
+	case ChangeSaleInputBodyStatePaused:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HoldBodyStatus.
 const (
 	HoldBodyStatusReserved HoldBodyStatus = "reserved"
@@ -42,6 +66,66 @@ const (
 func (e PaymentBodyStatus) Valid() bool {
 	switch e {
 	case Success:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SaleBodyState.
+const (
+	SaleBodyStateClosed SaleBodyState = "closed"
+	SaleBodyStateDraft  SaleBodyState = "draft"
+	SaleBodyStateOnSale SaleBodyState = "on_sale"
+	SaleBodyStatePaused SaleBodyState = "paused"
+)
+
+// Valid indicates whether the value is a known member of the SaleBodyState enum.
+func (e SaleBodyState) Valid() bool {
+	switch e {
+	case SaleBodyStateClosed:
+		return true
+	case SaleBodyStateDraft:
+		return true
+	case SaleBodyStateOnSale:
+		return true
+	case SaleBodyStatePaused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SaleListingBodyState.
+const (
+	SaleListingBodyStateOnSale SaleListingBodyState = "on_sale"
+	SaleListingBodyStatePaused SaleListingBodyState = "paused"
+)
+
+// Valid indicates whether the value is a known member of the SaleListingBodyState enum.
+func (e SaleListingBodyState) Valid() bool {
+	switch e {
+	case SaleListingBodyStateOnSale:
+		return true
+	case SaleListingBodyStatePaused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SaleSpecBodyState.
+const (
+	SaleSpecBodyStateDraft  SaleSpecBodyState = "draft"
+	SaleSpecBodyStateOnSale SaleSpecBodyState = "on_sale"
+)
+
+// Valid indicates whether the value is a known member of the SaleSpecBodyState enum.
+func (e SaleSpecBodyState) Valid() bool {
+	switch e {
+	case SaleSpecBodyStateDraft:
+		return true
+	case SaleSpecBodyStateOnSale:
 		return true
 	default:
 		return false
@@ -90,14 +174,58 @@ type BalanceBody struct {
 	Balance int64 `json:"balance"`
 }
 
-// ChangeAdmissionInputBody defines model for ChangeAdmissionInputBody.
-type ChangeAdmissionInputBody struct {
+// CancellationBody defines model for CancellationBody.
+type CancellationBody struct {
+	// FeePercent Percent of the price kept as a fee (rounded down); the rest is refunded.
+	//
+	// Examples: 10
+	FeePercent int64 `json:"fee_percent"`
+
+	// UntilBeforeShow ISO 8601 duration: fans may cancel until this long before the show starts.
+	//
+	// Examples: P2D
+	UntilBeforeShow string `json:"until_before_show"`
+}
+
+// ChangeAdmissionBody defines model for ChangeAdmissionBody.
+type ChangeAdmissionBody struct {
 	// AdmitRate Fans admitted per second.
 	AdmitRate *int64 `json:"admit_rate,omitempty"`
 
 	// MaxActive Ceiling on fans admitted at once.
 	MaxActive *int64 `json:"max_active,omitempty"`
+
+	// SessionTtl ISO 8601 duration a fan admitted from now on may book for.
+	//
+	// Examples: PT10M
+	SessionTtl *string `json:"session_ttl,omitempty"`
 }
+
+// ChangeSaleInputBody defines model for ChangeSaleInputBody.
+type ChangeSaleInputBody struct {
+	// Cancellation The new policy; null makes tickets not cancellable.
+	Cancellation *struct {
+		// FeePercent Percent of the price kept as a fee (rounded down); the rest is refunded.
+		//
+		// Examples: 10
+		FeePercent int64 `json:"fee_percent"`
+
+		// UntilBeforeShow ISO 8601 duration: fans may cancel until this long before the show starts.
+		//
+		// Examples: P2D
+		UntilBeforeShow string `json:"until_before_show"`
+	} `json:"cancellation,omitempty"`
+
+	// MaxTicketsPerFan Lowering it refuses new holds beyond it; tickets held or bought stay.
+	MaxTicketsPerFan *int64 `json:"max_tickets_per_fan,omitempty"`
+
+	// State draft → on_sale ↔ paused, any → closed (final).
+	State *ChangeSaleInputBodyState `json:"state,omitempty"`
+	Title *string                   `json:"title,omitempty"`
+}
+
+// ChangeSaleInputBodyState draft → on_sale ↔ paused, any → closed (final).
+type ChangeSaleInputBodyState string
 
 // ChargeInputBody defines model for ChargeInputBody.
 type ChargeInputBody struct {
@@ -132,10 +260,13 @@ type HoldBody struct {
 	// Expiration When the hold ends unless paid (RFC 3339, UTC).
 	Expiration time.Time `json:"expiration"`
 
-	// Price Price in won.
-	Price  int64          `json:"price"`
-	SeatId int64          `json:"seat_id"`
-	Status HoldBodyStatus `json:"status"`
+	// Price Price in won: the section's price when the seat was held, which the payment charges.
+	Price  int64 `json:"price"`
+	SeatId int64 `json:"seat_id"`
+
+	// Section The seat's price section.
+	Section string         `json:"section"`
+	Status  HoldBodyStatus `json:"status"`
 
 	// TicketId Pay with this id.
 	TicketId openapi_types.UUID `json:"ticket_id"`
@@ -151,7 +282,7 @@ type HoldInputBody struct {
 	// Examples: 2026-12-24
 	Date openapi_types.Date `json:"date"`
 
-	// SeatId Seat number, 1 to the number of seats (50 by default).
+	// SeatId Seat number, 1 to the number of seats of the date (see GET /api/tickets/seats).
 	//
 	// Examples: 7
 	SeatId int64 `json:"seat_id"`
@@ -159,6 +290,11 @@ type HoldInputBody struct {
 
 // IssueTokenInputBody defines model for IssueTokenInputBody.
 type IssueTokenInputBody struct {
+	// SaleId The sale to queue for (see GET /api/sales); the default sale when absent.
+	//
+	// Examples: boxoffice-live
+	SaleId *string `json:"sale_id,omitempty"`
+
 	// UserId Your user id: 1 to 64 letters, digits or . _ @ -
 	//
 	// Examples: fan-42
@@ -182,6 +318,34 @@ type PaymentBody struct {
 
 // PaymentBodyStatus defines model for PaymentBody.Status.
 type PaymentBodyStatus string
+
+// PerformanceBody defines model for PerformanceBody.
+type PerformanceBody struct {
+	// Counts Its seats by status now.
+	Counts SeatCountsBody     `json:"counts"`
+	Date   openapi_types.Date `json:"date"`
+
+	// Seats N in seats 1..N.
+	Seats    int64         `json:"seats"`
+	Sections []SectionBody `json:"sections"`
+
+	// StartsAt When the show starts (RFC 3339, UTC), if set.
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+}
+
+// PerformanceSpecBody defines model for PerformanceSpecBody.
+type PerformanceSpecBody struct {
+	// Date The show's date, YYYY-MM-DD, today or later.
+	//
+	// Examples: 2030-09-01
+	Date openapi_types.Date `json:"date"`
+
+	// Sections The seat map: sections covering seats 1..N (N at most 100,000) without gaps or overlaps.
+	Sections []SectionBody `json:"sections"`
+
+	// StartsAt When the show starts (RFC 3339); 00:00 UTC of its date when absent.
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+}
 
 // Problem defines model for Problem.
 type Problem struct {
@@ -245,6 +409,9 @@ type QueueInfo struct {
 	// Position Fans ahead of you; 0 once admitted, and 0 before a scheduled opening, when nobody is ahead yet.
 	Position int64 `json:"position"`
 
+	// SoldOut Present and true when every seat of the sale's dates to come is held or sold: waiting may still pay off if holds lapse, but likely not.
+	SoldOut *bool `json:"sold_out,omitempty"`
+
 	// Stalled Present and true when admission has not moved for a while (at least 10 s) although fans wait: the ceiling of admitted fans is full and nobody leaves, or admission is not running. estimated_wait_time is then PT24H, meaning unknown; keep polling, it returns to an estimate at the next admission.
 	Stalled *bool `json:"stalled,omitempty"`
 }
@@ -287,11 +454,34 @@ type QueueReportBody struct {
 	// OpensAt Scheduled opening (RFC 3339, UTC).
 	OpensAt *time.Time `json:"opens_at,omitempty"`
 
+	// SaleId The sale whose queue this is.
+	SaleId string `json:"sale_id"`
+
+	// SessionTtl ISO 8601 duration an admitted fan may book for.
+	SessionTtl string `json:"session_ttl"`
+
 	// Stalled Fans wait and admission has not moved for at least 10 s: the ceiling is full and nobody leaves, or no worker runs the admission loop.
 	Stalled bool `json:"stalled"`
 
 	// Waiting Fans waiting (including those who left but were not reached yet).
 	Waiting int64 `json:"waiting"`
+}
+
+// QueueSpecBody defines model for QueueSpecBody.
+type QueueSpecBody struct {
+	// AdmitRate Fans admitted per second; the service's default when absent.
+	AdmitRate *int64 `json:"admit_rate,omitempty"`
+
+	// MaxActive Ceiling on fans admitted at once; the service's default when absent.
+	MaxActive *int64 `json:"max_active,omitempty"`
+
+	// OpensAt When the sale opens (RFC 3339, in the future): fans who arrive before are placed by a random draw then. First come, first served from the first token when absent.
+	OpensAt *time.Time `json:"opens_at,omitempty"`
+
+	// SessionTtl ISO 8601 duration an admitted fan may book for; the service's default when absent.
+	//
+	// Examples: PT10M
+	SessionTtl *string `json:"session_ttl,omitempty"`
 }
 
 // ReceiptBody defines model for ReceiptBody.
@@ -311,8 +501,109 @@ type ReceiptBody struct {
 	PerformanceDate openapi_types.Date `json:"performance_date"`
 }
 
-// ScheduleOpeningInputBody defines model for ScheduleOpeningInputBody.
-type ScheduleOpeningInputBody struct {
+// RepriceInputBody defines model for RepriceInputBody.
+type RepriceInputBody struct {
+	// Price The new price, in won.
+	Price int64 `json:"price"`
+}
+
+// RepricedBody defines model for RepricedBody.
+type RepricedBody struct {
+	Date  openapi_types.Date `json:"date"`
+	Price int64              `json:"price"`
+
+	// Repriced Seats that take the new price: those neither held nor sold now. Held and sold seats keep the price they were taken at.
+	Repriced int64  `json:"repriced"`
+	SaleId   string `json:"sale_id"`
+	Section  string `json:"section"`
+}
+
+// SaleBody defines model for SaleBody.
+type SaleBody struct {
+	// Cancellation Absent: tickets of this sale cannot be cancelled.
+	Cancellation     *CancellationBody `json:"cancellation,omitempty"`
+	CreatedAt        time.Time         `json:"created_at"`
+	MaxTicketsPerFan int64             `json:"max_tickets_per_fan"`
+	Performances     []PerformanceBody `json:"performances"`
+
+	// Queue The waiting room's statistics and settings, as GET /api/admin/sales/{sale_id}/queue gives them.
+	Queue  QueueReportBody `json:"queue"`
+	SaleId string          `json:"sale_id"`
+	State  SaleBodyState   `json:"state"`
+	Title  string          `json:"title"`
+	Venue  string          `json:"venue"`
+}
+
+// SaleBodyState defines model for SaleBody.State.
+type SaleBodyState string
+
+// SaleListingBody defines model for SaleListingBody.
+type SaleListingBody struct {
+	// Dates Its performance dates from today on (YYYY-MM-DD).
+	Dates []string `json:"dates"`
+
+	// MaxPrice The dearest seat of those dates, in won.
+	MaxPrice int64 `json:"max_price"`
+
+	// MinPrice The cheapest seat of those dates, in won.
+	MinPrice int64 `json:"min_price"`
+
+	// OpensAt When its queue opens (RFC 3339, UTC), while that is to come: fans who arrive before are placed by a random draw then.
+	OpensAt *time.Time `json:"opens_at,omitempty"`
+
+	// SaleId Queue for it with POST /api/token {user_id, sale_id}.
+	SaleId string `json:"sale_id"`
+
+	// SoldOut Every seat of those dates is held or sold.
+	SoldOut bool `json:"sold_out"`
+
+	// State paused: the queue keeps its fans and admits nobody until the sale resumes.
+	State SaleListingBodyState `json:"state"`
+	Title string               `json:"title"`
+	Venue string               `json:"venue"`
+}
+
+// SaleListingBodyState paused: the queue keeps its fans and admits nobody until the sale resumes.
+type SaleListingBodyState string
+
+// SaleSpecBody defines model for SaleSpecBody.
+type SaleSpecBody struct {
+	// Cancellation When fans may cancel a paid ticket for a refund; not cancellable when absent.
+	Cancellation *CancellationBody `json:"cancellation,omitempty"`
+
+	// MaxTicketsPerFan Tickets one fan may hold and buy in the sale together; 4 when absent.
+	MaxTicketsPerFan *int64 `json:"max_tickets_per_fan,omitempty"`
+
+	// Performances The sale's dates, each with its seat map.
+	Performances []PerformanceSpecBody `json:"performances"`
+
+	// Queue The waiting room's settings.
+	Queue *QueueSpecBody `json:"queue,omitempty"`
+
+	// SaleId The sale's id: 3 to 64 lowercase letters, digits and -.
+	//
+	// Examples: autumn-nights
+	SaleId string `json:"sale_id"`
+
+	// State on_sale (the default) opens the queue to fans at once; draft keeps the sale hidden until PATCHed on_sale.
+	State *SaleSpecBodyState `json:"state,omitempty"`
+
+	// Title What fans see the sale as.
+	//
+	// Examples: Autumn Nights
+	Title string `json:"title"`
+
+	// Venue Where the performances are.
+	//
+	// Examples: Riverside Arena
+	Venue string `json:"venue"`
+}
+
+// SaleSpecBodyState on_sale (the default) opens the queue to fans at once; draft keeps the sale hidden until PATCHed on_sale.
+type SaleSpecBodyState string
+
+// ScheduleOpeningBody defines model for ScheduleOpeningBody.
+type ScheduleOpeningBody struct {
 	// DrawSeed Seed of the opening draw; a random one is chosen and recorded when absent.
 	DrawSeed *int64 `json:"draw_seed,omitempty"`
 
@@ -322,13 +613,54 @@ type ScheduleOpeningInputBody struct {
 
 // SeatBody defines model for SeatBody.
 type SeatBody struct {
+	// Price The section's price in won: what a hold of the seat now costs.
+	Price int64 `json:"price"`
+
 	// SeatId Seat number, from 1.
-	SeatId int64          `json:"seat_id"`
-	Status SeatBodyStatus `json:"status"`
+	SeatId int64 `json:"seat_id"`
+
+	// Section The price section the seat is in.
+	Section string         `json:"section"`
+	Status  SeatBodyStatus `json:"status"`
 }
 
 // SeatBodyStatus defines model for SeatBody.Status.
 type SeatBodyStatus string
+
+// SeatCountsBody defines model for SeatCountsBody.
+type SeatCountsBody struct {
+	// Available Seats free to hold, lapsed holds included.
+	Available int64 `json:"available"`
+
+	// Held Seats held and not paid, before their deadline.
+	Held int64 `json:"held"`
+
+	// Sold Seats paid for.
+	Sold int64 `json:"sold"`
+}
+
+// SectionBody defines model for SectionBody.
+type SectionBody struct {
+	// FirstSeat Its first seat.
+	//
+	// Examples: 1
+	FirstSeat int64 `json:"first_seat"`
+
+	// LastSeat Its last seat; sections cover seats 1..N without gaps or overlaps.
+	//
+	// Examples: 20
+	LastSeat int64 `json:"last_seat"`
+
+	// Name The section's name, unique in its performance.
+	//
+	// Examples: Floor
+	Name string `json:"name"`
+
+	// Price Price of each of its seats, in won.
+	//
+	// Examples: 150000
+	Price int64 `json:"price"`
+}
 
 // StreamEnded defines model for StreamEnded.
 type StreamEnded struct {
@@ -341,6 +673,9 @@ type TokenBody struct {
 	// AdmittedAt When the token was admitted (RFC 3339, UTC); absent while waiting.
 	AdmittedAt *time.Time `json:"admitted_at,omitempty"`
 	QueueInfo  QueueInfo  `json:"queue_info"`
+
+	// SaleId The sale the token queues for: its dates, seats, holds and payments are that sale's.
+	SaleId string `json:"sale_id"`
 
 	// Status waiting: in the queue; active: admitted, may book.
 	Status TokenBodyStatus `json:"status"`
@@ -371,10 +706,28 @@ type ListSeatsParams struct {
 }
 
 // ChangeAdmissionJSONRequestBody defines body for ChangeAdmission for application/json ContentType.
-type ChangeAdmissionJSONRequestBody = ChangeAdmissionInputBody
+type ChangeAdmissionJSONRequestBody = ChangeAdmissionBody
 
 // ScheduleOpeningJSONRequestBody defines body for ScheduleOpening for application/json ContentType.
-type ScheduleOpeningJSONRequestBody = ScheduleOpeningInputBody
+type ScheduleOpeningJSONRequestBody = ScheduleOpeningBody
+
+// CreateSaleJSONRequestBody defines body for CreateSale for application/json ContentType.
+type CreateSaleJSONRequestBody = SaleSpecBody
+
+// ChangeSaleJSONRequestBody defines body for ChangeSale for application/json ContentType.
+type ChangeSaleJSONRequestBody = ChangeSaleInputBody
+
+// AddPerformanceJSONRequestBody defines body for AddPerformance for application/json ContentType.
+type AddPerformanceJSONRequestBody = PerformanceSpecBody
+
+// RepriceSectionJSONRequestBody defines body for RepriceSection for application/json ContentType.
+type RepriceSectionJSONRequestBody = RepriceInputBody
+
+// ChangeSaleAdmissionJSONRequestBody defines body for ChangeSaleAdmission for application/json ContentType.
+type ChangeSaleAdmissionJSONRequestBody = ChangeAdmissionBody
+
+// ScheduleSaleOpeningJSONRequestBody defines body for ScheduleSaleOpening for application/json ContentType.
+type ScheduleSaleOpeningJSONRequestBody = ScheduleOpeningBody
 
 // ChargeBalanceJSONRequestBody defines body for ChargeBalance for application/json ContentType.
 type ChargeBalanceJSONRequestBody = ChargeInputBody
@@ -462,46 +815,171 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// QueueReport Read the queue's statistics and admission settings
+	// QueueReport Read the default sale's queue statistics and admission settings
+	//
+	// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Corresponds with GET /api/admin/queue (the `QueueReport` operationId).
 	QueueReport(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ChangeAdmissionWithBody Change the admission rate or ceiling during a sale
+	// ChangeAdmissionWithBody Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
 	ChangeAdmissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ChangeAdmission Change the admission rate or ceiling during a sale
+	// ChangeAdmission Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
 	ChangeAdmission(ctx context.Context, body ChangeAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ScheduleOpeningWithBody Schedule the sale's opening
+	// ScheduleOpeningWithBody Schedule the default sale's opening
 	//
-	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
 	ScheduleOpeningWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ScheduleOpening Schedule the sale's opening
+	// ScheduleOpening Schedule the default sale's opening
 	//
-	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
 	ScheduleOpening(ctx context.Context, body ScheduleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAllSales List every sale
+	//
+	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.
+	//
+	// Corresponds with GET /api/admin/sales (the `ListAllSales` operationId).
+	ListAllSales(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSaleWithBody Put a sale on
+	//
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/admin/sales (the `CreateSale` operationId).
+	CreateSaleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSale Put a sale on
+	//
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/admin/sales (the `CreateSale` operationId).
+	CreateSale(ctx context.Context, body CreateSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReadSale Read a sale
+	//
+	// The sale as created, each performance with the live counts of its seats, and its queue's statistics.
+	//
+	// Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
+	ReadSale(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeSaleWithBody Change a sale's state, title, limit or cancellation policy
+	//
+	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
+	ChangeSaleWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeSale Change a sale's state, title, limit or cancellation policy
+	//
+	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
+	ChangeSale(ctx context.Context, saleId string, body ChangeSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddPerformanceWithBody Add a date to a sale
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
+	AddPerformanceWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddPerformance Add a date to a sale
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
+	AddPerformance(ctx context.Context, saleId string, body AddPerformanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RepriceSectionWithBody Reprice a section's unsold seats
+	//
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id}/performances/{date}/sections/{name} (the `RepriceSection` operationId).
+	RepriceSectionWithBody(ctx context.Context, saleId string, date openapi_types.Date, name string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RepriceSection Reprice a section's unsold seats
+	//
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id}/performances/{date}/sections/{name} (the `RepriceSection` operationId).
+	RepriceSection(ctx context.Context, saleId string, date openapi_types.Date, name string, body RepriceSectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SaleQueueReport Read a sale's queue statistics and admission settings
+	//
+	// Corresponds with GET /api/admin/sales/{sale_id}/queue (the `SaleQueueReport` operationId).
+	SaleQueueReport(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeSaleAdmissionWithBody Change a sale's admission rate, ceiling or session length
+	//
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id}/queue (the `ChangeSaleAdmission` operationId).
+	ChangeSaleAdmissionWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeSaleAdmission Change a sale's admission rate, ceiling or session length
+	//
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id}/queue (the `ChangeSaleAdmission` operationId).
+	ChangeSaleAdmission(ctx context.Context, saleId string, body ChangeSaleAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ScheduleSaleOpeningWithBody Schedule a sale's opening
+	//
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/admin/sales/{sale_id}/queue/opening (the `ScheduleSaleOpening` operationId).
+	ScheduleSaleOpeningWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ScheduleSaleOpening Schedule a sale's opening
+	//
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/admin/sales/{sale_id}/queue/opening (the `ScheduleSaleOpening` operationId).
+	ScheduleSaleOpening(ctx context.Context, saleId string, body ScheduleSaleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReadBalance Read your balance
 	//
@@ -510,7 +988,7 @@ type ClientInterface interface {
 
 	// ChargeBalanceWithBody Add money to your balance
 	//
-	// Works with a waiting or an admitted token, so fans can top up while they queue.
+	// Works with a waiting or an admitted token, so fans can top up while they queue. The balance is the fan's, across every sale.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -519,7 +997,7 @@ type ClientInterface interface {
 
 	// ChargeBalance Add money to your balance
 	//
-	// Works with a waiting or an admitted token, so fans can top up while they queue.
+	// Works with a waiting or an admitted token, so fans can top up while they queue. The balance is the fan's, across every sale.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -528,7 +1006,7 @@ type ClientInterface interface {
 
 	// PayWithBody Pay for a held seat
 	//
-	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
+	// Pays from your balance the price the seat was held at. On success the seat is yours, and your queue token expires unless another hold of yours in the sale is still to pay. A ticket of another sale than the token's is 400. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -537,16 +1015,23 @@ type ClientInterface interface {
 
 	// Pay Pay for a held seat
 	//
-	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
+	// Pays from your balance the price the seat was held at. On success the seat is yours, and your queue token expires unless another hold of yours in the sale is still to pay. A ticket of another sale than the token's is 400. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/payment (the `Pay` operationId).
 	Pay(ctx context.Context, params *PayParams, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListSales List the sales you can queue for
+	//
+	// The sales on sale or paused, oldest first, answered from a copy at most a second old.
+	//
+	// Corresponds with GET /api/sales (the `ListSales` operationId).
+	ListSales(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// HoldSeatWithBody Hold a seat
 	//
-	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
+	// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -555,7 +1040,7 @@ type ClientInterface interface {
 
 	// HoldSeat Hold a seat
 	//
-	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
+	// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -564,26 +1049,28 @@ type ClientInterface interface {
 
 	// ListDates List dates with seats left
 	//
+	// The dates of the sale your token queues for.
+	//
 	// Corresponds with GET /api/tickets/dates (the `ListDates` operationId).
 	ListDates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSeats List the seats of a date
 	//
-	// A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
+	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
 	//
 	// Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 	ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PollToken Poll your place in the queue
 	//
-	// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.
+	// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires. Once the sale has closed the answer is 410.
 	//
 	// Corresponds with GET /api/token (the `PollToken` operationId).
 	PollToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// IssueTokenWithBody Join the queue
 	//
-	// Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.
+	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -592,7 +1079,7 @@ type ClientInterface interface {
 
 	// IssueToken Join the queue
 	//
-	// Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.
+	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -601,13 +1088,15 @@ type ClientInterface interface {
 
 	// StreamToken Stream your place in the queue
 	//
-	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
+	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires or the sale closes. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
 	//
 	// Corresponds with GET /api/token/events (the `StreamToken` operationId).
 	StreamToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// QueueReport Read the queue's statistics and admission settings
+// QueueReport Read the default sale's queue statistics and admission settings
+//
+// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Corresponds with GET /api/admin/queue (the `QueueReport` operationId).
 func (c *Client) QueueReport(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -622,9 +1111,9 @@ func (c *Client) QueueReport(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
-// ChangeAdmissionWithBody Change the admission rate or ceiling during a sale
+// ChangeAdmissionWithBody Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type.
 //
@@ -641,9 +1130,9 @@ func (c *Client) ChangeAdmissionWithBody(ctx context.Context, contentType string
 	return c.Client.Do(req)
 }
 
-// ChangeAdmission Change the admission rate or ceiling during a sale
+// ChangeAdmission Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -660,9 +1149,9 @@ func (c *Client) ChangeAdmission(ctx context.Context, body ChangeAdmissionJSONRe
 	return c.Client.Do(req)
 }
 
-// ScheduleOpeningWithBody Schedule the sale's opening
+// ScheduleOpeningWithBody Schedule the default sale's opening
 //
-// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type.
 //
@@ -679,15 +1168,288 @@ func (c *Client) ScheduleOpeningWithBody(ctx context.Context, contentType string
 	return c.Client.Do(req)
 }
 
-// ScheduleOpening Schedule the sale's opening
+// ScheduleOpening Schedule the default sale's opening
 //
-// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
 func (c *Client) ScheduleOpening(ctx context.Context, body ScheduleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewScheduleOpeningRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAllSales List every sale
+//
+// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.
+//
+// Corresponds with GET /api/admin/sales (the `ListAllSales` operationId).
+func (c *Client) ListAllSales(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAllSalesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSaleWithBody Put a sale on
+//
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/admin/sales (the `CreateSale` operationId).
+func (c *Client) CreateSaleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSaleRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSale Put a sale on
+//
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/admin/sales (the `CreateSale` operationId).
+func (c *Client) CreateSale(ctx context.Context, body CreateSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSaleRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReadSale Read a sale
+//
+// The sale as created, each performance with the live counts of its seats, and its queue's statistics.
+//
+// Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
+func (c *Client) ReadSale(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReadSaleRequest(c.Server, saleId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeSaleWithBody Change a sale's state, title, limit or cancellation policy
+//
+// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
+func (c *Client) ChangeSaleWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeSaleRequestWithBody(c.Server, saleId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeSale Change a sale's state, title, limit or cancellation policy
+//
+// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
+func (c *Client) ChangeSale(ctx context.Context, saleId string, body ChangeSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeSaleRequest(c.Server, saleId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddPerformanceWithBody Add a date to a sale
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
+func (c *Client) AddPerformanceWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddPerformanceRequestWithBody(c.Server, saleId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddPerformance Add a date to a sale
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
+func (c *Client) AddPerformance(ctx context.Context, saleId string, body AddPerformanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddPerformanceRequest(c.Server, saleId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RepriceSectionWithBody Reprice a section's unsold seats
+//
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id}/performances/{date}/sections/{name} (the `RepriceSection` operationId).
+func (c *Client) RepriceSectionWithBody(ctx context.Context, saleId string, date openapi_types.Date, name string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRepriceSectionRequestWithBody(c.Server, saleId, date, name, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RepriceSection Reprice a section's unsold seats
+//
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id}/performances/{date}/sections/{name} (the `RepriceSection` operationId).
+func (c *Client) RepriceSection(ctx context.Context, saleId string, date openapi_types.Date, name string, body RepriceSectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRepriceSectionRequest(c.Server, saleId, date, name, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SaleQueueReport Read a sale's queue statistics and admission settings
+//
+// Corresponds with GET /api/admin/sales/{sale_id}/queue (the `SaleQueueReport` operationId).
+func (c *Client) SaleQueueReport(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSaleQueueReportRequest(c.Server, saleId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeSaleAdmissionWithBody Change a sale's admission rate, ceiling or session length
+//
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id}/queue (the `ChangeSaleAdmission` operationId).
+func (c *Client) ChangeSaleAdmissionWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeSaleAdmissionRequestWithBody(c.Server, saleId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeSaleAdmission Change a sale's admission rate, ceiling or session length
+//
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id}/queue (the `ChangeSaleAdmission` operationId).
+func (c *Client) ChangeSaleAdmission(ctx context.Context, saleId string, body ChangeSaleAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeSaleAdmissionRequest(c.Server, saleId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ScheduleSaleOpeningWithBody Schedule a sale's opening
+//
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/admin/sales/{sale_id}/queue/opening (the `ScheduleSaleOpening` operationId).
+func (c *Client) ScheduleSaleOpeningWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewScheduleSaleOpeningRequestWithBody(c.Server, saleId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ScheduleSaleOpening Schedule a sale's opening
+//
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/admin/sales/{sale_id}/queue/opening (the `ScheduleSaleOpening` operationId).
+func (c *Client) ScheduleSaleOpening(ctx context.Context, saleId string, body ScheduleSaleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewScheduleSaleOpeningRequest(c.Server, saleId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -715,7 +1477,7 @@ func (c *Client) ReadBalance(ctx context.Context, reqEditors ...RequestEditorFn)
 
 // ChargeBalanceWithBody Add money to your balance
 //
-// Works with a waiting or an admitted token, so fans can top up while they queue.
+// Works with a waiting or an admitted token, so fans can top up while they queue. The balance is the fan's, across every sale.
 //
 // Takes any type of body and a specified content type.
 //
@@ -734,7 +1496,7 @@ func (c *Client) ChargeBalanceWithBody(ctx context.Context, params *ChargeBalanc
 
 // ChargeBalance Add money to your balance
 //
-// Works with a waiting or an admitted token, so fans can top up while they queue.
+// Works with a waiting or an admitted token, so fans can top up while they queue. The balance is the fan's, across every sale.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -753,7 +1515,7 @@ func (c *Client) ChargeBalance(ctx context.Context, params *ChargeBalanceParams,
 
 // PayWithBody Pay for a held seat
 //
-// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
+// Pays from your balance the price the seat was held at. On success the seat is yours, and your queue token expires unless another hold of yours in the sale is still to pay. A ticket of another sale than the token's is 400. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 //
 // Takes any type of body and a specified content type.
 //
@@ -772,7 +1534,7 @@ func (c *Client) PayWithBody(ctx context.Context, params *PayParams, contentType
 
 // Pay Pay for a held seat
 //
-// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
+// Pays from your balance the price the seat was held at. On success the seat is yours, and your queue token expires unless another hold of yours in the sale is still to pay. A ticket of another sale than the token's is 400. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -789,9 +1551,26 @@ func (c *Client) Pay(ctx context.Context, params *PayParams, body PayJSONRequest
 	return c.Client.Do(req)
 }
 
+// ListSales List the sales you can queue for
+//
+// The sales on sale or paused, oldest first, answered from a copy at most a second old.
+//
+// Corresponds with GET /api/sales (the `ListSales` operationId).
+func (c *Client) ListSales(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSalesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // HoldSeatWithBody Hold a seat
 //
-// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
+// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
 //
 // Takes any type of body and a specified content type.
 //
@@ -810,7 +1589,7 @@ func (c *Client) HoldSeatWithBody(ctx context.Context, contentType string, body 
 
 // HoldSeat Hold a seat
 //
-// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
+// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -829,6 +1608,8 @@ func (c *Client) HoldSeat(ctx context.Context, body HoldSeatJSONRequestBody, req
 
 // ListDates List dates with seats left
 //
+// The dates of the sale your token queues for.
+//
 // Corresponds with GET /api/tickets/dates (the `ListDates` operationId).
 func (c *Client) ListDates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDatesRequest(c.Server)
@@ -844,7 +1625,7 @@ func (c *Client) ListDates(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // ListSeats List the seats of a date
 //
-// A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
+// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
 //
 // Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 func (c *Client) ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -861,7 +1642,7 @@ func (c *Client) ListSeats(ctx context.Context, params *ListSeatsParams, reqEdit
 
 // PollToken Poll your place in the queue
 //
-// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.
+// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires. Once the sale has closed the answer is 410.
 //
 // Corresponds with GET /api/token (the `PollToken` operationId).
 func (c *Client) PollToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -878,7 +1659,7 @@ func (c *Client) PollToken(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // IssueTokenWithBody Join the queue
 //
-// Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.
+// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
 //
 // Takes any type of body and a specified content type.
 //
@@ -897,7 +1678,7 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 
 // IssueToken Join the queue
 //
-// Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.
+// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -916,7 +1697,7 @@ func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody,
 
 // StreamToken Stream your place in the queue
 //
-// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
+// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires or the sale closes. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
 //
 // Corresponds with GET /api/token/events (the `StreamToken` operationId).
 func (c *Client) StreamToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1019,6 +1800,390 @@ func NewScheduleOpeningRequestWithBody(server string, contentType string, body i
 	}
 
 	operationPath := fmt.Sprintf("/api/admin/queue/opening")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListAllSalesRequest constructs an http.Request for the ListAllSales method
+func NewListAllSalesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSaleRequest calls the generic CreateSale builder with application/json body
+func NewCreateSaleRequest(server string, body CreateSaleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSaleRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSaleRequestWithBody constructs an http.Request for the CreateSale method, with any body, and a specified content type
+func NewCreateSaleRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReadSaleRequest constructs an http.Request for the ReadSale method
+func NewReadSaleRequest(server string, saleId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewChangeSaleRequest calls the generic ChangeSale builder with application/json body
+func NewChangeSaleRequest(server string, saleId string, body ChangeSaleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangeSaleRequestWithBody(server, saleId, "application/json", bodyReader)
+}
+
+// NewChangeSaleRequestWithBody constructs an http.Request for the ChangeSale method, with any body, and a specified content type
+func NewChangeSaleRequestWithBody(server string, saleId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAddPerformanceRequest calls the generic AddPerformance builder with application/json body
+func NewAddPerformanceRequest(server string, saleId string, body AddPerformanceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddPerformanceRequestWithBody(server, saleId, "application/json", bodyReader)
+}
+
+// NewAddPerformanceRequestWithBody constructs an http.Request for the AddPerformance method, with any body, and a specified content type
+func NewAddPerformanceRequestWithBody(server string, saleId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s/performances", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRepriceSectionRequest calls the generic RepriceSection builder with application/json body
+func NewRepriceSectionRequest(server string, saleId string, date openapi_types.Date, name string, body RepriceSectionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRepriceSectionRequestWithBody(server, saleId, date, name, "application/json", bodyReader)
+}
+
+// NewRepriceSectionRequestWithBody constructs an http.Request for the RepriceSection method, with any body, and a specified content type
+func NewRepriceSectionRequestWithBody(server string, saleId string, date openapi_types.Date, name string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "date", date, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "date"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s/performances/%s/sections/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSaleQueueReportRequest constructs an http.Request for the SaleQueueReport method
+func NewSaleQueueReportRequest(server string, saleId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s/queue", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewChangeSaleAdmissionRequest calls the generic ChangeSaleAdmission builder with application/json body
+func NewChangeSaleAdmissionRequest(server string, saleId string, body ChangeSaleAdmissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangeSaleAdmissionRequestWithBody(server, saleId, "application/json", bodyReader)
+}
+
+// NewChangeSaleAdmissionRequestWithBody constructs an http.Request for the ChangeSaleAdmission method, with any body, and a specified content type
+func NewChangeSaleAdmissionRequestWithBody(server string, saleId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s/queue", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewScheduleSaleOpeningRequest calls the generic ScheduleSaleOpening builder with application/json body
+func NewScheduleSaleOpeningRequest(server string, saleId string, body ScheduleSaleOpeningJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewScheduleSaleOpeningRequestWithBody(server, saleId, "application/json", bodyReader)
+}
+
+// NewScheduleSaleOpeningRequestWithBody constructs an http.Request for the ScheduleSaleOpening method, with any body, and a specified content type
+func NewScheduleSaleOpeningRequestWithBody(server string, saleId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s/queue/opening", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -1170,6 +2335,33 @@ func NewPayRequestWithBody(server string, params *PayParams, contentType string,
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListSalesRequest constructs an http.Request for the ListSales method
+func NewListSalesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/sales")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -1434,48 +2626,179 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// QueueReportWithResponse Read the queue's statistics and admission settings
+	// QueueReportWithResponse Read the default sale's queue statistics and admission settings
+	//
+	// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/admin/queue (the `QueueReport` operationId).
 	QueueReportWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*QueueReportResponse, error)
 
-	// ChangeAdmissionWithBodyWithResponse Change the admission rate or ceiling during a sale
+	// ChangeAdmissionWithBodyWithResponse Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
 	ChangeAdmissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeAdmissionResponse, error)
 
-	// ChangeAdmissionWithResponse Change the admission rate or ceiling during a sale
+	// ChangeAdmissionWithResponse Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/admin/queue (the `ChangeAdmission` operationId).
 	ChangeAdmissionWithResponse(ctx context.Context, body ChangeAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeAdmissionResponse, error)
 
-	// ScheduleOpeningWithBodyWithResponse Schedule the sale's opening
+	// ScheduleOpeningWithBodyWithResponse Schedule the default sale's opening
 	//
-	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
 	ScheduleOpeningWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ScheduleOpeningResponse, error)
 
-	// ScheduleOpeningWithResponse Schedule the sale's opening
+	// ScheduleOpeningWithResponse Schedule the default sale's opening
 	//
-	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/admin/queue/opening (the `ScheduleOpening` operationId).
 	ScheduleOpeningWithResponse(ctx context.Context, body ScheduleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*ScheduleOpeningResponse, error)
+
+	// ListAllSalesWithResponse List every sale
+	//
+	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/admin/sales (the `ListAllSales` operationId).
+	ListAllSalesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAllSalesResponse, error)
+
+	// CreateSaleWithBodyWithResponse Put a sale on
+	//
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/admin/sales (the `CreateSale` operationId).
+	CreateSaleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSaleResponse, error)
+
+	// CreateSaleWithResponse Put a sale on
+	//
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/admin/sales (the `CreateSale` operationId).
+	CreateSaleWithResponse(ctx context.Context, body CreateSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSaleResponse, error)
+
+	// ReadSaleWithResponse Read a sale
+	//
+	// The sale as created, each performance with the live counts of its seats, and its queue's statistics.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
+	ReadSaleWithResponse(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*ReadSaleResponse, error)
+
+	// ChangeSaleWithBodyWithResponse Change a sale's state, title, limit or cancellation policy
+	//
+	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
+	ChangeSaleWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeSaleResponse, error)
+
+	// ChangeSaleWithResponse Change a sale's state, title, limit or cancellation policy
+	//
+	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
+	ChangeSaleWithResponse(ctx context.Context, saleId string, body ChangeSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeSaleResponse, error)
+
+	// AddPerformanceWithBodyWithResponse Add a date to a sale
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
+	AddPerformanceWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddPerformanceResponse, error)
+
+	// AddPerformanceWithResponse Add a date to a sale
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
+	AddPerformanceWithResponse(ctx context.Context, saleId string, body AddPerformanceJSONRequestBody, reqEditors ...RequestEditorFn) (*AddPerformanceResponse, error)
+
+	// RepriceSectionWithBodyWithResponse Reprice a section's unsold seats
+	//
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id}/performances/{date}/sections/{name} (the `RepriceSection` operationId).
+	RepriceSectionWithBodyWithResponse(ctx context.Context, saleId string, date openapi_types.Date, name string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RepriceSectionResponse, error)
+
+	// RepriceSectionWithResponse Reprice a section's unsold seats
+	//
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id}/performances/{date}/sections/{name} (the `RepriceSection` operationId).
+	RepriceSectionWithResponse(ctx context.Context, saleId string, date openapi_types.Date, name string, body RepriceSectionJSONRequestBody, reqEditors ...RequestEditorFn) (*RepriceSectionResponse, error)
+
+	// SaleQueueReportWithResponse Read a sale's queue statistics and admission settings
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/admin/sales/{sale_id}/queue (the `SaleQueueReport` operationId).
+	SaleQueueReportWithResponse(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*SaleQueueReportResponse, error)
+
+	// ChangeSaleAdmissionWithBodyWithResponse Change a sale's admission rate, ceiling or session length
+	//
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id}/queue (the `ChangeSaleAdmission` operationId).
+	ChangeSaleAdmissionWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeSaleAdmissionResponse, error)
+
+	// ChangeSaleAdmissionWithResponse Change a sale's admission rate, ceiling or session length
+	//
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/admin/sales/{sale_id}/queue (the `ChangeSaleAdmission` operationId).
+	ChangeSaleAdmissionWithResponse(ctx context.Context, saleId string, body ChangeSaleAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeSaleAdmissionResponse, error)
+
+	// ScheduleSaleOpeningWithBodyWithResponse Schedule a sale's opening
+	//
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/admin/sales/{sale_id}/queue/opening (the `ScheduleSaleOpening` operationId).
+	ScheduleSaleOpeningWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ScheduleSaleOpeningResponse, error)
+
+	// ScheduleSaleOpeningWithResponse Schedule a sale's opening
+	//
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/admin/sales/{sale_id}/queue/opening (the `ScheduleSaleOpening` operationId).
+	ScheduleSaleOpeningWithResponse(ctx context.Context, saleId string, body ScheduleSaleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*ScheduleSaleOpeningResponse, error)
 
 	// ReadBalanceWithResponse Read your balance
 	//
@@ -1486,7 +2809,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChargeBalanceWithBodyWithResponse Add money to your balance
 	//
-	// Works with a waiting or an admitted token, so fans can top up while they queue.
+	// Works with a waiting or an admitted token, so fans can top up while they queue. The balance is the fan's, across every sale.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1495,7 +2818,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChargeBalanceWithResponse Add money to your balance
 	//
-	// Works with a waiting or an admitted token, so fans can top up while they queue.
+	// Works with a waiting or an admitted token, so fans can top up while they queue. The balance is the fan's, across every sale.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1504,7 +2827,7 @@ type ClientWithResponsesInterface interface {
 
 	// PayWithBodyWithResponse Pay for a held seat
 	//
-	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
+	// Pays from your balance the price the seat was held at. On success the seat is yours, and your queue token expires unless another hold of yours in the sale is still to pay. A ticket of another sale than the token's is 400. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1513,16 +2836,25 @@ type ClientWithResponsesInterface interface {
 
 	// PayWithResponse Pay for a held seat
 	//
-	// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
+	// Pays from your balance the price the seat was held at. On success the seat is yours, and your queue token expires unless another hold of yours in the sale is still to pay. A ticket of another sale than the token's is 400. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/payment (the `Pay` operationId).
 	PayWithResponse(ctx context.Context, params *PayParams, body PayJSONRequestBody, reqEditors ...RequestEditorFn) (*PayResponse, error)
 
+	// ListSalesWithResponse List the sales you can queue for
+	//
+	// The sales on sale or paused, oldest first, answered from a copy at most a second old.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/sales (the `ListSales` operationId).
+	ListSalesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListSalesResponse, error)
+
 	// HoldSeatWithBodyWithResponse Hold a seat
 	//
-	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
+	// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1531,7 +2863,7 @@ type ClientWithResponsesInterface interface {
 
 	// HoldSeatWithResponse Hold a seat
 	//
-	// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
+	// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1540,6 +2872,8 @@ type ClientWithResponsesInterface interface {
 
 	// ListDatesWithResponse List dates with seats left
 	//
+	// The dates of the sale your token queues for.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/tickets/dates (the `ListDates` operationId).
@@ -1547,7 +2881,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSeatsWithResponse List the seats of a date
 	//
-	// A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
+	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1556,7 +2890,7 @@ type ClientWithResponsesInterface interface {
 
 	// PollTokenWithResponse Poll your place in the queue
 	//
-	// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.
+	// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires. Once the sale has closed the answer is 410.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1565,7 +2899,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithBodyWithResponse Join the queue
 	//
-	// Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.
+	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1574,7 +2908,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithResponse Join the queue
 	//
-	// Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.
+	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1583,7 +2917,7 @@ type ClientWithResponsesInterface interface {
 
 	// StreamTokenWithResponse Stream your place in the queue
 	//
-	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
+	// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires or the sale closes. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1601,6 +2935,8 @@ type QueueReportResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *QueueReportBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
@@ -1616,6 +2952,11 @@ type QueueReportResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r QueueReportResponse) GetJSON200() *QueueReportBody {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r QueueReportResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -1771,6 +3112,11 @@ func (r ChangeAdmissionResponse) ContentType() string {
 	return ""
 }
 
+// ScheduleOpeningResponse503Headers the declared response headers of an HTTP 503 response for ScheduleOpening
+type ScheduleOpeningResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ScheduleOpeningResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1792,6 +3138,10 @@ type ScheduleOpeningResponse struct {
 	ApplicationproblemJSON431 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ScheduleOpeningResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1839,6 +3189,11 @@ func (r ScheduleOpeningResponse) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ScheduleOpeningResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
 // GetBody returns the raw response body bytes
 func (r ScheduleOpeningResponse) GetBody() []byte {
 	return r.Body
@@ -1862,6 +3217,942 @@ func (r ScheduleOpeningResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ScheduleOpeningResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAllSalesResponse503Headers the declared response headers of an HTTP 503 response for ListAllSales
+type ListAllSalesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListAllSalesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]SaleBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAllSalesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAllSalesResponse) GetJSON200() *[]SaleBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAllSalesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ListAllSalesResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListAllSalesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListAllSalesResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAllSalesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAllSalesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAllSalesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAllSalesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSaleResponse503Headers the declared response headers of an HTTP 503 response for CreateSale
+type CreateSaleResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateSaleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SaleBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateSaleResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSaleResponse) GetJSON201() *SaleBody {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateSaleResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateSaleResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r CreateSaleResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateSaleResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateSaleResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateSaleResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r CreateSaleResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateSaleResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateSaleResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSaleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSaleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSaleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSaleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReadSaleResponse503Headers the declared response headers of an HTTP 503 response for ReadSale
+type ReadSaleResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ReadSaleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SaleBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ReadSaleResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReadSaleResponse) GetJSON200() *SaleBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReadSaleResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReadSaleResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReadSaleResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ReadSaleResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReadSaleResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ReadSaleResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReadSaleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReadSaleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReadSaleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReadSaleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ChangeSaleResponse503Headers the declared response headers of an HTTP 503 response for ChangeSale
+type ChangeSaleResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ChangeSaleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SaleBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ChangeSaleResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ChangeSaleResponse) GetJSON200() *SaleBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ChangeSaleResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ChangeSaleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangeSaleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangeSaleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChangeSaleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddPerformanceResponse503Headers the declared response headers of an HTTP 503 response for AddPerformance
+type AddPerformanceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type AddPerformanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SaleBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AddPerformanceResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddPerformanceResponse) GetJSON201() *SaleBody {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AddPerformanceResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddPerformanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddPerformanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddPerformanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddPerformanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RepriceSectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RepricedBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RepriceSectionResponse) GetJSON200() *RepricedBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RepriceSectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RepriceSectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RepriceSectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RepriceSectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SaleQueueReportResponse503Headers the declared response headers of an HTTP 503 response for SaleQueueReport
+type SaleQueueReportResponse503Headers struct {
+	RetryAfter *int
+}
+
+type SaleQueueReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueReportBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SaleQueueReportResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SaleQueueReportResponse) GetJSON200() *QueueReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SaleQueueReportResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SaleQueueReportResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SaleQueueReportResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r SaleQueueReportResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SaleQueueReportResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SaleQueueReportResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SaleQueueReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SaleQueueReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SaleQueueReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SaleQueueReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ChangeSaleAdmissionResponse503Headers the declared response headers of an HTTP 503 response for ChangeSaleAdmission
+type ChangeSaleAdmissionResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ChangeSaleAdmissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueReportBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ChangeSaleAdmissionResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ChangeSaleAdmissionResponse) GetJSON200() *QueueReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ChangeSaleAdmissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangeSaleAdmissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangeSaleAdmissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChangeSaleAdmissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ScheduleSaleOpeningResponse503Headers the declared response headers of an HTTP 503 response for ScheduleSaleOpening
+type ScheduleSaleOpeningResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ScheduleSaleOpeningResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueReportBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ScheduleSaleOpeningResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ScheduleSaleOpeningResponse) GetJSON200() *QueueReportBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ScheduleSaleOpeningResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ScheduleSaleOpeningResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ScheduleSaleOpeningResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ScheduleSaleOpeningResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ScheduleSaleOpeningResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2180,6 +4471,68 @@ func (r PayResponse) ContentType() string {
 	return ""
 }
 
+type ListSalesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]SaleListingBody
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSalesResponse) GetJSON200() *[]SaleListingBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ListSalesResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListSalesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListSalesResponse) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSalesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSalesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSalesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSalesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // HoldSeatResponse429Headers the declared response headers of an HTTP 429 response for HoldSeat
 type HoldSeatResponse429Headers struct {
 	RetryAfter *int
@@ -2205,6 +4558,8 @@ type HoldSeatResponse struct {
 	ApplicationproblemJSON408 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -2251,6 +4606,11 @@ func (r HoldSeatResponse) GetApplicationproblemJSON408() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r HoldSeatResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r HoldSeatResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -2485,6 +4845,8 @@ type PollTokenResponse struct {
 	JSON200 *TokenBody
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -2499,6 +4861,11 @@ func (r PollTokenResponse) GetJSON200() *TokenBody {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r PollTokenResponse) GetApplicationproblemJSON401() *Problem {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r PollTokenResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
 }
 
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
@@ -2554,6 +4921,8 @@ type IssueTokenResponse struct {
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -2581,6 +4950,11 @@ func (r IssueTokenResponse) GetApplicationproblemJSON400() *Problem {
 // GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
 func (r IssueTokenResponse) GetApplicationproblemJSON408() *Problem {
 	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r IssueTokenResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -2706,7 +5080,9 @@ func (r StreamTokenResponse) ContentType() string {
 	return ""
 }
 
-// QueueReportWithResponse Read the queue's statistics and admission settings
+// QueueReportWithResponse Read the default sale's queue statistics and admission settings
+//
+// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2719,9 +5095,9 @@ func (c *ClientWithResponses) QueueReportWithResponse(ctx context.Context, reqEd
 	return ParseQueueReportResponse(rsp)
 }
 
-// ChangeAdmissionWithBodyWithResponse Change the admission rate or ceiling during a sale
+// ChangeAdmissionWithBodyWithResponse Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2734,9 +5110,9 @@ func (c *ClientWithResponses) ChangeAdmissionWithBodyWithResponse(ctx context.Co
 	return ParseChangeAdmissionResponse(rsp)
 }
 
-// ChangeAdmissionWithResponse Change the admission rate or ceiling during a sale
+// ChangeAdmissionWithResponse Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the admission workflow; it applies from the next tick. Fields left out keep their value.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2749,9 +5125,9 @@ func (c *ClientWithResponses) ChangeAdmissionWithResponse(ctx context.Context, b
 	return ParseChangeAdmissionResponse(rsp)
 }
 
-// ScheduleOpeningWithBodyWithResponse Schedule the sale's opening
+// ScheduleOpeningWithBodyWithResponse Schedule the default sale's opening
 //
-// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2764,9 +5140,9 @@ func (c *ClientWithResponses) ScheduleOpeningWithBodyWithResponse(ctx context.Co
 	return ParseScheduleOpeningResponse(rsp)
 }
 
-// ScheduleOpeningWithResponse Schedule the sale's opening
+// ScheduleOpeningWithResponse Schedule the default sale's opening
 //
-// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2777,6 +5153,225 @@ func (c *ClientWithResponses) ScheduleOpeningWithResponse(ctx context.Context, b
 		return nil, err
 	}
 	return ParseScheduleOpeningResponse(rsp)
+}
+
+// ListAllSalesWithResponse List every sale
+//
+// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/admin/sales (the `ListAllSales` operationId).
+func (c *ClientWithResponses) ListAllSalesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAllSalesResponse, error) {
+	rsp, err := c.ListAllSales(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAllSalesResponse(rsp)
+}
+
+// CreateSaleWithBodyWithResponse Put a sale on
+//
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/admin/sales (the `CreateSale` operationId).
+func (c *ClientWithResponses) CreateSaleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSaleResponse, error) {
+	rsp, err := c.CreateSaleWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSaleResponse(rsp)
+}
+
+// CreateSaleWithResponse Put a sale on
+//
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/admin/sales (the `CreateSale` operationId).
+func (c *ClientWithResponses) CreateSaleWithResponse(ctx context.Context, body CreateSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSaleResponse, error) {
+	rsp, err := c.CreateSale(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSaleResponse(rsp)
+}
+
+// ReadSaleWithResponse Read a sale
+//
+// The sale as created, each performance with the live counts of its seats, and its queue's statistics.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
+func (c *ClientWithResponses) ReadSaleWithResponse(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*ReadSaleResponse, error) {
+	rsp, err := c.ReadSale(ctx, saleId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReadSaleResponse(rsp)
+}
+
+// ChangeSaleWithBodyWithResponse Change a sale's state, title, limit or cancellation policy
+//
+// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
+func (c *ClientWithResponses) ChangeSaleWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeSaleResponse, error) {
+	rsp, err := c.ChangeSaleWithBody(ctx, saleId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeSaleResponse(rsp)
+}
+
+// ChangeSaleWithResponse Change a sale's state, title, limit or cancellation policy
+//
+// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
+func (c *ClientWithResponses) ChangeSaleWithResponse(ctx context.Context, saleId string, body ChangeSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeSaleResponse, error) {
+	rsp, err := c.ChangeSale(ctx, saleId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeSaleResponse(rsp)
+}
+
+// AddPerformanceWithBodyWithResponse Add a date to a sale
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
+func (c *ClientWithResponses) AddPerformanceWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddPerformanceResponse, error) {
+	rsp, err := c.AddPerformanceWithBody(ctx, saleId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddPerformanceResponse(rsp)
+}
+
+// AddPerformanceWithResponse Add a date to a sale
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
+func (c *ClientWithResponses) AddPerformanceWithResponse(ctx context.Context, saleId string, body AddPerformanceJSONRequestBody, reqEditors ...RequestEditorFn) (*AddPerformanceResponse, error) {
+	rsp, err := c.AddPerformance(ctx, saleId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddPerformanceResponse(rsp)
+}
+
+// RepriceSectionWithBodyWithResponse Reprice a section's unsold seats
+//
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id}/performances/{date}/sections/{name} (the `RepriceSection` operationId).
+func (c *ClientWithResponses) RepriceSectionWithBodyWithResponse(ctx context.Context, saleId string, date openapi_types.Date, name string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RepriceSectionResponse, error) {
+	rsp, err := c.RepriceSectionWithBody(ctx, saleId, date, name, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRepriceSectionResponse(rsp)
+}
+
+// RepriceSectionWithResponse Reprice a section's unsold seats
+//
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id}/performances/{date}/sections/{name} (the `RepriceSection` operationId).
+func (c *ClientWithResponses) RepriceSectionWithResponse(ctx context.Context, saleId string, date openapi_types.Date, name string, body RepriceSectionJSONRequestBody, reqEditors ...RequestEditorFn) (*RepriceSectionResponse, error) {
+	rsp, err := c.RepriceSection(ctx, saleId, date, name, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRepriceSectionResponse(rsp)
+}
+
+// SaleQueueReportWithResponse Read a sale's queue statistics and admission settings
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/admin/sales/{sale_id}/queue (the `SaleQueueReport` operationId).
+func (c *ClientWithResponses) SaleQueueReportWithResponse(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*SaleQueueReportResponse, error) {
+	rsp, err := c.SaleQueueReport(ctx, saleId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSaleQueueReportResponse(rsp)
+}
+
+// ChangeSaleAdmissionWithBodyWithResponse Change a sale's admission rate, ceiling or session length
+//
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id}/queue (the `ChangeSaleAdmission` operationId).
+func (c *ClientWithResponses) ChangeSaleAdmissionWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeSaleAdmissionResponse, error) {
+	rsp, err := c.ChangeSaleAdmissionWithBody(ctx, saleId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeSaleAdmissionResponse(rsp)
+}
+
+// ChangeSaleAdmissionWithResponse Change a sale's admission rate, ceiling or session length
+//
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/admin/sales/{sale_id}/queue (the `ChangeSaleAdmission` operationId).
+func (c *ClientWithResponses) ChangeSaleAdmissionWithResponse(ctx context.Context, saleId string, body ChangeSaleAdmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeSaleAdmissionResponse, error) {
+	rsp, err := c.ChangeSaleAdmission(ctx, saleId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeSaleAdmissionResponse(rsp)
+}
+
+// ScheduleSaleOpeningWithBodyWithResponse Schedule a sale's opening
+//
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/admin/sales/{sale_id}/queue/opening (the `ScheduleSaleOpening` operationId).
+func (c *ClientWithResponses) ScheduleSaleOpeningWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ScheduleSaleOpeningResponse, error) {
+	rsp, err := c.ScheduleSaleOpeningWithBody(ctx, saleId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseScheduleSaleOpeningResponse(rsp)
+}
+
+// ScheduleSaleOpeningWithResponse Schedule a sale's opening
+//
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/admin/sales/{sale_id}/queue/opening (the `ScheduleSaleOpening` operationId).
+func (c *ClientWithResponses) ScheduleSaleOpeningWithResponse(ctx context.Context, saleId string, body ScheduleSaleOpeningJSONRequestBody, reqEditors ...RequestEditorFn) (*ScheduleSaleOpeningResponse, error) {
+	rsp, err := c.ScheduleSaleOpening(ctx, saleId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseScheduleSaleOpeningResponse(rsp)
 }
 
 // ReadBalanceWithResponse Read your balance
@@ -2794,7 +5389,7 @@ func (c *ClientWithResponses) ReadBalanceWithResponse(ctx context.Context, reqEd
 
 // ChargeBalanceWithBodyWithResponse Add money to your balance
 //
-// Works with a waiting or an admitted token, so fans can top up while they queue.
+// Works with a waiting or an admitted token, so fans can top up while they queue. The balance is the fan's, across every sale.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2809,7 +5404,7 @@ func (c *ClientWithResponses) ChargeBalanceWithBodyWithResponse(ctx context.Cont
 
 // ChargeBalanceWithResponse Add money to your balance
 //
-// Works with a waiting or an admitted token, so fans can top up while they queue.
+// Works with a waiting or an admitted token, so fans can top up while they queue. The balance is the fan's, across every sale.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2824,7 +5419,7 @@ func (c *ClientWithResponses) ChargeBalanceWithResponse(ctx context.Context, par
 
 // PayWithBodyWithResponse Pay for a held seat
 //
-// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
+// Pays from your balance the price the seat was held at. On success the seat is yours, and your queue token expires unless another hold of yours in the sale is still to pay. A ticket of another sale than the token's is 400. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2839,7 +5434,7 @@ func (c *ClientWithResponses) PayWithBodyWithResponse(ctx context.Context, param
 
 // PayWithResponse Pay for a held seat
 //
-// Pays from your balance. On success the seat is yours and your queue token expires. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
+// Pays from your balance the price the seat was held at. On success the seat is yours, and your queue token expires unless another hold of yours in the sale is still to pay. A ticket of another sale than the token's is 400. Paying an already paid ticket again returns the same receipt, even with the token that payment expired, so a client retrying after a timeout gets its receipt and is charged once.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2852,9 +5447,24 @@ func (c *ClientWithResponses) PayWithResponse(ctx context.Context, params *PayPa
 	return ParsePayResponse(rsp)
 }
 
+// ListSalesWithResponse List the sales you can queue for
+//
+// The sales on sale or paused, oldest first, answered from a copy at most a second old.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/sales (the `ListSales` operationId).
+func (c *ClientWithResponses) ListSalesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListSalesResponse, error) {
+	rsp, err := c.ListSales(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSalesResponse(rsp)
+}
+
 // HoldSeatWithBodyWithResponse Hold a seat
 //
-// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
+// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2869,7 +5479,7 @@ func (c *ClientWithResponses) HoldSeatWithBodyWithResponse(ctx context.Context, 
 
 // HoldSeatWithResponse Hold a seat
 //
-// Holds the seat for you until expiration. Pay before then with POST /api/payment, or the seat is released. A fan may hold a few seats at once (4 by default); beyond that the answer is 429 with Retry-After.
+// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2884,6 +5494,8 @@ func (c *ClientWithResponses) HoldSeatWithResponse(ctx context.Context, body Hol
 
 // ListDatesWithResponse List dates with seats left
 //
+// The dates of the sale your token queues for.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/tickets/dates (the `ListDates` operationId).
@@ -2897,7 +5509,7 @@ func (c *ClientWithResponses) ListDatesWithResponse(ctx context.Context, reqEdit
 
 // ListSeatsWithResponse List the seats of a date
 //
-// A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
+// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2912,7 +5524,7 @@ func (c *ClientWithResponses) ListSeatsWithResponse(ctx context.Context, params 
 
 // PollTokenWithResponse Poll your place in the queue
 //
-// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires.
+// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires. Once the sale has closed the answer is 410.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2927,7 +5539,7 @@ func (c *ClientWithResponses) PollTokenWithResponse(ctx context.Context, reqEdit
 
 // IssueTokenWithBodyWithResponse Join the queue
 //
-// Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.
+// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2942,7 +5554,7 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 
 // IssueTokenWithResponse Join the queue
 //
-// Returns a queue token with your position and an estimated wait. Asking again while your token is live returns the same token.
+// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2957,7 +5569,7 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 
 // StreamTokenWithResponse Stream your place in the queue
 //
-// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
+// Server-Sent Events: a `status` event (the body of GET /api/token) whenever your position, estimate, status or token changes, a `heartbeat` when nothing changed for a while, and `ended` if the token expires or the sale closes. The stream closes after the status that says active. Streaming counts as being seen, like polling; clients that cannot stream poll GET /api/token instead. A token may hold 2 streams open at once (429 beyond).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2990,6 +5602,13 @@ func ParseQueueReportResponse(rsp *http.Response) (*QueueReportResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
@@ -3209,6 +5828,875 @@ func ParseScheduleOpeningResponse(rsp *http.Response) (*ScheduleOpeningResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ScheduleOpeningResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAllSalesResponse parses an HTTP response from a ListAllSalesWithResponse call
+func ParseListAllSalesResponse(rsp *http.Response) (*ListAllSalesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAllSalesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []SaleBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListAllSalesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateSaleResponse parses an HTTP response from a CreateSaleWithResponse call
+func ParseCreateSaleResponse(rsp *http.Response) (*CreateSaleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSaleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SaleBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers CreateSaleResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReadSaleResponse parses an HTTP response from a ReadSaleWithResponse call
+func ParseReadSaleResponse(rsp *http.Response) (*ReadSaleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReadSaleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SaleBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ReadSaleResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseChangeSaleResponse parses an HTTP response from a ChangeSaleWithResponse call
+func ParseChangeSaleResponse(rsp *http.Response) (*ChangeSaleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangeSaleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SaleBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ChangeSaleResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddPerformanceResponse parses an HTTP response from a AddPerformanceWithResponse call
+func ParseAddPerformanceResponse(rsp *http.Response) (*AddPerformanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddPerformanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SaleBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers AddPerformanceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRepriceSectionResponse parses an HTTP response from a RepriceSectionWithResponse call
+func ParseRepriceSectionResponse(rsp *http.Response) (*RepriceSectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RepriceSectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RepricedBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSaleQueueReportResponse parses an HTTP response from a SaleQueueReportWithResponse call
+func ParseSaleQueueReportResponse(rsp *http.Response) (*SaleQueueReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SaleQueueReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers SaleQueueReportResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseChangeSaleAdmissionResponse parses an HTTP response from a ChangeSaleAdmissionWithResponse call
+func ParseChangeSaleAdmissionResponse(rsp *http.Response) (*ChangeSaleAdmissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangeSaleAdmissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ChangeSaleAdmissionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseScheduleSaleOpeningResponse parses an HTTP response from a ScheduleSaleOpeningWithResponse call
+func ParseScheduleSaleOpeningResponse(rsp *http.Response) (*ScheduleSaleOpeningResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ScheduleSaleOpeningResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueReportBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ScheduleSaleOpeningResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3496,6 +6984,53 @@ func ParsePayResponse(rsp *http.Response) (*PayResponse, error) {
 	return response, nil
 }
 
+// ParseListSalesResponse parses an HTTP response from a ListSalesWithResponse call
+func ParseListSalesResponse(rsp *http.Response) (*ListSalesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSalesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []SaleListingBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseHoldSeatResponse parses an HTTP response from a HoldSeatWithResponse call
 func ParseHoldSeatResponse(rsp *http.Response) (*HoldSeatResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3551,6 +7086,13 @@ func ParseHoldSeatResponse(rsp *http.Response) (*HoldSeatResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
@@ -3786,6 +7328,13 @@ func ParsePollTokenResponse(rsp *http.Response) (*PollTokenResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3839,6 +7388,13 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem

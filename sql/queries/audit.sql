@@ -1,37 +1,54 @@
--- Invariants a finished sale must satisfy; each query counts the rows that break one.
+-- Invariants a finished sale must satisfy; each query counts the rows that break one. The
+-- per-sale ones take sqlc.arg(sale_id)::text; the wallets' span every sale.
 
 -- name: AuditSeatsSoldTwice :one
 SELECT count(*) FROM (
-    SELECT perf_date, seat_no FROM reservations WHERE status = 'paid' GROUP BY perf_date, seat_no HAVING count(*) > 1
+    SELECT perf_date, seat_no FROM reservations
+    WHERE sale_id = sqlc.arg(sale_id)::text AND status = 'paid' GROUP BY perf_date, seat_no HAVING count(*) > 1
 ) twice;
 
 -- name: AuditSoldSeatsWithoutOnePayment :one
--- A sold seat needs a paid reservation and exactly one payment of the performance's price.
+-- A sold seat needs a paid reservation of its section and exactly one payment of the price it
+-- was held at.
 SELECT count(*)
 FROM seats s
-JOIN performances p ON p.perf_date = s.perf_date
 LEFT JOIN reservations r ON r.id = s.reservation_id
-WHERE s.status = 'sold'
-  AND (r.status IS DISTINCT FROM 'paid'
-       OR (SELECT count(*) FROM payments pm WHERE pm.reservation_id = s.reservation_id AND pm.amount = p.price) <> 1);
+WHERE s.sale_id = sqlc.arg(sale_id)::text AND s.status = 'sold'
+  AND (r.status IS DISTINCT FROM 'paid' OR r.section IS DISTINCT FROM s.section
+       OR (SELECT count(*) FROM payments pm WHERE pm.reservation_id = s.reservation_id AND pm.amount = r.price) <> 1);
 
 -- name: AuditPaymentsWithoutSoldSeat :one
 SELECT count(*)
 FROM payments pm
 JOIN reservations r ON r.id = pm.reservation_id
-LEFT JOIN seats s ON s.perf_date = r.perf_date AND s.seat_no = r.seat_no AND s.reservation_id = r.id AND s.status = 'sold'
-WHERE s.seat_no IS NULL OR r.status <> 'paid' OR pm.user_id <> r.user_id;
+LEFT JOIN seats s ON s.sale_id = r.sale_id AND s.perf_date = r.perf_date AND s.seat_no = r.seat_no AND s.reservation_id = r.id AND s.status = 'sold'
+WHERE r.sale_id = sqlc.arg(sale_id)::text AND (s.seat_no IS NULL OR r.status <> 'paid' OR pm.user_id <> r.user_id);
 
 -- name: AuditHoldsPastDeadline :one
-SELECT count(*) FROM reservations WHERE status = 'held' AND held_until < sqlc.arg(cutoff)::timestamptz;
+SELECT count(*) FROM reservations WHERE sale_id = sqlc.arg(sale_id)::text AND status = 'held' AND held_until < sqlc.arg(cutoff)::timestamptz;
 
 -- name: AuditPayersWithLiveTokens :one
--- A payment ends the session it was made in: no token admitted before it is still active. (A
--- token its payer queued with again keeps waiting: tokens leave the queue only at its head.)
+-- A payment that left the fan no live hold in the sale ended the session it was made in: no
+-- token admitted before it is still active. (A token its payer queued with again keeps
+-- waiting: tokens leave the queue only at its head.)
 SELECT count(*)
 FROM payments pm
-JOIN queue_tokens t ON t.user_id = pm.user_id AND t.admitted_at <= pm.paid_at
-WHERE t.state = 'active';
+JOIN reservations paid ON paid.id = pm.reservation_id
+JOIN queue_tokens t ON t.sale_id = paid.sale_id AND t.user_id = pm.user_id AND t.admitted_at <= pm.paid_at
+WHERE paid.sale_id = sqlc.arg(sale_id)::text AND t.state = 'active'
+  AND NOT EXISTS (
+      SELECT 1 FROM reservations other
+      WHERE other.sale_id = paid.sale_id AND other.user_id = pm.user_id AND other.id <> paid.id
+        AND other.created_at <= pm.paid_at AND other.held_until > pm.paid_at
+  );
+
+-- name: AuditFansOverTheLimit :one
+-- No fan bought more tickets of the sale than its per-fan limit.
+SELECT count(*) FROM (
+    SELECT r.user_id FROM reservations r JOIN sales sl ON sl.id = r.sale_id
+    WHERE r.sale_id = sqlc.arg(sale_id)::text AND r.status = 'paid'
+    GROUP BY r.user_id, sl.max_tickets_per_fan HAVING count(*) > sl.max_tickets_per_fan
+) over;
 
 -- name: AuditWalletsOffLedger :one
 SELECT count(*)
@@ -53,28 +70,28 @@ SELECT ((
 ))::bigint;
 
 -- name: AuditAdmittedOutOfOrder :one
--- Tokens admitted before a token that arrived earlier: FIFO requires none.
+-- Tokens admitted before a token of the same sale that arrived earlier: FIFO requires none.
 SELECT count(*) FROM (
     SELECT admitted_at,
            max(admitted_at) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest_earlier
     FROM queue_tokens
-    WHERE admitted_at IS NOT NULL
+    WHERE sale_id = sqlc.arg(sale_id)::text AND admitted_at IS NOT NULL
 ) ordered
 WHERE admitted_at < latest_earlier;
 
 -- name: AuditSkippedWaiting :one
 -- Tokens still waiting behind which a later arrival was admitted.
-SELECT count(*) FROM queue_tokens
-WHERE state = 'waiting'
-  AND seq < (SELECT coalesce(max(seq), 0) FROM queue_tokens WHERE admitted_at IS NOT NULL);
+SELECT count(*) FROM queue_tokens w
+WHERE w.sale_id = sqlc.arg(sale_id)::text AND w.state = 'waiting'
+  AND w.seq < (SELECT coalesce(max(a.seq), 0) FROM queue_tokens a WHERE a.sale_id = sqlc.arg(sale_id)::text AND a.admitted_at IS NOT NULL);
 
 -- name: AuditTotals :one
-SELECT (SELECT count(*) FROM seats)::bigint                          AS seats,
-       (SELECT count(*) FROM seats WHERE status = 'sold')::bigint    AS sold,
-       (SELECT count(*) FROM payments)::bigint                       AS payments,
-       (SELECT coalesce(sum(amount), 0) FROM payments)::bigint        AS revenue,
-       (SELECT count(*) FROM reservations WHERE status = 'released')::bigint AS released,
-       (SELECT count(*) FROM queue_tokens)::bigint                   AS tokens;
+SELECT (SELECT count(*) FROM seats WHERE seats.sale_id = sqlc.arg(sale_id)::text)::bigint                                           AS seats,
+       (SELECT count(*) FROM seats WHERE seats.sale_id = sqlc.arg(sale_id)::text AND status = 'sold')::bigint                       AS sold,
+       (SELECT count(*) FROM payments pm JOIN reservations r ON r.id = pm.reservation_id WHERE r.sale_id = sqlc.arg(sale_id)::text)::bigint AS payments,
+       (SELECT coalesce(sum(pm.amount), 0) FROM payments pm JOIN reservations r ON r.id = pm.reservation_id WHERE r.sale_id = sqlc.arg(sale_id)::text)::bigint AS revenue,
+       (SELECT count(*) FROM reservations WHERE reservations.sale_id = sqlc.arg(sale_id)::text AND status = 'released')::bigint     AS released,
+       (SELECT count(*) FROM queue_tokens WHERE queue_tokens.sale_id = sqlc.arg(sale_id)::text)::bigint                            AS tokens;
 
 -- name: AuditSequenceGaps :one
 -- Sequence numbers are exactly 1..last_seq: the difference in count, plus one if the range
@@ -82,16 +99,17 @@ SELECT (SELECT count(*) FROM seats)::bigint                          AS seats,
 SELECT (abs(q.last_seq - count(t.seq))
         + CASE WHEN coalesce(min(t.seq), 1) = 1 AND coalesce(max(t.seq), 0) = q.last_seq THEN 0 ELSE 1 END)::bigint
 FROM queues q
-LEFT JOIN queue_tokens t ON true
-WHERE q.name = 'main'
+LEFT JOIN queue_tokens t ON t.sale_id = q.sale_id
+WHERE q.sale_id = sqlc.arg(sale_id)::text
 GROUP BY q.last_seq;
 
 -- name: AuditWaitingBelowWatermark :one
 -- Tokens leave the queue only at its head: none still waits at or below the watermark.
 SELECT count(*)
 FROM queue_tokens t, queues q
-WHERE q.name = 'main' AND t.state = 'waiting' AND t.seq <= q.admitted_through;
+WHERE q.sale_id = sqlc.arg(sale_id)::text AND t.sale_id = q.sale_id AND t.state = 'waiting' AND t.seq <= q.admitted_through;
 
 -- name: AuditDrawnTokens :many
 -- Early tokens' arrival numbers and drawn places, to replay the draw from its seed.
-SELECT arrival_seq::bigint AS arrival_seq, seq FROM queue_tokens WHERE arrival_seq IS NOT NULL ORDER BY arrival_seq;
+SELECT arrival_seq::bigint AS arrival_seq, seq FROM queue_tokens
+WHERE sale_id = sqlc.arg(sale_id)::text AND arrival_seq IS NOT NULL ORDER BY arrival_seq;

@@ -1,30 +1,86 @@
--- name: PerformanceInsert :execrows
-INSERT INTO performances (perf_date, concert, price, seat_count)
-VALUES (@perf_date, @concert, @price, @seat_count)
-ON CONFLICT (perf_date) DO NOTHING;
+-- name: SaleInsert :execrows
+INSERT INTO sales (id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at)
+VALUES (@id, @title, @venue, @state, @max_tickets_per_fan, sqlc.narg(cancel_until), sqlc.narg(cancel_fee_percent), @created_at)
+ON CONFLICT (id) DO NOTHING;
 
--- name: SeatInsertRange :exec
-INSERT INTO seats (perf_date, seat_no)
-SELECT @perf_date, generate_series(1, sqlc.arg(seat_count)::int);
+-- name: SaleByID :one
+SELECT * FROM sales WHERE id = @id;
+
+-- name: SaleLock :one
+SELECT * FROM sales WHERE id = @id FOR UPDATE;
+
+-- name: SaleList :many
+SELECT * FROM sales ORDER BY created_at, id;
+
+-- name: SaleUpdate :exec
+UPDATE sales
+SET title = @title, state = @state, max_tickets_per_fan = @max_tickets_per_fan,
+    cancel_until = sqlc.narg(cancel_until), cancel_fee_percent = sqlc.narg(cancel_fee_percent)
+WHERE id = @id;
+
+-- name: PerformanceInsert :execrows
+INSERT INTO performances (sale_id, perf_date, starts_at, seat_count)
+VALUES (@sale_id, @perf_date, sqlc.narg(starts_at), @seat_count)
+ON CONFLICT (sale_id, perf_date) DO NOTHING;
+
+-- name: SectionInsert :exec
+INSERT INTO sections (sale_id, perf_date, name, first_seat, last_seat, price)
+VALUES (@sale_id, @perf_date, @name, @first_seat, @last_seat, @price);
+
+-- name: SeatInsertSection :exec
+-- The seats of one section, all available.
+INSERT INTO seats (sale_id, perf_date, seat_no, section)
+SELECT @sale_id, @perf_date, generate_series(sqlc.arg(first_seat)::int, sqlc.arg(last_seat)::int), @section;
+
+-- name: PerformanceList :many
+SELECT sale_id, perf_date, starts_at, seat_count FROM performances WHERE sale_id = @sale_id ORDER BY perf_date;
 
 -- name: PerformanceByDate :one
-SELECT perf_date, concert, price, seat_count FROM performances WHERE perf_date = @perf_date;
+SELECT sale_id, perf_date, starts_at, seat_count FROM performances WHERE sale_id = @sale_id AND perf_date = @perf_date;
+
+-- name: SectionList :many
+-- The sections of a sale's performances (of one date when @perf_date is given), in seat order.
+SELECT sale_id, perf_date, name, first_seat, last_seat, price
+FROM sections
+WHERE sale_id = @sale_id AND (sqlc.narg(perf_date)::date IS NULL OR perf_date = sqlc.narg(perf_date)::date)
+ORDER BY perf_date, first_seat;
 
 -- name: PerformanceOpenDates :many
--- A held seat past its deadline counts as available (lazy expiry).
+-- A held seat past its deadline counts as available (lazy expiry, catalog.Claim.AvailableAt).
 SELECT p.perf_date
 FROM performances p
-WHERE p.perf_date >= @from_date
+WHERE p.sale_id = @sale_id AND p.perf_date >= @from_date
   AND EXISTS (
       SELECT 1 FROM seats s
-      WHERE s.perf_date = p.perf_date
+      WHERE s.sale_id = p.sale_id AND s.perf_date = p.perf_date
         AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))
   )
 ORDER BY p.perf_date;
 
 -- name: SeatListByDate :many
-SELECT seat_no,
+SELECT seat_no, section,
        (status = 'available' OR (status = 'held' AND held_until <= @now::timestamptz))::bool AS available
 FROM seats
-WHERE perf_date = @perf_date
+WHERE sale_id = @sale_id AND perf_date = @perf_date
 ORDER BY seat_no;
+
+-- name: SeatCounts :many
+-- A sale's seats by date and status at @now, a lapsed hold counted as available.
+SELECT perf_date,
+       count(*) FILTER (WHERE status = 'available' OR (status = 'held' AND held_until <= @now::timestamptz))::int AS available,
+       count(*) FILTER (WHERE status = 'held' AND held_until > @now::timestamptz)::int AS held,
+       count(*) FILTER (WHERE status = 'sold')::int AS sold
+FROM seats
+WHERE sale_id = @sale_id
+GROUP BY perf_date;
+
+-- name: SectionReprice :one
+-- Sets a section's price and counts its seats neither held nor sold at @now, which take it.
+WITH changed AS (
+    UPDATE sections sc SET price = @price
+    WHERE sc.sale_id = sqlc.arg(sale_id)::text AND sc.perf_date = sqlc.arg(perf_date)::date AND sc.name = sqlc.arg(name)::text
+    RETURNING sc.sale_id, sc.perf_date, sc.name
+)
+SELECT (SELECT count(*) FROM changed)::int AS found,
+       (SELECT count(*) FROM seats s JOIN changed c ON s.sale_id = c.sale_id AND s.perf_date = c.perf_date AND s.section = c.name
+        WHERE s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))::int AS repriced;

@@ -1,17 +1,21 @@
+-- name: QueueEnsure :exec
+-- A sale's queue row, created on its first use.
+INSERT INTO queues (sale_id) VALUES (@sale_id) ON CONFLICT DO NOTHING;
+
 -- name: QueueLock :one
--- Every issue and every admission takes this lock first: sequence numbers are handed out and
--- tokens leave the queue one transaction at a time, so both stay gap-free and in order.
-SELECT * FROM queues WHERE name = @name FOR UPDATE;
+-- Every issue and every admission of a sale takes this lock first: sequence numbers are handed
+-- out and tokens leave the queue one transaction at a time, so both stay gap-free and in order.
+SELECT * FROM queues WHERE sale_id = @sale_id FOR UPDATE;
 
 -- name: QueueRead :one
-SELECT * FROM queues WHERE name = @name;
+SELECT * FROM queues WHERE sale_id = @sale_id;
 
 -- name: QueueClosePreQueue :exec
-UPDATE queues SET early_through = last_seq WHERE name = @name AND early_through IS NULL;
+UPDATE queues SET early_through = last_seq WHERE sale_id = @sale_id AND early_through IS NULL;
 
 -- name: TokenIssueBatch :many
--- A batch of issues in one statement (see issue_tokens in the migrations).
-SELECT * FROM issue_tokens(@queue::text, @ids::uuid[], @user_ids::text[], @issued_at::timestamptz[], @now::timestamptz);
+-- A batch of issues of any sales in one statement (see issue_tokens in sql/functions).
+SELECT * FROM issue_tokens(@sale_ids::text[], @ids::uuid[], @user_ids::text[], @issued_at::timestamptz[], @now::timestamptz);
 
 -- name: TokenByID :one
 SELECT * FROM queue_tokens WHERE id = @id;
@@ -26,70 +30,70 @@ FROM (
 ) AS v
 WHERE t.id = v.id AND t.state = 'waiting' AND t.last_seen_at < v.seen_at;
 
--- name: TokenExpireEndedSessions :execrows
-UPDATE queue_tokens
-SET state = 'expired'
-WHERE state = 'active' AND expires_at <= @now::timestamptz;
-
 -- name: TokenDraw :exec
--- Gives the early tokens their drawn places: @places[i] for the token numbered i. Numbers go
--- negative first, so the unique index never sees two tokens on one number.
+-- Gives a sale's early tokens their drawn places: @places[i] for the token numbered i. Numbers
+-- go negative first, so the unique index never sees two tokens on one number.
 UPDATE queue_tokens t
 SET seq = -v.place, arrival_seq = t.seq
 FROM unnest(@places::bigint[]) WITH ORDINALITY AS v(place, arrival)
-WHERE t.seq = v.arrival;
+WHERE t.sale_id = @sale_id AND t.seq = v.arrival;
 
 -- name: TokenDrawSettle :exec
-UPDATE queue_tokens SET seq = -seq WHERE seq < 0;
+UPDATE queue_tokens SET seq = -seq WHERE sale_id = @sale_id AND seq < 0;
 
 -- name: QueueMarkDrawn :exec
-UPDATE queues SET drawn_at = @now::timestamptz WHERE name = @name;
+UPDATE queues SET drawn_at = @now::timestamptz WHERE sale_id = @sale_id;
 
 -- name: TokenAdmitNext :one
--- One admission round in one statement (see admit_next in the migrations).
+-- One admission round in one statement (see admit_next in sql/functions).
 SELECT r.expired::int AS expired, r.admitted::int AS admitted, r.abandoned::int AS abandoned, r.waiting::bigint AS waiting
-FROM admit_next(@queue::text, sqlc.arg(batch)::int, sqlc.arg(max_active)::int, sqlc.arg(lookahead)::int,
+FROM admit_next(@sale_id::text, sqlc.arg(batch)::int, sqlc.arg(max_active)::int, sqlc.arg(lookahead)::int,
                 @abandoned_before::timestamptz, @now::timestamptz, @expires_at::timestamptz) AS r;
 
 -- name: QueueRecordAdmission :exec
 -- What a round measured, and the settings it ran with unless a later revision is recorded.
 UPDATE queues
-SET admit_rate          = @admit_rate,
-    rate_at             = @rate_at::timestamptz,
-    moved_at            = CASE WHEN @moved::bool THEN @rate_at::timestamptz ELSE moved_at END,
-    settings_admit_rate = CASE WHEN @revision::bigint >= settings_revision THEN @settings_admit_rate::int ELSE settings_admit_rate END,
-    settings_max_active = CASE WHEN @revision::bigint >= settings_revision THEN @settings_max_active::int ELSE settings_max_active END,
-    settings_tick_ms    = CASE WHEN @revision::bigint >= settings_revision THEN @settings_tick_ms::int ELSE settings_tick_ms END,
-    settings_revision   = GREATEST(settings_revision, @revision::bigint)
-WHERE name = @name;
+SET admit_rate           = @admit_rate,
+    rate_at              = @rate_at::timestamptz,
+    moved_at             = CASE WHEN @moved::bool THEN @rate_at::timestamptz ELSE moved_at END,
+    settings_admit_rate  = CASE WHEN @revision::bigint >= settings_revision THEN @settings_admit_rate::int ELSE settings_admit_rate END,
+    settings_max_active  = CASE WHEN @revision::bigint >= settings_revision THEN @settings_max_active::int ELSE settings_max_active END,
+    settings_tick_ms     = CASE WHEN @revision::bigint >= settings_revision THEN @settings_tick_ms::int ELSE settings_tick_ms END,
+    settings_session_ms  = CASE WHEN @revision::bigint >= settings_revision THEN @settings_session_ms::bigint ELSE settings_session_ms END,
+    settings_revision    = GREATEST(settings_revision, @revision::bigint)
+WHERE sale_id = @sale_id;
 
 -- name: QueueRecordSettings :exec
-UPDATE queues
-SET settings_admit_rate = @settings_admit_rate::int,
-    settings_max_active = @settings_max_active::int,
-    settings_tick_ms    = @settings_tick_ms::int,
-    settings_revision   = @revision::bigint
-WHERE name = @name AND settings_revision <= @revision::bigint;
+INSERT INTO queues (sale_id, settings_admit_rate, settings_max_active, settings_tick_ms, settings_session_ms, settings_revision)
+VALUES (@sale_id, @settings_admit_rate::int, @settings_max_active::int, @settings_tick_ms::int, @settings_session_ms::bigint, @revision::bigint)
+ON CONFLICT (sale_id) DO UPDATE
+SET settings_admit_rate = EXCLUDED.settings_admit_rate,
+    settings_max_active = EXCLUDED.settings_max_active,
+    settings_tick_ms    = EXCLUDED.settings_tick_ms,
+    settings_session_ms = EXCLUDED.settings_session_ms,
+    settings_revision   = EXCLUDED.settings_revision
+WHERE queues.settings_revision <= EXCLUDED.settings_revision;
 
 -- name: QueueScheduleOpening :execrows
 -- Refused (no row) once the pre-queue closed, anyone was admitted, or tokens were already
--- issued first come, first served.
+-- issued first come, first served (queue.Queue.Schedulable).
 UPDATE queues
 SET opens_at = @opens_at::timestamptz, draw_seed = @draw_seed::bigint
-WHERE name = @name AND early_through IS NULL AND admitted_through = 0
+WHERE sale_id = @sale_id AND early_through IS NULL AND admitted_through = 0
   AND (opens_at IS NOT NULL OR last_seq = 0);
 
 -- name: TokenExpireUserActive :exec
--- A payment ends the fan's session; a token they queue with again meanwhile keeps waiting,
--- since waiting tokens leave the queue only at its head.
+-- A payment that leaves the fan no hold to pay in the sale ends their session there; a token
+-- they queue with again meanwhile keeps waiting, since waiting tokens leave the queue only at
+-- its head.
 UPDATE queue_tokens
 SET state = 'expired'
-WHERE user_id = @user_id AND state = 'active';
+WHERE sale_id = @sale_id AND user_id = @user_id AND state = 'active';
 
 -- name: QueueStats :one
 SELECT sqlc.embed(q),
-       (SELECT count(*) FROM queue_tokens WHERE state = 'active')::bigint AS active,
+       (SELECT count(*) FROM queue_tokens WHERE sale_id = q.sale_id AND state = 'active')::bigint AS active,
        head.issued_at AS oldest_issued_at
 FROM queues q
-LEFT JOIN queue_tokens head ON head.seq = q.admitted_through + 1 AND head.state = 'waiting'
-WHERE q.name = @name;
+LEFT JOIN queue_tokens head ON head.sale_id = q.sale_id AND head.seq = q.admitted_through + 1 AND head.state = 'waiting'
+WHERE q.sale_id = @sale_id;

@@ -1,9 +1,13 @@
-// Package admission is the long-running Temporal workflow of the waiting room: every tick it
+// Package admission is the long-running Temporal workflow of a sale's waiting room, one per
+// sale (admission/<sale_id>): every tick it
 // ends expired sessions and admits the next waiting fans in sequence order, at the admission
 // rate and up to the active ceiling, both of which operators change during a sale by update.
 package admission
 
-import "github.com/boxoffice/boxoffice/core/queue"
+import (
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/queue"
+)
 
 // Names other packages use to reach this workflow.
 const (
@@ -13,14 +17,18 @@ const (
 	ActivityAdmit  = "QueueAdmit"
 )
 
-// DefaultQueue names the one queue of this version.
-const DefaultQueue = "main"
+// WorkflowID is the id of a sale's admission workflow.
+func WorkflowID(sale core.SaleID) string { return "admission/" + string(sale) }
 
-// WorkflowID is the id of a queue's admission workflow.
-func WorkflowID(queue string) string { return "queue/" + queue }
+// LegacyWorkflowID is the id of the one admission workflow of the releases before sales: the
+// worker retires it, since each sale's own workflow admits its fans now.
+const LegacyWorkflowID = "queue/main"
 
 // State is the workflow's whole state, carried across continue-as-new, and the stats query's answer.
 type State struct {
+	// SaleID is the sale whose fans the workflow admits; empty in the histories of the one
+	// queue before sales.
+	SaleID        core.SaleID
 	Settings      queue.Settings
 	Ticks         int64
 	AdmittedTotal int64
@@ -30,8 +38,16 @@ type State struct {
 	LastAdmitted   int // fans admitted by the latest tick
 }
 
+// Tick is what one admission tick is asked: the sale, and the settings in force.
+type Tick struct {
+	SaleID   core.SaleID
+	Settings queue.Settings
+}
+
 // AdmitResult is what one tick did.
 type AdmitResult struct {
+	// Closed says the sale has closed: the workflow completes.
+	Closed    bool
 	Admitted  int
 	Expired   int
 	Abandoned int

@@ -16,7 +16,8 @@ var admitOptions = workflow.ActivityOptions{
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 5 * time.Second},
 }
 
-// Workflow admits fans tick after tick, for as long as the sale runs.
+// Workflow admits a sale's fans tick after tick, for as long as the sale runs: it completes
+// once the sale has closed.
 func Workflow(ctx workflow.Context, st State) error {
 	a := &admission{state: st}
 	if err := a.setup(ctx); err != nil {
@@ -55,8 +56,11 @@ func (a *admission) run(ctx workflow.Context) error {
 		}
 		s := a.state.Settings
 		var res AdmitResult
-		if err := workflow.ExecuteActivity(actx, ActivityAdmit, s).Get(ctx, &res); err != nil {
+		if err := workflow.ExecuteActivity(actx, ActivityAdmit, Tick{SaleID: a.state.SaleID, Settings: s}).Get(ctx, &res); err != nil {
 			return err
+		}
+		if res.Closed {
+			return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 		}
 		a.state.Ticks++
 		a.state.AdmittedTotal += int64(res.Admitted)

@@ -14,6 +14,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/internal/workflowtest"
@@ -33,7 +34,7 @@ func issue(t *testing.T, store *memory.Store, n int) []queue.Token {
 	toks := make([]queue.Token, n)
 	for i := range toks {
 		var err error
-		if toks[i], err = store.IssueToken(context.Background(), core.UserID(fmt.Sprintf("fan-%02d", i)), start); err != nil {
+		if toks[i], err = store.IssueToken(context.Background(), workflowtest.Sale, core.UserID(fmt.Sprintf("fan-%02d", i)), start); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -62,7 +63,7 @@ func TestAdmitsInSequenceOrderAtTheRate(t *testing.T) {
 		env.RegisterDelayedCallback(func() { seen[at] = states(t, store, toks) }, at)
 	}
 	env.RegisterDelayedCallback(env.CancelWorkflow, 4*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 2, MaxActive: 100, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 2, MaxActive: 100, Tick: time.Second}})
 	want := map[time.Duration]string{
 		500 * time.Millisecond:  "aawwwww",
 		1500 * time.Millisecond: "aaaawww",
@@ -78,14 +79,14 @@ func TestAdmitsInSequenceOrderAtTheRate(t *testing.T) {
 
 func TestCeilingAndSessionExpiry(t *testing.T) {
 	policy := app.DefaultPolicy
-	policy.Queue.SessionTTL = 2 * time.Second
+	policy.Queue.Admission.SessionTTL = 2 * time.Second
 	env, store := newEnv(t, policy)
 	toks := issue(t, store, 4)
 	var at1500, at2500 string
 	env.RegisterDelayedCallback(func() { at1500 = states(t, store, toks) }, 1500*time.Millisecond)
 	env.RegisterDelayedCallback(func() { at2500 = states(t, store, toks) }, 2500*time.Millisecond)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 10, MaxActive: 2, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 10, MaxActive: 2, Tick: time.Second}})
 	if at1500 != "aaww" {
 		t.Errorf("before sessions end: %q, want the ceiling of 2 to hold (aaww)", at1500)
 	}
@@ -127,7 +128,7 @@ func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
 		}
 	}, 2600*time.Millisecond)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
 	if rejected == nil {
 		t.Error("a rate of 0 was accepted")
 	}
@@ -143,7 +144,7 @@ func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
 func TestContinuesAsNewWithItsState(t *testing.T) {
 	env, store := newEnv(t, app.DefaultPolicy)
 	issue(t, store, 3)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("workflow ended with %v, want continue-as-new", err)
@@ -162,7 +163,7 @@ func TestContinuesAsNewWithItsState(t *testing.T) {
 func TestAbandonedFansAreSkippedTickByTick(t *testing.T) {
 	policy := app.DefaultPolicy
 	policy.Queue.AbandonAfter = time.Minute
-	policy.Queue.SessionTTL = 90 * time.Second
+	policy.Queue.Admission.SessionTTL = 90 * time.Second
 	env, store := newEnv(t, policy)
 	toks := issue(t, store, 4) // fan-00 is admitted at once and holds the ceiling of 1
 	for s := 10 * time.Second; s < 100*time.Second; s += 10 * time.Second {
@@ -185,7 +186,7 @@ func TestAbandonedFansAreSkippedTickByTick(t *testing.T) {
 		}
 	}, 95*time.Second)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 96*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
 	// At 90 s fan-00's session ends; fans 01 and 02, unseen since they queued, are skipped.
 	if at95 != "eeea" {
 		t.Errorf("states at 95 s: %q, want eeea (session over, two abandoned, the poller admitted)", at95)
@@ -227,9 +228,70 @@ func TestConcurrentChangesBothApply(t *testing.T) {
 		}
 	}, 2500*time.Millisecond)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{Settings: queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}})
 	want := queue.Settings{AdmitRate: 7, MaxActive: 70, Tick: time.Second, Revision: 2}
 	if st.Settings != want || len(applied) != 2 {
 		t.Fatalf("settings %+v after two concurrent changes (answers %+v), want %+v", st.Settings, applied, want)
+	}
+}
+
+// A sale's workflow admits that sale's fans only, and completes once the sale has closed.
+func TestEachSaleHasItsOwnAdmissionUntilItCloses(t *testing.T) {
+	env, store := newEnv(t, app.DefaultPolicy)
+	ctx := context.Background()
+	other := catalog.Sale{ID: "other-sale", Title: "Other", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: start}
+	if err := store.CreateSale(ctx, other, nil); err != nil {
+		t.Fatal(err)
+	}
+	mine := issue(t, store, 2)
+	theirs, err := store.IssueToken(ctx, other.ID, "fan-00", start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mineAt1500 string
+	var theirsAt1500 queue.TokenState
+	env.RegisterDelayedCallback(func() {
+		mineAt1500 = states(t, store, mine)
+		tok, err := store.Token(ctx, theirs.ID)
+		if err != nil {
+			t.Error(err)
+		}
+		theirsAt1500 = tok.State
+		closed := core.Closed
+		if _, err := env.App.Catalog.Admin.ChangeSale(ctx, workflowtest.Sale, catalog.SaleChange{State: &closed}); err != nil {
+			t.Error(err)
+		}
+	}, 1500*time.Millisecond)
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour) // only if it never completes
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 10, MaxActive: 100, Tick: time.Second}})
+	if mineAt1500 != "aa" || theirsAt1500 != queue.Waiting {
+		t.Fatalf("at 1.5 s: this sale's fans %q, the other sale's fan %v; want aa and still waiting", mineAt1500, theirsAt1500)
+	}
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
+		t.Fatalf("after the sale closed: completed %v, error %v; want completed without error", env.IsWorkflowCompleted(), env.GetWorkflowError())
+	}
+	if env.Now().Sub(start) > time.Minute {
+		t.Fatalf("the workflow ran until %v: it did not end when the sale closed", env.Now())
+	}
+}
+
+// A paused sale's workflow keeps ticking and admits nobody until the sale resumes.
+func TestAPausedSaleAdmitsNobodyUntilItResumes(t *testing.T) {
+	env, store := newEnv(t, app.DefaultPolicy)
+	ctx := context.Background()
+	toks := issue(t, store, 3)
+	change := func(st core.SaleState) {
+		if _, err := env.App.Catalog.Admin.ChangeSale(ctx, workflowtest.Sale, catalog.SaleChange{State: &st}); err != nil {
+			t.Error(err)
+		}
+	}
+	change(core.Paused)
+	var paused, resumed string
+	env.RegisterDelayedCallback(func() { paused = states(t, store, toks); change(core.OnSale) }, 3500*time.Millisecond)
+	env.RegisterDelayedCallback(func() { resumed = states(t, store, toks) }, 6500*time.Millisecond)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 7*time.Second)
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 10, MaxActive: 100, Tick: time.Second}})
+	if paused != "www" || resumed != "aaa" {
+		t.Fatalf("paused: %q, resumed: %q; want www then aaa", paused, resumed)
 	}
 }

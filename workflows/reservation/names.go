@@ -32,8 +32,10 @@ const (
 	ErrTypeIdempotencyMismatch = "IdempotencyMismatch"
 )
 
-// Search attributes, so operators can find holds in the Temporal UI by date, seat, user and status.
+// Search attributes, so operators can find holds in the Temporal UI by sale, date, seat, user
+// and status.
 var (
+	AttrSale   = temporal.NewSearchAttributeKeyKeyword("BoxofficeSale")
 	AttrDate   = temporal.NewSearchAttributeKeyKeyword("BoxofficeDate")
 	AttrSeat   = temporal.NewSearchAttributeKeyInt64("BoxofficeSeat")
 	AttrUser   = temporal.NewSearchAttributeKeyKeyword("BoxofficeUser")
@@ -42,7 +44,7 @@ var (
 
 // SearchAttributes lists every attribute the workflow uses, for registration on a namespace.
 func SearchAttributes() temporal.SearchAttributes {
-	return temporal.NewSearchAttributes(AttrDate.ValueSet(""), AttrSeat.ValueSet(0), AttrUser.ValueSet(""), AttrStatus.ValueSet(""))
+	return temporal.NewSearchAttributes(AttrSale.ValueSet(""), AttrDate.ValueSet(""), AttrSeat.ValueSet(0), AttrUser.ValueSet(""), AttrStatus.ValueSet(""))
 }
 
 // WorkflowID is the id of the workflow of a reservation (the API's ticket_id).
@@ -52,10 +54,13 @@ func WorkflowID(reservationID string) string { return "reservation/" + reservati
 type Input struct {
 	ReservationID string
 	UserID        string
-	Date          string
-	Seat          int
-	Price         int64
-	HeldUntil     time.Time
+	// SaleID and Section are empty in the histories of holds made before sales.
+	SaleID    string `json:",omitempty"`
+	Section   string `json:",omitempty"`
+	Date      string
+	Seat      int
+	Price     int64
+	HeldUntil time.Time
 }
 
 // PayRequest is the argument of the `pay` update.

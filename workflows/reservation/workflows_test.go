@@ -37,22 +37,19 @@ func newFixture(t *testing.T, funds core.Amount) *fixture {
 	store := env.Store
 	reservation.Register(env, env.App.Booking.Settler)
 	ctx := context.Background()
-	date, _ := core.ParseDate("2030-07-01")
-	if err := store.AddPerformance(ctx, catalog.Performance{Date: date, Concert: "Test", Price: 50_000, Seats: 3}); err != nil {
-		t.Fatal(err)
-	}
+	date := workflowtest.Date
 	if funds > 0 {
 		if _, err := store.Charge(ctx, "alice", funds, "", start); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r := booking.Reservation{ID: core.NewID(), UserID: "alice", Date: date, Seat: 1, Price: 50_000,
+	r := booking.Reservation{ID: core.NewID(), UserID: "alice", SaleID: workflowtest.Sale, Date: date, Seat: 1, Section: "General", Price: 50_000,
 		Status: booking.Held, HeldUntil: start.Add(holdTTL), CreatedAt: start}
 	if err := store.HoldSeat(ctx, r, start, noCap); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{env: env, store: store, hold: r, input: reservation.Input{
-		ReservationID: string(r.ID), UserID: "alice", Date: "2030-07-01", Seat: 1, Price: 50_000, HeldUntil: r.HeldUntil,
+		ReservationID: string(r.ID), UserID: "alice", SaleID: string(workflowtest.Sale), Section: "General", Date: "2030-07-01", Seat: 1, Price: 50_000, HeldUntil: r.HeldUntil,
 	}}
 }
 
@@ -132,7 +129,7 @@ func TestUnpaidHoldReleasesAtDeadline(t *testing.T) {
 	if elapsed := f.env.Now().Sub(start); elapsed < holdTTL {
 		t.Fatalf("released after %v, before the %v deadline", elapsed, holdTTL)
 	}
-	seats, _ := f.store.Seats(context.Background(), f.hold.Date, start)
+	seats, _ := f.store.Seats(context.Background(), workflowtest.Sale, f.hold.Date, start)
 	if seats[0].Status != catalog.SeatAvailable {
 		t.Fatal("seat not available after release")
 	}

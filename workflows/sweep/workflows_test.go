@@ -12,7 +12,6 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
-	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/workflows/internal/workflowtest"
 	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
@@ -23,11 +22,7 @@ func TestSweepReleasesAHoldItsWorkflowNeverReleased(t *testing.T) {
 	env := workflowtest.New(t, app.DefaultPolicy)
 	sweep.Register(env, env.App.Booking.Sweeper)
 	ctx := context.Background()
-	d, _ := core.ParseDate("2030-07-01")
-	if err := env.Store.AddPerformance(ctx, catalog.Performance{Date: d, Concert: "Sweep", Price: 1, Seats: 1}); err != nil {
-		t.Fatal(err)
-	}
-	r := booking.Reservation{ID: core.NewID(), UserID: "ann", Date: d, Seat: 1, Price: 1, Status: booking.Held,
+	r := booking.Reservation{ID: core.NewID(), UserID: "ann", SaleID: workflowtest.Sale, Date: workflowtest.Date, Seat: 1, Section: "General", Price: 50_000, Status: booking.Held,
 		HeldUntil: workflowtest.Start.Add(time.Minute), CreatedAt: workflowtest.Start}
 	if err := env.Store.HoldSeat(ctx, r, workflowtest.Start, 4); err != nil {
 		t.Fatal(err)

@@ -45,13 +45,9 @@ func Pool(t testing.TB) *pgxpool.Pool {
 // test ends (after cleanups registered later, such as closing pools on it).
 func Database(t testing.TB) string {
 	t.Helper()
-	admin := adminURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatalf("pgtest: connect to %s: %v", EnvURL, err)
-	}
+	admin, conn := connectAdmin(ctx, t)
 	defer conn.Close(ctx)
 
 	template := "boxoffice_template_" + migrationsHash(t)
@@ -62,7 +58,7 @@ func Database(t testing.TB) string {
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
 		t.Fatal(err)
 	}
-	err = func() error {
+	err := func() error {
 		defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", lockKey) //nolint:errcheck
 		var exists bool
 		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", template).Scan(&exists); err != nil {
@@ -79,6 +75,39 @@ func Database(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
+	dropWhenDone(t, admin, name)
+	return withDatabaseURL(admin, name)
+}
+
+// Empty creates a fresh database without any migration and returns its URL, for tests of the
+// migrations themselves; it is dropped when the test ends.
+func Empty(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, conn := connectAdmin(ctx, t)
+	defer conn.Close(ctx)
+	name := "boxoffice_test_" + randomSuffix()
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	dropWhenDone(t, admin, name)
+	return withDatabaseURL(admin, name)
+}
+
+// connectAdmin connects to the test server's admin URL.
+func connectAdmin(ctx context.Context, t testing.TB) (string, *pgx.Conn) {
+	t.Helper()
+	admin := adminURL(t)
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("pgtest: connect to %s: %v", EnvURL, err)
+	}
+	return admin, conn
+}
+
+// dropWhenDone drops the database when the test ends.
+func dropWhenDone(t testing.TB, admin, name string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -92,7 +121,6 @@ func Database(t testing.TB) string {
 			t.Logf("pgtest: drop %s: %v", name, err)
 		}
 	})
-	return withDatabaseURL(admin, name)
 }
 
 func createTemplate(ctx context.Context, conn *pgx.Conn, admin, template string) error {

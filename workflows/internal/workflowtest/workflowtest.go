@@ -4,6 +4,7 @@
 package workflowtest
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"testing"
@@ -16,10 +17,17 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
 // Start is the environment's time at the start of every test.
 var Start = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// Sale is the environment's one sale, on sale with Date: 50 seats at 50,000 won, in one section.
+const Sale core.SaleID = "workflow-sale"
+
+// Date is the performance date of Sale.
+var Date, _ = core.ParseDate("2030-07-01")
 
 // Env is a test workflow environment with the application its activities drive.
 type Env struct {
@@ -28,7 +36,7 @@ type Env struct {
 	App   *app.App
 }
 
-// New returns an environment at Start whose application runs on an empty memory store.
+// New returns an environment at Start whose application runs on a memory store with Sale.
 func New(t *testing.T, policy app.Policy) *Env {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
@@ -42,6 +50,11 @@ func New(t *testing.T, policy app.Policy) *Env {
 		Lifecycle: func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
 	}, policy)
 	if err != nil {
+		t.Fatal(err)
+	}
+	sale := catalog.Sale{ID: Sale, Title: "Workflow Test", Venue: "Test Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: Start}
+	perf := catalog.Performance{SaleID: Sale, Date: Date, Sections: []catalog.Section{{Name: "General", FirstSeat: 1, LastSeat: 50, Price: 50_000}}}
+	if err := store.CreateSale(context.Background(), sale, []catalog.Performance{perf}); err != nil {
 		t.Fatal(err)
 	}
 	return &Env{TestWorkflowEnvironment: env, Store: store, App: a}

@@ -15,21 +15,22 @@ SELECT count(*) FROM (
     SELECT admitted_at,
            max(admitted_at) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest_earlier
     FROM queue_tokens
-    WHERE admitted_at IS NOT NULL
+    WHERE sale_id = $1::text AND admitted_at IS NOT NULL
 ) ordered
 WHERE admitted_at < latest_earlier
 `
 
-// Tokens admitted before a token that arrived earlier: FIFO requires none.
-func (q *Queries) AuditAdmittedOutOfOrder(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, auditAdmittedOutOfOrder)
+// Tokens admitted before a token of the same sale that arrived earlier: FIFO requires none.
+func (q *Queries) AuditAdmittedOutOfOrder(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditAdmittedOutOfOrder, saleID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
 }
 
 const auditDrawnTokens = `-- name: AuditDrawnTokens :many
-SELECT arrival_seq::bigint AS arrival_seq, seq FROM queue_tokens WHERE arrival_seq IS NOT NULL ORDER BY arrival_seq
+SELECT arrival_seq::bigint AS arrival_seq, seq FROM queue_tokens
+WHERE sale_id = $1::text AND arrival_seq IS NOT NULL ORDER BY arrival_seq
 `
 
 type AuditDrawnTokensRow struct {
@@ -38,8 +39,8 @@ type AuditDrawnTokensRow struct {
 }
 
 // Early tokens' arrival numbers and drawn places, to replay the draw from its seed.
-func (q *Queries) AuditDrawnTokens(ctx context.Context) ([]AuditDrawnTokensRow, error) {
-	rows, err := q.db.Query(ctx, auditDrawnTokens)
+func (q *Queries) AuditDrawnTokens(ctx context.Context, saleID string) ([]AuditDrawnTokensRow, error) {
+	rows, err := q.db.Query(ctx, auditDrawnTokens, saleID)
 	if err != nil {
 		return nil, err
 	}
@@ -58,12 +59,33 @@ func (q *Queries) AuditDrawnTokens(ctx context.Context) ([]AuditDrawnTokensRow, 
 	return items, nil
 }
 
-const auditHoldsPastDeadline = `-- name: AuditHoldsPastDeadline :one
-SELECT count(*) FROM reservations WHERE status = 'held' AND held_until < $1::timestamptz
+const auditFansOverTheLimit = `-- name: AuditFansOverTheLimit :one
+SELECT count(*) FROM (
+    SELECT r.user_id FROM reservations r JOIN sales sl ON sl.id = r.sale_id
+    WHERE r.sale_id = $1::text AND r.status = 'paid'
+    GROUP BY r.user_id, sl.max_tickets_per_fan HAVING count(*) > sl.max_tickets_per_fan
+) over
 `
 
-func (q *Queries) AuditHoldsPastDeadline(ctx context.Context, cutoff time.Time) (int64, error) {
-	row := q.db.QueryRow(ctx, auditHoldsPastDeadline, cutoff)
+// No fan bought more tickets of the sale than its per-fan limit.
+func (q *Queries) AuditFansOverTheLimit(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditFansOverTheLimit, saleID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const auditHoldsPastDeadline = `-- name: AuditHoldsPastDeadline :one
+SELECT count(*) FROM reservations WHERE sale_id = $1::text AND status = 'held' AND held_until < $2::timestamptz
+`
+
+type AuditHoldsPastDeadlineParams struct {
+	SaleID string
+	Cutoff time.Time
+}
+
+func (q *Queries) AuditHoldsPastDeadline(ctx context.Context, arg AuditHoldsPastDeadlineParams) (int64, error) {
+	row := q.db.QueryRow(ctx, auditHoldsPastDeadline, arg.SaleID, arg.Cutoff)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -83,14 +105,21 @@ func (q *Queries) AuditNegativeBalances(ctx context.Context) (int64, error) {
 const auditPayersWithLiveTokens = `-- name: AuditPayersWithLiveTokens :one
 SELECT count(*)
 FROM payments pm
-JOIN queue_tokens t ON t.user_id = pm.user_id AND t.admitted_at <= pm.paid_at
-WHERE t.state = 'active'
+JOIN reservations paid ON paid.id = pm.reservation_id
+JOIN queue_tokens t ON t.sale_id = paid.sale_id AND t.user_id = pm.user_id AND t.admitted_at <= pm.paid_at
+WHERE paid.sale_id = $1::text AND t.state = 'active'
+  AND NOT EXISTS (
+      SELECT 1 FROM reservations other
+      WHERE other.sale_id = paid.sale_id AND other.user_id = pm.user_id AND other.id <> paid.id
+        AND other.created_at <= pm.paid_at AND other.held_until > pm.paid_at
+  )
 `
 
-// A payment ends the session it was made in: no token admitted before it is still active. (A
-// token its payer queued with again keeps waiting: tokens leave the queue only at its head.)
-func (q *Queries) AuditPayersWithLiveTokens(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, auditPayersWithLiveTokens)
+// A payment that left the fan no live hold in the sale ended the session it was made in: no
+// token admitted before it is still active. (A token its payer queued with again keeps
+// waiting: tokens leave the queue only at its head.)
+func (q *Queries) AuditPayersWithLiveTokens(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditPayersWithLiveTokens, saleID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -119,12 +148,12 @@ const auditPaymentsWithoutSoldSeat = `-- name: AuditPaymentsWithoutSoldSeat :one
 SELECT count(*)
 FROM payments pm
 JOIN reservations r ON r.id = pm.reservation_id
-LEFT JOIN seats s ON s.perf_date = r.perf_date AND s.seat_no = r.seat_no AND s.reservation_id = r.id AND s.status = 'sold'
-WHERE s.seat_no IS NULL OR r.status <> 'paid' OR pm.user_id <> r.user_id
+LEFT JOIN seats s ON s.sale_id = r.sale_id AND s.perf_date = r.perf_date AND s.seat_no = r.seat_no AND s.reservation_id = r.id AND s.status = 'sold'
+WHERE r.sale_id = $1::text AND (s.seat_no IS NULL OR r.status <> 'paid' OR pm.user_id <> r.user_id)
 `
 
-func (q *Queries) AuditPaymentsWithoutSoldSeat(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, auditPaymentsWithoutSoldSeat)
+func (q *Queries) AuditPaymentsWithoutSoldSeat(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditPaymentsWithoutSoldSeat, saleID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -133,13 +162,15 @@ func (q *Queries) AuditPaymentsWithoutSoldSeat(ctx context.Context) (int64, erro
 const auditSeatsSoldTwice = `-- name: AuditSeatsSoldTwice :one
 
 SELECT count(*) FROM (
-    SELECT perf_date, seat_no FROM reservations WHERE status = 'paid' GROUP BY perf_date, seat_no HAVING count(*) > 1
+    SELECT perf_date, seat_no FROM reservations
+    WHERE sale_id = $1::text AND status = 'paid' GROUP BY perf_date, seat_no HAVING count(*) > 1
 ) twice
 `
 
-// Invariants a finished sale must satisfy; each query counts the rows that break one.
-func (q *Queries) AuditSeatsSoldTwice(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, auditSeatsSoldTwice)
+// Invariants a finished sale must satisfy; each query counts the rows that break one. The
+// per-sale ones take sqlc.arg(sale_id)::text; the wallets' span every sale.
+func (q *Queries) AuditSeatsSoldTwice(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditSeatsSoldTwice, saleID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -149,29 +180,29 @@ const auditSequenceGaps = `-- name: AuditSequenceGaps :one
 SELECT (abs(q.last_seq - count(t.seq))
         + CASE WHEN coalesce(min(t.seq), 1) = 1 AND coalesce(max(t.seq), 0) = q.last_seq THEN 0 ELSE 1 END)::bigint
 FROM queues q
-LEFT JOIN queue_tokens t ON true
-WHERE q.name = 'main'
+LEFT JOIN queue_tokens t ON t.sale_id = q.sale_id
+WHERE q.sale_id = $1::text
 GROUP BY q.last_seq
 `
 
 // Sequence numbers are exactly 1..last_seq: the difference in count, plus one if the range
 // is off (numbers are unique, so a right count over the right range means no gap).
-func (q *Queries) AuditSequenceGaps(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, auditSequenceGaps)
+func (q *Queries) AuditSequenceGaps(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditSequenceGaps, saleID)
 	var column_1 int64
 	err := row.Scan(&column_1)
 	return column_1, err
 }
 
 const auditSkippedWaiting = `-- name: AuditSkippedWaiting :one
-SELECT count(*) FROM queue_tokens
-WHERE state = 'waiting'
-  AND seq < (SELECT coalesce(max(seq), 0) FROM queue_tokens WHERE admitted_at IS NOT NULL)
+SELECT count(*) FROM queue_tokens w
+WHERE w.sale_id = $1::text AND w.state = 'waiting'
+  AND w.seq < (SELECT coalesce(max(a.seq), 0) FROM queue_tokens a WHERE a.sale_id = $1::text AND a.admitted_at IS NOT NULL)
 `
 
 // Tokens still waiting behind which a later arrival was admitted.
-func (q *Queries) AuditSkippedWaiting(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, auditSkippedWaiting)
+func (q *Queries) AuditSkippedWaiting(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditSkippedWaiting, saleID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -180,28 +211,28 @@ func (q *Queries) AuditSkippedWaiting(ctx context.Context) (int64, error) {
 const auditSoldSeatsWithoutOnePayment = `-- name: AuditSoldSeatsWithoutOnePayment :one
 SELECT count(*)
 FROM seats s
-JOIN performances p ON p.perf_date = s.perf_date
 LEFT JOIN reservations r ON r.id = s.reservation_id
-WHERE s.status = 'sold'
-  AND (r.status IS DISTINCT FROM 'paid'
-       OR (SELECT count(*) FROM payments pm WHERE pm.reservation_id = s.reservation_id AND pm.amount = p.price) <> 1)
+WHERE s.sale_id = $1::text AND s.status = 'sold'
+  AND (r.status IS DISTINCT FROM 'paid' OR r.section IS DISTINCT FROM s.section
+       OR (SELECT count(*) FROM payments pm WHERE pm.reservation_id = s.reservation_id AND pm.amount = r.price) <> 1)
 `
 
-// A sold seat needs a paid reservation and exactly one payment of the performance's price.
-func (q *Queries) AuditSoldSeatsWithoutOnePayment(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, auditSoldSeatsWithoutOnePayment)
+// A sold seat needs a paid reservation of its section and exactly one payment of the price it
+// was held at.
+func (q *Queries) AuditSoldSeatsWithoutOnePayment(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditSoldSeatsWithoutOnePayment, saleID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
 }
 
 const auditTotals = `-- name: AuditTotals :one
-SELECT (SELECT count(*) FROM seats)::bigint                          AS seats,
-       (SELECT count(*) FROM seats WHERE status = 'sold')::bigint    AS sold,
-       (SELECT count(*) FROM payments)::bigint                       AS payments,
-       (SELECT coalesce(sum(amount), 0) FROM payments)::bigint        AS revenue,
-       (SELECT count(*) FROM reservations WHERE status = 'released')::bigint AS released,
-       (SELECT count(*) FROM queue_tokens)::bigint                   AS tokens
+SELECT (SELECT count(*) FROM seats WHERE seats.sale_id = $1::text)::bigint                                           AS seats,
+       (SELECT count(*) FROM seats WHERE seats.sale_id = $1::text AND status = 'sold')::bigint                       AS sold,
+       (SELECT count(*) FROM payments pm JOIN reservations r ON r.id = pm.reservation_id WHERE r.sale_id = $1::text)::bigint AS payments,
+       (SELECT coalesce(sum(pm.amount), 0) FROM payments pm JOIN reservations r ON r.id = pm.reservation_id WHERE r.sale_id = $1::text)::bigint AS revenue,
+       (SELECT count(*) FROM reservations WHERE reservations.sale_id = $1::text AND status = 'released')::bigint     AS released,
+       (SELECT count(*) FROM queue_tokens WHERE queue_tokens.sale_id = $1::text)::bigint                            AS tokens
 `
 
 type AuditTotalsRow struct {
@@ -213,8 +244,8 @@ type AuditTotalsRow struct {
 	Tokens   int64
 }
 
-func (q *Queries) AuditTotals(ctx context.Context) (AuditTotalsRow, error) {
-	row := q.db.QueryRow(ctx, auditTotals)
+func (q *Queries) AuditTotals(ctx context.Context, saleID string) (AuditTotalsRow, error) {
+	row := q.db.QueryRow(ctx, auditTotals, saleID)
 	var i AuditTotalsRow
 	err := row.Scan(
 		&i.Seats,
@@ -230,12 +261,12 @@ func (q *Queries) AuditTotals(ctx context.Context) (AuditTotalsRow, error) {
 const auditWaitingBelowWatermark = `-- name: AuditWaitingBelowWatermark :one
 SELECT count(*)
 FROM queue_tokens t, queues q
-WHERE q.name = 'main' AND t.state = 'waiting' AND t.seq <= q.admitted_through
+WHERE q.sale_id = $1::text AND t.sale_id = q.sale_id AND t.state = 'waiting' AND t.seq <= q.admitted_through
 `
 
 // Tokens leave the queue only at its head: none still waits at or below the watermark.
-func (q *Queries) AuditWaitingBelowWatermark(ctx context.Context) (int64, error) {
-	row := q.db.QueryRow(ctx, auditWaitingBelowWatermark)
+func (q *Queries) AuditWaitingBelowWatermark(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditWaitingBelowWatermark, saleID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err

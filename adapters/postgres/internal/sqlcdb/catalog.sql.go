@@ -11,39 +11,51 @@ import (
 )
 
 const performanceByDate = `-- name: PerformanceByDate :one
-SELECT perf_date, concert, price, seat_count FROM performances WHERE perf_date = $1
+SELECT sale_id, perf_date, starts_at, seat_count FROM performances WHERE sale_id = $1 AND perf_date = $2
 `
 
-func (q *Queries) PerformanceByDate(ctx context.Context, perfDate time.Time) (Performance, error) {
-	row := q.db.QueryRow(ctx, performanceByDate, perfDate)
-	var i Performance
+type PerformanceByDateParams struct {
+	SaleID   string
+	PerfDate time.Time
+}
+
+type PerformanceByDateRow struct {
+	SaleID    string
+	PerfDate  time.Time
+	StartsAt  *time.Time
+	SeatCount int32
+}
+
+func (q *Queries) PerformanceByDate(ctx context.Context, arg PerformanceByDateParams) (PerformanceByDateRow, error) {
+	row := q.db.QueryRow(ctx, performanceByDate, arg.SaleID, arg.PerfDate)
+	var i PerformanceByDateRow
 	err := row.Scan(
+		&i.SaleID,
 		&i.PerfDate,
-		&i.Concert,
-		&i.Price,
+		&i.StartsAt,
 		&i.SeatCount,
 	)
 	return i, err
 }
 
 const performanceInsert = `-- name: PerformanceInsert :execrows
-INSERT INTO performances (perf_date, concert, price, seat_count)
+INSERT INTO performances (sale_id, perf_date, starts_at, seat_count)
 VALUES ($1, $2, $3, $4)
-ON CONFLICT (perf_date) DO NOTHING
+ON CONFLICT (sale_id, perf_date) DO NOTHING
 `
 
 type PerformanceInsertParams struct {
+	SaleID    string
 	PerfDate  time.Time
-	Concert   string
-	Price     int64
+	StartsAt  *time.Time
 	SeatCount int32
 }
 
 func (q *Queries) PerformanceInsert(ctx context.Context, arg PerformanceInsertParams) (int64, error) {
 	result, err := q.db.Exec(ctx, performanceInsert,
+		arg.SaleID,
 		arg.PerfDate,
-		arg.Concert,
-		arg.Price,
+		arg.StartsAt,
 		arg.SeatCount,
 	)
 	if err != nil {
@@ -52,26 +64,63 @@ func (q *Queries) PerformanceInsert(ctx context.Context, arg PerformanceInsertPa
 	return result.RowsAffected(), nil
 }
 
+const performanceList = `-- name: PerformanceList :many
+SELECT sale_id, perf_date, starts_at, seat_count FROM performances WHERE sale_id = $1 ORDER BY perf_date
+`
+
+type PerformanceListRow struct {
+	SaleID    string
+	PerfDate  time.Time
+	StartsAt  *time.Time
+	SeatCount int32
+}
+
+func (q *Queries) PerformanceList(ctx context.Context, saleID string) ([]PerformanceListRow, error) {
+	rows, err := q.db.Query(ctx, performanceList, saleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PerformanceListRow
+	for rows.Next() {
+		var i PerformanceListRow
+		if err := rows.Scan(
+			&i.SaleID,
+			&i.PerfDate,
+			&i.StartsAt,
+			&i.SeatCount,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const performanceOpenDates = `-- name: PerformanceOpenDates :many
 SELECT p.perf_date
 FROM performances p
-WHERE p.perf_date >= $1
+WHERE p.sale_id = $1 AND p.perf_date >= $2
   AND EXISTS (
       SELECT 1 FROM seats s
-      WHERE s.perf_date = p.perf_date
-        AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= $2::timestamptz))
+      WHERE s.sale_id = p.sale_id AND s.perf_date = p.perf_date
+        AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= $3::timestamptz))
   )
 ORDER BY p.perf_date
 `
 
 type PerformanceOpenDatesParams struct {
+	SaleID   string
 	FromDate time.Time
 	Now      time.Time
 }
 
-// A held seat past its deadline counts as available (lazy expiry).
+// A held seat past its deadline counts as available (lazy expiry, catalog.Claim.AvailableAt).
 func (q *Queries) PerformanceOpenDates(ctx context.Context, arg PerformanceOpenDatesParams) ([]time.Time, error) {
-	rows, err := q.db.Query(ctx, performanceOpenDates, arg.FromDate, arg.Now)
+	rows, err := q.db.Query(ctx, performanceOpenDates, arg.SaleID, arg.FromDate, arg.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -90,49 +139,83 @@ func (q *Queries) PerformanceOpenDates(ctx context.Context, arg PerformanceOpenD
 	return items, nil
 }
 
-const seatInsertRange = `-- name: SeatInsertRange :exec
-INSERT INTO seats (perf_date, seat_no)
-SELECT $1, generate_series(1, $2::int)
+const saleByID = `-- name: SaleByID :one
+SELECT id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at FROM sales WHERE id = $1
 `
 
-type SeatInsertRangeParams struct {
-	PerfDate  time.Time
-	SeatCount int32
+func (q *Queries) SaleByID(ctx context.Context, id string) (Sale, error) {
+	row := q.db.QueryRow(ctx, saleByID, id)
+	var i Sale
+	err := row.Scan(
+		&i.ID,
+		&i.Title,
+		&i.Venue,
+		&i.State,
+		&i.MaxTicketsPerFan,
+		&i.CancelUntil,
+		&i.CancelFeePercent,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
-func (q *Queries) SeatInsertRange(ctx context.Context, arg SeatInsertRangeParams) error {
-	_, err := q.db.Exec(ctx, seatInsertRange, arg.PerfDate, arg.SeatCount)
-	return err
-}
-
-const seatListByDate = `-- name: SeatListByDate :many
-SELECT seat_no,
-       (status = 'available' OR (status = 'held' AND held_until <= $1::timestamptz))::bool AS available
-FROM seats
-WHERE perf_date = $2
-ORDER BY seat_no
+const saleInsert = `-- name: SaleInsert :execrows
+INSERT INTO sales (id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (id) DO NOTHING
 `
 
-type SeatListByDateParams struct {
-	Now      time.Time
-	PerfDate time.Time
+type SaleInsertParams struct {
+	ID               string
+	Title            string
+	Venue            string
+	State            string
+	MaxTicketsPerFan int32
+	CancelUntil      *string
+	CancelFeePercent *int32
+	CreatedAt        time.Time
 }
 
-type SeatListByDateRow struct {
-	SeatNo    int32
-	Available bool
+func (q *Queries) SaleInsert(ctx context.Context, arg SaleInsertParams) (int64, error) {
+	result, err := q.db.Exec(ctx, saleInsert,
+		arg.ID,
+		arg.Title,
+		arg.Venue,
+		arg.State,
+		arg.MaxTicketsPerFan,
+		arg.CancelUntil,
+		arg.CancelFeePercent,
+		arg.CreatedAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
-func (q *Queries) SeatListByDate(ctx context.Context, arg SeatListByDateParams) ([]SeatListByDateRow, error) {
-	rows, err := q.db.Query(ctx, seatListByDate, arg.Now, arg.PerfDate)
+const saleList = `-- name: SaleList :many
+SELECT id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at FROM sales ORDER BY created_at, id
+`
+
+func (q *Queries) SaleList(ctx context.Context) ([]Sale, error) {
+	rows, err := q.db.Query(ctx, saleList)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []SeatListByDateRow
+	var items []Sale
 	for rows.Next() {
-		var i SeatListByDateRow
-		if err := rows.Scan(&i.SeatNo, &i.Available); err != nil {
+		var i Sale
+		if err := rows.Scan(
+			&i.ID,
+			&i.Title,
+			&i.Venue,
+			&i.State,
+			&i.MaxTicketsPerFan,
+			&i.CancelUntil,
+			&i.CancelFeePercent,
+			&i.CreatedAt,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -141,4 +224,269 @@ func (q *Queries) SeatListByDate(ctx context.Context, arg SeatListByDateParams) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const saleLock = `-- name: SaleLock :one
+SELECT id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at FROM sales WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) SaleLock(ctx context.Context, id string) (Sale, error) {
+	row := q.db.QueryRow(ctx, saleLock, id)
+	var i Sale
+	err := row.Scan(
+		&i.ID,
+		&i.Title,
+		&i.Venue,
+		&i.State,
+		&i.MaxTicketsPerFan,
+		&i.CancelUntil,
+		&i.CancelFeePercent,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const saleUpdate = `-- name: SaleUpdate :exec
+UPDATE sales
+SET title = $1, state = $2, max_tickets_per_fan = $3,
+    cancel_until = $4, cancel_fee_percent = $5
+WHERE id = $6
+`
+
+type SaleUpdateParams struct {
+	Title            string
+	State            string
+	MaxTicketsPerFan int32
+	CancelUntil      *string
+	CancelFeePercent *int32
+	ID               string
+}
+
+func (q *Queries) SaleUpdate(ctx context.Context, arg SaleUpdateParams) error {
+	_, err := q.db.Exec(ctx, saleUpdate,
+		arg.Title,
+		arg.State,
+		arg.MaxTicketsPerFan,
+		arg.CancelUntil,
+		arg.CancelFeePercent,
+		arg.ID,
+	)
+	return err
+}
+
+const seatCounts = `-- name: SeatCounts :many
+SELECT perf_date,
+       count(*) FILTER (WHERE status = 'available' OR (status = 'held' AND held_until <= $1::timestamptz))::int AS available,
+       count(*) FILTER (WHERE status = 'held' AND held_until > $1::timestamptz)::int AS held,
+       count(*) FILTER (WHERE status = 'sold')::int AS sold
+FROM seats
+WHERE sale_id = $2
+GROUP BY perf_date
+`
+
+type SeatCountsParams struct {
+	Now    time.Time
+	SaleID string
+}
+
+type SeatCountsRow struct {
+	PerfDate  time.Time
+	Available int32
+	Held      int32
+	Sold      int32
+}
+
+// A sale's seats by date and status at @now, a lapsed hold counted as available.
+func (q *Queries) SeatCounts(ctx context.Context, arg SeatCountsParams) ([]SeatCountsRow, error) {
+	rows, err := q.db.Query(ctx, seatCounts, arg.Now, arg.SaleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SeatCountsRow
+	for rows.Next() {
+		var i SeatCountsRow
+		if err := rows.Scan(
+			&i.PerfDate,
+			&i.Available,
+			&i.Held,
+			&i.Sold,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const seatInsertSection = `-- name: SeatInsertSection :exec
+INSERT INTO seats (sale_id, perf_date, seat_no, section)
+SELECT $1, $2, generate_series($3::int, $4::int), $5
+`
+
+type SeatInsertSectionParams struct {
+	SaleID    string
+	PerfDate  time.Time
+	FirstSeat int32
+	LastSeat  int32
+	Section   string
+}
+
+// The seats of one section, all available.
+func (q *Queries) SeatInsertSection(ctx context.Context, arg SeatInsertSectionParams) error {
+	_, err := q.db.Exec(ctx, seatInsertSection,
+		arg.SaleID,
+		arg.PerfDate,
+		arg.FirstSeat,
+		arg.LastSeat,
+		arg.Section,
+	)
+	return err
+}
+
+const seatListByDate = `-- name: SeatListByDate :many
+SELECT seat_no, section,
+       (status = 'available' OR (status = 'held' AND held_until <= $1::timestamptz))::bool AS available
+FROM seats
+WHERE sale_id = $2 AND perf_date = $3
+ORDER BY seat_no
+`
+
+type SeatListByDateParams struct {
+	Now      time.Time
+	SaleID   string
+	PerfDate time.Time
+}
+
+type SeatListByDateRow struct {
+	SeatNo    int32
+	Section   string
+	Available bool
+}
+
+func (q *Queries) SeatListByDate(ctx context.Context, arg SeatListByDateParams) ([]SeatListByDateRow, error) {
+	rows, err := q.db.Query(ctx, seatListByDate, arg.Now, arg.SaleID, arg.PerfDate)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SeatListByDateRow
+	for rows.Next() {
+		var i SeatListByDateRow
+		if err := rows.Scan(&i.SeatNo, &i.Section, &i.Available); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sectionInsert = `-- name: SectionInsert :exec
+INSERT INTO sections (sale_id, perf_date, name, first_seat, last_seat, price)
+VALUES ($1, $2, $3, $4, $5, $6)
+`
+
+type SectionInsertParams struct {
+	SaleID    string
+	PerfDate  time.Time
+	Name      string
+	FirstSeat int32
+	LastSeat  int32
+	Price     int64
+}
+
+func (q *Queries) SectionInsert(ctx context.Context, arg SectionInsertParams) error {
+	_, err := q.db.Exec(ctx, sectionInsert,
+		arg.SaleID,
+		arg.PerfDate,
+		arg.Name,
+		arg.FirstSeat,
+		arg.LastSeat,
+		arg.Price,
+	)
+	return err
+}
+
+const sectionList = `-- name: SectionList :many
+SELECT sale_id, perf_date, name, first_seat, last_seat, price
+FROM sections
+WHERE sale_id = $1 AND ($2::date IS NULL OR perf_date = $2::date)
+ORDER BY perf_date, first_seat
+`
+
+type SectionListParams struct {
+	SaleID   string
+	PerfDate *time.Time
+}
+
+// The sections of a sale's performances (of one date when @perf_date is given), in seat order.
+func (q *Queries) SectionList(ctx context.Context, arg SectionListParams) ([]Section, error) {
+	rows, err := q.db.Query(ctx, sectionList, arg.SaleID, arg.PerfDate)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Section
+	for rows.Next() {
+		var i Section
+		if err := rows.Scan(
+			&i.SaleID,
+			&i.PerfDate,
+			&i.Name,
+			&i.FirstSeat,
+			&i.LastSeat,
+			&i.Price,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sectionReprice = `-- name: SectionReprice :one
+WITH changed AS (
+    UPDATE sections sc SET price = $2
+    WHERE sc.sale_id = $3::text AND sc.perf_date = $4::date AND sc.name = $5::text
+    RETURNING sc.sale_id, sc.perf_date, sc.name
+)
+SELECT (SELECT count(*) FROM changed)::int AS found,
+       (SELECT count(*) FROM seats s JOIN changed c ON s.sale_id = c.sale_id AND s.perf_date = c.perf_date AND s.section = c.name
+        WHERE s.status = 'available' OR (s.status = 'held' AND s.held_until <= $1::timestamptz))::int AS repriced
+`
+
+type SectionRepriceParams struct {
+	Now      time.Time
+	Price    int64
+	SaleID   string
+	PerfDate time.Time
+	Name     string
+}
+
+type SectionRepriceRow struct {
+	Found    int32
+	Repriced int32
+}
+
+// Sets a section's price and counts its seats neither held nor sold at @now, which take it.
+func (q *Queries) SectionReprice(ctx context.Context, arg SectionRepriceParams) (SectionRepriceRow, error) {
+	row := q.db.QueryRow(ctx, sectionReprice,
+		arg.Now,
+		arg.Price,
+		arg.SaleID,
+		arg.PerfDate,
+		arg.Name,
+	)
+	var i SectionRepriceRow
+	err := row.Scan(&i.Found, &i.Repriced)
+	return i, err
 }

@@ -19,13 +19,13 @@ type Payment struct {
 
 type Performance struct {
 	PerfDate  time.Time
-	Concert   string
-	Price     int64
 	SeatCount int32
+	SaleID    string
+	StartsAt  *time.Time
 }
 
 type Queue struct {
-	Name              string
+	SaleID            string
 	LastSeq           int64
 	AdmittedThrough   int64
 	OpensAt           *time.Time
@@ -41,6 +41,7 @@ type Queue struct {
 	SettingsMaxActive int32
 	SettingsTickMs    int32
 	SettingsRevision  int64
+	SettingsSessionMs int64
 }
 
 type QueueToken struct {
@@ -54,6 +55,7 @@ type QueueToken struct {
 	LastSeenAt time.Time
 	Early      bool
 	ArrivalSeq *int64
+	SaleID     string
 }
 
 type Reservation struct {
@@ -65,6 +67,19 @@ type Reservation struct {
 	Status    string
 	HeldUntil time.Time
 	CreatedAt time.Time
+	SaleID    string
+	Section   string
+}
+
+type Sale struct {
+	ID               string
+	Title            string
+	Venue            string
+	State            string
+	MaxTicketsPerFan int32
+	CancelUntil      *string
+	CancelFeePercent *int32
+	CreatedAt        time.Time
 }
 
 type Seat struct {
@@ -73,6 +88,17 @@ type Seat struct {
 	Status        string
 	ReservationID *string
 	HeldUntil     *time.Time
+	SaleID        string
+	Section       string
+}
+
+type Section struct {
+	SaleID    string
+	PerfDate  time.Time
+	Name      string
+	FirstSeat int32
+	LastSeat  int32
+	Price     int64
 }
 
 type Wallet struct {

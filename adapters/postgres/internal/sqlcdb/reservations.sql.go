@@ -10,6 +10,49 @@ import (
 	"time"
 )
 
+const fanLockTickets = `-- name: FanLockTickets :exec
+SELECT pg_advisory_xact_lock(hashtextextended('tickets:' || $1::text || ':' || $2::text, 0))
+`
+
+type FanLockTicketsParams struct {
+	SaleID string
+	UserID string
+}
+
+// Serialises one fan's won holds in a sale, so the per-fan limit cannot be overshot by a race.
+func (q *Queries) FanLockTickets(ctx context.Context, arg FanLockTicketsParams) error {
+	_, err := q.db.Exec(ctx, fanLockTickets, arg.SaleID, arg.UserID)
+	return err
+}
+
+const fanTicketCount = `-- name: FanTicketCount :one
+SELECT count(*) FILTER (WHERE status = 'held' AND held_until > $1::timestamptz)::int AS held,
+       count(*) FILTER (WHERE status = 'paid')::int AS paid,
+       coalesce(min(held_until) FILTER (WHERE status = 'held' AND held_until > $1::timestamptz), $1::timestamptz)::timestamptz AS earliest_hold_end
+FROM reservations
+WHERE sale_id = $2 AND user_id = $3 AND status IN ('held', 'paid')
+`
+
+type FanTicketCountParams struct {
+	Now    time.Time
+	SaleID string
+	UserID string
+}
+
+type FanTicketCountRow struct {
+	Held            int32
+	Paid            int32
+	EarliestHoldEnd time.Time
+}
+
+// What booking.TicketCount counts: the fan's live holds and paid tickets in the sale.
+func (q *Queries) FanTicketCount(ctx context.Context, arg FanTicketCountParams) (FanTicketCountRow, error) {
+	row := q.db.QueryRow(ctx, fanTicketCount, arg.Now, arg.SaleID, arg.UserID)
+	var i FanTicketCountRow
+	err := row.Scan(&i.Held, &i.Paid, &i.EarliestHoldEnd)
+	return i, err
+}
+
 const paymentByReservation = `-- name: PaymentByReservation :one
 SELECT p.id, p.reservation_id, p.amount, p.paid_at, r.perf_date
 FROM payments p
@@ -81,9 +124,7 @@ func (q *Queries) PaymentReservationByKey(ctx context.Context, arg PaymentReserv
 }
 
 const reservationByID = `-- name: ReservationByID :one
-SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at
-FROM reservations
-WHERE id = $1
+SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section FROM reservations WHERE id = $1
 `
 
 func (q *Queries) ReservationByID(ctx context.Context, id string) (Reservation, error) {
@@ -98,20 +139,24 @@ func (q *Queries) ReservationByID(ctx context.Context, id string) (Reservation, 
 		&i.Status,
 		&i.HeldUntil,
 		&i.CreatedAt,
+		&i.SaleID,
+		&i.Section,
 	)
 	return i, err
 }
 
 const reservationInsert = `-- name: ReservationInsert :exec
-INSERT INTO reservations (id, user_id, perf_date, seat_no, price, status, held_until, created_at)
-VALUES ($1, $2, $3, $4, $5, 'held', $6, $7)
+INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8, $9)
 `
 
 type ReservationInsertParams struct {
 	ID        string
 	UserID    string
+	SaleID    string
 	PerfDate  time.Time
 	SeatNo    int32
+	Section   string
 	Price     int64
 	HeldUntil time.Time
 	CreatedAt time.Time
@@ -121,8 +166,10 @@ func (q *Queries) ReservationInsert(ctx context.Context, arg ReservationInsertPa
 	_, err := q.db.Exec(ctx, reservationInsert,
 		arg.ID,
 		arg.UserID,
+		arg.SaleID,
 		arg.PerfDate,
 		arg.SeatNo,
+		arg.Section,
 		arg.Price,
 		arg.HeldUntil,
 		arg.CreatedAt,
@@ -130,34 +177,8 @@ func (q *Queries) ReservationInsert(ctx context.Context, arg ReservationInsertPa
 	return err
 }
 
-const reservationLiveHoldsOfUser = `-- name: ReservationLiveHoldsOfUser :one
-SELECT count(*)::bigint AS holds, coalesce(min(held_until), $1::timestamptz)::timestamptz AS earliest_end
-FROM reservations
-WHERE user_id = $2 AND status = 'held' AND held_until > $1::timestamptz
-`
-
-type ReservationLiveHoldsOfUserParams struct {
-	Now    time.Time
-	UserID string
-}
-
-type ReservationLiveHoldsOfUserRow struct {
-	Holds       int64
-	EarliestEnd time.Time
-}
-
-func (q *Queries) ReservationLiveHoldsOfUser(ctx context.Context, arg ReservationLiveHoldsOfUserParams) (ReservationLiveHoldsOfUserRow, error) {
-	row := q.db.QueryRow(ctx, reservationLiveHoldsOfUser, arg.Now, arg.UserID)
-	var i ReservationLiveHoldsOfUserRow
-	err := row.Scan(&i.Holds, &i.EarliestEnd)
-	return i, err
-}
-
 const reservationLock = `-- name: ReservationLock :one
-SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at
-FROM reservations
-WHERE id = $1
-FOR UPDATE
+SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section FROM reservations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) ReservationLock(ctx context.Context, id string) (Reservation, error) {
@@ -172,6 +193,8 @@ func (q *Queries) ReservationLock(ctx context.Context, id string) (Reservation, 
 		&i.Status,
 		&i.HeldUntil,
 		&i.CreatedAt,
+		&i.SaleID,
+		&i.Section,
 	)
 	return i, err
 }
@@ -189,10 +212,11 @@ const reservationRelease = `-- name: ReservationRelease :one
 UPDATE reservations
 SET status = 'released'
 WHERE id = $1 AND status = 'held'
-RETURNING perf_date, seat_no
+RETURNING sale_id, perf_date, seat_no
 `
 
 type ReservationReleaseRow struct {
+	SaleID   string
 	PerfDate time.Time
 	SeatNo   int32
 }
@@ -200,13 +224,13 @@ type ReservationReleaseRow struct {
 func (q *Queries) ReservationRelease(ctx context.Context, id string) (ReservationReleaseRow, error) {
 	row := q.db.QueryRow(ctx, reservationRelease, id)
 	var i ReservationReleaseRow
-	err := row.Scan(&i.PerfDate, &i.SeatNo)
+	err := row.Scan(&i.SaleID, &i.PerfDate, &i.SeatNo)
 	return i, err
 }
 
 const reservationReleaseOverdue = `-- name: ReservationReleaseOverdue :execrows
 WITH overdue AS (
-    SELECT r.id, r.perf_date, r.seat_no
+    SELECT r.id, r.sale_id, r.perf_date, r.seat_no
     FROM reservations r
     WHERE r.status = 'held' AND r.held_until < $1::timestamptz
     ORDER BY r.held_until
@@ -215,7 +239,7 @@ WITH overdue AS (
     UPDATE seats s
     SET status = 'available', reservation_id = NULL, held_until = NULL
     FROM overdue o
-    WHERE s.perf_date = o.perf_date AND s.seat_no = o.seat_no AND s.reservation_id = o.id AND s.status = 'held'
+    WHERE s.sale_id = o.sale_id AND s.perf_date = o.perf_date AND s.seat_no = o.seat_no AND s.reservation_id = o.id AND s.status = 'held'
     RETURNING s.reservation_id
 )
 UPDATE reservations r
@@ -240,16 +264,17 @@ func (q *Queries) ReservationReleaseOverdue(ctx context.Context, arg Reservation
 }
 
 const seatExists = `-- name: SeatExists :one
-SELECT EXISTS (SELECT 1 FROM seats WHERE perf_date = $1 AND seat_no = $2)
+SELECT EXISTS (SELECT 1 FROM seats WHERE sale_id = $1 AND perf_date = $2 AND seat_no = $3)
 `
 
 type SeatExistsParams struct {
+	SaleID   string
 	PerfDate time.Time
 	SeatNo   int32
 }
 
 func (q *Queries) SeatExists(ctx context.Context, arg SeatExistsParams) (bool, error) {
-	row := q.db.QueryRow(ctx, seatExists, arg.PerfDate, arg.SeatNo)
+	row := q.db.QueryRow(ctx, seatExists, arg.SaleID, arg.PerfDate, arg.SeatNo)
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
@@ -258,10 +283,11 @@ func (q *Queries) SeatExists(ctx context.Context, arg SeatExistsParams) (bool, e
 const seatFree = `-- name: SeatFree :exec
 UPDATE seats
 SET status = 'available', reservation_id = NULL, held_until = NULL
-WHERE perf_date = $1 AND seat_no = $2 AND reservation_id = $3::uuid AND status = 'held'
+WHERE sale_id = $1 AND perf_date = $2 AND seat_no = $3 AND reservation_id = $4::uuid AND status = 'held'
 `
 
 type SeatFreeParams struct {
+	SaleID        string
 	PerfDate      time.Time
 	SeatNo        int32
 	ReservationID string
@@ -269,40 +295,48 @@ type SeatFreeParams struct {
 
 // Frees the seat only if this reservation still holds it; a later hold keeps it.
 func (q *Queries) SeatFree(ctx context.Context, arg SeatFreeParams) error {
-	_, err := q.db.Exec(ctx, seatFree, arg.PerfDate, arg.SeatNo, arg.ReservationID)
+	_, err := q.db.Exec(ctx, seatFree,
+		arg.SaleID,
+		arg.PerfDate,
+		arg.SeatNo,
+		arg.ReservationID,
+	)
 	return err
 }
 
 const seatHold = `-- name: SeatHold :one
 WITH target AS (
-    SELECT perf_date, seat_no, reservation_id AS previous
-    FROM seats
-    WHERE perf_date = $3::date AND seat_no = $4::int
-      AND (status = 'available' OR (status = 'held' AND held_until <= $5::timestamptz))
+    SELECT t.sale_id, t.perf_date, t.seat_no, t.reservation_id AS previous
+    FROM seats t
+    WHERE t.sale_id = $3::text AND t.perf_date = $4::date AND t.seat_no = $5::int
+      AND (t.status = 'available' OR (t.status = 'held' AND t.held_until <= $6::timestamptz))
     FOR UPDATE SKIP LOCKED
 )
 UPDATE seats s
 SET status = 'held', reservation_id = $1::uuid, held_until = $2::timestamptz
 FROM target
-WHERE s.perf_date = target.perf_date AND s.seat_no = target.seat_no
+WHERE s.sale_id = target.sale_id AND s.perf_date = target.perf_date AND s.seat_no = target.seat_no
 RETURNING target.previous
 `
 
 type SeatHoldParams struct {
 	ReservationID string
 	HeldUntil     time.Time
+	SaleID        string
 	PerfDate      time.Time
 	SeatNo        int32
 	Now           time.Time
 }
 
-// The race for a seat: the one conditional write that decides it. A row another transaction is
-// taking right now is skipped, so losers answer at once instead of queueing on its lock.
-// Returns the reservation this hold supersedes (a hold past its deadline), if any.
+// The race for a seat: the one conditional write that decides it (catalog.Claim.AvailableAt).
+// A row another transaction is taking right now is skipped, so losers answer at once instead
+// of queueing on its lock. Returns the reservation this hold supersedes (a hold past its
+// deadline), if any.
 func (q *Queries) SeatHold(ctx context.Context, arg SeatHoldParams) (*string, error) {
 	row := q.db.QueryRow(ctx, seatHold,
 		arg.ReservationID,
 		arg.HeldUntil,
+		arg.SaleID,
 		arg.PerfDate,
 		arg.SeatNo,
 		arg.Now,
@@ -313,10 +347,11 @@ func (q *Queries) SeatHold(ctx context.Context, arg SeatHoldParams) (*string, er
 }
 
 const seatLock = `-- name: SeatLock :one
-SELECT status, reservation_id FROM seats WHERE perf_date = $1 AND seat_no = $2 FOR UPDATE
+SELECT status, reservation_id FROM seats WHERE sale_id = $1 AND perf_date = $2 AND seat_no = $3 FOR UPDATE
 `
 
 type SeatLockParams struct {
+	SaleID   string
 	PerfDate time.Time
 	SeatNo   int32
 }
@@ -327,7 +362,7 @@ type SeatLockRow struct {
 }
 
 func (q *Queries) SeatLock(ctx context.Context, arg SeatLockParams) (SeatLockRow, error) {
-	row := q.db.QueryRow(ctx, seatLock, arg.PerfDate, arg.SeatNo)
+	row := q.db.QueryRow(ctx, seatLock, arg.SaleID, arg.PerfDate, arg.SeatNo)
 	var i SeatLockRow
 	err := row.Scan(&i.Status, &i.ReservationID)
 	return i, err
@@ -336,29 +371,25 @@ func (q *Queries) SeatLock(ctx context.Context, arg SeatLockParams) (SeatLockRow
 const seatSell = `-- name: SeatSell :execrows
 UPDATE seats
 SET status = 'sold', held_until = NULL
-WHERE perf_date = $1 AND seat_no = $2 AND reservation_id = $3::uuid AND status = 'held'
+WHERE sale_id = $1 AND perf_date = $2 AND seat_no = $3 AND reservation_id = $4::uuid AND status = 'held'
 `
 
 type SeatSellParams struct {
+	SaleID        string
 	PerfDate      time.Time
 	SeatNo        int32
 	ReservationID string
 }
 
 func (q *Queries) SeatSell(ctx context.Context, arg SeatSellParams) (int64, error) {
-	result, err := q.db.Exec(ctx, seatSell, arg.PerfDate, arg.SeatNo, arg.ReservationID)
+	result, err := q.db.Exec(ctx, seatSell,
+		arg.SaleID,
+		arg.PerfDate,
+		arg.SeatNo,
+		arg.ReservationID,
+	)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
-}
-
-const userLockHolds = `-- name: UserLockHolds :exec
-SELECT pg_advisory_xact_lock(hashtextextended('holds:' || $1::text, 0))
-`
-
-// Serialises one user's won holds so the cap on simultaneous holds cannot be overshot by a race.
-func (q *Queries) UserLockHolds(ctx context.Context, userID string) error {
-	_, err := q.db.Exec(ctx, userLockHolds, userID)
-	return err
 }

@@ -11,25 +11,35 @@ import (
 )
 
 const queueClosePreQueue = `-- name: QueueClosePreQueue :exec
-UPDATE queues SET early_through = last_seq WHERE name = $1 AND early_through IS NULL
+UPDATE queues SET early_through = last_seq WHERE sale_id = $1 AND early_through IS NULL
 `
 
-func (q *Queries) QueueClosePreQueue(ctx context.Context, name string) error {
-	_, err := q.db.Exec(ctx, queueClosePreQueue, name)
+func (q *Queries) QueueClosePreQueue(ctx context.Context, saleID string) error {
+	_, err := q.db.Exec(ctx, queueClosePreQueue, saleID)
+	return err
+}
+
+const queueEnsure = `-- name: QueueEnsure :exec
+INSERT INTO queues (sale_id) VALUES ($1) ON CONFLICT DO NOTHING
+`
+
+// A sale's queue row, created on its first use.
+func (q *Queries) QueueEnsure(ctx context.Context, saleID string) error {
+	_, err := q.db.Exec(ctx, queueEnsure, saleID)
 	return err
 }
 
 const queueLock = `-- name: QueueLock :one
-SELECT name, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision FROM queues WHERE name = $1 FOR UPDATE
+SELECT sale_id, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision, settings_session_ms FROM queues WHERE sale_id = $1 FOR UPDATE
 `
 
-// Every issue and every admission takes this lock first: sequence numbers are handed out and
-// tokens leave the queue one transaction at a time, so both stay gap-free and in order.
-func (q *Queries) QueueLock(ctx context.Context, name string) (Queue, error) {
-	row := q.db.QueryRow(ctx, queueLock, name)
+// Every issue and every admission of a sale takes this lock first: sequence numbers are handed
+// out and tokens leave the queue one transaction at a time, so both stay gap-free and in order.
+func (q *Queries) QueueLock(ctx context.Context, saleID string) (Queue, error) {
+	row := q.db.QueryRow(ctx, queueLock, saleID)
 	var i Queue
 	err := row.Scan(
-		&i.Name,
+		&i.SaleID,
 		&i.LastSeq,
 		&i.AdmittedThrough,
 		&i.OpensAt,
@@ -45,33 +55,34 @@ func (q *Queries) QueueLock(ctx context.Context, name string) (Queue, error) {
 		&i.SettingsMaxActive,
 		&i.SettingsTickMs,
 		&i.SettingsRevision,
+		&i.SettingsSessionMs,
 	)
 	return i, err
 }
 
 const queueMarkDrawn = `-- name: QueueMarkDrawn :exec
-UPDATE queues SET drawn_at = $1::timestamptz WHERE name = $2
+UPDATE queues SET drawn_at = $1::timestamptz WHERE sale_id = $2
 `
 
 type QueueMarkDrawnParams struct {
-	Now  time.Time
-	Name string
+	Now    time.Time
+	SaleID string
 }
 
 func (q *Queries) QueueMarkDrawn(ctx context.Context, arg QueueMarkDrawnParams) error {
-	_, err := q.db.Exec(ctx, queueMarkDrawn, arg.Now, arg.Name)
+	_, err := q.db.Exec(ctx, queueMarkDrawn, arg.Now, arg.SaleID)
 	return err
 }
 
 const queueRead = `-- name: QueueRead :one
-SELECT name, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision FROM queues WHERE name = $1
+SELECT sale_id, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision, settings_session_ms FROM queues WHERE sale_id = $1
 `
 
-func (q *Queries) QueueRead(ctx context.Context, name string) (Queue, error) {
-	row := q.db.QueryRow(ctx, queueRead, name)
+func (q *Queries) QueueRead(ctx context.Context, saleID string) (Queue, error) {
+	row := q.db.QueryRow(ctx, queueRead, saleID)
 	var i Queue
 	err := row.Scan(
-		&i.Name,
+		&i.SaleID,
 		&i.LastSeq,
 		&i.AdmittedThrough,
 		&i.OpensAt,
@@ -87,20 +98,22 @@ func (q *Queries) QueueRead(ctx context.Context, name string) (Queue, error) {
 		&i.SettingsMaxActive,
 		&i.SettingsTickMs,
 		&i.SettingsRevision,
+		&i.SettingsSessionMs,
 	)
 	return i, err
 }
 
 const queueRecordAdmission = `-- name: QueueRecordAdmission :exec
 UPDATE queues
-SET admit_rate          = $1,
-    rate_at             = $2::timestamptz,
-    moved_at            = CASE WHEN $3::bool THEN $2::timestamptz ELSE moved_at END,
-    settings_admit_rate = CASE WHEN $4::bigint >= settings_revision THEN $5::int ELSE settings_admit_rate END,
-    settings_max_active = CASE WHEN $4::bigint >= settings_revision THEN $6::int ELSE settings_max_active END,
-    settings_tick_ms    = CASE WHEN $4::bigint >= settings_revision THEN $7::int ELSE settings_tick_ms END,
-    settings_revision   = GREATEST(settings_revision, $4::bigint)
-WHERE name = $8
+SET admit_rate           = $1,
+    rate_at              = $2::timestamptz,
+    moved_at             = CASE WHEN $3::bool THEN $2::timestamptz ELSE moved_at END,
+    settings_admit_rate  = CASE WHEN $4::bigint >= settings_revision THEN $5::int ELSE settings_admit_rate END,
+    settings_max_active  = CASE WHEN $4::bigint >= settings_revision THEN $6::int ELSE settings_max_active END,
+    settings_tick_ms     = CASE WHEN $4::bigint >= settings_revision THEN $7::int ELSE settings_tick_ms END,
+    settings_session_ms  = CASE WHEN $4::bigint >= settings_revision THEN $8::bigint ELSE settings_session_ms END,
+    settings_revision    = GREATEST(settings_revision, $4::bigint)
+WHERE sale_id = $9
 `
 
 type QueueRecordAdmissionParams struct {
@@ -111,7 +124,8 @@ type QueueRecordAdmissionParams struct {
 	SettingsAdmitRate int32
 	SettingsMaxActive int32
 	SettingsTickMs    int32
-	Name              string
+	SettingsSessionMs int64
+	SaleID            string
 }
 
 // What a round measured, and the settings it ran with unless a later revision is recorded.
@@ -124,35 +138,41 @@ func (q *Queries) QueueRecordAdmission(ctx context.Context, arg QueueRecordAdmis
 		arg.SettingsAdmitRate,
 		arg.SettingsMaxActive,
 		arg.SettingsTickMs,
-		arg.Name,
+		arg.SettingsSessionMs,
+		arg.SaleID,
 	)
 	return err
 }
 
 const queueRecordSettings = `-- name: QueueRecordSettings :exec
-UPDATE queues
-SET settings_admit_rate = $1::int,
-    settings_max_active = $2::int,
-    settings_tick_ms    = $3::int,
-    settings_revision   = $4::bigint
-WHERE name = $5 AND settings_revision <= $4::bigint
+INSERT INTO queues (sale_id, settings_admit_rate, settings_max_active, settings_tick_ms, settings_session_ms, settings_revision)
+VALUES ($1, $2::int, $3::int, $4::int, $5::bigint, $6::bigint)
+ON CONFLICT (sale_id) DO UPDATE
+SET settings_admit_rate = EXCLUDED.settings_admit_rate,
+    settings_max_active = EXCLUDED.settings_max_active,
+    settings_tick_ms    = EXCLUDED.settings_tick_ms,
+    settings_session_ms = EXCLUDED.settings_session_ms,
+    settings_revision   = EXCLUDED.settings_revision
+WHERE queues.settings_revision <= EXCLUDED.settings_revision
 `
 
 type QueueRecordSettingsParams struct {
+	SaleID            string
 	SettingsAdmitRate int32
 	SettingsMaxActive int32
 	SettingsTickMs    int32
+	SettingsSessionMs int64
 	Revision          int64
-	Name              string
 }
 
 func (q *Queries) QueueRecordSettings(ctx context.Context, arg QueueRecordSettingsParams) error {
 	_, err := q.db.Exec(ctx, queueRecordSettings,
+		arg.SaleID,
 		arg.SettingsAdmitRate,
 		arg.SettingsMaxActive,
 		arg.SettingsTickMs,
+		arg.SettingsSessionMs,
 		arg.Revision,
-		arg.Name,
 	)
 	return err
 }
@@ -160,20 +180,20 @@ func (q *Queries) QueueRecordSettings(ctx context.Context, arg QueueRecordSettin
 const queueScheduleOpening = `-- name: QueueScheduleOpening :execrows
 UPDATE queues
 SET opens_at = $1::timestamptz, draw_seed = $2::bigint
-WHERE name = $3 AND early_through IS NULL AND admitted_through = 0
+WHERE sale_id = $3 AND early_through IS NULL AND admitted_through = 0
   AND (opens_at IS NOT NULL OR last_seq = 0)
 `
 
 type QueueScheduleOpeningParams struct {
 	OpensAt  time.Time
 	DrawSeed int64
-	Name     string
+	SaleID   string
 }
 
 // Refused (no row) once the pre-queue closed, anyone was admitted, or tokens were already
-// issued first come, first served.
+// issued first come, first served (queue.Queue.Schedulable).
 func (q *Queries) QueueScheduleOpening(ctx context.Context, arg QueueScheduleOpeningParams) (int64, error) {
-	result, err := q.db.Exec(ctx, queueScheduleOpening, arg.OpensAt, arg.DrawSeed, arg.Name)
+	result, err := q.db.Exec(ctx, queueScheduleOpening, arg.OpensAt, arg.DrawSeed, arg.SaleID)
 	if err != nil {
 		return 0, err
 	}
@@ -181,12 +201,12 @@ func (q *Queries) QueueScheduleOpening(ctx context.Context, arg QueueScheduleOpe
 }
 
 const queueStats = `-- name: QueueStats :one
-SELECT q.name, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision,
-       (SELECT count(*) FROM queue_tokens WHERE state = 'active')::bigint AS active,
+SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms,
+       (SELECT count(*) FROM queue_tokens WHERE sale_id = q.sale_id AND state = 'active')::bigint AS active,
        head.issued_at AS oldest_issued_at
 FROM queues q
-LEFT JOIN queue_tokens head ON head.seq = q.admitted_through + 1 AND head.state = 'waiting'
-WHERE q.name = $1
+LEFT JOIN queue_tokens head ON head.sale_id = q.sale_id AND head.seq = q.admitted_through + 1 AND head.state = 'waiting'
+WHERE q.sale_id = $1
 `
 
 type QueueStatsRow struct {
@@ -195,11 +215,11 @@ type QueueStatsRow struct {
 	OldestIssuedAt *time.Time
 }
 
-func (q *Queries) QueueStats(ctx context.Context, name string) (QueueStatsRow, error) {
-	row := q.db.QueryRow(ctx, queueStats, name)
+func (q *Queries) QueueStats(ctx context.Context, saleID string) (QueueStatsRow, error) {
+	row := q.db.QueryRow(ctx, queueStats, saleID)
 	var i QueueStatsRow
 	err := row.Scan(
-		&i.Queue.Name,
+		&i.Queue.SaleID,
 		&i.Queue.LastSeq,
 		&i.Queue.AdmittedThrough,
 		&i.Queue.OpensAt,
@@ -215,6 +235,7 @@ func (q *Queries) QueueStats(ctx context.Context, name string) (QueueStatsRow, e
 		&i.Queue.SettingsMaxActive,
 		&i.Queue.SettingsTickMs,
 		&i.Queue.SettingsRevision,
+		&i.Queue.SettingsSessionMs,
 		&i.Active,
 		&i.OldestIssuedAt,
 	)
@@ -228,7 +249,7 @@ FROM admit_next($1::text, $2::int, $3::int, $4::int,
 `
 
 type TokenAdmitNextParams struct {
-	Queue           string
+	SaleID          string
 	Batch           int32
 	MaxActive       int32
 	Lookahead       int32
@@ -244,10 +265,10 @@ type TokenAdmitNextRow struct {
 	Waiting   int64
 }
 
-// One admission round in one statement (see admit_next in the migrations).
+// One admission round in one statement (see admit_next in sql/functions).
 func (q *Queries) TokenAdmitNext(ctx context.Context, arg TokenAdmitNextParams) (TokenAdmitNextRow, error) {
 	row := q.db.QueryRow(ctx, tokenAdmitNext,
-		arg.Queue,
+		arg.SaleID,
 		arg.Batch,
 		arg.MaxActive,
 		arg.Lookahead,
@@ -266,7 +287,7 @@ func (q *Queries) TokenAdmitNext(ctx context.Context, arg TokenAdmitNextParams) 
 }
 
 const tokenByID = `-- name: TokenByID :one
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq FROM queue_tokens WHERE id = $1
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id FROM queue_tokens WHERE id = $1
 `
 
 func (q *Queries) TokenByID(ctx context.Context, id string) (QueueToken, error) {
@@ -283,6 +304,7 @@ func (q *Queries) TokenByID(ctx context.Context, id string) (QueueToken, error) 
 		&i.LastSeenAt,
 		&i.Early,
 		&i.ArrivalSeq,
+		&i.SaleID,
 	)
 	return i, err
 }
@@ -290,69 +312,66 @@ func (q *Queries) TokenByID(ctx context.Context, id string) (QueueToken, error) 
 const tokenDraw = `-- name: TokenDraw :exec
 UPDATE queue_tokens t
 SET seq = -v.place, arrival_seq = t.seq
-FROM unnest($1::bigint[]) WITH ORDINALITY AS v(place, arrival)
-WHERE t.seq = v.arrival
+FROM unnest($2::bigint[]) WITH ORDINALITY AS v(place, arrival)
+WHERE t.sale_id = $1 AND t.seq = v.arrival
 `
 
-// Gives the early tokens their drawn places: @places[i] for the token numbered i. Numbers go
-// negative first, so the unique index never sees two tokens on one number.
-func (q *Queries) TokenDraw(ctx context.Context, places []int64) error {
-	_, err := q.db.Exec(ctx, tokenDraw, places)
+type TokenDrawParams struct {
+	SaleID string
+	Places []int64
+}
+
+// Gives a sale's early tokens their drawn places: @places[i] for the token numbered i. Numbers
+// go negative first, so the unique index never sees two tokens on one number.
+func (q *Queries) TokenDraw(ctx context.Context, arg TokenDrawParams) error {
+	_, err := q.db.Exec(ctx, tokenDraw, arg.SaleID, arg.Places)
 	return err
 }
 
 const tokenDrawSettle = `-- name: TokenDrawSettle :exec
-UPDATE queue_tokens SET seq = -seq WHERE seq < 0
+UPDATE queue_tokens SET seq = -seq WHERE sale_id = $1 AND seq < 0
 `
 
-func (q *Queries) TokenDrawSettle(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, tokenDrawSettle)
+func (q *Queries) TokenDrawSettle(ctx context.Context, saleID string) error {
+	_, err := q.db.Exec(ctx, tokenDrawSettle, saleID)
 	return err
-}
-
-const tokenExpireEndedSessions = `-- name: TokenExpireEndedSessions :execrows
-UPDATE queue_tokens
-SET state = 'expired'
-WHERE state = 'active' AND expires_at <= $1::timestamptz
-`
-
-func (q *Queries) TokenExpireEndedSessions(ctx context.Context, now time.Time) (int64, error) {
-	result, err := q.db.Exec(ctx, tokenExpireEndedSessions, now)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }
 
 const tokenExpireUserActive = `-- name: TokenExpireUserActive :exec
 UPDATE queue_tokens
 SET state = 'expired'
-WHERE user_id = $1 AND state = 'active'
+WHERE sale_id = $1 AND user_id = $2 AND state = 'active'
 `
 
-// A payment ends the fan's session; a token they queue with again meanwhile keeps waiting,
-// since waiting tokens leave the queue only at its head.
-func (q *Queries) TokenExpireUserActive(ctx context.Context, userID string) error {
-	_, err := q.db.Exec(ctx, tokenExpireUserActive, userID)
+type TokenExpireUserActiveParams struct {
+	SaleID string
+	UserID string
+}
+
+// A payment that leaves the fan no hold to pay in the sale ends their session there; a token
+// they queue with again meanwhile keeps waiting, since waiting tokens leave the queue only at
+// its head.
+func (q *Queries) TokenExpireUserActive(ctx context.Context, arg TokenExpireUserActiveParams) error {
+	_, err := q.db.Exec(ctx, tokenExpireUserActive, arg.SaleID, arg.UserID)
 	return err
 }
 
 const tokenIssueBatch = `-- name: TokenIssueBatch :many
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq FROM issue_tokens($1::text, $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz)
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id FROM issue_tokens($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz)
 `
 
 type TokenIssueBatchParams struct {
-	Queue    string
+	SaleIds  []string
 	Ids      []string
 	UserIds  []string
 	IssuedAt []time.Time
 	Now      time.Time
 }
 
-// A batch of issues in one statement (see issue_tokens in the migrations).
+// A batch of issues of any sales in one statement (see issue_tokens in sql/functions).
 func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams) ([]QueueToken, error) {
 	rows, err := q.db.Query(ctx, tokenIssueBatch,
-		arg.Queue,
+		arg.SaleIds,
 		arg.Ids,
 		arg.UserIds,
 		arg.IssuedAt,
@@ -376,6 +395,7 @@ func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams
 			&i.LastSeenAt,
 			&i.Early,
 			&i.ArrivalSeq,
+			&i.SaleID,
 		); err != nil {
 			return nil, err
 		}

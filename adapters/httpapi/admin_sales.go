@@ -1,0 +1,262 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
+)
+
+// MaxSaleBodyBytes bounds the body of an operator's new sale: room for a season of dates with
+// many sections each (a fan's request stays within MaxBodyBytes).
+const MaxSaleBodyBytes = 256 << 10
+
+type saleOutput struct {
+	Body SaleBody
+}
+
+type salesOutput struct {
+	Body []SaleBody
+}
+
+type salePath struct {
+	SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
+}
+
+type createSaleInput struct {
+	Body SaleSpecBody
+}
+
+type changeSaleInput struct {
+	SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
+	// RawBody tells a cancellation policy set to null (removed) from one left out (kept).
+	RawBody []byte
+	Body    struct {
+		State            string             `json:"state,omitempty" enum:"draft,on_sale,paused,closed" doc:"draft → on_sale ↔ paused, any → closed (final)."`
+		Title            *titleField        `json:"title,omitempty"`
+		MaxTicketsPerFan *ticketLimitField  `json:"max_tickets_per_fan,omitempty" doc:"Lowering it refuses new holds beyond it; tickets held or bought stay."`
+		Cancellation     *cancellationPatch `json:"cancellation,omitempty" nullable:"true" doc:"The new policy; null makes tickets not cancellable."`
+	}
+}
+
+type addPerformanceInput struct {
+	SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
+	Body   PerformanceSpecBody
+}
+
+type repriceInput struct {
+	SaleID  saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
+	Date    string      `path:"date" format:"date" doc:"The performance's date." example:"2030-09-01"`
+	Section string      `path:"name" doc:"The section's name." example:"Floor"`
+	Body    struct {
+		Price priceField `json:"price" doc:"The new price, in won."`
+	}
+}
+
+// RepricedBody says what a reprice did.
+type RepricedBody struct {
+	SaleID   string `json:"sale_id"`
+	Date     string `json:"date" format:"date"`
+	Section  string `json:"section"`
+	Price    int64  `json:"price"`
+	Repriced int    `json:"repriced" doc:"Seats that take the new price: those neither held nor sold now. Held and sold seats keep the price they were taken at."`
+}
+
+type repricedOutput struct {
+	Body RepricedBody
+}
+
+// registerAdminSales registers the operators' sales: putting them on and reading them, changing
+// them, and their dates and prices.
+func registerAdminSales(api huma.API, s *server) {
+	registerSaleCreateAndRead(api, s)
+	registerSaleChange(api, s)
+	registerSaleDatesAndPrices(api, s)
+}
+
+func registerSaleCreateAndRead(api huma.API, s *server) {
+	huma.Register(api, admin(huma.Operation{
+		OperationID:   "createSale",
+		Method:        http.MethodPost,
+		Path:          "/api/admin/sales",
+		Summary:       "Put a sale on",
+		DefaultStatus: http.StatusCreated,
+		Description: "Creates a sale with its performances, their priced sections and seats, and opens its waiting room. " +
+			"A refused field is named in the problem's errors[].location (body.performances[0].sections).",
+		MaxBodyBytes: MaxSaleBodyBytes,
+	}, http.StatusBadRequest, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *createSaleInput) (*saleOutput, error) {
+		spec, err := in.Body.spec()
+		if err != nil {
+			return nil, bodyProblem(ctx, s.Logger, err)
+		}
+		r, err := s.Admin.CreateSale(ctx, spec)
+		if err != nil {
+			return nil, bodyProblem(ctx, s.Logger, err)
+		}
+		return s.saleOutput(ctx, r)
+	})
+
+	huma.Register(api, admin(huma.Operation{
+		OperationID: "listAllSales",
+		Method:      http.MethodGet,
+		Path:        "/api/admin/sales",
+		Summary:     "List every sale",
+		Description: "Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.",
+	}, http.StatusServiceUnavailable), func(ctx context.Context, _ *struct{}) (*salesOutput, error) {
+		sales, err := s.Admin.Sales(ctx)
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		out := &salesOutput{Body: make([]SaleBody, 0, len(sales))}
+		for _, sl := range sales {
+			b, err := s.readSale(ctx, sl.ID)
+			if err != nil {
+				return nil, err
+			}
+			out.Body = append(out.Body, b)
+		}
+		return out, nil
+	})
+
+	huma.Register(api, admin(huma.Operation{
+		OperationID: "readSale",
+		Method:      http.MethodGet,
+		Path:        "/api/admin/sales/{sale_id}",
+		Summary:     "Read a sale",
+		Description: "The sale as created, each performance with the live counts of its seats, and its queue's statistics.",
+	}, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *salePath) (*saleOutput, error) {
+		b, err := s.readSale(ctx, core.SaleID(in.SaleID))
+		if err != nil {
+			return nil, err
+		}
+		return &saleOutput{Body: b}, nil
+	})
+}
+
+func registerSaleChange(api huma.API, s *server) {
+	huma.Register(api, admin(huma.Operation{
+		OperationID: "changeSale",
+		Method:      http.MethodPatch,
+		Path:        "/api/admin/sales/{sale_id}",
+		Summary:     "Change a sale's state, title, limit or cancellation policy",
+		Description: "Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new " +
+			"holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.",
+	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *changeSaleInput) (*saleOutput, error) {
+		change, err := in.change()
+		if err != nil {
+			return nil, bodyProblem(ctx, s.Logger, err)
+		}
+		r, err := s.Admin.ChangeSale(ctx, core.SaleID(in.SaleID), change)
+		if err != nil {
+			return nil, s.adminProblem(ctx, err)
+		}
+		return s.saleOutput(ctx, r)
+	})
+}
+
+func registerSaleDatesAndPrices(api huma.API, s *server) {
+	huma.Register(api, admin(huma.Operation{
+		OperationID:   "addPerformance",
+		Method:        http.MethodPost,
+		Path:          "/api/admin/sales/{sale_id}/performances",
+		Summary:       "Add a date to a sale",
+		DefaultStatus: http.StatusCreated,
+		MaxBodyBytes:  MaxSaleBodyBytes,
+	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusGone, http.StatusServiceUnavailable), func(ctx context.Context, in *addPerformanceInput) (*saleOutput, error) {
+		r, err := s.Admin.AddPerformance(ctx, core.SaleID(in.SaleID), in.Body.spec())
+		if err != nil {
+			return nil, s.adminProblem(ctx, err)
+		}
+		return s.saleOutput(ctx, r)
+	})
+
+	huma.Register(api, admin(huma.Operation{
+		OperationID: "repriceSection",
+		Method:      http.MethodPatch,
+		Path:        "/api/admin/sales/{sale_id}/performances/{date}/sections/{name}",
+		Summary:     "Reprice a section's unsold seats",
+		Description: "The new price applies to the section's seats that are neither held nor sold on that date, and to " +
+			"every hold from now on; held and sold seats keep the price they were taken at. Moving seats between " +
+			"sections is not offered, so no change here can touch a held or sold seat.",
+	}, http.StatusBadRequest, http.StatusNotFound), func(ctx context.Context, in *repriceInput) (*repricedOutput, error) {
+		n, err := s.Admin.RepriceSection(ctx, core.SaleID(in.SaleID), in.Date, in.Section, int64(in.Body.Price))
+		if err != nil {
+			return nil, s.adminProblem(ctx, err)
+		}
+		return &repricedOutput{Body: RepricedBody{SaleID: string(in.SaleID), Date: in.Date, Section: in.Section, Price: int64(in.Body.Price), Repriced: n}}, nil
+	})
+}
+
+// cancellationPatch is a cancellation policy in a PATCH, where null removes it.
+type cancellationPatch CancellationBody
+
+// Schema implements huma.SchemaProvider: CancellationBody's, or null.
+func (cancellationPatch) Schema(r huma.Registry) *huma.Schema {
+	s := huma.SchemaFromType(r, reflect.TypeFor[CancellationBody]())
+	s.Nullable = true
+	return s
+}
+
+// change is the catalog's change of a PATCH body; a cancellation of null removes the policy.
+func (in *changeSaleInput) change() (catalog.SaleChange, error) {
+	var c catalog.SaleChange
+	b := in.Body
+	if b.State != "" {
+		st, err := core.ParseSaleState("state", b.State)
+		if err != nil {
+			return c, err
+		}
+		c.State = &st
+	}
+	c.Title = (*string)(b.Title)
+	c.MaxTicketsPerFan = (*int)(b.MaxTicketsPerFan)
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(in.RawBody, &fields); err == nil {
+		_, c.SetCancellation = fields["cancellation"]
+	}
+	var err error
+	c.Cancellation, err = (*CancellationBody)(b.Cancellation).policy("cancellation")
+	return c, err
+}
+
+// adminProblem is bodyProblem for operations on a sale named in the path: a sale, date or
+// section the path names that does not exist is 404.
+func (s *server) adminProblem(ctx context.Context, err error) error {
+	for _, missing := range []error{core.ErrUnknownSale, catalog.ErrUnknownDate, catalog.ErrUnknownSection} {
+		if errors.Is(err, missing) {
+			return huma.Error404NotFound(detail(err))
+		}
+	}
+	return bodyProblem(ctx, s.Logger, err)
+}
+
+func (s *server) readSale(ctx context.Context, id core.SaleID) (SaleBody, error) {
+	r, err := s.Admin.Report(ctx, id)
+	if err != nil {
+		return SaleBody{}, s.adminProblem(ctx, err)
+	}
+	return s.saleBody(ctx, r)
+}
+
+func (s *server) saleOutput(ctx context.Context, r catalog.SaleReport) (*saleOutput, error) {
+	b, err := s.saleBody(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return &saleOutput{Body: b}, nil
+}
+
+// saleBody is the operators' view of a sale with its queue's statistics.
+func (s *server) saleBody(ctx context.Context, r catalog.SaleReport) (SaleBody, error) {
+	q, err := s.queueReport(ctx, r.Sale.ID)
+	if err != nil {
+		return SaleBody{}, err
+	}
+	return saleBody(r, q), nil
+}

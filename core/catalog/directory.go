@@ -1,0 +1,133 @@
+package catalog
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Directory is what fans find the sales by: the ones on sale or paused, and the default sale
+// the seed's endpoints use when no sale is named. It answers from a copy at most
+// DirectoryRefresh old (by the domain clock), so a rush of new fans costs the store one read
+// per refresh; while one caller refreshes a stale copy, the others answer from it, so nobody
+// waits on the store but the first caller of all.
+type Directory struct {
+	store    Store
+	clock    core.Clock
+	fallback core.SaleID // BOXOFFICE_DEFAULT_SALE, if set
+
+	cur        atomic.Pointer[directoryCopy]
+	refreshing atomic.Bool
+}
+
+type directoryCopy struct {
+	listings []Listing
+	readAt   time.Time
+}
+
+// DirectoryRefresh bounds how stale the directory may be: a new or closed sale shows within it.
+const DirectoryRefresh = time.Second
+
+// Listing is a sale as fans see it in the directory.
+type Listing struct {
+	Sale         Sale
+	Dates        []core.Date // from today on
+	MinPrice     core.Amount
+	MaxPrice     core.Amount
+	SoldOut      bool // no seat of those dates is available
+	Performances []Performance
+}
+
+// Public lists the sales fans can queue for, oldest first.
+func (d *Directory) Public(ctx context.Context) ([]Listing, error) {
+	now := d.clock.Now()
+	if c := d.cur.Load(); c != nil {
+		age := now.Sub(c.readAt)
+		if age >= 0 && age < DirectoryRefresh || !d.refreshing.CompareAndSwap(false, true) {
+			return c.listings, nil
+		}
+		defer d.refreshing.Store(false)
+	}
+	sales, err := d.store.Sales(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Listing{}
+	for _, s := range sales {
+		if !s.State.Public() {
+			continue
+		}
+		l, err := d.listing(ctx, s, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	d.cur.Store(&directoryCopy{listings: out, readAt: now})
+	return out, nil
+}
+
+// listing reads a sale's dates and sections, and whether any seat is left: one cheap look per
+// date, not a count of its seats.
+func (d *Directory) listing(ctx context.Context, s Sale, now time.Time) (Listing, error) {
+	perfs, err := d.store.Performances(ctx, s.ID)
+	if err != nil {
+		return Listing{}, err
+	}
+	today := core.DateOf(now)
+	open, err := d.store.OpenDates(ctx, s.ID, today, now)
+	if err != nil {
+		return Listing{}, err
+	}
+	l := Listing{Sale: s, SoldOut: len(open) == 0, Dates: []core.Date{}, Performances: perfs}
+	for _, p := range perfs {
+		if p.Date.Before(today) {
+			continue
+		}
+		lo, hi := p.PriceRange()
+		if len(l.Dates) == 0 || lo < l.MinPrice {
+			l.MinPrice = lo
+		}
+		l.MaxPrice = max(l.MaxPrice, hi)
+		l.Dates = append(l.Dates, p.Date)
+	}
+	return l, nil
+}
+
+// Default is the sale the seed's endpoints mean when they name none: BOXOFFICE_DEFAULT_SALE,
+// else the earliest-created sale on sale or paused. A paused sale stays the default, so
+// pausing it never sends new fans to another concert; closing it does.
+func (d *Directory) Default(ctx context.Context) (core.SaleID, error) {
+	if d.fallback != "" {
+		return d.fallback, nil
+	}
+	public, err := d.Public(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(public) == 0 {
+		return "", ErrNoDefaultSale
+	}
+	return public[0].Sale.ID, nil
+}
+
+// Status is a sale's state as the directory last read it, and whether it is sold out; a sale
+// that is not public (draft or closed) is read from the store.
+func (d *Directory) Status(ctx context.Context, id core.SaleID) (core.SaleStatus, error) {
+	public, err := d.Public(ctx)
+	if err != nil {
+		return core.SaleStatus{}, err
+	}
+	for _, l := range public {
+		if l.Sale.ID == id {
+			return core.SaleStatus{State: l.Sale.State, SoldOut: l.SoldOut}, nil
+		}
+	}
+	s, err := d.store.Sale(ctx, id)
+	if err != nil {
+		return core.SaleStatus{}, err
+	}
+	return core.SaleStatus{State: s.State}, nil
+}

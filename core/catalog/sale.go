@@ -1,0 +1,191 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// DefaultMaxTicketsPerFan is a sale's per-fan limit when the operator sets none.
+const DefaultMaxTicketsPerFan = 4
+
+// MaxTicketsPerFan bounds a sale's per-fan limit.
+const MaxTicketsPerFan = 100
+
+// MaxTitle bounds a sale's title and its venue's name, in characters.
+const MaxTitle = 200
+
+// Sale is a concert an operator puts on sale: its dates (performances), its rules and a
+// waiting room of its own.
+type Sale struct {
+	ID    core.SaleID
+	Title string
+	Venue string
+	State core.SaleState
+	// MaxTicketsPerFan limits what one fan holds and has bought in the sale together.
+	MaxTicketsPerFan int
+	// Cancellation is when and at what fee a fan may give a ticket back; nil: never.
+	Cancellation *CancellationPolicy
+	CreatedAt    time.Time
+}
+
+// CancellationPolicy lets a fan cancel a paid ticket until UntilBeforeShow before the show,
+// for a fee of FeePercent of its price (rounded down), the rest refunded.
+type CancellationPolicy struct {
+	UntilBeforeShow time.Duration
+	FeePercent      int
+}
+
+// Validate reports a policy that cannot apply.
+func (c CancellationPolicy) Validate(field string) error {
+	switch {
+	case c.UntilBeforeShow < 0:
+		return core.InvalidField(field+".until_before_show", "must not be negative")
+	case c.FeePercent < 0 || c.FeePercent > 100:
+		return core.InvalidField(field+".fee_percent", "must be 0 to 100")
+	}
+	return nil
+}
+
+// QueueSpec is what an operator sets of a sale's waiting room when creating it; zero fields
+// take the service's defaults.
+type QueueSpec struct {
+	AdmitRate  int
+	MaxActive  int
+	SessionTTL time.Duration
+	OpensAt    time.Time // zero: first come, first served from the first token
+}
+
+// SaleSpec is a sale as an operator asks for it.
+type SaleSpec struct {
+	ID               string
+	Title, Venue     string
+	State            string // empty: on_sale
+	MaxTicketsPerFan int    // 0: DefaultMaxTicketsPerFan
+	Cancellation     *CancellationPolicy
+	Queue            QueueSpec
+	Performances     []PerformanceSpec
+}
+
+// NewSale validates a spec at now and returns the sale and its performances. Every refusal is a
+// *core.InvalidFieldError naming the field, as the API's body does (performances[0].sections).
+func NewSale(spec SaleSpec, now time.Time) (Sale, []Performance, error) {
+	id, err := core.ParseSaleID("sale_id", spec.ID)
+	if err != nil {
+		return Sale{}, nil, err
+	}
+	s := Sale{ID: id, Title: spec.Title, Venue: spec.Venue, State: core.OnSale, MaxTicketsPerFan: spec.MaxTicketsPerFan,
+		Cancellation: spec.Cancellation, CreatedAt: now}
+	if spec.State != "" {
+		if s.State, err = core.ParseSaleState("state", spec.State); err != nil {
+			return Sale{}, nil, err
+		}
+		if s.State != core.Draft && s.State != core.OnSale {
+			return Sale{}, nil, core.InvalidField("state", "a new sale is draft or on_sale")
+		}
+	}
+	if s.MaxTicketsPerFan == 0 {
+		s.MaxTicketsPerFan = DefaultMaxTicketsPerFan
+	}
+	if err := s.validate(); err != nil {
+		return Sale{}, nil, err
+	}
+	if err := spec.Queue.validate(now); err != nil {
+		return Sale{}, nil, err
+	}
+	if len(spec.Performances) == 0 {
+		return Sale{}, nil, core.InvalidField("performances", "a sale needs at least one performance")
+	}
+	perfs := make([]Performance, len(spec.Performances))
+	seen := map[core.Date]bool{}
+	for i, ps := range spec.Performances {
+		field := fmt.Sprintf("performances[%d]", i)
+		if perfs[i], err = ps.performance(id, field, now); err != nil {
+			return Sale{}, nil, err
+		}
+		if seen[perfs[i].Date] {
+			return Sale{}, nil, core.InvalidField(field+".date", "%s is on the sale twice", perfs[i].Date)
+		}
+		seen[perfs[i].Date] = true
+	}
+	return s, perfs, nil
+}
+
+// validate checks the fields an operator may change later too.
+func (s Sale) validate() error {
+	switch {
+	case !text(s.Title, MaxTitle):
+		return core.InvalidField("title", "must be 1 to %d characters", MaxTitle)
+	case !text(s.Venue, MaxTitle):
+		return core.InvalidField("venue", "must be 1 to %d characters", MaxTitle)
+	case s.MaxTicketsPerFan < 1 || s.MaxTicketsPerFan > MaxTicketsPerFan:
+		return core.InvalidField("max_tickets_per_fan", "must be 1 to %d", MaxTicketsPerFan)
+	}
+	if s.Cancellation != nil {
+		return s.Cancellation.Validate("cancellation")
+	}
+	return nil
+}
+
+func (q QueueSpec) validate(now time.Time) error {
+	switch {
+	case q.AdmitRate < 0:
+		return core.InvalidField("queue.admit_rate", "must be at least 1 fan per second")
+	case q.MaxActive < 0:
+		return core.InvalidField("queue.max_active", "must be at least 1")
+	case q.SessionTTL < 0:
+		return core.InvalidField("queue.session_ttl", "must be positive")
+	case !q.OpensAt.IsZero() && !q.OpensAt.After(now):
+		return core.InvalidField("queue.opens_at", "must be in the future")
+	}
+	return nil
+}
+
+// text reports whether s is 1 to max characters of printable text, not only spaces.
+func text(s string, max int) bool {
+	n := utf8.RuneCountInString(s)
+	if n < 1 || n > max || !utf8.ValidString(s) || strings.TrimSpace(s) == "" {
+		return false
+	}
+	return !strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// Offer is a sale with one of its performances: what a fan holds a seat of.
+type Offer struct {
+	Sale        Sale
+	Performance Performance
+}
+
+// SaleChange is what an operator changes of a sale; nil fields keep their value.
+type SaleChange struct {
+	State            *core.SaleState
+	Title            *string
+	MaxTicketsPerFan *int
+	// Cancellation replaces the policy when SetCancellation is true (nil: not cancellable).
+	Cancellation    *CancellationPolicy
+	SetCancellation bool
+}
+
+// Apply returns s changed, or why it cannot change so.
+func (c SaleChange) Apply(s Sale) (Sale, error) {
+	if c.State != nil {
+		if err := s.State.CanBecome(*c.State); err != nil {
+			return Sale{}, err
+		}
+		s.State = *c.State
+	}
+	if c.Title != nil {
+		s.Title = *c.Title
+	}
+	if c.MaxTicketsPerFan != nil {
+		s.MaxTicketsPerFan = *c.MaxTicketsPerFan
+	}
+	if c.SetCancellation {
+		s.Cancellation = c.Cancellation
+	}
+	return s, s.validate()
+}
