@@ -8,7 +8,7 @@ TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 REDOCLY          := npx --yes @redocly/cli@2.77.0
 
-.PHONY: run test test-short generate check-generated lint lint-openapi bench bench-queue fuzz tools build rush rush-ci chaos
+.PHONY: run test test-short generate check-generated lint lint-openapi bench bench-queue bench-sales fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo sale)
 run: $(TEMPORAL)
@@ -76,6 +76,11 @@ chaos: $(TEMPORAL)
 ## and polling at 64 and 256 connections, then memory with 100,000 fans waiting (about 2 minutes)
 bench-queue: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure queue
+
+## bench-sales: token issue with one sale and with ten open, and a 2,000-seat listing, each against
+## /healthz in the same run, with wrk (apt-get install wrk); about 2 minutes
+bench-sales: build $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure sales
 
 ## rush-ci: two small sales at once (500 fans, a fifth of them in both; 150 seats each; 2 instances;
 ## 3-second holds so some expire) and the audit; any breach, unfair admission or 500 fails it

@@ -4,6 +4,7 @@
 //
 //	go run ./cmd/measure rush -spawn 2 -fans 500      # make rush-ci; make rush
 //	go run ./cmd/measure queue                        # make bench-queue
+//	go run ./cmd/measure sales                        # make bench-sales
 //	go run ./cmd/measure latency -base http://127.0.0.1:8080 -fans 50
 package main
 
@@ -21,6 +22,8 @@ usage: measure <tool> [flags]
 tools:
   rush      a whole simulated sale: fans queue, hold, top up and pay; then the audit
   queue     the waiting room's front door (token issue, polling) against /healthz, and memory
+  sales     token issue with one sale and with ten open, and a 2,000-seat listing, against
+            /healthz, with wrk
   latency   each endpoint's latency, fans walking the whole flow one after another
 
 Run 'measure <tool> -h' for its flags.
@@ -31,7 +34,7 @@ func main() {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
-	tools := map[string]func(args []string) error{"rush": runRush, "queue": runQueueBench, "latency": runLatency}
+	tools := map[string]func(args []string) error{"rush": runRush, "queue": runQueueBench, "sales": runSalesBench, "latency": runLatency}
 	tool, ok := tools[os.Args[1]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "measure: unknown tool %q\n\n%s", os.Args[1], usage)
