@@ -98,6 +98,10 @@ func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc clie
 	ready map[string]func(context.Context) error, started func(addr string)) error {
 	if roles&roleWorker != 0 {
 		stop, err := startWorker(ctx, c, log, a, tc)
+		if err != nil && ctx.Err() != nil {
+			log.Info("stopped while starting the worker", "cause", err)
+			return nil // told to stop (SIGTERM) before the worker was up
+		}
 		if err != nil {
 			return err
 		}

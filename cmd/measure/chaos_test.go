@@ -65,7 +65,7 @@ func TestChaos(t *testing.T) {
 		step(2*time.Second, "restart the Temporal dev server from its file", func() error { return sys.RestartTemporal(ctx, time.Second) })
 		step(2*time.Second, "restart PostgreSQL (immediate shutdown)", pg.restart)
 	}()
-	fans, _, _, _ := runFans(ctx, clients, rushOptions{fans: 400, arrival: 12 * time.Second, abandon: 0.1, holdRetries: 5, targets: sys.Targets, stream: 0.3})
+	fans, _, _, _ := runFans(ctx, clients, rushOptions{fans: 400, arrival: 12 * time.Second, abandon: 0.1, holdRetries: 5, targets: sys.Targets, sales: sys.Sales, stream: 0.3})
 	for f := range faults {
 		t.Log("fault:", f)
 		if strings.Contains(f, "FAILED") {

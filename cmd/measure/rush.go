@@ -155,6 +155,9 @@ func rush(o rushOptions) (RushReport, error) {
 // sales, a share of them queueing in a second sale at the same time, and waits until each
 // visit is done or ctx ends.
 func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o rushOptions) ([]*fan, *recorder, map[string]*sale, time.Time) {
+	if len(o.sales) == 0 {
+		o.sales = []string{""} // the default sale
+	}
 	rec, sales := newRecorder(), map[string]*sale{}
 	for _, id := range o.sales {
 		sales[id] = &sale{id: id}
