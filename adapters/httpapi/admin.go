@@ -68,15 +68,15 @@ type (
 		Body changeAdmissionBody
 	}
 	changeSaleAdmissionInput struct {
-		SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
-		Body   changeAdmissionBody
+		SaleInPath
+		Body changeAdmissionBody
 	}
 	scheduleOpeningInput struct {
 		Body scheduleOpeningBody
 	}
 	scheduleSaleOpeningInput struct {
-		SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
-		Body   scheduleOpeningBody
+		SaleInPath
+		Body scheduleOpeningBody
 	}
 )
 
@@ -97,7 +97,7 @@ const (
 	scheduleOpeningDoc = "Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn " +
 		"uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be " +
 		"moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409)."
-	defaultSaleDoc = " This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); " +
+	defaultSaleDoc = " This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); " +
 		"/api/admin/sales/{sale_id}/queue on any sale."
 )
 
@@ -133,7 +133,7 @@ func registerAdmin(api huma.API, s *server) {
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "saleQueueReport", Method: http.MethodGet, Path: "/api/admin/sales/{sale_id}/queue",
 		Summary: "Read a sale's queue statistics and admission settings",
-	}, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *salePath) (*queueReportOutput, error) {
+	}, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *SaleInPath) (*queueReportOutput, error) {
 		return s.knownSale(ctx, in.SaleID, s.queueReportOutput)
 	})
 	huma.Register(api, admin(huma.Operation{

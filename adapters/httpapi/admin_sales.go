@@ -25,7 +25,9 @@ type salesOutput struct {
 	Body []SaleBody
 }
 
-type salePath struct {
+// SaleInPath is the sale an operator's path names; input types embed it (exported, as huma
+// reads only exported embedded fields).
+type SaleInPath struct {
 	SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
 }
 
@@ -34,20 +36,21 @@ type createSaleInput struct {
 }
 
 type changeSaleInput struct {
-	SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
+	SaleInPath
 	// RawBody tells a cancellation policy set to null (removed) from one left out (kept).
 	RawBody []byte
 	Body    struct {
 		State            string             `json:"state,omitempty" enum:"draft,on_sale,paused,closed" doc:"draft → on_sale ↔ paused, any → closed (final)."`
 		Title            *titleField        `json:"title,omitempty"`
+		Venue            *titleField        `json:"venue,omitempty"`
 		MaxTicketsPerFan *ticketLimitField  `json:"max_tickets_per_fan,omitempty" doc:"Lowering it refuses new holds beyond it; tickets held or bought stay."`
 		Cancellation     *cancellationPatch `json:"cancellation,omitempty" nullable:"true" doc:"The new policy; null makes tickets not cancellable."`
 	}
 }
 
 type addPerformanceInput struct {
-	SaleID saleIDField `path:"sale_id" doc:"The sale's id." example:"autumn-nights"`
-	Body   PerformanceSpecBody
+	SaleInPath
+	Body PerformanceSpecBody
 }
 
 type repriceInput struct {
@@ -130,7 +133,7 @@ func registerSaleCreateAndRead(api huma.API, s *server) {
 		Path:        "/api/admin/sales/{sale_id}",
 		Summary:     "Read a sale",
 		Description: "The sale as created, each performance with the live counts of its seats, and its queue's statistics.",
-	}, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *salePath) (*saleOutput, error) {
+	}, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *SaleInPath) (*saleOutput, error) {
 		b, err := s.readSale(ctx, core.SaleID(in.SaleID))
 		if err != nil {
 			return nil, err
@@ -144,7 +147,7 @@ func registerSaleChange(api huma.API, s *server) {
 		OperationID: "changeSale",
 		Method:      http.MethodPatch,
 		Path:        "/api/admin/sales/{sale_id}",
-		Summary:     "Change a sale's state, title, limit or cancellation policy",
+		Summary:     "Change a sale's state, title, venue, limit or cancellation policy",
 		Description: "Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new " +
 			"holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.",
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *changeSaleInput) (*saleOutput, error) {
@@ -214,7 +217,7 @@ func (in *changeSaleInput) change() (catalog.SaleChange, error) {
 		}
 		c.State = &st
 	}
-	c.Title = (*string)(b.Title)
+	c.Title, c.Venue = (*string)(b.Title), (*string)(b.Venue)
 	c.MaxTicketsPerFan = (*int)(b.MaxTicketsPerFan)
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(in.RawBody, &fields); err == nil {
@@ -226,11 +229,18 @@ func (in *changeSaleInput) change() (catalog.SaleChange, error) {
 }
 
 // adminProblem is bodyProblem for operations on a sale named in the path: a sale, date or
-// section the path names that does not exist is 404.
+// section the path names that does not exist is 404, with the operators' route to turn to.
 func (s *server) adminProblem(ctx context.Context, err error) error {
-	for _, missing := range []error{core.ErrUnknownSale, catalog.ErrUnknownDate, catalog.ErrUnknownSection} {
-		if errors.Is(err, missing) {
-			return huma.Error404NotFound(detail(err))
+	for _, missing := range []struct {
+		err  error
+		hint string
+	}{
+		{core.ErrUnknownSale, "; GET /api/admin/sales lists every sale"},
+		{catalog.ErrUnknownDate, "; GET /api/admin/sales/{sale_id} lists its performances"},
+		{catalog.ErrUnknownSection, "; GET /api/admin/sales/{sale_id} lists each performance's sections"},
+	} {
+		if errors.Is(err, missing.err) {
+			return huma.Error404NotFound(missing.err.Error() + missing.hint)
 		}
 	}
 	return bodyProblem(ctx, s.Logger, err)

@@ -73,9 +73,10 @@ func New(deps Deps) (http.Handler, huma.API) {
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("boxoffice", Version)
 	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
-	cfg.Info.Description = "A concert box office for ticket-sale rushes: a fair waiting room, seat holds that " +
-		"release themselves, a prepaid wallet and payment. Take a queue token with POST /api/token and send it " +
-		"as `Authorization: Bearer <token>`. Errors are RFC 9457 problem details."
+	cfg.Info.Description = "A concert box office for ticket-sale rushes: many sales, each with priced sections and a " +
+		"fair waiting room of its own, seat holds that release themselves, a prepaid wallet and payment. Find a sale " +
+		"with GET /api/sales, take a queue token with POST /api/token and send it as `Authorization: Bearer <token>`. " +
+		"Errors are RFC 9457 problem details."
 	cfg.Info.License = &huma.License{Name: "Proprietary: the boxoffice authors, all rights reserved", Identifier: "LicenseRef-Proprietary"}
 	cfg.Servers = []*huma.Server{{URL: "/", Description: "The server this document is served from (boxoffice dev: http://127.0.0.1:8080)."}}
 	cfg.CreateHooks = nil // no $schema field in bodies: responses carry exactly the spec's fields

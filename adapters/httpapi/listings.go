@@ -88,21 +88,22 @@ func readSeatsBody(api huma.API) func(huma.Context, func(huma.Context)) {
 	}
 }
 
-// seatsDate is the date a seat listing asks for, by query or by body.
-func seatsDate(ctx context.Context, query string) (string, error) {
+// seatsDate is the date a seat listing asks for, by query or by body, and the part of the
+// request it came from ("query." or "body."), to locate its errors.
+func seatsDate(ctx context.Context, query string) (date, part string, err error) {
 	body, _ := ctx.Value(seatsBodyKey{}).(string)
 	switch {
 	case query != "" && body != "" && query != body:
-		return "", huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
+		return "", "", huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
 			Location: "query.date", Value: query,
 			Message: fmt.Sprintf("disagrees with the body's date %s; name the date once, by ?date= or by the body", body),
 		})
 	case query != "":
-		return query, nil
+		return query, "query.", nil
 	case body != "":
-		return body, nil
+		return body, "body.", nil
 	}
-	return "", huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
+	return "", "", huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
 		Location: "query.date", Message: "date is required: ?date=YYYY-MM-DD",
 	})
 }
@@ -142,13 +143,13 @@ func registerListings(api huma.API, s *server) {
 	}, http.StatusBadRequest, http.StatusForbidden, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
 	seats.Middlewares = huma.Middlewares{readSeatsBody(api)}
 	huma.Register(api, seats, func(ctx context.Context, in *seatsInput) (*seatsOutput, error) {
-		date, err := seatsDate(ctx, in.Date)
+		date, part, err := seatsDate(ctx, in.Date)
 		if err != nil {
 			return nil, err
 		}
 		seats, err := s.Listings.Seats(ctx, caller(ctx), date)
 		if err != nil {
-			return nil, problemIn(ctx, s.Logger, "query.", err)
+			return nil, problemIn(ctx, s.Logger, part, err)
 		}
 		out := &seatsOutput{Body: make([]SeatBody, len(seats))}
 		for i, st := range seats {

@@ -117,7 +117,19 @@ func TestAnOperatorPutsASaleOnAndFansBuyAtTheSectionsPrices(t *testing.T) {
 	if repriced.Repriced != 19 || repriced.Price != 120_000 {
 		t.Fatalf("reprice: %+v, want the 19 Floor seats not sold", repriced)
 	}
-	h.expect(t, "GET", "/api/tickets/seats?date=2030-09-01", h.token(t, "bob", false), nil, 403) // bob still waits
+	var cat httpapi.TokenBody
+	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "cat", "sale_id": "autumn-nights"}, 200).json(t, &cat)
+	h.admit(t, "autumn-nights")
+	h.expect(t, "GET", "/api/tickets/seats?date=2030-09-01", cat.Token, nil, 200).json(t, &seats)
+	if seats[0].Price != 120_000 || seats[19].Price != 120_000 || seats[20].Price != 90_000 {
+		t.Fatalf("after repricing Floor: seat 1 %d, seat 20 %d, seat 21 %d; want 120000, 120000 (sold at 150000, listed at the new price) and 90000",
+			seats[0].Price, seats[19].Price, seats[20].Price)
+	}
+	var held httpapi.HoldBody
+	h.expect(t, "POST", "/api/tickets", cat.Token, map[string]any{"date": "2030-09-01", "seat_id": 2}, 200).json(t, &held)
+	if held.Price != 120_000 {
+		t.Fatalf("a hold after repricing costs %d, want 120000", held.Price)
+	}
 
 	var added httpapi.SaleBody
 	h.admin(t, "POST", "/api/admin/sales/autumn-nights/performances",

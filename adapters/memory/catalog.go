@@ -199,7 +199,10 @@ func (s *Store) RepriceSection(_ context.Context, sale core.SaleID, d core.Date,
 	if i < 0 {
 		return 0, catalog.ErrUnknownSection
 	}
-	p.Sections[i].Price = price
+	// Copy on write: performances read before share the old sections, which never change.
+	sections := slices.Clone(p.Sections)
+	sections[i].Price = price
+	p.Sections = sections
 	repriced := 0
 	for n := p.Sections[i].FirstSeat; n <= p.Sections[i].LastSeat; n++ {
 		if s.seats[seatKey{sale, d, n}].AvailableAt(now) {

@@ -35,18 +35,21 @@ func (s *Store) HoldSeat(_ context.Context, r booking.Reservation, now time.Time
 	return nil
 }
 
-// ticketCount counts the user's live holds and tickets bought in the sale at now.
+// ticketCount counts the user's holds and tickets bought in the sale at now (booking.TicketCount).
 func (s *Store) ticketCount(sale core.SaleID, user core.UserID, now time.Time) booking.TicketCount {
 	var c booking.TicketCount
 	for _, other := range s.reservations {
 		if other.UserID != user || other.SaleID != sale {
 			continue
 		}
-		switch {
-		case other.Status == booking.Paid:
+		switch other.Status {
+		case booking.Paid:
 			c.Paid++
-		case other.Status == booking.Held && now.Before(other.HeldUntil):
+		case booking.Held:
 			c.Held++
+			if now.Before(other.HeldUntil) {
+				c.Live++
+			}
 			if c.EarliestHoldEnd.IsZero() || other.HeldUntil.Before(c.EarliestHoldEnd) {
 				c.EarliestHoldEnd = other.HeldUntil
 			}
@@ -142,7 +145,7 @@ func (s *Store) SettleAcrossAggregates(_ context.Context, p booking.Settlement) 
 	// A payment that leaves the fan no hold to pay in the sale ends their session there; a token
 	// they queue with again meanwhile keeps waiting, since waiting tokens leave the queue only at
 	// its head.
-	if s.ticketCount(r.SaleID, r.UserID, p.At).Held == 0 {
+	if s.ticketCount(r.SaleID, r.UserID, p.At).NothingLeftToPay() {
 		if id, ok := s.liveByUser[saleUser{r.SaleID, r.UserID}]; ok && s.tokens[id].State == queue.Active {
 			s.expire(s.tokens[id])
 		}

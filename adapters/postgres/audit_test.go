@@ -131,9 +131,9 @@ func TestAuditFindsEachBreach(t *testing.T) {
 			"UPDATE seats SET status = 'held', held_until = now() WHERE status = 'sold'",
 		}, time.Minute},
 		{"no fan bought more than the per-fan limit", []string{
-			"UPDATE sales SET max_tickets_per_fan = 1",
-			"INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at) " +
-				"SELECT gen_random_uuid(), 'alice', sale_id, perf_date, 3, 'Back', 20000, 'paid', held_until, created_at FROM reservations WHERE user_id = 'alice'",
+			"INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit) " +
+				"SELECT gen_random_uuid(), 'alice', sale_id, perf_date, 3, 'Back', 20000, 'paid', held_until, created_at, 1 FROM reservations WHERE user_id = 'alice'",
+			"UPDATE reservations SET fan_limit = 1 WHERE user_id = 'alice'",
 		}, time.Minute},
 		{"no hold still held 30s past its deadline", nil, time.Hour},
 		{"no session a payment was made in is still active", []string{
@@ -191,3 +191,32 @@ func TestAuditFindsEachBreach(t *testing.T) {
 
 // noCap lets a test hold as many seats per user as it likes.
 const noCap = 1 << 30
+
+// An operator lowers the limit below what a fan bought under the old one: the audit judges
+// each purchase by the limit its hold was made under, and finds nothing wrong.
+func TestAuditAcceptsPurchasesMadeUnderAnEarlierLimit(t *testing.T) {
+	s, _ := sale(t)
+	ctx := context.Background()
+	d, _ := core.ParseDate("2030-07-01")
+	second := booking.Reservation{ID: core.NewID(), UserID: "alice", SaleID: auditedSale, Date: d, Seat: 3, Section: "Back", Price: 20_000,
+		Status: booking.Held, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
+	if err := s.HoldSeat(ctx, second, epoch, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Charge(ctx, "alice", 20_000, "", epoch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: second.ID, UserID: "alice", PaymentID: core.NewID(), At: epoch}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.UpdateSale(ctx, auditedSale, func(sl catalog.Sale) (catalog.Sale, error) {
+		sl.MaxTicketsPerFan = 1 // alice has 2
+		return sl, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := breaches(t, s, epoch.Add(time.Minute)); got["no fan bought more than the per-fan limit"] != 0 {
+		t.Fatalf("a lowered limit made the audit find a breach: %v", got)
+	}
+}

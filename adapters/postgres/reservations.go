@@ -50,7 +50,7 @@ func (s *Store) HoldSeat(ctx context.Context, r booking.Reservation, now time.Ti
 		}
 		return q.ReservationInsert(ctx, sqlcdb.ReservationInsertParams{
 			ID: string(r.ID), UserID: string(r.UserID), SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat),
-			Section: r.Section, Price: int64(r.Price), HeldUntil: r.HeldUntil, CreatedAt: r.CreatedAt,
+			Section: r.Section, Price: int64(r.Price), HeldUntil: r.HeldUntil, CreatedAt: r.CreatedAt, FanLimit: ptr(int32(limit)),
 		})
 	})
 }
@@ -142,5 +142,5 @@ func lockTicketCount(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, u
 	if err != nil {
 		return booking.TicketCount{}, err
 	}
-	return booking.TicketCount{Held: int(row.Held), Paid: int(row.Paid), EarliestHoldEnd: row.EarliestHoldEnd.UTC()}, nil
+	return booking.TicketCount{Held: int(row.Held), Live: int(row.Live), Paid: int(row.Paid), EarliestHoldEnd: row.EarliestHoldEnd.UTC()}, nil
 }

@@ -61,10 +61,12 @@ func (s *Store) SettleAcrossAggregates(ctx context.Context, p booking.Settlement
 }
 
 // endSessionIfDone expires the payer's active token in the sale once the payment leaves them no
-// live hold there to pay: their session is over.
+// hold there to pay: their session is over. It counts under the fan's lock, so a hold of theirs
+// committed first is counted. (One made in the same instant that commits after this has passed
+// the gate already; paying it takes a new token, which the fan gets by queueing again.)
 func endSessionIfDone(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, at time.Time) error {
-	row, err := q.FanTicketCount(ctx, sqlcdb.FanTicketCountParams{SaleID: string(r.SaleID), UserID: string(r.UserID), Now: at})
-	if err != nil || row.Held > 0 {
+	count, err := lockTicketCount(ctx, q, r.SaleID, r.UserID, at)
+	if err != nil || !count.NothingLeftToPay() {
 		return err
 	}
 	return q.TokenExpireUserActive(ctx, sqlcdb.TokenExpireUserActiveParams{SaleID: string(r.SaleID), UserID: string(r.UserID)})

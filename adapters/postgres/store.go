@@ -87,6 +87,8 @@ func isForeignKeyViolation(err error, constraint string) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == constraint
 }
 
+func ptr[T any](v T) *T { return &v }
+
 // optional maps "" to NULL.
 func optional(s string) *string {
 	if s == "" {

@@ -15,7 +15,7 @@ import (
 // admitLookahead bounds how many abandoned tokens past the batch one admission round clears.
 const admitLookahead = 2000
 
-// IssueToken implements queue.Store. Concurrent issues for a sale share one transaction per
+// IssueToken implements queue.Store. Concurrent issues, of any sales, share one transaction per
 // batch (issue_batch.go).
 func (s *Store) IssueToken(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
 	return s.issues.issue(ctx, sale, user, now)

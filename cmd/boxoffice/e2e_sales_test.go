@@ -108,7 +108,6 @@ func sellASale(t *testing.T, sys *e2eSystem) core.SaleID {
 	if paid, _ := api.PayWithResponse(ctx, nil, apiclient.PayJSONRequestBody{TicketId: held.JSON200.TicketId, SeatId: 3, Date: first}, apiclient.Bearer(eve)); paid.JSON200 == nil {
 		t.Fatalf("paying a hold made before the pause: %d %s", paid.StatusCode(), paid.Body)
 	}
-	time.Sleep(catalog.DirectoryRefresh) // until the worker's copy of the sales says paused too
 	fay := issueIn(t, api, "fay", sale)
 	time.Sleep(time.Second) // five admission ticks
 	if poll, _ := api.PollTokenWithResponse(ctx, apiclient.Bearer(fay)); poll.JSON200 == nil || poll.JSON200.Status != apiclient.Waiting {

@@ -4,7 +4,7 @@ package main
 // starts boxoffice on PostgreSQL (one API instance; a worker admitting one fan a sale, so new
 // tokens wait) with the demo sale on, 3 dates of 2,000 seats, and in one run measures: GET
 // /healthz, the ceiling; POST /api/token, a new fan each request, with one sale open; then, once
-// -sales sales are open, /healthz again, POST /api/token spread over all of them and into one
+// -open sales are open, /healthz again, POST /api/token spread over all of them and into one
 // of them, and GET /api/tickets/seats of a 2,000-seat date; then /healthz a last time. Each
 // rate is given as a share of the mean ceiling of the run. Every phase is bounded by
 // -duration; the whole run stops by itself and fails if any request failed.

@@ -107,9 +107,13 @@ func (a *App) ResumeAdmission(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// queueOpener opens a new sale's waiting room for the catalog with the queue's Control.
+// queueOpener runs the sales' waiting rooms for the catalog with the queue's Control.
 type queueOpener struct{ control *queue.Control }
 
 func (o queueOpener) Open(ctx context.Context, sale core.SaleID, q catalog.QueueSpec) error {
 	return o.control.Open(ctx, sale, queue.Settings{AdmitRate: q.AdmitRate, MaxActive: q.MaxActive, SessionTTL: q.SessionTTL}, q.OpensAt)
+}
+
+func (o queueOpener) Resume(ctx context.Context, sale core.SaleID) error {
+	return o.control.Resume(ctx, sale)
 }

@@ -26,7 +26,8 @@ var (
 	ErrPaymentPending = core.Classed(core.ErrUnavailable, "the payment did not complete in time; retry it: a payment that went through returns its receipt")
 )
 
-// TooManyHoldsError is returned when a fan already holds as many seats as one may at once.
+// TooManyHoldsError is returned when a fan's holds and bought tickets in a sale make its limit
+// and holds are part of it: a place frees when a hold ends unpaid.
 type TooManyHoldsError struct {
 	Limit int
 	// FreeAt is when the earliest of the fan's holds ends, freeing a place.
@@ -34,7 +35,7 @@ type TooManyHoldsError struct {
 }
 
 func (e *TooManyHoldsError) Error() string {
-	return fmt.Sprintf("your held and bought tickets of this sale make %d, the most one fan may have; pay for a hold, or wait until %s when the earliest ends",
+	return fmt.Sprintf("your held and bought tickets of this sale make %d, the most one fan may have; a place frees if a hold of yours ends unpaid (the earliest at %s)",
 		e.Limit, e.FreeAt.UTC().Format(time.RFC3339))
 }
 

@@ -98,10 +98,14 @@ func (r Reservation) PayableBy(user core.UserID, now time.Time) error {
 	return nil
 }
 
-// TicketCount is what a fan has in one sale: live holds (and when the earliest ends) and
-// tickets bought.
+// TicketCount is what a fan has in one sale: holds not yet paid or released (and when the
+// earliest ends), how many of those are still before their deadline, and tickets bought.
 type TicketCount struct {
-	Held            int
+	// Held counts every hold neither paid nor released. A hold past its deadline counts until its
+	// release runs: a payment accepted before the deadline may still settle after it.
+	Held int
+	// Live counts the holds still before their deadline: the ones the fan can still pay.
+	Live            int
 	Paid            int
 	EarliestHoldEnd time.Time
 }
@@ -119,6 +123,10 @@ func (c TicketCount) Allows(limit int) error {
 	}
 	return ErrTicketLimit
 }
+
+// NothingLeftToPay reports whether the fan has no hold left to pay in the sale: a payment that
+// leaves it so ends the fan's session there (their token expires).
+func (c TicketCount) NothingLeftToPay() bool { return c.Live == 0 }
 
 // Settlement is the single transaction that turns a hold into a sale, across four aggregates:
 // debit the wallet, mark the seat sold and the reservation paid, record the payment, expire the

@@ -23,27 +23,47 @@ type SaleReport struct {
 	Counts       map[core.Date]SeatCounts
 }
 
-// CreateSale puts a sale on: its performances and seats, then its waiting room. A sale whose
-// queue could not be opened exists, and the worker opens its queue when it next starts.
+// CreateSale puts a sale on: its performances and seats, then its waiting room, then the state
+// asked for. The sale is stored as a draft, out of fans' sight, until its waiting room is open,
+// so a scheduled opening is in place before the first fan arrives. A sale whose waiting room did
+// not open stays a draft (ErrQueueNotOpened).
 func (a *Admin) CreateSale(ctx context.Context, spec SaleSpec) (SaleReport, error) {
 	s, perfs, err := NewSale(spec, a.clock.Now())
 	if err != nil {
 		return SaleReport{}, err
 	}
+	wanted := s.State
+	s.State = core.Draft
 	if err := a.store.CreateSale(ctx, s, perfs); err != nil {
 		return SaleReport{}, err
 	}
 	if err := a.queues.Open(ctx, s.ID, spec.Queue); err != nil {
 		return SaleReport{}, errors.Join(ErrQueueNotOpened, fmt.Errorf("open the queue of %s: %w", s.ID, err))
 	}
+	if wanted != core.Draft {
+		if _, err := a.store.UpdateSale(ctx, s.ID, SaleChange{State: &wanted}.Apply); err != nil {
+			return SaleReport{}, err
+		}
+	}
 	return a.Report(ctx, s.ID)
 }
 
-// ErrQueueNotOpened: the sale was stored, its waiting room did not open.
-var ErrQueueNotOpened = core.Classed(core.ErrUnavailable, "the sale was created but its queue did not open (is a worker running?); it opens when a worker starts, or PATCH the sale again")
+// ErrQueueNotOpened: the sale's waiting room did not open, so the sale stays as it was (a new
+// one a draft).
+var ErrQueueNotOpened = core.Classed(core.ErrUnavailable, "the sale's waiting room did not open (is a worker running?), so the sale was left as it was (a new sale a draft); once a worker runs, PATCH its state to on_sale")
 
-// ChangeSale changes a sale's state, title, limit or cancellation policy.
+// ChangeSale changes a sale's state, title, venue, limit or cancellation policy. A sale put on
+// sale or paused needs its waiting room running: it is started first if it does not run (a
+// sale created while no worker answered), and the change refused if it cannot be.
 func (a *Admin) ChangeSale(ctx context.Context, id core.SaleID, c SaleChange) (SaleReport, error) {
+	if c.State != nil && c.State.Public() {
+		if _, err := a.store.Sale(ctx, id); err != nil {
+			return SaleReport{}, err
+		}
+		if err := a.queues.Resume(ctx, id); err != nil {
+			return SaleReport{}, errors.Join(ErrQueueNotOpened, fmt.Errorf("resume the queue of %s: %w", id, err))
+		}
+	}
 	if _, err := a.store.UpdateSale(ctx, id, c.Apply); err != nil {
 		return SaleReport{}, err
 	}
@@ -75,8 +95,8 @@ func (a *Admin) RepriceSection(ctx context.Context, sale core.SaleID, rawDate, s
 	if err != nil {
 		return 0, err
 	}
-	if price < 1 || price > MaxPrice {
-		return 0, core.InvalidField("price", "must be a whole number of won from 1 to %d", MaxPrice)
+	if err := CheckPrice("price", price); err != nil {
+		return 0, err
 	}
 	if _, err := a.store.Sale(ctx, sale); err != nil {
 		return 0, err

@@ -32,12 +32,11 @@ const DirectoryRefresh = time.Second
 
 // Listing is a sale as fans see it in the directory.
 type Listing struct {
-	Sale         Sale
-	Dates        []core.Date // from today on
-	MinPrice     core.Amount
-	MaxPrice     core.Amount
-	SoldOut      bool // no seat of those dates is available
-	Performances []Performance
+	Sale     Sale
+	Dates    []core.Date // from today on
+	MinPrice core.Amount
+	MaxPrice core.Amount
+	SoldOut  bool // no seat of those dates is available
 }
 
 // Public lists the sales fans can queue for, oldest first.
@@ -81,7 +80,7 @@ func (d *Directory) listing(ctx context.Context, s Sale, now time.Time) (Listing
 	if err != nil {
 		return Listing{}, err
 	}
-	l := Listing{Sale: s, SoldOut: len(open) == 0, Dates: []core.Date{}, Performances: perfs}
+	l := Listing{Sale: s, SoldOut: len(open) == 0, Dates: []core.Date{}}
 	for _, p := range perfs {
 		if p.Date.Before(today) {
 			continue
@@ -130,4 +129,13 @@ func (d *Directory) Status(ctx context.Context, id core.SaleID) (core.SaleStatus
 		return core.SaleStatus{}, err
 	}
 	return core.SaleStatus{State: s.State}, nil
+}
+
+// State is a sale's state read from the store now, not from the copy.
+func (d *Directory) State(ctx context.Context, id core.SaleID) (core.SaleState, error) {
+	s, err := d.store.Sale(ctx, id)
+	if err != nil {
+		return core.SaleState{}, err
+	}
+	return s.State, nil
 }

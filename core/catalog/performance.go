@@ -31,12 +31,6 @@ type Section struct {
 	Price     core.Amount
 }
 
-// Has reports whether seat n is in the section.
-func (s Section) Has(n int) bool { return n >= s.FirstSeat && n <= s.LastSeat }
-
-// Seats is how many seats the section has.
-func (s Section) Seats() int { return s.LastSeat - s.FirstSeat + 1 }
-
 // Performance is one date of a sale, with seats 1..N covered by its sections in seat order.
 type Performance struct {
 	SaleID core.SaleID
@@ -52,14 +46,6 @@ func (p Performance) Seats() int {
 		return 0
 	}
 	return p.Sections[len(p.Sections)-1].LastSeat
-}
-
-// Start is when the show begins: StartsAt, or midnight UTC of its date.
-func (p Performance) Start() time.Time {
-	if p.StartsAt.IsZero() {
-		return p.Date.Time()
-	}
-	return p.StartsAt
 }
 
 // HasSeat reports whether seat n exists at this performance.
@@ -165,8 +151,9 @@ func checkSections(sections []Section, field string) error {
 			return core.InvalidField(f+".last_seat", "must not be below first_seat (%d)", s.FirstSeat)
 		case s.LastSeat > MaxSeats:
 			return core.InvalidField(f+".last_seat", "a performance has at most %d seats", MaxSeats)
-		case s.Price < 1 || s.Price > MaxPrice:
-			return core.InvalidField(f+".price", "must be a whole number of won from 1 to %d", MaxPrice)
+		}
+		if err := CheckPrice(f+".price", int64(s.Price)); err != nil {
+			return err
 		}
 		names[s.Name] = true
 	}
@@ -182,6 +169,14 @@ func checkSections(sections []Section, field string) error {
 			return core.InvalidField(field, "section %q overlaps the one before it at seat %d", s.Name, s.FirstSeat)
 		}
 		next = s.LastSeat + 1
+	}
+	return nil
+}
+
+// CheckPrice reports a seat price outside 1 to MaxPrice won; field names the input.
+func CheckPrice(field string, price int64) error {
+	if price < 1 || price > MaxPrice {
+		return core.InvalidField(field, "must be a whole number of won from 1 to %d", MaxPrice)
 	}
 	return nil
 }

@@ -26,8 +26,8 @@ type Store interface {
 	Performances(ctx context.Context, sale core.SaleID) ([]Performance, error)
 	// Performance returns one performance of a sale, or ErrUnknownDate.
 	Performance(ctx context.Context, sale core.SaleID, d core.Date) (Performance, error)
-	// Offer returns a sale with one of its performances, in one read: what a hold needs.
-	// ErrUnknownSale, or ErrUnknownDate.
+	// Offer returns a sale with one of its performances: what a hold needs. ErrUnknownSale, or
+	// ErrUnknownDate.
 	Offer(ctx context.Context, sale core.SaleID, d core.Date) (Offer, error)
 	// OpenDates lists, in order, the sale's dates from `from` on with at least one seat
 	// available at now.
@@ -49,7 +49,10 @@ type Gate interface {
 	Admitted(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error)
 }
 
-// Queues open a new sale's waiting room; the queue's Control is one (through core/app).
+// Queues run the sales' waiting rooms; the queue's Control is one (through core/app).
 type Queues interface {
+	// Open starts a new sale's waiting room with the settings and opening asked for.
 	Open(ctx context.Context, sale core.SaleID, q QueueSpec) error
+	// Resume starts a sale's waiting room from the settings it recorded, unless it runs.
+	Resume(ctx context.Context, sale core.SaleID) error
 }

@@ -164,6 +164,7 @@ type Offer struct {
 type SaleChange struct {
 	State            *core.SaleState
 	Title            *string
+	Venue            *string
 	MaxTicketsPerFan *int
 	// Cancellation replaces the policy when SetCancellation is true (nil: not cancellable).
 	Cancellation    *CancellationPolicy
@@ -180,6 +181,9 @@ func (c SaleChange) Apply(s Sale) (Sale, error) {
 	}
 	if c.Title != nil {
 		s.Title = *c.Title
+	}
+	if c.Venue != nil {
+		s.Venue = *c.Venue
 	}
 	if c.MaxTicketsPerFan != nil {
 		s.MaxTicketsPerFan = *c.MaxTicketsPerFan

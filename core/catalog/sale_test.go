@@ -1,14 +1,17 @@
 package catalog_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/internal/apptest"
 )
 
@@ -262,5 +265,56 @@ func TestTheDirectory(t *testing.T) {
 	}
 	if _, err := lone.Catalog.Directory.Default(ctx); !errors.Is(err, catalog.ErrNoDefaultSale) {
 		t.Fatalf("no sale on sale: %v, want ErrNoDefaultSale", err)
+	}
+}
+
+// flakyLoop is an admission loop that cannot start while down, as when no worker answers.
+type flakyLoop struct {
+	queue.Loop
+	down bool
+}
+
+func (l *flakyLoop) Start(ctx context.Context, sale core.SaleID, s queue.Settings) error {
+	if l.down {
+		return errors.New("no worker answered")
+	}
+	return l.Loop.Start(ctx, sale, s)
+}
+
+// A sale whose waiting room cannot open stays a draft, out of fans' sight; putting it on sale
+// opens the waiting room first, and is refused while that fails.
+func TestASaleGoesOnSaleOnlyWithItsWaitingRoom(t *testing.T) {
+	loop := &flakyLoop{Loop: memory.NewAdmission(app.DefaultPolicy.Queue.Admission)}
+	w := apptest.New(t, app.DefaultPolicy, apptest.WithLoop(loop))
+	loop.down = true
+	spec := concert()
+	spec.Queue.OpensAt = apptest.Start.Add(time.Hour)
+	_, err := w.Catalog.Admin.CreateSale(ctx, spec)
+	wantErr(t, err, catalog.ErrQueueNotOpened)
+	wantErr(t, err, core.ErrUnavailable)
+	r, err := w.Catalog.Admin.Report(ctx, "autumn-nights")
+	if err != nil || r.Sale.State != core.Draft {
+		t.Fatalf("a sale whose queue did not open: %+v, %v; want a draft", r.Sale, err)
+	}
+	if _, err := w.Queue.Entrance.Issue(ctx, "ann", "autumn-nights"); !errors.Is(err, core.ErrUnknownSale) {
+		t.Fatalf("a token for it: %v, want unknown sale", err)
+	}
+	onSale := core.OnSale
+	_, err = w.Catalog.Admin.ChangeSale(ctx, "autumn-nights", catalog.SaleChange{State: &onSale})
+	wantErr(t, err, catalog.ErrQueueNotOpened)
+	if r, _ := w.Catalog.Admin.Report(ctx, "autumn-nights"); r.Sale.State != core.Draft {
+		t.Fatalf("a refused change moved the sale to %v", r.Sale.State)
+	}
+	loop.down = false
+	if _, err := w.Catalog.Admin.ChangeSale(ctx, "autumn-nights", catalog.SaleChange{State: &onSale}); err != nil {
+		t.Fatalf("on sale once a worker answers: %v", err)
+	}
+	// The opening scheduled with the sale holds: the first fan waits for the draw.
+	st, err := w.Queue.Entrance.Issue(ctx, "ann", "autumn-nights")
+	if err != nil || st.OpensAt.IsZero() {
+		t.Fatalf("the first fan of a sale that opens in an hour: %+v, %v; want the opening", st, err)
+	}
+	if _, err := w.Catalog.Admin.ChangeSale(ctx, "no-such-sale", catalog.SaleChange{State: &onSale}); !errors.Is(err, catalog.ErrUnknownSale) {
+		t.Fatalf("an unknown sale: %v", err)
 	}
 }

@@ -146,14 +146,23 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if won.Load() != 4 || capped.Load() != 16 {
 			t.Fatalf("%d holds taken and %d capped, want 4 and 16", won.Load(), capped.Load())
 		}
-		// Another user is not affected; and past the deadlines the hoarder may hold again.
+		// Another user is not affected.
 		if _, err := hold(t, s, "other", p, 21, epoch, time.Minute); err != nil {
 			t.Fatalf("another user's hold: %v", err)
 		}
+		// Past their deadlines the holds still count until released: a payment accepted before
+		// a deadline may settle after it, and must not make the fan's tickets pass the limit.
 		late := booking.Reservation{ID: core.NewID(), UserID: "hoarder", SaleID: testSale, Date: p.Date, Seat: 19, Section: "General", Price: p.Sections[0].Price,
 			Status: booking.Held, HeldUntil: epoch.Add(time.Hour + time.Minute), CreatedAt: epoch.Add(time.Hour)}
+		var limited *booking.TooManyHoldsError
+		if err := s.Reservations.HoldSeat(ctx, late, epoch.Add(time.Hour), 4); !errors.As(err, &limited) {
+			t.Fatalf("a hold beside four lapsed but unreleased holds: %v, want TooManyHoldsError", err)
+		}
+		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(time.Hour), 100)); n != 5 {
+			t.Fatalf("released %d lapsed holds, want the hoarder's 4 and the other fan's", n)
+		}
 		if err := s.Reservations.HoldSeat(ctx, late, epoch.Add(time.Hour), 4); err != nil {
-			t.Fatalf("holding again after every hold ended: %v", err)
+			t.Fatalf("holding again once every hold was released: %v", err)
 		}
 	})
 }

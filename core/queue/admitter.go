@@ -29,11 +29,11 @@ func (a *Admitter) AdmitNext(ctx context.Context, sale core.SaleID, s Settings) 
 	if err := s.Validate(); err != nil {
 		return Result{}, fmt.Errorf("admit: %w", err)
 	}
-	st, err := a.sales.Status(ctx, sale)
+	state, err := a.sales.State(ctx, sale)
 	if err != nil {
 		return Result{}, fmt.Errorf("admit: %w", err)
 	}
-	if st.State == core.Closed {
+	if state == core.Closed {
 		return Result{Closed: true}, nil
 	}
 	now := a.clock.Now()
@@ -42,7 +42,7 @@ func (a *Admitter) AdmitNext(ctx context.Context, sale core.SaleID, s Settings) 
 		return Result{}, fmt.Errorf("admit: read queue: %w", err)
 	}
 	round := Round{Batch: s.Batch(), MaxActive: s.MaxActive, Session: s.SessionTTL, AbandonedBefore: now.Add(-a.policy.AbandonAfter), Now: now}
-	if st.State != core.OnSale {
+	if state != core.OnSale {
 		round.Batch = 0 // paused or draft: sessions still end; nobody new comes in
 	}
 	res, err := a.store.Admit(ctx, sale, round)

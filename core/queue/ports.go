@@ -56,7 +56,10 @@ type Loop interface {
 type Sales interface {
 	// Default is the sale the seed's endpoints mean when they name none.
 	Default(ctx context.Context) (core.SaleID, error)
-	// Status is the sale's state and whether it is sold out; core.ErrUnknownSale for one that
-	// does not exist.
+	// Status is the sale's state and whether it is sold out, from a copy up to a second old;
+	// core.ErrUnknownSale for one that does not exist.
 	Status(ctx context.Context, sale core.SaleID) (core.SaleStatus, error)
+	// State is the sale's state read now: what an admission round goes by, so a pause stops
+	// admission from the next tick.
+	State(ctx context.Context, sale core.SaleID) (core.SaleState, error)
 }

@@ -46,6 +46,11 @@ func (s saleStates) Status(_ context.Context, id core.SaleID) (core.SaleStatus, 
 	return core.SaleStatus{State: core.OnSale}, nil
 }
 
+func (s saleStates) State(ctx context.Context, id core.SaleID) (core.SaleState, error) {
+	st, err := s.Status(ctx, id)
+	return st.State, err
+}
+
 // queueWorld is the queue's use cases over a memory store whose token reads are counted.
 type queueWorld struct {
 	q      queue.Services

@@ -65,11 +65,17 @@ type Option func(*options)
 type options struct {
 	stores    func(*memory.Store) app.Stores
 	lifecycle func(*booking.Settler) booking.Lifecycle
+	loop      queue.Loop
 }
 
 // WithStores puts a wrapper around the memory store (to count or falsify what it answers).
 func WithStores(wrap func(*memory.Store) app.Stores) Option {
 	return func(o *options) { o.stores = wrap }
+}
+
+// WithLoop runs admission on another loop than the memory one (to make it fail).
+func WithLoop(l queue.Loop) Option {
+	return func(o *options) { o.loop = l }
 }
 
 // WithLifecycle runs holds on another lifecycle than the memory one.
@@ -90,10 +96,11 @@ func New(t testing.TB, policy app.Policy, opts ...Option) *World {
 			return l
 		},
 	}
+	o.loop = memory.NewAdmission(policy.Queue.Admission)
 	for _, opt := range opts {
 		opt(&o)
 	}
-	a, err := app.New(app.Ports{Stores: o.stores(store), Loop: memory.NewAdmission(policy.Queue.Admission), Lifecycle: o.lifecycle, Clock: clk}, policy)
+	a, err := app.New(app.Ports{Stores: o.stores(store), Loop: o.loop, Lifecycle: o.lifecycle, Clock: clk}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -222,6 +222,7 @@ type ChangeSaleInputBody struct {
 	// State draft → on_sale ↔ paused, any → closed (final).
 	State *ChangeSaleInputBodyState `json:"state,omitempty"`
 	Title *string                   `json:"title,omitempty"`
+	Venue *string                   `json:"venue,omitempty"`
 }
 
 // ChangeSaleInputBodyState draft → on_sale ↔ paused, any → closed (final).
@@ -817,14 +818,14 @@ type ClientInterface interface {
 
 	// QueueReport Read the default sale's queue statistics and admission settings
 	//
-	// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Corresponds with GET /api/admin/queue (the `QueueReport` operationId).
 	QueueReport(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangeAdmissionWithBody Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -833,7 +834,7 @@ type ClientInterface interface {
 
 	// ChangeAdmission Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -842,7 +843,7 @@ type ClientInterface interface {
 
 	// ScheduleOpeningWithBody Schedule the default sale's opening
 	//
-	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -851,7 +852,7 @@ type ClientInterface interface {
 
 	// ScheduleOpening Schedule the default sale's opening
 	//
-	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -890,7 +891,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
 	ReadSale(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ChangeSaleWithBody Change a sale's state, title, limit or cancellation policy
+	// ChangeSaleWithBody Change a sale's state, title, venue, limit or cancellation policy
 	//
 	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 	//
@@ -899,7 +900,7 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
 	ChangeSaleWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ChangeSale Change a sale's state, title, limit or cancellation policy
+	// ChangeSale Change a sale's state, title, venue, limit or cancellation policy
 	//
 	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 	//
@@ -1096,7 +1097,7 @@ type ClientInterface interface {
 
 // QueueReport Read the default sale's queue statistics and admission settings
 //
-// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Corresponds with GET /api/admin/queue (the `QueueReport` operationId).
 func (c *Client) QueueReport(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1113,7 +1114,7 @@ func (c *Client) QueueReport(ctx context.Context, reqEditors ...RequestEditorFn)
 
 // ChangeAdmissionWithBody Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1132,7 +1133,7 @@ func (c *Client) ChangeAdmissionWithBody(ctx context.Context, contentType string
 
 // ChangeAdmission Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1151,7 +1152,7 @@ func (c *Client) ChangeAdmission(ctx context.Context, body ChangeAdmissionJSONRe
 
 // ScheduleOpeningWithBody Schedule the default sale's opening
 //
-// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1170,7 +1171,7 @@ func (c *Client) ScheduleOpeningWithBody(ctx context.Context, contentType string
 
 // ScheduleOpening Schedule the default sale's opening
 //
-// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1259,7 +1260,7 @@ func (c *Client) ReadSale(ctx context.Context, saleId string, reqEditors ...Requ
 	return c.Client.Do(req)
 }
 
-// ChangeSaleWithBody Change a sale's state, title, limit or cancellation policy
+// ChangeSaleWithBody Change a sale's state, title, venue, limit or cancellation policy
 //
 // Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 //
@@ -1278,7 +1279,7 @@ func (c *Client) ChangeSaleWithBody(ctx context.Context, saleId string, contentT
 	return c.Client.Do(req)
 }
 
-// ChangeSale Change a sale's state, title, limit or cancellation policy
+// ChangeSale Change a sale's state, title, venue, limit or cancellation policy
 //
 // Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 //
@@ -2628,7 +2629,7 @@ type ClientWithResponsesInterface interface {
 
 	// QueueReportWithResponse Read the default sale's queue statistics and admission settings
 	//
-	// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2637,7 +2638,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChangeAdmissionWithBodyWithResponse Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2646,7 +2647,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChangeAdmissionWithResponse Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2655,7 +2656,7 @@ type ClientWithResponsesInterface interface {
 
 	// ScheduleOpeningWithBodyWithResponse Schedule the default sale's opening
 	//
-	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2664,7 +2665,7 @@ type ClientWithResponsesInterface interface {
 
 	// ScheduleOpeningWithResponse Schedule the default sale's opening
 	//
-	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+	// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2707,7 +2708,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
 	ReadSaleWithResponse(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*ReadSaleResponse, error)
 
-	// ChangeSaleWithBodyWithResponse Change a sale's state, title, limit or cancellation policy
+	// ChangeSaleWithBodyWithResponse Change a sale's state, title, venue, limit or cancellation policy
 	//
 	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 	//
@@ -2716,7 +2717,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
 	ChangeSaleWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeSaleResponse, error)
 
-	// ChangeSaleWithResponse Change a sale's state, title, limit or cancellation policy
+	// ChangeSaleWithResponse Change a sale's state, title, venue, limit or cancellation policy
 	//
 	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 	//
@@ -5082,7 +5083,7 @@ func (r StreamTokenResponse) ContentType() string {
 
 // QueueReportWithResponse Read the default sale's queue statistics and admission settings
 //
-// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -5097,7 +5098,7 @@ func (c *ClientWithResponses) QueueReportWithResponse(ctx context.Context, reqEd
 
 // ChangeAdmissionWithBodyWithResponse Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5112,7 +5113,7 @@ func (c *ClientWithResponses) ChangeAdmissionWithBodyWithResponse(ctx context.Co
 
 // ChangeAdmissionWithResponse Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5127,7 +5128,7 @@ func (c *ClientWithResponses) ChangeAdmissionWithResponse(ctx context.Context, b
 
 // ScheduleOpeningWithBodyWithResponse Schedule the default sale's opening
 //
-// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5142,7 +5143,7 @@ func (c *ClientWithResponses) ScheduleOpeningWithBodyWithResponse(ctx context.Co
 
 // ScheduleOpeningWithResponse Schedule the default sale's opening
 //
-// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale); /api/admin/sales/{sale_id}/queue on any sale.
+// Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5215,7 +5216,7 @@ func (c *ClientWithResponses) ReadSaleWithResponse(ctx context.Context, saleId s
 	return ParseReadSaleResponse(rsp)
 }
 
-// ChangeSaleWithBodyWithResponse Change a sale's state, title, limit or cancellation policy
+// ChangeSaleWithBodyWithResponse Change a sale's state, title, venue, limit or cancellation policy
 //
 // Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 //
@@ -5230,7 +5231,7 @@ func (c *ClientWithResponses) ChangeSaleWithBodyWithResponse(ctx context.Context
 	return ParseChangeSaleResponse(rsp)
 }
 
-// ChangeSaleWithResponse Change a sale's state, title, limit or cancellation policy
+// ChangeSaleWithResponse Change a sale's state, title, venue, limit or cancellation policy
 //
 // Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 //

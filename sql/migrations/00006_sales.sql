@@ -72,7 +72,10 @@ ALTER TABLE reservations ALTER COLUMN section SET NOT NULL;
 ALTER TABLE reservations ADD FOREIGN KEY (sale_id, perf_date, seat_no) REFERENCES seats;
 DROP INDEX reservations_one_live_per_seat;
 CREATE UNIQUE INDEX reservations_one_live_per_seat ON reservations (sale_id, perf_date, seat_no) WHERE status IN ('held', 'paid');
--- The per-fan limit counts a fan's held and paid tickets in a sale.
+-- The per-fan limit counts a fan's held and paid tickets in a sale. Each hold records the limit
+-- it was made under, so the audit can check it even after an operator changed the limit (NULL
+-- for the holds made before sales, when no such limit was).
+ALTER TABLE reservations ADD COLUMN fan_limit int CHECK (fan_limit > 0);
 CREATE INDEX reservations_by_fan ON reservations (sale_id, user_id) WHERE status IN ('held', 'paid');
 
 -- Each sale numbers its own tokens: one queue row per sale, one live token per fan per sale.

@@ -43,11 +43,14 @@ WHERE paid.sale_id = sqlc.arg(sale_id)::text AND t.state = 'active'
   );
 
 -- name: AuditFansOverTheLimit :one
--- No fan bought more tickets of the sale than its per-fan limit.
+-- No fan bought more tickets of the sale than a limit their holds were made under allowed: the
+-- last of a fan's paid holds counted every other one, so its limit, and so the greatest, bounds
+-- them all (whatever the operator changed the limit to since). Holds from before sales, made
+-- under no such limit, are left out.
 SELECT count(*) FROM (
-    SELECT r.user_id FROM reservations r JOIN sales sl ON sl.id = r.sale_id
-    WHERE r.sale_id = sqlc.arg(sale_id)::text AND r.status = 'paid'
-    GROUP BY r.user_id, sl.max_tickets_per_fan HAVING count(*) > sl.max_tickets_per_fan
+    SELECT user_id FROM reservations
+    WHERE sale_id = sqlc.arg(sale_id)::text AND status = 'paid' AND fan_limit IS NOT NULL
+    GROUP BY user_id HAVING count(*) > max(fan_limit)
 ) over;
 
 -- name: AuditWalletsOffLedger :one

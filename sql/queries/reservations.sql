@@ -20,8 +20,8 @@ RETURNING target.previous;
 SELECT EXISTS (SELECT 1 FROM seats WHERE sale_id = @sale_id AND perf_date = @perf_date AND seat_no = @seat_no);
 
 -- name: ReservationInsert :exec
-INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at)
-VALUES (@id, @user_id, @sale_id, @perf_date, @seat_no, @section, @price, 'held', @held_until, @created_at);
+INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit)
+VALUES (@id, @user_id, @sale_id, @perf_date, @seat_no, @section, @price, 'held', @held_until, @created_at, @fan_limit);
 
 -- name: ReservationByID :one
 SELECT * FROM reservations WHERE id = @id;
@@ -91,9 +91,12 @@ WHERE r.id = o.id AND r.status = 'held';
 SELECT pg_advisory_xact_lock(hashtextextended('tickets:' || @sale_id::text || ':' || @user_id::text, 0));
 
 -- name: FanTicketCount :one
--- What booking.TicketCount counts: the fan's live holds and paid tickets in the sale.
-SELECT count(*) FILTER (WHERE status = 'held' AND held_until > @now::timestamptz)::int AS held,
+-- What booking.TicketCount counts: the fan's holds neither paid nor released (a hold past its
+-- deadline counts until released: its payment may still settle), those still before their
+-- deadline, and paid tickets, in the sale.
+SELECT count(*) FILTER (WHERE status = 'held')::int AS held,
+       count(*) FILTER (WHERE status = 'held' AND held_until > @now::timestamptz)::int AS live,
        count(*) FILTER (WHERE status = 'paid')::int AS paid,
-       coalesce(min(held_until) FILTER (WHERE status = 'held' AND held_until > @now::timestamptz), @now::timestamptz)::timestamptz AS earliest_hold_end
+       coalesce(min(held_until) FILTER (WHERE status = 'held'), @now::timestamptz)::timestamptz AS earliest_hold_end
 FROM reservations
 WHERE sale_id = @sale_id AND user_id = @user_id AND status IN ('held', 'paid');

@@ -61,13 +61,16 @@ func (q *Queries) AuditDrawnTokens(ctx context.Context, saleID string) ([]AuditD
 
 const auditFansOverTheLimit = `-- name: AuditFansOverTheLimit :one
 SELECT count(*) FROM (
-    SELECT r.user_id FROM reservations r JOIN sales sl ON sl.id = r.sale_id
-    WHERE r.sale_id = $1::text AND r.status = 'paid'
-    GROUP BY r.user_id, sl.max_tickets_per_fan HAVING count(*) > sl.max_tickets_per_fan
+    SELECT user_id FROM reservations
+    WHERE sale_id = $1::text AND status = 'paid' AND fan_limit IS NOT NULL
+    GROUP BY user_id HAVING count(*) > max(fan_limit)
 ) over
 `
 
-// No fan bought more tickets of the sale than its per-fan limit.
+// No fan bought more tickets of the sale than a limit their holds were made under allowed: the
+// last of a fan's paid holds counted every other one, so its limit, and so the greatest, bounds
+// them all (whatever the operator changed the limit to since). Holds from before sales, made
+// under no such limit, are left out.
 func (q *Queries) AuditFansOverTheLimit(ctx context.Context, saleID string) (int64, error) {
 	row := q.db.QueryRow(ctx, auditFansOverTheLimit, saleID)
 	var count int64

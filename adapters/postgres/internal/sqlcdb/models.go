@@ -69,6 +69,7 @@ type Reservation struct {
 	CreatedAt time.Time
 	SaleID    string
 	Section   string
+	FanLimit  *int32
 }
 
 type Sale struct {

@@ -26,9 +26,10 @@ func (q *Queries) FanLockTickets(ctx context.Context, arg FanLockTicketsParams) 
 }
 
 const fanTicketCount = `-- name: FanTicketCount :one
-SELECT count(*) FILTER (WHERE status = 'held' AND held_until > $1::timestamptz)::int AS held,
+SELECT count(*) FILTER (WHERE status = 'held')::int AS held,
+       count(*) FILTER (WHERE status = 'held' AND held_until > $1::timestamptz)::int AS live,
        count(*) FILTER (WHERE status = 'paid')::int AS paid,
-       coalesce(min(held_until) FILTER (WHERE status = 'held' AND held_until > $1::timestamptz), $1::timestamptz)::timestamptz AS earliest_hold_end
+       coalesce(min(held_until) FILTER (WHERE status = 'held'), $1::timestamptz)::timestamptz AS earliest_hold_end
 FROM reservations
 WHERE sale_id = $2 AND user_id = $3 AND status IN ('held', 'paid')
 `
@@ -41,15 +42,23 @@ type FanTicketCountParams struct {
 
 type FanTicketCountRow struct {
 	Held            int32
+	Live            int32
 	Paid            int32
 	EarliestHoldEnd time.Time
 }
 
-// What booking.TicketCount counts: the fan's live holds and paid tickets in the sale.
+// What booking.TicketCount counts: the fan's holds neither paid nor released (a hold past its
+// deadline counts until released: its payment may still settle), those still before their
+// deadline, and paid tickets, in the sale.
 func (q *Queries) FanTicketCount(ctx context.Context, arg FanTicketCountParams) (FanTicketCountRow, error) {
 	row := q.db.QueryRow(ctx, fanTicketCount, arg.Now, arg.SaleID, arg.UserID)
 	var i FanTicketCountRow
-	err := row.Scan(&i.Held, &i.Paid, &i.EarliestHoldEnd)
+	err := row.Scan(
+		&i.Held,
+		&i.Live,
+		&i.Paid,
+		&i.EarliestHoldEnd,
+	)
 	return i, err
 }
 
@@ -124,7 +133,7 @@ func (q *Queries) PaymentReservationByKey(ctx context.Context, arg PaymentReserv
 }
 
 const reservationByID = `-- name: ReservationByID :one
-SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section FROM reservations WHERE id = $1
+SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit FROM reservations WHERE id = $1
 `
 
 func (q *Queries) ReservationByID(ctx context.Context, id string) (Reservation, error) {
@@ -141,13 +150,14 @@ func (q *Queries) ReservationByID(ctx context.Context, id string) (Reservation, 
 		&i.CreatedAt,
 		&i.SaleID,
 		&i.Section,
+		&i.FanLimit,
 	)
 	return i, err
 }
 
 const reservationInsert = `-- name: ReservationInsert :exec
-INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8, $9)
+INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8, $9, $10)
 `
 
 type ReservationInsertParams struct {
@@ -160,6 +170,7 @@ type ReservationInsertParams struct {
 	Price     int64
 	HeldUntil time.Time
 	CreatedAt time.Time
+	FanLimit  *int32
 }
 
 func (q *Queries) ReservationInsert(ctx context.Context, arg ReservationInsertParams) error {
@@ -173,12 +184,13 @@ func (q *Queries) ReservationInsert(ctx context.Context, arg ReservationInsertPa
 		arg.Price,
 		arg.HeldUntil,
 		arg.CreatedAt,
+		arg.FanLimit,
 	)
 	return err
 }
 
 const reservationLock = `-- name: ReservationLock :one
-SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section FROM reservations WHERE id = $1 FOR UPDATE
+SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit FROM reservations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) ReservationLock(ctx context.Context, id string) (Reservation, error) {
@@ -195,6 +207,7 @@ func (q *Queries) ReservationLock(ctx context.Context, id string) (Reservation, 
 		&i.CreatedAt,
 		&i.SaleID,
 		&i.Section,
+		&i.FanLimit,
 	)
 	return i, err
 }
