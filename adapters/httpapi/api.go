@@ -25,10 +25,12 @@ import (
 // Version is the API version in the OpenAPI document.
 const Version = "1.0.0"
 
-// Security schemes: queue tokens for fans, the admin key for operators.
+// Security schemes: queue tokens for fans, the platform's ID tokens for taking one under
+// BOXOFFICE_IDENTITY=jwt, the admin key for operators.
 const (
-	bearerScheme = "queueToken"
-	adminScheme  = "adminKey"
+	bearerScheme  = "queueToken"
+	idTokenScheme = "idToken"
+	adminScheme   = "adminKey"
 )
 
 // Deps is what the edge needs: the use cases it drives and its own parts. The use cases and
@@ -42,7 +44,10 @@ type Deps struct {
 	Counter   *booking.Counter   // holds and payments
 	Cashier   *wallet.Cashier    // balances
 	Tokens    *TokenSigner
-	Logger    *slog.Logger
+	// Identity verifies the platform's ID tokens (BOXOFFICE_IDENTITY=jwt); nil takes the user_id
+	// a fan sends (open).
+	Identity *Identity
+	Logger   *slog.Logger
 	// Ready lists the checks /readyz runs (database, Temporal), by name.
 	Ready map[string]func(context.Context) error
 	// Limits bounds token issue and holds per user and per client address; zero is unlimited.
@@ -84,6 +89,9 @@ func New(deps Deps) (http.Handler, huma.API) {
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		bearerScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "The queue token from POST /api/token (an EdDSA-signed JWT)."},
+		idTokenScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+			Description: "The ticketing platform's ID token (RS256, ES256 or EdDSA), required by POST /api/token when the " +
+				"service runs with BOXOFFICE_IDENTITY=jwt: its sub is the fan's user id."},
 		adminScheme: {Type: "apiKey", In: "header", Name: adminKeyHeader,
 			Description: "The operators' key, BOXOFFICE_ADMIN_KEY."},
 	}
@@ -112,6 +120,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 type (
 	callerKey     struct{}
 	clientAddrKey struct{}
+	idTokenKey    struct{}
 )
 
 // presented is the caller a verified token speaks for, with the token as sent.
@@ -129,6 +138,10 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	switch {
 	case len(sec) == 0:
 		next(ctx)
+	case takesIDToken(sec):
+		// Checked by the operation, which knows whether the service runs with identity.
+		raw, _ := bearerToken(ctx.Header("Authorization"))
+		next(huma.WithValue(ctx, idTokenKey{}, raw))
 	case sec[0][adminScheme] != nil:
 		if msg := s.checkAdminKey(ctx.Header(adminKeyHeader)); msg != "" {
 			_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, msg)
@@ -148,6 +161,16 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		}
 		next(huma.WithValue(ctx, callerKey{}, presented{caller: caller, raw: raw}))
 	}
+}
+
+// takesIDToken reports an operation that may be called with the platform's ID token.
+func takesIDToken(sec []map[string][]string) bool {
+	for _, alt := range sec {
+		if _, ok := alt[idTokenScheme]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // bearerToken is the credential of an Authorization header of the Bearer scheme, whose name is

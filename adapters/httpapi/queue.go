@@ -38,7 +38,7 @@ type tokenOutput struct {
 
 type issueTokenInput struct {
 	Body struct {
-		UserID userIDField `json:"user_id" doc:"Your user id: 1 to 64 letters, digits or . _ @ -" example:"fan-42"`
+		UserID userIDField `json:"user_id,omitempty" doc:"Your user id: 1 to 64 letters, digits or . _ @ -. Required unless the service takes identity from the platform (BOXOFFICE_IDENTITY=jwt), where the ID token's sub is the user id and a different user_id is 400." example:"fan-42"`
 		SaleID saleIDField `json:"sale_id,omitempty" doc:"The sale to queue for (see GET /api/sales); the default sale when absent." example:"boxoffice-live"`
 	}
 }
@@ -52,15 +52,20 @@ func registerQueue(api huma.API, s *server) {
 		Description: "Returns a queue token for a sale with your position and an estimated wait. Asking again while your token " +
 			"is live returns the same token; a fan may queue for several sales at once, with a token for each. Without " +
 			"sale_id you join the default sale. A sale that has closed takes no new fans (410).",
-		Tags:         []string{"queue"},
-		Errors:       []int{http.StatusBadRequest, http.StatusGone, http.StatusTooManyRequests},
-		Security:     []map[string][]string{}, // anyone may join the queue
+		Tags:   []string{"queue"},
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusGone, http.StatusTooManyRequests},
+		// Anyone may join the queue under BOXOFFICE_IDENTITY=open; under jwt, with the platform's ID token.
+		Security:     []map[string][]string{{}, {idTokenScheme: {}}},
 		MaxBodyBytes: MaxBodyBytes,
 	}, func(ctx context.Context, in *issueTokenInput) (*tokenOutput, error) {
-		if err := s.limit(ctx, s.limiters.tokenAddr, s.limiters.tokenUser, string(in.Body.UserID)); err != nil {
+		user, err := s.fan(ctx, string(in.Body.UserID))
+		if err != nil {
 			return nil, err
 		}
-		st, err := s.Entrance.Issue(ctx, string(in.Body.UserID), string(in.Body.SaleID))
+		if err := s.limit(ctx, s.limiters.tokenAddr, s.limiters.tokenUser, user); err != nil {
+			return nil, err
+		}
+		st, err := s.Entrance.Issue(ctx, user, string(in.Body.SaleID))
 		if err != nil {
 			return nil, bodyProblem(ctx, s.Logger, err)
 		}
@@ -81,6 +86,30 @@ func registerQueue(api huma.API, s *server) {
 		}
 		return s.tokenOutput(ctx, st)
 	})
+}
+
+// fan is who takes a token: the user_id sent under BOXOFFICE_IDENTITY=open, the ID token's
+// subject under jwt (where a user_id that differs is refused).
+func (s *server) fan(ctx context.Context, sent string) (string, error) {
+	if s.Identity == nil {
+		if sent == "" {
+			return "", huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
+				Location: "body.user_id", Message: "user_id is required: the fan's user id, 1 to 64 letters, digits or . _ @ -"})
+		}
+		return sent, nil
+	}
+	raw, _ := ctx.Value(idTokenKey{}).(string)
+	if raw == "" {
+		return "", problemFor(ctx, s.Logger, &identityError{why: "none was sent, and this service takes the fan's identity from the ticketing platform"})
+	}
+	user, err := s.Identity.Verify(ctx, raw, time.Now())
+	if err != nil {
+		return "", problemFor(ctx, s.Logger, err)
+	}
+	if sent != "" && sent != string(user) {
+		return "", bodyProblem(ctx, s.Logger, core.InvalidField("user_id", "%q is not the fan the ID token names; leave user_id out, or send the ID token's own", sent))
+	}
+	return string(user), nil
 }
 
 func (s *server) tokenOutput(ctx context.Context, st queue.Status) (*tokenOutput, error) {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"time"
@@ -31,6 +33,10 @@ type config struct {
 	AdmitRate         int
 	MaxActive         int
 	DefaultSale       string
+	Identity          string
+	IdentityJWKS      string
+	IdentityIssuer    string
+	IdentityAudience  string
 	AdmitTick         time.Duration
 	LogLevel          string
 	RateLimit         string
@@ -79,6 +85,10 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second, in a sale that sets none"}, q.Admission.AdmitRate)
 	num(&c.MaxActive, setting{"BOXOFFICE_MAX_ACTIVE", "max-active", "ceiling on admitted fans at once, in a sale that sets none"}, q.Admission.MaxActive)
 	dur(&c.AdmitTick, setting{"BOXOFFICE_ADMIT_TICK", "admit-tick", "time between admission rounds"}, q.Admission.Tick)
+	str(&c.Identity, setting{"BOXOFFICE_IDENTITY", "identity", "open: a fan is the user_id they send; jwt: the sub of the ticketing platform's ID token, sent as Authorization: Bearer to POST /api/token"}, "open")
+	str(&c.IdentityJWKS, setting{"BOXOFFICE_IDENTITY_JWKS", "identity-jwks", "with identity jwt: the identity provider's JWKS, a URL or a file path"}, "")
+	str(&c.IdentityIssuer, setting{"BOXOFFICE_IDENTITY_ISSUER", "identity-issuer", "with identity jwt: the iss ID tokens must carry"}, "")
+	str(&c.IdentityAudience, setting{"BOXOFFICE_IDENTITY_AUDIENCE", "identity-audience", "with identity jwt: the aud ID tokens must carry (this service)"}, "")
 	str(&c.DefaultSale, setting{"BOXOFFICE_DEFAULT_SALE", "default-sale", "the sale POST /api/token joins when it names none; empty: the earliest-created sale on sale or paused"}, "")
 	dur(&c.AbandonAfter, setting{"BOXOFFICE_ABANDON_AFTER", "abandon-after", "a waiting fan not seen (polling or streaming) for this long is skipped at admission; at least 30s"}, q.AbandonAfter)
 	dur(&c.QueueRefresh, setting{"BOXOFFICE_QUEUE_REFRESH", "queue-refresh", "how stale the queue counters that positions are computed from may be, 0 to 5s"}, q.Refresh)
@@ -115,4 +125,18 @@ func (c config) tokenSeed() ([]byte, error) {
 		return nil, fmt.Errorf("BOXOFFICE_TOKEN_KEY is not base64: %w", err)
 	}
 	return seed, nil
+}
+
+// identity is the verifier of the platform's ID tokens under BOXOFFICE_IDENTITY=jwt, nil under
+// open; it reloads the provider's keys until ctx ends.
+func (c config) identity(ctx context.Context, log *slog.Logger) (*httpapi.Identity, error) {
+	switch c.Identity {
+	case "open":
+		return nil, nil
+	case "jwt":
+		return httpapi.NewIdentity(ctx, httpapi.IdentityOptions{
+			JWKS: c.IdentityJWKS, Issuer: c.IdentityIssuer, Audience: c.IdentityAudience, Logger: log,
+		})
+	}
+	return nil, fmt.Errorf("BOXOFFICE_IDENTITY is %q: use open or jwt", c.Identity)
 }

@@ -52,3 +52,19 @@ func TestTokenKeyErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentityConfiguration(t *testing.T) {
+	ctx := context.Background()
+	if id, err := (config{Identity: "open"}).identity(ctx, nil); err != nil || id != nil {
+		t.Fatalf("open: %v, %v; want no verifier", id, err)
+	}
+	for c, want := range map[config]string{
+		{Identity: "trust-me"}: `BOXOFFICE_IDENTITY is "trust-me": use open or jwt`,
+		{Identity: "jwt", IdentityIssuer: "https://id.example/", IdentityAudience: "boxoffice"}:               "BOXOFFICE_IDENTITY_JWKS",
+		{Identity: "jwt", IdentityJWKS: "/nonexistent/jwks.json", IdentityIssuer: "i", IdentityAudience: "a"}: "/nonexistent/jwks.json",
+	} {
+		if _, err := c.identity(ctx, nil); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: %v, want an error naming %q", c, err, want)
+		}
+	}
+}

@@ -117,7 +117,7 @@ func sellASale(t *testing.T, sys *e2eSystem) core.SaleID {
 	// Closed: new tokens are 410, the waiting fan is told, the admission workflow completes.
 	changeState(t, api, sale, apiclient.ChangeSaleInputBodyStateClosed)
 	gone := func() bool {
-		late, _ := api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: "gus", SaleId: ptrTo(sale)})
+		late, _ := api.IssueTokenWithResponse(ctx, apiclient.FanOf("gus", sale))
 		return late.StatusCode() == 410
 	}
 	if !eventually(5*time.Second, gone) {

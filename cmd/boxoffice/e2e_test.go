@@ -235,9 +235,9 @@ func fanOf(t *testing.T, api *apiclient.ClientWithResponses, user, sale string) 
 // issueIn takes a token of a sale ("": the default one).
 func issueIn(t *testing.T, api *apiclient.ClientWithResponses, user, sale string) string {
 	t.Helper()
-	body := apiclient.IssueTokenJSONRequestBody{UserId: user}
+	body := apiclient.Fan(user)
 	if sale != "" {
-		body.SaleId = &sale
+		body = apiclient.FanOf(user, sale)
 	}
 	res, err := api.IssueTokenWithResponse(context.Background(), body)
 	if err != nil || res.JSON200 == nil {
@@ -264,7 +264,7 @@ func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 
 	// 1. Token: a bad user id is refused and issues nothing.
-	bad, err := api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: "no spaces allowed"})
+	bad, err := api.IssueTokenWithResponse(ctx, apiclient.Fan("no spaces allowed"))
 	if err != nil || bad.StatusCode() != 400 || bad.ApplicationproblemJSON400 == nil {
 		t.Fatalf("bad user id: %v %d %s", err, bad.StatusCode(), bad.Body)
 	}
@@ -411,7 +411,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil || changed.JSON200 == nil || changed.JSON200.MaxActive != full {
 		t.Fatalf("lowering the ceiling to %d: %v %s", full, err, changed.Body)
 	}
-	cat, err := api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: "cat"})
+	cat, err := api.IssueTokenWithResponse(ctx, apiclient.Fan("cat"))
 	if err != nil || cat.JSON200 == nil {
 		t.Fatalf("cat's token: %v %s", err, cat.Body)
 	}

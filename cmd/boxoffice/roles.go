@@ -66,6 +66,10 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 	if err != nil {
 		return err
 	}
+	if roles&roleAPI != 0 && c.Identity == "open" {
+		log.Warn("BOXOFFICE_IDENTITY=open: a fan is whatever user_id they send, so anyone who knows a user id can act as that fan; " +
+			"set BOXOFFICE_IDENTITY=jwt with the ticketing platform's JWKS, issuer and audience")
+	}
 	return runApp(ctx, c, log, a, tc, roles, ready, func(addr string) {
 		log.Info("boxoffice "+name+" ready", "api", "http://"+addr+"/api", "docs", "http://"+addr+"/docs")
 	})
@@ -125,7 +129,7 @@ func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc clie
 // serveAPI serves the HTTP API on c.Addr until ctx ends, then drains the requests in flight.
 func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, ready map[string]func(context.Context) error, started func(addr string)) error {
 	stopping := make(chan struct{})
-	handler, err := apiHandler(c, log, a, ready, stopping)
+	handler, err := apiHandler(ctx, c, log, a, ready, stopping)
 	if err != nil {
 		return err
 	}
@@ -161,7 +165,7 @@ func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, ready
 }
 
 // apiHandler builds the HTTP edge over a's use cases; closing stopping ends its event streams.
-func apiHandler(c config, log *slog.Logger, a *app.App, ready map[string]func(context.Context) error, stopping <-chan struct{}) (http.Handler, error) {
+func apiHandler(ctx context.Context, c config, log *slog.Logger, a *app.App, ready map[string]func(context.Context) error, stopping <-chan struct{}) (http.Handler, error) {
 	seed, err := c.tokenSeed()
 	if err != nil {
 		return nil, err
@@ -174,10 +178,14 @@ func apiHandler(c config, log *slog.Logger, a *app.App, ready map[string]func(co
 	if err != nil {
 		return nil, fmt.Errorf("BOXOFFICE_RATE_LIMIT: %w", err)
 	}
+	identity, err := c.identity(ctx, log)
+	if err != nil {
+		return nil, err
+	}
 	handler, _ := httpapi.New(httpapi.Deps{
 		Entrance: a.Queue.Entrance, Control: a.Queue.Control, Directory: a.Catalog.Directory, Admin: a.Catalog.Admin,
 		Listings: a.Catalog.Listings, Counter: a.Booking.Counter,
-		Cashier: a.Wallet.Cashier, Tokens: signer, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
+		Cashier: a.Wallet.Cashier, Tokens: signer, Identity: identity, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
 	})
 	return handler, nil
 }

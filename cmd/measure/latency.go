@@ -67,7 +67,7 @@ func pct(d []time.Duration, p int) time.Duration {
 // walk is one fan through the whole flow, each step timed: a script, read top to bottom.
 func walk(ctx context.Context, api *apiclient.ClientWithResponses, rec *recorder, user string) error {
 	issued, err := timed(rec, "POST /api/token", func() (*apiclient.IssueTokenResponse, error) {
-		return api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: user})
+		return api.IssueTokenWithResponse(ctx, apiclient.Fan(user))
 	})
 	if err != nil || issued.JSON200 == nil {
 		return fmt.Errorf("token: %w", failure(err, issued))

@@ -181,7 +181,7 @@ func (l *load) fill(ctx context.Context, prefix string, n int) (*tokens, error) 
 	users := &userIDs{prefix: prefix}
 	out := make([]string, n)
 	err := l.each(ctx, n, func(ctx context.Context, i int) error {
-		res, err := l.api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: users.next()})
+		res, err := l.api.IssueTokenWithResponse(ctx, apiclient.Fan(users.next()))
 		if err != nil {
 			return err
 		}

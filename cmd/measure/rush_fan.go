@@ -99,9 +99,9 @@ func (f *fan) poll(ctx context.Context, rec *recorder, s *sale, status apiclient
 // retries, top-up, payment): long because the visit is, and read top to bottom.
 func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) outcome {
 	issued, err := timed(rec, "POST /api/token", func() (*apiclient.IssueTokenResponse, error) {
-		body := apiclient.IssueTokenJSONRequestBody{UserId: f.user}
+		body := apiclient.Fan(f.user)
 		if f.sale != "" {
-			body.SaleId = &f.sale
+			body = apiclient.FanOf(f.user, f.sale)
 		}
 		return f.api.IssueTokenWithResponse(ctx, body)
 	})

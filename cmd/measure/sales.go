@@ -157,7 +157,7 @@ func admittedFan(ctx context.Context, base string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	issued, err := api.IssueTokenWithResponse(ctx, apiclient.IssueTokenJSONRequestBody{UserId: "lister"})
+	issued, err := api.IssueTokenWithResponse(ctx, apiclient.Fan("lister"))
 	if err != nil || issued.JSON200 == nil {
 		return "", "", fmt.Errorf("take a token: %v %s", err, issued.Body)
 	}

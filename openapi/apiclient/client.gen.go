@@ -296,10 +296,10 @@ type IssueTokenInputBody struct {
 	// Examples: boxoffice-live
 	SaleId *string `json:"sale_id,omitempty"`
 
-	// UserId Your user id: 1 to 64 letters, digits or . _ @ -
+	// UserId Your user id: 1 to 64 letters, digits or . _ @ -. Required unless the service takes identity from the platform (BOXOFFICE_IDENTITY=jwt), where the ID token's sub is the user id and a different user_id is 400.
 	//
 	// Examples: fan-42
-	UserId string `json:"user_id"`
+	UserId *string `json:"user_id,omitempty"`
 }
 
 // PayInputBody defines model for PayInputBody.
@@ -4920,6 +4920,8 @@ type IssueTokenResponse struct {
 	JSON200 *TokenBody
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *Problem
 	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
@@ -4946,6 +4948,11 @@ func (r IssueTokenResponse) GetJSON200() *TokenBody {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r IssueTokenResponse) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r IssueTokenResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
@@ -7382,6 +7389,13 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
 		var dest Problem

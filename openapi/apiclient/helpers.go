@@ -40,3 +40,14 @@ func RequireLoopback(base string) error {
 	}
 	return fmt.Errorf("%s is not a loopback address: this tool only loads local servers", base)
 }
+
+// Fan is the body of POST /api/token for a fan of the default sale, under
+// BOXOFFICE_IDENTITY=open (under jwt, send the ID token with Bearer and leave user_id out).
+func Fan(user string) IssueTokenJSONRequestBody {
+	return IssueTokenJSONRequestBody{UserId: &user}
+}
+
+// FanOf is the body of POST /api/token for a fan of a sale.
+func FanOf(user, sale string) IssueTokenJSONRequestBody {
+	return IssueTokenJSONRequestBody{UserId: &user, SaleId: &sale}
+}

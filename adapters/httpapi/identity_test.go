@@ -1,0 +1,259 @@
+package httpapi_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/MicahParks/jwkset"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/boxoffice/boxoffice/adapters/httpapi"
+)
+
+const (
+	idIssuer   = "https://id.example.test/"
+	idAudience = "boxoffice-test"
+)
+
+// provider is a ticketing platform's identity provider: it signs ID tokens and publishes its
+// public keys as a JWKS, counting how often it is read.
+type provider struct {
+	t       *testing.T
+	mu      sync.Mutex
+	keys    map[string]crypto.Signer
+	srv     *httptest.Server
+	fetches atomic.Int64
+}
+
+func newProvider(t *testing.T) *provider {
+	t.Helper()
+	p := &provider{t: t, keys: map[string]crypto.Signer{}}
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	p.add("rsa-1", rsaKey)
+	p.add("ec-1", ecKey)
+	p.add("ed-1", edKey)
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		p.fetches.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(p.jwks())
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// add publishes a key (a rotation, once the provider runs).
+func (p *provider) add(kid string, key crypto.Signer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.keys[kid] = key
+}
+
+func (p *provider) jwks() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var set jwkset.JWKSMarshal
+	for kid, key := range p.keys {
+		jwk, err := jwkset.NewJWKFromKey(key.Public(), jwkset.JWKOptions{Metadata: jwkset.JWKMetadataOptions{KID: kid, USE: jwkset.UseSig}})
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		set.Keys = append(set.Keys, jwk.Marshal())
+	}
+	raw, _ := json.Marshal(set)
+	return raw
+}
+
+// idToken signs claims with the key kid, in the method that key takes.
+func (p *provider) idToken(kid string, claims jwt.MapClaims) string {
+	p.mu.Lock()
+	key := p.keys[kid]
+	p.mu.Unlock()
+	method := map[string]jwt.SigningMethod{"rsa": jwt.SigningMethodRS256, "ec-": jwt.SigningMethodES256, "ed-": jwt.SigningMethodEdDSA}[kid[:3]]
+	tok := jwt.NewWithClaims(method, claims)
+	tok.Header["kid"] = kid
+	raw, err := tok.SignedString(key)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return raw
+}
+
+// claims are the claims of a good ID token for sub.
+func claims(sub string) jwt.MapClaims {
+	now := time.Now()
+	return jwt.MapClaims{"iss": idIssuer, "aud": idAudience, "sub": sub, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+}
+
+func with(c jwt.MapClaims, key string, v any) jwt.MapClaims {
+	out := jwt.MapClaims{}
+	for k, x := range c {
+		out[k] = x
+	}
+	if v == nil {
+		delete(out, key)
+	} else {
+		out[key] = v
+	}
+	return out
+}
+
+func withIdentity(id *httpapi.Identity) stackOption {
+	return func(s *stack) { s.deps.Identity = id }
+}
+
+func newIdentity(t *testing.T, jwks string, refresh time.Duration) *httpapi.Identity {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	id, err := httpapi.NewIdentity(ctx, httpapi.IdentityOptions{JWKS: jwks, Issuer: idIssuer, Audience: idAudience, RefreshUnknownKey: refresh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// takeToken asks for a queue token with an ID token (none if empty) and a body.
+func (h *harness) takeToken(t *testing.T, idToken string, body any, status int) response {
+	t.Helper()
+	header := map[string]string{}
+	if idToken != "" {
+		header["Authorization"] = "Bearer " + idToken
+	}
+	return h.expectWithHeader(t, "POST", "/api/token", "", header, body, status)
+}
+
+// Under BOXOFFICE_IDENTITY=jwt nobody but the holder of a fan's ID token takes that fan's queue
+// token: every ID token the platform did not issue for this service, for that fan, now, is
+// refused in the API's words, and issues nothing.
+func TestIdentityFromThePlatform(t *testing.T) {
+	p := newProvider(t)
+	h := newHarness(t, withIdentity(newIdentity(t, p.srv.URL, time.Millisecond)))
+	for _, kid := range []string{"rsa-1", "ec-1", "ed-1"} {
+		var tok httpapi.TokenBody
+		h.takeToken(t, p.idToken(kid, claims("fan-"+kid)), map[string]any{}, 200).json(t, &tok)
+		if got := mustCaller(t, tok.Token).UserID; string(got) != "fan-"+kid {
+			t.Fatalf("the queue token of an ID token for fan-%s speaks for %s", kid, got)
+		}
+	}
+	h.takeToken(t, p.idToken("rsa-1", claims("ann")), map[string]any{"user_id": "ann"}, 200) // the same user_id is fine
+	issued := h.stats(t).LastSeq
+
+	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, claims("mallory"))
+	hs.Header["kid"] = "rsa-1"
+	rsaPublic, _ := x509.MarshalPKIXPublicKey(p.keys["rsa-1"].Public())
+	hmacWithPublicKey, _ := hs.SignedString(rsaPublic)
+	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, claims("mallory")).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	_, strangerKey, _ := ed25519.GenerateKey(rand.Reader)
+	stranger := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims("mallory"))
+	stranger.Header["kid"] = "ed-1" // a known kid, a key the provider never had
+	forged, _ := stranger.SignedString(strangerKey)
+	good := p.idToken("ed-1", claims("bob"))
+	for _, tc := range []struct {
+		name, idToken string
+		body          any
+		status        int
+		says          string
+	}{
+		{"no ID token", "", map[string]any{"user_id": "bob"}, 401, "none was sent"},
+		{"not a JWT", "not-a-token", map[string]any{}, 401, "not a JWT"},
+		{"wrong issuer", p.idToken("rsa-1", with(claims("bob"), "iss", "https://evil.example/")), map[string]any{}, 401, "another issuer"},
+		{"wrong audience", p.idToken("rsa-1", with(claims("bob"), "aud", "another-service")), map[string]any{}, 401, "another audience"},
+		{"expired", p.idToken("ec-1", with(claims("bob"), "exp", time.Now().Add(-time.Hour).Unix())), map[string]any{}, 401, "expired"},
+		{"no expiry", p.idToken("ec-1", with(claims("bob"), "exp", nil)), map[string]any{}, 401, "no expiry"},
+		{"issued in the future", p.idToken("ec-1", with(claims("bob"), "iat", time.Now().Add(time.Hour).Unix())), map[string]any{}, 401, "not valid yet"},
+		{"alg none", none, map[string]any{}, 401, "RS256, ES256 or EdDSA"},
+		{"HS256 keyed with the public key", hmacWithPublicKey, map[string]any{}, 401, "RS256, ES256 or EdDSA"},
+		{"signed by a stranger", forged, map[string]any{}, 401, "signature does not verify"},
+		{"tampered payload", good[:strings.Index(good, ".")+1] + "eyJzdWIiOiJtYWxsb3J5In0" + good[strings.LastIndex(good, "."):], map[string]any{}, 401, ""},
+		{"a subject that is no user id", p.idToken("rsa-1", claims("has spaces")), map[string]any{}, 401, "subject"},
+		{"another user_id in the body", good, map[string]any{"user_id": "alice"}, 400, "not the fan the ID token names"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.takeToken(t, tc.idToken, tc.body, tc.status)
+			p := r.problem(t)
+			if !strings.Contains(p["detail"].(string), tc.says) || strings.Contains(p["detail"].(string), "token is") {
+				t.Fatalf("detail %q, want it to say %q in the API's words", p["detail"], tc.says)
+			}
+			if tc.status == 401 && r.header.Get("WWW-Authenticate") == "" {
+				t.Fatal("401 without WWW-Authenticate")
+			}
+		})
+	}
+	if got := h.stats(t).LastSeq; got != issued {
+		t.Fatalf("refused ID tokens issued %d queue tokens", got-issued)
+	}
+
+	// The provider rotates: a token signed with a key published since is accepted once the
+	// key set is read again, which the unknown kid triggers.
+	before := p.fetches.Load()
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	p.add("rsa-2", rsaKey)
+	h.takeToken(t, p.idToken("rsa-2", claims("carol")), map[string]any{}, 200)
+	if p.fetches.Load() == before {
+		t.Fatal("a new kid was accepted without reading the key set again")
+	}
+}
+
+// Made-up kids cannot make the service hammer the provider: one reload within the bound, the
+// rest refused at once.
+func TestUnknownKeysReloadTheKeySetAtABoundedRate(t *testing.T) {
+	p := newProvider(t)
+	h := newHarness(t, withIdentity(newIdentity(t, p.srv.URL, time.Hour)))
+	before := p.fetches.Load()
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	for i := range 20 {
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims("mallory"))
+		tok.Header["kid"] = "made-up-" + string(rune('a'+i))
+		raw, _ := tok.SignedString(key)
+		h.takeToken(t, raw, map[string]any{}, 401)
+	}
+	if n := p.fetches.Load() - before; n > 1 {
+		t.Fatalf("20 made-up kids read the key set %d times, want at most 1 within the bound", n)
+	}
+	h.takeToken(t, p.idToken("rsa-1", claims("ann")), map[string]any{}, 200) // known keys still verify
+}
+
+// The key set can be a file; it is read again when a token names a kid it lacks.
+func TestIdentityFromAKeySetFile(t *testing.T) {
+	p := newProvider(t)
+	file := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(file, p.jwks(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, withIdentity(newIdentity(t, file, time.Millisecond)))
+	h.takeToken(t, p.idToken("ec-1", claims("ann")), map[string]any{}, 200)
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	p.add("ed-2", key)
+	if err := os.WriteFile(file, p.jwks(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond) // past the bound on reloads
+	h.takeToken(t, p.idToken("ed-2", claims("bob")), map[string]any{}, 200)
+}
+
+// Under BOXOFFICE_IDENTITY=open the body's user_id is who the fan is, and it is required.
+func TestOpenIdentityNeedsAUserID(t *testing.T) {
+	h := newHarness(t)
+	p := h.takeToken(t, "", map[string]any{}, 400).problem(t)
+	if !strings.Contains(string(mustJSON(t, p["errors"])), "body.user_id") {
+		t.Fatalf("a token without user_id: %v", p)
+	}
+}
