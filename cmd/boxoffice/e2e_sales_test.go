@@ -165,4 +165,3 @@ func eventually(within time.Duration, ok func() bool) bool {
 	return ok()
 }
 
-func ptrTo[T any](v T) *T { return &v }
