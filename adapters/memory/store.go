@@ -33,9 +33,12 @@ type Store struct {
 
 	balances map[core.UserID]core.Amount
 	payments map[core.ID]booking.Receipt // by reservation
+	refunds  map[core.ID]booking.Refund  // by reservation
+	checkIns map[core.ID]time.Time       // by reservation
 
 	chargesByKey  map[userKey]keyedCharge
 	paymentsByKey map[userKey]core.ID // reservation paid with the key
+	refundsByKey  map[userKey]core.ID // reservation refunded with the key
 }
 
 // saleQueue is one sale's waiting room.
@@ -84,6 +87,9 @@ func NewStore() *Store {
 		reservations:  map[core.ID]*booking.Reservation{},
 		balances:      map[core.UserID]core.Amount{},
 		payments:      map[core.ID]booking.Receipt{},
+		refunds:       map[core.ID]booking.Refund{},
+		checkIns:      map[core.ID]time.Time{},
+		refundsByKey:  map[userKey]core.ID{},
 		chargesByKey:  map[userKey]keyedCharge{},
 		paymentsByKey: map[userKey]core.ID{},
 	}

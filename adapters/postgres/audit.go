@@ -18,7 +18,7 @@ type AuditCheck struct {
 
 // AuditTotals summarises a sale.
 type AuditTotals struct {
-	Seats, Sold, Payments, Revenue, Released, Tokens int64
+	Seats, Sold, Payments, Revenue, Released, Tokens, Refunds, Refunded, CheckedIn int64
 }
 
 // SaleAudit is the audit of one sale: its invariants and totals.
@@ -97,6 +97,9 @@ func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Dura
 		{"sequence numbers are gap-free", func() (int64, error) { return s.q.AuditSequenceGaps(ctx, id) }},
 		{"no token waits at or below the admission watermark", func() (int64, error) { return s.q.AuditWaitingBelowWatermark(ctx, id) }},
 		{"the opening draw replays from its seed", func() (int64, error) { return s.drawMismatches(ctx, sale) }},
+		{"every cancelled ticket has exactly one refund, of its price less the fee kept", func() (int64, error) { return s.q.AuditCancelledWithoutOneRefund(ctx, id) }},
+		{"refunds and ledger credits match one to one", func() (int64, error) { return s.q.AuditRefundsOffLedger(ctx, id) }},
+		{"no checked-in ticket is cancelled or unpaid", func() (int64, error) { return s.q.AuditCheckedInNotAdmissible(ctx, id) }},
 	})
 	if err != nil {
 		return SaleAudit{}, fmt.Errorf("sale %s: %w", sale, err)

@@ -136,6 +136,21 @@ func TestAuditFindsEachBreach(t *testing.T) {
 			"UPDATE reservations SET fan_limit = 1 WHERE user_id = 'alice'",
 		}, time.Minute},
 		{"no hold still held 30s past its deadline", nil, time.Hour},
+		{"every cancelled ticket has exactly one refund, of its price less the fee kept", []string{
+			"UPDATE reservations SET status = 'cancelled' WHERE user_id = 'alice'",
+		}, time.Minute},
+		{"every cancelled ticket has exactly one refund, of its price less the fee kept", []string{
+			"UPDATE reservations SET status = 'cancelled' WHERE user_id = 'alice'",
+			"INSERT INTO refunds SELECT gen_random_uuid(), id, reservation_id, user_id, 40000, 0, 'fan', now(), NULL FROM payments",
+			"INSERT INTO wallet_ledger (user_id, kind, amount, reservation_id, created_at) SELECT user_id, 'refund', 40000, reservation_id, now() FROM payments",
+		}, time.Minute},
+		{"refunds and ledger credits match one to one", []string{
+			"UPDATE reservations SET status = 'cancelled' WHERE user_id = 'alice'",
+			"INSERT INTO refunds SELECT gen_random_uuid(), id, reservation_id, user_id, 40000, 10000, 'fan', now(), NULL FROM payments",
+		}, time.Minute},
+		{"no checked-in ticket is cancelled or unpaid", []string{
+			"INSERT INTO check_ins SELECT id, now() FROM reservations WHERE user_id = 'bob'",
+		}, time.Minute},
 		{"no session a payment was made in is still active", []string{
 			"UPDATE queue_tokens SET state = 'active' WHERE sale_id = 'audited-sale' AND user_id = 'alice'",
 		}, time.Minute},

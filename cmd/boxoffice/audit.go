@@ -38,8 +38,8 @@ func runAudit(ctx context.Context, args []string) error {
 	}
 	for _, sale := range report.Sales {
 		t := sale.Totals
-		fmt.Printf("audit of sale %s: %d seats, %d sold, %d payments, %d won, %d holds released, %d tokens\n",
-			sale.Sale, t.Seats, t.Sold, t.Payments, t.Revenue, t.Released, t.Tokens)
+		fmt.Printf("audit of sale %s: %d seats, %d sold, %d payments, %d won, %d holds released, %d tokens, %d refunds, %d won refunded, %d checked in\n",
+			sale.Sale, t.Seats, t.Sold, t.Payments, t.Revenue, t.Released, t.Tokens, t.Refunds, t.Refunded, t.CheckedIn)
 		printChecks(sale.Checks)
 	}
 	fmt.Println("audit of the wallets, across sales:")

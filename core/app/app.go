@@ -82,7 +82,7 @@ func New(p Ports, policy Policy) (*App, error) {
 	}
 	settler := booking.NewSettler(p.Stores, p.Stores, p.Clock)
 	b, err := booking.New(booking.Ports{
-		Store: p.Stores, Settler: settler, Lifecycle: p.Lifecycle(settler), Gate: q.Entrance,
+		Store: p.Stores, Settlements: p.Stores, Settler: settler, Lifecycle: p.Lifecycle(settler), Gate: q.Entrance,
 		Offers: p.Stores, Balances: p.Stores, Clock: p.Clock, Requests: requests,
 	}, policy.Booking)
 	if err != nil {

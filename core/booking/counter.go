@@ -11,16 +11,18 @@ import (
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// Counter is where admitted fans hold seats and pay for them.
+// Counter is where admitted fans hold seats and pay for them, see what they hold and bought, and
+// give tickets back.
 type Counter struct {
-	store     Store
-	lifecycle Lifecycle
-	gate      Gate
-	offers    Offers
-	balances  Balances
-	clock     core.Clock
-	policy    Policy
-	requests  *core.KeyedRequests
+	store       Store
+	settlements Settlements
+	lifecycle   Lifecycle
+	gate        Gate
+	offers      Offers
+	balances    Balances
+	clock       core.Clock
+	policy      Policy
+	requests    *core.KeyedRequests
 }
 
 // HoldSeat holds a seat of the caller's sale for them until the hold deadline, at its

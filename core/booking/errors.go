@@ -22,6 +22,14 @@ var (
 	// no client.
 	ErrAlreadyPaid = core.Classed(core.ErrConflict, "the ticket is paid already")
 
+	// After the payment.
+	ErrNotPaid          = core.Classed(core.ErrConflict, "the ticket is not paid: only a paid ticket can be cancelled or checked in")
+	ErrAlreadyCancelled = core.Classed(core.ErrConflict, "the ticket is cancelled already")
+	ErrNotCancellable   = core.Classed(core.ErrConflict, "tickets of this sale cannot be cancelled")
+	ErrTicketCancelled  = core.Classed(core.ErrGone, "the ticket was cancelled: it admits nobody")
+	ErrNotATicket       = core.Classed(core.ErrInvalid, "not a ticket of this box office: a credential from a paid ticket's QR code is needed")
+	ErrOtherSale        = core.Classed(core.ErrInvalid, "the ticket is for another sale than this gate's")
+
 	ErrHoldNotStarted = core.Classed(core.ErrUnavailable, "the seat could not be held just now (the hold timer did not start) and was released; try again")
 	ErrPaymentPending = core.Classed(core.ErrUnavailable, "the payment did not complete in time; retry it: a payment that went through returns its receipt")
 )
@@ -41,3 +49,28 @@ func (e *TooManyHoldsError) Error() string {
 
 // Unwrap places the error in the ErrLimited class.
 func (e *TooManyHoldsError) Unwrap() error { return core.ErrLimited }
+
+// CancellationClosedError is returned for a cancellation after the sale's deadline.
+type CancellationClosedError struct {
+	Deadline time.Time
+}
+
+func (e *CancellationClosedError) Error() string {
+	return fmt.Sprintf("tickets of this show could be cancelled until %s", e.Deadline.UTC().Format(time.RFC3339))
+}
+
+// Unwrap places the error in the ErrConflict class.
+func (e *CancellationClosedError) Unwrap() error { return core.ErrConflict }
+
+// CheckedInError says a ticket was checked in already, and when: a second scan at a gate, or a
+// cancellation after the show let its holder in.
+type CheckedInError struct {
+	At time.Time
+}
+
+func (e *CheckedInError) Error() string {
+	return fmt.Sprintf("the ticket was checked in at %s", e.At.UTC().Format(time.RFC3339))
+}
+
+// Unwrap places the error in the ErrConflict class.
+func (e *CheckedInError) Unwrap() error { return core.ErrConflict }

@@ -28,6 +28,17 @@ type Store interface {
 	Receipt(ctx context.Context, reservation core.ID) (Receipt, error)
 	// PaymentByKey returns the reservation the user paid for with an idempotency key, if any.
 	PaymentByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error)
+	// Tickets lists the user's reservations in the sale, newest first, with their receipts,
+	// refunds and check-ins.
+	Tickets(ctx context.Context, sale core.SaleID, user core.UserID) ([]Ticket, error)
+	// Ticket returns one reservation with its receipt, refund and check-in, or ErrUnknownTicket.
+	Ticket(ctx context.Context, id core.ID) (Ticket, error)
+	// CheckIn records that a paid ticket, paid by payment, came in at at, once: however many
+	// gates ask at the same moment, one succeeds and the others get *CheckedInError. Errors:
+	// ErrUnknownTicket, ErrNotATicket (another payment), ErrTicketCancelled, ErrNotPaid.
+	CheckIn(ctx context.Context, id, payment core.ID, at time.Time) (Ticket, error)
+	// RefundByKey returns the reservation the user was refunded for with an idempotency key, if any.
+	RefundByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error)
 }
 
 // Settlements perform the one transaction that spans aggregates: the wallet, the seat, the
@@ -40,6 +51,13 @@ type Settlements interface {
 	// was taken by a later hold), *wallet.InsufficientBalanceError,
 	// core.ErrIdempotencyMismatch (the key paid for another reservation).
 	SettleAcrossAggregates(ctx context.Context, s Settlement) (Receipt, error)
+	// Refund cancels a paid ticket atomically: a refund row, the wallet credited with
+	// r.Terms.Refund by a ledger row of kind refund (none for nothing to refund), the
+	// reservation cancelled and its seat free for sale. Refused, changing nothing, when the
+	// reservation is not paid (ErrAlreadyCancelled, ErrNotPaid), is not r.UserID's
+	// (ErrNotYourTicket) or was checked in (*CheckedInError). A key that refunded this ticket
+	// returns that refund; one that refunded another is core.ErrIdempotencyMismatch.
+	Refund(ctx context.Context, r RefundRequest) (Refund, error)
 }
 
 // Lifecycle runs each hold in time: it releases the seat at the deadline unless the hold is
@@ -61,6 +79,9 @@ type Gate interface {
 	// Identify checks that the caller's token is one the queue issued, live or not (a payment
 	// expires it, and its retry must still get the receipt); a waiting one is refused.
 	Identify(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error)
+	// Queued checks that the caller's token is live, waiting or active: what a fan needs to see
+	// and give back what they bought.
+	Queued(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error)
 }
 
 // Offers tell what is on sale: a sale with one of its performances. The catalog's store is one.

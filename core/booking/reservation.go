@@ -7,19 +7,20 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Status is where a reservation is: held → paid | released.
+// Status is where a reservation is: held → paid → (cancelled) | released.
 type Status struct{ name string }
 
 // Reservation statuses.
 var (
-	Held     = Status{"held"}
-	Paid     = Status{"paid"}
-	Released = Status{"released"}
+	Held      = Status{"held"}
+	Paid      = Status{"paid"}
+	Released  = Status{"released"}
+	Cancelled = Status{"cancelled"} // paid, then given back for a refund
 )
 
 // ParseStatus rebuilds a status from storage.
 func ParseStatus(s string) (Status, error) {
-	for _, st := range []Status{Held, Paid, Released} {
+	for _, st := range []Status{Held, Paid, Released, Cancelled} {
 		if st.name == s {
 			return st, nil
 		}

@@ -9,7 +9,8 @@ import (
 
 // Ports are what booking's use cases need from outside.
 type Ports struct {
-	Store Store
+	Store       Store
+	Settlements Settlements
 	// Settler is the one NewSettler built, which Lifecycle calls back.
 	Settler   *Settler
 	Lifecycle Lifecycle
@@ -25,6 +26,7 @@ type Ports struct {
 // Services are booking's use cases.
 type Services struct {
 	Counter *Counter
+	Door    *Door
 	Settler *Settler
 	Sweeper *Sweeper
 }
@@ -37,7 +39,7 @@ func NewSettler(store Store, settlements Settlements, clock core.Clock) *Settler
 
 // New checks the ports and the policy and builds the use cases.
 func New(p Ports, policy Policy) (Services, error) {
-	if p.Store == nil || p.Settler == nil || p.Lifecycle == nil || p.Gate == nil || p.Offers == nil ||
+	if p.Store == nil || p.Settlements == nil || p.Settler == nil || p.Lifecycle == nil || p.Gate == nil || p.Offers == nil ||
 		p.Balances == nil || p.Clock == nil || p.Requests == nil {
 		return Services{}, errors.New("booking: every port must be set")
 	}
@@ -45,8 +47,9 @@ func New(p Ports, policy Policy) (Services, error) {
 		return Services{}, fmt.Errorf("booking: %w", err)
 	}
 	return Services{
-		Counter: &Counter{store: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Offers,
+		Counter: &Counter{store: p.Store, settlements: p.Settlements, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Offers,
 			balances: p.Balances, clock: p.Clock, policy: policy, requests: p.Requests},
+		Door:    &Door{store: p.Store, clock: p.Clock},
 		Settler: p.Settler,
 		Sweeper: &Sweeper{store: p.Store, clock: p.Clock},
 	}, nil

@@ -48,6 +48,14 @@ func (p Performance) Seats() int {
 	return p.Sections[len(p.Sections)-1].LastSeat
 }
 
+// Start is when the show begins: StartsAt, or 00:00 UTC of its date.
+func (p Performance) Start() time.Time {
+	if p.StartsAt.IsZero() {
+		return p.Date.Time()
+	}
+	return p.StartsAt
+}
+
 // HasSeat reports whether seat n exists at this performance.
 func (p Performance) HasSeat(n int) bool { return n >= FirstSeat && n <= p.Seats() }
 

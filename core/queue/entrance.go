@@ -130,13 +130,14 @@ func (e *Entrance) Admitted(ctx context.Context, c core.Caller) (core.UserID, co
 	return tok.UserID, tok.SaleID, nil
 }
 
-// Queued checks that the caller's token is live, waiting or active, and returns whose it is.
-func (e *Entrance) Queued(ctx context.Context, c core.Caller) (core.UserID, error) {
+// Queued checks that the caller's token is live, waiting or active, and returns whose it is and
+// for which sale.
+func (e *Entrance) Queued(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error) {
 	tok, _, err := e.callerToken(ctx, c, e.clock.Now(), false)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return tok.UserID, nil
+	return tok.UserID, tok.SaleID, nil
 }
 
 // Identify checks that the caller's token is one this queue issued to that user, live or not,

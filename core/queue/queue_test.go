@@ -135,7 +135,7 @@ func TestQueue(t *testing.T) {
 	if !errors.As(err, &waiting) || waiting.Position != 3 {
 		t.Fatalf("waiting fan booking: %v, want NotAdmittedError at position 3", err)
 	}
-	if _, err := w.q.Entrance.Queued(ctx, dan); err != nil {
+	if _, _, err := w.q.Entrance.Queued(ctx, dan); err != nil {
 		t.Fatalf("waiting fan on a queued endpoint: %v", err)
 	}
 
@@ -188,7 +188,7 @@ func TestPollingWaitingTokensReadsNoToken(t *testing.T) {
 		if st.Token.State != queue.Waiting || st.Position != int64(i-3) {
 			t.Fatalf("fan %d: %+v, want waiting at position %d", i, st, i-3)
 		}
-		if _, err := w.q.Entrance.Queued(ctx, fans[i]); err != nil {
+		if _, _, err := w.q.Entrance.Queued(ctx, fans[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -470,7 +470,7 @@ func TestQueueCountersUnreadable(t *testing.T) {
 	for name, call := range map[string]func() error{
 		"issue":     func() error { _, err := w.q.Entrance.Issue(ctx, "other", ""); return err },
 		"poll":      func() error { _, err := w.q.Entrance.Status(ctx, fan); return err },
-		"authorize": func() error { _, err := w.q.Entrance.Queued(ctx, fan); return err },
+		"authorize": func() error { _, _, err := w.q.Entrance.Queued(ctx, fan); return err },
 		"admit":     func() error { _, err := w.q.Admitter.AdmitNext(ctx, sale, admitting(10, 10)); return err },
 	} {
 		err := call()

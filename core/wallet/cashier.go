@@ -17,7 +17,7 @@ type Cashier struct {
 // Charge tops up the caller's wallet and returns the new balance. Retried with the same
 // idempotency key, it returns the balance the first charge produced and charges nothing.
 func (c *Cashier) Charge(ctx context.Context, caller core.Caller, amount int64, rawKey string) (core.Amount, error) {
-	user, err := c.gate.Queued(ctx, caller)
+	user, _, err := c.gate.Queued(ctx, caller)
 	if err != nil {
 		return 0, err
 	}
@@ -36,7 +36,7 @@ func (c *Cashier) Charge(ctx context.Context, caller core.Caller, amount int64, 
 
 // Balance returns the caller's balance.
 func (c *Cashier) Balance(ctx context.Context, caller core.Caller) (core.Amount, error) {
-	user, err := c.gate.Queued(ctx, caller)
+	user, _, err := c.gate.Queued(ctx, caller)
 	if err != nil {
 		return 0, err
 	}

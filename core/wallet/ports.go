@@ -22,5 +22,5 @@ type Store interface {
 // Gate lets fans at their wallet: any fan with a live token, waiting or admitted, so they can
 // top up while they queue. The queue's Entrance is one.
 type Gate interface {
-	Queued(ctx context.Context, c core.Caller) (core.UserID, error)
+	Queued(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error)
 }

@@ -18,11 +18,13 @@ WHERE s.sale_id = sqlc.arg(sale_id)::text AND s.status = 'sold'
        OR (SELECT count(*) FROM payments pm WHERE pm.reservation_id = s.reservation_id AND pm.amount = r.price) <> 1);
 
 -- name: AuditPaymentsWithoutSoldSeat :one
+-- A payment's ticket is paid with its seat sold to it, or cancelled (refunded, the seat given back).
 SELECT count(*)
 FROM payments pm
 JOIN reservations r ON r.id = pm.reservation_id
 LEFT JOIN seats s ON s.sale_id = r.sale_id AND s.perf_date = r.perf_date AND s.seat_no = r.seat_no AND s.reservation_id = r.id AND s.status = 'sold'
-WHERE r.sale_id = sqlc.arg(sale_id)::text AND (s.seat_no IS NULL OR r.status <> 'paid' OR pm.user_id <> r.user_id);
+WHERE r.sale_id = sqlc.arg(sale_id)::text AND pm.user_id <> r.user_id
+   OR r.sale_id = sqlc.arg(sale_id)::text AND r.status <> 'cancelled' AND (s.seat_no IS NULL OR r.status <> 'paid');
 
 -- name: AuditHoldsPastDeadline :one
 SELECT count(*) FROM reservations WHERE sale_id = sqlc.arg(sale_id)::text AND status = 'held' AND held_until < sqlc.arg(cutoff)::timestamptz;
@@ -94,7 +96,10 @@ SELECT (SELECT count(*) FROM seats WHERE seats.sale_id = sqlc.arg(sale_id)::text
        (SELECT count(*) FROM payments pm JOIN reservations r ON r.id = pm.reservation_id WHERE r.sale_id = sqlc.arg(sale_id)::text)::bigint AS payments,
        (SELECT coalesce(sum(pm.amount), 0) FROM payments pm JOIN reservations r ON r.id = pm.reservation_id WHERE r.sale_id = sqlc.arg(sale_id)::text)::bigint AS revenue,
        (SELECT count(*) FROM reservations WHERE reservations.sale_id = sqlc.arg(sale_id)::text AND status = 'released')::bigint     AS released,
-       (SELECT count(*) FROM queue_tokens WHERE queue_tokens.sale_id = sqlc.arg(sale_id)::text)::bigint                            AS tokens;
+       (SELECT count(*) FROM queue_tokens WHERE queue_tokens.sale_id = sqlc.arg(sale_id)::text)::bigint                            AS tokens,
+       (SELECT count(*) FROM refunds rf JOIN reservations r ON r.id = rf.reservation_id WHERE r.sale_id = sqlc.arg(sale_id)::text)::bigint AS refunds,
+       (SELECT coalesce(sum(rf.amount), 0) FROM refunds rf JOIN reservations r ON r.id = rf.reservation_id WHERE r.sale_id = sqlc.arg(sale_id)::text)::bigint AS refunded,
+       (SELECT count(*) FROM check_ins c JOIN reservations r ON r.id = c.reservation_id WHERE r.sale_id = sqlc.arg(sale_id)::text)::bigint AS checked_in;
 
 -- name: AuditSequenceGaps :one
 -- Sequence numbers are exactly 1..last_seq: the difference in count, plus one if the range
@@ -116,3 +121,33 @@ WHERE q.sale_id = sqlc.arg(sale_id)::text AND t.sale_id = q.sale_id AND t.state 
 -- Early tokens' arrival numbers and drawn places, to replay the draw from its seed.
 SELECT arrival_seq::bigint AS arrival_seq, seq FROM queue_tokens
 WHERE sale_id = sqlc.arg(sale_id)::text AND arrival_seq IS NOT NULL ORDER BY arrival_seq;
+
+-- name: AuditCancelledWithoutOneRefund :one
+-- A ticket is cancelled exactly when it has a refund, of its payment, for its price: the amount
+-- refunded and the fee kept add up to what was paid.
+SELECT count(*)
+FROM reservations r
+LEFT JOIN refunds rf ON rf.reservation_id = r.id
+LEFT JOIN payments pm ON pm.reservation_id = r.id
+WHERE r.sale_id = sqlc.arg(sale_id)::text
+  AND ((r.status = 'cancelled') <> (rf.id IS NOT NULL)
+       OR rf.id IS NOT NULL AND (rf.payment_id IS DISTINCT FROM pm.id OR rf.amount + rf.fee <> pm.amount));
+
+-- name: AuditRefundsOffLedger :one
+-- Each refund of money has exactly one ledger credit of its amount; each ledger credit of kind
+-- refund, a refund.
+SELECT ((
+    SELECT count(*) FROM refunds rf JOIN reservations r ON r.id = rf.reservation_id
+    WHERE r.sale_id = sqlc.arg(sale_id)::text AND rf.amount > 0
+      AND (SELECT count(*) FROM wallet_ledger l WHERE l.reservation_id = rf.reservation_id AND l.kind = 'refund' AND l.amount = rf.amount) <> 1
+) + (
+    SELECT count(*) FROM wallet_ledger l JOIN reservations r ON r.id = l.reservation_id
+    WHERE r.sale_id = sqlc.arg(sale_id)::text AND l.kind = 'refund'
+      AND NOT EXISTS (SELECT 1 FROM refunds rf WHERE rf.reservation_id = l.reservation_id AND rf.amount = l.amount)
+))::bigint;
+
+-- name: AuditCheckedInNotAdmissible :one
+-- A ticket checked in was paid and is not cancelled.
+SELECT count(*)
+FROM check_ins c JOIN reservations r ON r.id = c.reservation_id
+WHERE r.sale_id = sqlc.arg(sale_id)::text AND r.status <> 'paid';

@@ -28,6 +28,39 @@ func (q *Queries) AuditAdmittedOutOfOrder(ctx context.Context, saleID string) (i
 	return count, err
 }
 
+const auditCancelledWithoutOneRefund = `-- name: AuditCancelledWithoutOneRefund :one
+SELECT count(*)
+FROM reservations r
+LEFT JOIN refunds rf ON rf.reservation_id = r.id
+LEFT JOIN payments pm ON pm.reservation_id = r.id
+WHERE r.sale_id = $1::text
+  AND ((r.status = 'cancelled') <> (rf.id IS NOT NULL)
+       OR rf.id IS NOT NULL AND (rf.payment_id IS DISTINCT FROM pm.id OR rf.amount + rf.fee <> pm.amount))
+`
+
+// A ticket is cancelled exactly when it has a refund, of its payment, for its price: the amount
+// refunded and the fee kept add up to what was paid.
+func (q *Queries) AuditCancelledWithoutOneRefund(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditCancelledWithoutOneRefund, saleID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const auditCheckedInNotAdmissible = `-- name: AuditCheckedInNotAdmissible :one
+SELECT count(*)
+FROM check_ins c JOIN reservations r ON r.id = c.reservation_id
+WHERE r.sale_id = $1::text AND r.status <> 'paid'
+`
+
+// A ticket checked in was paid and is not cancelled.
+func (q *Queries) AuditCheckedInNotAdmissible(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditCheckedInNotAdmissible, saleID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const auditDrawnTokens = `-- name: AuditDrawnTokens :many
 SELECT arrival_seq::bigint AS arrival_seq, seq FROM queue_tokens
 WHERE sale_id = $1::text AND arrival_seq IS NOT NULL ORDER BY arrival_seq
@@ -152,14 +185,37 @@ SELECT count(*)
 FROM payments pm
 JOIN reservations r ON r.id = pm.reservation_id
 LEFT JOIN seats s ON s.sale_id = r.sale_id AND s.perf_date = r.perf_date AND s.seat_no = r.seat_no AND s.reservation_id = r.id AND s.status = 'sold'
-WHERE r.sale_id = $1::text AND (s.seat_no IS NULL OR r.status <> 'paid' OR pm.user_id <> r.user_id)
+WHERE r.sale_id = $1::text AND pm.user_id <> r.user_id
+   OR r.sale_id = $1::text AND r.status <> 'cancelled' AND (s.seat_no IS NULL OR r.status <> 'paid')
 `
 
+// A payment's ticket is paid with its seat sold to it, or cancelled (refunded, the seat given back).
 func (q *Queries) AuditPaymentsWithoutSoldSeat(ctx context.Context, saleID string) (int64, error) {
 	row := q.db.QueryRow(ctx, auditPaymentsWithoutSoldSeat, saleID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const auditRefundsOffLedger = `-- name: AuditRefundsOffLedger :one
+SELECT ((
+    SELECT count(*) FROM refunds rf JOIN reservations r ON r.id = rf.reservation_id
+    WHERE r.sale_id = $1::text AND rf.amount > 0
+      AND (SELECT count(*) FROM wallet_ledger l WHERE l.reservation_id = rf.reservation_id AND l.kind = 'refund' AND l.amount = rf.amount) <> 1
+) + (
+    SELECT count(*) FROM wallet_ledger l JOIN reservations r ON r.id = l.reservation_id
+    WHERE r.sale_id = $1::text AND l.kind = 'refund'
+      AND NOT EXISTS (SELECT 1 FROM refunds rf WHERE rf.reservation_id = l.reservation_id AND rf.amount = l.amount)
+))::bigint
+`
+
+// Each refund of money has exactly one ledger credit of its amount; each ledger credit of kind
+// refund, a refund.
+func (q *Queries) AuditRefundsOffLedger(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditRefundsOffLedger, saleID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const auditSeatsSoldTwice = `-- name: AuditSeatsSoldTwice :one
@@ -235,16 +291,22 @@ SELECT (SELECT count(*) FROM seats WHERE seats.sale_id = $1::text)::bigint      
        (SELECT count(*) FROM payments pm JOIN reservations r ON r.id = pm.reservation_id WHERE r.sale_id = $1::text)::bigint AS payments,
        (SELECT coalesce(sum(pm.amount), 0) FROM payments pm JOIN reservations r ON r.id = pm.reservation_id WHERE r.sale_id = $1::text)::bigint AS revenue,
        (SELECT count(*) FROM reservations WHERE reservations.sale_id = $1::text AND status = 'released')::bigint     AS released,
-       (SELECT count(*) FROM queue_tokens WHERE queue_tokens.sale_id = $1::text)::bigint                            AS tokens
+       (SELECT count(*) FROM queue_tokens WHERE queue_tokens.sale_id = $1::text)::bigint                            AS tokens,
+       (SELECT count(*) FROM refunds rf JOIN reservations r ON r.id = rf.reservation_id WHERE r.sale_id = $1::text)::bigint AS refunds,
+       (SELECT coalesce(sum(rf.amount), 0) FROM refunds rf JOIN reservations r ON r.id = rf.reservation_id WHERE r.sale_id = $1::text)::bigint AS refunded,
+       (SELECT count(*) FROM check_ins c JOIN reservations r ON r.id = c.reservation_id WHERE r.sale_id = $1::text)::bigint AS checked_in
 `
 
 type AuditTotalsRow struct {
-	Seats    int64
-	Sold     int64
-	Payments int64
-	Revenue  int64
-	Released int64
-	Tokens   int64
+	Seats     int64
+	Sold      int64
+	Payments  int64
+	Revenue   int64
+	Released  int64
+	Tokens    int64
+	Refunds   int64
+	Refunded  int64
+	CheckedIn int64
 }
 
 func (q *Queries) AuditTotals(ctx context.Context, saleID string) (AuditTotalsRow, error) {
@@ -257,6 +319,9 @@ func (q *Queries) AuditTotals(ctx context.Context, saleID string) (AuditTotalsRo
 		&i.Revenue,
 		&i.Released,
 		&i.Tokens,
+		&i.Refunds,
+		&i.Refunded,
+		&i.CheckedIn,
 	)
 	return i, err
 }

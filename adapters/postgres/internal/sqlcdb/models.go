@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+type CheckIn struct {
+	ReservationID string
+	CheckedInAt   time.Time
+}
+
 type Payment struct {
 	ID             string
 	ReservationID  string
@@ -18,10 +23,11 @@ type Payment struct {
 }
 
 type Performance struct {
-	PerfDate  time.Time
-	SeatCount int32
-	SaleID    string
-	StartsAt  *time.Time
+	PerfDate    time.Time
+	SeatCount   int32
+	SaleID      string
+	StartsAt    *time.Time
+	CancelledAt *time.Time
 }
 
 type Queue struct {
@@ -56,6 +62,18 @@ type QueueToken struct {
 	Early      bool
 	ArrivalSeq *int64
 	SaleID     string
+}
+
+type Refund struct {
+	ID             string
+	PaymentID      string
+	ReservationID  string
+	UserID         string
+	Amount         int64
+	Fee            int64
+	Reason         string
+	RefundedAt     time.Time
+	IdempotencyKey *string
 }
 
 type Reservation struct {

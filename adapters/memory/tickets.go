@@ -1,0 +1,120 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+)
+
+// Tickets implements booking.Store.
+func (s *Store) Tickets(_ context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []booking.Ticket{}
+	for _, r := range s.reservations {
+		if r.SaleID == sale && r.UserID == user {
+			out = append(out, s.ticket(r))
+		}
+	}
+	slices.SortFunc(out, func(a, b booking.Ticket) int { return b.Reservation.CreatedAt.Compare(a.Reservation.CreatedAt) })
+	return out, nil
+}
+
+// Ticket implements booking.Store.
+func (s *Store) Ticket(_ context.Context, id core.ID) (booking.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.reservations[id]
+	if !ok {
+		return booking.Ticket{}, booking.ErrUnknownTicket
+	}
+	return s.ticket(r), nil
+}
+
+// ticket is a reservation with what became of it; the caller holds the lock.
+func (s *Store) ticket(r *booking.Reservation) booking.Ticket {
+	t := booking.Ticket{Reservation: *r, CheckedInAt: s.checkIns[r.ID]}
+	if rc, ok := s.payments[r.ID]; ok {
+		t.Receipt = &rc
+	}
+	if rf, ok := s.refunds[r.ID]; ok {
+		t.Refund = &rf
+	}
+	return t
+}
+
+// CheckIn implements booking.Store.
+func (s *Store) CheckIn(_ context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.reservations[id]
+	switch {
+	case !ok:
+		return booking.Ticket{}, booking.ErrUnknownTicket
+	case r.Status == booking.Cancelled:
+		return booking.Ticket{}, booking.ErrTicketCancelled
+	case r.Status != booking.Paid:
+		return booking.Ticket{}, booking.ErrNotPaid
+	case s.payments[id].PaymentID != payment:
+		return booking.Ticket{}, booking.ErrNotATicket
+	}
+	if first, done := s.checkIns[id]; done {
+		return booking.Ticket{}, &booking.CheckedInError{At: first}
+	}
+	s.checkIns[id] = at
+	return s.ticket(r), nil
+}
+
+// RefundByKey implements booking.Store.
+func (s *Store) RefundByKey(_ context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.refundsByKey[userKey{user, key}]
+	return id, ok, nil
+}
+
+// Refund implements booking.Settlements: the store's one lock spans the reservation, the seat,
+// the refund and the wallet, as the transaction does.
+func (s *Store) Refund(_ context.Context, q booking.RefundRequest) (booking.Refund, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.reservations[q.ReservationID]
+	if !ok {
+		return booking.Refund{}, booking.ErrUnknownTicket
+	}
+	if q.UserID != "" {
+		if err := r.OwnedBy(q.UserID); err != nil {
+			return booking.Refund{}, err
+		}
+	}
+	if q.IdempotencyKey != "" {
+		if id, used := s.refundsByKey[userKey{r.UserID, q.IdempotencyKey}]; used && id != r.ID {
+			return booking.Refund{}, core.ErrIdempotencyMismatch
+		} else if used {
+			return s.refunds[r.ID], nil
+		}
+	}
+	switch {
+	case r.Status == booking.Cancelled:
+		return booking.Refund{}, booking.ErrAlreadyCancelled
+	case r.Status != booking.Paid:
+		return booking.Refund{}, booking.ErrNotPaid
+	}
+	if at, done := s.checkIns[r.ID]; done {
+		return booking.Refund{}, &booking.CheckedInError{At: at}
+	}
+	rf := booking.Refund{ID: q.RefundID, ReservationID: r.ID, PaymentID: s.payments[r.ID].PaymentID,
+		Amount: q.Terms.Refund, Fee: q.Terms.Fee, Reason: q.Reason, At: q.At}
+	s.refunds[r.ID] = rf
+	if q.IdempotencyKey != "" {
+		s.refundsByKey[userKey{r.UserID, q.IdempotencyKey}] = r.ID
+	}
+	s.balances[r.UserID] += rf.Amount
+	r.Status = booking.Cancelled
+	*s.seats[seatKey{r.SaleID, r.Date, r.Seat}] = catalog.Claim{}
+	return rf, nil
+}

@@ -1,0 +1,235 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+)
+
+// Tickets implements booking.Store.
+func (s *Store) Tickets(ctx context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
+	rows, err := s.q.TicketsOfFan(ctx, sqlcdb.TicketsOfFanParams{SaleID: string(sale), UserID: string(user)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]booking.Ticket, len(rows))
+	for i, r := range rows {
+		if out[i], err = ticketFromRow(sqlcdb.TicketByIDRow(r)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Ticket implements booking.Store.
+func (s *Store) Ticket(ctx context.Context, id core.ID) (booking.Ticket, error) {
+	return ticketOf(ctx, s.q, id)
+}
+
+func ticketOf(ctx context.Context, q *sqlcdb.Queries, id core.ID) (booking.Ticket, error) {
+	row, err := q.TicketByID(ctx, string(id))
+	if err != nil {
+		return booking.Ticket{}, notFound(err, booking.ErrUnknownTicket)
+	}
+	return ticketFromRow(row)
+}
+
+func ticketFromRow(row sqlcdb.TicketByIDRow) (booking.Ticket, error) {
+	r, err := reservationFromRow(row.Reservation)
+	if err != nil {
+		return booking.Ticket{}, err
+	}
+	t := booking.Ticket{Reservation: r}
+	if row.PaymentID != nil {
+		t.Receipt = &booking.Receipt{PaymentID: core.ID(*row.PaymentID), ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: row.PaidAt.UTC()}
+	}
+	if row.RefundID != nil {
+		reason, err := booking.ParseRefundReason(*row.RefundReason)
+		if err != nil {
+			return booking.Ticket{}, err
+		}
+		t.Refund = &booking.Refund{ID: core.ID(*row.RefundID), ReservationID: r.ID, PaymentID: t.Receipt.PaymentID,
+			Amount: core.Amount(*row.RefundAmount), Fee: core.Amount(*row.RefundFee), Reason: reason, At: row.RefundedAt.UTC()}
+	}
+	if row.CheckedInAt != nil {
+		t.CheckedInAt = row.CheckedInAt.UTC()
+	}
+	return t, nil
+}
+
+// CheckIn implements booking.Store under the reservation's lock, which a cancellation takes too,
+// so a ticket is checked in or cancelled, never both; the check-in's primary key decides a race
+// of gates.
+func (s *Store) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
+	var out booking.Ticket
+	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		row, err := q.ReservationLock(ctx, string(id))
+		if err != nil {
+			return notFound(err, booking.ErrUnknownTicket)
+		}
+		r, err := reservationFromRow(row)
+		if err != nil {
+			return err
+		}
+		switch {
+		case r.Status == booking.Cancelled:
+			return booking.ErrTicketCancelled
+		case r.Status != booking.Paid:
+			return booking.ErrNotPaid
+		}
+		rc, err := receiptOf(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if rc.PaymentID != payment {
+			return booking.ErrNotATicket // a credential naming another payment: not one we issued
+		}
+		if _, err := q.CheckInInsert(ctx, sqlcdb.CheckInInsertParams{ReservationID: string(id), CheckedInAt: at}); errors.Is(err, pgx.ErrNoRows) {
+			first, err := q.CheckInOf(ctx, string(id))
+			if err != nil {
+				return err
+			}
+			return &booking.CheckedInError{At: first.UTC()}
+		} else if err != nil {
+			return err
+		}
+		out, err = ticketOf(ctx, q, id)
+		return err
+	})
+	return out, err
+}
+
+// RefundByKey implements booking.Store.
+func (s *Store) RefundByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+	id, err := s.q.RefundReservationByKey(ctx, sqlcdb.RefundReservationByKeyParams{UserID: string(user), IdempotencyKey: optional(string(key))})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	return core.ID(id), err == nil, err
+}
+
+// Refund implements booking.Settlements in one transaction: it locks the seat, then the
+// reservation (the lock order of every write here), checks what it locked, and writes the
+// refund, the wallet's credit and its ledger row, the cancelled reservation and the seat back on
+// sale. The refund is unique per payment, so two cancellations can never both refund.
+func (s *Store) Refund(ctx context.Context, req booking.RefundRequest) (booking.Refund, error) {
+	r, err := s.Reservation(ctx, req.ReservationID) // which seat to lock first
+	if err != nil {
+		return booking.Refund{}, err
+	}
+	var out booking.Refund
+	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		if _, err := lockClaim(ctx, q, r.SaleID, r.Date, r.Seat); err != nil {
+			return err
+		}
+		row, err := q.ReservationLock(ctx, string(r.ID))
+		if err != nil {
+			return err
+		}
+		locked, err := reservationFromRow(row)
+		if err != nil {
+			return err
+		}
+		if replay, done, err := refundedWithKey(ctx, q, locked, req); done || err != nil {
+			out = replay
+			return err
+		}
+		if err := refundable(ctx, q, locked, req.UserID); err != nil {
+			return err
+		}
+		out, err = refund(ctx, q, locked, req)
+		return err
+	})
+	if isUniqueViolation(err, "refunds_idempotency") {
+		return booking.Refund{}, core.ErrIdempotencyMismatch // the key refunded another ticket
+	}
+	return out, err
+}
+
+// refundedWithKey answers a request whose key refunded a ticket already: that refund again if it
+// was this ticket, core.ErrIdempotencyMismatch if another.
+func refundedWithKey(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, req booking.RefundRequest) (booking.Refund, bool, error) {
+	if req.IdempotencyKey == "" {
+		return booking.Refund{}, false, nil
+	}
+	id, err := q.RefundReservationByKey(ctx, sqlcdb.RefundReservationByKeyParams{UserID: string(r.UserID), IdempotencyKey: optional(string(req.IdempotencyKey))})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return booking.Refund{}, false, nil
+	case err != nil:
+		return booking.Refund{}, true, err
+	case core.ID(id) != r.ID:
+		return booking.Refund{}, true, core.ErrIdempotencyMismatch
+	}
+	t, err := ticketOf(ctx, q, r.ID)
+	if err != nil || t.Refund == nil {
+		return booking.Refund{}, true, errors.Join(errors.New("a refund recorded with the key is missing"), err)
+	}
+	return *t.Refund, true, nil
+}
+
+// refundable reports why the locked reservation cannot be refunded to user ("" for anyone).
+func refundable(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, user core.UserID) error {
+	if user != "" {
+		if err := r.OwnedBy(user); err != nil {
+			return err
+		}
+	}
+	switch {
+	case r.Status == booking.Cancelled:
+		return booking.ErrAlreadyCancelled
+	case r.Status != booking.Paid:
+		return booking.ErrNotPaid
+	}
+	at, err := q.CheckInOf(ctx, string(r.ID))
+	switch {
+	case err == nil:
+		return &booking.CheckedInError{At: at.UTC()}
+	case !errors.Is(err, pgx.ErrNoRows):
+		return err
+	}
+	return nil
+}
+
+// refund writes a refundable reservation's refund, under the locks Refund took.
+func refund(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, req booking.RefundRequest) (booking.Refund, error) {
+	rc, err := receiptOf(ctx, q, r.ID)
+	if err != nil {
+		return booking.Refund{}, err
+	}
+	out := booking.Refund{ID: req.RefundID, ReservationID: r.ID, PaymentID: rc.PaymentID, Amount: req.Terms.Refund, Fee: req.Terms.Fee,
+		Reason: req.Reason, At: req.At}
+	reservationID := string(r.ID)
+	err = q.RefundInsert(ctx, sqlcdb.RefundInsertParams{
+		ID: string(out.ID), PaymentID: string(rc.PaymentID), ReservationID: reservationID, UserID: string(r.UserID),
+		Amount: int64(out.Amount), Fee: int64(out.Fee), Reason: out.Reason.String(), RefundedAt: out.At,
+		IdempotencyKey: optional(string(req.IdempotencyKey)),
+	})
+	if err != nil {
+		return booking.Refund{}, err
+	}
+	if out.Amount > 0 {
+		balanceAfter, err := q.WalletCredit(ctx, sqlcdb.WalletCreditParams{UserID: string(r.UserID), Amount: int64(out.Amount), Now: out.At})
+		if err != nil {
+			return booking.Refund{}, err
+		}
+		err = q.LedgerInsert(ctx, sqlcdb.LedgerInsertParams{
+			UserID: string(r.UserID), Kind: "refund", Amount: int64(out.Amount), ReservationID: &reservationID,
+			BalanceAfter: &balanceAfter, CreatedAt: out.At,
+		})
+		if err != nil {
+			return booking.Refund{}, err
+		}
+	}
+	if err := q.ReservationCancel(ctx, reservationID); err != nil {
+		return booking.Refund{}, err
+	}
+	err = q.SeatUnsell(ctx, sqlcdb.SeatUnsellParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: reservationID})
+	return out, err
+}

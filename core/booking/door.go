@@ -1,0 +1,33 @@
+package booking
+
+import (
+	"context"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Door is where gates check tickets in: once each, never a cancelled one.
+type Door struct {
+	store Store
+	clock core.Clock
+}
+
+// CheckIn admits the holder of a ticket by its verified credential, once however many gates
+// scan it at the same moment. gate names the sale the gate lets in (empty: any sale); a ticket
+// of another sale is ErrOtherSale. A second scan is *CheckedInError, saying when the first was.
+func (d *Door) CheckIn(ctx context.Context, cred Credential, gate core.SaleID) (Ticket, error) {
+	if gate != "" && cred.SaleID != gate {
+		return Ticket{}, ErrOtherSale
+	}
+	t, err := d.store.Ticket(ctx, cred.TicketID)
+	if err != nil {
+		return Ticket{}, ErrNotATicket // a credential naming no ticket of ours
+	}
+	if t.Reservation.Status == Cancelled {
+		return Ticket{}, ErrTicketCancelled
+	}
+	if err := cred.Matches(t); err != nil {
+		return Ticket{}, err
+	}
+	return d.store.CheckIn(ctx, cred.TicketID, cred.PaymentID, d.clock.Now())
+}
