@@ -164,4 +164,3 @@ func eventually(within time.Duration, ok func() bool) bool {
 	}
 	return ok()
 }
-
