@@ -24,9 +24,13 @@ import (
 // audience, and unexpired. Their sub is the fan's user id, so nobody but the holder of a fan's
 // ID token can take that fan's queue token.
 type Identity struct {
-	keys     keyfunc.Keyfunc
-	issuer   string
-	audience string
+	// keys verify with the key set as last read; reloading reads it again first when a token
+	// names a kid it lacks, which reloads allows at a bounded rate.
+	keys      keyfunc.Keyfunc
+	reloading keyfunc.Keyfunc
+	reloads   *rate.Limiter
+	issuer    string
+	audience  string
 }
 
 // IdentityOptions configure an Identity.
@@ -71,21 +75,29 @@ func NewIdentity(ctx context.Context, o IdentityOptions) (*Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the identity provider's JWKS from %s: %w", o.JWKS, err)
 	}
-	storage, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
-		HTTPURLs: map[string]jwkset.Storage{source: remote},
-		// A refresh the bound does not allow right away is refused, not waited for: made-up
-		// kids must not hold requests up, nor hammer the provider.
-		RateLimitWaitMax:  time.Millisecond,
-		RefreshUnknownKID: rate.NewLimiter(rate.Every(o.RefreshUnknownKey), 1),
+	// The library reloads on every unknown kid it is asked about; Verify asks it only within
+	// the bound, so made-up kids neither hold requests up nor hammer the provider. (Its own
+	// limiter's wait bound would also cut the reload short.)
+	reloadingStorage, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs:          map[string]jwkset.Storage{source: remote},
+		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
 	})
 	if err != nil {
 		return nil, err
 	}
-	keys, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: storage, UseWhitelist: []jwkset.USE{jwkset.UseSig}})
+	sig := []jwkset.USE{jwkset.UseSig}
+	keys, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: remote, UseWhitelist: sig})
 	if err != nil {
 		return nil, err
 	}
-	return &Identity{keys: keys, issuer: o.Issuer, audience: o.Audience}, nil
+	reloading, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: reloadingStorage, UseWhitelist: sig})
+	if err != nil {
+		return nil, err
+	}
+	return &Identity{
+		keys: keys, reloading: reloading, reloads: rate.NewLimiter(rate.Every(o.RefreshUnknownKey), 1),
+		issuer: o.Issuer, audience: o.Audience,
+	}, nil
 }
 
 // jwksSource is the URL of the key set and the client that reads it: a file's path becomes a
@@ -107,10 +119,17 @@ func jwksSource(jwks string) (string, *http.Client, error) {
 // core.ErrUnauthenticated, saying why in the API's words.
 func (i *Identity) Verify(ctx context.Context, raw string, now time.Time) (core.UserID, error) {
 	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(raw, &claims, i.keys.KeyfuncCtx(ctx),
-		jwt.WithValidMethods(idTokenAlgorithms), jwt.WithIssuer(i.issuer), jwt.WithAudience(i.audience),
-		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(clockSkew),
-		jwt.WithTimeFunc(func() time.Time { return now }))
+	parse := func(keys keyfunc.Keyfunc) error {
+		_, err := jwt.ParseWithClaims(raw, &claims, keys.KeyfuncCtx(ctx),
+			jwt.WithValidMethods(idTokenAlgorithms), jwt.WithIssuer(i.issuer), jwt.WithAudience(i.audience),
+			jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(clockSkew),
+			jwt.WithTimeFunc(func() time.Time { return now }))
+		return err
+	}
+	err := parse(i.keys)
+	if errors.Is(err, jwkset.ErrKeyNotFound) && i.reloads.Allow() {
+		err = parse(i.reloading) // the provider may have rotated its keys
+	}
 	if err != nil {
 		return "", idTokenRefusal(err)
 	}

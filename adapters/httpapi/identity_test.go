@@ -52,6 +52,7 @@ func newProvider(t *testing.T) *provider {
 	p.add("ed-1", edKey)
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		p.fetches.Add(1)
+		time.Sleep(20 * time.Millisecond) // a provider across a network, not on loopback
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(p.jwks())
 	}))
