@@ -29,12 +29,14 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrGone: what the request names has ended for good (a closed sale).
 	ErrGone = errors.New("gone")
+	// ErrNotFound: what the request's path names has not happened (a performance not cancelled).
+	ErrNotFound = errors.New("not found")
 )
 
 // errorClasses lists every class above; an error in none of them is an infrastructure failure.
 var errorClasses = []error{
 	ErrInvalid, ErrUnauthenticated, ErrNotAdmitted, ErrConflict, ErrPaymentRequired, ErrUnavailable, ErrUnprocessable, ErrLimited,
-	ErrForbidden, ErrGone,
+	ErrForbidden, ErrGone, ErrNotFound,
 }
 
 // IsDomainError reports whether err belongs to one of the classes: an answer for the caller,

@@ -1,11 +1,12 @@
 // Package workflows holds boxoffice's Temporal workflows, one package per workflow context
-// (reservation, admission, sweep), and registers them on a worker.
+// (reservation, admission, cancellation, sweep), and registers them on a worker.
 package workflows
 
 import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/boxoffice/boxoffice/workflows/admission"
+	"github.com/boxoffice/boxoffice/workflows/cancellation"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
@@ -13,10 +14,12 @@ import (
 // TaskQueue is the task queue every boxoffice workflow and activity runs on.
 const TaskQueue = "boxoffice"
 
-// Steps are what the activities drive: booking's Settler and Sweeper and the queue's Admitter.
+// Steps are what the activities drive: booking's Settler, Refunder and Sweeper and the queue's
+// Admitter.
 type Steps struct {
 	Settler  reservation.Settler
 	Admitter admission.Admitter
+	Refunder cancellation.Refunder
 	Sweeper  sweep.Sweeper
 }
 
@@ -24,5 +27,6 @@ type Steps struct {
 func Register(r worker.Registry, s Steps) {
 	reservation.Register(r, s.Settler)
 	admission.Register(r, s.Admitter)
+	cancellation.Register(r, s.Refunder)
 	sweep.Register(r, s.Sweeper)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
@@ -41,9 +42,14 @@ type Deps struct {
 	Directory *catalog.Directory // the sales fans can queue for, and the default one
 	Admin     *catalog.Admin     // operators' sales
 	Listings  *catalog.Listings  // dates and seats
-	Counter   *booking.Counter   // holds and payments
-	Cashier   *wallet.Cashier    // balances
-	Tokens    *TokenSigner
+	Counter   *booking.Counter   // holds, payments, a fan's tickets and their cancellation
+	Door      *booking.Door      // check-in at the gates
+	// ShowCanceller cancels performances for operators.
+	ShowCanceller *booking.ShowCanceller
+	Cashier       *wallet.Cashier // balances
+	Tokens        *TokenSigner
+	// Tickets signs and verifies ticket credentials; their key is published in the JWKS too.
+	Tickets *TicketSigner
 	// Identity verifies the platform's ID tokens (BOXOFFICE_IDENTITY=jwt); nil takes the user_id
 	// a fan sends (open).
 	Identity *Identity
@@ -58,6 +64,15 @@ type Deps struct {
 	Stopping <-chan struct{}
 	// StreamInterval and StreamHeartbeat pace the event streams; zero takes the defaults.
 	StreamInterval, StreamHeartbeat time.Duration
+}
+
+// Driving returns d driving a's use cases.
+func (d Deps) Driving(a *app.App) Deps {
+	d.Entrance, d.Control = a.Queue.Entrance, a.Queue.Control
+	d.Directory, d.Admin, d.Listings = a.Catalog.Directory, a.Catalog.Admin, a.Catalog.Listings
+	d.Counter, d.Door, d.ShowCanceller = a.Booking.Counter, a.Booking.Door, a.Booking.ShowCanceller
+	d.Cashier = a.Wallet.Cashier
+	return d
 }
 
 type server struct {
@@ -104,10 +119,13 @@ func New(deps Deps) (http.Handler, huma.API) {
 	registerListings(api, s)
 	registerHolds(api, s)
 	registerPayments(api, s)
+	registerTickets(api, s)
 	registerBalance(api, s)
 	registerEvents(api, s)
 	registerAdmin(api, s)
 	registerAdminSales(api, s)
+	registerPerformanceCancellation(api, s)
+	registerCheckIn(api, s)
 	documentStatuses(api.OpenAPI())
 
 	mux.HandleFunc("GET /healthz", s.healthz)

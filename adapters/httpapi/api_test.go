@@ -182,8 +182,10 @@ func mustJWKS(t *testing.T, h *harness) httpapi.JWKS {
 	t.Helper()
 	var set httpapi.JWKS
 	h.expect(t, "GET", "/.well-known/jwks.json", "", nil, 200).json(t, &set)
-	if len(set.Keys) != 1 || set.Keys[0].KeyType != "OKP" || set.Keys[0].Alg != "EdDSA" {
-		t.Fatalf("JWKS %+v", set)
+	// The queue tokens' key, then the tickets' own.
+	if len(set.Keys) != 2 || set.Keys[0].KeyType != "OKP" || set.Keys[0].Alg != "EdDSA" || set.Keys[1].Alg != "EdDSA" ||
+		!strings.HasPrefix(set.Keys[1].KeyID, "ticket-") || set.Keys[0].X == set.Keys[1].X {
+		t.Fatalf("JWKS %+v, want the token key and a ticket key of its own", set)
 	}
 	return set
 }
@@ -485,8 +487,8 @@ func TestOperationalEndpoints(t *testing.T) {
 		}
 	}
 	slices.Sort(with422)
-	if !slices.Equal(with422, []string{"chargeBalance", "pay"}) {
-		t.Fatalf("operations declaring 422: %v, want chargeBalance and pay", with422)
+	if !slices.Equal(with422, []string{"cancelTicket", "chargeBalance", "pay"}) {
+		t.Fatalf("operations declaring 422: %v, want cancelTicket, chargeBalance and pay (those taking an Idempotency-Key)", with422)
 	}
 	h.expect(t, "GET", "/docs", "", nil, 200)
 }

@@ -26,7 +26,7 @@ var statusMeaning = map[int]string{
 	http.StatusRequestTimeout:              "The request body did not arrive in time.",
 	http.StatusConflict:                    "The request lost a race for a shared resource.",
 	http.StatusNotFound:                    "No sale, date or section by the name the path gives.",
-	http.StatusGone:                        "The sale has closed: it takes no new fans or holds.",
+	http.StatusGone:                        "The sale has closed, or the performance was cancelled: it takes no new fans or holds.",
 	http.StatusUnsupportedMediaType:        "The request body is not JSON (send Content-Type: application/json).",
 	http.StatusUnprocessableEntity:         "The Idempotency-Key was used before for a different request; use a new key for a new request.",
 	http.StatusTooManyRequests:             "Too many requests from this user or client address; retry after Retry-After seconds.",
@@ -69,6 +69,31 @@ var meaningFor = map[string]map[int]string{
 	"addPerformance": {
 		http.StatusConflict: "The sale has a performance on that date already.",
 		http.StatusGone:     "The sale has closed: it takes no new dates.",
+	},
+	"showTicket": {
+		http.StatusBadRequest: "The ticket_id is not a UUID.",
+		http.StatusNotFound:   "You have no ticket by that id in your token's sale.",
+		http.StatusConflict:   "A QR code was asked for a ticket not paid: only a paid ticket has a credential.",
+		http.StatusGone:       "A QR code was asked for a cancelled ticket: it admits nobody.",
+	},
+	"cancelTicket": {
+		http.StatusBadRequest:          "The ticket_id is not a UUID, or the Idempotency-Key is malformed.",
+		http.StatusNotFound:            "You have no ticket by that id in your token's sale.",
+		http.StatusConflict:            "The ticket cannot be cancelled: not paid, already cancelled, the sale takes no cancellations, past the deadline (cancellable_until), checked in (checked_in_at), or its performance was cancelled and it is refunded in full; or a request with the same Idempotency-Key is still being processed (Retry-After).",
+		http.StatusServiceUnavailable:  "A dependency did not answer in time; retry after Retry-After seconds: nothing is refunded twice.",
+		http.StatusUnprocessableEntity: "The Idempotency-Key cancelled another ticket; use a new key for a new request.",
+	},
+	"checkIn": {
+		http.StatusBadRequest: "Not a ticket of this box office (a queue token, a forged or altered credential, garbage), or a ticket of another sale than the gate's sale_id.",
+		http.StatusConflict:   "The ticket was checked in already; the problem's checked_in_at says when.",
+		http.StatusGone:       "The ticket was cancelled, or its performance was: it admits nobody.",
+	},
+	"cancelPerformance": {
+		http.StatusNotFound:           "No sale or date by the names the path gives.",
+		http.StatusServiceUnavailable: "The date is closed but its cancellation could not be started (no Temporal answer); ask again: nothing is refunded twice.",
+	},
+	"performanceCancellation": {
+		http.StatusNotFound: "No sale or date by those names, or the performance is not cancelled.",
 	},
 	"issueToken": {
 		http.StatusBadRequest: "The user id is not valid, or no sale of that sale_id is on (or none is on sale to be the default).",

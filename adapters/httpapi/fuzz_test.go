@@ -42,6 +42,12 @@ var fuzzRoutes = []struct {
 	{"GET", "/api/admin/sales/test-sale/queue", ``, "/api/admin/sales/{sale_id}/queue"},
 	{"PATCH", "/api/admin/sales/test-sale/queue", `{"admit_rate":5,"session_ttl":"PT5M"}`, "/api/admin/sales/{sale_id}/queue"},
 	{"PUT", "/api/admin/sales/test-sale/queue/opening", `{"opens_at":"2031-01-01T10:00:00Z"}`, "/api/admin/sales/{sale_id}/queue/opening"},
+	{"GET", "/api/tickets", ``, ""},
+	{"GET", "/api/tickets/01a213d3-2b45-7acc-97dd-7067d0ea4c93", ``, "/api/tickets/{ticket_id}"},
+	{"POST", "/api/tickets/01a213d3-2b45-7acc-97dd-7067d0ea4c93/cancel", ``, "/api/tickets/{ticket_id}/cancel"},
+	{"POST", "/api/admin/checkin", `{"ticket":"a.b.c","sale_id":"test-sale"}`, ""},
+	{"GET", "/api/admin/sales/test-sale/performances/2030-07-01/cancel", ``, "/api/admin/sales/{sale_id}/performances/{date}/cancel"},
+	{"POST", "/api/admin/sales/test-sale/performances/2030-07-01/cancel", ``, "/api/admin/sales/{sale_id}/performances/{date}/cancel"},
 }
 
 // FuzzRequests sends arbitrary bodies and query strings to every operation with a valid

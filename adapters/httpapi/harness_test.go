@@ -28,6 +28,9 @@ var ctx = context.Background()
 // seed is the test signing key.
 var seed = bytes.Repeat([]byte{7}, ed25519.SeedSize)
 
+// ticketSeed is the seed of the test stack's ticket key.
+var ticketSeed = bytes.Repeat([]byte{8}, ed25519.SeedSize)
+
 const showDate = "2030-07-01"
 
 // testSale is the stack's one sale at the start, and so the default one.
@@ -97,11 +100,15 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 	if err != nil {
 		t.Fatal(err)
 	}
+	tickets, err := httpapi.NewTicketSigner(ticketSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := stack{
 		stores: func(m *memory.Store) app.Stores { return m },
 		loop:   memory.NewAdmission(app.DefaultPolicy.Queue.Admission),
 		clock:  core.SystemClock{},
-		deps:   httpapi.Deps{Tokens: signer, AdminKey: adminKey},
+		deps:   httpapi.Deps{Tokens: signer, Tickets: tickets, AdminKey: adminKey},
 	}
 	st.lifecycle = func(s *booking.Settler) booking.Lifecycle {
 		l := memory.NewLifecycle(core.SystemClock{}, s)
@@ -111,14 +118,12 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 	for _, opt := range opts {
 		opt(&st)
 	}
-	a, err := app.New(app.Ports{Stores: st.stores(store), Loop: st.loop, Lifecycle: st.lifecycle, Clock: st.clock}, app.DefaultPolicy)
+	a, err := app.New(app.Ports{Stores: st.stores(store), Loop: st.loop, Lifecycle: st.lifecycle, Clock: st.clock,
+		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) }}, app.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.deps.Entrance, st.deps.Control, st.deps.Listings = a.Queue.Entrance, a.Queue.Control, a.Catalog.Listings
-	st.deps.Directory, st.deps.Admin = a.Catalog.Directory, a.Catalog.Admin
-	st.deps.Counter, st.deps.Cashier = a.Booking.Counter, a.Wallet.Cashier
-	handler, _ := httpapi.New(st.deps)
+	handler, _ := httpapi.New(st.deps.Driving(a))
 	return handler, a, store
 }
 

@@ -34,7 +34,11 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) jwks(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeJSON(w, http.StatusOK, s.Tokens.JWKS())
+	set := s.Tokens.JWKS()
+	if s.Tickets != nil {
+		set.Keys = append(set.Keys, s.Tickets.JWK())
+	}
+	writeJSON(w, http.StatusOK, set)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

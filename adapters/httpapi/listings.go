@@ -138,9 +138,9 @@ func registerListings(api huma.API, s *server) {
 		Description: "The seats of a date of the sale your token queues for (a date of another sale is 400), each with " +
 			"its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. " +
 			"Name the date with ?date=; for compatibility it may instead come as a JSON body {\"date\": \"YYYY-MM-DD\"}, " +
-			"read as strictly as any other body.",
+			"read as strictly as any other body. A cancelled performance's seats are not for sale: 410.",
 		Tags: []string{"tickets"},
-	}, http.StatusBadRequest, http.StatusForbidden, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}, http.StatusBadRequest, http.StatusForbidden, http.StatusGone, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
 	seats.Middlewares = huma.Middlewares{readSeatsBody(api)}
 	huma.Register(api, seats, func(ctx context.Context, in *seatsInput) (*seatsOutput, error) {
 		date, part, err := seatsDate(ctx, in.Date)

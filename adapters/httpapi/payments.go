@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -32,6 +33,8 @@ type ReceiptBody struct {
 type PaymentBody struct {
 	Status  string      `json:"status" enum:"success"`
 	Receipt ReceiptBody `json:"receipt"`
+	// Credential is the ticket the payment issued, signed.
+	Credential string `json:"credential,omitempty" doc:"The paid ticket's signed credential to show at the gate (see GET /api/tickets/{ticket_id}); absent if the ticket was cancelled since."`
 }
 
 type payOutput struct {
@@ -57,8 +60,23 @@ func registerPayments(api huma.API, s *server) {
 		if err != nil {
 			return nil, bodyProblem(ctx, s.Logger, err)
 		}
-		return &payOutput{Body: PaymentBody{Status: "success", Receipt: ReceiptBody{
-			PaymentID: string(rc.PaymentID), Amount: int64(rc.Amount), Date: rc.PaidAt.UTC(), PerformanceDate: rc.Date.String(), PaidAt: rc.PaidAt.UTC(),
-		}}}, nil
+		body := PaymentBody{Status: "success", Receipt: receiptBody(rc)}
+		if body.Credential, err = s.credential(ctx, rc); err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		return &payOutput{Body: body}, nil
 	})
+}
+
+// credential is the signed credential of the ticket a payment paid for, or "" once it is
+// cancelled (a retry of the payment after a cancellation).
+func (s *server) credential(ctx context.Context, rc booking.Receipt) (string, error) {
+	cred, err := s.Counter.Credential(ctx, caller(ctx), rc.ReservationID)
+	if errors.Is(err, booking.ErrTicketCancelled) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.Tickets.Sign(cred)
 }

@@ -30,6 +30,11 @@ type Problem struct {
 	Stalled bool `json:"stalled,omitempty" doc:"Admission has not moved for a while, so estimated_wait_time (PT24H) is unknown (403 while waiting)."`
 	// OpensAt is the scheduled opening, on a 403 before the sale opens.
 	OpensAt *time.Time `json:"opens_at,omitempty" doc:"When the sale opens (403 before it opens)."`
+	// CheckedInAt is when a ticket was checked in, on a 409 for a second scan or a cancellation
+	// of a ticket used already.
+	CheckedInAt *time.Time `json:"checked_in_at,omitempty" doc:"When the ticket was checked in (409 for a second scan, or a cancellation after it)."`
+	// CancellableUntil is the deadline a cancellation came after, on a 409.
+	CancellableUntil *time.Time `json:"cancellable_until,omitempty" doc:"Until when the ticket could be cancelled (409 past the deadline)."`
 	// Balance and Needed are set on a 402.
 	Balance *int64 `json:"balance,omitempty" doc:"Current balance (402)."`
 	Needed  *int64 `json:"needed,omitempty" doc:"Amount the payment needs (402)."`
@@ -93,33 +98,20 @@ func bodyProblem(ctx context.Context, log *slog.Logger, err error) error {
 // problemIn is problemFor with the location of refused fields prefixed by part.
 func problemIn(ctx context.Context, log *slog.Logger, part string, err error) error {
 	var (
-		waiting *queue.NotAdmittedError
-		field   *core.InvalidFieldError
-		short   *wallet.InsufficientBalanceError
-		holds   *booking.TooManyHoldsError
+		field *core.InvalidFieldError
+		holds *booking.TooManyHoldsError
 	)
 	msg := detail(err)
-	switch {
-	case errors.As(err, &waiting):
-		p := huma.NewError(http.StatusForbidden, msg).(*Problem)
-		pos := waiting.Position
-		p.Position, p.EstimatedWaitTime, p.Stalled = &pos, core.FormatISODuration(waiting.EstimatedWait), waiting.Stalled
-		if !waiting.OpensAt.IsZero() {
-			at := waiting.OpensAt.UTC()
-			p.OpensAt = &at
-		}
+	if p := extendedProblem(err, msg); p != nil {
 		return p
+	}
+	switch {
 	case errors.As(err, &field):
 		location := part + field.Field
 		if field.Field == idempotencyKeyHeader {
 			location = "header." + field.Field
 		}
 		return huma.NewError(http.StatusBadRequest, msg, &huma.ErrorDetail{Location: location, Message: field.Reason})
-	case errors.As(err, &short):
-		p := huma.NewError(http.StatusPaymentRequired, msg).(*Problem)
-		bal, need := int64(short.Balance), int64(short.Needed)
-		p.Balance, p.Needed = &bal, &need
-		return p
 	case errors.Is(err, core.ErrInvalid):
 		return huma.NewError(http.StatusBadRequest, msg)
 	case errors.Is(err, core.ErrUnauthenticated):
@@ -134,6 +126,8 @@ func problemIn(ctx context.Context, log *slog.Logger, part string, err error) er
 		return huma.NewError(http.StatusForbidden, msg)
 	case errors.Is(err, core.ErrGone):
 		return huma.NewError(http.StatusGone, msg)
+	case errors.Is(err, core.ErrNotFound):
+		return huma.NewError(http.StatusNotFound, msg)
 	case errors.As(err, &holds):
 		wait := max(1, int(time.Until(holds.FreeAt).Seconds()+0.999))
 		return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, msg), http.Header{"Retry-After": {strconv.Itoa(wait)}})
@@ -148,6 +142,45 @@ func problemIn(ctx context.Context, log *slog.Logger, part string, err error) er
 	}
 	log.ErrorContext(ctx, "request failed", "error", err)
 	return huma.NewError(http.StatusInternalServerError, "internal error; the request may be retried")
+}
+
+// extendedProblem is the problem of an error that carries what the client needs next in the
+// problem's extensions (a queue position, a balance, when a ticket came in or until when it
+// could be cancelled), or nil for any other.
+func extendedProblem(err error, msg string) *Problem {
+	var (
+		waiting *queue.NotAdmittedError
+		short   *wallet.InsufficientBalanceError
+		in      *booking.CheckedInError
+		late    *booking.CancellationClosedError
+	)
+	switch {
+	case errors.As(err, &waiting):
+		p := huma.NewError(http.StatusForbidden, msg).(*Problem)
+		pos := waiting.Position
+		p.Position, p.EstimatedWaitTime, p.Stalled = &pos, core.FormatISODuration(waiting.EstimatedWait), waiting.Stalled
+		if !waiting.OpensAt.IsZero() {
+			at := waiting.OpensAt.UTC()
+			p.OpensAt = &at
+		}
+		return p
+	case errors.As(err, &short):
+		p := huma.NewError(http.StatusPaymentRequired, msg).(*Problem)
+		bal, need := int64(short.Balance), int64(short.Needed)
+		p.Balance, p.Needed = &bal, &need
+		return p
+	case errors.As(err, &in):
+		p := huma.NewError(http.StatusConflict, msg).(*Problem)
+		at := in.At.UTC()
+		p.CheckedInAt = &at
+		return p
+	case errors.As(err, &late):
+		p := huma.NewError(http.StatusConflict, msg).(*Problem)
+		until := late.Deadline.UTC()
+		p.CancellableUntil = &until
+		return p
+	}
+	return nil
 }
 
 // hints say, for the domain's errors, which route to turn to next: the domain speaks of
@@ -169,6 +202,7 @@ var hints = []struct {
 	{booking.ErrHoldExpired, "; hold a seat again with POST /api/tickets"},
 	{booking.ErrSeatTaken, "; pick another seat from GET /api/tickets/seats"},
 	{wallet.ErrInsufficientBalance, " with POST /api/balance"},
+	{booking.ErrNotCancelled, "; POST /api/admin/sales/{sale_id}/performances/{date}/cancel cancels it"},
 }
 
 // detail is the problem detail of a domain error: its own message, without the infrastructure

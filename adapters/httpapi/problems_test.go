@@ -17,7 +17,7 @@ import (
 // like every other error.
 func TestRouterLevelErrorsAreProblems(t *testing.T) {
 	h := newHarness(t)
-	for _, path := range []string{"/nope", "/api", "/api/tickets/nope", "/api/admin"} {
+	for _, path := range []string{"/nope", "/api", "/api/tickets/dates/nope", "/api/admin"} {
 		p := h.expect(t, "GET", path, "", nil, 404).problem(t)
 		if !strings.Contains(p["detail"].(string), "openapi.yaml") {
 			t.Fatalf("404 for %s does not say where the paths are listed: %v", path, p)
@@ -25,7 +25,7 @@ func TestRouterLevelErrorsAreProblems(t *testing.T) {
 	}
 	for _, c := range []struct{ method, path, allow string }{
 		{"DELETE", "/api/token", "GET, HEAD, POST"},
-		{"PUT", "/api/tickets", "POST"},
+		{"PUT", "/api/tickets", "GET, HEAD, POST"},
 		{"POST", "/healthz", "GET, HEAD"},
 		{"PATCH", "/api/payment", "POST"},
 	} {

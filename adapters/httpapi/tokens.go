@@ -120,13 +120,19 @@ func (s *TokenSigner) verify(raw string, now time.Time) (core.Caller, time.Time,
 
 // key is the verification key of a token naming our key id; any other kid is refused.
 func (s *TokenSigner) key(t *jwt.Token) (any, error) {
+	if typ, _ := t.Header["typ"].(string); typ == TicketType {
+		return nil, errTicketNotToken
+	}
 	if kid, _ := t.Header["kid"].(string); kid != s.keyID {
 		return nil, errUnknownKey
 	}
 	return s.public, nil
 }
 
-var errUnknownKey = errors.New("unknown kid")
+var (
+	errUnknownKey     = errors.New("unknown kid")
+	errTicketNotToken = errors.New("a ticket, not a queue token")
+)
 
 // tokenError is a refused token: queue.ErrTokenUnknown, with why in the API's words.
 type tokenError struct{ why string }
@@ -144,6 +150,8 @@ func tokenRefusal(err error) error {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return queue.ErrTokenExpired
+	case errors.Is(err, errTicketNotToken):
+		return refused("it is a ticket's credential, not a queue token")
 	case errors.Is(err, errUnknownKey):
 		return refused("it names a signing key (kid) this service does not have")
 	case errors.Is(err, jwt.ErrTokenMalformed):

@@ -109,6 +109,20 @@ func (s *Store) Performance(_ context.Context, sale core.SaleID, d core.Date) (c
 	return *p, nil
 }
 
+// CancelPerformance implements catalog.Store.
+func (s *Store) CancelPerformance(_ context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.performances[perfKey{sale, d}]
+	if !ok {
+		return catalog.Performance{}, catalog.ErrUnknownDate
+	}
+	if !p.Cancelled() {
+		p.CancelledAt = at
+	}
+	return *p, nil
+}
+
 // Offer implements catalog.Store.
 func (s *Store) Offer(_ context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
 	s.mu.Lock()
@@ -130,7 +144,7 @@ func (s *Store) OpenDates(_ context.Context, sale core.SaleID, from core.Date, n
 	defer s.mu.Unlock()
 	dates := []core.Date{}
 	for k, p := range s.performances {
-		if k.sale != sale || k.date.Before(from) {
+		if k.sale != sale || k.date.Before(from) || p.Cancelled() {
 			continue
 		}
 		for n := 1; n <= p.Seats(); n++ {
@@ -151,6 +165,9 @@ func (s *Store) Seats(_ context.Context, sale core.SaleID, d core.Date, now time
 	p, ok := s.performances[perfKey{sale, d}]
 	if !ok {
 		return nil, catalog.ErrUnknownDate
+	}
+	if err := p.CheckOn(); err != nil {
+		return nil, err
 	}
 	seats := make([]catalog.Seat, 0, p.Seats())
 	for _, sec := range p.Sections {

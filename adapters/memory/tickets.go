@@ -118,3 +118,58 @@ func (s *Store) Refund(_ context.Context, q booking.RefundRequest) (booking.Refu
 	*s.seats[seatKey{r.SaleID, r.Date, r.Seat}] = catalog.Claim{}
 	return rf, nil
 }
+
+// EndHolds implements booking.Store.
+func (s *Store) EndHolds(_ context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	released := 0
+	for _, r := range s.reservations {
+		if released == limit {
+			break
+		}
+		if r.SaleID == sale && r.Date == d && r.Status == booking.Held {
+			s.release(r)
+			released++
+		}
+	}
+	return released, nil
+}
+
+// PaidTickets implements booking.Store.
+func (s *Store) PaidTickets(_ context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []booking.Reservation{}
+	for _, r := range s.reservations {
+		if _, in := s.checkIns[r.ID]; r.SaleID == sale && r.Date == d && r.Status == booking.Paid && !in {
+			out = append(out, *r)
+		}
+	}
+	slices.SortFunc(out, func(a, b booking.Reservation) int { return a.Seat - b.Seat })
+	return out[:min(limit, len(out))], nil
+}
+
+// Tally implements booking.Store.
+func (s *Store) Tally(_ context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t booking.Tally
+	for _, r := range s.reservations {
+		if r.SaleID != sale || r.Date != d {
+			continue
+		}
+		_, in := s.checkIns[r.ID]
+		switch {
+		case r.Status == booking.Held:
+			t.Held++
+		case r.Status == booking.Paid && in:
+			t.CheckedIn++
+		case r.Status == booking.Paid:
+			t.Paid++
+		case r.Status == booking.Cancelled && s.refunds[r.ID].Reason == booking.PerformanceCancelled:
+			t.Refunded++
+		}
+	}
+	return t, nil
+}

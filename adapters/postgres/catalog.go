@@ -133,7 +133,7 @@ func (s *Store) Performances(ctx context.Context, sale core.SaleID) ([]catalog.P
 	}
 	out := make([]catalog.Performance, len(rows))
 	for i, r := range rows {
-		out[i] = performanceFromRow(sale, r.PerfDate, r.StartsAt, byDate[r.PerfDate])
+		out[i] = performanceFromRow(sale, r.PerfDate, r.StartsAt, r.CancelledAt, byDate[r.PerfDate])
 	}
 	return out, nil
 }
@@ -153,7 +153,15 @@ func (s *Store) Performance(ctx context.Context, sale core.SaleID, d core.Date) 
 	for i, sec := range sections {
 		secs[i] = sectionFromRow(sec)
 	}
-	return performanceFromRow(sale, row.PerfDate, row.StartsAt, secs), nil
+	return performanceFromRow(sale, row.PerfDate, row.StartsAt, row.CancelledAt, secs), nil
+}
+
+// CancelPerformance implements catalog.Store.
+func (s *Store) CancelPerformance(ctx context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
+	if _, err := s.q.PerformanceCancel(ctx, sqlcdb.PerformanceCancelParams{SaleID: string(sale), PerfDate: d.Time(), At: at}); err != nil {
+		return catalog.Performance{}, notFound(err, catalog.ErrUnknownDate)
+	}
+	return s.Performance(ctx, sale, d)
 }
 
 // Offer implements catalog.Store.
@@ -186,6 +194,9 @@ func (s *Store) OpenDates(ctx context.Context, sale core.SaleID, from core.Date,
 func (s *Store) Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
 	p, err := s.Performance(ctx, sale, d)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckOn(); err != nil {
 		return nil, err
 	}
 	rows, err := s.q.SeatListByDate(ctx, sqlcdb.SeatListByDateParams{SaleID: string(sale), PerfDate: d.Time(), Now: now})
@@ -261,10 +272,13 @@ func sectionFromRow(r sqlcdb.Section) catalog.Section {
 	return catalog.Section{Name: r.Name, FirstSeat: int(r.FirstSeat), LastSeat: int(r.LastSeat), Price: core.Amount(r.Price)}
 }
 
-func performanceFromRow(sale core.SaleID, date time.Time, startsAt *time.Time, sections []catalog.Section) catalog.Performance {
+func performanceFromRow(sale core.SaleID, date time.Time, startsAt, cancelledAt *time.Time, sections []catalog.Section) catalog.Performance {
 	p := catalog.Performance{SaleID: sale, Date: core.DateOf(date), Sections: sections}
 	if startsAt != nil {
 		p.StartsAt = startsAt.UTC()
+	}
+	if cancelledAt != nil {
+		p.CancelledAt = cancelledAt.UTC()
 	}
 	return p
 }

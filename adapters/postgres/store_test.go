@@ -27,3 +27,7 @@ func TestContract(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	porttest.Bench(b, func(b *testing.B) porttest.Stores { return porttest.All(newStore(b)) })
 }
+
+func BenchmarkAfterPayment(b *testing.B) {
+	porttest.BenchAfterPayment(b, func(b *testing.B) porttest.Stores { return porttest.All(newStore(b)) })
+}

@@ -15,16 +15,28 @@ import (
 // Tickets implements booking.Store.
 func (s *Store) Tickets(ctx context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
 	rows, err := s.q.TicketsOfFan(ctx, sqlcdb.TicketsOfFanParams{SaleID: string(sale), UserID: string(user)})
+	return ticketsFromRows(rows, err, func(r sqlcdb.TicketsOfFanRow) sqlcdb.TicketByIDRow { return sqlcdb.TicketByIDRow(r) })
+}
+
+// ticketsFromRows reads the rows of a query of tickets, which select what TicketByID does.
+func ticketsFromRows[R any](rows []R, err error, asTicketRow func(R) sqlcdb.TicketByIDRow) ([]booking.Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
 	out := make([]booking.Ticket, len(rows))
 	for i, r := range rows {
-		if out[i], err = ticketFromRow(sqlcdb.TicketByIDRow(r)); err != nil {
+		if out[i], err = ticketFromRow(asTicketRow(r)); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// PaidTicketsOfSale lists every paid ticket of a sale with its payment, in date and seat order,
+// for the audit to verify their credentials.
+func (s *Store) PaidTicketsOfSale(ctx context.Context, sale core.SaleID) ([]booking.Ticket, error) {
+	rows, err := s.q.PaidTicketsOfSale(ctx, string(sale))
+	return ticketsFromRows(rows, err, func(r sqlcdb.PaidTicketsOfSaleRow) sqlcdb.TicketByIDRow { return sqlcdb.TicketByIDRow(r) })
 }
 
 // Ticket implements booking.Store.
@@ -232,4 +244,47 @@ func refund(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, req b
 	}
 	err = q.SeatUnsell(ctx, sqlcdb.SeatUnsellParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: reservationID})
 	return out, err
+}
+
+// EndHolds implements booking.Store, each hold released as ReleaseHold does.
+func (s *Store) EndHolds(ctx context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
+	ids, err := s.q.HeldOfDate(ctx, sqlcdb.HeldOfDateParams{SaleID: string(sale), PerfDate: d.Time(), MaxRows: int32(limit)})
+	if err != nil {
+		return 0, err
+	}
+	released := 0
+	for _, id := range ids {
+		ok, err := s.ReleaseHold(ctx, core.ID(id))
+		if err != nil {
+			return released, err
+		}
+		if ok {
+			released++
+		}
+	}
+	return released, nil
+}
+
+// PaidTickets implements booking.Store.
+func (s *Store) PaidTickets(ctx context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
+	rows, err := s.q.PaidOfDate(ctx, sqlcdb.PaidOfDateParams{SaleID: string(sale), PerfDate: d.Time(), MaxRows: int32(limit)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]booking.Reservation, len(rows))
+	for i, r := range rows {
+		if out[i], err = reservationFromRow(r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Tally implements booking.Store.
+func (s *Store) Tally(ctx context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
+	r, err := s.q.DateTally(ctx, sqlcdb.DateTallyParams{SaleID: string(sale), PerfDate: d.Time()})
+	if err != nil {
+		return booking.Tally{}, err
+	}
+	return booking.Tally{Held: int(r.Held), Paid: int(r.Paid), CheckedIn: int(r.CheckedIn), Refunded: int(r.Refunded)}, nil
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
 )
 
 // errBreach makes `boxoffice audit` exit non-zero once it has printed its report.
@@ -36,11 +38,17 @@ func runAudit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, sale := range report.Sales {
+	store := postgres.NewStore(pool)
+	for i, sale := range report.Sales {
+		check, err := credentialsVerify(ctx, c, store, sale.Sale)
+		if err != nil {
+			return err
+		}
+		report.Sales[i].Checks = append(report.Sales[i].Checks, check)
 		t := sale.Totals
 		fmt.Printf("audit of sale %s: %d seats, %d sold, %d payments, %d won, %d holds released, %d tokens, %d refunds, %d won refunded, %d checked in\n",
 			sale.Sale, t.Seats, t.Sold, t.Payments, t.Revenue, t.Released, t.Tokens, t.Refunds, t.Refunded, t.CheckedIn)
-		printChecks(sale.Checks)
+		printChecks(report.Sales[i].Checks)
 	}
 	fmt.Println("audit of the wallets, across sales:")
 	printChecks(report.Wallets)
@@ -49,6 +57,57 @@ func runAudit(ctx context.Context, args []string) error {
 	}
 	fmt.Println("audit: all invariants hold")
 	return nil
+}
+
+// credentialsVerify counts the paid tickets of a sale whose credential would not admit them: no
+// payment to name, claims that are no ticket's, or (with BOXOFFICE_TICKET_KEY set) a signature
+// that does not verify with the key or describes another ticket.
+func credentialsVerify(ctx context.Context, c config, store *postgres.Store, sale core.SaleID) (postgres.AuditCheck, error) {
+	name := "every paid ticket's credential verifies"
+	var signer *httpapi.TicketSigner
+	if c.TicketKey == "" {
+		name += " (claims only: set BOXOFFICE_TICKET_KEY to check signatures)"
+	} else {
+		seed, err := c.ticketSeed()
+		if err == nil {
+			signer, err = httpapi.NewTicketSigner(seed)
+		}
+		if err != nil {
+			return postgres.AuditCheck{}, err
+		}
+	}
+	tickets, err := store.PaidTicketsOfSale(ctx, sale)
+	if err != nil {
+		return postgres.AuditCheck{}, fmt.Errorf("list the paid tickets of %s: %w", sale, err)
+	}
+	check := postgres.AuditCheck{Name: name}
+	for _, t := range tickets {
+		if !credentialVerifies(t, signer) {
+			check.Breaches++
+		}
+	}
+	return check, nil
+}
+
+// credentialVerifies reports whether a paid ticket's credential admits it: signed, verified and
+// matched against the ticket when signer is set, its claims valid otherwise.
+func credentialVerifies(t booking.Ticket, signer *httpapi.TicketSigner) bool {
+	cred, err := t.Credential()
+	if err != nil || cred.Seat < 1 || cred.IssuedAt.IsZero() {
+		return false
+	}
+	if _, err := core.ParseUserID(string(cred.Holder)); err != nil {
+		return false
+	}
+	if signer == nil {
+		return true
+	}
+	signed, err := signer.Sign(cred)
+	if err != nil {
+		return false
+	}
+	verified, err := signer.Verify(signed)
+	return err == nil && verified.Matches(t) == nil
 }
 
 func printChecks(checks []postgres.AuditCheck) {

@@ -28,6 +28,7 @@ type config struct {
 	TemporalCLI       string
 	TemporalState     string
 	TokenKey          string
+	TicketKey         string
 	HoldTTL           time.Duration
 	SessionTTL        time.Duration
 	AdmitRate         int
@@ -80,6 +81,7 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	str(&c.TemporalCLI, setting{"TEMPORAL_CLI", "temporal-cli", "path of the temporal CLI that dev starts; PATH and $GOPATH/bin are searched when empty"}, "")
 	str(&c.TemporalState, setting{"BOXOFFICE_TEMPORAL_STATE", "temporal-state", "file where dev's Temporal dev server keeps its state when DATABASE_URL is set; empty: a file per database under $XDG_STATE_HOME/boxoffice (~/.local/state/boxoffice)"}, "")
 	str(&c.TokenKey, setting{"BOXOFFICE_TOKEN_KEY", "token-key", "base64 32-byte Ed25519 seed that signs queue tokens, shared by every instance; dev generates one when empty"}, "")
+	str(&c.TicketKey, setting{"BOXOFFICE_TICKET_KEY", "ticket-key", "base64 32-byte Ed25519 seed that signs ticket credentials (another key than the token key), shared by every instance; dev generates one when empty"}, "")
 	dur(&c.HoldTTL, setting{"BOXOFFICE_HOLD_TTL", "hold-ttl", "how long a held seat waits for payment"}, p.HoldTTL)
 	dur(&c.SessionTTL, setting{"BOXOFFICE_SESSION_TTL", "session-ttl", "how long an admitted fan may book, in a sale that sets none"}, q.Admission.SessionTTL)
 	num(&c.AdmitRate, setting{"BOXOFFICE_ADMIT_RATE", "admit-rate", "fans admitted from the queue per second, in a sale that sets none"}, q.Admission.AdmitRate)
@@ -116,13 +118,19 @@ func (c config) policy() app.Policy {
 }
 
 // tokenSeed decodes BOXOFFICE_TOKEN_KEY.
-func (c config) tokenSeed() ([]byte, error) {
-	if c.TokenKey == "" {
-		return nil, fmt.Errorf("BOXOFFICE_TOKEN_KEY is not set: every API instance must share one signing key; generate one with `head -c32 /dev/urandom | base64`")
+func (c config) tokenSeed() ([]byte, error) { return signingSeed("BOXOFFICE_TOKEN_KEY", c.TokenKey) }
+
+// ticketSeed decodes BOXOFFICE_TICKET_KEY.
+func (c config) ticketSeed() ([]byte, error) { return signingSeed("BOXOFFICE_TICKET_KEY", c.TicketKey) }
+
+// signingSeed decodes the base64 seed of a signing key every API instance shares.
+func signingSeed(name, value string) ([]byte, error) {
+	if value == "" {
+		return nil, fmt.Errorf("%s is not set: every API instance must share one signing key; generate one with `head -c32 /dev/urandom | base64`", name)
 	}
-	seed, err := base64.StdEncoding.DecodeString(c.TokenKey)
+	seed, err := base64.StdEncoding.DecodeString(value)
 	if err != nil {
-		return nil, fmt.Errorf("BOXOFFICE_TOKEN_KEY is not base64: %w", err)
+		return nil, fmt.Errorf("%s is not base64: %w", name, err)
 	}
 	return seed, nil
 }

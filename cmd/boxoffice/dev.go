@@ -33,7 +33,7 @@ import (
 // runDev runs API and worker in one process on embedded defaults: the memory store unless
 // DATABASE_URL is set, a local Temporal dev server unless TEMPORAL_ADDRESS is set (keeping its
 // state in a file when DATABASE_URL is set, so holds survive a restart as their seats do), a
-// generated token key unless BOXOFFICE_TOKEN_KEY is set, and the demo sale.
+// generated token and ticket keys unless BOXOFFICE_TOKEN_KEY and BOXOFFICE_TICKET_KEY are set, and the demo sale.
 func runDev(ctx context.Context, args []string) error {
 	began := time.Now()
 	c, err := parseFlags("dev", args, nil)
@@ -45,6 +45,7 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	c.TokenKey = orGenerated(c.TokenKey, 32, base64.StdEncoding)
+	c.TicketKey = orGenerated(c.TicketKey, 32, base64.StdEncoding)
 	c.AdminKey = orGenerated(c.AdminKey, 18, base64.RawURLEncoding)
 	d := &devParts{ready: map[string]func(context.Context) error{}}
 	defer d.stop()

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -124,6 +125,7 @@ func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
 		"DATABASE_URL="+dbURL,
 		"TEMPORAL_ADDRESS="+server.FrontendHostPort(),
 		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)),
+		"BOXOFFICE_TICKET_KEY="+base64.StdEncoding.EncodeToString(e2eTicketSeed),
 		"BOXOFFICE_HOLD_TTL="+holdTTL.String(),
 		"BOXOFFICE_ADMIT_TICK=200ms",
 		"BOXOFFICE_ADMIN_KEY="+e2eAdminKey,
@@ -176,6 +178,10 @@ func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
 
 // e2eAdminKey is the api process's BOXOFFICE_ADMIN_KEY.
 const e2eAdminKey = "e2e-admin-key"
+
+// e2eTicketSeed is the seed of the services' ticket key, with which the tests verify the
+// credentials they are given as a gate would.
+var e2eTicketSeed = bytes.Repeat([]byte{10}, 32)
 
 // streamUntilActive reads GET /api/token/events until the stream closes and returns the status
 // of its last status event.
@@ -431,14 +437,21 @@ func TestEndToEnd(t *testing.T) {
 	// price; it pauses, and then closes.
 	closed := sellASale(t, sys)
 
-	// 11. The audit passes for every sale.
-	sys.run(t, "audit")
+	// 11. After the payment: tickets, QR codes, the gate, a fan's cancellation and an
+	// operator's cancellation of a performance.
+	cancelled := afterThePayment(t, sys)
+
+	// 12. The audit passes for every sale.
+	if out := sys.run(t, "audit"); !strings.Contains(out, "every paid ticket's credential verifies\n") {
+		t.Fatalf("the audit did not verify the credentials with the ticket key:\n%s", out)
+	}
 
 	if dir := os.Getenv(recordHistories); dir != "" {
 		writeHistory(t, server, reservation.WorkflowID(ticket.String()), filepath.Join(dir, "reservation", "testdata", "paid-in-sale.json"))
 		writeHistory(t, server, reservation.WorkflowID(releasedID.String()), filepath.Join(dir, "reservation", "testdata", "released-in-sale.json"))
 		writeHistory(t, server, admission.WorkflowID(demoSale), filepath.Join(dir, "admission", "testdata", "sale.json"))
 		writeHistory(t, server, admission.WorkflowID(closed), filepath.Join(dir, "admission", "testdata", "sale-closed.json"))
+		writeHistory(t, server, cancelled, filepath.Join(dir, "cancellation", "testdata", "performance-cancelled.json"))
 	}
 }
 

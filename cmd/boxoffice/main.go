@@ -1,5 +1,6 @@
 // Command boxoffice runs the box office: `dev` for a laptop, `serve`, `api` and `worker` for
-// production roles, `migrate` for the database and `openapi` to print the API document.
+// production roles, `migrate` for the database, `openapi` to print the API document and
+// `verify-ticket` for a gate to check a ticket offline.
 package main
 
 import (
@@ -26,6 +27,8 @@ commands:
   migrate   apply database migrations (--demo also puts the demo sale on)
   audit     check the books in DATABASE_URL after a sale; exits 1 on any breach
   openapi   print the OpenAPI document (YAML)
+  verify-ticket
+            check a ticket's credential offline with the box office's JWKS, as a gate would
 
 Run 'boxoffice <command> -h' for the flags; each also reads the environment variable it names.
 `
@@ -55,6 +58,8 @@ func main() {
 		err = runAudit(ctx, args)
 	case "openapi":
 		err = runOpenAPI(args)
+	case "verify-ticket":
+		err = runVerifyTicket(ctx, args, os.Stdin, os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -47,7 +47,8 @@ func runMigrate(ctx context.Context, args []string) error {
 	}
 	a, err := app.New(app.Ports{
 		Stores: postgres.NewStore(pool), Loop: workerStartsAdmission{}, Clock: core.SystemClock{},
-		Lifecycle: func(*booking.Settler) booking.Lifecycle { return noHolds{} },
+		Lifecycle:     func(*booking.Settler) booking.Lifecycle { return noHolds{} },
+		Cancellations: func(*booking.Refunder) booking.Cancellations { return noHolds{} },
 	}, c.policy())
 	if err != nil {
 		return err
@@ -77,8 +78,11 @@ func (workerStartsAdmission) Change(context.Context, core.SaleID, queue.Change) 
 	return queue.Settings{}, errNoWorker
 }
 
-// noHolds is migrate's hold lifecycle: it takes no holds.
+// noHolds is migrate's hold lifecycle and cancellations: it takes no holds and cancels no
+// performance.
 type noHolds struct{}
+
+func (noHolds) Start(context.Context, core.SaleID, core.Date) error { return errNoWorker }
 
 func (noHolds) StartHold(context.Context, booking.Reservation) error { return errNoWorker }
 

@@ -89,10 +89,11 @@ func closeStore(store *postgres.Store, log *slog.Logger) {
 // admission is the admission workflow.
 func newApp(c config, st app.Stores, tc client.Client) (*app.App, error) {
 	return app.New(app.Ports{
-		Stores:    st,
-		Loop:      temporal.NewAdmission(tc),
-		Lifecycle: func(*booking.Settler) booking.Lifecycle { return temporal.NewLifecycle(tc) },
-		Clock:     core.SystemClock{},
+		Stores:        st,
+		Loop:          temporal.NewAdmission(tc),
+		Lifecycle:     func(*booking.Settler) booking.Lifecycle { return temporal.NewLifecycle(tc) },
+		Cancellations: func(*booking.Refunder) booking.Cancellations { return temporal.NewCancellations(tc) },
+		Clock:         core.SystemClock{},
 	}, c.policy())
 }
 
@@ -182,11 +183,17 @@ func apiHandler(ctx context.Context, c config, log *slog.Logger, a *app.App, rea
 	if err != nil {
 		return nil, err
 	}
+	ticketSeed, err := c.ticketSeed()
+	if err != nil {
+		return nil, err
+	}
+	tickets, err := httpapi.NewTicketSigner(ticketSeed)
+	if err != nil {
+		return nil, fmt.Errorf("BOXOFFICE_TICKET_KEY: %w", err)
+	}
 	handler, _ := httpapi.New(httpapi.Deps{
-		Entrance: a.Queue.Entrance, Control: a.Queue.Control, Directory: a.Catalog.Directory, Admin: a.Catalog.Admin,
-		Listings: a.Catalog.Listings, Counter: a.Booking.Counter,
-		Cashier: a.Wallet.Cashier, Tokens: signer, Identity: identity, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
-	})
+		Tokens: signer, Tickets: tickets, Identity: identity, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
+	}.Driving(a))
 	return handler, nil
 }
 
@@ -198,7 +205,7 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 		return nil, err
 	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, workflows.Steps{Settler: a.Booking.Settler, Admitter: a.Queue.Admitter, Sweeper: a.Booking.Sweeper})
+	workflows.Register(w, workflows.Steps{Settler: a.Booking.Settler, Admitter: a.Queue.Admitter, Refunder: a.Booking.Refunder, Sweeper: a.Booking.Sweeper})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start Temporal worker: %w", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -37,13 +38,14 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	seed := strings.Repeat("k", 32)
 	c := config{
-		Addr: fmt.Sprintf("127.0.0.1:%d", port), TokenKey: base64.StdEncoding.EncodeToString([]byte(seed)),
+		Addr: fmt.Sprintf("127.0.0.1:%d", port), TokenKey: base64.StdEncoding.EncodeToString([]byte(seed)), TicketKey: base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)),
 		HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 10, MaxActive: 10, AdmitTick: time.Second,
-		AbandonAfter: time.Minute, QueueRefresh: time.Second,
+		AbandonAfter: time.Minute, QueueRefresh: time.Second, Identity: "open",
 	}
 	a, err := app.New(app.Ports{
 		Stores: store, Loop: memory.NewAdmission(c.policy().Queue.Admission), Clock: core.SystemClock{},
-		Lifecycle: func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
+		Lifecycle:     func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
+		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) },
 	}, c.policy())
 	if err != nil {
 		t.Fatal(err)

@@ -31,7 +31,10 @@ type Ports struct {
 	// Lifecycle builds the holds' lifecycle; it is given the Settler a lifecycle that settles
 	// in process calls back (Temporal's runs in the worker and calls it there).
 	Lifecycle func(*booking.Settler) booking.Lifecycle
-	Clock     core.Clock
+	// Cancellations builds what carries performances' cancellations through, given the
+	// Refunder whose rounds it runs.
+	Cancellations func(*booking.Refunder) booking.Cancellations
+	Clock         core.Clock
 }
 
 // Policy is the operator-set rules of every context.
@@ -58,8 +61,8 @@ type App struct {
 
 // New checks the ports and the policy and composes the application.
 func New(p Ports, policy Policy) (*App, error) {
-	if p.Stores == nil || p.Loop == nil || p.Lifecycle == nil || p.Clock == nil {
-		return nil, errors.New("app: stores, loop, lifecycle and clock must be set")
+	if p.Stores == nil || p.Loop == nil || p.Lifecycle == nil || p.Cancellations == nil || p.Clock == nil {
+		return nil, errors.New("app: stores, loop, lifecycle, cancellations and clock must be set")
 	}
 	if policy.DefaultSale != "" {
 		if _, err := core.ParseSaleID("default sale", string(policy.DefaultSale)); err != nil {
@@ -82,8 +85,8 @@ func New(p Ports, policy Policy) (*App, error) {
 	}
 	settler := booking.NewSettler(p.Stores, p.Stores, p.Clock)
 	b, err := booking.New(booking.Ports{
-		Store: p.Stores, Settlements: p.Stores, Settler: settler, Lifecycle: p.Lifecycle(settler), Gate: q.Entrance,
-		Offers: p.Stores, Balances: p.Stores, Clock: p.Clock, Requests: requests,
+		Store: p.Stores, Settlements: p.Stores, Settler: settler, Lifecycle: p.Lifecycle(settler), Cancellations: p.Cancellations,
+		Gate: q.Entrance, Shows: p.Stores, Balances: p.Stores, Clock: p.Clock, Requests: requests,
 	}, policy.Booking)
 	if err != nil {
 		return nil, err

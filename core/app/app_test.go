@@ -14,7 +14,8 @@ import (
 func TestNewRejectsMissingPortsAndBadPolicy(t *testing.T) {
 	store := memory.NewStore()
 	ports := app.Ports{Stores: store, Loop: memory.NewAdmission(queue.Settings{}), Clock: core.SystemClock{},
-		Lifecycle: func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) }}
+		Lifecycle:     func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
+		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) }}
 	if _, err := app.New(ports, app.DefaultPolicy); err != nil {
 		t.Fatal(err)
 	}
@@ -27,6 +28,11 @@ func TestNewRejectsMissingPortsAndBadPolicy(t *testing.T) {
 	noAdmission.Loop = nil
 	if _, err := app.New(noAdmission, app.DefaultPolicy); err == nil {
 		t.Error("missing admission control accepted")
+	}
+	noCancellations := ports
+	noCancellations.Cancellations = nil
+	if _, err := app.New(noCancellations, app.DefaultPolicy); err == nil {
+		t.Error("missing cancellations accepted")
 	}
 	for _, change := range []func(p *app.Policy){
 		func(p *app.Policy) { p.Booking.HoldTTL = 0 },

@@ -47,6 +47,9 @@ func (c *Counter) HoldSeat(ctx context.Context, caller core.Caller, rawDate stri
 		return Reservation{}, err
 	}
 	perf := offer.Performance
+	if err := perf.CheckOn(); err != nil {
+		return Reservation{}, err
+	}
 	if err := perf.CheckSeat(seat); err != nil {
 		return Reservation{}, err
 	}

@@ -9,12 +9,14 @@ import (
 // Door is where gates check tickets in: once each, never a cancelled one.
 type Door struct {
 	store Store
+	shows Shows
 	clock core.Clock
 }
 
 // CheckIn admits the holder of a ticket by its verified credential, once however many gates
 // scan it at the same moment. gate names the sale the gate lets in (empty: any sale); a ticket
-// of another sale is ErrOtherSale. A second scan is *CheckedInError, saying when the first was.
+// of another sale is ErrOtherSale. A second scan is *CheckedInError, saying when the first was;
+// a ticket of a cancelled performance admits nobody, refunded yet or not.
 func (d *Door) CheckIn(ctx context.Context, cred Credential, gate core.SaleID) (Ticket, error) {
 	if gate != "" && cred.SaleID != gate {
 		return Ticket{}, ErrOtherSale
@@ -27,6 +29,13 @@ func (d *Door) CheckIn(ctx context.Context, cred Credential, gate core.SaleID) (
 		return Ticket{}, ErrTicketCancelled
 	}
 	if err := cred.Matches(t); err != nil {
+		return Ticket{}, err
+	}
+	offer, err := d.shows.Offer(ctx, t.Reservation.SaleID, t.Reservation.Date)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if err := offer.Performance.CheckOn(); err != nil {
 		return Ticket{}, err
 	}
 	return d.store.CheckIn(ctx, cred.TicketID, cred.PaymentID, d.clock.Now())

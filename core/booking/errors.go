@@ -30,6 +30,11 @@ var (
 	ErrNotATicket       = core.Classed(core.ErrInvalid, "not a ticket of this box office: a credential from a paid ticket's QR code is needed")
 	ErrOtherSale        = core.Classed(core.ErrInvalid, "the ticket is for another sale than this gate's")
 
+	// A performance's cancellation.
+	ErrRefundingPerformance   = core.Classed(core.ErrConflict, "the performance was cancelled: every ticket of it is being refunded in full, this one included, with no fee")
+	ErrNotCancelled           = core.Classed(core.ErrNotFound, "the performance is not cancelled")
+	ErrCancellationNotStarted = core.Classed(core.ErrUnavailable, "the performance is cancelled (no seat of it can be held) but its refunds could not be started just now; ask again: nothing is refunded twice")
+
 	ErrHoldNotStarted = core.Classed(core.ErrUnavailable, "the seat could not be held just now (the hold timer did not start) and was released; try again")
 	ErrPaymentPending = core.Classed(core.ErrUnavailable, "the payment did not complete in time; retry it: a payment that went through returns its receipt")
 )

@@ -39,6 +39,13 @@ type Store interface {
 	CheckIn(ctx context.Context, id, payment core.ID, at time.Time) (Ticket, error)
 	// RefundByKey returns the reservation the user was refunded for with an idempotency key, if any.
 	RefundByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error)
+	// EndHolds releases up to limit of a date's holds, whatever their deadline, as ReleaseHold
+	// would, and returns how many it released.
+	EndHolds(ctx context.Context, sale core.SaleID, d core.Date, limit int) (int, error)
+	// PaidTickets lists up to limit of a date's paid tickets not checked in, in seat order.
+	PaidTickets(ctx context.Context, sale core.SaleID, d core.Date, limit int) ([]Reservation, error)
+	// Tally counts a date's tickets as its cancellation sees them.
+	Tally(ctx context.Context, sale core.SaleID, d core.Date) (Tally, error)
 }
 
 // Settlements perform the one transaction that spans aggregates: the wallet, the seat, the
@@ -87,6 +94,20 @@ type Gate interface {
 // Offers tell what is on sale: a sale with one of its performances. The catalog's store is one.
 type Offers interface {
 	Offer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error)
+}
+
+// Shows are the performances tickets are for, which an operator may cancel. The catalog's
+// store is one.
+type Shows interface {
+	Offers
+	CancelPerformance(ctx context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error)
+}
+
+// Cancellations carry a performance's cancellation through to its end, surviving crashes and
+// restarts: round after round of the Refunder until nothing is left. In production each is a
+// Temporal workflow. Starting one that runs already starts nothing.
+type Cancellations interface {
+	Start(ctx context.Context, sale core.SaleID, d core.Date) error
 }
 
 // Balances tell what a fan's wallet holds. The wallet's store is one.

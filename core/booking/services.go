@@ -14,10 +14,13 @@ type Ports struct {
 	// Settler is the one NewSettler built, which Lifecycle calls back.
 	Settler   *Settler
 	Lifecycle Lifecycle
-	Gate      Gate
-	Offers    Offers
-	Balances  Balances
-	Clock     core.Clock
+	// Cancellations carry performances' cancellations through; built from the Refunder, which
+	// they drive (Temporal's runs in the worker and calls it there).
+	Cancellations func(*Refunder) Cancellations
+	Gate          Gate
+	Shows         Shows
+	Balances      Balances
+	Clock         core.Clock
 	// Requests are the keyed requests running in this process, shared by every context that
 	// takes an Idempotency-Key.
 	Requests *core.KeyedRequests
@@ -25,10 +28,12 @@ type Ports struct {
 
 // Services are booking's use cases.
 type Services struct {
-	Counter *Counter
-	Door    *Door
-	Settler *Settler
-	Sweeper *Sweeper
+	Counter       *Counter
+	Door          *Door
+	ShowCanceller *ShowCanceller
+	Settler       *Settler
+	Refunder      *Refunder
+	Sweeper       *Sweeper
 }
 
 // NewSettler builds the Settler first: it needs only the stores, so a hold's lifecycle can be
@@ -39,18 +44,21 @@ func NewSettler(store Store, settlements Settlements, clock core.Clock) *Settler
 
 // New checks the ports and the policy and builds the use cases.
 func New(p Ports, policy Policy) (Services, error) {
-	if p.Store == nil || p.Settlements == nil || p.Settler == nil || p.Lifecycle == nil || p.Gate == nil || p.Offers == nil ||
-		p.Balances == nil || p.Clock == nil || p.Requests == nil {
+	if p.Store == nil || p.Settlements == nil || p.Settler == nil || p.Lifecycle == nil || p.Cancellations == nil || p.Gate == nil ||
+		p.Shows == nil || p.Balances == nil || p.Clock == nil || p.Requests == nil {
 		return Services{}, errors.New("booking: every port must be set")
 	}
 	if err := policy.Validate(); err != nil {
 		return Services{}, fmt.Errorf("booking: %w", err)
 	}
+	refunder := &Refunder{shows: p.Shows, store: p.Store, settlements: p.Settlements, clock: p.Clock}
 	return Services{
-		Counter: &Counter{store: p.Store, settlements: p.Settlements, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Offers,
+		Counter: &Counter{store: p.Store, settlements: p.Settlements, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows,
 			balances: p.Balances, clock: p.Clock, policy: policy, requests: p.Requests},
-		Door:    &Door{store: p.Store, clock: p.Clock},
-		Settler: p.Settler,
-		Sweeper: &Sweeper{store: p.Store, clock: p.Clock},
+		Door:          &Door{store: p.Store, shows: p.Shows, clock: p.Clock},
+		ShowCanceller: &ShowCanceller{runs: p.Cancellations(refunder), refunder: refunder},
+		Settler:       p.Settler,
+		Refunder:      refunder,
+		Sweeper:       &Sweeper{store: p.Store, clock: p.Clock},
 	}, nil
 }

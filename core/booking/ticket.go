@@ -107,6 +107,19 @@ type Credential struct {
 	IssuedAt  time.Time // the payment's time
 }
 
+// Credential is the credential a ticket shows at the door: ErrNotPaid for one not paid,
+// ErrTicketCancelled for one given back.
+func (t Ticket) Credential() (Credential, error) {
+	if t.Reservation.Status == Cancelled {
+		return Credential{}, ErrTicketCancelled
+	}
+	c, ok := CredentialOf(t)
+	if !ok {
+		return Credential{}, ErrNotPaid
+	}
+	return c, nil
+}
+
 // CredentialOf is the credential of a paid ticket, or false for one not paid.
 func CredentialOf(t Ticket) (Credential, bool) {
 	if t.Receipt == nil {

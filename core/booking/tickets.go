@@ -32,6 +32,21 @@ func (c *Counter) Ticket(ctx context.Context, caller core.Caller, rawID string) 
 	return c.ownTicket(ctx, user, sale, id)
 }
 
+// Credential is what the credential of the caller's paid ticket says, for the payment's answer:
+// any token the queue issued them for the sale will do, as the payment expired the one it was
+// made with. ErrNotPaid for a ticket not paid, ErrTicketCancelled for one cancelled.
+func (c *Counter) Credential(ctx context.Context, caller core.Caller, id core.ID) (Credential, error) {
+	user, sale, err := c.gate.Identify(ctx, caller)
+	if err != nil {
+		return Credential{}, err
+	}
+	t, err := c.ownTicket(ctx, user, sale, id)
+	if err != nil {
+		return Credential{}, err
+	}
+	return t.Credential()
+}
+
 func (c *Counter) ownTicket(ctx context.Context, user core.UserID, sale core.SaleID, id core.ID) (Ticket, error) {
 	t, err := c.store.Ticket(ctx, id)
 	if err != nil {
@@ -88,6 +103,9 @@ func (c *Counter) cancel(ctx context.Context, user core.UserID, sale core.SaleID
 	offer, err := c.offers.Offer(ctx, sale, t.Reservation.Date)
 	if err != nil {
 		return Refund{}, err
+	}
+	if offer.Performance.Cancelled() && t.Reservation.Status == Paid {
+		return Refund{}, ErrRefundingPerformance
 	}
 	terms, err := t.Reservation.Cancellable(user, offer.Sale.Cancellation, offer.Performance.Start(), c.clock.Now())
 	if err != nil {

@@ -82,7 +82,7 @@ func (d *Directory) listing(ctx context.Context, s Sale, now time.Time) (Listing
 	}
 	l := Listing{Sale: s, SoldOut: len(open) == 0, Dates: []core.Date{}}
 	for _, p := range perfs {
-		if p.Date.Before(today) {
+		if p.Date.Before(today) || p.Cancelled() {
 			continue
 		}
 		lo, hi := p.PriceRange()

@@ -13,6 +13,9 @@ var (
 	ErrSalePaused     = core.ErrSalePaused
 	ErrSaleClosed     = core.ErrSaleClosed
 	ErrNoDefaultSale  = core.Classed(core.ErrInvalid, "no sale is on sale or paused to be the default; name one with sale_id")
+	// ErrPerformanceCancelled says an operator cancelled the show: its seats are not for sale,
+	// and its tickets are refunded in full.
+	ErrPerformanceCancelled = core.Classed(core.ErrGone, "this performance was cancelled: its seats are not for sale, and every ticket of it is refunded in full")
 )
 
 // CheckHoldable reports a sale whose seats cannot be held now: paused or closed (a draft one

@@ -38,6 +38,20 @@ type Performance struct {
 	// StartsAt is when the show begins; zero: 00:00 UTC of its date.
 	StartsAt time.Time
 	Sections []Section // in seat order, from seat 1 without gaps
+	// CancelledAt is when an operator cancelled the show; zero: it is on. A cancelled
+	// performance takes no holds and is listed no more, and its tickets are refunded in full.
+	CancelledAt time.Time
+}
+
+// Cancelled reports whether an operator cancelled the show.
+func (p Performance) Cancelled() bool { return !p.CancelledAt.IsZero() }
+
+// CheckOn reports a performance that was cancelled: ErrPerformanceCancelled.
+func (p Performance) CheckOn() error {
+	if p.Cancelled() {
+		return ErrPerformanceCancelled
+	}
+	return nil
 }
 
 // Seats is N in seats 1..N.

@@ -26,14 +26,17 @@ type Store interface {
 	Performances(ctx context.Context, sale core.SaleID) ([]Performance, error)
 	// Performance returns one performance of a sale, or ErrUnknownDate.
 	Performance(ctx context.Context, sale core.SaleID, d core.Date) (Performance, error)
+	// CancelPerformance marks a performance cancelled at at, unless it was already, and returns
+	// it with the time it was first cancelled; ErrUnknownDate.
+	CancelPerformance(ctx context.Context, sale core.SaleID, d core.Date, at time.Time) (Performance, error)
 	// Offer returns a sale with one of its performances: what a hold needs. ErrUnknownSale, or
 	// ErrUnknownDate.
 	Offer(ctx context.Context, sale core.SaleID, d core.Date) (Offer, error)
-	// OpenDates lists, in order, the sale's dates from `from` on with at least one seat
-	// available at now.
+	// OpenDates lists, in order, the sale's dates from `from` on, not cancelled, with at least
+	// one seat available at now.
 	OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error)
-	// Seats lists every seat of a date in seat order with its status at now and its section,
-	// or ErrUnknownDate.
+	// Seats lists every seat of a date in seat order with its status at now and its section;
+	// ErrUnknownDate, or ErrPerformanceCancelled for a cancelled date.
 	Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]Seat, error)
 	// SeatCounts counts, for each of the sale's dates, its seats by status at now.
 	SeatCounts(ctx context.Context, sale core.SaleID, now time.Time) (map[core.Date]SeatCounts, error)

@@ -1,11 +1,13 @@
 package porttest
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
@@ -59,4 +61,77 @@ func Bench(b *testing.B, newStores func(b *testing.B) Stores) {
 			}
 		}
 	})
+}
+
+// BenchAfterPayment measures what follows a payment: checking a ticket in (the first scan, which
+// writes, and a second, refused) and refunding one. Each iteration sets up a paid ticket off the
+// clock; the memory adapter counts a fan's tickets by scanning, so that setup grows with the
+// tickets made and only the PostgreSQL adapter runs this.
+func BenchAfterPayment(b *testing.B, newStores func(b *testing.B) Stores) {
+	inSale := func(b *testing.B) Stores {
+		s := newStores(b)
+		createSale(b, s, testSale)
+		return s
+	}
+	b.Run("CheckIn/first", func(b *testing.B) {
+		s := inSale(b)
+		p := addShow(b, s, "2030-07-01", 20_000)
+		seat := 0
+		for b.Loop() {
+			b.StopTimer() // a paid ticket to scan, off the clock
+			seat++
+			r, rc := benchPaidTicket(b, s, p, seat)
+			b.StartTimer()
+			if _, err := s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, epoch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("CheckIn/again", func(b *testing.B) {
+		s := inSale(b)
+		p := addShow(b, s, "2030-07-01", 1)
+		r, rc := benchPaidTicket(b, s, p, 1)
+		if _, err := s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, epoch); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			var again *booking.CheckedInError
+			if _, err := s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, epoch); !errors.As(err, &again) {
+				b.Fatalf("a second scan: %v", err)
+			}
+		}
+	})
+	b.Run("Refund", func(b *testing.B) {
+		s := inSale(b)
+		p := addShow(b, s, "2030-07-01", 20_000)
+		seat := 0
+		for b.Loop() {
+			b.StopTimer()
+			seat++
+			r, _ := benchPaidTicket(b, s, p, seat)
+			b.StartTimer()
+			if _, err := s.Settlements.Refund(ctx, booking.RefundRequest{ReservationID: r.ID, RefundID: core.NewID(), Terms: r.FullRefund(),
+				Reason: booking.PerformanceCancelled, At: epoch}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// benchPaidTicket holds, funds and pays seat of p for a fan of its own.
+func benchPaidTicket(b *testing.B, s Stores, p catalog.Performance, seat int) (booking.Reservation, booking.Receipt) {
+	b.Helper()
+	user := core.UserID(fmt.Sprintf("bench-%d", seat))
+	r, err := hold(b, s, user, p, seat, epoch, time.Hour)
+	if err == nil {
+		_, err = s.Wallets.Charge(ctx, user, r.Price, "", epoch)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	rc, err := settle(s, r, user, epoch)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r, rc
 }

@@ -57,6 +57,8 @@ type World struct {
 	Clock *Clock
 	Date  core.Date
 	Sale  core.SaleID
+	// Cancellations run performances' cancellations in goroutines; Wait for them.
+	Cancellations *memory.Cancellations
 }
 
 // Option changes a part of the world before it is built.
@@ -100,7 +102,9 @@ func New(t testing.TB, policy app.Policy, opts ...Option) *World {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	a, err := app.New(app.Ports{Stores: o.stores(store), Loop: o.loop, Lifecycle: o.lifecycle, Clock: clk}, policy)
+	var runs *memory.Cancellations
+	a, err := app.New(app.Ports{Stores: o.stores(store), Loop: o.loop, Lifecycle: o.lifecycle, Clock: clk,
+		Cancellations: func(r *booking.Refunder) booking.Cancellations { runs = memory.NewCancellations(r); return runs }}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +116,8 @@ func New(t testing.TB, policy app.Policy, opts ...Option) *World {
 		t.Fatal(err)
 	}
 	d, _ := core.ParseDate(ShowDate)
-	return &World{App: a, Store: store, Clock: clk, Date: d, Sale: Sale}
+	t.Cleanup(func() { _ = runs.Wait() })
+	return &World{App: a, Store: store, Clock: clk, Date: d, Sale: Sale, Cancellations: runs}
 }
 
 // AddSale puts another sale on, with the sections given on ShowDate.

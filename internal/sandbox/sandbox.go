@@ -108,6 +108,7 @@ func Spawn(ctx context.Context, o Options) (sys *System, err error) {
 		"DATABASE_URL="+sys.DBURL,
 		"TEMPORAL_ADDRESS="+sys.temporal.FrontendHostPort(),
 		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(randomBytes(32)),
+		"BOXOFFICE_TICKET_KEY="+base64.StdEncoding.EncodeToString(randomBytes(32)),
 		"BOXOFFICE_ADMIN_KEY="+sys.AdminKey,
 		"BOXOFFICE_HOLD_TTL="+o.HoldTTL.String(),
 		"BOXOFFICE_SESSION_TTL="+o.SessionTTL.String(),

@@ -18,6 +18,21 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for CancelledBodyStatus.
+const (
+	CancelledBodyStatusCancelled CancelledBodyStatus = "cancelled"
+)
+
+// Valid indicates whether the value is a known member of the CancelledBodyStatus enum.
+func (e CancelledBodyStatus) Valid() bool {
+	switch e {
+	case CancelledBodyStatusCancelled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ChangeSaleInputBodyState.
 const (
 	ChangeSaleInputBodyStateClosed ChangeSaleInputBodyState = "closed"
@@ -36,6 +51,21 @@ func (e ChangeSaleInputBodyState) Valid() bool {
 	case ChangeSaleInputBodyStateOnSale:
 		return true
 	case ChangeSaleInputBodyStatePaused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckInBodyStatus.
+const (
+	Admitted CheckInBodyStatus = "admitted"
+)
+
+// Valid indicates whether the value is a known member of the CheckInBodyStatus enum.
+func (e CheckInBodyStatus) Valid() bool {
+	switch e {
+	case Admitted:
 		return true
 	default:
 		return false
@@ -66,6 +96,42 @@ const (
 func (e PaymentBodyStatus) Valid() bool {
 	switch e {
 	case Success:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PerformanceCancellationBodyStatus.
+const (
+	CancellationCompleted PerformanceCancellationBodyStatus = "completed"
+	CancellationRunning   PerformanceCancellationBodyStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the PerformanceCancellationBodyStatus enum.
+func (e PerformanceCancellationBodyStatus) Valid() bool {
+	switch e {
+	case CancellationCompleted:
+		return true
+	case CancellationRunning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RefundBodyReason.
+const (
+	RefundReasonFan                  RefundBodyReason = "fan"
+	RefundReasonPerformanceCancelled RefundBodyReason = "performance_cancelled"
+)
+
+// Valid indicates whether the value is a known member of the RefundBodyReason enum.
+func (e RefundBodyReason) Valid() bool {
+	switch e {
+	case RefundReasonFan:
+		return true
+	case RefundReasonPerformanceCancelled:
 		return true
 	default:
 		return false
@@ -150,6 +216,30 @@ func (e SeatBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for TicketBodyStatus.
+const (
+	TicketBodyStatusCancelled TicketBodyStatus = "cancelled"
+	TicketBodyStatusHeld      TicketBodyStatus = "held"
+	TicketBodyStatusPaid      TicketBodyStatus = "paid"
+	TicketBodyStatusReleased  TicketBodyStatus = "released"
+)
+
+// Valid indicates whether the value is a known member of the TicketBodyStatus enum.
+func (e TicketBodyStatus) Valid() bool {
+	switch e {
+	case TicketBodyStatusCancelled:
+		return true
+	case TicketBodyStatusHeld:
+		return true
+	case TicketBodyStatusPaid:
+		return true
+	case TicketBodyStatusReleased:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenBodyStatus.
 const (
 	Active  TokenBodyStatus = "active"
@@ -186,6 +276,15 @@ type CancellationBody struct {
 	// Examples: P2D
 	UntilBeforeShow string `json:"until_before_show"`
 }
+
+// CancelledBody defines model for CancelledBody.
+type CancelledBody struct {
+	Refund RefundBody          `json:"refund"`
+	Status CancelledBodyStatus `json:"status"`
+}
+
+// CancelledBodyStatus defines model for CancelledBody.Status.
+type CancelledBodyStatus string
 
 // ChangeAdmissionBody defines model for ChangeAdmissionBody.
 type ChangeAdmissionBody struct {
@@ -234,6 +333,33 @@ type ChargeInputBody struct {
 	//
 	// Examples: 100000
 	Amount int64 `json:"amount"`
+}
+
+// CheckInBody defines model for CheckInBody.
+type CheckInBody struct {
+	// CheckedInAt When this scan let the holder in (RFC 3339, UTC).
+	CheckedInAt time.Time          `json:"checked_in_at"`
+	Date        openapi_types.Date `json:"date"`
+
+	// Holder The user id the ticket was bought by.
+	Holder   string             `json:"holder"`
+	SaleId   string             `json:"sale_id"`
+	SeatId   int64              `json:"seat_id"`
+	Section  string             `json:"section"`
+	Status   CheckInBodyStatus  `json:"status"`
+	TicketId openapi_types.UUID `json:"ticket_id"`
+}
+
+// CheckInBodyStatus defines model for CheckInBody.Status.
+type CheckInBodyStatus string
+
+// CheckInInputBody defines model for CheckInInputBody.
+type CheckInInputBody struct {
+	// SaleId The sale this gate admits to; a ticket of another sale is 400. Left out: any sale.
+	SaleId *string `json:"sale_id,omitempty"`
+
+	// Ticket The credential the ticket's QR code holds (a compact JWS of typ boxoffice-ticket+jwt).
+	Ticket string `json:"ticket"`
 }
 
 // ErrorDetail defines model for ErrorDetail.
@@ -313,8 +439,10 @@ type PayInputBody struct {
 
 // PaymentBody defines model for PaymentBody.
 type PaymentBody struct {
-	Receipt ReceiptBody       `json:"receipt"`
-	Status  PaymentBodyStatus `json:"status"`
+	// Credential The paid ticket's signed credential to show at the gate (see GET /api/tickets/{ticket_id}); absent if the ticket was cancelled since.
+	Credential *string           `json:"credential,omitempty"`
+	Receipt    ReceiptBody       `json:"receipt"`
+	Status     PaymentBodyStatus `json:"status"`
 }
 
 // PaymentBodyStatus defines model for PaymentBody.Status.
@@ -334,6 +462,32 @@ type PerformanceBody struct {
 	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
+// PerformanceCancellationBody defines model for PerformanceCancellationBody.
+type PerformanceCancellationBody struct {
+	// CancelledAt When the date was closed (RFC 3339, UTC): from then on no seat of it can be held.
+	CancelledAt time.Time `json:"cancelled_at"`
+
+	// CheckedIn Paid tickets kept because their holders had come in before the cancellation.
+	CheckedIn int64              `json:"checked_in"`
+	Date      openapi_types.Date `json:"date"`
+
+	// HoldsLeft Holds of the date still to end.
+	HoldsLeft int64 `json:"holds_left"`
+
+	// Refunded Tickets refunded so far, each exactly once.
+	Refunded int64  `json:"refunded"`
+	SaleId   string `json:"sale_id"`
+
+	// Status running while holds are to end or tickets to refund; completed once none is left.
+	Status PerformanceCancellationBodyStatus `json:"status"`
+
+	// Total Paid tickets the cancellation refunds in full: refunded and still to refund.
+	Total int64 `json:"total"`
+}
+
+// PerformanceCancellationBodyStatus running while holds are to end or tickets to refund; completed once none is left.
+type PerformanceCancellationBodyStatus string
+
 // PerformanceSpecBody defines model for PerformanceSpecBody.
 type PerformanceSpecBody struct {
 	// Date The show's date, YYYY-MM-DD, today or later.
@@ -352,6 +506,12 @@ type PerformanceSpecBody struct {
 type Problem struct {
 	// Balance Current balance (402).
 	Balance *int64 `json:"balance,omitempty"`
+
+	// CancellableUntil Until when the ticket could be cancelled (409 past the deadline).
+	CancellableUntil *time.Time `json:"cancellable_until,omitempty"`
+
+	// CheckedInAt When the ticket was checked in (409 for a second scan, or a cancellation after it).
+	CheckedInAt *time.Time `json:"checked_in_at,omitempty"`
 
 	// Detail A human-readable explanation specific to this occurrence of the problem.
 	//
@@ -501,6 +661,25 @@ type ReceiptBody struct {
 	// PerformanceDate The date of the performance paid for (YYYY-MM-DD).
 	PerformanceDate openapi_types.Date `json:"performance_date"`
 }
+
+// RefundBody defines model for RefundBody.
+type RefundBody struct {
+	// Amount Won credited back to the balance: the price less the fee.
+	Amount int64 `json:"amount"`
+
+	// Date When the refund was made (RFC 3339, UTC).
+	Date time.Time `json:"date"`
+
+	// Fee Won kept: floor(price × fee_percent / 100) under the sale's policy; 0 when the performance was cancelled.
+	Fee int64 `json:"fee"`
+
+	// Reason fan: you gave the ticket back; performance_cancelled: the show was cancelled.
+	Reason   RefundBodyReason   `json:"reason"`
+	RefundId openapi_types.UUID `json:"refund_id"`
+}
+
+// RefundBodyReason fan: you gave the ticket back; performance_cancelled: the show was cancelled.
+type RefundBodyReason string
 
 // RepriceInputBody defines model for RepriceInputBody.
 type RepriceInputBody struct {
@@ -669,6 +848,38 @@ type StreamEnded struct {
 	Detail string `json:"detail"`
 }
 
+// TicketBody defines model for TicketBody.
+type TicketBody struct {
+	// CheckedInAt When the ticket was checked in at a gate.
+	CheckedInAt *time.Time `json:"checked_in_at,omitempty"`
+
+	// Credential The ticket's signed credential (a compact JWS, typ boxoffice-ticket+jwt, verifiable with /.well-known/jwks.json) to show at the gate, while the ticket is paid; GET /api/tickets/{ticket_id} with Accept: image/png gives it as a QR code.
+	Credential *string            `json:"credential,omitempty"`
+	Date       openapi_types.Date `json:"date"`
+
+	// Expiration When the hold ended or ends unless paid (RFC 3339, UTC).
+	Expiration time.Time `json:"expiration"`
+
+	// Price Price in won, as held and paid.
+	Price int64 `json:"price"`
+
+	// Receipt The payment, once paid.
+	Receipt *ReceiptBody `json:"receipt,omitempty"`
+
+	// Refund What the cancellation gave back, once cancelled.
+	Refund  *RefundBody `json:"refund,omitempty"`
+	SaleId  string      `json:"sale_id"`
+	SeatId  int64       `json:"seat_id"`
+	Section string      `json:"section"`
+
+	// Status held → paid → (cancelled), or held → released when the hold ended unpaid.
+	Status   TicketBodyStatus   `json:"status"`
+	TicketId openapi_types.UUID `json:"ticket_id"`
+}
+
+// TicketBodyStatus held → paid → (cancelled), or held → released when the hold ended unpaid.
+type TicketBodyStatus string
+
 // TokenBody defines model for TokenBody.
 type TokenBody struct {
 	// AdmittedAt When the token was admitted (RFC 3339, UTC); absent while waiting.
@@ -705,6 +916,21 @@ type ListSeatsParams struct {
 	// Date Performance date, YYYY-MM-DD. For compatibility the date may instead come as a JSON body {"date": "YYYY-MM-DD"}; given both ways, they must agree.
 	Date *openapi_types.Date `form:"date,omitempty" json:"date,omitempty"`
 }
+
+// ShowTicketParams defines parameters for ShowTicket.
+type ShowTicketParams struct {
+	// Accept application/json (the default) for the ticket, image/png for a QR code of its credential.
+	Accept *string `json:"Accept,omitempty"`
+}
+
+// CancelTicketParams defines parameters for CancelTicket.
+type CancelTicketParams struct {
+	// IdempotencyKey Optional. A retry with the same key answers with the first refund; reusing it for another ticket is 422; while the first request with the key is still running, 409 with Retry-After.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// CheckInJSONRequestBody defines body for CheckIn for application/json ContentType.
+type CheckInJSONRequestBody = CheckInInputBody
 
 // ChangeAdmissionJSONRequestBody defines body for ChangeAdmission for application/json ContentType.
 type ChangeAdmissionJSONRequestBody = ChangeAdmissionBody
@@ -816,6 +1042,24 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// CheckInWithBody Check a ticket in at a gate
+	//
+	// Verifies the scanned credential (its signature, key and type) and lets its holder in, once: however many gates scan the same ticket at the same moment, one is 200 and the others 409 with `checked_in_at`, when the first scan was. A cancelled ticket, or one of a cancelled performance, is 410; a queue token, a forged or altered credential, or a ticket of another sale than the gate's is 400. A gate offline can check the signature alone with the ticket key in /.well-known/jwks.json (`boxoffice verify-ticket`), but only this call knows whether the ticket was used or cancelled.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/admin/checkin (the `CheckIn` operationId).
+	CheckInWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckIn Check a ticket in at a gate
+	//
+	// Verifies the scanned credential (its signature, key and type) and lets its holder in, once: however many gates scan the same ticket at the same moment, one is 200 and the others 409 with `checked_in_at`, when the first scan was. A cancelled ticket, or one of a cancelled performance, is 410; a queue token, a forged or altered credential, or a ticket of another sale than the gate's is 400. A gate offline can check the signature alone with the ticket key in /.well-known/jwks.json (`boxoffice verify-ticket`), but only this call knows whether the ticket was used or cancelled.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/admin/checkin (the `CheckIn` operationId).
+	CheckIn(ctx context.Context, body CheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// QueueReport Read the default sale's queue statistics and admission settings
 	//
 	// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
@@ -922,6 +1166,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
 	AddPerformance(ctx context.Context, saleId string, body AddPerformanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PerformanceCancellation Follow a performance's cancellation
+	//
+	// How far the cancellation of a performance has come, from the database: what it refunded and what it has left. 404 for a performance not cancelled.
+	//
+	// Corresponds with GET /api/admin/sales/{sale_id}/performances/{date}/cancel (the `PerformanceCancellation` operationId).
+	PerformanceCancellation(ctx context.Context, saleId string, date openapi_types.Date, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelPerformance Cancel a performance and refund its tickets
+	//
+	// Closes the date at once (no seat of it can be held, it is listed no more) and starts its cancellation, a Temporal workflow (cancellation/<sale_id>/<date>) that ends its holds and refunds every paid ticket in full, no fee, exactly once, in batches. Tickets checked in already are kept. Asking again starts nothing new and never refunds twice; GET this path follows the progress.
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/performances/{date}/cancel (the `CancelPerformance` operationId).
+	CancelPerformance(ctx context.Context, saleId string, date openapi_types.Date, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RepriceSectionWithBody Reprice a section's unsold seats
 	//
@@ -1030,6 +1288,13 @@ type ClientInterface interface {
 	// Corresponds with GET /api/sales (the `ListSales` operationId).
 	ListSales(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListTickets List your tickets
+	//
+	// Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token to see what you bought.
+	//
+	// Corresponds with GET /api/tickets (the `ListTickets` operationId).
+	ListTickets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// HoldSeatWithBody Hold a seat
 	//
 	// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
@@ -1057,10 +1322,24 @@ type ClientInterface interface {
 
 	// ListSeats List the seats of a date
 	//
-	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
+	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 	//
 	// Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 	ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowTicket Show one of your tickets, or its QR code
+	//
+	// One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.
+	//
+	// Corresponds with GET /api/tickets/{ticket_id} (the `ShowTicket` operationId).
+	ShowTicket(ctx context.Context, ticketId openapi_types.UUID, params *ShowTicketParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelTicket Give a paid ticket back for a refund
+	//
+	// Cancels one of your paid tickets under its sale's policy: until `until_before_show` before the show, for a fee of `fee_percent` of the price. In one transaction the price less the fee goes back to your balance, the seat goes back on sale and the ticket's credential admits nobody. 409 when the ticket cannot be cancelled: not paid, the sale takes no cancellations, past the deadline (`cancellable_until` says when it was), checked in (`checked_in_at`), already cancelled, or its performance was cancelled (its refund comes in full, without a fee). A retry with the same `Idempotency-Key` answers with the first refund.
+	//
+	// Corresponds with POST /api/tickets/{ticket_id}/cancel (the `CancelTicket` operationId).
+	CancelTicket(ctx context.Context, ticketId openapi_types.UUID, params *CancelTicketParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PollToken Poll your place in the queue
 	//
@@ -1093,6 +1372,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/token/events (the `StreamToken` operationId).
 	StreamToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// CheckInWithBody Check a ticket in at a gate
+//
+// Verifies the scanned credential (its signature, key and type) and lets its holder in, once: however many gates scan the same ticket at the same moment, one is 200 and the others 409 with `checked_in_at`, when the first scan was. A cancelled ticket, or one of a cancelled performance, is 410; a queue token, a forged or altered credential, or a ticket of another sale than the gate's is 400. A gate offline can check the signature alone with the ticket key in /.well-known/jwks.json (`boxoffice verify-ticket`), but only this call knows whether the ticket was used or cancelled.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/admin/checkin (the `CheckIn` operationId).
+func (c *Client) CheckInWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckInRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckIn Check a ticket in at a gate
+//
+// Verifies the scanned credential (its signature, key and type) and lets its holder in, once: however many gates scan the same ticket at the same moment, one is 200 and the others 409 with `checked_in_at`, when the first scan was. A cancelled ticket, or one of a cancelled performance, is 410; a queue token, a forged or altered credential, or a ticket of another sale than the gate's is 400. A gate offline can check the signature alone with the ticket key in /.well-known/jwks.json (`boxoffice verify-ticket`), but only this call knows whether the ticket was used or cancelled.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/admin/checkin (the `CheckIn` operationId).
+func (c *Client) CheckIn(ctx context.Context, body CheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckInRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // QueueReport Read the default sale's queue statistics and admission settings
@@ -1322,6 +1639,40 @@ func (c *Client) AddPerformanceWithBody(ctx context.Context, saleId string, cont
 // Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
 func (c *Client) AddPerformance(ctx context.Context, saleId string, body AddPerformanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddPerformanceRequest(c.Server, saleId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PerformanceCancellation Follow a performance's cancellation
+//
+// How far the cancellation of a performance has come, from the database: what it refunded and what it has left. 404 for a performance not cancelled.
+//
+// Corresponds with GET /api/admin/sales/{sale_id}/performances/{date}/cancel (the `PerformanceCancellation` operationId).
+func (c *Client) PerformanceCancellation(ctx context.Context, saleId string, date openapi_types.Date, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPerformanceCancellationRequest(c.Server, saleId, date)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelPerformance Cancel a performance and refund its tickets
+//
+// Closes the date at once (no seat of it can be held, it is listed no more) and starts its cancellation, a Temporal workflow (cancellation/<sale_id>/<date>) that ends its holds and refunds every paid ticket in full, no fee, exactly once, in batches. Tickets checked in already are kept. Asking again starts nothing new and never refunds twice; GET this path follows the progress.
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/performances/{date}/cancel (the `CancelPerformance` operationId).
+func (c *Client) CancelPerformance(ctx context.Context, saleId string, date openapi_types.Date, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelPerformanceRequest(c.Server, saleId, date)
 	if err != nil {
 		return nil, err
 	}
@@ -1569,6 +1920,23 @@ func (c *Client) ListSales(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
+// ListTickets List your tickets
+//
+// Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token to see what you bought.
+//
+// Corresponds with GET /api/tickets (the `ListTickets` operationId).
+func (c *Client) ListTickets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTicketsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // HoldSeatWithBody Hold a seat
 //
 // Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
@@ -1626,11 +1994,45 @@ func (c *Client) ListDates(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // ListSeats List the seats of a date
 //
-// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
+// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 //
 // Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 func (c *Client) ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListSeatsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowTicket Show one of your tickets, or its QR code
+//
+// One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.
+//
+// Corresponds with GET /api/tickets/{ticket_id} (the `ShowTicket` operationId).
+func (c *Client) ShowTicket(ctx context.Context, ticketId openapi_types.UUID, params *ShowTicketParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowTicketRequest(c.Server, ticketId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelTicket Give a paid ticket back for a refund
+//
+// Cancels one of your paid tickets under its sale's policy: until `until_before_show` before the show, for a fee of `fee_percent` of the price. In one transaction the price less the fee goes back to your balance, the seat goes back on sale and the ticket's credential admits nobody. 409 when the ticket cannot be cancelled: not paid, the sale takes no cancellations, past the deadline (`cancellable_until` says when it was), checked in (`checked_in_at`), already cancelled, or its performance was cancelled (its refund comes in full, without a fee). A retry with the same `Idempotency-Key` answers with the first refund.
+//
+// Corresponds with POST /api/tickets/{ticket_id}/cancel (the `CancelTicket` operationId).
+func (c *Client) CancelTicket(ctx context.Context, ticketId openapi_types.UUID, params *CancelTicketParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelTicketRequest(c.Server, ticketId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1711,6 +2113,46 @@ func (c *Client) StreamToken(ctx context.Context, reqEditors ...RequestEditorFn)
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewCheckInRequest calls the generic CheckIn builder with application/json body
+func NewCheckInRequest(server string, body CheckInJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCheckInRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCheckInRequestWithBody constructs an http.Request for the CheckIn method, with any body, and a specified content type
+func NewCheckInRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/checkin")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewQueueReportRequest constructs an http.Request for the QueueReport method
@@ -2011,6 +2453,88 @@ func NewAddPerformanceRequestWithBody(server string, saleId string, contentType 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPerformanceCancellationRequest constructs an http.Request for the PerformanceCancellation method
+func NewPerformanceCancellationRequest(server string, saleId string, date openapi_types.Date) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "date", date, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "date"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s/performances/%s/cancel", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelPerformanceRequest constructs an http.Request for the CancelPerformance method
+func NewCancelPerformanceRequest(server string, saleId string, date openapi_types.Date) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "date", date, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "date"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s/performances/%s/cancel", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2368,6 +2892,33 @@ func NewListSalesRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListTicketsRequest constructs an http.Request for the ListTickets method
+func NewListTicketsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/tickets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewHoldSeatRequest calls the generic HoldSeat builder with application/json body
 func NewHoldSeatRequest(server string, body HoldSeatJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2484,6 +3035,104 @@ func NewListSeatsRequest(server string, params *ListSeatsParams) (*http.Request,
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewShowTicketRequest constructs an http.Request for the ShowTicket method
+func NewShowTicketRequest(server string, ticketId openapi_types.UUID, params *ShowTicketParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticket_id", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/tickets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Accept != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept", *params.Accept, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCancelTicketRequest constructs an http.Request for the CancelTicket method
+func NewCancelTicketRequest(server string, ticketId openapi_types.UUID, params *CancelTicketParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "ticket_id", ticketId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/tickets/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -2627,6 +3276,24 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// CheckInWithBodyWithResponse Check a ticket in at a gate
+	//
+	// Verifies the scanned credential (its signature, key and type) and lets its holder in, once: however many gates scan the same ticket at the same moment, one is 200 and the others 409 with `checked_in_at`, when the first scan was. A cancelled ticket, or one of a cancelled performance, is 410; a queue token, a forged or altered credential, or a ticket of another sale than the gate's is 400. A gate offline can check the signature alone with the ticket key in /.well-known/jwks.json (`boxoffice verify-ticket`), but only this call knows whether the ticket was used or cancelled.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/admin/checkin (the `CheckIn` operationId).
+	CheckInWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckInResponse, error)
+
+	// CheckInWithResponse Check a ticket in at a gate
+	//
+	// Verifies the scanned credential (its signature, key and type) and lets its holder in, once: however many gates scan the same ticket at the same moment, one is 200 and the others 409 with `checked_in_at`, when the first scan was. A cancelled ticket, or one of a cancelled performance, is 410; a queue token, a forged or altered credential, or a ticket of another sale than the gate's is 400. A gate offline can check the signature alone with the ticket key in /.well-known/jwks.json (`boxoffice verify-ticket`), but only this call knows whether the ticket was used or cancelled.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/admin/checkin (the `CheckIn` operationId).
+	CheckInWithResponse(ctx context.Context, body CheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckInResponse, error)
+
 	// QueueReportWithResponse Read the default sale's queue statistics and admission settings
 	//
 	// The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
@@ -2739,6 +3406,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
 	AddPerformanceWithResponse(ctx context.Context, saleId string, body AddPerformanceJSONRequestBody, reqEditors ...RequestEditorFn) (*AddPerformanceResponse, error)
+
+	// PerformanceCancellationWithResponse Follow a performance's cancellation
+	//
+	// How far the cancellation of a performance has come, from the database: what it refunded and what it has left. 404 for a performance not cancelled.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/admin/sales/{sale_id}/performances/{date}/cancel (the `PerformanceCancellation` operationId).
+	PerformanceCancellationWithResponse(ctx context.Context, saleId string, date openapi_types.Date, reqEditors ...RequestEditorFn) (*PerformanceCancellationResponse, error)
+
+	// CancelPerformanceWithResponse Cancel a performance and refund its tickets
+	//
+	// Closes the date at once (no seat of it can be held, it is listed no more) and starts its cancellation, a Temporal workflow (cancellation/<sale_id>/<date>) that ends its holds and refunds every paid ticket in full, no fee, exactly once, in batches. Tickets checked in already are kept. Asking again starts nothing new and never refunds twice; GET this path follows the progress.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/performances/{date}/cancel (the `CancelPerformance` operationId).
+	CancelPerformanceWithResponse(ctx context.Context, saleId string, date openapi_types.Date, reqEditors ...RequestEditorFn) (*CancelPerformanceResponse, error)
 
 	// RepriceSectionWithBodyWithResponse Reprice a section's unsold seats
 	//
@@ -2853,6 +3538,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/sales (the `ListSales` operationId).
 	ListSalesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListSalesResponse, error)
 
+	// ListTicketsWithResponse List your tickets
+	//
+	// Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token to see what you bought.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/tickets (the `ListTickets` operationId).
+	ListTicketsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error)
+
 	// HoldSeatWithBodyWithResponse Hold a seat
 	//
 	// Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
@@ -2882,12 +3576,30 @@ type ClientWithResponsesInterface interface {
 
 	// ListSeatsWithResponse List the seats of a date
 	//
-	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
+	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 	ListSeatsWithResponse(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*ListSeatsResponse, error)
+
+	// ShowTicketWithResponse Show one of your tickets, or its QR code
+	//
+	// One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/tickets/{ticket_id} (the `ShowTicket` operationId).
+	ShowTicketWithResponse(ctx context.Context, ticketId openapi_types.UUID, params *ShowTicketParams, reqEditors ...RequestEditorFn) (*ShowTicketResponse, error)
+
+	// CancelTicketWithResponse Give a paid ticket back for a refund
+	//
+	// Cancels one of your paid tickets under its sale's policy: until `until_before_show` before the show, for a fee of `fee_percent` of the price. In one transaction the price less the fee goes back to your balance, the seat goes back on sale and the ticket's credential admits nobody. 409 when the ticket cannot be cancelled: not paid, the sale takes no cancellations, past the deadline (`cancellable_until` says when it was), checked in (`checked_in_at`), already cancelled, or its performance was cancelled (its refund comes in full, without a fee). A retry with the same `Idempotency-Key` answers with the first refund.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/tickets/{ticket_id}/cancel (the `CancelTicket` operationId).
+	CancelTicketWithResponse(ctx context.Context, ticketId openapi_types.UUID, params *CancelTicketParams, reqEditors ...RequestEditorFn) (*CancelTicketResponse, error)
 
 	// PollTokenWithResponse Poll your place in the queue
 	//
@@ -2924,6 +3636,124 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/token/events (the `StreamToken` operationId).
 	StreamTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StreamTokenResponse, error)
+}
+
+// CheckInResponse503Headers the declared response headers of an HTTP 503 response for CheckIn
+type CheckInResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CheckInResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CheckInBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CheckInResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckInResponse) GetJSON200() *CheckInBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CheckInResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckInResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckInResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckInResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckInResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // QueueReportResponse503Headers the declared response headers of an HTTP 503 response for QueueReport
@@ -3744,6 +4574,172 @@ func (r AddPerformanceResponse) ContentType() string {
 	return ""
 }
 
+type PerformanceCancellationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PerformanceCancellationBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PerformanceCancellationResponse) GetJSON200() *PerformanceCancellationBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PerformanceCancellationResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PerformanceCancellationResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PerformanceCancellationResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PerformanceCancellationResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PerformanceCancellationResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PerformanceCancellationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PerformanceCancellationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PerformanceCancellationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PerformanceCancellationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelPerformanceResponse503Headers the declared response headers of an HTTP 503 response for CancelPerformance
+type CancelPerformanceResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CancelPerformanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *PerformanceCancellationBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CancelPerformanceResponse503Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CancelPerformanceResponse) GetJSON202() *PerformanceCancellationBody {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CancelPerformanceResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CancelPerformanceResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelPerformanceResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r CancelPerformanceResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CancelPerformanceResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CancelPerformanceResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelPerformanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelPerformanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelPerformanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelPerformanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RepriceSectionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4534,6 +5530,68 @@ func (r ListSalesResponse) ContentType() string {
 	return ""
 }
 
+type ListTicketsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]TicketBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTicketsResponse) GetJSON200() *[]TicketBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListTicketsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ListTicketsResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListTicketsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTicketsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTicketsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTicketsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTicketsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // HoldSeatResponse429Headers the declared response headers of an HTTP 429 response for HoldSeat
 type HoldSeatResponse429Headers struct {
 	RetryAfter *int
@@ -4755,6 +5813,8 @@ type ListSeatsResponse struct {
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -4788,6 +5848,11 @@ func (r ListSeatsResponse) GetApplicationproblemJSON403() *Problem {
 // GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
 func (r ListSeatsResponse) GetApplicationproblemJSON408() *Problem {
 	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r ListSeatsResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -4833,6 +5898,207 @@ func (r ListSeatsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListSeatsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ShowTicketResponse200Headers the declared response headers of an HTTP 200 response for ShowTicket
+type ShowTicketResponse200Headers struct {
+	CacheControl *string
+}
+
+type ShowTicketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TicketBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ShowTicketResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ShowTicketResponse) GetJSON200() *TicketBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ShowTicketResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ShowTicketResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ShowTicketResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ShowTicketResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r ShowTicketResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ShowTicketResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ShowTicketResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ShowTicketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ShowTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ShowTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ShowTicketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelTicketResponse503Headers the declared response headers of an HTTP 503 response for CancelTicket
+type CancelTicketResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CancelTicketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CancelledBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CancelTicketResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelTicketResponse) GetJSON200() *CancelledBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CancelTicketResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CancelTicketResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelTicketResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelTicketResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CancelTicketResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r CancelTicketResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CancelTicketResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CancelTicketResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelTicketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelTicketResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5088,6 +6354,36 @@ func (r StreamTokenResponse) ContentType() string {
 	return ""
 }
 
+// CheckInWithBodyWithResponse Check a ticket in at a gate
+//
+// Verifies the scanned credential (its signature, key and type) and lets its holder in, once: however many gates scan the same ticket at the same moment, one is 200 and the others 409 with `checked_in_at`, when the first scan was. A cancelled ticket, or one of a cancelled performance, is 410; a queue token, a forged or altered credential, or a ticket of another sale than the gate's is 400. A gate offline can check the signature alone with the ticket key in /.well-known/jwks.json (`boxoffice verify-ticket`), but only this call knows whether the ticket was used or cancelled.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/admin/checkin (the `CheckIn` operationId).
+func (c *ClientWithResponses) CheckInWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckInResponse, error) {
+	rsp, err := c.CheckInWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckInResponse(rsp)
+}
+
+// CheckInWithResponse Check a ticket in at a gate
+//
+// Verifies the scanned credential (its signature, key and type) and lets its holder in, once: however many gates scan the same ticket at the same moment, one is 200 and the others 409 with `checked_in_at`, when the first scan was. A cancelled ticket, or one of a cancelled performance, is 410; a queue token, a forged or altered credential, or a ticket of another sale than the gate's is 400. A gate offline can check the signature alone with the ticket key in /.well-known/jwks.json (`boxoffice verify-ticket`), but only this call knows whether the ticket was used or cancelled.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/admin/checkin (the `CheckIn` operationId).
+func (c *ClientWithResponses) CheckInWithResponse(ctx context.Context, body CheckInJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckInResponse, error) {
+	rsp, err := c.CheckIn(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckInResponse(rsp)
+}
+
 // QueueReportWithResponse Read the default sale's queue statistics and admission settings
 //
 // The waiting room's counters, measured rate and settings. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
@@ -5277,6 +6573,36 @@ func (c *ClientWithResponses) AddPerformanceWithResponse(ctx context.Context, sa
 		return nil, err
 	}
 	return ParseAddPerformanceResponse(rsp)
+}
+
+// PerformanceCancellationWithResponse Follow a performance's cancellation
+//
+// How far the cancellation of a performance has come, from the database: what it refunded and what it has left. 404 for a performance not cancelled.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/admin/sales/{sale_id}/performances/{date}/cancel (the `PerformanceCancellation` operationId).
+func (c *ClientWithResponses) PerformanceCancellationWithResponse(ctx context.Context, saleId string, date openapi_types.Date, reqEditors ...RequestEditorFn) (*PerformanceCancellationResponse, error) {
+	rsp, err := c.PerformanceCancellation(ctx, saleId, date, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePerformanceCancellationResponse(rsp)
+}
+
+// CancelPerformanceWithResponse Cancel a performance and refund its tickets
+//
+// Closes the date at once (no seat of it can be held, it is listed no more) and starts its cancellation, a Temporal workflow (cancellation/<sale_id>/<date>) that ends its holds and refunds every paid ticket in full, no fee, exactly once, in batches. Tickets checked in already are kept. Asking again starts nothing new and never refunds twice; GET this path follows the progress.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/performances/{date}/cancel (the `CancelPerformance` operationId).
+func (c *ClientWithResponses) CancelPerformanceWithResponse(ctx context.Context, saleId string, date openapi_types.Date, reqEditors ...RequestEditorFn) (*CancelPerformanceResponse, error) {
+	rsp, err := c.CancelPerformance(ctx, saleId, date, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelPerformanceResponse(rsp)
 }
 
 // RepriceSectionWithBodyWithResponse Reprice a section's unsold seats
@@ -5470,6 +6796,21 @@ func (c *ClientWithResponses) ListSalesWithResponse(ctx context.Context, reqEdit
 	return ParseListSalesResponse(rsp)
 }
 
+// ListTicketsWithResponse List your tickets
+//
+// Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token to see what you bought.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/tickets (the `ListTickets` operationId).
+func (c *ClientWithResponses) ListTicketsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error) {
+	rsp, err := c.ListTickets(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTicketsResponse(rsp)
+}
+
 // HoldSeatWithBodyWithResponse Hold a seat
 //
 // Holds a seat of your token's sale for you until expiration, at its section's price. Pay before then with POST /api/payment, or the seat is released. A sale limits the tickets one fan holds and buys together (max_tickets_per_fan, 4 by default): at the limit the answer is 429 with Retry-After while holds of yours make it up, and 403 once bought tickets do. A paused sale takes no new holds (409); a closed one, none ever (410).
@@ -5517,7 +6858,7 @@ func (c *ClientWithResponses) ListDatesWithResponse(ctx context.Context, reqEdit
 
 // ListSeatsWithResponse List the seats of a date
 //
-// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body.
+// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -5528,6 +6869,36 @@ func (c *ClientWithResponses) ListSeatsWithResponse(ctx context.Context, params 
 		return nil, err
 	}
 	return ParseListSeatsResponse(rsp)
+}
+
+// ShowTicketWithResponse Show one of your tickets, or its QR code
+//
+// One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/tickets/{ticket_id} (the `ShowTicket` operationId).
+func (c *ClientWithResponses) ShowTicketWithResponse(ctx context.Context, ticketId openapi_types.UUID, params *ShowTicketParams, reqEditors ...RequestEditorFn) (*ShowTicketResponse, error) {
+	rsp, err := c.ShowTicket(ctx, ticketId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowTicketResponse(rsp)
+}
+
+// CancelTicketWithResponse Give a paid ticket back for a refund
+//
+// Cancels one of your paid tickets under its sale's policy: until `until_before_show` before the show, for a fee of `fee_percent` of the price. In one transaction the price less the fee goes back to your balance, the seat goes back on sale and the ticket's credential admits nobody. 409 when the ticket cannot be cancelled: not paid, the sale takes no cancellations, past the deadline (`cancellable_until` says when it was), checked in (`checked_in_at`), already cancelled, or its performance was cancelled (its refund comes in full, without a fee). A retry with the same `Idempotency-Key` answers with the first refund.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/tickets/{ticket_id}/cancel (the `CancelTicket` operationId).
+func (c *ClientWithResponses) CancelTicketWithResponse(ctx context.Context, ticketId openapi_types.UUID, params *CancelTicketParams, reqEditors ...RequestEditorFn) (*CancelTicketResponse, error) {
+	rsp, err := c.CancelTicket(ctx, ticketId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelTicketResponse(rsp)
 }
 
 // PollTokenWithResponse Poll your place in the queue
@@ -5588,6 +6959,115 @@ func (c *ClientWithResponses) StreamTokenWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseStreamTokenResponse(rsp)
+}
+
+// ParseCheckInResponse parses an HTTP response from a CheckInWithResponse call
+func ParseCheckInResponse(rsp *http.Response) (*CheckInResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckInResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CheckInBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers CheckInResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseQueueReportResponse parses an HTTP response from a QueueReportWithResponse call
@@ -6336,6 +7816,148 @@ func ParseAddPerformanceResponse(rsp *http.Response) (*AddPerformanceResponse, e
 	return response, nil
 }
 
+// ParsePerformanceCancellationResponse parses an HTTP response from a PerformanceCancellationWithResponse call
+func ParsePerformanceCancellationResponse(rsp *http.Response) (*PerformanceCancellationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PerformanceCancellationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PerformanceCancellationBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCancelPerformanceResponse parses an HTTP response from a CancelPerformanceWithResponse call
+func ParseCancelPerformanceResponse(rsp *http.Response) (*CancelPerformanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelPerformanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest PerformanceCancellationBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers CancelPerformanceResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRepriceSectionResponse parses an HTTP response from a RepriceSectionWithResponse call
 func ParseRepriceSectionResponse(rsp *http.Response) (*RepriceSectionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -7039,6 +8661,53 @@ func ParseListSalesResponse(rsp *http.Response) (*ListSalesResponse, error) {
 	return response, nil
 }
 
+// ParseListTicketsResponse parses an HTTP response from a ListTicketsWithResponse call
+func ParseListTicketsResponse(rsp *http.Response) (*ListTicketsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTicketsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []TicketBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseHoldSeatResponse parses an HTTP response from a HoldSeatWithResponse call
 func ParseHoldSeatResponse(rsp *http.Response) (*HoldSeatResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -7275,6 +8944,13 @@ func ParseListSeatsResponse(rsp *http.Response) (*ListSeatsResponse, error) {
 		}
 		response.ApplicationproblemJSON408 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7303,6 +8979,192 @@ func ParseListSeatsResponse(rsp *http.Response) (*ListSeatsResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseShowTicketResponse parses an HTTP response from a ShowTicketWithResponse call
+func ParseShowTicketResponse(rsp *http.Response) (*ShowTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ShowTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TicketBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (image/png) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ShowTicketResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelTicketResponse parses an HTTP response from a CancelTicketWithResponse call
+func ParseCancelTicketResponse(rsp *http.Response) (*CancelTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CancelledBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers CancelTicketResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -36,6 +36,8 @@ CREATE INDEX reservations_of_fan ON reservations (sale_id, user_id, created_at D
 
 -- A cancelled performance takes no holds and is listed no more; its tickets are refunded.
 ALTER TABLE performances ADD COLUMN cancelled_at timestamptz;
+-- A performance's cancelled tickets, which its cancellation's progress counts.
+CREATE INDEX reservations_cancelled_of_date ON reservations (sale_id, perf_date) WHERE status = 'cancelled';
 
 -- +goose Down
 -- Not reversible: refunds and check-ins are financial and gate records with no earlier form.

@@ -33,10 +33,16 @@ INSERT INTO seats (sale_id, perf_date, seat_no, section)
 SELECT @sale_id, @perf_date, generate_series(sqlc.arg(first_seat)::int, sqlc.arg(last_seat)::int), @section;
 
 -- name: PerformanceList :many
-SELECT sale_id, perf_date, starts_at, seat_count FROM performances WHERE sale_id = @sale_id ORDER BY perf_date;
+SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = @sale_id ORDER BY perf_date;
 
 -- name: PerformanceByDate :one
-SELECT sale_id, perf_date, starts_at, seat_count FROM performances WHERE sale_id = @sale_id AND perf_date = @perf_date;
+SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = @sale_id AND perf_date = @perf_date;
+
+-- name: PerformanceCancel :one
+-- Cancels a performance once: asking again keeps the first time.
+UPDATE performances SET cancelled_at = coalesce(cancelled_at, @at::timestamptz)
+WHERE sale_id = @sale_id AND perf_date = @perf_date
+RETURNING cancelled_at;
 
 -- name: SectionList :many
 -- The sections of a sale's performances (of one date when @perf_date is given), in seat order.
@@ -49,7 +55,7 @@ ORDER BY perf_date, first_seat;
 -- A held seat past its deadline counts as available (lazy expiry, catalog.Claim.AvailableAt).
 SELECT p.perf_date
 FROM performances p
-WHERE p.sale_id = @sale_id AND p.perf_date >= @from_date
+WHERE p.sale_id = @sale_id AND p.perf_date >= @from_date AND p.cancelled_at IS NULL
   AND EXISTS (
       SELECT 1 FROM seats s
       WHERE s.sale_id = p.sale_id AND s.perf_date = p.perf_date

@@ -49,3 +49,42 @@ UPDATE reservations SET status = 'cancelled' WHERE id = @id AND status = 'paid';
 UPDATE seats
 SET status = 'available', reservation_id = NULL, held_until = NULL
 WHERE sale_id = @sale_id AND perf_date = @perf_date AND seat_no = @seat_no AND reservation_id = @reservation_id::uuid AND status = 'sold';
+
+-- name: HeldOfDate :many
+-- Holds on a cancelled performance still to end.
+SELECT id FROM reservations
+WHERE sale_id = @sale_id AND perf_date = @perf_date AND status = 'held'
+LIMIT @max_rows;
+
+-- name: PaidOfDate :many
+-- Paid tickets of a cancelled performance still to refund, in seat order; not those checked in,
+-- whose holders came to the show.
+SELECT r.* FROM reservations r
+WHERE r.sale_id = @sale_id AND r.perf_date = @perf_date AND r.status = 'paid'
+  AND NOT EXISTS (SELECT 1 FROM check_ins c WHERE c.reservation_id = r.id)
+ORDER BY r.seat_no
+LIMIT @max_rows;
+
+-- name: DateTally :one
+-- Where a performance's tickets stand: what a cancellation has left to do and has done.
+SELECT count(*) FILTER (WHERE r.status = 'held')::int                                 AS held,
+       count(*) FILTER (WHERE r.status = 'paid' AND c.reservation_id IS NULL)::int     AS paid,
+       count(*) FILTER (WHERE r.status = 'paid' AND c.reservation_id IS NOT NULL)::int AS checked_in,
+       count(*) FILTER (WHERE rf.reason = 'performance_cancelled')::int                AS refunded
+FROM reservations r
+LEFT JOIN check_ins c ON c.reservation_id = r.id
+LEFT JOIN refunds rf ON rf.reservation_id = r.id
+WHERE r.sale_id = @sale_id AND r.perf_date = @perf_date AND r.status IN ('held', 'paid', 'cancelled');
+
+-- name: PaidTicketsOfSale :many
+-- Every ticket of a sale that admits its holder, with its payment: what the audit verifies the
+-- credentials of.
+SELECT sqlc.embed(r), p.id AS payment_id, p.paid_at,
+       rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
+       c.checked_in_at
+FROM reservations r
+LEFT JOIN payments p ON p.reservation_id = r.id
+LEFT JOIN refunds rf ON rf.reservation_id = r.id
+LEFT JOIN check_ins c ON c.reservation_id = r.id
+WHERE r.sale_id = @sale_id AND r.status = 'paid'
+ORDER BY r.perf_date, r.seat_no;

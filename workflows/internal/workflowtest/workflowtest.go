@@ -47,7 +47,8 @@ func New(t *testing.T, policy app.Policy) *Env {
 	a, err := app.New(app.Ports{
 		Stores: store, Loop: memory.NewAdmission(policy.Queue.Admission), Clock: clock{env},
 		// The workflows under test run the holds; the counter's lifecycle is never asked.
-		Lifecycle: func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
+		Lifecycle:     func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
+		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) },
 	}, policy)
 	if err != nil {
 		t.Fatal(err)

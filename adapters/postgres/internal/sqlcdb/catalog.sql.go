@@ -11,7 +11,7 @@ import (
 )
 
 const performanceByDate = `-- name: PerformanceByDate :one
-SELECT sale_id, perf_date, starts_at, seat_count FROM performances WHERE sale_id = $1 AND perf_date = $2
+SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = $1 AND perf_date = $2
 `
 
 type PerformanceByDateParams struct {
@@ -20,10 +20,11 @@ type PerformanceByDateParams struct {
 }
 
 type PerformanceByDateRow struct {
-	SaleID    string
-	PerfDate  time.Time
-	StartsAt  *time.Time
-	SeatCount int32
+	SaleID      string
+	PerfDate    time.Time
+	StartsAt    *time.Time
+	SeatCount   int32
+	CancelledAt *time.Time
 }
 
 func (q *Queries) PerformanceByDate(ctx context.Context, arg PerformanceByDateParams) (PerformanceByDateRow, error) {
@@ -34,8 +35,29 @@ func (q *Queries) PerformanceByDate(ctx context.Context, arg PerformanceByDatePa
 		&i.PerfDate,
 		&i.StartsAt,
 		&i.SeatCount,
+		&i.CancelledAt,
 	)
 	return i, err
+}
+
+const performanceCancel = `-- name: PerformanceCancel :one
+UPDATE performances SET cancelled_at = coalesce(cancelled_at, $1::timestamptz)
+WHERE sale_id = $2 AND perf_date = $3
+RETURNING cancelled_at
+`
+
+type PerformanceCancelParams struct {
+	At       time.Time
+	SaleID   string
+	PerfDate time.Time
+}
+
+// Cancels a performance once: asking again keeps the first time.
+func (q *Queries) PerformanceCancel(ctx context.Context, arg PerformanceCancelParams) (*time.Time, error) {
+	row := q.db.QueryRow(ctx, performanceCancel, arg.At, arg.SaleID, arg.PerfDate)
+	var cancelled_at *time.Time
+	err := row.Scan(&cancelled_at)
+	return cancelled_at, err
 }
 
 const performanceInsert = `-- name: PerformanceInsert :execrows
@@ -65,14 +87,15 @@ func (q *Queries) PerformanceInsert(ctx context.Context, arg PerformanceInsertPa
 }
 
 const performanceList = `-- name: PerformanceList :many
-SELECT sale_id, perf_date, starts_at, seat_count FROM performances WHERE sale_id = $1 ORDER BY perf_date
+SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = $1 ORDER BY perf_date
 `
 
 type PerformanceListRow struct {
-	SaleID    string
-	PerfDate  time.Time
-	StartsAt  *time.Time
-	SeatCount int32
+	SaleID      string
+	PerfDate    time.Time
+	StartsAt    *time.Time
+	SeatCount   int32
+	CancelledAt *time.Time
 }
 
 func (q *Queries) PerformanceList(ctx context.Context, saleID string) ([]PerformanceListRow, error) {
@@ -89,6 +112,7 @@ func (q *Queries) PerformanceList(ctx context.Context, saleID string) ([]Perform
 			&i.PerfDate,
 			&i.StartsAt,
 			&i.SeatCount,
+			&i.CancelledAt,
 		); err != nil {
 			return nil, err
 		}
@@ -103,7 +127,7 @@ func (q *Queries) PerformanceList(ctx context.Context, saleID string) ([]Perform
 const performanceOpenDates = `-- name: PerformanceOpenDates :many
 SELECT p.perf_date
 FROM performances p
-WHERE p.sale_id = $1 AND p.perf_date >= $2
+WHERE p.sale_id = $1 AND p.perf_date >= $2 AND p.cancelled_at IS NULL
   AND EXISTS (
       SELECT 1 FROM seats s
       WHERE s.sale_id = p.sale_id AND s.perf_date = p.perf_date

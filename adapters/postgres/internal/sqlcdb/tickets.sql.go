@@ -40,6 +40,189 @@ func (q *Queries) CheckInOf(ctx context.Context, reservationID string) (time.Tim
 	return checked_in_at, err
 }
 
+const dateTally = `-- name: DateTally :one
+SELECT count(*) FILTER (WHERE r.status = 'held')::int                                 AS held,
+       count(*) FILTER (WHERE r.status = 'paid' AND c.reservation_id IS NULL)::int     AS paid,
+       count(*) FILTER (WHERE r.status = 'paid' AND c.reservation_id IS NOT NULL)::int AS checked_in,
+       count(*) FILTER (WHERE rf.reason = 'performance_cancelled')::int                AS refunded
+FROM reservations r
+LEFT JOIN check_ins c ON c.reservation_id = r.id
+LEFT JOIN refunds rf ON rf.reservation_id = r.id
+WHERE r.sale_id = $1 AND r.perf_date = $2 AND r.status IN ('held', 'paid', 'cancelled')
+`
+
+type DateTallyParams struct {
+	SaleID   string
+	PerfDate time.Time
+}
+
+type DateTallyRow struct {
+	Held      int32
+	Paid      int32
+	CheckedIn int32
+	Refunded  int32
+}
+
+// Where a performance's tickets stand: what a cancellation has left to do and has done.
+func (q *Queries) DateTally(ctx context.Context, arg DateTallyParams) (DateTallyRow, error) {
+	row := q.db.QueryRow(ctx, dateTally, arg.SaleID, arg.PerfDate)
+	var i DateTallyRow
+	err := row.Scan(
+		&i.Held,
+		&i.Paid,
+		&i.CheckedIn,
+		&i.Refunded,
+	)
+	return i, err
+}
+
+const heldOfDate = `-- name: HeldOfDate :many
+SELECT id FROM reservations
+WHERE sale_id = $1 AND perf_date = $2 AND status = 'held'
+LIMIT $3
+`
+
+type HeldOfDateParams struct {
+	SaleID   string
+	PerfDate time.Time
+	MaxRows  int32
+}
+
+// Holds on a cancelled performance still to end.
+func (q *Queries) HeldOfDate(ctx context.Context, arg HeldOfDateParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, heldOfDate, arg.SaleID, arg.PerfDate, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const paidOfDate = `-- name: PaidOfDate :many
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit FROM reservations r
+WHERE r.sale_id = $1 AND r.perf_date = $2 AND r.status = 'paid'
+  AND NOT EXISTS (SELECT 1 FROM check_ins c WHERE c.reservation_id = r.id)
+ORDER BY r.seat_no
+LIMIT $3
+`
+
+type PaidOfDateParams struct {
+	SaleID   string
+	PerfDate time.Time
+	MaxRows  int32
+}
+
+// Paid tickets of a cancelled performance still to refund, in seat order; not those checked in,
+// whose holders came to the show.
+func (q *Queries) PaidOfDate(ctx context.Context, arg PaidOfDateParams) ([]Reservation, error) {
+	rows, err := q.db.Query(ctx, paidOfDate, arg.SaleID, arg.PerfDate, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Reservation
+	for rows.Next() {
+		var i Reservation
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.PerfDate,
+			&i.SeatNo,
+			&i.Price,
+			&i.Status,
+			&i.HeldUntil,
+			&i.CreatedAt,
+			&i.SaleID,
+			&i.Section,
+			&i.FanLimit,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const paidTicketsOfSale = `-- name: PaidTicketsOfSale :many
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, p.id AS payment_id, p.paid_at,
+       rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
+       c.checked_in_at
+FROM reservations r
+LEFT JOIN payments p ON p.reservation_id = r.id
+LEFT JOIN refunds rf ON rf.reservation_id = r.id
+LEFT JOIN check_ins c ON c.reservation_id = r.id
+WHERE r.sale_id = $1 AND r.status = 'paid'
+ORDER BY r.perf_date, r.seat_no
+`
+
+type PaidTicketsOfSaleRow struct {
+	Reservation  Reservation
+	PaymentID    *string
+	PaidAt       *time.Time
+	RefundID     *string
+	RefundAmount *int64
+	RefundFee    *int64
+	RefundReason *string
+	RefundedAt   *time.Time
+	CheckedInAt  *time.Time
+}
+
+// Every ticket of a sale that admits its holder, with its payment: what the audit verifies the
+// credentials of.
+func (q *Queries) PaidTicketsOfSale(ctx context.Context, saleID string) ([]PaidTicketsOfSaleRow, error) {
+	rows, err := q.db.Query(ctx, paidTicketsOfSale, saleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PaidTicketsOfSaleRow
+	for rows.Next() {
+		var i PaidTicketsOfSaleRow
+		if err := rows.Scan(
+			&i.Reservation.ID,
+			&i.Reservation.UserID,
+			&i.Reservation.PerfDate,
+			&i.Reservation.SeatNo,
+			&i.Reservation.Price,
+			&i.Reservation.Status,
+			&i.Reservation.HeldUntil,
+			&i.Reservation.CreatedAt,
+			&i.Reservation.SaleID,
+			&i.Reservation.Section,
+			&i.Reservation.FanLimit,
+			&i.PaymentID,
+			&i.PaidAt,
+			&i.RefundID,
+			&i.RefundAmount,
+			&i.RefundFee,
+			&i.RefundReason,
+			&i.RefundedAt,
+			&i.CheckedInAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const refundInsert = `-- name: RefundInsert :exec
 INSERT INTO refunds (id, payment_id, reservation_id, user_id, amount, fee, reason, refunded_at, idempotency_key)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
