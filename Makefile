@@ -8,7 +8,7 @@ TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 REDOCLY          := npx --yes @redocly/cli@2.77.0
 
-.PHONY: run test test-short generate check-generated lint lint-openapi bench bench-queue bench-sales fuzz tools build rush rush-ci chaos
+.PHONY: run test test-short generate check-generated lint lint-openapi bench bench-queue bench-sales bench-cancellation fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo sale)
 run: $(TEMPORAL)
@@ -68,9 +68,11 @@ rush: build $(TEMPORAL)
 
 ## chaos: a sale while the worker and an API are killed -9 and restarted, Temporal restarts from
 ## its file and a private PostgreSQL cluster restarts; then every payment is retried and the books
-## audited (about a minute; needs the PostgreSQL server binaries and runs initdb as postgres)
+## audited; and the cancellation of a sold-out 2,000-seat performance while the worker is killed
+## -9 and Temporal restarts (about two minutes; needs the PostgreSQL server binaries and runs
+## initdb as postgres)
 chaos: $(TEMPORAL)
-	BOXOFFICE_CHAOS=1 TEMPORAL_CLI=$(TEMPORAL) $(GO) test -count=1 -run '^TestChaos$$' -v ./cmd/measure
+	BOXOFFICE_CHAOS=1 TEMPORAL_CLI=$(TEMPORAL) $(GO) test -count=1 -run '^TestChaos' -v ./cmd/measure
 
 ## bench-queue: the waiting room's front door on loopback: /healthz (the ceiling), token issue
 ## and polling at 64 and 256 connections, then memory with 100,000 fans waiting (about 2 minutes)
@@ -81,6 +83,11 @@ bench-queue: build $(TEMPORAL)
 ## /healthz in the same run, with wrk (apt-get install wrk); about 2 minutes
 bench-sales: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure sales
+
+## bench-cancellation: an operator cancels a sold-out performance of 2,000 seats; how long until
+## every fan is refunded, each exactly once, then the audit (about a minute)
+bench-cancellation: build $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure cancellation
 
 ## rush-ci: two small sales at once (500 fans, a fifth of them in both; 150 seats each; 2 instances;
 ## 3-second holds so some expire) and the audit; any breach, unfair admission or 500 fails it

@@ -29,10 +29,7 @@ func TestChaos(t *testing.T) {
 		t.Skip("chaos test: run with BOXOFFICE_CHAOS=1 (make chaos)")
 	}
 	pg := startPrivatePostgres(t)
-	bin := filepath.Join(t.TempDir(), "boxoffice")
-	if out, err := exec.Command("go", "build", "-o", bin, "../boxoffice").CombinedOutput(); err != nil {
-		t.Fatalf("build boxoffice: %v\n%s", err, out)
-	}
+	bin := buildBoxoffice(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	sys, err := sandbox.Spawn(ctx, sandbox.Options{
@@ -140,4 +137,59 @@ func statusOrZero(r *apiclient.PayResponse) int {
 		return 0
 	}
 	return r.StatusCode()
+}
+
+// TestChaosCancellation cancels a sold-out performance of 2,000 seats while the worker is killed
+// with SIGKILL mid-round and the Temporal dev server restarts from its file: the cancellation
+// still completes, every fan is refunded exactly once and the audit passes. make chaos runs it.
+func TestChaosCancellation(t *testing.T) {
+	if os.Getenv("BOXOFFICE_CHAOS") == "" {
+		t.Skip("chaos test: run with BOXOFFICE_CHAOS=1 (make chaos)")
+	}
+	bin := buildBoxoffice(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	sys, err := sandbox.Spawn(ctx, sandbox.Options{
+		Instances: 1, Binary: bin, AdminURL: sandbox.DefaultAdminURL(), TemporalCLI: sandbox.DefaultTemporalCLI(),
+		HoldTTL: time.Minute, SessionTTL: time.Hour, AdmitRate: 100, MaxActive: 100, Seats: 1,
+		TemporalDB: filepath.Join(t.TempDir(), "temporal.db"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Stop()
+	faults := func() []string {
+		var done []string
+		step := func(after time.Duration, name string, f func() error) {
+			time.Sleep(after)
+			if err := f(); err != nil {
+				t.Errorf("%s: %v", name, err)
+				return
+			}
+			done = append(done, name)
+		}
+		step(300*time.Millisecond, "kill -9 the worker mid-round, restart it after 2 s", func() error { return sys.Crash(0, 2*time.Second) })
+		step(time.Second, "restart the Temporal dev server from its file", func() error { return sys.RestartTemporal(ctx, time.Second) })
+		return done
+	}
+	r, err := cancelSoldOutDate(ctx, sys, 2000, faults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	r.print(&out)
+	if !r.Audit.OK || len(r.Faults) != 2 {
+		t.Fatalf("after the faults:\n%s", out.String())
+	}
+	t.Logf("\n%s", out.String())
+}
+
+// buildBoxoffice builds the binary the chaos tests spawn.
+func buildBoxoffice(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "boxoffice")
+	if out, err := exec.Command("go", "build", "-o", bin, "../boxoffice").CombinedOutput(); err != nil {
+		t.Fatalf("build boxoffice: %v\n%s", err, out)
+	}
+	return bin
 }
