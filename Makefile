@@ -8,7 +8,7 @@ TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 REDOCLY          := npx --yes @redocly/cli@2.77.0
 
-.PHONY: run test test-short generate check-generated lint lint-openapi bench bench-queue bench-sales bench-cancellation fuzz tools build rush rush-ci chaos
+.PHONY: run test test-short generate check-generated lint lint-openapi bench bench-queue bench-sales bench-cancellation bench-booking fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo sale)
 run: $(TEMPORAL)
@@ -88,6 +88,12 @@ bench-sales: build $(TEMPORAL)
 ## every fan is refunded, each exactly once, then the audit (about a minute)
 bench-cancellation: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure cancellation
+
+## bench-booking: the booking path on loopback with wrk: /healthz (the ceiling) at 64 and 256
+## connections, a 50-seat listing, a hold storm over 400 admitted fans and token issue, each as a
+## share of the ceiling (about a minute)
+bench-booking: build $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure booking
 
 ## rush-ci: two small sales at once (500 fans, a fifth of them in both; 150 seats each; 2 instances;
 ## 3-second holds so some expire) and the audit; any breach, unfair admission or 500 fails it

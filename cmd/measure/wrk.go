@@ -37,9 +37,15 @@ type wrkResult struct {
 
 // runWrk runs the load: two threads (one a core), the connections given, for the duration.
 func runWrk(ctx context.Context, l wrkLoad) (wrkResult, error) {
+	r, _, err := runWrkOutput(ctx, l)
+	return r, err
+}
+
+// runWrkOutput is runWrk that also returns wrk's whole report, for what a script prints.
+func runWrkOutput(ctx context.Context, l wrkLoad) (wrkResult, string, error) {
 	path, err := exec.LookPath("wrk")
 	if err != nil {
-		return wrkResult{}, errors.New("wrk is not installed: apt-get install wrk")
+		return wrkResult{}, "", errors.New("wrk is not installed: apt-get install wrk")
 	}
 	args := []string{"-t2", "-c" + strconv.Itoa(l.conns), "-d" + l.duration.String(), "--latency", "--timeout", "5s"}
 	for _, h := range l.headers {
@@ -48,11 +54,11 @@ func runWrk(ctx context.Context, l wrkLoad) (wrkResult, error) {
 	if l.script != "" {
 		f, err := os.CreateTemp("", "measure-*.lua")
 		if err != nil {
-			return wrkResult{}, err
+			return wrkResult{}, "", err
 		}
 		defer os.Remove(f.Name())
 		if _, err := f.WriteString(l.script); err != nil {
-			return wrkResult{}, err
+			return wrkResult{}, "", err
 		}
 		f.Close()
 		args = append(args, "-s", f.Name())
@@ -60,9 +66,10 @@ func runWrk(ctx context.Context, l wrkLoad) (wrkResult, error) {
 	args = append(args, l.url)
 	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
 	if err != nil {
-		return wrkResult{}, fmt.Errorf("wrk %s: %w\n%s", strings.Join(args, " "), err, out)
+		return wrkResult{}, "", fmt.Errorf("wrk %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
-	return parseWrk(string(out))
+	r, err := parseWrk(string(out))
+	return r, string(out), err
 }
 
 var (

@@ -1,0 +1,302 @@
+package main
+
+// The booking benchmark measures the booking path against the same server's /healthz, with wrk
+// on loopback. It starts boxoffice on PostgreSQL (one API instance, a worker, a Temporal dev
+// server) with the demo sale on 3 dates of -seats seats, admits -fans fans, and in one run
+// loads: GET /healthz at 64 connections (the ceiling); GET /api/tickets/seats of a date at 64;
+// /healthz at 256; a hold storm at 256, every request a hold of one of the date's seats by one
+// of the admitted fans in turn, until the phase ends (all but the first -seats lose); POST
+// /api/token with a new fan each request at 256; and /healthz at 256 again. Each rate is given
+// as a share of the mean ceiling at the same connections. The storm must end with exactly one
+// winner a seat; any other answer than the expected ones fails the run.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	openapitypes "github.com/oapi-codegen/runtime/types"
+
+	"github.com/boxoffice/boxoffice/internal/sandbox"
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
+)
+
+type bookingOptions struct {
+	duration time.Duration
+	fans     int
+	phases   string
+	json     bool
+	sandbox  sandbox.Options
+}
+
+// BookingReport is what `measure booking` prints.
+type BookingReport struct {
+	Duration string         `json:"phase_duration"`
+	Seats    int            `json:"seats_per_date"`
+	Fans     int            `json:"admitted_fans"`
+	Phases   []BookingPhase `json:"phases"`
+	Failed   int64          `json:"failed"`
+	// Won and Lost count the storm's 200 and 409 answers; Held is the seats the listing shows
+	// held afterwards.
+	Won  int64 `json:"storm_won"`
+	Lost int64 `json:"storm_lost"`
+	Held int   `json:"storm_seats_held"`
+}
+
+// BookingPhase is one wrk phase and its share of the ceiling at its connections.
+type BookingPhase struct {
+	Name      string    `json:"name"`
+	Endpoint  string    `json:"endpoint"`
+	Conns     int       `json:"conns"`
+	Result    wrkResult `json:"result"`
+	OfCeiling float64   `json:"of_ceiling"`
+}
+
+const healthzEndpoint = "GET /healthz"
+
+// runBookingBench is `measure booking`.
+func runBookingBench(args []string) error {
+	o := bookingOptions{sandbox: sandbox.Options{Instances: 1, HoldTTL: 5 * time.Minute, SessionTTL: time.Hour, AdmitRate: 1000, MaxActive: 1000, Seats: 50}}
+	fs := flag.NewFlagSet("measure booking", flag.ContinueOnError)
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each phase runs (1s to 1m)")
+	fs.IntVar(&o.fans, "fans", 400, "admitted fans whose tokens the storm takes in turn (10 to 1000)")
+	fs.StringVar(&o.phases, "phases", "listing,storm,issue", "the phases to run besides the ceilings, comma-separated: listing, storm, issue")
+	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
+	sandbox.BindFlags(fs, &o.sandbox, false)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case o.duration < time.Second || o.duration > time.Minute:
+		return errors.New("-duration must be 1s to 1m")
+	case o.fans < 10 || o.fans > 1000:
+		return errors.New("-fans must be 10 to 1000")
+	case o.sandbox.Seats < 1 || o.sandbox.Seats > 10_000:
+		return errors.New("-seats must be 1 to 10000")
+	}
+	report, err := benchBooking(o)
+	if err != nil {
+		return err
+	}
+	printReport(os.Stdout, o.json, report)
+	stormed := slices.Contains(strings.Split(o.phases, ","), "storm")
+	switch {
+	case report.Failed > 0:
+		return fmt.Errorf("%d requests failed: figures from a failing server mean nothing", report.Failed)
+	case stormed && (report.Won != int64(o.sandbox.Seats) || report.Held != o.sandbox.Seats):
+		return fmt.Errorf("the storm had %d winners and left %d seats held, want %d of each", report.Won, report.Held, o.sandbox.Seats)
+	}
+	return nil
+}
+
+func benchBooking(o bookingOptions) (BookingReport, error) {
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(sigCtx, 10*time.Minute)
+	defer cancel()
+	sys, err := sandbox.Spawn(ctx, o.sandbox)
+	if err != nil {
+		return BookingReport{}, err
+	}
+	defer sys.Stop()
+	base := sys.Targets[0]
+	tokens, date, err := admittedFans(ctx, base, o.fans)
+	if err != nil {
+		return BookingReport{}, err
+	}
+	r := BookingReport{Duration: o.duration.String(), Seats: o.sandbox.Seats, Fans: o.fans}
+	healthz := wrkLoad{url: base + "/healthz"}
+	listing := wrkLoad{url: base + "/api/tickets/seats?date=" + date, headers: []string{"Authorization: Bearer " + tokens[0]}}
+	storm := wrkLoad{url: base + "/api/tickets", script: stormScript(tokens, date, o.sandbox.Seats)}
+	issue := wrkLoad{url: base + "/api/token", script: issueScript("booking", []string{""})}
+	phases := []struct {
+		key, name, endpoint string
+		conns               int
+		l                   wrkLoad
+	}{
+		{"", "ceiling", healthzEndpoint, 64, healthz},
+		{"listing", fmt.Sprintf("seat listing, %d seats", o.sandbox.Seats), "GET /api/tickets/seats", 64, listing},
+		{"", "ceiling", healthzEndpoint, 256, healthz},
+		{"storm", fmt.Sprintf("hold storm, %d seats, %d fans", o.sandbox.Seats, o.fans), "POST /api/tickets", 256, storm},
+		{"issue", "token issue", "POST /api/token", 256, issue},
+		{"", "ceiling", healthzEndpoint, 256, healthz},
+	}
+	for _, p := range phases {
+		if p.key != "" && !slices.Contains(strings.Split(o.phases, ","), p.key) {
+			continue
+		}
+		p.l.conns, p.l.duration = p.conns, o.duration
+		res, out, err := runWrkOutput(ctx, p.l)
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", p.name, err)
+		}
+		if p.l.script == storm.script {
+			won, lost, other, err := stormCounts(out)
+			if err != nil {
+				return r, err
+			}
+			r.Won, r.Lost = won, lost
+			res.Failed -= lost // a lost race is the expected answer; anything else is not
+			if res.Failed < other {
+				res.Failed = other
+			}
+		}
+		r.Failed += res.Failed
+		r.Phases = append(r.Phases, BookingPhase{Name: p.name, Endpoint: p.endpoint, Conns: p.conns, Result: res})
+	}
+	if r.Held, err = seatsHeld(ctx, base, tokens[0], date); err != nil {
+		return r, err
+	}
+	r.shareOfCeiling()
+	return r, nil
+}
+
+// admittedFans takes n tokens of the demo sale and polls until every one is admitted; it returns
+// them and the sale's first date.
+func admittedFans(ctx context.Context, base string, n int) ([]string, string, error) {
+	api, err := apiclient.NewClientWithResponses(base)
+	if err != nil {
+		return nil, "", err
+	}
+	tokens := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			for i := w; i < n; i += 16 {
+				tokens[i], errs[i] = awaitAdmission(ctx, api, fmt.Sprintf("storm-%d", i))
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, "", err
+	}
+	dates, err := api.ListDatesWithResponse(ctx, apiclient.Bearer(tokens[0]))
+	if err != nil || dates.JSON200 == nil || len(*dates.JSON200) == 0 {
+		return nil, "", fmt.Errorf("list dates: %v %s", err, dates.Body)
+	}
+	return tokens, (*dates.JSON200)[0], nil
+}
+
+// awaitAdmission takes a token for user and polls until it is admitted.
+func awaitAdmission(ctx context.Context, api *apiclient.ClientWithResponses, user string) (string, error) {
+	issued, err := api.IssueTokenWithResponse(ctx, apiclient.Fan(user))
+	if err != nil || issued.JSON200 == nil {
+		return "", fmt.Errorf("take a token for %s: %v %s", user, err, issued.Body)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		st, err := api.PollTokenWithResponse(ctx, apiclient.Bearer(issued.JSON200.Token))
+		if err == nil && st.JSON200 != nil && st.JSON200.Status == apiclient.Active {
+			return issued.JSON200.Token, nil
+		}
+	}
+	return "", fmt.Errorf("%s was not admitted within 30 s", user)
+}
+
+// seatsHeld counts the date's seats the listing shows taken (the seed's "reserved").
+func seatsHeld(ctx context.Context, base, token, date string) (int, error) {
+	api, err := apiclient.NewClientWithResponses(base)
+	if err != nil {
+		return 0, err
+	}
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return 0, err
+	}
+	seats, err := api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &openapitypes.Date{Time: d}}, apiclient.Bearer(token))
+	if err != nil || seats.JSON200 == nil {
+		return 0, fmt.Errorf("list seats: %v %s", err, seats.Body)
+	}
+	n := 0
+	for _, s := range *seats.JSON200 {
+		if s.Status == apiclient.SeatBodyStatusReserved {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// stormScript is the Lua of the hold storm: each request holds seat n mod seats of date for the
+// next of the tokens, and each thread counts its 200, 409 and other answers, which done prints.
+func stormScript(tokens []string, date string, seats int) string {
+	quoted := make([]string, len(tokens))
+	for i, t := range tokens {
+		quoted[i] = strconv.Quote(t)
+	}
+	return fmt.Sprintf(`local tokens = {%s}
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+won, lost, other = 0, 0, 0
+local n = 0
+function request()
+  n = n + 1
+  local tok = tokens[((n * 7 + tid) %% #tokens) + 1]
+  local body = '{"date":"%s","seat_id":' .. ((n + tid) %% %d + 1) .. '}'
+  return wrk.format("POST", "/api/tickets", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tok}, body)
+end
+function response(status, headers, body)
+  if status == 200 then won = won + 1 elseif status == 409 then lost = lost + 1 else other = other + 1 end
+end
+function done(summary, latency, requests)
+  local w, l, o = 0, 0, 0
+  for _, t in ipairs(threads) do
+    w = w + t:get("won"); l = l + t:get("lost"); o = o + t:get("other")
+  end
+  io.write(string.format("storm won=%%d lost=%%d other=%%d\n", w, l, o))
+end
+`, strings.Join(quoted, ", "), date, seats)
+}
+
+var stormLine = regexp.MustCompile(`storm won=(\d+) lost=(\d+) other=(\d+)`)
+
+// stormCounts reads the line the storm's done prints.
+func stormCounts(out string) (won, lost, other int64, err error) {
+	m := stormLine.FindStringSubmatch(out)
+	if m == nil {
+		return 0, 0, 0, fmt.Errorf("no storm counts in wrk's report:\n%s", out)
+	}
+	won, _ = strconv.ParseInt(m[1], 10, 64)
+	lost, _ = strconv.ParseInt(m[2], 10, 64)
+	other, _ = strconv.ParseInt(m[3], 10, 64)
+	return won, lost, other, nil
+}
+
+// shareOfCeiling gives each phase's rate as a share of the mean ceiling at its connections.
+func (r *BookingReport) shareOfCeiling() {
+	sum, n := map[int]float64{}, map[int]int{}
+	for _, p := range r.Phases {
+		if p.Endpoint == healthzEndpoint {
+			sum[p.Conns] += p.Result.PerSecond
+			n[p.Conns]++
+		}
+	}
+	for i, p := range r.Phases {
+		if c := n[p.Conns]; c > 0 && sum[p.Conns] > 0 {
+			r.Phases[i].OfCeiling = p.Result.PerSecond / (sum[p.Conns] / float64(c))
+		}
+	}
+}
+
+func (r BookingReport) print(w io.Writer) {
+	fmt.Fprintf(w, "booking: wrk, 2 threads, %s a phase, a date of %d seats, %d admitted fans\n\n", r.Duration, r.Seats, r.Fans)
+	fmt.Fprintf(w, "%-34s %-24s %5s %10s %8s %8s %8s %7s\n", "phase", "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "ceiling", "failed")
+	for _, p := range r.Phases {
+		fmt.Fprintf(w, "%-34s %-24s %5d %10.0f %8.2f %8.2f %7.1f%% %7d\n", p.Name, p.Endpoint, p.Conns, p.Result.PerSecond, p.Result.P50Millis, p.Result.P99Millis, 100*p.OfCeiling, p.Result.Failed)
+	}
+	fmt.Fprintf(w, "\nhold storm: %d won, %d lost; %d seats held afterwards\n", r.Won, r.Lost, r.Held)
+}
