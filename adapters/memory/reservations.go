@@ -12,27 +12,44 @@ import (
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// HoldSeat implements booking.Store.
-func (s *Store) HoldSeat(_ context.Context, r booking.Reservation, now time.Time, limit int) error {
+// HoldSeat implements booking.Store, deciding in the order hold_seat does on PostgreSQL.
+func (s *Store) HoldSeat(_ context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	r := a.Hold
+	if tok, ok := s.tokens[a.Token]; !ok || tok.UserID != r.UserID || tok.SaleID != r.SaleID || tok.State != queue.Active || !tok.Live(a.Now) {
+		return booking.Reservation{}, booking.ErrTokenNotActive
+	}
 	claim, ok := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]
 	if !ok {
-		return catalog.ErrUnknownSeat
+		return booking.Reservation{}, catalog.ErrUnknownSeat
 	}
-	if !claim.AvailableAt(now) {
-		return booking.ErrSeatTaken
+	if !claim.AvailableAt(a.Now) {
+		return booking.Reservation{}, booking.ErrSeatTaken
 	}
-	if err := s.ticketCount(r.SaleID, r.UserID, now).Allows(limit); err != nil {
-		return err
+	// The seat is free for this fan; the rarer refusals follow, as hold_seat's do.
+	sale, ok := s.sales[r.SaleID]
+	if !ok {
+		return booking.Reservation{}, catalog.ErrUnknownSale
+	}
+	p := s.performances[perfKey{r.SaleID, r.Date}] // every seat has its performance
+	if err := p.CheckOn(); err != nil {
+		return booking.Reservation{}, err
+	}
+	if err := catalog.CheckHoldable(sale.State); err != nil {
+		return booking.Reservation{}, err
+	}
+	if err := s.ticketCount(r.SaleID, r.UserID, a.Now).Allows(a.Limit); err != nil {
+		return booking.Reservation{}, err
 	}
 	if prev, ok := s.reservations[claim.Holder]; ok && prev.Status == booking.Held {
 		prev.Status = booking.Released // superseded after its deadline passed
 	}
+	section, _ := p.SectionOf(r.Seat) // every seat of a performance has one
 	*claim = catalog.Claim{Holder: r.ID, HeldUntil: r.HeldUntil}
-	r.Status = booking.Held
+	r.Section, r.Price, r.Status = section.Name, section.Price, booking.Held
 	s.reservations[r.ID] = &r
-	return nil
+	return r, nil
 }
 
 // ticketCount counts the user's holds and tickets bought in the sale at now (booking.TicketCount).

@@ -12,6 +12,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/porttest"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
@@ -53,9 +54,7 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	for i, u := range []core.UserID{"alice", "bob"} {
 		r := booking.Reservation{ID: core.NewID(), UserID: u, SaleID: auditedSale, Date: d, Seat: i + 1, Section: "Front", Price: 50_000,
 			Status: booking.Held, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
-		if err := s.HoldSeat(ctx, r, epoch, noCap); err != nil {
-			t.Fatal(err)
-		}
+		hold(t, s, r, noCap)
 		if u == "alice" {
 			if _, err := s.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: u, PaymentID: core.NewID(), At: epoch}); err != nil {
 				t.Fatal(err)
@@ -204,6 +203,19 @@ func TestAuditFindsEachBreach(t *testing.T) {
 	}
 }
 
+// hold admits r's fan and holds r's seat for them at r.CreatedAt under limit.
+func hold(t *testing.T, s *postgres.Store, r booking.Reservation, limit int) {
+	t.Helper()
+	ctx := context.Background()
+	tok, err := porttest.AdmitFan(ctx, s, r.SaleID, r.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: r.CreatedAt, Limit: limit}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // noCap lets a test hold as many seats per user as it likes.
 const noCap = 1 << 30
 
@@ -215,9 +227,7 @@ func TestAuditAcceptsPurchasesMadeUnderAnEarlierLimit(t *testing.T) {
 	d, _ := core.ParseDate("2030-07-01")
 	second := booking.Reservation{ID: core.NewID(), UserID: "alice", SaleID: auditedSale, Date: d, Seat: 3, Section: "Back", Price: 20_000,
 		Status: booking.Held, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
-	if err := s.HoldSeat(ctx, second, epoch, 4); err != nil {
-		t.Fatal(err)
-	}
+	hold(t, s, second, 4)
 	if _, err := s.Charge(ctx, "alice", 20_000, "", epoch); err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,11 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
@@ -17,42 +19,68 @@ import (
 // wallet, then token. Holding a seat past someone's deadline and settling that someone's
 // payment touch the same two rows, and taking them in one order means they can never deadlock.
 
-// HoldSeat implements booking.Store.
-func (s *Store) HoldSeat(ctx context.Context, r booking.Reservation, now time.Time, limit int) error {
-	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		// The race first, so a loser costs one statement. The winner then checks the fan's limit
-		// under the fan's lock; it never waits for another seat, so this adds no lock cycle.
-		previous, err := q.SeatHold(ctx, sqlcdb.SeatHoldParams{
-			SaleID: string(r.SaleID), ReservationID: string(r.ID), HeldUntil: r.HeldUntil, PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), Now: now,
-		})
-		if errors.Is(err, pgx.ErrNoRows) {
-			exists, err := q.SeatExists(ctx, sqlcdb.SeatExistsParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)})
-			if err == nil && !exists {
-				return catalog.ErrUnknownSeat
-			}
-			return errors.Join(booking.ErrSeatTaken, err)
-		}
-		if err != nil {
-			return err
-		}
-		count, err := lockTicketCount(ctx, q, r.SaleID, r.UserID, now)
-		if err != nil {
-			return err
-		}
-		if err := count.Allows(limit); err != nil {
-			return err // rolls the seat back
-		}
-		if previous != nil {
-			// The seat's last hold ran past its deadline; its release may not have run yet.
-			if _, err := q.ReservationRelease(ctx, *previous); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-		}
-		return q.ReservationInsert(ctx, sqlcdb.ReservationInsertParams{
-			ID: string(r.ID), UserID: string(r.UserID), SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat),
-			Section: r.Section, Price: int64(r.Price), HeldUntil: r.HeldUntil, CreatedAt: r.CreatedAt, FanLimit: ptr(int32(limit)),
-		})
+// HoldSeat implements booking.Store: one call of hold_seat (sql/functions/booking.sql), so a
+// winner and a loser each cost one round trip.
+func (s *Store) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
+	r := a.Hold
+	row, err := s.q.HoldSeat(ctx, sqlcdb.HoldSeatParams{
+		TokenID: string(a.Token), ID: string(r.ID), UserID: string(r.UserID), SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat),
+		HeldUntil: r.HeldUntil, Now: a.Now, FanLimit: int32(a.Limit),
 	})
+	if err != nil {
+		return booking.Reservation{}, holdRefusal(err, a.Limit)
+	}
+	switch row.Outcome {
+	case "held":
+		r.Section, r.Price, r.Status = row.Section, core.Amount(row.Price), booking.Held
+		return r, nil
+	case "not_admitted":
+		return booking.Reservation{}, booking.ErrTokenNotActive
+	case "taken":
+		return booking.Reservation{}, booking.ErrSeatTaken
+	case "unknown_seat":
+		return booking.Reservation{}, catalog.ErrUnknownSeat
+	}
+	return booking.Reservation{}, fmt.Errorf("hold_seat answered %q, which this store does not know: are sql/functions and the binary of one version?", row.Outcome)
+}
+
+// holdRefusal reads what hold_seat raises when it gives a won seat back: BX001, a fan over the
+// limit, with their TicketCount; BX002, a sale not on sale or a cancelled date.
+func holdRefusal(err error, limit int) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return err
+	}
+	switch pg.Code {
+	case "BX001":
+		var c booking.TicketCount
+		var earliest string
+		if _, scanErr := fmt.Sscanf(pg.Detail, "%d %d %d %s", &c.Held, &c.Live, &c.Paid, &earliest); scanErr != nil {
+			return fmt.Errorf("read hold_seat's count %q: %w", pg.Detail, scanErr)
+		}
+		at, parseErr := time.Parse(time.RFC3339Nano, earliest)
+		if parseErr != nil {
+			return fmt.Errorf("read hold_seat's count %q: %w", pg.Detail, parseErr)
+		}
+		c.EarliestHoldEnd = at
+		if refused := c.Allows(limit); refused != nil {
+			return refused
+		}
+		return fmt.Errorf("hold_seat refused a count %q that %d allows", pg.Detail, limit)
+	case "BX002":
+		switch pg.Detail {
+		case "cancelled":
+			return catalog.ErrPerformanceCancelled
+		case "":
+			return catalog.ErrUnknownSale
+		}
+		state, parseErr := core.ParseSaleState("state", pg.Detail)
+		if parseErr != nil {
+			return parseErr
+		}
+		return catalog.CheckHoldable(state)
+	}
+	return err
 }
 
 // Reservation implements booking.Store.

@@ -27,6 +27,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/porttest"
 	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
@@ -179,13 +180,17 @@ func sellOut(ctx context.Context, store *postgres.Store, sections []catalog.Sect
 }
 
 func sell(ctx context.Context, store *postgres.Store, r booking.Reservation) error {
-	if err := store.HoldSeat(ctx, r, r.CreatedAt, 4); err != nil {
+	tok, err := porttest.AdmitFan(ctx, store, r.SaleID, r.UserID)
+	if err != nil {
+		return err
+	}
+	if _, err := store.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: r.CreatedAt, Limit: 4}); err != nil {
 		return err
 	}
 	if _, err := store.Charge(ctx, r.UserID, r.Price, "", r.CreatedAt); err != nil {
 		return err
 	}
-	_, err := store.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: r.UserID, PaymentID: core.NewID(), At: time.Now().UTC()})
+	_, err = store.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: r.UserID, PaymentID: core.NewID(), At: time.Now().UTC()})
 	return err
 }
 

@@ -28,17 +28,22 @@ type Counter struct {
 // HoldSeat holds a seat of the caller's sale for them until the hold deadline, at its
 // section's price, and starts the timer that releases it unless paid. Losing the race for the
 // seat is ErrSeatTaken and touches nothing else; a paused sale refuses holds, and a date of
-// another sale is unknown to the token.
+// another sale is unknown to the token. The attempt is one step of the store, which checks the
+// token is active as it decides the race: the token is not read first.
 func (c *Counter) HoldSeat(ctx context.Context, caller core.Caller, rawDate string, seat int) (Reservation, error) {
-	user, sale, err := c.gate.Admitted(ctx, caller)
-	if err != nil {
-		return Reservation{}, err
+	user, sale := caller.UserID, caller.SaleID
+	if sale == "" { // a token signed before tokens named their sale is read
+		var err error
+		if user, sale, err = c.gate.Admitted(ctx, caller); err != nil {
+			return Reservation{}, err
+		}
 	}
 	now := c.clock.Now()
 	d, err := catalog.SaleDate(rawDate, now)
 	if err != nil {
 		return Reservation{}, err
 	}
+	// The offer may be a cached copy: it refuses what it can without the store, which decides.
 	offer, err := c.offers.Offer(ctx, sale, d)
 	if err != nil {
 		return Reservation{}, err
@@ -53,12 +58,11 @@ func (c *Counter) HoldSeat(ctx context.Context, caller core.Caller, rawDate stri
 	if err := perf.CheckSeat(seat); err != nil {
 		return Reservation{}, err
 	}
-	section, _ := perf.SectionOf(seat) // every seat of a valid performance has one
-	r := Reservation{
-		ID: core.NewID(), UserID: user, SaleID: sale, Date: perf.Date, Seat: seat, Section: section.Name, Price: section.Price,
-		Status: Held, HeldUntil: now.Add(c.policy.HoldTTL), CreatedAt: now,
-	}
-	if err := c.store.HoldSeat(ctx, r, now, offer.Sale.MaxTicketsPerFan); err != nil {
+	r, err := c.hold(ctx, caller, HoldAttempt{
+		Hold:  Reservation{ID: core.NewID(), UserID: user, SaleID: sale, Date: perf.Date, Seat: seat, Status: Held, HeldUntil: now.Add(c.policy.HoldTTL), CreatedAt: now},
+		Token: caller.TokenID, Now: now, Limit: offer.Sale.MaxTicketsPerFan,
+	})
+	if err != nil {
 		return Reservation{}, err
 	}
 	if err := c.lifecycle.StartHold(ctx, r); err != nil {
@@ -72,6 +76,19 @@ func (c *Counter) HoldSeat(ctx context.Context, caller core.Caller, rawDate stri
 		return Reservation{}, errors.Join(ErrHoldNotStarted, fmt.Errorf("start hold timer: %w", err))
 	}
 	return r, nil
+}
+
+// hold makes the attempt. A token the store finds not active is taken to the gate, which says
+// why (a waiting fan learns their place); one admitted in between is tried again.
+func (c *Counter) hold(ctx context.Context, caller core.Caller, a HoldAttempt) (Reservation, error) {
+	r, err := c.store.HoldSeat(ctx, a)
+	if !errors.Is(err, ErrTokenNotActive) {
+		return r, err
+	}
+	if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
+		return Reservation{}, err
+	}
+	return c.store.HoldSeat(ctx, a)
 }
 
 // PayRequest names the ticket to pay and, as a check, its seat and date.

@@ -322,3 +322,83 @@ func (s *switchableLifecycle) StartHold(ctx context.Context, r booking.Reservati
 func (s *switchableLifecycle) Pay(ctx context.Context, id core.ID, u core.UserID, k core.IdempotencyKey) (booking.Receipt, error) {
 	return s.get().Pay(ctx, id, u, k)
 }
+
+// countingHolds counts the hold attempts and token reads asked of the memory store.
+type countingHolds struct {
+	*memory.Store
+	holds, tokens int
+	mu            sync.Mutex
+}
+
+func (c *countingHolds) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
+	c.mu.Lock()
+	c.holds++
+	c.mu.Unlock()
+	return c.Store.HoldSeat(ctx, a)
+}
+
+func (c *countingHolds) Token(ctx context.Context, id core.ID) (queue.Token, error) {
+	c.mu.Lock()
+	c.tokens++
+	c.mu.Unlock()
+	return c.Store.Token(ctx, id)
+}
+
+// A hold attempt, won or lost, is one call of the store, which checks the token as it decides:
+// the token is not read first. A waiting fan's attempt is then explained by the gate, with
+// their place; a fan whose session ended is told so.
+func TestAHoldIsOneStoreCallAndReadsNoToken(t *testing.T) {
+	var counted *countingHolds
+	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores {
+		counted = &countingHolds{Store: s}
+		return counted
+	}))
+	ann, bob := w.Fan(t, "ann", true), w.Fan(t, "bob", true)
+	if _, err := w.Booking.Counter.HoldSeat(ctx, ann, showDate, 1); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.Booking.Counter.HoldSeat(ctx, bob, showDate, 1)
+	wantErr(t, err, booking.ErrSeatTaken)
+	if counted.holds != 2 || counted.tokens != 0 {
+		t.Fatalf("a won and a lost hold made %d store calls and read %d tokens, want 2 and 0", counted.holds, counted.tokens)
+	}
+
+	w.Fan(t, "wendy-ahead", false)
+	wendy := w.Fan(t, "wendy", false)
+	var waiting *queue.NotAdmittedError
+	if _, err := w.Booking.Counter.HoldSeat(ctx, wendy, showDate, 2); !errors.As(err, &waiting) || waiting.Position != 1 {
+		t.Fatalf("a waiting fan's hold: %v, want NotAdmittedError at position 1", err)
+	}
+	w.Clock.Advance(app.DefaultPolicy.Queue.Admission.SessionTTL + time.Second)
+	_, err = w.Booking.Counter.HoldSeat(ctx, bob, showDate, 2)
+	wantErr(t, err, queue.ErrTokenExpired)
+}
+
+// notYetActive refuses the first hold attempt as made with a token not active yet.
+type notYetActive struct {
+	*memory.Store
+	refused int
+}
+
+func (n *notYetActive) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
+	if n.refused == 0 {
+		n.refused++
+		return booking.Reservation{}, booking.ErrTokenNotActive
+	}
+	return n.Store.HoldSeat(ctx, a)
+}
+
+// A fan admitted between the store's check and the gate's (the store found the token waiting,
+// the gate then found it active) gets the hold on the attempt made again.
+func TestAFanAdmittedDuringTheAttemptIsTriedAgain(t *testing.T) {
+	var store *notYetActive
+	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores {
+		store = &notYetActive{Store: s}
+		return store
+	}))
+	ann := w.Fan(t, "ann", true)
+	r, err := w.Booking.Counter.HoldSeat(ctx, ann, showDate, 3)
+	if err != nil || r.Seat != 3 || store.refused != 1 {
+		t.Fatalf("hold after a refusal as not active: %+v, %v (refused %d times)", r, err, store.refused)
+	}
+}

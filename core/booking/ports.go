@@ -11,11 +11,16 @@ import (
 // Store is where seats are held and released. The seat's claim decides races: one conditional
 // write per attempt, the winner takes it and every loser gets ErrSeatTaken.
 type Store interface {
-	// HoldSeat creates r (status held) if the seat's claim is AvailableAt now; otherwise
-	// ErrSeatTaken (catalog.ErrUnknownSeat for a seat that does not exist). A hold it supersedes
-	// is marked released. The user's TicketCount in the sale must allow limit, exactly, however
-	// many race.
-	HoldSeat(ctx context.Context, r Reservation, now time.Time, limit int) error
+	// HoldSeat decides a HoldAttempt in one step, whatever the outcome, checking in this order:
+	// the attempt's token is an active one of the fan in the sale at Now (else
+	// ErrTokenNotActive); the seat's claim is AvailableAt Now (else ErrSeatTaken, or
+	// catalog.ErrUnknownSeat for a seat that does not exist, on a date without a performance
+	// too); the date is not cancelled (catalog.ErrPerformanceCancelled) and the sale is on sale
+	// (else catalog.CheckHoldable's error of its state, or catalog.ErrUnknownSale); the fan's
+	// TicketCount in the sale allows Limit (else Allows' error), exactly, however many race.
+	// Then it creates the hold (status held, with its seat's section at the section's price of
+	// the moment) and returns it; a hold it supersedes is marked released.
+	HoldSeat(ctx context.Context, a HoldAttempt) (Reservation, error)
 	// Reservation returns one reservation, or ErrUnknownTicket.
 	Reservation(ctx context.Context, id core.ID) (Reservation, error)
 	// ReleaseHold marks a held reservation released and frees its seat if it still holds it.

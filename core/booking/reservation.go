@@ -99,6 +99,16 @@ func (r Reservation) PayableBy(user core.UserID, now time.Time) error {
 	return nil
 }
 
+// HoldAttempt is a fan's attempt at a seat: the hold it creates if it wins (the store fills in
+// the seat's section and price), the token it is made with, which must be active, and the sale's
+// per-fan limit.
+type HoldAttempt struct {
+	Hold  Reservation
+	Token core.ID
+	Now   time.Time
+	Limit int
+}
+
 // TicketCount is what a fan has in one sale: holds not yet paid or released (and when the
 // earliest ends), how many of those are still before their deadline, and tickets bought.
 type TicketCount struct {

@@ -45,13 +45,28 @@ func hold(t testing.TB, s Stores, user core.UserID, p catalog.Performance, seat 
 	return holdUnder(s, user, p, seat, now, ttl, noCap)
 }
 
+// holdUnder is hold under a limit; the fan is admitted first (AdmitFan).
 func holdUnder(s Stores, user core.UserID, p catalog.Performance, seat int, now time.Time, ttl time.Duration, limit int) (booking.Reservation, error) {
+	tok, err := AdmitFan(ctx, s.Tokens, p.SaleID, user)
+	if err != nil {
+		return booking.Reservation{}, err
+	}
+	return holdWith(s, tok, user, p, seat, now, ttl, limit)
+}
+
+// holdWith asks the store to hold a seat of p with the fan's token tok. A refused hold returns
+// the reservation it would have been.
+func holdWith(s Stores, tok core.ID, user core.UserID, p catalog.Performance, seat int, now time.Time, ttl time.Duration, limit int) (booking.Reservation, error) {
 	section, _ := p.SectionOf(seat) // none for a seat the performance lacks, which the store refuses
 	r := booking.Reservation{
 		ID: core.NewID(), UserID: user, SaleID: p.SaleID, Date: p.Date, Seat: seat, Section: section.Name, Price: section.Price,
 		Status: booking.Held, HeldUntil: now.Add(ttl), CreatedAt: now,
 	}
-	return r, s.Reservations.HoldSeat(ctx, r, now, limit)
+	held, err := s.Reservations.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: now, Limit: limit})
+	if err != nil {
+		return r, err
+	}
+	return held, nil
 }
 
 // free is an available seat as a listing shows it.

@@ -10,6 +10,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // runReservations is the contract clause by clause, each t.Run one promise of the port, in the
@@ -33,6 +34,58 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		wantErr(t, err, booking.ErrUnknownTicket)
 		_, err = hold(t, s, "bob", p, 6, epoch, time.Minute)
 		wantErr(t, err, catalog.ErrUnknownSeat)
+	})
+
+	t.Run("a hold attempt is decided whole: token, seat, sale and date, limit, at the section's price", func(t *testing.T) {
+		s := newStores(t)
+		p := addShow(t, s, "2030-07-01", 5)
+		ann := must[core.ID](t)(AdmitFan(ctx, s.Tokens, testSale, "ann"))
+		// A token that is not an active one of this fan in this sale holds nothing.
+		waiting := must[queue.Token](t)(s.Tokens.IssueToken(ctx, testSale, "wendy", epoch))
+		createSale(t, s, "porttest-other")
+		annElsewhere := must[core.ID](t)(AdmitFan(ctx, s.Tokens, "porttest-other", "ann"))
+		for name, tc := range map[string]struct {
+			tok  core.ID
+			user core.UserID
+			now  time.Time
+		}{
+			"waiting":         {waiting.ID, "wendy", epoch},
+			"another fan's":   {ann, "bob", epoch},
+			"no such token":   {core.NewID(), "ann", epoch},
+			"session run out": {ann, "ann", admittedAt.Add(201 * 365 * 24 * time.Hour)},
+			"of another sale": {annElsewhere, "ann", epoch},
+		} {
+			if _, err := holdWith(s, tc.tok, tc.user, p, 1, tc.now, time.Minute, noCap); !errors.Is(err, booking.ErrTokenNotActive) {
+				t.Errorf("a hold with a token %s: %v, want ErrTokenNotActive", name, err)
+			}
+		}
+		if _, err := holdWith(s, ann, "ann", catalog.Performance{SaleID: testSale, Date: day("2030-07-02")}, 1, epoch, time.Minute, noCap); !errors.Is(err, catalog.ErrUnknownSeat) {
+			t.Errorf("a hold of a date without a performance: %v, want ErrUnknownSeat", err)
+		}
+		// The price is the section's at the moment of the hold, whatever the caller believed.
+		must[int](t)(s.Catalog.RepriceSection(ctx, testSale, p.Date, "General", 61_000, epoch))
+		r := must[booking.Reservation](t)(holdWith(s, ann, "ann", p, 1, epoch, time.Minute, noCap))
+		if r.Price != 61_000 || r.Section != "General" {
+			t.Errorf("held at %d in %q, want the section's new price 61000 in General", r.Price, r.Section)
+		}
+		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Price != 61_000 {
+			t.Errorf("stored at %d, want 61000", got.Price)
+		}
+		// A paused sale and a cancelled date hold nothing, even for an active token.
+		pause := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }
+		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, pause))
+		if _, err := holdWith(s, ann, "ann", p, 2, epoch, time.Minute, noCap); !errors.Is(err, catalog.ErrSalePaused) {
+			t.Errorf("a hold in a paused sale: %v, want ErrSalePaused", err)
+		}
+		resume := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.OnSale; return sl, nil }
+		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, resume))
+		must[catalog.Performance](t)(s.Catalog.CancelPerformance(ctx, testSale, p.Date, epoch))
+		if _, err := holdWith(s, ann, "ann", p, 2, epoch, time.Minute, noCap); !errors.Is(err, catalog.ErrPerformanceCancelled) {
+			t.Errorf("a hold of a cancelled date: %v, want ErrPerformanceCancelled", err)
+		}
+		if got := must[map[core.Date]catalog.SeatCounts](t)(s.Catalog.SeatCounts(ctx, testSale, epoch))[p.Date]; got.Held != 1 {
+			t.Errorf("%+v seats after one hold and refused attempts, want 1 held", got)
+		}
 	})
 
 	t.Run("race: 200 fans, one seat, exactly one winner", func(t *testing.T) {
@@ -129,10 +182,9 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		s := newStores(t)
 		p := addShow(t, s, "2030-07-01", 21) // the hoarder races for seats 1 to 20
 		var won, capped atomic.Int64
+		hoarder := must[core.ID](t)(AdmitFan(ctx, s.Tokens, testSale, "hoarder"))
 		concurrently(20, func(i int) {
-			r := booking.Reservation{ID: core.NewID(), UserID: "hoarder", SaleID: testSale, Date: p.Date, Seat: i + 1, Section: "General", Price: p.Sections[0].Price,
-				Status: booking.Held, HeldUntil: epoch.Add(time.Duration(i+1) * time.Minute), CreatedAt: epoch}
-			err := s.Reservations.HoldSeat(ctx, r, epoch, 4)
+			_, err := holdWith(s, hoarder, "hoarder", p, i+1, epoch, time.Duration(i+1)*time.Minute, 4)
 			var tooMany *booking.TooManyHoldsError
 			switch {
 			case err == nil:
@@ -152,16 +204,14 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 		// Past their deadlines the holds still count until released: a payment accepted before
 		// a deadline may settle after it, and must not make the fan's tickets pass the limit.
-		late := booking.Reservation{ID: core.NewID(), UserID: "hoarder", SaleID: testSale, Date: p.Date, Seat: 19, Section: "General", Price: p.Sections[0].Price,
-			Status: booking.Held, HeldUntil: epoch.Add(time.Hour + time.Minute), CreatedAt: epoch.Add(time.Hour)}
 		var limited *booking.TooManyHoldsError
-		if err := s.Reservations.HoldSeat(ctx, late, epoch.Add(time.Hour), 4); !errors.As(err, &limited) {
+		if _, err := holdWith(s, hoarder, "hoarder", p, 19, epoch.Add(time.Hour), time.Minute, 4); !errors.As(err, &limited) {
 			t.Fatalf("a hold beside four lapsed but unreleased holds: %v, want TooManyHoldsError", err)
 		}
 		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(time.Hour), 100)); n != 5 {
 			t.Fatalf("released %d lapsed holds, want the hoarder's 4 and the other fan's", n)
 		}
-		if err := s.Reservations.HoldSeat(ctx, late, epoch.Add(time.Hour), 4); err != nil {
+		if _, err := holdWith(s, hoarder, "hoarder", p, 19, epoch.Add(time.Hour), time.Minute, 4); err != nil {
 			t.Fatalf("holding again once every hold was released: %v", err)
 		}
 	})

@@ -23,6 +23,25 @@ func round(batch, maxActive int, now time.Time) queue.Round {
 	return queue.Round{Batch: batch, MaxActive: maxActive, Session: time.Minute, AbandonedBefore: epoch.Add(-time.Hour), Now: now}
 }
 
+// admittedAt is when AdmitFan issues and admits, before any test's clock, for a session that
+// outlasts them all.
+var admittedAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// AdmitFan issues user a token of sale and admits it (with whoever waits before it) for a
+// session that outlasts any test: what HoldSeat needs of a fan that a test or a tool sets up
+// through the stores. A fan already active keeps their token.
+func AdmitFan(ctx context.Context, s queue.Store, sale core.SaleID, user core.UserID) (core.ID, error) {
+	tok, err := s.IssueToken(ctx, sale, user, admittedAt)
+	if err != nil || tok.State == queue.Active {
+		return tok.ID, err
+	}
+	round := queue.Round{Batch: 1 << 20, MaxActive: 1 << 30, Session: 200 * 365 * 24 * time.Hour, AbandonedBefore: admittedAt.Add(-time.Hour), Now: admittedAt}
+	if _, err := s.Admit(ctx, sale, round); err != nil {
+		return "", err
+	}
+	return tok.ID, nil
+}
+
 func issueN(t *testing.T, s queue.Store, n int, at time.Time) []queue.Token {
 	t.Helper()
 	toks := make([]queue.Token, n)

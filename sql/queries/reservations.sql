@@ -1,23 +1,8 @@
--- name: SeatHold :one
--- The race for a seat: the one conditional write that decides it (catalog.Claim.AvailableAt).
--- A row another transaction is taking right now is skipped, so losers answer at once instead
--- of queueing on its lock. Returns the reservation this hold supersedes (a hold past its
--- deadline), if any.
-WITH target AS (
-    SELECT t.sale_id, t.perf_date, t.seat_no, t.reservation_id AS previous
-    FROM seats t
-    WHERE t.sale_id = sqlc.arg(sale_id)::text AND t.perf_date = @perf_date::date AND t.seat_no = @seat_no::int
-      AND (t.status = 'available' OR (t.status = 'held' AND t.held_until <= @now::timestamptz))
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE seats s
-SET status = 'held', reservation_id = @reservation_id::uuid, held_until = @held_until::timestamptz
-FROM target
-WHERE s.sale_id = target.sale_id AND s.perf_date = target.perf_date AND s.seat_no = target.seat_no
-RETURNING target.previous;
-
--- name: SeatExists :one
-SELECT EXISTS (SELECT 1 FROM seats WHERE sale_id = @sale_id AND perf_date = @perf_date AND seat_no = @seat_no);
+-- name: HoldSeat :one
+-- One hold attempt, one statement: see hold_seat in sql/functions/booking.sql.
+SELECT outcome::text AS outcome, coalesce(section, '')::text AS section, coalesce(price, 0)::bigint AS price
+FROM hold_seat(@token_id::uuid, @id::uuid, @user_id::text, @sale_id::text, @perf_date::date, @seat_no::int,
+               @held_until::timestamptz, @now::timestamptz, @fan_limit::int);
 
 -- name: ReservationInsert :exec
 INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit)

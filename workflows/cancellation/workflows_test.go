@@ -60,10 +60,7 @@ func hold(t *testing.T, store *memory.Store, user core.UserID, seat int) booking
 	t.Helper()
 	r := booking.Reservation{ID: core.NewID(), UserID: user, SaleID: workflowtest.Sale, Date: workflowtest.Date, Seat: seat, Section: "General",
 		Price: price, Status: booking.Held, HeldUntil: start.Add(time.Hour), CreatedAt: start}
-	if err := store.HoldSeat(ctx, r, start, 100); err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return workflowtest.Hold(t, store, r, 100)
 }
 
 func input() cancellation.State {
@@ -129,34 +126,37 @@ func TestRefundsEveryTicketInRounds(t *testing.T) {
 	}
 }
 
-// A ticket paid while the workflow waits for its last look (a payment in flight as the date
-// closed) is refunded by that look, and the workflow then completes.
-func TestTheLastLookRefundsAPaymentInFlight(t *testing.T) {
-	env := newEnv(t, nil)
+// A last look that still finds work (a hold whose statement read the date before it closed and
+// committed after a round had read it, PostgreSQL's snapshot race, which no call of the memory
+// store can make) goes on with rounds until one finds nothing, waits again, and completes only
+// after a second look finds nothing either.
+func TestALastLookThatFindsWorkLooksAgain(t *testing.T) {
+	env := workflowtest.New(t, app.DefaultPolicy)
+	refunder := &straggling{Refunder: env.App.Booking.Refunder, at: 3}
+	cancellation.Register(env, refunder)
 	sell(t, env.Store, 1, 3)
-	late := hold(t, env.Store, "late", 9)
-	if _, err := env.Store.Charge(ctx, "late", price, "", start); err != nil {
-		t.Fatal(err)
-	}
-	// The first round ends late's hold; a payment already accepted could not settle then, so
-	// model its twin: a hold taken as the date closed, paid during the wait.
-	env.RegisterDelayedCallback(func() {
-		r := hold(t, env.Store, "late", 10)
-		if _, err := env.Store.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: "late", PaymentID: core.NewID(), At: start}); err != nil {
-			t.Error(err)
-		}
-	}, time.Second)
 	env.ExecuteWorkflow(cancellation.Workflow, input())
 	st := result(t, env)
-	if st.Refunded != 4 || st.Released != 1 || st.Left.Refunded != 4 {
-		t.Fatalf("final state %+v, want 4 refunded (the late payment too) and late's first hold ended", st)
+	// Rounds: 3 refunded, empty, (wait) the straggler, empty, (wait) empty.
+	if refunder.rounds != 5 || st.Rounds != 5 || st.Refunded != 4 {
+		t.Fatalf("%d rounds, final state %+v; want 5 rounds and 4 refunded (the straggler too)", refunder.rounds, st)
 	}
-	if r, _ := env.Store.Reservation(ctx, late.ID); r.Status != booking.Released {
-		t.Fatalf("late's first hold is %v", r.Status)
+}
+
+// straggling reports one more ticket refunded in round number at, as a round that found a
+// straggler would.
+type straggling struct {
+	cancellation.Refunder
+	at, rounds int
+}
+
+func (s *straggling) Round(ctx context.Context, sale core.SaleID, d core.Date, batch int) (booking.Round, error) {
+	s.rounds++
+	r, err := s.Refunder.Round(ctx, sale, d, batch)
+	if s.rounds == s.at {
+		r.Refunded++
 	}
-	if bal, _ := env.Store.Balance(ctx, "late"); bal != price {
-		t.Fatalf("late's balance %d, want the price back", bal)
-	}
+	return r, err
 }
 
 // flaky fails the first round after refunding part of it, as a worker killed mid-round would:
@@ -222,10 +222,10 @@ func TestACarriedStateResumes(t *testing.T) {
 	env := workflowtest.New(t, app.DefaultPolicy)
 	refunder := &counting{Refunder: env.App.Booking.Refunder}
 	cancellation.Register(env, refunder)
+	sell(t, env.Store, 1, 5)
 	if _, err := env.App.Booking.Refunder.Close(ctx, workflowtest.Sale, workflowtest.Date); err != nil {
 		t.Fatal(err)
 	}
-	sell(t, env.Store, 1, 5)
 	carried := input()
 	carried.Closed, carried.Rounds, carried.Refunded = true, 500, 5000
 	env.ExecuteWorkflow(cancellation.Workflow, carried)

@@ -45,9 +45,7 @@ func newFixture(t *testing.T, funds core.Amount) *fixture {
 	}
 	r := booking.Reservation{ID: core.NewID(), UserID: "alice", SaleID: workflowtest.Sale, Date: date, Seat: 1, Section: "General", Price: 50_000,
 		Status: booking.Held, HeldUntil: start.Add(holdTTL), CreatedAt: start}
-	if err := store.HoldSeat(ctx, r, start, noCap); err != nil {
-		t.Fatal(err)
-	}
+	r = workflowtest.Hold(t, store, r, noCap)
 	return &fixture{env: env, store: store, hold: r, input: reservation.Input{
 		ReservationID: string(r.ID), UserID: "alice", SaleID: string(workflowtest.Sale), Section: "General", Date: "2030-07-01", Seat: 1, Price: 50_000, HeldUntil: r.HeldUntil,
 	}}

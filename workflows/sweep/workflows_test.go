@@ -24,9 +24,7 @@ func TestSweepReleasesAHoldItsWorkflowNeverReleased(t *testing.T) {
 	ctx := context.Background()
 	r := booking.Reservation{ID: core.NewID(), UserID: "ann", SaleID: workflowtest.Sale, Date: workflowtest.Date, Seat: 1, Section: "General", Price: 50_000, Status: booking.Held,
 		HeldUntil: workflowtest.Start.Add(time.Minute), CreatedAt: workflowtest.Start}
-	if err := env.Store.HoldSeat(ctx, r, workflowtest.Start, 4); err != nil {
-		t.Fatal(err)
-	}
+	r = workflowtest.Hold(t, env.Store, r, 4)
 	status := func() booking.Status {
 		got, err := env.Store.Reservation(ctx, r.ID)
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/porttest"
 )
 
 // Start is the environment's time at the start of every test.
@@ -67,3 +68,19 @@ type clock struct {
 }
 
 func (c clock) Now() time.Time { return c.env.Now().UTC() }
+
+// Hold admits r's fan and holds r's seat for them in store at r.CreatedAt, under limit, as a
+// fan's hold at the counter would: it returns the hold as stored.
+func Hold(t *testing.T, store *memory.Store, r booking.Reservation, limit int) booking.Reservation {
+	t.Helper()
+	ctx := context.Background()
+	tok, err := porttest.AdmitFan(ctx, store, r.SaleID, r.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := store.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: r.CreatedAt, Limit: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return held
+}

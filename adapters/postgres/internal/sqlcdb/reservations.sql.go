@@ -62,6 +62,48 @@ func (q *Queries) FanTicketCount(ctx context.Context, arg FanTicketCountParams) 
 	return i, err
 }
 
+const holdSeat = `-- name: HoldSeat :one
+SELECT outcome::text AS outcome, coalesce(section, '')::text AS section, coalesce(price, 0)::bigint AS price
+FROM hold_seat($1::uuid, $2::uuid, $3::text, $4::text, $5::date, $6::int,
+               $7::timestamptz, $8::timestamptz, $9::int)
+`
+
+type HoldSeatParams struct {
+	TokenID   string
+	ID        string
+	UserID    string
+	SaleID    string
+	PerfDate  time.Time
+	SeatNo    int32
+	HeldUntil time.Time
+	Now       time.Time
+	FanLimit  int32
+}
+
+type HoldSeatRow struct {
+	Outcome string
+	Section string
+	Price   int64
+}
+
+// One hold attempt, one statement: see hold_seat in sql/functions/booking.sql.
+func (q *Queries) HoldSeat(ctx context.Context, arg HoldSeatParams) (HoldSeatRow, error) {
+	row := q.db.QueryRow(ctx, holdSeat,
+		arg.TokenID,
+		arg.ID,
+		arg.UserID,
+		arg.SaleID,
+		arg.PerfDate,
+		arg.SeatNo,
+		arg.HeldUntil,
+		arg.Now,
+		arg.FanLimit,
+	)
+	var i HoldSeatRow
+	err := row.Scan(&i.Outcome, &i.Section, &i.Price)
+	return i, err
+}
+
 const paymentByReservation = `-- name: PaymentByReservation :one
 SELECT p.id, p.reservation_id, p.amount, p.paid_at, r.perf_date
 FROM payments p
@@ -276,23 +318,6 @@ func (q *Queries) ReservationReleaseOverdue(ctx context.Context, arg Reservation
 	return result.RowsAffected(), nil
 }
 
-const seatExists = `-- name: SeatExists :one
-SELECT EXISTS (SELECT 1 FROM seats WHERE sale_id = $1 AND perf_date = $2 AND seat_no = $3)
-`
-
-type SeatExistsParams struct {
-	SaleID   string
-	PerfDate time.Time
-	SeatNo   int32
-}
-
-func (q *Queries) SeatExists(ctx context.Context, arg SeatExistsParams) (bool, error) {
-	row := q.db.QueryRow(ctx, seatExists, arg.SaleID, arg.PerfDate, arg.SeatNo)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
-}
-
 const seatFree = `-- name: SeatFree :exec
 UPDATE seats
 SET status = 'available', reservation_id = NULL, held_until = NULL
@@ -315,48 +340,6 @@ func (q *Queries) SeatFree(ctx context.Context, arg SeatFreeParams) error {
 		arg.ReservationID,
 	)
 	return err
-}
-
-const seatHold = `-- name: SeatHold :one
-WITH target AS (
-    SELECT t.sale_id, t.perf_date, t.seat_no, t.reservation_id AS previous
-    FROM seats t
-    WHERE t.sale_id = $3::text AND t.perf_date = $4::date AND t.seat_no = $5::int
-      AND (t.status = 'available' OR (t.status = 'held' AND t.held_until <= $6::timestamptz))
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE seats s
-SET status = 'held', reservation_id = $1::uuid, held_until = $2::timestamptz
-FROM target
-WHERE s.sale_id = target.sale_id AND s.perf_date = target.perf_date AND s.seat_no = target.seat_no
-RETURNING target.previous
-`
-
-type SeatHoldParams struct {
-	ReservationID string
-	HeldUntil     time.Time
-	SaleID        string
-	PerfDate      time.Time
-	SeatNo        int32
-	Now           time.Time
-}
-
-// The race for a seat: the one conditional write that decides it (catalog.Claim.AvailableAt).
-// A row another transaction is taking right now is skipped, so losers answer at once instead
-// of queueing on its lock. Returns the reservation this hold supersedes (a hold past its
-// deadline), if any.
-func (q *Queries) SeatHold(ctx context.Context, arg SeatHoldParams) (*string, error) {
-	row := q.db.QueryRow(ctx, seatHold,
-		arg.ReservationID,
-		arg.HeldUntil,
-		arg.SaleID,
-		arg.PerfDate,
-		arg.SeatNo,
-		arg.Now,
-	)
-	var previous *string
-	err := row.Scan(&previous)
-	return previous, err
 }
 
 const seatLock = `-- name: SeatLock :one

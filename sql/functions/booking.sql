@@ -1,0 +1,100 @@
+-- The race for a seat, in one statement. `boxoffice migrate` (and every role at start-up)
+-- applies this file after the migrations, every time, so a fix is an edit here. The rules it
+-- follows are the booking context's (core/booking): a seat is holdable while available or held
+-- past its deadline (catalog.Claim.AvailableAt), a fan's holds and tickets in a sale stay under
+-- the limit (booking.TicketCount.Allows), only an active token of the sale holds, only a sale on
+-- sale, only a performance not cancelled. The contract suite holds this function and the memory
+-- store to the same answers.
+
+-- Holds seat p_seat of p_sale's p_date for the fan of token p_token, as reservation p_id, and
+-- says how it went in outcome: held (section and price are the reservation's), not_admitted (the
+-- token is not an active one of this fan and sale at p_now), taken, or unknown_seat. The rarer
+-- refusals of a won seat raise, which undoes it: BX001 for a fan over the limit, the fan's
+-- booking.TicketCount in the detail ("held live paid earliest_hold_end"); BX002 for a sale not on
+-- sale (the detail is its state, empty for no sale) or a cancelled date (the detail: cancelled),
+-- which the caller's copy of the offer did not know yet. A winner and a loser each cost the caller one round
+-- trip, no transaction block, no follow-up read, and a loser costs the server the least: the
+-- token's probe and a read of the seat. A seat another transaction is taking right now
+-- is skipped, so losers answer at once instead of queueing on its lock. Only a winner takes the
+-- fan's lock (after its seat; a fan's racing attempts queue on it, never on another fan or seat),
+-- so racing holds cannot pass the limit.
+CREATE OR REPLACE FUNCTION hold_seat(p_token uuid, p_id uuid, p_user text, p_sale text, p_date date, p_seat int,
+                                     p_held_until timestamptz, p_now timestamptz, p_limit int)
+RETURNS TABLE (outcome text, section text, price bigint)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_status    text;
+    v_until     timestamptz;
+    v_state     text;
+    v_cancelled timestamptz;
+    v_previous  uuid;
+    v_held      int;
+    v_live      int;
+    v_paid      int;
+    v_earliest  timestamptz;
+BEGIN
+    PERFORM 1 FROM queue_tokens t
+    WHERE t.id = p_token AND t.user_id = p_user AND t.sale_id = p_sale AND t.state = 'active' AND t.expires_at > p_now;
+    IF NOT FOUND THEN
+        outcome := 'not_admitted'; RETURN NEXT; RETURN;
+    END IF;
+
+    -- A loser is told from the seat as last committed, without a lock; only a seat that looks
+    -- free is raced for.
+    SELECT t.status, t.held_until INTO v_status, v_until
+    FROM seats t WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = p_seat;
+    IF NOT FOUND THEN
+        outcome := 'unknown_seat'; RETURN NEXT; RETURN;
+    ELSIF NOT (v_status = 'available' OR (v_status = 'held' AND v_until <= p_now)) THEN
+        outcome := 'taken'; RETURN NEXT; RETURN;
+    END IF;
+    WITH target AS (
+        SELECT t.seat_no, t.reservation_id AS previous
+        FROM seats t
+        WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = p_seat
+          AND (t.status = 'available' OR (t.status = 'held' AND t.held_until <= p_now))
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE seats s
+    SET status = 'held', reservation_id = p_id, held_until = p_held_until
+    FROM target
+    WHERE s.sale_id = p_sale AND s.perf_date = p_date AND s.seat_no = target.seat_no
+    RETURNING target.previous, s.section INTO v_previous, section;
+    IF NOT FOUND THEN
+        outcome := 'taken'; RETURN NEXT; RETURN;
+    END IF;
+
+    -- The seat is won. What follows keeps it, or raises, which gives it back with the statement:
+    -- a sale paused or a date cancelled since the caller's copy of the offer was made (BX002,
+    -- the detail is the sale's state, or cancelled), a fan over the limit (BX001).
+    SELECT s.state INTO v_state FROM sales s WHERE s.id = p_sale;
+    SELECT p.cancelled_at INTO v_cancelled FROM performances p WHERE p.sale_id = p_sale AND p.perf_date = p_date;
+    IF v_cancelled IS NOT NULL OR v_state IS DISTINCT FROM 'on_sale' THEN
+        RAISE EXCEPTION USING ERRCODE = 'BX002', MESSAGE = 'the sale takes no holds of this date',
+            DETAIL = CASE WHEN v_cancelled IS NOT NULL THEN 'cancelled' ELSE coalesce(v_state, '') END;
+    END IF;
+
+    PERFORM pg_advisory_xact_lock(hashtextextended('tickets:' || p_sale || ':' || p_user, 0));
+    SELECT count(*) FILTER (WHERE r.status = 'held'),
+           count(*) FILTER (WHERE r.status = 'held' AND r.held_until > p_now),
+           count(*) FILTER (WHERE r.status = 'paid'),
+           coalesce(min(r.held_until) FILTER (WHERE r.status = 'held'), p_now)
+    INTO v_held, v_live, v_paid, v_earliest
+    FROM reservations r
+    WHERE r.sale_id = p_sale AND r.user_id = p_user AND r.status IN ('held', 'paid');
+    IF v_held + v_paid >= p_limit THEN
+        RAISE EXCEPTION USING ERRCODE = 'BX001', MESSAGE = 'the fan''s holds and tickets make the sale''s limit',
+            DETAIL = format('%s %s %s %s', v_held, v_live, v_paid, to_char(v_earliest AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));
+    END IF;
+
+    SELECT c.price INTO price FROM sections c WHERE c.sale_id = p_sale AND c.perf_date = p_date AND c.name = section;
+    IF v_previous IS NOT NULL THEN
+        -- The seat's last hold ran past its deadline; its release may not have run yet.
+        UPDATE reservations r SET status = 'released' WHERE r.id = v_previous AND r.status = 'held';
+    END IF;
+    INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit)
+    VALUES (p_id, p_user, p_sale, p_date, p_seat, section, price, 'held', p_held_until, p_now, p_limit);
+    outcome := 'held';
+    RETURN NEXT;
+END $$;
