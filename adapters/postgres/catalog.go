@@ -12,6 +12,7 @@ import (
 // CreateSale implements catalog.Store in one transaction: the sale, then each performance
 // with its sections and seats.
 func (s *Store) CreateSale(ctx context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
+	defer s.offers.changed(sale.ID) // this instance reads its own change at once; the trigger tells the others
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		until, fee := cancellationColumns(sale.Cancellation)
 		added, err := q.SaleInsert(ctx, sqlcdb.SaleInsertParams{
@@ -90,6 +91,7 @@ func (s *Store) Sales(ctx context.Context) ([]catalog.Sale, error) {
 
 // UpdateSale implements catalog.Store under the sale row's lock.
 func (s *Store) UpdateSale(ctx context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
+	defer s.offers.changed(id) // this instance reads its own change at once; the trigger tells the others
 	var out catalog.Sale
 	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		row, err := q.SaleLock(ctx, string(id))
@@ -114,6 +116,7 @@ func (s *Store) UpdateSale(ctx context.Context, id core.SaleID, change func(cata
 
 // AddPerformance implements catalog.Store.
 func (s *Store) AddPerformance(ctx context.Context, p catalog.Performance) error {
+	defer s.offers.changed(p.SaleID) // this instance reads its own change at once; the trigger tells the others
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error { return insertPerformance(ctx, q, p) })
 }
 
@@ -158,6 +161,7 @@ func (s *Store) Performance(ctx context.Context, sale core.SaleID, d core.Date) 
 
 // CancelPerformance implements catalog.Store.
 func (s *Store) CancelPerformance(ctx context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
+	defer s.offers.changed(sale) // this instance reads its own change at once; the trigger tells the others
 	if _, err := s.q.PerformanceCancel(ctx, sqlcdb.PerformanceCancelParams{SaleID: string(sale), PerfDate: d.Time(), At: at}); err != nil {
 		return catalog.Performance{}, notFound(err, catalog.ErrUnknownDate)
 	}
@@ -166,15 +170,17 @@ func (s *Store) CancelPerformance(ctx context.Context, sale core.SaleID, d core.
 
 // Offer implements catalog.Store.
 func (s *Store) Offer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
-	sl, err := s.Sale(ctx, sale)
-	if err != nil {
-		return catalog.Offer{}, err
-	}
-	p, err := s.Performance(ctx, sale, d)
-	if err != nil {
-		return catalog.Offer{}, err
-	}
-	return catalog.Offer{Sale: sl, Performance: p}, nil
+	return s.offers.offer(ctx, offerKey{sale, d}, func(ctx context.Context) (catalog.Offer, error) {
+		sl, err := s.Sale(ctx, sale)
+		if err != nil {
+			return catalog.Offer{}, err
+		}
+		p, err := s.Performance(ctx, sale, d)
+		if err != nil {
+			return catalog.Offer{}, err
+		}
+		return catalog.Offer{Sale: sl, Performance: p}, nil
+	})
 }
 
 // OpenDates implements catalog.Store.
@@ -230,6 +236,7 @@ func (s *Store) SeatCounts(ctx context.Context, sale core.SaleID, now time.Time)
 
 // RepriceSection implements catalog.Store.
 func (s *Store) RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error) {
+	defer s.offers.changed(sale) // this instance reads its own change at once; the trigger tells the others
 	if _, err := s.q.PerformanceByDate(ctx, sqlcdb.PerformanceByDateParams{SaleID: string(sale), PerfDate: d.Time()}); err != nil {
 		return 0, notFound(err, catalog.ErrUnknownDate)
 	}

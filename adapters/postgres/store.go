@@ -25,6 +25,7 @@ type Store struct {
 	q      *sqlcdb.Queries
 	issues *issueBatcher
 	seen   *seenWriter
+	offers *offerCache
 }
 
 var (
@@ -40,6 +41,7 @@ func NewStore(pool *pgxpool.Pool) *Store {
 	s := &Store{pool: pool, q: sqlcdb.New(pool)}
 	s.issues = &issueBatcher{flush: s.issueBatch}
 	s.seen = newSeenWriter(s.writeSeen)
+	s.offers = newOfferCache(pool)
 	return s
 }
 
@@ -61,9 +63,11 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 }
 
 // Close stops the store's background work: it refuses new token issues once the batches in
-// flight are flushed, and writes the pending last-seen times. The pool stays the caller's.
+// flight are flushed, writes the pending last-seen times and stops listening for catalog
+// changes. The pool stays the caller's.
 func (s *Store) Close(ctx context.Context) error {
 	s.issues.close()
+	s.offers.close()
 	return s.seen.close(ctx)
 }
 
