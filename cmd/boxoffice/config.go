@@ -15,6 +15,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
@@ -43,6 +44,7 @@ type config struct {
 	RateLimit         string
 	AbandonAfter      time.Duration
 	QueueRefresh      time.Duration
+	SeatsStaleness    time.Duration
 	AdminKey          string
 	DebugAddr         string
 }
@@ -94,6 +96,7 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	str(&c.DefaultSale, setting{"BOXOFFICE_DEFAULT_SALE", "default-sale", "the sale POST /api/token joins when it names none; empty: the earliest-created sale on sale or paused"}, "")
 	dur(&c.AbandonAfter, setting{"BOXOFFICE_ABANDON_AFTER", "abandon-after", "a waiting fan not seen (polling or streaming) for this long is skipped at admission; at least 30s"}, q.AbandonAfter)
 	dur(&c.QueueRefresh, setting{"BOXOFFICE_QUEUE_REFRESH", "queue-refresh", "how stale the queue counters that positions are computed from may be, 0 to 5s"}, q.Refresh)
+	dur(&c.SeatsStaleness, setting{"BOXOFFICE_SEATS_STALENESS", "seats-staleness", "how old a seat listing may be (one read a date per instance however many fans ask; holds always decide on the database), 0 to 5s; 0 reads on every request"}, catalog.DefaultPolicy.SeatsStaleness)
 	str(&c.AdminKey, setting{"BOXOFFICE_ADMIN_KEY", "admin-key", "key of the operators' API (/api/admin/…, header X-Admin-Key); empty turns it off, dev generates one"}, "")
 	str(&c.DebugAddr, setting{"BOXOFFICE_DEBUG_ADDR", "debug-addr", "if set, serve Go's profiler (/debug/pprof/) on this address; keep it on loopback"}, "")
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
@@ -112,6 +115,7 @@ func (c config) policy() app.Policy {
 	return app.Policy{
 		Queue: queue.Policy{AbandonAfter: c.AbandonAfter, Refresh: c.QueueRefresh,
 			Admission: queue.Settings{AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, Tick: c.AdmitTick, SessionTTL: c.SessionTTL}},
+		Catalog:     catalog.Policy{SeatsStaleness: c.SeatsStaleness},
 		Booking:     booking.Policy{HoldTTL: c.HoldTTL},
 		DefaultSale: core.SaleID(c.DefaultSale),
 	}

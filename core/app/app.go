@@ -40,6 +40,7 @@ type Ports struct {
 // Policy is the operator-set rules of every context.
 type Policy struct {
 	Queue   queue.Policy
+	Catalog catalog.Policy
 	Booking booking.Policy
 	// DefaultSale is the sale the seed's endpoints mean when they name none; empty: the
 	// earliest-created sale on sale or paused.
@@ -47,7 +48,7 @@ type Policy struct {
 }
 
 // DefaultPolicy is the policy of `boxoffice dev` and the flags' defaults.
-var DefaultPolicy = Policy{Queue: queue.DefaultPolicy, Booking: booking.DefaultPolicy}
+var DefaultPolicy = Policy{Queue: queue.DefaultPolicy, Catalog: catalog.DefaultPolicy, Booking: booking.DefaultPolicy}
 
 // App is the composed application.
 type App struct {
@@ -74,7 +75,7 @@ func New(p Ports, policy Policy) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := catalog.New(catalog.Ports{Store: p.Stores, Gate: q.Entrance, Queues: queueOpener{q.Control}, Clock: p.Clock, Directory: directory})
+	c, err := catalog.New(catalog.Ports{Store: p.Stores, Gate: q.Entrance, Queues: queueOpener{q.Control}, Clock: p.Clock, Directory: directory}, policy.Catalog)
 	if err != nil {
 		return nil, err
 	}

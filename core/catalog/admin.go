@@ -13,6 +13,7 @@ type Admin struct {
 	store  Store
 	queues Queues
 	clock  core.Clock
+	listed *seatSnapshots // the Listings': a reprice is listed on this instance at once
 }
 
 // SaleReport is a sale as operators see it: as created, with its performances and the live
@@ -101,6 +102,7 @@ func (a *Admin) RepriceSection(ctx context.Context, sale core.SaleID, rawDate, s
 	if _, err := a.store.Sale(ctx, sale); err != nil {
 		return 0, err
 	}
+	defer a.listed.forget(d, sale)
 	return a.store.RepriceSection(ctx, sale, d, section, core.Amount(price), a.clock.Now())
 }
 

@@ -24,13 +24,17 @@ type Services struct {
 }
 
 // New checks the ports and builds the use cases.
-func New(p Ports) (Services, error) {
+func New(p Ports, policy Policy) (Services, error) {
 	if p.Store == nil || p.Gate == nil || p.Queues == nil || p.Clock == nil || p.Directory == nil {
 		return Services{}, errors.New("catalog: store, gate, queues, clock and directory must be set")
 	}
+	if err := policy.Validate(); err != nil {
+		return Services{}, err
+	}
+	snapshots := &seatSnapshots{staleness: policy.SeatsStaleness}
 	return Services{
-		Listings:  &Listings{store: p.Store, gate: p.Gate, clock: p.Clock},
-		Admin:     &Admin{store: p.Store, queues: p.Queues, clock: p.Clock},
+		Listings:  &Listings{store: p.Store, gate: p.Gate, clock: p.Clock, snapshots: snapshots, verdicts: &admittedVerdicts{staleness: policy.SeatsStaleness}},
+		Admin:     &Admin{store: p.Store, queues: p.Queues, clock: p.Clock, listed: snapshots},
 		Directory: p.Directory,
 	}, nil
 }

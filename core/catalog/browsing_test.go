@@ -1,0 +1,170 @@
+package catalog_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/internal/apptest"
+)
+
+// countingStore counts the seat listings and token reads asked of the memory store.
+type countingStore struct {
+	*memory.Store
+	seats, tokens atomic.Int64
+}
+
+func (c *countingStore) Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
+	c.seats.Add(1)
+	return c.Store.Seats(ctx, sale, d, now)
+}
+
+func (c *countingStore) Token(ctx context.Context, id core.ID) (queue.Token, error) {
+	c.tokens.Add(1)
+	return c.Store.Token(ctx, id)
+}
+
+func browsingWorld(t *testing.T, staleness time.Duration) (*apptest.World, *countingStore) {
+	t.Helper()
+	policy := app.DefaultPolicy
+	policy.Catalog.SeatsStaleness = staleness
+	var counted *countingStore
+	w := apptest.New(t, policy, apptest.WithStores(func(s *memory.Store) app.Stores {
+		counted = &countingStore{Store: s}
+		return counted
+	}))
+	return w, counted
+}
+
+// statusOf is seat no's status in a listing.
+func statusOf(seats []catalog.Seat, no int) catalog.SeatStatus { return seats[no-1].Status }
+
+// However many fans list a date at once, an instance reads it once per staleness; a hold made
+// meanwhile is listed once the snapshot is too old, and the hold itself never waits for it.
+func TestListingsReadADateOncePerStaleness(t *testing.T) {
+	w, counted := browsingWorld(t, 250*time.Millisecond)
+	ctx := context.Background()
+	fans := make([]core.Caller, 20)
+	for i := range fans {
+		fans[i] = w.Fan(t, "fan-"+string(rune('a'+i)), true)
+	}
+	var wg sync.WaitGroup
+	for _, f := range fans {
+		wg.Go(func() {
+			if _, err := w.Catalog.Listings.Seats(ctx, f, apptest.ShowDate); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := counted.seats.Load(); n != 1 {
+		t.Fatalf("20 fans listing at once read the date %d times, want 1", n)
+	}
+	if _, err := w.Booking.Counter.HoldSeat(ctx, fans[0], apptest.ShowDate, 7); err != nil {
+		t.Fatal(err)
+	}
+	w.Clock.Advance(250 * time.Millisecond)
+	seats, err := w.Catalog.Listings.Seats(ctx, fans[1], apptest.ShowDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if statusOf(seats, 7) != catalog.SeatAvailable || counted.seats.Load() != 1 {
+		t.Fatalf("a snapshot 250 ms old: seat 7 is %v after %d reads, want still the snapshot's available after 1", statusOf(seats, 7), counted.seats.Load())
+	}
+	w.Clock.Advance(time.Millisecond)
+	if seats, err = w.Catalog.Listings.Seats(ctx, fans[1], apptest.ShowDate); err != nil {
+		t.Fatal(err)
+	}
+	if statusOf(seats, 7) != catalog.SeatReserved || counted.seats.Load() != 2 {
+		t.Fatalf("past the staleness: seat 7 is %v after %d reads, want reserved after 2", statusOf(seats, 7), counted.seats.Load())
+	}
+}
+
+// With no staleness every listing reads the store, and sees a hold at once.
+func TestListingsWithoutStalenessReadEveryTime(t *testing.T) {
+	w, counted := browsingWorld(t, 0)
+	ctx := context.Background()
+	fan := w.Fan(t, "ann", true)
+	for range 3 {
+		if _, err := w.Catalog.Listings.Seats(ctx, fan, apptest.ShowDate); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Booking.Counter.HoldSeat(ctx, fan, apptest.ShowDate, 7); err != nil {
+		t.Fatal(err)
+	}
+	seats, err := w.Catalog.Listings.Seats(ctx, fan, apptest.ShowDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if statusOf(seats, 7) != catalog.SeatReserved || counted.seats.Load() != 4 || counted.tokens.Load() < 4 {
+		t.Fatalf("seat 7 %v after %d listings and %d token reads, want reserved, 4 and at least 4", statusOf(seats, 7), counted.seats.Load(), counted.tokens.Load())
+	}
+}
+
+// A fan browsing page after page is read from the store once per staleness; a fan still
+// waiting is asked about every time, so admission is seen at once, and an operator's reprice
+// is listed on this instance at once.
+func TestBrowsingRemembersAdmittedFansOnly(t *testing.T) {
+	w, counted := browsingWorld(t, 250*time.Millisecond)
+	ctx := context.Background()
+	ann := w.Fan(t, "ann", true)
+	before := counted.tokens.Load()
+	for range 5 {
+		if _, err := w.Catalog.Listings.OpenDates(ctx, ann); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := counted.tokens.Load() - before; n != 1 {
+		t.Fatalf("5 pages read the admitted fan's token %d times, want 1", n)
+	}
+	w.Clock.Advance(251 * time.Millisecond)
+	if _, err := w.Catalog.Listings.OpenDates(ctx, ann); err != nil {
+		t.Fatal(err)
+	}
+	if n := counted.tokens.Load() - before; n != 2 {
+		t.Fatalf("past the staleness the token was read %d times in all, want 2", n)
+	}
+
+	bob := w.Fan(t, "bob", false)
+	var waiting *queue.NotAdmittedError
+	for range 2 {
+		if _, err := w.Catalog.Listings.Seats(ctx, bob, apptest.ShowDate); !errors.As(err, &waiting) {
+			t.Fatalf("a waiting fan lists seats: %v, want NotAdmittedError", err)
+		}
+	}
+	w.Admit(t, w.Sale)
+	if _, err := w.Catalog.Listings.Seats(ctx, bob, apptest.ShowDate); err != nil {
+		t.Fatalf("right after admission: %v", err)
+	}
+
+	if _, err := w.Catalog.Admin.RepriceSection(ctx, w.Sale, apptest.ShowDate, "General", 70_000); err != nil {
+		t.Fatal(err)
+	}
+	seats, err := w.Catalog.Listings.Seats(ctx, bob, apptest.ShowDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seats[0].Price != 70_000 {
+		t.Fatalf("right after a reprice seat 1 is listed at %d, want 70000", seats[0].Price)
+	}
+}
+
+// A staleness outside 0 to 5 s is refused.
+func TestSeatsStalenessIsBounded(t *testing.T) {
+	for _, d := range []time.Duration{-time.Millisecond, 5*time.Second + 1} {
+		p := app.DefaultPolicy
+		p.Catalog.SeatsStaleness = d
+		if err := p.Catalog.Validate(); err == nil {
+			t.Errorf("staleness %s accepted", d)
+		}
+	}
+}
