@@ -138,6 +138,11 @@ func (s *Store) Offer(_ context.Context, sale core.SaleID, d core.Date) (catalog
 	return catalog.Offer{Sale: *sl, Performance: *p}, nil
 }
 
+// CachedOffer implements catalog.Store: the memory store is its own cache.
+func (s *Store) CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
+	return s.Offer(ctx, sale, d)
+}
+
 // OpenDates implements catalog.Store.
 func (s *Store) OpenDates(_ context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
 	s.mu.Lock()

@@ -39,7 +39,8 @@ func (s *Store) HoldSeat(_ context.Context, a booking.HoldAttempt) (booking.Rese
 	if err := catalog.CheckHoldable(sale.State); err != nil {
 		return booking.Reservation{}, err
 	}
-	if err := s.ticketCount(r.SaleID, r.UserID, a.Now).Allows(a.Limit); err != nil {
+	limit := min(a.Limit, sale.MaxTicketsPerFan) // an operator may have lowered it since
+	if err := s.ticketCount(r.SaleID, r.UserID, a.Now).Allows(limit); err != nil {
 		return booking.Reservation{}, err
 	}
 	if prev, ok := s.reservations[claim.Holder]; ok && prev.Status == booking.Held {

@@ -170,17 +170,20 @@ func (s *Store) CancelPerformance(ctx context.Context, sale core.SaleID, d core.
 
 // Offer implements catalog.Store.
 func (s *Store) Offer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
-	return s.offers.offer(ctx, offerKey{sale, d}, func(ctx context.Context) (catalog.Offer, error) {
-		sl, err := s.Sale(ctx, sale)
-		if err != nil {
-			return catalog.Offer{}, err
-		}
-		p, err := s.Performance(ctx, sale, d)
-		if err != nil {
-			return catalog.Offer{}, err
-		}
-		return catalog.Offer{Sale: sl, Performance: p}, nil
-	})
+	sl, err := s.Sale(ctx, sale)
+	if err != nil {
+		return catalog.Offer{}, err
+	}
+	p, err := s.Performance(ctx, sale, d)
+	if err != nil {
+		return catalog.Offer{}, err
+	}
+	return catalog.Offer{Sale: sl, Performance: p}, nil
+}
+
+// CachedOffer implements catalog.Store from the offer cache.
+func (s *Store) CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
+	return s.offers.offer(ctx, offerKey{sale, d}, func(ctx context.Context) (catalog.Offer, error) { return s.Offer(ctx, sale, d) })
 }
 
 // OpenDates implements catalog.Store.

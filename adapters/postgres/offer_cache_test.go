@@ -69,7 +69,7 @@ func listening(t *testing.T, s *postgres.Store, pool *pgxpool.Pool, sale core.Sa
 	t.Helper()
 	ctx := context.Background()
 	eventually(t, "the listener connects and offers are kept", func() bool {
-		if _, err := s.Offer(ctx, sale, d); err != nil {
+		if _, err := s.CachedOffer(ctx, sale, d); err != nil {
 			t.Fatal(err)
 		}
 		tx, err := pool.Begin(ctx)
@@ -90,7 +90,7 @@ func listening(t *testing.T, s *postgres.Store, pool *pgxpool.Pool, sale core.Sa
 		if err := tx.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
-		o, err := s.Offer(ctx, sale, d)
+		o, err := s.CachedOffer(ctx, sale, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func listening(t *testing.T, s *postgres.Store, pool *pgxpool.Pool, sale core.Sa
 		return kept
 	})
 	eventually(t, "the restored title reaches the cache", func() bool {
-		o, err := s.Offer(ctx, sale, d)
+		o, err := s.CachedOffer(ctx, sale, d)
 		return err == nil && o.Sale.Title == "Cached"
 	})
 }
@@ -120,7 +120,7 @@ func TestOffersFollowChangesOnEveryInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := eventually(t, "another instance's pause reaches the cache", func() bool {
-		o, err := a.Offer(ctx, "cached-sale", d)
+		o, err := a.CachedOffer(ctx, "cached-sale", d)
 		return err == nil && o.Sale.State == core.Paused
 	})
 	t.Logf("another instance's change reached this one's offers after %s", took)
@@ -129,7 +129,7 @@ func TestOffersFollowChangesOnEveryInstance(t *testing.T) {
 	if _, err := a.UpdateSale(ctx, "cached-sale", resume); err != nil {
 		t.Fatal(err)
 	}
-	if o, err := a.Offer(ctx, "cached-sale", d); err != nil || o.Sale.State != core.OnSale {
+	if o, err := a.CachedOffer(ctx, "cached-sale", d); err != nil || o.Sale.State != core.OnSale {
 		t.Fatalf("right after its own change an instance offers %+v, %v", o.Sale, err)
 	}
 
@@ -137,14 +137,14 @@ func TestOffersFollowChangesOnEveryInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "another instance's reprice reaches the cache", func() bool {
-		o, err := a.Offer(ctx, "cached-sale", d)
+		o, err := a.CachedOffer(ctx, "cached-sale", d)
 		return err == nil && o.Performance.Sections[0].Price == 61_000
 	})
 	if _, err := b.CancelPerformance(ctx, "cached-sale", d, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "another instance's cancellation reaches the cache", func() bool {
-		o, err := a.Offer(ctx, "cached-sale", d)
+		o, err := a.CachedOffer(ctx, "cached-sale", d)
 		return err == nil && o.Performance.Cancelled()
 	})
 }
@@ -167,7 +167,7 @@ func TestOffersAreReadFromTheDatabaseWhileTheListenerIsAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the change made while the listener was away is offered", func() bool {
-		o, err := a.Offer(ctx, "dropped-sale", d)
+		o, err := a.CachedOffer(ctx, "dropped-sale", d)
 		return err == nil && o.Sale.State == core.Paused
 	})
 	// And the listener comes back: offers are kept again.

@@ -15,9 +15,13 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// Lock order, everywhere: seat, then the user's hold lock (holds only), then reservation, then
-// wallet, then token. Holding a seat past someone's deadline and settling that someone's
-// payment touch the same two rows, and taking them in one order means they can never deadlock.
+// Locks: every transaction that changes a reservation takes its seat first, then the
+// reservation, then the wallet, then the fan's lock (settlement), then the token. hold_seat
+// takes its seat, then the fan's lock, and waits for nothing after that: the hold it
+// supersedes is skipped if locked (only the overdue sweep, which takes reservations before
+// seats, can hold it; the sweep then releases it). Holding a seat past someone's deadline and
+// settling that someone's payment touch the same two rows, and taking them in one order means
+// they can never deadlock.
 
 // HoldSeat implements booking.Store: one call of hold_seat (sql/functions/booking.sql), so a
 // winner and a loser each cost one round trip.
@@ -28,7 +32,7 @@ func (s *Store) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Re
 		HeldUntil: r.HeldUntil, Now: a.Now, FanLimit: int32(a.Limit),
 	})
 	if err != nil {
-		return booking.Reservation{}, holdRefusal(err, a.Limit)
+		return booking.Reservation{}, holdRefusal(err)
 	}
 	switch row.Outcome {
 	case "held":
@@ -45,8 +49,8 @@ func (s *Store) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Re
 }
 
 // holdRefusal reads what hold_seat raises when it gives a won seat back: BX001, a fan over the
-// limit, with their TicketCount; BX002, a sale not on sale or a cancelled date.
-func holdRefusal(err error, limit int) error {
+// limit, with the limit and their TicketCount; BX002, a sale not on sale or a cancelled date.
+func holdRefusal(err error) error {
 	var pg *pgconn.PgError
 	if !errors.As(err, &pg) {
 		return err
@@ -54,8 +58,9 @@ func holdRefusal(err error, limit int) error {
 	switch pg.Code {
 	case "BX001":
 		var c booking.TicketCount
+		var limit int
 		var earliest string
-		if _, scanErr := fmt.Sscanf(pg.Detail, "%d %d %d %s", &c.Held, &c.Live, &c.Paid, &earliest); scanErr != nil {
+		if _, scanErr := fmt.Sscanf(pg.Detail, "%d %d %d %d %s", &limit, &c.Held, &c.Live, &c.Paid, &earliest); scanErr != nil {
 			return fmt.Errorf("read hold_seat's count %q: %w", pg.Detail, scanErr)
 		}
 		at, parseErr := time.Parse(time.RFC3339Nano, earliest)

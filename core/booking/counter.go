@@ -43,8 +43,8 @@ func (c *Counter) HoldSeat(ctx context.Context, caller core.Caller, rawDate stri
 	if err != nil {
 		return Reservation{}, err
 	}
-	// The offer may be a cached copy: it refuses what it can without the store, which decides.
-	offer, err := c.offers.Offer(ctx, sale, d)
+	// A cached copy of the offer refuses what it can without the store, which decides.
+	offer, err := c.offers.CachedOffer(ctx, sale, d)
 	if err != nil {
 		return Reservation{}, err
 	}

@@ -11,15 +11,17 @@ import (
 // Store is where seats are held and released. The seat's claim decides races: one conditional
 // write per attempt, the winner takes it and every loser gets ErrSeatTaken.
 type Store interface {
-	// HoldSeat decides a HoldAttempt in one step, whatever the outcome, checking in this order:
+	// HoldSeat decides a HoldAttempt in one call, whatever the outcome, checking in this order:
 	// the attempt's token is an active one of the fan in the sale at Now (else
 	// ErrTokenNotActive); the seat's claim is AvailableAt Now (else ErrSeatTaken, or
 	// catalog.ErrUnknownSeat for a seat that does not exist, on a date without a performance
 	// too); the date is not cancelled (catalog.ErrPerformanceCancelled) and the sale is on sale
 	// (else catalog.CheckHoldable's error of its state, or catalog.ErrUnknownSale); the fan's
-	// TicketCount in the sale allows Limit (else Allows' error), exactly, however many race.
-	// Then it creates the hold (status held, with its seat's section at the section's price of
-	// the moment) and returns it; a hold it supersedes is marked released.
+	// TicketCount in the sale allows Limit, or the sale's own limit where that is lower (else
+	// Allows' error), exactly, however many race. Then it creates the hold (status held, with
+	// its seat's section at the section's price of the moment) and returns it; a hold it
+	// supersedes is marked released. It is one call, not one snapshot: a hold may land just
+	// after a pause or a cancellation that committed while it ran.
 	HoldSeat(ctx context.Context, a HoldAttempt) (Reservation, error)
 	// Reservation returns one reservation, or ErrUnknownTicket.
 	Reservation(ctx context.Context, id core.ID) (Reservation, error)
@@ -98,7 +100,11 @@ type Gate interface {
 
 // Offers tell what is on sale: a sale with one of its performances. The catalog's store is one.
 type Offers interface {
+	// Offer reads a sale with one of its performances as stored.
 	Offer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error)
+	// CachedOffer is Offer from a copy that may trail a change made on another instance by
+	// moments: for refusing a hopeless hold early, never for deciding anything.
+	CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error)
 }
 
 // Shows are the performances tickets are for, which an operator may cancel. The catalog's

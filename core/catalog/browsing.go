@@ -66,18 +66,7 @@ func (s *seatSnapshots) seats(ctx context.Context, k dateKey, now time.Time, rea
 		}
 		s.byDate[k] = snap
 		s.mu.Unlock()
-		// The read serves every fan waiting for it, so one who leaves does not end it.
-		readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		snap.seats, snap.err = read(readCtx)
-		cancel()
-		if snap.err != nil {
-			s.mu.Lock()
-			if s.byDate[k] == snap {
-				delete(s.byDate, k)
-			}
-			s.mu.Unlock()
-		}
-		close(snap.ready)
+		s.read(ctx, k, snap, read)
 	} else {
 		s.mu.Unlock()
 	}
@@ -87,6 +76,26 @@ func (s *seatSnapshots) seats(ctx context.Context, k dateKey, now time.Time, rea
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// read fills snap and releases everyone waiting for it, even if read panics; a failed read is
+// dropped, so the next listing reads again. The read serves every fan waiting for it, so one
+// who leaves does not end it.
+func (s *seatSnapshots) read(ctx context.Context, k dateKey, snap *seatSnapshot, read func(context.Context) ([]Seat, error)) {
+	snap.err = errors.New("the seat listing could not be read")
+	defer func() {
+		if snap.err != nil {
+			s.mu.Lock()
+			if s.byDate[k] == snap {
+				delete(s.byDate, k)
+			}
+			s.mu.Unlock()
+		}
+		close(snap.ready)
+	}()
+	readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	snap.seats, snap.err = read(readCtx)
 }
 
 // forget drops a date's snapshot, so the next listing reads it.
@@ -122,7 +131,8 @@ func (v *admittedVerdicts) admitted(ctx context.Context, gate Gate, c core.Calle
 	v.mu.Lock()
 	got, ok := v.byToken[c.TokenID]
 	v.mu.Unlock()
-	if ok && now.Before(got.until) {
+	// The claims must be those the gate checked: a token id alone proves nothing.
+	if ok && now.Before(got.until) && got.user == c.UserID && (c.SaleID == "" || got.sale == c.SaleID) {
 		return got.user, got.sale, nil
 	}
 	user, sale, err := gate.Admitted(ctx, c)

@@ -168,3 +168,32 @@ func TestSeatsStalenessIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// panickyStore's first seat listing panics.
+type panickyStore struct {
+	*memory.Store
+	panicked atomic.Bool
+}
+
+func (p *panickyStore) Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
+	if p.panicked.CompareAndSwap(false, true) {
+		panic("listing failed")
+	}
+	return p.Store.Seats(ctx, sale, d, now)
+}
+
+// A listing whose read panics releases whoever waits for it and is not kept: the next fan's
+// listing reads again.
+func TestAPanickingListingIsNotKept(t *testing.T) {
+	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores { return &panickyStore{Store: s} }))
+	fan := w.Fan(t, "ann", true)
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = w.Catalog.Listings.Seats(context.Background(), fan, apptest.ShowDate)
+		t.Fatal("the first listing did not panic")
+	}()
+	seats, err := w.Catalog.Listings.Seats(context.Background(), fan, apptest.ShowDate)
+	if err != nil || len(seats) != 50 {
+		t.Fatalf("the listing after a panicked one: %d seats, %v", len(seats), err)
+	}
+}

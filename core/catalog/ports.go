@@ -32,6 +32,10 @@ type Store interface {
 	// Offer returns a sale with one of its performances: what a hold needs. ErrUnknownSale, or
 	// ErrUnknownDate.
 	Offer(ctx context.Context, sale core.SaleID, d core.Date) (Offer, error)
+	// CachedOffer is Offer, perhaps from a copy kept in process: the store's own changes show
+	// at once, another instance's within moments. Holds refuse hopeless attempts by it; nothing
+	// is decided by it.
+	CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (Offer, error)
 	// OpenDates lists, in order, the sale's dates from `from` on, not cancelled, with at least
 	// one seat available at now.
 	OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error)

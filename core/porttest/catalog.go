@@ -109,6 +109,20 @@ func runCatalog(t *testing.T, newStores func(t *testing.T) Stores) {
 		wantErr(t, err, catalog.ErrUnknownDate)
 		_, err = s.Catalog.Offer(ctx, "no-such-sale", p.Date)
 		wantErr(t, err, catalog.ErrUnknownSale)
+		// A cached offer shows the store's own changes at once.
+		for range 2 {
+			if got := must[catalog.Offer](t)(s.Catalog.CachedOffer(ctx, testSale, p.Date)); got.Sale.State != core.OnSale || got.Performance.Sections[0].Price != p.Sections[0].Price {
+				t.Fatalf("CachedOffer = %+v", got)
+			}
+		}
+		pause := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }
+		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, pause))
+		must[int](t)(s.Catalog.RepriceSection(ctx, testSale, p.Date, p.Sections[0].Name, 77_000, epoch))
+		if got := must[catalog.Offer](t)(s.Catalog.CachedOffer(ctx, testSale, p.Date)); got.Sale.State != core.Paused || got.Performance.Sections[0].Price != 77_000 {
+			t.Fatalf("CachedOffer right after a pause and a reprice = %+v", got)
+		}
+		_, err = s.Catalog.CachedOffer(ctx, testSale, day("2030-07-03"))
+		wantErr(t, err, catalog.ErrUnknownDate)
 	})
 
 	t.Run("seats: in seat order with their section and price; counts by status", func(t *testing.T) {

@@ -71,6 +71,15 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Price != 61_000 {
 			t.Errorf("stored at %d, want 61000", got.Price)
 		}
+		// The sale's limit, lowered since the caller's copy of the offer, wins over the attempt's.
+		lower := func(sl catalog.Sale) (catalog.Sale, error) { sl.MaxTicketsPerFan = 1; return sl, nil }
+		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, lower))
+		var limited *booking.TooManyHoldsError
+		if _, err := holdWith(s, ann, "ann", p, 3, epoch, time.Minute, noCap); !errors.As(err, &limited) || limited.Limit != 1 {
+			t.Errorf("a second hold under a sale's limit lowered to 1: %v, want TooManyHoldsError with limit 1", err)
+		}
+		raise := func(sl catalog.Sale) (catalog.Sale, error) { sl.MaxTicketsPerFan = noCap; return sl, nil }
+		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, raise))
 		// A paused sale and a cancelled date hold nothing, even for an active token.
 		pause := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }
 		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, pause))

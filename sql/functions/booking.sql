@@ -9,8 +9,9 @@
 -- Holds seat p_seat of p_sale's p_date for the fan of token p_token, as reservation p_id, and
 -- says how it went in outcome: held (section and price are the reservation's), not_admitted (the
 -- token is not an active one of this fan and sale at p_now), taken, or unknown_seat. The rarer
--- refusals of a won seat raise, which undoes it: BX001 for a fan over the limit, the fan's
--- booking.TicketCount in the detail ("held live paid earliest_hold_end"); BX002 for a sale not on
+-- refusals of a won seat raise, which undoes it: BX001 for a fan over the limit (p_limit, or the
+-- sale's own where an operator lowered it since the caller's copy), the limit and the fan's
+-- booking.TicketCount in the detail ("limit held live paid earliest_hold_end"); BX002 for a sale not on
 -- sale (the detail is its state, empty for no sale) or a cancelled date (the detail: cancelled),
 -- which the caller's copy of the offer did not know yet. A winner and a loser each cost the caller one round
 -- trip, no transaction block, no follow-up read, and a loser costs the server the least: the
@@ -27,6 +28,7 @@ DECLARE
     v_status    text;
     v_until     timestamptz;
     v_state     text;
+    v_limit     int;
     v_cancelled timestamptz;
     v_previous  uuid;
     v_held      int;
@@ -68,7 +70,7 @@ BEGIN
     -- The seat is won. What follows keeps it, or raises, which gives it back with the statement:
     -- a sale paused or a date cancelled since the caller's copy of the offer was made (BX002,
     -- the detail is the sale's state, or cancelled), a fan over the limit (BX001).
-    SELECT s.state INTO v_state FROM sales s WHERE s.id = p_sale;
+    SELECT s.state, least(p_limit, s.max_tickets_per_fan) INTO v_state, v_limit FROM sales s WHERE s.id = p_sale;
     SELECT p.cancelled_at INTO v_cancelled FROM performances p WHERE p.sale_id = p_sale AND p.perf_date = p_date;
     IF v_cancelled IS NOT NULL OR v_state IS DISTINCT FROM 'on_sale' THEN
         RAISE EXCEPTION USING ERRCODE = 'BX002', MESSAGE = 'the sale takes no holds of this date',
@@ -83,18 +85,21 @@ BEGIN
     INTO v_held, v_live, v_paid, v_earliest
     FROM reservations r
     WHERE r.sale_id = p_sale AND r.user_id = p_user AND r.status IN ('held', 'paid');
-    IF v_held + v_paid >= p_limit THEN
+    IF v_held + v_paid >= v_limit THEN
         RAISE EXCEPTION USING ERRCODE = 'BX001', MESSAGE = 'the fan''s holds and tickets make the sale''s limit',
-            DETAIL = format('%s %s %s %s', v_held, v_live, v_paid, to_char(v_earliest AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));
+            DETAIL = format('%s %s %s %s %s', v_limit, v_held, v_live, v_paid, to_char(v_earliest AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));
     END IF;
 
     SELECT c.price INTO price FROM sections c WHERE c.sale_id = p_sale AND c.perf_date = p_date AND c.name = section;
     IF v_previous IS NOT NULL THEN
-        -- The seat's last hold ran past its deadline; its release may not have run yet.
-        UPDATE reservations r SET status = 'released' WHERE r.id = v_previous AND r.status = 'held';
+        -- The seat's last hold ran past its deadline; its release may not have run yet. The
+        -- sweep of overdue holds may be releasing it right now, taking the reservation before
+        -- the seat: then it is left to the sweep rather than waited for, which could deadlock.
+        UPDATE reservations r SET status = 'released'
+        WHERE r.id = (SELECT q.id FROM reservations q WHERE q.id = v_previous AND q.status = 'held' FOR UPDATE SKIP LOCKED);
     END IF;
     INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit)
-    VALUES (p_id, p_user, p_sale, p_date, p_seat, section, price, 'held', p_held_until, p_now, p_limit);
+    VALUES (p_id, p_user, p_sale, p_date, p_seat, section, price, 'held', p_held_until, p_now, v_limit);
     outcome := 'held';
     RETURN NEXT;
 END $$;
