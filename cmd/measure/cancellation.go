@@ -27,7 +27,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
-	"github.com/boxoffice/boxoffice/core/porttest"
+	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
@@ -151,13 +151,25 @@ func sellOut(ctx context.Context, store *postgres.Store, sections []catalog.Sect
 				Seat: n, Section: sec.Name, Price: sec.Price, Status: booking.Held, HeldUntil: now.Add(time.Hour), CreatedAt: now})
 		}
 	}
+	users := make([]core.UserID, len(seats))
+	for i, r := range seats {
+		users[i] = r.UserID
+	}
+	tokens, err := admitFans(ctx, store, users)
+	if err != nil {
+		return nil, err
+	}
+	now = time.Now().UTC() // the holds are made once their fans are admitted
+	for i := range seats {
+		seats[i].CreatedAt, seats[i].HeldUntil = now, now.Add(time.Hour)
+	}
 	jobs := make(chan booking.Reservation)
 	errs := make(chan error, 8)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
 			for r := range jobs {
-				if err := sell(ctx, store, r); err != nil {
+				if err := sell(ctx, store, tokens[r.UserID], r); err != nil {
 					errs <- fmt.Errorf("sell seat %d: %w", r.Seat, err)
 					return
 				}
@@ -179,18 +191,42 @@ func sellOut(ctx context.Context, store *postgres.Store, sections []catalog.Sect
 	return seats, <-errs
 }
 
-func sell(ctx context.Context, store *postgres.Store, r booking.Reservation) error {
-	tok, err := porttest.AdmitFan(ctx, store, r.SaleID, r.UserID)
-	if err != nil {
+// admitFans gives each user an active token of the sale in one admission round, with the
+// sale paused meanwhile so that its own admission loop (which admits nobody while paused)
+// cannot interleave a round of its own: the audit finds admission in arrival order.
+func admitFans(ctx context.Context, store *postgres.Store, users []core.UserID) (map[core.UserID]core.ID, error) {
+	setState := func(st core.SaleState) error {
+		_, err := store.UpdateSale(ctx, cancelledSale, func(s catalog.Sale) (catalog.Sale, error) { s.State = st; return s, nil })
 		return err
 	}
-	if _, err := store.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: r.CreatedAt, Limit: 4}); err != nil {
+	if err := setState(core.Paused); err != nil {
+		return nil, err
+	}
+	time.Sleep(time.Second) // a round the loop began before the pause has ended by now
+	tokens := make(map[core.UserID]core.ID, len(users))
+	for _, u := range users {
+		tok, err := store.IssueToken(ctx, cancelledSale, u, time.Now().UTC())
+		if err != nil {
+			return nil, fmt.Errorf("issue %s a token: %w", u, err)
+		}
+		tokens[u] = tok.ID
+	}
+	now := time.Now().UTC()
+	round := queue.Round{Batch: len(users), MaxActive: len(users), Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now}
+	if res, err := store.Admit(ctx, cancelledSale, round); err != nil || res.Admitted != len(users) {
+		return nil, fmt.Errorf("admit the fans: %d of %d admitted, %v", res.Admitted, len(users), err)
+	}
+	return tokens, setState(core.OnSale)
+}
+
+func sell(ctx context.Context, store *postgres.Store, token core.ID, r booking.Reservation) error {
+	if _, err := store.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: token, Now: r.CreatedAt, Limit: 4}); err != nil {
 		return err
 	}
 	if _, err := store.Charge(ctx, r.UserID, r.Price, "", r.CreatedAt); err != nil {
 		return err
 	}
-	_, err = store.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: r.UserID, PaymentID: core.NewID(), At: time.Now().UTC()})
+	_, err := store.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: r.UserID, PaymentID: core.NewID(), At: time.Now().UTC()})
 	return err
 }
 

@@ -28,16 +28,23 @@ func round(batch, maxActive int, now time.Time) queue.Round {
 var admittedAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // AdmitFan issues user a token of sale and admits it (with whoever waits before it) for a
-// session that outlasts any test: what HoldSeat needs of a fan that a test or a tool sets up
-// through the stores. A fan already active keeps their token.
+// session that outlasts any test: what HoldSeat needs of a fan that a test sets up through the
+// stores. A fan already active keeps their token.
 func AdmitFan(ctx context.Context, s queue.Store, sale core.SaleID, user core.UserID) (core.ID, error) {
-	tok, err := s.IssueToken(ctx, sale, user, admittedAt)
+	at := admittedAt
+	tok, err := s.IssueToken(ctx, sale, user, at)
 	if err != nil || tok.State == queue.Active {
 		return tok.ID, err
 	}
-	round := queue.Round{Batch: 1 << 20, MaxActive: 1 << 30, Session: 200 * 365 * 24 * time.Hour, AbandonedBefore: admittedAt.Add(-time.Hour), Now: admittedAt}
+	round := queue.Round{Batch: 1 << 20, MaxActive: 1 << 30, Session: 200 * 365 * 24 * time.Hour, AbandonedBefore: at.Add(-time.Hour), Now: at}
 	if _, err := s.Admit(ctx, sale, round); err != nil {
 		return "", err
+	}
+	if tok, err = s.Token(ctx, tok.ID); err != nil {
+		return "", err
+	}
+	if tok.State != queue.Active {
+		return "", fmt.Errorf("%s's token of %s is %v after an admission round, not active", user, sale, tok.State)
 	}
 	return tok.ID, nil
 }
