@@ -42,7 +42,30 @@ var (
 		StartToCloseTimeout: 15 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 	}
+	// The same steps as local activities: run by the workflow's worker within the workflow
+	// task, so a payment is one workflow task (the update's) instead of three, and a release at
+	// the deadline one instead of two. Each is one short transaction, idempotent in the store,
+	// so running one again after a crash (its result was not recorded yet) does nothing twice.
+	settleLocalOptions = workflow.LocalActivityOptions{
+		StartToCloseTimeout: settleOptions.StartToCloseTimeout, RetryPolicy: settleOptions.RetryPolicy,
+	}
+	releaseLocalOptions = workflow.LocalActivityOptions{
+		StartToCloseTimeout: releaseOptions.StartToCloseTimeout, RetryPolicy: releaseOptions.RetryPolicy,
+	}
 )
+
+// localSteps is the change that made settle and release local activities; histories recorded
+// before it replay with activities, as they ran.
+const localSteps = "settle-and-release-as-local-activities"
+
+// step runs a settle or a release: as a local activity, or as the activity it was in a history
+// from before localSteps.
+func step(ctx workflow.Context, name string, local workflow.LocalActivityOptions, remote workflow.ActivityOptions, args ...any) workflow.Future {
+	if workflow.GetVersion(ctx, localSteps, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, remote), name, args...)
+	}
+	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, local), name, args...)
+}
 
 func (h *hold) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return h.state(), nil }); err != nil {
@@ -65,8 +88,7 @@ func (h *hold) run(ctx workflow.Context) (State, error) {
 			return State{}, err
 		}
 		if h.status != StatusPaid {
-			actx := workflow.WithActivityOptions(ctx, releaseOptions)
-			if err := workflow.ExecuteActivity(actx, ActivityRelease, h.in.ReservationID).Get(ctx, nil); err != nil {
+			if err := step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID).Get(ctx, nil); err != nil {
 				return State{}, err
 			}
 			h.setStatus(ctx, StatusReleased)
@@ -114,10 +136,9 @@ func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
 	if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newPaymentID() }).Get(&paymentID); err != nil {
 		return Receipt{}, err
 	}
-	actx := workflow.WithActivityOptions(ctx, settleOptions)
 	var rc Receipt
 	in := SettleInput{ReservationID: h.in.ReservationID, UserID: req.UserID, PaymentID: paymentID, IdempotencyKey: req.IdempotencyKey}
-	if err := workflow.ExecuteActivity(actx, ActivitySettle, in).Get(ctx, &rc); err != nil {
+	if err := step(ctx, ActivitySettle, settleLocalOptions, settleOptions, in).Get(ctx, &rc); err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) {
 			return Receipt{}, appErr // the caller sees the domain error type, not the activity wrapper
