@@ -109,6 +109,12 @@ func (s *Store) release(r *booking.Reservation) {
 
 // ReleaseOverdue implements booking.Store.
 func (s *Store) ReleaseOverdue(_ context.Context, cutoff time.Time, limit int) (int, error) {
+	return s.releaseHolds(limit, func(r *booking.Reservation) bool { return r.HeldUntil.Before(cutoff) }), nil
+}
+
+// releaseHolds releases up to limit held reservations that match, as release does, and
+// returns how many it released.
+func (s *Store) releaseHolds(limit int, match func(*booking.Reservation) bool) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	released := 0
@@ -116,12 +122,12 @@ func (s *Store) ReleaseOverdue(_ context.Context, cutoff time.Time, limit int) (
 		if released == limit {
 			break
 		}
-		if r.Status == booking.Held && r.HeldUntil.Before(cutoff) {
+		if r.Status == booking.Held && match(r) {
 			s.release(r)
 			released++
 		}
 	}
-	return released, nil
+	return released
 }
 
 // SettleAcrossAggregates implements booking.Settlements: the store's one lock spans the

@@ -121,19 +121,7 @@ func (s *Store) Refund(_ context.Context, q booking.RefundRequest) (booking.Refu
 
 // EndHolds implements booking.Store.
 func (s *Store) EndHolds(_ context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	released := 0
-	for _, r := range s.reservations {
-		if released == limit {
-			break
-		}
-		if r.SaleID == sale && r.Date == d && r.Status == booking.Held {
-			s.release(r)
-			released++
-		}
-	}
-	return released, nil
+	return s.releaseHolds(limit, func(r *booking.Reservation) bool { return r.SaleID == sale && r.Date == d }), nil
 }
 
 // PaidTickets implements booking.Store.
