@@ -17,13 +17,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	openapitypes "github.com/oapi-codegen/runtime/types"
@@ -65,6 +63,14 @@ type BookingPhase struct {
 
 const healthzEndpoint = "GET /healthz"
 
+// bookingPhases are the phases -phases may name; the ceilings always run.
+var bookingPhases = []string{"listing", "storm", "issue"}
+
+// runs reports whether -phases names phase.
+func (o bookingOptions) runs(phase string) bool {
+	return slices.Contains(strings.Split(o.phases, ","), phase)
+}
+
 // runBookingBench is `measure booking`.
 func runBookingBench(args []string) error {
 	o := bookingOptions{sandbox: sandbox.Options{Instances: 1, HoldTTL: 5 * time.Minute, SessionTTL: time.Hour, AdmitRate: 1000, MaxActive: 1000, Seats: 50}}
@@ -85,12 +91,17 @@ func runBookingBench(args []string) error {
 	case o.sandbox.Seats < 1 || o.sandbox.Seats > 10_000:
 		return errors.New("-seats must be 1 to 10000")
 	}
+	for _, p := range strings.Split(o.phases, ",") {
+		if !slices.Contains(bookingPhases, p) {
+			return fmt.Errorf("-phases: no phase %q; the phases are %s", p, strings.Join(bookingPhases, ", "))
+		}
+	}
 	report, err := benchBooking(o)
 	if err != nil {
 		return err
 	}
 	printReport(os.Stdout, o.json, report)
-	stormed := slices.Contains(strings.Split(o.phases, ","), "storm")
+	stormed := o.runs("storm")
 	switch {
 	case report.Failed > 0:
 		return fmt.Errorf("%d requests failed: figures from a failing server mean nothing", report.Failed)
@@ -101,9 +112,7 @@ func runBookingBench(args []string) error {
 }
 
 func benchBooking(o bookingOptions) (BookingReport, error) {
-	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(sigCtx, 10*time.Minute)
+	ctx, cancel := boundedRun(10 * time.Minute)
 	defer cancel()
 	sys, err := sandbox.Spawn(ctx, o.sandbox)
 	if err != nil {
@@ -133,7 +142,7 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 		{"", "ceiling", healthzEndpoint, 256, healthz},
 	}
 	for _, p := range phases {
-		if p.key != "" && !slices.Contains(strings.Split(o.phases, ","), p.key) {
+		if p.key != "" && !o.runs(p.key) {
 			continue
 		}
 		p.l.conns, p.l.duration = p.conns, o.duration

@@ -16,9 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	openapitypes "github.com/oapi-codegen/runtime/types"
@@ -67,9 +65,7 @@ func runCancellationBench(args []string) error {
 	if o.Seats < 1 || o.Seats > 20_000 {
 		return errors.New("-seats must be 1 to 20,000")
 	}
-	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(sigCtx, 10*time.Minute)
+	ctx, cancel := boundedRun(10 * time.Minute)
 	defer cancel()
 	seats := o.Seats
 	o.Seats, o.Sales = 1, 1 // the demo sale stays small; the cancelled sale has the seats

@@ -11,10 +11,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 )
 
 const usage = `measure: boxoffice's measuring tools, on loopback
@@ -34,6 +38,14 @@ tools:
 
 Run 'measure <tool> -h' for its flags.
 `
+
+// boundedRun is a tool's context: it ends after limit, or at Ctrl-C or SIGTERM, so a run stops
+// by itself and still stops what it spawned.
+func boundedRun(limit time.Duration) (context.Context, context.CancelFunc) {
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(sigCtx, limit)
+	return ctx, func() { cancel(); stop() }
+}
 
 func main() {
 	if len(os.Args) < 2 {

@@ -14,10 +14,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/boxoffice/boxoffice/internal/sandbox"
@@ -75,10 +73,8 @@ func runQueueBench(args []string) error {
 func benchQueue(o queueOptions) (QueueReport, error) {
 	// Bounded: phases, fills and start-up together stay well inside this.
 	limit := 3*time.Minute + time.Duration(len(o.conns))*3*2*o.duration
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	ctx, cancel := boundedRun(limit)
 	defer cancel()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	target, adminKey, apiPID := o.target, o.adminKey, o.pid
 	if target == "" {

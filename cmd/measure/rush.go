@@ -16,10 +16,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/boxoffice/boxoffice/internal/sandbox"
@@ -116,9 +114,7 @@ func rush(o rushOptions) (RushReport, error) {
 		return RushReport{}, errors.New("give either -targets or -spawn")
 	}
 	// Ctrl-C or SIGTERM ends the rush early but still stops what it spawned.
-	sigCtx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stopSignals()
-	ctx, cancel := context.WithTimeout(sigCtx, o.limit)
+	ctx, cancel := boundedRun(o.limit)
 	defer cancel()
 
 	var sys *sandbox.System

@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/boxoffice/boxoffice/internal/sandbox"
@@ -85,9 +83,7 @@ func runSalesBench(args []string) error {
 }
 
 func benchSales(o salesOptions) (SalesReport, error) {
-	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(sigCtx, 10*time.Minute)
+	ctx, cancel := boundedRun(10 * time.Minute)
 	defer cancel()
 	o.sandbox.Sales = 1
 	sys, err := sandbox.Spawn(ctx, o.sandbox)

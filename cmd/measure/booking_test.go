@@ -1,0 +1,34 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// Bad flags are refused before anything is started, saying what is allowed.
+func TestBookingBenchRefusesBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"-phases", "storm,nope"}, `no phase "nope"; the phases are listing, storm, issue`},
+		{[]string{"-fans", "5"}, "-fans must be 10 to 1000"},
+		{[]string{"-duration", "2m"}, "-duration must be 1s to 1m"},
+		{[]string{"-seats", "0"}, "-seats must be 1 to 10000"},
+	} {
+		if err := runBookingBench(tc.args); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("measure booking %v: %v, want it to say %q", tc.args, err, tc.says)
+		}
+	}
+}
+
+// The storm's counts are read from the line its script prints; a report without it is an error.
+func TestStormCounts(t *testing.T) {
+	won, lost, other, err := stormCounts("Requests/sec: 5.0\nstorm won=50 lost=27835 other=2\n")
+	if err != nil || won != 50 || lost != 27835 || other != 2 {
+		t.Fatalf("stormCounts = %d, %d, %d, %v", won, lost, other, err)
+	}
+	if _, _, _, err := stormCounts("Requests/sec: 5.0\n"); err == nil {
+		t.Fatal("a report without the storm's line was read")
+	}
+}
