@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/core"
@@ -19,19 +21,8 @@ import (
 // each fan holds one token a sale, and admission of one sale then follows its numbers and
 // leaves the other's queue alone.
 func TestIssueAcrossInstances(t *testing.T) {
-	dbURL := pgtest.Database(t)
 	ctx := context.Background()
-	var stores []*postgres.Store
-	for range 3 {
-		pool, err := postgres.Connect(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
-		s := postgres.NewStore(pool)
-		t.Cleanup(func() { _ = s.Close(ctx) })
-		stores = append(stores, s)
-	}
+	stores, _ := instances(t, 3)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	sales := []core.SaleID{"instances-a", "instances-b"}
 	for _, id := range sales {
@@ -98,4 +89,27 @@ func TestIssueAcrossInstances(t *testing.T) {
 			}
 		}
 	}
+}
+
+// instances opens n stores on one database, each with its own pool, as n API instances would.
+func instances(t *testing.T, n int) ([]*postgres.Store, *pgxpool.Pool) {
+	t.Helper()
+	dbURL := pgtest.Database(t)
+	ctx := context.Background()
+	var stores []*postgres.Store
+	var first *pgxpool.Pool
+	for i := range n {
+		pool, err := postgres.Connect(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		s := postgres.NewStore(pool)
+		t.Cleanup(func() { _ = s.Close(ctx) })
+		stores = append(stores, s)
+		if i == 0 {
+			first = pool
+		}
+	}
+	return stores, first
 }

@@ -8,33 +8,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres"
-	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
-
-// instances opens n stores on one database, each with its own pool, as n API instances would.
-func instances(t *testing.T, n int) ([]*postgres.Store, *pgxpool.Pool) {
-	t.Helper()
-	dbURL := pgtest.Database(t)
-	ctx := context.Background()
-	var stores []*postgres.Store
-	var first *pgxpool.Pool
-	for i := range n {
-		pool, err := postgres.Connect(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
-		s := postgres.NewStore(pool)
-		t.Cleanup(func() { _ = s.Close(ctx) })
-		stores = append(stores, s)
-		if i == 0 {
-			first = pool
-		}
-	}
-	return stores, first
-}
 
 // offeredSale puts a sale on with one date of 10 seats through s.
 func offeredSale(t *testing.T, s *postgres.Store, id core.SaleID) core.Date {

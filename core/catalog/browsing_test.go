@@ -197,3 +197,47 @@ func TestAPanickingListingIsNotKept(t *testing.T) {
 		t.Fatalf("the listing after a panicked one: %d seats, %v", len(seats), err)
 	}
 }
+
+// slowStore's seat listings wait until release is closed.
+type slowStore struct {
+	*memory.Store
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *slowStore) Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
+	close(s.entered)
+	<-s.release
+	return s.Store.Seats(ctx, sale, d, now)
+}
+
+// A fan who gives up while waiting for a listing another fan's request is reading gets their
+// own context's error at once; the read goes on and serves the fan who asked first.
+func TestAFanWhoLeavesDoesNotEndTheListingOthersWaitFor(t *testing.T) {
+	slow := &slowStore{entered: make(chan struct{}), release: make(chan struct{})}
+	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores { slow.Store = s; return slow }))
+	ann, bob := w.Fan(t, "ann", true), w.Fan(t, "bob", true)
+	first := make(chan []catalog.Seat, 1)
+	go func() {
+		seats, err := w.Catalog.Listings.Seats(context.Background(), ann, apptest.ShowDate)
+		if err != nil {
+			t.Error(err)
+		}
+		first <- seats
+	}()
+	<-slow.entered // ann's request reads the date
+	waitCtx, leave := context.WithCancel(context.Background())
+	left := make(chan error, 1)
+	go func() {
+		_, err := w.Catalog.Listings.Seats(waitCtx, bob, apptest.ShowDate)
+		left <- err
+	}()
+	leave()
+	if err := <-left; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the fan who left got %v, want context.Canceled", err)
+	}
+	close(slow.release)
+	if seats := <-first; len(seats) != 50 {
+		t.Fatalf("the fan who asked first got %d seats, want 50", len(seats))
+	}
+}

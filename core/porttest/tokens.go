@@ -31,12 +31,11 @@ var admittedAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // session that outlasts any test: what HoldSeat needs of a fan that a test sets up through the
 // stores. A fan already active keeps their token.
 func AdmitFan(ctx context.Context, s queue.Store, sale core.SaleID, user core.UserID) (core.ID, error) {
-	at := admittedAt
-	tok, err := s.IssueToken(ctx, sale, user, at)
+	tok, err := s.IssueToken(ctx, sale, user, admittedAt)
 	if err != nil || tok.State == queue.Active {
 		return tok.ID, err
 	}
-	round := queue.Round{Batch: 1 << 20, MaxActive: 1 << 30, Session: 200 * 365 * 24 * time.Hour, AbandonedBefore: at.Add(-time.Hour), Now: at}
+	round := queue.Round{Batch: 1 << 20, MaxActive: 1 << 30, Session: 200 * 365 * 24 * time.Hour, AbandonedBefore: admittedAt.Add(-time.Hour), Now: admittedAt}
 	if _, err := s.Admit(ctx, sale, round); err != nil {
 		return "", err
 	}

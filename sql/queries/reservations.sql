@@ -4,10 +4,6 @@ SELECT outcome::text AS outcome, coalesce(section, '')::text AS section, coalesc
 FROM hold_seat(@token_id::uuid, @id::uuid, @user_id::text, @sale_id::text, @perf_date::date, @seat_no::int,
                @held_until::timestamptz, @now::timestamptz, @fan_limit::int);
 
--- name: ReservationInsert :exec
-INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit)
-VALUES (@id, @user_id, @sale_id, @perf_date, @seat_no, @section, @price, 'held', @held_until, @created_at, @fan_limit);
-
 -- name: ReservationByID :one
 SELECT * FROM reservations WHERE id = @id;
 

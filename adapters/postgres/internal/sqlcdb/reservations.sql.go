@@ -197,40 +197,6 @@ func (q *Queries) ReservationByID(ctx context.Context, id string) (Reservation, 
 	return i, err
 }
 
-const reservationInsert = `-- name: ReservationInsert :exec
-INSERT INTO reservations (id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8, $9, $10)
-`
-
-type ReservationInsertParams struct {
-	ID        string
-	UserID    string
-	SaleID    string
-	PerfDate  time.Time
-	SeatNo    int32
-	Section   string
-	Price     int64
-	HeldUntil time.Time
-	CreatedAt time.Time
-	FanLimit  *int32
-}
-
-func (q *Queries) ReservationInsert(ctx context.Context, arg ReservationInsertParams) error {
-	_, err := q.db.Exec(ctx, reservationInsert,
-		arg.ID,
-		arg.UserID,
-		arg.SaleID,
-		arg.PerfDate,
-		arg.SeatNo,
-		arg.Section,
-		arg.Price,
-		arg.HeldUntil,
-		arg.CreatedAt,
-		arg.FanLimit,
-	)
-	return err
-}
-
 const reservationLock = `-- name: ReservationLock :one
 SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit FROM reservations WHERE id = $1 FOR UPDATE
 `
