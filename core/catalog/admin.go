@@ -102,7 +102,7 @@ func (a *Admin) RepriceSection(ctx context.Context, sale core.SaleID, rawDate, s
 	if _, err := a.store.Sale(ctx, sale); err != nil {
 		return 0, err
 	}
-	defer a.listed.forget(d, sale)
+	defer a.listed.forget(sale, d)
 	return a.store.RepriceSection(ctx, sale, d, section, core.Amount(price), a.clock.Now())
 }
 

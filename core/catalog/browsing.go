@@ -99,7 +99,7 @@ func (s *seatSnapshots) read(ctx context.Context, k dateKey, snap *seatSnapshot,
 }
 
 // forget drops a date's snapshot, so the next listing reads it.
-func (s *seatSnapshots) forget(d core.Date, sale core.SaleID) {
+func (s *seatSnapshots) forget(sale core.SaleID, d core.Date) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.byDate, dateKey{sale, d})
