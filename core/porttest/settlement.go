@@ -2,6 +2,7 @@ package porttest
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -165,6 +166,60 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 450_000 {
 			t.Fatalf("balance %d, want exactly one debit (450000)", bal)
 		}
+	})
+
+	t.Run("race: a bulk release and the settlements of lapsed holds: each ends paid or released, never both", func(t *testing.T) {
+		s := newStores(t)
+		const n = 20
+		p := addShow(t, s, "2030-07-01", n)
+		holds := make([]booking.Reservation, n)
+		for i := range holds {
+			user := core.UserID(fmt.Sprintf("fan-%d", i))
+			must[core.Amount](t)(s.Wallets.Charge(ctx, user, generalPrice, "", epoch))
+			holds[i] = must[booking.Reservation](t)(hold(t, s, user, p, i+1, epoch, time.Minute))
+		}
+		// Past every deadline, each payment (accepted before it) settles while bulk releases run.
+		concurrently(n+4, func(i int) {
+			if i >= n {
+				// One hold a call, so the releases interleave with the settlements.
+				for {
+					released, err := s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 1)
+					if err != nil {
+						t.Error(err)
+					}
+					if released == 0 || err != nil {
+						return
+					}
+				}
+			}
+			if _, err := settle(s, holds[i], holds[i].UserID, epoch.Add(2*time.Minute)); err != nil && !errors.Is(err, booking.ErrHoldExpired) {
+				t.Errorf("settlement of a hold being released: %v, want success or ErrHoldExpired", err)
+			}
+		})
+		if _, err := s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), n); err != nil {
+			t.Fatal(err)
+		}
+		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, p.Date, epoch.Add(2*time.Minute)))
+		paid := 0
+		for i, r := range holds {
+			got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID))
+			balance := must[core.Amount](t)(s.Wallets.Balance(ctx, r.UserID))
+			_, receiptErr := s.Reservations.Receipt(ctx, r.ID)
+			switch got.Status {
+			case booking.Paid:
+				paid++
+				if balance != 0 || receiptErr != nil || seats[i].Status != catalog.SeatReserved {
+					t.Errorf("paid hold %d: balance %d, receipt %v, seat %v; want one debit, a receipt, the seat taken", i, balance, receiptErr, seats[i].Status)
+				}
+			case booking.Released:
+				if balance != generalPrice || receiptErr == nil || seats[i].Status != catalog.SeatAvailable {
+					t.Errorf("released hold %d: balance %d, receipt %v, seat %v; want no debit, no receipt, the seat free", i, balance, receiptErr, seats[i].Status)
+				}
+			default:
+				t.Errorf("hold %d ended %v, want paid or released", i, got.Status)
+			}
+		}
+		t.Logf("%d of %d lapsed holds were paid before the bulk release reached them", paid, n)
 	})
 
 	t.Run("a payment's key is recorded and cannot pay for another reservation", func(t *testing.T) {

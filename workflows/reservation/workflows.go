@@ -84,6 +84,8 @@ func (h *hold) run(ctx workflow.Context) (State, error) {
 	}
 	if !paid {
 		// The deadline has come. A payment accepted before it may still be settling: it decides.
+		// (Past booking.LapseGrace the lapse release may have freed the hold in bulk; then the
+		// settlement fails as expired, moving no money, and the release here finds it done.)
 		if err := workflow.Await(ctx, func() bool { return !h.paying }); err != nil {
 			return State{}, err
 		}

@@ -256,17 +256,22 @@ WITH overdue AS (
     WHERE r.status = 'held' AND r.held_until < $1::timestamptz
     ORDER BY r.held_until
     LIMIT $2::int
+), locked AS (
+    SELECT o.id, s.sale_id, s.perf_date, s.seat_no, s.reservation_id = o.id AND s.status = 'held' AS holds_seat
+    FROM seats s
+    JOIN overdue o ON s.sale_id = o.sale_id AND s.perf_date = o.perf_date AND s.seat_no = o.seat_no
+    FOR UPDATE OF s SKIP LOCKED
 ), freed AS (
     UPDATE seats s
     SET status = 'available', reservation_id = NULL, held_until = NULL
-    FROM overdue o
-    WHERE s.sale_id = o.sale_id AND s.perf_date = o.perf_date AND s.seat_no = o.seat_no AND s.reservation_id = o.id AND s.status = 'held'
-    RETURNING s.reservation_id
+    FROM locked l
+    WHERE l.holds_seat AND s.sale_id = l.sale_id AND s.perf_date = l.perf_date AND s.seat_no = l.seat_no
+    RETURNING s.seat_no
 )
 UPDATE reservations r
 SET status = 'released'
-FROM overdue o
-WHERE r.id = o.id AND r.status = 'held'
+FROM locked l
+WHERE r.id = l.id AND r.status = 'held'
 `
 
 type ReservationReleaseOverdueParams struct {
@@ -274,8 +279,11 @@ type ReservationReleaseOverdueParams struct {
 	MaxRows int32
 }
 
-// The safety net behind each hold's workflow: releases holds long past their deadline whose
-// release never ran (a workflow that could not be started, say). Seats first, as everywhere.
+// Releases, in bulk, held reservations whose deadline passed before the cutoff, as each hold's
+// own release would: the sweep's safety net (a workflow that could not be started, say) and the
+// lapse release that frees holds whose workflows fall behind. Seats first, as everywhere, and a
+// seat another transaction has locked is skipped, not waited for: a payment settling, a hold
+// taking the seat over or the hold's own release decides that seat itself.
 func (q *Queries) ReservationReleaseOverdue(ctx context.Context, arg ReservationReleaseOverdueParams) (int64, error) {
 	result, err := q.db.Exec(ctx, reservationReleaseOverdue, arg.Cutoff, arg.MaxRows)
 	if err != nil {
