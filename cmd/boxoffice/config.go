@@ -17,6 +17,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/workflows"
 )
 
 // config is every setting of every role. Each has a flag and an environment variable; the flag
@@ -47,6 +48,7 @@ type config struct {
 	SeatsStaleness    time.Duration
 	AdminKey          string
 	DebugAddr         string
+	WorkerPollers     int
 }
 
 // setting documents one configuration variable; the README's table lists the same.
@@ -99,6 +101,7 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	dur(&c.SeatsStaleness, setting{"BOXOFFICE_SEATS_STALENESS", "seats-staleness", "how old a seat listing may be (one read a date per instance however many fans ask; holds always decide on the database), 0 to 5s; 0 reads on every request"}, catalog.DefaultPolicy.SeatsStaleness)
 	str(&c.AdminKey, setting{"BOXOFFICE_ADMIN_KEY", "admin-key", "key of the operators' API (/api/admin/…, header X-Admin-Key); empty turns it off, dev generates one"}, "")
 	str(&c.DebugAddr, setting{"BOXOFFICE_DEBUG_ADDR", "debug-addr", "if set, serve Go's profiler (/debug/pprof/) on this address; keep it on loopback"}, "")
+	num(&c.WorkerPollers, setting{"BOXOFFICE_WORKER_POLLERS", "worker-pollers", "the worker's pollers of workflow tasks, and of activity tasks, on the Temporal task queue (at least 2)"}, workflows.DefaultPollers)
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
 	str(&c.RateLimit, setting{"BOXOFFICE_RATE_LIMIT", "rate-limit", "per-user and per-address limits on token issue and holds, name=rate/burst,…, or off"}, httpapi.DefaultRateLimits)
 	return errors.Join(bad...)

@@ -197,14 +197,14 @@ func apiHandler(ctx context.Context, c config, log *slog.Logger, a *app.App, rea
 	return handler, nil
 }
 
-// startWorker runs the workflows and activities on a Temporal worker and starts the
-// long-running ones (each sale's admission and the sweep of overdue holds) unless they run
-// already.
+// startWorker runs the workflows and activities on a Temporal worker, starts the long-running
+// ones (each sale's admission and the sweep of overdue holds) unless they run already, and runs
+// the lapse release of holds past their deadline until stopped.
 func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client) (stop func(), err error) {
 	if err := temporal.EnsureSearchAttributes(ctx, tc, c.TemporalNamespace); err != nil {
 		return nil, err
 	}
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	w := worker.New(tc, workflows.TaskQueue, workflows.WorkerOptions(c.WorkerPollers))
 	workflows.Register(w, workflows.Steps{Settler: a.Booking.Settler, Admitter: a.Queue.Admitter, Refunder: a.Booking.Refunder, Sweeper: a.Booking.Sweeper})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start Temporal worker: %w", err)
@@ -221,8 +221,21 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 		w.Stop()
 		return nil, fmt.Errorf("start the sweep of overdue holds: %w", err)
 	}
-	log.Info("worker running", "task_queue", workflows.TaskQueue)
-	return w.Stop, nil
+	// Holds whose workflows fall behind their deadlines are freed in bulk a grace after them.
+	lapses, stopLapses := context.WithCancel(context.WithoutCancel(ctx))
+	lapsesDone := make(chan struct{})
+	go func() {
+		defer close(lapsesDone)
+		a.Booking.Sweeper.RunLapseRelease(lapses, func(err error) {
+			log.Warn("the lapse release failed; the next round tries again", "err", err)
+		})
+	}()
+	log.Info("worker running", "task_queue", workflows.TaskQueue, "pollers", c.WorkerPollers)
+	return func() {
+		stopLapses()
+		<-lapsesDone
+		w.Stop()
+	}, nil
 }
 
 // quiet gives the Temporal SDK a logger that only speaks up for warnings.
