@@ -28,11 +28,16 @@ import (
 
 	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
+	"github.com/boxoffice/boxoffice/workflows"
 )
 
 type bookingOptions struct {
 	duration time.Duration
 	fans     int
+	payments int
+	rate     int
+	expiring int
+	pollers  int
 	phases   string
 	json     bool
 	sandbox  sandbox.Options
@@ -50,6 +55,10 @@ type BookingReport struct {
 	Won  int64 `json:"storm_won"`
 	Lost int64 `json:"storm_lost"`
 	Held int   `json:"storm_seats_held"`
+
+	Payments *PaymentsReport `json:"payments,omitempty"`
+	OpenLoop *OpenLoopReport `json:"open_loop_issue,omitempty"`
+	Expiry   *ExpiryReport   `json:"mass_expiry,omitempty"`
 }
 
 // BookingPhase is one wrk phase and its share of the ceiling at its connections.
@@ -64,7 +73,7 @@ type BookingPhase struct {
 const healthzEndpoint = "GET /healthz"
 
 // bookingPhases are the phases -phases may name; the ceilings always run.
-var bookingPhases = []string{"listing", "storm", "issue"}
+var bookingPhases = []string{"listing", "storm", "issue", "payments", "rate", "expiry"}
 
 // runs reports whether -phases names phase.
 func (o bookingOptions) runs(phase string) bool {
@@ -77,7 +86,11 @@ func runBookingBench(args []string) error {
 	fs := flag.NewFlagSet("measure booking", flag.ContinueOnError)
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each phase runs (1s to 1m)")
 	fs.IntVar(&o.fans, "fans", 400, "admitted fans whose tokens the storm takes in turn (10 to 1000)")
-	fs.StringVar(&o.phases, "phases", "listing,storm,issue", "the phases to run besides the ceilings, comma-separated: listing, storm, issue")
+	fs.IntVar(&o.payments, "payments", 640, "payments (and raw updates) of the payments phase, 64 concurrent (64 to 5000)")
+	fs.IntVar(&o.rate, "rate", 10_000, "tokens issued a second in the open-loop phase (100 to 50000)")
+	fs.IntVar(&o.expiring, "expiring", 1000, "holds that expire together in the expiry phase (10 to 3000)")
+	fs.IntVar(&o.pollers, "pollers", workflows.DefaultPollers, "the boxoffice worker's pollers (BOXOFFICE_WORKER_POLLERS), and the raw baseline's")
+	fs.StringVar(&o.phases, "phases", strings.Join(bookingPhases, ","), "the phases to run besides the ceilings, comma-separated: "+strings.Join(bookingPhases, ", "))
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	sandbox.BindFlags(fs, &o.sandbox, false)
 	if err := fs.Parse(args); err != nil {
@@ -90,7 +103,16 @@ func runBookingBench(args []string) error {
 		return errors.New("-fans must be 10 to 1000")
 	case o.sandbox.Seats < 1 || o.sandbox.Seats > 10_000:
 		return errors.New("-seats must be 1 to 10000")
+	case o.payments < 64 || o.payments > 5000:
+		return errors.New("-payments must be 64 to 5000")
+	case o.rate < 100 || o.rate > 50_000:
+		return errors.New("-rate must be 100 to 50000")
+	case o.expiring < 10 || o.expiring > 3000:
+		return errors.New("-expiring must be 10 to 3000")
+	case o.pollers < 2 || o.pollers > 64:
+		return errors.New("-pollers must be 2 to 64")
 	}
+	o.sandbox.Env = append(o.sandbox.Env, "BOXOFFICE_WORKER_POLLERS="+strconv.Itoa(o.pollers))
 	for _, p := range strings.Split(o.phases, ",") {
 		if !slices.Contains(bookingPhases, p) {
 			return fmt.Errorf("-phases: no phase %q; the phases are %s", p, strings.Join(bookingPhases, ", "))
@@ -107,6 +129,13 @@ func runBookingBench(args []string) error {
 		return fmt.Errorf("%d requests failed: figures from a failing server mean nothing", report.Failed)
 	case stormed && (report.Won != int64(o.sandbox.Seats) || report.Held != o.sandbox.Seats):
 		return fmt.Errorf("the storm had %d winners and left %d seats held, want %d of each", report.Won, report.Held, o.sandbox.Seats)
+	case report.Payments != nil && report.Payments.Payments.Failed > 0:
+		return fmt.Errorf("%d payments failed", report.Payments.Payments.Failed)
+	case report.OpenLoop != nil && report.OpenLoop.Failed > 0:
+		return fmt.Errorf("%d of the open loop's token issues failed", report.OpenLoop.Failed)
+	case report.Expiry != nil && (report.Expiry.Holdable.Missing > 0 || report.Expiry.Released.Missing > 0):
+		return fmt.Errorf("of the expired holds, %d seats never became holdable again and %d holds were never released within 30 s of the last deadline",
+			report.Expiry.Holdable.Missing, report.Expiry.Released.Missing)
 	}
 	return nil
 }
@@ -168,6 +197,25 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 		return r, err
 	}
 	r.shareOfCeiling()
+	if o.runs("payments") {
+		p, err := measurePayments(ctx, sys, o.payments, o.pollers)
+		if err != nil {
+			return r, err
+		}
+		r.Payments = &p
+	}
+	if o.runs("rate") {
+		l := issueAtRate(ctx, base, o.rate, o.duration)
+		r.OpenLoop = &l
+	}
+	sys.Stop() // the expiry phase runs on a system of its own
+	if o.runs("expiry") {
+		e, err := measureExpiry(ctx, o.sandbox, o.expiring)
+		if err != nil {
+			return r, fmt.Errorf("mass expiry: %w", err)
+		}
+		r.Expiry = &e
+	}
 	return r, nil
 }
 
@@ -184,7 +232,7 @@ func admittedFans(ctx context.Context, base string, n int) ([]string, string, er
 	for w := range 16 {
 		wg.Go(func() {
 			for i := w; i < n; i += 16 {
-				tokens[i], errs[i] = awaitAdmission(ctx, api, fmt.Sprintf("storm-%d", i))
+				tokens[i], errs[i] = awaitAdmission(ctx, api, apiclient.Fan(fmt.Sprintf("storm-%d", i)))
 			}
 		})
 	}
@@ -199,11 +247,11 @@ func admittedFans(ctx context.Context, base string, n int) ([]string, string, er
 	return tokens, (*dates.JSON200)[0], nil
 }
 
-// awaitAdmission takes a token for user and polls until it is admitted.
-func awaitAdmission(ctx context.Context, api *apiclient.ClientWithResponses, user string) (string, error) {
-	issued, err := api.IssueTokenWithResponse(ctx, apiclient.Fan(user))
+// awaitAdmission takes a token with body and polls until it is admitted.
+func awaitAdmission(ctx context.Context, api *apiclient.ClientWithResponses, body apiclient.IssueTokenJSONRequestBody) (string, error) {
+	issued, err := api.IssueTokenWithResponse(ctx, body)
 	if err != nil || issued.JSON200 == nil {
-		return "", fmt.Errorf("take a token for %s: %v %s", user, err, issued.Body)
+		return "", fmt.Errorf("take a token for %s: %w", *body.UserId, failure(err, issued))
 	}
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		st, err := api.PollTokenWithResponse(ctx, apiclient.Bearer(issued.JSON200.Token))
@@ -211,7 +259,7 @@ func awaitAdmission(ctx context.Context, api *apiclient.ClientWithResponses, use
 			return issued.JSON200.Token, nil
 		}
 	}
-	return "", fmt.Errorf("%s was not admitted within 30 s", user)
+	return "", fmt.Errorf("%s was not admitted within 30 s", *body.UserId)
 }
 
 // seatsHeld counts the date's seats the listing shows taken (the seed's "reserved").
@@ -308,4 +356,28 @@ func (r BookingReport) print(w io.Writer) {
 		fmt.Fprintf(w, "%-34s %-24s %5d %10.0f %8.2f %8.2f %7.1f%% %7d\n", p.Name, p.Endpoint, p.Conns, p.Result.PerSecond, p.Result.P50Millis, p.Result.P99Millis, 100*p.OfCeiling, p.Result.Failed)
 	}
 	fmt.Fprintf(w, "\nhold storm: %d won, %d lost; %d seats held afterwards\n", r.Won, r.Lost, r.Held)
+	if p := r.Payments; p != nil {
+		fmt.Fprintf(w, "\n%d concurrent callers          %6s %10s %8s %8s %7s\n", p.Concurrency, "count", "per s", "p50 ms", "p99 ms", "failed")
+		for _, l := range []struct {
+			name string
+			c    closedLoop
+		}{{"raw Temporal update", p.RawUpdates}, {"POST /api/payment", p.Payments}} {
+			fmt.Fprintf(w, "%-30s %6d %10.1f %8.1f %8.1f %7d\n", l.name, l.c.Count, l.c.PerSecond, l.c.P50Millis, l.c.P99Millis, l.c.Failed)
+		}
+		fmt.Fprintf(w, "payments: %.2f of the raw update rate (target 0.85)\n", p.OfRaw)
+	}
+	if l := r.OpenLoop; l != nil {
+		fmt.Fprintf(w, "\nopen loop, %s at %d/s for %s: %d sent at %.0f/s, p50 %.1f ms, p99 %.1f ms (target < 25 ms), max %.0f ms, %d failed\n",
+			l.Endpoint, l.Rate, l.Duration, l.Requests, l.Achieved, l.P50Millis, l.P99Millis, l.MaxMillis, l.Failed)
+	}
+	if e := r.Expiry; e != nil {
+		fmt.Fprintf(w, "\nmass expiry: %d holds, deadlines within %s\n", e.Holds, e.DeadlineSpread)
+		fmt.Fprintf(w, "%-46s %6s %8s %8s %8s %7s %7s\n", "after the deadline", "count", "p50 ms", "p99 ms", "max ms", ">1 s", "missing")
+		for _, l := range []struct {
+			name string
+			l    lateness
+		}{{"seat taken again by the API", e.Taken}, {"seat holdable again, answer 200 (< 250)", e.Holdable}, {"hold's own release committed (< 2000)", e.Released}} {
+			fmt.Fprintf(w, "%-46s %6d %8.0f %8.0f %8.0f %7d %7d\n", l.name, l.l.Count, l.l.P50Millis, l.l.P99Millis, l.l.MaxMillis, l.l.OverSecond, l.l.Missing)
+		}
+	}
 }

@@ -11,10 +11,14 @@ func TestBookingBenchRefusesBadFlags(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"-phases", "storm,nope"}, `no phase "nope"; the phases are listing, storm, issue`},
+		{[]string{"-phases", "storm,nope"}, `no phase "nope"; the phases are listing, storm, issue, payments, rate, expiry`},
 		{[]string{"-fans", "5"}, "-fans must be 10 to 1000"},
 		{[]string{"-duration", "2m"}, "-duration must be 1s to 1m"},
 		{[]string{"-seats", "0"}, "-seats must be 1 to 10000"},
+		{[]string{"-payments", "10"}, "-payments must be 64 to 5000"},
+		{[]string{"-rate", "60000"}, "-rate must be 100 to 50000"},
+		{[]string{"-expiring", "5"}, "-expiring must be 10 to 3000"},
+		{[]string{"-pollers", "1"}, "-pollers must be 2 to 64"},
 	} {
 		if err := runBookingBench(tc.args); err == nil || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("measure booking %v: %v, want it to say %q", tc.args, err, tc.says)

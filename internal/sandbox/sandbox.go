@@ -299,11 +299,16 @@ func (s *System) Audit(ctx context.Context) (ok bool, report string, err error) 
 	return err == nil, string(out), nil
 }
 
+// TemporalAddress is the dev server's frontend, host:port.
+func (s *System) TemporalAddress() string { return s.temporal.FrontendHostPort() }
+
 // PID is the process id of role i (0 is the worker, then the APIs in order).
 func (s *System) PID(i int) int { return s.procs[i].cmd.Process.Pid }
 
-// Stop ends every process with SIGTERM (SIGKILL after 15 s), the dev server, and the database.
+// Stop ends every process with SIGTERM (SIGKILL after 15 s), the dev server, and the database;
+// once stopped, it does nothing.
 func (s *System) Stop() {
+	defer func() { s.procs, s.temporal, s.dropDB = nil, nil, nil }()
 	for _, p := range s.procs {
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
