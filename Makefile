@@ -89,9 +89,10 @@ bench-sales: build $(TEMPORAL)
 bench-cancellation: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure cancellation
 
-## bench-booking: the booking path on loopback with wrk: /healthz (the ceiling) at 64 and 256
+## bench-booking: the booking path on loopback: with wrk, /healthz (the ceiling) at 64 and 256
 ## connections, a 50-seat listing, a hold storm over 400 admitted fans and token issue, each as a
-## share of the ceiling (about a minute)
+## share of the ceiling; payments at 64 concurrent fans against the dev server's raw update rate;
+## token issue at a constant 10,000 a second; a mass expiry of 1,000 holds (about 4 minutes)
 bench-booking: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure booking
 

@@ -355,7 +355,9 @@ func (r BookingReport) print(w io.Writer) {
 	for _, p := range r.Phases {
 		fmt.Fprintf(w, "%-34s %-24s %5d %10.0f %8.2f %8.2f %7.1f%% %7d\n", p.Name, p.Endpoint, p.Conns, p.Result.PerSecond, p.Result.P50Millis, p.Result.P99Millis, 100*p.OfCeiling, p.Result.Failed)
 	}
-	fmt.Fprintf(w, "\nhold storm: %d won, %d lost; %d seats held afterwards\n", r.Won, r.Lost, r.Held)
+	if r.Won+r.Lost > 0 {
+		fmt.Fprintf(w, "\nhold storm: %d won, %d lost; %d seats held afterwards\n", r.Won, r.Lost, r.Held)
+	}
 	if p := r.Payments; p != nil {
 		fmt.Fprintf(w, "\n%d concurrent callers          %6s %10s %8s %8s %7s\n", p.Concurrency, "count", "per s", "p50 ms", "p99 ms", "failed")
 		for _, l := range []struct {

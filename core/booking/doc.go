@@ -1,7 +1,8 @@
 // Package booking is where fans hold seats and pay for them: reservations (the API's tickets)
 // with the rules of when they may be paid, the hold's lifecycle that releases an unpaid seat at
 // its deadline, the one settlement transaction that turns a hold into a sale, and the sweep
-// behind it all that releases holds whose own release never ran.
+// behind it all that releases holds whose own release never ran (or, a second past their
+// deadline, has not run yet: the lapse release).
 //
 // Its use cases: the Counter fans hold and pay at, the Settler the hold's lifecycle calls back
 // (it settles and releases without asking who is calling: the lifecycle checked), and the
