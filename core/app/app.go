@@ -35,6 +35,8 @@ type Ports struct {
 	// Refunder whose rounds it runs.
 	Cancellations func(*booking.Refunder) booking.Cancellations
 	Clock         core.Clock
+	// Observer hears what the booking path decides, for metrics; nil hears nothing.
+	Observer booking.Observer
 }
 
 // Policy is the operator-set rules of every context.
@@ -84,10 +86,14 @@ func New(p Ports, policy Policy) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	settler := booking.NewSettler(p.Stores, p.Stores, p.Clock)
+	observer := p.Observer
+	if observer == nil {
+		observer = booking.NopObserver{}
+	}
+	settler := booking.NewSettler(p.Stores, p.Stores, p.Clock, observer)
 	b, err := booking.New(booking.Ports{
 		Store: p.Stores, Settlements: p.Stores, Settler: settler, Lifecycle: p.Lifecycle(settler), Cancellations: p.Cancellations,
-		Gate: q.Entrance, Shows: p.Stores, Balances: p.Stores, Clock: p.Clock, Requests: requests,
+		Gate: q.Entrance, Shows: p.Stores, Balances: p.Stores, Clock: p.Clock, Requests: requests, Observer: observer,
 	}, policy.Booking)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ type Counter struct {
 	clock       core.Clock
 	policy      Policy
 	requests    *core.KeyedRequests
+	observer    Observer
 }
 
 // HoldSeat holds a seat of the caller's sale for them until the hold deadline, at its
@@ -30,14 +31,14 @@ type Counter struct {
 // seat is ErrSeatTaken and touches nothing else; a paused sale refuses holds, and a date of
 // another sale is unknown to the token. The attempt is one step of the store, which checks the
 // token is active as it decides the race: the token is not read first.
-func (c *Counter) HoldSeat(ctx context.Context, caller core.Caller, rawDate string, seat int) (Reservation, error) {
+func (c *Counter) HoldSeat(ctx context.Context, caller core.Caller, rawDate string, seat int) (_ Reservation, err error) {
 	user, sale := caller.UserID, caller.SaleID
 	if sale == "" { // a token signed before tokens named their sale is read
-		var err error
 		if user, sale, err = c.gate.Admitted(ctx, caller); err != nil {
 			return Reservation{}, err
 		}
 	}
+	defer func() { c.observer.HoldDecided(sale, OutcomeOf(err)) }()
 	now := c.clock.Now()
 	d, err := catalog.SaleDate(rawDate, now)
 	if err != nil {
@@ -120,9 +121,12 @@ func (c *Counter) Pay(ctx context.Context, caller core.Caller, req PayRequest, r
 	if err != nil {
 		return Receipt{}, err
 	}
-	return core.Once(ctx, c.requests, user, key, func(ctx context.Context) (Receipt, error) {
+	start := time.Now()
+	rc, err := core.Once(ctx, c.requests, user, key, func(ctx context.Context) (Receipt, error) {
 		return c.pay(ctx, caller, user, sale, id, date, req.SeatID, key)
 	})
+	c.observer.PaymentDecided(sale, OutcomeOf(err), time.Since(start))
+	return rc, err
 }
 
 // pay is Pay once the request is parsed, the token identified and the key, if any, running.

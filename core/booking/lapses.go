@@ -21,6 +21,9 @@ const LapseInterval = 250 * time.Millisecond
 // returns how many it released. The hold's workflow, releasing it later, finds nothing to do.
 func (s *Sweeper) ReleaseLapsed(ctx context.Context) (int, error) {
 	n, err := s.store.ReleaseOverdue(ctx, s.clock.Now().Add(-LapseGrace), SweepBatch)
+	if n > 0 {
+		s.observer.HoldsReleased(ReleasedByLapse, n, 0)
+	}
 	if err != nil {
 		return n, fmt.Errorf("release lapsed holds: %w", err)
 	}

@@ -24,6 +24,8 @@ type Ports struct {
 	// Requests are the keyed requests running in this process, shared by every context that
 	// takes an Idempotency-Key.
 	Requests *core.KeyedRequests
+	// Observer hears what the use cases decide, for metrics.
+	Observer Observer
 }
 
 // Services are booking's use cases.
@@ -38,14 +40,14 @@ type Services struct {
 
 // NewSettler builds the Settler first: it needs only the stores, so a hold's lifecycle can be
 // given it before the Counter, which needs the lifecycle, exists.
-func NewSettler(store Store, settlements Settlements, clock core.Clock) *Settler {
-	return &Settler{store: store, settlements: settlements, clock: clock}
+func NewSettler(store Store, settlements Settlements, clock core.Clock, observer Observer) *Settler {
+	return &Settler{store: store, settlements: settlements, clock: clock, observer: observer}
 }
 
 // New checks the ports and the policy and builds the use cases.
 func New(p Ports, policy Policy) (Services, error) {
 	if p.Store == nil || p.Settlements == nil || p.Settler == nil || p.Lifecycle == nil || p.Cancellations == nil || p.Gate == nil ||
-		p.Shows == nil || p.Balances == nil || p.Clock == nil || p.Requests == nil {
+		p.Shows == nil || p.Balances == nil || p.Clock == nil || p.Requests == nil || p.Observer == nil {
 		return Services{}, errors.New("booking: every port must be set")
 	}
 	if err := policy.Validate(); err != nil {
@@ -54,11 +56,11 @@ func New(p Ports, policy Policy) (Services, error) {
 	refunder := &Refunder{shows: p.Shows, store: p.Store, settlements: p.Settlements, clock: p.Clock}
 	return Services{
 		Counter: &Counter{store: p.Store, settlements: p.Settlements, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows,
-			balances: p.Balances, clock: p.Clock, policy: policy, requests: p.Requests},
+			balances: p.Balances, clock: p.Clock, policy: policy, requests: p.Requests, observer: p.Observer},
 		Door:          &Door{store: p.Store, shows: p.Shows, clock: p.Clock},
 		ShowCanceller: &ShowCanceller{runs: p.Cancellations(refunder), refunder: refunder},
 		Settler:       p.Settler,
 		Refunder:      refunder,
-		Sweeper:       &Sweeper{store: p.Store, clock: p.Clock},
+		Sweeper:       &Sweeper{store: p.Store, clock: p.Clock, observer: p.Observer},
 	}, nil
 }

@@ -13,6 +13,7 @@ type Settler struct {
 	store       Store
 	settlements Settlements
 	clock       core.Clock
+	observer    Observer
 }
 
 // Settle performs the payment's settlement across aggregates.
@@ -24,5 +25,12 @@ func (s *Settler) Settle(ctx context.Context, reservation core.ID, user core.Use
 
 // Release frees a hold whose deadline has come.
 func (s *Settler) Release(ctx context.Context, reservation core.ID) (bool, error) {
-	return s.store.ReleaseHold(ctx, reservation)
+	released, err := s.store.ReleaseHold(ctx, reservation)
+	if released {
+		// How late the release came is for operators; failing to tell changes nothing.
+		if r, err := s.store.Reservation(ctx, reservation); err == nil {
+			s.observer.HoldsReleased(ReleasedByWorkflow, 1, max(0, s.clock.Now().Sub(r.HeldUntil)))
+		}
+	}
+	return released, err
 }

@@ -18,8 +18,9 @@ const SweepBatch = 500
 // Sweeper releases holds long past their deadline whose own release never ran (a workflow that
 // could not be started, say): the safety net behind each hold's lifecycle.
 type Sweeper struct {
-	store Store
-	clock core.Clock
+	store    Store
+	clock    core.Clock
+	observer Observer
 }
 
 // ReleaseOverdue releases up to SweepBatch holds overdue by more than OverdueHoldGrace and

@@ -60,3 +60,15 @@ func (v *view) read(ctx context.Context, sale core.SaleID) (Queue, error) {
 	v.of(sale).cur.Store(&cachedQueue{q: q, readAt: time.Now()})
 	return q, nil
 }
+
+// cached returns the counters of every sale this view has read, as last read: no store read.
+func (v *view) cached() map[core.SaleID]Queue {
+	out := map[core.SaleID]Queue{}
+	v.sales.Range(func(k, sv any) bool {
+		if c := sv.(*saleView).cur.Load(); c != nil {
+			out[k.(core.SaleID)] = c.q
+		}
+		return true
+	})
+	return out
+}

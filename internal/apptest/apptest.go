@@ -68,6 +68,7 @@ type options struct {
 	stores    func(*memory.Store) app.Stores
 	lifecycle func(*booking.Settler) booking.Lifecycle
 	loop      queue.Loop
+	observer  booking.Observer
 }
 
 // WithStores puts a wrapper around the memory store (to count or falsify what it answers).
@@ -78,6 +79,11 @@ func WithStores(wrap func(*memory.Store) app.Stores) Option {
 // WithLoop runs admission on another loop than the memory one (to make it fail).
 func WithLoop(l queue.Loop) Option {
 	return func(o *options) { o.loop = l }
+}
+
+// WithObserver has o hear what the booking path decides.
+func WithObserver(o booking.Observer) Option {
+	return func(opts *options) { opts.observer = o }
 }
 
 // WithLifecycle runs holds on another lifecycle than the memory one.
@@ -103,7 +109,7 @@ func New(t testing.TB, policy app.Policy, opts ...Option) *World {
 		opt(&o)
 	}
 	var runs *memory.Cancellations
-	a, err := app.New(app.Ports{Stores: o.stores(store), Loop: o.loop, Lifecycle: o.lifecycle, Clock: clk,
+	a, err := app.New(app.Ports{Stores: o.stores(store), Loop: o.loop, Lifecycle: o.lifecycle, Clock: clk, Observer: o.observer,
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { runs = memory.NewCancellations(r); return runs }}, policy)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,63 @@
+package booking
+
+import (
+	"errors"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/wallet"
+)
+
+// Observer hears what the booking path decided, for an operator's metrics. Its methods run on
+// the request path: they must be cheap and must not block. NopObserver hears nothing.
+type Observer interface {
+	// HoldDecided hears each hold attempt's outcome.
+	HoldDecided(sale core.SaleID, outcome Outcome)
+	// PaymentDecided hears each payment's outcome and how long the fan waited for it.
+	PaymentDecided(sale core.SaleID, outcome Outcome, took time.Duration)
+	// HoldsReleased hears of n holds released past their deadline: by a hold's own workflow
+	// (n is 1, late how long after its deadline) or by the lapse release (late is zero: each
+	// was more than LapseGrace late).
+	HoldsReleased(by Releaser, n int, late time.Duration)
+}
+
+// Outcome is how an attempt ended, as an operator counts it.
+type Outcome string
+
+const (
+	OutcomeWon       Outcome = "won"        // the hold was taken, the payment made
+	OutcomeLost      Outcome = "lost"       // the seat was taken (a lost race) or the hold had ended
+	OutcomeNoBalance Outcome = "no_balance" // a payment the wallet could not cover
+	OutcomeRefused   Outcome = "refused"    // any other answer for the caller (limit, paused, bad input)
+	OutcomeFailed    Outcome = "failed"     // the machinery failed (a store or Temporal)
+)
+
+// OutcomeOf classifies an attempt's error.
+func OutcomeOf(err error) Outcome {
+	switch {
+	case err == nil:
+		return OutcomeWon
+	case errors.Is(err, ErrSeatTaken), errors.Is(err, ErrHoldExpired):
+		return OutcomeLost
+	case errors.Is(err, wallet.ErrInsufficientBalance):
+		return OutcomeNoBalance
+	case errors.Is(err, core.ErrUnavailable), !core.IsDomainError(err):
+		return OutcomeFailed
+	}
+	return OutcomeRefused
+}
+
+// Releaser says who released a hold.
+type Releaser string
+
+const (
+	ReleasedByWorkflow Releaser = "workflow"
+	ReleasedByLapse    Releaser = "lapse"
+)
+
+// NopObserver hears nothing.
+type NopObserver struct{}
+
+func (NopObserver) HoldDecided(core.SaleID, Outcome)                   {}
+func (NopObserver) PaymentDecided(core.SaleID, Outcome, time.Duration) {}
+func (NopObserver) HoldsReleased(Releaser, int, time.Duration)         {}
