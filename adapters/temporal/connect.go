@@ -13,9 +13,10 @@ import (
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
-// Dial connects to a Temporal frontend and checks that it answers.
-func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: log.NewStructuredLogger(logger)})
+// Dial connects to a Temporal frontend and checks that it answers; the SDK records its metrics
+// on metrics (nil: nowhere).
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: log.NewStructuredLogger(logger), MetricsHandler: metrics})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", address, namespace, err)
 	}

@@ -49,6 +49,7 @@ type config struct {
 	AdminKey          string
 	DebugAddr         string
 	WorkerPollers     int
+	MetricsAddr       string
 }
 
 // setting documents one configuration variable; the README's table lists the same.
@@ -100,6 +101,7 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	dur(&c.QueueRefresh, setting{"BOXOFFICE_QUEUE_REFRESH", "queue-refresh", "how stale the queue counters that positions are computed from may be, 0 to 5s"}, q.Refresh)
 	dur(&c.SeatsStaleness, setting{"BOXOFFICE_SEATS_STALENESS", "seats-staleness", "how old a seat listing may be (one read a date per instance however many fans ask; holds always decide on the database), 0 to 5s; 0 reads on every request"}, catalog.DefaultPolicy.SeatsStaleness)
 	str(&c.AdminKey, setting{"BOXOFFICE_ADMIN_KEY", "admin-key", "key of the operators' API (/api/admin/…, header X-Admin-Key); empty turns it off, dev generates one"}, "")
+	str(&c.MetricsAddr, setting{"BOXOFFICE_METRICS_ADDR", "metrics-addr", "if set, serve the metrics (Prometheus text format, /metrics) on this address; dev serves them on " + devMetricsAddr + " unless set"}, "")
 	str(&c.DebugAddr, setting{"BOXOFFICE_DEBUG_ADDR", "debug-addr", "if set, serve Go's profiler (/debug/pprof/) on this address; keep it on loopback"}, "")
 	num(&c.WorkerPollers, setting{"BOXOFFICE_WORKER_POLLERS", "worker-pollers", "the worker's pollers of workflow tasks, and of activity tasks, on the Temporal task queue (at least 2)"}, workflows.DefaultPollers)
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")

@@ -23,6 +23,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
+	"github.com/boxoffice/boxoffice/adapters/telemetry"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
@@ -47,8 +48,17 @@ func runDev(ctx context.Context, args []string) error {
 	c.TokenKey = orGenerated(c.TokenKey, 32, base64.StdEncoding)
 	c.TicketKey = orGenerated(c.TicketKey, 32, base64.StdEncoding)
 	c.AdminKey = orGenerated(c.AdminKey, 18, base64.RawURLEncoding)
+	if c.MetricsAddr == "" {
+		c.MetricsAddr = devMetricsAddr
+	}
 	d := &devParts{ready: map[string]func(context.Context) error{}}
 	defer d.stop()
+	m, metricsURL, stopMetrics, err := startMetrics(c, logger)
+	if err != nil {
+		return err
+	}
+	d.stops = append(d.stops, stopMetrics)
+	d.metrics, d.metricsURL = m, metricsURL
 	if err := d.openStore(ctx, c, logger); err != nil {
 		return err
 	}
@@ -56,7 +66,7 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	d.ready["temporal"] = func(ctx context.Context) error { return temporal.Ping(ctx, d.tc) }
-	a, err := newApp(c, d.store, d.tc)
+	a, err := newApp(c, d.store, d.tc, m)
 	if err != nil {
 		return err
 	}
@@ -64,7 +74,7 @@ func runDev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return runApp(ctx, c, logger, a, d.tc, roleAPI|roleWorker, d.ready, func(addr string) {
+	return runApp(ctx, c, logger, a, d.tc, m, roleAPI|roleWorker, d.ready, func(addr string) {
 		fmt.Fprint(os.Stderr, devBanner(time.Since(began), addr, c, d, demo))
 	})
 }
@@ -86,6 +96,8 @@ type devParts struct {
 	ready      map[string]func(context.Context) error
 	storeName  string
 	temporalUI string
+	metrics    *telemetry.Metrics
+	metricsURL string
 	stops      []func() // run last first
 }
 
@@ -107,6 +119,11 @@ func (d *devParts) openStore(ctx context.Context, c config, logger *slog.Logger)
 	}
 	pg := postgres.NewStore(pool)
 	d.stops = append(d.stops, pool.Close, func() { closeStore(pg, logger) })
+	if d.metrics != nil {
+		if err := d.metrics.ObservePool(pool); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
 	d.store, d.ready["database"], d.storeName = pg, pg.Ping, "PostgreSQL"
 	return nil
 }
@@ -115,7 +132,7 @@ func (d *devParts) openStore(ctx context.Context, c config, logger *slog.Logger)
 // PostgreSQL, the dev server keeps its state in a file as the database keeps its rows.
 func (d *devParts) connectTemporal(ctx context.Context, c config, logger *slog.Logger) error {
 	if c.TemporalAddress != "" {
-		tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(logger))
+		tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(logger), temporalMetrics(d.metrics, logger))
 		if err != nil {
 			return err
 		}
@@ -131,7 +148,7 @@ func (d *devParts) connectTemporal(ctx context.Context, c config, logger *slog.L
 		}
 		d.storeName += ", Temporal state in " + state
 	}
-	server, ui, err := startDevServer(ctx, c, state, logger)
+	server, ui, err := startDevServer(ctx, c, state, logger, temporalMetrics(d.metrics, logger))
 	if err != nil {
 		return err
 	}
@@ -151,6 +168,7 @@ boxoffice dev is up in %s
   API docs     http://%[2]s/docs
   OpenAPI      http://%[2]s/openapi.yaml
   health       http://%[2]s/healthz  http://%[2]s/readyz
+  metrics      %[9]s
   sales        http://%[2]s/api/sales
   admin        http://%[2]s/api/admin/sales   X-Admin-Key: %[8]s
   Temporal UI  %[3]s
@@ -159,7 +177,8 @@ boxoffice dev is up in %s
                hold %[6]s, admit %[7]d/s
 Ctrl-C stops everything.
 
-`, took.Round(time.Millisecond), addr, d.temporalUI, d.storeName, describeDemo(demo), c.HoldTTL, c.AdmitRate, c.AdminKey)
+`, took.Round(time.Millisecond), addr, d.temporalUI, d.storeName, describeDemo(demo), c.HoldTTL, c.AdmitRate, c.AdminKey,
+		d.metricsURL)
 }
 
 // temporalStateFile is where dev's Temporal dev server keeps its state for c's database:
@@ -187,7 +206,7 @@ func temporalStateFile(c config) (string, error) {
 
 // startDevServer starts the Temporal CLI's dev server with its UI on free loopback ports,
 // keeping its state in stateFile if one is given.
-func startDevServer(ctx context.Context, c config, stateFile string, logger *slog.Logger) (*testsuite.DevServer, string, error) {
+func startDevServer(ctx context.Context, c config, stateFile string, logger *slog.Logger, metrics client.MetricsHandler) (*testsuite.DevServer, string, error) {
 	cli, err := findTemporalCLI(c.TemporalCLI)
 	if err != nil {
 		return nil, "", err
@@ -199,7 +218,7 @@ func startDevServer(ctx context.Context, c config, stateFile string, logger *slo
 	logger.Info("starting Temporal dev server", "cli", cli)
 	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:     cli,
-		ClientOptions:    &client.Options{Namespace: c.TemporalNamespace, Logger: log.NewStructuredLogger(quiet(logger))},
+		ClientOptions:    &client.Options{Namespace: c.TemporalNamespace, Logger: log.NewStructuredLogger(quiet(logger)), MetricsHandler: metrics},
 		EnableUI:         true,
 		UIPort:           strconv.Itoa(uiPort),
 		LogLevel:         "error",

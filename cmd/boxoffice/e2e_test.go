@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,6 +57,8 @@ type e2eSystem struct {
 	server      *testsuite.DevServer
 	bin         string   // the boxoffice binary
 	env         []string // its roles' environment
+	// metrics are the /metrics URLs of the worker and of each API instance, in that order.
+	metrics [3]string
 }
 
 // run runs a boxoffice command (migrate, audit) to completion against the system.
@@ -113,13 +116,18 @@ func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
 	}
 	t.Cleanup(func() { _ = server.Stop() })
 
-	var addrs [2]string
-	for i := range addrs {
+	var addrs [2]string        // the API instances'
+	var metricsAddrs [3]string // the worker's and the API instances' metrics
+	for i := range 5 {
 		port, err := freePort()
 		if err != nil {
 			t.Fatal(err)
 		}
-		addrs[i] = fmt.Sprintf("127.0.0.1:%d", port)
+		if i < 2 {
+			addrs[i] = fmt.Sprintf("127.0.0.1:%d", port)
+		} else {
+			metricsAddrs[i-2] = fmt.Sprintf("127.0.0.1:%d", port)
+		}
 	}
 	env := append(os.Environ(),
 		"DATABASE_URL="+dbURL,
@@ -135,7 +143,8 @@ func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
 	sys.run(t, "migrate", "--demo")
 	for i, role := range []string{"worker", "api", "api"} {
 		cmd := exec.Command(bin, role)
-		cmd.Env = env
+		cmd.Env = append(slices.Clip(env), "BOXOFFICE_METRICS_ADDR="+metricsAddrs[i])
+		sys.metrics[i] = "http://" + metricsAddrs[i] + "/metrics"
 		if role == "api" {
 			cmd.Env = append(cmd.Env, "BOXOFFICE_ADDR="+addrs[i-1])
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
+	"github.com/boxoffice/boxoffice/adapters/telemetry"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
@@ -43,6 +44,11 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 	if c.DatabaseURL == "" || c.TemporalAddress == "" {
 		return fmt.Errorf("`boxoffice %s` needs DATABASE_URL and TEMPORAL_ADDRESS; `boxoffice dev` runs without them", name)
 	}
+	m, _, stopMetrics, err := startMetrics(c, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	pool, n, err := openDatabase(ctx, c.DatabaseURL)
 	if err != nil {
 		return err
@@ -51,7 +57,12 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 	if n > 0 {
 		log.Info("applied database migrations", "count", n)
 	}
-	tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(log))
+	if m != nil {
+		if err := m.ObservePool(pool); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
+	tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(log), temporalMetrics(m, log))
 	if err != nil {
 		return err
 	}
@@ -62,7 +73,7 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 		"database": store.Ping,
 		"temporal": func(ctx context.Context) error { return temporal.Ping(ctx, tc) },
 	}
-	a, err := newApp(c, store, tc)
+	a, err := newApp(c, store, tc, m)
 	if err != nil {
 		return err
 	}
@@ -70,7 +81,7 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 		log.Warn("BOXOFFICE_IDENTITY=open: a fan is whatever user_id they send, so anyone who knows a user id can act as that fan; " +
 			"set BOXOFFICE_IDENTITY=jwt with the ticketing platform's JWKS, issuer and audience")
 	}
-	return runApp(ctx, c, log, a, tc, roles, ready, func(addr string) {
+	return runApp(ctx, c, log, a, tc, m, roles, ready, func(addr string) {
 		log.Info("boxoffice "+name+" ready", "api", "http://"+addr+"/api", "docs", "http://"+addr+"/docs")
 	})
 }
@@ -86,20 +97,29 @@ func closeStore(store *postgres.Store, log *slog.Logger) {
 }
 
 // newApp composes the application over the stores and Temporal: holds run as workflows and
-// admission is the admission workflow.
-func newApp(c config, st app.Stores, tc client.Client) (*app.App, error) {
-	return app.New(app.Ports{
+// admission is the admission workflow; with metrics on, its queues and booking path are
+// measured.
+func newApp(c config, st app.Stores, tc client.Client, m *telemetry.Metrics) (*app.App, error) {
+	a, err := app.New(app.Ports{
 		Stores:        st,
 		Loop:          temporal.NewAdmission(tc),
 		Lifecycle:     func(*booking.Settler) booking.Lifecycle { return temporal.NewLifecycle(tc) },
 		Cancellations: func(*booking.Refunder) booking.Cancellations { return temporal.NewCancellations(tc) },
 		Clock:         core.SystemClock{},
+		Observer:      bookingObserver(m),
 	}, c.policy())
+	if err != nil || m == nil {
+		return a, err
+	}
+	if err := m.ObserveQueues(a.Queue.Entrance.CachedCounters); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return a, nil
 }
 
 // runApp runs the roles of a over the Temporal client until ctx ends, then drains in-flight
 // requests and stops the worker.
-func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client, roles role,
+func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client, m *telemetry.Metrics, roles role,
 	ready map[string]func(context.Context) error, started func(addr string)) error {
 	if roles&roleWorker != 0 {
 		stop, err := startWorker(ctx, c, log, a, tc)
@@ -124,15 +144,18 @@ func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc clie
 		log.Info("stopping worker")
 		return nil
 	}
-	return serveAPI(ctx, c, log, a, ready, started)
+	return serveAPI(ctx, c, log, a, m, ready, started)
 }
 
 // serveAPI serves the HTTP API on c.Addr until ctx ends, then drains the requests in flight.
-func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, ready map[string]func(context.Context) error, started func(addr string)) error {
+func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, m *telemetry.Metrics, ready map[string]func(context.Context) error, started func(addr string)) error {
 	stopping := make(chan struct{})
 	handler, err := apiHandler(ctx, c, log, a, ready, stopping)
 	if err != nil {
 		return err
+	}
+	if m != nil {
+		handler = m.HTTP(handler)
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

@@ -1,0 +1,92 @@
+package telemetry
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+type httpInstruments struct {
+	requests metric.Int64Counter
+	duration metric.Float64Histogram
+}
+
+func newHTTPInstruments(m metric.Meter) (httpInstruments, error) {
+	var h httpInstruments
+	var err, err2 error
+	h.requests, err = m.Int64Counter("boxoffice.http.requests", metric.WithDescription("HTTP requests answered, by method, route template and status."))
+	h.duration, err2 = m.Float64Histogram("boxoffice.http.request.duration", metric.WithUnit("s"),
+		metric.WithDescription("Time from a request's arrival to its answer's end, by method and route template (an event stream's whole life)."))
+	return h, errors.Join(err, err2)
+}
+
+// unrouted is the route of a request no route took (answered 404 or 405).
+const unrouted = "unrouted"
+
+// HTTP counts and times each request of next by method, route template (the pattern the
+// request's ServeMux matched) and status.
+func (m *Metrics) HTTP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		route := r.Pattern // set by the ServeMux on this very request
+		if route == "" || route == "/" {
+			route = unrouted
+		}
+		method := attribute.String("method", knownMethod(r.Method))
+		routed := attribute.String("route", route)
+		ctx := r.Context()
+		m.http.requests.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(method, routed, attribute.String("status", strconv.Itoa(sw.status)))))
+		m.http.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributeSet(attribute.NewSet(method, routed)))
+	})
+}
+
+// knownMethod keeps the method label's values few: any method the API does not route is other.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions:
+		return m
+	}
+	return "other"
+}
+
+// statusWriter remembers the status a handler answered; it flushes and hijacks through, so event
+// streams keep working.
+type statusWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.status, w.wroteHeader = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wroteHeader = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	w.wroteHeader = true
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

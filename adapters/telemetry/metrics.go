@@ -1,0 +1,69 @@
+// Package telemetry is what operators watch a sale with: the metrics every role exports in
+// Prometheus's text format on a listener of its own, recorded through OpenTelemetry's metric
+// SDK (its Prometheus exporter writes the exposition), so the Temporal SDK's own metrics join
+// the service's through the SDK's OpenTelemetry handler.
+//
+// Names follow Prometheus's conventions: a boxoffice_ prefix, base units (seconds), _total on
+// counters, and no user or ticket ids as labels: a sale, a route, a status or an outcome.
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// Metrics are one process's metrics: what it records and the handler that exposes them.
+type Metrics struct {
+	registry *prometheus.Registry
+	provider *sdkmetric.MeterProvider
+	meter    metric.Meter
+	http     httpInstruments
+	booking  bookingInstruments
+}
+
+// latencyBuckets are the histograms' bounds in seconds: from a cached poll (under a
+// millisecond) to a payment that waits on a starved workflow (seconds).
+var latencyBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
+
+// NewMetrics builds a process's metrics, with the Go runtime's and the process's own.
+func NewMetrics() (*Metrics, error) {
+	reg := prometheus.NewRegistry()
+	if err := errors.Join(reg.Register(collectors.NewGoCollector()), reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))); err != nil {
+		return nil, err
+	}
+	exporter, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
+	if err != nil {
+		return nil, err
+	}
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithView(sdkmetric.NewView(
+		sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram, Unit: "s"},
+		sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: latencyBuckets}},
+	)))
+	m := &Metrics{registry: reg, provider: provider, meter: provider.Meter("github.com/boxoffice/boxoffice")}
+	if m.http, err = newHTTPInstruments(m.meter); err != nil {
+		return nil, err
+	}
+	if m.booking, err = newBookingInstruments(m.meter); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Handler serves the metrics in Prometheus's text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// Meter is the meter the process records on.
+func (m *Metrics) Meter() metric.Meter { return m.meter }
+
+// Shutdown stops recording.
+func (m *Metrics) Shutdown(ctx context.Context) error { return m.provider.Shutdown(ctx) }

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
+)
+
+// TestMetricsCountWhatHappened scrapes the worker's and an API instance's /metrics before and
+// after a scripted flow (fans admitted, a hold won, a race lost, a payment short of money and one
+// made, a hold left to expire) and checks each counter moved by exactly what happened.
+func TestMetricsCountWhatHappened(t *testing.T) {
+	sys := startSystem(t, 2*time.Second)
+	api, ctx := sys.api, context.Background()
+	worker, apiMetrics := sys.metrics[0], sys.metrics[1]
+	beforeAPI, beforeWorker := scrape(t, apiMetrics), scrape(t, worker)
+
+	ann, ben, cy := fan(t, api, "metrics-ann"), fan(t, api, "metrics-ben"), fan(t, api, "metrics-cy")
+	show := date(t, firstDate(t, api, ann))
+	held, err := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: show, SeatId: 21}, apiclient.Bearer(ann))
+	if err != nil || held.JSON200 == nil {
+		t.Fatalf("hold: %v %s", err, held.Body)
+	}
+	if lost, _ := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: show, SeatId: 21}, apiclient.Bearer(ben)); lost.StatusCode() != http.StatusConflict {
+		t.Fatalf("the race for a held seat: %d %s", lost.StatusCode(), lost.Body)
+	}
+	pay := apiclient.PayJSONRequestBody{TicketId: held.JSON200.TicketId, SeatId: 21, Date: show}
+	if short, _ := api.PayWithResponse(ctx, nil, pay, apiclient.Bearer(ann)); short.StatusCode() != http.StatusPaymentRequired {
+		t.Fatalf("a payment with no balance: %d %s", short.StatusCode(), short.Body)
+	}
+	if _, err := api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: held.JSON200.Price}, apiclient.Bearer(ann)); err != nil {
+		t.Fatal(err)
+	}
+	if paid, err := api.PayWithResponse(ctx, nil, pay, apiclient.Bearer(ann)); err != nil || paid.JSON200 == nil {
+		t.Fatalf("pay: %v %s", err, paid.Body)
+	}
+	expiring, err := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: show, SeatId: 22}, apiclient.Bearer(cy))
+	if err != nil || expiring.JSON200 == nil {
+		t.Fatalf("hold: %v %s", err, expiring.Body)
+	}
+	waitReleased(t, sys.server, expiring.JSON200.TicketId)
+
+	afterAPI := scrape(t, apiMetrics)
+	sale := `sale="boxoffice-live"`
+	for series, want := range map[string]float64{
+		`boxoffice_holds_total{outcome="won",` + sale + `}`:                                      2,
+		`boxoffice_holds_total{outcome="lost",` + sale + `}`:                                     1,
+		`boxoffice_payments_total{outcome="no_balance",` + sale + `}`:                            1,
+		`boxoffice_payments_total{outcome="won",` + sale + `}`:                                   1,
+		`boxoffice_payment_duration_seconds_count{` + sale + `}`:                                 2,
+		`boxoffice_http_requests_total{method="POST",route="POST /api/tickets",status="200"}`:    2,
+		`boxoffice_http_requests_total{method="POST",route="POST /api/tickets",status="409"}`:    1,
+		`boxoffice_http_requests_total{method="POST",route="POST /api/payment",status="402"}`:    1,
+		`boxoffice_http_requests_total{method="POST",route="POST /api/payment",status="200"}`:    1,
+		`boxoffice_http_request_duration_seconds_count{method="POST",route="POST /api/payment"}`: 2,
+	} {
+		if got := afterAPI[series] - beforeAPI[series]; got != want {
+			t.Errorf("API %s moved by %v, want %v", series, got, want)
+		}
+	}
+	if got := afterAPI[`boxoffice_queue_admitted_total{`+sale+`}`]; got < 3 {
+		t.Errorf("the API's cached admitted total is %v, want at least the 3 fans it saw admitted", got)
+	}
+	if afterAPI[`boxoffice_db_pool_max_connections`] == 0 {
+		t.Error("the API exports no database pool")
+	}
+	// The expired hold's release is the worker's: its workflow's, or the lapse release's.
+	afterWorker := scrape(t, worker)
+	released := afterWorker[`boxoffice_releases_total{by="workflow"}`] + afterWorker[`boxoffice_releases_total{by="lapse"}`] -
+		beforeWorker[`boxoffice_releases_total{by="workflow"}`] - beforeWorker[`boxoffice_releases_total{by="lapse"}`]
+	if released != 1 {
+		t.Errorf("the worker counted %v releases, want the one expired hold", released)
+	}
+	var reservationTasks float64
+	for _, series := range seriesNamed(afterWorker, "temporal_workflow_task_schedule_to_start_latency_seconds_count{") {
+		if strings.Contains(series, `workflow_type="Reservation"`) {
+			reservationTasks += afterWorker[series]
+		}
+	}
+	if reservationTasks < 2 { // the holds' first tasks at least
+		t.Errorf("the worker's Temporal SDK metrics count %v reservation workflow tasks; its series are %v",
+			reservationTasks, seriesNamed(afterWorker, "temporal_workflow_task_schedule_to_start"))
+	}
+}
+
+// firstDate is the first date a token's sale lists.
+func firstDate(t *testing.T, api *apiclient.ClientWithResponses, token string) string {
+	t.Helper()
+	dates, err := api.ListDatesWithResponse(context.Background(), apiclient.Bearer(token))
+	if err != nil || dates.JSON200 == nil || len(*dates.JSON200) == 0 {
+		t.Fatalf("dates: %v", err)
+	}
+	return (*dates.JSON200)[0]
+}
+
+// scrape reads a /metrics page: each series' value by its name and sorted labels.
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(res.Body)
+	if err != nil {
+		t.Fatalf("parse %s: %v", url, err)
+	}
+	out := map[string]float64{}
+	for name, f := range families {
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			sort.Strings(labels)
+			key := name
+			if len(labels) > 0 {
+				key += "{" + strings.Join(labels, ",") + "}"
+			}
+			switch {
+			case m.Counter != nil:
+				out[key] = m.Counter.GetValue()
+			case m.Gauge != nil:
+				out[key] = m.Gauge.GetValue()
+			case m.Histogram != nil:
+				out[strings.Replace(key, name, name+"_count", 1)] = float64(m.Histogram.GetSampleCount())
+			}
+		}
+	}
+	return out
+}
+
+// seriesNamed lists the series whose key starts with prefix, for a failure's message.
+func seriesNamed(m map[string]float64, prefix string) []string {
+	var out []string
+	for k := range m {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
