@@ -18,10 +18,10 @@ import (
 // Locks: every transaction that changes a reservation takes its seat first, then the
 // reservation, then the wallet, then the fan's lock (settlement), then the token. hold_seat
 // takes its seat, then the fan's lock, and waits for nothing after that: the hold it
-// supersedes is skipped if locked (only the overdue sweep, which takes reservations before
-// seats, can hold it; the sweep then releases it). Holding a seat past someone's deadline and
-// settling that someone's payment touch the same two rows, and taking them in one order means
-// they can never deadlock.
+// supersedes is skipped if locked (a guard: the bulk releases of ReleaseOverdue take seats
+// first too, skipping locked ones, so whoever holds that reservation holds the seat as well).
+// Holding a seat past someone's deadline and settling that someone's payment touch the same two
+// rows, and taking them in one order means they can never deadlock.
 
 // HoldSeat implements booking.Store: one call of hold_seat (sql/functions/booking.sql), so a
 // winner and a loser each cost one round trip.

@@ -244,7 +244,8 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 		w.Stop()
 		return nil, fmt.Errorf("start the sweep of overdue holds: %w", err)
 	}
-	// Holds whose workflows fall behind their deadlines are freed in bulk a grace after them.
+	// Holds whose workflows fall behind their deadlines are freed in bulk a grace after them,
+	// until the worker stops (not when ctx ends: the API may still be draining then).
 	lapses, stopLapses := context.WithCancel(context.WithoutCancel(ctx))
 	lapsesDone := make(chan struct{})
 	go func() {
@@ -253,7 +254,7 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 			log.Warn("the lapse release failed; the next round tries again", "err", err)
 		})
 	}()
-	log.Info("worker running", "task_queue", workflows.TaskQueue, "pollers", c.WorkerPollers)
+	log.Info("worker running", "task_queue", workflows.TaskQueue, "pollers", max(c.WorkerPollers, 2))
 	return func() {
 		stopLapses()
 		<-lapsesDone

@@ -5,8 +5,8 @@ package main
 // few seconds of each other, and none pays. At each odd seat's deadline another fan tries to
 // hold it every 10 ms until it wins: how late after the deadline the seat was holdable again,
 // through the API. The even seats are left alone, and the database is read every 20 ms for
-// their reservations turning released: how late after the deadline each hold's own release
-// (its workflow's) committed.
+// their reservations turning released: how late after the deadline each hold's release
+// committed, by whichever came first, the lapse release or the hold's workflow.
 
 import (
 	"context"
@@ -31,7 +31,8 @@ type ExpiryReport struct {
 	// Taken is, for the odd seats, from the deadline to the moment the API took the seat for
 	// another fan (the new hold's own deadline less the hold time); Holdable, to that hold's
 	// answer 200, which waits for its workflow to start. Released is, for the even seats, from
-	// the deadline to the release's commit being seen (the database is read every 20 ms).
+	// the deadline to the release's commit being seen (the database is read every 20 ms), by
+	// the lapse release or the hold's workflow, whichever came first.
 	Taken    lateness `json:"taken_again"`
 	Holdable lateness `json:"holdable_again"`
 	Released lateness `json:"released"`

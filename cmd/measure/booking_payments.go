@@ -8,10 +8,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,28 +34,18 @@ type PaymentsReport struct {
 	OfRaw float64 `json:"of_raw_update_rate"`
 }
 
-// closedLoop is what a fixed count of calls by concurrent callers measured.
-type closedLoop struct {
-	Count     int     `json:"count"`
-	PerSecond float64 `json:"per_second"`
-	P50Millis float64 `json:"p50_ms"`
-	P99Millis float64 `json:"p99_ms"`
-	Failed    int64   `json:"failed"`
-}
-
 // paymentsSale is the sale the phase puts on for its fans, so the storm's dates stay as they were.
 const paymentsSale = "payments"
 
 const (
-	rawWorkflow    = "measure-raw-update"
-	rawUpdate      = "answer"
-	rawTaskQueue   = "measure-raw-update"
-	paymentWorkers = 64
+	rawWorkflow  = "measure-raw-update"
+	rawUpdate    = "answer"
+	rawTaskQueue = "measure-raw-update"
 )
 
 // measurePayments runs the raw update baseline, then the payments, n of each.
 func measurePayments(ctx context.Context, sys *sandbox.System, n, pollers int) (PaymentsReport, error) {
-	r := PaymentsReport{Concurrency: paymentWorkers}
+	r := PaymentsReport{Concurrency: callers}
 	var err error
 	if r.RawUpdates, err = rawUpdates(ctx, sys.TemporalAddress(), n, pollers); err != nil {
 		return r, fmt.Errorf("raw updates: %w", err)
@@ -164,6 +152,10 @@ func payments(ctx context.Context, sys *sandbox.System, n int) (closedLoop, erro
 	}); err != nil {
 		return closedLoop{}, err
 	}
+	// As the raw baseline does, let the holds' workflows settle before paying.
+	if !sleep(ctx, 2*time.Second) {
+		return closedLoop{}, ctx.Err()
+	}
 	var failed atomic.Int64
 	loop, err := inParallel(ctx, n, func(i int) error {
 		p := payers[i]
@@ -177,47 +169,4 @@ func payments(ctx context.Context, sys *sandbox.System, n int) (closedLoop, erro
 	})
 	loop.Failed = failed.Load()
 	return loop, err
-}
-
-// openDates lists the dates of the token's sale.
-func openDates(ctx context.Context, api *apiclient.ClientWithResponses, token string) ([]string, error) {
-	dates, err := api.ListDatesWithResponse(ctx, apiclient.Bearer(token))
-	if err != nil || dates.JSON200 == nil {
-		return nil, fmt.Errorf("list dates: %w", failure(err, dates))
-	}
-	return *dates.JSON200, nil
-}
-
-// inParallel calls f for 0..n-1 from paymentWorkers callers, each taking the next index, and
-// measures the calls: their rate over the whole wall time and their latencies. The first error
-// stops the callers and is returned.
-func inParallel(ctx context.Context, n int, f func(i int) error) (closedLoop, error) {
-	var next atomic.Int64
-	lat := make([]time.Duration, n)
-	errs := make([]error, paymentWorkers)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := range paymentWorkers {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < n && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
-				t := time.Now()
-				if err := f(i); err != nil {
-					errs[w] = err
-					next.Store(int64(n))
-					return
-				}
-				lat[i] = time.Since(t)
-			}
-		})
-	}
-	wg.Wait()
-	wall := time.Since(start)
-	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
-		return closedLoop{}, err
-	}
-	slices.Sort(lat)
-	return closedLoop{
-		Count: n, PerSecond: float64(n) / wall.Seconds(),
-		P50Millis: ms(lat[(n-1)*50/100]), P99Millis: ms(lat[(n-1)*99/100]),
-	}, nil
 }

@@ -39,9 +39,12 @@ func issueAtRate(ctx context.Context, base string, rate int, d time.Duration) Op
 		t.Body = fmt.Appendf(nil, `{"user_id":"open-loop-%d-%d"}`, stamp, n.Add(1))
 		return nil
 	}
-	attacker := vegeta.NewAttacker(vegeta.Timeout(5*time.Second), vegeta.KeepAlive(true), vegeta.Workers(64), vegeta.MaxWorkers(1024))
+	// No cap on the workers (vegeta's default): a capped attacker waits for a free worker and
+	// times the request from when it goes out, hiding the queueing an open loop exists to see.
+	attacker := vegeta.NewAttacker(vegeta.Timeout(5*time.Second), vegeta.KeepAlive(true), vegeta.Workers(64))
 	var m vegeta.Metrics
 	results := attacker.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, d, "issue")
+	stop := ctx.Done()
 	for done := false; !done; {
 		select {
 		case res, ok := <-results:
@@ -50,8 +53,9 @@ func issueAtRate(ctx context.Context, base string, rate int, d time.Duration) Op
 				break
 			}
 			m.Add(res)
-		case <-ctx.Done():
+		case <-stop:
 			attacker.Stop()
+			stop = nil
 		}
 	}
 	m.Close()

@@ -15,9 +15,9 @@ func TestBookingBenchRefusesBadFlags(t *testing.T) {
 		{[]string{"-fans", "5"}, "-fans must be 10 to 1000"},
 		{[]string{"-duration", "2m"}, "-duration must be 1s to 1m"},
 		{[]string{"-seats", "0"}, "-seats must be 1 to 10000"},
-		{[]string{"-payments", "10"}, "-payments must be 64 to 5000"},
+		{[]string{"-payments", "10"}, "-payments must be 64 to 1000"},
 		{[]string{"-rate", "60000"}, "-rate must be 100 to 50000"},
-		{[]string{"-expiring", "5"}, "-expiring must be 10 to 3000"},
+		{[]string{"-expiring", "5"}, "-expiring must be 10 to 1000"},
 		{[]string{"-pollers", "1"}, "-pollers must be 2 to 64"},
 	} {
 		if err := runBookingBench(tc.args); err == nil || !strings.Contains(err.Error(), tc.says) {

@@ -9,9 +9,11 @@ import (
 // LapseGrace is how long past its deadline a hold stays held before the lapse release frees it
 // in bulk, when its own workflow has not released it yet (the workflows fall behind when many
 // deadlines come together). A payment accepted before the deadline settles within milliseconds
-// of it, well inside the grace; one that has not settled by then (its worker crashed mid-way)
-// finds the hold released and fails as expired, moving no money, as it would had another fan
-// taken the seat over.
+// of it, inside the grace; one that has not settled by then (its worker crashed mid-way, or its
+// settlement failed and waits for a retry, which starts at 200 ms and backs off) finds the
+// hold released and fails as expired, moving no money, as it would had another fan taken the
+// seat over. The cutoff is the worker's clock against deadlines set by the API's: their clocks
+// must agree to well within the grace.
 const LapseGrace = time.Second
 
 // LapseInterval is how often each worker runs the lapse release.
@@ -30,8 +32,9 @@ func (s *Sweeper) ReleaseLapsed(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// RunLapseRelease runs ReleaseLapsed every LapseInterval, and at once again after a full batch,
-// until ctx ends; failed hears of each failure (the next round tries again).
+// RunLapseRelease runs ReleaseLapsed every LapseInterval, and at once again after a round that
+// released any (a backlog drains without waiting), until ctx ends; failed hears of each
+// failure (the next round tries again).
 func (s *Sweeper) RunLapseRelease(ctx context.Context, failed func(error)) {
 	wait := time.NewTimer(LapseInterval)
 	defer wait.Stop()
@@ -45,7 +48,7 @@ func (s *Sweeper) RunLapseRelease(ctx context.Context, failed func(error)) {
 		if err != nil && ctx.Err() == nil {
 			failed(err)
 		}
-		if n == SweepBatch {
+		if n > 0 {
 			wait.Reset(0)
 		} else {
 			wait.Reset(LapseInterval)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,20 +179,20 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 			must[core.Amount](t)(s.Wallets.Charge(ctx, user, generalPrice, "", epoch))
 			holds[i] = must[booking.Reservation](t)(hold(t, s, user, p, i+1, epoch, time.Minute))
 		}
-		// Past every deadline, each payment (accepted before it) settles while bulk releases run.
+		// Past every deadline, each payment (accepted before it) settles while bulk releases run,
+		// one hold a call so they interleave with the settlements, until every settlement is done.
+		var settled atomic.Int64
 		concurrently(n+4, func(i int) {
 			if i >= n {
-				// One hold a call, so the releases interleave with the settlements.
-				for {
-					released, err := s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 1)
-					if err != nil {
+				for settled.Load() < n {
+					if _, err := s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 1); err != nil {
 						t.Error(err)
-					}
-					if released == 0 || err != nil {
 						return
 					}
 				}
+				return
 			}
+			defer settled.Add(1)
 			if _, err := settle(s, holds[i], holds[i].UserID, epoch.Add(2*time.Minute)); err != nil && !errors.Is(err, booking.ErrHoldExpired) {
 				t.Errorf("settlement of a hold being released: %v, want success or ErrHoldExpired", err)
 			}

@@ -92,9 +92,9 @@ BEGIN
 
     SELECT c.price INTO price FROM sections c WHERE c.sale_id = p_sale AND c.perf_date = p_date AND c.name = section;
     IF v_previous IS NOT NULL THEN
-        -- The seat's last hold ran past its deadline; its release may not have run yet. The
-        -- sweep of overdue holds may be releasing it right now, taking the reservation before
-        -- the seat: then it is left to the sweep rather than waited for, which could deadlock.
+        -- The seat's last hold ran past its deadline; its release may not have run yet. Whoever
+        -- holds that reservation's lock holds its seat too (every release takes the seat
+        -- first), so it cannot be locked here; it is skipped rather than waited for all the same.
         UPDATE reservations r SET status = 'released'
         WHERE r.id = (SELECT q.id FROM reservations q WHERE q.id = v_previous AND q.status = 'held' FOR UPDATE SKIP LOCKED);
     END IF;

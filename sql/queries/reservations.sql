@@ -51,7 +51,9 @@ WHERE p.reservation_id = @reservation_id;
 -- own release would: the sweep's safety net (a workflow that could not be started, say) and the
 -- lapse release that frees holds whose workflows fall behind. Seats first, as everywhere, and a
 -- seat another transaction has locked is skipped, not waited for: a payment settling, a hold
--- taking the seat over or the hold's own release decides that seat itself.
+-- taking the seat over or the hold's own release decides that seat itself. Every locked row's
+-- reservation was held in the statement's snapshot, so the final update reaches each one (and
+-- re-checks it is still held): no seat is freed while its reservation stays held.
 WITH overdue AS (
     SELECT r.id, r.sale_id, r.perf_date, r.seat_no
     FROM reservations r
@@ -68,7 +70,6 @@ WITH overdue AS (
     SET status = 'available', reservation_id = NULL, held_until = NULL
     FROM locked l
     WHERE l.holds_seat AND s.sale_id = l.sale_id AND s.perf_date = l.perf_date AND s.seat_no = l.seat_no
-    RETURNING s.seat_no
 )
 UPDATE reservations r
 SET status = 'released'

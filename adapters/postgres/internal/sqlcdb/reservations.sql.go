@@ -266,7 +266,6 @@ WITH overdue AS (
     SET status = 'available', reservation_id = NULL, held_until = NULL
     FROM locked l
     WHERE l.holds_seat AND s.sale_id = l.sale_id AND s.perf_date = l.perf_date AND s.seat_no = l.seat_no
-    RETURNING s.seat_no
 )
 UPDATE reservations r
 SET status = 'released'
@@ -283,7 +282,9 @@ type ReservationReleaseOverdueParams struct {
 // own release would: the sweep's safety net (a workflow that could not be started, say) and the
 // lapse release that frees holds whose workflows fall behind. Seats first, as everywhere, and a
 // seat another transaction has locked is skipped, not waited for: a payment settling, a hold
-// taking the seat over or the hold's own release decides that seat itself.
+// taking the seat over or the hold's own release decides that seat itself. Every locked row's
+// reservation was held in the statement's snapshot, so the final update reaches each one (and
+// re-checks it is still held): no seat is freed while its reservation stays held.
 func (q *Queries) ReservationReleaseOverdue(ctx context.Context, arg ReservationReleaseOverdueParams) (int64, error) {
 	result, err := q.db.Exec(ctx, reservationReleaseOverdue, arg.Cutoff, arg.MaxRows)
 	if err != nil {
