@@ -8,7 +8,7 @@ TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 REDOCLY          := npx --yes @redocly/cli@2.77.0
 
-.PHONY: run test test-short generate check-generated lint lint-openapi bench bench-queue bench-sales bench-cancellation bench-booking fuzz tools build rush rush-ci chaos
+.PHONY: run test test-short generate check-generated lint lint-openapi lint-alerts bench bench-queue bench-sales bench-cancellation bench-booking fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo sale)
 run: $(TEMPORAL)
@@ -36,10 +36,15 @@ check-generated: generate
 	@test -z "$$(git status --porcelain -- adapters/postgres/internal/sqlcdb openapi)" || \
 		{ git status --porcelain -- adapters/postgres/internal/sqlcdb openapi; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
-## lint: formatting, vet, and the OpenAPI document against redocly's recommended rules
-lint: lint-openapi
+## lint: formatting, vet, the OpenAPI document against redocly's recommended rules, and the
+## alert rules with promtool (Debian package prometheus)
+lint: lint-openapi lint-alerts
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+
+## lint-alerts: the committed Prometheus alert rules, checked by promtool
+lint-alerts:
+	promtool check rules deploy/observability/prometheus/alerts.yml
 
 ## lint-openapi: the OpenAPI document against redocly's recommended rules (npm fetches the CLI)
 lint-openapi:

@@ -17,17 +17,19 @@ const MaxHeaderBytes = 16 << 10
 // routedMethods are the methods the 405 answer can offer.
 var routedMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
-// edge wraps the router: oversized headers are refused before routing, and what no route
-// answers is a problem like every other error.
+// edge wraps the router: each request gets its id, oversized headers are refused before
+// routing, and what no route answers is a problem like every other error.
 func edge(mux *http.ServeMux) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notRouted(w, r, mux) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		identified := withRequestID(w, r)
 		if n := headerBytes(r); n > MaxHeaderBytes {
 			writeProblem(w, http.StatusRequestHeaderFieldsTooLarge,
 				fmt.Sprintf("the request's header fields take %d bytes, more than the %d allowed; send fewer or shorter ones", n, MaxHeaderBytes))
 			return
 		}
-		mux.ServeHTTP(w, r)
+		mux.ServeHTTP(w, identified)
+		r.Pattern = identified.Pattern // the route matched, for whoever wraps the edge (metrics)
 	})
 }
 

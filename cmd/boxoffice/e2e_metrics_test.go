@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -90,6 +93,31 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 		t.Errorf("the worker's Temporal SDK metrics count %v reservation workflow tasks; its series are %v",
 			reservationTasks, seriesNamed(afterWorker, "temporal_workflow_task_schedule_to_start"))
 	}
+	// The Temporal SDK metrics the committed dashboard and rules read are ones a real worker
+	// exports (the boxoffice_ ones are checked in adapters/telemetry).
+	for _, name := range temporalMetricsUsed(t) {
+		if len(seriesNamed(afterWorker, strings.TrimSuffix(name, "_bucket")+"_count")) == 0 && len(seriesNamed(afterWorker, name)) == 0 {
+			t.Errorf("the dashboard or the rules read %s, which the worker does not export", name)
+		}
+	}
+}
+
+// temporalMetricsUsed are the temporal_ metrics named in the committed dashboard and rules.
+func temporalMetricsUsed(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	for _, f := range []string{"../../deploy/observability/grafana/dashboards/boxoffice.json", "../../deploy/observability/prometheus/alerts.yml"} {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, regexp.MustCompile(`\btemporal_[a-z0-9_]+\b`).FindAllString(string(raw), -1)...)
+	}
+	if len(names) == 0 {
+		t.Fatal("the dashboard and the rules read no Temporal SDK metric")
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // firstDate is the first date a token's sale lists.

@@ -1,0 +1,167 @@
+package telemetry_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boxoffice/boxoffice/adapters/telemetry"
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/queue"
+)
+
+// recorded builds metrics and records one of everything they measure, then returns the page a
+// scrape reads.
+func recorded(t *testing.T) string {
+	t.Helper()
+	m, err := telemetry.NewMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+	o := m.Booking()
+	o.HoldDecided("s1", booking.OutcomeWon)
+	o.HoldDecided("s1", booking.OutcomeLost)
+	o.PaymentDecided("s1", booking.OutcomeWon, 20*time.Millisecond)
+	o.HoldsReleased(booking.ReleasedByWorkflow, 1, 300*time.Millisecond)
+	o.HoldsReleased(booking.ReleasedByLapse, 7, 0)
+	moved := time.Now().Add(-4 * time.Second)
+	if err := m.ObserveQueues(func() map[core.SaleID]queue.Queue {
+		return map[core.SaleID]queue.Queue{"s1": {LastSeq: 10, AdmittedThrough: 4, AdmittedTotal: 3, AbandonedTotal: 1, AdmitRate: 2.5, MovedAt: moved}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?pool_max_conns=7") // lazy: never connects
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := m.ObservePool(pool); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/tickets/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusConflict) })
+	mux.HandleFunc("/", http.NotFound)
+	api := m.HTTP(mux)
+	for _, path := range []string{"/api/tickets/7", "/nowhere"} {
+		api.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, path, nil))
+	}
+	_ = m.Temporal(slog.New(slog.DiscardHandler)) // builds; the SDK records through it (the end-to-end test sees it)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	return string(body)
+}
+
+func TestMetricsRecordWhatTheyAreTold(t *testing.T) {
+	page := recorded(t)
+	for _, line := range []string{
+		`boxoffice_holds_total{outcome="won",sale="s1"} 1`,
+		`boxoffice_holds_total{outcome="lost",sale="s1"} 1`,
+		`boxoffice_payments_total{outcome="won",sale="s1"} 1`,
+		`boxoffice_payment_duration_seconds_count{sale="s1"} 1`,
+		`boxoffice_releases_total{by="workflow"} 1`,
+		`boxoffice_releases_total{by="lapse"} 7`,
+		`boxoffice_release_lateness_seconds_sum 0.3`,
+		`boxoffice_queue_waiting{sale="s1"} 6`,
+		`boxoffice_queue_admitted_total{sale="s1"} 3`,
+		`boxoffice_queue_abandoned_total{sale="s1"} 1`,
+		`boxoffice_queue_admission_rate{sale="s1"} 2.5`,
+		`boxoffice_db_pool_max_connections 7`,
+		`boxoffice_db_pool_connections{state="idle"} 0`,
+		`boxoffice_http_requests_total{method="POST",route="POST /api/tickets/{id}",status="409"} 1`,
+		`boxoffice_http_requests_total{method="POST",route="unrouted",status="404"} 1`,
+		`boxoffice_http_request_duration_seconds_count{method="POST",route="POST /api/tickets/{id}"} 1`,
+	} {
+		if !strings.Contains(page, line+"\n") {
+			t.Errorf("the page lacks %s", line)
+		}
+	}
+	if !regexp.MustCompile(`boxoffice_queue_since_last_round_seconds\{sale="s1"\} 4\.\d+`).MatchString(page) {
+		t.Error("the page lacks the time since the last admission round, about 4 s")
+	}
+	if strings.Contains(page, "otel_scope") {
+		t.Error("the page carries OpenTelemetry scope labels")
+	}
+}
+
+// metricName finds the metrics a PromQL expression reads.
+var metricName = regexp.MustCompile(`\b(?:boxoffice|temporal)_[a-z0-9_]+\b`)
+
+// TestDashboardAndAlertsUseExportedMetrics checks every boxoffice metric the committed Grafana
+// dashboard and Prometheus rules read is one the service exports (the temporal_ ones are the
+// SDK's; the end-to-end metrics test checks those against a real worker).
+func TestDashboardAndAlertsUseExportedMetrics(t *testing.T) {
+	page := recorded(t)
+	exported := map[string]bool{}
+	for _, line := range strings.Split(page, "\n") {
+		if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			name, kind, _ := strings.Cut(name, " ")
+			exported[name] = true
+			if kind == "histogram" {
+				for _, s := range []string{"_bucket", "_count", "_sum"} {
+					exported[name+s] = true
+				}
+			}
+		}
+	}
+	used := usedMetrics(t)
+	if len(used) < 10 {
+		t.Fatalf("found only %v in the dashboard and rules", used)
+	}
+	for _, name := range used {
+		if strings.HasPrefix(name, "boxoffice_") && !exported[name] {
+			t.Errorf("%s is used by the dashboard or the rules but not exported", name)
+		}
+	}
+}
+
+// usedMetrics are the metrics the committed dashboard's panels and alert rules read.
+func usedMetrics(t *testing.T) []string {
+	t.Helper()
+	var exprs []string
+	raw, err := os.ReadFile("../../deploy/observability/grafana/dashboards/boxoffice.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct{ Expr string } `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range dash.Panels {
+		for _, target := range p.Targets {
+			exprs = append(exprs, target.Expr)
+		}
+	}
+	rules, err := os.ReadFile("../../deploy/observability/prometheus/alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(rules), "\n") {
+		if expr, ok := strings.CutPrefix(strings.TrimSpace(line), "expr:"); ok {
+			exprs = append(exprs, expr)
+		}
+	}
+	var names []string
+	for _, e := range exprs {
+		names = append(names, metricName.FindAllString(e, -1)...)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
