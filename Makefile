@@ -8,7 +8,7 @@ TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 REDOCLY          := npx --yes @redocly/cli@2.77.0
 
-.PHONY: run test test-short generate check-generated lint lint-openapi lint-alerts bench bench-queue bench-sales bench-cancellation bench-booking fuzz tools build rush rush-ci chaos
+.PHONY: run test test-short generate check-generated lint lint-openapi lint-alerts bench bench-queue bench-sales bench-cancellation bench-booking bench-metrics fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo sale)
 run: $(TEMPORAL)
@@ -100,6 +100,11 @@ bench-cancellation: build $(TEMPORAL)
 ## token issue at a constant 10,000 a second; a mass expiry of 1,000 holds (about 4 minutes)
 bench-booking: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure booking
+
+## bench-metrics: token issue and polling with metrics on against off, with wrk, two systems a
+## side started alternately (about two minutes)
+bench-metrics: build $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure metrics
 
 ## rush-ci: two small sales at once (500 fans, a fifth of them in both; 150 seats each; 2 instances;
 ## 3-second holds so some expire) and the audit; any breach, unfair admission or 500 fails it

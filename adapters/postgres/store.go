@@ -45,11 +45,22 @@ func NewStore(pool *pgxpool.Pool) *Store {
 	return s
 }
 
+// Option changes how Connect opens its pool.
+type Option func(*pgxpool.Config)
+
+// WithQueryTracer has every query of the pool's connections traced by t.
+func WithQueryTracer(t pgx.QueryTracer) Option {
+	return func(c *pgxpool.Config) { c.ConnConfig.Tracer = t }
+}
+
 // Connect opens a pool to url and checks that the database answers.
-func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+func Connect(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -8,15 +8,24 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	operatorpb "go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/log"
 
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
-// Dial connects to a Temporal frontend and checks that it answers; the SDK records its metrics
-// on metrics (nil: nowhere).
-func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: log.NewStructuredLogger(logger), MetricsHandler: metrics})
+// Observed is what watches a client: the SDK records its metrics on Metrics (nil: nowhere),
+// and Interceptors (tracing) see its calls and its workers' workflows and activities.
+type Observed struct {
+	Metrics      client.MetricsHandler
+	Interceptors []interceptor.ClientInterceptor
+}
+
+// Dial connects to a Temporal frontend and checks that it answers.
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, o Observed) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort: address, Namespace: namespace, Logger: log.NewStructuredLogger(logger), MetricsHandler: o.Metrics, Interceptors: o.Interceptors,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", address, namespace, err)
 	}

@@ -23,7 +23,6 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
-	"github.com/boxoffice/boxoffice/adapters/telemetry"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
@@ -58,7 +57,12 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	d.stops = append(d.stops, stopMetrics)
-	d.metrics, d.metricsURL = m, metricsURL
+	tr, stopTracing, err := startTracing(ctx, "dev", logger)
+	if err != nil {
+		return err
+	}
+	d.stops = append(d.stops, stopTracing)
+	d.obs, d.metricsURL = observability{metrics: m, tracing: tr}, metricsURL
 	if err := d.openStore(ctx, c, logger); err != nil {
 		return err
 	}
@@ -66,7 +70,7 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	d.ready["temporal"] = func(ctx context.Context) error { return temporal.Ping(ctx, d.tc) }
-	a, err := newApp(c, d.store, d.tc, m)
+	a, err := newApp(c, d.store, d.tc, d.obs)
 	if err != nil {
 		return err
 	}
@@ -74,7 +78,7 @@ func runDev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return runApp(ctx, c, logger, a, d.tc, m, roleAPI|roleWorker, d.ready, func(addr string) {
+	return runApp(ctx, c, logger, a, d.tc, d.obs, roleAPI|roleWorker, d.ready, func(addr string) {
 		fmt.Fprint(os.Stderr, devBanner(time.Since(began), addr, c, d, demo))
 	})
 }
@@ -96,7 +100,7 @@ type devParts struct {
 	ready      map[string]func(context.Context) error
 	storeName  string
 	temporalUI string
-	metrics    *telemetry.Metrics
+	obs        observability
 	metricsURL string
 	stops      []func() // run last first
 }
@@ -113,14 +117,14 @@ func (d *devParts) openStore(ctx context.Context, c config, logger *slog.Logger)
 		d.store, d.storeName = memory.NewStore(), "memory (set DATABASE_URL for PostgreSQL)"
 		return nil
 	}
-	pool, _, err := openDatabase(ctx, c.DatabaseURL)
+	pool, _, err := openDatabase(ctx, c.DatabaseURL, d.obs.database()...)
 	if err != nil {
 		return err
 	}
 	pg := postgres.NewStore(pool)
 	d.stops = append(d.stops, pool.Close, func() { closeStore(pg, logger) })
-	if d.metrics != nil {
-		if err := d.metrics.ObservePool(pool); err != nil {
+	if d.obs.metrics != nil {
+		if err := d.obs.metrics.ObservePool(pool); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
 	}
@@ -132,7 +136,11 @@ func (d *devParts) openStore(ctx context.Context, c config, logger *slog.Logger)
 // PostgreSQL, the dev server keeps its state in a file as the database keeps its rows.
 func (d *devParts) connectTemporal(ctx context.Context, c config, logger *slog.Logger) error {
 	if c.TemporalAddress != "" {
-		tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(logger), temporalMetrics(d.metrics, logger))
+		watched, err := d.obs.temporalObserved(logger)
+		if err != nil {
+			return err
+		}
+		tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(logger), watched)
 		if err != nil {
 			return err
 		}
@@ -148,7 +156,11 @@ func (d *devParts) connectTemporal(ctx context.Context, c config, logger *slog.L
 		}
 		d.storeName += ", Temporal state in " + state
 	}
-	server, ui, err := startDevServer(ctx, c, state, logger, temporalMetrics(d.metrics, logger))
+	watched, err := d.obs.temporalObserved(logger)
+	if err != nil {
+		return err
+	}
+	server, ui, err := startDevServer(ctx, c, state, logger, watched)
 	if err != nil {
 		return err
 	}
@@ -206,7 +218,7 @@ func temporalStateFile(c config) (string, error) {
 
 // startDevServer starts the Temporal CLI's dev server with its UI on free loopback ports,
 // keeping its state in stateFile if one is given.
-func startDevServer(ctx context.Context, c config, stateFile string, logger *slog.Logger, metrics client.MetricsHandler) (*testsuite.DevServer, string, error) {
+func startDevServer(ctx context.Context, c config, stateFile string, logger *slog.Logger, watched temporal.Observed) (*testsuite.DevServer, string, error) {
 	cli, err := findTemporalCLI(c.TemporalCLI)
 	if err != nil {
 		return nil, "", err
@@ -217,8 +229,9 @@ func startDevServer(ctx context.Context, c config, stateFile string, logger *slo
 	}
 	logger.Info("starting Temporal dev server", "cli", cli)
 	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:     cli,
-		ClientOptions:    &client.Options{Namespace: c.TemporalNamespace, Logger: log.NewStructuredLogger(quiet(logger)), MetricsHandler: metrics},
+		ExistingPath: cli,
+		ClientOptions: &client.Options{Namespace: c.TemporalNamespace, Logger: log.NewStructuredLogger(quiet(logger)),
+			MetricsHandler: watched.Metrics, Interceptors: watched.Interceptors},
 		EnableUI:         true,
 		UIPort:           strconv.Itoa(uiPort),
 		LogLevel:         "error",

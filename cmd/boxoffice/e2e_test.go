@@ -100,7 +100,7 @@ func buildBoxoffice(t *testing.T) string {
 	return bin
 }
 
-func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
+func startSystem(t *testing.T, holdTTL time.Duration, extraEnv ...string) *e2eSystem {
 	t.Helper()
 	cli := requirePrerequisites(t)
 	dbURL := pgtest.Database(t)
@@ -139,6 +139,7 @@ func startSystem(t *testing.T, holdTTL time.Duration) *e2eSystem {
 		"BOXOFFICE_ADMIN_KEY="+e2eAdminKey,
 		"BOXOFFICE_LOG_LEVEL=warn",
 	)
+	env = append(env, extraEnv...)
 	sys := &e2eSystem{base: "http://" + addrs[0], base2: "http://" + addrs[1], server: server, bin: bin, env: env}
 	sys.run(t, "migrate", "--demo")
 	for i, role := range []string{"worker", "api", "api"} {

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/boxoffice/boxoffice/adapters/telemetry"
 	"github.com/boxoffice/boxoffice/core/booking"
 )
@@ -47,14 +45,6 @@ func startMetrics(c config, log *slog.Logger) (m *telemetry.Metrics, url string,
 		defer cancel()
 		_ = m.Shutdown(ctx)
 	}, nil
-}
-
-// temporalMetrics is the Temporal SDK's metrics handler, or nil with metrics off.
-func temporalMetrics(m *telemetry.Metrics, log *slog.Logger) client.MetricsHandler {
-	if m == nil {
-		return nil
-	}
-	return m.Temporal(log)
 }
 
 // bookingObserver is what hears the booking path's decisions: the metrics, or nobody.

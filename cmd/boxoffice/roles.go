@@ -16,7 +16,6 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
-	"github.com/boxoffice/boxoffice/adapters/telemetry"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
@@ -49,7 +48,13 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 		return err
 	}
 	defer stopMetrics()
-	pool, n, err := openDatabase(ctx, c.DatabaseURL)
+	tr, stopTracing, err := startTracing(ctx, name, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	obs := observability{metrics: m, tracing: tr}
+	pool, n, err := openDatabase(ctx, c.DatabaseURL, obs.database()...)
 	if err != nil {
 		return err
 	}
@@ -62,7 +67,11 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 			return fmt.Errorf("metrics: %w", err)
 		}
 	}
-	tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(log), temporalMetrics(m, log))
+	watched, err := obs.temporalObserved(log)
+	if err != nil {
+		return err
+	}
+	tc, err := temporal.Dial(ctx, c.TemporalAddress, c.TemporalNamespace, quiet(log), watched)
 	if err != nil {
 		return err
 	}
@@ -73,7 +82,7 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 		"database": store.Ping,
 		"temporal": func(ctx context.Context) error { return temporal.Ping(ctx, tc) },
 	}
-	a, err := newApp(c, store, tc, m)
+	a, err := newApp(c, store, tc, obs)
 	if err != nil {
 		return err
 	}
@@ -81,7 +90,7 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 		log.Warn("BOXOFFICE_IDENTITY=open: a fan is whatever user_id they send, so anyone who knows a user id can act as that fan; " +
 			"set BOXOFFICE_IDENTITY=jwt with the ticketing platform's JWKS, issuer and audience")
 	}
-	return runApp(ctx, c, log, a, tc, m, roles, ready, func(addr string) {
+	return runApp(ctx, c, log, a, tc, obs, roles, ready, func(addr string) {
 		log.Info("boxoffice "+name+" ready", "api", "http://"+addr+"/api", "docs", "http://"+addr+"/docs")
 	})
 }
@@ -99,7 +108,8 @@ func closeStore(store *postgres.Store, log *slog.Logger) {
 // newApp composes the application over the stores and Temporal: holds run as workflows and
 // admission is the admission workflow; with metrics on, its queues and booking path are
 // measured.
-func newApp(c config, st app.Stores, tc client.Client, m *telemetry.Metrics) (*app.App, error) {
+func newApp(c config, st app.Stores, tc client.Client, obs observability) (*app.App, error) {
+	m := obs.metrics
 	a, err := app.New(app.Ports{
 		Stores:        st,
 		Loop:          temporal.NewAdmission(tc),
@@ -119,7 +129,7 @@ func newApp(c config, st app.Stores, tc client.Client, m *telemetry.Metrics) (*a
 
 // runApp runs the roles of a over the Temporal client until ctx ends, then drains in-flight
 // requests and stops the worker.
-func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client, m *telemetry.Metrics, roles role,
+func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client, obs observability, roles role,
 	ready map[string]func(context.Context) error, started func(addr string)) error {
 	if roles&roleWorker != 0 {
 		stop, err := startWorker(ctx, c, log, a, tc)
@@ -144,19 +154,17 @@ func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc clie
 		log.Info("stopping worker")
 		return nil
 	}
-	return serveAPI(ctx, c, log, a, m, ready, started)
+	return serveAPI(ctx, c, log, a, obs, ready, started)
 }
 
 // serveAPI serves the HTTP API on c.Addr until ctx ends, then drains the requests in flight.
-func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, m *telemetry.Metrics, ready map[string]func(context.Context) error, started func(addr string)) error {
+func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, obs observability, ready map[string]func(context.Context) error, started func(addr string)) error {
 	stopping := make(chan struct{})
 	handler, err := apiHandler(ctx, c, log, a, ready, stopping)
 	if err != nil {
 		return err
 	}
-	if m != nil {
-		handler = m.HTTP(handler)
-	}
+	handler = obs.http(handler)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (BOXOFFICE_ADDR): %w", c.Addr, err)
@@ -309,8 +317,8 @@ func serveProfiler(addr string, log *slog.Logger) (stop func(), err error) {
 
 // openDatabase connects to PostgreSQL and applies pending migrations; it returns the pool and
 // how many migrations it applied.
-func openDatabase(ctx context.Context, url string) (*pgxpool.Pool, int, error) {
-	pool, err := postgres.Connect(ctx, url)
+func openDatabase(ctx context.Context, url string, opts ...postgres.Option) (*pgxpool.Pool, int, error) {
+	pool, err := postgres.Connect(ctx, url, opts...)
 	if err != nil {
 		return nil, 0, err
 	}

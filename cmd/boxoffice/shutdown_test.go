@@ -74,7 +74,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		done <- runApp(ctx, c, logger, a, nil, nil, roleAPI, nil, func(addr string) { up <- addr })
+		done <- runApp(ctx, c, logger, a, nil, observability{}, roleAPI, nil, func(addr string) { up <- addr })
 	}()
 	var base string
 	select {

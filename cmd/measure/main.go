@@ -7,6 +7,7 @@
 //	go run ./cmd/measure sales                        # make bench-sales
 //	go run ./cmd/measure cancellation                 # make bench-cancellation
 //	go run ./cmd/measure booking                      # make bench-booking
+//	go run ./cmd/measure metrics                      # make bench-metrics
 //	go run ./cmd/measure latency -base http://127.0.0.1:8080 -fans 50
 package main
 
@@ -31,7 +32,9 @@ tools:
   sales     token issue with one sale and with ten open, and a 2,000-seat listing, against
             /healthz, with wrk
   latency   each endpoint's latency, fans walking the whole flow one after another
-  booking   seat listing, a hold storm and token issue against /healthz, with wrk
+  booking   the booking path: listing, a hold storm and token issue against /healthz (wrk),
+            payments against a raw Temporal update, issue at a constant rate, a mass expiry
+  metrics   token issue and polling with metrics on against off, with wrk
   cancellation
             an operator cancels a sold-out performance (2,000 seats): until every fan is
             refunded, once each; then the audit
@@ -53,7 +56,7 @@ func main() {
 		os.Exit(2)
 	}
 	tools := map[string]func(args []string) error{"rush": runRush, "queue": runQueueBench, "sales": runSalesBench, "latency": runLatency,
-		"cancellation": runCancellationBench, "booking": runBookingBench}
+		"cancellation": runCancellationBench, "booking": runBookingBench, "metrics": runMetricsCost}
 	tool, ok := tools[os.Args[1]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "measure: unknown tool %q\n\n%s", os.Args[1], usage)
