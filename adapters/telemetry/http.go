@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -15,10 +16,33 @@ import (
 type httpInstruments struct {
 	requests metric.Int64Counter
 	duration metric.Float64Histogram
+	// labels caches each method, route and status's attribute sets: built once, not per
+	// request (the values are few: the routes are the API's, the methods and statuses known).
+	labels sync.Map // httpLabelKey → httpLabels
 }
 
-func newHTTPInstruments(m metric.Meter) (httpInstruments, error) {
-	var h httpInstruments
+type httpLabelKey struct {
+	method, route string
+	status        int
+}
+
+type httpLabels struct{ counted, timed metric.MeasurementOption }
+
+func (h *httpInstruments) labelsOf(k httpLabelKey) httpLabels {
+	if l, ok := h.labels.Load(k); ok {
+		return l.(httpLabels)
+	}
+	method, route := attribute.String("method", k.method), attribute.String("route", k.route)
+	l := httpLabels{
+		counted: metric.WithAttributeSet(attribute.NewSet(method, route, attribute.String("status", strconv.Itoa(k.status)))),
+		timed:   metric.WithAttributeSet(attribute.NewSet(method, route)),
+	}
+	h.labels.Store(k, l)
+	return l
+}
+
+func newHTTPInstruments(m metric.Meter) (*httpInstruments, error) {
+	h := &httpInstruments{}
 	var err, err2 error
 	h.requests, err = m.Int64Counter("boxoffice.http.requests", metric.WithDescription("HTTP requests answered, by method, route template and status."))
 	h.duration, err2 = m.Float64Histogram("boxoffice.http.request.duration", metric.WithUnit("s"),
@@ -40,11 +64,10 @@ func (m *Metrics) HTTP(next http.Handler) http.Handler {
 		if route == "" || route == "/" {
 			route = unrouted
 		}
-		method := attribute.String("method", knownMethod(r.Method))
-		routed := attribute.String("route", route)
+		l := m.http.labelsOf(httpLabelKey{method: knownMethod(r.Method), route: route, status: sw.status})
 		ctx := r.Context()
-		m.http.requests.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(method, routed, attribute.String("status", strconv.Itoa(sw.status)))))
-		m.http.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributeSet(attribute.NewSet(method, routed)))
+		m.http.requests.Add(ctx, 1, l.counted)
+		m.http.duration.Record(ctx, time.Since(start).Seconds(), l.timed)
 	})
 }
 
