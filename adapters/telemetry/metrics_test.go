@@ -37,6 +37,8 @@ func recorded(t *testing.T) string {
 	o.PaymentDecided("s1", booking.OutcomeWon, 20*time.Millisecond)
 	o.HoldsReleased(booking.ReleasedByWorkflow, 1, 300*time.Millisecond)
 	o.HoldsReleased(booking.ReleasedByLapse, 7, 0)
+	o.Refunded("s1", booking.PerformanceCancelled, 40)
+	o.CheckInDecided("s1", booking.OutcomeLost)
 	moved := time.Now().Add(-4 * time.Second)
 	if err := m.ObserveQueues(func() map[core.SaleID]queue.Queue {
 		return map[core.SaleID]queue.Queue{"s1": {LastSeq: 10, AdmittedThrough: 4, AdmittedTotal: 3, AbandonedTotal: 1, AdmitRate: 2.5, MovedAt: moved}}
@@ -75,6 +77,8 @@ func TestMetricsRecordWhatTheyAreTold(t *testing.T) {
 		`boxoffice_releases_total{by="workflow"} 1`,
 		`boxoffice_releases_total{by="lapse"} 7`,
 		`boxoffice_release_lateness_seconds_sum 0.3`,
+		`boxoffice_refunds_total{reason="performance_cancelled",sale="s1"} 40`,
+		`boxoffice_check_ins_total{outcome="lost",sale="s1"} 1`,
 		`boxoffice_queue_waiting{sale="s1"} 6`,
 		`boxoffice_queue_admitted_total{sale="s1"} 3`,
 		`boxoffice_queue_abandoned_total{sale="s1"} 1`,

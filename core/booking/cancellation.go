@@ -80,6 +80,7 @@ type Refunder struct {
 	store       Store
 	settlements Settlements
 	clock       core.Clock
+	observer    Observer
 }
 
 // Close marks the performance cancelled, once: its seats can no longer be held.
@@ -126,6 +127,9 @@ func (r *Refunder) Round(ctx context.Context, sale core.SaleID, d core.Date, bat
 		default:
 			return Round{}, fmt.Errorf("refund ticket %s: %w", t.ID, err)
 		}
+	}
+	if out.Refunded > 0 {
+		r.observer.Refunded(sale, PerformanceCancelled, out.Refunded)
 	}
 	out.Left, err = r.tally(ctx, p)
 	return out, err

@@ -8,16 +8,18 @@ import (
 
 // Door is where gates check tickets in: once each, never a cancelled one.
 type Door struct {
-	store Store
-	shows Shows
-	clock core.Clock
+	store    Store
+	shows    Shows
+	clock    core.Clock
+	observer Observer
 }
 
 // CheckIn admits the holder of a ticket by its verified credential, once however many gates
 // scan it at the same moment. gate names the sale the gate lets in (empty: any sale); a ticket
 // of another sale is ErrOtherSale. A second scan is *CheckedInError, saying when the first was;
 // a ticket of a cancelled performance admits nobody, refunded yet or not.
-func (d *Door) CheckIn(ctx context.Context, cred Credential, gate core.SaleID) (Ticket, error) {
+func (d *Door) CheckIn(ctx context.Context, cred Credential, gate core.SaleID) (_ Ticket, err error) {
+	defer func() { d.observer.CheckInDecided(cred.SaleID, OutcomeOf(err)) }()
 	if gate != "" && cred.SaleID != gate {
 		return Ticket{}, ErrOtherSale
 	}

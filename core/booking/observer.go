@@ -19,6 +19,11 @@ type Observer interface {
 	// (n is 1, late how long after its deadline) or by the lapse release (late is zero: each
 	// was more than LapseGrace late).
 	HoldsReleased(by Releaser, n int, late time.Duration)
+	// Refunded hears of n tickets refunded, and why.
+	Refunded(sale core.SaleID, reason RefundReason, n int)
+	// CheckInDecided hears each scan at a gate: won (admitted), lost (it had come in already),
+	// refused or failed.
+	CheckInDecided(sale core.SaleID, outcome Outcome)
 }
 
 // Outcome is how an attempt ended, as an operator counts it.
@@ -37,7 +42,7 @@ func OutcomeOf(err error) Outcome {
 	switch {
 	case err == nil:
 		return OutcomeWon
-	case errors.Is(err, ErrSeatTaken), errors.Is(err, ErrHoldExpired):
+	case errors.Is(err, ErrSeatTaken), errors.Is(err, ErrHoldExpired), errors.As(err, new(*CheckedInError)):
 		return OutcomeLost
 	case errors.Is(err, wallet.ErrInsufficientBalance):
 		return OutcomeNoBalance
@@ -61,3 +66,5 @@ type NopObserver struct{}
 func (NopObserver) HoldDecided(core.SaleID, Outcome)                   {}
 func (NopObserver) PaymentDecided(core.SaleID, Outcome, time.Duration) {}
 func (NopObserver) HoldsReleased(Releaser, int, time.Duration)         {}
+func (NopObserver) Refunded(core.SaleID, RefundReason, int)            {}
+func (NopObserver) CheckInDecided(core.SaleID, Outcome)                {}

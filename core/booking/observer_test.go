@@ -3,6 +3,7 @@ package booking_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,49 @@ func (r *recorder) PaymentDecided(sale core.SaleID, o booking.Outcome, took time
 }
 func (r *recorder) HoldsReleased(by booking.Releaser, n int, late time.Duration) {
 	r.add("released %s %d %s", by, n, late)
+}
+func (r *recorder) Refunded(sale core.SaleID, reason booking.RefundReason, n int) {
+	r.add("refunded %s %s %d", sale, reason, n)
+}
+func (r *recorder) CheckInDecided(sale core.SaleID, o booking.Outcome) {
+	r.add("check-in %s %s", sale, o)
+}
+
+func TestObserverHearsRefundsAndCheckIns(t *testing.T) {
+	heard := &recorder{}
+	w := withRefundableSale(t, apptest.WithObserver(heard))
+	ann, _ := buy(t, w, refundable, "ann", 1)
+	bob, bobsToken := buy(t, w, refundable, "bob", 2)
+	_, _ = buy(t, w, refundable, "cy", 3)
+	annsTicket, err := w.Booking.Counter.Ticket(ctx, w.FanOf(t, refundable, "ann", false), string(ann.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, _ := booking.CredentialOf(annsTicket)
+	_, _ = w.Booking.Door.CheckIn(ctx, cred, refundable) // in
+	_, _ = w.Booking.Door.CheckIn(ctx, cred, refundable) // in already
+	_, _ = w.Booking.Door.CheckIn(ctx, cred, "another-sale")
+	if _, err := w.Booking.Counter.Cancel(ctx, bobsToken, string(bob.ID), ""); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := core.ParseDate(showDate)
+	if _, err := w.Booking.Refunder.Close(ctx, refundable, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Booking.Refunder.Round(ctx, refundable, d, 10); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range heard.heard {
+		if strings.HasPrefix(h, "check-in") || strings.HasPrefix(h, "refunded") {
+			got = append(got, h)
+		}
+	}
+	want := []string{"check-in refundable won", "check-in refundable lost", "check-in refundable refused",
+		"refunded refundable fan 1", "refunded refundable performance_cancelled 1"} // cy's; ann came in, bob cancelled
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("heard\n%q\nwant\n%q", got, want)
+	}
 }
 
 func TestObserverHearsEachDecisionOnce(t *testing.T) {

@@ -53,11 +53,11 @@ func New(p Ports, policy Policy) (Services, error) {
 	if err := policy.Validate(); err != nil {
 		return Services{}, fmt.Errorf("booking: %w", err)
 	}
-	refunder := &Refunder{shows: p.Shows, store: p.Store, settlements: p.Settlements, clock: p.Clock}
+	refunder := &Refunder{shows: p.Shows, store: p.Store, settlements: p.Settlements, clock: p.Clock, observer: p.Observer}
 	return Services{
 		Counter: &Counter{store: p.Store, settlements: p.Settlements, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows,
 			balances: p.Balances, clock: p.Clock, policy: policy, requests: p.Requests, observer: p.Observer},
-		Door:          &Door{store: p.Store, shows: p.Shows, clock: p.Clock},
+		Door:          &Door{store: p.Store, shows: p.Shows, clock: p.Clock, observer: p.Observer},
 		ShowCanceller: &ShowCanceller{runs: p.Cancellations(refunder), refunder: refunder},
 		Settler:       p.Settler,
 		Refunder:      refunder,

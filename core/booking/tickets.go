@@ -77,9 +77,13 @@ func (c *Counter) Cancel(ctx context.Context, caller core.Caller, rawID, rawKey 
 	if err != nil {
 		return Refund{}, err
 	}
-	return core.Once(ctx, c.requests, user, key, func(ctx context.Context) (Refund, error) {
+	refund, err := core.Once(ctx, c.requests, user, key, func(ctx context.Context) (Refund, error) {
 		return c.cancel(ctx, user, sale, id, key)
 	})
+	if err == nil {
+		c.observer.Refunded(sale, FanCancelled, 1)
+	}
+	return refund, err
 }
 
 // cancel is Cancel once the request is parsed, the token checked and the key, if any, running.

@@ -16,9 +16,9 @@ import (
 // UTC of showDate, as no start time is set) for a tenth of the price: seats at 12,345 won.
 const refundable core.SaleID = "refundable"
 
-func withRefundableSale(t *testing.T) *apptest.World {
+func withRefundableSale(t *testing.T, opts ...apptest.Option) *apptest.World {
 	t.Helper()
-	w := apptest.New(t, app.DefaultPolicy)
+	w := apptest.New(t, app.DefaultPolicy, opts...)
 	_, err := w.Catalog.Admin.CreateSale(ctx, catalog.SaleSpec{
 		ID: string(refundable), Title: "Refundable", Venue: "Hall",
 		Cancellation: &catalog.CancellationPolicy{UntilBeforeShow: 48 * time.Hour, FeePercent: 10},
