@@ -23,11 +23,13 @@ test: $(TEMPORAL)
 test-short:
 	$(GO) test -short -count=1 ./...
 
-## generate: sqlc code, the OpenAPI document and the Go client, all from their sources
+## generate: sqlc code, the OpenAPI document, the Go client and the TypeScript SDK's types, all
+## from their sources (npm fetches openapi-typescript)
 generate: $(SQLC)
 	$(SQLC) generate
 	$(GO) run ./cmd/boxoffice openapi --out openapi/openapi.yaml
 	$(GO) tool oapi-codegen -config openapi/apiclient/oapi-codegen.yaml openapi/openapi.yaml
+	cd openapi/typescript && npm ci --no-audit --no-fund --silent && npm run --silent generate
 
 ## check-generated: fail if the committed generated code differs from a fresh generation
 check-generated: generate

@@ -37,43 +37,9 @@ func TestDevOnPostgreSQLKeepsHoldsAcrossARestart(t *testing.T) {
 		"BOXOFFICE_TEMPORAL_STATE="+state,
 		"BOXOFFICE_ADMIT_TICK=200ms",
 		"BOXOFFICE_LOG_LEVEL=warn",
+		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0", // not dev's 9464, which a `make run` may hold
 	)
-	startDev := func() (stop func()) {
-		cmd := exec.Command(bin, "dev")
-		cmd.Env = env
-		var logs bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		if err := sandbox.WaitReady(ctx, base); err != nil {
-			_ = cmd.Process.Kill()
-			t.Fatalf("%v\n%s", err, logs.String())
-		}
-		stopped := false
-		stop = func() {
-			if stopped {
-				return
-			}
-			stopped = true
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case err := <-exited:
-				if err != nil {
-					t.Errorf("boxoffice dev did not stop cleanly: %v\n%s", err, logs.String())
-				}
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Errorf("boxoffice dev still running 30 s after SIGTERM\n%s", logs.String())
-			}
-		}
-		t.Cleanup(stop)
-		return stop
-	}
+	startDev := func() (stop func()) { return startDevProcess(t, bin, env, base) }
 
 	stop := startDev()
 	api, err := apiclient.NewClientWithResponses(base)
@@ -104,4 +70,44 @@ func TestDevOnPostgreSQLKeepsHoldsAcrossARestart(t *testing.T) {
 	if err != nil || paid.JSON200 == nil || paid.JSON200.Receipt.Amount != hold.JSON200.Price {
 		t.Fatalf("paying the hold after a restart of dev: %v %d %s", err, paid.StatusCode(), paid.Body)
 	}
+}
+
+// startDevProcess starts `boxoffice dev` in env and waits until base answers; stop (also run at
+// cleanup) ends it with SIGTERM and fails the test if it does not exit cleanly.
+func startDevProcess(t *testing.T, bin string, env []string, base string) (stop func()) {
+	t.Helper()
+	cmd := exec.Command(bin, "dev")
+	cmd.Env = env
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := sandbox.WaitReady(ctx, base); err != nil {
+		_ = cmd.Process.Kill()
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("boxoffice dev did not stop cleanly: %v\n%s", err, logs.String())
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("boxoffice dev still running 30 s after SIGTERM\n%s", logs.String())
+		}
+	}
+	t.Cleanup(stop)
+	return stop
 }
