@@ -59,15 +59,21 @@ func (m *Metrics) HTTP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				sw.status = http.StatusInternalServerError // counted, then on to the server's recovery
+				defer panic(p)
+			}
+			route := r.Pattern // set by the ServeMux on this very request (the edge copies it back)
+			if route == "" || route == "/" {
+				route = unrouted
+			}
+			l := m.http.labelsOf(httpLabelKey{method: knownMethod(r.Method), route: route, status: sw.status})
+			ctx := r.Context()
+			m.http.requests.Add(ctx, 1, l.counted)
+			m.http.duration.Record(ctx, time.Since(start).Seconds(), l.timed)
+		}()
 		next.ServeHTTP(sw, r)
-		route := r.Pattern // set by the ServeMux on this very request
-		if route == "" || route == "/" {
-			route = unrouted
-		}
-		l := m.http.labelsOf(httpLabelKey{method: knownMethod(r.Method), route: route, status: sw.status})
-		ctx := r.Context()
-		m.http.requests.Add(ctx, 1, l.counted)
-		m.http.duration.Record(ctx, time.Since(start).Seconds(), l.timed)
 	})
 }
 
@@ -102,9 +108,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Flush() {
 	w.wroteHeader = true
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// FlushError flushes, saying so when the connection's writer cannot: what
+// http.ResponseController looks for first.
+func (w *statusWriter) FlushError() error {
+	w.wroteHeader = true
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {

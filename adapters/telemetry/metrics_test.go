@@ -40,8 +40,11 @@ func recorded(t *testing.T) string {
 	o.Refunded("s1", booking.PerformanceCancelled, 40)
 	o.CheckInDecided("s1", booking.OutcomeLost)
 	moved := time.Now().Add(-4 * time.Second)
-	if err := m.ObserveQueues(func() map[core.SaleID]queue.Queue {
-		return map[core.SaleID]queue.Queue{"s1": {LastSeq: 10, AdmittedThrough: 4, AdmittedTotal: 3, AbandonedTotal: 1, AdmitRate: 2.5, MovedAt: moved}}
+	if err := m.ObserveQueues(func(time.Duration) map[core.SaleID]queue.Queue {
+		return map[core.SaleID]queue.Queue{
+			"s1":     {LastSeq: 10, AdmittedThrough: 4, AdmittedTotal: 3, AbandonedTotal: 1, AdmitRate: 2.5, MovedAt: moved},
+			"closed": {LastSeq: 10, AdmittedThrough: 4, Closed: true},
+		}
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +59,19 @@ func recorded(t *testing.T) string {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/tickets/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusConflict) })
 	mux.HandleFunc("/", http.NotFound)
+	mux.HandleFunc("POST /boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
 	api := m.HTTP(mux)
 	for _, path := range []string{"/api/tickets/7", "/nowhere"} {
 		api.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, path, nil))
 	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the handler's panic did not reach the server")
+			}
+		}()
+		api.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/boom", nil))
+	}()
 	_ = m.Temporal(slog.New(slog.DiscardHandler)) // builds; the SDK records through it (the end-to-end test sees it)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
@@ -87,6 +99,7 @@ func TestMetricsRecordWhatTheyAreTold(t *testing.T) {
 		`boxoffice_db_pool_connections{state="idle"} 0`,
 		`boxoffice_http_requests_total{method="POST",route="POST /api/tickets/{id}",status="409"} 1`,
 		`boxoffice_http_requests_total{method="POST",route="unrouted",status="404"} 1`,
+		`boxoffice_http_requests_total{method="POST",route="POST /boom",status="500"} 1`,
 		`boxoffice_http_request_duration_seconds_count{method="POST",route="POST /api/tickets/{id}"} 1`,
 	} {
 		if !strings.Contains(page, line+"\n") {
@@ -95,6 +108,9 @@ func TestMetricsRecordWhatTheyAreTold(t *testing.T) {
 	}
 	if !regexp.MustCompile(`boxoffice_queue_since_last_round_seconds\{sale="s1"\} 4\.\d+`).MatchString(page) {
 		t.Error("the page lacks the time since the last admission round, about 4 s")
+	}
+	if strings.Contains(page, `sale="closed"`) {
+		t.Error("a closed sale's queue is exported")
 	}
 	if strings.Contains(page, "otel_scope") {
 		t.Error("the page carries OpenTelemetry scope labels")

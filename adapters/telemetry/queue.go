@@ -12,9 +12,14 @@ import (
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// ObserveQueues exports each sale's queue from counters, the counters this instance already
-// caches for its fans' positions: a scrape reads no store.
-func (m *Metrics) ObserveQueues(counters func() map[core.SaleID]queue.Queue) error {
+// queueFreshness is how recent a cached view of a queue must be to be exported: an instance
+// whose fans stopped asking (or a sale that closed) stops showing a frozen copy.
+const queueFreshness = 30 * time.Second
+
+// ObserveQueues exports each open sale's queue from counters, the counters this instance
+// already caches for its fans' positions (and the worker after each admission round): a scrape
+// reads no store. Each instance exports its own copy; aggregate across them with max.
+func (m *Metrics) ObserveQueues(counters func(maxAge time.Duration) map[core.SaleID]queue.Queue) error {
 	errs := make([]error, 6)
 	var waiting, rate, sinceMoved metric.Float64ObservableGauge
 	var admitted, abandoned metric.Int64ObservableCounter
@@ -26,7 +31,10 @@ func (m *Metrics) ObserveQueues(counters func() map[core.SaleID]queue.Queue) err
 		metric.WithDescription("Time since the sale's admission last ran a round (admitted someone, found nobody waiting or the queue not open yet)."))
 	_, errs[5] = m.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		now := time.Now()
-		for sale, q := range counters() {
+		for sale, q := range counters(queueFreshness) {
+			if q.Closed {
+				continue
+			}
 			at := metric.WithAttributeSet(attribute.NewSet(saleAttr(sale)))
 			o.ObserveFloat64(waiting, float64(max(0, q.Waiting())), at)
 			o.ObserveInt64(admitted, q.AdmittedTotal, at)

@@ -34,13 +34,15 @@ func TracingConfigured() bool {
 }
 
 // StartTracing starts exporting to the endpoint OTEL_EXPORTER_OTLP_ENDPOINT names (the
-// exporter reads the OTEL_EXPORTER_OTLP_* settings itself), as service (a role: api, worker).
-func StartTracing(ctx context.Context, service string) (*Tracing, error) {
+// exporter reads the OTEL_EXPORTER_OTLP_* settings itself, the SDK OTEL_TRACES_SAMPLER and
+// OTEL_SERVICE_NAME, boxoffice by default), from a process in role (dev, serve, api, worker).
+func StartTracing(ctx context.Context, role string) (*Tracing, error) {
 	exporter, err := otlptracehttp.New(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(semconv.ServiceName("boxoffice"), attribute.String("boxoffice.role", service)))
+	res, err := resource.New(ctx, resource.WithAttributes(semconv.ServiceName("boxoffice"), attribute.String("boxoffice.role", role)),
+		resource.WithFromEnv(), resource.WithTelemetrySDK())
 	if err != nil {
 		return nil, err
 	}
@@ -49,11 +51,12 @@ func StartTracing(ctx context.Context, service string) (*Tracing, error) {
 	return &Tracing{provider: provider, tracer: provider.Tracer("github.com/boxoffice/boxoffice")}, nil
 }
 
-// HTTP traces each request of next, continuing a trace the caller's traceparent header began;
-// the span is named by the route template once the router has matched it.
+// HTTP traces each request of next, named by its route template once the router has matched
+// it (GET /api/tickets/{ticket_id}, not the ticket's id). The API is public: a caller's
+// traceparent is linked, not continued, so no fan joins or samples our traces.
 func (t *Tracing) HTTP(next http.Handler) http.Handler {
 	return otelhttp.NewHandler(next, "boxoffice", otelhttp.WithTracerProvider(t.provider),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
+		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }))
 }
 
 // Temporal is the interceptor that traces the Temporal client's calls, and the workflows and
@@ -70,7 +73,13 @@ func (t *Tracing) Shutdown(ctx context.Context) error { return t.provider.Shutdo
 
 type queryTracer struct{ tracer trace.Tracer }
 
+// TraceQueryStart starts a query's span within the trace of its caller; a query outside any
+// trace (the lapse release, the sweep's, a batch of last-seen times) starts none, or every
+// background round would be a trace of its own.
 func (q queryTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if !trace.SpanFromContext(ctx).SpanContext().IsValid() {
+		return ctx
+	}
 	ctx, _ = q.tracer.Start(ctx, "postgres query", trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(semconv.DBSystemNamePostgreSQL, semconv.DBQueryText(data.SQL)))
 	return ctx
@@ -78,6 +87,9 @@ func (q queryTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.
 
 func (q queryTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
 	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return // started none (no trace), or one not sampled
+	}
 	if data.Err != nil {
 		span.RecordError(data.Err)
 		span.SetStatus(codes.Error, data.Err.Error())

@@ -103,6 +103,7 @@ func runMetricsCost(args []string) error {
 // metricsCostRun starts a system with metrics on or off and runs the phases on it.
 func metricsCostRun(ctx context.Context, o metricsCostOptions, metrics bool) (MetricsCostRun, error) {
 	so := o.sandbox
+	so.Env = append(so.Env, "BOXOFFICE_METRICS_ADDR=") // off, whatever the shell exports
 	if metrics {
 		so.Env = append(so.Env, "BOXOFFICE_METRICS_ADDR=127.0.0.1:0") // each role on a port of its own
 	}

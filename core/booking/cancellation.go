@@ -122,14 +122,12 @@ func (r *Refunder) Round(ctx context.Context, sale core.SaleID, d core.Date, bat
 		switch {
 		case err == nil:
 			out.Refunded++
+			r.observer.Refunded(sale, PerformanceCancelled, 1) // as each commits: a later failure ends the round
 		case errors.Is(err, ErrAlreadyCancelled), errors.As(err, &in):
 			// Its fan cancelled it, or came in, since the list was read.
 		default:
 			return Round{}, fmt.Errorf("refund ticket %s: %w", t.ID, err)
 		}
-	}
-	if out.Refunded > 0 {
-		r.observer.Refunded(sale, PerformanceCancelled, out.Refunded)
 	}
 	out.Left, err = r.tally(ctx, p)
 	return out, err

@@ -56,8 +56,10 @@ func TestObserverHearsRefundsAndCheckIns(t *testing.T) {
 	_, _ = w.Booking.Door.CheckIn(ctx, cred, refundable) // in
 	_, _ = w.Booking.Door.CheckIn(ctx, cred, refundable) // in already
 	_, _ = w.Booking.Door.CheckIn(ctx, cred, "another-sale")
-	if _, err := w.Booking.Counter.Cancel(ctx, bobsToken, string(bob.ID), ""); err != nil {
-		t.Fatal(err)
+	for range 2 { // a retry with the key answers the first refund, and is not counted again
+		if _, err := w.Booking.Counter.Cancel(ctx, bobsToken, string(bob.ID), "bob-gives-back"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	d, _ := core.ParseDate(showDate)
 	if _, err := w.Booking.Refunder.Close(ctx, refundable, d); err != nil {

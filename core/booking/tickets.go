@@ -77,13 +77,9 @@ func (c *Counter) Cancel(ctx context.Context, caller core.Caller, rawID, rawKey 
 	if err != nil {
 		return Refund{}, err
 	}
-	refund, err := core.Once(ctx, c.requests, user, key, func(ctx context.Context) (Refund, error) {
+	return core.Once(ctx, c.requests, user, key, func(ctx context.Context) (Refund, error) {
 		return c.cancel(ctx, user, sale, id, key)
 	})
-	if err == nil {
-		c.observer.Refunded(sale, FanCancelled, 1)
-	}
-	return refund, err
 }
 
 // cancel is Cancel once the request is parsed, the token checked and the key, if any, running.
@@ -115,7 +111,11 @@ func (c *Counter) cancel(ctx context.Context, user core.UserID, sale core.SaleID
 	if err != nil {
 		return Refund{}, err
 	}
-	return c.settlements.Refund(ctx, RefundRequest{
+	refund, err := c.settlements.Refund(ctx, RefundRequest{
 		ReservationID: id, UserID: user, RefundID: core.NewID(), Terms: terms, Reason: FanCancelled, At: c.clock.Now(), IdempotencyKey: key,
 	})
+	if err == nil {
+		c.observer.Refunded(sale, FanCancelled, 1) // here, not on a retry's replay of the first answer
+	}
+	return refund, err
 }

@@ -262,7 +262,9 @@ func (e *Entrance) status(tok Token, q Queue, sst core.SaleStatus, now time.Time
 	return Status{Token: tok, Position: ahead, EstimatedWait: q.EstimateWait(ahead, e.policy.Admission, now), Stalled: q.Stalled(now), SoldOut: sst.SoldOut}
 }
 
-// CachedCounters are the queue counters of each sale this instance's fans have asked about, as
-// last read (at most Policy.Refresh old while fans ask): what an operator's gauges show,
-// without a read of the store.
-func (e *Entrance) CachedCounters() map[core.SaleID]Queue { return e.view.cached() }
+// CachedCounters are the queue counters of each sale this instance read within maxAge (at
+// most Policy.Refresh old while fans ask, and after each admission round on the worker): what
+// an operator's gauges show, without a read of the store.
+func (e *Entrance) CachedCounters(maxAge time.Duration) map[core.SaleID]Queue {
+	return e.view.cached(maxAge)
+}

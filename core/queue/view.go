@@ -61,11 +61,12 @@ func (v *view) read(ctx context.Context, sale core.SaleID) (Queue, error) {
 	return q, nil
 }
 
-// cached returns the counters of every sale this view has read, as last read: no store read.
-func (v *view) cached() map[core.SaleID]Queue {
+// cached returns the counters of each sale this view read within maxAge, as last read: no
+// store read.
+func (v *view) cached(maxAge time.Duration) map[core.SaleID]Queue {
 	out := map[core.SaleID]Queue{}
 	v.sales.Range(func(k, sv any) bool {
-		if c := sv.(*saleView).cur.Load(); c != nil {
+		if c := sv.(*saleView).cur.Load(); c != nil && time.Since(c.readAt) <= maxAge {
 			out[k.(core.SaleID)] = c.q
 		}
 		return true

@@ -53,9 +53,14 @@ export async function followPlace(baseUrl: string, token: string, onEvent: (e: P
     throw (await res.json()) as Problem;
   }
   const decoder = new TextDecoder();
+  const reader = res.body.getReader(); // not for await: browsers' streams need not be iterable
   let buffered = "";
-  for await (const chunk of res.body) {
-    buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      return;
+    }
+    buffered += decoder.decode(value, { stream: true });
     let end: number;
     while ((end = buffered.indexOf("\n\n")) >= 0) {
       const message = buffered.slice(0, end);
