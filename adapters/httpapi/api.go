@@ -132,6 +132,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks)
 	registerDocs(mux)
+	registerFanPage(mux)
 	return edge(mux), api
 }
 

@@ -176,6 +176,7 @@ func (d *devParts) connectTemporal(ctx context.Context, c config, logger *slog.L
 func devBanner(took time.Duration, addr string, c config, d *devParts, demo catalog.SaleReport) string {
 	return fmt.Sprintf(`
 boxoffice dev is up in %s
+  fan page     http://%[2]s/
   API          http://%[2]s/api   (walk-through in README.md)
   API docs     http://%[2]s/docs
   OpenAPI      http://%[2]s/openapi.yaml

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// screenshotDir is where the browser tests save a screenshot of each step:
+// BOXOFFICE_SCREENSHOTS (CI sets it to .ci/artifacts/screenshots), else the test's temporary
+// folder.
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv("BOXOFFICE_SCREENSHOTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// browserTab starts headless Chromium (Debian's chromium, no download) and returns a tab.
+func browserTab(t *testing.T) context.Context {
+	t.Helper()
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		skipOrFail(t, "the browser tests need Chromium (apt-get install chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"), chromedp.UserDataDir(t.TempDir()))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelTab)
+	tab, cancelTime := context.WithTimeout(tab, 2*time.Minute)
+	t.Cleanup(cancelTime)
+	return tab
+}
+
+// TestAFanBooksASeatInTheBrowser walks the fan page at / in headless Chromium against a
+// `boxoffice dev`: a fan joins the queue, is admitted, picks a date and a seat, holds it, tops
+// up, pays and sees the ticket's QR code; a screenshot of each step is saved.
+func TestAFanBooksASeatInTheBrowser(t *testing.T) {
+	cli := requirePrerequisites(t)
+	tab := browserTab(t)
+	bin := buildBoxoffice(t)
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	startDevProcess(t, bin, append(os.Environ(),
+		"TEMPORAL_CLI="+cli,
+		fmt.Sprintf("BOXOFFICE_ADDR=127.0.0.1:%d", port),
+		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0",
+		"BOXOFFICE_ADMIT_TICK=200ms",
+		"BOXOFFICE_LOG_LEVEL=warn",
+	), base)
+	shots := screenshotDir(t)
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
+			png, err := chromedp.FullScreenshot(100)(ctx, target) // 100: PNG
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			return chromedp.Void{}, os.WriteFile(filepath.Join(shots, "fan-"+name+".png"), png, 0o644)
+		}
+	}
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	err = chromedp.Do(tab,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(css(`#sales button`)),
+		chromedp.SendKeys(css(`#user`), "browser-fan"),
+		shot("1-sales"),
+		chromedp.Click(css(`#sales button`)),
+		chromedp.WaitVisible(css(`#dates button`)),
+		shot("2-admitted"),
+		chromedp.Click(css(`#dates button`)),
+		chromedp.WaitVisible(css(`#seats button.free`)),
+		shot("3-seats"),
+		chromedp.Click(css(`#seats button.free`)),
+		chromedp.WaitVisible(css(`#hold #countdown`)),
+		shot("4-held"),
+		chromedp.Click(css(`#topup`)),
+		chromedp.WaitVisible(css(`#balance`)),
+		chromedp.Click(css(`#pay`)),
+		chromedp.WaitVisible(css(`#qr`)),
+	)
+	alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))
+	if err != nil {
+		t.Fatalf("the fan's visit in the browser: %v (the page said %q)", err, alert)
+	}
+	qrWidth, err := chromedp.Run(tab, chromedp.Poll[int](`document.getElementById("qr").naturalWidth`, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Fatalf("the ticket's QR code: %v", err)
+	}
+	receipt, err := chromedp.Run(tab, chromedp.Text(css(`#receipt`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, shot("5-ticket")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(receipt, "Paid ") || qrWidth == 0 || alert != "" {
+		t.Fatalf("receipt %q, QR code %d px wide, alert %q", receipt, qrWidth, alert)
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+// TestTwoFansRaceForASeatAndAHoldRunsOut has two browsers race for one seat: the loser is
+// told in words, sees the seat taken and holds another, and the page says so when that hold's
+// countdown runs out (holds of 6 s here).
+func TestTwoFansRaceForASeatAndAHoldRunsOut(t *testing.T) {
+	cli := requirePrerequisites(t)
+	first := browserTab(t)
+	bin := buildBoxoffice(t)
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	startDevProcess(t, bin, append(os.Environ(),
+		"TEMPORAL_CLI="+cli,
+		fmt.Sprintf("BOXOFFICE_ADDR=127.0.0.1:%d", port),
+		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0",
+		"BOXOFFICE_HOLD_TTL=6s",
+		"BOXOFFICE_ADMIT_TICK=200ms",
+		"BOXOFFICE_LOG_LEVEL=warn",
+	), base)
+	second := browserTab(t) // a browser of its own: a background tab gets no input
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	toSeats := func(tab context.Context, user string) error {
+		return chromedp.Do(tab,
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(css(`#sales button`)),
+			chromedp.SendKeys(css(`#user`), user),
+			chromedp.Click(css(`#sales button`)),
+			chromedp.WaitVisible(css(`#dates button`)),
+			chromedp.Click(css(`#dates button`)),
+			chromedp.WaitVisible(css(`#seats button.free`)),
+		)
+	}
+	for tab, user := range map[context.Context]string{first: "racer-ann", second: "racer-ben"} {
+		if err := toSeats(tab, user); err != nil {
+			t.Fatalf("%s to the seat map: %v", user, err)
+		}
+	}
+	seat := css(`#seats button[aria-label^="Seat 20,"]`)
+	if err := chromedp.Do(first, chromedp.Click(seat), chromedp.WaitVisible(css(`#hold #countdown`))); err != nil {
+		t.Fatalf("the first fan's hold: %v", err)
+	}
+	// The second browser still shows seat 20 free; its click loses the race.
+	if err := chromedp.Do(second, chromedp.Click(seat)); err != nil {
+		t.Fatal(err)
+	}
+	told, err := chromedp.Run(second, chromedp.Poll[string](`document.getElementById("alert").textContent || false`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || !strings.Contains(told, "seat already reserved") {
+		t.Fatalf("the loser was told %q (%v), want that the seat is taken", told, err)
+	}
+	taken, err := chromedp.Run(second, chromedp.Poll[bool](`document.querySelector('#seats button[aria-label^="Seat 20,"]').disabled`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || !taken {
+		t.Fatalf("seat 20 on the loser's map is still free (%v)", err)
+	}
+	if err := chromedp.Do(second, chromedp.Click(css(`#seats button.free`)), chromedp.WaitVisible(css(`#hold #countdown`))); err != nil {
+		t.Fatalf("the loser holds another seat: %v", err)
+	}
+	ended, err := chromedp.Run(second, chromedp.Poll[string](`(t => t.includes("has ended") && t)(document.getElementById("alert").textContent)`, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Fatalf("the page never said the hold ended: %v", err)
+	}
+	t.Logf("the loser's page: %q", ended)
+}
