@@ -111,3 +111,25 @@ func startDevProcess(t *testing.T, bin string, env []string, base string) (stop 
 	t.Cleanup(stop)
 	return stop
 }
+
+// memoryDev starts a `boxoffice dev` on the memory store and a dev server of its own, on a free
+// port, with settings added to the test defaults; it returns the base URL. It stops at cleanup.
+func memoryDev(t *testing.T, settings ...string) string {
+	t.Helper()
+	cli := requirePrerequisites(t)
+	bin := buildBoxoffice(t)
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	env := append(os.Environ(),
+		"TEMPORAL_CLI="+cli,
+		fmt.Sprintf("BOXOFFICE_ADDR=127.0.0.1:%d", port),
+		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0",
+		"BOXOFFICE_ADMIT_TICK=200ms",
+		"BOXOFFICE_LOG_LEVEL=warn",
+	)
+	startDevProcess(t, bin, append(env, settings...), base)
+	return base
+}

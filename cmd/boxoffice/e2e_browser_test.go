@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,21 +48,8 @@ func browserTab(t *testing.T) context.Context {
 // `boxoffice dev`: a fan joins the queue, is admitted, picks a date and a seat, holds it, tops
 // up, pays and sees the ticket's QR code; a screenshot of each step is saved.
 func TestAFanBooksASeatInTheBrowser(t *testing.T) {
-	cli := requirePrerequisites(t)
 	tab := browserTab(t)
-	bin := buildBoxoffice(t)
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	startDevProcess(t, bin, append(os.Environ(),
-		"TEMPORAL_CLI="+cli,
-		fmt.Sprintf("BOXOFFICE_ADDR=127.0.0.1:%d", port),
-		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0",
-		"BOXOFFICE_ADMIT_TICK=200ms",
-		"BOXOFFICE_LOG_LEVEL=warn",
-	), base)
+	base := memoryDev(t)
 	shots := screenshotDir(t)
 	shot := func(name string) chromedp.Action[chromedp.Void] {
 		return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
@@ -75,7 +61,7 @@ func TestAFanBooksASeatInTheBrowser(t *testing.T) {
 		}
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	err = chromedp.Do(tab,
+	err := chromedp.Do(tab,
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(css(`#sales button`)),
 		chromedp.SendKeys(css(`#user`), "browser-fan"),
@@ -119,22 +105,8 @@ func TestAFanBooksASeatInTheBrowser(t *testing.T) {
 // told in words, sees the seat taken and holds another, and the page says so when that hold's
 // countdown runs out (holds of 6 s here).
 func TestTwoFansRaceForASeatAndAHoldRunsOut(t *testing.T) {
-	cli := requirePrerequisites(t)
 	first := browserTab(t)
-	bin := buildBoxoffice(t)
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	startDevProcess(t, bin, append(os.Environ(),
-		"TEMPORAL_CLI="+cli,
-		fmt.Sprintf("BOXOFFICE_ADDR=127.0.0.1:%d", port),
-		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0",
-		"BOXOFFICE_HOLD_TTL=6s",
-		"BOXOFFICE_ADMIT_TICK=200ms",
-		"BOXOFFICE_LOG_LEVEL=warn",
-	), base)
+	base := memoryDev(t, "BOXOFFICE_HOLD_TTL=6s")
 	second := browserTab(t) // a browser of its own: a background tab gets no input
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	toSeats := func(tab context.Context, user string) error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 // against a live `boxoffice dev`: a fan's whole visit through the SDK, and each class of error
 // as a typed problem.
 func TestTypeScriptSDK(t *testing.T) {
-	cli := requirePrerequisites(t)
 	npm, err := exec.LookPath("npm")
 	if err != nil {
 		skipOrFail(t, "npm (Node.js) is needed for the TypeScript SDK's tests")
@@ -24,20 +22,7 @@ func TestTypeScriptSDK(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(sdk, "node_modules")); err != nil {
 		npmRun(t, npm, sdk, nil, "ci", "--no-audit", "--no-fund")
 	}
-	bin := buildBoxoffice(t)
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	startDevProcess(t, bin, append(os.Environ(),
-		"TEMPORAL_CLI="+cli,
-		fmt.Sprintf("BOXOFFICE_ADDR=127.0.0.1:%d", port),
-		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0",
-		"BOXOFFICE_ADMIN_KEY="+e2eAdminKey,
-		"BOXOFFICE_ADMIT_TICK=200ms",
-		"BOXOFFICE_LOG_LEVEL=warn",
-	), base)
+	base := memoryDev(t, "BOXOFFICE_ADMIN_KEY="+e2eAdminKey)
 	npmRun(t, npm, sdk, []string{"BOXOFFICE_BASE_URL=" + base, "BOXOFFICE_ADMIN_KEY=" + e2eAdminKey}, "test")
 }
 
