@@ -6,11 +6,11 @@ import (
 	"path"
 )
 
-// fanPage is the page fans wait and book on, at /: web/index.html and its style are ours,
-// web/fan.js is built from web/src (the repository's web folder) on the TypeScript SDK by
-// `make generate`.
+// fanPage is the page fans wait and book on, at /, and the operators' page at /admin: the
+// HTML and the style are ours, web/fan.js and web/admin.js are built from web/src (the
+// repository's web folder) on the TypeScript SDK by `make generate`.
 //
-//go:embed web/index.html web/style.css web/fan.js
+//go:embed web/index.html web/admin.html web/style.css web/fan.js web/admin.js
 var fanPage embed.FS
 
 // fanPagePolicy lets the page load its own script and style, call the API and show the QR code
@@ -18,7 +18,8 @@ var fanPage embed.FS
 const fanPagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// registerFanPage serves the fan page at / and its assets under /web/.
+// registerFanPage serves the fan page at /, the operators' page at /admin, and their assets
+// under /web/.
 func registerFanPage(mux *http.ServeMux) {
 	types := map[string]string{".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 	serve := func(name string) http.HandlerFunc {
@@ -35,7 +36,8 @@ func registerFanPage(mux *http.ServeMux) {
 		}
 	}
 	mux.HandleFunc("GET /{$}", serve("web/index.html"))
-	for _, f := range []string{"style.css", "fan.js"} {
+	mux.HandleFunc("GET /admin", serve("web/admin.html"))
+	for _, f := range []string{"style.css", "fan.js", "admin.js"} {
 		mux.HandleFunc("GET /web/"+f, serve("web/"+f))
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // screenshotDir is where the browser tests save a screenshot of each step:
@@ -24,6 +26,17 @@ func screenshotDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// screenshot saves the page as dir/name.png.
+func screenshot(dir, name string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
+		png, err := chromedp.FullScreenshot(100)(ctx, target) // 100: PNG
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		return chromedp.Void{}, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
 }
 
 // browserTab starts headless Chromium (Debian's chromium, no download) and returns a tab.
@@ -46,20 +59,13 @@ func browserTab(t *testing.T) context.Context {
 
 // TestAFanBooksASeatInTheBrowser walks the fan page at / in headless Chromium against a
 // `boxoffice dev`: a fan joins the queue, is admitted, picks a date and a seat, holds it, tops
-// up, pays and sees the ticket's QR code; a screenshot of each step is saved.
+// up, pays and sees the ticket's QR code, then gives the ticket back from "my tickets"; a
+// screenshot of each step is saved.
 func TestAFanBooksASeatInTheBrowser(t *testing.T) {
 	tab := browserTab(t)
 	base := memoryDev(t)
 	shots := screenshotDir(t)
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
-			png, err := chromedp.FullScreenshot(100)(ctx, target) // 100: PNG
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			return chromedp.Void{}, os.WriteFile(filepath.Join(shots, "fan-"+name+".png"), png, 0o644)
-		}
-	}
+	shot := func(name string) chromedp.Action[chromedp.Void] { return screenshot(shots, "fan-"+name) }
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	err := chromedp.Do(tab,
 		chromedp.Navigate(base+"/"),
@@ -98,6 +104,15 @@ func TestAFanBooksASeatInTheBrowser(t *testing.T) {
 	if !strings.HasPrefix(receipt, "Paid ") || qrWidth == 0 || alert != "" {
 		t.Fatalf("receipt %q, QR code %d px wide, alert %q", receipt, qrWidth, alert)
 	}
+	// My tickets: the fan gives the ticket back, under the demo sale's policy.
+	err = chromedp.Do(tab,
+		chromedp.Click(css(`#tickets button`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById("tickets").textContent.includes("cancelled")`, chromedp.WithPollingTimeout(10*time.Second)),
+		shot("6-given-back"),
+	)
+	if given, _ := chromedp.Run(tab, chromedp.Text(css(`#receipt`))); err != nil || !strings.HasPrefix(given, "Given back") {
+		t.Fatalf("giving the ticket back: %v, the page says %q", err, given)
+	}
 	t.Logf("screenshots in %s", shots)
 }
 
@@ -126,7 +141,8 @@ func TestTwoFansRaceForASeatAndAHoldRunsOut(t *testing.T) {
 		}
 	}
 	seat := css(`#seats button[aria-label^="Seat 20,"]`)
-	if err := chromedp.Do(first, chromedp.Click(seat), chromedp.WaitVisible(css(`#hold #countdown`))); err != nil {
+	shots := screenshotDir(t)
+	if err := chromedp.Do(first, chromedp.Click(seat), chromedp.WaitVisible(css(`#hold #countdown`)), screenshot(shots, "race-1-winner")); err != nil {
 		t.Fatalf("the first fan's hold: %v", err)
 	}
 	// The second browser still shows seat 20 free; its click loses the race.
@@ -136,6 +152,9 @@ func TestTwoFansRaceForASeatAndAHoldRunsOut(t *testing.T) {
 	told, err := chromedp.Run(second, chromedp.Poll[string](`document.getElementById("alert").textContent || false`, chromedp.WithPollingTimeout(10*time.Second)))
 	if err != nil || !strings.Contains(told, "seat already reserved") {
 		t.Fatalf("the loser was told %q (%v), want that the seat is taken", told, err)
+	}
+	if err := chromedp.Do(second, screenshot(shots, "race-2-loser-told")); err != nil {
+		t.Fatal(err)
 	}
 	taken, err := chromedp.Run(second, chromedp.Poll[bool](`document.querySelector('#seats button[aria-label^="Seat 20,"]').disabled`, chromedp.WithPollingTimeout(10*time.Second)))
 	if err != nil || !taken {
@@ -148,5 +167,84 @@ func TestTwoFansRaceForASeatAndAHoldRunsOut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the page never said the hold ended: %v", err)
 	}
+	if err := chromedp.Do(second, screenshot(shots, "race-3-hold-ended")); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("the loser's page: %q", ended)
+}
+
+// TestAFanBooksWithTheKeyboardOnly books a seat on the fan page with no mouse: Tab to each
+// control and Enter, as a fan who cannot use a pointer does.
+func TestAFanBooksWithTheKeyboardOnly(t *testing.T) {
+	tab := browserTab(t)
+	base := memoryDev(t)
+	// tabTo presses Tab until the focus is on the first element matching sel (at most 20 times).
+	tabTo := func(sel string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
+			for range 20 {
+				if _, err := chromedp.KeyEvent(kb.Tab)(ctx, target); err != nil {
+					return chromedp.Void{}, err
+				}
+				on, err := chromedp.Evaluate[bool](`document.activeElement !== null && document.activeElement.matches('`+sel+`')`)(ctx, target)
+				if err != nil || on {
+					return chromedp.Void{}, err
+				}
+			}
+			return chromedp.Void{}, fmt.Errorf("20 presses of Tab never reached %s", sel)
+		}
+	}
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(css(`#sales button`)),
+		tabTo(`#user`), chromedp.KeyEvent("keyboard-fan"),
+		tabTo(`#sales button`), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(css(`#dates button`)),
+		tabTo(`#dates button`), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(css(`#seats button.free`)),
+		tabTo(`#seats button.free`), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(css(`#hold #countdown`)),
+		tabTo(`#topup`), chromedp.KeyEvent(kb.Enter),
+		chromedp.Poll[chromedp.Void](`document.getElementById("balance").textContent !== ""`, chromedp.WithPollingTimeout(10*time.Second)),
+		tabTo(`#pay`), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(css(`#qr`)),
+		screenshot(screenshotDir(t), "keyboard-paid"),
+	)
+	if err != nil {
+		alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))
+		t.Fatalf("booking with the keyboard: %v (the page said %q)", err, alert)
+	}
+	if receipt, err := chromedp.Run(tab, chromedp.Text(css(`#receipt`))); err != nil || !strings.HasPrefix(receipt, "Paid ") {
+		t.Fatalf("receipt %q, %v", receipt, err)
+	}
+}
+
+// TestAnOperatorPausesASaleAndSetsItsRate opens the operators' page at /admin with the admin
+// key, sees the demo sale's queue, pauses it and sets its admission rate.
+func TestAnOperatorPausesASaleAndSetsItsRate(t *testing.T) {
+	tab := browserTab(t)
+	base := memoryDev(t, "BOXOFFICE_ADMIN_KEY="+e2eAdminKey)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	rowHas := func(text string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](`document.getElementById("rows").textContent.includes("`+text+`")`, chromedp.WithPollingTimeout(10*time.Second))
+	}
+	err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/admin"),
+		chromedp.SendKeys(css(`#key`), "not-the-key"+kb.Enter),
+		chromedp.Poll[chromedp.Void](`document.getElementById("alert").textContent.includes("Unauthorized")`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.SendKeys(css(`#key`), e2eAdminKey+kb.Enter),
+		chromedp.WaitVisible(css(`#rows button`)),
+		rowHas("boxoffice-live"), rowHas("on_sale"),
+		chromedp.Click(css(`#rows button[aria-label^="Pause"]`)),
+		rowHas("paused"),
+		chromedp.SetValue(css(`#rows input[name="rate"]`), "7"),
+		chromedp.Click(css(`#rows form button`)),
+		rowHas("(set 7/s)"),
+		screenshot(screenshotDir(t), "operator-paused-rate-set"),
+	)
+	if err != nil {
+		alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))
+		rows, _ := chromedp.Run(tab, chromedp.TextContent(css(`#rows`)))
+		t.Fatalf("the operator's page: %v (alert %q, rows %q)", err, alert, rows)
+	}
 }

@@ -239,15 +239,51 @@ async function pay(): Promise<void> {
   await showQRCode(h.ticket_id);
 }
 
-/** showQRCode queues again (the payment ended the session) and shows the ticket's QR code. */
+/** showQRCode queues again (the payment ended the session: any live token of the sale shows
+ * the fan's tickets) and shows the ticket's QR code and the fan's tickets. */
 async function showQRCode(ticket: string): Promise<void> {
   const again = await api.POST("/api/token", { body: { user_id: state.user, sale_id: state.sale } });
   if (!again.data) return fail(again.error);
-  const res = await fetch(`/api/tickets/${ticket}`, { headers: { ...bearer(again.data.token), Accept: "image/png" } });
+  state.token = again.data.token;
+  const res = await fetch(`/api/tickets/${ticket}`, { headers: { ...bearer(state.token), Accept: "image/png" } });
   if (!res.ok) return fail(await res.json());
   const img = el<HTMLImageElement>("qr");
   img.src = URL.createObjectURL(await res.blob());
   img.hidden = false;
+  await myTickets();
+}
+
+/** myTickets lists the fan's tickets of the sale, each paid one with a way to give it back. */
+async function myTickets(): Promise<void> {
+  const { data, error } = await api.GET("/api/tickets", { headers: bearer(state.token) });
+  if (!data) return fail(error);
+  const list = el<HTMLUListElement>("tickets");
+  list.replaceChildren();
+  for (const t of data) {
+    const item = document.createElement("li");
+    item.textContent = `Seat ${t.seat_id} (${t.section}) on ${t.date}: ${t.status}${t.refund ? `, ${won.format(t.refund.amount)} refunded` : ""}. `;
+    if (t.status === "paid") {
+      const cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.textContent = "Give it back";
+      cancel.setAttribute("aria-label", `Give back seat ${t.seat_id} on ${t.date}`);
+      cancel.addEventListener("click", () => void giveBack(t.ticket_id));
+      item.append(cancel);
+    }
+    list.append(item);
+  }
+}
+
+async function giveBack(ticket: string): Promise<void> {
+  clearAlert();
+  const { data, error } = await api.POST("/api/tickets/{ticket_id}/cancel", {
+    params: { path: { ticket_id: ticket }, header: { "Idempotency-Key": `${state.user}-${ticket}-cancel` } },
+    headers: bearer(state.token),
+  });
+  if (!data) return fail(error);
+  say("receipt", `Given back: ${won.format(data.refund.amount)} is back in your wallet (a fee of ${won.format(data.refund.fee)} kept).`);
+  el<HTMLImageElement>("qr").hidden = true;
+  await myTickets();
 }
 
 el<HTMLFormElement>("who").addEventListener("submit", (e) => e.preventDefault());
