@@ -31,6 +31,8 @@ func registerFanPage(mux *http.ServeMux) {
 		return func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", contentType)
 			w.Header().Set("Content-Security-Policy", fanPagePolicy)
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.Header().Set("Referrer-Policy", "no-referrer")
 			w.Header().Set("Cache-Control", "no-cache")
 			_, _ = w.Write(body)
 		}

@@ -82,7 +82,7 @@ func TestAFanBooksASeatInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`#hold #countdown`)),
 		shot("4-held"),
 		chromedp.Click(css(`#topup`)),
-		chromedp.WaitVisible(css(`#balance`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById("balance").textContent !== ""`, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Click(css(`#pay`)),
 		chromedp.WaitVisible(css(`#qr`)),
 	)
@@ -167,6 +167,11 @@ func TestTwoFansRaceForASeatAndAHoldRunsOut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the page never said the hold ended: %v", err)
 	}
+	// Back on the map, where the released seat is free again (49 or 50 free: the first fan's
+	// hold, made earlier, may have ended too; the listing may lag by 250 ms).
+	if _, err := chromedp.Run(second, chromedp.Poll[bool](`!document.getElementById("book").hidden && document.querySelectorAll("#seats button.free").length >= 49`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("after the hold ended the page does not show the map with its seat free again: %v", err)
+	}
 	if err := chromedp.Do(second, screenshot(shots, "race-3-hold-ended")); err != nil {
 		t.Fatal(err)
 	}
@@ -237,6 +242,7 @@ func TestAnOperatorPausesASaleAndSetsItsRate(t *testing.T) {
 		rowHas("boxoffice-live"), rowHas("on_sale"),
 		chromedp.Click(css(`#rows button[aria-label^="Pause"]`)),
 		rowHas("paused"),
+		chromedp.Focus(css(`#rows input[name="rate"]`)), // a focused table is not redrawn under the operator
 		chromedp.SetValue(css(`#rows input[name="rate"]`), "7"),
 		chromedp.Click(css(`#rows form button`)),
 		rowHas("(set 7/s)"),

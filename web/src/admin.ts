@@ -22,18 +22,23 @@ function key(): string {
 let refreshing: number | undefined;
 
 async function refresh(): Promise<void> {
-  const { data, error } = await api.GET("/api/admin/sales", { headers: adminKey(key()) });
+  const { data, error, response } = await api.GET("/api/admin/sales", { headers: adminKey(key()) });
   if (!data) {
-    window.clearInterval(refreshing);
-    refreshing = undefined;
-    el("sales").hidden = true;
-    return fail(error);
+    if (response.status === 401) {
+      // A wrong key is forgotten, and asked for again.
+      sessionStorage.removeItem("boxoffice-admin-key");
+      window.clearInterval(refreshing);
+      refreshing = undefined;
+      el("sales").hidden = true;
+    }
+    return fail(error); // anything else passes: the next refresh asks again
   }
   el("alert").textContent = "";
   el("sales").hidden = false;
   const rows = el<HTMLTableSectionElement>("rows");
-  const editing = rows.querySelector("input:focus") !== null; // do not redraw under the operator's typing
-  if (!editing) rows.replaceChildren(...(data as Sale[]).map(row));
+  // Not under the operator's hands: a focused control keeps its focus and its typing.
+  if (!rows.contains(document.activeElement)) rows.replaceChildren(...(data as Sale[]).map(row));
+  el("updated").textContent = `Updated at ${new Date().toLocaleTimeString()}.`;
 }
 
 function row(sale: Sale): HTMLTableRowElement {
@@ -58,19 +63,28 @@ function row(sale: Sale): HTMLTableRowElement {
     const next = sale.state === "on_sale" ? "paused" : "on_sale";
     toggle.textContent = next === "paused" ? "Pause" : "Resume";
     toggle.setAttribute("aria-label", `${toggle.textContent} ${sale.title}`);
-    toggle.addEventListener("click", () => void change(sale.sale_id, { state: next }));
+    toggle.addEventListener("click", () => change(sale.sale_id, { state: next }).catch(fail));
     actions.append(toggle);
   }
   const form = document.createElement("form");
-  form.innerHTML = `<label>rate/s <input name="rate" type="number" min="1" required></label> <label>ceiling <input name="ceiling" type="number" min="1" required></label> <button>Set</button>`;
-  (form.elements.namedItem("rate") as HTMLInputElement).value = String(q.admit_rate);
-  (form.elements.namedItem("ceiling") as HTMLInputElement).value = String(q.max_active);
+  const field = (name: string, label: string, value: number): HTMLInputElement => {
+    const l = document.createElement("label");
+    const input = document.createElement("input");
+    Object.assign(input, { name, type: "number", min: "1", required: true, value: String(value) });
+    input.setAttribute("aria-label", `${label} of ${sale.title}`);
+    l.append(`${label} `, input, " ");
+    form.append(l);
+    return input;
+  };
+  const rate = field("rate", "rate a second", q.admit_rate);
+  const ceiling = field("ceiling", "ceiling", q.max_active);
+  const set = document.createElement("button");
+  set.textContent = "Set";
+  set.setAttribute("aria-label", `Set the admission of ${sale.title}`);
+  form.append(set);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    const rate = Number((form.elements.namedItem("rate") as HTMLInputElement).value);
-    const ceiling = Number((form.elements.namedItem("ceiling") as HTMLInputElement).value);
-    (document.activeElement as HTMLElement | null)?.blur();
-    void admission(sale.sale_id, rate, ceiling);
+    admission(sale.sale_id, Number(rate.value), Number(ceiling.value)).catch(fail);
   });
   actions.append(form);
   tr.append(actions);
@@ -80,6 +94,8 @@ function row(sale: Sale): HTMLTableRowElement {
 async function change(sale: string, body: { state: "on_sale" | "paused" }): Promise<void> {
   const { error } = await api.PATCH("/api/admin/sales/{sale_id}", { params: { path: { sale_id: sale } }, body, headers: adminKey(key()) });
   if (error) return fail(error);
+  (document.activeElement as HTMLElement | null)?.blur(); // done: let the table show the change
+  el("status").textContent = `${body.state === "paused" ? "Paused" : "Resumed"} ${sale}.`;
   await refresh();
 }
 
@@ -90,6 +106,8 @@ async function admission(sale: string, rate: number, ceiling: number): Promise<v
     headers: adminKey(key()),
   });
   if (error) return fail(error);
+  (document.activeElement as HTMLElement | null)?.blur(); // done: let the table show the change
+  el("status").textContent = `Set ${sale}'s admission to ${rate} a second, ${ceiling} at once.`;
   await refresh();
 }
 
@@ -97,11 +115,11 @@ el<HTMLFormElement>("key-form").addEventListener("submit", (e) => {
   e.preventDefault();
   sessionStorage.setItem("boxoffice-admin-key", el<HTMLInputElement>("key").value);
   el<HTMLInputElement>("key").value = "";
-  void refresh();
+  refresh().catch(fail);
   window.clearInterval(refreshing);
-  refreshing = window.setInterval(() => void refresh(), 2000);
+  refreshing = window.setInterval(() => refresh().catch(fail), 2000);
 });
 if (key() !== "") {
-  void refresh();
-  refreshing = window.setInterval(() => void refresh(), 2000);
+  refresh().catch(fail);
+  refreshing = window.setInterval(() => refresh().catch(fail), 2000);
 }

@@ -1,7 +1,7 @@
 // The fan page: pick a sale, wait in its queue (the event stream, falling back to polling),
 // then pick a date and a seat, hold it with a countdown, top up, pay and see the ticket's QR
-// code. Every call goes through the TypeScript SDK; every problem the API answers is shown in
-// its own words.
+// code and one's tickets. Every call goes through the TypeScript SDK; every problem the API
+// answers is shown in words.
 
 import {
   bearer,
@@ -17,11 +17,13 @@ const api = createBoxofficeClient(location.origin);
 
 type Hold = Schemas["HoldBody"];
 type Sale = Schemas["SaleListingBody"];
+type TokenStatus = Schemas["TokenBody"];
 
-const state: { user: string; sale: string; token: string; hold?: Hold; countdown?: number; leave?: AbortController } = {
+const state: { user: string; sale: string; token: string; hold?: Hold; holding?: boolean; countdown?: number; wait?: AbortController; clockSkew: number } = {
   user: "",
   sale: "",
   token: "",
+  clockSkew: 0, // server time minus this browser's, from the answers' Date header
 };
 
 function el<T extends HTMLElement>(id: string): T {
@@ -40,17 +42,38 @@ function say(id: string, text: string): void {
   el(id).textContent = text;
 }
 
-/** problemText is what a problem says, in words. */
+/** problemText is what a problem says, in words, with what each of its details says. */
 function problemText(p: Problem): string {
-  return `${p.title ?? "Error"}: ${p.detail ?? "the request failed"}`;
+  const details = (p.errors ?? []).map((e) => e.message).filter(Boolean);
+  return `${p.title ?? "Error"}: ${p.detail ?? "the request failed"}${details.length > 0 ? ` (${details.join("; ")})` : ""}`;
 }
 
 function fail(error: unknown): void {
-  say("alert", isProblem(error) ? problemText(error) : `The request failed: ${String(error)}`);
+  say("alert", isProblem(error) ? problemText(error) : `The request failed: ${String(error)}; check your connection and try again.`);
 }
 
 function clearAlert(): void {
   say("alert", "");
+}
+
+/** guarded runs a control's action once at a time, its control disabled meanwhile, and shows a
+ * failure that escapes it. */
+function guarded(button: HTMLButtonElement, action: () => Promise<void>): () => void {
+  return () => {
+    if (button.disabled) return;
+    button.disabled = true;
+    action()
+      .catch(fail)
+      .finally(() => {
+        if (button.isConnected) button.disabled = button.dataset.stayDisabled === "true";
+      });
+  };
+}
+
+/** learnClock keeps the server's clock from an answer, for the countdown. */
+function learnClock(res: Response): void {
+  const date = res.headers.get("Date");
+  if (date) state.clockSkew = new Date(date).getTime() - Date.now();
 }
 
 const won = new Intl.NumberFormat(undefined, { style: "currency", currency: "KRW" });
@@ -64,9 +87,10 @@ async function listSales(): Promise<void> {
     const item = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = `${sale.title} — ${sale.venue} (${sale.dates.join(", ")})`;
-    button.disabled = sale.sold_out || sale.state !== "on_sale";
-    button.addEventListener("click", () => void join(sale.sale_id));
+    const why = sale.sold_out ? " — sold out" : sale.state === "paused" ? " — paused: you can queue, admission waits" : "";
+    button.textContent = `${sale.title} — ${sale.venue} (${sale.dates.join(", ")})${why}`;
+    button.disabled = sale.sold_out;
+    button.addEventListener("click", guarded(button, () => join(sale.sale_id)));
     item.append(button);
     list.append(item);
   }
@@ -74,10 +98,11 @@ async function listSales(): Promise<void> {
 
 async function join(sale: string): Promise<void> {
   clearAlert();
-  const user = el<HTMLInputElement>("user").value.trim();
-  if (user === "") {
-    say("alert", "Enter your name (your user id) first.");
-    el<HTMLInputElement>("user").focus();
+  const input = el<HTMLInputElement>("user");
+  const user = input.value.trim();
+  if (user === "" || !input.checkValidity()) {
+    say("alert", "Enter your name (your user id: letters, digits and . _ @ - only) first.");
+    input.focus();
     return;
   }
   const { data, error } = await api.POST("/api/token", { body: { user_id: user, sale_id: sale } });
@@ -86,15 +111,23 @@ async function join(sale: string): Promise<void> {
   if ("Notification" in window && Notification.permission === "default") void Notification.requestPermission();
   show("queue");
   place(data);
-  if (data.status !== "active") await wait();
-  if (state.token !== "") await admitted();
+  const outcome = data.status === "active" ? "admitted" : await wait();
+  if (outcome === "admitted") await admitted();
+  if (outcome === "ended") show("pick"); // its reason stays in the alert
 }
 
 /** place shows the fan's place in the queue. */
-function place(t: Schemas["TokenBody"]): void {
+function place(t: TokenStatus): void {
   state.token = t.token;
   const q = t.queue_info;
-  say("position", t.status === "active" ? "It is your turn." : `Fans ahead of you: ${q.position}. Estimated wait: ${readableWait(q.estimated_wait_time)}.`);
+  let text: string;
+  if (t.status === "active") text = "It is your turn.";
+  else if (q.sold_out) text = "The sale is sold out: no seats are left to wait for.";
+  else if (q.opens_at && new Date(q.opens_at).getTime() > Date.now() + state.clockSkew)
+    text = `The sale opens at ${new Date(q.opens_at).toLocaleTimeString()}; places are drawn then among those who came before.`;
+  else if (q.stalled) text = `Fans ahead of you: ${q.position}. Admission is held up just now; your place is kept.`;
+  else text = `Fans ahead of you: ${q.position}. Estimated wait: ${readableWait(q.estimated_wait_time)}.`;
+  say("position", text);
 }
 
 function readableWait(iso: string): string {
@@ -104,36 +137,57 @@ function readableWait(iso: string): string {
   return h > 0 ? `${h} h ${min} min` : min > 0 ? `${min} min ${s} s` : `${s} s`;
 }
 
-/** wait follows the place until admitted: the stream, or polling where it cannot stream. */
-async function wait(): Promise<void> {
-  state.leave = new AbortController();
-  let active = false;
+/** wait follows the place until admitted (the stream, or polling where it cannot stream, with
+ * retries on failures that pass), until the token or the sale ends, or until the fan leaves. */
+async function wait(): Promise<"admitted" | "ended" | "left"> {
+  state.wait?.abort();
+  const mine = new AbortController();
+  state.wait = mine;
+  let outcome: "admitted" | "ended" | undefined;
   try {
     await followPlace(location.origin, state.token, (e: PlaceEvent) => {
+      if (mine.signal.aborted) return;
       if (e.event === "status") {
         place(e.data);
-        active = e.data.status === "active";
+        if (e.data.status === "active") outcome = "admitted";
       } else if (e.event === "ended") {
         say("alert", e.data.detail);
+        outcome = "ended";
       }
-    }, state.leave.signal);
+    }, mine.signal);
   } catch (error) {
-    if (state.leave.signal.aborted) return;
-    if (isProblem(error)) return fail(error);
+    // 429 (streams open in other tabs) or no stream at all: poll instead.
+    if (isProblem(error) && error.status === 401) {
+      fail(error);
+      return "ended";
+    }
   }
-  while (!active && !state.leave.signal.aborted) {
-    await new Promise((r) => setTimeout(r, 2000));
-    const { data, error } = await api.GET("/api/token", { headers: bearer(state.token) });
-    if (!data) return fail(error);
-    place(data);
-    active = data.status === "active";
+  for (let pause = 2000; outcome === undefined && !mine.signal.aborted; ) {
+    await new Promise((r) => setTimeout(r, pause));
+    if (mine.signal.aborted) break;
+    try {
+      const { data, error, response } = await api.GET("/api/token", { headers: bearer(state.token) });
+      if (data) {
+        place(data);
+        if (data.status === "active") outcome = "admitted";
+        pause = 2000;
+      } else if (response.status === 401 || response.status === 410) {
+        fail(error);
+        outcome = "ended";
+      } else {
+        pause = Math.min(pause * 2, 15000); // a failure that passes: keep the place, ask again
+      }
+    } catch {
+      pause = Math.min(pause * 2, 15000);
+    }
   }
+  return mine.signal.aborted ? "left" : (outcome ?? "left");
 }
 
 function leave(): void {
-  state.leave?.abort();
+  state.wait?.abort();
   state.token = "";
-  say("position", "You left the queue.");
+  say("alert", "You left the queue.");
   show("pick");
 }
 
@@ -150,7 +204,7 @@ async function admitted(): Promise<void> {
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = date;
-    button.addEventListener("click", () => void seats(date));
+    button.addEventListener("click", guarded(button, () => seats(date)));
     item.append(button);
     dates.append(item);
   }
@@ -173,40 +227,65 @@ async function seats(date: string): Promise<void> {
     button.disabled = !free;
     button.setAttribute("aria-label", `Seat ${seat.seat_id}, ${seat.section}, ${won.format(seat.price)}, ${free ? "available" : "taken"}`);
     button.title = button.getAttribute("aria-label") ?? "";
-    button.addEventListener("click", () => void hold(date, seat.seat_id, button));
+    button.addEventListener("click", guarded(button, () => hold(date, seat.seat_id, button)));
     map.append(button);
   }
-  say("legend", sections.map((s) => `${s}: ${won.format(data.find((x) => x.section === s)!.price)}`).join(" · ") + " — taken seats are crossed out and cannot be picked.");
+  const legend = el("legend");
+  legend.replaceChildren();
+  for (const [i, s] of sections.entries()) {
+    const swatch = document.createElement("span");
+    swatch.className = `swatch section-${i % 4}`;
+    swatch.setAttribute("aria-hidden", "true");
+    legend.append(swatch, ` ${s}: ${won.format(data.find((x) => x.section === s)!.price)}   `);
+  }
+  legend.append("Taken seats are crossed out and cannot be picked; hover or focus a seat for its section.");
 }
 
 async function hold(date: string, seat: number, button: HTMLButtonElement): Promise<void> {
+  if (state.hold || state.holding) return; // one hold at a time on this page
+  state.holding = true;
+  try {
+    await holdSeat(date, seat, button);
+  } finally {
+    state.holding = false;
+  }
+}
+
+async function holdSeat(date: string, seat: number, button: HTMLButtonElement): Promise<void> {
   clearAlert();
-  const { data, error } = await api.POST("/api/tickets", { body: { date, seat_id: seat }, headers: bearer(state.token) });
+  const { data, error, response } = await api.POST("/api/tickets", { body: { date, seat_id: seat }, headers: bearer(state.token) });
+  learnClock(response);
   if (!data) {
     fail(error);
-    if (isProblem(error) && error.status === 409) {
+    if (isProblem(error) && error.status === 409 && (error.detail ?? "").includes("reserved")) {
       // Someone was faster: the seat is taken whatever a listing a moment old says.
-      button.disabled = true;
+      button.dataset.stayDisabled = "true";
       button.className = button.className.replace(" free", " taken");
       button.setAttribute("aria-label", (button.getAttribute("aria-label") ?? "").replace(/available$/, "taken"));
-      window.setTimeout(() => void seats(date), 500);
+      el<HTMLDivElement>("seats").focus();
+      window.setTimeout(() => void seats(date).catch(fail), 500);
     }
     return;
   }
   state.hold = data;
   say("held", `Seat ${data.seat_id} (${data.section}) on ${data.date} is yours for now: ${won.format(data.price)}.`);
-  el<HTMLButtonElement>("pay").disabled = false;
-  el<HTMLButtonElement>("topup").disabled = false;
   window.clearInterval(state.countdown);
+  let announced = Infinity;
   const tick = (): void => {
-    const left = Math.max(0, Math.round((new Date(data.expiration).getTime() - Date.now()) / 1000));
+    const left = Math.max(0, Math.round((new Date(data.expiration).getTime() - (Date.now() + state.clockSkew)) / 1000));
     el("countdown").textContent = `Pay within ${Math.floor(left / 60)} min ${left % 60} s.`;
+    for (const mark of [120, 60, 30]) {
+      if (left <= mark && announced > mark) {
+        announced = mark;
+        say("remaining", `${mark >= 60 ? `${mark / 60} min` : `${mark} s`} left to pay.`);
+      }
+    }
     if (left === 0) {
       window.clearInterval(state.countdown);
       state.hold = undefined;
       say("alert", `Your hold on seat ${data.seat_id} has ended: the seat is released. Pick a seat again.`);
       show("book");
-      void seats(date);
+      void seats(date).catch(fail);
     }
   };
   tick();
@@ -216,8 +295,13 @@ async function hold(date: string, seat: number, button: HTMLButtonElement): Prom
 
 async function topUp(): Promise<void> {
   clearAlert();
-  if (!state.hold) return;
-  const { data, error } = await api.POST("/api/balance", { body: { amount: state.hold.price }, headers: bearer(state.token) });
+  const h = state.hold;
+  if (!h) return;
+  const { data, error } = await api.POST("/api/balance", {
+    body: { amount: h.price },
+    params: { header: { "Idempotency-Key": `${state.user}-${h.ticket_id}-topup` } }, // one top-up a hold, however often clicked
+    headers: bearer(state.token),
+  });
   if (!data) return fail(error);
   say("balance", `Your balance: ${won.format(data.balance)}.`);
 }
@@ -226,40 +310,57 @@ async function pay(): Promise<void> {
   clearAlert();
   const h = state.hold;
   if (!h) return;
-  const key = `${state.user}-${h.ticket_id}`;
   const { data, error } = await api.POST("/api/payment", {
     body: { ticket_id: h.ticket_id, seat_id: h.seat_id, date: h.date },
-    params: { header: { "Idempotency-Key": key } },
+    params: { header: { "Idempotency-Key": `${state.user}-${h.ticket_id}` } },
     headers: bearer(state.token),
   });
   if (!data) return fail(error);
   window.clearInterval(state.countdown);
+  state.hold = undefined;
   say("receipt", `Paid ${won.format(data.receipt.amount)} for seat ${h.seat_id} on ${data.receipt.performance_date} (payment ${data.receipt.payment_id}).`);
   show("ticket");
   await showQRCode(h.ticket_id);
 }
 
-/** showQRCode queues again (the payment ended the session: any live token of the sale shows
- * the fan's tickets) and shows the ticket's QR code and the fan's tickets. */
-async function showQRCode(ticket: string): Promise<void> {
+/** requeue takes a token of the sale again: the payment ended the session, and any live token
+ * of the sale shows the fan's tickets. */
+async function requeue(): Promise<boolean> {
   const again = await api.POST("/api/token", { body: { user_id: state.user, sale_id: state.sale } });
-  if (!again.data) return fail(again.error);
+  if (!again.data) {
+    fail(again.error);
+    return false;
+  }
   state.token = again.data.token;
+  return true;
+}
+
+/** withToken calls f with the fan's token, and once more with a new one if that has expired. */
+async function withToken<T extends { response: Response }>(f: () => Promise<T>): Promise<T | undefined> {
+  const first = await f();
+  if (first.response.status !== 401) return first;
+  return (await requeue()) ? f() : undefined;
+}
+
+async function showQRCode(ticket: string): Promise<void> {
+  if (!(await requeue())) return;
   const res = await fetch(`/api/tickets/${ticket}`, { headers: { ...bearer(state.token), Accept: "image/png" } });
-  if (!res.ok) return fail(await res.json());
+  if (!res.ok) return fail(await res.json().catch(() => res.statusText));
   const img = el<HTMLImageElement>("qr");
   img.src = URL.createObjectURL(await res.blob());
+  img.dataset.ticket = ticket;
   img.hidden = false;
   await myTickets();
 }
 
 /** myTickets lists the fan's tickets of the sale, each paid one with a way to give it back. */
 async function myTickets(): Promise<void> {
-  const { data, error } = await api.GET("/api/tickets", { headers: bearer(state.token) });
-  if (!data) return fail(error);
+  const res = await withToken(() => api.GET("/api/tickets", { headers: bearer(state.token) }));
+  if (!res) return;
+  if (!res.data) return fail(res.error);
   const list = el<HTMLUListElement>("tickets");
   list.replaceChildren();
-  for (const t of data) {
+  for (const t of res.data) {
     const item = document.createElement("li");
     item.textContent = `Seat ${t.seat_id} (${t.section}) on ${t.date}: ${t.status}${t.refund ? `, ${won.format(t.refund.amount)} refunded` : ""}. `;
     if (t.status === "paid") {
@@ -267,7 +368,7 @@ async function myTickets(): Promise<void> {
       cancel.type = "button";
       cancel.textContent = "Give it back";
       cancel.setAttribute("aria-label", `Give back seat ${t.seat_id} on ${t.date}`);
-      cancel.addEventListener("click", () => void giveBack(t.ticket_id));
+      cancel.addEventListener("click", guarded(cancel, () => giveBack(t.ticket_id)));
       item.append(cancel);
     }
     list.append(item);
@@ -276,18 +377,23 @@ async function myTickets(): Promise<void> {
 
 async function giveBack(ticket: string): Promise<void> {
   clearAlert();
-  const { data, error } = await api.POST("/api/tickets/{ticket_id}/cancel", {
-    params: { path: { ticket_id: ticket }, header: { "Idempotency-Key": `${state.user}-${ticket}-cancel` } },
-    headers: bearer(state.token),
-  });
-  if (!data) return fail(error);
-  say("receipt", `Given back: ${won.format(data.refund.amount)} is back in your wallet (a fee of ${won.format(data.refund.fee)} kept).`);
-  el<HTMLImageElement>("qr").hidden = true;
+  const res = await withToken(() =>
+    api.POST("/api/tickets/{ticket_id}/cancel", {
+      params: { path: { ticket_id: ticket }, header: { "Idempotency-Key": `${state.user}-${ticket}-cancel` } },
+      headers: bearer(state.token),
+    }),
+  );
+  if (!res) return;
+  if (!res.data) return fail(res.error);
+  say("receipt", `Given back: ${won.format(res.data.refund.amount)} is back in your wallet (a fee of ${won.format(res.data.refund.fee)} kept).`);
+  const img = el<HTMLImageElement>("qr");
+  if (img.dataset.ticket === ticket) img.hidden = true;
   await myTickets();
+  el<HTMLElement>("tickets-heading").focus();
 }
 
 el<HTMLFormElement>("who").addEventListener("submit", (e) => e.preventDefault());
 el<HTMLButtonElement>("leave").addEventListener("click", leave);
-el<HTMLButtonElement>("topup").addEventListener("click", () => void topUp());
-el<HTMLButtonElement>("pay").addEventListener("click", () => void pay());
-void listSales();
+el<HTMLButtonElement>("topup").addEventListener("click", guarded(el<HTMLButtonElement>("topup"), topUp));
+el<HTMLButtonElement>("pay").addEventListener("click", guarded(el<HTMLButtonElement>("pay"), pay));
+listSales().catch(fail);

@@ -1,5 +1,5 @@
 // The boxoffice API for TypeScript: the calls and bodies are generated from openapi/openapi.yaml
-// (schema.d.ts, by openapi-typescript; calls through openapi-fetch). What the document cannot
+// (schema.ts, by openapi-typescript; calls through openapi-fetch). What the document cannot
 // say is typed here: the headers that carry a fan's token and an operator's key, the problem
 // every error answers with, and the waiting room's event stream.
 
@@ -43,34 +43,57 @@ export type PlaceEvent =
 
 /**
  * followPlace streams the token's place in the queue, calling onEvent for each event, until the
- * stream ends (after the status that says active, or an `ended`) or signal aborts. A refusal to
- * open the stream (401, 410, 429) rejects with its Problem. Clients that cannot stream poll GET
- * /api/token instead.
+ * stream ends (after the status that says active, or an `ended`) or signal aborts (then it
+ * resolves too). A refusal to open the stream (401; 429 when the token has streams open
+ * already, where the client should poll GET /api/token instead) rejects with its Problem.
  */
 export async function followPlace(baseUrl: string, token: string, onEvent: (e: PlaceEvent) => void, signal?: AbortSignal): Promise<void> {
-  const res = await fetch(new URL("/api/token/events", baseUrl), { headers: { ...bearer(token), Accept: "text/event-stream" }, signal });
+  let res: Response;
+  try {
+    res = await fetch(new URL("/api/token/events", baseUrl), { headers: { ...bearer(token), Accept: "text/event-stream" }, signal });
+  } catch (error) {
+    if (signal?.aborted) return;
+    throw error;
+  }
   if (!res.ok || res.body === null) {
-    throw (await res.json()) as Problem;
+    throw await problemOf(res);
   }
   const decoder = new TextDecoder();
   const reader = res.body.getReader(); // not for await: browsers' streams need not be iterable
   let buffered = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) {
-      return;
-    }
-    buffered += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffered.indexOf("\n\n")) >= 0) {
-      const message = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      const event = parseEvent(message);
-      if (event !== undefined) {
-        onEvent(event);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        return;
+      }
+      buffered += decoder.decode(value, { stream: true }).replaceAll("\r\n", "\n");
+      let end: number;
+      while ((end = buffered.indexOf("\n\n")) >= 0) {
+        const message = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const event = parseEvent(message);
+        if (event !== undefined) {
+          onEvent(event);
+        }
       }
     }
+  } catch (error) {
+    if (signal?.aborted) return;
+    throw error;
+  } finally {
+    reader.cancel().catch(() => {}); // the server frees the stream (a token may hold two)
   }
+}
+
+/** problemOf reads a failed answer's problem; an answer that carries none becomes one. */
+export async function problemOf(res: Response): Promise<Problem> {
+  const type = res.headers.get("Content-Type") ?? "";
+  if (type.includes("json")) {
+    const body: unknown = await res.json().catch(() => undefined);
+    if (isProblem(body)) return body;
+  }
+  return { type: "about:blank", status: res.status, title: res.statusText || "Error", detail: `the server answered ${res.status} without a problem` };
 }
 
 /** parseEvent reads one Server-Sent Events message: its event name and JSON data. */
