@@ -49,12 +49,12 @@ type lateness struct {
 }
 
 func latenessOf(d []time.Duration, want int) lateness {
-	slices.Sort(d)
 	l := lateness{Count: len(d), Missing: want - len(d)}
 	if len(d) == 0 {
 		return l
 	}
-	l.P50Millis, l.P99Millis, l.MaxMillis = ms(d[(len(d)-1)*50/100]), ms(d[(len(d)-1)*99/100]), ms(d[len(d)-1])
+	p := percentiles(d)
+	l.P50Millis, l.P99Millis, l.MaxMillis = p.P50, p.P99, ms(slices.Max(d))
 	for _, x := range d {
 		if x > time.Second {
 			l.OverSecond++

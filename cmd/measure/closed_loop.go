@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,9 +61,6 @@ func inParallel(ctx context.Context, n int, f func(i int) error) (closedLoop, er
 	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
 		return closedLoop{}, err
 	}
-	slices.Sort(lat)
-	return closedLoop{
-		Count: n, PerSecond: float64(n) / wall.Seconds(),
-		P50Millis: ms(lat[(n-1)*50/100]), P99Millis: ms(lat[(n-1)*99/100]),
-	}, nil
+	p := percentiles(lat)
+	return closedLoop{Count: n, PerSecond: float64(n) / wall.Seconds(), P50Millis: p.P50, P99Millis: p.P99}, nil
 }
