@@ -21,23 +21,12 @@ import (
 // restarts dev, and pays the hold: its workflow lived on in the dev server's state file, so
 // the payment goes through, as it would against a real Temporal cluster.
 func TestDevOnPostgreSQLKeepsHoldsAcrossARestart(t *testing.T) {
-	cli := requirePrerequisites(t)
-	bin := buildBoxoffice(t)
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	requirePrerequisites(t)
 	state := filepath.Join(t.TempDir(), "state", "temporal.db")
-	env := append(os.Environ(),
+	bin, base, env := devSetup(t,
 		"DATABASE_URL="+pgtest.Database(t),
-		"TEMPORAL_CLI="+cli,
-		fmt.Sprintf("BOXOFFICE_ADDR=127.0.0.1:%d", port),
 		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{5}, 32)),
 		"BOXOFFICE_TEMPORAL_STATE="+state,
-		"BOXOFFICE_ADMIT_TICK=200ms",
-		"BOXOFFICE_LOG_LEVEL=warn",
-		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0", // not dev's 9464, which a `make run` may hold
 	)
 	startDev := func() (stop func()) { return startDevProcess(t, bin, env, base) }
 
@@ -116,20 +105,27 @@ func startDevProcess(t *testing.T, bin string, env []string, base string) (stop 
 // port, with settings added to the test defaults; it returns the base URL. It stops at cleanup.
 func memoryDev(t *testing.T, settings ...string) string {
 	t.Helper()
+	bin, base, env := devSetup(t, settings...)
+	startDevProcess(t, bin, env, base)
+	return base
+}
+
+// devSetup builds boxoffice and picks a free port for a `boxoffice dev`: its binary, base URL
+// and environment, the tests' defaults with settings added.
+func devSetup(t *testing.T, settings ...string) (bin, base string, env []string) {
+	t.Helper()
 	cli := requirePrerequisites(t)
-	bin := buildBoxoffice(t)
+	bin = buildBoxoffice(t)
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	env := append(os.Environ(),
+	env = append(os.Environ(),
 		"TEMPORAL_CLI="+cli,
 		fmt.Sprintf("BOXOFFICE_ADDR=127.0.0.1:%d", port),
-		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0",
+		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0", // not dev's 9464, which a `make run` may hold
 		"BOXOFFICE_ADMIT_TICK=200ms",
 		"BOXOFFICE_LOG_LEVEL=warn",
 	)
-	startDevProcess(t, bin, append(env, settings...), base)
-	return base
+	return bin, fmt.Sprintf("http://127.0.0.1:%d", port), append(env, settings...)
 }
