@@ -15,10 +15,24 @@ import (
 type bookingInstruments struct {
 	holds, payments, releases, refunds, checkIns metric.Int64Counter
 	paymentTime, lateness                        metric.Float64Histogram
+	bySale                                       labelSets[core.SaleID, measured]
+	bySaleOutcome                                labelSets[saleOutcome, measured]
 }
 
-func newBookingInstruments(m metric.Meter) (bookingInstruments, error) {
-	var b bookingInstruments
+type saleOutcome struct {
+	sale    core.SaleID
+	outcome booking.Outcome
+}
+
+func newBookingInstruments(m metric.Meter) (*bookingInstruments, error) {
+	b := &bookingInstruments{
+		bySale: labelSets[core.SaleID, measured]{build: func(s core.SaleID) measured {
+			return metric.WithAttributeSet(attribute.NewSet(saleAttr(s)))
+		}},
+		bySaleOutcome: labelSets[saleOutcome, measured]{build: func(k saleOutcome) measured {
+			return metric.WithAttributeSet(attribute.NewSet(saleAttr(k.sale), outcomeAttr(k.outcome)))
+		}},
+	}
 	errs := make([]error, 7)
 	b.holds, errs[0] = m.Int64Counter("boxoffice.holds", metric.WithDescription("Hold attempts, by sale and outcome: won, lost (the seat was taken), refused, failed."))
 	b.payments, errs[1] = m.Int64Counter("boxoffice.payments", metric.WithDescription("Payments, by sale and outcome: won (paid), lost (the hold had ended), no_balance, refused, failed."))
@@ -33,16 +47,16 @@ func newBookingInstruments(m metric.Meter) (bookingInstruments, error) {
 // Booking is the observer of the booking path that records its metrics.
 func (m *Metrics) Booking() booking.Observer { return bookingObserver{m.booking} }
 
-type bookingObserver struct{ i bookingInstruments }
+type bookingObserver struct{ i *bookingInstruments }
 
 func (o bookingObserver) HoldDecided(sale core.SaleID, outcome booking.Outcome) {
-	o.i.holds.Add(context.Background(), 1, metric.WithAttributeSet(attribute.NewSet(saleAttr(sale), outcomeAttr(outcome))))
+	o.i.holds.Add(context.Background(), 1, o.i.bySaleOutcome.of(saleOutcome{sale, outcome}))
 }
 
 func (o bookingObserver) PaymentDecided(sale core.SaleID, outcome booking.Outcome, took time.Duration) {
 	ctx := context.Background()
-	o.i.payments.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(saleAttr(sale), outcomeAttr(outcome))))
-	o.i.paymentTime.Record(ctx, took.Seconds(), metric.WithAttributeSet(attribute.NewSet(saleAttr(sale))))
+	o.i.payments.Add(ctx, 1, o.i.bySaleOutcome.of(saleOutcome{sale, outcome}))
+	o.i.paymentTime.Record(ctx, took.Seconds(), o.i.bySale.of(sale))
 }
 
 func (o bookingObserver) HoldsReleased(by booking.Releaser, n int, late time.Duration) {
@@ -58,7 +72,7 @@ func (o bookingObserver) Refunded(sale core.SaleID, reason booking.RefundReason,
 }
 
 func (o bookingObserver) CheckInDecided(sale core.SaleID, outcome booking.Outcome) {
-	o.i.checkIns.Add(context.Background(), 1, metric.WithAttributeSet(attribute.NewSet(saleAttr(sale), outcomeAttr(outcome))))
+	o.i.checkIns.Add(context.Background(), 1, o.i.bySaleOutcome.of(saleOutcome{sale, outcome}))
 }
 
 func saleAttr(s core.SaleID) attribute.KeyValue        { return attribute.String("sale", string(s)) }

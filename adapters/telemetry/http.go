@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -16,9 +15,7 @@ import (
 type httpInstruments struct {
 	requests metric.Int64Counter
 	duration metric.Float64Histogram
-	// labels caches each method, route and status's attribute sets: built once, not per
-	// request (the values are few: the routes are the API's, the methods and statuses known).
-	labels sync.Map // httpLabelKey → httpLabels
+	labels   labelSets[httpLabelKey, httpLabels]
 }
 
 type httpLabelKey struct {
@@ -26,23 +23,18 @@ type httpLabelKey struct {
 	status        int
 }
 
-type httpLabels struct{ counted, timed metric.MeasurementOption }
+type httpLabels struct{ counted, timed measured }
 
-func (h *httpInstruments) labelsOf(k httpLabelKey) httpLabels {
-	if l, ok := h.labels.Load(k); ok {
-		return l.(httpLabels)
-	}
+func httpLabelsOf(k httpLabelKey) httpLabels {
 	method, route := attribute.String("method", k.method), attribute.String("route", k.route)
-	l := httpLabels{
+	return httpLabels{
 		counted: metric.WithAttributeSet(attribute.NewSet(method, route, attribute.String("status", strconv.Itoa(k.status)))),
 		timed:   metric.WithAttributeSet(attribute.NewSet(method, route)),
 	}
-	h.labels.Store(k, l)
-	return l
 }
 
 func newHTTPInstruments(m metric.Meter) (*httpInstruments, error) {
-	h := &httpInstruments{}
+	h := &httpInstruments{labels: labelSets[httpLabelKey, httpLabels]{build: httpLabelsOf}}
 	var err, err2 error
 	h.requests, err = m.Int64Counter("boxoffice.http.requests", metric.WithDescription("HTTP requests answered, by method, route template and status."))
 	h.duration, err2 = m.Float64Histogram("boxoffice.http.request.duration", metric.WithUnit("s"),
@@ -68,7 +60,7 @@ func (m *Metrics) HTTP(next http.Handler) http.Handler {
 			if route == "" || route == "/" {
 				route = unrouted
 			}
-			l := m.http.labelsOf(httpLabelKey{method: knownMethod(r.Method), route: route, status: sw.status})
+			l := m.http.labels.of(httpLabelKey{method: knownMethod(r.Method), route: route, status: sw.status})
 			ctx := r.Context()
 			m.http.requests.Add(ctx, 1, l.counted)
 			m.http.duration.Record(ctx, time.Since(start).Seconds(), l.timed)

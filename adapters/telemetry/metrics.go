@@ -27,7 +27,7 @@ type Metrics struct {
 	provider *sdkmetric.MeterProvider
 	meter    metric.Meter
 	http     *httpInstruments
-	booking  bookingInstruments
+	booking  *bookingInstruments
 }
 
 // latencyBuckets are the histograms' bounds in seconds: from a cached poll (under a
