@@ -3,6 +3,7 @@ package temporal
 import (
 	"context"
 	"errors"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -82,12 +83,13 @@ func RetireLegacyAdmission(ctx context.Context, c client.Client) error {
 	return err
 }
 
-// StartSweep starts the workflow that sweeps overdue holds, unless it runs already.
-func StartSweep(ctx context.Context, c client.Client) error {
+// StartSweep starts the workflow that sweeps overdue holds every so often, unless it runs
+// already (then it keeps its own interval).
+func StartSweep(ctx context.Context, c client.Client, every time.Duration) error {
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       sweep.WorkflowID,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, sweep.WorkflowName, sweep.State{})
+	}, sweep.WorkflowName, sweep.State{Every: every})
 	return err
 }

@@ -17,12 +17,19 @@ import (
 // (cancellation/<sale_id>/<date>), found in the UI by its sale and date.
 type Cancellations struct {
 	client client.Client
+	batch  int
 }
 
 var _ booking.Cancellations = (*Cancellations)(nil)
 
-// NewCancellations starts cancellations through c.
-func NewCancellations(c client.Client) *Cancellations { return &Cancellations{client: c} }
+// NewCancellations starts cancellations through c, each round ending and refunding up to batch
+// holds and tickets (cancellation.DefaultBatch when batch is not positive).
+func NewCancellations(c client.Client, batch int) *Cancellations {
+	if batch <= 0 {
+		batch = cancellation.DefaultBatch
+	}
+	return &Cancellations{client: c, batch: batch}
+}
 
 // Start implements booking.Cancellations: it starts the date's workflow unless it runs. One
 // that completed may run again, and finds nothing to refund twice.
@@ -35,7 +42,7 @@ func (c *Cancellations) Start(ctx context.Context, sale core.SaleID, d core.Date
 			cancellation.AttrSale.ValueSet(string(sale)),
 			cancellation.AttrDate.ValueSet(d.String()),
 		),
-	}, cancellation.WorkflowName, cancellation.State{SaleID: sale, Date: d.String(), Batch: cancellation.DefaultBatch})
+	}, cancellation.WorkflowName, cancellation.State{SaleID: sale, Date: d.String(), Batch: c.batch})
 	return err
 }
 

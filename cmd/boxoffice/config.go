@@ -18,6 +18,8 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/workflows"
+	"github.com/boxoffice/boxoffice/workflows/cancellation"
+	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
 
 // config is every setting of every role. Each has a flag and an environment variable; the flag
@@ -50,6 +52,8 @@ type config struct {
 	DebugAddr         string
 	WorkerPollers     int
 	MetricsAddr       string
+	SweepEvery        time.Duration
+	CancellationBatch int
 }
 
 // setting documents one configuration variable; the README's table lists the same.
@@ -104,8 +108,22 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	str(&c.MetricsAddr, setting{"BOXOFFICE_METRICS_ADDR", "metrics-addr", "if set, serve the metrics (Prometheus text format, /metrics) on this address; dev serves them on " + devMetricsAddr + " unless set"}, "")
 	str(&c.DebugAddr, setting{"BOXOFFICE_DEBUG_ADDR", "debug-addr", "if set, serve Go's profiler (/debug/pprof/) on this address; keep it on loopback"}, "")
 	num(&c.WorkerPollers, setting{"BOXOFFICE_WORKER_POLLERS", "worker-pollers", "the worker's pollers of workflow tasks, and of activity tasks, on the Temporal task queue (at least 2)"}, workflows.DefaultPollers)
+	dur(&c.SweepEvery, setting{"BOXOFFICE_SWEEP_EVERY", "sweep-every", "time between sweeps of holds long past their deadline whose release never ran (the last resort behind each hold's own timer); at least 100ms"}, sweep.Every)
+	num(&c.CancellationBatch, setting{"BOXOFFICE_CANCELLATION_BATCH", "cancellation-batch", "holds ended and tickets refunded per round of a cancelled performance's workflow, 1 to 1000"}, cancellation.DefaultBatch)
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
 	str(&c.RateLimit, setting{"BOXOFFICE_RATE_LIMIT", "rate-limit", "per-user and per-address limits on token issue and holds, name=rate/burst,…, or off"}, httpapi.DefaultRateLimits)
+	return errors.Join(bad...)
+}
+
+// validate refuses settings whose values parse but cannot be used.
+func (c config) validate() error {
+	var bad []error
+	if c.SweepEvery < 100*time.Millisecond {
+		bad = append(bad, fmt.Errorf("BOXOFFICE_SWEEP_EVERY is %s: use 100ms or more", c.SweepEvery))
+	}
+	if c.CancellationBatch < 1 || c.CancellationBatch > 1000 {
+		bad = append(bad, fmt.Errorf("BOXOFFICE_CANCELLATION_BATCH is %d: use 1 to 1000", c.CancellationBatch))
+	}
 	return errors.Join(bad...)
 }
 

@@ -94,7 +94,7 @@ func parseFlags(name string, args []string, extra func(*flag.FlagSet)) (config, 
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	return c, nil
+	return c, c.validate()
 }
 
 func newLogger(level string) (*slog.Logger, error) {

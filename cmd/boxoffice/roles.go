@@ -111,12 +111,14 @@ func closeStore(store *postgres.Store, log *slog.Logger) {
 func newApp(c config, st app.Stores, tc client.Client, obs observability) (*app.App, error) {
 	m := obs.metrics
 	a, err := app.New(app.Ports{
-		Stores:        st,
-		Loop:          temporal.NewAdmission(tc),
-		Lifecycle:     func(*booking.Settler) booking.Lifecycle { return temporal.NewLifecycle(tc) },
-		Cancellations: func(*booking.Refunder) booking.Cancellations { return temporal.NewCancellations(tc) },
-		Clock:         core.SystemClock{},
-		Observer:      bookingObserver(m),
+		Stores:    st,
+		Loop:      temporal.NewAdmission(tc),
+		Lifecycle: func(*booking.Settler) booking.Lifecycle { return temporal.NewLifecycle(tc) },
+		Cancellations: func(*booking.Refunder) booking.Cancellations {
+			return temporal.NewCancellations(tc, c.CancellationBatch)
+		},
+		Clock:    core.SystemClock{},
+		Observer: bookingObserver(m),
 	}, c.policy())
 	if err != nil || m == nil {
 		return a, err
@@ -244,11 +246,15 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 		w.Stop()
 		return nil, fmt.Errorf("retire the admission workflow of the single queue: %w", err)
 	}
+	if err := repairMistyped(ctx, c, log, tc); err != nil {
+		w.Stop()
+		return nil, err
+	}
 	if err := a.ResumeAdmission(ctx); err != nil {
 		w.Stop()
 		return nil, fmt.Errorf("start the sales' admission: %w", err)
 	}
-	if err := temporal.StartSweep(ctx, tc); err != nil {
+	if err := temporal.StartSweep(ctx, tc, c.SweepEvery); err != nil {
 		w.Stop()
 		return nil, fmt.Errorf("start the sweep of overdue holds: %w", err)
 	}
@@ -268,6 +274,26 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 		<-lapsesDone
 		w.Stop()
 	}, nil
+}
+
+// repairMistyped ends the long-running workflows found running as another type than their id
+// says (waiting rooms and cancellations that an earlier release continued as the sweep) and
+// restarts the cancellations among them; the sales' admission restarts with ResumeAdmission,
+// from the database's state.
+func repairMistyped(ctx context.Context, c config, log *slog.Logger, tc client.Client) error {
+	found, err := temporal.TerminateMistyped(ctx, tc, c.TemporalNamespace)
+	if err != nil {
+		return fmt.Errorf("repair the workflows running as another type: %w", err)
+	}
+	for _, m := range found {
+		log.Warn("a workflow ran as another type than its id's; restarting it as itself", "workflow_id", m.WorkflowID, "ran_as", m.RunningAs, "restarted_as", m.Want)
+		if sale, d, ok := temporal.CancellationOf(m.WorkflowID); ok {
+			if err := temporal.NewCancellations(tc, c.CancellationBatch).Start(ctx, sale, d); err != nil {
+				return fmt.Errorf("restart the cancellation %s: %w", m.WorkflowID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // quiet gives the Temporal SDK a logger that only speaks up for warnings.

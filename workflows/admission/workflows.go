@@ -52,7 +52,9 @@ func (a *admission) run(ctx workflow.Context) error {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return err
 			}
-			return workflow.NewContinueAsNewError(ctx, Workflow, a.state)
+			// By its registered name: every workflow package's function is called Workflow, and
+			// the SDK would resolve the function value to whichever registered last.
+			return workflow.NewContinueAsNewError(ctx, WorkflowName, a.state)
 		}
 		s := a.state.Settings
 		var res AdmitResult

@@ -46,7 +46,7 @@ func Workflow(ctx workflow.Context, st State) (State, error) {
 	actx := workflow.WithActivityOptions(ctx, roundOptions)
 	for run := 0; ; run++ {
 		if run >= roundsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			return st, workflow.NewContinueAsNewError(ctx, Workflow, st)
+			return st, workflow.NewContinueAsNewError(ctx, WorkflowName, st) // by name, as admission does
 		}
 		var res RoundResult
 		if err := workflow.ExecuteActivity(actx, ActivityRound, Round{SaleID: st.SaleID, Date: st.Date, Batch: st.Batch}).Get(ctx, &res); err != nil {

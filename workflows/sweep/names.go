@@ -20,6 +20,8 @@ const Every = 15 * time.Second
 // State is the workflow's whole state, carried across continue-as-new, and the stats query's
 // answer.
 type State struct {
+	// Every is the time between sweeps; zero is the package's Every.
+	Every         time.Duration
 	Sweeps        int64
 	ReleasedTotal int64 // overdue holds released, each a release its own workflow never ran
 	LastReleased  int

@@ -1,6 +1,7 @@
 package sweep_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"go.temporal.io/sdk/worker"
@@ -9,13 +10,22 @@ import (
 	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
 
-// TestReplayRecordedHistory replays the sweep's history recorded from a real dev server during
-// the end-to-end test against today's code. Record it again with
-// BOXOFFICE_RECORD_HISTORIES=$PWD/workflows go test -run TestEndToEnd ./cmd/boxoffice
+// TestReplayRecordedHistory replays the sweep's histories recorded from a real dev server
+// against today's code: sweep.json from the end-to-end test, and sweep-continued.json, a run
+// that began and ended with a continue-as-new. Record them again with
+// BOXOFFICE_RECORD_HISTORIES=$PWD/workflows go test -run 'TestEndToEnd|TestLongRunning' ./cmd/boxoffice ./adapters/temporal
 func TestReplayRecordedHistory(t *testing.T) {
-	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflowWithOptions(sweep.Workflow, workflow.RegisterOptions{Name: sweep.WorkflowName})
-	if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/sweep.json"); err != nil {
-		t.Fatalf("replay: %v", err)
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("found %d recorded histories (%v), want two", len(files), err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			replayer := worker.NewWorkflowReplayer()
+			replayer.RegisterWorkflowWithOptions(sweep.Workflow, workflow.RegisterOptions{Name: sweep.WorkflowName})
+			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+				t.Fatalf("replay %s: %v", f, err)
+			}
+		})
 	}
 }

@@ -15,13 +15,17 @@ var sweepOptions = workflow.ActivityOptions{
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 }
 
-// Workflow sweeps every Every for as long as the service runs.
+// Workflow sweeps every st.Every (Every when unset) for as long as the service runs.
 func Workflow(ctx workflow.Context, st State) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStats, func() (State, error) { return st, nil }); err != nil {
 		return err
 	}
+	every := st.Every
+	if every <= 0 {
+		every = Every
+	}
 	actx := workflow.WithActivityOptions(ctx, sweepOptions)
-	for range sweepsPerRun {
+	for run := 0; run < sweepsPerRun && !workflow.GetInfo(ctx).GetContinueAsNewSuggested(); run++ {
 		var released int
 		if err := workflow.ExecuteActivity(actx, ActivitySweep).Get(ctx, &released); err != nil {
 			return err
@@ -29,9 +33,9 @@ func Workflow(ctx workflow.Context, st State) error {
 		st.Sweeps++
 		st.ReleasedTotal += int64(released)
 		st.LastReleased = released
-		if err := workflow.Sleep(ctx, Every); err != nil {
+		if err := workflow.Sleep(ctx, every); err != nil {
 			return err
 		}
 	}
-	return workflow.NewContinueAsNewError(ctx, Workflow, st)
+	return workflow.NewContinueAsNewError(ctx, WorkflowName, st) // by name, as admission does
 }

@@ -1,0 +1,131 @@
+// Package temporaltest starts the Temporal CLI's dev server for tests that need a real one, and
+// reads what ran on it: each run of a workflow that continued as new.
+package temporaltest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/boxoffice/boxoffice/internal/sandbox"
+	"github.com/boxoffice/boxoffice/workflows/reservation"
+)
+
+// Required makes a missing Temporal CLI fail the test instead of skipping it (CI sets it).
+const Required = "BOXOFFICE_E2E_REQUIRED"
+
+// SuggestContinueAsNewAfter is the dev server setting (a history's event count) past which
+// workflows are told to continue as new: 4,096 by default; a test lowers it to run a
+// long-running workflow through many runs in seconds, through the path production takes.
+func SuggestContinueAsNewAfter(events int) []string {
+	return []string{"--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=" + strconv.Itoa(events)}
+}
+
+// Start starts a dev server with boxoffice's search attributes and extra arguments, stopped at
+// cleanup; without the CLI it skips the test (or fails it, under Required).
+func Start(t *testing.T, extraArgs ...string) *testsuite.DevServer {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the Temporal dev server; skipped in -short mode")
+	}
+	cli := sandbox.DefaultTemporalCLI()
+	if _, err := os.Stat(cli); err != nil {
+		if os.Getenv(Required) != "" {
+			t.Fatalf("the Temporal CLI is needed at %s (make tools): %v", cli, err)
+		}
+		t.Skipf("the Temporal CLI is needed at %s (make tools): %v", cli, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath: cli, LogLevel: "error", SearchAttributes: reservation.SearchAttributes(), ExtraArgs: extraArgs,
+		ClientOptions: &client.Options{Logger: log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))},
+		Stdout:        io.Discard, Stderr: io.Discard,
+	})
+	if err != nil {
+		t.Fatalf("start the Temporal dev server: %v", err)
+	}
+	t.Cleanup(func() { _ = server.Stop() })
+	return server
+}
+
+// Run is one run of a workflow: its type, its id and its history.
+type Run struct {
+	Type, RunID string
+	Events      []*historypb.HistoryEvent
+}
+
+// Count is how many events of the type the run's history holds.
+func (r Run) Count(typ enumspb.EventType) int {
+	n := 0
+	for _, ev := range r.Events {
+		if ev.GetEventType() == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// Runs reads a workflow's runs, the latest last, following each run back to the one it
+// continued from.
+func Runs(t *testing.T, c client.Client, workflowID string) []Run {
+	t.Helper()
+	var runs []Run
+	for runID := ""; ; {
+		r := history(t, c, workflowID, runID)
+		runs = append([]Run{r}, runs...)
+		started := r.Events[0].GetWorkflowExecutionStartedEventAttributes()
+		if runID = started.GetContinuedExecutionRunId(); runID == "" {
+			return runs
+		}
+	}
+}
+
+func history(t *testing.T, c client.Client, workflowID, runID string) Run {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	iter := c.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var r Run
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatalf("history of %s (run %q): %v", workflowID, runID, err)
+		}
+		r.Events = append(r.Events, ev)
+	}
+	if len(r.Events) == 0 {
+		t.Fatalf("history of %s (run %q) is empty", workflowID, runID)
+	}
+	r.Type = r.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
+	r.RunID = runID
+	return r
+}
+
+// WriteHistory writes a run's history as JSON to path, for the replay tests.
+func WriteHistory(t *testing.T, r Run, path string) {
+	t.Helper()
+	raw, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&historypb.History{Events: r.Events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %d events of a %s run to %s", len(r.Events), r.Type, path)
+}
