@@ -200,3 +200,15 @@ func checkRuns(t *testing.T, c client.Client, workflowID, wantType, recordAs str
 	}
 	return done
 }
+
+func TestCancellationOfReadsTheSaleAndDateOfItsWorkflowID(t *testing.T) {
+	sale, d, ok := temporal.CancellationOf(cancellation.WorkflowID("summer-nights", showDate))
+	if !ok || sale != "summer-nights" || d != showDate {
+		t.Fatalf("CancellationOf = %q %v %v, want summer-nights %v", sale, d, ok, showDate)
+	}
+	for _, id := range []string{admission.WorkflowID("summer-nights"), "cancellation/summer-nights", "cancellation/x/2027-01-01", "cancellation/summer-nights/tomorrow"} {
+		if _, _, ok := temporal.CancellationOf(id); ok {
+			t.Errorf("CancellationOf(%q) read a cancellation", id)
+		}
+	}
+}
