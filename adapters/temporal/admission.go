@@ -32,6 +32,8 @@ func (a *Admission) Start(ctx context.Context, sale core.SaleID, s queue.Setting
 	if err := s.Validate(); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	_, err := a.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       admission.WorkflowID(sale),
 		TaskQueue:                workflows.TaskQueue,
@@ -42,6 +44,8 @@ func (a *Admission) Start(ctx context.Context, sale core.SaleID, s queue.Setting
 
 // Stats returns the sale's workflow's counters and settings.
 func (a *Admission) Stats(ctx context.Context, sale core.SaleID) (admission.State, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
 	v, err := a.client.QueryWorkflow(ctx, admission.WorkflowID(sale), "", admission.QueryStats)
 	if err != nil {
 		return admission.State{}, err
@@ -59,6 +63,8 @@ func (a *Admission) Settings(ctx context.Context, sale core.SaleID) (queue.Setti
 // Change implements queue.Loop: the update carries the change, which the workflow applies to
 // the settings it runs with, so concurrent changes all apply.
 func (a *Admission) Change(ctx context.Context, sale core.SaleID, c queue.Change) (queue.Settings, error) {
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	handle, err := a.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   admission.WorkflowID(sale),
 		UpdateName:   admission.UpdateSettings,

@@ -34,6 +34,8 @@ func NewCancellations(c client.Client, batch int) *Cancellations {
 // Start implements booking.Cancellations: it starts the date's workflow unless it runs. One
 // that completed may run again, and finds nothing to refund twice.
 func (c *Cancellations) Start(ctx context.Context, sale core.SaleID, d core.Date) error {
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	_, err := c.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       cancellation.WorkflowID(sale, d),
 		TaskQueue:                workflows.TaskQueue,
@@ -48,6 +50,8 @@ func (c *Cancellations) Start(ctx context.Context, sale core.SaleID, d core.Date
 
 // Progress is the running or completed workflow's own account, by query.
 func (c *Cancellations) Progress(ctx context.Context, sale core.SaleID, d core.Date) (cancellation.State, error) {
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
 	v, err := c.client.QueryWorkflow(ctx, cancellation.WorkflowID(sale, d), "", cancellation.QueryProgress)
 	if err != nil {
 		return cancellation.State{}, err

@@ -31,6 +31,8 @@ func NewLifecycle(c client.Client) *Lifecycle { return &Lifecycle{client: c} }
 
 // StartHold implements booking.Lifecycle.
 func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error {
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
 	_, err := l.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        reservation.WorkflowID(string(r.ID)),
 		TaskQueue: workflows.TaskQueue,
@@ -52,9 +54,18 @@ func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error 
 	return err
 }
 
-// Pay implements booking.Lifecycle: it sends the `pay` update and waits for its result.
+// Pay implements booking.Lifecycle: it sends the `pay` update and waits for its result, up to
+// CallTimeout. An update keyed by an idempotency key has an id of its own, so a retry after a
+// timeout waits for the same update instead of sending another.
 func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (booking.Receipt, error) {
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	updateID := ""
+	if key != "" {
+		updateID = "pay/" + string(user) + "/" + string(key)
+	}
 	handle, err := l.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		UpdateID:     updateID,
 		WorkflowID:   reservation.WorkflowID(string(id)),
 		UpdateName:   reservation.UpdatePay,
 		Args:         []any{reservation.PayRequest{UserID: string(user), IdempotencyKey: string(key)}},

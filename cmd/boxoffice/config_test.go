@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/adapters/temporal"
 )
 
 // TestConfigurationErrorsSayWhatToDo runs each command with a setting missing or wrong: it must
@@ -24,6 +27,12 @@ func TestConfigurationErrorsSayWhatToDo(t *testing.T) {
 			return runRoles(context.Background(), "api", append(noServices, "-log-level=loud"), roleAPI)
 		}, `log level "loud"`},
 		{"stray argument", func() error { return runMigrate(context.Background(), []string{"now"}) }, "unexpected arguments"},
+		{"sweep too often", func() error {
+			return runRoles(context.Background(), "worker", append(noServices, "-sweep-every=10ms"), roleWorker)
+		}, "BOXOFFICE_SWEEP_EVERY"},
+		{"cancellation batch of none", func() error {
+			return runRoles(context.Background(), "worker", append(noServices, "-cancellation-batch=0"), roleWorker)
+		}, "BOXOFFICE_CANCELLATION_BATCH"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.run()
@@ -66,5 +75,13 @@ func TestIdentityConfiguration(t *testing.T) {
 		if _, err := c.identity(ctx, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%+v: %v, want an error naming %q", c, err, want)
 		}
+	}
+}
+
+// A request that waits on Temporal must be answered before the server gives up writing it: the
+// calls' deadlines, with the database work around them, fit inside the write timeout.
+func TestCallsToTemporalEndBeforeTheWriteTimeout(t *testing.T) {
+	if margin := writeTimeout - temporal.CallTimeout; margin < 10*time.Second {
+		t.Fatalf("write timeout %s leaves %s after a Temporal call's %s deadline; keep at least 10 s", writeTimeout, margin, temporal.CallTimeout)
 	}
 }

@@ -159,6 +159,11 @@ func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc clie
 	return serveAPI(ctx, c, log, a, obs, ready, started)
 }
 
+// writeTimeout bounds an answer's writing. The calls that wait on Temporal (a payment's update,
+// a hold's start) end at temporal.CallTimeout, well before it, so a fan waiting on a stalled
+// cluster gets a 503 with Retry-After rather than a dropped connection.
+const writeTimeout = 30 * time.Second
+
 // serveAPI serves the HTTP API on c.Addr until ctx ends, then drains the requests in flight.
 func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, obs observability, ready map[string]func(context.Context) error, started func(addr string)) error {
 	stopping := make(chan struct{})
@@ -175,7 +180,7 @@ func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, obs o
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second, // a payment waits for its workflow update
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

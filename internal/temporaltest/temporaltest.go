@@ -4,11 +4,16 @@ package temporaltest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,4 +133,50 @@ func WriteHistory(t *testing.T, r Run, path string) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded %d events of a %s run to %s", len(r.Events), r.Type, path)
+}
+
+// Stall stops the dev server's process with SIGSTOP, as a hung or overloaded cluster would
+// answer nothing while keeping its connections open, and returns what resumes it (also run
+// at cleanup).
+func Stall(t *testing.T, server *testsuite.DevServer) (resume func()) {
+	t.Helper()
+	pid, err := pidOf(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop the dev server (pid %d): %v", pid, err)
+	}
+	resumed := false
+	resume = func() {
+		if !resumed {
+			resumed = true
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+	t.Cleanup(resume)
+	return resume
+}
+
+// pidOf finds the dev server's process by the port its command line names.
+func pidOf(server *testsuite.DevServer) (int, error) {
+	_, port, err := net.SplitHostPort(server.FrontendHostPort())
+	if err != nil {
+		return 0, err
+	}
+	procs, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range procs {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(raw), "\x00")
+		if slices.Contains(args, "start-dev") && slices.Contains(args, port) {
+			return strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		}
+	}
+	return 0, fmt.Errorf("no dev server process on port %s", port)
 }
