@@ -45,6 +45,7 @@ var meaningFor = map[string]map[int]string{
 	},
 	"pay": {
 		http.StatusConflict:           "A request with the same Idempotency-Key is still being processed; retry after Retry-After seconds for its answer.",
+		http.StatusGone:               "The performance was cancelled before the payment went through: nothing was charged, and the hold ends.",
 		http.StatusServiceUnavailable: "The payment did not complete in time; retry it after Retry-After seconds: a payment that went through returns its receipt.",
 	},
 	"chargeBalance": {

@@ -54,7 +54,7 @@ func registerPayments(api huma.API, s *server) {
 			"Paying an already paid ticket again returns the same receipt, even with the token that payment expired, " +
 			"so a client retrying after a timeout gets its receipt and is charged once.",
 		Tags: []string{"payment"},
-	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity,
+	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusGone, http.StatusUnprocessableEntity,
 		http.StatusServiceUnavailable), func(ctx context.Context, in *payInput) (*payOutput, error) {
 		rc, err := s.Counter.Pay(ctx, caller(ctx), booking.PayRequest{TicketID: in.Body.TicketID, SeatID: int(in.Body.SeatID), Date: in.Body.Date}, string(in.IdempotencyKey))
 		if err != nil {

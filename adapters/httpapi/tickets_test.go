@@ -313,6 +313,27 @@ func TestCredentialsAndTokensDoNotPassForEachOther(t *testing.T) {
 	}
 }
 
+// A hold of a date cancelled before its payment went through is not paid: 410 saying why, and
+// nothing is charged.
+func TestAPaymentOfACancelledDateIsGone(t *testing.T) {
+	h := newHarness(t)
+	tok := h.token(t, "too-late", true)
+	h.expect(t, "POST", "/api/balance", tok, map[string]any{"amount": 50_000}, 200)
+	var held httpapi.HoldBody
+	h.expect(t, "POST", "/api/tickets", tok, map[string]any{"date": showDate, "seat_id": 4}, 200).json(t, &held)
+	d, _ := core.ParseDate(showDate)
+	if _, err := h.store.CancelPerformance(ctx, testSale, d, time.Now()); err != nil { // before its rounds end the hold
+		t.Fatal(err)
+	}
+	p := h.expect(t, "POST", "/api/payment", tok, map[string]any{"ticket_id": held.TicketID, "seat_id": 4, "date": showDate}, 410).problem(t)
+	if !strings.Contains(p["detail"].(string), "cancelled") {
+		t.Fatalf("a payment of a cancelled date: %v", p)
+	}
+	if bal := h.balance(t, "too-late"); bal != 50_000 {
+		t.Fatalf("balance %d after the refused payment, want 50000", bal)
+	}
+}
+
 // An operator cancels the show: the date closes at once, the cancellation refunds every paid
 // ticket in full and reports its progress, and asking again refunds nothing twice.
 func TestAnOperatorCancelsAPerformance(t *testing.T) {

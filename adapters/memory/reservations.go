@@ -151,6 +151,9 @@ func (s *Store) SettleAcrossAggregates(_ context.Context, p booking.Settlement) 
 	case err != nil:
 		return booking.Receipt{}, err
 	}
+	if s.performances[perfKey{r.SaleID, r.Date}].Cancelled() {
+		return booking.Receipt{}, catalog.ErrPerformanceCancelled
+	}
 	claim := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]
 	if !claim.HeldBy(r.ID) {
 		return booking.Receipt{}, booking.ErrHoldExpired // a later hold took the seat after our deadline

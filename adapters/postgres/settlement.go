@@ -29,10 +29,11 @@ func (s *Store) SettleAcrossAggregates(ctx context.Context, p booking.Settlement
 	}
 	var receipt booking.Receipt
 	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		claim, err := lockClaim(ctx, q, r.SaleID, r.Date, r.Seat)
+		seat, err := q.SeatLockForPayment(ctx, sqlcdb.SeatLockForPaymentParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)})
 		if err != nil {
 			return err
 		}
+		claim := claimOf(seat.Status, seat.ReservationID)
 		row, err := q.ReservationLock(ctx, string(r.ID))
 		if err != nil {
 			return err
@@ -47,6 +48,9 @@ func (s *Store) SettleAcrossAggregates(ctx context.Context, p booking.Settlement
 			return err
 		case err != nil:
 			return err
+		}
+		if seat.CancelledAt != nil {
+			return catalog.ErrPerformanceCancelled
 		}
 		if !claim.HeldBy(r.ID) {
 			return booking.ErrHoldExpired // a later hold took the seat after our deadline
@@ -78,11 +82,16 @@ func lockClaim(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, d core.
 	if err != nil {
 		return catalog.Claim{}, err
 	}
-	c := catalog.Claim{Sold: row.Status == "sold"}
-	if row.ReservationID != nil {
-		c.Holder = core.ID(*row.ReservationID)
+	return claimOf(row.Status, row.ReservationID), nil
+}
+
+// claimOf is a seat row's claim.
+func claimOf(status string, holder *string) catalog.Claim {
+	c := catalog.Claim{Sold: status == "sold"}
+	if holder != nil {
+		c.Holder = core.ID(*holder)
 	}
-	return c, nil
+	return c
 }
 
 // settle writes a settleable reservation's payment, under the locks SettleAcrossAggregates took.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
-	"github.com/boxoffice/boxoffice/core/wallet"
 	"github.com/boxoffice/boxoffice/workflows"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
@@ -92,21 +91,8 @@ func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key c
 func payError(err error) error {
 	var appErr *sdktemporal.ApplicationError
 	if errors.As(err, &appErr) {
-		switch appErr.Type() {
-		case reservation.ErrTypeInsufficientBalance:
-			var d reservation.InsufficientBalance
-			if appErr.Details(&d) == nil {
-				return &wallet.InsufficientBalanceError{Balance: core.Amount(d.Balance), Needed: core.Amount(d.Needed)}
-			}
-			return wallet.ErrInsufficientBalance
-		case reservation.ErrTypeHoldExpired:
-			return booking.ErrHoldExpired
-		case reservation.ErrTypeNotYourTicket:
-			return booking.ErrNotYourTicket
-		case reservation.ErrTypeUnknownTicket:
-			return booking.ErrUnknownTicket
-		case reservation.ErrTypeIdempotencyMismatch:
-			return core.ErrIdempotencyMismatch
+		if refused := reservation.Refused(appErr); refused != nil {
+			return refused
 		}
 	}
 	var notFound *serviceerror.NotFound

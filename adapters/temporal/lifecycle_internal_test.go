@@ -9,6 +9,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/wallet"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
@@ -26,6 +27,7 @@ func TestPayErrorMapsWorkflowFailuresToCore(t *testing.T) {
 		{"not your ticket", app(reservation.ErrTypeNotYourTicket), booking.ErrNotYourTicket},
 		{"unknown ticket", app(reservation.ErrTypeUnknownTicket), booking.ErrUnknownTicket},
 		{"insufficient balance", app(reservation.ErrTypeInsufficientBalance, reservation.InsufficientBalance{Balance: 10, Needed: 50}), wallet.ErrInsufficientBalance},
+		{"performance cancelled", app(reservation.ErrTypePerformanceCancelled), catalog.ErrPerformanceCancelled},
 		{"workflow gone", serviceerror.NewNotFound("workflow not found"), booking.ErrHoldExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -61,9 +61,11 @@ type Settlements interface {
 	// SettleAcrossAggregates performs s atomically: the reservation must be SettleableBy the
 	// payer and its seat's claim HeldBy it, and the wallet must cover the price
 	// (wallet.Covers). Settling a reservation already paid returns its receipt and changes
-	// nothing. Errors: ErrUnknownTicket, ErrNotYourTicket, ErrHoldExpired (released, or the seat
-	// was taken by a later hold), *wallet.InsufficientBalanceError,
-	// core.ErrIdempotencyMismatch (the key paid for another reservation).
+	// nothing. Errors: ErrUnknownTicket, ErrNotYourTicket, catalog.ErrPerformanceCancelled (the
+	// date's cancellation committed first; one that commits while the settlement runs waits for
+	// it, and its rounds refund the payment), ErrHoldExpired (released, or the seat was taken by
+	// a later hold), *wallet.InsufficientBalanceError, core.ErrIdempotencyMismatch (the key paid
+	// for another reservation).
 	SettleAcrossAggregates(ctx context.Context, s Settlement) (Receipt, error)
 	// Refund cancels a paid ticket atomically: a refund row, the wallet credited with
 	// r.Terms.Refund by a ledger row of kind refund (none for nothing to refund), the

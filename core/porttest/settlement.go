@@ -223,6 +223,65 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		t.Logf("%d of %d lapsed holds were paid before the bulk release reached them", paid, n)
 	})
 
+	t.Run("settle: a hold of a cancelled date is not paid, and nothing changes", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := heldSeat(t, s, 80_000)
+		must[catalog.Performance](t)(s.Catalog.CancelPerformance(ctx, testSale, r.Date, epoch))
+		if _, err := settle(s, r, "alice", epoch.Add(time.Second)); !errors.Is(err, catalog.ErrPerformanceCancelled) {
+			t.Fatalf("settling a hold of a cancelled date: %v, want ErrPerformanceCancelled", err)
+		}
+		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != booking.Held {
+			t.Fatalf("the hold is %v after the refused payment, want still held (the cancellation's rounds end it)", got.Status)
+		}
+		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 80_000 {
+			t.Fatalf("balance %d after the refused payment, want 80000", bal)
+		}
+	})
+
+	t.Run("race: payments and a date's cancellation: none starts after the cancellation's answer and succeeds", func(t *testing.T) {
+		s := newStores(t)
+		const n = 24
+		p := addShow(t, s, "2030-07-01", n)
+		holds := make([]booking.Reservation, n)
+		for i := range holds {
+			user := core.UserID(fmt.Sprintf("fan-%d", i))
+			must[core.Amount](t)(s.Wallets.Charge(ctx, user, generalPrice, "", epoch))
+			holds[i] = must[booking.Reservation](t)(hold(t, s, user, p, i+1, epoch, time.Minute))
+		}
+		var cancelled atomic.Bool
+		var late, paid atomic.Int64
+		concurrently(n+1, func(i int) {
+			if i == n { // the operator, once some payments are under way
+				time.Sleep(time.Duration(n/2) * 3 * time.Millisecond)
+				must[catalog.Performance](t)(s.Catalog.CancelPerformance(ctx, testSale, p.Date, epoch.Add(time.Second)))
+				cancelled.Store(true)
+				return
+			}
+			time.Sleep(time.Duration(i) * 3 * time.Millisecond) // payments spread over the cancellation
+			afterTheAnswer := cancelled.Load()
+			_, err := settle(s, holds[i], holds[i].UserID, epoch.Add(time.Second))
+			switch {
+			case err == nil && afterTheAnswer:
+				t.Errorf("payment %d started after the cancellation was answered and went through", i)
+			case err == nil:
+				paid.Add(1)
+			case !errors.Is(err, catalog.ErrPerformanceCancelled):
+				t.Errorf("payment %d: %v, want success or ErrPerformanceCancelled", i, err)
+			}
+			if afterTheAnswer {
+				late.Add(1)
+			}
+		})
+		for i, r := range holds {
+			got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID))
+			balance := must[core.Amount](t)(s.Wallets.Balance(ctx, r.UserID))
+			if paidOnce := got.Status == booking.Paid && balance == 0; !paidOnce && (got.Status != booking.Held || balance != generalPrice) {
+				t.Errorf("hold %d ended %v with balance %d: want paid with one debit, or still held with none", i, got.Status, balance)
+			}
+		}
+		t.Logf("%d payments went through before the cancellation, %d were asked after its answer", paid.Load(), late.Load())
+	})
+
 	t.Run("a payment's key is recorded and cannot pay for another reservation", func(t *testing.T) {
 		s := newStores(t)
 		r, _ := heldSeat(t, s, 200_000)

@@ -22,6 +22,15 @@ UPDATE reservations SET status = 'paid' WHERE id = @id AND status = 'held';
 -- name: SeatLock :one
 SELECT status, reservation_id FROM seats WHERE sale_id = @sale_id AND perf_date = @perf_date AND seat_no = @seat_no FOR UPDATE;
 
+-- name: SeatLockForPayment :one
+-- Locks the seat, and its performance against a cancellation, for a payment: a cancellation
+-- answered before this runs is seen, and one asked while the payment runs waits for it (its
+-- rounds then refund the payment).
+SELECT s.status, s.reservation_id, p.cancelled_at
+FROM seats s JOIN performances p ON p.sale_id = s.sale_id AND p.perf_date = s.perf_date
+WHERE s.sale_id = @sale_id AND s.perf_date = @perf_date AND s.seat_no = @seat_no
+FOR UPDATE OF s FOR SHARE OF p;
+
 -- name: SeatFree :exec
 -- Frees the seat only if this reservation still holds it; a later hold keeps it.
 UPDATE seats

@@ -30,6 +30,8 @@ const (
 	ErrTypeNotYourTicket       = "NotYourTicket"
 	ErrTypeUnknownTicket       = "UnknownTicket"
 	ErrTypeIdempotencyMismatch = "IdempotencyMismatch"
+	// ErrTypePerformanceCancelled: the date was cancelled before the payment settled.
+	ErrTypePerformanceCancelled = "PerformanceCancelled"
 )
 
 // Search attributes, so operators can find holds in the Temporal UI by sale, date, seat, user

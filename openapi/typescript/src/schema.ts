@@ -2826,6 +2826,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The performance was cancelled before the payment went through: nothing was charged, and the hold ends. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is larger than 8192 bytes. */
             413: {
                 headers: {

@@ -339,6 +339,35 @@ func (q *Queries) SeatLock(ctx context.Context, arg SeatLockParams) (SeatLockRow
 	return i, err
 }
 
+const seatLockForPayment = `-- name: SeatLockForPayment :one
+SELECT s.status, s.reservation_id, p.cancelled_at
+FROM seats s JOIN performances p ON p.sale_id = s.sale_id AND p.perf_date = s.perf_date
+WHERE s.sale_id = $1 AND s.perf_date = $2 AND s.seat_no = $3
+FOR UPDATE OF s FOR SHARE OF p
+`
+
+type SeatLockForPaymentParams struct {
+	SaleID   string
+	PerfDate time.Time
+	SeatNo   int32
+}
+
+type SeatLockForPaymentRow struct {
+	Status        string
+	ReservationID *string
+	CancelledAt   *time.Time
+}
+
+// Locks the seat, and its performance against a cancellation, for a payment: a cancellation
+// answered before this runs is seen, and one asked while the payment runs waits for it (its
+// rounds then refund the payment).
+func (q *Queries) SeatLockForPayment(ctx context.Context, arg SeatLockForPaymentParams) (SeatLockForPaymentRow, error) {
+	row := q.db.QueryRow(ctx, seatLockForPayment, arg.SaleID, arg.PerfDate, arg.SeatNo)
+	var i SeatLockForPaymentRow
+	err := row.Scan(&i.Status, &i.ReservationID, &i.CancelledAt)
+	return i, err
+}
+
 const seatSell = `-- name: SeatSell :execrows
 UPDATE seats
 SET status = 'sold', held_until = NULL
