@@ -46,6 +46,8 @@ type QueueReportBody struct {
 	OpensAt  *time.Time `json:"opens_at,omitempty" doc:"Scheduled opening (RFC 3339, UTC)."`
 	DrawSeed *int64     `json:"draw_seed,omitempty" doc:"Seed of the opening draw: the draw is reproducible from it."`
 	Drawn    bool       `json:"drawn" doc:"Whether the opening draw has placed the early fans."`
+	// AdmissionUnavailable says the admission workflow did not answer.
+	AdmissionUnavailable bool `json:"admission_unavailable,omitempty" doc:"Present and true when the sale's admission workflow did not answer (is a worker running?): the counters are current, the settings are the ones recorded last, and admission may not be running; changing them answers 503 until it answers."`
 }
 
 type queueReportOutput struct {
@@ -93,7 +95,8 @@ func admin(op huma.Operation, errs ...int) huma.Operation {
 
 // Descriptions shared by the default sale's queue endpoints and each sale's.
 const (
-	changeAdmissionDoc = "Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value."
+	changeAdmissionDoc = "Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. " +
+		"A closed sale's waiting room admits nobody and cannot change (409)."
 	scheduleOpeningDoc = "Fans who take a token before the opening wait in a pre-queue; at the opening their places are drawn " +
 		"uniformly at random from the recorded seed, and later arrivals queue behind them in order. The opening can be " +
 		"moved until it comes; it cannot be scheduled on a queue that already admits first come, first served (409)."
@@ -108,14 +111,14 @@ func registerAdmin(api huma.API, s *server) {
 		OperationID: "queueReport", Method: http.MethodGet, Path: "/api/admin/queue",
 		Summary:     "Read the default sale's queue statistics and admission settings",
 		Description: "The waiting room's counters, measured rate and settings." + defaultSaleDoc,
-	}, http.StatusBadRequest, http.StatusServiceUnavailable), func(ctx context.Context, _ *struct{}) (*queueReportOutput, error) {
+	}, http.StatusBadRequest), func(ctx context.Context, _ *struct{}) (*queueReportOutput, error) {
 		return s.defaultSale(ctx, s.queueReportOutput)
 	})
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "changeAdmission", Method: http.MethodPatch, Path: "/api/admin/queue",
 		Summary:     "Change the default sale's admission rate, ceiling or session length",
 		Description: changeAdmissionDoc + defaultSaleDoc,
-	}, http.StatusBadRequest, http.StatusServiceUnavailable), func(ctx context.Context, in *changeAdmissionInput) (*queueReportOutput, error) {
+	}, http.StatusBadRequest, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *changeAdmissionInput) (*queueReportOutput, error) {
 		return s.defaultSale(ctx, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
 			return s.changeAdmission(ctx, sale, in.Body)
 		})
@@ -133,14 +136,14 @@ func registerAdmin(api huma.API, s *server) {
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "saleQueueReport", Method: http.MethodGet, Path: "/api/admin/sales/{sale_id}/queue",
 		Summary: "Read a sale's queue statistics and admission settings",
-	}, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *SaleInPath) (*queueReportOutput, error) {
+	}, http.StatusNotFound), func(ctx context.Context, in *SaleInPath) (*queueReportOutput, error) {
 		return s.knownSale(ctx, in.SaleID, s.queueReportOutput)
 	})
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "changeSaleAdmission", Method: http.MethodPatch, Path: "/api/admin/sales/{sale_id}/queue",
 		Summary:     "Change a sale's admission rate, ceiling or session length",
 		Description: changeAdmissionDoc,
-	}, http.StatusBadRequest, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *changeSaleAdmissionInput) (*queueReportOutput, error) {
+	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *changeSaleAdmissionInput) (*queueReportOutput, error) {
 		return s.knownSale(ctx, in.SaleID, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
 			return s.changeAdmission(ctx, sale, in.Body)
 		})
@@ -216,6 +219,7 @@ func (s *server) queueReport(ctx context.Context, sale core.SaleID) (QueueReport
 		AdmittedTotal: st.AdmittedTotal, AbandonedTotal: st.AbandonedTotal, OldestWait: core.FormatISODuration(r.OldestWait), Stalled: r.Stalled,
 		LastSeq: st.LastSeq, AdmittedThrough: st.AdmittedThrough,
 		AdmitRate: r.Settings.AdmitRate, MaxActive: r.Settings.MaxActive, SessionTTL: core.FormatISODuration(r.Settings.SessionTTL), Drawn: st.Drawn,
+		AdmissionUnavailable: r.LoopUnavailable,
 	}
 	if !st.OpensAt.IsZero() {
 		at, seed := st.OpensAt.UTC(), st.DrawSeed

@@ -55,10 +55,16 @@ var meaningFor = map[string]map[int]string{
 		http.StatusTooManyRequests: fmt.Sprintf("This token already has %d event streams open on this server; close one, or poll GET /api/token.", StreamsPerToken),
 	},
 	"scheduleOpening": {
-		http.StatusConflict: "The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served).",
+		http.StatusConflict: "The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served), or the sale has closed.",
 	},
 	"scheduleSaleOpening": {
-		http.StatusConflict: "The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served).",
+		http.StatusConflict: "The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served), or the sale has closed.",
+	},
+	"changeAdmission": {
+		http.StatusConflict: "The sale has closed: its waiting room admits nobody any more, so its admission cannot change.",
+	},
+	"changeSaleAdmission": {
+		http.StatusConflict: "The sale has closed: its waiting room admits nobody any more, so its admission cannot change.",
 	},
 	"createSale": {
 		http.StatusConflict:           "A sale with this sale_id exists already; choose another id.",

@@ -366,6 +366,15 @@ func TestPausedAndClosedSales(t *testing.T) {
 		t.Fatalf("GET /api/sales lists a closed sale: %+v", listed)
 	}
 	h.admin(t, "PATCH", path, map[string]any{"state": "on_sale"}, 409).problem(t)
+	// Its waiting room admits nobody any more: its admission and opening cannot change.
+	p = h.admin(t, "PATCH", path+"/queue", map[string]any{"admit_rate": 50}, 409).problem(t)
+	if !strings.Contains(p["detail"].(string), "closed") {
+		t.Fatalf("changing a closed sale's admission: %v", p)
+	}
+	p = h.admin(t, "PUT", path+"/queue/opening", map[string]any{"opens_at": time.Now().Add(time.Hour)}, 409).problem(t)
+	if !strings.Contains(p["detail"].(string), "closed") {
+		t.Fatalf("scheduling a closed sale's opening: %v", p)
+	}
 }
 
 // A sale whose every seat is taken says so in GET /api/sales and in its fans' queue status.

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/internal/apptest"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
@@ -316,15 +318,53 @@ func (downAdmission) Change(context.Context, core.SaleID, queue.Change) (queue.S
 func TestAdminAPIWhenTheAdmissionLoopDoesNotAnswer(t *testing.T) {
 	h := newHarness(t, func(s *stack) { s.loop = downAdmission{} })
 	key := map[string]string{"X-Admin-Key": adminKey}
-	for _, req := range []struct {
-		method string
-		body   any
-	}{{"GET", nil}, {"PATCH", map[string]any{"admit_rate": 3}}} {
-		r := h.expectWithHeader(t, req.method, "/api/admin/queue", "", key, req.body, 503)
-		p := r.problem(t)
-		if r.header.Get("Retry-After") == "" || !strings.Contains(p["detail"].(string), "is a worker running") || strings.Contains(p["detail"].(string), "workflow not found") {
-			t.Fatalf("%s: %v %v; want 503 with Retry-After, saying what to check, without internals", req.method, r.header, p)
-		}
+	// A read answers with the counters and the settings recorded last, marked unavailable.
+	var report httpapi.QueueReportBody
+	h.expectWithHeader(t, "GET", "/api/admin/queue", "", key, nil, 200).json(t, &report)
+	if !report.AdmissionUnavailable || report.AdmitRate != app.DefaultPolicy.Queue.Admission.AdmitRate {
+		t.Fatalf("the queue's report while its loop does not answer: %+v, want the recorded settings marked unavailable", report)
+	}
+	// A change cannot be made: 503, saying what to check, without internals.
+	r := h.expectWithHeader(t, "PATCH", "/api/admin/queue", "", key, map[string]any{"admit_rate": 3}, 503)
+	p := r.problem(t)
+	if r.header.Get("Retry-After") == "" || !strings.Contains(p["detail"].(string), "is a worker running") || strings.Contains(p["detail"].(string), "workflow not found") {
+		t.Fatalf("PATCH: %v %v; want 503 with Retry-After, saying what to check, without internals", r.header, p)
+	}
+}
+
+// partlyDown is the memory admission loop, except that one sale's does not answer.
+type partlyDown struct {
+	queue.Loop
+	down core.SaleID
+}
+
+func (l partlyDown) Settings(ctx context.Context, sale core.SaleID) (queue.Settings, error) {
+	if sale == l.down {
+		return queue.Settings{}, errors.New("workflow not found")
+	}
+	return l.Loop.Settings(ctx, sale)
+}
+
+// One sale whose admission workflow does not answer does not fail the operators' list: every
+// sale is listed, that one's queue marked unavailable.
+func TestTheSalesListDegradesSaleBySale(t *testing.T) {
+	h := newHarness(t, func(s *stack) {
+		s.loop = partlyDown{Loop: memory.NewAdmission(app.DefaultPolicy.Queue.Admission), down: testSale}
+	})
+	h.admin(t, "POST", "/api/admin/sales", autumn(), 201)
+	var sales []httpapi.SaleBody
+	h.admin(t, "GET", "/api/admin/sales", nil, 200).json(t, &sales)
+	unavailable := map[string]bool{}
+	for _, sl := range sales {
+		unavailable[sl.SaleID] = sl.Queue.AdmissionUnavailable
+	}
+	if len(sales) != 2 || !unavailable[string(testSale)] || unavailable["autumn-nights"] {
+		t.Fatalf("the list while %s's loop does not answer: %v, want both sales, only %s marked", testSale, unavailable, testSale)
+	}
+	var one httpapi.SaleBody
+	h.admin(t, "GET", "/api/admin/sales/"+string(testSale), nil, 200).json(t, &one)
+	if !one.Queue.AdmissionUnavailable {
+		t.Fatalf("the sale whose loop does not answer reads %+v", one.Queue)
 	}
 }
 

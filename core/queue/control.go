@@ -13,6 +13,7 @@ import (
 type Control struct {
 	store  Store
 	loop   Loop
+	sales  Sales
 	clock  core.Clock
 	policy Policy
 	view   *view
@@ -29,20 +30,25 @@ type Report struct {
 	OldestWait time.Duration
 	// Stalled says fans wait and admission has not moved for a while (Queue.Stalled).
 	Stalled bool
+	// LoopUnavailable says the admission loop did not answer: Settings are the ones the queue
+	// recorded last, and the loop may not be running.
+	LoopUnavailable bool
 }
 
-// Report reads a sale's queue statistics and admission settings.
+// Report reads a sale's queue statistics and admission settings. A loop that does not answer
+// does not fail the report: it gives the settings the queue recorded, and says so.
 func (c *Control) Report(ctx context.Context, sale core.SaleID) (Report, error) {
 	st, err := c.store.QueueStats(ctx, sale)
 	if err != nil {
 		return Report{}, fmt.Errorf("queue stats: %w", err)
 	}
 	set, err := c.loop.Settings(ctx, sale)
-	if err != nil {
-		return Report{}, errors.Join(ErrAdmissionUnavailable, fmt.Errorf("read admission settings: %w", err))
+	unavailable := err != nil
+	if unavailable {
+		set = st.Settings.withDefaults(c.policy.Admission)
 	}
 	now := c.clock.Now()
-	r := Report{Stats: st, Settings: set, AdmittedPerMinute: st.MeasuredRate(c.policy.Admission) * 60, Stalled: st.Stalled(now)}
+	r := Report{Stats: st, Settings: set, AdmittedPerMinute: st.MeasuredRate(c.policy.Admission) * 60, Stalled: st.Stalled(now), LoopUnavailable: unavailable}
 	if !st.OldestIssuedAt.IsZero() {
 		r.OldestWait = max(0, now.Sub(st.OldestIssuedAt))
 	}
@@ -53,6 +59,9 @@ func (c *Control) Report(ctx context.Context, sale core.SaleID) (Report, error) 
 // tick and returns the settings that now apply.
 func (c *Control) ChangeAdmission(ctx context.Context, sale core.SaleID, ch Change) (Settings, error) {
 	if err := ch.Validate(); err != nil {
+		return Settings{}, err
+	}
+	if err := c.notClosed(ctx, sale); err != nil {
 		return Settings{}, err
 	}
 	applied, err := c.loop.Change(ctx, sale, ch)
@@ -76,6 +85,9 @@ func (c *Control) ChangeAdmission(ctx context.Context, sale core.SaleID, ch Chan
 func (c *Control) ScheduleOpening(ctx context.Context, sale core.SaleID, at time.Time, seed *int64) (Queue, error) {
 	if !at.After(c.clock.Now()) {
 		return Queue{}, core.InvalidField("opens_at", "must be in the future")
+	}
+	if err := c.notClosed(ctx, sale); err != nil {
+		return Queue{}, err
 	}
 	s, err := drawSeed(seed)
 	if err != nil {
@@ -120,6 +132,19 @@ func (c *Control) Resume(ctx context.Context, sale core.SaleID) error {
 	s := q.Settings.withDefaults(c.policy.Admission)
 	if err := c.loop.Start(ctx, sale, s); err != nil {
 		return errors.Join(ErrAdmissionUnavailable, fmt.Errorf("start admission of %s: %w", sale, err))
+	}
+	return nil
+}
+
+// notClosed refuses to change the waiting room of a closed sale: its loop has ended, and a
+// change could only be recorded, never applied.
+func (c *Control) notClosed(ctx context.Context, sale core.SaleID) error {
+	state, err := c.sales.State(ctx, sale)
+	if err != nil {
+		return fmt.Errorf("read the sale's state: %w", err)
+	}
+	if state == core.Closed {
+		return ErrSaleClosed
 	}
 	return nil
 }

@@ -12,6 +12,8 @@ var (
 	ErrTokenUnknown = core.Classed(core.ErrUnauthenticated, "queue token not recognised")
 	ErrTokenExpired = core.Classed(core.ErrUnauthenticated, "queue token has expired")
 	ErrQueueOpen    = core.Classed(core.ErrConflict, "the queue has already opened (its pre-queue closed or fans were admitted); an opening can only be scheduled before that")
+	// ErrSaleClosed: an operator asked to change the waiting room of a sale that has closed.
+	ErrSaleClosed = core.Classed(core.ErrConflict, "the sale has closed: its waiting room admits nobody any more, so its admission and opening can no longer change")
 	// ErrAdmissionUnavailable: the admission loop did not answer an operator's request.
 	ErrAdmissionUnavailable = core.Classed(core.ErrUnavailable, "the admission loop did not answer (is a worker running?); retry in a moment")
 )

@@ -585,6 +585,9 @@ type QueueReportBody struct {
 	// Active Fans admitted and still in their session.
 	Active int64 `json:"active"`
 
+	// AdmissionUnavailable Present and true when the sale's admission workflow did not answer (is a worker running?): the counters are current, the settings are the ones recorded last, and admission may not be running; changing them answers 503 until it answers.
+	AdmissionUnavailable *bool `json:"admission_unavailable,omitempty"`
+
 	// AdmitRate Configured fans admitted per second.
 	AdmitRate int64 `json:"admit_rate"`
 
@@ -1069,7 +1072,7 @@ type ClientInterface interface {
 
 	// ChangeAdmissionWithBody Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1078,7 +1081,7 @@ type ClientInterface interface {
 
 	// ChangeAdmission Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1105,7 +1108,7 @@ type ClientInterface interface {
 
 	// ListAllSales List every sale
 	//
-	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.
+	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
 	//
 	// Corresponds with GET /api/admin/sales (the `ListAllSales` operationId).
 	ListAllSales(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1130,7 +1133,7 @@ type ClientInterface interface {
 
 	// ReadSale Read a sale
 	//
-	// The sale as created, each performance with the live counts of its seats, and its queue's statistics.
+	// The sale as created, each performance with the live counts of its seats, and its queue's statistics (marked admission_unavailable when its admission workflow does not answer).
 	//
 	// Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
 	ReadSale(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1206,7 +1209,7 @@ type ClientInterface interface {
 
 	// ChangeSaleAdmissionWithBody Change a sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1215,7 +1218,7 @@ type ClientInterface interface {
 
 	// ChangeSaleAdmission Change a sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1431,7 +1434,7 @@ func (c *Client) QueueReport(ctx context.Context, reqEditors ...RequestEditorFn)
 
 // ChangeAdmissionWithBody Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1450,7 +1453,7 @@ func (c *Client) ChangeAdmissionWithBody(ctx context.Context, contentType string
 
 // ChangeAdmission Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1507,7 +1510,7 @@ func (c *Client) ScheduleOpening(ctx context.Context, body ScheduleOpeningJSONRe
 
 // ListAllSales List every sale
 //
-// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.
+// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
 //
 // Corresponds with GET /api/admin/sales (the `ListAllSales` operationId).
 func (c *Client) ListAllSales(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1562,7 +1565,7 @@ func (c *Client) CreateSale(ctx context.Context, body CreateSaleJSONRequestBody,
 
 // ReadSale Read a sale
 //
-// The sale as created, each performance with the live counts of its seats, and its queue's statistics.
+// The sale as created, each performance with the live counts of its seats, and its queue's statistics (marked admission_unavailable when its admission workflow does not answer).
 //
 // Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
 func (c *Client) ReadSale(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1738,7 +1741,7 @@ func (c *Client) SaleQueueReport(ctx context.Context, saleId string, reqEditors 
 
 // ChangeSaleAdmissionWithBody Change a sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1757,7 +1760,7 @@ func (c *Client) ChangeSaleAdmissionWithBody(ctx context.Context, saleId string,
 
 // ChangeSaleAdmission Change a sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3305,7 +3308,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChangeAdmissionWithBodyWithResponse Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3314,7 +3317,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChangeAdmissionWithResponse Change the default sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3341,7 +3344,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAllSalesWithResponse List every sale
 	//
-	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.
+	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3368,7 +3371,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReadSaleWithResponse Read a sale
 	//
-	// The sale as created, each performance with the live counts of its seats, and its queue's statistics.
+	// The sale as created, each performance with the live counts of its seats, and its queue's statistics (marked admission_unavailable when its admission workflow does not answer).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3452,7 +3455,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChangeSaleAdmissionWithBodyWithResponse Change a sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3461,7 +3464,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChangeSaleAdmissionWithResponse Change a sale's admission rate, ceiling or session length
 	//
-	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+	// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3756,11 +3759,6 @@ func (r CheckInResponse) ContentType() string {
 	return ""
 }
 
-// QueueReportResponse503Headers the declared response headers of an HTTP 503 response for QueueReport
-type QueueReportResponse503Headers struct {
-	RetryAfter *int
-}
-
 type QueueReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3774,10 +3772,6 @@ type QueueReportResponse struct {
 	ApplicationproblemJSON431 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Problem
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *QueueReportResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3803,11 +3797,6 @@ func (r QueueReportResponse) GetApplicationproblemJSON431() *Problem {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r QueueReportResponse) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
-}
-
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r QueueReportResponse) GetApplicationproblemJSON503() *Problem {
-	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3855,6 +3844,8 @@ type ChangeAdmissionResponse struct {
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -3887,6 +3878,11 @@ func (r ChangeAdmissionResponse) GetApplicationproblemJSON401() *Problem {
 // GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
 func (r ChangeAdmissionResponse) GetApplicationproblemJSON408() *Problem {
 	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ChangeAdmissionResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -4054,11 +4050,6 @@ func (r ScheduleOpeningResponse) ContentType() string {
 	return ""
 }
 
-// ListAllSalesResponse503Headers the declared response headers of an HTTP 503 response for ListAllSales
-type ListAllSalesResponse503Headers struct {
-	RetryAfter *int
-}
-
 type ListAllSalesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4070,10 +4061,6 @@ type ListAllSalesResponse struct {
 	ApplicationproblemJSON431 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Problem
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ListAllSalesResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4094,11 +4081,6 @@ func (r ListAllSalesResponse) GetApplicationproblemJSON431() *Problem {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ListAllSalesResponse) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
-}
-
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ListAllSalesResponse) GetApplicationproblemJSON503() *Problem {
-	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -4241,11 +4223,6 @@ func (r CreateSaleResponse) ContentType() string {
 	return ""
 }
 
-// ReadSaleResponse503Headers the declared response headers of an HTTP 503 response for ReadSale
-type ReadSaleResponse503Headers struct {
-	RetryAfter *int
-}
-
 type ReadSaleResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4261,10 +4238,6 @@ type ReadSaleResponse struct {
 	ApplicationproblemJSON431 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Problem
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ReadSaleResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4295,11 +4268,6 @@ func (r ReadSaleResponse) GetApplicationproblemJSON431() *Problem {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ReadSaleResponse) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
-}
-
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ReadSaleResponse) GetApplicationproblemJSON503() *Problem {
-	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -4837,11 +4805,6 @@ func (r RepriceSectionResponse) ContentType() string {
 	return ""
 }
 
-// SaleQueueReportResponse503Headers the declared response headers of an HTTP 503 response for SaleQueueReport
-type SaleQueueReportResponse503Headers struct {
-	RetryAfter *int
-}
-
 type SaleQueueReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4857,10 +4820,6 @@ type SaleQueueReportResponse struct {
 	ApplicationproblemJSON431 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Problem
-	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *SaleQueueReportResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4891,11 +4850,6 @@ func (r SaleQueueReportResponse) GetApplicationproblemJSON431() *Problem {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r SaleQueueReportResponse) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
-}
-
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r SaleQueueReportResponse) GetApplicationproblemJSON503() *Problem {
-	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -4945,6 +4899,8 @@ type ChangeSaleAdmissionResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -4982,6 +4938,11 @@ func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
 func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON408() *Problem {
 	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ChangeSaleAdmissionResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -6408,7 +6369,7 @@ func (c *ClientWithResponses) QueueReportWithResponse(ctx context.Context, reqEd
 
 // ChangeAdmissionWithBodyWithResponse Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6423,7 +6384,7 @@ func (c *ClientWithResponses) ChangeAdmissionWithBodyWithResponse(ctx context.Co
 
 // ChangeAdmissionWithResponse Change the default sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6468,7 +6429,7 @@ func (c *ClientWithResponses) ScheduleOpeningWithResponse(ctx context.Context, b
 
 // ListAllSalesWithResponse List every sale
 //
-// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.
+// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6513,7 +6474,7 @@ func (c *ClientWithResponses) CreateSaleWithResponse(ctx context.Context, body C
 
 // ReadSaleWithResponse Read a sale
 //
-// The sale as created, each performance with the live counts of its seats, and its queue's statistics.
+// The sale as created, each performance with the live counts of its seats, and its queue's statistics (marked admission_unavailable when its admission workflow does not answer).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6657,7 +6618,7 @@ func (c *ClientWithResponses) SaleQueueReportWithResponse(ctx context.Context, s
 
 // ChangeSaleAdmissionWithBodyWithResponse Change a sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6672,7 +6633,7 @@ func (c *ClientWithResponses) ChangeSaleAdmissionWithBodyWithResponse(ctx contex
 
 // ChangeSaleAdmissionWithResponse Change a sale's admission rate, ceiling or session length
 //
-// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+// Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7126,26 +7087,6 @@ func ParseQueueReportResponse(rsp *http.Response) (*QueueReportResponse, error) 
 		}
 		response.ApplicationproblemJSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON503 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 503:
-		var headers QueueReportResponse503Headers
-		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RetryAfter = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -7192,6 +7133,13 @@ func ParseChangeAdmissionResponse(rsp *http.Response) (*ChangeAdmissionResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
@@ -7390,26 +7338,6 @@ func ParseListAllSalesResponse(rsp *http.Response) (*ListAllSalesResponse, error
 		}
 		response.ApplicationproblemJSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON503 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 503:
-		var headers ListAllSalesResponse503Headers
-		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RetryAfter = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -7573,26 +7501,6 @@ func ParseReadSaleResponse(rsp *http.Response) (*ReadSaleResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON503 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 503:
-		var headers ReadSaleResponse503Headers
-		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RetryAfter = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -8103,26 +8011,6 @@ func ParseSaleQueueReportResponse(rsp *http.Response) (*SaleQueueReportResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON503 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 503:
-		var headers SaleQueueReportResponse503Headers
-		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RetryAfter = &value
-		}
-		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -8176,6 +8064,13 @@ func ParseChangeSaleAdmissionResponse(rsp *http.Response) (*ChangeSaleAdmissionR
 			return nil, err
 		}
 		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem

@@ -55,7 +55,7 @@ function row(sale: Sale): HTMLTableRowElement {
   cell(`${q.active} of ${q.max_active}`);
   cell(String(q.admitted_total));
   cell(`${q.admitted_per_minute}/min (set ${q.admit_rate}/s)`);
-  cell(`${q.oldest_wait}${q.stalled ? " — stalled" : ""}`);
+  cell(`${q.oldest_wait}${q.stalled ? " — stalled" : ""}${q.admission_unavailable ? " — admission not answering (is a worker running?)" : ""}`);
   const actions = document.createElement("td");
   if (sale.state === "on_sale" || sale.state === "paused") {
     const toggle = document.createElement("button");

@@ -43,7 +43,7 @@ export interface paths {
         head?: never;
         /**
          * Change the default sale's admission rate, ceiling or session length
-         * @description Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
+         * @description Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409). This path acts on the default sale (BOXOFFICE_DEFAULT_SALE, else the earliest created on sale or paused); /api/admin/sales/{sale_id}/queue on any sale.
          */
         patch: operations["changeAdmission"];
         trace?: never;
@@ -77,7 +77,7 @@ export interface paths {
         };
         /**
          * List every sale
-         * @description Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each.
+         * @description Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
          */
         get: operations["listAllSales"];
         put?: never;
@@ -101,7 +101,7 @@ export interface paths {
         };
         /**
          * Read a sale
-         * @description The sale as created, each performance with the live counts of its seats, and its queue's statistics.
+         * @description The sale as created, each performance with the live counts of its seats, and its queue's statistics (marked admission_unavailable when its admission workflow does not answer).
          */
         get: operations["readSale"];
         put?: never;
@@ -193,7 +193,7 @@ export interface paths {
         head?: never;
         /**
          * Change a sale's admission rate, ceiling or session length
-         * @description Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value.
+         * @description Sends the change to the sale's admission workflow; it applies from the next tick. Fields left out keep their value. A closed sale's waiting room admits nobody and cannot change (409).
          */
         patch: operations["changeSaleAdmission"];
         trace?: never;
@@ -784,6 +784,8 @@ export interface components {
              * @description Fans admitted and still in their session.
              */
             active: number;
+            /** @description Present and true when the sale's admission workflow did not answer (is a worker running?): the counters are current, the settings are the ones recorded last, and admission may not be running; changing them answers 503 until it answers. */
+            admission_unavailable?: boolean;
             /**
              * Format: int64
              * @description Configured fans admitted per second.
@@ -1316,17 +1318,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     changeAdmission: {
@@ -1371,6 +1362,15 @@ export interface operations {
             };
             /** @description The request body did not arrive in time. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sale has closed: its waiting room admits nobody any more, so its admission cannot change. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1476,7 +1476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served). */
+            /** @description The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served), or the sale has closed. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1573,17 +1573,6 @@ export interface operations {
             /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
             500: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1759,17 +1748,6 @@ export interface operations {
             /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
             500: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2346,17 +2324,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     changeSaleAdmission: {
@@ -2413,6 +2380,15 @@ export interface operations {
             };
             /** @description The request body did not arrive in time. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sale has closed: its waiting room admits nobody any more, so its admission cannot change. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2530,7 +2506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served). */
+            /** @description The queue has already opened (its pre-queue closed, fans were admitted, or it admits first come, first served), or the sale has closed. */
             409: {
                 headers: {
                     [name: string]: unknown;
