@@ -24,13 +24,13 @@ import (
 // audience, and unexpired. Their sub is the fan's user id, so nobody but the holder of a fan's
 // ID token can take that fan's queue token.
 type Identity struct {
-	// keys verify with the key set as last read; reloading reads it again first when a token
-	// names a kid it lacks, which reloads allows at a bounded rate.
-	keys      keyfunc.Keyfunc
-	reloading keyfunc.Keyfunc
-	reloads   *rate.Limiter
-	issuer    string
-	audience  string
+	// keys verify with the key set as last read; provider reads it again (every hour, and when
+	// a token names a kid it lacks, at a rate reloads allows).
+	keys     keyfunc.Keyfunc
+	provider *providerKeys
+	reloads  *rate.Limiter
+	issuer   string
+	audience string
 }
 
 // IdentityOptions configure an Identity.
@@ -42,7 +42,7 @@ type IdentityOptions struct {
 	// RefreshUnknownKey bounds how often a token naming an unknown kid reloads the key set (the
 	// provider rotated its keys); zero: once every 30 s. Tokens over the bound are refused at once.
 	RefreshUnknownKey time.Duration
-	// Logger receives failed reloads.
+	// Logger receives failed reloads and the keys skipped.
 	Logger *slog.Logger
 }
 
@@ -50,8 +50,12 @@ type IdentityOptions struct {
 // key, never verify.
 var idTokenAlgorithms = []string{"RS256", "ES256", "EdDSA"}
 
+// jwksRefresh is how often the key set is read again whatever tokens come.
+const jwksRefresh = time.Hour
+
 // NewIdentity loads the key set (and reloads it every hour and on an unknown kid, within the
-// bound) until ctx ends.
+// bound) until ctx ends. Keys of the set it cannot use are skipped; a set with none it can use
+// is an error.
 func NewIdentity(ctx context.Context, o IdentityOptions) (*Identity, error) {
 	if o.JWKS == "" || o.Issuer == "" || o.Audience == "" {
 		return nil, errors.New("identity jwt needs BOXOFFICE_IDENTITY_JWKS, BOXOFFICE_IDENTITY_ISSUER and BOXOFFICE_IDENTITY_AUDIENCE")
@@ -66,36 +70,19 @@ func NewIdentity(ctx context.Context, o IdentityOptions) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	remote, err := jwkset.NewStorageFromHTTP(source, jwkset.HTTPClientStorageOptions{
-		Client: client, Ctx: ctx, HTTPTimeout: 10 * time.Second, RefreshInterval: time.Hour,
-		RefreshErrorHandler: func(ctx context.Context, err error) {
-			o.Logger.WarnContext(ctx, "reload the identity provider's JWKS", "jwks", o.JWKS, "error", err)
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load the identity provider's JWKS from %s: %w", o.JWKS, err)
+	provider := newProviderKeys(source, client, o.Logger)
+	loadCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := provider.load(loadCtx); err != nil {
+		return nil, fmt.Errorf("load the identity provider's JWKS (BOXOFFICE_IDENTITY_JWKS): %w", err)
 	}
-	// The library reloads on every unknown kid it is asked about; Verify asks it only within
-	// the bound, so made-up kids neither hold requests up nor hammer the provider. (Its own
-	// limiter's wait bound would also cut the reload short.)
-	reloadingStorage, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
-		HTTPURLs:          map[string]jwkset.Storage{source: remote},
-		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
-	})
+	keys, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: provider.keys, UseWhitelist: []jwkset.USE{jwkset.UseSig}})
 	if err != nil {
 		return nil, err
 	}
-	sig := []jwkset.USE{jwkset.UseSig}
-	keys, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: remote, UseWhitelist: sig})
-	if err != nil {
-		return nil, err
-	}
-	reloading, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: reloadingStorage, UseWhitelist: sig})
-	if err != nil {
-		return nil, err
-	}
+	go provider.refreshEvery(ctx, jwksRefresh)
 	return &Identity{
-		keys: keys, reloading: reloading, reloads: rate.NewLimiter(rate.Every(o.RefreshUnknownKey), 1),
+		keys: keys, provider: provider, reloads: rate.NewLimiter(rate.Every(o.RefreshUnknownKey), 1),
 		issuer: o.Issuer, audience: o.Audience,
 	}, nil
 }
@@ -128,7 +115,11 @@ func (i *Identity) Verify(ctx context.Context, raw string, now time.Time) (core.
 	}
 	err := parse(i.keys)
 	if errors.Is(err, jwkset.ErrKeyNotFound) && i.reloads.Allow() {
-		err = parse(i.reloading) // the provider may have rotated its keys
+		// The provider may have rotated its keys: read them again, then try once more.
+		if loadErr := i.provider.load(ctx); loadErr != nil {
+			i.provider.logger.WarnContext(ctx, "reload the identity provider's JWKS", "error", loadErr)
+		}
+		err = parse(i.keys)
 	}
 	if err != nil {
 		return "", idTokenRefusal(err)

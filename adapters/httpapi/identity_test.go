@@ -9,7 +9,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,11 +37,13 @@ const (
 // provider is a ticketing platform's identity provider: it signs ID tokens and publishes its
 // public keys as a JWKS, counting how often it is read.
 type provider struct {
-	t       *testing.T
-	mu      sync.Mutex
-	keys    map[string]crypto.Signer
-	srv     *httptest.Server
-	fetches atomic.Int64
+	t    *testing.T
+	mu   sync.Mutex
+	keys map[string]crypto.Signer
+	// unusable are keys published beside the signing keys that boxoffice cannot verify with.
+	unusable []json.RawMessage
+	srv      *httptest.Server
+	fetches  atomic.Int64
 }
 
 func newProvider(t *testing.T) *provider {
@@ -79,7 +84,61 @@ func (p *provider) jwks() []byte {
 		set.Keys = append(set.Keys, jwk.Marshal())
 	}
 	raw, _ := json.Marshal(set)
+	if len(p.unusable) > 0 {
+		var mixed struct {
+			Keys []json.RawMessage `json:"keys"`
+		}
+		_ = json.Unmarshal(raw, &mixed)
+		mixed.Keys = append(p.unusable, mixed.Keys...)
+		raw, _ = json.Marshal(mixed)
+	}
 	return raw
+}
+
+// unusableKeys are keys an identity provider's set may carry that verify no ID token: an RSA
+// key with e=1, an EC point off its curve, an Ed25519 key of 31 bytes, an encryption key, a
+// symmetric key, a key type nobody knows, and something that is not a key.
+func unusableKeys(t *testing.T) []json.RawMessage {
+	t.Helper()
+	b64 := base64.RawURLEncoding.EncodeToString
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	enc, err := jwkset.NewJWKFromKey(rsaKey.Public(), jwkset.JWKOptions{Metadata: jwkset.JWKMetadataOptions{KID: "rsa-enc", USE: jwkset.UseEnc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	encJSON, _ := json.Marshal(enc.Marshal())
+	keys := []string{
+		`{"kty":"RSA","kid":"rsa-e1","use":"sig","n":"` + b64(rsaKey.N.Bytes()) + `","e":"AQ"}`,
+		`{"kty":"EC","kid":"ec-off-curve","crv":"P-256","x":"` + b64(make([]byte, 32)) + `","y":"` + b64(append(make([]byte, 31), 7)) + `"}`,
+		`{"kty":"OKP","kid":"ed-short","crv":"Ed25519","x":"` + b64(make([]byte, 31)) + `"}`,
+		string(encJSON),
+		`{"kty":"oct","kid":"hmac","k":"` + b64([]byte("a shared secret")) + `"}`,
+		`{"kty":"PQC","kid":"from-the-future","pub":"AAAA"}`,
+		`42`,
+	}
+	out := make([]json.RawMessage, len(keys))
+	for i, k := range keys {
+		out[i] = json.RawMessage(k)
+	}
+	return out
+}
+
+// logLines is a logger whose lines a test reads.
+type logLines struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *logLines) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(b)
+}
+
+func (l *logLines) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.buf.String(), s)
 }
 
 // idToken signs claims with the key kid, in the method that key takes.
@@ -93,6 +152,18 @@ func (p *provider) idToken(kid string, claims jwt.MapClaims) string {
 	raw, err := tok.SignedString(key)
 	if err != nil {
 		p.t.Fatal(err)
+	}
+	return raw
+}
+
+// edToken is an ID token signed with an Ed25519 key under kid.
+func edToken(t *testing.T, key ed25519.PrivateKey, kid string, c jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+	tok.Header["kid"] = kid
+	raw, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return raw
 }
@@ -248,6 +319,54 @@ func TestIdentityFromAKeySetFile(t *testing.T) {
 	}
 	time.Sleep(2 * time.Millisecond) // past the bound on reloads
 	h.takeToken(t, p.idToken("ed-2", claims("bob")), map[string]any{}, 200)
+}
+
+// A key set that carries keys boxoffice cannot use (other types, encryption keys, malformed
+// ones) still loads: each such key is skipped and logged once, the others verify, and a key
+// rotated in beside them is found on reload. Only a set with no usable key is refused, at start
+// and on reload alike, and a reload that finds none keeps the keys in force.
+func TestAKeySetWithKeysItCannotUseStillVerifies(t *testing.T) {
+	p := newProvider(t)
+	p.unusable = unusableKeys(t)
+	var logs logLines
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	id, err := httpapi.NewIdentity(ctx, httpapi.IdentityOptions{JWKS: p.srv.URL, Issuer: idIssuer, Audience: idAudience,
+		RefreshUnknownKey: time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("a key set with unusable keys beside good ones: %v", err)
+	}
+	h := newHarness(t, withIdentity(id))
+	for _, kid := range []string{"rsa-1", "ec-1", "ed-1"} {
+		h.takeToken(t, p.idToken(kid, claims("fan-"+kid)), map[string]any{}, 200)
+	}
+	skipped := logs.count("is skipped")
+	if skipped != len(p.unusable) {
+		t.Fatalf("%d keys logged as skipped, want each of the %d unusable ones:\n%s", skipped, len(p.unusable), logs.buf.String())
+	}
+	_, rotated, _ := ed25519.GenerateKey(rand.Reader)
+	p.add("ed-2", rotated)
+	time.Sleep(2 * time.Millisecond) // past the bound on reloads
+	h.takeToken(t, p.idToken("ed-2", claims("rotated")), map[string]any{}, 200)
+	if again := logs.count("is skipped"); again != skipped {
+		t.Fatalf("the reload logged the skipped keys again: %d lines, want %d", again, skipped)
+	}
+
+	// A set with nothing usable: refused at start, and a reload to one keeps the keys read before.
+	bad := newProvider(t)
+	bad.keys = map[string]crypto.Signer{}
+	bad.unusable = unusableKeys(t)
+	_, err = httpapi.NewIdentity(ctx, httpapi.IdentityOptions{JWKS: bad.srv.URL, Issuer: idIssuer, Audience: idAudience,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil || !strings.Contains(err.Error(), "no key that verifies signatures") {
+		t.Fatalf("a key set with no usable key: %v, want it refused saying so", err)
+	}
+	p.mu.Lock()
+	p.keys = map[string]crypto.Signer{}
+	p.mu.Unlock()
+	time.Sleep(2 * time.Millisecond)
+	h.takeToken(t, edToken(t, rotated, "made-up", claims("mallory")), map[string]any{}, 401) // its reload finds no usable key
+	h.takeToken(t, edToken(t, rotated, "ed-2", claims("still")), map[string]any{}, 200)
 }
 
 // Under BOXOFFICE_IDENTITY=open the body's user_id is who the fan is, and it is required.
