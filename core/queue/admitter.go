@@ -16,13 +16,19 @@ type Admitter struct {
 	view   *view
 }
 
-// AdmitNext runs one admission tick of a sale with the settings in force: it ends expired
-// sessions; once the queue is open it draws the early fans' places if that is still to do,
-// then admits up to a tick's batch of waiting fans in sequence order, skipping those not seen
-// for Policy.AbandonAfter, keeping at most s.MaxActive admitted at once; and it records what it
-// measured and the settings it ran with. A paused or draft sale admits nobody; for a closed one
-// the result says Closed and nothing is done.
+// AdmitNext runs one admission tick of a sale with the settings in force, admitting up to the
+// tick's batch (Settings.Batch): what a loop whose ticks come exactly on time runs.
 func (a *Admitter) AdmitNext(ctx context.Context, sale core.SaleID, s Settings) (Result, error) {
+	return a.AdmitUpTo(ctx, sale, s, s.Batch())
+}
+
+// AdmitUpTo runs one admission round of a sale with the settings in force: it ends expired
+// sessions; once the queue is open it draws the early fans' places if that is still to do,
+// then admits up to batch waiting fans (an Allowance's) in sequence order, skipping those not
+// seen for Policy.AbandonAfter, keeping at most s.MaxActive admitted at once; and it records
+// what it measured and the settings it ran with. A paused or draft sale admits nobody; for a
+// closed one the result says Closed and nothing is done.
+func (a *Admitter) AdmitUpTo(ctx context.Context, sale core.SaleID, s Settings, batch int) (Result, error) {
 	if s.SessionTTL == 0 { // a loop started before sessions were the sale's
 		s.SessionTTL = a.policy.Admission.SessionTTL
 	}
@@ -41,7 +47,7 @@ func (a *Admitter) AdmitNext(ctx context.Context, sale core.SaleID, s Settings) 
 	if err != nil {
 		return Result{}, fmt.Errorf("admit: read queue: %w", err)
 	}
-	round := Round{Batch: s.Batch(), MaxActive: s.MaxActive, Session: s.SessionTTL, AbandonedBefore: now.Add(-a.policy.AbandonAfter), Now: now}
+	round := Round{Batch: max(0, batch), MaxActive: s.MaxActive, Session: s.SessionTTL, AbandonedBefore: now.Add(-a.policy.AbandonAfter), Now: now}
 	if state != core.OnSale {
 		round.Batch = 0 // paused or draft: sessions still end; nobody new comes in
 	}

@@ -9,7 +9,7 @@ import (
 
 // Admitter is the step the activity runs; the queue's Admitter is one.
 type Admitter interface {
-	AdmitNext(ctx context.Context, sale core.SaleID, s queue.Settings) (queue.Result, error)
+	AdmitUpTo(ctx context.Context, sale core.SaleID, s queue.Settings, batch int) (queue.Result, error)
 }
 
 // Activities hold the dependencies of the admission activity.
@@ -20,7 +20,11 @@ type Activities struct {
 // Admit runs one admission round. A retry after a crash re-admits nothing: admission only
 // takes waiting tokens.
 func (a *Activities) Admit(ctx context.Context, t Tick) (AdmitResult, error) {
-	res, err := a.Admitter.AdmitNext(ctx, t.SaleID, t.Settings)
+	batch := t.Settings.Batch()
+	if t.Batch != nil {
+		batch = *t.Batch
+	}
+	res, err := a.Admitter.AdmitUpTo(ctx, t.SaleID, t.Settings, batch)
 	if err != nil {
 		return AdmitResult{}, err
 	}

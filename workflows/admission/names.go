@@ -36,12 +36,17 @@ type State struct {
 	// AbandonedTotal counts waiting fans skipped because they stopped polling.
 	AbandonedTotal int64
 	LastAdmitted   int // fans admitted by the latest tick
+	// Allowance turns the rate into each tick's batch by the time since the tick before, so
+	// the rate holds though the server fires the tick's timer late.
+	Allowance queue.Allowance
 }
 
-// Tick is what one admission tick is asked: the sale, and the settings in force.
+// Tick is what one admission tick is asked: the sale, the settings in force, and how many fans
+// it may admit (absent in ticks scheduled before the allowance: the settings' batch).
 type Tick struct {
 	SaleID   core.SaleID
 	Settings queue.Settings
+	Batch    *int `json:",omitempty"`
 }
 
 // AdmitResult is what one tick did.

@@ -57,8 +57,10 @@ func (a *admission) run(ctx workflow.Context) error {
 			return workflow.NewContinueAsNewError(ctx, WorkflowName, a.state)
 		}
 		s := a.state.Settings
+		batch, allowance := a.state.Allowance.Next(s, workflow.Now(ctx))
+		a.state.Allowance = allowance
 		var res AdmitResult
-		if err := workflow.ExecuteActivity(actx, ActivityAdmit, Tick{SaleID: a.state.SaleID, Settings: s}).Get(ctx, &res); err != nil {
+		if err := workflow.ExecuteActivity(actx, ActivityAdmit, Tick{SaleID: a.state.SaleID, Settings: s, Batch: &batch}).Get(ctx, &res); err != nil {
 			return err
 		}
 		if res.Closed {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,20 @@ func TestAdmitsInSequenceOrderAtTheRate(t *testing.T) {
 		if seen[at] != w {
 			t.Errorf("at %v states %q, want %q (a = active, w = waiting)", at, seen[at], w)
 		}
+	}
+}
+
+// A rate below one fan a tick is kept, not rounded up to a fan every tick: five a second on
+// 100 ms ticks admits five a second, not ten.
+func TestARateBelowAFanATickIsKept(t *testing.T) {
+	env, store := newEnv(t, app.DefaultPolicy)
+	toks := issue(t, store, 20)
+	var at2s string
+	env.RegisterDelayedCallback(func() { at2s = states(t, store, toks) }, 2*time.Second+50*time.Millisecond)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 3*time.Second)
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 5, MaxActive: 100, Tick: 100 * time.Millisecond}})
+	if admitted := strings.Count(at2s, "a"); admitted < 10 || admitted > 11 {
+		t.Fatalf("after 2 s at 5 a second: %q (%d admitted), want 10 or 11", at2s, admitted)
 	}
 }
 
