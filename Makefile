@@ -8,7 +8,7 @@ TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 REDOCLY          := npx --yes @redocly/cli@2.77.0
 
-.PHONY: run test test-short generate check-generated lint lint-openapi lint-alerts bench bench-queue bench-sales bench-cancellation bench-booking bench-metrics fuzz tools build rush rush-ci chaos
+.PHONY: soak run test test-short generate check-generated lint lint-openapi lint-alerts bench bench-queue bench-sales bench-cancellation bench-booking bench-metrics fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo sale)
 run: $(TEMPORAL)
@@ -83,6 +83,13 @@ rush: build $(TEMPORAL)
 ## initdb as postgres)
 chaos: $(TEMPORAL)
 	BOXOFFICE_CHAOS=1 TEMPORAL_CLI=$(TEMPORAL) $(GO) test -count=1 -run '^TestChaos' -v ./cmd/measure
+
+## soak: a sale kept going for 2 minutes on the production roles while every long-running
+## workflow continues as new every few seconds (the dev server suggests it after 100 events):
+## fans admitted within the wait they were told, a 150-ticket cancellation refunding one a
+## round through several runs, the audit; fails on any fan late or stalled (about 3 minutes)
+soak: build $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure soak
 
 ## bench-queue: the waiting room's front door on loopback: /healthz (the ceiling), token issue
 ## and polling at 64 and 256 connections, then memory with 100,000 fans waiting (about 2 minutes)

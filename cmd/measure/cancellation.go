@@ -36,6 +36,8 @@ const cancelledSale = "cancel-me"
 // CancellationReport is what `measure cancellation` prints.
 type CancellationReport struct {
 	Tickets int `json:"tickets"`
+	// Date is the performance cancelled.
+	Date core.Date `json:"date"`
 	// AllRefunded is how long after the operator's request the progress said every ticket was
 	// refunded.
 	AllRefunded   time.Duration `json:"all_refunded_ns"`
@@ -112,7 +114,7 @@ func cancelSoldOutDate(ctx context.Context, sys *sandbox.System, seats int, duri
 	if err != nil {
 		return CancellationReport{}, err
 	}
-	r := CancellationReport{Tickets: len(sold)}
+	r := CancellationReport{Tickets: len(sold), Date: date}
 	start := time.Now()
 	res, err := api[0].CancelPerformanceWithResponse(ctx, cancelledSale, openapitypes.Date{Time: date.Time()}, apiclient.AdminKey(sys.AdminKey))
 	if err != nil || res.JSON202 == nil || res.JSON202.Total != int64(len(sold)) {

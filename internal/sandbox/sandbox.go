@@ -47,8 +47,10 @@ type Options struct {
 	Keep  bool // keep the database afterwards
 	// TemporalDB, if set, makes the dev server keep its state in this file, so it can restart.
 	TemporalDB string
-	// Env adds settings (NAME=value) to every role, after the sandbox's own.
+	// Env adds settings (NAME=value) to every role, after the sandbox's own (so they win).
 	Env []string
+	// TemporalArgs are extra arguments of the dev server (its dynamic settings, say).
+	TemporalArgs []string
 }
 
 // System is a spawned boxoffice: a Temporal dev server, a fresh database, a worker and N APIs.
@@ -185,6 +187,7 @@ func (s *System) startTemporal(ctx context.Context, o Options) error {
 	defer temporalLog.Close()
 	s.temporalOpts = testsuite.DevServerOptions{
 		ExistingPath: o.TemporalCLI, LogLevel: "error", Stdout: temporalLog, Stderr: temporalLog, DBFilename: o.TemporalDB,
+		ExtraArgs: o.TemporalArgs,
 	}
 	if o.TemporalDB != "" {
 		// A restart must come back on the same address: the roles' clients reconnect to it.

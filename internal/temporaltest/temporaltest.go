@@ -1,5 +1,6 @@
 // Package temporaltest starts the Temporal CLI's dev server for tests that need a real one, and
-// reads what ran on it: each run of a workflow that continued as new.
+// reads what ran on it: each run of a workflow that continued as new (for tests, and for the
+// soak run of cmd/measure).
 package temporaltest
 
 import (
@@ -87,36 +88,47 @@ func (r Run) Count(typ enumspb.EventType) int {
 // continued from.
 func Runs(t *testing.T, c client.Client, workflowID string) []Run {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	runs, err := ReadRuns(ctx, c, workflowID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+// ReadRuns is Runs for tools outside tests.
+func ReadRuns(ctx context.Context, c client.Client, workflowID string) ([]Run, error) {
 	var runs []Run
 	for runID := ""; ; {
-		r := history(t, c, workflowID, runID)
+		r, err := history(ctx, c, workflowID, runID)
+		if err != nil {
+			return nil, err
+		}
 		runs = append([]Run{r}, runs...)
 		started := r.Events[0].GetWorkflowExecutionStartedEventAttributes()
 		if runID = started.GetContinuedExecutionRunId(); runID == "" {
-			return runs
+			return runs, nil
 		}
 	}
 }
 
-func history(t *testing.T, c client.Client, workflowID, runID string) Run {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+func history(ctx context.Context, c client.Client, workflowID, runID string) (Run, error) {
 	iter := c.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var r Run
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		if err != nil {
-			t.Fatalf("history of %s (run %q): %v", workflowID, runID, err)
+			return Run{}, fmt.Errorf("history of %s (run %q): %w", workflowID, runID, err)
 		}
 		r.Events = append(r.Events, ev)
 	}
 	if len(r.Events) == 0 {
-		t.Fatalf("history of %s (run %q) is empty", workflowID, runID)
+		return Run{}, fmt.Errorf("history of %s (run %q) is empty", workflowID, runID)
 	}
 	r.Type = r.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
 	r.RunID = runID
-	return r
+	return r, nil
 }
 
 // WriteHistory writes a run's history as JSON to path, for the replay tests.
