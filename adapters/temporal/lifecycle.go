@@ -54,17 +54,12 @@ func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error 
 }
 
 // Pay implements booking.Lifecycle: it sends the `pay` update and waits for its result, up to
-// CallTimeout. An update keyed by an idempotency key has an id of its own, so a retry after a
-// timeout waits for the same update instead of sending another.
+// CallTimeout. An update that outlives the deadline still settles; a retry sends another,
+// which the workflow answers once the first is done, with its receipt.
 func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (booking.Receipt, error) {
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
-	updateID := ""
-	if key != "" {
-		updateID = "pay/" + string(user) + "/" + string(key)
-	}
 	handle, err := l.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		UpdateID:     updateID,
 		WorkflowID:   reservation.WorkflowID(string(id)),
 		UpdateName:   reservation.UpdatePay,
 		Args:         []any{reservation.PayRequest{UserID: string(user), IdempotencyKey: string(key)}},
