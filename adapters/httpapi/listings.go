@@ -21,7 +21,7 @@ type SeatBody struct {
 	SeatID  int    `json:"seat_id" minimum:"1" doc:"Seat number, from 1."`
 	Status  string `json:"status" enum:"available,reserved"`
 	Section string `json:"section" doc:"The price section the seat is in."`
-	Price   int64  `json:"price" doc:"The section's price in won: what a hold of the seat now costs."`
+	Price   int64  `json:"price" doc:"In won: an available seat's section price, what a hold of it now costs; a reserved seat's the price it was held or bought at."`
 }
 
 type seatsOutput struct {
@@ -137,6 +137,8 @@ func registerListings(api huma.API, s *server) {
 		Summary:     "List the seats of a date",
 		Description: "The seats of a date of the sale your token queues for (a date of another sale is 400), each with " +
 			"its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. " +
+			"The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments " +
+			"and cancellations show in your very next listing, on any instance. " +
 			"Name the date with ?date=; for compatibility it may instead come as a JSON body {\"date\": \"YYYY-MM-DD\"}, " +
 			"read as strictly as any other body. A cancelled performance's seats are not for sale: 410.",
 		Tags: []string{"tickets"},

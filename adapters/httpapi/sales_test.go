@@ -121,8 +121,8 @@ func TestAnOperatorPutsASaleOnAndFansBuyAtTheSectionsPrices(t *testing.T) {
 	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "cat", "sale_id": "autumn-nights"}, 200).json(t, &cat)
 	h.admit(t, "autumn-nights")
 	h.expect(t, "GET", "/api/tickets/seats?date=2030-09-01", cat.Token, nil, 200).json(t, &seats)
-	if seats[0].Price != 120_000 || seats[19].Price != 120_000 || seats[20].Price != 90_000 {
-		t.Fatalf("after repricing Floor: seat 1 %d, seat 20 %d, seat 21 %d; want 120000, 120000 (sold at 150000, listed at the new price) and 90000",
+	if seats[0].Price != 120_000 || seats[19].Price != 150_000 || seats[20].Price != 90_000 {
+		t.Fatalf("after repricing Floor: seat 1 %d, seat 20 %d, seat 21 %d; want 120000, 150000 (sold at that price: a taken seat lists at what it cost) and 90000",
 			seats[0].Price, seats[19].Price, seats[20].Price)
 	}
 	var held httpapi.HoldBody

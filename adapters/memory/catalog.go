@@ -21,6 +21,7 @@ func (s *Store) CreateSale(_ context.Context, sale catalog.Sale, perfs []catalog
 	for _, p := range perfs {
 		s.addPerformance(p)
 	}
+	s.changes.announce(sale.ID)
 	return nil
 }
 
@@ -67,6 +68,7 @@ func (s *Store) UpdateSale(_ context.Context, id core.SaleID, change func(catalo
 		return catalog.Sale{}, err
 	}
 	*sale = changed
+	s.changes.announce(id)
 	return changed, nil
 }
 
@@ -81,6 +83,7 @@ func (s *Store) AddPerformance(_ context.Context, p catalog.Performance) error {
 		return catalog.ErrDateExists
 	}
 	s.addPerformance(p)
+	s.changes.announce(p.SaleID)
 	return nil
 }
 
@@ -119,6 +122,7 @@ func (s *Store) CancelPerformance(_ context.Context, sale core.SaleID, d core.Da
 	}
 	if !p.Cancelled() {
 		p.CancelledAt = at
+		s.changes.announce(sale)
 	}
 	return *p, nil
 }
@@ -177,12 +181,46 @@ func (s *Store) Seats(_ context.Context, sale core.SaleID, d core.Date, now time
 	seats := make([]catalog.Seat, 0, p.Seats())
 	for _, sec := range p.Sections {
 		for n := sec.FirstSeat; n <= sec.LastSeat; n++ {
-			claim := s.seats[seatKey{sale, d, n}]
-			seats = append(seats, catalog.Seat{No: n, Status: claim.StatusAt(now), Section: sec.Name, Price: sec.Price})
+			seats = append(seats, s.seat(sale, d, n, sec, now))
 		}
 	}
 	return seats, nil
 }
+
+// seat is one seat as fans see it at now: a seat held or sold at the price it was taken at,
+// a free one at its section's.
+func (s *Store) seat(sale core.SaleID, d core.Date, n int, sec catalog.Section, now time.Time) catalog.Seat {
+	claim := s.seats[seatKey{sale, d, n}]
+	seat := catalog.Seat{No: n, Status: claim.StatusAt(now), Section: sec.Name, Price: sec.Price}
+	if r, taken := s.reservations[claim.Holder]; taken && seat.Status == catalog.SeatReserved {
+		seat.Price = r.Price
+	}
+	return seat
+}
+
+// SeatsOfFan implements catalog.Store.
+func (s *Store) SeatsOfFan(_ context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]catalog.Seat, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.performances[perfKey{sale, d}]
+	if !ok {
+		return nil, catalog.ErrUnknownDate
+	}
+	var out []catalog.Seat
+	for _, r := range s.reservations {
+		if r.SaleID != sale || r.Date != d || r.UserID != user || slices.ContainsFunc(out, func(st catalog.Seat) bool { return st.No == r.Seat }) {
+			continue
+		}
+		if sec, ok := p.SectionOf(r.Seat); ok {
+			out = append(out, s.seat(sale, d, r.Seat, sec, now))
+		}
+	}
+	slices.SortFunc(out, func(a, b catalog.Seat) int { return a.No - b.No })
+	return out, nil
+}
+
+// OnChange implements catalog.Changes: the store's own writes are the only ones there are.
+func (s *Store) OnChange(changed func(core.SaleID)) { s.changes.watch(changed) }
 
 // SeatCounts implements catalog.Store.
 func (s *Store) SeatCounts(_ context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
@@ -225,6 +263,7 @@ func (s *Store) RepriceSection(_ context.Context, sale core.SaleID, d core.Date,
 	sections := slices.Clone(p.Sections)
 	sections[i].Price = price
 	p.Sections = sections
+	s.changes.announce(sale)
 	repriced := 0
 	for n := p.Sections[i].FirstSeat; n <= p.Sections[i].LastSeat; n++ {
 		if s.seats[seatKey{sale, d, n}].AvailableAt(now) {

@@ -39,6 +39,8 @@ type Store struct {
 	chargesByKey  map[userKey]keyedCharge
 	paymentsByKey map[userKey]core.ID // reservation paid with the key
 	refundsByKey  map[userKey]core.ID // reservation refunded with the key
+
+	changes watchers // of the catalog's changes
 }
 
 // saleQueue is one sale's waiting room.

@@ -12,7 +12,7 @@ import (
 // CreateSale implements catalog.Store in one transaction: the sale, then each performance
 // with its sections and seats.
 func (s *Store) CreateSale(ctx context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
-	defer s.offers.changed(sale.ID) // this instance reads its own change at once; the trigger tells the others
+	defer s.changes.announce(sale.ID) // this instance reads its own change at once; the trigger tells the others
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		until, fee := cancellationColumns(sale.Cancellation)
 		added, err := q.SaleInsert(ctx, sqlcdb.SaleInsertParams{
@@ -91,7 +91,7 @@ func (s *Store) Sales(ctx context.Context) ([]catalog.Sale, error) {
 
 // UpdateSale implements catalog.Store under the sale row's lock.
 func (s *Store) UpdateSale(ctx context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
-	defer s.offers.changed(id) // this instance reads its own change at once; the trigger tells the others
+	defer s.changes.announce(id) // this instance reads its own change at once; the trigger tells the others
 	var out catalog.Sale
 	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		row, err := q.SaleLock(ctx, string(id))
@@ -116,7 +116,7 @@ func (s *Store) UpdateSale(ctx context.Context, id core.SaleID, change func(cata
 
 // AddPerformance implements catalog.Store.
 func (s *Store) AddPerformance(ctx context.Context, p catalog.Performance) error {
-	defer s.offers.changed(p.SaleID) // this instance reads its own change at once; the trigger tells the others
+	defer s.changes.announce(p.SaleID) // this instance reads its own change at once; the trigger tells the others
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error { return insertPerformance(ctx, q, p) })
 }
 
@@ -161,7 +161,7 @@ func (s *Store) Performance(ctx context.Context, sale core.SaleID, d core.Date) 
 
 // CancelPerformance implements catalog.Store.
 func (s *Store) CancelPerformance(ctx context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
-	defer s.offers.changed(sale) // this instance reads its own change at once; the trigger tells the others
+	defer s.changes.announce(sale) // this instance reads its own change at once; the trigger tells the others
 	if _, err := s.q.PerformanceCancel(ctx, sqlcdb.PerformanceCancelParams{SaleID: string(sale), PerfDate: d.Time(), At: at}); err != nil {
 		return catalog.Performance{}, notFound(err, catalog.ErrUnknownDate)
 	}
@@ -214,15 +214,46 @@ func (s *Store) Seats(ctx context.Context, sale core.SaleID, d core.Date, now ti
 	}
 	seats := make([]catalog.Seat, len(rows))
 	for i, r := range rows {
-		st := catalog.SeatReserved
-		if r.Available {
-			st = catalog.SeatAvailable
-		}
-		sec, _ := p.Section(r.Section)
-		seats[i] = catalog.Seat{No: int(r.SeatNo), Status: st, Section: r.Section, Price: sec.Price}
+		seats[i] = seatOf(p, int(r.SeatNo), r.Section, r.Available, r.TakenAt)
 	}
 	return seats, nil
 }
+
+// SeatsOfFan implements catalog.Store.
+func (s *Store) SeatsOfFan(ctx context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]catalog.Seat, error) {
+	p, err := s.CachedOffer(ctx, sale, d) // the sections, which a fan's own write never changes
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.q.SeatListOfFan(ctx, sqlcdb.SeatListOfFanParams{SaleID: string(sale), PerfDate: d.Time(), UserID: string(user), Now: now})
+	if err != nil {
+		return nil, err
+	}
+	seats := make([]catalog.Seat, len(rows))
+	for i, r := range rows {
+		seats[i] = seatOf(p.Performance, int(r.SeatNo), r.Section, r.Available, r.TakenAt)
+	}
+	return seats, nil
+}
+
+// seatOf is a seat row as fans see it: reserved unless available, at the price it was taken at
+// when it is reserved, else its section's.
+func seatOf(p catalog.Performance, no int, section string, available bool, takenAt *int64) catalog.Seat {
+	seat := catalog.Seat{No: no, Status: catalog.SeatReserved, Section: section}
+	sec, _ := p.Section(section)
+	seat.Price = sec.Price
+	switch {
+	case available:
+		seat.Status = catalog.SeatAvailable
+	case takenAt != nil:
+		seat.Price = core.Amount(*takenAt)
+	}
+	return seat
+}
+
+// OnChange implements catalog.Changes: this instance's own writes, and every other change the
+// listener hears.
+func (s *Store) OnChange(changed func(core.SaleID)) { s.changes.watch(changed) }
 
 // SeatCounts implements catalog.Store.
 func (s *Store) SeatCounts(ctx context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
@@ -239,7 +270,7 @@ func (s *Store) SeatCounts(ctx context.Context, sale core.SaleID, now time.Time)
 
 // RepriceSection implements catalog.Store.
 func (s *Store) RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error) {
-	defer s.offers.changed(sale) // this instance reads its own change at once; the trigger tells the others
+	defer s.changes.announce(sale) // this instance reads its own change at once; the trigger tells the others
 	if _, err := s.q.PerformanceByDate(ctx, sqlcdb.PerformanceByDateParams{SaleID: string(sale), PerfDate: d.Time()}); err != nil {
 		return 0, notFound(err, catalog.ErrUnknownDate)
 	}

@@ -21,11 +21,12 @@ import (
 // Store implements every store port: queue.Store, catalog.Store, booking.Store,
 // booking.Settlements and wallet.Store. Its background writers stop with Close.
 type Store struct {
-	pool   *pgxpool.Pool
-	q      *sqlcdb.Queries
-	issues *issueBatcher
-	seen   *seenWriter
-	offers *offerCache
+	pool    *pgxpool.Pool
+	q       *sqlcdb.Queries
+	issues  *issueBatcher
+	seen    *seenWriter
+	changes *catalogChanges
+	offers  *offerCache
 }
 
 var (
@@ -41,7 +42,8 @@ func NewStore(pool *pgxpool.Pool) *Store {
 	s := &Store{pool: pool, q: sqlcdb.New(pool)}
 	s.issues = &issueBatcher{flush: s.issueBatch}
 	s.seen = newSeenWriter(s.writeSeen)
-	s.offers = newOfferCache(pool)
+	s.changes = newCatalogChanges(pool.Config().ConnConfig)
+	s.offers = newOfferCache(s.changes)
 	return s
 }
 
@@ -78,7 +80,7 @@ func Connect(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, er
 // changes. The pool stays the caller's.
 func (s *Store) Close(ctx context.Context) error {
 	s.issues.close()
-	s.offers.close()
+	s.changes.close()
 	return s.seen.close(ctx)
 }
 

@@ -13,7 +13,6 @@ type Admin struct {
 	store  Store
 	queues Queues
 	clock  core.Clock
-	listed *seatSnapshots // the Listings': a reprice is listed on this instance at once
 }
 
 // SaleReport is a sale as operators see it: as created, with its performances and the live
@@ -102,7 +101,6 @@ func (a *Admin) RepriceSection(ctx context.Context, sale core.SaleID, rawDate, s
 	if _, err := a.store.Sale(ctx, sale); err != nil {
 		return 0, err
 	}
-	defer a.listed.forget(sale, d)
 	return a.store.RepriceSection(ctx, sale, d, section, core.Amount(price), a.clock.Now())
 }
 

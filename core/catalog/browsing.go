@@ -98,11 +98,16 @@ func (s *seatSnapshots) read(ctx context.Context, k dateKey, snap *seatSnapshot,
 	snap.seats, snap.err = read(readCtx)
 }
 
-// forget drops a date's snapshot, so the next listing reads it.
-func (s *seatSnapshots) forget(sale core.SaleID, d core.Date) {
+// changed drops every snapshot of a sale's dates, so the next listing of each reads it: what a
+// sale offers changed (a price, a cancelled date).
+func (s *seatSnapshots) changed(sale core.SaleID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.byDate, dateKey{sale, d})
+	for k := range s.byDate {
+		if k.sale == sale {
+			delete(s.byDate, k)
+		}
+	}
 }
 
 // admittedVerdicts remember, for up to the staleness, the tokens the gate found admitted, so

@@ -88,6 +88,44 @@ func TestListingsReadADateOncePerStaleness(t *testing.T) {
 	}
 }
 
+// A fan's own hold, payment and cancellation show in their very next listing, laid over a
+// snapshot that is older than them; other fans see the snapshot until it is too old.
+func TestAFansOwnWritesShowInTheirNextListing(t *testing.T) {
+	w, counted := browsingWorld(t, 5*time.Second) // the longest a snapshot may be kept; the clock stands still
+	ctx := context.Background()
+	ann, bob := w.Fan(t, "ann", true), w.Fan(t, "bob", true)
+	if _, err := w.Catalog.Listings.Seats(ctx, ann, apptest.ShowDate); err != nil {
+		t.Fatal(err)
+	}
+	held, err := w.Booking.Counter.HoldSeat(ctx, ann, apptest.ShowDate, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := func(who core.Caller) catalog.Seat {
+		t.Helper()
+		seats, err := w.Catalog.Listings.Seats(ctx, who, apptest.ShowDate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seats[6]
+	}
+	if got := mine(ann); got.Status != catalog.SeatReserved || got.Price != held.Price {
+		t.Fatalf("ann's own hold lists as %+v, want reserved at %d", got, held.Price)
+	}
+	if got := mine(bob); got.Status != catalog.SeatAvailable {
+		t.Fatalf("bob sees seat 7 as %+v, want the snapshot's available", got)
+	}
+	if _, err := w.Booking.Settler.Release(ctx, held.ID); err != nil { // the hold ends
+		t.Fatal(err)
+	}
+	if got := mine(ann); got.Status != catalog.SeatAvailable {
+		t.Fatalf("ann's ended hold lists as %+v, want available again", got)
+	}
+	if n := counted.seats.Load(); n != 1 {
+		t.Fatalf("the date was read %d times, want once: only the fan's own seats are read again", n)
+	}
+}
+
 // With no staleness every listing reads the store, and sees a hold at once.
 func TestListingsWithoutStalenessReadEveryTime(t *testing.T) {
 	w, counted := browsingWorld(t, 0)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -9,15 +10,18 @@ import (
 )
 
 // Directory is what fans find the sales by: the ones on sale or paused, and the default sale
-// the seed's endpoints use when no sale is named. It answers from a copy at most
-// DirectoryRefresh old (by the domain clock), so a rush of new fans costs the store one read
-// per refresh; while one caller refreshes a stale copy, the others answer from it, so nobody
-// waits on the store but the first caller of all.
+// the seed's endpoints use when no sale is named. It answers from a copy, so a rush of new fans
+// costs the store one read per refresh; while one caller refreshes a stale copy, the others
+// answer from it. Any change of a sale (Changes) drops the copy, so this instance's own change
+// shows in its next answer and another instance's within the store's notice; the copy is never
+// older than DirectoryRefresh (by the domain clock) whatever was missed.
 type Directory struct {
 	store    Store
 	clock    core.Clock
 	fallback core.SaleID // BOXOFFICE_DEFAULT_SALE, if set
 
+	mu         sync.Mutex // orders a change's drop against a refresh storing its copy
+	gen        uint64     // changes seen: a copy read across one is not kept
 	cur        atomic.Pointer[directoryCopy]
 	refreshing atomic.Bool
 }
@@ -27,7 +31,8 @@ type directoryCopy struct {
 	readAt   time.Time
 }
 
-// DirectoryRefresh bounds how stale the directory may be: a new or closed sale shows within it.
+// DirectoryRefresh bounds how stale the directory may be when a change went unheard: a new or
+// closed sale shows within it on every instance.
 const DirectoryRefresh = time.Second
 
 // Listing is a sale as fans see it in the directory.
@@ -49,6 +54,9 @@ func (d *Directory) Public(ctx context.Context) ([]Listing, error) {
 		}
 		defer d.refreshing.Store(false)
 	}
+	d.mu.Lock()
+	gen := d.gen
+	d.mu.Unlock()
 	sales, err := d.store.Sales(ctx)
 	if err != nil {
 		return nil, err
@@ -64,8 +72,20 @@ func (d *Directory) Public(ctx context.Context) ([]Listing, error) {
 		}
 		out = append(out, l)
 	}
-	d.cur.Store(&directoryCopy{listings: out, readAt: now})
+	d.mu.Lock()
+	if d.gen == gen {
+		d.cur.Store(&directoryCopy{listings: out, readAt: now})
+	}
+	d.mu.Unlock()
 	return out, nil
+}
+
+// changed drops the copy: the next answer reads the sales again.
+func (d *Directory) changed(core.SaleID) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.gen++
+	d.cur.Store(nil)
 }
 
 // listing reads a sale's dates and sections, and whether any seat is left: one cheap look per

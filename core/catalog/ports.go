@@ -48,6 +48,22 @@ type Store interface {
 	// now (held and sold ones keep the price they were taken at) and returns how many those
 	// are; ErrUnknownDate or ErrUnknownSection.
 	RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error)
+	// SeatsOfFan lists, in seat order, the seats of a date the fan holds, bought, or held or
+	// bought before, each as it stands at now (a held or sold seat at the price it was taken
+	// at): what the fan's own holds, payments and cancellations changed, read now, to lay over
+	// a listing that may be older than them. ErrUnknownDate as Seats.
+	SeatsOfFan(ctx context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]Seat, error)
+	Changes
+}
+
+// Changes tell the in-process copies of the catalog (the directory of sales, the seat
+// listings, the offers holds read) that what a sale offers changed: its state, title, limit,
+// policy, dates, sections or prices. Each store announces its own writes before the call that
+// made them returns, and another instance's as soon as it hears of them (PostgreSQL: within
+// milliseconds, by NOTIFY); the copies' own time bounds cover what it cannot hear.
+type Changes interface {
+	// OnChange calls changed with a sale's id after every change of what it offers, from now on.
+	OnChange(changed func(core.SaleID))
 }
 
 // Gate admits fans to the catalog: only admitted fans browse what is on sale, and each sees

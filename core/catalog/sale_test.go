@@ -268,6 +268,33 @@ func TestTheDirectory(t *testing.T) {
 	}
 }
 
+// An operator's change shows in this instance's next answer, however fresh its copy of the
+// directory: a new sale is listed at once, and a closed sale takes no token from the moment
+// its close returns.
+func TestTheDirectoryFollowsAnOperatorsChangeAtOnce(t *testing.T) {
+	w := apptest.New(t, app.DefaultPolicy)
+	if _, err := w.Catalog.Directory.Public(ctx); err != nil { // a copy, fresh for a second
+		t.Fatal(err)
+	}
+	if _, err := w.Catalog.Admin.CreateSale(ctx, concert()); err != nil {
+		t.Fatal(err)
+	}
+	public, err := w.Catalog.Directory.Public(ctx)
+	if err != nil || len(public) != 2 || public[1].Sale.ID != "autumn-nights" {
+		t.Fatalf("right after a new sale: %+v, %v; want it listed", public, err)
+	}
+	if _, err := w.Queue.Entrance.Issue(ctx, "ann", "autumn-nights"); err != nil {
+		t.Fatal(err)
+	}
+	closed := core.Closed
+	if _, err := w.Catalog.Admin.ChangeSale(ctx, "autumn-nights", catalog.SaleChange{State: &closed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Queue.Entrance.Issue(ctx, "ben", "autumn-nights"); !errors.Is(err, core.ErrSaleClosed) {
+		t.Fatalf("a token right after the close: %v, want the sale closed", err)
+	}
+}
+
 // flakyLoop is an admission loop that cannot start while down, as when no worker answers.
 type flakyLoop struct {
 	queue.Loop

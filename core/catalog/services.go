@@ -32,9 +32,10 @@ func New(p Ports, policy Policy) (Services, error) {
 		return Services{}, err
 	}
 	snapshots := &seatSnapshots{staleness: policy.SeatsStaleness}
+	p.Store.OnChange(snapshots.changed)
 	return Services{
 		Listings:  &Listings{store: p.Store, gate: p.Gate, clock: p.Clock, snapshots: snapshots, verdicts: &admittedVerdicts{staleness: policy.SeatsStaleness}},
-		Admin:     &Admin{store: p.Store, queues: p.Queues, clock: p.Clock, listed: snapshots},
+		Admin:     &Admin{store: p.Store, queues: p.Queues, clock: p.Clock},
 		Directory: p.Directory,
 	}, nil
 }
@@ -43,5 +44,7 @@ func New(p Ports, policy Policy) (Services, error) {
 // other use cases need the queue. defaultSale is BOXOFFICE_DEFAULT_SALE; empty: the
 // earliest-created sale on sale or paused.
 func NewDirectory(store Store, clock core.Clock, defaultSale core.SaleID) *Directory {
-	return &Directory{store: store, clock: clock, fallback: defaultSale}
+	d := &Directory{store: store, clock: clock, fallback: defaultSale}
+	store.OnChange(d.changed)
+	return d
 }

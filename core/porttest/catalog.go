@@ -2,6 +2,7 @@ package porttest
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,9 +217,78 @@ func runCatalog(t *testing.T, newStores func(t *testing.T) Stores) {
 		if seats[5].Price != 95_000 || seats[5].Section != "Stalls" {
 			t.Fatalf("seat 6 lists %+v, want Stalls at 95000", seats[5])
 		}
+		// A held and a sold seat list at the price they were taken at, as their payment charges.
+		if seats[2].Price != 90_000 || seats[3].Price != 90_000 || seats[4].Price != 95_000 {
+			t.Fatalf("seats 3 (held), 4 (sold), 5 (lapsed) list at %d, %d, %d; want 90000, 90000, 95000", seats[2].Price, seats[3].Price, seats[4].Price)
+		}
 		_, err := s.Catalog.RepriceSection(ctx, testSale, p.Date, "Boxes", 1, epoch)
 		wantErr(t, err, catalog.ErrUnknownSection)
 		_, err = s.Catalog.RepriceSection(ctx, testSale, day("2030-07-09"), "Stalls", 1, epoch)
 		wantErr(t, err, catalog.ErrUnknownDate)
+	})
+
+	t.Run("seats of a fan: what they hold, bought or held before, as it stands now", func(t *testing.T) {
+		s := newStores(t)
+		p := catalog.Performance{SaleID: testSale, Date: day("2030-07-01"), Sections: threeSections}
+		wantErr(t, s.Catalog.AddPerformance(ctx, p), nil)
+		other := addShow(t, s, "2030-07-02", 3)
+		held := must[booking.Reservation](t)(hold(t, s, "alice", p, 3, epoch, time.Minute))
+		sold := must[booking.Reservation](t)(hold(t, s, "alice", p, 8, epoch, time.Hour))
+		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", 40_000, "", epoch))
+		must[booking.Receipt](t)(settle(s, sold, "alice", epoch))
+		released := must[booking.Reservation](t)(hold(t, s, "alice", p, 1, epoch, time.Minute))
+		must[bool](t)(s.Reservations.ReleaseHold(ctx, released.ID))
+		must[booking.Reservation](t)(hold(t, s, "alice", other, 1, epoch, time.Minute)) // another date
+		must[booking.Reservation](t)(hold(t, s, "bob", p, 4, epoch, time.Minute))       // another fan
+		must[int](t)(s.Catalog.RepriceSection(ctx, testSale, p.Date, "Stalls", 95_000, epoch))
+
+		got := must[[]catalog.Seat](t)(s.Catalog.SeatsOfFan(ctx, testSale, p.Date, "alice", epoch))
+		want := []catalog.Seat{
+			free(1, "Floor", 150_000),
+			{No: 3, Status: catalog.SeatReserved, Section: "Stalls", Price: held.Price},
+			{No: 8, Status: catalog.SeatReserved, Section: "Balcony", Price: 40_000},
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("SeatsOfFan = %+v, want %+v", got, want)
+		}
+		if got := must[[]catalog.Seat](t)(s.Catalog.SeatsOfFan(ctx, testSale, p.Date, "carol", epoch)); len(got) != 0 {
+			t.Fatalf("a fan with no seat of the date has %+v", got)
+		}
+		_, err := s.Catalog.SeatsOfFan(ctx, testSale, day("2030-07-09"), "alice", epoch)
+		wantErr(t, err, catalog.ErrUnknownDate)
+	})
+
+	t.Run("changes: every write of what a sale offers is announced before it returns", func(t *testing.T) {
+		s := newStores(t)
+		var mu sync.Mutex
+		var heard []core.SaleID
+		s.Catalog.OnChange(func(sale core.SaleID) {
+			mu.Lock()
+			defer mu.Unlock()
+			heard = append(heard, sale)
+		})
+		heardNow := func(what string) {
+			t.Helper()
+			mu.Lock()
+			defer mu.Unlock()
+			if !slices.Contains(heard, testSale) {
+				t.Fatalf("%s was not announced before it returned (heard %v)", what, heard)
+			}
+			heard = nil
+		}
+		p := addShow(t, s, "2030-07-01", 3)
+		heardNow("adding a date")
+		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }))
+		heardNow("a change of state")
+		must[int](t)(s.Catalog.RepriceSection(ctx, testSale, p.Date, "General", 1_000, epoch))
+		heardNow("a reprice")
+		must[catalog.Performance](t)(s.Catalog.CancelPerformance(ctx, testSale, p.Date, epoch))
+		heardNow("a cancelled date")
+		wantErr(t, s.Catalog.CreateSale(ctx, catalog.Sale{ID: "another-sale", Title: "Another", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: epoch}, nil), nil)
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Contains(heard, core.SaleID("another-sale")) {
+			t.Fatalf("a new sale was not announced before it returned (heard %v)", heard)
+		}
 	})
 }

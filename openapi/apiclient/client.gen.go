@@ -796,7 +796,7 @@ type ScheduleOpeningBody struct {
 
 // SeatBody defines model for SeatBody.
 type SeatBody struct {
-	// Price The section's price in won: what a hold of the seat now costs.
+	// Price In won: an available seat's section price, what a hold of it now costs; a reserved seat's the price it was held or bought at.
 	Price int64 `json:"price"`
 
 	// SeatId Seat number, from 1.
@@ -1325,7 +1325,7 @@ type ClientInterface interface {
 
 	// ListSeats List the seats of a date
 	//
-	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 	//
 	// Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 	ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1997,7 +1997,7 @@ func (c *Client) ListDates(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // ListSeats List the seats of a date
 //
-// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 //
 // Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 func (c *Client) ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3579,7 +3579,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSeatsWithResponse List the seats of a date
 	//
-	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6826,7 +6826,7 @@ func (c *ClientWithResponses) ListDatesWithResponse(ctx context.Context, reqEdit
 
 // ListSeatsWithResponse List the seats of a date
 //
-// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -64,11 +64,27 @@ WHERE p.sale_id = @sale_id AND p.perf_date >= @from_date AND p.cancelled_at IS N
 ORDER BY p.perf_date;
 
 -- name: SeatListByDate :many
-SELECT seat_no, section,
-       (status = 'available' OR (status = 'held' AND held_until <= @now::timestamptz))::bool AS available
-FROM seats
-WHERE sale_id = @sale_id AND perf_date = @perf_date
-ORDER BY seat_no;
+-- A date's seats at @now, a lapsed hold counted as available; a held or sold seat with the
+-- price it was taken at (NULL for a free one: its section's price).
+SELECT s.seat_no, s.section,
+       (s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))::bool AS available,
+       r.price AS taken_at
+FROM seats s
+LEFT JOIN reservations r ON r.id = s.reservation_id AND s.status IN ('held', 'sold')
+WHERE s.sale_id = @sale_id AND s.perf_date = @perf_date
+ORDER BY s.seat_no;
+
+-- name: SeatListOfFan :many
+-- The seats of a date the fan holds, bought, or held or bought before, as SeatListByDate
+-- lists them: what the fan's own writes changed, to lay over an older listing.
+SELECT s.seat_no, s.section,
+       (s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))::bool AS available,
+       t.price AS taken_at
+FROM seats s
+LEFT JOIN reservations t ON t.id = s.reservation_id AND s.status IN ('held', 'sold')
+WHERE s.sale_id = @sale_id AND s.perf_date = @perf_date
+  AND s.seat_no IN (SELECT r.seat_no FROM reservations r WHERE r.sale_id = @sale_id AND r.user_id = @user_id AND r.perf_date = @perf_date)
+ORDER BY s.seat_no;
 
 -- name: SeatCounts :many
 -- A sale's seats by date and status at @now, a lapsed hold counted as available.

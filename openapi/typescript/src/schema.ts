@@ -332,7 +332,7 @@ export interface paths {
         };
         /**
          * List the seats of a date
-         * @description The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+         * @description The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
          */
         get: operations["listSeats"];
         put?: never;
@@ -1027,7 +1027,7 @@ export interface components {
         SeatBody: {
             /**
              * Format: int64
-             * @description The section's price in won: what a hold of the seat now costs.
+             * @description In won: an available seat's section price, what a hold of it now costs; a reserved seat's the price it was held or bought at.
              */
             price: number;
             /**

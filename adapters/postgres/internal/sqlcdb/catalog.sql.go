@@ -372,11 +372,13 @@ func (q *Queries) SeatInsertSection(ctx context.Context, arg SeatInsertSectionPa
 }
 
 const seatListByDate = `-- name: SeatListByDate :many
-SELECT seat_no, section,
-       (status = 'available' OR (status = 'held' AND held_until <= $1::timestamptz))::bool AS available
-FROM seats
-WHERE sale_id = $2 AND perf_date = $3
-ORDER BY seat_no
+SELECT s.seat_no, s.section,
+       (s.status = 'available' OR (s.status = 'held' AND s.held_until <= $1::timestamptz))::bool AS available,
+       r.price AS taken_at
+FROM seats s
+LEFT JOIN reservations r ON r.id = s.reservation_id AND s.status IN ('held', 'sold')
+WHERE s.sale_id = $2 AND s.perf_date = $3
+ORDER BY s.seat_no
 `
 
 type SeatListByDateParams struct {
@@ -389,8 +391,11 @@ type SeatListByDateRow struct {
 	SeatNo    int32
 	Section   string
 	Available bool
+	TakenAt   *int64
 }
 
+// A date's seats at @now, a lapsed hold counted as available; a held or sold seat with the
+// price it was taken at (NULL for a free one: its section's price).
 func (q *Queries) SeatListByDate(ctx context.Context, arg SeatListByDateParams) ([]SeatListByDateRow, error) {
 	rows, err := q.db.Query(ctx, seatListByDate, arg.Now, arg.SaleID, arg.PerfDate)
 	if err != nil {
@@ -400,7 +405,69 @@ func (q *Queries) SeatListByDate(ctx context.Context, arg SeatListByDateParams) 
 	var items []SeatListByDateRow
 	for rows.Next() {
 		var i SeatListByDateRow
-		if err := rows.Scan(&i.SeatNo, &i.Section, &i.Available); err != nil {
+		if err := rows.Scan(
+			&i.SeatNo,
+			&i.Section,
+			&i.Available,
+			&i.TakenAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const seatListOfFan = `-- name: SeatListOfFan :many
+SELECT s.seat_no, s.section,
+       (s.status = 'available' OR (s.status = 'held' AND s.held_until <= $1::timestamptz))::bool AS available,
+       t.price AS taken_at
+FROM seats s
+LEFT JOIN reservations t ON t.id = s.reservation_id AND s.status IN ('held', 'sold')
+WHERE s.sale_id = $2 AND s.perf_date = $3
+  AND s.seat_no IN (SELECT r.seat_no FROM reservations r WHERE r.sale_id = $2 AND r.user_id = $4 AND r.perf_date = $3)
+ORDER BY s.seat_no
+`
+
+type SeatListOfFanParams struct {
+	Now      time.Time
+	SaleID   string
+	PerfDate time.Time
+	UserID   string
+}
+
+type SeatListOfFanRow struct {
+	SeatNo    int32
+	Section   string
+	Available bool
+	TakenAt   *int64
+}
+
+// The seats of a date the fan holds, bought, or held or bought before, as SeatListByDate
+// lists them: what the fan's own writes changed, to lay over an older listing.
+func (q *Queries) SeatListOfFan(ctx context.Context, arg SeatListOfFanParams) ([]SeatListOfFanRow, error) {
+	rows, err := q.db.Query(ctx, seatListOfFan,
+		arg.Now,
+		arg.SaleID,
+		arg.PerfDate,
+		arg.UserID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SeatListOfFanRow
+	for rows.Next() {
+		var i SeatListOfFanRow
+		if err := rows.Scan(
+			&i.SeatNo,
+			&i.Section,
+			&i.Available,
+			&i.TakenAt,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
