@@ -116,6 +116,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 
 	registerSales(api, s)
 	registerQueue(api, s)
+	registerLeaving(api, s)
 	registerListings(api, s)
 	registerHolds(api, s)
 	registerPayments(api, s)

@@ -24,7 +24,7 @@ func TestRouterLevelErrorsAreProblems(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ method, path, allow string }{
-		{"DELETE", "/api/token", "GET, HEAD, POST"},
+		{"PUT", "/api/token", "GET, HEAD, POST, DELETE"},
 		{"PUT", "/api/tickets", "GET, HEAD, POST"},
 		{"POST", "/healthz", "GET, HEAD"},
 		{"PATCH", "/api/payment", "POST"},

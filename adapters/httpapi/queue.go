@@ -88,6 +88,26 @@ func registerQueue(api huma.API, s *server) {
 	})
 }
 
+// leaveOutput is DELETE /api/token's empty answer (204).
+type leaveOutput struct{}
+
+func registerLeaving(api huma.API, s *server) {
+	huma.Register(api, secured(huma.Operation{
+		OperationID:   "leaveQueue",
+		Method:        http.MethodDelete,
+		Path:          "/api/token",
+		Summary:       "Leave the queue",
+		Description:   "Gives your place up at once: the token expires, and the fans behind a waiting one move up from the next answer on (positions and estimates count it out). An admitted fan's place under the ceiling is freed for the next. Anything done with the token afterwards, leaving again included, is 401; take a new token with POST /api/token to queue again, at the back.",
+		Tags:          []string{"queue"},
+		DefaultStatus: http.StatusNoContent,
+	}), func(ctx context.Context, _ *struct{}) (*leaveOutput, error) {
+		if err := s.Entrance.Leave(ctx, caller(ctx)); err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		return &leaveOutput{}, nil
+	})
+}
+
 // fan is who takes a token: the user_id sent under BOXOFFICE_IDENTITY=open, the ID token's
 // subject under jwt (where a user_id that differs is refused).
 func (s *server) fan(ctx context.Context, sent string) (string, error) {

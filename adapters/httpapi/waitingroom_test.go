@@ -451,3 +451,50 @@ func parseISODuration(t *testing.T, s string) time.Duration {
 	}
 	return d
 }
+
+// A fan leaves the queue: 204; the fans behind move up in their next answer, estimates with
+// them; the token is expired for everything after, leaving again included; an admitted fan's
+// leaving frees their place for the next.
+func TestLeavingTheQueue(t *testing.T) {
+	h := newHarness(t)
+	toks := make([]string, 4)
+	for i := range toks {
+		toks[i] = h.token(t, fmt.Sprintf("leaver-%d", i), false)
+	}
+	position := func(tok string) int64 {
+		t.Helper()
+		var st httpapi.TokenBody
+		h.expect(t, "GET", "/api/token", tok, nil, 200).json(t, &st)
+		return st.QueueInfo.Position
+	}
+	if p := position(toks[3]); p != 3 {
+		t.Fatalf("the last fan's position %d, want 3", p)
+	}
+	r := h.expect(t, "DELETE", "/api/token", toks[1], nil, 204)
+	if len(r.body) != 0 {
+		t.Fatalf("204 with a body: %s", r.body)
+	}
+	if p := position(toks[3]); p != 2 {
+		t.Fatalf("after a fan ahead left, the last fan's position %d, want 2", p)
+	}
+	if p := position(toks[2]); p != 1 {
+		t.Fatalf("the fan right behind the leaver: position %d, want 1", p)
+	}
+	p := h.expect(t, "GET", "/api/token", toks[1], nil, 401).problem(t)
+	if !strings.Contains(p["detail"].(string), "expired") {
+		t.Fatalf("the leaver's poll: %v", p)
+	}
+	h.expect(t, "DELETE", "/api/token", toks[1], nil, 401).problem(t)
+	h.expect(t, "DELETE", "/api/token", "", nil, 401).problem(t)
+	h.expect(t, "DELETE", "/api/token", "not-a-token", nil, 401).problem(t)
+
+	h.admit(t, testSale)
+	if st := h.stats(t); st.Active != 3 {
+		t.Fatalf("%d active after admission, want the 3 who stayed", st.Active)
+	}
+	h.expect(t, "DELETE", "/api/token", toks[0], nil, 204)
+	if st := h.stats(t); st.Active != 2 {
+		t.Fatalf("%d active after an admitted fan left, want 2", st.Active)
+	}
+	h.expect(t, "GET", "/api/tickets/dates", toks[0], nil, 401).problem(t)
+}

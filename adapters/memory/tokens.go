@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -49,7 +50,29 @@ func (s *Store) Token(_ context.Context, id core.ID) (queue.Token, error) {
 func (s *Store) Queue(_ context.Context, sale core.SaleID) (queue.Queue, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.queueOf(sale).Queue, nil
+	q := s.queueOf(sale).Queue
+	q.Left = slices.Clone(q.Left) // the caller's, not the store's
+	return q, nil
+}
+
+// Leave implements queue.Store.
+func (s *Store) Leave(_ context.Context, id core.ID, now time.Time) (queue.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[id]
+	if !ok {
+		return queue.Token{}, queue.ErrTokenUnknown
+	}
+	if !t.Live(now) {
+		return queue.Token{}, queue.ErrTokenExpired
+	}
+	// An early token's number is provisional until the draw, which counts its leavers anew.
+	if q := s.queueOf(t.SaleID); t.State == queue.Waiting && t.Seq > q.AdmittedThrough && (!t.Early || q.Drawn) {
+		i, _ := slices.BinarySearch(q.Left, t.Seq)
+		q.Left = slices.Insert(q.Left, i, t.Seq)
+	}
+	s.expire(t)
+	return *t, nil
 }
 
 // MarkSeen implements queue.Store; the memory store writes at once.
@@ -91,6 +114,7 @@ func (s *Store) Admit(_ context.Context, sale core.SaleID, r queue.Round) (queue
 	round:
 		for seq := q.AdmittedThrough + 1; seq <= q.LastSeq; seq++ {
 			switch t := q.bySeq[seq]; {
+			case t.State != queue.Waiting: // its fan left the queue
 			case r.Abandoned(s.lastSeen[t.ID]):
 				s.expire(t)
 				res.Abandoned++
@@ -104,6 +128,8 @@ func (s *Store) Admit(_ context.Context, sale core.SaleID, r queue.Round) (queue
 		}
 		q.AdmittedTotal += int64(res.Admitted)
 		q.AbandonedTotal += int64(res.Abandoned)
+		passed, _ := slices.BinarySearch(q.Left, q.AdmittedThrough+1)
+		q.Left = q.Left[passed:] // leavers the watermark passed are nobody's concern now
 	}
 	res.Waiting = q.Waiting()
 	return res, nil
@@ -125,6 +151,10 @@ func (q *saleQueue) draw() int {
 	for i, t := range early {
 		t.Seq = places[i]
 		q.bySeq[t.Seq] = t
+		if t.State != queue.Waiting { // its fan left before the draw
+			j, _ := slices.BinarySearch(q.Left, t.Seq)
+			q.Left = slices.Insert(q.Left, j, t.Seq)
+		}
 	}
 	q.Drawn = true
 	return int(n)
@@ -180,8 +210,11 @@ func (s *Store) QueueStats(_ context.Context, sale core.SaleID) (queue.Stats, er
 			st.Active++
 		}
 	}
-	if head, ok := q.bySeq[q.AdmittedThrough+1]; ok {
-		st.OldestIssuedAt = head.IssuedAt
+	for seq := q.AdmittedThrough + 1; seq <= q.LastSeq; seq++ {
+		if head := q.bySeq[seq]; head.State == queue.Waiting {
+			st.OldestIssuedAt = head.IssuedAt
+			break
+		}
 	}
 	return st, nil
 }

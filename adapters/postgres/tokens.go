@@ -86,7 +86,24 @@ func (s *Store) Queue(ctx context.Context, sale core.SaleID) (queue.Queue, error
 	if err != nil {
 		return queue.Queue{}, err
 	}
-	return queueFromRow(row), nil
+	q := queueFromRow(row.Queue)
+	q.Left = row.LeftSeqs
+	return q, nil
+}
+
+// Leave implements queue.Store.
+func (s *Store) Leave(ctx context.Context, id core.ID, now time.Time) (queue.Token, error) {
+	row, err := s.q.TokenLeave(ctx, sqlcdb.TokenLeaveParams{ID: string(id), Now: now})
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := s.Token(ctx, id); err != nil {
+			return queue.Token{}, err
+		}
+		return queue.Token{}, queue.ErrTokenExpired
+	}
+	if err != nil {
+		return queue.Token{}, err
+	}
+	return tokenFromRow(row)
 }
 
 // MarkSeen implements queue.Store: the time is written coalesced (seen.go).
@@ -210,6 +227,7 @@ func (s *Store) QueueStats(ctx context.Context, sale core.SaleID) (queue.Stats, 
 		return queue.Stats{}, err
 	}
 	q := queueFromRow(row.Queue)
+	q.Left = row.LeftSeqs
 	st := queue.Stats{Queue: q, Active: row.Active}
 	if row.OldestIssuedAt != nil {
 		st.OldestIssuedAt = row.OldestIssuedAt.UTC()

@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
 // screenshotDir is where the browser tests save a screenshot of each step:
@@ -252,5 +254,53 @@ func TestAnOperatorPausesASaleAndSetsItsRate(t *testing.T) {
 		alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))
 		rows, _ := chromedp.Run(tab, chromedp.TextContent(css(`#rows`)))
 		t.Fatalf("the operator's page: %v (alert %q, rows %q)", err, alert, rows)
+	}
+}
+
+// TestAFanLeavesTheQueueInTheBrowser: a fan waiting behind a full ceiling leaves from the page;
+// the page says so and the queue counts them out at once (its waiting count drops to 0).
+func TestAFanLeavesTheQueueInTheBrowser(t *testing.T) {
+	tab := browserTab(t)
+	const key = "leave-test-admin-key"
+	base := memoryDev(t, "BOXOFFICE_MAX_ACTIVE=1", "BOXOFFICE_ADMIN_KEY="+key)
+	api, err := apiclient.NewClientWithResponses(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fan(t, api, "first-in") // fills the ceiling: the browser's fan waits
+	waiting := func() int64 {
+		t.Helper()
+		res, err := api.QueueReportWithResponse(context.Background(), apiclient.AdminKey(key))
+		if err != nil || res.JSON200 == nil {
+			t.Fatalf("queue report: %v %s", err, res.Body)
+		}
+		return res.JSON200.Waiting
+	}
+	shots := screenshotDir(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	err = chromedp.Do(tab,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(css(`#sales button`)),
+		chromedp.SendKeys(css(`#user`), "browser-leaver"),
+		chromedp.Click(css(`#sales button`)),
+		chromedp.WaitVisible(css(`#leave`)),
+		screenshot(shots, "leave-1-waiting"),
+	)
+	if err != nil {
+		t.Fatalf("joining the queue in the browser: %v", err)
+	}
+	if n := waiting(); n != 1 {
+		t.Fatalf("%d fans waiting, want the browser's fan", n)
+	}
+	err = chromedp.Do(tab,
+		chromedp.Click(css(`#leave`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById("alert").textContent.includes("left the queue")`, chromedp.WithPollingTimeout(10*time.Second)),
+		screenshot(shots, "leave-2-left"),
+	)
+	if err != nil {
+		t.Fatalf("leaving the queue in the browser: %v", err)
+	}
+	if n := waiting(); n != 0 {
+		t.Fatalf("%d fans waiting after the browser's fan left, want 0", n)
 	}
 }

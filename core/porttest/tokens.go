@@ -2,6 +2,7 @@ package porttest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -316,6 +317,76 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 		slices.Sort(active)
 		if !slices.Equal(active, []int64{1, 2, 3, 4, 5}) {
 			t.Fatalf("admitted places %v, want 1..5", active)
+		}
+	})
+
+	t.Run("leave: a waiting fan's place is counted out, admission passes it, a second leave is expired", func(t *testing.T) {
+		s := newStores(t).Tokens
+		toks := issueN(t, s, 6, epoch)
+		must[queue.Result](t)(s.Admit(ctx, testSale, round(1, 100, epoch))) // u0 admitted
+		must[queue.Token](t)(s.Leave(ctx, toks[2].ID, epoch))
+		must[queue.Token](t)(s.Leave(ctx, toks[4].ID, epoch))
+		_, err := s.Leave(ctx, toks[2].ID, epoch)
+		wantErr(t, err, queue.ErrTokenExpired)
+		_, err = s.Leave(ctx, core.NewID(), epoch)
+		wantErr(t, err, queue.ErrTokenUnknown)
+		q := must[queue.Queue](t)(s.Queue(ctx, testSale))
+		if !slices.Equal(q.Left, []int64{3, 5}) || q.Waiting() != 3 {
+			t.Fatalf("queue after two leave: Left %v, %d waiting; want [3 5] and 3", q.Left, q.Waiting())
+		}
+		if ahead := q.Ahead(toks[5]); ahead != 2 { // u1 and u3 wait before u5
+			t.Fatalf("u5 has %d ahead, want 2", ahead)
+		}
+		if st := must[queue.Stats](t)(s.QueueStats(ctx, testSale)); st.Waiting() != 3 || !st.OldestIssuedAt.Equal(epoch) {
+			t.Fatalf("stats after two leave: %+v", st)
+		}
+		res := must[queue.Result](t)(s.Admit(ctx, testSale, round(2, 100, epoch)))
+		if res.Admitted != 2 || res.Waiting != 1 || stateLetters(t, s, toks) != "aaeaew" {
+			t.Fatalf("round past a leaver: %+v, states %s; want u1 and u3 admitted, 1 waiting", res, stateLetters(t, s, toks))
+		}
+		if q := must[queue.Queue](t)(s.Queue(ctx, testSale)); q.Ahead(toks[5]) != 0 || q.Waiting() != 1 || q.HasLeft(3) {
+			t.Fatalf("queue after the round: %+v", q)
+		}
+		// An admitted fan leaving frees their place under the ceiling at once.
+		must[queue.Token](t)(s.Leave(ctx, toks[0].ID, epoch))
+		if st := must[queue.Stats](t)(s.QueueStats(ctx, testSale)); st.Active != 2 {
+			t.Fatalf("%d active after an admitted fan left, want 2", st.Active)
+		}
+		again := must[queue.Token](t)(s.IssueToken(ctx, testSale, "u2", epoch.Add(time.Second)))
+		if again.ID == toks[2].ID || again.Seq != 7 || again.State != queue.Waiting {
+			t.Fatalf("a fan who left queues again: %+v, want a new token at the back", again)
+		}
+	})
+
+	t.Run("race: fans leave while admission rounds run; none who left is admitted, none skipped", func(t *testing.T) {
+		s := newStores(t).Tokens
+		toks := issueN(t, s, 200, epoch)
+		var left sync.Map
+		concurrently(8, func(w int) {
+			if w == 0 {
+				for range 40 {
+					must[queue.Result](t)(s.Admit(ctx, testSale, round(5, 1000, epoch)))
+				}
+				return
+			}
+			for i := w; i < len(toks); i += 7 * 3 { // about one fan in three leaves
+				if _, err := s.Leave(ctx, toks[i].ID, epoch); err == nil {
+					left.Store(toks[i].ID, true)
+				} else if !errors.Is(err, queue.ErrTokenExpired) {
+					t.Error(err)
+				}
+			}
+		})
+		must[queue.Result](t)(s.Admit(ctx, testSale, round(1000, 1000, epoch)))
+		for _, tok := range toks {
+			got := must[queue.Token](t)(s.Token(ctx, tok.ID))
+			_, didLeave := left.Load(tok.ID)
+			if didLeave && got.State != queue.Expired || !didLeave && got.State != queue.Active {
+				t.Fatalf("token %d: %v, left %v; want every leaver expired and everyone else admitted", tok.Seq, got.State, didLeave)
+			}
+		}
+		if q := must[queue.Queue](t)(s.Queue(ctx, testSale)); q.Waiting() != 0 || len(q.Left) != 0 {
+			t.Fatalf("queue after everyone was reached: %+v", q)
 		}
 	})
 

@@ -114,6 +114,21 @@ func (e *Entrance) Status(ctx context.Context, c core.Caller) (Status, error) {
 	return e.status(tok, q, sst, now), nil
 }
 
+// Leave takes the caller out of the queue at once: their token expires, and the fans behind a
+// waiting one move up from this instance's next answer on (other instances' within
+// Policy.Refresh). Leaving again is ErrTokenExpired, as is any use of the token.
+func (e *Entrance) Leave(ctx context.Context, c core.Caller) error {
+	tok, err := e.token(ctx, c)
+	if err != nil {
+		return err
+	}
+	if _, err := e.store.Leave(ctx, tok.ID, e.clock.Now()); err != nil {
+		return err
+	}
+	_, err = e.view.read(ctx, tok.SaleID)
+	return err
+}
+
 // Admitted checks that the caller's token is active and returns whose it is and for which
 // sale. A waiting token gets a *NotAdmittedError carrying its position. The token is always
 // read: admission must be seen the moment it happens.
@@ -205,6 +220,8 @@ func (e *Entrance) callerToken(ctx context.Context, c core.Caller, now time.Time
 func waitingFromClaims(c core.Caller, q Queue) (Token, bool) {
 	tok := Token{ID: c.TokenID, UserID: c.UserID, SaleID: c.SaleID, Seq: c.Seq, State: Waiting}
 	switch {
+	case q.HasLeft(c.Seq): // its fan left: read it, and find it expired
+		return Token{}, false
 	case c.Seq > q.AdmittedThrough:
 		return tok, true
 	case c.Seq == 0 && !q.OpensAt.IsZero() && !q.Drawn:

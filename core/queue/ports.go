@@ -19,6 +19,10 @@ type Store interface {
 	Token(ctx context.Context, id core.ID) (Token, error)
 	// Queue returns the sale's queue counters (zero for a queue not used yet).
 	Queue(ctx context.Context, sale core.SaleID) (Queue, error)
+	// Leave ends a live token (waiting or active) at now because its fan left: a waiting one's
+	// number joins its queue's Left, so the fans behind it move up, and an active one frees its
+	// place under the ceiling. ErrTokenExpired for a token no longer live, ErrTokenUnknown.
+	Leave(ctx context.Context, id core.ID, now time.Time) (Token, error)
 	// MarkSeen records that the fan of a waiting token was still there at now. Adapters may
 	// coalesce these writes and delay them by seconds; it never changes a token's state.
 	MarkSeen(ctx context.Context, id core.ID, now time.Time) error

@@ -1,14 +1,21 @@
 package queue
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Queue is the waiting room's counters, one small read. Tokens are numbered 1..LastSeq without
-// gaps and leave the queue (admitted, or skipped as abandoned) strictly in sequence order, so the
-// waiting tokens are exactly those numbered AdmittedThrough+1..LastSeq and a waiting token's
-// position is Seq-1-AdmittedThrough, with no count.
+// gaps and are admitted (or skipped as abandoned) strictly in sequence order, so the tokens
+// numbered AdmittedThrough+1..LastSeq are the waiting ones, less those whose fans left the
+// queue (Left), and a waiting token's position is Seq-1-AdmittedThrough less the leavers ahead
+// of it: arithmetic and a binary search, no count.
 type Queue struct {
 	LastSeq         int64
 	AdmittedThrough int64
+	// Left are the numbers, in order, of the tokens above AdmittedThrough whose fans left the
+	// queue while they waited (DELETE /api/token): nobody waits for them.
+	Left []int64
 	// OpensAt is a scheduled opening; zero when the queue is FIFO from its first token.
 	OpensAt time.Time
 	// DrawSeed seeds the shuffle of the early tokens at the opening; it is recorded so the
@@ -33,7 +40,22 @@ type Queue struct {
 }
 
 // Waiting is how many tokens wait.
-func (q Queue) Waiting() int64 { return q.LastSeq - q.AdmittedThrough }
+func (q Queue) Waiting() int64 {
+	return q.LastSeq - q.AdmittedThrough - q.leftBetween(q.AdmittedThrough, q.LastSeq+1)
+}
+
+// leftBetween counts the leavers numbered above from and below to.
+func (q Queue) leftBetween(from, to int64) int64 {
+	lo, _ := slices.BinarySearch(q.Left, from+1)
+	hi, _ := slices.BinarySearch(q.Left, to)
+	return int64(max(0, hi-lo))
+}
+
+// HasLeft reports whether the token numbered seq left the queue while it waited.
+func (q Queue) HasLeft(seq int64) bool {
+	_, found := slices.BinarySearch(q.Left, seq)
+	return found && seq > q.AdmittedThrough
+}
 
 // Open reports whether admission may run at now: no opening is scheduled or it has come.
 func (q Queue) Open(now time.Time) bool { return q.OpensAt.IsZero() || !now.Before(q.OpensAt) }
@@ -41,8 +63,11 @@ func (q Queue) Open(now time.Time) bool { return q.OpensAt.IsZero() || !now.Befo
 // AwaitingDraw reports whether tok's place is not drawn yet.
 func (q Queue) AwaitingDraw(tok Token) bool { return tok.Early && !q.Drawn }
 
-// Ahead is how many fans wait ahead of a waiting token, as the numbering makes it arithmetic.
-func (q Queue) Ahead(tok Token) int64 { return max(0, tok.Seq-1-q.AdmittedThrough) }
+// Ahead is how many fans wait ahead of a waiting token, as the numbering makes it arithmetic:
+// those numbered between the watermark and it, less those who left.
+func (q Queue) Ahead(tok Token) int64 {
+	return max(0, tok.Seq-1-q.AdmittedThrough-q.leftBetween(q.AdmittedThrough, tok.Seq))
+}
 
 // Schedulable reports whether an opening may be set: the pre-queue has not closed, nobody was
 // admitted, and no token was issued first come, first served.

@@ -1344,6 +1344,13 @@ type ClientInterface interface {
 	// Corresponds with POST /api/tickets/{ticket_id}/cancel (the `CancelTicket` operationId).
 	CancelTicket(ctx context.Context, ticketId openapi_types.UUID, params *CancelTicketParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// LeaveQueue Leave the queue
+	//
+	// Gives your place up at once: the token expires, and the fans behind a waiting one move up from the next answer on (positions and estimates count it out). An admitted fan's place under the ceiling is freed for the next. Anything done with the token afterwards, leaving again included, is 401; take a new token with POST /api/token to queue again, at the back.
+	//
+	// Corresponds with DELETE /api/token (the `LeaveQueue` operationId).
+	LeaveQueue(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PollToken Poll your place in the queue
 	//
 	// Returns your token's status, position and estimated wait, and your token (the same one unless its place was just drawn at the opening: keep the one returned). Poll every few seconds until status is active, or stream with GET /api/token/events. A fan who neither polls nor streams for BOXOFFICE_ABANDON_AFTER (2 minutes by default) is taken to have left: their place is skipped and their token expires. Once the sale has closed the answer is 410.
@@ -2036,6 +2043,23 @@ func (c *Client) ShowTicket(ctx context.Context, ticketId openapi_types.UUID, pa
 // Corresponds with POST /api/tickets/{ticket_id}/cancel (the `CancelTicket` operationId).
 func (c *Client) CancelTicket(ctx context.Context, ticketId openapi_types.UUID, params *CancelTicketParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelTicketRequest(c.Server, ticketId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LeaveQueue Leave the queue
+//
+// Gives your place up at once: the token expires, and the fans behind a waiting one move up from the next answer on (positions and estimates count it out). An admitted fan's place under the ceiling is freed for the next. Anything done with the token afterwards, leaving again included, is 401; take a new token with POST /api/token to queue again, at the back.
+//
+// Corresponds with DELETE /api/token (the `LeaveQueue` operationId).
+func (c *Client) LeaveQueue(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLeaveQueueRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -3141,6 +3165,33 @@ func NewCancelTicketRequest(server string, ticketId openapi_types.UUID, params *
 	return req, nil
 }
 
+// NewLeaveQueueRequest constructs an http.Request for the LeaveQueue method
+func NewLeaveQueueRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPollTokenRequest constructs an http.Request for the PollToken method
 func NewPollTokenRequest(server string) (*http.Request, error) {
 	var err error
@@ -3603,6 +3654,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/tickets/{ticket_id}/cancel (the `CancelTicket` operationId).
 	CancelTicketWithResponse(ctx context.Context, ticketId openapi_types.UUID, params *CancelTicketParams, reqEditors ...RequestEditorFn) (*CancelTicketResponse, error)
+
+	// LeaveQueueWithResponse Leave the queue
+	//
+	// Gives your place up at once: the token expires, and the fans behind a waiting one move up from the next answer on (positions and estimates count it out). An admitted fan's place under the ceiling is freed for the next. Anything done with the token afterwards, leaving again included, is 401; take a new token with POST /api/token to queue again, at the back.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/token (the `LeaveQueue` operationId).
+	LeaveQueueWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LeaveQueueResponse, error)
 
 	// PollTokenWithResponse Poll your place in the queue
 	//
@@ -6073,6 +6133,61 @@ func (r CancelTicketResponse) ContentType() string {
 	return ""
 }
 
+type LeaveQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r LeaveQueueResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r LeaveQueueResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r LeaveQueueResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r LeaveQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LeaveQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LeaveQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LeaveQueueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PollTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6867,6 +6982,21 @@ func (c *ClientWithResponses) CancelTicketWithResponse(ctx context.Context, tick
 		return nil, err
 	}
 	return ParseCancelTicketResponse(rsp)
+}
+
+// LeaveQueueWithResponse Leave the queue
+//
+// Gives your place up at once: the token expires, and the fans behind a waiting one move up from the next answer on (positions and estimates count it out). An admitted fan's place under the ceiling is freed for the next. Anything done with the token afterwards, leaving again included, is 401; take a new token with POST /api/token to queue again, at the back.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/token (the `LeaveQueue` operationId).
+func (c *ClientWithResponses) LeaveQueueWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LeaveQueueResponse, error) {
+	rsp, err := c.LeaveQueue(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLeaveQueueResponse(rsp)
 }
 
 // PollTokenWithResponse Poll your place in the queue
@@ -9074,6 +9204,49 @@ func ParseCancelTicketResponse(rsp *http.Response) (*CancelTicketResponse, error
 			headers.RetryAfter = &value
 		}
 		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLeaveQueueResponse parses an HTTP response from a LeaveQueueWithResponse call
+func ParseLeaveQueueResponse(rsp *http.Response) (*LeaveQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LeaveQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	}
 
 	return response, nil

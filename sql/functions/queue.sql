@@ -112,7 +112,8 @@ BEGIN
             admitted_at = CASE WHEN taken.gone THEN NULL ELSE p_now END,
             expires_at  = CASE WHEN taken.gone THEN NULL ELSE p_expires_at END
         FROM taken
-        WHERE t.id = taken.id
+        -- Still waiting: a fan who left while the round ran stays gone (read again under its lock).
+        WHERE t.id = taken.id AND t.state = 'waiting'
         RETURNING t.seq, taken.gone
     ), counts AS (
         SELECT count(*) FILTER (WHERE NOT moved.gone)::int AS n_admitted,
@@ -126,6 +127,9 @@ BEGIN
         abandoned_total  = queues.abandoned_total + counts.n_abandoned
     FROM counts
     WHERE queues.sale_id = p_queue
-    RETURNING n_expired, counts.n_admitted, counts.n_abandoned, queues.last_seq - queues.admitted_through;
+    RETURNING n_expired, counts.n_admitted, counts.n_abandoned,
+        -- Waiting: the numbers above the watermark, less those whose fans left (one index range).
+        queues.last_seq - queues.admitted_through - (SELECT count(*) FROM queue_tokens l
+            WHERE l.sale_id = p_queue AND l.left_at IS NOT NULL AND l.seq > queues.admitted_through);
 END
 $$;

@@ -8,7 +8,18 @@ INSERT INTO queues (sale_id) VALUES (@sale_id) ON CONFLICT DO NOTHING;
 SELECT * FROM queues WHERE sale_id = @sale_id FOR UPDATE;
 
 -- name: QueueRead :one
-SELECT * FROM queues WHERE sale_id = @sale_id;
+-- A sale's queue counters, with the numbers above its watermark whose fans left the queue.
+SELECT sqlc.embed(q),
+       coalesce((SELECT array_agg(t.seq ORDER BY t.seq) FROM queue_tokens t
+                 WHERE t.sale_id = q.sale_id AND t.left_at IS NOT NULL AND t.seq > q.admitted_through), '{}')::bigint[] AS left_seqs
+FROM queues q WHERE q.sale_id = @sale_id;
+
+-- name: TokenLeave :one
+-- A fan leaves the queue: their live token (waiting, or active in its session) expires now.
+UPDATE queue_tokens
+SET state = 'expired', left_at = @now::timestamptz
+WHERE id = @id AND (state = 'waiting' OR (state = 'active' AND expires_at > @now::timestamptz))
+RETURNING *;
 
 -- name: QueueClosePreQueue :exec
 UPDATE queues SET early_through = last_seq WHERE sale_id = @sale_id AND early_through IS NULL;
@@ -91,9 +102,16 @@ SET state = 'expired'
 WHERE sale_id = @sale_id AND user_id = @user_id AND state = 'active';
 
 -- name: QueueStats :one
+-- The counters with the active count and the oldest waiting token (the first waiting one above
+-- the watermark: fans who left may stand before it).
 SELECT sqlc.embed(q),
        (SELECT count(*) FROM queue_tokens WHERE sale_id = q.sale_id AND state = 'active')::bigint AS active,
-       head.issued_at AS oldest_issued_at
+       head.issued_at AS oldest_issued_at,
+       coalesce((SELECT array_agg(t.seq ORDER BY t.seq) FROM queue_tokens t
+                 WHERE t.sale_id = q.sale_id AND t.left_at IS NOT NULL AND t.seq > q.admitted_through), '{}')::bigint[] AS left_seqs
 FROM queues q
-LEFT JOIN queue_tokens head ON head.sale_id = q.sale_id AND head.seq = q.admitted_through + 1 AND head.state = 'waiting'
+LEFT JOIN queue_tokens head ON head.id = (
+    SELECT w.id FROM queue_tokens w
+    WHERE w.sale_id = q.sale_id AND w.state = 'waiting' AND w.seq > q.admitted_through
+    ORDER BY w.seq LIMIT 1)
 WHERE q.sale_id = @sale_id;

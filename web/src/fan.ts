@@ -184,10 +184,20 @@ async function wait(): Promise<"admitted" | "ended" | "left"> {
   return mine.signal.aborted ? "left" : (outcome ?? "left");
 }
 
-function leave(): void {
+/** leave gives the fan's place up (DELETE /api/token: the fans behind move up at once) and
+ * stops following it; a token the server no longer knows as live is simply dropped. */
+async function leave(): Promise<void> {
   state.wait?.abort();
+  const token = state.token;
   state.token = "";
-  say("alert", "You left the queue.");
+  if (token) {
+    try {
+      await api.DELETE("/api/token", { headers: bearer(token) });
+    } catch {
+      // Offline: the place is skipped once the fan is not seen for BOXOFFICE_ABANDON_AFTER.
+    }
+  }
+  say("alert", "You left the queue: your place went to the fans behind you.");
   show("pick");
 }
 
@@ -393,7 +403,7 @@ async function giveBack(ticket: string): Promise<void> {
 }
 
 el<HTMLFormElement>("who").addEventListener("submit", (e) => e.preventDefault());
-el<HTMLButtonElement>("leave").addEventListener("click", leave);
+el<HTMLButtonElement>("leave").addEventListener("click", () => void leave());
 el<HTMLButtonElement>("topup").addEventListener("click", guarded(el<HTMLButtonElement>("topup"), topUp));
 el<HTMLButtonElement>("pay").addEventListener("click", guarded(el<HTMLButtonElement>("pay"), pay));
 listSales().catch(fail);

@@ -401,7 +401,11 @@ export interface paths {
          * @description Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
          */
         post: operations["issueToken"];
-        delete?: never;
+        /**
+         * Leave the queue
+         * @description Gives your place up at once: the token expires, and the fans behind a waiting one move up from the next answer on (positions and estimates count it out). An admitted fan's place under the ceiling is freed for the next. Anything done with the token afterwards, leaving again included, is 401; take a new token with POST /api/token to queue again, at the back.
+         */
+        delete: operations["leaveQueue"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3588,6 +3592,51 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    leaveQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
+            401: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

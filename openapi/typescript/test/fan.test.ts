@@ -104,3 +104,17 @@ test("each class of error is a typed problem", async () => {
   // An operator's call without the key.
   problem((await api.GET("/api/admin/sales", {})).error, 401);
 });
+
+test("a fan leaves the queue: the fans behind move up, and the token is spent", async () => {
+  const stamp = Date.now();
+  const first = await api.POST("/api/token", { body: { user_id: `ts-first-${stamp}` } });
+  const second = await api.POST("/api/token", { body: { user_id: `ts-second-${stamp}` } });
+  assert.ok(first.data && second.data, JSON.stringify(first.error ?? second.error));
+  const left = await api.DELETE("/api/token", { headers: bearer(first.data.token) });
+  assert.equal(left.response.status, 204);
+  problem((await api.GET("/api/token", { headers: bearer(first.data.token) })).error, 401);
+  problem((await api.DELETE("/api/token", { headers: bearer(first.data.token) })).error, 401);
+  const polled = await api.GET("/api/token", { headers: bearer(second.data.token) });
+  assert.ok(polled.data, JSON.stringify(polled.error));
+  assert.ok(polled.data.queue_info.position <= second.data.queue_info.position, "the fan behind did not move back");
+});

@@ -62,6 +62,7 @@ type QueueToken struct {
 	Early      bool
 	ArrivalSeq *int64
 	SaleID     string
+	LeftAt     *time.Time
 }
 
 type Refund struct {

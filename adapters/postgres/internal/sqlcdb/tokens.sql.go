@@ -75,30 +75,40 @@ func (q *Queries) QueueMarkDrawn(ctx context.Context, arg QueueMarkDrawnParams) 
 }
 
 const queueRead = `-- name: QueueRead :one
-SELECT sale_id, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision, settings_session_ms FROM queues WHERE sale_id = $1
+SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms,
+       coalesce((SELECT array_agg(t.seq ORDER BY t.seq) FROM queue_tokens t
+                 WHERE t.sale_id = q.sale_id AND t.left_at IS NOT NULL AND t.seq > q.admitted_through), '{}')::bigint[] AS left_seqs
+FROM queues q WHERE q.sale_id = $1
 `
 
-func (q *Queries) QueueRead(ctx context.Context, saleID string) (Queue, error) {
+type QueueReadRow struct {
+	Queue    Queue
+	LeftSeqs []int64
+}
+
+// A sale's queue counters, with the numbers above its watermark whose fans left the queue.
+func (q *Queries) QueueRead(ctx context.Context, saleID string) (QueueReadRow, error) {
 	row := q.db.QueryRow(ctx, queueRead, saleID)
-	var i Queue
+	var i QueueReadRow
 	err := row.Scan(
-		&i.SaleID,
-		&i.LastSeq,
-		&i.AdmittedThrough,
-		&i.OpensAt,
-		&i.DrawSeed,
-		&i.EarlyThrough,
-		&i.DrawnAt,
-		&i.AdmitRate,
-		&i.RateAt,
-		&i.AdmittedTotal,
-		&i.AbandonedTotal,
-		&i.MovedAt,
-		&i.SettingsAdmitRate,
-		&i.SettingsMaxActive,
-		&i.SettingsTickMs,
-		&i.SettingsRevision,
-		&i.SettingsSessionMs,
+		&i.Queue.SaleID,
+		&i.Queue.LastSeq,
+		&i.Queue.AdmittedThrough,
+		&i.Queue.OpensAt,
+		&i.Queue.DrawSeed,
+		&i.Queue.EarlyThrough,
+		&i.Queue.DrawnAt,
+		&i.Queue.AdmitRate,
+		&i.Queue.RateAt,
+		&i.Queue.AdmittedTotal,
+		&i.Queue.AbandonedTotal,
+		&i.Queue.MovedAt,
+		&i.Queue.SettingsAdmitRate,
+		&i.Queue.SettingsMaxActive,
+		&i.Queue.SettingsTickMs,
+		&i.Queue.SettingsRevision,
+		&i.Queue.SettingsSessionMs,
+		&i.LeftSeqs,
 	)
 	return i, err
 }
@@ -203,9 +213,14 @@ func (q *Queries) QueueScheduleOpening(ctx context.Context, arg QueueScheduleOpe
 const queueStats = `-- name: QueueStats :one
 SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms,
        (SELECT count(*) FROM queue_tokens WHERE sale_id = q.sale_id AND state = 'active')::bigint AS active,
-       head.issued_at AS oldest_issued_at
+       head.issued_at AS oldest_issued_at,
+       coalesce((SELECT array_agg(t.seq ORDER BY t.seq) FROM queue_tokens t
+                 WHERE t.sale_id = q.sale_id AND t.left_at IS NOT NULL AND t.seq > q.admitted_through), '{}')::bigint[] AS left_seqs
 FROM queues q
-LEFT JOIN queue_tokens head ON head.sale_id = q.sale_id AND head.seq = q.admitted_through + 1 AND head.state = 'waiting'
+LEFT JOIN queue_tokens head ON head.id = (
+    SELECT w.id FROM queue_tokens w
+    WHERE w.sale_id = q.sale_id AND w.state = 'waiting' AND w.seq > q.admitted_through
+    ORDER BY w.seq LIMIT 1)
 WHERE q.sale_id = $1
 `
 
@@ -213,8 +228,11 @@ type QueueStatsRow struct {
 	Queue          Queue
 	Active         int64
 	OldestIssuedAt *time.Time
+	LeftSeqs       []int64
 }
 
+// The counters with the active count and the oldest waiting token (the first waiting one above
+// the watermark: fans who left may stand before it).
 func (q *Queries) QueueStats(ctx context.Context, saleID string) (QueueStatsRow, error) {
 	row := q.db.QueryRow(ctx, queueStats, saleID)
 	var i QueueStatsRow
@@ -238,6 +256,7 @@ func (q *Queries) QueueStats(ctx context.Context, saleID string) (QueueStatsRow,
 		&i.Queue.SettingsSessionMs,
 		&i.Active,
 		&i.OldestIssuedAt,
+		&i.LeftSeqs,
 	)
 	return i, err
 }
@@ -287,7 +306,7 @@ func (q *Queries) TokenAdmitNext(ctx context.Context, arg TokenAdmitNextParams) 
 }
 
 const tokenByID = `-- name: TokenByID :one
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id FROM queue_tokens WHERE id = $1
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at FROM queue_tokens WHERE id = $1
 `
 
 func (q *Queries) TokenByID(ctx context.Context, id string) (QueueToken, error) {
@@ -305,6 +324,7 @@ func (q *Queries) TokenByID(ctx context.Context, id string) (QueueToken, error) 
 		&i.Early,
 		&i.ArrivalSeq,
 		&i.SaleID,
+		&i.LeftAt,
 	)
 	return i, err
 }
@@ -357,7 +377,7 @@ func (q *Queries) TokenExpireUserActive(ctx context.Context, arg TokenExpireUser
 }
 
 const tokenIssueBatch = `-- name: TokenIssueBatch :many
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id FROM issue_tokens($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz)
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at FROM issue_tokens($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz)
 `
 
 type TokenIssueBatchParams struct {
@@ -396,6 +416,7 @@ func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams
 			&i.Early,
 			&i.ArrivalSeq,
 			&i.SaleID,
+			&i.LeftAt,
 		); err != nil {
 			return nil, err
 		}
@@ -405,6 +426,39 @@ func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams
 		return nil, err
 	}
 	return items, nil
+}
+
+const tokenLeave = `-- name: TokenLeave :one
+UPDATE queue_tokens
+SET state = 'expired', left_at = $1::timestamptz
+WHERE id = $2 AND (state = 'waiting' OR (state = 'active' AND expires_at > $1::timestamptz))
+RETURNING id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at
+`
+
+type TokenLeaveParams struct {
+	Now time.Time
+	ID  string
+}
+
+// A fan leaves the queue: their live token (waiting, or active in its session) expires now.
+func (q *Queries) TokenLeave(ctx context.Context, arg TokenLeaveParams) (QueueToken, error) {
+	row := q.db.QueryRow(ctx, tokenLeave, arg.Now, arg.ID)
+	var i QueueToken
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Seq,
+		&i.State,
+		&i.IssuedAt,
+		&i.AdmittedAt,
+		&i.ExpiresAt,
+		&i.LastSeenAt,
+		&i.Early,
+		&i.ArrivalSeq,
+		&i.SaleID,
+		&i.LeftAt,
+	)
+	return i, err
 }
 
 const tokenMarkSeen = `-- name: TokenMarkSeen :exec
