@@ -31,6 +31,7 @@ const Version = "1.0.0"
 const (
 	bearerScheme  = "queueToken"
 	idTokenScheme = "idToken"
+	ticketScheme  = "ticketCredential"
 	adminScheme   = "adminKey"
 )
 
@@ -107,6 +108,9 @@ func New(deps Deps) (http.Handler, huma.API) {
 		idTokenScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "The ticketing platform's ID token (RS256, ES256 or EdDSA), required by POST /api/token when the " +
 				"service runs with BOXOFFICE_IDENTITY=jwt: its sub is the fan's user id."},
+		ticketScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+			Description: "A paid ticket's own credential (the `credential` of its payment's answer or of GET /api/tickets): " +
+				"it shows that ticket, whatever became of the sale and of its holder's queue tokens."},
 		adminScheme: {Type: "apiKey", In: "header", Name: adminKeyHeader,
 			Description: "The operators' key, BOXOFFICE_ADMIN_KEY."},
 	}
@@ -141,6 +145,7 @@ type (
 	callerKey     struct{}
 	clientAddrKey struct{}
 	idTokenKey    struct{}
+	credentialKey struct{}
 )
 
 // presented is the caller a verified token speaks for, with the token as sent.
@@ -169,24 +174,46 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		}
 		next(ctx)
 	default:
-		raw, ok := bearerToken(ctx.Header("Authorization"))
-		if !ok {
-			s.unauthorized(ctx, "missing queue token: send `Authorization: Bearer <token>` with the token from POST /api/token")
-			return
-		}
-		caller, err := s.Tokens.Verify(raw, time.Now())
-		if err != nil {
-			s.unauthorized(ctx, err.Error())
-			return
-		}
-		next(huma.WithValue(ctx, callerKey{}, presented{caller: caller, raw: raw}))
+		s.authenticateBearer(ctx, sec, next)
 	}
 }
 
-// takesIDToken reports an operation that may be called with the platform's ID token.
+// authenticateBearer passes on the caller of a queue token, or, where the operation takes one
+// instead, a ticket's credential (verified here) or the platform's ID token (verified by the
+// operation, which knows whether the service runs with identity).
+func (s *server) authenticateBearer(ctx huma.Context, sec []map[string][]string, next func(huma.Context)) {
+	raw, ok := bearerToken(ctx.Header("Authorization"))
+	if !ok {
+		s.unauthorized(ctx, "missing queue token: send `Authorization: Bearer <token>` with the token from POST /api/token")
+		return
+	}
+	caller, err := s.Tokens.Verify(raw, time.Now())
+	switch {
+	case err == nil:
+		next(huma.WithValue(ctx, callerKey{}, presented{caller: caller, raw: raw}))
+		return
+	case takes(sec, ticketScheme):
+		if cred, credErr := s.Tickets.Verify(raw); credErr == nil {
+			next(huma.WithValue(ctx, credentialKey{}, cred))
+			return
+		}
+	case takes(sec, idTokenScheme) && s.Identity != nil:
+		next(huma.WithValue(ctx, idTokenKey{}, raw))
+		return
+	}
+	s.unauthorized(ctx, err.Error())
+}
+
+// takesIDToken reports an operation that may be called with the platform's ID token and no
+// queue token: joining the queue.
 func takesIDToken(sec []map[string][]string) bool {
+	return takes(sec, idTokenScheme) && !takes(sec, bearerScheme)
+}
+
+// takes reports an operation that may be called with the security scheme.
+func takes(sec []map[string][]string, scheme string) bool {
 	for _, alt := range sec {
-		if _, ok := alt[idTokenScheme]; ok {
+		if _, ok := alt[scheme]; ok {
 			return true
 		}
 	}

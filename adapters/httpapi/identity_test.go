@@ -377,3 +377,38 @@ func TestOpenIdentityNeedsAUserID(t *testing.T) {
 		t.Fatalf("a token without user_id: %v", p)
 	}
 }
+
+// Under BOXOFFICE_IDENTITY=jwt, the platform's ID token lists all of its fan's tickets of a
+// sale, whatever became of their queue tokens; sale_id is then required; another fan's ID token
+// lists that fan's, and under open identity an ID token is no credential at all.
+func TestAnIDTokenListsTheFansTickets(t *testing.T) {
+	p := newProvider(t)
+	h := newHarness(t, withIdentity(newIdentity(t, p.srv.URL, time.Millisecond)))
+	idToken := p.idToken("ec-1", claims("zoe"))
+	var tok httpapi.TokenBody
+	h.takeToken(t, idToken, map[string]any{}, 200).json(t, &tok)
+	h.admit(t, testSale)
+	h.expect(t, "POST", "/api/balance", tok.Token, map[string]any{"amount": 50_000}, 200)
+	var held httpapi.HoldBody
+	h.expect(t, "POST", "/api/tickets", tok.Token, map[string]any{"date": showDate, "seat_id": 9}, 200).json(t, &held)
+	h.expect(t, "POST", "/api/payment", tok.Token, map[string]any{"ticket_id": held.TicketID, "seat_id": 9, "date": showDate}, 200)
+	h.expect(t, "GET", "/api/tickets", tok.Token, nil, 401).problem(t) // the payment expired the queue token
+
+	var listed []httpapi.TicketBody
+	h.expect(t, "GET", "/api/tickets?sale_id="+string(testSale), idToken, nil, 200).json(t, &listed)
+	if len(listed) != 1 || listed[0].TicketID != held.TicketID || listed[0].Status != "paid" || listed[0].Credential == "" {
+		t.Fatalf("zoe's tickets by her ID token: %+v", listed)
+	}
+	pr := h.expect(t, "GET", "/api/tickets", idToken, nil, 400).problem(t)
+	if !strings.Contains(string(mustJSON(t, pr["errors"])), "query.sale_id") {
+		t.Fatalf("an ID token without sale_id: %v", pr)
+	}
+	h.expect(t, "GET", "/api/tickets?sale_id="+string(testSale), p.idToken("rsa-1", claims("yan")), nil, 200).json(t, &listed)
+	if len(listed) != 0 {
+		t.Fatalf("another fan's ID token lists %+v", listed)
+	}
+	h.expect(t, "GET", "/api/tickets?sale_id="+string(testSale), p.idToken("rsa-1", with(claims("zoe"), "aud", "elsewhere")), nil, 401).problem(t)
+
+	open := newHarness(t)
+	open.expect(t, "GET", "/api/tickets?sale_id="+string(testSale), idToken, nil, 401).problem(t)
+}

@@ -95,21 +95,29 @@ func registerTickets(api huma.API, s *server) {
 	registerCancelTicket(api, s)
 }
 
+type listTicketsInput struct {
+	SaleID saleIDField `query:"sale_id" doc:"The sale whose tickets to list: required with the platform's ID token; with a queue token, its own sale (another is 400)."`
+}
+
 func registerTicketList(api huma.API, s *server) {
-	huma.Register(api, secured(huma.Operation{
+	op := secured(huma.Operation{
 		OperationID: "listTickets",
 		Method:      http.MethodGet,
 		Path:        "/api/tickets",
 		Summary:     "List your tickets",
-		Description: "Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the " +
-			"receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token " +
-			"will do, waiting or active: a payment expires the token it was made with, so queue again with " +
-			"POST /api/token to see what you bought.",
+		Description: "Your tickets in a sale, newest first, whatever became of them: held, paid (with the receipt and the " +
+			"credential to show at the gate), released, or cancelled (with the refund). With a queue token, any live one of " +
+			"the sale will do, waiting or active: a payment expires the token it was made with, so queue again with " +
+			"POST /api/token, or keep the credentials. Where the service takes identity from the ticketing platform " +
+			"(BOXOFFICE_IDENTITY=jwt), the platform's ID token lists all your tickets of ?sale_id=, whatever the state of " +
+			"the sale and of your queue tokens.",
 		Tags: []string{"tickets"},
-	}), func(ctx context.Context, _ *struct{}) (*ticketsOutput, error) {
-		tickets, err := s.Counter.Tickets(ctx, caller(ctx))
+	}, http.StatusBadRequest)
+	op.Security = append(op.Security, map[string][]string{idTokenScheme: {}})
+	huma.Register(api, op, func(ctx context.Context, in *listTicketsInput) (*ticketsOutput, error) {
+		tickets, err := s.listTickets(ctx, string(in.SaleID))
 		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
+			return nil, err
 		}
 		out := make([]TicketBody, len(tickets))
 		for i, t := range tickets {
@@ -121,19 +129,52 @@ func registerTicketList(api huma.API, s *server) {
 	})
 }
 
+// listTickets lists the tickets of the fan an ID token names in the sale asked for, or those
+// of the queue token's fan in its sale.
+func (s *server) listTickets(ctx context.Context, sale string) ([]booking.Ticket, error) {
+	if raw, ok := ctx.Value(idTokenKey{}).(string); ok {
+		user, err := s.Identity.Verify(ctx, raw, time.Now())
+		if err != nil {
+			return nil, problemFor(ctx, s.Logger, err)
+		}
+		if sale == "" {
+			return nil, huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
+				Location: "query.sale_id", Message: "sale_id is required with an ID token: the sale whose tickets to list (GET /api/sales)"})
+		}
+		tickets, err := s.Counter.TicketsOf(ctx, user, sale)
+		if err != nil {
+			return nil, problemIn(ctx, s.Logger, "query.", err)
+		}
+		return tickets, nil
+	}
+	if c := caller(ctx); sale != "" && c.SaleID != "" && sale != string(c.SaleID) {
+		return nil, huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
+			Location: "query.sale_id", Value: sale, Message: "your queue token is of sale " + string(c.SaleID) + "; leave sale_id out, or take a token of that sale"})
+	}
+	tickets, err := s.Counter.Tickets(ctx, caller(ctx))
+	if err != nil {
+		return nil, problemFor(ctx, s.Logger, err)
+	}
+	return tickets, nil
+}
+
 func registerShowTicket(api huma.API, s *server) {
-	huma.Register(api, secured(huma.Operation{
+	op := secured(huma.Operation{
 		OperationID: "showTicket",
 		Method:      http.MethodGet,
 		Path:        "/api/tickets/{ticket_id}",
 		Summary:     "Show one of your tickets, or its QR code",
-		Description: "One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` " +
-			"the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not " +
-			"paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.",
+		Description: "One of your tickets in your token's sale, as GET /api/tickets lists it; or, with the ticket's own " +
+			"credential as the bearer token, that ticket whatever became of the sale and of your queue tokens (after the " +
+			"sale closed, on the night of the show). With `Accept: image/png` the answer is a QR code of the ticket's " +
+			"credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's " +
+			"ticket, one of another sale, or another ticket than the credential's, is 404.",
 		Tags:      []string{"tickets"},
 		Responses: showTicketResponses(api),
-	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusGone), func(ctx context.Context, in *showTicketInput) (*showTicketOutput, error) {
-		t, err := s.Counter.Ticket(ctx, caller(ctx), in.TicketID)
+	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusGone)
+	op.Security = append(op.Security, map[string][]string{ticketScheme: {}})
+	huma.Register(api, op, func(ctx context.Context, in *showTicketInput) (*showTicketOutput, error) {
+		t, err := s.showTicket(ctx, in.TicketID)
 		if err != nil {
 			return nil, ticketProblem(ctx, s, err)
 		}
@@ -149,6 +190,15 @@ func registerShowTicket(api huma.API, s *server) {
 		}
 		return nil, problemFor(ctx, s.Logger, err)
 	})
+}
+
+// showTicket is the ticket the path names: by the credential presented, or among the queue
+// token's fan's.
+func (s *server) showTicket(ctx context.Context, id string) (booking.Ticket, error) {
+	if cred, ok := ctx.Value(credentialKey{}).(booking.Credential); ok {
+		return s.Counter.TicketByCredential(ctx, cred, id)
+	}
+	return s.Counter.Ticket(ctx, caller(ctx), id)
 }
 
 func registerCancelTicket(api huma.API, s *server) {

@@ -398,3 +398,40 @@ func BenchmarkTicketVerify(b *testing.B) {
 		}
 	}
 }
+
+// A ticket outlives its sale: after the sale closed and every queue token of its holder
+// expired, the ticket's own credential shows it, as JSON and as a QR code; it shows that ticket
+// only; a queue token is no credential; a cancelled ticket shows as cancelled, without a code.
+func TestATicketOutlivesItsSale(t *testing.T) {
+	h := newHarness(t)
+	mine, theirs := h.buy(t, "night-fan", 1), h.buy(t, "other-fan", 2)
+	given := h.buy(t, "night-fan-2", 3)
+	h.refundableShow(t, "PT1H")
+	h.expect(t, "POST", "/api/tickets/"+given.id+"/cancel", given.token, nil, 200)
+	h.admin(t, "PATCH", "/api/admin/sales/"+string(testSale), map[string]any{"state": "closed"}, 200)
+	h.expect(t, "DELETE", "/api/token", mine.token, nil, 204) // the fan's last queue token ends
+	h.expect(t, "GET", "/api/tickets/"+mine.id, mine.token, nil, 401).problem(t)
+	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "night-fan", "sale_id": string(testSale)}, 410).problem(t) // and no new one comes
+
+	var shown httpapi.TicketBody
+	h.expect(t, "GET", "/api/tickets/"+mine.id, mine.credential, nil, 200).json(t, &shown)
+	if shown.TicketID != mine.id || shown.Status != "paid" || shown.Credential != mine.credential || shown.SeatID != 1 {
+		t.Fatalf("the ticket by its credential after the sale closed: %+v", shown)
+	}
+	png := h.expectWithHeader(t, "GET", "/api/tickets/"+mine.id, mine.credential, map[string]string{"Accept": "image/png"}, nil, 200)
+	if png.header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(png.body, []byte("\x89PNG")) {
+		t.Fatalf("the QR code by the credential: %q, %d bytes", png.header.Get("Content-Type"), len(png.body))
+	}
+	h.expect(t, "GET", "/api/tickets/"+theirs.id, mine.credential, nil, 404).problem(t)
+	h.expect(t, "GET", "/api/tickets/"+mine.id, theirs.credential, nil, 404).problem(t)
+	h.expect(t, "GET", "/api/tickets/"+mine.id, "not-a-credential", nil, 401).problem(t)
+	h.expect(t, "GET", "/api/tickets", mine.credential, nil, 401).problem(t) // a credential shows its ticket, nothing else
+	h.expect(t, "POST", "/api/tickets/"+mine.id+"/cancel", mine.credential, nil, 401).problem(t)
+
+	var cancelled httpapi.TicketBody
+	h.expect(t, "GET", "/api/tickets/"+given.id, given.credential, nil, 200).json(t, &cancelled)
+	if cancelled.Status != "cancelled" || cancelled.Credential != "" || cancelled.Refund == nil {
+		t.Fatalf("a cancelled ticket by its old credential: %+v", cancelled)
+	}
+	h.expectWithHeader(t, "GET", "/api/tickets/"+given.id, given.credential, map[string]string{"Accept": "image/png"}, nil, 410).problem(t)
+}

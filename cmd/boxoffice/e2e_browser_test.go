@@ -304,3 +304,56 @@ func TestAFanLeavesTheQueueInTheBrowser(t *testing.T) {
 		t.Fatalf("%d fans waiting after the browser's fan left, want 0", n)
 	}
 }
+
+// TestATicketBoughtInTheBrowserOutlivesItsSale: a fan buys a ticket in the browser; the
+// operator closes the sale, so no queue token can be had for it; the page, opened again, still
+// shows the ticket with its QR code, read with the credential it kept.
+func TestATicketBoughtInTheBrowserOutlivesItsSale(t *testing.T) {
+	tab := browserTab(t)
+	const key = "kept-ticket-admin-key"
+	base := memoryDev(t, "BOXOFFICE_ADMIN_KEY="+key)
+	shots := screenshotDir(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(css(`#sales button`)),
+		chromedp.SendKeys(css(`#user`), "keeper"),
+		chromedp.Click(css(`#sales button`)),
+		chromedp.WaitVisible(css(`#dates button`)),
+		chromedp.Click(css(`#dates button`)),
+		chromedp.WaitVisible(css(`#seats button.free`)),
+		chromedp.Click(css(`#seats button.free`)),
+		chromedp.WaitVisible(css(`#hold #countdown`)),
+		chromedp.Click(css(`#topup`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById("balance").textContent !== ""`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Click(css(`#pay`)),
+		chromedp.WaitVisible(css(`#qr`)),
+	)
+	if err != nil {
+		alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))
+		t.Fatalf("buying in the browser: %v (the page said %q)", err, alert)
+	}
+	api, err := apiclient.NewClientWithResponses(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, err := api.ChangeSaleWithResponse(context.Background(), string(demoSale),
+		apiclient.ChangeSaleJSONRequestBody{State: ptrTo(apiclient.ChangeSaleInputBodyStateClosed)}, apiclient.AdminKey(key))
+	if err != nil || changed.JSON200 == nil {
+		t.Fatalf("close the sale: %v %s", err, changed.Body)
+	}
+	err = chromedp.Do(tab,
+		chromedp.Navigate(base+"/"),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#kept li img") !== null && document.querySelector("#kept li img").naturalWidth > 0`,
+			chromedp.WithPollingTimeout(20*time.Second)),
+		screenshot(shots, "kept-ticket-after-the-sale"),
+	)
+	kept, _ := chromedp.Run(tab, chromedp.Text(css(`#kept`)))
+	if err != nil || !strings.Contains(kept, "paid") {
+		stored, _ := chromedp.Run(tab, chromedp.Evaluate[string](`localStorage.getItem("boxoffice.tickets") ?? "nothing"`))
+		alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))
+		t.Fatalf("the kept ticket after the sale closed: %v; the page lists %q (alert %q; kept %s)", err, kept, alert, stored)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

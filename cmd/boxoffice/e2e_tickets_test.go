@@ -68,7 +68,7 @@ func afterThePayment(t *testing.T, sys *e2eSystem) string {
 
 	// Ann buys seat 1, lists her tickets and shows the QR code of the credential the payment gave.
 	ann := buyIn(t, api, "ann", sale, show, 1)
-	list, err := api.ListTicketsWithResponse(ctx, apiclient.Bearer(ann.token))
+	list, err := api.ListTicketsWithResponse(ctx, nil, apiclient.Bearer(ann.token))
 	if err != nil || list.JSON200 == nil || len(*list.JSON200) != 1 || (*list.JSON200)[0].Status != apiclient.TicketBodyStatusPaid ||
 		(*list.JSON200)[0].Credential == nil || *(*list.JSON200)[0].Credential != ann.credential {
 		t.Fatalf("ann's tickets: %v %s", err, list.Body)

@@ -32,6 +32,39 @@ func (c *Counter) Ticket(ctx context.Context, caller core.Caller, rawID string) 
 	return c.ownTicket(ctx, user, sale, id)
 }
 
+// TicketByCredential is the ticket a verified credential was issued for, whatever became of
+// the sale and of its holder's tokens since: what a fan shows at the gate on the night, long
+// after the sale closed. The caller proves the ticket by its credential alone; one that names
+// another ticket (or an old credential of a ticket paid again) is ErrUnknownTicket.
+func (c *Counter) TicketByCredential(ctx context.Context, cred Credential, rawID string) (Ticket, error) {
+	id, err := core.ParseID("ticket_id", rawID)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if cred.TicketID != id {
+		return Ticket{}, ErrUnknownTicket
+	}
+	t, err := c.store.Ticket(ctx, id)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if cred.Matches(t) != nil {
+		return Ticket{}, ErrUnknownTicket
+	}
+	return t, nil
+}
+
+// TicketsOf lists a fan's tickets in a sale, newest first, for a fan whose identity the
+// ticketing platform vouched for (an ID token, under BOXOFFICE_IDENTITY=jwt), whatever the
+// state of the sale and of their queue tokens.
+func (c *Counter) TicketsOf(ctx context.Context, user core.UserID, rawSale string) ([]Ticket, error) {
+	sale, err := core.ParseSaleID("sale_id", rawSale)
+	if err != nil {
+		return nil, err
+	}
+	return c.store.Tickets(ctx, sale, user)
+}
+
 // Credential is what the credential of the caller's paid ticket says, for the payment's answer:
 // any token the queue issued them for the sale will do, as the payment expired the one it was
 // made with. ErrNotPaid for a ticket not paid, ErrTicketCancelled for one cancelled.

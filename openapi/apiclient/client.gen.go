@@ -914,6 +914,12 @@ type PayParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ListTicketsParams defines parameters for ListTickets.
+type ListTicketsParams struct {
+	// SaleId The sale whose tickets to list: required with the platform's ID token; with a queue token, its own sale (another is 400).
+	SaleId *string `form:"sale_id,omitempty" json:"sale_id,omitempty"`
+}
+
 // ListSeatsParams defines parameters for ListSeats.
 type ListSeatsParams struct {
 	// Date Performance date, YYYY-MM-DD. For compatibility the date may instead come as a JSON body {"date": "YYYY-MM-DD"}; given both ways, they must agree.
@@ -1293,10 +1299,10 @@ type ClientInterface interface {
 
 	// ListTickets List your tickets
 	//
-	// Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token to see what you bought.
+	// Your tickets in a sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). With a queue token, any live one of the sale will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token, or keep the credentials. Where the service takes identity from the ticketing platform (BOXOFFICE_IDENTITY=jwt), the platform's ID token lists all your tickets of ?sale_id=, whatever the state of the sale and of your queue tokens.
 	//
 	// Corresponds with GET /api/tickets (the `ListTickets` operationId).
-	ListTickets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// HoldSeatWithBody Hold a seat
 	//
@@ -1332,7 +1338,7 @@ type ClientInterface interface {
 
 	// ShowTicket Show one of your tickets, or its QR code
 	//
-	// One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.
+	// One of your tickets in your token's sale, as GET /api/tickets lists it; or, with the ticket's own credential as the bearer token, that ticket whatever became of the sale and of your queue tokens (after the sale closed, on the night of the show). With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, one of another sale, or another ticket than the credential's, is 404.
 	//
 	// Corresponds with GET /api/tickets/{ticket_id} (the `ShowTicket` operationId).
 	ShowTicket(ctx context.Context, ticketId openapi_types.UUID, params *ShowTicketParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1932,11 +1938,11 @@ func (c *Client) ListSales(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // ListTickets List your tickets
 //
-// Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token to see what you bought.
+// Your tickets in a sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). With a queue token, any live one of the sale will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token, or keep the credentials. Where the service takes identity from the ticketing platform (BOXOFFICE_IDENTITY=jwt), the platform's ID token lists all your tickets of ?sale_id=, whatever the state of the sale and of your queue tokens.
 //
 // Corresponds with GET /api/tickets (the `ListTickets` operationId).
-func (c *Client) ListTickets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListTicketsRequest(c.Server)
+func (c *Client) ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTicketsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2021,7 +2027,7 @@ func (c *Client) ListSeats(ctx context.Context, params *ListSeatsParams, reqEdit
 
 // ShowTicket Show one of your tickets, or its QR code
 //
-// One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.
+// One of your tickets in your token's sale, as GET /api/tickets lists it; or, with the ticket's own credential as the bearer token, that ticket whatever became of the sale and of your queue tokens (after the sale closed, on the night of the show). With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, one of another sale, or another ticket than the credential's, is 404.
 //
 // Corresponds with GET /api/tickets/{ticket_id} (the `ShowTicket` operationId).
 func (c *Client) ShowTicket(ctx context.Context, ticketId openapi_types.UUID, params *ShowTicketParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2920,7 +2926,7 @@ func NewListSalesRequest(server string) (*http.Request, error) {
 }
 
 // NewListTicketsRequest constructs an http.Request for the ListTickets method
-func NewListTicketsRequest(server string) (*http.Request, error) {
+func NewListTicketsRequest(server string, params *ListTicketsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2936,6 +2942,33 @@ func NewListTicketsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.SaleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "sale_id", *params.SaleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -3594,12 +3627,12 @@ type ClientWithResponsesInterface interface {
 
 	// ListTicketsWithResponse List your tickets
 	//
-	// Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token to see what you bought.
+	// Your tickets in a sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). With a queue token, any live one of the sale will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token, or keep the credentials. Where the service takes identity from the ticketing platform (BOXOFFICE_IDENTITY=jwt), the platform's ID token lists all your tickets of ?sale_id=, whatever the state of the sale and of your queue tokens.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/tickets (the `ListTickets` operationId).
-	ListTicketsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error)
+	ListTicketsWithResponse(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error)
 
 	// HoldSeatWithBodyWithResponse Hold a seat
 	//
@@ -3639,7 +3672,7 @@ type ClientWithResponsesInterface interface {
 
 	// ShowTicketWithResponse Show one of your tickets, or its QR code
 	//
-	// One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.
+	// One of your tickets in your token's sale, as GET /api/tickets lists it; or, with the ticket's own credential as the bearer token, that ticket whatever became of the sale and of your queue tokens (after the sale closed, on the night of the show). With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, one of another sale, or another ticket than the credential's, is 404.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5563,6 +5596,8 @@ type ListTicketsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]TicketBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
@@ -5574,6 +5609,11 @@ type ListTicketsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListTicketsResponse) GetJSON200() *[]TicketBody {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListTicketsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -6881,13 +6921,13 @@ func (c *ClientWithResponses) ListSalesWithResponse(ctx context.Context, reqEdit
 
 // ListTicketsWithResponse List your tickets
 //
-// Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token to see what you bought.
+// Your tickets in a sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). With a queue token, any live one of the sale will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token, or keep the credentials. Where the service takes identity from the ticketing platform (BOXOFFICE_IDENTITY=jwt), the platform's ID token lists all your tickets of ?sale_id=, whatever the state of the sale and of your queue tokens.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/tickets (the `ListTickets` operationId).
-func (c *ClientWithResponses) ListTicketsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error) {
-	rsp, err := c.ListTickets(ctx, reqEditors...)
+func (c *ClientWithResponses) ListTicketsWithResponse(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error) {
+	rsp, err := c.ListTickets(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -6956,7 +6996,7 @@ func (c *ClientWithResponses) ListSeatsWithResponse(ctx context.Context, params 
 
 // ShowTicketWithResponse Show one of your tickets, or its QR code
 //
-// One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.
+// One of your tickets in your token's sale, as GET /api/tickets lists it; or, with the ticket's own credential as the bearer token, that ticket whatever became of the sale and of your queue tokens (after the sale closed, on the night of the show). With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, one of another sale, or another ticket than the credential's, is 404.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8720,6 +8760,13 @@ func ParseListTicketsResponse(rsp *http.Response) (*ListTicketsResponse, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem

@@ -78,6 +78,63 @@ function learnClock(res: Response): void {
 
 const won = new Intl.NumberFormat(undefined, { style: "currency", currency: "KRW" });
 
+/** A ticket's credential kept on this device: it shows the ticket (GET /api/tickets/{id} with
+ * the credential as its bearer token) whatever became of the sale and of the fan's tokens. */
+type Kept = { ticket_id: string; sale_id: string; credential: string };
+
+const keptKey = "boxoffice.tickets";
+
+function keptTickets(): Kept[] {
+  try {
+    const kept = JSON.parse(localStorage.getItem(keptKey) ?? "[]") as Kept[];
+    return Array.isArray(kept) ? kept : [];
+  } catch {
+    return [];
+  }
+}
+
+/** keep remembers a paid ticket's credential on this device (the newest one per ticket). */
+function keep(t: Kept): void {
+  const kept = keptTickets().filter((k) => k.ticket_id !== t.ticket_id);
+  kept.unshift(t);
+  try {
+    localStorage.setItem(keptKey, JSON.stringify(kept));
+  } catch {
+    // Storage full or refused: the ticket is still listed while a token of its sale can be had.
+  }
+}
+
+/** showKept lists the tickets kept on this device, each read with its own credential, with its
+ * QR code while it is paid. */
+async function showKept(): Promise<void> {
+  const list = el<HTMLUListElement>("kept");
+  list.replaceChildren();
+  const kept = keptTickets();
+  el<HTMLElement>("kept-none").hidden = kept.length > 0;
+  for (const k of kept) {
+    const item = document.createElement("li");
+    const res = await api.GET("/api/tickets/{ticket_id}", { params: { path: { ticket_id: k.ticket_id } }, headers: bearer(k.credential) });
+    const data = res.data as Schemas["TicketBody"] | undefined; // the JSON of its two answers (the other is a PNG)
+    if (!data) {
+      item.textContent = `Ticket ${k.ticket_id} of ${k.sale_id}: it cannot be read just now.`;
+      list.append(item);
+      continue;
+    }
+    item.textContent = `${k.sale_id}: seat ${data.seat_id} (${data.section}) on ${data.date}: ${data.status}. `;
+    if (data.status === "paid") {
+      const res = await fetch(`/api/tickets/${k.ticket_id}`, { headers: { ...bearer(k.credential), Accept: "image/png" } });
+      if (res.ok) {
+        const img = document.createElement("img");
+        img.src = URL.createObjectURL(await res.blob());
+        img.alt = `QR code of seat ${data.seat_id} on ${data.date}: show it at the gate`;
+        img.width = img.height = 160;
+        item.append(img);
+      }
+    }
+    list.append(item);
+  }
+}
+
 async function listSales(): Promise<void> {
   const { data, error } = await api.GET("/api/sales");
   if (!data) return fail(error);
@@ -199,6 +256,7 @@ async function leave(): Promise<void> {
   }
   say("alert", "You left the queue: your place went to the fans behind you.");
   show("pick");
+  await showKept();
 }
 
 async function admitted(): Promise<void> {
@@ -329,8 +387,9 @@ async function pay(): Promise<void> {
   window.clearInterval(state.countdown);
   state.hold = undefined;
   say("receipt", `Paid ${won.format(data.receipt.amount)} for seat ${h.seat_id} on ${data.receipt.performance_date} (payment ${data.receipt.payment_id}).`);
+  if (data.credential) keep({ ticket_id: h.ticket_id, sale_id: state.sale, credential: data.credential });
   show("ticket");
-  await showQRCode(h.ticket_id);
+  await showQRCode(h.ticket_id, data.credential);
 }
 
 /** requeue takes a token of the sale again: the payment ended the session, and any live token
@@ -352,9 +411,10 @@ async function withToken<T extends { response: Response }>(f: () => Promise<T>):
   return (await requeue()) ? f() : undefined;
 }
 
-async function showQRCode(ticket: string): Promise<void> {
-  if (!(await requeue())) return;
-  const res = await fetch(`/api/tickets/${ticket}`, { headers: { ...bearer(state.token), Accept: "image/png" } });
+/** showQRCode shows a paid ticket's QR code, read with its own credential, then the fan's tickets. */
+async function showQRCode(ticket: string, credential?: string): Promise<void> {
+  if (!credential && !(await requeue())) return;
+  const res = await fetch(`/api/tickets/${ticket}`, { headers: { ...bearer(credential ?? state.token), Accept: "image/png" } });
   if (!res.ok) return fail(await res.json().catch(() => res.statusText));
   const img = el<HTMLImageElement>("qr");
   img.src = URL.createObjectURL(await res.blob());
@@ -371,6 +431,7 @@ async function myTickets(): Promise<void> {
   const list = el<HTMLUListElement>("tickets");
   list.replaceChildren();
   for (const t of res.data) {
+    if (t.credential) keep({ ticket_id: t.ticket_id, sale_id: t.sale_id, credential: t.credential });
     const item = document.createElement("li");
     item.textContent = `Seat ${t.seat_id} (${t.section}) on ${t.date}: ${t.status}${t.refund ? `, ${won.format(t.refund.amount)} refunded` : ""}. `;
     if (t.status === "paid") {
@@ -407,3 +468,4 @@ el<HTMLButtonElement>("leave").addEventListener("click", () => void leave());
 el<HTMLButtonElement>("topup").addEventListener("click", guarded(el<HTMLButtonElement>("topup"), topUp));
 el<HTMLButtonElement>("pay").addEventListener("click", guarded(el<HTMLButtonElement>("pay"), pay));
 listSales().catch(fail);
+showKept().catch(fail);

@@ -288,7 +288,7 @@ export interface paths {
         };
         /**
          * List your tickets
-         * @description Your tickets in your token's sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). Any live token will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token to see what you bought.
+         * @description Your tickets in a sale, newest first, whatever became of them: held, paid (with the receipt and the credential to show at the gate), released, or cancelled (with the refund). With a queue token, any live one of the sale will do, waiting or active: a payment expires the token it was made with, so queue again with POST /api/token, or keep the credentials. Where the service takes identity from the ticketing platform (BOXOFFICE_IDENTITY=jwt), the platform's ID token lists all your tickets of ?sale_id=, whatever the state of the sale and of your queue tokens.
          */
         get: operations["listTickets"];
         put?: never;
@@ -352,7 +352,7 @@ export interface paths {
         };
         /**
          * Show one of your tickets, or its QR code
-         * @description One of your tickets in your token's sale, as GET /api/tickets lists it. With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, or one of another sale, is 404.
+         * @description One of your tickets in your token's sale, as GET /api/tickets lists it; or, with the ticket's own credential as the bearer token, that ticket whatever became of the sale and of your queue tokens (after the sale closed, on the night of the show). With `Accept: image/png` the answer is a QR code of the ticket's credential, for the gate to scan: 409 while the ticket is not paid, 410 once it is cancelled. Another fan's ticket, one of another sale, or another ticket than the credential's, is 404.
          */
         get: operations["showTicket"];
         put?: never;
@@ -2922,7 +2922,10 @@ export interface operations {
     };
     listTickets: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The sale whose tickets to list: required with the platform's ID token; with a queue token, its own sale (another is 400). */
+                sale_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2936,6 +2939,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketBody"][];
+                };
+            };
+            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
