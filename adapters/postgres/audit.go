@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
@@ -97,6 +100,8 @@ func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Dura
 		{"sequence numbers are gap-free", func() (int64, error) { return s.q.AuditSequenceGaps(ctx, id) }},
 		{"no token waits at or below the admission watermark", func() (int64, error) { return s.q.AuditWaitingBelowWatermark(ctx, id) }},
 		{"the opening draw replays from its seed", func() (int64, error) { return s.drawMismatches(ctx, sale) }},
+		{"the count of fans in session is the queue's active tokens", func() (int64, error) { return countOrNone(s.q.AuditActiveCountOff(ctx, id)) }},
+		{"no fan who left the queue is in it again", func() (int64, error) { return s.q.AuditActiveAfterLeaving(ctx, id) }},
 		{"every cancelled ticket has exactly one refund, of its price less the fee kept", func() (int64, error) { return s.q.AuditCancelledWithoutOneRefund(ctx, id) }},
 		{"refunds and ledger credits match one to one", func() (int64, error) { return s.q.AuditRefundsOffLedger(ctx, id) }},
 		{"no checked-in ticket is cancelled or unpaid", func() (int64, error) { return s.q.AuditCheckedInNotAdmissible(ctx, id) }},
@@ -109,6 +114,14 @@ func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Dura
 		return SaleAudit{}, fmt.Errorf("audit totals of %s: %w", sale, err)
 	}
 	return SaleAudit{Sale: sale, Checks: checks, Totals: AuditTotals(sqlcdb.AuditTotalsRow(t))}, nil
+}
+
+// countOrNone is a count of a sale's queue, none for a sale whose queue was never used.
+func countOrNone(n int64, err error) (int64, error) {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
 }
 
 func run(queries []auditQuery) ([]AuditCheck, error) {

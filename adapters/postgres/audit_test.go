@@ -175,6 +175,12 @@ func TestAuditFindsEachBreach(t *testing.T) {
 		{"no token waits at or below the admission watermark", []string{
 			"UPDATE queues SET admitted_through = last_seq WHERE sale_id = 'audited-sale'",
 		}, time.Minute},
+		{"the count of fans in session is the queue's active tokens", []string{
+			"UPDATE queues SET active_count = active_count + 1 WHERE sale_id = 'audited-sale'",
+		}, time.Minute},
+		{"no fan who left the queue is in it again", []string{
+			"UPDATE queue_tokens SET left_at = now(), state = 'active' WHERE sale_id = 'audited-sale' AND seq = 1",
+		}, time.Minute},
 		// Seed 1 draws places [2 1 3] for three early tokens; the books claim they kept their order.
 		{"the opening draw replays from its seed", []string{
 			"UPDATE queues SET opens_at = now(), draw_seed = 1, early_through = 3, drawn_at = now() WHERE sale_id = 'audited-sale'",

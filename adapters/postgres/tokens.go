@@ -93,17 +93,18 @@ func (s *Store) Queue(ctx context.Context, sale core.SaleID) (queue.Queue, error
 
 // Leave implements queue.Store.
 func (s *Store) Leave(ctx context.Context, id core.ID, now time.Time) (queue.Token, error) {
-	row, err := s.q.TokenLeave(ctx, sqlcdb.TokenLeaveParams{ID: string(id), Now: now})
-	if errors.Is(err, pgx.ErrNoRows) {
-		if _, err := s.Token(ctx, id); err != nil {
-			return queue.Token{}, err
-		}
-		return queue.Token{}, queue.ErrTokenExpired
-	}
-	if err != nil {
+	_, err := s.q.TokenLeave(ctx, sqlcdb.TokenLeaveParams{ID: string(id), Now: now})
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return queue.Token{}, err
 	}
-	return tokenFromRow(row)
+	tok, readErr := s.Token(ctx, id)
+	switch {
+	case readErr != nil:
+		return queue.Token{}, readErr
+	case err != nil: // nothing left: the token was not live
+		return queue.Token{}, queue.ErrTokenExpired
+	}
+	return tok, nil
 }
 
 // MarkSeen implements queue.Store: the time is written coalesced (seen.go).

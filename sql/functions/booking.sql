@@ -25,6 +25,10 @@ RETURNS TABLE (outcome text, section text, price bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
+    v_token_user    text;
+    v_token_sale    text;
+    v_token_state   text;
+    v_token_expires timestamptz;
     v_status    text;
     v_until     timestamptz;
     v_state     text;
@@ -36,9 +40,13 @@ DECLARE
     v_paid      int;
     v_earliest  timestamptz;
 BEGIN
-    PERFORM 1 FROM queue_tokens t
-    WHERE t.id = p_token AND t.user_id = p_user AND t.sale_id = p_sale AND t.state = 'active' AND t.expires_at > p_now;
-    IF NOT FOUND THEN
+    -- The token by its primary key alone, its fields compared here: a statement with one
+    -- equality on a unique key has no other plan, generic or custom, whereas one that also names
+    -- sale, state and expiry let a generic plan (PL/pgSQL's after five calls) walk the partial
+    -- index of a sale's active tokens, every one of them, on every attempt.
+    SELECT t.user_id, t.sale_id, t.state, t.expires_at INTO v_token_user, v_token_sale, v_token_state, v_token_expires
+    FROM queue_tokens t WHERE t.id = p_token;
+    IF NOT FOUND OR NOT coalesce(v_token_user = p_user AND v_token_sale = p_sale AND v_token_state = 'active' AND v_token_expires > p_now, false) THEN
         outcome := 'not_admitted'; RETURN NEXT; RETURN;
     END IF;
 

@@ -33,10 +33,16 @@ BEGIN
     UPDATE queues SET early_through = last_seq
     WHERE sale_id = ANY(p_sales) AND opens_at IS NOT NULL AND early_through IS NULL AND p_now >= opens_at;
     -- Through the index of active tokens by expiry: the sessions that ran out are few, however
-    -- long the queue.
-    UPDATE queue_tokens t SET state = 'expired'
-    WHERE t.sale_id = ANY(p_sales) AND t.state = 'active' AND t.expires_at <= p_now
-      AND (t.sale_id, t.user_id) IN (SELECT * FROM unnest(p_sales, p_users));
+    -- long the queue. Each queue's count of fans in session loses them, under its lock.
+    WITH ended AS (
+        UPDATE queue_tokens t SET state = 'expired'
+        WHERE t.sale_id = ANY(p_sales) AND t.state = 'active' AND t.expires_at <= p_now
+          AND (t.sale_id, t.user_id) IN (SELECT * FROM unnest(p_sales, p_users))
+        RETURNING t.sale_id
+    )
+    UPDATE queues q SET active_count = GREATEST(0, q.active_count - e.n)
+    FROM (SELECT ended.sale_id, count(*) AS n FROM ended GROUP BY ended.sale_id) e
+    WHERE q.sale_id = e.sale_id;
     RETURN QUERY
     WITH req AS (
         SELECT * FROM unnest(p_sales, p_ids, p_users, p_issued_at) WITH ORDINALITY AS r(sale_id, id, user_id, issued_at, ord)
@@ -68,68 +74,73 @@ BEGIN
 END
 $$;
 
--- One admission round, under the queue lock and in one call: it ends the sessions that ran out,
--- then, once the queue is open and its draw done, walks the waiting tokens in sequence order,
--- expiring those last seen before p_abandoned_before (their fans left) and activating the
--- others, and stops before the activation that would pass the batch or the ceiling. kept counts
--- activations up to and including a row, so the round takes exactly the rows with kept <= room:
--- always a prefix of the queue, and the watermark moves to its end. It looks at most p_lookahead
--- rows past the room, so a long run of abandoned tokens is cleared over several rounds.
+-- One admission round, under the queue lock and in one call: it takes off the queue's count of
+-- fans in session the sessions that payments and leavers ended since the last round, ends the
+-- sessions that ran out, then, once the queue is open and its draw done, walks the waiting tokens
+-- in sequence order, expiring those last seen before p_abandoned_before (their fans left) and
+-- activating the others, and stops before the activation that would pass the batch or the
+-- ceiling. kept counts activations up to and including a row, so the round takes exactly the rows
+-- with kept <= room: always a prefix of the queue, and the watermark moves to its end. It looks
+-- at most p_lookahead rows past the room, so a long run of abandoned tokens is cleared over
+-- several rounds. Every statement reads an index range bounded by the round (the sessions ended
+-- since the last one, the batch and the lookahead), never the sale's admitted fans or its queue
+-- (TestHotStatementsReadBoundedRowsAtRushScale): the tokens taken are updated by primary key.
 CREATE OR REPLACE FUNCTION admit_next(p_queue text, p_batch int, p_max_active int, p_lookahead int,
                            p_abandoned_before timestamptz, p_now timestamptz, p_expires_at timestamptz)
 RETURNS TABLE (expired int, admitted int, abandoned int, waiting bigint)
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     q queues;
-    n_expired int;
+    n_ended     int;
+    n_expired   int;
+    n_admitted  int := 0;
+    n_abandoned int := 0;
+    v_active    bigint;
+    v_room      int;
+    v_admit     uuid[];
+    v_gone      uuid[];
+    v_through   bigint;
+    v_left      bigint;
 BEGIN
     INSERT INTO queues (sale_id) VALUES (p_queue) ON CONFLICT DO NOTHING;
     SELECT * INTO STRICT q FROM queues WHERE sale_id = p_queue FOR UPDATE;
+    WITH ended AS (DELETE FROM queue_session_ends e WHERE e.sale_id = p_queue RETURNING 1)
+    SELECT count(*) INTO n_ended FROM ended;
     UPDATE queue_tokens SET state = 'expired' WHERE sale_id = p_queue AND state = 'active' AND expires_at <= p_now;
     GET DIAGNOSTICS n_expired = ROW_COUNT;
-    IF q.opens_at IS NOT NULL AND (p_now < q.opens_at OR q.drawn_at IS NULL) THEN
-        -- Not open yet, or the opening draw is still to do: admit nobody.
-        RETURN QUERY SELECT n_expired, 0, 0, q.last_seq - q.admitted_through;
-        RETURN;
-    END IF;
-    RETURN QUERY
-    WITH room AS (
-        SELECT GREATEST(0, LEAST(p_batch, p_max_active - (SELECT count(*) FROM queue_tokens WHERE sale_id = p_queue AND state = 'active')::int)) AS n
-    ), head AS (
-        SELECT t.id, t.seq, t.last_seen_at < p_abandoned_before AS gone
-        FROM queue_tokens t
-        WHERE t.sale_id = p_queue AND t.state = 'waiting'
-        ORDER BY t.seq
-        LIMIT (SELECT n FROM room) + p_lookahead
-    ), ranked AS (
-        SELECT head.id, head.seq, head.gone, count(*) FILTER (WHERE NOT head.gone) OVER (ORDER BY head.seq) AS kept
-        FROM head
-    ), taken AS (
-        SELECT ranked.id, ranked.seq, ranked.gone FROM ranked, room WHERE ranked.kept <= room.n
-    ), moved AS (
-        UPDATE queue_tokens t
-        SET state       = CASE WHEN taken.gone THEN 'expired' ELSE 'active' END,
-            admitted_at = CASE WHEN taken.gone THEN NULL ELSE p_now END,
-            expires_at  = CASE WHEN taken.gone THEN NULL ELSE p_expires_at END
-        FROM taken
+    v_active := GREATEST(0, q.active_count - n_ended - n_expired);
+    IF q.opens_at IS NULL OR (p_now >= q.opens_at AND q.drawn_at IS NOT NULL) THEN
+        v_room := GREATEST(0, LEAST(p_batch, p_max_active - v_active));
+        SELECT array_agg(ranked.id) FILTER (WHERE NOT ranked.gone), array_agg(ranked.id) FILTER (WHERE ranked.gone), max(ranked.seq)
+        INTO v_admit, v_gone, v_through
+        FROM (
+            SELECT head.id, head.seq, head.gone, count(*) FILTER (WHERE NOT head.gone) OVER (ORDER BY head.seq) AS kept
+            FROM (
+                SELECT t.id, t.seq, t.last_seen_at < p_abandoned_before AS gone
+                FROM queue_tokens t
+                WHERE t.sale_id = p_queue AND t.state = 'waiting'
+                ORDER BY t.seq
+                LIMIT v_room + p_lookahead
+            ) head
+        ) ranked
+        WHERE ranked.kept <= v_room;
         -- Still waiting: a fan who left while the round ran stays gone (read again under its lock).
-        WHERE t.id = taken.id AND t.state = 'waiting'
-        RETURNING t.seq, taken.gone
-    ), counts AS (
-        SELECT count(*) FILTER (WHERE NOT moved.gone)::int AS n_admitted,
-               count(*) FILTER (WHERE moved.gone)::int AS n_abandoned,
-               max(moved.seq) AS through
-        FROM moved
-    )
+        UPDATE queue_tokens SET state = 'active', admitted_at = p_now, expires_at = p_expires_at
+        WHERE id = ANY(v_admit) AND state = 'waiting';
+        GET DIAGNOSTICS n_admitted = ROW_COUNT;
+        UPDATE queue_tokens SET state = 'expired'
+        WHERE id = ANY(v_gone) AND state = 'waiting';
+        GET DIAGNOSTICS n_abandoned = ROW_COUNT;
+    END IF;
     UPDATE queues
-    SET admitted_through = GREATEST(queues.admitted_through, coalesce(counts.through, 0)),
-        admitted_total   = queues.admitted_total + counts.n_admitted,
-        abandoned_total  = queues.abandoned_total + counts.n_abandoned
-    FROM counts
+    SET admitted_through = GREATEST(queues.admitted_through, coalesce(v_through, 0)),
+        admitted_total   = queues.admitted_total + n_admitted,
+        abandoned_total  = queues.abandoned_total + n_abandoned,
+        active_count     = v_active + n_admitted
     WHERE queues.sale_id = p_queue
-    RETURNING n_expired, counts.n_admitted, counts.n_abandoned,
-        -- Waiting: the numbers above the watermark, less those whose fans left (one index range).
-        queues.last_seq - queues.admitted_through - (SELECT count(*) FROM queue_tokens l
-            WHERE l.sale_id = p_queue AND l.left_at IS NOT NULL AND l.seq > queues.admitted_through);
+    RETURNING queues.admitted_through INTO v_through;
+    -- Waiting: the numbers above the watermark, less those whose fans left (one index range).
+    SELECT count(*) INTO v_left FROM queue_tokens l WHERE l.sale_id = p_queue AND l.left_at IS NOT NULL AND l.seq > v_through;
+    RETURN QUERY SELECT n_expired, n_admitted, n_abandoned, q.last_seq - v_through - v_left;
 END
 $$;

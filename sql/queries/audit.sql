@@ -117,6 +117,17 @@ SELECT count(*)
 FROM queue_tokens t, queues q
 WHERE q.sale_id = sqlc.arg(sale_id)::text AND t.sale_id = q.sale_id AND t.state = 'waiting' AND t.seq <= q.admitted_through;
 
+-- name: AuditActiveCountOff :one
+-- The queue's count of fans in session, less the sessions ended since the last round, is its
+-- active tokens: every change of either is in the transaction of the other.
+SELECT abs(q.active_count - (SELECT count(*) FROM queue_session_ends e WHERE e.sale_id = q.sale_id)
+           - (SELECT count(*) FROM queue_tokens t WHERE t.sale_id = q.sale_id AND t.state = 'active'))::bigint
+FROM queues q WHERE q.sale_id = sqlc.arg(sale_id)::text;
+
+-- name: AuditActiveAfterLeaving :one
+-- A fan who left the queue is never admitted after.
+SELECT count(*) FROM queue_tokens WHERE sale_id = sqlc.arg(sale_id)::text AND left_at IS NOT NULL AND state <> 'expired';
+
 -- name: AuditDrawnTokens :many
 -- Early tokens' arrival numbers and drawn places, to replay the draw from its seed.
 SELECT arrival_seq::bigint AS arrival_seq, seq FROM queue_tokens

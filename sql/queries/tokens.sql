@@ -15,11 +15,21 @@ SELECT sqlc.embed(q),
 FROM queues q WHERE q.sale_id = @sale_id;
 
 -- name: TokenLeave :one
--- A fan leaves the queue: their live token (waiting, or active in its session) expires now.
-UPDATE queue_tokens
-SET state = 'expired', left_at = @now::timestamptz
-WHERE id = @id AND (state = 'waiting' OR (state = 'active' AND expires_at > @now::timestamptz))
-RETURNING *;
+-- A fan leaves the queue: their live token (waiting, or active in its session) expires now; an
+-- active one's session end is recorded for the next admission round to count.
+WITH was AS (
+    SELECT w.id, w.state FROM queue_tokens w WHERE w.id = @id FOR UPDATE
+), gone AS (
+    UPDATE queue_tokens t
+    SET state = 'expired', left_at = @now::timestamptz
+    FROM was
+    WHERE t.id = was.id AND (was.state = 'waiting' OR (was.state = 'active' AND t.expires_at > @now::timestamptz))
+    RETURNING t.sale_id, t.id, was.state AS was_state
+), ended AS (
+    INSERT INTO queue_session_ends (sale_id, token_id)
+    SELECT gone.sale_id, gone.id FROM gone WHERE gone.was_state = 'active'
+)
+SELECT gone.id FROM gone;
 
 -- name: QueueClosePreQueue :exec
 UPDATE queues SET early_through = last_seq WHERE sale_id = @sale_id AND early_through IS NULL;
@@ -97,15 +107,20 @@ WHERE sale_id = @sale_id AND early_through IS NULL AND admitted_through = 0
 -- A payment that leaves the fan no hold to pay in the sale ends their session there; a token
 -- they queue with again meanwhile keeps waiting, since waiting tokens leave the queue only at
 -- its head.
-UPDATE queue_tokens
-SET state = 'expired'
-WHERE sale_id = @sale_id AND user_id = @user_id AND state = 'active';
+WITH ended AS (
+    UPDATE queue_tokens t
+    SET state = 'expired'
+    WHERE t.sale_id = @sale_id AND t.user_id = @user_id AND t.state = 'active'
+    RETURNING t.sale_id, t.id
+)
+INSERT INTO queue_session_ends (sale_id, token_id) SELECT ended.sale_id, ended.id FROM ended;
 
 -- name: QueueStats :one
 -- The counters with the active count and the oldest waiting token (the first waiting one above
 -- the watermark: fans who left may stand before it).
 SELECT sqlc.embed(q),
-       (SELECT count(*) FROM queue_tokens WHERE sale_id = q.sale_id AND state = 'active')::bigint AS active,
+       -- The kept count, less the sessions ended since the last round: no count of the admitted.
+       GREATEST(0, q.active_count - (SELECT count(*) FROM queue_session_ends e WHERE e.sale_id = q.sale_id))::bigint AS active,
        head.issued_at AS oldest_issued_at,
        coalesce((SELECT array_agg(t.seq ORDER BY t.seq) FROM queue_tokens t
                  WHERE t.sale_id = q.sale_id AND t.left_at IS NOT NULL AND t.seq > q.admitted_through), '{}')::bigint[] AS left_seqs

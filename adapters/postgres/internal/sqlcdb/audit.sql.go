@@ -10,6 +10,33 @@ import (
 	"time"
 )
 
+const auditActiveAfterLeaving = `-- name: AuditActiveAfterLeaving :one
+SELECT count(*) FROM queue_tokens WHERE sale_id = $1::text AND left_at IS NOT NULL AND state <> 'expired'
+`
+
+// A fan who left the queue is never admitted after.
+func (q *Queries) AuditActiveAfterLeaving(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditActiveAfterLeaving, saleID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const auditActiveCountOff = `-- name: AuditActiveCountOff :one
+SELECT abs(q.active_count - (SELECT count(*) FROM queue_session_ends e WHERE e.sale_id = q.sale_id)
+           - (SELECT count(*) FROM queue_tokens t WHERE t.sale_id = q.sale_id AND t.state = 'active'))::bigint
+FROM queues q WHERE q.sale_id = $1::text
+`
+
+// The queue's count of fans in session, less the sessions ended since the last round, is its
+// active tokens: every change of either is in the transaction of the other.
+func (q *Queries) AuditActiveCountOff(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditActiveCountOff, saleID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const auditAdmittedOutOfOrder = `-- name: AuditAdmittedOutOfOrder :one
 SELECT count(*) FROM (
     SELECT admitted_at,

@@ -48,6 +48,12 @@ type Queue struct {
 	SettingsTickMs    int32
 	SettingsRevision  int64
 	SettingsSessionMs int64
+	ActiveCount       int64
+}
+
+type QueueSessionEnd struct {
+	SaleID  string
+	TokenID string
 }
 
 type QueueToken struct {

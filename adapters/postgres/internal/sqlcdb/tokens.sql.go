@@ -30,7 +30,7 @@ func (q *Queries) QueueEnsure(ctx context.Context, saleID string) error {
 }
 
 const queueLock = `-- name: QueueLock :one
-SELECT sale_id, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision, settings_session_ms FROM queues WHERE sale_id = $1 FOR UPDATE
+SELECT sale_id, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision, settings_session_ms, active_count FROM queues WHERE sale_id = $1 FOR UPDATE
 `
 
 // Every issue and every admission of a sale takes this lock first: sequence numbers are handed
@@ -56,6 +56,7 @@ func (q *Queries) QueueLock(ctx context.Context, saleID string) (Queue, error) {
 		&i.SettingsTickMs,
 		&i.SettingsRevision,
 		&i.SettingsSessionMs,
+		&i.ActiveCount,
 	)
 	return i, err
 }
@@ -75,7 +76,7 @@ func (q *Queries) QueueMarkDrawn(ctx context.Context, arg QueueMarkDrawnParams) 
 }
 
 const queueRead = `-- name: QueueRead :one
-SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms,
+SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms, q.active_count,
        coalesce((SELECT array_agg(t.seq ORDER BY t.seq) FROM queue_tokens t
                  WHERE t.sale_id = q.sale_id AND t.left_at IS NOT NULL AND t.seq > q.admitted_through), '{}')::bigint[] AS left_seqs
 FROM queues q WHERE q.sale_id = $1
@@ -108,6 +109,7 @@ func (q *Queries) QueueRead(ctx context.Context, saleID string) (QueueReadRow, e
 		&i.Queue.SettingsTickMs,
 		&i.Queue.SettingsRevision,
 		&i.Queue.SettingsSessionMs,
+		&i.Queue.ActiveCount,
 		&i.LeftSeqs,
 	)
 	return i, err
@@ -211,8 +213,9 @@ func (q *Queries) QueueScheduleOpening(ctx context.Context, arg QueueScheduleOpe
 }
 
 const queueStats = `-- name: QueueStats :one
-SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms,
-       (SELECT count(*) FROM queue_tokens WHERE sale_id = q.sale_id AND state = 'active')::bigint AS active,
+SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms, q.active_count,
+       -- The kept count, less the sessions ended since the last round: no count of the admitted.
+       GREATEST(0, q.active_count - (SELECT count(*) FROM queue_session_ends e WHERE e.sale_id = q.sale_id))::bigint AS active,
        head.issued_at AS oldest_issued_at,
        coalesce((SELECT array_agg(t.seq ORDER BY t.seq) FROM queue_tokens t
                  WHERE t.sale_id = q.sale_id AND t.left_at IS NOT NULL AND t.seq > q.admitted_through), '{}')::bigint[] AS left_seqs
@@ -254,6 +257,7 @@ func (q *Queries) QueueStats(ctx context.Context, saleID string) (QueueStatsRow,
 		&i.Queue.SettingsTickMs,
 		&i.Queue.SettingsRevision,
 		&i.Queue.SettingsSessionMs,
+		&i.Queue.ActiveCount,
 		&i.Active,
 		&i.OldestIssuedAt,
 		&i.LeftSeqs,
@@ -358,9 +362,13 @@ func (q *Queries) TokenDrawSettle(ctx context.Context, saleID string) error {
 }
 
 const tokenExpireUserActive = `-- name: TokenExpireUserActive :exec
-UPDATE queue_tokens
-SET state = 'expired'
-WHERE sale_id = $1 AND user_id = $2 AND state = 'active'
+WITH ended AS (
+    UPDATE queue_tokens t
+    SET state = 'expired'
+    WHERE t.sale_id = $1 AND t.user_id = $2 AND t.state = 'active'
+    RETURNING t.sale_id, t.id
+)
+INSERT INTO queue_session_ends (sale_id, token_id) SELECT ended.sale_id, ended.id FROM ended
 `
 
 type TokenExpireUserActiveParams struct {
@@ -429,36 +437,33 @@ func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams
 }
 
 const tokenLeave = `-- name: TokenLeave :one
-UPDATE queue_tokens
-SET state = 'expired', left_at = $1::timestamptz
-WHERE id = $2 AND (state = 'waiting' OR (state = 'active' AND expires_at > $1::timestamptz))
-RETURNING id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at
+WITH was AS (
+    SELECT w.id, w.state FROM queue_tokens w WHERE w.id = $1 FOR UPDATE
+), gone AS (
+    UPDATE queue_tokens t
+    SET state = 'expired', left_at = $2::timestamptz
+    FROM was
+    WHERE t.id = was.id AND (was.state = 'waiting' OR (was.state = 'active' AND t.expires_at > $2::timestamptz))
+    RETURNING t.sale_id, t.id, was.state AS was_state
+), ended AS (
+    INSERT INTO queue_session_ends (sale_id, token_id)
+    SELECT gone.sale_id, gone.id FROM gone WHERE gone.was_state = 'active'
+)
+SELECT gone.id FROM gone
 `
 
 type TokenLeaveParams struct {
-	Now time.Time
 	ID  string
+	Now time.Time
 }
 
-// A fan leaves the queue: their live token (waiting, or active in its session) expires now.
-func (q *Queries) TokenLeave(ctx context.Context, arg TokenLeaveParams) (QueueToken, error) {
-	row := q.db.QueryRow(ctx, tokenLeave, arg.Now, arg.ID)
-	var i QueueToken
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.Seq,
-		&i.State,
-		&i.IssuedAt,
-		&i.AdmittedAt,
-		&i.ExpiresAt,
-		&i.LastSeenAt,
-		&i.Early,
-		&i.ArrivalSeq,
-		&i.SaleID,
-		&i.LeftAt,
-	)
-	return i, err
+// A fan leaves the queue: their live token (waiting, or active in its session) expires now; an
+// active one's session end is recorded for the next admission round to count.
+func (q *Queries) TokenLeave(ctx context.Context, arg TokenLeaveParams) (string, error) {
+	row := q.db.QueryRow(ctx, tokenLeave, arg.ID, arg.Now)
+	var id string
+	err := row.Scan(&id)
+	return id, err
 }
 
 const tokenMarkSeen = `-- name: TokenMarkSeen :exec
