@@ -4,7 +4,10 @@
 // the service's through the SDK's OpenTelemetry handler.
 //
 // Names follow Prometheus's conventions: a boxoffice_ prefix, base units (seconds), _total on
-// counters, and no user or ticket ids as labels: a sale, a route, a status or an outcome.
+// counters, and no user or ticket ids as labels: a sale, a route, a status or an outcome. The
+// HTTP histogram is OpenTelemetry's own (http.server.request.duration, by http.request.method,
+// http.route and http.response.status_code), so what is written for those conventions reads
+// it.
 package telemetry
 
 import (
