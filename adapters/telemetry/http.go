@@ -12,7 +12,7 @@ import (
 )
 
 type httpInstruments struct {
-	duration metric.Float64Histogram
+	duration histogram
 	labels   labelSets[httpLabelKey, measured]
 }
 
@@ -26,14 +26,14 @@ func methodAttr(m string) attribute.KeyValue { return attribute.String("http.req
 func routeAttr(r string) attribute.KeyValue  { return attribute.String("http.route", r) }
 func statusAttr(s int) attribute.KeyValue    { return attribute.Int("http.response.status_code", s) }
 
-func newHTTPInstruments(m metric.Meter) (*httpInstruments, error) {
+func newHTTPInstruments(m metric.Meter, z *zeroSeries) (*httpInstruments, error) {
 	h := &httpInstruments{labels: labelSets[httpLabelKey, measured]{build: func(k httpLabelKey) measured {
 		return metric.WithAttributeSet(attribute.NewSet(methodAttr(k.method), routeAttr(k.route), statusAttr(k.status)))
 	}}}
 	var err error
 	// OpenTelemetry's own instrument: its count is the requests answered, so no counter beside it.
-	h.duration, err = m.Float64Histogram("http.server.request.duration", metric.WithUnit("s"), metric.WithDescription(
-		"Time from a request's arrival to its answer's end (an event stream's whole life), by method, route template and status."))
+	h.duration, err = z.histogram(m, "http.server.request.duration",
+		"Time from a request's arrival to its answer's end (an event stream's whole life), by method, route template and status.")
 	return h, err
 }
 
@@ -59,6 +59,15 @@ func (m *Metrics) HTTP(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// DeclareRoute makes the series of requests to route (a path template, as ServeMux patterns
+// write it) by method answered with each of statuses show from the next scrape on, at zero
+// until one comes.
+func (m *Metrics) DeclareRoute(method, route string, statuses ...int) {
+	for _, s := range statuses {
+		m.http.duration.zero.declare(methodAttr(knownMethod(method)), routeAttr(route), statusAttr(s))
+	}
 }
 
 // routeOf is the route template of a ServeMux pattern: its path, without the method (and host)

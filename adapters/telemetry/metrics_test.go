@@ -3,6 +3,7 @@ package telemetry_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/boxoffice/boxoffice/adapters/telemetry"
 	"github.com/boxoffice/boxoffice/core"
@@ -43,14 +46,7 @@ func recorded(t *testing.T) string {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?pool_max_conns=7") // lazy: never connects
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := m.ObservePool(pool); err != nil {
-		t.Fatal(err)
-	}
+	observeIdlePool(t, m, 7)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/tickets/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusConflict) })
 	mux.HandleFunc("/", http.NotFound)
@@ -69,6 +65,19 @@ func recorded(t *testing.T) string {
 	}()
 	_ = m.Temporal(slog.New(slog.DiscardHandler)) // builds; the SDK records through it (the end-to-end test sees it)
 	return scrapeOf(m)
+}
+
+// observeIdlePool has m observe a pool of maxConns connections that never connects.
+func observeIdlePool(t *testing.T, m *telemetry.Metrics, maxConns int) {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), fmt.Sprintf("postgres://nobody@127.0.0.1:1/none?pool_max_conns=%d", maxConns)) // lazy
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := m.ObservePool(pool); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // newMetrics are a process's metrics, shut down at the test's end.
@@ -193,4 +202,28 @@ func usedMetrics(t *testing.T) []string {
 	}
 	slices.Sort(names)
 	return slices.Compact(names)
+}
+
+// parses checks page is one Prometheus reads: in its text format, no series twice.
+func parses(t *testing.T, page string) {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(page))
+	if err != nil {
+		t.Fatalf("parse the page: %v", err)
+	}
+	for name, f := range families {
+		seen := map[string]bool{}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if key := fmt.Sprint(labels); seen[key] {
+				t.Errorf("%s %s is on the page twice", name, key)
+			} else {
+				seen[key] = true
+			}
+		}
+	}
 }
