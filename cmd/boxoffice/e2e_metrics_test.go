@@ -62,8 +62,10 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 		`boxoffice_payment_duration_seconds_count{` + sale + `}`:      2,
 		requests("POST", "/api/tickets", 200):                         2,
 		requests("POST", "/api/tickets", 409):                         1,
+		requests("POST", "/api/tickets", 500):                         0, // there from start-up
 		requests("POST", "/api/payment", 402):                         1,
 		requests("POST", "/api/payment", 200):                         1,
+		requests("POST", "/api/payment", 503):                         0,
 	} {
 		if _, ok := afterAPI[series]; !ok {
 			t.Errorf("the API exports no %s", series)
