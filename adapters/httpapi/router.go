@@ -28,8 +28,9 @@ func edge(mux *http.ServeMux) http.Handler {
 				fmt.Sprintf("the request's header fields take %d bytes, more than the %d allowed; send fewer or shorter ones", n, MaxHeaderBytes))
 			return
 		}
+		// The route matched, for whoever wraps the edge (metrics), even when the handler panics.
+		defer func() { r.Pattern = identified.Pattern }()
 		mux.ServeHTTP(w, identified)
-		r.Pattern = identified.Pattern // the route matched, for whoever wraps the edge (metrics)
 	})
 }
 

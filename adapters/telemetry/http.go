@@ -2,10 +2,9 @@ package telemetry
 
 import (
 	"bufio"
-	"errors"
 	"net"
 	"net/http"
-	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -13,9 +12,8 @@ import (
 )
 
 type httpInstruments struct {
-	requests metric.Int64Counter
-	duration metric.Float64Histogram
-	labels   labelSets[httpLabelKey, httpLabels]
+	duration histogram
+	labels   labelSets[httpLabelKey, measured]
 }
 
 type httpLabelKey struct {
@@ -23,30 +21,29 @@ type httpLabelKey struct {
 	status        int
 }
 
-type httpLabels struct{ counted, timed measured }
+// The attributes of OpenTelemetry's HTTP semantic conventions.
+func methodAttr(m string) attribute.KeyValue { return attribute.String("http.request.method", m) }
+func routeAttr(r string) attribute.KeyValue  { return attribute.String("http.route", r) }
+func statusAttr(s int) attribute.KeyValue    { return attribute.Int("http.response.status_code", s) }
 
-func httpLabelsOf(k httpLabelKey) httpLabels {
-	method, route := attribute.String("method", k.method), attribute.String("route", k.route)
-	return httpLabels{
-		counted: metric.WithAttributeSet(attribute.NewSet(method, route, attribute.String("status", strconv.Itoa(k.status)))),
-		timed:   metric.WithAttributeSet(attribute.NewSet(method, route)),
-	}
-}
-
-func newHTTPInstruments(m metric.Meter) (*httpInstruments, error) {
-	h := &httpInstruments{labels: labelSets[httpLabelKey, httpLabels]{build: httpLabelsOf}}
-	var err, err2 error
-	h.requests, err = m.Int64Counter("boxoffice.http.requests", metric.WithDescription("HTTP requests answered, by method, route template and status."))
-	h.duration, err2 = m.Float64Histogram("boxoffice.http.request.duration", metric.WithUnit("s"),
-		metric.WithDescription("Time from a request's arrival to its answer's end, by method and route template (an event stream's whole life)."))
-	return h, errors.Join(err, err2)
+func newHTTPInstruments(m metric.Meter, z *zeroSeries) (*httpInstruments, error) {
+	h := &httpInstruments{labels: labelSets[httpLabelKey, measured]{build: func(k httpLabelKey) measured {
+		return metric.WithAttributeSet(attribute.NewSet(methodAttr(k.method), routeAttr(k.route), statusAttr(k.status)))
+	}}}
+	var err error
+	// OpenTelemetry's own instrument: its count is the requests answered, so no counter beside it.
+	h.duration, err = z.histogram(m, "http.server.request.duration",
+		"Time from a request's arrival to its answer's end (an event stream's whole life), by method, route template and status.")
+	return h, err
 }
 
 // unrouted is the route of a request no route took (answered 404 or 405).
 const unrouted = "unrouted"
 
-// HTTP counts and times each request of next by method, route template (the pattern the
-// request's ServeMux matched) and status.
+// HTTP times each request of next by method, route template (the path of the pattern the
+// request's ServeMux matched) and status, as OpenTelemetry's HTTP semantic conventions name
+// them: http.server.request.duration, http.request.method, http.route,
+// http.response.status_code.
 func (m *Metrics) HTTP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -56,26 +53,43 @@ func (m *Metrics) HTTP(next http.Handler) http.Handler {
 				sw.status = http.StatusInternalServerError // counted, then on to the server's recovery
 				defer panic(p)
 			}
-			route := r.Pattern // set by the ServeMux on this very request (the edge copies it back)
-			if route == "" || route == "/" {
-				route = unrouted
-			}
-			l := m.http.labels.of(httpLabelKey{method: knownMethod(r.Method), route: route, status: sw.status})
-			ctx := r.Context()
-			m.http.requests.Add(ctx, 1, l.counted)
-			m.http.duration.Record(ctx, time.Since(start).Seconds(), l.timed)
+			// r.Pattern is set by the ServeMux on this very request (the edge copies it back).
+			l := m.http.labels.of(httpLabelKey{method: knownMethod(r.Method), route: routeOf(r.Pattern), status: sw.status})
+			m.http.duration.Record(r.Context(), time.Since(start).Seconds(), l)
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
-// knownMethod keeps the method label's values few: any method the API does not route is other.
+// DeclareRoute makes the series of requests to route (a path template, as ServeMux patterns
+// write it) by method answered with each of statuses show from the next scrape on, at zero
+// until one comes.
+func (m *Metrics) DeclareRoute(method, route string, statuses ...int) {
+	for _, s := range statuses {
+		m.http.duration.zero.declare(methodAttr(knownMethod(method)), routeAttr(route), statusAttr(s))
+	}
+}
+
+// routeOf is the route template of a ServeMux pattern: its path, without the method (and host)
+// before it, as OpenTelemetry's net/http instrumentation takes it; the catch-all "/" that answers
+// what no route takes is unrouted.
+func routeOf(pattern string) string {
+	i := strings.IndexByte(pattern, '/')
+	if i < 0 || pattern[i:] == "/" {
+		return unrouted
+	}
+	return pattern[i:]
+}
+
+// knownMethod keeps the method's values few: a method HTTP's RFC 9110 and PATCH's do not define
+// is _OTHER, as the semantic conventions say.
 func knownMethod(m string) string {
 	switch m {
-	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions:
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodConnect, http.MethodOptions, http.MethodTrace:
 		return m
 	}
-	return "other"
+	return "_OTHER"
 }
 
 // statusWriter remembers the status a handler answered; it flushes and hijacks through, so event

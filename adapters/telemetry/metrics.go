@@ -4,7 +4,11 @@
 // the service's through the SDK's OpenTelemetry handler.
 //
 // Names follow Prometheus's conventions: a boxoffice_ prefix, base units (seconds), _total on
-// counters, and no user or ticket ids as labels: a sale, a route, a status or an outcome.
+// counters, and no user or ticket ids as labels: a sale, a route, a status or an outcome. The
+// HTTP histogram is OpenTelemetry's own (http.server.request.duration, by http.request.method,
+// http.route and http.response.status_code), so what is written for those conventions reads
+// it. The series known at start-up (each sale's outcomes and reasons, the routes' failures)
+// show at zero until recorded, so a first event is an increase that rate() sees.
 package telemetry
 
 import (
@@ -26,6 +30,7 @@ type Metrics struct {
 	registry *prometheus.Registry
 	provider *sdkmetric.MeterProvider
 	meter    metric.Meter
+	zeroes   *zeroSeries
 	http     *httpInstruments
 	booking  *bookingInstruments
 }
@@ -50,19 +55,20 @@ func NewMetrics() (*Metrics, error) {
 		sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram, Unit: "s"},
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: latencyBuckets}},
 	)))
-	m := &Metrics{registry: reg, provider: provider, meter: provider.Meter("github.com/boxoffice/boxoffice")}
-	if m.http, err = newHTTPInstruments(m.meter); err != nil {
+	m := &Metrics{registry: reg, provider: provider, meter: provider.Meter("github.com/boxoffice/boxoffice"), zeroes: &zeroSeries{}}
+	if m.http, err = newHTTPInstruments(m.meter, m.zeroes); err != nil {
 		return nil, err
 	}
-	if m.booking, err = newBookingInstruments(m.meter); err != nil {
+	if m.booking, err = newBookingInstruments(m.meter, m.zeroes); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// Handler serves the metrics in Prometheus's text format.
+// Handler serves the metrics in Prometheus's text format, the declared series not yet recorded
+// at zero.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(zeroFilled{m.registry, m.zeroes}, promhttp.HandlerOpts{})
 }
 
 // Meter is the meter the process records on.

@@ -18,7 +18,8 @@ const queueFreshness = 30 * time.Second
 
 // ObserveQueues exports each open sale's queue from counters, the counters this instance
 // already caches for its fans' positions (and the worker after each admission round): a scrape
-// reads no store. Each instance exports its own copy; aggregate across them with max.
+// reads no store. Each instance exports its own copy; aggregate across them with max. A sale
+// this instance's counters show has its booking series declared.
 func (m *Metrics) ObserveQueues(counters func(maxAge time.Duration) map[core.SaleID]queue.Queue) error {
 	errs := make([]error, 6)
 	var waiting, rate, sinceMoved metric.Float64ObservableGauge
@@ -35,6 +36,7 @@ func (m *Metrics) ObserveQueues(counters func(maxAge time.Duration) map[core.Sal
 			if q.Closed {
 				continue
 			}
+			m.booking.declareSale(sale) // a sale made since start-up: its fans book next
 			at := metric.WithAttributeSet(attribute.NewSet(saleAttr(sale)))
 			o.ObserveFloat64(waiting, float64(max(0, q.Waiting())), at)
 			o.ObserveInt64(admitted, q.AdmittedTotal, at)

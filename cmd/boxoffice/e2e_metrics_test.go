@@ -4,8 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"regexp"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +14,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
+	deployed "github.com/boxoffice/boxoffice/deploy/observability" // the dashboard and the rules; observability is a type here
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
@@ -55,18 +56,21 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	afterAPI := scrape(t, apiMetrics)
 	sale := `sale="boxoffice-live"`
 	for series, want := range map[string]float64{
-		`boxoffice_holds_total{outcome="won",` + sale + `}`:                                      2,
-		`boxoffice_holds_total{outcome="lost",` + sale + `}`:                                     1,
-		`boxoffice_payments_total{outcome="no_balance",` + sale + `}`:                            1,
-		`boxoffice_payments_total{outcome="won",` + sale + `}`:                                   1,
-		`boxoffice_payment_duration_seconds_count{` + sale + `}`:                                 2,
-		`boxoffice_http_requests_total{method="POST",route="POST /api/tickets",status="200"}`:    2,
-		`boxoffice_http_requests_total{method="POST",route="POST /api/tickets",status="409"}`:    1,
-		`boxoffice_http_requests_total{method="POST",route="POST /api/payment",status="402"}`:    1,
-		`boxoffice_http_requests_total{method="POST",route="POST /api/payment",status="200"}`:    1,
-		`boxoffice_http_request_duration_seconds_count{method="POST",route="POST /api/payment"}`: 2,
+		`boxoffice_holds_total{outcome="won",` + sale + `}`:           2,
+		`boxoffice_holds_total{outcome="lost",` + sale + `}`:          1,
+		`boxoffice_payments_total{outcome="no_balance",` + sale + `}`: 1,
+		`boxoffice_payments_total{outcome="won",` + sale + `}`:        1,
+		`boxoffice_payment_duration_seconds_count{` + sale + `}`:      2,
+		requests("POST", "/api/tickets", 200):                         2,
+		requests("POST", "/api/tickets", 409):                         1,
+		requests("POST", "/api/tickets", 500):                         0, // there from start-up
+		requests("POST", "/api/payment", 402):                         1,
+		requests("POST", "/api/payment", 200):                         1,
+		requests("POST", "/api/payment", 503):                         0,
 	} {
-		if got := afterAPI[series] - beforeAPI[series]; got != want {
+		if _, ok := afterAPI[series]; !ok {
+			t.Errorf("the API exports no %s", series)
+		} else if got := afterAPI[series] - beforeAPI[series]; got != want {
 			t.Errorf("API %s moved by %v, want %v", series, got, want)
 		}
 	}
@@ -94,34 +98,77 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 			reservationTasks, seriesNamed(afterWorker, "temporal_workflow_task_schedule_to_start"))
 	}
 	// The Temporal SDK metrics the committed dashboard and rules read are ones a real worker
-	// exports (the boxoffice_ ones are checked in adapters/telemetry).
-	for _, name := range temporalMetricsUsed(t) {
-		if len(seriesNamed(afterWorker, strings.TrimSuffix(name, "_bucket")+"_count")) == 0 && len(seriesNamed(afterWorker, name)) == 0 {
-			t.Errorf("the dashboard or the rules read %s, which the worker does not export", name)
-		}
+	// exports (the boxoffice_ ones are there from start-up: TestAFreshDevExportsEverySeries…).
+	temporalRead := slices.DeleteFunc(selectorsRead(t), func(s deployed.Selector) bool { return !strings.HasPrefix(s.Name, "temporal_") })
+	if len(temporalRead) == 0 {
+		t.Fatal("the dashboard and the rules read no Temporal SDK metric")
+	}
+	for _, s := range unmatched(t, worker, temporalRead) {
+		t.Errorf("%s reads %s, which the worker does not export", s.Where, s)
 	}
 }
 
-// temporalMetricsUsed are the temporal_ metrics named in the committed dashboard and rules.
-func temporalMetricsUsed(t *testing.T) []string {
+// requests is the series of the request histogram's count of method on route answered status.
+func requests(method, route string, status int) string {
+	return fmt.Sprintf(`http_server_request_duration_seconds_count{http_request_method=%q,http_response_status_code="%d",http_route=%q}`, method, status, route)
+}
+
+// TestAFreshDevExportsEverySeriesTheDashboardAndRulesRead scrapes a `boxoffice dev` on
+// PostgreSQL as soon as it answers, before any request, and finds there every series that a
+// panel of the committed dashboard or an alert rule selects, with the label values it selects.
+// The Temporal SDK's own (temporal_…) are recorded once the worker has polled and run a task,
+// and each sale's queue once admission has run a round, so those may come a little later.
+func TestAFreshDevExportsEverySeriesTheDashboardAndRulesRead(t *testing.T) {
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	bin, base, env := devSetup(t, "DATABASE_URL="+pgtest.Database(t), "BOXOFFICE_TEMPORAL_STATE="+filepath.Join(t.TempDir(), "temporal.db"),
+		fmt.Sprintf("BOXOFFICE_METRICS_ADDR=127.0.0.1:%d", port))
+	startDevProcess(t, bin, env, base)
+	// One scrape as soon as dev answers: what is not there yet must be allowed to come later.
+	var later []deployed.Selector
+	for _, s := range unmatched(t, metricsURL, selectorsRead(t)) {
+		if strings.HasPrefix(s.Name, "temporal_") || strings.HasPrefix(s.Name, "boxoffice_queue_") {
+			later = append(later, s)
+		} else {
+			t.Errorf("%s reads %s, which a fresh dev does not export; it exports %v", s.Where, s,
+				seriesNamed(scrape(t, metricsURL), strings.TrimSuffix(s.Name, "_bucket")))
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(later) > 0 && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+		later = unmatched(t, metricsURL, later)
+	}
+	for _, s := range later {
+		t.Errorf("%s reads %s, which dev had not exported 30 s after it started", s.Where, s)
+	}
+}
+
+// selectorsRead are the series the committed dashboard's panels and alert rules select.
+func selectorsRead(t *testing.T) []deployed.Selector {
 	t.Helper()
-	var names []string
-	for _, f := range []string{"../../deploy/observability/grafana/dashboards/boxoffice.json", "../../deploy/observability/prometheus/alerts.yml"} {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(raw), "\n") {
-			if strings.Contains(line, "expr") { // the rules' and the panels' queries, not their prose
-				names = append(names, regexp.MustCompile(`\btemporal_[a-z0-9_]+\b`).FindAllString(line, -1)...)
-			}
-		}
+	selectors, err := deployed.Selectors()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(names) == 0 {
-		t.Fatal("the dashboard and the rules read no Temporal SDK metric")
+	return selectors
+}
+
+// unmatched are the selectors no series of the /metrics page at url matches.
+func unmatched(t *testing.T, url string, selectors []deployed.Selector) []deployed.Selector {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
 	}
-	slices.Sort(names)
-	return slices.Compact(names)
+	defer res.Body.Close()
+	left, err := deployed.Unmatched(res.Body, selectors)
+	if err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
+	return left
 }
 
 // firstDate is the first date a token's sale lists.

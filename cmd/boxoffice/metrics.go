@@ -6,9 +6,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/boxoffice/boxoffice/adapters/telemetry"
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 )
 
@@ -53,4 +58,49 @@ func bookingObserver(m *telemetry.Metrics) booking.Observer {
 		return booking.NopObserver{}
 	}
 	return m.Booking()
+}
+
+// declareSales makes the booking series of every sale not closed show from start-up, at zero
+// until counted, so a first hold, payment, refund or scan is an increase that rate() sees.
+// Closed sales are left out: their series would only pile up across restarts.
+func declareSales(ctx context.Context, m *telemetry.Metrics, a *app.App) error {
+	if m == nil {
+		return nil
+	}
+	sales, err := a.Catalog.Admin.Sales(ctx)
+	if err != nil {
+		return fmt.Errorf("declare the sales' metrics: list sales: %w", err)
+	}
+	for _, s := range sales {
+		if s.State != core.Closed {
+			m.DeclareSale(s.ID)
+		}
+	}
+	return nil
+}
+
+// declareOperations makes the request histogram's series of each API operation's 5xx answers
+// (the statuses of 500 and up its OpenAPI operation declares) show from start-up, at zero until
+// one comes: those are what the error-ratio alert reads, and a first failure must be an increase
+// that rate() sees. Other statuses show from their first answer on.
+func declareOperations(m *telemetry.Metrics, oapi *huma.OpenAPI) {
+	if m == nil {
+		return
+	}
+	for path, item := range oapi.Paths {
+		for method, op := range map[string]*huma.Operation{
+			http.MethodGet: item.Get, http.MethodPost: item.Post, http.MethodPut: item.Put, http.MethodPatch: item.Patch, http.MethodDelete: item.Delete,
+		} {
+			if op == nil {
+				continue
+			}
+			var failures []int
+			for code := range op.Responses {
+				if status, err := strconv.Atoi(code); err == nil && status >= 500 {
+					failures = append(failures, status)
+				}
+			}
+			m.DeclareRoute(method, path, failures...)
+		}
+	}
 }

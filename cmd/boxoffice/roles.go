@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -133,6 +134,9 @@ func newApp(c config, st app.Stores, tc client.Client, obs observability) (*app.
 // requests and stops the worker.
 func runApp(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client, obs observability, roles role,
 	ready map[string]func(context.Context) error, started func(addr string)) error {
+	if err := declareSales(ctx, obs.metrics, a); err != nil {
+		return err
+	}
 	if roles&roleWorker != 0 {
 		stop, err := startWorker(ctx, c, log, a, tc)
 		if err != nil && ctx.Err() != nil {
@@ -167,10 +171,11 @@ const writeTimeout = 30 * time.Second
 // serveAPI serves the HTTP API on c.Addr until ctx ends, then drains the requests in flight.
 func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, obs observability, ready map[string]func(context.Context) error, started func(addr string)) error {
 	stopping := make(chan struct{})
-	handler, err := apiHandler(ctx, c, log, a, ready, stopping)
+	handler, oapi, err := apiHandler(ctx, c, log, a, ready, stopping)
 	if err != nil {
 		return err
 	}
+	declareOperations(obs.metrics, oapi)
 	handler = obs.http(handler)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -203,36 +208,38 @@ func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, obs o
 	return nil
 }
 
-// apiHandler builds the HTTP edge over a's use cases; closing stopping ends its event streams.
-func apiHandler(ctx context.Context, c config, log *slog.Logger, a *app.App, ready map[string]func(context.Context) error, stopping <-chan struct{}) (http.Handler, error) {
+// apiHandler builds the HTTP edge over a's use cases, and its OpenAPI document; closing stopping
+// ends its event streams.
+func apiHandler(ctx context.Context, c config, log *slog.Logger, a *app.App, ready map[string]func(context.Context) error,
+	stopping <-chan struct{}) (http.Handler, *huma.OpenAPI, error) {
 	seed, err := c.tokenSeed()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	signer, err := httpapi.NewTokenSigner(seed)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	limits, err := httpapi.ParseRateLimits(c.RateLimit)
 	if err != nil {
-		return nil, fmt.Errorf("BOXOFFICE_RATE_LIMIT: %w", err)
+		return nil, nil, fmt.Errorf("BOXOFFICE_RATE_LIMIT: %w", err)
 	}
 	identity, err := c.identity(ctx, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ticketSeed, err := c.ticketSeed()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tickets, err := httpapi.NewTicketSigner(ticketSeed)
 	if err != nil {
-		return nil, fmt.Errorf("BOXOFFICE_TICKET_KEY: %w", err)
+		return nil, nil, fmt.Errorf("BOXOFFICE_TICKET_KEY: %w", err)
 	}
-	handler, _ := httpapi.New(httpapi.Deps{
+	handler, api := httpapi.New(httpapi.Deps{
 		Tokens: signer, Tickets: tickets, Identity: identity, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
 	}.Driving(a))
-	return handler, nil
+	return handler, api.OpenAPI(), nil
 }
 
 // startWorker runs the workflows and activities on a Temporal worker, starts the long-running

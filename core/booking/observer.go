@@ -37,6 +37,22 @@ const (
 	OutcomeFailed    Outcome = "failed"     // the machinery failed (a store or Temporal)
 )
 
+// HoldOutcomes are the outcomes a hold attempt can have: any but no_balance, since a hold takes
+// no money.
+func HoldOutcomes() []Outcome {
+	return []Outcome{OutcomeWon, OutcomeLost, OutcomeRefused, OutcomeFailed}
+}
+
+// PaymentOutcomes are the outcomes a payment can have: every one.
+func PaymentOutcomes() []Outcome {
+	return []Outcome{OutcomeWon, OutcomeLost, OutcomeNoBalance, OutcomeRefused, OutcomeFailed}
+}
+
+// CheckInOutcomes are the outcomes a scan at a gate can have: any but no_balance.
+func CheckInOutcomes() []Outcome {
+	return []Outcome{OutcomeWon, OutcomeLost, OutcomeRefused, OutcomeFailed}
+}
+
 // OutcomeOf classifies an attempt's error.
 func OutcomeOf(err error) Outcome {
 	switch {
@@ -59,6 +75,9 @@ const (
 	ReleasedByWorkflow Releaser = "workflow"
 	ReleasedByLapse    Releaser = "lapse"
 )
+
+// Releasers are everyone who releases holds.
+func Releasers() []Releaser { return []Releaser{ReleasedByWorkflow, ReleasedByLapse} }
 
 // NopObserver hears nothing.
 type NopObserver struct{}

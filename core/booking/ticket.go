@@ -26,9 +26,12 @@ var (
 	PerformanceCancelled = RefundReason{"performance_cancelled"} // an operator cancelled its show
 )
 
+// RefundReasons are every reason a ticket is refunded for.
+func RefundReasons() []RefundReason { return []RefundReason{FanCancelled, PerformanceCancelled} }
+
 // ParseRefundReason rebuilds a reason from storage.
 func ParseRefundReason(s string) (RefundReason, error) {
-	for _, r := range []RefundReason{FanCancelled, PerformanceCancelled} {
+	for _, r := range RefundReasons() {
 		if r.name == s {
 			return r, nil
 		}
