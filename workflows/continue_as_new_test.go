@@ -27,7 +27,9 @@ import (
 // it would in production.
 func productionEnv(t *testing.T) *workflowtest.Env {
 	t.Helper()
-	env := workflowtest.New(t, app.DefaultPolicy)
+	policy := app.DefaultPolicy
+	policy.Queue.AbandonAfter = 24 * time.Hour // fans wait through the runs
+	env := workflowtest.New(t, policy)
 	workflows.Register(env, steps(env))
 	return env
 }
@@ -44,6 +46,13 @@ func continuedAs(t *testing.T, workflowName string, input any, activities int, d
 	t.Helper()
 	env := productionEnv(t)
 	sellAndCancel(t, env, 20)
+	// Fans wait behind the ceiling (the buyers fill it), so admission ticks on: it sleeps while
+	// nobody waits.
+	for i := range 3 {
+		if _, err := env.Store.IssueToken(context.Background(), workflowtest.Sale, core.UserID(fmt.Sprintf("waiter-%d", i)), workflowtest.Start); err != nil {
+			t.Fatal(err)
+		}
+	}
 	done := 0
 	env.SetOnActivityCompletedListener(func(*activity.Info, converter.EncodedValue, error) {
 		if done++; done == activities {
@@ -87,7 +96,7 @@ func sellAndCancel(t *testing.T, env *workflowtest.Env, n int) {
 // registered, the sweep, and stop admitting after their first run.)
 func TestLongRunningWorkflowsContinueAsThemselves(t *testing.T) {
 	t.Run("admission", func(t *testing.T) {
-		st := admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}}
+		st := admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 1, MaxActive: 1, Tick: time.Second}}
 		for run := 1; run <= 3; run++ {
 			var next admission.State
 			if name := continuedAs(t, admission.WorkflowName, st, 10, &next); name != admission.WorkflowName {

@@ -315,6 +315,8 @@ func (downAdmission) Change(context.Context, core.SaleID, queue.Change) (queue.S
 	return queue.Settings{}, errors.New("workflow not found")
 }
 
+func (downAdmission) Wake(core.SaleID) {}
+
 func TestAdminAPIWhenTheAdmissionLoopDoesNotAnswer(t *testing.T) {
 	h := newHarness(t, func(s *stack) { s.loop = downAdmission{} })
 	key := map[string]string{"X-Admin-Key": adminKey}

@@ -15,13 +15,14 @@ type Admission struct {
 	mu       sync.Mutex
 	seed     queue.Settings
 	settings map[core.SaleID]queue.Settings
+	wakes    map[core.SaleID]int
 }
 
 var _ queue.Loop = (*Admission)(nil)
 
 // NewAdmission answers for a sale that was never started with seed.
 func NewAdmission(seed queue.Settings) *Admission {
-	return &Admission{seed: seed, settings: map[core.SaleID]queue.Settings{}}
+	return &Admission{seed: seed, settings: map[core.SaleID]queue.Settings{}, wakes: map[core.SaleID]int{}}
 }
 
 // Start implements queue.Loop.
@@ -60,4 +61,18 @@ func (a *Admission) of(sale core.SaleID) queue.Settings {
 		return s
 	}
 	return a.seed
+}
+
+// Wake implements queue.Loop: tests drive the rounds themselves, so it only counts.
+func (a *Admission) Wake(sale core.SaleID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.wakes[sale]++
+}
+
+// Wakes is how many times a sale's loop was woken.
+func (a *Admission) Wakes(sale core.SaleID) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.wakes[sale]
 }

@@ -132,6 +132,7 @@ func (s *Store) Admit(_ context.Context, sale core.SaleID, r queue.Round) (queue
 		q.Left = q.Left[passed:] // leavers the watermark passed are nobody's concern now
 	}
 	res.Waiting = q.Waiting()
+	q.Asleep = res.Waiting == 0 // the loop sleeps after this round; a fan who joins wakes it
 	return res, nil
 }
 

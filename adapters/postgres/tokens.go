@@ -238,7 +238,7 @@ func (s *Store) QueueStats(ctx context.Context, sale core.SaleID) (queue.Stats, 
 
 func queueFromRow(r sqlcdb.Queue) queue.Queue {
 	q := queue.Queue{LastSeq: r.LastSeq, AdmittedThrough: r.AdmittedThrough, AdmitRate: r.AdmitRate,
-		AdmittedTotal: r.AdmittedTotal, AbandonedTotal: r.AbandonedTotal, Drawn: r.DrawnAt != nil}
+		AdmittedTotal: r.AdmittedTotal, AbandonedTotal: r.AbandonedTotal, Drawn: r.DrawnAt != nil, Asleep: r.Asleep}
 	if r.OpensAt != nil {
 		q.OpensAt = r.OpensAt.UTC()
 	}

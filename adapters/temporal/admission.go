@@ -3,6 +3,7 @@ package temporal
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -19,12 +20,60 @@ import (
 // Admission steers each sale's admission workflow (admission/<sale_id>).
 type Admission struct {
 	client client.Client
+	mu     sync.Mutex
+	wakes  map[core.SaleID]*wakes
+}
+
+// wakes are the wakes of one sale's workflow sent from this instance.
+type wakes struct {
+	last    time.Time // when the last one was sent
+	pending bool      // one is due at last + wakeEvery
 }
 
 var _ queue.Loop = (*Admission)(nil)
 
 // NewAdmission steers the admission workflows through c.
-func NewAdmission(c client.Client) *Admission { return &Admission{client: c} }
+func NewAdmission(c client.Client) *Admission {
+	return &Admission{client: c, wakes: map[core.SaleID]*wakes{}}
+}
+
+// wakeEvery bounds the wakes one instance sends a sale's workflow: a rush of fans joining a
+// sleeping sale sends one a second, not one each.
+const wakeEvery = time.Second
+
+// Wake implements queue.Loop: it signals the sale's workflow in the background, at once unless
+// one went less than wakeEvery ago, and then when that time is up, so the last of a burst of
+// wakes is never dropped; the caller never waits on Temporal. A wake lost with a stalled
+// cluster is asked for again by the next fan who joins or polls while the queue sleeps.
+func (a *Admission) Wake(sale core.SaleID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w := a.wakes[sale]
+	if w == nil {
+		w = &wakes{}
+		a.wakes[sale] = w
+	}
+	switch wait := time.Until(w.last.Add(wakeEvery)); {
+	case w.pending:
+	case wait <= 0:
+		w.last = time.Now()
+		go a.signalWake(sale)
+	default:
+		w.pending = true
+		time.AfterFunc(wait, func() {
+			a.mu.Lock()
+			w.pending, w.last = false, time.Now()
+			a.mu.Unlock()
+			a.signalWake(sale)
+		})
+	}
+}
+
+func (a *Admission) signalWake(sale core.SaleID) {
+	ctx, cancel := context.WithTimeout(context.Background(), CallTimeout)
+	defer cancel()
+	_ = a.client.SignalWorkflow(ctx, admission.WorkflowID(sale), "", admission.SignalWake, nil)
+}
 
 // Start implements queue.Loop: it starts the sale's admission workflow with s unless it already
 // runs, in which case the running one keeps its settings (change them with Change).

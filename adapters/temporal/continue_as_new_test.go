@@ -37,6 +37,7 @@ const recordHistories = "BOXOFFICE_RECORD_HISTORIES"
 type system struct {
 	client client.Client
 	store  *memory.Store
+	app    *app.App
 }
 
 func startSystem(t *testing.T, suggestContinueAsNewAfter int, batch int) *system {
@@ -58,7 +59,7 @@ func startSystem(t *testing.T, suggestContinueAsNewAfter int, batch int) *system
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	return &system{client: c, store: store}
+	return &system{client: c, store: store, app: a}
 }
 
 var showDate = core.DateOf(time.Now().AddDate(0, 1, 0))
@@ -129,9 +130,10 @@ func TestLongRunningWorkflowsContinueAsNewOnAProductionWorker(t *testing.T) {
 	if err := temporal.NewCancellations(sys.client, 1).Start(ctx, closed, showDate); err != nil {
 		t.Fatal(err)
 	}
-	// Fans arrive over several of admission's runs (a run is a few ticks, a tick about a second).
+	// Fans arrive over several of admission's runs (a run is a few ticks, a tick about a second),
+	// through the entrance, which wakes admission whenever it sleeps for want of fans.
 	for i := range fans {
-		if _, err := sys.store.IssueToken(ctx, queued, core.UserID(fmt.Sprintf("fan-%03d", i)), time.Now()); err != nil {
+		if _, err := sys.app.Queue.Entrance.Issue(ctx, fmt.Sprintf("fan-%03d", i), string(queued)); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(250 * time.Millisecond)

@@ -78,6 +78,9 @@ func (workerStartsAdmission) Change(context.Context, core.SaleID, queue.Change) 
 	return queue.Settings{}, errNoWorker
 }
 
+// Wake does nothing: the worker's loop starts with a round when the worker starts.
+func (workerStartsAdmission) Wake(core.SaleID) {}
+
 // noHolds is migrate's hold lifecycle and cancellations: it takes no holds and cancels no
 // performance.
 type noHolds struct{}

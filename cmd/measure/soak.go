@@ -9,6 +9,8 @@ package main
 // after a hundred events or so (production's default is 4,096), so the cycles that took
 // six minutes and more come every few seconds, through the same path. A waiting room that
 // stopped admitting at its first continue-as-new went unnoticed because no run lasted that long.
+// (The cancelled sale's own waiting room has nobody in it after its buyers: its admission
+// sleeps, so only its runs' type is checked.)
 
 import (
 	"context"
@@ -149,9 +151,10 @@ func soak(ctx context.Context, sys *sandbox.System, s soakSettings) (SoakReport,
 		return r, err
 	}
 	r.Runs = map[string]int{}
+	idle := admission.WorkflowID(cancelledSale) // nobody queues for it: its admission sleeps
 	for id, n := range runs {
 		r.Runs[id] = n.count
-		if n.count < 3 {
+		if n.count < 3 && id != idle {
 			r.Problems = append(r.Problems, fmt.Sprintf("%s ran %d runs, want at least 3 (two continue-as-new cycles)", id, n.count))
 		}
 		if n.wrongType != "" {

@@ -127,3 +127,5 @@ func (o queueOpener) Open(ctx context.Context, sale core.SaleID, q catalog.Queue
 func (o queueOpener) Resume(ctx context.Context, sale core.SaleID) error {
 	return o.control.Resume(ctx, sale)
 }
+
+func (o queueOpener) Wake(sale core.SaleID) { o.control.Wake(sale) }

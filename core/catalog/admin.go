@@ -67,6 +67,9 @@ func (a *Admin) ChangeSale(ctx context.Context, id core.SaleID, c SaleChange) (S
 	if _, err := a.store.UpdateSale(ctx, id, c.Apply); err != nil {
 		return SaleReport{}, err
 	}
+	if c.State != nil {
+		a.queues.Wake(id) // a closed sale's waiting room ends at its next round
+	}
 	return a.Report(ctx, id)
 }
 

@@ -78,4 +78,7 @@ type Queues interface {
 	Open(ctx context.Context, sale core.SaleID, q QueueSpec) error
 	// Resume starts a sale's waiting room from the settings it recorded, unless it runs.
 	Resume(ctx context.Context, sale core.SaleID) error
+	// Wake rouses a sale's waiting room that sleeps because nobody waits, so it sees a change
+	// of the sale's state (a close ends it); it never blocks.
+	Wake(sale core.SaleID)
 }

@@ -148,3 +148,6 @@ func (c *Control) notClosed(ctx context.Context, sale core.SaleID) error {
 	}
 	return nil
 }
+
+// Wake rouses the sale's admission loop if it sleeps because nobody waited; it never blocks.
+func (c *Control) Wake(sale core.SaleID) { c.loop.Wake(sale) }

@@ -13,6 +13,7 @@ import (
 type Entrance struct {
 	store  Store
 	sales  Sales
+	loop   Loop // woken when a fan finds it asleep
 	clock  core.Clock
 	policy Policy
 	view   *view
@@ -70,7 +71,17 @@ func (e *Entrance) Issue(ctx context.Context, rawUserID, rawSaleID string) (Stat
 	if q, err = e.countersFor(ctx, tok, q); err != nil {
 		return Status{}, err
 	}
+	e.wakeIfAsleep(tok, q)
 	return e.status(tok, q, sst, now), nil
+}
+
+// wakeIfAsleep wakes the sale's admission loop when a waiting fan finds it asleep (nobody
+// waited at its last round), on joining and on each poll after, so a wake lost on the way is
+// asked for again. Wake never blocks.
+func (e *Entrance) wakeIfAsleep(tok Token, q Queue) {
+	if tok.State == Waiting && q.MayBeAsleep() {
+		e.loop.Wake(tok.SaleID)
+	}
 }
 
 // saleToJoin is the sale a fan names, or the default one.
@@ -111,6 +122,7 @@ func (e *Entrance) Status(ctx context.Context, c core.Caller) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	e.wakeIfAsleep(tok, q)
 	return e.status(tok, q, sst, now), nil
 }
 

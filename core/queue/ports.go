@@ -54,6 +54,10 @@ type Loop interface {
 	// Change applies c to the running settings from the next tick and returns the settings
 	// that now apply. Concurrent changes all apply.
 	Change(ctx context.Context, sale core.SaleID, c Change) (Settings, error)
+	// Wake rouses a sale's loop that sleeps because nobody waited (Queue.Asleep): a fan joined,
+	// or the sale changed. It never blocks its caller: a fan's request does not wait on the
+	// loop's engine, and wakes asked for together may be sent as one.
+	Wake(sale core.SaleID)
 }
 
 // Sales tell which sale a fan means and where it stands. The catalog's Directory is one.

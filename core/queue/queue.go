@@ -37,6 +37,9 @@ type Queue struct {
 	MovedAt time.Time
 	// Settings are the admission settings in force, as last recorded; zero before any was.
 	Settings Settings
+	// Asleep says the last admission round found nobody waiting: the loop runs nothing until a
+	// fan who joins (or still waits) wakes it (Loop.Wake).
+	Asleep bool
 }
 
 // Waiting is how many tokens wait.
@@ -49,6 +52,14 @@ func (q Queue) leftBetween(from, to int64) int64 {
 	lo, _ := slices.BinarySearch(q.Left, from+1)
 	hi, _ := slices.BinarySearch(q.Left, to)
 	return int64(max(0, hi-lo))
+}
+
+// MayBeAsleep reports whether the admission loop sleeps, or may have fallen asleep since these
+// counters were read (they may be Policy.Refresh old): they say it sleeps, or no more fans wait
+// than one round may admit (MaxCatchUp of the rate), so the queue may be empty now. A wake of a
+// loop that runs costs one signal and nothing else.
+func (q Queue) MayBeAsleep() bool {
+	return q.Asleep || q.Waiting() <= int64(q.Settings.AdmitRate)*int64(MaxCatchUp/time.Second)
 }
 
 // HasLeft reports whether the token numbered seq left the queue while it waited.

@@ -32,7 +32,7 @@ func New(p Ports, policy Policy) (Services, error) {
 	}
 	v := &view{store: p.Store, refresh: policy.Refresh}
 	return Services{
-		Entrance: &Entrance{store: p.Store, sales: p.Sales, clock: p.Clock, policy: policy, view: v},
+		Entrance: &Entrance{store: p.Store, sales: p.Sales, loop: p.Loop, clock: p.Clock, policy: policy, view: v},
 		Control:  &Control{store: p.Store, loop: p.Loop, sales: p.Sales, clock: p.Clock, policy: policy, view: v},
 		Admitter: &Admitter{store: p.Store, sales: p.Sales, clock: p.Clock, policy: policy, view: v},
 	}, nil

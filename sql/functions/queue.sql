@@ -132,15 +132,17 @@ BEGIN
         WHERE id = ANY(v_gone) AND state = 'waiting';
         GET DIAGNOSTICS n_abandoned = ROW_COUNT;
     END IF;
-    UPDATE queues
-    SET admitted_through = GREATEST(queues.admitted_through, coalesce(v_through, 0)),
-        admitted_total   = queues.admitted_total + n_admitted,
-        abandoned_total  = queues.abandoned_total + n_abandoned,
-        active_count     = v_active + n_admitted
-    WHERE queues.sale_id = p_queue
-    RETURNING queues.admitted_through INTO v_through;
+    v_through := GREATEST(q.admitted_through, coalesce(v_through, 0));
     -- Waiting: the numbers above the watermark, less those whose fans left (one index range).
     SELECT count(*) INTO v_left FROM queue_tokens l WHERE l.sale_id = p_queue AND l.left_at IS NOT NULL AND l.seq > v_through;
+    UPDATE queues
+    SET admitted_through = v_through,
+        admitted_total   = queues.admitted_total + n_admitted,
+        abandoned_total  = queues.abandoned_total + n_abandoned,
+        active_count     = v_active + n_admitted,
+        -- Nobody waits: the loop sleeps after this round, and a fan who joins wakes it.
+        asleep           = q.last_seq - v_through - v_left = 0
+    WHERE queues.sale_id = p_queue;
     RETURN QUERY SELECT n_expired, n_admitted, n_abandoned, q.last_seq - v_through - v_left;
 END
 $$;

@@ -28,5 +28,5 @@ func (a *Activities) Admit(ctx context.Context, t Tick) (AdmitResult, error) {
 	if err != nil {
 		return AdmitResult{}, err
 	}
-	return AdmitResult{Closed: res.Closed, Admitted: res.Admitted, Expired: res.Expired, Abandoned: res.Abandoned, Drawn: res.Drawn}, nil
+	return AdmitResult{Closed: res.Closed, Admitted: res.Admitted, Expired: res.Expired, Abandoned: res.Abandoned, Drawn: res.Drawn, Waiting: res.Waiting}, nil
 }

@@ -15,6 +15,8 @@ const (
 	UpdateSettings = "settings"
 	QueryStats     = "stats"
 	ActivityAdmit  = "QueueAdmit"
+	// SignalWake rouses a workflow asleep because nobody waited: a fan joined, or the sale changed.
+	SignalWake = "wake"
 )
 
 // WorkflowID is the id of a sale's admission workflow.
@@ -57,4 +59,6 @@ type AdmitResult struct {
 	Expired   int
 	Abandoned int
 	Drawn     int // early fans placed by the opening draw
+	// Waiting is how many fans still wait after the round: none, and the workflow sleeps.
+	Waiting int64
 }

@@ -28,17 +28,29 @@ func Workflow(ctx workflow.Context, st State) error {
 
 type admission struct {
 	state State
+	woken bool // a wake or a change came since the round began
 }
+
+// sleepsWhileIdle is the change that has the workflow run nothing while nobody waits, until it
+// is woken; histories from before it tick on.
+const sleepsWhileIdle = "sleep-while-nobody-waits"
 
 func (a *admission) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStats, func() (State, error) { return a.state, nil }); err != nil {
 		return err
 	}
+	wakes := workflow.GetSignalChannel(ctx, SignalWake)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for wakes.Receive(ctx, nil) {
+			a.woken = true
+		}
+	})
 	// The update carries the change itself, applied to the settings of the moment: two
 	// operators changing rate and ceiling at once both get their change.
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateSettings,
 		func(ctx workflow.Context, c queue.Change) (queue.Settings, error) {
 			a.state.Settings = c.Apply(a.state.Settings) // the next tick uses it
+			a.woken = true
 			return a.state.Settings, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c queue.Change) error { return c.Validate() }},
@@ -47,6 +59,7 @@ func (a *admission) setup(ctx workflow.Context) error {
 
 func (a *admission) run(ctx workflow.Context) error {
 	actx := workflow.WithActivityOptions(ctx, admitOptions)
+	sleeps := workflow.GetVersion(ctx, sleepsWhileIdle, workflow.DefaultVersion, 1) == 1
 	for tick := 0; ; tick++ {
 		if tick >= ticksPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
@@ -57,6 +70,7 @@ func (a *admission) run(ctx workflow.Context) error {
 			return workflow.NewContinueAsNewError(ctx, WorkflowName, a.state)
 		}
 		s := a.state.Settings
+		a.woken = false
 		batch, allowance := a.state.Allowance.Next(s, workflow.Now(ctx))
 		a.state.Allowance = allowance
 		var res AdmitResult
@@ -71,8 +85,24 @@ func (a *admission) run(ctx workflow.Context) error {
 		a.state.ExpiredTotal += int64(res.Expired)
 		a.state.AbandonedTotal += int64(res.Abandoned)
 		a.state.LastAdmitted = res.Admitted
+		if sleeps && res.Waiting == 0 {
+			if err := a.sleep(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := workflow.Sleep(ctx, s.Tick); err != nil {
 			return err
 		}
 	}
+}
+
+// sleep waits, running nothing, until a fan who joins or a change wakes the workflow (unless one
+// came during the round). The allowance starts afresh: nobody was owed admission meanwhile.
+func (a *admission) sleep(ctx workflow.Context) error {
+	if err := workflow.Await(ctx, func() bool { return a.woken }); err != nil {
+		return err
+	}
+	a.state.Allowance = queue.Allowance{}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -92,6 +93,41 @@ func TestARateBelowAFanATickIsKept(t *testing.T) {
 	}
 }
 
+// A sale nobody waits for runs nothing: one round finds the queue empty, then the workflow
+// sleeps (no activity, no timer) until a fan who joins wakes it, and admits them at once.
+func TestAnIdleSaleRunsNothingUntilAFanWakesIt(t *testing.T) {
+	env, store := newEnv(t, app.DefaultPolicy)
+	rounds := 0
+	env.SetOnActivityCompletedListener(func(*activity.Info, converter.EncodedValue, error) { rounds++ })
+	var roundsIdle int
+	var joined queue.Status
+	env.RegisterDelayedCallback(func() {
+		roundsIdle = rounds
+		var err error
+		if joined, err = env.App.Queue.Entrance.Issue(context.Background(), "late-fan", string(workflowtest.Sale)); err != nil {
+			t.Error(err)
+		}
+		if env.Loop.Wakes(workflowtest.Sale) == 0 {
+			t.Error("a fan joining a sleeping queue did not wake it")
+		}
+		env.SignalWorkflow(admission.SignalWake, nil) // as the adapter does
+	}, time.Hour)
+	var admittedAt time.Duration
+	env.RegisterDelayedCallback(func() {
+		if tok, err := store.Token(context.Background(), joined.Token.ID); err == nil && tok.State == queue.Active {
+			admittedAt = tok.AdmittedAt.Sub(start)
+		}
+		env.CancelWorkflow()
+	}, time.Hour+5*time.Second)
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 10, MaxActive: 100, Tick: time.Second}})
+	if roundsIdle != 1 {
+		t.Fatalf("%d rounds ran in an hour nobody waited, want the one that found the queue empty", roundsIdle)
+	}
+	if admittedAt < time.Hour || admittedAt > time.Hour+time.Second {
+		t.Fatalf("the fan who woke the queue was admitted %v after the start, want right after the hour", admittedAt)
+	}
+}
+
 func TestCeilingAndSessionExpiry(t *testing.T) {
 	policy := app.DefaultPolicy
 	policy.Queue.Admission.SessionTTL = 2 * time.Second
@@ -157,9 +193,11 @@ func TestSettingsUpdateTakesEffectNextTick(t *testing.T) {
 }
 
 func TestContinuesAsNewWithItsState(t *testing.T) {
-	env, store := newEnv(t, app.DefaultPolicy)
-	issue(t, store, 3)
-	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 1, MaxActive: 100, Tick: time.Second}})
+	policy := app.DefaultPolicy
+	policy.Queue.AbandonAfter = 24 * time.Hour // the waiting fans stay for the run's 500 ticks
+	env, store := newEnv(t, policy)
+	issue(t, store, 5) // 3 admitted under the ceiling, 2 keep it ticking
+	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 1, MaxActive: 3, Tick: time.Second, SessionTTL: time.Hour}})
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("workflow ended with %v, want continue-as-new", err)
@@ -276,6 +314,11 @@ func TestEachSaleHasItsOwnAdmissionUntilItCloses(t *testing.T) {
 		if _, err := env.App.Catalog.Admin.ChangeSale(ctx, workflowtest.Sale, catalog.SaleChange{State: &closed}); err != nil {
 			t.Error(err)
 		}
+		// Nobody waits any more, so the workflow sleeps: the close wakes it, as the adapter does.
+		if env.Loop.Wakes(workflowtest.Sale) == 0 {
+			t.Error("closing the sale did not wake its admission")
+		}
+		env.SignalWorkflow(admission.SignalWake, nil)
 	}, 1500*time.Millisecond)
 	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour) // only if it never completes
 	env.ExecuteWorkflow(admission.Workflow, admission.State{SaleID: workflowtest.Sale, Settings: queue.Settings{AdmitRate: 10, MaxActive: 100, Tick: time.Second}})

@@ -35,6 +35,8 @@ type Env struct {
 	*testsuite.TestWorkflowEnvironment
 	Store *memory.Store
 	App   *app.App
+	// Loop is the application's admission loop: the tests play its wakes to the workflow.
+	Loop *memory.Admission
 }
 
 // New returns an environment at Start whose application runs on a memory store with Sale.
@@ -45,8 +47,9 @@ func New(t *testing.T, policy app.Policy) *Env {
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(Start)
 	store := memory.NewStore()
+	loop := memory.NewAdmission(policy.Queue.Admission)
 	a, err := app.New(app.Ports{
-		Stores: store, Loop: memory.NewAdmission(policy.Queue.Admission), Clock: clock{env},
+		Stores: store, Loop: loop, Clock: clock{env},
 		// The workflows under test run the holds; the counter's lifecycle is never asked.
 		Lifecycle:     func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) },
@@ -59,7 +62,7 @@ func New(t *testing.T, policy app.Policy) *Env {
 	if err := store.CreateSale(context.Background(), sale, []catalog.Performance{perf}); err != nil {
 		t.Fatal(err)
 	}
-	return &Env{TestWorkflowEnvironment: env, Store: store, App: a}
+	return &Env{TestWorkflowEnvironment: env, Store: store, App: a, Loop: loop}
 }
 
 // clock lets the application read the environment's skipped time.

@@ -49,6 +49,7 @@ type Queue struct {
 	SettingsRevision  int64
 	SettingsSessionMs int64
 	ActiveCount       int64
+	Asleep            bool
 }
 
 type QueueSessionEnd struct {

@@ -30,7 +30,7 @@ func (q *Queries) QueueEnsure(ctx context.Context, saleID string) error {
 }
 
 const queueLock = `-- name: QueueLock :one
-SELECT sale_id, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision, settings_session_ms, active_count FROM queues WHERE sale_id = $1 FOR UPDATE
+SELECT sale_id, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision, settings_session_ms, active_count, asleep FROM queues WHERE sale_id = $1 FOR UPDATE
 `
 
 // Every issue and every admission of a sale takes this lock first: sequence numbers are handed
@@ -57,6 +57,7 @@ func (q *Queries) QueueLock(ctx context.Context, saleID string) (Queue, error) {
 		&i.SettingsRevision,
 		&i.SettingsSessionMs,
 		&i.ActiveCount,
+		&i.Asleep,
 	)
 	return i, err
 }
@@ -76,7 +77,7 @@ func (q *Queries) QueueMarkDrawn(ctx context.Context, arg QueueMarkDrawnParams) 
 }
 
 const queueRead = `-- name: QueueRead :one
-SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms, q.active_count,
+SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms, q.active_count, q.asleep,
        coalesce((SELECT array_agg(t.seq ORDER BY t.seq) FROM queue_tokens t
                  WHERE t.sale_id = q.sale_id AND t.left_at IS NOT NULL AND t.seq > q.admitted_through), '{}')::bigint[] AS left_seqs
 FROM queues q WHERE q.sale_id = $1
@@ -110,6 +111,7 @@ func (q *Queries) QueueRead(ctx context.Context, saleID string) (QueueReadRow, e
 		&i.Queue.SettingsRevision,
 		&i.Queue.SettingsSessionMs,
 		&i.Queue.ActiveCount,
+		&i.Queue.Asleep,
 		&i.LeftSeqs,
 	)
 	return i, err
@@ -213,7 +215,7 @@ func (q *Queries) QueueScheduleOpening(ctx context.Context, arg QueueScheduleOpe
 }
 
 const queueStats = `-- name: QueueStats :one
-SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms, q.active_count,
+SELECT q.sale_id, q.last_seq, q.admitted_through, q.opens_at, q.draw_seed, q.early_through, q.drawn_at, q.admit_rate, q.rate_at, q.admitted_total, q.abandoned_total, q.moved_at, q.settings_admit_rate, q.settings_max_active, q.settings_tick_ms, q.settings_revision, q.settings_session_ms, q.active_count, q.asleep,
        -- The kept count, less the sessions ended since the last round: no count of the admitted.
        GREATEST(0, q.active_count - (SELECT count(*) FROM queue_session_ends e WHERE e.sale_id = q.sale_id))::bigint AS active,
        head.issued_at AS oldest_issued_at,
@@ -258,6 +260,7 @@ func (q *Queries) QueueStats(ctx context.Context, saleID string) (QueueStatsRow,
 		&i.Queue.SettingsRevision,
 		&i.Queue.SettingsSessionMs,
 		&i.Queue.ActiveCount,
+		&i.Queue.Asleep,
 		&i.Active,
 		&i.OldestIssuedAt,
 		&i.LeftSeqs,
