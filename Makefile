@@ -8,7 +8,7 @@ TEMPORAL_VERSION := v1.5.1
 SQLC_VERSION     := v1.31.1
 REDOCLY          := npx --yes @redocly/cli@2.77.0
 
-.PHONY: soak run test test-short generate check-generated lint lint-openapi lint-alerts bench bench-queue bench-sales bench-cancellation bench-booking bench-metrics fuzz tools build rush rush-ci chaos
+.PHONY: soak bench-idle run test test-short generate check-generated lint lint-openapi lint-alerts bench bench-queue bench-sales bench-cancellation bench-booking bench-metrics fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo sale)
 run: $(TEMPORAL)
@@ -90,6 +90,12 @@ chaos: $(TEMPORAL)
 ## round through several runs, the audit; fails on any fan late or stalled (about 3 minutes)
 soak: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure soak
+
+## bench-idle: what sales nobody queues for cost: the worker's, the API's and Temporal's CPU
+## and the database's transactions with the demo sale alone and with 1,000 more open, and the
+## operators' and fans' lists of sales with them all (about 2 minutes)
+bench-idle: build $(TEMPORAL)
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure idle
 
 ## bench-queue: the waiting room's front door on loopback: /healthz (the ceiling), token issue
 ## and polling at 64 and 256 connections, then memory with 100,000 fans waiting (about 2 minutes)

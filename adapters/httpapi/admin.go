@@ -206,9 +206,15 @@ func (s *server) queueReportOutput(ctx context.Context, sale core.SaleID) (*queu
 	return &queueReportOutput{Body: body}, nil
 }
 
-// queueReport is a sale's queue as operators see it, or the problem why it cannot be read.
+// queueReport is a sale's queue as operators see it (its loop asked), or the problem why it
+// cannot be read.
 func (s *server) queueReport(ctx context.Context, sale core.SaleID) (QueueReportBody, error) {
-	r, err := s.Control.Report(ctx, sale)
+	return s.queueReportBy(ctx, sale, s.Control.Report)
+}
+
+// queueReportBy is queueReport by a way of reporting: asking the loop, or from the store alone.
+func (s *server) queueReportBy(ctx context.Context, sale core.SaleID, report func(context.Context, core.SaleID) (queue.Report, error)) (QueueReportBody, error) {
+	r, err := report(ctx, sale)
 	if err != nil {
 		return QueueReportBody{}, problemFor(ctx, s.Logger, err)
 	}

@@ -101,6 +101,19 @@ func (s *Store) Performances(_ context.Context, sale core.SaleID) ([]catalog.Per
 	return out, nil
 }
 
+// PerformancesOfSales implements catalog.Store.
+func (s *Store) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (map[core.SaleID][]catalog.Performance, error) {
+	out := make(map[core.SaleID][]catalog.Performance, len(sales))
+	for _, sale := range sales {
+		perfs, err := s.Performances(ctx, sale)
+		if err != nil {
+			return nil, err
+		}
+		out[sale] = perfs
+	}
+	return out, nil
+}
+
 // Performance implements catalog.Store.
 func (s *Store) Performance(_ context.Context, sale core.SaleID, d core.Date) (catalog.Performance, error) {
 	s.mu.Lock()
@@ -165,6 +178,19 @@ func (s *Store) OpenDates(_ context.Context, sale core.SaleID, from core.Date, n
 	}
 	slices.SortFunc(dates, func(a, b core.Date) int { return a.Time().Compare(b.Time()) })
 	return dates, nil
+}
+
+// OpenDatesOfSales implements catalog.Store.
+func (s *Store) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from core.Date, now time.Time) (map[core.SaleID][]core.Date, error) {
+	out := make(map[core.SaleID][]core.Date, len(sales))
+	for _, sale := range sales {
+		dates, err := s.OpenDates(ctx, sale, from, now)
+		if err != nil {
+			return nil, err
+		}
+		out[sale] = dates
+	}
+	return out, nil
 }
 
 // Seats implements catalog.Store.

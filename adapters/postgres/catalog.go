@@ -122,21 +122,37 @@ func (s *Store) AddPerformance(ctx context.Context, p catalog.Performance) error
 
 // Performances implements catalog.Store.
 func (s *Store) Performances(ctx context.Context, sale core.SaleID) ([]catalog.Performance, error) {
-	rows, err := s.q.PerformanceList(ctx, string(sale))
+	of, err := s.PerformancesOfSales(ctx, []core.SaleID{sale})
+	return of[sale], err
+}
+
+// PerformancesOfSales implements catalog.Store: two statements whatever the number of sales.
+func (s *Store) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (map[core.SaleID][]catalog.Performance, error) {
+	ids := make([]string, len(sales))
+	for i, id := range sales {
+		ids[i] = string(id)
+	}
+	rows, err := s.q.PerformanceList(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	sections, err := s.q.SectionList(ctx, sqlcdb.SectionListParams{SaleID: string(sale)})
+	sections, err := s.q.SectionListOfSales(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	byDate := map[time.Time][]catalog.Section{}
+	type perfKey struct {
+		sale string
+		date time.Time
+	}
+	byDate := map[perfKey][]catalog.Section{}
 	for _, sec := range sections {
-		byDate[sec.PerfDate] = append(byDate[sec.PerfDate], sectionFromRow(sec))
+		k := perfKey{sec.SaleID, sec.PerfDate}
+		byDate[k] = append(byDate[k], sectionFromRow(sec))
 	}
-	out := make([]catalog.Performance, len(rows))
-	for i, r := range rows {
-		out[i] = performanceFromRow(sale, r.PerfDate, r.StartsAt, r.CancelledAt, byDate[r.PerfDate])
+	out := make(map[core.SaleID][]catalog.Performance, len(sales))
+	for _, r := range rows {
+		sale := core.SaleID(r.SaleID)
+		out[sale] = append(out[sale], performanceFromRow(sale, r.PerfDate, r.StartsAt, r.CancelledAt, byDate[perfKey{r.SaleID, r.PerfDate}]))
 	}
 	return out, nil
 }
@@ -188,15 +204,28 @@ func (s *Store) CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) 
 
 // OpenDates implements catalog.Store.
 func (s *Store) OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
-	rows, err := s.q.PerformanceOpenDates(ctx, sqlcdb.PerformanceOpenDatesParams{SaleID: string(sale), FromDate: from.Time(), Now: now})
+	of, err := s.OpenDatesOfSales(ctx, []core.SaleID{sale}, from, now)
+	if dates := of[sale]; err == nil && dates == nil {
+		return []core.Date{}, nil
+	}
+	return of[sale], err
+}
+
+// OpenDatesOfSales implements catalog.Store: one statement whatever the number of sales.
+func (s *Store) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from core.Date, now time.Time) (map[core.SaleID][]core.Date, error) {
+	ids := make([]string, len(sales))
+	for i, id := range sales {
+		ids[i] = string(id)
+	}
+	rows, err := s.q.PerformanceOpenDates(ctx, sqlcdb.PerformanceOpenDatesParams{SaleIds: ids, FromDate: from.Time(), Now: now})
 	if err != nil {
 		return nil, err
 	}
-	dates := make([]core.Date, len(rows))
-	for i, r := range rows {
-		dates[i] = core.DateOf(r)
+	out := make(map[core.SaleID][]core.Date, len(sales))
+	for _, r := range rows {
+		out[core.SaleID(r.SaleID)] = append(out[core.SaleID(r.SaleID)], core.DateOf(r.PerfDate))
 	}
-	return dates, nil
+	return out, nil
 }
 
 // Seats implements catalog.Store.

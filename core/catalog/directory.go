@@ -61,16 +61,9 @@ func (d *Directory) Public(ctx context.Context) ([]Listing, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []Listing{}
-	for _, s := range sales {
-		if !s.State.Public() {
-			continue
-		}
-		l, err := d.listing(ctx, s, now)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
+	out, err := d.listings(ctx, sales, now)
+	if err != nil {
+		return nil, err
 	}
 	d.mu.Lock()
 	if d.gen == gen {
@@ -88,19 +81,38 @@ func (d *Directory) changed(core.SaleID) {
 	d.cur.Store(nil)
 }
 
-// listing reads a sale's dates and sections, and whether any seat is left: one cheap look per
-// date, not a count of its seats.
-func (d *Directory) listing(ctx context.Context, s Sale, now time.Time) (Listing, error) {
-	perfs, err := d.store.Performances(ctx, s.ID)
-	if err != nil {
-		return Listing{}, err
+// listings are the public sales with their dates and sections, and whether any seat is left:
+// two reads whatever the number of sales, and one cheap look per date, not a count of its seats.
+func (d *Directory) listings(ctx context.Context, sales []Sale, now time.Time) ([]Listing, error) {
+	var public []Sale
+	var ids []core.SaleID
+	for _, s := range sales {
+		if s.State.Public() {
+			public, ids = append(public, s), append(ids, s.ID)
+		}
+	}
+	out := []Listing{}
+	if len(public) == 0 {
+		return out, nil
 	}
 	today := core.DateOf(now)
-	open, err := d.store.OpenDates(ctx, s.ID, today, now)
+	perfs, err := d.store.PerformancesOfSales(ctx, ids)
 	if err != nil {
-		return Listing{}, err
+		return nil, err
 	}
-	l := Listing{Sale: s, SoldOut: len(open) == 0, Dates: []core.Date{}}
+	open, err := d.store.OpenDatesOfSales(ctx, ids, today, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range public {
+		out = append(out, listing(s, perfs[s.ID], len(open[s.ID]) == 0, today))
+	}
+	return out, nil
+}
+
+// listing is a sale as fans find it: its dates from today on, not cancelled, and its prices.
+func listing(s Sale, perfs []Performance, soldOut bool, today core.Date) Listing {
+	l := Listing{Sale: s, SoldOut: soldOut, Dates: []core.Date{}}
 	for _, p := range perfs {
 		if p.Date.Before(today) || p.Cancelled() {
 			continue
@@ -112,7 +124,7 @@ func (d *Directory) listing(ctx context.Context, s Sale, now time.Time) (Listing
 		l.MaxPrice = max(l.MaxPrice, hi)
 		l.Dates = append(l.Dates, p.Date)
 	}
-	return l, nil
+	return l
 }
 
 // Default is the sale the seed's endpoints mean when they name none: BOXOFFICE_DEFAULT_SALE,

@@ -24,6 +24,8 @@ type Store interface {
 	AddPerformance(ctx context.Context, p Performance) error
 	// Performances lists a sale's performances in date order.
 	Performances(ctx context.Context, sale core.SaleID) ([]Performance, error)
+	// PerformancesOfSales is Performances of each sale named, in one read whatever their number.
+	PerformancesOfSales(ctx context.Context, sales []core.SaleID) (map[core.SaleID][]Performance, error)
 	// Performance returns one performance of a sale, or ErrUnknownDate.
 	Performance(ctx context.Context, sale core.SaleID, d core.Date) (Performance, error)
 	// CancelPerformance marks a performance cancelled at at, unless it was already, and returns
@@ -39,6 +41,8 @@ type Store interface {
 	// OpenDates lists, in order, the sale's dates from `from` on, not cancelled, with at least
 	// one seat available at now.
 	OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error)
+	// OpenDatesOfSales is OpenDates of each sale named, in one read whatever their number.
+	OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from core.Date, now time.Time) (map[core.SaleID][]core.Date, error)
 	// Seats lists every seat of a date in seat order with its status at now and its section;
 	// ErrUnknownDate, or ErrPerformanceCancelled for a cancelled date.
 	Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]Seat, error)

@@ -35,24 +35,42 @@ type Report struct {
 	LoopUnavailable bool
 }
 
-// Report reads a sale's queue statistics and admission settings. A loop that does not answer
-// does not fail the report: it gives the settings the queue recorded, and says so.
+// Report reads a sale's queue statistics and admission settings, asking its admission loop.
+// A loop that does not answer does not fail the report: it gives the settings the queue
+// recorded, and says so.
 func (c *Control) Report(ctx context.Context, sale core.SaleID) (Report, error) {
 	st, err := c.store.QueueStats(ctx, sale)
 	if err != nil {
 		return Report{}, fmt.Errorf("queue stats: %w", err)
 	}
 	set, err := c.loop.Settings(ctx, sale)
-	unavailable := err != nil
-	if unavailable {
-		set = st.Settings.withDefaults(c.policy.Admission)
+	if err != nil {
+		return c.report(st, st.Settings.withDefaults(c.policy.Admission), true), nil
 	}
+	return c.report(st, set, false), nil
+}
+
+// RecordedReport is Report from the store alone, without asking the loop: what a list of many
+// sales reads (a thousand loops are not asked a thousand questions for one page). The settings
+// are the ones the queue recorded, which every change records; the loop is taken to be
+// unavailable when fans wait and no round has run for StallAfter.
+func (c *Control) RecordedReport(ctx context.Context, sale core.SaleID) (Report, error) {
+	st, err := c.store.QueueStats(ctx, sale)
+	if err != nil {
+		return Report{}, fmt.Errorf("queue stats: %w", err)
+	}
+	r := c.report(st, st.Settings.withDefaults(c.policy.Admission), false)
+	r.LoopUnavailable = st.Waiting() > 0 && !st.RateAt.IsZero() && c.clock.Now().Sub(st.RateAt) > max(StallAfter, 3*st.Settings.Tick)
+	return r, nil
+}
+
+func (c *Control) report(st Stats, set Settings, unavailable bool) Report {
 	now := c.clock.Now()
 	r := Report{Stats: st, Settings: set, AdmittedPerMinute: st.MeasuredRate(c.policy.Admission) * 60, Stalled: st.Stalled(now), LoopUnavailable: unavailable}
 	if !st.OldestIssuedAt.IsZero() {
 		r.OldestWait = max(0, now.Sub(st.OldestIssuedAt))
 	}
-	return r, nil
+	return r
 }
 
 // ChangeAdmission changes a sale's admission rate, ceiling or session length from the next

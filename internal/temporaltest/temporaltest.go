@@ -152,7 +152,7 @@ func WriteHistory(t *testing.T, r Run, path string) {
 // at cleanup).
 func Stall(t *testing.T, server *testsuite.DevServer) (resume func()) {
 	t.Helper()
-	pid, err := pidOf(server)
+	pid, err := PID(server.FrontendHostPort())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,9 +170,9 @@ func Stall(t *testing.T, server *testsuite.DevServer) (resume func()) {
 	return resume
 }
 
-// pidOf finds the dev server's process by the port its command line names.
-func pidOf(server *testsuite.DevServer) (int, error) {
-	_, port, err := net.SplitHostPort(server.FrontendHostPort())
+// PID finds the process of the dev server at hostPort by the port its command line names.
+func PID(hostPort string) (int, error) {
+	_, port, err := net.SplitHostPort(hostPort)
 	if err != nil {
 		return 0, err
 	}

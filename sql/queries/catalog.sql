@@ -33,7 +33,8 @@ INSERT INTO seats (sale_id, perf_date, seat_no, section)
 SELECT @sale_id, @perf_date, generate_series(sqlc.arg(first_seat)::int, sqlc.arg(last_seat)::int), @section;
 
 -- name: PerformanceList :many
-SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = @sale_id ORDER BY perf_date;
+-- The performances of the sales named, by sale and date: the directory reads every sale's at once.
+SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = ANY(@sale_ids::text[]) ORDER BY sale_id, perf_date;
 
 -- name: PerformanceByDate :one
 SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = @sale_id AND perf_date = @perf_date;
@@ -51,17 +52,25 @@ FROM sections
 WHERE sale_id = @sale_id AND (sqlc.narg(perf_date)::date IS NULL OR perf_date = sqlc.narg(perf_date)::date)
 ORDER BY perf_date, first_seat;
 
+-- name: SectionListOfSales :many
+-- The sections of the sales named, by sale, date and seat.
+SELECT sale_id, perf_date, name, first_seat, last_seat, price
+FROM sections
+WHERE sale_id = ANY(@sale_ids::text[])
+ORDER BY sale_id, perf_date, first_seat;
+
 -- name: PerformanceOpenDates :many
--- A held seat past its deadline counts as available (lazy expiry, catalog.Claim.AvailableAt).
-SELECT p.perf_date
+-- The open dates of the sales named: a held seat past its deadline counts as available (lazy
+-- expiry, catalog.Claim.AvailableAt); one probe a date.
+SELECT p.sale_id, p.perf_date
 FROM performances p
-WHERE p.sale_id = @sale_id AND p.perf_date >= @from_date AND p.cancelled_at IS NULL
+WHERE p.sale_id = ANY(@sale_ids::text[]) AND p.perf_date >= @from_date AND p.cancelled_at IS NULL
   AND EXISTS (
       SELECT 1 FROM seats s
       WHERE s.sale_id = p.sale_id AND s.perf_date = p.perf_date
         AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))
   )
-ORDER BY p.perf_date;
+ORDER BY p.sale_id, p.perf_date;
 
 -- name: SeatListByDate :many
 -- A date's seats at @now, a lapsed hold counted as available; a held or sold seat with the

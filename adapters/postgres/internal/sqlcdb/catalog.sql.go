@@ -87,7 +87,7 @@ func (q *Queries) PerformanceInsert(ctx context.Context, arg PerformanceInsertPa
 }
 
 const performanceList = `-- name: PerformanceList :many
-SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = $1 ORDER BY perf_date
+SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = ANY($1::text[]) ORDER BY sale_id, perf_date
 `
 
 type PerformanceListRow struct {
@@ -98,8 +98,9 @@ type PerformanceListRow struct {
 	CancelledAt *time.Time
 }
 
-func (q *Queries) PerformanceList(ctx context.Context, saleID string) ([]PerformanceListRow, error) {
-	rows, err := q.db.Query(ctx, performanceList, saleID)
+// The performances of the sales named, by sale and date: the directory reads every sale's at once.
+func (q *Queries) PerformanceList(ctx context.Context, saleIds []string) ([]PerformanceListRow, error) {
+	rows, err := q.db.Query(ctx, performanceList, saleIds)
 	if err != nil {
 		return nil, err
 	}
@@ -125,37 +126,43 @@ func (q *Queries) PerformanceList(ctx context.Context, saleID string) ([]Perform
 }
 
 const performanceOpenDates = `-- name: PerformanceOpenDates :many
-SELECT p.perf_date
+SELECT p.sale_id, p.perf_date
 FROM performances p
-WHERE p.sale_id = $1 AND p.perf_date >= $2 AND p.cancelled_at IS NULL
+WHERE p.sale_id = ANY($1::text[]) AND p.perf_date >= $2 AND p.cancelled_at IS NULL
   AND EXISTS (
       SELECT 1 FROM seats s
       WHERE s.sale_id = p.sale_id AND s.perf_date = p.perf_date
         AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= $3::timestamptz))
   )
-ORDER BY p.perf_date
+ORDER BY p.sale_id, p.perf_date
 `
 
 type PerformanceOpenDatesParams struct {
-	SaleID   string
+	SaleIds  []string
 	FromDate time.Time
 	Now      time.Time
 }
 
-// A held seat past its deadline counts as available (lazy expiry, catalog.Claim.AvailableAt).
-func (q *Queries) PerformanceOpenDates(ctx context.Context, arg PerformanceOpenDatesParams) ([]time.Time, error) {
-	rows, err := q.db.Query(ctx, performanceOpenDates, arg.SaleID, arg.FromDate, arg.Now)
+type PerformanceOpenDatesRow struct {
+	SaleID   string
+	PerfDate time.Time
+}
+
+// The open dates of the sales named: a held seat past its deadline counts as available (lazy
+// expiry, catalog.Claim.AvailableAt); one probe a date.
+func (q *Queries) PerformanceOpenDates(ctx context.Context, arg PerformanceOpenDatesParams) ([]PerformanceOpenDatesRow, error) {
+	rows, err := q.db.Query(ctx, performanceOpenDates, arg.SaleIds, arg.FromDate, arg.Now)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []time.Time
+	var items []PerformanceOpenDatesRow
 	for rows.Next() {
-		var perf_date time.Time
-		if err := rows.Scan(&perf_date); err != nil {
+		var i PerformanceOpenDatesRow
+		if err := rows.Scan(&i.SaleID, &i.PerfDate); err != nil {
 			return nil, err
 		}
-		items = append(items, perf_date)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -519,6 +526,41 @@ type SectionListParams struct {
 // The sections of a sale's performances (of one date when @perf_date is given), in seat order.
 func (q *Queries) SectionList(ctx context.Context, arg SectionListParams) ([]Section, error) {
 	rows, err := q.db.Query(ctx, sectionList, arg.SaleID, arg.PerfDate)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Section
+	for rows.Next() {
+		var i Section
+		if err := rows.Scan(
+			&i.SaleID,
+			&i.PerfDate,
+			&i.Name,
+			&i.FirstSeat,
+			&i.LastSeat,
+			&i.Price,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sectionListOfSales = `-- name: SectionListOfSales :many
+SELECT sale_id, perf_date, name, first_seat, last_seat, price
+FROM sections
+WHERE sale_id = ANY($1::text[])
+ORDER BY sale_id, perf_date, first_seat
+`
+
+// The sections of the sales named, by sale, date and seat.
+func (q *Queries) SectionListOfSales(ctx context.Context, saleIds []string) ([]Section, error) {
+	rows, err := q.db.Query(ctx, sectionListOfSales, saleIds)
 	if err != nil {
 		return nil, err
 	}
