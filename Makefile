@@ -62,6 +62,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequests$$' -fuzztime $$((60000 * $(FUZZSCALE)))x ./adapters/httpapi
 	$(GO) test -run '^$$' -fuzz '^FuzzTokenVerify$$' -fuzztime $$((100000 * $(FUZZSCALE)))x ./adapters/httpapi
 	$(GO) test -run '^$$' -fuzz '^FuzzValidators$$' -fuzztime $$((250000 * $(FUZZSCALE)))x ./core
+	$(GO) test -run '^$$' -fuzz '^FuzzISODuration$$' -fuzztime $$((200000 * $(FUZZSCALE)))x ./core
 
 ## bench: the benchmarks
 bench:

@@ -27,7 +27,7 @@ type PerformanceSpecBody struct {
 
 // CancellationBody is when and at what fee fans may give a paid ticket back.
 type CancellationBody struct {
-	UntilBeforeShow string `json:"until_before_show" doc:"ISO 8601 duration: fans may cancel until this long before the show starts." example:"P2D"`
+	UntilBeforeShow string `json:"until_before_show" doc:"ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order." example:"P2D"`
 	FeePercent      int    `json:"fee_percent" minimum:"0" maximum:"100" doc:"Percent of the price kept as a fee (rounded down); the rest is refunded." example:"10"`
 }
 
@@ -35,7 +35,7 @@ type CancellationBody struct {
 type QueueSpecBody struct {
 	AdmitRate  *admitRateField `json:"admit_rate,omitempty" doc:"Fans admitted per second; the service's default when absent."`
 	MaxActive  *ceilingField   `json:"max_active,omitempty" doc:"Ceiling on fans admitted at once; the service's default when absent."`
-	SessionTTL string          `json:"session_ttl,omitempty" doc:"ISO 8601 duration an admitted fan may book for; the service's default when absent." example:"PT10M"`
+	SessionTTL string          `json:"session_ttl,omitempty" doc:"ISO 8601 duration an admitted fan may book for, above zero and at most PT24H; the service's default when absent." example:"PT10M"`
 	OpensAt    *time.Time      `json:"opens_at,omitempty" doc:"When the sale opens (RFC 3339, in the future): fans who arrive before are placed by a random draw then. First come, first served from the first token when absent."`
 }
 
@@ -122,7 +122,7 @@ func (b QueueSpecBody) spec() (catalog.QueueSpec, error) {
 		q.MaxActive = int(*b.MaxActive)
 	}
 	if b.SessionTTL != "" {
-		ttl, err := core.ParseISODuration("queue.session_ttl", b.SessionTTL)
+		ttl, err := parseSessionTTL("queue.session_ttl", b.SessionTTL)
 		if err != nil {
 			return catalog.QueueSpec{}, err
 		}

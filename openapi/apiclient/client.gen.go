@@ -271,7 +271,7 @@ type CancellationBody struct {
 	// Examples: 10
 	FeePercent int64 `json:"fee_percent"`
 
-	// UntilBeforeShow ISO 8601 duration: fans may cancel until this long before the show starts.
+	// UntilBeforeShow ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order.
 	//
 	// Examples: P2D
 	UntilBeforeShow string `json:"until_before_show"`
@@ -294,7 +294,7 @@ type ChangeAdmissionBody struct {
 	// MaxActive Ceiling on fans admitted at once.
 	MaxActive *int64 `json:"max_active,omitempty"`
 
-	// SessionTtl ISO 8601 duration a fan admitted from now on may book for.
+	// SessionTtl ISO 8601 duration a fan admitted from now on may book for, above zero and at most PT24H.
 	//
 	// Examples: PT10M
 	SessionTtl *string `json:"session_ttl,omitempty"`
@@ -309,7 +309,7 @@ type ChangeSaleInputBody struct {
 		// Examples: 10
 		FeePercent int64 `json:"fee_percent"`
 
-		// UntilBeforeShow ISO 8601 duration: fans may cancel until this long before the show starts.
+		// UntilBeforeShow ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order.
 		//
 		// Examples: P2D
 		UntilBeforeShow string `json:"until_before_show"`
@@ -642,7 +642,7 @@ type QueueSpecBody struct {
 	// OpensAt When the sale opens (RFC 3339, in the future): fans who arrive before are placed by a random draw then. First come, first served from the first token when absent.
 	OpensAt *time.Time `json:"opens_at,omitempty"`
 
-	// SessionTtl ISO 8601 duration an admitted fan may book for; the service's default when absent.
+	// SessionTtl ISO 8601 duration an admitted fan may book for, above zero and at most PT24H; the service's default when absent.
 	//
 	// Examples: PT10M
 	SessionTtl *string `json:"session_ttl,omitempty"`

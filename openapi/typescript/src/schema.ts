@@ -450,7 +450,7 @@ export interface components {
              */
             fee_percent: number;
             /**
-             * @description ISO 8601 duration: fans may cancel until this long before the show starts.
+             * @description ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order.
              * @example P2D
              */
             until_before_show: string;
@@ -472,7 +472,7 @@ export interface components {
              */
             max_active?: number;
             /**
-             * @description ISO 8601 duration a fan admitted from now on may book for.
+             * @description ISO 8601 duration a fan admitted from now on may book for, above zero and at most PT24H.
              * @example PT10M
              */
             session_ttl?: string;
@@ -487,7 +487,7 @@ export interface components {
                  */
                 fee_percent: number;
                 /**
-                 * @description ISO 8601 duration: fans may cancel until this long before the show starts.
+                 * @description ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order.
                  * @example P2D
                  */
                 until_before_show: string;
@@ -863,7 +863,7 @@ export interface components {
              */
             opens_at?: string;
             /**
-             * @description ISO 8601 duration an admitted fan may book for; the service's default when absent.
+             * @description ISO 8601 duration an admitted fan may book for, above zero and at most PT24H; the service's default when absent.
              * @example PT10M
              */
             session_ttl?: string;
