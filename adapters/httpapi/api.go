@@ -91,6 +91,9 @@ func New(deps Deps) (http.Handler, huma.API) {
 	huma.NewError = newProblem
 	// Arrays in bodies are never null: SDKs get plain lists, not pointers to them.
 	huma.DefaultArrayNullable = false
+	// Field names are exact, as JSON's are: {"AMOUNT": 5} names no field of the API, so it is
+	// refused like any unknown one (Go's decoder would fill amount with it).
+	huma.ValidateStrictCasing = true
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("boxoffice", Version)
 	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}

@@ -52,7 +52,7 @@ type seatField int
 
 // Schema implements huma.SchemaProvider.
 func (seatField) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{Type: huma.TypeInteger, Format: "int64", Minimum: ptr(float64(catalog.FirstSeat))}
+	return &huma.Schema{Type: huma.TypeInteger, Format: "int64", Minimum: ptr(float64(catalog.FirstSeat)), Maximum: ptr(float64(catalog.MaxSeats))}
 }
 
 // admitRateField is an admission rate in fans a second.

@@ -59,6 +59,9 @@ func FuzzRequests(f *testing.F) {
 		f.Add(uint8(i), `{}`, "date=2030-07-01")
 		f.Add(uint8(i), `{"date":"2030-02-30","seat_id":-1,"amount":1e309,"user_id":"\u0000"}`, "date=%zz")
 		f.Add(uint8(i), `[`, "date=")
+		// A hostile client's bodies: rounding, repeated and cased names.
+		f.Add(uint8(i), `{"amount": 9999999.9999999999, "seat_id": 10000000.00000000001, "price": 1e400, "draw_seed": 9223372036854775808}`, "")
+		f.Add(uint8(i), `{"amount":5,"amount":7,"AMOUNT":5,"user_id":"a","user_id":"b"}`, "")
 	}
 	h := newFuzzTarget(f)
 	f.Fuzz(func(t *testing.T, route uint8, body, query string) {
@@ -102,7 +105,7 @@ type fuzzTarget struct {
 	declared map[string]map[int]bool
 }
 
-func newFuzzTarget(f *testing.F) fuzzTarget {
+func newFuzzTarget(f testing.TB) fuzzTarget {
 	f.Helper()
 	handler, app, _ := newStack(f)
 	st, err := app.Queue.Entrance.Issue(ctx, "fuzzer", "")

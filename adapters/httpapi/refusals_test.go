@@ -1,6 +1,10 @@
 package httpapi_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -68,4 +72,105 @@ func TestDurationsAreReadStrictly(t *testing.T) {
 	if q.SessionTTL != "PT10M" {
 		t.Fatalf("refused changes changed the session to %s", q.SessionTTL)
 	}
+}
+
+// Money and counts are exact integers: read from their decimal text, never rounded through
+// floating point; a name twice, or in other letter case than the API's, is refused, naming it;
+// and an Idempotency-Key replays only for a body read exactly as the first.
+func TestMoneyAndCountsAreExactIntegers(t *testing.T) {
+	h := newHarness(t)
+	tok := h.token(t, "ann", true)
+	for _, tc := range []struct{ body, location, says string }{
+		{`{"amount": 9999999.9999999999}`, "body.amount", "expected integer"},
+		{`{"amount": 10000000.00000000001}`, "body.amount", "expected integer"},
+		{`{"amount": 1e-1}`, "body.amount", "expected integer"},
+		{`{"amount": 15e-1}`, "body.amount", "expected integer"},
+		{`{"amount": 9999999.99999999990e0}`, "body.amount", "expected integer"},
+		{`{"amount": 10000001}`, "body.amount", "<= 10000000"},
+		{`{"amount": 1e400}`, "body.amount", "<= 10000000"},
+		{`{"amount": 99999999999999999999999}`, "body.amount", "<= 10000000"},
+		{`{"amount": -1e400}`, "body.amount", ">= 1"},
+		{`{"amount":5,"amount":7}`, "body.amount", "appears twice"},
+		{`{"amount":5,"\u0061mount":7}`, "body.amount", "appears twice"},
+		{`{"AMOUNT":5}`, "body.AMOUNT", "unexpected property"},
+		{`{"amount":5,"Amount":7}`, "body.Amount", "unexpected property"},
+	} {
+		p := h.expect(t, "POST", "/api/balance", tok, tc.body, 400).problem(t)
+		requireRefusal(t, p, tc.location, tc.says)
+	}
+	if bal := h.balance(t, "ann"); bal != 0 {
+		t.Fatalf("refused top-ups credited %d", bal)
+	}
+	// Whole numbers however written are those numbers, exactly.
+	for _, tc := range []struct {
+		body string
+		want int64
+	}{{`{"amount": 7.0}`, 7}, {`{"amount": 5e2}`, 507}, {`{"amount": 0.15e2}`, 522}, {`{"amount": 100000e-5}`, 523}} {
+		var bal httpapi.BalanceBody
+		h.expect(t, "POST", "/api/balance", tok, tc.body, 200).json(t, &bal)
+		if bal.Balance != tc.want {
+			t.Fatalf("%s: balance %d, want %d", tc.body, bal.Balance, tc.want)
+		}
+	}
+	// One past the largest int64 is past draw_seed's range, not rounded back into it.
+	for _, seed := range []string{"9223372036854775808", "9.223372036854775808e18", "1e19"} {
+		p := h.admin(t, "PUT", "/api/admin/queue/opening", `{"opens_at":"2031-01-01T10:00:00Z","draw_seed":`+seed+`}`, 400).problem(t)
+		requireRefusal(t, p, "body.draw_seed", "at most 9223372036854775807")
+	}
+	key := map[string]string{"Idempotency-Key": "top-up-1"}
+	h.expectWithHeader(t, "POST", "/api/balance", tok, key, `{"amount":500}`, 200)
+	p := h.expectWithHeader(t, "POST", "/api/balance", tok, key, `{"amount":1,"amount":500}`, 400).problem(t)
+	requireRefusal(t, p, "body.amount", "appears twice")
+	if bal := h.balance(t, "ann"); bal != 1023 {
+		t.Fatalf("balance %d, want 523 and one keyed 500", bal)
+	}
+}
+
+// Every body of every operation is read as exactly: a field twice, a field in other letter case
+// and a count with a fraction are each a 400 naming the field, before the operation runs.
+func TestEveryBodyIsReadExactly(t *testing.T) {
+	target := newFuzzTarget(t)
+	send := func(method, path, body string) map[string]any {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+target.token)
+		req.Header.Set("X-Admin-Key", adminKey)
+		rec := httptest.NewRecorder()
+		target.handler.ServeHTTP(rec, req)
+		r := response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+		if r.status != 400 {
+			t.Fatalf("%s %s %s: %d %s, want 400", method, path, body, r.status, r.body)
+		}
+		return r.problem(t)
+	}
+	for _, r := range fuzzRoutes {
+		if r.seed == "" {
+			continue
+		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(r.seed), &fields); err != nil {
+			t.Fatal(err)
+		}
+		for name, value := range fields {
+			again := `{"` + name + `":` + string(value) + `,` + r.seed[1:]
+			requireRefusal(t, send(r.method, r.path, again), "body."+name, "appears twice")
+			cased := `{"` + strings.ToUpper(name) + `":` + string(value) + `,` + r.seed[1:]
+			requireRefusal(t, send(r.method, r.path, cased), "body."+strings.ToUpper(name), "unexpected property")
+			if _, err := strconv.Atoi(string(value)); err == nil {
+				fraction := strings.Replace(r.seed, `"`+name+`":`+string(value), `"`+name+`":`+string(value)+".0000000000000001", 1)
+				requireRefusal(t, send(r.method, r.path, fraction), "body."+name, "expected integer")
+			}
+		}
+	}
+	// Inside nested objects and arrays alike.
+	sale := `{"sale_id":"fuzz-sale","title":"T","venue":"V","performances":[{"date":"2030-07-01","sections":[{"name":"A","first_seat":1,"last_seat":3,"price":10%s}]}]}`
+	for _, tc := range []struct{ extra, location, says string }{
+		{`,"price":10`, "body.performances[0].sections[0].price", "appears twice"},
+		{`,"Price":10`, "body.performances[0].sections[0].Price", "unexpected property"},
+		{`,"name":"B"`, "body.performances[0].sections[0].name", "appears twice"},
+	} {
+		requireRefusal(t, send("POST", "/api/admin/sales", fmt.Sprintf(sale, tc.extra)), tc.location, tc.says)
+	}
+	requireRefusal(t, send("POST", "/api/admin/sales", strings.Replace(fmt.Sprintf(sale, ""), `"last_seat":3`, `"last_seat":3.5`, 1)),
+		"body.performances[0].sections[0].last_seat", "expected integer")
 }
