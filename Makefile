@@ -65,6 +65,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONNumber$$' -fuzztime $$((80000 * $(FUZZSCALE)))x ./adapters/httpapi
 	$(GO) test -run '^$$' -fuzz '^FuzzValidators$$' -fuzztime $$((250000 * $(FUZZSCALE)))x ./core
 	$(GO) test -run '^$$' -fuzz '^FuzzISODuration$$' -fuzztime $$((200000 * $(FUZZSCALE)))x ./core
+	$(GO) test -run '^$$' -fuzz '^FuzzNames$$' -fuzztime $$((30000 * $(FUZZSCALE)))x ./core/catalog
 
 ## bench: the benchmarks
 bench:

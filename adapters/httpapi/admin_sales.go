@@ -42,8 +42,8 @@ type changeSaleInput struct {
 	RawBody []byte
 	Body    struct {
 		State            string             `json:"state,omitempty" enum:"draft,on_sale,paused,closed" doc:"draft → on_sale ↔ paused, any → closed (final)."`
-		Title            *titleField        `json:"title,omitempty"`
-		Venue            *titleField        `json:"venue,omitempty"`
+		Title            *titleField        `json:"title,omitempty" doc:"1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates."`
+		Venue            *titleField        `json:"venue,omitempty" doc:"Under the title's rules."`
 		MaxTicketsPerFan *ticketLimitField  `json:"max_tickets_per_fan,omitempty" doc:"Lowering it refuses new holds beyond it; tickets held or bought stay."`
 		Cancellation     *cancellationPatch `json:"cancellation,omitempty" nullable:"true" doc:"The new policy; null makes tickets not cancellable."`
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,4 +174,52 @@ func TestEveryBodyIsReadExactly(t *testing.T) {
 	}
 	requireRefusal(t, send("POST", "/api/admin/sales", strings.Replace(fmt.Sprintf(sale, ""), `"last_seat":3`, `"last_seat":3.5`, 1)),
 		"body.performances[0].sections[0].last_seat", "expected integer")
+}
+
+// Names are refused saying which rule they break; every section name taken can be repriced
+// through its own escaped path.
+func TestNamesAreRefusedAndSectionsAreAddressable(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct {
+		set            func(map[string]any)
+		location, says string
+	}{
+		{func(b map[string]any) { b["title"] = "Autumn\tNights" }, "body.title", "control characters or line breaks (a tab is one)"},
+		{func(b map[string]any) { b["title"] = "\u200b\u202e" }, "body.title", "bidirectional overrides"},
+		{func(b map[string]any) { b["title"] = "\u200b" }, "body.title", "visible character"},
+		{func(b map[string]any) { b["venue"] = "Arena\u202e" }, "body.venue", "bidirectional overrides"},
+		{func(b map[string]any) { section(b, 0, 1)["name"] = "Stalls\u2066" }, "body.performances[0].sections[1].name", "bidirectional overrides"},
+		{func(b map[string]any) { section(b, 0, 1)["name"] = ".." }, "body.performances[0].sections[1].name", "usable in a path"},
+		{func(b map[string]any) { section(b, 1, 2)["name"] = "a/b" }, "body.performances[1].sections[2].name", "usable in a path"},
+	} {
+		b := autumn()
+		tc.set(b)
+		requireRefusal(t, h.admin(t, "POST", "/api/admin/sales", b, 400).problem(t), tc.location, tc.says)
+	}
+	requireSales(t, h, 1)
+	p := h.admin(t, "PATCH", "/api/admin/sales/"+string(testSale), map[string]any{"title": "\u202eevil"}, 400).problem(t)
+	requireRefusal(t, p, "body.title", "bidirectional overrides")
+
+	odd := []string{"50% off?", "#1 & co", "a%2Fb", "...", "Café Müller", "Rear ", "팬"}
+	b := autumn()
+	for i, name := range odd[:3] {
+		section(b, 0, i)["name"] = name
+	}
+	for i, name := range odd[3:6] {
+		section(b, 1, i)["name"] = name
+	}
+	h.admin(t, "POST", "/api/admin/sales", b, 201)
+	for i, name := range odd[:6] {
+		date := []string{"2030-09-01", "2030-09-02"}[i/3]
+		var repriced httpapi.RepricedBody
+		h.admin(t, "PATCH", "/api/admin/sales/autumn-nights/performances/"+date+"/sections/"+url.PathEscape(name), map[string]any{"price": 1_000 + i}, 200).json(t, &repriced)
+		if repriced.Section != name || repriced.Price != int64(1_000+i) {
+			t.Fatalf("repricing section %q: %+v", name, repriced)
+		}
+	}
+}
+
+// section is a section of a sale body as autumn makes it.
+func section(b map[string]any, perf, sec int) map[string]any {
+	return b["performances"].([]map[string]any)[perf]["sections"].([]map[string]any)[sec]
 }

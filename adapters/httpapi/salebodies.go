@@ -12,7 +12,7 @@ import (
 
 // SectionBody is a run of seats at one price.
 type SectionBody struct {
-	Name      sectionNameField `json:"name" doc:"The section's name, unique in its performance." example:"Floor"`
+	Name      sectionNameField `json:"name" doc:"The section's name, unique in its performance: 1 to 64 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), and usable as a path segment (no / or \\, not . or ..)." example:"Floor"`
 	FirstSeat seatField        `json:"first_seat" doc:"Its first seat." example:"1"`
 	LastSeat  lastSeatField    `json:"last_seat" doc:"Its last seat; sections cover seats 1..N without gaps or overlaps." example:"20"`
 	Price     priceField       `json:"price" doc:"Price of each of its seats, in won." example:"150000"`
@@ -42,8 +42,8 @@ type QueueSpecBody struct {
 // SaleSpecBody is a sale as an operator puts it on.
 type SaleSpecBody struct {
 	SaleID           saleIDField           `json:"sale_id" doc:"The sale's id: 3 to 64 lowercase letters, digits and -." example:"autumn-nights"`
-	Title            titleField            `json:"title" doc:"What fans see the sale as." example:"Autumn Nights"`
-	Venue            titleField            `json:"venue" doc:"Where the performances are." example:"Riverside Arena"`
+	Title            titleField            `json:"title" doc:"What fans see the sale as: 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069)." example:"Autumn Nights"`
+	Venue            titleField            `json:"venue" doc:"Where the performances are, under the title's rules." example:"Riverside Arena"`
 	State            string                `json:"state,omitempty" enum:"draft,on_sale" doc:"on_sale (the default) opens the queue to fans at once; draft keeps the sale hidden until PATCHed on_sale."`
 	MaxTicketsPerFan *ticketLimitField     `json:"max_tickets_per_fan,omitempty" doc:"Tickets one fan may hold and buy in the sale together; 4 when absent."`
 	Cancellation     *CancellationBody     `json:"cancellation,omitempty" doc:"When fans may cancel a paid ticket for a refund; not cancellable when absent."`

@@ -162,9 +162,10 @@ func checkSections(sections []Section, field string) error {
 	names := map[string]bool{}
 	for i, s := range sections {
 		f := fmt.Sprintf("%s[%d]", field, i)
+		if err := checkSectionName(f+".name", s.Name); err != nil {
+			return err
+		}
 		switch {
-		case !text(s.Name, MaxSectionName):
-			return core.InvalidField(f+".name", "must be 1 to %d characters", MaxSectionName)
 		case names[s.Name]:
 			return core.InvalidField(f+".name", "%q names two sections", s.Name)
 		case s.FirstSeat < FirstSeat:

@@ -320,8 +320,12 @@ type ChangeSaleInputBody struct {
 
 	// State draft → on_sale ↔ paused, any → closed (final).
 	State *ChangeSaleInputBodyState `json:"state,omitempty"`
-	Title *string                   `json:"title,omitempty"`
-	Venue *string                   `json:"venue,omitempty"`
+
+	// Title 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates.
+	Title *string `json:"title,omitempty"`
+
+	// Venue Under the title's rules.
+	Venue *string `json:"venue,omitempty"`
 }
 
 // ChangeSaleInputBodyState draft → on_sale ↔ paused, any → closed (final).
@@ -771,12 +775,12 @@ type SaleSpecBody struct {
 	// State on_sale (the default) opens the queue to fans at once; draft keeps the sale hidden until PATCHed on_sale.
 	State *SaleSpecBodyState `json:"state,omitempty"`
 
-	// Title What fans see the sale as.
+	// Title What fans see the sale as: 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069).
 	//
 	// Examples: Autumn Nights
 	Title string `json:"title"`
 
-	// Venue Where the performances are.
+	// Venue Where the performances are, under the title's rules.
 	//
 	// Examples: Riverside Arena
 	Venue string `json:"venue"`
@@ -834,7 +838,7 @@ type SectionBody struct {
 	// Examples: 20
 	LastSeat int64 `json:"last_seat"`
 
-	// Name The section's name, unique in its performance.
+	// Name The section's name, unique in its performance: 1 to 64 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), and usable as a path segment (no / or \, not . or ..).
 	//
 	// Examples: Floor
 	Name string `json:"name"`

@@ -502,7 +502,9 @@ export interface components {
              * @enum {string}
              */
             state?: "draft" | "on_sale" | "paused" | "closed";
+            /** @description 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates. */
             title?: string;
+            /** @description Under the title's rules. */
             venue?: string;
         };
         ChargeInputBody: {
@@ -1006,12 +1008,12 @@ export interface components {
              */
             state?: "draft" | "on_sale";
             /**
-             * @description What fans see the sale as.
+             * @description What fans see the sale as: 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069).
              * @example Autumn Nights
              */
             title: string;
             /**
-             * @description Where the performances are.
+             * @description Where the performances are, under the title's rules.
              * @example Riverside Arena
              */
             venue: string;
@@ -1075,7 +1077,7 @@ export interface components {
              */
             last_seat: number;
             /**
-             * @description The section's name, unique in its performance.
+             * @description The section's name, unique in its performance: 1 to 64 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), and usable as a path segment (no / or \, not . or ..).
              * @example Floor
              */
             name: string;
