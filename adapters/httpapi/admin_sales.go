@@ -92,6 +92,7 @@ func registerSaleCreateAndRead(api huma.API, s *server) {
 		Summary:       "Put a sale on",
 		DefaultStatus: http.StatusCreated,
 		Description: "Creates a sale with its performances, their priced sections and seats, and opens its waiting room. " +
+			"A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. " +
 			"A refused field is named in the problem's errors[].location (body.performances[0].sections).",
 		MaxBodyBytes: MaxSaleBodyBytes,
 	}, http.StatusBadRequest, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *createSaleInput) (*saleOutput, error) {
@@ -164,10 +165,12 @@ func registerSaleChange(api huma.API, s *server) {
 
 func registerSaleDatesAndPrices(api huma.API, s *server) {
 	huma.Register(api, admin(huma.Operation{
-		OperationID:   "addPerformance",
-		Method:        http.MethodPost,
-		Path:          "/api/admin/sales/{sale_id}/performances",
-		Summary:       "Add a date to a sale",
+		OperationID: "addPerformance",
+		Method:      http.MethodPost,
+		Path:        "/api/admin/sales/{sale_id}/performances",
+		Summary:     "Add a date to a sale",
+		Description: "A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 " +
+			"naming date or sections.",
 		DefaultStatus: http.StatusCreated,
 		MaxBodyBytes:  MaxSaleBodyBytes,
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusGone, http.StatusServiceUnavailable), func(ctx context.Context, in *addPerformanceInput) (*saleOutput, error) {

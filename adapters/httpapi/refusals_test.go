@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 )
@@ -222,4 +223,48 @@ func TestNamesAreRefusedAndSectionsAreAddressable(t *testing.T) {
 // section is a section of a sale body as autumn makes it.
 func section(b map[string]any, perf, sec int) map[string]any {
 	return b["performances"].([]map[string]any)[perf]["sections"].([]map[string]any)[sec]
+}
+
+// dateBodies are n performances from 2030-09-01 on, each of seats seats in one section.
+func dateBodies(n, seats int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		out[i] = map[string]any{"date": time.Date(2030, 9, 1+i, 0, 0, 0, 0, time.UTC).Format("2006-01-02"),
+			"sections": []map[string]any{{"name": "All", "first_seat": 1, "last_seat": seats, "price": 1_000}}}
+	}
+	return out
+}
+
+// A sale is bounded in dates and in seats, and a show starts on its date: each refusal names
+// its field, and nothing is created.
+func TestSalesAreBoundedAndShowsStartOnTheirDates(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct {
+		perfs          []map[string]any
+		location, says string
+	}{
+		{dateBodies(101, 1), "body.performances", "at most 100 performances"},
+		{dateBodies(10, 100_000), "body.performances[5].sections", "past the 500000 a sale may have in all"},
+		{[]map[string]any{{"date": "2030-06-01", "starts_at": "9999-12-31T23:59:59Z", "sections": dateBodies(1, 5)[0]["sections"]}},
+			"body.performances[0].starts_at", "is not on 2030-06-01"},
+	} {
+		b := autumn()
+		b["performances"] = tc.perfs
+		requireRefusal(t, h.admin(t, "POST", "/api/admin/sales", b, 400).problem(t), tc.location, tc.says)
+	}
+	requireSales(t, h, 1)
+
+	b := autumn()
+	b["performances"] = dateBodies(100, 1)
+	h.admin(t, "POST", "/api/admin/sales", b, 201)
+	more := map[string]any{"date": "2031-01-01", "sections": dateBodies(1, 1)[0]["sections"]}
+	requireRefusal(t, h.admin(t, "POST", "/api/admin/sales/autumn-nights/performances", more, 400).problem(t), "body.date", "at most 100 performances")
+	late := map[string]any{"date": "2031-01-01", "starts_at": "2031-01-02T06:30:00+09:00", "sections": dateBodies(1, 1)[0]["sections"]}
+	requireRefusal(t, h.admin(t, "POST", "/api/admin/sales/"+string(testSale)+"/performances", late, 400).problem(t), "body.starts_at", "before 06:00 the morning after")
+	late["starts_at"] = "2031-01-02T01:30:00+09:00" // a show past midnight
+	var added httpapi.SaleBody
+	h.admin(t, "POST", "/api/admin/sales/"+string(testSale)+"/performances", late, 201).json(t, &added)
+	if at := added.Performances[1].StartsAt; at == nil || !at.Equal(time.Date(2031, 1, 1, 16, 30, 0, 0, time.UTC)) {
+		t.Fatalf("a show past midnight starts at %v", at)
+	}
 }

@@ -21,7 +21,7 @@ type SectionBody struct {
 // PerformanceSpecBody is a performance as an operator puts it on.
 type PerformanceSpecBody struct {
 	Date     string        `json:"date" format:"date" doc:"The show's date, YYYY-MM-DD, today or later." example:"2030-09-01"`
-	StartsAt *time.Time    `json:"starts_at,omitempty" doc:"When the show starts (RFC 3339); 00:00 UTC of its date when absent."`
+	StartsAt *time.Time    `json:"starts_at,omitempty" doc:"When the show starts (RFC 3339): on its date in the UTC offset it is written with, or before 06:00 the morning after for a show past midnight (date 2030-09-01, 2030-09-02T01:30:00+09:00); 00:00 UTC of its date when absent. Cancellation deadlines count back from it."`
 	Sections []SectionBody `json:"sections" minItems:"1" doc:"The seat map: sections covering seats 1..N (N at most 100,000) without gaps or overlaps."`
 }
 
@@ -48,7 +48,7 @@ type SaleSpecBody struct {
 	MaxTicketsPerFan *ticketLimitField     `json:"max_tickets_per_fan,omitempty" doc:"Tickets one fan may hold and buy in the sale together; 4 when absent."`
 	Cancellation     *CancellationBody     `json:"cancellation,omitempty" doc:"When fans may cancel a paid ticket for a refund; not cancellable when absent."`
 	Queue            *QueueSpecBody        `json:"queue,omitempty" doc:"The waiting room's settings."`
-	Performances     []PerformanceSpecBody `json:"performances" minItems:"1" doc:"The sale's dates, each with its seat map."`
+	Performances     []PerformanceSpecBody `json:"performances" minItems:"1" doc:"The sale's dates, each with its seat map: at most 100 dates, and 500,000 seats in all."`
 }
 
 // SeatCountsBody counts a performance's seats by status.
@@ -137,7 +137,7 @@ func (b QueueSpecBody) spec() (catalog.QueueSpec, error) {
 func (b PerformanceSpecBody) spec() catalog.PerformanceSpec {
 	p := catalog.PerformanceSpec{Date: b.Date, Sections: make([]catalog.Section, len(b.Sections))}
 	if b.StartsAt != nil {
-		p.StartsAt = b.StartsAt.UTC()
+		p.StartsAt = *b.StartsAt // in the offset it was written with, which tells its day
 	}
 	for i, s := range b.Sections {
 		p.Sections[i] = catalog.Section{Name: string(s.Name), FirstSeat: int(s.FirstSeat), LastSeat: int(s.LastSeat), Price: core.Amount(s.Price)}

@@ -83,6 +83,15 @@ func (a *Admin) AddPerformance(ctx context.Context, sale core.SaleID, spec Perfo
 	if err != nil {
 		return SaleReport{}, err
 	}
+	// Checked before the write, not under it: operators adding dates to one sale at the same
+	// moment may pass it together, by a date each.
+	others, err := a.store.Performances(ctx, sale)
+	if err != nil {
+		return SaleReport{}, err
+	}
+	if err := CheckRoom("", p, others); err != nil {
+		return SaleReport{}, err
+	}
 	if err := a.store.AddPerformance(ctx, p); err != nil {
 		return SaleReport{}, err
 	}

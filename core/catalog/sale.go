@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -94,22 +95,34 @@ func NewSale(spec SaleSpec, now time.Time) (Sale, []Performance, error) {
 	if err := spec.Queue.validate(now); err != nil {
 		return Sale{}, nil, err
 	}
-	if len(spec.Performances) == 0 {
-		return Sale{}, nil, core.InvalidField("performances", "a sale needs at least one performance")
+	perfs, err := newPerformances(id, spec.Performances, now)
+	return s, perfs, err
+}
+
+// newPerformances validates a new sale's performances, each and together.
+func newPerformances(sale core.SaleID, specs []PerformanceSpec, now time.Time) ([]Performance, error) {
+	switch {
+	case len(specs) == 0:
+		return nil, core.InvalidField("performances", "a sale needs at least one performance")
+	case len(specs) > MaxPerformances:
+		return nil, core.InvalidField("performances", "a sale has at most %d performances, not %d", MaxPerformances, len(specs))
 	}
-	perfs := make([]Performance, len(spec.Performances))
-	seen := map[core.Date]bool{}
-	for i, ps := range spec.Performances {
+	perfs := make([]Performance, 0, len(specs))
+	for i, ps := range specs {
 		field := fmt.Sprintf("performances[%d]", i)
-		if perfs[i], err = ps.performance(id, field, now); err != nil {
-			return Sale{}, nil, err
+		p, err := ps.performance(sale, field, now)
+		if err != nil {
+			return nil, err
 		}
-		if seen[perfs[i].Date] {
-			return Sale{}, nil, core.InvalidField(field+".date", "%s is on the sale twice", perfs[i].Date)
+		if slices.ContainsFunc(perfs, func(o Performance) bool { return o.Date == p.Date }) {
+			return nil, core.InvalidField(field+".date", "%s is on the sale twice", p.Date)
 		}
-		seen[perfs[i].Date] = true
+		if err := CheckRoom(field, p, perfs); err != nil {
+			return nil, err
+		}
+		perfs = append(perfs, p)
 	}
-	return s, perfs, nil
+	return perfs, nil
 }
 
 // validate checks the fields an operator may change later too.

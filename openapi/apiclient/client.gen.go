@@ -502,7 +502,7 @@ type PerformanceSpecBody struct {
 	// Sections The seat map: sections covering seats 1..N (N at most 100,000) without gaps or overlaps.
 	Sections []SectionBody `json:"sections"`
 
-	// StartsAt When the show starts (RFC 3339); 00:00 UTC of its date when absent.
+	// StartsAt When the show starts (RFC 3339): on its date in the UTC offset it is written with, or before 06:00 the morning after for a show past midnight (date 2030-09-01, 2030-09-02T01:30:00+09:00); 00:00 UTC of its date when absent. Cancellation deadlines count back from it.
 	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
@@ -761,7 +761,7 @@ type SaleSpecBody struct {
 	// MaxTicketsPerFan Tickets one fan may hold and buy in the sale together; 4 when absent.
 	MaxTicketsPerFan *int64 `json:"max_tickets_per_fan,omitempty"`
 
-	// Performances The sale's dates, each with its seat map.
+	// Performances The sale's dates, each with its seat map: at most 100 dates, and 500,000 seats in all.
 	Performances []PerformanceSpecBody `json:"performances"`
 
 	// Queue The waiting room's settings.
@@ -1125,7 +1125,7 @@ type ClientInterface interface {
 
 	// CreateSaleWithBody Put a sale on
 	//
-	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1134,7 +1134,7 @@ type ClientInterface interface {
 
 	// CreateSale Put a sale on
 	//
-	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1168,12 +1168,16 @@ type ClientInterface interface {
 
 	// AddPerformanceWithBody Add a date to a sale
 	//
+	// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
 	AddPerformanceWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddPerformance Add a date to a sale
+	//
+	// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1544,7 +1548,7 @@ func (c *Client) ListAllSales(ctx context.Context, reqEditors ...RequestEditorFn
 
 // CreateSaleWithBody Put a sale on
 //
-// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1563,7 +1567,7 @@ func (c *Client) CreateSaleWithBody(ctx context.Context, contentType string, bod
 
 // CreateSale Put a sale on
 //
-// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1637,6 +1641,8 @@ func (c *Client) ChangeSale(ctx context.Context, saleId string, body ChangeSaleJ
 
 // AddPerformanceWithBody Add a date to a sale
 //
+// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
@@ -1653,6 +1659,8 @@ func (c *Client) AddPerformanceWithBody(ctx context.Context, saleId string, cont
 }
 
 // AddPerformance Add a date to a sale
+//
+// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3441,7 +3449,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSaleWithBodyWithResponse Put a sale on
 	//
-	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3450,7 +3458,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSaleWithResponse Put a sale on
 	//
-	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3486,12 +3494,16 @@ type ClientWithResponsesInterface interface {
 
 	// AddPerformanceWithBodyWithResponse Add a date to a sale
 	//
+	// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
 	AddPerformanceWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddPerformanceResponse, error)
 
 	// AddPerformanceWithResponse Add a date to a sale
+	//
+	// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6603,7 +6615,7 @@ func (c *ClientWithResponses) ListAllSalesWithResponse(ctx context.Context, reqE
 
 // CreateSaleWithBodyWithResponse Put a sale on
 //
-// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6618,7 +6630,7 @@ func (c *ClientWithResponses) CreateSaleWithBodyWithResponse(ctx context.Context
 
 // CreateSaleWithResponse Put a sale on
 //
-// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6678,6 +6690,8 @@ func (c *ClientWithResponses) ChangeSaleWithResponse(ctx context.Context, saleId
 
 // AddPerformanceWithBodyWithResponse Add a date to a sale
 //
+// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
@@ -6690,6 +6704,8 @@ func (c *ClientWithResponses) AddPerformanceWithBodyWithResponse(ctx context.Con
 }
 
 // AddPerformanceWithResponse Add a date to a sale
+//
+// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -83,7 +83,7 @@ export interface paths {
         put?: never;
         /**
          * Put a sale on
-         * @description Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+         * @description Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
          */
         post: operations["createSale"];
         delete?: never;
@@ -125,7 +125,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a date to a sale */
+        /**
+         * Add a date to a sale
+         * @description A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+         */
         post: operations["addPerformance"];
         delete?: never;
         options?: never;
@@ -687,7 +690,7 @@ export interface components {
             sections: components["schemas"]["SectionBody"][];
             /**
              * Format: date-time
-             * @description When the show starts (RFC 3339); 00:00 UTC of its date when absent.
+             * @description When the show starts (RFC 3339): on its date in the UTC offset it is written with, or before 06:00 the morning after for a show past midnight (date 2030-09-01, 2030-09-02T01:30:00+09:00); 00:00 UTC of its date when absent. Cancellation deadlines count back from it.
              */
             starts_at?: string;
         };
@@ -993,7 +996,7 @@ export interface components {
              * @description Tickets one fan may hold and buy in the sale together; 4 when absent.
              */
             max_tickets_per_fan?: number;
-            /** @description The sale's dates, each with its seat map. */
+            /** @description The sale's dates, each with its seat map: at most 100 dates, and 500,000 seats in all. */
             performances: components["schemas"]["PerformanceSpecBody"][];
             /** @description The waiting room's settings. */
             queue?: components["schemas"]["QueueSpecBody"];
