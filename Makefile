@@ -61,6 +61,7 @@ FUZZSCALE ?= 1
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequests$$' -fuzztime $$((60000 * $(FUZZSCALE)))x ./adapters/httpapi
 	$(GO) test -run '^$$' -fuzz '^FuzzTokenVerify$$' -fuzztime $$((100000 * $(FUZZSCALE)))x ./adapters/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzRequestHeaders$$' -fuzztime $$((60000 * $(FUZZSCALE)))x ./adapters/httpapi
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONBody$$' -fuzztime $$((60000 * $(FUZZSCALE)))x ./adapters/httpapi
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONNumber$$' -fuzztime $$((80000 * $(FUZZSCALE)))x ./adapters/httpapi
 	$(GO) test -run '^$$' -fuzz '^FuzzIDTokenClaims$$' -fuzztime $$((25000 * $(FUZZSCALE)))x ./adapters/httpapi
