@@ -188,8 +188,9 @@ func registerSaleDatesAndPrices(api huma.API, s *server) {
 		Summary:     "Reprice a section's unsold seats",
 		Description: "The new price applies to the section's seats that are neither held nor sold on that date, and to " +
 			"every hold from now on; held and sold seats keep the price they were taken at. Moving seats between " +
-			"sections is not offered, so no change here can touch a held or sold seat.",
-	}, http.StatusBadRequest, http.StatusNotFound), func(ctx context.Context, in *repriceInput) (*repricedOutput, error) {
+			"sections is not offered, so no change here can touch a held or sold seat. A price that could never apply " +
+			"is 409 saying why: the sale has closed, or the performance was cancelled or has passed.",
+	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict), func(ctx context.Context, in *repriceInput) (*repricedOutput, error) {
 		n, err := s.Admin.RepriceSection(ctx, core.SaleID(in.SaleID), in.Date, in.Section, int64(in.Body.Price))
 		if err != nil {
 			return nil, s.adminProblem(ctx, err)

@@ -268,3 +268,34 @@ func TestSalesAreBoundedAndShowsStartOnTheirDates(t *testing.T) {
 		t.Fatalf("a show past midnight starts at %v", at)
 	}
 }
+
+// An operator's change that could never take effect is a 409 saying why, not a 200 that does
+// nothing.
+func TestChangesThatCannotTakeEffectAre409(t *testing.T) {
+	h := newHarness(t)
+	h.admin(t, "POST", "/api/admin/sales", autumn(), 201)
+	const path = "/api/admin/sales/autumn-nights"
+	h.admin(t, "POST", path+"/performances/2030-09-01/cancel", nil, 202)
+	p := h.admin(t, "PATCH", path+"/performances/2030-09-01/sections/Floor", map[string]any{"price": 1_000}, 409).problem(t)
+	if !strings.Contains(p["detail"].(string), "cancelled") || !strings.Contains(p["detail"].(string), "never apply") {
+		t.Fatalf("repricing a cancelled performance: %v", p)
+	}
+	h.admin(t, "PATCH", path, map[string]any{"state": "closed"}, 200)
+	for _, c := range []struct {
+		path string
+		body map[string]any
+		says string
+	}{
+		{path + "/performances/2030-09-02/sections/Floor", map[string]any{"price": 1_000}, "the sale has closed"},
+		{path, map[string]any{"max_tickets_per_fan": 3}, "max_tickets_per_fan would never apply"},
+	} {
+		if p := h.admin(t, "PATCH", c.path, c.body, 409).problem(t); !strings.Contains(p["detail"].(string), c.says) {
+			t.Fatalf("PATCH %s %v: %v, want it to say %q", c.path, c.body, p, c.says)
+		}
+	}
+	var read httpapi.SaleBody
+	h.admin(t, "GET", path, nil, 200).json(t, &read)
+	if read.MaxTicketsPerFan != 2 || read.Performances[0].Sections[0].Price != 150_000 || read.Performances[1].Sections[0].Price != 150_000 {
+		t.Fatalf("refused changes changed the sale: %+v", read)
+	}
+}

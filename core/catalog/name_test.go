@@ -75,8 +75,11 @@ func TestNamesDisplayAsWritten(t *testing.T) {
 func TestOldNamesDoNotBlockOtherChanges(t *testing.T) {
 	stored := catalog.Sale{ID: "old-sale", Title: "\u200b\u202e", Venue: "Hall\tA", State: core.OnSale, MaxTicketsPerFan: 4}
 	closed, limit := core.Closed, 2
-	s, err := catalog.SaleChange{State: &closed, MaxTicketsPerFan: &limit}.Apply(stored)
-	if err != nil || s.State != core.Closed || s.Title != stored.Title {
+	s, err := catalog.SaleChange{MaxTicketsPerFan: &limit}.Apply(stored)
+	if err != nil || s.MaxTicketsPerFan != 2 {
+		t.Fatalf("a new limit for a sale with an old title: %+v, %v", s, err)
+	}
+	if s, err = (catalog.SaleChange{State: &closed}).Apply(s); err != nil || s.State != core.Closed || s.Title != stored.Title {
 		t.Fatalf("closing a sale with an old title: %+v, %v", s, err)
 	}
 	venue := "Hall\tB"

@@ -201,7 +201,10 @@ func (c SaleChange) Apply(s Sale) (Sale, error) {
 	if c.Venue != nil {
 		s.Venue = *c.Venue
 	}
-	if c.MaxTicketsPerFan != nil {
+	if c.MaxTicketsPerFan != nil && *c.MaxTicketsPerFan != s.MaxTicketsPerFan {
+		if s.State == core.Closed {
+			return Sale{}, ErrLimitNeverApplies
+		}
 		s.MaxTicketsPerFan = *c.MaxTicketsPerFan
 	}
 	if c.SetCancellation {

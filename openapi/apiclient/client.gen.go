@@ -1200,7 +1200,7 @@ type ClientInterface interface {
 
 	// RepriceSectionWithBody Reprice a section's unsold seats
 	//
-	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1209,7 +1209,7 @@ type ClientInterface interface {
 
 	// RepriceSection Reprice a section's unsold seats
 	//
-	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1713,7 +1713,7 @@ func (c *Client) CancelPerformance(ctx context.Context, saleId string, date open
 
 // RepriceSectionWithBody Reprice a section's unsold seats
 //
-// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1732,7 +1732,7 @@ func (c *Client) RepriceSectionWithBody(ctx context.Context, saleId string, date
 
 // RepriceSection Reprice a section's unsold seats
 //
-// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3530,7 +3530,7 @@ type ClientWithResponsesInterface interface {
 
 	// RepriceSectionWithBodyWithResponse Reprice a section's unsold seats
 	//
-	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3539,7 +3539,7 @@ type ClientWithResponsesInterface interface {
 
 	// RepriceSectionWithResponse Reprice a section's unsold seats
 	//
-	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4830,6 +4830,8 @@ type RepriceSectionResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -4863,6 +4865,11 @@ func (r RepriceSectionResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
 func (r RepriceSectionResponse) GetApplicationproblemJSON408() *Problem {
 	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -6750,7 +6757,7 @@ func (c *ClientWithResponses) CancelPerformanceWithResponse(ctx context.Context,
 
 // RepriceSectionWithBodyWithResponse Reprice a section's unsold seats
 //
-// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6765,7 +6772,7 @@ func (c *ClientWithResponses) RepriceSectionWithBodyWithResponse(ctx context.Con
 
 // RepriceSectionWithResponse Reprice a section's unsold seats
 //
-// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8111,6 +8118,13 @@ func ParseRepriceSectionResponse(rsp *http.Response) (*RepriceSectionResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem

@@ -175,7 +175,7 @@ export interface paths {
         head?: never;
         /**
          * Reprice a section's unsold seats
-         * @description The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+         * @description The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
          */
         patch: operations["repriceSection"];
         trace?: never;
@@ -2222,6 +2222,15 @@ export interface operations {
             };
             /** @description The request body did not arrive in time. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request lost a race for a shared resource. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
