@@ -61,7 +61,14 @@ FUZZSCALE ?= 1
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRequests$$' -fuzztime $$((60000 * $(FUZZSCALE)))x ./adapters/httpapi
 	$(GO) test -run '^$$' -fuzz '^FuzzTokenVerify$$' -fuzztime $$((100000 * $(FUZZSCALE)))x ./adapters/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzRequestHeaders$$' -fuzztime $$((40000 * $(FUZZSCALE)))x ./adapters/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONBody$$' -fuzztime $$((120000 * $(FUZZSCALE)))x ./adapters/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONNumber$$' -fuzztime $$((80000 * $(FUZZSCALE)))x ./adapters/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzIDTokenClaims$$' -fuzztime $$((120000 * $(FUZZSCALE)))x ./adapters/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzAuthorizationHeader$$' -fuzztime $$((120000 * $(FUZZSCALE)))x ./adapters/httpapi
 	$(GO) test -run '^$$' -fuzz '^FuzzValidators$$' -fuzztime $$((250000 * $(FUZZSCALE)))x ./core
+	$(GO) test -run '^$$' -fuzz '^FuzzISODuration$$' -fuzztime $$((550000 * $(FUZZSCALE)))x ./core
+	$(GO) test -run '^$$' -fuzz '^FuzzNames$$' -fuzztime $$((350000 * $(FUZZSCALE)))x ./core/catalog
 
 ## bench: the benchmarks
 bench:

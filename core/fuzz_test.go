@@ -2,9 +2,11 @@ package core_test
 
 import (
 	"errors"
+	"math/big"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 )
@@ -60,6 +62,47 @@ func FuzzValidators(f *testing.F) {
 			}
 		} else if !errors.Is(err, core.ErrInvalid) {
 			t.Fatalf("ParseID(%q) error %v is not invalid input", s, err)
+		}
+	})
+}
+
+// isoDuration is ParseISODuration's grammar written out once more, independently: each
+// designator at most once, in order, a T only before a time designator.
+var isoDuration = regexp.MustCompile(`^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`)
+
+// FuzzISODuration holds ParseISODuration to that grammar and to exact arithmetic: it accepts
+// exactly the durations the grammar reads whose total, summed without overflow, is at most
+// MaxISODuration, and returns that total; everything else is refused as invalid input.
+func FuzzISODuration(f *testing.F) {
+	for _, s := range []string{"P2D", "PT48H", "P1DT12H", "P1W2DT3H4M5S", "PT1S1S", "P36500D36500D36500D36500D36500D36500D",
+		"P36500D36500D36500D", "P36500D", "P36501D", "PT9223372036854775807S", "P1DT", "PT", "P1M", "PT0S"} {
+		f.Add(s)
+	}
+	units := []time.Duration{7 * 24 * time.Hour, 24 * time.Hour, time.Hour, time.Minute, time.Second}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := core.ParseISODuration("d", s)
+		m := isoDuration.FindStringSubmatch(s)
+		if m == nil || s == "P" || strings.HasSuffix(s, "T") {
+			if err == nil || !errors.Is(err, core.ErrInvalid) {
+				t.Fatalf("ParseISODuration(%q) = %v, %v; want it refused", s, got, err)
+			}
+			return
+		}
+		total := new(big.Int)
+		for i, unit := range units {
+			n, _ := new(big.Int).SetString(m[i+1], 10)
+			if n != nil {
+				total.Add(total, n.Mul(n, big.NewInt(int64(unit))))
+			}
+		}
+		if total.Cmp(big.NewInt(int64(core.MaxISODuration))) > 0 {
+			if err == nil || !strings.Contains(err.Error(), "longer than 100 years") {
+				t.Fatalf("ParseISODuration(%q) = %v, %v; want it refused as too long (%v ns)", s, got, err, total)
+			}
+			return
+		}
+		if err != nil || int64(got) != total.Int64() {
+			t.Fatalf("ParseISODuration(%q) = %v, %v; want %v ns", s, got, err, total)
 		}
 	})
 }

@@ -57,7 +57,7 @@ type queueReportOutput struct {
 type changeAdmissionBody struct {
 	AdmitRate  *admitRateField `json:"admit_rate,omitempty" doc:"Fans admitted per second."`
 	MaxActive  *ceilingField   `json:"max_active,omitempty" doc:"Ceiling on fans admitted at once."`
-	SessionTTL string          `json:"session_ttl,omitempty" doc:"ISO 8601 duration a fan admitted from now on may book for." example:"PT10M"`
+	SessionTTL string          `json:"session_ttl,omitempty" doc:"ISO 8601 duration a fan admitted from now on may book for, above zero and at most PT24H." example:"PT10M"`
 }
 
 type scheduleOpeningBody struct {
@@ -179,7 +179,7 @@ func (s *server) knownSale(ctx context.Context, id saleIDField, f func(context.C
 func (s *server) changeAdmission(ctx context.Context, sale core.SaleID, b changeAdmissionBody) (*queueReportOutput, error) {
 	change := queue.Change{AdmitRate: (*int)(b.AdmitRate), MaxActive: (*int)(b.MaxActive)}
 	if b.SessionTTL != "" {
-		ttl, err := core.ParseISODuration("session_ttl", b.SessionTTL)
+		ttl, err := parseSessionTTL("session_ttl", b.SessionTTL)
 		if err != nil {
 			return nil, bodyProblem(ctx, s.Logger, err)
 		}

@@ -42,8 +42,8 @@ type changeSaleInput struct {
 	RawBody []byte
 	Body    struct {
 		State            string             `json:"state,omitempty" enum:"draft,on_sale,paused,closed" doc:"draft → on_sale ↔ paused, any → closed (final)."`
-		Title            *titleField        `json:"title,omitempty"`
-		Venue            *titleField        `json:"venue,omitempty"`
+		Title            *titleField        `json:"title,omitempty" doc:"1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates."`
+		Venue            *titleField        `json:"venue,omitempty" doc:"Under the title's rules."`
 		MaxTicketsPerFan *ticketLimitField  `json:"max_tickets_per_fan,omitempty" doc:"Lowering it refuses new holds beyond it; tickets held or bought stay."`
 		Cancellation     *cancellationPatch `json:"cancellation,omitempty" nullable:"true" doc:"The new policy; null makes tickets not cancellable."`
 	}
@@ -92,6 +92,7 @@ func registerSaleCreateAndRead(api huma.API, s *server) {
 		Summary:       "Put a sale on",
 		DefaultStatus: http.StatusCreated,
 		Description: "Creates a sale with its performances, their priced sections and seats, and opens its waiting room. " +
+			"A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. " +
 			"A refused field is named in the problem's errors[].location (body.performances[0].sections).",
 		MaxBodyBytes: MaxSaleBodyBytes,
 	}, http.StatusBadRequest, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *createSaleInput) (*saleOutput, error) {
@@ -166,10 +167,12 @@ func registerSaleChange(api huma.API, s *server) {
 
 func registerSaleDatesAndPrices(api huma.API, s *server) {
 	huma.Register(api, admin(huma.Operation{
-		OperationID:   "addPerformance",
-		Method:        http.MethodPost,
-		Path:          "/api/admin/sales/{sale_id}/performances",
-		Summary:       "Add a date to a sale",
+		OperationID: "addPerformance",
+		Method:      http.MethodPost,
+		Path:        "/api/admin/sales/{sale_id}/performances",
+		Summary:     "Add a date to a sale",
+		Description: "A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 " +
+			"naming date or sections.",
 		DefaultStatus: http.StatusCreated,
 		MaxBodyBytes:  MaxSaleBodyBytes,
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusGone, http.StatusServiceUnavailable), func(ctx context.Context, in *addPerformanceInput) (*saleOutput, error) {
@@ -187,8 +190,9 @@ func registerSaleDatesAndPrices(api huma.API, s *server) {
 		Summary:     "Reprice a section's unsold seats",
 		Description: "The new price applies to the section's seats that are neither held nor sold on that date, and to " +
 			"every hold from now on; held and sold seats keep the price they were taken at. Moving seats between " +
-			"sections is not offered, so no change here can touch a held or sold seat.",
-	}, http.StatusBadRequest, http.StatusNotFound), func(ctx context.Context, in *repriceInput) (*repricedOutput, error) {
+			"sections is not offered, so no change here can touch a held or sold seat. A price that could never apply " +
+			"is 409 saying why: the sale has closed, or the performance was cancelled or has passed.",
+	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict), func(ctx context.Context, in *repriceInput) (*repricedOutput, error) {
 		n, err := s.Admin.RepriceSection(ctx, core.SaleID(in.SaleID), in.Date, in.Section, int64(in.Body.Price))
 		if err != nil {
 			return nil, s.adminProblem(ctx, err)

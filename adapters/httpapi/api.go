@@ -91,6 +91,9 @@ func New(deps Deps) (http.Handler, huma.API) {
 	huma.NewError = newProblem
 	// Arrays in bodies are never null: SDKs get plain lists, not pointers to them.
 	huma.DefaultArrayNullable = false
+	// Field names are exact, as JSON's are: {"AMOUNT": 5} names no field of the API, so it is
+	// refused like any unknown one (Go's decoder would fill amount with it).
+	huma.ValidateStrictCasing = true
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("boxoffice", Version)
 	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
@@ -107,7 +110,9 @@ func New(deps Deps) (http.Handler, huma.API) {
 			Description: "The queue token from POST /api/token (an EdDSA-signed JWT)."},
 		idTokenScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "The ticketing platform's ID token (RS256, ES256 or EdDSA), required by POST /api/token when the " +
-				"service runs with BOXOFFICE_IDENTITY=jwt: its sub is the fan's user id."},
+				"service runs with BOXOFFICE_IDENTITY=jwt, as `Authorization: Bearer <ID token>` (another scheme is 401): exp, iss, " +
+				"aud and sub of their RFC 7519 types (exp, nbf and iat numbers, iss and sub strings, aud a string or an array of " +
+				"strings), each at most once; its sub is the fan's user id."},
 		ticketScheme: {Type: "http", Scheme: "bearer", BearerFormat: "JWT",
 			Description: "A paid ticket's own credential (the `credential` of its payment's answer or of GET /api/tickets): " +
 				"it shows that ticket, whatever became of the sale and of its holder's queue tokens."},
@@ -164,8 +169,14 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	case len(sec) == 0:
 		next(ctx)
 	case takesIDToken(sec):
-		// Checked by the operation, which knows whether the service runs with identity.
-		raw, _ := bearerToken(ctx.Header("Authorization"))
+		// Checked by the operation, which knows whether the service runs with identity; only a
+		// Bearer credential is one, and another scheme is refused saying so rather than read.
+		header := ctx.Header("Authorization")
+		raw, ok := bearerToken(header)
+		if !ok && header != "" && s.Identity != nil {
+			s.unauthorized(ctx, (&identityError{why: notBearer(header)}).Error())
+			return
+		}
 		next(huma.WithValue(ctx, idTokenKey{}, raw))
 	case sec[0][adminScheme] != nil:
 		if msg := s.checkAdminKey(ctx.Header(adminKeyHeader)); msg != "" {
@@ -182,9 +193,14 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 // instead, a ticket's credential (verified here) or the platform's ID token (verified by the
 // operation, which knows whether the service runs with identity).
 func (s *server) authenticateBearer(ctx huma.Context, sec []map[string][]string, next func(huma.Context)) {
-	raw, ok := bearerToken(ctx.Header("Authorization"))
+	header := ctx.Header("Authorization")
+	raw, ok := bearerToken(header)
 	if !ok {
-		s.unauthorized(ctx, "missing queue token: send `Authorization: Bearer <token>` with the token from POST /api/token")
+		what := "missing queue token"
+		if header != "" {
+			what = notBearer(header)
+		}
+		s.unauthorized(ctx, what+": send `Authorization: Bearer <token>` with the token from POST /api/token")
 		return
 	}
 	caller, err := s.Tokens.Verify(raw, time.Now())
@@ -221,11 +237,32 @@ func takes(sec []map[string][]string, scheme string) bool {
 }
 
 // bearerToken is the credential of an Authorization header of the Bearer scheme, whose name is
-// case-insensitive (RFC 9110 §11.1).
+// case-insensitive (RFC 9110 §11.1); "" and false for any other header.
 func bearerToken(header string) (string, bool) {
 	scheme, raw, _ := strings.Cut(strings.TrimSpace(header), " ")
 	raw = strings.TrimSpace(raw)
-	return raw, strings.EqualFold(scheme, "Bearer") && raw != ""
+	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
+		return "", false
+	}
+	return raw, true
+}
+
+// notBearer says what is wrong with an Authorization header that carries no Bearer credential,
+// naming its scheme when it is one HTTP allows (Basic), and never echoing anything else of it.
+func notBearer(header string) string {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(header), " ")
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		return "the Authorization header has no token after Bearer"
+	case len(scheme) <= 32 && scheme != "" && !strings.ContainsFunc(scheme, func(r rune) bool { return !isTokenChar(r) }):
+		return "the Authorization header uses the " + scheme + " scheme, and only Bearer is taken"
+	}
+	return "the Authorization header is not of the form Bearer <token>"
+}
+
+// isTokenChar reports a character of an HTTP token (RFC 9110 §5.6.2), as scheme names are.
+func isTokenChar(r rune) bool {
+	return r < 0x7f && (r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
 }
 
 func (s *server) unauthorized(ctx huma.Context, msg string) {

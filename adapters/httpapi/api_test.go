@@ -147,7 +147,11 @@ func TestAuthentication(t *testing.T) {
 	for _, scheme := range []string{"bearer", "BEARER", "Bearer"} {
 		h.expectWithHeader(t, "GET", "/api/balance", "", map[string]string{"Authorization": scheme + " " + valid}, nil, 200)
 	}
-	h.expectWithHeader(t, "GET", "/api/balance", "", map[string]string{"Authorization": "Basic " + valid}, nil, 401)
+	// Another scheme is refused saying which, never read as a queue token nor echoed.
+	p := h.expectWithHeader(t, "GET", "/api/balance", "", map[string]string{"Authorization": "Basic " + valid}, nil, 401).problem(t)
+	if detail := p["detail"].(string); !strings.Contains(detail, "uses the Basic scheme") || strings.Contains(detail, valid) {
+		t.Fatalf("a queue token sent as Basic: %q", detail)
+	}
 }
 
 // testKeyID is the key id the test signer publishes.

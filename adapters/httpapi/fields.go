@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"time"
+
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -50,7 +52,7 @@ type seatField int
 
 // Schema implements huma.SchemaProvider.
 func (seatField) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{Type: huma.TypeInteger, Format: "int64", Minimum: ptr(float64(catalog.FirstSeat))}
+	return &huma.Schema{Type: huma.TypeInteger, Format: "int64", Minimum: ptr(float64(catalog.FirstSeat)), Maximum: ptr(float64(catalog.MaxSeats))}
 }
 
 // admitRateField is an admission rate in fans a second.
@@ -107,4 +109,17 @@ type ticketLimitField int
 // Schema implements huma.SchemaProvider.
 func (ticketLimitField) Schema(huma.Registry) *huma.Schema {
 	return &huma.Schema{Type: huma.TypeInteger, Format: "int64", Minimum: ptr(1.0), Maximum: ptr(float64(catalog.MaxTicketsPerFan))}
+}
+
+// parseSessionTTL reads how long an admitted fan may book: an ISO 8601 duration above zero
+// and at most queue.MaxSessionTTL (zero would silently mean the service's default).
+func parseSessionTTL(field, raw string) (time.Duration, error) {
+	ttl, err := core.ParseISODuration(field, raw)
+	if err != nil {
+		return 0, err
+	}
+	if ttl <= 0 || ttl > queue.MaxSessionTTL {
+		return 0, core.InvalidField(field, "must be positive and at most %s", core.FormatISODuration(queue.MaxSessionTTL))
+	}
+	return ttl, nil
 }

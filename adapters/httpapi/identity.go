@@ -105,7 +105,7 @@ func jwksSource(jwks string) (string, *http.Client, error) {
 // Verify checks an ID token and returns the fan it speaks for. Every refusal is
 // core.ErrUnauthenticated, saying why in the API's words.
 func (i *Identity) Verify(ctx context.Context, raw string, now time.Time) (core.UserID, error) {
-	var claims jwt.RegisteredClaims
+	var claims idClaims
 	parse := func(keys keyfunc.Keyfunc) error {
 		_, err := jwt.ParseWithClaims(raw, &claims, keys.KeyfuncCtx(ctx),
 			jwt.WithValidMethods(idTokenAlgorithms), jwt.WithIssuer(i.issuer), jwt.WithAudience(i.audience),
@@ -122,7 +122,10 @@ func (i *Identity) Verify(ctx context.Context, raw string, now time.Time) (core.
 		err = parse(i.keys)
 	}
 	if err != nil {
-		return "", idTokenRefusal(err)
+		return "", idTokenRefusal(err, &claims)
+	}
+	if claims.Subject == "" {
+		return "", &identityError{why: "it names no subject (sub)"}
 	}
 	user, err := core.ParseUserID(claims.Subject)
 	if err != nil {
@@ -140,10 +143,14 @@ func (e *identityError) Error() string {
 
 func (e *identityError) Unwrap() error { return core.ErrUnauthenticated }
 
-// idTokenRefusal restates the JWT library's verdict on an ID token.
-func idTokenRefusal(err error) error {
+// idTokenRefusal restates the JWT library's verdict on an ID token, naming the claim that
+// failed; claims are the token's as far as they were read.
+func idTokenRefusal(err error, claims *idClaims) error {
 	why := "it is not a valid ID token"
+	var claim *claimError
 	switch {
+	case errors.As(err, &claim):
+		why = claim.why
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		why = "it is not a JWT (three parts separated by dots)"
 	case errors.Is(err, jwt.ErrTokenExpired):
@@ -155,7 +162,7 @@ func idTokenRefusal(err error) error {
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
 		why = "it was issued for another audience (aud) than this service"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		why = "it has no expiry (exp)"
+		why = missingClaim(claims)
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
 		why = "it is not signed with RS256, ES256 or EdDSA"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):

@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -156,6 +157,22 @@ func (p *provider) idToken(kid string, claims jwt.MapClaims) string {
 	return raw
 }
 
+// rawIDToken signs a payload written out by hand (claims twice, say) with the key kid.
+func (p *provider) rawIDToken(kid, payload string) string {
+	good := p.idToken(kid, claims("x"))
+	header := good[:strings.Index(good, ".")]
+	signing := header + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+	p.mu.Lock()
+	key := p.keys[kid]
+	p.mu.Unlock()
+	method := map[string]jwt.SigningMethod{"rsa": jwt.SigningMethodRS256, "ec-": jwt.SigningMethodES256, "ed-": jwt.SigningMethodEdDSA}[kid[:3]]
+	sig, err := method.Sign(signing, key)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
 // edToken is an ID token signed with an Ed25519 key under kid.
 func edToken(t *testing.T, key ed25519.PrivateKey, kid string, c jwt.MapClaims) string {
 	t.Helper()
@@ -249,7 +266,21 @@ func TestIdentityFromThePlatform(t *testing.T) {
 		{"wrong issuer", p.idToken("rsa-1", with(claims("bob"), "iss", "https://evil.example/")), map[string]any{}, 401, "another issuer"},
 		{"wrong audience", p.idToken("rsa-1", with(claims("bob"), "aud", "another-service")), map[string]any{}, 401, "another audience"},
 		{"expired", p.idToken("ec-1", with(claims("bob"), "exp", time.Now().Add(-time.Hour).Unix())), map[string]any{}, 401, "expired"},
-		{"no expiry", p.idToken("ec-1", with(claims("bob"), "exp", nil)), map[string]any{}, 401, "no expiry"},
+		{"no expiry", p.idToken("ec-1", with(claims("bob"), "exp", nil)), map[string]any{}, 401, "no expiry (exp)"},
+		{"no issuer", p.idToken("ec-1", with(claims("bob"), "iss", nil)), map[string]any{}, 401, "names no issuer (iss)"},
+		{"no audience", p.idToken("ec-1", with(claims("bob"), "aud", nil)), map[string]any{}, 401, "names no audience (aud)"},
+		{"an empty audience", p.idToken("ec-1", with(claims("bob"), "aud", []string{})), map[string]any{}, 401, "names no audience (aud)"},
+		{"no subject", p.idToken("ec-1", with(claims("bob"), "sub", nil)), map[string]any{}, 401, "names no subject (sub)"},
+		{"exp a string", p.idToken("ec-1", with(claims("bob"), "exp", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))), map[string]any{}, 401, "its exp claim is not a NumericDate"},
+		{"iat a string", p.idToken("ec-1", with(claims("bob"), "iat", strconv.FormatInt(time.Now().Unix(), 10))), map[string]any{}, 401, "its iat claim is not a NumericDate"},
+		{"nbf true", p.idToken("ec-1", with(claims("bob"), "nbf", true)), map[string]any{}, 401, "its nbf claim is not a NumericDate"},
+		{"exp past year 9999", p.idToken("ec-1", with(claims("bob"), "exp", 1e300)), map[string]any{}, 401, "its exp claim is not a NumericDate"},
+		{"sub a number", p.idToken("ec-1", with(claims("bob"), "sub", 42)), map[string]any{}, 401, "its sub claim is not a string"},
+		{"iss an array", p.idToken("ec-1", with(claims("bob"), "iss", []string{idIssuer})), map[string]any{}, 401, "its iss claim is not a string"},
+		{"aud of numbers", p.idToken("ec-1", with(claims("bob"), "aud", []int{1})), map[string]any{}, 401, "its aud claim is not a string or an array of strings"},
+		{"ISS in capitals", p.idToken("ec-1", with(with(claims("bob"), "iss", nil), "ISS", idIssuer)), map[string]any{}, 401, "names no issuer (iss)"},
+		{"sub twice", p.rawIDToken("ec-1", `{"iss":"`+idIssuer+`","aud":"`+idAudience+`","sub":"bob","sub":"mallory","exp":`+strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)+`}`),
+			map[string]any{}, 401, "names its sub claim twice"},
 		{"issued in the future", p.idToken("ec-1", with(claims("bob"), "iat", time.Now().Add(time.Hour).Unix())), map[string]any{}, 401, "not valid yet"},
 		{"alg none", none, map[string]any{}, 401, "RS256, ES256 or EdDSA"},
 		{"HS256 keyed with the public key", hmacWithPublicKey, map[string]any{}, 401, "RS256, ES256 or EdDSA"},
@@ -269,6 +300,19 @@ func TestIdentityFromThePlatform(t *testing.T) {
 			}
 		})
 	}
+	// Only the Bearer scheme carries an ID token (its name in any case): another is refused
+	// saying so, never read as if it said Bearer.
+	for header, says := range map[string]string{
+		"Basic " + good: "uses the Basic scheme, and only Bearer is taken", "Bearer": "no token after Bearer",
+		"Bearer ": "no token after Bearer", good: "not of the form Bearer <token>", "Token=" + good: "not of the form Bearer <token>",
+	} {
+		r := h.expectWithHeader(t, "POST", "/api/token", "", map[string]string{"Authorization": header}, map[string]any{}, 401)
+		if p := r.problem(t); !strings.Contains(p["detail"].(string), says) || strings.Contains(p["detail"].(string), good) {
+			t.Fatalf("Authorization %.20q…: %v, want it refused saying %q", header, p, says)
+		}
+	}
+	h.expectWithHeader(t, "POST", "/api/token", "", map[string]string{"Authorization": "bEaReR " + good}, map[string]any{}, 200)
+	issued++
 	if got := h.stats(t).LastSeq; got != issued {
 		t.Fatalf("refused ID tokens issued %d queue tokens", got-issued)
 	}

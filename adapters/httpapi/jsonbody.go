@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -14,64 +13,157 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// jsonFormat is huma's JSON format with decoding errors in the API's words: a client learns
-// what is wrong with its body, not how the Go decoder failed.
+// jsonFormat is huma's JSON format read strictly, with decoding errors in the API's words: a
+// client learns what is wrong with its body, not how the Go decoder failed.
 var jsonFormat = huma.Format{
 	Marshal:   huma.DefaultJSONFormat.Marshal,
 	Unmarshal: decodeJSON,
 }
 
-// decodeJSON decodes data into v. A whole number written with a fraction or an exponent (7.0,
-// 7e0) is an integer to JSON Schema, and so to the OpenAPI document: it decodes into an
-// integer field as that integer.
+// decodeJSON decodes a request body into v exactly as sent. A name twice in one object is
+// refused (Go's decoder keeps the last, so a body could mean two things). Numbers are read
+// from their decimal text, never through floating point: a whole number written with a
+// fraction or an exponent (7.0, 7e0, 0.7e1) is an integer to JSON Schema, and so to the
+// OpenAPI document, and decodes as that integer; any other (9999999.9999999999, 1e-1) is no
+// integer, whatever float64 it rounds to. huma decodes each body twice, into `any` to
+// validate it and then into the operation's input; both see the same reading.
 func decodeJSON(data []byte, v any) error {
-	err := json.Unmarshal(data, v)
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && strings.HasPrefix(typeErr.Value, "number") && isInteger(typeErr.Type.Kind()) {
-		if whole, ok := wholeNumbers(data); ok {
-			err = json.Unmarshal(whole, v)
-		}
+	if !json.Valid(data) {
+		return inAPIWords(json.Unmarshal(data, new(any)))
+	}
+	doc, err := readStrict(data)
+	if err != nil {
+		return err
+	}
+	if tree, ok := v.(*any); ok {
+		*tree = mapNumbers(doc, number.forValidation)
+		return nil
+	}
+	exact, err := json.Marshal(mapNumbers(doc, number.forDecoding))
+	if err != nil {
+		return inAPIWords(err)
+	}
+	err = json.Unmarshal(exact, v)
+	if past := outOfRange(err); past != nil {
+		return past
 	}
 	return inAPIWords(err)
 }
 
-func isInteger(k reflect.Kind) bool {
-	switch k {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return true
+// outOfRange is the refusal, at its field, of a whole number past an int64, which only a field
+// without a maximum of its own lets through validation (draw_seed); nil for any other error.
+func outOfRange(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if !errors.As(err, &typeErr) || !isInteger(typeErr.Type.Kind()) || !strings.HasPrefix(typeErr.Value, "number") || typeErr.Field == "" {
+		return nil
 	}
-	return false
+	bound := "at most 9223372036854775807"
+	if strings.HasPrefix(typeErr.Value, "number -") {
+		bound = "at least -9223372036854775808"
+	}
+	return &bodyFieldError{location: "body." + typeErr.Field, reason: "expected number " + bound + ", the range of a 64-bit integer"}
 }
 
-// wholeNumbers rewrites every number of data that is a whole number in integer form.
-func wholeNumbers(data []byte) ([]byte, bool) {
+// readStrict reads a valid JSON document into maps, slices, strings, booleans, nils and
+// numbers, refusing a name that appears twice in one object, at its location (body.amount).
+func readStrict(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	var doc any
-	if dec.Decode(&doc) != nil {
-		return nil, false
-	}
-	out, err := json.Marshal(rewriteNumbers(doc))
-	return out, err == nil
+	return readValue(dec, "body")
 }
 
-func rewriteNumbers(v any) any {
-	switch x := v.(type) {
+func readValue(dec *json.Decoder, at string) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			return readObject(dec, at)
+		}
+		return readArray(dec, at)
+	case json.Number:
+		return readNumber(string(t)), nil
+	}
+	return tok, nil
+}
+
+func readObject(dec *json.Decoder, at string) (any, error) {
+	obj := map[string]any{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name := tok.(string)
+		field := at + "." + name
+		if _, seen := obj[name]; seen {
+			return nil, &bodyFieldError{location: field, reason: fmt.Sprintf("%q appears twice in one object; send each field once", name)}
+		}
+		if obj[name], err = readValue(dec, field); err != nil {
+			return nil, err
+		}
+	}
+	_, err := dec.Token() // }
+	return obj, err
+}
+
+func readArray(dec *json.Decoder, at string) (any, error) {
+	arr := []any{}
+	for dec.More() {
+		v, err := readValue(dec, fmt.Sprintf("%s[%d]", at, len(arr)))
+		if err != nil {
+			return nil, err
+		}
+		arr = append(arr, v)
+	}
+	_, err := dec.Token() // ]
+	return arr, err
+}
+
+// mapNumbers is doc with each number replaced by what f makes of it.
+func mapNumbers(doc any, f func(number) any) any {
+	switch x := doc.(type) {
 	case map[string]any:
 		for k, e := range x {
-			x[k] = rewriteNumbers(e)
+			x[k] = mapNumbers(e, f)
 		}
 	case []any:
 		for i, e := range x {
-			x[i] = rewriteNumbers(e)
+			x[i] = mapNumbers(e, f)
 		}
-	case json.Number:
-		if f, err := x.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-			return json.Number(strconv.FormatInt(int64(f), 10))
-		}
+	case number:
+		return f(x)
 	}
-	return v
+	return doc
+}
+
+// bodyFieldError is a body refused at one of its fields while it is decoded. huma reports any
+// decoding error at "body" with the error's text, so the text carries the field's location,
+// quoted, and newProblem puts it back where it belongs (relocated).
+type bodyFieldError struct{ location, reason string }
+
+// bodyFieldPrefix begins the text of a bodyFieldError, before its quoted location.
+const bodyFieldPrefix = "body field "
+
+func (e *bodyFieldError) Error() string {
+	return bodyFieldPrefix + strconv.Quote(e.location) + ": " + e.reason
+}
+
+// relocated is huma's detail of a decoding error at the field a bodyFieldError named, or d.
+func relocated(d *huma.ErrorDetail) *huma.ErrorDetail {
+	rest, ok := strings.CutPrefix(d.Message, bodyFieldPrefix)
+	if d.Location != "body" || !ok {
+		return d
+	}
+	quoted, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return d
+	}
+	location, _ := strconv.Unquote(quoted)
+	reason, _ := strings.CutPrefix(rest[len(quoted):], ": ")
+	return &huma.ErrorDetail{Location: location, Message: reason}
 }
 
 // inAPIWords restates a decoding error as what is wrong with the body.
@@ -126,4 +218,13 @@ func jsonKind(k reflect.Kind) string {
 		return "an array"
 	}
 	return "an object"
+}
+
+func isInteger(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -69,12 +71,28 @@ func newProblem(status int, msg string, errs ...error) huma.StatusError {
 			continue
 		}
 		if d, ok := err.(huma.ErrorDetailer); ok {
-			p.Errors = append(p.Errors, d.ErrorDetail())
+			p.Errors = append(p.Errors, withWholeBounds(relocated(d.ErrorDetail())))
 		} else {
 			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: err.Error()})
 		}
 	}
 	return p
+}
+
+// humaBound is huma's refusal of a number out of its schema's range, whose bound it prints as
+// a float64 ("expected number <= 1e+07").
+var humaBound = regexp.MustCompile(`^(expected number [<>]=? )(\S+)$`)
+
+// withWholeBounds restates a range refusal's bound as the whole number it is (<= 10000000).
+func withWholeBounds(d *huma.ErrorDetail) *huma.ErrorDetail {
+	m := humaBound.FindStringSubmatch(d.Message)
+	if m == nil {
+		return d
+	}
+	if f, err := strconv.ParseFloat(m[2], 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		d.Message = m[1] + strconv.FormatInt(int64(f), 10)
+	}
+	return d
 }
 
 // Messages huma writes for refusals newProblem restates; a test pins each one.

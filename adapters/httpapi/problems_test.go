@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -148,4 +149,71 @@ func TestSeatListingBody(t *testing.T) {
 	if !strings.Contains(string(raw), "query.date") || !strings.Contains(string(raw), "disagrees") {
 		t.Fatalf("disagreeing dates: %s, want the error at query.date saying so", raw)
 	}
+}
+
+// A path with empty, . or .. segments is a 404 problem, never the mux's redirect with an HTML
+// body.
+func TestUncleanPathsAreProblems(t *testing.T) {
+	h := newHarness(t)
+	for _, c := range []struct{ method, path, clean string }{
+		{"GET", "//api/sales", "/api/sales"}, {"GET", "/api//sales", "/api/sales"}, {"GET", "/api/../api/sales", "/api/sales"},
+		{"POST", "/api/./token", "/api/token"}, {"GET", "//", "/"}, {"GET", "/docs/./", "/docs/"},
+	} {
+		p := rawRequest(t, h, c.method+" "+c.path+" HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+		if p.status != 404 {
+			t.Fatalf("%s %s: %d %s, want 404", c.method, c.path, p.status, p.body)
+		}
+		if detail := p.problem(t)["detail"].(string); !strings.Contains(detail, c.clean+" is written so") {
+			t.Fatalf("%s %s: %q does not say how the path is written", c.method, c.path, detail)
+		}
+	}
+	h.expect(t, "GET", "/api/sales", "", nil, 200)
+}
+
+// The answers Go's HTTP server writes itself, before any handler (a control character in a
+// header, a malformed Host, another HTTP version, a header section past 1 MiB), are problems in
+// the API's words through the API's listener, and nothing else it answers changes.
+func TestTheServersOwnRefusalsAreProblems(t *testing.T) {
+	handler, a, store := newStack(t)
+	srv := httptest.NewUnstartedServer(handler)
+	srv.Listener = httpapi.ProblemListener(srv.Listener)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	h := &harness{srv: srv, app: a, store: store}
+	tok := h.token(t, "ann", false)
+	for _, c := range []struct {
+		name, head string
+		status     int
+		says       string
+	}{
+		{"DEL in Idempotency-Key", "POST /api/balance HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok + "\r\nIdempotency-Key: a\x7fb\r\n", 400, "control character such as DEL"},
+		{"a control character in X-Admin-Key", "GET /api/admin/sales HTTP/1.1\r\nHost: x\r\nX-Admin-Key: k\x01\r\n", 400, "control character such as DEL"},
+		{"a space in a header's name", "GET /api/sales HTTP/1.1\r\nHost: x\r\nIdempotency Key: a\r\n", 400, "name has a character"},
+		{"no Host", "GET /api/sales HTTP/1.1\r\n", 400, "no Host header"},
+		{"a malformed Host", "GET /api/sales HTTP/1.1\r\nHost: a b\r\n", 400, "Host header is malformed"},
+		{"two Hosts", "GET /api/sales HTTP/1.1\r\nHost: x\r\nHost: y\r\n", 400, "given twice"},
+		{"HTTP/9.9", "GET /api/sales HTTP/9.9\r\nHost: x\r\n", 505, "use HTTP/1.1"},
+		{"gzip transfer coding", "POST /api/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n", 501, "Transfer-Encoding"},
+		{"headers past 1 MiB", "GET /api/sales HTTP/1.1\r\nHost: x\r\nX-Padding: " + strings.Repeat("x", 1<<20+4096) + "\r\n", 431, "1 MiB"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rawRequest(t, h, c.head+"Content-Length: 0\r\n\r\n")
+			if r.status != c.status {
+				t.Fatalf("%d %s, want %d", r.status, r.body, c.status)
+			}
+			p := r.problem(t)
+			if detail := p["detail"].(string); !strings.Contains(detail, c.says) {
+				t.Fatalf("detail %q, want it to say %q", detail, c.says)
+			}
+		})
+	}
+	if bal := h.balance(t, "ann"); bal != 0 {
+		t.Fatalf("a refused request charged %d", bal)
+	}
+	// Through the same listener, everything else answers as ever, keep-alive included.
+	r := rawRequest(t, h, "GET /api/sales HTTP/1.1\r\nHost: x\r\n\r\n")
+	if r.status != 200 || r.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("GET /api/sales through the listener: %d %v %s", r.status, r.header, r.body)
+	}
+	h.expect(t, "GET", "/nope", "", nil, 404).problem(t)
 }

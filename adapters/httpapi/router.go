@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -11,7 +12,8 @@ import (
 
 // MaxHeaderBytes bounds a request's header fields; a few hundred bytes is usual (the token is
 // about 300). Beyond it the answer is a 431 problem. (Go's server has a far larger limit of its
-// own, 1 MiB, past which it answers 431 in plain text before any handler runs.)
+// own, 1 MiB, past which it answers 431 before any handler runs: a problem too, through
+// ProblemListener.)
 const MaxHeaderBytes = 16 << 10
 
 // routedMethods are the methods the 405 answer can offer.
@@ -23,6 +25,12 @@ func edge(mux *http.ServeMux) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notRouted(w, r, mux) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		identified := withRequestID(w, r)
+		if clean := canonicalPath(r.URL.EscapedPath()); clean != r.URL.EscapedPath() && r.Method != http.MethodConnect {
+			// The mux would redirect to the clean path with an HTML body; nothing lives here.
+			writeProblem(w, http.StatusNotFound, fmt.Sprintf("nothing at %s: a path has no empty, . or .. segments (%s is written so); "+
+				"the API's paths are listed in /openapi.yaml and at /docs", r.URL.EscapedPath(), clean))
+			return
+		}
 		if n := headerBytes(r); n > MaxHeaderBytes {
 			writeProblem(w, http.StatusRequestHeaderFieldsTooLarge,
 				fmt.Sprintf("the request's header fields take %d bytes, more than the %d allowed; send fewer or shorter ones", n, MaxHeaderBytes))
@@ -32,6 +40,18 @@ func edge(mux *http.ServeMux) http.Handler {
 		defer func() { r.Pattern = identified.Pattern }()
 		mux.ServeHTTP(w, identified)
 	})
+}
+
+// canonicalPath is p as the mux routes it: no empty, . or .. segments, its trailing slash kept.
+func canonicalPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
 }
 
 func headerBytes(r *http.Request) int {

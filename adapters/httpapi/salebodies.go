@@ -12,7 +12,7 @@ import (
 
 // SectionBody is a run of seats at one price.
 type SectionBody struct {
-	Name      sectionNameField `json:"name" doc:"The section's name, unique in its performance." example:"Floor"`
+	Name      sectionNameField `json:"name" doc:"The section's name, unique in its performance: 1 to 64 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), and usable as a path segment (no / or \\, not . or ..)." example:"Floor"`
 	FirstSeat seatField        `json:"first_seat" doc:"Its first seat." example:"1"`
 	LastSeat  lastSeatField    `json:"last_seat" doc:"Its last seat; sections cover seats 1..N without gaps or overlaps." example:"20"`
 	Price     priceField       `json:"price" doc:"Price of each of its seats, in won." example:"150000"`
@@ -21,13 +21,13 @@ type SectionBody struct {
 // PerformanceSpecBody is a performance as an operator puts it on.
 type PerformanceSpecBody struct {
 	Date     string        `json:"date" format:"date" doc:"The show's date, YYYY-MM-DD, today or later." example:"2030-09-01"`
-	StartsAt *time.Time    `json:"starts_at,omitempty" doc:"When the show starts (RFC 3339); 00:00 UTC of its date when absent."`
+	StartsAt *time.Time    `json:"starts_at,omitempty" doc:"When the show starts (RFC 3339): on its date in the UTC offset it is written with, or before 06:00 the morning after for a show past midnight (date 2030-09-01, 2030-09-02T01:30:00+09:00); 00:00 UTC of its date when absent. Cancellation deadlines count back from it."`
 	Sections []SectionBody `json:"sections" minItems:"1" doc:"The seat map: sections covering seats 1..N (N at most 100,000) without gaps or overlaps."`
 }
 
 // CancellationBody is when and at what fee fans may give a paid ticket back.
 type CancellationBody struct {
-	UntilBeforeShow string `json:"until_before_show" doc:"ISO 8601 duration: fans may cancel until this long before the show starts." example:"P2D"`
+	UntilBeforeShow string `json:"until_before_show" doc:"ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order." example:"P2D"`
 	FeePercent      int    `json:"fee_percent" minimum:"0" maximum:"100" doc:"Percent of the price kept as a fee (rounded down); the rest is refunded." example:"10"`
 }
 
@@ -35,20 +35,20 @@ type CancellationBody struct {
 type QueueSpecBody struct {
 	AdmitRate  *admitRateField `json:"admit_rate,omitempty" doc:"Fans admitted per second; the service's default when absent."`
 	MaxActive  *ceilingField   `json:"max_active,omitempty" doc:"Ceiling on fans admitted at once; the service's default when absent."`
-	SessionTTL string          `json:"session_ttl,omitempty" doc:"ISO 8601 duration an admitted fan may book for; the service's default when absent." example:"PT10M"`
+	SessionTTL string          `json:"session_ttl,omitempty" doc:"ISO 8601 duration an admitted fan may book for, above zero and at most PT24H; the service's default when absent." example:"PT10M"`
 	OpensAt    *time.Time      `json:"opens_at,omitempty" doc:"When the sale opens (RFC 3339, in the future): fans who arrive before are placed by a random draw then. First come, first served from the first token when absent."`
 }
 
 // SaleSpecBody is a sale as an operator puts it on.
 type SaleSpecBody struct {
 	SaleID           saleIDField           `json:"sale_id" doc:"The sale's id: 3 to 64 lowercase letters, digits and -." example:"autumn-nights"`
-	Title            titleField            `json:"title" doc:"What fans see the sale as." example:"Autumn Nights"`
-	Venue            titleField            `json:"venue" doc:"Where the performances are." example:"Riverside Arena"`
+	Title            titleField            `json:"title" doc:"What fans see the sale as: 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069)." example:"Autumn Nights"`
+	Venue            titleField            `json:"venue" doc:"Where the performances are, under the title's rules." example:"Riverside Arena"`
 	State            string                `json:"state,omitempty" enum:"draft,on_sale" doc:"on_sale (the default) opens the queue to fans at once; draft keeps the sale hidden until PATCHed on_sale."`
 	MaxTicketsPerFan *ticketLimitField     `json:"max_tickets_per_fan,omitempty" doc:"Tickets one fan may hold and buy in the sale together; 4 when absent."`
 	Cancellation     *CancellationBody     `json:"cancellation,omitempty" doc:"When fans may cancel a paid ticket for a refund; not cancellable when absent."`
 	Queue            *QueueSpecBody        `json:"queue,omitempty" doc:"The waiting room's settings."`
-	Performances     []PerformanceSpecBody `json:"performances" minItems:"1" doc:"The sale's dates, each with its seat map."`
+	Performances     []PerformanceSpecBody `json:"performances" minItems:"1" doc:"The sale's dates, each with its seat map: at most 100 dates, and 500,000 seats in all."`
 }
 
 // SeatCountsBody counts a performance's seats by status.
@@ -122,7 +122,7 @@ func (b QueueSpecBody) spec() (catalog.QueueSpec, error) {
 		q.MaxActive = int(*b.MaxActive)
 	}
 	if b.SessionTTL != "" {
-		ttl, err := core.ParseISODuration("queue.session_ttl", b.SessionTTL)
+		ttl, err := parseSessionTTL("queue.session_ttl", b.SessionTTL)
 		if err != nil {
 			return catalog.QueueSpec{}, err
 		}
@@ -137,7 +137,7 @@ func (b QueueSpecBody) spec() (catalog.QueueSpec, error) {
 func (b PerformanceSpecBody) spec() catalog.PerformanceSpec {
 	p := catalog.PerformanceSpec{Date: b.Date, Sections: make([]catalog.Section, len(b.Sections))}
 	if b.StartsAt != nil {
-		p.StartsAt = b.StartsAt.UTC()
+		p.StartsAt = *b.StartsAt // in the offset it was written with, which tells its day
 	}
 	for i, s := range b.Sections {
 		p.Sections[i] = catalog.Section{Name: string(s.Name), FirstSeat: int(s.FirstSeat), LastSeat: int(s.LastSeat), Price: core.Amount(s.Price)}

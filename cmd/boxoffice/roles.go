@@ -191,7 +191,7 @@ func serveAPI(ctx context.Context, c config, log *slog.Logger, a *app.App, obs o
 	}
 	srv.RegisterOnShutdown(func() { close(stopping) }) // event streams end, so draining can finish
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(httpapi.ProblemListener(ln)) }()
 	started(ln.Addr().String())
 
 	select {

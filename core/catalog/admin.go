@@ -86,13 +86,23 @@ func (a *Admin) AddPerformance(ctx context.Context, sale core.SaleID, spec Perfo
 	if err != nil {
 		return SaleReport{}, err
 	}
+	// Checked before the write, not under it: operators adding dates to one sale at the same
+	// moment may pass it together, by a date each.
+	others, err := a.store.Performances(ctx, sale)
+	if err != nil {
+		return SaleReport{}, err
+	}
+	if err := CheckRoom("", p, others); err != nil {
+		return SaleReport{}, err
+	}
 	if err := a.store.AddPerformance(ctx, p); err != nil {
 		return SaleReport{}, err
 	}
 	return a.Report(ctx, sale)
 }
 
-// RepriceSection sets a section's price for its seats not held or sold, and says how many.
+// RepriceSection sets a section's price for its seats not held or sold, and says how many. A
+// price that could never apply (the sale closed, the show cancelled or past) is refused.
 func (a *Admin) RepriceSection(ctx context.Context, sale core.SaleID, rawDate, section string, price int64) (int, error) {
 	d, err := core.ParseDate(rawDate)
 	if err != nil {
@@ -101,10 +111,24 @@ func (a *Admin) RepriceSection(ctx context.Context, sale core.SaleID, rawDate, s
 	if err := CheckPrice("price", price); err != nil {
 		return 0, err
 	}
-	if _, err := a.store.Sale(ctx, sale); err != nil {
+	s, err := a.store.Sale(ctx, sale)
+	if err != nil {
 		return 0, err
 	}
-	return a.store.RepriceSection(ctx, sale, d, section, core.Amount(price), a.clock.Now())
+	p, err := a.store.Performance(ctx, sale, d)
+	if err != nil {
+		return 0, err
+	}
+	now := a.clock.Now()
+	switch {
+	case s.State == core.Closed:
+		return 0, neverApplies("the sale has closed: nobody can hold its seats any more")
+	case p.Cancelled():
+		return 0, neverApplies("this performance was cancelled: its seats are not for sale")
+	case d.Before(core.DateOf(now)):
+		return 0, neverApplies("this performance has passed: its seats are not for sale any more")
+	}
+	return a.store.RepriceSection(ctx, sale, d, section, core.Amount(price), now)
 }
 
 // Report reads one sale with its performances and the counts of their seats.

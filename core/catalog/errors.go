@@ -1,6 +1,10 @@
 package catalog
 
-import "github.com/boxoffice/boxoffice/core"
+import (
+	"fmt"
+
+	"github.com/boxoffice/boxoffice/core"
+)
 
 // The catalog's errors.
 var (
@@ -17,6 +21,17 @@ var (
 	// and its tickets are refunded in full.
 	ErrPerformanceCancelled = core.Classed(core.ErrGone, "this performance was cancelled: its seats are not for sale, and every ticket of it is refunded in full")
 )
+
+// Operator changes that could never take effect, refused rather than answered as done.
+var (
+	ErrPriceNeverApplies = core.Classed(core.ErrConflict, "a new price would never apply")
+	ErrLimitNeverApplies = core.Classed(core.ErrConflict, "the sale has closed: nobody can hold its seats any more, so a new max_tickets_per_fan would never apply")
+)
+
+// neverApplies is ErrPriceNeverApplies saying why.
+func neverApplies(why string) error {
+	return fmt.Errorf("%s, so %w", why, ErrPriceNeverApplies)
+}
 
 // CheckHoldable reports a sale whose seats cannot be held now: paused or closed (a draft one
 // is not public, so unknown).

@@ -23,6 +23,18 @@ const (
 	MaxSectionName = 64
 )
 
+// Limits of a sale, on what one request may make the stores write and every read of the sale
+// go through: a seat is a row (PostgreSQL writes about 100,000 a second), and reading a sale
+// counts all of them. A season of a hundred dates, or five stadium nights, fits.
+const (
+	MaxPerformances = 100     // dates a sale has, cancelled ones included
+	MaxSaleSeats    = 500_000 // seats of all its dates together
+)
+
+// LateShowCutoff is the hour before which a show may start the morning after its date: a
+// performance dated the 1st may start at 00:30 on the 2nd, not at 06:00.
+const LateShowCutoff = 6
+
 // Section is a run of seats at one price: seats FirstSeat..LastSeat.
 type Section struct {
 	Name      string
@@ -145,11 +157,53 @@ func (ps PerformanceSpec) performance(sale core.SaleID, field string, now time.T
 	if d.Before(core.DateOf(now)) {
 		return Performance{}, core.InvalidField(at("date"), "%s is in the past", d)
 	}
-	if !ps.StartsAt.IsZero() && !ps.StartsAt.After(now) {
-		return Performance{}, core.InvalidField(at("starts_at"), "must be in the future")
+	if !ps.StartsAt.IsZero() {
+		if err := checkStart(at("starts_at"), ps.StartsAt, d, now); err != nil {
+			return Performance{}, err
+		}
 	}
 	p := Performance{SaleID: sale, Date: d, StartsAt: ps.StartsAt.UTC(), Sections: slices.Clone(ps.Sections)}
 	return p, checkSections(p.Sections, at("sections"))
+}
+
+// checkStart holds a show's start to its date: the day of start in its own UTC offset, as the
+// operator wrote it, is the performance's date, or the day after before LateShowCutoff for a
+// show past midnight. So the deadline of a cancellation, counted back from it, is the date's.
+func checkStart(field string, start time.Time, d core.Date, now time.Time) error {
+	if !start.After(now) {
+		return core.InvalidField(field, "must be in the future")
+	}
+	y, m, day := start.Date()
+	local := core.DateOf(time.Date(y, m, day, 0, 0, 0, 0, time.UTC))
+	if local == d || local == d.AddDays(1) && start.Hour() < LateShowCutoff {
+		return nil
+	}
+	return core.InvalidField(field, "%s is not on %s: a show starts on its date, in the UTC offset it is written with, "+
+		"or before %02d:00 the morning after for a show past midnight", start.Format(time.RFC3339), d, LateShowCutoff)
+}
+
+// CheckRoom reports a performance the sale has no room for beside the ones it has: past
+// MaxPerformances dates, or MaxSaleSeats seats in all. field names the new performance's input
+// ("performances[3]", or "" when it is the whole body).
+func CheckRoom(field string, p Performance, others []Performance) error {
+	at := func(name string) string {
+		if field == "" {
+			return name
+		}
+		return field + "." + name
+	}
+	if len(others) >= MaxPerformances {
+		return core.InvalidField(at("date"), "a sale has at most %d performances, and this one would be performance %d", MaxPerformances, len(others)+1)
+	}
+	seats := p.Seats()
+	for _, o := range others {
+		seats += o.Seats()
+	}
+	if seats > MaxSaleSeats {
+		return core.InvalidField(at("sections"), "its %d seats would take the sale to %d, past the %d a sale may have in all; put the other dates on sale as a sale of their own",
+			p.Seats(), seats, MaxSaleSeats)
+	}
+	return nil
 }
 
 // checkSections holds a seat map to its rules: 1 to MaxSections sections with distinct names
@@ -162,9 +216,10 @@ func checkSections(sections []Section, field string) error {
 	names := map[string]bool{}
 	for i, s := range sections {
 		f := fmt.Sprintf("%s[%d]", field, i)
+		if err := checkSectionName(f+".name", s.Name); err != nil {
+			return err
+		}
 		switch {
-		case !text(s.Name, MaxSectionName):
-			return core.InvalidField(f+".name", "must be 1 to %d characters", MaxSectionName)
 		case names[s.Name]:
 			return core.InvalidField(f+".name", "%q names two sections", s.Name)
 		case s.FirstSeat < FirstSeat:

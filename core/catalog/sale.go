@@ -2,10 +2,8 @@ package catalog
 
 import (
 	"fmt"
-	"strings"
+	"slices"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/boxoffice/boxoffice/core"
 )
@@ -97,38 +95,40 @@ func NewSale(spec SaleSpec, now time.Time) (Sale, []Performance, error) {
 	if err := spec.Queue.validate(now); err != nil {
 		return Sale{}, nil, err
 	}
-	if len(spec.Performances) == 0 {
-		return Sale{}, nil, core.InvalidField("performances", "a sale needs at least one performance")
+	perfs, err := newPerformances(id, spec.Performances, now)
+	return s, perfs, err
+}
+
+// newPerformances validates a new sale's performances, each and together.
+func newPerformances(sale core.SaleID, specs []PerformanceSpec, now time.Time) ([]Performance, error) {
+	switch {
+	case len(specs) == 0:
+		return nil, core.InvalidField("performances", "a sale needs at least one performance")
+	case len(specs) > MaxPerformances:
+		return nil, core.InvalidField("performances", "a sale has at most %d performances, not %d", MaxPerformances, len(specs))
 	}
-	perfs := make([]Performance, len(spec.Performances))
-	seen := map[core.Date]bool{}
-	for i, ps := range spec.Performances {
+	perfs := make([]Performance, 0, len(specs))
+	for i, ps := range specs {
 		field := fmt.Sprintf("performances[%d]", i)
-		if perfs[i], err = ps.performance(id, field, now); err != nil {
-			return Sale{}, nil, err
+		p, err := ps.performance(sale, field, now)
+		if err != nil {
+			return nil, err
 		}
-		if seen[perfs[i].Date] {
-			return Sale{}, nil, core.InvalidField(field+".date", "%s is on the sale twice", perfs[i].Date)
+		if slices.ContainsFunc(perfs, func(o Performance) bool { return o.Date == p.Date }) {
+			return nil, core.InvalidField(field+".date", "%s is on the sale twice", p.Date)
 		}
-		seen[perfs[i].Date] = true
+		if err := CheckRoom(field, p, perfs); err != nil {
+			return nil, err
+		}
+		perfs = append(perfs, p)
 	}
-	return s, perfs, nil
+	return perfs, nil
 }
 
 // validate checks the fields an operator may change later too.
 func (s Sale) validate() error {
-	switch {
-	case !text(s.Title, MaxTitle):
-		return core.InvalidField("title", "must be 1 to %d characters", MaxTitle)
-	case !text(s.Venue, MaxTitle):
-		return core.InvalidField("venue", "must be 1 to %d characters", MaxTitle)
-	case s.MaxTicketsPerFan < 1 || s.MaxTicketsPerFan > MaxTicketsPerFan:
-		return core.InvalidField("max_tickets_per_fan", "must be 1 to %d", MaxTicketsPerFan)
-	}
-	if s.Cancellation != nil {
-		return s.Cancellation.Validate("cancellation")
-	}
-	return nil
+	return SaleChange{Title: &s.Title, Venue: &s.Venue, MaxTicketsPerFan: &s.MaxTicketsPerFan,
+		Cancellation: s.Cancellation, SetCancellation: true}.validate()
 }
 
 func (q QueueSpec) validate(now time.Time) error {
@@ -143,15 +143,6 @@ func (q QueueSpec) validate(now time.Time) error {
 		return core.InvalidField("queue.opens_at", "must be in the future")
 	}
 	return nil
-}
-
-// text reports whether s is 1 to max characters of printable text, not only spaces.
-func text(s string, max int) bool {
-	n := utf8.RuneCountInString(s)
-	if n < 1 || n > max || !utf8.ValidString(s) || strings.TrimSpace(s) == "" {
-		return false
-	}
-	return !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // Offer is a sale with one of its performances: what a fan holds a seat of.
@@ -171,8 +162,33 @@ type SaleChange struct {
 	SetCancellation bool
 }
 
+// validate checks the fields the change sets, and only those: a sale stored before a rule
+// was made can still be paused, closed or renamed.
+func (c SaleChange) validate() error {
+	if c.Title != nil {
+		if err := checkName("title", *c.Title, MaxTitle); err != nil {
+			return err
+		}
+	}
+	if c.Venue != nil {
+		if err := checkName("venue", *c.Venue, MaxTitle); err != nil {
+			return err
+		}
+	}
+	if c.MaxTicketsPerFan != nil && (*c.MaxTicketsPerFan < 1 || *c.MaxTicketsPerFan > MaxTicketsPerFan) {
+		return core.InvalidField("max_tickets_per_fan", "must be 1 to %d", MaxTicketsPerFan)
+	}
+	if c.SetCancellation && c.Cancellation != nil {
+		return c.Cancellation.Validate("cancellation")
+	}
+	return nil
+}
+
 // Apply returns s changed, or why it cannot change so.
 func (c SaleChange) Apply(s Sale) (Sale, error) {
+	if err := c.validate(); err != nil {
+		return Sale{}, err
+	}
 	if c.State != nil {
 		if err := s.State.CanBecome(*c.State); err != nil {
 			return Sale{}, err
@@ -185,11 +201,14 @@ func (c SaleChange) Apply(s Sale) (Sale, error) {
 	if c.Venue != nil {
 		s.Venue = *c.Venue
 	}
-	if c.MaxTicketsPerFan != nil {
+	if c.MaxTicketsPerFan != nil && *c.MaxTicketsPerFan != s.MaxTicketsPerFan {
+		if s.State == core.Closed {
+			return Sale{}, ErrLimitNeverApplies
+		}
 		s.MaxTicketsPerFan = *c.MaxTicketsPerFan
 	}
 	if c.SetCancellation {
 		s.Cancellation = c.Cancellation
 	}
-	return s, s.validate()
+	return s, nil
 }

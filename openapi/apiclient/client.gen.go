@@ -271,7 +271,7 @@ type CancellationBody struct {
 	// Examples: 10
 	FeePercent int64 `json:"fee_percent"`
 
-	// UntilBeforeShow ISO 8601 duration: fans may cancel until this long before the show starts.
+	// UntilBeforeShow ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order.
 	//
 	// Examples: P2D
 	UntilBeforeShow string `json:"until_before_show"`
@@ -294,7 +294,7 @@ type ChangeAdmissionBody struct {
 	// MaxActive Ceiling on fans admitted at once.
 	MaxActive *int64 `json:"max_active,omitempty"`
 
-	// SessionTtl ISO 8601 duration a fan admitted from now on may book for.
+	// SessionTtl ISO 8601 duration a fan admitted from now on may book for, above zero and at most PT24H.
 	//
 	// Examples: PT10M
 	SessionTtl *string `json:"session_ttl,omitempty"`
@@ -309,7 +309,7 @@ type ChangeSaleInputBody struct {
 		// Examples: 10
 		FeePercent int64 `json:"fee_percent"`
 
-		// UntilBeforeShow ISO 8601 duration: fans may cancel until this long before the show starts.
+		// UntilBeforeShow ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order.
 		//
 		// Examples: P2D
 		UntilBeforeShow string `json:"until_before_show"`
@@ -320,8 +320,12 @@ type ChangeSaleInputBody struct {
 
 	// State draft → on_sale ↔ paused, any → closed (final).
 	State *ChangeSaleInputBodyState `json:"state,omitempty"`
-	Title *string                   `json:"title,omitempty"`
-	Venue *string                   `json:"venue,omitempty"`
+
+	// Title 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates.
+	Title *string `json:"title,omitempty"`
+
+	// Venue Under the title's rules.
+	Venue *string `json:"venue,omitempty"`
 }
 
 // ChangeSaleInputBodyState draft → on_sale ↔ paused, any → closed (final).
@@ -498,7 +502,7 @@ type PerformanceSpecBody struct {
 	// Sections The seat map: sections covering seats 1..N (N at most 100,000) without gaps or overlaps.
 	Sections []SectionBody `json:"sections"`
 
-	// StartsAt When the show starts (RFC 3339); 00:00 UTC of its date when absent.
+	// StartsAt When the show starts (RFC 3339): on its date in the UTC offset it is written with, or before 06:00 the morning after for a show past midnight (date 2030-09-01, 2030-09-02T01:30:00+09:00); 00:00 UTC of its date when absent. Cancellation deadlines count back from it.
 	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
@@ -642,7 +646,7 @@ type QueueSpecBody struct {
 	// OpensAt When the sale opens (RFC 3339, in the future): fans who arrive before are placed by a random draw then. First come, first served from the first token when absent.
 	OpensAt *time.Time `json:"opens_at,omitempty"`
 
-	// SessionTtl ISO 8601 duration an admitted fan may book for; the service's default when absent.
+	// SessionTtl ISO 8601 duration an admitted fan may book for, above zero and at most PT24H; the service's default when absent.
 	//
 	// Examples: PT10M
 	SessionTtl *string `json:"session_ttl,omitempty"`
@@ -757,7 +761,7 @@ type SaleSpecBody struct {
 	// MaxTicketsPerFan Tickets one fan may hold and buy in the sale together; 4 when absent.
 	MaxTicketsPerFan *int64 `json:"max_tickets_per_fan,omitempty"`
 
-	// Performances The sale's dates, each with its seat map.
+	// Performances The sale's dates, each with its seat map: at most 100 dates, and 500,000 seats in all.
 	Performances []PerformanceSpecBody `json:"performances"`
 
 	// Queue The waiting room's settings.
@@ -771,12 +775,12 @@ type SaleSpecBody struct {
 	// State on_sale (the default) opens the queue to fans at once; draft keeps the sale hidden until PATCHed on_sale.
 	State *SaleSpecBodyState `json:"state,omitempty"`
 
-	// Title What fans see the sale as.
+	// Title What fans see the sale as: 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069).
 	//
 	// Examples: Autumn Nights
 	Title string `json:"title"`
 
-	// Venue Where the performances are.
+	// Venue Where the performances are, under the title's rules.
 	//
 	// Examples: Riverside Arena
 	Venue string `json:"venue"`
@@ -834,7 +838,7 @@ type SectionBody struct {
 	// Examples: 20
 	LastSeat int64 `json:"last_seat"`
 
-	// Name The section's name, unique in its performance.
+	// Name The section's name, unique in its performance: 1 to 64 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), and usable as a path segment (no / or \, not . or ..).
 	//
 	// Examples: Floor
 	Name string `json:"name"`
@@ -1121,7 +1125,7 @@ type ClientInterface interface {
 
 	// CreateSaleWithBody Put a sale on
 	//
-	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1130,7 +1134,7 @@ type ClientInterface interface {
 
 	// CreateSale Put a sale on
 	//
-	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1164,12 +1168,16 @@ type ClientInterface interface {
 
 	// AddPerformanceWithBody Add a date to a sale
 	//
+	// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
 	AddPerformanceWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddPerformance Add a date to a sale
+	//
+	// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1192,7 +1200,7 @@ type ClientInterface interface {
 
 	// RepriceSectionWithBody Reprice a section's unsold seats
 	//
-	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1201,7 +1209,7 @@ type ClientInterface interface {
 
 	// RepriceSection Reprice a section's unsold seats
 	//
-	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1540,7 +1548,7 @@ func (c *Client) ListAllSales(ctx context.Context, reqEditors ...RequestEditorFn
 
 // CreateSaleWithBody Put a sale on
 //
-// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1559,7 +1567,7 @@ func (c *Client) CreateSaleWithBody(ctx context.Context, contentType string, bod
 
 // CreateSale Put a sale on
 //
-// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1633,6 +1641,8 @@ func (c *Client) ChangeSale(ctx context.Context, saleId string, body ChangeSaleJ
 
 // AddPerformanceWithBody Add a date to a sale
 //
+// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
@@ -1649,6 +1659,8 @@ func (c *Client) AddPerformanceWithBody(ctx context.Context, saleId string, cont
 }
 
 // AddPerformance Add a date to a sale
+//
+// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1701,7 +1713,7 @@ func (c *Client) CancelPerformance(ctx context.Context, saleId string, date open
 
 // RepriceSectionWithBody Reprice a section's unsold seats
 //
-// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1720,7 +1732,7 @@ func (c *Client) RepriceSectionWithBody(ctx context.Context, saleId string, date
 
 // RepriceSection Reprice a section's unsold seats
 //
-// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3437,7 +3449,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSaleWithBodyWithResponse Put a sale on
 	//
-	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3446,7 +3458,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSaleWithResponse Put a sale on
 	//
-	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+	// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3482,12 +3494,16 @@ type ClientWithResponsesInterface interface {
 
 	// AddPerformanceWithBodyWithResponse Add a date to a sale
 	//
+	// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
 	AddPerformanceWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddPerformanceResponse, error)
 
 	// AddPerformanceWithResponse Add a date to a sale
+	//
+	// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3514,7 +3530,7 @@ type ClientWithResponsesInterface interface {
 
 	// RepriceSectionWithBodyWithResponse Reprice a section's unsold seats
 	//
-	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3523,7 +3539,7 @@ type ClientWithResponsesInterface interface {
 
 	// RepriceSectionWithResponse Reprice a section's unsold seats
 	//
-	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+	// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4814,6 +4830,8 @@ type RepriceSectionResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -4847,6 +4865,11 @@ func (r RepriceSectionResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
 func (r RepriceSectionResponse) GetApplicationproblemJSON408() *Problem {
 	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RepriceSectionResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -6599,7 +6622,7 @@ func (c *ClientWithResponses) ListAllSalesWithResponse(ctx context.Context, reqE
 
 // CreateSaleWithBodyWithResponse Put a sale on
 //
-// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6614,7 +6637,7 @@ func (c *ClientWithResponses) CreateSaleWithBodyWithResponse(ctx context.Context
 
 // CreateSaleWithResponse Put a sale on
 //
-// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+// Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6674,6 +6697,8 @@ func (c *ClientWithResponses) ChangeSaleWithResponse(ctx context.Context, saleId
 
 // AddPerformanceWithBodyWithResponse Add a date to a sale
 //
+// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/admin/sales/{sale_id}/performances (the `AddPerformance` operationId).
@@ -6686,6 +6711,8 @@ func (c *ClientWithResponses) AddPerformanceWithBodyWithResponse(ctx context.Con
 }
 
 // AddPerformanceWithResponse Add a date to a sale
+//
+// A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6730,7 +6757,7 @@ func (c *ClientWithResponses) CancelPerformanceWithResponse(ctx context.Context,
 
 // RepriceSectionWithBodyWithResponse Reprice a section's unsold seats
 //
-// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6745,7 +6772,7 @@ func (c *ClientWithResponses) RepriceSectionWithBodyWithResponse(ctx context.Con
 
 // RepriceSectionWithResponse Reprice a section's unsold seats
 //
-// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+// The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8091,6 +8118,13 @@ func ParseRepriceSectionResponse(rsp *http.Response) (*RepriceSectionResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem

@@ -83,7 +83,7 @@ export interface paths {
         put?: never;
         /**
          * Put a sale on
-         * @description Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A refused field is named in the problem's errors[].location (body.performances[0].sections).
+         * @description Creates a sale with its performances, their priced sections and seats, and opens its waiting room. A sale has at most 100 dates, each of at most 100,000 seats, and 500,000 seats in all. A refused field is named in the problem's errors[].location (body.performances[0].sections).
          */
         post: operations["createSale"];
         delete?: never;
@@ -125,7 +125,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a date to a sale */
+        /**
+         * Add a date to a sale
+         * @description A sale has at most 100 dates and 500,000 seats in all, cancelled dates included; a date past either is 400 naming date or sections.
+         */
         post: operations["addPerformance"];
         delete?: never;
         options?: never;
@@ -172,7 +175,7 @@ export interface paths {
         head?: never;
         /**
          * Reprice a section's unsold seats
-         * @description The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat.
+         * @description The new price applies to the section's seats that are neither held nor sold on that date, and to every hold from now on; held and sold seats keep the price they were taken at. Moving seats between sections is not offered, so no change here can touch a held or sold seat. A price that could never apply is 409 saying why: the sale has closed, or the performance was cancelled or has passed.
          */
         patch: operations["repriceSection"];
         trace?: never;
@@ -450,7 +453,7 @@ export interface components {
              */
             fee_percent: number;
             /**
-             * @description ISO 8601 duration: fans may cancel until this long before the show starts.
+             * @description ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order.
              * @example P2D
              */
             until_before_show: string;
@@ -472,7 +475,7 @@ export interface components {
              */
             max_active?: number;
             /**
-             * @description ISO 8601 duration a fan admitted from now on may book for.
+             * @description ISO 8601 duration a fan admitted from now on may book for, above zero and at most PT24H.
              * @example PT10M
              */
             session_ttl?: string;
@@ -487,7 +490,7 @@ export interface components {
                  */
                 fee_percent: number;
                 /**
-                 * @description ISO 8601 duration: fans may cancel until this long before the show starts.
+                 * @description ISO 8601 duration, PT0S to P36500D: fans may cancel until this long before the show starts. Each designator (W, D, then T, H, M, S) at most once, in that order.
                  * @example P2D
                  */
                 until_before_show: string;
@@ -502,7 +505,9 @@ export interface components {
              * @enum {string}
              */
             state?: "draft" | "on_sale" | "paused" | "closed";
+            /** @description 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates. */
             title?: string;
+            /** @description Under the title's rules. */
             venue?: string;
         };
         ChargeInputBody: {
@@ -685,7 +690,7 @@ export interface components {
             sections: components["schemas"]["SectionBody"][];
             /**
              * Format: date-time
-             * @description When the show starts (RFC 3339); 00:00 UTC of its date when absent.
+             * @description When the show starts (RFC 3339): on its date in the UTC offset it is written with, or before 06:00 the morning after for a show past midnight (date 2030-09-01, 2030-09-02T01:30:00+09:00); 00:00 UTC of its date when absent. Cancellation deadlines count back from it.
              */
             starts_at?: string;
         };
@@ -863,7 +868,7 @@ export interface components {
              */
             opens_at?: string;
             /**
-             * @description ISO 8601 duration an admitted fan may book for; the service's default when absent.
+             * @description ISO 8601 duration an admitted fan may book for, above zero and at most PT24H; the service's default when absent.
              * @example PT10M
              */
             session_ttl?: string;
@@ -991,7 +996,7 @@ export interface components {
              * @description Tickets one fan may hold and buy in the sale together; 4 when absent.
              */
             max_tickets_per_fan?: number;
-            /** @description The sale's dates, each with its seat map. */
+            /** @description The sale's dates, each with its seat map: at most 100 dates, and 500,000 seats in all. */
             performances: components["schemas"]["PerformanceSpecBody"][];
             /** @description The waiting room's settings. */
             queue?: components["schemas"]["QueueSpecBody"];
@@ -1006,12 +1011,12 @@ export interface components {
              */
             state?: "draft" | "on_sale";
             /**
-             * @description What fans see the sale as.
+             * @description What fans see the sale as: 1 to 200 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069).
              * @example Autumn Nights
              */
             title: string;
             /**
-             * @description Where the performances are.
+             * @description Where the performances are, under the title's rules.
              * @example Riverside Arena
              */
             venue: string;
@@ -1075,7 +1080,7 @@ export interface components {
              */
             last_seat: number;
             /**
-             * @description The section's name, unique in its performance.
+             * @description The section's name, unique in its performance: 1 to 64 characters with a visible one, no control characters (a tab is one) or bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), and usable as a path segment (no / or \, not . or ..).
              * @example Floor
              */
             name: string;
@@ -2217,6 +2222,15 @@ export interface operations {
             };
             /** @description The request body did not arrive in time. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request lost a race for a shared resource. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
