@@ -1118,7 +1118,7 @@ type ClientInterface interface {
 
 	// ListAllSales List every sale
 	//
-	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
+	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. Each queue is read from the database alone (its admission workflow is not asked, so the list stays cheap with thousands of sales): its settings as last recorded, and marked admission_unavailable when fans wait and no admission round has run for a while. GET /api/admin/sales/{sale_id} asks the workflow.
 	//
 	// Corresponds with GET /api/admin/sales (the `ListAllSales` operationId).
 	ListAllSales(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1531,7 +1531,7 @@ func (c *Client) ScheduleOpening(ctx context.Context, body ScheduleOpeningJSONRe
 
 // ListAllSales List every sale
 //
-// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
+// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. Each queue is read from the database alone (its admission workflow is not asked, so the list stays cheap with thousands of sales): its settings as last recorded, and marked admission_unavailable when fans wait and no admission round has run for a while. GET /api/admin/sales/{sale_id} asks the workflow.
 //
 // Corresponds with GET /api/admin/sales (the `ListAllSales` operationId).
 func (c *Client) ListAllSales(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3440,7 +3440,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAllSalesWithResponse List every sale
 	//
-	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
+	// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. Each queue is read from the database alone (its admission workflow is not asked, so the list stays cheap with thousands of sales): its settings as last recorded, and marked admission_unavailable when fans wait and no admission round has run for a while. GET /api/admin/sales/{sale_id} asks the workflow.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6607,7 +6607,7 @@ func (c *ClientWithResponses) ScheduleOpeningWithResponse(ctx context.Context, b
 
 // ListAllSalesWithResponse List every sale
 //
-// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
+// Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. Each queue is read from the database alone (its admission workflow is not asked, so the list stays cheap with thousands of sales): its settings as last recorded, and marked admission_unavailable when fans wait and no admission round has run for a while. GET /api/admin/sales/{sale_id} asks the workflow.
 //
 // Returns a wrapper object for the known response body format(s).
 //

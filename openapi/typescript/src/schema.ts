@@ -77,7 +77,7 @@ export interface paths {
         };
         /**
          * List every sale
-         * @description Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. A sale whose admission workflow does not answer is listed all the same, its queue marked admission_unavailable.
+         * @description Every sale, drafts and closed ones included, oldest first, as GET /api/admin/sales/{sale_id} gives each. Each queue is read from the database alone (its admission workflow is not asked, so the list stays cheap with thousands of sales): its settings as last recorded, and marked admission_unavailable when fans wait and no admission round has run for a while. GET /api/admin/sales/{sale_id} asks the workflow.
          */
         get: operations["listAllSales"];
         put?: never;
