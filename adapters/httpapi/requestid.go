@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync/atomic"
 )
 
 // RequestIDHeader carries each request's id in its answer: the client's own when it sent a
@@ -20,12 +22,31 @@ type requestIDKey struct{}
 func withRequestID(w http.ResponseWriter, r *http.Request) *http.Request {
 	id := r.Header.Get(RequestIDHeader)
 	if !usableRequestID(id) {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
+		id = newRequestID()
 	}
-	w.Header().Set(RequestIDHeader, id)
+	w.Header()[RequestIDHeader] = []string{id} // the name is canonical already
 	return r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+}
+
+// requestIDs make each request's id: this process's random prefix and a count, unique across
+// instances and restarts without reading randomness a request (ids are not secrets).
+var requestIDs = struct {
+	prefix string
+	count  atomic.Uint64
+}{prefix: randomHex(8)}
+
+func newRequestID() string {
+	n := requestIDs.count.Add(1)
+	b := make([]byte, 0, len(requestIDs.prefix)+1+16)
+	b = append(b, requestIDs.prefix...)
+	b = append(b, '-')
+	return string(strconv.AppendUint(b, n, 16))
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func usableRequestID(id string) bool {

@@ -35,7 +35,7 @@ func withLogs(w *lockedBuffer) stackOption {
 
 func TestEachAnswerCarriesItsRequestID(t *testing.T) {
 	h := newHarness(t)
-	fresh := regexp.MustCompile(`^[0-9a-f]{24}$`)
+	fresh := regexp.MustCompile(`^[0-9a-f]{16}-[0-9a-f]+$`) // the process's random prefix and a count
 	a, b := h.expect(t, "GET", "/healthz", "", nil, 200), h.expect(t, "GET", "/nowhere", "", nil, 404)
 	if idA, idB := a.header.Get(httpapi.RequestIDHeader), b.header.Get(httpapi.RequestIDHeader); !fresh.MatchString(idA) || !fresh.MatchString(idB) || idA == idB {
 		t.Fatalf("request ids %q and %q, want two new ones", idA, idB)

@@ -61,8 +61,12 @@ const goRefusalHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnect
 // serverRefusal reads b as one of net/http's own refusals: its status and its status line's
 // text ("400 Bad Request: malformed Host header").
 func serverRefusal(b []byte) (int, string, bool) {
+	// Most writes are answers of 1xx to 3xx, told apart by their tenth byte without a search.
+	if len(b) > 512 || len(b) < 10 || b[9] != '4' && b[9] != '5' {
+		return 0, "", false
+	}
 	rest, ok := bytes.CutPrefix(b, []byte("HTTP/1.1 "))
-	if !ok || len(b) > 512 {
+	if !ok {
 		return 0, "", false
 	}
 	line, body, ok := bytes.Cut(rest, []byte(goRefusalHeaders))

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -47,7 +48,12 @@ const unrouted = "unrouted"
 func (m *Metrics) HTTP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := statusWriters.Get().(*statusWriter)
+		*sw = statusWriter{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			*sw = statusWriter{} // the handler is done with it: nothing of the request is kept
+			statusWriters.Put(sw)
+		}()
 		defer func() {
 			if p := recover(); p != nil {
 				sw.status = http.StatusInternalServerError // counted, then on to the server's recovery
@@ -91,6 +97,10 @@ func knownMethod(m string) string {
 	}
 	return "_OTHER"
 }
+
+// statusWriters are reused: a request's statusWriter is no longer referenced once its handler
+// has returned (an event stream's handler returns when the stream ends).
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 
 // statusWriter remembers the status a handler answered; it flushes and hijacks through, so event
 // streams keep working.

@@ -1,13 +1,15 @@
 package main
 
 // The booking benchmark measures the booking path against the same server's /healthz, with wrk
-// on loopback. It starts boxoffice on PostgreSQL (one API instance, a worker, a Temporal dev
-// server) with the demo sale on 3 dates of -seats seats, admits -fans fans, and in one run
-// loads: GET /healthz at 64 connections (the ceiling); GET /api/tickets/seats of a date at 64;
-// /healthz at 256; a hold storm at 256, every request a hold of one of the date's seats by one
-// of the admitted fans in turn, until the phase ends (all but the first -seats lose); POST
-// /api/token with a new fan each request at 256; and /healthz at 256 again. Each rate is given
-// as a share of the mean ceiling at the same connections. The storm must end with exactly one
+// on loopback, at a rush's scale: it starts boxoffice on PostgreSQL (one API instance with its
+// metrics on, a worker, a Temporal dev server) with the demo sale on 3 dates of -seats seats,
+// admits -fans fans (up to 100,000), and in one run loads: a bare net/http /healthz in this
+// process at 64 connections (what a handler costs with nothing around it); GET /healthz at 64
+// (the ceiling); GET /api/tickets/seats of a date at 64, each request another admitted fan's;
+// /healthz at 256; a hold storm at 256, every request a hold of one of the date's seats by
+// another admitted fan (all but the first -seats lose); POST /api/token with a new fan each
+// request at 256 into the queue of -fans; and /healthz at 256 again. Each rate is given as a
+// share of the mean ceiling at the same connections. The storm must end with exactly one
 // winner a seat; any other answer than the expected ones fails the run.
 
 import (
@@ -16,6 +18,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"regexp"
 	"slices"
@@ -55,6 +59,9 @@ type BookingReport struct {
 	Won  int64 `json:"storm_won"`
 	Lost int64 `json:"storm_lost"`
 	Held int   `json:"storm_seats_held"`
+	// Reused counts the storm's attempts made with a token used before: the phase outlasted
+	// the fans (0: one distinct fan per attempt).
+	Reused int64 `json:"storm_reused_tokens"`
 
 	Payments *PaymentsReport `json:"payments,omitempty"`
 	OpenLoop *OpenLoopReport `json:"open_loop_issue,omitempty"`
@@ -70,7 +77,10 @@ type BookingPhase struct {
 	OfCeiling float64   `json:"of_ceiling"`
 }
 
-const healthzEndpoint = "GET /healthz"
+const (
+	healthzEndpoint = "GET /healthz"
+	bareEndpoint    = "GET /healthz (bare)"
+)
 
 // bookingPhases are the phases -phases may name; the ceilings always run.
 var bookingPhases = []string{"listing", "storm", "issue", "payments", "rate", "expiry"}
@@ -85,7 +95,7 @@ func runBookingBench(args []string) error {
 	o := bookingOptions{sandbox: sandbox.Options{Instances: 1, HoldTTL: 5 * time.Minute, SessionTTL: time.Hour, AdmitRate: 1000, MaxActive: 1000, Seats: 50}}
 	fs := flag.NewFlagSet("measure booking", flag.ContinueOnError)
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each phase runs (1s to 1m)")
-	fs.IntVar(&o.fans, "fans", 400, "admitted fans whose tokens the storm takes in turn (10 to 1000)")
+	fs.IntVar(&o.fans, "fans", 1000, "admitted fans: the storm and the listings take each one's token once (10 to 100000)")
 	fs.IntVar(&o.payments, "payments", 640, "payments (and raw updates) of the payments phase, 64 concurrent (64 to 1000: each payer is admitted at once)")
 	fs.IntVar(&o.rate, "rate", 10_000, "tokens issued a second in the open-loop phase (100 to 50000)")
 	fs.IntVar(&o.expiring, "expiring", 1000, "holds that expire together in the expiry phase (10 to 1000)")
@@ -99,12 +109,12 @@ func runBookingBench(args []string) error {
 	switch {
 	case o.duration < time.Second || o.duration > time.Minute:
 		return errors.New("-duration must be 1s to 1m")
-	case o.fans < 10 || o.fans > 1000:
-		return errors.New("-fans must be 10 to 1000")
+	case o.fans < 10 || o.fans > 100_000:
+		return errors.New("-fans must be 10 to 100000")
 	case o.sandbox.Seats < 1 || o.sandbox.Seats > 10_000:
 		return errors.New("-seats must be 1 to 10000")
-	case o.payments < 64 || o.payments > o.sandbox.MaxActive:
-		return fmt.Errorf("-payments must be 64 to %d (-max-active: every payer is admitted at once)", o.sandbox.MaxActive)
+	case o.payments < 64 || o.payments > 1000:
+		return errors.New("-payments must be 64 to 1000")
 	case o.rate < 100 || o.rate > 50_000:
 		return errors.New("-rate must be 100 to 50000")
 	case o.expiring < 10 || o.expiring > 1000:
@@ -112,7 +122,11 @@ func runBookingBench(args []string) error {
 	case o.pollers < 2 || o.pollers > 64:
 		return errors.New("-pollers must be 2 to 64")
 	}
-	o.sandbox.Env = append(o.sandbox.Env, "BOXOFFICE_WORKER_POLLERS="+strconv.Itoa(o.pollers))
+	// Every fan is admitted at once and stays: the ceiling and the rate make room for them all.
+	o.sandbox.MaxActive = max(o.sandbox.MaxActive, o.fans+o.payments+o.expiring+10_000)
+	o.sandbox.AdmitRate = max(o.sandbox.AdmitRate, 20_000)
+	o.sandbox.Env = append(o.sandbox.Env, "BOXOFFICE_WORKER_POLLERS="+strconv.Itoa(o.pollers),
+		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0") // as production runs: every request is measured
 	for _, p := range strings.Split(o.phases, ",") {
 		if !slices.Contains(bookingPhases, p) {
 			return fmt.Errorf("-phases: no phase %q; the phases are %s", p, strings.Join(bookingPhases, ", "))
@@ -149,13 +163,18 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 	}
 	defer sys.Stop()
 	base := sys.Targets[0]
-	tokens, date, err := admittedFans(ctx, base, o.fans)
+	tokens, date, err := admittedFans(ctx, sys, o.fans)
 	if err != nil {
 		return BookingReport{}, err
 	}
 	r := BookingReport{Duration: o.duration.String(), Seats: o.sandbox.Seats, Fans: o.fans}
+	bare, stopBare, err := serveBareHealthz()
+	if err != nil {
+		return r, err
+	}
+	defer stopBare()
 	healthz := wrkLoad{url: base + "/healthz"}
-	listing := wrkLoad{url: base + "/api/tickets/seats?date=" + date, headers: []string{"Authorization: Bearer " + tokens[0]}}
+	listing := wrkLoad{url: base + "/api/tickets/seats?date=" + date, script: listingScript(tokens, date)}
 	storm := wrkLoad{url: base + "/api/tickets", script: stormScript(tokens, date, o.sandbox.Seats)}
 	issue := wrkLoad{url: base + "/api/token", script: issueScript("booking", []string{""})}
 	phases := []struct {
@@ -163,10 +182,11 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 		conns               int
 		l                   wrkLoad
 	}{
+		{"", "bare net/http handler", bareEndpoint, 64, wrkLoad{url: bare}},
 		{"", "ceiling", healthzEndpoint, 64, healthz},
 		{"listing", fmt.Sprintf("seat listing, %d seats", o.sandbox.Seats), "GET /api/tickets/seats", 64, listing},
 		{"", "ceiling", healthzEndpoint, 256, healthz},
-		{"storm", fmt.Sprintf("hold storm, %d seats, %d fans", o.sandbox.Seats, o.fans), "POST /api/tickets", 256, storm},
+		{"storm", fmt.Sprintf("hold storm, %d seats, a fan each", o.sandbox.Seats), "POST /api/tickets", 256, storm},
 		{"issue", "token issue", "POST /api/token", 256, issue},
 		{"", "ceiling", healthzEndpoint, 256, healthz},
 	}
@@ -180,11 +200,11 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 			return r, fmt.Errorf("%s: %w", p.name, err)
 		}
 		if p.l.script == storm.script {
-			won, lost, other, err := stormCounts(out)
+			won, lost, other, reused, err := stormCounts(out)
 			if err != nil {
 				return r, err
 			}
-			r.Won, r.Lost = won, lost
+			r.Won, r.Lost, r.Reused = won, lost, reused
 			res.Failed -= lost // a lost race is the expected answer; anything else is not
 			if res.Failed < other {
 				res.Failed = other
@@ -219,20 +239,25 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 	return r, nil
 }
 
-// admittedFans takes n tokens of the demo sale and polls until every one is admitted; it returns
-// them and the sale's first date.
-func admittedFans(ctx context.Context, base string, n int) ([]string, string, error) {
-	api, err := apiclient.NewClientWithResponses(base)
+// admittedFans takes n tokens of the demo sale, 32 at a time, and waits until the queue has
+// admitted them all (nobody waits); it returns them and the sale's first date.
+func admittedFans(ctx context.Context, sys *sandbox.System, n int) ([]string, string, error) {
+	api, err := apiclient.NewClientWithResponses(sys.Targets[0])
 	if err != nil {
 		return nil, "", err
 	}
 	tokens := make([]string, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
-	for w := range 16 {
+	for w := range 32 {
 		wg.Go(func() {
-			for i := w; i < n; i += 16 {
-				tokens[i], errs[i] = awaitAdmission(ctx, api, apiclient.Fan(fmt.Sprintf("storm-%d", i)))
+			for i := w; i < n; i += 32 {
+				res, err := api.IssueTokenWithResponse(ctx, apiclient.Fan(fmt.Sprintf("storm-%d", i)))
+				if err != nil || res.JSON200 == nil {
+					errs[i] = fmt.Errorf("take a token for fan %d: %w", i, failure(err, res))
+					continue
+				}
+				tokens[i] = res.JSON200.Token
 			}
 		})
 	}
@@ -240,11 +265,25 @@ func admittedFans(ctx context.Context, base string, n int) ([]string, string, er
 	if err := errors.Join(errs...); err != nil {
 		return nil, "", err
 	}
+	if err := awaitEveryoneAdmitted(ctx, api, sys.AdminKey); err != nil {
+		return nil, "", err
+	}
 	dates, err := api.ListDatesWithResponse(ctx, apiclient.Bearer(tokens[0]))
 	if err != nil || dates.JSON200 == nil || len(*dates.JSON200) == 0 {
 		return nil, "", fmt.Errorf("list dates: %v %s", err, dates.Body)
 	}
 	return tokens, (*dates.JSON200)[0], nil
+}
+
+// awaitEveryoneAdmitted polls the default sale's queue until nobody waits.
+func awaitEveryoneAdmitted(ctx context.Context, api *apiclient.ClientWithResponses, adminKey string) error {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		q, err := api.QueueReportWithResponse(ctx, apiclient.AdminKey(adminKey))
+		if err == nil && q.JSON200 != nil && q.JSON200.Waiting == 0 {
+			return nil
+		}
+	}
+	return errors.New("the fans were not all admitted within 2 minutes")
 }
 
 // awaitAdmission takes a token with body and polls until it is admitted.
@@ -285,9 +324,9 @@ func seatsHeld(ctx context.Context, base, token, date string) (int, error) {
 	return n, nil
 }
 
-// stormScript is the Lua of the hold storm: each request holds seat n mod seats of date for the
-// next of the tokens, and each thread counts its 200, 409 and other answers, which done prints.
-func stormScript(tokens []string, date string, seats int) string {
+// fanTokens is the Lua that hands each request the next fan's token, each thread its share of
+// them, once each until they are all used (then round again, which `reused` counts).
+func fanTokens(tokens []string) string {
 	quoted := make([]string, len(tokens))
 	for i, t := range tokens {
 		quoted[i] = strconv.Quote(t)
@@ -298,39 +337,96 @@ function setup(thread)
   table.insert(threads, thread)
   thread:set("tid", #threads)
 end
-won, lost, other = 0, 0, 0
+won, lost, other, reused = 0, 0, 0, 0
 local n = 0
-function request()
+local function nextToken()
   n = n + 1
-  local tok = tokens[((n * 7 + tid) %% #tokens) + 1]
-  local body = '{"date":"%s","seat_id":' .. ((n + tid) %% %d + 1) .. '}'
+  local i = (n - 1) * 2 + tid -- wrk's two threads take every other token
+  if i > #tokens then reused = reused + 1 end
+  return tokens[((i - 1) %% #tokens) + 1], n
+end
+`, strings.Join(quoted, ", "))
+}
+
+// stormScript is the Lua of the hold storm: each request another fan's hold of seat n mod seats
+// of date, and each thread counts its 200, 409 and other answers, which done prints.
+func stormScript(tokens []string, date string, seats int) string {
+	return fanTokens(tokens) + fmt.Sprintf(`function request()
+  local tok, k = nextToken()
+  local body = '{"date":"%s","seat_id":' .. ((k + tid) %% %d + 1) .. '}'
   return wrk.format("POST", "/api/tickets", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tok}, body)
 end
 function response(status, headers, body)
   if status == 200 then won = won + 1 elseif status == 409 then lost = lost + 1 else other = other + 1 end
 end
 function done(summary, latency, requests)
-  local w, l, o = 0, 0, 0
+  local w, l, o, r = 0, 0, 0, 0
   for _, t in ipairs(threads) do
-    w = w + t:get("won"); l = l + t:get("lost"); o = o + t:get("other")
+    w = w + t:get("won"); l = l + t:get("lost"); o = o + t:get("other"); r = r + t:get("reused")
   end
-  io.write(string.format("storm won=%%d lost=%%d other=%%d\n", w, l, o))
+  io.write(string.format("storm won=%%d lost=%%d other=%%d reused=%%d\n", w, l, o, r))
 end
-`, strings.Join(quoted, ", "), date, seats)
+`, date, seats)
 }
 
-var stormLine = regexp.MustCompile(`storm won=(\d+) lost=(\d+) other=(\d+)`)
+// listingScript is the Lua of the seat listing: each request another admitted fan's.
+func listingScript(tokens []string, date string) string {
+	return fanTokens(tokens) + fmt.Sprintf(`function request()
+  local tok = nextToken()
+  return wrk.format("GET", "/api/tickets/seats?date=%s", {["Authorization"] = "Bearer " .. tok})
+end
+`, date)
+}
+
+var stormLine = regexp.MustCompile(`storm won=(\d+) lost=(\d+) other=(\d+) reused=(\d+)`)
 
 // stormCounts reads the line the storm's done prints.
-func stormCounts(out string) (won, lost, other int64, err error) {
+func stormCounts(out string) (won, lost, other, reused int64, err error) {
 	m := stormLine.FindStringSubmatch(out)
 	if m == nil {
-		return 0, 0, 0, fmt.Errorf("no storm counts in wrk's report:\n%s", out)
+		return 0, 0, 0, 0, fmt.Errorf("no storm counts in wrk's report:\n%s", out)
 	}
 	won, _ = strconv.ParseInt(m[1], 10, 64)
 	lost, _ = strconv.ParseInt(m[2], 10, 64)
 	other, _ = strconv.ParseInt(m[3], 10, 64)
-	return won, lost, other, nil
+	reused, _ = strconv.ParseInt(m[4], 10, 64)
+	return won, lost, other, reused, nil
+}
+
+// serveBareHealthz serves, on a loopback port of this process, the /healthz answer with
+// nothing around the handler, from a server with the API's timeouts (which any server exposed
+// to clients needs): what the API's fixed cost a request (request id, metrics, the edge's
+// checks) is measured against. It returns its URL and what stops it.
+func serveBareHealthz() (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + "/healthz", func() { _ = srv.Close() }, nil
+}
+
+// healthzOfBare is the API's /healthz rate at 64 connections as a share of the bare handler's.
+func (r BookingReport) healthzOfBare() float64 {
+	var bare, api float64
+	for _, p := range r.Phases {
+		switch {
+		case p.Endpoint == bareEndpoint:
+			bare = p.Result.PerSecond
+		case p.Endpoint == healthzEndpoint && p.Conns == 64:
+			api = p.Result.PerSecond
+		}
+	}
+	if bare == 0 {
+		return 0
+	}
+	return api / bare
 }
 
 // shareOfCeiling gives each phase's rate as a share of the mean ceiling at its connections.
@@ -356,7 +452,13 @@ func (r BookingReport) print(w io.Writer) {
 		fmt.Fprintf(w, "%-34s %-24s %5d %10.0f %8.2f %8.2f %7.1f%% %7d\n", p.Name, p.Endpoint, p.Conns, p.Result.PerSecond, p.Result.P50Millis, p.Result.P99Millis, 100*p.OfCeiling, p.Result.Failed)
 	}
 	if r.Won+r.Lost > 0 {
-		fmt.Fprintf(w, "\nhold storm: %d won, %d lost; %d seats held afterwards\n", r.Won, r.Lost, r.Held)
+		fmt.Fprintf(w, "\nhold storm: %d won, %d lost; %d seats held afterwards; %d attempts reused a fan's token (0: a distinct fan each)\n",
+			r.Won, r.Lost, r.Held, r.Reused)
+	}
+	for _, p := range r.Phases {
+		if p.Endpoint == bareEndpoint {
+			fmt.Fprintf(w, "GET /healthz at 64 connections: %.2f of a bare net/http handler's rate (target 0.90)\n", r.healthzOfBare())
+		}
 	}
 	if p := r.Payments; p != nil {
 		fmt.Fprintf(w, "\n%d concurrent callers          %6s %10s %8s %8s %7s\n", p.Concurrency, "count", "per s", "p50 ms", "p99 ms", "failed")

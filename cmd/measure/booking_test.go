@@ -12,7 +12,8 @@ func TestBookingBenchRefusesBadFlags(t *testing.T) {
 		says string
 	}{
 		{[]string{"-phases", "storm,nope"}, `no phase "nope"; the phases are listing, storm, issue, payments, rate, expiry`},
-		{[]string{"-fans", "5"}, "-fans must be 10 to 1000"},
+		{[]string{"-fans", "5"}, "-fans must be 10 to 100000"},
+		{[]string{"-fans", "100001"}, "-fans must be 10 to 100000"},
 		{[]string{"-duration", "2m"}, "-duration must be 1s to 1m"},
 		{[]string{"-seats", "0"}, "-seats must be 1 to 10000"},
 		{[]string{"-payments", "10"}, "-payments must be 64 to 1000"},
@@ -28,11 +29,11 @@ func TestBookingBenchRefusesBadFlags(t *testing.T) {
 
 // The storm's counts are read from the line its script prints; a report without it is an error.
 func TestStormCounts(t *testing.T) {
-	won, lost, other, err := stormCounts("Requests/sec: 5.0\nstorm won=50 lost=27835 other=2\n")
-	if err != nil || won != 50 || lost != 27835 || other != 2 {
-		t.Fatalf("stormCounts = %d, %d, %d, %v", won, lost, other, err)
+	won, lost, other, reused, err := stormCounts("Requests/sec: 5.0\nstorm won=50 lost=27835 other=2 reused=7\n")
+	if err != nil || won != 50 || lost != 27835 || other != 2 || reused != 7 {
+		t.Fatalf("stormCounts = %d, %d, %d, %d, %v", won, lost, other, reused, err)
 	}
-	if _, _, _, err := stormCounts("Requests/sec: 5.0\n"); err == nil {
+	if _, _, _, _, err := stormCounts("Requests/sec: 5.0\n"); err == nil {
 		t.Fatal("a report without the storm's line was read")
 	}
 }
