@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -97,7 +98,7 @@ func runBookingBench(args []string) error {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each phase runs (1s to 1m)")
 	fs.IntVar(&o.fans, "fans", 1000, "admitted fans: the storm and the listings take each one's token once (10 to 100000)")
 	fs.IntVar(&o.payments, "payments", 640, "payments (and raw updates) of the payments phase, 64 concurrent (64 to 1000: each payer is admitted at once)")
-	fs.IntVar(&o.rate, "rate", 10_000, "tokens issued a second in the open-loop phase (100 to 50000)")
+	fs.IntVar(&o.rate, "rate", 3000, "tokens issued a second in the open-loop phase (100 to 50000)")
 	fs.IntVar(&o.expiring, "expiring", 1000, "holds that expire together in the expiry phase (10 to 1000)")
 	fs.IntVar(&o.pollers, "pollers", workflows.DefaultPollers, "the boxoffice worker's pollers (BOXOFFICE_WORKER_POLLERS), and the raw baseline's")
 	fs.StringVar(&o.phases, "phases", strings.Join(bookingPhases, ","), "the phases to run besides the ceilings, comma-separated: "+strings.Join(bookingPhases, ", "))
@@ -125,6 +126,7 @@ func runBookingBench(args []string) error {
 	// Every fan is admitted at once and stays: the ceiling and the rate make room for them all.
 	o.sandbox.MaxActive = max(o.sandbox.MaxActive, o.fans+o.payments+o.expiring+10_000)
 	o.sandbox.AdmitRate = max(o.sandbox.AdmitRate, 20_000)
+	o.sandbox.TemporalMetrics = true // the payments phase counts what each payment asks of its store
 	o.sandbox.Env = append(o.sandbox.Env, "BOXOFFICE_WORKER_POLLERS="+strconv.Itoa(o.pollers),
 		"BOXOFFICE_METRICS_ADDR=127.0.0.1:0") // as production runs: every request is measured
 	for _, p := range strings.Split(o.phases, ",") {
@@ -469,6 +471,18 @@ func (r BookingReport) print(w io.Writer) {
 			fmt.Fprintf(w, "%-30s %6d %10.1f %8.1f %8.1f %7d\n", l.name, l.c.Count, l.c.PerSecond, l.c.P50Millis, l.c.P99Millis, l.c.Failed)
 		}
 		fmt.Fprintf(w, "payments: %.2f of the raw update rate (target 0.85)\n", p.OfRaw)
+		fmt.Fprintf(w, "the dev server's persistence operations: %.1f a raw update, %.1f a payment; a payment's more: %s\n",
+			p.PerRawUpdate.Total, p.PerPayment.Total, differences(p.PerPayment, p.PerRawUpdate))
+		for _, l := range []struct {
+			name string
+			c    PersistencePerStep
+		}{{"a raw update", p.PerRawUpdate}, {"a payment", p.PerPayment}} {
+			fmt.Fprintf(w, "CPU %s: %.1f ms of the machine's;", l.name, l.c.MachineCPU)
+			for _, name := range slices.Sorted(maps.Keys(l.c.CPU)) {
+				fmt.Fprintf(w, " %s %.1f", name, l.c.CPU[name])
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	if l := r.OpenLoop; l != nil {
 		fmt.Fprintf(w, "\nopen loop, %s at %d/s for %s: %d sent at %.0f/s, p50 %.1f ms, p99 %.1f ms (target < 25 ms), max %.0f ms, %d failed\n",

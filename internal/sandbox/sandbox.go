@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -51,6 +52,8 @@ type Options struct {
 	Env []string
 	// TemporalArgs are extra arguments of the dev server (its dynamic settings, say).
 	TemporalArgs []string
+	// TemporalMetrics serves the dev server's own metrics, at System.TemporalMetricsURL.
+	TemporalMetrics bool
 }
 
 // System is a spawned boxoffice: a Temporal dev server, a fresh database, a worker and N APIs.
@@ -62,14 +65,16 @@ type System struct {
 	SeatsPerSale int
 	SeatsOnSale  int
 	// AdminKey is the roles' BOXOFFICE_ADMIN_KEY.
-	AdminKey     string
-	DBURL        string
-	binary       string
-	env          []string
-	procs        []*proc
-	temporal     *testsuite.DevServer
-	temporalOpts testsuite.DevServerOptions
-	dropDB       func()
+	AdminKey string
+	DBURL    string
+	binary   string
+	env      []string
+	procs    []*proc
+	temporal *testsuite.DevServer
+	// TemporalMetricsURL is the dev server's Prometheus endpoint, when Options.TemporalMetrics.
+	TemporalMetricsURL string
+	temporalOpts       testsuite.DevServerOptions
+	dropDB             func()
 }
 
 // proc is one spawned boxoffice role.
@@ -188,6 +193,14 @@ func (s *System) startTemporal(ctx context.Context, o Options) error {
 	s.temporalOpts = testsuite.DevServerOptions{
 		ExistingPath: o.TemporalCLI, LogLevel: "error", Stdout: temporalLog, Stderr: temporalLog, DBFilename: o.TemporalDB,
 		ExtraArgs: o.TemporalArgs,
+	}
+	if o.TemporalMetrics {
+		port, err := FreePort()
+		if err != nil {
+			return err
+		}
+		s.temporalOpts.ExtraArgs = append(slices.Clone(o.TemporalArgs), "--metrics-port", strconv.Itoa(port))
+		s.TemporalMetricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 	}
 	if o.TemporalDB != "" {
 		// A restart must come back on the same address: the roles' clients reconnect to it.
