@@ -25,12 +25,7 @@ func TestIssueAcrossInstances(t *testing.T) {
 	stores, _ := instances(t, 3)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	sales := []core.SaleID{"instances-a", "instances-b"}
-	for _, id := range sales {
-		sl := catalog.Sale{ID: id, Title: "Instances", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: now}
-		if err := stores[0].CreateSale(ctx, sl, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putOnSale(t, stores[0], now, sales...)
 	type fanInSale struct {
 		sale core.SaleID
 		user core.UserID
@@ -112,4 +107,15 @@ func instances(t *testing.T, n int) ([]*postgres.Store, *pgxpool.Pool) {
 		}
 	}
 	return stores, first
+}
+
+// putOnSale puts sales without dates on sale, as their queues need nothing more.
+func putOnSale(t *testing.T, s *postgres.Store, now time.Time, sales ...core.SaleID) {
+	t.Helper()
+	for _, id := range sales {
+		sl := catalog.Sale{ID: id, Title: "Queue", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: now}
+		if err := s.CreateSale(context.Background(), sl, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -124,9 +124,9 @@ func (s *Store) writeSeen(ctx context.Context, ids []string, at []time.Time) err
 	return s.q.TokenMarkSeen(ctx, sqlcdb.TokenMarkSeenParams{Ids: ids, SeenAt: at})
 }
 
-// Admit implements queue.Store. A round is one call of admit_next, which holds the queue
-// lock for no client round trip; only the round that opens the queue draws first, in the same
-// transaction.
+// Admit implements queue.Store. A round is one call of admit_next, which holds the sale's
+// admission lock for no client round trip; only the round that opens the queue draws first, in
+// the same transaction, under the admission lock and then the queue lock.
 func (s *Store) Admit(ctx context.Context, sale core.SaleID, r queue.Round) (queue.Result, error) {
 	q, err := s.Queue(ctx, sale)
 	if err != nil {
@@ -137,6 +137,9 @@ func (s *Store) Admit(ctx context.Context, sale core.SaleID, r queue.Round) (que
 	}
 	var res queue.Result
 	err = s.inTx(ctx, func(tx *sqlcdb.Queries) error {
+		if err := tx.AdmissionLock(ctx, string(sale)); err != nil {
+			return fmt.Errorf("lock admission: %w", err)
+		}
 		row, err := tx.QueueLock(ctx, string(sale))
 		if err != nil {
 			return fmt.Errorf("lock queue: %w", err)

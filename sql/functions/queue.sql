@@ -1,6 +1,9 @@
 -- The waiting rooms' two statements that must hold queue locks for no client round trip: each
 -- is one call of a function. A sale's queue row is created on its first use; each sale has its
--- own lock. `boxoffice migrate` (and every role at start-up) applies this file after the
+-- own lock. Issues take the queue row's lock, which numbers tokens; admission rounds take the
+-- sale's admission lock (admission_lock), and the row's only for their last statement, so an
+-- issue never waits for a round to walk its tokens. Both lock a token before the queue row, and
+-- a round skips a token an issue has locked, so they never deadlock. `boxoffice migrate` (and every role at start-up) applies this file after the
 -- migrations, every time, so a fix is an edit here. The rules they follow are the queue
 -- context's (core/queue): numbers gap-free and in commit order, a round's room is
 -- queue.Round.Room, a fan is skipped when queue.Round.Abandoned.
@@ -27,21 +30,27 @@ DROP FUNCTION IF EXISTS issue_tokens(text, uuid[], text[], timestamptz[], timest
 CREATE OR REPLACE FUNCTION issue_tokens(p_sales text[], p_ids uuid[], p_users text[], p_issued_at timestamptz[], p_now timestamptz)
 RETURNS SETOF queue_tokens
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_ended_sales text[];
+    v_ended_counts bigint[];
 BEGIN
     INSERT INTO queues (sale_id) SELECT DISTINCT s FROM unnest(p_sales) AS s ORDER BY 1 ON CONFLICT DO NOTHING;
-    PERFORM 1 FROM queues WHERE sale_id = ANY(p_sales) ORDER BY sale_id FOR UPDATE;
-    UPDATE queues SET early_through = last_seq
-    WHERE sale_id = ANY(p_sales) AND opens_at IS NOT NULL AND early_through IS NULL AND p_now >= opens_at;
     -- Through the index of active tokens by expiry: the sessions that ran out are few, however
-    -- long the queue. Each queue's count of fans in session loses them, under its lock.
+    -- long the queue. Before the queue lock, as a round takes its locks in the same order.
     WITH ended AS (
         UPDATE queue_tokens t SET state = 'expired'
         WHERE t.sale_id = ANY(p_sales) AND t.state = 'active' AND t.expires_at <= p_now
           AND (t.sale_id, t.user_id) IN (SELECT * FROM unnest(p_sales, p_users))
         RETURNING t.sale_id
     )
+    SELECT array_agg(e.sale_id), array_agg(e.n) INTO v_ended_sales, v_ended_counts
+    FROM (SELECT ended.sale_id, count(*) AS n FROM ended GROUP BY ended.sale_id) e;
+    PERFORM 1 FROM queues WHERE sale_id = ANY(p_sales) ORDER BY sale_id FOR UPDATE;
+    UPDATE queues SET early_through = last_seq
+    WHERE sale_id = ANY(p_sales) AND opens_at IS NOT NULL AND early_through IS NULL AND p_now >= opens_at;
+    -- Each queue's count of fans in session loses the sessions ended above, under its lock.
     UPDATE queues q SET active_count = GREATEST(0, q.active_count - e.n)
-    FROM (SELECT ended.sale_id, count(*) AS n FROM ended GROUP BY ended.sale_id) e
+    FROM unnest(v_ended_sales, v_ended_counts) AS e(sale_id, n)
     WHERE q.sale_id = e.sale_id;
     RETURN QUERY
     WITH req AS (
@@ -74,17 +83,30 @@ BEGIN
 END
 $$;
 
--- One admission round, under the queue lock and in one call: it takes off the queue's count of
--- fans in session the sessions that payments and leavers ended since the last round, ends the
--- sessions that ran out, then, once the queue is open and its draw done, walks the waiting tokens
--- in sequence order, expiring those last seen before p_abandoned_before (their fans left) and
--- activating the others, and stops before the activation that would pass the batch or the
--- ceiling. kept counts activations up to and including a row, so the round takes exactly the rows
--- with kept <= room: always a prefix of the queue, and the watermark moves to its end. It looks
--- at most p_lookahead rows past the room, so a long run of abandoned tokens is cleared over
--- several rounds. Every statement reads an index range bounded by the round (the sessions ended
--- since the last one, the batch and the lookahead), never the sale's admitted fans or its queue
--- (TestHotStatementsReadBoundedRowsAtRushScale): the tokens taken are updated by primary key.
+-- The lock a sale's admission rounds take, one round at a time; the opening draw takes it before
+-- the queue row's, as a round does.
+CREATE OR REPLACE FUNCTION admission_lock(p_queue text) RETURNS void
+LANGUAGE sql AS $$ SELECT pg_advisory_xact_lock(hashtextextended('admission:' || p_queue, 0)) $$;
+
+-- One admission round, under the sale's admission lock and in one call: it takes off the queue's
+-- count of fans in session the sessions that payments and leavers ended since the last round,
+-- ends the sessions that ran out, then, once the queue is open and its draw done, walks the
+-- waiting tokens in sequence order, expiring those last seen before p_abandoned_before (their
+-- fans left) and activating the others, and stops before the activation that would pass the
+-- batch or the ceiling. kept counts activations up to and including a row, so the round takes
+-- exactly the rows with kept <= room: always a prefix of the queue, and the watermark moves to
+-- its end. It looks at most p_lookahead rows past the room, so a long run of abandoned tokens is
+-- cleared over several rounds. Every statement reads an index range bounded by the round (the
+-- sessions ended since the last one, the batch and the lookahead), never the sale's admitted
+-- fans or its queue (TestHotStatementsReadBoundedRowsAtRushScale): the tokens taken are updated
+-- by primary key.
+--
+-- Issues go on meanwhile: the queue row is read, not locked, until the last statement, which
+-- applies the round's counts to the row as it then is. The waiting tokens it reads are a prefix
+-- of the queue whatever issues commit during the round (issues number under the row lock, so
+-- they commit in number order), and the room is never more than there is: only a round adds to
+-- the count of fans in session. A session that ran out and whose fan is being issued a new token
+-- at this moment is skipped: that issue ends it and counts it.
 CREATE OR REPLACE FUNCTION admit_next(p_queue text, p_batch int, p_max_active int, p_lookahead int,
                            p_abandoned_before timestamptz, p_now timestamptz, p_expires_at timestamptz)
 RETURNS TABLE (expired int, admitted int, abandoned int, waiting bigint)
@@ -95,22 +117,26 @@ DECLARE
     n_expired   int;
     n_admitted  int := 0;
     n_abandoned int := 0;
-    v_active    bigint;
     v_room      int;
     v_admit     uuid[];
     v_gone      uuid[];
     v_through   bigint;
     v_left      bigint;
+    v_last      bigint;
 BEGIN
+    PERFORM admission_lock(p_queue);
     INSERT INTO queues (sale_id) VALUES (p_queue) ON CONFLICT DO NOTHING;
-    SELECT * INTO STRICT q FROM queues WHERE sale_id = p_queue FOR UPDATE;
+    SELECT * INTO STRICT q FROM queues WHERE sale_id = p_queue;
     WITH ended AS (DELETE FROM queue_session_ends e WHERE e.sale_id = p_queue RETURNING 1)
     SELECT count(*) INTO n_ended FROM ended;
-    UPDATE queue_tokens SET state = 'expired' WHERE sale_id = p_queue AND state = 'active' AND expires_at <= p_now;
+    UPDATE queue_tokens t SET state = 'expired'
+    WHERE t.id IN (SELECT r.id FROM queue_tokens r
+                   WHERE r.sale_id = p_queue AND r.state = 'active' AND r.expires_at <= p_now
+                   FOR UPDATE SKIP LOCKED)
+      AND t.state = 'active';
     GET DIAGNOSTICS n_expired = ROW_COUNT;
-    v_active := GREATEST(0, q.active_count - n_ended - n_expired);
     IF q.opens_at IS NULL OR (p_now >= q.opens_at AND q.drawn_at IS NOT NULL) THEN
-        v_room := GREATEST(0, LEAST(p_batch, p_max_active - v_active));
+        v_room := GREATEST(0, LEAST(p_batch, p_max_active - GREATEST(0, q.active_count - n_ended - n_expired)));
         SELECT array_agg(ranked.id) FILTER (WHERE NOT ranked.gone), array_agg(ranked.id) FILTER (WHERE ranked.gone), max(ranked.seq)
         INTO v_admit, v_gone, v_through
         FROM (
@@ -135,14 +161,16 @@ BEGIN
     v_through := GREATEST(q.admitted_through, coalesce(v_through, 0));
     -- Waiting: the numbers above the watermark, less those whose fans left (one index range).
     SELECT count(*) INTO v_left FROM queue_tokens l WHERE l.sale_id = p_queue AND l.left_at IS NOT NULL AND l.seq > v_through;
+    -- The row as it is now, with the tokens issued during the round: nobody waits only if none
+    -- was (a fan who joins later finds the queue asleep and wakes the loop).
     UPDATE queues
     SET admitted_through = v_through,
         admitted_total   = queues.admitted_total + n_admitted,
         abandoned_total  = queues.abandoned_total + n_abandoned,
-        active_count     = v_active + n_admitted,
-        -- Nobody waits: the loop sleeps after this round, and a fan who joins wakes it.
-        asleep           = q.last_seq - v_through - v_left = 0
-    WHERE queues.sale_id = p_queue;
-    RETURN QUERY SELECT n_expired, n_admitted, n_abandoned, q.last_seq - v_through - v_left;
+        active_count     = GREATEST(0, queues.active_count - n_ended - n_expired) + n_admitted,
+        asleep           = queues.last_seq - v_through - v_left = 0
+    WHERE queues.sale_id = p_queue
+    RETURNING queues.last_seq INTO v_last;
+    RETURN QUERY SELECT n_expired, n_admitted, n_abandoned, v_last - v_through - v_left;
 END
 $$;

@@ -3,9 +3,13 @@
 INSERT INTO queues (sale_id) VALUES (@sale_id) ON CONFLICT DO NOTHING;
 
 -- name: QueueLock :one
--- Every issue and every admission of a sale takes this lock first: sequence numbers are handed
--- out and tokens leave the queue one transaction at a time, so both stay gap-free and in order.
+-- Every issue of a sale takes this lock, so sequence numbers are handed out one transaction at a
+-- time, gap-free and in commit order; the opening draw takes it after the admission lock.
 SELECT * FROM queues WHERE sale_id = @sale_id FOR UPDATE;
+
+-- name: AdmissionLock :exec
+-- A sale's admission rounds, and its opening draw, one at a time (see admission_lock).
+SELECT admission_lock(@sale_id::text);
 
 -- name: QueueRead :one
 -- A sale's queue counters, with the numbers above its watermark whose fans left the queue.

@@ -10,6 +10,16 @@ import (
 	"time"
 )
 
+const admissionLock = `-- name: AdmissionLock :exec
+SELECT admission_lock($1::text)
+`
+
+// A sale's admission rounds, and its opening draw, one at a time (see admission_lock).
+func (q *Queries) AdmissionLock(ctx context.Context, saleID string) error {
+	_, err := q.db.Exec(ctx, admissionLock, saleID)
+	return err
+}
+
 const queueClosePreQueue = `-- name: QueueClosePreQueue :exec
 UPDATE queues SET early_through = last_seq WHERE sale_id = $1 AND early_through IS NULL
 `
@@ -33,8 +43,8 @@ const queueLock = `-- name: QueueLock :one
 SELECT sale_id, last_seq, admitted_through, opens_at, draw_seed, early_through, drawn_at, admit_rate, rate_at, admitted_total, abandoned_total, moved_at, settings_admit_rate, settings_max_active, settings_tick_ms, settings_revision, settings_session_ms, active_count, asleep FROM queues WHERE sale_id = $1 FOR UPDATE
 `
 
-// Every issue and every admission of a sale takes this lock first: sequence numbers are handed
-// out and tokens leave the queue one transaction at a time, so both stay gap-free and in order.
+// Every issue of a sale takes this lock, so sequence numbers are handed out one transaction at a
+// time, gap-free and in commit order; the opening draw takes it after the admission lock.
 func (q *Queries) QueueLock(ctx context.Context, saleID string) (Queue, error) {
 	row := q.db.QueryRow(ctx, queueLock, saleID)
 	var i Queue
