@@ -66,7 +66,8 @@ func (l *Lifecycle) release(h *hold) {
 }
 
 // Pay implements booking.Lifecycle.
-func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (booking.Receipt, error) {
+func (l *Lifecycle) Pay(ctx context.Context, r booking.Reservation, key core.IdempotencyKey) (booking.Receipt, error) {
+	id, user := r.ID, r.UserID
 	l.mu.Lock()
 	h, ok := l.holds[id]
 	l.mu.Unlock()

@@ -10,18 +10,14 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core"
-	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/porttest"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/internal/temporaltest"
-	"github.com/boxoffice/boxoffice/workflows"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/cancellation"
 	"github.com/boxoffice/boxoffice/workflows/sweep"
@@ -31,36 +27,6 @@ import (
 // workflow that began and ended with a continue-as-new into its package's testdata, for the
 // replay tests.
 const recordHistories = "BOXOFFICE_RECORD_HISTORIES"
-
-// system is the application on the memory store with its workflows on a real dev server, and
-// a worker registered as production registers it: every workflow and activity, one task queue.
-type system struct {
-	client client.Client
-	store  *memory.Store
-	app    *app.App
-}
-
-func startSystem(t *testing.T, suggestContinueAsNewAfter int, batch int) *system {
-	t.Helper()
-	server := temporaltest.Start(t, temporaltest.SuggestContinueAsNewAfter(suggestContinueAsNewAfter)...)
-	c := server.Client()
-	store := memory.NewStore()
-	a, err := app.New(app.Ports{
-		Stores: store, Loop: temporal.NewAdmission(c), Clock: core.SystemClock{},
-		Lifecycle:     func(*booking.Settler) booking.Lifecycle { return temporal.NewLifecycle(c) },
-		Cancellations: func(*booking.Refunder) booking.Cancellations { return temporal.NewCancellations(c, batch) },
-	}, app.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := worker.New(c, workflows.TaskQueue, workflows.WorkerOptions(4))
-	workflows.Register(w, workflows.Steps{Settler: a.Booking.Settler, Admitter: a.Queue.Admitter, Refunder: a.Booking.Refunder, Sweeper: a.Booking.Sweeper})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	return &system{client: c, store: store, app: a}
-}
 
 var showDate = core.DateOf(time.Now().AddDate(0, 1, 0))
 
@@ -110,7 +76,7 @@ func TestLongRunningWorkflowsContinueAsNewOnAProductionWorker(t *testing.T) {
 		queued = core.SaleID("long-run-queue")
 		closed = core.SaleID("long-run-refunds")
 	)
-	sys := startSystem(t, 40, 1)
+	sys := startSystem(t, 1, temporaltest.SuggestContinueAsNewAfter(40)...)
 	sys.putOn(t, queued, 10)
 	sys.putOn(t, closed, sold)
 	sys.sell(t, closed, sold)

@@ -7,7 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
+	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdktemporal "go.temporal.io/sdk/temporal"
@@ -18,23 +22,136 @@ import (
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
-// Lifecycle runs each hold as a Temporal workflow.
+// Lifecycle runs each hold as a Temporal workflow. A won hold's answer does not wait for its
+// workflow to start: StartHold hands the start to a few goroutines that retry it until the
+// deadline, so a fan who won a seat hears so in a database write's time however busy Temporal
+// is (during a mass expiry, a start waited 400 ms). Should a start not come, the hold is still
+// released at its deadline by the lapse release, and a payment starts the workflow itself.
 type Lifecycle struct {
 	client client.Client
+	log    *slog.Logger
+	starts chan pendingStart
+
+	mu      sync.RWMutex // held to read closed and send on starts; Close takes it to stop both
+	closed  bool
+	quit    chan struct{}
+	running sync.WaitGroup
 }
 
 var _ booking.Lifecycle = (*Lifecycle)(nil)
 
-// NewLifecycle uses c to start workflows and send updates.
-func NewLifecycle(c client.Client) *Lifecycle { return &Lifecycle{client: c} }
+// pendingStart is a hold waiting for its workflow to start, with the values of the request that
+// won it (its trace, so the start shows in the hold's trace).
+type pendingStart struct {
+	ctx context.Context
+	r   booking.Reservation
+}
 
-// StartHold implements booking.Lifecycle.
+const (
+	// startQueue is how many starts may wait; past it StartHold starts the workflow itself,
+	// so a Temporal far behind slows winners rather than losing their timers.
+	startQueue = 4096
+	// starters is how many starts run at once.
+	starters = 16
+)
+
+// NewLifecycle uses c to start workflows and send updates; Close stops its starters.
+func NewLifecycle(c client.Client, log *slog.Logger) *Lifecycle {
+	l := &Lifecycle{client: c, log: log, starts: make(chan pendingStart, startQueue), quit: make(chan struct{})}
+	for range starters {
+		l.running.Go(l.runStarts)
+	}
+	return l
+}
+
+// StartHold implements booking.Lifecycle: it queues the hold's workflow to start, and returns.
+// With the queue full, or the lifecycle closing, it starts the workflow before returning.
 func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error {
+	l.mu.RLock()
+	queued := false
+	if !l.closed {
+		select {
+		case l.starts <- pendingStart{ctx: context.WithoutCancel(ctx), r: r}:
+			queued = true
+		default:
+		}
+	}
+	l.mu.RUnlock()
+	if queued {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
-	_, err := l.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        reservation.WorkflowID(string(r.ID)),
-		TaskQueue: workflows.TaskQueue,
+	return l.start(ctx, r)
+}
+
+// Close starts the holds still queued, until ctx ends, and stops the starters.
+func (l *Lifecycle) Close(ctx context.Context) error {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.quit)
+	}
+	l.mu.Unlock()
+	done := make(chan struct{})
+	go func() { l.running.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%d holds' workflows not started (the lapse release frees their seats at the deadline): %w", len(l.starts), ctx.Err())
+	}
+}
+
+// runStarts starts queued holds until Close, then what is left in the queue.
+func (l *Lifecycle) runStarts() {
+	for {
+		select {
+		case p := <-l.starts:
+			l.startUntilDeadline(p.ctx, p.r)
+		case <-l.quit:
+			for {
+				select {
+				case p := <-l.starts:
+					l.startUntilDeadline(p.ctx, p.r)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// startUntilDeadline starts r's workflow, trying again with backoff while Temporal is
+// unavailable, until r's deadline: past it there is nothing left to time.
+func (l *Lifecycle) startUntilDeadline(ctx context.Context, r booking.Reservation) {
+	ctx, cancel := context.WithDeadline(ctx, r.HeldUntil)
+	defer cancel()
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		callCtx, cancelCall := context.WithTimeout(ctx, CallTimeout)
+		err := l.start(callCtx, r)
+		cancelCall()
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			l.log.Warn("a hold's workflow did not start before its deadline; the lapse release frees the seat",
+				"ticket_id", r.ID, "held_until", r.HeldUntil, "err", err)
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// holdStart is how a hold's workflow starts, by StartHold or by a payment that finds it not
+// started: one workflow a reservation, ever (a finished one is not started again).
+func holdStart(r booking.Reservation) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       reservation.WorkflowID(string(r.ID)),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes: sdktemporal.NewSearchAttributes(
 			reservation.AttrSale.ValueSet(string(r.SaleID)),
 			reservation.AttrDate.ValueSet(r.Date.String()),
@@ -42,29 +159,51 @@ func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error 
 			reservation.AttrUser.ValueSet(string(r.UserID)),
 			reservation.AttrStatus.ValueSet(reservation.StatusHeld),
 		),
-	}, reservation.WorkflowName, reservation.Input{
+	}
+}
+
+// holdInput is the workflow's input for r.
+func holdInput(r booking.Reservation) reservation.Input {
+	return reservation.Input{
 		ReservationID: string(r.ID), UserID: string(r.UserID), SaleID: string(r.SaleID), Section: r.Section, Date: r.Date.String(),
 		Seat: r.Seat, Price: int64(r.Price), HeldUntil: r.HeldUntil,
-	})
+	}
+}
+
+// start starts r's workflow; one already started, or finished, is no error.
+func (l *Lifecycle) start(ctx context.Context, r booking.Reservation) error {
+	_, err := l.client.ExecuteWorkflow(ctx, holdStart(r), reservation.WorkflowName, holdInput(r))
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
-		return nil // a retried start: the workflow is already timing this hold
+		return nil
 	}
 	return err
 }
 
 // Pay implements booking.Lifecycle: it sends the `pay` update and waits for its result, up to
 // CallTimeout. An update that outlives the deadline still settles; a retry sends another,
-// which the workflow answers once the first is done, with its receipt.
-func (l *Lifecycle) Pay(ctx context.Context, id core.ID, user core.UserID, key core.IdempotencyKey) (booking.Receipt, error) {
+// which the workflow answers once the first is done, with its receipt. A hold whose workflow
+// has not started yet (its start is queued, or was lost with its API instance) is started by
+// the update itself.
+func (l *Lifecycle) Pay(ctx context.Context, r booking.Reservation, key core.IdempotencyKey) (booking.Receipt, error) {
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
-	handle, err := l.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   reservation.WorkflowID(string(id)),
-		UpdateName:   reservation.UpdatePay,
-		Args:         []any{reservation.PayRequest{UserID: string(user), IdempotencyKey: string(key)}},
+	update := client.UpdateWorkflowOptions{
+		WorkflowID: reservation.WorkflowID(string(r.ID)),
+		UpdateName: reservation.UpdatePay,
+		Args: []any{reservation.PayRequest{
+			UserID: string(r.UserID), IdempotencyKey: string(key), PaymentID: string(core.NewID()),
+		}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
+	}
+	handle, err := l.client.UpdateWorkflow(ctx, update)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		handle, err = l.client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+			StartWorkflowOperation: l.client.NewWithStartWorkflowOperation(holdStart(r), reservation.WorkflowName, holdInput(r)),
+			UpdateOptions:          update,
+		})
+	}
 	if err != nil {
 		return booking.Receipt{}, payError(err)
 	}
@@ -91,7 +230,8 @@ func payError(err error) error {
 		}
 	}
 	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &notFound) || errors.As(err, &started) {
 		// The workflow has finished: the hold was released or paid; the counter reads the
 		// reservation again, and a paid one is answered with its receipt.
 		return booking.ErrHoldExpired

@@ -2,6 +2,7 @@ package temporal
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"go.temporal.io/api/serviceerror"
@@ -29,6 +30,8 @@ func TestPayErrorMapsWorkflowFailuresToCore(t *testing.T) {
 		{"insufficient balance", app(reservation.ErrTypeInsufficientBalance, reservation.InsufficientBalance{Balance: 10, Needed: 50}), wallet.ErrInsufficientBalance},
 		{"performance cancelled", app(reservation.ErrTypePerformanceCancelled), catalog.ErrPerformanceCancelled},
 		{"workflow gone", serviceerror.NewNotFound("workflow not found"), booking.ErrHoldExpired},
+		{"workflow finished, not started again", fmt.Errorf("failed workflow start: %w",
+			serviceerror.NewWorkflowExecutionAlreadyStarted("finished", "", "")), booking.ErrHoldExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := payError(tc.in); !errors.Is(got, tc.want) {

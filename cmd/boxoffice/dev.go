@@ -70,7 +70,9 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	d.ready["temporal"] = func(ctx context.Context) error { return temporal.Ping(ctx, d.tc) }
-	a, err := newApp(c, d.store, d.tc, d.obs)
+	holds := temporal.NewLifecycle(d.tc, logger)
+	d.stops = append(d.stops, func() { closeHolds(holds, logger) })
+	a, err := newApp(c, d.store, d.tc, holds, d.obs)
 	if err != nil {
 		return err
 	}

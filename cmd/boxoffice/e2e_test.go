@@ -457,8 +457,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	if dir := os.Getenv(recordHistories); dir != "" {
-		writeHistory(t, server, reservation.WorkflowID(ticket.String()), filepath.Join(dir, "reservation", "testdata", "paid-in-sale.json"))
-		writeHistory(t, server, reservation.WorkflowID(releasedID.String()), filepath.Join(dir, "reservation", "testdata", "released-in-sale.json"))
+		writeHistory(t, server, reservation.WorkflowID(ticket.String()), filepath.Join(dir, "reservation", "testdata", "paid-latest.json"))
+		writeHistory(t, server, reservation.WorkflowID(releasedID.String()), filepath.Join(dir, "reservation", "testdata", "released-latest.json"))
 		writeHistory(t, server, admission.WorkflowID(demoSale), filepath.Join(dir, "admission", "testdata", "sale.json"))
 		writeHistory(t, server, admission.WorkflowID(closed), filepath.Join(dir, "admission", "testdata", "sale-closed.json"))
 		writeHistory(t, server, cancelled, filepath.Join(dir, "cancellation", "testdata", "performance-cancelled.json"))

@@ -89,6 +89,6 @@ func (noHolds) Start(context.Context, core.SaleID, core.Date) error { return err
 
 func (noHolds) StartHold(context.Context, booking.Reservation) error { return errNoWorker }
 
-func (noHolds) Pay(context.Context, core.ID, core.UserID, core.IdempotencyKey) (booking.Receipt, error) {
+func (noHolds) Pay(context.Context, booking.Reservation, core.IdempotencyKey) (booking.Receipt, error) {
 	return booking.Receipt{}, errNoWorker
 }

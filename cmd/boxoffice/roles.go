@@ -83,7 +83,9 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 		"database": store.Ping,
 		"temporal": func(ctx context.Context) error { return temporal.Ping(ctx, tc) },
 	}
-	a, err := newApp(c, store, tc, obs)
+	holds := temporal.NewLifecycle(tc, log)
+	defer closeHolds(holds, log)
+	a, err := newApp(c, store, tc, holds, obs)
 	if err != nil {
 		return err
 	}
@@ -106,15 +108,24 @@ func closeStore(store *postgres.Store, log *slog.Logger) {
 	}
 }
 
-// newApp composes the application over the stores and Temporal: holds run as workflows and
-// admission is the admission workflow; with metrics on, its queues and booking path are
-// measured.
-func newApp(c config, st app.Stores, tc client.Client, obs observability) (*app.App, error) {
+// closeHolds starts the holds' workflows still queued, once the API has drained.
+func closeHolds(holds *temporal.Lifecycle, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := holds.Close(ctx); err != nil {
+		log.Warn("stop starting holds' workflows", "err", err)
+	}
+}
+
+// newApp composes the application over the stores and Temporal: holds run as workflows (holds
+// is their lifecycle) and admission is the admission workflow; with metrics on, its queues and
+// booking path are measured.
+func newApp(c config, st app.Stores, tc client.Client, holds *temporal.Lifecycle, obs observability) (*app.App, error) {
 	m := obs.metrics
 	a, err := app.New(app.Ports{
 		Stores:    st,
 		Loop:      temporal.NewAdmission(tc),
-		Lifecycle: func(*booking.Settler) booking.Lifecycle { return temporal.NewLifecycle(tc) },
+		Lifecycle: func(*booking.Settler) booking.Lifecycle { return holds },
 		Cancellations: func(*booking.Refunder) booking.Cancellations {
 			return temporal.NewCancellations(tc, c.CancellationBatch)
 		},

@@ -186,7 +186,7 @@ func (c *Counter) payHeld(ctx context.Context, caller core.Caller, r Reservation
 	if err := wallet.Covers(balance, r.Price); err != nil {
 		return Receipt{}, err
 	}
-	rc, err := c.lifecycle.Pay(ctx, r.ID, user, key)
+	rc, err := c.lifecycle.Pay(ctx, r, key)
 	if err != nil && !core.IsDomainError(err) {
 		return Receipt{}, errors.Join(ErrPaymentPending, err)
 	}

@@ -108,7 +108,7 @@ type slowLifecycle struct{ booking.Lifecycle }
 
 func (slowLifecycle) StartHold(context.Context, booking.Reservation) error { return nil }
 
-func (slowLifecycle) Pay(context.Context, core.ID, core.UserID, core.IdempotencyKey) (booking.Receipt, error) {
+func (slowLifecycle) Pay(context.Context, booking.Reservation, core.IdempotencyKey) (booking.Receipt, error) {
 	return booking.Receipt{}, context.DeadlineExceeded
 }
 
@@ -239,7 +239,7 @@ func (s *staleReservations) Reservation(ctx context.Context, id core.ID) (bookin
 // update to a finished workflow: the hold has ended.
 type finishedLifecycle struct{ booking.Lifecycle }
 
-func (finishedLifecycle) Pay(context.Context, core.ID, core.UserID, core.IdempotencyKey) (booking.Receipt, error) {
+func (finishedLifecycle) Pay(context.Context, booking.Reservation, core.IdempotencyKey) (booking.Receipt, error) {
 	return booking.Receipt{}, booking.ErrHoldExpired
 }
 
@@ -319,8 +319,8 @@ func (s *switchableLifecycle) StartHold(ctx context.Context, r booking.Reservati
 	return s.get().StartHold(ctx, r)
 }
 
-func (s *switchableLifecycle) Pay(ctx context.Context, id core.ID, u core.UserID, k core.IdempotencyKey) (booking.Receipt, error) {
-	return s.get().Pay(ctx, id, u, k)
+func (s *switchableLifecycle) Pay(ctx context.Context, r booking.Reservation, k core.IdempotencyKey) (booking.Receipt, error) {
+	return s.get().Pay(ctx, r, k)
 }
 
 // countingHolds counts the hold attempts and token reads asked of the memory store.

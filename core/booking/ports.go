@@ -79,12 +79,14 @@ type Settlements interface {
 // Lifecycle runs each hold in time: it releases the seat at the deadline unless the hold is
 // paid first, and it performs the payment. In production it is a Temporal workflow per hold.
 type Lifecycle interface {
-	// StartHold begins timing a new hold. It must be called once the hold is stored.
+	// StartHold begins timing a new hold. It must be called once the hold is stored. It may
+	// return before the timer runs (the lapse release frees a hold whose timer never came).
 	StartHold(ctx context.Context, r Reservation) error
-	// Pay settles a hold for its owner and returns the receipt. It fails with ErrHoldExpired
-	// after the deadline and with *wallet.InsufficientBalanceError, leaving the hold in place,
-	// when the wallet cannot cover it. The key, if any, is recorded with the payment.
-	Pay(ctx context.Context, reservation core.ID, user core.UserID, key core.IdempotencyKey) (Receipt, error)
+	// Pay settles the held r for its owner, r.UserID, and returns the receipt. It fails with
+	// ErrHoldExpired after the deadline and with *wallet.InsufficientBalanceError, leaving the
+	// hold in place, when the wallet cannot cover it. The key, if any, is recorded with the
+	// payment.
+	Pay(ctx context.Context, r Reservation, key core.IdempotencyKey) (Receipt, error)
 }
 
 // Gate admits fans to the counter, each to the sale their token queues for. The queue's

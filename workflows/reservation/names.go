@@ -69,6 +69,10 @@ type Input struct {
 type PayRequest struct {
 	UserID         string
 	IdempotencyKey string `json:",omitempty"`
+	// PaymentID names the payment this update makes, if it settles; a retry of the same
+	// payment may send another, and gets the receipt of the one that settled. Empty in the
+	// histories of updates from before the API named payments.
+	PaymentID string `json:",omitempty"`
 }
 
 // Receipt is the result of the `pay` update.

@@ -10,10 +10,11 @@ import (
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
-// TestReplayRecordedHistories replays histories recorded from a real dev server (paid and
-// released holds from before sales, paid-in-sale.json and released-in-sale.json from after)
-// against today's workflow code: a change that would break workflows already running in
-// production fails here. Record new ones with
+// TestReplayRecordedHistories replays histories recorded from a real dev server against
+// today's workflow code: paid and released holds from before sales; *-in-sale.json from after,
+// with the steps as activities; *-local-steps.json with them as local activities, each one's
+// kind decided at the step; *-latest.json as today's code records them. A change that would
+// break workflows already running in production fails here. Record the latest with
 // BOXOFFICE_RECORD_HISTORIES=$PWD/workflows go test -run TestEndToEnd ./cmd/boxoffice
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")

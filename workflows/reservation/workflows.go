@@ -17,6 +17,7 @@ func Workflow(ctx workflow.Context, in Input) (State, error) {
 	if err := h.setup(ctx); err != nil {
 		return State{}, err
 	}
+	h.local = workflow.GetVersion(ctx, stepsAtStart, workflow.DefaultVersion, 1) == 1
 	return h.run(ctx)
 }
 
@@ -25,6 +26,8 @@ type hold struct {
 	status  string
 	receipt *Receipt
 	paying  bool // a settlement is in flight; the deadline waits for it
+	// local: the hold's steps are local activities, decided when it started (stepsAtStart).
+	local bool
 }
 
 var (
@@ -58,10 +61,16 @@ var (
 // before it replay with activities, as they ran.
 const localSteps = "settle-and-release-as-local-activities"
 
+// stepsAtStart is the change that decides the steps' kind once, as the hold starts, rather than
+// at its payment or its release: a version marker costs a history event and a visibility
+// update (the SDK upserts TemporalChangeVersion with it), which a payment's answer no longer
+// waits for. Histories from before it decide at the step, as they did.
+const stepsAtStart = "steps-decided-at-start"
+
 // step runs a settle or a release: as a local activity, or as the activity it was in a history
 // from before localSteps.
-func step(ctx workflow.Context, name string, local workflow.LocalActivityOptions, remote workflow.ActivityOptions, args ...any) workflow.Future {
-	if workflow.GetVersion(ctx, localSteps, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+func (h *hold) step(ctx workflow.Context, name string, local workflow.LocalActivityOptions, remote workflow.ActivityOptions, args ...any) workflow.Future {
+	if !h.local && workflow.GetVersion(ctx, localSteps, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, remote), name, args...)
 	}
 	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, local), name, args...)
@@ -90,7 +99,7 @@ func (h *hold) run(ctx workflow.Context) (State, error) {
 			return State{}, err
 		}
 		if h.status != StatusPaid {
-			if err := step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID).Get(ctx, nil); err != nil {
+			if err := h.step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID).Get(ctx, nil); err != nil {
 				return State{}, err
 			}
 			h.setStatus(ctx, StatusReleased)
@@ -134,13 +143,17 @@ func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
 	h.paying = true
 	defer func() { h.paying = false }()
 
-	var paymentID string
-	if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newPaymentID() }).Get(&paymentID); err != nil {
-		return Receipt{}, err
+	// The API names the payment as it sends the update (the request is in the history, so a
+	// replay names it the same); an update from before it did is named here.
+	paymentID := req.PaymentID
+	if paymentID == "" {
+		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newPaymentID() }).Get(&paymentID); err != nil {
+			return Receipt{}, err
+		}
 	}
 	var rc Receipt
 	in := SettleInput{ReservationID: h.in.ReservationID, UserID: req.UserID, PaymentID: paymentID, IdempotencyKey: req.IdempotencyKey}
-	if err := step(ctx, ActivitySettle, settleLocalOptions, settleOptions, in).Get(ctx, &rc); err != nil {
+	if err := h.step(ctx, ActivitySettle, settleLocalOptions, settleOptions, in).Get(ctx, &rc); err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) {
 			return Receipt{}, appErr // the caller sees the domain error type, not the activity wrapper

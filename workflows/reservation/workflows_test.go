@@ -60,6 +60,11 @@ type payResult struct {
 }
 
 func (f *fixture) payAt(after time.Duration, user string) *payResult {
+	return f.send(after, reservation.PayRequest{UserID: user})
+}
+
+// send sends the `pay` update req after the given time.
+func (f *fixture) send(after time.Duration, req reservation.PayRequest) *payResult {
 	res := &payResult{}
 	f.env.RegisterDelayedCallback(func() {
 		f.env.UpdateWorkflow(reservation.UpdatePay, "", &testsuite.TestUpdateCallback{
@@ -71,7 +76,7 @@ func (f *fixture) payAt(after time.Duration, user string) *payResult {
 					res.receipt = rc
 				}
 			},
-		}, reservation.PayRequest{UserID: user})
+		}, req)
 	}, after)
 	return res
 }
@@ -160,6 +165,22 @@ func TestPayBeforeDeadline(t *testing.T) {
 	}
 	if f.balance(t) != 30_000 {
 		t.Fatalf("balance %d, want 30000", f.balance(t))
+	}
+}
+
+// The API names a payment as it sends the update, so a retry of the settlement (and a replay)
+// names it the same; the receipt carries that name.
+func TestAPaymentIsNamedByItsRequest(t *testing.T) {
+	f := newFixture(t, 80_000)
+	named := string(core.NewID())
+	pay := f.send(time.Minute, reservation.PayRequest{UserID: "alice", PaymentID: named})
+	st := f.run(t)
+	if !pay.done || pay.err != nil || pay.receipt.PaymentID != named || st.Receipt == nil || st.Receipt.PaymentID != named {
+		t.Fatalf("pay %+v, state %+v; want the payment named %s", pay, st, named)
+	}
+	rc, err := f.store.Receipt(context.Background(), f.hold.ID)
+	if err != nil || string(rc.PaymentID) != named {
+		t.Fatalf("stored receipt %+v, %v; want payment %s", rc, err, named)
 	}
 }
 
