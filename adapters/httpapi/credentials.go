@@ -83,6 +83,9 @@ func (s *TicketSigner) Verify(raw string) (booking.Credential, error) {
 // saying why. Only the check-in knows whether the ticket was used or cancelled.
 func VerifyTicket(raw string, keys jwt.Keyfunc) (booking.Credential, error) {
 	var c ticketClaims
+	if !compactJWS(raw) {
+		return booking.Credential{}, ticketRefusal(jwt.ErrTokenMalformed)
+	}
 	_, err := jwt.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
 		if typ, _ := t.Header["typ"].(string); typ != TicketType {
 			return nil, errNotTicketType
@@ -92,7 +95,7 @@ func VerifyTicket(raw string, keys jwt.Keyfunc) (booking.Credential, error) {
 			return nil, errors.Join(errNotTicketKey, err)
 		}
 		return key, nil
-	}, jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}), jwt.WithIssuedAt(), jwt.WithLeeway(clockSkew))
+	}, jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}), jwt.WithStrictDecoding(), jwt.WithIssuedAt(), jwt.WithLeeway(clockSkew))
 	if err != nil {
 		return booking.Credential{}, ticketRefusal(err)
 	}

@@ -106,9 +106,12 @@ func jwksSource(jwks string) (string, *http.Client, error) {
 // core.ErrUnauthenticated, saying why in the API's words.
 func (i *Identity) Verify(ctx context.Context, raw string, now time.Time) (core.UserID, error) {
 	var claims idClaims
+	if !compactJWS(raw) {
+		return "", idTokenRefusal(jwt.ErrTokenMalformed, &claims)
+	}
 	parse := func(keys keyfunc.Keyfunc) error {
 		_, err := jwt.ParseWithClaims(raw, &claims, keys.KeyfuncCtx(ctx),
-			jwt.WithValidMethods(idTokenAlgorithms), jwt.WithIssuer(i.issuer), jwt.WithAudience(i.audience),
+			jwt.WithValidMethods(idTokenAlgorithms), jwt.WithStrictDecoding(), jwt.WithIssuer(i.issuer), jwt.WithAudience(i.audience),
 			jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(clockSkew),
 			jwt.WithTimeFunc(func() time.Time { return now }))
 		return err

@@ -159,6 +159,9 @@ func FuzzAuthorizationHeader(f *testing.F) {
 	for _, s := range []string{"Bearer " + good, "Basic " + good, "bearer  " + good + " ", good, "Bearer", "Bearer " + good + " x", "\x7f", "Basic\t" + good} {
 		f.Add(s)
 	}
+	for _, spelling := range otherSpellings(good) {
+		f.Add("Bearer " + spelling)
+	}
 	handler, _, _ := newStack(f, withIdentity(p.identity))
 	f.Fuzz(func(t *testing.T, header string) {
 		req := httptest.NewRequest("POST", "/api/token", strings.NewReader(`{}`))

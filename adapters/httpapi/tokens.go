@@ -91,8 +91,11 @@ const clockSkew = time.Minute
 // this deployment could have issued pass, even from a holder of the key who signs their own.
 func (s *TokenSigner) verify(raw string, now time.Time) (core.Caller, time.Time, error) {
 	var c queueClaims
+	if !compactJWS(raw) {
+		return core.Caller{}, time.Time{}, tokenRefusal(jwt.ErrTokenMalformed)
+	}
 	_, err := jwt.ParseWithClaims(raw, &c, s.key,
-		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}), jwt.WithExpirationRequired(),
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}), jwt.WithStrictDecoding(), jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(func() time.Time { return now }))
 	if err != nil {
 		return core.Caller{}, time.Time{}, tokenRefusal(err)
