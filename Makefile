@@ -119,12 +119,16 @@ bench-sales: build $(TEMPORAL)
 bench-cancellation: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure cancellation
 
-## bench-booking: the booking path on loopback: with wrk, /healthz (the ceiling) at 64 and 256
-## connections, a 50-seat listing, a hold storm over 400 admitted fans and token issue, each as a
-## share of the ceiling; payments at 64 concurrent fans against the dev server's raw update rate;
-## token issue at a constant 10,000 a second; a mass expiry of 1,000 holds (about 4 minutes)
+## bench-booking: the booking path on loopback at a rush's scale: FANS admitted fans (default
+## 1000, up to 100000; CYCLE=1000 has the phases cycle through that many of them), with wrk,
+## /healthz (the ceiling) at 64 and 256 connections, token polls, a 50-seat listing, a hold
+## storm (every attempt another fan's) and token issue, each as a share of the ceiling;
+## payments at 64 concurrent fans against the dev server's raw update rate; token issue at a
+## constant 3,000 a second; a mass expiry of 1,000 holds (about 5 minutes at 100,000 fans)
+FANS  ?= 1000
+CYCLE ?= 0
 bench-booking: build $(TEMPORAL)
-	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure booking
+	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure booking -fans $(FANS) -cycle $(CYCLE)
 
 ## bench-metrics: token issue and polling with metrics on against off, with wrk, two systems a
 ## side started alternately (about two minutes)

@@ -5,7 +5,10 @@ package main
 // metrics on, a worker, a Temporal dev server) with the demo sale on 3 dates of -seats seats,
 // admits -fans fans (up to 100,000), and in one run loads: a bare net/http /healthz in this
 // process at 64 connections (what a handler costs with nothing around it); GET /healthz at 64
-// (the ceiling); GET /api/tickets/seats of a date at 64, each request another admitted fan's;
+// (the ceiling); GET /api/token at 64, each request another admitted fan's poll (as waiting
+// fans poll, so their tokens are known to the API before they book: run -phases storm alone
+// for a storm of fans the API has never seen); GET /api/tickets/seats of a date at 64, each
+// request another admitted fan's;
 // /healthz at 256; a hold storm at 256, every request a hold of one of the date's seats by
 // another admitted fan (all but the first -seats lose); POST /api/token with a new fan each
 // request at 256 into the queue of -fans; and /healthz at 256 again. Each rate is given as a
@@ -39,6 +42,7 @@ import (
 type bookingOptions struct {
 	duration time.Duration
 	fans     int
+	cycle    int
 	payments int
 	rate     int
 	expiring int
@@ -53,6 +57,7 @@ type BookingReport struct {
 	Duration string         `json:"phase_duration"`
 	Seats    int            `json:"seats_per_date"`
 	Fans     int            `json:"admitted_fans"`
+	Cycle    int            `json:"cycled_fans,omitempty"` // the listings and the storm use the first Cycle fans' tokens
 	Phases   []BookingPhase `json:"phases"`
 	Failed   int64          `json:"failed"`
 	// Won and Lost count the storm's 200 and 409 answers; Held is the seats the listing shows
@@ -84,7 +89,7 @@ const (
 )
 
 // bookingPhases are the phases -phases may name; the ceilings always run.
-var bookingPhases = []string{"listing", "storm", "issue", "payments", "rate", "expiry"}
+var bookingPhases = []string{"poll", "listing", "storm", "issue", "payments", "rate", "expiry"}
 
 // runs reports whether -phases names phase.
 func (o bookingOptions) runs(phase string) bool {
@@ -97,6 +102,7 @@ func runBookingBench(args []string) error {
 	fs := flag.NewFlagSet("measure booking", flag.ContinueOnError)
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each phase runs (1s to 1m)")
 	fs.IntVar(&o.fans, "fans", 1000, "admitted fans: the storm and the listings take each one's token once (10 to 100000)")
+	fs.IntVar(&o.cycle, "cycle", 0, "the listings and the storm cycle through the tokens of the first this many fans (0: all of them, once each; a fan's first request verifies its token's signature, so comparing -fans at one -cycle measures the number of fans admitted alone)")
 	fs.IntVar(&o.payments, "payments", 640, "payments (and raw updates) of the payments phase, 64 concurrent (64 to 1000: each payer is admitted at once)")
 	fs.IntVar(&o.rate, "rate", 3000, "tokens issued a second in the open-loop phase (100 to 50000)")
 	fs.IntVar(&o.expiring, "expiring", 1000, "holds that expire together in the expiry phase (10 to 1000)")
@@ -112,6 +118,8 @@ func runBookingBench(args []string) error {
 		return errors.New("-duration must be 1s to 1m")
 	case o.fans < 10 || o.fans > 100_000:
 		return errors.New("-fans must be 10 to 100000")
+	case o.cycle < 0 || o.cycle > o.fans:
+		return errors.New("-cycle must be 0 to -fans")
 	case o.sandbox.Seats < 1 || o.sandbox.Seats > 10_000:
 		return errors.New("-seats must be 1 to 10000")
 	case o.payments < 64 || o.payments > 1000:
@@ -169,15 +177,20 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 	if err != nil {
 		return BookingReport{}, err
 	}
-	r := BookingReport{Duration: o.duration.String(), Seats: o.sandbox.Seats, Fans: o.fans}
+	r := BookingReport{Duration: o.duration.String(), Seats: o.sandbox.Seats, Fans: o.fans, Cycle: o.cycle}
 	bare, stopBare, err := serveBareHealthz()
 	if err != nil {
 		return r, err
 	}
 	defer stopBare()
 	healthz := wrkLoad{url: base + "/healthz"}
-	listing := wrkLoad{url: base + "/api/tickets/seats?date=" + date, script: listingScript(tokens, date)}
-	storm := wrkLoad{url: base + "/api/tickets", script: stormScript(tokens, date, o.sandbox.Seats)}
+	cycled := tokens
+	if o.cycle > 0 {
+		cycled = tokens[:o.cycle]
+	}
+	poll := wrkLoad{url: base + "/api/token", script: pollScript(cycled)}
+	listing := wrkLoad{url: base + "/api/tickets/seats?date=" + date, script: listingScript(cycled, date)}
+	storm := wrkLoad{url: base + "/api/tickets", script: stormScript(cycled, date, o.sandbox.Seats)}
 	issue := wrkLoad{url: base + "/api/token", script: issueScript("booking", []string{""})}
 	phases := []struct {
 		key, name, endpoint string
@@ -186,6 +199,7 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 	}{
 		{"", "bare net/http handler", bareEndpoint, 64, wrkLoad{url: bare}},
 		{"", "ceiling", healthzEndpoint, 64, healthz},
+		{"poll", "token poll, admitted fans", "GET /api/token", 64, poll},
 		{"listing", fmt.Sprintf("seat listing, %d seats", o.sandbox.Seats), "GET /api/tickets/seats", 64, listing},
 		{"", "ceiling", healthzEndpoint, 256, healthz},
 		{"storm", fmt.Sprintf("hold storm, %d seats, a fan each", o.sandbox.Seats), "POST /api/tickets", 256, storm},
@@ -371,6 +385,16 @@ end
 `, date, seats)
 }
 
+// pollScript is the Lua of the poll: each request another admitted fan's look at their token,
+// as a fan's page does while they wait (so the fan's token is known to the API afterwards).
+func pollScript(tokens []string) string {
+	return fanTokens(tokens) + `function request()
+  local tok = nextToken()
+  return wrk.format("GET", "/api/token", {["Authorization"] = "Bearer " .. tok})
+end
+`
+}
+
 // listingScript is the Lua of the seat listing: each request another admitted fan's.
 func listingScript(tokens []string, date string) string {
 	return fanTokens(tokens) + fmt.Sprintf(`function request()
@@ -448,7 +472,11 @@ func (r *BookingReport) shareOfCeiling() {
 }
 
 func (r BookingReport) print(w io.Writer) {
-	fmt.Fprintf(w, "booking: wrk, 2 threads, %s a phase, a date of %d seats, %d admitted fans\n\n", r.Duration, r.Seats, r.Fans)
+	cycled := "each once"
+	if r.Cycle > 0 {
+		cycled = fmt.Sprintf("the listings and the storm cycling through %d of them", r.Cycle)
+	}
+	fmt.Fprintf(w, "booking: wrk, 2 threads, %s a phase, a date of %d seats, %d admitted fans, %s\n\n", r.Duration, r.Seats, r.Fans, cycled)
 	fmt.Fprintf(w, "%-34s %-24s %5s %10s %8s %8s %8s %7s\n", "phase", "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "ceiling", "failed")
 	for _, p := range r.Phases {
 		fmt.Fprintf(w, "%-34s %-24s %5d %10.0f %8.2f %8.2f %7.1f%% %7d\n", p.Name, p.Endpoint, p.Conns, p.Result.PerSecond, p.Result.P50Millis, p.Result.P99Millis, 100*p.OfCeiling, p.Result.Failed)
