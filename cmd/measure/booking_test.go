@@ -11,9 +11,11 @@ func TestBookingBenchRefusesBadFlags(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"-phases", "storm,nope"}, `no phase "nope"; the phases are listing, storm, issue, payments, rate, expiry`},
+		{[]string{"-phases", "storm,nope"}, `no phase "nope"; the phases are poll, listing, storm, issue, payments, rate, expiry`},
 		{[]string{"-fans", "5"}, "-fans must be 10 to 100000"},
 		{[]string{"-fans", "100001"}, "-fans must be 10 to 100000"},
+		{[]string{"-fans", "100", "-cycle", "101"}, "-cycle must be 0 to -fans"},
+		{[]string{"-cycle", "-1"}, "-cycle must be 0 to -fans"},
 		{[]string{"-duration", "2m"}, "-duration must be 1s to 1m"},
 		{[]string{"-seats", "0"}, "-seats must be 1 to 10000"},
 		{[]string{"-payments", "10"}, "-payments must be 64 to 1000"},
