@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +26,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/internal/freeport"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
@@ -282,11 +282,5 @@ func findTemporalCLI(configured string) (string, error) {
 		"or set TEMPORAL_ADDRESS to use a running Temporal")
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+// freePort is a loopback port free at the moment of asking, below the ephemeral range.
+func freePort() (int, error) { return freeport.Port() }

@@ -11,8 +11,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	mathrand "math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,6 +26,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/boxoffice/boxoffice/internal/freeport"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
@@ -204,7 +203,7 @@ func (s *System) startTemporal(ctx context.Context, o Options) error {
 	}
 	if o.TemporalDB != "" {
 		// A restart must come back on the same address: the roles' clients reconnect to it.
-		port, err := stablePort()
+		port, err := freeport.Port()
 		if err != nil {
 			return err
 		}
@@ -394,28 +393,8 @@ func WaitReady(ctx context.Context, base string) error {
 	}
 }
 
-// stablePort finds a free port below the kernel's ephemeral range (32768 and up on Linux), so
-// that no outgoing connection can be using it when a server binds it again after a restart.
-func stablePort() (int, error) {
-	for range 100 {
-		port := 20000 + mathrand.IntN(10000)
-		if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			ln.Close()
-			return port, nil
-		}
-	}
-	return 0, errors.New("no free port between 20000 and 30000")
-}
-
-// FreePort is a loopback port free at the moment of asking.
-func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+// FreePort is a loopback port free at the moment of asking, below the ephemeral range.
+func FreePort() (int, error) { return freeport.Port() }
 
 // DefaultAdminURL is where a sandbox creates its database unless told otherwise:
 // $BOXOFFICE_TEST_DATABASE_URL, else the local server the README's setup uses.
