@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,21 +27,25 @@ const listenerQuiet = 10 * time.Second
 // the directory of sales, the seat listings) hears that a sale changed: this instance's own
 // writes announce it before they return, and a listener on catalogChannel hears every other
 // change (another instance's, or one made by hand in SQL) as it commits. The listener needs a
-// session of its own: behind a pooler in transaction mode, LISTEN delivers nothing. Watchers
-// that keep copies only while the listener is connected (the offers) are told when it
-// connects and drops; the others bound their copies' age themselves.
+// session of its own: behind a pooler in transaction mode, LISTEN delivers nothing, so it is
+// live only once it has heard a probe sent through the store's pool, and a store whose pool
+// goes through such a pooler is given a direct session to listen on (ListenOn). Watchers that
+// keep copies only while the listener is live (the offers) are told when it becomes live and
+// when it drops; the others bound their copies' age themselves.
 type catalogChanges struct {
 	mu       sync.Mutex
 	changed  []func(core.SaleID)
 	liveness []func(live bool)
+	notify   func(ctx context.Context, payload string) error
 	stop     context.CancelFunc
 	done     chan struct{}
 }
 
-// newCatalogChanges starts the listener on a connection of its own, made from cfg.
-func newCatalogChanges(cfg *pgx.ConnConfig) *catalogChanges {
+// newCatalogChanges starts the listener on a connection of its own, made from cfg; notify
+// sends a notification on catalogChannel the way the store's writes do (through its pool).
+func newCatalogChanges(cfg *pgx.ConnConfig, notify func(ctx context.Context, payload string) error) *catalogChanges {
 	ctx, stop := context.WithCancel(context.Background())
-	c := &catalogChanges{stop: stop, done: make(chan struct{})}
+	c := &catalogChanges{notify: notify, stop: stop, done: make(chan struct{})}
 	go c.listen(ctx, cfg)
 	return c
 }
@@ -87,10 +93,14 @@ func (c *catalogChanges) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 		if ctx.Err() != nil {
 			return
 		}
-		slog.WarnContext(ctx, "catalog changes: the listener's connection dropped; offers are read from the database and other copies kept no longer than their bound until it is back", "error", err)
+		retry := time.Second
+		if errors.Is(err, errProbeUnheard) {
+			retry = probeRetry
+		}
+		slog.WarnContext(ctx, "catalog changes: the listener is not hearing changes; offers are read from the database and other copies kept no longer than their bound until it is back", "error", err, "retry_in", retry)
 		select {
 		case <-ctx.Done():
-		case <-time.After(time.Second):
+		case <-time.After(retry):
 		}
 	}
 }
@@ -110,6 +120,9 @@ func (c *catalogChanges) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) er
 	if _, err := conn.Exec(ctx, "LISTEN "+catalogChannel); err != nil {
 		return err
 	}
+	if err := c.hearProbe(ctx, conn); err != nil {
+		return err
+	}
 	c.setLive(true)
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, listenerQuiet)
@@ -117,7 +130,9 @@ func (c *catalogChanges) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) er
 		cancel()
 		switch {
 		case err == nil:
-			c.announce(core.SaleID(n.Payload))
+			if !strings.HasPrefix(n.Payload, probePrefix) {
+				c.announce(core.SaleID(n.Payload))
+			}
 			continue
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -130,6 +145,47 @@ func (c *catalogChanges) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) er
 		cancel()
 		if err != nil {
 			return fmt.Errorf("ping the listener's connection: %w", err)
+		}
+	}
+}
+
+// probePrefix starts the payload of a listener's probe: no sale id has a colon.
+const probePrefix = "probe:"
+
+// probeWait is how long a listener waits to hear its probe; probeRetry how long it waits
+// before listening again when it did not.
+const (
+	probeWait  = 5 * time.Second
+	probeRetry = 30 * time.Second
+)
+
+var errProbeUnheard = errors.New("the listener did not hear a notification sent through the store's pool: " +
+	"is DATABASE_URL a pooler in transaction mode (PgBouncer)? Give the store a direct session to listen on (DATABASE_DIRECT_URL)")
+
+// hearProbe sends a probe through the store's pool and waits until conn hears it, announcing
+// the changes it hears meanwhile: a LISTEN that went through a pooler in transaction mode
+// returned as if it worked but hears nothing, and copies kept on its word would never be
+// dropped.
+func (c *catalogChanges) hearProbe(ctx context.Context, conn *pgx.Conn) error {
+	probe := probePrefix + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if err := c.notify(ctx, probe); err != nil {
+		return fmt.Errorf("send the listener's probe: %w", err)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, probeWait)
+	defer cancel()
+	for {
+		n, err := conn.WaitForNotification(waitCtx)
+		switch {
+		case err == nil && n.Payload == probe:
+			return nil
+		case err == nil:
+			if !strings.HasPrefix(n.Payload, probePrefix) {
+				c.announce(core.SaleID(n.Payload))
+			}
+		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			return errProbeUnheard
+		default:
+			return err
 		}
 	}
 }

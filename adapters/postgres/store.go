@@ -37,14 +37,38 @@ var (
 	_ wallet.Store        = (*Store)(nil)
 )
 
-// NewStore uses pool for every query; the caller owns the pool.
-func NewStore(pool *pgxpool.Pool) *Store {
+// NewStore uses pool for every query; the caller owns the pool. It listens for other
+// instances' changes on a session of its own, made like the pool's connections unless
+// ListenOn says otherwise.
+func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
+	o := storeOptions{listen: pool.Config().ConnConfig}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	s := &Store{pool: pool, q: sqlcdb.New(pool)}
 	s.issues = &issueBatcher{flush: s.issueBatch}
 	s.seen = newSeenWriter(s.writeSeen)
-	s.changes = newCatalogChanges(pool.Config().ConnConfig)
+	s.changes = newCatalogChanges(o.listen, s.notifyCatalog)
 	s.offers = newOfferCache(s.changes)
 	return s
+}
+
+// StoreOption changes what NewStore sets up.
+type StoreOption func(*storeOptions)
+
+type storeOptions struct{ listen *pgx.ConnConfig }
+
+// ListenOn has the store listen for catalog changes on a session made from cfg: a direct
+// connection to PostgreSQL where the pool goes through a pooler in transaction mode, on
+// which LISTEN hears nothing.
+func ListenOn(cfg *pgx.ConnConfig) StoreOption {
+	return func(o *storeOptions) { o.listen = cfg }
+}
+
+// notifyCatalog sends payload on the catalog's channel through the pool.
+func (s *Store) notifyCatalog(ctx context.Context, payload string) error {
+	_, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", catalogChannel, payload)
+	return err
 }
 
 // Option changes how Connect opens its pool.

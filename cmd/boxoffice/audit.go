@@ -34,11 +34,12 @@ func runAudit(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	report, err := postgres.NewStore(pool).Audit(ctx, grace, core.SystemClock{}.Now())
+	store := postgres.NewStore(pool)
+	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
+	report, err := store.Audit(ctx, grace, core.SystemClock{}.Now())
 	if err != nil {
 		return err
 	}
-	store := postgres.NewStore(pool)
 	for i, sale := range report.Sales {
 		check, err := credentialsVerify(ctx, c, store, sale.Sale)
 		if err != nil {

@@ -27,6 +27,7 @@ import (
 type config struct {
 	Addr              string
 	DatabaseURL       string
+	DatabaseDirectURL string
 	TemporalAddress   string
 	TemporalNamespace string
 	TemporalCLI       string
@@ -85,6 +86,7 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	p, q := booking.DefaultPolicy, queue.DefaultPolicy
 	str(&c.Addr, setting{"BOXOFFICE_ADDR", "addr", "HTTP listen address"}, "127.0.0.1:8080")
 	str(&c.DatabaseURL, setting{"DATABASE_URL", "database-url", "PostgreSQL URL; dev uses memory when empty"}, "")
+	str(&c.DatabaseDirectURL, setting{"DATABASE_DIRECT_URL", "database-direct-url", "PostgreSQL URL of a direct session where DATABASE_URL goes through a pooler in transaction mode (PgBouncer): migrations (a session lock) and the listener for other instances' changes use it; empty: DATABASE_URL"}, "")
 	str(&c.TemporalAddress, setting{"TEMPORAL_ADDRESS", "temporal-address", "Temporal frontend host:port; dev starts a local dev server when empty"}, "")
 	str(&c.TemporalNamespace, setting{"TEMPORAL_NAMESPACE", "temporal-namespace", "Temporal namespace"}, "default")
 	str(&c.TemporalCLI, setting{"TEMPORAL_CLI", "temporal-cli", "path of the temporal CLI that dev starts; PATH and $GOPATH/bin are searched when empty"}, "")

@@ -119,11 +119,11 @@ func (d *devParts) openStore(ctx context.Context, c config, logger *slog.Logger)
 		d.store, d.storeName = memory.NewStore(), "memory (set DATABASE_URL for PostgreSQL)"
 		return nil
 	}
-	pool, _, err := openDatabase(ctx, c.DatabaseURL, d.obs.database()...)
+	pool, storeOpts, _, err := openDatabase(ctx, c, d.obs.database()...)
 	if err != nil {
 		return err
 	}
-	pg := postgres.NewStore(pool)
+	pg := postgres.NewStore(pool, storeOpts...)
 	d.stops = append(d.stops, pool.Close, func() { closeStore(pg, logger) })
 	if d.obs.metrics != nil {
 		if err := d.obs.metrics.ObservePool(pool); err != nil {

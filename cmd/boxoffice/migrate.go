@@ -37,7 +37,7 @@ func runMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	n, err := postgres.Migrate(ctx, pool)
+	n, storeOpts, err := migrateDirect(ctx, c, pool)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func runMigrate(ctx context.Context, args []string) error {
 		return nil
 	}
 	a, err := app.New(app.Ports{
-		Stores: postgres.NewStore(pool), Loop: workerStartsAdmission{}, Clock: core.SystemClock{},
+		Stores: postgres.NewStore(pool, storeOpts...), Loop: workerStartsAdmission{}, Clock: core.SystemClock{},
 		Lifecycle:     func(*booking.Settler) booking.Lifecycle { return noHolds{} },
 		Cancellations: func(*booking.Refunder) booking.Cancellations { return noHolds{} },
 	}, c.policy())

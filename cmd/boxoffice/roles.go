@@ -55,7 +55,7 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 	}
 	defer stopTracing()
 	obs := observability{metrics: m, tracing: tr}
-	pool, n, err := openDatabase(ctx, c.DatabaseURL, obs.database()...)
+	pool, storeOpts, n, err := openDatabase(ctx, c, obs.database()...)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 		return err
 	}
 	defer tc.Close()
-	store := postgres.NewStore(pool)
+	store := postgres.NewStore(pool, storeOpts...)
 	defer closeStore(store, log)
 	ready := map[string]func(context.Context) error{
 		"database": store.Ping,
@@ -364,17 +364,35 @@ func serveProfiler(addr string, log *slog.Logger) (stop func(), err error) {
 	}, nil
 }
 
-// openDatabase connects to PostgreSQL and applies pending migrations; it returns the pool and
-// how many migrations it applied.
-func openDatabase(ctx context.Context, url string, opts ...postgres.Option) (*pgxpool.Pool, int, error) {
-	pool, err := postgres.Connect(ctx, url, opts...)
+// openDatabase connects to PostgreSQL and applies pending migrations; it returns the pool, the
+// options that have a store listen where it can hear (DATABASE_DIRECT_URL when set) and the
+// number of migrations applied.
+func openDatabase(ctx context.Context, c config, opts ...postgres.Option) (*pgxpool.Pool, []postgres.StoreOption, int, error) {
+	pool, err := postgres.Connect(ctx, c.DatabaseURL, opts...)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	n, err := postgres.Migrate(ctx, pool)
+	n, storeOpts, err := migrateDirect(ctx, c, pool)
 	if err != nil {
 		pool.Close()
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	return pool, n, nil
+	return pool, storeOpts, n, nil
+}
+
+// migrateDirect applies pending migrations on DATABASE_DIRECT_URL when it is set (through a
+// pooler in transaction mode a session lock is taken on one server connection and released on
+// another), else on pool, and returns the store options to listen there too.
+func migrateDirect(ctx context.Context, c config, pool *pgxpool.Pool) (int, []postgres.StoreOption, error) {
+	if c.DatabaseDirectURL == "" {
+		n, err := postgres.Migrate(ctx, pool)
+		return n, nil, err
+	}
+	direct, err := postgres.Connect(ctx, c.DatabaseDirectURL)
+	if err != nil {
+		return 0, nil, fmt.Errorf("DATABASE_DIRECT_URL: %w", err)
+	}
+	defer direct.Close()
+	n, err := postgres.Migrate(ctx, direct)
+	return n, []postgres.StoreOption{postgres.ListenOn(direct.Config().ConnConfig.Copy())}, err
 }

@@ -1,0 +1,42 @@
+package pgtest
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/boxoffice/boxoffice/internal/pgbouncer"
+	"github.com/boxoffice/boxoffice/internal/temporaltest"
+)
+
+// ThroughPgBouncer returns dbURL reached through a PgBouncer in transaction mode started for
+// the test and stopped when it ends. Without pgbouncer installed the test is skipped, or fails
+// where BOXOFFICE_E2E_REQUIRED is set (as in CI).
+func ThroughPgBouncer(t testing.TB, dbURL string) string {
+	t.Helper()
+	if _, err := pgbouncer.Binary(); err != nil {
+		if os.Getenv(temporaltest.Required) != "" {
+			t.Fatalf("pgtest: %v, and %s is set", err, temporaltest.Required)
+		}
+		t.Skipf("pgtest: %v", err)
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil || u.Scheme == "" || u.Port() == "" {
+		t.Skipf("pgtest: PgBouncer tests need a postgres://host:port URL, not %q", dbURL)
+	}
+	b, err := pgbouncer.Start(context.Background(), pgbouncer.Options{Upstream: u.Host, User: u.User.Username()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	through, err := b.URL(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return through
+}
