@@ -168,11 +168,11 @@ var errProbeUnheard = errors.New("the listener did not hear a notification sent 
 // dropped.
 func (c *catalogChanges) hearProbe(ctx context.Context, conn *pgx.Conn) error {
 	probe := probePrefix + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if err := c.notify(ctx, probe); err != nil {
-		return fmt.Errorf("send the listener's probe: %w", err)
-	}
 	waitCtx, cancel := context.WithTimeout(ctx, probeWait)
 	defer cancel()
+	if err := c.notify(waitCtx, probe); err != nil {
+		return fmt.Errorf("send the listener's probe: %w", err)
+	}
 	for {
 		n, err := conn.WaitForNotification(waitCtx)
 		switch {

@@ -83,7 +83,7 @@ func WithQueryTracer(t pgx.QueryTracer) Option {
 func Connect(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+		return nil, fmt.Errorf("parse the database URL: %w", err)
 	}
 	for _, o := range opts {
 		o(cfg)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -36,6 +37,9 @@ type Lifecycle struct {
 	closed  bool
 	quit    chan struct{}
 	running sync.WaitGroup
+	pending atomic.Int64       // holds queued or being started
+	abandon context.CancelFunc // ends every start in flight, when Close runs out of time
+	aborted context.Context
 }
 
 var _ booking.Lifecycle = (*Lifecycle)(nil)
@@ -58,6 +62,7 @@ const (
 // NewLifecycle uses c to start workflows and send updates; Close stops its starters.
 func NewLifecycle(c client.Client, log *slog.Logger) *Lifecycle {
 	l := &Lifecycle{client: c, log: log, starts: make(chan pendingStart, startQueue), quit: make(chan struct{})}
+	l.aborted, l.abandon = context.WithCancel(context.Background())
 	for range starters {
 		l.running.Go(l.runStarts)
 	}
@@ -70,10 +75,12 @@ func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error 
 	l.mu.RLock()
 	queued := false
 	if !l.closed {
+		l.pending.Add(1)
 		select {
 		case l.starts <- pendingStart{ctx: context.WithoutCancel(ctx), r: r}:
 			queued = true
 		default:
+			l.pending.Add(-1)
 		}
 	}
 	l.mu.RUnlock()
@@ -85,7 +92,8 @@ func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error 
 	return l.start(ctx, r)
 }
 
-// Close starts the holds still queued, until ctx ends, and stops the starters.
+// Close starts the holds still queued, until ctx ends, and stops the starters: at ctx's end
+// the starts still running or queued are abandoned.
 func (l *Lifecycle) Close(ctx context.Context) error {
 	l.mu.Lock()
 	if !l.closed {
@@ -99,7 +107,10 @@ func (l *Lifecycle) Close(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("%d holds' workflows not started (the lapse release frees their seats at the deadline): %w", len(l.starts), ctx.Err())
+		left := l.pending.Load()
+		l.abandon()
+		<-done
+		return fmt.Errorf("%d holds' workflows not started (the lapse release frees their seats at the deadline): %w", left, ctx.Err())
 	}
 }
 
@@ -123,25 +134,53 @@ func (l *Lifecycle) runStarts() {
 }
 
 // startUntilDeadline starts r's workflow, trying again with backoff while Temporal is
-// unavailable, until r's deadline: past it there is nothing left to time.
+// unavailable, until r's deadline (past it there is nothing left to time) or until Close
+// abandons it. A refusal that no retry changes (the namespace, a search attribute or a
+// permission missing) is logged as the error it is, at once.
 func (l *Lifecycle) startUntilDeadline(ctx context.Context, r booking.Reservation) {
+	defer l.pending.Add(-1)
+	if l.aborted.Err() != nil {
+		return // Close ran out of time and counts it
+	}
 	ctx, cancel := context.WithDeadline(ctx, r.HeldUntil)
 	defer cancel()
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+	defer context.AfterFunc(l.aborted, cancel)()
+	for wait, tries := 100*time.Millisecond, 1; ; wait, tries = min(2*wait, 2*time.Second), tries+1 {
 		callCtx, cancelCall := context.WithTimeout(ctx, CallTimeout)
 		err := l.start(callCtx, r)
 		cancelCall()
-		if err == nil {
+		switch {
+		case err == nil:
 			return
+		case !retryable(err):
+			l.log.Error("a hold's workflow cannot start, and no retry will change that: its seat is held until the lapse release frees it at the deadline; fix the Temporal namespace or its search attributes",
+				"ticket_id", r.ID, "held_until", r.HeldUntil, "err", err)
+			return
+		case tries == 1:
+			l.log.Warn("a hold's workflow did not start; trying again until its deadline", "ticket_id", r.ID, "err", err)
 		}
 		select {
 		case <-ctx.Done():
-			l.log.Warn("a hold's workflow did not start before its deadline; the lapse release frees the seat",
-				"ticket_id", r.ID, "held_until", r.HeldUntil, "err", err)
+			if l.aborted.Err() == nil {
+				l.log.Warn("a hold's workflow did not start before its deadline; the lapse release frees the seat",
+					"ticket_id", r.ID, "held_until", r.HeldUntil, "tries", tries, "err", err)
+			}
 			return
 		case <-time.After(wait):
 		}
 	}
+}
+
+// retryable reports whether a failed start may succeed if tried again: Temporal was
+// unavailable, overloaded or slow, not refusing the request itself.
+func retryable(err error) bool {
+	var (
+		invalid    *serviceerror.InvalidArgument
+		namespace  *serviceerror.NamespaceNotFound
+		permission *serviceerror.PermissionDenied
+		failed     *serviceerror.FailedPrecondition
+	)
+	return !errors.As(err, &invalid) && !errors.As(err, &namespace) && !errors.As(err, &permission) && !errors.As(err, &failed)
 }
 
 // holdStart is how a hold's workflow starts, by StartHold or by a payment that finds it not

@@ -1,6 +1,7 @@
 package temporal
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -46,5 +47,26 @@ func TestPayErrorMapsWorkflowFailuresToCore(t *testing.T) {
 	infra := errors.New("deadline exceeded")
 	if got := payError(infra); !errors.Is(got, infra) || errors.Is(got, core.ErrInvalid) {
 		t.Fatalf("an infrastructure failure became %v", got)
+	}
+}
+
+// A start is tried again only where Temporal may answer otherwise next time.
+func TestOnlyTransientStartFailuresAreRetried(t *testing.T) {
+	for _, tc := range []struct {
+		err   error
+		retry bool
+	}{
+		{serviceerror.NewUnavailable("overloaded"), true},
+		{serviceerror.NewResourceExhausted(0, "busy"), true},
+		{context.DeadlineExceeded, true},
+		{fmt.Errorf("start: %w", serviceerror.NewDeadlineExceeded("slow")), true},
+		{serviceerror.NewInvalidArgument("search attribute BoxofficeStatus is not defined"), false},
+		{fmt.Errorf("start: %w", serviceerror.NewNamespaceNotFound("default")), false},
+		{serviceerror.NewPermissionDenied("no", ""), false},
+		{serviceerror.NewFailedPrecondition("namespace is not active"), false},
+	} {
+		if got := retryable(tc.err); got != tc.retry {
+			t.Errorf("retryable(%v) = %v, want %v", tc.err, got, tc.retry)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,7 +105,9 @@ func TestAFinishedHoldIsNeverStartedAgain(t *testing.T) {
 	expectSameRun(t, sys, r.ID, run)
 }
 
-// Closing the lifecycle starts every hold still queued before it returns.
+// Closing the lifecycle starts every hold still queued before it returns: the holds are
+// queued while Temporal answers nothing, so their starts are all still to do when Close is
+// called.
 func TestClosingTheLifecycleStartsTheQueuedHolds(t *testing.T) {
 	sys := startSystem(t, 1)
 	const sale core.SaleID = "closing"
@@ -112,12 +115,15 @@ func TestClosingTheLifecycleStartsTheQueuedHolds(t *testing.T) {
 	ctx := context.Background()
 	var holds []booking.Reservation
 	for seat := 1; seat <= 40; seat++ {
-		r := sys.holdWithoutWorkflow(t, sale, core.UserID(fmt.Sprintf("fan-%02d", seat)), seat, time.Hour)
+		holds = append(holds, sys.holdWithoutWorkflow(t, sale, core.UserID(fmt.Sprintf("fan-%02d", seat)), seat, time.Hour))
+	}
+	resume := temporaltest.Stall(t, sys.server)
+	for _, r := range holds {
 		if err := sys.holds.StartHold(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		holds = append(holds, r)
 	}
+	resume()
 	closeHolds(t, sys.holds)
 	for _, r := range holds {
 		d, err := sys.client.DescribeWorkflowExecution(ctx, reservation.WorkflowID(string(r.ID)), "")
@@ -127,6 +133,40 @@ func TestClosingTheLifecycleStartsTheQueuedHolds(t *testing.T) {
 		if s := d.GetWorkflowExecutionInfo().GetStatus(); s != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			t.Fatalf("hold of seat %d: workflow %s, want running", r.Seat, s)
 		}
+	}
+}
+
+// A lifecycle whose Close runs out of time while Temporal answers nothing gives up its starts
+// and says how many, instead of retrying each until its hold's deadline (an hour here).
+func TestClosingTheLifecycleGivesUpAtItsDeadline(t *testing.T) {
+	sys := startSystem(t, 1)
+	const sale core.SaleID = "closing-late"
+	sys.putOn(t, sale, 21)
+	ctx := context.Background()
+	resume := temporaltest.Stall(t, sys.server)
+	defer resume()
+	for seat := 1; seat <= 20; seat++ {
+		r := sys.holdWithoutWorkflow(t, sale, core.UserID(fmt.Sprintf("fan-%02d", seat)), seat, time.Hour)
+		if err := sys.holds.StartHold(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeCtx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	began := time.Now()
+	err := sys.holds.Close(closeCtx)
+	if err == nil || !strings.Contains(err.Error(), "20 holds' workflows not started") {
+		t.Fatalf("Close with Temporal stalled: %v, want 20 holds not started", err)
+	}
+	if took := time.Since(began); took > 20*time.Second {
+		t.Fatalf("Close took %s to give up, past its one-second deadline by far", took)
+	}
+	// After Close a hold is started in the request, which waits on Temporal.
+	late := sys.holdWithoutWorkflow(t, sale, "late", 21, time.Hour)
+	lateCtx, cancelLate := context.WithTimeout(ctx, time.Second)
+	defer cancelLate()
+	if err := sys.holds.StartHold(lateCtx, late); err == nil {
+		t.Fatal("a hold started after Close reported success while Temporal answers nothing")
 	}
 }
 

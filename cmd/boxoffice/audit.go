@@ -34,7 +34,11 @@ func runAudit(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	store := postgres.NewStore(pool)
+	listen, err := listenDirect(c)
+	if err != nil {
+		return err
+	}
+	store := postgres.NewStore(pool, listen...)
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
 	report, err := store.Audit(ctx, grace, core.SystemClock{}.Now())
 	if err != nil {

@@ -45,8 +45,10 @@ func runMigrate(ctx context.Context, args []string) error {
 	if !demo {
 		return nil
 	}
+	store := postgres.NewStore(pool, storeOpts...)
+	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
 	a, err := app.New(app.Ports{
-		Stores: postgres.NewStore(pool, storeOpts...), Loop: workerStartsAdmission{}, Clock: core.SystemClock{},
+		Stores: store, Loop: workerStartsAdmission{}, Clock: core.SystemClock{},
 		Lifecycle:     func(*booking.Settler) booking.Lifecycle { return noHolds{} },
 		Cancellations: func(*booking.Refunder) booking.Cancellations { return noHolds{} },
 	}, c.policy())

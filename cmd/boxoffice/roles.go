@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -370,7 +371,7 @@ func serveProfiler(addr string, log *slog.Logger) (stop func(), err error) {
 func openDatabase(ctx context.Context, c config, opts ...postgres.Option) (*pgxpool.Pool, []postgres.StoreOption, int, error) {
 	pool, err := postgres.Connect(ctx, c.DatabaseURL, opts...)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	n, storeOpts, err := migrateDirect(ctx, c, pool)
 	if err != nil {
@@ -395,4 +396,16 @@ func migrateDirect(ctx context.Context, c config, pool *pgxpool.Pool) (int, []po
 	defer direct.Close()
 	n, err := postgres.Migrate(ctx, direct)
 	return n, []postgres.StoreOption{postgres.ListenOn(direct.Config().ConnConfig.Copy())}, err
+}
+
+// listenDirect is the store option to listen on DATABASE_DIRECT_URL, when it is set.
+func listenDirect(c config) ([]postgres.StoreOption, error) {
+	if c.DatabaseDirectURL == "" {
+		return nil, nil
+	}
+	cfg, err := pgx.ParseConfig(c.DatabaseDirectURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_DIRECT_URL: %w", err)
+	}
+	return []postgres.StoreOption{postgres.ListenOn(cfg)}, nil
 }

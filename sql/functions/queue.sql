@@ -1,10 +1,12 @@
--- The waiting rooms' two statements that must hold queue locks for no client round trip: each
--- is one call of a function. A sale's queue row is created on its first use; each sale has its
--- own lock. Issues take the queue row's lock, which numbers tokens; admission rounds take the
--- sale's admission lock (admission_lock), and the row's only for their last statement, so an
--- issue never waits for a round to walk its tokens. Both lock a token before the queue row, and
--- a round skips a token an issue has locked, so they never deadlock. `boxoffice migrate` (and every role at start-up) applies this file after the
--- migrations, every time, so a fix is an edit here. The rules they follow are the queue
+-- The waiting rooms' statements that must hold queue locks for no client round trip: each is
+-- one call of a function. A sale's queue row is created on its first use; each sale has its own
+-- lock. Issues take the queue row's lock, which numbers tokens; admission rounds take the sale's
+-- admission lock (admission_lock), and the row's only for their last statement, so an issue
+-- does not wait for a round to walk its tokens. One case waits: the re-issue of a fan whose
+-- session ran out and whom the running round is ending waits for that round's commit on the
+-- fan's token. Both lock a token before the queue row, and a round skips a token an issue has
+-- locked, so they never deadlock. `boxoffice migrate` (and every role at start-up) applies
+-- this file after the migrations, every time, so a fix is an edit here. The rules they follow are the queue
 -- context's (core/queue): numbers gap-free and in commit order, a round's room is
 -- queue.Round.Room, a fan is skipped when queue.Round.Abandoned.
 --
