@@ -5,19 +5,23 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 TEMPORAL  ?= $(GOBIN)/temporal
 SQLC      ?= $(GOBIN)/sqlc
 TEMPORAL_VERSION := v1.5.1
+# The Temporal server the CLI embeds, built from source for the production shape (make cluster)
+TEMPORAL_SERVER_VERSION := v1.29.1
+TEMPORAL_SERVER ?= $(GOBIN)/temporal-server-$(TEMPORAL_SERVER_VERSION)
 SQLC_VERSION     := v1.31.1
 REDOCLY          := npx --yes @redocly/cli@2.77.0
 
-.PHONY: soak bench-idle run test test-short generate check-generated lint lint-openapi lint-alerts bench bench-queue bench-sales bench-cancellation bench-booking bench-metrics fuzz tools build rush rush-ci chaos
+.PHONY: cluster cluster-rush temporal-server soak bench-idle run test test-short generate check-generated lint lint-openapi lint-alerts bench bench-queue bench-sales bench-cancellation bench-booking bench-metrics fuzz tools build rush rush-ci chaos
 
 ## run: the service on embedded defaults (memory store, local Temporal dev server, demo sale)
 run: $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/boxoffice dev
 
 ## test: every test with the race detector. PostgreSQL tests need BOXOFFICE_TEST_DATABASE_URL
-## (or Docker for testcontainers); the end-to-end test also needs the Temporal CLI.
+## (or Docker for testcontainers); the end-to-end test also needs the Temporal CLI, and the
+## Temporal server's test the server make temporal-server builds (skipped without it).
 test: $(TEMPORAL)
-	TEMPORAL_CLI=$(TEMPORAL) $(GO) test -race -count=1 ./...
+	TEMPORAL_CLI=$(TEMPORAL) BOXOFFICE_TEMPORAL_SERVER=$(wildcard $(TEMPORAL_SERVER)) $(GO) test -race -count=1 ./...
 
 ## test-short: the fast tests, without the end-to-end run
 test-short:
@@ -140,8 +144,34 @@ bench-metrics: build $(TEMPORAL)
 rush-ci: build $(TEMPORAL)
 	TEMPORAL_CLI=$(TEMPORAL) $(GO) run ./cmd/measure rush -spawn 2 -sales 2 -fans 500 -arrival 5s -hold-ttl 3s -timeout 5m
 
-## tools: the Temporal CLI and sqlc, built from source with go install
-tools: $(TEMPORAL) $(SQLC)
+## cluster: boxoffice in its production shape on loopback until Ctrl-C: a Temporal server built
+## from source on PostgreSQL (frontend, history, matching, worker), two workers, three APIs
+## behind HAProxy, PostgreSQL behind PgBouncer in transaction mode; prints where to look
+## (apt-get install haproxy pgbouncer)
+cluster: build $(TEMPORAL_SERVER)/server
+	BOXOFFICE_TEMPORAL_SERVER=$(TEMPORAL_SERVER) $(GO) run ./cmd/measure cluster
+
+## cluster-rush: two sales on the production shape: a rush with no fault (no error allowed, FIFO,
+## the audit), then one while an API and a worker are killed -9, every Temporal service
+## restarts and PgBouncer is killed; every payment retried gets its first receipt, the audit
+## passes (about a minute once the server is built)
+cluster-rush: $(TEMPORAL_SERVER)/server
+	BOXOFFICE_CLUSTER=1 BOXOFFICE_TEMPORAL_SERVER=$(TEMPORAL_SERVER) $(GO) test -count=1 -run '^TestClusterRush$$' -v ./cmd/measure
+
+## temporal-server: the Temporal server and its SQL schema tool, built from source, with the
+## PostgreSQL schemas, in $(TEMPORAL_SERVER) (about 3 minutes the first time)
+temporal-server: $(TEMPORAL_SERVER)/server
+
+$(TEMPORAL_SERVER)/server:
+	@echo "building the Temporal server $(TEMPORAL_SERVER_VERSION) from source (about 3 minutes the first time)"
+	GOBIN=$(TEMPORAL_SERVER) $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
+	rm -rf $(TEMPORAL_SERVER)/schema && mkdir -p $(TEMPORAL_SERVER)/schema
+	cp -r $$($(GO) env GOMODCACHE)/go.temporal.io/server@$(TEMPORAL_SERVER_VERSION)/schema/postgresql/v12/temporal \
+	      $$($(GO) env GOMODCACHE)/go.temporal.io/server@$(TEMPORAL_SERVER_VERSION)/schema/postgresql/v12/visibility $(TEMPORAL_SERVER)/schema/
+	chmod -R u+w $(TEMPORAL_SERVER)/schema
+
+## tools: the Temporal CLI, the Temporal server and sqlc, built from source with go install
+tools: $(TEMPORAL) $(TEMPORAL_SERVER)/server $(SQLC)
 
 $(TEMPORAL):
 	@echo "installing the Temporal CLI $(TEMPORAL_VERSION) (about 4 minutes the first time)"

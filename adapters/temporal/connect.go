@@ -38,6 +38,16 @@ func Ping(ctx context.Context, c client.Client) error {
 	return err
 }
 
+// SearchAttributeTypes are the search attributes the workflows set, by name, with their types:
+// what a namespace needs registered before they run.
+func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
+	out := map[string]enumspb.IndexedValueType{}
+	for key := range reservation.SearchAttributes().GetUntypedValues() {
+		out[key.GetName()] = key.GetValueType()
+	}
+	return out
+}
+
 // EnsureSearchAttributes registers the search attributes the workflows set, if the namespace
 // lacks them; a namespace that has them is left alone.
 func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
@@ -46,9 +56,9 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 		return fmt.Errorf("list search attributes: %w", err)
 	}
 	missing := &operatorpb.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: map[string]enumspb.IndexedValueType{}}
-	for key := range reservation.SearchAttributes().GetUntypedValues() {
-		if _, ok := have.CustomAttributes[key.GetName()]; !ok {
-			missing.SearchAttributes[key.GetName()] = key.GetValueType()
+	for name, kind := range SearchAttributeTypes() {
+		if _, ok := have.CustomAttributes[name]; !ok {
+			missing.SearchAttributes[name] = kind
 		}
 	}
 	if len(missing.SearchAttributes) == 0 {

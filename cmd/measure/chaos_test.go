@@ -46,34 +46,65 @@ func TestChaos(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	faults := make(chan string, 8)
-	go func() {
-		defer close(faults)
-		step := func(after time.Duration, name string, f func() error) {
-			time.Sleep(after)
-			if err := f(); err != nil {
-				faults <- fmt.Sprintf("%s: FAILED: %v", name, err)
-				return
-			}
-			faults <- name
-		}
-		step(3*time.Second, "kill -9 the worker, restart it after 2 s", func() error { return sys.Crash(0, 2*time.Second) })
-		step(2*time.Second, "kill -9 an API instance, restart it after 2 s", func() error { return sys.Crash(2, 2*time.Second) })
-		step(2*time.Second, "restart the Temporal dev server from its file", func() error { return sys.RestartTemporal(ctx, time.Second) })
-		step(2*time.Second, "restart PostgreSQL (immediate shutdown)", pg.restart)
-	}()
+	faults := injectFaults(
+		fault{3 * time.Second, "kill -9 the worker, restart it after 2 s", func() error { return sys.Crash(0, 2*time.Second) }},
+		fault{2 * time.Second, "kill -9 an API instance, restart it after 2 s", func() error { return sys.Crash(2, 2*time.Second) }},
+		fault{2 * time.Second, "restart the Temporal dev server from its file", func() error { return sys.RestartTemporal(ctx, time.Second) }},
+		fault{2 * time.Second, "restart PostgreSQL (immediate shutdown)", pg.restart},
+	)
 	fans, _, _, _ := runFans(ctx, clients, rushOptions{fans: 400, arrival: 12 * time.Second, abandon: 0.1, holdRetries: 5, targets: sys.Targets, sales: sys.Sales, stream: 0.3})
+	checkFaults(t, faults)
+	if bought, paidAfterRetry := retryPayments(ctx, t, fans); bought+paidAfterRetry == 0 {
+		t.Fatal("nobody bought anything: the sale never ran")
+	}
+	awaitWholeBooks(ctx, t, sys)
+}
+
+// fault is a step of a chaos run: after a pause, something breaks.
+type fault struct {
+	after time.Duration
+	name  string
+	do    func() error
+}
+
+// injectFaults runs the faults one after the other in the background and reports each, named,
+// on the channel it closes after the last.
+func injectFaults(faults ...fault) <-chan string {
+	done := make(chan string, len(faults))
+	go func() {
+		defer close(done)
+		for _, f := range faults {
+			time.Sleep(f.after)
+			if err := f.do(); err != nil {
+				done <- fmt.Sprintf("%s: FAILED: %v", f.name, err)
+				continue
+			}
+			done <- f.name
+		}
+	}()
+	return done
+}
+
+// checkFaults logs each fault as it was done, and fails the test on one that could not be.
+func checkFaults(t *testing.T, faults <-chan string) {
+	t.Helper()
 	for f := range faults {
 		t.Log("fault:", f)
 		if strings.Contains(f, "FAILED") {
 			t.Error(f)
 		}
 	}
+}
 
-	// Every payment the fans attempted, retried with its key, now answers for sure: the first
-	// receipt again where the fan saw one, and never a second payment (the audit counts them).
-	paidAfterRetry := 0
+// retryPayments retries every payment the fans attempted with its key: each now answers for
+// sure, with the first receipt where the fan saw one, and never a second payment (the audit
+// counts them). It returns how many fans saw a receipt, and how many more found theirs.
+func retryPayments(ctx context.Context, t *testing.T, fans []*fan) (bought, paidAfterRetry int) {
+	t.Helper()
 	for _, f := range fans {
+		if f.receipt != nil {
+			bought++
+		}
 		if f.hold == nil || f.abandonAt == "hold" {
 			continue
 		}
@@ -89,19 +120,14 @@ func TestChaos(t *testing.T) {
 			paidAfterRetry++ // the first attempt's answer was lost, the payment was not
 		}
 	}
-	bought := 0
-	for _, f := range fans {
-		if f.receipt != nil {
-			bought++
-		}
-	}
 	t.Logf("%d fans saw a receipt; %d more found theirs by retrying", bought, paidAfterRetry)
-	if bought+paidAfterRetry == 0 {
-		t.Fatal("nobody bought anything: the sale never ran")
-	}
+	return bought, paidAfterRetry
+}
 
+// awaitWholeBooks audits the system until every invariant holds, for up to recoveryBound.
+func awaitWholeBooks(ctx context.Context, t *testing.T, sys *sandbox.System) {
+	t.Helper()
 	saleEnded := time.Now()
-	deadline := saleEnded.Add(recoveryBound)
 	for {
 		audit, err := auditSystem(ctx, sys)
 		if err != nil {
@@ -111,7 +137,7 @@ func TestChaos(t *testing.T) {
 			t.Logf("books whole %s after the sale (bound %s):\n%s", time.Since(saleEnded).Round(time.Second), recoveryBound, audit.Output)
 			return
 		}
-		if time.Now().After(deadline) {
+		if time.Since(saleEnded) > recoveryBound {
 			t.Fatalf("books not whole %s after the sale:\n%s", recoveryBound, audit.Output)
 		}
 		time.Sleep(5 * time.Second)

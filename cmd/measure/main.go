@@ -10,6 +10,7 @@
 //	go run ./cmd/measure metrics                      # make bench-metrics
 //	go run ./cmd/measure soak                         # make soak
 //	go run ./cmd/measure idle                         # make bench-idle
+//	go run ./cmd/measure cluster                      # make cluster
 //	go run ./cmd/measure latency -base http://127.0.0.1:8080 -fans 50
 package main
 
@@ -42,6 +43,8 @@ tools:
             refunded, once each; then the audit
   idle      what sales nobody queues for cost: CPU and database load with 1 and 1,000 open,
             and the lists of sales
+  cluster   boxoffice in its production shape until Ctrl-C: a Temporal server built from
+            source on PostgreSQL, workers, APIs behind HAProxy, PostgreSQL behind PgBouncer
   soak      a sale kept going while every long-running workflow continues as new several
             times: fans admitted within the wait they were told, a cancellation of many
             rounds refunding everyone once, each workflow's runs of its own type
@@ -63,7 +66,8 @@ func main() {
 		os.Exit(2)
 	}
 	tools := map[string]func(args []string) error{"rush": runRush, "queue": runQueueBench, "sales": runSalesBench, "latency": runLatency,
-		"cancellation": runCancellationBench, "booking": runBookingBench, "metrics": runMetricsCost, "soak": runSoak, "idle": runIdleBench}
+		"cancellation": runCancellationBench, "booking": runBookingBench, "metrics": runMetricsCost, "soak": runSoak, "idle": runIdleBench,
+		"cluster": runCluster}
 	tool, ok := tools[os.Args[1]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "measure: unknown tool %q\n\n%s", os.Args[1], usage)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -252,14 +253,35 @@ func answer(err error, r interface{ StatusCode() int }, ok bool) error {
 		return err
 	}
 	if !ok {
-		return &statusError{code: r.StatusCode()}
+		return &statusError{code: r.StatusCode(), body: bodyOf(r)}
 	}
 	return nil
 }
 
-type statusError struct{ code int }
+// statusError is an answer the fan did not expect, with its body (a problem, most often).
+type statusError struct {
+	code int
+	body string
+}
 
-func (e *statusError) Error() string { return http.StatusText(e.code) }
+func (e *statusError) Error() string {
+	if e.body == "" {
+		return http.StatusText(e.code)
+	}
+	return fmt.Sprintf("%s: %s", http.StatusText(e.code), e.body)
+}
+
+// bodyOf is the body of a generated client's response (its Body field), for the report.
+func bodyOf(r any) string {
+	v := reflect.ValueOf(r)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	if f := v.Elem().FieldByName("Body"); f.IsValid() && f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Uint8 {
+		return strings.TrimSpace(string(f.Bytes()))
+	}
+	return ""
+}
 
 func statusOf(err error) int {
 	var se *statusError

@@ -13,8 +13,10 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/boxoffice/boxoffice/internal/freeport"
@@ -24,15 +26,11 @@ import (
 type Options struct {
 	// Upstream is the PostgreSQL server's host:port.
 	Upstream string
-	// User is the role clients connect as; the bouncer trusts it, as the server here does.
-	User string
+	// User is the role clients connect as, and Password its password on the server (empty
+	// where the server trusts loopback, as here); the bouncer trusts its clients.
+	User, Password string
 	// PoolSize is the server connections for each database and user (20 when 0).
 	PoolSize int
-	// Port is the port to listen on (a free one when 0).
-	Port int
-	// Dir holds its configuration, log and pid file (a new temporary directory when empty,
-	// removed by Stop).
-	Dir string
 }
 
 // Bouncer is a running PgBouncer.
@@ -42,9 +40,11 @@ type Bouncer struct {
 	// Log is the bouncer's log file.
 	Log string
 
-	cmd     *exec.Cmd
-	exited  chan error
-	tempDir string
+	bin, conf string
+	args      []string
+	cmd       *exec.Cmd
+	exited    chan error
+	dir       string
 }
 
 // Binary is the pgbouncer executable: on PATH, or where Debian's package puts it.
@@ -58,7 +58,8 @@ func Binary() (string, error) {
 	return "", errors.New("pgbouncer is not installed (apt-get install pgbouncer)")
 }
 
-// Start runs a bouncer in transaction mode and returns once it accepts connections.
+// Start runs a bouncer in transaction mode on a free port, its files in a new temporary
+// directory, and returns once it accepts connections.
 func Start(ctx context.Context, o Options) (*Bouncer, error) {
 	bin, err := Binary()
 	if err != nil {
@@ -71,27 +72,16 @@ func Start(ctx context.Context, o Options) (*Bouncer, error) {
 	if o.PoolSize == 0 {
 		o.PoolSize = 20
 	}
-	if o.Port == 0 {
-		if o.Port, err = freeport.Port(); err != nil {
-			return nil, err
-		}
-	}
-	b := &Bouncer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port)), exited: make(chan error, 1)}
-	dir := o.Dir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "pgbouncer-"); err != nil {
-			return nil, err
-		}
-		b.tempDir = dir
-	}
-	// PgBouncer refuses to run as root: as root it switches to the PostgreSQL package's user,
-	// who must be able to read its files and write its log.
-	args, err := dropRoot(dir)
+	listen, err := freeport.Port()
 	if err != nil {
-		return nil, b.cleanup(err)
+		return nil, err
 	}
-	b.Log = filepath.Join(dir, "pgbouncer.log")
-	conf := filepath.Join(dir, "pgbouncer.ini")
+	dir, err := os.MkdirTemp("", "pgbouncer-")
+	if err != nil {
+		return nil, err
+	}
+	b := &Bouncer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(listen)), Log: filepath.Join(dir, "pgbouncer.log"),
+		bin: bin, conf: filepath.Join(dir, "pgbouncer.ini"), dir: dir}
 	users := filepath.Join(dir, "users.txt")
 	ini := fmt.Sprintf(`[databases]
 * = host=%s port=%s
@@ -109,24 +99,41 @@ server_lifetime = 3600
 ignore_startup_parameters = extra_float_digits
 logfile = %s
 pidfile = %s
-`, host, port, o.Port, users, o.PoolSize, b.Log, filepath.Join(dir, "pgbouncer.pid"))
-	if err := os.WriteFile(conf, []byte(ini), 0o644); err != nil {
+`, host, port, listen, users, o.PoolSize, b.Log, filepath.Join(dir, "pgbouncer.pid"))
+	if err := os.WriteFile(b.conf, []byte(ini), 0o644); err != nil {
 		return nil, b.cleanup(err)
 	}
-	if err := os.WriteFile(users, []byte(strconv.Quote(o.User)+` ""`+"\n"), 0o644); err != nil {
+	// The bouncer logs in to the server with the password its users file gives.
+	if err := os.WriteFile(users, []byte(strconv.Quote(o.User)+" "+strconv.Quote(o.Password)+"\n"), 0o600); err != nil {
 		return nil, b.cleanup(err)
 	}
-	b.cmd = exec.Command(bin, append(args, conf)...)
-	b.cmd.Stdout, b.cmd.Stderr = os.Stderr, os.Stderr
+	// PgBouncer refuses to run as root: as root it switches to the PostgreSQL package's user,
+	// who must be able to read its files and write its log.
+	if b.args, err = dropRoot(dir); err != nil {
+		return nil, b.cleanup(err)
+	}
+	if err := b.run(ctx); err != nil {
+		return nil, b.cleanup(err)
+	}
+	return b, nil
+}
+
+// run starts the bouncer's process and waits until it listens.
+func (b *Bouncer) run(ctx context.Context) error {
+	b.cmd = exec.Command(b.bin, append(slices.Clone(b.args), b.conf)...)
+	// Its log is b.Log; what it prints is the same.
+	b.cmd.Stdout, b.cmd.Stderr = nil, nil
+	b.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	b.exited = make(chan error, 1)
 	if err := b.cmd.Start(); err != nil {
-		return nil, b.cleanup(fmt.Errorf("start pgbouncer: %w", err))
+		return fmt.Errorf("start pgbouncer: %w", err)
 	}
 	go func() { b.exited <- b.cmd.Wait() }()
 	if err := b.awaitListening(ctx); err != nil {
-		_ = b.Stop()
-		return nil, err
+		b.kill()
+		return err
 	}
-	return b, nil
+	return nil
 }
 
 // awaitListening waits until the bouncer accepts connections, or says why it never will.
@@ -164,32 +171,33 @@ func (b *Bouncer) URL(dbURL string) (string, error) {
 	return u.String(), nil
 }
 
-// Kill stops the bouncer at once, as a crash would (SIGKILL).
-func (b *Bouncer) Kill() error {
-	if err := b.cmd.Process.Kill(); err != nil {
-		return err
-	}
-	err := <-b.exited
-	b.exited <- err
-	return nil
+// Restart kills the bouncer (SIGKILL, dropping every client's connection as a crash would)
+// and starts it again on the same address after pause.
+func (b *Bouncer) Restart(ctx context.Context, pause time.Duration) error {
+	b.kill()
+	time.Sleep(pause)
+	return b.run(ctx)
 }
 
-// Stop ends the bouncer and removes the directory Start made for it.
+// Stop ends the bouncer and removes its files.
 func (b *Bouncer) Stop() error {
 	_ = b.cmd.Process.Signal(os.Interrupt)
 	select {
-	case err := <-b.exited:
-		b.exited <- err
+	case <-b.exited:
 	case <-time.After(5 * time.Second):
-		_ = b.Kill()
+		b.kill()
 	}
 	return b.cleanup(nil)
 }
 
+func (b *Bouncer) kill() {
+	_ = b.cmd.Process.Kill()
+	err := <-b.exited
+	b.exited <- err
+}
+
 func (b *Bouncer) cleanup(err error) error {
-	if b.tempDir != "" {
-		_ = os.RemoveAll(b.tempDir)
-	}
+	_ = os.RemoveAll(b.dir)
 	return err
 }
 
@@ -204,7 +212,7 @@ func (b *Bouncer) tail() string {
 }
 
 // dropRoot returns the flags that make a bouncer started as root run as the postgres user,
-// and opens dir to that user.
+// and gives that user dir and its files.
 func dropRoot(dir string) ([]string, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
@@ -215,8 +223,11 @@ func dropRoot(dir string) ([]string, error) {
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	if err := os.Chown(dir, uid, gid); err != nil {
-		return nil, err
-	}
-	return []string{"-u", "postgres"}, os.Chmod(dir, 0o755)
+	err = filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chown(p, uid, gid)
+	})
+	return []string{"-u", "postgres"}, err
 }

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,7 +27,11 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/internal/freeport"
+	"github.com/boxoffice/boxoffice/internal/haproxy"
+	"github.com/boxoffice/boxoffice/internal/pgbouncer"
+	"github.com/boxoffice/boxoffice/internal/temporalserver"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
@@ -53,6 +58,14 @@ type Options struct {
 	TemporalArgs []string
 	// TemporalMetrics serves the dev server's own metrics, at System.TemporalMetricsURL.
 	TemporalMetrics bool
+	// Workers is how many workers run (1 when 0).
+	Workers int
+	// Cluster starts the production shape instead: a Temporal server built from source
+	// (TemporalServer, its directory) on PostgreSQL instead of the dev server, the APIs behind
+	// HAProxy (Targets is the proxy alone) and PostgreSQL behind PgBouncer in transaction mode
+	// (DATABASE_DIRECT_URL straight to it).
+	Cluster        bool
+	TemporalServer string
 }
 
 // System is a spawned boxoffice: a Temporal dev server, a fresh database, a worker and N APIs.
@@ -74,6 +87,16 @@ type System struct {
 	TemporalMetricsURL string
 	temporalOpts       testsuite.DevServerOptions
 	dropDB             func()
+	workers            int
+
+	// In the production shape (Options.Cluster): the Temporal server, the bouncer and the
+	// proxy; Instances are the APIs' own base URLs behind the proxy.
+	Server    *temporalserver.Server
+	Bouncer   *pgbouncer.Bouncer
+	Proxy     *haproxy.Proxy
+	Instances []string
+	adminURL  string
+	dbPrefix  string
 }
 
 // proc is one spawned boxoffice role.
@@ -98,7 +121,14 @@ func Spawn(ctx context.Context, o Options) (sys *System, err error) {
 	if o.Sales < 1 || o.Sales > 20 {
 		return nil, errors.New("-sales must be 1 to 20")
 	}
-	sys = &System{binary: o.Binary, SeatsPerSale: 3 * o.Seats, SeatsOnSale: o.Sales * 3 * o.Seats, AdminKey: randomKey(18)}
+	if o.Workers == 0 {
+		o.Workers = 1
+	}
+	if o.Workers < 1 || o.Workers > 8 {
+		return nil, errors.New("-workers must be 1 to 8")
+	}
+	sys = &System{binary: o.Binary, SeatsPerSale: 3 * o.Seats, SeatsOnSale: o.Sales * 3 * o.Seats, AdminKey: randomKey(18),
+		workers: o.Workers, adminURL: o.AdminURL}
 	defer func() {
 		if err != nil {
 			sys.Stop()
@@ -107,12 +137,17 @@ func Spawn(ctx context.Context, o Options) (sys *System, err error) {
 	if sys.DBURL, sys.dropDB, err = CreateDatabase(ctx, o.AdminURL, o.Keep); err != nil {
 		return sys, err
 	}
-	if err := sys.startTemporal(ctx, o); err != nil {
+	databaseEnv := []string{"DATABASE_URL=" + sys.DBURL}
+	if o.Cluster {
+		if databaseEnv, err = sys.startCluster(ctx, o); err != nil {
+			return sys, err
+		}
+	} else if err := sys.startTemporal(ctx, o); err != nil {
 		return sys, err
 	}
-	sys.env = append(os.Environ(),
-		"DATABASE_URL="+sys.DBURL,
-		"TEMPORAL_ADDRESS="+sys.temporal.FrontendHostPort(),
+	sys.env = append(os.Environ(), databaseEnv...)
+	sys.env = append(sys.env,
+		"TEMPORAL_ADDRESS="+sys.TemporalAddress(),
 		"BOXOFFICE_TOKEN_KEY="+base64.StdEncoding.EncodeToString(randomBytes(32)),
 		"BOXOFFICE_TICKET_KEY="+base64.StdEncoding.EncodeToString(randomBytes(32)),
 		"BOXOFFICE_ADMIN_KEY="+sys.AdminKey,
@@ -131,6 +166,15 @@ func Spawn(ctx context.Context, o Options) (sys *System, err error) {
 	sys.Sales = []string{DemoSale}
 	if err := sys.startRoles(ctx, o.Instances); err != nil {
 		return sys, err
+	}
+	if o.Cluster {
+		if sys.Proxy, err = haproxy.Start(ctx, hostPorts(sys.Instances)); err != nil {
+			return sys, err
+		}
+		sys.Targets = []string{"http://" + sys.Proxy.Addr}
+		if err := WaitReady(ctx, sys.Targets[0]); err != nil {
+			return sys, err
+		}
 	}
 	for i := 2; i <= o.Sales; i++ {
 		id := fmt.Sprintf("sale-%d", i)
@@ -216,10 +260,49 @@ func (s *System) startTemporal(ctx context.Context, o Options) error {
 	return nil
 }
 
-// startRoles starts the worker and n API instances on free ports and waits until each is ready.
+// startCluster starts the Temporal server on the system's PostgreSQL and a bouncer in front of
+// it, and returns the roles' database settings: queries through the bouncer, sessions direct.
+func (s *System) startCluster(ctx context.Context, o Options) ([]string, error) {
+	u, err := url.Parse(s.DBURL)
+	if err != nil {
+		return nil, err
+	}
+	s.dbPrefix = strings.TrimPrefix(u.Path, "/")
+	s.Server, err = temporalserver.Start(ctx, temporalserver.Options{
+		Dir: o.TemporalServer, AdminURL: o.AdminURL, Prefix: s.dbPrefix, Namespace: "default",
+		SearchAttributes: temporal.SearchAttributeTypes(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the Temporal server: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "sandbox: Temporal server at %s (frontend, history, matching, worker), logs in %s\n", s.Server.Frontend, s.Server.Work)
+	password, _ := u.User.Password()
+	if s.Bouncer, err = pgbouncer.Start(ctx, pgbouncer.Options{Upstream: u.Host, User: u.User.Username(), Password: password}); err != nil {
+		return nil, err
+	}
+	pooled, err := s.Bouncer.URL(s.DBURL)
+	if err != nil {
+		return nil, err
+	}
+	return []string{"DATABASE_URL=" + pooled, "DATABASE_DIRECT_URL=" + s.DBURL}, nil
+}
+
+// hostPorts are the host:port of base URLs.
+func hostPorts(urls []string) []string {
+	var out []string
+	for _, u := range urls {
+		out = append(out, strings.TrimPrefix(u, "http://"))
+	}
+	return out
+}
+
+// startRoles starts the workers and n API instances on free ports and waits until each is
+// ready.
 func (s *System) startRoles(ctx context.Context, n int) error {
-	if err := s.start("worker", ""); err != nil {
-		return err
+	for range s.workers {
+		if err := s.start("worker", ""); err != nil {
+			return err
+		}
 	}
 	for range n {
 		port, err := FreePort()
@@ -230,10 +313,27 @@ func (s *System) startRoles(ctx context.Context, n int) error {
 		if err := s.start("api", addr); err != nil {
 			return err
 		}
-		s.Targets = append(s.Targets, "http://"+addr)
+		s.Instances = append(s.Instances, "http://"+addr)
 	}
-	for _, t := range s.Targets {
-		if err := WaitReady(ctx, t); err != nil {
+	s.Targets = s.Instances
+	// Each API must become ready, and no role may have exited meanwhile (it says why).
+	readyCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	for _, p := range s.procs {
+		go func() {
+			select {
+			case err := <-p.exited:
+				p.exited <- err
+				cancel(fmt.Errorf("boxoffice %s exited at start-up (%v):\n%s", p.role, err, p.logs))
+			case <-readyCtx.Done():
+			}
+		}()
+	}
+	for _, t := range s.Instances {
+		if err := WaitReady(readyCtx, t); err != nil {
+			if cause := context.Cause(readyCtx); cause != nil && !errors.Is(cause, context.Canceled) {
+				return cause
+			}
 			return err
 		}
 	}
@@ -289,8 +389,12 @@ func (s *System) Crash(i int, pause time.Duration) error {
 	return nil
 }
 
-// RestartTemporal stops the dev server and starts it again on its file and address.
+// RestartTemporal stops the dev server and starts it again on its file and address; in the
+// production shape it restarts every service of the Temporal server.
 func (s *System) RestartTemporal(ctx context.Context, pause time.Duration) error {
+	if s.Server != nil {
+		return s.Server.Restart(ctx, pause)
+	}
 	if s.temporalOpts.DBFilename == "" {
 		return errors.New("the dev server keeps no file to restart from (set TemporalDB)")
 	}
@@ -314,16 +418,36 @@ func (s *System) Audit(ctx context.Context) (ok bool, report string, err error) 
 	return err == nil, string(out), nil
 }
 
-// TemporalAddress is the dev server's frontend, host:port.
-func (s *System) TemporalAddress() string { return s.temporal.FrontendHostPort() }
+// RestartPgBouncer kills the bouncer (every connection through it drops) and starts it again
+// on its address after pause.
+func (s *System) RestartPgBouncer(ctx context.Context, pause time.Duration) error {
+	if s.Bouncer == nil {
+		return errors.New("no PgBouncer runs outside the production shape (Options.Cluster)")
+	}
+	return s.Bouncer.Restart(ctx, pause)
+}
 
-// PID is the process id of role i (0 is the worker, then the APIs in order).
+// TemporalAddress is the Temporal frontend, host:port.
+func (s *System) TemporalAddress() string {
+	if s.Server != nil {
+		return s.Server.Frontend
+	}
+	return s.temporal.FrontendHostPort()
+}
+
+// PID is the process id of role i: the workers first, then the APIs in order.
 func (s *System) PID(i int) int { return s.procs[i].cmd.Process.Pid }
 
-// Stop ends every process with SIGTERM (SIGKILL after 15 s), the dev server, and the database;
-// once stopped, it does nothing.
+// Workers is how many workers run: roles 0 to Workers-1 are workers, the APIs follow.
+func (s *System) Workers() int { return s.workers }
+
+// Stop ends every process with SIGTERM (SIGKILL after 15 s), the proxy, Temporal, the bouncer
+// and the databases; once stopped, it does nothing.
 func (s *System) Stop() {
-	defer func() { s.procs, s.temporal, s.dropDB = nil, nil, nil }()
+	defer func() { s.procs, s.temporal, s.dropDB, s.Proxy, s.Server, s.Bouncer = nil, nil, nil, nil, nil, nil }()
+	if s.Proxy != nil {
+		s.Proxy.Stop()
+	}
 	for _, p := range s.procs {
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -339,8 +463,17 @@ func (s *System) Stop() {
 	if s.temporal != nil {
 		_ = s.temporal.Stop()
 	}
+	if s.Server != nil {
+		s.Server.Stop()
+	}
+	if s.Bouncer != nil {
+		_ = s.Bouncer.Stop()
+	}
 	if s.dropDB != nil {
 		s.dropDB()
+		if s.Server != nil && s.dbPrefix != "" {
+			_ = temporalserver.DropDatabases(context.Background(), s.adminURL, s.dbPrefix)
+		}
 	}
 }
 
@@ -438,4 +571,12 @@ func BindFlags(fs *flag.FlagSet, o *Options, instances bool) {
 	fs.IntVar(&o.Seats, "seats", o.Seats, "seats per date of each sale (3 dates)")
 	fs.IntVar(&o.Sales, "sales", max(o.Sales, 1), "sales on at once: the demo sale and others put on through the admin API")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the spawned system's database afterwards")
+	fs.IntVar(&o.Workers, "workers", max(o.Workers, 1), "workers to spawn")
+	fs.BoolVar(&o.Cluster, "cluster", o.Cluster, "spawn the production shape: a Temporal server built from source on PostgreSQL, "+
+		"the APIs behind HAProxy, PostgreSQL behind PgBouncer in transaction mode")
+	fs.StringVar(&o.TemporalServer, "temporal-server", DefaultTemporalServer(), "with -cluster: the directory of the Temporal server make temporal-server builds ($BOXOFFICE_TEMPORAL_SERVER)")
 }
+
+// DefaultTemporalServer is $BOXOFFICE_TEMPORAL_SERVER, where the Makefile says the Temporal
+// server it builds is.
+func DefaultTemporalServer() string { return os.Getenv("BOXOFFICE_TEMPORAL_SERVER") }

@@ -25,7 +25,8 @@ func ThroughPgBouncer(t testing.TB, dbURL string) string {
 	if err != nil || u.Scheme == "" || u.Port() == "" {
 		t.Skipf("pgtest: PgBouncer tests need a postgres://host:port URL, not %q", dbURL)
 	}
-	b, err := pgbouncer.Start(context.Background(), pgbouncer.Options{Upstream: u.Host, User: u.User.Username()})
+	password, _ := u.User.Password()
+	b, err := pgbouncer.Start(context.Background(), pgbouncer.Options{Upstream: u.Host, User: u.User.Username(), Password: password})
 	if err != nil {
 		t.Fatal(err)
 	}

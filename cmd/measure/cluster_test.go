@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/internal/sandbox"
+)
+
+// TestClusterRush runs two sales at once on boxoffice's production shape (a Temporal server
+// built from source on PostgreSQL, two workers, three APIs behind HAProxy, PostgreSQL behind
+// PgBouncer in transaction mode): first a rush with nothing going wrong, which must end with no
+// error, admission in exact order and the audit whole; then a second rush while an API behind
+// the proxy and a worker are killed with SIGKILL, every Temporal service restarts and PgBouncer
+// is killed and restarted. Afterwards every payment retried with its key answers with its
+// first receipt and the audit must pass within recoveryBound. make cluster-rush runs it.
+func TestClusterRush(t *testing.T) {
+	if os.Getenv("BOXOFFICE_CLUSTER") == "" {
+		t.Skip("cluster rush: run with BOXOFFICE_CLUSTER=1 (make cluster-rush)")
+	}
+	server := sandbox.DefaultTemporalServer()
+	if server == "" {
+		t.Fatal("BOXOFFICE_TEMPORAL_SERVER is not set: make cluster-rush builds the Temporal server and sets it")
+	}
+	bin := buildBoxoffice(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	began := time.Now()
+	sys, err := sandbox.Spawn(ctx, sandbox.Options{
+		Instances: 3, Workers: 2, Cluster: true, TemporalServer: server, Sales: 2,
+		Binary: bin, AdminURL: sandbox.DefaultAdminURL(), TemporalCLI: sandbox.DefaultTemporalCLI(),
+		HoldTTL: 15 * time.Second, SessionTTL: 2 * time.Minute, AdmitRate: 100, MaxActive: 300, Seats: 120,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Stop()
+	var where bytes.Buffer
+	describeCluster(&where, sys, time.Since(began))
+	t.Log(where.String())
+	clients, err := apiClients(sys.Targets, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rushOf := func(fans int) rushOptions {
+		return rushOptions{fans: fans, arrival: 8 * time.Second, abandon: 0.1, holdRetries: 5, targets: sys.Targets,
+			sales: sys.Sales, stream: 0.3, both: 0.2}
+	}
+
+	// The first rush: nothing goes wrong, so nothing may.
+	start := time.Now()
+	fans, rec, sales, _ := runFans(ctx, clients, rushOf(300))
+	report := buildReport(fans, rec, sales, start, time.Since(start), sys.Targets)
+	var table bytes.Buffer
+	report.writeTable(&table)
+	t.Logf("first rush, no faults:\n%s", table.String())
+	if problem := rushVerdict(report); problem != "" {
+		t.Error(problem)
+	}
+	if n := errorsIn(report); n > 0 {
+		t.Errorf("%d requests failed in a rush without faults: %v", n, report.Errors)
+		logFailures(t, fans)
+	}
+	if report.SeatsSold == 0 {
+		t.Fatal("the first rush sold nothing")
+	}
+
+	// The second rush, with faults.
+	firstAPI := sys.Workers()
+	faults := injectFaults(
+		fault{2 * time.Second, "kill -9 an API behind the proxy, restart it after 2 s", func() error { return sys.Crash(firstAPI, 2*time.Second) }},
+		fault{2 * time.Second, "kill -9 a worker, restart it after 2 s", func() error { return sys.Crash(0, 2*time.Second) }},
+		fault{2 * time.Second, "restart every Temporal service", func() error { return sys.RestartTemporal(ctx, time.Second) }},
+		fault{2 * time.Second, "kill -9 PgBouncer, restart it after 1 s", func() error { return sys.RestartPgBouncer(ctx, time.Second) }},
+	)
+	fans, _, _, _ = runFans(ctx, clients, rushOf(400))
+	checkFaults(t, faults)
+	retryPayments(ctx, t, fans)
+	logFailures(t, fans)
+	awaitWholeBooks(ctx, t, sys)
+}
+
+// errorsIn counts a rush's failed requests.
+func errorsIn(r RushReport) int {
+	n := 0
+	for _, c := range r.Errors {
+		n += c
+	}
+	return n
+}
+
+// logFailures logs the fans whose visit failed, and why, a few of each reason.
+func logFailures(t *testing.T, fans []*fan) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, f := range fans {
+		if f.outcome != failed || f.err == nil {
+			continue
+		}
+		why := f.err.Error()
+		if seen[why]++; seen[why] <= 3 {
+			t.Logf("fan %s failed: %s", f.user, why)
+		}
+	}
+	for why, n := range seen {
+		if n > 3 {
+			t.Logf("%d fans in all failed with: %s", n, why)
+		}
+	}
+}

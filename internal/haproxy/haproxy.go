@@ -1,0 +1,177 @@
+// Package haproxy runs HAProxy on loopback in front of several boxoffice API instances, as a
+// load balancer does in production: round robin over the instances that pass their health
+// check, a request whose connection failed sent to another one.
+package haproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/boxoffice/boxoffice/internal/freeport"
+)
+
+// Proxy is a running HAProxy.
+type Proxy struct {
+	// Addr is where clients connect: 127.0.0.1:port.
+	Addr string
+	// StatsURL is HAProxy's own page of backends and their state.
+	StatsURL string
+
+	cmd     *exec.Cmd
+	exited  chan error
+	tempDir string
+}
+
+// Binary is the haproxy executable: on PATH, or where Debian's package puts it.
+func Binary() (string, error) {
+	if p, err := exec.LookPath("haproxy"); err == nil {
+		return p, nil
+	}
+	if _, err := os.Stat("/usr/sbin/haproxy"); err == nil {
+		return "/usr/sbin/haproxy", nil
+	}
+	return "", errors.New("haproxy is not installed (apt-get install haproxy)")
+}
+
+// Config is HAProxy's configuration for backends (host:port each), listening on port and
+// serving its statistics on statsPort. A failed connection is retried on another instance
+// (the request never reached one); a request an instance took is never sent twice.
+func Config(port, statsPort int, backends []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `global
+    maxconn 4000
+
+defaults
+    mode http
+    # The proxy's own refusals are problems (RFC 9457), as every answer of the API is.
+%s
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 60s
+    option http-keep-alive
+    retries 3
+    retry-on conn-failure
+    option redispatch
+
+frontend boxoffice
+    bind 127.0.0.1:%d
+    default_backend api
+
+backend api
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 500ms fall 2 rise 2
+`, problemErrors(), port)
+	for i, be := range backends {
+		fmt.Fprintf(&b, "    server api%d %s check\n", i+1, be)
+	}
+	fmt.Fprintf(&b, `
+frontend stats
+    bind 127.0.0.1:%d
+    stats enable
+    stats uri /
+    stats refresh 2s
+`, statsPort)
+	return b.String()
+}
+
+// problemErrors are the proxy's answers when no instance can take a request, as problems.
+func problemErrors() string {
+	var b strings.Builder
+	for _, e := range []struct {
+		status int
+		detail string
+	}{
+		{502, "an API instance failed while answering; retry the request (one with an Idempotency-Key is safe to retry)"},
+		{503, "no API instance is ready to answer; retry after a few seconds"},
+		{504, "an API instance did not answer in time; retry the request (one with an Idempotency-Key is safe to retry)"},
+	} {
+		body := fmt.Sprintf(`{"title":%q,"status":%d,"detail":%q}`, http.StatusText(e.status), e.status, e.detail)
+		fmt.Fprintf(&b, "    http-error status %d content-type \"application/problem+json\" hdr Retry-After 2 string '%s'\n", e.status, body)
+	}
+	return b.String()
+}
+
+// Start runs HAProxy in front of backends and returns once it accepts connections.
+func Start(ctx context.Context, backends []string) (*Proxy, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	port, err := freeport.Port()
+	if err != nil {
+		return nil, err
+	}
+	statsPort, err := freeport.Port()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "haproxy-")
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), StatsURL: fmt.Sprintf("http://127.0.0.1:%d/", statsPort),
+		exited: make(chan error, 1), tempDir: dir}
+	conf := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(conf, []byte(Config(port, statsPort, backends)), 0o644); err != nil {
+		return nil, p.cleanup(err)
+	}
+	// -db: stay in the foreground, logs to stderr.
+	p.cmd = exec.Command(bin, "-db", "-f", conf)
+	out := &strings.Builder{}
+	p.cmd.Stdout, p.cmd.Stderr = out, out
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := p.cmd.Start(); err != nil {
+		return nil, p.cleanup(fmt.Errorf("start haproxy: %w", err))
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case err := <-p.exited:
+			return nil, p.cleanup(fmt.Errorf("haproxy exited at start-up (%v): %s", err, out))
+		case <-ctx.Done():
+			p.Stop()
+			return nil, ctx.Err()
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", p.Addr, 100*time.Millisecond); err == nil {
+			_ = c.Close()
+			return p, nil
+		}
+		if time.Now().After(deadline) {
+			p.Stop()
+			return nil, fmt.Errorf("haproxy did not listen on %s within 10 s: %s", p.Addr, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Stop ends HAProxy and removes its configuration.
+func (p *Proxy) Stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+	_ = p.cleanup(nil)
+}
+
+func (p *Proxy) cleanup(err error) error {
+	_ = os.RemoveAll(p.tempDir)
+	return err
+}

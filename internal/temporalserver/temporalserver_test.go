@@ -1,0 +1,94 @@
+package temporalserver_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
+	"github.com/boxoffice/boxoffice/internal/temporalserver"
+	"github.com/boxoffice/boxoffice/internal/temporaltest"
+)
+
+// echo answers one update with its argument, then ends.
+func echo(ctx workflow.Context) (string, error) {
+	var got string
+	if err := workflow.SetUpdateHandler(ctx, "echo", func(ctx workflow.Context, s string) (string, error) {
+		got = s
+		return s, nil
+	}); err != nil {
+		return "", err
+	}
+	return got, workflow.Await(ctx, func() bool { return got != "" })
+}
+
+// The server built from source starts on PostgreSQL with its services in processes of their
+// own, registers the namespace, runs a workflow through an update-with-start, and keeps it
+// across a restart of every service.
+func TestAServerOnPostgreSQLRunsAndRestarts(t *testing.T) {
+	dir := os.Getenv("BOXOFFICE_TEMPORAL_SERVER")
+	if dir == "" {
+		if os.Getenv(temporaltest.Required) != "" {
+			t.Fatalf("BOXOFFICE_TEMPORAL_SERVER is not set (make temporal-server), and %s is", temporaltest.Required)
+		}
+		t.Skip("BOXOFFICE_TEMPORAL_SERVER is not set: make temporal-server builds the server and the Makefile sets it")
+	}
+	admin := os.Getenv(pgtest.EnvURL)
+	if admin == "" {
+		t.Skipf("%s is not set", pgtest.EnvURL)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	prefix := "temporal_test_" + time.Now().Format("150405")
+	srv, err := temporalserver.Start(ctx, temporalserver.Options{
+		Dir: dir, AdminURL: admin, Prefix: prefix, Namespace: "default", Work: filepath.Join(t.TempDir(), "temporal"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop(); temporalserver.DropDatabases(context.Background(), admin, prefix) })
+
+	c, err := client.Dial(client.Options{HostPort: srv.Frontend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflowWithOptions(echo, workflow.RegisterOptions{Name: "echo"})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	run := func(id string) {
+		t.Helper()
+		h, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+			StartWorkflowOperation: c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+				ID: id, TaskQueue: "q", WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}, "echo"),
+			UpdateOptions: client.UpdateWorkflowOptions{UpdateName: "echo", Args: []any{id}, WaitForStage: client.WorkflowUpdateStageCompleted},
+		})
+		if err != nil {
+			t.Fatalf("update-with-start %s: %v", id, err)
+		}
+		var got string
+		if err := h.Get(ctx, &got); err != nil || got != id {
+			t.Fatalf("update %s answered %q, %v", id, got, err)
+		}
+	}
+	run("before-restart")
+	if err := srv.Restart(ctx, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := c.GetWorkflow(ctx, "before-restart", "").Get(ctx, &got); err != nil || got != "before-restart" {
+		t.Fatalf("the workflow run before the restart: %q, %v", got, err)
+	}
+	run("after-restart")
+}
