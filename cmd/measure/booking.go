@@ -499,7 +499,7 @@ func (r BookingReport) print(w io.Writer) {
 			fmt.Fprintf(w, "%-30s %6d %10.1f %8.1f %8.1f %7d\n", l.name, l.c.Count, l.c.PerSecond, l.c.P50Millis, l.c.P99Millis, l.c.Failed)
 		}
 		fmt.Fprintf(w, "payments: %.2f of the raw update rate (target 0.85)\n", p.OfRaw)
-		fmt.Fprintf(w, "the dev server's persistence operations: %.1f a raw update, %.1f a payment; a payment's more: %s\n",
+		fmt.Fprintf(w, "Temporal's persistence operations: %.1f a raw update, %.1f a payment; a payment's more: %s\n",
 			p.PerRawUpdate.Total, p.PerPayment.Total, differences(p.PerPayment, p.PerRawUpdate))
 		for _, l := range []struct {
 			name string

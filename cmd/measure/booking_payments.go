@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/boxoffice/boxoffice/internal/sandbox"
+	"github.com/boxoffice/boxoffice/internal/temporalserver"
 	"github.com/boxoffice/boxoffice/internal/temporaltest"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 	"github.com/boxoffice/boxoffice/workflows"
@@ -37,7 +38,7 @@ type PaymentsReport struct {
 	Payments    closedLoop `json:"payments"`
 	// OfRaw is the payments' rate as a share of the raw updates'.
 	OfRaw float64 `json:"of_raw_update_rate"`
-	// PerRawUpdate and PerPayment are the dev server's persistence operations a raw update and
+	// PerRawUpdate and PerPayment are Temporal's persistence operations (the dev server's or the cluster's) a raw update and
 	// a payment cost (counted from its metrics over the timed part alone).
 	PerRawUpdate PersistencePerStep `json:"persistence_per_raw_update"`
 	PerPayment   PersistencePerStep `json:"persistence_per_payment"`
@@ -55,13 +56,17 @@ const (
 // measurePayments runs the raw update baseline, then the payments, n of each.
 func measurePayments(ctx context.Context, sys *sandbox.System, n, pollers int) (PaymentsReport, error) {
 	r := PaymentsReport{Concurrency: callers}
-	temporalPID, err := temporaltest.PID(sys.TemporalAddress())
+	temporalPIDs, metrics, err := temporalProcesses(sys)
 	if err != nil {
 		return r, err
 	}
 	pids := func(pids ...int) func() []int { return func() []int { return pids } }
-	timed := counted(sys.TemporalMetricsURL, map[string]func() []int{
-		"Temporal": pids(temporalPID), "worker": pids(sys.PID(0)), "API": pids(sys.PID(1)),
+	var workers []int
+	for i := range sys.Workers() {
+		workers = append(workers, sys.PID(i))
+	}
+	timed := counted(metrics, map[string]func() []int{
+		"Temporal": pids(temporalPIDs...), "worker": pids(workers...), "API": pids(sys.PID(sys.Workers())),
 		"PostgreSQL": postgresPIDs, "this process": pids(os.Getpid()),
 	}, n)
 	if r.RawUpdates, r.PerRawUpdate, err = rawUpdates(ctx, sys.TemporalAddress(), n, pollers, timed); err != nil {
@@ -76,9 +81,25 @@ func measurePayments(ctx context.Context, sys *sandbox.System, n, pollers int) (
 	return r, nil
 }
 
-// counted runs a timed closed loop of n steps, and counts the dev server's persistence
-// operations over it from its metrics at url, and the CPU the machine and each of procs spent.
-func counted(url string, procs map[string]func() []int, n int) timedLoop {
+// temporalProcesses are the Temporal processes of sys and their metrics' URLs: the dev server,
+// or each service of the production shape's server.
+func temporalProcesses(sys *sandbox.System) ([]int, []string, error) {
+	if sys.Server == nil {
+		pid, err := temporaltest.PID(sys.TemporalAddress())
+		return []int{pid}, []string{sys.TemporalMetricsURL}, err
+	}
+	var pids []int
+	var urls []string
+	for _, svc := range temporalserver.Services {
+		pids = append(pids, sys.Server.PID(svc))
+		urls = append(urls, sys.Server.MetricsURLs[svc])
+	}
+	return pids, urls, nil
+}
+
+// counted runs a timed closed loop of n steps, and counts Temporal's persistence operations
+// over it from its metrics at urls, and the CPU the machine and each of procs spent.
+func counted(urls []string, procs map[string]func() []int, n int) timedLoop {
 	cpu := func() (map[string]float64, float64, error) {
 		byName := map[string]float64{}
 		for name, pids := range procs {
@@ -94,7 +115,7 @@ func counted(url string, procs map[string]func() []int, n int) timedLoop {
 		return byName, machine, err
 	}
 	return func(ctx context.Context, loop func() (closedLoop, error)) (closedLoop, PersistencePerStep, error) {
-		before, err := readPersistence(ctx, url)
+		before, err := readPersistence(ctx, urls)
 		if err != nil {
 			return closedLoop{}, PersistencePerStep{}, err
 		}
@@ -107,7 +128,7 @@ func counted(url string, procs map[string]func() []int, n int) timedLoop {
 			return l, PersistencePerStep{}, err
 		}
 		cpu1, machine1, err0 := cpu()
-		after, err1 := readPersistence(ctx, url)
+		after, err1 := readPersistence(ctx, urls)
 		if err := errors.Join(err0, err1); err != nil {
 			return l, PersistencePerStep{}, err
 		}

@@ -21,18 +21,32 @@ type persistenceCounts map[string]float64
 
 var persistenceLine = regexp.MustCompile(`^persistence_requests(?:_total)?\{[^}]*operation="([^"]+)"[^}]*\} ([0-9.e+]+)$`)
 
-// readPersistence scrapes url, the dev server's /metrics.
-func readPersistence(ctx context.Context, url string) (persistenceCounts, error) {
+// readPersistence scrapes each of urls, Temporal's /metrics (the dev server's, or each service's of
+// a cluster), and adds up their persistence requests by operation.
+func readPersistence(ctx context.Context, urls []string) (persistenceCounts, error) {
+	counts := persistenceCounts{}
+	for _, url := range urls {
+		if err := addPersistence(ctx, url, counts); err != nil {
+			return nil, err
+		}
+	}
+	if len(counts) == 0 {
+		return nil, fmt.Errorf("Temporal's metrics at %v count no persistence requests", urls)
+	}
+	return counts, nil
+}
+
+// addPersistence adds the persistence requests one Temporal process's metrics at url count.
+func addPersistence(ctx context.Context, url string, counts persistenceCounts) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("the dev server's metrics: %w", err)
+		return fmt.Errorf("Temporal's metrics: %w", err)
 	}
 	defer res.Body.Close()
-	counts := persistenceCounts{}
 	lines := bufio.NewScanner(res.Body)
 	lines.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for lines.Scan() {
@@ -42,17 +56,11 @@ func readPersistence(ctx context.Context, url string) (persistenceCounts, error)
 		}
 		v, err := strconv.ParseFloat(m[2], 64)
 		if err != nil {
-			return nil, fmt.Errorf("the dev server's metrics: %q: %w", lines.Text(), err)
+			return fmt.Errorf("Temporal's metrics: %q: %w", lines.Text(), err)
 		}
 		counts[m[1]] += v
 	}
-	if err := lines.Err(); err != nil {
-		return nil, err
-	}
-	if len(counts) == 0 {
-		return nil, fmt.Errorf("the dev server's metrics at %s count no persistence requests", url)
-	}
-	return counts, nil
+	return lines.Err()
 }
 
 // PersistencePerStep is how many persistence operations a step cost, on average, by operation,

@@ -390,6 +390,14 @@ func DropDatabases(ctx context.Context, admin, prefix string) error {
 	return nil
 }
 
+// PID is the process id of a service (0 when it is not running).
+func (s *Server) PID(service string) int {
+	if cmd, ok := s.procs[service]; ok {
+		return cmd.Process.Pid
+	}
+	return 0
+}
+
 // Log is the log file of a service.
 func (s *Server) Log(service string) string { return filepath.Join(s.Work, service+".log") }
 
