@@ -267,7 +267,7 @@ func (s *System) startCluster(ctx context.Context, o Options) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	s.dbPrefix = strings.TrimPrefix(u.Path, "/")
+	s.dbPrefix = s.DatabaseName()
 	s.Server, err = temporalserver.Start(ctx, temporalserver.Options{
 		Dir: o.TemporalServer, AdminURL: o.AdminURL, Prefix: s.dbPrefix, Namespace: "default",
 		SearchAttributes: temporal.SearchAttributeTypes(),
@@ -416,6 +416,16 @@ func (s *System) Audit(ctx context.Context) (ok bool, report string, err error) 
 		return false, "", fmt.Errorf("boxoffice audit: %w", err)
 	}
 	return err == nil, string(out), nil
+}
+
+// DatabaseName is the name of the system's boxoffice database (Temporal's, in the production
+// shape, are it followed by _temporal and _visibility).
+func (s *System) DatabaseName() string {
+	u, err := url.Parse(s.DBURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
 }
 
 // RestartPgBouncer kills the bouncer (every connection through it drops) and starts it again

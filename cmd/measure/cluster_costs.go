@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/boxoffice/boxoffice/internal/sandbox"
+)
+
+// clusterCounters are the production shape's running totals that size a cluster: Temporal's
+// billable actions (the frontend's `action` counter), its workflows' state transitions and
+// its persistence requests (every service's), and the transactions committed in boxoffice's
+// database and in Temporal's two.
+type clusterCounters struct {
+	Actions, Transitions, Persistence float64
+	BoxofficeXacts, TemporalXacts     float64
+}
+
+// minus is c's growth since before.
+func (c clusterCounters) minus(before clusterCounters) clusterCounters {
+	return clusterCounters{
+		Actions: c.Actions - before.Actions, Transitions: c.Transitions - before.Transitions,
+		Persistence: c.Persistence - before.Persistence, BoxofficeXacts: c.BoxofficeXacts - before.BoxofficeXacts,
+		TemporalXacts: c.TemporalXacts - before.TemporalXacts,
+	}
+}
+
+// per is c divided by n (a count of tickets sold, say).
+func (c clusterCounters) per(n int) clusterCounters {
+	f := float64(n)
+	return clusterCounters{Actions: c.Actions / f, Transitions: c.Transitions / f, Persistence: c.Persistence / f,
+		BoxofficeXacts: c.BoxofficeXacts / f, TemporalXacts: c.TemporalXacts / f}
+}
+
+func (c clusterCounters) String() string {
+	return fmt.Sprintf("%.1f Temporal actions, %.1f state transitions, %.1f persistence requests, %.1f transactions in boxoffice's database and %.1f in Temporal's",
+		c.Actions, c.Transitions, c.Persistence, c.BoxofficeXacts, c.TemporalXacts)
+}
+
+// counterLine is a sample of a counter clusterCounters adds up, in Prometheus' text format.
+var counterLine = regexp.MustCompile(`^(action|state_transition_count_sum|persistence_requests)(?:_total)?(?:\{[^}]*\})? ([0-9.e+]+)$`)
+
+// readClusterCounters reads the totals of sys, which runs the production shape.
+func readClusterCounters(ctx context.Context, sys *sandbox.System) (clusterCounters, error) {
+	var c clusterCounters
+	for _, url := range sys.Server.MetricsURLs {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return c, err
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return c, fmt.Errorf("Temporal's metrics: %w", err)
+		}
+		lines := bufio.NewScanner(res.Body)
+		lines.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for lines.Scan() {
+			m := counterLine.FindStringSubmatch(lines.Text())
+			if m == nil {
+				continue
+			}
+			v, err := strconv.ParseFloat(m[2], 64)
+			if err != nil {
+				continue
+			}
+			switch m[1] {
+			case "action":
+				c.Actions += v
+			case "state_transition_count_sum":
+				c.Transitions += v
+			case "persistence_requests":
+				c.Persistence += v
+			}
+		}
+		res.Body.Close()
+		if err := lines.Err(); err != nil {
+			return c, err
+		}
+	}
+	conn, err := pgx.Connect(ctx, sandbox.DefaultAdminURL())
+	if err != nil {
+		return c, err
+	}
+	defer conn.Close(ctx)
+	name := sys.DatabaseName()
+	err = conn.QueryRow(ctx, `SELECT coalesce(sum(xact_commit) FILTER (WHERE datname = $1), 0),
+		coalesce(sum(xact_commit) FILTER (WHERE datname IN ($1 || '_temporal', $1 || '_visibility')), 0)
+		FROM pg_stat_database`, name).Scan(&c.BoxofficeXacts, &c.TemporalXacts)
+	return c, err
+}
