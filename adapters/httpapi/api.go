@@ -251,19 +251,24 @@ func bearerToken(header string) (string, bool) {
 // naming its scheme when it is one HTTP allows (Basic), and never echoing anything else of it.
 func notBearer(header string) string {
 	scheme, _, _ := strings.Cut(strings.TrimSpace(header), " ")
-	switch {
-	case strings.EqualFold(scheme, "Bearer"):
+	if strings.EqualFold(scheme, "Bearer") {
 		return "the Authorization header has no token after Bearer"
-	case len(scheme) <= 32 && scheme != "" && !strings.ContainsFunc(scheme, func(r rune) bool { return !isTokenChar(r) }):
-		return "the Authorization header uses the " + scheme + " scheme, and only Bearer is taken"
+	}
+	for _, known := range namedSchemes {
+		if strings.EqualFold(scheme, known) {
+			return "the Authorization header uses the " + known + " scheme, and only Bearer is taken"
+		}
+	}
+	if scheme != "" && strings.Contains(strings.TrimSpace(header), " ") {
+		// Not named back: what stands in a scheme's place may be a secret sent by mistake.
+		return "the Authorization header uses another scheme than Bearer, and only Bearer is taken"
 	}
 	return "the Authorization header is not of the form Bearer <token>"
 }
 
-// isTokenChar reports a character of an HTTP token (RFC 9110 §5.6.2), as scheme names are.
-func isTokenChar(r rune) bool {
-	return r < 0x7f && (r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
-}
+// namedSchemes are the authentication schemes a refusal names back (as written here, not as
+// sent): well-known short names, which can be no one's secret.
+var namedSchemes = []string{"Basic", "Digest", "DPoP", "HOBA", "Mutual", "OAuth", "Token", "vapid"}
 
 func (s *server) unauthorized(ctx huma.Context, msg string) {
 	ctx.SetHeader("WWW-Authenticate", `Bearer realm="boxoffice"`)

@@ -162,6 +162,7 @@ func FuzzAuthorizationHeader(f *testing.F) {
 	for _, spelling := range otherSpellings(good) {
 		f.Add("Bearer " + spelling)
 	}
+	f.Add("AAAAAAAAA AAAAAAAAA") // a scheme that is the credential again was named back (CI found it)
 	handler, _, _ := newStack(f, withIdentity(p.identity))
 	f.Fuzz(func(t *testing.T, header string) {
 		req := httptest.NewRequest("POST", "/api/token", strings.NewReader(`{}`))
