@@ -170,6 +170,22 @@ func TestUncleanPathsAreProblems(t *testing.T) {
 	h.expect(t, "GET", "/api/sales", "", nil, 200)
 }
 
+// An Accept header is read as media ranges: one that is not (";,00" panicked huma's content
+// negotiation) is a 400 problem naming the header, and an unusual but valid one negotiates as
+// usual.
+func TestAcceptIsReadAsMediaRanges(t *testing.T) {
+	h := newHarness(t)
+	for _, accept := range []string{";,00", "application/json;q=2", "text/html;q=x", "a;b", ";"} {
+		p := h.expectWithHeader(t, "GET", "/api/sales", "", map[string]string{"Accept": accept}, nil, 400).problem(t)
+		if !strings.Contains(p["detail"].(string), "Accept header") {
+			t.Fatalf("Accept %q: %v, want the refusal to name the Accept header", accept, p)
+		}
+	}
+	for _, accept := range []string{"", "*/*", "application/json", " application/JSON ; q=0.5 , */*;q=0.1", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", ",,"} {
+		h.expectWithHeader(t, "GET", "/api/sales", "", map[string]string{"Accept": accept}, nil, 200)
+	}
+}
+
 // The answers Go's HTTP server writes itself, before any handler (a control character in a
 // header, a malformed Host, another HTTP version, a header section past 1 MiB), are problems in
 // the API's words through the API's listener, and nothing else it answers changes.

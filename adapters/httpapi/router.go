@@ -3,8 +3,10 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -36,10 +38,54 @@ func edge(mux *http.ServeMux) http.Handler {
 				fmt.Sprintf("the request's header fields take %d bytes, more than the %d allowed; send fewer or shorter ones", n, MaxHeaderBytes))
 			return
 		}
+		if accept, ok := identified.Header["Accept"]; ok {
+			canonical, err := mediaRanges(accept)
+			if err != nil {
+				writeProblem(w, http.StatusBadRequest, fmt.Sprintf("the Accept header is not a list of media ranges (%v); "+
+					"send application/json, image/png or */*, or leave it out", err))
+				return
+			}
+			// Content negotiation reads the canonical form only: huma's parser indexes past the
+			// end of some malformed values (";,00" panicked the handler).
+			if canonical == "" {
+				identified.Header.Del("Accept")
+			} else {
+				identified.Header.Set("Accept", canonical)
+			}
+		}
 		// The route matched, for whoever wraps the edge (metrics), even when the handler panics.
 		defer func() { r.Pattern = identified.Pattern }()
 		mux.ServeHTTP(w, identified)
 	})
+}
+
+// mediaRanges reads Accept header values as media ranges (RFC 9110 §12.5.1) and writes them
+// back in one canonical form: "type/subtype" with ";q=weight" where a weight was given.
+func mediaRanges(values []string) (string, error) {
+	var ranges []string
+	for _, v := range values {
+		for _, element := range strings.Split(v, ",") {
+			element = strings.TrimSpace(element)
+			if element == "" {
+				continue
+			}
+			mediaType, params, err := mime.ParseMediaType(element)
+			if err != nil {
+				return "", fmt.Errorf("%q: %w", element, err)
+			}
+			q, weighted := params["q"]
+			if !weighted {
+				ranges = append(ranges, mediaType)
+				continue
+			}
+			weight, err := strconv.ParseFloat(q, 64)
+			if err != nil || weight < 0 || weight > 1 {
+				return "", fmt.Errorf("%q: q=%s is not a weight from 0 to 1", element, q)
+			}
+			ranges = append(ranges, mediaType+";q="+strconv.FormatFloat(weight, 'f', -1, 64))
+		}
+	}
+	return strings.Join(ranges, ", "), nil
 }
 
 // canonicalPath is p as the mux routes it: no empty, . or .. segments, its trailing slash kept.
