@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,10 +17,7 @@ import (
 // Retry-After, not HAProxy's HTML page.
 func TestTheProxyForwardsAndRefusesAsAProblem(t *testing.T) {
 	if _, err := haproxy.Binary(); err != nil {
-		if os.Getenv(temporaltest.Required) != "" {
-			t.Fatalf("%v, and %s is set", err, temporaltest.Required)
-		}
-		t.Skip(err)
+		temporaltest.Missing(t, err)
 	}
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "from the instance") // /readyz included

@@ -32,6 +32,16 @@ import (
 // Required makes a missing Temporal CLI fail the test instead of skipping it (CI sets it).
 const Required = "BOXOFFICE_E2E_REQUIRED"
 
+// Missing skips a test whose prerequisite (a binary, a setting) is missing, saying which, or
+// fails it where Required is set, as in CI.
+func Missing(t testing.TB, prerequisite error) {
+	t.Helper()
+	if os.Getenv(Required) != "" {
+		t.Fatalf("%v, and %s is set", prerequisite, Required)
+	}
+	t.Skip(prerequisite)
+}
+
 // SuggestContinueAsNewAfter is the dev server setting (a history's event count) past which
 // workflows are told to continue as new: 4,096 by default; a test lowers it to run a
 // long-running workflow through many runs in seconds, through the path production takes.
@@ -48,10 +58,7 @@ func Start(t *testing.T, extraArgs ...string) *testsuite.DevServer {
 	}
 	cli := sandbox.DefaultTemporalCLI()
 	if _, err := os.Stat(cli); err != nil {
-		if os.Getenv(Required) != "" {
-			t.Fatalf("the Temporal CLI is needed at %s (make tools): %v", cli, err)
-		}
-		t.Skipf("the Temporal CLI is needed at %s (make tools): %v", cli, err)
+		Missing(t, fmt.Errorf("the Temporal CLI is needed at %s (make tools): %w", cli, err))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

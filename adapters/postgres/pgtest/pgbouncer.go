@@ -3,7 +3,6 @@ package pgtest
 import (
 	"context"
 	"net/url"
-	"os"
 	"testing"
 
 	"github.com/boxoffice/boxoffice/internal/pgbouncer"
@@ -16,10 +15,7 @@ import (
 func ThroughPgBouncer(t testing.TB, dbURL string) string {
 	t.Helper()
 	if _, err := pgbouncer.Binary(); err != nil {
-		if os.Getenv(temporaltest.Required) != "" {
-			t.Fatalf("pgtest: %v, and %s is set", err, temporaltest.Required)
-		}
-		t.Skipf("pgtest: %v", err)
+		temporaltest.Missing(t, err)
 	}
 	u, err := url.Parse(dbURL)
 	if err != nil || u.Scheme == "" || u.Port() == "" {
