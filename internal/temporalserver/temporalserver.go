@@ -117,16 +117,13 @@ func Start(ctx context.Context, o Options) (s *Server, err error) {
 			return s, err
 		}
 	}
-	return s, s.registerNamespace(ctx)
+	return s, s.awaitUp(ctx)
 }
 
 // registerSearchAttributes registers the namespace and o.SearchAttributes, then restarts the
-// services, so that each reads them into its cache from the start.
+// services, so that each reads them into its cache from the start; no workflow runs before.
 func (s *Server) registerSearchAttributes(ctx context.Context) error {
-	if err := s.registerNamespace(ctx); err != nil {
-		return err
-	}
-	c, err := client.DialContext(ctx, client.Options{HostPort: s.Frontend, Namespace: s.o.Namespace, Logger: quietLogger{}})
+	c, err := s.usableNamespace(ctx)
 	if err != nil {
 		return err
 	}
@@ -401,43 +398,56 @@ func (s *Server) PID(service string) int {
 // Log is the log file of a service.
 func (s *Server) Log(service string) string { return filepath.Join(s.Work, service+".log") }
 
-// registerNamespace registers the namespace once the frontend answers, and waits until it is
-// usable (the services read namespaces from a cache they refresh).
-func (s *Server) registerNamespace(ctx context.Context) error {
+// awaitUp waits until the namespace is usable and a workflow runs on the server.
+func (s *Server) awaitUp(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	c, err := s.usableNamespace(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return runCanary(ctx, c, fmt.Sprintf("canary-%d", time.Now().UnixNano()))
+}
+
+// usableNamespace registers the namespace once the frontend answers, waits until it is usable
+// (the services read namespaces from a cache they refresh), and returns a client of it, which
+// the caller closes.
+func (s *Server) usableNamespace(ctx context.Context) (client.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var c client.Client
 	var err error
 	for c == nil {
 		if err := s.exitedEarly(); err != nil {
-			return err
+			return nil, err
 		}
 		if c, err = client.DialContext(ctx, client.Options{HostPort: s.Frontend, Namespace: s.o.Namespace, Logger: quietLogger{}}); err != nil {
 			if ctx.Err() != nil {
-				return fmt.Errorf("the Temporal frontend at %s did not answer within 2 minutes: %w (logs in %s)", s.Frontend, err, s.Work)
+				return nil, fmt.Errorf("the Temporal frontend at %s did not answer within 2 minutes: %w (logs in %s)", s.Frontend, err, s.Work)
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
 	}
-	defer c.Close()
 	_, err = c.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
 		Namespace: s.o.Namespace, WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour),
 	})
 	var already *serviceerror.NamespaceAlreadyExists
 	if err != nil && !errors.As(err, &already) {
-		return fmt.Errorf("register namespace %s: %w", s.o.Namespace, err)
+		c.Close()
+		return nil, fmt.Errorf("register namespace %s: %w", s.o.Namespace, err)
 	}
 	for {
 		_, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.o.Namespace})
 		if err == nil {
-			break
+			return c, nil
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("namespace %s not usable within 2 minutes: %w", s.o.Namespace, err)
+			c.Close()
+			return nil, fmt.Errorf("namespace %s not usable within 2 minutes: %w", s.o.Namespace, err)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	return runCanary(ctx, c, fmt.Sprintf("canary-%d", time.Now().UnixNano()))
 }
 
 // runCanary runs a workflow through an update-with-start on a worker and task queue of its own,
@@ -507,7 +517,7 @@ func (s *Server) Restart(ctx context.Context, pause time.Duration) error {
 	if err := s.startServices(ctx); err != nil {
 		return err
 	}
-	return s.registerNamespace(ctx)
+	return s.awaitUp(ctx)
 }
 
 // Stop ends every service (SIGTERM, SIGKILL after 15 s).
