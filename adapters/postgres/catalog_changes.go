@@ -130,9 +130,7 @@ func (c *catalogChanges) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) er
 		cancel()
 		switch {
 		case err == nil:
-			if !strings.HasPrefix(n.Payload, probePrefix) {
-				c.announce(core.SaleID(n.Payload))
-			}
+			c.heard(n.Payload)
 			continue
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -146,6 +144,14 @@ func (c *catalogChanges) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) er
 		if err != nil {
 			return fmt.Errorf("ping the listener's connection: %w", err)
 		}
+	}
+}
+
+// heard announces the sale a notification names; a probe (this listener's or another's) names
+// none.
+func (c *catalogChanges) heard(payload string) {
+	if !strings.HasPrefix(payload, probePrefix) {
+		c.announce(core.SaleID(payload))
 	}
 }
 
@@ -179,9 +185,7 @@ func (c *catalogChanges) hearProbe(ctx context.Context, conn *pgx.Conn) error {
 		case err == nil && n.Payload == probe:
 			return nil
 		case err == nil:
-			if !strings.HasPrefix(n.Payload, probePrefix) {
-				c.announce(core.SaleID(n.Payload))
-			}
+			c.heard(n.Payload)
 		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
 			return errProbeUnheard
 		default:
