@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -49,41 +46,22 @@ var counterLine = regexp.MustCompile(`^(action|state_transition_count_sum|persis
 // readClusterCounters reads the totals of sys, which runs the production shape.
 func readClusterCounters(ctx context.Context, sys *sandbox.System) (clusterCounters, error) {
 	var c clusterCounters
+	add := func(name string, v float64) {
+		switch name {
+		case "action":
+			c.Actions += v
+		case "state_transition_count_sum":
+			c.Transitions += v
+		case "persistence_requests":
+			c.Persistence += v
+		}
+	}
 	for _, url := range sys.Server.MetricsURLs {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return c, err
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return c, fmt.Errorf("Temporal's metrics: %w", err)
-		}
-		lines := bufio.NewScanner(res.Body)
-		lines.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for lines.Scan() {
-			m := counterLine.FindStringSubmatch(lines.Text())
-			if m == nil {
-				continue
-			}
-			v, err := strconv.ParseFloat(m[2], 64)
-			if err != nil {
-				continue
-			}
-			switch m[1] {
-			case "action":
-				c.Actions += v
-			case "state_transition_count_sum":
-				c.Transitions += v
-			case "persistence_requests":
-				c.Persistence += v
-			}
-		}
-		res.Body.Close()
-		if err := lines.Err(); err != nil {
+		if err := scrapeSamples(ctx, url, counterLine, add); err != nil {
 			return c, err
 		}
 	}
-	conn, err := pgx.Connect(ctx, sandbox.DefaultAdminURL())
+	conn, err := pgx.Connect(ctx, sys.DBURL) // pg_stat_database shows every database
 	if err != nil {
 		return c, err
 	}

@@ -26,7 +26,7 @@ var persistenceLine = regexp.MustCompile(`^persistence_requests(?:_total)?\{[^}]
 func readPersistence(ctx context.Context, urls []string) (persistenceCounts, error) {
 	counts := persistenceCounts{}
 	for _, url := range urls {
-		if err := addPersistence(ctx, url, counts); err != nil {
+		if err := scrapeSamples(ctx, url, persistenceLine, func(operation string, v float64) { counts[operation] += v }); err != nil {
 			return nil, err
 		}
 	}
@@ -36,8 +36,9 @@ func readPersistence(ctx context.Context, urls []string) (persistenceCounts, err
 	return counts, nil
 }
 
-// addPersistence adds the persistence requests one Temporal process's metrics at url count.
-func addPersistence(ctx context.Context, url string, counts persistenceCounts) error {
+// scrapeSamples reads the Prometheus text at url and calls add with the first group and the
+// value (the second group) of each line that line matches.
+func scrapeSamples(ctx context.Context, url string, line *regexp.Regexp, add func(key string, v float64)) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
@@ -50,7 +51,7 @@ func addPersistence(ctx context.Context, url string, counts persistenceCounts) e
 	lines := bufio.NewScanner(res.Body)
 	lines.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for lines.Scan() {
-		m := persistenceLine.FindStringSubmatch(lines.Text())
+		m := line.FindStringSubmatch(lines.Text())
 		if m == nil {
 			continue
 		}
@@ -58,7 +59,7 @@ func addPersistence(ctx context.Context, url string, counts persistenceCounts) e
 		if err != nil {
 			return fmt.Errorf("Temporal's metrics: %q: %w", lines.Text(), err)
 		}
-		counts[m[1]] += v
+		add(m[1], v)
 	}
 	return lines.Err()
 }
