@@ -8,6 +8,8 @@ TEMPORAL_VERSION := v1.5.1
 # The Temporal server the CLI embeds, built from source for the production shape (make cluster)
 TEMPORAL_SERVER_VERSION := v1.29.1
 TEMPORAL_SERVER ?= $(GOBIN)/temporal-server-$(TEMPORAL_SERVER_VERSION)
+# The Temporal UI server the CLI embeds, built on its own to point at the cluster's server.
+TEMPORAL_UI_VERSION := v2.42.1
 SQLC_VERSION     := v1.31.1
 REDOCLY          := npx --yes @redocly/cli@2.77.0
 
@@ -147,8 +149,8 @@ rush-ci: build $(TEMPORAL)
 ## cluster: boxoffice in its production shape on loopback until Ctrl-C: a Temporal server built
 ## from source on PostgreSQL (frontend, history, matching, worker), two workers, three APIs
 ## behind HAProxy, PostgreSQL behind PgBouncer in transaction mode; prints where to look
-## (apt-get install haproxy pgbouncer)
-cluster: build $(TEMPORAL_SERVER)/server
+## (apt-get install haproxy pgbouncer), and the Temporal UI pointed at the server
+cluster: build $(TEMPORAL_SERVER)/server $(TEMPORAL_SERVER)/ui/server
 	BOXOFFICE_TEMPORAL_SERVER=$(TEMPORAL_SERVER) $(GO) run ./cmd/measure cluster
 
 ## cluster-rush: two sales on the production shape: a rush with no fault (no error allowed, FIFO,
@@ -159,8 +161,13 @@ cluster-rush: $(TEMPORAL_SERVER)/server
 	BOXOFFICE_CLUSTER=1 BOXOFFICE_TEMPORAL_SERVER=$(TEMPORAL_SERVER) $(GO) test -count=1 -run '^TestClusterRush$$' -v ./cmd/measure
 
 ## temporal-server: the Temporal server and its SQL schema tool, built from source, with the
-## PostgreSQL schemas, in $(TEMPORAL_SERVER) (about 3 minutes the first time)
-temporal-server: $(TEMPORAL_SERVER)/server
+## PostgreSQL schemas and the Temporal UI server, in $(TEMPORAL_SERVER) (about 5 minutes the
+## first time)
+temporal-server: $(TEMPORAL_SERVER)/server $(TEMPORAL_SERVER)/ui/server
+
+$(TEMPORAL_SERVER)/ui/server:
+	@echo "building the Temporal UI $(TEMPORAL_UI_VERSION) from source (about 2 minutes the first time)"
+	GOBIN=$(TEMPORAL_SERVER)/ui $(GO) install github.com/temporalio/ui-server/v2/cmd/server@$(TEMPORAL_UI_VERSION)
 
 $(TEMPORAL_SERVER)/server:
 	@echo "building the Temporal server $(TEMPORAL_SERVER_VERSION) from source (about 3 minutes the first time)"
@@ -170,8 +177,9 @@ $(TEMPORAL_SERVER)/server:
 	      $$($(GO) env GOMODCACHE)/go.temporal.io/server@$(TEMPORAL_SERVER_VERSION)/schema/postgresql/v12/visibility $(TEMPORAL_SERVER)/schema/
 	chmod -R u+w $(TEMPORAL_SERVER)/schema
 
-## tools: the Temporal CLI, the Temporal server and sqlc, built from source with go install
-tools: $(TEMPORAL) $(TEMPORAL_SERVER)/server $(SQLC)
+## tools: the Temporal CLI, the Temporal server and its UI, and sqlc, built from source with go
+## install
+tools: $(TEMPORAL) $(TEMPORAL_SERVER)/server $(TEMPORAL_SERVER)/ui/server $(SQLC)
 
 $(TEMPORAL):
 	@echo "installing the Temporal CLI $(TEMPORAL_VERSION) (about 4 minutes the first time)"

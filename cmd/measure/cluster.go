@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/internal/sandbox"
+	"github.com/boxoffice/boxoffice/internal/temporalserver"
 )
 
 // runCluster is `measure cluster` (make cluster).
@@ -26,7 +27,7 @@ func runCluster(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	o.Cluster = true
+	o.Cluster, o.TemporalUI = true, true
 	ctx, cancel := boundedRun(*limit)
 	defer cancel()
 	began := time.Now()
@@ -52,8 +53,9 @@ func describeCluster(w io.Writer, sys *sandbox.System, took time.Duration) {
 	for i := range sys.Workers() {
 		fmt.Fprintf(w, "  worker %d            pid %d\n", i+1, sys.PID(i))
 	}
+	fmt.Fprintf(w, "  Temporal UI         %s\n", sys.Server.UI)
 	fmt.Fprintf(w, "  Temporal frontend   %s   (temporal workflow list --address %s)\n", sys.Server.Frontend, sys.Server.Frontend)
-	for _, svc := range []string{"frontend", "history", "matching", "worker"} {
+	for _, svc := range temporalserver.Services {
 		fmt.Fprintf(w, "  Temporal %-10s metrics %s, log %s\n", svc, sys.Server.MetricsURLs[svc], sys.Server.Log(svc))
 	}
 	fmt.Fprintf(w, "  PgBouncer           %s (transaction mode), log %s\n", sys.Bouncer.Addr, sys.Bouncer.Log)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/internal/freeport"
+	"github.com/boxoffice/boxoffice/internal/process"
 )
 
 // Proxy is a running HAProxy.
@@ -43,10 +44,23 @@ func Binary() (string, error) {
 	return "", errors.New("haproxy is not installed (apt-get install haproxy)")
 }
 
-// Config is HAProxy's configuration for backends (host:port each), listening on port and
-// serving its statistics on statsPort. A failed connection is retried on another instance
+// Settings say where a proxy listens and what it fronts.
+type Settings struct {
+	// Listen and Stats are the addresses of the API and of HAProxy's statistics page:
+	// host:port, or :port for every interface.
+	Listen, Stats string
+	// Backends are the API instances, host:port each.
+	Backends []string
+	// Resolver, when set, is the DNS server (host:port) that backends' names are looked up on
+	// and looked up again while the proxy runs, as a container's address changes when it is
+	// recreated; a backend whose name does not resolve yet starts down instead of stopping the
+	// proxy.
+	Resolver string
+}
+
+// Config is HAProxy's configuration for s. A failed connection is retried on another instance
 // (the request never reached one); a request an instance took is never sent twice.
-func Config(port, statsPort int, backends []string) string {
+func Config(s Settings) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
     maxconn 4000
@@ -63,27 +77,37 @@ defaults
     retries 3
     retry-on conn-failure
     option redispatch
-
+`, problemErrors())
+	serverOptions := "inter 500ms fall 2 rise 2"
+	if s.Resolver != "" {
+		fmt.Fprintf(&b, `
+resolvers dns
+    nameserver dns %s
+    hold valid 5s
+`, s.Resolver)
+		serverOptions += " resolvers dns init-addr last,libc,none"
+	}
+	fmt.Fprintf(&b, `
 frontend boxoffice
-    bind 127.0.0.1:%d
+    bind %s
     default_backend api
 
 backend api
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-    default-server inter 500ms fall 2 rise 2
-`, problemErrors(), port)
-	for i, be := range backends {
+    default-server %s
+`, s.Listen, serverOptions)
+	for i, be := range s.Backends {
 		fmt.Fprintf(&b, "    server api%d %s check\n", i+1, be)
 	}
 	fmt.Fprintf(&b, `
 frontend stats
-    bind 127.0.0.1:%d
+    bind %s
     stats enable
     stats uri /
     stats refresh 2s
-`, statsPort)
+`, s.Stats)
 	return b.String()
 }
 
@@ -125,7 +149,7 @@ func Start(ctx context.Context, backends []string) (*Proxy, error) {
 	p := &Proxy{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), StatsURL: fmt.Sprintf("http://127.0.0.1:%d/", statsPort),
 		exited: make(chan error, 1), tempDir: dir}
 	conf := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(conf, []byte(Config(port, statsPort, backends)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(Config(Settings{Listen: p.Addr, Stats: fmt.Sprintf("127.0.0.1:%d", statsPort), Backends: backends})), 0o644); err != nil {
 		return nil, p.cleanup(err)
 	}
 	// -db: stay in the foreground, logs to stderr.
@@ -161,13 +185,7 @@ func Start(ctx context.Context, backends []string) (*Proxy, error) {
 
 // Stop ends HAProxy and removes its configuration.
 func (p *Proxy) Stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
+	process.Stop(p.cmd, p.exited, 5*time.Second)
 	_ = p.cleanup(nil)
 }
 

@@ -27,8 +27,11 @@ type Options struct {
 	// Upstream is the PostgreSQL server's host:port.
 	Upstream string
 	// User is the role clients connect as, and Password its password on the server (empty
-	// where the server trusts loopback, as here); the bouncer trusts its clients.
+	// where the server trusts loopback, as here).
 	User, Password string
+	// AuthType is how the bouncer checks its clients: trust when empty, or scram-sha-256
+	// (the password Password), as deploy/cluster does.
+	AuthType string
 	// PoolSize is the server connections for each database and user (20 when 0).
 	PoolSize int
 }
@@ -58,6 +61,60 @@ func Binary() (string, error) {
 	return "", errors.New("pgbouncer is not installed (apt-get install pgbouncer)")
 }
 
+// Settings are a bouncer's configuration: the cluster run's on loopback, deploy/cluster's in
+// a container.
+type Settings struct {
+	// Listen is host:port, or *:port for every interface.
+	Listen string
+	// Upstream is the PostgreSQL server's host:port.
+	Upstream string
+	// AuthType is how clients log in (trust, scram-sha-256, ...); AuthFile lists each user and
+	// the password the bouncer logs in to the server with.
+	AuthType, AuthFile string
+	// PoolSize is the server connections for each database and user.
+	PoolSize int
+	// LogFile and PidFile are left out when empty: the log goes to stderr.
+	LogFile, PidFile string
+}
+
+// Config is the bouncer's configuration file for s: transaction mode, every database of the
+// upstream server.
+func Config(s Settings) string {
+	listenHost, listenPort := s.Listen, ""
+	if i := strings.LastIndex(s.Listen, ":"); i >= 0 {
+		listenHost, listenPort = s.Listen[:i], s.Listen[i+1:]
+	}
+	host, port, _ := net.SplitHostPort(s.Upstream)
+	var b strings.Builder
+	fmt.Fprintf(&b, `[databases]
+* = host=%s port=%s
+
+[pgbouncer]
+listen_addr = %s
+listen_port = %s
+unix_socket_dir =
+auth_type = %s
+auth_file = %s
+pool_mode = transaction
+default_pool_size = %d
+max_client_conn = 2000
+server_lifetime = 3600
+ignore_startup_parameters = extra_float_digits
+`, host, port, listenHost, listenPort, s.AuthType, s.AuthFile, s.PoolSize)
+	if s.LogFile != "" {
+		fmt.Fprintf(&b, "logfile = %s\n", s.LogFile)
+	}
+	if s.PidFile != "" {
+		fmt.Fprintf(&b, "pidfile = %s\n", s.PidFile)
+	}
+	return b.String()
+}
+
+// UserList is an auth_file's line for user: the bouncer logs in to the server with password.
+func UserList(user, password string) string {
+	return strconv.Quote(user) + " " + strconv.Quote(password) + "\n"
+}
+
 // Start runs a bouncer in transaction mode on a free port, its files in a new temporary
 // directory, and returns once it accepts connections.
 func Start(ctx context.Context, o Options) (*Bouncer, error) {
@@ -65,12 +122,14 @@ func Start(ctx context.Context, o Options) (*Bouncer, error) {
 	if err != nil {
 		return nil, err
 	}
-	host, port, err := net.SplitHostPort(o.Upstream)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(o.Upstream); err != nil {
 		return nil, fmt.Errorf("pgbouncer: upstream %q is not host:port: %w", o.Upstream, err)
 	}
 	if o.PoolSize == 0 {
 		o.PoolSize = 20
+	}
+	if o.AuthType == "" {
+		o.AuthType = "trust"
 	}
 	listen, err := freeport.Port()
 	if err != nil {
@@ -83,28 +142,15 @@ func Start(ctx context.Context, o Options) (*Bouncer, error) {
 	b := &Bouncer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(listen)), Log: filepath.Join(dir, "pgbouncer.log"),
 		bin: bin, conf: filepath.Join(dir, "pgbouncer.ini"), dir: dir}
 	users := filepath.Join(dir, "users.txt")
-	ini := fmt.Sprintf(`[databases]
-* = host=%s port=%s
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = %d
-unix_socket_dir =
-auth_type = trust
-auth_file = %s
-pool_mode = transaction
-default_pool_size = %d
-max_client_conn = 2000
-server_lifetime = 3600
-ignore_startup_parameters = extra_float_digits
-logfile = %s
-pidfile = %s
-`, host, port, listen, users, o.PoolSize, b.Log, filepath.Join(dir, "pgbouncer.pid"))
+	ini := Config(Settings{
+		Listen: b.Addr, Upstream: o.Upstream, AuthType: o.AuthType, AuthFile: users, PoolSize: o.PoolSize,
+		LogFile: b.Log, PidFile: filepath.Join(dir, "pgbouncer.pid"),
+	})
 	if err := os.WriteFile(b.conf, []byte(ini), 0o644); err != nil {
 		return nil, b.cleanup(err)
 	}
 	// The bouncer logs in to the server with the password its users file gives.
-	if err := os.WriteFile(users, []byte(strconv.Quote(o.User)+" "+strconv.Quote(o.Password)+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(users, []byte(UserList(o.User, o.Password)), 0o600); err != nil {
 		return nil, b.cleanup(err)
 	}
 	// PgBouncer refuses to run as root: as root it switches to the PostgreSQL package's user,

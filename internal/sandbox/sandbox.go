@@ -66,6 +66,8 @@ type Options struct {
 	// (DATABASE_DIRECT_URL straight to it).
 	Cluster        bool
 	TemporalServer string
+	// TemporalUI, with Cluster, starts the Temporal UI pointed at the server (Server.UI).
+	TemporalUI bool
 }
 
 // System is a spawned boxoffice: a Temporal dev server, a fresh database, a worker and N APIs.
@@ -270,7 +272,7 @@ func (s *System) startCluster(ctx context.Context, o Options) ([]string, error) 
 	s.dbPrefix = s.DatabaseName()
 	s.Server, err = temporalserver.Start(ctx, temporalserver.Options{
 		Dir: o.TemporalServer, AdminURL: o.AdminURL, Prefix: s.dbPrefix, Namespace: "default",
-		SearchAttributes: temporal.SearchAttributeTypes(),
+		SearchAttributes: temporal.SearchAttributeTypes(), UI: o.TemporalUI,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the Temporal server: %w", err)

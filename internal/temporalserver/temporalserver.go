@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"text/template"
 	"time"
@@ -32,6 +31,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/boxoffice/boxoffice/internal/freeport"
+	"github.com/boxoffice/boxoffice/internal/process"
 )
 
 // Services are the server's services, started in this order and stopped in the reverse one.
@@ -57,6 +57,8 @@ type Options struct {
 	// and a start that names one registered since waited past its callers' deadlines on a
 	// fresh cluster.
 	SearchAttributes map[string]enumspb.IndexedValueType
+	// UI starts the Temporal UI (Dir/ui/server) pointed at the server.
+	UI bool
 }
 
 // Server is a running Temporal server.
@@ -67,11 +69,16 @@ type Server struct {
 	MetricsURLs map[string]string
 	// Work is the directory of its configuration and logs (one a service).
 	Work string
+	// UI is the Temporal UI's address (http://host:port), pointed at the server; empty when
+	// Options.UI was not asked for.
+	UI string
 
-	o     Options
-	ring  map[string]string // each service's membership address (the worker serves no gRPC)
-	procs map[string]*exec.Cmd
-	exits map[string]chan error
+	o        Options
+	ui       *exec.Cmd
+	uiExited chan error
+	ring     map[string]string // each service's membership address (the worker serves no gRPC)
+	procs    map[string]*exec.Cmd
+	exits    map[string]chan error
 }
 
 // Start creates the databases and schemas, starts every service and registers the namespace;
@@ -80,8 +87,12 @@ func Start(ctx context.Context, o Options) (s *Server, err error) {
 	if o.Shards == 0 {
 		o.Shards = 4
 	}
-	for _, bin := range []string{"server", "sql"} {
-		if _, err := os.Stat(filepath.Join(o.Dir, bin)); err != nil {
+	bins := []string{filepath.Join(o.Dir, "server"), filepath.Join(o.Dir, "sql")}
+	if o.UI {
+		bins = append(bins, uiBinary(o.Dir))
+	}
+	for _, bin := range bins {
+		if _, err := os.Stat(bin); err != nil {
 			return nil, fmt.Errorf("the Temporal server is not built in %s (make temporal-server): %w", o.Dir, err)
 		}
 	}
@@ -117,7 +128,13 @@ func Start(ctx context.Context, o Options) (s *Server, err error) {
 			return s, err
 		}
 	}
-	return s, s.awaitUp(ctx)
+	if err := s.awaitUp(ctx); err != nil {
+		return s, err
+	}
+	if o.UI {
+		return s, s.startUI(ctx)
+	}
+	return s, nil
 }
 
 // registerSearchAttributes registers the namespace and o.SearchAttributes, then restarts the
@@ -172,6 +189,13 @@ func (s *Server) awaitListening(ctx context.Context, svc string) error {
 	}
 }
 
+// SchemaSteps are the schema tool's commands for a database of kind (temporal or visibility),
+// its schemas in schemaDir: setup gives a new database the base schema, update brings any to
+// the latest version.
+func SchemaSteps(schemaDir, kind string) (setup, update []string) {
+	return []string{"setup-schema", "-v", "0.0"}, []string{"update-schema", "-d", schemaDir + "/" + kind + "/versioned"}
+}
+
 // createSchema creates db if it does not exist and brings it to the latest schema of its kind
 // (temporal or visibility) with the server's schema tool.
 func createSchema(ctx context.Context, o Options, pg *url.URL, db, kind string) error {
@@ -191,11 +215,12 @@ func createSchema(ctx context.Context, o Options, pg *url.URL, db, kind string) 
 	password, _ := pg.User.Password()
 	base := []string{"--plugin", "postgres12", "--ep", pg.Hostname(), "--port", pg.Port(),
 		"--user", pg.User.Username(), "--password", password, "--db", db}
+	setup, update := SchemaSteps(filepath.Join(o.Dir, "schema"), kind)
 	steps := [][]string{}
 	if !exists {
-		steps = append(steps, []string{"setup-schema", "-v", "0.0"})
+		steps = append(steps, setup)
 	}
-	steps = append(steps, []string{"update-schema", "-d", filepath.Join(o.Dir, "schema", kind, "versioned")})
+	steps = append(steps, update)
 	for _, step := range steps {
 		cmd := exec.CommandContext(ctx, filepath.Join(o.Dir, "sql"), append(slices.Clone(base), step...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -205,7 +230,8 @@ func createSchema(ctx context.Context, o Options, pg *url.URL, db, kind string) 
 	return nil
 }
 
-// configTemplate is each service's configuration; they differ only in their metrics' port.
+// configTemplate is a service's configuration; each service's differs from the others' in the
+// address it announces to them and its metrics' address.
 var configTemplate = template.Must(template.New("config").Parse(`log:
   stdout: true
   level: warn
@@ -241,12 +267,12 @@ persistence:
 global:
   membership:
     maxJoinDuration: 30s
-    broadcastAddress: 127.0.0.1
+    broadcastAddress: {{.Self.Host}}
   metrics:
     prometheus:
       framework: tally
       timerType: histogram
-      listenAddress: "127.0.0.1:{{.MetricsPort}}"
+      listenAddress: "{{.Metrics}}"
 
 services:
 {{- range .Services}}
@@ -254,7 +280,11 @@ services:
     rpc:
       grpcPort: {{.GRPC}}
       membershipPort: {{.Membership}}
+{{- if $.Bind}}
+      bindOnIP: {{$.Bind}}
+{{- else}}
       bindOnLocalHost: true
+{{- end}}
 {{- if .HTTP}}
       httpPort: {{.HTTP}}
 {{- end}}
@@ -270,7 +300,7 @@ clusterMetadata:
       enabled: true
       initialFailoverVersion: 1
       rpcName: frontend
-      rpcAddress: "127.0.0.1:{{.FrontendPort}}"
+      rpcAddress: "{{.Frontend}}"
 
 dcRedirectionPolicy:
   policy: noop
@@ -280,9 +310,9 @@ dynamicConfigClient:
   pollInterval: 10s
 `))
 
-// dynamicConfig turns on what boxoffice uses (updates, update-with-start) whatever the
+// DynamicConfig turns on what boxoffice uses (updates, update-with-start) whatever the
 // server's defaults, and lets workflow ids be as long as boxoffice's.
-const dynamicConfig = `frontend.enableUpdateWorkflowExecution:
+const DynamicConfig = `frontend.enableUpdateWorkflowExecution:
   - value: true
 frontend.enableExecuteMultiOperation:
   - value: true
@@ -290,9 +320,59 @@ limit.maxIDLength:
   - value: 255
 `
 
-type serviceConfig struct {
+// Layout is where a cluster's services are and what they keep: the cluster run's (loopback, a
+// port each chosen at start) or deploy/cluster's (a container each on Temporal's usual ports).
+type Layout struct {
+	// Shards is the number of history shards: fixed for the life of the databases.
+	Shards int
+	// Postgres is the database server's host:port; User and Password the role the services
+	// log in as; TemporalDB and VisibilityDB their two databases.
+	Postgres, User, Password, TemporalDB, VisibilityDB string
+	// Services are the services' endpoints, in the order of Services.
+	Services []Endpoint
+	// Bind is the address the services bind to (0.0.0.0 in a container); when empty, each
+	// binds to loopback.
+	Bind string
+	// DynamicConfig is the path of the dynamic configuration file (DynamicConfig's content) as
+	// the services see it.
+	DynamicConfig string
+}
+
+// Endpoint is where one service is: Host is the address it announces to the others; HTTP is
+// the frontend's HTTP API (0 for the other services); Metrics its Prometheus listen address.
+type Endpoint struct {
 	Name                   string
+	Host                   string
 	GRPC, Membership, HTTP int
+	Metrics                string
+}
+
+// Frontend is the frontend's gRPC address, host:port.
+func (l Layout) Frontend() string {
+	for _, e := range l.Services {
+		if e.Name == "frontend" {
+			return net.JoinHostPort(e.Host, strconv.Itoa(e.GRPC))
+		}
+	}
+	return ""
+}
+
+// Configs are each service's configuration file, by service name.
+func (l Layout) Configs() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, self := range l.Services {
+		var buf bytes.Buffer
+		err := configTemplate.Execute(&buf, map[string]any{
+			"Shards": l.Shards, "TemporalDB": l.TemporalDB, "VisibilityDB": l.VisibilityDB,
+			"PG": l.Postgres, "User": l.User, "Password": l.Password, "Self": self, "Metrics": self.Metrics,
+			"Services": l.Services, "Bind": l.Bind, "Frontend": l.Frontend(), "DynamicConfig": l.DynamicConfig,
+		})
+		if err != nil {
+			return nil, err
+		}
+		out[self.Name] = buf.Bytes()
+	}
+	return out, nil
 }
 
 // writeConfig writes config/<service>.yaml for each service, on ports chosen now and kept
@@ -302,52 +382,48 @@ func (s *Server) writeConfig(pg *url.URL, dbs map[string]string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	dynamic := filepath.Join(dir, "dynamic.yaml")
-	if err := os.WriteFile(dynamic, []byte(dynamicConfig), 0o644); err != nil {
+	password, _ := pg.User.Password()
+	l := Layout{Shards: s.o.Shards, Postgres: pg.Host, User: pg.User.Username(), Password: password,
+		TemporalDB: dbs["temporal"], VisibilityDB: dbs["visibility"], DynamicConfig: filepath.Join(dir, "dynamic.yaml")}
+	if err := os.WriteFile(l.DynamicConfig, []byte(DynamicConfig), 0o644); err != nil {
 		return err
 	}
-	var services []serviceConfig
 	for _, name := range Services {
-		sc := serviceConfig{Name: name}
-		for _, p := range []*int{&sc.GRPC, &sc.Membership} {
+		e := Endpoint{Name: name, Host: "127.0.0.1"}
+		ports := []*int{&e.GRPC, &e.Membership}
+		if name == "frontend" {
+			ports = append(ports, &e.HTTP)
+		}
+		var metrics int
+		for _, p := range append(ports, &metrics) {
 			port, err := freeport.Port()
 			if err != nil {
 				return err
 			}
 			*p = port
 		}
-		s.ring[name] = net.JoinHostPort("127.0.0.1", strconv.Itoa(sc.Membership))
-		if name == "frontend" {
-			port, err := freeport.Port()
-			if err != nil {
-				return err
-			}
-			sc.HTTP = port
-			s.Frontend = net.JoinHostPort("127.0.0.1", strconv.Itoa(sc.GRPC))
-		}
-		services = append(services, sc)
+		e.Metrics = fmt.Sprintf("127.0.0.1:%d", metrics)
+		s.MetricsURLs[name] = "http://" + e.Metrics + "/metrics"
+		s.ring[name] = net.JoinHostPort(e.Host, strconv.Itoa(e.Membership))
+		l.Services = append(l.Services, e)
 	}
-	password, _ := pg.User.Password()
-	for _, name := range Services {
-		metrics, err := freeport.Port()
-		if err != nil {
-			return err
-		}
-		s.MetricsURLs[name] = fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics)
-		var buf bytes.Buffer
-		err = configTemplate.Execute(&buf, map[string]any{
-			"Shards": s.o.Shards, "TemporalDB": dbs["temporal"], "VisibilityDB": dbs["visibility"],
-			"PG": pg.Host, "User": pg.User.Username(), "Password": password, "MetricsPort": metrics,
-			"Services": services, "FrontendPort": strings.TrimPrefix(s.Frontend, "127.0.0.1:"), "DynamicConfig": dynamic,
-		})
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+".yaml"), buf.Bytes(), 0o644); err != nil {
+	s.Frontend = l.Frontend()
+	configs, err := l.Configs()
+	if err != nil {
+		return err
+	}
+	for name, config := range configs {
+		if err := os.WriteFile(filepath.Join(dir, name+".yaml"), config, 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ServiceArgs are the server's arguments that run one service, its configuration in
+// root/config/<service>.yaml.
+func ServiceArgs(root, service string) []string {
+	return []string{"--root", root, "--config", "config", "--env", service, "--allow-no-auth", "start", "--service", service}
 }
 
 // startService starts one service in a process of its own, its output in <service>.log.
@@ -357,8 +433,7 @@ func (s *Server) startService(name string) error {
 		return err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(filepath.Join(s.o.Dir, "server"), "--root", s.Work, "--config", "config", "--env", name,
-		"--allow-no-auth", "start", "--service", name)
+	cmd := exec.Command(filepath.Join(s.o.Dir, "server"), ServiceArgs(s.Work, name)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// If the process that started it dies without stopping it, the kernel sends SIGTERM.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
@@ -520,8 +595,11 @@ func (s *Server) Restart(ctx context.Context, pause time.Duration) error {
 	return s.awaitUp(ctx)
 }
 
-// Stop ends every service (SIGTERM, SIGKILL after 15 s).
-func (s *Server) Stop() { s.stopServices() }
+// Stop ends the UI and every service (SIGTERM, SIGKILL after 15 s).
+func (s *Server) Stop() {
+	s.stopUI()
+	s.stopServices()
+}
 
 func (s *Server) stopServices() {
 	for i := len(Services) - 1; i >= 0; i-- {
@@ -530,13 +608,7 @@ func (s *Server) stopServices() {
 		if !ok {
 			continue
 		}
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exits[name]:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-s.exits[name]
-		}
+		process.Stop(cmd, s.exits[name], 15*time.Second)
 		delete(s.procs, name)
 		delete(s.exits, name)
 	}

@@ -3,8 +3,11 @@ package temporalserver_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +35,7 @@ func echo(ctx workflow.Context) (string, error) {
 
 // The server built from source starts on PostgreSQL with its services in processes of their
 // own, registers the namespace, runs a workflow through an update-with-start, and keeps it
-// across a restart of every service.
+// across a restart of every service; the Temporal UI, pointed at it, lists the workflows.
 func TestAServerOnPostgreSQLRunsAndRestarts(t *testing.T) {
 	dir := os.Getenv("BOXOFFICE_TEMPORAL_SERVER")
 	if dir == "" {
@@ -47,6 +50,7 @@ func TestAServerOnPostgreSQLRunsAndRestarts(t *testing.T) {
 	prefix := "temporal_test_" + time.Now().Format("150405")
 	srv, err := temporalserver.Start(ctx, temporalserver.Options{
 		Dir: dir, AdminURL: admin, Prefix: prefix, Namespace: "default", Work: filepath.Join(t.TempDir(), "temporal"),
+		UI: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -89,4 +93,32 @@ func TestAServerOnPostgreSQLRunsAndRestarts(t *testing.T) {
 		t.Fatalf("the workflow run before the restart: %q, %v", got, err)
 	}
 	run("after-restart")
+
+	// The UI reads the cluster through the frontend: its list (visibility, eventually
+	// consistent) comes to hold both workflows.
+	var listed string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		res, err := http.Get(srv.UI + "/api/v1/namespaces/default/workflows")
+		if err != nil {
+			t.Fatalf("the Temporal UI at %s: %v", srv.UI, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		listed = string(body)
+		if res.StatusCode == http.StatusOK && strings.Contains(listed, `"before-restart"`) && strings.Contains(listed, `"after-restart"`) {
+			break
+		}
+	}
+	if !strings.Contains(listed, `"before-restart"`) || !strings.Contains(listed, `"after-restart"`) {
+		t.Fatalf("the Temporal UI's list of workflows: %s", listed)
+	}
+	res, err := http.Get(srv.UI + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), "<html") {
+		t.Fatalf("the Temporal UI's page: %d %.200s", res.StatusCode, page)
+	}
 }
