@@ -30,19 +30,21 @@ test-short:
 	$(GO) test -short -count=1 ./...
 
 ## generate: sqlc code, the OpenAPI document, the Go client, the TypeScript SDK's types and the
-## fan page's bundle (adapters/httpapi/web/fan.js), all from their sources (npm fetches the tools)
+## fan page's bundle (adapters/httpapi/web/fan.js), all from their sources (npm fetches the tools),
+## and deploy/cluster's configuration files from the code the cluster run uses
 generate: $(SQLC)
 	$(SQLC) generate
 	$(GO) run ./cmd/boxoffice openapi --out openapi/openapi.yaml
 	$(GO) tool oapi-codegen -config openapi/apiclient/oapi-codegen.yaml openapi/openapi.yaml
 	cd openapi/typescript && npm ci --no-audit --no-fund --silent && npm run --silent generate
 	cd web && npm ci --no-audit --no-fund --silent && npm run --silent build
+	$(GO) test -count=1 -run '^TestTheDeployedConfigsAreTheClusterRunsOwn$$' ./deploy/cluster -update
 
 ## check-generated: fail if the committed generated code differs from a fresh generation
 check-generated: generate
-	@git diff --exit-code -- adapters/postgres/internal/sqlcdb openapi adapters/httpapi/web || \
+	@git diff --exit-code -- adapters/postgres/internal/sqlcdb openapi adapters/httpapi/web deploy/cluster || \
 		{ echo "generated code is stale: run 'make generate' and commit the result"; exit 1; }
-	@test -z "$$(git status --porcelain -- adapters/postgres/internal/sqlcdb openapi adapters/httpapi/web)" || \
+	@test -z "$$(git status --porcelain -- adapters/postgres/internal/sqlcdb openapi adapters/httpapi/web deploy/cluster)" || \
 		{ git status --porcelain -- adapters/postgres/internal/sqlcdb openapi adapters/httpapi/web; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
 ## lint: formatting, vet, the OpenAPI document against redocly's recommended rules, and the
