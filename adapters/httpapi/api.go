@@ -15,6 +15,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -48,12 +49,12 @@ type Deps struct {
 	// ShowCanceller cancels performances for operators.
 	ShowCanceller *booking.ShowCanceller
 	Cashier       *wallet.Cashier // balances
-	Tokens        *TokenSigner
+	Tokens        *signing.TokenSigner
 	// Tickets signs and verifies ticket credentials; their key is published in the JWKS too.
-	Tickets *TicketSigner
+	Tickets *signing.TicketSigner
 	// Identity verifies the platform's ID tokens (BOXOFFICE_IDENTITY=jwt); nil takes the user_id
 	// a fan sends (open).
-	Identity *Identity
+	Identity *signing.Identity
 	Logger   *slog.Logger
 	// Ready lists the checks /readyz runs (database, Temporal), by name.
 	Ready map[string]func(context.Context) error
@@ -174,7 +175,7 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		header := ctx.Header("Authorization")
 		raw, ok := bearerToken(header)
 		if !ok && header != "" && s.Identity != nil {
-			s.unauthorized(ctx, (&identityError{why: notBearer(header)}).Error())
+			s.unauthorized(ctx, signing.RefusedIDToken(notBearer(header)).Error())
 			return
 		}
 		next(huma.WithValue(ctx, idTokenKey{}, raw))

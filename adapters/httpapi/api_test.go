@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
@@ -119,7 +120,7 @@ func TestAuthentication(t *testing.T) {
 		"no expiry":                 forge(t, jwt.SigningMethodEdDSA, ours, with("exp", nil)),
 		"issued in the future":      forge(t, jwt.SigningMethodEdDSA, ours, with("iat", time.Now().Add(time.Hour).Unix())),
 		"no issue time":             forge(t, jwt.SigningMethodEdDSA, ours, with("iat", nil)),
-		"expiry past the lifetime":  forge(t, jwt.SigningMethodEdDSA, ours, with("exp", time.Now().Add(httpapi.TokenLifetime+time.Hour).Unix())),
+		"expiry past the lifetime":  forge(t, jwt.SigningMethodEdDSA, ours, with("exp", time.Now().Add(signing.TokenLifetime+time.Hour).Unix())),
 		"unknown key id":            forge(t, jwt.SigningMethodEdDSA, ours, claims, "another-key"),
 		"no key id":                 forge(t, jwt.SigningMethodEdDSA, ours, claims, ""),
 		"unknown token id":          forge(t, jwt.SigningMethodEdDSA, ours, with("jti", string(core.NewID()))),
@@ -157,7 +158,7 @@ func TestAuthentication(t *testing.T) {
 // testKeyID is the key id the test signer publishes.
 func testKeyID(t *testing.T) string {
 	t.Helper()
-	s, _ := httpapi.NewTokenSigner(seed)
+	s, _ := signing.NewTokenSigner(seed)
 	return s.JWKS().Keys[0].KeyID
 }
 
@@ -182,9 +183,9 @@ func requireAPIWords(t *testing.T, p map[string]any) {
 	}
 }
 
-func mustJWKS(t *testing.T, h *harness) httpapi.JWKS {
+func mustJWKS(t *testing.T, h *harness) signing.JWKS {
 	t.Helper()
-	var set httpapi.JWKS
+	var set signing.JWKS
 	h.expect(t, "GET", "/.well-known/jwks.json", "", nil, 200).json(t, &set)
 	// The queue tokens' key, then the tickets' own.
 	if len(set.Keys) != 2 || set.Keys[0].KeyType != "OKP" || set.Keys[0].Alg != "EdDSA" || set.Keys[1].Alg != "EdDSA" ||

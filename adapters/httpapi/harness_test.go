@@ -15,6 +15,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -96,11 +97,11 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 	t.Helper()
 	store := memory.NewStore()
 	addShow(t, store)
-	signer, err := httpapi.NewTokenSigner(seed)
+	signer, err := signing.NewTokenSigner(seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tickets, err := httpapi.NewTicketSigner(ticketSeed)
+	tickets, err := signing.NewTicketSigner(ticketSeed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func (h *harness) now() time.Time { return time.Now() }
 // sign makes the JWT of a token the test obtained from the store directly.
 func (h *harness) sign(t *testing.T, tok queue.Token) string {
 	t.Helper()
-	signer, _ := httpapi.NewTokenSigner(seed)
+	signer, _ := signing.NewTokenSigner(seed)
 	raw, err := signer.Sign(tok, tok.Seq, time.Now())
 	if err != nil {
 		t.Fatal(err)

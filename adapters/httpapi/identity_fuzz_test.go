@@ -18,14 +18,15 @@ import (
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/signing"
+	"github.com/boxoffice/boxoffice/adapters/signing/signingtest"
 	"github.com/boxoffice/boxoffice/core"
 )
 
 // fuzzIdentity is an identity provider with one fixed Ed25519 key, its key set in a file (the
 // fuzzing engine runs this setup again in each worker process), and what it verifies with.
 type fuzzIdentity struct {
-	identity *httpapi.Identity
+	identity *signing.Identity
 	key      ed25519.PrivateKey
 }
 
@@ -43,7 +44,7 @@ func newFuzzIdentity(tb testing.TB) fuzzIdentity {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.Cleanup(cancel)
-	id, err := httpapi.NewIdentity(ctx, httpapi.IdentityOptions{JWKS: file, Issuer: idIssuer, Audience: idAudience, RefreshUnknownKey: time.Hour})
+	id, err := signing.NewIdentity(ctx, signing.IdentityOptions{JWKS: file, Issuer: idIssuer, Audience: idAudience, RefreshUnknownKey: time.Hour})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -52,10 +53,10 @@ func newFuzzIdentity(tb testing.TB) fuzzIdentity {
 
 // sign makes an ID token of a payload as written, signed with the provider's key.
 func (p fuzzIdentity) sign(payload string) string {
-	signing := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA","kid":"ed-1","typ":"JWT"}`)) + "." +
+	input := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA","kid":"ed-1","typ":"JWT"}`)) + "." +
 		base64.RawURLEncoding.EncodeToString([]byte(payload))
-	sig, _ := jwt.SigningMethodEdDSA.Sign(signing, p.key)
-	return signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+	sig, _ := jwt.SigningMethodEdDSA.Sign(input, p.key)
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 // goodClaims is the payload of a good ID token for sub, valid for an hour from now.
@@ -159,7 +160,7 @@ func FuzzAuthorizationHeader(f *testing.F) {
 	for _, s := range []string{"Bearer " + good, "Basic " + good, "bearer  " + good + " ", good, "Bearer", "Bearer " + good + " x", "\x7f", "Basic\t" + good} {
 		f.Add(s)
 	}
-	for _, spelling := range otherSpellings(good) {
+	for _, spelling := range signingtest.OtherSpellings(good) {
 		f.Add("Bearer " + spelling)
 	}
 	f.Add("AAAAAAAAA AAAAAAAAA") // a scheme that is the credential again was named back (CI found it)

@@ -28,6 +28,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 )
 
 const (
@@ -204,15 +205,15 @@ func with(c jwt.MapClaims, key string, v any) jwt.MapClaims {
 	return out
 }
 
-func withIdentity(id *httpapi.Identity) stackOption {
+func withIdentity(id *signing.Identity) stackOption {
 	return func(s *stack) { s.deps.Identity = id }
 }
 
-func newIdentity(t *testing.T, jwks string, refresh time.Duration) *httpapi.Identity {
+func newIdentity(t *testing.T, jwks string, refresh time.Duration) *signing.Identity {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	id, err := httpapi.NewIdentity(ctx, httpapi.IdentityOptions{JWKS: jwks, Issuer: idIssuer, Audience: idAudience, RefreshUnknownKey: refresh})
+	id, err := signing.NewIdentity(ctx, signing.IdentityOptions{JWKS: jwks, Issuer: idIssuer, Audience: idAudience, RefreshUnknownKey: refresh})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +376,7 @@ func TestAKeySetWithKeysItCannotUseStillVerifies(t *testing.T) {
 	var logs logLines
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	id, err := httpapi.NewIdentity(ctx, httpapi.IdentityOptions{JWKS: p.srv.URL, Issuer: idIssuer, Audience: idAudience,
+	id, err := signing.NewIdentity(ctx, signing.IdentityOptions{JWKS: p.srv.URL, Issuer: idIssuer, Audience: idAudience,
 		RefreshUnknownKey: time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatalf("a key set with unusable keys beside good ones: %v", err)
@@ -400,7 +401,7 @@ func TestAKeySetWithKeysItCannotUseStillVerifies(t *testing.T) {
 	bad := newProvider(t)
 	bad.keys = map[string]crypto.Signer{}
 	bad.unusable = unusableKeys(t)
-	_, err = httpapi.NewIdentity(ctx, httpapi.IdentityOptions{JWKS: bad.srv.URL, Issuer: idIssuer, Audience: idAudience,
+	_, err = signing.NewIdentity(ctx, signing.IdentityOptions{JWKS: bad.srv.URL, Issuer: idIssuer, Audience: idAudience,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err == nil || !strings.Contains(err.Error(), "no key that verifies signatures") {
 		t.Fatalf("a key set with no usable key: %v, want it refused saying so", err)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/boxoffice/boxoffice/adapters/internal/strictjson"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -31,15 +31,19 @@ func decodeJSON(data []byte, v any) error {
 	if !json.Valid(data) {
 		return inAPIWords(json.Unmarshal(data, new(any)))
 	}
-	doc, err := readStrict(data)
+	doc, err := strictjson.Read(data, "body")
+	var twice *strictjson.DuplicateError
+	if errors.As(err, &twice) {
+		return &bodyFieldError{location: twice.Location, reason: twice.Error()}
+	}
 	if err != nil {
 		return err
 	}
 	if tree, ok := v.(*any); ok {
-		*tree = mapNumbers(doc, number.forValidation)
+		*tree = strictjson.MapNumbers(doc, strictjson.Number.ForValidation)
 		return nil
 	}
-	exact, err := json.Marshal(mapNumbers(doc, number.forDecoding))
+	exact, err := json.Marshal(strictjson.MapNumbers(doc, strictjson.Number.ForDecoding))
 	if err != nil {
 		return inAPIWords(err)
 	}
@@ -62,81 +66,6 @@ func outOfRange(err error) error {
 		bound = "at least -9223372036854775808"
 	}
 	return &bodyFieldError{location: "body." + typeErr.Field, reason: "expected number " + bound + ", the range of a 64-bit integer"}
-}
-
-// readStrict reads a valid JSON document into maps, slices, strings, booleans, nils and
-// numbers, refusing a name that appears twice in one object, at its location (body.amount).
-func readStrict(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return readValue(dec, "body")
-}
-
-func readValue(dec *json.Decoder, at string) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' {
-			return readObject(dec, at)
-		}
-		return readArray(dec, at)
-	case json.Number:
-		return readNumber(string(t)), nil
-	}
-	return tok, nil
-}
-
-func readObject(dec *json.Decoder, at string) (any, error) {
-	obj := map[string]any{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		name := tok.(string)
-		field := at + "." + name
-		if _, seen := obj[name]; seen {
-			return nil, &bodyFieldError{location: field, reason: fmt.Sprintf("%q appears twice in one object; send each field once", name)}
-		}
-		if obj[name], err = readValue(dec, field); err != nil {
-			return nil, err
-		}
-	}
-	_, err := dec.Token() // }
-	return obj, err
-}
-
-func readArray(dec *json.Decoder, at string) (any, error) {
-	arr := []any{}
-	for dec.More() {
-		v, err := readValue(dec, fmt.Sprintf("%s[%d]", at, len(arr)))
-		if err != nil {
-			return nil, err
-		}
-		arr = append(arr, v)
-	}
-	_, err := dec.Token() // ]
-	return arr, err
-}
-
-// mapNumbers is doc with each number replaced by what f makes of it.
-func mapNumbers(doc any, f func(number) any) any {
-	switch x := doc.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = mapNumbers(e, f)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = mapNumbers(e, f)
-		}
-	case number:
-		return f(x)
-	}
-	return doc
 }
 
 // bodyFieldError is a body refused at one of its fields while it is decoded. huma reports any

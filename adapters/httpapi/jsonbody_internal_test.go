@@ -6,24 +6,9 @@ import (
 	"math/big"
 	"strings"
 	"testing"
-)
 
-func TestNumbersAreReadExactly(t *testing.T) {
-	for literal, want := range map[string]number{
-		"7": {whole: true, fits: true, exact: 7}, "7.0": {whole: true, fits: true, exact: 7}, "7e0": {whole: true, fits: true, exact: 7},
-		"0.7E1": {whole: true, fits: true, exact: 7}, "700e-2": {whole: true, fits: true, exact: 7}, "-0.0": {whole: true, fits: true},
-		"0e-999999999": {whole: true, fits: true}, "-12.3400e2": {whole: true, fits: true, exact: -1234},
-		"9223372036854775807": {whole: true, fits: true, exact: 1<<63 - 1}, "-9223372036854775808": {whole: true, fits: true, exact: -1 << 63},
-		"9223372036854775808": {whole: true}, "1e19": {whole: true}, "1e999999999": {whole: true}, "1e400": {whole: true},
-		"9999999.9999999999": {}, "10000000.00000000001": {}, "1e-1": {}, "15e-1": {}, "1e-999999999": {}, "0.5": {},
-	} {
-		got := readNumber(literal)
-		want.literal = literal
-		if got != want {
-			t.Errorf("readNumber(%s) = %+v, want %+v", literal, got, want)
-		}
-	}
-}
+	"github.com/boxoffice/boxoffice/adapters/internal/strictjson"
+)
 
 // FuzzJSONNumber holds the reading of a number to exact rational arithmetic: whole exactly when
 // its value is an integer, and then that integer, into an integer field as into validation.
@@ -35,7 +20,7 @@ func FuzzJSONNumber(f *testing.F) {
 		if literal == "" || strings.TrimSpace(literal) != literal || !strings.ContainsAny(literal[:1], "-0123456789") || !json.Valid([]byte(literal)) {
 			return
 		}
-		n := readNumber(literal)
+		n := strictjson.ReadNumber(literal)
 		if _, exp, _ := strings.Cut(strings.ToLower(literal), "e"); len(strings.TrimLeft(exp, "+-0")) > 4 {
 			return // 10^10000 and beyond: too long to work out exactly here; the table test covers them
 		}
@@ -44,14 +29,14 @@ func FuzzJSONNumber(f *testing.F) {
 			t.Fatalf("%s is valid JSON but no rational", literal)
 		}
 		fits := r.IsInt() && r.Num().IsInt64()
-		if n.whole != r.IsInt() || n.fits != fits || (fits && n.exact != r.Num().Int64()) {
-			t.Fatalf("readNumber(%s) = %+v, but it is %s", literal, n, r.RatString())
+		if n.Whole != r.IsInt() || n.Fits != fits || (fits && n.Exact != r.Num().Int64()) {
+			t.Fatalf("ReadNumber(%s) = %+v, but it is %s", literal, n, r.RatString())
 		}
 		var into struct {
 			A int64 `json:"a"`
 		}
 		err := decodeJSON([]byte(`{"a":`+literal+`}`), &into)
-		if fits != (err == nil) || (fits && into.A != n.exact) {
+		if fits != (err == nil) || (fits && into.A != n.Exact) {
 			t.Fatalf("%s decodes into an integer field as %d, %v", literal, into.A, err)
 		}
 		var tree any
@@ -59,7 +44,7 @@ func FuzzJSONNumber(f *testing.F) {
 			t.Fatalf("%s: %v", literal, err)
 		}
 		v := tree.(map[string]any)["a"]
-		if f, isFloat := v.(float64); isFloat != r.IsInt() || (fits && f != float64(n.exact)) {
+		if f, isFloat := v.(float64); isFloat != r.IsInt() || (fits && f != float64(n.Exact)) {
 			t.Fatalf("%s is %#v to validation", literal, v)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/danielgtaylor/huma/v2"
@@ -120,7 +121,7 @@ func (s *server) fan(ctx context.Context, sent string) (string, error) {
 	}
 	raw, _ := ctx.Value(idTokenKey{}).(string)
 	if raw == "" {
-		return "", problemFor(ctx, s.Logger, &identityError{why: "none was sent, and this service takes the fan's identity from the ticketing platform"})
+		return "", problemFor(ctx, s.Logger, signing.RefusedIDToken("none was sent, and this service takes the fan's identity from the ticketing platform"))
 	}
 	user, err := s.Identity.Verify(ctx, raw, time.Now())
 	if err != nil {

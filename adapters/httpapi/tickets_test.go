@@ -13,6 +13,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/signing"
+	"github.com/boxoffice/boxoffice/adapters/signing/signingtest"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/internal/qrtest"
@@ -43,11 +45,11 @@ func (h *harness) buy(t *testing.T, user string, seat int) bought {
 
 // verifyOffline checks a credential as a gate without a network would: its signature with the
 // ticket key the JWKS publishes, its typ and its claims.
-func verifyOffline(t *testing.T, set httpapi.JWKS, credential string) jwt.MapClaims {
+func verifyOffline(t *testing.T, set signing.JWKS, credential string) jwt.MapClaims {
 	t.Helper()
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(credential, claims, func(tok *jwt.Token) (any, error) {
-		if tok.Header["typ"] != httpapi.TicketType {
+		if tok.Header["typ"] != signing.TicketType {
 			return nil, fmt.Errorf("typ %v", tok.Header["typ"])
 		}
 		for _, k := range set.Keys {
@@ -271,7 +273,7 @@ func TestCheckInRefusals(t *testing.T) {
 	}
 	// Another spelling of the very credential (a line break inside, a last letter's unused bits
 	// set) is not the credential, though a lenient base64 decoder reads it as one.
-	for i, spelling := range otherSpellings(b.credential) {
+	for i, spelling := range signingtest.OtherSpellings(b.credential) {
 		cases[fmt.Sprintf("another spelling %d", i)] = struct {
 			body any
 			want string
@@ -300,11 +302,11 @@ func TestCredentialsAndTokensDoNotPassForEachOther(t *testing.T) {
 	if !strings.Contains(p["detail"].(string), "ticket's credential") {
 		t.Fatalf("a credential as a queue token: %v", p)
 	}
-	theirs, err := httpapi.NewTicketSigner(bytes.Repeat([]byte{1}, ed25519.SeedSize))
+	theirs, err := signing.NewTicketSigner(bytes.Repeat([]byte{1}, ed25519.SeedSize))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ours, err := httpapi.NewTicketSigner(ticketSeed)
+	ours, err := signing.NewTicketSigner(ticketSeed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +398,7 @@ func TestAnOperatorCancelsAPerformance(t *testing.T) {
 // BenchmarkTicketVerify is the credential check of every scan at a gate: signature, key, type
 // and claims (the exactly-once write is the store's: porttest's CheckIn benchmarks).
 func BenchmarkTicketVerify(b *testing.B) {
-	s, _ := httpapi.NewTicketSigner(ticketSeed)
+	s, _ := signing.NewTicketSigner(ticketSeed)
 	d, _ := core.ParseDate(showDate)
 	raw, _ := s.Sign(booking.Credential{TicketID: core.NewID(), PaymentID: core.NewID(), SaleID: testSale, Date: d, Seat: 7, Section: "General",
 		Holder: "fan", IssuedAt: time.Now()})

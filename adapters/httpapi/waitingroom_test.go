@@ -13,6 +13,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/queue"
@@ -242,7 +243,7 @@ func TestEventStreamErrors(t *testing.T) {
 
 func mustCaller(t *testing.T, tok string) core.Caller {
 	t.Helper()
-	s, _ := httpapi.NewTokenSigner(seed)
+	s, _ := signing.NewTokenSigner(seed)
 	c, err := s.Verify(tok, time.Now())
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 )
@@ -69,13 +69,13 @@ func runAudit(ctx context.Context, args []string) error {
 // that does not verify with the key or describes another ticket.
 func credentialsVerify(ctx context.Context, c config, store *postgres.Store, sale core.SaleID) (postgres.AuditCheck, error) {
 	name := "every paid ticket's credential verifies"
-	var signer *httpapi.TicketSigner
+	var signer *signing.TicketSigner
 	if c.TicketKey == "" {
 		name += " (claims only: set BOXOFFICE_TICKET_KEY to check signatures)"
 	} else {
 		seed, err := c.ticketSeed()
 		if err == nil {
-			signer, err = httpapi.NewTicketSigner(seed)
+			signer, err = signing.NewTicketSigner(seed)
 		}
 		if err != nil {
 			return postgres.AuditCheck{}, err
@@ -96,7 +96,7 @@ func credentialsVerify(ctx context.Context, c config, store *postgres.Store, sal
 
 // credentialVerifies reports whether a paid ticket's credential admits it: signed, verified and
 // matched against the ticket when signer is set, its claims valid otherwise.
-func credentialVerifies(t booking.Ticket, signer *httpapi.TicketSigner) bool {
+func credentialVerifies(t booking.Ticket, signer *signing.TicketSigner) bool {
 	cred, err := t.Credential()
 	if err != nil || cred.Seat < 1 || cred.IssuedAt.IsZero() {
 		return false

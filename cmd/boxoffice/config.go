@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -166,12 +167,12 @@ func signingSeed(name, value string) ([]byte, error) {
 
 // identity is the verifier of the platform's ID tokens under BOXOFFICE_IDENTITY=jwt, nil under
 // open; it reloads the provider's keys until ctx ends.
-func (c config) identity(ctx context.Context, log *slog.Logger) (*httpapi.Identity, error) {
+func (c config) identity(ctx context.Context, log *slog.Logger) (*signing.Identity, error) {
 	switch c.Identity {
 	case "open":
 		return nil, nil
 	case "jwt":
-		return httpapi.NewIdentity(ctx, httpapi.IdentityOptions{
+		return signing.NewIdentity(ctx, signing.IdentityOptions{
 			JWKS: c.IdentityJWKS, Issuer: c.IdentityIssuer, Audience: c.IdentityAudience, Logger: log,
 		})
 	}

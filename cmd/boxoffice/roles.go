@@ -18,6 +18,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
@@ -228,7 +229,7 @@ func apiHandler(ctx context.Context, c config, log *slog.Logger, a *app.App, rea
 	if err != nil {
 		return nil, nil, err
 	}
-	signer, err := httpapi.NewTokenSigner(seed)
+	signer, err := signing.NewTokenSigner(seed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -244,7 +245,7 @@ func apiHandler(ctx context.Context, c config, log *slog.Logger, a *app.App, rea
 	if err != nil {
 		return nil, nil, err
 	}
-	tickets, err := httpapi.NewTicketSigner(ticketSeed)
+	tickets, err := signing.NewTicketSigner(ticketSeed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("BOXOFFICE_TICKET_KEY: %w", err)
 	}

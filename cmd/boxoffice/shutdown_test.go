@@ -18,6 +18,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/memory"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -61,7 +62,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	if _, err := store.Admit(context.Background(), demoSale, queue.Round{Batch: 1, MaxActive: 1, Session: time.Hour, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	signer, _ := httpapi.NewTokenSigner([]byte(seed))
+	signer, _ := signing.NewTokenSigner([]byte(seed))
 	bearer, _ := signer.Sign(tok, tok.Seq, time.Now())
 	// A waiting fan's event stream stays open until the server stops it.
 	waiting, err := store.IssueToken(context.Background(), demoSale, "streamer", time.Now())

@@ -15,7 +15,7 @@ import (
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 )
 
@@ -68,7 +68,7 @@ func runVerifyTicket(ctx context.Context, args []string, stdin io.Reader, stdout
 	if err != nil {
 		return fmt.Errorf("read the JWKS from %s: %w", *jwksFrom, err)
 	}
-	cred, err := httpapi.VerifyTicket(credential, ticketKeys(keys.Keyfunc))
+	cred, err := signing.VerifyTicket(credential, ticketKeys(keys.Keyfunc))
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func credentialArg(arg string, stdin io.Reader) (string, error) {
 // queue tokens'): a ticket is signed with a ticket key.
 func ticketKeys(keys jwt.Keyfunc) jwt.Keyfunc {
 	return func(t *jwt.Token) (any, error) {
-		if kid, _ := t.Header["kid"].(string); !strings.HasPrefix(kid, httpapi.TicketKeyPrefix) {
+		if kid, _ := t.Header["kid"].(string); !strings.HasPrefix(kid, signing.TicketKeyPrefix) {
 			return nil, fmt.Errorf("kid %q is not a ticket key", kid)
 		}
 		return keys(t)

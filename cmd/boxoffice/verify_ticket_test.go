@@ -15,13 +15,13 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 )
 
 // jwksOf is the JWKS a box office with these keys publishes.
-func jwksOf(t *testing.T, tokens *httpapi.TokenSigner, tickets *httpapi.TicketSigner) []byte {
+func jwksOf(t *testing.T, tokens *signing.TokenSigner, tickets *signing.TicketSigner) []byte {
 	t.Helper()
 	set := tokens.JWKS()
 	set.Keys = append(set.Keys, tickets.JWK())
@@ -34,8 +34,8 @@ func jwksOf(t *testing.T, tokens *httpapi.TokenSigner, tickets *httpapi.TicketSi
 
 func TestVerifyTicketOffline(t *testing.T) {
 	tokenSeed := bytes.Repeat([]byte{1}, ed25519.SeedSize)
-	tokens, _ := httpapi.NewTokenSigner(tokenSeed)
-	tickets, _ := httpapi.NewTicketSigner(bytes.Repeat([]byte{2}, ed25519.SeedSize))
+	tokens, _ := signing.NewTokenSigner(tokenSeed)
+	tickets, _ := signing.NewTicketSigner(bytes.Repeat([]byte{2}, ed25519.SeedSize))
 	jwks := jwksOf(t, tokens, tickets)
 	file := filepath.Join(t.TempDir(), "jwks.json")
 	if err := os.WriteFile(file, jwks, 0o600); err != nil {
@@ -80,7 +80,7 @@ func TestVerifyTicketOffline(t *testing.T) {
 	parts := strings.Split(signed, ".")
 	altered := parts[0] + "." + parts[1] + "x." + parts[2]
 	queueKeyTicket := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{"tid": string(cred.TicketID), "sub": "ann", "iat": time.Now().Unix()})
-	queueKeyTicket.Header["typ"] = httpapi.TicketType
+	queueKeyTicket.Header["typ"] = signing.TicketType
 	queueKeyTicket.Header["kid"] = tokens.JWKS().Keys[0].KeyID
 	byTokenKey, err := queueKeyTicket.SignedString(ed25519.NewKeyFromSeed(tokenSeed))
 	if err != nil {

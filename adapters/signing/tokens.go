@@ -1,4 +1,9 @@
-package httpapi
+// Package signing signs and verifies what boxoffice hands out and what it is handed: queue
+// tokens (EdDSA JWTs of the waiting room), ticket credentials (EdDSA JWS a gate verifies
+// offline against the published key set) and the ticketing platform's ID tokens (verified
+// against its key set). The HTTP edge and `boxoffice verify-ticket` both use it; each verifier
+// accepts only the exact compact form that was signed.
+package signing
 
 import (
 	"crypto/ed25519"

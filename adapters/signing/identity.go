@@ -1,4 +1,4 @@
-package httpapi
+package signing
 
 import (
 	"context"
@@ -139,6 +139,10 @@ func (i *Identity) Verify(ctx context.Context, raw string, now time.Time) (core.
 
 // identityError is a refused ID token: core.ErrUnauthenticated, with why.
 type identityError struct{ why string }
+
+// RefusedIDToken is the refusal of an ID token for why, in the words every refusal of one uses
+// (the HTTP edge's, for an Authorization header that carries none).
+func RefusedIDToken(why string) error { return &identityError{why: why} }
 
 func (e *identityError) Error() string {
 	return "ID token refused: " + e.why + "; sign in with the ticketing platform again and send its ID token as Authorization: Bearer <ID token>"

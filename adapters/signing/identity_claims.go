@@ -1,13 +1,15 @@
-package httpapi
+package signing
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/boxoffice/boxoffice/adapters/internal/strictjson"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -34,9 +36,10 @@ func (c *idClaims) UnmarshalJSON(data []byte) error {
 	if !json.Valid(data) {
 		return &claimError{why: "its payload is not JSON"}
 	}
-	doc, err := readStrict(data)
-	if twice, ok := err.(*bodyFieldError); ok {
-		return &claimError{why: "it names its " + strings.TrimPrefix(twice.location, "body.") + " claim twice"}
+	doc, err := strictjson.Read(data, "")
+	var twice *strictjson.DuplicateError
+	if errors.As(err, &twice) {
+		return &claimError{why: "it names its " + strings.TrimPrefix(twice.Location, ".") + " claim twice"}
 	} else if err != nil {
 		return &claimError{why: "its payload is not JSON"}
 	}
@@ -107,11 +110,11 @@ func audience(v any) (jwt.ClaimStrings, bool) {
 
 // numericDate reads a NumericDate, which may have a fraction of a second.
 func numericDate(v any) (*jwt.NumericDate, bool) {
-	n, ok := v.(number)
+	n, ok := v.(strictjson.Number)
 	if !ok {
 		return nil, false
 	}
-	secs, err := strconv.ParseFloat(n.literal, 64)
+	secs, err := strconv.ParseFloat(n.Literal, 64)
 	if err != nil || math.Abs(secs) > maxNumericDate {
 		return nil, false
 	}

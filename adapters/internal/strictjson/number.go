@@ -1,4 +1,4 @@
-package httpapi
+package strictjson
 
 import (
 	"encoding/json"
@@ -7,21 +7,21 @@ import (
 	"strings"
 )
 
-// number is a JSON number of a request body, read exactly from its decimal text.
-type number struct {
-	literal string
-	whole   bool  // it is an integer, however written (7, 7.0, 0.7e1)
-	fits    bool  // … and within an int64, which exact then is
-	exact   int64 // its value, when whole and fits
+// Number is a JSON number, read exactly from its decimal text.
+type Number struct {
+	Literal string
+	Whole   bool  // it is an integer, however written (7, 7.0, 0.7e1)
+	Fits    bool  // … and within an int64, which Exact then is
+	Exact   int64 // its value, when Whole and Fits
 }
 
 // maxExponentDigits bounds the exponent read as a number: 1e999999 is whole and far past any
 // field's range, 1e-999999 far from whole, and neither is worth spelling out in digits.
 const maxExponentDigits = 6
 
-// readNumber reads a JSON number (the grammar is checked already) without floating point.
-func readNumber(literal string) number {
-	n := number{literal: literal}
+// ReadNumber reads a JSON number (the grammar is checked already) without floating point.
+func ReadNumber(literal string) Number {
+	n := Number{Literal: literal}
 	mantissa, exp, _ := strings.Cut(strings.ToLower(literal), "e")
 	sign := ""
 	if rest, ok := strings.CutPrefix(mantissa, "-"); ok {
@@ -30,7 +30,7 @@ func readNumber(literal string) number {
 	intPart, frac, _ := strings.Cut(mantissa, ".")
 	digits := strings.TrimLeft(intPart+frac, "0")
 	if digits == "" { // zero, however written
-		n.whole, n.fits = true, true
+		n.Whole, n.Fits = true, true
 		return n
 	}
 	significant := strings.TrimRight(digits, "0")
@@ -39,7 +39,7 @@ func readNumber(literal string) number {
 	expNegative := strings.HasPrefix(exp, "-")
 	expDigits := strings.TrimLeft(exp, "+-0")
 	if len(expDigits) > maxExponentDigits {
-		n.whole = !expNegative
+		n.Whole = !expNegative
 		return n
 	}
 	if e, _ := strconv.Atoi(expDigits); expNegative {
@@ -50,38 +50,38 @@ func readNumber(literal string) number {
 	if scale < 0 {
 		return n
 	}
-	n.whole = true
+	n.Whole = true
 	if len(significant)+scale > 19 { // past int64 whatever the digits
 		return n
 	}
 	if v, err := strconv.ParseInt(sign+significant+strings.Repeat("0", scale), 10, 64); err == nil {
-		n.fits, n.exact = true, v
+		n.Fits, n.Exact = true, v
 	}
 	return n
 }
 
-// forValidation is the number as huma's schema validation reads it. A whole number is a
+// ForValidation is the number as huma's schema validation reads it. A whole number is a
 // float64: rounded only beyond 2^53, far past every bounded field's maximum, and at most
 // float64's largest value (1e400 is no +Inf); one past an int64 that no maximum refuses is
-// refused when it is decoded (decodeJSON). Any other number stays json.Number, which huma takes
+// refused when it is decoded (httpapi's decodeJSON). Any other number stays json.Number, which huma takes
 // for no number, so an integer field refuses it however close to a whole number it is
 // (9999999.9999999999).
-func (n number) forValidation() any {
+func (n Number) ForValidation() any {
 	switch {
-	case !n.whole:
-		return json.Number(n.literal)
-	case n.fits:
-		return float64(n.exact)
+	case !n.Whole:
+		return json.Number(n.Literal)
+	case n.Fits:
+		return float64(n.Exact)
 	}
-	f, _ := strconv.ParseFloat(n.literal, 64)
+	f, _ := strconv.ParseFloat(n.Literal, 64)
 	return math.Copysign(min(math.Abs(f), math.MaxFloat64), f)
 }
 
-// forDecoding is the number as Go's decoder reads it into the operation's input: a whole number
+// ForDecoding is the number as Go's decoder reads it into the operation's input: a whole number
 // within an int64 in integer form, so it decodes into an integer field exactly.
-func (n number) forDecoding() any {
-	if n.whole && n.fits {
-		return json.Number(strconv.FormatInt(n.exact, 10))
+func (n Number) ForDecoding() any {
+	if n.Whole && n.Fits {
+		return json.Number(strconv.FormatInt(n.Exact, 10))
 	}
-	return json.Number(n.literal)
+	return json.Number(n.Literal)
 }

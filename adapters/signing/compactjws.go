@@ -1,4 +1,4 @@
-package httpapi
+package signing
 
 // compactJWS reports a token made only of base64url letters and the dots between its parts.
 // Go's base64 decoder skips CR and LF even in strict mode, so the JWT library alone would read a
