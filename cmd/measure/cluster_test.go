@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/internal/sandbox"
 )
 
@@ -65,7 +67,13 @@ func TestClusterRush(t *testing.T) {
 	if problem := rushVerdict(report); problem != "" {
 		t.Error(problem)
 	}
-	if n := errorsIn(report); n > 0 {
+	// A payment that outlives the API's 10-s deadline is answered 503, "retry it", and nothing
+	// is lost: on some machines of this kind one or two of about 330 did, while the p99 was 4.5
+	// to 7 s, at this commit and the one before it alike, with no warning from any process. So
+	// those fans retry as they are told, below, and must find their receipt; any other error
+	// fails the rush.
+	pending := paymentsPastDeadline(fans)
+	if n := errorsIn(report); n > pending {
 		t.Errorf("%d requests failed in a rush without faults: %v", n, report.Errors)
 		logFailures(t, fans)
 	}
@@ -80,6 +88,12 @@ func TestClusterRush(t *testing.T) {
 	}
 	t.Logf("the first rush cost, a ticket sold (%d sold; the waiting room, holds given up and released included): %s",
 		report.SeatsSold, after.minus(before).per(report.SeatsSold))
+	if pending > 0 {
+		if _, paidAfterRetry := retryPayments(ctx, t, fans); paidAfterRetry < pending {
+			t.Errorf("%d payments outlived the API's deadline and only %d found their receipt by retrying", pending, paidAfterRetry)
+		}
+		t.Logf("%d payments outlived the API's 10-s deadline and found their receipt when retried", pending)
+	}
 
 	// The second rush, with faults.
 	firstAPI := sys.Workers()
@@ -101,6 +115,18 @@ func errorsIn(r RushReport) int {
 	n := 0
 	for _, c := range r.Errors {
 		n += c
+	}
+	return n
+}
+
+// paymentsPastDeadline counts the fans whose payment was answered 503 because it did not
+// complete within the API's deadline.
+func paymentsPastDeadline(fans []*fan) int {
+	n := 0
+	for _, f := range fans {
+		if f.outcome == failed && f.err != nil && strings.Contains(f.err.Error(), booking.ErrPaymentPending.Error()) {
+			n++
+		}
 	}
 	return n
 }
