@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -83,18 +84,32 @@ type server struct {
 	limiters limiters
 }
 
-// New returns the HTTP handler of the API, with /docs, /openapi.yaml, /healthz, /readyz and
-// /.well-known/jwks.json beside the endpoints.
-func New(deps Deps) (http.Handler, huma.API) {
-	if deps.Logger == nil {
-		deps.Logger = slog.Default()
-	}
+// humaConfigured is set once ConfigureHuma has run.
+var humaConfigured atomic.Bool
+
+// ConfigureHuma sets huma's package-level settings the API is built on; the process calls it
+// once, at start-up, before New (a test package in its TestMain). They are huma's globals, so
+// they belong to the process, not to a constructor.
+func ConfigureHuma() {
+	// Every error huma raises is a problem in the API's words.
 	huma.NewError = newProblem
 	// Arrays in bodies are never null: SDKs get plain lists, not pointers to them.
 	huma.DefaultArrayNullable = false
 	// Field names are exact, as JSON's are: {"AMOUNT": 5} names no field of the API, so it is
 	// refused like any unknown one (Go's decoder would fill amount with it).
 	huma.ValidateStrictCasing = true
+	humaConfigured.Store(true)
+}
+
+// New returns the HTTP handler of the API, with /docs, /openapi.yaml, /healthz, /readyz and
+// /.well-known/jwks.json beside the endpoints.
+func New(deps Deps) (http.Handler, huma.API) {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if !humaConfigured.Load() {
+		panic("httpapi: ConfigureHuma must run once before New (main does it at start-up; a test package, in its TestMain)")
+	}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("boxoffice", Version)
 	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}

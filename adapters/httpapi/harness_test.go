@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,12 @@ import (
 )
 
 var ctx = context.Background()
+
+// TestMain configures huma as the binary's main does.
+func TestMain(m *testing.M) {
+	httpapi.ConfigureHuma()
+	os.Exit(m.Run())
+}
 
 // seed is the test signing key.
 var seed = bytes.Repeat([]byte{7}, ed25519.SeedSize)
