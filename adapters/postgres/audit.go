@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
@@ -118,7 +115,7 @@ func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Dura
 
 // countOrNone is a count of a sale's queue, none for a sale whose queue was never used.
 func countOrNone(n int64, err error) (int64, error) {
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRows(err) {
 		return 0, nil
 	}
 	return n, err

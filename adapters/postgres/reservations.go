@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -51,35 +48,35 @@ func (s *Store) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Re
 // holdRefusal reads what hold_seat raises when it gives a won seat back: BX001, a fan over the
 // limit, with the limit and their TicketCount; BX002, a sale not on sale or a cancelled date.
 func holdRefusal(err error) error {
-	var pg *pgconn.PgError
-	if !errors.As(err, &pg) {
+	code, detail, ok := raised(err)
+	if !ok {
 		return err
 	}
-	switch pg.Code {
+	switch code {
 	case "BX001":
 		var c booking.TicketCount
 		var limit int
 		var earliest string
-		if _, scanErr := fmt.Sscanf(pg.Detail, "%d %d %d %d %s", &limit, &c.Held, &c.Live, &c.Paid, &earliest); scanErr != nil {
-			return fmt.Errorf("read hold_seat's count %q: %w", pg.Detail, scanErr)
+		if _, scanErr := fmt.Sscanf(detail, "%d %d %d %d %s", &limit, &c.Held, &c.Live, &c.Paid, &earliest); scanErr != nil {
+			return fmt.Errorf("read hold_seat's count %q: %w", detail, scanErr)
 		}
 		at, parseErr := time.Parse(time.RFC3339Nano, earliest)
 		if parseErr != nil {
-			return fmt.Errorf("read hold_seat's count %q: %w", pg.Detail, parseErr)
+			return fmt.Errorf("read hold_seat's count %q: %w", detail, parseErr)
 		}
 		c.EarliestHoldEnd = at
 		if refused := c.Allows(limit); refused != nil {
 			return refused
 		}
-		return fmt.Errorf("hold_seat refused a count %q that %d allows", pg.Detail, limit)
+		return fmt.Errorf("hold_seat refused a count %q that %d allows", detail, limit)
 	case "BX002":
-		switch pg.Detail {
+		switch detail {
 		case "cancelled":
 			return catalog.ErrPerformanceCancelled
 		case "":
 			return catalog.ErrUnknownSale
 		}
-		state, parseErr := core.ParseSaleState("state", pg.Detail)
+		state, parseErr := core.ParseSaleState("state", detail)
 		if parseErr != nil {
 			return parseErr
 		}
@@ -111,7 +108,7 @@ func (s *Store) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
 		if _, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)}); err != nil {
 			return err
 		}
-		if _, err := q.ReservationRelease(ctx, string(id)); errors.Is(err, pgx.ErrNoRows) {
+		if _, err := q.ReservationRelease(ctx, string(id)); noRows(err) {
 			return nil // paid or released already
 		} else if err != nil {
 			return err
@@ -126,7 +123,7 @@ func (s *Store) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
 func (s *Store) PaymentByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	k := string(key)
 	id, err := s.q.PaymentReservationByKey(ctx, sqlcdb.PaymentReservationByKeyParams{UserID: string(user), IdempotencyKey: &k})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRows(err) {
 		return "", false, nil
 	}
 	return core.ID(id), err == nil, err

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -97,9 +95,9 @@ func claimOf(status string, holder *string) catalog.Claim {
 // settle writes a settleable reservation's payment, under the locks SettleAcrossAggregates took.
 func settle(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, p booking.Settlement) (booking.Receipt, error) {
 	balanceAfter, err := q.WalletDebit(ctx, sqlcdb.WalletDebitParams{UserID: string(p.UserID), Amount: int64(r.Price), Now: p.At})
-	if errors.Is(err, pgx.ErrNoRows) { // the guard of wallet.Covers refused
+	if noRows(err) { // the guard of wallet.Covers refused
 		balance, err := q.WalletBalance(ctx, string(p.UserID))
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err != nil && !noRows(err) {
 			return booking.Receipt{}, err
 		}
 		if err := wallet.Covers(core.Amount(balance), r.Price); err != nil {

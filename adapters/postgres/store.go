@@ -4,11 +4,9 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -116,18 +114,6 @@ func (s *Store) inTx(ctx context.Context, f func(q *sqlcdb.Queries) error) error
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return f(s.q.WithTx(tx)) })
 }
 
-// isUniqueViolation reports whether err is a unique violation of the named index.
-func isUniqueViolation(err error, index string) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == index
-}
-
-// isForeignKeyViolation reports whether err is a violation of the named foreign key.
-func isForeignKeyViolation(err error, constraint string) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == constraint
-}
-
 func ptr[T any](v T) *T { return &v }
 
 // optional maps "" to NULL.
@@ -136,12 +122,4 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// notFound turns pgx.ErrNoRows into the domain's error for a missing thing.
-func notFound(err, domain error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return domain
-	}
-	return err
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -102,7 +100,7 @@ func (s *Store) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) 
 		if rc.PaymentID != payment {
 			return booking.ErrNotATicket // a credential naming another payment: not one we issued
 		}
-		if _, err := q.CheckInInsert(ctx, sqlcdb.CheckInInsertParams{ReservationID: string(id), CheckedInAt: at}); errors.Is(err, pgx.ErrNoRows) {
+		if _, err := q.CheckInInsert(ctx, sqlcdb.CheckInInsertParams{ReservationID: string(id), CheckedInAt: at}); noRows(err) {
 			first, err := q.CheckInOf(ctx, string(id))
 			if err != nil {
 				return err
@@ -120,7 +118,7 @@ func (s *Store) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) 
 // RefundByKey implements booking.Store.
 func (s *Store) RefundByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	id, err := s.q.RefundReservationByKey(ctx, sqlcdb.RefundReservationByKeyParams{UserID: string(user), IdempotencyKey: optional(string(key))})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRows(err) {
 		return "", false, nil
 	}
 	return core.ID(id), err == nil, err
@@ -172,7 +170,7 @@ func refundedWithKey(ctx context.Context, q *sqlcdb.Queries, r booking.Reservati
 	}
 	id, err := q.RefundReservationByKey(ctx, sqlcdb.RefundReservationByKeyParams{UserID: string(r.UserID), IdempotencyKey: optional(string(req.IdempotencyKey))})
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case noRows(err):
 		return booking.Refund{}, false, nil
 	case err != nil:
 		return booking.Refund{}, true, err
@@ -203,7 +201,7 @@ func refundable(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, u
 	switch {
 	case err == nil:
 		return &booking.CheckedInError{At: at.UTC()}
-	case !errors.Is(err, pgx.ErrNoRows):
+	case !noRows(err):
 		return err
 	}
 	return nil

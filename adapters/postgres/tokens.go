@@ -2,14 +2,12 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
-	"github.com/jackc/pgx/v5"
 )
 
 // admitLookahead bounds how many abandoned tokens past the batch one admission round clears.
@@ -80,7 +78,7 @@ func (s *Store) Token(ctx context.Context, id core.ID) (queue.Token, error) {
 // Queue implements queue.Store; a queue not used yet reads as empty.
 func (s *Store) Queue(ctx context.Context, sale core.SaleID) (queue.Queue, error) {
 	row, err := s.q.QueueRead(ctx, string(sale))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRows(err) {
 		return queue.Queue{}, nil
 	}
 	if err != nil {
@@ -94,7 +92,7 @@ func (s *Store) Queue(ctx context.Context, sale core.SaleID) (queue.Queue, error
 // Leave implements queue.Store.
 func (s *Store) Leave(ctx context.Context, id core.ID, now time.Time) (queue.Token, error) {
 	_, err := s.q.TokenLeave(ctx, sqlcdb.TokenLeaveParams{ID: string(id), Now: now})
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	if err != nil && !noRows(err) {
 		return queue.Token{}, err
 	}
 	tok, readErr := s.Token(ctx, id)
@@ -224,7 +222,7 @@ func (s *Store) ScheduleOpening(ctx context.Context, sale core.SaleID, at time.T
 // QueueStats implements queue.Store; a queue not used yet reads as empty.
 func (s *Store) QueueStats(ctx context.Context, sale core.SaleID) (queue.Stats, error) {
 	row, err := s.q.QueueStats(ctx, string(sale))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRows(err) {
 		return queue.Stats{}, nil
 	}
 	if err != nil {

@@ -2,10 +2,7 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
@@ -54,7 +51,7 @@ func (s *Store) keyedCharge(ctx context.Context, user core.UserID, amount core.A
 	k := string(key)
 	row, err := s.q.LedgerChargeByKey(ctx, sqlcdb.LedgerChargeByKeyParams{UserID: string(user), IdempotencyKey: &k})
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case noRows(err):
 		return 0, false, nil
 	case err != nil:
 		return 0, false, err
@@ -67,7 +64,7 @@ func (s *Store) keyedCharge(ctx context.Context, user core.UserID, amount core.A
 // Balance implements wallet.Store.
 func (s *Store) Balance(ctx context.Context, user core.UserID) (core.Amount, error) {
 	balance, err := s.q.WalletBalance(ctx, string(user))
-	if errors.Is(err, pgx.ErrNoRows) {
+	if noRows(err) {
 		return 0, nil
 	}
 	return core.Amount(balance), err
