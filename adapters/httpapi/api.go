@@ -45,8 +45,8 @@ type Deps struct {
 	Directory *catalog.Directory // the sales fans can queue for, and the default one
 	Admin     *catalog.Admin     // operators' sales
 	Listings  *catalog.Listings  // dates and seats
-	Counter   *booking.Counter   // holds, payments, a fan's tickets and their cancellation
-	Door      *booking.Door      // check-in at the gates
+	Bookings  *booking.Bookings  // holds, payments, a fan's tickets and their cancellation
+	CheckIns  *booking.CheckIns  // check-in at the gates
 	// ShowCanceller cancels performances for operators.
 	ShowCanceller *booking.ShowCanceller
 	Cashier       *wallet.Cashier // balances
@@ -73,7 +73,7 @@ type Deps struct {
 func (d Deps) Driving(a *app.App) Deps {
 	d.Entrance, d.Control = a.Queue.Entrance, a.Queue.Control
 	d.Directory, d.Admin, d.Listings = a.Catalog.Directory, a.Catalog.Admin, a.Catalog.Listings
-	d.Counter, d.Door, d.ShowCanceller = a.Booking.Counter, a.Booking.Door, a.Booking.ShowCanceller
+	d.Bookings, d.CheckIns, d.ShowCanceller = a.Booking.Bookings, a.Booking.CheckIns, a.Booking.ShowCanceller
 	d.Cashier = a.Wallet.Cashier
 	return d
 }

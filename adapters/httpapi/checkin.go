@@ -55,7 +55,7 @@ func registerCheckIn(api huma.API, s *server) {
 		if in.Body.SaleID != nil {
 			gate = core.SaleID(*in.Body.SaleID)
 		}
-		t, err := s.Door.CheckIn(ctx, cred, gate)
+		t, err := s.CheckIns.CheckIn(ctx, cred, gate)
 		if err != nil {
 			return nil, bodyProblem(ctx, s.Logger, err)
 		}

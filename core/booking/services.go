@@ -30,8 +30,8 @@ type Ports struct {
 
 // Services are booking's use cases.
 type Services struct {
-	Counter       *Counter
-	Door          *Door
+	Bookings      *Bookings
+	CheckIns      *CheckIns
 	ShowCanceller *ShowCanceller
 	Settler       *Settler
 	Refunder      *Refunder
@@ -39,7 +39,7 @@ type Services struct {
 }
 
 // NewSettler builds the Settler first: it needs only the stores, so a hold's lifecycle can be
-// given it before the Counter, which needs the lifecycle, exists.
+// given it before the Bookings, which needs the lifecycle, exists.
 func NewSettler(store Store, settlements Settlements, clock core.Clock, observer Observer) *Settler {
 	return &Settler{store: store, settlements: settlements, clock: clock, observer: observer}
 }
@@ -55,9 +55,9 @@ func New(p Ports, policy Policy) (Services, error) {
 	}
 	refunder := &Refunder{shows: p.Shows, store: p.Store, settlements: p.Settlements, clock: p.Clock, observer: p.Observer}
 	return Services{
-		Counter: &Counter{store: p.Store, settlements: p.Settlements, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows,
+		Bookings: &Bookings{store: p.Store, settlements: p.Settlements, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows,
 			balances: p.Balances, clock: p.Clock, policy: policy, requests: p.Requests, observer: p.Observer},
-		Door:          &Door{store: p.Store, shows: p.Shows, clock: p.Clock, observer: p.Observer},
+		CheckIns:      &CheckIns{store: p.Store, shows: p.Shows, clock: p.Clock, observer: p.Observer},
 		ShowCanceller: &ShowCanceller{runs: p.Cancellations(refunder), refunder: refunder},
 		Settler:       p.Settler,
 		Refunder:      refunder,

@@ -6,8 +6,8 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Door is where gates check tickets in: once each, never a cancelled one.
-type Door struct {
+// CheckIns is where gates check tickets in: once each, never a cancelled one.
+type CheckIns struct {
 	store    Store
 	shows    Shows
 	clock    core.Clock
@@ -18,7 +18,7 @@ type Door struct {
 // scan it at the same moment. gate names the sale the gate lets in (empty: any sale); a ticket
 // of another sale is ErrOtherSale. A second scan is *CheckedInError, saying when the first was;
 // a ticket of a cancelled performance admits nobody, refunded yet or not.
-func (d *Door) CheckIn(ctx context.Context, cred Credential, gate core.SaleID) (_ Ticket, err error) {
+func (d *CheckIns) CheckIn(ctx context.Context, cred Credential, gate core.SaleID) (_ Ticket, err error) {
 	defer func() { d.observer.CheckInDecided(cred.SaleID, OutcomeOf(err)) }()
 	if gate != "" && cred.SaleID != gate {
 		return Ticket{}, ErrOtherSale

@@ -16,12 +16,12 @@ import (
 func TestLapseReleaseFreesHoldsAGracePastTheirDeadline(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann, bob := w.Fan(t, "ann", true), w.Fan(t, "bob", true)
-	lapsing, err := w.Booking.Counter.HoldSeat(ctx, ann, showDate, 5)
+	lapsing, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.Clock.Advance(booking.DefaultPolicy.HoldTTL / 2)
-	live, err := w.Booking.Counter.HoldSeat(ctx, bob, showDate, 6)
+	live, err := w.Booking.Bookings.HoldSeat(ctx, bob, showDate, 6)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestLapseReleaseFreesHoldsAGracePastTheirDeadline(t *testing.T) {
 
 func TestTheLapseReleaseRunsUntilStopped(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
-	r, err := w.Booking.Counter.HoldSeat(ctx, w.Fan(t, "ann", true), showDate, 5)
+	r, err := w.Booking.Bookings.HoldSeat(ctx, w.Fan(t, "ann", true), showDate, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

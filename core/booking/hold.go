@@ -1,0 +1,77 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
+)
+
+// HoldSeat holds a seat of the caller's sale for them until the hold deadline, at its
+// section's price, and starts the timer that releases it unless paid. Losing the race for the
+// seat is ErrSeatTaken and touches nothing else; a paused sale refuses holds, and a date of
+// another sale is unknown to the token. The attempt is one step of the store, which checks the
+// token is active as it decides the race: the token is not read first.
+func (c *Bookings) HoldSeat(ctx context.Context, caller core.Caller, rawDate string, seat int) (_ Reservation, err error) {
+	user, sale := caller.UserID, caller.SaleID
+	if sale == "" { // a token signed before tokens named their sale is read
+		if user, sale, err = c.gate.Admitted(ctx, caller); err != nil {
+			return Reservation{}, err
+		}
+	}
+	defer func() { c.observer.HoldDecided(sale, OutcomeOf(err)) }()
+	now := c.clock.Now()
+	d, err := catalog.SaleDate(rawDate, now)
+	if err != nil {
+		return Reservation{}, err
+	}
+	// A cached copy of the offer refuses what it can without the store, which decides.
+	offer, err := c.offers.CachedOffer(ctx, sale, d)
+	if err != nil {
+		return Reservation{}, err
+	}
+	if err := catalog.CheckHoldable(offer.Sale.State); err != nil {
+		return Reservation{}, err
+	}
+	perf := offer.Performance
+	if err := perf.CheckOn(); err != nil {
+		return Reservation{}, err
+	}
+	if err := perf.CheckSeat(seat); err != nil {
+		return Reservation{}, err
+	}
+	r, err := c.hold(ctx, caller, HoldAttempt{
+		Hold:  Reservation{ID: core.NewID(), UserID: user, SaleID: sale, Date: perf.Date, Seat: seat, Status: Held, HeldUntil: now.Add(c.policy.HoldTTL), CreatedAt: now},
+		Token: caller.TokenID, Now: now, Limit: offer.Sale.MaxTicketsPerFan,
+	})
+	if err != nil {
+		return Reservation{}, err
+	}
+	if err := c.lifecycle.StartHold(ctx, r); err != nil {
+		// Without its timer the hold would linger: give the seat back now, even if the request
+		// that asked for it has been cancelled (the Sweeper is the last resort).
+		undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, relErr := c.store.ReleaseHold(undoCtx, r.ID); relErr != nil {
+			err = errors.Join(err, fmt.Errorf("undo hold: %w", relErr))
+		}
+		return Reservation{}, errors.Join(ErrHoldNotStarted, fmt.Errorf("start hold timer: %w", err))
+	}
+	return r, nil
+}
+
+// hold makes the attempt. A token the store finds not active is taken to the gate, which says
+// why (a waiting fan learns their place); one admitted in between is tried again.
+func (c *Bookings) hold(ctx context.Context, caller core.Caller, a HoldAttempt) (Reservation, error) {
+	r, err := c.store.HoldSeat(ctx, a)
+	if !errors.Is(err, ErrTokenNotActive) {
+		return r, err
+	}
+	if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
+		return Reservation{}, err
+	}
+	return c.store.HoldSeat(ctx, a)
+}

@@ -1,0 +1,112 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/wallet"
+)
+
+// PayRequest names the ticket to pay and, as a check, its seat and date.
+type PayRequest struct {
+	TicketID string
+	SeatID   int
+	Date     string
+}
+
+// Pay pays for the caller's held seat from their wallet. A ticket already paid returns its
+// receipt to its owner, even once the payment has expired their token, so a client retrying
+// after a timeout or a crash gets the same receipt and nothing is charged twice. Requests that
+// cannot succeed (wrong owner, mismatched seat, ended hold, short balance) are refused here,
+// before the lifecycle is asked.
+func (c *Bookings) Pay(ctx context.Context, caller core.Caller, req PayRequest, rawKey string) (Receipt, error) {
+	id, err := core.ParseID("ticket_id", req.TicketID)
+	if err != nil {
+		return Receipt{}, err
+	}
+	date, err := core.ParseDate(req.Date)
+	if err != nil {
+		return Receipt{}, err
+	}
+	key, err := core.ParseIdempotencyKey(rawKey)
+	if err != nil {
+		return Receipt{}, err
+	}
+	user, sale, err := c.gate.Identify(ctx, caller)
+	if err != nil {
+		return Receipt{}, err
+	}
+	start := time.Now()
+	rc, err := core.Once(ctx, c.requests, user, key, func(ctx context.Context) (Receipt, error) {
+		return c.pay(ctx, caller, user, sale, id, date, req.SeatID, key)
+	})
+	c.observer.PaymentDecided(sale, OutcomeOf(err), time.Since(start))
+	return rc, err
+}
+
+// pay is Pay once the request is parsed, the token identified and the key, if any, running.
+func (c *Bookings) pay(ctx context.Context, caller core.Caller, user core.UserID, sale core.SaleID, id core.ID, date core.Date, seat int, key core.IdempotencyKey) (Receipt, error) {
+	r, err := c.store.Reservation(ctx, id)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if err := r.InSale(sale); err != nil {
+		return Receipt{}, err
+	}
+	if err := r.OwnedBy(user); err != nil {
+		return Receipt{}, err
+	}
+	if err := r.Matches(seat, date); err != nil {
+		return Receipt{}, err
+	}
+	if key != "" {
+		// Answered before the lifecycle is asked; the settlement enforces it atomically.
+		paid, found, err := c.store.PaymentByKey(ctx, user, key)
+		if err != nil {
+			return Receipt{}, fmt.Errorf("look up idempotency key: %w", err)
+		}
+		if found && paid != r.ID {
+			return Receipt{}, core.ErrIdempotencyMismatch
+		}
+	}
+	if r.Status == Paid {
+		return c.store.Receipt(ctx, r.ID)
+	}
+	rc, err := c.payHeld(ctx, caller, r, key)
+	if err != nil && core.IsDomainError(err) && !errors.Is(err, core.ErrUnavailable) {
+		// A duplicate of this payment may have settled since r was read: it expired the token,
+		// debited the wallet and ended the hold's timer, so each check above can now refuse a
+		// ticket that is paid. Its owner gets the receipt instead.
+		if now, readErr := c.store.Reservation(ctx, r.ID); readErr == nil && now.Status == Paid {
+			return c.store.Receipt(ctx, r.ID)
+		}
+	}
+	return rc, err
+}
+
+// payHeld pays for r, read as held: the caller must be admitted, the hold payable and the
+// wallet able to cover it, or the lifecycle is not asked.
+func (c *Bookings) payHeld(ctx context.Context, caller core.Caller, r Reservation, key core.IdempotencyKey) (Receipt, error) {
+	user, _, err := c.gate.Admitted(ctx, caller)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if err := r.PayableBy(user, c.clock.Now()); err != nil {
+		return Receipt{}, err
+	}
+	balance, err := c.balances.Balance(ctx, user)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("read balance: %w", err)
+	}
+	if err := wallet.Covers(balance, r.Price); err != nil {
+		return Receipt{}, err
+	}
+	rc, err := c.lifecycle.Pay(ctx, r, key)
+	if err != nil && !core.IsDomainError(err) {
+		return Receipt{}, errors.Join(ErrPaymentPending, err)
+	}
+	return rc, err
+}
