@@ -52,21 +52,22 @@ func (s *Store) CheckIn(_ context.Context, id, payment core.ID, at time.Time) (b
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
-	switch {
-	case !ok:
+	if !ok {
 		return booking.Ticket{}, booking.ErrUnknownTicket
-	case r.Status == booking.Cancelled:
-		return booking.Ticket{}, booking.ErrTicketCancelled
-	case r.Status != booking.Paid:
-		return booking.Ticket{}, booking.ErrNotPaid
-	case s.payments[id].PaymentID != payment:
-		return booking.Ticket{}, booking.ErrNotATicket
 	}
-	if first, done := s.checkIns[id]; done {
-		return booking.Ticket{}, &booking.CheckedInError{At: first}
+	if err := r.CheckableIn(s.payments[id].PaymentID, payment, s.checkedIn(id)); err != nil {
+		return booking.Ticket{}, err
 	}
 	s.checkIns[id] = at
 	return s.ticket(r), nil
+}
+
+// checkedIn is a ticket's first check-in, nil for none; s.mu is held.
+func (s *Store) checkedIn(id core.ID) *time.Time {
+	if at, done := s.checkIns[id]; done {
+		return &at
+	}
+	return nil
 }
 
 // RefundByKey implements booking.Store.
@@ -98,14 +99,8 @@ func (s *Store) Refund(_ context.Context, q booking.RefundRequest) (booking.Refu
 			return s.refunds[r.ID], nil
 		}
 	}
-	switch {
-	case r.Status == booking.Cancelled:
-		return booking.Refund{}, booking.ErrAlreadyCancelled
-	case r.Status != booking.Paid:
-		return booking.Refund{}, booking.ErrNotPaid
-	}
-	if at, done := s.checkIns[r.ID]; done {
-		return booking.Refund{}, &booking.CheckedInError{At: at}
+	if err := r.Refundable(s.checkedIn(r.ID)); err != nil {
+		return booking.Refund{}, err
 	}
 	rf := booking.Refund{ID: q.RefundID, ReservationID: r.ID, PaymentID: s.payments[r.ID].PaymentID,
 		Amount: q.Terms.Refund, Fee: q.Terms.Fee, Reason: q.Reason, At: q.At}

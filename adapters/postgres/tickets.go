@@ -87,19 +87,22 @@ func (s *Store) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) 
 		if err != nil {
 			return err
 		}
-		switch {
-		case r.Status == booking.Cancelled:
-			return booking.ErrTicketCancelled
-		case r.Status != booking.Paid:
-			return booking.ErrNotPaid
+		var paidBy core.ID
+		if r.Status == booking.Paid {
+			rc, err := receiptOf(ctx, q, id)
+			if err != nil {
+				return err
+			}
+			paidBy = rc.PaymentID
 		}
-		rc, err := receiptOf(ctx, q, id)
+		first, err := checkedIn(ctx, q, id)
 		if err != nil {
 			return err
 		}
-		if rc.PaymentID != payment {
-			return booking.ErrNotATicket // a credential naming another payment: not one we issued
+		if err := r.CheckableIn(paidBy, payment, first); err != nil {
+			return err
 		}
+		// The lock makes the read above the decision; the key still holds if it did not.
 		if _, err := q.CheckInInsert(ctx, sqlcdb.CheckInInsertParams{ReservationID: string(id), CheckedInAt: at}); noRows(err) {
 			first, err := q.CheckInOf(ctx, string(id))
 			if err != nil {
@@ -146,11 +149,20 @@ func (s *Store) Refund(ctx context.Context, req booking.RefundRequest) (booking.
 		if err != nil {
 			return err
 		}
+		if req.UserID != "" {
+			if err := locked.OwnedBy(req.UserID); err != nil {
+				return err
+			}
+		}
 		if replay, done, err := refundedWithKey(ctx, q, locked, req); done || err != nil {
 			out = replay
 			return err
 		}
-		if err := refundable(ctx, q, locked, req.UserID); err != nil {
+		first, err := checkedIn(ctx, q, locked.ID)
+		if err != nil {
+			return err
+		}
+		if err := locked.Refundable(first); err != nil {
 			return err
 		}
 		out, err = refund(ctx, q, locked, req)
@@ -184,27 +196,17 @@ func refundedWithKey(ctx context.Context, q *sqlcdb.Queries, r booking.Reservati
 	return *t.Refund, true, nil
 }
 
-// refundable reports why the locked reservation cannot be refunded to user ("" for anyone).
-func refundable(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, user core.UserID) error {
-	if user != "" {
-		if err := r.OwnedBy(user); err != nil {
-			return err
-		}
-	}
+// checkedIn is a ticket's first check-in, nil for none.
+func checkedIn(ctx context.Context, q *sqlcdb.Queries, id core.ID) (*time.Time, error) {
+	at, err := q.CheckInOf(ctx, string(id))
 	switch {
-	case r.Status == booking.Cancelled:
-		return booking.ErrAlreadyCancelled
-	case r.Status != booking.Paid:
-		return booking.ErrNotPaid
+	case noRows(err):
+		return nil, nil
+	case err != nil:
+		return nil, err
 	}
-	at, err := q.CheckInOf(ctx, string(r.ID))
-	switch {
-	case err == nil:
-		return &booking.CheckedInError{At: at.UTC()}
-	case !noRows(err):
-		return err
-	}
-	return nil
+	at = at.UTC()
+	return &at, nil
 }
 
 // refund writes a refundable reservation's refund, under the locks Refund took.

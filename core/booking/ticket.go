@@ -80,6 +80,42 @@ func (r Reservation) Cancellable(user core.UserID, policy *catalog.CancellationP
 	return Terms{Fee: fee, Refund: r.Price - fee}, nil
 }
 
+// Refundable reports why the reservation, as its store holds it locked, cannot be refunded:
+// only a paid ticket can, and not one checked in (checkedIn is its first check-in, nil for
+// none). Who may ask is OwnedBy's to say, before the store replays a keyed request. Both stores
+// decide a refund with it.
+func (r Reservation) Refundable(checkedIn *time.Time) error {
+	switch {
+	case r.Status == Cancelled:
+		return ErrAlreadyCancelled
+	case r.Status != Paid:
+		return ErrNotPaid
+	case checkedIn != nil:
+		return &CheckedInError{At: *checkedIn}
+	}
+	return nil
+}
+
+// CheckableIn reports why the holder of a credential naming payment cannot be let in on the
+// reservation, as its store holds it locked: paidBy is the payment it was paid with (empty if
+// unpaid) and checkedIn its first check-in (nil for none). A cancelled ticket admits nobody, an
+// unpaid one is no ticket yet, a credential of another payment is not one this box office
+// issued for it, and a second scan says when the first was. Both stores decide a check-in with
+// it.
+func (r Reservation) CheckableIn(paidBy, payment core.ID, checkedIn *time.Time) error {
+	switch {
+	case r.Status == Cancelled:
+		return ErrTicketCancelled
+	case r.Status != Paid:
+		return ErrNotPaid
+	case paidBy != payment:
+		return ErrNotATicket
+	case checkedIn != nil:
+		return &CheckedInError{At: *checkedIn}
+	}
+	return nil
+}
+
 // FullRefund is the terms of a ticket whose performance was cancelled: everything back, no fee.
 func (r Reservation) FullRefund() Terms { return Terms{Refund: r.Price} }
 

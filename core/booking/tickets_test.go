@@ -174,3 +174,50 @@ func TestACheckInAdmitsATicketOnce(t *testing.T) {
 	_, err = w.Booking.CheckIns.CheckIn(ctx, gcred, refundable)
 	wantErr(t, err, booking.ErrTicketCancelled)
 }
+
+// The rules both stores decide a refund and a check-in with, branch by branch.
+func TestRefundAndCheckInRules(t *testing.T) {
+	at := time.Date(2030, 7, 1, 20, 0, 0, 0, time.UTC)
+	paid := booking.Reservation{Status: booking.Paid}
+	for _, c := range []struct {
+		name      string
+		r         booking.Reservation
+		checkedIn *time.Time
+		want      error
+	}{
+		{"paid", paid, nil, nil},
+		{"checked in", paid, &at, &booking.CheckedInError{At: at}},
+		{"cancelled", booking.Reservation{Status: booking.Cancelled}, nil, booking.ErrAlreadyCancelled},
+		{"held", booking.Reservation{Status: booking.Held}, nil, booking.ErrNotPaid},
+	} {
+		if got := c.r.Refundable(c.checkedIn); !sameError(got, c.want) {
+			t.Errorf("Refundable, %s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name            string
+		r               booking.Reservation
+		paidBy, payment core.ID
+		checkedIn       *time.Time
+		want            error
+	}{
+		{"paid, its payment", paid, "p1", "p1", nil, nil},
+		{"another payment", paid, "p1", "p2", nil, booking.ErrNotATicket},
+		{"a second scan", paid, "p1", "p1", &at, &booking.CheckedInError{At: at}},
+		{"cancelled", booking.Reservation{Status: booking.Cancelled}, "p1", "p1", nil, booking.ErrTicketCancelled},
+		{"held", booking.Reservation{Status: booking.Held}, "", "p1", nil, booking.ErrNotPaid},
+	} {
+		if got := c.r.CheckableIn(c.paidBy, c.payment, c.checkedIn); !sameError(got, c.want) {
+			t.Errorf("CheckableIn, %s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// sameError is errors.Is, and for a CheckedInError the same time.
+func sameError(got, want error) bool {
+	var g, w *booking.CheckedInError
+	if errors.As(want, &w) {
+		return errors.As(got, &g) && g.At.Equal(w.At)
+	}
+	return errors.Is(got, want) && (got == nil) == (want == nil)
+}

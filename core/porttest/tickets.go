@@ -146,6 +146,10 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 		_, err = refundOf(s, r, "ann", terms, "")
 		wantErr(t, err, booking.ErrAlreadyCancelled)
+		// Whose ticket it is comes before any replay: another fan sending the owner's key learns
+		// nothing of the refund.
+		_, err = refundOf(s, r, "mallory", terms, "cancel-1")
+		wantErr(t, err, booking.ErrNotYourTicket)
 		other, _ := paidTicket(t, s, "ann", p, 3)
 		_, err = refundOf(s, other, "ann", terms, "cancel-1")
 		wantErr(t, err, core.ErrIdempotencyMismatch)
