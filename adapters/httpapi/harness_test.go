@@ -76,7 +76,7 @@ func (failingWallets) Balance(context.Context, core.UserID) (core.Amount, error)
 }
 
 func withFailingWallets() stackOption {
-	return func(s *stack) { s.stores = func(m *memory.Store) app.Stores { return failingWallets{m} } }
+	return func(s *stack) { s.stores = func(m *memory.Store) app.Stores { return app.StoresOf(failingWallets{m}) } }
 }
 
 func withLifecycle(l booking.Lifecycle) stackOption {
@@ -113,7 +113,7 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 		t.Fatal(err)
 	}
 	st := stack{
-		stores: func(m *memory.Store) app.Stores { return m },
+		stores: func(m *memory.Store) app.Stores { return app.StoresOf(m) },
 		loop:   memory.NewAdmission(app.DefaultPolicy.Queue.Admission),
 		clock:  core.SystemClock{},
 		deps:   httpapi.Deps{Tokens: signer, Tickets: tickets, AdminKey: adminKey},

@@ -38,7 +38,7 @@ func startSystem(t *testing.T, batch int, serverArgs ...string) *system {
 	holds := temporal.NewLifecycle(c, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { _ = holds.Close(context.Background()) })
 	a, err := app.New(app.Ports{
-		Stores: store, Loop: temporal.NewAdmission(c), Clock: core.SystemClock{},
+		Stores: app.StoresOf(store), Loop: temporal.NewAdmission(c), Clock: core.SystemClock{},
 		Lifecycle:     func(*booking.Settler) booking.Lifecycle { return holds },
 		Cancellations: func(*booking.Refunder) booking.Cancellations { return temporal.NewCancellations(c, batch) },
 	}, app.DefaultPolicy)

@@ -72,7 +72,7 @@ func runDev(ctx context.Context, args []string) error {
 	d.ready["temporal"] = func(ctx context.Context) error { return temporal.Ping(ctx, d.tc) }
 	holds := temporal.NewLifecycle(d.tc, logger)
 	d.stops = append(d.stops, func() { closeHolds(holds, logger) })
-	a, err := newApp(c, d.store, d.tc, holds, d.obs)
+	a, err := newApp(c, app.StoresOf(d.store), d.tc, holds, d.obs)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func orGenerated(value string, n int, enc *base64.Encoding) string {
 
 // devParts are what dev runs on, and what stops them.
 type devParts struct {
-	store      app.Stores
+	store      app.EveryStore
 	tc         client.Client
 	ready      map[string]func(context.Context) error
 	storeName  string

@@ -44,7 +44,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		AbandonAfter: time.Minute, QueueRefresh: time.Second, Identity: "open",
 	}
 	a, err := app.New(app.Ports{
-		Stores: store, Loop: memory.NewAdmission(c.policy().Queue.Admission), Clock: core.SystemClock{},
+		Stores: app.StoresOf(store), Loop: memory.NewAdmission(c.policy().Queue.Admission), Clock: core.SystemClock{},
 		Lifecycle:     func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) },
 	}, c.policy())

@@ -15,13 +15,32 @@ import (
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// Stores is a store that implements every store port, as each adapter does.
-type Stores interface {
+// Stores are the store of each context. An adapter may serve every port with one value
+// (StoresOf) or each with its own; a test may mix them.
+type Stores struct {
+	Queue       queue.Store
+	Catalog     catalog.Store
+	Bookings    booking.Store
+	Settlements booking.Settlements
+	Wallets     wallet.Store
+}
+
+// EveryStore is a value that implements every store port.
+type EveryStore interface {
 	queue.Store
 	catalog.Store
 	booking.Store
 	booking.Settlements
 	wallet.Store
+}
+
+// StoresOf is the Stores of one value that serves every port.
+func StoresOf(s EveryStore) Stores {
+	return Stores{Queue: s, Catalog: s, Bookings: s, Settlements: s, Wallets: s}
+}
+
+func (s Stores) complete() bool {
+	return s.Queue != nil && s.Catalog != nil && s.Bookings != nil && s.Settlements != nil && s.Wallets != nil
 }
 
 // Ports are what the application runs on.
@@ -64,7 +83,7 @@ type App struct {
 
 // New checks the ports and the policy and composes the application.
 func New(p Ports, policy Policy) (*App, error) {
-	if p.Stores == nil || p.Loop == nil || p.Lifecycle == nil || p.Cancellations == nil || p.Clock == nil {
+	if !p.Stores.complete() || p.Loop == nil || p.Lifecycle == nil || p.Cancellations == nil || p.Clock == nil {
 		return nil, errors.New("app: stores, loop, lifecycle, cancellations and clock must be set")
 	}
 	if policy.DefaultSale != "" {
@@ -72,17 +91,17 @@ func New(p Ports, policy Policy) (*App, error) {
 			return nil, fmt.Errorf("app: %w", err)
 		}
 	}
-	directory := catalog.NewDirectory(p.Stores, p.Clock, policy.DefaultSale)
-	q, err := queue.New(queue.Ports{Store: p.Stores, Loop: p.Loop, Sales: directory, Clock: p.Clock}, policy.Queue)
+	directory := catalog.NewDirectory(p.Stores.Catalog, p.Clock, policy.DefaultSale)
+	q, err := queue.New(queue.Ports{Store: p.Stores.Queue, Loop: p.Loop, Sales: directory, Clock: p.Clock}, policy.Queue)
 	if err != nil {
 		return nil, err
 	}
-	c, err := catalog.New(catalog.Ports{Store: p.Stores, Gate: q.Entrance, Queues: queueOpener{q.Control}, Clock: p.Clock, Directory: directory}, policy.Catalog)
+	c, err := catalog.New(catalog.Ports{Store: p.Stores.Catalog, Gate: q.Entrance, Queues: queueOpener{q.Control}, Clock: p.Clock, Directory: directory}, policy.Catalog)
 	if err != nil {
 		return nil, err
 	}
 	requests := &core.KeyedRequests{}
-	w, err := wallet.New(wallet.Ports{Store: p.Stores, Gate: q.Entrance, Clock: p.Clock, Requests: requests})
+	w, err := wallet.New(wallet.Ports{Store: p.Stores.Wallets, Gate: q.Entrance, Clock: p.Clock, Requests: requests})
 	if err != nil {
 		return nil, err
 	}
@@ -90,10 +109,10 @@ func New(p Ports, policy Policy) (*App, error) {
 	if observer == nil {
 		observer = booking.NopObserver{}
 	}
-	settler := booking.NewSettler(p.Stores, p.Stores, p.Clock, observer)
+	settler := booking.NewSettler(p.Stores.Bookings, p.Stores.Settlements, p.Clock, observer)
 	b, err := booking.New(booking.Ports{
-		Store: p.Stores, Settlements: p.Stores, Settler: settler, Lifecycle: p.Lifecycle(settler), Cancellations: p.Cancellations,
-		Gate: q.Entrance, Shows: p.Stores, Balances: p.Stores, Clock: p.Clock, Requests: requests, Observer: observer,
+		Store: p.Stores.Bookings, Settlements: p.Stores.Settlements, Settler: settler, Lifecycle: p.Lifecycle(settler), Cancellations: p.Cancellations,
+		Gate: q.Entrance, Shows: p.Stores.Catalog, Balances: p.Stores.Wallets, Clock: p.Clock, Requests: requests, Observer: observer,
 	}, policy.Booking)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ import (
 
 func TestNewRejectsMissingPortsAndBadPolicy(t *testing.T) {
 	store := memory.NewStore()
-	ports := app.Ports{Stores: store, Loop: memory.NewAdmission(queue.Settings{}), Clock: core.SystemClock{},
+	ports := app.Ports{Stores: app.StoresOf(store), Loop: memory.NewAdmission(queue.Settings{}), Clock: core.SystemClock{},
 		Lifecycle:     func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) }}
 	if _, err := app.New(ports, app.DefaultPolicy); err != nil {

@@ -261,7 +261,7 @@ func TestDuplicatePaymentThatLostTheRaceGetsTheReceipt(t *testing.T) {
 			w := apptest.New(t, app.DefaultPolicy,
 				apptest.WithStores(func(s *memory.Store) app.Stores {
 					reservations = &staleReservations{Store: s}
-					return reservations
+					return app.StoresOf(reservations)
 				}),
 				apptest.WithLifecycle(func(s *booking.Settler) booking.Lifecycle {
 					memLife = memory.NewLifecycle(apptest.NewClock(apptest.Start), s)
@@ -351,7 +351,7 @@ func TestAHoldIsOneStoreCallAndReadsNoToken(t *testing.T) {
 	var counted *countingHolds
 	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores {
 		counted = &countingHolds{Store: s}
-		return counted
+		return app.StoresOf(counted)
 	}))
 	ann, bob := w.Fan(t, "ann", true), w.Fan(t, "bob", true)
 	if _, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1); err != nil {
@@ -394,7 +394,7 @@ func TestAFanAdmittedDuringTheAttemptIsTriedAgain(t *testing.T) {
 	var store *notYetActive
 	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores {
 		store = &notYetActive{Store: s}
-		return store
+		return app.StoresOf(store)
 	}))
 	ann := w.Fan(t, "ann", true)
 	r, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 3)

@@ -84,7 +84,7 @@ func (sweepsFail) ReleaseOverdue(context.Context, time.Time, int) (int, error) {
 }
 
 func TestTheLapseReleaseTellsOfAFailureAndTriesAgain(t *testing.T) {
-	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(m *memory.Store) app.Stores { return sweepsFail{m} }))
+	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(m *memory.Store) app.Stores { return app.StoresOf(sweepsFail{m}) }))
 	running, stop := context.WithCancel(ctx)
 	defer stop()
 	heard := make(chan error, 1)

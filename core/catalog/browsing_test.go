@@ -39,7 +39,7 @@ func browsingWorld(t *testing.T, staleness time.Duration) (*apptest.World, *coun
 	var counted *countingStore
 	w := apptest.New(t, policy, apptest.WithStores(func(s *memory.Store) app.Stores {
 		counted = &countingStore{Store: s}
-		return counted
+		return app.StoresOf(counted)
 	}))
 	return w, counted
 }
@@ -223,7 +223,7 @@ func (p *panickyStore) Seats(ctx context.Context, sale core.SaleID, d core.Date,
 // A listing whose read panics releases whoever waits for it and is not kept: the next fan's
 // listing reads again.
 func TestAPanickingListingIsNotKept(t *testing.T) {
-	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores { return &panickyStore{Store: s} }))
+	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores { return app.StoresOf(&panickyStore{Store: s}) }))
 	fan := w.Fan(t, "ann", true)
 	func() {
 		defer func() { _ = recover() }()
@@ -253,7 +253,7 @@ func (s *slowStore) Seats(ctx context.Context, sale core.SaleID, d core.Date, no
 // own context's error at once; the read goes on and serves the fan who asked first.
 func TestAFanWhoLeavesDoesNotEndTheListingOthersWaitFor(t *testing.T) {
 	slow := &slowStore{entered: make(chan struct{}), release: make(chan struct{})}
-	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores { slow.Store = s; return slow }))
+	w := apptest.New(t, app.DefaultPolicy, apptest.WithStores(func(s *memory.Store) app.Stores { slow.Store = s; return app.StoresOf(slow) }))
 	ann, bob := w.Fan(t, "ann", true), w.Fan(t, "bob", true)
 	first := make(chan []catalog.Seat, 1)
 	go func() {

@@ -23,7 +23,7 @@ func Bench(b *testing.B, newStores func(b *testing.B) Stores) {
 		s := inSale(b)
 		i := 0
 		for b.Loop() {
-			if _, err := s.Tokens.IssueToken(ctx, testSale, core.UserID(fmt.Sprintf("bench-%d", i)), epoch); err != nil {
+			if _, err := s.Queue.IssueToken(ctx, testSale, core.UserID(fmt.Sprintf("bench-%d", i)), epoch); err != nil {
 				b.Fatal(err)
 			}
 			i++
@@ -82,7 +82,7 @@ func BenchAfterPayment(b *testing.B, newStores func(b *testing.B) Stores) {
 			seat++
 			r, rc := benchPaidTicket(b, s, p, seat)
 			b.StartTimer()
-			if _, err := s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, epoch); err != nil {
+			if _, err := s.Bookings.CheckIn(ctx, r.ID, rc.PaymentID, epoch); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -91,12 +91,12 @@ func BenchAfterPayment(b *testing.B, newStores func(b *testing.B) Stores) {
 		s := inSale(b)
 		p := addShow(b, s, "2030-07-01", 1)
 		r, rc := benchPaidTicket(b, s, p, 1)
-		if _, err := s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, epoch); err != nil {
+		if _, err := s.Bookings.CheckIn(ctx, r.ID, rc.PaymentID, epoch); err != nil {
 			b.Fatal(err)
 		}
 		for b.Loop() {
 			var again *booking.CheckedInError
-			if _, err := s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, epoch); !errors.As(err, &again) {
+			if _, err := s.Bookings.CheckIn(ctx, r.ID, rc.PaymentID, epoch); !errors.As(err, &again) {
 				b.Fatalf("a second scan: %v", err)
 			}
 		}

@@ -53,30 +53,30 @@ func runCancellation(t *testing.T, newStores func(t *testing.T) Stores) {
 		paid3, _ := paidTicket(t, s, "cat", p, 3)
 		paid5, _ := paidTicket(t, s, "dan", p, 5)
 		in, inRc := paidTicket(t, s, "eve", p, 6)
-		must[booking.Ticket](t)(s.Reservations.CheckIn(ctx, in.ID, inRc.PaymentID, epoch))
-		if got := must[booking.Tally](t)(s.Reservations.Tally(ctx, testSale, p.Date)); got != (booking.Tally{Held: 2, Paid: 2, CheckedIn: 1}) {
+		must[booking.Ticket](t)(s.Bookings.CheckIn(ctx, in.ID, inRc.PaymentID, epoch))
+		if got := must[booking.Tally](t)(s.Bookings.Tally(ctx, testSale, p.Date)); got != (booking.Tally{Held: 2, Paid: 2, CheckedIn: 1}) {
 			t.Fatalf("tally before: %+v", got)
 		}
-		if n := must[int](t)(s.Reservations.EndHolds(ctx, testSale, p.Date, 1)); n != 1 {
+		if n := must[int](t)(s.Bookings.EndHolds(ctx, testSale, p.Date, 1)); n != 1 {
 			t.Fatalf("EndHolds with limit 1 released %d", n)
 		}
-		if n := must[int](t)(s.Reservations.EndHolds(ctx, testSale, p.Date, 10)); n != 1 {
+		if n := must[int](t)(s.Bookings.EndHolds(ctx, testSale, p.Date, 10)); n != 1 {
 			t.Fatalf("EndHolds released %d more, want the last one", n)
 		}
-		if n := must[int](t)(s.Reservations.EndHolds(ctx, testSale, p.Date, 10)); n != 0 {
+		if n := must[int](t)(s.Bookings.EndHolds(ctx, testSale, p.Date, 10)); n != 0 {
 			t.Fatalf("EndHolds released %d after all had ended", n)
 		}
-		if r := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, otherHold.ID)); r.Status != booking.Held {
+		if r := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, otherHold.ID)); r.Status != booking.Held {
 			t.Fatalf("a hold of another date is %v", r.Status)
 		}
 		if seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, p.Date, epoch)); seats[0].Status != catalog.SeatAvailable || seats[1].Status != catalog.SeatAvailable {
 			t.Fatalf("the ended holds' seats are %v and %v, want available", seats[0].Status, seats[1].Status)
 		}
-		first := must[[]booking.Reservation](t)(s.Reservations.PaidTickets(ctx, testSale, p.Date, 1))
+		first := must[[]booking.Reservation](t)(s.Bookings.PaidTickets(ctx, testSale, p.Date, 1))
 		if len(first) != 1 || first[0].ID != paid3.ID {
 			t.Fatalf("first paid ticket %+v, want seat 3's", first)
 		}
-		all := must[[]booking.Reservation](t)(s.Reservations.PaidTickets(ctx, testSale, p.Date, 10))
+		all := must[[]booking.Reservation](t)(s.Bookings.PaidTickets(ctx, testSale, p.Date, 10))
 		if len(all) != 2 || all[1].ID != paid5.ID || all[1].Status != booking.Paid || all[1].Price != generalPrice {
 			t.Fatalf("paid tickets %+v, want seats 3 and 5 (not 6, checked in)", all)
 		}
@@ -84,10 +84,10 @@ func runCancellation(t *testing.T, newStores func(t *testing.T) Stores) {
 			must[booking.Refund](t)(s.Settlements.Refund(ctx, booking.RefundRequest{ReservationID: r.ID, RefundID: core.NewID(),
 				Terms: r.FullRefund(), Reason: booking.PerformanceCancelled, At: epoch}))
 		}
-		if got := must[booking.Tally](t)(s.Reservations.Tally(ctx, testSale, p.Date)); got != (booking.Tally{CheckedIn: 1, Refunded: 2}) {
+		if got := must[booking.Tally](t)(s.Bookings.Tally(ctx, testSale, p.Date)); got != (booking.Tally{CheckedIn: 1, Refunded: 2}) {
 			t.Fatalf("tally after: %+v", got)
 		}
-		if left := must[[]booking.Reservation](t)(s.Reservations.PaidTickets(ctx, testSale, p.Date, 10)); len(left) != 0 {
+		if left := must[[]booking.Reservation](t)(s.Bookings.PaidTickets(ctx, testSale, p.Date, 10)); len(left) != 0 {
 			t.Fatalf("paid tickets left after the refunds: %+v", left)
 		}
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "cat")); bal != generalPrice {

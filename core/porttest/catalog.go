@@ -48,7 +48,7 @@ func hold(t testing.TB, s Stores, user core.UserID, p catalog.Performance, seat 
 
 // holdUnder is hold under a limit; the fan is admitted first (AdmitFan).
 func holdUnder(s Stores, user core.UserID, p catalog.Performance, seat int, now time.Time, ttl time.Duration, limit int) (booking.Reservation, error) {
-	tok, err := AdmitFan(ctx, s.Tokens, p.SaleID, user)
+	tok, err := AdmitFan(ctx, s.Queue, p.SaleID, user)
 	if err != nil {
 		return booking.Reservation{}, err
 	}
@@ -63,7 +63,7 @@ func holdWith(s Stores, tok core.ID, user core.UserID, p catalog.Performance, se
 		ID: core.NewID(), UserID: user, SaleID: p.SaleID, Date: p.Date, Seat: seat, Section: section.Name, Price: section.Price,
 		Status: booking.Held, HeldUntil: now.Add(ttl), CreatedAt: now,
 	}
-	held, err := s.Reservations.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: now, Limit: limit})
+	held, err := s.Bookings.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: now, Limit: limit})
 	if err != nil {
 		return r, err
 	}
@@ -207,10 +207,10 @@ func runCatalog(t *testing.T, newStores func(t *testing.T) Stores) {
 		if floor, _ := got.Section("Floor"); floor.Price != 150_000 {
 			t.Fatalf("repricing Stalls changed Floor: %+v", floor)
 		}
-		if r := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, held.ID)); r.Price != 90_000 || r.Section != "Stalls" {
+		if r := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, held.ID)); r.Price != 90_000 || r.Section != "Stalls" {
 			t.Fatalf("the held seat's reservation now costs %d, want the 90000 it was held at", r.Price)
 		}
-		if rc := must[booking.Receipt](t)(s.Reservations.Receipt(ctx, sold.ID)); rc.Amount != 90_000 {
+		if rc := must[booking.Receipt](t)(s.Bookings.Receipt(ctx, sold.ID)); rc.Amount != 90_000 {
 			t.Fatalf("the sold seat's receipt says %d, want 90000", rc.Amount)
 		}
 		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, p.Date, epoch))
@@ -237,7 +237,7 @@ func runCatalog(t *testing.T, newStores func(t *testing.T) Stores) {
 		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", 40_000, "", epoch))
 		must[booking.Receipt](t)(settle(s, sold, "alice", epoch))
 		released := must[booking.Reservation](t)(hold(t, s, "alice", p, 1, epoch, time.Minute))
-		must[bool](t)(s.Reservations.ReleaseHold(ctx, released.ID))
+		must[bool](t)(s.Bookings.ReleaseHold(ctx, released.ID))
 		must[booking.Reservation](t)(hold(t, s, "alice", other, 1, epoch, time.Minute)) // another date
 		must[booking.Reservation](t)(hold(t, s, "bob", p, 4, epoch, time.Minute))       // another fan
 		must[int](t)(s.Catalog.RepriceSection(ctx, testSale, p.Date, "Stalls", 95_000, epoch))

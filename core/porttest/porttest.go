@@ -10,34 +10,15 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
-	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/catalog"
-	"github.com/boxoffice/boxoffice/core/queue"
-	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
 // Stores are the store ports under test, usually one value implementing all of them.
-type Stores struct {
-	Tokens       queue.Store
-	Catalog      catalog.Store
-	Reservations booking.Store
-	Settlements  booking.Settlements
-	Wallets      wallet.Store
-}
+type Stores = app.Stores
 
-// AllStores is a store that implements every port, as both adapters do.
-type AllStores interface {
-	queue.Store
-	catalog.Store
-	booking.Store
-	booking.Settlements
-	wallet.Store
-}
-
-// All is the Stores of one value that implements every port.
-func All(s AllStores) Stores {
-	return Stores{Tokens: s, Catalog: s, Reservations: s, Settlements: s, Wallets: s}
-}
+// All is the Stores of one value that implements every port, as both adapters do.
+func All(s app.EveryStore) Stores { return app.StoresOf(s) }
 
 // Run runs the whole contract; newStores must return empty, independent stores for each call.
 // Most clauses run in one sale, testSale, created before each; the sales clauses make their own.

@@ -23,14 +23,14 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID))
+		got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID))
 		if got.ID != r.ID || got.UserID != "alice" || got.Seat != 2 || got.Date != p.Date || got.Price != p.Sections[0].Price ||
 			got.Status != booking.Held || !got.HeldUntil.Equal(r.HeldUntil) {
 			t.Fatalf("Reservation = %+v, want %+v", got, r)
 		}
 		_, err = hold(t, s, "bob", p, 2, epoch.Add(time.Second), 5*time.Minute)
 		wantErr(t, err, booking.ErrSeatTaken)
-		_, err = s.Reservations.Reservation(ctx, core.NewID())
+		_, err = s.Bookings.Reservation(ctx, core.NewID())
 		wantErr(t, err, booking.ErrUnknownTicket)
 		_, err = hold(t, s, "bob", p, 6, epoch, time.Minute)
 		wantErr(t, err, catalog.ErrUnknownSeat)
@@ -39,11 +39,11 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("a hold attempt is decided whole: token, seat, sale and date, limit, at the section's price", func(t *testing.T) {
 		s := newStores(t)
 		p := addShow(t, s, "2030-07-01", 5)
-		ann := must[core.ID](t)(AdmitFan(ctx, s.Tokens, testSale, "ann"))
+		ann := must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, "ann"))
 		// A token that is not an active one of this fan in this sale holds nothing.
-		waiting := must[queue.Token](t)(s.Tokens.IssueToken(ctx, testSale, "wendy", epoch))
+		waiting := must[queue.Token](t)(s.Queue.IssueToken(ctx, testSale, "wendy", epoch))
 		createSale(t, s, "porttest-other")
-		annElsewhere := must[core.ID](t)(AdmitFan(ctx, s.Tokens, "porttest-other", "ann"))
+		annElsewhere := must[core.ID](t)(AdmitFan(ctx, s.Queue, "porttest-other", "ann"))
 		for name, tc := range map[string]struct {
 			tok  core.ID
 			user core.UserID
@@ -68,7 +68,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if r.Price != 61_000 || r.Section != "General" {
 			t.Errorf("held at %d in %q, want the section's new price 61000 in General", r.Price, r.Section)
 		}
-		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Price != 61_000 {
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID)); got.Price != 61_000 {
 			t.Errorf("stored at %d, want 61000", got.Price)
 		}
 		// The sale's limit, lowered since the caller's copy of the offer, wins over the attempt's.
@@ -128,20 +128,20 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if err != nil {
 			t.Fatalf("a hold past its deadline must yield the seat: %v", err)
 		}
-		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, first.ID)); got.Status != booking.Released {
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, first.ID)); got.Status != booking.Released {
 			t.Fatalf("superseded hold is %v, want released", got.Status)
 		}
-		if changed := must[bool](t)(s.Reservations.ReleaseHold(ctx, first.ID)); changed {
+		if changed := must[bool](t)(s.Bookings.ReleaseHold(ctx, first.ID)); changed {
 			t.Fatal("releasing a superseded hold changed something")
 		}
 		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, p.Date, epoch.Add(time.Minute+time.Second)))
 		if seats[0].Status != catalog.SeatReserved {
 			t.Fatal("the late release of the first hold freed bob's seat")
 		}
-		if !must[bool](t)(s.Reservations.ReleaseHold(ctx, second.ID)) {
+		if !must[bool](t)(s.Bookings.ReleaseHold(ctx, second.ID)) {
 			t.Fatal("releasing a live hold reported no change")
 		}
-		if must[bool](t)(s.Reservations.ReleaseHold(ctx, second.ID)) {
+		if must[bool](t)(s.Bookings.ReleaseHold(ctx, second.ID)) {
 			t.Fatal("releasing twice reported a change")
 		}
 		seats = must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, p.Date, epoch.Add(time.Minute+time.Second)))
@@ -163,11 +163,11 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if _, err := s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: paid.ID, UserID: "carol", PaymentID: core.NewID(), At: epoch}); err != nil {
 			t.Fatal(err)
 		}
-		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 10)); n != 1 {
+		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 10)); n != 1 {
 			t.Fatalf("released %d overdue holds, want 1", n)
 		}
 		for r, want := range map[core.ID]booking.Status{early.ID: booking.Released, late.ID: booking.Held, paid.ID: booking.Paid} {
-			if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r)); got.Status != want {
+			if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r)); got.Status != want {
 				t.Fatalf("reservation %s is %v, want %v", r, got.Status, want)
 			}
 		}
@@ -175,14 +175,14 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if seats[0].Status != catalog.SeatAvailable || seats[1].Status != catalog.SeatReserved || seats[2].Status != catalog.SeatReserved {
 			t.Fatalf("seats after the sweep: %+v", seats)
 		}
-		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 10)); n != 0 {
+		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 10)); n != 0 {
 			t.Fatalf("a second sweep released %d", n)
 		}
 		// Two holds are overdue now (dave's and bob's); the limit bounds one sweep to one.
 		if _, err := hold(t, s, "dave", p, 1, epoch.Add(3*time.Minute), time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Hour), 1)); n != 1 {
+		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, epoch.Add(2*time.Hour), 1)); n != 1 {
 			t.Fatalf("a sweep limited to 1 released %d", n)
 		}
 	})
@@ -191,7 +191,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		s := newStores(t)
 		p := addShow(t, s, "2030-07-01", 21) // the hoarder races for seats 1 to 20
 		var won, capped atomic.Int64
-		hoarder := must[core.ID](t)(AdmitFan(ctx, s.Tokens, testSale, "hoarder"))
+		hoarder := must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, "hoarder"))
 		concurrently(20, func(i int) {
 			_, err := holdWith(s, hoarder, "hoarder", p, i+1, epoch, time.Duration(i+1)*time.Minute, 4)
 			var tooMany *booking.TooManyHoldsError
@@ -217,7 +217,7 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if _, err := holdWith(s, hoarder, "hoarder", p, 19, epoch.Add(time.Hour), time.Minute, 4); !errors.As(err, &limited) {
 			t.Fatalf("a hold beside four lapsed but unreleased holds: %v, want TooManyHoldsError", err)
 		}
-		if n := must[int](t)(s.Reservations.ReleaseOverdue(ctx, epoch.Add(time.Hour), 100)); n != 5 {
+		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, epoch.Add(time.Hour), 100)); n != 5 {
 			t.Fatalf("released %d lapsed holds, want the hoarder's 4 and the other fan's", n)
 		}
 		if _, err := holdWith(s, hoarder, "hoarder", p, 19, epoch.Add(time.Hour), time.Minute, 4); err != nil {

@@ -113,7 +113,7 @@ func runSales(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 		// Seat 1 of the same date in the other sale is another seat.
 		r := must[booking.Reservation](t)(hold(t, s, "bob", b, 1, epoch, time.Hour))
-		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.SaleID != "sale-b" || got.Section != "Floor" || got.Price != 70_000 {
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID)); got.SaleID != "sale-b" || got.Section != "Floor" || got.Price != 70_000 {
 			t.Fatalf("sale-b's reservation reads back as %+v", got)
 		}
 		_, err := hold(t, s, "carol", a, 2, epoch, time.Hour)
@@ -148,7 +148,7 @@ func runSales(t *testing.T, newStores func(t *testing.T) Stores) {
 		tokens := map[core.UserID]map[core.ID]bool{}
 		concurrently(fans*len(sales), func(i int) {
 			sale, user := sales[i%len(sales)], core.UserID(fmt.Sprintf("fan-%d", i/len(sales)))
-			tok, err := s.Tokens.IssueToken(ctx, sale, user, epoch)
+			tok, err := s.Queue.IssueToken(ctx, sale, user, epoch)
 			if err != nil {
 				t.Error(err)
 				return
@@ -176,7 +176,7 @@ func runSales(t *testing.T, newStores func(t *testing.T) Stores) {
 					t.Fatalf("%s skipped sequence %d: each sale numbers 1..%d without gaps", id, seq, fans)
 				}
 			}
-			if q := must[queue.Queue](t)(s.Tokens.Queue(ctx, id)); q.LastSeq != fans {
+			if q := must[queue.Queue](t)(s.Queue.Queue(ctx, id)); q.LastSeq != fans {
 				t.Fatalf("%s's last number is %d, want %d", id, q.LastSeq, fans)
 			}
 		}
@@ -186,19 +186,19 @@ func runSales(t *testing.T, newStores func(t *testing.T) Stores) {
 			}
 		}
 		// Admitting one sale's queue leaves the others waiting.
-		res := must[queue.Result](t)(s.Tokens.Admit(ctx, "queue-two", round(fans, fans, epoch)))
+		res := must[queue.Result](t)(s.Queue.Admit(ctx, "queue-two", round(fans, fans, epoch)))
 		if res.Admitted != fans {
 			t.Fatalf("admitted %d of queue-two's %d", res.Admitted, fans)
 		}
 		for _, id := range []core.SaleID{"queue-one", "queue-three"} {
-			if q := must[queue.Queue](t)(s.Tokens.Queue(ctx, id)); q.AdmittedThrough != 0 || q.Waiting() != fans {
+			if q := must[queue.Queue](t)(s.Queue.Queue(ctx, id)); q.AdmittedThrough != 0 || q.Waiting() != fans {
 				t.Fatalf("admitting queue-two moved %s: %+v", id, q)
 			}
 		}
-		if st := must[queue.Stats](t)(s.Tokens.QueueStats(ctx, "queue-two")); st.Active != fans || st.Waiting() != 0 {
+		if st := must[queue.Stats](t)(s.Queue.QueueStats(ctx, "queue-two")); st.Active != fans || st.Waiting() != 0 {
 			t.Fatalf("queue-two stats %+v", st)
 		}
-		if q := must[queue.Queue](t)(s.Tokens.Queue(ctx, "queue-unused")); q.LastSeq != 0 {
+		if q := must[queue.Queue](t)(s.Queue.Queue(ctx, "queue-unused")); q.LastSeq != 0 {
 			t.Fatalf("a queue never used reads %+v, want empty", q)
 		}
 	})

@@ -23,8 +23,8 @@ func settle(s Stores, r booking.Reservation, user core.UserID, at time.Time) (bo
 func heldSeat(t *testing.T, s Stores, funds core.Amount) (booking.Reservation, queue.Token) {
 	t.Helper()
 	p := addShow(t, s, "2030-07-01", 2)
-	tok := must[queue.Token](t)(s.Tokens.IssueToken(ctx, testSale, "alice", epoch))
-	must[queue.Result](t)(s.Tokens.Admit(ctx, testSale, round(1, 10, epoch))) // the payer is admitted
+	tok := must[queue.Token](t)(s.Queue.IssueToken(ctx, testSale, "alice", epoch))
+	must[queue.Result](t)(s.Queue.Admit(ctx, testSale, round(1, 10, epoch))) // the payer is admitted
 	if funds > 0 {
 		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", funds, "", epoch))
 	}
@@ -42,11 +42,11 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		s := newStores(t)
 		r, _ := heldSeat(t, s, 80_000)
 		// The session (1 minute) ends; the fan queues again before the payment settles.
-		requeued := must[queue.Token](t)(s.Tokens.IssueToken(ctx, testSale, "alice", epoch.Add(2*time.Minute)))
+		requeued := must[queue.Token](t)(s.Queue.IssueToken(ctx, testSale, "alice", epoch.Add(2*time.Minute)))
 		if _, err := settle(s, r, "alice", epoch.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if got := must[queue.Token](t)(s.Tokens.Token(ctx, requeued.ID)); got.State != queue.Waiting {
+		if got := must[queue.Token](t)(s.Queue.Token(ctx, requeued.ID)); got.State != queue.Waiting {
 			t.Fatalf("the payer's new waiting token is %v, want still waiting: tokens leave the queue only at its head", got.State)
 		}
 	})
@@ -65,7 +65,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 30_000 {
 			t.Fatalf("balance %d after paying 50000 of 80000", bal)
 		}
-		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != booking.Paid {
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID)); got.Status != booking.Paid {
 			t.Fatalf("reservation is %v, want paid", got.Status)
 		}
 		// Sold stays sold, whatever the clock says.
@@ -76,17 +76,17 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		if _, err := hold(t, s, "bob", showOf(t, s, r), 1, epoch.Add(time.Hour), time.Minute); !errors.Is(err, booking.ErrSeatTaken) {
 			t.Fatalf("holding a sold seat: %v, want ErrSeatTaken", err)
 		}
-		if got := must[queue.Token](t)(s.Tokens.Token(ctx, tok.ID)); got.State != queue.Expired {
+		if got := must[queue.Token](t)(s.Queue.Token(ctx, tok.ID)); got.State != queue.Expired {
 			t.Fatalf("payer's token is %v, want expired", got.State)
 		}
-		if must[bool](t)(s.Reservations.ReleaseHold(ctx, r.ID)) {
+		if must[bool](t)(s.Bookings.ReleaseHold(ctx, r.ID)) {
 			t.Fatal("releasing a paid reservation changed it")
 		}
 		again, err := settle(s, r, "alice", at.Add(time.Second))
 		if err != nil || again != rc {
 			t.Fatalf("settling again = %+v, %v; want the first receipt %+v", again, err, rc)
 		}
-		if got := must[booking.Receipt](t)(s.Reservations.Receipt(ctx, r.ID)); got != rc {
+		if got := must[booking.Receipt](t)(s.Bookings.Receipt(ctx, r.ID)); got != rc {
 			t.Fatalf("Receipt = %+v, want %+v", got, rc)
 		}
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 30_000 {
@@ -107,15 +107,15 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		wantErr(t, err, booking.ErrNotYourTicket)
 		_, err = s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: core.NewID(), UserID: "alice", PaymentID: core.NewID(), At: epoch})
 		wantErr(t, err, booking.ErrUnknownTicket)
-		_, err = s.Reservations.Receipt(ctx, r.ID)
+		_, err = s.Bookings.Receipt(ctx, r.ID)
 		wantErr(t, err, booking.ErrUnknownTicket)
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 10_000 {
 			t.Fatalf("balance changed to %d by refused settlements", bal)
 		}
-		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != booking.Held {
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID)); got.Status != booking.Held {
 			t.Fatalf("reservation is %v after refusals, want still held", got.Status)
 		}
-		if got := must[queue.Token](t)(s.Tokens.Token(ctx, tok.ID)); got.State != queue.Active {
+		if got := must[queue.Token](t)(s.Queue.Token(ctx, tok.ID)); got.State != queue.Active {
 			t.Fatalf("token is %v after refusals", got.State)
 		}
 		// Top up, then the same hold pays.
@@ -128,7 +128,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("settle after release or after the seat was re-held is refused", func(t *testing.T) {
 		s := newStores(t)
 		r, _ := heldSeat(t, s, 200_000)
-		must[bool](t)(s.Reservations.ReleaseHold(ctx, r.ID))
+		must[bool](t)(s.Bookings.ReleaseHold(ctx, r.ID))
 		_, err := settle(s, r, "alice", epoch)
 		wantErr(t, err, booking.ErrHoldExpired)
 
@@ -185,7 +185,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		concurrently(n+4, func(i int) {
 			if i >= n {
 				for settled.Load() < n {
-					if _, err := s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 1); err != nil {
+					if _, err := s.Bookings.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), 1); err != nil {
 						t.Error(err)
 						return
 					}
@@ -197,15 +197,15 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 				t.Errorf("settlement of a hold being released: %v, want success or ErrHoldExpired", err)
 			}
 		})
-		if _, err := s.Reservations.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), n); err != nil {
+		if _, err := s.Bookings.ReleaseOverdue(ctx, epoch.Add(2*time.Minute), n); err != nil {
 			t.Fatal(err)
 		}
 		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, p.Date, epoch.Add(2*time.Minute)))
 		paid := 0
 		for i, r := range holds {
-			got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID))
+			got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID))
 			balance := must[core.Amount](t)(s.Wallets.Balance(ctx, r.UserID))
-			_, receiptErr := s.Reservations.Receipt(ctx, r.ID)
+			_, receiptErr := s.Bookings.Receipt(ctx, r.ID)
 			switch got.Status {
 			case booking.Paid:
 				paid++
@@ -230,7 +230,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		if _, err := settle(s, r, "alice", epoch.Add(time.Second)); !errors.Is(err, catalog.ErrPerformanceCancelled) {
 			t.Fatalf("settling a hold of a cancelled date: %v, want ErrPerformanceCancelled", err)
 		}
-		if got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID)); got.Status != booking.Held {
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID)); got.Status != booking.Held {
 			t.Fatalf("the hold is %v after the refused payment, want still held (the cancellation's rounds end it)", got.Status)
 		}
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 80_000 {
@@ -273,7 +273,7 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 			}
 		})
 		for i, r := range holds {
-			got := must[booking.Reservation](t)(s.Reservations.Reservation(ctx, r.ID))
+			got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID))
 			balance := must[core.Amount](t)(s.Wallets.Balance(ctx, r.UserID))
 			if paidOnce := got.Status == booking.Paid && balance == 0; !paidOnce && (got.Status != booking.Held || balance != generalPrice) {
 				t.Errorf("hold %d ended %v with balance %d: want paid with one debit, or still held with none", i, got.Status, balance)
@@ -296,10 +296,10 @@ func runSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		if err := pay(r); err != nil {
 			t.Fatal(err)
 		}
-		if id, found := must2(t)(s.Reservations.PaymentByKey(ctx, "alice", "pay-key")); !found || id != r.ID {
+		if id, found := must2(t)(s.Bookings.PaymentByKey(ctx, "alice", "pay-key")); !found || id != r.ID {
 			t.Fatalf("PaymentByKey = %s, %v; want %s", id, found, r.ID)
 		}
-		if _, found := must2(t)(s.Reservations.PaymentByKey(ctx, "bob", "pay-key")); found {
+		if _, found := must2(t)(s.Bookings.PaymentByKey(ctx, "bob", "pay-key")); found {
 			t.Fatal("bob sees alice's key")
 		}
 		if err := pay(r); err != nil {

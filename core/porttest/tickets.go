@@ -38,7 +38,7 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 		other := addPerformance(t, s, "other-sale", "2030-07-01", catalog.Section{Name: "A", FirstSeat: 1, LastSeat: 1, Price: 1})
 		must[booking.Reservation](t)(hold(t, s, "ann", other, 1, epoch, time.Minute))
 
-		tickets := must[[]booking.Ticket](t)(s.Reservations.Tickets(ctx, testSale, "ann"))
+		tickets := must[[]booking.Ticket](t)(s.Bookings.Tickets(ctx, testSale, "ann"))
 		if len(tickets) != 2 {
 			t.Fatalf("ann has %d tickets in %s, want 2 (not bob's, not the other sale's)", len(tickets), testSale)
 		}
@@ -52,10 +52,10 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 		if got := byID[held.ID]; got.Receipt != nil || got.Reservation.Status != booking.Held {
 			t.Fatalf("the held ticket reads %+v", got)
 		}
-		if one := must[booking.Ticket](t)(s.Reservations.Ticket(ctx, paid.ID)); one.Receipt == nil || one.Receipt.PaymentID != rc.PaymentID {
+		if one := must[booking.Ticket](t)(s.Bookings.Ticket(ctx, paid.ID)); one.Receipt == nil || one.Receipt.PaymentID != rc.PaymentID {
 			t.Fatalf("Ticket = %+v", one)
 		}
-		_, err := s.Reservations.Ticket(ctx, core.NewID())
+		_, err := s.Bookings.Ticket(ctx, core.NewID())
 		wantErr(t, err, booking.ErrUnknownTicket)
 	})
 
@@ -64,25 +64,25 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 		p := addShow(t, s, "2030-07-01", 3)
 		r, rc := paidTicket(t, s, "ann", p, 1)
 		at := epoch.Add(time.Hour)
-		_, err := s.Reservations.CheckIn(ctx, r.ID, core.NewID(), at)
+		_, err := s.Bookings.CheckIn(ctx, r.ID, core.NewID(), at)
 		wantErr(t, err, booking.ErrNotATicket)
-		in := must[booking.Ticket](t)(s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, at))
+		in := must[booking.Ticket](t)(s.Bookings.CheckIn(ctx, r.ID, rc.PaymentID, at))
 		if !in.CheckedInAt.Equal(at) {
 			t.Fatalf("checked in at %v, want %v", in.CheckedInAt, at)
 		}
-		_, err = s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, at.Add(time.Minute))
+		_, err = s.Bookings.CheckIn(ctx, r.ID, rc.PaymentID, at.Add(time.Minute))
 		var again *booking.CheckedInError
 		if !errors.As(err, &again) || !again.At.Equal(at) {
 			t.Fatalf("a second check-in: %v, want CheckedInError at %v", err, at)
 		}
 		held := must[booking.Reservation](t)(hold(t, s, "bob", p, 2, epoch, time.Hour))
-		_, err = s.Reservations.CheckIn(ctx, held.ID, core.NewID(), at)
+		_, err = s.Bookings.CheckIn(ctx, held.ID, core.NewID(), at)
 		wantErr(t, err, booking.ErrNotPaid)
-		_, err = s.Reservations.CheckIn(ctx, core.NewID(), core.NewID(), at)
+		_, err = s.Bookings.CheckIn(ctx, core.NewID(), core.NewID(), at)
 		wantErr(t, err, booking.ErrUnknownTicket)
 		cancelled, crc := paidTicket(t, s, "cat", p, 3)
 		must[booking.Refund](t)(refundOf(s, cancelled, "cat", cancelled.FullRefund(), ""))
-		_, err = s.Reservations.CheckIn(ctx, cancelled.ID, crc.PaymentID, at)
+		_, err = s.Bookings.CheckIn(ctx, cancelled.ID, crc.PaymentID, at)
 		wantErr(t, err, booking.ErrTicketCancelled)
 	})
 
@@ -91,7 +91,7 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 		r, rc := paidTicket(t, s, "ann", addShow(t, s, "2030-07-01", 1), 1)
 		var admitted, refused atomic.Int64
 		concurrently(50, func(i int) {
-			_, err := s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, epoch.Add(time.Duration(i)*time.Millisecond))
+			_, err := s.Bookings.CheckIn(ctx, r.ID, rc.PaymentID, epoch.Add(time.Duration(i)*time.Millisecond))
 			var again *booking.CheckedInError
 			switch {
 			case err == nil:
@@ -128,7 +128,7 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "ann")); bal != generalPrice-5_000 {
 			t.Fatalf("balance %d after the refund, want %d", bal, generalPrice-5_000)
 		}
-		tk := must[booking.Ticket](t)(s.Reservations.Ticket(ctx, r.ID))
+		tk := must[booking.Ticket](t)(s.Bookings.Ticket(ctx, r.ID))
 		if tk.Reservation.Status != booking.Cancelled || tk.Refund == nil || *tk.Refund != rf {
 			t.Fatalf("the cancelled ticket reads %+v, want its refund %+v", tk, rf)
 		}
@@ -153,7 +153,7 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 		other, _ := paidTicket(t, s, "ann", p, 3)
 		_, err = refundOf(s, other, "ann", terms, "cancel-1")
 		wantErr(t, err, core.ErrIdempotencyMismatch)
-		if id, found := must2(t)(s.Reservations.RefundByKey(ctx, "ann", "cancel-1")); !found || id != r.ID {
+		if id, found := must2(t)(s.Bookings.RefundByKey(ctx, "ann", "cancel-1")); !found || id != r.ID {
 			t.Fatalf("RefundByKey = %s, %v; want %s", id, found, r.ID)
 		}
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "ann")); bal != generalPrice-5_000 {
@@ -165,7 +165,7 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 		s := newStores(t)
 		p := addShow(t, s, "2030-07-01", 2)
 		in, rc := paidTicket(t, s, "ann", p, 1)
-		must[booking.Ticket](t)(s.Reservations.CheckIn(ctx, in.ID, rc.PaymentID, epoch))
+		must[booking.Ticket](t)(s.Bookings.CheckIn(ctx, in.ID, rc.PaymentID, epoch))
 		_, err := refundOf(s, in, "ann", in.FullRefund(), "")
 		var checkedIn *booking.CheckedInError
 		if !errors.As(err, &checkedIn) {
@@ -215,7 +215,7 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 				if i == 0 {
 					_, err = refundOf(s, r, "fan", r.FullRefund(), "")
 				} else {
-					_, err = s.Reservations.CheckIn(ctx, r.ID, rc.PaymentID, epoch)
+					_, err = s.Bookings.CheckIn(ctx, r.ID, rc.PaymentID, epoch)
 				}
 				mu.Lock()
 				defer mu.Unlock()
@@ -232,7 +232,7 @@ func runTickets(t *testing.T, newStores func(t *testing.T) Stores) {
 			default:
 				t.Fatalf("seat %d: cancel %v, check-in %v; want exactly one to win", seat, cancelErr, checkInErr)
 			}
-			tk := must[booking.Ticket](t)(s.Reservations.Ticket(ctx, r.ID))
+			tk := must[booking.Ticket](t)(s.Bookings.Ticket(ctx, r.ID))
 			if (tk.Refund != nil) == !tk.CheckedInAt.IsZero() {
 				t.Fatalf("seat %d: refunded %v and checked in %v", seat, tk.Refund != nil, !tk.CheckedInAt.IsZero())
 			}

@@ -72,7 +72,7 @@ func stateLetters(t *testing.T, s queue.Store, toks []queue.Token) string {
 // order a reader checks them; it is long because the contract is.
 func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("one live token per user, sequence increases", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		a1 := must[queue.Token](t)(s.IssueToken(ctx, testSale, "alice", epoch))
 		b := must[queue.Token](t)(s.IssueToken(ctx, testSale, "bob", epoch))
 		a2 := must[queue.Token](t)(s.IssueToken(ctx, testSale, "alice", epoch.Add(time.Second)))
@@ -92,12 +92,12 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	})
 
 	t.Run("unknown token", func(t *testing.T) {
-		_, err := newStores(t).Tokens.Token(ctx, core.NewID())
+		_, err := newStores(t).Queue.Token(ctx, core.NewID())
 		wantErr(t, err, queue.ErrTokenUnknown)
 	})
 
 	t.Run("race: one token per user under concurrent requests, numbers gap-free", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		const users, tries = 400, 5
 		var mu sync.Mutex
 		ids := map[core.UserID]map[core.ID]bool{}
@@ -136,7 +136,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	})
 
 	t.Run("storm: 10,000 concurrent issues, then admission strictly in sequence order", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		const n = 10000
 		bySeq := make([]queue.Token, n+1)
 		var mu sync.Mutex
@@ -186,7 +186,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	})
 
 	t.Run("admission in sequence order up to the ceiling, sessions expire", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		toks := issueN(t, s, 5, epoch)
 		res := must[queue.Result](t)(s.Admit(ctx, testSale, round(2, 3, epoch)))
 		if res.Admitted != 2 || res.Expired != 0 || res.Waiting != 3 {
@@ -226,7 +226,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	})
 
 	t.Run("abandoned tokens are skipped and expire; seen tokens are admitted", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		toks := issueN(t, s, 6, epoch)
 		for _, i := range []int{0, 2, 4} {
 			if err := s.MarkSeen(ctx, toks[i].ID, epoch.Add(90*time.Second)); err != nil {
@@ -270,7 +270,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	})
 
 	t.Run("opening: early tokens are drawn from the seed, later ones queue behind", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		opens := epoch.Add(time.Hour)
 		wantErr(t, s.ScheduleOpening(ctx, testSale, opens, 7), nil)
 		wantErr(t, s.ScheduleOpening(ctx, testSale, opens, 42), nil) // moved before the opening: allowed
@@ -321,7 +321,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	})
 
 	t.Run("leave: a waiting fan's place is counted out, admission passes it, a second leave is expired", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		toks := issueN(t, s, 6, epoch)
 		must[queue.Result](t)(s.Admit(ctx, testSale, round(1, 100, epoch))) // u0 admitted
 		must[queue.Token](t)(s.Leave(ctx, toks[2].ID, epoch))
@@ -359,7 +359,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	})
 
 	t.Run("race: fans leave while admission rounds run; none who left is admitted, none skipped", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		toks := issueN(t, s, 200, epoch)
 		var left sync.Map
 		concurrently(8, func(w int) {
@@ -391,13 +391,13 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	})
 
 	t.Run("an opening cannot be scheduled on a queue already first come, first served", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		issueN(t, s, 1, epoch)
 		wantErr(t, s.ScheduleOpening(ctx, testSale, epoch.Add(time.Hour), 1), queue.ErrQueueOpen)
 	})
 
 	t.Run("measured admission rate is stored", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		set := queue.Settings{AdmitRate: 20, MaxActive: 300, Tick: time.Second, Revision: 1}
 		wantErr(t, s.RecordAdmission(ctx, testSale, queue.Measure{AdmitRate: 12.5, Moved: true, Settings: set, At: epoch}), nil)
 		if q := must[queue.Queue](t)(s.Queue(ctx, testSale)); q.AdmitRate != 12.5 || !q.RateAt.Equal(epoch) || !q.MovedAt.Equal(epoch) || q.Settings != set {
@@ -411,7 +411,7 @@ func runTokens(t *testing.T, newStores func(t *testing.T) Stores) {
 	})
 
 	t.Run("the settings of the highest revision stay in force", func(t *testing.T) {
-		s := newStores(t).Tokens
+		s := newStores(t).Queue
 		changed := queue.Settings{AdmitRate: 1, MaxActive: 300, Tick: time.Second, Revision: 2}
 		wantErr(t, s.RecordSettings(ctx, testSale, changed), nil)
 		// A round that started before the change reports the older settings afterwards.

@@ -49,7 +49,7 @@ func New(t *testing.T, policy app.Policy) *Env {
 	store := memory.NewStore()
 	loop := memory.NewAdmission(policy.Queue.Admission)
 	a, err := app.New(app.Ports{
-		Stores: store, Loop: loop, Clock: clock{env},
+		Stores: app.StoresOf(store), Loop: loop, Clock: clock{env},
 		// The workflows under test run the holds; the counter's lifecycle is never asked.
 		Lifecycle:     func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) },
