@@ -10,7 +10,7 @@ import (
 )
 
 // CreateSale implements catalog.Store.
-func (s *Store) CreateSale(_ context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
+func (s *Catalog) CreateSale(_ context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.sales[sale.ID]; ok {
@@ -25,7 +25,7 @@ func (s *Store) CreateSale(_ context.Context, sale catalog.Sale, perfs []catalog
 	return nil
 }
 
-func (s *Store) addPerformance(p catalog.Performance) {
+func (s *state) addPerformance(p catalog.Performance) {
 	p.Sections = slices.Clone(p.Sections)
 	s.performances[perfKey{p.SaleID, p.Date}] = &p
 	for n := 1; n <= p.Seats(); n++ {
@@ -34,7 +34,7 @@ func (s *Store) addPerformance(p catalog.Performance) {
 }
 
 // Sale implements catalog.Store.
-func (s *Store) Sale(_ context.Context, id core.SaleID) (catalog.Sale, error) {
+func (s *Catalog) Sale(_ context.Context, id core.SaleID) (catalog.Sale, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sale, ok := s.sales[id]
@@ -45,7 +45,7 @@ func (s *Store) Sale(_ context.Context, id core.SaleID) (catalog.Sale, error) {
 }
 
 // Sales implements catalog.Store.
-func (s *Store) Sales(context.Context) ([]catalog.Sale, error) {
+func (s *Catalog) Sales(context.Context) ([]catalog.Sale, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]catalog.Sale, len(s.saleOrder))
@@ -56,7 +56,7 @@ func (s *Store) Sales(context.Context) ([]catalog.Sale, error) {
 }
 
 // UpdateSale implements catalog.Store.
-func (s *Store) UpdateSale(_ context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
+func (s *Catalog) UpdateSale(_ context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sale, ok := s.sales[id]
@@ -73,7 +73,7 @@ func (s *Store) UpdateSale(_ context.Context, id core.SaleID, change func(catalo
 }
 
 // AddPerformance implements catalog.Store.
-func (s *Store) AddPerformance(_ context.Context, p catalog.Performance) error {
+func (s *Catalog) AddPerformance(_ context.Context, p catalog.Performance) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.sales[p.SaleID]; !ok {
@@ -88,7 +88,7 @@ func (s *Store) AddPerformance(_ context.Context, p catalog.Performance) error {
 }
 
 // Performances implements catalog.Store.
-func (s *Store) Performances(_ context.Context, sale core.SaleID) ([]catalog.Performance, error) {
+func (s *Catalog) Performances(_ context.Context, sale core.SaleID) ([]catalog.Performance, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []catalog.Performance
@@ -102,7 +102,7 @@ func (s *Store) Performances(_ context.Context, sale core.SaleID) ([]catalog.Per
 }
 
 // PerformancesOfSales implements catalog.Store.
-func (s *Store) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (map[core.SaleID][]catalog.Performance, error) {
+func (s *Catalog) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (map[core.SaleID][]catalog.Performance, error) {
 	out := make(map[core.SaleID][]catalog.Performance, len(sales))
 	for _, sale := range sales {
 		perfs, err := s.Performances(ctx, sale)
@@ -115,7 +115,7 @@ func (s *Store) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (m
 }
 
 // Performance implements catalog.Store.
-func (s *Store) Performance(_ context.Context, sale core.SaleID, d core.Date) (catalog.Performance, error) {
+func (s *Catalog) Performance(_ context.Context, sale core.SaleID, d core.Date) (catalog.Performance, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.performances[perfKey{sale, d}]
@@ -126,7 +126,7 @@ func (s *Store) Performance(_ context.Context, sale core.SaleID, d core.Date) (c
 }
 
 // CancelPerformance implements catalog.Store.
-func (s *Store) CancelPerformance(_ context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
+func (s *Catalog) CancelPerformance(_ context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.performances[perfKey{sale, d}]
@@ -141,7 +141,7 @@ func (s *Store) CancelPerformance(_ context.Context, sale core.SaleID, d core.Da
 }
 
 // Offer implements catalog.Store.
-func (s *Store) Offer(_ context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
+func (s *Catalog) Offer(_ context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sl, ok := s.sales[sale]
@@ -156,12 +156,12 @@ func (s *Store) Offer(_ context.Context, sale core.SaleID, d core.Date) (catalog
 }
 
 // CachedOffer implements catalog.Store: the memory store is its own cache.
-func (s *Store) CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
+func (s *Catalog) CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
 	return s.Offer(ctx, sale, d)
 }
 
 // OpenDates implements catalog.Store.
-func (s *Store) OpenDates(_ context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
+func (s *Catalog) OpenDates(_ context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dates := []core.Date{}
@@ -181,7 +181,7 @@ func (s *Store) OpenDates(_ context.Context, sale core.SaleID, from core.Date, n
 }
 
 // OpenDatesOfSales implements catalog.Store.
-func (s *Store) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from core.Date, now time.Time) (map[core.SaleID][]core.Date, error) {
+func (s *Catalog) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from core.Date, now time.Time) (map[core.SaleID][]core.Date, error) {
 	out := make(map[core.SaleID][]core.Date, len(sales))
 	for _, sale := range sales {
 		dates, err := s.OpenDates(ctx, sale, from, now)
@@ -194,7 +194,7 @@ func (s *Store) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from 
 }
 
 // Seats implements catalog.Store.
-func (s *Store) Seats(_ context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
+func (s *Catalog) Seats(_ context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.performances[perfKey{sale, d}]
@@ -215,7 +215,7 @@ func (s *Store) Seats(_ context.Context, sale core.SaleID, d core.Date, now time
 
 // seat is one seat as fans see it at now: a seat held or sold at the price it was taken at,
 // a free one at its section's.
-func (s *Store) seat(sale core.SaleID, d core.Date, n int, sec catalog.Section, now time.Time) catalog.Seat {
+func (s *state) seat(sale core.SaleID, d core.Date, n int, sec catalog.Section, now time.Time) catalog.Seat {
 	claim := s.seats[seatKey{sale, d, n}]
 	seat := catalog.Seat{No: n, Status: claim.StatusAt(now), Section: sec.Name, Price: sec.Price}
 	if r, taken := s.reservations[claim.Holder]; taken && seat.Status == catalog.SeatReserved {
@@ -225,7 +225,7 @@ func (s *Store) seat(sale core.SaleID, d core.Date, n int, sec catalog.Section, 
 }
 
 // SeatsOfFan implements catalog.Store.
-func (s *Store) SeatsOfFan(_ context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]catalog.Seat, error) {
+func (s *Catalog) SeatsOfFan(_ context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]catalog.Seat, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.performances[perfKey{sale, d}]
@@ -246,10 +246,10 @@ func (s *Store) SeatsOfFan(_ context.Context, sale core.SaleID, d core.Date, use
 }
 
 // OnChange implements catalog.Changes: the store's own writes are the only ones there are.
-func (s *Store) OnChange(changed func(core.SaleID)) { s.changes.watch(changed) }
+func (s *Catalog) OnChange(changed func(core.SaleID)) { s.changes.watch(changed) }
 
 // SeatCounts implements catalog.Store.
-func (s *Store) SeatCounts(_ context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
+func (s *Catalog) SeatCounts(_ context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := map[core.Date]catalog.SeatCounts{}
@@ -274,7 +274,7 @@ func (s *Store) SeatCounts(_ context.Context, sale core.SaleID, now time.Time) (
 }
 
 // RepriceSection implements catalog.Store.
-func (s *Store) RepriceSection(_ context.Context, sale core.SaleID, d core.Date, name string, price core.Amount, now time.Time) (int, error) {
+func (s *Catalog) RepriceSection(_ context.Context, sale core.SaleID, d core.Date, name string, price core.Amount, now time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.performances[perfKey{sale, d}]

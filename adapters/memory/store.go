@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
@@ -16,8 +17,35 @@ import (
 )
 
 // Store holds sales, tokens, seats, reservations, wallets and payments behind one lock, so
-// each method is one atomic step, as a database transaction would be.
+// each method is one atomic step, as a database transaction would be. Each context's port is a
+// type of its own over that state (Tokens, Catalog, Bookings, Settlements, Wallets); Store
+// embeds them all, so one value also serves every port, as tests that wrap it rely on.
 type Store struct {
+	*state
+	*Tokens
+	*Catalog
+	*Bookings
+	*Settlements
+	*Wallets
+}
+
+// Tokens implements queue.Store.
+type Tokens struct{ *state }
+
+// Catalog implements catalog.Store.
+type Catalog struct{ *state }
+
+// Bookings implements booking.Store.
+type Bookings struct{ *state }
+
+// Settlements implements booking.Settlements.
+type Settlements struct{ *state }
+
+// Wallets implements wallet.Store.
+type Wallets struct{ *state }
+
+// state is the store's one lock and what it guards.
+type state struct {
 	mu sync.Mutex
 
 	queues     map[core.SaleID]*saleQueue
@@ -78,7 +106,7 @@ type seatKey struct {
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{
+	st := &state{
 		queues:        map[core.SaleID]*saleQueue{},
 		tokens:        map[core.ID]*queue.Token{},
 		lastSeen:      map[core.ID]time.Time{},
@@ -95,18 +123,26 @@ func NewStore() *Store {
 		chargesByKey:  map[userKey]keyedCharge{},
 		paymentsByKey: map[userKey]core.ID{},
 	}
+	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Bookings: &Bookings{st},
+		Settlements: &Settlements{st}, Wallets: &Wallets{st}}
+}
+
+// Stores are the store of each context, for app.New.
+func (s *Store) Stores() app.Stores {
+	return app.Stores{Queue: s.Tokens, Catalog: s.Catalog, Bookings: s.Bookings, Settlements: s.Settlements, Wallets: s.Wallets}
 }
 
 var (
-	_ queue.Store         = (*Store)(nil)
-	_ catalog.Store       = (*Store)(nil)
-	_ booking.Store       = (*Store)(nil)
-	_ booking.Settlements = (*Store)(nil)
-	_ wallet.Store        = (*Store)(nil)
+	_ queue.Store         = (*Tokens)(nil)
+	_ catalog.Store       = (*Catalog)(nil)
+	_ booking.Store       = (*Bookings)(nil)
+	_ booking.Settlements = (*Settlements)(nil)
+	_ wallet.Store        = (*Wallets)(nil)
+	_ app.EveryStore      = (*Store)(nil)
 )
 
 // queueOf is a sale's queue, created empty on first use.
-func (s *Store) queueOf(sale core.SaleID) *saleQueue {
+func (s *state) queueOf(sale core.SaleID) *saleQueue {
 	q, ok := s.queues[sale]
 	if !ok {
 		q = &saleQueue{bySeq: map[int64]*queue.Token{}}
@@ -115,7 +151,7 @@ func (s *Store) queueOf(sale core.SaleID) *saleQueue {
 	return q
 }
 
-func (s *Store) expire(t *queue.Token) {
+func (s *state) expire(t *queue.Token) {
 	t.State = queue.Expired
 	k := saleUser{t.SaleID, t.UserID}
 	if s.liveByUser[k] == t.ID {

@@ -8,9 +8,9 @@ import (
 )
 
 func TestContract(t *testing.T) {
-	porttest.Run(t, func(*testing.T) porttest.Stores { return porttest.All(memory.NewStore()) })
+	porttest.Run(t, func(*testing.T) porttest.Stores { return memory.NewStore().Stores() })
 }
 
 func BenchmarkStore(b *testing.B) {
-	porttest.Bench(b, func(*testing.B) porttest.Stores { return porttest.All(memory.NewStore()) })
+	porttest.Bench(b, func(*testing.B) porttest.Stores { return memory.NewStore().Stores() })
 }

@@ -7,11 +7,10 @@ import (
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
-	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
 // Tickets implements booking.Store.
-func (s *Store) Tickets(_ context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
+func (s *Bookings) Tickets(_ context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := []booking.Ticket{}
@@ -25,7 +24,7 @@ func (s *Store) Tickets(_ context.Context, sale core.SaleID, user core.UserID) (
 }
 
 // Ticket implements booking.Store.
-func (s *Store) Ticket(_ context.Context, id core.ID) (booking.Ticket, error) {
+func (s *Bookings) Ticket(_ context.Context, id core.ID) (booking.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
@@ -36,7 +35,7 @@ func (s *Store) Ticket(_ context.Context, id core.ID) (booking.Ticket, error) {
 }
 
 // ticket is a reservation with what became of it; the caller holds the lock.
-func (s *Store) ticket(r *booking.Reservation) booking.Ticket {
+func (s *state) ticket(r *booking.Reservation) booking.Ticket {
 	t := booking.Ticket{Reservation: *r, CheckedInAt: s.checkIns[r.ID]}
 	if rc, ok := s.payments[r.ID]; ok {
 		t.Receipt = &rc
@@ -48,7 +47,7 @@ func (s *Store) ticket(r *booking.Reservation) booking.Ticket {
 }
 
 // CheckIn implements booking.Store.
-func (s *Store) CheckIn(_ context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
+func (s *Bookings) CheckIn(_ context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
@@ -63,7 +62,7 @@ func (s *Store) CheckIn(_ context.Context, id, payment core.ID, at time.Time) (b
 }
 
 // checkedIn is a ticket's first check-in, nil for none; s.mu is held.
-func (s *Store) checkedIn(id core.ID) *time.Time {
+func (s *state) checkedIn(id core.ID) *time.Time {
 	if at, done := s.checkIns[id]; done {
 		return &at
 	}
@@ -71,56 +70,20 @@ func (s *Store) checkedIn(id core.ID) *time.Time {
 }
 
 // RefundByKey implements booking.Store.
-func (s *Store) RefundByKey(_ context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+func (s *Bookings) RefundByKey(_ context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.refundsByKey[userKey{user, key}]
 	return id, ok, nil
 }
 
-// Refund implements booking.Settlements: the store's one lock spans the reservation, the seat,
-// the refund and the wallet, as the transaction does.
-func (s *Store) Refund(_ context.Context, q booking.RefundRequest) (booking.Refund, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.reservations[q.ReservationID]
-	if !ok {
-		return booking.Refund{}, booking.ErrUnknownTicket
-	}
-	if q.UserID != "" {
-		if err := r.OwnedBy(q.UserID); err != nil {
-			return booking.Refund{}, err
-		}
-	}
-	if q.IdempotencyKey != "" {
-		if id, used := s.refundsByKey[userKey{r.UserID, q.IdempotencyKey}]; used && id != r.ID {
-			return booking.Refund{}, core.ErrIdempotencyMismatch
-		} else if used {
-			return s.refunds[r.ID], nil
-		}
-	}
-	if err := r.Refundable(s.checkedIn(r.ID)); err != nil {
-		return booking.Refund{}, err
-	}
-	rf := booking.Refund{ID: q.RefundID, ReservationID: r.ID, PaymentID: s.payments[r.ID].PaymentID,
-		Amount: q.Terms.Refund, Fee: q.Terms.Fee, Reason: q.Reason, At: q.At}
-	s.refunds[r.ID] = rf
-	if q.IdempotencyKey != "" {
-		s.refundsByKey[userKey{r.UserID, q.IdempotencyKey}] = r.ID
-	}
-	s.balances[r.UserID] += rf.Amount
-	r.Status = booking.Cancelled
-	*s.seats[seatKey{r.SaleID, r.Date, r.Seat}] = catalog.Claim{}
-	return rf, nil
-}
-
 // EndHolds implements booking.Store.
-func (s *Store) EndHolds(_ context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
+func (s *Bookings) EndHolds(_ context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
 	return s.releaseHolds(limit, func(r *booking.Reservation) bool { return r.SaleID == sale && r.Date == d }), nil
 }
 
 // PaidTickets implements booking.Store.
-func (s *Store) PaidTickets(_ context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
+func (s *Bookings) PaidTickets(_ context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := []booking.Reservation{}
@@ -134,7 +97,7 @@ func (s *Store) PaidTickets(_ context.Context, sale core.SaleID, d core.Date, li
 }
 
 // Tally implements booking.Store.
-func (s *Store) Tally(_ context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
+func (s *Bookings) Tally(_ context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var t booking.Tally

@@ -10,7 +10,7 @@ import (
 )
 
 // IssueToken implements queue.Store.
-func (s *Store) IssueToken(_ context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
+func (s *Tokens) IssueToken(_ context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if id, ok := s.liveByUser[saleUser{sale, user}]; ok {
@@ -36,7 +36,7 @@ func (s *Store) IssueToken(_ context.Context, sale core.SaleID, user core.UserID
 }
 
 // Token implements queue.Store.
-func (s *Store) Token(_ context.Context, id core.ID) (queue.Token, error) {
+func (s *Tokens) Token(_ context.Context, id core.ID) (queue.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.tokens[id]
@@ -47,7 +47,7 @@ func (s *Store) Token(_ context.Context, id core.ID) (queue.Token, error) {
 }
 
 // Queue implements queue.Store.
-func (s *Store) Queue(_ context.Context, sale core.SaleID) (queue.Queue, error) {
+func (s *Tokens) Queue(_ context.Context, sale core.SaleID) (queue.Queue, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.queueOf(sale).Queue
@@ -56,7 +56,7 @@ func (s *Store) Queue(_ context.Context, sale core.SaleID) (queue.Queue, error) 
 }
 
 // Leave implements queue.Store.
-func (s *Store) Leave(_ context.Context, id core.ID, now time.Time) (queue.Token, error) {
+func (s *Tokens) Leave(_ context.Context, id core.ID, now time.Time) (queue.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.tokens[id]
@@ -76,7 +76,7 @@ func (s *Store) Leave(_ context.Context, id core.ID, now time.Time) (queue.Token
 }
 
 // MarkSeen implements queue.Store; the memory store writes at once.
-func (s *Store) MarkSeen(_ context.Context, id core.ID, now time.Time) error {
+func (s *Tokens) MarkSeen(_ context.Context, id core.ID, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if t, ok := s.tokens[id]; ok && t.State == queue.Waiting && now.After(s.lastSeen[id]) {
@@ -86,7 +86,7 @@ func (s *Store) MarkSeen(_ context.Context, id core.ID, now time.Time) error {
 }
 
 // Admit implements queue.Store.
-func (s *Store) Admit(_ context.Context, sale core.SaleID, r queue.Round) (queue.Result, error) {
+func (s *Tokens) Admit(_ context.Context, sale core.SaleID, r queue.Round) (queue.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var res queue.Result
@@ -162,7 +162,7 @@ func (q *saleQueue) draw() int {
 }
 
 // RecordAdmission implements queue.Store.
-func (s *Store) RecordAdmission(_ context.Context, sale core.SaleID, m queue.Measure) error {
+func (s *Tokens) RecordAdmission(_ context.Context, sale core.SaleID, m queue.Measure) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.queueOf(sale)
@@ -175,7 +175,7 @@ func (s *Store) RecordAdmission(_ context.Context, sale core.SaleID, m queue.Mea
 }
 
 // RecordSettings implements queue.Store.
-func (s *Store) RecordSettings(_ context.Context, sale core.SaleID, settings queue.Settings) error {
+func (s *Tokens) RecordSettings(_ context.Context, sale core.SaleID, settings queue.Settings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.queueOf(sale).recordSettings(settings)
@@ -189,7 +189,7 @@ func (q *saleQueue) recordSettings(settings queue.Settings) {
 }
 
 // ScheduleOpening implements queue.Store.
-func (s *Store) ScheduleOpening(_ context.Context, sale core.SaleID, at time.Time, seed int64) error {
+func (s *Tokens) ScheduleOpening(_ context.Context, sale core.SaleID, at time.Time, seed int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.queueOf(sale)
@@ -201,7 +201,7 @@ func (s *Store) ScheduleOpening(_ context.Context, sale core.SaleID, at time.Tim
 }
 
 // QueueStats implements queue.Store.
-func (s *Store) QueueStats(_ context.Context, sale core.SaleID) (queue.Stats, error) {
+func (s *Tokens) QueueStats(_ context.Context, sale core.SaleID) (queue.Stats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.queueOf(sale)

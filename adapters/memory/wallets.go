@@ -8,7 +8,7 @@ import (
 )
 
 // Charge implements wallet.Store.
-func (s *Store) Charge(_ context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey, _ time.Time) (core.Amount, error) {
+func (s *Wallets) Charge(_ context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey, _ time.Time) (core.Amount, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if key != "" {
@@ -27,7 +27,7 @@ func (s *Store) Charge(_ context.Context, user core.UserID, amount core.Amount, 
 }
 
 // Balance implements wallet.Store.
-func (s *Store) Balance(_ context.Context, user core.UserID) (core.Amount, error) {
+func (s *Wallets) Balance(_ context.Context, user core.UserID) (core.Amount, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.balances[user], nil

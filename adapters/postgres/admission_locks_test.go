@@ -26,7 +26,7 @@ func TestAnIssueDoesNotWaitForAnAdmissionRound(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	putOnSale(t, stores[0], now, sale)
 	for i := range 10 {
-		if _, err := stores[0].IssueToken(ctx, sale, core.UserID(fmt.Sprintf("early-%d", i)), now); err != nil {
+		if _, err := stores[0].Tokens.IssueToken(ctx, sale, core.UserID(fmt.Sprintf("early-%d", i)), now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,13 +41,13 @@ func TestAnIssueDoesNotWaitForAnAdmissionRound(t *testing.T) {
 	}
 	round := make(chan error, 1)
 	go func() {
-		_, err := stores[1].Admit(ctx, sale, queue.Round{Batch: 1, MaxActive: 100, Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now})
+		_, err := stores[1].Tokens.Admit(ctx, sale, queue.Round{Batch: 1, MaxActive: 100, Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now})
 		round <- err
 	}()
 	time.Sleep(500 * time.Millisecond) // the round is asleep in its first activation
 	issueCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	tok, err := stores[0].IssueToken(issueCtx, sale, "late", now)
+	tok, err := stores[0].Tokens.IssueToken(issueCtx, sale, "late", now)
 	if err != nil {
 		t.Fatalf("a token issue during an admission round: %v", err)
 	}
@@ -57,7 +57,7 @@ func TestAnIssueDoesNotWaitForAnAdmissionRound(t *testing.T) {
 	if tok.Seq != 11 || tok.State != queue.Waiting {
 		t.Fatalf("the late fan got %+v, want number 11, waiting", tok)
 	}
-	q, err := stores[0].Queue(ctx, sale)
+	q, err := stores[0].Tokens.Queue(ctx, sale)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestIssuesAndRoundsRaceWithoutDeadlockOrDisorder(t *testing.T) {
 		wg.Go(func() {
 			for i := w; time.Now().Before(stop); i += 6 {
 				user := core.UserID(fmt.Sprintf("fan-%d", i%fans))
-				if _, err := stores[i%len(stores)].IssueToken(ctx, sale, user, time.Now().UTC()); err != nil {
+				if _, err := stores[i%len(stores)].Tokens.IssueToken(ctx, sale, user, time.Now().UTC()); err != nil {
 					t.Errorf("issue: %v", err)
 					return
 				}
@@ -95,7 +95,7 @@ func TestIssuesAndRoundsRaceWithoutDeadlockOrDisorder(t *testing.T) {
 		wg.Go(func() {
 			for time.Now().Before(stop) {
 				now := time.Now().UTC()
-				res, err := stores[w].Admit(ctx, sale, queue.Round{Batch: 25, MaxActive: 60, Session: 20 * time.Millisecond, AbandonedBefore: now.Add(-time.Hour), Now: now})
+				res, err := stores[w].Tokens.Admit(ctx, sale, queue.Round{Batch: 25, MaxActive: 60, Session: 20 * time.Millisecond, AbandonedBefore: now.Add(-time.Hour), Now: now})
 				if err != nil {
 					t.Errorf("admission round: %v", err)
 					return
@@ -140,7 +140,7 @@ func TestIssuesAndRoundsRaceWithoutDeadlockOrDisorder(t *testing.T) {
 	}
 	// Quiet now: one more round counts what ended, then the count is exact.
 	now := time.Now().UTC()
-	if _, err := stores[0].Admit(ctx, sale, queue.Round{Batch: 0, MaxActive: 60, Session: 20 * time.Millisecond, AbandonedBefore: now.Add(-time.Hour), Now: now}); err != nil {
+	if _, err := stores[0].Tokens.Admit(ctx, sale, queue.Round{Batch: 0, MaxActive: 60, Session: 20 * time.Millisecond, AbandonedBefore: now.Add(-time.Hour), Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	var counted, active int64

@@ -67,7 +67,7 @@ func (s *Store) Audit(ctx context.Context, grace time.Duration, now time.Time) (
 	}); err != nil {
 		return AuditReport{}, err
 	}
-	sales, err := s.Sales(ctx)
+	sales, err := s.Catalog.Sales(ctx)
 	if err != nil {
 		return AuditReport{}, err
 	}
@@ -136,7 +136,7 @@ func run(queries []auditQuery) ([]AuditCheck, error) {
 // drawMismatches replays a sale's opening draw from the recorded seed and counts early tokens
 // whose place differs from it.
 func (s *Store) drawMismatches(ctx context.Context, sale core.SaleID) (int64, error) {
-	q, err := s.Queue(ctx, sale)
+	q, err := s.Tokens.Queue(ctx, sale)
 	if err != nil || !q.Drawn {
 		return 0, err
 	}

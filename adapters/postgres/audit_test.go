@@ -33,22 +33,22 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	sections := []catalog.Section{{Name: "Front", FirstSeat: 1, LastSeat: 2, Price: 50_000}, {Name: "Back", FirstSeat: 3, LastSeat: 3, Price: 20_000}}
 	for _, id := range []core.SaleID{auditedSale, quietSale} {
 		sl := catalog.Sale{ID: id, Title: "Audit", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: epoch}
-		if err := s.CreateSale(ctx, sl, []catalog.Performance{{SaleID: id, Date: d, Sections: sections}}); err != nil {
+		if err := s.Catalog.CreateSale(ctx, sl, []catalog.Performance{{SaleID: id, Date: d, Sections: sections}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, u := range []core.UserID{"alice", "bob", "carol"} {
-		if _, err := s.IssueToken(ctx, auditedSale, u, epoch); err != nil {
+		if _, err := s.Tokens.IssueToken(ctx, auditedSale, u, epoch); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.IssueToken(ctx, quietSale, "carol", epoch); err != nil {
+	if _, err := s.Tokens.IssueToken(ctx, quietSale, "carol", epoch); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Admit(ctx, auditedSale, queue.Round{Batch: 2, MaxActive: 10, Session: time.Hour, AbandonedBefore: epoch.Add(-time.Hour), Now: epoch}); err != nil {
+	if _, err := s.Tokens.Admit(ctx, auditedSale, queue.Round{Batch: 2, MaxActive: 10, Session: time.Hour, AbandonedBefore: epoch.Add(-time.Hour), Now: epoch}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Charge(ctx, "alice", 80_000, "", epoch); err != nil {
+	if _, err := s.Wallets.Charge(ctx, "alice", 80_000, "", epoch); err != nil {
 		t.Fatal(err)
 	}
 	for i, u := range []core.UserID{"alice", "bob"} {
@@ -56,7 +56,7 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 			Status: booking.Held, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
 		hold(t, s, r, noCap)
 		if u == "alice" {
-			if _, err := s.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: u, PaymentID: core.NewID(), At: epoch}); err != nil {
+			if _, err := s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: u, PaymentID: core.NewID(), At: epoch}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -213,11 +213,11 @@ func TestAuditFindsEachBreach(t *testing.T) {
 func hold(t *testing.T, s *postgres.Store, r booking.Reservation, limit int) {
 	t.Helper()
 	ctx := context.Background()
-	tok, err := porttest.AdmitFan(ctx, s, r.SaleID, r.UserID)
+	tok, err := porttest.AdmitFan(ctx, s.Tokens, r.SaleID, r.UserID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: r.CreatedAt, Limit: limit}); err != nil {
+	if _, err := s.Bookings.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: r.CreatedAt, Limit: limit}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -234,13 +234,13 @@ func TestAuditAcceptsPurchasesMadeUnderAnEarlierLimit(t *testing.T) {
 	second := booking.Reservation{ID: core.NewID(), UserID: "alice", SaleID: auditedSale, Date: d, Seat: 3, Section: "Back", Price: 20_000,
 		Status: booking.Held, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
 	hold(t, s, second, 4)
-	if _, err := s.Charge(ctx, "alice", 20_000, "", epoch); err != nil {
+	if _, err := s.Wallets.Charge(ctx, "alice", 20_000, "", epoch); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: second.ID, UserID: "alice", PaymentID: core.NewID(), At: epoch}); err != nil {
+	if _, err := s.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: second.ID, UserID: "alice", PaymentID: core.NewID(), At: epoch}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.UpdateSale(ctx, auditedSale, func(sl catalog.Sale) (catalog.Sale, error) {
+	_, err := s.Catalog.UpdateSale(ctx, auditedSale, func(sl catalog.Sale) (catalog.Sale, error) {
 		sl.MaxTicketsPerFan = 1 // alice has 2
 		return sl, nil
 	})

@@ -11,7 +11,7 @@ import (
 
 // CreateSale implements catalog.Store in one transaction: the sale, then each performance
 // with its sections and seats.
-func (s *Store) CreateSale(ctx context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
+func (s *Catalog) CreateSale(ctx context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
 	defer s.changes.announce(sale.ID) // this instance reads its own change at once; the trigger tells the others
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		until, fee := cancellationColumns(sale.Cancellation)
@@ -66,7 +66,7 @@ func insertPerformance(ctx context.Context, q *sqlcdb.Queries, p catalog.Perform
 }
 
 // Sale implements catalog.Store.
-func (s *Store) Sale(ctx context.Context, id core.SaleID) (catalog.Sale, error) {
+func (s *Catalog) Sale(ctx context.Context, id core.SaleID) (catalog.Sale, error) {
 	row, err := s.q.SaleByID(ctx, string(id))
 	if err != nil {
 		return catalog.Sale{}, notFound(err, catalog.ErrUnknownSale)
@@ -75,7 +75,7 @@ func (s *Store) Sale(ctx context.Context, id core.SaleID) (catalog.Sale, error) 
 }
 
 // Sales implements catalog.Store.
-func (s *Store) Sales(ctx context.Context) ([]catalog.Sale, error) {
+func (s *Catalog) Sales(ctx context.Context) ([]catalog.Sale, error) {
 	rows, err := s.q.SaleList(ctx)
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func (s *Store) Sales(ctx context.Context) ([]catalog.Sale, error) {
 }
 
 // UpdateSale implements catalog.Store under the sale row's lock.
-func (s *Store) UpdateSale(ctx context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
+func (s *Catalog) UpdateSale(ctx context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
 	defer s.changes.announce(id) // this instance reads its own change at once; the trigger tells the others
 	var out catalog.Sale
 	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
@@ -115,19 +115,19 @@ func (s *Store) UpdateSale(ctx context.Context, id core.SaleID, change func(cata
 }
 
 // AddPerformance implements catalog.Store.
-func (s *Store) AddPerformance(ctx context.Context, p catalog.Performance) error {
+func (s *Catalog) AddPerformance(ctx context.Context, p catalog.Performance) error {
 	defer s.changes.announce(p.SaleID) // this instance reads its own change at once; the trigger tells the others
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error { return insertPerformance(ctx, q, p) })
 }
 
 // Performances implements catalog.Store.
-func (s *Store) Performances(ctx context.Context, sale core.SaleID) ([]catalog.Performance, error) {
+func (s *Catalog) Performances(ctx context.Context, sale core.SaleID) ([]catalog.Performance, error) {
 	of, err := s.PerformancesOfSales(ctx, []core.SaleID{sale})
 	return of[sale], err
 }
 
 // PerformancesOfSales implements catalog.Store: two statements whatever the number of sales.
-func (s *Store) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (map[core.SaleID][]catalog.Performance, error) {
+func (s *Catalog) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (map[core.SaleID][]catalog.Performance, error) {
 	ids := make([]string, len(sales))
 	for i, id := range sales {
 		ids[i] = string(id)
@@ -158,7 +158,7 @@ func (s *Store) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (m
 }
 
 // Performance implements catalog.Store.
-func (s *Store) Performance(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Performance, error) {
+func (s *Catalog) Performance(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Performance, error) {
 	row, err := s.q.PerformanceByDate(ctx, sqlcdb.PerformanceByDateParams{SaleID: string(sale), PerfDate: d.Time()})
 	if err != nil {
 		return catalog.Performance{}, notFound(err, catalog.ErrUnknownDate)
@@ -176,7 +176,7 @@ func (s *Store) Performance(ctx context.Context, sale core.SaleID, d core.Date) 
 }
 
 // CancelPerformance implements catalog.Store.
-func (s *Store) CancelPerformance(ctx context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
+func (s *Catalog) CancelPerformance(ctx context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
 	defer s.changes.announce(sale) // this instance reads its own change at once; the trigger tells the others
 	if _, err := s.q.PerformanceCancel(ctx, sqlcdb.PerformanceCancelParams{SaleID: string(sale), PerfDate: d.Time(), At: at}); err != nil {
 		return catalog.Performance{}, notFound(err, catalog.ErrUnknownDate)
@@ -185,7 +185,7 @@ func (s *Store) CancelPerformance(ctx context.Context, sale core.SaleID, d core.
 }
 
 // Offer implements catalog.Store.
-func (s *Store) Offer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
+func (s *Catalog) Offer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
 	sl, err := s.Sale(ctx, sale)
 	if err != nil {
 		return catalog.Offer{}, err
@@ -198,12 +198,12 @@ func (s *Store) Offer(ctx context.Context, sale core.SaleID, d core.Date) (catal
 }
 
 // CachedOffer implements catalog.Store from the offer cache.
-func (s *Store) CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
+func (s *Catalog) CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
 	return s.offers.offer(ctx, offerKey{sale, d}, func(ctx context.Context) (catalog.Offer, error) { return s.Offer(ctx, sale, d) })
 }
 
 // OpenDates implements catalog.Store.
-func (s *Store) OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
+func (s *Catalog) OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
 	of, err := s.OpenDatesOfSales(ctx, []core.SaleID{sale}, from, now)
 	if dates := of[sale]; err == nil && dates == nil {
 		return []core.Date{}, nil
@@ -212,7 +212,7 @@ func (s *Store) OpenDates(ctx context.Context, sale core.SaleID, from core.Date,
 }
 
 // OpenDatesOfSales implements catalog.Store: one statement whatever the number of sales.
-func (s *Store) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from core.Date, now time.Time) (map[core.SaleID][]core.Date, error) {
+func (s *Catalog) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from core.Date, now time.Time) (map[core.SaleID][]core.Date, error) {
 	ids := make([]string, len(sales))
 	for i, id := range sales {
 		ids[i] = string(id)
@@ -229,7 +229,7 @@ func (s *Store) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from 
 }
 
 // Seats implements catalog.Store.
-func (s *Store) Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
+func (s *Catalog) Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
 	p, err := s.Performance(ctx, sale, d)
 	if err != nil {
 		return nil, err
@@ -249,7 +249,7 @@ func (s *Store) Seats(ctx context.Context, sale core.SaleID, d core.Date, now ti
 }
 
 // SeatsOfFan implements catalog.Store.
-func (s *Store) SeatsOfFan(ctx context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]catalog.Seat, error) {
+func (s *Catalog) SeatsOfFan(ctx context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]catalog.Seat, error) {
 	p, err := s.CachedOffer(ctx, sale, d) // the sections, which a fan's own write never changes
 	if err != nil {
 		return nil, err
@@ -282,10 +282,10 @@ func seatOf(p catalog.Performance, no int, section string, available bool, taken
 
 // OnChange implements catalog.Changes: this instance's own writes, and every other change the
 // listener hears.
-func (s *Store) OnChange(changed func(core.SaleID)) { s.changes.watch(changed) }
+func (s *Catalog) OnChange(changed func(core.SaleID)) { s.changes.watch(changed) }
 
 // SeatCounts implements catalog.Store.
-func (s *Store) SeatCounts(ctx context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
+func (s *Catalog) SeatCounts(ctx context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
 	rows, err := s.q.SeatCounts(ctx, sqlcdb.SeatCountsParams{SaleID: string(sale), Now: now})
 	if err != nil {
 		return nil, err
@@ -298,7 +298,7 @@ func (s *Store) SeatCounts(ctx context.Context, sale core.SaleID, now time.Time)
 }
 
 // RepriceSection implements catalog.Store.
-func (s *Store) RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error) {
+func (s *Catalog) RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error) {
 	defer s.changes.announce(sale) // this instance reads its own change at once; the trigger tells the others
 	if _, err := s.q.PerformanceByDate(ctx, sqlcdb.PerformanceByDateParams{SaleID: string(sale), PerfDate: d.Time()}); err != nil {
 		return 0, notFound(err, catalog.ErrUnknownDate)

@@ -40,7 +40,7 @@ func TestIssueAcrossInstances(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			f := fanInSale{sales[i%len(sales)], core.UserID(fmt.Sprintf("fan-%d", i/len(sales)%fans))}
-			tok, err := stores[i%len(stores)].IssueToken(ctx, f.sale, f.user, now)
+			tok, err := stores[i%len(stores)].Tokens.IssueToken(ctx, f.sale, f.user, now)
 			if err != nil {
 				t.Error(err)
 				return
@@ -69,13 +69,13 @@ func TestIssueAcrossInstances(t *testing.T) {
 		}
 	}
 	round := queue.Round{Batch: 100, MaxActive: fans, Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now}
-	if res, err := stores[1].Admit(ctx, sales[0], round); err != nil || res.Admitted != 100 {
+	if res, err := stores[1].Tokens.Admit(ctx, sales[0], round); err != nil || res.Admitted != 100 {
 		t.Fatalf("admission: %+v, %v", res, err)
 	}
 	for _, sale := range sales {
 		for _, seq := range []int64{1, 100, 101, fans} {
 			f := fanInSale{sale, userOf[sale][seq]}
-			tok, err := stores[2].Token(ctx, tokenOf[f])
+			tok, err := stores[2].Tokens.Token(ctx, tokenOf[f])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func putOnSale(t *testing.T, s *postgres.Store, now time.Time, sales ...core.Sal
 	t.Helper()
 	for _, id := range sales {
 		sl := catalog.Sale{ID: id, Title: "Queue", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: now}
-		if err := s.CreateSale(context.Background(), sl, nil); err != nil {
+		if err := s.Catalog.CreateSale(context.Background(), sl, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -27,17 +27,17 @@ func TestMigrateReappliesTheSQLFunctions(t *testing.T) {
 	s := postgres.NewStore(pool)
 	t.Cleanup(func() { _ = s.Close(ctx) })
 	sale := catalog.Sale{ID: "functions-sale", Title: "T", Venue: "V", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: time.Now()}
-	if err := s.CreateSale(ctx, sale, nil); err != nil {
+	if err := s.Catalog.CreateSale(ctx, sale, nil); err != nil {
 		t.Fatal(err)
 	}
 	round := queue.Round{Batch: 1, MaxActive: 1, Session: time.Minute, Now: time.Now()}
-	if _, err := s.Admit(ctx, sale.ID, round); err == nil {
+	if _, err := s.Tokens.Admit(ctx, sale.ID, round); err == nil {
 		t.Fatal("the broken function ran without error: the test broke nothing")
 	}
 	if n, err := postgres.Migrate(ctx, pool); err != nil || n != 0 {
 		t.Fatalf("migrate again: %d migrations, %v; want none and no error", n, err)
 	}
-	if _, err := s.Admit(ctx, sale.ID, round); err != nil {
+	if _, err := s.Tokens.Admit(ctx, sale.ID, round); err != nil {
 		t.Fatalf("admission after migrate: %v, want the function restored from sql/functions", err)
 	}
 }

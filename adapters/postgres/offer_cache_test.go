@@ -18,7 +18,7 @@ func offeredSale(t *testing.T, s *postgres.Store, id core.SaleID) core.Date {
 	d, _ := core.ParseDate("2030-07-01")
 	sale := catalog.Sale{ID: id, Title: "Cached", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: time.Now().UTC()}
 	perf := catalog.Performance{SaleID: id, Date: d, Sections: []catalog.Section{{Name: "General", FirstSeat: 1, LastSeat: 10, Price: 50_000}}}
-	if err := s.CreateSale(context.Background(), sale, []catalog.Performance{perf}); err != nil {
+	if err := s.Catalog.CreateSale(context.Background(), sale, []catalog.Performance{perf}); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -45,7 +45,7 @@ func listening(t *testing.T, s *postgres.Store, pool *pgxpool.Pool, sale core.Sa
 	t.Helper()
 	ctx := context.Background()
 	eventually(t, "the listener connects and offers are kept", func() bool {
-		if _, err := s.CachedOffer(ctx, sale, d); err != nil {
+		if _, err := s.Catalog.CachedOffer(ctx, sale, d); err != nil {
 			t.Fatal(err)
 		}
 		tx, err := pool.Begin(ctx)
@@ -66,7 +66,7 @@ func listening(t *testing.T, s *postgres.Store, pool *pgxpool.Pool, sale core.Sa
 		if err := tx.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
-		o, err := s.CachedOffer(ctx, sale, d)
+		o, err := s.Catalog.CachedOffer(ctx, sale, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func listening(t *testing.T, s *postgres.Store, pool *pgxpool.Pool, sale core.Sa
 		return kept
 	})
 	eventually(t, "the restored title reaches the cache", func() bool {
-		o, err := s.CachedOffer(ctx, sale, d)
+		o, err := s.Catalog.CachedOffer(ctx, sale, d)
 		return err == nil && o.Sale.Title == "Cached"
 	})
 }
@@ -92,35 +92,35 @@ func TestOffersFollowChangesOnEveryInstance(t *testing.T) {
 	listening(t, a, pool, "cached-sale", d)
 
 	pause := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }
-	if _, err := b.UpdateSale(ctx, "cached-sale", pause); err != nil {
+	if _, err := b.Catalog.UpdateSale(ctx, "cached-sale", pause); err != nil {
 		t.Fatal(err)
 	}
 	took := eventually(t, "another instance's pause reaches the cache", func() bool {
-		o, err := a.CachedOffer(ctx, "cached-sale", d)
+		o, err := a.Catalog.CachedOffer(ctx, "cached-sale", d)
 		return err == nil && o.Sale.State == core.Paused
 	})
 	t.Logf("another instance's change reached this one's offers after %s", took)
 
 	resume := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.OnSale; return sl, nil }
-	if _, err := a.UpdateSale(ctx, "cached-sale", resume); err != nil {
+	if _, err := a.Catalog.UpdateSale(ctx, "cached-sale", resume); err != nil {
 		t.Fatal(err)
 	}
-	if o, err := a.CachedOffer(ctx, "cached-sale", d); err != nil || o.Sale.State != core.OnSale {
+	if o, err := a.Catalog.CachedOffer(ctx, "cached-sale", d); err != nil || o.Sale.State != core.OnSale {
 		t.Fatalf("right after its own change an instance offers %+v, %v", o.Sale, err)
 	}
 
-	if _, err := b.RepriceSection(ctx, "cached-sale", d, "General", 61_000, time.Now()); err != nil {
+	if _, err := b.Catalog.RepriceSection(ctx, "cached-sale", d, "General", 61_000, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "another instance's reprice reaches the cache", func() bool {
-		o, err := a.CachedOffer(ctx, "cached-sale", d)
+		o, err := a.Catalog.CachedOffer(ctx, "cached-sale", d)
 		return err == nil && o.Performance.Sections[0].Price == 61_000
 	})
-	if _, err := b.CancelPerformance(ctx, "cached-sale", d, time.Now()); err != nil {
+	if _, err := b.Catalog.CancelPerformance(ctx, "cached-sale", d, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "another instance's cancellation reaches the cache", func() bool {
-		o, err := a.CachedOffer(ctx, "cached-sale", d)
+		o, err := a.Catalog.CachedOffer(ctx, "cached-sale", d)
 		return err == nil && o.Performance.Cancelled()
 	})
 }
@@ -139,16 +139,16 @@ func TestOffersAreReadFromTheDatabaseWhileTheListenerIsAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	pause := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }
-	if _, err := b.UpdateSale(ctx, "dropped-sale", pause); err != nil {
+	if _, err := b.Catalog.UpdateSale(ctx, "dropped-sale", pause); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the change made while the listener was away is offered", func() bool {
-		o, err := a.CachedOffer(ctx, "dropped-sale", d)
+		o, err := a.Catalog.CachedOffer(ctx, "dropped-sale", d)
 		return err == nil && o.Sale.State == core.Paused
 	})
 	// And the listener comes back: offers are kept again.
 	resume := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.OnSale; return sl, nil }
-	if _, err := b.UpdateSale(ctx, "dropped-sale", resume); err != nil {
+	if _, err := b.Catalog.UpdateSale(ctx, "dropped-sale", resume); err != nil {
 		t.Fatal(err)
 	}
 	listening(t, a, pool, "dropped-sale", d)

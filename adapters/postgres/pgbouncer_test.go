@@ -57,7 +57,7 @@ func behindPgBouncer(t testing.TB, n int, direct bool) ([]*postgres.Store, *pgxp
 func TestContractThroughPgBouncer(t *testing.T) {
 	porttest.Run(t, func(t *testing.T) porttest.Stores {
 		stores, _ := behindPgBouncer(t, 1, true)
-		return porttest.All(stores[0])
+		return stores[0].Stores()
 	})
 }
 
@@ -71,11 +71,11 @@ func TestInstancesBehindPgBouncerHearEachOther(t *testing.T) {
 	listening(t, a, direct, "pooled-sale", d)
 
 	pause := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }
-	if _, err := b.UpdateSale(ctx, "pooled-sale", pause); err != nil {
+	if _, err := b.Catalog.UpdateSale(ctx, "pooled-sale", pause); err != nil {
 		t.Fatal(err)
 	}
 	took := eventually(t, "another instance's pause reaches the cache", func() bool {
-		o, err := a.CachedOffer(ctx, "pooled-sale", d)
+		o, err := a.Catalog.CachedOffer(ctx, "pooled-sale", d)
 		return err == nil && o.Sale.State == core.Paused
 	})
 	t.Logf("through PgBouncer, another instance's change reached this one's offers after %s", took)
@@ -91,7 +91,7 @@ func TestAListenerThroughPgBouncerKeepsNothing(t *testing.T) {
 	d := offeredSale(t, a, "unheard-sale")
 	// Give the listener time to connect, send its probe and wait for it in vain.
 	time.Sleep(6 * time.Second)
-	if _, err := a.CachedOffer(ctx, "unheard-sale", d); err != nil {
+	if _, err := a.Catalog.CachedOffer(ctx, "unheard-sale", d); err != nil {
 		t.Fatal(err)
 	}
 	// A change nobody announces, as listening() makes: the store must read it.
@@ -102,14 +102,14 @@ func TestAListenerThroughPgBouncerKeepsNothing(t *testing.T) {
 	if _, enableErr := direct.Exec(ctx, "ALTER TABLE sales ENABLE TRIGGER sales_notify_catalog_change"); err != nil || enableErr != nil {
 		t.Fatal(err, enableErr)
 	}
-	if o, err := a.CachedOffer(ctx, "unheard-sale", d); err != nil || o.Sale.Title != "changed by hand" {
+	if o, err := a.Catalog.CachedOffer(ctx, "unheard-sale", d); err != nil || o.Sale.Title != "changed by hand" {
 		t.Fatalf("a store that cannot hear changes offered %q, %v: a kept copy, where it must read the database", o.Sale.Title, err)
 	}
 	pause := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }
-	if _, err := b.UpdateSale(ctx, "unheard-sale", pause); err != nil {
+	if _, err := b.Catalog.UpdateSale(ctx, "unheard-sale", pause); err != nil {
 		t.Fatal(err)
 	}
-	if o, err := a.CachedOffer(ctx, "unheard-sale", d); err != nil || o.Sale.State != core.Paused {
+	if o, err := a.Catalog.CachedOffer(ctx, "unheard-sale", d); err != nil || o.Sale.State != core.Paused {
 		t.Fatalf("another instance's pause is not offered at once: %+v, %v", o.Sale, err)
 	}
 }

@@ -152,7 +152,7 @@ func seedRush(t *testing.T, url string, now time.Time) core.Date {
 	sale := catalog.Sale{ID: rushSale, Title: "Rush", Venue: "Arena", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: now}
 	perf := catalog.Performance{SaleID: rushSale, Date: d, Sections: []catalog.Section{
 		{Name: "Floor", FirstSeat: 1, LastSeat: rushSeats / 2, Price: 80_000}, {Name: "Stands", FirstSeat: rushSeats/2 + 1, LastSeat: rushSeats, Price: 40_000}}}
-	if err := store.CreateSale(ctx, sale, []catalog.Performance{perf}); err != nil {
+	if err := store.Catalog.CreateSale(ctx, sale, []catalog.Performance{perf}); err != nil {
 		t.Fatal(err)
 	}
 	seed := []struct {
@@ -212,7 +212,7 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 	loser, loserUser := tokenOf(t, url, rushActive-2)
 	waiting, _ := tokenOf(t, url, rushTokens-1)
 	hold := func(tok core.ID, user core.UserID, seat int) (booking.Reservation, error) {
-		return store.HoldSeat(ctx, booking.HoldAttempt{Token: tok, Now: now, Limit: 4, Hold: booking.Reservation{
+		return store.Bookings.HoldSeat(ctx, booking.HoldAttempt{Token: tok, Now: now, Limit: 4, Hold: booking.Reservation{
 			ID: core.NewID(), UserID: user, SaleID: rushSale, Date: d, Seat: seat, Status: booking.Held, HeldUntil: now.Add(5 * time.Minute), CreatedAt: now}})
 	}
 	var won booking.Reservation
@@ -221,9 +221,9 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 		bound float64 // rows read, all statements of the operation together
 		run   func() error
 	}{
-		{"issue a token", 50, func() error { _, err := store.IssueToken(ctx, rushSale, "newcomer", now); return err }},
-		{"read a token", 10, func() error { _, err := store.Token(ctx, waiting); return err }},
-		{"read the queue's counters", 50, func() error { _, err := store.Queue(ctx, rushSale); return err }},
+		{"issue a token", 50, func() error { _, err := store.Tokens.IssueToken(ctx, rushSale, "newcomer", now); return err }},
+		{"read a token", 10, func() error { _, err := store.Tokens.Token(ctx, waiting); return err }},
+		{"read the queue's counters", 50, func() error { _, err := store.Tokens.Queue(ctx, rushSale); return err }},
 		{"a lost hold", 20, func() error {
 			if _, err := hold(loser, loserUser, 1); !errors.Is(err, booking.ErrSeatTaken) {
 				return fmt.Errorf("want the seat taken, got %v", err)
@@ -235,16 +235,16 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 			won, err = hold(winner, winnerUser, rushSeats)
 			return err
 		}},
-		{"charge a wallet", 20, func() error { _, err := store.Charge(ctx, winnerUser, 40_000, "", now); return err }},
+		{"charge a wallet", 20, func() error { _, err := store.Wallets.Charge(ctx, winnerUser, 40_000, "", now); return err }},
 		{"a payment", 120, func() error {
-			_, err := store.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: won.ID, UserID: winnerUser, PaymentID: core.NewID(), At: now})
+			_, err := store.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: won.ID, UserID: winnerUser, PaymentID: core.NewID(), At: now})
 			return err
 		}},
-		{"a fan's own seats of a date", 30, func() error { _, err := store.SeatsOfFan(ctx, rushSale, d, winnerUser, now); return err }},
-		{"a fan's tickets", 40, func() error { _, err := store.Tickets(ctx, rushSale, winnerUser); return err }},
-		{"a fan leaves the queue", 20, func() error { _, err := store.Leave(ctx, waiting, now); return err }},
+		{"a fan's own seats of a date", 30, func() error { _, err := store.Catalog.SeatsOfFan(ctx, rushSale, d, winnerUser, now); return err }},
+		{"a fan's tickets", 40, func() error { _, err := store.Bookings.Tickets(ctx, rushSale, winnerUser); return err }},
+		{"a fan leaves the queue", 20, func() error { _, err := store.Tokens.Leave(ctx, waiting, now); return err }},
 		{"an admission round of 100", 800, func() error {
-			_, err := store.Admit(ctx, rushSale, queue.Round{Batch: 100, MaxActive: 1_000_000, Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now})
+			_, err := store.Tokens.Admit(ctx, rushSale, queue.Round{Batch: 100, MaxActive: 1_000_000, Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now})
 			return err
 		}},
 	} {

@@ -22,7 +22,7 @@ import (
 
 // HoldSeat implements booking.Store: one call of hold_seat (sql/functions/booking.sql), so a
 // winner and a loser each cost one round trip.
-func (s *Store) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
+func (s *Bookings) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
 	r := a.Hold
 	row, err := s.q.HoldSeat(ctx, sqlcdb.HoldSeatParams{
 		TokenID: string(a.Token), ID: string(r.ID), UserID: string(r.UserID), SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat),
@@ -86,8 +86,14 @@ func holdRefusal(err error) error {
 }
 
 // Reservation implements booking.Store.
-func (s *Store) Reservation(ctx context.Context, id core.ID) (booking.Reservation, error) {
-	row, err := s.q.ReservationByID(ctx, string(id))
+func (s *Bookings) Reservation(ctx context.Context, id core.ID) (booking.Reservation, error) {
+	return s.reservation(ctx, id)
+}
+
+// reservation reads a reservation outside any transaction: which seat a transaction must
+// lock first.
+func (d *db) reservation(ctx context.Context, id core.ID) (booking.Reservation, error) {
+	row, err := d.q.ReservationByID(ctx, string(id))
 	if err != nil {
 		return booking.Reservation{}, notFound(err, booking.ErrUnknownTicket)
 	}
@@ -95,7 +101,7 @@ func (s *Store) Reservation(ctx context.Context, id core.ID) (booking.Reservatio
 }
 
 // ReleaseHold implements booking.Store.
-func (s *Store) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
+func (s *Bookings) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
 	r, err := s.Reservation(ctx, id)
 	if errors.Is(err, booking.ErrUnknownTicket) {
 		return false, nil
@@ -120,7 +126,7 @@ func (s *Store) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
 }
 
 // PaymentByKey implements booking.Store.
-func (s *Store) PaymentByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+func (s *Bookings) PaymentByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	k := string(key)
 	id, err := s.q.PaymentReservationByKey(ctx, sqlcdb.PaymentReservationByKeyParams{UserID: string(user), IdempotencyKey: &k})
 	if noRows(err) {
@@ -130,7 +136,7 @@ func (s *Store) PaymentByKey(ctx context.Context, user core.UserID, key core.Ide
 }
 
 // Receipt implements booking.Store.
-func (s *Store) Receipt(ctx context.Context, reservation core.ID) (booking.Receipt, error) {
+func (s *Bookings) Receipt(ctx context.Context, reservation core.ID) (booking.Receipt, error) {
 	return receiptOf(ctx, s.q, reservation)
 }
 
@@ -157,7 +163,7 @@ func reservationFromRow(r sqlcdb.Reservation) (booking.Reservation, error) {
 }
 
 // ReleaseOverdue implements booking.Store.
-func (s *Store) ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+func (s *Bookings) ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	n, err := s.q.ReservationReleaseOverdue(ctx, sqlcdb.ReservationReleaseOverdueParams{Cutoff: cutoff, MaxRows: int32(limit)})
 	return int(n), err
 }

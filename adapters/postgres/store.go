@@ -10,15 +10,27 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
+	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// Store implements every store port: queue.Store, catalog.Store, booking.Store,
-// booking.Settlements and wallet.Store. Its background writers stop with Close.
+// Store is boxoffice's PostgreSQL: a store of its own for each context (Tokens, Catalog,
+// Bookings, Settlements, Wallets), sharing one pool, its queries and the background writers,
+// which stop with Close; and the operators' audit.
 type Store struct {
+	*db
+	Tokens      *Tokens
+	Catalog     *Catalog
+	Bookings    *Bookings
+	Settlements *Settlements
+	Wallets     *Wallets
+}
+
+// db is what every context's store shares.
+type db struct {
 	pool    *pgxpool.Pool
 	q       *sqlcdb.Queries
 	issues  *issueBatcher
@@ -27,12 +39,28 @@ type Store struct {
 	offers  *offerCache
 }
 
+// Tokens implements queue.Store: the waiting room's tokens, admission and its settings.
+type Tokens struct{ *db }
+
+// Catalog implements catalog.Store: sales, performances, sections and seats.
+type Catalog struct{ *db }
+
+// Bookings implements booking.Store: holds, their release, receipts, tickets and check-in.
+type Bookings struct{ *db }
+
+// Settlements implements booking.Settlements: the transactions that move money and seats
+// together, a payment's and a refund's.
+type Settlements struct{ *db }
+
+// Wallets implements wallet.Store.
+type Wallets struct{ *db }
+
 var (
-	_ queue.Store         = (*Store)(nil)
-	_ catalog.Store       = (*Store)(nil)
-	_ booking.Store       = (*Store)(nil)
-	_ booking.Settlements = (*Store)(nil)
-	_ wallet.Store        = (*Store)(nil)
+	_ queue.Store         = (*Tokens)(nil)
+	_ catalog.Store       = (*Catalog)(nil)
+	_ booking.Store       = (*Bookings)(nil)
+	_ booking.Settlements = (*Settlements)(nil)
+	_ wallet.Store        = (*Wallets)(nil)
 )
 
 // NewStore uses pool for every query; the caller owns the pool. It listens for other
@@ -43,12 +71,18 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &Store{pool: pool, q: sqlcdb.New(pool)}
-	s.issues = &issueBatcher{flush: s.issueBatch}
-	s.seen = newSeenWriter(s.writeSeen)
-	s.changes = newCatalogChanges(o.listen, s.notifyCatalog)
-	s.offers = newOfferCache(s.changes)
+	d := &db{pool: pool, q: sqlcdb.New(pool)}
+	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Bookings: &Bookings{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}}
+	d.issues = &issueBatcher{flush: s.Tokens.issueBatch}
+	d.seen = newSeenWriter(s.Tokens.writeSeen)
+	d.changes = newCatalogChanges(o.listen, d.notifyCatalog)
+	d.offers = newOfferCache(d.changes)
 	return s
+}
+
+// Stores are the store of each context, for app.New.
+func (s *Store) Stores() app.Stores {
+	return app.Stores{Queue: s.Tokens, Catalog: s.Catalog, Bookings: s.Bookings, Settlements: s.Settlements, Wallets: s.Wallets}
 }
 
 // StoreOption changes what NewStore sets up.
@@ -64,8 +98,8 @@ func ListenOn(cfg *pgx.ConnConfig) StoreOption {
 }
 
 // notifyCatalog sends payload on the catalog's channel through the pool.
-func (s *Store) notifyCatalog(ctx context.Context, payload string) error {
-	_, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", catalogChannel, payload)
+func (d *db) notifyCatalog(ctx context.Context, payload string) error {
+	_, err := d.pool.Exec(ctx, "SELECT pg_notify($1, $2)", catalogChannel, payload)
 	return err
 }
 
@@ -110,8 +144,8 @@ func (s *Store) Close(ctx context.Context) error {
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 // inTx runs f in a transaction, committing if it returns nil.
-func (s *Store) inTx(ctx context.Context, f func(q *sqlcdb.Queries) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return f(s.q.WithTx(tx)) })
+func (d *db) inTx(ctx context.Context, f func(q *sqlcdb.Queries) error) error {
+	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return f(d.q.WithTx(tx)) })
 }
 
 func ptr[T any](v T) *T { return &v }

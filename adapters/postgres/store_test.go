@@ -21,13 +21,13 @@ func newStore(t testing.TB) *postgres.Store {
 }
 
 func TestContract(t *testing.T) {
-	porttest.Run(t, func(t *testing.T) porttest.Stores { return porttest.All(newStore(t)) })
+	porttest.Run(t, func(t *testing.T) porttest.Stores { return newStore(t).Stores() })
 }
 
 func BenchmarkStore(b *testing.B) {
-	porttest.Bench(b, func(b *testing.B) porttest.Stores { return porttest.All(newStore(b)) })
+	porttest.Bench(b, func(b *testing.B) porttest.Stores { return newStore(b).Stores() })
 }
 
 func BenchmarkAfterPayment(b *testing.B) {
-	porttest.BenchAfterPayment(b, func(b *testing.B) porttest.Stores { return porttest.All(newStore(b)) })
+	porttest.BenchAfterPayment(b, func(b *testing.B) porttest.Stores { return newStore(b).Stores() })
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -11,7 +10,7 @@ import (
 )
 
 // Tickets implements booking.Store.
-func (s *Store) Tickets(ctx context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
+func (s *Bookings) Tickets(ctx context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
 	rows, err := s.q.TicketsOfFan(ctx, sqlcdb.TicketsOfFanParams{SaleID: string(sale), UserID: string(user)})
 	return ticketsFromRows(rows, err, func(r sqlcdb.TicketsOfFanRow) sqlcdb.TicketByIDRow { return sqlcdb.TicketByIDRow(r) })
 }
@@ -32,13 +31,13 @@ func ticketsFromRows[R any](rows []R, err error, asTicketRow func(R) sqlcdb.Tick
 
 // PaidTicketsOfSale lists every paid ticket of a sale with its payment, in date and seat order,
 // for the audit to verify their credentials.
-func (s *Store) PaidTicketsOfSale(ctx context.Context, sale core.SaleID) ([]booking.Ticket, error) {
+func (s *Bookings) PaidTicketsOfSale(ctx context.Context, sale core.SaleID) ([]booking.Ticket, error) {
 	rows, err := s.q.PaidTicketsOfSale(ctx, string(sale))
 	return ticketsFromRows(rows, err, func(r sqlcdb.PaidTicketsOfSaleRow) sqlcdb.TicketByIDRow { return sqlcdb.TicketByIDRow(r) })
 }
 
 // Ticket implements booking.Store.
-func (s *Store) Ticket(ctx context.Context, id core.ID) (booking.Ticket, error) {
+func (s *Bookings) Ticket(ctx context.Context, id core.ID) (booking.Ticket, error) {
 	return ticketOf(ctx, s.q, id)
 }
 
@@ -76,7 +75,7 @@ func ticketFromRow(row sqlcdb.TicketByIDRow) (booking.Ticket, error) {
 // CheckIn implements booking.Store under the reservation's lock, which a cancellation takes too,
 // so a ticket is checked in or cancelled, never both; the check-in's primary key decides a race
 // of gates.
-func (s *Store) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
+func (s *Bookings) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
 	var out booking.Ticket
 	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		row, err := q.ReservationLock(ctx, string(id))
@@ -119,81 +118,12 @@ func (s *Store) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) 
 }
 
 // RefundByKey implements booking.Store.
-func (s *Store) RefundByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+func (s *Bookings) RefundByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	id, err := s.q.RefundReservationByKey(ctx, sqlcdb.RefundReservationByKeyParams{UserID: string(user), IdempotencyKey: optional(string(key))})
 	if noRows(err) {
 		return "", false, nil
 	}
 	return core.ID(id), err == nil, err
-}
-
-// Refund implements booking.Settlements in one transaction: it locks the seat, then the
-// reservation (the lock order of every write here), checks what it locked, and writes the
-// refund, the wallet's credit and its ledger row, the cancelled reservation and the seat back on
-// sale. The refund is unique per payment, so two cancellations can never both refund.
-func (s *Store) Refund(ctx context.Context, req booking.RefundRequest) (booking.Refund, error) {
-	r, err := s.Reservation(ctx, req.ReservationID) // which seat to lock first
-	if err != nil {
-		return booking.Refund{}, err
-	}
-	var out booking.Refund
-	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		if _, err := lockClaim(ctx, q, r.SaleID, r.Date, r.Seat); err != nil {
-			return err
-		}
-		row, err := q.ReservationLock(ctx, string(r.ID))
-		if err != nil {
-			return err
-		}
-		locked, err := reservationFromRow(row)
-		if err != nil {
-			return err
-		}
-		if req.UserID != "" {
-			if err := locked.OwnedBy(req.UserID); err != nil {
-				return err
-			}
-		}
-		if replay, done, err := refundedWithKey(ctx, q, locked, req); done || err != nil {
-			out = replay
-			return err
-		}
-		first, err := checkedIn(ctx, q, locked.ID)
-		if err != nil {
-			return err
-		}
-		if err := locked.Refundable(first); err != nil {
-			return err
-		}
-		out, err = refund(ctx, q, locked, req)
-		return err
-	})
-	if isUniqueViolation(err, "refunds_idempotency") {
-		return booking.Refund{}, core.ErrIdempotencyMismatch // the key refunded another ticket
-	}
-	return out, err
-}
-
-// refundedWithKey answers a request whose key refunded a ticket already: that refund again if it
-// was this ticket, core.ErrIdempotencyMismatch if another.
-func refundedWithKey(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, req booking.RefundRequest) (booking.Refund, bool, error) {
-	if req.IdempotencyKey == "" {
-		return booking.Refund{}, false, nil
-	}
-	id, err := q.RefundReservationByKey(ctx, sqlcdb.RefundReservationByKeyParams{UserID: string(r.UserID), IdempotencyKey: optional(string(req.IdempotencyKey))})
-	switch {
-	case noRows(err):
-		return booking.Refund{}, false, nil
-	case err != nil:
-		return booking.Refund{}, true, err
-	case core.ID(id) != r.ID:
-		return booking.Refund{}, true, core.ErrIdempotencyMismatch
-	}
-	t, err := ticketOf(ctx, q, r.ID)
-	if err != nil || t.Refund == nil {
-		return booking.Refund{}, true, errors.Join(errors.New("a refund recorded with the key is missing"), err)
-	}
-	return *t.Refund, true, nil
 }
 
 // checkedIn is a ticket's first check-in, nil for none.
@@ -209,45 +139,8 @@ func checkedIn(ctx context.Context, q *sqlcdb.Queries, id core.ID) (*time.Time, 
 	return &at, nil
 }
 
-// refund writes a refundable reservation's refund, under the locks Refund took.
-func refund(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, req booking.RefundRequest) (booking.Refund, error) {
-	rc, err := receiptOf(ctx, q, r.ID)
-	if err != nil {
-		return booking.Refund{}, err
-	}
-	out := booking.Refund{ID: req.RefundID, ReservationID: r.ID, PaymentID: rc.PaymentID, Amount: req.Terms.Refund, Fee: req.Terms.Fee,
-		Reason: req.Reason, At: req.At}
-	reservationID := string(r.ID)
-	err = q.RefundInsert(ctx, sqlcdb.RefundInsertParams{
-		ID: string(out.ID), PaymentID: string(rc.PaymentID), ReservationID: reservationID, UserID: string(r.UserID),
-		Amount: int64(out.Amount), Fee: int64(out.Fee), Reason: out.Reason.String(), RefundedAt: out.At,
-		IdempotencyKey: optional(string(req.IdempotencyKey)),
-	})
-	if err != nil {
-		return booking.Refund{}, err
-	}
-	if out.Amount > 0 {
-		balanceAfter, err := q.WalletCredit(ctx, sqlcdb.WalletCreditParams{UserID: string(r.UserID), Amount: int64(out.Amount), Now: out.At})
-		if err != nil {
-			return booking.Refund{}, err
-		}
-		err = q.LedgerInsert(ctx, sqlcdb.LedgerInsertParams{
-			UserID: string(r.UserID), Kind: "refund", Amount: int64(out.Amount), ReservationID: &reservationID,
-			BalanceAfter: &balanceAfter, CreatedAt: out.At,
-		})
-		if err != nil {
-			return booking.Refund{}, err
-		}
-	}
-	if err := q.ReservationCancel(ctx, reservationID); err != nil {
-		return booking.Refund{}, err
-	}
-	err = q.SeatUnsell(ctx, sqlcdb.SeatUnsellParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: reservationID})
-	return out, err
-}
-
 // EndHolds implements booking.Store, each hold released as ReleaseHold does.
-func (s *Store) EndHolds(ctx context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
+func (s *Bookings) EndHolds(ctx context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
 	ids, err := s.q.HeldOfDate(ctx, sqlcdb.HeldOfDateParams{SaleID: string(sale), PerfDate: d.Time(), MaxRows: int32(limit)})
 	if err != nil {
 		return 0, err
@@ -266,7 +159,7 @@ func (s *Store) EndHolds(ctx context.Context, sale core.SaleID, d core.Date, lim
 }
 
 // PaidTickets implements booking.Store.
-func (s *Store) PaidTickets(ctx context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
+func (s *Bookings) PaidTickets(ctx context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
 	rows, err := s.q.PaidOfDate(ctx, sqlcdb.PaidOfDateParams{SaleID: string(sale), PerfDate: d.Time(), MaxRows: int32(limit)})
 	if err != nil {
 		return nil, err
@@ -281,7 +174,7 @@ func (s *Store) PaidTickets(ctx context.Context, sale core.SaleID, d core.Date, 
 }
 
 // Tally implements booking.Store.
-func (s *Store) Tally(ctx context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
+func (s *Bookings) Tally(ctx context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
 	r, err := s.q.DateTally(ctx, sqlcdb.DateTallyParams{SaleID: string(sale), PerfDate: d.Time()})
 	if err != nil {
 		return booking.Tally{}, err

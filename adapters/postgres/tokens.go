@@ -15,13 +15,13 @@ const admitLookahead = 2000
 
 // IssueToken implements queue.Store. Concurrent issues, of any sales, share one transaction per
 // batch (issue_batch.go).
-func (s *Store) IssueToken(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
+func (s *Tokens) IssueToken(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
 	return s.issues.issue(ctx, sale, user, now)
 }
 
 // issueBatch issues a batch of requests of any sales in one statement (the issue_tokens
 // function): one round trip and one commit, whatever the number of sales.
-func (s *Store) issueBatch(ctx context.Context, reqs []*issueRequest) error {
+func (s *Tokens) issueBatch(ctx context.Context, reqs []*issueRequest) error {
 	type fan struct {
 		sale core.SaleID
 		user core.UserID
@@ -67,7 +67,7 @@ func later(a, b time.Time) time.Time {
 }
 
 // Token implements queue.Store.
-func (s *Store) Token(ctx context.Context, id core.ID) (queue.Token, error) {
+func (s *Tokens) Token(ctx context.Context, id core.ID) (queue.Token, error) {
 	row, err := s.q.TokenByID(ctx, string(id))
 	if err != nil {
 		return queue.Token{}, notFound(err, queue.ErrTokenUnknown)
@@ -76,7 +76,7 @@ func (s *Store) Token(ctx context.Context, id core.ID) (queue.Token, error) {
 }
 
 // Queue implements queue.Store; a queue not used yet reads as empty.
-func (s *Store) Queue(ctx context.Context, sale core.SaleID) (queue.Queue, error) {
+func (s *Tokens) Queue(ctx context.Context, sale core.SaleID) (queue.Queue, error) {
 	row, err := s.q.QueueRead(ctx, string(sale))
 	if noRows(err) {
 		return queue.Queue{}, nil
@@ -90,7 +90,7 @@ func (s *Store) Queue(ctx context.Context, sale core.SaleID) (queue.Queue, error
 }
 
 // Leave implements queue.Store.
-func (s *Store) Leave(ctx context.Context, id core.ID, now time.Time) (queue.Token, error) {
+func (s *Tokens) Leave(ctx context.Context, id core.ID, now time.Time) (queue.Token, error) {
 	_, err := s.q.TokenLeave(ctx, sqlcdb.TokenLeaveParams{ID: string(id), Now: now})
 	if err != nil && !noRows(err) {
 		return queue.Token{}, err
@@ -106,26 +106,26 @@ func (s *Store) Leave(ctx context.Context, id core.ID, now time.Time) (queue.Tok
 }
 
 // MarkSeen implements queue.Store: the time is written coalesced (seen.go).
-func (s *Store) MarkSeen(_ context.Context, id core.ID, now time.Time) error {
+func (s *Tokens) MarkSeen(_ context.Context, id core.ID, now time.Time) error {
 	s.seen.mark(id, now)
 	return nil
 }
 
 // FlushSeen writes the pending last-seen times now, as the contract suite needs before it
 // checks what admission makes of them; Close does it at shutdown.
-func (s *Store) FlushSeen(ctx context.Context) error {
+func (s *Tokens) FlushSeen(ctx context.Context) error {
 	_, err := s.seen.flush(ctx)
 	return err
 }
 
-func (s *Store) writeSeen(ctx context.Context, ids []string, at []time.Time) error {
+func (s *Tokens) writeSeen(ctx context.Context, ids []string, at []time.Time) error {
 	return s.q.TokenMarkSeen(ctx, sqlcdb.TokenMarkSeenParams{Ids: ids, SeenAt: at})
 }
 
 // Admit implements queue.Store. A round is one call of admit_next, which holds the sale's
 // admission lock for no client round trip; only the round that opens the queue draws first, in
 // the same transaction, under the admission lock and then the queue lock.
-func (s *Store) Admit(ctx context.Context, sale core.SaleID, r queue.Round) (queue.Result, error) {
+func (s *Tokens) Admit(ctx context.Context, sale core.SaleID, r queue.Round) (queue.Result, error) {
 	q, err := s.Queue(ctx, sale)
 	if err != nil {
 		return queue.Result{}, err
@@ -168,7 +168,7 @@ func admitNext(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, r queue
 
 // draw closes the pre-queue if need be and gives the early tokens their drawn places; the
 // caller holds the queue lock.
-func (s *Store) draw(ctx context.Context, q *sqlcdb.Queries, row sqlcdb.Queue, now time.Time) (int, error) {
+func (s *Tokens) draw(ctx context.Context, q *sqlcdb.Queries, row sqlcdb.Queue, now time.Time) (int, error) {
 	if row.EarlyThrough == nil {
 		if err := q.QueueClosePreQueue(ctx, row.SaleID); err != nil {
 			return 0, err
@@ -188,7 +188,7 @@ func (s *Store) draw(ctx context.Context, q *sqlcdb.Queries, row sqlcdb.Queue, n
 }
 
 // RecordAdmission implements queue.Store.
-func (s *Store) RecordAdmission(ctx context.Context, sale core.SaleID, m queue.Measure) error {
+func (s *Tokens) RecordAdmission(ctx context.Context, sale core.SaleID, m queue.Measure) error {
 	if err := s.q.QueueEnsure(ctx, string(sale)); err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (s *Store) RecordAdmission(ctx context.Context, sale core.SaleID, m queue.M
 }
 
 // RecordSettings implements queue.Store.
-func (s *Store) RecordSettings(ctx context.Context, sale core.SaleID, set queue.Settings) error {
+func (s *Tokens) RecordSettings(ctx context.Context, sale core.SaleID, set queue.Settings) error {
 	return s.q.QueueRecordSettings(ctx, sqlcdb.QueueRecordSettingsParams{
 		SaleID: string(sale), Revision: set.Revision, SettingsAdmitRate: int32(set.AdmitRate),
 		SettingsMaxActive: int32(set.MaxActive), SettingsTickMs: int32(set.Tick.Milliseconds()), SettingsSessionMs: set.SessionTTL.Milliseconds(),
@@ -208,7 +208,7 @@ func (s *Store) RecordSettings(ctx context.Context, sale core.SaleID, set queue.
 }
 
 // ScheduleOpening implements queue.Store.
-func (s *Store) ScheduleOpening(ctx context.Context, sale core.SaleID, at time.Time, seed int64) error {
+func (s *Tokens) ScheduleOpening(ctx context.Context, sale core.SaleID, at time.Time, seed int64) error {
 	if err := s.q.QueueEnsure(ctx, string(sale)); err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (s *Store) ScheduleOpening(ctx context.Context, sale core.SaleID, at time.T
 }
 
 // QueueStats implements queue.Store; a queue not used yet reads as empty.
-func (s *Store) QueueStats(ctx context.Context, sale core.SaleID) (queue.Stats, error) {
+func (s *Tokens) QueueStats(ctx context.Context, sale core.SaleID) (queue.Stats, error) {
 	row, err := s.q.QueueStats(ctx, string(sale))
 	if noRows(err) {
 		return queue.Stats{}, nil

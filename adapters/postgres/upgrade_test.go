@@ -89,45 +89,45 @@ func TestUpgradeTurnsTheOneConcertIntoTheDefaultSale(t *testing.T) {
 	s := postgres.NewStore(pool)
 	t.Cleanup(func() { _ = s.Close(ctx) })
 	const sale core.SaleID = "boxoffice-live" // the concert's name as a slug
-	sales, err := s.Sales(ctx)
+	sales, err := s.Catalog.Sales(ctx)
 	if err != nil || len(sales) != 1 || sales[0].ID != sale || sales[0].Title != "Boxoffice Live" || sales[0].State != core.OnSale ||
 		sales[0].MaxTicketsPerFan != catalog.DefaultMaxTicketsPerFan {
 		t.Fatalf("sales after the upgrade: %+v, %v", sales, err)
 	}
-	perfs, err := s.Performances(ctx, sale)
+	perfs, err := s.Catalog.Performances(ctx, sale)
 	if err != nil || len(perfs) != 2 || perfs[0].Seats() != 5 ||
 		len(perfs[0].Sections) != 1 || perfs[0].Sections[0] != (catalog.Section{Name: "General", FirstSeat: 1, LastSeat: 5, Price: 50_000}) {
 		t.Fatalf("performances after the upgrade: %+v, %v", perfs, err)
 	}
 	d, _ := core.ParseDate("2030-07-01")
 	at := time.Date(2030, 6, 1, 12, 2, 0, 0, time.UTC)
-	seats, err := s.Seats(ctx, sale, d, at)
+	seats, err := s.Catalog.Seats(ctx, sale, d, at)
 	if err != nil || len(seats) != 5 || seats[0].Status != catalog.SeatReserved || seats[1].Status != catalog.SeatReserved ||
 		seats[2].Status != catalog.SeatAvailable || seats[0].Section != "General" || seats[0].Price != 50_000 {
 		t.Fatalf("seats after the upgrade: %+v, %v", seats, err)
 	}
-	paid, err := s.Reservation(ctx, "00000000-0000-0000-0000-0000000000a2")
+	paid, err := s.Bookings.Reservation(ctx, "00000000-0000-0000-0000-0000000000a2")
 	if err != nil || paid.SaleID != sale || paid.Status != booking.Paid || paid.Section != "General" || paid.Price != 50_000 {
 		t.Fatalf("alice's reservation: %+v, %v", paid, err)
 	}
-	if rc, err := s.Receipt(ctx, paid.ID); err != nil || rc.Amount != 50_000 || rc.PaymentID != "00000000-0000-0000-0000-0000000000a3" {
+	if rc, err := s.Bookings.Receipt(ctx, paid.ID); err != nil || rc.Amount != 50_000 || rc.PaymentID != "00000000-0000-0000-0000-0000000000a3" {
 		t.Fatalf("alice's receipt: %+v, %v", rc, err)
 	}
-	if id, found, err := s.PaymentByKey(ctx, "alice", "pay-1"); err != nil || !found || id != paid.ID {
+	if id, found, err := s.Bookings.PaymentByKey(ctx, "alice", "pay-1"); err != nil || !found || id != paid.ID {
 		t.Fatalf("alice's payment key: %s %v %v", id, found, err)
 	}
-	if bal, err := s.Balance(ctx, "alice"); err != nil || bal != 30_000 {
+	if bal, err := s.Wallets.Balance(ctx, "alice"); err != nil || bal != 30_000 {
 		t.Fatalf("alice's balance: %d, %v", bal, err)
 	}
-	held, err := s.Reservation(ctx, "00000000-0000-0000-0000-0000000000b2")
+	held, err := s.Bookings.Reservation(ctx, "00000000-0000-0000-0000-0000000000b2")
 	if err != nil || held.Status != booking.Held || held.SaleID != sale {
 		t.Fatalf("bob's hold: %+v, %v", held, err)
 	}
-	q, err := s.Queue(ctx, sale)
+	q, err := s.Tokens.Queue(ctx, sale)
 	if err != nil || q.LastSeq != 4 || q.AdmittedThrough != 3 || q.Settings.AdmitRate != 7 || q.Settings.MaxActive != 70 || q.Settings.Revision != 2 {
 		t.Fatalf("the queue after the upgrade: %+v, %v", q, err)
 	}
-	tok, err := s.Token(ctx, "00000000-0000-0000-0000-0000000000d1")
+	tok, err := s.Tokens.Token(ctx, "00000000-0000-0000-0000-0000000000d1")
 	if err != nil || tok.SaleID != sale || tok.State != queue.Waiting || tok.Seq != 4 {
 		t.Fatalf("dave's token: %+v, %v", tok, err)
 	}
@@ -137,11 +137,11 @@ func TestUpgradeTurnsTheOneConcertIntoTheDefaultSale(t *testing.T) {
 		t.Fatalf("audit after the upgrade: %+v, %v", report, err)
 	}
 	// The sale goes on: a new fan is number 5, and dave's live token is his token still.
-	erin, err := s.IssueToken(ctx, sale, "erin", at)
+	erin, err := s.Tokens.IssueToken(ctx, sale, "erin", at)
 	if err != nil || erin.Seq != 5 {
 		t.Fatalf("a new fan after the upgrade: %+v, %v", erin, err)
 	}
-	if again, err := s.IssueToken(ctx, sale, "dave", at); err != nil || again.ID != tok.ID {
+	if again, err := s.Tokens.IssueToken(ctx, sale, "dave", at); err != nil || again.ID != tok.ID {
 		t.Fatalf("dave asks again: %+v, %v; want his token %s", again, err, tok.ID)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // user and key, in the same transaction as the credit. A duplicate arriving while the first is
 // in flight, on any instance, finds the key's transaction lock taken (ErrRequestInFlight); one
 // that slips past it still hits the unique index, rolls back its credit and replays.
-func (s *Store) Charge(ctx context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey, now time.Time) (core.Amount, error) {
+func (s *Wallets) Charge(ctx context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey, now time.Time) (core.Amount, error) {
 	if key != "" {
 		if balance, done, err := s.keyedCharge(ctx, user, amount, key); done || err != nil {
 			return balance, err
@@ -47,7 +47,7 @@ func (s *Store) Charge(ctx context.Context, user core.UserID, amount core.Amount
 
 // keyedCharge looks up the charge the user made with key: its resulting balance if it had the
 // same amount, ErrIdempotencyMismatch if not, done=false if there is none.
-func (s *Store) keyedCharge(ctx context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey) (core.Amount, bool, error) {
+func (s *Wallets) keyedCharge(ctx context.Context, user core.UserID, amount core.Amount, key core.IdempotencyKey) (core.Amount, bool, error) {
 	k := string(key)
 	row, err := s.q.LedgerChargeByKey(ctx, sqlcdb.LedgerChargeByKeyParams{UserID: string(user), IdempotencyKey: &k})
 	switch {
@@ -62,7 +62,7 @@ func (s *Store) keyedCharge(ctx context.Context, user core.UserID, amount core.A
 }
 
 // Balance implements wallet.Store.
-func (s *Store) Balance(ctx context.Context, user core.UserID) (core.Amount, error) {
+func (s *Wallets) Balance(ctx context.Context, user core.UserID) (core.Amount, error) {
 	balance, err := s.q.WalletBalance(ctx, string(user))
 	if noRows(err) {
 		return 0, nil

@@ -72,7 +72,7 @@ func runDev(ctx context.Context, args []string) error {
 	d.ready["temporal"] = func(ctx context.Context) error { return temporal.Ping(ctx, d.tc) }
 	holds := temporal.NewLifecycle(d.tc, logger)
 	d.stops = append(d.stops, func() { closeHolds(holds, logger) })
-	a, err := newApp(c, app.StoresOf(d.store), d.tc, holds, d.obs)
+	a, err := newApp(c, d.stores, d.tc, holds, d.obs)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func orGenerated(value string, n int, enc *base64.Encoding) string {
 
 // devParts are what dev runs on, and what stops them.
 type devParts struct {
-	store      app.EveryStore
+	stores     app.Stores
 	tc         client.Client
 	ready      map[string]func(context.Context) error
 	storeName  string
@@ -116,7 +116,7 @@ func (d *devParts) stop() {
 // openStore opens PostgreSQL when DATABASE_URL is set, else the memory store.
 func (d *devParts) openStore(ctx context.Context, c config, logger *slog.Logger) error {
 	if c.DatabaseURL == "" {
-		d.store, d.storeName = memory.NewStore(), "memory (set DATABASE_URL for PostgreSQL)"
+		d.stores, d.storeName = memory.NewStore().Stores(), "memory (set DATABASE_URL for PostgreSQL)"
 		return nil
 	}
 	pool, storeOpts, _, err := openDatabase(ctx, c, d.obs.database()...)
@@ -130,7 +130,7 @@ func (d *devParts) openStore(ctx context.Context, c config, logger *slog.Logger)
 			return fmt.Errorf("metrics: %w", err)
 		}
 	}
-	d.store, d.ready["database"], d.storeName = pg, pg.Ping, "PostgreSQL"
+	d.stores, d.ready["database"], d.storeName = pg.Stores(), pg.Ping, "PostgreSQL"
 	return nil
 }
 

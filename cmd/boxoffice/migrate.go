@@ -48,7 +48,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	store := postgres.NewStore(pool, storeOpts...)
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
 	a, err := app.New(app.Ports{
-		Stores: app.StoresOf(store), Loop: workerStartsAdmission{}, Clock: core.SystemClock{},
+		Stores: store.Stores(), Loop: workerStartsAdmission{}, Clock: core.SystemClock{},
 		Lifecycle:     func(*booking.Settler) booking.Lifecycle { return noHolds{} },
 		Cancellations: func(*booking.Refunder) booking.Cancellations { return noHolds{} },
 	}, c.policy())

@@ -32,7 +32,7 @@ func TestTheAPIRoleAnswersUnparsableRequestsWithProblems(t *testing.T) {
 		AdmitRate: 10, MaxActive: 10, AdmitTick: time.Second, AbandonAfter: time.Minute, QueueRefresh: time.Second, Identity: "open",
 	}
 	a, err := app.New(app.Ports{
-		Stores: app.StoresOf(memory.NewStore()), Loop: memory.NewAdmission(c.policy().Queue.Admission), Clock: core.SystemClock{},
+		Stores: memory.NewStore().Stores(), Loop: memory.NewAdmission(c.policy().Queue.Admission), Clock: core.SystemClock{},
 		Lifecycle:     func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) },
 	}, c.policy())

@@ -87,7 +87,7 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 	}
 	holds := temporal.NewLifecycle(tc, log)
 	defer closeHolds(holds, log)
-	a, err := newApp(c, app.StoresOf(store), tc, holds, obs)
+	a, err := newApp(c, store.Stores(), tc, holds, obs)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func cancelSoldOutDate(ctx context.Context, sys *sandbox.System, seats int, duri
 	}
 	defer pool.Close()
 	store := postgres.NewStore(pool)
-	perfs, err := store.Performances(ctx, cancelledSale)
+	perfs, err := store.Catalog.Performances(ctx, cancelledSale)
 	if err != nil || len(perfs) == 0 {
 		return CancellationReport{}, fmt.Errorf("read the sale's dates: %v", err)
 	}
@@ -194,7 +194,7 @@ func sellOut(ctx context.Context, store *postgres.Store, sections []catalog.Sect
 // cannot interleave a round of its own: the audit finds admission in arrival order.
 func admitFans(ctx context.Context, store *postgres.Store, users []core.UserID) (map[core.UserID]core.ID, error) {
 	setState := func(st core.SaleState) error {
-		_, err := store.UpdateSale(ctx, cancelledSale, func(s catalog.Sale) (catalog.Sale, error) { s.State = st; return s, nil })
+		_, err := store.Catalog.UpdateSale(ctx, cancelledSale, func(s catalog.Sale) (catalog.Sale, error) { s.State = st; return s, nil })
 		return err
 	}
 	if err := setState(core.Paused); err != nil {
@@ -203,7 +203,7 @@ func admitFans(ctx context.Context, store *postgres.Store, users []core.UserID) 
 	time.Sleep(time.Second) // a round the loop began before the pause has ended by now
 	tokens := make(map[core.UserID]core.ID, len(users))
 	for _, u := range users {
-		tok, err := store.IssueToken(ctx, cancelledSale, u, time.Now().UTC())
+		tok, err := store.Tokens.IssueToken(ctx, cancelledSale, u, time.Now().UTC())
 		if err != nil {
 			return nil, fmt.Errorf("issue %s a token: %w", u, err)
 		}
@@ -211,20 +211,20 @@ func admitFans(ctx context.Context, store *postgres.Store, users []core.UserID) 
 	}
 	now := time.Now().UTC()
 	round := queue.Round{Batch: len(users), MaxActive: len(users), Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now}
-	if res, err := store.Admit(ctx, cancelledSale, round); err != nil || res.Admitted != len(users) {
+	if res, err := store.Tokens.Admit(ctx, cancelledSale, round); err != nil || res.Admitted != len(users) {
 		return nil, fmt.Errorf("admit the fans: %d of %d admitted, %v", res.Admitted, len(users), err)
 	}
 	return tokens, setState(core.OnSale)
 }
 
 func sell(ctx context.Context, store *postgres.Store, token core.ID, r booking.Reservation) error {
-	if _, err := store.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: token, Now: r.CreatedAt, Limit: 4}); err != nil {
+	if _, err := store.Bookings.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: token, Now: r.CreatedAt, Limit: 4}); err != nil {
 		return err
 	}
-	if _, err := store.Charge(ctx, r.UserID, r.Price, "", r.CreatedAt); err != nil {
+	if _, err := store.Wallets.Charge(ctx, r.UserID, r.Price, "", r.CreatedAt); err != nil {
 		return err
 	}
-	_, err := store.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: r.UserID, PaymentID: core.NewID(), At: time.Now().UTC()})
+	_, err := store.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: r.ID, UserID: r.UserID, PaymentID: core.NewID(), At: time.Now().UTC()})
 	return err
 }
 
@@ -253,7 +253,7 @@ func followCancellation(ctx context.Context, api *apiclient.ClientWithResponses,
 func refundedOnce(ctx context.Context, store *postgres.Store, sold []booking.Reservation) error {
 	wrong := 0
 	for _, r := range sold {
-		bal, err := store.Balance(ctx, r.UserID)
+		bal, err := store.Wallets.Balance(ctx, r.UserID)
 		if err != nil {
 			return err
 		}

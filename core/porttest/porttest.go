@@ -17,9 +17,6 @@ import (
 // Stores are the store ports under test, usually one value implementing all of them.
 type Stores = app.Stores
 
-// All is the Stores of one value that implements every port, as both adapters do.
-func All(s app.EveryStore) Stores { return app.StoresOf(s) }
-
 // Run runs the whole contract; newStores must return empty, independent stores for each call.
 // Most clauses run in one sale, testSale, created before each; the sales clauses make their own.
 func Run(t *testing.T, newStores func(t *testing.T) Stores) {

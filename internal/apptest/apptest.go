@@ -97,7 +97,7 @@ func New(t testing.TB, policy app.Policy, opts ...Option) *World {
 	clk := NewClock(Start)
 	store := memory.NewStore()
 	o := options{
-		stores: func(s *memory.Store) app.Stores { return app.StoresOf(s) },
+		stores: func(s *memory.Store) app.Stores { return s.Stores() },
 		lifecycle: func(s *booking.Settler) booking.Lifecycle {
 			l := memory.NewLifecycle(clk, s)
 			t.Cleanup(l.Stop)

@@ -17,8 +17,8 @@ import (
 // locked, debits the wallet by a guarded update, and writes the ledger row, the payment, the
 // sold seat, the paid reservation and the payer's expired token. The payment's idempotency key
 // is unique per user, so a key that paid for another reservation rolls it all back.
-func (s *Store) SettleAcrossAggregates(ctx context.Context, p booking.Settlement) (booking.Receipt, error) {
-	r, err := s.Reservation(ctx, p.ReservationID) // which seat to lock first
+func (s *Settlements) SettleAcrossAggregates(ctx context.Context, p booking.Settlement) (booking.Receipt, error) {
+	r, err := s.reservation(ctx, p.ReservationID) // which seat to lock first
 	if err != nil {
 		return booking.Receipt{}, err
 	}
@@ -134,4 +134,110 @@ func settle(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, p boo
 		}
 	}
 	return booking.Receipt{PaymentID: p.PaymentID, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.At}, nil
+}
+
+// Refund implements booking.Settlements in one transaction: it locks the seat, then the
+// reservation (the lock order of every write here), checks what it locked, and writes the
+// refund, the wallet's credit and its ledger row, the cancelled reservation and the seat back on
+// sale. The refund is unique per payment, so two cancellations can never both refund.
+func (s *Settlements) Refund(ctx context.Context, req booking.RefundRequest) (booking.Refund, error) {
+	r, err := s.reservation(ctx, req.ReservationID) // which seat to lock first
+	if err != nil {
+		return booking.Refund{}, err
+	}
+	var out booking.Refund
+	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		if _, err := lockClaim(ctx, q, r.SaleID, r.Date, r.Seat); err != nil {
+			return err
+		}
+		row, err := q.ReservationLock(ctx, string(r.ID))
+		if err != nil {
+			return err
+		}
+		locked, err := reservationFromRow(row)
+		if err != nil {
+			return err
+		}
+		if req.UserID != "" {
+			if err := locked.OwnedBy(req.UserID); err != nil {
+				return err
+			}
+		}
+		if replay, done, err := refundedWithKey(ctx, q, locked, req); done || err != nil {
+			out = replay
+			return err
+		}
+		first, err := checkedIn(ctx, q, locked.ID)
+		if err != nil {
+			return err
+		}
+		if err := locked.Refundable(first); err != nil {
+			return err
+		}
+		out, err = refund(ctx, q, locked, req)
+		return err
+	})
+	if isUniqueViolation(err, "refunds_idempotency") {
+		return booking.Refund{}, core.ErrIdempotencyMismatch // the key refunded another ticket
+	}
+	return out, err
+}
+
+// refundedWithKey answers a request whose key refunded a ticket already: that refund again if it
+// was this ticket, core.ErrIdempotencyMismatch if another.
+func refundedWithKey(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, req booking.RefundRequest) (booking.Refund, bool, error) {
+	if req.IdempotencyKey == "" {
+		return booking.Refund{}, false, nil
+	}
+	id, err := q.RefundReservationByKey(ctx, sqlcdb.RefundReservationByKeyParams{UserID: string(r.UserID), IdempotencyKey: optional(string(req.IdempotencyKey))})
+	switch {
+	case noRows(err):
+		return booking.Refund{}, false, nil
+	case err != nil:
+		return booking.Refund{}, true, err
+	case core.ID(id) != r.ID:
+		return booking.Refund{}, true, core.ErrIdempotencyMismatch
+	}
+	t, err := ticketOf(ctx, q, r.ID)
+	if err != nil || t.Refund == nil {
+		return booking.Refund{}, true, errors.Join(errors.New("a refund recorded with the key is missing"), err)
+	}
+	return *t.Refund, true, nil
+}
+
+// refund writes a refundable reservation's refund, under the locks Refund took.
+func refund(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, req booking.RefundRequest) (booking.Refund, error) {
+	rc, err := receiptOf(ctx, q, r.ID)
+	if err != nil {
+		return booking.Refund{}, err
+	}
+	out := booking.Refund{ID: req.RefundID, ReservationID: r.ID, PaymentID: rc.PaymentID, Amount: req.Terms.Refund, Fee: req.Terms.Fee,
+		Reason: req.Reason, At: req.At}
+	reservationID := string(r.ID)
+	err = q.RefundInsert(ctx, sqlcdb.RefundInsertParams{
+		ID: string(out.ID), PaymentID: string(rc.PaymentID), ReservationID: reservationID, UserID: string(r.UserID),
+		Amount: int64(out.Amount), Fee: int64(out.Fee), Reason: out.Reason.String(), RefundedAt: out.At,
+		IdempotencyKey: optional(string(req.IdempotencyKey)),
+	})
+	if err != nil {
+		return booking.Refund{}, err
+	}
+	if out.Amount > 0 {
+		balanceAfter, err := q.WalletCredit(ctx, sqlcdb.WalletCreditParams{UserID: string(r.UserID), Amount: int64(out.Amount), Now: out.At})
+		if err != nil {
+			return booking.Refund{}, err
+		}
+		err = q.LedgerInsert(ctx, sqlcdb.LedgerInsertParams{
+			UserID: string(r.UserID), Kind: "refund", Amount: int64(out.Amount), ReservationID: &reservationID,
+			BalanceAfter: &balanceAfter, CreatedAt: out.At,
+		})
+		if err != nil {
+			return booking.Refund{}, err
+		}
+	}
+	if err := q.ReservationCancel(ctx, reservationID); err != nil {
+		return booking.Refund{}, err
+	}
+	err = q.SeatUnsell(ctx, sqlcdb.SeatUnsellParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: reservationID})
+	return out, err
 }
