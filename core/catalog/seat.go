@@ -40,7 +40,8 @@ type Claim struct {
 
 // AvailableAt reports whether the seat can be held at now: free, or held past its deadline. A
 // lapsed hold counts as available even before its release has run (lazy expiry). The database
-// enforces the same rule in its one conditional write per hold (SeatHold).
+// decides the same rule in hold_seat's one conditional write per hold (sql/functions/booking.sql)
+// and reads it in the seat queries of sql/queries/catalog.sql.
 func (c Claim) AvailableAt(now time.Time) bool {
 	return !c.Sold && (c.Holder == "" || !now.Before(c.HeldUntil))
 }
