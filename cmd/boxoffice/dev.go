@@ -52,17 +52,12 @@ func runDev(ctx context.Context, args []string) error {
 	}
 	d := &devParts{ready: map[string]func(context.Context) error{}}
 	defer d.stop()
-	m, metricsURL, stopMetrics, err := startMetrics(c, logger)
+	obs, metricsURL, stopObservability, err := startObservability(ctx, c, "dev", logger)
 	if err != nil {
 		return err
 	}
-	d.stops = append(d.stops, stopMetrics)
-	tr, stopTracing, err := startTracing(ctx, "dev", logger)
-	if err != nil {
-		return err
-	}
-	d.stops = append(d.stops, stopTracing)
-	d.obs, d.metricsURL = observability{metrics: m, tracing: tr}, metricsURL
+	d.stops = append(d.stops, stopObservability)
+	d.obs, d.metricsURL = obs, metricsURL
 	if err := d.openStore(ctx, c, logger); err != nil {
 		return err
 	}

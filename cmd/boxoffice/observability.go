@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,21 @@ import (
 type observability struct {
 	metrics *telemetry.Metrics
 	tracing *telemetry.Tracing
+}
+
+// startObservability starts the process's metrics and tracing as role; stop ends both. url is
+// where the metrics are served (empty when off).
+func startObservability(ctx context.Context, c config, role string, log *slog.Logger) (o observability, url string, stop func(), err error) {
+	m, url, stopMetrics, err := startMetrics(c, log)
+	if err != nil {
+		return observability{}, "", nil, err
+	}
+	tr, stopTracing, err := startTracing(ctx, role, log)
+	if err != nil {
+		stopMetrics()
+		return observability{}, "", nil, err
+	}
+	return observability{metrics: m, tracing: tr}, url, func() { stopTracing(); stopMetrics() }, nil
 }
 
 // temporalObserved is how the Temporal client is watched.

@@ -46,17 +46,11 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 	if c.DatabaseURL == "" || c.TemporalAddress == "" {
 		return fmt.Errorf("`boxoffice %s` needs DATABASE_URL and TEMPORAL_ADDRESS; `boxoffice dev` runs without them", name)
 	}
-	m, _, stopMetrics, err := startMetrics(c, log)
+	obs, _, stopObservability, err := startObservability(ctx, c, name, log)
 	if err != nil {
 		return err
 	}
-	defer stopMetrics()
-	tr, stopTracing, err := startTracing(ctx, name, log)
-	if err != nil {
-		return err
-	}
-	defer stopTracing()
-	obs := observability{metrics: m, tracing: tr}
+	defer stopObservability()
 	pool, storeOpts, n, err := openDatabase(ctx, c, obs.database()...)
 	if err != nil {
 		return err
@@ -65,8 +59,8 @@ func runRoles(ctx context.Context, name string, args []string, roles role) error
 	if n > 0 {
 		log.Info("applied database migrations", "count", n)
 	}
-	if m != nil {
-		if err := m.ObservePool(pool); err != nil {
+	if obs.metrics != nil {
+		if err := obs.metrics.ObservePool(pool); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
 	}
