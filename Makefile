@@ -45,7 +45,7 @@ check-generated: generate
 	@git diff --exit-code -- adapters/postgres/internal/sqlcdb openapi adapters/httpapi/web deploy/cluster || \
 		{ echo "generated code is stale: run 'make generate' and commit the result"; exit 1; }
 	@test -z "$$(git status --porcelain -- adapters/postgres/internal/sqlcdb openapi adapters/httpapi/web deploy/cluster)" || \
-		{ git status --porcelain -- adapters/postgres/internal/sqlcdb openapi adapters/httpapi/web; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+		{ git status --porcelain -- adapters/postgres/internal/sqlcdb openapi adapters/httpapi/web deploy/cluster; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
 ## lint: formatting, vet, the OpenAPI document against redocly's recommended rules, and the
 ## alert rules with promtool (Debian package prometheus)

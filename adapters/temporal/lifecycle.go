@@ -271,7 +271,7 @@ func payError(err error) error {
 	var notFound *serviceerror.NotFound
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &notFound) || errors.As(err, &started) {
-		// The workflow has finished: the hold was released or paid; the counter reads the
+		// The workflow has finished: the hold was released or paid; Bookings reads the
 		// reservation again, and a paid one is answered with its receipt.
 		return booking.ErrHoldExpired
 	}

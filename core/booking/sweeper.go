@@ -9,7 +9,7 @@ import (
 )
 
 // OverdueHoldGrace is how long past its deadline a hold may stay held before the sweep of
-// overdue holds (a workflow) releases it itself; each worker's lapse release (lapses.go) frees
+// overdue holds (a workflow) releases it itself; each worker's lapse release (RunLapseRelease, below) frees
 // such holds much sooner, after LapseGrace, so the sweep is the net for a worker that runs no
 // lapse release (one of an older version) and for reservations whose seat moved on.
 const OverdueHoldGrace = time.Minute

@@ -14,7 +14,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// Stores are the store ports under test, usually one value implementing all of them.
+// Stores are the store of each context under test (app.Stores), as Store.Stores() gives them.
 type Stores = app.Stores
 
 // Run runs the whole contract; newStores must return empty, independent stores for each call.

@@ -2,6 +2,8 @@ package cluster_test
 
 import (
 	"flag"
+	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -66,11 +68,17 @@ type compose struct {
 		Command     []string
 		Environment map[string]string
 		Volumes     []string
+		Ports       []string
 		Networks    any
 		DependsOn   map[string]struct{ Condition string } `yaml:"depends_on"`
 	}
 	Networks map[string]struct {
-		IPAM struct{ Config []struct{ Subnet string } } `yaml:"ipam"`
+		IPAM struct {
+			Config []struct {
+				Subnet  string
+				IPRange string `yaml:"ip_range"`
+			}
+		} `yaml:"ipam"`
 	}
 }
 
@@ -106,6 +114,10 @@ func TestComposeRunsWhatTheConfigsDescribe(t *testing.T) {
 			if _, err := os.Stat(src); err != nil {
 				t.Errorf("%s mounts %s: %v", name, src, err)
 			}
+			dst, _, _ := strings.Cut(strings.TrimPrefix(v, src+":"), ":")
+			if want := cluster.Mounts()[strings.TrimPrefix(src, "./")]; dst != want {
+				t.Errorf("%s mounts %s at %s; the rendered files expect it at %q", name, src, dst, want)
+			}
 			mounted[strings.TrimPrefix(src, "./")] = true
 		}
 		if s.Build.Target != "" && (s.Build.Context != "../.." || s.Build.Dockerfile != "deploy/cluster/Dockerfile") {
@@ -118,9 +130,12 @@ func TestComposeRunsWhatTheConfigsDescribe(t *testing.T) {
 		}
 	}
 
-	if subnets := c.Networks["cluster"].IPAM.Config; len(subnets) != 1 || subnets[0].Subnet != "172.28.0.0/24" {
-		t.Errorf("the cluster network's subnets: %+v", subnets)
+	subnet, dynamic := cluster.Network()
+	if nets := c.Networks["cluster"].IPAM.Config; len(nets) != 1 || nets[0].Subnet != subnet || nets[0].IPRange != dynamic {
+		t.Errorf("the cluster network: %+v, want subnet %s assigning from %s", nets, subnet, dynamic)
 	}
+	_, inSubnet, _ := net.ParseCIDR(subnet)
+	_, assigned, _ := net.ParseCIDR(dynamic)
 	for _, e := range cluster.TemporalServices() {
 		s, ok := c.Services["temporal-"+e.Name]
 		if !ok {
@@ -134,8 +149,26 @@ func TestComposeRunsWhatTheConfigsDescribe(t *testing.T) {
 		if address != e.Host {
 			t.Errorf("temporal-%s is at %v; its configuration announces %s", e.Name, address, e.Host)
 		}
+		if ip := net.ParseIP(e.Host); !inSubnet.Contains(ip) || assigned.Contains(ip) {
+			t.Errorf("temporal-%s's address %s must be in %s and outside the range compose assigns (%s)", e.Name, e.Host, subnet, dynamic)
+		}
 		if s.DependsOn["temporal-schema"].Condition != "service_completed_successfully" {
 			t.Errorf("temporal-%s starts before the schema is set up: %+v", e.Name, s.DependsOn)
+		}
+	}
+
+	ui := c.Services["temporal-ui"]
+	if root := flagValue(ui.Command, "--root"); root+"/config" != cluster.Mounts()["temporal/ui/config"] || !slices.Contains(ui.Ports, fmt.Sprintf("8233:%d", cluster.UIPort)) {
+		t.Errorf("the UI runs %v with ports %v; its config is mounted at %s and serves on %d", ui.Command, ui.Ports, cluster.Mounts()["temporal/ui/config"], cluster.UIPort)
+	}
+	for _, p := range []int{cluster.ProxyPort, cluster.ProxyStatsPort} {
+		if !slices.Contains(c.Services["haproxy"].Ports, fmt.Sprintf("%d:%d", p, p)) {
+			t.Errorf("HAProxy publishes %v, not its port %d", c.Services["haproxy"].Ports, p)
+		}
+	}
+	for svc, script := range map[string]string{"temporal-schema": "temporal/schema.sh", "temporal-namespace": "temporal/namespace.sh"} {
+		if cmd := c.Services[svc].Command; !slices.Equal(cmd, []string{"sh", cluster.Mounts()[script]}) {
+			t.Errorf("%s runs %v, not its mounted %s", svc, cmd, script)
 		}
 	}
 
@@ -215,6 +248,14 @@ func TestTheImagesAreBuiltAtTheMakefilesVersions(t *testing.T) {
 	if !strings.Contains(string(dockerfile), "go build -trimpath -o /out/boxoffice ./cmd/boxoffice") {
 		t.Error("the Dockerfile does not build ./cmd/boxoffice")
 	}
+}
+
+// flagValue is the argument after flag in args.
+func flagValue(args []string, flag string) string {
+	if i := slices.Index(args, flag); i >= 0 && i+1 < len(args) {
+		return args[i+1]
+	}
+	return ""
 }
 
 func parseURL(t *testing.T, s string) *url.URL {

@@ -45,12 +45,22 @@ func TestAServerOnPostgreSQLRunsAndRestarts(t *testing.T) {
 	if admin == "" {
 		t.Skipf("%s is not set", pgtest.EnvURL)
 	}
+	// A server directory built before the UI joined make temporal-server has no UI: the rest is
+	// tested without it, unless prerequisites are required (CI's make tools builds it).
+	withUI := true
+	if _, err := os.Stat(filepath.Join(dir, "ui", "server")); err != nil {
+		if os.Getenv(temporaltest.Required) != "" {
+			t.Fatalf("the Temporal UI is not built (make temporal-server): %v", err)
+		}
+		t.Logf("the Temporal UI is not built in %s (make temporal-server): its part is skipped", dir)
+		withUI = false
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	prefix := "temporal_test_" + time.Now().Format("150405")
 	srv, err := temporalserver.Start(ctx, temporalserver.Options{
 		Dir: dir, AdminURL: admin, Prefix: prefix, Namespace: "default", Work: filepath.Join(t.TempDir(), "temporal"),
-		UI: true,
+		UI: withUI,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +104,9 @@ func TestAServerOnPostgreSQLRunsAndRestarts(t *testing.T) {
 	}
 	run("after-restart")
 
+	if !withUI {
+		return
+	}
 	// The UI reads the cluster through the frontend: its list (visibility, eventually
 	// consistent) comes to hold both workflows.
 	var listed string
