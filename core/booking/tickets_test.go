@@ -189,6 +189,7 @@ func TestRefundAndCheckInRules(t *testing.T) {
 		{"checked in", paid, &at, &booking.CheckedInError{At: at}},
 		{"cancelled", booking.Reservation{Status: booking.Cancelled}, nil, booking.ErrAlreadyCancelled},
 		{"held", booking.Reservation{Status: booking.Held}, nil, booking.ErrNotPaid},
+		{"cancelled, though checked in", booking.Reservation{Status: booking.Cancelled}, &at, booking.ErrAlreadyCancelled},
 	} {
 		if got := c.r.Refundable(c.checkedIn); !sameError(got, c.want) {
 			t.Errorf("Refundable, %s: %v, want %v", c.name, got, c.want)
@@ -206,6 +207,8 @@ func TestRefundAndCheckInRules(t *testing.T) {
 		{"a second scan", paid, "p1", "p1", &at, &booking.CheckedInError{At: at}},
 		{"cancelled", booking.Reservation{Status: booking.Cancelled}, "p1", "p1", nil, booking.ErrTicketCancelled},
 		{"held", booking.Reservation{Status: booking.Held}, "", "p1", nil, booking.ErrNotPaid},
+		{"cancelled, though checked in", booking.Reservation{Status: booking.Cancelled}, "p1", "p1", &at, booking.ErrTicketCancelled},
+		{"another payment, though checked in", paid, "p1", "p2", &at, booking.ErrNotATicket},
 	} {
 		if got := c.r.CheckableIn(c.paidBy, c.payment, c.checkedIn); !sameError(got, c.want) {
 			t.Errorf("CheckableIn, %s: %v, want %v", c.name, got, c.want)
