@@ -32,11 +32,7 @@ func (s *Settlements) SettleAcrossAggregates(ctx context.Context, p booking.Sett
 			return err
 		}
 		claim := claimOf(seat.Status, seat.ReservationID)
-		row, err := q.ReservationLock(ctx, string(r.ID))
-		if err != nil {
-			return err
-		}
-		locked, err := reservationFromRow(row)
+		locked, err := lockReservation(ctx, q, r.ID)
 		if err != nil {
 			return err
 		}
@@ -81,6 +77,16 @@ func lockClaim(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, d core.
 		return catalog.Claim{}, err
 	}
 	return claimOf(row.Status, row.ReservationID), nil
+}
+
+// lockReservation locks a reservation's row for the transaction and reads it: after its seat's,
+// in the lock order of every write here.
+func lockReservation(ctx context.Context, q *sqlcdb.Queries, id core.ID) (booking.Reservation, error) {
+	row, err := q.ReservationLock(ctx, string(id))
+	if err != nil {
+		return booking.Reservation{}, err
+	}
+	return reservationFromRow(row)
 }
 
 // claimOf is a seat row's claim.
@@ -150,11 +156,7 @@ func (s *Settlements) Refund(ctx context.Context, req booking.RefundRequest) (bo
 		if _, err := lockClaim(ctx, q, r.SaleID, r.Date, r.Seat); err != nil {
 			return err
 		}
-		row, err := q.ReservationLock(ctx, string(r.ID))
-		if err != nil {
-			return err
-		}
-		locked, err := reservationFromRow(row)
+		locked, err := lockReservation(ctx, q, r.ID)
 		if err != nil {
 			return err
 		}

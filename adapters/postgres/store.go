@@ -148,8 +148,6 @@ func (d *db) inTx(ctx context.Context, f func(q *sqlcdb.Queries) error) error {
 	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return f(d.q.WithTx(tx)) })
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // optional maps "" to NULL.
 func optional(s string) *string {
 	if s == "" {

@@ -78,13 +78,9 @@ func ticketFromRow(row sqlcdb.TicketByIDRow) (booking.Ticket, error) {
 func (s *Bookings) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
 	var out booking.Ticket
 	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		row, err := q.ReservationLock(ctx, string(id))
+		r, err := lockReservation(ctx, q, id)
 		if err != nil {
 			return notFound(err, booking.ErrUnknownTicket)
-		}
-		r, err := reservationFromRow(row)
-		if err != nil {
-			return err
 		}
 		var paidBy core.ID
 		if r.Status == booking.Paid {

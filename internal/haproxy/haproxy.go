@@ -5,7 +5,6 @@ package haproxy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -34,15 +33,7 @@ type Proxy struct {
 }
 
 // Binary is the haproxy executable: on PATH, or where Debian's package puts it.
-func Binary() (string, error) {
-	if p, err := exec.LookPath("haproxy"); err == nil {
-		return p, nil
-	}
-	if _, err := os.Stat("/usr/sbin/haproxy"); err == nil {
-		return "/usr/sbin/haproxy", nil
-	}
-	return "", errors.New("haproxy is not installed (apt-get install haproxy)")
-}
+func Binary() (string, error) { return process.Daemon("haproxy") }
 
 // Settings say where a proxy listens and what it fronts.
 type Settings struct {
@@ -161,26 +152,11 @@ func Start(ctx context.Context, backends []string) (*Proxy, error) {
 		return nil, p.cleanup(fmt.Errorf("start haproxy: %w", err))
 	}
 	go func() { p.exited <- p.cmd.Wait() }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case err := <-p.exited:
-			return nil, p.cleanup(fmt.Errorf("haproxy exited at start-up (%v): %s", err, out))
-		case <-ctx.Done():
-			p.Stop()
-			return nil, ctx.Err()
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", p.Addr, 100*time.Millisecond); err == nil {
-			_ = c.Close()
-			return p, nil
-		}
-		if time.Now().After(deadline) {
-			p.Stop()
-			return nil, fmt.Errorf("haproxy did not listen on %s within 10 s: %s", p.Addr, out)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := process.AwaitListening(ctx, p.Addr, p.exited, 10*time.Second); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("haproxy %w: %s", err, out)
 	}
+	return p, nil
 }
 
 // Stop ends HAProxy and removes its configuration.

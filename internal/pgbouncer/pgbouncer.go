@@ -5,7 +5,6 @@ package pgbouncer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/internal/freeport"
+	"github.com/boxoffice/boxoffice/internal/process"
 )
 
 // Options say what the bouncer fronts.
@@ -51,15 +51,7 @@ type Bouncer struct {
 }
 
 // Binary is the pgbouncer executable: on PATH, or where Debian's package puts it.
-func Binary() (string, error) {
-	if p, err := exec.LookPath("pgbouncer"); err == nil {
-		return p, nil
-	}
-	if _, err := os.Stat("/usr/sbin/pgbouncer"); err == nil {
-		return "/usr/sbin/pgbouncer", nil
-	}
-	return "", errors.New("pgbouncer is not installed (apt-get install pgbouncer)")
-}
+func Binary() (string, error) { return process.Daemon("pgbouncer") }
 
 // Settings are a bouncer's configuration: the cluster run's on loopback, deploy/cluster's in
 // a container.
@@ -184,22 +176,10 @@ func (b *Bouncer) run(ctx context.Context) error {
 
 // awaitListening waits until the bouncer accepts connections, or says why it never will.
 func (b *Bouncer) awaitListening(ctx context.Context) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-b.exited:
-			b.exited <- err
-			return fmt.Errorf("pgbouncer exited at start-up (%v); its log: %s", err, b.tail())
-		case <-ctx.Done():
-			return ctx.Err()
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", b.Addr, 100*time.Millisecond); err == nil {
-			return c.Close()
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := process.AwaitListening(ctx, b.Addr, b.exited, 10*time.Second); err != nil {
+		return fmt.Errorf("pgbouncer %w; its log: %s", err, b.tail())
 	}
-	return fmt.Errorf("pgbouncer did not listen on %s within 10 s; its log: %s", b.Addr, b.tail())
+	return nil
 }
 
 // URL is dbURL, a PostgreSQL URL, pointed at the bouncer instead: the same database and user.

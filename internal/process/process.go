@@ -1,12 +1,57 @@
-// Package process ends the helper processes the cluster run starts (HAProxy, the Temporal
-// server's services, its UI).
+// Package process finds and ends the helper processes the cluster run starts (HAProxy,
+// PgBouncer, the Temporal server's services, its UI).
 package process
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"os"
 	"os/exec"
 	"syscall"
 	"time"
 )
+
+// Daemon is the executable of a Debian package's daemon named name (the package's name too):
+// on PATH, or in /usr/sbin, which a non-root PATH often lacks.
+func Daemon(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	if p := "/usr/sbin/" + name; fileExists(p) {
+		return p, nil
+	}
+	return "", fmt.Errorf("%s is not installed (apt-get install %s)", name, name)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// AwaitListening waits until addr accepts a connection. It gives up when the process reports on
+// exited (the channel its Wait reports on; what it reads is put back for whoever waits next),
+// when ctx ends, or after within; its error says which, for the caller to name the process.
+func AwaitListening(ctx context.Context, addr string, exited chan error, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		select {
+		case err := <-exited:
+			exited <- err
+			return fmt.Errorf("exited at start-up (%v)", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			return c.Close()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("did not listen on %s within %s", addr, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
 
 // Stop asks cmd to end (SIGTERM) and waits for it on exited, the channel its Wait reports on;
 // after grace, it kills it.

@@ -64,22 +64,11 @@ func (s *Server) startUI(ctx context.Context) error {
 	go func() { exited <- cmd.Wait() }()
 	s.ui, s.uiExited = cmd, exited
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		select {
-		case err := <-exited:
-			exited <- err
-			return fmt.Errorf("the Temporal UI exited at start-up (%v); its log: %s", err, s.Log("ui"))
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
-			s.UI = "http://" + addr
-			return c.Close()
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("the Temporal UI did not listen on %s within 30 s (its log: %s)", addr, s.Log("ui"))
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := process.AwaitListening(ctx, addr, exited, 30*time.Second); err != nil {
+		return fmt.Errorf("the Temporal UI %w; its log: %s", err, s.Log("ui"))
 	}
+	s.UI = "http://" + addr
+	return nil
 }
 
 // stopUI ends the UI server, if it runs.
