@@ -29,7 +29,7 @@ func runAudit(ctx context.Context, args []string) error {
 	if c.DatabaseURL == "" {
 		return fmt.Errorf("audit needs DATABASE_URL (or --database-url)")
 	}
-	pool, err := postgres.Connect(ctx, c.DatabaseURL)
+	pool, err := connectDatabase(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -23,3 +23,18 @@ func TestDatabaseDirectURLIsNamedWhenItIsWrong(t *testing.T) {
 		t.Fatalf("migrating through a malformed DATABASE_DIRECT_URL: %v, want an error naming it", err)
 	}
 }
+
+// Every command that reads DATABASE_URL names it when it is malformed.
+func TestDatabaseURLIsNamedWhenItIsWrong(t *testing.T) {
+	for name, run := range map[string]func(context.Context, []string) error{"migrate": runMigrate, "audit": runAudit} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv("DATABASE_URL", "postgres://%zz")
+			if err := run(context.Background(), nil); err == nil || !strings.HasPrefix(err.Error(), "DATABASE_URL: ") {
+				t.Fatalf("boxoffice %s with a malformed DATABASE_URL: %v, want an error naming it", name, err)
+			}
+		})
+	}
+	if _, _, _, err := openDatabase(context.Background(), config{DatabaseURL: "postgres://%zz"}); err == nil || !strings.HasPrefix(err.Error(), "DATABASE_URL: ") {
+		t.Fatalf("the roles with a malformed DATABASE_URL: %v, want an error naming it", err)
+	}
+}

@@ -32,7 +32,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	if demo && (seats < 1 || seats > catalog.MaxSeats) {
 		return fmt.Errorf("--demo-seats must be 1 to %d", catalog.MaxSeats)
 	}
-	pool, err := postgres.Connect(ctx, c.DatabaseURL)
+	pool, err := connectDatabase(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -364,9 +364,9 @@ func serveProfiler(addr string, log *slog.Logger) (stop func(), err error) {
 // options that have a store listen where it can hear (DATABASE_DIRECT_URL when set) and the
 // number of migrations applied.
 func openDatabase(ctx context.Context, c config, opts ...postgres.Option) (*pgxpool.Pool, []postgres.StoreOption, int, error) {
-	pool, err := postgres.Connect(ctx, c.DatabaseURL, opts...)
+	pool, err := connectDatabase(ctx, c, opts...)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("DATABASE_URL: %w", err)
+		return nil, nil, 0, err
 	}
 	n, storeOpts, err := migrateDirect(ctx, c, pool)
 	if err != nil {
@@ -374,6 +374,16 @@ func openDatabase(ctx context.Context, c config, opts ...postgres.Option) (*pgxp
 		return nil, nil, 0, err
 	}
 	return pool, storeOpts, n, nil
+}
+
+// connectDatabase opens the pool of DATABASE_URL, naming the setting when it is wrong: every
+// command that reads it connects here.
+func connectDatabase(ctx context.Context, c config, opts ...postgres.Option) (*pgxpool.Pool, error) {
+	pool, err := postgres.Connect(ctx, c.DatabaseURL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	return pool, nil
 }
 
 // migrateDirect applies pending migrations on DATABASE_DIRECT_URL when it is set (through a
