@@ -221,7 +221,7 @@ func startDevServer(ctx context.Context, c config, stateFile string, logger *slo
 	if err != nil {
 		return nil, "", err
 	}
-	uiPort, err := freePort()
+	uiPort, err := freeport.Port()
 	if err != nil {
 		return nil, "", err
 	}
@@ -276,6 +276,3 @@ func findTemporalCLI(configured string) (string, error) {
 		"`go install github.com/temporalio/cli/cmd/temporal@v1.5.1` (make run does), set TEMPORAL_CLI to its path, " +
 		"or set TEMPORAL_ADDRESS to use a running Temporal")
 }
-
-// freePort is a loopback port free at the moment of asking, below the ephemeral range.
-func freePort() (int, error) { return freeport.Port() }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
+	"github.com/boxoffice/boxoffice/internal/freeport"
 	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
@@ -116,7 +117,7 @@ func devSetup(t *testing.T, settings ...string) (bin, base string, env []string)
 	t.Helper()
 	cli := requirePrerequisites(t)
 	bin = buildBoxoffice(t)
-	port, err := freePort()
+	port, err := freeport.Port()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	deployed "github.com/boxoffice/boxoffice/deploy/observability" // the dashboard and the rules; observability is a type here
+	"github.com/boxoffice/boxoffice/internal/freeport"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
@@ -119,7 +120,7 @@ func requests(method, route string, status int) string {
 // The Temporal SDK's own (temporal_…) are recorded once the worker has polled and run a task,
 // and each sale's queue once admission has run a round, so those may come a little later.
 func TestAFreshDevExportsEverySeriesTheDashboardAndRulesRead(t *testing.T) {
-	port, err := freePort()
+	port, err := freeport.Port()
 	if err != nil {
 		t.Fatal(err)
 	}

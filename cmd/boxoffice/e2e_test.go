@@ -27,6 +27,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/internal/freeport"
 	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 	"github.com/boxoffice/boxoffice/workflows/admission"
@@ -119,7 +120,7 @@ func startSystem(t *testing.T, holdTTL time.Duration, extraEnv ...string) *e2eSy
 	var addrs [2]string        // the API instances'
 	var metricsAddrs [3]string // the worker's and the API instances' metrics
 	for i := range 5 {
-		port, err := freePort()
+		port, err := freeport.Port()
 		if err != nil {
 			t.Fatal(err)
 		}

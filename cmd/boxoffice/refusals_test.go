@@ -17,12 +17,13 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/internal/freeport"
 )
 
 // The API role serves through the listener that turns Go's own plain-text refusals into
 // problems: a DEL byte in Idempotency-Key is a problem like every other 400.
 func TestTheAPIRoleAnswersUnparsableRequestsWithProblems(t *testing.T) {
-	port, err := freePort()
+	port, err := freeport.Port()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/internal/freeport"
 )
 
 // TestShutdownDrainsInFlightRequests loads the API role with concurrent requests and ends it as
@@ -33,7 +34,7 @@ import (
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	store := slowSeats{Store: memory.NewStore(), entered: &atomic.Int64{}}
 	today := core.DateOf(time.Now())
-	port, err := freePort()
+	port, err := freeport.Port()
 	if err != nil {
 		t.Fatal(err)
 	}

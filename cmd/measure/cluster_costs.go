@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/boxoffice/boxoffice/internal/sandbox"
+	"github.com/boxoffice/boxoffice/internal/temporalserver"
 )
 
 // clusterCounters are the production shape's running totals that size a cluster: Temporal's
@@ -67,8 +68,9 @@ func readClusterCounters(ctx context.Context, sys *sandbox.System) (clusterCount
 	}
 	defer conn.Close(ctx)
 	name := sys.DatabaseName()
+	temporalDBs := temporalserver.Databases(name)
 	err = conn.QueryRow(ctx, `SELECT coalesce(sum(xact_commit) FILTER (WHERE datname = $1), 0),
-		coalesce(sum(xact_commit) FILTER (WHERE datname IN ($1 || '_temporal', $1 || '_visibility')), 0)
-		FROM pg_stat_database`, name).Scan(&c.BoxofficeXacts, &c.TemporalXacts)
+		coalesce(sum(xact_commit) FILTER (WHERE datname IN ($2, $3)), 0)
+		FROM pg_stat_database`, name, temporalDBs["temporal"], temporalDBs["visibility"]).Scan(&c.BoxofficeXacts, &c.TemporalXacts)
 	return c, err
 }

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/boxoffice/boxoffice/internal/sandbox"
+	"github.com/boxoffice/boxoffice/internal/freeport"
 )
 
 // privatePostgres is a PostgreSQL cluster of the test's own, so restarting it leaves the
@@ -32,7 +32,7 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 	}
 	t.Cleanup(func() { os.RemoveAll(root) })
 	p := &privatePostgres{bin: filepath.Dir(bins[len(bins)-1]), dir: filepath.Join(root, "data"), sockets: root}
-	if p.port, err = sandbox.FreePort(); err != nil {
+	if p.port, err = freeport.Port(); err != nil {
 		t.Fatal(err)
 	}
 	// The server refuses to run as root: the cluster belongs to the postgres user.

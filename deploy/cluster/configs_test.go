@@ -19,6 +19,7 @@ import (
 	"github.com/boxoffice/boxoffice/deploy/cluster"
 	"github.com/boxoffice/boxoffice/internal/haproxy"
 	"github.com/boxoffice/boxoffice/internal/temporalserver"
+	"github.com/boxoffice/boxoffice/internal/temporaltest"
 )
 
 var update = flag.Bool("update", false, "write the rendered configuration files (make generate)")
@@ -53,7 +54,7 @@ func TestTheDeployedConfigsAreTheClusterRunsOwn(t *testing.T) {
 func TestHAProxyAcceptsItsConfiguration(t *testing.T) {
 	bin, err := haproxy.Binary()
 	if err != nil {
-		t.Skip(err)
+		temporaltest.Missing(t, err)
 	}
 	if out, err := exec.Command(bin, "-c", "-f", "haproxy/haproxy.cfg").CombinedOutput(); err != nil {
 		t.Fatalf("haproxy -c: %v\n%s", err, out)

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -27,7 +28,7 @@ func TestTheSchemaScriptSetsUpTheDatabasesAndRunsAgain(t *testing.T) {
 	dir := os.Getenv("BOXOFFICE_TEMPORAL_SERVER")
 	admin := os.Getenv(pgtest.EnvURL)
 	if dir == "" || admin == "" {
-		t.Skipf("needs the Temporal server's schema tool (BOXOFFICE_TEMPORAL_SERVER, make temporal-server) and %s", pgtest.EnvURL)
+		temporaltest.Missing(t, fmt.Errorf("the schema script's test needs the Temporal server's schema tool (BOXOFFICE_TEMPORAL_SERVER, make temporal-server) and %s", pgtest.EnvURL))
 	}
 	u, err := url.Parse(admin)
 	if err != nil {
@@ -125,7 +126,7 @@ func TestTheNamespaceScriptRegistersWhatTheWorkflowsNeed(t *testing.T) {
 func TestTheBouncerChecksPasswordsAsDeployed(t *testing.T) {
 	admin := os.Getenv(pgtest.EnvURL)
 	if admin == "" {
-		t.Skipf("%s is not set", pgtest.EnvURL)
+		temporaltest.Missing(t, fmt.Errorf("%s is not set", pgtest.EnvURL))
 	}
 	if _, err := pgbouncer.Binary(); err != nil {
 		temporaltest.Missing(t, err)

@@ -98,7 +98,6 @@ type System struct {
 	Proxy     *haproxy.Proxy
 	Instances []string
 	adminURL  string
-	dbPrefix  string
 }
 
 // proc is one spawned boxoffice role.
@@ -240,7 +239,7 @@ func (s *System) startTemporal(ctx context.Context, o Options) error {
 		ExtraArgs: o.TemporalArgs,
 	}
 	if o.TemporalMetrics {
-		port, err := FreePort()
+		port, err := freeport.Port()
 		if err != nil {
 			return err
 		}
@@ -269,9 +268,8 @@ func (s *System) startCluster(ctx context.Context, o Options) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	s.dbPrefix = s.DatabaseName()
 	s.Server, err = temporalserver.Start(ctx, temporalserver.Options{
-		Dir: o.TemporalServer, AdminURL: o.AdminURL, Prefix: s.dbPrefix, Namespace: "default",
+		Dir: o.TemporalServer, AdminURL: o.AdminURL, Prefix: s.DatabaseName(), Namespace: "default",
 		SearchAttributes: temporal.SearchAttributeTypes(), UI: o.TemporalUI,
 	})
 	if err != nil {
@@ -307,7 +305,7 @@ func (s *System) startRoles(ctx context.Context, n int) error {
 		}
 	}
 	for range n {
-		port, err := FreePort()
+		port, err := freeport.Port()
 		if err != nil {
 			return err
 		}
@@ -483,8 +481,8 @@ func (s *System) Stop() {
 	}
 	if s.dropDB != nil {
 		s.dropDB()
-		if s.Server != nil && s.dbPrefix != "" {
-			_ = temporalserver.DropDatabases(context.Background(), s.adminURL, s.dbPrefix)
+		if s.Server != nil {
+			_ = temporalserver.DropDatabases(context.Background(), s.adminURL, s.DatabaseName())
 		}
 	}
 }
@@ -537,9 +535,6 @@ func WaitReady(ctx context.Context, base string) error {
 		}
 	}
 }
-
-// FreePort is a loopback port free at the moment of asking, below the ephemeral range.
-func FreePort() (int, error) { return freeport.Port() }
 
 // DefaultAdminURL is where a sandbox creates its database unless told otherwise:
 // $BOXOFFICE_TEST_DATABASE_URL, else the local server the README's setup uses.

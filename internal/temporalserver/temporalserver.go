@@ -111,7 +111,7 @@ func Start(ctx context.Context, o Options) (s *Server, err error) {
 	if err != nil || pg.Port() == "" {
 		return s, fmt.Errorf("the Temporal server needs a postgres://host:port admin URL, not %q", o.AdminURL)
 	}
-	dbs := map[string]string{"temporal": o.Prefix + "_temporal", "visibility": o.Prefix + "_visibility"}
+	dbs := Databases(o.Prefix)
 	for schema, db := range dbs {
 		if err := createSchema(ctx, o, pg, db, schema); err != nil {
 			return s, err
@@ -446,6 +446,12 @@ func (s *Server) startService(name string) error {
 	return nil
 }
 
+// Databases are the names of a server's two databases, by schema (temporal, visibility), for
+// the prefix it was started with.
+func Databases(prefix string) map[string]string {
+	return map[string]string{"temporal": prefix + "_temporal", "visibility": prefix + "_visibility"}
+}
+
 // DropDatabases drops the two databases of a server started with prefix on admin, once it
 // has stopped.
 func DropDatabases(ctx context.Context, admin, prefix string) error {
@@ -454,7 +460,7 @@ func DropDatabases(ctx context.Context, admin, prefix string) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	for _, db := range []string{prefix + "_temporal", prefix + "_visibility"} {
+	for _, db := range Databases(prefix) {
 		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)"); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package temporalserver_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -43,7 +44,7 @@ func TestAServerOnPostgreSQLRunsAndRestarts(t *testing.T) {
 	}
 	admin := os.Getenv(pgtest.EnvURL)
 	if admin == "" {
-		t.Skipf("%s is not set", pgtest.EnvURL)
+		temporaltest.Missing(t, fmt.Errorf("%s is not set: the server keeps its databases there", pgtest.EnvURL))
 	}
 	// A server directory built before the UI joined make temporal-server has no UI: the rest is
 	// tested without it, unless prerequisites are required (CI's make tools builds it).

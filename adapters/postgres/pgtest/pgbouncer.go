@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"testing"
 
@@ -19,7 +20,7 @@ func ThroughPgBouncer(t testing.TB, dbURL string) string {
 	}
 	u, err := url.Parse(dbURL)
 	if err != nil || u.Scheme == "" || u.Port() == "" {
-		t.Skipf("pgtest: PgBouncer tests need a postgres://host:port URL, not %q", dbURL)
+		temporaltest.Missing(t, fmt.Errorf("pgtest: PgBouncer tests need a postgres://host:port URL, not %q", dbURL))
 	}
 	password, _ := u.User.Password()
 	b, err := pgbouncer.Start(context.Background(), pgbouncer.Options{Upstream: u.Host, User: u.User.Username(), Password: password})
