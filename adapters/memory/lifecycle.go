@@ -15,11 +15,14 @@ import (
 type Settler interface {
 	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (booking.Receipt, error)
 	Release(ctx context.Context, reservation core.ID) (bool, error)
+	ReleaseAtDeadline(ctx context.Context, reservation core.ID) (time.Time, error)
 }
 
 // Lifecycle is booking.Lifecycle without Temporal: a process-local timer per hold. It follows
-// the workflow's rule (Reservation.PayableBy: pay only before the deadline; release at it) but
-// does not survive a restart; use it in tests and single-process demos only.
+// the workflow's rules (Reservation.PayableBy: pay only before the payment's deadline; at the
+// hold's deadline, release it unless the API accepted a payment not seen here yet, which is
+// waited for until its deadline) but does not survive a restart; use it in tests and
+// single-process demos only.
 type Lifecycle struct {
 	clock   core.Clock
 	settler Settler
@@ -30,9 +33,11 @@ type Lifecycle struct {
 }
 
 type hold struct {
-	mu    sync.Mutex // serialises pay and release of one hold
-	r     booking.Reservation
-	timer *time.Timer
+	mu         sync.Mutex // serialises pay and release of one hold
+	r          booking.Reservation
+	timer      *time.Timer
+	sawPayment bool // a payment reached the hold: its deadline waits for no other
+	waited     bool // the deadline found an accepted payment not seen yet and waited for it
 }
 
 // NewLifecycle times holds on clock and settles them with settler.
@@ -61,8 +66,17 @@ func (l *Lifecycle) release(h *hold) {
 	if h.r.Status != booking.Held {
 		return
 	}
+	if !h.sawPayment && !h.waited {
+		// releasing is conditional and idempotent; a failure leaves the hold to the sweeps
+		if until, err := l.settler.ReleaseAtDeadline(context.Background(), h.r.ID); err == nil && !until.IsZero() {
+			h.waited = true
+			h.timer.Reset(until.Sub(l.clock.Now()))
+			return
+		}
+	} else {
+		_, _ = l.settler.Release(context.Background(), h.r.ID)
+	}
 	h.r.Status = booking.Released
-	_, _ = l.settler.Release(context.Background(), h.r.ID) // releasing is conditional and idempotent
 }
 
 // Pay implements booking.Lifecycle.
@@ -76,12 +90,16 @@ func (l *Lifecycle) Pay(ctx context.Context, r booking.Reservation, key core.Ide
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.r.PaymentAcceptedAt.IsZero() {
+		h.r.PaymentAcceptedAt = r.PaymentAcceptedAt // the store decided it; the hold follows
+	}
 	switch err := h.r.PayableBy(user, l.clock.Now()); {
 	case errors.Is(err, booking.ErrAlreadyPaid):
 		return l.settler.Settle(ctx, id, user, core.NewID(), key) // the store replays the receipt
 	case err != nil:
 		return booking.Receipt{}, err
 	}
+	h.sawPayment = true
 	rc, err := l.settler.Settle(ctx, id, user, core.NewID(), key)
 	if err != nil {
 		return booking.Receipt{}, err

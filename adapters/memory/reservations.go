@@ -97,6 +97,42 @@ func (s *Bookings) ReleaseHold(_ context.Context, id core.ID) (bool, error) {
 	return true, nil
 }
 
+// AcceptPayment implements booking.Store.
+func (s *Bookings) AcceptPayment(_ context.Context, id core.ID, user core.UserID, now time.Time) (booking.Reservation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.reservations[id]
+	if !ok {
+		return booking.Reservation{}, booking.ErrUnknownTicket
+	}
+	claim := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]
+	if r.Status == booking.Held && !claim.HeldBy(r.ID) {
+		return *r, booking.ErrHoldExpired // a later hold took the seat after the deadline
+	}
+	accepted, err := r.AcceptPayment(user, now)
+	if err != nil {
+		return *r, err
+	}
+	*r = accepted
+	claim.HeldUntil = accepted.PaymentDeadline()
+	return accepted, nil
+}
+
+// ReleaseUnlessAwaitingPayment implements booking.Store.
+func (s *Bookings) ReleaseUnlessAwaitingPayment(_ context.Context, id core.ID, now time.Time) (bool, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.reservations[id]
+	switch {
+	case !ok || r.Status != booking.Held:
+		return false, time.Time{}, nil
+	case r.AwaitsPayment(now):
+		return false, r.PaymentDeadline(), nil
+	}
+	s.release(r)
+	return true, time.Time{}, nil
+}
+
 // release marks a held reservation released and frees its seat if it still holds it.
 func (s *state) release(r *booking.Reservation) {
 	r.Status = booking.Released
@@ -107,7 +143,7 @@ func (s *state) release(r *booking.Reservation) {
 
 // ReleaseOverdue implements booking.Store.
 func (s *Bookings) ReleaseOverdue(_ context.Context, cutoff time.Time, limit int) (int, error) {
-	return s.releaseHolds(limit, func(r *booking.Reservation) bool { return r.HeldUntil.Before(cutoff) }), nil
+	return s.releaseHolds(limit, func(r *booking.Reservation) bool { return r.PaymentDeadline().Before(cutoff) }), nil
 }
 
 // releaseHolds releases up to limit held reservations that match, as release does, and

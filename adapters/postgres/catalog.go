@@ -353,6 +353,14 @@ func performanceFromRow(sale core.SaleID, date time.Time, startsAt, cancelledAt 
 	return p
 }
 
+// timeOrZero maps NULL to the zero time, and a time to UTC.
+func timeOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
 // optionalTime maps the zero time to NULL.
 func optionalTime(t time.Time) *time.Time {
 	if t.IsZero() {

@@ -102,17 +102,44 @@ func (d *db) reservation(ctx context.Context, id core.ID) (booking.Reservation, 
 
 // ReleaseHold implements booking.Store.
 func (s *Bookings) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
+	released, _, err := s.releaseHold(ctx, id, nil)
+	return released, err
+}
+
+// ReleaseUnlessAwaitingPayment implements booking.Store.
+func (s *Bookings) ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, now time.Time) (bool, time.Time, error) {
+	released, kept, err := s.releaseHold(ctx, id, func(r booking.Reservation) bool { return r.AwaitsPayment(now) })
+	if err != nil || kept == nil {
+		return released, time.Time{}, err
+	}
+	return false, kept.PaymentDeadline(), nil
+}
+
+// releaseHold marks a held reservation released and frees its seat if it still holds it,
+// unless keep, asked under both locks, keeps it (returned).
+func (s *Bookings) releaseHold(ctx context.Context, id core.ID, keep func(booking.Reservation) bool) (bool, *booking.Reservation, error) {
 	r, err := s.Reservation(ctx, id)
 	if errors.Is(err, booking.ErrUnknownTicket) {
-		return false, nil
+		return false, nil, nil
 	}
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	released := false
+	var kept *booking.Reservation
 	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		if _, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)}); err != nil {
 			return err
+		}
+		if keep != nil {
+			locked, err := lockReservation(ctx, q, id)
+			if err != nil {
+				return err
+			}
+			if keep(locked) {
+				kept = &locked
+				return nil
+			}
 		}
 		if _, err := q.ReservationRelease(ctx, string(id)); noRows(err) {
 			return nil // paid or released already
@@ -122,7 +149,40 @@ func (s *Bookings) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
 		released = true
 		return q.SeatFree(ctx, sqlcdb.SeatFreeParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: string(id)})
 	})
-	return released, err
+	return released, kept, err
+}
+
+// AcceptPayment implements booking.Store: the seat, then the reservation, locked as a
+// settlement locks them, so an acceptance and a release or a takeover of the seat come one
+// after the other.
+func (s *Bookings) AcceptPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (booking.Reservation, error) {
+	r, err := s.Reservation(ctx, id) // which seat to lock first
+	if err != nil {
+		return booking.Reservation{}, err
+	}
+	accepted := r
+	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		claim, err := lockClaim(ctx, q, r.SaleID, r.Date, r.Seat)
+		if err != nil {
+			return err
+		}
+		if accepted, err = lockReservation(ctx, q, id); err != nil {
+			return err
+		}
+		if accepted.Status == booking.Held && !claim.HeldBy(id) {
+			return booking.ErrHoldExpired // a later hold took the seat after the deadline
+		}
+		if accepted, err = accepted.AcceptPayment(user, now); err != nil {
+			return err
+		}
+		if err := q.ReservationAcceptPayment(ctx, sqlcdb.ReservationAcceptPaymentParams{ID: string(id), At: accepted.PaymentAcceptedAt}); err != nil {
+			return err
+		}
+		return q.SeatClaimUntil(ctx, sqlcdb.SeatClaimUntilParams{
+			SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: string(id), HeldUntil: accepted.PaymentDeadline(),
+		})
+	})
+	return accepted, err
 }
 
 // PaymentByKey implements booking.Store.
@@ -159,12 +219,15 @@ func reservationFromRow(r sqlcdb.Reservation) (booking.Reservation, error) {
 	return booking.Reservation{
 		ID: core.ID(r.ID), UserID: core.UserID(r.UserID), SaleID: core.SaleID(r.SaleID), Date: core.DateOf(r.PerfDate), Seat: int(r.SeatNo),
 		Section: r.Section, Price: core.Amount(r.Price), Status: status, HeldUntil: r.HeldUntil.UTC(), CreatedAt: r.CreatedAt.UTC(),
+		PaymentAcceptedAt: timeOrZero(r.PaymentAcceptedAt),
 	}, nil
 }
 
 // ReleaseOverdue implements booking.Store.
 func (s *Bookings) ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	n, err := s.q.ReservationReleaseOverdue(ctx, sqlcdb.ReservationReleaseOverdueParams{Cutoff: cutoff, MaxRows: int32(limit)})
+	n, err := s.q.ReservationReleaseOverdue(ctx, sqlcdb.ReservationReleaseOverdueParams{
+		Cutoff: cutoff, AcceptedCutoff: cutoff.Add(-booking.PaymentWait), MaxRows: int32(limit),
+	})
 	return int(n), err
 }
 

@@ -231,7 +231,7 @@ func (l *Lifecycle) Pay(ctx context.Context, r booking.Reservation, key core.Ide
 		WorkflowID: reservation.WorkflowID(string(r.ID)),
 		UpdateName: reservation.UpdatePay,
 		Args: []any{reservation.PayRequest{
-			UserID: string(r.UserID), IdempotencyKey: string(key), PaymentID: string(core.NewID()),
+			UserID: string(r.UserID), IdempotencyKey: string(key), PaymentID: string(core.NewID()), AcceptedAt: r.PaymentAcceptedAt,
 		}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	}

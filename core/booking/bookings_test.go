@@ -181,6 +181,28 @@ func TestPay(t *testing.T) {
 	}
 }
 
+// A payment accepted before the deadline, not yet answered by the lifecycle, is accepted again
+// when its fan retries after the deadline; a hold no payment was accepted for is not.
+func TestAPaymentAcceptedBeforeTheDeadlineIsStillTakenAfterIt(t *testing.T) {
+	w := apptest.New(t, app.DefaultPolicy, with(slowLifecycle{}))
+	ann := w.Fan(t, "ann", true)
+	r, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1)
+	other, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 2)
+	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 50_000, "")
+	w.Clock.Advance(booking.DefaultPolicy.HoldTTL - time.Second)
+	acceptedAt := w.Clock.Now()
+	_, err := w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
+	wantErr(t, err, booking.ErrPaymentPending)
+	if got, _ := w.Store.Reservation(ctx, r.ID); !got.PaymentAcceptedAt.Equal(acceptedAt) {
+		t.Fatalf("the pending payment's hold was accepted at %v, want %v", got.PaymentAcceptedAt, acceptedAt)
+	}
+	w.Clock.Advance(2 * time.Second) // past both deadlines
+	_, err = w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
+	wantErr(t, err, booking.ErrPaymentPending) // accepted again: the lifecycle is asked
+	_, err = w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(other.ID), SeatID: 2, Date: showDate}, "")
+	wantErr(t, err, booking.ErrHoldExpired)
+}
+
 func TestPayAfterDeadline(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)

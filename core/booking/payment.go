@@ -88,7 +88,7 @@ func (c *Bookings) pay(ctx context.Context, caller core.Caller, user core.UserID
 }
 
 // payHeld pays for r, read as held: the caller must be admitted, the hold payable and the
-// wallet able to cover it, or the lifecycle is not asked.
+// wallet able to cover it, or the payment is not accepted and the lifecycle not asked.
 func (c *Bookings) payHeld(ctx context.Context, caller core.Caller, r Reservation, key core.IdempotencyKey) (Receipt, error) {
 	user, _, err := c.gate.Admitted(ctx, caller)
 	if err != nil {
@@ -102,6 +102,11 @@ func (c *Bookings) payHeld(ctx context.Context, caller core.Caller, r Reservatio
 		return Receipt{}, fmt.Errorf("read balance: %w", err)
 	}
 	if err := wallet.Covers(balance, r.Price); err != nil {
+		return Receipt{}, err
+	}
+	// From here the payment is accepted: nothing but the hold's lifecycle, once it has seen it,
+	// releases the hold before its PaymentDeadline, however long the payment takes to reach it.
+	if r, err = c.store.AcceptPayment(ctx, r.ID, user, c.clock.Now()); err != nil {
 		return Receipt{}, err
 	}
 	rc, err := c.lifecycle.Pay(ctx, r, key)

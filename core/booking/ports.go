@@ -28,8 +28,17 @@ type Store interface {
 	// ReleaseHold marks a held reservation released and frees its seat if it still holds it.
 	// It reports whether anything changed; releasing twice is harmless.
 	ReleaseHold(ctx context.Context, id core.ID) (bool, error)
-	// ReleaseOverdue releases up to limit holds whose deadline is before cutoff, as ReleaseHold
-	// would, and returns how many it released.
+	// AcceptPayment records, under the seat's and the reservation's locks, that the API accepts
+	// user's payment of a hold at now (Reservation.AcceptPayment), and extends the seat's claim
+	// to the payment's deadline; it returns the reservation as accepted. Errors: those of
+	// PayableBy, ErrUnknownTicket, and ErrHoldExpired for a hold whose seat a later hold took.
+	AcceptPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (Reservation, error)
+	// ReleaseUnlessAwaitingPayment releases a hold as ReleaseHold does, unless it AwaitsPayment
+	// at now: then it keeps it and returns its PaymentDeadline (zero otherwise). Decided under
+	// the seat's and the reservation's locks, so an acceptance committed first is seen.
+	ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, now time.Time) (released bool, awaitUntil time.Time, err error)
+	// ReleaseOverdue releases up to limit holds whose PaymentDeadline is before cutoff, as
+	// ReleaseHold would, and returns how many it released.
 	ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error)
 	// Receipt returns the receipt of a paid reservation, or ErrUnknownTicket.
 	Receipt(ctx context.Context, reservation core.ID) (Receipt, error)

@@ -42,6 +42,43 @@ type Reservation struct {
 	Status    Status
 	HeldUntil time.Time
 	CreatedAt time.Time
+	// PaymentAcceptedAt is when the API first accepted a payment of the hold (AcceptPayment);
+	// zero while none was.
+	PaymentAcceptedAt time.Time
+}
+
+// PaymentWait is how long past a hold's deadline a payment accepted before it may take to reach
+// the hold's lifecycle and settle. Until then nothing but that lifecycle releases the hold (and
+// it only once it has seen the payment): no other fan takes the seat over, no bulk release frees
+// it. A settlement that cannot finish by then fails, moving no money.
+const PaymentWait = time.Minute
+
+// PaymentDeadline is when paying for the reservation ends: its deadline, or PaymentWait after
+// it once a payment was accepted before it.
+func (r Reservation) PaymentDeadline() time.Time {
+	if r.PaymentAcceptedAt.IsZero() {
+		return r.HeldUntil
+	}
+	return r.HeldUntil.Add(PaymentWait)
+}
+
+// AwaitsPayment reports whether, at now, the hold must be kept for a payment accepted before
+// its deadline that its lifecycle has not seen yet.
+func (r Reservation) AwaitsPayment(now time.Time) bool {
+	return r.Status == Held && !r.PaymentAcceptedAt.IsZero() && now.Before(r.PaymentDeadline())
+}
+
+// AcceptPayment is the reservation once the API accepts user's payment of it at now: payable
+// (PayableBy), and from then on kept until its PaymentDeadline. Accepting again keeps the first
+// acceptance, so a retry of a payment accepted in time is accepted after the deadline too.
+func (r Reservation) AcceptPayment(user core.UserID, now time.Time) (Reservation, error) {
+	if err := r.PayableBy(user, now); err != nil {
+		return r, err
+	}
+	if r.PaymentAcceptedAt.IsZero() {
+		r.PaymentAcceptedAt = now
+	}
+	return r, nil
 }
 
 // OwnedBy reports a reservation that is not user's.
@@ -86,14 +123,14 @@ func (r Reservation) SettleableBy(user core.UserID) error {
 	return ErrHoldExpired
 }
 
-// PayableBy reports whether user may pay for the reservation at now: settleable, and before the
-// hold's deadline. The counter, the hold's lifecycle and the workflow's update validator all ask
-// this one rule.
+// PayableBy reports whether user may pay for the reservation at now: settleable, and before its
+// PaymentDeadline (the hold's deadline, unless a payment was accepted before it). The API, the
+// hold's lifecycle and the workflow's update validator all ask this one rule.
 func (r Reservation) PayableBy(user core.UserID, now time.Time) error {
 	if err := r.SettleableBy(user); err != nil {
 		return err
 	}
-	if !now.Before(r.HeldUntil) {
+	if !now.Before(r.PaymentDeadline()) {
 		return ErrHoldExpired
 	}
 	return nil

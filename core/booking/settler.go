@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 )
@@ -23,14 +24,29 @@ func (s *Settler) Settle(ctx context.Context, reservation core.ID, user core.Use
 	})
 }
 
-// Release frees a hold whose deadline has come.
+// Release frees a hold whose deadline has come, and whose lifecycle has seen every payment
+// of it (or waited for one until its PaymentDeadline).
 func (s *Settler) Release(ctx context.Context, reservation core.ID) (bool, error) {
 	released, err := s.store.ReleaseHold(ctx, reservation)
+	s.released(ctx, reservation, released)
+	return released, err
+}
+
+// ReleaseAtDeadline frees a hold whose deadline has come, unless the API accepted a payment of
+// it that the lifecycle has not seen yet: then it keeps the hold and returns the payment's
+// deadline, until which the lifecycle waits for it before it calls Release.
+func (s *Settler) ReleaseAtDeadline(ctx context.Context, reservation core.ID) (time.Time, error) {
+	released, awaitUntil, err := s.store.ReleaseUnlessAwaitingPayment(ctx, reservation, s.clock.Now())
+	s.released(ctx, reservation, released)
+	return awaitUntil, err
+}
+
+// released tells the observer how late a release came.
+func (s *Settler) released(ctx context.Context, reservation core.ID, released bool) {
 	if released {
 		// How late the release came is for operators; failing to tell changes nothing.
 		if r, err := s.store.Reservation(ctx, reservation); err == nil {
 			s.observer.HoldsReleased(ReleasedByWorkflow, 1, max(0, s.clock.Now().Sub(r.HeldUntil)))
 		}
 	}
-	return released, err
 }

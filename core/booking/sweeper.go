@@ -8,8 +8,8 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// OverdueHoldGrace is how long past its deadline a hold may stay held before the sweep of
-// overdue holds (a workflow) releases it itself; each worker's lapse release (RunLapseRelease, below) frees
+// OverdueHoldGrace is how long past its payment deadline a hold may stay held before the sweep
+// of overdue holds (a workflow) releases it itself; each worker's lapse release (RunLapseRelease, below) frees
 // such holds much sooner, after LapseGrace, so the sweep is the net for a worker that runs no
 // lapse release (one of an older version) and for reservations whose seat moved on.
 const OverdueHoldGrace = time.Minute
@@ -26,8 +26,8 @@ type Sweeper struct {
 	observer Observer
 }
 
-// ReleaseOverdue releases up to SweepBatch holds overdue by more than OverdueHoldGrace and
-// returns how many it released.
+// ReleaseOverdue releases up to SweepBatch holds past their payment deadline by more than
+// OverdueHoldGrace and returns how many it released.
 func (s *Sweeper) ReleaseOverdue(ctx context.Context) (int, error) {
 	n, err := s.store.ReleaseOverdue(ctx, s.clock.Now().Add(-OverdueHoldGrace), SweepBatch)
 	if err != nil {
@@ -36,21 +36,21 @@ func (s *Sweeper) ReleaseOverdue(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// LapseGrace is how long past its deadline a hold stays held before the lapse release frees it
-// in bulk, when its own workflow has not released it yet (the workflows fall behind when many
-// deadlines come together). A payment accepted before the deadline settles within milliseconds
-// of it, inside the grace; one that has not settled by then (its worker crashed mid-way, or its
-// settlement failed and waits for a retry, which starts at 200 ms and backs off) finds the
-// hold released and fails as expired, moving no money, as it would had another fan taken the
-// seat over. The cutoff is the worker's clock against deadlines set by the API's: their clocks
-// must agree to well within the grace.
+// LapseGrace is how long past its payment deadline (Reservation.PaymentDeadline) a hold stays
+// held before the lapse release frees it in bulk, when its own workflow has not released it yet
+// (the workflows fall behind when many deadlines come together). It never refuses a payment:
+// one the API accepted before the deadline keeps its hold until its payment deadline, by which
+// its settlement has finished or failed. (The seat itself is holdable by others from the
+// deadline on, lapsed or not: hold_seat's lazy expiry; what the release frees sooner is the
+// fan's count under the per-fan limit.) The cutoff is the worker's clock against deadlines set
+// by the API's: their clocks must agree to well within the grace.
 const LapseGrace = time.Second
 
 // LapseInterval is how often each worker runs the lapse release.
 const LapseInterval = 250 * time.Millisecond
 
-// ReleaseLapsed releases up to SweepBatch holds more than LapseGrace past their deadline and
-// returns how many it released. The hold's workflow, releasing it later, finds nothing to do.
+// ReleaseLapsed releases up to SweepBatch holds more than LapseGrace past their payment
+// deadline and returns how many it released. The hold's workflow, releasing it later, finds nothing to do.
 func (s *Sweeper) ReleaseLapsed(ctx context.Context) (int, error) {
 	n, err := s.store.ReleaseOverdue(ctx, s.clock.Now().Add(-LapseGrace), SweepBatch)
 	if n > 0 {

@@ -33,7 +33,9 @@ type SeatCounts struct {
 // Claim is a seat's state as the arbiter of holds keeps it: free, held by a reservation until
 // a deadline, or sold to it. Stores keep it on the seat and decide every race with it.
 type Claim struct {
-	Holder    core.ID // the reservation holding or owning the seat; empty when free
+	Holder core.ID // the reservation holding or owning the seat; empty when free
+	// HeldUntil is when the claim of a hold ends: its deadline, or its payment deadline once
+	// the API accepted a payment of it (booking.Reservation.PaymentDeadline).
 	HeldUntil time.Time
 	Sold      bool
 }
@@ -41,7 +43,8 @@ type Claim struct {
 // AvailableAt reports whether the seat can be held at now: free, or held past its deadline. A
 // lapsed hold counts as available even before its release has run (lazy expiry). The database
 // decides the same rule in hold_seat's one conditional write per hold (sql/functions/booking.sql)
-// and reads it in the seat queries of sql/queries/catalog.sql.
+// and reads it in the seat queries of sql/queries/catalog.sql (each names this method); the
+// contract suite (core/porttest) holds both stores to it.
 func (c Claim) AvailableAt(now time.Time) bool {
 	return !c.Sold && (c.Holder == "" || !now.Before(c.HeldUntil))
 }

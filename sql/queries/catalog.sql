@@ -73,7 +73,8 @@ WHERE p.sale_id = ANY(@sale_ids::text[]) AND p.perf_date >= @from_date AND p.can
 ORDER BY p.sale_id, p.perf_date;
 
 -- name: SeatListByDate :many
--- A date's seats at @now, a lapsed hold counted as available; a held or sold seat with the
+-- A date's seats at @now, a lapsed hold counted as available (catalog.Claim.AvailableAt, as
+-- everywhere a seat's availability is read); a held or sold seat with the
 -- price it was taken at (NULL for a free one: its section's price).
 SELECT s.seat_no, s.section,
        (s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))::bool AS available,
@@ -96,7 +97,8 @@ WHERE s.sale_id = @sale_id AND s.perf_date = @perf_date
 ORDER BY s.seat_no;
 
 -- name: SeatCounts :many
--- A sale's seats by date and status at @now, a lapsed hold counted as available.
+-- A sale's seats by date and status at @now, a lapsed hold counted as available
+-- (catalog.Claim.AvailableAt).
 SELECT perf_date,
        count(*) FILTER (WHERE status = 'available' OR (status = 'held' AND held_until <= @now::timestamptz))::int AS available,
        count(*) FILTER (WHERE status = 'held' AND held_until > @now::timestamptz)::int AS held,
@@ -106,7 +108,8 @@ WHERE sale_id = @sale_id
 GROUP BY perf_date;
 
 -- name: SectionReprice :one
--- Sets a section's price and counts its seats neither held nor sold at @now, which take it.
+-- Sets a section's price and counts its seats neither held nor sold at @now, which take it
+-- (available as catalog.Claim.AvailableAt says).
 WITH changed AS (
     UPDATE sections sc SET price = @price
     WHERE sc.sale_id = sqlc.arg(sale_id)::text AND sc.perf_date = sqlc.arg(perf_date)::date AND sc.name = sqlc.arg(name)::text

@@ -16,6 +16,17 @@ SET status = 'released'
 WHERE id = @id AND status = 'held'
 RETURNING sale_id, perf_date, seat_no;
 
+-- name: ReservationAcceptPayment :exec
+-- Records that the API accepted a payment of the hold (booking.Reservation.AcceptPayment decided
+-- it under the seat's and the reservation's locks); a second acceptance keeps the first's time.
+UPDATE reservations SET payment_accepted_at = coalesce(payment_accepted_at, @at::timestamptz) WHERE id = @id AND status = 'held';
+
+-- name: SeatClaimUntil :exec
+-- Extends a held seat's claim to its hold's payment deadline: hold_seat takes a seat over, and
+-- the listings show it free, only once its claim has ended.
+UPDATE seats SET held_until = @held_until::timestamptz
+WHERE sale_id = @sale_id AND perf_date = @perf_date AND seat_no = @seat_no AND reservation_id = @reservation_id::uuid AND status = 'held';
+
 -- name: ReservationMarkPaid :exec
 UPDATE reservations SET status = 'paid' WHERE id = @id AND status = 'held';
 
@@ -56,8 +67,10 @@ JOIN reservations r ON r.id = p.reservation_id
 WHERE p.reservation_id = @reservation_id;
 
 -- name: ReservationReleaseOverdue :execrows
--- Releases, in bulk, held reservations whose deadline passed before the cutoff, as each hold's
--- own release would: the sweep's safety net (a workflow that could not be started, say) and the
+-- Releases, in bulk, held reservations whose payment deadline passed before the cutoff
+-- (booking.Reservation.PaymentDeadline: the hold's deadline, or PaymentWait after it once the
+-- API accepted a payment, whose cutoff the caller passes as accepted_cutoff), as each hold's own
+-- release would: the sweep's safety net (a workflow that could not be started, say) and the
 -- lapse release that frees holds whose workflows fall behind. Seats first, as everywhere, and a
 -- seat another transaction has locked is skipped, not waited for: a payment settling, a hold
 -- taking the seat over or the hold's own release decides that seat itself. Every locked row's
@@ -67,6 +80,7 @@ WITH overdue AS (
     SELECT r.id, r.sale_id, r.perf_date, r.seat_no
     FROM reservations r
     WHERE r.status = 'held' AND r.held_until < @cutoff::timestamptz
+      AND (r.payment_accepted_at IS NULL OR r.held_until < @accepted_cutoff::timestamptz)
     ORDER BY r.held_until
     LIMIT sqlc.arg(max_rows)::int
 ), locked AS (

@@ -2,6 +2,7 @@ package reservation
 
 import (
 	"context"
+	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -9,14 +10,16 @@ import (
 
 // Activity names, registered by Register.
 const (
-	ActivitySettle  = "ReservationSettle"
-	ActivityRelease = "ReservationRelease"
+	ActivitySettle            = "ReservationSettle"
+	ActivityRelease           = "ReservationRelease"
+	ActivityReleaseAtDeadline = "ReservationReleaseAtDeadline"
 )
 
 // Settler is what the activities drive; booking's Settler is one.
 type Settler interface {
 	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (booking.Receipt, error)
 	Release(ctx context.Context, reservation core.ID) (bool, error)
+	ReleaseAtDeadline(ctx context.Context, reservation core.ID) (time.Time, error)
 }
 
 // Activities hold the dependencies of the reservation activities.
@@ -41,6 +44,12 @@ func (a *Activities) Settle(ctx context.Context, in SettleInput) (Receipt, error
 func (a *Activities) Release(ctx context.Context, reservationID string) error {
 	_, err := a.Settler.Release(ctx, core.ID(reservationID))
 	return err
+}
+
+// ReleaseAtDeadline frees the seat at the hold's deadline unless the API accepted a payment the
+// workflow has not seen yet; then it keeps the hold and returns until when to wait for it.
+func (a *Activities) ReleaseAtDeadline(ctx context.Context, reservationID string) (time.Time, error) {
+	return a.Settler.ReleaseAtDeadline(ctx, core.ID(reservationID))
 }
 
 func newPaymentID() string { return string(core.NewID()) }

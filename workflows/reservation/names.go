@@ -73,6 +73,10 @@ type PayRequest struct {
 	// payment may send another, and gets the receipt of the one that settled. Empty in the
 	// histories of updates from before the API named payments.
 	PaymentID string `json:",omitempty"`
+	// AcceptedAt is when the API accepted a payment of the hold in the store
+	// (booking.Reservation.PaymentAcceptedAt): the hold takes it until its payment deadline,
+	// after its own. Zero in updates from before the API accepted payments.
+	AcceptedAt time.Time `json:",omitzero"`
 }
 
 // Receipt is the result of the `pay` update.

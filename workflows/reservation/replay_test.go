@@ -13,7 +13,9 @@ import (
 // TestReplayRecordedHistories replays histories recorded from a real dev server against
 // today's workflow code: paid and released holds from before sales; *-in-sale.json from after,
 // with the steps as activities; *-local-steps.json with them as local activities, each one's
-// kind decided at the step; *-latest.json as today's code records them. A change that would
+// kind decided at the step; *-steps-at-start.json with it decided as the hold starts (version 1
+// of steps-decided-at-start); *-latest.json as today's code records them (version 2: the
+// deadline waits for a payment the API accepted). A change that would
 // break workflows already running in production fails here. Record the latest with
 // BOXOFFICE_RECORD_HISTORIES=$PWD/workflows go test -run TestEndToEnd ./cmd/boxoffice
 func TestReplayRecordedHistories(t *testing.T) {

@@ -12,4 +12,5 @@ func Register(r worker.Registry, settler Settler) {
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterActivityWithOptions(acts.Settle, activity.RegisterOptions{Name: ActivitySettle})
 	r.RegisterActivityWithOptions(acts.Release, activity.RegisterOptions{Name: ActivityRelease})
+	r.RegisterActivityWithOptions(acts.ReleaseAtDeadline, activity.RegisterOptions{Name: ActivityReleaseAtDeadline})
 }

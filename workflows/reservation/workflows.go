@@ -11,13 +11,15 @@ import (
 )
 
 // Workflow holds a seat until its deadline: a `pay` update accepted before then settles the
-// payment; otherwise the seat is released at the deadline.
+// payment; otherwise the seat is released at the deadline, or, when the API accepted a payment
+// that has not reached the workflow yet, once it has come or its payment deadline has passed.
 func Workflow(ctx workflow.Context, in Input) (State, error) {
 	h := &hold{in: in, status: StatusHeld}
 	if err := h.setup(ctx); err != nil {
 		return State{}, err
 	}
-	h.local = workflow.GetVersion(ctx, stepsAtStart, workflow.DefaultVersion, 1) == 1
+	v := workflow.GetVersion(ctx, stepsAtStart, workflow.DefaultVersion, awaitsAcceptedPayments)
+	h.local, h.awaitsAccepted = v >= 1, v >= awaitsAcceptedPayments
 	return h.run(ctx)
 }
 
@@ -28,6 +30,10 @@ type hold struct {
 	paying  bool // a settlement is in flight; the deadline waits for it
 	// local: the hold's steps are local activities, decided when it started (stepsAtStart).
 	local bool
+	// awaitsAccepted: at the deadline the hold waits for a payment the API accepted and the
+	// workflow has not seen (awaitsAcceptedPayments), decided when it started.
+	awaitsAccepted bool
+	sawPayment     bool // a pay update was accepted here
 }
 
 var (
@@ -64,8 +70,15 @@ const localSteps = "settle-and-release-as-local-activities"
 // stepsAtStart is the change that decides the steps' kind once, as the hold starts, rather than
 // at its payment or its release: a version marker costs a history event and a visibility
 // update (the SDK upserts TemporalChangeVersion with it), which a payment's answer no longer
-// waits for. Histories from before it decide at the step, as they did.
+// waits for. Histories from before it decide at the step, as they did. Its version 2,
+// awaitsAcceptedPayments, is the later change of the deadline: histories recorded at 1
+// release at the deadline whatever the store accepted, as they did.
 const stepsAtStart = "steps-decided-at-start"
+
+// awaitsAcceptedPayments is stepsAtStart's version at which the deadline asks the store whether
+// the API accepted a payment that has not reached the workflow (ActivityReleaseAtDeadline) and
+// waits for it until its payment deadline.
+const awaitsAcceptedPayments = 2
 
 // step runs a settle or a release: as a local activity, or as the activity it was in a history
 // from before localSteps.
@@ -93,16 +106,13 @@ func (h *hold) run(ctx workflow.Context) (State, error) {
 	}
 	if !paid {
 		// The deadline has come. A payment accepted before it may still be settling: it decides.
-		// (Past booking.LapseGrace the lapse release may have freed the hold in bulk; then the
-		// settlement fails as expired, moving no money, and the release here finds it done.)
 		if err := workflow.Await(ctx, func() bool { return !h.paying }); err != nil {
 			return State{}, err
 		}
 		if h.status != StatusPaid {
-			if err := h.step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID).Get(ctx, nil); err != nil {
+			if err := h.release(ctx); err != nil {
 				return State{}, err
 			}
-			h.setStatus(ctx, StatusReleased)
 		}
 	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
@@ -111,10 +121,44 @@ func (h *hold) run(ctx workflow.Context) (State, error) {
 	return h.state(), nil
 }
 
+// release ends an unpaid hold at its deadline. The API may have accepted a payment that has not
+// reached the workflow yet (its update is on the way): then the store keeps the hold and says
+// until when, and the workflow waits for that payment until then, releasing only if it does
+// not come. Once a payment has reached the workflow, nothing is waited for.
+func (h *hold) release(ctx workflow.Context) error {
+	if h.awaitsAccepted && !h.sawPayment {
+		var awaitUntil time.Time
+		lctx := workflow.WithLocalActivityOptions(ctx, releaseLocalOptions)
+		if err := workflow.ExecuteLocalActivity(lctx, ActivityReleaseAtDeadline, h.in.ReservationID).Get(ctx, &awaitUntil); err != nil {
+			return err
+		}
+		if awaitUntil.IsZero() {
+			h.setStatus(ctx, StatusReleased)
+			return nil
+		}
+		if wait := awaitUntil.Sub(workflow.Now(ctx)); wait > 0 {
+			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return h.sawPayment }); err != nil {
+				return err
+			}
+		}
+		if err := workflow.Await(ctx, func() bool { return !h.paying }); err != nil {
+			return err
+		}
+		if h.status == StatusPaid {
+			return nil
+		}
+	}
+	if err := h.step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID).Get(ctx, nil); err != nil {
+		return err
+	}
+	h.setStatus(ctx, StatusReleased)
+	return nil
+}
+
 // validatePay rejects, before anything is recorded in history, a payment that cannot be
 // taken: booking's one rule of who may pay a reservation when, applied to this hold.
 func (h *hold) validatePay(ctx workflow.Context, req PayRequest) error {
-	switch err := h.reservation().PayableBy(core.UserID(req.UserID), workflow.Now(ctx)); {
+	switch err := h.reservation(req).PayableBy(core.UserID(req.UserID), workflow.Now(ctx)); {
 	case errors.Is(err, booking.ErrAlreadyPaid):
 		return nil // the handler replays the receipt
 	case err != nil:
@@ -123,10 +167,13 @@ func (h *hold) validatePay(ctx workflow.Context, req PayRequest) error {
 	return nil
 }
 
-// reservation is what the workflow knows of its hold, for booking's rules.
-func (h *hold) reservation() booking.Reservation {
+// reservation is what the workflow knows of its hold as req pays it, for booking's rules.
+func (h *hold) reservation(req PayRequest) booking.Reservation {
 	status := map[string]booking.Status{StatusHeld: booking.Held, StatusPaid: booking.Paid, StatusReleased: booking.Released}[h.status]
-	return booking.Reservation{ID: core.ID(h.in.ReservationID), UserID: core.UserID(h.in.UserID), HeldUntil: h.in.HeldUntil, Status: status}
+	return booking.Reservation{
+		ID: core.ID(h.in.ReservationID), UserID: core.UserID(h.in.UserID), HeldUntil: h.in.HeldUntil, Status: status,
+		PaymentAcceptedAt: req.AcceptedAt,
+	}
 }
 
 // pay settles the payment, one settlement at a time; a retry after success gets the receipt.
@@ -140,7 +187,7 @@ func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
 	if h.status != StatusHeld {
 		return Receipt{}, temporal.NewNonRetryableApplicationError("the hold has ended", ErrTypeHoldExpired, nil)
 	}
-	h.paying = true
+	h.paying, h.sawPayment = true, true
 	defer func() { h.paying = false }()
 
 	// The API names the payment as it sends the update (the request is in the history, so a
@@ -153,7 +200,7 @@ func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
 	}
 	var rc Receipt
 	in := SettleInput{ReservationID: h.in.ReservationID, UserID: req.UserID, PaymentID: paymentID, IdempotencyKey: req.IdempotencyKey}
-	if err := h.step(ctx, ActivitySettle, settleLocalOptions, settleOptions, in).Get(ctx, &rc); err != nil {
+	if err := h.settle(ctx, req, in).Get(ctx, &rc); err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) {
 			return Receipt{}, appErr // the caller sees the domain error type, not the activity wrapper
@@ -163,6 +210,18 @@ func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
 	h.receipt = &rc
 	h.setStatus(ctx, StatusPaid)
 	return rc, nil
+}
+
+// settle runs the payment's settlement. One the API accepted must end by the payment's deadline
+// (booking.PaymentWait after the hold's), after which the hold may be released by others: a
+// settlement that cannot finish by then fails, moving no money, rather than be refused later.
+func (h *hold) settle(ctx workflow.Context, req PayRequest, in SettleInput) workflow.Future {
+	local, remote := settleLocalOptions, settleOptions
+	if !req.AcceptedAt.IsZero() {
+		left := h.reservation(req).PaymentDeadline().Sub(workflow.Now(ctx))
+		local.ScheduleToCloseTimeout, remote.ScheduleToCloseTimeout = max(left, time.Millisecond), max(left, time.Millisecond)
+	}
+	return h.step(ctx, ActivitySettle, local, remote, in)
 }
 
 func (h *hold) setStatus(ctx workflow.Context, status string) {

@@ -187,7 +187,7 @@ func TestAPaymentIsNamedByItsRequest(t *testing.T) {
 func TestPayAfterDeadlineRejected(t *testing.T) {
 	f := newFixture(t, 80_000)
 	// Keep the release in flight a while so the workflow is still running past the deadline.
-	f.env.OnActivity(reservation.ActivityRelease, mock.Anything, string(f.hold.ID)).Return(nil).After(time.Minute)
+	f.env.OnActivity(reservation.ActivityReleaseAtDeadline, mock.Anything, string(f.hold.ID)).Return(time.Time{}, nil).After(time.Minute)
 	late := f.payAt(holdTTL+10*time.Second, "alice")
 	st := f.run(t)
 	if errType(late.rejected) != reservation.ErrTypeHoldExpired {
@@ -198,6 +198,49 @@ func TestPayAfterDeadlineRejected(t *testing.T) {
 	}
 	if f.balance(t) != 80_000 {
 		t.Fatal("a rejected payment changed the balance")
+	}
+}
+
+// A payment the API accepted a second before the deadline, whose update reaches the workflow
+// ten seconds after it, is taken: the deadline found the store keeping the hold for it.
+func TestAcceptedPaymentArrivingAfterTheDeadlineSettles(t *testing.T) {
+	f := newFixture(t, 80_000)
+	acceptedAt := start.Add(holdTTL - time.Second)
+	f.env.RegisterDelayedCallback(func() {
+		if r, err := f.store.AcceptPayment(context.Background(), f.hold.ID, "alice", f.env.Now()); err != nil || !r.PaymentAcceptedAt.Equal(acceptedAt) {
+			t.Errorf("accept: %+v, %v; want accepted at %v", r, err, acceptedAt)
+		}
+	}, holdTTL-time.Second)
+	late := f.send(holdTTL+10*time.Second, reservation.PayRequest{UserID: "alice", AcceptedAt: acceptedAt})
+	st := f.run(t)
+	if late.rejected != nil || late.err != nil || late.receipt.Amount != 50_000 {
+		t.Fatalf("accepted pay arriving late: %+v, want a receipt", late)
+	}
+	if st.Status != reservation.StatusPaid || f.reservationStatus(t) != booking.Paid || f.balance(t) != 30_000 {
+		t.Fatalf("state %+v, stored %v, balance %d; want paid once", st, f.reservationStatus(t), f.balance(t))
+	}
+}
+
+// A payment the API accepted whose update never comes keeps the hold until the payment's
+// deadline, and no longer.
+func TestAcceptedPaymentThatNeverArrivesReleasesAtThePaymentDeadline(t *testing.T) {
+	f := newFixture(t, 80_000)
+	f.env.RegisterDelayedCallback(func() {
+		if _, err := f.store.AcceptPayment(context.Background(), f.hold.ID, "alice", f.env.Now()); err != nil {
+			t.Error(err)
+		}
+	}, holdTTL-time.Second)
+	var midway booking.Status
+	f.env.RegisterDelayedCallback(func() { midway = f.reservationStatus(t) }, holdTTL+booking.PaymentWait/2)
+	st := f.run(t)
+	if midway != booking.Held {
+		t.Fatalf("half way through the payment's wait the hold was %v, want held", midway)
+	}
+	if ended := f.env.Now().Sub(start); ended < holdTTL+booking.PaymentWait {
+		t.Fatalf("the hold ended %v after it began, before its payment deadline (%v)", ended, holdTTL+booking.PaymentWait)
+	}
+	if st.Status != reservation.StatusReleased || f.reservationStatus(t) != booking.Released || f.balance(t) != 80_000 {
+		t.Fatalf("state %+v, stored %v, balance %d; want released, nothing paid", st, f.reservationStatus(t), f.balance(t))
 	}
 }
 

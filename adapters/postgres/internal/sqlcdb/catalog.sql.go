@@ -327,7 +327,8 @@ type SeatCountsRow struct {
 	Sold      int32
 }
 
-// A sale's seats by date and status at @now, a lapsed hold counted as available.
+// A sale's seats by date and status at @now, a lapsed hold counted as available
+// (catalog.Claim.AvailableAt).
 func (q *Queries) SeatCounts(ctx context.Context, arg SeatCountsParams) ([]SeatCountsRow, error) {
 	rows, err := q.db.Query(ctx, seatCounts, arg.Now, arg.SaleID)
 	if err != nil {
@@ -401,7 +402,8 @@ type SeatListByDateRow struct {
 	TakenAt   *int64
 }
 
-// A date's seats at @now, a lapsed hold counted as available; a held or sold seat with the
+// A date's seats at @now, a lapsed hold counted as available (catalog.Claim.AvailableAt, as
+// everywhere a seat's availability is read); a held or sold seat with the
 // price it was taken at (NULL for a free one: its section's price).
 func (q *Queries) SeatListByDate(ctx context.Context, arg SeatListByDateParams) ([]SeatListByDateRow, error) {
 	rows, err := q.db.Query(ctx, seatListByDate, arg.Now, arg.SaleID, arg.PerfDate)
@@ -610,7 +612,8 @@ type SectionRepriceRow struct {
 	Repriced int32
 }
 
-// Sets a section's price and counts its seats neither held nor sold at @now, which take it.
+// Sets a section's price and counts its seats neither held nor sold at @now, which take it
+// (available as catalog.Claim.AvailableAt says).
 func (q *Queries) SectionReprice(ctx context.Context, arg SectionRepriceParams) (SectionRepriceRow, error) {
 	row := q.db.QueryRow(ctx, sectionReprice,
 		arg.Now,

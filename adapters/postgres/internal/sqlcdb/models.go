@@ -85,17 +85,18 @@ type Refund struct {
 }
 
 type Reservation struct {
-	ID        string
-	UserID    string
-	PerfDate  time.Time
-	SeatNo    int32
-	Price     int64
-	Status    string
-	HeldUntil time.Time
-	CreatedAt time.Time
-	SaleID    string
-	Section   string
-	FanLimit  *int32
+	ID                string
+	UserID            string
+	PerfDate          time.Time
+	SeatNo            int32
+	Price             int64
+	Status            string
+	HeldUntil         time.Time
+	CreatedAt         time.Time
+	SaleID            string
+	Section           string
+	FanLimit          *int32
+	PaymentAcceptedAt *time.Time
 }
 
 type Sale struct {

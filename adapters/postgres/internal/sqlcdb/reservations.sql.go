@@ -174,8 +174,24 @@ func (q *Queries) PaymentReservationByKey(ctx context.Context, arg PaymentReserv
 	return reservation_id, err
 }
 
+const reservationAcceptPayment = `-- name: ReservationAcceptPayment :exec
+UPDATE reservations SET payment_accepted_at = coalesce(payment_accepted_at, $1::timestamptz) WHERE id = $2 AND status = 'held'
+`
+
+type ReservationAcceptPaymentParams struct {
+	At time.Time
+	ID string
+}
+
+// Records that the API accepted a payment of the hold (booking.Reservation.AcceptPayment decided
+// it under the seat's and the reservation's locks); a second acceptance keeps the first's time.
+func (q *Queries) ReservationAcceptPayment(ctx context.Context, arg ReservationAcceptPaymentParams) error {
+	_, err := q.db.Exec(ctx, reservationAcceptPayment, arg.At, arg.ID)
+	return err
+}
+
 const reservationByID = `-- name: ReservationByID :one
-SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit FROM reservations WHERE id = $1
+SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit, payment_accepted_at FROM reservations WHERE id = $1
 `
 
 func (q *Queries) ReservationByID(ctx context.Context, id string) (Reservation, error) {
@@ -193,12 +209,13 @@ func (q *Queries) ReservationByID(ctx context.Context, id string) (Reservation, 
 		&i.SaleID,
 		&i.Section,
 		&i.FanLimit,
+		&i.PaymentAcceptedAt,
 	)
 	return i, err
 }
 
 const reservationLock = `-- name: ReservationLock :one
-SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit FROM reservations WHERE id = $1 FOR UPDATE
+SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit, payment_accepted_at FROM reservations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) ReservationLock(ctx context.Context, id string) (Reservation, error) {
@@ -216,6 +233,7 @@ func (q *Queries) ReservationLock(ctx context.Context, id string) (Reservation, 
 		&i.SaleID,
 		&i.Section,
 		&i.FanLimit,
+		&i.PaymentAcceptedAt,
 	)
 	return i, err
 }
@@ -254,8 +272,9 @@ WITH overdue AS (
     SELECT r.id, r.sale_id, r.perf_date, r.seat_no
     FROM reservations r
     WHERE r.status = 'held' AND r.held_until < $1::timestamptz
+      AND (r.payment_accepted_at IS NULL OR r.held_until < $2::timestamptz)
     ORDER BY r.held_until
-    LIMIT $2::int
+    LIMIT $3::int
 ), locked AS (
     SELECT o.id, s.sale_id, s.perf_date, s.seat_no, s.reservation_id = o.id AND s.status = 'held' AS holds_seat
     FROM seats s
@@ -274,23 +293,52 @@ WHERE r.id = l.id AND r.status = 'held'
 `
 
 type ReservationReleaseOverdueParams struct {
-	Cutoff  time.Time
-	MaxRows int32
+	Cutoff         time.Time
+	AcceptedCutoff time.Time
+	MaxRows        int32
 }
 
-// Releases, in bulk, held reservations whose deadline passed before the cutoff, as each hold's
-// own release would: the sweep's safety net (a workflow that could not be started, say) and the
+// Releases, in bulk, held reservations whose payment deadline passed before the cutoff
+// (booking.Reservation.PaymentDeadline: the hold's deadline, or PaymentWait after it once the
+// API accepted a payment, whose cutoff the caller passes as accepted_cutoff), as each hold's own
+// release would: the sweep's safety net (a workflow that could not be started, say) and the
 // lapse release that frees holds whose workflows fall behind. Seats first, as everywhere, and a
 // seat another transaction has locked is skipped, not waited for: a payment settling, a hold
 // taking the seat over or the hold's own release decides that seat itself. Every locked row's
 // reservation was held in the statement's snapshot, so the final update reaches each one (and
 // re-checks it is still held): no seat is freed while its reservation stays held.
 func (q *Queries) ReservationReleaseOverdue(ctx context.Context, arg ReservationReleaseOverdueParams) (int64, error) {
-	result, err := q.db.Exec(ctx, reservationReleaseOverdue, arg.Cutoff, arg.MaxRows)
+	result, err := q.db.Exec(ctx, reservationReleaseOverdue, arg.Cutoff, arg.AcceptedCutoff, arg.MaxRows)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const seatClaimUntil = `-- name: SeatClaimUntil :exec
+UPDATE seats SET held_until = $1::timestamptz
+WHERE sale_id = $2 AND perf_date = $3 AND seat_no = $4 AND reservation_id = $5::uuid AND status = 'held'
+`
+
+type SeatClaimUntilParams struct {
+	HeldUntil     time.Time
+	SaleID        string
+	PerfDate      time.Time
+	SeatNo        int32
+	ReservationID string
+}
+
+// Extends a held seat's claim to its hold's payment deadline: hold_seat takes a seat over, and
+// the listings show it free, only once its claim has ended.
+func (q *Queries) SeatClaimUntil(ctx context.Context, arg SeatClaimUntilParams) error {
+	_, err := q.db.Exec(ctx, seatClaimUntil,
+		arg.HeldUntil,
+		arg.SaleID,
+		arg.PerfDate,
+		arg.SeatNo,
+		arg.ReservationID,
+	)
+	return err
 }
 
 const seatFree = `-- name: SeatFree :exec

@@ -110,7 +110,7 @@ func (q *Queries) HeldOfDate(ctx context.Context, arg HeldOfDateParams) ([]strin
 }
 
 const paidOfDate = `-- name: PaidOfDate :many
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit FROM reservations r
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at FROM reservations r
 WHERE r.sale_id = $1 AND r.perf_date = $2 AND r.status = 'paid'
   AND NOT EXISTS (SELECT 1 FROM check_ins c WHERE c.reservation_id = r.id)
 ORDER BY r.seat_no
@@ -146,6 +146,7 @@ func (q *Queries) PaidOfDate(ctx context.Context, arg PaidOfDateParams) ([]Reser
 			&i.SaleID,
 			&i.Section,
 			&i.FanLimit,
+			&i.PaymentAcceptedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -158,7 +159,7 @@ func (q *Queries) PaidOfDate(ctx context.Context, arg PaidOfDateParams) ([]Reser
 }
 
 const paidTicketsOfSale = `-- name: PaidTicketsOfSale :many
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, p.id AS payment_id, p.paid_at,
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, p.id AS payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -204,6 +205,7 @@ func (q *Queries) PaidTicketsOfSale(ctx context.Context, saleID string) ([]PaidT
 			&i.Reservation.SaleID,
 			&i.Reservation.Section,
 			&i.Reservation.FanLimit,
+			&i.Reservation.PaymentAcceptedAt,
 			&i.PaymentID,
 			&i.PaidAt,
 			&i.RefundID,
@@ -327,7 +329,7 @@ func (q *Queries) SeatUnsell(ctx context.Context, arg SeatUnsellParams) error {
 
 const ticketByID = `-- name: TicketByID :one
 
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, p.id AS payment_id, p.paid_at,
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, p.id AS payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -366,6 +368,7 @@ func (q *Queries) TicketByID(ctx context.Context, id string) (TicketByIDRow, err
 		&i.Reservation.SaleID,
 		&i.Reservation.Section,
 		&i.Reservation.FanLimit,
+		&i.Reservation.PaymentAcceptedAt,
 		&i.PaymentID,
 		&i.PaidAt,
 		&i.RefundID,
@@ -379,7 +382,7 @@ func (q *Queries) TicketByID(ctx context.Context, id string) (TicketByIDRow, err
 }
 
 const ticketsOfFan = `-- name: TicketsOfFan :many
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, p.id AS payment_id, p.paid_at,
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, p.id AS payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -428,6 +431,7 @@ func (q *Queries) TicketsOfFan(ctx context.Context, arg TicketsOfFanParams) ([]T
 			&i.Reservation.SaleID,
 			&i.Reservation.Section,
 			&i.Reservation.FanLimit,
+			&i.Reservation.PaymentAcceptedAt,
 			&i.PaymentID,
 			&i.PaidAt,
 			&i.RefundID,

@@ -1,0 +1,143 @@
+package porttest
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+)
+
+// runPaymentAcceptance is the contract of a payment the API accepted before a hold's deadline
+// (booking.Reservation.AcceptPayment): nothing but the hold's lifecycle releases it before its
+// payment deadline, so its settlement is never refused for a release that came after it.
+func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
+	t.Run("accept: by the owner before the deadline; again after it, the first time kept; refusals change nothing", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := heldSeat(t, s, 80_000) // held from epoch for 5 minutes
+		other := must[booking.Reservation](t)(hold(t, s, "alice", showOf(t, s, r), 2, epoch, 5*time.Minute))
+		_, err := s.Bookings.AcceptPayment(ctx, r.ID, "mallory", epoch.Add(time.Minute))
+		wantErr(t, err, booking.ErrNotYourTicket)
+		_, err = s.Bookings.AcceptPayment(ctx, core.NewID(), "alice", epoch.Add(time.Minute))
+		wantErr(t, err, booking.ErrUnknownTicket)
+		_, err = s.Bookings.AcceptPayment(ctx, other.ID, "alice", other.HeldUntil)
+		wantErr(t, err, booking.ErrHoldExpired)
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, other.ID)); !got.PaymentAcceptedAt.IsZero() || got.Status != booking.Held {
+			t.Fatalf("a refused acceptance left %+v, want the hold as it was", got)
+		}
+
+		at := r.HeldUntil.Add(-time.Minute)
+		accepted, err := s.Bookings.AcceptPayment(ctx, r.ID, "alice", at)
+		if err != nil || !accepted.PaymentAcceptedAt.Equal(at) || !accepted.PaymentDeadline().Equal(r.HeldUntil.Add(booking.PaymentWait)) {
+			t.Fatalf("accept before the deadline: %+v, %v; want accepted at %v", accepted, err, at)
+		}
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID)); !got.PaymentAcceptedAt.Equal(at) {
+			t.Fatalf("stored acceptance %v, want %v", got.PaymentAcceptedAt, at)
+		}
+		again, err := s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(booking.PaymentWait/2))
+		if err != nil || !again.PaymentAcceptedAt.Equal(at) {
+			t.Fatalf("a retry after the deadline: %+v, %v; want accepted, still at %v", again, err, at)
+		}
+		_, err = s.Bookings.AcceptPayment(ctx, r.ID, "alice", again.PaymentDeadline())
+		wantErr(t, err, booking.ErrHoldExpired)
+	})
+
+	t.Run("an accepted hold past its deadline is kept until its payment deadline, then released", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := heldSeat(t, s, 80_000)
+		p := showOf(t, s, r)
+		lapsed := must[booking.Reservation](t)(hold(t, s, "carol", p, 2, epoch, 5*time.Minute))
+		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(-time.Second)))
+
+		past := r.HeldUntil.Add(booking.PaymentWait / 2)
+		if _, err := hold(t, s, "bob", p, 1, past, time.Minute); !errors.Is(err, booking.ErrSeatTaken) {
+			t.Fatalf("another fan holding an accepted hold's seat past its deadline: %v, want ErrSeatTaken", err)
+		}
+		seats := must[[]catalog.Seat](t)(s.Catalog.Seats(ctx, testSale, r.Date, past))
+		if seats[0].Status != catalog.SeatReserved || seats[1].Status != catalog.SeatAvailable {
+			t.Fatalf("seats past the deadline: %+v; want the accepted one reserved, the lapsed one available", seats[:2])
+		}
+		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, past, 10)); n != 1 {
+			t.Fatalf("a bulk release past the deadline released %d holds, want 1 (the lapsed one, not the accepted one)", n)
+		}
+		released, awaitUntil, err := s.Bookings.ReleaseUnlessAwaitingPayment(ctx, r.ID, past)
+		if err != nil || released || !awaitUntil.Equal(r.HeldUntil.Add(booking.PaymentWait)) {
+			t.Fatalf("the deadline's release of an accepted hold: released %v, await until %v, %v; want kept until %v", released, awaitUntil, err, r.HeldUntil.Add(booking.PaymentWait))
+		}
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, lapsed.ID)); got.Status != booking.Released {
+			t.Fatalf("the lapsed hold is %v, want released", got.Status)
+		}
+
+		end := r.HeldUntil.Add(booking.PaymentWait)
+		released, awaitUntil, err = s.Bookings.ReleaseUnlessAwaitingPayment(ctx, r.ID, end)
+		if err != nil || !released || !awaitUntil.IsZero() {
+			t.Fatalf("the release at the payment deadline: released %v, await until %v, %v; want released", released, awaitUntil, err)
+		}
+		if _, err := hold(t, s, "bob", p, 1, end, time.Minute); err != nil {
+			t.Fatalf("holding the seat once the payment deadline passed: %v", err)
+		}
+	})
+
+	t.Run("an accepted hold settles after its deadline; a bulk release frees one only after its payment deadline", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := heldSeat(t, s, 80_000)
+		unpaid := must[booking.Reservation](t)(hold(t, s, "alice", showOf(t, s, r), 2, epoch, 5*time.Minute))
+		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(-time.Second)))
+		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, unpaid.ID, "alice", unpaid.HeldUntil.Add(-time.Second)))
+		if _, err := settle(s, r, "alice", r.HeldUntil.Add(booking.PaymentWait-time.Second)); err != nil {
+			t.Fatalf("settling an accepted payment after the hold's deadline: %v", err)
+		}
+		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, unpaid.PaymentDeadline().Add(-time.Millisecond), 10)); n != 0 {
+			t.Fatalf("a bulk release before the payment deadline released %d holds, want none", n)
+		}
+		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, unpaid.HeldUntil.Add(booking.PaymentWait+time.Second), 10)); n != 1 {
+			t.Fatalf("a bulk release after the payment deadline released %d holds, want the unpaid one", n)
+		}
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID)); got.Status != booking.Paid {
+			t.Fatalf("the paid hold is %v, want paid", got.Status)
+		}
+	})
+
+	t.Run("race: accepted payments settle past the deadline while bulk releases and other fans' holds run: every one is paid", func(t *testing.T) {
+		s := newStores(t)
+		const n = 20
+		p := addShow(t, s, "2030-07-01", n)
+		holds := fundedHolds(t, s, p, n)
+		for _, r := range holds {
+			must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, r.UserID, r.HeldUntil.Add(-time.Millisecond)))
+		}
+		late := epoch.Add(time.Minute + booking.PaymentWait/2)
+		var settled atomic.Int64
+		concurrently(n+8, func(i int) {
+			switch {
+			case i >= n+4: // another fan tries every seat
+				for seat := 1; seat <= n; seat++ {
+					if _, err := hold(t, s, core.UserID(fmt.Sprintf("taker-%d", i)), p, seat, late, time.Minute); !errors.Is(err, booking.ErrSeatTaken) {
+						t.Errorf("taking seat %d of an accepted payment: %v, want ErrSeatTaken", seat, err)
+					}
+				}
+			case i >= n:
+				for settled.Load() < n {
+					if _, err := s.Bookings.ReleaseOverdue(ctx, late, 1); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			default:
+				defer settled.Add(1)
+				if _, err := settle(s, holds[i], holds[i].UserID, late); err != nil {
+					t.Errorf("settling hold %d, accepted before its deadline: %v", i, err)
+				}
+			}
+		})
+		for i, r := range holds {
+			if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID)); got.Status != booking.Paid {
+				t.Errorf("hold %d ended %v, want paid", i, got.Status)
+			}
+		}
+	})
+}
