@@ -46,7 +46,7 @@ func (s *Bookings) HoldSeat(_ context.Context, a booking.HoldAttempt) (booking.R
 	}
 	section, _ := p.SectionOf(r.Seat) // every seat of a performance has one
 	*claim = catalog.Claim{Holder: r.ID, HeldUntil: r.HeldUntil}
-	r.Section, r.Price, r.Status = section.Name, section.Price, booking.Held
+	r.Section, r.Price, r.Status, r.FanLimit = section.Name, section.Price, booking.Held, limit
 	s.reservations[r.ID] = &r
 	return r, nil
 }
@@ -55,20 +55,8 @@ func (s *Bookings) HoldSeat(_ context.Context, a booking.HoldAttempt) (booking.R
 func (s *state) ticketCount(sale core.SaleID, user core.UserID, now time.Time) booking.TicketCount {
 	var c booking.TicketCount
 	for _, other := range s.reservations {
-		if other.UserID != user || other.SaleID != sale {
-			continue
-		}
-		switch other.Status {
-		case booking.Paid:
-			c.Paid++
-		case booking.Held:
-			c.Held++
-			if now.Before(other.HeldUntil) {
-				c.Live++
-			}
-			if c.EarliestHoldEnd.IsZero() || other.HeldUntil.Before(c.EarliestHoldEnd) {
-				c.EarliestHoldEnd = other.HeldUntil
-			}
+		if other.UserID == user && other.SaleID == sale {
+			c.Add(*other, now)
 		}
 	}
 	return c
@@ -109,7 +97,7 @@ func (s *Bookings) AcceptPayment(_ context.Context, id core.ID, user core.UserID
 	if r.Status == booking.Held && !claim.HeldBy(r.ID) {
 		return *r, booking.ErrHoldExpired // a later hold took the seat after the deadline
 	}
-	accepted, err := r.AcceptPayment(user, now)
+	accepted, err := r.AcceptPayment(user, now, s.ticketCount(r.SaleID, r.UserID, now))
 	if err != nil {
 		return *r, err
 	}

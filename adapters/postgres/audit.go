@@ -7,7 +7,6 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
-	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
@@ -89,9 +88,7 @@ func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Dura
 		{"every sold seat has exactly one payment of the price it was held at", func() (int64, error) { return s.q.AuditSoldSeatsWithoutOnePayment(ctx, id) }},
 		{"every payment has its sold seat", func() (int64, error) { return s.q.AuditPaymentsWithoutSoldSeat(ctx, id) }},
 		{fmt.Sprintf("no hold still held %s past its deadline", grace), func() (int64, error) {
-			return s.q.AuditHoldsPastDeadline(ctx, sqlcdb.AuditHoldsPastDeadlineParams{
-				SaleID: id, Cutoff: now.Add(-grace), AcceptedCutoff: now.Add(-grace - booking.PaymentWait),
-			})
+			return s.q.AuditHoldsPastDeadline(ctx, sqlcdb.AuditHoldsPastDeadlineParams{SaleID: id, Cutoff: now.Add(-grace)})
 		}},
 		{"no session a payment was made in is still active", func() (int64, error) { return s.q.AuditPayersWithLiveTokens(ctx, id) }},
 		{"no fan bought more than the per-fan limit", func() (int64, error) { return s.q.AuditFansOverTheLimit(ctx, id) }},

@@ -353,6 +353,15 @@ func performanceFromRow(sale core.SaleID, date time.Time, startsAt, cancelledAt 
 	return p
 }
 
+// valueOrZero maps NULL to the zero value.
+func valueOrZero[T any](v *T) T {
+	var zero T
+	if v == nil {
+		return zero
+	}
+	return *v
+}
+
 // timeOrZero maps NULL to the zero time, and a time to UTC.
 func timeOrZero(t *time.Time) time.Time {
 	if t == nil {

@@ -152,9 +152,9 @@ func (s *Bookings) releaseHold(ctx context.Context, id core.ID, keep func(bookin
 	return released, kept, err
 }
 
-// AcceptPayment implements booking.Store: the seat, then the reservation, locked as a
-// settlement locks them, so an acceptance and a release or a takeover of the seat come one
-// after the other.
+// AcceptPayment implements booking.Store: the seat, the reservation and the fan's count locked
+// in the order a settlement locks them, so an acceptance and a release, a takeover of the seat
+// or another hold of the fan come one after the other.
 func (s *Bookings) AcceptPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (booking.Reservation, error) {
 	r, err := s.Reservation(ctx, id) // which seat to lock first
 	if err != nil {
@@ -172,7 +172,11 @@ func (s *Bookings) AcceptPayment(ctx context.Context, id core.ID, user core.User
 		if accepted.Status == booking.Held && !claim.HeldBy(id) {
 			return booking.ErrHoldExpired // a later hold took the seat after the deadline
 		}
-		if accepted, err = accepted.AcceptPayment(user, now); err != nil {
+		count, err := lockTicketCount(ctx, q, r.SaleID, accepted.UserID, now) // after the reservation, as settle takes it
+		if err != nil {
+			return err
+		}
+		if accepted, err = accepted.AcceptPayment(user, now, count); err != nil {
 			return err
 		}
 		if err := q.ReservationAcceptPayment(ctx, sqlcdb.ReservationAcceptPaymentParams{ID: string(id), At: accepted.PaymentAcceptedAt}); err != nil {
@@ -219,15 +223,13 @@ func reservationFromRow(r sqlcdb.Reservation) (booking.Reservation, error) {
 	return booking.Reservation{
 		ID: core.ID(r.ID), UserID: core.UserID(r.UserID), SaleID: core.SaleID(r.SaleID), Date: core.DateOf(r.PerfDate), Seat: int(r.SeatNo),
 		Section: r.Section, Price: core.Amount(r.Price), Status: status, HeldUntil: r.HeldUntil.UTC(), CreatedAt: r.CreatedAt.UTC(),
-		PaymentAcceptedAt: timeOrZero(r.PaymentAcceptedAt),
+		PaymentAcceptedAt: timeOrZero(r.PaymentAcceptedAt), FanLimit: int(valueOrZero(r.FanLimit)),
 	}, nil
 }
 
 // ReleaseOverdue implements booking.Store.
 func (s *Bookings) ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	n, err := s.q.ReservationReleaseOverdue(ctx, sqlcdb.ReservationReleaseOverdueParams{
-		Cutoff: cutoff, AcceptedCutoff: cutoff.Add(-booking.PaymentWait), MaxRows: int32(limit),
-	})
+	n, err := s.q.ReservationReleaseOverdue(ctx, sqlcdb.ReservationReleaseOverdueParams{Cutoff: cutoff, MaxRows: int32(limit)})
 	return int(n), err
 }
 

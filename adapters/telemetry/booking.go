@@ -52,7 +52,7 @@ func newBookingInstruments(m metric.Meter, z *zeroSeries) (*bookingInstruments, 
 	errs := make([]error, 7)
 	b.holds, errs[0] = z.counter(m, "boxoffice.holds", "Hold attempts, by sale and outcome: won, lost (the seat was taken), refused, failed.")
 	b.payments, errs[1] = z.counter(m, "boxoffice.payments", "Payments, by sale and outcome: won (paid), lost (the hold had ended), no_balance, refused, failed.")
-	b.releases, errs[2] = z.counter(m, "boxoffice.releases", "Holds released past their deadline, by who released them: the hold's workflow or the lapse release.")
+	b.releases, errs[2] = z.counter(m, "boxoffice.releases", "Holds released past their deadline, by who released them: the hold's workflow or the sweep (a minute past the payment deadline).")
 	b.paymentTime, errs[3] = z.histogram(m, "boxoffice.payment.duration", "How long a fan waited for a payment's answer, by sale.")
 	b.lateness, errs[4] = z.histogram(m, "boxoffice.release.lateness", "How long after its deadline a hold's workflow released it.")
 	b.refunds, errs[5] = z.counter(m, "boxoffice.refunds", "Tickets refunded, by sale and reason: fan (given back) or performance_cancelled.")

@@ -33,7 +33,7 @@ func recorded(t *testing.T) string {
 	o.HoldDecided("s1", booking.OutcomeLost)
 	o.PaymentDecided("s1", booking.OutcomeWon, 20*time.Millisecond)
 	o.HoldsReleased(booking.ReleasedByWorkflow, 1, 300*time.Millisecond)
-	o.HoldsReleased(booking.ReleasedByLapse, 7, 0)
+	o.HoldsReleased(booking.ReleasedBySweep, 7, 0)
 	o.Refunded("s1", booking.PerformanceCancelled, 40)
 	o.CheckInDecided("s1", booking.OutcomeLost)
 	moved := time.Now().Add(-4 * time.Second)
@@ -74,7 +74,7 @@ func TestMetricsRecordWhatTheyAreTold(t *testing.T) {
 		`boxoffice_payments_total{outcome="won",sale="s1"} 1`,
 		`boxoffice_payment_duration_seconds_count{sale="s1"} 1`,
 		`boxoffice_releases_total{by="workflow"} 1`,
-		`boxoffice_releases_total{by="lapse"} 7`,
+		`boxoffice_releases_total{by="sweep"} 7`,
 		`boxoffice_release_lateness_seconds_sum 0.3`,
 		`boxoffice_refunds_total{reason="performance_cancelled",sale="s1"} 40`,
 		`boxoffice_check_ins_total{outcome="lost",sale="s1"} 1`,

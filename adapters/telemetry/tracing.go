@@ -74,7 +74,7 @@ func (t *Tracing) Shutdown(ctx context.Context) error { return t.provider.Shutdo
 type queryTracer struct{ tracer trace.Tracer }
 
 // TraceQueryStart starts a query's span within the trace of its caller; a query outside any
-// trace (the lapse release, the sweep's, a batch of last-seen times) starts none, or every
+// trace (the sweep's, a batch of last-seen times) starts none, or every
 // background round would be a trace of its own.
 func (q queryTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	if !trace.SpanFromContext(ctx).SpanContext().IsValid() {

@@ -50,7 +50,7 @@ func TestDeclaredSeriesShowAtZeroUntilRecorded(t *testing.T) {
 	page := scrapeOf(m)
 	parses(t, page) // a page Prometheus reads
 	want := append(zeroesOf("s1"),
-		`boxoffice_releases_total{by="lapse"} 0`,
+		`boxoffice_releases_total{by="sweep"} 0`,
 		`boxoffice_releases_total{by="workflow"} 0`,
 		`boxoffice_release_lateness_seconds_count 0`,
 		`http_server_request_duration_seconds_bucket{http_request_method="POST",http_response_status_code="500",http_route="/api/payment",le="0.0005"} 0`,
@@ -79,7 +79,7 @@ func TestDeclaredSeriesShowAtZeroUntilRecorded(t *testing.T) {
 		`boxoffice_holds_total{outcome="won",sale="s1"} 1`,
 		`boxoffice_holds_total{outcome="lost",sale="s1"} 0`,
 		`boxoffice_releases_total{by="workflow"} 1`,
-		`boxoffice_releases_total{by="lapse"} 0`,
+		`boxoffice_releases_total{by="sweep"} 0`,
 		`boxoffice_release_lateness_seconds_count 1`,
 	} {
 		if !strings.Contains(page, line+"\n") {

@@ -26,8 +26,9 @@ import (
 // Lifecycle runs each hold as a Temporal workflow. A won hold's answer does not wait for its
 // workflow to start: StartHold hands the start to a few goroutines that retry it until the
 // deadline, so a fan who won a seat hears so in a database write's time however busy Temporal
-// is (during a mass expiry, a start waited 400 ms). Should a start not come, the hold is still
-// released at its deadline by the lapse release, and a payment starts the workflow itself.
+// is (during a mass expiry, a start waited 400 ms). Should a start not come, the seat is still
+// holdable by others from the deadline (lazy expiry), the sweep releases the hold a minute
+// later, and a payment starts the workflow itself.
 type Lifecycle struct {
 	client client.Client
 	log    *slog.Logger
@@ -110,7 +111,7 @@ func (l *Lifecycle) Close(ctx context.Context) error {
 		left := l.pending.Load()
 		l.abandon()
 		<-done
-		return fmt.Errorf("%d holds' workflows not started (the lapse release frees their seats at the deadline): %w", left, ctx.Err())
+		return fmt.Errorf("%d holds' workflows not started (their seats are free again at the deadline, and the sweep releases them): %w", left, ctx.Err())
 	}
 }
 
@@ -153,7 +154,7 @@ func (l *Lifecycle) startUntilDeadline(ctx context.Context, r booking.Reservatio
 		case err == nil:
 			return
 		case !retryable(err):
-			l.log.Error("a hold's workflow cannot start, and no retry will change that: its seat is held until the lapse release frees it at the deadline; fix the Temporal namespace or its search attributes",
+			l.log.Error("a hold's workflow cannot start, and no retry will change that: its seat is free again at the deadline and the sweep releases it; fix the Temporal namespace or its search attributes",
 				"ticket_id", r.ID, "held_until", r.HeldUntil, "err", err)
 			return
 		case tries == 1:
@@ -162,7 +163,7 @@ func (l *Lifecycle) startUntilDeadline(ctx context.Context, r booking.Reservatio
 		select {
 		case <-ctx.Done():
 			if l.aborted.Err() == nil {
-				l.log.Warn("a hold's workflow did not start before its deadline; the lapse release frees the seat",
+				l.log.Warn("a hold's workflow did not start before its deadline; its seat is free again and the sweep releases it",
 					"ticket_id", r.ID, "held_until", r.HeldUntil, "tries", tries, "err", err)
 			}
 			return

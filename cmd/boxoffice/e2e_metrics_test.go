@@ -81,10 +81,10 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	if afterAPI[`boxoffice_db_pool_max_connections`] == 0 {
 		t.Error("the API exports no database pool")
 	}
-	// The expired hold's release is the worker's: its workflow's, or the lapse release's.
+	// The expired hold's release is the worker's: its workflow's, or the sweep's.
 	afterWorker := scrape(t, worker)
-	released := afterWorker[`boxoffice_releases_total{by="workflow"}`] + afterWorker[`boxoffice_releases_total{by="lapse"}`] -
-		beforeWorker[`boxoffice_releases_total{by="workflow"}`] - beforeWorker[`boxoffice_releases_total{by="lapse"}`]
+	released := afterWorker[`boxoffice_releases_total{by="workflow"}`] + afterWorker[`boxoffice_releases_total{by="sweep"}`] -
+		beforeWorker[`boxoffice_releases_total{by="workflow"}`] - beforeWorker[`boxoffice_releases_total{by="sweep"}`]
 	if released != 1 {
 		t.Errorf("the worker counted %v releases, want the one expired hold", released)
 	}

@@ -250,8 +250,7 @@ func apiHandler(ctx context.Context, c config, log *slog.Logger, a *app.App, rea
 }
 
 // startWorker runs the workflows and activities on a Temporal worker, starts the long-running
-// ones (each sale's admission and the sweep of overdue holds) unless they run already, and runs
-// the lapse release of holds past their deadline until stopped.
+// ones (each sale's admission and the sweep of overdue holds) unless they run already.
 func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc client.Client) (stop func(), err error) {
 	if err := temporal.EnsureSearchAttributes(ctx, tc, c.TemporalNamespace); err != nil {
 		return nil, err
@@ -277,22 +276,8 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 		w.Stop()
 		return nil, fmt.Errorf("start the sweep of overdue holds: %w", err)
 	}
-	// Holds whose workflows fall behind their deadlines are freed in bulk a grace after them,
-	// until the worker stops (not when ctx ends: the API may still be draining then).
-	lapses, stopLapses := context.WithCancel(context.WithoutCancel(ctx))
-	lapsesDone := make(chan struct{})
-	go func() {
-		defer close(lapsesDone)
-		a.Booking.Sweeper.RunLapseRelease(lapses, func(err error) {
-			log.Warn("the lapse release failed; the next round tries again", "err", err)
-		})
-	}()
 	log.Info("worker running", "task_queue", workflows.TaskQueue, "pollers", max(c.WorkerPollers, 2))
-	return func() {
-		stopLapses()
-		<-lapsesDone
-		w.Stop()
-	}, nil
+	return w.Stop, nil
 }
 
 // repairMistyped ends the long-running workflows found running as another type than their id

@@ -525,7 +525,7 @@ func (r BookingReport) print(w io.Writer) {
 		for _, l := range []struct {
 			name string
 			l    lateness
-		}{{"seat taken again by the API", e.Taken}, {"seat holdable again, answer 200 (< 250)", e.Holdable}, {"hold released, by lapse or workflow (< 2000)", e.Released}} {
+		}{{"seat taken again by the API", e.Taken}, {"seat holdable again, answer 200 (< 250)", e.Holdable}, {"hold released by its workflow (< 2000)", e.Released}} {
 			fmt.Fprintf(w, "%-46s %6d %8.0f %8.0f %8.0f %7d %7d\n", l.name, l.l.Count, l.l.P50Millis, l.l.P99Millis, l.l.MaxMillis, l.l.OverSecond, l.l.Missing)
 		}
 	}

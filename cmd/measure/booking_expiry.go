@@ -6,7 +6,7 @@ package main
 // hold it every 10 ms until it wins: how late after the deadline the seat was holdable again,
 // through the API. The even seats are left alone, and the database is read every 20 ms for
 // their reservations turning released: how late after the deadline each hold's release
-// committed, by whichever came first, the lapse release or the hold's workflow.
+// committed, by the hold's workflow (or the sweep, a minute later, had the workflow not).
 
 import (
 	"context"
@@ -32,7 +32,7 @@ type ExpiryReport struct {
 	// another fan (the new hold's own deadline less the hold time); Holdable, to that hold's
 	// answer 200, which waits for its workflow to start. Released is, for the even seats, from
 	// the deadline to the release's commit being seen (the database is read every 20 ms), by
-	// the lapse release or the hold's workflow, whichever came first.
+	// the hold's workflow (or the sweep, a minute later).
 	Taken    lateness `json:"taken_again"`
 	Holdable lateness `json:"holdable_again"`
 	Released lateness `json:"released"`

@@ -16,8 +16,8 @@ type Observer interface {
 	// PaymentDecided hears each payment's outcome and how long the fan waited for it.
 	PaymentDecided(sale core.SaleID, outcome Outcome, took time.Duration)
 	// HoldsReleased hears of n holds released past their deadline: by a hold's own workflow
-	// (n is 1, late how long after its deadline) or by the lapse release (late is zero: each
-	// was more than LapseGrace late).
+	// (n is 1, late how long after its deadline) or by the sweep (late is zero: each was more
+	// than OverdueHoldGrace past its payment deadline).
 	HoldsReleased(by Releaser, n int, late time.Duration)
 	// Refunded hears of n tickets refunded, and why.
 	Refunded(sale core.SaleID, reason RefundReason, n int)
@@ -73,11 +73,13 @@ type Releaser string
 
 const (
 	ReleasedByWorkflow Releaser = "workflow"
-	ReleasedByLapse    Releaser = "lapse"
+	// ReleasedBySweep: the sweep released holds a minute past their payment deadline that their
+	// workflows had not.
+	ReleasedBySweep Releaser = "sweep"
 )
 
 // Releasers are everyone who releases holds.
-func Releasers() []Releaser { return []Releaser{ReleasedByWorkflow, ReleasedByLapse} }
+func Releasers() []Releaser { return []Releaser{ReleasedByWorkflow, ReleasedBySweep} }
 
 // NopObserver hears nothing.
 type NopObserver struct{}

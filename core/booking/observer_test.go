@@ -121,7 +121,7 @@ func TestObserverHearsEachDecisionOnce(t *testing.T) {
 	}
 }
 
-func TestLapseReleaseIsHeardWithItsCount(t *testing.T) {
+func TestTheSweepsReleasesAreHeardWithTheirCount(t *testing.T) {
 	heard := &recorder{}
 	w := apptest.New(t, app.DefaultPolicy, apptest.WithObserver(heard))
 	for i, user := range []string{"ann", "ben"} {
@@ -129,15 +129,15 @@ func TestLapseReleaseIsHeardWithItsCount(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w.Clock.Advance(booking.DefaultPolicy.HoldTTL + 2*booking.LapseGrace)
-	if n, err := w.Booking.Sweeper.ReleaseLapsed(ctx); err != nil || n != 2 {
-		t.Fatalf("lapse release: %d, %v", n, err)
+	w.Clock.Advance(booking.DefaultPolicy.HoldTTL + 2*booking.OverdueHoldGrace)
+	if n, err := w.Booking.Sweeper.ReleaseOverdue(ctx); err != nil || n != 2 {
+		t.Fatalf("sweep: %d, %v", n, err)
 	}
-	if _, err := w.Booking.Sweeper.ReleaseLapsed(ctx); err != nil {
+	if _, err := w.Booking.Sweeper.ReleaseOverdue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := heard.heard[len(heard.heard)-1]; got != "released lapse 2 0s" || len(heard.heard) != 3 {
-		t.Fatalf("heard %q, want the two holds then one lapse release of 2", heard.heard)
+	if got := heard.heard[len(heard.heard)-1]; got != "released sweep 2 0s" || len(heard.heard) != 3 {
+		t.Fatalf("heard %q, want the two holds then one sweep of 2", heard.heard)
 	}
 }
 

@@ -89,7 +89,8 @@ type Settlements interface {
 // paid first, and it performs the payment. In production it is a Temporal workflow per hold.
 type Lifecycle interface {
 	// StartHold begins timing a new hold. It must be called once the hold is stored. It may
-	// return before the timer runs (the lapse release frees a hold whose timer never came).
+	// return before the timer runs (a hold whose timer never came frees its seat at the
+	// deadline all the same, lazily, and the sweep releases it a minute later).
 	StartHold(ctx context.Context, r Reservation) error
 	// Pay settles the held r for its owner, r.UserID, and returns the receipt. It fails with
 	// ErrHoldExpired after the deadline and with *wallet.InsufficientBalanceError, leaving the

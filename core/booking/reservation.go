@@ -45,6 +45,8 @@ type Reservation struct {
 	// PaymentAcceptedAt is when the API first accepted a payment of the hold (AcceptPayment);
 	// zero while none was.
 	PaymentAcceptedAt time.Time
+	// FanLimit is the per-fan limit the hold was made under; zero for holds from before sales.
+	FanLimit int
 }
 
 // PaymentWait is how long past a hold's deadline a payment accepted before it may take to reach
@@ -71,13 +73,21 @@ func (r Reservation) AwaitsPayment(now time.Time) bool {
 // AcceptPayment is the reservation once the API accepts user's payment of it at now: payable
 // (PayableBy), and from then on kept until its PaymentDeadline. Accepting again keeps the first
 // acceptance, so a retry of a payment accepted in time is accepted after the deadline too.
-func (r Reservation) AcceptPayment(user core.UserID, now time.Time) (Reservation, error) {
+// count is the fan's TicketCount in the sale at now, this hold among them: a first acceptance
+// whose clock read came before the deadline but that reaches the store after the fan, the hold
+// lapsed and uncounted, took another seat in its place, would put the fan over the limit the
+// hold was made under, and is refused as the hold having ended.
+func (r Reservation) AcceptPayment(user core.UserID, now time.Time, count TicketCount) (Reservation, error) {
 	if err := r.PayableBy(user, now); err != nil {
 		return r, err
 	}
-	if r.PaymentAcceptedAt.IsZero() {
-		r.PaymentAcceptedAt = now
+	if !r.PaymentAcceptedAt.IsZero() {
+		return r, nil
 	}
+	if r.FanLimit > 0 && count.Held+count.Paid > r.FanLimit {
+		return r, ErrHoldExpired
+	}
+	r.PaymentAcceptedAt = now
 	return r, nil
 }
 
@@ -146,16 +156,35 @@ type HoldAttempt struct {
 	Limit int
 }
 
-// TicketCount is what a fan has in one sale: holds not yet paid or released (and when the
-// earliest ends), how many of those are still before their deadline, and tickets bought.
+// TicketCount is what a fan has in one sale: holds that can still be paid (and when the
+// earliest of them ends), how many of those are before their deadline, and tickets bought.
 type TicketCount struct {
-	// Held counts every hold neither paid nor released. A hold past its deadline counts until its
-	// release runs: a payment accepted before the deadline may still settle after it.
+	// Held counts the holds neither paid nor released that can still be paid: before their
+	// PaymentDeadline. A hold past it can never be paid (PayableBy), so it counts no more,
+	// whether its release has run yet or not.
 	Held int
 	// Live counts the holds still before their deadline: the ones the fan can still pay.
-	Live            int
-	Paid            int
+	Live int
+	Paid int
+	// EarliestHoldEnd is the earliest PaymentDeadline of the held ones.
 	EarliestHoldEnd time.Time
+}
+
+// Add counts r as it stands at now. The stores count so under the fan's lock; PostgreSQL's
+// count (FanTicketCount in sql/queries/reservations.sql, and hold_seat's) follows this rule.
+func (c *TicketCount) Add(r Reservation, now time.Time) {
+	switch {
+	case r.Status == Paid:
+		c.Paid++
+	case r.Status == Held && now.Before(r.PaymentDeadline()):
+		c.Held++
+		if now.Before(r.HeldUntil) {
+			c.Live++
+		}
+		if end := r.PaymentDeadline(); c.EarliestHoldEnd.IsZero() || end.Before(c.EarliestHoldEnd) {
+			c.EarliestHoldEnd = end
+		}
+	}
 }
 
 // Allows reports whether one more hold fits under the sale's per-fan limit, which counts held

@@ -102,6 +102,22 @@ func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
+	t.Run("accept: an acceptance read before the deadline, reaching the store after the fan took another seat in the lapsed hold's place, is refused", func(t *testing.T) {
+		s := newStores(t)
+		p := addShow(t, s, "2030-07-01", 2)
+		tok := must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, "alice"))
+		lapsing := must[booking.Reservation](t)(holdWith(s, tok, "alice", p, 1, epoch, time.Minute, 1))
+		// Past its deadline the hold counts no more: the fan takes another seat under a limit of one.
+		if _, err := holdWith(s, tok, "alice", p, 2, lapsing.HeldUntil, time.Minute, 1); err != nil {
+			t.Fatalf("a hold beside a lapsed one under a limit of one: %v", err)
+		}
+		_, err := s.Bookings.AcceptPayment(ctx, lapsing.ID, "alice", lapsing.HeldUntil.Add(-time.Millisecond))
+		wantErr(t, err, booking.ErrHoldExpired)
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, lapsing.ID)); !got.PaymentAcceptedAt.IsZero() {
+			t.Fatalf("the refused acceptance was recorded: %+v", got)
+		}
+	})
+
 	t.Run("race: accepted payments settle past the deadline while bulk releases and other fans' holds run: every one is paid", func(t *testing.T) {
 		s := newStores(t)
 		const n = 20

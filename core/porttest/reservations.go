@@ -3,6 +3,8 @@ package porttest
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -191,13 +193,18 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		s := newStores(t)
 		p := addShow(t, s, "2030-07-01", 21) // the hoarder races for seats 1 to 20
 		var won, capped atomic.Int64
+		var mu sync.Mutex
+		var holds []booking.Reservation
 		hoarder := must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, "hoarder"))
 		concurrently(20, func(i int) {
-			_, err := holdWith(s, hoarder, "hoarder", p, i+1, epoch, time.Duration(i+1)*time.Minute, 4)
+			r, err := holdWith(s, hoarder, "hoarder", p, i+1, epoch, time.Duration(i+1)*time.Minute, 4)
 			var tooMany *booking.TooManyHoldsError
 			switch {
 			case err == nil:
 				won.Add(1)
+				mu.Lock()
+				holds = append(holds, r)
+				mu.Unlock()
 			case errors.As(err, &tooMany) && tooMany.Limit == 4 && tooMany.FreeAt.After(epoch):
 				capped.Add(1)
 			default:
@@ -211,17 +218,27 @@ func runReservations(t *testing.T, newStores func(t *testing.T) Stores) {
 		if _, err := hold(t, s, "other", p, 21, epoch, time.Minute); err != nil {
 			t.Fatalf("another user's hold: %v", err)
 		}
-		// Past their deadlines the holds still count until released: a payment accepted before
-		// a deadline may settle after it, and must not make the fan's tickets pass the limit.
-		var limited *booking.TooManyHoldsError
-		if _, err := holdWith(s, hoarder, "hoarder", p, 19, epoch.Add(time.Hour), time.Minute, 4); !errors.As(err, &limited) {
-			t.Fatalf("a hold beside four lapsed but unreleased holds: %v, want TooManyHoldsError", err)
+		// Past their deadlines the holds count while a payment accepted before it may still
+		// settle (until their payment deadlines), and no longer, released yet or not.
+		for _, r := range holds {
+			must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, "hoarder", epoch.Add(30*time.Second)))
 		}
-		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, epoch.Add(time.Hour), 100)); n != 5 {
+		byDeadline := func(a, b booking.Reservation) int { return a.HeldUntil.Compare(b.HeldUntil) }
+		first, last := slices.MinFunc(holds, byDeadline).HeldUntil, slices.MaxFunc(holds, byDeadline).HeldUntil
+		var limited *booking.TooManyHoldsError
+		_, err := holdWith(s, hoarder, "hoarder", p, 21, first.Add(booking.PaymentWait/2), time.Minute, 4)
+		if !errors.As(err, &limited) || !limited.FreeAt.Equal(first.Add(booking.PaymentWait)) {
+			t.Fatalf("a hold beside four holds, one lapsed, whose payments were accepted: %v, want TooManyHoldsError free at %v", err, first.Add(booking.PaymentWait))
+		}
+		after := last.Add(booking.PaymentWait + time.Second)
+		if _, err := holdWith(s, hoarder, "hoarder", p, 19, after, time.Minute, 4); err != nil {
+			t.Fatalf("a hold beside four holds past their payment deadlines, not yet released: %v", err)
+		}
+		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, after, 100)); n != 5 {
 			t.Fatalf("released %d lapsed holds, want the hoarder's 4 and the other fan's", n)
 		}
-		if _, err := holdWith(s, hoarder, "hoarder", p, 19, epoch.Add(time.Hour), time.Minute, 4); err != nil {
-			t.Fatalf("holding again once every hold was released: %v", err)
+		if _, err := holdWith(s, hoarder, "hoarder", p, 20, after, time.Minute, 4); err != nil {
+			t.Fatalf("holding again once the lapsed holds were released: %v", err)
 		}
 	})
 }

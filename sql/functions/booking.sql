@@ -1,10 +1,19 @@
 -- The race for a seat, in one statement. `boxoffice migrate` (and every role at start-up)
 -- applies this file after the migrations, every time, so a fix is an edit here. The rules it
 -- follows are the booking context's (core/booking): a seat is holdable while available or held
--- past its deadline (catalog.Claim.AvailableAt), a fan's holds and tickets in a sale stay under
--- the limit (booking.TicketCount.Allows), only an active token of the sale holds, only a sale on
+-- past its claim (catalog.Claim.AvailableAt), a fan's holds that can still be paid and tickets in
+-- a sale stay under the limit (booking.TicketCount.Allows), only an active token of the sale holds, only a sale on
 -- sale, only a performance not cancelled. The contract suite holds this function and the memory
 -- store to the same answers.
+
+-- When paying for a hold ends (booking.Reservation.PaymentDeadline): its deadline, or
+-- booking.PaymentWait (a minute) after it once the API accepted a payment of it. Inlined by the
+-- planner wherever it is used.
+CREATE OR REPLACE FUNCTION payment_deadline(p_held_until timestamptz, p_payment_accepted_at timestamptz)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_payment_accepted_at IS NULL THEN p_held_until ELSE p_held_until + interval '1 minute' END
+$$;
 
 -- Holds seat p_seat of p_sale's p_date for the fan of token p_token, as reservation p_id, and
 -- says how it went in outcome: held (section and price are the reservation's), not_admitted (the
@@ -86,10 +95,13 @@ BEGIN
     END IF;
 
     PERFORM pg_advisory_xact_lock(hashtextextended('tickets:' || p_sale || ':' || p_user, 0));
-    SELECT count(*) FILTER (WHERE r.status = 'held'),
+    -- booking.TicketCount: holds that can still be paid (before their payment deadline), those
+    -- before their deadline, tickets bought.
+    SELECT count(*) FILTER (WHERE r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) > p_now),
            count(*) FILTER (WHERE r.status = 'held' AND r.held_until > p_now),
            count(*) FILTER (WHERE r.status = 'paid'),
-           coalesce(min(r.held_until) FILTER (WHERE r.status = 'held'), p_now)
+           coalesce(min(payment_deadline(r.held_until, r.payment_accepted_at))
+                    FILTER (WHERE r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) > p_now), p_now)
     INTO v_held, v_live, v_paid, v_earliest
     FROM reservations r
     WHERE r.sale_id = p_sale AND r.user_id = p_user AND r.status IN ('held', 'paid');

@@ -28,10 +28,9 @@ WHERE r.sale_id = sqlc.arg(sale_id)::text AND pm.user_id <> r.user_id
 
 -- name: AuditHoldsPastDeadline :one
 -- Holds still held past their payment deadline (the hold's, or the accepted payment's) by more
--- than the caller's grace: accepted_cutoff is cutoff less booking.PaymentWait.
+-- than the caller's grace.
 SELECT count(*) FROM reservations
-WHERE sale_id = sqlc.arg(sale_id)::text AND status = 'held' AND held_until < sqlc.arg(cutoff)::timestamptz
-  AND (payment_accepted_at IS NULL OR held_until < sqlc.arg(accepted_cutoff)::timestamptz);
+WHERE sale_id = sqlc.arg(sale_id)::text AND status = 'held' AND payment_deadline(held_until, payment_accepted_at) < sqlc.arg(cutoff)::timestamptz;
 
 -- name: AuditPayersWithLiveTokens :one
 -- A payment that left the fan no live hold in the sale ended the session it was made in: no

@@ -68,9 +68,8 @@ WHERE p.reservation_id = @reservation_id;
 
 -- name: ReservationReleaseOverdue :execrows
 -- Releases, in bulk, held reservations whose payment deadline passed before the cutoff
--- (booking.Reservation.PaymentDeadline: the hold's deadline, or PaymentWait after it once the
--- API accepted a payment, whose cutoff the caller passes as accepted_cutoff), as each hold's own
--- release would: the sweep's safety net (a workflow that could not be started, say) and the
+-- (booking.Reservation.PaymentDeadline, payment_deadline in sql/functions/booking.sql), as each
+-- hold's own release would: the sweep's safety net (a workflow that could not be started, say) and the
 -- lapse release that frees holds whose workflows fall behind. Seats first, as everywhere, and a
 -- seat another transaction has locked is skipped, not waited for: a payment settling, a hold
 -- taking the seat over or the hold's own release decides that seat itself. Every locked row's
@@ -80,7 +79,7 @@ WITH overdue AS (
     SELECT r.id, r.sale_id, r.perf_date, r.seat_no
     FROM reservations r
     WHERE r.status = 'held' AND r.held_until < @cutoff::timestamptz
-      AND (r.payment_accepted_at IS NULL OR r.held_until < @accepted_cutoff::timestamptz)
+      AND payment_deadline(r.held_until, r.payment_accepted_at) < @cutoff::timestamptz
     ORDER BY r.held_until
     LIMIT sqlc.arg(max_rows)::int
 ), locked AS (
@@ -104,12 +103,14 @@ WHERE r.id = l.id AND r.status = 'held';
 SELECT pg_advisory_xact_lock(hashtextextended('tickets:' || @sale_id::text || ':' || @user_id::text, 0));
 
 -- name: FanTicketCount :one
--- What booking.TicketCount counts: the fan's holds neither paid nor released (a hold past its
--- deadline counts until released: its payment may still settle), those still before their
+-- What booking.TicketCount counts, as hold_seat does: the fan's holds that can still be paid
+-- (neither paid nor released, before their payment deadline), those still before their
 -- deadline, and paid tickets, in the sale.
-SELECT count(*) FILTER (WHERE status = 'held')::int AS held,
+SELECT count(*) FILTER (WHERE status = 'held' AND payment_deadline(held_until, payment_accepted_at) > @now::timestamptz)::int AS held,
        count(*) FILTER (WHERE status = 'held' AND held_until > @now::timestamptz)::int AS live,
        count(*) FILTER (WHERE status = 'paid')::int AS paid,
-       coalesce(min(held_until) FILTER (WHERE status = 'held'), @now::timestamptz)::timestamptz AS earliest_hold_end
+       coalesce(min(payment_deadline(held_until, payment_accepted_at))
+                FILTER (WHERE status = 'held' AND payment_deadline(held_until, payment_accepted_at) > @now::timestamptz),
+                @now::timestamptz)::timestamptz AS earliest_hold_end
 FROM reservations
 WHERE sale_id = @sale_id AND user_id = @user_id AND status IN ('held', 'paid');

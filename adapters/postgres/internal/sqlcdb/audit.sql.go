@@ -140,20 +140,18 @@ func (q *Queries) AuditFansOverTheLimit(ctx context.Context, saleID string) (int
 
 const auditHoldsPastDeadline = `-- name: AuditHoldsPastDeadline :one
 SELECT count(*) FROM reservations
-WHERE sale_id = $1::text AND status = 'held' AND held_until < $2::timestamptz
-  AND (payment_accepted_at IS NULL OR held_until < $3::timestamptz)
+WHERE sale_id = $1::text AND status = 'held' AND payment_deadline(held_until, payment_accepted_at) < $2::timestamptz
 `
 
 type AuditHoldsPastDeadlineParams struct {
-	SaleID         string
-	Cutoff         time.Time
-	AcceptedCutoff time.Time
+	SaleID string
+	Cutoff time.Time
 }
 
 // Holds still held past their payment deadline (the hold's, or the accepted payment's) by more
-// than the caller's grace: accepted_cutoff is cutoff less booking.PaymentWait.
+// than the caller's grace.
 func (q *Queries) AuditHoldsPastDeadline(ctx context.Context, arg AuditHoldsPastDeadlineParams) (int64, error) {
-	row := q.db.QueryRow(ctx, auditHoldsPastDeadline, arg.SaleID, arg.Cutoff, arg.AcceptedCutoff)
+	row := q.db.QueryRow(ctx, auditHoldsPastDeadline, arg.SaleID, arg.Cutoff)
 	var count int64
 	err := row.Scan(&count)
 	return count, err

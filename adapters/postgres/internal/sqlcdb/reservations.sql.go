@@ -26,10 +26,12 @@ func (q *Queries) FanLockTickets(ctx context.Context, arg FanLockTicketsParams) 
 }
 
 const fanTicketCount = `-- name: FanTicketCount :one
-SELECT count(*) FILTER (WHERE status = 'held')::int AS held,
+SELECT count(*) FILTER (WHERE status = 'held' AND payment_deadline(held_until, payment_accepted_at) > $1::timestamptz)::int AS held,
        count(*) FILTER (WHERE status = 'held' AND held_until > $1::timestamptz)::int AS live,
        count(*) FILTER (WHERE status = 'paid')::int AS paid,
-       coalesce(min(held_until) FILTER (WHERE status = 'held'), $1::timestamptz)::timestamptz AS earliest_hold_end
+       coalesce(min(payment_deadline(held_until, payment_accepted_at))
+                FILTER (WHERE status = 'held' AND payment_deadline(held_until, payment_accepted_at) > $1::timestamptz),
+                $1::timestamptz)::timestamptz AS earliest_hold_end
 FROM reservations
 WHERE sale_id = $2 AND user_id = $3 AND status IN ('held', 'paid')
 `
@@ -47,8 +49,8 @@ type FanTicketCountRow struct {
 	EarliestHoldEnd time.Time
 }
 
-// What booking.TicketCount counts: the fan's holds neither paid nor released (a hold past its
-// deadline counts until released: its payment may still settle), those still before their
+// What booking.TicketCount counts, as hold_seat does: the fan's holds that can still be paid
+// (neither paid nor released, before their payment deadline), those still before their
 // deadline, and paid tickets, in the sale.
 func (q *Queries) FanTicketCount(ctx context.Context, arg FanTicketCountParams) (FanTicketCountRow, error) {
 	row := q.db.QueryRow(ctx, fanTicketCount, arg.Now, arg.SaleID, arg.UserID)
@@ -272,9 +274,9 @@ WITH overdue AS (
     SELECT r.id, r.sale_id, r.perf_date, r.seat_no
     FROM reservations r
     WHERE r.status = 'held' AND r.held_until < $1::timestamptz
-      AND (r.payment_accepted_at IS NULL OR r.held_until < $2::timestamptz)
+      AND payment_deadline(r.held_until, r.payment_accepted_at) < $1::timestamptz
     ORDER BY r.held_until
-    LIMIT $3::int
+    LIMIT $2::int
 ), locked AS (
     SELECT o.id, s.sale_id, s.perf_date, s.seat_no, s.reservation_id = o.id AND s.status = 'held' AS holds_seat
     FROM seats s
@@ -293,22 +295,20 @@ WHERE r.id = l.id AND r.status = 'held'
 `
 
 type ReservationReleaseOverdueParams struct {
-	Cutoff         time.Time
-	AcceptedCutoff time.Time
-	MaxRows        int32
+	Cutoff  time.Time
+	MaxRows int32
 }
 
 // Releases, in bulk, held reservations whose payment deadline passed before the cutoff
-// (booking.Reservation.PaymentDeadline: the hold's deadline, or PaymentWait after it once the
-// API accepted a payment, whose cutoff the caller passes as accepted_cutoff), as each hold's own
-// release would: the sweep's safety net (a workflow that could not be started, say) and the
+// (booking.Reservation.PaymentDeadline, payment_deadline in sql/functions/booking.sql), as each
+// hold's own release would: the sweep's safety net (a workflow that could not be started, say) and the
 // lapse release that frees holds whose workflows fall behind. Seats first, as everywhere, and a
 // seat another transaction has locked is skipped, not waited for: a payment settling, a hold
 // taking the seat over or the hold's own release decides that seat itself. Every locked row's
 // reservation was held in the statement's snapshot, so the final update reaches each one (and
 // re-checks it is still held): no seat is freed while its reservation stays held.
 func (q *Queries) ReservationReleaseOverdue(ctx context.Context, arg ReservationReleaseOverdueParams) (int64, error) {
-	result, err := q.db.Exec(ctx, reservationReleaseOverdue, arg.Cutoff, arg.AcceptedCutoff, arg.MaxRows)
+	result, err := q.db.Exec(ctx, reservationReleaseOverdue, arg.Cutoff, arg.MaxRows)
 	if err != nil {
 		return 0, err
 	}
