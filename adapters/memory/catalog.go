@@ -9,7 +9,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// CreateSale implements catalog.Store.
+// CreateSale implements catalog.Program.
 func (s *Catalog) CreateSale(_ context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -33,7 +33,7 @@ func (s *state) addPerformance(p catalog.Performance) {
 	}
 }
 
-// Sale implements catalog.Store.
+// Sale implements catalog.Program.
 func (s *Catalog) Sale(_ context.Context, id core.SaleID) (catalog.Sale, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -44,7 +44,7 @@ func (s *Catalog) Sale(_ context.Context, id core.SaleID) (catalog.Sale, error) 
 	return *sale, nil
 }
 
-// Sales implements catalog.Store.
+// Sales implements catalog.Program.
 func (s *Catalog) Sales(context.Context) ([]catalog.Sale, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -55,7 +55,7 @@ func (s *Catalog) Sales(context.Context) ([]catalog.Sale, error) {
 	return out, nil
 }
 
-// UpdateSale implements catalog.Store.
+// UpdateSale implements catalog.Program.
 func (s *Catalog) UpdateSale(_ context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -72,7 +72,7 @@ func (s *Catalog) UpdateSale(_ context.Context, id core.SaleID, change func(cata
 	return changed, nil
 }
 
-// AddPerformance implements catalog.Store.
+// AddPerformance implements catalog.Program.
 func (s *Catalog) AddPerformance(_ context.Context, p catalog.Performance) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -87,7 +87,7 @@ func (s *Catalog) AddPerformance(_ context.Context, p catalog.Performance) error
 	return nil
 }
 
-// Performances implements catalog.Store.
+// Performances implements catalog.Program.
 func (s *Catalog) Performances(_ context.Context, sale core.SaleID) ([]catalog.Performance, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -101,7 +101,7 @@ func (s *Catalog) Performances(_ context.Context, sale core.SaleID) ([]catalog.P
 	return out, nil
 }
 
-// PerformancesOfSales implements catalog.Store.
+// PerformancesOfSales implements catalog.Program.
 func (s *Catalog) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (map[core.SaleID][]catalog.Performance, error) {
 	out := make(map[core.SaleID][]catalog.Performance, len(sales))
 	for _, sale := range sales {
@@ -114,7 +114,7 @@ func (s *Catalog) PerformancesOfSales(ctx context.Context, sales []core.SaleID) 
 	return out, nil
 }
 
-// Performance implements catalog.Store.
+// Performance implements catalog.Program.
 func (s *Catalog) Performance(_ context.Context, sale core.SaleID, d core.Date) (catalog.Performance, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -125,7 +125,7 @@ func (s *Catalog) Performance(_ context.Context, sale core.SaleID, d core.Date) 
 	return *p, nil
 }
 
-// CancelPerformance implements catalog.Store.
+// CancelPerformance implements catalog.Program.
 func (s *Catalog) CancelPerformance(_ context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,7 +140,7 @@ func (s *Catalog) CancelPerformance(_ context.Context, sale core.SaleID, d core.
 	return *p, nil
 }
 
-// Offer implements catalog.Store.
+// Offer implements catalog.Program.
 func (s *Catalog) Offer(_ context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -155,62 +155,9 @@ func (s *Catalog) Offer(_ context.Context, sale core.SaleID, d core.Date) (catal
 	return catalog.Offer{Sale: *sl, Performance: *p}, nil
 }
 
-// CachedOffer implements catalog.Store: the memory store is its own cache.
+// CachedOffer implements catalog.Program: the memory store is its own cache.
 func (s *Catalog) CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
 	return s.Offer(ctx, sale, d)
-}
-
-// OpenDates implements catalog.Store.
-func (s *Catalog) OpenDates(_ context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	dates := []core.Date{}
-	for k, p := range s.performances {
-		if k.sale != sale || k.date.Before(from) || p.Cancelled() {
-			continue
-		}
-		for n := 1; n <= p.Seats(); n++ {
-			if s.seats[seatKey{sale, k.date, n}].AvailableAt(now) {
-				dates = append(dates, k.date)
-				break
-			}
-		}
-	}
-	slices.SortFunc(dates, func(a, b core.Date) int { return a.Time().Compare(b.Time()) })
-	return dates, nil
-}
-
-// OpenDatesOfSales implements catalog.Store.
-func (s *Catalog) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from core.Date, now time.Time) (map[core.SaleID][]core.Date, error) {
-	out := make(map[core.SaleID][]core.Date, len(sales))
-	for _, sale := range sales {
-		dates, err := s.OpenDates(ctx, sale, from, now)
-		if err != nil {
-			return nil, err
-		}
-		out[sale] = dates
-	}
-	return out, nil
-}
-
-// Seats implements catalog.Store.
-func (s *Catalog) Seats(_ context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.performances[perfKey{sale, d}]
-	if !ok {
-		return nil, catalog.ErrUnknownDate
-	}
-	if err := p.CheckOn(); err != nil {
-		return nil, err
-	}
-	seats := make([]catalog.Seat, 0, p.Seats())
-	for _, sec := range p.Sections {
-		for n := sec.FirstSeat; n <= sec.LastSeat; n++ {
-			seats = append(seats, s.seat(sale, d, n, sec, now))
-		}
-	}
-	return seats, nil
 }
 
 // seat is one seat as fans see it at now: a seat held or sold at the price it was taken at,
@@ -224,56 +171,10 @@ func (s *state) seat(sale core.SaleID, d core.Date, n int, sec catalog.Section, 
 	return seat
 }
 
-// SeatsOfFan implements catalog.Store.
-func (s *Catalog) SeatsOfFan(_ context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]catalog.Seat, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.performances[perfKey{sale, d}]
-	if !ok {
-		return nil, catalog.ErrUnknownDate
-	}
-	var out []catalog.Seat
-	for _, r := range s.reservations {
-		if r.SaleID != sale || r.Date != d || r.UserID != user || slices.ContainsFunc(out, func(st catalog.Seat) bool { return st.No == r.Seat }) {
-			continue
-		}
-		if sec, ok := p.SectionOf(r.Seat); ok {
-			out = append(out, s.seat(sale, d, r.Seat, sec, now))
-		}
-	}
-	slices.SortFunc(out, func(a, b catalog.Seat) int { return a.No - b.No })
-	return out, nil
-}
-
 // OnChange implements catalog.Changes: the store's own writes are the only ones there are.
 func (s *Catalog) OnChange(changed func(core.SaleID)) { s.changes.watch(changed) }
 
-// SeatCounts implements catalog.Store.
-func (s *Catalog) SeatCounts(_ context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[core.Date]catalog.SeatCounts{}
-	for k, p := range s.performances {
-		if k.sale != sale {
-			continue
-		}
-		var c catalog.SeatCounts
-		for n := 1; n <= p.Seats(); n++ {
-			switch claim := s.seats[seatKey{sale, k.date, n}]; {
-			case claim.Sold:
-				c.Sold++
-			case claim.AvailableAt(now):
-				c.Available++
-			default:
-				c.Held++
-			}
-		}
-		out[k.date] = c
-	}
-	return out, nil
-}
-
-// RepriceSection implements catalog.Store.
+// RepriceSection implements catalog.Program.
 func (s *Catalog) RepriceSection(_ context.Context, sale core.SaleID, d core.Date, name string, price core.Amount, now time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

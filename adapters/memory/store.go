@@ -24,6 +24,7 @@ type Store struct {
 	*state
 	*Tokens
 	*Catalog
+	*Seating
 	*Bookings
 	*Settlements
 	*Wallets
@@ -32,8 +33,17 @@ type Store struct {
 // Tokens implements queue.Store.
 type Tokens struct{ *state }
 
-// Catalog implements catalog.Store.
+// Catalog implements catalog.Program.
 type Catalog struct{ *state }
+
+// Seating implements catalog.Seating.
+type Seating struct{ *state }
+
+// catalogStore is catalog.Store of a Catalog and a Seating over one state.
+type catalogStore struct {
+	*Catalog
+	*Seating
+}
 
 // Bookings implements booking.Store.
 type Bookings struct{ *state }
@@ -123,18 +133,19 @@ func NewStore() *Store {
 		chargesByKey:  map[userKey]keyedCharge{},
 		paymentsByKey: map[userKey]core.ID{},
 	}
-	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Bookings: &Bookings{st},
+	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Bookings: &Bookings{st},
 		Settlements: &Settlements{st}, Wallets: &Wallets{st}}
 }
 
 // Stores are the store of each context, for app.New.
 func (s *Store) Stores() app.Stores {
-	return app.Stores{Queue: s.Tokens, Catalog: s.Catalog, Bookings: s.Bookings, Settlements: s.Settlements, Wallets: s.Wallets}
+	return app.Stores{Queue: s.Tokens, Catalog: catalogStore{s.Catalog, s.Seating}, Bookings: s.Bookings, Settlements: s.Settlements, Wallets: s.Wallets}
 }
 
 var (
 	_ queue.Store         = (*Tokens)(nil)
-	_ catalog.Store       = (*Catalog)(nil)
+	_ catalog.Program     = (*Catalog)(nil)
+	_ catalog.Seating     = (*Seating)(nil)
 	_ booking.Store       = (*Bookings)(nil)
 	_ booking.Settlements = (*Settlements)(nil)
 	_ wallet.Store        = (*Wallets)(nil)

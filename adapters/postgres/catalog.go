@@ -9,7 +9,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// CreateSale implements catalog.Store in one transaction: the sale, then each performance
+// CreateSale implements catalog.Program in one transaction: the sale, then each performance
 // with its sections and seats.
 func (s *Catalog) CreateSale(ctx context.Context, sale catalog.Sale, perfs []catalog.Performance) error {
 	defer s.changes.announce(sale.ID) // this instance reads its own change at once; the trigger tells the others
@@ -65,7 +65,7 @@ func insertPerformance(ctx context.Context, q *sqlcdb.Queries, p catalog.Perform
 	return nil
 }
 
-// Sale implements catalog.Store.
+// Sale implements catalog.Program.
 func (s *Catalog) Sale(ctx context.Context, id core.SaleID) (catalog.Sale, error) {
 	row, err := s.q.SaleByID(ctx, string(id))
 	if err != nil {
@@ -74,7 +74,7 @@ func (s *Catalog) Sale(ctx context.Context, id core.SaleID) (catalog.Sale, error
 	return saleFromRow(row)
 }
 
-// Sales implements catalog.Store.
+// Sales implements catalog.Program.
 func (s *Catalog) Sales(ctx context.Context) ([]catalog.Sale, error) {
 	rows, err := s.q.SaleList(ctx)
 	if err != nil {
@@ -89,7 +89,7 @@ func (s *Catalog) Sales(ctx context.Context) ([]catalog.Sale, error) {
 	return out, nil
 }
 
-// UpdateSale implements catalog.Store under the sale row's lock.
+// UpdateSale implements catalog.Program under the sale row's lock.
 func (s *Catalog) UpdateSale(ctx context.Context, id core.SaleID, change func(catalog.Sale) (catalog.Sale, error)) (catalog.Sale, error) {
 	defer s.changes.announce(id) // this instance reads its own change at once; the trigger tells the others
 	var out catalog.Sale
@@ -114,19 +114,19 @@ func (s *Catalog) UpdateSale(ctx context.Context, id core.SaleID, change func(ca
 	return out, err
 }
 
-// AddPerformance implements catalog.Store.
+// AddPerformance implements catalog.Program.
 func (s *Catalog) AddPerformance(ctx context.Context, p catalog.Performance) error {
 	defer s.changes.announce(p.SaleID) // this instance reads its own change at once; the trigger tells the others
 	return s.inTx(ctx, func(q *sqlcdb.Queries) error { return insertPerformance(ctx, q, p) })
 }
 
-// Performances implements catalog.Store.
+// Performances implements catalog.Program.
 func (s *Catalog) Performances(ctx context.Context, sale core.SaleID) ([]catalog.Performance, error) {
 	of, err := s.PerformancesOfSales(ctx, []core.SaleID{sale})
 	return of[sale], err
 }
 
-// PerformancesOfSales implements catalog.Store: two statements whatever the number of sales.
+// PerformancesOfSales implements catalog.Program: two statements whatever the number of sales.
 func (s *Catalog) PerformancesOfSales(ctx context.Context, sales []core.SaleID) (map[core.SaleID][]catalog.Performance, error) {
 	ids := make([]string, len(sales))
 	for i, id := range sales {
@@ -157,14 +157,19 @@ func (s *Catalog) PerformancesOfSales(ctx context.Context, sales []core.SaleID) 
 	return out, nil
 }
 
-// Performance implements catalog.Store.
+// Performance implements catalog.Program.
 func (s *Catalog) Performance(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Performance, error) {
-	row, err := s.q.PerformanceByDate(ctx, sqlcdb.PerformanceByDateParams{SaleID: string(sale), PerfDate: d.Time()})
+	return s.performance(ctx, sale, d)
+}
+
+// performance reads one performance with its sections.
+func (d *db) performance(ctx context.Context, sale core.SaleID, date core.Date) (catalog.Performance, error) {
+	row, err := d.q.PerformanceByDate(ctx, sqlcdb.PerformanceByDateParams{SaleID: string(sale), PerfDate: date.Time()})
 	if err != nil {
 		return catalog.Performance{}, notFound(err, catalog.ErrUnknownDate)
 	}
-	date := d.Time()
-	sections, err := s.q.SectionList(ctx, sqlcdb.SectionListParams{SaleID: string(sale), PerfDate: &date})
+	day := date.Time()
+	sections, err := d.q.SectionList(ctx, sqlcdb.SectionListParams{SaleID: string(sale), PerfDate: &day})
 	if err != nil {
 		return catalog.Performance{}, err
 	}
@@ -175,7 +180,7 @@ func (s *Catalog) Performance(ctx context.Context, sale core.SaleID, d core.Date
 	return performanceFromRow(sale, row.PerfDate, row.StartsAt, row.CancelledAt, secs), nil
 }
 
-// CancelPerformance implements catalog.Store.
+// CancelPerformance implements catalog.Program.
 func (s *Catalog) CancelPerformance(ctx context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
 	defer s.changes.announce(sale) // this instance reads its own change at once; the trigger tells the others
 	if _, err := s.q.PerformanceCancel(ctx, sqlcdb.PerformanceCancelParams{SaleID: string(sale), PerfDate: d.Time(), At: at}); err != nil {
@@ -184,7 +189,7 @@ func (s *Catalog) CancelPerformance(ctx context.Context, sale core.SaleID, d cor
 	return s.Performance(ctx, sale, d)
 }
 
-// Offer implements catalog.Store.
+// Offer implements catalog.Program.
 func (s *Catalog) Offer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
 	sl, err := s.Sale(ctx, sale)
 	if err != nil {
@@ -197,72 +202,9 @@ func (s *Catalog) Offer(ctx context.Context, sale core.SaleID, d core.Date) (cat
 	return catalog.Offer{Sale: sl, Performance: p}, nil
 }
 
-// CachedOffer implements catalog.Store from the offer cache.
+// CachedOffer implements catalog.Program from the offer cache.
 func (s *Catalog) CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (catalog.Offer, error) {
 	return s.offers.offer(ctx, offerKey{sale, d}, func(ctx context.Context) (catalog.Offer, error) { return s.Offer(ctx, sale, d) })
-}
-
-// OpenDates implements catalog.Store.
-func (s *Catalog) OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error) {
-	of, err := s.OpenDatesOfSales(ctx, []core.SaleID{sale}, from, now)
-	if dates := of[sale]; err == nil && dates == nil {
-		return []core.Date{}, nil
-	}
-	return of[sale], err
-}
-
-// OpenDatesOfSales implements catalog.Store: one statement whatever the number of sales.
-func (s *Catalog) OpenDatesOfSales(ctx context.Context, sales []core.SaleID, from core.Date, now time.Time) (map[core.SaleID][]core.Date, error) {
-	ids := make([]string, len(sales))
-	for i, id := range sales {
-		ids[i] = string(id)
-	}
-	rows, err := s.q.PerformanceOpenDates(ctx, sqlcdb.PerformanceOpenDatesParams{SaleIds: ids, FromDate: from.Time(), Now: now})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[core.SaleID][]core.Date, len(sales))
-	for _, r := range rows {
-		out[core.SaleID(r.SaleID)] = append(out[core.SaleID(r.SaleID)], core.DateOf(r.PerfDate))
-	}
-	return out, nil
-}
-
-// Seats implements catalog.Store.
-func (s *Catalog) Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]catalog.Seat, error) {
-	p, err := s.Performance(ctx, sale, d)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.CheckOn(); err != nil {
-		return nil, err
-	}
-	rows, err := s.q.SeatListByDate(ctx, sqlcdb.SeatListByDateParams{SaleID: string(sale), PerfDate: d.Time(), Now: now})
-	if err != nil {
-		return nil, err
-	}
-	seats := make([]catalog.Seat, len(rows))
-	for i, r := range rows {
-		seats[i] = seatOf(p, int(r.SeatNo), r.Section, r.Available, r.TakenAt)
-	}
-	return seats, nil
-}
-
-// SeatsOfFan implements catalog.Store.
-func (s *Catalog) SeatsOfFan(ctx context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]catalog.Seat, error) {
-	p, err := s.CachedOffer(ctx, sale, d) // the sections, which a fan's own write never changes
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.q.SeatListOfFan(ctx, sqlcdb.SeatListOfFanParams{SaleID: string(sale), PerfDate: d.Time(), UserID: string(user), Now: now})
-	if err != nil {
-		return nil, err
-	}
-	seats := make([]catalog.Seat, len(rows))
-	for i, r := range rows {
-		seats[i] = seatOf(p.Performance, int(r.SeatNo), r.Section, r.Available, r.TakenAt)
-	}
-	return seats, nil
 }
 
 // seatOf is a seat row as fans see it: reserved unless available, at the price it was taken at
@@ -284,20 +226,7 @@ func seatOf(p catalog.Performance, no int, section string, available bool, taken
 // listener hears.
 func (s *Catalog) OnChange(changed func(core.SaleID)) { s.changes.watch(changed) }
 
-// SeatCounts implements catalog.Store.
-func (s *Catalog) SeatCounts(ctx context.Context, sale core.SaleID, now time.Time) (map[core.Date]catalog.SeatCounts, error) {
-	rows, err := s.q.SeatCounts(ctx, sqlcdb.SeatCountsParams{SaleID: string(sale), Now: now})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[core.Date]catalog.SeatCounts, len(rows))
-	for _, r := range rows {
-		out[core.DateOf(r.PerfDate)] = catalog.SeatCounts{Available: int(r.Available), Held: int(r.Held), Sold: int(r.Sold)}
-	}
-	return out, nil
-}
-
-// RepriceSection implements catalog.Store.
+// RepriceSection implements catalog.Program.
 func (s *Catalog) RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error) {
 	defer s.changes.announce(sale) // this instance reads its own change at once; the trigger tells the others
 	if _, err := s.q.PerformanceByDate(ctx, sqlcdb.PerformanceByDateParams{SaleID: string(sale), PerfDate: d.Time()}); err != nil {

@@ -240,7 +240,7 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 			_, err := store.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: won.ID, UserID: winnerUser, PaymentID: core.NewID(), At: now})
 			return err
 		}},
-		{"a fan's own seats of a date", 30, func() error { _, err := store.Catalog.SeatsOfFan(ctx, rushSale, d, winnerUser, now); return err }},
+		{"a fan's own seats of a date", 30, func() error { _, err := store.Seating.SeatsOfFan(ctx, rushSale, d, winnerUser, now); return err }},
 		{"a fan's tickets", 40, func() error { _, err := store.Bookings.Tickets(ctx, rushSale, winnerUser); return err }},
 		{"a fan leaves the queue", 20, func() error { _, err := store.Tokens.Leave(ctx, waiting, now); return err }},
 		{"an admission round of 100", 800, func() error {

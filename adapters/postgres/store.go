@@ -24,6 +24,7 @@ type Store struct {
 	*db
 	Tokens      *Tokens
 	Catalog     *Catalog
+	Seating     *Seating
 	Bookings    *Bookings
 	Settlements *Settlements
 	Wallets     *Wallets
@@ -42,8 +43,18 @@ type db struct {
 // Tokens implements queue.Store: the waiting room's tokens, admission and its settings.
 type Tokens struct{ *db }
 
-// Catalog implements catalog.Store: sales, performances, sections and seats.
+// Catalog implements catalog.Program: sales, performances, sections and prices, and their
+// changes.
 type Catalog struct{ *db }
+
+// Seating implements catalog.Seating: the seats of the program as fans see them.
+type Seating struct{ *db }
+
+// catalogStore is catalog.Store of a Catalog and a Seating over one pool.
+type catalogStore struct {
+	*Catalog
+	*Seating
+}
 
 // Bookings implements booking.Store: holds, their release, receipts, tickets and check-in.
 type Bookings struct{ *db }
@@ -57,7 +68,8 @@ type Wallets struct{ *db }
 
 var (
 	_ queue.Store         = (*Tokens)(nil)
-	_ catalog.Store       = (*Catalog)(nil)
+	_ catalog.Program     = (*Catalog)(nil)
+	_ catalog.Seating     = (*Seating)(nil)
 	_ booking.Store       = (*Bookings)(nil)
 	_ booking.Settlements = (*Settlements)(nil)
 	_ wallet.Store        = (*Wallets)(nil)
@@ -72,7 +84,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 		opt(&o)
 	}
 	d := &db{pool: pool, q: sqlcdb.New(pool)}
-	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Bookings: &Bookings{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}}
+	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Bookings: &Bookings{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}}
 	d.issues = &issueBatcher{flush: s.Tokens.issueBatch}
 	d.seen = newSeenWriter(s.Tokens.writeSeen)
 	d.changes = newCatalogChanges(o.listen, d.notifyCatalog)
@@ -82,7 +94,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 
 // Stores are the store of each context, for app.New.
 func (s *Store) Stores() app.Stores {
-	return app.Stores{Queue: s.Tokens, Catalog: s.Catalog, Bookings: s.Bookings, Settlements: s.Settlements, Wallets: s.Wallets}
+	return app.Stores{Queue: s.Tokens, Catalog: catalogStore{s.Catalog, s.Seating}, Bookings: s.Bookings, Settlements: s.Settlements, Wallets: s.Wallets}
 }
 
 // StoreOption changes what NewStore sets up.

@@ -101,7 +101,7 @@ func TestUpgradeTurnsTheOneConcertIntoTheDefaultSale(t *testing.T) {
 	}
 	d, _ := core.ParseDate("2030-07-01")
 	at := time.Date(2030, 6, 1, 12, 2, 0, 0, time.UTC)
-	seats, err := s.Catalog.Seats(ctx, sale, d, at)
+	seats, err := s.Seating.Seats(ctx, sale, d, at)
 	if err != nil || len(seats) != 5 || seats[0].Status != catalog.SeatReserved || seats[1].Status != catalog.SeatReserved ||
 		seats[2].Status != catalog.SeatAvailable || seats[0].Section != "General" || seats[0].Price != 50_000 {
 		t.Fatalf("seats after the upgrade: %+v, %v", seats, err)

@@ -7,8 +7,15 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Store holds sales, their performances and sections, and the claims on their seats.
+// Store is where the catalog is kept: the program fans buy from (Program) and its seats as fans
+// see them (Seating). An adapter serves each with a type of its own.
 type Store interface {
+	Program
+	Seating
+}
+
+// Program holds sales, their performances, sections and prices, and tells of their changes.
+type Program interface {
 	// CreateSale stores a sale and its performances, with their seats all available, at once;
 	// ErrSaleExists if the id is taken.
 	CreateSale(ctx context.Context, s Sale, perfs []Performance) error
@@ -38,6 +45,16 @@ type Store interface {
 	// at once, another instance's within moments. Holds refuse hopeless attempts by it; nothing
 	// is decided by it.
 	CachedOffer(ctx context.Context, sale core.SaleID, d core.Date) (Offer, error)
+	// RepriceSection sets a section's price for the seats that are neither held nor sold at
+	// now (held and sold ones keep the price they were taken at) and returns how many those
+	// are; ErrUnknownDate or ErrUnknownSection.
+	RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error)
+	Changes
+}
+
+// Seating reads the claims on a program's seats as fans see them at a moment: which dates and
+// seats are free (a lapsed hold's included: Claim.AvailableAt), and how many.
+type Seating interface {
 	// OpenDates lists, in order, the sale's dates from `from` on, not cancelled, with at least
 	// one seat available at now.
 	OpenDates(ctx context.Context, sale core.SaleID, from core.Date, now time.Time) ([]core.Date, error)
@@ -48,16 +65,11 @@ type Store interface {
 	Seats(ctx context.Context, sale core.SaleID, d core.Date, now time.Time) ([]Seat, error)
 	// SeatCounts counts, for each of the sale's dates, its seats by status at now.
 	SeatCounts(ctx context.Context, sale core.SaleID, now time.Time) (map[core.Date]SeatCounts, error)
-	// RepriceSection sets a section's price for the seats that are neither held nor sold at
-	// now (held and sold ones keep the price they were taken at) and returns how many those
-	// are; ErrUnknownDate or ErrUnknownSection.
-	RepriceSection(ctx context.Context, sale core.SaleID, d core.Date, section string, price core.Amount, now time.Time) (int, error)
 	// SeatsOfFan lists, in seat order, the seats of a date the fan holds, bought, or held or
 	// bought before, each as it stands at now (a held or sold seat at the price it was taken
 	// at): what the fan's own holds, payments and cancellations changed, read now, to lay over
 	// a listing that may be older than them. ErrUnknownDate as Seats.
 	SeatsOfFan(ctx context.Context, sale core.SaleID, d core.Date, user core.UserID, now time.Time) ([]Seat, error)
-	Changes
 }
 
 // Changes tell the in-process copies of the catalog (the directory of sales, the seat
