@@ -15,6 +15,23 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_payment_accepted_at IS NULL THEN p_held_until ELSE p_held_until + interval '1 minute' END
 $$;
 
+-- What a fan has in a sale at p_now, as booking.TicketCount counts it (TicketCount.Add): holds
+-- that can still be paid (neither paid nor released, before their payment deadline), those
+-- before their deadline, tickets bought, and the earliest payment deadline of the held ones
+-- (p_now when none). hold_seat and the settlements (FanTicketCount) both count with it, under
+-- the fan's lock.
+CREATE OR REPLACE FUNCTION fan_ticket_count(p_sale text, p_user text, p_now timestamptz)
+RETURNS TABLE (held int, live int, paid int, earliest_hold_end timestamptz)
+LANGUAGE sql STABLE AS $$
+    SELECT count(*) FILTER (WHERE r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) > p_now)::int,
+           count(*) FILTER (WHERE r.status = 'held' AND r.held_until > p_now)::int,
+           count(*) FILTER (WHERE r.status = 'paid')::int,
+           coalesce(min(payment_deadline(r.held_until, r.payment_accepted_at))
+                    FILTER (WHERE r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) > p_now), p_now)
+    FROM reservations r
+    WHERE r.sale_id = p_sale AND r.user_id = p_user AND r.status IN ('held', 'paid')
+$$;
+
 -- Holds seat p_seat of p_sale's p_date for the fan of token p_token, as reservation p_id, and
 -- says how it went in outcome: held (section and price are the reservation's), not_admitted (the
 -- token is not an active one of this fan and sale at p_now), taken, or unknown_seat. The rarer
@@ -95,16 +112,8 @@ BEGIN
     END IF;
 
     PERFORM pg_advisory_xact_lock(hashtextextended('tickets:' || p_sale || ':' || p_user, 0));
-    -- booking.TicketCount: holds that can still be paid (before their payment deadline), those
-    -- before their deadline, tickets bought.
-    SELECT count(*) FILTER (WHERE r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) > p_now),
-           count(*) FILTER (WHERE r.status = 'held' AND r.held_until > p_now),
-           count(*) FILTER (WHERE r.status = 'paid'),
-           coalesce(min(payment_deadline(r.held_until, r.payment_accepted_at))
-                    FILTER (WHERE r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) > p_now), p_now)
-    INTO v_held, v_live, v_paid, v_earliest
-    FROM reservations r
-    WHERE r.sale_id = p_sale AND r.user_id = p_user AND r.status IN ('held', 'paid');
+    SELECT c.held, c.live, c.paid, c.earliest_hold_end INTO v_held, v_live, v_paid, v_earliest
+    FROM fan_ticket_count(p_sale, p_user, p_now) c;
     IF v_held + v_paid >= v_limit THEN
         RAISE EXCEPTION USING ERRCODE = 'BX001', MESSAGE = 'the fan''s holds and tickets make the sale''s limit',
             DETAIL = format('%s %s %s %s %s', v_limit, v_held, v_live, v_paid, to_char(v_earliest AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));

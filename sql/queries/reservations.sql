@@ -103,14 +103,7 @@ WHERE r.id = l.id AND r.status = 'held';
 SELECT pg_advisory_xact_lock(hashtextextended('tickets:' || @sale_id::text || ':' || @user_id::text, 0));
 
 -- name: FanTicketCount :one
--- What booking.TicketCount counts, as hold_seat does: the fan's holds that can still be paid
--- (neither paid nor released, before their payment deadline), those still before their
--- deadline, and paid tickets, in the sale.
-SELECT count(*) FILTER (WHERE status = 'held' AND payment_deadline(held_until, payment_accepted_at) > @now::timestamptz)::int AS held,
-       count(*) FILTER (WHERE status = 'held' AND held_until > @now::timestamptz)::int AS live,
-       count(*) FILTER (WHERE status = 'paid')::int AS paid,
-       coalesce(min(payment_deadline(held_until, payment_accepted_at))
-                FILTER (WHERE status = 'held' AND payment_deadline(held_until, payment_accepted_at) > @now::timestamptz),
-                @now::timestamptz)::timestamptz AS earliest_hold_end
-FROM reservations
-WHERE sale_id = @sale_id AND user_id = @user_id AND status IN ('held', 'paid');
+-- What booking.TicketCount counts, as hold_seat counts it: fan_ticket_count in
+-- sql/functions/booking.sql.
+SELECT c.held::int AS held, c.live::int AS live, c.paid::int AS paid, c.earliest_hold_end::timestamptz AS earliest_hold_end
+FROM fan_ticket_count(@sale_id::text, @user_id::text, @now::timestamptz) c;

@@ -26,20 +26,14 @@ func (q *Queries) FanLockTickets(ctx context.Context, arg FanLockTicketsParams) 
 }
 
 const fanTicketCount = `-- name: FanTicketCount :one
-SELECT count(*) FILTER (WHERE status = 'held' AND payment_deadline(held_until, payment_accepted_at) > $1::timestamptz)::int AS held,
-       count(*) FILTER (WHERE status = 'held' AND held_until > $1::timestamptz)::int AS live,
-       count(*) FILTER (WHERE status = 'paid')::int AS paid,
-       coalesce(min(payment_deadline(held_until, payment_accepted_at))
-                FILTER (WHERE status = 'held' AND payment_deadline(held_until, payment_accepted_at) > $1::timestamptz),
-                $1::timestamptz)::timestamptz AS earliest_hold_end
-FROM reservations
-WHERE sale_id = $2 AND user_id = $3 AND status IN ('held', 'paid')
+SELECT c.held::int AS held, c.live::int AS live, c.paid::int AS paid, c.earliest_hold_end::timestamptz AS earliest_hold_end
+FROM fan_ticket_count($1::text, $2::text, $3::timestamptz) c
 `
 
 type FanTicketCountParams struct {
-	Now    time.Time
 	SaleID string
 	UserID string
+	Now    time.Time
 }
 
 type FanTicketCountRow struct {
@@ -49,11 +43,10 @@ type FanTicketCountRow struct {
 	EarliestHoldEnd time.Time
 }
 
-// What booking.TicketCount counts, as hold_seat does: the fan's holds that can still be paid
-// (neither paid nor released, before their payment deadline), those still before their
-// deadline, and paid tickets, in the sale.
+// What booking.TicketCount counts, as hold_seat counts it: fan_ticket_count in
+// sql/functions/booking.sql.
 func (q *Queries) FanTicketCount(ctx context.Context, arg FanTicketCountParams) (FanTicketCountRow, error) {
-	row := q.db.QueryRow(ctx, fanTicketCount, arg.Now, arg.SaleID, arg.UserID)
+	row := q.db.QueryRow(ctx, fanTicketCount, arg.SaleID, arg.UserID, arg.Now)
 	var i FanTicketCountRow
 	err := row.Scan(
 		&i.Held,
