@@ -136,7 +136,8 @@ func registerListings(api huma.API, s *server) {
 		Path:        "/api/tickets/seats",
 		Summary:     "List the seats of a date",
 		Description: "The seats of a date of the sale your token queues for (a date of another sale is 400), each with " +
-			"its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. " +
+			"its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available, " +
+			"unless its payment was accepted before the deadline (then for up to a minute more, while the payment settles). " +
 			"The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments " +
 			"and cancellations show in your very next listing, on any instance. " +
 			"Name the date with ?date=; for compatibility it may instead come as a JSON body {\"date\": \"YYYY-MM-DD\"}, " +

@@ -14,8 +14,7 @@ import (
 // Settler performs payments and releases; booking's Settler is one.
 type Settler interface {
 	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (booking.Receipt, error)
-	Release(ctx context.Context, reservation core.ID) (bool, error)
-	ReleaseAtDeadline(ctx context.Context, reservation core.ID) (time.Time, error)
+	ReleaseAtDeadline(ctx context.Context, reservation core.ID, seen time.Time) (time.Time, error)
 }
 
 // Lifecycle is booking.Lifecycle without Temporal: a process-local timer per hold. It follows
@@ -33,11 +32,10 @@ type Lifecycle struct {
 }
 
 type hold struct {
-	mu         sync.Mutex // serialises pay and release of one hold
-	r          booking.Reservation
-	timer      *time.Timer
-	sawPayment bool // a payment reached the hold: its deadline waits for no other
-	waited     bool // the deadline found an accepted payment not seen yet and waited for it
+	mu    sync.Mutex // serialises pay and release of one hold
+	r     booking.Reservation
+	timer *time.Timer
+	seen  time.Time // the latest store acceptance of the payments that reached the hold
 }
 
 // NewLifecycle times holds on clock and settles them with settler.
@@ -66,15 +64,11 @@ func (l *Lifecycle) release(h *hold) {
 	if h.r.Status != booking.Held {
 		return
 	}
-	if !h.sawPayment && !h.waited {
-		// releasing is conditional and idempotent; a failure leaves the hold to the sweeps
-		if until, err := l.settler.ReleaseAtDeadline(context.Background(), h.r.ID); err == nil && !until.IsZero() {
-			h.waited = true
-			h.timer.Reset(until.Sub(l.clock.Now()))
-			return
-		}
-	} else {
-		_, _ = l.settler.Release(context.Background(), h.r.ID)
+	// Releasing is conditional and idempotent; one that fails leaves the hold to the sweep.
+	until, err := l.settler.ReleaseAtDeadline(context.Background(), h.r.ID, h.seen)
+	if err == nil && !until.IsZero() {
+		h.timer.Reset(until.Sub(l.clock.Now())) // an accepted payment on its way: ask again then
+		return
 	}
 	h.r.Status = booking.Released
 }
@@ -90,7 +84,7 @@ func (l *Lifecycle) Pay(ctx context.Context, r booking.Reservation, key core.Ide
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.r.PaymentAcceptedAt.IsZero() {
+	if r.PaymentAcceptedAt.After(h.r.PaymentAcceptedAt) {
 		h.r.PaymentAcceptedAt = r.PaymentAcceptedAt // the store decided it; the hold follows
 	}
 	switch err := h.r.PayableBy(user, l.clock.Now()); {
@@ -99,7 +93,9 @@ func (l *Lifecycle) Pay(ctx context.Context, r booking.Reservation, key core.Ide
 	case err != nil:
 		return booking.Receipt{}, err
 	}
-	h.sawPayment = true
+	if r.PaymentAcceptedAt.After(h.seen) {
+		h.seen = r.PaymentAcceptedAt
+	}
 	rc, err := l.settler.Settle(ctx, id, user, core.NewID(), key)
 	if err != nil {
 		return booking.Receipt{}, err

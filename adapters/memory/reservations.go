@@ -107,14 +107,14 @@ func (s *Bookings) AcceptPayment(_ context.Context, id core.ID, user core.UserID
 }
 
 // ReleaseUnlessAwaitingPayment implements booking.Store.
-func (s *Bookings) ReleaseUnlessAwaitingPayment(_ context.Context, id core.ID, now time.Time) (bool, time.Time, error) {
+func (s *Bookings) ReleaseUnlessAwaitingPayment(_ context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
 	switch {
 	case !ok || r.Status != booking.Held:
 		return false, time.Time{}, nil
-	case r.AwaitsPayment(now):
+	case r.AwaitsPayment(now, seen):
 		return false, r.PaymentDeadline(), nil
 	}
 	s.release(r)

@@ -27,7 +27,7 @@ func (s *Settlements) SettleAcrossAggregates(_ context.Context, p booking.Settle
 	if paidWithKey, used := s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}]; p.IdempotencyKey != "" && used && paidWithKey != r.ID {
 		return booking.Receipt{}, core.ErrIdempotencyMismatch
 	}
-	switch err := r.SettleableBy(p.UserID); {
+	switch err := r.PayableBy(p.UserID, p.At); {
 	case errors.Is(err, booking.ErrAlreadyPaid):
 		return s.payments[r.ID], nil
 	case err != nil:

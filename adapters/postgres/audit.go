@@ -87,7 +87,7 @@ func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Dura
 		{"no seat sold twice", func() (int64, error) { return s.q.AuditSeatsSoldTwice(ctx, id) }},
 		{"every sold seat has exactly one payment of the price it was held at", func() (int64, error) { return s.q.AuditSoldSeatsWithoutOnePayment(ctx, id) }},
 		{"every payment has its sold seat", func() (int64, error) { return s.q.AuditPaymentsWithoutSoldSeat(ctx, id) }},
-		{fmt.Sprintf("no hold still held %s past its deadline", grace), func() (int64, error) {
+		{fmt.Sprintf("no hold still held %s past its payment deadline", grace), func() (int64, error) {
 			return s.q.AuditHoldsPastDeadline(ctx, sqlcdb.AuditHoldsPastDeadlineParams{SaleID: id, Cutoff: now.Add(-grace)})
 		}},
 		{"no session a payment was made in is still active", func() (int64, error) { return s.q.AuditPayersWithLiveTokens(ctx, id) }},

@@ -134,7 +134,7 @@ func TestAuditFindsEachBreach(t *testing.T) {
 				"SELECT gen_random_uuid(), 'alice', sale_id, perf_date, 3, 'Back', 20000, 'paid', held_until, created_at, 1 FROM reservations WHERE user_id = 'alice'",
 			"UPDATE reservations SET fan_limit = 1 WHERE user_id = 'alice'",
 		}, time.Minute},
-		{"no hold still held 30s past its deadline", nil, time.Hour},
+		{"no hold still held 30s past its payment deadline", nil, time.Hour},
 		{"every cancelled ticket has exactly one refund, of its price less the fee kept", []string{
 			"UPDATE reservations SET status = 'cancelled' WHERE user_id = 'alice'",
 		}, time.Minute},

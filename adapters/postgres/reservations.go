@@ -107,8 +107,8 @@ func (s *Bookings) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
 }
 
 // ReleaseUnlessAwaitingPayment implements booking.Store.
-func (s *Bookings) ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, now time.Time) (bool, time.Time, error) {
-	released, kept, err := s.releaseHold(ctx, id, func(r booking.Reservation) bool { return r.AwaitsPayment(now) })
+func (s *Bookings) ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
+	released, kept, err := s.releaseHold(ctx, id, func(r booking.Reservation) bool { return r.AwaitsPayment(now, seen) })
 	if err != nil || kept == nil {
 		return released, time.Time{}, err
 	}
@@ -176,7 +176,8 @@ func (s *Bookings) AcceptPayment(ctx context.Context, id core.ID, user core.User
 		if err != nil {
 			return err
 		}
-		if accepted, err = accepted.AcceptPayment(user, now, count); err != nil {
+		// As stored: PostgreSQL keeps microseconds, and lifecycles compare acceptances by time.
+		if accepted, err = accepted.AcceptPayment(user, now.Truncate(time.Microsecond), count); err != nil {
 			return err
 		}
 		if err := q.ReservationAcceptPayment(ctx, sqlcdb.ReservationAcceptPaymentParams{ID: string(id), At: accepted.PaymentAcceptedAt}); err != nil {
@@ -243,5 +244,7 @@ func lockTicketCount(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, u
 	if err != nil {
 		return booking.TicketCount{}, err
 	}
-	return booking.TicketCount{Held: int(row.Held), Live: int(row.Live), Paid: int(row.Paid), EarliestHoldEnd: row.EarliestHoldEnd.UTC()}, nil
+	return booking.TicketCount{
+		Held: int(row.Held), Live: int(row.Live), Paid: int(row.Paid), EarliestHoldEnd: row.EarliestHoldEnd.UTC(), Limit: int(row.FanLimit),
+	}, nil
 }

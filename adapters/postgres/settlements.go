@@ -36,7 +36,7 @@ func (s *Settlements) SettleAcrossAggregates(ctx context.Context, p booking.Sett
 		if err != nil {
 			return err
 		}
-		switch err := locked.SettleableBy(p.UserID); {
+		switch err := locked.PayableBy(p.UserID, p.At); {
 		case errors.Is(err, booking.ErrAlreadyPaid):
 			receipt, err = receiptOf(ctx, q, r.ID)
 			return err

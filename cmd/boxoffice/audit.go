@@ -21,7 +21,7 @@ var errBreach = errors.New("audit found breaches")
 func runAudit(ctx context.Context, args []string) error {
 	var grace time.Duration
 	c, err := parseFlags("audit", args, func(fs *flag.FlagSet) {
-		fs.DurationVar(&grace, "grace", 30*time.Second, "how long past its deadline a hold may still be held (its release in flight)")
+		fs.DurationVar(&grace, "grace", 30*time.Second, "how long past its payment deadline a hold may still be held (its release in flight)")
 	})
 	if err != nil {
 		return err

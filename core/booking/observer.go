@@ -16,7 +16,7 @@ type Observer interface {
 	// PaymentDecided hears each payment's outcome and how long the fan waited for it.
 	PaymentDecided(sale core.SaleID, outcome Outcome, took time.Duration)
 	// HoldsReleased hears of n holds released past their deadline: by a hold's own workflow
-	// (n is 1, late how long after its deadline) or by the sweep (late is zero: each was more
+	// (n is 1, late how long after its payment deadline) or by the sweep (late is zero: each was more
 	// than OverdueHoldGrace past its payment deadline).
 	HoldsReleased(by Releaser, n int, late time.Duration)
 	// Refunded hears of n tickets refunded, and why.

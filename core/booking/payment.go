@@ -75,7 +75,7 @@ func (c *Bookings) pay(ctx context.Context, caller core.Caller, user core.UserID
 	if r.Status == Paid {
 		return c.store.Receipt(ctx, r.ID)
 	}
-	rc, err := c.payHeld(ctx, caller, r, key)
+	rc, err := c.payHeld(ctx, caller, user, r, key)
 	if err != nil && core.IsDomainError(err) && !errors.Is(err, core.ErrUnavailable) {
 		// A duplicate of this payment may have settled since r was read: it expired the token,
 		// debited the wallet and ended the hold's timer, so each check above can now refuse a
@@ -88,11 +88,14 @@ func (c *Bookings) pay(ctx context.Context, caller core.Caller, user core.UserID
 }
 
 // payHeld pays for r, read as held: the caller must be admitted, the hold payable and the
-// wallet able to cover it, or the payment is not accepted and the lifecycle not asked.
-func (c *Bookings) payHeld(ctx context.Context, caller core.Caller, r Reservation, key core.IdempotencyKey) (Receipt, error) {
-	user, _, err := c.gate.Admitted(ctx, caller)
-	if err != nil {
-		return Receipt{}, err
+// wallet able to cover it, or the payment is not accepted and the lifecycle not asked. A retry
+// of a payment accepted already needs the payer, not their session: the payment that ended
+// another of their holds may have ended it since.
+func (c *Bookings) payHeld(ctx context.Context, caller core.Caller, user core.UserID, r Reservation, key core.IdempotencyKey) (Receipt, error) {
+	if r.PaymentAcceptedAt.IsZero() {
+		if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
+			return Receipt{}, err
+		}
 	}
 	if err := r.PayableBy(user, c.clock.Now()); err != nil {
 		return Receipt{}, err

@@ -34,9 +34,10 @@ type Store interface {
 	// PayableBy, ErrUnknownTicket, and ErrHoldExpired for a hold whose seat a later hold took.
 	AcceptPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (Reservation, error)
 	// ReleaseUnlessAwaitingPayment releases a hold as ReleaseHold does, unless it AwaitsPayment
-	// at now: then it keeps it and returns its PaymentDeadline (zero otherwise). Decided under
-	// the seat's and the reservation's locks, so an acceptance committed first is seen.
-	ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, now time.Time) (released bool, awaitUntil time.Time, err error)
+	// at now, the lifecycle having seen the payments accepted up to seen: then it keeps it and
+	// returns its PaymentDeadline (zero otherwise). Decided under the seat's and the
+	// reservation's locks, so an acceptance committed first is seen.
+	ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, now, seen time.Time) (released bool, awaitUntil time.Time, err error)
 	// ReleaseOverdue releases up to limit holds whose PaymentDeadline is before cutoff, as
 	// ReleaseHold would, and returns how many it released.
 	ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error)
@@ -67,13 +68,13 @@ type Store interface {
 // Settlements perform the one transaction that spans aggregates: the wallet, the seat, the
 // reservation, the payment and the payer's token.
 type Settlements interface {
-	// SettleAcrossAggregates performs s atomically: the reservation must be SettleableBy the
-	// payer and its seat's claim HeldBy it, and the wallet must cover the price
+	// SettleAcrossAggregates performs s atomically: the reservation must be PayableBy the
+	// payer at s.At (before its payment deadline) and its seat's claim HeldBy it, and the wallet must cover the price
 	// (wallet.Covers). Settling a reservation already paid returns its receipt and changes
 	// nothing. Errors: ErrUnknownTicket, ErrNotYourTicket, catalog.ErrPerformanceCancelled (the
 	// date's cancellation committed first; one that commits while the settlement runs waits for
 	// it, and its rounds refund the payment), ErrHoldExpired (released, or the seat was taken by
-	// a later hold), *wallet.InsufficientBalanceError, core.ErrIdempotencyMismatch (the key paid
+	// a later hold, or the payment deadline passed), *wallet.InsufficientBalanceError, core.ErrIdempotencyMismatch (the key paid
 	// for another reservation).
 	SettleAcrossAggregates(ctx context.Context, s Settlement) (Receipt, error)
 	// Refund cancels a paid ticket atomically: a refund row, the wallet credited with
@@ -90,10 +91,11 @@ type Settlements interface {
 type Lifecycle interface {
 	// StartHold begins timing a new hold. It must be called once the hold is stored. It may
 	// return before the timer runs (a hold whose timer never came frees its seat at the
-	// deadline all the same, lazily, and the sweep releases it a minute later).
+	// deadline all the same, lazily, and the sweep releases it a minute after its payment
+	// deadline).
 	StartHold(ctx context.Context, r Reservation) error
 	// Pay settles the held r for its owner, r.UserID, and returns the receipt. It fails with
-	// ErrHoldExpired after the deadline and with *wallet.InsufficientBalanceError, leaving the
+	// ErrHoldExpired after the payment deadline (Reservation.PaymentDeadline) and with *wallet.InsufficientBalanceError, leaving the
 	// hold in place, when the wallet cannot cover it. The key, if any, is recorded with the
 	// payment.
 	Pay(ctx context.Context, r Reservation, key core.IdempotencyKey) (Receipt, error)

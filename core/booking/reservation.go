@@ -42,7 +42,7 @@ type Reservation struct {
 	Status    Status
 	HeldUntil time.Time
 	CreatedAt time.Time
-	// PaymentAcceptedAt is when the API first accepted a payment of the hold (AcceptPayment);
+	// PaymentAcceptedAt is when the API last accepted a payment of the hold (AcceptPayment);
 	// zero while none was.
 	PaymentAcceptedAt time.Time
 	// FanLimit is the per-fan limit the hold was made under; zero for holds from before sales.
@@ -64,27 +64,27 @@ func (r Reservation) PaymentDeadline() time.Time {
 	return r.HeldUntil.Add(PaymentWait)
 }
 
-// AwaitsPayment reports whether, at now, the hold must be kept for a payment accepted before
-// its deadline that its lifecycle has not seen yet.
-func (r Reservation) AwaitsPayment(now time.Time) bool {
-	return r.Status == Held && !r.PaymentAcceptedAt.IsZero() && now.Before(r.PaymentDeadline())
+// AwaitsPayment reports whether, at now, the hold must be kept for an accepted payment its
+// lifecycle has not seen: one accepted after seen, the acceptance of the last payment that
+// reached it (zero for none), and before the payment deadline.
+func (r Reservation) AwaitsPayment(now, seen time.Time) bool {
+	return r.Status == Held && r.PaymentAcceptedAt.After(seen) && now.Before(r.PaymentDeadline())
 }
 
 // AcceptPayment is the reservation once the API accepts user's payment of it at now: payable
-// (PayableBy), and from then on kept until its PaymentDeadline. Accepting again keeps the first
-// acceptance, so a retry of a payment accepted in time is accepted after the deadline too.
+// (PayableBy), and from then on kept until its PaymentDeadline for a payment its lifecycle has
+// not seen (AwaitsPayment). A retry of a payment accepted in time is accepted after the deadline
+// too, and recorded as the latest acceptance: the lifecycle waits for it as for the first.
 // count is the fan's TicketCount in the sale at now, this hold among them: a first acceptance
 // whose clock read came before the deadline but that reaches the store after the fan, the hold
-// lapsed and uncounted, took another seat in its place, would put the fan over the limit the
-// hold was made under, and is refused as the hold having ended.
+// lapsed and uncounted, took another seat in its place, would put the fan over the greatest
+// limit their holds were made under (count.Limit: the audit's rule), and is refused as the
+// hold having ended.
 func (r Reservation) AcceptPayment(user core.UserID, now time.Time, count TicketCount) (Reservation, error) {
 	if err := r.PayableBy(user, now); err != nil {
 		return r, err
 	}
-	if !r.PaymentAcceptedAt.IsZero() {
-		return r, nil
-	}
-	if r.FanLimit > 0 && count.Held+count.Paid > r.FanLimit {
+	if r.PaymentAcceptedAt.IsZero() && count.Limit > 0 && count.Held+count.Paid > count.Limit {
 		return r, ErrHoldExpired
 	}
 	r.PaymentAcceptedAt = now
@@ -117,9 +117,9 @@ func (r Reservation) Matches(seat int, date core.Date) error {
 	return nil
 }
 
-// SettleableBy reports whether a payment by user may be settled: the reservation is theirs and
-// still held. The deadline is not checked again: a payment accepted before it may settle after
-// it. A paid reservation is ErrAlreadyPaid, which every caller answers with its receipt.
+// SettleableBy reports whether a payment by user may be settled, whenever: the reservation is
+// theirs and still held. A paid reservation is ErrAlreadyPaid, which every caller answers with
+// its receipt. PayableBy adds the time.
 func (r Reservation) SettleableBy(user core.UserID) error {
 	if err := r.OwnedBy(user); err != nil {
 		return err
@@ -135,7 +135,8 @@ func (r Reservation) SettleableBy(user core.UserID) error {
 
 // PayableBy reports whether user may pay for the reservation at now: settleable, and before its
 // PaymentDeadline (the hold's deadline, unless a payment was accepted before it). The API, the
-// hold's lifecycle and the workflow's update validator all ask this one rule.
+// hold's lifecycle, the workflow's update validator and the settlement, under its locks, all
+// ask this one rule.
 func (r Reservation) PayableBy(user core.UserID, now time.Time) error {
 	if err := r.SettleableBy(user); err != nil {
 		return err
@@ -163,11 +164,14 @@ type TicketCount struct {
 	// PaymentDeadline. A hold past it can never be paid (PayableBy), so it counts no more,
 	// whether its release has run yet or not.
 	Held int
-	// Live counts the holds still before their deadline: the ones the fan can still pay.
+	// Live counts the holds still before their deadline.
 	Live int
 	Paid int
 	// EarliestHoldEnd is the earliest PaymentDeadline of the held ones.
 	EarliestHoldEnd time.Time
+	// Limit is the greatest per-fan limit the counted holds and the tickets were made under
+	// (zero when none recorded one).
+	Limit int
 }
 
 // Add counts r as it stands at now. The stores count so under the fan's lock; PostgreSQL's
@@ -176,8 +180,10 @@ func (c *TicketCount) Add(r Reservation, now time.Time) {
 	switch {
 	case r.Status == Paid:
 		c.Paid++
+		c.Limit = max(c.Limit, r.FanLimit)
 	case r.Status == Held && now.Before(r.PaymentDeadline()):
 		c.Held++
+		c.Limit = max(c.Limit, r.FanLimit)
 		if now.Before(r.HeldUntil) {
 			c.Live++
 		}
@@ -201,9 +207,10 @@ func (c TicketCount) Allows(limit int) error {
 	return ErrTicketLimit
 }
 
-// NothingLeftToPay reports whether the fan has no hold left to pay in the sale: a payment that
-// leaves it so ends the fan's session there (their token expires).
-func (c TicketCount) NothingLeftToPay() bool { return c.Live == 0 }
+// NothingLeftToPay reports whether the fan has no hold left to pay in the sale (none before its
+// PaymentDeadline): a payment that leaves it so ends the fan's session there (their token
+// expires).
+func (c TicketCount) NothingLeftToPay() bool { return c.Held == 0 }
 
 // Settlement is the single transaction that turns a hold into a sale, across four aggregates:
 // debit the wallet, mark the seat sold and the reservation paid, record the payment, expire the

@@ -33,10 +33,11 @@ func (s *Settler) Release(ctx context.Context, reservation core.ID) (bool, error
 }
 
 // ReleaseAtDeadline frees a hold whose deadline has come, unless the API accepted a payment of
-// it that the lifecycle has not seen yet: then it keeps the hold and returns the payment's
-// deadline, until which the lifecycle waits for it before it calls Release.
-func (s *Settler) ReleaseAtDeadline(ctx context.Context, reservation core.ID) (time.Time, error) {
-	released, awaitUntil, err := s.store.ReleaseUnlessAwaitingPayment(ctx, reservation, s.clock.Now())
+// it after seen (the acceptance of the last payment the lifecycle has seen; zero for none):
+// then it keeps the hold and returns the payment's deadline, until which the lifecycle waits
+// for that payment, asking again once it has come and failed, or the time is up.
+func (s *Settler) ReleaseAtDeadline(ctx context.Context, reservation core.ID, seen time.Time) (time.Time, error) {
+	released, awaitUntil, err := s.store.ReleaseUnlessAwaitingPayment(ctx, reservation, s.clock.Now(), seen)
 	s.released(ctx, reservation, released)
 	return awaitUntil, err
 }
@@ -46,7 +47,7 @@ func (s *Settler) released(ctx context.Context, reservation core.ID, released bo
 	if released {
 		// How late the release came is for operators; failing to tell changes nothing.
 		if r, err := s.store.Reservation(ctx, reservation); err == nil {
-			s.observer.HoldsReleased(ReleasedByWorkflow, 1, max(0, s.clock.Now().Sub(r.HeldUntil)))
+			s.observer.HoldsReleased(ReleasedByWorkflow, 1, max(0, s.clock.Now().Sub(r.PaymentDeadline())))
 		}
 	}
 }

@@ -10,13 +10,15 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
 // runPaymentAcceptance is the contract of a payment the API accepted before a hold's deadline
 // (booking.Reservation.AcceptPayment): nothing but the hold's lifecycle releases it before its
 // payment deadline, so its settlement is never refused for a release that came after it.
 func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
-	t.Run("accept: by the owner before the deadline; again after it, the first time kept; refusals change nothing", func(t *testing.T) {
+	t.Run("accept: by the owner before the deadline; again after it, the latest recorded; refusals change nothing", func(t *testing.T) {
 		s := newStores(t)
 		r, _ := heldSeat(t, s, 80_000) // held from epoch for 5 minutes
 		other := must[booking.Reservation](t)(hold(t, s, "alice", showOf(t, s, r), 2, epoch, 5*time.Minute))
@@ -38,9 +40,10 @@ func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
 		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID)); !got.PaymentAcceptedAt.Equal(at) {
 			t.Fatalf("stored acceptance %v, want %v", got.PaymentAcceptedAt, at)
 		}
-		again, err := s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(booking.PaymentWait/2))
-		if err != nil || !again.PaymentAcceptedAt.Equal(at) {
-			t.Fatalf("a retry after the deadline: %+v, %v; want accepted, still at %v", again, err, at)
+		retry := r.HeldUntil.Add(booking.PaymentWait / 2)
+		again, err := s.Bookings.AcceptPayment(ctx, r.ID, "alice", retry)
+		if err != nil || !again.PaymentAcceptedAt.Equal(retry) || !again.PaymentDeadline().Equal(accepted.PaymentDeadline()) {
+			t.Fatalf("a retry after the deadline: %+v, %v; want accepted at %v, the payment deadline unchanged", again, err, retry)
 		}
 		_, err = s.Bookings.AcceptPayment(ctx, r.ID, "alice", again.PaymentDeadline())
 		wantErr(t, err, booking.ErrHoldExpired)
@@ -64,7 +67,7 @@ func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
 		if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, past, 10)); n != 1 {
 			t.Fatalf("a bulk release past the deadline released %d holds, want 1 (the lapsed one, not the accepted one)", n)
 		}
-		released, awaitUntil, err := s.Bookings.ReleaseUnlessAwaitingPayment(ctx, r.ID, past)
+		released, awaitUntil, err := s.Bookings.ReleaseUnlessAwaitingPayment(ctx, r.ID, past, time.Time{})
 		if err != nil || released || !awaitUntil.Equal(r.HeldUntil.Add(booking.PaymentWait)) {
 			t.Fatalf("the deadline's release of an accepted hold: released %v, await until %v, %v; want kept until %v", released, awaitUntil, err, r.HeldUntil.Add(booking.PaymentWait))
 		}
@@ -73,12 +76,39 @@ func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 
 		end := r.HeldUntil.Add(booking.PaymentWait)
-		released, awaitUntil, err = s.Bookings.ReleaseUnlessAwaitingPayment(ctx, r.ID, end)
+		released, awaitUntil, err = s.Bookings.ReleaseUnlessAwaitingPayment(ctx, r.ID, end, time.Time{})
 		if err != nil || !released || !awaitUntil.IsZero() {
 			t.Fatalf("the release at the payment deadline: released %v, await until %v, %v; want released", released, awaitUntil, err)
 		}
 		if _, err := hold(t, s, "bob", p, 1, end, time.Minute); err != nil {
 			t.Fatalf("holding the seat once the payment deadline passed: %v", err)
+		}
+	})
+
+	t.Run("the deadline's release waits only for an acceptance newer than the payments the lifecycle has seen", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := heldSeat(t, s, 10_000) // too little: the first payment fails
+		first := must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(-time.Minute)))
+		if _, err := settle(s, r, "alice", r.HeldUntil.Add(-time.Minute)); !errors.Is(err, wallet.ErrInsufficientBalance) {
+			t.Fatalf("the first payment: %v, want ErrInsufficientBalance", err)
+		}
+		// The fan tops up and pays again just before the deadline; the lifecycle has seen only
+		// the first payment when its deadline comes.
+		must[core.Amount](t)(s.Wallets.Charge(ctx, "alice", 40_000, "", r.HeldUntil.Add(-time.Second)))
+		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(-time.Millisecond)))
+		released, awaitUntil, err := s.Bookings.ReleaseUnlessAwaitingPayment(ctx, r.ID, r.HeldUntil, first.PaymentAcceptedAt)
+		if err != nil || released || !awaitUntil.Equal(r.HeldUntil.Add(booking.PaymentWait)) {
+			t.Fatalf("the deadline with a newer acceptance unseen: released %v, await until %v, %v; want kept", released, awaitUntil, err)
+		}
+		if _, err := settle(s, r, "alice", r.HeldUntil.Add(time.Second)); err != nil {
+			t.Fatalf("the second payment, arriving after the deadline: %v", err)
+		}
+
+		other := must[booking.Reservation](t)(hold(t, s, "alice", showOf(t, s, r), 2, epoch, 5*time.Minute))
+		seen := must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, other.ID, "alice", other.HeldUntil.Add(-time.Minute)))
+		released, awaitUntil, err = s.Bookings.ReleaseUnlessAwaitingPayment(ctx, other.ID, other.HeldUntil, seen.PaymentAcceptedAt)
+		if err != nil || !released || !awaitUntil.IsZero() {
+			t.Fatalf("the deadline with every acceptance seen: released %v, await until %v, %v; want released at once", released, awaitUntil, err)
 		}
 	})
 
@@ -115,6 +145,54 @@ func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
 		wantErr(t, err, booking.ErrHoldExpired)
 		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, lapsing.ID)); !got.PaymentAcceptedAt.IsZero() {
 			t.Fatalf("the refused acceptance was recorded: %+v", got)
+		}
+	})
+
+	t.Run("accept: the limit the fan's holds were made under is the greatest of them: raising it refuses nobody", func(t *testing.T) {
+		s := newStores(t)
+		p := addShow(t, s, "2030-07-01", 3)
+		tok := must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, "alice"))
+		first := must[booking.Reservation](t)(holdWith(s, tok, "alice", p, 1, epoch, 5*time.Minute, 2))
+		must[booking.Reservation](t)(holdWith(s, tok, "alice", p, 2, epoch, 5*time.Minute, 2))
+		must[booking.Reservation](t)(holdWith(s, tok, "alice", p, 3, epoch, 5*time.Minute, 4)) // the operator raised it to 4
+		if _, err := s.Bookings.AcceptPayment(ctx, first.ID, "alice", first.HeldUntil.Add(-time.Minute)); err != nil {
+			t.Fatalf("accepting a hold made under a limit of 2 beside two more, one made under 4: %v", err)
+		}
+	})
+
+	t.Run("settle: a payment that leaves an accepted hold to pay keeps the session, past that hold's deadline too", func(t *testing.T) {
+		s := newStores(t)
+		r, tok := heldSeat(t, s, 200_000)
+		other := must[booking.Reservation](t)(hold(t, s, "alice", showOf(t, s, r), 2, epoch, 5*time.Minute))
+		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(-time.Second)))
+		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, other.ID, "alice", other.HeldUntil.Add(-time.Second)))
+		if _, err := settle(s, r, "alice", r.HeldUntil.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if got := must[queue.Token](t)(s.Queue.Token(ctx, tok.ID)); got.State != queue.Active {
+			t.Fatalf("the payer's token is %v with an accepted hold left to pay, want active", got.State)
+		}
+		if _, err := settle(s, other, "alice", other.HeldUntil.Add(2*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if got := must[queue.Token](t)(s.Queue.Token(ctx, tok.ID)); got.State != queue.Expired {
+			t.Fatalf("the payer's token is %v with nothing left to pay, want expired", got.State)
+		}
+	})
+
+	t.Run("settle: a payment past the payment deadline is refused under the locks, and nothing changes", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := heldSeat(t, s, 80_000)
+		_, err := settle(s, r, "alice", r.HeldUntil)
+		wantErr(t, err, booking.ErrHoldExpired)
+		accepted := must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(-time.Second)))
+		_, err = settle(s, r, "alice", accepted.PaymentDeadline())
+		wantErr(t, err, booking.ErrHoldExpired)
+		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 80_000 {
+			t.Fatalf("balance %d after refused late settlements, want 80000", bal)
+		}
+		if _, err := settle(s, r, "alice", accepted.PaymentDeadline().Add(-time.Second)); err != nil {
+			t.Fatalf("settling before the payment deadline: %v", err)
 		}
 	})
 

@@ -1339,7 +1339,7 @@ type ClientInterface interface {
 
 	// ListSeats List the seats of a date
 	//
-	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available, unless its payment was accepted before the deadline (then for up to a minute more, while the payment settles). The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 	//
 	// Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 	ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2022,7 +2022,7 @@ func (c *Client) ListDates(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // ListSeats List the seats of a date
 //
-// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available, unless its payment was accepted before the deadline (then for up to a minute more, while the payment settles). The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 //
 // Corresponds with GET /api/tickets/seats (the `ListSeats` operationId).
 func (c *Client) ListSeats(ctx context.Context, params *ListSeatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3679,7 +3679,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSeatsWithResponse List the seats of a date
 	//
-	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+	// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available, unless its payment was accepted before the deadline (then for up to a minute more, while the payment settles). The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7008,7 +7008,7 @@ func (c *ClientWithResponses) ListDatesWithResponse(ctx context.Context, reqEdit
 
 // ListSeatsWithResponse List the seats of a date
 //
-// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+// The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available, unless its payment was accepted before the deadline (then for up to a minute more, while the payment settles). The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
 //
 // Returns a wrapper object for the known response body format(s).
 //

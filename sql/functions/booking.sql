@@ -17,17 +17,18 @@ $$;
 
 -- What a fan has in a sale at p_now, as booking.TicketCount counts it (TicketCount.Add): holds
 -- that can still be paid (neither paid nor released, before their payment deadline), those
--- before their deadline, tickets bought, and the earliest payment deadline of the held ones
--- (p_now when none). hold_seat and the settlements (FanTicketCount) both count with it, under
+-- before their deadline, tickets bought, the earliest payment deadline of the held ones
+-- (p_now when none), and the greatest limit the counted ones were made under (0 for none). hold_seat and the settlements (FanTicketCount) both count with it, under
 -- the fan's lock.
 CREATE OR REPLACE FUNCTION fan_ticket_count(p_sale text, p_user text, p_now timestamptz)
-RETURNS TABLE (held int, live int, paid int, earliest_hold_end timestamptz)
+RETURNS TABLE (held int, live int, paid int, earliest_hold_end timestamptz, fan_limit int)
 LANGUAGE sql STABLE AS $$
     SELECT count(*) FILTER (WHERE r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) > p_now)::int,
            count(*) FILTER (WHERE r.status = 'held' AND r.held_until > p_now)::int,
            count(*) FILTER (WHERE r.status = 'paid')::int,
            coalesce(min(payment_deadline(r.held_until, r.payment_accepted_at))
-                    FILTER (WHERE r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) > p_now), p_now)
+                    FILTER (WHERE r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) > p_now), p_now),
+           coalesce(max(r.fan_limit) FILTER (WHERE r.status = 'paid' OR payment_deadline(r.held_until, r.payment_accepted_at) > p_now), 0)::int
     FROM reservations r
     WHERE r.sale_id = p_sale AND r.user_id = p_user AND r.status IN ('held', 'paid')
 $$;

@@ -17,9 +17,10 @@ WHERE id = @id AND status = 'held'
 RETURNING sale_id, perf_date, seat_no;
 
 -- name: ReservationAcceptPayment :exec
--- Records that the API accepted a payment of the hold (booking.Reservation.AcceptPayment decided
--- it under the seat's and the reservation's locks); a second acceptance keeps the first's time.
-UPDATE reservations SET payment_accepted_at = coalesce(payment_accepted_at, @at::timestamptz) WHERE id = @id AND status = 'held';
+-- Records that the API accepted a payment of the hold, the latest acceptance's time
+-- (booking.Reservation.AcceptPayment decided it under the seat's, the reservation's and the
+-- fan's locks).
+UPDATE reservations SET payment_accepted_at = @at::timestamptz WHERE id = @id AND status = 'held';
 
 -- name: SeatClaimUntil :exec
 -- Extends a held seat's claim to its hold's payment deadline: hold_seat takes a seat over, and
@@ -69,12 +70,13 @@ WHERE p.reservation_id = @reservation_id;
 -- name: ReservationReleaseOverdue :execrows
 -- Releases, in bulk, held reservations whose payment deadline passed before the cutoff
 -- (booking.Reservation.PaymentDeadline, payment_deadline in sql/functions/booking.sql), as each
--- hold's own release would: the sweep's safety net (a workflow that could not be started, say) and the
--- lapse release that frees holds whose workflows fall behind. Seats first, as everywhere, and a
--- seat another transaction has locked is skipped, not waited for: a payment settling, a hold
--- taking the seat over or the hold's own release decides that seat itself. Every locked row's
--- reservation was held in the statement's snapshot, so the final update reaches each one (and
--- re-checks it is still held): no seat is freed while its reservation stays held.
+-- hold's own release would: the sweep's safety net behind the holds' workflows. Seats first, as
+-- everywhere, and a seat another transaction has locked is skipped, not waited for: a payment
+-- settling or being accepted, a hold taking the seat over or the hold's own release decides that
+-- seat itself. Every locked row's reservation was held in the statement's snapshot, so the final
+-- update reaches each one, re-checking, as the seat's lock did, that it is still held and past
+-- its payment deadline (an acceptance that committed before the lock extended both): no seat
+-- is freed while its reservation stays held.
 WITH overdue AS (
     SELECT r.id, r.sale_id, r.perf_date, r.seat_no
     FROM reservations r
@@ -83,7 +85,8 @@ WITH overdue AS (
     ORDER BY r.held_until
     LIMIT sqlc.arg(max_rows)::int
 ), locked AS (
-    SELECT o.id, s.sale_id, s.perf_date, s.seat_no, s.reservation_id = o.id AND s.status = 'held' AS holds_seat
+    SELECT o.id, s.sale_id, s.perf_date, s.seat_no,
+           s.reservation_id = o.id AND s.status = 'held' AND s.held_until < @cutoff::timestamptz AS holds_seat
     FROM seats s
     JOIN overdue o ON s.sale_id = o.sale_id AND s.perf_date = o.perf_date AND s.seat_no = o.seat_no
     FOR UPDATE OF s SKIP LOCKED
@@ -96,7 +99,7 @@ WITH overdue AS (
 UPDATE reservations r
 SET status = 'released'
 FROM locked l
-WHERE r.id = l.id AND r.status = 'held';
+WHERE r.id = l.id AND r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) < @cutoff::timestamptz;
 
 -- name: FanLockTickets :exec
 -- Serialises one fan's won holds in a sale, so the per-fan limit cannot be overshot by a race.
@@ -105,5 +108,6 @@ SELECT pg_advisory_xact_lock(hashtextextended('tickets:' || @sale_id::text || ':
 -- name: FanTicketCount :one
 -- What booking.TicketCount counts, as hold_seat counts it: fan_ticket_count in
 -- sql/functions/booking.sql.
-SELECT c.held::int AS held, c.live::int AS live, c.paid::int AS paid, c.earliest_hold_end::timestamptz AS earliest_hold_end
+SELECT c.held::int AS held, c.live::int AS live, c.paid::int AS paid, c.earliest_hold_end::timestamptz AS earliest_hold_end,
+       c.fan_limit::int AS fan_limit
 FROM fan_ticket_count(@sale_id::text, @user_id::text, @now::timestamptz) c;

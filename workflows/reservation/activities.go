@@ -19,7 +19,7 @@ const (
 type Settler interface {
 	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (booking.Receipt, error)
 	Release(ctx context.Context, reservation core.ID) (bool, error)
-	ReleaseAtDeadline(ctx context.Context, reservation core.ID) (time.Time, error)
+	ReleaseAtDeadline(ctx context.Context, reservation core.ID, seen time.Time) (time.Time, error)
 }
 
 // Activities hold the dependencies of the reservation activities.
@@ -48,8 +48,8 @@ func (a *Activities) Release(ctx context.Context, reservationID string) error {
 
 // ReleaseAtDeadline frees the seat at the hold's deadline unless the API accepted a payment the
 // workflow has not seen yet; then it keeps the hold and returns until when to wait for it.
-func (a *Activities) ReleaseAtDeadline(ctx context.Context, reservationID string) (time.Time, error) {
-	return a.Settler.ReleaseAtDeadline(ctx, core.ID(reservationID))
+func (a *Activities) ReleaseAtDeadline(ctx context.Context, in ReleaseAtDeadlineInput) (time.Time, error) {
+	return a.Settler.ReleaseAtDeadline(ctx, core.ID(in.ReservationID), in.SeenAcceptedAt)
 }
 
 func newPaymentID() string { return string(core.NewID()) }

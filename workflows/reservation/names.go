@@ -79,6 +79,13 @@ type PayRequest struct {
 	AcceptedAt time.Time `json:",omitzero"`
 }
 
+// ReleaseAtDeadlineInput asks to release a hold at its deadline unless a payment was accepted
+// after SeenAcceptedAt, the acceptance of the last payment the workflow has seen (zero: none).
+type ReleaseAtDeadlineInput struct {
+	ReservationID  string
+	SeenAcceptedAt time.Time `json:",omitzero"`
+}
+
 // Receipt is the result of the `pay` update.
 type Receipt struct {
 	PaymentID     string

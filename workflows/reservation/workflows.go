@@ -33,7 +33,8 @@ type hold struct {
 	// awaitsAccepted: at the deadline the hold waits for a payment the API accepted and the
 	// workflow has not seen (awaitsAcceptedPayments), decided when it started.
 	awaitsAccepted bool
-	sawPayment     bool // a pay update was accepted here
+	payments       int       // pay updates accepted here
+	seenAcceptedAt time.Time // the latest store acceptance among them
 }
 
 var (
@@ -123,21 +124,22 @@ func (h *hold) run(ctx workflow.Context) (State, error) {
 
 // release ends an unpaid hold at its deadline. The API may have accepted a payment that has not
 // reached the workflow yet (its update is on the way): then the store keeps the hold and says
-// until when, and the workflow waits for that payment until then, releasing only if it does
-// not come. Once a payment has reached the workflow, nothing is waited for.
+// until when, and the workflow waits for that payment until then, asking again once it has
+// come and failed, or the time is up (the store releases the hold then).
 func (h *hold) release(ctx workflow.Context) error {
-	if h.awaitsAccepted && !h.sawPayment {
+	for h.awaitsAccepted {
+		payments := h.payments // a payment that comes while the store is asked is not waited for again
 		var awaitUntil time.Time
+		in := ReleaseAtDeadlineInput{ReservationID: h.in.ReservationID, SeenAcceptedAt: h.seenAcceptedAt}
 		lctx := workflow.WithLocalActivityOptions(ctx, releaseLocalOptions)
-		if err := workflow.ExecuteLocalActivity(lctx, ActivityReleaseAtDeadline, h.in.ReservationID).Get(ctx, &awaitUntil); err != nil {
+		if err := workflow.ExecuteLocalActivity(lctx, ActivityReleaseAtDeadline, in).Get(ctx, &awaitUntil); err != nil {
 			return err
 		}
 		if awaitUntil.IsZero() {
-			h.setStatus(ctx, StatusReleased)
-			return nil
+			return h.released(ctx)
 		}
 		if wait := awaitUntil.Sub(workflow.Now(ctx)); wait > 0 {
-			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return h.sawPayment }); err != nil {
+			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return h.payments > payments }); err != nil {
 				return err
 			}
 		}
@@ -151,7 +153,19 @@ func (h *hold) release(ctx workflow.Context) error {
 	if err := h.step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID).Get(ctx, nil); err != nil {
 		return err
 	}
-	h.setStatus(ctx, StatusReleased)
+	return h.released(ctx)
+}
+
+// released records the release the store made, unless a payment that settled while it was
+// asked (one accepted past the deadline, for a payment the API accepted before it) got there
+// first: then the store released nothing, and the hold is paid.
+func (h *hold) released(ctx workflow.Context) error {
+	if err := workflow.Await(ctx, func() bool { return !h.paying }); err != nil {
+		return err
+	}
+	if h.status != StatusPaid {
+		h.setStatus(ctx, StatusReleased)
+	}
 	return nil
 }
 
@@ -187,7 +201,10 @@ func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
 	if h.status != StatusHeld {
 		return Receipt{}, temporal.NewNonRetryableApplicationError("the hold has ended", ErrTypeHoldExpired, nil)
 	}
-	h.paying, h.sawPayment = true, true
+	h.paying, h.payments = true, h.payments+1 // counted as it settles: the deadline's wait sees it paying
+	if req.AcceptedAt.After(h.seenAcceptedAt) {
+		h.seenAcceptedAt = req.AcceptedAt
+	}
 	defer func() { h.paying = false }()
 
 	// The API names the payment as it sends the update (the request is in the history, so a

@@ -187,7 +187,7 @@ func TestAPaymentIsNamedByItsRequest(t *testing.T) {
 func TestPayAfterDeadlineRejected(t *testing.T) {
 	f := newFixture(t, 80_000)
 	// Keep the release in flight a while so the workflow is still running past the deadline.
-	f.env.OnActivity(reservation.ActivityReleaseAtDeadline, mock.Anything, string(f.hold.ID)).Return(time.Time{}, nil).After(time.Minute)
+	f.env.OnActivity(reservation.ActivityReleaseAtDeadline, mock.Anything, reservation.ReleaseAtDeadlineInput{ReservationID: string(f.hold.ID)}).Return(time.Time{}, nil).After(time.Minute)
 	late := f.payAt(holdTTL+10*time.Second, "alice")
 	st := f.run(t)
 	if errType(late.rejected) != reservation.ErrTypeHoldExpired {
@@ -241,6 +241,39 @@ func TestAcceptedPaymentThatNeverArrivesReleasesAtThePaymentDeadline(t *testing.
 	}
 	if st.Status != reservation.StatusReleased || f.reservationStatus(t) != booking.Released || f.balance(t) != 80_000 {
 		t.Fatalf("state %+v, stored %v, balance %d; want released, nothing paid", st, f.reservationStatus(t), f.balance(t))
+	}
+}
+
+// A payment that reached the workflow and failed does not end the wait for one the API accepted
+// after it: the fan tops up and pays again just before the deadline, and that payment, reaching
+// the workflow after the deadline, is taken.
+func TestAPaymentAcceptedAfterAFailedOneIsWaitedFor(t *testing.T) {
+	f := newFixture(t, 10_000)
+	accept := func(after time.Duration) time.Time {
+		at := start.Add(after)
+		f.env.RegisterDelayedCallback(func() {
+			if _, err := f.store.AcceptPayment(context.Background(), f.hold.ID, "alice", f.env.Now()); err != nil {
+				t.Error(err)
+			}
+		}, after)
+		return at
+	}
+	short := f.send(time.Minute+time.Second, reservation.PayRequest{UserID: "alice", AcceptedAt: accept(time.Minute)})
+	f.env.RegisterDelayedCallback(func() {
+		if _, err := f.store.Charge(context.Background(), "alice", 40_000, "", f.env.Now()); err != nil {
+			t.Error(err)
+		}
+	}, 2*time.Minute)
+	late := f.send(holdTTL+10*time.Second, reservation.PayRequest{UserID: "alice", AcceptedAt: accept(holdTTL - time.Millisecond)})
+	st := f.run(t)
+	if errType(short.err) != reservation.ErrTypeInsufficientBalance {
+		t.Fatalf("the first payment: %+v, want InsufficientBalance", short)
+	}
+	if late.rejected != nil || late.err != nil || late.receipt.Amount != 50_000 {
+		t.Fatalf("the payment accepted again before the deadline, arriving after it: %+v, want a receipt", late)
+	}
+	if st.Status != reservation.StatusPaid || f.balance(t) != 0 {
+		t.Fatalf("state %+v, balance %d; want paid once", st, f.balance(t))
 	}
 }
 

@@ -335,7 +335,7 @@ export interface paths {
         };
         /**
          * List the seats of a date
-         * @description The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available. The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
+         * @description The seats of a date of the sale your token queues for (a date of another sale is 400), each with its section and price. A seat is reserved while it is held or sold; a hold past its deadline shows as available, unless its payment was accepted before the deadline (then for up to a minute more, while the payment settles). The listing may be up to BOXOFFICE_SEATS_STALENESS old (250 ms by default) for others' seats; your own holds, payments and cancellations show in your very next listing, on any instance. Name the date with ?date=; for compatibility it may instead come as a JSON body {"date": "YYYY-MM-DD"}, read as strictly as any other body. A cancelled performance's seats are not for sale: 410.
          */
         get: operations["listSeats"];
         put?: never;

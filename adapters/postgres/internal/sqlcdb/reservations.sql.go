@@ -26,7 +26,8 @@ func (q *Queries) FanLockTickets(ctx context.Context, arg FanLockTicketsParams) 
 }
 
 const fanTicketCount = `-- name: FanTicketCount :one
-SELECT c.held::int AS held, c.live::int AS live, c.paid::int AS paid, c.earliest_hold_end::timestamptz AS earliest_hold_end
+SELECT c.held::int AS held, c.live::int AS live, c.paid::int AS paid, c.earliest_hold_end::timestamptz AS earliest_hold_end,
+       c.fan_limit::int AS fan_limit
 FROM fan_ticket_count($1::text, $2::text, $3::timestamptz) c
 `
 
@@ -41,6 +42,7 @@ type FanTicketCountRow struct {
 	Live            int32
 	Paid            int32
 	EarliestHoldEnd time.Time
+	FanLimit        int32
 }
 
 // What booking.TicketCount counts, as hold_seat counts it: fan_ticket_count in
@@ -53,6 +55,7 @@ func (q *Queries) FanTicketCount(ctx context.Context, arg FanTicketCountParams) 
 		&i.Live,
 		&i.Paid,
 		&i.EarliestHoldEnd,
+		&i.FanLimit,
 	)
 	return i, err
 }
@@ -170,7 +173,7 @@ func (q *Queries) PaymentReservationByKey(ctx context.Context, arg PaymentReserv
 }
 
 const reservationAcceptPayment = `-- name: ReservationAcceptPayment :exec
-UPDATE reservations SET payment_accepted_at = coalesce(payment_accepted_at, $1::timestamptz) WHERE id = $2 AND status = 'held'
+UPDATE reservations SET payment_accepted_at = $1::timestamptz WHERE id = $2 AND status = 'held'
 `
 
 type ReservationAcceptPaymentParams struct {
@@ -178,8 +181,9 @@ type ReservationAcceptPaymentParams struct {
 	ID string
 }
 
-// Records that the API accepted a payment of the hold (booking.Reservation.AcceptPayment decided
-// it under the seat's and the reservation's locks); a second acceptance keeps the first's time.
+// Records that the API accepted a payment of the hold, the latest acceptance's time
+// (booking.Reservation.AcceptPayment decided it under the seat's, the reservation's and the
+// fan's locks).
 func (q *Queries) ReservationAcceptPayment(ctx context.Context, arg ReservationAcceptPaymentParams) error {
 	_, err := q.db.Exec(ctx, reservationAcceptPayment, arg.At, arg.ID)
 	return err
@@ -271,7 +275,8 @@ WITH overdue AS (
     ORDER BY r.held_until
     LIMIT $2::int
 ), locked AS (
-    SELECT o.id, s.sale_id, s.perf_date, s.seat_no, s.reservation_id = o.id AND s.status = 'held' AS holds_seat
+    SELECT o.id, s.sale_id, s.perf_date, s.seat_no,
+           s.reservation_id = o.id AND s.status = 'held' AND s.held_until < $1::timestamptz AS holds_seat
     FROM seats s
     JOIN overdue o ON s.sale_id = o.sale_id AND s.perf_date = o.perf_date AND s.seat_no = o.seat_no
     FOR UPDATE OF s SKIP LOCKED
@@ -284,7 +289,7 @@ WITH overdue AS (
 UPDATE reservations r
 SET status = 'released'
 FROM locked l
-WHERE r.id = l.id AND r.status = 'held'
+WHERE r.id = l.id AND r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) < $1::timestamptz
 `
 
 type ReservationReleaseOverdueParams struct {
@@ -294,12 +299,13 @@ type ReservationReleaseOverdueParams struct {
 
 // Releases, in bulk, held reservations whose payment deadline passed before the cutoff
 // (booking.Reservation.PaymentDeadline, payment_deadline in sql/functions/booking.sql), as each
-// hold's own release would: the sweep's safety net (a workflow that could not be started, say) and the
-// lapse release that frees holds whose workflows fall behind. Seats first, as everywhere, and a
-// seat another transaction has locked is skipped, not waited for: a payment settling, a hold
-// taking the seat over or the hold's own release decides that seat itself. Every locked row's
-// reservation was held in the statement's snapshot, so the final update reaches each one (and
-// re-checks it is still held): no seat is freed while its reservation stays held.
+// hold's own release would: the sweep's safety net behind the holds' workflows. Seats first, as
+// everywhere, and a seat another transaction has locked is skipped, not waited for: a payment
+// settling or being accepted, a hold taking the seat over or the hold's own release decides that
+// seat itself. Every locked row's reservation was held in the statement's snapshot, so the final
+// update reaches each one, re-checking, as the seat's lock did, that it is still held and past
+// its payment deadline (an acceptance that committed before the lock extended both): no seat
+// is freed while its reservation stays held.
 func (q *Queries) ReservationReleaseOverdue(ctx context.Context, arg ReservationReleaseOverdueParams) (int64, error) {
 	result, err := q.db.Exec(ctx, reservationReleaseOverdue, arg.Cutoff, arg.MaxRows)
 	if err != nil {
