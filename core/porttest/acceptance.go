@@ -114,10 +114,7 @@ func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("an accepted hold settles after its deadline; a bulk release frees one only after its payment deadline", func(t *testing.T) {
 		s := newStores(t)
-		r, _ := heldSeat(t, s, 80_000)
-		unpaid := must[booking.Reservation](t)(hold(t, s, "alice", showOf(t, s, r), 2, epoch, 5*time.Minute))
-		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(-time.Second)))
-		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, unpaid.ID, "alice", unpaid.HeldUntil.Add(-time.Second)))
+		r, unpaid, _ := twoAcceptedHolds(t, s, 80_000)
 		if _, err := settle(s, r, "alice", r.HeldUntil.Add(booking.PaymentWait-time.Second)); err != nil {
 			t.Fatalf("settling an accepted payment after the hold's deadline: %v", err)
 		}
@@ -162,10 +159,7 @@ func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("settle: a payment that leaves an accepted hold to pay keeps the session, past that hold's deadline too", func(t *testing.T) {
 		s := newStores(t)
-		r, tok := heldSeat(t, s, 200_000)
-		other := must[booking.Reservation](t)(hold(t, s, "alice", showOf(t, s, r), 2, epoch, 5*time.Minute))
-		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, r.ID, "alice", r.HeldUntil.Add(-time.Second)))
-		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, other.ID, "alice", other.HeldUntil.Add(-time.Second)))
+		r, other, tok := twoAcceptedHolds(t, s, 200_000)
 		if _, err := settle(s, r, "alice", r.HeldUntil.Add(time.Second)); err != nil {
 			t.Fatal(err)
 		}
@@ -234,4 +228,16 @@ func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
 			}
 		}
 	})
+}
+
+// twoAcceptedHolds is alice with a wallet of funds, holding seats 1 and 2 from epoch for five
+// minutes, each with a payment accepted a second before its deadline, and her token.
+func twoAcceptedHolds(t *testing.T, s Stores, funds core.Amount) (booking.Reservation, booking.Reservation, queue.Token) {
+	t.Helper()
+	r, tok := heldSeat(t, s, funds)
+	other := must[booking.Reservation](t)(hold(t, s, "alice", showOf(t, s, r), 2, epoch, 5*time.Minute))
+	for _, h := range []booking.Reservation{r, other} {
+		must[booking.Reservation](t)(s.Bookings.AcceptPayment(ctx, h.ID, "alice", h.HeldUntil.Add(-time.Second)))
+	}
+	return r, other, tok
 }
