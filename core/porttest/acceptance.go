@@ -3,6 +3,7 @@ package porttest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -188,6 +189,70 @@ func runPaymentAcceptance(t *testing.T, newStores func(t *testing.T) Stores) {
 		if _, err := settle(s, r, "alice", accepted.PaymentDeadline().Add(-time.Second)); err != nil {
 			t.Fatalf("settling before the payment deadline: %v", err)
 		}
+	})
+
+	t.Run("race: acceptances read before the deadline against the deadline's releases, bulk releases and takeovers: every acceptance made is paid", func(t *testing.T) {
+		s := newStores(t)
+		const n = 20
+		p := addShow(t, s, "2030-07-01", n)
+		holds := fundedHolds(t, s, p, n)
+		deadline := holds[0].HeldUntil // every hold's: each was made at epoch for a minute
+		var done atomic.Int64
+		accepted := make([]bool, n)
+		concurrently(n+8, func(i int) {
+			switch {
+			case i >= n+4: // another fan tries every seat just past the deadline, once some acceptances are in
+				time.Sleep(time.Duration(n/2) * 2 * time.Millisecond)
+				for seat := n; seat >= 1; seat-- { // from the last, which the acceptances reach last
+					_, err := hold(t, s, core.UserID(fmt.Sprintf("taker-%d", i)), p, seat, deadline.Add(time.Millisecond), time.Minute)
+					if err != nil && !errors.Is(err, booking.ErrSeatTaken) {
+						t.Errorf("taking seat %d past its deadline: %v, want a hold or ErrSeatTaken", seat, err)
+					}
+				}
+			case i >= n: // the holds' deadlines, and the bulk release, once some acceptances are in
+				time.Sleep(time.Duration(n/2) * 2 * time.Millisecond)
+				for done.Load() < n {
+					for _, r := range slices.Backward(holds) {
+						if _, _, err := s.Bookings.ReleaseUnlessAwaitingPayment(ctx, r.ID, deadline, time.Time{}); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+					if _, err := s.Bookings.ReleaseOverdue(ctx, deadline.Add(time.Millisecond), 1); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			default:
+				defer done.Add(1)
+				time.Sleep(time.Duration(i) * 2 * time.Millisecond) // spread over the releases
+				r := holds[i]
+				_, err := s.Bookings.AcceptPayment(ctx, r.ID, r.UserID, deadline.Add(-time.Millisecond))
+				if errors.Is(err, booking.ErrHoldExpired) {
+					return // released or taken over first: never accepted
+				} else if err != nil {
+					t.Errorf("accepting hold %d: %v", i, err)
+					return
+				}
+				accepted[i] = true
+				if _, err := settle(s, r, r.UserID, deadline.Add(booking.PaymentWait/2)); err != nil {
+					t.Errorf("settling hold %d, accepted before its deadline: %v", i, err)
+				}
+			}
+		})
+		paid := 0
+		for i, r := range holds {
+			got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, r.ID))
+			switch {
+			case accepted[i] && got.Status != booking.Paid:
+				t.Errorf("hold %d was accepted and ended %v, want paid", i, got.Status)
+			case !accepted[i] && got.Status != booking.Released:
+				t.Errorf("hold %d was not accepted and ended %v, want released", i, got.Status)
+			case accepted[i]:
+				paid++
+			}
+		}
+		t.Logf("%d of %d acceptances came before the deadline's release", paid, n)
 	})
 
 	t.Run("race: accepted payments settle past the deadline while bulk releases and other fans' holds run: every one is paid", func(t *testing.T) {
