@@ -138,10 +138,11 @@ func (h *hold) release(ctx workflow.Context) error {
 		if awaitUntil.IsZero() {
 			return h.released(ctx)
 		}
-		if wait := awaitUntil.Sub(workflow.Now(ctx)); wait > 0 {
-			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return h.payments > payments }); err != nil {
-				return err
-			}
+		// At least a second: a worker's clock behind the server's keeps the hold a moment past
+		// the workflow's time, and asking again at once would only repeat the question.
+		wait := max(awaitUntil.Sub(workflow.Now(ctx)), time.Second)
+		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return h.payments > payments }); err != nil {
+			return err
 		}
 		if err := workflow.Await(ctx, func() bool { return !h.paying }); err != nil {
 			return err
