@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boxoffice/boxoffice/adapters/cache"
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/adapters/signing"
@@ -127,6 +128,7 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 		opt(&st)
 	}
 	a, err := app.New(app.Ports{Stores: st.stores(store), Loop: st.loop, Lifecycle: st.lifecycle, Clock: st.clock,
+		Copies:        cache.New(st.clock, app.DefaultPolicy.Catalog.SeatsStaleness),
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) }}, app.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)

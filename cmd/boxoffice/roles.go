@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/boxoffice/boxoffice/adapters/cache"
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/signing"
@@ -127,6 +128,7 @@ func newApp(c config, st app.Stores, tc client.Client, holds *temporal.Lifecycle
 		},
 		Clock:    core.SystemClock{},
 		Observer: bookingObserver(m),
+		Copies:   cache.New(core.SystemClock{}, c.policy().Catalog.SeatsStaleness),
 	}, c.policy())
 	if err != nil || m == nil {
 		return a, err

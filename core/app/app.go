@@ -56,6 +56,19 @@ type Ports struct {
 	Clock         core.Clock
 	// Observer hears what the booking path decides, for metrics; nil hears nothing.
 	Observer booking.Observer
+	// Copies, if set, put copies kept in process in front of what fans read most, so a rush
+	// costs the store one read per copy's age (adapters/cache); nil: every read reaches the
+	// store.
+	Copies Copies
+}
+
+// Copies wrap the catalog's ports fans read most with copies: a date's seats and the verdicts
+// on admitted tokens (up to Policy.Catalog.SeatsStaleness old), the directory of sales (up to
+// catalog.DirectoryRefresh). changes drop what a sale's change makes stale.
+type Copies interface {
+	Seating(seating catalog.Seating, changes catalog.Changes) catalog.Seating
+	Gate(gate catalog.Gate) catalog.Gate
+	Lister(lister catalog.Lister, changes catalog.Changes) catalog.Lister
 }
 
 // Policy is the operator-set rules of every context.
@@ -91,12 +104,21 @@ func New(p Ports, policy Policy) (*App, error) {
 			return nil, fmt.Errorf("app: %w", err)
 		}
 	}
-	directory := catalog.NewDirectory(p.Stores.Catalog, p.Clock, policy.DefaultSale)
+	catalogStore, lister := p.Stores.Catalog, catalog.Lister(catalog.StoreListings{Store: p.Stores.Catalog, Clock: p.Clock})
+	if p.Copies != nil {
+		catalogStore = copiedSeating{Program: catalogStore, Seating: p.Copies.Seating(catalogStore, catalogStore)}
+		lister = p.Copies.Lister(lister, catalogStore)
+	}
+	directory := catalog.NewDirectory(catalogStore, lister, policy.DefaultSale)
 	q, err := queue.New(queue.Ports{Store: p.Stores.Queue, Loop: p.Loop, Sales: directory, Clock: p.Clock}, policy.Queue)
 	if err != nil {
 		return nil, err
 	}
-	c, err := catalog.New(catalog.Ports{Store: p.Stores.Catalog, Gate: q.Entrance, Queues: queueOpener{q.Control}, Clock: p.Clock, Directory: directory}, policy.Catalog)
+	var gate catalog.Gate = q.Entrance
+	if p.Copies != nil {
+		gate = p.Copies.Gate(gate)
+	}
+	c, err := catalog.New(catalog.Ports{Store: catalogStore, Gate: gate, Queues: queueOpener{q.Control}, Clock: p.Clock, Directory: directory}, policy.Catalog)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +156,12 @@ func (a *App) ResumeAdmission(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// copiedSeating is a catalog store whose seats are read through a copy.
+type copiedSeating struct {
+	catalog.Program
+	catalog.Seating
 }
 
 // queueOpener runs the sales' waiting rooms for the catalog with the queue's Control.

@@ -2,37 +2,28 @@ package catalog
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Directory is what fans find the sales by: the ones on sale or paused, and the default sale
-// the seed's endpoints use when no sale is named. It answers from a copy, so a rush of new fans
-// costs the store one read per refresh; while one caller refreshes a stale copy, the others
-// answer from it. Any change of a sale (Changes) drops the copy, so this instance's own change
-// shows in its next answer and another instance's within the store's notice; the copy is never
-// older than DirectoryRefresh (by the domain clock) whatever was missed.
+// Directory is what fans find the sales by: the ones on sale or paused (from its Lister), and
+// the default sale the seed's endpoints use when no sale is named.
 type Directory struct {
+	lister   Lister
 	store    Store
-	clock    core.Clock
 	fallback core.SaleID // BOXOFFICE_DEFAULT_SALE, if set
-
-	mu         sync.Mutex // orders a change's drop against a refresh storing its copy
-	gen        uint64     // changes seen: a copy read across one is not kept
-	cur        atomic.Pointer[directoryCopy]
-	refreshing atomic.Bool
 }
 
-type directoryCopy struct {
-	listings []Listing
-	readAt   time.Time
+// Lister lists the sales fans can queue for, oldest first, with their dates and prices: what
+// the Directory answers from. StoreListings reads them at each call; a copy kept in process
+// may stand in for it (adapters/cache, through app.Ports.Copies).
+type Lister interface {
+	Public(ctx context.Context) ([]Listing, error)
 }
 
-// DirectoryRefresh bounds how stale the directory may be when a change went unheard: a new or
-// closed sale shows within it on every instance.
+// DirectoryRefresh bounds how stale a copy of the directory may be when a change went unheard:
+// a new or closed sale shows within it on every instance.
 const DirectoryRefresh = time.Second
 
 // Listing is a sale as fans see it in the directory.
@@ -45,45 +36,27 @@ type Listing struct {
 }
 
 // Public lists the sales fans can queue for, oldest first.
-func (d *Directory) Public(ctx context.Context) ([]Listing, error) {
-	now := d.clock.Now()
-	if c := d.cur.Load(); c != nil {
-		age := now.Sub(c.readAt)
-		if age >= 0 && age < DirectoryRefresh || !d.refreshing.CompareAndSwap(false, true) {
-			return c.listings, nil
-		}
-		defer d.refreshing.Store(false)
-	}
-	d.mu.Lock()
-	gen := d.gen
-	d.mu.Unlock()
-	sales, err := d.store.Sales(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out, err := d.listings(ctx, sales, now)
-	if err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	if d.gen == gen {
-		d.cur.Store(&directoryCopy{listings: out, readAt: now})
-	}
-	d.mu.Unlock()
-	return out, nil
+func (d *Directory) Public(ctx context.Context) ([]Listing, error) { return d.lister.Public(ctx) }
+
+// StoreListings is the Lister that reads the store at each call.
+type StoreListings struct {
+	Store Store
+	Clock core.Clock
 }
 
-// changed drops the copy: the next answer reads the sales again.
-func (d *Directory) changed(core.SaleID) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.gen++
-	d.cur.Store(nil)
+// Public implements Lister.
+func (l StoreListings) Public(ctx context.Context) ([]Listing, error) {
+	now := l.Clock.Now()
+	sales, err := l.Store.Sales(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.listings(ctx, sales, now)
 }
 
 // listings are the public sales with their dates and sections, and whether any seat is left:
 // two reads whatever the number of sales, and one cheap look per date, not a count of its seats.
-func (d *Directory) listings(ctx context.Context, sales []Sale, now time.Time) ([]Listing, error) {
+func (l StoreListings) listings(ctx context.Context, sales []Sale, now time.Time) ([]Listing, error) {
 	var public []Sale
 	var ids []core.SaleID
 	for _, s := range sales {
@@ -96,11 +69,11 @@ func (d *Directory) listings(ctx context.Context, sales []Sale, now time.Time) (
 		return out, nil
 	}
 	today := core.DateOf(now)
-	perfs, err := d.store.PerformancesOfSales(ctx, ids)
+	perfs, err := l.Store.PerformancesOfSales(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	open, err := d.store.OpenDatesOfSales(ctx, ids, today, now)
+	open, err := l.Store.OpenDatesOfSales(ctx, ids, today, now)
 	if err != nil {
 		return nil, err
 	}

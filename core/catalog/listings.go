@@ -8,19 +8,19 @@ import (
 )
 
 // Listings are what admitted fans browse: the dates and seats of the sale their token queues
-// for, seats and verdicts on tokens up to Policy.SeatsStaleness old.
+// for. The store's seats and the gate's verdicts may come from copies up to
+// Policy.SeatsStaleness old (adapters/cache), over which each fan's own seats are laid as they
+// stand now.
 type Listings struct {
-	store     Store
-	gate      Gate
-	clock     core.Clock
-	snapshots *seatSnapshots
-	verdicts  *admittedVerdicts
+	store Store
+	gate  Gate
+	clock core.Clock
 }
 
 // OpenDates lists the dates of the caller's sale from today on that still have a seat available.
 func (l *Listings) OpenDates(ctx context.Context, c core.Caller) ([]core.Date, error) {
 	now := l.clock.Now()
-	_, sale, err := l.verdicts.admitted(ctx, l.gate, c, now)
+	_, sale, err := l.gate.Admitted(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func (l *Listings) OpenDates(ctx context.Context, c core.Caller) ([]core.Date, e
 // The slice may be shared: callers must not change it.
 func (l *Listings) Seats(ctx context.Context, c core.Caller, rawDate string) ([]Seat, error) {
 	now := l.clock.Now()
-	user, sale, err := l.verdicts.admitted(ctx, l.gate, c, now)
+	user, sale, err := l.gate.Admitted(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -43,9 +43,7 @@ func (l *Listings) Seats(ctx context.Context, c core.Caller, rawDate string) ([]
 		return nil, err
 	}
 	// No read of the performance: Store.Seats answers ErrUnknownDate for a date without one.
-	seats, err := l.snapshots.seats(ctx, dateKey{sale, d}, now, func(ctx context.Context) ([]Seat, error) {
-		return l.store.Seats(ctx, sale, d, now)
-	})
+	seats, err := l.store.Seats(ctx, sale, d, now)
 	if err != nil {
 		return nil, err
 	}

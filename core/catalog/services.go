@@ -31,20 +31,17 @@ func New(p Ports, policy Policy) (Services, error) {
 	if err := policy.Validate(); err != nil {
 		return Services{}, err
 	}
-	snapshots := &seatSnapshots{staleness: policy.SeatsStaleness}
-	p.Store.OnChange(snapshots.changed)
 	return Services{
-		Listings:  &Listings{store: p.Store, gate: p.Gate, clock: p.Clock, snapshots: snapshots, verdicts: &admittedVerdicts{staleness: policy.SeatsStaleness}},
+		Listings:  &Listings{store: p.Store, gate: p.Gate, clock: p.Clock},
 		Admin:     &Admin{store: p.Store, queues: p.Queues, clock: p.Clock},
 		Directory: p.Directory,
 	}, nil
 }
 
 // NewDirectory builds the Directory first: the queue reads sales by it, and the catalog's
-// other use cases need the queue. defaultSale is BOXOFFICE_DEFAULT_SALE; empty: the
-// earliest-created sale on sale or paused.
-func NewDirectory(store Store, clock core.Clock, defaultSale core.SaleID) *Directory {
-	d := &Directory{store: store, clock: clock, fallback: defaultSale}
-	store.OnChange(d.changed)
-	return d
+// other use cases need the queue. It lists what lister lists (StoreListings, or a copy of it),
+// and reads a sale that is not public from store. defaultSale is BOXOFFICE_DEFAULT_SALE; empty:
+// the earliest-created sale on sale or paused.
+func NewDirectory(store Store, lister Lister, defaultSale core.SaleID) *Directory {
+	return &Directory{lister: lister, store: store, fallback: defaultSale}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boxoffice/boxoffice/adapters/cache"
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
@@ -110,6 +111,7 @@ func New(t testing.TB, policy app.Policy, opts ...Option) *World {
 	}
 	var runs *memory.Cancellations
 	a, err := app.New(app.Ports{Stores: o.stores(store), Loop: o.loop, Lifecycle: o.lifecycle, Clock: clk, Observer: o.observer,
+		Copies:        cache.New(clk, policy.Catalog.SeatsStaleness), // as every production instance
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { runs = memory.NewCancellations(r); return runs }}, policy)
 	if err != nil {
 		t.Fatal(err)
