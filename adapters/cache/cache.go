@@ -1,10 +1,12 @@
-// Package cache keeps, in process, copies of what fans read most, each wrapping a port of the
-// catalog, so a rush costs the store one read per copy's age instead of one per request: a
-// date's seats and the verdicts on admitted tokens, up to catalog.Policy.SeatsStaleness old,
-// and the directory of sales, up to catalog.DirectoryRefresh old. Every change of a sale the
-// store announces (catalog.Changes: this instance's own writes at once, another instance's as
-// soon as it hears of them) drops the copies of that sale, so one invalidation serves them all.
-// core/app puts them in front of the ports it is given (app.Ports.Copies).
+// Package cache keeps, in process, copies of what fans read most, each wrapping a port, so a
+// rush costs the store one read per copy's age instead of one per request: a date's seats and
+// the verdicts on admitted tokens, up to catalog.Policy.SeatsStaleness old; the directory of
+// sales, up to catalog.DirectoryRefresh old; the queue counters polls compute positions from,
+// up to queue.Policy.Refresh old. Every change of a sale the store announces (catalog.Changes:
+// this instance's own writes at once, another instance's as soon as it hears of them) drops the
+// catalog's copies of that sale, so one invalidation serves them all; the queue's use cases read
+// the counters afresh after their own writes. core/app puts the copies in front of the ports it
+// is given (app.Ports.Copies).
 package cache
 
 import (
@@ -12,6 +14,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
 )
 
 // Copies builds the copies of one instance.
@@ -38,6 +41,11 @@ func (c *Copies) Seating(seating catalog.Seating, changes catalog.Changes) catal
 // browsing page after page is not read from the store on each.
 func (c *Copies) Gate(gate catalog.Gate) catalog.Gate {
 	return &verdicts{gate: gate, clock: c.clock, staleness: c.staleness}
+}
+
+// Counters is counters with each sale's copy at most refresh old answering Copy.
+func (c *Copies) Counters(counters queue.Counters, refresh time.Duration) queue.Counters {
+	return &queueCounters{counters: counters, refresh: refresh}
 }
 
 // Lister is lister's public sales from a copy at most catalog.DirectoryRefresh old; changes

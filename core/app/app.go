@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -62,13 +63,16 @@ type Ports struct {
 	Copies Copies
 }
 
-// Copies wrap the catalog's ports fans read most with copies: a date's seats and the verdicts
-// on admitted tokens (up to Policy.Catalog.SeatsStaleness old), the directory of sales (up to
-// catalog.DirectoryRefresh). changes drop what a sale's change makes stale.
+// Copies wrap the ports fans read most with copies: a date's seats and the verdicts on admitted
+// tokens (up to Policy.Catalog.SeatsStaleness old), the directory of sales (up to
+// catalog.DirectoryRefresh), the queue's counters (up to Policy.Queue.Refresh). changes drop
+// what a sale's change makes stale.
 type Copies interface {
 	Seating(seating catalog.Seating, changes catalog.Changes) catalog.Seating
 	Gate(gate catalog.Gate) catalog.Gate
 	Lister(lister catalog.Lister, changes catalog.Changes) catalog.Lister
+	// Counters copies the queue's counters for up to refresh (Policy.Queue.Refresh).
+	Counters(counters queue.Counters, refresh time.Duration) queue.Counters
 }
 
 // Policy is the operator-set rules of every context.
@@ -110,7 +114,11 @@ func New(p Ports, policy Policy) (*App, error) {
 		lister = p.Copies.Lister(lister, catalogStore)
 	}
 	directory := catalog.NewDirectory(catalogStore, lister, policy.DefaultSale)
-	q, err := queue.New(queue.Ports{Store: p.Stores.Queue, Loop: p.Loop, Sales: directory, Clock: p.Clock}, policy.Queue)
+	var counters queue.Counters = queue.StoreCounters{Store: p.Stores.Queue}
+	if p.Copies != nil {
+		counters = p.Copies.Counters(counters, policy.Queue.Refresh)
+	}
+	q, err := queue.New(queue.Ports{Store: p.Stores.Queue, Loop: p.Loop, Sales: directory, Clock: p.Clock, Counters: counters}, policy.Queue)
 	if err != nil {
 		return nil, err
 	}

@@ -9,11 +9,11 @@ import (
 
 // Admitter is the step a sale's admission loop runs every tick.
 type Admitter struct {
-	store  Store
-	sales  Sales
-	clock  core.Clock
-	policy Policy
-	view   *view
+	store    Store
+	sales    Sales
+	clock    core.Clock
+	policy   Policy
+	counters Counters
 }
 
 // AdmitNext runs one admission tick of a sale with the settings in force, admitting up to the
@@ -64,7 +64,7 @@ func (a *Admitter) AdmitUpTo(ctx context.Context, sale core.SaleID, s Settings, 
 	if err := a.store.RecordAdmission(ctx, sale, measure); err != nil {
 		return res, fmt.Errorf("record admission: %w", err)
 	}
-	if _, err := a.view.read(ctx, sale); err != nil {
+	if _, err := a.counters.Read(ctx, sale); err != nil {
 		return res, err
 	}
 	return res, nil

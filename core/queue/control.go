@@ -11,12 +11,12 @@ import (
 
 // Control is what operators steer the waiting room with during a sale.
 type Control struct {
-	store  Store
-	loop   Loop
-	sales  Sales
-	clock  core.Clock
-	policy Policy
-	view   *view
+	store    Store
+	loop     Loop
+	sales    Sales
+	clock    core.Clock
+	policy   Policy
+	counters Counters
 }
 
 // Report is what operators see of the waiting room.
@@ -90,7 +90,7 @@ func (c *Control) ChangeAdmission(ctx context.Context, sale core.SaleID, ch Chan
 	if err := c.store.RecordSettings(ctx, sale, applied); err != nil {
 		return applied, fmt.Errorf("record admission settings: %w", err)
 	}
-	if _, err := c.view.read(ctx, sale); err != nil {
+	if _, err := c.counters.Read(ctx, sale); err != nil {
 		return applied, err
 	}
 	return applied, nil
@@ -114,7 +114,7 @@ func (c *Control) ScheduleOpening(ctx context.Context, sale core.SaleID, at time
 	if err := c.store.ScheduleOpening(ctx, sale, at.UTC().Truncate(time.Microsecond), s); err != nil {
 		return Queue{}, fmt.Errorf("schedule opening: %w", err)
 	}
-	return c.view.read(ctx, sale)
+	return c.counters.Read(ctx, sale)
 }
 
 // Open starts a new sale's waiting room: its settings (the policy's where s leaves them

@@ -11,12 +11,12 @@ import (
 // Entrance is what fans pass through: they take a token for a sale, follow their place, and
 // prove to the other contexts that they are in that sale's queue or admitted to it.
 type Entrance struct {
-	store  Store
-	sales  Sales
-	loop   Loop // woken when a fan finds it asleep
-	clock  core.Clock
-	policy Policy
-	view   *view
+	store    Store
+	sales    Sales
+	loop     Loop // woken when a fan finds it asleep
+	clock    core.Clock
+	policy   Policy
+	counters Counters
 }
 
 // Status is a token with where it stands in its sale's queue.
@@ -64,7 +64,7 @@ func (e *Entrance) Issue(ctx context.Context, rawUserID, rawSaleID string) (Stat
 	if err != nil {
 		return Status{}, fmt.Errorf("issue token: %w", err)
 	}
-	q, err := e.view.counters(ctx, sale)
+	q, err := e.counters.Copy(ctx, sale)
 	if err != nil {
 		return Status{}, err
 	}
@@ -137,7 +137,7 @@ func (e *Entrance) Leave(ctx context.Context, c core.Caller) error {
 	if _, err := e.store.Leave(ctx, tok.ID, e.clock.Now()); err != nil {
 		return err
 	}
-	_, err = e.view.read(ctx, tok.SaleID)
+	_, err = e.counters.Read(ctx, tok.SaleID)
 	return err
 }
 
@@ -184,7 +184,7 @@ func (e *Entrance) Identify(ctx context.Context, c core.Caller) (core.UserID, co
 
 // Opening is when the sale's queue opens, zero if no opening is scheduled or it has passed.
 func (e *Entrance) Opening(ctx context.Context, sale core.SaleID) (time.Time, error) {
-	q, err := e.view.counters(ctx, sale)
+	q, err := e.counters.Copy(ctx, sale)
 	if err != nil || q.Open(e.clock.Now()) {
 		return time.Time{}, err
 	}
@@ -200,7 +200,7 @@ func (e *Entrance) callerToken(ctx context.Context, c core.Caller, now time.Time
 	ok := false
 	if c.SaleID != "" { // a token signed before tokens named their sale is read
 		var err error
-		if q, err = e.view.counters(ctx, c.SaleID); err != nil {
+		if q, err = e.counters.Copy(ctx, c.SaleID); err != nil {
 			return Token{}, Queue{}, err
 		}
 		tok, ok = waitingFromClaims(c, q)
@@ -210,7 +210,7 @@ func (e *Entrance) callerToken(ctx context.Context, c core.Caller, now time.Time
 		if tok, err = e.liveToken(ctx, c, now); err != nil {
 			return Token{}, Queue{}, err
 		}
-		if q, err = e.view.counters(ctx, tok.SaleID); err != nil {
+		if q, err = e.counters.Copy(ctx, tok.SaleID); err != nil {
 			return Token{}, Queue{}, err
 		}
 		if q, err = e.countersFor(ctx, tok, q); err != nil {
@@ -248,7 +248,7 @@ func waitingFromClaims(c core.Caller, q Queue) (Token, bool) {
 // be placed (and signed) by its provisional number.
 func (e *Entrance) countersFor(ctx context.Context, tok Token, q Queue) (Queue, error) {
 	if tok.Early && !q.Drawn && q.OpensAt.IsZero() {
-		return e.view.read(ctx, tok.SaleID)
+		return e.counters.Read(ctx, tok.SaleID)
 	}
 	return q, nil
 }
@@ -295,5 +295,5 @@ func (e *Entrance) status(tok Token, q Queue, sst core.SaleStatus, now time.Time
 // most Policy.Refresh old while fans ask, and after each admission round on the worker): what
 // an operator's gauges show, without a read of the store.
 func (e *Entrance) CachedCounters(maxAge time.Duration) map[core.SaleID]Queue {
-	return e.view.cached(maxAge)
+	return e.counters.Cached(maxAge)
 }

@@ -71,3 +71,13 @@ type Sales interface {
 	// admission from the next tick.
 	State(ctx context.Context, sale core.SaleID) (core.SaleState, error)
 }
+
+// Counters are the queue counters positions are computed from. Copy may answer from a copy kept
+// in process, at most Policy.Refresh old (adapters/cache, through app.Ports.Copies); Read reads
+// the store, and a copy keeps what it read; Cached lists, without a read, the counters of each
+// sale read within maxAge. StoreCounters reads the store every time and keeps nothing.
+type Counters interface {
+	Copy(ctx context.Context, sale core.SaleID) (Queue, error)
+	Read(ctx context.Context, sale core.SaleID) (Queue, error)
+	Cached(maxAge time.Duration) map[core.SaleID]Queue
+}

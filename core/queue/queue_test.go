@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boxoffice/boxoffice/adapters/cache"
 	"github.com/boxoffice/boxoffice/adapters/memory"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/queue"
@@ -64,17 +65,22 @@ func newQueueWorld(t *testing.T, policy queue.Policy) *queueWorld {
 	clk := apptest.NewClock(apptest.Start)
 	tokens := &countingTokens{Store: memory.NewStore()}
 	sales := saleStates{}
-	q, err := queue.New(queue.Ports{Store: tokens, Loop: memory.NewAdmission(policy.Admission), Sales: sales, Clock: clk}, policy)
+	q, err := queue.New(queue.Ports{Store: tokens, Loop: memory.NewAdmission(policy.Admission), Sales: sales, Clock: clk, Counters: copied(tokens, policy)}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &queueWorld{q: q, tokens: tokens, clock: clk, sales: sales}
 }
 
-// rebuild is another instance on w's store: the same queue through its own view of the counters.
+// copied are the counters of an instance, a copy in front of the store, as production has them.
+func copied(store queue.Store, policy queue.Policy) queue.Counters {
+	return cache.New(nil, 0).Counters(queue.StoreCounters{Store: store}, policy.Refresh)
+}
+
+// rebuild is another instance on w's store: the same queue through its own copy of the counters.
 func rebuild(t *testing.T, w *queueWorld, policy queue.Policy) queue.Services {
 	t.Helper()
-	q, err := queue.New(queue.Ports{Store: w.tokens, Loop: memory.NewAdmission(admitting(1, 1)), Sales: w.sales, Clock: w.clock}, policy)
+	q, err := queue.New(queue.Ports{Store: w.tokens, Loop: memory.NewAdmission(admitting(1, 1)), Sales: w.sales, Clock: w.clock, Counters: copied(w.tokens, policy)}, policy)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,9 +13,11 @@ type Ports struct {
 	Loop  Loop
 	Sales Sales
 	Clock core.Clock
+	// Counters are where positions' counters come from; nil: StoreCounters, a read each time.
+	Counters Counters
 }
 
-// Services are the queue's use cases, sharing one view of the counters.
+// Services are the queue's use cases, sharing one source of the counters.
 type Services struct {
 	Entrance *Entrance
 	Control  *Control
@@ -30,10 +32,13 @@ func New(p Ports, policy Policy) (Services, error) {
 	if err := policy.Validate(); err != nil {
 		return Services{}, fmt.Errorf("queue: %w", err)
 	}
-	v := &view{store: p.Store, refresh: policy.Refresh}
+	counters := p.Counters
+	if counters == nil {
+		counters = StoreCounters{Store: p.Store}
+	}
 	return Services{
-		Entrance: &Entrance{store: p.Store, sales: p.Sales, loop: p.Loop, clock: p.Clock, policy: policy, view: v},
-		Control:  &Control{store: p.Store, loop: p.Loop, sales: p.Sales, clock: p.Clock, policy: policy, view: v},
-		Admitter: &Admitter{store: p.Store, sales: p.Sales, clock: p.Clock, policy: policy, view: v},
+		Entrance: &Entrance{store: p.Store, sales: p.Sales, loop: p.Loop, clock: p.Clock, policy: policy, counters: counters},
+		Control:  &Control{store: p.Store, loop: p.Loop, sales: p.Sales, clock: p.Clock, policy: policy, counters: counters},
+		Admitter: &Admitter{store: p.Store, sales: p.Sales, clock: p.Clock, policy: policy, counters: counters},
 	}, nil
 }
