@@ -10,8 +10,8 @@ import (
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// HoldSeat implements booking.Store, deciding in the order hold_seat does on PostgreSQL.
-func (s *Bookings) HoldSeat(_ context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
+// HoldSeat implements booking.Holds, deciding in the order hold_seat does on PostgreSQL.
+func (s *Holds) HoldSeat(_ context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := a.Hold
@@ -62,8 +62,8 @@ func (s *state) ticketCount(sale core.SaleID, user core.UserID, now time.Time) b
 	return c
 }
 
-// Reservation implements booking.Store.
-func (s *Bookings) Reservation(_ context.Context, id core.ID) (booking.Reservation, error) {
+// Reservation implements booking.Holds.
+func (s *Holds) Reservation(_ context.Context, id core.ID) (booking.Reservation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
@@ -73,8 +73,8 @@ func (s *Bookings) Reservation(_ context.Context, id core.ID) (booking.Reservati
 	return *r, nil
 }
 
-// ReleaseHold implements booking.Store.
-func (s *Bookings) ReleaseHold(_ context.Context, id core.ID) (bool, error) {
+// ReleaseHold implements booking.Holds.
+func (s *Holds) ReleaseHold(_ context.Context, id core.ID) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
@@ -85,8 +85,8 @@ func (s *Bookings) ReleaseHold(_ context.Context, id core.ID) (bool, error) {
 	return true, nil
 }
 
-// AcceptPayment implements booking.Store.
-func (s *Bookings) AcceptPayment(_ context.Context, id core.ID, user core.UserID, now time.Time) (booking.Reservation, error) {
+// AcceptPayment implements booking.Holds.
+func (s *Holds) AcceptPayment(_ context.Context, id core.ID, user core.UserID, now time.Time) (booking.Reservation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
@@ -106,8 +106,8 @@ func (s *Bookings) AcceptPayment(_ context.Context, id core.ID, user core.UserID
 	return accepted, nil
 }
 
-// ReleaseUnlessAwaitingPayment implements booking.Store.
-func (s *Bookings) ReleaseUnlessAwaitingPayment(_ context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
+// ReleaseUnlessAwaitingPayment implements booking.Holds.
+func (s *Holds) ReleaseUnlessAwaitingPayment(_ context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
@@ -129,8 +129,8 @@ func (s *state) release(r *booking.Reservation) {
 	}
 }
 
-// ReleaseOverdue implements booking.Store.
-func (s *Bookings) ReleaseOverdue(_ context.Context, cutoff time.Time, limit int) (int, error) {
+// ReleaseOverdue implements booking.Holds.
+func (s *Holds) ReleaseOverdue(_ context.Context, cutoff time.Time, limit int) (int, error) {
 	return s.releaseHolds(limit, func(r *booking.Reservation) bool { return r.PaymentDeadline().Before(cutoff) }), nil
 }
 
@@ -152,8 +152,8 @@ func (s *state) releaseHolds(limit int, match func(*booking.Reservation) bool) i
 	return released
 }
 
-// Receipt implements booking.Store.
-func (s *Bookings) Receipt(_ context.Context, reservation core.ID) (booking.Receipt, error) {
+// Receipt implements booking.Holds.
+func (s *Holds) Receipt(_ context.Context, reservation core.ID) (booking.Receipt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rc, ok := s.payments[reservation]
@@ -163,10 +163,15 @@ func (s *Bookings) Receipt(_ context.Context, reservation core.ID) (booking.Rece
 	return rc, nil
 }
 
-// PaymentByKey implements booking.Store.
-func (s *Bookings) PaymentByKey(_ context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+// PaymentByKey implements booking.Holds.
+func (s *Holds) PaymentByKey(_ context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.paymentsByKey[userKey{user, key}]
 	return id, ok, nil
+}
+
+// EndHolds implements booking.Holds.
+func (s *Holds) EndHolds(_ context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
+	return s.releaseHolds(limit, func(r *booking.Reservation) bool { return r.SaleID == sale && r.Date == d }), nil
 }

@@ -25,7 +25,8 @@ type Store struct {
 	*Tokens
 	*Catalog
 	*Seating
-	*Bookings
+	*Holds
+	*TicketBook
 	*Settlements
 	*Wallets
 }
@@ -45,8 +46,17 @@ type catalogStore struct {
 	*Seating
 }
 
-// Bookings implements booking.Store.
-type Bookings struct{ *state }
+// Holds implements booking.Holds.
+type Holds struct{ *state }
+
+// TicketBook implements booking.TicketBook.
+type TicketBook struct{ *state }
+
+// bookingStore is booking.Store of a Holds and a TicketBook over one state.
+type bookingStore struct {
+	*Holds
+	*TicketBook
+}
 
 // Settlements implements booking.Settlements.
 type Settlements struct{ *state }
@@ -133,20 +143,21 @@ func NewStore() *Store {
 		chargesByKey:  map[userKey]keyedCharge{},
 		paymentsByKey: map[userKey]core.ID{},
 	}
-	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Bookings: &Bookings{st},
+	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Holds: &Holds{st}, TicketBook: &TicketBook{st},
 		Settlements: &Settlements{st}, Wallets: &Wallets{st}}
 }
 
 // Stores are the store of each context, for app.New.
 func (s *Store) Stores() app.Stores {
-	return app.Stores{Queue: s.Tokens, Catalog: catalogStore{s.Catalog, s.Seating}, Bookings: s.Bookings, Settlements: s.Settlements, Wallets: s.Wallets}
+	return app.Stores{Queue: s.Tokens, Catalog: catalogStore{s.Catalog, s.Seating}, Bookings: bookingStore{s.Holds, s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets}
 }
 
 var (
 	_ queue.Store         = (*Tokens)(nil)
 	_ catalog.Program     = (*Catalog)(nil)
 	_ catalog.Seating     = (*Seating)(nil)
-	_ booking.Store       = (*Bookings)(nil)
+	_ booking.Holds       = (*Holds)(nil)
+	_ booking.TicketBook  = (*TicketBook)(nil)
 	_ booking.Settlements = (*Settlements)(nil)
 	_ wallet.Store        = (*Wallets)(nil)
 	_ app.EveryStore      = (*Store)(nil)

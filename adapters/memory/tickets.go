@@ -9,8 +9,8 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 )
 
-// Tickets implements booking.Store.
-func (s *Bookings) Tickets(_ context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
+// Tickets implements booking.TicketBook.
+func (s *TicketBook) Tickets(_ context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := []booking.Ticket{}
@@ -23,8 +23,8 @@ func (s *Bookings) Tickets(_ context.Context, sale core.SaleID, user core.UserID
 	return out, nil
 }
 
-// Ticket implements booking.Store.
-func (s *Bookings) Ticket(_ context.Context, id core.ID) (booking.Ticket, error) {
+// Ticket implements booking.TicketBook.
+func (s *TicketBook) Ticket(_ context.Context, id core.ID) (booking.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
@@ -46,8 +46,8 @@ func (s *state) ticket(r *booking.Reservation) booking.Ticket {
 	return t
 }
 
-// CheckIn implements booking.Store.
-func (s *Bookings) CheckIn(_ context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
+// CheckIn implements booking.TicketBook.
+func (s *TicketBook) CheckIn(_ context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.reservations[id]
@@ -69,21 +69,16 @@ func (s *state) checkedIn(id core.ID) *time.Time {
 	return nil
 }
 
-// RefundByKey implements booking.Store.
-func (s *Bookings) RefundByKey(_ context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+// RefundByKey implements booking.TicketBook.
+func (s *TicketBook) RefundByKey(_ context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.refundsByKey[userKey{user, key}]
 	return id, ok, nil
 }
 
-// EndHolds implements booking.Store.
-func (s *Bookings) EndHolds(_ context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
-	return s.releaseHolds(limit, func(r *booking.Reservation) bool { return r.SaleID == sale && r.Date == d }), nil
-}
-
-// PaidTickets implements booking.Store.
-func (s *Bookings) PaidTickets(_ context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
+// PaidTickets implements booking.TicketBook.
+func (s *TicketBook) PaidTickets(_ context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := []booking.Reservation{}
@@ -96,8 +91,8 @@ func (s *Bookings) PaidTickets(_ context.Context, sale core.SaleID, d core.Date,
 	return out[:min(limit, len(out))], nil
 }
 
-// Tally implements booking.Store.
-func (s *Bookings) Tally(_ context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
+// Tally implements booking.TicketBook.
+func (s *TicketBook) Tally(_ context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var t booking.Tally

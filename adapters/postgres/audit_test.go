@@ -217,7 +217,7 @@ func hold(t *testing.T, s *postgres.Store, r booking.Reservation, limit int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Bookings.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: r.CreatedAt, Limit: limit}); err != nil {
+	if _, err := s.Holds.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: tok, Now: r.CreatedAt, Limit: limit}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -212,7 +212,7 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 	loser, loserUser := tokenOf(t, url, rushActive-2)
 	waiting, _ := tokenOf(t, url, rushTokens-1)
 	hold := func(tok core.ID, user core.UserID, seat int) (booking.Reservation, error) {
-		return store.Bookings.HoldSeat(ctx, booking.HoldAttempt{Token: tok, Now: now, Limit: 4, Hold: booking.Reservation{
+		return store.Holds.HoldSeat(ctx, booking.HoldAttempt{Token: tok, Now: now, Limit: 4, Hold: booking.Reservation{
 			ID: core.NewID(), UserID: user, SaleID: rushSale, Date: d, Seat: seat, Status: booking.Held, HeldUntil: now.Add(5 * time.Minute), CreatedAt: now}})
 	}
 	var won booking.Reservation
@@ -241,7 +241,7 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 			return err
 		}},
 		{"a fan's own seats of a date", 30, func() error { _, err := store.Seating.SeatsOfFan(ctx, rushSale, d, winnerUser, now); return err }},
-		{"a fan's tickets", 40, func() error { _, err := store.Bookings.Tickets(ctx, rushSale, winnerUser); return err }},
+		{"a fan's tickets", 40, func() error { _, err := store.TicketBook.Tickets(ctx, rushSale, winnerUser); return err }},
 		{"a fan leaves the queue", 20, func() error { _, err := store.Tokens.Leave(ctx, waiting, now); return err }},
 		{"an admission round of 100", 800, func() error {
 			_, err := store.Tokens.Admit(ctx, rushSale, queue.Round{Batch: 100, MaxActive: 1_000_000, Session: time.Hour, AbandonedBefore: now.Add(-time.Hour), Now: now})

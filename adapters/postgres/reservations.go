@@ -20,9 +20,9 @@ import (
 // Holding a seat past someone's deadline and settling that someone's payment touch the same two
 // rows, and taking them in one order means they can never deadlock.
 
-// HoldSeat implements booking.Store: one call of hold_seat (sql/functions/booking.sql), so a
+// HoldSeat implements booking.Holds: one call of hold_seat (sql/functions/booking.sql), so a
 // winner and a loser each cost one round trip.
-func (s *Bookings) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
+func (s *Holds) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Reservation, error) {
 	r := a.Hold
 	row, err := s.q.HoldSeat(ctx, sqlcdb.HoldSeatParams{
 		TokenID: string(a.Token), ID: string(r.ID), UserID: string(r.UserID), SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat),
@@ -85,8 +85,8 @@ func holdRefusal(err error) error {
 	return err
 }
 
-// Reservation implements booking.Store.
-func (s *Bookings) Reservation(ctx context.Context, id core.ID) (booking.Reservation, error) {
+// Reservation implements booking.Holds.
+func (s *Holds) Reservation(ctx context.Context, id core.ID) (booking.Reservation, error) {
 	return s.reservation(ctx, id)
 }
 
@@ -100,14 +100,14 @@ func (d *db) reservation(ctx context.Context, id core.ID) (booking.Reservation, 
 	return reservationFromRow(row)
 }
 
-// ReleaseHold implements booking.Store.
-func (s *Bookings) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
+// ReleaseHold implements booking.Holds.
+func (s *Holds) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
 	released, _, err := s.releaseHold(ctx, id, nil)
 	return released, err
 }
 
-// ReleaseUnlessAwaitingPayment implements booking.Store.
-func (s *Bookings) ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
+// ReleaseUnlessAwaitingPayment implements booking.Holds.
+func (s *Holds) ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
 	released, kept, err := s.releaseHold(ctx, id, func(r booking.Reservation) bool { return r.AwaitsPayment(now, seen) })
 	if err != nil || kept == nil {
 		return released, time.Time{}, err
@@ -117,7 +117,7 @@ func (s *Bookings) ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID,
 
 // releaseHold marks a held reservation released and frees its seat if it still holds it,
 // unless keep, asked under both locks, keeps it (returned).
-func (s *Bookings) releaseHold(ctx context.Context, id core.ID, keep func(booking.Reservation) bool) (bool, *booking.Reservation, error) {
+func (s *Holds) releaseHold(ctx context.Context, id core.ID, keep func(booking.Reservation) bool) (bool, *booking.Reservation, error) {
 	r, err := s.Reservation(ctx, id)
 	if errors.Is(err, booking.ErrUnknownTicket) {
 		return false, nil, nil
@@ -152,10 +152,10 @@ func (s *Bookings) releaseHold(ctx context.Context, id core.ID, keep func(bookin
 	return released, kept, err
 }
 
-// AcceptPayment implements booking.Store: the seat, the reservation and the fan's count locked
+// AcceptPayment implements booking.Holds: the seat, the reservation and the fan's count locked
 // in the order a settlement locks them, so an acceptance and a release, a takeover of the seat
 // or another hold of the fan come one after the other.
-func (s *Bookings) AcceptPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (booking.Reservation, error) {
+func (s *Holds) AcceptPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (booking.Reservation, error) {
 	r, err := s.Reservation(ctx, id) // which seat to lock first
 	if err != nil {
 		return booking.Reservation{}, err
@@ -190,8 +190,8 @@ func (s *Bookings) AcceptPayment(ctx context.Context, id core.ID, user core.User
 	return accepted, err
 }
 
-// PaymentByKey implements booking.Store.
-func (s *Bookings) PaymentByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+// PaymentByKey implements booking.Holds.
+func (s *Holds) PaymentByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	k := string(key)
 	id, err := s.q.PaymentReservationByKey(ctx, sqlcdb.PaymentReservationByKeyParams{UserID: string(user), IdempotencyKey: &k})
 	if noRows(err) {
@@ -200,8 +200,8 @@ func (s *Bookings) PaymentByKey(ctx context.Context, user core.UserID, key core.
 	return core.ID(id), err == nil, err
 }
 
-// Receipt implements booking.Store.
-func (s *Bookings) Receipt(ctx context.Context, reservation core.ID) (booking.Receipt, error) {
+// Receipt implements booking.Holds.
+func (s *Holds) Receipt(ctx context.Context, reservation core.ID) (booking.Receipt, error) {
 	return receiptOf(ctx, s.q, reservation)
 }
 
@@ -228,8 +228,8 @@ func reservationFromRow(r sqlcdb.Reservation) (booking.Reservation, error) {
 	}, nil
 }
 
-// ReleaseOverdue implements booking.Store.
-func (s *Bookings) ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+// ReleaseOverdue implements booking.Holds.
+func (s *Holds) ReleaseOverdue(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	n, err := s.q.ReservationReleaseOverdue(ctx, sqlcdb.ReservationReleaseOverdueParams{Cutoff: cutoff, MaxRows: int32(limit)})
 	return int(n), err
 }
@@ -247,4 +247,23 @@ func lockTicketCount(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, u
 	return booking.TicketCount{
 		Held: int(row.Held), Live: int(row.Live), Paid: int(row.Paid), EarliestHoldEnd: row.EarliestHoldEnd.UTC(), Limit: int(row.FanLimit),
 	}, nil
+}
+
+// EndHolds implements booking.Holds, each hold released as ReleaseHold does.
+func (s *Holds) EndHolds(ctx context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
+	ids, err := s.q.HeldOfDate(ctx, sqlcdb.HeldOfDateParams{SaleID: string(sale), PerfDate: d.Time(), MaxRows: int32(limit)})
+	if err != nil {
+		return 0, err
+	}
+	released := 0
+	for _, id := range ids {
+		ok, err := s.ReleaseHold(ctx, core.ID(id))
+		if err != nil {
+			return released, err
+		}
+		if ok {
+			released++
+		}
+	}
+	return released, nil
 }

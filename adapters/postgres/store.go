@@ -25,7 +25,8 @@ type Store struct {
 	Tokens      *Tokens
 	Catalog     *Catalog
 	Seating     *Seating
-	Bookings    *Bookings
+	Holds       *Holds
+	TicketBook  *TicketBook
 	Settlements *Settlements
 	Wallets     *Wallets
 }
@@ -56,8 +57,17 @@ type catalogStore struct {
 	*Seating
 }
 
-// Bookings implements booking.Store: holds, their release, receipts, tickets and check-in.
-type Bookings struct{ *db }
+// Holds implements booking.Holds: holds, their acceptance and release, receipts.
+type Holds struct{ *db }
+
+// TicketBook implements booking.TicketBook: tickets, check-ins, refunds' keys, a date's tally.
+type TicketBook struct{ *db }
+
+// bookingStore is booking.Store of a Holds and a TicketBook over one pool.
+type bookingStore struct {
+	*Holds
+	*TicketBook
+}
 
 // Settlements implements booking.Settlements: the transactions that move money and seats
 // together, a payment's and a refund's.
@@ -70,7 +80,8 @@ var (
 	_ queue.Store         = (*Tokens)(nil)
 	_ catalog.Program     = (*Catalog)(nil)
 	_ catalog.Seating     = (*Seating)(nil)
-	_ booking.Store       = (*Bookings)(nil)
+	_ booking.Holds       = (*Holds)(nil)
+	_ booking.TicketBook  = (*TicketBook)(nil)
 	_ booking.Settlements = (*Settlements)(nil)
 	_ wallet.Store        = (*Wallets)(nil)
 )
@@ -84,7 +95,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 		opt(&o)
 	}
 	d := &db{pool: pool, q: sqlcdb.New(pool)}
-	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Bookings: &Bookings{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}}
+	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}}
 	d.issues = &issueBatcher{flush: s.Tokens.issueBatch}
 	d.seen = newSeenWriter(s.Tokens.writeSeen)
 	d.changes = newCatalogChanges(o.listen, d.notifyCatalog)
@@ -94,7 +105,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 
 // Stores are the store of each context, for app.New.
 func (s *Store) Stores() app.Stores {
-	return app.Stores{Queue: s.Tokens, Catalog: catalogStore{s.Catalog, s.Seating}, Bookings: s.Bookings, Settlements: s.Settlements, Wallets: s.Wallets}
+	return app.Stores{Queue: s.Tokens, Catalog: catalogStore{s.Catalog, s.Seating}, Bookings: bookingStore{s.Holds, s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets}
 }
 
 // StoreOption changes what NewStore sets up.

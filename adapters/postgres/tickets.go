@@ -9,8 +9,8 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 )
 
-// Tickets implements booking.Store.
-func (s *Bookings) Tickets(ctx context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
+// Tickets implements booking.TicketBook.
+func (s *TicketBook) Tickets(ctx context.Context, sale core.SaleID, user core.UserID) ([]booking.Ticket, error) {
 	rows, err := s.q.TicketsOfFan(ctx, sqlcdb.TicketsOfFanParams{SaleID: string(sale), UserID: string(user)})
 	return ticketsFromRows(rows, err, func(r sqlcdb.TicketsOfFanRow) sqlcdb.TicketByIDRow { return sqlcdb.TicketByIDRow(r) })
 }
@@ -31,13 +31,13 @@ func ticketsFromRows[R any](rows []R, err error, asTicketRow func(R) sqlcdb.Tick
 
 // PaidTicketsOfSale lists every paid ticket of a sale with its payment, in date and seat order,
 // for the audit to verify their credentials.
-func (s *Bookings) PaidTicketsOfSale(ctx context.Context, sale core.SaleID) ([]booking.Ticket, error) {
+func (s *TicketBook) PaidTicketsOfSale(ctx context.Context, sale core.SaleID) ([]booking.Ticket, error) {
 	rows, err := s.q.PaidTicketsOfSale(ctx, string(sale))
 	return ticketsFromRows(rows, err, func(r sqlcdb.PaidTicketsOfSaleRow) sqlcdb.TicketByIDRow { return sqlcdb.TicketByIDRow(r) })
 }
 
-// Ticket implements booking.Store.
-func (s *Bookings) Ticket(ctx context.Context, id core.ID) (booking.Ticket, error) {
+// Ticket implements booking.TicketBook.
+func (s *TicketBook) Ticket(ctx context.Context, id core.ID) (booking.Ticket, error) {
 	return ticketOf(ctx, s.q, id)
 }
 
@@ -72,10 +72,10 @@ func ticketFromRow(row sqlcdb.TicketByIDRow) (booking.Ticket, error) {
 	return t, nil
 }
 
-// CheckIn implements booking.Store under the reservation's lock, which a cancellation takes too,
+// CheckIn implements booking.TicketBook under the reservation's lock, which a cancellation takes too,
 // so a ticket is checked in or cancelled, never both; the check-in's primary key decides a race
 // of gates.
-func (s *Bookings) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
+func (s *TicketBook) CheckIn(ctx context.Context, id, payment core.ID, at time.Time) (booking.Ticket, error) {
 	var out booking.Ticket
 	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
 		r, err := lockReservation(ctx, q, id)
@@ -113,8 +113,8 @@ func (s *Bookings) CheckIn(ctx context.Context, id, payment core.ID, at time.Tim
 	return out, err
 }
 
-// RefundByKey implements booking.Store.
-func (s *Bookings) RefundByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
+// RefundByKey implements booking.TicketBook.
+func (s *TicketBook) RefundByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error) {
 	id, err := s.q.RefundReservationByKey(ctx, sqlcdb.RefundReservationByKeyParams{UserID: string(user), IdempotencyKey: optional(string(key))})
 	if noRows(err) {
 		return "", false, nil
@@ -135,27 +135,8 @@ func checkedIn(ctx context.Context, q *sqlcdb.Queries, id core.ID) (*time.Time, 
 	return &at, nil
 }
 
-// EndHolds implements booking.Store, each hold released as ReleaseHold does.
-func (s *Bookings) EndHolds(ctx context.Context, sale core.SaleID, d core.Date, limit int) (int, error) {
-	ids, err := s.q.HeldOfDate(ctx, sqlcdb.HeldOfDateParams{SaleID: string(sale), PerfDate: d.Time(), MaxRows: int32(limit)})
-	if err != nil {
-		return 0, err
-	}
-	released := 0
-	for _, id := range ids {
-		ok, err := s.ReleaseHold(ctx, core.ID(id))
-		if err != nil {
-			return released, err
-		}
-		if ok {
-			released++
-		}
-	}
-	return released, nil
-}
-
-// PaidTickets implements booking.Store.
-func (s *Bookings) PaidTickets(ctx context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
+// PaidTickets implements booking.TicketBook.
+func (s *TicketBook) PaidTickets(ctx context.Context, sale core.SaleID, d core.Date, limit int) ([]booking.Reservation, error) {
 	rows, err := s.q.PaidOfDate(ctx, sqlcdb.PaidOfDateParams{SaleID: string(sale), PerfDate: d.Time(), MaxRows: int32(limit)})
 	if err != nil {
 		return nil, err
@@ -169,8 +150,8 @@ func (s *Bookings) PaidTickets(ctx context.Context, sale core.SaleID, d core.Dat
 	return out, nil
 }
 
-// Tally implements booking.Store.
-func (s *Bookings) Tally(ctx context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
+// Tally implements booking.TicketBook.
+func (s *TicketBook) Tally(ctx context.Context, sale core.SaleID, d core.Date) (booking.Tally, error) {
 	r, err := s.q.DateTally(ctx, sqlcdb.DateTallyParams{SaleID: string(sale), PerfDate: d.Time()})
 	if err != nil {
 		return booking.Tally{}, err

@@ -106,20 +106,20 @@ func TestUpgradeTurnsTheOneConcertIntoTheDefaultSale(t *testing.T) {
 		seats[2].Status != catalog.SeatAvailable || seats[0].Section != "General" || seats[0].Price != 50_000 {
 		t.Fatalf("seats after the upgrade: %+v, %v", seats, err)
 	}
-	paid, err := s.Bookings.Reservation(ctx, "00000000-0000-0000-0000-0000000000a2")
+	paid, err := s.Holds.Reservation(ctx, "00000000-0000-0000-0000-0000000000a2")
 	if err != nil || paid.SaleID != sale || paid.Status != booking.Paid || paid.Section != "General" || paid.Price != 50_000 {
 		t.Fatalf("alice's reservation: %+v, %v", paid, err)
 	}
-	if rc, err := s.Bookings.Receipt(ctx, paid.ID); err != nil || rc.Amount != 50_000 || rc.PaymentID != "00000000-0000-0000-0000-0000000000a3" {
+	if rc, err := s.Holds.Receipt(ctx, paid.ID); err != nil || rc.Amount != 50_000 || rc.PaymentID != "00000000-0000-0000-0000-0000000000a3" {
 		t.Fatalf("alice's receipt: %+v, %v", rc, err)
 	}
-	if id, found, err := s.Bookings.PaymentByKey(ctx, "alice", "pay-1"); err != nil || !found || id != paid.ID {
+	if id, found, err := s.Holds.PaymentByKey(ctx, "alice", "pay-1"); err != nil || !found || id != paid.ID {
 		t.Fatalf("alice's payment key: %s %v %v", id, found, err)
 	}
 	if bal, err := s.Wallets.Balance(ctx, "alice"); err != nil || bal != 30_000 {
 		t.Fatalf("alice's balance: %d, %v", bal, err)
 	}
-	held, err := s.Bookings.Reservation(ctx, "00000000-0000-0000-0000-0000000000b2")
+	held, err := s.Holds.Reservation(ctx, "00000000-0000-0000-0000-0000000000b2")
 	if err != nil || held.Status != booking.Held || held.SaleID != sale {
 		t.Fatalf("bob's hold: %+v, %v", held, err)
 	}

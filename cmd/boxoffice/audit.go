@@ -81,7 +81,7 @@ func credentialsVerify(ctx context.Context, c config, store *postgres.Store, sal
 			return postgres.AuditCheck{}, err
 		}
 	}
-	tickets, err := store.Bookings.PaidTicketsOfSale(ctx, sale)
+	tickets, err := store.TicketBook.PaidTicketsOfSale(ctx, sale)
 	if err != nil {
 		return postgres.AuditCheck{}, fmt.Errorf("list the paid tickets of %s: %w", sale, err)
 	}

@@ -218,7 +218,7 @@ func admitFans(ctx context.Context, store *postgres.Store, users []core.UserID) 
 }
 
 func sell(ctx context.Context, store *postgres.Store, token core.ID, r booking.Reservation) error {
-	if _, err := store.Bookings.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: token, Now: r.CreatedAt, Limit: 4}); err != nil {
+	if _, err := store.Holds.HoldSeat(ctx, booking.HoldAttempt{Hold: r, Token: token, Now: r.CreatedAt, Limit: 4}); err != nil {
 		return err
 	}
 	if _, err := store.Wallets.Charge(ctx, r.UserID, r.Price, "", r.CreatedAt); err != nil {

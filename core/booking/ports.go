@@ -8,9 +8,16 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// Store is where seats are held and released. The seat's claim decides races: one conditional
-// write per attempt, the winner takes it and every loser gets ErrSeatTaken.
+// Store is where bookings are kept: the holds and their release (Holds), and the tickets they
+// became (TicketBook). An adapter serves each with a type of its own.
 type Store interface {
+	Holds
+	TicketBook
+}
+
+// Holds is where seats are held and released. The seat's claim decides races: one conditional
+// write per attempt, the winner takes it and every loser gets ErrSeatTaken.
+type Holds interface {
 	// HoldSeat decides a HoldAttempt in one call, whatever the outcome, checking in this order:
 	// the attempt's token is an active one of the fan in the sale at Now (else
 	// ErrTokenNotActive); the seat's claim is AvailableAt Now (else ErrSeatTaken, or
@@ -45,6 +52,14 @@ type Store interface {
 	Receipt(ctx context.Context, reservation core.ID) (Receipt, error)
 	// PaymentByKey returns the reservation the user paid for with an idempotency key, if any.
 	PaymentByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error)
+	// EndHolds releases up to limit of a date's holds, whatever their deadline, as ReleaseHold
+	// would, and returns how many it released.
+	EndHolds(ctx context.Context, sale core.SaleID, d core.Date, limit int) (int, error)
+}
+
+// TicketBook is the tickets holds became: a fan's list, check-ins, refunds' keys, and a date's
+// paid tickets and tally, for its cancellation.
+type TicketBook interface {
 	// Tickets lists the user's reservations in the sale, newest first, with their receipts,
 	// refunds and check-ins.
 	Tickets(ctx context.Context, sale core.SaleID, user core.UserID) ([]Ticket, error)
@@ -56,9 +71,6 @@ type Store interface {
 	CheckIn(ctx context.Context, id, payment core.ID, at time.Time) (Ticket, error)
 	// RefundByKey returns the reservation the user was refunded for with an idempotency key, if any.
 	RefundByKey(ctx context.Context, user core.UserID, key core.IdempotencyKey) (core.ID, bool, error)
-	// EndHolds releases up to limit of a date's holds, whatever their deadline, as ReleaseHold
-	// would, and returns how many it released.
-	EndHolds(ctx context.Context, sale core.SaleID, d core.Date, limit int) (int, error)
 	// PaidTickets lists up to limit of a date's paid tickets not checked in, in seat order.
 	PaidTickets(ctx context.Context, sale core.SaleID, d core.Date, limit int) ([]Reservation, error)
 	// Tally counts a date's tickets as its cancellation sees them.
