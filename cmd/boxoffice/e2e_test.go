@@ -21,6 +21,7 @@ import (
 	openapitypes "github.com/oapi-codegen/runtime/types"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/testsuite"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -511,8 +512,18 @@ func waitReleased(t *testing.T, server *testsuite.DevServer, ticket openapitypes
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var st reservation.State
-	if err := server.Client().GetWorkflow(ctx, reservation.WorkflowID(ticket.String()), "").Get(ctx, &st); err != nil {
-		t.Fatalf("reservation workflow: %v", err)
+	// A won hold answers before its workflow starts (in the background): wait for it to exist.
+	for {
+		err := server.Client().GetWorkflow(ctx, reservation.WorkflowID(ticket.String()), "").Get(ctx, &st)
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) && ctx.Err() == nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("reservation workflow: %v", err)
+		}
+		break
 	}
 	if st.Status != reservation.StatusReleased {
 		t.Fatalf("unpaid hold ended %s, want released", st.Status)
