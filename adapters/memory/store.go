@@ -40,23 +40,11 @@ type Catalog struct{ *state }
 // Seating implements catalog.Seating.
 type Seating struct{ *state }
 
-// catalogStore is catalog.Store of a Catalog and a Seating over one state.
-type catalogStore struct {
-	*Catalog
-	*Seating
-}
-
 // Holds implements booking.Holds.
 type Holds struct{ *state }
 
 // TicketBook implements booking.TicketBook.
 type TicketBook struct{ *state }
-
-// bookingStore is booking.Store of a Holds and a TicketBook over one state.
-type bookingStore struct {
-	*Holds
-	*TicketBook
-}
 
 // Settlements implements booking.Settlements.
 type Settlements struct{ *state }
@@ -149,7 +137,10 @@ func NewStore() *Store {
 
 // Stores are the store of each context, for app.New.
 func (s *Store) Stores() app.Stores {
-	return app.Stores{Queue: s.Tokens, Catalog: catalogStore{s.Catalog, s.Seating}, Bookings: bookingStore{s.Holds, s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets}
+	return app.Stores{
+		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
+		Bookings: app.BookingStore{Holds: s.Holds, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets,
+	}
 }
 
 var (

@@ -51,23 +51,11 @@ type Catalog struct{ *db }
 // Seating implements catalog.Seating: the seats of the program as fans see them.
 type Seating struct{ *db }
 
-// catalogStore is catalog.Store of a Catalog and a Seating over one pool.
-type catalogStore struct {
-	*Catalog
-	*Seating
-}
-
 // Holds implements booking.Holds: holds, their acceptance and release, receipts.
 type Holds struct{ *db }
 
 // TicketBook implements booking.TicketBook: tickets, check-ins, refunds' keys, a date's tally.
 type TicketBook struct{ *db }
-
-// bookingStore is booking.Store of a Holds and a TicketBook over one pool.
-type bookingStore struct {
-	*Holds
-	*TicketBook
-}
 
 // Settlements implements booking.Settlements: the transactions that move money and seats
 // together, a payment's and a refund's.
@@ -105,7 +93,10 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 
 // Stores are the store of each context, for app.New.
 func (s *Store) Stores() app.Stores {
-	return app.Stores{Queue: s.Tokens, Catalog: catalogStore{s.Catalog, s.Seating}, Bookings: bookingStore{s.Holds, s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets}
+	return app.Stores{
+		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
+		Bookings: app.BookingStore{Holds: s.Holds, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets,
+	}
 }
 
 // StoreOption changes what NewStore sets up.

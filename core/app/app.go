@@ -35,6 +35,19 @@ type EveryStore interface {
 	wallet.Store
 }
 
+// CatalogStore is catalog.Store of a Program and a Seating served apart: each adapter's two
+// types, or a copy in front of the Seating.
+type CatalogStore struct {
+	catalog.Program
+	catalog.Seating
+}
+
+// BookingStore is booking.Store of Holds and a TicketBook served apart.
+type BookingStore struct {
+	booking.Holds
+	booking.TicketBook
+}
+
 // StoresOf is the Stores of one value that serves every port.
 func StoresOf(s EveryStore) Stores {
 	return Stores{Queue: s, Catalog: s, Bookings: s, Settlements: s, Wallets: s}
@@ -110,7 +123,7 @@ func New(p Ports, policy Policy) (*App, error) {
 	}
 	catalogStore, lister := p.Stores.Catalog, catalog.Lister(catalog.StoreListings{Store: p.Stores.Catalog, Clock: p.Clock})
 	if p.Copies != nil {
-		catalogStore = copiedSeating{Program: catalogStore, Seating: p.Copies.Seating(catalogStore, catalogStore)}
+		catalogStore = CatalogStore{Program: catalogStore, Seating: p.Copies.Seating(catalogStore, catalogStore)}
 		lister = p.Copies.Lister(lister, catalogStore)
 	}
 	directory := catalog.NewDirectory(catalogStore, lister, policy.DefaultSale)
@@ -164,12 +177,6 @@ func (a *App) ResumeAdmission(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// copiedSeating is a catalog store whose seats are read through a copy.
-type copiedSeating struct {
-	catalog.Program
-	catalog.Seating
 }
 
 // queueOpener runs the sales' waiting rooms for the catalog with the queue's Control.
