@@ -203,6 +203,25 @@ func TestAPaymentAcceptedBeforeTheDeadlineIsStillTakenAfterIt(t *testing.T) {
 	wantErr(t, err, booking.ErrHoldExpired)
 }
 
+// A retry of a payment accepted already needs the payer, not their session: once the session
+// has ended, a hold no payment was accepted for is refused for it, and an accepted one is paid.
+func TestARetryOfAnAcceptedPaymentNeedsThePayerNotTheirSession(t *testing.T) {
+	policy := app.DefaultPolicy
+	policy.Queue.Admission.SessionTTL = 2 * time.Minute // ends before the holds do
+	w := apptest.New(t, policy, with(slowLifecycle{}))
+	ann := w.Fan(t, "ann", true)
+	accepted, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1)
+	other, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 2)
+	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 100_000, "")
+	_, err := w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(accepted.ID), SeatID: 1, Date: showDate}, "")
+	wantErr(t, err, booking.ErrPaymentPending)
+	w.Clock.Advance(policy.Queue.Admission.SessionTTL + time.Second)
+	_, err = w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(accepted.ID), SeatID: 1, Date: showDate}, "")
+	wantErr(t, err, booking.ErrPaymentPending) // accepted again: the lifecycle is asked
+	_, err = w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(other.ID), SeatID: 2, Date: showDate}, "")
+	wantErr(t, err, queue.ErrTokenExpired)
+}
+
 func TestPayAfterDeadline(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
