@@ -236,6 +236,7 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 			return err
 		}},
 		{"charge a wallet", 20, func() error { _, err := store.Wallets.Charge(ctx, winnerUser, 40_000, "", now); return err }},
+		{"accept a payment", 40, func() error { _, err := store.Holds.AcceptPayment(ctx, won.ID, winnerUser, now); return err }},
 		{"a payment", 120, func() error {
 			_, err := store.Settlements.SettleAcrossAggregates(ctx, booking.Settlement{ReservationID: won.ID, UserID: winnerUser, PaymentID: core.NewID(), At: now})
 			return err
