@@ -71,7 +71,7 @@ func TestListingsReadADateOncePerStaleness(t *testing.T) {
 	if n := counted.seats.Load(); n != 1 {
 		t.Fatalf("20 fans listing at once read the date %d times, want 1", n)
 	}
-	if _, err := w.Booking.Bookings.HoldSeat(ctx, fans[0], apptest.ShowDate, 7); err != nil {
+	if _, err := w.Booking.SeatHolder.HoldSeat(ctx, fans[0], apptest.ShowDate, 7); err != nil {
 		t.Fatal(err)
 	}
 	w.Clock.Advance(250 * time.Millisecond)
@@ -100,7 +100,7 @@ func TestAFansOwnWritesShowInTheirNextListing(t *testing.T) {
 	if _, err := w.Catalog.Listings.Seats(ctx, ann, apptest.ShowDate); err != nil {
 		t.Fatal(err)
 	}
-	held, err := w.Booking.Bookings.HoldSeat(ctx, ann, apptest.ShowDate, 7)
+	held, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, apptest.ShowDate, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestListingsWithoutStalenessReadEveryTime(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := w.Booking.Bookings.HoldSeat(ctx, fan, apptest.ShowDate, 7); err != nil {
+	if _, err := w.Booking.SeatHolder.HoldSeat(ctx, fan, apptest.ShowDate, 7); err != nil {
 		t.Fatal(err)
 	}
 	seats, err := w.Catalog.Listings.Seats(ctx, fan, apptest.ShowDate)

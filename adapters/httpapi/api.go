@@ -40,13 +40,16 @@ const (
 // Deps is what the edge needs: the use cases it drives and its own parts. The use cases and
 // Tokens may be nil when only the OpenAPI document is wanted.
 type Deps struct {
-	Entrance  *queue.Entrance    // fans' tokens
-	Control   *queue.Control     // operators' admission controls
-	Directory *catalog.Directory // the sales fans can queue for, and the default one
-	Admin     *catalog.Admin     // operators' sales
-	Listings  *catalog.Listings  // dates and seats
-	Bookings  *booking.Bookings  // holds, payments, a fan's tickets and their cancellation
-	CheckIns  *booking.CheckIns  // check-in at the gates
+	Entrance   *queue.Entrance     // fans' tokens
+	Control    *queue.Control      // operators' admission controls
+	Directory  *catalog.Directory  // the sales fans can queue for, and the default one
+	Admin      *catalog.Admin      // operators' sales
+	Listings   *catalog.Listings   // dates and seats
+	SeatHolder *booking.SeatHolder // holds
+	Checkout   *booking.Checkout   // payments
+	FanTickets *booking.FanTickets // a fan's tickets
+	Returns    *booking.Returns    // tickets given back
+	CheckIns   *booking.CheckIns   // check-in at the gates
 	// ShowCanceller cancels performances for operators.
 	ShowCanceller *booking.ShowCanceller
 	Cashier       *wallet.Cashier // balances
@@ -73,7 +76,8 @@ type Deps struct {
 func (d Deps) Driving(a *app.App) Deps {
 	d.Entrance, d.Control = a.Queue.Entrance, a.Queue.Control
 	d.Directory, d.Admin, d.Listings = a.Catalog.Directory, a.Catalog.Admin, a.Catalog.Listings
-	d.Bookings, d.CheckIns, d.ShowCanceller = a.Booking.Bookings, a.Booking.CheckIns, a.Booking.ShowCanceller
+	d.SeatHolder, d.Checkout, d.FanTickets, d.Returns = a.Booking.SeatHolder, a.Booking.Checkout, a.Booking.FanTickets, a.Booking.Returns
+	d.CheckIns, d.ShowCanceller = a.Booking.CheckIns, a.Booking.ShowCanceller
 	d.Cashier = a.Wallet.Cashier
 	return d
 }

@@ -46,7 +46,7 @@ func registerHolds(api huma.API, s *server) {
 		if err := s.limit(ctx, s.limiters.holdAddr, s.limiters.holdUser, string(caller(ctx).UserID)); err != nil {
 			return nil, err
 		}
-		r, err := s.Bookings.HoldSeat(ctx, caller(ctx), in.Body.Date, int(in.Body.SeatID))
+		r, err := s.SeatHolder.HoldSeat(ctx, caller(ctx), in.Body.Date, int(in.Body.SeatID))
 		if err != nil {
 			return nil, bodyProblem(ctx, s.Logger, err)
 		}

@@ -56,7 +56,7 @@ func registerPayments(api huma.API, s *server) {
 		Tags: []string{"payment"},
 	}, http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden, http.StatusConflict, http.StatusGone, http.StatusUnprocessableEntity,
 		http.StatusServiceUnavailable), func(ctx context.Context, in *payInput) (*payOutput, error) {
-		rc, err := s.Bookings.Pay(ctx, caller(ctx), booking.PayRequest{TicketID: in.Body.TicketID, SeatID: int(in.Body.SeatID), Date: in.Body.Date}, string(in.IdempotencyKey))
+		rc, err := s.Checkout.Pay(ctx, caller(ctx), booking.PayRequest{TicketID: in.Body.TicketID, SeatID: int(in.Body.SeatID), Date: in.Body.Date}, string(in.IdempotencyKey))
 		if err != nil {
 			return nil, bodyProblem(ctx, s.Logger, err)
 		}
@@ -71,7 +71,7 @@ func registerPayments(api huma.API, s *server) {
 // credential is the signed credential of the ticket a payment paid for, or "" once it is
 // cancelled (a retry of the payment after a cancellation).
 func (s *server) credential(ctx context.Context, rc booking.Receipt) (string, error) {
-	cred, err := s.Bookings.Credential(ctx, caller(ctx), rc.ReservationID)
+	cred, err := s.FanTickets.Credential(ctx, caller(ctx), rc.ReservationID)
 	if errors.Is(err, booking.ErrTicketCancelled) {
 		return "", nil
 	}

@@ -141,7 +141,7 @@ func (s *server) listTickets(ctx context.Context, sale string) ([]booking.Ticket
 			return nil, huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
 				Location: "query.sale_id", Message: "sale_id is required with an ID token: the sale whose tickets to list (GET /api/sales)"})
 		}
-		tickets, err := s.Bookings.TicketsOf(ctx, user, sale)
+		tickets, err := s.FanTickets.TicketsOf(ctx, user, sale)
 		if err != nil {
 			return nil, problemIn(ctx, s.Logger, "query.", err)
 		}
@@ -151,7 +151,7 @@ func (s *server) listTickets(ctx context.Context, sale string) ([]booking.Ticket
 		return nil, huma.NewError(http.StatusBadRequest, humaValidationFailed, &huma.ErrorDetail{
 			Location: "query.sale_id", Value: sale, Message: "your queue token is of sale " + string(c.SaleID) + "; leave sale_id out, or take a token of that sale"})
 	}
-	tickets, err := s.Bookings.Tickets(ctx, caller(ctx))
+	tickets, err := s.FanTickets.Tickets(ctx, caller(ctx))
 	if err != nil {
 		return nil, problemFor(ctx, s.Logger, err)
 	}
@@ -196,9 +196,9 @@ func registerShowTicket(api huma.API, s *server) {
 // token's fan's.
 func (s *server) showTicket(ctx context.Context, id string) (booking.Ticket, error) {
 	if cred, ok := ctx.Value(credentialKey{}).(booking.Credential); ok {
-		return s.Bookings.TicketByCredential(ctx, cred, id)
+		return s.FanTickets.TicketByCredential(ctx, cred, id)
 	}
-	return s.Bookings.Ticket(ctx, caller(ctx), id)
+	return s.FanTickets.Ticket(ctx, caller(ctx), id)
 }
 
 func registerCancelTicket(api huma.API, s *server) {
@@ -215,7 +215,7 @@ func registerCancelTicket(api huma.API, s *server) {
 			"comes in full, without a fee). A retry with the same `Idempotency-Key` answers with the first refund.",
 		Tags: []string{"tickets"},
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusServiceUnavailable), func(ctx context.Context, in *cancelTicketInput) (*cancelledOutput, error) {
-		rf, err := s.Bookings.Cancel(ctx, caller(ctx), in.TicketID, string(in.IdempotencyKey))
+		rf, err := s.Returns.Cancel(ctx, caller(ctx), in.TicketID, string(in.IdempotencyKey))
 		if err != nil {
 			return nil, ticketProblem(ctx, s, err)
 		}

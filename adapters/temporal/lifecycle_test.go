@@ -38,14 +38,14 @@ func TestAHoldIsWonWhileTemporalAnswersNothing(t *testing.T) {
 
 	resume := temporaltest.Stall(t, sys.server)
 	holdCtx, cancel := context.WithTimeout(ctx, 3*time.Second) // a start would wait temporal.CallTimeout
-	r, err := sys.app.Booking.Bookings.HoldSeat(holdCtx, caller, showDate.String(), 1)
+	r, err := sys.app.Booking.SeatHolder.HoldSeat(holdCtx, caller, showDate.String(), 1)
 	cancel()
 	if err != nil {
 		t.Fatalf("holding a seat while Temporal answers nothing: %v", err)
 	}
 	resume()
 
-	rc, err := sys.app.Booking.Bookings.Pay(ctx, caller, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate.String()}, "pay-1")
+	rc, err := sys.app.Booking.Checkout.Pay(ctx, caller, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate.String()}, "pay-1")
 	if err != nil {
 		t.Fatalf("pay: %v", err)
 	}

@@ -20,13 +20,13 @@ func TestCancellingAPerformanceRefundsEveryTicketOnce(t *testing.T) {
 		bought = append(bought, r)
 	}
 	// dan came in already; eve holds a seat she has not paid for.
-	dan, _ := w.Booking.Bookings.Ticket(ctx, w.FanOf(t, refundable, "dan", false), string(bought[3].ID))
+	dan, _ := w.Booking.FanTickets.Ticket(ctx, w.FanOf(t, refundable, "dan", false), string(bought[3].ID))
 	cred, _ := booking.CredentialOf(dan)
 	if _, err := w.Booking.CheckIns.CheckIn(ctx, cred, refundable); err != nil {
 		t.Fatal(err)
 	}
 	eve := w.FanOf(t, refundable, "eve", true)
-	if _, err := w.Booking.Bookings.HoldSeat(ctx, eve, showDate, 9); err != nil {
+	if _, err := w.Booking.SeatHolder.HoldSeat(ctx, eve, showDate, 9); err != nil {
 		t.Fatal(err)
 	}
 
@@ -39,7 +39,7 @@ func TestCancellingAPerformanceRefundsEveryTicketOnce(t *testing.T) {
 	if p.CancelledAt.IsZero() || p.Total() != 3 {
 		t.Fatalf("progress at the start: %+v, want the date closed and 3 tickets to refund", p)
 	}
-	_, err = w.Booking.Bookings.HoldSeat(ctx, w.FanOf(t, refundable, "fay", true), showDate, 10)
+	_, err = w.Booking.SeatHolder.HoldSeat(ctx, w.FanOf(t, refundable, "fay", true), showDate, 10)
 	wantErr(t, err, catalog.ErrPerformanceCancelled)
 	if err := w.Cancellations.Wait(); err != nil {
 		t.Fatal(err)
@@ -79,13 +79,13 @@ func TestCancellingAPerformanceRefundsEveryTicketOnce(t *testing.T) {
 func TestACancelledPerformanceRefusesFansAndGates(t *testing.T) {
 	w := withRefundableSale(t)
 	r, ann := buy(t, w, refundable, "ann", 1)
-	tk, _ := w.Booking.Bookings.Ticket(ctx, ann, string(r.ID))
+	tk, _ := w.Booking.FanTickets.Ticket(ctx, ann, string(r.ID))
 	cred, _ := booking.CredentialOf(tk)
 	// The date is closed, and its cancellation has not reached ann's ticket yet.
 	if _, err := w.Booking.Refunder.Close(ctx, refundable, w.Date); err != nil {
 		t.Fatal(err)
 	}
-	_, err := w.Booking.Bookings.Cancel(ctx, ann, string(r.ID), "")
+	_, err := w.Booking.Returns.Cancel(ctx, ann, string(r.ID), "")
 	wantErr(t, err, booking.ErrRefundingPerformance)
 	_, err = w.Booking.CheckIns.CheckIn(ctx, cred, refundable)
 	wantErr(t, err, catalog.ErrPerformanceCancelled)

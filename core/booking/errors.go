@@ -18,7 +18,7 @@ var (
 	ErrHoldExpired    = core.Classed(core.ErrInvalid, "the hold on this seat has ended")
 	ErrSeatTaken      = core.Classed(core.ErrConflict, "seat already reserved")
 	// ErrTokenNotActive is a hold attempt with a token that is not active (still waiting, or
-	// its session ended); the Bookings asks the queue why, so it rarely reaches a client.
+	// its session ended); the SeatHolder asks the queue why, so it rarely reaches a client.
 	ErrTokenNotActive = core.Classed(core.ErrUnauthenticated, "the token is not an active one of this sale: ask for your place in the queue again")
 	ErrTicketLimit    = core.Classed(core.ErrForbidden, "you have bought as many tickets of this sale as one fan may")
 	// ErrAlreadyPaid says a reservation is paid: callers answer with its receipt, so it reaches

@@ -10,12 +10,24 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
+// SeatHolder is where admitted fans hold seats: one at a time, each until its deadline, at its
+// section's price, with the lifecycle that releases it unless paid.
+type SeatHolder struct {
+	holds     Holds
+	lifecycle Lifecycle
+	gate      Gate
+	offers    Offers
+	clock     core.Clock
+	policy    Policy
+	observer  Observer
+}
+
 // HoldSeat holds a seat of the caller's sale for them until the hold deadline, at its
 // section's price, and starts the timer that releases it unless paid. Losing the race for the
 // seat is ErrSeatTaken and touches nothing else; a paused sale refuses holds, and a date of
 // another sale is unknown to the token. The attempt is one step of the store, which checks the
 // token is active as it decides the race: the token is not read first.
-func (c *Bookings) HoldSeat(ctx context.Context, caller core.Caller, rawDate string, seat int) (_ Reservation, err error) {
+func (c *SeatHolder) HoldSeat(ctx context.Context, caller core.Caller, rawDate string, seat int) (_ Reservation, err error) {
 	user, sale := caller.UserID, caller.SaleID
 	if sale == "" { // a token signed before tokens named their sale is read
 		if user, sale, err = c.gate.Admitted(ctx, caller); err != nil {
@@ -55,7 +67,7 @@ func (c *Bookings) HoldSeat(ctx context.Context, caller core.Caller, rawDate str
 		// that asked for it has been cancelled (the Sweeper is the last resort).
 		undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if _, relErr := c.store.ReleaseHold(undoCtx, r.ID); relErr != nil {
+		if _, relErr := c.holds.ReleaseHold(undoCtx, r.ID); relErr != nil {
 			err = errors.Join(err, fmt.Errorf("undo hold: %w", relErr))
 		}
 		return Reservation{}, errors.Join(ErrHoldNotStarted, fmt.Errorf("start hold timer: %w", err))
@@ -65,13 +77,13 @@ func (c *Bookings) HoldSeat(ctx context.Context, caller core.Caller, rawDate str
 
 // hold makes the attempt. A token the store finds not active is taken to the gate, which says
 // why (a waiting fan learns their place); one admitted in between is tried again.
-func (c *Bookings) hold(ctx context.Context, caller core.Caller, a HoldAttempt) (Reservation, error) {
-	r, err := c.store.HoldSeat(ctx, a)
+func (c *SeatHolder) hold(ctx context.Context, caller core.Caller, a HoldAttempt) (Reservation, error) {
+	r, err := c.holds.HoldSeat(ctx, a)
 	if !errors.Is(err, ErrTokenNotActive) {
 		return r, err
 	}
 	if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
 		return Reservation{}, err
 	}
-	return c.store.HoldSeat(ctx, a)
+	return c.holds.HoldSeat(ctx, a)
 }

@@ -48,7 +48,7 @@ func TestObserverHearsRefundsAndCheckIns(t *testing.T) {
 	ann, _ := buy(t, w, refundable, "ann", 1)
 	bob, bobsToken := buy(t, w, refundable, "bob", 2)
 	_, _ = buy(t, w, refundable, "cy", 3)
-	annsTicket, err := w.Booking.Bookings.Ticket(ctx, w.FanOf(t, refundable, "ann", false), string(ann.ID))
+	annsTicket, err := w.Booking.FanTickets.Ticket(ctx, w.FanOf(t, refundable, "ann", false), string(ann.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestObserverHearsRefundsAndCheckIns(t *testing.T) {
 	_, _ = w.Booking.CheckIns.CheckIn(ctx, cred, refundable) // in already
 	_, _ = w.Booking.CheckIns.CheckIn(ctx, cred, "another-sale")
 	for range 2 { // a retry with the key answers the first refund, and is not counted again
-		if _, err := w.Booking.Bookings.Cancel(ctx, bobsToken, string(bob.ID), "bob-gives-back"); err != nil {
+		if _, err := w.Booking.Returns.Cancel(ctx, bobsToken, string(bob.ID), "bob-gives-back"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,22 +85,22 @@ func TestObserverHearsEachDecisionOnce(t *testing.T) {
 	heard := &recorder{}
 	w := apptest.New(t, app.DefaultPolicy, apptest.WithObserver(heard))
 	ann, ben := w.Fan(t, "ann", true), w.Fan(t, "ben", true)
-	annHold, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 5)
+	annHold, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = w.Booking.Bookings.HoldSeat(ctx, ben, showDate, 5)  // the seat is taken
-	_, _ = w.Booking.Bookings.HoldSeat(ctx, ben, showDate, 99) // no such seat
-	benHold, err := w.Booking.Bookings.HoldSeat(ctx, ben, showDate, 6)
+	_, _ = w.Booking.SeatHolder.HoldSeat(ctx, ben, showDate, 5)  // the seat is taken
+	_, _ = w.Booking.SeatHolder.HoldSeat(ctx, ben, showDate, 99) // no such seat
+	benHold, err := w.Booking.SeatHolder.HoldSeat(ctx, ben, showDate, 6)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pay := booking.PayRequest{TicketID: string(benHold.ID), SeatID: 6, Date: showDate}
-	_, _ = w.Booking.Bookings.Pay(ctx, ben, pay, "") // no balance yet
+	_, _ = w.Booking.Checkout.Pay(ctx, ben, pay, "") // no balance yet
 	if _, err := w.Wallet.Cashier.Charge(ctx, ben, int64(benHold.Price), ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Booking.Bookings.Pay(ctx, ben, pay, ""); err != nil {
+	if _, err := w.Booking.Checkout.Pay(ctx, ben, pay, ""); err != nil {
 		t.Fatal(err)
 	}
 	// Ann's deadline passes: her workflow releases it 3 s late.
@@ -125,7 +125,7 @@ func TestTheSweepsReleasesAreHeardWithTheirCount(t *testing.T) {
 	heard := &recorder{}
 	w := apptest.New(t, app.DefaultPolicy, apptest.WithObserver(heard))
 	for i, user := range []string{"ann", "ben"} {
-		if _, err := w.Booking.Bookings.HoldSeat(ctx, w.Fan(t, user, true), showDate, i+1); err != nil {
+		if _, err := w.Booking.SeatHolder.HoldSeat(ctx, w.Fan(t, user, true), showDate, i+1); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,12 +17,24 @@ type PayRequest struct {
 	Date     string
 }
 
+// Checkout is where fans pay for what they hold, from their wallet, once however often they
+// retry.
+type Checkout struct {
+	holds     Holds
+	lifecycle Lifecycle
+	gate      Gate
+	balances  Balances
+	clock     core.Clock
+	requests  *core.KeyedRequests
+	observer  Observer
+}
+
 // Pay pays for the caller's held seat from their wallet. A ticket already paid returns its
 // receipt to its owner, even once the payment has expired their token, so a client retrying
 // after a timeout or a crash gets the same receipt and nothing is charged twice. Requests that
 // cannot succeed (wrong owner, mismatched seat, ended hold, short balance) are refused here,
 // before the lifecycle is asked.
-func (c *Bookings) Pay(ctx context.Context, caller core.Caller, req PayRequest, rawKey string) (Receipt, error) {
+func (c *Checkout) Pay(ctx context.Context, caller core.Caller, req PayRequest, rawKey string) (Receipt, error) {
 	id, err := core.ParseID("ticket_id", req.TicketID)
 	if err != nil {
 		return Receipt{}, err
@@ -48,8 +60,8 @@ func (c *Bookings) Pay(ctx context.Context, caller core.Caller, req PayRequest, 
 }
 
 // pay is Pay once the request is parsed, the token identified and the key, if any, running.
-func (c *Bookings) pay(ctx context.Context, caller core.Caller, user core.UserID, sale core.SaleID, id core.ID, date core.Date, seat int, key core.IdempotencyKey) (Receipt, error) {
-	r, err := c.store.Reservation(ctx, id)
+func (c *Checkout) pay(ctx context.Context, caller core.Caller, user core.UserID, sale core.SaleID, id core.ID, date core.Date, seat int, key core.IdempotencyKey) (Receipt, error) {
+	r, err := c.holds.Reservation(ctx, id)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -64,7 +76,7 @@ func (c *Bookings) pay(ctx context.Context, caller core.Caller, user core.UserID
 	}
 	if key != "" {
 		// Answered before the lifecycle is asked; the settlement enforces it atomically.
-		paid, found, err := c.store.PaymentByKey(ctx, user, key)
+		paid, found, err := c.holds.PaymentByKey(ctx, user, key)
 		if err != nil {
 			return Receipt{}, fmt.Errorf("look up idempotency key: %w", err)
 		}
@@ -73,15 +85,15 @@ func (c *Bookings) pay(ctx context.Context, caller core.Caller, user core.UserID
 		}
 	}
 	if r.Status == Paid {
-		return c.store.Receipt(ctx, r.ID)
+		return c.holds.Receipt(ctx, r.ID)
 	}
 	rc, err := c.payHeld(ctx, caller, user, r, key)
 	if err != nil && core.IsDomainError(err) && !errors.Is(err, core.ErrUnavailable) {
 		// A duplicate of this payment may have settled since r was read: it expired the token,
 		// debited the wallet and ended the hold's timer, so each check above can now refuse a
 		// ticket that is paid. Its owner gets the receipt instead.
-		if now, readErr := c.store.Reservation(ctx, r.ID); readErr == nil && now.Status == Paid {
-			return c.store.Receipt(ctx, r.ID)
+		if now, readErr := c.holds.Reservation(ctx, r.ID); readErr == nil && now.Status == Paid {
+			return c.holds.Receipt(ctx, r.ID)
 		}
 	}
 	return rc, err
@@ -91,7 +103,7 @@ func (c *Bookings) pay(ctx context.Context, caller core.Caller, user core.UserID
 // wallet able to cover it, or the payment is not accepted and the lifecycle not asked. A retry
 // of a payment accepted already needs the payer, not their session: the payment that ended
 // another of their holds may have ended it since.
-func (c *Bookings) payHeld(ctx context.Context, caller core.Caller, user core.UserID, r Reservation, key core.IdempotencyKey) (Receipt, error) {
+func (c *Checkout) payHeld(ctx context.Context, caller core.Caller, user core.UserID, r Reservation, key core.IdempotencyKey) (Receipt, error) {
 	if r.PaymentAcceptedAt.IsZero() {
 		if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
 			return Receipt{}, err
@@ -109,7 +121,7 @@ func (c *Bookings) payHeld(ctx context.Context, caller core.Caller, user core.Us
 	}
 	// From here the payment is accepted: nothing but the hold's lifecycle, once it has seen it,
 	// releases the hold before its PaymentDeadline, however long the payment takes to reach it.
-	if r, err = c.store.AcceptPayment(ctx, r.ID, user, c.clock.Now()); err != nil {
+	if r, err = c.holds.AcceptPayment(ctx, r.ID, user, c.clock.Now()); err != nil {
 		return Receipt{}, err
 	}
 	rc, err := c.lifecycle.Pay(ctx, r, key)

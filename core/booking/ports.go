@@ -113,7 +113,7 @@ type Lifecycle interface {
 	Pay(ctx context.Context, r Reservation, key core.IdempotencyKey) (Receipt, error)
 }
 
-// Gate admits fans to Bookings, each to the sale their token queues for. The queue's
+// Gate admits fans to the booking use cases, each to the sale their token queues for. The queue's
 // Entrance is one.
 type Gate interface {
 	// Admitted checks that the caller may book and returns whose token it is and its sale.

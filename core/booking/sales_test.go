@@ -32,11 +32,11 @@ func payRequest(r booking.Reservation) booking.PayRequest {
 func TestAHoldTakesItsSectionsPriceAndThePaymentChargesIt(t *testing.T) {
 	w := withTour(t)
 	ann := w.FanOf(t, tour, "ann", true)
-	floor, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 10)
+	floor, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 10)
 	if err != nil || floor.SaleID != tour || floor.Section != "Floor" || floor.Price != 150_000 {
 		t.Fatalf("hold of seat 10: %+v, %v; want Floor at 150000", floor, err)
 	}
-	balcony, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 11)
+	balcony, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 11)
 	if err != nil || balcony.Section != "Balcony" || balcony.Price != 40_000 {
 		t.Fatalf("hold of seat 11: %+v, %v; want Balcony at 40000", balcony, err)
 	}
@@ -44,7 +44,7 @@ func TestAHoldTakesItsSectionsPriceAndThePaymentChargesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []booking.Reservation{floor, balcony} {
-		rc, err := w.Booking.Bookings.Pay(ctx, ann, payRequest(r), "")
+		rc, err := w.Booking.Checkout.Pay(ctx, ann, payRequest(r), "")
 		if err != nil || rc.Amount != r.Price {
 			t.Fatalf("paying %s: %+v, %v; want %d charged", r.Section, rc, err, r.Price)
 		}
@@ -57,21 +57,21 @@ func TestAHoldTakesItsSectionsPriceAndThePaymentChargesIt(t *testing.T) {
 func TestARepricedSectionChargesTheNewPriceToNewHoldsOnly(t *testing.T) {
 	w := withTour(t)
 	ann := w.FanOf(t, tour, "ann", true)
-	before, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1)
+	before, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n, err := w.Catalog.Admin.RepriceSection(ctx, tour, showDate, "Floor", 120_000); err != nil || n != 9 {
 		t.Fatalf("reprice: %d seats, %v; want the 9 not held", n, err)
 	}
-	after, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 2)
+	after, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 2)
 	if err != nil || after.Price != 120_000 {
 		t.Fatalf("a hold after repricing: %+v, %v; want 120000", after, err)
 	}
 	if _, err := w.Wallet.Cashier.Charge(ctx, ann, 150_000, ""); err != nil {
 		t.Fatal(err)
 	}
-	if rc, err := w.Booking.Bookings.Pay(ctx, ann, payRequest(before), ""); err != nil || rc.Amount != 150_000 {
+	if rc, err := w.Booking.Checkout.Pay(ctx, ann, payRequest(before), ""); err != nil || rc.Amount != 150_000 {
 		t.Fatalf("the hold made before repricing pays %+v, %v; want its 150000", rc, err)
 	}
 }
@@ -81,23 +81,23 @@ func TestATokenBooksInItsOwnSaleOnly(t *testing.T) {
 	w := withTour(t)
 	ann := w.Fan(t, "ann", true) // the world's sale: 50 seats in one section
 	ben := w.FanOf(t, tour, "ben", true)
-	annHold, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1)
+	annHold, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Seat 1 of the same date in the other sale is another seat, at that sale's price.
-	benHold, err := w.Booking.Bookings.HoldSeat(ctx, ben, showDate, 1)
+	benHold, err := w.Booking.SeatHolder.HoldSeat(ctx, ben, showDate, 1)
 	if err != nil || benHold.SaleID != tour || benHold.Price != 150_000 {
 		t.Fatalf("ben's hold in %s: %+v, %v", tour, benHold, err)
 	}
 	// Seat 55 exists in the tour, not in the world's sale.
-	_, err = w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 55)
+	_, err = w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 55)
 	var field *core.InvalidFieldError
 	if !errors.As(err, &field) || field.Field != "seat_id" {
 		t.Fatalf("ann holds seat 55 of the other sale: %v, want a seat_id error", err)
 	}
 	_, _ = w.Wallet.Cashier.Charge(ctx, ben, 100_000, "")
-	_, err = w.Booking.Bookings.Pay(ctx, ben, payRequest(annHold), "")
+	_, err = w.Booking.Checkout.Pay(ctx, ben, payRequest(annHold), "")
 	wantErr(t, err, booking.ErrUnknownTicket)
 	seats, err := w.Catalog.Listings.Seats(ctx, ben, showDate)
 	if err != nil || len(seats) != 60 || seats[0].Section != "Floor" || seats[0].Status != catalog.SeatReserved || seats[1].Status != catalog.SeatAvailable {
@@ -111,7 +111,7 @@ func TestATokenBooksInItsOwnSaleOnly(t *testing.T) {
 func TestAPausedSaleRefusesHoldsAndTakesPaymentsOfHoldsMade(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	r, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1)
+	r, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,10 +119,10 @@ func TestAPausedSaleRefusesHoldsAndTakesPaymentsOfHoldsMade(t *testing.T) {
 	if _, err := w.Catalog.Admin.ChangeSale(ctx, w.Sale, catalog.SaleChange{State: &paused}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 2)
+	_, err = w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 2)
 	wantErr(t, err, catalog.ErrSalePaused)
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 50_000, "")
-	if _, err := w.Booking.Bookings.Pay(ctx, ann, payRequest(r), ""); err != nil {
+	if _, err := w.Booking.Checkout.Pay(ctx, ann, payRequest(r), ""); err != nil {
 		t.Fatalf("paying a hold made before the pause: %v", err)
 	}
 }
@@ -134,7 +134,7 @@ func TestAClosedSaleRefusesHolds(t *testing.T) {
 	if _, err := w.Catalog.Admin.ChangeSale(ctx, w.Sale, catalog.SaleChange{State: &closed}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 2)
+	_, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 2)
 	wantErr(t, err, catalog.ErrSaleClosed)
 	wantErr(t, err, core.ErrGone)
 }
@@ -153,7 +153,7 @@ func TestThePerFanLimit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, seat)
+			r, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, seat)
 			var limited *booking.TooManyHoldsError
 			switch {
 			case err == nil:
@@ -177,12 +177,12 @@ func TestThePerFanLimit(t *testing.T) {
 	// reached for good.
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 50_000*int64(limit), "")
 	for _, r := range held {
-		if _, err := w.Booking.Bookings.Pay(ctx, ann, payRequest(r), ""); err != nil {
+		if _, err := w.Booking.Checkout.Pay(ctx, ann, payRequest(r), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
 	again := w.Fan(t, "ann", true)
-	_, err := w.Booking.Bookings.HoldSeat(ctx, again, showDate, 30)
+	_, err := w.Booking.SeatHolder.HoldSeat(ctx, again, showDate, 30)
 	wantErr(t, err, booking.ErrTicketLimit)
 	wantErr(t, err, core.ErrForbidden)
 	// The operator raises the limit: one more fits.
@@ -190,7 +190,7 @@ func TestThePerFanLimit(t *testing.T) {
 	if _, err := w.Catalog.Admin.ChangeSale(ctx, w.Sale, catalog.SaleChange{MaxTicketsPerFan: &more}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Booking.Bookings.HoldSeat(ctx, again, showDate, 30); err != nil {
+	if _, err := w.Booking.SeatHolder.HoldSeat(ctx, again, showDate, 30); err != nil {
 		t.Fatalf("a hold under the raised limit: %v", err)
 	}
 }
@@ -199,13 +199,13 @@ func TestThePerFanLimit(t *testing.T) {
 func TestPaymentKeepsTheSessionWhileAnotherHoldWaits(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	first, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1)
-	second, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 2)
+	first, _ := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 1)
+	second, _ := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 2)
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 100_000, "")
-	if _, err := w.Booking.Bookings.Pay(ctx, ann, payRequest(first), ""); err != nil {
+	if _, err := w.Booking.Checkout.Pay(ctx, ann, payRequest(first), ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Booking.Bookings.Pay(ctx, ann, payRequest(second), ""); err != nil {
+	if _, err := w.Booking.Checkout.Pay(ctx, ann, payRequest(second), ""); err != nil {
 		t.Fatalf("paying the second hold after the first: %v", err)
 	}
 	_, err := w.Wallet.Cashier.Balance(ctx, ann)

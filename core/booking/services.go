@@ -30,7 +30,10 @@ type Ports struct {
 
 // Services are booking's use cases.
 type Services struct {
-	Bookings      *Bookings
+	SeatHolder    *SeatHolder
+	Checkout      *Checkout
+	FanTickets    *FanTickets
+	Returns       *Returns
 	CheckIns      *CheckIns
 	ShowCanceller *ShowCanceller
 	Settler       *Settler
@@ -39,7 +42,7 @@ type Services struct {
 }
 
 // NewSettler builds the Settler first: it needs only the stores, so a hold's lifecycle can be
-// given it before the Bookings, which needs the lifecycle, exists.
+// given it before the SeatHolder and the Checkout, which need the lifecycle, exist.
 func NewSettler(store Store, settlements Settlements, clock core.Clock, observer Observer) *Settler {
 	return &Settler{store: store, settlements: settlements, clock: clock, observer: observer}
 }
@@ -55,8 +58,12 @@ func New(p Ports, policy Policy) (Services, error) {
 	}
 	refunder := &Refunder{shows: p.Shows, store: p.Store, settlements: p.Settlements, clock: p.Clock, observer: p.Observer}
 	return Services{
-		Bookings: &Bookings{store: p.Store, settlements: p.Settlements, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows,
-			balances: p.Balances, clock: p.Clock, policy: policy, requests: p.Requests, observer: p.Observer},
+		SeatHolder: &SeatHolder{holds: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows, clock: p.Clock, policy: policy, observer: p.Observer},
+		Checkout: &Checkout{holds: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, balances: p.Balances, clock: p.Clock,
+			requests: p.Requests, observer: p.Observer},
+		FanTickets: &FanTickets{book: p.Store, gate: p.Gate},
+		Returns: &Returns{book: p.Store, settlements: p.Settlements, gate: p.Gate, offers: p.Shows, clock: p.Clock,
+			requests: p.Requests, observer: p.Observer},
 		CheckIns:      &CheckIns{store: p.Store, shows: p.Shows, clock: p.Clock, observer: p.Observer},
 		ShowCanceller: &ShowCanceller{runs: p.Cancellations(refunder), refunder: refunder},
 		Settler:       p.Settler,

@@ -11,7 +11,7 @@ import (
 func TestSweepReleasesOverdueHolds(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	r, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 5)
+	r, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,14 +35,14 @@ func withRefundableSale(t *testing.T, opts ...apptest.Option) *apptest.World {
 func buy(t *testing.T, w *apptest.World, sale core.SaleID, user string, seat int) (booking.Reservation, core.Caller) {
 	t.Helper()
 	fan := w.FanOf(t, sale, user, true)
-	r, err := w.Booking.Bookings.HoldSeat(ctx, fan, showDate, seat)
+	r, err := w.Booking.SeatHolder.HoldSeat(ctx, fan, showDate, seat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Wallet.Cashier.Charge(ctx, fan, int64(r.Price), ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Booking.Bookings.Pay(ctx, fan, payRequest(r), ""); err != nil {
+	if _, err := w.Booking.Checkout.Pay(ctx, fan, payRequest(r), ""); err != nil {
 		t.Fatal(err)
 	}
 	return r, w.FanOf(t, sale, user, false) // the payment expired the token it was made with
@@ -51,30 +51,30 @@ func buy(t *testing.T, w *apptest.World, sale core.SaleID, user string, seat int
 func TestAFanSeesTheirTicketsOfTheTokensSale(t *testing.T) {
 	w := withRefundableSale(t)
 	bought, ann := buy(t, w, refundable, "ann", 1)
-	tickets, err := w.Booking.Bookings.Tickets(ctx, ann)
+	tickets, err := w.Booking.FanTickets.Tickets(ctx, ann)
 	if err != nil || len(tickets) != 1 || tickets[0].Reservation.ID != bought.ID || tickets[0].Receipt == nil {
 		t.Fatalf("ann's tickets: %+v, %v; want the one she bought with its receipt", tickets, err)
 	}
-	if _, err := w.Booking.Bookings.Ticket(ctx, ann, string(bought.ID)); err != nil {
+	if _, err := w.Booking.FanTickets.Ticket(ctx, ann, string(bought.ID)); err != nil {
 		t.Fatal(err)
 	}
 	_, bob := buy(t, w, refundable, "bob", 2)
-	_, err = w.Booking.Bookings.Ticket(ctx, bob, string(bought.ID))
+	_, err = w.Booking.FanTickets.Ticket(ctx, bob, string(bought.ID))
 	wantErr(t, err, booking.ErrNotYourTicket) // another fan's: answered as an unknown one
 	inWorld := w.Fan(t, "ann", false)
-	_, err = w.Booking.Bookings.Ticket(ctx, inWorld, string(bought.ID))
+	_, err = w.Booking.FanTickets.Ticket(ctx, inWorld, string(bought.ID))
 	wantErr(t, err, booking.ErrUnknownTicket) // a token of another sale
-	if list, _ := w.Booking.Bookings.Tickets(ctx, inWorld); len(list) != 0 {
+	if list, _ := w.Booking.FanTickets.Tickets(ctx, inWorld); len(list) != 0 {
 		t.Fatalf("ann's tickets in the world's sale: %+v, want none", list)
 	}
-	_, err = w.Booking.Bookings.Ticket(ctx, ann, "not-a-uuid")
+	_, err = w.Booking.FanTickets.Ticket(ctx, ann, "not-a-uuid")
 	wantErr(t, err, core.ErrInvalid)
 }
 
 func TestAFanCancelsWithinThePolicy(t *testing.T) {
 	w := withRefundableSale(t)
 	r, ann := buy(t, w, refundable, "ann", 1)
-	rf, err := w.Booking.Bookings.Cancel(ctx, ann, string(r.ID), "cancel-ann")
+	rf, err := w.Booking.Returns.Cancel(ctx, ann, string(r.ID), "cancel-ann")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,21 +84,21 @@ func TestAFanCancelsWithinThePolicy(t *testing.T) {
 	if bal, _ := w.Store.Balance(ctx, "ann"); bal != 11_111 {
 		t.Fatalf("balance %d after the refund, want 11111", bal)
 	}
-	again, err := w.Booking.Bookings.Cancel(ctx, ann, string(r.ID), "cancel-ann")
+	again, err := w.Booking.Returns.Cancel(ctx, ann, string(r.ID), "cancel-ann")
 	if err != nil || again != rf {
 		t.Fatalf("a retry with the key: %+v, %v; want the first refund", again, err)
 	}
-	_, err = w.Booking.Bookings.Cancel(ctx, ann, string(r.ID), "")
+	_, err = w.Booking.Returns.Cancel(ctx, ann, string(r.ID), "")
 	wantErr(t, err, booking.ErrAlreadyCancelled)
 	other, ann2 := buy(t, w, refundable, "ann", 2)
-	_, err = w.Booking.Bookings.Cancel(ctx, ann2, string(other.ID), "cancel-ann")
+	_, err = w.Booking.Returns.Cancel(ctx, ann2, string(other.ID), "cancel-ann")
 	wantErr(t, err, core.ErrIdempotencyMismatch)
 	if bal, _ := w.Store.Balance(ctx, "ann"); bal != 11_111 {
 		t.Fatalf("balance %d after retries and refusals, want one refund", bal)
 	}
 	// The seat is for sale again.
 	cat := w.FanOf(t, refundable, "cat", true)
-	if _, err := w.Booking.Bookings.HoldSeat(ctx, cat, showDate, 1); err != nil {
+	if _, err := w.Booking.SeatHolder.HoldSeat(ctx, cat, showDate, 1); err != nil {
 		t.Fatalf("holding a cancelled ticket's seat: %v", err)
 	}
 }
@@ -106,25 +106,25 @@ func TestAFanCancelsWithinThePolicy(t *testing.T) {
 func TestCancellationsTheRulesRefuse(t *testing.T) {
 	w := withRefundableSale(t)
 	inWorld, ann := buy(t, w, w.Sale, "ann", 1)
-	_, err := w.Booking.Bookings.Cancel(ctx, ann, string(inWorld.ID), "")
+	_, err := w.Booking.Returns.Cancel(ctx, ann, string(inWorld.ID), "")
 	wantErr(t, err, booking.ErrNotCancellable) // the world's sale has no policy
 
 	r, bob := buy(t, w, refundable, "bob", 1)
-	held, err := w.Booking.Bookings.HoldSeat(ctx, w.FanOf(t, refundable, "cat", true), showDate, 2)
+	held, err := w.Booking.SeatHolder.HoldSeat(ctx, w.FanOf(t, refundable, "cat", true), showDate, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cat := w.FanOf(t, refundable, "cat", false)
-	_, err = w.Booking.Bookings.Cancel(ctx, cat, string(held.ID), "")
+	_, err = w.Booking.Returns.Cancel(ctx, cat, string(held.ID), "")
 	wantErr(t, err, booking.ErrNotPaid)
-	_, err = w.Booking.Bookings.Cancel(ctx, cat, string(r.ID), "")
+	_, err = w.Booking.Returns.Cancel(ctx, cat, string(r.ID), "")
 	wantErr(t, err, booking.ErrNotYourTicket) // bob's
 
 	// Two days before the show the deadline has come.
 	deadline := time.Date(2030, 6, 29, 0, 0, 0, 0, time.UTC)
 	w.Clock.Advance(deadline.Sub(w.Clock.Now()))
 	bob = w.FanOf(t, refundable, "bob", false) // weeks later, with a token of the day
-	_, err = w.Booking.Bookings.Cancel(ctx, bob, string(r.ID), "")
+	_, err = w.Booking.Returns.Cancel(ctx, bob, string(r.ID), "")
 	var closed *booking.CancellationClosedError
 	if !errors.As(err, &closed) || !closed.Deadline.Equal(deadline) {
 		t.Fatalf("a cancellation at the deadline: %v, want CancellationClosedError at 2030-06-29T00:00Z", err)
@@ -137,7 +137,7 @@ func TestCancellationsTheRulesRefuse(t *testing.T) {
 func TestACheckInAdmitsATicketOnce(t *testing.T) {
 	w := withRefundableSale(t)
 	r, ann := buy(t, w, refundable, "ann", 1)
-	ticket, err := w.Booking.Bookings.Ticket(ctx, ann, string(r.ID))
+	ticket, err := w.Booking.FanTickets.Ticket(ctx, ann, string(r.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,16 +160,16 @@ func TestACheckInAdmitsATicketOnce(t *testing.T) {
 	if !errors.As(err, &again) {
 		t.Fatalf("a second scan: %v, want CheckedInError", err)
 	}
-	_, err = w.Booking.Bookings.Cancel(ctx, ann, string(r.ID), "")
+	_, err = w.Booking.Returns.Cancel(ctx, ann, string(r.ID), "")
 	if !errors.As(err, &again) {
 		t.Fatalf("cancelling a checked-in ticket: %v, want CheckedInError", err)
 	}
 
 	gone, bob := buy(t, w, refundable, "bob", 2)
-	if _, err := w.Booking.Bookings.Cancel(ctx, bob, string(gone.ID), ""); err != nil {
+	if _, err := w.Booking.Returns.Cancel(ctx, bob, string(gone.ID), ""); err != nil {
 		t.Fatal(err)
 	}
-	tk, _ := w.Booking.Bookings.Ticket(ctx, bob, string(gone.ID))
+	tk, _ := w.Booking.FanTickets.Ticket(ctx, bob, string(gone.ID))
 	gcred, _ := booking.CredentialOf(tk)
 	_, err = w.Booking.CheckIns.CheckIn(ctx, gcred, refundable)
 	wantErr(t, err, booking.ErrTicketCancelled)

@@ -213,7 +213,7 @@ func TestTheDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	fan := w.FanOf(t, "tiny-show", "ann", true)
-	if _, err := w.Booking.Bookings.HoldSeat(ctx, fan, "2030-08-01", 1); err != nil {
+	if _, err := w.Booking.SeatHolder.HoldSeat(ctx, fan, "2030-08-01", 1); err != nil {
 		t.Fatal(err)
 	}
 	w.Clock.Advance(catalog.DirectoryRefresh) // the copy read when ann queued is stale now

@@ -31,7 +31,7 @@ func with(l booking.Lifecycle) apptest.Option {
 func TestHoldSeat(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	r, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 7)
+	r, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestHoldSeat(t *testing.T) {
 		{"no performance", "2030-07-02", 1, catalog.ErrUnknownDate, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := w.Booking.Bookings.HoldSeat(ctx, ben, tc.date, tc.seat)
+			_, err := w.Booking.SeatHolder.HoldSeat(ctx, ben, tc.date, tc.seat)
 			wantErr(t, err, tc.want)
 			var field *core.InvalidFieldError
 			if tc.field != "" && (!errors.As(err, &field) || field.Field != tc.field) {
@@ -69,7 +69,7 @@ func TestHoldSeat(t *testing.T) {
 	}
 	// Past the deadline the seat is available to others, before any release has run.
 	w.Clock.Advance(booking.DefaultPolicy.HoldTTL)
-	if _, err := w.Booking.Bookings.HoldSeat(ctx, ben, showDate, 7); err != nil {
+	if _, err := w.Booking.SeatHolder.HoldSeat(ctx, ben, showDate, 7); err != nil {
 		t.Fatalf("hold of a seat past its deadline: %v", err)
 	}
 }
@@ -83,15 +83,15 @@ func (failingLifecycle) StartHold(context.Context, booking.Reservation) error {
 
 func TestHoldIsUndoneWhenItsTimerCannotStart(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy, with(failingLifecycle{}))
-	counter, store, clk := w.Booking.Bookings, w.Store, w.Clock
+	holder, store, clk := w.Booking.SeatHolder, w.Store, w.Clock
 	ann := w.Fan(t, "ann", true)
 	// The request is gone by the time the timer fails: the undo must not depend on it.
 	reqCtx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := counter.HoldSeat(reqCtx, ann, showDate, 1); err == nil {
+	if _, err := holder.HoldSeat(reqCtx, ann, showDate, 1); err == nil {
 		t.Fatal("a hold without its timer succeeded")
 	}
-	if _, err := counter.HoldSeat(ctx, ann, showDate, 1); !errors.Is(err, core.ErrUnavailable) || !errors.Is(err, booking.ErrHoldNotStarted) {
+	if _, err := holder.HoldSeat(ctx, ann, showDate, 1); !errors.Is(err, core.ErrUnavailable) || !errors.Is(err, booking.ErrHoldNotStarted) {
 		t.Fatalf("hold without a timer: %v, want ErrHoldNotStarted (unavailable)", err)
 	}
 	seats, _ := w.Catalog.Listings.Seats(ctx, ann, showDate)
@@ -115,9 +115,9 @@ func (slowLifecycle) Pay(context.Context, booking.Reservation, core.IdempotencyK
 func TestPaymentThatTimesOutIsUnavailableNotFailed(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy, with(slowLifecycle{}))
 	ann := w.Fan(t, "ann", true)
-	r, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1)
+	r, _ := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 1)
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 50_000, "")
-	_, err := w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
+	_, err := w.Booking.Checkout.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
 	if !errors.Is(err, booking.ErrPaymentPending) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("timed-out payment: %v, want ErrPaymentPending with its cause", err)
 	}
@@ -126,7 +126,7 @@ func TestPaymentThatTimesOutIsUnavailableNotFailed(t *testing.T) {
 func TestPay(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	r, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 3)
+	r, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestPay(t *testing.T) {
 		{"empty wallet", ann, good, wallet.ErrInsufficientBalance},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := w.Booking.Bookings.Pay(ctx, tc.caller, tc.req, "")
+			_, err := w.Booking.Checkout.Pay(ctx, tc.caller, tc.req, "")
 			wantErr(t, err, tc.want)
 		})
 	}
@@ -157,7 +157,7 @@ func TestPay(t *testing.T) {
 	if _, err := w.Wallet.Cashier.Charge(ctx, ann, 60_000, ""); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := w.Booking.Bookings.Pay(ctx, ann, good, "")
+	rc, err := w.Booking.Checkout.Pay(ctx, ann, good, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestPay(t *testing.T) {
 
 	// Back through the queue, the same payment replays its receipt and charges nothing.
 	again := w.Fan(t, "ann", true)
-	replay, err := w.Booking.Bookings.Pay(ctx, again, good, "")
+	replay, err := w.Booking.Checkout.Pay(ctx, again, good, "")
 	if err != nil || replay != rc {
 		t.Fatalf("replay = %+v, %v; want %+v", replay, err, rc)
 	}
@@ -186,20 +186,20 @@ func TestPay(t *testing.T) {
 func TestAPaymentAcceptedBeforeTheDeadlineIsStillTakenAfterIt(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy, with(slowLifecycle{}))
 	ann := w.Fan(t, "ann", true)
-	r, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1)
-	other, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 2)
+	r, _ := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 1)
+	other, _ := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 2)
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 50_000, "")
 	w.Clock.Advance(booking.DefaultPolicy.HoldTTL - time.Second)
 	acceptedAt := w.Clock.Now()
-	_, err := w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
+	_, err := w.Booking.Checkout.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
 	wantErr(t, err, booking.ErrPaymentPending)
 	if got, _ := w.Store.Reservation(ctx, r.ID); !got.PaymentAcceptedAt.Equal(acceptedAt) {
 		t.Fatalf("the pending payment's hold was accepted at %v, want %v", got.PaymentAcceptedAt, acceptedAt)
 	}
 	w.Clock.Advance(2 * time.Second) // past both deadlines
-	_, err = w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
+	_, err = w.Booking.Checkout.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}, "")
 	wantErr(t, err, booking.ErrPaymentPending) // accepted again: the lifecycle is asked
-	_, err = w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(other.ID), SeatID: 2, Date: showDate}, "")
+	_, err = w.Booking.Checkout.Pay(ctx, ann, booking.PayRequest{TicketID: string(other.ID), SeatID: 2, Date: showDate}, "")
 	wantErr(t, err, booking.ErrHoldExpired)
 }
 
@@ -210,25 +210,25 @@ func TestARetryOfAnAcceptedPaymentNeedsThePayerNotTheirSession(t *testing.T) {
 	policy.Queue.Admission.SessionTTL = 2 * time.Minute // ends before the holds do
 	w := apptest.New(t, policy, with(slowLifecycle{}))
 	ann := w.Fan(t, "ann", true)
-	accepted, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1)
-	other, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 2)
+	accepted, _ := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 1)
+	other, _ := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 2)
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 100_000, "")
-	_, err := w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(accepted.ID), SeatID: 1, Date: showDate}, "")
+	_, err := w.Booking.Checkout.Pay(ctx, ann, booking.PayRequest{TicketID: string(accepted.ID), SeatID: 1, Date: showDate}, "")
 	wantErr(t, err, booking.ErrPaymentPending)
 	w.Clock.Advance(policy.Queue.Admission.SessionTTL + time.Second)
-	_, err = w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(accepted.ID), SeatID: 1, Date: showDate}, "")
+	_, err = w.Booking.Checkout.Pay(ctx, ann, booking.PayRequest{TicketID: string(accepted.ID), SeatID: 1, Date: showDate}, "")
 	wantErr(t, err, booking.ErrPaymentPending) // accepted again: the lifecycle is asked
-	_, err = w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(other.ID), SeatID: 2, Date: showDate}, "")
+	_, err = w.Booking.Checkout.Pay(ctx, ann, booking.PayRequest{TicketID: string(other.ID), SeatID: 2, Date: showDate}, "")
 	wantErr(t, err, queue.ErrTokenExpired)
 }
 
 func TestPayAfterDeadline(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	r, _ := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 3)
+	r, _ := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 3)
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 60_000, "")
 	w.Clock.Advance(booking.DefaultPolicy.HoldTTL)
-	_, err := w.Booking.Bookings.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 3, Date: showDate}, "")
+	_, err := w.Booking.Checkout.Pay(ctx, ann, booking.PayRequest{TicketID: string(r.ID), SeatID: 3, Date: showDate}, "")
 	wantErr(t, err, booking.ErrHoldExpired)
 	if bal, _ := w.Store.Balance(ctx, "ann"); bal != 60_000 {
 		t.Fatalf("balance %d after a refused late payment", bal)
@@ -240,7 +240,7 @@ func TestUnpaidHoldReleasesItself(t *testing.T) {
 	policy.Booking.HoldTTL = 50 * time.Millisecond
 	w := apptest.New(t, policy)
 	store := w.Store
-	r, err := w.Booking.Bookings.HoldSeat(ctx, w.Fan(t, "ann", true), showDate, 1)
+	r, err := w.Booking.SeatHolder.HoldSeat(ctx, w.Fan(t, "ann", true), showDate, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,9 +310,9 @@ func TestDuplicatePaymentThatLostTheRaceGetsTheReceipt(t *testing.T) {
 					life.set(memLife)
 					return life
 				}))
-			store, counter := w.Store, w.Booking.Bookings
+			store := w.Store
 			ann := w.Fan(t, "ann", true)
-			r, err := counter.HoldSeat(ctx, ann, showDate, 1)
+			r, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,7 +320,7 @@ func TestDuplicatePaymentThatLostTheRaceGetsTheReceipt(t *testing.T) {
 				t.Fatal(err)
 			}
 			req := booking.PayRequest{TicketID: string(r.ID), SeatID: 1, Date: showDate}
-			first, err := counter.Pay(ctx, ann, req, "")
+			first, err := w.Booking.Checkout.Pay(ctx, ann, req, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -331,7 +331,7 @@ func TestDuplicatePaymentThatLostTheRaceGetsTheReceipt(t *testing.T) {
 			if tc.requeue {
 				ann = w.Fan(t, "ann", true)
 			}
-			dup, err := counter.Pay(ctx, ann, req, "")
+			dup, err := w.Booking.Checkout.Pay(ctx, ann, req, "")
 			if err != nil || dup != first {
 				t.Fatalf("duplicate = %+v, %v; want the first receipt %+v", dup, err, first)
 			}
@@ -395,10 +395,10 @@ func TestAHoldIsOneStoreCallAndReadsNoToken(t *testing.T) {
 		return app.StoresOf(counted)
 	}))
 	ann, bob := w.Fan(t, "ann", true), w.Fan(t, "bob", true)
-	if _, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 1); err != nil {
+	if _, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 1); err != nil {
 		t.Fatal(err)
 	}
-	_, err := w.Booking.Bookings.HoldSeat(ctx, bob, showDate, 1)
+	_, err := w.Booking.SeatHolder.HoldSeat(ctx, bob, showDate, 1)
 	wantErr(t, err, booking.ErrSeatTaken)
 	if counted.holds != 2 || counted.tokens != 0 {
 		t.Fatalf("a won and a lost hold made %d store calls and read %d tokens, want 2 and 0", counted.holds, counted.tokens)
@@ -407,11 +407,11 @@ func TestAHoldIsOneStoreCallAndReadsNoToken(t *testing.T) {
 	w.Fan(t, "wendy-ahead", false)
 	wendy := w.Fan(t, "wendy", false)
 	var waiting *queue.NotAdmittedError
-	if _, err := w.Booking.Bookings.HoldSeat(ctx, wendy, showDate, 2); !errors.As(err, &waiting) || waiting.Position != 1 {
+	if _, err := w.Booking.SeatHolder.HoldSeat(ctx, wendy, showDate, 2); !errors.As(err, &waiting) || waiting.Position != 1 {
 		t.Fatalf("a waiting fan's hold: %v, want NotAdmittedError at position 1", err)
 	}
 	w.Clock.Advance(app.DefaultPolicy.Queue.Admission.SessionTTL + time.Second)
-	_, err = w.Booking.Bookings.HoldSeat(ctx, bob, showDate, 2)
+	_, err = w.Booking.SeatHolder.HoldSeat(ctx, bob, showDate, 2)
 	wantErr(t, err, queue.ErrTokenExpired)
 }
 
@@ -438,7 +438,7 @@ func TestAFanAdmittedDuringTheAttemptIsTriedAgain(t *testing.T) {
 		return app.StoresOf(store)
 	}))
 	ann := w.Fan(t, "ann", true)
-	r, err := w.Booking.Bookings.HoldSeat(ctx, ann, showDate, 3)
+	r, err := w.Booking.SeatHolder.HoldSeat(ctx, ann, showDate, 3)
 	if err != nil || r.Seat != 3 || store.refused != 1 {
 		t.Fatalf("hold after a refusal as not active: %+v, %v (refused %d times)", r, err, store.refused)
 	}

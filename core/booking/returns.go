@@ -7,10 +7,21 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
+// Returns is where fans give paid tickets back, under their sale's cancellation policy.
+type Returns struct {
+	book        TicketBook
+	settlements Settlements
+	gate        Gate
+	offers      Offers
+	clock       core.Clock
+	requests    *core.KeyedRequests
+	observer    Observer
+}
+
 // Cancel gives a paid ticket back under its sale's cancellation policy: the price less the fee
 // goes back to the wallet, the seat goes back on sale, and the ticket admits nobody. A retry
 // with the same idempotency key answers with the first refund.
-func (c *Bookings) Cancel(ctx context.Context, caller core.Caller, rawID, rawKey string) (Refund, error) {
+func (c *Returns) Cancel(ctx context.Context, caller core.Caller, rawID, rawKey string) (Refund, error) {
 	id, err := core.ParseID("ticket_id", rawID)
 	if err != nil {
 		return Refund{}, err
@@ -29,13 +40,13 @@ func (c *Bookings) Cancel(ctx context.Context, caller core.Caller, rawID, rawKey
 }
 
 // cancel is Cancel once the request is parsed, the token checked and the key, if any, running.
-func (c *Bookings) cancel(ctx context.Context, user core.UserID, sale core.SaleID, id core.ID, key core.IdempotencyKey) (Refund, error) {
-	t, err := c.ownTicket(ctx, user, sale, id)
+func (c *Returns) cancel(ctx context.Context, user core.UserID, sale core.SaleID, id core.ID, key core.IdempotencyKey) (Refund, error) {
+	t, err := ownTicket(ctx, c.book, user, sale, id)
 	if err != nil {
 		return Refund{}, err
 	}
 	if key != "" {
-		refunded, found, err := c.store.RefundByKey(ctx, user, key)
+		refunded, found, err := c.book.RefundByKey(ctx, user, key)
 		if err != nil {
 			return Refund{}, fmt.Errorf("look up idempotency key: %w", err)
 		}
