@@ -17,7 +17,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/porttest"
 	"github.com/boxoffice/boxoffice/core/queue"
-	"github.com/boxoffice/boxoffice/internal/temporaltest"
+	"github.com/boxoffice/boxoffice/testbed/temporaltest"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/cancellation"
 	"github.com/boxoffice/boxoffice/workflows/sweep"

@@ -14,7 +14,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
-	"github.com/boxoffice/boxoffice/internal/temporaltest"
+	"github.com/boxoffice/boxoffice/testbed/temporaltest"
 	"github.com/boxoffice/boxoffice/workflows"
 )
 

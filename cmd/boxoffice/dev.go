@@ -26,7 +26,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/catalog"
-	"github.com/boxoffice/boxoffice/internal/freeport"
+	"github.com/boxoffice/boxoffice/testbed/freeport"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
-	"github.com/boxoffice/boxoffice/internal/freeport"
-	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
+	"github.com/boxoffice/boxoffice/testbed/freeport"
+	"github.com/boxoffice/boxoffice/testbed/process"
 )
 
 // TestDevOnPostgreSQLKeepsHoldsAcrossARestart holds a seat in `boxoffice dev` on PostgreSQL,
@@ -77,7 +77,7 @@ func startDevProcess(t *testing.T, bin string, env []string, base string) (stop 
 	go func() { exited <- cmd.Wait() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := sandbox.WaitReady(ctx, base); err != nil {
+	if err := process.AwaitReady(ctx, base); err != nil {
 		_ = cmd.Process.Kill()
 		t.Fatalf("%v\n%s", err, logs.String())
 	}

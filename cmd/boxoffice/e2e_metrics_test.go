@@ -16,8 +16,8 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	deployed "github.com/boxoffice/boxoffice/deploy/observability" // the dashboard and the rules; observability is a type here
-	"github.com/boxoffice/boxoffice/internal/freeport"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
+	"github.com/boxoffice/boxoffice/testbed/freeport"
 )
 
 // TestMetricsCountWhatHappened scrapes the worker's and an API instance's /metrics before and

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boxoffice/boxoffice/internal/temporaltest"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
+	"github.com/boxoffice/boxoffice/testbed/temporaltest"
 )
 
 // With the Temporal server stopped (SIGSTOP: it answers nothing and keeps its connections), a

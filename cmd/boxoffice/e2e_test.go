@@ -28,9 +28,9 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core/queue"
-	"github.com/boxoffice/boxoffice/internal/freeport"
-	"github.com/boxoffice/boxoffice/internal/sandbox"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
+	"github.com/boxoffice/boxoffice/testbed/freeport"
+	"github.com/boxoffice/boxoffice/testbed/process"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
@@ -175,7 +175,7 @@ func startSystem(t *testing.T, holdTTL time.Duration, extraEnv ...string) *e2eSy
 	readyCtx, cancelReady := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancelReady()
 	for _, base := range []string{sys.base, sys.base2} {
-		if err := sandbox.WaitReady(readyCtx, base); err != nil {
+		if err := process.AwaitReady(readyCtx, base); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
-	"github.com/boxoffice/boxoffice/internal/freeport"
+	"github.com/boxoffice/boxoffice/testbed/freeport"
 )
 
 // The API role serves through the listener that turns Go's own plain-text refusals into

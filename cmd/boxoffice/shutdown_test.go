@@ -24,7 +24,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
-	"github.com/boxoffice/boxoffice/internal/freeport"
+	"github.com/boxoffice/boxoffice/testbed/freeport"
 )
 
 // TestShutdownDrainsInFlightRequests loads the API role with concurrent requests and ends it as

@@ -2,8 +2,8 @@
 // what `make cluster` runs on loopback (a Temporal server built from source on PostgreSQL,
 // boxoffice's workers, APIs behind HAProxy, PostgreSQL behind PgBouncer in transaction mode),
 // in containers. The configuration files it mounts are rendered here by the code the cluster
-// run configures its own processes with (internal/haproxy, internal/pgbouncer,
-// internal/temporalserver); `make generate` writes them, and a test fails when the committed
+// run configures its own processes with (testbed/haproxy, testbed/pgbouncer,
+// testbed/temporalserver); `make generate` writes them, and a test fails when the committed
 // copies drift or when compose.yaml disagrees with them.
 package cluster
 
@@ -15,9 +15,9 @@ import (
 	"strings"
 
 	"github.com/boxoffice/boxoffice/adapters/temporal"
-	"github.com/boxoffice/boxoffice/internal/haproxy"
-	"github.com/boxoffice/boxoffice/internal/pgbouncer"
-	"github.com/boxoffice/boxoffice/internal/temporalserver"
+	"github.com/boxoffice/boxoffice/testbed/haproxy"
+	"github.com/boxoffice/boxoffice/testbed/pgbouncer"
+	"github.com/boxoffice/boxoffice/testbed/temporalserver"
 )
 
 // The deployment's names and addresses, as compose.yaml has them.

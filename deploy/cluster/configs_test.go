@@ -17,9 +17,9 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/deploy/cluster"
-	"github.com/boxoffice/boxoffice/internal/haproxy"
-	"github.com/boxoffice/boxoffice/internal/temporalserver"
-	"github.com/boxoffice/boxoffice/internal/temporaltest"
+	"github.com/boxoffice/boxoffice/testbed/haproxy"
+	"github.com/boxoffice/boxoffice/testbed/temporalserver"
+	"github.com/boxoffice/boxoffice/testbed/temporaltest"
 )
 
 var update = flag.Bool("update", false, "write the rendered configuration files (make generate)")

@@ -16,10 +16,9 @@ import (
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
-	"github.com/boxoffice/boxoffice/internal/pgbouncer"
-	"github.com/boxoffice/boxoffice/internal/sandbox"
-	"github.com/boxoffice/boxoffice/internal/temporalserver"
-	"github.com/boxoffice/boxoffice/internal/temporaltest"
+	"github.com/boxoffice/boxoffice/testbed/pgbouncer"
+	"github.com/boxoffice/boxoffice/testbed/temporalserver"
+	"github.com/boxoffice/boxoffice/testbed/temporaltest"
 )
 
 // The schema script, rendered for the test's PostgreSQL, creates both databases at the latest
@@ -99,7 +98,7 @@ func TestTheNamespaceScriptRegistersWhatTheWorkflowsNeed(t *testing.T) {
 		if run == 2 {
 			wait = "not-reached"
 		}
-		cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(sandbox.DefaultTemporalCLI())+":"+os.Getenv("PATH"), "SEARCH_ATTRIBUTE_CACHE_WAIT="+wait)
+		cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(temporaltest.CLI())+":"+os.Getenv("PATH"), "SEARCH_ATTRIBUTE_CACHE_WAIT="+wait)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("run %d of the namespace script: %v\n%s", run, err, out)
 		}

@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/boxoffice/boxoffice/internal/pgbouncer"
-	"github.com/boxoffice/boxoffice/internal/temporaltest"
+	"github.com/boxoffice/boxoffice/testbed/pgbouncer"
+	"github.com/boxoffice/boxoffice/testbed/temporaltest"
 )
 
 // ThroughPgBouncer returns dbURL reached through a PgBouncer in transaction mode started for
