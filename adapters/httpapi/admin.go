@@ -3,10 +3,13 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -25,6 +28,16 @@ func (s *server) checkAdminKey(got string) string {
 		return "wrong admin key"
 	}
 	return ""
+}
+
+// operators serve the operators' API: each sale's queue and admission, the sales themselves
+// and their performances' cancellation.
+type operators struct {
+	control       *queue.Control
+	directory     *catalog.Directory
+	admin         *catalog.Admin
+	cancellations *booking.ShowCanceller
+	logger        *slog.Logger
 }
 
 // QueueReportBody is what operators see of the waiting room.
@@ -106,21 +119,21 @@ const (
 
 // registerAdmin registers the operators' queue endpoints: those of the default sale, where the
 // seed's single queue was, and each sale's.
-func registerAdmin(api huma.API, s *server) {
+func registerAdmin(api huma.API, o *operators) {
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "queueReport", Method: http.MethodGet, Path: "/api/admin/queue",
 		Summary:     "Read the default sale's queue statistics and admission settings",
 		Description: "The waiting room's counters, measured rate and settings." + defaultSaleDoc,
 	}, http.StatusBadRequest), func(ctx context.Context, _ *struct{}) (*queueReportOutput, error) {
-		return s.defaultSale(ctx, s.queueReportOutput)
+		return o.defaultSale(ctx, o.queueReportOutput)
 	})
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "changeAdmission", Method: http.MethodPatch, Path: "/api/admin/queue",
 		Summary:     "Change the default sale's admission rate, ceiling or session length",
 		Description: changeAdmissionDoc + defaultSaleDoc,
 	}, http.StatusBadRequest, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *changeAdmissionInput) (*queueReportOutput, error) {
-		return s.defaultSale(ctx, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
-			return s.changeAdmission(ctx, sale, in.Body)
+		return o.defaultSale(ctx, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+			return o.changeAdmission(ctx, sale, in.Body)
 		})
 	})
 	huma.Register(api, admin(huma.Operation{
@@ -128,8 +141,8 @@ func registerAdmin(api huma.API, s *server) {
 		Summary:     "Schedule the default sale's opening",
 		Description: scheduleOpeningDoc + defaultSaleDoc,
 	}, http.StatusBadRequest, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *scheduleOpeningInput) (*queueReportOutput, error) {
-		return s.defaultSale(ctx, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
-			return s.scheduleOpening(ctx, sale, in.Body)
+		return o.defaultSale(ctx, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+			return o.scheduleOpening(ctx, sale, in.Body)
 		})
 	})
 
@@ -137,15 +150,15 @@ func registerAdmin(api huma.API, s *server) {
 		OperationID: "saleQueueReport", Method: http.MethodGet, Path: "/api/admin/sales/{sale_id}/queue",
 		Summary: "Read a sale's queue statistics and admission settings",
 	}, http.StatusNotFound), func(ctx context.Context, in *SaleInPath) (*queueReportOutput, error) {
-		return s.knownSale(ctx, in.SaleID, s.queueReportOutput)
+		return o.knownSale(ctx, in.SaleID, o.queueReportOutput)
 	})
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "changeSaleAdmission", Method: http.MethodPatch, Path: "/api/admin/sales/{sale_id}/queue",
 		Summary:     "Change a sale's admission rate, ceiling or session length",
 		Description: changeAdmissionDoc,
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *changeSaleAdmissionInput) (*queueReportOutput, error) {
-		return s.knownSale(ctx, in.SaleID, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
-			return s.changeAdmission(ctx, sale, in.Body)
+		return o.knownSale(ctx, in.SaleID, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+			return o.changeAdmission(ctx, sale, in.Body)
 		})
 	})
 	huma.Register(api, admin(huma.Operation{
@@ -153,53 +166,53 @@ func registerAdmin(api huma.API, s *server) {
 		Summary:     "Schedule a sale's opening",
 		Description: scheduleOpeningDoc,
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *scheduleSaleOpeningInput) (*queueReportOutput, error) {
-		return s.knownSale(ctx, in.SaleID, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
-			return s.scheduleOpening(ctx, sale, in.Body)
+		return o.knownSale(ctx, in.SaleID, func(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+			return o.scheduleOpening(ctx, sale, in.Body)
 		})
 	})
 }
 
 // defaultSale runs f on the default sale.
-func (s *server) defaultSale(ctx context.Context, f func(context.Context, core.SaleID) (*queueReportOutput, error)) (*queueReportOutput, error) {
-	sale, err := s.Directory.Default(ctx)
+func (o *operators) defaultSale(ctx context.Context, f func(context.Context, core.SaleID) (*queueReportOutput, error)) (*queueReportOutput, error) {
+	sale, err := o.directory.Default(ctx)
 	if err != nil {
-		return nil, problemFor(ctx, s.Logger, err)
+		return nil, problemFor(ctx, o.logger, err)
 	}
 	return f(ctx, sale)
 }
 
 // knownSale runs f on a sale the path names, 404 if there is none.
-func (s *server) knownSale(ctx context.Context, id saleIDField, f func(context.Context, core.SaleID) (*queueReportOutput, error)) (*queueReportOutput, error) {
-	if _, err := s.Directory.Status(ctx, core.SaleID(id)); err != nil {
-		return nil, s.adminProblem(ctx, err)
+func (o *operators) knownSale(ctx context.Context, id saleIDField, f func(context.Context, core.SaleID) (*queueReportOutput, error)) (*queueReportOutput, error) {
+	if _, err := o.directory.Status(ctx, core.SaleID(id)); err != nil {
+		return nil, o.adminProblem(ctx, err)
 	}
 	return f(ctx, core.SaleID(id))
 }
 
-func (s *server) changeAdmission(ctx context.Context, sale core.SaleID, b changeAdmissionBody) (*queueReportOutput, error) {
+func (o *operators) changeAdmission(ctx context.Context, sale core.SaleID, b changeAdmissionBody) (*queueReportOutput, error) {
 	change := queue.Change{AdmitRate: (*int)(b.AdmitRate), MaxActive: (*int)(b.MaxActive)}
 	if b.SessionTTL != "" {
 		ttl, err := parseSessionTTL("session_ttl", b.SessionTTL)
 		if err != nil {
-			return nil, bodyProblem(ctx, s.Logger, err)
+			return nil, bodyProblem(ctx, o.logger, err)
 		}
 		change.SessionTTL = &ttl
 	}
-	if _, err := s.Control.ChangeAdmission(ctx, sale, change); err != nil {
-		return nil, bodyProblem(ctx, s.Logger, err)
+	if _, err := o.control.ChangeAdmission(ctx, sale, change); err != nil {
+		return nil, bodyProblem(ctx, o.logger, err)
 	}
-	return s.queueReportOutput(ctx, sale)
+	return o.queueReportOutput(ctx, sale)
 }
 
-func (s *server) scheduleOpening(ctx context.Context, sale core.SaleID, b scheduleOpeningBody) (*queueReportOutput, error) {
-	if _, err := s.Control.ScheduleOpening(ctx, sale, b.OpensAt, b.DrawSeed); err != nil {
-		return nil, bodyProblem(ctx, s.Logger, err)
+func (o *operators) scheduleOpening(ctx context.Context, sale core.SaleID, b scheduleOpeningBody) (*queueReportOutput, error) {
+	if _, err := o.control.ScheduleOpening(ctx, sale, b.OpensAt, b.DrawSeed); err != nil {
+		return nil, bodyProblem(ctx, o.logger, err)
 	}
-	return s.queueReportOutput(ctx, sale)
+	return o.queueReportOutput(ctx, sale)
 }
 
-func (s *server) queueReportOutput(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
-	body, err := s.queueReport(ctx, sale)
+func (o *operators) queueReportOutput(ctx context.Context, sale core.SaleID) (*queueReportOutput, error) {
+	body, err := o.queueReport(ctx, sale)
 	if err != nil {
 		return nil, err
 	}
@@ -208,15 +221,15 @@ func (s *server) queueReportOutput(ctx context.Context, sale core.SaleID) (*queu
 
 // queueReport is a sale's queue as operators see it (its loop asked), or the problem why it
 // cannot be read.
-func (s *server) queueReport(ctx context.Context, sale core.SaleID) (QueueReportBody, error) {
-	return s.queueReportBy(ctx, sale, s.Control.Report)
+func (o *operators) queueReport(ctx context.Context, sale core.SaleID) (QueueReportBody, error) {
+	return o.queueReportBy(ctx, sale, o.control.Report)
 }
 
 // queueReportBy is queueReport by a way of reporting: asking the loop, or from the store alone.
-func (s *server) queueReportBy(ctx context.Context, sale core.SaleID, report func(context.Context, core.SaleID) (queue.Report, error)) (QueueReportBody, error) {
+func (o *operators) queueReportBy(ctx context.Context, sale core.SaleID, report func(context.Context, core.SaleID) (queue.Report, error)) (QueueReportBody, error) {
 	r, err := report(ctx, sale)
 	if err != nil {
-		return QueueReportBody{}, problemFor(ctx, s.Logger, err)
+		return QueueReportBody{}, problemFor(ctx, o.logger, err)
 	}
 	st := r.Stats
 	body := QueueReportBody{

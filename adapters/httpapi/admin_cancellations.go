@@ -35,7 +35,7 @@ type performanceCancellationOutput struct {
 
 // registerPerformanceCancellation registers an operator's cancellation of a performance and
 // its progress.
-func registerPerformanceCancellation(api huma.API, s *server) {
+func registerPerformanceCancellation(api huma.API, o *operators) {
 	const path = "/api/admin/sales/{sale_id}/performances/{date}/cancel"
 	huma.Register(api, admin(huma.Operation{
 		OperationID:   "cancelPerformance",
@@ -48,8 +48,8 @@ func registerPerformanceCancellation(api huma.API, s *server) {
 			"ticket in full, no fee, exactly once, in batches. Tickets checked in already are kept. Asking again starts " +
 			"nothing new and never refunds twice; GET this path follows the progress.",
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusServiceUnavailable), func(ctx context.Context, in *PerformanceInPath) (*performanceCancellationOutput, error) {
-		p, err := s.ShowCanceller.Cancel(ctx, core.SaleID(in.SaleID), in.Date)
-		return cancellationOutput(ctx, s, p, err)
+		p, err := o.cancellations.Cancel(ctx, core.SaleID(in.SaleID), in.Date)
+		return cancellationOutput(ctx, o, p, err)
 	})
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "performanceCancellation",
@@ -59,8 +59,8 @@ func registerPerformanceCancellation(api huma.API, s *server) {
 		Description: "How far the cancellation of a performance has come, from the database: what it refunded and what it " +
 			"has left. 404 for a performance not cancelled.",
 	}, http.StatusBadRequest, http.StatusNotFound), func(ctx context.Context, in *PerformanceInPath) (*performanceCancellationOutput, error) {
-		p, err := s.ShowCanceller.Progress(ctx, core.SaleID(in.SaleID), in.Date)
-		return cancellationOutput(ctx, s, p, err)
+		p, err := o.cancellations.Progress(ctx, core.SaleID(in.SaleID), in.Date)
+		return cancellationOutput(ctx, o, p, err)
 	})
 }
 
@@ -74,9 +74,9 @@ func (cancellationStatusField) Schema(huma.Registry) *huma.Schema {
 		Extensions:  map[string]any{"x-enum-varnames": []string{"CancellationRunning", "CancellationCompleted"}}}
 }
 
-func cancellationOutput(ctx context.Context, s *server, p booking.Progress, err error) (*performanceCancellationOutput, error) {
+func cancellationOutput(ctx context.Context, o *operators, p booking.Progress, err error) (*performanceCancellationOutput, error) {
 	if err != nil {
-		return nil, s.adminProblem(ctx, err)
+		return nil, o.adminProblem(ctx, err)
 	}
 	status := cancellationStatusField("running")
 	if p.Done() {

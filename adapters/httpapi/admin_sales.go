@@ -78,13 +78,13 @@ type repricedOutput struct {
 
 // registerAdminSales registers the operators' sales: putting them on and reading them, changing
 // them, and their dates and prices.
-func registerAdminSales(api huma.API, s *server) {
-	registerSaleCreateAndRead(api, s)
-	registerSaleChange(api, s)
-	registerSaleDatesAndPrices(api, s)
+func registerAdminSales(api huma.API, o *operators) {
+	registerSaleCreateAndRead(api, o)
+	registerSaleChange(api, o)
+	registerSaleDatesAndPrices(api, o)
 }
 
-func registerSaleCreateAndRead(api huma.API, s *server) {
+func registerSaleCreateAndRead(api huma.API, o *operators) {
 	huma.Register(api, admin(huma.Operation{
 		OperationID:   "createSale",
 		Method:        http.MethodPost,
@@ -98,13 +98,13 @@ func registerSaleCreateAndRead(api huma.API, s *server) {
 	}, http.StatusBadRequest, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *createSaleInput) (*saleOutput, error) {
 		spec, err := in.Body.spec()
 		if err != nil {
-			return nil, bodyProblem(ctx, s.Logger, err)
+			return nil, bodyProblem(ctx, o.logger, err)
 		}
-		r, err := s.Admin.CreateSale(ctx, spec)
+		r, err := o.admin.CreateSale(ctx, spec)
 		if err != nil {
-			return nil, bodyProblem(ctx, s.Logger, err)
+			return nil, bodyProblem(ctx, o.logger, err)
 		}
-		return s.saleOutput(ctx, r)
+		return o.saleOutput(ctx, r)
 	})
 
 	huma.Register(api, admin(huma.Operation{
@@ -117,11 +117,11 @@ func registerSaleCreateAndRead(api huma.API, s *server) {
 			"thousands of sales): its settings as last recorded, and marked admission_unavailable when fans wait and no " +
 			"admission round has run for a while. GET /api/admin/sales/{sale_id} asks the workflow.",
 	}), func(ctx context.Context, _ *struct{}) (*salesOutput, error) {
-		sales, err := s.Admin.Sales(ctx)
+		sales, err := o.admin.Sales(ctx)
 		if err != nil {
-			return nil, problemFor(ctx, s.Logger, err)
+			return nil, problemFor(ctx, o.logger, err)
 		}
-		bodies, err := s.readSales(ctx, sales)
+		bodies, err := o.readSales(ctx, sales)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +136,7 @@ func registerSaleCreateAndRead(api huma.API, s *server) {
 		Description: "The sale as created, each performance with the live counts of its seats, and its queue's statistics " +
 			"(marked admission_unavailable when its admission workflow does not answer).",
 	}, http.StatusNotFound), func(ctx context.Context, in *SaleInPath) (*saleOutput, error) {
-		b, err := s.readSale(ctx, core.SaleID(in.SaleID))
+		b, err := o.readSale(ctx, core.SaleID(in.SaleID))
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +144,7 @@ func registerSaleCreateAndRead(api huma.API, s *server) {
 	})
 }
 
-func registerSaleChange(api huma.API, s *server) {
+func registerSaleChange(api huma.API, o *operators) {
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "changeSale",
 		Method:      http.MethodPatch,
@@ -155,17 +155,17 @@ func registerSaleChange(api huma.API, s *server) {
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *changeSaleInput) (*saleOutput, error) {
 		change, err := in.change()
 		if err != nil {
-			return nil, bodyProblem(ctx, s.Logger, err)
+			return nil, bodyProblem(ctx, o.logger, err)
 		}
-		r, err := s.Admin.ChangeSale(ctx, core.SaleID(in.SaleID), change)
+		r, err := o.admin.ChangeSale(ctx, core.SaleID(in.SaleID), change)
 		if err != nil {
-			return nil, s.adminProblem(ctx, err)
+			return nil, o.adminProblem(ctx, err)
 		}
-		return s.saleOutput(ctx, r)
+		return o.saleOutput(ctx, r)
 	})
 }
 
-func registerSaleDatesAndPrices(api huma.API, s *server) {
+func registerSaleDatesAndPrices(api huma.API, o *operators) {
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "addPerformance",
 		Method:      http.MethodPost,
@@ -176,11 +176,11 @@ func registerSaleDatesAndPrices(api huma.API, s *server) {
 		DefaultStatus: http.StatusCreated,
 		MaxBodyBytes:  MaxSaleBodyBytes,
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusGone, http.StatusServiceUnavailable), func(ctx context.Context, in *addPerformanceInput) (*saleOutput, error) {
-		r, err := s.Admin.AddPerformance(ctx, core.SaleID(in.SaleID), in.Body.spec())
+		r, err := o.admin.AddPerformance(ctx, core.SaleID(in.SaleID), in.Body.spec())
 		if err != nil {
-			return nil, s.adminProblem(ctx, err)
+			return nil, o.adminProblem(ctx, err)
 		}
-		return s.saleOutput(ctx, r)
+		return o.saleOutput(ctx, r)
 	})
 
 	huma.Register(api, admin(huma.Operation{
@@ -193,9 +193,9 @@ func registerSaleDatesAndPrices(api huma.API, s *server) {
 			"sections is not offered, so no change here can touch a held or sold seat. A price that could never apply " +
 			"is 409 saying why: the sale has closed, or the performance was cancelled or has passed.",
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict), func(ctx context.Context, in *repriceInput) (*repricedOutput, error) {
-		n, err := s.Admin.RepriceSection(ctx, core.SaleID(in.SaleID), in.Date, in.Section, int64(in.Body.Price))
+		n, err := o.admin.RepriceSection(ctx, core.SaleID(in.SaleID), in.Date, in.Section, int64(in.Body.Price))
 		if err != nil {
-			return nil, s.adminProblem(ctx, err)
+			return nil, o.adminProblem(ctx, err)
 		}
 		return &repricedOutput{Body: RepricedBody{SaleID: string(in.SaleID), Date: in.Date, Section: in.Section, Price: int64(in.Body.Price), Repriced: n}}, nil
 	})
@@ -235,7 +235,7 @@ func (in *changeSaleInput) change() (catalog.SaleChange, error) {
 
 // adminProblem is bodyProblem for operations on a sale named in the path: a sale, date or
 // section the path names that does not exist is 404, with the operators' route to turn to.
-func (s *server) adminProblem(ctx context.Context, err error) error {
+func (o *operators) adminProblem(ctx context.Context, err error) error {
 	for _, missing := range []struct {
 		err  error
 		hint string
@@ -248,7 +248,7 @@ func (s *server) adminProblem(ctx context.Context, err error) error {
 			return huma.Error404NotFound(missing.err.Error() + missing.hint)
 		}
 	}
-	return bodyProblem(ctx, s.Logger, err)
+	return bodyProblem(ctx, o.logger, err)
 }
 
 // readsAtOnce bounds the sales a list reads at once: each may wait on its admission
@@ -256,7 +256,7 @@ func (s *server) adminProblem(ctx context.Context, err error) error {
 const readsAtOnce = 16
 
 // readSales reads each sale as readSale does, several at once, in the order given.
-func (s *server) readSales(ctx context.Context, sales []catalog.Sale) ([]SaleBody, error) {
+func (o *operators) readSales(ctx context.Context, sales []catalog.Sale) ([]SaleBody, error) {
 	bodies := make([]SaleBody, len(sales))
 	errs := make([]error, len(sales))
 	slots := make(chan struct{}, readsAtOnce)
@@ -266,7 +266,7 @@ func (s *server) readSales(ctx context.Context, sales []catalog.Sale) ([]SaleBod
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			bodies[i], errs[i] = s.listedSale(ctx, sl.ID)
+			bodies[i], errs[i] = o.listedSale(ctx, sl.ID)
 		}()
 	}
 	wg.Wait()
@@ -280,28 +280,28 @@ func (s *server) readSales(ctx context.Context, sales []catalog.Sale) ([]SaleBod
 
 // listedSale is a sale as the operators' list shows it: its queue from the store alone, its
 // loop not asked (RecordedReport).
-func (s *server) listedSale(ctx context.Context, id core.SaleID) (SaleBody, error) {
-	r, err := s.Admin.Report(ctx, id)
+func (o *operators) listedSale(ctx context.Context, id core.SaleID) (SaleBody, error) {
+	r, err := o.admin.Report(ctx, id)
 	if err != nil {
-		return SaleBody{}, s.adminProblem(ctx, err)
+		return SaleBody{}, o.adminProblem(ctx, err)
 	}
-	q, err := s.queueReportBy(ctx, id, s.Control.RecordedReport)
+	q, err := o.queueReportBy(ctx, id, o.control.RecordedReport)
 	if err != nil {
 		return SaleBody{}, err
 	}
 	return saleBody(r, q), nil
 }
 
-func (s *server) readSale(ctx context.Context, id core.SaleID) (SaleBody, error) {
-	r, err := s.Admin.Report(ctx, id)
+func (o *operators) readSale(ctx context.Context, id core.SaleID) (SaleBody, error) {
+	r, err := o.admin.Report(ctx, id)
 	if err != nil {
-		return SaleBody{}, s.adminProblem(ctx, err)
+		return SaleBody{}, o.adminProblem(ctx, err)
 	}
-	return s.saleBody(ctx, r)
+	return o.saleBody(ctx, r)
 }
 
-func (s *server) saleOutput(ctx context.Context, r catalog.SaleReport) (*saleOutput, error) {
-	b, err := s.saleBody(ctx, r)
+func (o *operators) saleOutput(ctx context.Context, r catalog.SaleReport) (*saleOutput, error) {
+	b, err := o.saleBody(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -309,8 +309,8 @@ func (s *server) saleOutput(ctx context.Context, r catalog.SaleReport) (*saleOut
 }
 
 // saleBody is the operators' view of a sale with its queue's statistics.
-func (s *server) saleBody(ctx context.Context, r catalog.SaleReport) (SaleBody, error) {
-	q, err := s.queueReport(ctx, r.Sale.ID)
+func (o *operators) saleBody(ctx context.Context, r catalog.SaleReport) (SaleBody, error) {
+	q, err := o.queueReport(ctx, r.Sale.ID)
 	if err != nil {
 		return SaleBody{}, err
 	}

@@ -152,9 +152,10 @@ func New(deps Deps) (http.Handler, huma.API) {
 	registerTickets(api, s)
 	registerBalance(api, s)
 	registerEvents(api, s)
-	registerAdmin(api, s)
-	registerAdminSales(api, s)
-	registerPerformanceCancellation(api, s)
+	ops := &operators{control: deps.Control, directory: deps.Directory, admin: deps.Admin, cancellations: deps.ShowCanceller, logger: deps.Logger}
+	registerAdmin(api, ops)
+	registerAdminSales(api, ops)
+	registerPerformanceCancellation(api, ops)
 	registerCheckIn(api, s)
 	documentStatuses(api.OpenAPI())
 
