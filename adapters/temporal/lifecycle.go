@@ -272,8 +272,8 @@ func payError(err error) error {
 	var notFound *serviceerror.NotFound
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &notFound) || errors.As(err, &started) {
-		// The workflow has finished: the hold was released or paid; Bookings reads the
-		// reservation again, and a paid one is answered with its receipt.
+		// The workflow has finished: the hold was released or paid; the Checkout reads
+		// the reservation again, and a paid one is answered with its receipt.
 		return booking.ErrHoldExpired
 	}
 	return fmt.Errorf("pay through workflow: %w", err)

@@ -170,7 +170,7 @@ func TestClosingTheLifecycleGivesUpAtItsDeadline(t *testing.T) {
 	}
 }
 
-// holdWithoutWorkflow stores a hold of seat for user, as Bookings does, without starting its
+// holdWithoutWorkflow stores a hold of seat for user, as the SeatHolder does, without starting its
 // workflow.
 func (s *system) holdWithoutWorkflow(t *testing.T, sale core.SaleID, user core.UserID, seat int, ttl time.Duration) booking.Reservation {
 	t.Helper()

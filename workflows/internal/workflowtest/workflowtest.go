@@ -50,7 +50,7 @@ func New(t *testing.T, policy app.Policy) *Env {
 	loop := memory.NewAdmission(policy.Queue.Admission)
 	a, err := app.New(app.Ports{
 		Stores: app.StoresOf(store), Loop: loop, Clock: clock{env},
-		// The workflows under test run the holds; Bookings' lifecycle is never asked.
+		// The workflows under test run the holds; the SeatHolder's lifecycle is never asked.
 		Lifecycle:     func(s *booking.Settler) booking.Lifecycle { return memory.NewLifecycle(core.SystemClock{}, s) },
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) },
 	}, policy)
@@ -73,7 +73,7 @@ type clock struct {
 func (c clock) Now() time.Time { return c.env.Now().UTC() }
 
 // Hold admits r's fan and holds r's seat for them in store at r.CreatedAt, under limit, as a
-// fan's hold through Bookings would: it returns the hold as stored.
+// fan's hold through the SeatHolder would: it returns the hold as stored.
 func Hold(t *testing.T, store *memory.Store, r booking.Reservation, limit int) booking.Reservation {
 	t.Helper()
 	ctx := context.Background()
