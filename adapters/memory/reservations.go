@@ -15,7 +15,7 @@ func (s *Holds) HoldSeat(_ context.Context, a booking.HoldAttempt) (booking.Rese
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := a.Hold
-	if tok, ok := s.tokens[a.Token]; !ok || tok.UserID != r.UserID || tok.SaleID != r.SaleID || tok.State != queue.Active || !tok.Live(a.Now) {
+	if !s.activeToken(a.Token, r.UserID, r.SaleID, a.Now) {
 		return booking.Reservation{}, booking.ErrTokenNotActive
 	}
 	claim, ok := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]
@@ -26,29 +26,53 @@ func (s *Holds) HoldSeat(_ context.Context, a booking.HoldAttempt) (booking.Rese
 		return booking.Reservation{}, booking.ErrSeatTaken
 	}
 	// The seat is free for this fan; the rarer refusals follow, as hold_seat's do.
-	sale, ok := s.sales[r.SaleID]
-	if !ok {
-		return booking.Reservation{}, catalog.ErrUnknownSale
-	}
-	p := s.performances[perfKey{r.SaleID, r.Date}] // every seat has its performance
-	if err := p.CheckOn(); err != nil {
+	p, limit, err := s.holdable(r.SaleID, r.Date, r.UserID, a.Now, a.Limit, 1)
+	if err != nil {
 		return booking.Reservation{}, err
-	}
-	if err := catalog.CheckHoldable(sale.State); err != nil {
-		return booking.Reservation{}, err
-	}
-	limit := min(a.Limit, sale.MaxTicketsPerFan) // an operator may have lowered it since
-	if err := s.ticketCount(r.SaleID, r.UserID, a.Now).Allows(limit); err != nil {
-		return booking.Reservation{}, err
-	}
-	if prev, ok := s.reservations[claim.Holder]; ok && prev.Status == booking.Held {
-		prev.Status = booking.Released // superseded after its deadline passed
 	}
 	section, _ := p.SectionOf(r.Seat) // every seat of a performance has one
-	*claim = catalog.Claim{Holder: r.ID, HeldUntil: r.HeldUntil}
 	r.Section, r.Price, r.Status, r.FanLimit = section.Name, section.Price, booking.Held, limit
-	s.reservations[r.ID] = &r
+	s.take(claim, r)
 	return r, nil
+}
+
+// activeToken reports whether token is an active one of user in sale at now.
+func (s *state) activeToken(token core.ID, user core.UserID, sale core.SaleID, now time.Time) bool {
+	tok, ok := s.tokens[token]
+	return ok && tok.UserID == user && tok.SaleID == sale && tok.State == queue.Active && tok.Live(now)
+}
+
+// take gives claim's seat to the hold r and stores r; a hold the seat's claim still named, past
+// its deadline, is superseded (released).
+func (s *state) take(claim *catalog.Claim, r booking.Reservation) {
+	if prev, ok := s.reservations[claim.Holder]; ok && prev.Status == booking.Held {
+		prev.Status = booking.Released
+	}
+	*claim = catalog.Claim{Holder: r.ID, HeldUntil: r.HeldUntil}
+	s.reservations[r.ID] = &r
+}
+
+// holdable makes the refusals a won hold of n seats still meets, in hold_seat's order: a sale
+// gone or not on sale, a cancelled date, a fan whose holds and tickets would pass the limit,
+// the lower of the attempt's and the sale's (an operator may have lowered it since). It
+// returns the performance and the limit the hold is made under.
+func (s *state) holdable(sale core.SaleID, d core.Date, user core.UserID, now time.Time, asked, n int) (catalog.Performance, int, error) {
+	sl, ok := s.sales[sale]
+	if !ok {
+		return catalog.Performance{}, 0, catalog.ErrUnknownSale
+	}
+	p := s.performances[perfKey{sale, d}] // every seat has its performance
+	if err := p.CheckOn(); err != nil {
+		return catalog.Performance{}, 0, err
+	}
+	if err := catalog.CheckHoldable(sl.State); err != nil {
+		return catalog.Performance{}, 0, err
+	}
+	limit := min(asked, sl.MaxTicketsPerFan)
+	if err := s.ticketCount(sale, user, now).AllowsMore(n, limit); err != nil {
+		return catalog.Performance{}, 0, err
+	}
+	return *p, limit, nil
 }
 
 // ticketCount counts the user's holds and tickets bought in the sale at now (booking.TicketCount).

@@ -66,6 +66,7 @@ type state struct {
 	performances map[perfKey]*catalog.Performance
 	seats        map[seatKey]*catalog.Claim
 	reservations map[core.ID]*booking.Reservation
+	orders       map[core.ID]*storedOrder
 
 	balances map[core.UserID]core.Amount
 	payments map[core.ID]booking.Receipt // by reservation
@@ -123,6 +124,7 @@ func NewStore() *Store {
 		performances:  map[perfKey]*catalog.Performance{},
 		seats:         map[seatKey]*catalog.Claim{},
 		reservations:  map[core.ID]*booking.Reservation{},
+		orders:        map[core.ID]*storedOrder{},
 		balances:      map[core.UserID]core.Amount{},
 		payments:      map[core.ID]booking.Receipt{},
 		refunds:       map[core.ID]booking.Refund{},

@@ -29,7 +29,7 @@ func (s *Holds) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Re
 		HeldUntil: r.HeldUntil, Now: a.Now, FanLimit: int32(a.Limit),
 	})
 	if err != nil {
-		return booking.Reservation{}, holdRefusal(err)
+		return booking.Reservation{}, holdRefusal(err, 1)
 	}
 	switch row.Outcome {
 	case "held":
@@ -45,9 +45,10 @@ func (s *Holds) HoldSeat(ctx context.Context, a booking.HoldAttempt) (booking.Re
 	return booking.Reservation{}, fmt.Errorf("hold_seat answered %q, which this store does not know: are sql/functions and the binary of one version?", row.Outcome)
 }
 
-// holdRefusal reads what hold_seat raises when it gives a won seat back: BX001, a fan over the
-// limit, with the limit and their TicketCount; BX002, a sale not on sale or a cancelled date.
-func holdRefusal(err error) error {
+// holdRefusal reads what hold_seat or hold_order raises when it gives won seats (n of them)
+// back: BX001, a fan over the limit, with the limit and their TicketCount; BX002, a sale not on
+// sale or a cancelled date.
+func holdRefusal(err error, n int) error {
 	code, detail, ok := raised(err)
 	if !ok {
 		return err
@@ -58,17 +59,17 @@ func holdRefusal(err error) error {
 		var limit int
 		var earliest string
 		if _, scanErr := fmt.Sscanf(detail, "%d %d %d %d %s", &limit, &c.Held, &c.Live, &c.Paid, &earliest); scanErr != nil {
-			return fmt.Errorf("read hold_seat's count %q: %w", detail, scanErr)
+			return fmt.Errorf("read the store's count %q: %w", detail, scanErr)
 		}
 		at, parseErr := time.Parse(time.RFC3339Nano, earliest)
 		if parseErr != nil {
-			return fmt.Errorf("read hold_seat's count %q: %w", detail, parseErr)
+			return fmt.Errorf("read the store's count %q: %w", detail, parseErr)
 		}
 		c.EarliestHoldEnd = at
-		if refused := c.Allows(limit); refused != nil {
+		if refused := c.AllowsMore(n, limit); refused != nil {
 			return refused
 		}
-		return fmt.Errorf("hold_seat refused a count %q that %d allows", detail, limit)
+		return fmt.Errorf("the store refused %d seats to a count %q that %d allows", n, detail, limit)
 	case "BX002":
 		switch detail {
 		case "cancelled":
@@ -222,7 +223,7 @@ func reservationFromRow(r sqlcdb.Reservation) (booking.Reservation, error) {
 		return booking.Reservation{}, err
 	}
 	return booking.Reservation{
-		ID: core.ID(r.ID), UserID: core.UserID(r.UserID), SaleID: core.SaleID(r.SaleID), Date: core.DateOf(r.PerfDate), Seat: int(r.SeatNo),
+		ID: core.ID(r.ID), OrderID: core.ID(valueOrZero(r.OrderID)), UserID: core.UserID(r.UserID), SaleID: core.SaleID(r.SaleID), Date: core.DateOf(r.PerfDate), Seat: int(r.SeatNo),
 		Section: r.Section, Price: core.Amount(r.Price), Status: status, HeldUntil: r.HeldUntil.UTC(), CreatedAt: r.CreatedAt.UTC(),
 		PaymentAcceptedAt: timeOrZero(r.PaymentAcceptedAt), FanLimit: int(valueOrZero(r.FanLimit)),
 	}, nil

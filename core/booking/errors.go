@@ -12,6 +12,7 @@ const noSuchTicket = "no such ticket"
 // Booking's errors.
 var (
 	ErrUnknownTicket = core.Classed(core.ErrInvalid, noSuchTicket)
+	ErrUnknownOrder  = core.Classed(core.ErrNotFound, "no such order")
 	// ErrNotYourTicket reads as ErrUnknownTicket: another user's ticket is not confirmed to exist.
 	ErrNotYourTicket  = core.Classed(core.ErrInvalid, noSuchTicket)
 	ErrTicketMismatch = core.Classed(core.ErrInvalid, "seat_id and date do not match the ticket")

@@ -32,7 +32,10 @@ func (s Status) String() string { return s.name }
 
 // Reservation is a seat held for a fan until a deadline (the API's ticket).
 type Reservation struct {
-	ID        core.ID
+	ID core.ID
+	// OrderID is the order of several seats the reservation is one of; empty for a seat held
+	// on its own, an order of one whose id is the reservation's (OrderOf).
+	OrderID   core.ID
 	UserID    core.UserID
 	SaleID    core.SaleID
 	Date      core.Date
@@ -89,6 +92,15 @@ func (r Reservation) AcceptPayment(user core.UserID, now time.Time, count Ticket
 	}
 	r.PaymentAcceptedAt = now
 	return r, nil
+}
+
+// OrderOf is the id of the order the reservation is a seat of: its own for a seat held on its
+// own.
+func (r Reservation) OrderOf() core.ID {
+	if r.OrderID == "" {
+		return r.ID
+	}
+	return r.OrderID
 }
 
 // OwnedBy reports a reservation that is not user's.
@@ -197,9 +209,12 @@ func (c *TicketCount) Add(r Reservation, now time.Time) {
 // and bought tickets together: over it while holds make it up, the fan can retry when the
 // earliest ends (*TooManyHoldsError); once bought tickets alone do, never (ErrTicketLimit).
 // Stores ask it under the fan's lock, so racing holds cannot overshoot it.
-func (c TicketCount) Allows(limit int) error {
+func (c TicketCount) Allows(limit int) error { return c.AllowsMore(1, limit) }
+
+// AllowsMore is Allows for n more seats at once (an order's): the limit counts seats.
+func (c TicketCount) AllowsMore(n, limit int) error {
 	switch {
-	case c.Held+c.Paid < limit:
+	case c.Held+c.Paid+n <= limit:
 		return nil
 	case c.Held > 0:
 		return &TooManyHoldsError{Limit: limit, FreeAt: c.EarliestHoldEnd}

@@ -33,6 +33,55 @@ LANGUAGE sql STABLE AS $$
     WHERE r.sale_id = p_sale AND r.user_id = p_user AND r.status IN ('held', 'paid')
 $$;
 
+-- What seats won by a fan still meet, in hold_seat's and hold_order's order, raising to give
+-- them back with the statement: BX002 for a sale not on sale (the detail is its state, empty for
+-- no sale) or a cancelled date (the detail: cancelled), which the caller's copy of the offer did
+-- not know yet; BX001 for a fan whose holds and tickets and p_seats more would pass the limit
+-- (booking.TicketCount.AllowsMore), p_limit or the sale's own where an operator lowered it since,
+-- with the limit and the fan's booking.TicketCount in the detail ("limit held live paid
+-- earliest_hold_end"). It takes the fan's lock first (after their seats: a fan's racing attempts
+-- queue on it, never on another fan or seat), so racing holds cannot pass the limit, and
+-- returns the limit the seats are held under.
+CREATE OR REPLACE FUNCTION keep_won_seats(p_sale text, p_date date, p_user text, p_now timestamptz, p_limit int, p_seats int)
+RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_state     text;
+    v_limit     int;
+    v_cancelled timestamptz;
+    v_held      int;
+    v_live      int;
+    v_paid      int;
+    v_earliest  timestamptz;
+BEGIN
+    SELECT s.state, least(p_limit, s.max_tickets_per_fan) INTO v_state, v_limit FROM sales s WHERE s.id = p_sale;
+    SELECT p.cancelled_at INTO v_cancelled FROM performances p WHERE p.sale_id = p_sale AND p.perf_date = p_date;
+    IF v_cancelled IS NOT NULL OR v_state IS DISTINCT FROM 'on_sale' THEN
+        RAISE EXCEPTION USING ERRCODE = 'BX002', MESSAGE = 'the sale takes no holds of this date',
+            DETAIL = CASE WHEN v_cancelled IS NOT NULL THEN 'cancelled' ELSE coalesce(v_state, '') END;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('tickets:' || p_sale || ':' || p_user, 0));
+    SELECT c.held, c.live, c.paid, c.earliest_hold_end INTO v_held, v_live, v_paid, v_earliest
+    FROM fan_ticket_count(p_sale, p_user, p_now) c;
+    IF v_held + v_paid + p_seats > v_limit THEN
+        RAISE EXCEPTION USING ERRCODE = 'BX001', MESSAGE = 'the fan''s holds and tickets make the sale''s limit',
+            DETAIL = format('%s %s %s %s %s', v_limit, v_held, v_live, v_paid, to_char(v_earliest AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));
+    END IF;
+    RETURN v_limit;
+END $$;
+
+-- Whether token p_token is an active one of p_user in p_sale at p_now: read by its primary key
+-- alone, its fields compared here. A statement with one equality on a unique key has no other
+-- plan, generic or custom, whereas one that also names sale, state and expiry let a generic plan
+-- (PL/pgSQL's after five calls) walk the partial index of a sale's active tokens, every one of
+-- them, on every attempt.
+CREATE OR REPLACE FUNCTION token_admits(p_token uuid, p_user text, p_sale text, p_now timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT t.user_id = p_user AND t.sale_id = p_sale AND t.state = 'active' AND t.expires_at > p_now
+                     FROM queue_tokens t WHERE t.id = p_token), false)
+$$;
+
 -- Holds seat p_seat of p_sale's p_date for the fan of token p_token, as reservation p_id, and
 -- says how it went in outcome: held (section and price are the reservation's), not_admitted (the
 -- token is not an active one of this fan and sale at p_now), taken, or unknown_seat. The rarer
@@ -52,28 +101,12 @@ RETURNS TABLE (outcome text, section text, price bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-    v_token_user    text;
-    v_token_sale    text;
-    v_token_state   text;
-    v_token_expires timestamptz;
     v_status    text;
     v_until     timestamptz;
-    v_state     text;
     v_limit     int;
-    v_cancelled timestamptz;
     v_previous  uuid;
-    v_held      int;
-    v_live      int;
-    v_paid      int;
-    v_earliest  timestamptz;
 BEGIN
-    -- The token by its primary key alone, its fields compared here: a statement with one
-    -- equality on a unique key has no other plan, generic or custom, whereas one that also names
-    -- sale, state and expiry let a generic plan (PL/pgSQL's after five calls) walk the partial
-    -- index of a sale's active tokens, every one of them, on every attempt.
-    SELECT t.user_id, t.sale_id, t.state, t.expires_at INTO v_token_user, v_token_sale, v_token_state, v_token_expires
-    FROM queue_tokens t WHERE t.id = p_token;
-    IF NOT FOUND OR NOT coalesce(v_token_user = p_user AND v_token_sale = p_sale AND v_token_state = 'active' AND v_token_expires > p_now, false) THEN
+    IF NOT token_admits(p_token, p_user, p_sale, p_now) THEN
         outcome := 'not_admitted'; RETURN NEXT; RETURN;
     END IF;
 
@@ -102,23 +135,8 @@ BEGIN
         outcome := 'taken'; RETURN NEXT; RETURN;
     END IF;
 
-    -- The seat is won. What follows keeps it, or raises, which gives it back with the statement:
-    -- a sale paused or a date cancelled since the caller's copy of the offer was made (BX002,
-    -- the detail is the sale's state, or cancelled), a fan over the limit (BX001).
-    SELECT s.state, least(p_limit, s.max_tickets_per_fan) INTO v_state, v_limit FROM sales s WHERE s.id = p_sale;
-    SELECT p.cancelled_at INTO v_cancelled FROM performances p WHERE p.sale_id = p_sale AND p.perf_date = p_date;
-    IF v_cancelled IS NOT NULL OR v_state IS DISTINCT FROM 'on_sale' THEN
-        RAISE EXCEPTION USING ERRCODE = 'BX002', MESSAGE = 'the sale takes no holds of this date',
-            DETAIL = CASE WHEN v_cancelled IS NOT NULL THEN 'cancelled' ELSE coalesce(v_state, '') END;
-    END IF;
-
-    PERFORM pg_advisory_xact_lock(hashtextextended('tickets:' || p_sale || ':' || p_user, 0));
-    SELECT c.held, c.live, c.paid, c.earliest_hold_end INTO v_held, v_live, v_paid, v_earliest
-    FROM fan_ticket_count(p_sale, p_user, p_now) c;
-    IF v_held + v_paid >= v_limit THEN
-        RAISE EXCEPTION USING ERRCODE = 'BX001', MESSAGE = 'the fan''s holds and tickets make the sale''s limit',
-            DETAIL = format('%s %s %s %s %s', v_limit, v_held, v_live, v_paid, to_char(v_earliest AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));
-    END IF;
+    -- The seat is won. What follows keeps it, or raises, which gives it back with the statement.
+    v_limit := keep_won_seats(p_sale, p_date, p_user, p_now, p_limit, 1);
 
     SELECT c.price INTO price FROM sections c WHERE c.sale_id = p_sale AND c.perf_date = p_date AND c.name = section;
     IF v_previous IS NOT NULL THEN

@@ -13,6 +13,15 @@ type CheckIn struct {
 	CheckedInAt   time.Time
 }
 
+type Order struct {
+	ID        string
+	UserID    string
+	SaleID    string
+	PerfDate  time.Time
+	HeldUntil time.Time
+	CreatedAt time.Time
+}
+
 type Payment struct {
 	ID             string
 	ReservationID  string
@@ -97,6 +106,7 @@ type Reservation struct {
 	Section           string
 	FanLimit          *int32
 	PaymentAcceptedAt *time.Time
+	OrderID           *string
 }
 
 type Sale struct {

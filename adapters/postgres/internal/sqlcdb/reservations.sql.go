@@ -190,7 +190,7 @@ func (q *Queries) ReservationAcceptPayment(ctx context.Context, arg ReservationA
 }
 
 const reservationByID = `-- name: ReservationByID :one
-SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit, payment_accepted_at FROM reservations WHERE id = $1
+SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit, payment_accepted_at, order_id FROM reservations WHERE id = $1
 `
 
 func (q *Queries) ReservationByID(ctx context.Context, id string) (Reservation, error) {
@@ -209,12 +209,13 @@ func (q *Queries) ReservationByID(ctx context.Context, id string) (Reservation, 
 		&i.Section,
 		&i.FanLimit,
 		&i.PaymentAcceptedAt,
+		&i.OrderID,
 	)
 	return i, err
 }
 
 const reservationLock = `-- name: ReservationLock :one
-SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit, payment_accepted_at FROM reservations WHERE id = $1 FOR UPDATE
+SELECT id, user_id, perf_date, seat_no, price, status, held_until, created_at, sale_id, section, fan_limit, payment_accepted_at, order_id FROM reservations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) ReservationLock(ctx context.Context, id string) (Reservation, error) {
@@ -233,6 +234,7 @@ func (q *Queries) ReservationLock(ctx context.Context, id string) (Reservation, 
 		&i.Section,
 		&i.FanLimit,
 		&i.PaymentAcceptedAt,
+		&i.OrderID,
 	)
 	return i, err
 }

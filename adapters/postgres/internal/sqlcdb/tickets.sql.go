@@ -110,7 +110,7 @@ func (q *Queries) HeldOfDate(ctx context.Context, arg HeldOfDateParams) ([]strin
 }
 
 const paidOfDate = `-- name: PaidOfDate :many
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at FROM reservations r
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id FROM reservations r
 WHERE r.sale_id = $1 AND r.perf_date = $2 AND r.status = 'paid'
   AND NOT EXISTS (SELECT 1 FROM check_ins c WHERE c.reservation_id = r.id)
 ORDER BY r.seat_no
@@ -147,6 +147,7 @@ func (q *Queries) PaidOfDate(ctx context.Context, arg PaidOfDateParams) ([]Reser
 			&i.Section,
 			&i.FanLimit,
 			&i.PaymentAcceptedAt,
+			&i.OrderID,
 		); err != nil {
 			return nil, err
 		}
@@ -159,7 +160,7 @@ func (q *Queries) PaidOfDate(ctx context.Context, arg PaidOfDateParams) ([]Reser
 }
 
 const paidTicketsOfSale = `-- name: PaidTicketsOfSale :many
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, p.id AS payment_id, p.paid_at,
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id, p.id AS payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -206,6 +207,7 @@ func (q *Queries) PaidTicketsOfSale(ctx context.Context, saleID string) ([]PaidT
 			&i.Reservation.Section,
 			&i.Reservation.FanLimit,
 			&i.Reservation.PaymentAcceptedAt,
+			&i.Reservation.OrderID,
 			&i.PaymentID,
 			&i.PaidAt,
 			&i.RefundID,
@@ -329,7 +331,7 @@ func (q *Queries) SeatUnsell(ctx context.Context, arg SeatUnsellParams) error {
 
 const ticketByID = `-- name: TicketByID :one
 
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, p.id AS payment_id, p.paid_at,
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id, p.id AS payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -369,6 +371,7 @@ func (q *Queries) TicketByID(ctx context.Context, id string) (TicketByIDRow, err
 		&i.Reservation.Section,
 		&i.Reservation.FanLimit,
 		&i.Reservation.PaymentAcceptedAt,
+		&i.Reservation.OrderID,
 		&i.PaymentID,
 		&i.PaidAt,
 		&i.RefundID,
@@ -382,7 +385,7 @@ func (q *Queries) TicketByID(ctx context.Context, id string) (TicketByIDRow, err
 }
 
 const ticketsOfFan = `-- name: TicketsOfFan :many
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, p.id AS payment_id, p.paid_at,
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id, p.id AS payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -432,6 +435,7 @@ func (q *Queries) TicketsOfFan(ctx context.Context, arg TicketsOfFanParams) ([]T
 			&i.Reservation.Section,
 			&i.Reservation.FanLimit,
 			&i.Reservation.PaymentAcceptedAt,
+			&i.Reservation.OrderID,
 			&i.PaymentID,
 			&i.PaidAt,
 			&i.RefundID,

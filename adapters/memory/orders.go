@@ -1,0 +1,95 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+)
+
+// storedOrder is an order without its tickets, and which reservations they are.
+type storedOrder struct {
+	order   booking.Order
+	tickets []core.ID // in seat order
+}
+
+// HoldOrder implements booking.Holds, deciding in the order hold_order does on PostgreSQL.
+func (s *Holds) HoldOrder(_ context.Context, a booking.OrderAttempt) (booking.Order, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := a.Order
+	if !s.activeToken(a.Token, o.UserID, o.SaleID, a.Now) {
+		return booking.Order{}, booking.ErrTokenNotActive
+	}
+	seats, err := s.orderSeats(o.SaleID, o.Date, a.Request, a.Now)
+	if err != nil {
+		return booking.Order{}, err
+	}
+	// The seats are free for this fan; the rarer refusals follow, as hold_order's do.
+	p, limit, err := s.holdable(o.SaleID, o.Date, o.UserID, a.Now, a.Limit, len(seats))
+	if err != nil {
+		return booking.Order{}, err
+	}
+	o.Tickets = a.Tickets(seats, p)
+	stored := storedOrder{order: o}
+	stored.order.Tickets = nil
+	for i := range o.Tickets {
+		o.Tickets[i].FanLimit = limit
+		s.take(s.seats[seatKey{o.SaleID, o.Date, o.Tickets[i].Seat}], o.Tickets[i])
+		stored.tickets = append(stored.tickets, o.Tickets[i].ID)
+	}
+	s.orders[o.ID] = &stored
+	return o, nil
+}
+
+// orderSeats are the seats a request gets on a date at now: the chosen ones, each available
+// (else *SeatsTakenError naming every one taken), or the best available
+// (catalog.Performance.BestAvailable, else *NotEnoughSeatsError).
+func (s *state) orderSeats(sale core.SaleID, d core.Date, q booking.OrderRequest, now time.Time) ([]int, error) {
+	p, ok := s.performances[perfKey{sale, d}]
+	if !ok {
+		return nil, catalog.ErrUnknownSeat
+	}
+	free := func(n int) bool {
+		claim, ok := s.seats[seatKey{sale, d, n}]
+		return ok && claim.AvailableAt(now)
+	}
+	if len(q.Seats) == 0 {
+		seats, available := p.BestAvailable(q.Wish, free)
+		if seats == nil {
+			return nil, &booking.NotEnoughSeatsError{Available: available}
+		}
+		return seats, nil
+	}
+	var taken []int
+	for _, n := range q.Seats {
+		if !p.HasSeat(n) {
+			return nil, catalog.ErrUnknownSeat
+		}
+		if !free(n) {
+			taken = append(taken, n)
+		}
+	}
+	if taken != nil {
+		return nil, &booking.SeatsTakenError{Taken: slices.Sorted(slices.Values(taken))}
+	}
+	return q.Seats, nil
+}
+
+// Order implements booking.Holds.
+func (s *Holds) Order(_ context.Context, id core.ID) (booking.Order, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stored, ok := s.orders[id]
+	if !ok {
+		return booking.Order{}, booking.ErrUnknownOrder
+	}
+	o := stored.order
+	for _, t := range stored.tickets {
+		o.Tickets = append(o.Tickets, *s.reservations[t])
+	}
+	return o, nil
+}

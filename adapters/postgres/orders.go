@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+)
+
+// HoldOrder implements booking.Holds: one call of hold_order (sql/functions/orders.sql), won
+// or lost.
+func (s *Holds) HoldOrder(ctx context.Context, a booking.OrderAttempt) (booking.Order, error) {
+	o, q := a.Order, a.Request
+	ids := make([]string, len(a.IDs))
+	for i, id := range a.IDs {
+		ids[i] = string(id)
+	}
+	seats := make([]int32, len(q.Seats))
+	for i, n := range q.Seats {
+		seats[i] = int32(n)
+	}
+	var section *string
+	if q.Wish.Section != "" {
+		section = &q.Wish.Section
+	}
+	rows, err := s.q.HoldOrder(ctx, sqlcdb.HoldOrderParams{
+		TokenID: string(a.Token), OrderID: string(o.ID), Ids: ids, UserID: string(o.UserID), SaleID: string(o.SaleID), PerfDate: o.Date.Time(),
+		Seats: seats, Quantity: int32(q.Wish.Quantity), Section: section, Together: q.Wish.Together,
+		HeldUntil: o.HeldUntil, Now: a.Now, FanLimit: int32(a.Limit),
+	})
+	if err != nil {
+		return booking.Order{}, holdRefusal(err, a.Request.Quantity())
+	}
+	if len(rows) == 0 {
+		return booking.Order{}, fmt.Errorf("hold_order answered nothing: are sql/functions and the binary of one version?")
+	}
+	switch rows[0].Outcome {
+	case "held":
+		return heldOrder(o, a.IDs, rows), nil
+	case "not_admitted":
+		return booking.Order{}, booking.ErrTokenNotActive
+	case "unknown_seat":
+		return booking.Order{}, catalog.ErrUnknownSeat
+	case "taken":
+		taken := make([]int, len(rows))
+		for i, r := range rows {
+			taken[i] = int(r.SeatNo)
+		}
+		return booking.Order{}, &booking.SeatsTakenError{Taken: taken}
+	case "not_enough":
+		return booking.Order{}, &booking.NotEnoughSeatsError{Available: int(rows[0].Available)}
+	}
+	return booking.Order{}, fmt.Errorf("hold_order answered %q, which this store does not know: are sql/functions and the binary of one version?", rows[0].Outcome)
+}
+
+// heldOrder is o with the tickets hold_order answered, in seat order, each with its id.
+func heldOrder(o booking.Order, ids []core.ID, rows []sqlcdb.HoldOrderRow) booking.Order {
+	o.Tickets = make([]booking.Reservation, len(rows))
+	for i, r := range rows {
+		o.Tickets[i] = booking.Reservation{
+			ID: ids[i], OrderID: o.ID, UserID: o.UserID, SaleID: o.SaleID, Date: o.Date, Seat: int(r.SeatNo), Section: r.Section,
+			Price: core.Amount(r.Price), Status: booking.Held, HeldUntil: o.HeldUntil, CreatedAt: o.CreatedAt, FanLimit: int(r.FanLimit),
+		}
+	}
+	return o
+}
+
+// Order implements booking.Holds.
+func (s *Holds) Order(ctx context.Context, id core.ID) (booking.Order, error) {
+	row, err := s.q.OrderByID(ctx, string(id))
+	if err != nil {
+		return booking.Order{}, notFound(err, booking.ErrUnknownOrder)
+	}
+	tickets, err := s.q.ReservationsOfOrder(ctx, &row.ID)
+	if err != nil {
+		return booking.Order{}, err
+	}
+	o := booking.Order{
+		ID: core.ID(row.ID), UserID: core.UserID(row.UserID), SaleID: core.SaleID(row.SaleID), Date: core.DateOf(row.PerfDate),
+		HeldUntil: row.HeldUntil.UTC(), CreatedAt: row.CreatedAt.UTC(), Tickets: make([]booking.Reservation, len(tickets)),
+	}
+	for i, t := range tickets {
+		if o.Tickets[i], err = reservationFromRow(t); err != nil {
+			return booking.Order{}, err
+		}
+	}
+	return o, nil
+}

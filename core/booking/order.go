@@ -1,0 +1,147 @@
+package booking
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
+)
+
+// Order is a fan's hold of one or more seats of one performance, taken all or none, with one
+// deadline. Each of its seats is a Reservation (a ticket) that carries the order's id.
+type Order struct {
+	ID        core.ID
+	UserID    core.UserID
+	SaleID    core.SaleID
+	Date      core.Date
+	HeldUntil time.Time
+	CreatedAt time.Time
+	Tickets   []Reservation // in seat order
+}
+
+// Total is what the order costs: the sum of its seats' prices as held.
+func (o Order) Total() core.Amount {
+	var total core.Amount
+	for _, t := range o.Tickets {
+		total += t.Price
+	}
+	return total
+}
+
+// Seats are the order's seat numbers, in order.
+func (o Order) Seats() []int {
+	seats := make([]int, len(o.Tickets))
+	for i, t := range o.Tickets {
+		seats[i] = t.Seat
+	}
+	return seats
+}
+
+// OrderRequest is what a fan asks for: chosen seats, taken all or none, or a quantity of the
+// best available (catalog.SeatWish).
+type OrderRequest struct {
+	Seats []int
+	Wish  catalog.SeatWish
+}
+
+// Quantity is how many seats the request asks for.
+func (q OrderRequest) Quantity() int {
+	if len(q.Seats) > 0 {
+		return len(q.Seats)
+	}
+	return q.Wish.Quantity
+}
+
+// Check reports a request the performance cannot answer whatever is free, naming the field:
+// chosen seats and a wish together, or neither; a chosen seat twice or not on the map; a
+// quantity of none or over the sale's per-fan limit; a section the performance does not have.
+func (q OrderRequest) Check(p catalog.Performance, limit int) error {
+	chosen, wished := len(q.Seats) > 0, q.Wish != (catalog.SeatWish{})
+	switch {
+	case chosen && wished:
+		return core.InvalidField("seat_ids", "choose seats with seat_ids, or ask for the best available with quantity (and section, together), not both")
+	case !chosen && !wished:
+		return core.InvalidField("seat_ids", "choose seats with seat_ids, or ask for the best available with quantity")
+	case chosen:
+		return checkChosen(q.Seats, p, limit)
+	}
+	if n := q.Wish.Quantity; n < 1 || n > limit {
+		return core.InvalidField("quantity", "ask for 1 to %d seats, the most one fan may have in this sale (asked for %d)", limit, n)
+	}
+	if _, ok := p.Section(q.Wish.Section); q.Wish.Section != "" && !ok {
+		return core.InvalidField("section", "%s has no section %q; GET /api/tickets/seats lists each seat's section", p.Date, q.Wish.Section)
+	}
+	return nil
+}
+
+// checkChosen reports chosen seats that repeat, that the performance does not have, or that
+// are more than the limit.
+func checkChosen(seats []int, p catalog.Performance, limit int) error {
+	if len(seats) > limit {
+		return core.InvalidField("seat_ids", "choose 1 to %d seats, the most one fan may have in this sale (chose %d)", limit, len(seats))
+	}
+	seen := make(map[int]bool, len(seats))
+	for _, n := range seats {
+		if !p.HasSeat(n) {
+			return core.InvalidField("seat_ids", "seat %d does not exist on %s; seats are numbered 1 to %d", n, p.Date, p.Seats())
+		}
+		if seen[n] {
+			return core.InvalidField("seat_ids", "seat %d is chosen twice", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+// OrderAttempt is a fan's attempt at an order: what they ask for, the order it creates if it
+// wins (the store fills in its tickets: IDs gives each its id, in seat order), the token it is
+// made with, which must be active, and the sale's per-fan limit, which counts seats.
+type OrderAttempt struct {
+	Request OrderRequest
+	Order   Order
+	IDs     []core.ID
+	Token   core.ID
+	Now     time.Time
+	Limit   int
+}
+
+// Tickets are the reservations the attempt creates for the seats it won, in seat order, each
+// at its section's price on p.
+func (a OrderAttempt) Tickets(seats []int, p catalog.Performance) []Reservation {
+	seats = slices.Sorted(slices.Values(seats))
+	tickets := make([]Reservation, len(seats))
+	for i, n := range seats {
+		section, _ := p.SectionOf(n)
+		tickets[i] = Reservation{
+			ID: a.IDs[i], OrderID: a.Order.ID, UserID: a.Order.UserID, SaleID: a.Order.SaleID, Date: a.Order.Date, Seat: n,
+			Section: section.Name, Price: section.Price, Status: Held, HeldUntil: a.Order.HeldUntil, CreatedAt: a.Order.CreatedAt,
+		}
+	}
+	return tickets
+}
+
+// SeatsTakenError says chosen seats are taken: the order took none of its seats.
+type SeatsTakenError struct {
+	Taken []int // every chosen seat found taken, in order
+}
+
+func (e *SeatsTakenError) Error() string {
+	return fmt.Sprintf("seats %v are already reserved: the order took none of its seats; choose others, or ask for the best available", e.Taken)
+}
+
+// Unwrap places the error in the ErrConflict class, as a single seat's ErrSeatTaken.
+func (e *SeatsTakenError) Unwrap() error { return core.ErrConflict }
+
+// NotEnoughSeatsError says no section has the seats a wish asks for.
+type NotEnoughSeatsError struct {
+	Available int // the most seats the wish could have had (together: the longest run)
+}
+
+func (e *NotEnoughSeatsError) Error() string {
+	return fmt.Sprintf("not enough seats for this order: %d is the most it could have had as asked (in one section; with together, consecutive); ask for fewer, or another section", e.Available)
+}
+
+// Unwrap places the error in the ErrConflict class.
+func (e *NotEnoughSeatsError) Unwrap() error { return core.ErrConflict }

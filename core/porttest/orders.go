@@ -1,0 +1,256 @@
+package porttest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/queue"
+)
+
+// order asks the store to hold an order of p for user, admitted first (AdmitFan), under limit.
+func order(s Stores, user core.UserID, p catalog.Performance, q booking.OrderRequest, now time.Time, limit int) (booking.Order, error) {
+	tok, err := AdmitFan(ctx, s.Queue, p.SaleID, user)
+	if err != nil {
+		return booking.Order{}, err
+	}
+	return orderWith(s, tok, user, p, q, now, limit)
+}
+
+// orderWith asks the store to hold an order of p with the fan's token tok, for a minute.
+func orderWith(s Stores, tok core.ID, user core.UserID, p catalog.Performance, q booking.OrderRequest, now time.Time, limit int) (booking.Order, error) {
+	ids := make([]core.ID, q.Quantity())
+	for i := range ids {
+		ids[i] = core.NewID()
+	}
+	o := booking.Order{ID: core.NewID(), UserID: user, SaleID: p.SaleID, Date: p.Date, HeldUntil: now.Add(time.Minute), CreatedAt: now}
+	return s.Bookings.HoldOrder(ctx, booking.OrderAttempt{Request: q, Order: o, IDs: ids, Token: tok, Now: now, Limit: limit})
+}
+
+func chosen(seats ...int) booking.OrderRequest { return booking.OrderRequest{Seats: seats} }
+
+func wish(quantity int, section string, together bool) booking.OrderRequest {
+	return booking.OrderRequest{Wish: catalog.SeatWish{Quantity: quantity, Section: section, Together: together}}
+}
+
+// twoSections puts a date of testSale on with Stalls (seats 1–5) and Balcony (6–10).
+func twoSections(t *testing.T, s Stores) catalog.Performance {
+	return addPerformance(t, s, testSale, "2030-07-01",
+		catalog.Section{Name: "Stalls", FirstSeat: 1, LastSeat: 5, Price: 90_000},
+		catalog.Section{Name: "Balcony", FirstSeat: 6, LastSeat: 10, Price: 50_000})
+}
+
+// runOrders is the contract of orders, clause by clause.
+func runOrders(t *testing.T, newStores func(t *testing.T) Stores) {
+	t.Run("chosen seats are taken all or none, and read back as one order", func(t *testing.T) {
+		s := newStores(t)
+		p := twoSections(t, s)
+		must[booking.Reservation](t)(hold(t, s, "bob", p, 3, epoch, time.Minute))
+		must[booking.Reservation](t)(hold(t, s, "bob", p, 5, epoch, time.Minute))
+		_, err := order(s, "alice", p, chosen(5, 2, 3, 4), epoch, noCap)
+		var taken *booking.SeatsTakenError
+		if !errors.As(err, &taken) || !slices.Equal(taken.Taken, []int{3, 5}) {
+			t.Fatalf("an order of seats 2–5, 3 and 5 held: %v, want SeatsTakenError naming 3 and 5", err)
+		}
+		// None of its seats was taken: another fan holds 2 and 4 one by one.
+		must[booking.Reservation](t)(hold(t, s, "carol", p, 2, epoch, time.Minute))
+		must[booking.Reservation](t)(hold(t, s, "carol", p, 4, epoch, time.Minute))
+
+		o := must[booking.Order](t)(order(s, "alice", p, chosen(7, 1, 6), epoch, noCap))
+		if !slices.Equal(o.Seats(), []int{1, 6, 7}) || o.Total() != 90_000+2*50_000 || o.UserID != "alice" {
+			t.Fatalf("order = seats %v total %d for %s, want seats 1, 6, 7 for 190000 for alice", o.Seats(), o.Total(), o.UserID)
+		}
+		for _, tk := range o.Tickets {
+			section, _ := p.SectionOf(tk.Seat)
+			if tk.OrderID != o.ID || tk.Status != booking.Held || !tk.HeldUntil.Equal(o.HeldUntil) || tk.Section != section.Name || tk.Price != section.Price {
+				t.Errorf("ticket %+v of order %s: want held in it until %s, in %s at %d", tk, o.ID, o.HeldUntil, section.Name, section.Price)
+			}
+			if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, tk.ID)); got.OrderID != o.ID || got.OrderOf() != o.ID || got.Seat != tk.Seat {
+				t.Errorf("Reservation(%s) = %+v, want seat %d of order %s", tk.ID, got, tk.Seat, o.ID)
+			}
+		}
+		read := must[booking.Order](t)(s.Bookings.Order(ctx, o.ID))
+		if read.ID != o.ID || read.UserID != "alice" || read.SaleID != testSale || read.Date != p.Date || !read.HeldUntil.Equal(o.HeldUntil) ||
+			!read.CreatedAt.Equal(epoch) || !slices.Equal(read.Seats(), o.Seats()) || read.Total() != o.Total() {
+			t.Fatalf("Order = %+v, want %+v", read, o)
+		}
+		_, err = s.Bookings.Order(ctx, core.NewID())
+		wantErr(t, err, booking.ErrUnknownOrder)
+		if r := must[booking.Reservation](t)(hold(t, s, "dave", p, 8, epoch, time.Minute)); r.OrderID != "" || r.OrderOf() != r.ID {
+			t.Errorf("a seat held on its own: OrderID %q, OrderOf %q, want none and its own id", r.OrderID, r.OrderOf())
+		}
+	})
+
+	t.Run("an order attempt is decided whole: token, seats, sale and date, limit", func(t *testing.T) {
+		s := newStores(t)
+		p := twoSections(t, s)
+		waiting := must[queue.Token](t)(s.Queue.IssueToken(ctx, testSale, "wendy", epoch))
+		if _, err := orderWith(s, waiting.ID, "wendy", p, chosen(1, 2), epoch, noCap); !errors.Is(err, booking.ErrTokenNotActive) {
+			t.Errorf("an order with a waiting token: %v, want ErrTokenNotActive", err)
+		}
+		if _, err := order(s, "ann", p, chosen(10, 11), epoch, noCap); !errors.Is(err, catalog.ErrUnknownSeat) {
+			t.Errorf("an order of a seat the date lacks: %v, want ErrUnknownSeat", err)
+		}
+		elsewhere := catalog.Performance{SaleID: testSale, Date: day("2030-07-02")}
+		for _, q := range []booking.OrderRequest{chosen(1), wish(1, "", false)} {
+			if _, err := order(s, "ann", elsewhere, q, epoch, noCap); !errors.Is(err, catalog.ErrUnknownSeat) {
+				t.Errorf("an order %+v of a date without a performance: %v, want ErrUnknownSeat", q, err)
+			}
+		}
+		// The limit counts seats: 1 held and 3 asked make 4.
+		must[booking.Reservation](t)(holdUnder(s, "ann", p, 1, epoch, time.Minute, 3))
+		var limited *booking.TooManyHoldsError
+		if _, err := order(s, "ann", p, chosen(2, 3, 4), epoch, 3); !errors.As(err, &limited) || limited.Limit != 3 {
+			t.Fatalf("1 seat held and 3 ordered under a limit of 3: %v, want TooManyHoldsError", err)
+		}
+		if _, err := order(s, "ann", p, wish(3, "", false), epoch, 3); !errors.As(err, &limited) {
+			t.Fatalf("1 seat held and 3 wished under a limit of 3: %v, want TooManyHoldsError", err)
+		}
+		must[booking.Order](t)(order(s, "ann", p, chosen(2, 3), epoch, 3))
+		// Refused seats were given back: another fan takes them.
+		must[booking.Order](t)(order(s, "bea", p, chosen(4, 5), epoch, noCap))
+
+		pause := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }
+		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, pause))
+		if _, err := order(s, "cid", p, chosen(6, 7), epoch, noCap); !errors.Is(err, core.ErrSalePaused) {
+			t.Fatalf("an order in a paused sale: %v, want ErrSalePaused", err)
+		}
+		resume := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.OnSale; return sl, nil }
+		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, resume))
+		must[catalog.Performance](t)(s.Catalog.CancelPerformance(ctx, testSale, p.Date, epoch))
+		if _, err := order(s, "cid", p, wish(2, "", false), epoch, noCap); !errors.Is(err, catalog.ErrPerformanceCancelled) {
+			t.Fatalf("an order of a cancelled date: %v, want ErrPerformanceCancelled", err)
+		}
+	})
+
+	t.Run("the best available: lowest numbers, in the section asked or the first that can", func(t *testing.T) {
+		s := newStores(t)
+		p := twoSections(t, s)
+		must[booking.Reservation](t)(hold(t, s, "bob", p, 1, epoch, time.Minute))
+		must[booking.Reservation](t)(hold(t, s, "bob", p, 3, epoch, time.Minute))
+		for _, step := range []struct {
+			q     booking.OrderRequest
+			seats []int // nil: not enough, with available
+			avail int
+		}{
+			{wish(2, "", false), []int{2, 4}, 0},       // Stalls, passing 1 and 3
+			{wish(2, "", true), []int{6, 7}, 0},        // Stalls has only 5 left: Balcony
+			{wish(2, "Stalls", false), nil, 1},         // only 5 left in Stalls
+			{wish(2, "Balcony", true), []int{8, 9}, 0}, // the lowest run
+			{wish(2, "", true), nil, 1},                // 5 and 10, apart
+			{wish(2, "", false), nil, 1},               // one section each
+			{wish(1, "", false), []int{5}, 0},          // the first section that can
+		} {
+			o, err := order(s, "alice", p, step.q, epoch, noCap)
+			var short *booking.NotEnoughSeatsError
+			switch {
+			case step.seats == nil && (!errors.As(err, &short) || short.Available != step.avail):
+				t.Fatalf("%+v: %v, want NotEnoughSeatsError with %d available", step.q.Wish, err, step.avail)
+			case step.seats != nil && (err != nil || !slices.Equal(o.Seats(), step.seats)):
+				t.Fatalf("%+v: seats %v (%v), want %v", step.q.Wish, o.Seats(), err, step.seats)
+			}
+		}
+	})
+
+	t.Run("a lapsed hold's seat is available to an order, which supersedes it", func(t *testing.T) {
+		s := newStores(t)
+		p := addShow(t, s, "2030-07-01", 3)
+		lapsed := must[booking.Reservation](t)(hold(t, s, "bob", p, 1, epoch, time.Minute))
+		later := epoch.Add(2 * time.Minute)
+		if o := must[booking.Order](t)(order(s, "alice", p, chosen(1, 2), later, noCap)); !slices.Equal(o.Seats(), []int{1, 2}) {
+			t.Fatalf("chosen 1 and 2, 1's hold lapsed: got %v", o.Seats())
+		}
+		if o := must[booking.Order](t)(order(s, "carol", p, wish(1, "", true), later, noCap)); !slices.Equal(o.Seats(), []int{3}) {
+			t.Fatalf("the best available after 1 and 2: got %v, want 3", o.Seats())
+		}
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, lapsed.ID)); got.Status != booking.Released {
+			t.Fatalf("the superseded hold is %s, want released", got.Status)
+		}
+	})
+
+	t.Run("overlapping chosen orders raced: each seat won once, every order whole", func(t *testing.T) {
+		s := newStores(t)
+		const seats, fans, size = 12, 24, 3
+		p := addShow(t, s, "2030-07-01", seats)
+		orders := make([]booking.Order, fans)
+		errs := make([]error, fans)
+		toks := make([]core.ID, fans)
+		for i := range fans {
+			toks[i] = must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, core.UserID(fmt.Sprintf("fan-%02d", i))))
+		}
+		concurrently(fans, func(i int) {
+			first := i%(seats-size+1) + 1
+			q := chosen(first+size-1, first+1, first) // out of order: the store sorts
+			orders[i], errs[i] = orderWith(s, toks[i], core.UserID(fmt.Sprintf("fan-%02d", i)), p, q, epoch, noCap)
+		})
+		wonBy := map[int]int{}
+		for i := range fans {
+			var taken *booking.SeatsTakenError
+			switch {
+			case errors.As(errs[i], &taken):
+				continue
+			case errs[i] != nil:
+				t.Fatalf("fan %d: %v, want an order or SeatsTakenError", i, errs[i])
+			}
+			read := must[booking.Order](t)(s.Bookings.Order(ctx, orders[i].ID))
+			if len(read.Tickets) != size {
+				t.Fatalf("fan %d's order has seats %v, want %d", i, read.Seats(), size)
+			}
+			for _, n := range read.Seats() {
+				if other, ok := wonBy[n]; ok {
+					t.Fatalf("seat %d won by fans %d and %d", n, other, i)
+				}
+				wonBy[n] = i
+			}
+		}
+		if len(wonBy) == 0 {
+			t.Fatal("no fan won an order")
+		}
+	})
+
+	t.Run("a storm of best-available orders together: consecutive seats, each once", func(t *testing.T) {
+		s := newStores(t)
+		const seats, fans = 30, 40
+		p := addShow(t, s, "2030-07-01", seats)
+		toks := make([]core.ID, fans)
+		for i := range fans {
+			toks[i] = must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, core.UserID(fmt.Sprintf("fan-%02d", i))))
+		}
+		var mu sync.Mutex
+		held := map[int]bool{}
+		won := 0
+		concurrently(fans, func(i int) {
+			o, err := orderWith(s, toks[i], core.UserID(fmt.Sprintf("fan-%02d", i)), p, wish(2, "", true), epoch, noCap)
+			mu.Lock()
+			defer mu.Unlock()
+			var short *booking.NotEnoughSeatsError
+			switch {
+			case errors.As(err, &short):
+				return
+			case err != nil:
+				t.Errorf("fan %d: %v, want an order or NotEnoughSeatsError", i, err)
+				return
+			}
+			got := o.Seats()
+			if len(got) != 2 || got[1] != got[0]+1 {
+				t.Errorf("fan %d got seats %v, want two together", i, got)
+			}
+			for _, n := range got {
+				if held[n] {
+					t.Errorf("seat %d won twice", n)
+				}
+				held[n] = true
+			}
+			won++
+		})
+		if won == 0 || won > seats/2 {
+			t.Fatalf("%d orders of 2 won in %d seats", won, seats)
+		}
+	})
+}

@@ -1,0 +1,178 @@
+-- An order's seats, taken all or none (booking.Order), in one call. Applied after booking.sql,
+-- whose functions it uses; the contract suite holds it and the memory store to the same answers.
+
+-- Claims seats p_seats (in seat order) of p_sale's p_date for the reservations p_ids (the i-th
+-- seat for the i-th id) until p_held_until, all or none, waiting for no other transaction: a
+-- seat another is taking right now counts as taken. claimed says whether it took them all; if
+-- not, it took none (the attempt runs in a subtransaction, undone with its row locks) and
+-- missing lists those it could not take. previous lists the holds the seats' claims still
+-- named, past their deadline, which the caller releases.
+CREATE OR REPLACE FUNCTION claim_seats(p_sale text, p_date date, p_seats int[], p_ids uuid[], p_held_until timestamptz, p_now timestamptz,
+                                       OUT claimed boolean, OUT missing int[], OUT previous uuid[])
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_took int[];
+BEGIN
+    BEGIN
+        WITH target AS (
+            -- catalog.Claim.AvailableAt: free, or held past its claim.
+            SELECT t.seat_no, t.reservation_id AS previous
+            FROM seats t
+            WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = ANY (p_seats)
+              AND (t.status = 'available' OR (t.status = 'held' AND t.held_until <= p_now))
+            FOR UPDATE SKIP LOCKED
+        ), took AS (
+            UPDATE seats s
+            SET status = 'held', reservation_id = p_ids[array_position(p_seats, s.seat_no)], held_until = p_held_until
+            FROM target
+            WHERE s.sale_id = p_sale AND s.perf_date = p_date AND s.seat_no = target.seat_no
+            RETURNING s.seat_no, target.previous
+        )
+        SELECT coalesce(array_agg(took.seat_no), '{}'), coalesce(array_agg(took.previous) FILTER (WHERE took.previous IS NOT NULL), '{}')
+        INTO v_took, previous FROM took;
+        missing := ARRAY(SELECT n FROM unnest(p_seats) n WHERE n <> ALL (v_took) ORDER BY n);
+        IF cardinality(missing) > 0 THEN
+            RAISE EXCEPTION USING ERRCODE = 'BX090', MESSAGE = 'not every seat could be claimed';
+        END IF;
+        claimed := true;
+    EXCEPTION WHEN SQLSTATE 'BX090' THEN
+        claimed := false;
+        previous := '{}';
+    END;
+END $$;
+
+-- The best available seats of p_sale's p_date for a wish (catalog.Performance.BestAvailable):
+-- in section p_section, or else in the first section by first seat that can satisfy it, the
+-- lowest-numbered p_quantity seats free, or with p_together the lowest-numbered run of
+-- consecutive ones, claimed as claim_seats does. A seat another transaction is taking is
+-- passed over and the search goes on past it. claimed is null when no section has them, and
+-- available then says the most the wish could have had (together: the longest run) as last
+-- committed. The seats are read in seat order through seats_unsold, so the search passes over
+-- held seats, never sold ones.
+CREATE OR REPLACE FUNCTION claim_best_available(p_sale text, p_date date, p_quantity int, p_section text, p_together boolean,
+                                                p_ids uuid[], p_held_until timestamptz, p_now timestamptz,
+                                                OUT claimed int[], OUT previous uuid[], OUT available int)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_section record;
+    v_seat    int;
+    v_picked  int[];
+    v_seen    int;
+    v_claim   record;
+BEGIN
+    available := 0;
+    FOR v_section IN
+        SELECT c.first_seat, c.last_seat FROM sections c
+        WHERE c.sale_id = p_sale AND c.perf_date = p_date AND (p_section IS NULL OR c.name = p_section)
+        ORDER BY c.first_seat
+    LOOP
+        v_picked := '{}';
+        v_seen := 0;
+        FOR v_seat IN
+            SELECT t.seat_no FROM seats t
+            WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.status <> 'sold'
+              AND t.seat_no BETWEEN v_section.first_seat AND v_section.last_seat
+              AND (t.status = 'available' OR t.held_until <= p_now)
+            ORDER BY t.seat_no
+        LOOP
+            IF p_together AND cardinality(v_picked) > 0 AND v_seat <> v_picked[cardinality(v_picked)] + 1 THEN
+                v_picked := '{}';
+            END IF;
+            v_picked := v_picked || v_seat;
+            v_seen := CASE WHEN p_together THEN greatest(v_seen, cardinality(v_picked)) ELSE v_seen + 1 END;
+            CONTINUE WHEN cardinality(v_picked) < p_quantity;
+            SELECT c.claimed, c.missing, c.previous INTO v_claim FROM claim_seats(p_sale, p_date, v_picked, p_ids, p_held_until, p_now) c;
+            IF v_claim.claimed THEN
+                claimed := v_picked;
+                previous := v_claim.previous;
+                RETURN;
+            END IF;
+            -- Seats being taken: keep the others (together: those after the last being taken)
+            -- and look further.
+            v_picked := CASE WHEN p_together
+                             THEN ARRAY(SELECT n FROM unnest(v_picked) n WHERE n > (SELECT max(m) FROM unnest(v_claim.missing) m) ORDER BY n)
+                             ELSE ARRAY(SELECT n FROM unnest(v_picked) n WHERE n <> ALL (v_claim.missing) ORDER BY n) END;
+        END LOOP;
+        available := greatest(available, v_seen);
+    END LOOP;
+END $$;
+
+-- Holds an order of p_sale's p_date for the fan of token p_token, as order p_order whose
+-- reservations are p_ids (in seat order): the chosen seats p_seats, all or none, or else
+-- p_quantity of the best available (claim_best_available). It answers, in HoldSeat's order of
+-- checks, one row per seat held (outcome held, with its section and price and the limit it was
+-- held under), or one row: not_admitted, unknown_seat (a chosen seat, or the date, the sale
+-- does not have), taken (one row per chosen seat found taken), or not_enough (available: the
+-- most the wish could have had). The rarer refusals of won seats raise as hold_seat's do
+-- (BX001, BX002), which gives the seats back with the statement; BX001's count is of seats.
+CREATE OR REPLACE FUNCTION hold_order(p_token uuid, p_order uuid, p_ids uuid[], p_user text, p_sale text, p_date date,
+                                      p_seats int[], p_quantity int, p_section text, p_together boolean,
+                                      p_held_until timestamptz, p_now timestamptz, p_limit int)
+RETURNS TABLE (outcome text, seat_no int, section text, price bigint, fan_limit int, available int)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_seats     int[];
+    v_previous  uuid[];
+    v_found     int;
+    v_taken     int[];
+    v_claim     record;
+    v_limit     int;
+BEGIN
+    IF NOT token_admits(p_token, p_user, p_sale, p_now) THEN
+        outcome := 'not_admitted'; RETURN NEXT; RETURN;
+    END IF;
+
+    IF cardinality(p_seats) > 0 THEN
+        -- Chosen seats: a loser is told every seat taken as last committed, without a lock.
+        v_seats := ARRAY(SELECT DISTINCT n FROM unnest(p_seats) n ORDER BY n);
+        SELECT count(*), coalesce(array_agg(t.seat_no ORDER BY t.seat_no)
+                                  FILTER (WHERE NOT (t.status = 'available' OR (t.status = 'held' AND t.held_until <= p_now))), '{}')
+        INTO v_found, v_taken
+        FROM seats t WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = ANY (v_seats);
+        IF v_found < cardinality(v_seats) THEN
+            outcome := 'unknown_seat'; RETURN NEXT; RETURN;
+        END IF;
+        IF cardinality(v_taken) = 0 THEN
+            SELECT c.claimed, c.missing, c.previous INTO v_claim FROM claim_seats(p_sale, p_date, v_seats, p_ids, p_held_until, p_now) c;
+            v_taken := CASE WHEN v_claim.claimed THEN '{}' ELSE v_claim.missing END;
+            v_previous := v_claim.previous;
+        END IF;
+        IF cardinality(v_taken) > 0 THEN
+            RETURN QUERY SELECT 'taken', n, NULL::text, NULL::bigint, NULL::int, NULL::int FROM unnest(v_taken) n;
+            RETURN;
+        END IF;
+    ELSE
+        PERFORM 1 FROM performances p WHERE p.sale_id = p_sale AND p.perf_date = p_date;
+        IF NOT FOUND THEN
+            outcome := 'unknown_seat'; RETURN NEXT; RETURN;
+        END IF;
+        SELECT c.claimed, c.previous, c.available INTO v_claim
+        FROM claim_best_available(p_sale, p_date, p_quantity, p_section, p_together, p_ids, p_held_until, p_now) c;
+        IF v_claim.claimed IS NULL THEN
+            outcome := 'not_enough'; available := v_claim.available; RETURN NEXT; RETURN;
+        END IF;
+        v_seats := v_claim.claimed;
+        v_previous := v_claim.previous;
+    END IF;
+
+    -- The seats are won. What follows keeps them, or raises, which gives them back with the
+    -- statement.
+    v_limit := keep_won_seats(p_sale, p_date, p_user, p_now, p_limit, cardinality(v_seats));
+
+    UPDATE reservations r SET status = 'released'
+    WHERE r.id IN (SELECT q.id FROM reservations q WHERE q.id = ANY (v_previous) AND q.status = 'held' FOR UPDATE SKIP LOCKED);
+    INSERT INTO orders (id, user_id, sale_id, perf_date, held_until, created_at) VALUES (p_order, p_user, p_sale, p_date, p_held_until, p_now);
+    RETURN QUERY
+    WITH held AS (
+        INSERT INTO reservations (id, order_id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit)
+        SELECT p_ids[u.i], p_order, p_user, p_sale, p_date, t.seat_no, t.section, c.price, 'held', p_held_until, p_now, v_limit
+        FROM unnest(v_seats) WITH ORDINALITY AS u(n, i)
+        JOIN seats t ON t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = u.n
+        JOIN sections c ON c.sale_id = p_sale AND c.perf_date = p_date AND c.name = t.section
+        RETURNING reservations.seat_no, reservations.section, reservations.price, reservations.fan_limit
+    )
+    SELECT 'held'::text, held.seat_no, held.section, held.price, held.fan_limit, NULL::int FROM held ORDER BY held.seat_no;
+END $$;
