@@ -211,6 +211,13 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 	winner, winnerUser := tokenOf(t, url, rushActive-1)
 	loser, loserUser := tokenOf(t, url, rushActive-2)
 	waiting, _ := tokenOf(t, url, rushTokens-1)
+	orderer, ordererUser := tokenOf(t, url, rushActive-3)
+	placeOrder := func(q booking.OrderRequest) error {
+		ids := []core.ID{core.NewID(), core.NewID()}
+		o := booking.Order{ID: core.NewID(), UserID: ordererUser, SaleID: rushSale, Date: d, HeldUntil: now.Add(5 * time.Minute), CreatedAt: now}
+		_, err := store.Holds.HoldOrder(ctx, booking.OrderAttempt{Request: q, Order: o, IDs: ids, Token: orderer, Now: now, Limit: 4})
+		return err
+	}
 	hold := func(tok core.ID, user core.UserID, seat int) (booking.Reservation, error) {
 		return store.Holds.HoldSeat(ctx, booking.HoldAttempt{Token: tok, Now: now, Limit: 4, Hold: booking.Reservation{
 			ID: core.NewID(), UserID: user, SaleID: rushSale, Date: d, Seat: seat, Status: booking.Held, HeldUntil: now.Add(5 * time.Minute), CreatedAt: now}})
@@ -235,6 +242,11 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 			won, err = hold(winner, winnerUser, rushSeats)
 			return err
 		}},
+		// The Floor's seats are all held: the best available passes over none of them.
+		{"an order of 2 best available together", 120, func() error {
+			return placeOrder(booking.OrderRequest{Wish: catalog.SeatWish{Quantity: 2, Together: true}})
+		}},
+		{"an order of 2 chosen seats", 120, func() error { return placeOrder(booking.OrderRequest{Seats: []int{rushSeats - 2, rushSeats - 1}}) }},
 		{"charge a wallet", 20, func() error { _, err := store.Wallets.Charge(ctx, winnerUser, 40_000, "", now); return err }},
 		{"accept a payment", 40, func() error { _, err := store.Holds.AcceptPayment(ctx, won.ID, winnerUser, now); return err }},
 		{"a payment", 120, func() error {

@@ -160,14 +160,17 @@ func runOrders(t *testing.T, newStores func(t *testing.T) Stores) {
 
 	t.Run("a lapsed hold's seat is available to an order, which supersedes it", func(t *testing.T) {
 		s := newStores(t)
-		p := addShow(t, s, "2030-07-01", 3)
+		p := addShow(t, s, "2030-07-01", 5)
 		lapsed := must[booking.Reservation](t)(hold(t, s, "bob", p, 1, epoch, time.Minute))
+		must[booking.Reservation](t)(hold(t, s, "dave", p, 3, epoch, time.Minute))
+		must[booking.Reservation](t)(hold(t, s, "erin", p, 5, epoch, time.Hour))
 		later := epoch.Add(2 * time.Minute)
 		if o := must[booking.Order](t)(order(s, "alice", p, chosen(1, 2), later, noCap)); !slices.Equal(o.Seats(), []int{1, 2}) {
 			t.Fatalf("chosen 1 and 2, 1's hold lapsed: got %v", o.Seats())
 		}
-		if o := must[booking.Order](t)(order(s, "carol", p, wish(1, "", true), later, noCap)); !slices.Equal(o.Seats(), []int{3}) {
-			t.Fatalf("the best available after 1 and 2: got %v, want 3", o.Seats())
+		// Seat 3's hold lapsed too, 4 was never held, 5 is held: the best available merges them.
+		if o := must[booking.Order](t)(order(s, "carol", p, wish(2, "", true), later, noCap)); !slices.Equal(o.Seats(), []int{3, 4}) {
+			t.Fatalf("the best 2 together after 1 and 2, 3 lapsed and 5 held: got %v, want 3 and 4", o.Seats())
 		}
 		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, lapsed.ID)); got.Status != booking.Released {
 			t.Fatalf("the superseded hold is %s, want released", got.Status)

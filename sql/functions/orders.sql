@@ -48,21 +48,30 @@ END $$;
 -- consecutive ones, claimed as claim_seats does. A seat another transaction is taking is
 -- passed over and the search goes on past it. claimed is null when no section has them, and
 -- available then says the most the wish could have had (together: the longest run) as last
--- committed. The seats are read in seat order through seats_unsold, so the search passes over
--- held seats, never sold ones.
+-- committed. The free seats are read in seat order from seats_free, and the holds past their
+-- deadline (free too) from seats_held_by_deadline, merged in: the search passes over no seat
+-- sold or held, so its cost follows the seats it takes and those being taken as it looks, not
+-- the date's size or how much of it is sold.
 CREATE OR REPLACE FUNCTION claim_best_available(p_sale text, p_date date, p_quantity int, p_section text, p_together boolean,
                                                 p_ids uuid[], p_held_until timestamptz, p_now timestamptz,
                                                 OUT claimed int[], OUT previous uuid[], OUT available int)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
+    v_lapsed  int[];
     v_section record;
+    v_free    refcursor;
+    v_next    int;
+    v_li      int;
     v_seat    int;
     v_picked  int[];
     v_seen    int;
     v_claim   record;
 BEGIN
     available := 0;
+    v_lapsed := ARRAY(SELECT t.seat_no FROM seats t
+                      WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.status = 'held' AND t.held_until <= p_now
+                      ORDER BY t.seat_no);
     FOR v_section IN
         SELECT c.first_seat, c.last_seat FROM sections c
         WHERE c.sale_id = p_sale AND c.perf_date = p_date AND (p_section IS NULL OR c.name = p_section)
@@ -70,13 +79,31 @@ BEGIN
     LOOP
         v_picked := '{}';
         v_seen := 0;
-        FOR v_seat IN
+        v_li := 1;
+        OPEN v_free FOR
             SELECT t.seat_no FROM seats t
-            WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.status <> 'sold'
+            WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.status = 'available'
               AND t.seat_no BETWEEN v_section.first_seat AND v_section.last_seat
-              AND (t.status = 'available' OR t.held_until <= p_now)
-            ORDER BY t.seat_no
+            ORDER BY t.seat_no;
+        FETCH v_free INTO v_next;
         LOOP
+            -- The next seat free, in seat order, from either source.
+            WHILE v_li <= cardinality(v_lapsed) AND v_lapsed[v_li] < v_section.first_seat LOOP
+                v_li := v_li + 1;
+            END LOOP;
+            IF v_li <= cardinality(v_lapsed) AND v_lapsed[v_li] <= v_section.last_seat AND (v_next IS NULL OR v_lapsed[v_li] < v_next) THEN
+                v_seat := v_lapsed[v_li];
+                v_li := v_li + 1;
+            ELSIF v_next IS NOT NULL THEN
+                v_seat := v_next;
+                FETCH v_free INTO v_next;
+                IF NOT FOUND THEN
+                    v_next := NULL;
+                END IF;
+            ELSE
+                EXIT;
+            END IF;
+
             IF p_together AND cardinality(v_picked) > 0 AND v_seat <> v_picked[cardinality(v_picked)] + 1 THEN
                 v_picked := '{}';
             END IF;
@@ -85,6 +112,7 @@ BEGIN
             CONTINUE WHEN cardinality(v_picked) < p_quantity;
             SELECT c.claimed, c.missing, c.previous INTO v_claim FROM claim_seats(p_sale, p_date, v_picked, p_ids, p_held_until, p_now) c;
             IF v_claim.claimed THEN
+                CLOSE v_free;
                 claimed := v_picked;
                 previous := v_claim.previous;
                 RETURN;
@@ -95,6 +123,7 @@ BEGIN
                              THEN ARRAY(SELECT n FROM unnest(v_picked) n WHERE n > (SELECT max(m) FROM unnest(v_claim.missing) m) ORDER BY n)
                              ELSE ARRAY(SELECT n FROM unnest(v_picked) n WHERE n <> ALL (v_claim.missing) ORDER BY n) END;
         END LOOP;
+        CLOSE v_free;
         available := greatest(available, v_seen);
     END LOOP;
 END $$;

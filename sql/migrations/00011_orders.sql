@@ -13,11 +13,13 @@ CREATE TABLE orders (
 );
 ALTER TABLE reservations ADD COLUMN order_id uuid REFERENCES orders;
 CREATE INDEX reservations_of_order ON reservations (order_id) WHERE order_id IS NOT NULL;
--- A date's seats not sold, in seat order: where hold_order looks for the best available, so its
--- cost follows the seats it passes over that are held, never those sold.
-CREATE INDEX seats_unsold ON seats (sale_id, perf_date, seat_no) WHERE status <> 'sold';
+-- Where hold_order looks for the best available, in seat order, passing over no seat that is
+-- sold or held: a date's free seats, and its holds by deadline (those past it are free too).
+CREATE INDEX seats_free ON seats (sale_id, perf_date, seat_no) WHERE status = 'available';
+CREATE INDEX seats_held_by_deadline ON seats (sale_id, perf_date, held_until) WHERE status = 'held';
 
 -- +goose Down
-DROP INDEX seats_unsold;
+DROP INDEX seats_held_by_deadline;
+DROP INDEX seats_free;
 ALTER TABLE reservations DROP COLUMN order_id;
 DROP TABLE orders;
