@@ -20,6 +20,9 @@ type storedOrder struct {
 func (s *Holds) HoldOrder(_ context.Context, a booking.OrderAttempt) (booking.Order, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := a.Check(); err != nil {
+		return booking.Order{}, err
+	}
 	o := a.Order
 	if !s.activeToken(a.Token, o.UserID, o.SaleID, a.Now) {
 		return booking.Order{}, booking.ErrTokenNotActive

@@ -13,6 +13,9 @@ import (
 // HoldOrder implements booking.Holds: one call of hold_order (sql/functions/orders.sql), won
 // or lost.
 func (s *Holds) HoldOrder(ctx context.Context, a booking.OrderAttempt) (booking.Order, error) {
+	if err := a.Check(); err != nil {
+		return booking.Order{}, err
+	}
 	o, q := a.Order, a.Request
 	ids := make([]string, len(a.IDs))
 	for i, id := range a.IDs {

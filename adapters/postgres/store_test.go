@@ -28,6 +28,12 @@ func BenchmarkStore(b *testing.B) {
 	porttest.Bench(b, func(b *testing.B) porttest.Stores { return newStore(b).Stores() })
 }
 
+// BenchmarkOrders compares the best available on a date of 1,000 seats and one of 100,000, each
+// half held.
+func BenchmarkOrders(b *testing.B) {
+	porttest.BenchOrders(b, func(b *testing.B) porttest.Stores { return newStore(b).Stores() }, 1_000, 100_000)
+}
+
 func BenchmarkAfterPayment(b *testing.B) {
 	porttest.BenchAfterPayment(b, func(b *testing.B) porttest.Stores { return newStore(b).Stores() })
 }

@@ -59,6 +59,20 @@ func (e *TooManyHoldsError) Error() string {
 // Unwrap places the error in the ErrLimited class.
 func (e *TooManyHoldsError) Unwrap() error { return core.ErrLimited }
 
+// TicketsLeftError is returned for an order of more seats than a fan's bought tickets leave
+// room for under the sale's limit: fewer would do.
+type TicketsLeftError struct {
+	Limit int
+	Left  int // how many more the fan may have
+}
+
+func (e *TicketsLeftError) Error() string {
+	return fmt.Sprintf("your bought tickets of this sale leave room for %d more (one fan may have %d); ask for %d or fewer", e.Left, e.Limit, e.Left)
+}
+
+// Unwrap places the error in the ErrForbidden class, as ErrTicketLimit.
+func (e *TicketsLeftError) Unwrap() error { return core.ErrForbidden }
+
 // CancellationClosedError is returned for a cancellation after the sale's deadline.
 type CancellationClosedError struct {
 	Deadline time.Time

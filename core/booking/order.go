@@ -107,6 +107,23 @@ type OrderAttempt struct {
 	Limit   int
 }
 
+// Check reports an attempt no store can decide: no seat asked for, a chosen seat twice, or not
+// one id per seat. Both stores ask it first; OrderRequest.Check has refused such requests
+// already, with their fields named.
+func (a OrderAttempt) Check() error {
+	n := a.Request.Quantity()
+	seats := slices.Sorted(slices.Values(a.Request.Seats))
+	switch {
+	case n < 1:
+		return core.InvalidField("quantity", "an order is of 1 seat or more")
+	case len(slices.Compact(seats)) != len(a.Request.Seats):
+		return core.InvalidField("seat_ids", "a seat is chosen twice")
+	case len(a.IDs) != n:
+		return fmt.Errorf("booking: an order of %d seats with %d ticket ids", n, len(a.IDs))
+	}
+	return nil
+}
+
 // Tickets are the reservations the attempt creates for the seats it won, in seat order, each
 // at its section's price on p.
 func (a OrderAttempt) Tickets(seats []int, p catalog.Performance) []Reservation {

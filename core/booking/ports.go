@@ -30,15 +30,16 @@ type Holds interface {
 	// supersedes is marked released. It is one call, not one snapshot: a hold may land just
 	// after a pause or a cancellation that committed while it ran.
 	HoldSeat(ctx context.Context, a HoldAttempt) (Reservation, error)
-	// HoldOrder decides an OrderAttempt in one call, all or none, checking in HoldSeat's order:
-	// the token; the seats (catalog.ErrUnknownSeat for a chosen seat or a date the sale does
+	// HoldOrder decides an OrderAttempt in one call, all or none, checking in HoldSeat's order,
+	// after the attempt's own Check: the token; the seats (catalog.ErrUnknownSeat for a chosen seat or a date the sale does
 	// not have; then *SeatsTakenError naming every chosen seat not AvailableAt Now, or the
 	// wish's catalog.Performance.BestAvailable, else *NotEnoughSeatsError); the date and the
 	// sale; the fan's TicketCount allowing every seat of the order (AllowsMore). Then it creates
 	// the order and a held reservation of it per seat, at its section's price, and returns it.
 	// A seat another attempt is taking at that moment counts as taken: no attempt waits for
 	// another, so attempts whose seats overlap never deadlock, and a best-available one looks
-	// further instead.
+	// further instead. Each attempt takes its seats in seat order and gives up at the first
+	// being taken, so of attempts racing for the same seats one wins.
 	HoldOrder(ctx context.Context, a OrderAttempt) (Order, error)
 	// Order returns an order with its tickets as they stand, or ErrUnknownOrder.
 	Order(ctx context.Context, id core.ID) (Order, error)

@@ -211,15 +211,20 @@ func (c *TicketCount) Add(r Reservation, now time.Time) {
 // Stores ask it under the fan's lock, so racing holds cannot overshoot it.
 func (c TicketCount) Allows(limit int) error { return c.AllowsMore(1, limit) }
 
-// AllowsMore is Allows for n more seats at once (an order's): the limit counts seats.
+// AllowsMore is Allows for n more seats at once (an order's): the limit counts seats. While
+// holds ending unpaid would make room, the fan can retry when the earliest ends
+// (*TooManyHoldsError); once bought tickets alone leave no room, never (ErrTicketLimit); when
+// they leave room for fewer than n, the fan can ask for fewer (*TicketsLeftError).
 func (c TicketCount) AllowsMore(n, limit int) error {
 	switch {
 	case c.Held+c.Paid+n <= limit:
 		return nil
-	case c.Held > 0:
+	case c.Held > 0 && c.Paid+n <= limit:
 		return &TooManyHoldsError{Limit: limit, FreeAt: c.EarliestHoldEnd}
+	case c.Paid >= limit:
+		return ErrTicketLimit
 	}
-	return ErrTicketLimit
+	return &TicketsLeftError{Limit: limit, Left: limit - c.Paid}
 }
 
 // NothingLeftToPay reports whether the fan has no hold left to pay in the sale (none before its

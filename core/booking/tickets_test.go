@@ -224,3 +224,26 @@ func sameError(got, want error) bool {
 	}
 	return errors.Is(got, want) && (got == nil) == (want == nil)
 }
+
+func TestAllowsMoreCountsSeats(t *testing.T) {
+	freeAt := time.Date(2030, 6, 1, 12, 1, 0, 0, time.UTC)
+	var holds *booking.TooManyHoldsError
+	var left *booking.TicketsLeftError
+	for _, tc := range []struct {
+		count booking.TicketCount
+		n     int
+		check func(error) bool
+		want  string
+	}{
+		{booking.TicketCount{Paid: 1}, 3, func(err error) bool { return err == nil }, "allowed"},
+		{booking.TicketCount{Paid: 2}, 3, func(err error) bool { return errors.As(err, &left) && left.Left == 2 }, "2 left"},
+		{booking.TicketCount{Paid: 2, Held: 1, EarliestHoldEnd: freeAt}, 2, func(err error) bool { return errors.As(err, &holds) && holds.FreeAt.Equal(freeAt) }, "a hold to wait for"},
+		{booking.TicketCount{Paid: 2, Held: 1, EarliestHoldEnd: freeAt}, 3, func(err error) bool { return errors.As(err, &left) && left.Left == 2 }, "2 left, holds or not"},
+		{booking.TicketCount{Paid: 4, Held: 1}, 1, func(err error) bool { return errors.Is(err, booking.ErrTicketLimit) }, "the limit bought"},
+		{booking.TicketCount{Held: 4, EarliestHoldEnd: freeAt}, 1, func(err error) bool { return errors.As(err, &holds) }, "holds to wait for"},
+	} {
+		if err := tc.count.AllowsMore(tc.n, 4); !tc.check(err) {
+			t.Errorf("%+v, %d more under 4: %v, want %s", tc.count, tc.n, err, tc.want)
+		}
+	}
+}

@@ -63,6 +63,63 @@ func Bench(b *testing.B, newStores func(b *testing.B) Stores) {
 	})
 }
 
+// BenchOrders measures orders of 2 seats together, the best available, on a date of each size
+// in seats whose first half is held (a chosen order's cost is a won hold's, per seat). Each
+// order is a new fan's, admitted off the clock; when the date runs out, the next is put on sale
+// and half held, off the clock too.
+func BenchOrders(b *testing.B, newStores func(b *testing.B) Stores, sizes ...int) {
+	for _, seats := range sizes {
+		b.Run(fmt.Sprintf("best-2-together/seats=%d", seats), func(b *testing.B) {
+			s := newStores(b)
+			createSale(b, s, testSale)
+			p := catalog.Performance{SaleID: testSale, Date: day("2030-06-30"), Sections: []catalog.Section{{Name: "General", FirstSeat: 1, LastSeat: seats, Price: 1}}}
+			next := seats // the next seat free; past the end: put the next date on sale
+			fan := 0
+			for b.Loop() {
+				b.StopTimer()
+				if next+1 > seats {
+					p.Date = p.Date.AddDays(1)
+					next = halfHeld(b, s, p, seats)
+				}
+				fan++
+				user := core.UserID(fmt.Sprintf("bench-%d", fan))
+				tok, err := AdmitFan(ctx, s.Queue, testSale, user)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				o, err := orderWith(s, tok, user, p, wish(2, "", true), epoch, noCap)
+				if err != nil || o.Seats()[0] != next {
+					b.Fatalf("order %d: %v, %v; want seats from %d", fan, o.Seats(), err, next)
+				}
+				next += 2
+			}
+		})
+	}
+}
+
+// halfHeld puts p on sale and holds its first half in orders of up to 1,000 seats; it returns
+// the first seat left free.
+func halfHeld(b *testing.B, s Stores, p catalog.Performance, seats int) int {
+	if err := s.Catalog.AddPerformance(ctx, p); err != nil {
+		b.Fatal(err)
+	}
+	tok, err := AdmitFan(ctx, s.Queue, testSale, "holder")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for first := 1; first <= seats/2; first += 1000 {
+		var chosen []int
+		for n := first; n < first+1000 && n <= seats/2; n++ {
+			chosen = append(chosen, n)
+		}
+		if _, err := orderWith(s, tok, "holder", p, booking.OrderRequest{Seats: chosen}, epoch, noCap); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return seats/2 + 1
+}
+
 // BenchAfterPayment measures what follows a payment: checking a ticket in (the first scan, which
 // writes, and a second, refused) and refunding one. Each iteration sets up a paid ticket off the
 // clock; the memory adapter counts a fan's tickets by scanning, so that setup grows with the

@@ -90,6 +90,11 @@ func runOrders(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("an order attempt is decided whole: token, seats, sale and date, limit", func(t *testing.T) {
 		s := newStores(t)
 		p := twoSections(t, s)
+		for _, q := range []booking.OrderRequest{chosen(2, 2), wish(0, "", false), {}} {
+			if _, err := order(s, "ann", p, q, epoch, noCap); !errors.Is(err, core.ErrInvalid) {
+				t.Errorf("an order %+v: %v, want it refused as invalid", q, err)
+			}
+		}
 		waiting := must[queue.Token](t)(s.Queue.IssueToken(ctx, testSale, "wendy", epoch))
 		if _, err := orderWith(s, waiting.ID, "wendy", p, chosen(1, 2), epoch, noCap); !errors.Is(err, booking.ErrTokenNotActive) {
 			t.Errorf("an order with a waiting token: %v, want ErrTokenNotActive", err)
@@ -217,6 +222,69 @@ func runOrders(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
+	t.Run("fans racing for the same chosen seats: one wins each race", func(t *testing.T) {
+		s := newStores(t)
+		const rounds, fans = 30, 4
+		for round := range rounds {
+			p := addShow(t, s, fmt.Sprintf("2030-07-%02d", round+1), 2)
+			toks := make([]core.ID, fans)
+			for i := range fans {
+				toks[i] = must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, core.UserID(fmt.Sprintf("fan-%d-%d", round, i))))
+			}
+			errs := make([]error, fans)
+			concurrently(fans, func(i int) {
+				_, errs[i] = orderWith(s, toks[i], core.UserID(fmt.Sprintf("fan-%d-%d", round, i)), p, chosen(2, 1), epoch, noCap)
+			})
+			won := 0
+			for i, err := range errs {
+				var taken *booking.SeatsTakenError
+				switch {
+				case err == nil:
+					won++
+				case !errors.As(err, &taken):
+					t.Fatalf("round %d, fan %d: %v, want an order or SeatsTakenError", round, i, err)
+				}
+			}
+			if won != 1 {
+				t.Fatalf("round %d: %d of %d fans racing for seats 1 and 2 won, want 1", round, won, fans)
+			}
+		}
+	})
+
+	t.Run("lapsed holds released while best-available orders look: each seat taken once", func(t *testing.T) {
+		s := newStores(t)
+		const seats, fans, each = 240, 6, 20
+		p := addShow(t, s, "2030-07-01", seats)
+		lapsed := make([]booking.Reservation, seats)
+		for n := range seats {
+			lapsed[n] = must[booking.Reservation](t)(hold(t, s, core.UserID(fmt.Sprintf("early-%d", n)), p, n+1, epoch, time.Minute))
+		}
+		later := epoch.Add(2 * time.Minute)
+		toks := make([]core.ID, fans)
+		for i := range fans {
+			toks[i] = must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, core.UserID(fmt.Sprintf("fan-%d", i))))
+		}
+		errs := make([]error, fans+1)
+		concurrently(fans+1, func(i int) {
+			if i == fans { // the holds' own releases, running late
+				for _, r := range lapsed {
+					if _, err := s.Bookings.ReleaseHold(ctx, r.ID); err != nil {
+						errs[i] = err
+						return
+					}
+				}
+				return
+			}
+			_, errs[i] = orderWith(s, toks[i], core.UserID(fmt.Sprintf("fan-%d", i)), p, wish(each, "", i%2 == 0), later, noCap)
+		})
+		for i, err := range errs {
+			var short *booking.NotEnoughSeatsError
+			if err != nil && !errors.As(err, &short) {
+				t.Fatalf("goroutine %d: %v", i, err)
+			}
+		}
+	})
+
 	t.Run("a storm of best-available orders together: consecutive seats, each once", func(t *testing.T) {
 		s := newStores(t)
 		const seats, fans = 30, 40
@@ -234,6 +302,9 @@ func runOrders(t *testing.T, newStores func(t *testing.T) Stores) {
 			defer mu.Unlock()
 			var short *booking.NotEnoughSeatsError
 			switch {
+			case errors.As(err, &short) && short.Available >= 2:
+				t.Errorf("fan %d told %d seats together could be had, and not given 2", i, short.Available)
+				return
 			case errors.As(err, &short):
 				return
 			case err != nil:
@@ -256,4 +327,36 @@ func runOrders(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("%d orders of 2 won in %d seats", won, seats)
 		}
 	})
+}
+
+// OrderWhileAHoldIsReleased is a clause only a store with a hook into its search can be held to:
+// an order asks for the best 2 of seats 4–6 (1–3 held, 4's hold lapsed) and, while its search
+// is stopped midway (pause, until resume; waiting returns once it is stopped), the sweep
+// releases seat 4's hold. The order still gets seats 4 and 5, each once.
+func OrderWhileAHoldIsReleased(t *testing.T, s Stores, pause func() (waiting, resume func())) {
+	createSale(t, s, testSale)
+	p := addPerformance(t, s, testSale, "2030-07-01",
+		catalog.Section{Name: "A", FirstSeat: 1, LastSeat: 3, Price: 10},
+		catalog.Section{Name: "B", FirstSeat: 4, LastSeat: 6, Price: 20})
+	for n := 1; n <= 3; n++ {
+		must[booking.Reservation](t)(hold(t, s, "live", p, n, epoch, time.Hour))
+	}
+	must[booking.Reservation](t)(hold(t, s, "old", p, 4, epoch.Add(-time.Hour), time.Minute))
+	tok := must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, "alice"))
+	waiting, resume := pause()
+	done := make(chan error, 1)
+	var o booking.Order
+	go func() {
+		var err error
+		o, err = orderWith(s, tok, "alice", p, wish(2, "", false), epoch, noCap)
+		done <- err
+	}()
+	waiting()
+	if n := must[int](t)(s.Bookings.ReleaseOverdue(ctx, epoch, 100)); n != 1 {
+		t.Fatalf("the sweep released %d holds, want seat 4's", n)
+	}
+	resume()
+	if err := <-done; err != nil || !slices.Equal(o.Seats(), []int{4, 5}) {
+		t.Fatalf("the best 2 of seats 4–6, 4's lapsed hold released meanwhile: %v, %v; want 4 and 5", o.Seats(), err)
+	}
 }

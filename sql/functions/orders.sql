@@ -1,42 +1,48 @@
 -- An order's seats, taken all or none (booking.Order), in one call. Applied after booking.sql,
 -- whose functions it uses; the contract suite holds it and the memory store to the same answers.
 
--- Claims seats p_seats (in seat order) of p_sale's p_date for the reservations p_ids (the i-th
--- seat for the i-th id) until p_held_until, all or none, waiting for no other transaction: a
--- seat another is taking right now counts as taken. claimed says whether it took them all; if
--- not, it took none (the attempt runs in a subtransaction, undone with its row locks) and
--- missing lists those it could not take. previous lists the holds the seats' claims still
--- named, past their deadline, which the caller releases.
+-- Claims seats p_seats (distinct, in seat order) of p_sale's p_date for the reservations p_ids
+-- (the i-th seat for the i-th id) until p_held_until, all or none, waiting for no other
+-- transaction. It locks the seats one by one in seat order and gives up at the first that is
+-- not free (catalog.Claim.AvailableAt) or that another transaction has locked: of attempts
+-- racing for the same seats, the one that locks the lowest first goes on unhindered, so one
+-- wins. claimed says whether it took them all; if not, it took none (the attempt runs in a
+-- subtransaction, undone with its row locks) and missing names the seat it gave up at.
+-- previous lists the holds the seats' claims still named, past their deadline, which the
+-- caller releases.
 CREATE OR REPLACE FUNCTION claim_seats(p_sale text, p_date date, p_seats int[], p_ids uuid[], p_held_until timestamptz, p_now timestamptz,
                                        OUT claimed boolean, OUT missing int[], OUT previous uuid[])
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-    v_took int[];
+    v_seat   int;
+    v_holder uuid;
 BEGIN
+    previous := '{}';
+    missing := '{}';
     BEGIN
-        WITH target AS (
-            -- catalog.Claim.AvailableAt: free, or held past its claim.
-            SELECT t.seat_no, t.reservation_id AS previous
-            FROM seats t
-            WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = ANY (p_seats)
+        FOREACH v_seat IN ARRAY p_seats LOOP
+            missing := ARRAY[v_seat];
+            SELECT t.reservation_id INTO v_holder FROM seats t
+            WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = v_seat
               AND (t.status = 'available' OR (t.status = 'held' AND t.held_until <= p_now))
-            FOR UPDATE SKIP LOCKED
-        ), took AS (
-            UPDATE seats s
-            SET status = 'held', reservation_id = p_ids[array_position(p_seats, s.seat_no)], held_until = p_held_until
-            FROM target
-            WHERE s.sale_id = p_sale AND s.perf_date = p_date AND s.seat_no = target.seat_no
-            RETURNING s.seat_no, target.previous
-        )
-        SELECT coalesce(array_agg(took.seat_no), '{}'), coalesce(array_agg(took.previous) FILTER (WHERE took.previous IS NOT NULL), '{}')
-        INTO v_took, previous FROM took;
-        missing := ARRAY(SELECT n FROM unnest(p_seats) n WHERE n <> ALL (v_took) ORDER BY n);
-        IF cardinality(missing) > 0 THEN
-            RAISE EXCEPTION USING ERRCODE = 'BX090', MESSAGE = 'not every seat could be claimed';
-        END IF;
+            FOR UPDATE NOWAIT;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION USING ERRCODE = 'BX090', MESSAGE = 'a seat is taken';
+            END IF;
+            IF v_holder IS NOT NULL THEN
+                previous := previous || v_holder;
+            END IF;
+        END LOOP;
+        missing := '{}';
+        -- Seat by seat, by primary key: a plan that cannot depend on statistics, which a date
+        -- just put on sale does not have yet.
+        FOR i IN 1 .. cardinality(p_seats) LOOP
+            UPDATE seats s SET status = 'held', reservation_id = p_ids[i], held_until = p_held_until
+            WHERE s.sale_id = p_sale AND s.perf_date = p_date AND s.seat_no = p_seats[i];
+        END LOOP;
         claimed := true;
-    EXCEPTION WHEN SQLSTATE 'BX090' THEN
+    EXCEPTION WHEN SQLSTATE 'BX090' OR lock_not_available THEN
         claimed := false;
         previous := '{}';
     END;
@@ -47,8 +53,8 @@ END $$;
 -- lowest-numbered p_quantity seats free, or with p_together the lowest-numbered run of
 -- consecutive ones, claimed as claim_seats does. A seat another transaction is taking is
 -- passed over and the search goes on past it. claimed is null when no section has them, and
--- available then says the most the wish could have had (together: the longest run) as last
--- committed. The free seats are read in seat order from seats_free, and the holds past their
+-- available then says the most the wish could have had (together: the longest run), counting
+-- no seat found being taken. The free seats are read in seat order from seats_free, and the holds past their
 -- deadline (free too) from seats_held_by_deadline, merged in: the search passes over no seat
 -- sold or held, so its cost follows the seats it takes and those being taken as it looks, not
 -- the date's size or how much of it is sold.
@@ -91,6 +97,10 @@ BEGIN
             WHILE v_li <= cardinality(v_lapsed) AND v_lapsed[v_li] < v_section.first_seat LOOP
                 v_li := v_li + 1;
             END LOOP;
+            -- A hold released since v_lapsed was read is free as well: taken once.
+            IF v_li <= cardinality(v_lapsed) AND v_lapsed[v_li] = v_next THEN
+                v_li := v_li + 1;
+            END IF;
             IF v_li <= cardinality(v_lapsed) AND v_lapsed[v_li] <= v_section.last_seat AND (v_next IS NULL OR v_lapsed[v_li] < v_next) THEN
                 v_seat := v_lapsed[v_li];
                 v_li := v_li + 1;
@@ -108,20 +118,22 @@ BEGIN
                 v_picked := '{}';
             END IF;
             v_picked := v_picked || v_seat;
-            v_seen := CASE WHEN p_together THEN greatest(v_seen, cardinality(v_picked)) ELSE v_seen + 1 END;
-            CONTINUE WHEN cardinality(v_picked) < p_quantity;
-            SELECT c.claimed, c.missing, c.previous INTO v_claim FROM claim_seats(p_sale, p_date, v_picked, p_ids, p_held_until, p_now) c;
-            IF v_claim.claimed THEN
-                CLOSE v_free;
-                claimed := v_picked;
-                previous := v_claim.previous;
-                RETURN;
+            IF cardinality(v_picked) = p_quantity THEN
+                SELECT c.claimed, c.missing, c.previous INTO v_claim FROM claim_seats(p_sale, p_date, v_picked, p_ids, p_held_until, p_now) c;
+                IF v_claim.claimed THEN
+                    CLOSE v_free;
+                    claimed := v_picked;
+                    previous := v_claim.previous;
+                    RETURN;
+                END IF;
+                -- A seat being taken: keep the others (together: those after it) and look
+                -- further.
+                v_picked := CASE WHEN p_together
+                                 THEN ARRAY(SELECT n FROM unnest(v_picked) n WHERE n > v_claim.missing[1] ORDER BY n)
+                                 ELSE ARRAY(SELECT n FROM unnest(v_picked) n WHERE n <> v_claim.missing[1] ORDER BY n) END;
             END IF;
-            -- Seats being taken: keep the others (together: those after the last being taken)
-            -- and look further.
-            v_picked := CASE WHEN p_together
-                             THEN ARRAY(SELECT n FROM unnest(v_picked) n WHERE n > (SELECT max(m) FROM unnest(v_claim.missing) m) ORDER BY n)
-                             ELSE ARRAY(SELECT n FROM unnest(v_picked) n WHERE n <> ALL (v_claim.missing) ORDER BY n) END;
+            -- What could be had, without the seats found being taken: fewer than asked at the end.
+            v_seen := CASE WHEN p_together THEN greatest(v_seen, cardinality(v_picked)) ELSE cardinality(v_picked) END;
         END LOOP;
         CLOSE v_free;
         available := greatest(available, v_seen);
@@ -145,7 +157,11 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_seats     int[];
     v_previous  uuid[];
-    v_found     int;
+    v_seat      int;
+    v_status    text;
+    v_until     timestamptz;
+    v_section   text;
+    v_price     bigint;
     v_taken     int[];
     v_claim     record;
     v_limit     int;
@@ -155,15 +171,19 @@ BEGIN
     END IF;
 
     IF cardinality(p_seats) > 0 THEN
-        -- Chosen seats: a loser is told every seat taken as last committed, without a lock.
+        -- Chosen seats: a loser is told every seat taken as last committed, without a lock, each
+        -- read by primary key (as claim_seats takes them).
         v_seats := ARRAY(SELECT DISTINCT n FROM unnest(p_seats) n ORDER BY n);
-        SELECT count(*), coalesce(array_agg(t.seat_no ORDER BY t.seat_no)
-                                  FILTER (WHERE NOT (t.status = 'available' OR (t.status = 'held' AND t.held_until <= p_now))), '{}')
-        INTO v_found, v_taken
-        FROM seats t WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = ANY (v_seats);
-        IF v_found < cardinality(v_seats) THEN
-            outcome := 'unknown_seat'; RETURN NEXT; RETURN;
-        END IF;
+        v_taken := '{}';
+        FOREACH v_seat IN ARRAY v_seats LOOP
+            SELECT t.status, t.held_until INTO v_status, v_until
+            FROM seats t WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = v_seat;
+            IF NOT FOUND THEN
+                outcome := 'unknown_seat'; RETURN NEXT; RETURN;
+            ELSIF NOT (v_status = 'available' OR (v_status = 'held' AND v_until <= p_now)) THEN
+                v_taken := v_taken || v_seat;
+            END IF;
+        END LOOP;
         IF cardinality(v_taken) = 0 THEN
             SELECT c.claimed, c.missing, c.previous INTO v_claim FROM claim_seats(p_sale, p_date, v_seats, p_ids, p_held_until, p_now) c;
             v_taken := CASE WHEN v_claim.claimed THEN '{}' ELSE v_claim.missing END;
@@ -194,14 +214,14 @@ BEGIN
     UPDATE reservations r SET status = 'released'
     WHERE r.id IN (SELECT q.id FROM reservations q WHERE q.id = ANY (v_previous) AND q.status = 'held' FOR UPDATE SKIP LOCKED);
     INSERT INTO orders (id, user_id, sale_id, perf_date, held_until, created_at) VALUES (p_order, p_user, p_sale, p_date, p_held_until, p_now);
-    RETURN QUERY
-    WITH held AS (
+    -- Each seat at its section's price of the moment, read by primary key.
+    FOR i IN 1 .. cardinality(v_seats) LOOP
+        SELECT t.section, c.price INTO v_section, v_price
+        FROM seats t JOIN sections c ON c.sale_id = t.sale_id AND c.perf_date = t.perf_date AND c.name = t.section
+        WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = v_seats[i];
         INSERT INTO reservations (id, order_id, user_id, sale_id, perf_date, seat_no, section, price, status, held_until, created_at, fan_limit)
-        SELECT p_ids[u.i], p_order, p_user, p_sale, p_date, t.seat_no, t.section, c.price, 'held', p_held_until, p_now, v_limit
-        FROM unnest(v_seats) WITH ORDINALITY AS u(n, i)
-        JOIN seats t ON t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = u.n
-        JOIN sections c ON c.sale_id = p_sale AND c.perf_date = p_date AND c.name = t.section
-        RETURNING reservations.seat_no, reservations.section, reservations.price, reservations.fan_limit
-    )
-    SELECT 'held'::text, held.seat_no, held.section, held.price, held.fan_limit, NULL::int FROM held ORDER BY held.seat_no;
+        VALUES (p_ids[i], p_order, p_user, p_sale, p_date, v_seats[i], v_section, v_price, 'held', p_held_until, p_now, v_limit);
+        outcome := 'held'; seat_no := v_seats[i]; section := v_section; price := v_price; fan_limit := v_limit;
+        RETURN NEXT;
+    END LOOP;
 END $$;
