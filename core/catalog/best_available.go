@@ -16,7 +16,7 @@ type SeatWish struct {
 // seats, or with Together the lowest-numbered run of Quantity consecutive free seats. It returns
 // nil and the most seats the wish could have had (with Together, the longest run of
 // consecutive free seats in an eligible section) when no section can satisfy it. PostgreSQL's
-// hold_order (sql/functions/booking.sql) decides the same rule in its statements.
+// claim_best_available (sql/functions/orders.sql) decides the same rule in its statements.
 func (p Performance) BestAvailable(w SeatWish, free func(seat int) bool) (seats []int, available int) {
 	for _, s := range p.Sections {
 		if w.Section != "" && s.Name != w.Section {

@@ -85,7 +85,7 @@ $$;
 -- Holds seat p_seat of p_sale's p_date for the fan of token p_token, as reservation p_id, and
 -- says how it went in outcome: held (section and price are the reservation's), not_admitted (the
 -- token is not an active one of this fan and sale at p_now), taken, or unknown_seat. The rarer
--- refusals of a won seat raise, which undoes it: BX001 for a fan over the limit (p_limit, or the
+-- refusals of a won seat raise (keep_won_seats), which undoes it: BX001 for a fan over the limit (p_limit, or the
 -- sale's own where an operator lowered it since the caller's copy), the limit and the fan's
 -- booking.TicketCount in the detail ("limit held live paid earliest_hold_end"); BX002 for a sale not on
 -- sale (the detail is its state, empty for no sale) or a cancelled date (the detail: cancelled),

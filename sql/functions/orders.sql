@@ -145,9 +145,10 @@ END $$;
 -- p_quantity of the best available (claim_best_available). It answers, in HoldSeat's order of
 -- checks, one row per seat held (outcome held, with its section and price and the limit it was
 -- held under), or one row: not_admitted, unknown_seat (a chosen seat, or the date, the sale
--- does not have), taken (one row per chosen seat found taken), or not_enough (available: the
--- most the wish could have had). The rarer refusals of won seats raise as hold_seat's do
--- (BX001, BX002), which gives the seats back with the statement; BX001's count is of seats.
+-- does not have), taken (one row per chosen seat found taken, or the one found being taken), or
+-- not_enough (available: the most the wish could have had). The rarer refusals of won seats
+-- raise as hold_seat's do (keep_won_seats: BX001, BX002), which gives the seats back with the
+-- statement; BX001's count is of seats.
 CREATE OR REPLACE FUNCTION hold_order(p_token uuid, p_order uuid, p_ids uuid[], p_user text, p_sale text, p_date date,
                                       p_seats int[], p_quantity int, p_section text, p_together boolean,
                                       p_held_until timestamptz, p_now timestamptz, p_limit int)
