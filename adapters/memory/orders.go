@@ -82,6 +82,24 @@ func (s *state) orderSeats(sale core.SaleID, d core.Date, q booking.OrderRequest
 	return q.Seats, nil
 }
 
+// ReleaseOrder implements booking.Holds.
+func (s *Holds) ReleaseOrder(_ context.Context, id core.ID) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stored, ok := s.orders[id]
+	if !ok {
+		return false, nil
+	}
+	released := false
+	for _, t := range stored.tickets {
+		if r := s.reservations[t]; r.Status == booking.Held {
+			s.release(r)
+			released = true
+		}
+	}
+	return released, nil
+}
+
 // Order implements booking.Holds.
 func (s *Holds) Order(_ context.Context, id core.ID) (booking.Order, error) {
 	s.mu.Lock()

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -69,6 +70,40 @@ func heldOrder(o booking.Order, ids []core.ID, rows []sqlcdb.HoldOrderRow) booki
 		}
 	}
 	return o
+}
+
+// ReleaseOrder implements booking.Holds in one transaction: the order's seats locked in seat
+// order (the lock order of every write here, seats before reservations), then each held ticket
+// released and its seat freed if it still holds it.
+func (s *Holds) ReleaseOrder(ctx context.Context, id core.ID) (bool, error) {
+	o, err := s.Order(ctx, id)
+	if errors.Is(err, booking.ErrUnknownOrder) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	released := false
+	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		for _, t := range o.Tickets { // in seat order
+			if _, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{SaleID: string(o.SaleID), PerfDate: o.Date.Time(), SeatNo: int32(t.Seat)}); err != nil {
+				return err
+			}
+		}
+		for _, t := range o.Tickets {
+			if _, err := q.ReservationRelease(ctx, string(t.ID)); noRows(err) {
+				continue // paid or released already
+			} else if err != nil {
+				return err
+			}
+			released = true
+			if err := q.SeatFree(ctx, sqlcdb.SeatFreeParams{SaleID: string(o.SaleID), PerfDate: o.Date.Time(), SeatNo: int32(t.Seat), ReservationID: string(t.ID)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return released, err
 }
 
 // Order implements booking.Holds.

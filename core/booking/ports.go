@@ -43,6 +43,10 @@ type Holds interface {
 	HoldOrder(ctx context.Context, a OrderAttempt) (Order, error)
 	// Order returns an order with its tickets as they stand, or ErrUnknownOrder.
 	Order(ctx context.Context, id core.ID) (Order, error)
+	// ReleaseOrder releases every held ticket of an order together, as ReleaseHold releases
+	// one, its seats locked in seat order first, and reports whether anything changed; an order
+	// released, paid or unknown is left as it is.
+	ReleaseOrder(ctx context.Context, id core.ID) (bool, error)
 	// Reservation returns one reservation, or ErrUnknownTicket.
 	Reservation(ctx context.Context, id core.ID) (Reservation, error)
 	// ReleaseHold marks a held reservation released and frees its seat if it still holds it.

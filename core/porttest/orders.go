@@ -134,6 +134,36 @@ func runOrders(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
+	t.Run("an order gives its seats back together, once", func(t *testing.T) {
+		s := newStores(t)
+		p := twoSections(t, s)
+		o := must[booking.Order](t)(order(s, "alice", p, chosen(2, 3, 7), epoch, noCap))
+		if !must[bool](t)(s.Bookings.ReleaseOrder(ctx, o.ID)) {
+			t.Fatal("releasing a held order changed nothing")
+		}
+		for _, tk := range must[booking.Order](t)(s.Bookings.Order(ctx, o.ID)).Tickets {
+			if tk.Status != booking.Released {
+				t.Errorf("seat %d of the released order is %s", tk.Seat, tk.Status)
+			}
+		}
+		// Every seat is free again, at once.
+		bobs := must[booking.Order](t)(order(s, "bob", p, chosen(2, 3, 7), epoch, noCap))
+		if must[bool](t)(s.Bookings.ReleaseOrder(ctx, o.ID)) {
+			t.Error("releasing a released order changed something")
+		}
+		if _, err := order(s, "carol", p, chosen(3), epoch, noCap); !errors.As(err, new(*booking.SeatsTakenError)) {
+			t.Errorf("seat 3, bob's since alice's order was released and released again: %v, want taken", err)
+		}
+		for _, tk := range must[booking.Order](t)(s.Bookings.Order(ctx, bobs.ID)).Tickets {
+			if tk.Status != booking.Held {
+				t.Errorf("seat %d of bob's order is %s after alice's was released again", tk.Seat, tk.Status)
+			}
+		}
+		if must[bool](t)(s.Bookings.ReleaseOrder(ctx, core.NewID())) {
+			t.Error("releasing an unknown order changed something")
+		}
+	})
+
 	t.Run("the best available: lowest numbers, in the section asked or the first that can", func(t *testing.T) {
 		s := newStores(t)
 		p := twoSections(t, s)
