@@ -16,8 +16,8 @@ type storedOrder struct {
 	tickets []core.ID // in seat order
 }
 
-// HoldOrder implements booking.Holds, deciding in the order hold_order does on PostgreSQL.
-func (s *Holds) HoldOrder(_ context.Context, a booking.OrderAttempt) (booking.Order, error) {
+// HoldOrder implements booking.Orders, deciding in the order hold_order does on PostgreSQL.
+func (s *Orders) HoldOrder(_ context.Context, a booking.OrderAttempt) (booking.Order, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := a.Check(); err != nil {
@@ -82,8 +82,8 @@ func (s *state) orderSeats(sale core.SaleID, d core.Date, q booking.OrderRequest
 	return q.Seats, nil
 }
 
-// ReleaseOrder implements booking.Holds.
-func (s *Holds) ReleaseOrder(_ context.Context, id core.ID) (bool, error) {
+// ReleaseOrder implements booking.Orders.
+func (s *Orders) ReleaseOrder(_ context.Context, id core.ID) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	stored, ok := s.orders[id]
@@ -100,8 +100,8 @@ func (s *Holds) ReleaseOrder(_ context.Context, id core.ID) (bool, error) {
 	return released, nil
 }
 
-// Order implements booking.Holds.
-func (s *Holds) Order(_ context.Context, id core.ID) (booking.Order, error) {
+// Order implements booking.Orders.
+func (s *Orders) Order(_ context.Context, id core.ID) (booking.Order, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	stored, ok := s.orders[id]

@@ -26,6 +26,7 @@ type Store struct {
 	*Catalog
 	*Seating
 	*Holds
+	*Orders
 	*TicketBook
 	*Settlements
 	*Wallets
@@ -42,6 +43,9 @@ type Seating struct{ *state }
 
 // Holds implements booking.Holds.
 type Holds struct{ *state }
+
+// Orders implements booking.Orders.
+type Orders struct{ *state }
 
 // TicketBook implements booking.TicketBook.
 type TicketBook struct{ *state }
@@ -133,7 +137,7 @@ func NewStore() *Store {
 		chargesByKey:  map[userKey]keyedCharge{},
 		paymentsByKey: map[userKey]core.ID{},
 	}
-	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Holds: &Holds{st}, TicketBook: &TicketBook{st},
+	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Holds: &Holds{st}, Orders: &Orders{st}, TicketBook: &TicketBook{st},
 		Settlements: &Settlements{st}, Wallets: &Wallets{st}}
 }
 
@@ -141,7 +145,7 @@ func NewStore() *Store {
 func (s *Store) Stores() app.Stores {
 	return app.Stores{
 		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
-		Bookings: app.BookingStore{Holds: s.Holds, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets,
+		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets,
 	}
 }
 
@@ -150,6 +154,7 @@ var (
 	_ catalog.Program     = (*Catalog)(nil)
 	_ catalog.Seating     = (*Seating)(nil)
 	_ booking.Holds       = (*Holds)(nil)
+	_ booking.Orders      = (*Orders)(nil)
 	_ booking.TicketBook  = (*TicketBook)(nil)
 	_ booking.Settlements = (*Settlements)(nil)
 	_ wallet.Store        = (*Wallets)(nil)

@@ -11,9 +11,9 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// HoldOrder implements booking.Holds: one call of hold_order (sql/functions/orders.sql), won
+// HoldOrder implements booking.Orders: one call of hold_order (sql/functions/orders.sql), won
 // or lost.
-func (s *Holds) HoldOrder(ctx context.Context, a booking.OrderAttempt) (booking.Order, error) {
+func (s *Orders) HoldOrder(ctx context.Context, a booking.OrderAttempt) (booking.Order, error) {
 	if err := a.Check(); err != nil {
 		return booking.Order{}, err
 	}
@@ -72,10 +72,10 @@ func heldOrder(o booking.Order, ids []core.ID, rows []sqlcdb.HoldOrderRow) booki
 	return o
 }
 
-// ReleaseOrder implements booking.Holds in one transaction: the order's seats locked in seat
+// ReleaseOrder implements booking.Orders in one transaction: the order's seats locked in seat
 // order (the lock order of every write here, seats before reservations), then each held ticket
 // released and its seat freed if it still holds it.
-func (s *Holds) ReleaseOrder(ctx context.Context, id core.ID) (bool, error) {
+func (s *Orders) ReleaseOrder(ctx context.Context, id core.ID) (bool, error) {
 	o, err := s.Order(ctx, id)
 	if errors.Is(err, booking.ErrUnknownOrder) {
 		return false, nil
@@ -106,8 +106,8 @@ func (s *Holds) ReleaseOrder(ctx context.Context, id core.ID) (bool, error) {
 	return released, err
 }
 
-// Order implements booking.Holds.
-func (s *Holds) Order(ctx context.Context, id core.ID) (booking.Order, error) {
+// Order implements booking.Orders.
+func (s *Orders) Order(ctx context.Context, id core.ID) (booking.Order, error) {
 	row, err := s.q.OrderByID(ctx, string(id))
 	if err != nil {
 		return booking.Order{}, notFound(err, booking.ErrUnknownOrder)

@@ -215,7 +215,7 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 	placeOrder := func(q booking.OrderRequest) error {
 		ids := []core.ID{core.NewID(), core.NewID()}
 		o := booking.Order{ID: core.NewID(), UserID: ordererUser, SaleID: rushSale, Date: d, HeldUntil: now.Add(5 * time.Minute), CreatedAt: now}
-		_, err := store.Holds.HoldOrder(ctx, booking.OrderAttempt{Request: q, Order: o, IDs: ids, Token: orderer, Now: now, Limit: 4})
+		_, err := store.Orders.HoldOrder(ctx, booking.OrderAttempt{Request: q, Order: o, IDs: ids, Token: orderer, Now: now, Limit: 4})
 		return err
 	}
 	hold := func(tok core.ID, user core.UserID, seat int) (booking.Reservation, error) {

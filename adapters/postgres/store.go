@@ -26,6 +26,7 @@ type Store struct {
 	Catalog     *Catalog
 	Seating     *Seating
 	Holds       *Holds
+	Orders      *Orders
 	TicketBook  *TicketBook
 	Settlements *Settlements
 	Wallets     *Wallets
@@ -54,6 +55,9 @@ type Seating struct{ *db }
 // Holds implements booking.Holds: holds, their acceptance and release, receipts.
 type Holds struct{ *db }
 
+// Orders implements booking.Orders: orders of several seats, held all or none.
+type Orders struct{ *db }
+
 // TicketBook implements booking.TicketBook: tickets, check-ins, refunds' keys, a date's tally.
 type TicketBook struct{ *db }
 
@@ -69,6 +73,7 @@ var (
 	_ catalog.Program     = (*Catalog)(nil)
 	_ catalog.Seating     = (*Seating)(nil)
 	_ booking.Holds       = (*Holds)(nil)
+	_ booking.Orders      = (*Orders)(nil)
 	_ booking.TicketBook  = (*TicketBook)(nil)
 	_ booking.Settlements = (*Settlements)(nil)
 	_ wallet.Store        = (*Wallets)(nil)
@@ -83,7 +88,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 		opt(&o)
 	}
 	d := &db{pool: pool, q: sqlcdb.New(pool)}
-	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}}
+	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, Orders: &Orders{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}}
 	d.issues = &issueBatcher{flush: s.Tokens.issueBatch}
 	d.seen = newSeenWriter(s.Tokens.writeSeen)
 	d.changes = newCatalogChanges(o.listen, d.notifyCatalog)
@@ -95,7 +100,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 func (s *Store) Stores() app.Stores {
 	return app.Stores{
 		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
-		Bookings: app.BookingStore{Holds: s.Holds, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets,
+		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets,
 	}
 }
 

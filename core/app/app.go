@@ -42,9 +42,10 @@ type CatalogStore struct {
 	catalog.Seating
 }
 
-// BookingStore is booking.Store of Holds and a TicketBook served apart.
+// BookingStore is booking.Store of Holds, Orders and a TicketBook served apart.
 type BookingStore struct {
 	booking.Holds
+	booking.Orders
 	booking.TicketBook
 }
 

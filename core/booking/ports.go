@@ -8,10 +8,12 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 )
 
-// Store is where bookings are kept: the holds and their release (Holds), and the tickets they
-// became (TicketBook). An adapter serves each with a type of its own.
+// Store is where bookings are kept: the holds and their release (Holds), orders of several
+// seats (Orders), and the tickets they became (TicketBook). An adapter serves each with a type
+// of its own.
 type Store interface {
 	Holds
+	Orders
 	TicketBook
 }
 
@@ -30,23 +32,6 @@ type Holds interface {
 	// supersedes is marked released. It is one call, not one snapshot: a hold may land just
 	// after a pause or a cancellation that committed while it ran.
 	HoldSeat(ctx context.Context, a HoldAttempt) (Reservation, error)
-	// HoldOrder decides an OrderAttempt in one call, all or none, checking in HoldSeat's order,
-	// after the attempt's own Check: the token; the seats (catalog.ErrUnknownSeat for a chosen seat or a date the sale does
-	// not have; then *SeatsTakenError naming every chosen seat not AvailableAt Now, or the
-	// wish's catalog.Performance.BestAvailable, else *NotEnoughSeatsError); the date and the
-	// sale; the fan's TicketCount allowing every seat of the order (AllowsMore). Then it creates
-	// the order and a held reservation of it per seat, at its section's price, and returns it.
-	// A seat another attempt is taking at that moment counts as taken: no attempt waits for
-	// another, so attempts whose seats overlap never deadlock, and a best-available one looks
-	// further instead. Each attempt takes its seats in seat order and gives up at the first
-	// being taken, so of attempts racing for the same seats one wins.
-	HoldOrder(ctx context.Context, a OrderAttempt) (Order, error)
-	// Order returns an order with its tickets as they stand, or ErrUnknownOrder.
-	Order(ctx context.Context, id core.ID) (Order, error)
-	// ReleaseOrder releases every held ticket of an order together, as ReleaseHold releases
-	// one, its seats locked in seat order first, and reports whether anything changed; an order
-	// released, paid or unknown is left as it is.
-	ReleaseOrder(ctx context.Context, id core.ID) (bool, error)
 	// Reservation returns one reservation, or ErrUnknownTicket.
 	Reservation(ctx context.Context, id core.ID) (Reservation, error)
 	// ReleaseHold marks a held reservation released and frees its seat if it still holds it.
@@ -72,6 +57,28 @@ type Holds interface {
 	// EndHolds releases up to limit of a date's holds, whatever their deadline, as ReleaseHold
 	// would, and returns how many it released.
 	EndHolds(ctx context.Context, sale core.SaleID, d core.Date, limit int) (int, error)
+}
+
+// Orders is where orders of several seats are held, all or none, and given back together.
+type Orders interface {
+	// HoldOrder decides an OrderAttempt in one call, all or none, checking in HoldSeat's order,
+	// after the attempt's own Check: the token; the seats (catalog.ErrUnknownSeat for a chosen
+	// seat or a date the sale does not have; then *SeatsTakenError naming every chosen seat not
+	// AvailableAt Now, or the wish's catalog.Performance.BestAvailable, else
+	// *NotEnoughSeatsError); the date and the sale; the fan's TicketCount allowing every seat of
+	// the order (AllowsMore). Then it creates the order and a held reservation of it per seat,
+	// at its section's price, and returns it. A seat another attempt is taking at that moment
+	// counts as taken: no attempt waits for another, so attempts whose seats overlap never
+	// deadlock, and a best-available one looks further instead. Each attempt takes its seats in
+	// seat order and gives up at the first being taken, so of attempts racing for the same
+	// seats one wins.
+	HoldOrder(ctx context.Context, a OrderAttempt) (Order, error)
+	// Order returns an order with its tickets as they stand, or ErrUnknownOrder.
+	Order(ctx context.Context, id core.ID) (Order, error)
+	// ReleaseOrder releases every held ticket of an order together, as ReleaseHold releases
+	// one, its seats locked in seat order first, and reports whether anything changed; an order
+	// released, paid or unknown is left as it is.
+	ReleaseOrder(ctx context.Context, id core.ID) (bool, error)
 }
 
 // TicketBook is the tickets holds became: a fan's list, check-ins, refunds' keys, and a date's
