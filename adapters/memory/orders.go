@@ -86,9 +86,24 @@ func (s *state) orderSeats(sale core.SaleID, d core.Date, q booking.OrderRequest
 func (s *Orders) ReleaseOrder(_ context.Context, id core.ID) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.releaseOrder(id), nil
+}
+
+// ReleaseOrderUnlessAwaitingPayment implements booking.Orders.
+func (s *Orders) ReleaseOrderUnlessAwaitingPayment(_ context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, ok := s.order(id); ok && o.AwaitsPayment(now, seen) {
+		return false, o.PaymentDeadline(), nil
+	}
+	return s.releaseOrder(id), time.Time{}, nil
+}
+
+// releaseOrder releases the held tickets of an order and reports whether it released any.
+func (s *state) releaseOrder(id core.ID) bool {
 	stored, ok := s.orders[id]
 	if !ok {
-		return false, nil
+		return false
 	}
 	released := false
 	for _, t := range stored.tickets {
@@ -97,20 +112,53 @@ func (s *Orders) ReleaseOrder(_ context.Context, id core.ID) (bool, error) {
 			released = true
 		}
 	}
-	return released, nil
+	return released
+}
+
+// AcceptOrderPayment implements booking.Orders.
+func (s *Orders) AcceptOrderPayment(_ context.Context, id core.ID, user core.UserID, now time.Time) (booking.Order, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.order(id)
+	if !ok {
+		return booking.Order{}, booking.ErrUnknownOrder
+	}
+	for _, t := range o.Tickets {
+		if t.Status == booking.Held && !s.seats[seatKey{t.SaleID, t.Date, t.Seat}].HeldBy(t.ID) {
+			return o, booking.ErrHoldExpired // a later hold took a seat after the deadline
+		}
+	}
+	accepted, err := o.AcceptPayment(user, now, s.ticketCount(o.SaleID, o.UserID, now))
+	if err != nil {
+		return o, err
+	}
+	for _, t := range accepted.Tickets {
+		*s.reservations[t.ID] = t
+		s.seats[seatKey{t.SaleID, t.Date, t.Seat}].HeldUntil = t.PaymentDeadline()
+	}
+	return accepted, nil
 }
 
 // Order implements booking.Orders.
 func (s *Orders) Order(_ context.Context, id core.ID) (booking.Order, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	stored, ok := s.orders[id]
+	o, ok := s.order(id)
 	if !ok {
 		return booking.Order{}, booking.ErrUnknownOrder
+	}
+	return o, nil
+}
+
+// order is an order with its tickets as they stand.
+func (s *state) order(id core.ID) (booking.Order, bool) {
+	stored, ok := s.orders[id]
+	if !ok {
+		return booking.Order{}, false
 	}
 	o := stored.order
 	for _, t := range stored.tickets {
 		o.Tickets = append(o.Tickets, *s.reservations[t])
 	}
-	return o, nil
+	return o, true
 }

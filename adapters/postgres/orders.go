@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
@@ -76,19 +77,39 @@ func heldOrder(o booking.Order, ids []core.ID, rows []sqlcdb.HoldOrderRow) booki
 // order (the lock order of every write here, seats before reservations), then each held ticket
 // released and its seat freed if it still holds it.
 func (s *Orders) ReleaseOrder(ctx context.Context, id core.ID) (bool, error) {
+	released, _, err := s.releaseOrder(ctx, id, nil)
+	return released, err
+}
+
+// ReleaseOrderUnlessAwaitingPayment implements booking.Orders.
+func (s *Orders) ReleaseOrderUnlessAwaitingPayment(ctx context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
+	released, kept, err := s.releaseOrder(ctx, id, func(o booking.Order) bool { return o.AwaitsPayment(now, seen) })
+	if err != nil || kept == nil {
+		return released, time.Time{}, err
+	}
+	return false, kept.PaymentDeadline(), nil
+}
+
+// releaseOrder releases an order's held tickets as ReleaseOrder does, unless keep, asked
+// under the seats' and the reservations' locks, keeps it (returned).
+func (s *Orders) releaseOrder(ctx context.Context, id core.ID, keep func(booking.Order) bool) (bool, *booking.Order, error) {
 	o, err := s.Order(ctx, id)
 	if errors.Is(err, booking.ErrUnknownOrder) {
-		return false, nil
+		return false, nil, nil
 	}
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	released := false
+	var kept *booking.Order
 	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		for _, t := range o.Tickets { // in seat order
-			if _, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{SaleID: string(o.SaleID), PerfDate: o.Date.Time(), SeatNo: int32(t.Seat)}); err != nil {
-				return err
-			}
+		locked, _, err := lockOrder(ctx, q, o)
+		if err != nil {
+			return err
+		}
+		if keep != nil && keep(locked) {
+			kept = &locked
+			return nil
 		}
 		for _, t := range o.Tickets {
 			if _, err := q.ReservationRelease(ctx, string(t.ID)); noRows(err) {
@@ -103,7 +124,71 @@ func (s *Orders) ReleaseOrder(ctx context.Context, id core.ID) (bool, error) {
 		}
 		return nil
 	})
-	return released, err
+	return released, kept, err
+}
+
+// AcceptOrderPayment implements booking.Orders: the seats, the reservations and the fan's count
+// locked in the order a settlement locks them, as AcceptPayment does for one seat.
+func (s *Orders) AcceptOrderPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (booking.Order, error) {
+	o, err := s.Order(ctx, id) // which seats to lock first
+	if err != nil {
+		return booking.Order{}, err
+	}
+	accepted := o
+	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		locked, claims, err := lockOrder(ctx, q, o)
+		if err != nil {
+			return err
+		}
+		for i, t := range locked.Tickets {
+			if t.Status == booking.Held && !claims[i].HeldBy(t.ID) {
+				return booking.ErrHoldExpired // a later hold took a seat after the deadline
+			}
+		}
+		count, err := lockTicketCount(ctx, q, o.SaleID, o.UserID, now)
+		if err != nil {
+			return err
+		}
+		// As stored: PostgreSQL keeps microseconds, and lifecycles compare acceptances by time.
+		if accepted, err = locked.AcceptPayment(user, now.Truncate(time.Microsecond), count); err != nil {
+			return err
+		}
+		for _, t := range accepted.Tickets {
+			if err := q.ReservationAcceptPayment(ctx, sqlcdb.ReservationAcceptPaymentParams{ID: string(t.ID), At: t.PaymentAcceptedAt}); err != nil {
+				return err
+			}
+			if err := q.SeatClaimUntil(ctx, sqlcdb.SeatClaimUntilParams{
+				SaleID: string(t.SaleID), PerfDate: t.Date.Time(), SeatNo: int32(t.Seat), ReservationID: string(t.ID), HeldUntil: t.PaymentDeadline(),
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return accepted, err
+}
+
+// lockOrder locks an order's seats in seat order, then its reservations, and reads them: the
+// order as it stands and each seat's claim.
+func lockOrder(ctx context.Context, q *sqlcdb.Queries, o booking.Order) (booking.Order, []catalog.Claim, error) {
+	claims := make([]catalog.Claim, len(o.Tickets))
+	for i, t := range o.Tickets { // in seat order
+		claim, err := lockClaim(ctx, q, o.SaleID, o.Date, t.Seat)
+		if err != nil {
+			return booking.Order{}, nil, err
+		}
+		claims[i] = claim
+	}
+	locked := o
+	locked.Tickets = make([]booking.Reservation, len(o.Tickets))
+	for i, t := range o.Tickets {
+		r, err := lockReservation(ctx, q, t.ID)
+		if err != nil {
+			return booking.Order{}, nil, err
+		}
+		locked.Tickets[i] = r
+	}
+	return locked, claims, nil
 }
 
 // Order implements booking.Orders.

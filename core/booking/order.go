@@ -39,6 +39,40 @@ func (o Order) Seats() []int {
 	return seats
 }
 
+// AcceptPayment is the order once the API accepts user's payment of it at now: every ticket as
+// Reservation.AcceptPayment accepts it, count being the fan's TicketCount in the sale at now,
+// the order's tickets among them. A ticket refused refuses the order.
+func (o Order) AcceptPayment(user core.UserID, now time.Time, count TicketCount) (Order, error) {
+	tickets := slices.Clone(o.Tickets)
+	for i, t := range tickets {
+		accepted, err := t.AcceptPayment(user, now, count)
+		if err != nil {
+			return o, err
+		}
+		tickets[i] = accepted
+	}
+	o.Tickets = tickets
+	return o, nil
+}
+
+// AwaitsPayment reports whether, at now, the order must be kept for an accepted payment its
+// lifecycle has not seen (Reservation.AwaitsPayment), seen being the acceptance of the last
+// payment that reached it.
+func (o Order) AwaitsPayment(now, seen time.Time) bool {
+	return slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.AwaitsPayment(now, seen) })
+}
+
+// PaymentDeadline is when paying for the order ends: its tickets', which are accepted together.
+func (o Order) PaymentDeadline() time.Time {
+	var latest time.Time
+	for _, t := range o.Tickets {
+		if d := t.PaymentDeadline(); d.After(latest) {
+			latest = d
+		}
+	}
+	return latest
+}
+
 // OrderRequest is what a fan asks for: chosen seats, taken all or none, or a quantity of the
 // best available (catalog.SeatWish).
 type OrderRequest struct {

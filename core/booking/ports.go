@@ -79,6 +79,17 @@ type Orders interface {
 	// one, its seats locked in seat order first, and reports whether anything changed; an order
 	// released, paid or unknown is left as it is.
 	ReleaseOrder(ctx context.Context, id core.ID) (bool, error)
+	// AcceptOrderPayment records that the API accepts user's payment of a whole order at now
+	// (Order.AcceptPayment), and extends every seat's claim to the payment's deadline, under
+	// the seats' locks in seat order, then the reservations', then the fan's: every ticket
+	// accepted, or none. Errors: those of PayableBy, ErrUnknownOrder, and ErrHoldExpired for an
+	// order a seat of which a later hold took.
+	AcceptOrderPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (Order, error)
+	// ReleaseOrderUnlessAwaitingPayment releases an order as ReleaseOrder does, unless it
+	// AwaitsPayment at now, its lifecycle having seen the payments accepted up to seen: then it
+	// keeps it and returns its PaymentDeadline (zero otherwise). Decided under the seats' and
+	// the reservations' locks, so an acceptance committed first is seen.
+	ReleaseOrderUnlessAwaitingPayment(ctx context.Context, id core.ID, now, seen time.Time) (released bool, awaitUntil time.Time, err error)
 }
 
 // TicketBook is the tickets holds became: a fan's list, check-ins, refunds' keys, and a date's

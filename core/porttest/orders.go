@@ -39,6 +39,17 @@ func wish(quantity int, section string, together bool) booking.OrderRequest {
 	return booking.OrderRequest{Wish: catalog.SeatWish{Quantity: quantity, Section: section, Together: together}}
 }
 
+// must2t is must for a release's two answers.
+func must2t(t *testing.T) func(bool, time.Time, error) (bool, time.Time) {
+	return func(b bool, at time.Time, err error) (bool, time.Time) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, at
+	}
+}
+
 // twoSections puts a date of testSale on with Stalls (seats 1–5) and Balcony (6–10).
 func twoSections(t *testing.T, s Stores) catalog.Performance {
 	return addPerformance(t, s, testSale, "2030-07-01",
@@ -161,6 +172,84 @@ func runOrders(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 		if must[bool](t)(s.Bookings.ReleaseOrder(ctx, core.NewID())) {
 			t.Error("releasing an unknown order changed something")
+		}
+	})
+
+	t.Run("a payment accepted keeps the whole order until its payment deadline", func(t *testing.T) {
+		s := newStores(t)
+		p := twoSections(t, s)
+		o := must[booking.Order](t)(order(s, "alice", p, chosen(2, 7), epoch, noCap))
+		_, err := s.Bookings.AcceptOrderPayment(ctx, o.ID, "mallory", epoch)
+		wantErr(t, err, booking.ErrNotYourTicket)
+		_, err = s.Bookings.AcceptOrderPayment(ctx, core.NewID(), "alice", epoch)
+		wantErr(t, err, booking.ErrUnknownOrder)
+		_, err = s.Bookings.AcceptOrderPayment(ctx, o.ID, "alice", o.HeldUntil)
+		wantErr(t, err, booking.ErrHoldExpired)
+
+		at := o.HeldUntil.Add(-time.Second)
+		accepted := must[booking.Order](t)(s.Bookings.AcceptOrderPayment(ctx, o.ID, "alice", at))
+		for _, tk := range must[booking.Order](t)(s.Bookings.Order(ctx, o.ID)).Tickets {
+			if !tk.PaymentAcceptedAt.Equal(at) || tk.Status != booking.Held {
+				t.Errorf("seat %d after the acceptance: %s, accepted at %s; want held, accepted at %s", tk.Seat, tk.Status, tk.PaymentAcceptedAt, at)
+			}
+		}
+		deadline := accepted.PaymentDeadline()
+		if !deadline.Equal(o.HeldUntil.Add(booking.PaymentWait)) {
+			t.Fatalf("payment deadline %s, want %s", deadline, o.HeldUntil.Add(booking.PaymentWait))
+		}
+		// Past the hold's deadline and before the payment's, no other fan takes a seat over and
+		// the lifecycle keeps the order for the payment it has not seen.
+		if _, err := order(s, "bob", p, chosen(7), o.HeldUntil.Add(time.Second), noCap); !errors.As(err, new(*booking.SeatsTakenError)) {
+			t.Fatalf("seat 7 of an order accepted, past its hold's deadline: %v, want taken", err)
+		}
+		released, until := must2t(t)(s.Bookings.ReleaseOrderUnlessAwaitingPayment(ctx, o.ID, o.HeldUntil, time.Time{}))
+		if released || !until.Equal(deadline) {
+			t.Fatalf("at the deadline, the acceptance unseen: released %v, kept until %s; want kept until %s", released, until, deadline)
+		}
+		// Once the lifecycle has seen it, the deadline releases every seat.
+		released, until = must2t(t)(s.Bookings.ReleaseOrderUnlessAwaitingPayment(ctx, o.ID, o.HeldUntil, at))
+		if !released || !until.IsZero() {
+			t.Fatalf("at the deadline, the acceptance seen: released %v, kept until %s; want released", released, until)
+		}
+		for _, tk := range must[booking.Order](t)(s.Bookings.Order(ctx, o.ID)).Tickets {
+			if tk.Status != booking.Released {
+				t.Errorf("seat %d is %s, want released", tk.Seat, tk.Status)
+			}
+		}
+		_, err = s.Bookings.AcceptOrderPayment(ctx, o.ID, "alice", at)
+		wantErr(t, err, booking.ErrHoldExpired)
+	})
+
+	t.Run("an order's acceptance raced against its deadline's release: one or the other, whole", func(t *testing.T) {
+		s := newStores(t)
+		const rounds = 20
+		for round := range rounds {
+			p := addShow(t, s, fmt.Sprintf("2030-07-%02d", round+1), 3)
+			o := must[booking.Order](t)(order(s, core.UserID(fmt.Sprintf("fan-%d", round)), p, wish(3, "", true), epoch, noCap))
+			var acceptErr, releaseErr error
+			var released bool
+			concurrently(2, func(i int) {
+				if i == 0 {
+					_, acceptErr = s.Bookings.AcceptOrderPayment(ctx, o.ID, o.UserID, o.HeldUntil.Add(-time.Millisecond))
+					return
+				}
+				released, _, releaseErr = s.Bookings.ReleaseOrderUnlessAwaitingPayment(ctx, o.ID, o.HeldUntil, time.Time{})
+			})
+			if releaseErr != nil || (acceptErr != nil && !errors.Is(acceptErr, booking.ErrHoldExpired)) {
+				t.Fatalf("round %d: accept %v, release %v", round, acceptErr, releaseErr)
+			}
+			if released == (acceptErr == nil) {
+				t.Fatalf("round %d: accepted %v and released %v, want exactly one", round, acceptErr == nil, released)
+			}
+			want := booking.Released
+			if !released {
+				want = booking.Held
+			}
+			for _, tk := range must[booking.Order](t)(s.Bookings.Order(ctx, o.ID)).Tickets {
+				if tk.Status != want || tk.PaymentAcceptedAt.IsZero() == (acceptErr == nil) {
+					t.Fatalf("round %d: seat %d %s, accepted %v; want all %s", round, tk.Seat, tk.Status, !tk.PaymentAcceptedAt.IsZero(), want)
+				}
+			}
 		}
 	})
 
