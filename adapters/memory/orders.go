@@ -123,20 +123,14 @@ func (s *Orders) AcceptOrderPayment(_ context.Context, id core.ID, user core.Use
 	if !ok {
 		return booking.Order{}, booking.ErrUnknownOrder
 	}
-	for _, t := range o.Tickets {
-		if t.Status == booking.Held && !s.seats[seatKey{t.SaleID, t.Date, t.Seat}].HeldBy(t.ID) {
-			return o, booking.ErrHoldExpired // a later hold took a seat after the deadline
-		}
-	}
-	accepted, err := o.AcceptPayment(user, now, s.ticketCount(o.SaleID, o.UserID, now))
+	accepted, err := s.acceptPayment(o.Tickets, now, func(count booking.TicketCount) ([]booking.Reservation, error) {
+		a, err := o.AcceptPayment(user, now, count)
+		return a.Tickets, err
+	})
 	if err != nil {
 		return o, err
 	}
-	for _, t := range accepted.Tickets {
-		*s.reservations[t.ID] = t
-		s.seats[seatKey{t.SaleID, t.Date, t.Seat}].HeldUntil = t.PaymentDeadline()
-	}
-	return accepted, nil
+	return o.With(accepted), nil
 }
 
 // Order implements booking.Orders.

@@ -109,7 +109,7 @@ func (s *Holds) ReleaseHold(_ context.Context, id core.ID) (bool, error) {
 	return true, nil
 }
 
-// AcceptPayment implements booking.Holds.
+// AcceptPayment implements booking.Holds (acceptPayment, of the one ticket).
 func (s *Holds) AcceptPayment(_ context.Context, id core.ID, user core.UserID, now time.Time) (booking.Reservation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -117,16 +117,34 @@ func (s *Holds) AcceptPayment(_ context.Context, id core.ID, user core.UserID, n
 	if !ok {
 		return booking.Reservation{}, booking.ErrUnknownTicket
 	}
-	claim := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]
-	if r.Status == booking.Held && !claim.HeldBy(r.ID) {
-		return *r, booking.ErrHoldExpired // a later hold took the seat after the deadline
-	}
-	accepted, err := r.AcceptPayment(user, now, s.ticketCount(r.SaleID, r.UserID, now))
+	accepted, err := s.acceptPayment([]booking.Reservation{*r}, now, func(count booking.TicketCount) ([]booking.Reservation, error) {
+		one, err := r.AcceptPayment(user, now, count)
+		return []booking.Reservation{one}, err
+	})
 	if err != nil {
 		return *r, err
 	}
-	*r = accepted
-	claim.HeldUntil = accepted.PaymentDeadline()
+	return accepted[0], nil
+}
+
+// acceptPayment records that the API accepts a payment of tickets (one fan's) at now, as accept
+// decides on the fan's count (Reservation.AcceptPayment, Order.AcceptPayment), and extends each
+// seat's claim to the payment's deadline: every ticket accepted, or none. A ticket whose seat a
+// later hold took is ErrHoldExpired. A seat held on its own and an order share it.
+func (s *state) acceptPayment(tickets []booking.Reservation, now time.Time, accept func(booking.TicketCount) ([]booking.Reservation, error)) ([]booking.Reservation, error) {
+	for _, t := range tickets {
+		if t.Status == booking.Held && !s.seats[seatKey{t.SaleID, t.Date, t.Seat}].HeldBy(t.ID) {
+			return nil, booking.ErrHoldExpired // a later hold took the seat after the deadline
+		}
+	}
+	accepted, err := accept(s.ticketCount(tickets[0].SaleID, tickets[0].UserID, now))
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range accepted {
+		*s.reservations[t.ID] = t
+		s.seats[seatKey{t.SaleID, t.Date, t.Seat}].HeldUntil = t.PaymentDeadline()
+	}
 	return accepted, nil
 }
 

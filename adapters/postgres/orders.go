@@ -90,8 +90,8 @@ func (s *Orders) ReleaseOrderUnlessAwaitingPayment(ctx context.Context, id core.
 	return false, kept.PaymentDeadline(), nil
 }
 
-// releaseOrder releases an order's held tickets as ReleaseOrder does, unless keep, asked
-// under the seats' and the reservations' locks, keeps it (returned).
+// releaseOrder releases an order's held tickets as releaseTickets does, unless keep keeps it
+// (returned as locked).
 func (s *Orders) releaseOrder(ctx context.Context, id core.ID, keep func(booking.Order) bool) (bool, *booking.Order, error) {
 	o, err := s.Order(ctx, id)
 	if errors.Is(err, booking.ErrUnknownOrder) {
@@ -100,95 +100,33 @@ func (s *Orders) releaseOrder(ctx context.Context, id core.ID, keep func(booking
 	if err != nil {
 		return false, nil, err
 	}
-	released := false
-	var kept *booking.Order
-	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		locked, _, err := lockOrder(ctx, q, o)
-		if err != nil {
-			return err
-		}
-		if keep != nil && keep(locked) {
-			kept = &locked
-			return nil
-		}
-		for _, t := range o.Tickets {
-			if _, err := q.ReservationRelease(ctx, string(t.ID)); noRows(err) {
-				continue // paid or released already
-			} else if err != nil {
-				return err
-			}
-			released = true
-			if err := q.SeatFree(ctx, sqlcdb.SeatFreeParams{SaleID: string(o.SaleID), PerfDate: o.Date.Time(), SeatNo: int32(t.Seat), ReservationID: string(t.ID)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return released, kept, err
+	var keepIt func([]booking.Reservation) bool
+	if keep != nil {
+		keepIt = func(locked []booking.Reservation) bool { return keep(o.With(locked)) }
+	}
+	released, kept, err := s.releaseTickets(ctx, o.Tickets, keepIt)
+	if err != nil || kept == nil {
+		return released, nil, err
+	}
+	k := o.With(kept)
+	return false, &k, nil
 }
 
-// AcceptOrderPayment implements booking.Orders: the seats, the reservations and the fan's count
-// locked in the order a settlement locks them, as AcceptPayment does for one seat.
+// AcceptOrderPayment implements booking.Orders (acceptPayment, of every ticket of the order).
 func (s *Orders) AcceptOrderPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (booking.Order, error) {
 	o, err := s.Order(ctx, id) // which seats to lock first
 	if err != nil {
 		return booking.Order{}, err
 	}
-	accepted := o
-	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		locked, claims, err := lockOrder(ctx, q, o)
-		if err != nil {
-			return err
-		}
-		for i, t := range locked.Tickets {
-			if t.Status == booking.Held && !claims[i].HeldBy(t.ID) {
-				return booking.ErrHoldExpired // a later hold took a seat after the deadline
-			}
-		}
-		count, err := lockTicketCount(ctx, q, o.SaleID, o.UserID, now)
-		if err != nil {
-			return err
-		}
-		// As stored: PostgreSQL keeps microseconds, and lifecycles compare acceptances by time.
-		if accepted, err = locked.AcceptPayment(user, now.Truncate(time.Microsecond), count); err != nil {
-			return err
-		}
-		for _, t := range accepted.Tickets {
-			if err := q.ReservationAcceptPayment(ctx, sqlcdb.ReservationAcceptPaymentParams{ID: string(t.ID), At: t.PaymentAcceptedAt}); err != nil {
-				return err
-			}
-			if err := q.SeatClaimUntil(ctx, sqlcdb.SeatClaimUntilParams{
-				SaleID: string(t.SaleID), PerfDate: t.Date.Time(), SeatNo: int32(t.Seat), ReservationID: string(t.ID), HeldUntil: t.PaymentDeadline(),
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return accepted, err
-}
-
-// lockOrder locks an order's seats in seat order, then its reservations, and reads them: the
-// order as it stands and each seat's claim.
-func lockOrder(ctx context.Context, q *sqlcdb.Queries, o booking.Order) (booking.Order, []catalog.Claim, error) {
-	claims := make([]catalog.Claim, len(o.Tickets))
-	for i, t := range o.Tickets { // in seat order
-		claim, err := lockClaim(ctx, q, o.SaleID, o.Date, t.Seat)
-		if err != nil {
-			return booking.Order{}, nil, err
-		}
-		claims[i] = claim
+	accepted, err := s.acceptPayment(ctx, o.Tickets, now,
+		func(locked []booking.Reservation, count booking.TicketCount, at time.Time) ([]booking.Reservation, error) {
+			a, err := o.With(locked).AcceptPayment(user, at, count)
+			return a.Tickets, err
+		})
+	if err != nil {
+		return o, err
 	}
-	locked := o
-	locked.Tickets = make([]booking.Reservation, len(o.Tickets))
-	for i, t := range o.Tickets {
-		r, err := lockReservation(ctx, q, t.ID)
-		if err != nil {
-			return booking.Order{}, nil, err
-		}
-		locked.Tickets[i] = r
-	}
-	return locked, claims, nil
+	return o.With(accepted), nil
 }
 
 // Order implements booking.Orders.

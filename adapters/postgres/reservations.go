@@ -116,8 +116,8 @@ func (s *Holds) ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, no
 	return false, kept.PaymentDeadline(), nil
 }
 
-// releaseHold marks a held reservation released and frees its seat if it still holds it,
-// unless keep, asked under both locks, keeps it (returned).
+// releaseHold releases a held reservation as releaseTickets does, unless keep keeps it
+// (returned).
 func (s *Holds) releaseHold(ctx context.Context, id core.ID, keep func(booking.Reservation) bool) (bool, *booking.Reservation, error) {
 	r, err := s.Reservation(ctx, id)
 	if errors.Is(err, booking.ErrUnknownTicket) {
@@ -126,69 +126,32 @@ func (s *Holds) releaseHold(ctx context.Context, id core.ID, keep func(booking.R
 	if err != nil {
 		return false, nil, err
 	}
-	released := false
-	var kept *booking.Reservation
-	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		if _, err := q.SeatLock(ctx, sqlcdb.SeatLockParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)}); err != nil {
-			return err
-		}
-		if keep != nil {
-			locked, err := lockReservation(ctx, q, id)
-			if err != nil {
-				return err
-			}
-			if keep(locked) {
-				kept = &locked
-				return nil
-			}
-		}
-		if _, err := q.ReservationRelease(ctx, string(id)); noRows(err) {
-			return nil // paid or released already
-		} else if err != nil {
-			return err
-		}
-		released = true
-		return q.SeatFree(ctx, sqlcdb.SeatFreeParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: string(id)})
-	})
-	return released, kept, err
+	var keepIt func([]booking.Reservation) bool
+	if keep != nil {
+		keepIt = func(locked []booking.Reservation) bool { return keep(locked[0]) }
+	}
+	released, kept, err := s.releaseTickets(ctx, []booking.Reservation{r}, keepIt)
+	if err != nil || kept == nil {
+		return released, nil, err
+	}
+	return false, &kept[0], nil
 }
 
-// AcceptPayment implements booking.Holds: the seat, the reservation and the fan's count locked
-// in the order a settlement locks them, so an acceptance and a release, a takeover of the seat
-// or another hold of the fan come one after the other.
+// AcceptPayment implements booking.Holds (acceptPayment, of the one ticket).
 func (s *Holds) AcceptPayment(ctx context.Context, id core.ID, user core.UserID, now time.Time) (booking.Reservation, error) {
 	r, err := s.Reservation(ctx, id) // which seat to lock first
 	if err != nil {
 		return booking.Reservation{}, err
 	}
-	accepted := r
-	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		claim, err := lockClaim(ctx, q, r.SaleID, r.Date, r.Seat)
-		if err != nil {
-			return err
-		}
-		if accepted, err = lockReservation(ctx, q, id); err != nil {
-			return err
-		}
-		if accepted.Status == booking.Held && !claim.HeldBy(id) {
-			return booking.ErrHoldExpired // a later hold took the seat after the deadline
-		}
-		count, err := lockTicketCount(ctx, q, r.SaleID, accepted.UserID, now) // after the reservation, as settle takes it
-		if err != nil {
-			return err
-		}
-		// As stored: PostgreSQL keeps microseconds, and lifecycles compare acceptances by time.
-		if accepted, err = accepted.AcceptPayment(user, now.Truncate(time.Microsecond), count); err != nil {
-			return err
-		}
-		if err := q.ReservationAcceptPayment(ctx, sqlcdb.ReservationAcceptPaymentParams{ID: string(id), At: accepted.PaymentAcceptedAt}); err != nil {
-			return err
-		}
-		return q.SeatClaimUntil(ctx, sqlcdb.SeatClaimUntilParams{
-			SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: string(id), HeldUntil: accepted.PaymentDeadline(),
+	accepted, err := s.acceptPayment(ctx, []booking.Reservation{r}, now,
+		func(locked []booking.Reservation, count booking.TicketCount, at time.Time) ([]booking.Reservation, error) {
+			one, err := locked[0].AcceptPayment(user, at, count)
+			return []booking.Reservation{one}, err
 		})
-	})
-	return accepted, err
+	if err != nil {
+		return r, err
+	}
+	return accepted[0], nil
 }
 
 // PaymentByKey implements booking.Holds.

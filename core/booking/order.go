@@ -39,6 +39,12 @@ func (o Order) Seats() []int {
 	return seats
 }
 
+// With is the order with its tickets as given (read again, or locked), in seat order.
+func (o Order) With(tickets []Reservation) Order {
+	o.Tickets = tickets
+	return o
+}
+
 // AcceptPayment is the order once the API accepts user's payment of it at now: every ticket as
 // Reservation.AcceptPayment accepts it, count being the fan's TicketCount in the sale at now,
 // the order's tickets among them. A ticket refused refuses the order.
