@@ -15,23 +15,26 @@ import (
 // reservations.go), so they and the settlements, takeovers and holds of the same seats and fan
 // come one after the other.
 
-// releaseTickets marks the held ones among tickets (in seat order) released and frees each seat
-// that still holds its ticket, in one transaction, and reports whether anything changed; unless
-// keep, asked under the seats' and the tickets' locks, keeps them all (returned as locked).
-func (d *db) releaseTickets(ctx context.Context, tickets []booking.Reservation, keep func([]booking.Reservation) bool) (bool, []booking.Reservation, error) {
-	released := false
-	var kept []booking.Reservation
-	err := d.inTx(ctx, func(q *sqlcdb.Queries) error {
+// awaiting is what a release must not pre-empt: a payment accepted after seen and before its
+// deadline, at now (Reservation.AwaitsPayment).
+type awaiting struct{ now, seen time.Time }
+
+// release marks the held ones among tickets (in seat order) released and frees each seat that
+// still holds its ticket, in one transaction, and reports whether anything changed; unless,
+// with await, the tickets as locked await a payment (Order.AwaitsPayment): then it keeps them
+// and returns their payment deadline.
+func (d *db) release(ctx context.Context, tickets []booking.Reservation, await *awaiting) (released bool, awaitUntil time.Time, err error) {
+	err = d.inTx(ctx, func(q *sqlcdb.Queries) error {
 		if _, err := lockSeats(ctx, q, tickets); err != nil {
 			return err
 		}
-		if keep != nil {
+		if await != nil {
 			locked, err := lockTickets(ctx, q, tickets)
 			if err != nil {
 				return err
 			}
-			if keep(locked) {
-				kept = locked
+			if held := (booking.Order{Tickets: locked}); held.AwaitsPayment(await.now, await.seen) {
+				awaitUntil = held.PaymentDeadline()
 				return nil
 			}
 		}
@@ -48,7 +51,7 @@ func (d *db) releaseTickets(ctx context.Context, tickets []booking.Reservation, 
 		}
 		return nil
 	})
-	return released, kept, err
+	return released, awaitUntil, err
 }
 
 // acceptPayment records that the API accepts a payment of tickets (in seat order, one fan's) at

@@ -73,9 +73,7 @@ func heldOrder(o booking.Order, ids []core.ID, rows []sqlcdb.HoldOrderRow) booki
 	return o
 }
 
-// ReleaseOrder implements booking.Orders in one transaction: the order's seats locked in seat
-// order (the lock order of every write here, seats before reservations), then each held ticket
-// released and its seat freed if it still holds it.
+// ReleaseOrder implements booking.Orders: release, of the order's tickets.
 func (s *Orders) ReleaseOrder(ctx context.Context, id core.ID) (bool, error) {
 	released, _, err := s.releaseOrder(ctx, id, nil)
 	return released, err
@@ -83,33 +81,19 @@ func (s *Orders) ReleaseOrder(ctx context.Context, id core.ID) (bool, error) {
 
 // ReleaseOrderUnlessAwaitingPayment implements booking.Orders.
 func (s *Orders) ReleaseOrderUnlessAwaitingPayment(ctx context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
-	released, kept, err := s.releaseOrder(ctx, id, func(o booking.Order) bool { return o.AwaitsPayment(now, seen) })
-	if err != nil || kept == nil {
-		return released, time.Time{}, err
-	}
-	return false, kept.PaymentDeadline(), nil
+	return s.releaseOrder(ctx, id, &awaiting{now, seen})
 }
 
-// releaseOrder releases an order's held tickets as releaseTickets does, unless keep keeps it
-// (returned as locked).
-func (s *Orders) releaseOrder(ctx context.Context, id core.ID, keep func(booking.Order) bool) (bool, *booking.Order, error) {
+// releaseOrder releases an order's tickets as release does; an unknown order is left alone.
+func (s *Orders) releaseOrder(ctx context.Context, id core.ID, await *awaiting) (bool, time.Time, error) {
 	o, err := s.Order(ctx, id)
 	if errors.Is(err, booking.ErrUnknownOrder) {
-		return false, nil, nil
+		return false, time.Time{}, nil
 	}
 	if err != nil {
-		return false, nil, err
+		return false, time.Time{}, err
 	}
-	var keepIt func([]booking.Reservation) bool
-	if keep != nil {
-		keepIt = func(locked []booking.Reservation) bool { return keep(o.With(locked)) }
-	}
-	released, kept, err := s.releaseTickets(ctx, o.Tickets, keepIt)
-	if err != nil || kept == nil {
-		return released, nil, err
-	}
-	k := o.With(kept)
-	return false, &k, nil
+	return s.release(ctx, o.Tickets, await)
 }
 
 // AcceptOrderPayment implements booking.Orders (acceptPayment, of every ticket of the order).

@@ -103,38 +103,25 @@ func (d *db) reservation(ctx context.Context, id core.ID) (booking.Reservation, 
 
 // ReleaseHold implements booking.Holds.
 func (s *Holds) ReleaseHold(ctx context.Context, id core.ID) (bool, error) {
-	released, _, err := s.releaseHold(ctx, id, nil)
+	released, _, err := s.releaseReservation(ctx, id, nil)
 	return released, err
 }
 
 // ReleaseUnlessAwaitingPayment implements booking.Holds.
 func (s *Holds) ReleaseUnlessAwaitingPayment(ctx context.Context, id core.ID, now, seen time.Time) (bool, time.Time, error) {
-	released, kept, err := s.releaseHold(ctx, id, func(r booking.Reservation) bool { return r.AwaitsPayment(now, seen) })
-	if err != nil || kept == nil {
-		return released, time.Time{}, err
-	}
-	return false, kept.PaymentDeadline(), nil
+	return s.releaseReservation(ctx, id, &awaiting{now, seen})
 }
 
-// releaseHold releases a held reservation as releaseTickets does, unless keep keeps it
-// (returned).
-func (s *Holds) releaseHold(ctx context.Context, id core.ID, keep func(booking.Reservation) bool) (bool, *booking.Reservation, error) {
+// releaseReservation releases a reservation as release does; an unknown one is left alone.
+func (s *Holds) releaseReservation(ctx context.Context, id core.ID, await *awaiting) (bool, time.Time, error) {
 	r, err := s.Reservation(ctx, id)
 	if errors.Is(err, booking.ErrUnknownTicket) {
-		return false, nil, nil
+		return false, time.Time{}, nil
 	}
 	if err != nil {
-		return false, nil, err
+		return false, time.Time{}, err
 	}
-	var keepIt func([]booking.Reservation) bool
-	if keep != nil {
-		keepIt = func(locked []booking.Reservation) bool { return keep(locked[0]) }
-	}
-	released, kept, err := s.releaseTickets(ctx, []booking.Reservation{r}, keepIt)
-	if err != nil || kept == nil {
-		return released, nil, err
-	}
-	return false, &kept[0], nil
+	return s.release(ctx, []booking.Reservation{r}, await)
 }
 
 // AcceptPayment implements booking.Holds (acceptPayment, of the one ticket).
