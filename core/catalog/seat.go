@@ -42,9 +42,9 @@ type Claim struct {
 
 // AvailableAt reports whether the seat can be held at now: free, or held past its deadline. A
 // lapsed hold counts as available even before its release has run (lazy expiry). The database
-// decides the same rule in hold_seat's one conditional write per hold (sql/functions/booking.sql)
-// and reads it in the seat queries of sql/queries/catalog.sql (each names this method); the
-// contract suite (core/porttest) holds both stores to it.
+// states the same rule once, as seat_free (sql/functions/catalog.sql), which hold_seat, hold_order
+// and the seat queries of sql/queries/catalog.sql ask; the contract suite (core/porttest) holds
+// both stores to it.
 func (c Claim) AvailableAt(now time.Time) bool {
 	return !c.Sold && (c.Holder == "" || !now.Before(c.HeldUntil))
 }

@@ -116,14 +116,14 @@ BEGIN
     FROM seats t WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = p_seat;
     IF NOT FOUND THEN
         outcome := 'unknown_seat'; RETURN NEXT; RETURN;
-    ELSIF NOT (v_status = 'available' OR (v_status = 'held' AND v_until <= p_now)) THEN
+    ELSIF NOT seat_free(v_status, v_until, p_now) THEN
         outcome := 'taken'; RETURN NEXT; RETURN;
     END IF;
     WITH target AS (
         SELECT t.seat_no, t.reservation_id AS previous
         FROM seats t
         WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = p_seat
-          AND (t.status = 'available' OR (t.status = 'held' AND t.held_until <= p_now))
+          AND seat_free(t.status, t.held_until, p_now)
         FOR UPDATE SKIP LOCKED
     )
     UPDATE seats s

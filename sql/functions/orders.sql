@@ -25,7 +25,7 @@ BEGIN
             missing := ARRAY[v_seat];
             SELECT t.reservation_id INTO v_holder FROM seats t
             WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = v_seat
-              AND (t.status = 'available' OR (t.status = 'held' AND t.held_until <= p_now))
+              AND seat_free(t.status, t.held_until, p_now)
             FOR UPDATE NOWAIT;
             IF NOT FOUND THEN
                 RAISE EXCEPTION USING ERRCODE = 'BX090', MESSAGE = 'a seat is taken';
@@ -181,7 +181,7 @@ BEGIN
             FROM seats t WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = v_seat;
             IF NOT FOUND THEN
                 outcome := 'unknown_seat'; RETURN NEXT; RETURN;
-            ELSIF NOT (v_status = 'available' OR (v_status = 'held' AND v_until <= p_now)) THEN
+            ELSIF NOT seat_free(v_status, v_until, p_now) THEN
                 v_taken := v_taken || v_seat;
             END IF;
         END LOOP;

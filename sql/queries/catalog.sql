@@ -68,7 +68,7 @@ WHERE p.sale_id = ANY(@sale_ids::text[]) AND p.perf_date >= @from_date AND p.can
   AND EXISTS (
       SELECT 1 FROM seats s
       WHERE s.sale_id = p.sale_id AND s.perf_date = p.perf_date
-        AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))
+        AND seat_free(s.status, s.held_until, @now::timestamptz)
   )
 ORDER BY p.sale_id, p.perf_date;
 
@@ -77,7 +77,7 @@ ORDER BY p.sale_id, p.perf_date;
 -- everywhere a seat's availability is read); a held or sold seat with the
 -- price it was taken at (NULL for a free one: its section's price).
 SELECT s.seat_no, s.section,
-       (s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))::bool AS available,
+       seat_free(s.status, s.held_until, @now::timestamptz)::bool AS available,
        r.price AS taken_at
 FROM seats s
 LEFT JOIN reservations r ON r.id = s.reservation_id AND s.status IN ('held', 'sold')
@@ -88,7 +88,7 @@ ORDER BY s.seat_no;
 -- The seats of a date the fan holds, bought, or held or bought before, as SeatListByDate
 -- lists them: what the fan's own writes changed, to lay over an older listing.
 SELECT s.seat_no, s.section,
-       (s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))::bool AS available,
+       seat_free(s.status, s.held_until, @now::timestamptz)::bool AS available,
        t.price AS taken_at
 FROM seats s
 LEFT JOIN reservations t ON t.id = s.reservation_id AND s.status IN ('held', 'sold')
@@ -100,7 +100,7 @@ ORDER BY s.seat_no;
 -- A sale's seats by date and status at @now, a lapsed hold counted as available
 -- (catalog.Claim.AvailableAt).
 SELECT perf_date,
-       count(*) FILTER (WHERE status = 'available' OR (status = 'held' AND held_until <= @now::timestamptz))::int AS available,
+       count(*) FILTER (WHERE seat_free(status, held_until, @now::timestamptz))::int AS available,
        count(*) FILTER (WHERE status = 'held' AND held_until > @now::timestamptz)::int AS held,
        count(*) FILTER (WHERE status = 'sold')::int AS sold
 FROM seats
@@ -117,4 +117,4 @@ WITH changed AS (
 )
 SELECT (SELECT count(*) FROM changed)::int AS found,
        (SELECT count(*) FROM seats s JOIN changed c ON s.sale_id = c.sale_id AND s.perf_date = c.perf_date AND s.section = c.name
-        WHERE s.status = 'available' OR (s.status = 'held' AND s.held_until <= @now::timestamptz))::int AS repriced;
+        WHERE seat_free(s.status, s.held_until, @now::timestamptz))::int AS repriced;

@@ -132,7 +132,7 @@ WHERE p.sale_id = ANY($1::text[]) AND p.perf_date >= $2 AND p.cancelled_at IS NU
   AND EXISTS (
       SELECT 1 FROM seats s
       WHERE s.sale_id = p.sale_id AND s.perf_date = p.perf_date
-        AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= $3::timestamptz))
+        AND seat_free(s.status, s.held_until, $3::timestamptz)
   )
 ORDER BY p.sale_id, p.perf_date
 `
@@ -307,7 +307,7 @@ func (q *Queries) SaleUpdate(ctx context.Context, arg SaleUpdateParams) error {
 
 const seatCounts = `-- name: SeatCounts :many
 SELECT perf_date,
-       count(*) FILTER (WHERE status = 'available' OR (status = 'held' AND held_until <= $1::timestamptz))::int AS available,
+       count(*) FILTER (WHERE seat_free(status, held_until, $1::timestamptz))::int AS available,
        count(*) FILTER (WHERE status = 'held' AND held_until > $1::timestamptz)::int AS held,
        count(*) FILTER (WHERE status = 'sold')::int AS sold
 FROM seats
@@ -381,7 +381,7 @@ func (q *Queries) SeatInsertSection(ctx context.Context, arg SeatInsertSectionPa
 
 const seatListByDate = `-- name: SeatListByDate :many
 SELECT s.seat_no, s.section,
-       (s.status = 'available' OR (s.status = 'held' AND s.held_until <= $1::timestamptz))::bool AS available,
+       seat_free(s.status, s.held_until, $1::timestamptz)::bool AS available,
        r.price AS taken_at
 FROM seats s
 LEFT JOIN reservations r ON r.id = s.reservation_id AND s.status IN ('held', 'sold')
@@ -432,7 +432,7 @@ func (q *Queries) SeatListByDate(ctx context.Context, arg SeatListByDateParams) 
 
 const seatListOfFan = `-- name: SeatListOfFan :many
 SELECT s.seat_no, s.section,
-       (s.status = 'available' OR (s.status = 'held' AND s.held_until <= $1::timestamptz))::bool AS available,
+       seat_free(s.status, s.held_until, $1::timestamptz)::bool AS available,
        t.price AS taken_at
 FROM seats s
 LEFT JOIN reservations t ON t.id = s.reservation_id AND s.status IN ('held', 'sold')
@@ -596,7 +596,7 @@ WITH changed AS (
 )
 SELECT (SELECT count(*) FROM changed)::int AS found,
        (SELECT count(*) FROM seats s JOIN changed c ON s.sale_id = c.sale_id AND s.perf_date = c.perf_date AND s.section = c.name
-        WHERE s.status = 'available' OR (s.status = 'held' AND s.held_until <= $1::timestamptz))::int AS repriced
+        WHERE seat_free(s.status, s.held_until, $1::timestamptz))::int AS repriced
 `
 
 type SectionRepriceParams struct {
