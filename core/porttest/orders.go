@@ -131,6 +131,13 @@ func runOrders(t *testing.T, newStores func(t *testing.T) Stores) {
 		must[booking.Order](t)(order(s, "ann", p, chosen(2, 3), epoch, 3))
 		// Refused seats were given back: another fan takes them.
 		must[booking.Order](t)(order(s, "bea", p, chosen(4, 5), epoch, noCap))
+		// Bought tickets leaving room for fewer seats than asked: how many are left.
+		paidTicket(t, s, "dan", p, 9)
+		paidTicket(t, s, "dan", p, 10)
+		var left *booking.TicketsLeftError
+		if _, err := order(s, "dan", p, chosen(6, 7), epoch, 3); !errors.As(err, &left) || left.Left != 1 || left.Limit != 3 {
+			t.Fatalf("2 bought and 2 ordered under a limit of 3: %v, want TicketsLeftError with 1 left", err)
+		}
 
 		pause := func(sl catalog.Sale) (catalog.Sale, error) { sl.State = core.Paused; return sl, nil }
 		must[catalog.Sale](t)(s.Catalog.UpdateSale(ctx, testSale, pause))
