@@ -122,15 +122,21 @@ func checkChosen(seats []int, p catalog.Performance, limit int) error {
 	if len(seats) > limit {
 		return core.InvalidField("seat_ids", "choose 1 to %d seats, the most one fan may have in this sale (chose %d)", limit, len(seats))
 	}
-	seen := make(map[int]bool, len(seats))
 	for _, n := range seats {
 		if !p.HasSeat(n) {
 			return core.InvalidField("seat_ids", "seat %d does not exist on %s; seats are numbered 1 to %d", n, p.Date, p.Seats())
 		}
-		if seen[n] {
-			return core.InvalidField("seat_ids", "seat %d is chosen twice", n)
+	}
+	return checkDistinct(seats)
+}
+
+// checkDistinct reports a seat chosen twice.
+func checkDistinct(seats []int) error {
+	sorted := slices.Sorted(slices.Values(seats))
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return core.InvalidField("seat_ids", "seat %d is chosen twice", sorted[i])
 		}
-		seen[n] = true
 	}
 	return nil
 }
@@ -152,16 +158,13 @@ type OrderAttempt struct {
 // already, with their fields named.
 func (a OrderAttempt) Check() error {
 	n := a.Request.Quantity()
-	seats := slices.Sorted(slices.Values(a.Request.Seats))
 	switch {
 	case n < 1:
 		return core.InvalidField("quantity", "an order is of 1 seat or more")
-	case len(slices.Compact(seats)) != len(a.Request.Seats):
-		return core.InvalidField("seat_ids", "a seat is chosen twice")
 	case len(a.IDs) != n:
 		return fmt.Errorf("booking: an order of %d seats with %d ticket ids", n, len(a.IDs))
 	}
-	return nil
+	return checkDistinct(a.Request.Seats)
 }
 
 // Tickets are the reservations the attempt creates for the seats it won, in seat order, each
