@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -12,8 +13,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// SettleAcrossAggregates implements booking.Settlements: the store's one lock spans the
-// wallet, the seat, the reservation, the payment and the token, as the transaction does.
+// SettleAcrossAggregates implements booking.Settlements: settleTickets, of the one ticket.
 func (s *Settlements) SettleAcrossAggregates(_ context.Context, p booking.Settlement) (booking.Receipt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -21,45 +21,97 @@ func (s *Settlements) SettleAcrossAggregates(_ context.Context, p booking.Settle
 	if !ok {
 		return booking.Receipt{}, booking.ErrUnknownTicket
 	}
-	if err := r.OwnedBy(p.UserID); err != nil {
+	receipts, err := s.settleTickets([]*booking.Reservation{r}, p.UserID, []core.ID{p.PaymentID}, p.IdempotencyKey, p.At)
+	if err != nil {
 		return booking.Receipt{}, err
 	}
-	if paidWithKey, used := s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}]; p.IdempotencyKey != "" && used && paidWithKey != r.ID {
-		return booking.Receipt{}, core.ErrIdempotencyMismatch
+	return receipts[0], nil
+}
+
+// SettleOrder implements booking.Settlements: settleTickets, of every ticket of the order.
+func (s *Settlements) SettleOrder(_ context.Context, p booking.OrderSettlement) (booking.OrderReceipt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stored, ok := s.orders[p.OrderID]
+	if !ok {
+		return booking.OrderReceipt{}, booking.ErrUnknownOrder
 	}
-	switch err := r.PayableBy(p.UserID, p.At); {
+	tickets := make([]*booking.Reservation, len(stored.tickets))
+	for i, id := range stored.tickets {
+		tickets[i] = s.reservations[id]
+	}
+	if err := tickets[0].OwnedBy(p.UserID); err != nil {
+		return booking.OrderReceipt{}, err
+	}
+	if len(p.PaymentIDs) != len(tickets) {
+		return booking.OrderReceipt{}, fmt.Errorf("memory: an order of %d tickets settled with %d payment ids", len(tickets), len(p.PaymentIDs))
+	}
+	receipts, err := s.settleTickets(tickets, p.UserID, p.PaymentIDs, p.IdempotencyKey, p.At)
+	if err != nil {
+		return booking.OrderReceipt{}, err
+	}
+	return booking.OrderReceipt{OrderID: p.OrderID, Tickets: receipts}, nil
+}
+
+// settleTickets settles a seat held on its own and an order alike (a hold is an order of one),
+// tickets in seat order: the store's one lock spans the wallet, the seats, the reservations,
+// the payments and the token, as the transaction does. The wallet is debited once by the
+// total; each ticket gets its payment, named by ids in order; the key is recorded with the
+// first.
+func (s *state) settleTickets(tickets []*booking.Reservation, user core.UserID, ids []core.ID, key core.IdempotencyKey, at time.Time) ([]booking.Receipt, error) {
+	order := booking.Order{Tickets: make([]booking.Reservation, len(tickets))}
+	for i, t := range tickets {
+		order.Tickets[i] = *t
+	}
+	if err := order.OwnedBy(user); err != nil {
+		return nil, err
+	}
+	if paidWithKey, used := s.paymentsByKey[userKey{user, key}]; key != "" && used && paidWithKey != tickets[0].ID {
+		return nil, core.ErrIdempotencyMismatch
+	}
+	switch err := order.PayableBy(user, at); {
 	case errors.Is(err, booking.ErrAlreadyPaid):
-		return s.payments[r.ID], nil
+		receipts := make([]booking.Receipt, len(tickets))
+		for i, t := range tickets {
+			receipts[i] = s.payments[t.ID]
+		}
+		return receipts, nil
 	case err != nil:
-		return booking.Receipt{}, err
+		return nil, err
 	}
-	if s.performances[perfKey{r.SaleID, r.Date}].Cancelled() {
-		return booking.Receipt{}, catalog.ErrPerformanceCancelled
+	first := tickets[0]
+	if s.performances[perfKey{first.SaleID, first.Date}].Cancelled() {
+		return nil, catalog.ErrPerformanceCancelled
 	}
-	claim := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]
-	if !claim.HeldBy(r.ID) {
-		return booking.Receipt{}, booking.ErrHoldExpired // a later hold took the seat after our deadline
+	for _, t := range tickets {
+		if !s.seats[seatKey{t.SaleID, t.Date, t.Seat}].HeldBy(t.ID) {
+			return nil, booking.ErrHoldExpired // a later hold took the seat after our deadline
+		}
 	}
-	if err := wallet.Covers(s.balances[r.UserID], r.Price); err != nil {
-		return booking.Receipt{}, err
+	if err := wallet.Covers(s.balances[user], order.Total()); err != nil {
+		return nil, err
 	}
-	s.balances[r.UserID] -= r.Price
-	claim.Sold, claim.HeldUntil = true, time.Time{}
-	r.Status = booking.Paid
-	rc := booking.Receipt{PaymentID: p.PaymentID, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.At}
-	s.payments[r.ID] = rc
-	if p.IdempotencyKey != "" {
-		s.paymentsByKey[userKey{p.UserID, p.IdempotencyKey}] = r.ID
+	s.balances[user] -= order.Total()
+	receipts := make([]booking.Receipt, len(tickets))
+	for i, t := range tickets {
+		claim := s.seats[seatKey{t.SaleID, t.Date, t.Seat}]
+		claim.Sold, claim.HeldUntil = true, time.Time{}
+		t.Status = booking.Paid
+		receipts[i] = booking.Receipt{PaymentID: ids[i], ReservationID: t.ID, Amount: t.Price, Date: t.Date, PaidAt: at}
+		s.payments[t.ID] = receipts[i]
+	}
+	if key != "" {
+		s.paymentsByKey[userKey{user, key}] = first.ID
 	}
 	// A payment that leaves the fan no hold to pay in the sale ends their session there; a token
 	// they queue with again meanwhile keeps waiting, since waiting tokens leave the queue only at
 	// its head.
-	if s.ticketCount(r.SaleID, r.UserID, p.At).NothingLeftToPay() {
-		if id, ok := s.liveByUser[saleUser{r.SaleID, r.UserID}]; ok && s.tokens[id].State == queue.Active {
+	if s.ticketCount(first.SaleID, user, at).NothingLeftToPay() {
+		if id, ok := s.liveByUser[saleUser{first.SaleID, user}]; ok && s.tokens[id].State == queue.Active {
 			s.expire(s.tokens[id])
 		}
 	}
-	return rc, nil
+	return receipts, nil
 }
 
 // Refund implements booking.Settlements: the store's one lock spans the reservation, the seat,

@@ -115,11 +115,16 @@ func (s *Orders) AcceptOrderPayment(ctx context.Context, id core.ID, user core.U
 
 // Order implements booking.Orders.
 func (s *Orders) Order(ctx context.Context, id core.ID) (booking.Order, error) {
-	row, err := s.q.OrderByID(ctx, string(id))
+	return orderOf(ctx, s.q, id)
+}
+
+// orderOf reads an order with its tickets as they stand, or ErrUnknownOrder.
+func orderOf(ctx context.Context, q *sqlcdb.Queries, id core.ID) (booking.Order, error) {
+	row, err := q.OrderByID(ctx, string(id))
 	if err != nil {
 		return booking.Order{}, notFound(err, booking.ErrUnknownOrder)
 	}
-	tickets, err := s.q.ReservationsOfOrder(ctx, &row.ID)
+	tickets, err := q.ReservationsOfOrder(ctx, &row.ID)
 	if err != nil {
 		return booking.Order{}, err
 	}

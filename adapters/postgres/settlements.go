@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -12,11 +13,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// SettleAcrossAggregates implements booking.Settlements in one transaction: it locks the seat,
-// then the reservation (the lock order of reservations.go), checks the booking rules on what it
-// locked, debits the wallet by a guarded update, and writes the ledger row, the payment, the
-// sold seat, the paid reservation and the payer's expired token. The payment's idempotency key
-// is unique per user, so a key that paid for another reservation rolls it all back.
+// SettleAcrossAggregates implements booking.Settlements: settleTickets, of the one ticket.
 func (s *Settlements) SettleAcrossAggregates(ctx context.Context, p booking.Settlement) (booking.Receipt, error) {
 	r, err := s.reservation(ctx, p.ReservationID) // which seat to lock first
 	if err != nil {
@@ -25,37 +22,99 @@ func (s *Settlements) SettleAcrossAggregates(ctx context.Context, p booking.Sett
 	if err := r.OwnedBy(p.UserID); err != nil {
 		return booking.Receipt{}, err
 	}
-	var receipt booking.Receipt
-	err = s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		seat, err := q.SeatLockForPayment(ctx, sqlcdb.SeatLockForPaymentParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat)})
+	receipts, err := s.settleTickets(ctx, []booking.Reservation{r}, payment{p.UserID, []core.ID{p.PaymentID}, p.IdempotencyKey, p.At})
+	if err != nil {
+		return booking.Receipt{}, err
+	}
+	return receipts[0], nil
+}
+
+// SettleOrder implements booking.Settlements: settleTickets, of every ticket of the order.
+func (s *Settlements) SettleOrder(ctx context.Context, p booking.OrderSettlement) (booking.OrderReceipt, error) {
+	o, err := orderOf(ctx, s.q, p.OrderID) // which seats to lock first
+	if err != nil {
+		return booking.OrderReceipt{}, err
+	}
+	if err := o.OwnedBy(p.UserID); err != nil {
+		return booking.OrderReceipt{}, err
+	}
+	if len(p.PaymentIDs) != len(o.Tickets) {
+		return booking.OrderReceipt{}, fmt.Errorf("postgres: an order of %d tickets settled with %d payment ids", len(o.Tickets), len(p.PaymentIDs))
+	}
+	receipts, err := s.settleTickets(ctx, o.Tickets, payment{p.UserID, p.PaymentIDs, p.IdempotencyKey, p.At})
+	if err != nil {
+		return booking.OrderReceipt{}, err
+	}
+	return booking.OrderReceipt{OrderID: o.ID, Tickets: receipts}, nil
+}
+
+// payment is what a settlement records: who pays, each ticket's payment id (in seat order), the
+// idempotency key and when.
+type payment struct {
+	user core.UserID
+	ids  []core.ID
+	key  core.IdempotencyKey
+	at   time.Time
+}
+
+// settleTickets settles a seat held on its own and an order alike (a hold is an order of one),
+// in one transaction: it locks the tickets' seats in seat order with their performance, then
+// the tickets (the lock order of reservations.go), checks the booking rules on what it locked
+// (booking.Order.PayableBy), debits the wallet once by the total, and writes each ticket's
+// ledger row, payment, sold seat and paid reservation, and the payer's expired token. The
+// idempotency key is unique per user, so a key that paid for another reservation rolls it all
+// back. Tickets already paid return their receipts.
+func (s *Settlements) settleTickets(ctx context.Context, tickets []booking.Reservation, p payment) ([]booking.Receipt, error) {
+	var receipts []booking.Receipt
+	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		claims := make([]catalog.Claim, len(tickets))
+		cancelled := false
+		for i, t := range tickets {
+			seat, err := q.SeatLockForPayment(ctx, sqlcdb.SeatLockForPaymentParams{SaleID: string(t.SaleID), PerfDate: t.Date.Time(), SeatNo: int32(t.Seat)})
+			if err != nil {
+				return err
+			}
+			claims[i], cancelled = claimOf(seat.Status, seat.ReservationID), cancelled || seat.CancelledAt != nil
+		}
+		locked, err := lockTickets(ctx, q, tickets)
 		if err != nil {
 			return err
 		}
-		claim := claimOf(seat.Status, seat.ReservationID)
-		locked, err := lockReservation(ctx, q, r.ID)
-		if err != nil {
-			return err
-		}
-		switch err := locked.PayableBy(p.UserID, p.At); {
+		switch err := (booking.Order{Tickets: locked}).PayableBy(p.user, p.at); {
 		case errors.Is(err, booking.ErrAlreadyPaid):
-			receipt, err = receiptOf(ctx, q, r.ID)
+			receipts, err = receiptsOf(ctx, q, locked)
 			return err
 		case err != nil:
 			return err
 		}
-		if seat.CancelledAt != nil {
+		if cancelled {
 			return catalog.ErrPerformanceCancelled
 		}
-		if !claim.HeldBy(r.ID) {
-			return booking.ErrHoldExpired // a later hold took the seat after our deadline
+		for i, t := range locked {
+			if !claims[i].HeldBy(t.ID) {
+				return booking.ErrHoldExpired // a later hold took the seat after our deadline
+			}
 		}
-		receipt, err = settle(ctx, q, locked, p)
+		receipts, err = settle(ctx, q, locked, p)
 		return err
 	})
 	if isUniqueViolation(err, "payments_idempotency") {
-		return booking.Receipt{}, core.ErrIdempotencyMismatch // the key paid for another reservation
+		return nil, core.ErrIdempotencyMismatch // the key paid for another reservation
 	}
-	return receipt, err
+	return receipts, err
+}
+
+// receiptsOf are the receipts of paid tickets.
+func receiptsOf(ctx context.Context, q *sqlcdb.Queries, tickets []booking.Reservation) ([]booking.Receipt, error) {
+	receipts := make([]booking.Receipt, len(tickets))
+	for i, t := range tickets {
+		rc, err := receiptOf(ctx, q, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		receipts[i] = rc
+	}
+	return receipts, nil
 }
 
 // endSessionIfDone expires the payer's active token in the sale once the payment leaves them no
@@ -98,33 +157,55 @@ func claimOf(status string, holder *string) catalog.Claim {
 	return c
 }
 
-// settle writes a settleable reservation's payment, under the locks SettleAcrossAggregates took.
-func settle(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, p booking.Settlement) (booking.Receipt, error) {
-	balanceAfter, err := q.WalletDebit(ctx, sqlcdb.WalletDebitParams{UserID: string(p.UserID), Amount: int64(r.Price), Now: p.At})
+// settle writes the payment of settleable tickets (one fan's, in seat order), under the locks
+// settleTickets took: one guarded debit of their total, then per ticket a ledger row (each with
+// the balance after it), a payment, the paid reservation and the sold seat.
+func settle(ctx context.Context, q *sqlcdb.Queries, tickets []booking.Reservation, p payment) ([]booking.Receipt, error) {
+	total := booking.Order{Tickets: tickets}.Total()
+	balanceAfter, err := q.WalletDebit(ctx, sqlcdb.WalletDebitParams{UserID: string(p.user), Amount: int64(total), Now: p.at})
 	if noRows(err) { // the guard of wallet.Covers refused
-		balance, err := q.WalletBalance(ctx, string(p.UserID))
+		balance, err := q.WalletBalance(ctx, string(p.user))
 		if err != nil && !noRows(err) {
-			return booking.Receipt{}, err
+			return nil, err
 		}
-		if err := wallet.Covers(core.Amount(balance), r.Price); err != nil {
-			return booking.Receipt{}, err
+		if err := wallet.Covers(core.Amount(balance), total); err != nil {
+			return nil, err
 		}
-		return booking.Receipt{}, errors.New("the wallet was charged while the payment ran; retry it")
+		return nil, errors.New("the wallet was charged while the payment ran; retry it")
 	} else if err != nil {
-		return booking.Receipt{}, err
+		return nil, err
 	}
+	balance := balanceAfter + int64(total) // before the debit; each ticket's row takes its share
+	receipts := make([]booking.Receipt, len(tickets))
+	for i, r := range tickets {
+		balance -= int64(r.Price)
+		key := p.key
+		if i > 0 {
+			key = "" // the key is recorded once, with the first seat's payment
+		}
+		if err := payTicket(ctx, q, r, p.ids[i], key, balance, p.at); err != nil {
+			return nil, err
+		}
+		receipts[i] = booking.Receipt{PaymentID: p.ids[i], ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.at}
+	}
+	return receipts, endSessionIfDone(ctx, q, tickets[0], p.at)
+}
+
+// payTicket writes one ticket's share of a settlement: its ledger row, its payment, the paid
+// reservation and the sold seat.
+func payTicket(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, paymentID core.ID, key core.IdempotencyKey, balanceAfter int64, at time.Time) error {
 	reservationID := string(r.ID)
 	steps := []func() error{
 		func() error {
 			return q.LedgerInsert(ctx, sqlcdb.LedgerInsertParams{
-				UserID: string(p.UserID), Kind: "payment", Amount: -int64(r.Price), ReservationID: &reservationID,
-				BalanceAfter: &balanceAfter, CreatedAt: p.At,
+				UserID: string(r.UserID), Kind: "payment", Amount: -int64(r.Price), ReservationID: &reservationID,
+				BalanceAfter: &balanceAfter, CreatedAt: at,
 			})
 		},
 		func() error {
 			return q.PaymentInsert(ctx, sqlcdb.PaymentInsertParams{
-				ID: string(p.PaymentID), ReservationID: reservationID, UserID: string(p.UserID), Amount: int64(r.Price), PaidAt: p.At,
-				IdempotencyKey: optional(string(p.IdempotencyKey)),
+				ID: string(paymentID), ReservationID: reservationID, UserID: string(r.UserID), Amount: int64(r.Price), PaidAt: at,
+				IdempotencyKey: optional(string(key)),
 			})
 		},
 		func() error { return q.ReservationMarkPaid(ctx, reservationID) },
@@ -132,14 +213,13 @@ func settle(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, p boo
 			_, err := q.SeatSell(ctx, sqlcdb.SeatSellParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: reservationID})
 			return err
 		},
-		func() error { return endSessionIfDone(ctx, q, r, p.At) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return booking.Receipt{}, err
+			return err
 		}
 	}
-	return booking.Receipt{PaymentID: p.PaymentID, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.At}, nil
+	return nil
 }
 
 // Refund implements booking.Settlements in one transaction: it locks the seat, then the

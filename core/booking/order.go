@@ -79,6 +79,72 @@ func (o Order) PaymentDeadline() time.Time {
 	return latest
 }
 
+// OwnedBy reports whether the order is user's: ErrNotYourTicket if not, as for one of its
+// tickets (ErrUnknownOrder for an order of no tickets, which no store holds).
+func (o Order) OwnedBy(user core.UserID) error {
+	if len(o.Tickets) == 0 {
+		return ErrUnknownOrder
+	}
+	return o.Tickets[0].OwnedBy(user)
+}
+
+// PayableBy reports whether user may pay for the whole order at now, as Reservation.PayableBy
+// does for one ticket: the order is theirs (else ErrNotYourTicket), not paid already (a ticket
+// of it paid is ErrAlreadyPaid: its tickets are paid together, and some may have been given back
+// since), and every ticket payable.
+func (o Order) PayableBy(user core.UserID, now time.Time) error {
+	if err := o.OwnedBy(user); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.Status == Paid }) {
+		return ErrAlreadyPaid
+	}
+	for _, t := range o.Tickets {
+		if err := t.PayableBy(user, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OrderSettlement is the single transaction that turns an order into tickets, as a Settlement
+// turns a hold: the wallet debited once by the order's Total, and each ticket paid, its seat
+// sold, its payment recorded (one per ticket, so that each is checked in and given back on its
+// own), in one transaction with the payer's session ended.
+type OrderSettlement struct {
+	OrderID core.ID
+	UserID  core.UserID
+	// PaymentIDs name the tickets' payments, one per ticket in seat order.
+	PaymentIDs []core.ID
+	At         time.Time
+	// IdempotencyKey, if set, is recorded with the payment of the order's first seat; reusing it
+	// for another order or reservation is core.ErrIdempotencyMismatch.
+	IdempotencyKey core.IdempotencyKey
+}
+
+// OrderReceipt is the proof of an order's payment: a receipt per ticket, in seat order.
+type OrderReceipt struct {
+	OrderID core.ID
+	Tickets []Receipt
+}
+
+// Total is what the order's payment debited: its tickets' amounts.
+func (rc OrderReceipt) Total() core.Amount {
+	var total core.Amount
+	for _, t := range rc.Tickets {
+		total += t.Amount
+	}
+	return total
+}
+
+// PaidAt is when the order was paid.
+func (rc OrderReceipt) PaidAt() time.Time {
+	if len(rc.Tickets) == 0 {
+		return time.Time{}
+	}
+	return rc.Tickets[0].PaidAt
+}
+
 // OrderRequest is what a fan asks for: chosen seats, taken all or none, or a quantity of the
 // best available (catalog.SeatWish).
 type OrderRequest struct {

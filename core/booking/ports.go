@@ -124,6 +124,12 @@ type Settlements interface {
 	// a later hold, or the payment deadline passed), *wallet.InsufficientBalanceError, core.ErrIdempotencyMismatch (the key paid
 	// for another reservation).
 	SettleAcrossAggregates(ctx context.Context, s Settlement) (Receipt, error)
+	// SettleOrder performs s atomically as SettleAcrossAggregates performs a seat's, for every
+	// ticket of the order at once: the order must be PayableBy the payer at s.At and each seat's
+	// claim HeldBy its ticket, and the wallet must cover the order's Total, which it is debited
+	// once. Settling an order already paid returns its receipts and changes nothing. Errors:
+	// those of SettleAcrossAggregates, with ErrUnknownOrder for an unknown order.
+	SettleOrder(ctx context.Context, s OrderSettlement) (OrderReceipt, error)
 	// Refund cancels a paid ticket atomically: a refund row, the wallet credited with
 	// r.Terms.Refund by a ledger row of kind refund (none for nothing to refund), the
 	// reservation cancelled and its seat free for sale. Refused, changing nothing, when the
