@@ -42,6 +42,42 @@ func (s *Settler) ReleaseAtDeadline(ctx context.Context, reservation core.ID, se
 	return awaitUntil, err
 }
 
+// SettleOrder performs an order's payment across aggregates, a payment per ticket.
+func (s *Settler) SettleOrder(ctx context.Context, order core.ID, user core.UserID, key core.IdempotencyKey) (OrderReceipt, error) {
+	o, err := s.store.Order(ctx, order)
+	if err != nil {
+		return OrderReceipt{}, err
+	}
+	payments := make([]core.ID, len(o.Tickets))
+	for i := range payments {
+		payments[i] = core.NewID()
+	}
+	return s.settlements.SettleOrder(ctx, OrderSettlement{OrderID: order, UserID: user, PaymentIDs: payments, At: s.clock.Now(), IdempotencyKey: key})
+}
+
+// ReleaseOrder frees an order's seats, together, as Release frees a seat's.
+func (s *Settler) ReleaseOrder(ctx context.Context, order core.ID) (bool, error) {
+	released, err := s.store.ReleaseOrder(ctx, order)
+	s.orderReleased(ctx, order, released)
+	return released, err
+}
+
+// ReleaseOrderAtDeadline is ReleaseAtDeadline for an order's seats, together.
+func (s *Settler) ReleaseOrderAtDeadline(ctx context.Context, order core.ID, seen time.Time) (time.Time, error) {
+	released, awaitUntil, err := s.store.ReleaseOrderUnlessAwaitingPayment(ctx, order, s.clock.Now(), seen)
+	s.orderReleased(ctx, order, released)
+	return awaitUntil, err
+}
+
+// orderReleased tells the observer how late an order's release came, of each of its seats.
+func (s *Settler) orderReleased(ctx context.Context, order core.ID, released bool) {
+	if released {
+		if o, err := s.store.Order(ctx, order); err == nil {
+			s.observer.HoldsReleased(ReleasedByWorkflow, len(o.Tickets), max(0, s.clock.Now().Sub(o.PaymentDeadline())))
+		}
+	}
+}
+
 // released tells the observer how late a release came.
 func (s *Settler) released(ctx context.Context, reservation core.ID, released bool) {
 	if released {

@@ -13,6 +13,10 @@ const (
 	ActivitySettle            = "ReservationSettle"
 	ActivityRelease           = "ReservationRelease"
 	ActivityReleaseAtDeadline = "ReservationReleaseAtDeadline"
+
+	ActivitySettleOrder            = "OrderSettle"
+	ActivityReleaseOrder           = "OrderRelease"
+	ActivityReleaseOrderAtDeadline = "OrderReleaseAtDeadline"
 )
 
 // Settler is what the activities drive; booking's Settler is one.
@@ -20,6 +24,9 @@ type Settler interface {
 	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (booking.Receipt, error)
 	Release(ctx context.Context, reservation core.ID) (bool, error)
 	ReleaseAtDeadline(ctx context.Context, reservation core.ID, seen time.Time) (time.Time, error)
+	SettleOrder(ctx context.Context, order core.ID, user core.UserID, key core.IdempotencyKey) (booking.OrderReceipt, error)
+	ReleaseOrder(ctx context.Context, order core.ID) (bool, error)
+	ReleaseOrderAtDeadline(ctx context.Context, order core.ID, seen time.Time) (time.Time, error)
 }
 
 // Activities hold the dependencies of the reservation activities.
@@ -34,10 +41,39 @@ func (a *Activities) Settle(ctx context.Context, in SettleInput) (Receipt, error
 	if err != nil {
 		return Receipt{}, refusal(err)
 	}
+	return receiptOf(rc), nil
+}
+
+func receiptOf(rc booking.Receipt) Receipt {
 	return Receipt{
 		PaymentID: string(rc.PaymentID), ReservationID: string(rc.ReservationID), Amount: int64(rc.Amount),
 		Date: rc.Date.String(), PaidAt: rc.PaidAt,
-	}, nil
+	}
+}
+
+// SettleOrder runs an order's payment transaction, as Settle runs a seat's.
+func (a *Activities) SettleOrder(ctx context.Context, in SettleOrderInput) (OrderReceipt, error) {
+	rc, err := a.Settler.SettleOrder(ctx, core.ID(in.OrderID), core.UserID(in.UserID), core.IdempotencyKey(in.IdempotencyKey))
+	if err != nil {
+		return OrderReceipt{}, refusal(err)
+	}
+	out := OrderReceipt{OrderID: string(rc.OrderID), Tickets: make([]Receipt, len(rc.Tickets))}
+	for i, t := range rc.Tickets {
+		out.Tickets[i] = receiptOf(t)
+	}
+	return out, nil
+}
+
+// ReleaseOrder frees the seats of the order's held tickets together; releasing twice is
+// harmless.
+func (a *Activities) ReleaseOrder(ctx context.Context, orderID string) error {
+	_, err := a.Settler.ReleaseOrder(ctx, core.ID(orderID))
+	return err
+}
+
+// ReleaseOrderAtDeadline is ReleaseAtDeadline for an order's seats, together.
+func (a *Activities) ReleaseOrderAtDeadline(ctx context.Context, in ReleaseOrderAtDeadlineInput) (time.Time, error) {
+	return a.Settler.ReleaseOrderAtDeadline(ctx, core.ID(in.OrderID), in.SeenAcceptedAt)
 }
 
 // Release frees the seat if this reservation still holds it; releasing twice is harmless.

@@ -1,6 +1,6 @@
-// Package reservation is the Temporal workflow of one held seat: it waits for the `pay` update
-// or the hold deadline, whichever comes first, settles the payment in one database transaction,
-// or releases the seat at the deadline.
+// Package reservation is the Temporal workflow of one hold, of a seat or of an order of several:
+// it waits for the `pay` update or the hold deadline, whichever comes first, settles the payment
+// in one database transaction, or releases the seats at the deadline, together.
 package reservation
 
 import (
@@ -29,6 +29,7 @@ const (
 	ErrTypeInsufficientBalance = "InsufficientBalance"
 	ErrTypeNotYourTicket       = "NotYourTicket"
 	ErrTypeUnknownTicket       = "UnknownTicket"
+	ErrTypeUnknownOrder        = "UnknownOrder"
 	ErrTypeIdempotencyMismatch = "IdempotencyMismatch"
 	// ErrTypePerformanceCancelled: the date was cancelled before the payment settled.
 	ErrTypePerformanceCancelled = "PerformanceCancelled"
@@ -52,10 +53,18 @@ func SearchAttributes() temporal.SearchAttributes {
 // WorkflowID is the id of the workflow of a reservation (the API's ticket_id).
 func WorkflowID(reservationID string) string { return "reservation/" + reservationID }
 
-// Input starts the workflow of one hold.
+// OrderWorkflowID is the id of the workflow of an order of several seats (the API's order_id).
+func OrderWorkflowID(orderID string) string { return "order/" + orderID }
+
+// Input starts the workflow of one hold: of a seat (ReservationID), or of an order (OrderID),
+// whose seats it pays and releases together.
 type Input struct {
-	ReservationID string
-	UserID        string
+	ReservationID string `json:",omitempty"`
+	// OrderID, with Seats, makes the workflow an order's: Seat is then its first seat and
+	// Price its total. Empty in a seat's.
+	OrderID string `json:",omitempty"`
+	Seats   []int  `json:",omitempty"`
+	UserID  string
 	// SaleID and Section are empty in the histories of holds made before sales.
 	SaleID    string `json:",omitempty"`
 	Section   string `json:",omitempty"`
@@ -86,7 +95,19 @@ type ReleaseAtDeadlineInput struct {
 	SeenAcceptedAt time.Time `json:",omitzero"`
 }
 
-// Receipt is the result of the `pay` update.
+// ReleaseOrderAtDeadlineInput is ReleaseAtDeadlineInput for an order.
+type ReleaseOrderAtDeadlineInput struct {
+	OrderID        string
+	SeenAcceptedAt time.Time `json:",omitzero"`
+}
+
+// OrderReceipt is the result of an order's `pay` update: a receipt per ticket, in seat order.
+type OrderReceipt struct {
+	OrderID string
+	Tickets []Receipt
+}
+
+// Receipt is the result of a seat's `pay` update.
 type Receipt struct {
 	PaymentID     string
 	ReservationID string
@@ -98,7 +119,8 @@ type Receipt struct {
 // State is what the workflow returns and what the `state` query reports.
 type State struct {
 	Status  string
-	Receipt *Receipt `json:",omitempty"`
+	Receipt *Receipt      `json:",omitempty"` // a seat's, once paid
+	Order   *OrderReceipt `json:",omitempty"` // an order's, once paid
 }
 
 // SettleInput is the argument of the settle activity.
@@ -106,6 +128,13 @@ type SettleInput struct {
 	ReservationID  string
 	UserID         string
 	PaymentID      string
+	IdempotencyKey string `json:",omitempty"`
+}
+
+// SettleOrderInput is the argument of the settle activity of an order.
+type SettleOrderInput struct {
+	OrderID        string
+	UserID         string
 	IdempotencyKey string `json:",omitempty"`
 }
 

@@ -22,6 +22,7 @@ var refusals = []struct {
 	{catalog.ErrPerformanceCancelled, ErrTypePerformanceCancelled},
 	{booking.ErrNotYourTicket, ErrTypeNotYourTicket},
 	{booking.ErrUnknownTicket, ErrTypeUnknownTicket},
+	{booking.ErrUnknownOrder, ErrTypeUnknownOrder},
 	{core.ErrIdempotencyMismatch, ErrTypeIdempotencyMismatch},
 }
 

@@ -10,9 +10,11 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// Workflow holds a seat until its deadline: a `pay` update accepted before then settles the
-// payment; otherwise the seat is released at the deadline, or, when the API accepted a payment
-// that has not reached the workflow yet, once it has come or its payment deadline has passed.
+// Workflow holds a seat, or an order's seats together, until its deadline: a `pay` update
+// accepted before then settles the payment; otherwise the seats are released at the deadline,
+// or, when the API accepted a payment that has not reached the workflow yet, once it has come
+// or its payment deadline has passed. An order's is the same workflow with the order's
+// activities: a seat held on its own is an order of one.
 func Workflow(ctx workflow.Context, in Input) (State, error) {
 	h := &hold{in: in, status: StatusHeld}
 	if err := h.setup(ctx); err != nil {
@@ -24,10 +26,10 @@ func Workflow(ctx workflow.Context, in Input) (State, error) {
 }
 
 type hold struct {
-	in      Input
-	status  string
-	receipt *Receipt
-	paying  bool // a settlement is in flight; the deadline waits for it
+	in       Input
+	status   string
+	receipts []Receipt // once paid: the seat's, or each of the order's tickets', in seat order
+	paying   bool      // a settlement is in flight; the deadline waits for it
 	// local: the hold's steps are local activities, decided when it started (stepsAtStart).
 	local bool
 	// awaitsAccepted: at the deadline the hold waits for a payment the API accepted and the
@@ -94,7 +96,22 @@ func (h *hold) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return h.state(), nil }); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdatePay, h.pay, workflow.UpdateHandlerOptions{Validator: h.validatePay})
+	options := workflow.UpdateHandlerOptions{Validator: h.validatePay}
+	if h.isOrder() {
+		return workflow.SetUpdateHandlerWithOptions(ctx, UpdatePay, h.payOrder, options)
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdatePay, h.paySeat, options)
+}
+
+// isOrder reports whether the hold is an order's, whose seats are paid and released together.
+func (h *hold) isOrder() bool { return h.in.OrderID != "" }
+
+// subject is the id of what the hold holds, for booking's rules: the reservation, or the order.
+func (h *hold) subject() string {
+	if h.isOrder() {
+		return h.in.OrderID
+	}
+	return h.in.ReservationID
 }
 
 func (h *hold) run(ctx workflow.Context) (State, error) {
@@ -130,9 +147,7 @@ func (h *hold) release(ctx workflow.Context) error {
 	for h.awaitsAccepted {
 		payments := h.payments // a payment that comes while the store is asked is not waited for again
 		var awaitUntil time.Time
-		in := ReleaseAtDeadlineInput{ReservationID: h.in.ReservationID, SeenAcceptedAt: h.seenAcceptedAt}
-		lctx := workflow.WithLocalActivityOptions(ctx, releaseLocalOptions)
-		if err := workflow.ExecuteLocalActivity(lctx, ActivityReleaseAtDeadline, in).Get(ctx, &awaitUntil); err != nil {
+		if err := h.releaseAtDeadline(ctx).Get(ctx, &awaitUntil); err != nil {
 			return err
 		}
 		if awaitUntil.IsZero() {
@@ -151,10 +166,24 @@ func (h *hold) release(ctx workflow.Context) error {
 			return nil
 		}
 	}
-	if err := h.step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID).Get(ctx, nil); err != nil {
+	release := h.step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID)
+	if h.isOrder() { // never so far: an order's workflow is of a version that awaits accepted payments
+		release = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, releaseLocalOptions), ActivityReleaseOrder, h.in.OrderID)
+	}
+	if err := release.Get(ctx, nil); err != nil {
 		return err
 	}
 	return h.released(ctx)
+}
+
+// releaseAtDeadline asks the store to release the hold's seats at the deadline unless a payment
+// it has not seen was accepted, and to say until when to wait for that payment.
+func (h *hold) releaseAtDeadline(ctx workflow.Context) workflow.Future {
+	lctx := workflow.WithLocalActivityOptions(ctx, releaseLocalOptions)
+	if h.isOrder() {
+		return workflow.ExecuteLocalActivity(lctx, ActivityReleaseOrderAtDeadline, ReleaseOrderAtDeadlineInput{OrderID: h.in.OrderID, SeenAcceptedAt: h.seenAcceptedAt})
+	}
+	return workflow.ExecuteLocalActivity(lctx, ActivityReleaseAtDeadline, ReleaseAtDeadlineInput{ReservationID: h.in.ReservationID, SeenAcceptedAt: h.seenAcceptedAt})
 }
 
 // released records the release the store made, unless a payment that settled while it was
@@ -186,21 +215,39 @@ func (h *hold) validatePay(ctx workflow.Context, req PayRequest) error {
 func (h *hold) reservation(req PayRequest) booking.Reservation {
 	status := map[string]booking.Status{StatusHeld: booking.Held, StatusPaid: booking.Paid, StatusReleased: booking.Released}[h.status]
 	return booking.Reservation{
-		ID: core.ID(h.in.ReservationID), UserID: core.UserID(h.in.UserID), HeldUntil: h.in.HeldUntil, Status: status,
+		ID: core.ID(h.subject()), UserID: core.UserID(h.in.UserID), HeldUntil: h.in.HeldUntil, Status: status,
 		PaymentAcceptedAt: req.AcceptedAt,
 	}
 }
 
-// pay settles the payment, one settlement at a time; a retry after success gets the receipt.
-func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
-	if err := workflow.Await(ctx, func() bool { return !h.paying }); err != nil {
+// paySeat is the `pay` update of a seat's hold: pay, answered with the seat's receipt.
+func (h *hold) paySeat(ctx workflow.Context, req PayRequest) (Receipt, error) {
+	receipts, err := h.pay(ctx, req)
+	if err != nil {
 		return Receipt{}, err
 	}
-	if h.receipt != nil {
-		return *h.receipt, nil
+	return receipts[0], nil
+}
+
+// payOrder is the `pay` update of an order's hold: pay, answered with every ticket's receipt.
+func (h *hold) payOrder(ctx workflow.Context, req PayRequest) (OrderReceipt, error) {
+	receipts, err := h.pay(ctx, req)
+	if err != nil {
+		return OrderReceipt{}, err
+	}
+	return OrderReceipt{OrderID: h.in.OrderID, Tickets: receipts}, nil
+}
+
+// pay settles the payment, one settlement at a time; a retry after success gets the receipts.
+func (h *hold) pay(ctx workflow.Context, req PayRequest) ([]Receipt, error) {
+	if err := workflow.Await(ctx, func() bool { return !h.paying }); err != nil {
+		return nil, err
+	}
+	if h.receipts != nil {
+		return h.receipts, nil
 	}
 	if h.status != StatusHeld {
-		return Receipt{}, temporal.NewNonRetryableApplicationError("the hold has ended", ErrTypeHoldExpired, nil)
+		return nil, temporal.NewNonRetryableApplicationError("the hold has ended", ErrTypeHoldExpired, nil)
 	}
 	h.paying, h.payments = true, h.payments+1 // counted as it settles: the deadline's wait sees it paying
 	if req.AcceptedAt.After(h.seenAcceptedAt) {
@@ -208,38 +255,49 @@ func (h *hold) pay(ctx workflow.Context, req PayRequest) (Receipt, error) {
 	}
 	defer func() { h.paying = false }()
 
-	// The API names the payment as it sends the update (the request is in the history, so a
-	// replay names it the same); an update from before it did is named here.
-	paymentID := req.PaymentID
-	if paymentID == "" {
-		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newPaymentID() }).Get(&paymentID); err != nil {
-			return Receipt{}, err
-		}
-	}
-	var rc Receipt
-	in := SettleInput{ReservationID: h.in.ReservationID, UserID: req.UserID, PaymentID: paymentID, IdempotencyKey: req.IdempotencyKey}
-	if err := h.settle(ctx, req, in).Get(ctx, &rc); err != nil {
+	receipts, err := h.settle(ctx, req)
+	if err != nil {
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) {
-			return Receipt{}, appErr // the caller sees the domain error type, not the activity wrapper
+			return nil, appErr // the caller sees the domain error type, not the activity wrapper
 		}
-		return Receipt{}, err
+		return nil, err
 	}
-	h.receipt = &rc
+	h.receipts = receipts
 	h.setStatus(ctx, StatusPaid)
-	return rc, nil
+	return receipts, nil
 }
 
-// settle runs the payment's settlement. One the API accepted must end by the payment's deadline
-// (booking.PaymentWait after the hold's), after which the hold may be released by others: a
-// settlement that cannot finish by then fails, moving no money, rather than be refused later.
-func (h *hold) settle(ctx workflow.Context, req PayRequest, in SettleInput) workflow.Future {
+// settle runs the payment's settlement and returns its receipts. One the API accepted must end
+// by the payment's deadline (booking.PaymentWait after the hold's), after which the hold may be
+// released by others: a settlement that cannot finish by then fails, moving no money, rather
+// than be refused later.
+func (h *hold) settle(ctx workflow.Context, req PayRequest) ([]Receipt, error) {
 	local, remote := settleLocalOptions, settleOptions
 	if !req.AcceptedAt.IsZero() {
 		left := h.reservation(req).PaymentDeadline().Sub(workflow.Now(ctx))
 		local.ScheduleToCloseTimeout, remote.ScheduleToCloseTimeout = max(left, time.Millisecond), max(left, time.Millisecond)
 	}
-	return h.step(ctx, ActivitySettle, local, remote, in)
+	if h.isOrder() { // the store names each ticket's payment
+		var rc OrderReceipt
+		in := SettleOrderInput{OrderID: h.in.OrderID, UserID: req.UserID, IdempotencyKey: req.IdempotencyKey}
+		err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, local), ActivitySettleOrder, in).Get(ctx, &rc)
+		return rc.Tickets, err
+	}
+	// The API names the payment as it sends the update (the request is in the history, so a
+	// replay names it the same); an update from before it did is named here.
+	paymentID := req.PaymentID
+	if paymentID == "" {
+		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newPaymentID() }).Get(&paymentID); err != nil {
+			return nil, err
+		}
+	}
+	var rc Receipt
+	in := SettleInput{ReservationID: h.in.ReservationID, UserID: req.UserID, PaymentID: paymentID, IdempotencyKey: req.IdempotencyKey}
+	if err := h.step(ctx, ActivitySettle, local, remote, in).Get(ctx, &rc); err != nil {
+		return nil, err
+	}
+	return []Receipt{rc}, nil
 }
 
 func (h *hold) setStatus(ctx workflow.Context, status string) {
@@ -248,4 +306,14 @@ func (h *hold) setStatus(ctx workflow.Context, status string) {
 	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrStatus.ValueSet(status))
 }
 
-func (h *hold) state() State { return State{Status: h.status, Receipt: h.receipt} }
+func (h *hold) state() State {
+	st := State{Status: h.status}
+	switch {
+	case h.receipts == nil:
+	case h.isOrder():
+		st.Order = &OrderReceipt{OrderID: h.in.OrderID, Tickets: h.receipts}
+	default:
+		st.Receipt = &h.receipts[0]
+	}
+	return st
+}
