@@ -3,7 +3,6 @@ package memory
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -21,7 +20,7 @@ func (s *Settlements) SettleAcrossAggregates(_ context.Context, p booking.Settle
 	if !ok {
 		return booking.Receipt{}, booking.ErrUnknownTicket
 	}
-	receipts, err := s.settleTickets([]*booking.Reservation{r}, p.UserID, []core.ID{p.PaymentID}, p.IdempotencyKey, p.At)
+	receipts, err := s.settleTickets([]*booking.Reservation{r}, p.UserID, p.PaymentID, p.IdempotencyKey, p.At)
 	if err != nil {
 		return booking.Receipt{}, err
 	}
@@ -43,10 +42,7 @@ func (s *Settlements) SettleOrder(_ context.Context, p booking.OrderSettlement) 
 	if err := tickets[0].OwnedBy(p.UserID); err != nil {
 		return booking.OrderReceipt{}, err
 	}
-	if len(p.PaymentIDs) != len(tickets) {
-		return booking.OrderReceipt{}, fmt.Errorf("memory: an order of %d tickets settled with %d payment ids", len(tickets), len(p.PaymentIDs))
-	}
-	receipts, err := s.settleTickets(tickets, p.UserID, p.PaymentIDs, p.IdempotencyKey, p.At)
+	receipts, err := s.settleTickets(tickets, p.UserID, p.PaymentID, p.IdempotencyKey, p.At)
 	if err != nil {
 		return booking.OrderReceipt{}, err
 	}
@@ -56,9 +52,8 @@ func (s *Settlements) SettleOrder(_ context.Context, p booking.OrderSettlement) 
 // settleTickets settles a seat held on its own and an order alike (a hold is an order of one),
 // tickets in seat order: the store's one lock spans the wallet, the seats, the reservations,
 // the payments and the token, as the transaction does. The wallet is debited once by the
-// total; each ticket gets its payment, named by ids in order; the key is recorded with the
-// first.
-func (s *state) settleTickets(tickets []*booking.Reservation, user core.UserID, ids []core.ID, key core.IdempotencyKey, at time.Time) ([]booking.Receipt, error) {
+// total; each ticket's receipt names the one payment; the key is recorded with the first.
+func (s *state) settleTickets(tickets []*booking.Reservation, user core.UserID, payment core.ID, key core.IdempotencyKey, at time.Time) ([]booking.Receipt, error) {
 	order := booking.Order{Tickets: make([]booking.Reservation, len(tickets))}
 	for i, t := range tickets {
 		order.Tickets[i] = *t
@@ -97,7 +92,7 @@ func (s *state) settleTickets(tickets []*booking.Reservation, user core.UserID, 
 		claim := s.seats[seatKey{t.SaleID, t.Date, t.Seat}]
 		claim.Sold, claim.HeldUntil = true, time.Time{}
 		t.Status = booking.Paid
-		receipts[i] = booking.Receipt{PaymentID: ids[i], ReservationID: t.ID, Amount: t.Price, Date: t.Date, PaidAt: at}
+		receipts[i] = booking.Receipt{PaymentID: payment, ReservationID: t.ID, Amount: t.Price, Date: t.Date, PaidAt: at}
 		s.payments[t.ID] = receipts[i]
 	}
 	if key != "" {

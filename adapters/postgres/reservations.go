@@ -162,7 +162,7 @@ func receiptOf(ctx context.Context, q *sqlcdb.Queries, reservation core.ID) (boo
 		return booking.Receipt{}, notFound(err, booking.ErrUnknownTicket)
 	}
 	return booking.Receipt{
-		PaymentID: core.ID(row.ID), ReservationID: core.ID(row.ReservationID), Amount: core.Amount(row.Amount),
+		PaymentID: core.ID(row.PaymentID), ReservationID: core.ID(row.ReservationID), Amount: core.Amount(row.Amount),
 		Date: core.DateOf(row.PerfDate), PaidAt: row.PaidAt.UTC(),
 	}, nil
 }

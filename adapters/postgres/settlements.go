@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -22,7 +21,7 @@ func (s *Settlements) SettleAcrossAggregates(ctx context.Context, p booking.Sett
 	if err := r.OwnedBy(p.UserID); err != nil {
 		return booking.Receipt{}, err
 	}
-	receipts, err := s.settleTickets(ctx, []booking.Reservation{r}, payment{p.UserID, []core.ID{p.PaymentID}, p.IdempotencyKey, p.At})
+	receipts, err := s.settleTickets(ctx, []booking.Reservation{r}, payment{p.UserID, p.PaymentID, false, p.IdempotencyKey, p.At})
 	if err != nil {
 		return booking.Receipt{}, err
 	}
@@ -38,23 +37,21 @@ func (s *Settlements) SettleOrder(ctx context.Context, p booking.OrderSettlement
 	if err := o.OwnedBy(p.UserID); err != nil {
 		return booking.OrderReceipt{}, err
 	}
-	if len(p.PaymentIDs) != len(o.Tickets) {
-		return booking.OrderReceipt{}, fmt.Errorf("postgres: an order of %d tickets settled with %d payment ids", len(o.Tickets), len(p.PaymentIDs))
-	}
-	receipts, err := s.settleTickets(ctx, o.Tickets, payment{p.UserID, p.PaymentIDs, p.IdempotencyKey, p.At})
+	receipts, err := s.settleTickets(ctx, o.Tickets, payment{p.UserID, p.PaymentID, true, p.IdempotencyKey, p.At})
 	if err != nil {
 		return booking.OrderReceipt{}, err
 	}
 	return booking.OrderReceipt{OrderID: o.ID, Tickets: receipts}, nil
 }
 
-// payment is what a settlement records: who pays, each ticket's payment id (in seat order), the
-// idempotency key and when.
+// payment is what a settlement records: who pays, the payment's id, whether it is an order's
+// (each ticket's row is then a line of it, order_payment_id), the idempotency key and when.
 type payment struct {
-	user core.UserID
-	ids  []core.ID
-	key  core.IdempotencyKey
-	at   time.Time
+	user  core.UserID
+	id    core.ID
+	order bool
+	key   core.IdempotencyKey
+	at    time.Time
 }
 
 // settleTickets settles a seat held on its own and an order alike (a hold is an order of one),
@@ -183,18 +180,22 @@ func settle(ctx context.Context, q *sqlcdb.Queries, tickets []booking.Reservatio
 		if i > 0 {
 			key = "" // the key is recorded once, with the first seat's payment
 		}
-		if err := payTicket(ctx, q, r, p.ids[i], key, balance, p.at); err != nil {
+		if err := payTicket(ctx, q, r, p, key, balance); err != nil {
 			return nil, err
 		}
-		receipts[i] = booking.Receipt{PaymentID: p.ids[i], ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.at}
+		receipts[i] = booking.Receipt{PaymentID: p.id, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.at}
 	}
 	return receipts, endSessionIfDone(ctx, q, tickets[0], p.at)
 }
 
-// payTicket writes one ticket's share of a settlement: its ledger row, its payment, the paid
-// reservation and the sold seat.
-func payTicket(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, paymentID core.ID, key core.IdempotencyKey, balanceAfter int64, at time.Time) error {
-	reservationID := string(r.ID)
+// payTicket writes one ticket's share of a settlement: its ledger row, its payment row (the
+// payment's own, or a line of an order's), the paid reservation and the sold seat.
+func payTicket(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, p payment, key core.IdempotencyKey, balanceAfter int64) error {
+	reservationID, rowID, at := string(r.ID), string(p.id), p.at
+	var orderPayment *string
+	if p.order {
+		rowID, orderPayment = string(core.NewID()), optional(string(p.id))
+	}
 	steps := []func() error{
 		func() error {
 			return q.LedgerInsert(ctx, sqlcdb.LedgerInsertParams{
@@ -204,8 +205,8 @@ func payTicket(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, pa
 		},
 		func() error {
 			return q.PaymentInsert(ctx, sqlcdb.PaymentInsertParams{
-				ID: string(paymentID), ReservationID: reservationID, UserID: string(r.UserID), Amount: int64(r.Price), PaidAt: at,
-				IdempotencyKey: optional(string(key)),
+				ID: rowID, ReservationID: reservationID, UserID: string(r.UserID), Amount: int64(r.Price), PaidAt: at,
+				IdempotencyKey: optional(string(key)), OrderPaymentID: orderPayment,
 			})
 		},
 		func() error { return q.ReservationMarkPaid(ctx, reservationID) },
@@ -289,15 +290,15 @@ func refundedWithKey(ctx context.Context, q *sqlcdb.Queries, r booking.Reservati
 
 // refund writes a refundable reservation's refund, under the locks Refund took.
 func refund(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, req booking.RefundRequest) (booking.Refund, error) {
-	rc, err := receiptOf(ctx, q, r.ID)
+	paid, err := q.PaymentByReservation(ctx, string(r.ID))
 	if err != nil {
-		return booking.Refund{}, err
+		return booking.Refund{}, notFound(err, booking.ErrUnknownTicket)
 	}
-	out := booking.Refund{ID: req.RefundID, ReservationID: r.ID, PaymentID: rc.PaymentID, Amount: req.Terms.Refund, Fee: req.Terms.Fee,
+	out := booking.Refund{ID: req.RefundID, ReservationID: r.ID, PaymentID: core.ID(paid.PaymentID), Amount: req.Terms.Refund, Fee: req.Terms.Fee,
 		Reason: req.Reason, At: req.At}
 	reservationID := string(r.ID)
-	err = q.RefundInsert(ctx, sqlcdb.RefundInsertParams{
-		ID: string(out.ID), PaymentID: string(rc.PaymentID), ReservationID: reservationID, UserID: string(r.UserID),
+	err = q.RefundInsert(ctx, sqlcdb.RefundInsertParams{ // of the ticket's own payment row: one refund a row
+		ID: string(out.ID), PaymentID: paid.LineID, ReservationID: reservationID, UserID: string(r.UserID),
 		Amount: int64(out.Amount), Fee: int64(out.Fee), Reason: out.Reason.String(), RefundedAt: out.At,
 		IdempotencyKey: optional(string(req.IdempotencyKey)),
 	})

@@ -49,6 +49,15 @@ func ticketOf(ctx context.Context, q *sqlcdb.Queries, id core.ID) (booking.Ticke
 	return ticketFromRow(row)
 }
 
+// paymentOf is the payment a ticket's payment row is of, as its fan knows it: its order's, for a
+// line of one, else its own.
+func paymentOf(line string, order *string) core.ID {
+	if order != nil {
+		return core.ID(*order)
+	}
+	return core.ID(line)
+}
+
 func ticketFromRow(row sqlcdb.TicketByIDRow) (booking.Ticket, error) {
 	r, err := reservationFromRow(row.Reservation)
 	if err != nil {
@@ -56,7 +65,7 @@ func ticketFromRow(row sqlcdb.TicketByIDRow) (booking.Ticket, error) {
 	}
 	t := booking.Ticket{Reservation: r}
 	if row.PaymentID != nil {
-		t.Receipt = &booking.Receipt{PaymentID: core.ID(*row.PaymentID), ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: row.PaidAt.UTC()}
+		t.Receipt = &booking.Receipt{PaymentID: paymentOf(*row.PaymentID, row.OrderPaymentID), ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: row.PaidAt.UTC()}
 	}
 	if row.RefundID != nil {
 		reason, err := booking.ParseRefundReason(*row.RefundReason)

@@ -45,11 +45,11 @@ type Lifecycle struct {
 
 var _ booking.Lifecycle = (*Lifecycle)(nil)
 
-// pendingStart is a hold waiting for its workflow to start, with the values of the request that
-// won it (its trace, so the start shows in the hold's trace).
+// pendingStart is a hold, of a seat or an order, waiting for its workflow to start, with the
+// values of the request that won it (its trace, so the start shows in the hold's trace).
 type pendingStart struct {
 	ctx context.Context
-	r   booking.Reservation
+	in  reservation.Input
 }
 
 const (
@@ -73,12 +73,22 @@ func NewLifecycle(c client.Client, log *slog.Logger) *Lifecycle {
 // StartHold implements booking.Lifecycle: it queues the hold's workflow to start, and returns.
 // With the queue full, or the lifecycle closing, it starts the workflow before returning.
 func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error {
+	return l.startHold(ctx, holdInput(r))
+}
+
+// StartOrder implements booking.Lifecycle as StartHold does, for the order's one workflow.
+func (l *Lifecycle) StartOrder(ctx context.Context, o booking.Order) error {
+	return l.startHold(ctx, orderInput(o))
+}
+
+// startHold queues the workflow of in to start, or starts it before returning (StartHold).
+func (l *Lifecycle) startHold(ctx context.Context, in reservation.Input) error {
 	l.mu.RLock()
 	queued := false
 	if !l.closed {
 		l.pending.Add(1)
 		select {
-		case l.starts <- pendingStart{ctx: context.WithoutCancel(ctx), r: r}:
+		case l.starts <- pendingStart{ctx: context.WithoutCancel(ctx), in: in}:
 			queued = true
 		default:
 			l.pending.Add(-1)
@@ -90,7 +100,7 @@ func (l *Lifecycle) StartHold(ctx context.Context, r booking.Reservation) error 
 	}
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
-	return l.start(ctx, r)
+	return l.start(ctx, in)
 }
 
 // Close starts the holds still queued, until ctx ends, and stops the starters: at ctx's end
@@ -120,12 +130,12 @@ func (l *Lifecycle) runStarts() {
 	for {
 		select {
 		case p := <-l.starts:
-			l.startUntilDeadline(p.ctx, p.r)
+			l.startUntilDeadline(p.ctx, p.in)
 		case <-l.quit:
 			for {
 				select {
 				case p := <-l.starts:
-					l.startUntilDeadline(p.ctx, p.r)
+					l.startUntilDeadline(p.ctx, p.in)
 				default:
 					return
 				}
@@ -134,37 +144,37 @@ func (l *Lifecycle) runStarts() {
 	}
 }
 
-// startUntilDeadline starts r's workflow, trying again with backoff while Temporal is
-// unavailable, until r's deadline (past it there is nothing left to time) or until Close
+// startUntilDeadline starts the hold's workflow, trying again with backoff while Temporal is
+// unavailable, until the hold's deadline (past it there is nothing left to time) or until Close
 // abandons it. A refusal that no retry changes (the namespace, a search attribute or a
 // permission missing) is logged as the error it is, at once.
-func (l *Lifecycle) startUntilDeadline(ctx context.Context, r booking.Reservation) {
+func (l *Lifecycle) startUntilDeadline(ctx context.Context, in reservation.Input) {
 	defer l.pending.Add(-1)
 	if l.aborted.Err() != nil {
 		return // Close ran out of time and counts it
 	}
-	ctx, cancel := context.WithDeadline(ctx, r.HeldUntil)
+	ctx, cancel := context.WithDeadline(ctx, in.HeldUntil)
 	defer cancel()
 	defer context.AfterFunc(l.aborted, cancel)()
 	for wait, tries := 100*time.Millisecond, 1; ; wait, tries = min(2*wait, 2*time.Second), tries+1 {
 		callCtx, cancelCall := context.WithTimeout(ctx, CallTimeout)
-		err := l.start(callCtx, r)
+		err := l.start(callCtx, in)
 		cancelCall()
 		switch {
 		case err == nil:
 			return
 		case !retryable(err):
 			l.log.Error("a hold's workflow cannot start, and no retry will change that: its seat is free again at the deadline and the sweep releases it; fix the Temporal namespace or its search attributes",
-				"ticket_id", r.ID, "held_until", r.HeldUntil, "err", err)
+				"workflow_id", workflowID(in), "held_until", in.HeldUntil, "err", err)
 			return
 		case tries == 1:
-			l.log.Warn("a hold's workflow did not start; trying again until its deadline", "ticket_id", r.ID, "err", err)
+			l.log.Warn("a hold's workflow did not start; trying again until its deadline", "workflow_id", workflowID(in), "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			if l.aborted.Err() == nil {
 				l.log.Warn("a hold's workflow did not start before its deadline; its seat is free again and the sweep releases it",
-					"ticket_id", r.ID, "held_until", r.HeldUntil, "tries", tries, "err", err)
+					"workflow_id", workflowID(in), "held_until", in.HeldUntil, "tries", tries, "err", err)
 			}
 			return
 		case <-time.After(wait):
@@ -184,22 +194,31 @@ func retryable(err error) bool {
 	return !errors.As(err, &invalid) && !errors.As(err, &namespace) && !errors.As(err, &permission) && !errors.As(err, &failed)
 }
 
-// holdStart is how a hold's workflow starts, by StartHold or by a payment that finds it not
-// started: one workflow a reservation, ever (a finished one is not started again).
-func holdStart(r booking.Reservation) client.StartWorkflowOptions {
+// holdStart is how a hold's workflow starts, by StartHold or StartOrder or by a payment that
+// finds it not started: one workflow a reservation or an order, ever (a finished one is not
+// started again).
+func holdStart(in reservation.Input) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{
-		ID:                       reservation.WorkflowID(string(r.ID)),
+		ID:                       workflowID(in),
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes: sdktemporal.NewSearchAttributes(
-			reservation.AttrSale.ValueSet(string(r.SaleID)),
-			reservation.AttrDate.ValueSet(r.Date.String()),
-			reservation.AttrSeat.ValueSet(int64(r.Seat)),
-			reservation.AttrUser.ValueSet(string(r.UserID)),
+			reservation.AttrSale.ValueSet(in.SaleID),
+			reservation.AttrDate.ValueSet(in.Date),
+			reservation.AttrSeat.ValueSet(int64(in.Seat)),
+			reservation.AttrUser.ValueSet(in.UserID),
 			reservation.AttrStatus.ValueSet(reservation.StatusHeld),
 		),
 	}
+}
+
+// workflowID is the id of the workflow of in: its order's, or its reservation's.
+func workflowID(in reservation.Input) string {
+	if in.OrderID != "" {
+		return reservation.OrderWorkflowID(in.OrderID)
+	}
+	return reservation.WorkflowID(in.ReservationID)
 }
 
 // holdInput is the workflow's input for r.
@@ -210,9 +229,18 @@ func holdInput(r booking.Reservation) reservation.Input {
 	}
 }
 
-// start starts r's workflow; one already started, or finished, is no error.
-func (l *Lifecycle) start(ctx context.Context, r booking.Reservation) error {
-	_, err := l.client.ExecuteWorkflow(ctx, holdStart(r), reservation.WorkflowName, holdInput(r))
+// orderInput is the workflow's input for o: its first seat's section and number, and its total.
+func orderInput(o booking.Order) reservation.Input {
+	first := o.Tickets[0]
+	return reservation.Input{
+		OrderID: string(o.ID), Seats: o.Seats(), UserID: string(o.UserID), SaleID: string(o.SaleID), Section: first.Section,
+		Date: o.Date.String(), Seat: first.Seat, Price: int64(o.Total()), HeldUntil: o.HeldUntil,
+	}
+}
+
+// start starts the workflow of in; one already started, or finished, is no error.
+func (l *Lifecycle) start(ctx context.Context, in reservation.Input) error {
+	_, err := l.client.ExecuteWorkflow(ctx, holdStart(in), reservation.WorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil
@@ -226,31 +254,61 @@ func (l *Lifecycle) start(ctx context.Context, r booking.Reservation) error {
 // has not started yet (its start is queued, or was lost with its API instance) is started by
 // the update itself.
 func (l *Lifecycle) Pay(ctx context.Context, r booking.Reservation, key core.IdempotencyKey) (booking.Receipt, error) {
+	var rc reservation.Receipt
+	req := reservation.PayRequest{UserID: string(r.UserID), IdempotencyKey: string(key), PaymentID: string(core.NewID()), AcceptedAt: r.PaymentAcceptedAt}
+	if err := l.pay(ctx, holdInput(r), req, &rc); err != nil {
+		return booking.Receipt{}, err
+	}
+	return receiptOf(rc)
+}
+
+// PayOrder implements booking.Lifecycle as Pay does, with the order's one workflow.
+func (l *Lifecycle) PayOrder(ctx context.Context, o booking.Order, key core.IdempotencyKey) (booking.OrderReceipt, error) {
+	var rc reservation.OrderReceipt
+	req := reservation.PayRequest{UserID: string(o.UserID), IdempotencyKey: string(key), PaymentID: string(core.NewID()), AcceptedAt: o.PaymentAcceptedAt()}
+	if err := l.pay(ctx, orderInput(o), req, &rc); err != nil {
+		return booking.OrderReceipt{}, err
+	}
+	out := booking.OrderReceipt{OrderID: core.ID(rc.OrderID), Tickets: make([]booking.Receipt, len(rc.Tickets))}
+	for i, t := range rc.Tickets {
+		var err error
+		if out.Tickets[i], err = receiptOf(t); err != nil {
+			return booking.OrderReceipt{}, err
+		}
+	}
+	return out, nil
+}
+
+// pay sends the `pay` update req to the workflow of in, starting it if it has not started, and
+// decodes its result into result.
+func (l *Lifecycle) pay(ctx context.Context, in reservation.Input, req reservation.PayRequest, result any) error {
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	update := client.UpdateWorkflowOptions{
-		WorkflowID: reservation.WorkflowID(string(r.ID)),
-		UpdateName: reservation.UpdatePay,
-		Args: []any{reservation.PayRequest{
-			UserID: string(r.UserID), IdempotencyKey: string(key), PaymentID: string(core.NewID()), AcceptedAt: r.PaymentAcceptedAt,
-		}},
+		WorkflowID:   workflowID(in),
+		UpdateName:   reservation.UpdatePay,
+		Args:         []any{req},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	}
 	handle, err := l.client.UpdateWorkflow(ctx, update)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		handle, err = l.client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-			StartWorkflowOperation: l.client.NewWithStartWorkflowOperation(holdStart(r), reservation.WorkflowName, holdInput(r)),
+			StartWorkflowOperation: l.client.NewWithStartWorkflowOperation(holdStart(in), reservation.WorkflowName, in),
 			UpdateOptions:          update,
 		})
 	}
 	if err != nil {
-		return booking.Receipt{}, payError(err)
+		return payError(err)
 	}
-	var rc reservation.Receipt
-	if err := handle.Get(ctx, &rc); err != nil {
-		return booking.Receipt{}, payError(err)
+	if err := handle.Get(ctx, result); err != nil {
+		return payError(err)
 	}
+	return nil
+}
+
+// receiptOf is a workflow's receipt as booking's.
+func receiptOf(rc reservation.Receipt) (booking.Receipt, error) {
 	date, err := core.ParseDate(rc.Date)
 	if err != nil {
 		return booking.Receipt{}, fmt.Errorf("receipt from workflow: %w", err)

@@ -94,3 +94,9 @@ func (noHolds) StartHold(context.Context, booking.Reservation) error { return er
 func (noHolds) Pay(context.Context, booking.Reservation, core.IdempotencyKey) (booking.Receipt, error) {
 	return booking.Receipt{}, errNoWorker
 }
+
+func (noHolds) StartOrder(context.Context, booking.Order) error { return errNoWorker }
+
+func (noHolds) PayOrder(context.Context, booking.Order, core.IdempotencyKey) (booking.OrderReceipt, error) {
+	return booking.OrderReceipt{}, errNoWorker
+}

@@ -364,6 +364,14 @@ func (s *switchableLifecycle) Pay(ctx context.Context, r booking.Reservation, k 
 	return s.get().Pay(ctx, r, k)
 }
 
+func (s *switchableLifecycle) StartOrder(ctx context.Context, o booking.Order) error {
+	return s.get().StartOrder(ctx, o)
+}
+
+func (s *switchableLifecycle) PayOrder(ctx context.Context, o booking.Order, k core.IdempotencyKey) (booking.OrderReceipt, error) {
+	return s.get().PayOrder(ctx, o, k)
+}
+
 // countingHolds counts the hold attempts and token reads asked of the memory store.
 type countingHolds struct {
 	*memory.Store

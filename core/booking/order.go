@@ -68,6 +68,18 @@ func (o Order) AwaitsPayment(now, seen time.Time) bool {
 	return slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.AwaitsPayment(now, seen) })
 }
 
+// PaymentAcceptedAt is when the API accepted a payment of the order, its tickets' (zero for
+// none).
+func (o Order) PaymentAcceptedAt() time.Time {
+	var latest time.Time
+	for _, t := range o.Tickets {
+		if t.PaymentAcceptedAt.After(latest) {
+			latest = t.PaymentAcceptedAt
+		}
+	}
+	return latest
+}
+
 // PaymentDeadline is when paying for the order ends: its tickets', which are accepted together.
 func (o Order) PaymentDeadline() time.Time {
 	var latest time.Time
@@ -108,24 +120,33 @@ func (o Order) PayableBy(user core.UserID, now time.Time) error {
 }
 
 // OrderSettlement is the single transaction that turns an order into tickets, as a Settlement
-// turns a hold: the wallet debited once by the order's Total, and each ticket paid, its seat
-// sold, its payment recorded (one per ticket, so that each is checked in and given back on its
-// own), in one transaction with the payer's session ended.
+// turns a hold: the wallet debited once by the order's Total, and each ticket paid and its seat
+// sold, in one transaction with the payer's session ended. The payment is one, PaymentID, which
+// every ticket's receipt and credential names; each ticket is still checked in and given back
+// on its own, for its own price.
 type OrderSettlement struct {
-	OrderID core.ID
-	UserID  core.UserID
-	// PaymentIDs name the tickets' payments, one per ticket in seat order.
-	PaymentIDs []core.ID
-	At         time.Time
+	OrderID   core.ID
+	UserID    core.UserID
+	PaymentID core.ID
+	At        time.Time
 	// IdempotencyKey, if set, is recorded with the payment of the order's first seat; reusing it
 	// for another order or reservation is core.ErrIdempotencyMismatch.
 	IdempotencyKey core.IdempotencyKey
 }
 
-// OrderReceipt is the proof of an order's payment: a receipt per ticket, in seat order.
+// OrderReceipt is the proof of an order's payment: a receipt per ticket, in seat order, each of
+// the one payment.
 type OrderReceipt struct {
 	OrderID core.ID
 	Tickets []Receipt
+}
+
+// PaymentID is the order's payment.
+func (rc OrderReceipt) PaymentID() core.ID {
+	if len(rc.Tickets) == 0 {
+		return ""
+	}
+	return rc.Tickets[0].PaymentID
 }
 
 // Total is what the order's payment debited: its tickets' amounts.

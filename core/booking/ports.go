@@ -139,8 +139,9 @@ type Settlements interface {
 	Refund(ctx context.Context, r RefundRequest) (Refund, error)
 }
 
-// Lifecycle runs each hold in time: it releases the seat at the deadline unless the hold is
-// paid first, and it performs the payment. In production it is a Temporal workflow per hold.
+// Lifecycle runs each hold, of a seat or an order, in time: it releases the seats at the
+// deadline unless the hold is paid first, and it performs the payment. In production it is a
+// Temporal workflow per hold.
 type Lifecycle interface {
 	// StartHold begins timing a new hold. It must be called once the hold is stored. It may
 	// return before the timer runs (a hold whose timer never came frees its seat at the
@@ -152,6 +153,13 @@ type Lifecycle interface {
 	// hold in place, when the wallet cannot cover it. The key, if any, is recorded with the
 	// payment.
 	Pay(ctx context.Context, r Reservation, key core.IdempotencyKey) (Receipt, error)
+	// StartOrder begins timing a new order, as StartHold a hold: its seats are released
+	// together at its deadline unless it is paid first. In production it is the same workflow,
+	// one per order however many seats.
+	StartOrder(ctx context.Context, o Order) error
+	// PayOrder settles the held order o for its owner and returns its receipts, as Pay settles
+	// a hold: every ticket or none, the total debited once.
+	PayOrder(ctx context.Context, o Order, key core.IdempotencyKey) (OrderReceipt, error)
 }
 
 // Gate admits fans to the booking use cases, each to the sale their token queues for. The queue's

@@ -42,17 +42,9 @@ func (s *Settler) ReleaseAtDeadline(ctx context.Context, reservation core.ID, se
 	return awaitUntil, err
 }
 
-// SettleOrder performs an order's payment across aggregates, a payment per ticket.
-func (s *Settler) SettleOrder(ctx context.Context, order core.ID, user core.UserID, key core.IdempotencyKey) (OrderReceipt, error) {
-	o, err := s.store.Order(ctx, order)
-	if err != nil {
-		return OrderReceipt{}, err
-	}
-	payments := make([]core.ID, len(o.Tickets))
-	for i := range payments {
-		payments[i] = core.NewID()
-	}
-	return s.settlements.SettleOrder(ctx, OrderSettlement{OrderID: order, UserID: user, PaymentIDs: payments, At: s.clock.Now(), IdempotencyKey: key})
+// SettleOrder performs an order's payment across aggregates, as Settle a seat's.
+func (s *Settler) SettleOrder(ctx context.Context, order core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (OrderReceipt, error) {
+	return s.settlements.SettleOrder(ctx, OrderSettlement{OrderID: order, UserID: user, PaymentID: payment, At: s.clock.Now(), IdempotencyKey: key})
 }
 
 // ReleaseOrder frees an order's seats, together, as Release frees a seat's.

@@ -13,13 +13,9 @@ import (
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
-// settleOrder settles o for user at at, a new payment id per ticket, with key.
+// settleOrder settles o for user at at, as a new payment, with key.
 func settleOrder(s Stores, o booking.Order, user core.UserID, at time.Time, key core.IdempotencyKey) (booking.OrderReceipt, error) {
-	ids := make([]core.ID, len(o.Tickets))
-	for i := range ids {
-		ids[i] = core.NewID()
-	}
-	return s.Settlements.SettleOrder(ctx, booking.OrderSettlement{OrderID: o.ID, UserID: user, PaymentIDs: ids, At: at, IdempotencyKey: key})
+	return s.Settlements.SettleOrder(ctx, booking.OrderSettlement{OrderID: o.ID, UserID: user, PaymentID: core.NewID(), At: at, IdempotencyKey: key})
 }
 
 // fundedOrder sets up alice, admitted, with a wallet of funds and an order of seats 2 (Stalls,
@@ -68,8 +64,8 @@ func runOrderSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 				t.Fatalf("Receipt(%s) = %+v, want %+v", tk.ReservationID, got, tk)
 			}
 		}
-		if rc.Tickets[0].PaymentID == rc.Tickets[1].PaymentID {
-			t.Fatal("two tickets share a payment: each is checked in and given back on its own")
+		if rc.PaymentID() == "" || rc.Tickets[0].PaymentID != rc.Tickets[1].PaymentID {
+			t.Fatalf("receipts of payments %s and %s, want the order's one payment", rc.Tickets[0].PaymentID, rc.Tickets[1].PaymentID)
 		}
 		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 60_000 {
 			t.Fatalf("balance %d after paying 140000 of 200000", bal)
@@ -153,9 +149,16 @@ func runOrderSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 			RefundID: core.NewID(), ReservationID: o.Tickets[1].ID, UserID: "alice",
 			Terms: booking.Terms{Refund: 50_000}, Reason: booking.FanCancelled, At: epoch.Add(time.Minute),
 		}))
-		if ref.PaymentID != rc.Tickets[1].PaymentID {
-			t.Fatalf("refund of payment %s, want the ticket's own %s", ref.PaymentID, rc.Tickets[1].PaymentID)
+		if ref.PaymentID != rc.PaymentID() || ref.Amount != 50_000 {
+			t.Fatalf("refund %+v, want 50000 of the order's payment %s", ref, rc.PaymentID())
 		}
+		// The other ticket comes in on its own, with the order's payment as its credential names.
+		in := must[booking.Ticket](t)(s.Bookings.CheckIn(ctx, o.Tickets[0].ID, rc.PaymentID(), epoch.Add(2*time.Minute)))
+		if in.Receipt == nil || in.Receipt.PaymentID != rc.PaymentID() || in.CheckedInAt.IsZero() {
+			t.Fatalf("checked in %+v, want ticket %s of payment %s", in, o.Tickets[0].ID, rc.PaymentID())
+		}
+		_, err := s.Bookings.CheckIn(ctx, o.Tickets[1].ID, rc.PaymentID(), epoch.Add(2*time.Minute))
+		wantErr(t, err, booking.ErrTicketCancelled)
 		tickets := must[booking.Order](t)(s.Bookings.Order(ctx, o.ID)).Tickets
 		if tickets[0].Status != booking.Paid || tickets[1].Status != booking.Cancelled {
 			t.Fatalf("after giving back seat %d: %s and %s, want paid and cancelled", tickets[1].Seat, tickets[0].Status, tickets[1].Status)

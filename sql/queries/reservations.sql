@@ -55,14 +55,16 @@ SET status = 'sold', held_until = NULL
 WHERE sale_id = @sale_id AND perf_date = @perf_date AND seat_no = @seat_no AND reservation_id = @reservation_id::uuid AND status = 'held';
 
 -- name: PaymentInsert :exec
-INSERT INTO payments (id, reservation_id, user_id, amount, paid_at, idempotency_key)
-VALUES (@id, @reservation_id, @user_id, @amount, @paid_at, sqlc.narg(idempotency_key));
+-- A seat's payment, or a line of an order's (order_payment_id names the order's payment).
+INSERT INTO payments (id, reservation_id, user_id, amount, paid_at, idempotency_key, order_payment_id)
+VALUES (@id, @reservation_id, @user_id, @amount, @paid_at, sqlc.narg(idempotency_key), sqlc.narg(order_payment_id));
 
 -- name: PaymentReservationByKey :one
 SELECT reservation_id FROM payments WHERE user_id = @user_id AND idempotency_key = @idempotency_key;
 
 -- name: PaymentByReservation :one
-SELECT p.id, p.reservation_id, p.amount, p.paid_at, r.perf_date
+-- The ticket's payment as its fan knows it (an order's, for a ticket of one), and its own row.
+SELECT coalesce(p.order_payment_id, p.id) AS payment_id, p.id AS line_id, p.reservation_id, p.amount, p.paid_at, r.perf_date
 FROM payments p
 JOIN reservations r ON r.id = p.reservation_id
 WHERE p.reservation_id = @reservation_id;

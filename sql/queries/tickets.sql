@@ -2,7 +2,7 @@
 
 -- name: TicketByID :one
 -- A reservation with its payment, refund and check-in, if any.
-SELECT sqlc.embed(r), p.id AS payment_id, p.paid_at,
+SELECT sqlc.embed(r), p.id AS payment_id, p.order_payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -12,7 +12,7 @@ LEFT JOIN check_ins c ON c.reservation_id = r.id
 WHERE r.id = @id;
 
 -- name: TicketsOfFan :many
-SELECT sqlc.embed(r), p.id AS payment_id, p.paid_at,
+SELECT sqlc.embed(r), p.id AS payment_id, p.order_payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -79,7 +79,7 @@ WHERE r.sale_id = @sale_id AND r.perf_date = @perf_date AND r.status IN ('held',
 -- name: PaidTicketsOfSale :many
 -- Every ticket of a sale that admits its holder, with its payment: what the audit verifies the
 -- credentials of.
-SELECT sqlc.embed(r), p.id AS payment_id, p.paid_at,
+SELECT sqlc.embed(r), p.id AS payment_id, p.order_payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r

@@ -24,7 +24,7 @@ type Settler interface {
 	Settle(ctx context.Context, reservation core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (booking.Receipt, error)
 	Release(ctx context.Context, reservation core.ID) (bool, error)
 	ReleaseAtDeadline(ctx context.Context, reservation core.ID, seen time.Time) (time.Time, error)
-	SettleOrder(ctx context.Context, order core.ID, user core.UserID, key core.IdempotencyKey) (booking.OrderReceipt, error)
+	SettleOrder(ctx context.Context, order core.ID, user core.UserID, payment core.ID, key core.IdempotencyKey) (booking.OrderReceipt, error)
 	ReleaseOrder(ctx context.Context, order core.ID) (bool, error)
 	ReleaseOrderAtDeadline(ctx context.Context, order core.ID, seen time.Time) (time.Time, error)
 }
@@ -53,7 +53,7 @@ func receiptOf(rc booking.Receipt) Receipt {
 
 // SettleOrder runs an order's payment transaction, as Settle runs a seat's.
 func (a *Activities) SettleOrder(ctx context.Context, in SettleOrderInput) (OrderReceipt, error) {
-	rc, err := a.Settler.SettleOrder(ctx, core.ID(in.OrderID), core.UserID(in.UserID), core.IdempotencyKey(in.IdempotencyKey))
+	rc, err := a.Settler.SettleOrder(ctx, core.ID(in.OrderID), core.UserID(in.UserID), core.ID(in.PaymentID), core.IdempotencyKey(in.IdempotencyKey))
 	if err != nil {
 		return OrderReceipt{}, refusal(err)
 	}

@@ -135,6 +135,7 @@ type SettleInput struct {
 type SettleOrderInput struct {
 	OrderID        string
 	UserID         string
+	PaymentID      string
 	IdempotencyKey string `json:",omitempty"`
 }
 

@@ -278,12 +278,6 @@ func (h *hold) settle(ctx workflow.Context, req PayRequest) ([]Receipt, error) {
 		left := h.reservation(req).PaymentDeadline().Sub(workflow.Now(ctx))
 		local.ScheduleToCloseTimeout, remote.ScheduleToCloseTimeout = max(left, time.Millisecond), max(left, time.Millisecond)
 	}
-	if h.isOrder() { // the store names each ticket's payment
-		var rc OrderReceipt
-		in := SettleOrderInput{OrderID: h.in.OrderID, UserID: req.UserID, IdempotencyKey: req.IdempotencyKey}
-		err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, local), ActivitySettleOrder, in).Get(ctx, &rc)
-		return rc.Tickets, err
-	}
 	// The API names the payment as it sends the update (the request is in the history, so a
 	// replay names it the same); an update from before it did is named here.
 	paymentID := req.PaymentID
@@ -291,6 +285,12 @@ func (h *hold) settle(ctx workflow.Context, req PayRequest) ([]Receipt, error) {
 		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newPaymentID() }).Get(&paymentID); err != nil {
 			return nil, err
 		}
+	}
+	if h.isOrder() {
+		var rc OrderReceipt
+		in := SettleOrderInput{OrderID: h.in.OrderID, UserID: req.UserID, PaymentID: paymentID, IdempotencyKey: req.IdempotencyKey}
+		err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, local), ActivitySettleOrder, in).Get(ctx, &rc)
+		return rc.Tickets, err
 	}
 	var rc Receipt
 	in := SettleInput{ReservationID: h.in.ReservationID, UserID: req.UserID, PaymentID: paymentID, IdempotencyKey: req.IdempotencyKey}

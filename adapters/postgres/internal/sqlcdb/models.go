@@ -29,6 +29,7 @@ type Payment struct {
 	Amount         int64
 	PaidAt         time.Time
 	IdempotencyKey *string
+	OrderPaymentID *string
 }
 
 type Performance struct {

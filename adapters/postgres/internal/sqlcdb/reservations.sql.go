@@ -103,25 +103,28 @@ func (q *Queries) HoldSeat(ctx context.Context, arg HoldSeatParams) (HoldSeatRow
 }
 
 const paymentByReservation = `-- name: PaymentByReservation :one
-SELECT p.id, p.reservation_id, p.amount, p.paid_at, r.perf_date
+SELECT coalesce(p.order_payment_id, p.id) AS payment_id, p.id AS line_id, p.reservation_id, p.amount, p.paid_at, r.perf_date
 FROM payments p
 JOIN reservations r ON r.id = p.reservation_id
 WHERE p.reservation_id = $1
 `
 
 type PaymentByReservationRow struct {
-	ID            string
+	PaymentID     string
+	LineID        string
 	ReservationID string
 	Amount        int64
 	PaidAt        time.Time
 	PerfDate      time.Time
 }
 
+// The ticket's payment as its fan knows it (an order's, for a ticket of one), and its own row.
 func (q *Queries) PaymentByReservation(ctx context.Context, reservationID string) (PaymentByReservationRow, error) {
 	row := q.db.QueryRow(ctx, paymentByReservation, reservationID)
 	var i PaymentByReservationRow
 	err := row.Scan(
-		&i.ID,
+		&i.PaymentID,
+		&i.LineID,
 		&i.ReservationID,
 		&i.Amount,
 		&i.PaidAt,
@@ -131,8 +134,8 @@ func (q *Queries) PaymentByReservation(ctx context.Context, reservationID string
 }
 
 const paymentInsert = `-- name: PaymentInsert :exec
-INSERT INTO payments (id, reservation_id, user_id, amount, paid_at, idempotency_key)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO payments (id, reservation_id, user_id, amount, paid_at, idempotency_key, order_payment_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type PaymentInsertParams struct {
@@ -142,8 +145,10 @@ type PaymentInsertParams struct {
 	Amount         int64
 	PaidAt         time.Time
 	IdempotencyKey *string
+	OrderPaymentID *string
 }
 
+// A seat's payment, or a line of an order's (order_payment_id names the order's payment).
 func (q *Queries) PaymentInsert(ctx context.Context, arg PaymentInsertParams) error {
 	_, err := q.db.Exec(ctx, paymentInsert,
 		arg.ID,
@@ -152,6 +157,7 @@ func (q *Queries) PaymentInsert(ctx context.Context, arg PaymentInsertParams) er
 		arg.Amount,
 		arg.PaidAt,
 		arg.IdempotencyKey,
+		arg.OrderPaymentID,
 	)
 	return err
 }

@@ -160,7 +160,7 @@ func (q *Queries) PaidOfDate(ctx context.Context, arg PaidOfDateParams) ([]Reser
 }
 
 const paidTicketsOfSale = `-- name: PaidTicketsOfSale :many
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id, p.id AS payment_id, p.paid_at,
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id, p.id AS payment_id, p.order_payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -172,15 +172,16 @@ ORDER BY r.perf_date, r.seat_no
 `
 
 type PaidTicketsOfSaleRow struct {
-	Reservation  Reservation
-	PaymentID    *string
-	PaidAt       *time.Time
-	RefundID     *string
-	RefundAmount *int64
-	RefundFee    *int64
-	RefundReason *string
-	RefundedAt   *time.Time
-	CheckedInAt  *time.Time
+	Reservation    Reservation
+	PaymentID      *string
+	OrderPaymentID *string
+	PaidAt         *time.Time
+	RefundID       *string
+	RefundAmount   *int64
+	RefundFee      *int64
+	RefundReason   *string
+	RefundedAt     *time.Time
+	CheckedInAt    *time.Time
 }
 
 // Every ticket of a sale that admits its holder, with its payment: what the audit verifies the
@@ -209,6 +210,7 @@ func (q *Queries) PaidTicketsOfSale(ctx context.Context, saleID string) ([]PaidT
 			&i.Reservation.PaymentAcceptedAt,
 			&i.Reservation.OrderID,
 			&i.PaymentID,
+			&i.OrderPaymentID,
 			&i.PaidAt,
 			&i.RefundID,
 			&i.RefundAmount,
@@ -331,7 +333,7 @@ func (q *Queries) SeatUnsell(ctx context.Context, arg SeatUnsellParams) error {
 
 const ticketByID = `-- name: TicketByID :one
 
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id, p.id AS payment_id, p.paid_at,
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id, p.id AS payment_id, p.order_payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -342,15 +344,16 @@ WHERE r.id = $1
 `
 
 type TicketByIDRow struct {
-	Reservation  Reservation
-	PaymentID    *string
-	PaidAt       *time.Time
-	RefundID     *string
-	RefundAmount *int64
-	RefundFee    *int64
-	RefundReason *string
-	RefundedAt   *time.Time
-	CheckedInAt  *time.Time
+	Reservation    Reservation
+	PaymentID      *string
+	OrderPaymentID *string
+	PaidAt         *time.Time
+	RefundID       *string
+	RefundAmount   *int64
+	RefundFee      *int64
+	RefundReason   *string
+	RefundedAt     *time.Time
+	CheckedInAt    *time.Time
 }
 
 // After the payment: a fan's tickets, check-ins at the gates, and refunds.
@@ -373,6 +376,7 @@ func (q *Queries) TicketByID(ctx context.Context, id string) (TicketByIDRow, err
 		&i.Reservation.PaymentAcceptedAt,
 		&i.Reservation.OrderID,
 		&i.PaymentID,
+		&i.OrderPaymentID,
 		&i.PaidAt,
 		&i.RefundID,
 		&i.RefundAmount,
@@ -385,7 +389,7 @@ func (q *Queries) TicketByID(ctx context.Context, id string) (TicketByIDRow, err
 }
 
 const ticketsOfFan = `-- name: TicketsOfFan :many
-SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id, p.id AS payment_id, p.paid_at,
+SELECT r.id, r.user_id, r.perf_date, r.seat_no, r.price, r.status, r.held_until, r.created_at, r.sale_id, r.section, r.fan_limit, r.payment_accepted_at, r.order_id, p.id AS payment_id, p.order_payment_id, p.paid_at,
        rf.id AS refund_id, rf.amount AS refund_amount, rf.fee AS refund_fee, rf.reason AS refund_reason, rf.refunded_at,
        c.checked_in_at
 FROM reservations r
@@ -402,15 +406,16 @@ type TicketsOfFanParams struct {
 }
 
 type TicketsOfFanRow struct {
-	Reservation  Reservation
-	PaymentID    *string
-	PaidAt       *time.Time
-	RefundID     *string
-	RefundAmount *int64
-	RefundFee    *int64
-	RefundReason *string
-	RefundedAt   *time.Time
-	CheckedInAt  *time.Time
+	Reservation    Reservation
+	PaymentID      *string
+	OrderPaymentID *string
+	PaidAt         *time.Time
+	RefundID       *string
+	RefundAmount   *int64
+	RefundFee      *int64
+	RefundReason   *string
+	RefundedAt     *time.Time
+	CheckedInAt    *time.Time
 }
 
 func (q *Queries) TicketsOfFan(ctx context.Context, arg TicketsOfFanParams) ([]TicketsOfFanRow, error) {
@@ -437,6 +442,7 @@ func (q *Queries) TicketsOfFan(ctx context.Context, arg TicketsOfFanParams) ([]T
 			&i.Reservation.PaymentAcceptedAt,
 			&i.Reservation.OrderID,
 			&i.PaymentID,
+			&i.OrderPaymentID,
 			&i.PaidAt,
 			&i.RefundID,
 			&i.RefundAmount,
