@@ -13,6 +13,11 @@ const noSuchTicket = "no such ticket"
 var (
 	ErrUnknownTicket = core.Classed(core.ErrInvalid, noSuchTicket)
 	ErrUnknownOrder  = core.Classed(core.ErrNotFound, "no such order")
+	// ErrOrderEnded is an order's payment after its hold ended: released at its deadline, or
+	// given back.
+	ErrOrderEnded = core.Classed(core.ErrConflict, "the order's hold has ended: its seats were released at its deadline or given back")
+	// ErrOrderPaid is giving back an order that is paid.
+	ErrOrderPaid = core.Classed(core.ErrConflict, "the order is paid: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel")
 	// ErrNotYourTicket reads as ErrUnknownTicket: another user's ticket is not confirmed to exist.
 	ErrNotYourTicket  = core.Classed(core.ErrInvalid, noSuchTicket)
 	ErrTicketMismatch = core.Classed(core.ErrInvalid, "seat_id and date do not match the ticket")

@@ -91,6 +91,41 @@ func (o Order) PaymentDeadline() time.Time {
 	return latest
 }
 
+// Has reports whether ticket is one of the order's.
+func (o Order) Has(ticket core.ID) bool {
+	return slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.ID == ticket })
+}
+
+// Paid reports whether the order's payment went through: a ticket of it is paid (its tickets
+// are paid together; some may have been given back since).
+func (o Order) Paid() bool {
+	return slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.Status == Paid })
+}
+
+// OrderStatus is where an order stands as a whole: reserved (held, payable), paid, or released
+// (its hold ended unpaid, or was given back).
+type OrderStatus string
+
+// Order statuses.
+const (
+	OrderReserved OrderStatus = "reserved"
+	OrderPaid     OrderStatus = "paid"
+	OrderReleased OrderStatus = "released"
+)
+
+// Status is where the order stands at now: paid once its payment went through, whatever was
+// given back since; reserved while its tickets are held and payable; released otherwise, even
+// before the release has run.
+func (o Order) Status(now time.Time) OrderStatus {
+	switch {
+	case slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.Status == Paid || t.Status == Cancelled }):
+		return OrderPaid
+	case len(o.Tickets) > 0 && o.Tickets[0].Status == Held && now.Before(o.PaymentDeadline()):
+		return OrderReserved
+	}
+	return OrderReleased
+}
+
 // OwnedBy reports whether the order is user's: ErrNotYourTicket if not, as for one of its
 // tickets (ErrUnknownOrder for an order of no tickets, which no store holds).
 func (o Order) OwnedBy(user core.UserID) error {
@@ -108,7 +143,7 @@ func (o Order) PayableBy(user core.UserID, now time.Time) error {
 	if err := o.OwnedBy(user); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.Status == Paid }) {
+	if o.Paid() {
 		return ErrAlreadyPaid
 	}
 	for _, t := range o.Tickets {
@@ -292,3 +327,18 @@ func (e *NotEnoughSeatsError) Error() string {
 
 // Unwrap places the error in the ErrConflict class.
 func (e *NotEnoughSeatsError) Unwrap() error { return core.ErrConflict }
+
+// PartOfOrderError says a ticket is one seat of an order of several, which are paid together
+// and only so.
+type PartOfOrderError struct {
+	OrderID core.ID
+	Seats   int
+}
+
+func (e *PartOfOrderError) Error() string {
+	return fmt.Sprintf("this ticket is one of the %d seats of order %s, which are paid together: pay them with POST /api/orders/%s/payment",
+		e.Seats, e.OrderID, e.OrderID)
+}
+
+// Unwrap places the error in the ErrConflict class.
+func (e *PartOfOrderError) Unwrap() error { return core.ErrConflict }

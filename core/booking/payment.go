@@ -21,6 +21,7 @@ type PayRequest struct {
 // retry.
 type Checkout struct {
 	holds     Holds
+	orders    Orders
 	lifecycle Lifecycle
 	gate      Gate
 	balances  Balances
@@ -74,6 +75,9 @@ func (c *Checkout) pay(ctx context.Context, caller core.Caller, user core.UserID
 	if err := r.Matches(seat, date); err != nil {
 		return Receipt{}, err
 	}
+	if r.OrderID != "" { // a seat held with POST /api/orders: its order's payment pays it
+		return c.payOrderOfOne(ctx, caller, r.OrderID, key)
+	}
 	if key != "" {
 		// Answered before the lifecycle is asked; the settlement enforces it atomically.
 		paid, found, err := c.holds.PaymentByKey(ctx, user, key)
@@ -97,6 +101,23 @@ func (c *Checkout) pay(ctx context.Context, caller core.Caller, user core.UserID
 		}
 	}
 	return rc, err
+}
+
+// payOrderOfOne pays for the order of one seat a ticket is, and answers with the seat's receipt;
+// a seat of an order of several is *PartOfOrderError.
+func (c *Checkout) payOrderOfOne(ctx context.Context, caller core.Caller, id core.ID, key core.IdempotencyKey) (Receipt, error) {
+	o, err := c.orders.Order(ctx, id)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if len(o.Tickets) > 1 {
+		return Receipt{}, &PartOfOrderError{OrderID: o.ID, Seats: len(o.Tickets)}
+	}
+	rc, err := c.payOrder(ctx, caller, o, key)
+	if err != nil {
+		return Receipt{}, err
+	}
+	return rc.Tickets[0], nil
 }
 
 // payHeld pays for r, read as held: the caller must be admitted, the hold payable and the

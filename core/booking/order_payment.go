@@ -1,0 +1,111 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/wallet"
+)
+
+// PayOrder pays for the caller's held order from their wallet, every seat at once, its total
+// debited once: as Pay pays for a seat, a retry or a duplicate of a payment that went through
+// gets its receipts, even with the token the payment expired, and requests that cannot succeed
+// (another fan's order, an ended hold, a short balance) are refused before the lifecycle is
+// asked. Another fan's order, or another sale's, is ErrUnknownOrder; an ended one ErrOrderEnded.
+func (c *Checkout) PayOrder(ctx context.Context, caller core.Caller, rawID, rawKey string) (OrderReceipt, error) {
+	id, err := core.ParseID("order_id", rawID)
+	if err != nil {
+		return OrderReceipt{}, err
+	}
+	key, err := core.ParseIdempotencyKey(rawKey)
+	if err != nil {
+		return OrderReceipt{}, err
+	}
+	user, sale, err := c.gate.Identify(ctx, caller)
+	if err != nil {
+		return OrderReceipt{}, err
+	}
+	start := time.Now()
+	rc, err := core.Once(ctx, c.requests, user, key, func(ctx context.Context) (OrderReceipt, error) {
+		o, err := ownOrder(ctx, c.orders, user, sale, id)
+		if err != nil {
+			return OrderReceipt{}, err
+		}
+		return c.payOrder(ctx, caller, o, key)
+	})
+	c.observer.PaymentDecided(sale, OutcomeOf(err), time.Since(start))
+	if errors.Is(err, ErrHoldExpired) {
+		return OrderReceipt{}, errors.Join(ErrOrderEnded, err)
+	}
+	return rc, err
+}
+
+// payOrder is PayOrder of the caller's order o, once the key, if any, is running; Pay takes it
+// too for a seat that is an order of one.
+func (c *Checkout) payOrder(ctx context.Context, caller core.Caller, o Order, key core.IdempotencyKey) (OrderReceipt, error) {
+	if key != "" {
+		// Answered before the lifecycle is asked; the settlement enforces it atomically.
+		paid, found, err := c.holds.PaymentByKey(ctx, o.UserID, key)
+		if err != nil {
+			return OrderReceipt{}, fmt.Errorf("look up idempotency key: %w", err)
+		}
+		if found && !o.Has(paid) {
+			return OrderReceipt{}, core.ErrIdempotencyMismatch
+		}
+	}
+	if o.Paid() {
+		return c.orderReceipt(ctx, o)
+	}
+	rc, err := c.payHeldOrder(ctx, caller, o, key)
+	if err != nil && core.IsDomainError(err) && !errors.Is(err, core.ErrUnavailable) {
+		// A duplicate of this payment may have settled since o was read (see pay).
+		if now, readErr := c.orders.Order(ctx, o.ID); readErr == nil && now.Paid() {
+			return c.orderReceipt(ctx, now)
+		}
+	}
+	return rc, err
+}
+
+// payHeldOrder pays for o, read as held, as payHeld pays for a seat.
+func (c *Checkout) payHeldOrder(ctx context.Context, caller core.Caller, o Order, key core.IdempotencyKey) (OrderReceipt, error) {
+	if o.PaymentAcceptedAt().IsZero() {
+		if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
+			return OrderReceipt{}, err
+		}
+	}
+	if err := o.PayableBy(o.UserID, c.clock.Now()); err != nil {
+		return OrderReceipt{}, err
+	}
+	balance, err := c.balances.Balance(ctx, o.UserID)
+	if err != nil {
+		return OrderReceipt{}, fmt.Errorf("read balance: %w", err)
+	}
+	if err := wallet.Covers(balance, o.Total()); err != nil {
+		return OrderReceipt{}, err
+	}
+	// From here the payment is accepted: nothing but the order's lifecycle, once it has seen
+	// it, releases the order before its PaymentDeadline.
+	if o, err = c.orders.AcceptOrderPayment(ctx, o.ID, o.UserID, c.clock.Now()); err != nil {
+		return OrderReceipt{}, err
+	}
+	rc, err := c.lifecycle.PayOrder(ctx, o, key)
+	if err != nil && !core.IsDomainError(err) {
+		return OrderReceipt{}, errors.Join(ErrPaymentPending, err)
+	}
+	return rc, err
+}
+
+// orderReceipt is the receipts of a paid order, as stored.
+func (c *Checkout) orderReceipt(ctx context.Context, o Order) (OrderReceipt, error) {
+	rc := OrderReceipt{OrderID: o.ID, Tickets: make([]Receipt, len(o.Tickets))}
+	for i, t := range o.Tickets {
+		var err error
+		if rc.Tickets[i], err = c.holds.Receipt(ctx, t.ID); err != nil {
+			return OrderReceipt{}, err
+		}
+	}
+	return rc, nil
+}

@@ -1,0 +1,158 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/catalog"
+)
+
+// OrderTaker is where admitted fans hold several seats together: chosen ones, all or none, or
+// the best available; each order until its one deadline, with the lifecycle that releases its
+// seats together unless paid. The Checkout takes its payment.
+type OrderTaker struct {
+	orders    Orders
+	lifecycle Lifecycle
+	gate      Gate
+	offers    Offers
+	clock     core.Clock
+	policy    Policy
+	observer  Observer
+}
+
+// PlaceOrderRequest is what a fan asks for, as the API receives it: a date, and chosen seats or
+// a quantity of the best available (in a section, together).
+type PlaceOrderRequest struct {
+	Date     string
+	Seats    []int
+	Quantity int
+	Section  string
+	Together bool
+}
+
+// PlaceOrder holds an order of the caller's sale for them until the hold deadline, each seat at
+// its section's price, and starts the timer that releases its seats together unless paid. It
+// refuses in DESIGN's order: the request's fields (OrderRequest.Check), the sale and the date,
+// then the store's decision (the token, the seats, the per-fan limit counting every seat).
+func (c *OrderTaker) PlaceOrder(ctx context.Context, caller core.Caller, req PlaceOrderRequest) (_ Order, err error) {
+	user, sale := caller.UserID, caller.SaleID
+	if sale == "" { // a token signed before tokens named their sale is read
+		if user, sale, err = c.gate.Admitted(ctx, caller); err != nil {
+			return Order{}, err
+		}
+	}
+	defer func() { c.observer.HoldDecided(sale, OutcomeOf(err)) }()
+	now := c.clock.Now()
+	d, err := catalog.SaleDate(req.Date, now)
+	if err != nil {
+		return Order{}, err
+	}
+	// A cached copy of the offer refuses what it can without the store, which decides.
+	offer, err := c.offers.CachedOffer(ctx, sale, d)
+	if err != nil {
+		return Order{}, err
+	}
+	q := OrderRequest{Seats: req.Seats, Wish: catalog.SeatWish{Quantity: req.Quantity, Section: req.Section, Together: req.Together}}
+	if err := q.Check(offer.Performance, offer.Sale.MaxTicketsPerFan); err != nil {
+		return Order{}, err
+	}
+	if err := catalog.CheckHoldable(offer.Sale.State); err != nil {
+		return Order{}, err
+	}
+	if err := offer.Performance.CheckOn(); err != nil {
+		return Order{}, err
+	}
+	ids := make([]core.ID, q.Quantity())
+	for i := range ids {
+		ids[i] = core.NewID()
+	}
+	o, err := c.hold(ctx, caller, OrderAttempt{
+		Request: q, IDs: ids, Token: caller.TokenID, Now: now, Limit: offer.Sale.MaxTicketsPerFan,
+		Order: Order{ID: core.NewID(), UserID: user, SaleID: sale, Date: d, HeldUntil: now.Add(c.policy.HoldTTL), CreatedAt: now},
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	if err := c.lifecycle.StartOrder(ctx, o); err != nil {
+		// Without its timer the order would linger: give its seats back now, even if the
+		// request that asked for them has been cancelled (the Sweeper is the last resort).
+		undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, relErr := c.orders.ReleaseOrder(undoCtx, o.ID); relErr != nil {
+			err = errors.Join(err, fmt.Errorf("undo order: %w", relErr))
+		}
+		return Order{}, errors.Join(ErrHoldNotStarted, fmt.Errorf("start order timer: %w", err))
+	}
+	return o, nil
+}
+
+// hold makes the attempt. A token the store finds not active is taken to the gate, which says
+// why (a waiting fan learns their place); one admitted in between is tried again.
+func (c *OrderTaker) hold(ctx context.Context, caller core.Caller, a OrderAttempt) (Order, error) {
+	o, err := c.orders.HoldOrder(ctx, a)
+	if !errors.Is(err, ErrTokenNotActive) {
+		return o, err
+	}
+	if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
+		return Order{}, err
+	}
+	return c.orders.HoldOrder(ctx, a)
+}
+
+// Order is one of the caller's orders in their token's sale, as it stands; any live token will
+// do, as for their tickets. Another fan's, or another sale's, is ErrUnknownOrder.
+func (c *OrderTaker) Order(ctx context.Context, caller core.Caller, rawID string) (Order, error) {
+	id, err := core.ParseID("order_id", rawID)
+	if err != nil {
+		return Order{}, err
+	}
+	user, sale, err := c.gate.Queued(ctx, caller)
+	if err != nil {
+		return Order{}, err
+	}
+	return ownOrder(ctx, c.orders, user, sale, id)
+}
+
+// GiveBack releases the caller's unpaid order at once, every seat together, for others to
+// take; one released already stays so. A paid order is ErrOrderPaid: its tickets are given
+// back one by one, for a refund.
+func (c *OrderTaker) GiveBack(ctx context.Context, caller core.Caller, rawID string) error {
+	id, err := core.ParseID("order_id", rawID)
+	if err != nil {
+		return err
+	}
+	user, sale, err := c.gate.Admitted(ctx, caller)
+	if err != nil {
+		return err
+	}
+	o, err := ownOrder(ctx, c.orders, user, sale, id)
+	if err != nil {
+		return err
+	}
+	if o.Paid() {
+		return ErrOrderPaid
+	}
+	if _, err := c.orders.ReleaseOrder(ctx, id); err != nil {
+		return err
+	}
+	// Released in the store, or paid in the meantime: the store decided under its locks.
+	if o, err = c.orders.Order(ctx, id); err == nil && o.Paid() {
+		return ErrOrderPaid
+	}
+	return err
+}
+
+// ownOrder reads an order of user's in sale; another fan's or sale's is ErrUnknownOrder.
+func ownOrder(ctx context.Context, orders Orders, user core.UserID, sale core.SaleID, id core.ID) (Order, error) {
+	o, err := orders.Order(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	if o.SaleID != sale || o.OwnedBy(user) != nil {
+		return Order{}, ErrUnknownOrder
+	}
+	return o, nil
+}
