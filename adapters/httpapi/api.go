@@ -46,6 +46,7 @@ type Deps struct {
 	Admin      *catalog.Admin      // operators' sales
 	Listings   *catalog.Listings   // dates and seats
 	SeatHolder *booking.SeatHolder // holds
+	OrderTaker *booking.OrderTaker // orders of several seats
 	Checkout   *booking.Checkout   // payments
 	FanTickets *booking.FanTickets // a fan's tickets
 	Returns    *booking.Returns    // tickets given back
@@ -77,6 +78,7 @@ func (d Deps) Driving(a *app.App) Deps {
 	d.Entrance, d.Control = a.Queue.Entrance, a.Queue.Control
 	d.Directory, d.Admin, d.Listings = a.Catalog.Directory, a.Catalog.Admin, a.Catalog.Listings
 	d.SeatHolder, d.Checkout, d.FanTickets, d.Returns = a.Booking.SeatHolder, a.Booking.Checkout, a.Booking.FanTickets, a.Booking.Returns
+	d.OrderTaker = a.Booking.OrderTaker
 	d.CheckIns, d.ShowCanceller = a.Booking.CheckIns, a.Booking.ShowCanceller
 	d.Cashier = a.Wallet.Cashier
 	return d
@@ -149,6 +151,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 	registerListings(api, s)
 	registerHolds(api, s)
 	registerPayments(api, s)
+	registerOrders(api, s)
 	registerTickets(api, s)
 	registerBalance(api, s)
 	registerEvents(api, s)

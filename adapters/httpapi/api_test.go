@@ -492,8 +492,8 @@ func TestOperationalEndpoints(t *testing.T) {
 		}
 	}
 	slices.Sort(with422)
-	if !slices.Equal(with422, []string{"cancelTicket", "chargeBalance", "pay"}) {
-		t.Fatalf("operations declaring 422: %v, want cancelTicket, chargeBalance and pay (those taking an Idempotency-Key)", with422)
+	if !slices.Equal(with422, []string{"cancelTicket", "chargeBalance", "pay", "payOrder"}) {
+		t.Fatalf("operations declaring 422: %v, want cancelTicket, chargeBalance, pay and payOrder (those taking an Idempotency-Key)", with422)
 	}
 	h.expect(t, "GET", "/docs", "", nil, 200)
 }

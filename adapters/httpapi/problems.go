@@ -39,7 +39,11 @@ type Problem struct {
 	CancellableUntil *time.Time `json:"cancellable_until,omitempty" doc:"Until when the ticket could be cancelled (409 past the deadline)."`
 	// Balance and Needed are set on a 402.
 	Balance *int64 `json:"balance,omitempty" doc:"Current balance (402)."`
-	Needed  *int64 `json:"needed,omitempty" doc:"Amount the payment needs (402)."`
+	// Taken lists the chosen seats found taken, on a 409 for an order (nothing was held).
+	Taken []int `json:"taken,omitempty" doc:"Every chosen seat found taken (409 for an order; none of its seats was held)."`
+	// Available is how many seats an order could have had as asked, on a 409.
+	Available *int   `json:"available,omitempty" doc:"The most seats this order could have had as asked: in one section, and with together the longest run of consecutive seats (409 for an order)."`
+	Needed    *int64 `json:"needed,omitempty" doc:"Amount the payment needs (402)."`
 }
 
 // newProblem is the error constructor the edge installs in huma (huma.NewError): every error is
@@ -171,6 +175,8 @@ func extendedProblem(err error, msg string) *Problem {
 		short   *wallet.InsufficientBalanceError
 		in      *booking.CheckedInError
 		late    *booking.CancellationClosedError
+		taken   *booking.SeatsTakenError
+		few     *booking.NotEnoughSeatsError
 	)
 	switch {
 	case errors.As(err, &waiting):
@@ -191,6 +197,15 @@ func extendedProblem(err error, msg string) *Problem {
 		p := huma.NewError(http.StatusConflict, msg).(*Problem)
 		at := in.At.UTC()
 		p.CheckedInAt = &at
+		return p
+	case errors.As(err, &taken):
+		p := huma.NewError(http.StatusConflict, msg).(*Problem)
+		p.Taken = taken.Taken
+		return p
+	case errors.As(err, &few):
+		p := huma.NewError(http.StatusConflict, msg).(*Problem)
+		available := few.Available
+		p.Available = &available
 		return p
 	case errors.As(err, &late):
 		p := huma.NewError(http.StatusConflict, msg).(*Problem)
@@ -218,6 +233,8 @@ var hints = []struct {
 	{booking.ErrUnknownTicket, "; hold a seat with POST /api/tickets first"},
 	{booking.ErrNotYourTicket, "; hold a seat with POST /api/tickets first"},
 	{booking.ErrHoldExpired, "; hold a seat again with POST /api/tickets"},
+	{booking.ErrUnknownOrder, "; place one with POST /api/orders"},
+	{booking.ErrOrderEnded, "; place another with POST /api/orders"},
 	{booking.ErrSeatTaken, "; pick another seat from GET /api/tickets/seats"},
 	{wallet.ErrInsufficientBalance, " with POST /api/balance"},
 	{booking.ErrNotCancelled, "; POST /api/admin/sales/{sale_id}/performances/{date}/cancel cancels it"},

@@ -17,6 +17,7 @@ import (
 // TicketBody is one of a fan's tickets: a reservation with what became of it.
 type TicketBody struct {
 	TicketID   string    `json:"ticket_id" format:"uuid"`
+	OrderID    string    `json:"order_id,omitempty" format:"uuid" doc:"The order the seat was held in with POST /api/orders; absent for a seat held on its own."`
 	SaleID     string    `json:"sale_id"`
 	Date       string    `json:"date" format:"date"`
 	SeatID     int       `json:"seat_id"`
@@ -236,7 +237,7 @@ func ticketProblem(ctx context.Context, s *server, err error) error {
 func (s *server) ticketBody(t booking.Ticket) (TicketBody, error) {
 	r := t.Reservation
 	b := TicketBody{
-		TicketID: string(r.ID), SaleID: string(r.SaleID), Date: r.Date.String(), SeatID: r.Seat, Section: r.Section,
+		TicketID: string(r.ID), OrderID: string(r.OrderID), SaleID: string(r.SaleID), Date: r.Date.String(), SeatID: r.Seat, Section: r.Section,
 		Price: int64(r.Price), Status: r.Status.String(), Expiration: r.HeldUntil.UTC(),
 	}
 	if t.Receipt != nil {

@@ -15,18 +15,19 @@ import (
 // gets its receipts, even with the token the payment expired, and requests that cannot succeed
 // (another fan's order, an ended hold, a short balance) are refused before the lifecycle is
 // asked. Another fan's order, or another sale's, is ErrUnknownOrder; an ended one ErrOrderEnded.
-func (c *Checkout) PayOrder(ctx context.Context, caller core.Caller, rawID, rawKey string) (OrderReceipt, error) {
+// It answers with the order as paid.
+func (c *Checkout) PayOrder(ctx context.Context, caller core.Caller, rawID, rawKey string) (OrderView, error) {
 	id, err := core.ParseID("order_id", rawID)
 	if err != nil {
-		return OrderReceipt{}, err
+		return OrderView{}, err
 	}
 	key, err := core.ParseIdempotencyKey(rawKey)
 	if err != nil {
-		return OrderReceipt{}, err
+		return OrderView{}, err
 	}
 	user, sale, err := c.gate.Identify(ctx, caller)
 	if err != nil {
-		return OrderReceipt{}, err
+		return OrderView{}, err
 	}
 	start := time.Now()
 	rc, err := core.Once(ctx, c.requests, user, key, func(ctx context.Context) (OrderReceipt, error) {
@@ -37,10 +38,17 @@ func (c *Checkout) PayOrder(ctx context.Context, caller core.Caller, rawID, rawK
 		return c.payOrder(ctx, caller, o, key)
 	})
 	c.observer.PaymentDecided(sale, OutcomeOf(err), time.Since(start))
-	if errors.Is(err, ErrHoldExpired) {
-		return OrderReceipt{}, errors.Join(ErrOrderEnded, err)
+	if errors.Is(err, ErrHoldExpired) { // a seat's words; an order's hold ended is a conflict
+		return OrderView{}, ErrOrderEnded
 	}
-	return rc, err
+	if err != nil {
+		return OrderView{}, err
+	}
+	o, err := c.orders.Order(ctx, id)
+	if err != nil {
+		return OrderView{}, err
+	}
+	return OrderView{Order: o, Status: OrderPaid, Receipt: &rc}, nil
 }
 
 // payOrder is PayOrder of the caller's order o, once the key, if any, is running; Pay takes it
@@ -57,13 +65,13 @@ func (c *Checkout) payOrder(ctx context.Context, caller core.Caller, o Order, ke
 		}
 	}
 	if o.Paid() {
-		return c.orderReceipt(ctx, o)
+		return orderReceipt(ctx, c.holds, o)
 	}
 	rc, err := c.payHeldOrder(ctx, caller, o, key)
 	if err != nil && core.IsDomainError(err) && !errors.Is(err, core.ErrUnavailable) {
 		// A duplicate of this payment may have settled since o was read (see pay).
 		if now, readErr := c.orders.Order(ctx, o.ID); readErr == nil && now.Paid() {
-			return c.orderReceipt(ctx, now)
+			return orderReceipt(ctx, c.holds, now)
 		}
 	}
 	return rc, err
@@ -99,11 +107,11 @@ func (c *Checkout) payHeldOrder(ctx context.Context, caller core.Caller, o Order
 }
 
 // orderReceipt is the receipts of a paid order, as stored.
-func (c *Checkout) orderReceipt(ctx context.Context, o Order) (OrderReceipt, error) {
+func orderReceipt(ctx context.Context, holds Holds, o Order) (OrderReceipt, error) {
 	rc := OrderReceipt{OrderID: o.ID, Tickets: make([]Receipt, len(o.Tickets))}
 	for i, t := range o.Tickets {
 		var err error
-		if rc.Tickets[i], err = c.holds.Receipt(ctx, t.ID); err != nil {
+		if rc.Tickets[i], err = holds.Receipt(ctx, t.ID); err != nil {
 			return OrderReceipt{}, err
 		}
 	}

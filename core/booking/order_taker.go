@@ -15,6 +15,7 @@ import (
 // seats together unless paid. The Checkout takes its payment.
 type OrderTaker struct {
 	orders    Orders
+	holds     Holds // the receipts of paid orders
 	lifecycle Lifecycle
 	gate      Gate
 	offers    Offers
@@ -102,18 +103,37 @@ func (c *OrderTaker) hold(ctx context.Context, caller core.Caller, a OrderAttemp
 	return c.orders.HoldOrder(ctx, a)
 }
 
+// OrderView is an order as its fan sees it: where it stands, and its payment once paid.
+type OrderView struct {
+	Order
+	Status  OrderStatus
+	Receipt *OrderReceipt
+}
+
 // Order is one of the caller's orders in their token's sale, as it stands; any live token will
 // do, as for their tickets. Another fan's, or another sale's, is ErrUnknownOrder.
-func (c *OrderTaker) Order(ctx context.Context, caller core.Caller, rawID string) (Order, error) {
+func (c *OrderTaker) Order(ctx context.Context, caller core.Caller, rawID string) (OrderView, error) {
 	id, err := core.ParseID("order_id", rawID)
 	if err != nil {
-		return Order{}, err
+		return OrderView{}, err
 	}
 	user, sale, err := c.gate.Queued(ctx, caller)
 	if err != nil {
-		return Order{}, err
+		return OrderView{}, err
 	}
-	return ownOrder(ctx, c.orders, user, sale, id)
+	o, err := ownOrder(ctx, c.orders, user, sale, id)
+	if err != nil {
+		return OrderView{}, err
+	}
+	v := OrderView{Order: o, Status: o.Status(c.clock.Now())}
+	if o.Paid() {
+		rc, err := orderReceipt(ctx, c.holds, o)
+		if err != nil {
+			return OrderView{}, err
+		}
+		v.Receipt = &rc
+	}
+	return v, nil
 }
 
 // GiveBack releases the caller's unpaid order at once, every seat together, for others to

@@ -139,9 +139,13 @@ func TestPayOrder(t *testing.T) {
 		t.Fatalf("100000 for an order of 150000: %v, want 402 needing the total", err)
 	}
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 60_000, "")
-	rc, err := w.Booking.Checkout.PayOrder(ctx, ann, string(o.ID), "family")
+	paid, err := w.Booking.Checkout.PayOrder(ctx, ann, string(o.ID), "family")
 	if err != nil {
 		t.Fatal(err)
+	}
+	rc := *paid.Receipt
+	if paid.Status != booking.OrderPaid || paid.Tickets[2].Status != booking.Paid || paid.Tickets[2].Seat != 5 {
+		t.Fatalf("paid order %+v, want every seat paid", paid)
 	}
 	if rc.OrderID != o.ID || len(rc.Tickets) != 3 || rc.Total() != 150_000 || rc.PaymentID() == "" {
 		t.Fatalf("receipt %+v, want three tickets of one payment of 150000", rc)
@@ -153,14 +157,14 @@ func TestPayOrder(t *testing.T) {
 	wantErr(t, err, queue.ErrTokenExpired) // nothing left to pay: the session ends
 	again := w.Fan(t, "ann", true)
 	replay, err := w.Booking.Checkout.PayOrder(ctx, again, string(o.ID), "family")
-	if err != nil || replay.PaymentID() != rc.PaymentID() || len(replay.Tickets) != 3 {
+	if err != nil || replay.Receipt.PaymentID() != rc.PaymentID() || len(replay.Receipt.Tickets) != 3 {
 		t.Fatalf("replay = %+v, %v; want %+v", replay, err, rc)
 	}
 	if bal, _ := w.Store.Balance(ctx, "ann"); bal != 10_000 {
 		t.Fatalf("balance %d after a replay, want 10000", bal)
 	}
-	if got, _ := w.Booking.OrderTaker.Order(ctx, again, string(o.ID)); got.Status(w.Clock.Now()) != booking.OrderPaid {
-		t.Fatalf("the order is %s after its payment, want paid", got.Status(w.Clock.Now()))
+	if got, _ := w.Booking.OrderTaker.Order(ctx, again, string(o.ID)); got.Status != booking.OrderPaid || got.Receipt == nil || got.Receipt.PaymentID() != rc.PaymentID() {
+		t.Fatalf("the order is %s with receipt %+v after its payment, want paid with payment %s", got.Status, got.Receipt, rc.PaymentID())
 	}
 	err = w.Booking.OrderTaker.GiveBack(ctx, again, string(o.ID))
 	wantErr(t, err, booking.ErrOrderPaid)
@@ -208,7 +212,7 @@ func TestGiveBackAnOrder(t *testing.T) {
 		t.Fatalf("giving an order back twice: %v", err)
 	}
 	got, err := w.Booking.OrderTaker.Order(ctx, ann, string(o.ID))
-	if err != nil || got.Status(w.Clock.Now()) != booking.OrderReleased {
+	if err != nil || got.Status != booking.OrderReleased || got.Receipt != nil {
 		t.Fatalf("order %+v, %v after giving it back, want released", got, err)
 	}
 	if _, err := w.Booking.OrderTaker.PlaceOrder(ctx, ben, chosenSeats(3, 4)); err != nil {

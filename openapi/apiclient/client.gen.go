@@ -87,6 +87,27 @@ func (e HoldBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for OrderBodyStatus.
+const (
+	OrderBodyStatusPaid     OrderBodyStatus = "paid"
+	OrderBodyStatusReleased OrderBodyStatus = "released"
+	OrderBodyStatusReserved OrderBodyStatus = "reserved"
+)
+
+// Valid indicates whether the value is a known member of the OrderBodyStatus enum.
+func (e OrderBodyStatus) Valid() bool {
+	switch e {
+	case OrderBodyStatusPaid:
+		return true
+	case OrderBodyStatusReleased:
+		return true
+	case OrderBodyStatusReserved:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PaymentBodyStatus.
 const (
 	Success PaymentBodyStatus = "success"
@@ -432,6 +453,60 @@ type IssueTokenInputBody struct {
 	UserId *string `json:"user_id,omitempty"`
 }
 
+// OrderBody defines model for OrderBody.
+type OrderBody struct {
+	Date openapi_types.Date `json:"date"`
+
+	// Expiration When the hold of every seat ends unless paid (RFC 3339, UTC).
+	Expiration time.Time `json:"expiration"`
+
+	// OrderId Pay with POST /api/orders/{order_id}/payment; give back with DELETE /api/orders/{order_id}.
+	OrderId openapi_types.UUID `json:"order_id"`
+
+	// Receipt The order's one payment, once paid.
+	Receipt *ReceiptBody `json:"receipt,omitempty"`
+
+	// Status reserved → paid, or reserved → released when its hold ended unpaid or was given back.
+	Status OrderBodyStatus `json:"status"`
+
+	// Tickets The order's seats, in seat order.
+	Tickets []OrderTicketBody `json:"tickets"`
+
+	// Total What the payment charges, in won: the sum of the seats' prices.
+	Total int64 `json:"total"`
+}
+
+// OrderBodyStatus reserved → paid, or reserved → released when its hold ended unpaid or was given back.
+type OrderBodyStatus string
+
+// OrderPaymentBody defines model for OrderPaymentBody.
+type OrderPaymentBody struct {
+	// Receipt The one payment of the order: amount is its total.
+	Receipt ReceiptBody `json:"receipt"`
+
+	// Status success.
+	Status string `json:"status"`
+
+	// Tickets The tickets paid for, in seat order, each with its credential (absent for one cancelled since).
+	Tickets []OrderTicketBody `json:"tickets"`
+}
+
+// OrderTicketBody defines model for OrderTicketBody.
+type OrderTicketBody struct {
+	// Credential The paid ticket's signed credential to show at the gate (in the payment's answer).
+	Credential *string `json:"credential,omitempty"`
+
+	// Price Price in won: the section's price when the order was placed.
+	Price  int64 `json:"price"`
+	SeatId int64 `json:"seat_id"`
+
+	// Section The seat's price section.
+	Section string `json:"section"`
+
+	// TicketId The seat's ticket, as GET /api/tickets lists it.
+	TicketId openapi_types.UUID `json:"ticket_id"`
+}
+
 // PayInputBody defines model for PayInputBody.
 type PayInputBody struct {
 	Date   openapi_types.Date `json:"date"`
@@ -506,8 +581,33 @@ type PerformanceSpecBody struct {
 	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
+// PlaceOrderInputBody defines model for PlaceOrderInputBody.
+type PlaceOrderInputBody struct {
+	// Date Performance date, YYYY-MM-DD.
+	//
+	// Examples: 2026-12-24
+	Date openapi_types.Date `json:"date"`
+
+	// Quantity How many of the best available seats (the lowest numbers) to take, up to the sale's max_tickets_per_fan. Leave out with seat_ids.
+	Quantity *int64 `json:"quantity,omitempty"`
+
+	// SeatIds The seats you choose, taken all or none. Leave out to ask for the best available with quantity.
+	//
+	// Examples: [12,13,14,15]
+	SeatIds *[]int64 `json:"seat_ids,omitempty"`
+
+	// Section The section to take the best available in; left out, the first section (by first seat) that can.
+	Section *string `json:"section,omitempty"`
+
+	// Together With quantity: only consecutive seat numbers in one section.
+	Together *bool `json:"together,omitempty"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
+	// Available The most seats this order could have had as asked: in one section, and with together the longest run of consecutive seats (409 for an order).
+	Available *int64 `json:"available,omitempty"`
+
 	// Balance Current balance (402).
 	Balance *int64 `json:"balance,omitempty"`
 
@@ -549,6 +649,9 @@ type Problem struct {
 	//
 	// Examples: 400
 	Status *int64 `json:"status,omitempty"`
+
+	// Taken Every chosen seat found taken (409 for an order; none of its seats was held).
+	Taken *[]int64 `json:"taken,omitempty"`
 
 	// Title A short, human-readable summary of the problem type. This value should not change between occurrences of the error.
 	//
@@ -867,6 +970,9 @@ type TicketBody struct {
 	// Expiration When the hold ended or ends unless paid (RFC 3339, UTC).
 	Expiration time.Time `json:"expiration"`
 
+	// OrderId The order the seat was held in with POST /api/orders; absent for a seat held on its own.
+	OrderId *openapi_types.UUID `json:"order_id,omitempty"`
+
 	// Price Price in won, as held and paid.
 	Price int64 `json:"price"`
 
@@ -909,6 +1015,12 @@ type TokenBodyStatus string
 // ChargeBalanceParams defines parameters for ChargeBalance.
 type ChargeBalanceParams struct {
 	// IdempotencyKey Optional. Retrying with the same key and body replays the first answer and charges once; the same key with another amount is 422; while the first request with the key is still running, 409 with Retry-After.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// PayOrderParams defines parameters for PayOrder.
+type PayOrderParams struct {
+	// IdempotencyKey Optional. Recorded with the payment; reusing it for another order or ticket is 422; while the first request with the key is still running, 409 with Retry-After.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -971,6 +1083,9 @@ type ScheduleSaleOpeningJSONRequestBody = ScheduleOpeningBody
 
 // ChargeBalanceJSONRequestBody defines body for ChargeBalance for application/json ContentType.
 type ChargeBalanceJSONRequestBody = ChargeInputBody
+
+// PlaceOrderJSONRequestBody defines body for PlaceOrder for application/json ContentType.
+type PlaceOrderJSONRequestBody = PlaceOrderInputBody
 
 // PayJSONRequestBody defines body for Pay for application/json ContentType.
 type PayJSONRequestBody = PayInputBody
@@ -1279,6 +1394,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/balance (the `ChargeBalance` operationId).
 	ChargeBalance(ctx context.Context, params *ChargeBalanceParams, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlaceOrderWithBody Hold several seats together
+	//
+	// Holds seats of your token's sale for you in one order until expiration, all or none: the seats you choose (`seat_ids`), or the best available (`quantity`, the lowest seat numbers; in `section` if given; with `together`, consecutive numbers in one section). Pay for all of them at once with POST /api/orders/{order_id}/payment before then, or they are released together. Each seat is a ticket, listed by GET /api/tickets with the order's id. The sale's limit counts seats: 429 with Retry-After while holds of yours make it up, 403 once bought tickets do. 409 when a chosen seat is taken (`taken` lists every one; nothing is held) or there are not enough seats as asked (`available` says how many there could have been).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/orders (the `PlaceOrder` operationId).
+	PlaceOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlaceOrder Hold several seats together
+	//
+	// Holds seats of your token's sale for you in one order until expiration, all or none: the seats you choose (`seat_ids`), or the best available (`quantity`, the lowest seat numbers; in `section` if given; with `together`, consecutive numbers in one section). Pay for all of them at once with POST /api/orders/{order_id}/payment before then, or they are released together. Each seat is a ticket, listed by GET /api/tickets with the order's id. The sale's limit counts seats: 429 with Retry-After while holds of yours make it up, 403 once bought tickets do. 409 when a chosen seat is taken (`taken` lists every one; nothing is held) or there are not enough seats as asked (`available` says how many there could have been).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/orders (the `PlaceOrder` operationId).
+	PlaceOrder(ctx context.Context, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GiveBackOrder Give an unpaid order back
+	//
+	// Releases every seat of your unpaid order at once, for others to take; GET then shows it released. Giving back a released order again changes nothing. A paid order is 409: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel.
+	//
+	// Corresponds with DELETE /api/orders/{order_id} (the `GiveBackOrder` operationId).
+	GiveBackOrder(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowOrder Show one of your orders
+	//
+	// One of your orders in your token's sale, with any live token: reserved, paid (with its receipt) or released. Another fan's order, or one of another sale, is 404.
+	//
+	// Corresponds with GET /api/orders/{order_id} (the `ShowOrder` operationId).
+	ShowOrder(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PayOrder Pay for an order, every seat at once
+	//
+	// Pays from your balance the order's total, once, for every seat together. On success the seats are yours, each a ticket with its credential, and your queue token expires unless another hold of yours in the sale is still to pay. 402 says your balance and the total needed, and changes nothing. 409 when the order's hold has ended (its deadline passed, or it was given back). Paying a paid order again returns the same receipt, even with the token that payment expired, so a retry is charged once.
+	//
+	// Corresponds with POST /api/orders/{order_id}/payment (the `PayOrder` operationId).
+	PayOrder(ctx context.Context, orderId openapi_types.UUID, params *PayOrderParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PayWithBody Pay for a held seat
 	//
@@ -1883,6 +2037,95 @@ func (c *Client) ChargeBalanceWithBody(ctx context.Context, params *ChargeBalanc
 // Corresponds with POST /api/balance (the `ChargeBalance` operationId).
 func (c *Client) ChargeBalance(ctx context.Context, params *ChargeBalanceParams, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChargeBalanceRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlaceOrderWithBody Hold several seats together
+//
+// Holds seats of your token's sale for you in one order until expiration, all or none: the seats you choose (`seat_ids`), or the best available (`quantity`, the lowest seat numbers; in `section` if given; with `together`, consecutive numbers in one section). Pay for all of them at once with POST /api/orders/{order_id}/payment before then, or they are released together. Each seat is a ticket, listed by GET /api/tickets with the order's id. The sale's limit counts seats: 429 with Retry-After while holds of yours make it up, 403 once bought tickets do. 409 when a chosen seat is taken (`taken` lists every one; nothing is held) or there are not enough seats as asked (`available` says how many there could have been).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/orders (the `PlaceOrder` operationId).
+func (c *Client) PlaceOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlaceOrderRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlaceOrder Hold several seats together
+//
+// Holds seats of your token's sale for you in one order until expiration, all or none: the seats you choose (`seat_ids`), or the best available (`quantity`, the lowest seat numbers; in `section` if given; with `together`, consecutive numbers in one section). Pay for all of them at once with POST /api/orders/{order_id}/payment before then, or they are released together. Each seat is a ticket, listed by GET /api/tickets with the order's id. The sale's limit counts seats: 429 with Retry-After while holds of yours make it up, 403 once bought tickets do. 409 when a chosen seat is taken (`taken` lists every one; nothing is held) or there are not enough seats as asked (`available` says how many there could have been).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/orders (the `PlaceOrder` operationId).
+func (c *Client) PlaceOrder(ctx context.Context, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlaceOrderRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GiveBackOrder Give an unpaid order back
+//
+// Releases every seat of your unpaid order at once, for others to take; GET then shows it released. Giving back a released order again changes nothing. A paid order is 409: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel.
+//
+// Corresponds with DELETE /api/orders/{order_id} (the `GiveBackOrder` operationId).
+func (c *Client) GiveBackOrder(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGiveBackOrderRequest(c.Server, orderId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowOrder Show one of your orders
+//
+// One of your orders in your token's sale, with any live token: reserved, paid (with its receipt) or released. Another fan's order, or one of another sale, is 404.
+//
+// Corresponds with GET /api/orders/{order_id} (the `ShowOrder` operationId).
+func (c *Client) ShowOrder(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowOrderRequest(c.Server, orderId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PayOrder Pay for an order, every seat at once
+//
+// Pays from your balance the order's total, once, for every seat together. On success the seats are yours, each a ticket with its credential, and your queue token expires unless another hold of yours in the sale is still to pay. 402 says your balance and the total needed, and changes nothing. 409 when the order's hold has ended (its deadline passed, or it was given back). Paying a paid order again returns the same receipt, even with the token that payment expired, so a retry is charged once.
+//
+// Corresponds with POST /api/orders/{order_id}/payment (the `PayOrder` operationId).
+func (c *Client) PayOrder(ctx context.Context, orderId openapi_types.UUID, params *PayOrderParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPayOrderRequest(c.Server, orderId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2855,6 +3098,163 @@ func NewChargeBalanceRequestWithBody(server string, params *ChargeBalanceParams,
 	return req, nil
 }
 
+// NewPlaceOrderRequest calls the generic PlaceOrder builder with application/json body
+func NewPlaceOrderRequest(server string, body PlaceOrderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPlaceOrderRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPlaceOrderRequestWithBody constructs an http.Request for the PlaceOrder method, with any body, and a specified content type
+func NewPlaceOrderRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/orders")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGiveBackOrderRequest constructs an http.Request for the GiveBackOrder method
+func NewGiveBackOrderRequest(server string, orderId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "order_id", orderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/orders/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewShowOrderRequest constructs an http.Request for the ShowOrder method
+func NewShowOrderRequest(server string, orderId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "order_id", orderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/orders/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPayOrderRequest constructs an http.Request for the PayOrder method
+func NewPayOrderRequest(server string, orderId openapi_types.UUID, params *PayOrderParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "order_id", orderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/orders/%s/payment", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewPayRequest calls the generic Pay builder with application/json body
 func NewPayRequest(server string, params *PayParams, body PayJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3613,6 +4013,51 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/balance (the `ChargeBalance` operationId).
 	ChargeBalanceWithResponse(ctx context.Context, params *ChargeBalanceParams, body ChargeBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*ChargeBalanceResponse, error)
+
+	// PlaceOrderWithBodyWithResponse Hold several seats together
+	//
+	// Holds seats of your token's sale for you in one order until expiration, all or none: the seats you choose (`seat_ids`), or the best available (`quantity`, the lowest seat numbers; in `section` if given; with `together`, consecutive numbers in one section). Pay for all of them at once with POST /api/orders/{order_id}/payment before then, or they are released together. Each seat is a ticket, listed by GET /api/tickets with the order's id. The sale's limit counts seats: 429 with Retry-After while holds of yours make it up, 403 once bought tickets do. 409 when a chosen seat is taken (`taken` lists every one; nothing is held) or there are not enough seats as asked (`available` says how many there could have been).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/orders (the `PlaceOrder` operationId).
+	PlaceOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error)
+
+	// PlaceOrderWithResponse Hold several seats together
+	//
+	// Holds seats of your token's sale for you in one order until expiration, all or none: the seats you choose (`seat_ids`), or the best available (`quantity`, the lowest seat numbers; in `section` if given; with `together`, consecutive numbers in one section). Pay for all of them at once with POST /api/orders/{order_id}/payment before then, or they are released together. Each seat is a ticket, listed by GET /api/tickets with the order's id. The sale's limit counts seats: 429 with Retry-After while holds of yours make it up, 403 once bought tickets do. 409 when a chosen seat is taken (`taken` lists every one; nothing is held) or there are not enough seats as asked (`available` says how many there could have been).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/orders (the `PlaceOrder` operationId).
+	PlaceOrderWithResponse(ctx context.Context, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error)
+
+	// GiveBackOrderWithResponse Give an unpaid order back
+	//
+	// Releases every seat of your unpaid order at once, for others to take; GET then shows it released. Giving back a released order again changes nothing. A paid order is 409: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/orders/{order_id} (the `GiveBackOrder` operationId).
+	GiveBackOrderWithResponse(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GiveBackOrderResponse, error)
+
+	// ShowOrderWithResponse Show one of your orders
+	//
+	// One of your orders in your token's sale, with any live token: reserved, paid (with its receipt) or released. Another fan's order, or one of another sale, is 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/orders/{order_id} (the `ShowOrder` operationId).
+	ShowOrderWithResponse(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*ShowOrderResponse, error)
+
+	// PayOrderWithResponse Pay for an order, every seat at once
+	//
+	// Pays from your balance the order's total, once, for every seat together. On success the seats are yours, each a ticket with its credential, and your queue token expires unless another hold of yours in the sale is still to pay. 402 says your balance and the total needed, and changes nothing. 409 when the order's hold has ended (its deadline passed, or it was given back). Paying a paid order again returns the same receipt, even with the token that payment expired, so a retry is charged once.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/orders/{order_id}/payment (the `PayOrder` operationId).
+	PayOrderWithResponse(ctx context.Context, orderId openapi_types.UUID, params *PayOrderParams, reqEditors ...RequestEditorFn) (*PayOrderResponse, error)
 
 	// PayWithBodyWithResponse Pay for a held seat
 	//
@@ -5406,6 +5851,429 @@ func (r ChargeBalanceResponse) ContentType() string {
 	return ""
 }
 
+// PlaceOrderResponse429Headers the declared response headers of an HTTP 429 response for PlaceOrder
+type PlaceOrderResponse429Headers struct {
+	RetryAfter *int
+}
+
+// PlaceOrderResponse503Headers the declared response headers of an HTTP 503 response for PlaceOrder
+type PlaceOrderResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PlaceOrderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *OrderBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PlaceOrderResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PlaceOrderResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PlaceOrderResponse) GetJSON201() *OrderBody {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PlaceOrderResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PlaceOrderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PlaceOrderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PlaceOrderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PlaceOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GiveBackOrderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GiveBackOrderResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GiveBackOrderResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GiveBackOrderResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GiveBackOrderResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GiveBackOrderResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r GiveBackOrderResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GiveBackOrderResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GiveBackOrderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GiveBackOrderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GiveBackOrderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GiveBackOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ShowOrderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrderBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ShowOrderResponse) GetJSON200() *OrderBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ShowOrderResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ShowOrderResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ShowOrderResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ShowOrderResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ShowOrderResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ShowOrderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ShowOrderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ShowOrderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ShowOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PayOrderResponse503Headers the declared response headers of an HTTP 503 response for PayOrder
+type PayOrderResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PayOrderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrderPaymentBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON402 the response for an HTTP 402 `application/problem+json` response
+	ApplicationproblemJSON402 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PayOrderResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PayOrderResponse) GetJSON200() *OrderPaymentBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON402 returns the response for an HTTP 402 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON402() *Problem {
+	return r.ApplicationproblemJSON402
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PayOrderResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PayOrderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PayOrderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PayOrderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PayOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // PayResponse409Headers the declared response headers of an HTTP 409 response for Pay
 type PayResponse409Headers struct {
 	RetryAfter *int
@@ -6899,6 +7767,81 @@ func (c *ClientWithResponses) ChargeBalanceWithResponse(ctx context.Context, par
 		return nil, err
 	}
 	return ParseChargeBalanceResponse(rsp)
+}
+
+// PlaceOrderWithBodyWithResponse Hold several seats together
+//
+// Holds seats of your token's sale for you in one order until expiration, all or none: the seats you choose (`seat_ids`), or the best available (`quantity`, the lowest seat numbers; in `section` if given; with `together`, consecutive numbers in one section). Pay for all of them at once with POST /api/orders/{order_id}/payment before then, or they are released together. Each seat is a ticket, listed by GET /api/tickets with the order's id. The sale's limit counts seats: 429 with Retry-After while holds of yours make it up, 403 once bought tickets do. 409 when a chosen seat is taken (`taken` lists every one; nothing is held) or there are not enough seats as asked (`available` says how many there could have been).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/orders (the `PlaceOrder` operationId).
+func (c *ClientWithResponses) PlaceOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error) {
+	rsp, err := c.PlaceOrderWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlaceOrderResponse(rsp)
+}
+
+// PlaceOrderWithResponse Hold several seats together
+//
+// Holds seats of your token's sale for you in one order until expiration, all or none: the seats you choose (`seat_ids`), or the best available (`quantity`, the lowest seat numbers; in `section` if given; with `together`, consecutive numbers in one section). Pay for all of them at once with POST /api/orders/{order_id}/payment before then, or they are released together. Each seat is a ticket, listed by GET /api/tickets with the order's id. The sale's limit counts seats: 429 with Retry-After while holds of yours make it up, 403 once bought tickets do. 409 when a chosen seat is taken (`taken` lists every one; nothing is held) or there are not enough seats as asked (`available` says how many there could have been).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/orders (the `PlaceOrder` operationId).
+func (c *ClientWithResponses) PlaceOrderWithResponse(ctx context.Context, body PlaceOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*PlaceOrderResponse, error) {
+	rsp, err := c.PlaceOrder(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlaceOrderResponse(rsp)
+}
+
+// GiveBackOrderWithResponse Give an unpaid order back
+//
+// Releases every seat of your unpaid order at once, for others to take; GET then shows it released. Giving back a released order again changes nothing. A paid order is 409: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/orders/{order_id} (the `GiveBackOrder` operationId).
+func (c *ClientWithResponses) GiveBackOrderWithResponse(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GiveBackOrderResponse, error) {
+	rsp, err := c.GiveBackOrder(ctx, orderId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGiveBackOrderResponse(rsp)
+}
+
+// ShowOrderWithResponse Show one of your orders
+//
+// One of your orders in your token's sale, with any live token: reserved, paid (with its receipt) or released. Another fan's order, or one of another sale, is 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/orders/{order_id} (the `ShowOrder` operationId).
+func (c *ClientWithResponses) ShowOrderWithResponse(ctx context.Context, orderId openapi_types.UUID, reqEditors ...RequestEditorFn) (*ShowOrderResponse, error) {
+	rsp, err := c.ShowOrder(ctx, orderId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowOrderResponse(rsp)
+}
+
+// PayOrderWithResponse Pay for an order, every seat at once
+//
+// Pays from your balance the order's total, once, for every seat together. On success the seats are yours, each a ticket with its credential, and your queue token expires unless another hold of yours in the sale is still to pay. 402 says your balance and the total needed, and changes nothing. 409 when the order's hold has ended (its deadline passed, or it was given back). Paying a paid order again returns the same receipt, even with the token that payment expired, so a retry is charged once.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/orders/{order_id}/payment (the `PayOrder` operationId).
+func (c *ClientWithResponses) PayOrderWithResponse(ctx context.Context, orderId openapi_types.UUID, params *PayOrderParams, reqEditors ...RequestEditorFn) (*PayOrderResponse, error) {
+	rsp, err := c.PayOrder(ctx, orderId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePayOrderResponse(rsp)
 }
 
 // PayWithBodyWithResponse Pay for a held seat
@@ -8582,6 +9525,387 @@ func ParseChargeBalanceResponse(rsp *http.Response) (*ChargeBalanceResponse, err
 			headers.RetryAfter = &value
 		}
 		response.Headers409 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePlaceOrderResponse parses an HTTP response from a PlaceOrderWithResponse call
+func ParsePlaceOrderResponse(rsp *http.Response) (*PlaceOrderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PlaceOrderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest OrderBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PlaceOrderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PlaceOrderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGiveBackOrderResponse parses an HTTP response from a GiveBackOrderWithResponse call
+func ParseGiveBackOrderResponse(rsp *http.Response) (*GiveBackOrderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GiveBackOrderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseShowOrderResponse parses an HTTP response from a ShowOrderWithResponse call
+func ParseShowOrderResponse(rsp *http.Response) (*ShowOrderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ShowOrderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrderBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePayOrderResponse parses an HTTP response from a PayOrderWithResponse call
+func ParsePayOrderResponse(rsp *http.Response) (*PayOrderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PayOrderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrderPaymentBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 402:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PayOrderResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

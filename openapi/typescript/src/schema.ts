@@ -242,6 +242,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hold several seats together
+         * @description Holds seats of your token's sale for you in one order until expiration, all or none: the seats you choose (`seat_ids`), or the best available (`quantity`, the lowest seat numbers; in `section` if given; with `together`, consecutive numbers in one section). Pay for all of them at once with POST /api/orders/{order_id}/payment before then, or they are released together. Each seat is a ticket, listed by GET /api/tickets with the order's id. The sale's limit counts seats: 429 with Retry-After while holds of yours make it up, 403 once bought tickets do. 409 when a chosen seat is taken (`taken` lists every one; nothing is held) or there are not enough seats as asked (`available` says how many there could have been).
+         */
+        post: operations["placeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show one of your orders
+         * @description One of your orders in your token's sale, with any live token: reserved, paid (with its receipt) or released. Another fan's order, or one of another sale, is 404.
+         */
+        get: operations["showOrder"];
+        put?: never;
+        post?: never;
+        /**
+         * Give an unpaid order back
+         * @description Releases every seat of your unpaid order at once, for others to take; GET then shows it released. Giving back a released order again changes nothing. A paid order is 409: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel.
+         */
+        delete: operations["giveBackOrder"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay for an order, every seat at once
+         * @description Pays from your balance the order's total, once, for every seat together. On success the seats are yours, each a ticket with its credential, and your queue token expires unless another hold of yours in the sale is still to pay. 402 says your balance and the total needed, and changes nothing. 409 when the order's hold has ended (its deadline passed, or it was given back). Paying a paid order again returns the same receipt, even with the token that payment expired, so a retry is charged once.
+         */
+        post: operations["payOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/payment": {
         parameters: {
             query?: never;
@@ -609,6 +673,60 @@ export interface components {
              */
             user_id?: string;
         };
+        OrderBody: {
+            /** Format: date */
+            date: string;
+            /**
+             * Format: date-time
+             * @description When the hold of every seat ends unless paid (RFC 3339, UTC).
+             */
+            expiration: string;
+            /**
+             * Format: uuid
+             * @description Pay with POST /api/orders/{order_id}/payment; give back with DELETE /api/orders/{order_id}.
+             */
+            order_id: string;
+            /** @description The order's one payment, once paid. */
+            receipt?: components["schemas"]["ReceiptBody"];
+            /**
+             * @description reserved → paid, or reserved → released when its hold ended unpaid or was given back.
+             * @enum {string}
+             */
+            status: "reserved" | "paid" | "released";
+            /** @description The order's seats, in seat order. */
+            tickets: components["schemas"]["OrderTicketBody"][];
+            /**
+             * Format: int64
+             * @description What the payment charges, in won: the sum of the seats' prices.
+             */
+            total: number;
+        };
+        OrderPaymentBody: {
+            /** @description The one payment of the order: amount is its total. */
+            receipt: components["schemas"]["ReceiptBody"];
+            /** @description success. */
+            status: string;
+            /** @description The tickets paid for, in seat order, each with its credential (absent for one cancelled since). */
+            tickets: components["schemas"]["OrderTicketBody"][];
+        };
+        OrderTicketBody: {
+            /** @description The paid ticket's signed credential to show at the gate (in the payment's answer). */
+            credential?: string;
+            /**
+             * Format: int64
+             * @description Price in won: the section's price when the order was placed.
+             */
+            price: number;
+            /** Format: int64 */
+            seat_id: number;
+            /** @description The seat's price section. */
+            section: string;
+            /**
+             * Format: uuid
+             * @description The seat's ticket, as GET /api/tickets lists it.
+             */
+            ticket_id: string;
+        };
         PayInputBody: {
             /** Format: date */
             date: string;
@@ -694,7 +812,39 @@ export interface components {
              */
             starts_at?: string;
         };
+        PlaceOrderInputBody: {
+            /**
+             * Format: date
+             * @description Performance date, YYYY-MM-DD.
+             * @example 2026-12-24
+             */
+            date: string;
+            /**
+             * Format: int64
+             * @description How many of the best available seats (the lowest numbers) to take, up to the sale's max_tickets_per_fan. Leave out with seat_ids.
+             */
+            quantity?: number;
+            /**
+             * @description The seats you choose, taken all or none. Leave out to ask for the best available with quantity.
+             * @example [
+             *       12,
+             *       13,
+             *       14,
+             *       15
+             *     ]
+             */
+            seat_ids?: number[];
+            /** @description The section to take the best available in; left out, the first section (by first seat) that can. */
+            section?: string;
+            /** @description With quantity: only consecutive seat numbers in one section. */
+            together?: boolean;
+        };
         Problem: {
+            /**
+             * Format: int64
+             * @description The most seats this order could have had as asked: in one section, and with together the longest run of consecutive seats (409 for an order).
+             */
+            available?: number;
             /**
              * Format: int64
              * @description Current balance (402).
@@ -748,6 +898,8 @@ export interface components {
              * @example 400
              */
             status?: number;
+            /** @description Every chosen seat found taken (409 for an order; none of its seats was held). */
+            taken?: number[];
             /**
              * @description A short, human-readable summary of the problem type. This value should not change between occurrences of the error.
              * @example Bad Request
@@ -1110,6 +1262,11 @@ export interface components {
              * @description When the hold ended or ends unless paid (RFC 3339, UTC).
              */
             expiration: string;
+            /**
+             * Format: uuid
+             * @description The order the seat was held in with POST /api/orders; absent for a seat held on its own.
+             */
+            order_id?: string;
             /**
              * Format: int64
              * @description Price in won, as held and paid.
@@ -2731,6 +2888,421 @@ export interface operations {
             /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    placeOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceOrderInputBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderBody"];
+                };
+            };
+            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is still waiting in the queue; the problem carries position and estimated_wait_time (and opens_at before a scheduled opening, stalled when admission has stopped moving). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request lost a race for a shared resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sale has closed, or the performance was cancelled: it takes no new fans or holds. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than 8192 bytes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON (send Content-Type: application/json). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this user or client address; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    showOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order_id from POST /api/orders. */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderBody"];
+                };
+            };
+            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No sale, date or section by the name the path gives. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    giveBackOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order_id from POST /api/orders. */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is still waiting in the queue; the problem carries position and estimated_wait_time (and opens_at before a scheduled opening, stalled when admission has stopped moving). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No sale, date or section by the name the path gives. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request lost a race for a shared resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    payOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. Recorded with the payment; reusing it for another order or ticket is 422; while the first request with the key is still running, 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The order_id from POST /api/orders. */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPaymentBody"];
+                };
+            };
+            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The balance does not cover the price; the problem carries balance and needed. */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is still waiting in the queue; the problem carries position and estimated_wait_time (and opens_at before a scheduled opening, stalled when admission has stopped moving). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No sale, date or section by the name the path gives. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request lost a race for a shared resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sale has closed, or the performance was cancelled: it takes no new fans or holds. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used before for a different request; use a new key for a new request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
