@@ -21,7 +21,6 @@ import (
 	openapitypes "github.com/oapi-codegen/runtime/types"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/testsuite"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -453,7 +452,10 @@ func TestEndToEnd(t *testing.T) {
 	// operator's cancellation of a performance.
 	cancelled := afterThePayment(t, sys)
 
-	// 12. The audit passes for every sale.
+	// 12. Orders: four seats together paid once; an unpaid order released whole.
+	buyTogether(t, sys, (*dates.JSON200)[2])
+
+	// 13. The audit passes for every sale.
 	if out := sys.run(t, "audit"); !strings.Contains(out, "every paid ticket's credential verifies\n") {
 		t.Fatalf("the audit did not verify the credentials with the ticket key:\n%s", out)
 	}
@@ -509,23 +511,7 @@ func payInDuplicate(t *testing.T, sys *e2eSystem, token string, pay apiclient.Pa
 // waitReleased waits for the reservation workflow to finish with status released.
 func waitReleased(t *testing.T, server *testsuite.DevServer, ticket openapitypes.UUID) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var st reservation.State
-	// A won hold answers before its workflow starts (in the background): wait for it to exist.
-	for {
-		err := server.Client().GetWorkflow(ctx, reservation.WorkflowID(ticket.String()), "").Get(ctx, &st)
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) && ctx.Err() == nil {
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		if err != nil {
-			t.Fatalf("reservation workflow: %v", err)
-		}
-		break
-	}
-	if st.Status != reservation.StatusReleased {
+	if st := awaitHoldWorkflow(t, server, reservation.WorkflowID(ticket.String())); st.Status != reservation.StatusReleased {
 		t.Fatalf("unpaid hold ended %s, want released", st.Status)
 	}
 }

@@ -13,6 +13,10 @@ export type Schemas = components["schemas"];
 export type Problem = Schemas["Problem"];
 /** The body of POST and GET /api/token, and of each `status` event. */
 export type TokenStatus = Schemas["TokenBody"];
+/** An order of several seats held together (POST and GET /api/orders). */
+export type Order = Schemas["OrderBody"];
+/** The answer of an order's payment: one receipt, and each ticket with its credential. */
+export type OrderPayment = Schemas["OrderPaymentBody"];
 export type BoxofficeClient = Client<paths>;
 
 /** A client of the API at baseUrl (for `boxoffice dev`, http://127.0.0.1:8080). */

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { adminKey, bearer, createBoxofficeClient, followPlace, isProblem, type PlaceEvent, type Problem } from "../src/index.js";
+import { adminKey, bearer, createBoxofficeClient, followPlace, isProblem, type Order, type OrderPayment, type PlaceEvent, type Problem } from "../src/index.js";
 
 const base = process.env.BOXOFFICE_BASE_URL ?? "http://127.0.0.1:8080";
 const operator = process.env.BOXOFFICE_ADMIN_KEY ?? "";
@@ -67,6 +67,38 @@ test("a fan's whole visit: the queue's stream, dates, seats, a hold, a top-up, t
   const mine = tickets.data.find((t) => t.ticket_id === hold.data.ticket_id);
   assert.equal(mine?.status, "paid");
   assert.ok(mine?.credential, "a paid ticket carries its credential");
+});
+
+test("a family of four buys together: the best available, one payment, four tickets", async () => {
+  const user = `ts-family-${stamp}`;
+  const token = await admitted(user);
+  const dates = await api.GET("/api/tickets/dates", { headers: bearer(token) });
+  const date = dates.data![0];
+  const placed = await api.POST("/api/orders", { body: { date, quantity: 4, together: true }, headers: bearer(token) });
+  assert.ok(placed.data, JSON.stringify(placed.error));
+  const order: Order = placed.data;
+  assert.equal(order.status, "reserved");
+  assert.equal(order.tickets.length, 4);
+  const seats = order.tickets.map((t) => t.seat_id);
+  assert.deepEqual(seats, [seats[0], seats[0] + 1, seats[0] + 2, seats[0] + 3], "four seats side by side");
+  const path = { order_id: order.order_id };
+  // Short of money: 402 needs the whole total, and nothing changes.
+  const short = await api.POST("/api/orders/{order_id}/payment", { params: { path }, headers: bearer(token) });
+  assert.equal(problem(short.error, 402).needed, order.total);
+  assert.ok((await api.POST("/api/balance", { body: { amount: order.total }, headers: bearer(token) })).data);
+  const paid = await api.POST("/api/orders/{order_id}/payment", { params: { path, header: { "Idempotency-Key": `ts-order-${stamp}` } }, headers: bearer(token) });
+  assert.ok(paid.data, JSON.stringify(paid.error));
+  const payment: OrderPayment = paid.data;
+  assert.equal(payment.receipt.amount, order.total);
+  assert.ok(payment.tickets.every((t) => t.credential), "each ticket carries its credential");
+  // One seat of it cannot be paid or given back alone as an order; the order shows paid.
+  const again = await api.POST("/api/token", { body: { user_id: user } });
+  assert.ok(again.data);
+  const shown = await api.GET("/api/orders/{order_id}", { params: { path }, headers: bearer(again.data.token) });
+  assert.equal(shown.data?.status, "paid");
+  assert.equal(shown.data?.receipt?.payment_id, payment.receipt.payment_id);
+  const tickets = await api.GET("/api/tickets", { headers: bearer(again.data.token) });
+  assert.equal(tickets.data?.filter((t) => t.order_id === order.order_id && t.status === "paid").length, 4);
 });
 
 test("each class of error is a typed problem", async () => {
