@@ -102,6 +102,7 @@ func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Dura
 		{"every cancelled ticket has exactly one refund, of its price less the fee kept", func() (int64, error) { return s.q.AuditCancelledWithoutOneRefund(ctx, id) }},
 		{"refunds and ledger credits match one to one", func() (int64, error) { return s.q.AuditRefundsOffLedger(ctx, id) }},
 		{"no checked-in ticket is cancelled or unpaid", func() (int64, error) { return s.q.AuditCheckedInNotAdmissible(ctx, id) }},
+		{"every order is taken, paid and released whole", func() (int64, error) { return s.q.AuditOrdersSplit(ctx, id) }},
 	})
 	if err != nil {
 		return SaleAudit{}, fmt.Errorf("sale %s: %w", sale, err)

@@ -22,7 +22,8 @@ var epoch = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 const auditedSale, quietSale core.SaleID = "audited-sale", "quiet-sale"
 
 // sale runs a small sale: alice and bob admitted, alice pays for seat 1 (Front, 50,000), bob
-// holds seat 2; beside it, carol queues in a quiet sale.
+// holds seat 2 and pays for an order of seats 4 and 5 (Back, 20,000 each); carol waits; beside
+// it, carol queues in a quiet sale.
 func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
@@ -30,7 +31,7 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	s := postgres.NewStore(pool)
 	t.Cleanup(func() { _ = s.Close(ctx) })
 	d, _ := core.ParseDate("2030-07-01")
-	sections := []catalog.Section{{Name: "Front", FirstSeat: 1, LastSeat: 2, Price: 50_000}, {Name: "Back", FirstSeat: 3, LastSeat: 3, Price: 20_000}}
+	sections := []catalog.Section{{Name: "Front", FirstSeat: 1, LastSeat: 2, Price: 50_000}, {Name: "Back", FirstSeat: 3, LastSeat: 5, Price: 20_000}}
 	for _, id := range []core.SaleID{auditedSale, quietSale} {
 		sl := catalog.Sale{ID: id, Title: "Audit", Venue: "Hall", State: core.OnSale, MaxTicketsPerFan: 4, CreatedAt: epoch}
 		if err := s.Catalog.CreateSale(ctx, sl, []catalog.Performance{{SaleID: id, Date: d, Sections: sections}}); err != nil {
@@ -61,6 +62,7 @@ func sale(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 			}
 		}
 	}
+	payOrder(t, s, d)
 	return s, pool
 }
 
@@ -99,11 +101,33 @@ func TestAuditPassesACleanSale(t *testing.T) {
 	if len(r.Sales) != 2 || r.Sales[0].Sale != auditedSale || r.Sales[1].Sale != quietSale {
 		t.Fatalf("audited sales %+v, want %s and %s", r.Sales, auditedSale, quietSale)
 	}
-	if got := r.Sales[0].Totals; got != (postgres.AuditTotals{Seats: 3, Sold: 1, Payments: 1, Revenue: 50_000, Released: 0, Tokens: 3}) {
+	if got := r.Sales[0].Totals; got != (postgres.AuditTotals{Seats: 5, Sold: 3, Payments: 3, Revenue: 90_000, Released: 0, Tokens: 3}) {
 		t.Fatalf("totals of %s %+v", auditedSale, got)
 	}
-	if got := r.Sales[1].Totals; got != (postgres.AuditTotals{Seats: 3, Tokens: 1}) {
+	if got := r.Sales[1].Totals; got != (postgres.AuditTotals{Seats: 5, Tokens: 1}) {
 		t.Fatalf("totals of %s %+v", quietSale, got)
+	}
+}
+
+// payOrder has bob, admitted, pay for an order of seats 4 and 5 of the audited sale.
+func payOrder(t *testing.T, s *postgres.Store, d core.Date) {
+	t.Helper()
+	ctx := context.Background()
+	tok, err := porttest.AdmitFan(ctx, s.Tokens, auditedSale, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Wallets.Charge(ctx, "bob", 40_000, "", epoch); err != nil {
+		t.Fatal(err)
+	}
+	o := booking.Order{ID: core.NewID(), UserID: "bob", SaleID: auditedSale, Date: d, HeldUntil: epoch.Add(5 * time.Minute), CreatedAt: epoch}
+	o, err = s.Orders.HoldOrder(ctx, booking.OrderAttempt{Request: booking.OrderRequest{Seats: []int{4, 5}}, Order: o,
+		IDs: []core.ID{core.NewID(), core.NewID()}, Token: tok, Now: epoch, Limit: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Settlements.SettleOrder(ctx, booking.OrderSettlement{OrderID: o.ID, UserID: "bob", PaymentID: core.NewID(), At: epoch}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -180,6 +204,15 @@ func TestAuditFindsEachBreach(t *testing.T) {
 		}, time.Minute},
 		{"no fan who left the queue is in it again", []string{
 			"UPDATE queue_tokens SET left_at = now(), state = 'active' WHERE sale_id = 'audited-sale' AND seq = 1",
+		}, time.Minute},
+		{"every order is taken, paid and released whole", []string{
+			"UPDATE reservations SET held_until = held_until + interval '1 second' WHERE sale_id = 'audited-sale' AND seat_no = 5",
+		}, time.Minute},
+		{"every order is taken, paid and released whole", []string{
+			"UPDATE payments SET order_payment_id = gen_random_uuid() WHERE reservation_id = (SELECT id FROM reservations WHERE sale_id = 'audited-sale' AND seat_no = 5)",
+		}, time.Minute},
+		{"every order is taken, paid and released whole", []string{
+			"UPDATE reservations SET status = 'held' WHERE sale_id = 'audited-sale' AND seat_no = 5",
 		}, time.Minute},
 		// Seed 1 draws places [2 1 3] for three early tokens; the books claim they kept their order.
 		{"the opening draw replays from its seed", []string{

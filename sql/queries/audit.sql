@@ -165,3 +165,21 @@ SELECT ((
 SELECT count(*)
 FROM check_ins c JOIN reservations r ON r.id = c.reservation_id
 WHERE r.sale_id = sqlc.arg(sale_id)::text AND r.status <> 'paid';
+
+-- name: AuditOrdersSplit :one
+-- An order is taken, paid and released whole: its seats share one date and one deadline, and
+-- either all of them were paid, by one payment (some may have been given back since), or none
+-- was, all held or all released.
+SELECT count(*) FROM (
+    SELECT o.id
+    FROM orders o
+    JOIN reservations r ON r.order_id = o.id
+    LEFT JOIN payments pm ON pm.reservation_id = r.id
+    WHERE o.sale_id = sqlc.arg(sale_id)::text
+    GROUP BY o.id
+    HAVING count(DISTINCT r.held_until) > 1
+        OR count(DISTINCT r.perf_date) > 1
+        OR count(*) FILTER (WHERE r.status IN ('paid', 'cancelled')) NOT IN (0, count(*))
+        OR count(DISTINCT r.status) FILTER (WHERE r.status IN ('held', 'released')) > 1
+        OR count(DISTINCT coalesce(pm.order_payment_id, pm.id)) > 1
+) split;

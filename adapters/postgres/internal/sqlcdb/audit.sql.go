@@ -168,6 +168,32 @@ func (q *Queries) AuditNegativeBalances(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const auditOrdersSplit = `-- name: AuditOrdersSplit :one
+SELECT count(*) FROM (
+    SELECT o.id
+    FROM orders o
+    JOIN reservations r ON r.order_id = o.id
+    LEFT JOIN payments pm ON pm.reservation_id = r.id
+    WHERE o.sale_id = $1::text
+    GROUP BY o.id
+    HAVING count(DISTINCT r.held_until) > 1
+        OR count(DISTINCT r.perf_date) > 1
+        OR count(*) FILTER (WHERE r.status IN ('paid', 'cancelled')) NOT IN (0, count(*))
+        OR count(DISTINCT r.status) FILTER (WHERE r.status IN ('held', 'released')) > 1
+        OR count(DISTINCT coalesce(pm.order_payment_id, pm.id)) > 1
+) split
+`
+
+// An order is taken, paid and released whole: its seats share one date and one deadline, and
+// either all of them were paid, by one payment (some may have been given back since), or none
+// was, all held or all released.
+func (q *Queries) AuditOrdersSplit(ctx context.Context, saleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, auditOrdersSplit, saleID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const auditPayersWithLiveTokens = `-- name: AuditPayersWithLiveTokens :one
 SELECT count(*)
 FROM payments pm
