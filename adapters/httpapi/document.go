@@ -48,6 +48,30 @@ var meaningFor = map[string]map[int]string{
 		http.StatusGone:               "The performance was cancelled before the payment went through: nothing was charged, and the hold ends.",
 		http.StatusServiceUnavailable: "The payment did not complete in time; retry it after Retry-After seconds: a payment that went through returns its receipt.",
 	},
+	"placeOrder": {
+		http.StatusForbidden:          "The token is still waiting in the queue (the problem carries position and estimated_wait_time), or the fan's bought tickets leave no room, or room for fewer seats than asked, under max_tickets_per_fan.",
+		http.StatusConflict:           "A chosen seat is taken (the problem's taken lists every one; nothing was held), there are not enough seats as asked (available says the most this order could have had), or the sale is paused.",
+		http.StatusTooManyRequests:    "Too many attempts from this user or address, or the fan's holds and tickets in the sale with this order's seats pass its max_tickets_per_fan while holds make part of it; retry after Retry-After seconds, when the earliest hold ends.",
+		http.StatusServiceUnavailable: "The order's timer could not be started, so its seats were given back; retry after Retry-After seconds.",
+	},
+	"showOrder": {
+		http.StatusBadRequest: "The order_id is not a UUID.",
+		http.StatusNotFound:   "You have no order by that id in your token's sale.",
+	},
+	"payOrder": {
+		http.StatusBadRequest:          "The order_id is not a UUID, or the Idempotency-Key is malformed.",
+		http.StatusNotFound:            "You have no order by that id in your token's sale.",
+		http.StatusPaymentRequired:     "The balance does not cover the order's total; the problem carries balance and needed (the total), and nothing changed.",
+		http.StatusConflict:            "The order's hold has ended (its deadline passed, or it was given back), or a request with the same Idempotency-Key is still being processed (Retry-After).",
+		http.StatusGone:                "The performance was cancelled before the payment went through: nothing was charged, and the order ends.",
+		http.StatusServiceUnavailable:  "The payment did not complete in time; retry it after Retry-After seconds: a payment that went through returns its receipt.",
+		http.StatusUnprocessableEntity: "The Idempotency-Key paid for another order or ticket; use a new key for a new request.",
+	},
+	"giveBackOrder": {
+		http.StatusBadRequest: "The order_id is not a UUID.",
+		http.StatusNotFound:   "You have no order by that id in your token's sale.",
+		http.StatusConflict:   "The order is paid: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel.",
+	},
 	"chargeBalance": {
 		http.StatusConflict: "A request with the same Idempotency-Key is still being processed; retry after Retry-After seconds for its answer.",
 	},

@@ -81,18 +81,19 @@ func TestAFanBooksASeatInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`#seats button.free`)),
 		shot("3-seats"),
 		chromedp.Click(css(`#seats button.free`)),
+		chromedp.Click(css(`#hold-chosen`)),
 		chromedp.WaitVisible(css(`#hold #countdown`)),
 		shot("4-held"),
 		chromedp.Click(css(`#topup`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById("balance").textContent !== ""`, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Click(css(`#pay`)),
-		chromedp.WaitVisible(css(`#qr`)),
+		chromedp.WaitVisible(css(`#qrs img`)),
 	)
 	alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))
 	if err != nil {
 		t.Fatalf("the fan's visit in the browser: %v (the page said %q)", err, alert)
 	}
-	qrWidth, err := chromedp.Run(tab, chromedp.Poll[int](`document.getElementById("qr").naturalWidth`, chromedp.WithPollingTimeout(20*time.Second)))
+	qrWidth, err := chromedp.Run(tab, chromedp.Poll[int](`document.querySelector("#qrs img").naturalWidth`, chromedp.WithPollingTimeout(20*time.Second)))
 	if err != nil {
 		t.Fatalf("the ticket's QR code: %v", err)
 	}
@@ -118,14 +119,16 @@ func TestAFanBooksASeatInTheBrowser(t *testing.T) {
 	t.Logf("screenshots in %s", shots)
 }
 
-// TestTwoFansRaceForASeatAndAHoldRunsOut has two browsers race for one seat: the loser is
-// told in words, sees the seat taken and holds another, and the page says so when that hold's
-// countdown runs out (holds of 6 s here).
-func TestTwoFansRaceForASeatAndAHoldRunsOut(t *testing.T) {
+// TestTwoFansRaceForOverlappingSeatsAndAHoldRunsOut has two browsers race for overlapping
+// seats: the first holds 19 and 20, the second, whose map still shows them free, asks for 20
+// and 21 and is told in words that seat 20 is taken and nothing was held; it sees 20 taken,
+// holds 21 alone, and the page says so when that hold's countdown runs out (holds of 6 s here).
+func TestTwoFansRaceForOverlappingSeatsAndAHoldRunsOut(t *testing.T) {
 	first := browserTab(t)
 	base := memoryDev(t, "BOXOFFICE_HOLD_TTL=6s")
 	second := browserTab(t) // a browser of its own: a background tab gets no input
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	seat := func(n int) chromedp.CSS { return css(fmt.Sprintf(`#seats button[aria-label^="Seat %d,"]`, n)) }
 	toSeats := func(tab context.Context, user string) error {
 		return chromedp.Do(tab,
 			chromedp.Navigate(base+"/"),
@@ -142,42 +145,95 @@ func TestTwoFansRaceForASeatAndAHoldRunsOut(t *testing.T) {
 			t.Fatalf("%s to the seat map: %v", user, err)
 		}
 	}
-	seat := css(`#seats button[aria-label^="Seat 20,"]`)
 	shots := screenshotDir(t)
-	if err := chromedp.Do(first, chromedp.Click(seat), chromedp.WaitVisible(css(`#hold #countdown`)), screenshot(shots, "race-1-winner")); err != nil {
-		t.Fatalf("the first fan's hold: %v", err)
+	if err := chromedp.Do(first, chromedp.Click(seat(19)), chromedp.Click(seat(20)), chromedp.Click(css(`#hold-chosen`)),
+		chromedp.WaitVisible(css(`#hold #countdown`)), screenshot(shots, "race-1-winner")); err != nil {
+		t.Fatalf("the first fan's order: %v", err)
 	}
-	// The second browser still shows seat 20 free; its click loses the race.
-	if err := chromedp.Do(second, chromedp.Click(seat)); err != nil {
+	// The second browser still shows 19 and 20 free; its order of 20 and 21 loses the race.
+	if err := chromedp.Do(second, chromedp.Click(seat(20)), chromedp.Click(seat(21)), chromedp.Click(css(`#hold-chosen`))); err != nil {
 		t.Fatal(err)
 	}
 	told, err := chromedp.Run(second, chromedp.Poll[string](`document.getElementById("alert").textContent || false`, chromedp.WithPollingTimeout(10*time.Second)))
-	if err != nil || !strings.Contains(told, "seat already reserved") {
-		t.Fatalf("the loser was told %q (%v), want that the seat is taken", told, err)
+	if err != nil || !strings.Contains(told, "seat 20 is already reserved") || !strings.Contains(told, "took none") {
+		t.Fatalf("the loser was told %q (%v), want that seat 20 is taken and nothing held", told, err)
 	}
 	if err := chromedp.Do(second, screenshot(shots, "race-2-loser-told")); err != nil {
 		t.Fatal(err)
 	}
-	taken, err := chromedp.Run(second, chromedp.Poll[bool](`document.querySelector('#seats button[aria-label^="Seat 20,"]').disabled`, chromedp.WithPollingTimeout(10*time.Second)))
+	taken, err := chromedp.Run(second, chromedp.Poll[bool](`document.querySelector('#seats button[aria-label^="Seat 20,"]').disabled && !document.querySelector('#seats button[aria-label^="Seat 21,"]').disabled`, chromedp.WithPollingTimeout(10*time.Second)))
 	if err != nil || !taken {
-		t.Fatalf("seat 20 on the loser's map is still free (%v)", err)
+		t.Fatalf("on the loser's map seat 20 is not taken, or 21 not free (%v)", err)
 	}
-	if err := chromedp.Do(second, chromedp.Click(css(`#seats button.free`)), chromedp.WaitVisible(css(`#hold #countdown`))); err != nil {
-		t.Fatalf("the loser holds another seat: %v", err)
+	if err := chromedp.Do(second, chromedp.Poll[chromedp.Void](`document.getElementById("chosen").textContent === "No seat chosen yet."`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Click(seat(21)), chromedp.Click(css(`#hold-chosen`)), chromedp.WaitVisible(css(`#hold #countdown`))); err != nil {
+		t.Fatalf("the loser holds seat 21: %v", err)
 	}
 	ended, err := chromedp.Run(second, chromedp.Poll[string](`(t => t.includes("has ended") && t)(document.getElementById("alert").textContent)`, chromedp.WithPollingTimeout(20*time.Second)))
 	if err != nil {
 		t.Fatalf("the page never said the hold ended: %v", err)
 	}
-	// Back on the map, where the released seat is free again (49 or 50 free: the first fan's
-	// hold, made earlier, may have ended too; the listing may lag by 250 ms).
-	if _, err := chromedp.Run(second, chromedp.Poll[bool](`!document.getElementById("book").hidden && document.querySelectorAll("#seats button.free").length >= 49`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+	// Back on the map, where the released seat is free again (48 to 50 free: the first fan's
+	// order, made earlier, may have ended too; the listing may lag by 250 ms).
+	if _, err := chromedp.Run(second, chromedp.Poll[bool](`!document.getElementById("book").hidden && document.querySelectorAll("#seats button.free").length >= 48 && !document.querySelector('#seats button[aria-label^="Seat 21,"]').disabled`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Fatalf("after the hold ended the page does not show the map with its seat free again: %v", err)
 	}
 	if err := chromedp.Do(second, screenshot(shots, "race-3-hold-ended")); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("the loser's page: %q", ended)
+}
+
+// TestAFamilyOfFourBuysTogetherInTheBrowser first takes two seats and gives them back at once,
+// then takes the best four side by side on the fan page, with one countdown, one top-up of the
+// total and one payment, and sees four QR codes.
+func TestAFamilyOfFourBuysTogetherInTheBrowser(t *testing.T) {
+	tab := browserTab(t)
+	base := memoryDev(t)
+	shots := screenshotDir(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(css(`#sales button`)),
+		chromedp.SendKeys(css(`#user`), "family"),
+		chromedp.Click(css(`#sales button`)),
+		chromedp.WaitVisible(css(`#dates button`)),
+		chromedp.Click(css(`#dates button`)),
+		chromedp.WaitVisible(css(`#take-best`)),
+		chromedp.Click(css(`#take-best`)), // two, the default
+		chromedp.WaitVisible(css(`#hold #countdown`)),
+		chromedp.Click(css(`#release`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById("alert").textContent.startsWith("You gave back seats 1, 2")`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.WaitVisible(css(`#take-best`)),
+		chromedp.SetValue(css(`#quantity`), "4"),
+		screenshot(shots, "family-1-best-available"),
+		chromedp.Click(css(`#take-best`)),
+		chromedp.WaitVisible(css(`#hold #countdown`)),
+		screenshot(shots, "family-2-held"),
+	)
+	if err != nil {
+		alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))
+		t.Fatalf("taking the best four: %v (the page said %q)", err, alert)
+	}
+	held, err := chromedp.Run(tab, chromedp.Text(css(`#held`)))
+	if err != nil || !strings.HasPrefix(held, "Seats 1 (") || !strings.Contains(held, ", 4 (") || !strings.Contains(held, "in all") {
+		t.Fatalf("the page says %q (%v), want seats 1 to 4 held together", held, err)
+	}
+	err = chromedp.Do(tab,
+		chromedp.Click(css(`#topup`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById("balance").textContent !== ""`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Click(css(`#pay`)),
+		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll("#qrs img")].filter(i => i.naturalWidth > 0).length === 4`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll[chromedp.Void](`document.getElementById("tickets").textContent.split(": paid").length === 5`, chromedp.WithPollingTimeout(10*time.Second)),
+		screenshot(shots, "family-3-four-tickets"),
+	)
+	if err != nil {
+		alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))
+		t.Fatalf("paying for four: %v (the page said %q)", err, alert)
+	}
+	if receipt, err := chromedp.Run(tab, chromedp.Text(css(`#receipt`))); err != nil || !strings.HasPrefix(receipt, "Paid ") || !strings.Contains(receipt, "seats 1, 2, 3, 4") {
+		t.Fatalf("receipt %q, %v; want one payment for seats 1 to 4", receipt, err)
+	}
 }
 
 // TestAFanBooksWithTheKeyboardOnly books a seat on the fan page with no mouse: Tab to each
@@ -210,11 +266,12 @@ func TestAFanBooksWithTheKeyboardOnly(t *testing.T) {
 		tabTo(`#dates button`), chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(css(`#seats button.free`)),
 		tabTo(`#seats button.free`), chromedp.KeyEvent(kb.Enter),
+		tabTo(`#hold-chosen`), chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(css(`#hold #countdown`)),
 		tabTo(`#topup`), chromedp.KeyEvent(kb.Enter),
 		chromedp.Poll[chromedp.Void](`document.getElementById("balance").textContent !== ""`, chromedp.WithPollingTimeout(10*time.Second)),
 		tabTo(`#pay`), chromedp.KeyEvent(kb.Enter),
-		chromedp.WaitVisible(css(`#qr`)),
+		chromedp.WaitVisible(css(`#qrs img`)),
 		screenshot(screenshotDir(t), "keyboard-paid"),
 	)
 	if err != nil {
@@ -323,11 +380,12 @@ func TestATicketBoughtInTheBrowserOutlivesItsSale(t *testing.T) {
 		chromedp.Click(css(`#dates button`)),
 		chromedp.WaitVisible(css(`#seats button.free`)),
 		chromedp.Click(css(`#seats button.free`)),
+		chromedp.Click(css(`#hold-chosen`)),
 		chromedp.WaitVisible(css(`#hold #countdown`)),
 		chromedp.Click(css(`#topup`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById("balance").textContent !== ""`, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Click(css(`#pay`)),
-		chromedp.WaitVisible(css(`#qr`)),
+		chromedp.WaitVisible(css(`#qrs img`)),
 	)
 	if err != nil {
 		alert, _ := chromedp.Run(tab, chromedp.TextContent(css(`#alert`)))

@@ -3,6 +3,8 @@ package booking
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -310,7 +312,23 @@ type SeatsTakenError struct {
 }
 
 func (e *SeatsTakenError) Error() string {
-	return fmt.Sprintf("seats %v are already reserved: the order took none of its seats; choose others, or ask for the best available", e.Taken)
+	return fmt.Sprintf("%s already reserved: the order took none of its seats; choose others, or ask for the best available", seatsAre(e.Taken))
+}
+
+// seatsAre names seats for a sentence: "seat 20 is", "seats 20 and 21 are", "seats 20, 21 and
+// 22 are".
+func seatsAre(seats []int) string {
+	names := make([]string, len(seats))
+	for i, n := range seats {
+		names[i] = strconv.Itoa(n)
+	}
+	switch len(names) {
+	case 0:
+		return "no seat is"
+	case 1:
+		return "seat " + names[0] + " is"
+	}
+	return "seats " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " are"
 }
 
 // Unwrap places the error in the ErrConflict class, as a single seat's ErrSeatTaken.

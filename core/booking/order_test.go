@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -40,6 +41,18 @@ func TestOrderRequestCheckNamesTheField(t *testing.T) {
 			t.Errorf("%s: %v, want it accepted", tc.name, err)
 		case tc.field != "" && (!errors.As(err, &invalid) || invalid.Field != tc.field):
 			t.Errorf("%s: %v, want it refused naming %s", tc.name, err, tc.field)
+		}
+	}
+}
+
+func TestSeatsTakenErrorNamesEverySeat(t *testing.T) {
+	for seats, want := range map[string][]int{
+		"seat 20 is already reserved":             {20},
+		"seats 20 and 21 are already reserved":    {20, 21},
+		"seats 3, 20 and 21 are already reserved": {3, 20, 21},
+	} {
+		if got := (&booking.SeatsTakenError{Taken: want}).Error(); !strings.HasPrefix(got, seats) {
+			t.Errorf("taken %v reads %q, want it to begin %q", want, got, seats)
 		}
 	}
 }

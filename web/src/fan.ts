@@ -1,6 +1,7 @@
 // The fan page: pick a sale, wait in its queue (the event stream, falling back to polling),
-// then pick a date and a seat, hold it with a countdown, top up, pay and see the ticket's QR
-// code and one's tickets. Every call goes through the TypeScript SDK; every problem the API
+// then pick a date and take the best available seats or choose them on the map, hold them
+// together with one countdown, top up, pay once and see each ticket's QR code and one's
+// tickets. Every call goes through the TypeScript SDK; every problem the API
 // answers is shown in words.
 
 import {
@@ -15,14 +16,26 @@ import {
 
 const api = createBoxofficeClient(location.origin);
 
-type Hold = Schemas["HoldBody"];
+type Order = Schemas["OrderBody"];
 type Sale = Schemas["SaleListingBody"];
 type TokenStatus = Schemas["TokenBody"];
 
-const state: { user: string; sale: string; token: string; hold?: Hold; holding?: boolean; countdown?: number; wait?: AbortController; clockSkew: number } = {
+const state: {
+  user: string;
+  sale: string;
+  token: string;
+  date?: string;
+  chosen: Set<number>; // seats chosen on the map, to hold together
+  order?: Order;
+  holding?: boolean;
+  countdown?: number;
+  wait?: AbortController;
+  clockSkew: number;
+} = {
   user: "",
   sale: "",
   token: "",
+  chosen: new Set(),
   clockSkew: 0, // server time minus this browser's, from the answers' Date header
 };
 
@@ -279,10 +292,14 @@ async function admitted(): Promise<void> {
   show("book");
 }
 
-/** seats shows the date's seat map; a listing may be up to BOXOFFICE_SEATS_STALENESS old. */
+/** seats shows the date's seat map, where the fan chooses seats to hold together, and the
+ * sections the best available can be asked in; a listing may be up to BOXOFFICE_SEATS_STALENESS
+ * old. */
 async function seats(date: string): Promise<void> {
   const { data, error } = await api.GET("/api/tickets/seats", { params: { query: { date } }, headers: bearer(state.token) });
   if (!data) return fail(error);
+  state.date = date;
+  state.chosen.clear();
   const map = el<HTMLDivElement>("seats");
   map.replaceChildren();
   const sections = [...new Set(data.map((s) => s.section))];
@@ -293,11 +310,17 @@ async function seats(date: string): Promise<void> {
     button.textContent = String(seat.seat_id);
     button.className = `seat section-${sections.indexOf(seat.section) % 4} ${free ? "free" : "taken"}`;
     button.disabled = !free;
+    button.dataset.seat = String(seat.seat_id);
+    button.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-label", `Seat ${seat.seat_id}, ${seat.section}, ${won.format(seat.price)}, ${free ? "available" : "taken"}`);
     button.title = button.getAttribute("aria-label") ?? "";
-    button.addEventListener("click", guarded(button, () => hold(date, seat.seat_id, button)));
+    button.tabIndex = -1; // the map is one stop of Tab; arrow keys move within it (roving)
+    button.addEventListener("click", () => choose(seat.seat_id, button));
+    button.addEventListener("focus", () => rove(button));
     map.append(button);
   }
+  const first = map.querySelector<HTMLButtonElement>("button:not(:disabled)");
+  if (first) first.tabIndex = 0;
   const legend = el("legend");
   legend.replaceChildren();
   for (const [i, s] of sections.entries()) {
@@ -306,37 +329,97 @@ async function seats(date: string): Promise<void> {
     swatch.setAttribute("aria-hidden", "true");
     legend.append(swatch, ` ${s}: ${won.format(data.find((x) => x.section === s)!.price)}   `);
   }
-  legend.append("Taken seats are crossed out and cannot be picked; hover or focus a seat for its section.");
+  legend.append("Taken seats are crossed out and cannot be chosen; hover or focus a seat for its section.");
+  const section = el<HTMLSelectElement>("section");
+  section.replaceChildren(new Option("any section", ""), ...sections.map((s) => new Option(s, s)));
+  chosenChanged();
+  el<HTMLElement>("choosing").hidden = false;
 }
 
-async function hold(date: string, seat: number, button: HTMLButtonElement): Promise<void> {
-  if (state.hold || state.holding) return; // one hold at a time on this page
+/** rove makes the seat focused the map's one stop of Tab. */
+function rove(to: HTMLButtonElement): void {
+  for (const b of el<HTMLDivElement>("seats").querySelectorAll<HTMLButtonElement>("button")) b.tabIndex = b === to ? 0 : -1;
+}
+
+/** moveOnMap moves the focus to the next or previous seat that can be chosen, with the arrow
+ * keys (Home and End: the first and the last). */
+function moveOnMap(e: KeyboardEvent): void {
+  const free = [...el<HTMLDivElement>("seats").querySelectorAll<HTMLButtonElement>("button:not(:disabled)")];
+  const at = free.indexOf(document.activeElement as HTMLButtonElement);
+  const to = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: free.length - 1 }[e.key];
+  if (to === undefined || free.length === 0) return;
+  e.preventDefault();
+  free[Math.min(Math.max(to, 0), free.length - 1)].focus();
+}
+
+/** choose adds a seat to the seats chosen, or takes it out. */
+function choose(seat: number, button: HTMLButtonElement): void {
+  if (state.chosen.delete(seat)) {
+    button.setAttribute("aria-pressed", "false");
+  } else {
+    state.chosen.add(seat);
+    button.setAttribute("aria-pressed", "true");
+  }
+  chosenChanged();
+}
+
+function chosenChanged(): void {
+  const seats = [...state.chosen].sort((a, b) => a - b);
+  const hold = el<HTMLButtonElement>("hold-chosen");
+  hold.disabled = seats.length === 0;
+  hold.textContent = seats.length === 1 ? "Hold the seat chosen" : `Hold the ${seats.length || ""} seats chosen`.replace("  ", " ");
+  say("chosen", seats.length === 0 ? "No seat chosen yet." : `Chosen: ${seats.join(", ")}.`);
+}
+
+type OrderRequest = { date: string; seat_ids?: number[]; quantity?: number; section?: string; together?: boolean };
+
+/** holdChosen holds the seats chosen on the map, all or none. */
+async function holdChosen(): Promise<void> {
+  if (!state.date || state.chosen.size === 0) return;
+  await placeOrder({ date: state.date, seat_ids: [...state.chosen].sort((a, b) => a - b) });
+}
+
+/** takeBest holds the best available seats as the fan asks: how many, where, side by side. */
+async function takeBest(): Promise<void> {
+  if (!state.date) return;
+  const quantity = el<HTMLInputElement>("quantity");
+  if (!quantity.checkValidity()) {
+    say("alert", "Say how many seats you want: a whole number, 1 or more.");
+    quantity.focus();
+    return;
+  }
+  const section = el<HTMLSelectElement>("section").value;
+  await placeOrder({ date: state.date, quantity: quantity.valueAsNumber, together: el<HTMLInputElement>("together").checked, ...(section ? { section } : {}) });
+}
+
+async function placeOrder(body: OrderRequest): Promise<void> {
+  if (state.order || state.holding) return; // one order at a time on this page
   state.holding = true;
   try {
-    await holdSeat(date, seat, button);
+    await holdOrder(body);
   } finally {
     state.holding = false;
   }
 }
 
-async function holdSeat(date: string, seat: number, button: HTMLButtonElement): Promise<void> {
+async function holdOrder(body: OrderRequest): Promise<void> {
   clearAlert();
-  const { data, error, response } = await api.POST("/api/tickets", { body: { date, seat_id: seat }, headers: bearer(state.token) });
+  const date = body.date;
+  const { data, error, response } = await api.POST("/api/orders", { body, headers: bearer(state.token) });
   learnClock(response);
   if (!data) {
     fail(error);
-    if (isProblem(error) && error.status === 409 && (error.detail ?? "").includes("reserved")) {
-      // Someone was faster: the seat is taken whatever a listing a moment old says.
-      button.dataset.stayDisabled = "true";
-      button.className = button.className.replace(" free", " taken");
-      button.setAttribute("aria-label", (button.getAttribute("aria-label") ?? "").replace(/available$/, "taken"));
+    if (isProblem(error) && error.status === 409) {
+      // Someone was faster: the seats named are taken whatever a listing a moment old says.
+      for (const seat of error.taken ?? []) markTaken(seat);
       el<HTMLDivElement>("seats").focus();
       window.setTimeout(() => void seats(date).catch(fail), 500);
     }
     return;
   }
-  state.hold = data;
-  say("held", `Seat ${data.seat_id} (${data.section}) on ${data.date} is yours for now: ${won.format(data.price)}.`);
+  state.order = data;
+  const where = data.tickets.map((t) => `${t.seat_id} (${t.section})`).join(", ");
+  say("held", `Seat${data.tickets.length > 1 ? "s" : ""} ${where} on ${data.date} ${data.tickets.length > 1 ? "are" : "is"} yours for now: ${won.format(data.total)} in all.`);
   window.clearInterval(state.countdown);
   let announced = Infinity;
   const tick = (): void => {
@@ -349,11 +432,7 @@ async function holdSeat(date: string, seat: number, button: HTMLButtonElement): 
       }
     }
     if (left === 0) {
-      window.clearInterval(state.countdown);
-      state.hold = undefined;
-      say("alert", `Your hold on seat ${data.seat_id} has ended: the seat is released. Pick a seat again.`);
-      show("book");
-      void seats(date).catch(fail);
+      endOrder(`Your hold on seats ${data.tickets.map((t) => t.seat_id).join(", ")} has ended: the seats are released. Choose seats again.`);
     }
   };
   tick();
@@ -361,13 +440,46 @@ async function holdSeat(date: string, seat: number, button: HTMLButtonElement): 
   show("hold");
 }
 
+/** markTaken shows a seat taken on the map, and takes it out of the seats chosen. */
+function markTaken(seat: number): void {
+  const button = document.querySelector<HTMLButtonElement>(`#seats button[data-seat="${seat}"]`);
+  state.chosen.delete(seat);
+  if (!button) return;
+  button.disabled = true;
+  const next = el<HTMLDivElement>("seats").querySelector<HTMLButtonElement>("button:not(:disabled)");
+  if (button.tabIndex === 0 && next) rove(next); // the map keeps its stop of Tab
+  button.setAttribute("aria-pressed", "false");
+  button.className = button.className.replace(" free", " taken");
+  button.setAttribute("aria-label", (button.getAttribute("aria-label") ?? "").replace(/available$/, "taken"));
+  chosenChanged();
+}
+
+/** endOrder forgets the order held, says why, and goes back to the map of its date. */
+function endOrder(why: string): void {
+  window.clearInterval(state.countdown);
+  state.order = undefined;
+  say("alert", why);
+  show("book");
+  if (state.date) void seats(state.date).catch(fail);
+}
+
+/** release gives the order back at once, for others to take. */
+async function release(): Promise<void> {
+  clearAlert();
+  const o = state.order;
+  if (!o) return;
+  const { error, response } = await api.DELETE("/api/orders/{order_id}", { params: { path: { order_id: o.order_id } }, headers: bearer(state.token) });
+  if (response.status !== 204) return fail(error);
+  endOrder(`You gave back seats ${o.tickets.map((t) => t.seat_id).join(", ")}: they are free for others.`);
+}
+
 async function topUp(): Promise<void> {
   clearAlert();
-  const h = state.hold;
-  if (!h) return;
+  const o = state.order;
+  if (!o) return;
   const { data, error } = await api.POST("/api/balance", {
-    body: { amount: h.price },
-    params: { header: { "Idempotency-Key": `${state.user}-${h.ticket_id}-topup` } }, // one top-up a hold, however often clicked
+    body: { amount: o.total },
+    params: { header: { "Idempotency-Key": `${state.user}-${o.order_id}-topup` } }, // one top-up an order, however often clicked
     headers: bearer(state.token),
   });
   if (!data) return fail(error);
@@ -376,20 +488,22 @@ async function topUp(): Promise<void> {
 
 async function pay(): Promise<void> {
   clearAlert();
-  const h = state.hold;
-  if (!h) return;
-  const { data, error } = await api.POST("/api/payment", {
-    body: { ticket_id: h.ticket_id, seat_id: h.seat_id, date: h.date },
-    params: { header: { "Idempotency-Key": `${state.user}-${h.ticket_id}` } },
+  const o = state.order;
+  if (!o) return;
+  const { data, error } = await api.POST("/api/orders/{order_id}/payment", {
+    params: { path: { order_id: o.order_id }, header: { "Idempotency-Key": `${state.user}-${o.order_id}` } },
     headers: bearer(state.token),
   });
   if (!data) return fail(error);
   window.clearInterval(state.countdown);
-  state.hold = undefined;
-  say("receipt", `Paid ${won.format(data.receipt.amount)} for seat ${h.seat_id} on ${data.receipt.performance_date} (payment ${data.receipt.payment_id}).`);
-  if (data.credential) keep({ ticket_id: h.ticket_id, sale_id: state.sale, credential: data.credential });
+  state.order = undefined;
+  const seatList = data.tickets.map((t) => t.seat_id).join(", ");
+  say("receipt", `Paid ${won.format(data.receipt.amount)} for seat${data.tickets.length > 1 ? "s" : ""} ${seatList} on ${data.receipt.performance_date} (payment ${data.receipt.payment_id}).`);
+  for (const t of data.tickets) {
+    if (t.credential) keep({ ticket_id: t.ticket_id, sale_id: state.sale, credential: t.credential });
+  }
   show("ticket");
-  await showQRCode(h.ticket_id, data.credential);
+  await showQRCodes(data.tickets);
 }
 
 /** requeue takes a token of the sale again: the payment ended the session, and any live token
@@ -411,15 +525,26 @@ async function withToken<T extends { response: Response }>(f: () => Promise<T>):
   return (await requeue()) ? f() : undefined;
 }
 
-/** showQRCode shows a paid ticket's QR code, read with its own credential, then the fan's tickets. */
-async function showQRCode(ticket: string, credential?: string): Promise<void> {
-  if (!credential && !(await requeue())) return;
-  const res = await fetch(`/api/tickets/${ticket}`, { headers: { ...bearer(credential ?? state.token), Accept: "image/png" } });
-  if (!res.ok) return fail(await res.json().catch(() => res.statusText));
-  const img = el<HTMLImageElement>("qr");
-  img.src = URL.createObjectURL(await res.blob());
-  img.dataset.ticket = ticket;
-  img.hidden = false;
+/** showQRCodes shows each paid ticket's QR code, read with its own credential, then the fan's
+ * tickets. */
+async function showQRCodes(tickets: { ticket_id: string; seat_id: number; credential?: string }[]): Promise<void> {
+  const codes = el<HTMLDivElement>("qrs");
+  codes.replaceChildren();
+  for (const t of tickets) {
+    if (!t.credential) continue; // given back since
+    const res = await fetch(`/api/tickets/${t.ticket_id}`, { headers: { ...bearer(t.credential), Accept: "image/png" } });
+    if (!res.ok) return fail(await res.json().catch(() => res.statusText));
+    const figure = document.createElement("figure");
+    const img = document.createElement("img");
+    img.src = URL.createObjectURL(await res.blob());
+    img.alt = `QR code of seat ${t.seat_id}: show it at the gate`;
+    img.width = img.height = 200;
+    img.dataset.ticket = t.ticket_id;
+    const caption = document.createElement("figcaption");
+    caption.textContent = `Seat ${t.seat_id}`;
+    figure.append(img, caption);
+    codes.append(figure);
+  }
   await myTickets();
 }
 
@@ -457,8 +582,7 @@ async function giveBack(ticket: string): Promise<void> {
   if (!res) return;
   if (!res.data) return fail(res.error);
   say("receipt", `Given back: ${won.format(res.data.refund.amount)} is back in your wallet (a fee of ${won.format(res.data.refund.fee)} kept).`);
-  const img = el<HTMLImageElement>("qr");
-  if (img.dataset.ticket === ticket) img.hidden = true;
+  document.querySelector(`#qrs img[data-ticket="${ticket}"]`)?.closest("figure")?.remove();
   await myTickets();
   el<HTMLElement>("tickets-heading").focus();
 }
@@ -467,5 +591,12 @@ el<HTMLFormElement>("who").addEventListener("submit", (e) => e.preventDefault())
 el<HTMLButtonElement>("leave").addEventListener("click", () => void leave());
 el<HTMLButtonElement>("topup").addEventListener("click", guarded(el<HTMLButtonElement>("topup"), topUp));
 el<HTMLButtonElement>("pay").addEventListener("click", guarded(el<HTMLButtonElement>("pay"), pay));
+el<HTMLButtonElement>("release").addEventListener("click", guarded(el<HTMLButtonElement>("release"), release));
+el<HTMLDivElement>("seats").addEventListener("keydown", moveOnMap);
+el<HTMLButtonElement>("hold-chosen").addEventListener("click", guarded(el<HTMLButtonElement>("hold-chosen"), holdChosen));
+el<HTMLFormElement>("best").addEventListener("submit", (e) => {
+  e.preventDefault();
+  guarded(el<HTMLButtonElement>("take-best"), takeBest)();
+});
 listSales().catch(fail);
 showKept().catch(fail);

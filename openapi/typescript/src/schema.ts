@@ -2936,7 +2936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The token is still waiting in the queue; the problem carries position and estimated_wait_time (and opens_at before a scheduled opening, stalled when admission has stopped moving). */
+            /** @description The token is still waiting in the queue (the problem carries position and estimated_wait_time), or the fan's bought tickets leave no room, or room for fewer seats than asked, under max_tickets_per_fan. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2954,7 +2954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request lost a race for a shared resource. */
+            /** @description A chosen seat is taken (the problem's taken lists every one; nothing was held), there are not enough seats as asked (available says the most this order could have had), or the sale is paused. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2990,7 +2990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests from this user or client address; retry after Retry-After seconds. */
+            /** @description Too many attempts from this user or address, or the fan's holds and tickets in the sale with this order's seats pass its max_tickets_per_fan while holds make part of it; retry after Retry-After seconds, when the earliest hold ends. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3019,7 +3019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds. */
+            /** @description The order's timer could not be started, so its seats were given back; retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3053,7 +3053,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderBody"];
                 };
             };
-            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            /** @description The order_id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3071,7 +3071,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No sale, date or section by the name the path gives. */
+            /** @description You have no order by that id in your token's sale. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3119,7 +3119,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            /** @description The order_id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3146,7 +3146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No sale, date or section by the name the path gives. */
+            /** @description You have no order by that id in your token's sale. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3155,7 +3155,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request lost a race for a shared resource. */
+            /** @description The order is paid: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3208,7 +3208,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPaymentBody"];
                 };
             };
-            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            /** @description The order_id is not a UUID, or the Idempotency-Key is malformed. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3226,7 +3226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The balance does not cover the price; the problem carries balance and needed. */
+            /** @description The balance does not cover the order's total; the problem carries balance and needed (the total), and nothing changed. */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -3244,7 +3244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No sale, date or section by the name the path gives. */
+            /** @description You have no order by that id in your token's sale. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3253,7 +3253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request lost a race for a shared resource. */
+            /** @description The order's hold has ended (its deadline passed, or it was given back), or a request with the same Idempotency-Key is still being processed (Retry-After). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3262,7 +3262,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale has closed, or the performance was cancelled: it takes no new fans or holds. */
+            /** @description The performance was cancelled before the payment went through: nothing was charged, and the order ends. */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -3271,7 +3271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Idempotency-Key was used before for a different request; use a new key for a new request. */
+            /** @description The Idempotency-Key paid for another order or ticket; use a new key for a new request. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3298,7 +3298,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds. */
+            /** @description The payment did not complete in time; retry it after Retry-After seconds: a payment that went through returns its receipt. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
