@@ -173,6 +173,7 @@ func runFans(ctx context.Context, clients []*apiclient.ClientWithResponses, o ru
 				arrival: start.Add(time.Duration(int64(o.arrival) * int64(i) / int64(o.fans))),
 				api:     clients[len(fans)%len(clients)],
 			}
+			f.quantity, f.way = plan()
 			if rand.Float64() < o.abandon {
 				f.abandonAt = []string{"queue", "hold"}[rand.IntN(2)]
 			}

@@ -22,11 +22,11 @@ import (
 type outcome string
 
 const (
-	bought         outcome = "bought a ticket"
+	bought         outcome = "bought"
 	soldOut        outcome = "left: sold out"
 	abandonedQueue outcome = "abandoned in the queue"
-	abandonedHold  outcome = "held a seat and never paid"
-	gaveUp         outcome = "gave up after losing every seat tried"
+	abandonedHold  outcome = "held seats and never paid"
+	gaveUp         outcome = "gave up after losing every try"
 	failed         outcome = "failed (unexpected answer)"
 	timedOut       outcome = "still going when time ran out"
 )
@@ -42,15 +42,40 @@ type fan struct {
 	stream *streamer
 	// abandonAt is the step at which this fan walks away, or "" for a fan who sees it through.
 	abandonAt string
+	// quantity is how many seats the fan buys, and way how they ask for them.
+	quantity int
+	way      way
 
 	outcome    outcome
 	token      string
-	hold       *apiclient.HoldBody    // the seat held, once held
+	hold       *apiclient.HoldBody    // the seat held on its own (wayOneSeat), once held
+	order      *apiclient.OrderBody   // the order held (every other way), once held
 	receipt    *apiclient.ReceiptBody // the payment's receipt, once paid
 	seq        int64
 	admittedAt time.Time
 	ticketAt   time.Time // when the payment succeeded
 	err        error
+}
+
+// way is how a fan asks for seats: one seat with the seed's POST /api/tickets, or an order of
+// chosen seats, of the best available, or of the best available side by side.
+type way string
+
+const (
+	wayOneSeat  way = "one seat"
+	wayChosen   way = "chosen seats"
+	wayBest     way = "best available"
+	wayTogether way = "best available together"
+)
+
+// plan draws what a fan buys, as fans in a rush do: most want one or two seats, some a family's
+// four; a single seat is bought the seed's way half the time.
+func plan() (int, way) {
+	quantity := []int{1, 1, 1, 1, 2, 2, 2, 3, 4, 4}[rand.IntN(10)]
+	if quantity == 1 && rand.IntN(2) == 0 {
+		return 1, wayOneSeat
+	}
+	return quantity, []way{wayChosen, wayBest, wayTogether}[rand.IntN(3)]
 }
 
 // sale is shared knowledge among a sale's fans: once one sees no dates left, waiting fans go
@@ -129,9 +154,35 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 		f.admittedAt = *status.AdmittedAt
 	}
 
-	// Find a seat: list dates and seats, try a random available one, another on 409.
-	var hold *apiclient.HoldBody
-	for try := 0; hold == nil; try++ {
+	if out := f.take(ctx, rec, s, holdRetries); out != "" {
+		return out
+	}
+	if f.abandonAt == "hold" {
+		return abandonedHold
+	}
+
+	charged, err := timed(rec, "POST /api/balance", func() (*apiclient.ChargeBalanceResponse, error) {
+		// A careful client: each write carries an Idempotency-Key, so a retry can never charge twice.
+		key := f.user + "-" + f.sale + "-charge"
+		return f.api.ChargeBalanceWithResponse(ctx, &apiclient.ChargeBalanceParams{IdempotencyKey: &key}, apiclient.ChargeBalanceJSONRequestBody{Amount: f.total()}, auth)
+	})
+	if f.err = answer(err, charged, err == nil && charged.JSON200 != nil); f.err != nil {
+		return failed
+	}
+	paid, err := timed(rec, f.payEndpoint(), func() (*payment, error) { return f.pay(ctx) })
+	if f.err = answer(err, paid, err == nil && paid.receipt != nil); f.err != nil {
+		return failed
+	}
+	f.ticketAt = time.Now()
+	f.receipt = paid.receipt
+	return bought
+}
+
+// take holds what the fan wants, trying again on 409 (seats lost to faster fans, or not enough
+// together on the date tried) up to holdRetries times; an outcome other than "" ends the visit.
+func (f *fan) take(ctx context.Context, rec *recorder, s *sale, holdRetries int) outcome {
+	auth := apiclient.Bearer(f.token)
+	for try := 0; f.hold == nil && f.order == nil; try++ {
 		if try == holdRetries {
 			return gaveUp
 		}
@@ -147,55 +198,93 @@ func (f *fan) run(ctx context.Context, rec *recorder, s *sale, holdRetries int) 
 		}
 		day, _ := time.Parse(time.DateOnly, (*dates.JSON200)[rand.IntN(len(*dates.JSON200))])
 		date := openapitypes.Date{Time: day}
-		seats, err := timed(rec, "GET /api/tickets/seats", func() (*apiclient.ListSeatsResponse, error) {
-			return f.api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &date}, auth)
-		})
-		if f.err = answer(err, seats, err == nil && seats.JSON200 != nil); f.err != nil {
+		var lost bool
+		if f.way == wayBest || f.way == wayTogether {
+			lost, f.err = f.placeOrder(ctx, rec, apiclient.PlaceOrderJSONRequestBody{Date: date, Quantity: ptr(int64(f.quantity)), Together: ptr(f.way == wayTogether)})
+		} else {
+			lost, f.err = f.choose(ctx, rec, date)
+		}
+		if f.err != nil {
 			return failed
 		}
-		var free []int64
-		for _, st := range *seats.JSON200 {
-			if st.Status == apiclient.SeatBodyStatusAvailable {
-				free = append(free, st.SeatId)
-			}
-		}
-		if len(free) == 0 {
+		if lost {
 			continue
 		}
+	}
+	return ""
+}
+
+// choose lists the date's seats and holds f.quantity random available ones: on its own for one
+// seat the seed's way, else as an order of chosen seats. It reports a race lost (409), or a date
+// with fewer seats free than wanted.
+func (f *fan) choose(ctx context.Context, rec *recorder, date openapitypes.Date) (lost bool, err error) {
+	auth := apiclient.Bearer(f.token)
+	seats, err := timed(rec, "GET /api/tickets/seats", func() (*apiclient.ListSeatsResponse, error) {
+		return f.api.ListSeatsWithResponse(ctx, &apiclient.ListSeatsParams{Date: &date}, auth)
+	})
+	if err := answer(err, seats, err == nil && seats.JSON200 != nil); err != nil {
+		return false, err
+	}
+	var free []int64
+	for _, st := range *seats.JSON200 {
+		if st.Status == apiclient.SeatBodyStatusAvailable {
+			free = append(free, st.SeatId)
+		}
+	}
+	if len(free) < f.quantity {
+		return true, nil
+	}
+	rand.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
+	if f.way == wayOneSeat {
 		held, err := timed(rec, "POST /api/tickets", func() (*apiclient.HoldSeatResponse, error) {
-			return f.api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date, SeatId: free[rand.IntN(len(free))]}, auth)
+			return f.api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date, SeatId: free[0]}, auth)
 		})
 		if err == nil && held.StatusCode() == http.StatusConflict {
-			continue // lost the race for that seat
+			return true, nil // lost the race for that seat
 		}
-		if f.err = answer(err, held, err == nil && held.JSON200 != nil); f.err != nil {
-			return failed
+		if err := answer(err, held, err == nil && held.JSON200 != nil); err != nil {
+			return false, err
 		}
-		hold = held.JSON200
+		f.hold = held.JSON200
+		return false, nil
 	}
-	f.hold = hold
-	if f.abandonAt == "hold" {
-		return abandonedHold
-	}
-
-	charged, err := timed(rec, "POST /api/balance", func() (*apiclient.ChargeBalanceResponse, error) {
-		// A careful client: each write carries an Idempotency-Key, so a retry can never charge twice.
-		key := f.user + "-" + f.sale + "-charge"
-		return f.api.ChargeBalanceWithResponse(ctx, &apiclient.ChargeBalanceParams{IdempotencyKey: &key}, apiclient.ChargeBalanceJSONRequestBody{Amount: hold.Price}, auth)
-	})
-	if f.err = answer(err, charged, err == nil && charged.JSON200 != nil); f.err != nil {
-		return failed
-	}
-	paid, err := timed(rec, "POST /api/payment", func() (*apiclient.PayResponse, error) {
-		return f.pay(ctx)
-	})
-	if f.err = answer(err, paid, err == nil && paid.JSON200 != nil); f.err != nil {
-		return failed
-	}
-	f.ticketAt = time.Now()
-	f.receipt = &paid.JSON200.Receipt
-	return bought
+	chosen := free[:f.quantity]
+	return f.placeOrder(ctx, rec, apiclient.PlaceOrderJSONRequestBody{Date: date, SeatIds: &chosen})
 }
+
+// placeOrder places an order; a 409 (a chosen seat taken, or not enough seats as asked) is a
+// race lost.
+func (f *fan) placeOrder(ctx context.Context, rec *recorder, body apiclient.PlaceOrderJSONRequestBody) (lost bool, err error) {
+	placed, err := timed(rec, "POST /api/orders", func() (*apiclient.PlaceOrderResponse, error) {
+		return f.api.PlaceOrderWithResponse(ctx, body, apiclient.Bearer(f.token))
+	})
+	if err == nil && placed.StatusCode() == http.StatusConflict {
+		return true, nil
+	}
+	if err := answer(err, placed, err == nil && placed.JSON201 != nil); err != nil {
+		return false, err
+	}
+	f.order = placed.JSON201
+	return false, nil
+}
+
+// total is what the fan's hold costs.
+func (f *fan) total() int64 {
+	if f.order != nil {
+		return f.order.Total
+	}
+	return f.hold.Price
+}
+
+// seats is how many seats the fan holds.
+func (f *fan) seats() int {
+	if f.order != nil {
+		return len(f.order.Tickets)
+	}
+	return 1
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // pollInterval follows the server's estimate: half the remaining wait, between 250 ms and 15 s,
 // so fans far back poll rarely and fans near the front often.
@@ -302,9 +391,47 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// pay pays for the fan's held seat with the fan's idempotency key; retrying it is safe.
-func (f *fan) pay(ctx context.Context) (*apiclient.PayResponse, error) {
+// payment is a payment's answer, of a seat or of an order: its status, and its receipt once
+// paid.
+type payment struct {
+	code    int
+	receipt *apiclient.ReceiptBody
+	Body    []byte // as the generated responses name it, for the report (bodyOf)
+}
+
+// StatusCode is the answer's status.
+func (p *payment) StatusCode() int { return p.code }
+
+// payEndpoint is the endpoint the fan pays with, as the report names it.
+func (f *fan) payEndpoint() string {
+	if f.order != nil {
+		return "POST /api/orders/{order_id}/payment"
+	}
+	return "POST /api/payment"
+}
+
+// pay pays for what the fan holds with the fan's idempotency key; retrying it is safe.
+func (f *fan) pay(ctx context.Context) (*payment, error) {
 	key := f.user + "-" + f.sale + "-pay"
-	return f.api.PayWithResponse(ctx, &apiclient.PayParams{IdempotencyKey: &key},
+	if f.order != nil {
+		res, err := f.api.PayOrderWithResponse(ctx, f.order.OrderId, &apiclient.PayOrderParams{IdempotencyKey: &key}, apiclient.Bearer(f.token))
+		if err != nil {
+			return nil, err
+		}
+		p := &payment{code: res.StatusCode(), Body: res.Body}
+		if res.JSON200 != nil {
+			p.receipt = &res.JSON200.Receipt
+		}
+		return p, nil
+	}
+	res, err := f.api.PayWithResponse(ctx, &apiclient.PayParams{IdempotencyKey: &key},
 		apiclient.PayJSONRequestBody{TicketId: f.hold.TicketId, SeatId: f.hold.SeatId, Date: f.hold.Date}, apiclient.Bearer(f.token))
+	if err != nil {
+		return nil, err
+	}
+	p := &payment{code: res.StatusCode(), Body: res.Body}
+	if res.JSON200 != nil {
+		p.receipt = &res.JSON200.Receipt
+	}
+	return p, nil
 }

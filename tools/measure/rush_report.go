@@ -12,18 +12,20 @@ import (
 
 // RushReport is what a rush prints, as a table or as JSON.
 type RushReport struct {
-	Fans           int              `json:"fans"`
-	Targets        []string         `json:"targets"`
-	WallSeconds    float64          `json:"wall_seconds"`
-	Endpoints      []EndpointReport `json:"endpoints"`
-	Outcomes       map[string]int   `json:"outcomes"`
-	TicketMillis   Percentiles      `json:"arrival_to_ticket_ms"`
-	SeatsSold      int              `json:"seats_sold"`
-	SeatsOnSale    int              `json:"seats_on_sale,omitempty"`
-	SellOutSeconds *float64         `json:"sell_out_seconds,omitempty"`
-	Admitted       int              `json:"admitted"`
-	Inversions     int64            `json:"admission_inversions"`
-	Errors         map[string]int   `json:"errors_by_status"`
+	Fans         int              `json:"fans"`
+	Targets      []string         `json:"targets"`
+	WallSeconds  float64          `json:"wall_seconds"`
+	Endpoints    []EndpointReport `json:"endpoints"`
+	Outcomes     map[string]int   `json:"outcomes"`
+	TicketMillis Percentiles      `json:"arrival_to_ticket_ms"`
+	SeatsSold    int              `json:"seats_sold"`
+	// Purchases are the payments that bought them: a seat's, or an order's of one to four.
+	Purchases      int            `json:"purchases"`
+	SeatsOnSale    int            `json:"seats_on_sale,omitempty"`
+	SellOutSeconds *float64       `json:"sell_out_seconds,omitempty"`
+	Admitted       int            `json:"admitted"`
+	Inversions     int64          `json:"admission_inversions"`
+	Errors         map[string]int `json:"errors_by_status"`
 	// Sales are the same counts sale by sale; inversions are counted within each sale, whose
 	// queue numbers its own fans.
 	Sales []SaleReport `json:"sales"`
@@ -58,7 +60,7 @@ type AuditResult struct {
 }
 
 var endpointOrder = []string{"POST /api/token", "GET /api/token", "GET /api/token/events", "GET /api/tickets/dates", "GET /api/tickets/seats",
-	"POST /api/tickets", "POST /api/balance", "POST /api/payment"}
+	"POST /api/tickets", "POST /api/orders", "POST /api/balance", "POST /api/payment", "POST /api/orders/{order_id}/payment"}
 
 func buildReport(fans []*fan, rec *recorder, sales map[string]*sale, start time.Time, wall time.Duration, targets []string) RushReport {
 	r := RushReport{Fans: len(fans), Targets: targets, WallSeconds: wall.Seconds(), Outcomes: map[string]int{}, Errors: map[string]int{}}
@@ -77,7 +79,8 @@ func buildReport(fans []*fan, rec *recorder, sales map[string]*sale, start time.
 		r.Outcomes[string(f.outcome)]++
 		switch {
 		case f.outcome == bought:
-			r.SeatsSold++
+			r.SeatsSold += f.seats()
+			r.Purchases++
 			toTicket = append(toTicket, f.ticketAt.Sub(f.arrival))
 		case f.outcome == failed:
 			if code := statusOf(f.err); code != 0 {
@@ -121,7 +124,7 @@ func saleReport(fans []*fan, s *sale, start time.Time) SaleReport {
 		}
 		r.Visits++
 		if f.outcome == bought {
-			r.SeatsSold++
+			r.SeatsSold += f.seats()
 			r.Revenue += f.receipt.Amount
 		}
 		if !f.admittedAt.IsZero() {
@@ -178,9 +181,9 @@ func (r RushReport) writeJSON(w io.Writer) error {
 
 func (r RushReport) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "rush: %d fans against %v in %.1fs\n\n", r.Fans, r.Targets, r.WallSeconds)
-	fmt.Fprintf(w, "%-24s %8s %8s %9s %9s %9s  %s\n", "endpoint", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "statuses")
+	fmt.Fprintf(w, "%-35s %8s %8s %9s %9s %9s  %s\n", "endpoint", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "statuses")
 	for _, e := range r.Endpoints {
-		fmt.Fprintf(w, "%-24s %8d %8.1f %9.2f %9.2f %9.2f  %v\n", e.Endpoint, e.Requests, e.PerSecond, e.Millis.P50, e.Millis.P95, e.Millis.P99, e.Statuses)
+		fmt.Fprintf(w, "%-35s %8d %8.1f %9.2f %9.2f %9.2f  %v\n", e.Endpoint, e.Requests, e.PerSecond, e.Millis.P50, e.Millis.P95, e.Millis.P99, e.Statuses)
 	}
 	fmt.Fprintln(w)
 	outcomes := make([]string, 0, len(r.Outcomes))
@@ -196,7 +199,7 @@ func (r RushReport) writeTable(w io.Writer) {
 	if r.SeatsOnSale > 0 {
 		onSale = strconv.Itoa(r.SeatsOnSale)
 	}
-	fmt.Fprintf(w, "seats sold:          %d of %s on sale\n", r.SeatsSold, onSale)
+	fmt.Fprintf(w, "seats sold:          %d of %s on sale, in %d purchases\n", r.SeatsSold, onSale, r.Purchases)
 	if r.SellOutSeconds != nil {
 		fmt.Fprintf(w, "sold out after:      %.1fs\n", *r.SellOutSeconds)
 	} else {
