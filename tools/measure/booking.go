@@ -8,12 +8,14 @@ package main
 // (the ceiling); GET /api/token at 64, each request another admitted fan's poll (as waiting
 // fans poll, so their tokens are known to the API before they book: run -phases storm alone
 // for a storm of fans the API has never seen); GET /api/tickets/seats of a date at 64, each
-// request another admitted fan's;
-// /healthz at 256; a hold storm at 256, every request a hold of one of the date's seats by
-// another admitted fan (all but the first -seats lose); POST /api/token with a new fan each
-// request at 256 into the queue of -fans; and /healthz at 256 again. Each rate is given as a
-// share of the mean ceiling at the same connections. The storm must end with exactly one
-// winner a seat; any other answer than the expected ones fails the run.
+// request another admitted fan's; /healthz at 256; a hold storm at 256, every request a hold
+// of one of the date's seats by another admitted fan (all but the first -seats lose); a
+// best-available storm at 256 on the second date, every request another fan's order of 2 seats
+// together (the winners take the date in pairs, then each is refused: not enough seats); POST
+// /api/token with a new fan each request at 256 into the queue of -fans; and /healthz at 256
+// again. Each rate is given as a share of the mean ceiling at the same connections. The hold
+// storm must end with exactly one winner a seat, the best-available one with 2 seats held an
+// order won; any other answer than the expected ones fails the run.
 
 import (
 	"context"
@@ -68,10 +70,24 @@ type BookingReport struct {
 	// Reused counts the storm's attempts made with a token used before: the phase outlasted
 	// the fans (0: one distinct fan per attempt).
 	Reused int64 `json:"storm_reused_tokens"`
+	// Orders is the best-available storm's count, as the hold storm's: orders won (201) and
+	// refused (409), and the seats its date shows held afterwards.
+	Orders *OrderStormReport `json:"order_storm,omitempty"`
 
 	Payments *PaymentsReport `json:"payments,omitempty"`
 	OpenLoop *OpenLoopReport `json:"open_loop_issue,omitempty"`
 	Expiry   *ExpiryReport   `json:"mass_expiry,omitempty"`
+}
+
+// OrderStormReport is what the best-available storm did: orders of 2 together won and refused,
+// the seats held afterwards, and attempts with a token used before.
+type OrderStormReport struct {
+	Won    int64 `json:"won"`
+	Lost   int64 `json:"lost"`
+	Held   int   `json:"seats_held"`
+	Reused int64 `json:"reused_tokens"`
+	// Seats is the date's.
+	Seats int `json:"seats"`
 }
 
 // BookingPhase is one wrk phase and its share of the ceiling at its connections.
@@ -89,7 +105,7 @@ const (
 )
 
 // bookingPhases are the phases -phases may name; the ceilings always run.
-var bookingPhases = []string{"poll", "listing", "storm", "issue", "payments", "rate", "expiry"}
+var bookingPhases = []string{"poll", "listing", "storm", "orders", "issue", "payments", "rate", "expiry"}
 
 // runs reports whether -phases names phase.
 func (o bookingOptions) runs(phase string) bool {
@@ -153,8 +169,10 @@ func runBookingBench(args []string) error {
 		return fmt.Errorf("%d requests failed: figures from a failing server mean nothing", report.Failed)
 	case stormed && (report.Won != int64(o.sandbox.Seats) || report.Held != o.sandbox.Seats):
 		return fmt.Errorf("the storm had %d winners and left %d seats held, want %d of each", report.Won, report.Held, o.sandbox.Seats)
-	case report.Payments != nil && report.Payments.Payments.Failed > 0:
-		return fmt.Errorf("%d payments failed", report.Payments.Payments.Failed)
+	case report.Orders != nil && (report.Orders.Held != 2*int(report.Orders.Won) || int(report.Orders.Won) > o.sandbox.Seats/2):
+		return fmt.Errorf("the best-available storm won %d orders of 2 and left %d seats held on a date of %d", report.Orders.Won, report.Orders.Held, o.sandbox.Seats)
+	case report.Payments != nil && report.Payments.Failed() > 0:
+		return fmt.Errorf("%d payments failed", report.Payments.Failed())
 	case report.OpenLoop != nil && report.OpenLoop.Failed > 0:
 		return fmt.Errorf("%d of the open loop's token issues failed", report.OpenLoop.Failed)
 	case report.Expiry != nil && (report.Expiry.Holdable.Missing > 0 || report.Expiry.Released.Missing > 0):
@@ -173,10 +191,11 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 	}
 	defer sys.Stop()
 	base := sys.Targets[0]
-	tokens, date, err := admittedFans(ctx, sys, o.fans)
+	tokens, dates, err := admittedFans(ctx, sys, o.fans)
 	if err != nil {
 		return BookingReport{}, err
 	}
+	date := dates[0]
 	r := BookingReport{Duration: o.duration.String(), Seats: o.sandbox.Seats, Fans: o.fans, Cycle: o.cycle}
 	bare, stopBare, err := serveBareHealthz()
 	if err != nil {
@@ -191,6 +210,7 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 	poll := wrkLoad{url: base + "/api/token", script: pollScript(cycled)}
 	listing := wrkLoad{url: base + "/api/tickets/seats?date=" + date, script: listingScript(cycled, date)}
 	storm := wrkLoad{url: base + "/api/tickets", script: stormScript(cycled, date, o.sandbox.Seats)}
+	orders := wrkLoad{url: base + "/api/orders", script: orderStormScript(cycled, dates[1])}
 	issue := wrkLoad{url: base + "/api/token", script: issueScript("booking", []string{""})}
 	phases := []struct {
 		key, name, endpoint string
@@ -203,6 +223,7 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 		{"listing", fmt.Sprintf("seat listing, %d seats", o.sandbox.Seats), "GET /api/tickets/seats", 64, listing},
 		{"", "ceiling", healthzEndpoint, 256, healthz},
 		{"storm", fmt.Sprintf("hold storm, %d seats, a fan each", o.sandbox.Seats), "POST /api/tickets", 256, storm},
+		{"orders", fmt.Sprintf("best-available storm, 2 together, %d seats", o.sandbox.Seats), "POST /api/orders", 256, orders},
 		{"issue", "token issue", "POST /api/token", 256, issue},
 		{"", "ceiling", healthzEndpoint, 256, healthz},
 	}
@@ -215,12 +236,16 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 		if err != nil {
 			return r, fmt.Errorf("%s: %w", p.name, err)
 		}
-		if p.l.script == storm.script {
+		if p.l.script == storm.script || p.l.script == orders.script {
 			won, lost, other, reused, err := stormCounts(out)
 			if err != nil {
 				return r, err
 			}
-			r.Won, r.Lost, r.Reused = won, lost, reused
+			if p.l.script == storm.script {
+				r.Won, r.Lost, r.Reused = won, lost, reused
+			} else {
+				r.Orders = &OrderStormReport{Won: won, Lost: lost, Reused: reused, Seats: o.sandbox.Seats}
+			}
 			res.Failed -= lost // a lost race is the expected answer; anything else is not
 			if res.Failed < other {
 				res.Failed = other
@@ -231,6 +256,11 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 	}
 	if r.Held, err = seatsHeld(ctx, base, tokens[0], date); err != nil {
 		return r, err
+	}
+	if r.Orders != nil {
+		if r.Orders.Held, err = seatsHeld(ctx, base, tokens[0], dates[1]); err != nil {
+			return r, err
+		}
 	}
 	r.shareOfCeiling()
 	if o.runs("payments") {
@@ -256,11 +286,11 @@ func benchBooking(o bookingOptions) (BookingReport, error) {
 }
 
 // admittedFans takes n tokens of the demo sale, 32 at a time, and waits until the queue has
-// admitted them all (nobody waits); it returns them and the sale's first date.
-func admittedFans(ctx context.Context, sys *sandbox.System, n int) ([]string, string, error) {
+// admitted them all (nobody waits); it returns them and the sale's dates (three).
+func admittedFans(ctx context.Context, sys *sandbox.System, n int) ([]string, []string, error) {
 	api, err := apiclient.NewClientWithResponses(sys.Targets[0])
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	tokens := make([]string, n)
 	errs := make([]error, n)
@@ -279,16 +309,16 @@ func admittedFans(ctx context.Context, sys *sandbox.System, n int) ([]string, st
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	if err := awaitEveryoneAdmitted(ctx, api, sys.AdminKey); err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	dates, err := api.ListDatesWithResponse(ctx, apiclient.Bearer(tokens[0]))
-	if err != nil || dates.JSON200 == nil || len(*dates.JSON200) == 0 {
-		return nil, "", fmt.Errorf("list dates: %v %s", err, dates.Body)
+	if err != nil || dates.JSON200 == nil || len(*dates.JSON200) < 2 {
+		return nil, nil, fmt.Errorf("list dates: %v %s", err, dates.Body)
 	}
-	return tokens, (*dates.JSON200)[0], nil
+	return tokens, *dates.JSON200, nil
 }
 
 // awaitEveryoneAdmitted polls the default sale's queue until nobody waits.
@@ -375,15 +405,18 @@ end
 function response(status, headers, body)
   if status == 200 then won = won + 1 elseif status == 409 then lost = lost + 1 else other = other + 1 end
 end
-function done(summary, latency, requests)
+`, date, seats) + stormDone
+}
+
+// stormDone is the Lua that prints a storm's counts, which stormCounts reads.
+const stormDone = `function done(summary, latency, requests)
   local w, l, o, r = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     w = w + t:get("won"); l = l + t:get("lost"); o = o + t:get("other"); r = r + t:get("reused")
   end
-  io.write(string.format("storm won=%%d lost=%%d other=%%d reused=%%d\n", w, l, o, r))
+  io.write(string.format("storm won=%d lost=%d other=%d reused=%d\n", w, l, o, r))
 end
-`, date, seats)
-}
+`
 
 // pollScript is the Lua of the poll: each request another admitted fan's look at their token,
 // as a fan's page does while they wait (so the fan's token is known to the API afterwards).
@@ -402,6 +435,19 @@ func listingScript(tokens []string, date string) string {
   return wrk.format("GET", "/api/tickets/seats?date=%s", {["Authorization"] = "Bearer " .. tok})
 end
 `, date)
+}
+
+// orderStormScript is the Lua of the best-available storm: each request another fan's order of
+// 2 seats together on date, counted as the hold storm's (201 won, 409 lost).
+func orderStormScript(tokens []string, date string) string {
+	return fanTokens(tokens) + fmt.Sprintf(`function request()
+  local tok = nextToken()
+  return wrk.format("POST", "/api/orders", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tok}, '{"date":"%s","quantity":2,"together":true}')
+end
+function response(status, headers, body)
+  if status == 201 then won = won + 1 elseif status == 409 then lost = lost + 1 else other = other + 1 end
+end
+`, date) + stormDone
 }
 
 var stormLine = regexp.MustCompile(`storm won=(\d+) lost=(\d+) other=(\d+) reused=(\d+)`)
@@ -490,21 +536,27 @@ func (r BookingReport) print(w io.Writer) {
 			fmt.Fprintf(w, "GET /healthz at 64 connections: %.2f of a bare net/http handler's rate (target 0.90)\n", r.healthzOfBare())
 		}
 	}
+	if s := r.Orders; s != nil {
+		fmt.Fprintf(w, "best-available storm: %d orders of 2 together won, %d refused; %d of %d seats held afterwards; %d attempts reused a fan's token\n",
+			s.Won, s.Lost, s.Held, s.Seats, s.Reused)
+	}
 	if p := r.Payments; p != nil {
-		fmt.Fprintf(w, "\n%d concurrent callers          %6s %10s %8s %8s %7s\n", p.Concurrency, "count", "per s", "p50 ms", "p99 ms", "failed")
+		fmt.Fprintf(w, "\n%d concurrent callers              %6s %10s %8s %8s %7s %9s\n", p.Concurrency, "count", "per s", "p50 ms", "p99 ms", "failed", "of raw")
 		for _, l := range []struct {
 			name string
 			c    closedLoop
-		}{{"raw Temporal update", p.RawUpdates}, {"POST /api/payment", p.Payments}} {
-			fmt.Fprintf(w, "%-30s %6d %10.1f %8.1f %8.1f %7d\n", l.name, l.c.Count, l.c.PerSecond, l.c.P50Millis, l.c.P99Millis, l.c.Failed)
+			of   float64
+		}{{"raw Temporal update", p.RawUpdates, 1}, {"POST /api/payment", p.Payments, p.OfRaw},
+			{"order payment, 1 seat", p.OrdersOf1, p.OrdersOf1Of}, {"order payment, 4 seats", p.OrdersOf4, p.OrdersOf4Of}} {
+			fmt.Fprintf(w, "%-34s %6d %10.1f %8.1f %8.1f %7d %9.2f\n", l.name, l.c.Count, l.c.PerSecond, l.c.P50Millis, l.c.P99Millis, l.c.Failed, l.of)
 		}
-		fmt.Fprintf(w, "payments: %.2f of the raw update rate (target 0.85)\n", p.OfRaw)
+		fmt.Fprintf(w, "payments: %.2f of the raw update rate (target 0.85); orders of 4 seats: %.1f seats a second\n", p.OfRaw, 4*p.OrdersOf4.PerSecond)
 		fmt.Fprintf(w, "Temporal's persistence operations: %.1f a raw update, %.1f a payment; a payment's more: %s\n",
 			p.PerRawUpdate.Total, p.PerPayment.Total, differences(p.PerPayment, p.PerRawUpdate))
 		for _, l := range []struct {
 			name string
 			c    PersistencePerStep
-		}{{"a raw update", p.PerRawUpdate}, {"a payment", p.PerPayment}} {
+		}{{"a raw update", p.PerRawUpdate}, {"a payment", p.PerPayment}, {"an order of 4's payment", p.PerOrderOf4}} {
 			fmt.Fprintf(w, "CPU %s: %.1f ms of the machine's;", l.name, l.c.MachineCPU)
 			for _, name := range slices.Sorted(maps.Keys(l.c.CPU)) {
 				fmt.Fprintf(w, " %s %.1f", name, l.c.CPU[name])

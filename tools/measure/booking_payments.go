@@ -31,21 +31,52 @@ import (
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
-// PaymentsReport compares payments through the API with raw Temporal updates.
+// PaymentsReport compares payments through the API with raw Temporal updates: a seat's held on
+// its own (POST /api/payment), and orders' of one and of four seats (POST
+// /api/orders/{order_id}/payment).
 type PaymentsReport struct {
 	Concurrency int        `json:"concurrency"`
 	RawUpdates  closedLoop `json:"raw_updates"`
 	Payments    closedLoop `json:"payments"`
-	// OfRaw is the payments' rate as a share of the raw updates'.
-	OfRaw float64 `json:"of_raw_update_rate"`
-	// PerRawUpdate and PerPayment are Temporal's persistence operations (the dev server's or the cluster's) a raw update and
-	// a payment cost (counted from its metrics over the timed part alone).
+	OrdersOf1   closedLoop `json:"order_payments_of_1"`
+	OrdersOf4   closedLoop `json:"order_payments_of_4"`
+	// OfRaw is the seat payments' rate as a share of the raw updates', and the orders' theirs.
+	OfRaw       float64 `json:"of_raw_update_rate"`
+	OrdersOf1Of float64 `json:"order_of_1_of_raw_update_rate"`
+	OrdersOf4Of float64 `json:"order_of_4_of_raw_update_rate"`
+	// PerRawUpdate and PerPayment are Temporal's persistence operations (the dev server's or the
+	// cluster's) a raw update and a payment cost (counted from its metrics over the timed part
+	// alone); PerOrderOf4 an order's of four seats.
 	PerRawUpdate PersistencePerStep `json:"persistence_per_raw_update"`
 	PerPayment   PersistencePerStep `json:"persistence_per_payment"`
+	PerOrderOf4  PersistencePerStep `json:"persistence_per_order_of_4"`
 }
 
-// paymentsSale is the sale the phase puts on for its fans, so the storm's dates stay as they were.
-const paymentsSale = "payments"
+// Failed counts the payments of every kind that failed.
+func (r PaymentsReport) Failed() int64 {
+	return r.Payments.Failed + r.OrdersOf1.Failed + r.OrdersOf4.Failed
+}
+
+// paymentKind is what the phase's payers hold and pay for: a seat on its own (seats 0), or an
+// order of that many seats; each kind has a sale of its own, so the storm's dates stay as they
+// were.
+type paymentKind struct {
+	sale  string
+	seats int
+}
+
+var (
+	seatPayments = paymentKind{sale: "payments"}
+	orderOf1     = paymentKind{sale: "payments-order-1", seats: 1}
+	orderOf4     = paymentKind{sale: "payments-order-4", seats: 4}
+)
+
+// seatsPerPayer is how many seats each payer of the kind holds.
+func (k paymentKind) seatsPerPayer() int { return max(k.seats, 1) }
+
+// payerName is the i-th payer's user id: a fan of each kind's sale apart, so that no key or
+// wallet of one kind's payers is another's.
+func (k paymentKind) payerName(i int) string { return fmt.Sprintf("payer-%s-%d", k.sale, i) }
 
 const (
 	rawWorkflow  = "measure-raw-update"
@@ -72,11 +103,17 @@ func measurePayments(ctx context.Context, sys *sandbox.System, n, pollers int) (
 	if r.RawUpdates, r.PerRawUpdate, err = rawUpdates(ctx, sys.TemporalAddress(), n, pollers, timed); err != nil {
 		return r, fmt.Errorf("raw updates: %w", err)
 	}
-	if r.Payments, r.PerPayment, err = payments(ctx, sys, n, timed); err != nil {
+	if r.Payments, r.PerPayment, err = payments(ctx, sys, n, timed, seatPayments); err != nil {
 		return r, fmt.Errorf("payments: %w", err)
 	}
-	if r.RawUpdates.PerSecond > 0 {
-		r.OfRaw = r.Payments.PerSecond / r.RawUpdates.PerSecond
+	if r.OrdersOf1, _, err = payments(ctx, sys, n, timed, orderOf1); err != nil {
+		return r, fmt.Errorf("payments of orders of one: %w", err)
+	}
+	if r.OrdersOf4, r.PerOrderOf4, err = payments(ctx, sys, n, timed, orderOf4); err != nil {
+		return r, fmt.Errorf("payments of orders of four: %w", err)
+	}
+	if raw := r.RawUpdates.PerSecond; raw > 0 {
+		r.OfRaw, r.OrdersOf1Of, r.OrdersOf4Of = r.Payments.PerSecond/raw, r.OrdersOf1.PerSecond/raw, r.OrdersOf4.PerSecond/raw
 	}
 	return r, nil
 }
@@ -199,16 +236,26 @@ func answerOnce(ctx workflow.Context) error {
 	return workflow.Await(ctx, func() bool { return answered && workflow.AllHandlersFinished(ctx) })
 }
 
-// payer is one fan of the payments phase, ready to pay: admitted, holding a seat, topped up.
+// payer is one fan of the payments phase, ready to pay: admitted, holding a seat or an order,
+// topped up.
 type payer struct {
 	token string
-	hold  apiclient.HoldBody
+	hold  *apiclient.HoldBody
+	order *apiclient.OrderBody
 }
 
-// payments puts a sale on with a seat for each of n fans, has each fan hold one and top up (not
-// timed), then times the payments.
-func payments(ctx context.Context, sys *sandbox.System, n int, timed timedLoop) (closedLoop, PersistencePerStep, error) {
-	if err := sys.PutSaleOn(ctx, paymentsSale, (n+2)/3); err != nil {
+// workflowID is the id of the workflow of what the payer holds.
+func (p payer) workflowID() string {
+	if p.order != nil {
+		return reservation.OrderWorkflowID(p.order.OrderId.String())
+	}
+	return reservation.WorkflowID(p.hold.TicketId.String())
+}
+
+// payments puts a sale on with room for each of n fans to hold what kind says, has each fan hold
+// it and top up (not timed), then times the payments.
+func payments(ctx context.Context, sys *sandbox.System, n int, timed timedLoop, kind paymentKind) (closedLoop, PersistencePerStep, error) {
+	if err := sys.PutSaleOn(ctx, kind.sale, (n+2)/3*kind.seatsPerPayer()); err != nil { // a date for every third payer
 		return closedLoop{}, PersistencePerStep{}, err
 	}
 	api, err := apiclient.NewClientWithResponses(sys.Targets[0])
@@ -219,7 +266,7 @@ func payments(ctx context.Context, sys *sandbox.System, n int, timed timedLoop) 
 	var dates []string
 	var once sync.Once
 	if _, err := inParallel(ctx, n, func(i int) error {
-		token, err := awaitAdmission(ctx, api, apiclient.FanOf(fmt.Sprintf("payer-%d", i), paymentsSale))
+		token, err := awaitAdmission(ctx, api, apiclient.FanOf(kind.payerName(i), kind.sale))
 		if err != nil {
 			return err
 		}
@@ -229,15 +276,9 @@ func payments(ctx context.Context, sys *sandbox.System, n int, timed timedLoop) 
 			return fmt.Errorf("the payments sale's dates: %v %v", dates, listErr)
 		}
 		day, _ := time.Parse(time.DateOnly, dates[i%3])
-		held, err := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: openapitypes.Date{Time: day}, SeatId: int64(i/3 + 1)}, apiclient.Bearer(token))
-		if err != nil || held.JSON200 == nil {
-			return fmt.Errorf("hold: %w", failure(err, held))
+		if payers[i], err = holdToPay(ctx, api, token, openapitypes.Date{Time: day}, i/3, kind); err != nil {
+			return err
 		}
-		charged, err := api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: held.JSON200.Price}, apiclient.Bearer(token))
-		if err != nil || charged.JSON200 == nil {
-			return fmt.Errorf("top up: %w", failure(err, charged))
-		}
-		payers[i] = payer{token: token, hold: *held.JSON200}
 		return nil
 	}); err != nil {
 		return closedLoop{}, PersistencePerStep{}, err
@@ -253,11 +294,7 @@ func payments(ctx context.Context, sys *sandbox.System, n int, timed timedLoop) 
 	var failed atomic.Int64
 	loop, cost, err := timed(ctx, func() (closedLoop, error) {
 		return inParallel(ctx, n, func(i int) error {
-			p := payers[i]
-			key := fmt.Sprintf("payer-%d-pay", i)
-			paid, err := api.PayWithResponse(ctx, &apiclient.PayParams{IdempotencyKey: &key},
-				apiclient.PayJSONRequestBody{TicketId: p.hold.TicketId, SeatId: p.hold.SeatId, Date: p.hold.Date}, apiclient.Bearer(p.token))
-			if err != nil || paid.JSON200 == nil {
+			if !payers[i].pay(ctx, api, kind.payerName(i)+"-pay") {
 				failed.Add(1)
 			}
 			return nil
@@ -265,6 +302,46 @@ func payments(ctx context.Context, sys *sandbox.System, n int, timed timedLoop) 
 	})
 	loop.Failed = failed.Load()
 	return loop, cost, err
+}
+
+// holdToPay has the fan hold the k-th seat (or group of seats) of date as kind says and top up
+// its price.
+func holdToPay(ctx context.Context, api *apiclient.ClientWithResponses, token string, date openapitypes.Date, k int, kind paymentKind) (payer, error) {
+	p := payer{token: token}
+	var price int64
+	if kind.seats == 0 {
+		held, err := api.HoldSeatWithResponse(ctx, apiclient.HoldSeatJSONRequestBody{Date: date, SeatId: int64(k + 1)}, apiclient.Bearer(token))
+		if err != nil || held.JSON200 == nil {
+			return p, fmt.Errorf("hold: %w", failure(err, held))
+		}
+		p.hold, price = held.JSON200, held.JSON200.Price
+	} else {
+		seats := make([]int64, kind.seats)
+		for j := range seats {
+			seats[j] = int64(k*kind.seats + j + 1)
+		}
+		placed, err := api.PlaceOrderWithResponse(ctx, apiclient.PlaceOrderJSONRequestBody{Date: date, SeatIds: &seats}, apiclient.Bearer(token))
+		if err != nil || placed.JSON201 == nil {
+			return p, fmt.Errorf("order: %w", failure(err, placed))
+		}
+		p.order, price = placed.JSON201, placed.JSON201.Total
+	}
+	charged, err := api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: price}, apiclient.Bearer(token))
+	if err != nil || charged.JSON200 == nil {
+		return p, fmt.Errorf("top up: %w", failure(err, charged))
+	}
+	return p, nil
+}
+
+// pay pays for what the payer holds with key and reports whether it was paid.
+func (p payer) pay(ctx context.Context, api *apiclient.ClientWithResponses, key string) bool {
+	if p.order != nil {
+		paid, err := api.PayOrderWithResponse(ctx, p.order.OrderId, &apiclient.PayOrderParams{IdempotencyKey: &key}, apiclient.Bearer(p.token))
+		return err == nil && paid.JSON200 != nil
+	}
+	paid, err := api.PayWithResponse(ctx, &apiclient.PayParams{IdempotencyKey: &key},
+		apiclient.PayJSONRequestBody{TicketId: p.hold.TicketId, SeatId: p.hold.SeatId, Date: p.hold.Date}, apiclient.Bearer(p.token))
+	return err == nil && paid.JSON200 != nil
 }
 
 // awaitHoldWorkflows waits until each payer's hold has its workflow, idle.
@@ -276,7 +353,7 @@ func awaitHoldWorkflows(ctx context.Context, hostPort string, payers []payer) er
 	defer tc.Close()
 	ids := make([]string, len(payers))
 	for i, p := range payers {
-		ids[i] = reservation.WorkflowID(p.hold.TicketId.String())
+		ids[i] = p.workflowID()
 	}
 	return awaitIdle(ctx, tc, ids)
 }
