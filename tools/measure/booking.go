@@ -523,9 +523,9 @@ func (r BookingReport) print(w io.Writer) {
 		cycled = fmt.Sprintf("the listings and the storm cycling through %d of them", r.Cycle)
 	}
 	fmt.Fprintf(w, "booking: wrk, 2 threads, %s a phase, a date of %d seats, %d admitted fans, %s\n\n", r.Duration, r.Seats, r.Fans, cycled)
-	fmt.Fprintf(w, "%-34s %-24s %5s %10s %8s %8s %8s %7s\n", "phase", "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "ceiling", "failed")
+	fmt.Fprintf(w, "%-44s %-24s %5s %10s %8s %8s %8s %7s\n", "phase", "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "ceiling", "failed")
 	for _, p := range r.Phases {
-		fmt.Fprintf(w, "%-34s %-24s %5d %10.0f %8.2f %8.2f %7.1f%% %7d\n", p.Name, p.Endpoint, p.Conns, p.Result.PerSecond, p.Result.P50Millis, p.Result.P99Millis, 100*p.OfCeiling, p.Result.Failed)
+		fmt.Fprintf(w, "%-44s %-24s %5d %10.0f %8.2f %8.2f %7.1f%% %7d\n", p.Name, p.Endpoint, p.Conns, p.Result.PerSecond, p.Result.P50Millis, p.Result.P99Millis, 100*p.OfCeiling, p.Result.Failed)
 	}
 	if r.Won+r.Lost > 0 {
 		fmt.Fprintf(w, "\nhold storm: %d won, %d lost; %d seats held afterwards; %d attempts reused a fan's token (0: a distinct fan each)\n",

@@ -255,7 +255,7 @@ func (p payer) workflowID() string {
 // payments puts a sale on with room for each of n fans to hold what kind says, has each fan hold
 // it and top up (not timed), then times the payments.
 func payments(ctx context.Context, sys *sandbox.System, n int, timed timedLoop, kind paymentKind) (closedLoop, PersistencePerStep, error) {
-	if err := sys.PutSaleOn(ctx, kind.sale, (n+2)/3*kind.seatsPerPayer()); err != nil { // a date for every third payer
+	if err := sys.PutSaleOn(ctx, kind.sale, (n+2)/3*kind.seatsPerPayer()); err != nil { // each of 3 dates seats a third of the payers
 		return closedLoop{}, PersistencePerStep{}, err
 	}
 	api, err := apiclient.NewClientWithResponses(sys.Targets[0])
