@@ -17,7 +17,8 @@ import (
 // server with the worker as in production: a family of four takes the best four seats side by
 // side and pays them once; another fan's chosen seats overlapping theirs are refused, naming
 // the seats taken; an order nobody pays is released whole by its one workflow at its deadline.
-func buyTogether(t *testing.T, sys *e2eSystem, show string) {
+// It returns the ids of the order paid and of the order released.
+func buyTogether(t *testing.T, sys *e2eSystem, show string) (paidOrder, releasedOrder string) {
 	t.Helper()
 	ctx := context.Background()
 	api := sys.api
@@ -79,6 +80,7 @@ func buyTogether(t *testing.T, sys *e2eSystem, show string) {
 	if late, _ := api.PayOrderWithResponse(ctx, left.JSON201.OrderId, nil, apiclient.Bearer(gus)); late.StatusCode() != 409 {
 		t.Fatalf("paying a released order: %d %s, want 409", late.StatusCode(), late.Body)
 	}
+	return order.OrderId.String(), left.JSON201.OrderId.String()
 }
 
 // awaitHoldWorkflow waits for a hold's workflow (a seat's or an order's) to end and returns its

@@ -453,7 +453,7 @@ func TestEndToEnd(t *testing.T) {
 	cancelled := afterThePayment(t, sys)
 
 	// 12. Orders: four seats together paid once; an unpaid order released whole.
-	buyTogether(t, sys, (*dates.JSON200)[2])
+	paidOrder, releasedOrder := buyTogether(t, sys, (*dates.JSON200)[2])
 
 	// 13. The audit passes for every sale.
 	if out := sys.run(t, "audit"); !strings.Contains(out, "every paid ticket's credential verifies\n") {
@@ -463,6 +463,8 @@ func TestEndToEnd(t *testing.T) {
 	if dir := os.Getenv(recordHistories); dir != "" {
 		writeHistory(t, server, reservation.WorkflowID(ticket.String()), filepath.Join(dir, "reservation", "testdata", "paid-latest.json"))
 		writeHistory(t, server, reservation.WorkflowID(releasedID.String()), filepath.Join(dir, "reservation", "testdata", "released-latest.json"))
+		writeHistory(t, server, reservation.OrderWorkflowID(paidOrder), filepath.Join(dir, "reservation", "testdata", "order-paid.json"))
+		writeHistory(t, server, reservation.OrderWorkflowID(releasedOrder), filepath.Join(dir, "reservation", "testdata", "order-released.json"))
 		writeHistory(t, server, admission.WorkflowID(demoSale), filepath.Join(dir, "admission", "testdata", "sale.json"))
 		writeHistory(t, server, admission.WorkflowID(closed), filepath.Join(dir, "admission", "testdata", "sale-closed.json"))
 		writeHistory(t, server, cancelled, filepath.Join(dir, "cancellation", "testdata", "performance-cancelled.json"))

@@ -15,7 +15,8 @@ import (
 // with the steps as activities; *-local-steps.json with them as local activities, each one's
 // kind decided at the step; *-steps-at-start.json with it decided as the hold starts (version 1
 // of steps-decided-at-start); *-latest.json as today's code records them (version 2: the
-// deadline waits for a payment the API accepted). A change that would
+// deadline waits for a payment the API accepted); order-*.json, an order's of four seats paid,
+// and one of two released at its deadline. A change that would
 // break workflows already running in production fails here. Record the latest with
 // BOXOFFICE_RECORD_HISTORIES=$PWD/workflows go test -run TestEndToEnd ./cmd/boxoffice
 func TestReplayRecordedHistories(t *testing.T) {
