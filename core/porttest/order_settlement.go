@@ -220,3 +220,50 @@ func runOrderSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 }
+
+// runOrderLimits is the per-fan limit under orders and single holds raced by one fan.
+func runOrderLimits(t *testing.T, newStores func(t *testing.T) Stores) {
+	t.Run("a fan's orders and single holds raced: the limit counts seats, exactly", func(t *testing.T) {
+		s := newStores(t)
+		const limit, rounds = 5, 10 // odd: an order of 2 at 4 seats held must be refused
+		for round := range rounds {
+			p := addShow(t, s, fmt.Sprintf("2030-09-%02d", round+1), 30)
+			user := core.UserID(fmt.Sprintf("racer-%d", round))
+			tok := must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, user))
+			seats := make([]int, 10) // what each attempt won
+			errs := make([]error, 10)
+			concurrently(10, func(i int) {
+				if i%2 == 0 { // an order of the pair 2i+1, 2i+2
+					var o booking.Order
+					o, errs[i] = orderWith(s, tok, user, p, chosen(2*i+1, 2*i+2), epoch, limit)
+					seats[i] = len(o.Tickets)
+					return
+				}
+				if _, errs[i] = holdWith(s, tok, user, p, 20+i, epoch, time.Minute, limit); errs[i] == nil {
+					seats[i] = 1
+				}
+			})
+			won := 0
+			for i, err := range errs {
+				var full *booking.TooManyHoldsError
+				if err != nil && (!errors.As(err, &full) || full.Limit != limit) {
+					t.Fatalf("round %d, attempt %d: %v, want a hold or TooManyHoldsError", round, i, err)
+				}
+				won += seats[i]
+			}
+			held := 0
+			for _, tk := range must[[]booking.Ticket](t)(s.Bookings.Tickets(ctx, testSale, user)) {
+				if tk.Reservation.Date == p.Date && tk.Reservation.Status == booking.Held {
+					held++
+				}
+			}
+			// Exactly at the limit, or one short where only an order of 2 was left to fill it.
+			if held != won || won > limit || won < limit-1 {
+				t.Fatalf("round %d: attempts won %d seats, %d held; want the same, %d or %d", round, won, held, limit-1, limit)
+			}
+			for _, tk := range must[[]booking.Ticket](t)(s.Bookings.Tickets(ctx, testSale, user)) {
+				must[bool](t)(s.Bookings.ReleaseHold(ctx, tk.Reservation.ID)) // the next round's fan starts afresh
+			}
+		}
+	})
+}

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("settlement", func(t *testing.T) { runSettlement(t, inSale) })
 	t.Run("orders", func(t *testing.T) { runOrders(t, inSale) })
 	t.Run("order settlement", func(t *testing.T) { runOrderSettlement(t, inSale) })
+	t.Run("order limits", func(t *testing.T) { runOrderLimits(t, inSale) })
 	t.Run("payment acceptance", func(t *testing.T) { runPaymentAcceptance(t, inSale) })
 	t.Run("tickets", func(t *testing.T) { runTickets(t, inSale) })
 	t.Run("cancellation", func(t *testing.T) { runCancellation(t, inSale) })
