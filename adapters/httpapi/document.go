@@ -70,7 +70,7 @@ var meaningFor = map[string]map[int]string{
 	"giveBackOrder": {
 		http.StatusBadRequest: "The order_id is not a UUID.",
 		http.StatusNotFound:   "You have no order by that id in your token's sale.",
-		http.StatusConflict:   "The order is paid: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel.",
+		http.StatusConflict:   "The order is paid (give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel), or its payment is under way.",
 	},
 	"chargeBalance": {
 		http.StatusConflict: "A request with the same Idempotency-Key is still being processed; retry after Retry-After seconds for its answer.",

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -172,7 +174,7 @@ func registerOrders(api huma.API, s *server) {
 // orderBody is an order as the API shows it.
 func orderBody(v booking.OrderView) OrderBody {
 	b := OrderBody{
-		OrderID: string(v.ID), Status: string(v.Status), Expiration: v.HeldUntil.UTC(), Date: v.Date.String(), Total: int64(v.Total()),
+		OrderID: string(v.ID), Status: v.Status.String(), Expiration: v.HeldUntil.UTC(), Date: v.Date.String(), Total: int64(v.Total()),
 		Tickets: make([]OrderTicketBody, len(v.Tickets)),
 	}
 	for i, t := range v.Tickets {
@@ -194,9 +196,13 @@ func orderReceiptBody(rc booking.OrderReceipt, d core.Date) ReceiptBody {
 // signed credential.
 func (s *server) orderPaymentBody(ctx context.Context, paid booking.OrderView) (OrderPaymentBody, error) {
 	body := OrderPaymentBody{Status: "success", Receipt: orderReceiptBody(*paid.Receipt, paid.Date), Tickets: orderBody(paid).Tickets}
-	for i, t := range paid.Receipt.Tickets {
+	for _, rc := range paid.Receipt.Tickets {
+		i := slices.IndexFunc(body.Tickets, func(t OrderTicketBody) bool { return t.TicketID == string(rc.ReservationID) })
+		if i < 0 {
+			return OrderPaymentBody{}, fmt.Errorf("the order's payment has a receipt of ticket %s, which is not the order's", rc.ReservationID)
+		}
 		var err error
-		if body.Tickets[i].Credential, err = s.credential(ctx, t); err != nil {
+		if body.Tickets[i].Credential, err = s.credential(ctx, rc); err != nil {
 			return OrderPaymentBody{}, err
 		}
 	}

@@ -16,6 +16,9 @@ var (
 	// ErrOrderEnded is an order's payment after its hold ended: released at its deadline, or
 	// given back.
 	ErrOrderEnded = core.Classed(core.ErrConflict, "the order's hold has ended: its seats were released at its deadline or given back")
+	// ErrPaymentUnderWay is giving back an order whose payment the API has accepted: its
+	// lifecycle settles it or, failing, releases the order at the payment's deadline.
+	ErrPaymentUnderWay = core.Classed(core.ErrConflict, "a payment of this order is under way: wait for its answer (retry the payment with its Idempotency-Key to learn it)")
 	// ErrOrderPaid is giving back an order that is paid.
 	ErrOrderPaid = core.Classed(core.ErrConflict, "the order is paid: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel")
 	// ErrNotYourTicket reads as ErrUnknownTicket: another user's ticket is not confirmed to exist.

@@ -112,6 +112,12 @@ func (slowLifecycle) Pay(context.Context, booking.Reservation, core.IdempotencyK
 	return booking.Receipt{}, context.DeadlineExceeded
 }
 
+func (slowLifecycle) StartOrder(context.Context, booking.Order) error { return nil }
+
+func (slowLifecycle) PayOrder(context.Context, booking.Order, core.IdempotencyKey) (booking.OrderReceipt, error) {
+	return booking.OrderReceipt{}, context.DeadlineExceeded
+}
+
 func TestPaymentThatTimesOutIsUnavailableNotFailed(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy, with(slowLifecycle{}))
 	ann := w.Fan(t, "ann", true)

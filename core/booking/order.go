@@ -98,29 +98,31 @@ func (o Order) Has(ticket core.ID) bool {
 	return slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.ID == ticket })
 }
 
-// Paid reports whether the order's payment went through: a ticket of it is paid (its tickets
-// are paid together; some may have been given back since).
+// Paid reports whether the order's payment went through: its tickets were paid together, and
+// are paid still or were given back since, one by one.
 func (o Order) Paid() bool {
-	return slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.Status == Paid })
+	return slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.Status == Paid || t.Status == Cancelled })
 }
 
 // OrderStatus is where an order stands as a whole: reserved (held, payable), paid, or released
 // (its hold ended unpaid, or was given back).
-type OrderStatus string
+type OrderStatus struct{ name string }
 
 // Order statuses.
-const (
-	OrderReserved OrderStatus = "reserved"
-	OrderPaid     OrderStatus = "paid"
-	OrderReleased OrderStatus = "released"
+var (
+	OrderReserved = OrderStatus{"reserved"}
+	OrderPaid     = OrderStatus{"paid"}
+	OrderReleased = OrderStatus{"released"}
 )
 
-// Status is where the order stands at now: paid once its payment went through, whatever was
+func (s OrderStatus) String() string { return s.name }
+
+// StatusAt is where the order stands at now: paid once its payment went through, whatever was
 // given back since; reserved while its tickets are held and payable; released otherwise, even
 // before the release has run.
-func (o Order) Status(now time.Time) OrderStatus {
+func (o Order) StatusAt(now time.Time) OrderStatus {
 	switch {
-	case slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.Status == Paid || t.Status == Cancelled }):
+	case o.Paid():
 		return OrderPaid
 	case len(o.Tickets) > 0 && o.Tickets[0].Status == Held && now.Before(o.PaymentDeadline()):
 		return OrderReserved
@@ -138,9 +140,9 @@ func (o Order) OwnedBy(user core.UserID) error {
 }
 
 // PayableBy reports whether user may pay for the whole order at now, as Reservation.PayableBy
-// does for one ticket: the order is theirs (else ErrNotYourTicket), not paid already (a ticket
-// of it paid is ErrAlreadyPaid: its tickets are paid together, and some may have been given back
-// since), and every ticket payable.
+// does for one ticket: the order is theirs (else ErrNotYourTicket), not Paid already
+// (ErrAlreadyPaid, answered with its receipts, even once its tickets have been given back), and
+// every ticket payable.
 func (o Order) PayableBy(user core.UserID, now time.Time) error {
 	if err := o.OwnedBy(user); err != nil {
 		return err

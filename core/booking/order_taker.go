@@ -125,7 +125,7 @@ func (c *OrderTaker) Order(ctx context.Context, caller core.Caller, rawID string
 	if err != nil {
 		return OrderView{}, err
 	}
-	v := OrderView{Order: o, Status: o.Status(c.clock.Now())}
+	v := OrderView{Order: o, Status: o.StatusAt(c.clock.Now())}
 	if o.Paid() {
 		rc, err := orderReceipt(ctx, c.holds, o)
 		if err != nil {
@@ -138,7 +138,8 @@ func (c *OrderTaker) Order(ctx context.Context, caller core.Caller, rawID string
 
 // GiveBack releases the caller's unpaid order at once, every seat together, for others to
 // take; one released already stays so. A paid order is ErrOrderPaid: its tickets are given
-// back one by one, for a refund.
+// back one by one, for a refund. An order whose payment the API has accepted is kept for that
+// payment, as at its deadline (ErrPaymentUnderWay).
 func (c *OrderTaker) GiveBack(ctx context.Context, caller core.Caller, rawID string) error {
 	id, err := core.ParseID("order_id", rawID)
 	if err != nil {
@@ -155,8 +156,12 @@ func (c *OrderTaker) GiveBack(ctx context.Context, caller core.Caller, rawID str
 	if o.Paid() {
 		return ErrOrderPaid
 	}
-	if _, err := c.orders.ReleaseOrder(ctx, id); err != nil {
+	_, awaitUntil, err := c.orders.ReleaseOrderUnlessAwaitingPayment(ctx, id, c.clock.Now(), time.Time{})
+	switch {
+	case err != nil:
 		return err
+	case !awaitUntil.IsZero():
+		return ErrPaymentUnderWay
 	}
 	// Released in the store, or paid in the meantime: the store decided under its locks.
 	if o, err = c.orders.Order(ctx, id); err == nil && o.Paid() {

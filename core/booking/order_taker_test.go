@@ -27,7 +27,7 @@ func TestPlaceOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(o.Tickets) != 2 || o.Tickets[0].Seat != 7 || o.Tickets[1].Seat != 9 || o.Total() != 100_000 ||
-		!o.HeldUntil.Equal(w.Clock.Now().Add(booking.DefaultPolicy.HoldTTL)) || o.Status(w.Clock.Now()) != booking.OrderReserved {
+		!o.HeldUntil.Equal(w.Clock.Now().Add(booking.DefaultPolicy.HoldTTL)) || o.StatusAt(w.Clock.Now()) != booking.OrderReserved {
 		t.Fatalf("order %+v, want seats 7 and 9 reserved for 100000", o)
 	}
 	for _, tk := range o.Tickets {
@@ -254,7 +254,7 @@ func TestAnUnpaidOrderReleasesItself(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		got, _ := w.Store.Order(ctx, o.ID)
-		if got.Status(w.Clock.Now()) == booking.OrderReleased && got.Tickets[0].Status == booking.Released {
+		if got.StatusAt(w.Clock.Now()) == booking.OrderReleased && got.Tickets[0].Status == booking.Released {
 			for _, tk := range got.Tickets {
 				if tk.Status != booking.Released {
 					t.Fatalf("seat %d is %v, want released with its order", tk.Seat, tk.Status)
@@ -266,5 +266,25 @@ func TestAnUnpaidOrderReleasesItself(t *testing.T) {
 			t.Fatalf("order still %v 5s after a 50ms deadline", got.Tickets[0].Status)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// An order whose payment the API accepted, and whose answer has not come, is kept for it: the
+// fan cannot give it back from under the payment.
+func TestAnOrderWhosePaymentIsUnderWayIsNotGivenBack(t *testing.T) {
+	w := apptest.New(t, app.DefaultPolicy, with(slowLifecycle{}))
+	ann := w.Fan(t, "ann", true)
+	o, err := w.Booking.OrderTaker.PlaceOrder(ctx, ann, chosenSeats(3, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Wallet.Cashier.Charge(ctx, ann, 100_000, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.Booking.Checkout.PayOrder(ctx, ann, string(o.ID), "")
+	wantErr(t, err, booking.ErrPaymentPending)
+	wantErr(t, w.Booking.OrderTaker.GiveBack(ctx, ann, string(o.ID)), booking.ErrPaymentUnderWay)
+	if got, _ := w.Store.Order(ctx, o.ID); got.Tickets[0].Status != booking.Held || got.Tickets[1].Status != booking.Held {
+		t.Fatalf("an order under payment was given back: %v and %v", got.Tickets[0].Status, got.Tickets[1].Status)
 	}
 }

@@ -3155,7 +3155,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The order is paid: give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel. */
+            /** @description The order is paid (give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel), or its payment is under way. */
             409: {
                 headers: {
                     [name: string]: unknown;
