@@ -194,3 +194,36 @@ func TestGiveBackOrder(t *testing.T) {
 	h.expect(t, "POST", "/api/balance", ann, map[string]any{"amount": 100_000}, 200)
 	h.expect(t, "POST", "/api/orders/"+o.OrderID+"/payment", ann, nil, 409).problem(t)
 }
+
+// A seat held with POST /api/tickets is an order of one, whose id is its ticket's: shown, paid
+// and given back through the orders' paths as well.
+func TestASeatHeldOnItsOwnIsAnOrderOfOne(t *testing.T) {
+	h := newHarness(t)
+	ann := h.token(t, "ann", true)
+	var first, second httpapi.HoldBody
+	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 5}, 200).json(t, &first)
+	h.expect(t, "POST", "/api/tickets", ann, map[string]any{"date": showDate, "seat_id": 6}, 200).json(t, &second)
+	var o httpapi.OrderBody
+	h.expect(t, "GET", "/api/orders/"+first.TicketID, ann, nil, 200).json(t, &o)
+	if o.OrderID != first.TicketID || o.Status != "reserved" || len(o.Tickets) != 1 || o.Tickets[0].SeatID != 5 || o.Total != first.Price {
+		t.Fatalf("seat 5 as an order: %+v", o)
+	}
+	h.expect(t, "DELETE", "/api/orders/"+second.TicketID, ann, nil, 204)
+	var seat6 httpapi.TicketBody
+	h.expect(t, "GET", "/api/tickets/"+second.TicketID, ann, nil, 200).json(t, &seat6)
+	if seat6.Status != "released" || seat6.OrderID != "" {
+		t.Fatalf("seat 6 given back as an order of one: %+v, want released, of no order", seat6)
+	}
+	h.expect(t, "POST", "/api/balance", ann, map[string]any{"amount": first.Price}, 200)
+	var paid httpapi.OrderPaymentBody
+	h.expect(t, "POST", "/api/orders/"+first.TicketID+"/payment", ann, nil, 200).json(t, &paid)
+	if paid.Receipt.Amount != first.Price || len(paid.Tickets) != 1 || paid.Tickets[0].Credential == "" {
+		t.Fatalf("paying seat 5 as an order: %+v", paid)
+	}
+	// The seat's own payment path answers with the same receipt.
+	var again httpapi.PaymentBody
+	h.expect(t, "POST", "/api/payment", ann, map[string]any{"ticket_id": first.TicketID, "seat_id": 5, "date": showDate}, 200).json(t, &again)
+	if again.Receipt.PaymentID != paid.Receipt.PaymentID {
+		t.Fatalf("the seat's payment %s, want the order's %s", again.Receipt.PaymentID, paid.Receipt.PaymentID)
+	}
+}

@@ -101,13 +101,9 @@ func (s *Orders) ReleaseOrderUnlessAwaitingPayment(_ context.Context, id core.ID
 
 // releaseOrder releases the held tickets of an order and reports whether it released any.
 func (s *state) releaseOrder(id core.ID) bool {
-	stored, ok := s.orders[id]
-	if !ok {
-		return false
-	}
 	released := false
-	for _, t := range stored.tickets {
-		if r := s.reservations[t]; r.Status == booking.Held {
+	for _, r := range s.orderTickets(id) {
+		if r.Status == booking.Held {
 			s.release(r)
 			released = true
 		}
@@ -144,15 +140,36 @@ func (s *Orders) Order(_ context.Context, id core.ID) (booking.Order, error) {
 	return o, nil
 }
 
-// order is an order with its tickets as they stand.
+// order is an order with its tickets as they stand: one placed as an order, or a seat held on
+// its own, an order of one whose id is its ticket's.
 func (s *state) order(id core.ID) (booking.Order, bool) {
-	stored, ok := s.orders[id]
-	if !ok {
+	tickets := s.orderTickets(id)
+	if tickets == nil {
 		return booking.Order{}, false
 	}
-	o := stored.order
-	for _, t := range stored.tickets {
-		o.Tickets = append(o.Tickets, *s.reservations[t])
+	o := booking.Order{ID: id, UserID: tickets[0].UserID, SaleID: tickets[0].SaleID, Date: tickets[0].Date,
+		HeldUntil: tickets[0].HeldUntil, CreatedAt: tickets[0].CreatedAt}
+	if stored, ok := s.orders[id]; ok {
+		o = stored.order
+	}
+	for _, r := range tickets {
+		o.Tickets = append(o.Tickets, *r)
 	}
 	return o, true
+}
+
+// orderTickets are the reservations of an order, in seat order: an order's, or the one of a
+// seat held on its own (booking.Reservation.OrderOf); nil for an unknown order.
+func (s *state) orderTickets(id core.ID) []*booking.Reservation {
+	if stored, ok := s.orders[id]; ok {
+		tickets := make([]*booking.Reservation, len(stored.tickets))
+		for i, t := range stored.tickets {
+			tickets[i] = s.reservations[t]
+		}
+		return tickets
+	}
+	if r, ok := s.reservations[id]; ok && r.OrderID == "" {
+		return []*booking.Reservation{r}
+	}
+	return nil
 }

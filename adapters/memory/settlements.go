@@ -31,13 +31,9 @@ func (s *Settlements) SettleAcrossAggregates(_ context.Context, p booking.Settle
 func (s *Settlements) SettleOrder(_ context.Context, p booking.OrderSettlement) (booking.OrderReceipt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	stored, ok := s.orders[p.OrderID]
-	if !ok {
+	tickets := s.orderTickets(p.OrderID)
+	if tickets == nil {
 		return booking.OrderReceipt{}, booking.ErrUnknownOrder
-	}
-	tickets := make([]*booking.Reservation, len(stored.tickets))
-	for i, id := range stored.tickets {
-		tickets[i] = s.reservations[id]
 	}
 	if err := tickets[0].OwnedBy(p.UserID); err != nil {
 		return booking.OrderReceipt{}, err

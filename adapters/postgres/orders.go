@@ -118,11 +118,16 @@ func (s *Orders) Order(ctx context.Context, id core.ID) (booking.Order, error) {
 	return orderOf(ctx, s.q, id)
 }
 
-// orderOf reads an order with its tickets as they stand, or ErrUnknownOrder.
+// orderOf reads an order with its tickets as they stand: one placed as an order, or a seat held
+// on its own, an order of one whose id is its ticket's (booking.Reservation.OrderOf); else
+// ErrUnknownOrder.
 func orderOf(ctx context.Context, q *sqlcdb.Queries, id core.ID) (booking.Order, error) {
 	row, err := q.OrderByID(ctx, string(id))
+	if noRows(err) {
+		return seatOnItsOwn(ctx, q, id)
+	}
 	if err != nil {
-		return booking.Order{}, notFound(err, booking.ErrUnknownOrder)
+		return booking.Order{}, err
 	}
 	tickets, err := q.ReservationsOfOrder(ctx, &row.ID)
 	if err != nil {
@@ -138,4 +143,18 @@ func orderOf(ctx context.Context, q *sqlcdb.Queries, id core.ID) (booking.Order,
 		}
 	}
 	return o, nil
+}
+
+// seatOnItsOwn is the order of one a seat held on its own is, or ErrUnknownOrder.
+func seatOnItsOwn(ctx context.Context, q *sqlcdb.Queries, id core.ID) (booking.Order, error) {
+	row, err := q.ReservationByID(ctx, string(id))
+	if err != nil {
+		return booking.Order{}, notFound(err, booking.ErrUnknownOrder)
+	}
+	r, err := reservationFromRow(row)
+	if err != nil || r.OrderID != "" {
+		return booking.Order{}, errors.Join(booking.ErrUnknownOrder, err) // a ticket of an order is not one
+	}
+	return booking.Order{ID: r.ID, UserID: r.UserID, SaleID: r.SaleID, Date: r.Date, HeldUntil: r.HeldUntil, CreatedAt: r.CreatedAt,
+		Tickets: []booking.Reservation{r}}, nil
 }

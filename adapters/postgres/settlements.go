@@ -21,7 +21,7 @@ func (s *Settlements) SettleAcrossAggregates(ctx context.Context, p booking.Sett
 	if err := r.OwnedBy(p.UserID); err != nil {
 		return booking.Receipt{}, err
 	}
-	receipts, err := s.settleTickets(ctx, []booking.Reservation{r}, payment{p.UserID, p.PaymentID, false, p.IdempotencyKey, p.At})
+	receipts, err := s.settleTickets(ctx, []booking.Reservation{r}, payment{user: p.UserID, id: p.PaymentID, key: p.IdempotencyKey, at: p.At})
 	if err != nil {
 		return booking.Receipt{}, err
 	}
@@ -37,19 +37,21 @@ func (s *Settlements) SettleOrder(ctx context.Context, p booking.OrderSettlement
 	if err := o.OwnedBy(p.UserID); err != nil {
 		return booking.OrderReceipt{}, err
 	}
-	receipts, err := s.settleTickets(ctx, o.Tickets, payment{p.UserID, p.PaymentID, true, p.IdempotencyKey, p.At})
+	// A seat held on its own is paid by a payment of its own; an order's seats each by a line.
+	lines := o.Tickets[0].OrderID != ""
+	receipts, err := s.settleTickets(ctx, o.Tickets, payment{user: p.UserID, id: p.PaymentID, lines: lines, key: p.IdempotencyKey, at: p.At})
 	if err != nil {
 		return booking.OrderReceipt{}, err
 	}
 	return booking.OrderReceipt{OrderID: o.ID, Tickets: receipts}, nil
 }
 
-// payment is what a settlement records: who pays, the payment's id, whether it is an order's
-// (each ticket's row is then a line of it, order_payment_id), the idempotency key and when.
+// payment is what a settlement records: who pays, the payment's id, whether each ticket's row
+// is a line of it (an order's: order_payment_id), the idempotency key and when.
 type payment struct {
 	user  core.UserID
 	id    core.ID
-	order bool
+	lines bool
 	key   core.IdempotencyKey
 	at    time.Time
 }
@@ -193,7 +195,7 @@ func settle(ctx context.Context, q *sqlcdb.Queries, tickets []booking.Reservatio
 func payTicket(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, p payment, key core.IdempotencyKey, balanceAfter int64) error {
 	reservationID, rowID, at := string(r.ID), string(p.id), p.at
 	var orderPayment *string
-	if p.order {
+	if p.lines {
 		rowID, orderPayment = string(core.NewID()), optional(string(p.id))
 	}
 	steps := []func() error{

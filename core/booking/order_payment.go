@@ -99,11 +99,21 @@ func (c *Checkout) payHeldOrder(ctx context.Context, caller core.Caller, o Order
 	if o, err = c.orders.AcceptOrderPayment(ctx, o.ID, o.UserID, c.clock.Now()); err != nil {
 		return OrderReceipt{}, err
 	}
-	rc, err := c.lifecycle.PayOrder(ctx, o, key)
+	rc, err := c.settleInTime(ctx, o, key)
 	if err != nil && !core.IsDomainError(err) {
 		return OrderReceipt{}, errors.Join(ErrPaymentPending, err)
 	}
 	return rc, err
+}
+
+// settleInTime has the lifecycle that times o settle its payment: a seat held on its own is
+// timed as a hold (POST /api/tickets), an order as one (POST /api/orders).
+func (c *Checkout) settleInTime(ctx context.Context, o Order, key core.IdempotencyKey) (OrderReceipt, error) {
+	if t := o.Tickets[0]; t.OrderID == "" {
+		rc, err := c.lifecycle.Pay(ctx, t, key)
+		return OrderReceipt{OrderID: o.ID, Tickets: []Receipt{rc}}, err
+	}
+	return c.lifecycle.PayOrder(ctx, o, key)
 }
 
 // orderReceipt is the receipts of a paid order, as stored.

@@ -173,6 +173,33 @@ func runOrderSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
+	t.Run("a seat held on its own is an order of one, under its own id", func(t *testing.T) {
+		s := newStores(t)
+		r, _ := heldSeat(t, s, 80_000)
+		o := must[booking.Order](t)(s.Bookings.Order(ctx, r.ID))
+		if o.ID != r.ID || o.UserID != "alice" || !o.HeldUntil.Equal(r.HeldUntil) || len(o.Tickets) != 1 || o.Tickets[0].ID != r.ID {
+			t.Fatalf("the order of seat %d held on its own: %+v", r.Seat, o)
+		}
+		accepted := must[booking.Order](t)(s.Bookings.AcceptOrderPayment(ctx, r.ID, "alice", epoch))
+		if !accepted.PaymentAcceptedAt().Equal(epoch) {
+			t.Fatalf("accepting its payment as an order's: %+v", accepted)
+		}
+		payment := core.NewID()
+		rc := must[booking.OrderReceipt](t)(s.Settlements.SettleOrder(ctx, booking.OrderSettlement{OrderID: r.ID, UserID: "alice", PaymentID: payment, At: epoch}))
+		if rc.OrderID != r.ID || rc.PaymentID() != payment || must[booking.Receipt](t)(s.Bookings.Receipt(ctx, r.ID)).PaymentID != payment {
+			t.Fatalf("receipt %+v, want the seat paid by payment %s", rc, payment)
+		}
+		// A ticket of an order of several is not an order of its own.
+		p := addShow(t, s, "2030-07-02", 10)
+		pair := must[booking.Order](t)(order(s, "bob", p, chosen(1, 2), epoch, noCap))
+		_, err := s.Bookings.Order(ctx, pair.Tickets[0].ID)
+		wantErr(t, err, booking.ErrUnknownOrder)
+		other := must[booking.Reservation](t)(hold(t, s, "bob", p, 8, epoch, time.Minute))
+		if !must[bool](t)(s.Bookings.ReleaseOrder(ctx, other.ID)) || must[booking.Reservation](t)(s.Bookings.Reservation(ctx, other.ID)).Status != booking.Released {
+			t.Fatal("giving back the order of one a seat held on its own is did not release it")
+		}
+	})
+
 	t.Run("settlements of one order raced: one debit", func(t *testing.T) {
 		s := newStores(t)
 		o, _ := fundedOrder(t, s, 1_000_000)
