@@ -169,7 +169,8 @@ WHERE r.sale_id = sqlc.arg(sale_id)::text AND r.status <> 'paid';
 -- name: AuditOrdersSplit :one
 -- An order is taken, paid and released whole: its seats share one date and one deadline, and
 -- either all of them were paid, by one payment (some may have been given back since), or none
--- was, all held or all released.
+-- was, all held or all released. A hold past its payment deadline counts as released, as the
+-- seat is free (the sweep releases an order's tickets one by one, a batch at a time).
 SELECT count(*) FROM (
     SELECT o.id
     FROM orders o
@@ -180,6 +181,7 @@ SELECT count(*) FROM (
     HAVING count(DISTINCT r.held_until) > 1
         OR count(DISTINCT r.perf_date) > 1
         OR count(*) FILTER (WHERE r.status IN ('paid', 'cancelled')) NOT IN (0, count(*))
-        OR count(DISTINCT r.status) FILTER (WHERE r.status IN ('held', 'released')) > 1
+        OR count(DISTINCT CASE WHEN r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) <= now() THEN 'released' ELSE r.status END)
+               FILTER (WHERE r.status IN ('held', 'released')) > 1
         OR count(DISTINCT coalesce(pm.order_payment_id, pm.id)) > 1
 ) split;

@@ -91,6 +91,7 @@ func TestClusterRush(t *testing.T) {
 	}
 	t.Logf("the first rush cost, a ticket sold (%d sold; the waiting room, holds given up and released included): %s",
 		report.SeatsSold, after.minus(before).per(report.SeatsSold))
+	t.Logf("and a purchase (%d: a seat's payment, or an order's of one to four): %s", report.Purchases, after.minus(before).per(report.Purchases))
 	if pending > 0 {
 		settled, released := retryPastDeadline(ctx, t, fans)
 		t.Logf("%d payments outlived the API's 10-s deadline; retried, %d answered their receipt and %d that the hold ended unpaid",

@@ -166,9 +166,11 @@ func (h *hold) release(ctx workflow.Context) error {
 			return nil
 		}
 	}
-	release := h.step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID)
+	var release workflow.Future
 	if h.isOrder() { // never so far: an order's workflow is of a version that awaits accepted payments
 		release = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, releaseLocalOptions), ActivityReleaseOrder, h.in.OrderID)
+	} else {
+		release = h.step(ctx, ActivityRelease, releaseLocalOptions, releaseOptions, h.in.ReservationID)
 	}
 	if err := release.Get(ctx, nil); err != nil {
 		return err

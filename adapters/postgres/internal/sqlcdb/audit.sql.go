@@ -179,14 +179,16 @@ SELECT count(*) FROM (
     HAVING count(DISTINCT r.held_until) > 1
         OR count(DISTINCT r.perf_date) > 1
         OR count(*) FILTER (WHERE r.status IN ('paid', 'cancelled')) NOT IN (0, count(*))
-        OR count(DISTINCT r.status) FILTER (WHERE r.status IN ('held', 'released')) > 1
+        OR count(DISTINCT CASE WHEN r.status = 'held' AND payment_deadline(r.held_until, r.payment_accepted_at) <= now() THEN 'released' ELSE r.status END)
+               FILTER (WHERE r.status IN ('held', 'released')) > 1
         OR count(DISTINCT coalesce(pm.order_payment_id, pm.id)) > 1
 ) split
 `
 
 // An order is taken, paid and released whole: its seats share one date and one deadline, and
 // either all of them were paid, by one payment (some may have been given back since), or none
-// was, all held or all released.
+// was, all held or all released. A hold past its payment deadline counts as released, as the
+// seat is free (the sweep releases an order's tickets one by one, a batch at a time).
 func (q *Queries) AuditOrdersSplit(ctx context.Context, saleID string) (int64, error) {
 	row := q.db.QueryRow(ctx, auditOrdersSplit, saleID)
 	var count int64
