@@ -216,7 +216,7 @@ func TestAFamilyOfFourBuysTogetherInTheBrowser(t *testing.T) {
 		t.Fatalf("taking the best four: %v (the page said %q)", err, alert)
 	}
 	held, err := chromedp.Run(tab, chromedp.Text(css(`#held`)))
-	if err != nil || !strings.HasPrefix(held, "Seats 1 (") || !strings.Contains(held, ", 4 (") || !strings.Contains(held, "in all") {
+	if err != nil || !strings.HasPrefix(held, "Seats 1 (Floor), 2 (Floor), 3 (Floor), 4 (Floor) on ") || !strings.Contains(held, "in all") {
 		t.Fatalf("the page says %q (%v), want seats 1 to 4 held together", held, err)
 	}
 	err = chromedp.Do(tab,

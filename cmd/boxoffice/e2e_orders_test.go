@@ -23,8 +23,8 @@ func buyTogether(t *testing.T, sys *e2eSystem, show string) (paidOrder, released
 	ctx := context.Background()
 	api := sys.api
 	fam := fan(t, api, "family")
-	four, one := int64(4), true
-	placed, err := api.PlaceOrderWithResponse(ctx, apiclient.PlaceOrderJSONRequestBody{Date: date(t, show), Quantity: &four, Together: &one}, apiclient.Bearer(fam))
+	four, together := int64(4), true
+	placed, err := api.PlaceOrderWithResponse(ctx, apiclient.PlaceOrderJSONRequestBody{Date: date(t, show), Quantity: &four, Together: &together}, apiclient.Bearer(fam))
 	if err != nil || placed.JSON201 == nil || len(placed.JSON201.Tickets) != 4 {
 		t.Fatalf("a family's order of four together: %v %s", err, placed.Body)
 	}
@@ -38,13 +38,18 @@ func buyTogether(t *testing.T, sys *e2eSystem, show string) (paidOrder, released
 	// Another fan chooses two seats, one of them the family's: refused whole, naming it.
 	gus := fan(t, api, "gus")
 	overlap := []int64{first + 3, first + 4}
-	refused, _ := api.PlaceOrderWithResponse(ctx, apiclient.PlaceOrderJSONRequestBody{Date: date(t, show), SeatIds: &overlap}, apiclient.Bearer(gus))
+	refused, err := api.PlaceOrderWithResponse(ctx, apiclient.PlaceOrderJSONRequestBody{Date: date(t, show), SeatIds: &overlap}, apiclient.Bearer(gus))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if refused.StatusCode() != 409 || refused.ApplicationproblemJSON409 == nil || refused.ApplicationproblemJSON409.Taken == nil ||
 		len(*refused.ApplicationproblemJSON409.Taken) != 1 || (*refused.ApplicationproblemJSON409.Taken)[0] != first+3 {
 		t.Fatalf("gus's overlapping order: %d %s; want 409 naming seat %d", refused.StatusCode(), refused.Body, first+3)
 	}
 
-	_, _ = api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: order.Total}, apiclient.Bearer(fam))
+	if charged, err := api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: order.Total}, apiclient.Bearer(fam)); err != nil || charged.JSON200 == nil {
+		t.Fatalf("the family's top-up: %v", err)
+	}
 	key := "family-order-1"
 	paid, err := api.PayOrderWithResponse(ctx, order.OrderId, &apiclient.PayOrderParams{IdempotencyKey: &key}, apiclient.Bearer(fam))
 	if err != nil || paid.JSON200 == nil || paid.JSON200.Receipt.Amount != order.Total || len(paid.JSON200.Tickets) != 4 {
@@ -58,27 +63,37 @@ func buyTogether(t *testing.T, sys *e2eSystem, show string) (paidOrder, released
 	if st := awaitHoldWorkflow(t, sys.server, reservation.OrderWorkflowID(order.OrderId.String())); st.Status != reservation.StatusPaid || st.Order == nil || len(st.Order.Tickets) != 4 {
 		t.Fatalf("the order's workflow ended %+v, want paid with four receipts", st)
 	}
-	again, _ := api.PayOrderWithResponse(ctx, order.OrderId, &apiclient.PayOrderParams{IdempotencyKey: &key}, apiclient.Bearer(fam))
-	if again.JSON200 == nil || again.JSON200.Receipt != paid.JSON200.Receipt {
+	again, err := api.PayOrderWithResponse(ctx, order.OrderId, &apiclient.PayOrderParams{IdempotencyKey: &key}, apiclient.Bearer(fam))
+	if err != nil || again.JSON200 == nil || again.JSON200.Receipt != paid.JSON200.Receipt {
 		t.Fatalf("the retried payment: %d %s, want the first receipt", again.StatusCode(), again.Body)
 	}
 
 	// Gus's order of two is left unpaid: its workflow releases both seats at the deadline.
 	two := int64(2)
-	left, _ := api.PlaceOrderWithResponse(ctx, apiclient.PlaceOrderJSONRequestBody{Date: date(t, show), Quantity: &two}, apiclient.Bearer(gus))
-	if left.JSON201 == nil {
+	left, err := api.PlaceOrderWithResponse(ctx, apiclient.PlaceOrderJSONRequestBody{Date: date(t, show), Quantity: &two}, apiclient.Bearer(gus))
+	if err != nil || left.JSON201 == nil {
 		t.Fatalf("gus's order of two: %s", left.Body)
 	}
 	if st := awaitHoldWorkflow(t, sys.server, reservation.OrderWorkflowID(left.JSON201.OrderId.String())); st.Status != reservation.StatusReleased {
 		t.Fatalf("gus's unpaid order ended %s, want released", st.Status)
 	}
-	shown, _ := api.ShowOrderWithResponse(ctx, left.JSON201.OrderId, apiclient.Bearer(gus))
-	if shown.JSON200 == nil || shown.JSON200.Status != apiclient.OrderBodyStatusReleased {
+	shown, err := api.ShowOrderWithResponse(ctx, left.JSON201.OrderId, apiclient.Bearer(gus))
+	if err != nil || shown.JSON200 == nil || shown.JSON200.Status != apiclient.OrderBodyStatusReleased {
 		t.Fatalf("gus's order after its deadline: %s", shown.Body)
 	}
-	_, _ = api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: left.JSON201.Total}, apiclient.Bearer(gus))
-	if late, _ := api.PayOrderWithResponse(ctx, left.JSON201.OrderId, nil, apiclient.Bearer(gus)); late.StatusCode() != 409 {
-		t.Fatalf("paying a released order: %d %s, want 409", late.StatusCode(), late.Body)
+	if charged, err := api.ChargeBalanceWithResponse(ctx, nil, apiclient.ChargeBalanceJSONRequestBody{Amount: left.JSON201.Total}, apiclient.Bearer(gus)); err != nil || charged.JSON200 == nil {
+		t.Fatalf("gus's top-up: %v", err)
+	}
+	if late, err := api.PayOrderWithResponse(ctx, left.JSON201.OrderId, nil, apiclient.Bearer(gus)); err != nil || late.StatusCode() != 409 {
+		t.Fatalf("paying a released order: %v, want 409", err)
+	}
+	// Its seats are free again: gus takes them as chosen seats.
+	seats := make([]int64, len(left.JSON201.Tickets))
+	for i, tk := range left.JSON201.Tickets {
+		seats[i] = tk.SeatId
+	}
+	if again, err := api.PlaceOrderWithResponse(ctx, apiclient.PlaceOrderJSONRequestBody{Date: date(t, show), SeatIds: &seats}, apiclient.Bearer(gus)); err != nil || again.JSON201 == nil {
+		t.Fatalf("the released order's seats %v taken again: %v", seats, err)
 	}
 	return order.OrderId.String(), left.JSON201.OrderId.String()
 }

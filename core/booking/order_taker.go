@@ -15,7 +15,7 @@ import (
 // seats together unless paid. The Checkout takes its payment.
 type OrderTaker struct {
 	orders    Orders
-	holds     Holds // the receipts of paid orders
+	receipts  Holds // the receipts of paid orders
 	lifecycle Lifecycle
 	gate      Gate
 	offers    Offers
@@ -127,7 +127,7 @@ func (c *OrderTaker) Order(ctx context.Context, caller core.Caller, rawID string
 	}
 	v := OrderView{Order: o, Status: o.StatusAt(c.clock.Now())}
 	if o.Paid() {
-		rc, err := orderReceipt(ctx, c.holds, o)
+		rc, err := orderReceipt(ctx, c.receipts, o)
 		if err != nil {
 			return OrderView{}, err
 		}

@@ -19,6 +19,16 @@ func chosenSeats(seats ...int) booking.PlaceOrderRequest {
 	return booking.PlaceOrderRequest{Date: showDate, Seats: seats}
 }
 
+// placed places an order that must be taken.
+func placed(t *testing.T, w *apptest.World, caller core.Caller, req booking.PlaceOrderRequest) booking.Order {
+	t.Helper()
+	o, err := w.Booking.OrderTaker.PlaceOrder(ctx, caller, req)
+	if err != nil {
+		t.Fatalf("order %+v: %v", req, err)
+	}
+	return o
+}
+
 func TestPlaceOrder(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
@@ -173,8 +183,8 @@ func TestPayOrder(t *testing.T) {
 func TestAKeyThatPaidForAnOrderPaysForNothingElse(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	o, _ := w.Booking.OrderTaker.PlaceOrder(ctx, ann, chosenSeats(3, 4))
-	other, _ := w.Booking.OrderTaker.PlaceOrder(ctx, ann, chosenSeats(10))
+	o := placed(t, w, ann, chosenSeats(3, 4))
+	other := placed(t, w, ann, chosenSeats(10))
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 200_000, "")
 	if _, err := w.Booking.Checkout.PayOrder(ctx, ann, string(o.ID), "k"); err != nil {
 		t.Fatal(err)
@@ -187,7 +197,7 @@ func TestAKeyThatPaidForAnOrderPaysForNothingElse(t *testing.T) {
 func TestPayOrderAfterItsDeadline(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	o, _ := w.Booking.OrderTaker.PlaceOrder(ctx, ann, chosenSeats(3, 4))
+	o := placed(t, w, ann, chosenSeats(3, 4))
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 100_000, "")
 	w.Clock.Advance(booking.DefaultPolicy.HoldTTL)
 	_, err := w.Booking.Checkout.PayOrder(ctx, ann, string(o.ID), "")
@@ -201,7 +211,7 @@ func TestPayOrderAfterItsDeadline(t *testing.T) {
 func TestGiveBackAnOrder(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	o, _ := w.Booking.OrderTaker.PlaceOrder(ctx, ann, chosenSeats(3, 4))
+	o := placed(t, w, ann, chosenSeats(3, 4))
 	ben := w.Fan(t, "ben", true)
 	wantErr(t, w.Booking.OrderTaker.GiveBack(ctx, ben, string(o.ID)), booking.ErrUnknownOrder)
 	wantErr(t, w.Booking.OrderTaker.GiveBack(ctx, ann, "nope"), core.ErrInvalid)
@@ -226,8 +236,8 @@ func TestGiveBackAnOrder(t *testing.T) {
 func TestPayingOneSeatOfAnOrder(t *testing.T) {
 	w := apptest.New(t, app.DefaultPolicy)
 	ann := w.Fan(t, "ann", true)
-	pair, _ := w.Booking.OrderTaker.PlaceOrder(ctx, ann, chosenSeats(3, 4))
-	one, _ := w.Booking.OrderTaker.PlaceOrder(ctx, ann, chosenSeats(10))
+	pair := placed(t, w, ann, chosenSeats(3, 4))
+	one := placed(t, w, ann, chosenSeats(10))
 	_, _ = w.Wallet.Cashier.Charge(ctx, ann, 200_000, "")
 	_, err := w.Booking.Checkout.Pay(ctx, ann, booking.PayRequest{TicketID: string(pair.Tickets[0].ID), SeatID: 3, Date: showDate}, "")
 	var part *booking.PartOfOrderError

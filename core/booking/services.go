@@ -60,7 +60,7 @@ func New(p Ports, policy Policy) (Services, error) {
 	refunder := &Refunder{shows: p.Shows, store: p.Store, settlements: p.Settlements, clock: p.Clock, observer: p.Observer}
 	return Services{
 		SeatHolder: &SeatHolder{holds: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows, clock: p.Clock, policy: policy, observer: p.Observer},
-		OrderTaker: &OrderTaker{orders: p.Store, holds: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows, clock: p.Clock, policy: policy, observer: p.Observer},
+		OrderTaker: &OrderTaker{orders: p.Store, receipts: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows, clock: p.Clock, policy: policy, observer: p.Observer},
 		Checkout: &Checkout{holds: p.Store, orders: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, balances: p.Balances, clock: p.Clock,
 			requests: p.Requests, observer: p.Observer},
 		FanTickets: &FanTickets{book: p.Store, gate: p.Gate},

@@ -11,7 +11,7 @@ func TestBookingBenchRefusesBadFlags(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"-phases", "storm,nope"}, `no phase "nope"; the phases are poll, listing, storm, issue, payments, rate, expiry`},
+		{[]string{"-phases", "storm,nope"}, `no phase "nope"; the phases are poll, listing, storm, orders, issue, payments, rate, expiry`},
 		{[]string{"-fans", "5"}, "-fans must be 10 to 100000"},
 		{[]string{"-fans", "100001"}, "-fans must be 10 to 100000"},
 		{[]string{"-fans", "100", "-cycle", "101"}, "-cycle must be 0 to -fans"},

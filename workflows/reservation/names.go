@@ -60,8 +60,8 @@ func OrderWorkflowID(orderID string) string { return "order/" + orderID }
 // whose seats it pays and releases together.
 type Input struct {
 	ReservationID string `json:",omitempty"`
-	// OrderID, with Seats, makes the workflow an order's: Seat is then its first seat and
-	// Price its total. Empty in a seat's.
+	// OrderID makes the workflow an order's: Seat is then its first seat and Price its total,
+	// and Seats lists its seats, for operators reading the history. Empty in a seat's.
 	OrderID string `json:",omitempty"`
 	Seats   []int  `json:",omitempty"`
 	UserID  string

@@ -2,6 +2,7 @@ package reservation_test
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"go.temporal.io/sdk/worker"
@@ -26,6 +27,11 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 	if len(files) < 4 {
 		t.Fatalf("found %d recorded histories in testdata, want paid and released ones from before sales and after", len(files))
+	}
+	for _, order := range []string{"testdata/order-paid.json", "testdata/order-released.json"} {
+		if !slices.Contains(files, order) {
+			t.Fatalf("no recorded history %s among %v", order, files)
+		}
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
