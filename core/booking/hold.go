@@ -62,17 +62,29 @@ func (c *SeatHolder) HoldSeat(ctx context.Context, caller core.Caller, rawDate s
 	if err != nil {
 		return Reservation{}, err
 	}
-	if err := c.lifecycle.StartHold(ctx, r); err != nil {
-		// Without its timer the hold would linger: give the seat back now, even if the request
-		// that asked for it has been cancelled (the Sweeper is the last resort).
-		undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if _, relErr := c.holds.ReleaseHold(undoCtx, r.ID); relErr != nil {
-			err = errors.Join(err, fmt.Errorf("undo hold: %w", relErr))
-		}
-		return Reservation{}, errors.Join(ErrHoldNotStarted, fmt.Errorf("start hold timer: %w", err))
+	err = startTimer(ctx, func() error { return c.lifecycle.StartHold(ctx, r) },
+		func(ctx context.Context) error { _, err := c.holds.ReleaseHold(ctx, r.ID); return err })
+	if err != nil {
+		return Reservation{}, err
 	}
 	return r, nil
+}
+
+// startTimer starts the timer of a hold just stored, of a seat or an order; without it the hold
+// would linger, so when it cannot start, giveBack releases the hold at once, even if the
+// request that asked for it has been cancelled (the Sweeper is the last resort), and the answer
+// is ErrHoldNotStarted.
+func startTimer(ctx context.Context, start func() error, giveBack func(context.Context) error) error {
+	err := start()
+	if err == nil {
+		return nil
+	}
+	undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if relErr := giveBack(undoCtx); relErr != nil {
+		err = errors.Join(err, fmt.Errorf("undo hold: %w", relErr))
+	}
+	return errors.Join(ErrHoldNotStarted, fmt.Errorf("start hold timer: %w", err))
 }
 
 // hold makes the attempt. A token the store finds not active is taken to the gate, which says

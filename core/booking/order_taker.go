@@ -3,7 +3,6 @@ package booking
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -77,15 +76,10 @@ func (c *OrderTaker) PlaceOrder(ctx context.Context, caller core.Caller, req Pla
 	if err != nil {
 		return Order{}, err
 	}
-	if err := c.lifecycle.StartOrder(ctx, o); err != nil {
-		// Without its timer the order would linger: give its seats back now, even if the
-		// request that asked for them has been cancelled (the Sweeper is the last resort).
-		undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if _, relErr := c.orders.ReleaseOrder(undoCtx, o.ID); relErr != nil {
-			err = errors.Join(err, fmt.Errorf("undo order: %w", relErr))
-		}
-		return Order{}, errors.Join(ErrHoldNotStarted, fmt.Errorf("start order timer: %w", err))
+	err = startTimer(ctx, func() error { return c.lifecycle.StartOrder(ctx, o) },
+		func(ctx context.Context) error { _, err := c.orders.ReleaseOrder(ctx, o.ID); return err })
+	if err != nil {
+		return Order{}, err
 	}
 	return o, nil
 }
