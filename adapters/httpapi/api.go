@@ -145,16 +145,7 @@ func New(deps Deps) (http.Handler, huma.API) {
 	s := &server{Deps: deps, api: api, limiters: newLimiters(deps.Limits)}
 	api.UseMiddleware(s.authenticate)
 
-	registerSales(api, s)
-	registerQueue(api, s)
-	registerLeaving(api, s)
-	registerListings(api, s)
-	registerHolds(api, s)
-	registerPayments(api, s)
-	registerOrders(api, s)
-	registerTickets(api, s)
-	registerBalance(api, s)
-	registerEvents(api, s)
+	registerFans(api, s)
 	ops := &operators{control: deps.Control, directory: deps.Directory, admin: deps.Admin, cancellations: deps.ShowCanceller, logger: deps.Logger}
 	registerAdmin(api, ops)
 	registerAdminSales(api, ops)
@@ -168,6 +159,20 @@ func New(deps Deps) (http.Handler, huma.API) {
 	registerDocs(mux)
 	registerFanPage(mux)
 	return edge(mux), api
+}
+
+// registerFans registers the fans' endpoints.
+func registerFans(api huma.API, s *server) {
+	registerSales(api, s)
+	registerQueue(api, s)
+	registerLeaving(api, s)
+	registerListings(api, s)
+	registerHolds(api, s)
+	registerPayments(api, s)
+	registerOrders(api, s)
+	registerTickets(api, s)
+	registerBalance(api, s)
+	registerEvents(api, s)
 }
 
 type (

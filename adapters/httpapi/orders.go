@@ -81,6 +81,13 @@ type orderPaymentOutput struct {
 
 // registerOrders registers placing, showing, paying for and giving back orders.
 func registerOrders(api huma.API, s *server) {
+	registerPlaceOrder(api, s)
+	registerShowOrder(api, s)
+	registerPayOrder(api, s)
+	registerGiveBackOrder(api, s)
+}
+
+func registerPlaceOrder(api huma.API, s *server) {
 	huma.Register(api, secured(huma.Operation{
 		OperationID:   "placeOrder",
 		Method:        http.MethodPost,
@@ -112,7 +119,9 @@ func registerOrders(api huma.API, s *server) {
 		}
 		return &orderOutput{Body: orderBody(booking.OrderView{Order: o, Status: booking.OrderReserved})}, nil
 	})
+}
 
+func registerShowOrder(api huma.API, s *server) {
 	huma.Register(api, secured(huma.Operation{
 		OperationID: "showOrder",
 		Method:      http.MethodGet,
@@ -128,7 +137,9 @@ func registerOrders(api huma.API, s *server) {
 		}
 		return &orderOutput{Body: orderBody(v)}, nil
 	})
+}
 
+func registerPayOrder(api huma.API, s *server) {
 	huma.Register(api, secured(huma.Operation{
 		OperationID: "payOrder",
 		Method:      http.MethodPost,
@@ -152,7 +163,9 @@ func registerOrders(api huma.API, s *server) {
 		}
 		return &orderPaymentOutput{Body: body}, nil
 	})
+}
 
+func registerGiveBackOrder(api huma.API, s *server) {
 	huma.Register(api, secured(huma.Operation{
 		OperationID:   "giveBackOrder",
 		Method:        http.MethodDelete,
