@@ -118,6 +118,25 @@ func runOrderSettlement(t *testing.T, newStores func(t *testing.T) Stores) {
 		wantErr(t, err, booking.ErrHoldExpired)
 	})
 
+	t.Run("an order a seat of which a later hold took is refused whole", func(t *testing.T) {
+		s := newStores(t)
+		o, _ := fundedOrder(t, s, 200_000)
+		// Past the order's deadline, before its release ran, bob takes seat 7 over.
+		bob := must[booking.Reservation](t)(hold(t, s, "bob", showOf(t, s, o.Tickets[0]), 7, o.HeldUntil.Add(time.Second), time.Minute))
+		// A settlement that reached the store late, for a payment made in time, pays neither seat.
+		_, err := settleOrder(s, o, "alice", o.HeldUntil.Add(-time.Second), "")
+		wantErr(t, err, booking.ErrHoldExpired)
+		if bal := must[core.Amount](t)(s.Wallets.Balance(ctx, "alice")); bal != 200_000 {
+			t.Fatalf("balance %d after a refused settlement, want 200000 untouched", bal)
+		}
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, o.Tickets[0].ID)); got.Status != booking.Held {
+			t.Fatalf("seat %d of the refused order is %v, want still held (until its release)", got.Seat, got.Status)
+		}
+		if got := must[booking.Reservation](t)(s.Bookings.Reservation(ctx, bob.ID)); got.Status != booking.Held {
+			t.Fatalf("bob's hold of seat 7 is %v, want held", got.Status)
+		}
+	})
+
 	t.Run("a key that paid for a seat does not pay for an order, nor the order's for a seat", func(t *testing.T) {
 		s := newStores(t)
 		o, _ := fundedOrder(t, s, 500_000)
