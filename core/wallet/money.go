@@ -27,7 +27,7 @@ type InsufficientBalanceError struct {
 }
 
 func (e *InsufficientBalanceError) Error() string {
-	return fmt.Sprintf("balance %d is less than the price %d; charge at least %d", e.Balance, e.Needed, e.Needed-e.Balance)
+	return fmt.Sprintf("balance %d is less than the %d to pay; charge at least %d", e.Balance, e.Needed, e.Needed-e.Balance)
 }
 
 // Unwrap makes the error match ErrInsufficientBalance.
