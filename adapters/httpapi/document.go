@@ -62,7 +62,7 @@ var meaningFor = map[string]map[int]string{
 		http.StatusBadRequest:          "The order_id is not a UUID, or the Idempotency-Key is malformed.",
 		http.StatusNotFound:            "You have no order by that id in your token's sale.",
 		http.StatusPaymentRequired:     "The balance does not cover the order's total; the problem carries balance and needed (the total), and nothing changed.",
-		http.StatusConflict:            "The order's hold has ended (its deadline passed, or it was given back), or a request with the same Idempotency-Key is still being processed (Retry-After).",
+		http.StatusConflict:            "The order's hold has ended (its deadline passed, it was given back, or its performance was cancelled), or a request with the same Idempotency-Key is still being processed (Retry-After). A payment the API accepted before the deadline is still taken, retried, until a minute after it.",
 		http.StatusGone:                "The performance was cancelled before the payment went through: nothing was charged, and the order ends.",
 		http.StatusServiceUnavailable:  "The payment did not complete in time; retry it after Retry-After seconds: a payment that went through returns its receipt.",
 		http.StatusUnprocessableEntity: "The Idempotency-Key paid for another order or ticket; use a new key for a new request.",

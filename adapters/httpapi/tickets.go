@@ -26,7 +26,7 @@ type TicketBody struct {
 	Status     string    `json:"status" enum:"held,paid,released,cancelled" doc:"held → paid → (cancelled), or held → released when the hold ended unpaid."`
 	Expiration time.Time `json:"expiration" doc:"When the hold ended or ends unless paid (RFC 3339, UTC)."`
 	// Receipt is set once paid, and stays after a cancellation.
-	Receipt *ReceiptBody `json:"receipt,omitempty" doc:"The payment, once paid."`
+	Receipt *ReceiptBody `json:"receipt,omitempty" doc:"The payment, once paid: for a ticket of an order, the order's one payment (its payment_id) and this ticket's share of it (amount)."`
 	// Credential is the signed ticket a gate checks in, while paid and not cancelled.
 	Credential  string      `json:"credential,omitempty" doc:"The ticket's signed credential (a compact JWS, typ boxoffice-ticket+jwt, verifiable with /.well-known/jwks.json) to show at the gate, while the ticket is paid; GET /api/tickets/{ticket_id} with Accept: image/png gives it as a QR code."`
 	Refund      *RefundBody `json:"refund,omitempty" doc:"What the cancellation gave back, once cancelled."`

@@ -15,7 +15,7 @@ var (
 	ErrUnknownOrder  = core.Classed(core.ErrNotFound, "no such order")
 	// ErrOrderEnded is an order's payment after its hold ended: released at its deadline, or
 	// given back.
-	ErrOrderEnded = core.Classed(core.ErrConflict, "the order's hold has ended: its seats were released at its deadline or given back")
+	ErrOrderEnded = core.Classed(core.ErrConflict, "the order's hold has ended: its seats were released (at its deadline, given back, or with its performance cancelled)")
 	// ErrPaymentUnderWay is giving back an order whose payment the API has accepted: its
 	// lifecycle settles it or, failing, releases the order at the payment's deadline.
 	ErrPaymentUnderWay = core.Classed(core.ErrConflict, "a payment of this order is under way: wait for its answer (retry the payment with its Idempotency-Key to learn it)")
@@ -60,7 +60,7 @@ type TooManyHoldsError struct {
 }
 
 func (e *TooManyHoldsError) Error() string {
-	return fmt.Sprintf("your held and bought tickets of this sale make %d, the most one fan may have; a place frees if a hold of yours ends unpaid (the earliest at %s)",
+	return fmt.Sprintf("your held and bought tickets of this sale leave no room for this many more under its limit of %d a fan; a place frees if a hold of yours ends unpaid (the earliest at %s)",
 		e.Limit, e.FreeAt.UTC().Format(time.RFC3339))
 }
 
@@ -75,7 +75,7 @@ type TicketsLeftError struct {
 }
 
 func (e *TicketsLeftError) Error() string {
-	return fmt.Sprintf("your bought tickets of this sale leave room for %d more (one fan may have %d); ask for %d or fewer", e.Left, e.Limit, e.Left)
+	return fmt.Sprintf("your bought tickets of this sale leave room for %d more (one fan may have %d), your holds counting until they end; ask for %d or fewer", e.Left, e.Limit, e.Left)
 }
 
 // Unwrap places the error in the ErrForbidden class, as ErrTicketLimit.

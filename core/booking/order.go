@@ -233,7 +233,10 @@ func (q OrderRequest) Check(p catalog.Performance, limit int) error {
 	case chosen:
 		return checkChosen(q.Seats, p, limit)
 	}
-	if n := q.Wish.Quantity; n < 1 || n > limit {
+	switch n := q.Wish.Quantity; {
+	case n == 0:
+		return core.InvalidField("quantity", "say how many of the best available seats you want with quantity, 1 to %d, the most one fan may have in this sale", limit)
+	case n < 1 || n > limit:
 		return core.InvalidField("quantity", "ask for 1 to %d seats, the most one fan may have in this sale (asked for %d)", limit, n)
 	}
 	if _, ok := p.Section(q.Wish.Section); q.Wish.Section != "" && !ok {

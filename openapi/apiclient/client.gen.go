@@ -976,7 +976,7 @@ type TicketBody struct {
 	// Price Price in won, as held and paid.
 	Price int64 `json:"price"`
 
-	// Receipt The payment, once paid.
+	// Receipt The payment, once paid: for a ticket of an order, the order's one payment (its payment_id) and this ticket's share of it (amount).
 	Receipt *ReceiptBody `json:"receipt,omitempty"`
 
 	// Refund What the cancellation gave back, once cancelled.

@@ -1272,7 +1272,7 @@ export interface components {
              * @description Price in won, as held and paid.
              */
             price: number;
-            /** @description The payment, once paid. */
+            /** @description The payment, once paid: for a ticket of an order, the order's one payment (its payment_id) and this ticket's share of it (amount). */
             receipt?: components["schemas"]["ReceiptBody"];
             /** @description What the cancellation gave back, once cancelled. */
             refund?: components["schemas"]["RefundBody"];
@@ -3253,7 +3253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The order's hold has ended (its deadline passed, or it was given back), or a request with the same Idempotency-Key is still being processed (Retry-After). */
+            /** @description The order's hold has ended (its deadline passed, it was given back, or its performance was cancelled), or a request with the same Idempotency-Key is still being processed (Retry-After). A payment the API accepted before the deadline is still taken, retried, until a minute after it. */
             409: {
                 headers: {
                     [name: string]: unknown;
