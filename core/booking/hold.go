@@ -28,20 +28,13 @@ type SeatHolder struct {
 // another sale is unknown to the token. The attempt is one step of the store, which checks the
 // token is active as it decides the race: the token is not read first.
 func (c *SeatHolder) HoldSeat(ctx context.Context, caller core.Caller, rawDate string, seat int) (_ Reservation, err error) {
-	user, sale := caller.UserID, caller.SaleID
-	if sale == "" { // a token signed before tokens named their sale is read
-		if user, sale, err = c.gate.Admitted(ctx, caller); err != nil {
-			return Reservation{}, err
-		}
-	}
-	defer func() { c.observer.HoldDecided(sale, OutcomeOf(err)) }()
-	now := c.clock.Now()
-	d, err := catalog.SaleDate(rawDate, now)
+	user, sale, err := callersSale(ctx, c.gate, caller)
 	if err != nil {
 		return Reservation{}, err
 	}
-	// A cached copy of the offer refuses what it can without the store, which decides.
-	offer, err := c.offers.CachedOffer(ctx, sale, d)
+	defer func() { c.observer.HoldDecided(sale, OutcomeOf(err)) }()
+	now := c.clock.Now()
+	offer, err := cachedOffer(ctx, c.offers, sale, rawDate, now)
 	if err != nil {
 		return Reservation{}, err
 	}
@@ -87,15 +80,41 @@ func startTimer(ctx context.Context, start func() error, giveBack func(context.C
 	return errors.Join(ErrHoldNotStarted, fmt.Errorf("start hold timer: %w", err))
 }
 
-// hold makes the attempt. A token the store finds not active is taken to the gate, which says
-// why (a waiting fan learns their place); one admitted in between is tried again.
+// hold makes the attempt (tryAdmitted).
 func (c *SeatHolder) hold(ctx context.Context, caller core.Caller, a HoldAttempt) (Reservation, error) {
-	r, err := c.holds.HoldSeat(ctx, a)
+	return tryAdmitted(ctx, c.gate, caller, func() (Reservation, error) { return c.holds.HoldSeat(ctx, a) })
+}
+
+// tryAdmitted makes a hold attempt, of a seat or an order, which the store decides with the
+// caller's token. A token the store finds not active is taken to the gate, which says why (a
+// waiting fan learns their place); one admitted in between is tried again.
+func tryAdmitted[T any](ctx context.Context, gate Gate, caller core.Caller, attempt func() (T, error)) (T, error) {
+	held, err := attempt()
 	if !errors.Is(err, ErrTokenNotActive) {
-		return r, err
+		return held, err
 	}
-	if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
-		return Reservation{}, err
+	if _, _, err := gate.Admitted(ctx, caller); err != nil {
+		var none T
+		return none, err
 	}
-	return c.holds.HoldSeat(ctx, a)
+	return attempt()
+}
+
+// callersSale is whose token the caller holds and its sale; a token signed before tokens named
+// their sale is read through the gate, which requires it admitted.
+func callersSale(ctx context.Context, gate Gate, caller core.Caller) (core.UserID, core.SaleID, error) {
+	if caller.SaleID == "" {
+		return gate.Admitted(ctx, caller)
+	}
+	return caller.UserID, caller.SaleID, nil
+}
+
+// cachedOffer is the offer of the sale's date rawDate (from today on) from the cached copy, which
+// refuses what it can without the store, which decides.
+func cachedOffer(ctx context.Context, offers Offers, sale core.SaleID, rawDate string, now time.Time) (catalog.Offer, error) {
+	d, err := catalog.SaleDate(rawDate, now)
+	if err != nil {
+		return catalog.Offer{}, err
+	}
+	return offers.CachedOffer(ctx, sale, d)
 }

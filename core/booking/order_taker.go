@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -38,20 +37,13 @@ type PlaceOrderRequest struct {
 // refuses in DESIGN's order: the request's fields (OrderRequest.Check), the sale and the date,
 // then the store's decision (the token, the seats, the per-fan limit counting every seat).
 func (c *OrderTaker) PlaceOrder(ctx context.Context, caller core.Caller, req PlaceOrderRequest) (_ Order, err error) {
-	user, sale := caller.UserID, caller.SaleID
-	if sale == "" { // a token signed before tokens named their sale is read
-		if user, sale, err = c.gate.Admitted(ctx, caller); err != nil {
-			return Order{}, err
-		}
-	}
-	defer func() { c.observer.HoldDecided(sale, OutcomeOf(err)) }()
-	now := c.clock.Now()
-	d, err := catalog.SaleDate(req.Date, now)
+	user, sale, err := callersSale(ctx, c.gate, caller)
 	if err != nil {
 		return Order{}, err
 	}
-	// A cached copy of the offer refuses what it can without the store, which decides.
-	offer, err := c.offers.CachedOffer(ctx, sale, d)
+	defer func() { c.observer.HoldDecided(sale, OutcomeOf(err)) }()
+	now := c.clock.Now()
+	offer, err := cachedOffer(ctx, c.offers, sale, req.Date, now)
 	if err != nil {
 		return Order{}, err
 	}
@@ -69,10 +61,11 @@ func (c *OrderTaker) PlaceOrder(ctx context.Context, caller core.Caller, req Pla
 	for i := range ids {
 		ids[i] = core.NewID()
 	}
-	o, err := c.hold(ctx, caller, OrderAttempt{
+	a := OrderAttempt{
 		Request: q, IDs: ids, Token: caller.TokenID, Now: now, Limit: offer.Sale.MaxTicketsPerFan,
-		Order: Order{ID: core.NewID(), UserID: user, SaleID: sale, Date: d, HeldUntil: now.Add(c.policy.HoldTTL), CreatedAt: now},
-	})
+		Order: Order{ID: core.NewID(), UserID: user, SaleID: sale, Date: offer.Performance.Date, HeldUntil: now.Add(c.policy.HoldTTL), CreatedAt: now},
+	}
+	o, err := tryAdmitted(ctx, c.gate, caller, func() (Order, error) { return c.orders.HoldOrder(ctx, a) })
 	if err != nil {
 		return Order{}, err
 	}
@@ -82,19 +75,6 @@ func (c *OrderTaker) PlaceOrder(ctx context.Context, caller core.Caller, req Pla
 		return Order{}, err
 	}
 	return o, nil
-}
-
-// hold makes the attempt. A token the store finds not active is taken to the gate, which says
-// why (a waiting fan learns their place); one admitted in between is tried again.
-func (c *OrderTaker) hold(ctx context.Context, caller core.Caller, a OrderAttempt) (Order, error) {
-	o, err := c.orders.HoldOrder(ctx, a)
-	if !errors.Is(err, ErrTokenNotActive) {
-		return o, err
-	}
-	if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
-		return Order{}, err
-	}
-	return c.orders.HoldOrder(ctx, a)
 }
 
 // OrderView is an order as its fan sees it: where it stands, and its payment once paid.
