@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/boxoffice/boxoffice/core"
-	"github.com/boxoffice/boxoffice/core/wallet"
 )
 
 // PayOrder pays for the caller's held order from their wallet, every seat at once, its total
@@ -21,23 +19,13 @@ func (c *Checkout) PayOrder(ctx context.Context, caller core.Caller, rawID, rawK
 	if err != nil {
 		return OrderView{}, err
 	}
-	key, err := core.ParseIdempotencyKey(rawKey)
-	if err != nil {
-		return OrderView{}, err
-	}
-	user, sale, err := c.gate.Identify(ctx, caller)
-	if err != nil {
-		return OrderView{}, err
-	}
-	start := time.Now()
-	rc, err := core.Once(ctx, c.requests, user, key, func(ctx context.Context) (OrderReceipt, error) {
+	rc, err := keyedPayment(ctx, c, caller, rawKey, func(ctx context.Context, user core.UserID, sale core.SaleID, key core.IdempotencyKey) (OrderReceipt, error) {
 		o, err := ownOrder(ctx, c.orders, user, sale, id)
 		if err != nil {
 			return OrderReceipt{}, err
 		}
 		return c.payOrder(ctx, caller, o, key)
 	})
-	c.observer.PaymentDecided(sale, OutcomeOf(err), time.Since(start))
 	if errors.Is(err, ErrHoldExpired) { // a seat's words; an order's hold ended is a conflict
 		return OrderView{}, ErrOrderEnded
 	}
@@ -79,31 +67,16 @@ func (c *Checkout) payOrder(ctx context.Context, caller core.Caller, o Order, ke
 
 // payHeldOrder pays for o, read as held, as payHeld pays for a seat.
 func (c *Checkout) payHeldOrder(ctx context.Context, caller core.Caller, o Order, key core.IdempotencyKey) (OrderReceipt, error) {
-	if o.PaymentAcceptedAt().IsZero() {
-		if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
-			return OrderReceipt{}, err
-		}
-	}
-	if err := o.PayableBy(o.UserID, c.clock.Now()); err != nil {
-		return OrderReceipt{}, err
-	}
-	balance, err := c.balances.Balance(ctx, o.UserID)
-	if err != nil {
-		return OrderReceipt{}, fmt.Errorf("read balance: %w", err)
-	}
-	if err := wallet.Covers(balance, o.Total()); err != nil {
+	if err := c.acceptable(ctx, caller, o.UserID, o.PaymentAcceptedAt(), o.PayableBy(o.UserID, c.clock.Now()), o.Total()); err != nil {
 		return OrderReceipt{}, err
 	}
 	// From here the payment is accepted: nothing but the order's lifecycle, once it has seen
 	// it, releases the order before its PaymentDeadline.
-	if o, err = c.orders.AcceptOrderPayment(ctx, o.ID, o.UserID, c.clock.Now()); err != nil {
+	o, err := c.orders.AcceptOrderPayment(ctx, o.ID, o.UserID, c.clock.Now())
+	if err != nil {
 		return OrderReceipt{}, err
 	}
-	rc, err := c.settleInTime(ctx, o, key)
-	if err != nil && !core.IsDomainError(err) {
-		return OrderReceipt{}, errors.Join(ErrPaymentPending, err)
-	}
-	return rc, err
+	return pending(c.settleInTime(ctx, o, key))
 }
 
 // settleInTime has the lifecycle that times o settle its payment: a seat held on its own is

@@ -44,20 +44,29 @@ func (c *Checkout) Pay(ctx context.Context, caller core.Caller, req PayRequest, 
 	if err != nil {
 		return Receipt{}, err
 	}
+	return keyedPayment(ctx, c, caller, rawKey, func(ctx context.Context, user core.UserID, sale core.SaleID, key core.IdempotencyKey) (Receipt, error) {
+		return c.pay(ctx, caller, user, sale, id, date, req.SeatID, key)
+	})
+}
+
+// keyedPayment runs a payment of a seat or an order, by pay, for the payer the caller's token
+// names (any token the queue issued them: a retry needs no session), once at a time for its
+// Idempotency-Key (rawKey, "" for none), and tells the observer its outcome.
+func keyedPayment[T any](ctx context.Context, c *Checkout, caller core.Caller, rawKey string,
+	pay func(context.Context, core.UserID, core.SaleID, core.IdempotencyKey) (T, error)) (T, error) {
+	var none T
 	key, err := core.ParseIdempotencyKey(rawKey)
 	if err != nil {
-		return Receipt{}, err
+		return none, err
 	}
 	user, sale, err := c.gate.Identify(ctx, caller)
 	if err != nil {
-		return Receipt{}, err
+		return none, err
 	}
 	start := time.Now()
-	rc, err := core.Once(ctx, c.requests, user, key, func(ctx context.Context) (Receipt, error) {
-		return c.pay(ctx, caller, user, sale, id, date, req.SeatID, key)
-	})
+	paid, err := core.Once(ctx, c.requests, user, key, func(ctx context.Context) (T, error) { return pay(ctx, user, sale, key) })
 	c.observer.PaymentDecided(sale, OutcomeOf(err), time.Since(start))
-	return rc, err
+	return paid, err
 }
 
 // pay is Pay once the request is parsed, the token identified and the key, if any, running.
@@ -125,29 +134,44 @@ func (c *Checkout) payOrderOfOne(ctx context.Context, caller core.Caller, id cor
 // of a payment accepted already needs the payer, not their session: the payment that ended
 // another of their holds may have ended it since.
 func (c *Checkout) payHeld(ctx context.Context, caller core.Caller, user core.UserID, r Reservation, key core.IdempotencyKey) (Receipt, error) {
-	if r.PaymentAcceptedAt.IsZero() {
-		if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
-			return Receipt{}, err
-		}
-	}
-	if err := r.PayableBy(user, c.clock.Now()); err != nil {
-		return Receipt{}, err
-	}
-	balance, err := c.balances.Balance(ctx, user)
-	if err != nil {
-		return Receipt{}, fmt.Errorf("read balance: %w", err)
-	}
-	if err := wallet.Covers(balance, r.Price); err != nil {
+	if err := c.acceptable(ctx, caller, user, r.PaymentAcceptedAt, r.PayableBy(user, c.clock.Now()), r.Price); err != nil {
 		return Receipt{}, err
 	}
 	// From here the payment is accepted: nothing but the hold's lifecycle, once it has seen it,
 	// releases the hold before its PaymentDeadline, however long the payment takes to reach it.
-	if r, err = c.holds.AcceptPayment(ctx, r.ID, user, c.clock.Now()); err != nil {
+	r, err := c.holds.AcceptPayment(ctx, r.ID, user, c.clock.Now())
+	if err != nil {
 		return Receipt{}, err
 	}
-	rc, err := c.lifecycle.Pay(ctx, r, key)
-	if err != nil && !core.IsDomainError(err) {
-		return Receipt{}, errors.Join(ErrPaymentPending, err)
+	return pending(c.lifecycle.Pay(ctx, r, key))
+}
+
+// acceptable reports a payment the lifecycle would refuse, so that it is not accepted: the
+// caller not admitted (unless a payment was accepted already, at acceptedAt: its retry needs the
+// payer, not their session, which the payment may have ended), the hold not payable (payable,
+// its PayableBy at now) or the wallet short of price.
+func (c *Checkout) acceptable(ctx context.Context, caller core.Caller, user core.UserID, acceptedAt time.Time, payable error, price core.Amount) error {
+	if acceptedAt.IsZero() {
+		if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
+			return err
+		}
 	}
-	return rc, err
+	if payable != nil {
+		return payable
+	}
+	balance, err := c.balances.Balance(ctx, user)
+	if err != nil {
+		return fmt.Errorf("read balance: %w", err)
+	}
+	return wallet.Covers(balance, price)
+}
+
+// pending is a lifecycle's answer to a payment, its failures of machinery (a timeout, Temporal
+// unavailable) ErrPaymentPending: a payment accepted may still go through.
+func pending[T any](paid T, err error) (T, error) {
+	if err != nil && !core.IsDomainError(err) {
+		var none T
+		return none, errors.Join(ErrPaymentPending, err)
+	}
+	return paid, err
 }
