@@ -168,7 +168,7 @@ func (s *state) orderTickets(id core.ID) []*booking.Reservation {
 		}
 		return tickets
 	}
-	if r, ok := s.reservations[id]; ok && r.OrderID == "" {
+	if r, ok := s.reservations[id]; ok && r.OrderOf() == id {
 		return []*booking.Reservation{r}
 	}
 	return nil

@@ -152,7 +152,7 @@ func seatOnItsOwn(ctx context.Context, q *sqlcdb.Queries, id core.ID) (booking.O
 		return booking.Order{}, notFound(err, booking.ErrUnknownOrder)
 	}
 	r, err := reservationFromRow(row)
-	if err != nil || r.OrderID != "" {
+	if err != nil || r.OrderOf() != id {
 		return booking.Order{}, errors.Join(booking.ErrUnknownOrder, err) // a ticket of an order is not one
 	}
 	return booking.Order{ID: r.ID, UserID: r.UserID, SaleID: r.SaleID, Date: r.Date, HeldUntil: r.HeldUntil, CreatedAt: r.CreatedAt,

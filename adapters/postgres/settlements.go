@@ -38,8 +38,7 @@ func (s *Settlements) SettleOrder(ctx context.Context, p booking.OrderSettlement
 		return booking.OrderReceipt{}, err
 	}
 	// A seat held on its own is paid by a payment of its own; an order's seats each by a line.
-	lines := o.Tickets[0].OrderID != ""
-	receipts, err := s.settleTickets(ctx, o.Tickets, payment{user: p.UserID, id: p.PaymentID, lines: lines, key: p.IdempotencyKey, at: p.At})
+	receipts, err := s.settleTickets(ctx, o.Tickets, payment{user: p.UserID, id: p.PaymentID, lines: !o.SeatOnItsOwn(), key: p.IdempotencyKey, at: p.At})
 	if err != nil {
 		return booking.OrderReceipt{}, err
 	}

@@ -93,6 +93,12 @@ func (o Order) PaymentDeadline() time.Time {
 	return latest
 }
 
+// SeatOnItsOwn reports whether the order is a seat held on its own (POST /api/tickets), the order
+// of one whose id is its ticket's (Reservation.OrderOf), rather than one placed as an order.
+func (o Order) SeatOnItsOwn() bool {
+	return len(o.Tickets) == 1 && o.Tickets[0].OrderOf() == o.Tickets[0].ID
+}
+
 // Has reports whether ticket is one of the order's.
 func (o Order) Has(ticket core.ID) bool {
 	return slices.ContainsFunc(o.Tickets, func(t Reservation) bool { return t.ID == ticket })

@@ -82,8 +82,8 @@ func (c *Checkout) payHeldOrder(ctx context.Context, caller core.Caller, o Order
 // settleInTime has the lifecycle that times o settle its payment: a seat held on its own is
 // timed as a hold (POST /api/tickets), an order as one (POST /api/orders).
 func (c *Checkout) settleInTime(ctx context.Context, o Order, key core.IdempotencyKey) (OrderReceipt, error) {
-	if t := o.Tickets[0]; t.OrderID == "" {
-		rc, err := c.lifecycle.Pay(ctx, t, key)
+	if o.SeatOnItsOwn() {
+		rc, err := c.lifecycle.Pay(ctx, o.Tickets[0], key)
 		return OrderReceipt{OrderID: o.ID, Tickets: []Receipt{rc}}, err
 	}
 	return c.lifecycle.PayOrder(ctx, o, key)
