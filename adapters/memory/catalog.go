@@ -7,6 +7,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
 // CreateSale implements catalog.Program.
@@ -66,6 +67,9 @@ func (s *Catalog) UpdateSale(_ context.Context, id core.SaleID, change func(cata
 	changed, err := change(*sale)
 	if err != nil {
 		return catalog.Sale{}, err
+	}
+	if e, ok := webhook.SaleStateChangedEvent(*sale, changed, time.Now()); ok {
+		s.publish(e)
 	}
 	*sale = changed
 	s.changes.announce(id)
@@ -135,6 +139,7 @@ func (s *Catalog) CancelPerformance(_ context.Context, sale core.SaleID, d core.
 	}
 	if !p.Cancelled() {
 		p.CancelledAt = at
+		s.publish(webhook.PerformanceCancelledEvent(*p))
 		s.changes.announce(sale)
 	}
 	return *p, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/wallet"
+	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
 // SettleAcrossAggregates implements booking.Settlements: settleTickets, of the one ticket.
@@ -85,12 +86,14 @@ func (s *state) settleTickets(tickets []*booking.Reservation, user core.UserID, 
 		claim := s.seats[seatKey{t.SaleID, t.Date, t.Seat}]
 		claim.Sold, claim.HeldUntil = true, time.Time{}
 		t.Status = booking.Paid
+		order.Tickets[i].Status = booking.Paid
 		receipts[i] = booking.Receipt{PaymentID: payment, ReservationID: t.ID, Amount: t.Price, Date: t.Date, PaidAt: at}
 		s.payments[t.ID] = receipts[i]
 	}
 	if key != "" {
 		s.paymentsByKey[userKey{user, key}] = first.ID
 	}
+	s.publishPaid(order, payment, at)
 	// A payment that leaves the fan no hold to pay in the sale ends their session there; a token
 	// they queue with again meanwhile keeps waiting, since waiting tokens leave the queue only at
 	// its head.
@@ -135,5 +138,19 @@ func (s *Settlements) Refund(_ context.Context, q booking.RefundRequest) (bookin
 	s.balances[r.UserID] += rf.Amount
 	r.Status = booking.Cancelled
 	*s.seats[seatKey{r.SaleID, r.Date, r.Seat}] = catalog.Claim{}
+	s.outbox.soldSeats[perfKey{r.SaleID, r.Date}]--
+	s.publish(webhook.TicketCancelledEvent(*r, rf))
 	return rf, nil
+}
+
+// publishPaid publishes a settled order's order.paid, and the date's sale.sold_out when its
+// seats sold were the last; s.mu is held, by the settlement.
+func (s *state) publishPaid(o booking.Order, payment core.ID, at time.Time) {
+	s.publish(webhook.OrderPaidEvent(o, payment, at))
+	first := o.Tickets[0]
+	k := perfKey{first.SaleID, first.Date}
+	s.outbox.soldSeats[k] += len(o.Tickets)
+	if s.outbox.soldSeats[k] == s.performances[k].Seats() {
+		s.publish(webhook.SaleSoldOutEvent(first.SaleID, first.Date, at))
+	}
 }

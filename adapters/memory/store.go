@@ -30,6 +30,7 @@ type Store struct {
 	*TicketBook
 	*Settlements
 	*Wallets
+	*Webhooks
 }
 
 // Tokens implements queue.Store.
@@ -82,6 +83,8 @@ type state struct {
 	refundsByKey  map[userKey]core.ID // reservation refunded with the key
 
 	changes watchers // of the catalog's changes
+
+	outbox outbox // the events of every change above, and the webhooks' endpoints
 }
 
 // saleQueue is one sale's waiting room.
@@ -136,16 +139,17 @@ func NewStore() *Store {
 		refundsByKey:  map[userKey]core.ID{},
 		chargesByKey:  map[userKey]keyedCharge{},
 		paymentsByKey: map[userKey]core.ID{},
+		outbox:        newOutbox(),
 	}
 	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Holds: &Holds{st}, Orders: &Orders{st}, TicketBook: &TicketBook{st},
-		Settlements: &Settlements{st}, Wallets: &Wallets{st}}
+		Settlements: &Settlements{st}, Wallets: &Wallets{st}, Webhooks: &Webhooks{st}}
 }
 
 // Stores are the store of each context, for app.New.
 func (s *Store) Stores() app.Stores {
 	return app.Stores{
 		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
-		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets,
+		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets, Webhooks: s.Webhooks,
 	}
 }
 

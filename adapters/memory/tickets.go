@@ -7,6 +7,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
 // Tickets implements booking.TicketBook.
@@ -58,6 +59,7 @@ func (s *TicketBook) CheckIn(_ context.Context, id, payment core.ID, at time.Tim
 		return booking.Ticket{}, err
 	}
 	s.checkIns[id] = at
+	s.publish(webhook.TicketCheckedInEvent(*r, at))
 	return s.ticket(r), nil
 }
 

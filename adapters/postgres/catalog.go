@@ -7,6 +7,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
 // CreateSale implements catalog.Program in one transaction: the sale, then each performance
@@ -105,6 +106,11 @@ func (s *Catalog) UpdateSale(ctx context.Context, id core.SaleID, change func(ca
 		if out, err = change(sale); err != nil {
 			return err
 		}
+		if e, changed := webhook.SaleStateChangedEvent(sale, out, time.Now()); changed {
+			if err := publish(ctx, q, e); err != nil {
+				return err
+			}
+		}
 		until, fee := cancellationColumns(out.Cancellation)
 		return q.SaleUpdate(ctx, sqlcdb.SaleUpdateParams{
 			ID: string(id), Title: out.Title, State: out.State.String(), MaxTicketsPerFan: int32(out.MaxTicketsPerFan),
@@ -183,8 +189,15 @@ func (d *db) performance(ctx context.Context, sale core.SaleID, date core.Date) 
 // CancelPerformance implements catalog.Program.
 func (s *Catalog) CancelPerformance(ctx context.Context, sale core.SaleID, d core.Date, at time.Time) (catalog.Performance, error) {
 	defer s.changes.announce(sale) // this instance reads its own change at once; the trigger tells the others
-	if _, err := s.q.PerformanceCancel(ctx, sqlcdb.PerformanceCancelParams{SaleID: string(sale), PerfDate: d.Time(), At: at}); err != nil {
-		return catalog.Performance{}, notFound(err, catalog.ErrUnknownDate)
+	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
+		row, err := q.PerformanceCancel(ctx, sqlcdb.PerformanceCancelParams{SaleID: string(sale), PerfDate: d.Time(), At: at})
+		if err != nil || !row.Newly {
+			return notFound(err, catalog.ErrUnknownDate)
+		}
+		return publish(ctx, q, webhook.PerformanceCancelledEvent(catalog.Performance{SaleID: sale, Date: d, CancelledAt: *row.CancelledAt}))
+	})
+	if err != nil {
+		return catalog.Performance{}, err
 	}
 	return s.Performance(ctx, sale, d)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/wallet"
+	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
 // SettleAcrossAggregates implements booking.Settlements: settleTickets, of the one ticket.
@@ -186,7 +187,37 @@ func settle(ctx context.Context, q *sqlcdb.Queries, tickets []booking.Reservatio
 		}
 		receipts[i] = booking.Receipt{PaymentID: p.id, ReservationID: r.ID, Amount: r.Price, Date: r.Date, PaidAt: p.at}
 	}
+	if err := publishPaid(ctx, q, tickets, p); err != nil {
+		return nil, err
+	}
 	return receipts, endSessionIfDone(ctx, q, tickets[0], p.at)
+}
+
+// publishPaid writes the settlement's order.paid, and the date's sale.sold_out when its seats
+// were the last unsold. The check runs under a lock of the date's own (SoldOutLock), taken
+// only once no seat is available: two payments of the last seats each see the other's still
+// held before it commits, and the one that checks second, after the first committed, sees the
+// date sold out.
+func publishPaid(ctx context.Context, q *sqlcdb.Queries, tickets []booking.Reservation, p payment) error {
+	paid := make([]booking.Reservation, len(tickets))
+	for i, t := range tickets {
+		t.Status = booking.Paid
+		paid[i] = t
+	}
+	if err := publish(ctx, q, webhook.OrderPaidEvent(booking.Order{Tickets: paid}, p.id, p.at)); err != nil {
+		return err
+	}
+	date := sqlcdb.DateSoldOutParams{SaleID: string(tickets[0].SaleID), PerfDate: tickets[0].Date.Time()}
+	if none, err := q.DateAvailableNone(ctx, sqlcdb.DateAvailableNoneParams(date)); err != nil || !none {
+		return err
+	}
+	if err := q.SoldOutLock(ctx, "sold_out/"+date.SaleID+"/"+tickets[0].Date.String()); err != nil {
+		return err
+	}
+	if soldOut, err := q.DateSoldOut(ctx, date); err != nil || !soldOut {
+		return err
+	}
+	return publish(ctx, q, webhook.SaleSoldOutEvent(tickets[0].SaleID, tickets[0].Date, p.at))
 }
 
 // payTicket writes one ticket's share of a settlement: its ledger row, its payment row (the
@@ -320,6 +351,9 @@ func refund(ctx context.Context, q *sqlcdb.Queries, r booking.Reservation, req b
 		}
 	}
 	if err := q.ReservationCancel(ctx, reservationID); err != nil {
+		return booking.Refund{}, err
+	}
+	if err := publish(ctx, q, webhook.TicketCancelledEvent(r, out)); err != nil {
 		return booking.Refund{}, err
 	}
 	err = q.SeatUnsell(ctx, sqlcdb.SeatUnsellParams{SaleID: string(r.SaleID), PerfDate: r.Date.Time(), SeatNo: int32(r.Seat), ReservationID: reservationID})

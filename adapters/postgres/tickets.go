@@ -7,6 +7,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
 // Tickets implements booking.TicketBook.
@@ -114,6 +115,9 @@ func (s *TicketBook) CheckIn(ctx context.Context, id, payment core.ID, at time.T
 			}
 			return &booking.CheckedInError{At: first.UTC()}
 		} else if err != nil {
+			return err
+		}
+		if err := publish(ctx, q, webhook.TicketCheckedInEvent(r, at)); err != nil {
 			return err
 		}
 		out, err = ticketOf(ctx, q, id)

@@ -14,6 +14,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/wallet"
+	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
 // Stores are the store of each context. An adapter may serve every port with one value
@@ -24,6 +25,7 @@ type Stores struct {
 	Bookings    booking.Store
 	Settlements booking.Settlements
 	Wallets     wallet.Store
+	Webhooks    webhook.Store
 }
 
 // EveryStore is a value that implements every store port.
@@ -33,6 +35,7 @@ type EveryStore interface {
 	booking.Store
 	booking.Settlements
 	wallet.Store
+	webhook.Store
 }
 
 // CatalogStore is catalog.Store of a Program and a Seating served apart: each adapter's two
@@ -51,11 +54,11 @@ type BookingStore struct {
 
 // StoresOf is the Stores of one value that serves every port.
 func StoresOf(s EveryStore) Stores {
-	return Stores{Queue: s, Catalog: s, Bookings: s, Settlements: s, Wallets: s}
+	return Stores{Queue: s, Catalog: s, Bookings: s, Settlements: s, Wallets: s, Webhooks: s}
 }
 
 func (s Stores) complete() bool {
-	return s.Queue != nil && s.Catalog != nil && s.Bookings != nil && s.Settlements != nil && s.Wallets != nil
+	return s.Queue != nil && s.Catalog != nil && s.Bookings != nil && s.Settlements != nil && s.Wallets != nil && s.Webhooks != nil
 }
 
 // Ports are what the application runs on.
@@ -71,6 +74,10 @@ type Ports struct {
 	Clock         core.Clock
 	// Observer hears what the booking path decides, for metrics; nil hears nothing.
 	Observer booking.Observer
+	// Webhooks are how the webhooks' events reach their endpoints: the couriers that start
+	// each endpoint's deliveries (nil: endpoints cannot be registered here), the sender a
+	// worker delivers with (nil in an API alone) and the destinations allowed.
+	Webhooks WebhookPorts
 	// Copies, if set, put copies kept in process in front of what fans read most, so a rush
 	// costs the store one read per copy's age (adapters/cache); nil: every read reaches the
 	// store.
@@ -87,6 +94,13 @@ type Copies interface {
 	Lister(lister catalog.Lister, changes catalog.Changes) catalog.Lister
 	// Counters copies the queue's counters for up to refresh (Policy.Queue.Refresh).
 	Counters(counters queue.Counters, refresh time.Duration) queue.Counters
+}
+
+// WebhookPorts are the webhooks' ports beyond their store.
+type WebhookPorts struct {
+	Couriers     webhook.Couriers
+	Sender       webhook.Sender
+	Destinations webhook.Destinations
 }
 
 // Policy is the operator-set rules of every context.
@@ -108,6 +122,7 @@ type App struct {
 	Catalog catalog.Services
 	Booking booking.Services
 	Wallet  wallet.Services
+	Webhook webhook.Services
 	// Requests are the keyed requests running in this process, whichever context serves them.
 	Requests *core.KeyedRequests
 }
@@ -161,7 +176,14 @@ func New(p Ports, policy Policy) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Requests: requests}, nil
+	hooks, err := webhook.New(webhook.Ports{
+		Store: p.Stores.Webhooks, Sales: catalogStore, Couriers: p.Webhooks.Couriers, Sender: p.Webhooks.Sender,
+		Allowed: p.Webhooks.Destinations, Clock: p.Clock,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Webhook: hooks, Requests: requests}, nil
 }
 
 // ResumeAdmission starts the admission loop of every sale not closed unless it runs, with the

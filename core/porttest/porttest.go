@@ -37,6 +37,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("tickets", func(t *testing.T) { runTickets(t, inSale) })
 	t.Run("cancellation", func(t *testing.T) { runCancellation(t, inSale) })
 	t.Run("wallets", func(t *testing.T) { runWallets(t, inSale) })
+	t.Run("webhooks", func(t *testing.T) { runWebhooks(t, inSale) })
 }
 
 // testSale is the sale most clauses run in.

@@ -40,10 +40,14 @@ SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances
 SELECT sale_id, perf_date, starts_at, seat_count, cancelled_at FROM performances WHERE sale_id = @sale_id AND perf_date = @perf_date;
 
 -- name: PerformanceCancel :one
--- Cancels a performance once: asking again keeps the first time.
-UPDATE performances SET cancelled_at = coalesce(cancelled_at, @at::timestamptz)
-WHERE sale_id = @sale_id AND perf_date = @perf_date
-RETURNING cancelled_at;
+-- Cancels a performance once: asking again keeps the first time. newly says this call did it.
+WITH before AS (
+    SELECT cancelled_at FROM performances WHERE sale_id = @sale_id AND perf_date = @perf_date FOR UPDATE
+)
+UPDATE performances p SET cancelled_at = coalesce(p.cancelled_at, @at::timestamptz)
+FROM before
+WHERE p.sale_id = @sale_id AND p.perf_date = @perf_date
+RETURNING p.cancelled_at, (before.cancelled_at IS NULL)::boolean AS newly;
 
 -- name: SectionList :many
 -- The sections of a sale's performances (of one date when @perf_date is given), in seat order.

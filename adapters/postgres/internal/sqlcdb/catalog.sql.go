@@ -41,9 +41,13 @@ func (q *Queries) PerformanceByDate(ctx context.Context, arg PerformanceByDatePa
 }
 
 const performanceCancel = `-- name: PerformanceCancel :one
-UPDATE performances SET cancelled_at = coalesce(cancelled_at, $1::timestamptz)
-WHERE sale_id = $2 AND perf_date = $3
-RETURNING cancelled_at
+WITH before AS (
+    SELECT cancelled_at FROM performances WHERE sale_id = $2 AND perf_date = $3 FOR UPDATE
+)
+UPDATE performances p SET cancelled_at = coalesce(p.cancelled_at, $1::timestamptz)
+FROM before
+WHERE p.sale_id = $2 AND p.perf_date = $3
+RETURNING p.cancelled_at, (before.cancelled_at IS NULL)::boolean AS newly
 `
 
 type PerformanceCancelParams struct {
@@ -52,12 +56,17 @@ type PerformanceCancelParams struct {
 	PerfDate time.Time
 }
 
-// Cancels a performance once: asking again keeps the first time.
-func (q *Queries) PerformanceCancel(ctx context.Context, arg PerformanceCancelParams) (*time.Time, error) {
+type PerformanceCancelRow struct {
+	CancelledAt *time.Time
+	Newly       bool
+}
+
+// Cancels a performance once: asking again keeps the first time. newly says this call did it.
+func (q *Queries) PerformanceCancel(ctx context.Context, arg PerformanceCancelParams) (PerformanceCancelRow, error) {
 	row := q.db.QueryRow(ctx, performanceCancel, arg.At, arg.SaleID, arg.PerfDate)
-	var cancelled_at *time.Time
-	err := row.Scan(&cancelled_at)
-	return cancelled_at, err
+	var i PerformanceCancelRow
+	err := row.Scan(&i.CancelledAt, &i.Newly)
+	return i, err
 }
 
 const performanceInsert = `-- name: PerformanceInsert :execrows

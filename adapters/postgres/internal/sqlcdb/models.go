@@ -13,6 +13,16 @@ type CheckIn struct {
 	CheckedInAt   time.Time
 }
 
+type Event struct {
+	ID        string
+	Tx        int64
+	Seq       int64
+	Type      string
+	SaleID    string
+	Data      []byte
+	CreatedAt time.Time
+}
+
 type Order struct {
 	ID        string
 	UserID    string
@@ -155,4 +165,26 @@ type WalletLedger struct {
 	CreatedAt      time.Time
 	IdempotencyKey *string
 	BalanceAfter   *int64
+}
+
+type WebhookDelivery struct {
+	EndpointID  string
+	EventID     string
+	Status      string
+	Attempts    int32
+	LastCode    int32
+	NextAttempt *time.Time
+	UpdatedAt   time.Time
+}
+
+type WebhookEndpoint struct {
+	ID        string
+	Url       string
+	Events    []string
+	SaleID    *string
+	Secret    string
+	CreatedAt time.Time
+	RemovedAt *time.Time
+	DoneTx    int64
+	DoneSeq   int64
 }

@@ -1,0 +1,112 @@
+package webhook
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// Destinations are where endpoints may point: public addresses over https, and the hosts an
+// operator allows (BOXOFFICE_WEBHOOK_ALLOW: host names and CIDRs) over http or https whatever
+// their address, for tests and private networks. The URL is checked when an endpoint is
+// registered and every address it resolves to when a delivery connects (DialAllowed), so a
+// name that later resolves to a private address reaches nothing.
+type Destinations struct {
+	hosts    []string
+	prefixes []netip.Prefix
+}
+
+// ParseDestinations reads an allow list: comma-separated host names and CIDRs (an address
+// alone is one address's CIDR); empty allows public addresses only.
+func ParseDestinations(list string) (Destinations, error) {
+	var d Destinations
+	for item := range strings.SplitSeq(list, ",") {
+		item = strings.TrimSpace(item)
+		switch {
+		case item == "":
+			continue
+		case strings.Contains(item, "/"):
+			p, err := netip.ParsePrefix(item)
+			if err != nil {
+				return Destinations{}, fmt.Errorf("webhook allow list: %q is not a CIDR: %w", item, err)
+			}
+			d.prefixes = append(d.prefixes, p.Masked())
+		default:
+			if a, err := netip.ParseAddr(item); err == nil {
+				d.prefixes = append(d.prefixes, netip.PrefixFrom(a, a.BitLen()))
+				continue
+			}
+			d.hosts = append(d.hosts, strings.ToLower(item))
+		}
+	}
+	return d, nil
+}
+
+// CheckURL validates an endpoint's URL; field names the input it came from.
+func (d Destinations) CheckURL(field, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Hostname() == "" || !u.IsAbs() {
+		return core.InvalidField(field, "%q is not an absolute URL", raw)
+	}
+	if u.User != nil {
+		return core.InvalidField(field, "must not carry credentials; the requests are signed with the endpoint's secret")
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return core.InvalidField(field, "scheme %q is not allowed; use https", u.Scheme)
+	}
+	host := strings.ToLower(u.Hostname())
+	if d.allowsHost(host) {
+		return nil
+	}
+	if u.Scheme != "https" {
+		return core.InvalidField(field, "must use https (http only for a host in BOXOFFICE_WEBHOOK_ALLOW)")
+	}
+	if a, err := netip.ParseAddr(host); err == nil && !Public(a) {
+		return core.InvalidField(field, "%s is not a public address (loopback, private and link-local ones only for a host in BOXOFFICE_WEBHOOK_ALLOW)", a)
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return core.InvalidField(field, "%s is a loopback name (allowed only through BOXOFFICE_WEBHOOK_ALLOW)", host)
+	}
+	return nil
+}
+
+// DialAllowed reports whether a delivery to host may connect to address a: the host or the
+// address is allowed, or the address is public.
+func (d Destinations) DialAllowed(host string, a netip.Addr) error {
+	a = a.Unmap()
+	if d.allowsHost(strings.ToLower(host)) || d.allowsAddr(a) || Public(a) {
+		return nil
+	}
+	return fmt.Errorf("%s resolves to %s, which is not a public address; add the host to BOXOFFICE_WEBHOOK_ALLOW to reach it", host, a)
+}
+
+func (d Destinations) allowsHost(host string) bool {
+	if slices.Contains(d.hosts, host) {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && d.allowsAddr(a.Unmap())
+}
+
+func (d Destinations) allowsAddr(a netip.Addr) bool {
+	for _, p := range d.prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedAddressSpace is carriers' NAT range (RFC 6598), not reachable from the internet.
+var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+// Public reports whether a is an address of the internet: not loopback, private, link-local,
+// shared, unspecified or multicast.
+func Public(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsValid() && a.IsGlobalUnicast() && !a.IsPrivate() && !sharedAddressSpace.Contains(a) && !a.IsLinkLocalUnicast()
+}
