@@ -1,5 +1,5 @@
 // Package workflows holds boxoffice's Temporal workflows, one package per workflow context
-// (reservation, admission, cancellation, sweep), and registers them on a worker.
+// (reservation, admission, cancellation, sweep, delivery), and registers them on a worker.
 package workflows
 
 import (
@@ -7,6 +7,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/cancellation"
+	"github.com/boxoffice/boxoffice/workflows/delivery"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
@@ -30,13 +31,14 @@ func WorkerOptions(pollers int) worker.Options {
 	}
 }
 
-// Steps are what the activities drive: booking's Settler, Refunder and Sweeper and the queue's
-// Admitter.
+// Steps are what the activities drive: booking's Settler, Refunder and Sweeper, the queue's
+// Admitter and the webhooks' Courier.
 type Steps struct {
 	Settler  reservation.Settler
 	Admitter admission.Admitter
 	Refunder cancellation.Refunder
 	Sweeper  sweep.Sweeper
+	Courier  delivery.Courier
 }
 
 // Register adds every workflow and activity to a worker.
@@ -45,4 +47,5 @@ func Register(r worker.Registry, s Steps) {
 	admission.Register(r, s.Admitter)
 	cancellation.Register(r, s.Refunder)
 	sweep.Register(r, s.Sweeper)
+	delivery.Register(r, s.Courier)
 }

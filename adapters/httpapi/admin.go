@@ -11,6 +11,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/webhook"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -37,6 +38,7 @@ type operators struct {
 	directory     *catalog.Directory
 	admin         *catalog.Admin
 	cancellations *booking.ShowCanceller
+	webhooks      *webhook.Admin
 	logger        *slog.Logger
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/wallet"
+	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
 // Version is the API version in the OpenAPI document.
@@ -54,7 +55,9 @@ type Deps struct {
 	// ShowCanceller cancels performances for operators.
 	ShowCanceller *booking.ShowCanceller
 	Cashier       *wallet.Cashier // balances
-	Tokens        *signing.TokenSigner
+	// Webhooks are the operators' webhook endpoints and their deliveries.
+	Webhooks *webhook.Admin
+	Tokens   *signing.TokenSigner
 	// Tickets signs and verifies ticket credentials; their key is published in the JWKS too.
 	Tickets *signing.TicketSigner
 	// Identity verifies the platform's ID tokens (BOXOFFICE_IDENTITY=jwt); nil takes the user_id
@@ -80,6 +83,7 @@ func (d Deps) Driving(a *app.App) Deps {
 	d.SeatHolder, d.Checkout, d.FanTickets, d.Returns = a.Booking.SeatHolder, a.Booking.Checkout, a.Booking.FanTickets, a.Booking.Returns
 	d.OrderTaker = a.Booking.OrderTaker
 	d.CheckIns, d.ShowCanceller = a.Booking.CheckIns, a.Booking.ShowCanceller
+	d.Webhooks = a.Webhook.Admin
 	d.Cashier = a.Wallet.Cashier
 	return d
 }
@@ -146,10 +150,12 @@ func New(deps Deps) (http.Handler, huma.API) {
 	api.UseMiddleware(s.authenticate)
 
 	registerFans(api, s)
-	ops := &operators{control: deps.Control, directory: deps.Directory, admin: deps.Admin, cancellations: deps.ShowCanceller, logger: deps.Logger}
+	ops := &operators{control: deps.Control, directory: deps.Directory, admin: deps.Admin, cancellations: deps.ShowCanceller,
+		webhooks: deps.Webhooks, logger: deps.Logger}
 	registerAdmin(api, ops)
 	registerAdminSales(api, ops)
 	registerPerformanceCancellation(api, ops)
+	registerWebhooks(api, ops)
 	registerCheckIn(api, s)
 	documentStatuses(api.OpenAPI())
 

@@ -13,6 +13,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/workflows/admission"
 	"github.com/boxoffice/boxoffice/workflows/cancellation"
+	"github.com/boxoffice/boxoffice/workflows/delivery"
 	"github.com/boxoffice/boxoffice/workflows/sweep"
 )
 
@@ -30,6 +31,7 @@ var idPrefixes = map[string]string{
 	admission.WorkflowName:    "admission/",
 	cancellation.WorkflowName: "cancellation/",
 	sweep.WorkflowName:        sweep.WorkflowID,
+	delivery.WorkflowName:     delivery.WorkflowID(""),
 }
 
 // TerminateMistyped ends every long-running workflow that runs as another type than its id's,
@@ -37,8 +39,8 @@ var idPrefixes = map[string]string{
 // admission from its queue's recorded settings (App.ResumeAdmission), a date's cancellation
 // by RestartCancellation (its rounds refund nothing twice). One visibility query finds them.
 func TerminateMistyped(ctx context.Context, c client.Client, namespace string) ([]Mistyped, error) {
-	query := fmt.Sprintf("ExecutionStatus = 'Running' AND WorkflowType IN ('%s', '%s', '%s')",
-		admission.WorkflowName, cancellation.WorkflowName, sweep.WorkflowName)
+	query := fmt.Sprintf("ExecutionStatus = 'Running' AND WorkflowType IN ('%s', '%s', '%s', '%s')",
+		admission.WorkflowName, cancellation.WorkflowName, sweep.WorkflowName, delivery.WorkflowName)
 	var found []Mistyped
 	var page []byte
 	for {

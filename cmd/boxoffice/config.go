@@ -18,6 +18,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/webhook"
 	"github.com/boxoffice/boxoffice/workflows"
 	"github.com/boxoffice/boxoffice/workflows/cancellation"
 	"github.com/boxoffice/boxoffice/workflows/sweep"
@@ -56,6 +57,7 @@ type config struct {
 	MetricsAddr       string
 	SweepEvery        time.Duration
 	CancellationBatch int
+	WebhookAllow      string
 }
 
 // setting documents one configuration variable; the README's table lists the same.
@@ -113,6 +115,7 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	num(&c.WorkerPollers, setting{"BOXOFFICE_WORKER_POLLERS", "worker-pollers", "the worker's pollers of workflow tasks, and of activity tasks, on the Temporal task queue (at least 2)"}, workflows.DefaultPollers)
 	dur(&c.SweepEvery, setting{"BOXOFFICE_SWEEP_EVERY", "sweep-every", "time between sweeps of holds long past their deadline whose release never ran (the last resort behind each hold's own timer); at least 100ms"}, sweep.Every)
 	num(&c.CancellationBatch, setting{"BOXOFFICE_CANCELLATION_BATCH", "cancellation-batch", "holds ended and tickets refunded per round of a cancelled performance's workflow, 1 to 1000"}, cancellation.DefaultBatch)
+	str(&c.WebhookAllow, setting{"BOXOFFICE_WEBHOOK_ALLOW", "webhook-allow", "host names and CIDRs (comma-separated) webhook endpoints may reach over http or https whatever their address; others must be https to a public address"}, "")
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
 	str(&c.RateLimit, setting{"BOXOFFICE_RATE_LIMIT", "rate-limit", "per-user and per-address limits on token issue and holds, name=rate/burst,…, or off"}, httpapi.DefaultRateLimits)
 	return errors.Join(bad...)
@@ -123,6 +126,9 @@ func (c config) validate() error {
 	var bad []error
 	if c.SweepEvery < 100*time.Millisecond {
 		bad = append(bad, fmt.Errorf("BOXOFFICE_SWEEP_EVERY is %s: use 100ms or more", c.SweepEvery))
+	}
+	if _, err := webhook.ParseDestinations(c.WebhookAllow); err != nil {
+		bad = append(bad, fmt.Errorf("BOXOFFICE_WEBHOOK_ALLOW: %w", err))
 	}
 	if c.CancellationBatch < 1 || c.CancellationBatch > 1000 {
 		bad = append(bad, fmt.Errorf("BOXOFFICE_CANCELLATION_BATCH is %d: use 1 to 1000", c.CancellationBatch))
@@ -177,4 +183,10 @@ func (c config) identity(ctx context.Context, log *slog.Logger) (*signing.Identi
 		})
 	}
 	return nil, fmt.Errorf("BOXOFFICE_IDENTITY is %q: use open or jwt", c.Identity)
+}
+
+// webhookDestinations are the destinations webhook endpoints may have (validate checked them).
+func (c config) webhookDestinations() webhook.Destinations {
+	d, _ := webhook.ParseDestinations(c.WebhookAllow)
+	return d
 }

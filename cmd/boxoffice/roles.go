@@ -21,6 +21,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/signing"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
+	"github.com/boxoffice/boxoffice/adapters/webhooks"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
@@ -125,6 +126,9 @@ func newApp(c config, st app.Stores, tc client.Client, holds *temporal.Lifecycle
 		Lifecycle: func(*booking.Settler) booking.Lifecycle { return holds },
 		Cancellations: func(*booking.Refunder) booking.Cancellations {
 			return temporal.NewCancellations(tc, c.CancellationBatch)
+		},
+		Webhooks: app.WebhookPorts{
+			Couriers: temporal.NewCouriers(tc), Sender: webhooks.NewSender(c.webhookDestinations()), Destinations: c.webhookDestinations(),
 		},
 		Clock:    core.SystemClock{},
 		Observer: bookingObserver(m),
@@ -258,7 +262,8 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 		return nil, err
 	}
 	w := worker.New(tc, workflows.TaskQueue, workflows.WorkerOptions(c.WorkerPollers))
-	workflows.Register(w, workflows.Steps{Settler: a.Booking.Settler, Admitter: a.Queue.Admitter, Refunder: a.Booking.Refunder, Sweeper: a.Booking.Sweeper})
+	workflows.Register(w, workflows.Steps{Settler: a.Booking.Settler, Admitter: a.Queue.Admitter, Refunder: a.Booking.Refunder, Sweeper: a.Booking.Sweeper,
+		Courier: a.Webhook.Courier})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start Temporal worker: %w", err)
 	}
@@ -277,6 +282,10 @@ func startWorker(ctx context.Context, c config, log *slog.Logger, a *app.App, tc
 	if err := temporal.StartSweep(ctx, tc, c.SweepEvery); err != nil {
 		w.Stop()
 		return nil, fmt.Errorf("start the sweep of overdue holds: %w", err)
+	}
+	if err := a.Webhook.Admin.Resume(ctx); err != nil {
+		w.Stop()
+		return nil, fmt.Errorf("start the webhook endpoints' deliveries: %w", err)
 	}
 	log.Info("worker running", "task_queue", workflows.TaskQueue, "pollers", max(c.WorkerPollers, 2))
 	return w.Stop, nil
