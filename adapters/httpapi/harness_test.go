@@ -60,6 +60,7 @@ type stack struct {
 	loop      queue.Loop
 	clock     core.Clock
 	deps      httpapi.Deps
+	webhooks  app.WebhookPorts
 }
 
 // stackOption changes one part of the stack a test builds.
@@ -114,10 +115,11 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 		t.Fatal(err)
 	}
 	st := stack{
-		stores: func(m *memory.Store) app.Stores { return app.StoresOf(m) },
-		loop:   memory.NewAdmission(app.DefaultPolicy.Queue.Admission),
-		clock:  core.SystemClock{},
-		deps:   httpapi.Deps{Tokens: signer, Tickets: tickets, AdminKey: adminKey},
+		stores:   func(m *memory.Store) app.Stores { return app.StoresOf(m) },
+		loop:     memory.NewAdmission(app.DefaultPolicy.Queue.Admission),
+		clock:    core.SystemClock{},
+		deps:     httpapi.Deps{Tokens: signer, Tickets: tickets, AdminKey: adminKey},
+		webhooks: app.WebhookPorts{Couriers: &startedCouriers{}, Destinations: testDestinations},
 	}
 	st.lifecycle = func(s *booking.Settler) booking.Lifecycle {
 		l := memory.NewLifecycle(core.SystemClock{}, s)
@@ -127,7 +129,7 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 	for _, opt := range opts {
 		opt(&st)
 	}
-	a, err := app.New(app.Ports{Stores: st.stores(store), Loop: st.loop, Lifecycle: st.lifecycle, Clock: st.clock,
+	a, err := app.New(app.Ports{Stores: st.stores(store), Loop: st.loop, Lifecycle: st.lifecycle, Clock: st.clock, Webhooks: st.webhooks,
 		Copies:        cache.New(st.clock, app.DefaultPolicy.Catalog.SeatsStaleness),
 		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) }}, app.DefaultPolicy)
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/webhook"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 	"github.com/boxoffice/boxoffice/testbed/freeport"
 	"github.com/boxoffice/boxoffice/testbed/process"
@@ -58,6 +59,7 @@ type e2eSystem struct {
 	server      *testsuite.DevServer
 	bin         string   // the boxoffice binary
 	env         []string // its roles' environment
+	dbURL       string   // its database
 	// metrics are the /metrics URLs of the worker and of each API instance, in that order.
 	metrics [3]string
 }
@@ -138,10 +140,11 @@ func startSystem(t *testing.T, holdTTL time.Duration, extraEnv ...string) *e2eSy
 		"BOXOFFICE_HOLD_TTL="+holdTTL.String(),
 		"BOXOFFICE_ADMIT_TICK=200ms",
 		"BOXOFFICE_ADMIN_KEY="+e2eAdminKey,
+		"BOXOFFICE_WEBHOOK_ALLOW=127.0.0.1", // the tests' loopback receivers
 		"BOXOFFICE_LOG_LEVEL=warn",
 	)
 	env = append(env, extraEnv...)
-	sys := &e2eSystem{base: "http://" + addrs[0], base2: "http://" + addrs[1], server: server, bin: bin, env: env}
+	sys := &e2eSystem{base: "http://" + addrs[0], base2: "http://" + addrs[1], server: server, bin: bin, env: env, dbURL: dbURL}
 	sys.run(t, "migrate", "--demo")
 	for i, role := range []string{"worker", "api", "api"} {
 		cmd := exec.Command(bin, role)
@@ -279,6 +282,9 @@ func TestEndToEnd(t *testing.T) {
 	sys := startSystem(t, 2*time.Second)
 	api, server, baseURL := sys.api, sys.server, sys.base
 	ctx := context.Background()
+
+	// 0. The ticketing platform hears everything that happens from here on at its endpoint.
+	platform := listenForWebhooks(t, sys)
 
 	// 1. Token: a bad user id is refused and issues nothing.
 	bad, err := api.IssueTokenWithResponse(ctx, apiclient.Fan("no spaces allowed"))
@@ -455,7 +461,11 @@ func TestEndToEnd(t *testing.T) {
 	// 12. Orders: four seats together paid once; an unpaid order released whole.
 	paidOrder, releasedOrder := buyTogether(t, sys, (*dates.JSON200)[2])
 
-	// 13. The audit passes for every sale.
+	// 13. The platform got every event committed since it registered, each signed and in order.
+	platform.awaitEveryEvent(t, sys, webhook.OrderPaid, webhook.TicketCancelled, webhook.TicketCheckedIn,
+		webhook.PerformanceCancelled, webhook.SaleStateChanged)
+
+	// 14. The audit passes for every sale.
 	if out := sys.run(t, "audit"); !strings.Contains(out, "every paid ticket's credential verifies\n") {
 		t.Fatalf("the audit did not verify the credentials with the ticket key:\n%s", out)
 	}

@@ -71,7 +71,21 @@ func (a *Admin) Retry(ctx context.Context, endpoint, event core.ID) error {
 	if _, err := a.store.Endpoint(ctx, endpoint); err != nil {
 		return err
 	}
-	return a.store.Retry(ctx, endpoint, event)
+	err := a.store.Retry(ctx, endpoint, event)
+	if !errors.Is(err, ErrUnknownDelivery) {
+		return err
+	}
+	// An event due to the endpoint and not tried yet is pending as the operator sees it.
+	shown, lerr := a.store.Deliveries(ctx, endpoint, DeliveriesShown)
+	if lerr != nil {
+		return lerr
+	}
+	for _, d := range shown {
+		if d.EventID == event {
+			return ErrNotFailed
+		}
+	}
+	return err
 }
 
 // Resume starts every endpoint's deliveries unless they run: what a worker does when it starts,
