@@ -168,6 +168,7 @@ func (s *state) release(r *booking.Reservation) {
 	r.Status = booking.Released
 	if claim := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]; claim.HeldBy(r.ID) {
 		*claim = catalog.Claim{}
+		s.seatReturned(r)
 	}
 }
 

@@ -94,6 +94,7 @@ func (s *state) settleTickets(tickets []*booking.Reservation, user core.UserID, 
 		s.paymentsByKey[userKey{user, key}] = first.ID
 	}
 	s.publishPaid(order, payment, at)
+	s.claimOffer(first.OrderID)
 	// A payment that leaves the fan no hold to pay in the sale ends their session there; a token
 	// they queue with again meanwhile keeps waiting, since waiting tokens leave the queue only at
 	// its head.
@@ -140,6 +141,7 @@ func (s *Settlements) Refund(_ context.Context, q booking.RefundRequest) (bookin
 	*s.seats[seatKey{r.SaleID, r.Date, r.Seat}] = catalog.Claim{}
 	s.outbox.soldSeats[perfKey{r.SaleID, r.Date}]--
 	s.publish(webhook.TicketCancelledEvent(*r, rf))
+	s.seatReturned(r)
 	return rf, nil
 }
 

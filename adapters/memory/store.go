@@ -31,6 +31,7 @@ type Store struct {
 	*Settlements
 	*Wallets
 	*Webhooks
+	*Waitlists
 }
 
 // Tokens implements queue.Store.
@@ -85,6 +86,7 @@ type state struct {
 	changes watchers // of the catalog's changes
 
 	outbox outbox // the events of every change above, and the webhooks' endpoints
+	lines  lines  // the waitlists
 }
 
 // saleQueue is one sale's waiting room.
@@ -140,16 +142,17 @@ func NewStore() *Store {
 		chargesByKey:  map[userKey]keyedCharge{},
 		paymentsByKey: map[userKey]core.ID{},
 		outbox:        newOutbox(),
+		lines:         newLines(),
 	}
 	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Holds: &Holds{st}, Orders: &Orders{st}, TicketBook: &TicketBook{st},
-		Settlements: &Settlements{st}, Wallets: &Wallets{st}, Webhooks: &Webhooks{st}}
+		Settlements: &Settlements{st}, Wallets: &Wallets{st}, Webhooks: &Webhooks{st}, Waitlists: &Waitlists{st}}
 }
 
 // Stores are the store of each context, for app.New.
 func (s *Store) Stores() app.Stores {
 	return app.Stores{
 		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
-		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets, Webhooks: s.Webhooks,
+		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets, Webhooks: s.Webhooks, Waitlists: s.Waitlists,
 	}
 }
 

@@ -137,6 +137,9 @@ func orderOf(ctx context.Context, q *sqlcdb.Queries, id core.ID) (booking.Order,
 		ID: core.ID(row.ID), UserID: core.UserID(row.UserID), SaleID: core.SaleID(row.SaleID), Date: core.DateOf(row.PerfDate),
 		HeldUntil: row.HeldUntil.UTC(), CreatedAt: row.CreatedAt.UTC(), Tickets: make([]booking.Reservation, len(tickets)),
 	}
+	if row.WaitlistID != nil {
+		o.WaitlistID = core.ID(*row.WaitlistID)
+	}
 	for i, t := range tickets {
 		if o.Tickets[i], err = reservationFromRow(t); err != nil {
 			return booking.Order{}, err

@@ -190,6 +190,12 @@ func settle(ctx context.Context, q *sqlcdb.Queries, tickets []booking.Reservatio
 	if err := publishPaid(ctx, q, tickets, p); err != nil {
 		return nil, err
 	}
+	if order := tickets[0].OrderID; order != "" { // an offer paid: its waitlist entry is claimed
+		id := string(order)
+		if err := q.WaitlistClaim(ctx, &id); err != nil {
+			return nil, err
+		}
+	}
 	return receipts, endSessionIfDone(ctx, q, tickets[0], p.at)
 }
 

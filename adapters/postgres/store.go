@@ -31,6 +31,7 @@ type Store struct {
 	Settlements *Settlements
 	Wallets     *Wallets
 	Webhooks    *Webhooks
+	Waitlists   *Waitlists
 }
 
 // db is what every context's store shares.
@@ -89,7 +90,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 		opt(&o)
 	}
 	d := &db{pool: pool, q: sqlcdb.New(pool)}
-	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, Orders: &Orders{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}, Webhooks: &Webhooks{d}}
+	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, Orders: &Orders{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}, Webhooks: &Webhooks{d}, Waitlists: &Waitlists{d}}
 	d.issues = &issueBatcher{flush: s.Tokens.issueBatch}
 	d.seen = newSeenWriter(s.Tokens.writeSeen)
 	d.changes = newCatalogChanges(o.listen, d.notifyCatalog)
@@ -101,7 +102,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 func (s *Store) Stores() app.Stores {
 	return app.Stores{
 		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
-		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets, Webhooks: s.Webhooks,
+		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets, Webhooks: s.Webhooks, Waitlists: s.Waitlists,
 	}
 }
 

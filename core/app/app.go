@@ -13,6 +13,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/waitlist"
 	"github.com/boxoffice/boxoffice/core/wallet"
 	"github.com/boxoffice/boxoffice/core/webhook"
 )
@@ -26,6 +27,7 @@ type Stores struct {
 	Settlements booking.Settlements
 	Wallets     wallet.Store
 	Webhooks    webhook.Store
+	Waitlists   waitlist.Store
 }
 
 // EveryStore is a value that implements every store port.
@@ -36,6 +38,7 @@ type EveryStore interface {
 	booking.Settlements
 	wallet.Store
 	webhook.Store
+	waitlist.Store
 }
 
 // CatalogStore is catalog.Store of a Program and a Seating served apart: each adapter's two
@@ -54,11 +57,11 @@ type BookingStore struct {
 
 // StoresOf is the Stores of one value that serves every port.
 func StoresOf(s EveryStore) Stores {
-	return Stores{Queue: s, Catalog: s, Bookings: s, Settlements: s, Wallets: s, Webhooks: s}
+	return Stores{Queue: s, Catalog: s, Bookings: s, Settlements: s, Wallets: s, Webhooks: s, Waitlists: s}
 }
 
 func (s Stores) complete() bool {
-	return s.Queue != nil && s.Catalog != nil && s.Bookings != nil && s.Settlements != nil && s.Wallets != nil && s.Webhooks != nil
+	return s.Queue != nil && s.Catalog != nil && s.Bookings != nil && s.Settlements != nil && s.Wallets != nil && s.Webhooks != nil && s.Waitlists != nil
 }
 
 // Ports are what the application runs on.
@@ -108,13 +111,15 @@ type Policy struct {
 	Queue   queue.Policy
 	Catalog catalog.Policy
 	Booking booking.Policy
+	// WaitlistOfferTTL is how long a waitlist offer is held for its fan.
+	WaitlistOfferTTL time.Duration
 	// DefaultSale is the sale the seed's endpoints mean when they name none; empty: the
 	// earliest-created sale on sale or paused.
 	DefaultSale core.SaleID
 }
 
 // DefaultPolicy is the policy of `boxoffice dev` and the flags' defaults.
-var DefaultPolicy = Policy{Queue: queue.DefaultPolicy, Catalog: catalog.DefaultPolicy, Booking: booking.DefaultPolicy}
+var DefaultPolicy = Policy{Queue: queue.DefaultPolicy, Catalog: catalog.DefaultPolicy, Booking: booking.DefaultPolicy, WaitlistOfferTTL: waitlist.DefaultOfferTTL}
 
 // App is the composed application.
 type App struct {
@@ -123,6 +128,8 @@ type App struct {
 	Booking booking.Services
 	Wallet  wallet.Services
 	Webhook webhook.Services
+	// Waitlist is where fans wait for seats of a sold-out date to come back.
+	Waitlist *waitlist.Waitlist
 	// Requests are the keyed requests running in this process, whichever context serves them.
 	Requests *core.KeyedRequests
 }
@@ -183,7 +190,12 @@ func New(p Ports, policy Policy) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Webhook: hooks, Requests: requests}, nil
+	line, err := waitlist.New(waitlist.Ports{Store: p.Stores.Waitlists, Gate: q.Entrance, Offers: catalogStore, Timers: b.Offers, Clock: p.Clock},
+		policy.WaitlistOfferTTL)
+	if err != nil {
+		return nil, err
+	}
+	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Webhook: hooks, Waitlist: line, Requests: requests}, nil
 }
 
 // ResumeAdmission starts the admission loop of every sale not closed unless it runs, with the

@@ -21,6 +21,9 @@ type Order struct {
 	HeldUntil time.Time
 	CreatedAt time.Time
 	Tickets   []Reservation // in seat order
+	// WaitlistID is the waitlist entry the order was offered to: the store made it when seats
+	// came back. Empty for an order a fan placed.
+	WaitlistID core.ID
 }
 
 // Total is what the order costs: the sum of its seats' prices as held.

@@ -19,7 +19,7 @@ func (c *Checkout) PayOrder(ctx context.Context, caller core.Caller, rawID, rawK
 	if err != nil {
 		return OrderView{}, err
 	}
-	rc, err := keyedPayment(ctx, c, caller, rawKey, func(ctx context.Context, user core.UserID, sale core.SaleID, key core.IdempotencyKey) (OrderReceipt, error) {
+	rc, err := keyedPayment(ctx, c, caller, rawKey, c.offerOrIdentify(id), func(ctx context.Context, user core.UserID, sale core.SaleID, key core.IdempotencyKey) (OrderReceipt, error) {
 		o, err := ownOrder(ctx, c.orders, user, sale, id)
 		if err != nil {
 			return OrderReceipt{}, err
@@ -67,7 +67,9 @@ func (c *Checkout) payOrder(ctx context.Context, caller core.Caller, o Order, ke
 
 // payHeldOrder pays for o, read as held, as payHeld pays for a seat.
 func (c *Checkout) payHeldOrder(ctx context.Context, caller core.Caller, o Order, key core.IdempotencyKey) (OrderReceipt, error) {
-	if err := c.acceptable(ctx, caller, o.UserID, o.PaymentAcceptedAt(), o.PayableBy(o.UserID, c.clock.Now()), o.Total()); err != nil {
+	// An offer admits its fan: the waitlist chose them.
+	admission := o.PaymentAcceptedAt().IsZero() && o.WaitlistID == ""
+	if err := c.acceptable(ctx, caller, o.UserID, admission, o.PayableBy(o.UserID, c.clock.Now()), o.Total()); err != nil {
 		return OrderReceipt{}, err
 	}
 	// From here the payment is accepted: nothing but the order's lifecycle, once it has seen
@@ -99,4 +101,23 @@ func orderReceipt(ctx context.Context, holds Holds, o Order) (OrderReceipt, erro
 		}
 	}
 	return rc, nil
+}
+
+// offerOrIdentify identifies the payer of order id as the gate does, except that a fan still
+// waiting in the queue may pay an offer the waitlist made them, with any live token of its sale.
+func (c *Checkout) offerOrIdentify(id core.ID) identifier {
+	return func(ctx context.Context, caller core.Caller) (core.UserID, core.SaleID, error) {
+		user, sale, err := c.gate.Identify(ctx, caller)
+		if !errors.Is(err, core.ErrNotAdmitted) {
+			return user, sale, err
+		}
+		waiting, waitingIn, qerr := c.gate.Queued(ctx, caller)
+		if qerr != nil {
+			return "", "", err
+		}
+		if o, oerr := c.orders.Order(ctx, id); oerr == nil && o.WaitlistID != "" && o.UserID == waiting && o.SaleID == waitingIn {
+			return waiting, waitingIn, nil
+		}
+		return "", "", err
+	}
 }

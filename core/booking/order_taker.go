@@ -20,6 +20,7 @@ type OrderTaker struct {
 	clock     core.Clock
 	policy    Policy
 	observer  Observer
+	waitlist  *OfferTimers // of the offers an order given back made
 }
 
 // PlaceOrderRequest is what a fan asks for, as the API receives it: a date, and chosen seats or
@@ -141,6 +142,7 @@ func (c *OrderTaker) GiveBack(ctx context.Context, caller core.Caller, rawID str
 	if o, err = c.orders.Order(ctx, id); err == nil && o.Paid() {
 		return ErrOrderPaid
 	}
+	_ = c.waitlist.StartOffers(ctx) // the seats may have gone to the waitlist; the sweep retries
 	return err
 }
 

@@ -44,7 +44,7 @@ func (c *Checkout) Pay(ctx context.Context, caller core.Caller, req PayRequest, 
 	if err != nil {
 		return Receipt{}, err
 	}
-	return keyedPayment(ctx, c, caller, rawKey, func(ctx context.Context, user core.UserID, sale core.SaleID, key core.IdempotencyKey) (Receipt, error) {
+	return keyedPayment(ctx, c, caller, rawKey, c.gate.Identify, func(ctx context.Context, user core.UserID, sale core.SaleID, key core.IdempotencyKey) (Receipt, error) {
 		return c.pay(ctx, caller, user, sale, id, date, req.SeatID, key)
 	})
 }
@@ -52,14 +52,14 @@ func (c *Checkout) Pay(ctx context.Context, caller core.Caller, req PayRequest, 
 // keyedPayment runs a payment of a seat or an order, by pay, for the payer the caller's token
 // names (any token the queue issued them: a retry needs no session), once at a time for its
 // Idempotency-Key (rawKey, "" for none), and tells the observer its outcome.
-func keyedPayment[T any](ctx context.Context, c *Checkout, caller core.Caller, rawKey string,
+func keyedPayment[T any](ctx context.Context, c *Checkout, caller core.Caller, rawKey string, identify identifier,
 	pay func(context.Context, core.UserID, core.SaleID, core.IdempotencyKey) (T, error)) (T, error) {
 	var none T
 	key, err := core.ParseIdempotencyKey(rawKey)
 	if err != nil {
 		return none, err
 	}
-	user, sale, err := c.gate.Identify(ctx, caller)
+	user, sale, err := identify(ctx, caller)
 	if err != nil {
 		return none, err
 	}
@@ -134,7 +134,7 @@ func (c *Checkout) payOrderOfOne(ctx context.Context, caller core.Caller, id cor
 // of a payment accepted already needs the payer, not their session: the payment that ended
 // another of their holds may have ended it since.
 func (c *Checkout) payHeld(ctx context.Context, caller core.Caller, user core.UserID, r Reservation, key core.IdempotencyKey) (Receipt, error) {
-	if err := c.acceptable(ctx, caller, user, r.PaymentAcceptedAt, r.PayableBy(user, c.clock.Now()), r.Price); err != nil {
+	if err := c.acceptable(ctx, caller, user, r.PaymentAcceptedAt.IsZero(), r.PayableBy(user, c.clock.Now()), r.Price); err != nil {
 		return Receipt{}, err
 	}
 	// From here the payment is accepted: nothing but the hold's lifecycle, once it has seen it,
@@ -150,8 +150,8 @@ func (c *Checkout) payHeld(ctx context.Context, caller core.Caller, user core.Us
 // caller not admitted (unless a payment was accepted already, at acceptedAt: its retry needs the
 // payer, not their session, which the payment may have ended), the hold not payable (payable,
 // its PayableBy at now) or the wallet short of price.
-func (c *Checkout) acceptable(ctx context.Context, caller core.Caller, user core.UserID, acceptedAt time.Time, payable error, price core.Amount) error {
-	if acceptedAt.IsZero() {
+func (c *Checkout) acceptable(ctx context.Context, caller core.Caller, user core.UserID, admission bool, payable error, price core.Amount) error {
+	if admission {
 		if _, _, err := c.gate.Admitted(ctx, caller); err != nil {
 			return err
 		}
@@ -165,6 +165,10 @@ func (c *Checkout) acceptable(ctx context.Context, caller core.Caller, user core
 	}
 	return wallet.Covers(balance, price)
 }
+
+// identifier tells whose a payment's token is and its sale: the gate's Identify, or for an
+// order that may be an offer, offerOrIdentify.
+type identifier func(ctx context.Context, c core.Caller) (core.UserID, core.SaleID, error)
 
 // pending is a lifecycle's answer to a payment, its failures of machinery (a timeout, Temporal
 // unavailable) ErrPaymentPending: a payment accepted may still go through.

@@ -90,6 +90,11 @@ type Orders interface {
 	// keeps it and returns its PaymentDeadline (zero otherwise). Decided under the seats' and
 	// the reservations' locks, so an acceptance committed first is seen.
 	ReleaseOrderUnlessAwaitingPayment(ctx context.Context, id core.ID, now, seen time.Time) (released bool, awaitUntil time.Time, err error)
+	// UntimedOffers lists up to limit waitlist offers (orders the store made for a waitlist
+	// entry when seats came back) whose lifecycle has not been started, oldest first.
+	UntimedOffers(ctx context.Context, limit int) ([]core.ID, error)
+	// OfferTimed records that an offer's lifecycle has started.
+	OfferTimed(ctx context.Context, order core.ID) error
 }
 
 // TicketBook is the tickets holds became: a fan's list, check-ins, refunds' keys, and a date's

@@ -16,6 +16,7 @@ type Returns struct {
 	clock       core.Clock
 	requests    *core.KeyedRequests
 	observer    Observer
+	waitlist    *OfferTimers // of the offers a ticket given back made
 }
 
 // Cancel gives a paid ticket back under its sale's cancellation policy: the price less the fee
@@ -73,6 +74,7 @@ func (c *Returns) cancel(ctx context.Context, user core.UserID, sale core.SaleID
 	})
 	if err == nil {
 		c.observer.Refunded(sale, FanCancelled, 1) // here, not on a retry's replay of the first answer
+		_ = c.waitlist.StartOffers(ctx)            // the seat may have gone to the waitlist; the sweep retries
 	}
 	return refund, err
 }

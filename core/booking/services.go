@@ -40,6 +40,8 @@ type Services struct {
 	Settler       *Settler
 	Refunder      *Refunder
 	Sweeper       *Sweeper
+	// Offers start the timers of the waitlist's offers.
+	Offers *OfferTimers
 }
 
 // NewSettler builds the Settler first: it needs only the stores, so a hold's lifecycle can be
@@ -57,19 +59,23 @@ func New(p Ports, policy Policy) (Services, error) {
 	if err := policy.Validate(); err != nil {
 		return Services{}, fmt.Errorf("booking: %w", err)
 	}
+	offers := &OfferTimers{orders: p.Store, lifecycle: p.Lifecycle}
+	p.Settler.offers = offers // built before the lifecycle, which needs it
 	refunder := &Refunder{shows: p.Shows, store: p.Store, settlements: p.Settlements, clock: p.Clock, observer: p.Observer}
 	return Services{
 		SeatHolder: &SeatHolder{holds: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows, clock: p.Clock, policy: policy, observer: p.Observer},
-		OrderTaker: &OrderTaker{orders: p.Store, receipts: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows, clock: p.Clock, policy: policy, observer: p.Observer},
+		OrderTaker: &OrderTaker{orders: p.Store, receipts: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, offers: p.Shows, clock: p.Clock, policy: policy, observer: p.Observer,
+			waitlist: offers},
 		Checkout: &Checkout{holds: p.Store, orders: p.Store, lifecycle: p.Lifecycle, gate: p.Gate, balances: p.Balances, clock: p.Clock,
 			requests: p.Requests, observer: p.Observer},
 		FanTickets: &FanTickets{book: p.Store, gate: p.Gate},
 		Returns: &Returns{book: p.Store, settlements: p.Settlements, gate: p.Gate, offers: p.Shows, clock: p.Clock,
-			requests: p.Requests, observer: p.Observer},
+			requests: p.Requests, observer: p.Observer, waitlist: offers},
 		CheckIns:      &CheckIns{store: p.Store, shows: p.Shows, clock: p.Clock, observer: p.Observer},
 		ShowCanceller: &ShowCanceller{runs: p.Cancellations(refunder), refunder: refunder},
 		Settler:       p.Settler,
 		Refunder:      refunder,
-		Sweeper:       &Sweeper{store: p.Store, clock: p.Clock, observer: p.Observer},
+		Sweeper:       &Sweeper{store: p.Store, clock: p.Clock, observer: p.Observer, waitlist: offers},
+		Offers:        offers,
 	}, nil
 }

@@ -15,6 +15,7 @@ type Settler struct {
 	settlements Settlements
 	clock       core.Clock
 	observer    Observer
+	offers      *OfferTimers // of the offers its releases made
 }
 
 // Settle performs the payment's settlement across aggregates.
@@ -64,6 +65,7 @@ func (s *Settler) ReleaseOrderAtDeadline(ctx context.Context, order core.ID, see
 // orderReleased tells the observer how late an order's release came, of each of its seats.
 func (s *Settler) orderReleased(ctx context.Context, order core.ID, released bool) {
 	if released {
+		_ = s.offers.StartOffers(ctx) // the seats may have gone to the waitlist; the sweep retries
 		if o, err := s.store.Order(ctx, order); err == nil {
 			s.observer.HoldsReleased(ReleasedByWorkflow, len(o.Tickets), max(0, s.clock.Now().Sub(o.PaymentDeadline())))
 		}
@@ -73,6 +75,7 @@ func (s *Settler) orderReleased(ctx context.Context, order core.ID, released boo
 // released tells the observer how late a release came.
 func (s *Settler) released(ctx context.Context, reservation core.ID, released bool) {
 	if released {
+		_ = s.offers.StartOffers(ctx) // the seat may have gone to the waitlist; the sweep retries
 		// How late the release came is for operators; failing to tell changes nothing.
 		if r, err := s.store.Reservation(ctx, reservation); err == nil {
 			s.observer.HoldsReleased(ReleasedByWorkflow, 1, max(0, s.clock.Now().Sub(r.PaymentDeadline())))

@@ -26,6 +26,7 @@ type Sweeper struct {
 	store    Store
 	clock    core.Clock
 	observer Observer
+	waitlist *OfferTimers
 }
 
 // ReleaseOverdue releases up to SweepBatch holds past their payment deadline by more than
@@ -38,5 +39,6 @@ func (s *Sweeper) ReleaseOverdue(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("release overdue holds: %w", err)
 	}
-	return n, nil
+	// Every round also times the offers that a release's own call missed.
+	return n, s.waitlist.StartOffers(ctx)
 }

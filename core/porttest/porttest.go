@@ -38,6 +38,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("cancellation", func(t *testing.T) { runCancellation(t, inSale) })
 	t.Run("wallets", func(t *testing.T) { runWallets(t, inSale) })
 	t.Run("webhooks", func(t *testing.T) { runWebhooks(t, inSale) })
+	t.Run("waitlist", func(t *testing.T) { runWaitlist(t, inSale) })
 }
 
 // testSale is the sale most clauses run in.

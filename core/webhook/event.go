@@ -10,6 +10,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/waitlist"
 )
 
 // EventType names what happened.
@@ -140,4 +141,20 @@ func SaleSoldOutEvent(sale core.SaleID, d core.Date, at time.Time) Event {
 		SaleID core.SaleID `json:"sale_id"`
 		Date   string      `json:"date"`
 	}{sale, d.String()})
+}
+
+// OfferExpiresLayout writes an offer's expiry in waitlist.offered: RFC 3339 in UTC with
+// microseconds, as PostgreSQL's trigger writes it too.
+const OfferExpiresLayout = "2006-01-02T15:04:05.000000Z"
+
+// WaitlistOfferedEvent is waitlist.offered: seats that came back were offered to a waitlist
+// entry, as an order held for its fan until the offer expires.
+func WaitlistOfferedEvent(e waitlist.Entry, at time.Time) Event {
+	return newEvent(WaitlistOffered, e.SaleID, at, struct {
+		SaleID       core.SaleID `json:"sale_id"`
+		Date         string      `json:"date"`
+		WaitlistID   core.ID     `json:"waitlist_id"`
+		OrderID      core.ID     `json:"order_id"`
+		OfferExpires string      `json:"offer_expires"`
+	}{e.SaleID, e.Date.String(), e.ID, e.OrderID, e.OfferExpires.UTC().Format(OfferExpiresLayout)})
 }

@@ -6,6 +6,8 @@ package sqlcdb
 
 import (
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type CheckIn struct {
@@ -24,12 +26,13 @@ type Event struct {
 }
 
 type Order struct {
-	ID        string
-	UserID    string
-	SaleID    string
-	PerfDate  time.Time
-	HeldUntil time.Time
-	CreatedAt time.Time
+	ID         string
+	UserID     string
+	SaleID     string
+	PerfDate   time.Time
+	HeldUntil  time.Time
+	CreatedAt  time.Time
+	WaitlistID *string
 }
 
 type Payment struct {
@@ -148,6 +151,22 @@ type Section struct {
 	FirstSeat int32
 	LastSeat  int32
 	Price     int64
+}
+
+type Waitlist struct {
+	ID           string
+	Seq          int64
+	SaleID       string
+	PerfDate     time.Time
+	UserID       string
+	Quantity     int32
+	Section      *string
+	Status       string
+	OfferTtl     pgtype.Interval
+	JoinedAt     time.Time
+	OrderID      *string
+	OfferExpires *time.Time
+	OfferTimed   bool
 }
 
 type Wallet struct {

@@ -86,7 +86,7 @@ func (q *Queries) HoldOrder(ctx context.Context, arg HoldOrderParams) ([]HoldOrd
 }
 
 const orderByID = `-- name: OrderByID :one
-SELECT id, user_id, sale_id, perf_date, held_until, created_at FROM orders WHERE id = $1
+SELECT id, user_id, sale_id, perf_date, held_until, created_at, waitlist_id FROM orders WHERE id = $1
 `
 
 func (q *Queries) OrderByID(ctx context.Context, id string) (Order, error) {
@@ -99,6 +99,7 @@ func (q *Queries) OrderByID(ctx context.Context, id string) (Order, error) {
 		&i.PerfDate,
 		&i.HeldUntil,
 		&i.CreatedAt,
+		&i.WaitlistID,
 	)
 	return i, err
 }

@@ -1,0 +1,209 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/waitlist"
+	"github.com/boxoffice/boxoffice/core/webhook"
+)
+
+// Waitlists implements waitlist.Store; the offers are made by seatReturned, under the lock of
+// whatever returned the seat.
+type Waitlists struct{ *state }
+
+var _ waitlist.Store = (*Waitlists)(nil)
+
+// lines are every waitlist: entries in the order they joined, and the offers made.
+type lines struct {
+	entries map[core.ID]*waitlist.Entry
+	joined  []core.ID           // every entry, in the order it joined
+	byOrder map[core.ID]core.ID // an offer's order → its entry
+	untimed []core.ID           // offers' orders whose lifecycle has not started, oldest first
+}
+
+func newLines() lines {
+	return lines{entries: map[core.ID]*waitlist.Entry{}, byOrder: map[core.ID]core.ID{}}
+}
+
+// JoinWaitlist implements waitlist.Store.
+func (s *Waitlists) JoinWaitlist(_ context.Context, e waitlist.Entry, now time.Time) (waitlist.Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range s.lines.joined {
+		if o := s.lines.entries[id]; o.SaleID == e.SaleID && o.Date == e.Date && o.UserID == e.UserID && (o.Status == waitlist.Waiting || o.Status == waitlist.Offered) {
+			return waitlist.Entry{}, waitlist.ErrAlreadyWaiting
+		}
+	}
+	if free := s.freeSeats(e, now); len(free) >= e.Quantity {
+		return waitlist.Entry{}, &waitlist.SeatsAvailableError{Available: len(free)}
+	}
+	stored := e
+	s.lines.entries[e.ID] = &stored
+	s.lines.joined = append(s.lines.joined, e.ID)
+	return s.withPosition(stored), nil
+}
+
+// freeSeats are the seats of an entry's date and kind free at now, in seat order: available,
+// or held past their claim (catalog.Claim.AvailableAt), as a hold would find them.
+func (s *state) freeSeats(e waitlist.Entry, now time.Time) []int {
+	p, ok := s.performances[perfKey{e.SaleID, e.Date}]
+	if !ok {
+		return nil
+	}
+	var free []int
+	for n := catalog.FirstSeat; n <= p.Seats(); n++ {
+		sec, _ := p.SectionOf(n)
+		if claim := s.seats[seatKey{e.SaleID, e.Date, n}]; e.Wants(sec.Name) && claim.AvailableAt(now) {
+			free = append(free, n)
+		}
+	}
+	return free
+}
+
+// withPosition is an entry with its place among the waiting ones of its date; s.mu is held.
+func (s *state) withPosition(e waitlist.Entry) waitlist.Entry {
+	e.Position = 0
+	if e.Status != waitlist.Waiting {
+		return e
+	}
+	for _, id := range s.lines.joined {
+		if id == e.ID {
+			break
+		}
+		if o := s.lines.entries[id]; o.SaleID == e.SaleID && o.Date == e.Date && o.Status == waitlist.Waiting {
+			e.Position++
+		}
+	}
+	return e
+}
+
+// WaitlistEntries implements waitlist.Store.
+func (s *Waitlists) WaitlistEntries(_ context.Context, sale core.SaleID, user core.UserID) ([]waitlist.Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []waitlist.Entry
+	for _, id := range s.lines.joined {
+		if e := s.lines.entries[id]; e.SaleID == sale && e.UserID == user {
+			out = append(out, s.withPosition(*e))
+		}
+	}
+	return out, nil
+}
+
+// LeaveWaitlist implements waitlist.Store.
+func (s *Waitlists) LeaveWaitlist(_ context.Context, id core.ID, user core.UserID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.lines.entries[id]
+	if !ok || e.UserID != user {
+		return waitlist.ErrUnknownEntry
+	}
+	switch e.Status {
+	case waitlist.Waiting:
+		e.Status = waitlist.Left
+	case waitlist.Offered:
+		e.Status = waitlist.Left
+		s.releaseOrder(e.OrderID) // its seats go on to the next entry
+	}
+	return nil
+}
+
+// seatReturned hears that r's seat came back (r released or refunded): an offer whose seat it
+// was has ended, and the seat goes to the first waiting entry of its date it satisfies; s.mu
+// is held.
+func (s *state) seatReturned(r *booking.Reservation) {
+	if id, ok := s.lines.byOrder[r.OrderID]; ok && r.OrderID != "" {
+		if e := s.lines.entries[id]; e.Status == waitlist.Offered && r.Status != booking.Paid && r.Status != booking.Cancelled {
+			e.Status = waitlist.Expired
+		}
+	}
+	s.offerReturnedSeats(r.SaleID, r.Date)
+}
+
+// offerReturnedSeats offers the free seats of a date to its waiting entries, first come first
+// served, each to the first entry they satisfy (waitlist.Entry.Offerable), as PostgreSQL's
+// offer_to_waitlist does; s.mu is held.
+func (s *state) offerReturnedSeats(sale core.SaleID, d core.Date) {
+	sl, p := s.sales[sale], s.performances[perfKey{sale, d}]
+	if sl == nil || p == nil || sl.State != core.OnSale || p.Cancelled() {
+		return
+	}
+	now := time.Now()
+	for _, id := range s.lines.joined {
+		e := s.lines.entries[id]
+		if e.SaleID != sale || e.Date != d || e.Status != waitlist.Waiting {
+			continue
+		}
+		free := s.strictlyFree(e, p)
+		ok, skip := e.Offerable(len(free), s.ticketCount(sale, e.UserID, now), sl.MaxTicketsPerFan)
+		if skip {
+			e.Status = waitlist.Expired
+		}
+		if ok {
+			s.offer(e, *p, free[:e.Quantity], sl.MaxTicketsPerFan, now)
+		}
+	}
+}
+
+// strictlyFree are the seats of the entry's kind that are available, not merely lapsed: what
+// came back, as offer_to_waitlist reads seats_free.
+func (s *state) strictlyFree(e *waitlist.Entry, p *catalog.Performance) []int {
+	var free []int
+	for n := catalog.FirstSeat; n <= p.Seats(); n++ {
+		sec, _ := p.SectionOf(n)
+		if claim := s.seats[seatKey{e.SaleID, e.Date, n}]; e.Wants(sec.Name) && claim.Holder == "" && !claim.Sold {
+			free = append(free, n)
+		}
+	}
+	return free
+}
+
+// offer holds seats for the entry's fan as an order until the offer expires, and announces it.
+func (s *state) offer(e *waitlist.Entry, p catalog.Performance, seats []int, limit int, now time.Time) {
+	o := booking.Order{ID: core.NewID(), UserID: e.UserID, SaleID: e.SaleID, Date: e.Date, HeldUntil: now.Add(e.OfferTTL), CreatedAt: now, WaitlistID: e.ID}
+	ids := make([]core.ID, len(seats))
+	for i := range ids {
+		ids[i] = core.NewID()
+	}
+	tickets := booking.OrderAttempt{Order: o, IDs: ids}.Tickets(seats, p)
+	stored := storedOrder{order: o}
+	for i := range tickets {
+		tickets[i].FanLimit = limit
+		s.take(s.seats[seatKey{o.SaleID, o.Date, tickets[i].Seat}], tickets[i])
+		stored.tickets = append(stored.tickets, tickets[i].ID)
+	}
+	s.orders[o.ID] = &stored
+	e.Status, e.OrderID, e.OfferExpires = waitlist.Offered, o.ID, o.HeldUntil
+	s.lines.byOrder[o.ID] = e.ID
+	s.lines.untimed = append(s.lines.untimed, o.ID)
+	s.publish(webhook.WaitlistOfferedEvent(*e, now))
+}
+
+// claimOffer marks the entry of a paid offer claimed; s.mu is held, by the settlement.
+func (s *state) claimOffer(order core.ID) {
+	if id, ok := s.lines.byOrder[order]; ok && order != "" {
+		if e := s.lines.entries[id]; e.Status == waitlist.Offered {
+			e.Status = waitlist.Claimed
+		}
+	}
+}
+
+// UntimedOffers implements booking.Orders.
+func (s *Orders) UntimedOffers(_ context.Context, limit int) ([]core.ID, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.lines.untimed[:min(limit, len(s.lines.untimed))]), nil
+}
+
+// OfferTimed implements booking.Orders.
+func (s *Orders) OfferTimed(_ context.Context, order core.ID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines.untimed = slices.DeleteFunc(s.lines.untimed, func(id core.ID) bool { return id == order })
+	return nil
+}

@@ -1,0 +1,49 @@
+-- name: WaitlistLockDate :exec
+-- Serializes a join against the offers of a date: a seat coming back either is offered before
+-- the join counts the free seats, or finds the entry waiting.
+SELECT pg_advisory_xact_lock(hashtextextended(@lock_key::text, 0));
+
+-- name: WaitlistFreeSeats :one
+-- How many seats of a date, of a section or any, are free at now (available, or held past
+-- their claim), as a hold would find them.
+SELECT count(*)::int FROM seats t
+WHERE t.sale_id = @sale_id AND t.perf_date = @perf_date
+  AND (sqlc.narg(section)::text IS NULL OR t.section = sqlc.narg(section))
+  AND seat_free(t.status, t.held_until, @now::timestamptz);
+
+-- name: WaitlistInsert :exec
+INSERT INTO waitlist (id, sale_id, perf_date, user_id, quantity, section, status, offer_ttl, joined_at)
+VALUES (@id, @sale_id, @perf_date, @user_id, @quantity, sqlc.narg(section), 'waiting', make_interval(secs => @offer_ttl_seconds::float8), @joined_at);
+
+-- name: WaitlistOfFan :many
+-- A fan's entries in a sale, oldest first, each waiting one with its place: the waiting
+-- entries of its date that joined before it.
+SELECT w.id, w.sale_id, w.perf_date, w.user_id, w.quantity, w.section, w.status,
+       extract(epoch FROM w.offer_ttl)::float8 AS offer_ttl_seconds, w.joined_at, w.order_id, w.offer_expires,
+       CASE WHEN w.status = 'waiting' THEN
+           (SELECT count(*) FROM waitlist b WHERE b.sale_id = w.sale_id AND b.perf_date = w.perf_date AND b.status = 'waiting' AND b.seq < w.seq)
+       ELSE 0 END::int AS position
+FROM waitlist w
+WHERE w.sale_id = @sale_id AND w.user_id = @user_id
+ORDER BY w.seq;
+
+-- name: WaitlistLock :one
+SELECT id, user_id, status, order_id FROM waitlist WHERE id = @id FOR UPDATE;
+
+-- name: WaitlistLeave :exec
+UPDATE waitlist SET status = 'left' WHERE id = @id AND status IN ('waiting', 'offered');
+
+-- name: WaitlistClaim :exec
+-- The offer paid: its entry is claimed.
+UPDATE waitlist SET status = 'claimed' WHERE order_id = @order_id AND status = 'offered';
+
+-- name: OffersUntimed :many
+SELECT order_id::uuid FROM waitlist WHERE status = 'offered' AND NOT offer_timed ORDER BY seq LIMIT @max_offers;
+
+-- name: OfferTimed :exec
+UPDATE waitlist SET offer_timed = true WHERE order_id = @order_id;
+
+-- name: WaitlistFanWaits :one
+-- Whether a fan waits for a date, or holds its offer.
+SELECT EXISTS (SELECT 1 FROM waitlist w WHERE w.sale_id = @sale_id AND w.perf_date = @perf_date AND w.user_id = @user_id
+               AND w.status IN ('waiting', 'offered'))::boolean AS waits;
