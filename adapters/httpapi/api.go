@@ -22,6 +22,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/waitlist"
 	"github.com/boxoffice/boxoffice/core/wallet"
 	"github.com/boxoffice/boxoffice/core/webhook"
 )
@@ -57,6 +58,8 @@ type Deps struct {
 	Cashier       *wallet.Cashier // balances
 	// Webhooks are the operators' webhook endpoints and their deliveries.
 	Webhooks *webhook.Admin
+	// Waitlist is where fans wait for seats of a sold-out date.
+	Waitlist *waitlist.Waitlist
 	Tokens   *signing.TokenSigner
 	// Tickets signs and verifies ticket credentials; their key is published in the JWKS too.
 	Tickets *signing.TicketSigner
@@ -83,7 +86,7 @@ func (d Deps) Driving(a *app.App) Deps {
 	d.SeatHolder, d.Checkout, d.FanTickets, d.Returns = a.Booking.SeatHolder, a.Booking.Checkout, a.Booking.FanTickets, a.Booking.Returns
 	d.OrderTaker = a.Booking.OrderTaker
 	d.CheckIns, d.ShowCanceller = a.Booking.CheckIns, a.Booking.ShowCanceller
-	d.Webhooks = a.Webhook.Admin
+	d.Webhooks, d.Waitlist = a.Webhook.Admin, a.Waitlist
 	d.Cashier = a.Wallet.Cashier
 	return d
 }
@@ -176,6 +179,7 @@ func registerFans(api huma.API, s *server) {
 	registerHolds(api, s)
 	registerPayments(api, s)
 	registerOrders(api, s)
+	registerWaitlist(api, s)
 	registerTickets(api, s)
 	registerBalance(api, s)
 	registerEvents(api, s)

@@ -72,6 +72,27 @@ var meaningFor = map[string]map[int]string{
 		http.StatusNotFound:   "You have no order by that id in your token's sale.",
 		http.StatusConflict:   "The order is paid (give its tickets back one by one with POST /api/tickets/{ticket_id}/cancel), or its payment is under way.",
 	},
+	"joinWaitlist": {
+		http.StatusBadRequest: "A field is wrong: the date is not one of the sale's, the quantity is 0 or above the sale's max_tickets_per_fan, or the section is not one of the date's; the problem's errors say which.",
+		http.StatusConflict:   "Enough seats of that kind are free (hold them with POST /api/orders instead), you wait for that date already (GET /api/waitlist), or the sale is paused.",
+		http.StatusGone:       "The sale has closed, or the performance was cancelled.",
+	},
+	"leaveWaitlist": {
+		http.StatusBadRequest: "The waitlist_id is not a UUID.",
+		http.StatusNotFound:   "You have no waitlist entry by that id.",
+	},
+	"registerWebhook": {
+		http.StatusBadRequest:         "The URL is not allowed (https to a public address, or a host in BOXOFFICE_WEBHOOK_ALLOW), an event type is unknown, none is named, or the sale does not exist; the problem's errors say which.",
+		http.StatusServiceUnavailable: "The endpoint's deliveries could not be started (the workflow engine did not answer): nothing was registered; retry after Retry-After seconds.",
+	},
+	"showWebhook":    {http.StatusBadRequest: "The webhook_id is not a UUID.", http.StatusNotFound: "No endpoint by that id (or it was removed)."},
+	"removeWebhook":  {http.StatusBadRequest: "The webhook_id is not a UUID.", http.StatusNotFound: "No endpoint by that id (or it was removed)."},
+	"listDeliveries": {http.StatusBadRequest: "The webhook_id is not a UUID.", http.StatusNotFound: "No endpoint by that id (or it was removed)."},
+	"retryDelivery": {
+		http.StatusBadRequest: "The webhook_id or the event_id is not a UUID.",
+		http.StatusNotFound:   "No endpoint by that id, or no delivery of that event to it.",
+		http.StatusConflict:   "The delivery is pending (it is being tried) or delivered: only a failed one is tried again.",
+	},
 	"chargeBalance": {
 		http.StatusConflict: "A request with the same Idempotency-Key is still being processed; retry after Retry-After seconds for its answer.",
 	},

@@ -18,6 +18,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/waitlist"
 	"github.com/boxoffice/boxoffice/core/webhook"
 	"github.com/boxoffice/boxoffice/workflows"
 	"github.com/boxoffice/boxoffice/workflows/cancellation"
@@ -58,6 +59,7 @@ type config struct {
 	SweepEvery        time.Duration
 	CancellationBatch int
 	WebhookAllow      string
+	WaitlistOfferTTL  time.Duration
 }
 
 // setting documents one configuration variable; the README's table lists the same.
@@ -115,6 +117,7 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	num(&c.WorkerPollers, setting{"BOXOFFICE_WORKER_POLLERS", "worker-pollers", "the worker's pollers of workflow tasks, and of activity tasks, on the Temporal task queue (at least 2)"}, workflows.DefaultPollers)
 	dur(&c.SweepEvery, setting{"BOXOFFICE_SWEEP_EVERY", "sweep-every", "time between sweeps of holds long past their deadline whose release never ran (the last resort behind each hold's own timer); at least 100ms"}, sweep.Every)
 	num(&c.CancellationBatch, setting{"BOXOFFICE_CANCELLATION_BATCH", "cancellation-batch", "holds ended and tickets refunded per round of a cancelled performance's workflow, 1 to 1000"}, cancellation.DefaultBatch)
+	dur(&c.WaitlistOfferTTL, setting{"BOXOFFICE_WAITLIST_OFFER_TTL", "waitlist-offer-ttl", "how long seats offered to a waitlist entry are held for its fan before they go to the next"}, waitlist.DefaultOfferTTL)
 	str(&c.WebhookAllow, setting{"BOXOFFICE_WEBHOOK_ALLOW", "webhook-allow", "host names and CIDRs (comma-separated) webhook endpoints may reach over http or https whatever their address; others must be https to a public address"}, "")
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
 	str(&c.RateLimit, setting{"BOXOFFICE_RATE_LIMIT", "rate-limit", "per-user and per-address limits on token issue and holds, name=rate/burst,…, or off"}, httpapi.DefaultRateLimits)
@@ -126,6 +129,9 @@ func (c config) validate() error {
 	var bad []error
 	if c.SweepEvery < 100*time.Millisecond {
 		bad = append(bad, fmt.Errorf("BOXOFFICE_SWEEP_EVERY is %s: use 100ms or more", c.SweepEvery))
+	}
+	if c.WaitlistOfferTTL < time.Second {
+		bad = append(bad, fmt.Errorf("BOXOFFICE_WAITLIST_OFFER_TTL is %s: use 1s or more", c.WaitlistOfferTTL))
 	}
 	if _, err := webhook.ParseDestinations(c.WebhookAllow); err != nil {
 		bad = append(bad, fmt.Errorf("BOXOFFICE_WEBHOOK_ALLOW: %w", err))
@@ -147,9 +153,10 @@ func (c config) policy() app.Policy {
 	return app.Policy{
 		Queue: queue.Policy{AbandonAfter: c.AbandonAfter, Refresh: c.QueueRefresh,
 			Admission: queue.Settings{AdmitRate: c.AdmitRate, MaxActive: c.MaxActive, Tick: c.AdmitTick, SessionTTL: c.SessionTTL}},
-		Catalog:     catalog.Policy{SeatsStaleness: c.SeatsStaleness},
-		Booking:     booking.Policy{HoldTTL: c.HoldTTL},
-		DefaultSale: core.SaleID(c.DefaultSale),
+		Catalog:          catalog.Policy{SeatsStaleness: c.SeatsStaleness},
+		Booking:          booking.Policy{HoldTTL: c.HoldTTL},
+		WaitlistOfferTTL: c.WaitlistOfferTTL,
+		DefaultSale:      core.SaleID(c.DefaultSale),
 	}
 }
 

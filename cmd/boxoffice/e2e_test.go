@@ -461,11 +461,14 @@ func TestEndToEnd(t *testing.T) {
 	// 12. Orders: four seats together paid once; an unpaid order released whole.
 	paidOrder, releasedOrder := buyTogether(t, sys, (*dates.JSON200)[2])
 
-	// 13. The platform got every event committed since it registered, each signed and in order.
-	platform.awaitEveryEvent(t, sys, webhook.OrderPaid, webhook.TicketCancelled, webhook.TicketCheckedIn,
-		webhook.PerformanceCancelled, webhook.SaleStateChanged)
+	// 13. The waitlist: a seat given back goes at once to the fan waiting for it, who pays it.
+	waitForAReturnedSeat(t, sys)
 
-	// 14. The audit passes for every sale.
+	// 14. The platform got every event committed since it registered, each signed and in order.
+	platform.awaitEveryEvent(t, sys, webhook.OrderPaid, webhook.TicketCancelled, webhook.TicketCheckedIn,
+		webhook.PerformanceCancelled, webhook.SaleStateChanged, webhook.WaitlistOffered, webhook.SaleSoldOut)
+
+	// 15. The audit passes for every sale.
 	if out := sys.run(t, "audit"); !strings.Contains(out, "every paid ticket's credential verifies\n") {
 		t.Fatalf("the audit did not verify the credentials with the ticket key:\n%s", out)
 	}

@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"errors"
 
 	"github.com/boxoffice/boxoffice/core"
 )
@@ -72,9 +73,13 @@ func (c *FanTickets) TicketsOf(ctx context.Context, user core.UserID, rawSale st
 
 // Credential is what the credential of the caller's paid ticket says, for the payment's answer:
 // any token the queue issued them for the sale will do, as the payment expired the one it was
-// made with. ErrNotPaid for a ticket not paid, ErrTicketCancelled for one cancelled.
+// made with, and a waiting one too (a waitlist offer is paid with it). ErrNotPaid for a ticket
+// not paid, ErrTicketCancelled for one cancelled.
 func (c *FanTickets) Credential(ctx context.Context, caller core.Caller, id core.ID) (Credential, error) {
 	user, sale, err := c.gate.Identify(ctx, caller)
+	if errors.Is(err, core.ErrNotAdmitted) {
+		user, sale, err = c.gate.Queued(ctx, caller)
+	}
 	if err != nil {
 		return Credential{}, err
 	}

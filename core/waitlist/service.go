@@ -47,12 +47,16 @@ type Waitlist struct {
 	offerTTL time.Duration
 }
 
-// New checks the ports and builds the waitlist, whose offers are held for offerTTL.
+// New checks the ports and builds the waitlist, whose offers are held for offerTTL (zero:
+// DefaultOfferTTL).
 func New(p Ports, offerTTL time.Duration) (*Waitlist, error) {
 	if p.Store == nil || p.Gate == nil || p.Offers == nil || p.Timers == nil || p.Clock == nil {
 		return nil, errors.New("waitlist: store, gate, offers, timers and clock must be set")
 	}
-	if offerTTL <= 0 {
+	if offerTTL == 0 {
+		offerTTL = DefaultOfferTTL
+	}
+	if offerTTL < 0 {
 		return nil, errors.New("waitlist: the offer's time must be positive")
 	}
 	return &Waitlist{store: p.Store, gate: p.Gate, offers: p.Offers, timers: p.Timers, clock: p.Clock, offerTTL: offerTTL}, nil

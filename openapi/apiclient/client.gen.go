@@ -300,6 +300,33 @@ func (e TokenBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for WaitlistEntryBodyStatus.
+const (
+	WaitlistClaimed WaitlistEntryBodyStatus = "claimed"
+	WaitlistExpired WaitlistEntryBodyStatus = "expired"
+	WaitlistLeft    WaitlistEntryBodyStatus = "left"
+	WaitlistOffered WaitlistEntryBodyStatus = "offered"
+	WaitlistWaiting WaitlistEntryBodyStatus = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the WaitlistEntryBodyStatus enum.
+func (e WaitlistEntryBodyStatus) Valid() bool {
+	switch e {
+	case WaitlistClaimed:
+		return true
+	case WaitlistExpired:
+		return true
+	case WaitlistLeft:
+		return true
+	case WaitlistOffered:
+		return true
+	case WaitlistWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
 // BalanceBody defines model for BalanceBody.
 type BalanceBody struct {
 	// Balance Balance in won.
@@ -494,6 +521,20 @@ type IssueTokenInputBody struct {
 	//
 	// Examples: fan-42
 	UserId *string `json:"user_id,omitempty"`
+}
+
+// JoinWaitlistInputBody defines model for JoinWaitlistInputBody.
+type JoinWaitlistInputBody struct {
+	// Date Performance date, YYYY-MM-DD.
+	//
+	// Examples: 2026-12-24
+	Date openapi_types.Date `json:"date"`
+
+	// Quantity How many seats you wait for, together in one offer: 1 to the sale's max_tickets_per_fan.
+	Quantity int64 `json:"quantity"`
+
+	// Section The section to wait for; left out, any.
+	Section *string `json:"section,omitempty"`
 }
 
 // OrderBody defines model for OrderBody.
@@ -1071,6 +1112,33 @@ type TokenBody struct {
 // TokenBodyStatus waiting: in the queue; active: admitted, may book.
 type TokenBodyStatus string
 
+// WaitlistEntryBody defines model for WaitlistEntryBody.
+type WaitlistEntryBody struct {
+	Date openapi_types.Date `json:"date"`
+
+	// OfferExpires When the offer's hold ends unless paid; then the seats go to the next fan (RFC 3339, UTC).
+	OfferExpires *time.Time `json:"offer_expires,omitempty"`
+
+	// OrderId The order held for you: pay it with POST /api/orders/{order_id}/payment before offer_expires.
+	OrderId *openapi_types.UUID `json:"order_id,omitempty"`
+
+	// Position While waiting: how many entries of the date joined before yours and still wait.
+	Position *int64 `json:"position,omitempty"`
+	Quantity int64  `json:"quantity"`
+
+	// Section The section waited for; absent: any.
+	Section *string `json:"section,omitempty"`
+
+	// Status waiting → offered (seats held for you) → claimed (paid), or expired (the offer ran out or was given back, or your limit no longer allowed it); left once you left.
+	Status WaitlistEntryBodyStatus `json:"status"`
+
+	// WaitlistId Leave with DELETE /api/waitlist/{waitlist_id}.
+	WaitlistId openapi_types.UUID `json:"waitlist_id"`
+}
+
+// WaitlistEntryBodyStatus waiting → offered (seats held for you) → claimed (paid), or expired (the offer ran out or was given back, or your limit no longer allowed it); left once you left.
+type WaitlistEntryBodyStatus string
+
 // WebhookBody defines model for WebhookBody.
 type WebhookBody struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1173,6 +1241,9 @@ type HoldSeatJSONRequestBody = HoldInputBody
 
 // IssueTokenJSONRequestBody defines body for IssueToken for application/json ContentType.
 type IssueTokenJSONRequestBody = IssueTokenInputBody
+
+// JoinWaitlistJSONRequestBody defines body for JoinWaitlist for application/json ContentType.
+type JoinWaitlistJSONRequestBody = JoinWaitlistInputBody
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1679,6 +1750,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/token/events (the `StreamToken` operationId).
 	StreamToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ShowWaitlist Read your waitlist entries
+	//
+	// Every entry of yours in your token's sale, oldest first, whatever its status.
+	//
+	// Corresponds with GET /api/waitlist (the `ShowWaitlist` operationId).
+	ShowWaitlist(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// JoinWaitlistWithBody Wait for seats of a sold-out date
+	//
+	// Puts you on the waitlist of a date of your token's sale, with any live token (waiting in the queue or admitted). When seats of that kind come back (a hold that ran out, a ticket given back), the first entry they satisfy gets an offer: an order held for that fan until offer_expires, shown by GET /api/waitlist and announced by the waitlist.offered webhook; pay it with POST /api/orders/{order_id}/payment. Unpaid, it goes to the next. 409 when enough seats are free (hold them instead) or you wait for that date already.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/waitlist (the `JoinWaitlist` operationId).
+	JoinWaitlistWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// JoinWaitlist Wait for seats of a sold-out date
+	//
+	// Puts you on the waitlist of a date of your token's sale, with any live token (waiting in the queue or admitted). When seats of that kind come back (a hold that ran out, a ticket given back), the first entry they satisfy gets an offer: an order held for that fan until offer_expires, shown by GET /api/waitlist and announced by the waitlist.offered webhook; pay it with POST /api/orders/{order_id}/payment. Unpaid, it goes to the next. 409 when enough seats are free (hold them instead) or you wait for that date already.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/waitlist (the `JoinWaitlist` operationId).
+	JoinWaitlist(ctx context.Context, body JoinWaitlistJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LeaveWaitlist Leave a waitlist
+	//
+	// Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+	//
+	// Corresponds with DELETE /api/waitlist/{waitlist_id} (the `LeaveWaitlist` operationId).
+	LeaveWaitlist(ctx context.Context, waitlistId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CheckInWithBody Check a ticket in at a gate
@@ -2643,6 +2746,78 @@ func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody,
 // Corresponds with GET /api/token/events (the `StreamToken` operationId).
 func (c *Client) StreamToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStreamTokenRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ShowWaitlist Read your waitlist entries
+//
+// Every entry of yours in your token's sale, oldest first, whatever its status.
+//
+// Corresponds with GET /api/waitlist (the `ShowWaitlist` operationId).
+func (c *Client) ShowWaitlist(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewShowWaitlistRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// JoinWaitlistWithBody Wait for seats of a sold-out date
+//
+// Puts you on the waitlist of a date of your token's sale, with any live token (waiting in the queue or admitted). When seats of that kind come back (a hold that ran out, a ticket given back), the first entry they satisfy gets an offer: an order held for that fan until offer_expires, shown by GET /api/waitlist and announced by the waitlist.offered webhook; pay it with POST /api/orders/{order_id}/payment. Unpaid, it goes to the next. 409 when enough seats are free (hold them instead) or you wait for that date already.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/waitlist (the `JoinWaitlist` operationId).
+func (c *Client) JoinWaitlistWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewJoinWaitlistRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// JoinWaitlist Wait for seats of a sold-out date
+//
+// Puts you on the waitlist of a date of your token's sale, with any live token (waiting in the queue or admitted). When seats of that kind come back (a hold that ran out, a ticket given back), the first entry they satisfy gets an offer: an order held for that fan until offer_expires, shown by GET /api/waitlist and announced by the waitlist.offered webhook; pay it with POST /api/orders/{order_id}/payment. Unpaid, it goes to the next. 409 when enough seats are free (hold them instead) or you wait for that date already.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/waitlist (the `JoinWaitlist` operationId).
+func (c *Client) JoinWaitlist(ctx context.Context, body JoinWaitlistJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewJoinWaitlistRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LeaveWaitlist Leave a waitlist
+//
+// Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+//
+// Corresponds with DELETE /api/waitlist/{waitlist_id} (the `LeaveWaitlist` operationId).
+func (c *Client) LeaveWaitlist(ctx context.Context, waitlistId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLeaveWaitlistRequest(c.Server, waitlistId)
 	if err != nil {
 		return nil, err
 	}
@@ -4191,6 +4366,107 @@ func NewStreamTokenRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewShowWaitlistRequest constructs an http.Request for the ShowWaitlist method
+func NewShowWaitlistRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/waitlist")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewJoinWaitlistRequest calls the generic JoinWaitlist builder with application/json body
+func NewJoinWaitlistRequest(server string, body JoinWaitlistJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewJoinWaitlistRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewJoinWaitlistRequestWithBody constructs an http.Request for the JoinWaitlist method, with any body, and a specified content type
+func NewJoinWaitlistRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/waitlist")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewLeaveWaitlistRequest constructs an http.Request for the LeaveWaitlist method
+func NewLeaveWaitlistRequest(server string, waitlistId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "waitlist_id", waitlistId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/waitlist/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -4714,6 +4990,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/token/events (the `StreamToken` operationId).
 	StreamTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StreamTokenResponse, error)
+
+	// ShowWaitlistWithResponse Read your waitlist entries
+	//
+	// Every entry of yours in your token's sale, oldest first, whatever its status.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/waitlist (the `ShowWaitlist` operationId).
+	ShowWaitlistWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ShowWaitlistResponse, error)
+
+	// JoinWaitlistWithBodyWithResponse Wait for seats of a sold-out date
+	//
+	// Puts you on the waitlist of a date of your token's sale, with any live token (waiting in the queue or admitted). When seats of that kind come back (a hold that ran out, a ticket given back), the first entry they satisfy gets an offer: an order held for that fan until offer_expires, shown by GET /api/waitlist and announced by the waitlist.offered webhook; pay it with POST /api/orders/{order_id}/payment. Unpaid, it goes to the next. 409 when enough seats are free (hold them instead) or you wait for that date already.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/waitlist (the `JoinWaitlist` operationId).
+	JoinWaitlistWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*JoinWaitlistResponse, error)
+
+	// JoinWaitlistWithResponse Wait for seats of a sold-out date
+	//
+	// Puts you on the waitlist of a date of your token's sale, with any live token (waiting in the queue or admitted). When seats of that kind come back (a hold that ran out, a ticket given back), the first entry they satisfy gets an offer: an order held for that fan until offer_expires, shown by GET /api/waitlist and announced by the waitlist.offered webhook; pay it with POST /api/orders/{order_id}/payment. Unpaid, it goes to the next. 409 when enough seats are free (hold them instead) or you wait for that date already.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/waitlist (the `JoinWaitlist` operationId).
+	JoinWaitlistWithResponse(ctx context.Context, body JoinWaitlistJSONRequestBody, reqEditors ...RequestEditorFn) (*JoinWaitlistResponse, error)
+
+	// LeaveWaitlistWithResponse Leave a waitlist
+	//
+	// Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/waitlist/{waitlist_id} (the `LeaveWaitlist` operationId).
+	LeaveWaitlistWithResponse(ctx context.Context, waitlistId openapi_types.UUID, reqEditors ...RequestEditorFn) (*LeaveWaitlistResponse, error)
 }
 
 // CheckInResponse503Headers the declared response headers of an HTTP 503 response for CheckIn
@@ -8352,6 +8664,241 @@ func (r StreamTokenResponse) ContentType() string {
 	return ""
 }
 
+type ShowWaitlistResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]WaitlistEntryBody
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ShowWaitlistResponse) GetJSON200() *[]WaitlistEntryBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ShowWaitlistResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ShowWaitlistResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ShowWaitlistResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ShowWaitlistResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ShowWaitlistResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ShowWaitlistResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ShowWaitlistResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type JoinWaitlistResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *WaitlistEntryBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r JoinWaitlistResponse) GetJSON201() *WaitlistEntryBody {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r JoinWaitlistResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r JoinWaitlistResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r JoinWaitlistResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r JoinWaitlistResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r JoinWaitlistResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r JoinWaitlistResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r JoinWaitlistResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r JoinWaitlistResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r JoinWaitlistResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r JoinWaitlistResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r JoinWaitlistResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r JoinWaitlistResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r JoinWaitlistResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type LeaveWaitlistResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r LeaveWaitlistResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r LeaveWaitlistResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r LeaveWaitlistResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r LeaveWaitlistResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r LeaveWaitlistResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r LeaveWaitlistResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LeaveWaitlistResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LeaveWaitlistResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LeaveWaitlistResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CheckInWithBodyWithResponse Check a ticket in at a gate
 //
 // Verifies the scanned credential (its signature, key and type) and lets its holder in, once: however many gates scan the same ticket at the same moment, one is 200 and the others 409 with `checked_in_at`, when the first scan was. A cancelled ticket, or one of a cancelled performance, is 410; a queue token, a forged or altered credential, or a ticket of another sale than the gate's is 400. A gate offline can check the signature alone with the ticket key in /.well-known/jwks.json (`boxoffice verify-ticket`), but only this call knows whether the ticket was used or cancelled.
@@ -9154,6 +9701,66 @@ func (c *ClientWithResponses) StreamTokenWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseStreamTokenResponse(rsp)
+}
+
+// ShowWaitlistWithResponse Read your waitlist entries
+//
+// Every entry of yours in your token's sale, oldest first, whatever its status.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/waitlist (the `ShowWaitlist` operationId).
+func (c *ClientWithResponses) ShowWaitlistWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ShowWaitlistResponse, error) {
+	rsp, err := c.ShowWaitlist(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowWaitlistResponse(rsp)
+}
+
+// JoinWaitlistWithBodyWithResponse Wait for seats of a sold-out date
+//
+// Puts you on the waitlist of a date of your token's sale, with any live token (waiting in the queue or admitted). When seats of that kind come back (a hold that ran out, a ticket given back), the first entry they satisfy gets an offer: an order held for that fan until offer_expires, shown by GET /api/waitlist and announced by the waitlist.offered webhook; pay it with POST /api/orders/{order_id}/payment. Unpaid, it goes to the next. 409 when enough seats are free (hold them instead) or you wait for that date already.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/waitlist (the `JoinWaitlist` operationId).
+func (c *ClientWithResponses) JoinWaitlistWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*JoinWaitlistResponse, error) {
+	rsp, err := c.JoinWaitlistWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseJoinWaitlistResponse(rsp)
+}
+
+// JoinWaitlistWithResponse Wait for seats of a sold-out date
+//
+// Puts you on the waitlist of a date of your token's sale, with any live token (waiting in the queue or admitted). When seats of that kind come back (a hold that ran out, a ticket given back), the first entry they satisfy gets an offer: an order held for that fan until offer_expires, shown by GET /api/waitlist and announced by the waitlist.offered webhook; pay it with POST /api/orders/{order_id}/payment. Unpaid, it goes to the next. 409 when enough seats are free (hold them instead) or you wait for that date already.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/waitlist (the `JoinWaitlist` operationId).
+func (c *ClientWithResponses) JoinWaitlistWithResponse(ctx context.Context, body JoinWaitlistJSONRequestBody, reqEditors ...RequestEditorFn) (*JoinWaitlistResponse, error) {
+	rsp, err := c.JoinWaitlist(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseJoinWaitlistResponse(rsp)
+}
+
+// LeaveWaitlistWithResponse Leave a waitlist
+//
+// Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/waitlist/{waitlist_id} (the `LeaveWaitlist` operationId).
+func (c *ClientWithResponses) LeaveWaitlistWithResponse(ctx context.Context, waitlistId openapi_types.UUID, reqEditors ...RequestEditorFn) (*LeaveWaitlistResponse, error) {
+	rsp, err := c.LeaveWaitlist(ctx, waitlistId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLeaveWaitlistResponse(rsp)
 }
 
 // ParseCheckInResponse parses an HTTP response from a CheckInWithResponse call
@@ -12340,6 +12947,199 @@ func ParseStreamTokenResponse(rsp *http.Response) (*StreamTokenResponse, error) 
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseShowWaitlistResponse parses an HTTP response from a ShowWaitlistWithResponse call
+func ParseShowWaitlistResponse(rsp *http.Response) (*ShowWaitlistResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ShowWaitlistResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []WaitlistEntryBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseJoinWaitlistResponse parses an HTTP response from a JoinWaitlistWithResponse call
+func ParseJoinWaitlistResponse(rsp *http.Response) (*JoinWaitlistResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &JoinWaitlistResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest WaitlistEntryBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseLeaveWaitlistResponse parses an HTTP response from a LeaveWaitlistWithResponse call
+func ParseLeaveWaitlistResponse(rsp *http.Response) (*LeaveWaitlistResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LeaveWaitlistResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	}
 
 	return response, nil

@@ -583,6 +583,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read your waitlist entries
+         * @description Every entry of yours in your token's sale, oldest first, whatever its status.
+         */
+        get: operations["showWaitlist"];
+        put?: never;
+        /**
+         * Wait for seats of a sold-out date
+         * @description Puts you on the waitlist of a date of your token's sale, with any live token (waiting in the queue or admitted). When seats of that kind come back (a hold that ran out, a ticket given back), the first entry they satisfy gets an offer: an order held for that fan until offer_expires, shown by GET /api/waitlist and announced by the waitlist.offered webhook; pay it with POST /api/orders/{order_id}/payment. Unpaid, it goes to the next. 409 when enough seats are free (hold them instead) or you wait for that date already.
+         */
+        post: operations["joinWaitlist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waitlist/{waitlist_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leave a waitlist
+         * @description Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+         */
+        delete: operations["leaveWaitlist"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -785,6 +829,21 @@ export interface components {
              * @example fan-42
              */
             user_id?: string;
+        };
+        JoinWaitlistInputBody: {
+            /**
+             * Format: date
+             * @description Performance date, YYYY-MM-DD.
+             * @example 2026-12-24
+             */
+            date: string;
+            /**
+             * Format: int64
+             * @description How many seats you wait for, together in one offer: 1 to the sale's max_tickets_per_fan.
+             */
+            quantity: number;
+            /** @description The section to wait for; left out, any. */
+            section?: string;
         };
         OrderBody: {
             /** Format: date */
@@ -1434,6 +1493,39 @@ export interface components {
             status: "waiting" | "active";
             /** @description Queue token: send it as Authorization: Bearer <token>. */
             token: string;
+        };
+        WaitlistEntryBody: {
+            /** Format: date */
+            date: string;
+            /**
+             * Format: date-time
+             * @description When the offer's hold ends unless paid; then the seats go to the next fan (RFC 3339, UTC).
+             */
+            offer_expires?: string;
+            /**
+             * Format: uuid
+             * @description The order held for you: pay it with POST /api/orders/{order_id}/payment before offer_expires.
+             */
+            order_id?: string;
+            /**
+             * Format: int64
+             * @description While waiting: how many entries of the date joined before yours and still wait.
+             */
+            position?: number;
+            /** Format: int64 */
+            quantity: number;
+            /** @description The section waited for; absent: any. */
+            section?: string;
+            /**
+             * @description waiting → offered (seats held for you) → claimed (paid), or expired (the offer ran out or was given back, or your limit no longer allowed it); left once you left.
+             * @enum {string}
+             */
+            status: "waiting" | "offered" | "claimed" | "expired" | "left";
+            /**
+             * Format: uuid
+             * @description Leave with DELETE /api/waitlist/{waitlist_id}.
+             */
+            waitlist_id: string;
         };
         WebhookBody: {
             /** Format: date-time */
@@ -2952,7 +3044,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookBody"];
                 };
             };
-            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            /** @description The URL is not allowed (https to a public address, or a host in BOXOFFICE_WEBHOOK_ALLOW), an event type is unknown, none is named, or the sale does not exist; the problem's errors say which. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3015,7 +3107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency (the workflow engine) did not answer in time; retry after Retry-After seconds. */
+            /** @description The endpoint's deliveries could not be started (the workflow engine did not answer): nothing was registered; retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3049,7 +3141,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookBody"];
                 };
             };
-            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            /** @description The webhook_id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3067,7 +3159,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No sale, date or section by the name the path gives. */
+            /** @description No endpoint by that id (or it was removed). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3115,7 +3207,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            /** @description The webhook_id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3133,7 +3225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No sale, date or section by the name the path gives. */
+            /** @description No endpoint by that id (or it was removed). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3183,7 +3275,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryBody"][];
                 };
             };
-            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            /** @description The webhook_id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3201,7 +3293,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No sale, date or section by the name the path gives. */
+            /** @description No endpoint by that id (or it was removed). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3251,7 +3343,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            /** @description The webhook_id or the event_id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3269,7 +3361,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No sale, date or section by the name the path gives. */
+            /** @description No endpoint by that id, or no delivery of that event to it. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3278,7 +3370,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request lost a race for a shared resource. */
+            /** @description The delivery is pending (it is being tried) or delivered: only a failed one is tried again. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4894,6 +4986,224 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    showWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryBody"][];
+                };
+            };
+            /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    joinWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinWaitlistInputBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryBody"];
+                };
+            };
+            /** @description A field is wrong: the date is not one of the sale's, the quantity is 0 or above the sale's max_tickets_per_fan, or the section is not one of the date's; the problem's errors say which. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Enough seats of that kind are free (hold them with POST /api/orders instead), you wait for that date already (GET /api/waitlist), or the sale is paused. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sale has closed, or the performance was cancelled. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than 8192 bytes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON (send Content-Type: application/json). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    leaveWaitlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The waitlist_id from POST /api/waitlist. */
+                waitlist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The waitlist_id is not a UUID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no waitlist entry by that id. */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
