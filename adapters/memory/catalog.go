@@ -68,7 +68,7 @@ func (s *Catalog) UpdateSale(_ context.Context, id core.SaleID, change func(cata
 	if err != nil {
 		return catalog.Sale{}, err
 	}
-	if e, ok := webhook.SaleStateChangedEvent(*sale, changed, time.Now()); ok {
+	if e, ok := webhook.SaleStateChangedEvent(*sale, changed, s.clock.Now()); ok {
 		s.publish(e)
 	}
 	*sale = changed

@@ -87,6 +87,10 @@ type state struct {
 
 	outbox outbox // the events of every change above, and the webhooks' endpoints
 	lines  lines  // the waitlists
+
+	// clock stamps what no caller dates: the offers the store makes when seats come back, and
+	// a sale's state change.
+	clock core.Clock
 }
 
 // saleQueue is one sale's waiting room.
@@ -143,10 +147,15 @@ func NewStore() *Store {
 		paymentsByKey: map[userKey]core.ID{},
 		outbox:        newOutbox(),
 		lines:         newLines(),
+		clock:         core.SystemClock{},
 	}
 	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Holds: &Holds{st}, Orders: &Orders{st}, TicketBook: &TicketBook{st},
 		Settlements: &Settlements{st}, Wallets: &Wallets{st}, Webhooks: &Webhooks{st}, Waitlists: &Waitlists{st}}
 }
+
+// UseClock has the store date what no caller dates (offers, sale state changes) by c, as a
+// test's skipped time; the system clock by default. Call it before the store is used.
+func (s *Store) UseClock(c core.Clock) { s.clock = c }
 
 // Stores are the store of each context, for app.New.
 func (s *Store) Stores() app.Stores {

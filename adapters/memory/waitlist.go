@@ -133,7 +133,7 @@ func (s *state) offerReturnedSeats(sale core.SaleID, d core.Date) {
 	if sl == nil || p == nil || sl.State != core.OnSale || p.Cancelled() {
 		return
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	for _, id := range s.lines.joined {
 		e := s.lines.entries[id]
 		if e.SaleID != sale || e.Date != d || e.Status != waitlist.Waiting {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -28,15 +29,17 @@ type SaleAudit struct {
 	Totals AuditTotals
 }
 
-// AuditReport is the result of Audit: each sale's checks, and the wallets', which span them.
+// AuditReport is the result of Audit: each sale's checks, and the wallets' and the webhooks',
+// which span them.
 type AuditReport struct {
-	Sales   []SaleAudit
-	Wallets []AuditCheck
+	Sales    []SaleAudit
+	Wallets  []AuditCheck
+	Webhooks []AuditCheck
 }
 
 // OK reports whether no check found a breach.
 func (r AuditReport) OK() bool {
-	all := r.Wallets
+	all := append(slices.Clone(r.Wallets), r.Webhooks...)
 	for _, s := range r.Sales {
 		all = append(all, s.Checks...)
 	}
@@ -64,6 +67,11 @@ func (s *Store) Audit(ctx context.Context, grace time.Duration, now time.Time) (
 		{"each balance equals its ledger", func() (int64, error) { return s.q.AuditWalletsOffLedger(ctx) }},
 		{"no negative balance", func() (int64, error) { return s.q.AuditNegativeBalances(ctx) }},
 		{"payments and ledger debits match one to one", func() (int64, error) { return s.q.AuditPaymentsOffLedger(ctx) }},
+	}); err != nil {
+		return AuditReport{}, err
+	}
+	if report.Webhooks, err = run([]auditQuery{
+		{"no endpoint passed an event it hears without delivering it or giving up on it", func() (int64, error) { return s.q.AuditEventsPassedUndelivered(ctx) }},
 	}); err != nil {
 		return AuditReport{}, err
 	}
@@ -103,6 +111,8 @@ func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Dura
 		{"refunds and ledger credits match one to one", func() (int64, error) { return s.q.AuditRefundsOffLedger(ctx, id) }},
 		{"no checked-in ticket is cancelled or unpaid", func() (int64, error) { return s.q.AuditCheckedInNotAdmissible(ctx, id) }},
 		{"every order is taken, paid and released whole", func() (int64, error) { return s.q.AuditOrdersSplit(ctx, id) }},
+		{"every payment, refund and check-in has its event", func() (int64, error) { return widen(s.q.AuditChangesWithoutEvent(ctx, id)) }},
+		{"every waitlist offer is accounted for", func() (int64, error) { return widen(s.q.AuditOffersUnaccounted(ctx, id)) }},
 	})
 	if err != nil {
 		return SaleAudit{}, fmt.Errorf("sale %s: %w", sale, err)
@@ -154,3 +164,6 @@ func (s *Store) drawMismatches(ctx context.Context, sale core.SaleID) (int64, er
 	}
 	return max(bad, -bad), nil
 }
+
+// widen is a count sqlc typed as int32 (a sum of counts) as the checks' int64.
+func widen(n int32, err error) (int64, error) { return int64(n), err }

@@ -74,7 +74,7 @@ func breaches(t *testing.T, s *postgres.Store, at time.Time) map[string]int64 {
 		t.Fatal(err)
 	}
 	m := map[string]int64{}
-	for _, c := range r.Wallets {
+	for _, c := range append(r.Wallets, r.Webhooks...) {
 		m[c.Name] = c.Breaches
 	}
 	for _, sa := range r.Sales {
@@ -213,6 +213,20 @@ func TestAuditFindsEachBreach(t *testing.T) {
 		}, time.Minute},
 		{"every order is taken, paid and released whole", []string{
 			"UPDATE reservations SET status = 'held' WHERE sale_id = 'audited-sale' AND seat_no = 5",
+		}, time.Minute},
+		{"every payment, refund and check-in has its event", []string{
+			"DELETE FROM events WHERE id = (SELECT id FROM events WHERE type = 'order.paid' ORDER BY tx DESC, seq DESC LIMIT 1)",
+		}, time.Minute},
+		{"every waitlist offer is accounted for", []string{
+			"INSERT INTO waitlist (id, sale_id, perf_date, user_id, quantity, status, offer_ttl, joined_at) " +
+				"SELECT gen_random_uuid(), sale_id, perf_date, 'mallory', 1, 'claimed', interval '10 minutes', now() FROM performances WHERE sale_id = 'audited-sale' LIMIT 1",
+		}, time.Minute},
+		{"every waitlist offer is accounted for", []string{
+			"UPDATE orders SET waitlist_id = gen_random_uuid() WHERE sale_id = 'audited-sale'",
+		}, time.Minute},
+		{"no endpoint passed an event it hears without delivering it or giving up on it", []string{
+			"INSERT INTO webhook_endpoints (id, url, events, secret, created_at, from_tx, done_tx, done_seq) " +
+				"VALUES (gen_random_uuid(), 'https://hooks.example.com/', ARRAY['order.paid'], 'whsec_x', now(), 0, 9223372036854775807, 0)",
 		}, time.Minute},
 		// Seed 1 draws places [2 1 3] for three early tokens; the books claim they kept their order.
 		{"the opening draw replays from its seed", []string{

@@ -57,6 +57,8 @@ func runAudit(ctx context.Context, args []string) error {
 	}
 	fmt.Println("audit of the wallets, across sales:")
 	printChecks(report.Wallets)
+	fmt.Println("audit of the webhooks' deliveries, across sales:")
+	printChecks(report.Webhooks)
 	if !report.OK() {
 		return errBreach
 	}

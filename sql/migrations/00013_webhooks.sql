@@ -15,7 +15,8 @@ CREATE TABLE events (
 CREATE UNIQUE INDEX events_in_order ON events (tx, seq);
 
 -- An operator's endpoint, and how far its deliveries are: every event up to (done_tx, done_seq)
--- is delivered, given up on, or not for it.
+-- is delivered, given up on, or not for it. It hears the events of transactions after from_tx,
+-- the one that registered it.
 CREATE TABLE webhook_endpoints (
     id         uuid PRIMARY KEY,
     url        text NOT NULL,
@@ -24,6 +25,7 @@ CREATE TABLE webhook_endpoints (
     secret     text NOT NULL,
     created_at timestamptz NOT NULL,
     removed_at timestamptz,
+    from_tx    bigint NOT NULL,
     done_tx    bigint NOT NULL,
     done_seq   bigint NOT NULL DEFAULT 0
 );

@@ -185,3 +185,54 @@ SELECT count(*) FROM (
                FILTER (WHERE r.status IN ('held', 'released')) > 1
         OR count(DISTINCT coalesce(pm.order_payment_id, pm.id)) > 1
 ) split;
+
+-- name: AuditChangesWithoutEvent :one
+-- Every payment, refund and check-in since the outbox began has its event in it (order.paid
+-- naming the payment, ticket.cancelled the refund, ticket.checked_in the ticket): nothing that
+-- committed is without its event.
+WITH since AS (SELECT coalesce(min(created_at), 'infinity'::timestamptz) AS at FROM events)
+SELECT (
+    SELECT count(*) FROM (
+        SELECT DISTINCT coalesce(pm.order_payment_id, pm.id) AS payment_id
+        FROM payments pm JOIN reservations r ON r.id = pm.reservation_id, since
+        WHERE r.sale_id = sqlc.arg(sale_id)::text AND pm.paid_at >= since.at
+    ) p
+    WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'order.paid' AND e.data->>'payment_id' = p.payment_id::text)
+) + (
+    SELECT count(*) FROM refunds f JOIN reservations r ON r.id = f.reservation_id, since
+    WHERE r.sale_id = sqlc.arg(sale_id)::text AND f.refunded_at >= since.at
+      AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'ticket.cancelled' AND e.data->>'refund_id' = f.id::text)
+) + (
+    SELECT count(*) FROM check_ins c JOIN reservations r ON r.id = c.reservation_id, since
+    WHERE r.sale_id = sqlc.arg(sale_id)::text AND c.checked_in_at >= since.at
+      AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'ticket.checked_in' AND e.data->>'ticket_id' = c.reservation_id::text)
+);
+
+-- name: AuditOffersUnaccounted :one
+-- Every waitlist offer is accounted for: an entry offered, claimed or expired by its offer
+-- names an order made for it (and only it), a claimed one's order is paid, an offered one's is
+-- still held; every order made for an entry is the one it names.
+SELECT (
+    SELECT count(*) FROM waitlist w
+    LEFT JOIN orders o ON o.id = w.order_id
+    WHERE w.sale_id = sqlc.arg(sale_id)::text AND w.order_id IS NOT NULL
+      AND (o.id IS NULL OR o.waitlist_id IS DISTINCT FROM w.id OR o.user_id <> w.user_id
+           OR (w.status = 'claimed' AND EXISTS (SELECT 1 FROM reservations r WHERE r.order_id = o.id AND r.status NOT IN ('paid', 'cancelled')))
+           OR (w.status = 'offered' AND EXISTS (SELECT 1 FROM reservations r WHERE r.order_id = o.id AND r.status <> 'held')))
+) + (
+    SELECT count(*) FROM waitlist w
+    WHERE w.sale_id = sqlc.arg(sale_id)::text AND w.status IN ('offered', 'claimed') AND w.order_id IS NULL
+) + (
+    SELECT count(*) FROM orders o
+    WHERE o.sale_id = sqlc.arg(sale_id)::text AND o.waitlist_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM waitlist w WHERE w.id = o.waitlist_id AND w.order_id = o.id)
+);
+
+-- name: AuditEventsPassedUndelivered :one
+-- No endpoint moved past an event it hears without delivering it or giving up on it: every
+-- event it heard is delivered, failed, or still pending after its position.
+SELECT count(*)
+FROM webhook_endpoints w
+JOIN events e ON e.tx > w.from_tx AND (e.tx, e.seq) <= (w.done_tx, w.done_seq)
+WHERE w.removed_at IS NULL AND e.type = ANY (w.events) AND (w.sale_id IS NULL OR e.sale_id = w.sale_id)
+  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.event_id = e.id AND d.status IN ('delivered', 'failed', 'pending'));

@@ -33,9 +33,9 @@ LIMIT @max_events;
 
 -- name: EndpointInsert :exec
 -- A new endpoint hears the events of transactions that began after this one.
-INSERT INTO webhook_endpoints (id, url, events, sale_id, secret, created_at, done_tx, done_seq)
+INSERT INTO webhook_endpoints (id, url, events, sale_id, secret, created_at, from_tx, done_tx, done_seq)
 VALUES (@id, @url, @events, sqlc.narg(sale_id), @secret, @created_at,
-        pg_current_xact_id()::text::bigint, 9223372036854775807);
+        pg_current_xact_id()::text::bigint, pg_current_xact_id()::text::bigint, 9223372036854775807);
 
 -- name: EndpointByID :one
 SELECT id, url, events, sale_id, secret, created_at, done_tx, done_seq FROM webhook_endpoints

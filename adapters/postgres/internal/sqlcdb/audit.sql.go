@@ -74,6 +74,36 @@ func (q *Queries) AuditCancelledWithoutOneRefund(ctx context.Context, saleID str
 	return count, err
 }
 
+const auditChangesWithoutEvent = `-- name: AuditChangesWithoutEvent :one
+WITH since AS (SELECT coalesce(min(created_at), 'infinity'::timestamptz) AS at FROM events)
+SELECT (
+    SELECT count(*) FROM (
+        SELECT DISTINCT coalesce(pm.order_payment_id, pm.id) AS payment_id
+        FROM payments pm JOIN reservations r ON r.id = pm.reservation_id, since
+        WHERE r.sale_id = $1::text AND pm.paid_at >= since.at
+    ) p
+    WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'order.paid' AND e.data->>'payment_id' = p.payment_id::text)
+) + (
+    SELECT count(*) FROM refunds f JOIN reservations r ON r.id = f.reservation_id, since
+    WHERE r.sale_id = $1::text AND f.refunded_at >= since.at
+      AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'ticket.cancelled' AND e.data->>'refund_id' = f.id::text)
+) + (
+    SELECT count(*) FROM check_ins c JOIN reservations r ON r.id = c.reservation_id, since
+    WHERE r.sale_id = $1::text AND c.checked_in_at >= since.at
+      AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'ticket.checked_in' AND e.data->>'ticket_id' = c.reservation_id::text)
+)
+`
+
+// Every payment, refund and check-in since the outbox began has its event in it (order.paid
+// naming the payment, ticket.cancelled the refund, ticket.checked_in the ticket): nothing that
+// committed is without its event.
+func (q *Queries) AuditChangesWithoutEvent(ctx context.Context, saleID string) (int32, error) {
+	row := q.db.QueryRow(ctx, auditChangesWithoutEvent, saleID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const auditCheckedInNotAdmissible = `-- name: AuditCheckedInNotAdmissible :one
 SELECT count(*)
 FROM check_ins c JOIN reservations r ON r.id = c.reservation_id
@@ -117,6 +147,23 @@ func (q *Queries) AuditDrawnTokens(ctx context.Context, saleID string) ([]AuditD
 		return nil, err
 	}
 	return items, nil
+}
+
+const auditEventsPassedUndelivered = `-- name: AuditEventsPassedUndelivered :one
+SELECT count(*)
+FROM webhook_endpoints w
+JOIN events e ON e.tx > w.from_tx AND (e.tx, e.seq) <= (w.done_tx, w.done_seq)
+WHERE w.removed_at IS NULL AND e.type = ANY (w.events) AND (w.sale_id IS NULL OR e.sale_id = w.sale_id)
+  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.event_id = e.id AND d.status IN ('delivered', 'failed', 'pending'))
+`
+
+// No endpoint moved past an event it hears without delivering it or giving up on it: every
+// event it heard is delivered, failed, or still pending after its position.
+func (q *Queries) AuditEventsPassedUndelivered(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, auditEventsPassedUndelivered)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const auditFansOverTheLimit = `-- name: AuditFansOverTheLimit :one
@@ -166,6 +213,34 @@ func (q *Queries) AuditNegativeBalances(ctx context.Context) (int64, error) {
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const auditOffersUnaccounted = `-- name: AuditOffersUnaccounted :one
+SELECT (
+    SELECT count(*) FROM waitlist w
+    LEFT JOIN orders o ON o.id = w.order_id
+    WHERE w.sale_id = $1::text AND w.order_id IS NOT NULL
+      AND (o.id IS NULL OR o.waitlist_id IS DISTINCT FROM w.id OR o.user_id <> w.user_id
+           OR (w.status = 'claimed' AND EXISTS (SELECT 1 FROM reservations r WHERE r.order_id = o.id AND r.status NOT IN ('paid', 'cancelled')))
+           OR (w.status = 'offered' AND EXISTS (SELECT 1 FROM reservations r WHERE r.order_id = o.id AND r.status <> 'held')))
+) + (
+    SELECT count(*) FROM waitlist w
+    WHERE w.sale_id = $1::text AND w.status IN ('offered', 'claimed') AND w.order_id IS NULL
+) + (
+    SELECT count(*) FROM orders o
+    WHERE o.sale_id = $1::text AND o.waitlist_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM waitlist w WHERE w.id = o.waitlist_id AND w.order_id = o.id)
+)
+`
+
+// Every waitlist offer is accounted for: an entry offered, claimed or expired by its offer
+// names an order made for it (and only it), a claimed one's order is paid, an offered one's is
+// still held; every order made for an entry is the one it names.
+func (q *Queries) AuditOffersUnaccounted(ctx context.Context, saleID string) (int32, error) {
+	row := q.db.QueryRow(ctx, auditOffersUnaccounted, saleID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const auditOrdersSplit = `-- name: AuditOrdersSplit :one

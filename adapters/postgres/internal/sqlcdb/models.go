@@ -204,6 +204,7 @@ type WebhookEndpoint struct {
 	Secret    string
 	CreatedAt time.Time
 	RemovedAt *time.Time
+	FromTx    int64
 	DoneTx    int64
 	DoneSeq   int64
 }

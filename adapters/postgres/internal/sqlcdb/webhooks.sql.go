@@ -204,9 +204,9 @@ func (q *Queries) EndpointByID(ctx context.Context, id string) (EndpointByIDRow,
 }
 
 const endpointInsert = `-- name: EndpointInsert :exec
-INSERT INTO webhook_endpoints (id, url, events, sale_id, secret, created_at, done_tx, done_seq)
+INSERT INTO webhook_endpoints (id, url, events, sale_id, secret, created_at, from_tx, done_tx, done_seq)
 VALUES ($1, $2, $3, $4, $5, $6,
-        pg_current_xact_id()::text::bigint, 9223372036854775807)
+        pg_current_xact_id()::text::bigint, pg_current_xact_id()::text::bigint, 9223372036854775807)
 `
 
 type EndpointInsertParams struct {
