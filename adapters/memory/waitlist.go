@@ -207,3 +207,17 @@ func (s *Orders) OfferTimed(_ context.Context, order core.ID) error {
 	s.lines.untimed = slices.DeleteFunc(s.lines.untimed, func(id core.ID) bool { return id == order })
 	return nil
 }
+
+// WaitlistCounts implements waitlist.Store.
+func (s *Waitlists) WaitlistCounts(context.Context) (map[core.SaleID]map[waitlist.Status]int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[core.SaleID]map[waitlist.Status]int{}
+	for _, e := range s.lines.entries {
+		if out[e.SaleID] == nil {
+			out[e.SaleID] = map[waitlist.Status]int{}
+		}
+		out[e.SaleID][e.Status]++
+	}
+	return out, nil
+}

@@ -218,3 +218,30 @@ func (s *Webhooks) Retry(_ context.Context, endpoint, event core.ID) error {
 }
 
 var _ webhook.Store = (*Webhooks)(nil)
+
+// OldestPending implements webhook.Store.
+func (s *Webhooks) OldestPending(context.Context) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var oldest time.Time
+	older := func(at time.Time) {
+		if oldest.IsZero() || at.Before(oldest) {
+			oldest = at
+		}
+	}
+	for _, ep := range s.outbox.endpoints {
+		if ep.removed {
+			continue
+		}
+		for i, e := range s.outbox.events {
+			if d, ok := ep.deliveries[e.ID]; i < ep.handled && ok && d.Status == webhook.Pending {
+				older(e.At)
+			}
+			if i >= ep.handled && ep.Hears(e) {
+				older(e.At)
+				break
+			}
+		}
+	}
+	return oldest, nil
+}

@@ -135,3 +135,23 @@ func onlyIf(cond bool, err error) error {
 	}
 	return nil
 }
+
+// WaitlistCounts implements waitlist.Store.
+func (s *Waitlists) WaitlistCounts(ctx context.Context) (map[core.SaleID]map[waitlist.Status]int, error) {
+	rows, err := s.q.WaitlistCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[core.SaleID]map[waitlist.Status]int{}
+	for _, r := range rows {
+		st, err := waitlist.ParseStatus(r.Status)
+		if err != nil {
+			return nil, err
+		}
+		if out[core.SaleID(r.SaleID)] == nil {
+			out[core.SaleID(r.SaleID)] = map[waitlist.Status]int{}
+		}
+		out[core.SaleID(r.SaleID)][st] = int(r.Entries)
+	}
+	return out, nil
+}

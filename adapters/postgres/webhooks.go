@@ -235,3 +235,12 @@ func (s *Webhooks) Retry(ctx context.Context, endpoint, event core.ID) error {
 	}
 	return nil
 }
+
+// OldestPending implements webhook.Store.
+func (s *Webhooks) OldestPending(ctx context.Context) (time.Time, error) {
+	row, err := s.q.WebhooksOldestPending(ctx)
+	if err != nil || !row.Waits {
+		return time.Time{}, err
+	}
+	return row.Oldest.UTC(), nil
+}

@@ -33,6 +33,7 @@ type Metrics struct {
 	zeroes   *zeroSeries
 	http     *httpInstruments
 	booking  *bookingInstruments
+	webhooks *webhookInstruments
 }
 
 // latencyBuckets are the histograms' bounds in seconds: from a cached poll (under a
@@ -60,6 +61,9 @@ func NewMetrics() (*Metrics, error) {
 		return nil, err
 	}
 	if m.booking, err = newBookingInstruments(m.meter, m.zeroes); err != nil {
+		return nil, err
+	}
+	if m.webhooks, err = newWebhookInstruments(m.meter, m.zeroes); err != nil {
 		return nil, err
 	}
 	return m, nil

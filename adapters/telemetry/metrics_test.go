@@ -20,6 +20,8 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/queue"
+	"github.com/boxoffice/boxoffice/core/waitlist"
+	"github.com/boxoffice/boxoffice/core/webhook"
 	"github.com/boxoffice/boxoffice/deploy/observability"
 )
 
@@ -46,6 +48,19 @@ func recorded(t *testing.T) string {
 		t.Fatal(err)
 	}
 	observeIdlePool(t, m, 7)
+	w := m.Webhooks()
+	w.Attempted(webhook.OutcomeRetried)
+	w.Attempted(webhook.OutcomeRetried)
+	w.Attempted(webhook.OutcomeDelivered)
+	oldest := time.Now().Add(-90 * time.Second)
+	if err := m.ObserveBacklogs(telemetry.Backlogs{
+		OldestPending: func(context.Context) (time.Time, error) { return oldest, nil },
+		Waitlists: func(context.Context) (map[core.SaleID]map[waitlist.Status]int, error) {
+			return map[core.SaleID]map[waitlist.Status]int{"s1": {waitlist.Waiting: 12, waitlist.Claimed: 3}}, nil
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/tickets/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusConflict) })
 	mux.HandleFunc("/", http.NotFound)
@@ -83,6 +98,12 @@ func TestMetricsRecordWhatTheyAreTold(t *testing.T) {
 		`boxoffice_queue_abandoned_total{sale="s1"} 1`,
 		`boxoffice_queue_admission_rate{sale="s1"} 2.5`,
 		`boxoffice_db_pool_max_connections 7`,
+		`boxoffice_webhook_deliveries_total{outcome="retried"} 2`,
+		`boxoffice_webhook_deliveries_total{outcome="delivered"} 1`,
+		`boxoffice_webhook_deliveries_total{outcome="failed"} 0`,
+		`boxoffice_waitlist_entries{sale="s1",status="waiting"} 12`,
+		`boxoffice_waitlist_entries{sale="s1",status="claimed"} 3`,
+		`boxoffice_waitlist_entries{sale="s1",status="offered"} 0`,
 		`boxoffice_db_pool_connections{state="idle"} 0`,
 		`http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="409",http_route="/api/tickets/{id}"} 1`,
 		`http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="404",http_route="unrouted"} 1`,
@@ -91,6 +112,9 @@ func TestMetricsRecordWhatTheyAreTold(t *testing.T) {
 		if !strings.Contains(page, line+"\n") {
 			t.Errorf("the page lacks %s", line)
 		}
+	}
+	if !regexp.MustCompile(`boxoffice_webhook_oldest_pending_seconds 9\d\.\d+`).MatchString(page) {
+		t.Error("the page lacks the oldest pending webhook event's age, about 90 s")
 	}
 	if !regexp.MustCompile(`boxoffice_queue_since_last_round_seconds\{sale="s1"\} 4\.\d+`).MatchString(page) {
 		t.Error("the page lacks the time since the last admission round, about 4 s")
@@ -118,6 +142,14 @@ func TestDashboardAndRulesFindTheirSeriesBeforeAnythingHappens(t *testing.T) {
 		t.Fatal(err)
 	}
 	observeIdlePool(t, m, 4)
+	if err := m.ObserveBacklogs(telemetry.Backlogs{ // nothing waits, and no waitlist has an entry
+		OldestPending: func(context.Context) (time.Time, error) { return time.Time{}, nil },
+		Waitlists: func(context.Context) (map[core.SaleID]map[waitlist.Status]int, error) {
+			return map[core.SaleID]map[waitlist.Status]int{}, nil
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	selectors, err := observability.Selectors()
 	if err != nil {
 		t.Fatal(err)

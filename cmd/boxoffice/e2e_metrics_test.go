@@ -28,6 +28,7 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	api, ctx := sys.api, context.Background()
 	worker, apiMetrics := sys.metrics[0], sys.metrics[1]
 	beforeAPI, beforeWorker := scrape(t, apiMetrics), scrape(t, worker)
+	listenForWebhooks(t, sys) // hears the payment below: one delivery
 
 	ann, ben, cy := fan(t, api, "metrics-ann"), fan(t, api, "metrics-ben"), fan(t, api, "metrics-cy")
 	show := date(t, firstDate(t, api, ann))
@@ -87,6 +88,10 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 		beforeWorker[`boxoffice_releases_total{by="workflow"}`] - beforeWorker[`boxoffice_releases_total{by="sweep"}`]
 	if released != 1 {
 		t.Errorf("the worker counted %v releases, want the one expired hold", released)
+	}
+	delivered := `boxoffice_webhook_deliveries_total{outcome="delivered"}`
+	if !eventually(15*time.Second, func() bool { return scrape(t, worker)[delivered]-beforeWorker[delivered] == 1 }) {
+		t.Errorf("the worker counted %v webhook deliveries, want the payment's one", scrape(t, worker)[delivered]-beforeWorker[delivered])
 	}
 	var reservationTasks float64
 	for _, series := range seriesNamed(afterWorker, "temporal_workflow_task_schedule_to_start_latency_seconds_count{") {

@@ -15,6 +15,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
 // devMetricsAddr is where dev serves its metrics when BOXOFFICE_METRICS_ADDR is not set.
@@ -58,6 +59,13 @@ func bookingObserver(m *telemetry.Metrics) booking.Observer {
 		return booking.NopObserver{}
 	}
 	return m.Booking()
+}
+
+func webhookObserver(m *telemetry.Metrics) webhook.Observer {
+	if m == nil {
+		return webhook.NopObserver{}
+	}
+	return m.Webhooks()
 }
 
 // declareSales makes the booking series of every sale not closed show from start-up, at zero

@@ -20,6 +20,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/signing"
+	"github.com/boxoffice/boxoffice/adapters/telemetry"
 	"github.com/boxoffice/boxoffice/adapters/temporal"
 	"github.com/boxoffice/boxoffice/adapters/webhooks"
 	"github.com/boxoffice/boxoffice/core"
@@ -129,6 +130,7 @@ func newApp(c config, st app.Stores, tc client.Client, holds *temporal.Lifecycle
 		},
 		Webhooks: app.WebhookPorts{
 			Couriers: temporal.NewCouriers(tc), Sender: webhooks.NewSender(c.webhookDestinations()), Destinations: c.webhookDestinations(),
+			Observer: webhookObserver(m),
 		},
 		Clock:    core.SystemClock{},
 		Observer: bookingObserver(m),
@@ -138,6 +140,9 @@ func newApp(c config, st app.Stores, tc client.Client, holds *temporal.Lifecycle
 		return a, err
 	}
 	if err := m.ObserveQueues(a.Queue.Entrance.CachedCounters); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := m.ObserveBacklogs(telemetry.Backlogs{OldestPending: a.Webhook.Admin.OldestPending, Waitlists: a.Waitlist.Counts}); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	return a, nil

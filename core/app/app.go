@@ -104,6 +104,7 @@ type WebhookPorts struct {
 	Couriers     webhook.Couriers
 	Sender       webhook.Sender
 	Destinations webhook.Destinations
+	Observer     webhook.Observer // nil hears nothing
 }
 
 // Policy is the operator-set rules of every context.
@@ -185,7 +186,7 @@ func New(p Ports, policy Policy) (*App, error) {
 	}
 	hooks, err := webhook.New(webhook.Ports{
 		Store: p.Stores.Webhooks, Sales: catalogStore, Couriers: p.Webhooks.Couriers, Sender: p.Webhooks.Sender,
-		Allowed: p.Webhooks.Destinations, Clock: p.Clock,
+		Allowed: p.Webhooks.Destinations, Clock: p.Clock, Observer: p.Webhooks.Observer,
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package porttest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -178,6 +179,10 @@ func runWaitlist(t *testing.T, newStores func(t *testing.T) Stores) {
 		must[booking.Refund](t)(s.Settlements.Refund(ctx, booking.RefundRequest{ReservationID: rc.Tickets[0].ReservationID, UserID: "erin", RefundID: core.NewID(),
 			Terms: booking.Terms{Refund: generalPrice}, Reason: booking.FanCancelled, At: now}))
 		wantStatuses(t, s, map[core.UserID]waitlist.Status{"erin": waitlist.Claimed, "fay": waitlist.Expired, "gus": waitlist.Offered}, nil)
+		counts := must[map[core.SaleID]map[waitlist.Status]int](t)(s.Waitlists.WaitlistCounts(ctx))
+		if want := map[waitlist.Status]int{waitlist.Expired: 2, waitlist.Claimed: 1, waitlist.Offered: 1}; !maps.Equal(counts[testSale], want) {
+			t.Fatalf("counts %v, want %v", counts[testSale], want)
+		}
 	})
 
 	t.Run("racing releases, leavers and refunds offer each seat once, first come first served", func(t *testing.T) {

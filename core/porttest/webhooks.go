@@ -216,6 +216,33 @@ func runWebhooks(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
+	t.Run("the oldest pending event is the first not delivered to an endpoint", func(t *testing.T) {
+		s := newStores(t)
+		if oldest := must[time.Time](t)(s.Webhooks.OldestPending(ctx)); !oldest.IsZero() {
+			t.Fatalf("oldest pending %s with no endpoint, want none", oldest)
+		}
+		ep := listener(t, s, "", webhook.TicketCheckedIn)
+		p := addShow(t, s, "2030-07-01", 2)
+		r1, rc1 := paidTicket(t, s, "alice", p, 1)
+		r2, rc2 := paidTicket(t, s, "bob", p, 2)
+		must[booking.Ticket](t)(s.Bookings.CheckIn(ctx, r1.ID, rc1.PaymentID, epoch.Add(time.Minute)))
+		must[booking.Ticket](t)(s.Bookings.CheckIn(ctx, r2.ID, rc2.PaymentID, epoch.Add(2*time.Minute)))
+		if oldest := must[time.Time](t)(s.Webhooks.OldestPending(ctx)); !oldest.Equal(epoch.Add(time.Minute)) {
+			t.Fatalf("oldest pending %s, want the first check-in's %s", oldest, epoch.Add(time.Minute))
+		}
+		first := must[[]webhook.Event](t)(s.Webhooks.Pending(ctx, ep.ID, 1))[0]
+		if err := s.Webhooks.Record(ctx, ep.ID, webhook.Attempt{EventID: first.ID, At: epoch, Code: 200, Status: webhook.Delivered}); err != nil {
+			t.Fatal(err)
+		}
+		if oldest := must[time.Time](t)(s.Webhooks.OldestPending(ctx)); !oldest.Equal(epoch.Add(2 * time.Minute)) {
+			t.Fatalf("oldest pending %s, want the second check-in's", oldest)
+		}
+		drain(t, s, ep)
+		if oldest := must[time.Time](t)(s.Webhooks.OldestPending(ctx)); !oldest.IsZero() {
+			t.Fatalf("oldest pending %s once all are delivered, want none", oldest)
+		}
+	})
+
 	t.Run("endpoints are listed, read and removed", func(t *testing.T) {
 		s := newStores(t)
 		a, b := listener(t, s, ""), listener(t, s, testSale, webhook.OrderPaid)

@@ -21,4 +21,6 @@ type Store interface {
 	// is released at once and its seats offered on; one ended already stays as it is.
 	// ErrUnknownEntry for an unknown entry or another fan's.
 	LeaveWaitlist(ctx context.Context, id core.ID, user core.UserID) error
+	// WaitlistCounts counts every sale's entries by status.
+	WaitlistCounts(ctx context.Context) (map[core.SaleID]map[Status]int, error)
 }

@@ -132,3 +132,9 @@ func (w *Waitlist) Leave(ctx context.Context, caller core.Caller, rawID string) 
 	// sweep starts any this misses).
 	return w.timers.StartOffers(ctx)
 }
+
+// Counts are every sale's entries by status: how long each waitlist is, and what became of its
+// offers, for metrics.
+func (w *Waitlist) Counts(ctx context.Context) (map[core.SaleID]map[Status]int, error) {
+	return w.store.WaitlistCounts(ctx)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 )
@@ -103,4 +104,10 @@ func (a *Admin) Resume(ctx context.Context) error {
 		errs = append(errs, a.couriers.Start(ctx, ep.ID))
 	}
 	return errors.Join(errs...)
+}
+
+// OldestPending is when the oldest event still to deliver to an endpoint happened (zero: none
+// waits), for the metric that tells operators deliveries fall behind.
+func (a *Admin) OldestPending(ctx context.Context) (time.Time, error) {
+	return a.store.OldestPending(ctx)
 }

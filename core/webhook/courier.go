@@ -13,9 +13,10 @@ import (
 // workflow's activities run. It decides nothing about time: the workflow waits between
 // attempts (RetryWait) and gives up after GiveUpAfter.
 type Courier struct {
-	store  Store
-	sender Sender
-	clock  core.Clock
+	store    Store
+	sender   Sender
+	clock    core.Clock
+	observer Observer
 }
 
 // PollEvery is how often Next looks for new events while it waits: a committed event reaches
@@ -74,8 +75,10 @@ func (c *Courier) Deliver(ctx context.Context, endpoint core.ID, e Event, attemp
 	at := c.clock.Now()
 	code, sendErr := c.sender.Send(ctx, ep, e, at)
 	if DeliveredBy(code) {
+		c.observer.Attempted(OutcomeDelivered)
 		return c.store.Record(ctx, endpoint, Attempt{EventID: e.ID, At: at, Code: code, Status: Delivered})
 	}
+	c.observer.Attempted(OutcomeRetried)
 	rec := Attempt{EventID: e.ID, At: at, Code: code, Status: Pending, NextAttempt: at.Add(RetryWait(attempt))}
 	if err := c.store.Record(ctx, endpoint, rec); err != nil {
 		return err
@@ -86,5 +89,9 @@ func (c *Courier) Deliver(ctx context.Context, endpoint core.ID, e Event, attemp
 // GiveUp records that e's delivery to the endpoint failed for good, its retries spent; the
 // endpoint's next events follow.
 func (c *Courier) GiveUp(ctx context.Context, endpoint, event core.ID) error {
-	return c.store.GiveUp(ctx, endpoint, event, c.clock.Now())
+	if err := c.store.GiveUp(ctx, endpoint, event, c.clock.Now()); err != nil {
+		return err
+	}
+	c.observer.Attempted(OutcomeFailed)
+	return nil
 }

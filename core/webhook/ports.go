@@ -37,6 +37,9 @@ type Store interface {
 	// Retry makes a failed delivery pending again, to be tried before the endpoint's next
 	// events. ErrUnknownDelivery, or ErrNotFailed.
 	Retry(ctx context.Context, endpoint, event core.ID) error
+	// OldestPending is when the oldest event happened that an endpoint hears and has not had
+	// delivered or given up on (a retried failure's included); zero when none waits.
+	OldestPending(ctx context.Context) (time.Time, error)
 }
 
 // Couriers run each endpoint's deliveries: in production a Temporal workflow per endpoint.

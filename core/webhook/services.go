@@ -19,6 +19,8 @@ type Ports struct {
 	// Allowed are the destinations endpoints may have.
 	Allowed Destinations
 	Clock   core.Clock
+	// Observer hears what the courier does, for metrics; nil hears nothing.
+	Observer Observer
 }
 
 // Services are the webhooks' use cases: the operators' Admin, and the Courier the delivery
@@ -33,8 +35,11 @@ func New(p Ports) (Services, error) {
 	if p.Store == nil || p.Sales == nil || p.Clock == nil {
 		return Services{}, errors.New("webhook: store, sales and clock must be set")
 	}
+	if p.Observer == nil {
+		p.Observer = NopObserver{}
+	}
 	return Services{
 		Admin:   &Admin{store: p.Store, sales: p.Sales, couriers: p.Couriers, allowed: p.Allowed, clock: p.Clock},
-		Courier: &Courier{store: p.Store, sender: p.Sender, clock: p.Clock},
+		Courier: &Courier{store: p.Store, sender: p.Sender, clock: p.Clock, observer: p.Observer},
 	}, nil
 }

@@ -47,3 +47,6 @@ UPDATE waitlist SET offer_timed = true WHERE order_id = @order_id;
 -- Whether a fan waits for a date, or holds its offer.
 SELECT EXISTS (SELECT 1 FROM waitlist w WHERE w.sale_id = @sale_id AND w.perf_date = @perf_date AND w.user_id = @user_id
                AND w.status IN ('waiting', 'offered'))::boolean AS waits;
+
+-- name: WaitlistCounts :many
+SELECT sale_id, status, count(*)::int AS entries FROM waitlist GROUP BY sale_id, status;

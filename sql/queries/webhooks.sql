@@ -104,3 +104,16 @@ SELECT NOT EXISTS (SELECT 1 FROM seats s WHERE s.sale_id = @sale_id AND s.perf_d
 -- Serializes the sell-out checks of one date's payments (key names the date), for this
 -- transaction.
 SELECT pg_advisory_xact_lock(hashtextextended(@lock_key::text, 0));
+
+-- name: WebhooksOldestPending :one
+-- When the oldest event happened that a live endpoint hears and has not handled: the first
+-- after its position, or one whose failed delivery an operator asked to retry.
+SELECT (min(at) IS NOT NULL)::boolean AS waits, coalesce(min(at), now())::timestamptz AS oldest FROM (
+    SELECT (SELECT e.created_at FROM events e
+            WHERE (e.tx, e.seq) > (w.done_tx, w.done_seq) AND e.type = ANY (w.events) AND (w.sale_id IS NULL OR e.sale_id = w.sale_id)
+            ORDER BY e.tx, e.seq LIMIT 1) AS at
+    FROM webhook_endpoints w WHERE w.removed_at IS NULL
+    UNION ALL
+    SELECT e.created_at FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
+    WHERE d.status = 'pending' AND w.removed_at IS NULL
+) pending;

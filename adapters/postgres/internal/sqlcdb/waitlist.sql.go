@@ -53,6 +53,36 @@ func (q *Queries) WaitlistClaim(ctx context.Context, orderID *string) error {
 	return err
 }
 
+const waitlistCounts = `-- name: WaitlistCounts :many
+SELECT sale_id, status, count(*)::int AS entries FROM waitlist GROUP BY sale_id, status
+`
+
+type WaitlistCountsRow struct {
+	SaleID  string
+	Status  string
+	Entries int32
+}
+
+func (q *Queries) WaitlistCounts(ctx context.Context) ([]WaitlistCountsRow, error) {
+	rows, err := q.db.Query(ctx, waitlistCounts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WaitlistCountsRow
+	for rows.Next() {
+		var i WaitlistCountsRow
+		if err := rows.Scan(&i.SaleID, &i.Status, &i.Entries); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const waitlistFanWaits = `-- name: WaitlistFanWaits :one
 SELECT EXISTS (SELECT 1 FROM waitlist w WHERE w.sale_id = $1 AND w.perf_date = $2 AND w.user_id = $3
                AND w.status IN ('waiting', 'offered'))::boolean AS waits

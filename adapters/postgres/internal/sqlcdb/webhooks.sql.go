@@ -497,3 +497,29 @@ func (q *Queries) SoldOutLock(ctx context.Context, lockKey string) error {
 	_, err := q.db.Exec(ctx, soldOutLock, lockKey)
 	return err
 }
+
+const webhooksOldestPending = `-- name: WebhooksOldestPending :one
+SELECT (min(at) IS NOT NULL)::boolean AS waits, coalesce(min(at), now())::timestamptz AS oldest FROM (
+    SELECT (SELECT e.created_at FROM events e
+            WHERE (e.tx, e.seq) > (w.done_tx, w.done_seq) AND e.type = ANY (w.events) AND (w.sale_id IS NULL OR e.sale_id = w.sale_id)
+            ORDER BY e.tx, e.seq LIMIT 1) AS at
+    FROM webhook_endpoints w WHERE w.removed_at IS NULL
+    UNION ALL
+    SELECT e.created_at FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
+    WHERE d.status = 'pending' AND w.removed_at IS NULL
+) pending
+`
+
+type WebhooksOldestPendingRow struct {
+	Waits  bool
+	Oldest time.Time
+}
+
+// When the oldest event happened that a live endpoint hears and has not handled: the first
+// after its position, or one whose failed delivery an operator asked to retry.
+func (q *Queries) WebhooksOldestPending(ctx context.Context) (WebhooksOldestPendingRow, error) {
+	row := q.db.QueryRow(ctx, webhooksOldestPending)
+	var i WebhooksOldestPendingRow
+	err := row.Scan(&i.Waits, &i.Oldest)
+	return i, err
+}
