@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boxoffice/boxoffice/core/webhook"
 	"github.com/boxoffice/boxoffice/testbed/temporaltest"
 	"github.com/boxoffice/boxoffice/tools/sandbox"
 )
@@ -22,8 +23,10 @@ const recoveryBound = 2 * time.Minute
 
 // TestChaos sells seats while the worker and an API instance are killed with SIGKILL and
 // restarted, the Temporal dev server restarts from its file, and PostgreSQL restarts from an
-// immediate shutdown. Afterwards the audit must pass within recoveryBound, and every payment
-// retried with its key must answer with the same receipt. make chaos runs it.
+// immediate shutdown. Afterwards the audit must pass within recoveryBound, every payment
+// retried with its key must answer with the same receipt, and the platform's webhook receiver,
+// registered before the sale, must have every event committed since, each verified. make chaos
+// runs it.
 func TestChaos(t *testing.T) {
 	if os.Getenv("BOXOFFICE_CHAOS") == "" {
 		t.Skip("chaos test: run with BOXOFFICE_CHAOS=1 (make chaos)")
@@ -36,11 +39,17 @@ func TestChaos(t *testing.T) {
 		Instances: 2, Binary: bin, AdminURL: pg.url, TemporalCLI: temporaltest.CLI(),
 		HoldTTL: 4 * time.Second, SessionTTL: 2 * time.Minute, AdmitRate: 100, MaxActive: 300, Seats: 40,
 		TemporalDB: filepath.Join(t.TempDir(), "temporal.db"),
+		Env:        []string{"BOXOFFICE_WEBHOOK_ALLOW=127.0.0.1"}, // the platform's receiver below
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sys.Stop()
+	platform, err := listenAsPlatform(ctx, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer platform.close()
 	clients, err := apiClients(sys.Targets, 64)
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +67,21 @@ func TestChaos(t *testing.T) {
 		t.Fatal("nobody bought anything: the sale never ran")
 	}
 	awaitWholeBooks(ctx, t, sys)
+	awaitEveryEvent(ctx, t, sys, platform)
+}
+
+// awaitEveryEvent checks that the platform's receiver took every event committed since it
+// registered, for up to recoveryBound: the deliveries outlived the faults.
+func awaitEveryEvent(ctx context.Context, t *testing.T, sys *sandbox.System, p *platform) {
+	t.Helper()
+	types, err := p.awaitEveryEvent(ctx, sys, recoveryBound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if types[webhook.OrderPaid] == 0 {
+		t.Fatalf("the platform heard no payment: %v", types)
+	}
+	t.Logf("the platform got every committed event, each verified: %v", types)
 }
 
 // fault is a step of a chaos run: after a pause, something breaks.

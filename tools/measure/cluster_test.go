@@ -19,7 +19,8 @@ import (
 // error, admission in exact order and the audit whole; then a second rush while an API behind
 // the proxy and a worker are killed with SIGKILL, every Temporal service restarts and PgBouncer
 // is killed and restarted. Afterwards every payment retried with its key answers with its
-// first receipt and the audit must pass within recoveryBound. make cluster-rush runs it.
+// first receipt, the audit must pass within recoveryBound, and the platform's webhook receiver
+// must have every event committed since the second rush began. make cluster-rush runs it.
 func TestClusterRush(t *testing.T) {
 	const holdTTL = 15 * time.Second
 	if os.Getenv("BOXOFFICE_CLUSTER") == "" {
@@ -37,6 +38,7 @@ func TestClusterRush(t *testing.T) {
 		Instances: 3, Workers: 2, Cluster: true, TemporalServer: server, Sales: 2,
 		Binary: bin, AdminURL: sandbox.DefaultAdminURL(), TemporalCLI: temporaltest.CLI(),
 		HoldTTL: holdTTL, SessionTTL: 2 * time.Minute, AdmitRate: 100, MaxActive: 300, Seats: 120,
+		Env: []string{"BOXOFFICE_WEBHOOK_ALLOW=127.0.0.1"}, // the platform's receiver of the second rush
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +100,13 @@ func TestClusterRush(t *testing.T) {
 			pending, settled, released)
 	}
 
-	// The second rush, with faults.
+	// The second rush, with faults, and the platform listening to every event (after the first
+	// rush's costs: those are a sale's without webhooks).
+	platform, err := listenAsPlatform(ctx, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer platform.close()
 	firstAPI := sys.Workers()
 	faults := injectFaults(
 		fault{2 * time.Second, "kill -9 an API behind the proxy, restart it after 2 s", func() error { return sys.Crash(firstAPI, 2*time.Second) }},
@@ -111,6 +119,7 @@ func TestClusterRush(t *testing.T) {
 	retryPayments(ctx, t, fans)
 	logFailures(t, fans)
 	awaitWholeBooks(ctx, t, sys)
+	awaitEveryEvent(ctx, t, sys, platform)
 }
 
 // errorsIn counts a rush's failed requests.
