@@ -72,6 +72,12 @@ func (c *Courier) Deliver(ctx context.Context, endpoint core.ID, e Event, attemp
 	if err != nil {
 		return err
 	}
+	return c.deliver(ctx, ep, e, attempt)
+}
+
+// deliver is Deliver to an endpoint read already.
+func (c *Courier) deliver(ctx context.Context, ep Endpoint, e Event, attempt int) error {
+	endpoint := ep.ID
 	at := c.clock.Now()
 	code, sendErr := c.sender.Send(ctx, ep, e, at)
 	if DeliveredBy(code) {
@@ -84,6 +90,34 @@ func (c *Courier) Deliver(ctx context.Context, endpoint core.ID, e Event, attemp
 		return err
 	}
 	return &NotDeliveredError{Code: code, Cause: sendErr}
+}
+
+// DeliverInOrder delivers events to the endpoint one after the other, from the from-th on
+// (those before it were delivered by an earlier try), each by one attempt, calling done with
+// how many are delivered after each one, and stops at the first the endpoint does not take:
+// it returns how many of events are delivered, and the caller retries the one after them on
+// its own schedule. ErrUnknownEndpoint once the endpoint is removed; any other error is the
+// machinery's, and the same call may be tried again from where done last said.
+func (c *Courier) DeliverInOrder(ctx context.Context, endpoint core.ID, events []Event, from int, done func(delivered int)) (int, error) {
+	if c.sender == nil {
+		return from, errors.New("webhook: this process has no sender to deliver with")
+	}
+	ep, err := c.store.Endpoint(ctx, endpoint) // once a batch: each attempt's record finds it removed
+	if err != nil {
+		return from, err
+	}
+	for i := from; i < len(events); i++ {
+		err := c.deliver(ctx, ep, events[i], 1)
+		var refused *NotDeliveredError
+		if errors.As(err, &refused) {
+			return i, nil
+		}
+		if err != nil {
+			return i, err
+		}
+		done(i + 1)
+	}
+	return len(events), nil
 }
 
 // GiveUp records that e's delivery to the endpoint failed for good, its retries spent; the

@@ -47,6 +47,8 @@ tools:
             and the lists of sales
   cluster   boxoffice in its production shape until Ctrl-C: a Temporal server built from
             source on PostgreSQL, workers, APIs behind HAProxy, PostgreSQL behind PgBouncer
+  webhooks  a burst of events committed to the outbox: how fast each reaches one or more
+            loopback receivers, verified
   soak      a sale kept going while every long-running workflow continues as new several
             times: fans admitted within the wait they were told, a cancellation of many
             rounds refunding everyone once, each workflow's runs of its own type
@@ -69,7 +71,7 @@ func main() {
 	}
 	tools := map[string]func(args []string) error{"rush": runRush, "queue": runQueueBench, "sales": runSalesBench, "latency": runLatency,
 		"cancellation": runCancellationBench, "booking": runBookingBench, "metrics": runMetricsCost, "soak": runSoak, "idle": runIdleBench,
-		"cluster": runCluster}
+		"cluster": runCluster, "webhooks": runWebhooksBench}
 	tool, ok := tools[os.Args[1]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "measure: unknown tool %q\n\n%s", os.Args[1], usage)

@@ -29,7 +29,7 @@ type platform struct {
 	srv      *httptest.Server
 
 	mu     sync.Mutex
-	took   map[string]bool
+	took   map[string]time.Time // each event's first arrival
 	types  map[webhook.EventType]int
 	forged int
 }
@@ -37,7 +37,7 @@ type platform struct {
 // listenAsPlatform starts the receiver and registers it, through the system's first API, for
 // every event type of every sale. The roles must allow loopback (BOXOFFICE_WEBHOOK_ALLOW).
 func listenAsPlatform(ctx context.Context, sys *sandbox.System) (*platform, error) {
-	p := &platform{took: map[string]bool{}, types: map[webhook.EventType]int{}}
+	p := &platform{took: map[string]time.Time{}, types: map[webhook.EventType]int{}}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.take))
 	api, err := apiclient.NewClientWithResponses(sys.Targets[0])
 	if err != nil {
@@ -72,8 +72,8 @@ func (p *platform) take(w http.ResponseWriter, r *http.Request) {
 	}
 	var body struct{ Type webhook.EventType }
 	_ = json.Unmarshal(payload, &body)
-	if id := r.Header.Get("webhook-id"); !p.took[id] {
-		p.took[id] = true
+	if id := r.Header.Get("webhook-id"); p.took[id].IsZero() {
+		p.took[id] = time.Now()
 		p.types[body.Type]++
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -102,7 +102,7 @@ func (p *platform) awaitEveryEvent(ctx context.Context, sys *sandbox.System, wit
 			return nil, err
 		}
 		p.mu.Lock()
-		missing := slices.DeleteFunc(committed, func(id string) bool { return p.took[id] })
+		missing := slices.DeleteFunc(committed, func(id string) bool { return !p.took[id].IsZero() })
 		forged, types := p.forged, maps.Clone(p.types)
 		p.mu.Unlock()
 		switch {
@@ -115,4 +115,15 @@ func (p *platform) awaitEveryEvent(ctx context.Context, sys *sandbox.System, wit
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// arrivals are when each event first arrived, in no order.
+func (p *platform) arrivals() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]time.Time, 0, len(p.took))
+	for _, at := range p.took {
+		out = append(out, at)
+	}
+	return out
 }

@@ -16,6 +16,7 @@ import (
 type Courier interface {
 	Next(ctx context.Context, endpoint core.ID, wait time.Duration, alive func()) ([]webhook.Event, error)
 	Deliver(ctx context.Context, endpoint core.ID, e webhook.Event, attempt int) error
+	DeliverInOrder(ctx context.Context, endpoint core.ID, events []webhook.Event, from int, done func(delivered int)) (int, error)
 	GiveUp(ctx context.Context, endpoint, event core.ID) error
 }
 
@@ -30,11 +31,24 @@ func (a *Activities) Next(ctx context.Context, endpoint core.ID, wait time.Durat
 	return events, removed(err)
 }
 
-// Deliver makes one attempt at delivering e; the activity's retry policy makes the next ones.
-// An attempt whose answer arrives after a retry began is harmless: receivers deduplicate by
-// the event's id, as the convention asks of them.
-func (a *Activities) Deliver(ctx context.Context, endpoint core.ID, e webhook.Event) error {
-	return removed(a.Courier.Deliver(ctx, endpoint, e, int(activity.GetInfo(ctx).Attempt)))
+// DeliverInOrder delivers a batch of events one attempt each until the endpoint refuses one,
+// and returns how many it delivered. It heartbeats that count after each, so a try after a
+// crash goes on from there rather than deliver them again (doing so would be harmless:
+// receivers deduplicate by the event's id, as the convention asks of them).
+func (a *Activities) DeliverInOrder(ctx context.Context, endpoint core.ID, events []webhook.Event) (int, error) {
+	from := 0
+	if activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &from)
+	}
+	n, err := a.Courier.DeliverInOrder(ctx, endpoint, events, from, func(delivered int) { activity.RecordHeartbeat(ctx, delivered) })
+	return n, removed(err)
+}
+
+// Deliver makes one more attempt at delivering e, prior attempts having been made already;
+// the activity's retry policy makes the next ones. An attempt whose answer arrives after a
+// retry began is harmless: receivers deduplicate by the event's id.
+func (a *Activities) Deliver(ctx context.Context, endpoint core.ID, e webhook.Event, prior int) error {
+	return removed(a.Courier.Deliver(ctx, endpoint, e, prior+int(activity.GetInfo(ctx).Attempt)))
 }
 
 // GiveUp records that e's delivery failed for good.

@@ -16,7 +16,9 @@ const (
 	QueryStats      = "stats"
 	ActivityNext    = "WebhookNextEvents"
 	ActivityDeliver = "WebhookDeliver"
-	ActivityGiveUp  = "WebhookGiveUp"
+	// ActivityDeliverInOrder delivers a batch, one attempt each, until one is refused.
+	ActivityDeliverInOrder = "WebhookDeliverInOrder"
+	ActivityGiveUp         = "WebhookGiveUp"
 	// ErrEndpointRemoved is the application error type of an activity whose endpoint is gone.
 	ErrEndpointRemoved = "EndpointRemoved"
 )

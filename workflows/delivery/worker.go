@@ -12,5 +12,6 @@ func Register(r worker.Registry, courier Courier) {
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterActivityWithOptions(acts.Next, activity.RegisterOptions{Name: ActivityNext})
 	r.RegisterActivityWithOptions(acts.Deliver, activity.RegisterOptions{Name: ActivityDeliver})
+	r.RegisterActivityWithOptions(acts.DeliverInOrder, activity.RegisterOptions{Name: ActivityDeliverInOrder})
 	r.RegisterActivityWithOptions(acts.GiveUp, activity.RegisterOptions{Name: ActivityGiveUp})
 }

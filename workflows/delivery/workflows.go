@@ -23,13 +23,22 @@ func nextOptions(wait time.Duration) workflow.ActivityOptions {
 	}
 }
 
-// deliverOptions are the convention's schedule: the first retry within webhook.FirstRetry,
-// each wait doubling up to webhook.LongestWait, for webhook.GiveUpAfter.
-var deliverOptions = workflow.ActivityOptions{
+// inOrderOptions: a batch's attempts take up to webhook.AttemptTimeout each, and it heartbeats
+// after each, so a worker that dies mid-batch is noticed and another goes on from there.
+var inOrderOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: webhook.Batch*webhook.AttemptTimeout + time.Minute,
+	HeartbeatTimeout:    webhook.AttemptTimeout + 20*time.Second,
+	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second, NonRetryableErrorTypes: []string{ErrEndpointRemoved}},
+}
+
+// retryOptions are the convention's schedule for an event its batch's attempt did not deliver:
+// the workflow waits webhook.FirstRetry before the second attempt, and each wait after it
+// doubles (from twice that) up to webhook.LongestWait, for webhook.GiveUpAfter.
+var retryOptions = workflow.ActivityOptions{
 	StartToCloseTimeout:    webhook.AttemptTimeout + 5*time.Second,
 	ScheduleToCloseTimeout: webhook.GiveUpAfter,
 	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval: webhook.FirstRetry, BackoffCoefficient: 2, MaximumInterval: webhook.LongestWait,
+		InitialInterval: 2 * webhook.FirstRetry, BackoffCoefficient: 2, MaximumInterval: webhook.LongestWait,
 		// The day (ScheduleToCloseTimeout) ends the retries, after about 150 attempts; a cap
 		// this far above it only says so to the SDK's test environment, which caps unlimited
 		// attempts at 10.
@@ -43,7 +52,9 @@ var recordOptions = workflow.ActivityOptions{
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 }
 
-// Workflow delivers the endpoint's events in order, one at a time, until it is removed.
+// Workflow delivers the endpoint's events in order until it is removed: each batch Next
+// finds goes out in one activity, an attempt each, and an event the endpoint refuses is
+// retried on its own, on the convention's schedule, before the ones after it.
 func Workflow(ctx workflow.Context, in Input) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStats, func() (Input, error) { return in, nil }); err != nil {
 		return err
@@ -53,33 +64,56 @@ func Workflow(ctx workflow.Context, in Input) error {
 		wait = Wait
 	}
 	nextCtx := workflow.WithActivityOptions(ctx, nextOptions(wait))
-	deliverCtx := workflow.WithActivityOptions(ctx, deliverOptions)
-	recordCtx := workflow.WithActivityOptions(ctx, recordOptions)
 	for handled := 0; handled < eventsPerRun && !workflow.GetInfo(ctx).GetContinueAsNewSuggested(); {
 		var events []webhook.Event
 		if err := workflow.ExecuteActivity(nextCtx, ActivityNext, in.EndpointID, wait).Get(ctx, &events); err != nil {
 			return endUnlessRemoved(err)
 		}
 		handled++ // a look counts, so an idle endpoint's runs are bounded too
-		for _, e := range events {
-			err := workflow.ExecuteActivity(deliverCtx, ActivityDeliver, in.EndpointID, e).Get(ctx, nil)
-			if err == nil {
-				in.Delivered++
-				continue
-			}
-			if isRemoved(err) {
-				return nil
-			}
-			// The retries are spent: the event is failed, for an operator to retry, and the
-			// endpoint's next events follow.
-			if err := workflow.ExecuteActivity(recordCtx, ActivityGiveUp, in.EndpointID, e.ID).Get(ctx, nil); err != nil {
-				return endUnlessRemoved(err)
-			}
-			in.Failed++
+		if err := deliverInOrder(ctx, &in, events); err != nil {
+			return endUnlessRemoved(err)
 		}
 		handled += len(events)
 	}
 	return workflow.NewContinueAsNewError(ctx, WorkflowName, in) // by name, as every workflow here
+}
+
+// deliverInOrder delivers events in order: as many as the endpoint takes at once, then the one
+// it refused by its retries (or given up on), then the rest the same way.
+func deliverInOrder(ctx workflow.Context, in *Input, events []webhook.Event) error {
+	inOrderCtx := workflow.WithActivityOptions(ctx, inOrderOptions)
+	retryCtx := workflow.WithActivityOptions(ctx, retryOptions)
+	recordCtx := workflow.WithActivityOptions(ctx, recordOptions)
+	for len(events) > 0 {
+		var delivered int
+		if err := workflow.ExecuteActivity(inOrderCtx, ActivityDeliverInOrder, in.EndpointID, events).Get(ctx, &delivered); err != nil {
+			return err
+		}
+		in.Delivered += int64(delivered)
+		if delivered == len(events) {
+			return nil
+		}
+		refused := events[delivered]
+		events = events[delivered+1:]
+		if err := workflow.Sleep(ctx, webhook.FirstRetry); err != nil {
+			return err
+		}
+		err := workflow.ExecuteActivity(retryCtx, ActivityDeliver, in.EndpointID, refused, 1).Get(ctx, nil)
+		switch {
+		case err == nil:
+			in.Delivered++
+			continue
+		case isRemoved(err):
+			return err
+		}
+		// The retries are spent: the event is failed, for an operator to retry, and the
+		// endpoint's next events follow.
+		if err := workflow.ExecuteActivity(recordCtx, ActivityGiveUp, in.EndpointID, refused.ID).Get(ctx, nil); err != nil {
+			return err
+		}
+		in.Failed++
+	}
+	return nil
 }
 
 // isRemoved reports an activity that found its endpoint removed.
