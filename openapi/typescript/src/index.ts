@@ -1,15 +1,15 @@
 // The boxoffice API for TypeScript: the calls and bodies are generated from openapi/openapi.yaml
 // (schema.ts, by openapi-typescript; calls through openapi-fetch). What the document cannot
 // say is typed here: the headers that carry a fan's token and an operator's key, the problem
-// every error answers with, and the waiting room's event stream; webhooks.ts, for an operator's
-// webhook receiver, types the events boxoffice posts and verifies their signatures.
+// every error answers with, and the waiting room's event stream. An operator's webhook receiver
+// imports @boxoffice/sdk/webhooks (webhooks.ts) instead: it types the events boxoffice posts and
+// verifies their signatures, with a library a browser page has no use for.
 
 import createClient from "openapi-fetch";
 import type { Client, ClientOptions } from "openapi-fetch";
 import type { components, paths } from "./schema.js";
 
 export type { components, paths };
-export * from "./webhooks.js";
 export type Schemas = components["schemas"];
 /** An RFC 9457 problem: every error the API answers (application/problem+json). */
 export type Problem = Schemas["Problem"];

@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { Webhook } from "standardwebhooks";
 
-import { verifyWebhook, WebhookRejectedError, type WebhookEvent, type WebhookRejection } from "../src/index.js";
+import { verifyWebhook, WebhookRejectedError, type WebhookEvent, type WebhookRejection } from "../src/webhooks.js";
 
 /** A fresh secret as boxoffice makes one: whsec_ and the base64 of 32 random bytes. */
 function newSecret(): string {
