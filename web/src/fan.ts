@@ -1,8 +1,10 @@
 // The fan page: pick a sale, wait in its queue (the event stream, falling back to polling),
 // then pick a date and take the best available seats or choose them on the map, hold them
 // together with one countdown, top up, pay once and see each ticket's QR code and one's
-// tickets. Every call goes through the TypeScript SDK; every problem the API
-// answers is shown in words.
+// tickets. A date with no seats left (or fewer than wanted) has a waitlist: the fan joins it,
+// while queueing or once admitted, follows their place, and pays the seats it offers them with
+// the same countdown and payment. Every call goes through the TypeScript SDK; every problem the
+// API answers is shown in words.
 
 import {
   bearer,
@@ -13,6 +15,7 @@ import {
   type Problem,
   type Schemas,
 } from "../../openapi/typescript/src/index.js";
+import { offeredSeats, standing, stillOpen, waitlistPanel, type WaitlistEntry, type WaitlistWish } from "./waitlist.js";
 
 const api = createBoxofficeClient(location.origin);
 
@@ -23,21 +26,43 @@ type TokenStatus = Schemas["TokenBody"];
 const state: {
   user: string;
   sale: string;
+  saleDates: string[]; // every date of the sale from today on, sold out or not (GET /api/sales)
   token: string;
+  admitted: boolean; // whether the token was admitted, or is still waiting in the queue
   date?: string;
+  sections: Map<string, string[]>; // each date's sections, once its seat map was read
   chosen: Set<number>; // seats chosen on the map, to hold together
   order?: Order;
+  offer?: WaitlistEntry; // the waitlist entry whose offer is the order on the page
   holding?: boolean;
   countdown?: number;
   wait?: AbortController;
   clockSkew: number;
+  waitlist: {
+    entries: WaitlistEntry[]; // as last read
+    said: Map<string, string>; // what the page last said of each entry, to announce changes only
+    offers: Map<string, Order>; // the offers' orders read, by order id
+    poll?: number;
+    reads: number; // reads begun: an answer older than the newest is dropped
+  };
 } = {
   user: "",
   sale: "",
+  saleDates: [],
   token: "",
+  admitted: false,
+  sections: new Map(),
   chosen: new Set(),
   clockSkew: 0, // server time minus this browser's, from the answers' Date header
+  waitlist: { entries: [], said: new Map(), offers: new Map(), reads: 0 },
 };
+
+/** How often the page reads the fan's waitlist while an entry waits or is offered. */
+const waitlistPollMs = 3000;
+
+/** What the waitlist promises, said wherever the page offers it. */
+const waitlistPromise =
+  "Join its waitlist: seats that come back (a hold that ran out, a ticket given back) are offered to the first fan waiting for them, held for you for a few minutes, and you pay for them here.";
 
 function el<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
@@ -157,16 +182,17 @@ async function listSales(): Promise<void> {
     const item = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
-    const why = sale.sold_out ? " — sold out" : sale.state === "paused" ? " — paused: you can queue, admission waits" : "";
+    // A sold-out sale can still be queued for: its dates' waitlists are reached from the queue.
+    const why = sale.sold_out ? " — sold out: queue to join a date's waitlist" : sale.state === "paused" ? " — paused: you can queue, admission waits" : "";
     button.textContent = `${sale.title} — ${sale.venue} (${sale.dates.join(", ")})${why}`;
-    button.disabled = sale.sold_out;
-    button.addEventListener("click", guarded(button, () => join(sale.sale_id)));
+    button.dataset.sale = sale.sale_id;
+    button.addEventListener("click", guarded(button, () => join(sale)));
     item.append(button);
     list.append(item);
   }
 }
 
-async function join(sale: string): Promise<void> {
+async function join(sale: Sale): Promise<void> {
   clearAlert();
   const input = el<HTMLInputElement>("user");
   const user = input.value.trim();
@@ -175,15 +201,32 @@ async function join(sale: string): Promise<void> {
     input.focus();
     return;
   }
-  const { data, error } = await api.POST("/api/token", { body: { user_id: user, sale_id: sale } });
+  const { data, error } = await api.POST("/api/token", { body: { user_id: user, sale_id: sale.sale_id } });
   if (!data) return fail(error);
-  Object.assign(state, { user, sale, token: data.token });
+  Object.assign(state, { user, sale: sale.sale_id, saleDates: sale.dates, token: data.token, admitted: false });
+  state.sections.clear();
   if ("Notification" in window && Notification.permission === "default") void Notification.requestPermission();
   show("queue");
   place(data);
-  const outcome = data.status === "active" ? "admitted" : await wait();
+  startWaitlist();
+  if (data.status === "active") await admitted();
+  else await followQueue();
+}
+
+/** followQueue follows the fan's place until admitted, then shows the dates; a place that
+ * ends sends the fan back to the sales. */
+async function followQueue(): Promise<void> {
+  const outcome = await wait();
   if (outcome === "admitted") await admitted();
-  if (outcome === "ended") show("pick"); // its reason stays in the alert
+  if (outcome === "ended") {
+    stopWaitlist();
+    show("pick"); // its reason stays in the alert
+  }
+}
+
+/** followingQueue says whether the page follows a place still waiting in the queue. */
+function followingQueue(): boolean {
+  return !state.admitted && state.wait !== undefined && !state.wait.signal.aborted;
 }
 
 /** place shows the fan's place in the queue. */
@@ -192,7 +235,7 @@ function place(t: TokenStatus): void {
   const q = t.queue_info;
   let text: string;
   if (t.status === "active") text = "It is your turn.";
-  else if (q.sold_out) text = "The sale is sold out: no seats are left to wait for.";
+  else if (q.sold_out) text = "The sale is sold out: every seat is held or sold. Join a date's waitlist below: seats that come back are offered to the fans waiting for them.";
   else if (q.opens_at && new Date(q.opens_at).getTime() > Date.now() + state.clockSkew)
     text = `The sale opens at ${new Date(q.opens_at).toLocaleTimeString()}; places are drawn then among those who came before.`;
   else if (q.stalled) text = `Fans ahead of you: ${q.position}. Admission is held up just now; your place is kept.`;
@@ -267,29 +310,42 @@ async function leave(): Promise<void> {
       // Offline: the place is skipped once the fan is not seen for BOXOFFICE_ABANDON_AFTER.
     }
   }
-  say("alert", "You left the queue: your place went to the fans behind you.");
+  const waitlisted = state.waitlist.entries.some(stillOpen);
+  stopWaitlist();
+  say("alert", `You left the queue: your place went to the fans behind you.${waitlisted ? " Your waitlist entries are kept: queue again to follow them." : ""}`);
   show("pick");
   await showKept();
 }
 
 async function admitted(): Promise<void> {
+  state.admitted = true;
   if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
     new Notification("boxoffice: it is your turn", { body: "Pick your seat now." });
   }
   const { data, error } = await api.GET("/api/tickets/dates", { headers: bearer(state.token) });
   if (!data) return fail(error);
+  // The dates listed are those with a seat left; the sale's others are sold out, and have a
+  // waitlist.
+  const open = new Set(data);
   const dates = el<HTMLUListElement>("dates");
   dates.replaceChildren();
-  for (const date of data) {
+  for (const date of [...new Set([...state.saleDates, ...data])].sort()) {
     const item = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = date;
-    button.addEventListener("click", guarded(button, () => seats(date)));
+    if (open.has(date)) {
+      button.textContent = date;
+      button.addEventListener("click", guarded(button, () => seats(date)));
+    } else {
+      button.textContent = `${date} — sold out: join the waitlist`;
+      button.dataset.soldOut = date;
+      button.addEventListener("click", () => offerWaitlist(`No seat is left on ${date}. ${waitlistPromise}`, { date }));
+    }
     item.append(button);
     dates.append(item);
   }
-  show("book");
+  closeWaitlistForm(); // the queue's form; a date with no seats opens it again
+  if (!state.order) show("book"); // an offer paid for from the queue stays on screen; then the dates
 }
 
 /** seats shows the date's seat map, where the fan chooses seats to hold together, and the
@@ -303,6 +359,7 @@ async function seats(date: string): Promise<void> {
   const map = el<HTMLDivElement>("seats");
   map.replaceChildren();
   const sections = [...new Set(data.map((s) => s.section))];
+  state.sections.set(date, sections);
   for (const seat of data) {
     const button = document.createElement("button");
     button.type = "button";
@@ -334,6 +391,9 @@ async function seats(date: string): Promise<void> {
   section.replaceChildren(new Option("any section", ""), ...sections.map((s) => new Option(s, s)));
   chosenChanged();
   el<HTMLElement>("choosing").hidden = false;
+  if (!data.some((s) => s.status === "available")) {
+    offerWaitlist(`Every seat on ${date} is held or sold. ${waitlistPromise}`, { date });
+  }
 }
 
 /** rove makes the seat focused the map's one stop of Tab. */
@@ -412,18 +472,30 @@ async function holdOrder(body: OrderRequest): Promise<void> {
     if (isProblem(error) && error.status === 409) {
       // Someone was faster: the seats named are taken whatever a listing a moment old says.
       for (const seat of error.taken ?? []) markTaken(seat);
-      el<HTMLDivElement>("seats").focus();
+      if (error.available !== undefined && body.quantity !== undefined) {
+        // Not enough seats as asked: the waitlist offers them as they come back.
+        offerWaitlist(`Only ${error.available} could be had as you asked. ${waitlistPromise}`, { date, quantity: body.quantity, section: body.section });
+      } else {
+        el<HTMLDivElement>("seats").focus();
+      }
       window.setTimeout(() => void seats(date).catch(fail), 500);
     }
     return;
   }
-  state.order = data;
   const where = data.tickets.map((t) => `${t.seat_id} (${t.section})`).join(", ");
-  say("held", `Seat${data.tickets.length > 1 ? "s" : ""} ${where} on ${data.date} ${data.tickets.length > 1 ? "are" : "is"} yours for now: ${won.format(data.total)} in all.`);
+  showHeld(data, data.expiration, `Seat${data.tickets.length > 1 ? "s" : ""} ${where} on ${data.date} ${data.tickets.length > 1 ? "are" : "is"} yours for now: ${won.format(data.total)} in all.`);
+}
+
+/** showHeld shows an order held for the fan, their own or the waitlist's offer, with one
+ * countdown to expires, and the ways to pay for it or give it up. */
+function showHeld(data: Order, expires: string, held: string): void {
+  state.order = data;
+  say("held", held);
+  el("release").textContent = state.offer ? "Turn the offer down" : "Give the seats back";
   window.clearInterval(state.countdown);
   let announced = Infinity;
   const tick = (): void => {
-    const left = Math.max(0, Math.round((new Date(data.expiration).getTime() - (Date.now() + state.clockSkew)) / 1000));
+    const left = Math.max(0, Math.round((new Date(expires).getTime() - (Date.now() + state.clockSkew)) / 1000));
     el("countdown").textContent = `Pay within ${Math.floor(left / 60)} min ${left % 60} s.`;
     for (const mark of [120, 60, 30]) {
       if (left <= mark && announced > mark) {
@@ -432,7 +504,12 @@ async function holdOrder(body: OrderRequest): Promise<void> {
       }
     }
     if (left === 0) {
-      endOrder(`Your hold on seats ${data.tickets.map((t) => t.seat_id).join(", ")} has ended: the seats are released. Choose seats again.`);
+      const seatList = data.tickets.map((t) => t.seat_id).join(", ");
+      endOrder(
+        state.offer
+          ? `The offer of seats ${seatList} ran out unpaid: they went to the next fan on the waitlist.`
+          : `Your hold on seats ${seatList} has ended: the seats are released. Choose seats again.`,
+      );
     }
   };
   tick();
@@ -454,20 +531,31 @@ function markTaken(seat: number): void {
   chosenChanged();
 }
 
-/** endOrder forgets the order held, says why, and goes back to the map of its date. */
+/** endOrder forgets the order held, says why, and goes back to where the fan was: the map of
+ * the date they chose, or the queue they still wait in. */
 function endOrder(why: string): void {
   window.clearInterval(state.countdown);
   state.order = undefined;
+  const wasOffer = state.offer !== undefined;
+  state.offer = undefined;
   say("alert", why);
-  show("book");
-  if (state.date) void seats(state.date).catch(fail);
+  if (state.admitted) {
+    show("book");
+    if (state.date) void seats(state.date).catch(fail);
+  } else {
+    show("queue");
+    openQueueWaitlistForm();
+  }
+  if (wasOffer) void refreshWaitlist().catch(fail);
 }
 
-/** release gives the order back at once, for others to take. */
+/** release gives the order back at once, for others to take; an offer is turned down by
+ * leaving its waitlist, which a fan still in the queue may do too. */
 async function release(): Promise<void> {
   clearAlert();
   const o = state.order;
   if (!o) return;
+  if (state.offer) return leaveWaitlist(state.offer);
   const { error, response } = await api.DELETE("/api/orders/{order_id}", { params: { path: { order_id: o.order_id } }, headers: bearer(state.token) });
   if (response.status !== 204) return fail(error);
   endOrder(`You gave back seats ${o.tickets.map((t) => t.seat_id).join(", ")}: they are free for others.`);
@@ -490,13 +578,23 @@ async function pay(): Promise<void> {
   clearAlert();
   const o = state.order;
   if (!o) return;
+  // Paying for an offer from the queue ends the token's place there, and its stream with it:
+  // the page stops following the place first, so that ending does not send the fan back to the
+  // sales, and follows it again if the payment fails.
+  const fromQueue = followingQueue();
+  if (fromQueue) state.wait?.abort();
   const { data, error } = await api.POST("/api/orders/{order_id}/payment", {
     params: { path: { order_id: o.order_id }, header: { "Idempotency-Key": `${state.user}-${o.order_id}` } },
     headers: bearer(state.token),
   });
-  if (!data) return fail(error);
+  if (!data) {
+    if (fromQueue) void followQueue().catch(fail);
+    return fail(error);
+  }
   window.clearInterval(state.countdown);
   state.order = undefined;
+  const offer = state.offer;
+  state.offer = undefined;
   const seatList = data.tickets.map((t) => t.seat_id).join(", ");
   say("receipt", `Paid ${won.format(data.receipt.amount)} for seat${data.tickets.length > 1 ? "s" : ""} ${seatList} on ${data.receipt.performance_date} (payment ${data.receipt.payment_id}).`);
   for (const t of data.tickets) {
@@ -504,6 +602,7 @@ async function pay(): Promise<void> {
   }
   show("ticket");
   await showQRCodes(data.tickets);
+  if (offer) await refreshWaitlist(); // claimed now
 }
 
 /** requeue takes a token of the sale again: the payment ended the session, and any live token
@@ -587,6 +686,242 @@ async function giveBack(ticket: string): Promise<void> {
   el<HTMLElement>("tickets-heading").focus();
 }
 
+/** startWaitlist shows the waitlist of the sale the fan just queued for: their entries, if
+ * any, and the form, which a fan still in the queue may use too (the dates' seats are not
+ * shown before their turn, so it is there for any date). */
+function startWaitlist(): void {
+  stopWaitlist();
+  state.waitlist = { entries: [], said: new Map(), offers: new Map(), reads: state.waitlist.reads };
+  el("waitlist-entries").replaceChildren();
+  say("waitlist-status", "");
+  openQueueWaitlistForm();
+  void refreshWaitlist().catch(fail);
+}
+
+/** openQueueWaitlistForm opens the form for a fan in the queue, who cannot see yet which dates
+ * are sold out. */
+function openQueueWaitlistForm(): void {
+  if (state.saleDates.length === 0) return;
+  const chosen = el<HTMLSelectElement>("waitlist-date").value; // kept when the form opens again
+  const date = state.saleDates.includes(chosen) ? chosen : state.saleDates[0];
+  openWaitlistForm(`Is the date you want sold out? ${waitlistPromise} You may join while you wait, and pay for an offer before your turn.`, { date });
+}
+
+/** stopWaitlist stops reading the waitlist and hides it: the fan has no token to read it with. */
+function stopWaitlist(): void {
+  window.clearTimeout(state.waitlist.poll);
+  state.waitlist.reads++; // a read under way is dropped
+  el("waitlist").hidden = true;
+}
+
+/** offerWaitlist opens the waitlist's form for a wish the seats cannot meet, and takes the fan
+ * there. */
+function offerWaitlist(why: string, wish: WaitlistWish): void {
+  openWaitlistForm(why, wish);
+  el("waitlist-heading").focus();
+}
+
+/** openWaitlistForm fills the join form in with the wish and shows it, saying why. */
+function openWaitlistForm(why: string, wish: WaitlistWish): void {
+  const dates = el<HTMLSelectElement>("waitlist-date");
+  const known = state.saleDates.includes(wish.date) ? state.saleDates : [...state.saleDates, wish.date].sort();
+  dates.replaceChildren(...known.map((d) => new Option(d, d)));
+  dates.value = wish.date;
+  fillWaitlistSections(wish.date, wish.section);
+  if (wish.quantity !== undefined) el<HTMLInputElement>("waitlist-quantity").valueAsNumber = wish.quantity;
+  say("waitlist-why", why);
+  el("waitlist-join").hidden = false;
+  el("waitlist").hidden = false;
+}
+
+/** fillWaitlistSections offers the date's sections, once its seat map has been read (before
+ * the fan's turn, "any section" only). */
+function fillWaitlistSections(date: string, chosen = ""): void {
+  const sections = state.sections.get(date) ?? [];
+  const select = el<HTMLSelectElement>("waitlist-section");
+  select.replaceChildren(new Option("any section", ""), ...sections.map((s) => new Option(s, s)));
+  select.value = sections.includes(chosen) ? chosen : "";
+}
+
+function closeWaitlistForm(): void {
+  el("waitlist-join").hidden = true;
+  say("waitlist-why", "");
+  showWaitlistIfUsed();
+}
+
+/** showWaitlistIfUsed shows the waitlist while its form is open or an entry is listed. */
+function showWaitlistIfUsed(): void {
+  el("waitlist").hidden = el("waitlist-join").hidden && el("waitlist-entries").childElementCount === 0;
+}
+
+/** joinWaitlist puts the fan on the waitlist of the date the form names. */
+async function joinWaitlist(): Promise<void> {
+  clearAlert();
+  const quantity = el<HTMLInputElement>("waitlist-quantity");
+  if (!quantity.checkValidity()) {
+    say("alert", "Say how many seats you wait for: a whole number, 1 or more.");
+    quantity.focus();
+    return;
+  }
+  const section = el<HTMLSelectElement>("waitlist-section").value;
+  const body = { date: el<HTMLSelectElement>("waitlist-date").value, quantity: quantity.valueAsNumber, ...(section ? { section } : {}) };
+  const { data, error } = await api.POST("/api/waitlist", { body, headers: bearer(state.token) });
+  if (!data) return fail(error); // 409 says whether seats are free to hold instead, or the fan waits already
+  const said = standing(data);
+  state.waitlist.said.set(data.waitlist_id, said);
+  say("waitlist-status", `You joined the waitlist. ${said}`);
+  if (state.admitted) closeWaitlistForm(); // the list shows the entry; a sold-out date opens the form again
+  await refreshWaitlist();
+}
+
+/** leaveWaitlist takes the fan off an entry's waitlist; an offer of it goes to the next fan. */
+async function leaveWaitlist(entry: WaitlistEntry): Promise<void> {
+  clearAlert();
+  const { error, response } = await api.DELETE("/api/waitlist/{waitlist_id}", {
+    params: { path: { waitlist_id: entry.waitlist_id } },
+    headers: bearer(state.token),
+  });
+  if (response.status !== 204) return fail(error);
+  const offered = entry.status === "offered";
+  const said = `You left the waitlist for ${entry.date}${offered ? ": the seats offered to you go to the next fan" : ""}.`;
+  if (state.offer?.waitlist_id === entry.waitlist_id) endOrder(said);
+  say("waitlist-status", said);
+  await refreshWaitlist();
+}
+
+/** refreshWaitlist reads the fan's entries, shows them, announces what changed, takes up a new
+ * offer, and reads again in a few seconds while one still waits or is offered. A read that
+ * fails on the way is tried again; the sale closed ends the reading. */
+async function refreshWaitlist(): Promise<void> {
+  window.clearTimeout(state.waitlist.poll);
+  const read = ++state.waitlist.reads;
+  let again = true;
+  try {
+    const res = await withToken(() => api.GET("/api/waitlist", { headers: bearer(state.token) }));
+    if (read !== state.waitlist.reads) return; // a newer read, or the fan left
+    if (!res) {
+      again = false; // no token could be had again: requeue said why
+      return;
+    }
+    if (!res.data) {
+      if (res.response.status === 410) {
+        fail(res.error);
+        again = false;
+      }
+      return;
+    }
+    await readOffers(res.data);
+    if (read !== state.waitlist.reads) return;
+    showEntries(res.data);
+    again = res.data.some(stillOpen);
+  } catch {
+    // Offline for a moment: the next read tells.
+  } finally {
+    if (again && read === state.waitlist.reads) {
+      window.clearTimeout(state.waitlist.poll);
+      state.waitlist.poll = window.setTimeout(() => void refreshWaitlist().catch(fail), waitlistPollMs);
+    }
+  }
+}
+
+/** readOffers reads the order of each new offer, to name its seats. */
+async function readOffers(entries: WaitlistEntry[]): Promise<void> {
+  for (const e of entries) {
+    if (e.status !== "offered" || !e.order_id || state.waitlist.offers.has(e.order_id)) continue;
+    const { data } = await api.GET("/api/orders/{order_id}", { params: { path: { order_id: e.order_id } }, headers: bearer(state.token) });
+    if (data) state.waitlist.offers.set(e.order_id, data); // else named by what was waited for, and read again next time
+  }
+}
+
+/** showEntries lists the fan's entries (those left are only said), announces each that changed,
+ * opens a new offer when nothing else is held on the page, and ends the offer on the page if
+ * it ended elsewhere. */
+function showEntries(entries: WaitlistEntry[]): void {
+  state.waitlist.entries = entries;
+  const list = el<HTMLUListElement>("waitlist-entries");
+  list.replaceChildren();
+  let changed: string | undefined;
+  for (const e of entries) {
+    const offer = e.order_id ? state.waitlist.offers.get(e.order_id) : undefined;
+    const said = standing(e, offer);
+    const before = state.waitlist.said.get(e.waitlist_id);
+    state.waitlist.said.set(e.waitlist_id, said);
+    if (said !== before && e.status !== "left") changed = said;
+    if (e.status === "offered" && offer && before !== said) takeUpOffer(e, offer);
+    if (e.status === "left") continue;
+    list.append(entryItem(e, said));
+  }
+  if (changed) say("waitlist-status", changed);
+  const shown = state.offer && entries.find((e) => e.waitlist_id === state.offer?.waitlist_id);
+  if (shown && shown.status !== "offered" && shown.status !== "claimed") {
+    endOrder(`The offer of ${state.order ? offeredSeats(state.order) : "seats"} has ended unpaid: they went to the next fan on the waitlist.`);
+  }
+  showWaitlistIfUsed();
+}
+
+/** entryItem is an entry as listed, with what the fan can do with it. */
+function entryItem(e: WaitlistEntry, said: string): HTMLLIElement {
+  const item = document.createElement("li");
+  item.dataset.status = e.status;
+  item.textContent = `${said} `;
+  if (e.status === "offered") {
+    const pay = document.createElement("button");
+    pay.type = "button";
+    pay.textContent = "Pay for the offered seats";
+    pay.addEventListener("click", guarded(pay, () => openOffer(e)));
+    item.append(pay, " ");
+  }
+  if (stillOpen(e)) {
+    const leave = document.createElement("button");
+    leave.type = "button";
+    leave.textContent = "Leave the waitlist";
+    leave.setAttribute("aria-label", `Leave the waitlist for ${e.date}`);
+    leave.addEventListener("click", guarded(leave, () => leaveWaitlist(e)));
+    item.append(leave);
+  }
+  return item;
+}
+
+/** takeUpOffer tells the fan seats came back for them, and shows the offer to pay at once
+ * unless the page holds another order (then the entry's button shows it later). */
+function takeUpOffer(e: WaitlistEntry, offer: Order): void {
+  if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
+    new Notification("boxoffice: seats came back for you", { body: "Pay for them before the offer ends." });
+  }
+  if (!state.order && !state.holding) showOffer(e, offer);
+}
+
+/** openOffer shows an offer to pay, from the entry's button. */
+async function openOffer(e: WaitlistEntry): Promise<void> {
+  if (state.offer?.waitlist_id === e.waitlist_id) return show("hold");
+  if (state.order) {
+    say("alert", "Pay for or give back the seats you hold first; the offer is kept until it ends.");
+    return;
+  }
+  await readOffers([e]);
+  const offer = e.order_id ? state.waitlist.offers.get(e.order_id) : undefined;
+  if (!offer) {
+    say("alert", "The offer cannot be read just now; try again in a moment.");
+    return;
+  }
+  showOffer(e, offer);
+}
+
+/** showOffer shows an offer as an order held for the fan, counting down to its end. */
+function showOffer(e: WaitlistEntry, offer: Order): void {
+  state.offer = e;
+  closeWaitlistForm(); // the offer is the fan's business now; the entry stays listed
+  const seats = offeredSeats(offer);
+  const are = offer.tickets.length > 1 ? "are" : "is";
+  showHeld(offer, e.offer_expires ?? offer.expiration, `${seats[0].toUpperCase()}${seats.slice(1)} on ${offer.date} came back and ${are} held for you from the waitlist: ${won.format(offer.total)} in all.`);
+}
+
+document.querySelector("main")?.append(waitlistPanel());
+el<HTMLSelectElement>("waitlist-date").addEventListener("change", (e) => fillWaitlistSections((e.target as HTMLSelectElement).value));
+el<HTMLFormElement>("waitlist-join").addEventListener("submit", (e) => {
+  e.preventDefault();
+  guarded(el<HTMLButtonElement>("waitlist-join-button"), joinWaitlist)();
+});
 el<HTMLFormElement>("who").addEventListener("submit", (e) => e.preventDefault());
 el<HTMLButtonElement>("leave").addEventListener("click", () => void leave());
 el<HTMLButtonElement>("topup").addEventListener("click", guarded(el<HTMLButtonElement>("topup"), topUp));
