@@ -32,6 +32,7 @@ import (
 	"github.com/boxoffice/boxoffice/testbed/freeport"
 	"github.com/boxoffice/boxoffice/testbed/process"
 	"github.com/boxoffice/boxoffice/workflows/admission"
+	"github.com/boxoffice/boxoffice/workflows/delivery"
 	"github.com/boxoffice/boxoffice/workflows/reservation"
 )
 
@@ -481,6 +482,7 @@ func TestEndToEnd(t *testing.T) {
 		writeHistory(t, server, admission.WorkflowID(demoSale), filepath.Join(dir, "admission", "testdata", "sale.json"))
 		writeHistory(t, server, admission.WorkflowID(closed), filepath.Join(dir, "admission", "testdata", "sale-closed.json"))
 		writeHistory(t, server, cancelled, filepath.Join(dir, "cancellation", "testdata", "performance-cancelled.json"))
+		writeHistory(t, server, delivery.WorkflowID(platform.endpoint()), filepath.Join(dir, "delivery", "testdata", "delivering.json"))
 	}
 }
 

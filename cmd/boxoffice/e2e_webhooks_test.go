@@ -15,6 +15,7 @@ import (
 	openapitypes "github.com/oapi-codegen/runtime/types"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/webhook"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
@@ -32,6 +33,8 @@ type platformReceiver struct {
 	ids    []string
 	seen   map[string]int
 	forged int // requests that did not verify
+	// refusedOnce is set once the first request was answered 503.
+	refusedOnce bool
 }
 
 // listenForWebhooks starts the receiver and registers it for every event type.
@@ -63,6 +66,11 @@ func (r *platformReceiver) take(w http.ResponseWriter, req *http.Request) {
 	if err := r.verifier.Verify(payload, req.Header); err != nil {
 		r.forged++
 		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if !r.refusedOnce { // the platform is busy once: that event is retried, the others wait behind it
+		r.refusedOnce = true
+		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
 	id := req.Header.Get("webhook-id")
@@ -125,3 +133,6 @@ func (r *platformReceiver) awaitEveryEvent(t *testing.T, sys *e2eSystem, want ..
 		}
 	}
 }
+
+// endpoint is the receiver's endpoint id.
+func (r *platformReceiver) endpoint() core.ID { return core.ID(r.id.String()) }
