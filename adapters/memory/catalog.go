@@ -71,7 +71,15 @@ func (s *Catalog) UpdateSale(_ context.Context, id core.SaleID, change func(cata
 	if e, ok := webhook.SaleStateChangedEvent(*sale, changed, s.clock.Now()); ok {
 		s.publish(e)
 	}
+	back := sale.State != core.OnSale && changed.State == core.OnSale
 	*sale = changed
+	if back { // what came back while it was off sale went to nobody
+		for k := range s.performances {
+			if k.sale == id {
+				s.offerReturnedSeats(id, k.date)
+			}
+		}
+	}
 	s.changes.announce(id)
 	return changed, nil
 }
@@ -139,6 +147,7 @@ func (s *Catalog) CancelPerformance(_ context.Context, sale core.SaleID, d core.
 	}
 	if !p.Cancelled() {
 		p.CancelledAt = at
+		s.expireWaiting(sale, d)
 		s.publish(webhook.PerformanceCancelledEvent(*p))
 		s.changes.announce(sale)
 	}

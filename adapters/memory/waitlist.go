@@ -221,3 +221,13 @@ func (s *Waitlists) WaitlistCounts(context.Context) (map[core.SaleID]map[waitlis
 	}
 	return out, nil
 }
+
+// expireWaiting ends a cancelled date's waiting entries: nothing will come back to offer; s.mu
+// is held.
+func (s *state) expireWaiting(sale core.SaleID, d core.Date) {
+	for _, e := range s.lines.entries {
+		if e.SaleID == sale && e.Date == d && e.Status == waitlist.Waiting {
+			e.Status = waitlist.Expired
+		}
+	}
+}

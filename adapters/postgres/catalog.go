@@ -112,10 +112,14 @@ func (s *Catalog) UpdateSale(ctx context.Context, id core.SaleID, change func(ca
 			}
 		}
 		until, fee := cancellationColumns(out.Cancellation)
-		return q.SaleUpdate(ctx, sqlcdb.SaleUpdateParams{
+		err = q.SaleUpdate(ctx, sqlcdb.SaleUpdateParams{
 			ID: string(id), Title: out.Title, State: out.State.String(), MaxTicketsPerFan: int32(out.MaxTicketsPerFan),
 			CancelUntil: until, CancelFeePercent: fee,
 		})
+		if err != nil || sale.State == core.OnSale || out.State != core.OnSale {
+			return err
+		}
+		return q.WaitlistOfferSale(ctx, string(id)) // what came back while it was off sale
 	})
 	return out, err
 }
@@ -193,6 +197,9 @@ func (s *Catalog) CancelPerformance(ctx context.Context, sale core.SaleID, d cor
 		row, err := q.PerformanceCancel(ctx, sqlcdb.PerformanceCancelParams{SaleID: string(sale), PerfDate: d.Time(), At: at})
 		if err != nil || !row.Newly {
 			return notFound(err, catalog.ErrUnknownDate)
+		}
+		if err := q.WaitlistExpireDate(ctx, sqlcdb.WaitlistExpireDateParams{SaleID: string(sale), PerfDate: d.Time()}); err != nil {
+			return err
 		}
 		return publish(ctx, q, webhook.PerformanceCancelledEvent(catalog.Performance{SaleID: sale, Date: d, CancelledAt: *row.CancelledAt}))
 	})

@@ -50,3 +50,12 @@ SELECT EXISTS (SELECT 1 FROM waitlist w WHERE w.sale_id = @sale_id AND w.perf_da
 
 -- name: WaitlistCounts :many
 SELECT sale_id, status, count(*)::int AS entries FROM waitlist GROUP BY sale_id, status;
+
+-- name: WaitlistExpireDate :exec
+-- A cancelled date's waiting entries end: nothing will come back to offer.
+UPDATE waitlist SET status = 'expired' WHERE sale_id = @sale_id AND perf_date = @perf_date AND status = 'waiting';
+
+-- name: WaitlistOfferSale :exec
+-- A sale back on sale offers each date's free seats to its waiting entries: seats that came
+-- back while it was paused went to nobody.
+SELECT offer_to_waitlist(p.sale_id, p.perf_date) FROM performances p WHERE p.sale_id = @sale_id ORDER BY p.perf_date;

@@ -83,6 +83,21 @@ func (q *Queries) WaitlistCounts(ctx context.Context) ([]WaitlistCountsRow, erro
 	return items, nil
 }
 
+const waitlistExpireDate = `-- name: WaitlistExpireDate :exec
+UPDATE waitlist SET status = 'expired' WHERE sale_id = $1 AND perf_date = $2 AND status = 'waiting'
+`
+
+type WaitlistExpireDateParams struct {
+	SaleID   string
+	PerfDate time.Time
+}
+
+// A cancelled date's waiting entries end: nothing will come back to offer.
+func (q *Queries) WaitlistExpireDate(ctx context.Context, arg WaitlistExpireDateParams) error {
+	_, err := q.db.Exec(ctx, waitlistExpireDate, arg.SaleID, arg.PerfDate)
+	return err
+}
+
 const waitlistFanWaits = `-- name: WaitlistFanWaits :one
 SELECT EXISTS (SELECT 1 FROM waitlist w WHERE w.sale_id = $1 AND w.perf_date = $2 AND w.user_id = $3
                AND w.status IN ('waiting', 'offered'))::boolean AS waits
@@ -267,4 +282,15 @@ func (q *Queries) WaitlistOfFan(ctx context.Context, arg WaitlistOfFanParams) ([
 		return nil, err
 	}
 	return items, nil
+}
+
+const waitlistOfferSale = `-- name: WaitlistOfferSale :exec
+SELECT offer_to_waitlist(p.sale_id, p.perf_date) FROM performances p WHERE p.sale_id = $1 ORDER BY p.perf_date
+`
+
+// A sale back on sale offers each date's free seats to its waiting entries: seats that came
+// back while it was paused went to nobody.
+func (q *Queries) WaitlistOfferSale(ctx context.Context, saleID string) error {
+	_, err := q.db.Exec(ctx, waitlistOfferSale, saleID)
+	return err
 }
