@@ -71,13 +71,15 @@ func (s *Catalog) UpdateSale(_ context.Context, id core.SaleID, change func(cata
 	if e, ok := webhook.SaleStateChangedEvent(*sale, changed, s.clock.Now()); ok {
 		s.publish(e)
 	}
-	back := sale.State != core.OnSale && changed.State == core.OnSale
+	from := sale.State
 	*sale = changed
-	if back { // what came back while it was off sale went to nobody
-		for k := range s.performances {
-			if k.sale == id {
-				s.offerReturnedSeats(id, k.date)
-			}
+	for k := range s.performances {
+		switch {
+		case k.sale != id || from == changed.State:
+		case changed.State == core.Closed: // its lines will never move
+			s.expireWaiting(id, k.date)
+		case changed.State == core.OnSale: // what came back while it was off sale went to nobody
+			s.offerReturnedSeats(id, k.date)
 		}
 	}
 	s.changes.announce(id)

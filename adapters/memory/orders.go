@@ -102,11 +102,15 @@ func (s *Orders) ReleaseOrderUnlessAwaitingPayment(_ context.Context, id core.ID
 // releaseOrder releases the held tickets of an order and reports whether it released any.
 func (s *state) releaseOrder(id core.ID) bool {
 	released := false
-	for _, r := range s.orderTickets(id) {
+	tickets := s.orderTickets(id)
+	for _, r := range tickets {
 		if r.Status == booking.Held {
 			s.release(r)
 			released = true
 		}
+	}
+	if released { // every seat back before the waitlist is looked at
+		s.offerReturnedSeats(tickets[0].SaleID, tickets[0].Date)
 	}
 	return released
 }

@@ -46,7 +46,8 @@ func (s *state) activeToken(token core.ID, user core.UserID, sale core.SaleID, n
 // its deadline, is superseded (released).
 func (s *state) take(claim *catalog.Claim, r booking.Reservation) {
 	if prev, ok := s.reservations[claim.Holder]; ok && prev.Status == booking.Held {
-		prev.Status = booking.Released
+		prev.Status = booking.Released // its deadline passed: taken over
+		s.offerEnded(prev)
 	}
 	*claim = catalog.Claim{Holder: r.ID, HeldUntil: r.HeldUntil}
 	s.reservations[r.ID] = &r
@@ -106,6 +107,7 @@ func (s *Holds) ReleaseHold(_ context.Context, id core.ID) (bool, error) {
 		return false, nil
 	}
 	s.release(r)
+	s.offerReturnedSeats(r.SaleID, r.Date)
 	return true, nil
 }
 
@@ -160,15 +162,18 @@ func (s *Holds) ReleaseUnlessAwaitingPayment(_ context.Context, id core.ID, now,
 		return false, r.PaymentDeadline(), nil
 	}
 	s.release(r)
+	s.offerReturnedSeats(r.SaleID, r.Date)
 	return true, time.Time{}, nil
 }
 
-// release marks a held reservation released and frees its seat if it still holds it.
+// release marks a held reservation released, ends the waitlist offer it was part of, and frees
+// its seat if it still holds it; the caller has the seats it freed offered (offerReturnedSeats)
+// once it freed all it frees, as PostgreSQL offers them when the transaction commits.
 func (s *state) release(r *booking.Reservation) {
 	r.Status = booking.Released
+	s.offerEnded(r)
 	if claim := s.seats[seatKey{r.SaleID, r.Date, r.Seat}]; claim.HeldBy(r.ID) {
 		*claim = catalog.Claim{}
-		s.seatReturned(r)
 	}
 }
 
@@ -183,14 +188,19 @@ func (s *state) releaseHolds(limit int, match func(*booking.Reservation) bool) i
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	released := 0
+	dates := map[perfKey]bool{}
 	for _, r := range s.reservations {
 		if released == limit {
 			break
 		}
 		if r.Status == booking.Held && match(r) {
 			s.release(r)
+			dates[perfKey{r.SaleID, r.Date}] = true
 			released++
 		}
+	}
+	for k := range dates {
+		s.offerReturnedSeats(k.sale, k.date)
 	}
 	return released
 }

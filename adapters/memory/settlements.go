@@ -141,7 +141,7 @@ func (s *Settlements) Refund(_ context.Context, q booking.RefundRequest) (bookin
 	*s.seats[seatKey{r.SaleID, r.Date, r.Seat}] = catalog.Claim{}
 	s.outbox.soldSeats[perfKey{r.SaleID, r.Date}]--
 	s.publish(webhook.TicketCancelledEvent(*r, rf))
-	s.seatReturned(r)
+	s.offerReturnedSeats(r.SaleID, r.Date)
 	return rf, nil
 }
 

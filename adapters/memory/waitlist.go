@@ -108,21 +108,23 @@ func (s *Waitlists) LeaveWaitlist(_ context.Context, id core.ID, user core.UserI
 		e.Status = waitlist.Left
 	case waitlist.Offered:
 		e.Status = waitlist.Left
-		s.releaseOrder(e.OrderID) // its seats go on to the next entry
+		// Its seats go on to the next entry, unless a payment of it is under way: that one
+		// claims the entry if it goes through, and the order's lifecycle releases it if not.
+		if o, ok := s.order(e.OrderID); ok && !o.AwaitsPayment(s.clock.Now(), time.Time{}) {
+			s.releaseOrder(e.OrderID)
+		}
 	}
 	return nil
 }
 
-// seatReturned hears that r's seat came back (r released or refunded): an offer whose seat it
-// was has ended, and the seat goes to the first waiting entry of its date it satisfies; s.mu
-// is held.
-func (s *state) seatReturned(r *booking.Reservation) {
+// offerEnded hears that r was released unpaid: the waitlist offer it was part of, if any, has
+// expired; s.mu is held.
+func (s *state) offerEnded(r *booking.Reservation) {
 	if id, ok := s.lines.byOrder[r.OrderID]; ok && r.OrderID != "" {
-		if e := s.lines.entries[id]; e.Status == waitlist.Offered && r.Status != booking.Paid && r.Status != booking.Cancelled {
+		if e := s.lines.entries[id]; e.Status == waitlist.Offered {
 			e.Status = waitlist.Expired
 		}
 	}
-	s.offerReturnedSeats(r.SaleID, r.Date)
 }
 
 // offerReturnedSeats offers the free seats of a date to its waiting entries, first come first
@@ -187,7 +189,7 @@ func (s *state) offer(e *waitlist.Entry, p catalog.Performance, seats []int, lim
 // claimOffer marks the entry of a paid offer claimed; s.mu is held, by the settlement.
 func (s *state) claimOffer(order core.ID) {
 	if id, ok := s.lines.byOrder[order]; ok && order != "" {
-		if e := s.lines.entries[id]; e.Status == waitlist.Offered {
+		if e := s.lines.entries[id]; e.Status == waitlist.Offered || e.Status == waitlist.Left { // paid as its fan left
 			e.Status = waitlist.Claimed
 		}
 	}

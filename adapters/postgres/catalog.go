@@ -116,10 +116,15 @@ func (s *Catalog) UpdateSale(ctx context.Context, id core.SaleID, change func(ca
 			ID: string(id), Title: out.Title, State: out.State.String(), MaxTicketsPerFan: int32(out.MaxTicketsPerFan),
 			CancelUntil: until, CancelFeePercent: fee,
 		})
-		if err != nil || sale.State == core.OnSale || out.State != core.OnSale {
+		switch {
+		case err != nil || sale.State == out.State:
 			return err
+		case out.State == core.Closed:
+			return q.WaitlistExpireSale(ctx, string(id)) // its lines will never move
+		case out.State == core.OnSale:
+			return q.WaitlistOfferSale(ctx, string(id)) // what came back while it was off sale
 		}
-		return q.WaitlistOfferSale(ctx, string(id)) // what came back while it was off sale
+		return nil
 	})
 	return out, err
 }

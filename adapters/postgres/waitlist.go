@@ -89,7 +89,8 @@ func (s *Waitlists) WaitlistEntries(ctx context.Context, sale core.SaleID, user 
 }
 
 // LeaveWaitlist implements waitlist.Store: the entry left in one transaction, then an open
-// offer's order released, whose seats' trigger offers them on.
+// offer's order released unless its payment is under way, whose seats' trigger offers them on
+// (a crash between the two leaves the order to its workflow, which releases it at its expiry).
 func (s *Waitlists) LeaveWaitlist(ctx context.Context, id core.ID, user core.UserID) error {
 	var offer *string
 	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
@@ -108,7 +109,9 @@ func (s *Waitlists) LeaveWaitlist(ctx context.Context, id core.ID, user core.Use
 	if err != nil || offer == nil {
 		return err
 	}
-	_, err = (&Orders{s.db}).ReleaseOrder(ctx, core.ID(*offer))
+	// Its seats go on to the next entry, unless a payment of it is under way: that one claims
+	// the entry if it goes through (WaitlistClaim), and the order's workflow releases it if not.
+	_, _, err = (&Orders{s.db}).ReleaseOrderUnlessAwaitingPayment(ctx, core.ID(*offer), time.Now(), time.Time{})
 	return err
 }
 

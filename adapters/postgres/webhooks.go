@@ -120,18 +120,23 @@ func (s *Webhooks) Pending(ctx context.Context, endpoint core.ID, limit int) ([]
 	for _, r := range retried {
 		out = append(out, eventFromRow(r))
 	}
+	if len(out) == limit { // the retried ones fill the batch: the new ones wait, unread
+		return out, nil
+	}
 	rows, err := s.q.EventsAfter(ctx, sqlcdb.EventsAfterParams{AfterTx: ep.doneTx, AfterSeq: ep.doneSeq, MaxEvents: scanned})
 	if err != nil {
 		return nil, err
 	}
 	heard := 0
 	for _, r := range rows {
-		if e := eventFromRow(r); ep.Hears(e) && len(out) < limit {
-			out = append(out, e)
+		if e := eventFromRow(r); ep.Hears(e) {
 			heard++
+			if len(out) < limit {
+				out = append(out, e)
+			}
 		}
 	}
-	if heard == 0 && len(rows) > 0 {
+	if heard == 0 && len(rows) > 0 { // none of those read is for it: it moves past them
 		last := rows[len(rows)-1]
 		err = s.q.EndpointPassOver(ctx, sqlcdb.EndpointPassOverParams{ID: string(endpoint), DoneTx: last.Tx, DoneSeq: last.Seq})
 	}

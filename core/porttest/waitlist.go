@@ -182,7 +182,7 @@ func runWaitlist(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
-	t.Run("seats back while the sale is paused are offered when it resumes; a cancelled date's line ends", func(t *testing.T) {
+	t.Run("seats back while the sale is paused are offered when it resumes; a cancelled date's or a closed sale's line ends", func(t *testing.T) {
 		s := newStores(t)
 		now := time.Now().UTC()
 		p, holds := soldOutShow(t, s, "2030-07-01", 1, now)
@@ -200,6 +200,39 @@ func runWaitlist(t *testing.T, newStores func(t *testing.T) Stores) {
 		wantStatuses(t, s, map[core.UserID]waitlist.Status{"dave": waitlist.Offered}, nil)
 		must[catalog.Performance](t)(s.Catalog.CancelPerformance(ctx, testSale, other.Date, now))
 		wantStatuses(t, s, map[core.UserID]waitlist.Status{"erin": waitlist.Expired}, nil)
+		third, _ := soldOutShow(t, s, "2030-07-03", 1, now)
+		must[waitlist.Entry](t)(join(s, "fay", third, 1, "", now))
+		setState(core.Closed)
+		wantStatuses(t, s, map[core.UserID]waitlist.Status{"fay": waitlist.Expired, "dave": waitlist.Offered}, nil)
+	})
+
+	t.Run("an order's seats come back together, to the first entry that wants them all", func(t *testing.T) {
+		s := newStores(t)
+		now := time.Now().UTC()
+		p := addShow(t, s, "2030-07-01", 2)
+		tok := must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, "ann"))
+		o := must[booking.Order](t)(orderWith(s, tok, "ann", p, chosen(1, 2), now, noCap))
+		must[waitlist.Entry](t)(join(s, "carol", p, 2, "", now))
+		must[waitlist.Entry](t)(join(s, "dave", p, 1, "", now))
+		must[bool](t)(s.Bookings.ReleaseOrder(ctx, o.ID))
+		carol := entryOf(t, s, "carol")
+		if carol.Status != waitlist.Offered || !slices.Equal(must[booking.Order](t)(s.Bookings.Order(ctx, carol.OrderID)).Seats(), []int{1, 2}) {
+			t.Fatalf("carol's entry %+v, want both seats offered to her", carol)
+		}
+		wantStatuses(t, s, map[core.UserID]waitlist.Status{"dave": waitlist.Waiting}, map[core.UserID]int{"dave": 0})
+	})
+
+	t.Run("an offer taken over past its expiry by another hold has expired", func(t *testing.T) {
+		s := newStores(t)
+		now := time.Now().UTC()
+		p, holds := soldOutShow(t, s, "2030-07-01", 1, now)
+		must[waitlist.Entry](t)(join(s, "dave", p, 1, "", now))
+		must[bool](t)(s.Bookings.ReleaseHold(ctx, holds[0].ID))
+		wantStatuses(t, s, map[core.UserID]waitlist.Status{"dave": waitlist.Offered}, nil)
+		later := now.Add(offerTTL + time.Minute) // its release never ran
+		must[booking.Reservation](t)(hold(t, s, "mallory", p, 1, later, time.Hour))
+		wantStatuses(t, s, map[core.UserID]waitlist.Status{"dave": waitlist.Expired}, nil)
+		must[waitlist.Entry](t)(join(s, "dave", p, 1, "", later)) // and dave may wait again
 	})
 
 	t.Run("racing releases, leavers and refunds offer each seat once, first come first served", func(t *testing.T) {

@@ -128,9 +128,10 @@ func (w *Waitlist) Leave(ctx context.Context, caller core.Caller, rawID string) 
 	if err := w.store.LeaveWaitlist(ctx, id, user); err != nil {
 		return err
 	}
-	// The seats it gave back may have gone to the next entry: its offer's timer starts now (the
-	// sweep starts any this misses).
-	return w.timers.StartOffers(ctx)
+	// The seats it gave back may have gone to the next entry: its offer's timer starts now, or
+	// with the sweep's next round if this fails; the fan has left either way.
+	_ = w.timers.StartOffers(ctx)
+	return nil
 }
 
 // Counts are every sale's entries by status: how long each waitlist is, and what became of its

@@ -22,12 +22,12 @@ type Admin struct {
 // place its secret shows. Errors: a URL not allowed, no or unknown event types, an unknown sale
 // (each *core.InvalidFieldError); ErrNoCouriers, or the couriers' error, having stored nothing.
 func (a *Admin) Register(ctx context.Context, r EndpointRequest) (Endpoint, error) {
-	if a.couriers == nil {
-		return Endpoint{}, ErrNoCouriers
-	}
 	ep, err := newEndpoint(r, a.allowed, a.clock.Now())
 	if err != nil {
 		return Endpoint{}, err
+	}
+	if a.couriers == nil {
+		return Endpoint{}, ErrNoCouriers
 	}
 	if ep.SaleID != "" {
 		if _, err := a.sales.Sale(ctx, ep.SaleID); err != nil {
@@ -73,6 +73,10 @@ func (a *Admin) Retry(ctx context.Context, endpoint, event core.ID) error {
 		return err
 	}
 	err := a.store.Retry(ctx, endpoint, event)
+	if err == nil && a.couriers != nil {
+		// Its courier takes it next; one that ended (terminated by hand, say) starts again.
+		return a.couriers.Start(ctx, endpoint)
+	}
 	if !errors.Is(err, ErrUnknownDelivery) {
 		return err
 	}

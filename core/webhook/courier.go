@@ -45,6 +45,9 @@ func (c *Courier) Next(ctx context.Context, endpoint core.ID, wait time.Duration
 	}
 }
 
+// errNoSender is a delivery asked of a process built without a sender (an API alone).
+var errNoSender = errors.New("webhook: this process has no sender to deliver with")
+
 // NotDeliveredError is an attempt the endpoint did not take: no answer came, or one that was not
 // a 2xx.
 type NotDeliveredError struct {
@@ -66,7 +69,7 @@ func (e *NotDeliveredError) Unwrap() error { return e.Cause }
 // *NotDeliveredError. ErrUnknownEndpoint once the endpoint is removed.
 func (c *Courier) Deliver(ctx context.Context, endpoint core.ID, e Event, attempt int) error {
 	if c.sender == nil {
-		return errors.New("webhook: this process has no sender to deliver with")
+		return errNoSender
 	}
 	ep, err := c.store.Endpoint(ctx, endpoint)
 	if err != nil {
@@ -100,7 +103,7 @@ func (c *Courier) deliver(ctx context.Context, ep Endpoint, e Event, attempt int
 // machinery's, and the same call may be tried again from where done last said.
 func (c *Courier) DeliverInOrder(ctx context.Context, endpoint core.ID, events []Event, from int, done func(delivered int)) (int, error) {
 	if c.sender == nil {
-		return from, errors.New("webhook: this process has no sender to deliver with")
+		return from, errNoSender
 	}
 	ep, err := c.store.Endpoint(ctx, endpoint) // once a batch: each attempt's record finds it removed
 	if err != nil {

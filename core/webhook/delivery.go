@@ -71,5 +71,5 @@ func RetryWait(attempt int) time.Duration {
 	return min(wait, LongestWait)
 }
 
-// Delivered reports whether an HTTP status ends a delivery: any 2xx.
+// DeliveredBy reports whether an HTTP status ends a delivery: any 2xx.
 func DeliveredBy(code int) bool { return code >= 200 && code < 300 }

@@ -101,12 +101,43 @@ func (d Destinations) allowsAddr(a netip.Addr) bool {
 	return false
 }
 
-// sharedAddressSpace is carriers' NAT range (RFC 6598), not reachable from the internet.
-var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+// special are ranges of IANA's special-purpose registries that netip's predicates do not
+// cover: not the internet, or a way to reach an IPv4 address through IPv6 (NAT64, 6to4,
+// Teredo) that could be a private one.
+var special = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range []string{
+		"0.0.0.0/8",       // this network
+		"100.64.0.0/10",   // carriers' NAT (RFC 6598)
+		"192.0.0.0/24",    // IETF protocol assignments
+		"192.0.2.0/24",    // documentation
+		"198.18.0.0/15",   // benchmarking
+		"198.51.100.0/24", // documentation
+		"203.0.113.0/24",  // documentation
+		"240.0.0.0/4",     // reserved
+		"64:ff9b::/96",    // NAT64, whose IPv4 address may be private
+		"64:ff9b:1::/48",  // local NAT64
+		"100::/64",        // discard
+		"2001::/32",       // Teredo
+		"2001:db8::/32",   // documentation
+		"2002::/16",       // 6to4
+	} {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}()
 
-// Public reports whether a is an address of the internet: not loopback, private, link-local,
-// shared, unspecified or multicast.
+// Public reports whether a is an address of the internet: a global unicast address, not
+// private, link-local, or of a special-purpose range (special).
 func Public(a netip.Addr) bool {
 	a = a.Unmap()
-	return a.IsValid() && a.IsGlobalUnicast() && !a.IsPrivate() && !sharedAddressSpace.Contains(a) && !a.IsLinkLocalUnicast()
+	if !a.IsValid() || !a.IsGlobalUnicast() || a.IsPrivate() || a.IsLinkLocalUnicast() {
+		return false
+	}
+	for _, p := range special {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
 }

@@ -34,8 +34,8 @@ SELECT id, user_id, status, order_id FROM waitlist WHERE id = @id FOR UPDATE;
 UPDATE waitlist SET status = 'left' WHERE id = @id AND status IN ('waiting', 'offered');
 
 -- name: WaitlistClaim :exec
--- The offer paid: its entry is claimed.
-UPDATE waitlist SET status = 'claimed' WHERE order_id = @order_id AND status = 'offered';
+-- The offer paid: its entry is claimed, even one its fan left while the payment was under way.
+UPDATE waitlist SET status = 'claimed' WHERE order_id = @order_id AND status IN ('offered', 'left');
 
 -- name: OffersUntimed :many
 SELECT order_id::uuid FROM waitlist WHERE status = 'offered' AND NOT offer_timed ORDER BY seq LIMIT @max_offers;
@@ -59,3 +59,7 @@ UPDATE waitlist SET status = 'expired' WHERE sale_id = @sale_id AND perf_date = 
 -- A sale back on sale offers each date's free seats to its waiting entries: seats that came
 -- back while it was paused went to nobody.
 SELECT offer_to_waitlist(p.sale_id, p.perf_date) FROM performances p WHERE p.sale_id = @sale_id ORDER BY p.perf_date;
+
+-- name: WaitlistExpireSale :exec
+-- A closed sale's waiting entries end: its lines will never move.
+UPDATE waitlist SET status = 'expired' WHERE sale_id = @sale_id AND status = 'waiting';

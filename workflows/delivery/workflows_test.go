@@ -151,13 +151,3 @@ func TestAnEventNeverTakenIsGivenUpAfterADayAndTheNextFollow(t *testing.T) {
 		t.Errorf("given up after %s, want %s", gaveUpAfter, webhook.GiveUpAfter)
 	}
 }
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}

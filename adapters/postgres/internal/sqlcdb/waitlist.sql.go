@@ -44,10 +44,10 @@ func (q *Queries) OffersUntimed(ctx context.Context, maxOffers int32) ([]string,
 }
 
 const waitlistClaim = `-- name: WaitlistClaim :exec
-UPDATE waitlist SET status = 'claimed' WHERE order_id = $1 AND status = 'offered'
+UPDATE waitlist SET status = 'claimed' WHERE order_id = $1 AND status IN ('offered', 'left')
 `
 
-// The offer paid: its entry is claimed.
+// The offer paid: its entry is claimed, even one its fan left while the payment was under way.
 func (q *Queries) WaitlistClaim(ctx context.Context, orderID *string) error {
 	_, err := q.db.Exec(ctx, waitlistClaim, orderID)
 	return err
@@ -95,6 +95,16 @@ type WaitlistExpireDateParams struct {
 // A cancelled date's waiting entries end: nothing will come back to offer.
 func (q *Queries) WaitlistExpireDate(ctx context.Context, arg WaitlistExpireDateParams) error {
 	_, err := q.db.Exec(ctx, waitlistExpireDate, arg.SaleID, arg.PerfDate)
+	return err
+}
+
+const waitlistExpireSale = `-- name: WaitlistExpireSale :exec
+UPDATE waitlist SET status = 'expired' WHERE sale_id = $1 AND status = 'waiting'
+`
+
+// A closed sale's waiting entries end: its lines will never move.
+func (q *Queries) WaitlistExpireSale(ctx context.Context, saleID string) error {
+	_, err := q.db.Exec(ctx, waitlistExpireSale, saleID)
 	return err
 }
 
