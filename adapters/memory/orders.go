@@ -58,7 +58,7 @@ func (s *state) orderSeats(sale core.SaleID, d core.Date, q booking.OrderRequest
 	}
 	free := func(n int) bool {
 		claim, ok := s.seats[seatKey{sale, d, n}]
-		return ok && claim.AvailableAt(now)
+		return ok && s.directlyHoldable(claim, sale, d, now)
 	}
 	if len(q.Seats) == 0 {
 		seats, available := p.BestAvailable(q.Wish, free)

@@ -22,7 +22,7 @@ func (s *Holds) HoldSeat(_ context.Context, a booking.HoldAttempt) (booking.Rese
 	if !ok {
 		return booking.Reservation{}, catalog.ErrUnknownSeat
 	}
-	if !claim.AvailableAt(a.Now) {
+	if !s.directlyHoldable(claim, r.SaleID, r.Date, a.Now) {
 		return booking.Reservation{}, booking.ErrSeatTaken
 	}
 	// The seat is free for this fan; the rarer refusals follow, as hold_seat's do.

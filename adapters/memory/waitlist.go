@@ -48,8 +48,8 @@ func (s *Waitlists) JoinWaitlist(_ context.Context, e waitlist.Entry, now time.T
 	return s.withPosition(stored), nil
 }
 
-// freeSeats are the seats of an entry's date and kind free at now, in seat order: available,
-// or held past their claim (catalog.Claim.AvailableAt), as a hold would find them.
+// freeSeats are the seats of an entry's date and kind a hold would find free at now, in seat
+// order (directlyHoldable).
 func (s *state) freeSeats(e waitlist.Entry, now time.Time) []int {
 	p, ok := s.performances[perfKey{e.SaleID, e.Date}]
 	if !ok {
@@ -58,7 +58,7 @@ func (s *state) freeSeats(e waitlist.Entry, now time.Time) []int {
 	var free []int
 	for n := catalog.FirstSeat; n <= p.Seats(); n++ {
 		sec, _ := p.SectionOf(n)
-		if claim := s.seats[seatKey{e.SaleID, e.Date, n}]; e.Wants(sec.Name) && claim.AvailableAt(now) {
+		if claim := s.seats[seatKey{e.SaleID, e.Date, n}]; e.Wants(sec.Name) && s.directlyHoldable(claim, e.SaleID, e.Date, now) {
 			free = append(free, n)
 		}
 	}
@@ -232,4 +232,23 @@ func (s *state) expireWaiting(sale core.SaleID, d core.Date) {
 			e.Status = waitlist.Expired
 		}
 	}
+}
+
+// directlyHoldable reports whether a direct hold may take a seat at now: it is available, or held past
+// its claim (catalog.Claim.AvailableAt) while nobody waits for its date, as waitlist_waits
+// decides on PostgreSQL; a lapsed hold's seat is the waitlist's once its release runs; s.mu is
+// held.
+func (s *state) directlyHoldable(claim *catalog.Claim, sale core.SaleID, d core.Date, now time.Time) bool {
+	if !claim.AvailableAt(now) {
+		return false
+	}
+	if claim.Holder == "" || claim.Sold {
+		return true
+	}
+	for _, e := range s.lines.entries {
+		if e.SaleID == sale && e.Date == d && e.Status == waitlist.Waiting {
+			return false
+		}
+	}
+	return true
 }

@@ -222,6 +222,28 @@ func runWaitlist(t *testing.T, newStores func(t *testing.T) Stores) {
 		wantStatuses(t, s, map[core.UserID]waitlist.Status{"dave": waitlist.Waiting}, map[core.UserID]int{"dave": 0})
 	})
 
+	t.Run("a hold past its deadline keeps its seat for the waitlist, not for whoever asks first", func(t *testing.T) {
+		s := newStores(t)
+		now := time.Now().UTC()
+		p, _ := soldOutShow(t, s, "2030-07-01", 2, now) // held for an hour, never released
+		later := now.Add(2 * time.Hour)
+		must[waitlist.Entry](t)(join(s, "dave", p, 1, "", now))
+		if _, err := hold(t, s, "mallory", p, 1, later, time.Hour); !errors.Is(err, booking.ErrSeatTaken) {
+			t.Fatalf("a direct hold of a lapsed seat with a fan waiting: %v, want ErrSeatTaken", err)
+		}
+		tok := must[core.ID](t)(AdmitFan(ctx, s.Queue, testSale, "mallory"))
+		if _, err := orderWith(s, tok, "mallory", p, booking.OrderRequest{Wish: catalog.SeatWish{Quantity: 1}}, later, noCap); err == nil {
+			t.Fatal("a best-available order took a lapsed seat with a fan waiting")
+		}
+		if _, err := orderWith(s, tok, "mallory", p, chosen(2), later, noCap); err == nil {
+			t.Fatal("an order of a chosen lapsed seat took it with a fan waiting")
+		}
+		if err := s.Waitlists.LeaveWaitlist(ctx, entryOf(t, s, "dave").ID, "dave"); err != nil {
+			t.Fatal(err)
+		}
+		must[booking.Reservation](t)(hold(t, s, "mallory", p, 1, later, time.Hour)) // nobody waits: it is anyone's
+	})
+
 	t.Run("an offer taken over past its expiry by another hold has expired", func(t *testing.T) {
 		s := newStores(t)
 		now := time.Now().UTC()

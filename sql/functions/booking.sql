@@ -118,6 +118,10 @@ BEGIN
         outcome := 'unknown_seat'; RETURN NEXT; RETURN;
     ELSIF NOT seat_free(v_status, v_until, p_now) THEN
         outcome := 'taken'; RETURN NEXT; RETURN;
+    ELSIF v_status = 'held' AND waitlist_waits(p_sale, p_date) THEN
+        -- A hold past its deadline whose release has not run yet: its seat goes to the date's
+        -- waitlist when it does, not to whoever asks first.
+        outcome := 'taken'; RETURN NEXT; RETURN;
     END IF;
     WITH target AS (
         SELECT t.seat_no, t.reservation_id AS previous

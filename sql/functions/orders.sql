@@ -27,7 +27,9 @@ BEGIN
             WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.seat_no = v_seat
               AND seat_free(t.status, t.held_until, p_now)
             FOR UPDATE NOWAIT;
-            IF NOT FOUND THEN
+            IF NOT FOUND OR (v_holder IS NOT NULL AND waitlist_waits(p_sale, p_date)) THEN
+                -- Taken; or held past its deadline while fans wait for the date, whose waitlist
+                -- gets the seat when its release runs.
                 RAISE EXCEPTION USING ERRCODE = 'BX090', MESSAGE = 'a seat is taken';
             END IF;
             IF v_holder IS NOT NULL THEN
@@ -75,9 +77,12 @@ DECLARE
     v_claim   record;
 BEGIN
     available := 0;
-    v_lapsed := ARRAY(SELECT t.seat_no FROM seats t
+    -- Holds past their deadline are free too, unless fans wait for the date: then their seats
+    -- are the waitlist's once their releases run.
+    v_lapsed := CASE WHEN waitlist_waits(p_sale, p_date) THEN '{}'::int[] ELSE
+                ARRAY(SELECT t.seat_no FROM seats t
                       WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.status = 'held' AND t.held_until <= p_now
-                      ORDER BY t.seat_no);
+                      ORDER BY t.seat_no) END;
     FOR v_section IN
         SELECT c.first_seat, c.last_seat FROM sections c
         WHERE c.sale_id = p_sale AND c.perf_date = p_date AND (p_section IS NULL OR c.name = p_section)

@@ -1,6 +1,14 @@
 -- The waitlists' offers, made in the transaction that returns seats (waitlist.Entry.Offerable;
 -- the memory store's offerReturnedSeats follows the same rule). Applied after orders.sql.
 
+-- Whether fans wait for p_sale's p_date: then a hold past its deadline keeps its seat for the
+-- waitlist (hold_seat, claim_seats, claim_best_available), which gets it once its release runs.
+CREATE OR REPLACE FUNCTION waitlist_waits(p_sale text, p_date date)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM waitlist w WHERE w.sale_id = p_sale AND w.perf_date = p_date AND w.status = 'waiting')
+$$;
+
 -- Offers p_sale's p_date's available seats to its waiting entries, first come first served:
 -- each entry in turn gets, if the seats of its kind free now are enough, the lowest-numbered of
 -- them (make_offer), and the entries behind one not satisfied are still looked at, until no

@@ -4,12 +4,12 @@
 SELECT pg_advisory_xact_lock(hashtextextended(@lock_key::text, 0));
 
 -- name: WaitlistFreeSeats :one
--- How many seats of a date, of a section or any, are free at now (available, or held past
--- their claim), as a hold would find them.
+-- How many seats of a date, of a section or any, a hold would find free at now: available,
+-- or held past their claim while nobody waits for the date.
 SELECT count(*)::int FROM seats t
 WHERE t.sale_id = @sale_id AND t.perf_date = @perf_date
   AND (sqlc.narg(section)::text IS NULL OR t.section = sqlc.narg(section))
-  AND seat_free(t.status, t.held_until, @now::timestamptz);
+  AND (t.status = 'available' OR (seat_free(t.status, t.held_until, @now::timestamptz) AND NOT waitlist_waits(@sale_id, @perf_date)));
 
 -- name: WaitlistInsert :exec
 INSERT INTO waitlist (id, sale_id, perf_date, user_id, quantity, section, status, offer_ttl, joined_at)

@@ -131,7 +131,7 @@ const waitlistFreeSeats = `-- name: WaitlistFreeSeats :one
 SELECT count(*)::int FROM seats t
 WHERE t.sale_id = $1 AND t.perf_date = $2
   AND ($3::text IS NULL OR t.section = $3)
-  AND seat_free(t.status, t.held_until, $4::timestamptz)
+  AND (t.status = 'available' OR (seat_free(t.status, t.held_until, $4::timestamptz) AND NOT waitlist_waits($1, $2)))
 `
 
 type WaitlistFreeSeatsParams struct {
@@ -141,8 +141,8 @@ type WaitlistFreeSeatsParams struct {
 	Now      time.Time
 }
 
-// How many seats of a date, of a section or any, are free at now (available, or held past
-// their claim), as a hold would find them.
+// How many seats of a date, of a section or any, a hold would find free at now: available,
+// or held past their claim while nobody waits for the date.
 func (q *Queries) WaitlistFreeSeats(ctx context.Context, arg WaitlistFreeSeatsParams) (int32, error) {
 	row := q.db.QueryRow(ctx, waitlistFreeSeats,
 		arg.SaleID,
