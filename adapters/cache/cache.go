@@ -5,8 +5,9 @@
 // up to queue.Policy.Refresh old. Every change of a sale the store announces (catalog.Changes:
 // this instance's own writes at once, another instance's as soon as it hears of them) drops the
 // catalog's copies of that sale, so one invalidation serves them all; the queue's use cases read
-// the counters afresh after their own writes. core/app puts the copies in front of the ports it
-// is given (app.Ports.Copies).
+// the counters afresh after their own writes; each date's waitlist, which fans' places are
+// counted from, up to LinesRefresh old. core/app puts the copies in front of the ports it is
+// given (app.Ports.Copies).
 package cache
 
 import (

@@ -43,9 +43,10 @@ func (s *Waitlists) JoinWaitlist(_ context.Context, e waitlist.Entry, now time.T
 		return waitlist.Entry{}, &waitlist.SeatsAvailableError{Available: len(free)}
 	}
 	stored := e
+	stored.Seq = int64(len(s.lines.joined) + 1)
 	s.lines.entries[e.ID] = &stored
 	s.lines.joined = append(s.lines.joined, e.ID)
-	return s.withPosition(stored), nil
+	return stored, nil
 }
 
 // freeSeats are the seats of an entry's date and kind a hold would find free at now, in seat
@@ -65,23 +66,6 @@ func (s *state) freeSeats(e waitlist.Entry, now time.Time) []int {
 	return free
 }
 
-// withPosition is an entry with its place among the waiting ones of its date; s.mu is held.
-func (s *state) withPosition(e waitlist.Entry) waitlist.Entry {
-	e.Position = 0
-	if e.Status != waitlist.Waiting {
-		return e
-	}
-	for _, id := range s.lines.joined {
-		if id == e.ID {
-			break
-		}
-		if o := s.lines.entries[id]; o.SaleID == e.SaleID && o.Date == e.Date && o.Status == waitlist.Waiting {
-			e.Position++
-		}
-	}
-	return e
-}
-
 // WaitlistEntries implements waitlist.Store.
 func (s *Waitlists) WaitlistEntries(_ context.Context, sale core.SaleID, user core.UserID) ([]waitlist.Entry, error) {
 	s.mu.Lock()
@@ -89,7 +73,7 @@ func (s *Waitlists) WaitlistEntries(_ context.Context, sale core.SaleID, user co
 	var out []waitlist.Entry
 	for _, id := range s.lines.joined {
 		if e := s.lines.entries[id]; e.SaleID == sale && e.UserID == user {
-			out = append(out, s.withPosition(*e))
+			out = append(out, *e)
 		}
 	}
 	return out, nil
@@ -251,4 +235,17 @@ func (s *state) directlyHoldable(claim *catalog.Claim, sale core.SaleID, d core.
 		}
 	}
 	return true
+}
+
+// WaitingSeqs implements waitlist.Lines.
+func (s *Waitlists) WaitingSeqs(_ context.Context, sale core.SaleID, d core.Date) ([]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var seqs []int64
+	for _, id := range s.lines.joined {
+		if e := s.lines.entries[id]; e.SaleID == sale && e.Date == d && e.Status == waitlist.Waiting {
+			seqs = append(seqs, e.Seq)
+		}
+	}
+	return seqs, nil
 }

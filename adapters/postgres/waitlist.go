@@ -72,7 +72,7 @@ func (s *Waitlists) WaitlistEntries(ctx context.Context, sale core.SaleID, user 
 		}
 		e := waitlist.Entry{
 			ID: core.ID(r.ID), SaleID: core.SaleID(r.SaleID), UserID: core.UserID(r.UserID), Date: core.DateOf(r.PerfDate), Quantity: int(r.Quantity),
-			Status: status, JoinedAt: r.JoinedAt.UTC(), OfferTTL: time.Duration(r.OfferTtlSeconds * float64(time.Second)), Position: int(r.Position),
+			Status: status, Seq: r.Seq, JoinedAt: r.JoinedAt.UTC(), OfferTTL: time.Duration(r.OfferTtlSeconds * float64(time.Second)),
 		}
 		if r.Section != nil {
 			e.Section = *r.Section
@@ -157,4 +157,9 @@ func (s *Waitlists) WaitlistCounts(ctx context.Context) (map[core.SaleID]map[wai
 		out[core.SaleID(r.SaleID)][st] = int(r.Entries)
 	}
 	return out, nil
+}
+
+// WaitingSeqs implements waitlist.Lines.
+func (s *Waitlists) WaitingSeqs(ctx context.Context, sale core.SaleID, d core.Date) ([]int64, error) {
+	return s.q.WaitlistWaitingSeqs(ctx, sqlcdb.WaitlistWaitingSeqsParams{SaleID: string(sale), PerfDate: d.Time()})
 }

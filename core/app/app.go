@@ -97,6 +97,8 @@ type Copies interface {
 	Lister(lister catalog.Lister, changes catalog.Changes) catalog.Lister
 	// Counters copies the queue's counters for up to refresh (Policy.Queue.Refresh).
 	Counters(counters queue.Counters, refresh time.Duration) queue.Counters
+	// Lines copies each date's waitlist, which fans' places are counted from.
+	Lines(lines waitlist.Lines) waitlist.Lines
 }
 
 // WebhookPorts are the webhooks' ports beyond their store.
@@ -191,7 +193,11 @@ func New(p Ports, policy Policy) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	line, err := waitlist.New(waitlist.Ports{Store: p.Stores.Waitlists, Gate: q.Entrance, Offers: catalogStore, Timers: b.Offers, Clock: p.Clock},
+	var lines waitlist.Lines = p.Stores.Waitlists
+	if p.Copies != nil {
+		lines = p.Copies.Lines(lines)
+	}
+	line, err := waitlist.New(waitlist.Ports{Store: p.Stores.Waitlists, Lines: lines, Gate: q.Entrance, Offers: catalogStore, Timers: b.Offers, Clock: p.Clock},
 		policy.WaitlistOfferTTL)
 	if err != nil {
 		return nil, err

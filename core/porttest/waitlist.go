@@ -36,6 +36,18 @@ func entryOf(t *testing.T, s Stores, user core.UserID) waitlist.Entry {
 	return entries[0]
 }
 
+// placeOf is how many of e's date's waiting entries are ahead of it in the store's line
+// (WaitingSeqs, by Seq), as a fan's position counts them.
+func placeOf(t *testing.T, s Stores, e waitlist.Entry) int {
+	t.Helper()
+	seqs := must[[]int64](t)(s.Waitlists.WaitingSeqs(ctx, e.SaleID, e.Date))
+	if !slices.IsSorted(seqs) {
+		t.Fatalf("the line %v is not in order", seqs)
+	}
+	n, _ := slices.BinarySearch(seqs, e.Seq)
+	return n
+}
+
 // soldOutShow is a date of n seats, each held by fan holder-i from now for an hour.
 func soldOutShow(t *testing.T, s Stores, date string, n int, now time.Time) (catalog.Performance, []booking.Reservation) {
 	t.Helper()
@@ -54,8 +66,8 @@ func wantStatuses(t *testing.T, s Stores, want map[core.UserID]waitlist.Status, 
 	for user, st := range want {
 		if e := entryOf(t, s, user); e.Status != st {
 			t.Errorf("%s's entry is %s, want %s", user, e.Status, st)
-		} else if pos, ok := positions[user]; ok && e.Position != pos {
-			t.Errorf("%s waits at position %d, want %d", user, e.Position, pos)
+		} else if pos, ok := positions[user]; ok && placeOf(t, s, e) != pos {
+			t.Errorf("%s waits at position %d, want %d", user, placeOf(t, s, e), pos)
 		}
 	}
 }
@@ -78,14 +90,14 @@ func runWaitlist(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("joining for 1 with 1 free: %v, want *SeatsAvailableError", err)
 		}
 		first := must[waitlist.Entry](t)(join(s, "carol", p, 2, "", now))
-		if first.Status != waitlist.Waiting || first.Position != 0 || first.Quantity != 2 {
+		if first.Status != waitlist.Waiting || placeOf(t, s, first) != 0 || first.Quantity != 2 {
 			t.Fatalf("carol joined %+v, want waiting at position 0", first)
 		}
 		if _, err := join(s, "carol", p, 1, "", now); !errors.Is(err, waitlist.ErrAlreadyWaiting) {
 			t.Fatalf("joining twice: %v, want ErrAlreadyWaiting", err)
 		}
-		if second := must[waitlist.Entry](t)(join(s, "dave", p, 2, "", now)); second.Position != 1 {
-			t.Fatalf("dave joined at position %d, want 1", second.Position)
+		if second := must[waitlist.Entry](t)(join(s, "dave", p, 2, "", now)); placeOf(t, s, second) != 1 || second.Seq <= first.Seq {
+			t.Fatalf("dave joined at position %d (seq %d after %d), want 1", placeOf(t, s, second), second.Seq, first.Seq)
 		}
 		if err := s.Waitlists.LeaveWaitlist(ctx, first.ID, "dave"); !errors.Is(err, waitlist.ErrUnknownEntry) {
 			t.Fatalf("dave leaving carol's entry: %v, want ErrUnknownEntry", err)
@@ -282,8 +294,8 @@ func runWaitlist(t *testing.T, newStores func(t *testing.T) Stores) {
 						}
 						seen[n] = true
 					}
-				case i >= to && (e.Status != waitlist.Waiting || e.Position != i-to):
-					t.Fatalf("%s is %s at %d, want waiting at %d", fan, e.Status, e.Position, i-to)
+				case i >= to && (e.Status != waitlist.Waiting || placeOf(t, s, e) != i-to):
+					t.Fatalf("%s is %s at %d, want waiting at %d", fan, e.Status, placeOf(t, s, e), i-to)
 				}
 			}
 		}

@@ -43,12 +43,15 @@ type Entry struct {
 	Date     core.Date
 	Quantity int
 	// Section is the section asked for; empty: any.
-	Section  string
-	Status   Status
+	Section string
+	Status  Status
+	// Seq is the entry's place in the order of joining, which the store numbers.
+	Seq      int64
 	JoinedAt time.Time
 	// OfferTTL is how long an offer made to the entry is held.
 	OfferTTL time.Duration
-	// Position counts the waiting entries of the date that joined earlier, while it waits.
+	// Position counts the waiting entries of the date that joined earlier, while it waits
+	// (Waitlist reads it from Lines).
 	Position int
 	// OrderID and OfferExpires are the offer's, once it was made.
 	OrderID      core.ID

@@ -23,4 +23,13 @@ type Store interface {
 	LeaveWaitlist(ctx context.Context, id core.ID, user core.UserID) error
 	// WaitlistCounts counts every sale's entries by status.
 	WaitlistCounts(ctx context.Context) (map[core.SaleID]map[Status]int, error)
+	Lines
+}
+
+// Lines are the waiting entries of each date in order: what a fan's place in line is counted
+// from. A copy kept in process (adapters/cache) serves the fans' polls, so a poll's cost does
+// not grow with how many wait.
+type Lines interface {
+	// WaitingSeqs lists the Seq of every waiting entry of a date, in order.
+	WaitingSeqs(ctx context.Context, sale core.SaleID, d core.Date) ([]int64, error)
 }

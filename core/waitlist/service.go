@@ -3,6 +3,7 @@ package waitlist
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -30,7 +31,9 @@ const DefaultOfferTTL = 10 * time.Minute
 
 // Ports are what the waitlist needs.
 type Ports struct {
-	Store  Store
+	Store Store
+	// Lines count the places in line; nil reads them from the Store.
+	Lines  Lines
 	Gate   Gate
 	Offers Offers
 	Timers OfferTimers
@@ -40,6 +43,7 @@ type Ports struct {
 // Waitlist is where fans join, read and leave the waitlists of their sale.
 type Waitlist struct {
 	store    Store
+	lines    Lines
 	gate     Gate
 	offers   Offers
 	timers   OfferTimers
@@ -59,7 +63,10 @@ func New(p Ports, offerTTL time.Duration) (*Waitlist, error) {
 	if offerTTL < 0 {
 		return nil, errors.New("waitlist: the offer's time must be positive")
 	}
-	return &Waitlist{store: p.Store, gate: p.Gate, offers: p.Offers, timers: p.Timers, clock: p.Clock, offerTTL: offerTTL}, nil
+	if p.Lines == nil {
+		p.Lines = p.Store
+	}
+	return &Waitlist{store: p.Store, lines: p.Lines, gate: p.Gate, offers: p.Offers, timers: p.Timers, clock: p.Clock, offerTTL: offerTTL}, nil
 }
 
 // JoinRequest is what a fan asks for: a date, how many seats, optionally a section.
@@ -100,10 +107,28 @@ func (w *Waitlist) Join(ctx context.Context, caller core.Caller, r JoinRequest) 
 			return Entry{}, core.InvalidField("section", "%q is not a section of %s", r.Section, d)
 		}
 	}
-	return w.store.JoinWaitlist(ctx, Entry{
+	e, err := w.store.JoinWaitlist(ctx, Entry{
 		ID: core.NewID(), SaleID: sale, UserID: user, Date: d, Quantity: r.Quantity, Section: r.Section, Status: Waiting,
 		JoinedAt: now, OfferTTL: w.offerTTL,
 	}, now)
+	if err != nil {
+		return Entry{}, err
+	}
+	// Counted from the store itself: a copy of the line may not have the newcomer yet.
+	return w.placed(ctx, w.store, e)
+}
+
+// placed is e with its position, counted from lines, if it waits.
+func (w *Waitlist) placed(ctx context.Context, lines Lines, e Entry) (Entry, error) {
+	if e.Status != Waiting {
+		return e, nil
+	}
+	seqs, err := lines.WaitingSeqs(ctx, e.SaleID, e.Date)
+	if err != nil {
+		return Entry{}, err
+	}
+	e.Position, _ = slices.BinarySearch(seqs, e.Seq)
+	return e, nil
 }
 
 // Entries lists the caller's entries in their sale, whatever their status.
@@ -112,7 +137,16 @@ func (w *Waitlist) Entries(ctx context.Context, caller core.Caller) ([]Entry, er
 	if err != nil {
 		return nil, err
 	}
-	return w.store.WaitlistEntries(ctx, sale, user)
+	entries, err := w.store.WaitlistEntries(ctx, sale, user)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range entries {
+		if entries[i], err = w.placed(ctx, w.lines, e); err != nil {
+			return nil, err
+		}
+	}
+	return entries, nil
 }
 
 // Leave ends the caller's entry; an open offer is released and passes on at once.

@@ -16,16 +16,16 @@ INSERT INTO waitlist (id, sale_id, perf_date, user_id, quantity, section, status
 VALUES (@id, @sale_id, @perf_date, @user_id, @quantity, sqlc.narg(section), 'waiting', make_interval(secs => @offer_ttl_seconds::float8), @joined_at);
 
 -- name: WaitlistOfFan :many
--- A fan's entries in a sale, oldest first, each waiting one with its place: the waiting
--- entries of its date that joined before it.
-SELECT w.id, w.sale_id, w.perf_date, w.user_id, w.quantity, w.section, w.status,
-       extract(epoch FROM w.offer_ttl)::float8 AS offer_ttl_seconds, w.joined_at, w.order_id, w.offer_expires,
-       CASE WHEN w.status = 'waiting' THEN
-           (SELECT count(*) FROM waitlist b WHERE b.sale_id = w.sale_id AND b.perf_date = w.perf_date AND b.status = 'waiting' AND b.seq < w.seq)
-       ELSE 0 END::int AS position
+-- A fan's entries in a sale, oldest first.
+SELECT w.id, w.seq, w.sale_id, w.perf_date, w.user_id, w.quantity, w.section, w.status,
+       extract(epoch FROM w.offer_ttl)::float8 AS offer_ttl_seconds, w.joined_at, w.order_id, w.offer_expires
 FROM waitlist w
 WHERE w.sale_id = @sale_id AND w.user_id = @user_id
 ORDER BY w.seq;
+
+-- name: WaitlistWaitingSeqs :many
+-- The places of a date's waiting entries, in order (waitlist_waiting, read by index alone).
+SELECT seq FROM waitlist WHERE sale_id = @sale_id AND perf_date = @perf_date AND status = 'waiting' ORDER BY seq;
 
 -- name: WaitlistLock :one
 SELECT id, user_id, status, order_id FROM waitlist WHERE id = @id FOR UPDATE;

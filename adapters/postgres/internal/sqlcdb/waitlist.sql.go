@@ -229,11 +229,8 @@ func (q *Queries) WaitlistLockDate(ctx context.Context, lockKey string) error {
 }
 
 const waitlistOfFan = `-- name: WaitlistOfFan :many
-SELECT w.id, w.sale_id, w.perf_date, w.user_id, w.quantity, w.section, w.status,
-       extract(epoch FROM w.offer_ttl)::float8 AS offer_ttl_seconds, w.joined_at, w.order_id, w.offer_expires,
-       CASE WHEN w.status = 'waiting' THEN
-           (SELECT count(*) FROM waitlist b WHERE b.sale_id = w.sale_id AND b.perf_date = w.perf_date AND b.status = 'waiting' AND b.seq < w.seq)
-       ELSE 0 END::int AS position
+SELECT w.id, w.seq, w.sale_id, w.perf_date, w.user_id, w.quantity, w.section, w.status,
+       extract(epoch FROM w.offer_ttl)::float8 AS offer_ttl_seconds, w.joined_at, w.order_id, w.offer_expires
 FROM waitlist w
 WHERE w.sale_id = $1 AND w.user_id = $2
 ORDER BY w.seq
@@ -246,6 +243,7 @@ type WaitlistOfFanParams struct {
 
 type WaitlistOfFanRow struct {
 	ID              string
+	Seq             int64
 	SaleID          string
 	PerfDate        time.Time
 	UserID          string
@@ -256,11 +254,9 @@ type WaitlistOfFanRow struct {
 	JoinedAt        time.Time
 	OrderID         *string
 	OfferExpires    *time.Time
-	Position        int32
 }
 
-// A fan's entries in a sale, oldest first, each waiting one with its place: the waiting
-// entries of its date that joined before it.
+// A fan's entries in a sale, oldest first.
 func (q *Queries) WaitlistOfFan(ctx context.Context, arg WaitlistOfFanParams) ([]WaitlistOfFanRow, error) {
 	rows, err := q.db.Query(ctx, waitlistOfFan, arg.SaleID, arg.UserID)
 	if err != nil {
@@ -272,6 +268,7 @@ func (q *Queries) WaitlistOfFan(ctx context.Context, arg WaitlistOfFanParams) ([
 		var i WaitlistOfFanRow
 		if err := rows.Scan(
 			&i.ID,
+			&i.Seq,
 			&i.SaleID,
 			&i.PerfDate,
 			&i.UserID,
@@ -282,7 +279,6 @@ func (q *Queries) WaitlistOfFan(ctx context.Context, arg WaitlistOfFanParams) ([
 			&i.JoinedAt,
 			&i.OrderID,
 			&i.OfferExpires,
-			&i.Position,
 		); err != nil {
 			return nil, err
 		}
@@ -303,4 +299,34 @@ SELECT offer_to_waitlist(p.sale_id, p.perf_date) FROM performances p WHERE p.sal
 func (q *Queries) WaitlistOfferSale(ctx context.Context, saleID string) error {
 	_, err := q.db.Exec(ctx, waitlistOfferSale, saleID)
 	return err
+}
+
+const waitlistWaitingSeqs = `-- name: WaitlistWaitingSeqs :many
+SELECT seq FROM waitlist WHERE sale_id = $1 AND perf_date = $2 AND status = 'waiting' ORDER BY seq
+`
+
+type WaitlistWaitingSeqsParams struct {
+	SaleID   string
+	PerfDate time.Time
+}
+
+// The places of a date's waiting entries, in order (waitlist_waiting, read by index alone).
+func (q *Queries) WaitlistWaitingSeqs(ctx context.Context, arg WaitlistWaitingSeqsParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, waitlistWaitingSeqs, arg.SaleID, arg.PerfDate)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		items = append(items, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
