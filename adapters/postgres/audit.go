@@ -111,7 +111,7 @@ func (s *Store) auditSale(ctx context.Context, sale core.SaleID, grace time.Dura
 		{"refunds and ledger credits match one to one", func() (int64, error) { return s.q.AuditRefundsOffLedger(ctx, id) }},
 		{"no checked-in ticket is cancelled or unpaid", func() (int64, error) { return s.q.AuditCheckedInNotAdmissible(ctx, id) }},
 		{"every order is taken, paid and released whole", func() (int64, error) { return s.q.AuditOrdersSplit(ctx, id) }},
-		{"every payment, refund and check-in has its event", func() (int64, error) { return widen(s.q.AuditChangesWithoutEvent(ctx, id)) }},
+		{"every payment, refund, check-in and offer has its event", func() (int64, error) { return widen(s.q.AuditChangesWithoutEvent(ctx, id)) }},
 		{"every waitlist offer is accounted for", func() (int64, error) { return widen(s.q.AuditOffersUnaccounted(ctx, id)) }},
 	})
 	if err != nil {

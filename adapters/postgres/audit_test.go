@@ -214,7 +214,7 @@ func TestAuditFindsEachBreach(t *testing.T) {
 		{"every order is taken, paid and released whole", []string{
 			"UPDATE reservations SET status = 'held' WHERE sale_id = 'audited-sale' AND seat_no = 5",
 		}, time.Minute},
-		{"every payment, refund and check-in has its event", []string{
+		{"every payment, refund, check-in and offer has its event", []string{
 			"DELETE FROM events WHERE id = (SELECT id FROM events WHERE type = 'order.paid' ORDER BY tx DESC, seq DESC LIMIT 1)",
 		}, time.Minute},
 		{"every waitlist offer is accounted for", []string{

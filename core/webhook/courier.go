@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/boxoffice/boxoffice/core"
 )
@@ -19,30 +18,14 @@ type Courier struct {
 	observer Observer
 }
 
-// PollEvery is how often Next looks for new events while it waits: a committed event reaches
-// its courier within about this much.
-const PollEvery = 200 * time.Millisecond
-
-// Batch is how many events Next hands out at most.
+// Batch is how many events Pending hands out at most.
 const Batch = 50
 
-// Next waits up to wait for events the endpoint is due, looking every PollEvery and calling
-// alive each time (the activity's heartbeat), and returns them in order: none when the wait
-// ran out. ErrUnknownEndpoint once the endpoint is removed.
-func (c *Courier) Next(ctx context.Context, endpoint core.ID, wait time.Duration, alive func()) ([]Event, error) {
-	deadline := time.Now().Add(wait)
-	for {
-		events, err := c.store.Pending(ctx, endpoint, Batch)
-		if err != nil || len(events) > 0 || !time.Now().Before(deadline) {
-			return events, err
-		}
-		alive()
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(PollEvery):
-		}
-	}
+// Pending is the next events the endpoint is due, in order: up to Batch, none when it is up
+// to date. ErrUnknownEndpoint once the endpoint is removed. The delivery workflow's activity
+// asks again and again while it waits for some.
+func (c *Courier) Pending(ctx context.Context, endpoint core.ID) ([]Event, error) {
+	return c.store.Pending(ctx, endpoint, Batch)
 }
 
 // errNoSender is a delivery asked of a process built without a sender (an API alone).

@@ -188,8 +188,8 @@ SELECT count(*) FROM (
 
 -- name: AuditChangesWithoutEvent :one
 -- Every payment, refund and check-in since the outbox began has its event in it (order.paid
--- naming the payment, ticket.cancelled the refund, ticket.checked_in the ticket): nothing that
--- committed is without its event.
+-- naming the payment, ticket.cancelled the refund, ticket.checked_in the ticket), and every
+-- waitlist offer its waitlist.offered: nothing that committed is without its event.
 WITH since AS (SELECT coalesce(min(created_at), 'infinity'::timestamptz) AS at FROM events)
 SELECT (
     SELECT count(*) FROM (
@@ -206,6 +206,10 @@ SELECT (
     SELECT count(*) FROM check_ins c JOIN reservations r ON r.id = c.reservation_id, since
     WHERE r.sale_id = sqlc.arg(sale_id)::text AND c.checked_in_at >= since.at
       AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'ticket.checked_in' AND e.data->>'ticket_id' = c.reservation_id::text)
+) + (
+    SELECT count(*) FROM waitlist w
+    WHERE w.sale_id = sqlc.arg(sale_id)::text AND w.order_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'waitlist.offered' AND e.data->>'order_id' = w.order_id::text)
 );
 
 -- name: AuditOffersUnaccounted :one

@@ -14,7 +14,7 @@ import (
 
 // Courier is what the activities run; the webhook context's Courier is one.
 type Courier interface {
-	Next(ctx context.Context, endpoint core.ID, wait time.Duration, alive func()) ([]webhook.Event, error)
+	Pending(ctx context.Context, endpoint core.ID) ([]webhook.Event, error)
 	Deliver(ctx context.Context, endpoint core.ID, e webhook.Event, attempt int) error
 	DeliverInOrder(ctx context.Context, endpoint core.ID, events []webhook.Event, from int, done func(delivered int)) (int, error)
 	GiveUp(ctx context.Context, endpoint, event core.ID) error
@@ -25,10 +25,26 @@ type Activities struct {
 	Courier Courier
 }
 
-// Next waits up to wait for the endpoint's next events, heartbeating as it looks.
+// PollEvery is how often Next looks for new events while it waits: a committed event reaches
+// its courier within about this much.
+const PollEvery = 200 * time.Millisecond
+
+// Next waits up to wait for the endpoint's next events, looking every PollEvery and
+// heartbeating each time, and returns them in order: none when the wait ran out.
 func (a *Activities) Next(ctx context.Context, endpoint core.ID, wait time.Duration) ([]webhook.Event, error) {
-	events, err := a.Courier.Next(ctx, endpoint, wait, func() { activity.RecordHeartbeat(ctx) })
-	return events, removed(err)
+	deadline := time.Now().Add(wait)
+	for {
+		events, err := a.Courier.Pending(ctx, endpoint)
+		if err != nil || len(events) > 0 || !time.Now().Before(deadline) {
+			return events, removed(err)
+		}
+		activity.RecordHeartbeat(ctx)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(PollEvery):
+		}
+	}
 }
 
 // DeliverInOrder delivers a batch of events one attempt each until the endpoint refuses one,

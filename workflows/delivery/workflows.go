@@ -13,7 +13,7 @@ import (
 // eventsPerRun bounds the history of one run; the workflow then continues as new.
 const eventsPerRun = 500
 
-// nextOptions: a look for events heartbeats every webhook.PollEvery, so a worker that dies
+// nextOptions: a look for events heartbeats every PollEvery, so a worker that dies
 // while it waits is noticed within seconds and the look runs again on another.
 func nextOptions(wait time.Duration) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
