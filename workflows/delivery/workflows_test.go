@@ -151,3 +151,26 @@ func TestAnEventNeverTakenIsGivenUpAfterADayAndTheNextFollow(t *testing.T) {
 		t.Errorf("given up after %s, want %s", gaveUpAfter, webhook.GiveUpAfter)
 	}
 }
+
+// An endpoint removed while one of its events is being retried ends its workflow at the next
+// attempt: nothing more is sent to it.
+func TestRemovingAnEndpointEndsItsRetries(t *testing.T) {
+	env, _, ep, rcv := setUp(t, 2, func(webhook.Event, int) int { return 503 })
+	rcv.want = -1 // the receiver never removes it itself
+	env.RegisterDelayedCallback(func() { _ = rcv.store.RemoveEndpoint(context.Background(), ep.ID) }, 30*time.Second)
+	env.ExecuteWorkflow(delivery.Workflow, delivery.Input{EndpointID: ep.ID, Wait: 20 * time.Millisecond})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("the workflow failed: %v", err)
+	}
+	if tried := len(rcv.tries); tried != 1 {
+		t.Fatalf("%d events were tried, want only the first, retried until the removal", tried)
+	}
+	for _, n := range rcv.tries {
+		if n < 2 || n > 4 { // at 0, 5 and 15 s, then removed before 35 s
+			t.Fatalf("the first event was tried %d times before the removal, want 3", n)
+		}
+	}
+	if took := env.Now().Sub(start); took > time.Minute {
+		t.Fatalf("the workflow ended %s after it started, want at the first attempt after the removal", took)
+	}
+}
