@@ -190,19 +190,22 @@ func New(p Ports, policy Policy) (*App, error) {
 		Store: p.Stores.Webhooks, Sales: catalogStore, Couriers: p.Webhooks.Couriers, Sender: p.Webhooks.Sender,
 		Allowed: p.Webhooks.Destinations, Clock: p.Clock, Observer: p.Webhooks.Observer,
 	})
-	if err != nil {
+	line, lineErr := newWaitlist(p, policy, q.Entrance, catalogStore, b.Offers)
+	if err := errors.Join(err, lineErr); err != nil {
 		return nil, err
 	}
+	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Webhook: hooks, Waitlist: line, Requests: requests}, nil
+}
+
+// newWaitlist composes the waitlist: fans' places are counted from copies of the lines when
+// the ports keep copies.
+func newWaitlist(p Ports, policy Policy, gate waitlist.Gate, offers waitlist.Offers, timers waitlist.OfferTimers) (*waitlist.Waitlist, error) {
 	var lines waitlist.Lines = p.Stores.Waitlists
 	if p.Copies != nil {
 		lines = p.Copies.Lines(lines)
 	}
-	line, err := waitlist.New(waitlist.Ports{Store: p.Stores.Waitlists, Lines: lines, Gate: q.Entrance, Offers: catalogStore, Timers: b.Offers, Clock: p.Clock},
+	return waitlist.New(waitlist.Ports{Store: p.Stores.Waitlists, Lines: lines, Gate: gate, Offers: offers, Timers: timers, Clock: p.Clock},
 		policy.WaitlistOfferTTL)
-	if err != nil {
-		return nil, err
-	}
-	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Webhook: hooks, Waitlist: line, Requests: requests}, nil
 }
 
 // ResumeAdmission starts the admission loop of every sale not closed unless it runs, with the
