@@ -27,7 +27,7 @@ type WebhookBody struct {
 type registerWebhookBody struct {
 	URL    string   `json:"url" minLength:"1" maxLength:"2048" doc:"Where to POST the events: https to a public address, or any URL whose host is in BOXOFFICE_WEBHOOK_ALLOW." example:"https://platform.example.com/hooks/boxoffice"`
 	Events []string `json:"events" minItems:"1" maxItems:"16" doc:"Event types to hear: order.paid, ticket.cancelled, ticket.checked_in, performance.cancelled, sale.state_changed, sale.sold_out, waitlist.offered." example:"[\"order.paid\",\"ticket.cancelled\"]"`
-	SaleID string   `json:"sale_id,omitempty" doc:"Hear only this sale's events; absent: every sale's."`
+	SaleID string   `json:"sale_id,omitempty" minLength:"3" doc:"Hear only this sale's events; absent: every sale's."`
 }
 
 // WebhookInPath is the endpoint an operator's path names.
@@ -109,7 +109,7 @@ func registerWebhook(api huma.API, o *operators, path string) {
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "showWebhook", Method: http.MethodGet, Path: path, Summary: "Read a webhook endpoint",
 	}, http.StatusBadRequest, http.StatusNotFound), func(ctx context.Context, in *WebhookInPath) (*webhookOutput, error) {
-		ep, err := o.webhooks.Endpoint(ctx, core.ID(in.WebhookID))
+		ep, err := o.webhooks.Endpoint(ctx, pathID(in.WebhookID))
 		if err != nil {
 			return nil, o.webhookProblem(ctx, err)
 		}
@@ -120,14 +120,14 @@ func registerWebhook(api huma.API, o *operators, path string) {
 		Summary:     "Remove a webhook endpoint",
 		Description: "Its deliveries stop; an attempt under way may still arrive.",
 	}, http.StatusBadRequest, http.StatusNotFound), func(ctx context.Context, in *WebhookInPath) (*struct{}, error) {
-		return nil, o.webhookProblem(ctx, o.webhooks.Remove(ctx, core.ID(in.WebhookID)))
+		return nil, o.webhookProblem(ctx, o.webhooks.Remove(ctx, pathID(in.WebhookID)))
 	})
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "listDeliveries", Method: http.MethodGet, Path: path + "/deliveries",
 		Summary:     "Read an endpoint's latest deliveries",
 		Description: "Its latest 100 deliveries, newest first: the events due to it not tried yet, then those tried.",
 	}, http.StatusBadRequest, http.StatusNotFound), func(ctx context.Context, in *WebhookInPath) (*deliveriesOutput, error) {
-		ds, err := o.webhooks.Deliveries(ctx, core.ID(in.WebhookID))
+		ds, err := o.webhooks.Deliveries(ctx, pathID(in.WebhookID))
 		if err != nil {
 			return nil, o.webhookProblem(ctx, err)
 		}
@@ -148,7 +148,7 @@ func registerWebhook(api huma.API, o *operators, path string) {
 		Description: "The event is delivered again before the endpoint's next events, with a fresh 24 h of retries. " +
 			"409 for a delivery pending or delivered.",
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict), func(ctx context.Context, in *retryDeliveryIn) (*struct{}, error) {
-		return nil, o.webhookProblem(ctx, o.webhooks.Retry(ctx, core.ID(in.WebhookID), core.ID(in.EventID)))
+		return nil, o.webhookProblem(ctx, o.webhooks.Retry(ctx, pathID(in.WebhookID), pathID(in.EventID)))
 	})
 }
 
@@ -175,4 +175,14 @@ func (o *operators) webhookProblem(ctx context.Context, err error) error {
 		return huma.Error404NotFound(err.Error() + "; GET /api/admin/webhooks/{webhook_id}/deliveries lists its deliveries")
 	}
 	return bodyProblem(ctx, o.logger, err)
+}
+
+// pathID is a UUID of a path in its canonical form: the router checked its format, and an id
+// written in capitals names the same endpoint or event.
+func pathID(raw string) core.ID {
+	id, err := core.ParseID("path", raw)
+	if err != nil {
+		return core.ID(raw) // unknown to the store, which answers 404
+	}
+	return id
 }

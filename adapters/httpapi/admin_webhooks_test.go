@@ -52,7 +52,7 @@ func TestAnOperatorRegistersAWebhookAndSeesItsDeliveries(t *testing.T) {
 		t.Fatalf("deliveries started for %v, want the new endpoint's", couriers.started)
 	}
 	var shown httpapi.WebhookBody
-	h.admin(t, "GET", "/api/admin/webhooks/"+ep.WebhookID, nil, 200).json(t, &shown)
+	h.admin(t, "GET", "/api/admin/webhooks/"+strings.ToUpper(ep.WebhookID), nil, 200).json(t, &shown) // a UUID in capitals names it too
 	if shown.Secret != "" || shown.WebhookID != ep.WebhookID {
 		t.Fatalf("shown %+v, want it without its secret", shown)
 	}
@@ -94,6 +94,8 @@ func TestWebhookRefusals(t *testing.T) {
 		{"no events", map[string]any{"url": "https://platform.example.com/in", "events": []string{}}, "events"},
 		{"an unknown event", map[string]any{"url": "https://platform.example.com/in", "events": []string{"order.refunded"}}, "not an event type"},
 		{"an unknown sale", map[string]any{"url": "https://platform.example.com/in", "events": []string{"order.paid"}, "sale_id": "no-such-sale"}, "no sale"},
+		{"an empty sale", map[string]any{"url": "https://platform.example.com/in", "events": []string{"order.paid"}, "sale_id": ""}, "sale_id"},
+		{"a port out of range", map[string]any{"url": "https://platform.example.com:99999/in", "events": []string{"order.paid"}}, "port"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := h.admin(t, "POST", "/api/admin/webhooks", c.body, 400).problem(t)

@@ -80,6 +80,7 @@ var meaningFor = map[string]map[int]string{
 	"leaveWaitlist": {
 		http.StatusBadRequest: "The waitlist_id is not a UUID.",
 		http.StatusNotFound:   "You have no waitlist entry by that id.",
+		http.StatusConflict:   "The entry has ended: claimed (its offer is paid; give the tickets back instead) or expired.",
 	},
 	"registerWebhook": {
 		http.StatusBadRequest:         "The URL is not allowed (https to a public address, or a host in BOXOFFICE_WEBHOOK_ALLOW), an event type is unknown, none is named, or the sale does not exist; the problem's errors say which.",

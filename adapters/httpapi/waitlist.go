@@ -14,7 +14,7 @@ type joinWaitlistInput struct {
 	Body struct {
 		Date     string `json:"date" format:"date" doc:"Performance date, YYYY-MM-DD." example:"2026-12-24"`
 		Quantity int    `json:"quantity" minimum:"1" maximum:"100" doc:"How many seats you wait for, together in one offer: 1 to the sale's max_tickets_per_fan."`
-		Section  string `json:"section,omitempty" maxLength:"100" doc:"The section to wait for; left out, any."`
+		Section  string `json:"section,omitempty" minLength:"1" maxLength:"100" doc:"The section to wait for; left out, any."`
 	}
 }
 
@@ -87,10 +87,11 @@ func registerWaitlist(api huma.API, s *server) {
 	})
 	huma.Register(api, secured(huma.Operation{
 		OperationID: "leaveWaitlist", Method: http.MethodDelete, Path: "/api/waitlist/{waitlist_id}", DefaultStatus: http.StatusNoContent,
-		Summary:     "Leave a waitlist",
-		Description: "Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.",
-		Tags:        []string{"waitlist"},
-	}, http.StatusBadRequest, http.StatusNotFound), func(ctx context.Context, in *WaitlistInPath) (*struct{}, error) {
+		Summary: "Leave a waitlist",
+		Description: "Your entry leaves the line; an open offer is released at once and goes to the next fan. Leaving again is 204; " +
+			"an entry claimed or expired has ended, 409. Another fan's entry is 404.",
+		Tags: []string{"waitlist"},
+	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict), func(ctx context.Context, in *WaitlistInPath) (*struct{}, error) {
 		if err := s.Waitlist.Leave(ctx, caller(ctx), in.WaitlistID); err != nil {
 			return nil, problemFor(ctx, s.Logger, err)
 		}

@@ -59,6 +59,7 @@ func TestAFanGetsAReturnedSeatFromTheWaitlist(t *testing.T) {
 	if entries[0].Status != "claimed" {
 		t.Fatalf("bob's entry after paying is %s, want claimed", entries[0].Status)
 	}
+	h.expect(t, "DELETE", "/api/waitlist/"+entries[0].WaitlistID, bob, nil, 409).problem(t) // it has ended
 }
 
 // Every refusal of the waitlist's endpoints says what was wrong and changes nothing.
@@ -77,6 +78,8 @@ func TestWaitlistRefusals(t *testing.T) {
 		{"date": "2030-08-30", "quantity": 1},
 		{"date": smallDate, "quantity": 1, "section": "Balcony"},
 		{"date": "tomorrow", "quantity": 1},
+		{"date": smallDate, "quantity": 3},                // more than the date's 2 seats: never offerable
+		{"date": smallDate, "quantity": 1, "section": ""}, // a section named with no name
 	} {
 		h.expect(t, "POST", "/api/waitlist", bob, body, 400).problem(t)
 	}

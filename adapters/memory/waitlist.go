@@ -88,6 +88,8 @@ func (s *Waitlists) LeaveWaitlist(_ context.Context, id core.ID, user core.UserI
 		return waitlist.ErrUnknownEntry
 	}
 	switch e.Status {
+	case waitlist.Claimed, waitlist.Expired:
+		return waitlist.ErrEntryEnded
 	case waitlist.Waiting:
 		e.Status = waitlist.Left
 	case waitlist.Offered:

@@ -100,6 +100,8 @@ func (s *Waitlists) LeaveWaitlist(ctx context.Context, id core.ID, user core.Use
 			return notFound(err, waitlist.ErrUnknownEntry)
 		case core.UserID(row.UserID) != user:
 			return waitlist.ErrUnknownEntry // another fan's reads as unknown
+		case row.Status == waitlist.Claimed.String() || row.Status == waitlist.Expired.String():
+			return waitlist.ErrEntryEnded
 		}
 		if row.Status == waitlist.Offered.String() {
 			offer = row.OrderID

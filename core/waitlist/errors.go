@@ -6,6 +6,8 @@ import "github.com/boxoffice/boxoffice/core"
 var (
 	ErrUnknownEntry   = core.Classed(core.ErrNotFound, "no such waitlist entry")
 	ErrAlreadyWaiting = core.Classed(core.ErrConflict, "you are on this date's waitlist already: GET /api/waitlist shows your place")
+	// ErrEntryEnded is leaving an entry that is over: claimed or expired.
+	ErrEntryEnded = core.Classed(core.ErrConflict, "the entry has ended (claimed or expired): there is no line to leave; a claimed offer's tickets are given back with POST /api/tickets/{ticket_id}/cancel")
 )
 
 // SeatsAvailableError is joining the waitlist for seats that are there to take.

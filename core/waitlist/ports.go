@@ -18,8 +18,8 @@ type Store interface {
 	// positions.
 	WaitlistEntries(ctx context.Context, sale core.SaleID, user core.UserID) ([]Entry, error)
 	// LeaveWaitlist ends the fan's entry (Left): a waiting one leaves the line, an offered one's order
-	// is released at once and its seats offered on; one ended already stays as it is.
-	// ErrUnknownEntry for an unknown entry or another fan's.
+	// is released at once and its seats offered on; one left already stays so. ErrEntryEnded for
+	// one claimed or expired; ErrUnknownEntry for an unknown entry or another fan's.
 	LeaveWaitlist(ctx context.Context, id core.ID, user core.UserID) error
 	// WaitlistCounts counts every sale's entries by status.
 	WaitlistCounts(ctx context.Context) (map[core.SaleID]map[Status]int, error)

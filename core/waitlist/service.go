@@ -102,10 +102,16 @@ func (w *Waitlist) Join(ctx context.Context, caller core.Caller, r JoinRequest) 
 	if r.Quantity < 1 || r.Quantity > offer.Sale.MaxTicketsPerFan {
 		return Entry{}, core.InvalidField("quantity", "must be 1 to %d, the sale's limit per fan", offer.Sale.MaxTicketsPerFan)
 	}
+	seats := offer.Performance.Seats()
 	if r.Section != "" {
-		if _, ok := offer.Performance.Section(r.Section); !ok {
+		sec, ok := offer.Performance.Section(r.Section)
+		if !ok {
 			return Entry{}, core.InvalidField("section", "%q is not a section of %s", r.Section, d)
 		}
+		seats = sec.LastSeat - sec.FirstSeat + 1
+	}
+	if r.Quantity > seats {
+		return Entry{}, core.InvalidField("quantity", "%d seats are more than the %d of that kind %s has: no offer could ever be made", r.Quantity, seats, d)
 	}
 	e, err := w.store.JoinWaitlist(ctx, Entry{
 		ID: core.NewID(), SaleID: sale, UserID: user, Date: d, Quantity: r.Quantity, Section: r.Section, Status: Waiting,

@@ -52,10 +52,11 @@ type Attempt struct {
 	NextAttempt time.Time // of a pending attempt
 }
 
-// The retry schedule: the first retry within FirstRetry, each wait doubling up to
-// LongestWait, for GiveUpAfter in all, each attempt's request given AttemptTimeout to answer.
+// The retry schedule: the first retry after FirstRetry (within 5 s, as the API promises, for
+// all a worker's scheduling), each wait doubling up to LongestWait, for GiveUpAfter in all,
+// each attempt's request given AttemptTimeout to answer.
 const (
-	FirstRetry     = 5 * time.Second
+	FirstRetry     = 4 * time.Second
 	LongestWait    = 10 * time.Minute
 	GiveUpAfter    = 24 * time.Hour
 	AttemptTimeout = 10 * time.Second

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -55,6 +56,11 @@ func (d Destinations) CheckURL(field, raw string) error {
 	if u.User != nil {
 		return core.InvalidField(field, "must not carry credentials; the requests are signed with the endpoint's secret")
 	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return core.InvalidField(field, "port %q is not 1 to 65535", port)
+		}
+	}
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return core.InvalidField(field, "scheme %q is not allowed; use https", u.Scheme)
 	}
@@ -74,11 +80,13 @@ func (d Destinations) CheckURL(field, raw string) error {
 	return nil
 }
 
-// DialAllowed reports whether a delivery to host may connect to address a: the host or the
-// address is allowed, or the address is public.
+// DialAllowed reports whether a delivery to host may connect to address a: the host is
+// allowed (by name, or an address literal in an allowed CIDR), or the address is public. A name
+// that merely resolves into an allowed CIDR is not: the list allows hosts, not whatever a DNS
+// answer points there.
 func (d Destinations) DialAllowed(host string, a netip.Addr) error {
 	a = a.Unmap()
-	if d.allowsHost(strings.ToLower(host)) || d.allowsAddr(a) || Public(a) {
+	if d.allowsHost(strings.ToLower(host)) || Public(a) {
 		return nil
 	}
 	return fmt.Errorf("%s resolves to %s, which is not a public address; add the host to BOXOFFICE_WEBHOOK_ALLOW to reach it", host, a)

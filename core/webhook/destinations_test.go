@@ -40,6 +40,10 @@ func TestAnEndpointsURLIsHTTPSToAPublicAddressUnlessAllowed(t *testing.T) {
 		{"ftp://platform.example.com/", none, "scheme"},
 		{"platform.example.com/hooks", none, "absolute URL"},
 		{"https:///hooks", none, "absolute URL"},
+		{"https://platform.example.com:99999/", none, "port"},
+		{"https://platform.example.com:0/", none, "port"},
+		{"https://198.18.0.1/", none, "not a public address"},
+		{"https://[64:ff9b::7f00:1]/", none, "not a public address"},
 		{"http://hooks.test:8080/in", allowed, ""},
 		{"http://10.9.8.7/in", allowed, ""},
 		{"http://[::1]:9000/in", allowed, ""},
@@ -67,8 +71,9 @@ func TestADeliveryDialsOnlyPublicOrAllowedAddresses(t *testing.T) {
 		{"platform.example.com", "::ffff:10.0.0.1", false},
 		{"platform.example.com", "169.254.169.254", false},
 		{"platform.example.com", "64:ff9b::a9fe:a9fe", false},
-		{"hooks.test", "127.0.0.1", true},    // the host is allowed, whatever its address
-		{"other.test", "192.168.1.20", true}, // the address is allowed
+		{"hooks.test", "127.0.0.1", true},      // the host is allowed, whatever its address
+		{"192.168.1.20", "192.168.1.20", true}, // a literal in an allowed CIDR
+		{"other.test", "192.168.1.20", false},  // a name that resolves into it is not
 		{"other.test", "192.168.2.20", false},
 	} {
 		err := d.DialAllowed(c.host, netip.MustParseAddr(c.addr))
@@ -84,12 +89,12 @@ func TestTheAllowListRefusesWhatIsNotAHostOrACIDR(t *testing.T) {
 	}
 }
 
-func TestRetriesWaitFiveSecondsDoublingToTenMinutes(t *testing.T) {
+func TestRetriesWaitFourSecondsDoublingToTenMinutes(t *testing.T) {
 	var waits []string
 	for attempt := 1; attempt <= 10; attempt++ {
 		waits = append(waits, webhook.RetryWait(attempt).String())
 	}
-	if got, want := strings.Join(waits, " "), "5s 10s 20s 40s 1m20s 2m40s 5m20s 10m0s 10m0s 10m0s"; got != want {
+	if got, want := strings.Join(waits, " "), "4s 8s 16s 32s 1m4s 2m8s 4m16s 8m32s 10m0s 10m0s"; got != want {
 		t.Fatalf("waits %s, want %s", got, want)
 	}
 	for code, delivered := range map[int]bool{199: false, 200: true, 204: true, 299: true, 301: false, 410: false, 503: false, 0: false} {

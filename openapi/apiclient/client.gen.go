@@ -1778,7 +1778,7 @@ type ClientInterface interface {
 
 	// LeaveWaitlist Leave a waitlist
 	//
-	// Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+	// Your entry leaves the line; an open offer is released at once and goes to the next fan. Leaving again is 204; an entry claimed or expired has ended, 409. Another fan's entry is 404.
 	//
 	// Corresponds with DELETE /api/waitlist/{waitlist_id} (the `LeaveWaitlist` operationId).
 	LeaveWaitlist(ctx context.Context, waitlistId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2813,7 +2813,7 @@ func (c *Client) JoinWaitlist(ctx context.Context, body JoinWaitlistJSONRequestB
 
 // LeaveWaitlist Leave a waitlist
 //
-// Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+// Your entry leaves the line; an open offer is released at once and goes to the next fan. Leaving again is 204; an entry claimed or expired has ended, 409. Another fan's entry is 404.
 //
 // Corresponds with DELETE /api/waitlist/{waitlist_id} (the `LeaveWaitlist` operationId).
 func (c *Client) LeaveWaitlist(ctx context.Context, waitlistId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5020,7 +5020,7 @@ type ClientWithResponsesInterface interface {
 
 	// LeaveWaitlistWithResponse Leave a waitlist
 	//
-	// Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+	// Your entry leaves the line; an open offer is released at once and goes to the next fan. Leaving again is 204; an entry claimed or expired has ended, 409. Another fan's entry is 404.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8839,6 +8839,8 @@ type LeaveWaitlistResponse struct {
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -8858,6 +8860,11 @@ func (r LeaveWaitlistResponse) GetApplicationproblemJSON401() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r LeaveWaitlistResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r LeaveWaitlistResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
@@ -9750,7 +9757,7 @@ func (c *ClientWithResponses) JoinWaitlistWithResponse(ctx context.Context, body
 
 // LeaveWaitlistWithResponse Leave a waitlist
 //
-// Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+// Your entry leaves the line; an open offer is released at once and goes to the next fan. Leaving again is 204; an entry claimed or expired has ended, 409. Another fan's entry is 404.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13125,6 +13132,13 @@ func ParseLeaveWaitlistResponse(rsp *http.Response) (*LeaveWaitlistResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest Problem

@@ -31,9 +31,9 @@ var inOrderOptions = workflow.ActivityOptions{
 	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second, NonRetryableErrorTypes: []string{ErrEndpointRemoved}},
 }
 
-// retryOptions are the convention's schedule for an event its batch's attempt did not deliver:
-// the workflow waits webhook.FirstRetry before the second attempt, and each wait after it
-// doubles (from twice that) up to webhook.LongestWait, for webhook.GiveUpAfter.
+// retryOptions are the API's schedule for an event its batch's attempt did not deliver: the
+// workflow waits webhook.FirstRetry before the second attempt, and each wait after it doubles
+// (from twice that) up to webhook.LongestWait, for webhook.GiveUpAfter.
 var retryOptions = workflow.ActivityOptions{
 	StartToCloseTimeout:    webhook.AttemptTimeout + 5*time.Second,
 	ScheduleToCloseTimeout: webhook.GiveUpAfter,

@@ -101,7 +101,7 @@ func setUp(t *testing.T, n int, answer func(e webhook.Event, attempt int) int) (
 func TestAReceiverDownThenUpGetsEveryEventInOrder(t *testing.T) {
 	const events = 6
 	env, order, ep, rcv := setUp(t, events, func(_ webhook.Event, attempt int) int {
-		if attempt <= 4 { // down for about 5+10+20+40 s of every event's retries
+		if attempt <= 4 { // down for about 4+8+16+32 s of every event's retries
 			return 503
 		}
 		return 204
@@ -118,9 +118,9 @@ func TestAReceiverDownThenUpGetsEveryEventInOrder(t *testing.T) {
 			t.Errorf("event %s tried %d times, want 5 (4 refused, then taken)", id, tries)
 		}
 	}
-	// The retries waited 5, 10, 20 and 40 s: about 75 s of workflow time per event.
-	if took := env.Now().Sub(start); took < events*75*time.Second || took > events*90*time.Second {
-		t.Errorf("the deliveries took %s of workflow time, want about %s", took, events*75*time.Second)
+	// The retries waited 4, 8, 16 and 32 s: about 60 s of workflow time per event.
+	if took := env.Now().Sub(start); took < events*60*time.Second || took > events*75*time.Second {
+		t.Errorf("the deliveries took %s of workflow time, want about %s", took, events*60*time.Second)
 	}
 }
 
@@ -143,7 +143,7 @@ func TestAnEventNeverTakenIsGivenUpAfterADayAndTheNextFollow(t *testing.T) {
 	if want := []core.ID{order[0], order[2]}; !slices.Equal(rcv.took, want) {
 		t.Fatalf("the receiver took %v, want %v", rcv.took, want)
 	}
-	// 5 s doubling to 10 min, then every 10 min: about 150 attempts in 24 h.
+	// 4 s doubling to 10 min, then every 10 min: about 150 attempts in 24 h.
 	if tries := rcv.tries[refused]; tries < 140 || tries > 160 {
 		t.Errorf("the refused event was tried %d times in its day, want about 150", tries)
 	}
@@ -166,7 +166,7 @@ func TestRemovingAnEndpointEndsItsRetries(t *testing.T) {
 		t.Fatalf("%d events were tried, want only the first, retried until the removal", tried)
 	}
 	for _, n := range rcv.tries {
-		if n < 2 || n > 4 { // at 0, 5 and 15 s, then removed before 35 s
+		if n < 2 || n > 5 { // at 0, 4, 12 and 28 s, then removed at 30 s
 			t.Fatalf("the first event was tried %d times before the removal, want 3", n)
 		}
 	}

@@ -619,7 +619,7 @@ export interface paths {
         post?: never;
         /**
          * Leave a waitlist
-         * @description Your entry leaves the line; an open offer is released at once and goes to the next fan. Another fan's entry is 404.
+         * @description Your entry leaves the line; an open offer is released at once and goes to the next fan. Leaving again is 204; an entry claimed or expired has ended, 409. Another fan's entry is 404.
          */
         delete: operations["leaveWaitlist"];
         options?: never;
@@ -5203,6 +5203,15 @@ export interface operations {
             };
             /** @description You have no waitlist entry by that id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The entry has ended: claimed (its offer is paid; give the tickets back instead) or expired. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
