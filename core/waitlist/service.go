@@ -120,8 +120,9 @@ func (w *Waitlist) Join(ctx context.Context, caller core.Caller, r JoinRequest) 
 	if err != nil {
 		return Entry{}, err
 	}
-	// Counted from the store itself: a copy of the line may not have the newcomer yet.
-	return w.placed(ctx, w.store, e)
+	// Counted from the copy of the line, as every poll is (a join rush reads the line once a
+	// second, not once a join): those who joined ahead within its age count from the next read.
+	return w.placed(ctx, w.lines, e)
 }
 
 // placed is e with its position, counted from lines, if it waits.
