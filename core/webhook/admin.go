@@ -26,9 +26,6 @@ func (a *Admin) Register(ctx context.Context, r EndpointRequest) (Endpoint, erro
 	if err != nil {
 		return Endpoint{}, err
 	}
-	if a.couriers == nil {
-		return Endpoint{}, ErrNoCouriers
-	}
 	if ep.SaleID != "" {
 		if _, err := a.sales.Sale(ctx, ep.SaleID); err != nil {
 			if core.IsDomainError(err) {
@@ -36,6 +33,9 @@ func (a *Admin) Register(ctx context.Context, r EndpointRequest) (Endpoint, erro
 			}
 			return Endpoint{}, err
 		}
+	}
+	if a.couriers == nil {
+		return Endpoint{}, ErrNoCouriers
 	}
 	if err := a.store.AddEndpoint(ctx, ep); err != nil {
 		return Endpoint{}, err
