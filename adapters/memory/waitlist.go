@@ -12,8 +12,8 @@ import (
 	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
-// Waitlists implements waitlist.Store; the offers are made by seatReturned, under the lock of
-// whatever returned the seat.
+// Waitlists implements waitlist.Store; the offers are made by offerReturnedSeats, under the
+// lock of whatever returned the seats, once it has returned them all.
 type Waitlists struct{ *state }
 
 var _ waitlist.Store = (*Waitlists)(nil)

@@ -10,8 +10,9 @@ import (
 	"github.com/boxoffice/boxoffice/core/waitlist"
 )
 
-// Waitlists implements waitlist.Store. The offers are made by the trigger seats_offer_returned
-// (sql/functions/waitlist.sql), in the transaction of every statement that returns a seat.
+// Waitlists implements waitlist.Store. The offers are made by the trigger
+// seats_offer_returned_at_commit (sql/functions/waitlist.sql), when a transaction that returned
+// seats commits, in that transaction.
 type Waitlists struct{ *db }
 
 var _ waitlist.Store = (*Waitlists)(nil)
