@@ -83,7 +83,11 @@ func TestAFanStillInTheQueueGetsASeatFromTheWaitlistInTheBrowser(t *testing.T) {
 		chromedp.Click(css(`#sales button[data-sale="`+sale+`"]`)),
 		chromedp.WaitVisible(css(`#leave`)), // in the queue, behind the ceiling hana fills
 		chromedp.WaitVisible(css(`#waitlist-join`)),
-		chromedp.Click(css(`#waitlist-join-button`)), // two seats, the default
+		chromedp.SetValue(css(`#waitlist-quantity`), "2"),
+		chromedp.Click(css(`#waitlist-join-button`)), // two seats of a one-seat date: refused
+		chromedp.Poll[chromedp.Void](`document.getElementById("alert").textContent.includes("no offer could ever be made")`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.SetValue(css(`#waitlist-quantity`), "1"),
+		chromedp.Click(css(`#waitlist-join-button`)),
 		waitlistSays("no one ahead of you"),
 		chromedp.Click(css(`#waitlist-entries button[aria-label^="Leave the waitlist"]`)),
 		waitlistSays("You left the waitlist"),
