@@ -29,6 +29,15 @@ type endpointState struct {
 	removed    bool
 	handled    int
 	deliveries map[core.ID]*webhook.Delivery
+	retried    []int // the events, by index and in order, whose failed delivery an operator retried
+}
+
+// settle records that the event at index i is handled: delivered, or given up on.
+func (ep *endpointState) settle(i int) {
+	ep.handled = max(ep.handled, i+1)
+	if j, found := slices.BinarySearch(ep.retried, i); found {
+		ep.retried = slices.Delete(ep.retried, j, j+1)
+	}
 }
 
 func newOutbox() outbox {
@@ -105,10 +114,8 @@ func (s *Webhooks) Pending(_ context.Context, endpoint core.ID, limit int) ([]we
 		return nil, err
 	}
 	var out []webhook.Event
-	for i, e := range s.outbox.events[:ep.handled] {
-		if d, ok := ep.deliveries[e.ID]; ok && d.Status == webhook.Pending && len(out) < limit {
-			out = append(out, s.outbox.events[i])
-		}
+	for _, i := range ep.retried[:min(limit, len(ep.retried))] {
+		out = append(out, s.outbox.events[i])
 	}
 	for ep.handled < len(s.outbox.events) && !ep.Hears(s.outbox.events[ep.handled]) {
 		ep.handled++ // nothing to deliver: passed over once and for all
@@ -156,7 +163,7 @@ func (s *Webhooks) Record(_ context.Context, endpoint core.ID, a webhook.Attempt
 		d.NextAttempt = a.NextAttempt
 	}
 	if a.Status != webhook.Pending {
-		ep.handled = max(ep.handled, i+1)
+		ep.settle(i)
 	}
 	return nil
 }
@@ -174,7 +181,7 @@ func (s *Webhooks) GiveUp(_ context.Context, endpoint, event core.ID, _ time.Tim
 		return webhook.ErrUnknownDelivery
 	}
 	d.Status, d.NextAttempt = webhook.Failed, time.Time{}
-	ep.handled = max(ep.handled, i+1)
+	ep.settle(i)
 	return nil
 }
 
@@ -214,6 +221,10 @@ func (s *Webhooks) Retry(_ context.Context, endpoint, event core.ID) error {
 		return webhook.ErrNotFailed
 	}
 	d.Status = webhook.Pending
+	i := s.outbox.eventAt[event]
+	if j, found := slices.BinarySearch(ep.retried, i); !found {
+		ep.retried = slices.Insert(ep.retried, j, i)
+	}
 	return nil
 }
 
@@ -233,11 +244,11 @@ func (s *Webhooks) OldestPending(context.Context) (time.Time, error) {
 		if ep.removed {
 			continue
 		}
-		for i, e := range s.outbox.events {
-			if d, ok := ep.deliveries[e.ID]; i < ep.handled && ok && d.Status == webhook.Pending {
-				older(e.At)
-			}
-			if i >= ep.handled && ep.Hears(e) {
+		if len(ep.retried) > 0 {
+			older(s.outbox.events[ep.retried[0]].At)
+		}
+		for _, e := range s.outbox.events[ep.handled:] {
+			if ep.Hears(e) {
 				older(e.At)
 				break
 			}
