@@ -56,15 +56,24 @@ func (s *state) freeSeats(e waitlist.Entry, now time.Time) []int {
 	if !ok {
 		return nil
 	}
-	var free []int
+	return s.seatsOfKind(e, p, func(claim *catalog.Claim) bool { return s.directlyHoldable(claim, e.SaleID, e.Date, now) })
+}
+
+// seatsOfKind are the seats of p, of e's kind, that free says are free, in seat order; s.mu is
+// held.
+func (s *state) seatsOfKind(e waitlist.Entry, p *catalog.Performance, free func(*catalog.Claim) bool) []int {
+	var out []int
 	for n := catalog.FirstSeat; n <= p.Seats(); n++ {
 		sec, _ := p.SectionOf(n)
-		if claim := s.seats[seatKey{e.SaleID, e.Date, n}]; e.Wants(sec.Name) && s.directlyHoldable(claim, e.SaleID, e.Date, now) {
-			free = append(free, n)
+		if claim := s.seats[seatKey{e.SaleID, e.Date, n}]; e.Wants(sec.Name) && free(claim) {
+			out = append(out, n)
 		}
 	}
-	return free
+	return out
 }
+
+// available is a seat that came back, not merely lapsed, as offer_to_waitlist reads seats_free.
+func available(claim *catalog.Claim) bool { return claim.Holder == "" && !claim.Sold }
 
 // WaitlistEntries implements waitlist.Store.
 func (s *Waitlists) WaitlistEntries(_ context.Context, sale core.SaleID, user core.UserID) ([]waitlist.Entry, error) {
@@ -127,7 +136,10 @@ func (s *state) offerReturnedSeats(sale core.SaleID, d core.Date) {
 		if e.SaleID != sale || e.Date != d || e.Status != waitlist.Waiting {
 			continue
 		}
-		free := s.strictlyFree(e, p)
+		free := s.seatsOfKind(*e, p, available)
+		if len(free) == 0 && e.Section == "" {
+			return // no seat is free: nobody behind gets one
+		}
 		ok, skip := e.Offerable(len(free), s.ticketCount(sale, e.UserID, now), sl.MaxTicketsPerFan)
 		if skip {
 			e.Status = waitlist.Expired
@@ -136,19 +148,6 @@ func (s *state) offerReturnedSeats(sale core.SaleID, d core.Date) {
 			s.offer(e, *p, free[:e.Quantity], sl.MaxTicketsPerFan, now)
 		}
 	}
-}
-
-// strictlyFree are the seats of the entry's kind that are available, not merely lapsed: what
-// came back, as offer_to_waitlist reads seats_free.
-func (s *state) strictlyFree(e *waitlist.Entry, p *catalog.Performance) []int {
-	var free []int
-	for n := catalog.FirstSeat; n <= p.Seats(); n++ {
-		sec, _ := p.SectionOf(n)
-		if claim := s.seats[seatKey{e.SaleID, e.Date, n}]; e.Wants(sec.Name) && claim.Holder == "" && !claim.Sold {
-			free = append(free, n)
-		}
-	}
-	return free
 }
 
 // offer holds seats for the entry's fan as an order until the offer expires, and announces it.

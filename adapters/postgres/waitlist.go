@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -29,8 +28,11 @@ func (s *Waitlists) JoinWaitlist(ctx context.Context, e waitlist.Entry, now time
 			return err
 		}
 		waits, err := q.WaitlistFanWaits(ctx, sqlcdb.WaitlistFanWaitsParams{SaleID: string(e.SaleID), PerfDate: e.Date.Time(), UserID: string(e.UserID)})
-		if err != nil || waits {
-			return errors.Join(err, onlyIf(waits, waitlist.ErrAlreadyWaiting))
+		if err != nil {
+			return err
+		}
+		if waits {
+			return waitlist.ErrAlreadyWaiting
 		}
 		free, err := q.WaitlistFreeSeats(ctx, sqlcdb.WaitlistFreeSeatsParams{SaleID: string(e.SaleID), PerfDate: e.Date.Time(), Section: optional(e.Section), Now: now})
 		if err != nil {
@@ -132,14 +134,6 @@ func (s *Orders) UntimedOffers(ctx context.Context, limit int) ([]core.ID, error
 func (s *Orders) OfferTimed(ctx context.Context, order core.ID) error {
 	o := string(order)
 	return s.q.OfferTimed(ctx, &o)
-}
-
-// onlyIf is err when cond holds, else nil.
-func onlyIf(cond bool, err error) error {
-	if cond {
-		return err
-	}
-	return nil
 }
 
 // WaitlistCounts implements waitlist.Store.

@@ -32,9 +32,6 @@ func ParseStatus(s string) (Status, error) {
 	return Status{}, core.InvalidField("status", "%q is not a waitlist status", s)
 }
 
-// Ended reports whether the entry is over: claimed, expired or left.
-func (s Status) Ended() bool { return s == Claimed || s == Expired || s == Left }
-
 // Entry is a fan waiting for seats of a date of a sale: quantity of them, in a section or any.
 type Entry struct {
 	ID       core.ID
