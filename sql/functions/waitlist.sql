@@ -20,13 +20,14 @@ RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     v_entry record;
+    v_seq   bigint;
     v_seats int[];
     v_limit int;
     v_state text;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('waitlist/' || p_sale || '/' || to_char(p_date, 'YYYY-MM-DD'), 0));
-    PERFORM 1 FROM waitlist w WHERE w.sale_id = p_sale AND w.perf_date = p_date AND w.status = 'waiting';
-    IF NOT FOUND THEN
+    -- EXISTS stops at the first entry; PERFORM of the rows would read the whole line.
+    IF NOT waitlist_waits(p_sale, p_date) THEN
         RETURN;
     END IF;
     SELECT s.state, s.max_tickets_per_fan INTO v_state, v_limit FROM sales s WHERE s.id = p_sale;
@@ -35,12 +36,17 @@ BEGIN
         RETURN;
     END IF;
     -- The date's lock serializes offerers; an entry a fan leaves meanwhile is passed over by
-    -- make_offer's own check, so the entries are read without locking each.
-    FOR v_entry IN
-        SELECT w.id, w.user_id, w.quantity, w.section, w.offer_ttl FROM waitlist w
-        WHERE w.sale_id = p_sale AND w.perf_date = p_date AND w.status = 'waiting'
-        ORDER BY w.seq
+    -- make_offer's own check, so the entries are read without locking each. They are read one
+    -- at a time, each by the index from the last (waitlist_waiting): a cursor over the whole
+    -- line was planned as a sort of it, whose cost grew with the line.
+    v_seq := 0;
     LOOP
+        SELECT w.id, w.seq, w.user_id, w.quantity, w.section, w.offer_ttl INTO v_entry FROM waitlist w
+        WHERE w.sale_id = p_sale AND w.perf_date = p_date AND w.status = 'waiting' AND w.seq > v_seq
+        ORDER BY w.seq
+        LIMIT 1;
+        EXIT WHEN NOT FOUND;
+        v_seq := v_entry.seq;
         v_seats := ARRAY(SELECT t.seat_no FROM seats t
                          WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.status = 'available'
                            AND (v_entry.section IS NULL OR t.section = v_entry.section)
