@@ -142,3 +142,19 @@ func fmtAny(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+// A process that cannot start deliveries (no workflow engine) refuses to register, 503, after
+// checking the request, and keeps nothing.
+func TestAProcessWithoutCouriersRegistersNoWebhook(t *testing.T) {
+	h := newHarness(t, func(s *stack) { s.webhooks = app.WebhookPorts{Destinations: testDestinations} })
+	h.admin(t, "POST", "/api/admin/webhooks", map[string]any{"url": "http://platform.example.com/in", "events": []string{"order.paid"}}, 400).problem(t)
+	p := h.admin(t, "POST", "/api/admin/webhooks", map[string]any{"url": "https://platform.example.com/in", "events": []string{"order.paid"}}, 503).problem(t)
+	if !strings.Contains(p["detail"].(string), "deliveries cannot start") {
+		t.Errorf("problem %v does not say why", p)
+	}
+	var all []httpapi.WebhookBody
+	h.admin(t, "GET", "/api/admin/webhooks", nil, 200).json(t, &all)
+	if len(all) != 0 {
+		t.Fatalf("kept %v", all)
+	}
+}

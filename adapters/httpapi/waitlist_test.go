@@ -103,6 +103,8 @@ func TestWaitlistRefusals(t *testing.T) {
 		t.Fatalf("bob's entry after leaving is %s", entries[0].Status)
 	}
 
+	h.admin(t, "PATCH", "/api/admin/sales/"+string(testSale), map[string]any{"state": "paused"}, 200)
+	h.expect(t, "POST", "/api/waitlist", carol, map[string]any{"date": smallDate, "quantity": 1}, 409).problem(t) // nobody joins a paused sale
 	h.admin(t, "PATCH", "/api/admin/sales/"+string(testSale), map[string]any{"state": "closed"}, 200)
 	h.expect(t, "POST", "/api/waitlist", carol, map[string]any{"date": smallDate, "quantity": 1}, 410).problem(t)
 }
