@@ -79,10 +79,12 @@ BEGIN
     available := 0;
     -- Holds past their deadline are free too, unless fans wait for the date: then their seats
     -- are the waitlist's once their releases run.
-    v_lapsed := CASE WHEN waitlist_waits(p_sale, p_date) THEN '{}'::int[] ELSE
-                ARRAY(SELECT t.seat_no FROM seats t
+    v_lapsed := ARRAY(SELECT t.seat_no FROM seats t
                       WHERE t.sale_id = p_sale AND t.perf_date = p_date AND t.status = 'held' AND t.held_until <= p_now
-                      ORDER BY t.seat_no) END;
+                      ORDER BY t.seat_no);
+    IF cardinality(v_lapsed) > 0 AND waitlist_waits(p_sale, p_date) THEN -- asked only when a hold has lapsed
+        v_lapsed := '{}';
+    END IF;
     FOR v_section IN
         SELECT c.first_seat, c.last_seat FROM sections c
         WHERE c.sale_id = p_sale AND c.perf_date = p_date AND (p_section IS NULL OR c.name = p_section)
