@@ -72,4 +72,6 @@ var (
 type SaleStatus struct {
 	State   SaleState
 	SoldOut bool
+	// Entry is how fans may join the sale's queue.
+	Entry EntryRules
 }

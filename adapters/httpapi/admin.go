@@ -10,6 +10,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/webhook"
 	"github.com/danielgtaylor/huma/v2"
@@ -39,6 +40,7 @@ type operators struct {
 	admin         *catalog.Admin
 	cancellations *booking.ShowCanceller
 	webhooks      *webhook.Admin
+	door          *entry.Door
 	logger        *slog.Logger
 }
 

@@ -46,6 +46,7 @@ type changeSaleInput struct {
 		Venue            *titleField        `json:"venue,omitempty" doc:"Under the title's rules."`
 		MaxTicketsPerFan *ticketLimitField  `json:"max_tickets_per_fan,omitempty" doc:"Lowering it refuses new holds beyond it; tickets held or bought stay."`
 		Cancellation     *cancellationPatch `json:"cancellation,omitempty" nullable:"true" doc:"The new policy; null makes tickets not cancellable."`
+		Entry            *EntryBody         `json:"entry,omitempty" doc:"The new entry rules, as a whole: a field left out takes its default (no proof of work, no presale). Apply from the next join."`
 	}
 }
 
@@ -149,7 +150,7 @@ func registerSaleChange(api huma.API, o *operators) {
 		OperationID: "changeSale",
 		Method:      http.MethodPatch,
 		Path:        "/api/admin/sales/{sale_id}",
-		Summary:     "Change a sale's state, title, venue, limit or cancellation policy",
+		Summary:     "Change a sale's state, title, venue, limit, cancellation policy or entry rules",
 		Description: "Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new " +
 			"holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.",
 	}, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable), func(ctx context.Context, in *changeSaleInput) (*saleOutput, error) {
@@ -224,6 +225,10 @@ func (in *changeSaleInput) change() (catalog.SaleChange, error) {
 	}
 	c.Title, c.Venue = (*string)(b.Title), (*string)(b.Venue)
 	c.MaxTicketsPerFan = (*int)(b.MaxTicketsPerFan)
+	if b.Entry != nil {
+		rules := b.Entry.rules()
+		c.Entry = &rules
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(in.RawBody, &fields); err == nil {
 		_, c.SetCancellation = fields["cancellation"]

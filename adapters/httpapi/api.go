@@ -6,7 +6,6 @@ package httpapi
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/waitlist"
 	"github.com/boxoffice/boxoffice/core/wallet"
@@ -60,7 +60,9 @@ type Deps struct {
 	Webhooks *webhook.Admin
 	// Waitlist is where fans wait for seats of a sold-out date.
 	Waitlist *waitlist.Waitlist
-	Tokens   *signing.TokenSigner
+	// Door makes the proof-of-work challenges and operators' access codes.
+	Door   *entry.Door
+	Tokens *signing.TokenSigner
 	// Tickets signs and verifies ticket credentials; their key is published in the JWKS too.
 	Tickets *signing.TicketSigner
 	// Identity verifies the platform's ID tokens (BOXOFFICE_IDENTITY=jwt); nil takes the user_id
@@ -71,6 +73,8 @@ type Deps struct {
 	Ready map[string]func(context.Context) error
 	// Limits bounds token issue and holds per user and per client address; zero is unlimited.
 	Limits RateLimits
+	// TrustedProxies are the proxies whose X-Forwarded-For tells the client's address.
+	TrustedProxies TrustedProxies
 	// AdminKey guards the operators' endpoints (/api/admin/…); empty turns them off.
 	AdminKey string
 	// Stopping, once closed, ends the event streams so a graceful shutdown can drain.
@@ -86,7 +90,7 @@ func (d Deps) Driving(a *app.App) Deps {
 	d.SeatHolder, d.Checkout, d.FanTickets, d.Returns = a.Booking.SeatHolder, a.Booking.Checkout, a.Booking.FanTickets, a.Booking.Returns
 	d.OrderTaker = a.Booking.OrderTaker
 	d.CheckIns, d.ShowCanceller = a.Booking.CheckIns, a.Booking.ShowCanceller
-	d.Webhooks, d.Waitlist = a.Webhook.Admin, a.Waitlist
+	d.Webhooks, d.Waitlist, d.Door = a.Webhook.Admin, a.Waitlist, a.Door
 	d.Cashier = a.Wallet.Cashier
 	return d
 }
@@ -154,8 +158,9 @@ func New(deps Deps) (http.Handler, huma.API) {
 
 	registerFans(api, s)
 	ops := &operators{control: deps.Control, directory: deps.Directory, admin: deps.Admin, cancellations: deps.ShowCanceller,
-		webhooks: deps.Webhooks, logger: deps.Logger}
+		webhooks: deps.Webhooks, door: deps.Door, logger: deps.Logger}
 	registerAdmin(api, ops)
+	registerAccessCodes(api, ops)
 	registerAdminSales(api, ops)
 	registerPerformanceCancellation(api, ops)
 	registerWebhooks(api, ops)
@@ -180,6 +185,7 @@ func registerFans(api huma.API, s *server) {
 	registerPayments(api, s)
 	registerOrders(api, s)
 	registerWaitlist(api, s)
+	registerChallenge(api, s)
 	registerTickets(api, s)
 	registerBalance(api, s)
 	registerEvents(api, s)
@@ -202,7 +208,7 @@ type presented struct {
 // bearer token (passing the caller on) or the admin key. Anything else is a 401 before the
 // handler runs.
 func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
-	ctx = huma.WithValue(ctx, clientAddrKey{}, hostOf(ctx.RemoteAddr()))
+	ctx = huma.WithValue(ctx, clientAddrKey{}, s.TrustedProxies.clientAddress(ctx))
 	sec := ctx.Operation().Security
 	switch {
 	case len(sec) == 0:
@@ -312,14 +318,6 @@ var namedSchemes = []string{"Basic", "Digest", "DPoP", "HOBA", "Mutual", "OAuth"
 func (s *server) unauthorized(ctx huma.Context, msg string) {
 	ctx.SetHeader("WWW-Authenticate", `Bearer realm="boxoffice"`)
 	_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, msg)
-}
-
-// hostOf is the client address without its port; proxies' headers are not trusted.
-func hostOf(remote string) string {
-	if host, _, err := net.SplitHostPort(remote); err == nil {
-		return host
-	}
-	return remote
 }
 
 // limit answers 429 with Retry-After when the client address or the user is over its rate.

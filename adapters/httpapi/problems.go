@@ -17,6 +17,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
@@ -122,6 +123,8 @@ func problemIn(ctx context.Context, log *slog.Logger, part string, err error) er
 	var (
 		field *core.InvalidFieldError
 		holds *booking.TooManyHoldsError
+		proof *entry.ProofError
+		quota *entry.QuotaError
 	)
 	msg := detail(err)
 	if p := extendedProblem(err, msg); p != nil {
@@ -134,6 +137,8 @@ func problemIn(ctx context.Context, log *slog.Logger, part string, err error) er
 			location = "header." + field.Field
 		}
 		return huma.NewError(http.StatusBadRequest, msg, &huma.ErrorDetail{Location: location, Message: field.Reason})
+	case errors.As(err, &proof):
+		return huma.NewError(http.StatusBadRequest, msg, &huma.ErrorDetail{Location: "body.altcha", Message: proof.Reason})
 	case errors.Is(err, core.ErrInvalid):
 		return huma.NewError(http.StatusBadRequest, msg)
 	case errors.Is(err, core.ErrUnauthenticated):
@@ -153,6 +158,9 @@ func problemIn(ctx context.Context, log *slog.Logger, part string, err error) er
 	case errors.As(err, &holds):
 		wait := max(1, int(time.Until(holds.FreeAt).Seconds()+0.999))
 		return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, msg), http.Header{"Retry-After": {strconv.Itoa(wait)}})
+	case errors.As(err, &quota):
+		wait := strconv.Itoa(max(1, int(quota.RetryAfter/time.Second)))
+		return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests, msg), http.Header{"Retry-After": {wait}})
 	case errors.Is(err, core.ErrUnprocessable):
 		// Built directly: huma.NewError turns 422 into the spec's 400 for schema failures.
 		return &Problem{ErrorModel: huma.ErrorModel{Status: http.StatusUnprocessableEntity, Title: http.StatusText(http.StatusUnprocessableEntity), Detail: msg}}

@@ -39,8 +39,10 @@ type tokenOutput struct {
 
 type issueTokenInput struct {
 	Body struct {
-		UserID userIDField `json:"user_id,omitempty" doc:"Your user id: 1 to 64 letters, digits or . _ @ -. Required unless the service takes identity from the platform (BOXOFFICE_IDENTITY=jwt), where the ID token's sub is the user id and a different user_id is 400." example:"fan-42"`
-		SaleID saleIDField `json:"sale_id,omitempty" doc:"The sale to queue for (see GET /api/sales); the default sale when absent." example:"boxoffice-live"`
+		UserID     userIDField `json:"user_id,omitempty" doc:"Your user id: 1 to 64 letters, digits or . _ @ -. Required unless the service takes identity from the platform (BOXOFFICE_IDENTITY=jwt), where the ID token's sub is the user id and a different user_id is 400." example:"fan-42"`
+		SaleID     saleIDField `json:"sale_id,omitempty" doc:"The sale to queue for (see GET /api/sales); the default sale when absent." example:"boxoffice-live"`
+		Altcha     string      `json:"altcha,omitempty" maxLength:"2048" doc:"The solved proof of work, for a sale that asks one (its challenge from GET /api/token/challenge): base64 of the JSON ALTCHA's widget and client library produce ({algorithm, challenge, number, salt, signature}; fields they add, such as took, are accepted). Each solution is good for one join: a solution sent again is 400."`
+		AccessCode string      `json:"access_code,omitempty" maxLength:"64" doc:"During a sale's presale, the access code that lets you in: each join redeems one of its uses (a fan asking again for their live token redeems nothing). Letters are read case-insensitively and dashes may be left out. Ignored once the presale is over." example:"7KQ2-M9XD-4HTB-WR3C"`
 	}
 }
 
@@ -52,9 +54,12 @@ func registerQueue(api huma.API, s *server) {
 		Summary:     "Join the queue",
 		Description: "Returns a queue token for a sale with your position and an estimated wait. Asking again while your token " +
 			"is live returns the same token; a fan may queue for several sales at once, with a token for each. Without " +
-			"sale_id you join the default sale. A sale that has closed takes no new fans (410).",
+			"sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a " +
+			"proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its " +
+			"presale, for an access code (403 without a valid one); each client address may take a number of new tokens " +
+			"a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.",
 		Tags:   []string{"queue"},
-		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusGone, http.StatusTooManyRequests},
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusGone, http.StatusTooManyRequests},
 		// Anyone may join the queue under BOXOFFICE_IDENTITY=open; under jwt, with the platform's ID token.
 		Security:     []map[string][]string{{}, {idTokenScheme: {}}},
 		MaxBodyBytes: MaxBodyBytes,
@@ -66,7 +71,8 @@ func registerQueue(api huma.API, s *server) {
 		if err := s.limit(ctx, s.limiters.tokenAddr, s.limiters.tokenUser, user); err != nil {
 			return nil, err
 		}
-		st, err := s.Entrance.Issue(ctx, user, string(in.Body.SaleID))
+		st, err := s.Entrance.Join(ctx, queue.Join{UserID: user, SaleID: string(in.Body.SaleID), Proof: in.Body.Altcha,
+			AccessCode: in.Body.AccessCode, Address: ctx.Value(clientAddrKey{}).(string)})
 		if err != nil {
 			return nil, bodyProblem(ctx, s.Logger, err)
 		}

@@ -39,6 +39,29 @@ type QueueSpecBody struct {
 	OpensAt    *time.Time      `json:"opens_at,omitempty" doc:"When the sale opens (RFC 3339, in the future): fans who arrive before are placed by a random draw then. First come, first served from the first token when absent."`
 }
 
+// EntryBody is how a sale lets fans into its queue.
+type EntryBody struct {
+	PowMaxNumber int64      `json:"pow_max_number,omitempty" minimum:"0" maximum:"10000000" doc:"The proof of work's difficulty: each join must find a number up to it (ALTCHA's maxnumber; a browser tries about half of them on average, around a second at 1,000,000 on a laptop). 0, the default, asks for none." example:"100000"`
+	PresaleUntil *time.Time `json:"presale_until,omitempty" doc:"Until when (RFC 3339, in the future) only fans with an access code may join (POST /api/admin/sales/{sale_id}/access-codes makes them); absent: no presale."`
+}
+
+func (b EntryBody) rules() core.EntryRules {
+	r := core.EntryRules{PowMaxNumber: b.PowMaxNumber}
+	if b.PresaleUntil != nil {
+		r.PresaleUntil = b.PresaleUntil.UTC()
+	}
+	return r
+}
+
+func entryBody(r core.EntryRules) EntryBody {
+	b := EntryBody{PowMaxNumber: r.PowMaxNumber}
+	if !r.PresaleUntil.IsZero() {
+		at := r.PresaleUntil.UTC()
+		b.PresaleUntil = &at
+	}
+	return b
+}
+
 // SaleSpecBody is a sale as an operator puts it on.
 type SaleSpecBody struct {
 	SaleID           saleIDField           `json:"sale_id" doc:"The sale's id: 3 to 64 lowercase letters, digits and -." example:"autumn-nights"`
@@ -48,6 +71,7 @@ type SaleSpecBody struct {
 	MaxTicketsPerFan *ticketLimitField     `json:"max_tickets_per_fan,omitempty" doc:"Tickets one fan may hold and buy in the sale together; 4 when absent."`
 	Cancellation     *CancellationBody     `json:"cancellation,omitempty" doc:"When fans may cancel a paid ticket for a refund; not cancellable when absent."`
 	Queue            *QueueSpecBody        `json:"queue,omitempty" doc:"The waiting room's settings."`
+	Entry            *EntryBody            `json:"entry,omitempty" doc:"How fans may join its queue: a proof of work, a presale; neither when absent."`
 	Performances     []PerformanceSpecBody `json:"performances" minItems:"1" doc:"The sale's dates, each with its seat map: at most 100 dates, and 500,000 seats in all."`
 }
 
@@ -75,6 +99,7 @@ type SaleBody struct {
 	State            string            `json:"state" enum:"draft,on_sale,paused,closed"`
 	MaxTicketsPerFan int               `json:"max_tickets_per_fan"`
 	Cancellation     *CancellationBody `json:"cancellation,omitempty" doc:"Absent: tickets of this sale cannot be cancelled."`
+	Entry            EntryBody         `json:"entry" doc:"How fans may join its queue."`
 	CreatedAt        time.Time         `json:"created_at"`
 	Performances     []PerformanceBody `json:"performances"`
 	Queue            QueueReportBody   `json:"queue" doc:"The waiting room's statistics and settings, as GET /api/admin/sales/{sale_id}/queue gives them."`
@@ -95,6 +120,9 @@ func (b SaleSpecBody) spec() (catalog.SaleSpec, error) {
 		if spec.Queue, err = b.Queue.spec(); err != nil {
 			return catalog.SaleSpec{}, err
 		}
+	}
+	if b.Entry != nil {
+		spec.Entry = b.Entry.rules()
 	}
 	for _, p := range b.Performances {
 		spec.Performances = append(spec.Performances, p.spec())
@@ -165,7 +193,7 @@ func saleBody(r catalog.SaleReport, queue QueueReportBody) SaleBody {
 	s := r.Sale
 	body := SaleBody{
 		SaleID: string(s.ID), Title: s.Title, Venue: s.Venue, State: s.State.String(), MaxTicketsPerFan: s.MaxTicketsPerFan,
-		Cancellation: cancellationBody(s.Cancellation), CreatedAt: s.CreatedAt.UTC(), Performances: make([]PerformanceBody, len(r.Performances)),
+		Cancellation: cancellationBody(s.Cancellation), Entry: entryBody(s.Entry), CreatedAt: s.CreatedAt.UTC(), Performances: make([]PerformanceBody, len(r.Performances)),
 		Queue: queue,
 	}
 	for i, p := range r.Performances {

@@ -12,6 +12,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
@@ -32,6 +33,7 @@ type Store struct {
 	*Wallets
 	*Webhooks
 	*Waitlists
+	*Door
 }
 
 // Tokens implements queue.Store.
@@ -87,6 +89,7 @@ type state struct {
 
 	outbox outbox // the events of every change above, and the webhooks' endpoints
 	lines  lines  // the waitlists
+	door   door   // spent proofs, quotas and access codes
 
 	// clock stamps what no caller dates: the offers the store makes when seats come back, and
 	// a sale's state change.
@@ -147,10 +150,11 @@ func NewStore() *Store {
 		paymentsByKey: map[userKey]core.ID{},
 		outbox:        newOutbox(),
 		lines:         newLines(),
+		door:          newDoor(),
 		clock:         core.SystemClock{},
 	}
 	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Holds: &Holds{st}, Orders: &Orders{st}, TicketBook: &TicketBook{st},
-		Settlements: &Settlements{st}, Wallets: &Wallets{st}, Webhooks: &Webhooks{st}, Waitlists: &Waitlists{st}}
+		Settlements: &Settlements{st}, Wallets: &Wallets{st}, Webhooks: &Webhooks{st}, Waitlists: &Waitlists{st}, Door: &Door{st}}
 }
 
 // UseClock has the store date what no caller dates (offers, sale state changes) by c, as a
@@ -162,11 +166,13 @@ func (s *Store) Stores() app.Stores {
 	return app.Stores{
 		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
 		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets, Webhooks: s.Webhooks, Waitlists: s.Waitlists,
+		Entry: s.Door,
 	}
 }
 
 var (
 	_ queue.Store         = (*Tokens)(nil)
+	_ entry.Store         = (*Door)(nil)
 	_ catalog.Program     = (*Catalog)(nil)
 	_ catalog.Seating     = (*Seating)(nil)
 	_ booking.Holds       = (*Holds)(nil)

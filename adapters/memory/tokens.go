@@ -13,11 +13,26 @@ import (
 func (s *Tokens) IssueToken(_ context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.issue(sale, user, now, func() error { return nil })
+}
+
+// IssueTokenWithCode implements queue.Store.
+func (s *Tokens) IssueTokenWithCode(_ context.Context, sale core.SaleID, user core.UserID, code string, now time.Time) (queue.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.issue(sale, user, now, func() error { return s.door.redeem(sale, code, now) })
+}
+
+// issue returns the user's live token, or takes a new one once redeem says it may.
+func (s *state) issue(sale core.SaleID, user core.UserID, now time.Time, redeem func() error) (queue.Token, error) {
 	if id, ok := s.liveByUser[saleUser{sale, user}]; ok {
 		if t := s.tokens[id]; t.Live(now) {
 			return *t, nil
 		}
 		s.expire(s.tokens[id])
+	}
+	if err := redeem(); err != nil {
+		return queue.Token{}, err
 	}
 	q := s.queueOf(sale)
 	if !q.OpensAt.IsZero() && !q.Closed && !now.Before(q.OpensAt) {

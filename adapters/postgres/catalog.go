@@ -19,6 +19,7 @@ func (s *Catalog) CreateSale(ctx context.Context, sale catalog.Sale, perfs []cat
 		added, err := q.SaleInsert(ctx, sqlcdb.SaleInsertParams{
 			ID: string(sale.ID), Title: sale.Title, Venue: sale.Venue, State: sale.State.String(),
 			MaxTicketsPerFan: int32(sale.MaxTicketsPerFan), CancelUntil: until, CancelFeePercent: fee, CreatedAt: sale.CreatedAt,
+			PowMaxNumber: sale.Entry.PowMaxNumber, PresaleUntil: presaleColumn(sale.Entry),
 		})
 		if err != nil {
 			return err
@@ -114,7 +115,7 @@ func (s *Catalog) UpdateSale(ctx context.Context, id core.SaleID, change func(ca
 		until, fee := cancellationColumns(out.Cancellation)
 		err = q.SaleUpdate(ctx, sqlcdb.SaleUpdateParams{
 			ID: string(id), Title: out.Title, State: out.State.String(), MaxTicketsPerFan: int32(out.MaxTicketsPerFan),
-			CancelUntil: until, CancelFeePercent: fee,
+			CancelUntil: until, CancelFeePercent: fee, PowMaxNumber: out.Entry.PowMaxNumber, PresaleUntil: presaleColumn(out.Entry),
 		})
 		switch {
 		case err != nil || sale.State == out.State:
@@ -272,7 +273,11 @@ func saleFromRow(r sqlcdb.Sale) (catalog.Sale, error) {
 	if err != nil {
 		return catalog.Sale{}, err
 	}
-	s := catalog.Sale{ID: core.SaleID(r.ID), Title: r.Title, Venue: r.Venue, State: state, MaxTicketsPerFan: int(r.MaxTicketsPerFan), CreatedAt: r.CreatedAt.UTC()}
+	s := catalog.Sale{ID: core.SaleID(r.ID), Title: r.Title, Venue: r.Venue, State: state, MaxTicketsPerFan: int(r.MaxTicketsPerFan), CreatedAt: r.CreatedAt.UTC(),
+		Entry: core.EntryRules{PowMaxNumber: r.PowMaxNumber}}
+	if r.PresaleUntil != nil {
+		s.Entry.PresaleUntil = r.PresaleUntil.UTC()
+	}
 	if r.CancelUntil != nil && r.CancelFeePercent != nil {
 		until, err := core.ParseISODuration("cancel_until", *r.CancelUntil)
 		if err != nil {
@@ -281,6 +286,14 @@ func saleFromRow(r sqlcdb.Sale) (catalog.Sale, error) {
 		s.Cancellation = &catalog.CancellationPolicy{UntilBeforeShow: until, FeePercent: int(*r.CancelFeePercent)}
 	}
 	return s, nil
+}
+
+// presaleColumn stores no presale as NULL.
+func presaleColumn(r core.EntryRules) *time.Time {
+	if r.PresaleUntil.IsZero() {
+		return nil
+	}
+	return &r.PresaleUntil
 }
 
 // cancellationColumns stores a policy as its ISO 8601 duration and fee; nil as NULLs.

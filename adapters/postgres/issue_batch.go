@@ -10,50 +10,67 @@ import (
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// issueBatcher coalesces concurrent token issues, whatever their sales, into one transaction
-// per batch (group commit): a request joins the pending batch, and one flusher at a time takes
-// everything pending and issues it together. Under a rush the batch grows with the load, so
-// neither a sale's queue lock, taken once per batch, nor the commit is the bottleneck, and fans
-// spread over many sales cost no more commits than fans of one; an idle service flushes a lone
-// request at once.
-type issueBatcher struct {
-	flush func(ctx context.Context, reqs []*issueRequest) error
+// batcher coalesces concurrent requests into one transaction per batch (group commit): a
+// request joins the pending batch, and one flusher at a time takes everything pending and
+// flushes it together. Under a rush the batch grows with the load, so neither a lock taken once
+// per batch nor the commit is the bottleneck; an idle service flushes a lone request at once.
+// Token issues go through one, whatever their sales (fans spread over many sales cost no more
+// commits than fans of one), and spent proofs of work through another.
+type batcher[In, Out any] struct {
+	// flush answers each request of a batch (answer), or returns an error that answers them all.
+	flush func(ctx context.Context, reqs []*batched[In, Out]) error
 
 	mu      sync.Mutex
-	pending []*issueRequest
+	pending []*batched[In, Out]
 	running bool
 	closed  bool
 	flushes sync.WaitGroup // the running flusher, if any
 }
 
-// errStoreClosed answers an issue that arrives after Close.
-var errStoreClosed = errors.New("the store is closed")
-
-// maxIssueBatch bounds one transaction; more pending requests wait for the next.
-const maxIssueBatch = 1000
-
-// issueFlushTimeout bounds a batch's transaction, which no single request's context owns.
-const issueFlushTimeout = 10 * time.Second
-
-type issueRequest struct {
-	sale core.SaleID
-	user core.UserID
-	now  time.Time
-	done chan issueResult // buffered: the flusher never blocks on a caller that left
+// batched is one request in a batch.
+type batched[In, Out any] struct {
+	in   In
+	done chan batchResult[Out] // buffered: the flusher never blocks on a caller that left
 }
 
-type issueResult struct {
-	tok queue.Token
+type batchResult[Out any] struct {
+	out Out
 	err error
 }
 
-// issue queues a request and waits for its batch.
-func (b *issueBatcher) issue(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
-	req := &issueRequest{sale: sale, user: user, now: now, done: make(chan issueResult, 1)}
+// answer gives the request its result.
+func (r *batched[In, Out]) answer(out Out, err error) { r.done <- batchResult[Out]{out, err} }
+
+// issueArgs are a token issue's.
+type issueArgs struct {
+	sale core.SaleID
+	user core.UserID
+	now  time.Time
+}
+
+// issueBatcher batches token issues; issueRequest is one of them.
+type (
+	issueBatcher = batcher[issueArgs, queue.Token]
+	issueRequest = batched[issueArgs, queue.Token]
+)
+
+// errStoreClosed answers a request that arrives after Close.
+var errStoreClosed = errors.New("the store is closed")
+
+// maxBatch bounds one transaction; more pending requests wait for the next.
+const maxBatch = 1000
+
+// flushTimeout bounds a batch's transaction, which no single request's context owns.
+const flushTimeout = 10 * time.Second
+
+// do queues a request and waits for its batch.
+func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
+	var zero Out
+	req := &batched[In, Out]{in: in, done: make(chan batchResult[Out], 1)}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
-		return queue.Token{}, errStoreClosed
+		return zero, errStoreClosed
 	}
 	b.pending = append(b.pending, req)
 	if !b.running {
@@ -64,15 +81,15 @@ func (b *issueBatcher) issue(ctx context.Context, sale core.SaleID, user core.Us
 	b.mu.Unlock()
 	select {
 	case r := <-req.done:
-		return r.tok, r.err
+		return r.out, r.err
 	case <-ctx.Done():
-		// The token may still be issued; asking again returns it.
-		return queue.Token{}, ctx.Err()
+		// The request may still be flushed; a token issue asked again returns the token.
+		return zero, ctx.Err()
 	}
 }
 
-// close refuses new issues and waits for the batches pending to be flushed.
-func (b *issueBatcher) close() {
+// close refuses new requests and waits for the batches pending to be flushed.
+func (b *batcher[In, Out]) close() {
 	b.mu.Lock()
 	b.closed = true
 	b.mu.Unlock()
@@ -80,11 +97,11 @@ func (b *issueBatcher) close() {
 }
 
 // run flushes batches until nothing is pending.
-func (b *issueBatcher) run() {
+func (b *batcher[In, Out]) run() {
 	defer b.flushes.Done()
 	for {
 		b.mu.Lock()
-		n := min(len(b.pending), maxIssueBatch)
+		n := min(len(b.pending), maxBatch)
 		if n == 0 {
 			b.running = false
 			b.mu.Unlock()
@@ -94,10 +111,11 @@ func (b *issueBatcher) run() {
 		b.pending = b.pending[n:]
 		b.mu.Unlock()
 
-		ctx, cancel := context.WithTimeout(context.Background(), issueFlushTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 		if err := b.flush(ctx, batch); err != nil {
 			for _, r := range batch {
-				r.done <- issueResult{err: err}
+				var zero Out
+				r.answer(zero, err)
 			}
 		}
 		cancel()

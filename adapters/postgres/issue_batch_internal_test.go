@@ -20,7 +20,7 @@ func TestIssueBatcherCoalescesConcurrentRequests(t *testing.T) {
 		flushes.Add(1)
 		time.Sleep(10 * time.Millisecond)
 		for _, r := range reqs {
-			r.done <- issueResult{tok: queue.Token{UserID: r.user, Seq: issued.Add(1)}}
+			r.answer(queue.Token{UserID: r.in.user, Seq: issued.Add(1)}, nil)
 		}
 		return nil
 	}}
@@ -31,7 +31,7 @@ func TestIssueBatcherCoalescesConcurrentRequests(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			user := core.UserID(fmt.Sprintf("fan-%d", i))
-			tok, err := b.issue(context.Background(), "a-sale", user, time.Now())
+			tok, err := b.do(context.Background(), issueArgs{sale: "a-sale", user: user, now: time.Now()})
 			if err != nil || tok.UserID != user {
 				t.Errorf("%s got %+v, %v", user, tok, err)
 			}
@@ -51,15 +51,15 @@ func TestIssueBatcherFailsTheWholeBatchAndRecovers(t *testing.T) {
 			return errors.New("database down")
 		}
 		for _, r := range reqs {
-			r.done <- issueResult{tok: queue.Token{UserID: r.user}}
+			r.answer(queue.Token{UserID: r.in.user}, nil)
 		}
 		return nil
 	}}
-	if _, err := b.issue(context.Background(), "a-sale", "fan", time.Now()); err == nil || err.Error() != "database down" {
+	if _, err := b.do(context.Background(), issueArgs{sale: "a-sale", user: "fan", now: time.Now()}); err == nil || err.Error() != "database down" {
 		t.Fatalf("issue during a failing flush: %v", err)
 	}
 	fail.Store(false)
-	if tok, err := b.issue(context.Background(), "a-sale", "fan", time.Now()); err != nil || tok.UserID != "fan" {
+	if tok, err := b.do(context.Background(), issueArgs{sale: "a-sale", user: "fan", now: time.Now()}); err != nil || tok.UserID != "fan" {
 		t.Fatalf("issue after recovery: %+v, %v", tok, err)
 	}
 }
@@ -71,14 +71,14 @@ func TestIssueBatcherCallerThatLeaves(t *testing.T) {
 	b := &issueBatcher{flush: func(_ context.Context, reqs []*issueRequest) error {
 		<-release
 		for _, r := range reqs {
-			r.done <- issueResult{tok: queue.Token{UserID: r.user}}
+			r.answer(queue.Token{UserID: r.in.user}, nil)
 		}
 		close(flushed)
 		return nil
 	}}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, err := b.issue(ctx, "a-sale", "impatient", time.Now()); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := b.do(ctx, issueArgs{sale: "a-sale", user: "impatient", now: time.Now()}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("caller that left: %v", err)
 	}
 	close(release)
@@ -97,7 +97,7 @@ func TestIssueBatcherMixesSalesInOneBatch(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 		sales := map[core.SaleID]bool{}
 		for _, r := range reqs {
-			sales[r.sale] = true
+			sales[r.in.sale] = true
 		}
 		mu.Lock()
 		if len(sales) > 1 {
@@ -105,7 +105,7 @@ func TestIssueBatcherMixesSalesInOneBatch(t *testing.T) {
 		}
 		mu.Unlock()
 		for _, r := range reqs {
-			r.done <- issueResult{tok: queue.Token{UserID: r.user, SaleID: r.sale}}
+			r.answer(queue.Token{UserID: r.in.user, SaleID: r.in.sale}, nil)
 		}
 		return nil
 	}}
@@ -113,7 +113,7 @@ func TestIssueBatcherMixesSalesInOneBatch(t *testing.T) {
 	for i := range 300 {
 		wg.Go(func() {
 			sale := core.SaleID(fmt.Sprintf("sale-%d", i%3))
-			tok, err := b.issue(context.Background(), sale, core.UserID(fmt.Sprintf("fan-%d", i)), time.Now())
+			tok, err := b.do(context.Background(), issueArgs{sale: sale, user: core.UserID(fmt.Sprintf("fan-%d", i)), now: time.Now()})
 			if err != nil || tok.SaleID != sale {
 				t.Errorf("fan %d got %+v, %v; want a token of %s", i, tok, err, sale)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/wallet"
 )
@@ -32,6 +33,7 @@ type Store struct {
 	Wallets     *Wallets
 	Webhooks    *Webhooks
 	Waitlists   *Waitlists
+	Door        *Door
 }
 
 // db is what every context's store shares.
@@ -39,6 +41,7 @@ type db struct {
 	pool    *pgxpool.Pool
 	q       *sqlcdb.Queries
 	issues  *issueBatcher
+	spends  *batcher[spendArgs, bool]
 	seen    *seenWriter
 	changes *catalogChanges
 	offers  *offerCache
@@ -79,6 +82,7 @@ var (
 	_ booking.TicketBook  = (*TicketBook)(nil)
 	_ booking.Settlements = (*Settlements)(nil)
 	_ wallet.Store        = (*Wallets)(nil)
+	_ entry.Store         = (*Door)(nil)
 )
 
 // NewStore uses pool for every query; the caller owns the pool. It listens for other
@@ -90,8 +94,10 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 		opt(&o)
 	}
 	d := &db{pool: pool, q: sqlcdb.New(pool)}
-	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, Orders: &Orders{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}, Webhooks: &Webhooks{d}, Waitlists: &Waitlists{d}}
+	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, Orders: &Orders{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}, Webhooks: &Webhooks{d}, Waitlists: &Waitlists{d},
+		Door: &Door{db: d}}
 	d.issues = &issueBatcher{flush: s.Tokens.issueBatch}
+	d.spends = &batcher[spendArgs, bool]{flush: s.Door.spendBatch}
 	d.seen = newSeenWriter(s.Tokens.writeSeen)
 	d.changes = newCatalogChanges(o.listen, d.notifyCatalog)
 	d.offers = newOfferCache(d.changes)
@@ -103,6 +109,7 @@ func (s *Store) Stores() app.Stores {
 	return app.Stores{
 		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
 		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets, Webhooks: s.Webhooks, Waitlists: s.Waitlists,
+		Entry: s.Door,
 	}
 }
 
@@ -157,6 +164,7 @@ func Connect(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, er
 // changes. The pool stays the caller's.
 func (s *Store) Close(ctx context.Context) error {
 	s.issues.close()
+	s.spends.close()
 	s.changes.close()
 	return s.seen.close(ctx)
 }

@@ -16,7 +16,7 @@ const admitLookahead = 2000
 // IssueToken implements queue.Store. Concurrent issues, of any sales, share one transaction per
 // batch (issue_batch.go).
 func (s *Tokens) IssueToken(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
-	return s.issues.issue(ctx, sale, user, now)
+	return s.issues.do(ctx, issueArgs{sale: sale, user: user, now: now})
 }
 
 // issueBatch issues a batch of requests of any sales in one statement (the issue_tokens
@@ -27,14 +27,14 @@ func (s *Tokens) issueBatch(ctx context.Context, reqs []*issueRequest) error {
 		user core.UserID
 	}
 	seen := map[fan]bool{}
-	p := sqlcdb.TokenIssueBatchParams{Now: reqs[0].now}
+	p := sqlcdb.TokenIssueBatchParams{Now: reqs[0].in.now}
 	for _, r := range reqs {
-		if f := (fan{r.sale, r.user}); !seen[f] {
+		if f := (fan{r.in.sale, r.in.user}); !seen[f] {
 			seen[f] = true
-			p.SaleIds, p.Ids = append(p.SaleIds, string(r.sale)), append(p.Ids, string(core.NewID()))
-			p.UserIds, p.IssuedAt = append(p.UserIds, string(r.user)), append(p.IssuedAt, r.now)
+			p.SaleIds, p.Ids = append(p.SaleIds, string(r.in.sale)), append(p.Ids, string(core.NewID()))
+			p.UserIds, p.IssuedAt = append(p.UserIds, string(r.in.user)), append(p.IssuedAt, r.in.now)
 		}
-		p.Now = later(p.Now, r.now)
+		p.Now = later(p.Now, r.in.now)
 	}
 	rows, err := s.q.TokenIssueBatch(ctx, p)
 	if err != nil {
@@ -49,12 +49,12 @@ func (s *Tokens) issueBatch(ctx context.Context, reqs []*issueRequest) error {
 		live[fan{tok.SaleID, tok.UserID}] = tok
 	}
 	for _, r := range reqs {
-		tok, ok := live[fan{r.sale, r.user}]
+		tok, ok := live[fan{r.in.sale, r.in.user}]
 		if !ok {
-			r.done <- issueResult{err: fmt.Errorf("issue token for %q in %s: no live token after the batch", r.user, r.sale)}
+			r.answer(queue.Token{}, fmt.Errorf("issue token for %q in %s: no live token after the batch", r.in.user, r.in.sale))
 			continue
 		}
-		r.done <- issueResult{tok: tok}
+		r.answer(tok, nil)
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ type Metrics struct {
 	http     *httpInstruments
 	booking  *bookingInstruments
 	webhooks *webhookInstruments
+	entry    *entryInstruments
 }
 
 // latencyBuckets are the histograms' bounds in seconds: from a cached poll (under a
@@ -64,6 +65,9 @@ func NewMetrics() (*Metrics, error) {
 		return nil, err
 	}
 	if m.webhooks, err = newWebhookInstruments(m.meter, m.zeroes); err != nil {
+		return nil, err
+	}
+	if m.entry, err = newEntryInstruments(m.meter, m.zeroes); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -60,6 +62,8 @@ type config struct {
 	CancellationBatch int
 	WebhookAllow      string
 	WaitlistOfferTTL  time.Duration
+	TrustedProxies    string
+	JoinPerAddress    int
 }
 
 // setting documents one configuration variable; the README's table lists the same.
@@ -119,6 +123,8 @@ func bindFlags(fs *flag.FlagSet, c *config) error {
 	num(&c.CancellationBatch, setting{"BOXOFFICE_CANCELLATION_BATCH", "cancellation-batch", "holds ended and tickets refunded per round of a cancelled performance's workflow, 1 to 1000"}, cancellation.DefaultBatch)
 	dur(&c.WaitlistOfferTTL, setting{"BOXOFFICE_WAITLIST_OFFER_TTL", "waitlist-offer-ttl", "how long seats offered to a waitlist entry are held for its fan before they go to the next"}, waitlist.DefaultOfferTTL)
 	str(&c.WebhookAllow, setting{"BOXOFFICE_WEBHOOK_ALLOW", "webhook-allow", "host names and CIDRs (comma-separated) webhook endpoints may reach over http or https whatever their address; others must be https to a public address"}, "")
+	str(&c.TrustedProxies, setting{"BOXOFFICE_TRUSTED_PROXIES", "trusted-proxies", "CIDRs (comma-separated) of the proxies in front of the API: from a peer among them, the client's address is the right-most X-Forwarded-For entry that is not one of them; empty believes no one's X-Forwarded-For"}, "")
+	num(&c.JoinPerAddress, setting{"BOXOFFICE_JOIN_PER_ADDRESS", "join-per-address", "new queue tokens one client address may take in each sale per minute, across every instance; 0 is no quota"}, 0)
 	str(&c.LogLevel, setting{"BOXOFFICE_LOG_LEVEL", "log-level", "debug, info, warn or error"}, "info")
 	str(&c.RateLimit, setting{"BOXOFFICE_RATE_LIMIT", "rate-limit", "per-user and per-address limits on token issue and holds, name=rate/burst,…, or off"}, httpapi.DefaultRateLimits)
 	return errors.Join(bad...)
@@ -135,6 +141,12 @@ func (c config) validate() error {
 	}
 	if _, err := webhook.ParseDestinations(c.WebhookAllow); err != nil {
 		bad = append(bad, fmt.Errorf("BOXOFFICE_WEBHOOK_ALLOW: %w", err))
+	}
+	if _, err := httpapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		bad = append(bad, fmt.Errorf("BOXOFFICE_TRUSTED_PROXIES: %w", err))
+	}
+	if c.JoinPerAddress < 0 {
+		bad = append(bad, fmt.Errorf("BOXOFFICE_JOIN_PER_ADDRESS is %d: use 0 (no quota) or more", c.JoinPerAddress))
 	}
 	if c.CancellationBatch < 1 || c.CancellationBatch > 1000 {
 		bad = append(bad, fmt.Errorf("BOXOFFICE_CANCELLATION_BATCH is %d: use 1 to 1000", c.CancellationBatch))
@@ -156,6 +168,7 @@ func (c config) policy() app.Policy {
 		Catalog:          catalog.Policy{SeatsStaleness: c.SeatsStaleness},
 		Booking:          booking.Policy{HoldTTL: c.HoldTTL},
 		WaitlistOfferTTL: c.WaitlistOfferTTL,
+		JoinPerAddress:   c.JoinPerAddress,
 		DefaultSale:      core.SaleID(c.DefaultSale),
 	}
 }
@@ -165,6 +178,19 @@ func (c config) tokenSeed() ([]byte, error) { return signingSeed("BOXOFFICE_TOKE
 
 // ticketSeed decodes BOXOFFICE_TICKET_KEY.
 func (c config) ticketSeed() ([]byte, error) { return signingSeed("BOXOFFICE_TICKET_KEY", c.TicketKey) }
+
+// challengeKey is the key that signs the proof-of-work challenges, derived from the token key
+// so every instance shares it without another secret to hand out; nil (a random key, good for
+// one process) when no token key is set.
+func (c config) challengeKey() []byte {
+	seed, err := c.tokenSeed()
+	if err != nil {
+		return nil
+	}
+	m := hmac.New(sha256.New, seed)
+	m.Write([]byte("boxoffice: proof-of-work challenges"))
+	return m.Sum(nil)
+}
 
 // signingSeed decodes the base64 seed of a signing key every API instance shares.
 func signingSeed(name, value string) ([]byte, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/app"
 	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/webhook"
 )
 
@@ -66,6 +67,13 @@ func webhookObserver(m *telemetry.Metrics) webhook.Observer {
 		return webhook.NopObserver{}
 	}
 	return m.Webhooks()
+}
+
+func entryObserver(m *telemetry.Metrics) entry.Observer {
+	if m == nil {
+		return entry.NopObserver{}
+	}
+	return m.Entry()
 }
 
 // declareSales makes the booking series of every sale not closed show from start-up, at zero

@@ -132,6 +132,7 @@ func newApp(c config, st app.Stores, tc client.Client, holds *temporal.Lifecycle
 			Couriers: temporal.NewCouriers(tc), Sender: webhooks.NewSender(c.webhookDestinations()), Destinations: c.webhookDestinations(),
 			Observer: webhookObserver(m),
 		},
+		Entry:    app.EntryPorts{ChallengeKey: c.challengeKey(), Observer: entryObserver(m)},
 		Clock:    core.SystemClock{},
 		Observer: bookingObserver(m),
 		Copies:   cache.New(core.SystemClock{}, c.policy().Catalog.SeatsStaleness),
@@ -254,8 +255,13 @@ func apiHandler(ctx context.Context, c config, log *slog.Logger, a *app.App, rea
 	if err != nil {
 		return nil, nil, fmt.Errorf("BOXOFFICE_TICKET_KEY: %w", err)
 	}
+	proxies, err := httpapi.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return nil, nil, fmt.Errorf("BOXOFFICE_TRUSTED_PROXIES: %w", err)
+	}
 	handler, api := httpapi.New(httpapi.Deps{
-		Tokens: signer, Tickets: tickets, Identity: identity, Logger: log, Ready: ready, Limits: limits, AdminKey: c.AdminKey, Stopping: stopping,
+		Tokens: signer, Tickets: tickets, Identity: identity, Logger: log, Ready: ready, Limits: limits, TrustedProxies: proxies,
+		AdminKey: c.AdminKey, Stopping: stopping,
 	}.Driving(a))
 	return handler, api.OpenAPI(), nil
 }

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/waitlist"
 	"github.com/boxoffice/boxoffice/core/wallet"
@@ -28,6 +30,7 @@ type Stores struct {
 	Wallets     wallet.Store
 	Webhooks    webhook.Store
 	Waitlists   waitlist.Store
+	Entry       entry.Store
 }
 
 // EveryStore is a value that implements every store port.
@@ -39,6 +42,7 @@ type EveryStore interface {
 	wallet.Store
 	webhook.Store
 	waitlist.Store
+	entry.Store
 }
 
 // CatalogStore is catalog.Store of a Program and a Seating served apart: each adapter's two
@@ -57,11 +61,11 @@ type BookingStore struct {
 
 // StoresOf is the Stores of one value that serves every port.
 func StoresOf(s EveryStore) Stores {
-	return Stores{Queue: s, Catalog: s, Bookings: s, Settlements: s, Wallets: s, Webhooks: s, Waitlists: s}
+	return Stores{Queue: s, Catalog: s, Bookings: s, Settlements: s, Wallets: s, Webhooks: s, Waitlists: s, Entry: s}
 }
 
 func (s Stores) complete() bool {
-	return s.Queue != nil && s.Catalog != nil && s.Bookings != nil && s.Settlements != nil && s.Wallets != nil && s.Webhooks != nil && s.Waitlists != nil
+	return s.Queue != nil && s.Catalog != nil && s.Bookings != nil && s.Settlements != nil && s.Wallets != nil && s.Webhooks != nil && s.Waitlists != nil && s.Entry != nil
 }
 
 // Ports are what the application runs on.
@@ -81,6 +85,8 @@ type Ports struct {
 	// each endpoint's deliveries (nil: endpoints cannot be registered here), the sender a
 	// worker delivers with (nil in an API alone) and the destinations allowed.
 	Webhooks WebhookPorts
+	// Entry is the door's key and observer.
+	Entry EntryPorts
 	// Copies, if set, put copies kept in process in front of what fans read most, so a rush
 	// costs the store one read per copy's age (adapters/cache); nil: every read reaches the
 	// store.
@@ -109,6 +115,14 @@ type WebhookPorts struct {
 	Observer     webhook.Observer // nil hears nothing
 }
 
+// EntryPorts are the door's ports beyond its store.
+type EntryPorts struct {
+	// ChallengeKey signs the proof-of-work challenges; every instance must share it. Nil: a
+	// random key, good for one process.
+	ChallengeKey []byte
+	Observer     entry.Observer // nil hears nothing
+}
+
 // Policy is the operator-set rules of every context.
 type Policy struct {
 	Queue   queue.Policy
@@ -116,6 +130,9 @@ type Policy struct {
 	Booking booking.Policy
 	// WaitlistOfferTTL is how long a waitlist offer is held for its fan.
 	WaitlistOfferTTL time.Duration
+	// JoinPerAddress is how many new tokens one client address may take in a sale each
+	// minute; 0: no quota.
+	JoinPerAddress int
 	// DefaultSale is the sale the seed's endpoints mean when they name none; empty: the
 	// earliest-created sale on sale or paused.
 	DefaultSale core.SaleID
@@ -133,6 +150,8 @@ type App struct {
 	Webhook webhook.Services
 	// Waitlist is where fans wait for seats of a sold-out date to come back.
 	Waitlist *waitlist.Waitlist
+	// Door is every queue's door: proofs of work, quotas per address, presale codes.
+	Door *entry.Door
 	// Requests are the keyed requests running in this process, whichever context serves them.
 	Requests *core.KeyedRequests
 }
@@ -157,7 +176,11 @@ func New(p Ports, policy Policy) (*App, error) {
 	if p.Copies != nil {
 		counters = p.Copies.Counters(counters, policy.Queue.Refresh)
 	}
-	q, err := queue.New(queue.Ports{Store: p.Stores.Queue, Loop: p.Loop, Sales: directory, Clock: p.Clock, Counters: counters}, policy.Queue)
+	door, err := newDoor(p, policy, directory)
+	if err != nil {
+		return nil, err
+	}
+	q, err := queue.New(queue.Ports{Store: p.Stores.Queue, Loop: p.Loop, Sales: directory, Clock: p.Clock, Counters: counters, Door: door}, policy.Queue)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +217,23 @@ func New(p Ports, policy Policy) (*App, error) {
 	if err := errors.Join(err, lineErr); err != nil {
 		return nil, err
 	}
-	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Webhook: hooks, Waitlist: line, Requests: requests}, nil
+	return &App{Queue: q, Catalog: c, Booking: b, Wallet: w, Webhook: hooks, Waitlist: line, Door: door, Requests: requests}, nil
+}
+
+// newDoor composes the queues' door, with a random challenge key when none is given.
+func newDoor(p Ports, policy Policy, sales entry.Sales) (*entry.Door, error) {
+	key := p.Entry.ChallengeKey
+	if key == nil {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+	}
+	if len(key) < 32 || policy.JoinPerAddress < 0 {
+		return nil, errors.New("app: the challenge key must be at least 32 bytes and the join quota not negative")
+	}
+	return entry.NewDoor(entry.DoorConfig{Store: p.Stores.Entry, Sales: sales, Prover: entry.NewProver(key), Clock: p.Clock,
+		PerAddress: policy.JoinPerAddress, Observer: p.Entry.Observer}), nil
 }
 
 // newWaitlist composes the waitlist: fans' places are counted from copies of the lines when

@@ -52,10 +52,15 @@ func (a *Admin) CreateSale(ctx context.Context, spec SaleSpec) (SaleReport, erro
 // one a draft).
 var ErrQueueNotOpened = core.Classed(core.ErrUnavailable, "the sale's waiting room did not open (is a worker running?), so the sale was left as it was (a new sale a draft); once a worker runs, PATCH its state to on_sale")
 
-// ChangeSale changes a sale's state, title, venue, limit or cancellation policy. A sale put on
+// ChangeSale changes a sale's state, title, venue, limit, cancellation policy or entry rules. A sale put on
 // sale or paused needs its waiting room running: it is started first if it does not run (a
 // sale created while no worker answered), and the change refused if it cannot be.
 func (a *Admin) ChangeSale(ctx context.Context, id core.SaleID, c SaleChange) (SaleReport, error) {
+	if c.Entry != nil {
+		if err := c.Entry.Validate(a.clock.Now()); err != nil {
+			return SaleReport{}, err
+		}
+	}
 	if c.State != nil && c.State.Public() {
 		if _, err := a.store.Sale(ctx, id); err != nil {
 			return SaleReport{}, err

@@ -126,14 +126,14 @@ func (d *Directory) Status(ctx context.Context, id core.SaleID) (core.SaleStatus
 	}
 	for _, l := range public {
 		if l.Sale.ID == id {
-			return core.SaleStatus{State: l.Sale.State, SoldOut: l.SoldOut}, nil
+			return core.SaleStatus{State: l.Sale.State, SoldOut: l.SoldOut, Entry: l.Sale.Entry}, nil
 		}
 	}
 	s, err := d.store.Sale(ctx, id)
 	if err != nil {
 		return core.SaleStatus{}, err
 	}
-	return core.SaleStatus{State: s.State}, nil
+	return core.SaleStatus{State: s.State, Entry: s.Entry}, nil
 }
 
 // State is a sale's state read from the store now, not from the copy.

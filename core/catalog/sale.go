@@ -28,7 +28,9 @@ type Sale struct {
 	MaxTicketsPerFan int
 	// Cancellation is when and at what fee a fan may give a ticket back; nil: never.
 	Cancellation *CancellationPolicy
-	CreatedAt    time.Time
+	// Entry is the proof of work and presale its queue's door asks of a joining fan.
+	Entry     core.EntryRules
+	CreatedAt time.Time
 }
 
 // CancellationPolicy lets a fan cancel a paid ticket until UntilBeforeShow before the show,
@@ -66,6 +68,7 @@ type SaleSpec struct {
 	MaxTicketsPerFan int    // 0: DefaultMaxTicketsPerFan
 	Cancellation     *CancellationPolicy
 	Queue            QueueSpec
+	Entry            core.EntryRules
 	Performances     []PerformanceSpec
 }
 
@@ -77,7 +80,7 @@ func NewSale(spec SaleSpec, now time.Time) (Sale, []Performance, error) {
 		return Sale{}, nil, err
 	}
 	s := Sale{ID: id, Title: spec.Title, Venue: spec.Venue, State: core.OnSale, MaxTicketsPerFan: spec.MaxTicketsPerFan,
-		Cancellation: spec.Cancellation, CreatedAt: now}
+		Cancellation: spec.Cancellation, Entry: spec.Entry, CreatedAt: now}
 	if spec.State != "" {
 		if s.State, err = core.ParseSaleState("state", spec.State); err != nil {
 			return Sale{}, nil, err
@@ -93,6 +96,9 @@ func NewSale(spec SaleSpec, now time.Time) (Sale, []Performance, error) {
 		return Sale{}, nil, err
 	}
 	if err := spec.Queue.validate(now); err != nil {
+		return Sale{}, nil, err
+	}
+	if err := spec.Entry.Validate(now); err != nil {
 		return Sale{}, nil, err
 	}
 	perfs, err := newPerformances(id, spec.Performances, now)
@@ -160,6 +166,9 @@ type SaleChange struct {
 	// Cancellation replaces the policy when SetCancellation is true (nil: not cancellable).
 	Cancellation    *CancellationPolicy
 	SetCancellation bool
+	// Entry replaces the entry rules as a whole when set; validated at the change's time by
+	// Admin.ChangeSale.
+	Entry *core.EntryRules
 }
 
 // validate checks the fields the change sets, and only those: a sale stored before a rule
@@ -209,6 +218,9 @@ func (c SaleChange) Apply(s Sale) (Sale, error) {
 	}
 	if c.SetCancellation {
 		s.Cancellation = c.Cancellation
+	}
+	if c.Entry != nil {
+		s.Entry = *c.Entry
 	}
 	return s, nil
 }

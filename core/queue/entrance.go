@@ -2,10 +2,12 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/entry"
 )
 
 // Entrance is what fans pass through: they take a token for a sale, follow their place, and
@@ -17,6 +19,7 @@ type Entrance struct {
 	clock    core.Clock
 	policy   Policy
 	counters Counters
+	door     Door
 }
 
 // Status is a token with where it stands in its sale's queue.
@@ -44,14 +47,30 @@ func (s Status) SignedSeq() int64 {
 	return s.Token.Seq
 }
 
-// Issue gives the user a token in the queue of the sale named (the default sale if none), or
-// their live one there again. A fan may wait in several sales at once.
+// Join is a fan asking for a token: who, for which sale (the default one if empty), and what
+// the sale's entry rules may ask: a solved proof of work, an access code during a presale, and
+// the client's address for its quota.
+type Join struct {
+	UserID, SaleID string
+	Proof          string // ALTCHA's payload
+	AccessCode     string
+	Address        string
+}
+
+// Issue is Join with nothing but the fan and the sale: enough for a sale without entry rules.
 func (e *Entrance) Issue(ctx context.Context, rawUserID, rawSaleID string) (Status, error) {
-	user, err := core.ParseUserID(rawUserID)
+	return e.Join(ctx, Join{UserID: rawUserID, SaleID: rawSaleID})
+}
+
+// Join gives the user a token in the queue of the sale named (the default sale if none), or
+// their live one there again, once the door lets the join through. A fan may wait in several
+// sales at once.
+func (e *Entrance) Join(ctx context.Context, j Join) (Status, error) {
+	user, err := core.ParseUserID(j.UserID)
 	if err != nil {
 		return Status{}, err
 	}
-	sale, err := e.saleToJoin(ctx, rawSaleID)
+	sale, err := e.saleToJoin(ctx, j.SaleID)
 	if err != nil {
 		return Status{}, err
 	}
@@ -59,10 +78,13 @@ func (e *Entrance) Issue(ctx context.Context, rawUserID, rawSaleID string) (Stat
 	if err != nil {
 		return Status{}, err
 	}
+	if err := e.door.Check(ctx, entry.Knock{Sale: sale, Rules: sst.Entry, Proof: j.Proof, Address: j.Address}); err != nil {
+		return Status{}, err
+	}
 	now := e.clock.Now()
-	tok, err := e.store.IssueToken(ctx, sale, user, now)
+	tok, err := e.issue(ctx, sale, user, sst.Entry, j.AccessCode, now)
 	if err != nil {
-		return Status{}, fmt.Errorf("issue token: %w", err)
+		return Status{}, err
 	}
 	q, err := e.counters.Copy(ctx, sale)
 	if err != nil {
@@ -73,6 +95,26 @@ func (e *Entrance) Issue(ctx context.Context, rawUserID, rawSaleID string) (Stat
 	}
 	e.wakeIfAsleep(tok, q)
 	return e.status(tok, q, sst, now), nil
+}
+
+// issue takes the token, redeeming an access code while the sale is in presale.
+func (e *Entrance) issue(ctx context.Context, sale core.SaleID, user core.UserID, rules core.EntryRules, code string, now time.Time) (Token, error) {
+	if !rules.Presale(now) {
+		tok, err := e.store.IssueToken(ctx, sale, user, now)
+		if err != nil {
+			return Token{}, fmt.Errorf("issue token: %w", err)
+		}
+		return tok, nil
+	}
+	tok, err := e.store.IssueTokenWithCode(ctx, sale, user, entry.NormalizeCode(code), now)
+	var refused *entry.CodeError
+	if errors.As(err, &refused) {
+		return Token{}, e.door.Refused(sale, err)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("issue token with an access code: %w", err)
+	}
+	return tok, nil
 }
 
 // wakeIfAsleep wakes the sale's admission loop when a waiting fan finds it asleep (nobody

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/entry"
 )
 
 // Store keeps the waiting rooms: a queue per sale whose tokens are numbered without gaps and
@@ -15,6 +16,13 @@ type Store interface {
 	// calls for one user and sale return the same token. A token issued before a scheduled
 	// opening is Early. A queue the sale has not used yet starts empty.
 	IssueToken(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (Token, error)
+	// IssueTokenWithCode is IssueToken during a presale: it returns the user's live token as
+	// IssueToken does, redeeming nothing; otherwise it redeems one use of the access code
+	// (normalised, see entry.NormalizeCode) and issues the token in one transaction, or issues
+	// nothing and answers the *entry.CodeError of entry.AccessCode.Redeemable,
+	// entry.ErrUnknownCode or, for an empty code, entry.ErrNoCode. Racing redemptions of one
+	// code never take more than its uses.
+	IssueTokenWithCode(ctx context.Context, sale core.SaleID, user core.UserID, code string, now time.Time) (Token, error)
 	// Token returns a token by id, or ErrTokenUnknown.
 	Token(ctx context.Context, id core.ID) (Token, error)
 	// Queue returns the sale's queue counters (zero for a queue not used yet).
@@ -81,3 +89,17 @@ type Counters interface {
 	Read(ctx context.Context, sale core.SaleID) (Queue, error)
 	Cached(maxAge time.Duration) map[core.SaleID]Queue
 }
+
+// Door checks a join against its sale's entry rules before a token is issued (entry.Door).
+type Door interface {
+	// Check lets the join through or says why not.
+	Check(ctx context.Context, k entry.Knock) error
+	// Refused hears of a join refused in the queue itself (a presale code) and returns err.
+	Refused(sale core.SaleID, err error) error
+}
+
+// openDoor lets every join in: the queue of a service composed without a door.
+type openDoor struct{}
+
+func (openDoor) Check(context.Context, entry.Knock) error { return nil }
+func (openDoor) Refused(_ core.SaleID, err error) error   { return err }

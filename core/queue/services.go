@@ -15,6 +15,8 @@ type Ports struct {
 	Clock core.Clock
 	// Counters are where positions' counters come from; nil: StoreCounters, a read each time.
 	Counters Counters
+	// Door checks a join against its sale's entry rules; nil lets every join in unchecked.
+	Door Door
 }
 
 // Services are the queue's use cases, sharing one source of the counters.
@@ -32,12 +34,16 @@ func New(p Ports, policy Policy) (Services, error) {
 	if err := policy.Validate(); err != nil {
 		return Services{}, fmt.Errorf("queue: %w", err)
 	}
+	var door Door = openDoor{}
+	if p.Door != nil {
+		door = p.Door
+	}
 	counters := p.Counters
 	if counters == nil {
 		counters = StoreCounters{Store: p.Store}
 	}
 	return Services{
-		Entrance: &Entrance{store: p.Store, sales: p.Sales, loop: p.Loop, clock: p.Clock, policy: policy, counters: counters},
+		Entrance: &Entrance{store: p.Store, sales: p.Sales, loop: p.Loop, clock: p.Clock, policy: policy, counters: counters, door: door},
 		Control:  &Control{store: p.Store, loop: p.Loop, sales: p.Sales, clock: p.Clock, policy: policy, counters: counters},
 		Admitter: &Admitter{store: p.Store, sales: p.Sales, clock: p.Clock, policy: policy, counters: counters},
 	}, nil

@@ -33,6 +33,21 @@ func (e CancelledBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for ChallengeBodyAlgorithm.
+const (
+	SHA256 ChallengeBodyAlgorithm = "SHA-256"
+)
+
+// Valid indicates whether the value is a known member of the ChallengeBodyAlgorithm enum.
+func (e ChallengeBodyAlgorithm) Valid() bool {
+	switch e {
+	case SHA256:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ChangeSaleInputBodyState.
 const (
 	ChangeSaleInputBodyStateClosed ChangeSaleInputBodyState = "closed"
@@ -327,6 +342,23 @@ func (e WaitlistEntryBodyStatus) Valid() bool {
 	}
 }
 
+// AccessCodeBody defines model for AccessCodeBody.
+type AccessCodeBody struct {
+	// Code What a fan sends in POST /api/token's access_code.
+	//
+	// Examples: 7KQ2-M9XD-4HTB-WR3C
+	Code string `json:"code"`
+
+	// ExpiresAt When it stops letting fans in (RFC 3339, UTC); absent: when the presale ends.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// Uses Joins it lets in, in all.
+	Uses int64 `json:"uses"`
+
+	// UsesLeft Joins it still lets in.
+	UsesLeft int64 `json:"uses_left"`
+}
+
 // BalanceBody defines model for BalanceBody.
 type BalanceBody struct {
 	// Balance Balance in won.
@@ -354,6 +386,27 @@ type CancelledBody struct {
 
 // CancelledBodyStatus defines model for CancelledBody.Status.
 type CancelledBodyStatus string
+
+// ChallengeBody defines model for ChallengeBody.
+type ChallengeBody struct {
+	// Algorithm The hash: find the number n, 0 ≤ n ≤ maxnumber, for which the hex SHA-256 of salt followed by n in decimal is challenge.
+	Algorithm ChallengeBodyAlgorithm `json:"algorithm"`
+
+	// Challenge The hash to find, in hex.
+	Challenge string `json:"challenge"`
+
+	// Maxnumber The largest number to try: the sale's difficulty (entry.pow_max_number).
+	Maxnumber int64 `json:"maxnumber"`
+
+	// Salt Prefix of what is hashed; it names the sale and the expiry (10 minutes) as URL parameters. Send it back as it came.
+	Salt string `json:"salt"`
+
+	// Signature The service's HMAC of challenge: nothing is kept until the solution comes back.
+	Signature string `json:"signature"`
+}
+
+// ChallengeBodyAlgorithm The hash: find the number n, 0 ≤ n ≤ maxnumber, for which the hex SHA-256 of salt followed by n in decimal is challenge.
+type ChallengeBodyAlgorithm string
 
 // ChangeAdmissionBody defines model for ChangeAdmissionBody.
 type ChangeAdmissionBody struct {
@@ -383,6 +436,9 @@ type ChangeSaleInputBody struct {
 		// Examples: P2D
 		UntilBeforeShow string `json:"until_before_show"`
 	} `json:"cancellation,omitempty"`
+
+	// Entry The new entry rules, as a whole: a field left out takes its default (no proof of work, no presale). Apply from the next join.
+	Entry *EntryBody `json:"entry,omitempty"`
 
 	// MaxTicketsPerFan Lowering it refuses new holds beyond it; tickets held or bought stay.
 	MaxTicketsPerFan *int64 `json:"max_tickets_per_fan,omitempty"`
@@ -435,6 +491,27 @@ type CheckInInputBody struct {
 	Ticket string `json:"ticket"`
 }
 
+// CreateCodesBody defines model for CreateCodesBody.
+type CreateCodesBody struct {
+	// Count How many codes to make.
+	//
+	// Examples: 100
+	Count int64 `json:"count"`
+
+	// ExpiresAt When the codes stop letting fans in (RFC 3339, in the future); when the presale ends if absent.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// Uses Joins each code lets in; 1 when absent.
+	//
+	// Examples: 1
+	Uses *int64 `json:"uses,omitempty"`
+}
+
+// CreatedCodesOutputBody defines model for CreatedCodesOutputBody.
+type CreatedCodesOutputBody struct {
+	Codes []AccessCodeBody `json:"codes"`
+}
+
 // DeliveryBody defines model for DeliveryBody.
 type DeliveryBody struct {
 	// Attempts Attempts made so far.
@@ -456,6 +533,17 @@ type DeliveryBody struct {
 
 // DeliveryBodyStatus pending until an attempt gets a 2xx (delivered) or 24 h of retries run out (failed).
 type DeliveryBodyStatus string
+
+// EntryBody defines model for EntryBody.
+type EntryBody struct {
+	// PowMaxNumber The proof of work's difficulty: each join must find a number up to it (ALTCHA's maxnumber; a browser tries about half of them on average, around a second at 1,000,000 on a laptop). 0, the default, asks for none.
+	//
+	// Examples: 100000
+	PowMaxNumber *int64 `json:"pow_max_number,omitempty"`
+
+	// PresaleUntil Until when (RFC 3339, in the future) only fans with an access code may join (POST /api/admin/sales/{sale_id}/access-codes makes them); absent: no presale.
+	PresaleUntil *time.Time `json:"presale_until,omitempty"`
+}
 
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
@@ -512,6 +600,14 @@ type HoldInputBody struct {
 
 // IssueTokenInputBody defines model for IssueTokenInputBody.
 type IssueTokenInputBody struct {
+	// AccessCode During a sale's presale, the access code that lets you in: each join redeems one of its uses (a fan asking again for their live token redeems nothing). Letters are read case-insensitively and dashes may be left out. Ignored once the presale is over.
+	//
+	// Examples: 7KQ2-M9XD-4HTB-WR3C
+	AccessCode *string `json:"access_code,omitempty"`
+
+	// Altcha The solved proof of work, for a sale that asks one (its challenge from GET /api/token/challenge): base64 of the JSON ALTCHA's widget and client library produce ({algorithm, challenge, number, salt, signature}; fields they add, such as took, are accepted). Each solution is good for one join: a solution sent again is 400.
+	Altcha *string `json:"altcha,omitempty"`
+
 	// SaleId The sale to queue for (see GET /api/sales); the default sale when absent.
 	//
 	// Examples: boxoffice-live
@@ -911,8 +1007,11 @@ type RepricedBody struct {
 // SaleBody defines model for SaleBody.
 type SaleBody struct {
 	// Cancellation Absent: tickets of this sale cannot be cancelled.
-	Cancellation     *CancellationBody `json:"cancellation,omitempty"`
-	CreatedAt        time.Time         `json:"created_at"`
+	Cancellation *CancellationBody `json:"cancellation,omitempty"`
+	CreatedAt    time.Time         `json:"created_at"`
+
+	// Entry How fans may join its queue.
+	Entry            EntryBody         `json:"entry"`
 	MaxTicketsPerFan int64             `json:"max_tickets_per_fan"`
 	Performances     []PerformanceBody `json:"performances"`
 
@@ -960,6 +1059,9 @@ type SaleListingBodyState string
 type SaleSpecBody struct {
 	// Cancellation When fans may cancel a paid ticket for a refund; not cancellable when absent.
 	Cancellation *CancellationBody `json:"cancellation,omitempty"`
+
+	// Entry How fans may join its queue: a proof of work, a presale; neither when absent.
+	Entry *EntryBody `json:"entry,omitempty"`
 
 	// MaxTicketsPerFan Tickets one fan may hold and buy in the sale together; 4 when absent.
 	MaxTicketsPerFan *int64 `json:"max_tickets_per_fan,omitempty"`
@@ -1197,6 +1299,12 @@ type CancelTicketParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// TokenChallengeParams defines parameters for TokenChallenge.
+type TokenChallengeParams struct {
+	// SaleId The sale to join.
+	SaleId string `form:"sale_id" json:"sale_id"`
+}
+
 // CheckInJSONRequestBody defines body for CheckIn for application/json ContentType.
 type CheckInJSONRequestBody = CheckInInputBody
 
@@ -1211,6 +1319,9 @@ type CreateSaleJSONRequestBody = SaleSpecBody
 
 // ChangeSaleJSONRequestBody defines body for ChangeSale for application/json ContentType.
 type ChangeSaleJSONRequestBody = ChangeSaleInputBody
+
+// CreateAccessCodesJSONRequestBody defines body for CreateAccessCodes for application/json ContentType.
+type CreateAccessCodesJSONRequestBody = CreateCodesBody
 
 // AddPerformanceJSONRequestBody defines body for AddPerformance for application/json ContentType.
 type AddPerformanceJSONRequestBody = PerformanceSpecBody
@@ -1412,7 +1523,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
 	ReadSale(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ChangeSaleWithBody Change a sale's state, title, venue, limit or cancellation policy
+	// ChangeSaleWithBody Change a sale's state, title, venue, limit, cancellation policy or entry rules
 	//
 	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 	//
@@ -1421,7 +1532,7 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
 	ChangeSaleWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ChangeSale Change a sale's state, title, venue, limit or cancellation policy
+	// ChangeSale Change a sale's state, title, venue, limit, cancellation policy or entry rules
 	//
 	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 	//
@@ -1429,6 +1540,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
 	ChangeSale(ctx context.Context, saleId string, body ChangeSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAccessCodes List a sale's access codes and their uses left
+	//
+	// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race.
+	//
+	// Corresponds with GET /api/admin/sales/{sale_id}/access-codes (the `ListAccessCodes` operationId).
+	ListAccessCodes(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAccessCodesWithBody Make access codes for a sale's presale
+	//
+	// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race. Codes are random (80 bits); hand each to its fan.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/access-codes (the `CreateAccessCodes` operationId).
+	CreateAccessCodesWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAccessCodes Make access codes for a sale's presale
+	//
+	// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race. Codes are random (80 bits); hand each to its fan.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/access-codes (the `CreateAccessCodes` operationId).
+	CreateAccessCodes(ctx context.Context, saleId string, body CreateAccessCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddPerformanceWithBody Add a date to a sale
 	//
@@ -1728,7 +1864,7 @@ type ClientInterface interface {
 
 	// IssueTokenWithBody Join the queue
 	//
-	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
+	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its presale, for an access code (403 without a valid one); each client address may take a number of new tokens a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1737,12 +1873,19 @@ type ClientInterface interface {
 
 	// IssueToken Join the queue
 	//
-	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
+	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its presale, for an access code (403 without a valid one); each client address may take a number of new tokens a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/token (the `IssueToken` operationId).
 	IssueToken(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TokenChallenge Get a proof-of-work challenge to join a sale's queue
+	//
+	// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+	//
+	// Corresponds with GET /api/token/challenge (the `TokenChallenge` operationId).
+	TokenChallenge(ctx context.Context, params *TokenChallengeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StreamToken Stream your place in the queue
 	//
@@ -1987,7 +2130,7 @@ func (c *Client) ReadSale(ctx context.Context, saleId string, reqEditors ...Requ
 	return c.Client.Do(req)
 }
 
-// ChangeSaleWithBody Change a sale's state, title, venue, limit or cancellation policy
+// ChangeSaleWithBody Change a sale's state, title, venue, limit, cancellation policy or entry rules
 //
 // Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 //
@@ -2006,7 +2149,7 @@ func (c *Client) ChangeSaleWithBody(ctx context.Context, saleId string, contentT
 	return c.Client.Do(req)
 }
 
-// ChangeSale Change a sale's state, title, venue, limit or cancellation policy
+// ChangeSale Change a sale's state, title, venue, limit, cancellation policy or entry rules
 //
 // Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 //
@@ -2015,6 +2158,61 @@ func (c *Client) ChangeSaleWithBody(ctx context.Context, saleId string, contentT
 // Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
 func (c *Client) ChangeSale(ctx context.Context, saleId string, body ChangeSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangeSaleRequest(c.Server, saleId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAccessCodes List a sale's access codes and their uses left
+//
+// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race.
+//
+// Corresponds with GET /api/admin/sales/{sale_id}/access-codes (the `ListAccessCodes` operationId).
+func (c *Client) ListAccessCodes(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAccessCodesRequest(c.Server, saleId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAccessCodesWithBody Make access codes for a sale's presale
+//
+// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race. Codes are random (80 bits); hand each to its fan.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/access-codes (the `CreateAccessCodes` operationId).
+func (c *Client) CreateAccessCodesWithBody(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAccessCodesRequestWithBody(c.Server, saleId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAccessCodes Make access codes for a sale's presale
+//
+// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race. Codes are random (80 bits); hand each to its fan.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/access-codes (the `CreateAccessCodes` operationId).
+func (c *Client) CreateAccessCodes(ctx context.Context, saleId string, body CreateAccessCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAccessCodesRequest(c.Server, saleId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2703,7 +2901,7 @@ func (c *Client) PollToken(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // IssueTokenWithBody Join the queue
 //
-// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
+// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its presale, for an access code (403 without a valid one); each client address may take a number of new tokens a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2722,13 +2920,30 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 
 // IssueToken Join the queue
 //
-// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
+// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its presale, for an access code (403 without a valid one); each client address may take a number of new tokens a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/token (the `IssueToken` operationId).
 func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewIssueTokenRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TokenChallenge Get a proof-of-work challenge to join a sale's queue
+//
+// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+//
+// Corresponds with GET /api/token/challenge (the `TokenChallenge` operationId).
+func (c *Client) TokenChallenge(ctx context.Context, params *TokenChallengeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTokenChallengeRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3114,6 +3329,87 @@ func NewChangeSaleRequestWithBody(server string, saleId string, contentType stri
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListAccessCodesRequest constructs an http.Request for the ListAccessCodes method
+func NewListAccessCodesRequest(server string, saleId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s/access-codes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAccessCodesRequest calls the generic CreateAccessCodes builder with application/json body
+func NewCreateAccessCodesRequest(server string, saleId string, body CreateAccessCodesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAccessCodesRequestWithBody(server, saleId, "application/json", bodyReader)
+}
+
+// NewCreateAccessCodesRequestWithBody constructs an http.Request for the CreateAccessCodes method, with any body, and a specified content type
+func NewCreateAccessCodesRequestWithBody(server string, saleId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sale_id", saleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/admin/sales/%s/access-codes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -4339,6 +4635,56 @@ func NewIssueTokenRequestWithBody(server string, contentType string, body io.Rea
 	return req, nil
 }
 
+// NewTokenChallengeRequest constructs an http.Request for the TokenChallenge method
+func NewTokenChallengeRequest(server string, params *TokenChallengeParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/token/challenge")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", false, "sale_id", params.SaleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewStreamTokenRequest constructs an http.Request for the StreamToken method
 func NewStreamTokenRequest(server string) (*http.Request, error) {
 	var err error
@@ -4610,7 +4956,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/admin/sales/{sale_id} (the `ReadSale` operationId).
 	ReadSaleWithResponse(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*ReadSaleResponse, error)
 
-	// ChangeSaleWithBodyWithResponse Change a sale's state, title, venue, limit or cancellation policy
+	// ChangeSaleWithBodyWithResponse Change a sale's state, title, venue, limit, cancellation policy or entry rules
 	//
 	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 	//
@@ -4619,7 +4965,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
 	ChangeSaleWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeSaleResponse, error)
 
-	// ChangeSaleWithResponse Change a sale's state, title, venue, limit or cancellation policy
+	// ChangeSaleWithResponse Change a sale's state, title, venue, limit, cancellation policy or entry rules
 	//
 	// Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 	//
@@ -4627,6 +4973,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/admin/sales/{sale_id} (the `ChangeSale` operationId).
 	ChangeSaleWithResponse(ctx context.Context, saleId string, body ChangeSaleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeSaleResponse, error)
+
+	// ListAccessCodesWithResponse List a sale's access codes and their uses left
+	//
+	// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/admin/sales/{sale_id}/access-codes (the `ListAccessCodes` operationId).
+	ListAccessCodesWithResponse(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*ListAccessCodesResponse, error)
+
+	// CreateAccessCodesWithBodyWithResponse Make access codes for a sale's presale
+	//
+	// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race. Codes are random (80 bits); hand each to its fan.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/access-codes (the `CreateAccessCodes` operationId).
+	CreateAccessCodesWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessCodesResponse, error)
+
+	// CreateAccessCodesWithResponse Make access codes for a sale's presale
+	//
+	// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race. Codes are random (80 bits); hand each to its fan.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/admin/sales/{sale_id}/access-codes (the `CreateAccessCodes` operationId).
+	CreateAccessCodesWithResponse(ctx context.Context, saleId string, body CreateAccessCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessCodesResponse, error)
 
 	// AddPerformanceWithBodyWithResponse Add a date to a sale
 	//
@@ -4966,7 +5339,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithBodyWithResponse Join the queue
 	//
-	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
+	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its presale, for an access code (403 without a valid one); each client address may take a number of new tokens a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4975,12 +5348,21 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithResponse Join the queue
 	//
-	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
+	// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its presale, for an access code (403 without a valid one); each client address may take a number of new tokens a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/token (the `IssueToken` operationId).
 	IssueTokenWithResponse(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueTokenResponse, error)
+
+	// TokenChallengeWithResponse Get a proof-of-work challenge to join a sale's queue
+	//
+	// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/token/challenge (the `TokenChallenge` operationId).
+	TokenChallengeWithResponse(ctx context.Context, params *TokenChallengeParams, reqEditors ...RequestEditorFn) (*TokenChallengeResponse, error)
 
 	// StreamTokenWithResponse Stream your place in the queue
 	//
@@ -5798,6 +6180,179 @@ func (r ChangeSaleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ChangeSaleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAccessCodesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]AccessCodeBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAccessCodesResponse) GetJSON200() *[]AccessCodeBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAccessCodesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAccessCodesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListAccessCodesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r ListAccessCodesResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListAccessCodesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAccessCodesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAccessCodesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAccessCodesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAccessCodesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateAccessCodesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreatedCodesOutputBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAccessCodesResponse) GetJSON201() *CreatedCodesOutputBody {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateAccessCodesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateAccessCodesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateAccessCodesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r CreateAccessCodesResponse) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateAccessCodesResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateAccessCodesResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r CreateAccessCodesResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateAccessCodesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAccessCodesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAccessCodesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAccessCodesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAccessCodesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8498,6 +9053,8 @@ type IssueTokenResponse struct {
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *Problem
 	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
@@ -8529,6 +9086,11 @@ func (r IssueTokenResponse) GetApplicationproblemJSON400() *Problem {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r IssueTokenResponse) GetApplicationproblemJSON401() *Problem {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r IssueTokenResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
@@ -8589,6 +9151,82 @@ func (r IssueTokenResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r IssueTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// TokenChallengeResponse200Headers the declared response headers of an HTTP 200 response for TokenChallenge
+type TokenChallengeResponse200Headers struct {
+	CacheControl *string
+}
+
+type TokenChallengeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChallengeBody
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
+	ApplicationproblemJSON431 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *TokenChallengeResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TokenChallengeResponse) GetJSON200() *ChallengeBody {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TokenChallengeResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TokenChallengeResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
+func (r TokenChallengeResponse) GetApplicationproblemJSON431() *Problem {
+	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r TokenChallengeResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TokenChallengeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TokenChallengeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TokenChallengeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TokenChallengeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9071,7 +9709,7 @@ func (c *ClientWithResponses) ReadSaleWithResponse(ctx context.Context, saleId s
 	return ParseReadSaleResponse(rsp)
 }
 
-// ChangeSaleWithBodyWithResponse Change a sale's state, title, venue, limit or cancellation policy
+// ChangeSaleWithBodyWithResponse Change a sale's state, title, venue, limit, cancellation policy or entry rules
 //
 // Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 //
@@ -9086,7 +9724,7 @@ func (c *ClientWithResponses) ChangeSaleWithBodyWithResponse(ctx context.Context
 	return ParseChangeSaleResponse(rsp)
 }
 
-// ChangeSaleWithResponse Change a sale's state, title, venue, limit or cancellation policy
+// ChangeSaleWithResponse Change a sale's state, title, venue, limit, cancellation policy or entry rules
 //
 // Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
 //
@@ -9099,6 +9737,51 @@ func (c *ClientWithResponses) ChangeSaleWithResponse(ctx context.Context, saleId
 		return nil, err
 	}
 	return ParseChangeSaleResponse(rsp)
+}
+
+// ListAccessCodesWithResponse List a sale's access codes and their uses left
+//
+// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/admin/sales/{sale_id}/access-codes (the `ListAccessCodes` operationId).
+func (c *ClientWithResponses) ListAccessCodesWithResponse(ctx context.Context, saleId string, reqEditors ...RequestEditorFn) (*ListAccessCodesResponse, error) {
+	rsp, err := c.ListAccessCodes(ctx, saleId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAccessCodesResponse(rsp)
+}
+
+// CreateAccessCodesWithBodyWithResponse Make access codes for a sale's presale
+//
+// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race. Codes are random (80 bits); hand each to its fan.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/access-codes (the `CreateAccessCodes` operationId).
+func (c *ClientWithResponses) CreateAccessCodesWithBodyWithResponse(ctx context.Context, saleId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessCodesResponse, error) {
+	rsp, err := c.CreateAccessCodesWithBody(ctx, saleId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAccessCodesResponse(rsp)
+}
+
+// CreateAccessCodesWithResponse Make access codes for a sale's presale
+//
+// While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race. Codes are random (80 bits); hand each to its fan.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/admin/sales/{sale_id}/access-codes (the `CreateAccessCodes` operationId).
+func (c *ClientWithResponses) CreateAccessCodesWithResponse(ctx context.Context, saleId string, body CreateAccessCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessCodesResponse, error) {
+	rsp, err := c.CreateAccessCodes(ctx, saleId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAccessCodesResponse(rsp)
 }
 
 // AddPerformanceWithBodyWithResponse Add a date to a sale
@@ -9667,7 +10350,7 @@ func (c *ClientWithResponses) PollTokenWithResponse(ctx context.Context, reqEdit
 
 // IssueTokenWithBodyWithResponse Join the queue
 //
-// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
+// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its presale, for an access code (403 without a valid one); each client address may take a number of new tokens a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9682,7 +10365,7 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 
 // IssueTokenWithResponse Join the queue
 //
-// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
+// Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its presale, for an access code (403 without a valid one); each client address may take a number of new tokens a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9693,6 +10376,21 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 		return nil, err
 	}
 	return ParseIssueTokenResponse(rsp)
+}
+
+// TokenChallengeWithResponse Get a proof-of-work challenge to join a sale's queue
+//
+// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/token/challenge (the `TokenChallenge` operationId).
+func (c *ClientWithResponses) TokenChallengeWithResponse(ctx context.Context, params *TokenChallengeParams, reqEditors ...RequestEditorFn) (*TokenChallengeResponse, error) {
+	rsp, err := c.TokenChallenge(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTokenChallengeResponse(rsp)
 }
 
 // StreamTokenWithResponse Stream your place in the queue
@@ -10451,6 +11149,149 @@ func ParseChangeSaleResponse(rsp *http.Response) (*ChangeSaleResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAccessCodesResponse parses an HTTP response from a ListAccessCodesWithResponse call
+func ParseListAccessCodesResponse(rsp *http.Response) (*ListAccessCodesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAccessCodesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []AccessCodeBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateAccessCodesResponse parses an HTTP response from a CreateAccessCodesWithResponse call
+func ParseCreateAccessCodesResponse(rsp *http.Response) (*CreateAccessCodesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAccessCodesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreatedCodesOutputBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	}
 
 	return response, nil
@@ -12832,6 +13673,13 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12894,6 +13742,73 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTokenChallengeResponse parses an HTTP response from a TokenChallengeWithResponse call
+func ParseTokenChallengeResponse(rsp *http.Response) (*TokenChallengeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TokenChallengeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChallengeBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers TokenChallengeResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

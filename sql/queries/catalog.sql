@@ -1,6 +1,7 @@
 -- name: SaleInsert :execrows
-INSERT INTO sales (id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at)
-VALUES (@id, @title, @venue, @state, @max_tickets_per_fan, sqlc.narg(cancel_until), sqlc.narg(cancel_fee_percent), @created_at)
+INSERT INTO sales (id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, pow_max_number, presale_until, created_at)
+VALUES (@id, @title, @venue, @state, @max_tickets_per_fan, sqlc.narg(cancel_until), sqlc.narg(cancel_fee_percent), @pow_max_number,
+        sqlc.narg(presale_until), @created_at)
 ON CONFLICT (id) DO NOTHING;
 
 -- name: SaleByID :one
@@ -15,7 +16,8 @@ SELECT * FROM sales ORDER BY created_at, id;
 -- name: SaleUpdate :exec
 UPDATE sales
 SET title = @title, state = @state, max_tickets_per_fan = @max_tickets_per_fan,
-    cancel_until = sqlc.narg(cancel_until), cancel_fee_percent = sqlc.narg(cancel_fee_percent)
+    cancel_until = sqlc.narg(cancel_until), cancel_fee_percent = sqlc.narg(cancel_fee_percent),
+    pow_max_number = @pow_max_number, presale_until = sqlc.narg(presale_until)
 WHERE id = @id;
 
 -- name: PerformanceInsert :execrows

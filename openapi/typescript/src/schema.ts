@@ -110,10 +110,34 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a sale's state, title, venue, limit or cancellation policy
+         * Change a sale's state, title, venue, limit, cancellation policy or entry rules
          * @description Fields left out keep their value. Pausing keeps the queue's fans and admits nobody, and refuses new holds while holds already made can be paid; closing is final: no new tokens, and waiting fans are told.
          */
         patch: operations["changeSale"];
+        trace?: never;
+    };
+    "/api/admin/sales/{sale_id}/access-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a sale's access codes and their uses left
+         * @description While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race.
+         */
+        get: operations["listAccessCodes"];
+        put?: never;
+        /**
+         * Make access codes for a sale's presale
+         * @description While a sale is in presale (until its entry.presale_until), POST /api/token takes only fans who send an access code, each join redeeming one of the code's uses, once however the requests race. Codes are random (80 bits); hand each to its fan.
+         */
+        post: operations["createAccessCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/admin/sales/{sale_id}/performances": {
@@ -550,7 +574,7 @@ export interface paths {
         put?: never;
         /**
          * Join the queue
-         * @description Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410).
+         * @description Returns a queue token for a sale with your position and an estimated wait. Asking again while your token is live returns the same token; a fan may queue for several sales at once, with a token for each. Without sale_id you join the default sale. A sale that has closed takes no new fans (410). A sale may ask each join for a proof of work (altcha: 400 when missing, wrong, forged, expired, another sale's or spent) and, during its presale, for an access code (403 without a valid one); each client address may take a number of new tokens a minute in each sale (429 with Retry-After past it). A join refused for any reason redeems no access code.
          */
         post: operations["issueToken"];
         /**
@@ -558,6 +582,26 @@ export interface paths {
          * @description Gives your place up at once: the token expires, and the fans behind a waiting one move up from the next answer on (positions and estimates count it out). An admitted fan's place under the ceiling is freed for the next. Anything done with the token afterwards, leaving again included, is 401; take a new token with POST /api/token to queue again, at the back.
          */
         delete: operations["leaveQueue"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/token/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a proof-of-work challenge to join a sale's queue
+         * @description For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+         */
+        get: operations["tokenChallenge"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -631,6 +675,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessCodeBody: {
+            /**
+             * @description What a fan sends in POST /api/token's access_code.
+             * @example 7KQ2-M9XD-4HTB-WR3C
+             */
+            code: string;
+            /**
+             * Format: date-time
+             * @description When it stops letting fans in (RFC 3339, UTC); absent: when the presale ends.
+             */
+            expires_at?: string;
+            /**
+             * Format: int64
+             * @description Joins it lets in, in all.
+             */
+            uses: number;
+            /**
+             * Format: int64
+             * @description Joins it still lets in.
+             */
+            uses_left: number;
+        };
         BalanceBody: {
             /**
              * Format: int64
@@ -655,6 +721,24 @@ export interface components {
             refund: components["schemas"]["RefundBody"];
             /** @enum {string} */
             status: "cancelled";
+        };
+        ChallengeBody: {
+            /**
+             * @description The hash: find the number n, 0 ≤ n ≤ maxnumber, for which the hex SHA-256 of salt followed by n in decimal is challenge.
+             * @enum {string}
+             */
+            algorithm: "SHA-256";
+            /** @description The hash to find, in hex. */
+            challenge: string;
+            /**
+             * Format: int64
+             * @description The largest number to try: the sale's difficulty (entry.pow_max_number).
+             */
+            maxnumber: number;
+            /** @description Prefix of what is hashed; it names the sale and the expiry (10 minutes) as URL parameters. Send it back as it came. */
+            salt: string;
+            /** @description The service's HMAC of challenge: nothing is kept until the solution comes back. */
+            signature: string;
         };
         ChangeAdmissionBody: {
             /**
@@ -688,6 +772,8 @@ export interface components {
                  */
                 until_before_show: string;
             } | null;
+            /** @description The new entry rules, as a whole: a field left out takes its default (no proof of work, no presale). Apply from the next join. */
+            entry?: components["schemas"]["EntryBody"];
             /**
              * Format: int64
              * @description Lowering it refuses new holds beyond it; tickets held or bought stay.
@@ -736,6 +822,28 @@ export interface components {
             /** @description The credential the ticket's QR code holds (a compact JWS of typ boxoffice-ticket+jwt). */
             ticket: string;
         };
+        CreateCodesBody: {
+            /**
+             * Format: int64
+             * @description How many codes to make.
+             * @example 100
+             */
+            count: number;
+            /**
+             * Format: date-time
+             * @description When the codes stop letting fans in (RFC 3339, in the future); when the presale ends if absent.
+             */
+            expires_at?: string;
+            /**
+             * Format: int64
+             * @description Joins each code lets in; 1 when absent.
+             * @example 1
+             */
+            uses?: number;
+        };
+        CreatedCodesOutputBody: {
+            codes: components["schemas"]["AccessCodeBody"][];
+        };
         DeliveryBody: {
             /**
              * Format: int64
@@ -763,6 +871,19 @@ export interface components {
              */
             status: "pending" | "delivered" | "failed";
             type: string;
+        };
+        EntryBody: {
+            /**
+             * Format: int64
+             * @description The proof of work's difficulty: each join must find a number up to it (ALTCHA's maxnumber; a browser tries about half of them on average, around a second at 1,000,000 on a laptop). 0, the default, asks for none.
+             * @example 100000
+             */
+            pow_max_number?: number;
+            /**
+             * Format: date-time
+             * @description Until when (RFC 3339, in the future) only fans with an access code may join (POST /api/admin/sales/{sale_id}/access-codes makes them); absent: no presale.
+             */
+            presale_until?: string;
         };
         ErrorDetail: {
             /** @description Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id' */
@@ -819,6 +940,13 @@ export interface components {
             seat_id: number;
         };
         IssueTokenInputBody: {
+            /**
+             * @description During a sale's presale, the access code that lets you in: each join redeems one of its uses (a fan asking again for their live token redeems nothing). Letters are read case-insensitively and dashes may be left out. Ignored once the presale is over.
+             * @example 7KQ2-M9XD-4HTB-WR3C
+             */
+            access_code?: string;
+            /** @description The solved proof of work, for a sale that asks one (its challenge from GET /api/token/challenge): base64 of the JSON ALTCHA's widget and client library produce ({algorithm, challenge, number, salt, signature}; fields they add, such as took, are accepted). Each solution is good for one join: a solution sent again is 400. */
+            altcha?: string;
             /**
              * @description The sale to queue for (see GET /api/sales); the default sale when absent.
              * @example boxoffice-live
@@ -1288,6 +1416,8 @@ export interface components {
             cancellation?: components["schemas"]["CancellationBody"];
             /** Format: date-time */
             created_at: string;
+            /** @description How fans may join its queue. */
+            entry: components["schemas"]["EntryBody"];
             /** Format: int64 */
             max_tickets_per_fan: number;
             performances: components["schemas"]["PerformanceBody"][];
@@ -1332,6 +1462,8 @@ export interface components {
         SaleSpecBody: {
             /** @description When fans may cancel a paid ticket for a refund; not cancellable when absent. */
             cancellation?: components["schemas"]["CancellationBody"];
+            /** @description How fans may join its queue: a proof of work, a presale; neither when absent. */
+            entry?: components["schemas"]["EntryBody"];
             /**
              * Format: int64
              * @description Tickets one fan may hold and buy in the sale together; 4 when absent.
@@ -2270,6 +2402,173 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAccessCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sale's id. */
+                sale_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessCodeBody"][];
+                };
+            };
+            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong X-Admin-Key, or the admin API is off (BOXOFFICE_ADMIN_KEY unset). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No sale, date or section by the name the path gives. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createAccessCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sale's id. */
+                sale_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCodesBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedCodesOutputBody"];
+                };
+            };
+            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or wrong X-Admin-Key, or the admin API is off (BOXOFFICE_ADMIN_KEY unset). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No sale, date or section by the name the path gives. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than 8192 bytes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not JSON (send Content-Type: application/json). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4809,6 +5108,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The token is still waiting in the queue; the problem carries position and estimated_wait_time (and opens_at before a scheduled opening, stalled when admission has stopped moving). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body did not arrive in time. */
             408: {
                 headers: {
@@ -4894,6 +5202,66 @@ export interface operations {
             };
             /** @description No usable queue token: missing, forged, expired or revoked by a payment. Take one with POST /api/token. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's header fields are larger than 16384 bytes. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; the problem says nothing of internals, and the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tokenChallenge: {
+        parameters: {
+            query: {
+                /** @description The sale to join. */
+                sale_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengeBody"];
+                };
+            };
+            /** @description The request is malformed or names something that does not exist; the problem's errors say where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No sale, date or section by the name the path gives. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

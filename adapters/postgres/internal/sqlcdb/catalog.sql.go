@@ -180,7 +180,7 @@ func (q *Queries) PerformanceOpenDates(ctx context.Context, arg PerformanceOpenD
 }
 
 const saleByID = `-- name: SaleByID :one
-SELECT id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at FROM sales WHERE id = $1
+SELECT id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at, pow_max_number, presale_until FROM sales WHERE id = $1
 `
 
 func (q *Queries) SaleByID(ctx context.Context, id string) (Sale, error) {
@@ -195,13 +195,16 @@ func (q *Queries) SaleByID(ctx context.Context, id string) (Sale, error) {
 		&i.CancelUntil,
 		&i.CancelFeePercent,
 		&i.CreatedAt,
+		&i.PowMaxNumber,
+		&i.PresaleUntil,
 	)
 	return i, err
 }
 
 const saleInsert = `-- name: SaleInsert :execrows
-INSERT INTO sales (id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO sales (id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, pow_max_number, presale_until, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+        $9, $10)
 ON CONFLICT (id) DO NOTHING
 `
 
@@ -213,6 +216,8 @@ type SaleInsertParams struct {
 	MaxTicketsPerFan int32
 	CancelUntil      *string
 	CancelFeePercent *int32
+	PowMaxNumber     int64
+	PresaleUntil     *time.Time
 	CreatedAt        time.Time
 }
 
@@ -225,6 +230,8 @@ func (q *Queries) SaleInsert(ctx context.Context, arg SaleInsertParams) (int64, 
 		arg.MaxTicketsPerFan,
 		arg.CancelUntil,
 		arg.CancelFeePercent,
+		arg.PowMaxNumber,
+		arg.PresaleUntil,
 		arg.CreatedAt,
 	)
 	if err != nil {
@@ -234,7 +241,7 @@ func (q *Queries) SaleInsert(ctx context.Context, arg SaleInsertParams) (int64, 
 }
 
 const saleList = `-- name: SaleList :many
-SELECT id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at FROM sales ORDER BY created_at, id
+SELECT id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at, pow_max_number, presale_until FROM sales ORDER BY created_at, id
 `
 
 func (q *Queries) SaleList(ctx context.Context) ([]Sale, error) {
@@ -255,6 +262,8 @@ func (q *Queries) SaleList(ctx context.Context) ([]Sale, error) {
 			&i.CancelUntil,
 			&i.CancelFeePercent,
 			&i.CreatedAt,
+			&i.PowMaxNumber,
+			&i.PresaleUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -267,7 +276,7 @@ func (q *Queries) SaleList(ctx context.Context) ([]Sale, error) {
 }
 
 const saleLock = `-- name: SaleLock :one
-SELECT id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at FROM sales WHERE id = $1 FOR UPDATE
+SELECT id, title, venue, state, max_tickets_per_fan, cancel_until, cancel_fee_percent, created_at, pow_max_number, presale_until FROM sales WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) SaleLock(ctx context.Context, id string) (Sale, error) {
@@ -282,6 +291,8 @@ func (q *Queries) SaleLock(ctx context.Context, id string) (Sale, error) {
 		&i.CancelUntil,
 		&i.CancelFeePercent,
 		&i.CreatedAt,
+		&i.PowMaxNumber,
+		&i.PresaleUntil,
 	)
 	return i, err
 }
@@ -289,8 +300,9 @@ func (q *Queries) SaleLock(ctx context.Context, id string) (Sale, error) {
 const saleUpdate = `-- name: SaleUpdate :exec
 UPDATE sales
 SET title = $1, state = $2, max_tickets_per_fan = $3,
-    cancel_until = $4, cancel_fee_percent = $5
-WHERE id = $6
+    cancel_until = $4, cancel_fee_percent = $5,
+    pow_max_number = $6, presale_until = $7
+WHERE id = $8
 `
 
 type SaleUpdateParams struct {
@@ -299,6 +311,8 @@ type SaleUpdateParams struct {
 	MaxTicketsPerFan int32
 	CancelUntil      *string
 	CancelFeePercent *int32
+	PowMaxNumber     int64
+	PresaleUntil     *time.Time
 	ID               string
 }
 
@@ -309,6 +323,8 @@ func (q *Queries) SaleUpdate(ctx context.Context, arg SaleUpdateParams) error {
 		arg.MaxTicketsPerFan,
 		arg.CancelUntil,
 		arg.CancelFeePercent,
+		arg.PowMaxNumber,
+		arg.PresaleUntil,
 		arg.ID,
 	)
 	return err

@@ -10,6 +10,15 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type AccessCode struct {
+	Code      string
+	SaleID    string
+	Uses      int32
+	UsesLeft  int32
+	ExpiresAt *time.Time
+	CreatedAt time.Time
+}
+
 type CheckIn struct {
 	ReservationID string
 	CheckedInAt   time.Time
@@ -23,6 +32,13 @@ type Event struct {
 	SaleID    string
 	Data      []byte
 	CreatedAt time.Time
+}
+
+type JoinQuota struct {
+	SaleID     string
+	Address    string
+	WindowFrom time.Time
+	Joins      int32
 }
 
 type Order struct {
@@ -132,6 +148,8 @@ type Sale struct {
 	CancelUntil      *string
 	CancelFeePercent *int32
 	CreatedAt        time.Time
+	PowMaxNumber     int64
+	PresaleUntil     *time.Time
 }
 
 type Seat struct {
@@ -151,6 +169,11 @@ type Section struct {
 	FirstSeat int32
 	LastSeat  int32
 	Price     int64
+}
+
+type SpentProof struct {
+	Challenge string
+	ExpiresAt time.Time
 }
 
 type Waitlist struct {

@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// TrustedProxies are the proxies whose X-Forwarded-For the edge believes
+// (BOXOFFICE_TRUSTED_PROXIES); empty believes no one's.
+type TrustedProxies []netip.Prefix
+
+// ParseTrustedProxies reads a comma-separated list of CIDRs or single addresses.
+func ParseTrustedProxies(spec string) (TrustedProxies, error) {
+	var out TrustedProxies
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				return nil, fmt.Errorf("trusted proxy %q: want a CIDR (10.0.0.0/8) or an address", part)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func (t TrustedProxies) trusts(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range t {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAddress is the address every address-based limit counts a request against: the
+// peer's, or, when the peer is a trusted proxy, the right-most X-Forwarded-For entry (all its
+// header lines read as one list) that is not itself a trusted proxy. Entries to the left of it
+// were written by the client and prove nothing; with no such entry, the peer's.
+func (t TrustedProxies) clientAddress(ctx huma.Context) string {
+	peer := hostOf(ctx.RemoteAddr())
+	if len(t) == 0 || !t.trusts(peer) {
+		return peer
+	}
+	var hops []string
+	ctx.EachHeader(func(name, value string) {
+		if strings.EqualFold(name, "X-Forwarded-For") {
+			hops = append(hops, strings.Split(value, ",")...)
+		}
+	})
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		a, err := netip.ParseAddr(strings.Trim(hop, "[]"))
+		if err != nil {
+			return peer // a hop a trusted proxy did not write: believe no further
+		}
+		if !t.trusts(a.String()) {
+			return a.Unmap().String()
+		}
+	}
+	return peer
+}
+
+// hostOf is the peer's address without its port.
+func hostOf(remote string) string {
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		return host
+	}
+	return remote
+}

@@ -1,0 +1,108 @@
+package memory
+
+import (
+	"context"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/entry"
+)
+
+// Door implements entry.Store.
+type Door struct{ *state }
+
+// door is what the queues' door remembers: spent solutions until they expire, joins per
+// address and minute, and the access codes.
+type door struct {
+	spent     map[string]time.Time // challenge → expiry
+	quotas    map[quotaKey]int     // of the latest window only
+	window    time.Time
+	codes     map[string]*entry.AccessCode
+	saleCodes map[core.SaleID][]string // oldest first
+}
+
+type quotaKey struct {
+	sale    core.SaleID
+	address string
+	window  time.Time
+}
+
+func newDoor() door {
+	return door{spent: map[string]time.Time{}, quotas: map[quotaKey]int{}, codes: map[string]*entry.AccessCode{}, saleCodes: map[core.SaleID][]string{}}
+}
+
+// SpendProof implements entry.Store. Expired entries are dropped as new ones come in, a few at
+// a time, so memory follows the solutions of the last ChallengeTTL.
+func (d *Door) SpendProof(_ context.Context, challenge string, expires time.Time) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, spent := d.door.spent[challenge]; spent {
+		return false, nil
+	}
+	now := d.clock.Now()
+	dropped := 0
+	for c, exp := range d.door.spent {
+		if dropped == 2 {
+			break
+		}
+		if exp.Before(now) {
+			delete(d.door.spent, c)
+			dropped++
+		}
+	}
+	d.door.spent[challenge] = expires
+	return true, nil
+}
+
+// TakeQuota implements entry.Store; a new window forgets the ones before.
+func (d *Door) TakeQuota(_ context.Context, sale core.SaleID, address string, window time.Time, limit int) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if window.After(d.door.window) {
+		d.door.quotas, d.door.window = map[quotaKey]int{}, window
+	}
+	k := quotaKey{sale, address, window}
+	if d.door.quotas[k] >= limit {
+		return false, nil
+	}
+	d.door.quotas[k]++
+	return true, nil
+}
+
+// AddCodes implements entry.Store.
+func (d *Door) AddCodes(_ context.Context, codes []entry.AccessCode) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, c := range codes {
+		d.door.codes[c.Code] = &c
+		d.door.saleCodes[c.SaleID] = append(d.door.saleCodes[c.SaleID], c.Code)
+	}
+	return nil
+}
+
+// Codes implements entry.Store.
+func (d *Door) Codes(_ context.Context, sale core.SaleID) ([]entry.AccessCode, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]entry.AccessCode, 0, len(d.door.saleCodes[sale]))
+	for _, code := range d.door.saleCodes[sale] {
+		out = append(out, *d.door.codes[code])
+	}
+	return out, nil
+}
+
+// redeem takes one use of code for a join of sale at now, or says why it cannot.
+func (d *door) redeem(sale core.SaleID, code string, now time.Time) error {
+	if code == "" {
+		return entry.ErrNoCode
+	}
+	c, ok := d.codes[code]
+	if !ok {
+		return entry.ErrUnknownCode
+	}
+	if err := c.Redeemable(sale, now); err != nil {
+		return err
+	}
+	c.UsesLeft--
+	return nil
+}

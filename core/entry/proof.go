@@ -1,0 +1,135 @@
+package entry
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"math/big"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/boxoffice/boxoffice/core"
+)
+
+// ChallengeTTL is how long a challenge may be solved and sent.
+const ChallengeTTL = 10 * time.Minute
+
+// Algorithm is the only hash the door asks for, as ALTCHA names it.
+const Algorithm = "SHA-256"
+
+// Challenge is a proof of work in ALTCHA's protocol: find the number n, 0 ≤ n ≤ MaxNumber, for
+// which SHA-256(Salt + n), in hex, is Challenge. Signature is the service's HMAC-SHA-256 of
+// Challenge, so the service needs to keep nothing until the solution comes back. The salt
+// carries the challenge's sale and expiry as URL parameters, ending with "&" as ALTCHA's
+// libraries write them.
+type Challenge struct {
+	Algorithm string
+	Challenge string
+	Salt      string
+	Signature string
+	MaxNumber int64
+}
+
+// Solution is a solved challenge as ALTCHA's widget sends it, decoded, and checked: the
+// challenge it names was signed by this service for its sale and has not expired.
+type Solution struct {
+	Challenge string
+	Expires   time.Time
+}
+
+// Prover makes challenges and checks their solutions with the service's key. Every instance
+// must share the key, since any may check a challenge another made.
+type Prover struct {
+	key []byte
+}
+
+// NewProver returns a prover that signs with key (at least 32 bytes).
+func NewProver(key []byte) *Prover {
+	if len(key) < 32 {
+		panic("entry: the challenge key must be at least 32 bytes")
+	}
+	return &Prover{key: key}
+}
+
+// Make returns a new challenge of sale, of difficulty maxNumber, good until now+ChallengeTTL.
+func (p *Prover) Make(sale core.SaleID, maxNumber int64, now time.Time) (Challenge, error) {
+	var raw [12]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return Challenge{}, err
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(maxNumber+1))
+	if err != nil {
+		return Challenge{}, err
+	}
+	params := url.Values{"expires": {strconv.FormatInt(now.Add(ChallengeTTL).Unix(), 10)}, "sale": {string(sale)}}
+	salt := hex.EncodeToString(raw[:]) + "?" + params.Encode() + "&"
+	challenge := hashHex(salt + n.String())
+	return Challenge{Algorithm: Algorithm, Challenge: challenge, Salt: salt, Signature: p.sign(challenge), MaxNumber: maxNumber}, nil
+}
+
+// payload is what ALTCHA's widget sends, base64-encoded JSON; fields it adds (took) are ignored.
+type payload struct {
+	Algorithm string          `json:"algorithm"`
+	Challenge string          `json:"challenge"`
+	Number    json.RawMessage `json:"number"`
+	Salt      string          `json:"salt"`
+	Signature string          `json:"signature"`
+}
+
+// Check decodes a solution sent for sale and checks it at now: signed by this service, for this
+// sale, not expired, and solved. It does not tell whether the solution was spent already; the
+// Door does. Every refusal is a *ProofError saying what was wrong.
+func (p *Prover) Check(sent string, sale core.SaleID, now time.Time) (Solution, error) {
+	if sent == "" {
+		return Solution{}, refuseProof("missing: this sale asks each join for a proof of work; solve GET /api/token/challenge?sale_id=%s and send the solution in altcha", sale)
+	}
+	var pl payload
+	raw, err := base64.StdEncoding.DecodeString(sent)
+	if err != nil || json.Unmarshal(raw, &pl) != nil {
+		return Solution{}, refuseProof("not ALTCHA's payload: send the solution as ALTCHA's widget does, base64 of its JSON")
+	}
+	if pl.Algorithm != Algorithm {
+		return Solution{}, refuseProof("algorithm %q is not %s, the only one the challenges use", pl.Algorithm, Algorithm)
+	}
+	if !hmac.Equal([]byte(p.sign(pl.Challenge)), []byte(strings.ToLower(pl.Signature))) {
+		return Solution{}, refuseProof("forged: the challenge was not signed by this service; ask GET /api/token/challenge for one")
+	}
+	params, err := url.ParseQuery(strings.TrimSuffix(saltParams(pl.Salt), "&"))
+	expires, err2 := strconv.ParseInt(params.Get("expires"), 10, 64)
+	if err != nil || err2 != nil {
+		return Solution{}, refuseProof("the salt is not the challenge's: send it as it came")
+	}
+	if params.Get("sale") != string(sale) {
+		return Solution{}, refuseProof("the challenge is for sale %q, not %q: ask one for this sale", params.Get("sale"), sale)
+	}
+	if !now.Before(time.Unix(expires, 0)) {
+		return Solution{}, refuseProof("expired: a challenge is good for %s; ask GET /api/token/challenge for a new one", ChallengeTTL)
+	}
+	number, err := strconv.ParseUint(string(pl.Number), 10, 63)
+	if err != nil || hashHex(pl.Salt+strconv.FormatUint(number, 10)) != pl.Challenge {
+		return Solution{}, refuseProof("wrong: the number does not solve the challenge")
+	}
+	return Solution{Challenge: pl.Challenge, Expires: time.Unix(expires, 0)}, nil
+}
+
+// saltParams is the part of a salt after its "?", where its parameters are.
+func saltParams(salt string) string {
+	_, params, _ := strings.Cut(salt, "?")
+	return params
+}
+
+func (p *Prover) sign(challenge string) string {
+	m := hmac.New(sha256.New, p.key)
+	m.Write([]byte(challenge))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func hashHex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,39 @@
+-- name: ProofsSpend :many
+-- Spends a batch of solutions at once: the challenges returned were not spent before. Of two
+-- racing spends of one challenge, the unique key lets exactly one insert it.
+INSERT INTO spent_proofs (challenge, expires_at)
+SELECT (@challenges::text[])[i], (@expires_at::timestamptz[])[i] FROM generate_subscripts(@challenges::text[], 1) AS i
+ON CONFLICT (challenge) DO NOTHING
+RETURNING challenge;
+
+-- name: ProofsForget :exec
+-- Solutions whose challenge expired cannot be sent again: forget a bounded number of them.
+DELETE FROM spent_proofs
+WHERE challenge IN (SELECT challenge FROM spent_proofs WHERE expires_at < @now::timestamptz ORDER BY expires_at LIMIT 1000);
+
+-- name: QuotaTake :one
+-- Counts one join from an address in a minute window unless the window holds @max_joins already;
+-- the row lock of the upsert makes racing joins count one after the other.
+INSERT INTO join_quotas AS q (sale_id, address, window_from, joins)
+VALUES (@sale_id, @address, @window_from, 1)
+ON CONFLICT (window_from, sale_id, address) DO UPDATE SET joins = q.joins + 1
+WHERE q.joins < sqlc.arg(max_joins)::int
+RETURNING q.joins;
+
+-- name: QuotasForget :exec
+DELETE FROM join_quotas WHERE window_from < @before::timestamptz;
+
+-- name: CodeInsert :exec
+INSERT INTO access_codes (code, sale_id, uses, uses_left, expires_at, created_at)
+SELECT (@codes::text[])[i], @sale_id, (@uses::int[])[i], (@uses::int[])[i], sqlc.narg(expires_at)::timestamptz, @created_at
+FROM generate_subscripts(@codes::text[], 1) AS i;
+
+-- name: CodesOfSale :many
+SELECT * FROM access_codes WHERE sale_id = @sale_id ORDER BY created_at, code;
+
+-- name: CodeLock :one
+-- A code under its row lock: racing redemptions of it go one at a time.
+SELECT * FROM access_codes WHERE code = @code FOR UPDATE;
+
+-- name: CodeRedeem :exec
+UPDATE access_codes SET uses_left = uses_left - 1 WHERE code = @code AND uses_left > 0;
