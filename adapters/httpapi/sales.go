@@ -20,6 +20,10 @@ type SaleListingBody struct {
 	SoldOut  bool     `json:"sold_out" doc:"Every seat of those dates is held or sold."`
 	// OpensAt is the scheduled opening while it is to come.
 	OpensAt *time.Time `json:"opens_at,omitempty" doc:"When its queue opens (RFC 3339, UTC), while that is to come: fans who arrive before are placed by a random draw then."`
+	// ProofOfWork says a join must carry a solved challenge.
+	ProofOfWork bool `json:"proof_of_work,omitempty" doc:"Present and true when each join must carry a solved proof of work: GET /api/token/challenge?sale_id= gives it."`
+	// PresaleUntil is the end of a presale under way.
+	PresaleUntil *time.Time `json:"presale_until,omitempty" doc:"While its presale lasts, when it ends (RFC 3339, UTC): until then only fans with an access code may join (POST /api/token's access_code)."`
 }
 
 type salesListingOutput struct {
@@ -46,6 +50,11 @@ func registerSales(api huma.API, s *server) {
 			b := SaleListingBody{
 				SaleID: string(l.Sale.ID), Title: l.Sale.Title, Venue: l.Sale.Venue, State: l.Sale.State.String(),
 				Dates: make([]string, len(l.Dates)), MinPrice: int64(l.MinPrice), MaxPrice: int64(l.MaxPrice), SoldOut: l.SoldOut,
+				ProofOfWork: l.Sale.Entry.PowMaxNumber > 0,
+			}
+			if l.Sale.Entry.Presale(time.Now()) {
+				at := l.Sale.Entry.PresaleUntil.UTC()
+				b.PresaleUntil = &at
 			}
 			for j, d := range l.Dates {
 				b.Dates[j] = d.String()

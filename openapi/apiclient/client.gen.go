@@ -1040,6 +1040,12 @@ type SaleListingBody struct {
 	// OpensAt When its queue opens (RFC 3339, UTC), while that is to come: fans who arrive before are placed by a random draw then.
 	OpensAt *time.Time `json:"opens_at,omitempty"`
 
+	// PresaleUntil While its presale lasts, when it ends (RFC 3339, UTC): until then only fans with an access code may join (POST /api/token's access_code).
+	PresaleUntil *time.Time `json:"presale_until,omitempty"`
+
+	// ProofOfWork Present and true when each join must carry a solved proof of work: GET /api/token/challenge?sale_id= gives it.
+	ProofOfWork *bool `json:"proof_of_work,omitempty"`
+
 	// SaleId Queue for it with POST /api/token {user_id, sale_id}.
 	SaleId string `json:"sale_id"`
 

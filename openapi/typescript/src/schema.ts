@@ -1447,6 +1447,13 @@ export interface components {
              * @description When its queue opens (RFC 3339, UTC), while that is to come: fans who arrive before are placed by a random draw then.
              */
             opens_at?: string;
+            /**
+             * Format: date-time
+             * @description While its presale lasts, when it ends (RFC 3339, UTC): until then only fans with an access code may join (POST /api/token's access_code).
+             */
+            presale_until?: string;
+            /** @description Present and true when each join must carry a solved proof of work: GET /api/token/challenge?sale_id= gives it. */
+            proof_of_work?: boolean;
             /** @description Queue for it with POST /api/token {user_id, sale_id}. */
             sale_id: string;
             /** @description Every seat of those dates is held or sold. */
