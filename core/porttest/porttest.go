@@ -39,6 +39,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("wallets", func(t *testing.T) { runWallets(t, inSale) })
 	t.Run("webhooks", func(t *testing.T) { runWebhooks(t, inSale) })
 	t.Run("waitlist", func(t *testing.T) { runWaitlist(t, inSale) })
+	t.Run("entry", func(t *testing.T) { runEntry(t, inSale) })
 }
 
 // testSale is the sale most clauses run in.
