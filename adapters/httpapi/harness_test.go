@@ -61,6 +61,7 @@ type stack struct {
 	clock     core.Clock
 	deps      httpapi.Deps
 	webhooks  app.WebhookPorts
+	policy    app.Policy
 }
 
 // stackOption changes one part of the stack a test builds.
@@ -120,6 +121,7 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 		clock:    core.SystemClock{},
 		deps:     httpapi.Deps{Tokens: signer, Tickets: tickets, AdminKey: adminKey},
 		webhooks: app.WebhookPorts{Couriers: &startedCouriers{}, Destinations: testDestinations},
+		policy:   app.DefaultPolicy,
 	}
 	st.lifecycle = func(s *booking.Settler) booking.Lifecycle {
 		l := memory.NewLifecycle(core.SystemClock{}, s)
@@ -131,7 +133,7 @@ func newStack(t testing.TB, opts ...stackOption) (http.Handler, *app.App, *memor
 	}
 	a, err := app.New(app.Ports{Stores: st.stores(store), Loop: st.loop, Lifecycle: st.lifecycle, Clock: st.clock, Webhooks: st.webhooks,
 		Copies:        cache.New(st.clock, app.DefaultPolicy.Catalog.SeatsStaleness),
-		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) }}, app.DefaultPolicy)
+		Cancellations: func(r *booking.Refunder) booking.Cancellations { return memory.NewCancellations(r) }}, st.policy)
 	if err != nil {
 		t.Fatal(err)
 	}
