@@ -227,4 +227,15 @@ func TestAnAddressOverItsQuotaWaitsAndOnlyTrustedProxiesNameIt(t *testing.T) {
 			t.Fatalf("another client behind the proxy: %d %s", r.status, r.body)
 		}
 	})
+	run("a fan asking again for their token counts no new join", func() {
+		h := newHarness(t, withJoinQuota(2))
+		var first, again httpapi.TokenBody
+		join(h, "ann", "").json(t, &first)
+		join(h, "ann", "").json(t, &again) // under the quota: its count is given back
+		join(h, "ben", "")
+		overQuota(join(h, "cat", ""))
+		if r := join(h, "ann", ""); r.status != 200 || first.Token != again.Token { // at the quota: the live token back
+			t.Fatalf("ann asking again at the quota: %d %s", r.status, r.body)
+		}
+	})
 }

@@ -31,27 +31,24 @@ func newDoor() door {
 	return door{spent: map[string]time.Time{}, quotas: map[quotaKey]int{}, codes: map[string]*entry.AccessCode{}, saleCodes: map[core.SaleID][]string{}}
 }
 
-// SpendProof implements entry.Store. Expired entries are dropped as new ones come in, a few at
-// a time, so memory follows the solutions of the last ChallengeTTL.
-func (d *Door) SpendProof(_ context.Context, challenge string, expires time.Time) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, spent := d.door.spent[challenge]; spent {
-		return false, nil
+// spend records a solution as spent, unless it was: it reports whether it was fresh. Each new
+// one looks at up to four others (map order is random) and drops the expired, so memory follows
+// the solutions of the last ChallengeTTL.
+func (d *door) spend(sol entry.Solution, now time.Time) bool {
+	if _, spent := d.spent[sol.Challenge]; spent {
+		return false
 	}
-	now := d.clock.Now()
-	dropped := 0
-	for c, exp := range d.door.spent {
-		if dropped == 2 {
+	looked := 0
+	for c, exp := range d.spent {
+		if looked++; looked > 4 {
 			break
 		}
 		if exp.Before(now) {
-			delete(d.door.spent, c)
-			dropped++
+			delete(d.spent, c)
 		}
 	}
-	d.door.spent[challenge] = expires
-	return true, nil
+	d.spent[sol.Challenge] = sol.Expires
+	return true
 }
 
 // TakeQuota implements entry.Store; a new window forgets the ones before.
@@ -67,6 +64,16 @@ func (d *Door) TakeQuota(_ context.Context, sale core.SaleID, address string, wi
 	}
 	d.door.quotas[k]++
 	return true, nil
+}
+
+// ReturnQuota implements entry.Store.
+func (d *Door) ReturnQuota(_ context.Context, sale core.SaleID, address string, window time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if k := (quotaKey{sale, address, window}); d.door.quotas[k] > 0 {
+		d.door.quotas[k]--
+	}
+	return nil
 }
 
 // AddCodes implements entry.Store.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
@@ -16,11 +17,17 @@ func (s *Tokens) IssueToken(_ context.Context, sale core.SaleID, user core.UserI
 	return s.issue(sale, user, now, func() error { return nil })
 }
 
-// IssueTokenWithCode implements queue.Store.
-func (s *Tokens) IssueTokenWithCode(_ context.Context, sale core.SaleID, user core.UserID, code string, now time.Time) (queue.Token, error) {
+// IssueTokenWithPass implements queue.Store.
+func (s *Tokens) IssueTokenWithPass(_ context.Context, sale core.SaleID, user core.UserID, pass entry.Pass, now time.Time) (queue.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.issue(sale, user, now, func() error { return s.door.redeem(sale, code, now) })
+	if pass.Proof != nil && !s.door.spend(*pass.Proof, now) {
+		return queue.Token{}, entry.ErrSpent
+	}
+	if !pass.Presale {
+		return s.issue(sale, user, now, func() error { return nil })
+	}
+	return s.issue(sale, user, now, func() error { return s.door.redeem(sale, pass.Code, now) })
 }
 
 // issue returns the user's live token, or takes a new one once redeem says it may.
@@ -48,6 +55,16 @@ func (s *state) issue(sale core.SaleID, user core.UserID, now time.Time, redeem 
 	s.lastSeen[t.ID] = now
 	s.liveByUser[saleUser{sale, user}] = t.ID
 	return *t, nil
+}
+
+// LiveToken implements queue.Store.
+func (s *Tokens) LiveToken(_ context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.liveByUser[saleUser{sale, user}]; ok && s.tokens[id].Live(now) {
+		return *s.tokens[id], nil
+	}
+	return queue.Token{}, queue.ErrTokenUnknown
 }
 
 // Token implements queue.Store.

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,53 +13,12 @@ import (
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// Door implements entry.Store: spent proofs of work, joins per address and minute, access codes.
-type Door struct {
-	*db
-	forgotAt atomic.Int64 // unix seconds of this instance's last sweep of expired rows
-}
-
-// spendArgs are a proof's spending: its challenge and its expiry.
-type spendArgs struct {
-	challenge string
-	expires   time.Time
-}
-
-// SpendProof implements entry.Store. Concurrent spends share one statement per batch, as token
-// issues do, so a rush with proofs on costs one more commit a batch, not one a join.
-func (d *Door) SpendProof(ctx context.Context, challenge string, expires time.Time) (bool, error) {
-	d.forgetExpired(ctx)
-	return d.spends.do(ctx, spendArgs{challenge, expires})
-}
-
-// spendBatch spends a batch of proofs in one statement; a challenge twice in the batch is spent
-// by its first request only.
-func (d *Door) spendBatch(ctx context.Context, reqs []*batched[spendArgs, bool]) error {
-	p := sqlcdb.ProofsSpendParams{}
-	first := map[string]*batched[spendArgs, bool]{}
-	for _, r := range reqs {
-		if first[r.in.challenge] == nil {
-			first[r.in.challenge] = r
-			p.Challenges, p.ExpiresAt = append(p.Challenges, r.in.challenge), append(p.ExpiresAt, r.in.expires)
-		}
-	}
-	spent, err := d.q.ProofsSpend(ctx, p)
-	if err != nil {
-		return err
-	}
-	fresh := make(map[string]bool, len(spent))
-	for _, c := range spent {
-		fresh[c] = true
-	}
-	for _, r := range reqs {
-		r.answer(fresh[r.in.challenge] && first[r.in.challenge] == r, nil)
-	}
-	return nil
-}
+// Door implements entry.Store: joins per address and minute, and access codes.
+type Door struct{ *db }
 
 // forgetExpired deletes, at most once a minute per instance, spent proofs whose challenge has
 // expired and quota windows past, in the background: nobody's join waits on it.
-func (d *Door) forgetExpired(ctx context.Context) {
+func (d *db) forgetExpired(ctx context.Context) {
 	now := time.Now()
 	last := d.forgotAt.Load()
 	if now.Unix()-last < 60 || !d.forgotAt.CompareAndSwap(last, now.Unix()) {
@@ -82,6 +40,11 @@ func (d *Door) TakeQuota(ctx context.Context, sale core.SaleID, address string, 
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// ReturnQuota implements entry.Store.
+func (d *Door) ReturnQuota(ctx context.Context, sale core.SaleID, address string, window time.Time) error {
+	return d.q.QuotaReturn(ctx, sqlcdb.QuotaReturnParams{WindowFrom: window, SaleID: string(sale), Address: address})
 }
 
 // AddCodes implements entry.Store: one statement for the codes of one request, which share
@@ -124,41 +87,77 @@ func codeFromRow(r sqlcdb.AccessCode) entry.AccessCode {
 	return c
 }
 
-// IssueTokenWithCode implements queue.Store in one transaction: the code's row lock puts racing
-// redemptions of one code in line; the issue returns a live token (nothing redeemed) or a new
-// one, which the code must let in, or the transaction rolls back and nothing is issued.
-func (s *Tokens) IssueTokenWithCode(ctx context.Context, sale core.SaleID, user core.UserID, code string, now time.Time) (queue.Token, error) {
+// IssueTokenWithPass implements queue.Store. Outside a presale it joins the batched issues,
+// which spend the batch's solutions in their transaction. In a presale it is a transaction of
+// its own: the solution spent first; then, under a savepoint, the code's row lock (racing
+// redemptions of one code go one at a time) and the issue, which returns a live token (nothing
+// redeemed) or a new one that the code must let in. A refused code rolls back to the savepoint,
+// so nothing is issued or redeemed, and the solution stays spent.
+func (s *Tokens) IssueTokenWithPass(ctx context.Context, sale core.SaleID, user core.UserID, pass entry.Pass, now time.Time) (queue.Token, error) {
+	if pass.Proof != nil {
+		s.forgetExpired(ctx)
+	}
+	if !pass.Presale {
+		return s.issues.do(ctx, issueArgs{sale: sale, user: user, now: now, proof: pass.Proof})
+	}
 	var tok queue.Token
-	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
-		row, lockErr := q.CodeLock(ctx, code)
-		if lockErr != nil && !errors.Is(lockErr, pgx.ErrNoRows) {
-			return lockErr
+	var refused error
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if pass.Proof != nil {
+			fresh, err := s.q.WithTx(tx).ProofsSpend(ctx, sqlcdb.ProofsSpendParams{Challenges: []string{pass.Proof.Challenge}, ExpiresAt: []time.Time{pass.Proof.Expires}})
+			if err != nil {
+				return err
+			}
+			if len(fresh) == 0 {
+				refused = entry.ErrSpent
+				return nil
+			}
 		}
-		id := core.NewID()
-		rows, err := q.TokenIssueBatch(ctx, sqlcdb.TokenIssueBatchParams{SaleIds: []string{string(sale)}, Ids: []string{string(id)},
-			UserIds: []string{string(user)}, IssuedAt: []time.Time{now}, Now: now})
-		if err != nil {
+		err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+			var err error
+			tok, err = redeemAndIssue(ctx, s.q.WithTx(sp), sale, user, pass.Code, now)
 			return err
+		})
+		var code *entry.CodeError
+		if errors.As(err, &code) {
+			refused = err
+			return nil // the savepoint is rolled back; the spent solution commits
 		}
-		if len(rows) != 1 {
-			return errors.New("issue token with an access code: no live token after the issue")
-		}
-		if tok, err = tokenFromRow(rows[0]); err != nil || tok.ID != id {
-			return err // a live token: nothing to redeem
-		}
-		switch {
-		case code == "":
-			return entry.ErrNoCode
-		case lockErr != nil:
-			return entry.ErrUnknownCode
-		}
-		if err := codeFromRow(row).Redeemable(sale, now); err != nil {
-			return err
-		}
-		return q.CodeRedeem(ctx, code)
+		return err
 	})
+	if refused != nil {
+		return queue.Token{}, refused
+	}
+	return tok, err
+}
+
+// redeemAndIssue issues the user's token with one use of code, or returns their live token.
+func redeemAndIssue(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, user core.UserID, code string, now time.Time) (queue.Token, error) {
+	row, lockErr := q.CodeLock(ctx, code)
+	if lockErr != nil && !errors.Is(lockErr, pgx.ErrNoRows) {
+		return queue.Token{}, lockErr
+	}
+	id := core.NewID()
+	rows, err := q.TokenIssueBatch(ctx, sqlcdb.TokenIssueBatchParams{SaleIds: []string{string(sale)}, Ids: []string{string(id)},
+		UserIds: []string{string(user)}, IssuedAt: []time.Time{now}, Now: now})
 	if err != nil {
 		return queue.Token{}, err
 	}
-	return tok, nil
+	if len(rows) != 1 {
+		return queue.Token{}, errors.New("issue token with an access code: no live token after the issue")
+	}
+	tok, err := tokenFromRow(rows[0])
+	if err != nil || tok.ID != id {
+		return tok, err // a live token: nothing to redeem
+	}
+	switch {
+	case code == "":
+		return queue.Token{}, entry.ErrNoCode
+	case lockErr != nil:
+		return queue.Token{}, entry.ErrUnknownCode
+	}
+	if err := codeFromRow(row).Redeemable(sale, now); err != nil {
+		return queue.Token{}, err
+	}
+	return tok, q.CodeRedeem(ctx, code)
 }

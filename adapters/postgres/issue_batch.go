@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
@@ -14,8 +15,8 @@ import (
 // request joins the pending batch, and one flusher at a time takes everything pending and
 // flushes it together. Under a rush the batch grows with the load, so neither a lock taken once
 // per batch nor the commit is the bottleneck; an idle service flushes a lone request at once.
-// Token issues go through one, whatever their sales (fans spread over many sales cost no more
-// commits than fans of one), and spent proofs of work through another.
+// Token issues go through one, whatever their sales: fans spread over many sales cost no more
+// commits than fans of one.
 type batcher[In, Out any] struct {
 	// flush answers each request of a batch (answer), or returns an error that answers them all.
 	flush func(ctx context.Context, reqs []*batched[In, Out]) error
@@ -41,11 +42,12 @@ type batchResult[Out any] struct {
 // answer gives the request its result.
 func (r *batched[In, Out]) answer(out Out, err error) { r.done <- batchResult[Out]{out, err} }
 
-// issueArgs are a token issue's.
+// issueArgs are a token issue's, with the solution it spends if its sale asks one.
 type issueArgs struct {
-	sale core.SaleID
-	user core.UserID
-	now  time.Time
+	sale  core.SaleID
+	user  core.UserID
+	now   time.Time
+	proof *entry.Solution
 }
 
 // issueBatcher batches token issues; issueRequest is one of them.

@@ -5,6 +5,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -38,13 +39,14 @@ type Store struct {
 
 // db is what every context's store shares.
 type db struct {
-	pool    *pgxpool.Pool
-	q       *sqlcdb.Queries
-	issues  *issueBatcher
-	spends  *batcher[spendArgs, bool]
-	seen    *seenWriter
-	changes *catalogChanges
-	offers  *offerCache
+	pool   *pgxpool.Pool
+	q      *sqlcdb.Queries
+	issues *issueBatcher
+	// forgotAt is when this instance last swept expired spent proofs and quota windows (unix s).
+	forgotAt atomic.Int64
+	seen     *seenWriter
+	changes  *catalogChanges
+	offers   *offerCache
 }
 
 // Tokens implements queue.Store: the waiting room's tokens, admission and its settings.
@@ -95,9 +97,8 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 	}
 	d := &db{pool: pool, q: sqlcdb.New(pool)}
 	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, Orders: &Orders{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}, Webhooks: &Webhooks{d}, Waitlists: &Waitlists{d},
-		Door: &Door{db: d}}
+		Door: &Door{d}}
 	d.issues = &issueBatcher{flush: s.Tokens.issueBatch}
-	d.spends = &batcher[spendArgs, bool]{flush: s.Door.spendBatch}
 	d.seen = newSeenWriter(s.Tokens.writeSeen)
 	d.changes = newCatalogChanges(o.listen, d.notifyCatalog)
 	d.offers = newOfferCache(d.changes)
@@ -164,7 +165,6 @@ func Connect(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, er
 // changes. The pool stays the caller's.
 func (s *Store) Close(ctx context.Context) error {
 	s.issues.close()
-	s.spends.close()
 	s.changes.close()
 	return s.seen.close(ctx)
 }

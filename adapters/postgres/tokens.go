@@ -3,10 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
 	"github.com/boxoffice/boxoffice/core"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
@@ -20,8 +22,82 @@ func (s *Tokens) IssueToken(ctx context.Context, sale core.SaleID, user core.Use
 }
 
 // issueBatch issues a batch of requests of any sales in one statement (the issue_tokens
-// function): one round trip and one commit, whatever the number of sales.
+// function): one round trip and one commit, whatever the number of sales. A batch where joins
+// carry proofs of work spends them first, in the same transaction: the door adds a statement to
+// the batch, not a commit to the join.
 func (s *Tokens) issueBatch(ctx context.Context, reqs []*issueRequest) error {
+	var out answers
+	issue := func(q *sqlcdb.Queries) error {
+		left, spent, err := spendProofs(ctx, q, reqs)
+		if err != nil {
+			return err
+		}
+		issued, err := s.issueRows(ctx, q, left)
+		out = append(spent, issued...)
+		return err
+	}
+	var err error
+	if slices.ContainsFunc(reqs, func(r *issueRequest) bool { return r.in.proof != nil }) {
+		err = s.inTx(ctx, issue)
+	} else {
+		err = issue(s.q)
+	}
+	if err != nil {
+		return err
+	}
+	out.send() // once committed: a failed batch is answered by the batcher, once
+	return nil
+}
+
+// answers are a batch's results, sent once its transaction committed.
+type answers []func()
+
+func (a answers) send() {
+	for _, f := range a {
+		f()
+	}
+}
+
+// spendProofs spends the batch's solutions in one statement and returns the requests left to
+// issue, with the answers of those whose solution was spent already (a solution twice in the
+// batch is its first request's).
+func spendProofs(ctx context.Context, q *sqlcdb.Queries, reqs []*issueRequest) (left []*issueRequest, spent answers, err error) {
+	p := sqlcdb.ProofsSpendParams{}
+	for _, r := range reqs {
+		if r.in.proof != nil {
+			p.Challenges, p.ExpiresAt = append(p.Challenges, r.in.proof.Challenge), append(p.ExpiresAt, r.in.proof.Expires)
+		}
+	}
+	if len(p.Challenges) == 0 {
+		return reqs, nil, nil
+	}
+	fresh, err := q.ProofsSpend(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	unspent := make(map[string]bool, len(fresh))
+	for _, c := range fresh {
+		unspent[c] = true
+	}
+	for _, r := range reqs {
+		switch {
+		case r.in.proof == nil:
+			left = append(left, r)
+		case unspent[r.in.proof.Challenge]:
+			unspent[r.in.proof.Challenge] = false
+			left = append(left, r)
+		default:
+			spent = append(spent, func() { r.answer(queue.Token{}, entry.ErrSpent) })
+		}
+	}
+	return left, spent, nil
+}
+
+// issueRows issues the requests in one statement and returns their answers.
+func (s *Tokens) issueRows(ctx context.Context, q *sqlcdb.Queries, reqs []*issueRequest) (answers, error) {
+	if len(reqs) == 0 {
+		return nil, nil
+	}
 	type fan struct {
 		sale core.SaleID
 		user core.UserID
@@ -36,27 +112,29 @@ func (s *Tokens) issueBatch(ctx context.Context, reqs []*issueRequest) error {
 		}
 		p.Now = later(p.Now, r.in.now)
 	}
-	rows, err := s.q.TokenIssueBatch(ctx, p)
+	rows, err := q.TokenIssueBatch(ctx, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	live := make(map[fan]queue.Token, len(rows))
 	for _, row := range rows {
 		tok, err := tokenFromRow(row)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		live[fan{tok.SaleID, tok.UserID}] = tok
 	}
-	for _, r := range reqs {
+	out := make(answers, len(reqs))
+	for i, r := range reqs {
 		tok, ok := live[fan{r.in.sale, r.in.user}]
 		if !ok {
-			r.answer(queue.Token{}, fmt.Errorf("issue token for %q in %s: no live token after the batch", r.in.user, r.in.sale))
+			err := fmt.Errorf("issue token for %q in %s: no live token after the batch", r.in.user, r.in.sale)
+			out[i] = func() { r.answer(queue.Token{}, err) }
 			continue
 		}
-		r.answer(tok, nil)
+		out[i] = func() { r.answer(tok, nil) }
 	}
-	return nil
+	return out, nil
 }
 
 func later(a, b time.Time) time.Time {
@@ -274,4 +352,13 @@ func tokenFromRow(r sqlcdb.QueueToken) (queue.Token, error) {
 		t.ExpiresAt = r.ExpiresAt.UTC()
 	}
 	return t, nil
+}
+
+// LiveToken implements queue.Store.
+func (s *Tokens) LiveToken(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (queue.Token, error) {
+	row, err := s.q.TokenLive(ctx, sqlcdb.TokenLiveParams{SaleID: string(sale), UserID: string(user), Now: now})
+	if err != nil {
+		return queue.Token{}, notFound(err, queue.ErrTokenUnknown)
+	}
+	return tokenFromRow(row)
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // Door is what a join passes before the queue issues its token: the proof of work and the
-// address's quota. Each check costs a hash, an HMAC and, when the check asks for it, one
-// write; none reads anything that grows with the queue.
+// address's quota. A check costs two hashes and an HMAC, and with a quota one write; the
+// solution is spent, and a presale's code redeemed, in the issue's own transaction, so the door
+// adds no commit to a join. Nothing it reads grows with the queue.
 type Door struct {
 	store  Store
 	sales  Sales
@@ -59,54 +60,57 @@ func (d *Door) Challenge(ctx context.Context, rawSale string) (Challenge, error)
 	return d.prover.Make(sale, st.Entry.PowMaxNumber, d.clock.Now())
 }
 
-// Knock is a join at the door: the solution it carries and where it comes from.
+// Knock is a join at the door: what it carries and where it comes from.
 type Knock struct {
-	Sale    core.SaleID
-	Rules   core.EntryRules
-	Proof   string // ALTCHA's payload, base64 JSON
-	Address string // the client's address, as the edge determined it
+	Sale       core.SaleID
+	Rules      core.EntryRules
+	Proof      string // ALTCHA's payload, base64 JSON
+	AccessCode string // as the fan typed it
+	Address    string // the client's address, as the edge determined it
 }
 
-// Check lets a join through or says why not: a proof of work the sale asks for must be sent,
-// valid and not spent (it is spent now, whatever becomes of the join), and the address must be
-// under its quota (the join counts against it now).
-func (d *Door) Check(ctx context.Context, k Knock) error {
+// Pass is what a join brings from the door to the queue store's issue: the solution to spend
+// with the token (nil when the sale asks none), and during a presale the code to redeem.
+type Pass struct {
+	Proof   *Solution
+	Presale bool
+	Code    string // normalised (NormalizeCode)
+}
+
+// Check lets a join through or says why not, and returns its pass: a proof of work the sale
+// asks for must be sent and valid (the store spends it with the issue: a solution already spent
+// is refused there), and the address must be under its quota (the join counts against it now).
+// Refusals are for the caller to report (Refused), once it knows the join is not a fan's ask
+// for their live token.
+func (d *Door) Check(ctx context.Context, k Knock) (Pass, error) {
 	now := d.clock.Now()
+	pass := Pass{Presale: k.Rules.Presale(now)}
+	if pass.Presale {
+		pass.Code = NormalizeCode(k.AccessCode)
+	}
 	if k.Rules.PowMaxNumber > 0 {
-		if err := d.spend(ctx, k, now); err != nil {
-			return d.refused(k.Sale, err)
+		sol, err := d.prover.Check(k.Proof, k.Sale, now)
+		if err != nil {
+			return Pass{}, err
 		}
+		pass.Proof = &sol
 	}
 	if d.perAddress > 0 {
 		window := now.Truncate(time.Minute)
 		ok, err := d.store.TakeQuota(ctx, k.Sale, k.Address, window, d.perAddress)
 		if err != nil {
-			return err
+			return Pass{}, err
 		}
 		if !ok {
-			return d.refused(k.Sale, &QuotaError{Limit: d.perAddress, RetryAfter: window.Add(time.Minute).Sub(now).Truncate(time.Second) + time.Second})
+			return Pass{}, &QuotaError{Limit: d.perAddress, RetryAfter: window.Add(time.Minute).Sub(now).Truncate(time.Second) + time.Second}
 		}
 	}
-	return nil
+	return pass, nil
 }
 
-func (d *Door) spend(ctx context.Context, k Knock, now time.Time) error {
-	sol, err := d.prover.Check(k.Proof, k.Sale, now)
-	if err != nil {
-		return err
-	}
-	fresh, err := d.store.SpendProof(ctx, sol.Challenge, sol.Expires)
-	if err != nil {
-		return err
-	}
-	if !fresh {
-		return refuseProof("spent: this solution was used already; solve a new challenge for each join")
-	}
-	return nil
-}
-
-// refused tells the observer of a refusal, by its cause, and returns it.
-func (d *Door) refused(sale core.SaleID, err error) error {
+// Refused tells the observer of a join's refusal, at the door or by the queue store's issue (a
+// spent solution, a presale code), by its cause, and returns err; other errors pass unheard.
+func (d *Door) Refused(sale core.SaleID, err error) error {
 	var proof *ProofError
 	var quota *QuotaError
 	var code *CodeError
@@ -121,9 +125,13 @@ func (d *Door) refused(sale core.SaleID, err error) error {
 	return err
 }
 
-// Refused tells the observer of a join refused after the door, in the queue (a presale code),
-// and returns err.
-func (d *Door) Refused(sale core.SaleID, err error) error { return d.refused(sale, err) }
+// ReturnQuota gives back the count Check took of a join that got its live token back: the quota
+// counts new tokens. Best effort: a failure leaves the join counted.
+func (d *Door) ReturnQuota(ctx context.Context, k Knock) {
+	if d.perAddress > 0 {
+		_ = d.store.ReturnQuota(ctx, k.Sale, k.Address, d.clock.Now().Truncate(time.Minute))
+	}
+}
 
 // CreateCodes makes access codes for a sale, as spec asks.
 func (d *Door) CreateCodes(ctx context.Context, sale core.SaleID, spec CodeSpec) ([]AccessCode, error) {

@@ -36,6 +36,9 @@ func refuseProof(format string, args ...any) error {
 	return &ProofError{Reason: fmt.Sprintf(format, args...)}
 }
 
+// ErrSpent is a solution sent again: each is good for one join.
+var ErrSpent error = &ProofError{Reason: "spent: this solution was used already; solve a new challenge for each join"}
+
 // QuotaError is a join from an address that took its quota of tokens for the sale this minute.
 type QuotaError struct {
 	Limit      int

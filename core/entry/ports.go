@@ -7,18 +7,17 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 )
 
-// Store keeps what the door must remember across instances: spent solutions, joins per address
-// and the access codes. Redeeming a code is the queue store's, in the transaction of the token
-// it lets in (queue.Store.IssueTokenWithCode), with AccessCode.Redeemable's rule.
+// Store keeps what the door must remember across instances: joins per address and the access
+// codes. Spending a solution and redeeming a code are the queue store's, in the transaction of
+// the token they let in (queue.Store.IssueTokenWithPass), with Pass's and
+// AccessCode.Redeemable's rules.
 type Store interface {
-	// SpendProof records a solution's challenge as spent until expires, and reports whether it
-	// was not spent before: of racing calls with one challenge, exactly one gets true. Entries
-	// past their expiry may be forgotten.
-	SpendProof(ctx context.Context, challenge string, expires time.Time) (bool, error)
 	// TakeQuota counts one join from address into sale in the minute window starting at
 	// window, unless limit joins are counted there already; it reports whether it counted.
 	// Racing calls never count past limit. Past windows may be forgotten.
 	TakeQuota(ctx context.Context, sale core.SaleID, address string, window time.Time, limit int) (bool, error)
+	// ReturnQuota takes back one join counted from address in the window, if any is.
+	ReturnQuota(ctx context.Context, sale core.SaleID, address string, window time.Time) error
 	// AddCodes stores new codes.
 	AddCodes(ctx context.Context, codes []AccessCode) error
 	// Codes lists a sale's codes, oldest first.

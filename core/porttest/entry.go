@@ -13,9 +13,9 @@ import (
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
-// runEntry is the contract of the queues' door: a sale's entry rules stored with it, each
-// solution spent once, quotas that racing joins never pass, and access codes whose uses are
-// redeemed exactly once each, in the transaction of the token they let in.
+// runEntry is the contract of the queues' door: a sale's entry rules stored with it, quotas
+// that racing joins never pass, and solutions spent once and access codes' uses redeemed once
+// each, in the transaction of the token they let in.
 func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("a sale's entry rules are stored and changed with it", func(t *testing.T) {
 		s := newStores(t)
@@ -32,23 +32,44 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
-	t.Run("race: a solution is spent once", func(t *testing.T) {
-		s := newStores(t).Entry
-		var fresh atomic.Int32
-		concurrently(24, func(int) {
-			ok, err := s.SpendProof(ctx, "challenge-a", epoch.Add(10*time.Minute))
-			if err != nil {
-				t.Error(err)
+	for _, presale := range []bool{false, true} {
+		t.Run(fmt.Sprintf("race: a solution lets one fan in (presale %v)", presale), func(t *testing.T) {
+			s := newStores(t)
+			pass := entry.Pass{Proof: &entry.Solution{Challenge: "challenge-a", Expires: epoch.Add(10 * time.Minute)}, Presale: presale}
+			if presale {
+				pass.Code = addCode(t, s, entry.CodeSpec{Count: 1, Uses: 100})
 			}
-			if ok {
-				fresh.Add(1)
+			var won atomic.Int32
+			concurrently(24, func(i int) {
+				_, err := s.Queue.IssueTokenWithPass(ctx, testSale, core.UserID(fmt.Sprintf("fan-%d", i)), pass, epoch)
+				switch {
+				case err == nil:
+					won.Add(1)
+				case !errors.Is(err, entry.ErrSpent):
+					t.Error(err)
+				}
+			})
+			if q := must[queue.Queue](t)(s.Queue.Queue(ctx, testSale)); won.Load() != 1 || q.LastSeq != 1 {
+				t.Fatalf("%d of 24 racing joins with one solution got in, %d tokens issued; want 1", won.Load(), q.LastSeq)
 			}
+			if presale && usesLeft(t, s, pass.Code) != 99 {
+				t.Fatalf("%d uses left, want 99: a spent solution redeemed a use", usesLeft(t, s, pass.Code))
+			}
+			pass.Proof = &entry.Solution{Challenge: "challenge-b", Expires: epoch.Add(10 * time.Minute)}
+			must[queue.Token](t)(s.Queue.IssueTokenWithPass(ctx, testSale, "another", pass, epoch))
 		})
-		if fresh.Load() != 1 {
-			t.Fatalf("%d of 24 racing spends of one solution were fresh, want 1", fresh.Load())
-		}
-		if ok := must[bool](t)(s.SpendProof(ctx, "challenge-b", epoch.Add(10*time.Minute))); !ok {
-			t.Fatal("another solution was taken for spent")
+	}
+
+	t.Run("a solution is spent even when the code refuses the join", func(t *testing.T) {
+		s := newStores(t)
+		pass := entry.Pass{Proof: &entry.Solution{Challenge: "challenge-c", Expires: epoch.Add(10 * time.Minute)}, Presale: true, Code: "NOPE-NOPE-NOPE-NOPE"}
+		_, err := s.Queue.IssueTokenWithPass(ctx, testSale, "guesser", pass, epoch)
+		wantErr(t, err, entry.ErrUnknownCode)
+		pass.Code = addCode(t, s, entry.CodeSpec{Count: 1})
+		_, err = s.Queue.IssueTokenWithPass(ctx, testSale, "guesser", pass, epoch)
+		wantErr(t, err, entry.ErrSpent)
+		if usesLeft(t, s, pass.Code) != 1 {
+			t.Fatal("a join refused for its spent solution redeemed the code")
 		}
 	})
 
@@ -82,6 +103,27 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
+	t.Run("a join given back frees its count; a fan's live token is found by sale and user", func(t *testing.T) {
+		s := newStores(t)
+		must[bool](t)(s.Entry.TakeQuota(ctx, testSale, "203.0.113.7", epoch, 1))
+		wantErr(t, s.Entry.ReturnQuota(ctx, testSale, "203.0.113.7", epoch), nil)
+		wantErr(t, s.Entry.ReturnQuota(ctx, testSale, "203.0.113.7", epoch), nil) // nothing left to give back
+		if !must[bool](t)(s.Entry.TakeQuota(ctx, testSale, "203.0.113.7", epoch, 1)) || must[bool](t)(s.Entry.TakeQuota(ctx, testSale, "203.0.113.7", epoch, 1)) {
+			t.Fatal("a quota of 1 with its join given back takes exactly one more")
+		}
+		_, err := s.Queue.LiveToken(ctx, testSale, "ann", epoch)
+		wantErr(t, err, queue.ErrTokenUnknown)
+		tok := must[queue.Token](t)(s.Queue.IssueToken(ctx, testSale, "ann", epoch))
+		if got := must[queue.Token](t)(s.Queue.LiveToken(ctx, testSale, "ann", epoch)); got.ID != tok.ID {
+			t.Fatalf("LiveToken = %s, want %s", got.ID, tok.ID)
+		}
+		_, err = s.Queue.LiveToken(ctx, "other-sale", "ann", epoch)
+		wantErr(t, err, queue.ErrTokenUnknown)
+		must[queue.Token](t)(s.Queue.Leave(ctx, tok.ID, epoch))
+		_, err = s.Queue.LiveToken(ctx, testSale, "ann", epoch)
+		wantErr(t, err, queue.ErrTokenUnknown)
+	})
+
 	t.Run("codes are listed with their uses left", func(t *testing.T) {
 		s := newStores(t)
 		codes := must[[]entry.AccessCode](t)(entry.NewCodes(testSale, entry.CodeSpec{Count: 3, Uses: 2, ExpiresAt: epoch.Add(time.Hour)}, epoch))
@@ -105,7 +147,7 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 		code := addCode(t, s, entry.CodeSpec{Count: 1, Uses: 3})
 		var won atomic.Int32
 		concurrently(16, func(i int) {
-			_, err := s.Queue.IssueTokenWithCode(ctx, testSale, core.UserID(fmt.Sprintf("fan-%d", i)), code, epoch)
+			_, err := s.Queue.IssueTokenWithPass(ctx, testSale, core.UserID(fmt.Sprintf("fan-%d", i)), presale(code), epoch)
 			var refused *entry.CodeError
 			switch {
 			case err == nil:
@@ -127,7 +169,7 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 		code := addCode(t, s, entry.CodeSpec{Count: 1, Uses: 5})
 		ids := make([]core.ID, 12)
 		concurrently(12, func(i int) {
-			tok, err := s.Queue.IssueTokenWithCode(ctx, testSale, "fan", code, epoch)
+			tok, err := s.Queue.IssueTokenWithPass(ctx, testSale, "fan", presale(code), epoch)
 			if err != nil {
 				t.Error(err)
 			}
@@ -143,7 +185,7 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 		// Asking again with a wrong code, or none, returns the live token and redeems nothing.
 		for _, again := range []string{"", "NOPE-NOPE-NOPE-NOPE", code} {
-			if tok := must[queue.Token](t)(s.Queue.IssueTokenWithCode(ctx, testSale, "fan", again, epoch)); tok.ID != ids[0] {
+			if tok := must[queue.Token](t)(s.Queue.IssueTokenWithPass(ctx, testSale, "fan", presale(again), epoch)); tok.ID != ids[0] {
 				t.Fatalf("asking again with %q gave another token", again)
 			}
 		}
@@ -157,7 +199,7 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 		createSale(t, s, "other-sale")
 		expiring := addCode(t, s, entry.CodeSpec{Count: 1, Uses: 2, ExpiresAt: epoch.Add(time.Minute)})
 		used := addCode(t, s, entry.CodeSpec{Count: 1})
-		must[queue.Token](t)(s.Queue.IssueTokenWithCode(ctx, testSale, "first", used, epoch))
+		must[queue.Token](t)(s.Queue.IssueTokenWithPass(ctx, testSale, "first", presale(used), epoch))
 		others := must[[]entry.AccessCode](t)(entry.NewCodes("other-sale", entry.CodeSpec{Count: 1}, epoch))
 		wantErr(t, s.Entry.AddCodes(ctx, others), nil)
 		for name, tc := range map[string]struct {
@@ -171,7 +213,7 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 			"expired":        {expiring, epoch.Add(time.Minute), core.ErrForbidden},
 			"another sale's": {others[0].Code, epoch, core.ErrForbidden},
 		} {
-			_, err := s.Queue.IssueTokenWithCode(ctx, testSale, core.UserID("refused-"+name[:4]), tc.code, tc.at)
+			_, err := s.Queue.IssueTokenWithPass(ctx, testSale, core.UserID("refused-"+name[:4]), presale(tc.code), tc.at)
 			var refused *entry.CodeError
 			if !errors.As(err, &refused) || !errors.Is(err, tc.want) {
 				t.Errorf("%s: got %v, want %v", name, err, tc.want)
@@ -185,6 +227,9 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 }
+
+// presale is the pass of a presale join with code, without a proof of work.
+func presale(code string) entry.Pass { return entry.Pass{Presale: true, Code: code} }
 
 // addCode stores one code of spec in testSale and returns it.
 func addCode(t *testing.T, s Stores, spec entry.CodeSpec) string {

@@ -78,13 +78,10 @@ func (e *Entrance) Join(ctx context.Context, j Join) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	if err := e.door.Check(ctx, entry.Knock{Sale: sale, Rules: sst.Entry, Proof: j.Proof, Address: j.Address}); err != nil {
-		return Status{}, err
-	}
 	now := e.clock.Now()
-	tok, err := e.issue(ctx, sale, user, sst.Entry, j.AccessCode, now)
+	tok, err := e.throughTheDoor(ctx, user, entry.Knock{Sale: sale, Rules: sst.Entry, Proof: j.Proof, AccessCode: j.AccessCode, Address: j.Address}, now)
 	if err != nil {
-		return Status{}, err
+		return Status{}, e.door.Refused(sale, err)
 	}
 	q, err := e.counters.Copy(ctx, sale)
 	if err != nil {
@@ -97,24 +94,43 @@ func (e *Entrance) Join(ctx context.Context, j Join) (Status, error) {
 	return e.status(tok, q, sst, now), nil
 }
 
-// issue takes the token, redeeming an access code while the sale is in presale.
-func (e *Entrance) issue(ctx context.Context, sale core.SaleID, user core.UserID, rules core.EntryRules, code string, now time.Time) (Token, error) {
-	if !rules.Presale(now) {
+// throughTheDoor takes the fan's token once the door lets the join through. The quota counts new
+// tokens: a fan asking again for their live token gets it back at the quota, and under it the
+// join's count is given back.
+func (e *Entrance) throughTheDoor(ctx context.Context, user core.UserID, k entry.Knock, now time.Time) (Token, error) {
+	pass, err := e.door.Check(ctx, k)
+	var quota *entry.QuotaError
+	if errors.As(err, &quota) {
+		if tok, err := e.store.LiveToken(ctx, k.Sale, user, now); err == nil {
+			return tok, nil
+		}
+	}
+	if err != nil {
+		return Token{}, err
+	}
+	tok, err := e.issue(ctx, k.Sale, user, pass, now)
+	if err == nil && !tok.IssuedAt.Equal(now) {
+		e.door.ReturnQuota(ctx, k)
+	}
+	return tok, err
+}
+
+// issue takes the token, with what the door's pass asks spent and redeemed.
+func (e *Entrance) issue(ctx context.Context, sale core.SaleID, user core.UserID, pass entry.Pass, now time.Time) (Token, error) {
+	if pass == (entry.Pass{}) {
 		tok, err := e.store.IssueToken(ctx, sale, user, now)
 		if err != nil {
 			return Token{}, fmt.Errorf("issue token: %w", err)
 		}
 		return tok, nil
 	}
-	tok, err := e.store.IssueTokenWithCode(ctx, sale, user, entry.NormalizeCode(code), now)
-	var refused *entry.CodeError
-	if errors.As(err, &refused) {
-		return Token{}, e.door.Refused(sale, err)
+	tok, err := e.store.IssueTokenWithPass(ctx, sale, user, pass, now)
+	var code *entry.CodeError
+	var proof *entry.ProofError
+	if err != nil && !errors.As(err, &code) && !errors.As(err, &proof) {
+		return Token{}, fmt.Errorf("issue token through the door: %w", err)
 	}
-	if err != nil {
-		return Token{}, fmt.Errorf("issue token with an access code: %w", err)
-	}
-	return tok, nil
+	return tok, err
 }
 
 // wakeIfAsleep wakes the sale's admission loop when a waiting fan finds it asleep (nobody

@@ -16,13 +16,18 @@ type Store interface {
 	// calls for one user and sale return the same token. A token issued before a scheduled
 	// opening is Early. A queue the sale has not used yet starts empty.
 	IssueToken(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (Token, error)
-	// IssueTokenWithCode is IssueToken during a presale: it returns the user's live token as
-	// IssueToken does, redeeming nothing; otherwise it redeems one use of the access code
-	// (normalised, see entry.NormalizeCode) and issues the token in one transaction, or issues
-	// nothing and answers the *entry.CodeError of entry.AccessCode.Redeemable,
-	// entry.ErrUnknownCode or, for an empty code, entry.ErrNoCode. Racing redemptions of one
-	// code never take more than its uses.
-	IssueTokenWithCode(ctx context.Context, sale core.SaleID, user core.UserID, code string, now time.Time) (Token, error)
+	// IssueTokenWithPass is IssueToken through the sale's door, in one transaction. First it
+	// spends pass.Proof, if any: a solution spent before is entry.ErrSpent, and nothing is
+	// issued; of racing issues with one solution, exactly one spends it. Then it returns the
+	// user's live token, redeeming nothing; otherwise, outside a presale, it issues one; in a
+	// presale it redeems one use of pass.Code and issues one, or issues nothing and answers the
+	// *entry.CodeError of entry.AccessCode.Redeemable, entry.ErrUnknownCode or, for an empty
+	// code, entry.ErrNoCode; the solution stays spent. Racing redemptions of one code never take
+	// more than its uses. Spent solutions past their expiry may be forgotten.
+	IssueTokenWithPass(ctx context.Context, sale core.SaleID, user core.UserID, pass entry.Pass, now time.Time) (Token, error)
+	// LiveToken returns the user's live (waiting or active at now) token in the sale's queue,
+	// or ErrTokenUnknown.
+	LiveToken(ctx context.Context, sale core.SaleID, user core.UserID, now time.Time) (Token, error)
 	// Token returns a token by id, or ErrTokenUnknown.
 	Token(ctx context.Context, id core.ID) (Token, error)
 	// Queue returns the sale's queue counters (zero for a queue not used yet).
@@ -92,14 +97,18 @@ type Counters interface {
 
 // Door checks a join against its sale's entry rules before a token is issued (entry.Door).
 type Door interface {
-	// Check lets the join through or says why not.
-	Check(ctx context.Context, k entry.Knock) error
-	// Refused hears of a join refused in the queue itself (a presale code) and returns err.
+	// Check lets the join through, with the pass the issue takes, or says why not.
+	Check(ctx context.Context, k entry.Knock) (entry.Pass, error)
+	// Refused hears of a join refused, at the door or by the store's issue (a spent solution, a
+	// presale code), and returns err; other errors pass unheard.
 	Refused(sale core.SaleID, err error) error
+	// ReturnQuota gives back the count Check took of a join that got a live token back.
+	ReturnQuota(ctx context.Context, k entry.Knock)
 }
 
 // openDoor lets every join in: the queue of a service composed without a door.
 type openDoor struct{}
 
-func (openDoor) Check(context.Context, entry.Knock) error { return nil }
-func (openDoor) Refused(_ core.SaleID, err error) error   { return err }
+func (openDoor) Check(context.Context, entry.Knock) (entry.Pass, error) { return entry.Pass{}, nil }
+func (openDoor) Refused(_ core.SaleID, err error) error                 { return err }
+func (openDoor) ReturnQuota(context.Context, entry.Knock)               {}

@@ -1,9 +1,9 @@
 -- +goose Up
 -- Fair entry: each sale's proof-of-work difficulty and presale end; the access codes that let
 -- fans in during a presale; the solutions spent (each is good once, until its challenge
--- expires); and the joins counted per client address and minute, across every instance. The
--- counts need no durability: a crash forgets at most a minute of them, so the table is unlogged
--- and costs a join no WAL.
+-- expires), written in the transaction of the token they let in; and the joins counted per
+-- client address and minute, across every instance. The counts need no durability: a crash
+-- forgets at most a minute of them, so that table is unlogged and costs a join no WAL.
 ALTER TABLE sales
     ADD COLUMN pow_max_number bigint NOT NULL DEFAULT 0 CHECK (pow_max_number >= 0),
     ADD COLUMN presale_until  timestamptz;

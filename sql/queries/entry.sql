@@ -37,3 +37,8 @@ SELECT * FROM access_codes WHERE code = @code FOR UPDATE;
 
 -- name: CodeRedeem :exec
 UPDATE access_codes SET uses_left = uses_left - 1 WHERE code = @code AND uses_left > 0;
+
+-- name: QuotaReturn :exec
+-- Gives back a join counted in a window: its fan got their live token back, not a new one.
+UPDATE join_quotas SET joins = joins - 1
+WHERE window_from = @window_from AND sale_id = @sale_id AND address = @address AND joins > 0;

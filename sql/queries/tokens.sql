@@ -134,3 +134,10 @@ LEFT JOIN queue_tokens head ON head.id = (
     WHERE w.sale_id = q.sale_id AND w.state = 'waiting' AND w.seq > q.admitted_through
     ORDER BY w.seq LIMIT 1)
 WHERE q.sale_id = @sale_id;
+
+-- name: TokenLive :one
+-- A fan's live token in a sale's queue, by the index issues probe.
+SELECT * FROM queue_tokens
+WHERE sale_id = @sale_id AND user_id = @user_id AND state IN ('waiting', 'active')
+  AND (state = 'waiting' OR expires_at > @now::timestamptz)
+LIMIT 1;

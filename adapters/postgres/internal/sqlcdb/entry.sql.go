@@ -139,6 +139,23 @@ func (q *Queries) ProofsSpend(ctx context.Context, arg ProofsSpendParams) ([]str
 	return items, nil
 }
 
+const quotaReturn = `-- name: QuotaReturn :exec
+UPDATE join_quotas SET joins = joins - 1
+WHERE window_from = $1 AND sale_id = $2 AND address = $3 AND joins > 0
+`
+
+type QuotaReturnParams struct {
+	WindowFrom time.Time
+	SaleID     string
+	Address    string
+}
+
+// Gives back a join counted in a window: its fan got their live token back, not a new one.
+func (q *Queries) QuotaReturn(ctx context.Context, arg QuotaReturnParams) error {
+	_, err := q.db.Exec(ctx, quotaReturn, arg.WindowFrom, arg.SaleID, arg.Address)
+	return err
+}
+
 const quotaTake = `-- name: QuotaTake :one
 INSERT INTO join_quotas AS q (sale_id, address, window_from, joins)
 VALUES ($1, $2, $3, 1)

@@ -479,6 +479,40 @@ func (q *Queries) TokenLeave(ctx context.Context, arg TokenLeaveParams) (string,
 	return id, err
 }
 
+const tokenLive = `-- name: TokenLive :one
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at FROM queue_tokens
+WHERE sale_id = $1 AND user_id = $2 AND state IN ('waiting', 'active')
+  AND (state = 'waiting' OR expires_at > $3::timestamptz)
+LIMIT 1
+`
+
+type TokenLiveParams struct {
+	SaleID string
+	UserID string
+	Now    time.Time
+}
+
+// A fan's live token in a sale's queue, by the index issues probe.
+func (q *Queries) TokenLive(ctx context.Context, arg TokenLiveParams) (QueueToken, error) {
+	row := q.db.QueryRow(ctx, tokenLive, arg.SaleID, arg.UserID, arg.Now)
+	var i QueueToken
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Seq,
+		&i.State,
+		&i.IssuedAt,
+		&i.AdmittedAt,
+		&i.ExpiresAt,
+		&i.LastSeenAt,
+		&i.Early,
+		&i.ArrivalSeq,
+		&i.SaleID,
+		&i.LeftAt,
+	)
+	return i, err
+}
+
 const tokenMarkSeen = `-- name: TokenMarkSeen :exec
 UPDATE queue_tokens t
 SET last_seen_at = v.seen_at
