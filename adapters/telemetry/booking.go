@@ -92,7 +92,10 @@ func (b *bookingInstruments) declareSale(sale core.SaleID) {
 // and check-ins, by every outcome and reason) show from the next scrape on, at zero until
 // counted: what start-up does for each sale not closed. A sale's first booking event, or its
 // queue showing up here, does it too.
-func (m *Metrics) DeclareSale(sale core.SaleID) { m.booking.declareSale(sale) }
+func (m *Metrics) DeclareSale(sale core.SaleID) {
+	m.booking.declareSale(sale)
+	m.entry.declareSale(sale)
+}
 
 // Booking is the observer of the booking path that records its metrics.
 func (m *Metrics) Booking() booking.Observer { return bookingObserver{m.booking} }

@@ -27,17 +27,23 @@ func newEntryInstruments(m metric.Meter, z *zeroSeries) (*entryInstruments, erro
 	e := &entryInstruments{}
 	// A sale's first refusal declares its other causes, so they count from zero.
 	e.byCause.build = func(k saleCause) measured {
-		if _, done := e.declared.LoadOrStore(k.sale, true); !done {
-			for _, c := range entry.Causes() {
-				e.refused.zero.declare(saleAttr(k.sale), causeAttr(c))
-			}
-		}
+		e.declareSale(k.sale)
 		return metric.WithAttributeSet(attribute.NewSet(saleAttr(k.sale), causeAttr(k.cause)))
 	}
 	var err error
 	e.refused, err = z.counter(m, "boxoffice.joins.refused",
 		"Joins of a queue refused at its door, by sale and cause: challenge (a proof of work missing, wrong, forged, expired or spent), quota (the address took its tokens this minute), code (a presale join without a valid access code).")
 	return e, err
+}
+
+// declareSale makes a sale's refusals of every cause show, at zero until counted.
+func (e *entryInstruments) declareSale(sale core.SaleID) {
+	if _, done := e.declared.LoadOrStore(sale, true); done {
+		return
+	}
+	for _, c := range entry.Causes() {
+		e.refused.zero.declare(saleAttr(sale), causeAttr(c))
+	}
 }
 
 func causeAttr(c entry.Cause) attribute.KeyValue { return attribute.String("cause", c.String()) }

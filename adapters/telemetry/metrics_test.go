@@ -19,6 +19,7 @@ import (
 	"github.com/boxoffice/boxoffice/adapters/telemetry"
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 	"github.com/boxoffice/boxoffice/core/waitlist"
 	"github.com/boxoffice/boxoffice/core/webhook"
@@ -48,6 +49,9 @@ func recorded(t *testing.T) string {
 		t.Fatal(err)
 	}
 	observeIdlePool(t, m, 7)
+	m.Entry().Refused("s1", entry.CauseChallenge)
+	m.Entry().Refused("s1", entry.CauseChallenge)
+	m.Entry().Refused("s1", entry.CauseCode)
 	w := m.Webhooks()
 	w.Attempted(webhook.OutcomeRetried)
 	w.Attempted(webhook.OutcomeRetried)
@@ -105,6 +109,9 @@ func TestMetricsRecordWhatTheyAreTold(t *testing.T) {
 		`boxoffice_waitlist_entries{sale="s1",status="claimed"} 3`,
 		`boxoffice_waitlist_entries{sale="s1",status="offered"} 0`,
 		`boxoffice_db_pool_connections{state="idle"} 0`,
+		`boxoffice_joins_refused_total{cause="challenge",sale="s1"} 2`,
+		`boxoffice_joins_refused_total{cause="code",sale="s1"} 1`,
+		`boxoffice_joins_refused_total{cause="quota",sale="s1"} 0`,
 		`http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="409",http_route="/api/tickets/{id}"} 1`,
 		`http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="404",http_route="unrouted"} 1`,
 		`http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="500",http_route="/boom"} 1`,
