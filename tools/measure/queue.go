@@ -5,8 +5,9 @@ package main
 // token stays waiting), then, in one run and on the same machine, loads three endpoints at each
 // connection count: GET /healthz, the trivial ceiling of the same server; POST /api/token with a
 // new fan per request; and GET /api/token, polling waiting tokens. It prints requests/s,
-// p50/p99 latency and each rate as a share of the ceiling, then the API's resident memory with
-// -tokens fans waiting. Every phase is bounded by -duration; the whole run stops by itself.
+// p50/p99 latency and each rate as a share of the ceiling; then token issue with the proof of work
+// off and on (queue_door.go, with wrk); then the API's resident memory with -tokens fans
+// waiting. Every phase is bounded by -duration; the whole run stops by itself.
 
 import (
 	"context"
@@ -72,18 +73,18 @@ func runQueueBench(args []string) error {
 // script, long because the benchmark is, read top to bottom.
 func benchQueue(o queueOptions) (QueueReport, error) {
 	// Bounded: phases, fills and start-up together stay well inside this.
-	limit := 3*time.Minute + time.Duration(len(o.conns))*3*2*o.duration
+	limit := 5*time.Minute + time.Duration(len(o.conns))*3*2*o.duration + 5*2*o.duration
 	ctx, cancel := boundedRun(limit)
 	defer cancel()
 
 	target, adminKey, apiPID := o.target, o.adminKey, o.pid
+	var sys *sandbox.System
 	if target == "" {
-		adminKey = fmt.Sprintf("bench-%d", time.Now().UnixNano())
-		o.sandbox.Env = append(o.sandbox.Env, "BOXOFFICE_ADMIN_KEY="+adminKey)
-		sys, err := sandbox.Spawn(ctx, o.sandbox)
-		if err != nil {
+		var err error
+		if sys, err = sandbox.Spawn(ctx, o.sandbox); err != nil {
 			return QueueReport{}, err
 		}
+		adminKey = sys.AdminKey
 		defer sys.Stop()
 		target, apiPID = sys.Targets[0], sys.PID(1)
 	} else if err := apiclient.RequireLoopback(target); err != nil {
@@ -118,6 +119,16 @@ func benchQueue(o queueOptions) (QueueReport, error) {
 		if err := ctx.Err(); err != nil {
 			return report, fmt.Errorf("stopped: %w", err)
 		}
+	}
+
+	// The proof of work's cost, where this run put the service up (it makes sales).
+	if sys != nil {
+		door, err := benchDoor(ctx, sys, lg, maxOf(o.conns), o.duration)
+		if err != nil {
+			return report, fmt.Errorf("door: %w", err)
+		}
+		report.Door = &door
+		report.Errors += int(door.Failed)
 	}
 
 	// Memory with o.tokens fans waiting, each polled once so the verified-token cache holds them.

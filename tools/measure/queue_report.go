@@ -25,6 +25,8 @@ type QueueReport struct {
 	Waiting       int64   `json:"waiting"`
 	RSSMB         float64 `json:"rss_mb"`
 	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	// Door is token issue with the proof of work off and on; absent with -target.
+	Door *DoorReport `json:"door,omitempty"`
 }
 
 // Targets of the issue, on a 2-core machine.
@@ -44,6 +46,9 @@ func (r QueueReport) print(w io.Writer) {
 		if p.FirstError != "" {
 			fmt.Fprintf(w, "%s at %d connections: %d failed, the first with: %s\n", p.Endpoint, p.Conns, p.Errors, p.FirstError)
 		}
+	}
+	if r.Door != nil {
+		r.Door.print(w)
 	}
 	fmt.Fprintf(w, "\nAPI resident memory: %.0f MB after start-up; %.0f MB (peak %.0f MB) with %d fans waiting, each polled\n",
 		r.BaselineRSSMB, r.RSSMB, r.PeakRSSMB, r.Waiting)
