@@ -3,8 +3,9 @@
 // together with one countdown, top up, pay once and see each ticket's QR code and one's
 // tickets. A date with no seats left (or fewer than wanted) has a waitlist: the fan joins it,
 // while queueing or once admitted, follows their place, and pays the seats it offers them with
-// the same countdown and payment. Every call goes through the TypeScript SDK; every problem the
-// API answers is shown in words.
+// the same countdown and payment. A sale may ask each join for a proof of work, which the page
+// solves (entry.ts), and, while its presale lasts, for an access code. Every call goes through
+// the TypeScript SDK; every problem the API answers is shown in words.
 
 import {
   bearer,
@@ -15,9 +16,11 @@ import {
   type Problem,
   type Schemas,
 } from "../../openapi/typescript/src/index.js";
+import { door, inPresale, presaleEnds, tooManyJoins, type Joined } from "./entry.js";
 import { offeredSeats, standing, stillOpen, waitlistPanel, type WaitlistEntry, type WaitlistWish } from "./waitlist.js";
 
 const api = createBoxofficeClient(location.origin);
+const entry = door(api, (status) => say("entry-status", status));
 
 type Order = Schemas["OrderBody"];
 type Sale = Schemas["SaleListingBody"];
@@ -26,6 +29,9 @@ type TokenStatus = Schemas["TokenBody"];
 const state: {
   user: string;
   sale: string;
+  listing?: Sale; // the sale as listed when the fan joined it, for what its door asks
+  code?: string; // the access code the fan joined with, during a presale
+  presale?: Sale; // the sale whose access code the form asks for
   saleDates: string[]; // every date of the sale from today on, sold out or not (GET /api/sales)
   token: string;
   admitted: boolean; // whether the token was admitted, or is still waiting in the queue
@@ -184,15 +190,79 @@ async function listSales(): Promise<void> {
     button.type = "button";
     // A sold-out sale can still be queued for: its dates' waitlists are reached from the queue.
     const why = sale.sold_out ? " — sold out: queue to join a date's waitlist" : sale.state === "paused" ? " — paused: you can queue, admission waits" : "";
-    button.textContent = `${sale.title} — ${sale.venue} (${sale.dates.join(", ")})${why}`;
+    const presale = inPresale(sale) ? ` — presale until ${presaleEnds(sale)}: with an access code` : "";
+    button.textContent = `${sale.title} — ${sale.venue} (${sale.dates.join(", ")})${why}${presale}`;
     button.dataset.sale = sale.sale_id;
-    button.addEventListener("click", guarded(button, () => join(sale)));
+    if (inPresale(sale)) {
+      // It opens the form that asks for an access code.
+      button.setAttribute("aria-controls", "entry");
+      button.setAttribute("aria-expanded", "false");
+    }
+    button.addEventListener("click", guarded(button, () => chooseSale(sale)));
     item.append(button);
     list.append(item);
   }
 }
 
-async function join(sale: Sale): Promise<void> {
+/** chooseSale joins the sale's queue, or, while its presale lasts, asks for an access code
+ * first (solving the sale's proof of work meanwhile, so the join waits no longer). */
+async function chooseSale(sale: Sale): Promise<void> {
+  clearAlert();
+  if (inPresale(sale)) return askCode(sale);
+  closeCodeForm();
+  await join(sale);
+}
+
+/** askCode opens the form that asks for the presale's access code. */
+function askCode(sale: Sale, why?: string): void {
+  if (state.presale?.sale_id !== sale.sale_id) el<HTMLInputElement>("access-code").value = "";
+  state.presale = sale;
+  for (const b of document.querySelectorAll<HTMLButtonElement>("#sales button")) {
+    if (b.hasAttribute("aria-controls")) b.setAttribute("aria-expanded", String(b.dataset.sale === sale.sale_id));
+  }
+  say("entry-heading", `Presale: ${sale.title}`);
+  say("entry-why", sale.presale_until ? `Until ${presaleEnds(sale)} only fans with an access code may join the queue.` : "The sale takes only fans with an access code just now.");
+  codeError(why ?? "");
+  el("entry").hidden = false;
+  entry.prepare(sale);
+  el("access-code").focus();
+}
+
+/** closeCodeForm closes the access code's form, and stops solving ahead for its sale. */
+function closeCodeForm(): void {
+  if (!state.presale) return;
+  state.presale = undefined;
+  entry.drop();
+  el("entry").hidden = true;
+  for (const b of document.querySelectorAll<HTMLButtonElement>("#sales button[aria-expanded]")) b.setAttribute("aria-expanded", "false");
+}
+
+/** codeError shows why the access code did not let the fan in, next to it ("" clears it). */
+function codeError(why: string): void {
+  say("access-code-error", why);
+  const input = el<HTMLInputElement>("access-code");
+  if (why) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+}
+
+/** joinWithCode joins the presale the form is open for with the code typed. */
+async function joinWithCode(): Promise<void> {
+  const sale = state.presale;
+  if (!sale) return;
+  clearAlert();
+  codeError("");
+  const code = el<HTMLInputElement>("access-code").value.trim();
+  if (code === "") {
+    codeError("Enter the access code you were given.");
+    el("access-code").focus();
+    return;
+  }
+  await join(sale, code);
+}
+
+/** join takes a token of the sale (with the access code of its presale, if any, and through
+ * its door) and follows the fan's place. */
+async function join(sale: Sale, code?: string): Promise<void> {
   clearAlert();
   const input = el<HTMLInputElement>("user");
   const user = input.value.trim();
@@ -201,9 +271,11 @@ async function join(sale: Sale): Promise<void> {
     input.focus();
     return;
   }
-  const { data, error } = await api.POST("/api/token", { body: { user_id: user, sale_id: sale.sale_id } });
-  if (!data) return fail(error);
-  Object.assign(state, { user, sale: sale.sale_id, saleDates: sale.dates, token: data.token, admitted: false });
+  const res = await entry.join(sale, { user_id: user, ...(code ? { access_code: code } : {}) });
+  const data = res.data;
+  if (!data) return refused(sale, res);
+  closeCodeForm();
+  Object.assign(state, { user, sale: sale.sale_id, listing: sale, code, saleDates: sale.dates, token: data.token, admitted: false });
   state.sections.clear();
   if ("Notification" in window && Notification.permission === "default") void Notification.requestPermission();
   show("queue");
@@ -211,6 +283,21 @@ async function join(sale: Sale): Promise<void> {
   startWaitlist();
   if (data.status === "active") await admitted();
   else await followQueue();
+}
+
+/** refused says why a join was refused: too many joins from the fan's network, or, next to the
+ * access code's field, a presale that does not let the fan in (a sale listed before its
+ * presale was set opens the field); the proof of work is solved ahead again for the next try. */
+function refused(sale: Sale, res: Joined): void {
+  if (res.response.status === 429) {
+    say("alert", tooManyJoins(res.response));
+  } else if (res.response.status === 403 && res.error) {
+    const why = res.error.detail ?? problemText(res.error);
+    askCode(sale, `${why.charAt(0).toUpperCase()}${why.slice(1)}`);
+  } else {
+    fail(res.error);
+  }
+  if (state.presale?.sale_id === sale.sale_id) entry.prepare(sale);
 }
 
 /** followQueue follows the fan's place until admitted, then shows the dates; a place that
@@ -608,9 +695,11 @@ async function pay(): Promise<void> {
 /** requeue takes a token of the sale again: the payment ended the session, and any live token
  * of the sale shows the fan's tickets. */
 async function requeue(): Promise<boolean> {
-  const again = await api.POST("/api/token", { body: { user_id: state.user, sale_id: state.sale } });
+  if (!state.listing) return false;
+  const again = await entry.join(state.listing, { user_id: state.user, ...(state.code ? { access_code: state.code } : {}) });
   if (!again.data) {
-    fail(again.error);
+    if (again.response.status === 429) say("alert", tooManyJoins(again.response));
+    else fail(again.error);
     return false;
   }
   state.token = again.data.token;
@@ -923,6 +1012,11 @@ el<HTMLFormElement>("waitlist-join").addEventListener("submit", (e) => {
   guarded(el<HTMLButtonElement>("waitlist-join-button"), joinWaitlist)();
 });
 el<HTMLFormElement>("who").addEventListener("submit", (e) => e.preventDefault());
+el<HTMLFormElement>("entry").addEventListener("submit", (e) => {
+  e.preventDefault();
+  guarded(el<HTMLButtonElement>("entry-join"), joinWithCode)();
+});
+el<HTMLInputElement>("access-code").addEventListener("input", () => codeError(""));
 el<HTMLButtonElement>("leave").addEventListener("click", () => void leave());
 el<HTMLButtonElement>("topup").addEventListener("click", guarded(el<HTMLButtonElement>("topup"), topUp));
 el<HTMLButtonElement>("pay").addEventListener("click", guarded(el<HTMLButtonElement>("pay"), pay));
