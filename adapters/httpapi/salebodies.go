@@ -41,7 +41,7 @@ type QueueSpecBody struct {
 
 // EntryBody is how a sale lets fans into its queue.
 type EntryBody struct {
-	PowMaxNumber int64      `json:"pow_max_number,omitempty" minimum:"0" maximum:"10000000" doc:"The proof of work's difficulty: each join must find a number up to it (ALTCHA's maxnumber). A browser tries half of them on average, 40,000 to 80,000 a second with ALTCHA's library (headless Chromium on 2 cores): about a second at 100,000, ten at 1,000,000. 0, the default, asks for none." example:"100000"`
+	PowMaxNumber int64      `json:"pow_max_number,omitempty" minimum:"0" maximum:"10000000" doc:"The proof of work's difficulty: each join must find a number up to it (ALTCHA's maxnumber). A browser tries half of them on average, 25,000 to 80,000 a second with ALTCHA's library (headless Chromium on 2 cores): about a second at 100,000, five to ten at 1,000,000. 0, the default, asks for none." example:"100000"`
 	PresaleUntil *time.Time `json:"presale_until,omitempty" doc:"Until when (RFC 3339, in the future) only fans with an access code may join (POST /api/admin/sales/{sale_id}/access-codes makes them); absent: no presale."`
 }
 

@@ -536,7 +536,7 @@ type DeliveryBodyStatus string
 
 // EntryBody defines model for EntryBody.
 type EntryBody struct {
-	// PowMaxNumber The proof of work's difficulty: each join must find a number up to it (ALTCHA's maxnumber). A browser tries half of them on average, 40,000 to 80,000 a second with ALTCHA's library (headless Chromium on 2 cores): about a second at 100,000, ten at 1,000,000. 0, the default, asks for none.
+	// PowMaxNumber The proof of work's difficulty: each join must find a number up to it (ALTCHA's maxnumber). A browser tries half of them on average, 25,000 to 80,000 a second with ALTCHA's library (headless Chromium on 2 cores): about a second at 100,000, five to ten at 1,000,000. 0, the default, asks for none.
 	//
 	// Examples: 100000
 	PowMaxNumber *int64 `json:"pow_max_number,omitempty"`

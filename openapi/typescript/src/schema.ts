@@ -875,7 +875,7 @@ export interface components {
         EntryBody: {
             /**
              * Format: int64
-             * @description The proof of work's difficulty: each join must find a number up to it (ALTCHA's maxnumber). A browser tries half of them on average, 40,000 to 80,000 a second with ALTCHA's library (headless Chromium on 2 cores): about a second at 100,000, ten at 1,000,000. 0, the default, asks for none.
+             * @description The proof of work's difficulty: each join must find a number up to it (ALTCHA's maxnumber). A browser tries half of them on average, 25,000 to 80,000 a second with ALTCHA's library (headless Chromium on 2 cores): about a second at 100,000, five to ten at 1,000,000. 0, the default, asks for none.
              * @example 100000
              */
             pow_max_number?: number;
