@@ -27,7 +27,12 @@ func (d *db) forgetExpired(ctx context.Context) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 		defer cancel()
-		_ = d.q.ProofsForget(ctx, now)
+		for {
+			n, err := d.q.ProofsForget(ctx, now)
+			if err != nil || n < 10_000 {
+				break
+			}
+		}
 		_ = d.q.QuotasForget(ctx, now.Add(-2*time.Minute))
 	}()
 }
@@ -104,11 +109,11 @@ func (s *Tokens) IssueTokenWithPass(ctx context.Context, sale core.SaleID, user 
 	var refused error
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if pass.Proof != nil {
-			fresh, err := s.q.WithTx(tx).ProofsSpend(ctx, sqlcdb.ProofsSpendParams{Challenges: []string{pass.Proof.Challenge}, ExpiresAt: []time.Time{pass.Proof.Expires}})
+			fresh, err := spend(ctx, s.q.WithTx(tx), []entry.Solution{*pass.Proof})
 			if err != nil {
 				return err
 			}
-			if len(fresh) == 0 {
+			if !fresh[pass.Proof.Challenge] {
 				refused = entry.ErrSpent
 				return nil
 			}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -62,22 +63,18 @@ func (a answers) send() {
 // issue, with the answers of those whose solution was spent already (a solution twice in the
 // batch is its first request's).
 func spendProofs(ctx context.Context, q *sqlcdb.Queries, reqs []*issueRequest) (left []*issueRequest, spent answers, err error) {
-	p := sqlcdb.ProofsSpendParams{}
+	var proofs []entry.Solution
 	for _, r := range reqs {
 		if r.in.proof != nil {
-			p.Challenges, p.ExpiresAt = append(p.Challenges, r.in.proof.Challenge), append(p.ExpiresAt, r.in.proof.Expires)
+			proofs = append(proofs, *r.in.proof)
 		}
 	}
-	if len(p.Challenges) == 0 {
+	if len(proofs) == 0 {
 		return reqs, nil, nil
 	}
-	fresh, err := q.ProofsSpend(ctx, p)
+	unspent, err := spend(ctx, q, proofs)
 	if err != nil {
 		return nil, nil, err
-	}
-	unspent := make(map[string]bool, len(fresh))
-	for _, c := range fresh {
-		unspent[c] = true
 	}
 	for _, r := range reqs {
 		switch {
@@ -91,6 +88,27 @@ func spendProofs(ctx context.Context, q *sqlcdb.Queries, reqs []*issueRequest) (
 		}
 	}
 	return left, spent, nil
+}
+
+// spend spends solutions in one statement and returns the challenges of those not spent before.
+func spend(ctx context.Context, q *sqlcdb.Queries, proofs []entry.Solution) (map[string]bool, error) {
+	p := sqlcdb.ProofsSpendParams{}
+	for _, s := range proofs {
+		raw, err := hex.DecodeString(s.Challenge)
+		if err != nil {
+			return nil, fmt.Errorf("spend solution %q: %w", s.Challenge, err)
+		}
+		p.Challenges, p.ExpiresAt = append(p.Challenges, raw), append(p.ExpiresAt, s.Expires)
+	}
+	fresh, err := q.ProofsSpend(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	unspent := make(map[string]bool, len(fresh))
+	for _, c := range fresh {
+		unspent[hex.EncodeToString(c)] = true
+	}
+	return unspent, nil
 }
 
 // issueRows issues the requests in one statement and returns their answers.

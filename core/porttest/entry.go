@@ -1,6 +1,8 @@
 package porttest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -35,7 +37,7 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 	for _, presale := range []bool{false, true} {
 		t.Run(fmt.Sprintf("race: a solution lets one fan in (presale %v)", presale), func(t *testing.T) {
 			s := newStores(t)
-			pass := entry.Pass{Proof: &entry.Solution{Challenge: "challenge-a", Expires: epoch.Add(10 * time.Minute)}, Presale: presale}
+			pass := entry.Pass{Proof: solution("a"), Presale: presale}
 			if presale {
 				pass.Code = addCode(t, s, entry.CodeSpec{Count: 1, Uses: 100})
 			}
@@ -55,14 +57,14 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 			if presale && usesLeft(t, s, pass.Code) != 99 {
 				t.Fatalf("%d uses left, want 99: a spent solution redeemed a use", usesLeft(t, s, pass.Code))
 			}
-			pass.Proof = &entry.Solution{Challenge: "challenge-b", Expires: epoch.Add(10 * time.Minute)}
+			pass.Proof = solution("b")
 			must[queue.Token](t)(s.Queue.IssueTokenWithPass(ctx, testSale, "another", pass, epoch))
 		})
 	}
 
 	t.Run("a solution is spent even when the code refuses the join", func(t *testing.T) {
 		s := newStores(t)
-		pass := entry.Pass{Proof: &entry.Solution{Challenge: "challenge-c", Expires: epoch.Add(10 * time.Minute)}, Presale: true, Code: "NOPE-NOPE-NOPE-NOPE"}
+		pass := entry.Pass{Proof: solution("c"), Presale: true, Code: "NOPE-NOPE-NOPE-NOPE"}
 		_, err := s.Queue.IssueTokenWithPass(ctx, testSale, "guesser", pass, epoch)
 		wantErr(t, err, entry.ErrUnknownCode)
 		pass.Code = addCode(t, s, entry.CodeSpec{Count: 1})
@@ -226,6 +228,13 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatal("a refused join redeemed a use")
 		}
 	})
+}
+
+// solution is a checked solution as entry.Prover.Check returns one: its challenge the hex of a
+// SHA-256, here of seed.
+func solution(seed string) *entry.Solution {
+	sum := sha256.Sum256([]byte(seed))
+	return &entry.Solution{Challenge: hex.EncodeToString(sum[:]), Expires: epoch.Add(entry.ChallengeTTL)}
 }
 
 // presale is the pass of a presale join with code, without a proof of work.

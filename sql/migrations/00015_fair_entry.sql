@@ -18,11 +18,14 @@ CREATE TABLE access_codes (
 );
 CREATE INDEX access_codes_of_sale ON access_codes (sale_id, created_at, code);
 
+-- A challenge's expiry is in its salt, which its hash covers, so (expiry, challenge) names a
+-- solution as well as the challenge alone, and one index serves both the spend's uniqueness and
+-- the sweep of expired ones. The challenge is its 32 bytes, not their hex.
 CREATE TABLE spent_proofs (
-    challenge  text        PRIMARY KEY,
-    expires_at timestamptz NOT NULL
+    expires_at timestamptz NOT NULL,
+    challenge  bytea       NOT NULL,
+    PRIMARY KEY (expires_at, challenge)
 );
-CREATE INDEX spent_proofs_by_expiry ON spent_proofs (expires_at);
 
 CREATE UNLOGGED TABLE join_quotas (
     sale_id     text        NOT NULL,

@@ -1,15 +1,16 @@
 -- name: ProofsSpend :many
 -- Spends a batch of solutions at once: the challenges returned were not spent before. Of two
 -- racing spends of one challenge, the unique key lets exactly one insert it.
-INSERT INTO spent_proofs (challenge, expires_at)
-SELECT (@challenges::text[])[i], (@expires_at::timestamptz[])[i] FROM generate_subscripts(@challenges::text[], 1) AS i
-ON CONFLICT (challenge) DO NOTHING
+INSERT INTO spent_proofs (expires_at, challenge)
+SELECT (@expires_at::timestamptz[])[i], (@challenges::bytea[])[i] FROM generate_subscripts(@challenges::bytea[], 1) AS i
+ON CONFLICT (expires_at, challenge) DO NOTHING
 RETURNING challenge;
 
--- name: ProofsForget :exec
--- Solutions whose challenge expired cannot be sent again: forget a bounded number of them.
+-- name: ProofsForget :execrows
+-- Solutions whose challenge expired cannot be sent again: forget up to 10,000 of them.
 DELETE FROM spent_proofs
-WHERE challenge IN (SELECT challenge FROM spent_proofs WHERE expires_at < @now::timestamptz ORDER BY expires_at LIMIT 1000);
+WHERE (expires_at, challenge) IN (
+    SELECT s.expires_at, s.challenge FROM spent_proofs s WHERE s.expires_at < @now::timestamptz ORDER BY s.expires_at LIMIT 10000);
 
 -- name: QuotaTake :one
 -- Counts one join from an address in a minute window unless the window holds @max_joins already;

@@ -94,40 +94,44 @@ func (q *Queries) CodesOfSale(ctx context.Context, saleID string) ([]AccessCode,
 	return items, nil
 }
 
-const proofsForget = `-- name: ProofsForget :exec
+const proofsForget = `-- name: ProofsForget :execrows
 DELETE FROM spent_proofs
-WHERE challenge IN (SELECT challenge FROM spent_proofs WHERE expires_at < $1::timestamptz ORDER BY expires_at LIMIT 1000)
+WHERE (expires_at, challenge) IN (
+    SELECT s.expires_at, s.challenge FROM spent_proofs s WHERE s.expires_at < $1::timestamptz ORDER BY s.expires_at LIMIT 10000)
 `
 
-// Solutions whose challenge expired cannot be sent again: forget a bounded number of them.
-func (q *Queries) ProofsForget(ctx context.Context, now time.Time) error {
-	_, err := q.db.Exec(ctx, proofsForget, now)
-	return err
+// Solutions whose challenge expired cannot be sent again: forget up to 10,000 of them.
+func (q *Queries) ProofsForget(ctx context.Context, now time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, proofsForget, now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const proofsSpend = `-- name: ProofsSpend :many
-INSERT INTO spent_proofs (challenge, expires_at)
-SELECT ($1::text[])[i], ($2::timestamptz[])[i] FROM generate_subscripts($1::text[], 1) AS i
-ON CONFLICT (challenge) DO NOTHING
+INSERT INTO spent_proofs (expires_at, challenge)
+SELECT ($1::timestamptz[])[i], ($2::bytea[])[i] FROM generate_subscripts($2::bytea[], 1) AS i
+ON CONFLICT (expires_at, challenge) DO NOTHING
 RETURNING challenge
 `
 
 type ProofsSpendParams struct {
-	Challenges []string
 	ExpiresAt  []time.Time
+	Challenges [][]byte
 }
 
 // Spends a batch of solutions at once: the challenges returned were not spent before. Of two
 // racing spends of one challenge, the unique key lets exactly one insert it.
-func (q *Queries) ProofsSpend(ctx context.Context, arg ProofsSpendParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, proofsSpend, arg.Challenges, arg.ExpiresAt)
+func (q *Queries) ProofsSpend(ctx context.Context, arg ProofsSpendParams) ([][]byte, error) {
+	rows, err := q.db.Query(ctx, proofsSpend, arg.ExpiresAt, arg.Challenges)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []string
+	var items [][]byte
 	for rows.Next() {
-		var challenge string
+		var challenge []byte
 		if err := rows.Scan(&challenge); err != nil {
 			return nil, err
 		}

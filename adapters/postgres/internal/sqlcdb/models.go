@@ -172,8 +172,8 @@ type Section struct {
 }
 
 type SpentProof struct {
-	Challenge string
 	ExpiresAt time.Time
+	Challenge []byte
 }
 
 type Waitlist struct {
