@@ -76,10 +76,15 @@ func (t TrustedProxies) clientAddress(ctx huma.Context) string {
 	return peer
 }
 
-// hostOf is the peer's address without its port.
+// hostOf is the peer's address without its port, an IPv4-mapped IPv6 one as IPv4, so one client
+// counts as one address whichever way its connection came.
 func hostOf(remote string) string {
-	if host, _, err := net.SplitHostPort(remote); err == nil {
-		return host
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
 	}
-	return remote
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap().String()
+	}
+	return host
 }

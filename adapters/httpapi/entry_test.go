@@ -82,6 +82,14 @@ func TestAnOperatorTurnsTheProofOfWorkOnAndFansJoinWithASolution(t *testing.T) {
 	if st := h.stats(t); st.LastSeq != 1 {
 		t.Fatalf("%d tokens issued, want ann's alone", st.LastSeq)
 	}
+	// Ann asking again (her request's answer lost, say) gets her token back, with her spent
+	// solution or none.
+	var first, again httpapi.TokenBody
+	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "ann", "sale_id": sale, "altcha": solution}, 200).json(t, &first)
+	h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "ann", "sale_id": sale}, 200).json(t, &again)
+	if first.Token != again.Token || h.stats(t).LastSeq != 1 {
+		t.Fatal("ann asking again got another token")
+	}
 
 	h.admin(t, "PATCH", "/api/admin/sales/"+sale, map[string]any{"entry": map[string]any{}}, 200)
 	h.expect(t, "GET", "/api/token/challenge?sale_id="+sale, "", nil, 404)
@@ -98,6 +106,8 @@ func TestTheChallengeRefusals(t *testing.T) {
 	} {
 		h.expect(t, "GET", path, "", nil, status).problem(t)
 	}
+	h.admin(t, "PATCH", "/api/admin/sales/"+string(testSale), map[string]any{"entry": map[string]any{"pow_max_number": 10}, "state": "closed"}, 200)
+	h.expect(t, "GET", "/api/token/challenge?sale_id="+string(testSale), "", nil, 410).problem(t)
 }
 
 // An operator starts a presale and makes codes; without one, or with a wrong one, a fan is

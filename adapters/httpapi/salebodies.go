@@ -53,8 +53,14 @@ func (b EntryBody) rules() core.EntryRules {
 	return r
 }
 
-func entryBody(r core.EntryRules) EntryBody {
-	b := EntryBody{PowMaxNumber: r.PowMaxNumber}
+// EntryRulesBody is a sale's entry rules as operators read them: the difficulty always shown.
+type EntryRulesBody struct {
+	PowMaxNumber int64      `json:"pow_max_number" doc:"The proof of work's difficulty; 0: none asked."`
+	PresaleUntil *time.Time `json:"presale_until,omitempty" doc:"The presale's end (RFC 3339, UTC); absent: no presale."`
+}
+
+func entryBody(r core.EntryRules) EntryRulesBody {
+	b := EntryRulesBody{PowMaxNumber: r.PowMaxNumber}
 	if !r.PresaleUntil.IsZero() {
 		at := r.PresaleUntil.UTC()
 		b.PresaleUntil = &at
@@ -99,7 +105,7 @@ type SaleBody struct {
 	State            string            `json:"state" enum:"draft,on_sale,paused,closed"`
 	MaxTicketsPerFan int               `json:"max_tickets_per_fan"`
 	Cancellation     *CancellationBody `json:"cancellation,omitempty" doc:"Absent: tickets of this sale cannot be cancelled."`
-	Entry            EntryBody         `json:"entry" doc:"How fans may join its queue."`
+	Entry            EntryRulesBody    `json:"entry" doc:"How fans may join its queue."`
 	CreatedAt        time.Time         `json:"created_at"`
 	Performances     []PerformanceBody `json:"performances"`
 	Queue            QueueReportBody   `json:"queue" doc:"The waiting room's statistics and settings, as GET /api/admin/sales/{sale_id}/queue gives them."`

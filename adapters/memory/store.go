@@ -33,7 +33,7 @@ type Store struct {
 	*Wallets
 	*Webhooks
 	*Waitlists
-	*Door
+	*EntryStore
 }
 
 // Tokens implements queue.Store.
@@ -154,7 +154,7 @@ func NewStore() *Store {
 		clock:         core.SystemClock{},
 	}
 	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Holds: &Holds{st}, Orders: &Orders{st}, TicketBook: &TicketBook{st},
-		Settlements: &Settlements{st}, Wallets: &Wallets{st}, Webhooks: &Webhooks{st}, Waitlists: &Waitlists{st}, Door: &Door{st}}
+		Settlements: &Settlements{st}, Wallets: &Wallets{st}, Webhooks: &Webhooks{st}, Waitlists: &Waitlists{st}, EntryStore: &EntryStore{st}}
 }
 
 // UseClock has the store date what no caller dates (offers, sale state changes) by c, as a
@@ -166,13 +166,13 @@ func (s *Store) Stores() app.Stores {
 	return app.Stores{
 		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
 		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets, Webhooks: s.Webhooks, Waitlists: s.Waitlists,
-		Entry: s.Door,
+		Entry: s.EntryStore,
 	}
 }
 
 var (
 	_ queue.Store         = (*Tokens)(nil)
-	_ entry.Store         = (*Door)(nil)
+	_ entry.Store         = (*EntryStore)(nil)
 	_ catalog.Program     = (*Catalog)(nil)
 	_ catalog.Seating     = (*Seating)(nil)
 	_ booking.Holds       = (*Holds)(nil)

@@ -34,7 +34,7 @@ type Store struct {
 	Wallets     *Wallets
 	Webhooks    *Webhooks
 	Waitlists   *Waitlists
-	Door        *Door
+	Entry       *EntryStore
 }
 
 // db is what every context's store shares.
@@ -84,7 +84,7 @@ var (
 	_ booking.TicketBook  = (*TicketBook)(nil)
 	_ booking.Settlements = (*Settlements)(nil)
 	_ wallet.Store        = (*Wallets)(nil)
-	_ entry.Store         = (*Door)(nil)
+	_ entry.Store         = (*EntryStore)(nil)
 )
 
 // NewStore uses pool for every query; the caller owns the pool. It listens for other
@@ -97,7 +97,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 	}
 	d := &db{pool: pool, q: sqlcdb.New(pool)}
 	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, Orders: &Orders{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}, Webhooks: &Webhooks{d}, Waitlists: &Waitlists{d},
-		Door: &Door{d}}
+		Entry: &EntryStore{d}}
 	d.issues = &issueBatcher{flush: s.Tokens.issueBatch}
 	d.seen = newSeenWriter(s.Tokens.writeSeen)
 	d.changes = newCatalogChanges(o.listen, d.notifyCatalog)
@@ -110,7 +110,7 @@ func (s *Store) Stores() app.Stores {
 	return app.Stores{
 		Queue: s.Tokens, Catalog: app.CatalogStore{Program: s.Catalog, Seating: s.Seating},
 		Bookings: app.BookingStore{Holds: s.Holds, Orders: s.Orders, TicketBook: s.TicketBook}, Settlements: s.Settlements, Wallets: s.Wallets, Webhooks: s.Webhooks, Waitlists: s.Waitlists,
-		Entry: s.Door,
+		Entry: s.Entry,
 	}
 }
 

@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -91,7 +93,12 @@ func spendProofs(ctx context.Context, q *sqlcdb.Queries, reqs []*issueRequest) (
 }
 
 // spend spends solutions in one statement and returns the challenges of those not spent before.
+// They are inserted in key order, so two batches racing to spend the same solutions (a replay
+// sent to two instances) wait on each other in one order and never deadlock.
 func spend(ctx context.Context, q *sqlcdb.Queries, proofs []entry.Solution) (map[string]bool, error) {
+	slices.SortFunc(proofs, func(a, b entry.Solution) int {
+		return cmp.Or(a.Expires.Compare(b.Expires), strings.Compare(a.Challenge, b.Challenge))
+	})
 	p := sqlcdb.ProofsSpendParams{}
 	for _, s := range proofs {
 		raw, err := hex.DecodeString(s.Challenge)

@@ -3,6 +3,7 @@ package entry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -51,7 +52,10 @@ func (d *Door) Challenge(ctx context.Context, rawSale string) (Challenge, error)
 	if err != nil {
 		return Challenge{}, err
 	}
-	if !st.State.Public() {
+	switch st.State {
+	case core.Closed:
+		return Challenge{}, core.ErrSaleClosed
+	case core.Draft:
 		return Challenge{}, core.ErrUnknownSale
 	}
 	if st.Entry.PowMaxNumber == 0 {
@@ -75,6 +79,9 @@ type Pass struct {
 	Proof   *Solution
 	Presale bool
 	Code    string // normalised (NormalizeCode)
+	// Counted is the minute window the join was counted in against its address's quota; zero
+	// when no quota applies.
+	Counted time.Time
 }
 
 // Check lets a join through or says why not, and returns its pass: a proof of work the sale
@@ -99,11 +106,12 @@ func (d *Door) Check(ctx context.Context, k Knock) (Pass, error) {
 		window := now.Truncate(time.Minute)
 		ok, err := d.store.TakeQuota(ctx, k.Sale, k.Address, window, d.perAddress)
 		if err != nil {
-			return Pass{}, err
+			return Pass{}, fmt.Errorf("count the join against its address's quota: %w", err)
 		}
 		if !ok {
 			return Pass{}, &QuotaError{Limit: d.perAddress, RetryAfter: window.Add(time.Minute).Sub(now).Truncate(time.Second) + time.Second}
 		}
+		pass.Counted = window
 	}
 	return pass, nil
 }
@@ -125,11 +133,12 @@ func (d *Door) Refused(sale core.SaleID, err error) error {
 	return err
 }
 
-// ReturnQuota gives back the count Check took of a join that got its live token back: the quota
-// counts new tokens. Best effort: a failure leaves the join counted.
-func (d *Door) ReturnQuota(ctx context.Context, k Knock) {
-	if d.perAddress > 0 {
-		_ = d.store.ReturnQuota(ctx, k.Sale, k.Address, d.clock.Now().Truncate(time.Minute))
+// ReturnQuota gives back the count Check took of a join that got no new token (its fan's live
+// one back, or a refusal after the door): the quota counts new tokens. Best effort: a failure
+// leaves the join counted.
+func (d *Door) ReturnQuota(ctx context.Context, k Knock, p Pass) {
+	if !p.Counted.IsZero() {
+		_ = d.store.ReturnQuota(ctx, k.Sale, k.Address, p.Counted)
 	}
 }
 

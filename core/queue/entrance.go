@@ -94,25 +94,35 @@ func (e *Entrance) Join(ctx context.Context, j Join) (Status, error) {
 	return e.status(tok, q, sst, now), nil
 }
 
-// throughTheDoor takes the fan's token once the door lets the join through. The quota counts new
-// tokens: a fan asking again for their live token gets it back at the quota, and under it the
-// join's count is given back.
+// throughTheDoor takes the fan's token once the door lets the join through. A fan asking again
+// for their live token gets it back whatever the door would say (no solution, the one that
+// already let them in, no code, the quota reached), so the door's refusals read it, and only
+// they: an honest join pays no extra read. The quota counts new tokens: a join that got none
+// gives its count back.
 func (e *Entrance) throughTheDoor(ctx context.Context, user core.UserID, k entry.Knock, now time.Time) (Token, error) {
 	pass, err := e.door.Check(ctx, k)
-	var quota *entry.QuotaError
-	if errors.As(err, &quota) {
-		if tok, err := e.store.LiveToken(ctx, k.Sale, user, now); err == nil {
-			return tok, nil
+	var tok Token
+	if err == nil {
+		tok, err = e.issue(ctx, k.Sale, user, pass, now)
+		if err == nil && tok.IssuedAt.Equal(now) {
+			return tok, nil // a new token
+		}
+		e.door.ReturnQuota(ctx, k, pass)
+	}
+	if refused(err) {
+		if live, lerr := e.store.LiveToken(ctx, k.Sale, user, now); lerr == nil {
+			return live, nil
 		}
 	}
-	if err != nil {
-		return Token{}, err
-	}
-	tok, err := e.issue(ctx, k.Sale, user, pass, now)
-	if err == nil && !tok.IssuedAt.Equal(now) {
-		e.door.ReturnQuota(ctx, k)
-	}
 	return tok, err
+}
+
+// refused says whether err is the door's refusal of a join, at the door or by the store's issue.
+func refused(err error) bool {
+	var proof *entry.ProofError
+	var quota *entry.QuotaError
+	var code *entry.CodeError
+	return errors.As(err, &proof) || errors.As(err, &quota) || errors.As(err, &code)
 }
 
 // issue takes the token, with what the door's pass asks spent and redeemed.
@@ -125,9 +135,7 @@ func (e *Entrance) issue(ctx context.Context, sale core.SaleID, user core.UserID
 		return tok, nil
 	}
 	tok, err := e.store.IssueTokenWithPass(ctx, sale, user, pass, now)
-	var code *entry.CodeError
-	var proof *entry.ProofError
-	if err != nil && !errors.As(err, &code) && !errors.As(err, &proof) {
+	if err != nil && !refused(err) {
 		return Token{}, fmt.Errorf("issue token through the door: %w", err)
 	}
 	return tok, err

@@ -102,8 +102,8 @@ type Door interface {
 	// Refused hears of a join refused, at the door or by the store's issue (a spent solution, a
 	// presale code), and returns err; other errors pass unheard.
 	Refused(sale core.SaleID, err error) error
-	// ReturnQuota gives back the count Check took of a join that got a live token back.
-	ReturnQuota(ctx context.Context, k entry.Knock)
+	// ReturnQuota gives back the count Check took of a join that got no new token.
+	ReturnQuota(ctx context.Context, k entry.Knock, p entry.Pass)
 }
 
 // openDoor lets every join in: the queue of a service composed without a door.
@@ -111,4 +111,4 @@ type openDoor struct{}
 
 func (openDoor) Check(context.Context, entry.Knock) (entry.Pass, error) { return entry.Pass{}, nil }
 func (openDoor) Refused(_ core.SaleID, err error) error                 { return err }
-func (openDoor) ReturnQuota(context.Context, entry.Knock)               {}
+func (openDoor) ReturnQuota(context.Context, entry.Knock, entry.Pass)   {}

@@ -545,6 +545,15 @@ type EntryBody struct {
 	PresaleUntil *time.Time `json:"presale_until,omitempty"`
 }
 
+// EntryRulesBody defines model for EntryRulesBody.
+type EntryRulesBody struct {
+	// PowMaxNumber The proof of work's difficulty; 0: none asked.
+	PowMaxNumber int64 `json:"pow_max_number"`
+
+	// PresaleUntil The presale's end (RFC 3339, UTC); absent: no presale.
+	PresaleUntil *time.Time `json:"presale_until,omitempty"`
+}
+
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
 	// Location Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id'
@@ -1011,7 +1020,7 @@ type SaleBody struct {
 	CreatedAt    time.Time         `json:"created_at"`
 
 	// Entry How fans may join its queue.
-	Entry            EntryBody         `json:"entry"`
+	Entry            EntryRulesBody    `json:"entry"`
 	MaxTicketsPerFan int64             `json:"max_tickets_per_fan"`
 	Performances     []PerformanceBody `json:"performances"`
 

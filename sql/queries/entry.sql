@@ -3,6 +3,7 @@
 -- racing spends of one challenge, the unique key lets exactly one insert it.
 INSERT INTO spent_proofs (expires_at, challenge)
 SELECT (@expires_at::timestamptz[])[i], (@challenges::bytea[])[i] FROM generate_subscripts(@challenges::bytea[], 1) AS i
+ORDER BY i
 ON CONFLICT (expires_at, challenge) DO NOTHING
 RETURNING challenge;
 

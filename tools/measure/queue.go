@@ -73,7 +73,7 @@ func runQueueBench(args []string) error {
 // script, long because the benchmark is, read top to bottom.
 func benchQueue(o queueOptions) (QueueReport, error) {
 	// Bounded: phases, fills and start-up together stay well inside this.
-	limit := 5*time.Minute + time.Duration(len(o.conns))*3*2*o.duration + 5*2*o.duration
+	limit := 5*time.Minute + time.Duration(len(o.conns))*3*2*o.duration + 7*2*o.duration
 	ctx, cancel := boundedRun(limit)
 	defer cancel()
 

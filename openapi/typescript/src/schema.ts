@@ -885,6 +885,18 @@ export interface components {
              */
             presale_until?: string;
         };
+        EntryRulesBody: {
+            /**
+             * Format: int64
+             * @description The proof of work's difficulty; 0: none asked.
+             */
+            pow_max_number: number;
+            /**
+             * Format: date-time
+             * @description The presale's end (RFC 3339, UTC); absent: no presale.
+             */
+            presale_until?: string;
+        };
         ErrorDetail: {
             /** @description Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id' */
             location?: string;
@@ -1417,7 +1429,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /** @description How fans may join its queue. */
-            entry: components["schemas"]["EntryBody"];
+            entry: components["schemas"]["EntryRulesBody"];
             /** Format: int64 */
             max_tickets_per_fan: number;
             performances: components["schemas"]["PerformanceBody"][];

@@ -112,6 +112,7 @@ func (q *Queries) ProofsForget(ctx context.Context, now time.Time) (int64, error
 const proofsSpend = `-- name: ProofsSpend :many
 INSERT INTO spent_proofs (expires_at, challenge)
 SELECT ($1::timestamptz[])[i], ($2::bytea[])[i] FROM generate_subscripts($2::bytea[], 1) AS i
+ORDER BY i
 ON CONFLICT (expires_at, challenge) DO NOTHING
 RETURNING challenge
 `

@@ -8,8 +8,8 @@ import (
 	"github.com/boxoffice/boxoffice/core/entry"
 )
 
-// Door implements entry.Store.
-type Door struct{ *state }
+// EntryStore implements entry.Store.
+type EntryStore struct{ *state }
 
 // door is what the queues' door remembers: spent solutions until they expire, joins per
 // address and minute, and the access codes.
@@ -52,7 +52,7 @@ func (d *door) spend(sol entry.Solution, now time.Time) bool {
 }
 
 // TakeQuota implements entry.Store; a new window forgets the ones before.
-func (d *Door) TakeQuota(_ context.Context, sale core.SaleID, address string, window time.Time, limit int) (bool, error) {
+func (d *EntryStore) TakeQuota(_ context.Context, sale core.SaleID, address string, window time.Time, limit int) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if window.After(d.door.window) {
@@ -67,7 +67,7 @@ func (d *Door) TakeQuota(_ context.Context, sale core.SaleID, address string, wi
 }
 
 // ReturnQuota implements entry.Store.
-func (d *Door) ReturnQuota(_ context.Context, sale core.SaleID, address string, window time.Time) error {
+func (d *EntryStore) ReturnQuota(_ context.Context, sale core.SaleID, address string, window time.Time) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if k := (quotaKey{sale, address, window}); d.door.quotas[k] > 0 {
@@ -77,7 +77,7 @@ func (d *Door) ReturnQuota(_ context.Context, sale core.SaleID, address string, 
 }
 
 // AddCodes implements entry.Store.
-func (d *Door) AddCodes(_ context.Context, codes []entry.AccessCode) error {
+func (d *EntryStore) AddCodes(_ context.Context, codes []entry.AccessCode) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, c := range codes {
@@ -88,7 +88,7 @@ func (d *Door) AddCodes(_ context.Context, codes []entry.AccessCode) error {
 }
 
 // Codes implements entry.Store.
-func (d *Door) Codes(_ context.Context, sale core.SaleID) ([]entry.AccessCode, error) {
+func (d *EntryStore) Codes(_ context.Context, sale core.SaleID) ([]entry.AccessCode, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := make([]entry.AccessCode, 0, len(d.door.saleCodes[sale]))
