@@ -41,9 +41,11 @@ func registerChallenge(api huma.API, s *server) {
 		Description: "For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge " +
 			"for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any " +
 			"SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for " +
-			"an unknown sale.",
+			"an unknown sale; 410 for a sale that has closed.",
 		Tags:   []string{"queue"},
-		Errors: []int{http.StatusBadRequest, http.StatusNotFound},
+		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusGone},
+		// Anyone may ask, as anyone may join: the solution is what a join then pays with.
+		Security: []map[string][]string{},
 	}, func(ctx context.Context, in *challengeInput) (*challengeOutput, error) {
 		c, err := s.Door.Challenge(ctx, in.SaleID)
 		if err != nil {

@@ -1897,7 +1897,7 @@ type ClientInterface interface {
 
 	// TokenChallenge Get a proof-of-work challenge to join a sale's queue
 	//
-	// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+	// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale; 410 for a sale that has closed.
 	//
 	// Corresponds with GET /api/token/challenge (the `TokenChallenge` operationId).
 	TokenChallenge(ctx context.Context, params *TokenChallengeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2954,7 +2954,7 @@ func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody,
 
 // TokenChallenge Get a proof-of-work challenge to join a sale's queue
 //
-// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale; 410 for a sale that has closed.
 //
 // Corresponds with GET /api/token/challenge (the `TokenChallenge` operationId).
 func (c *Client) TokenChallenge(ctx context.Context, params *TokenChallengeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5372,7 +5372,7 @@ type ClientWithResponsesInterface interface {
 
 	// TokenChallengeWithResponse Get a proof-of-work challenge to join a sale's queue
 	//
-	// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+	// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale; 410 for a sale that has closed.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9186,6 +9186,8 @@ type TokenChallengeResponse struct {
 	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Problem
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -9207,6 +9209,11 @@ func (r TokenChallengeResponse) GetApplicationproblemJSON400() *Problem {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r TokenChallengeResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r TokenChallengeResponse) GetApplicationproblemJSON410() *Problem {
+	return r.ApplicationproblemJSON410
 }
 
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
@@ -10395,7 +10402,7 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 
 // TokenChallengeWithResponse Get a proof-of-work challenge to join a sale's queue
 //
-// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+// For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale; 410 for a sale that has closed.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13796,6 +13803,13 @@ func ParseTokenChallengeResponse(rsp *http.Response) (*TokenChallengeResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest Problem

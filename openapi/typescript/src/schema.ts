@@ -596,7 +596,7 @@ export interface paths {
         };
         /**
          * Get a proof-of-work challenge to join a sale's queue
-         * @description For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale.
+         * @description For a sale that asks each join for a proof of work (entry.pow_max_number above 0): an ALTCHA challenge for one join of that sale, good for 10 minutes. Solve it with ALTCHA's widget or client library (or any SHA-256 search) and send the solution in POST /api/token's altcha. 404 for a sale that asks none; 400 for an unknown sale; 410 for a sale that has closed.
          */
         get: operations["tokenChallenge"];
         put?: never;
@@ -5281,6 +5281,15 @@ export interface operations {
             };
             /** @description No sale, date or section by the name the path gives. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sale has closed, or the performance was cancelled: it takes no new fans or holds. */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
