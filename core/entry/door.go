@@ -2,7 +2,6 @@ package entry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -119,16 +118,8 @@ func (d *Door) Check(ctx context.Context, k Knock) (Pass, error) {
 // Refused tells the observer of a join's refusal, at the door or by the queue store's issue (a
 // spent solution, a presale code), by its cause, and returns err; other errors pass unheard.
 func (d *Door) Refused(sale core.SaleID, err error) error {
-	var proof *ProofError
-	var quota *QuotaError
-	var code *CodeError
-	switch {
-	case errors.As(err, &proof):
-		d.observer.Refused(sale, CauseChallenge)
-	case errors.As(err, &quota):
-		d.observer.Refused(sale, CauseQuota)
-	case errors.As(err, &code):
-		d.observer.Refused(sale, CauseCode)
+	if cause, ok := CauseOf(err); ok {
+		d.observer.Refused(sale, cause)
 	}
 	return err
 }

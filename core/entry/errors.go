@@ -1,6 +1,7 @@
 package entry
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,6 +23,22 @@ func (c Cause) String() string { return c.name }
 
 // Causes lists every cause, so a metric can show each from zero.
 func Causes() []Cause { return []Cause{CauseChallenge, CauseQuota, CauseCode} }
+
+// CauseOf says whether err is the door's refusal of a join, and for which cause.
+func CauseOf(err error) (Cause, bool) {
+	var proof *ProofError
+	var quota *QuotaError
+	var code *CodeError
+	switch {
+	case errors.As(err, &proof):
+		return CauseChallenge, true
+	case errors.As(err, &quota):
+		return CauseQuota, true
+	case errors.As(err, &code):
+		return CauseCode, true
+	}
+	return Cause{}, false
+}
 
 // ProofError is a join without a proof of work the sale accepts; Reason says what was wrong
 // and what to send.

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -119,10 +118,8 @@ func (e *Entrance) throughTheDoor(ctx context.Context, user core.UserID, k entry
 
 // refused says whether err is the door's refusal of a join, at the door or by the store's issue.
 func refused(err error) bool {
-	var proof *entry.ProofError
-	var quota *entry.QuotaError
-	var code *entry.CodeError
-	return errors.As(err, &proof) || errors.As(err, &quota) || errors.As(err, &code)
+	_, ok := entry.CauseOf(err)
+	return ok
 }
 
 // issue takes the token, with what the door's pass asks spent and redeemed.
