@@ -1,16 +1,13 @@
 package httpapi_test
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/httpapi"
+	"github.com/boxoffice/boxoffice/core/entry"
 )
 
 func withJoinQuota(n int) stackOption {
@@ -34,13 +31,9 @@ func (h *harness) solved(t *testing.T, sale string) string {
 	if r.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("a challenge is cacheable: Cache-Control %q", r.header.Get("Cache-Control"))
 	}
-	for n := int64(0); n <= c.MaxNumber; n++ {
-		sum := sha256.Sum256([]byte(c.Salt + strconv.FormatInt(n, 10)))
-		if hex.EncodeToString(sum[:]) == c.Challenge {
-			raw, _ := json.Marshal(map[string]any{"algorithm": c.Algorithm, "challenge": c.Challenge, "number": n, "salt": c.Salt,
-				"signature": c.Signature, "took": 3})
-			return base64.StdEncoding.EncodeToString(raw)
-		}
+	challenge := entry.Challenge{Algorithm: c.Algorithm, Challenge: c.Challenge, Salt: c.Salt, Signature: c.Signature, MaxNumber: c.MaxNumber}
+	if n, ok := entry.Solve(challenge); ok {
+		return entry.Solved(challenge, n)
 	}
 	t.Fatalf("challenge %+v has no solution up to its maxnumber", c)
 	return ""

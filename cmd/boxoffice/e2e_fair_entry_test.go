@@ -21,6 +21,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	openapitypes "github.com/oapi-codegen/runtime/types"
 
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 )
 
@@ -301,13 +302,11 @@ func challenge(t *testing.T, api *apiclient.ClientWithResponses, sale string) ap
 // of salt and n in decimal is the challenge.
 func solve(t *testing.T, c apiclient.ChallengeBody) int64 {
 	t.Helper()
-	for n := int64(0); n <= c.Maxnumber; n++ {
-		if sha256Hex(c.Salt+strconv.FormatInt(n, 10)) == c.Challenge {
-			return n
-		}
+	n, ok := entry.Solve(entry.Challenge{Algorithm: string(c.Algorithm), Challenge: c.Challenge, Salt: c.Salt, Signature: c.Signature, MaxNumber: c.Maxnumber})
+	if !ok {
+		t.Fatalf("no number up to %d solves %+v", c.Maxnumber, c)
 	}
-	t.Fatalf("no number up to %d solves %+v", c.Maxnumber, c)
-	return 0
+	return n
 }
 
 func sha256Hex(s string) string {

@@ -117,6 +117,24 @@ func (p *Prover) Check(sent string, sale core.SaleID, now time.Time) (Solution, 
 	return Solution{Challenge: pl.Challenge, Expires: time.Unix(expires, 0)}, nil
 }
 
+// Solve finds a challenge's number as ALTCHA's client library does, trying 0, 1, 2, … up to
+// MaxNumber with SHA-256: what a client pays for a join (BenchmarkSolve), and the solver of the
+// tests and load tools. It reports false if no number up to MaxNumber solves it.
+func Solve(c Challenge) (int64, bool) {
+	for n := int64(0); n <= c.MaxNumber; n++ {
+		if hashHex(c.Salt+strconv.FormatInt(n, 10)) == c.Challenge {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// Solved is what ALTCHA's widget sends for the challenge solved by number: base64 of its JSON.
+func Solved(c Challenge, number int64) string {
+	raw, _ := json.Marshal(map[string]any{"algorithm": c.Algorithm, "challenge": c.Challenge, "number": number, "salt": c.Salt, "signature": c.Signature})
+	return base64.StdEncoding.EncodeToString(raw)
+}
+
 // saltParams is the part of a salt after its "?", where its parameters are.
 func saltParams(salt string) string {
 	_, params, _ := strings.Cut(salt, "?")

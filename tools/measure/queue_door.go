@@ -11,9 +11,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/openapi/apiclient"
 	"github.com/boxoffice/boxoffice/tools/sandbox"
 )
@@ -154,23 +152,19 @@ func solutions(ctx context.Context, lg *load, n int) (string, error) {
 	return f.Name(), err
 }
 
-// solve finds a challenge's number and returns the payload ALTCHA's widget would send.
+// solve solves a challenge as GET /api/token/challenge gave it, as the payload ALTCHA's widget
+// would send.
 func solve(raw []byte) (string, error) {
-	var c struct {
-		Algorithm, Challenge, Salt, Signature string
-		MaxNumber                             int64 `json:"maxnumber"`
-	}
+	var c apiclient.ChallengeBody
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return "", err
 	}
-	for n := int64(0); n <= c.MaxNumber; n++ {
-		sum := sha256.Sum256([]byte(c.Salt + strconv.FormatInt(n, 10)))
-		if hex.EncodeToString(sum[:]) == c.Challenge {
-			p, _ := json.Marshal(map[string]any{"algorithm": c.Algorithm, "challenge": c.Challenge, "number": n, "salt": c.Salt, "signature": c.Signature})
-			return base64.StdEncoding.EncodeToString(p), nil
-		}
+	challenge := entry.Challenge{Algorithm: string(c.Algorithm), Challenge: c.Challenge, Salt: c.Salt, Signature: c.Signature, MaxNumber: c.Maxnumber}
+	n, ok := entry.Solve(challenge)
+	if !ok {
+		return "", fmt.Errorf("no number up to %d solves %s", c.Maxnumber, c.Challenge)
 	}
-	return "", fmt.Errorf("no number up to %d solves %s", c.MaxNumber, c.Challenge)
+	return entry.Solved(challenge, n), nil
 }
 
 // solvedIssueScript is the Lua of POST /api/token into sale with a new fan and a solution of its
