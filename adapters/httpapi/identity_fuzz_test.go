@@ -61,9 +61,12 @@ func (p fuzzIdentity) sign(payload string) string {
 
 // goodClaims is the payload of a good ID token for sub, valid for an hour from now.
 func goodClaims(sub string) string {
-	now := time.Now().Unix()
-	return `{"iss":"` + idIssuer + `","aud":"` + idAudience + `","sub":"` + sub + `","iat":` + strconv.FormatInt(now, 10) +
-		`,"exp":` + strconv.FormatInt(now+3600, 10) + `}`
+	// Issued at the start of the hour, not this second: under -fuzz the coordinator and each
+	// worker sign the seeds apart, and a second ticking between them made the worker's good
+	// token another than the seed's (CI found it: seed#0 "took a token").
+	iat := time.Now().Truncate(time.Hour).Unix()
+	return `{"iss":"` + idIssuer + `","aud":"` + idAudience + `","sub":"` + sub + `","iat":` + strconv.FormatInt(iat, 10) +
+		`,"exp":` + strconv.FormatInt(iat+2*3600, 10) + `}`
 }
 
 // FuzzIDTokenClaims signs arbitrary payloads with the provider's own key: an ID token verifies
