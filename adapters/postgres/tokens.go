@@ -1,12 +1,10 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/boxoffice/boxoffice/adapters/postgres/internal/sqlcdb"
@@ -26,33 +24,24 @@ func (s *Tokens) IssueToken(ctx context.Context, sale core.SaleID, user core.Use
 
 // issueBatch issues a batch of requests of any sales in one statement (the issue_tokens
 // function): one round trip and one commit, whatever the number of sales. A batch where joins
-// carry proofs of work spends them first, in the same transaction: the door adds a statement to
-// the batch, not a commit to the join.
+// carry proofs of work spends them in the same statement (issue_tokens_spending): the door adds
+// rows to the batch's statement, not a statement or a commit.
 func (s *Tokens) issueBatch(ctx context.Context, reqs []*issueRequest) error {
 	var out answers
-	issue := func(q *sqlcdb.Queries) error {
-		left, spent, err := spendProofs(ctx, q, reqs)
-		if err != nil {
-			return err
-		}
-		issued, err := s.issueRows(ctx, q, left)
-		out = append(spent, issued...)
-		return err
-	}
 	var err error
 	if slices.ContainsFunc(reqs, func(r *issueRequest) bool { return r.in.proof != nil }) {
-		err = s.inTx(ctx, issue)
+		out, err = s.issueSpending(ctx, reqs)
 	} else {
-		err = issue(s.q)
+		out, err = s.issueRows(ctx, reqs)
 	}
 	if err != nil {
 		return err
 	}
-	out.send() // once committed: a failed batch is answered by the batcher, once
+	out.send() // a failed batch is answered by the batcher, once
 	return nil
 }
 
-// answers are a batch's results, sent once its transaction committed.
+// answers are a batch's results, sent once its statement succeeded.
 type answers []func()
 
 func (a answers) send() {
@@ -61,99 +50,75 @@ func (a answers) send() {
 	}
 }
 
-// spendProofs spends the batch's solutions in one statement and returns the requests left to
-// issue, with the answers of those whose solution was spent already (a solution twice in the
-// batch is its first request's).
-func spendProofs(ctx context.Context, q *sqlcdb.Queries, reqs []*issueRequest) (left []*issueRequest, spent answers, err error) {
-	var proofs []entry.Solution
-	for _, r := range reqs {
-		if r.in.proof != nil {
-			proofs = append(proofs, *r.in.proof)
-		}
-	}
-	if len(proofs) == 0 {
-		return reqs, nil, nil
-	}
-	unspent, err := spend(ctx, q, proofs)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, r := range reqs {
-		switch {
-		case r.in.proof == nil:
-			left = append(left, r)
-		case unspent[r.in.proof.Challenge]:
-			unspent[r.in.proof.Challenge] = false
-			left = append(left, r)
-		default:
-			spent = append(spent, func() { r.answer(queue.Token{}, entry.ErrSpent) })
-		}
-	}
-	return left, spent, nil
+// issueFan is a fan of a sale: issue_tokens returns one live token each.
+type issueFan struct {
+	sale core.SaleID
+	user core.UserID
 }
 
-// spend spends solutions in one statement and returns the challenges of those not spent before.
-// They are inserted in key order, so two batches racing to spend the same solutions (a replay
-// sent to two instances) wait on each other in one order and never deadlock.
-func spend(ctx context.Context, q *sqlcdb.Queries, proofs []entry.Solution) (map[string]bool, error) {
-	slices.SortFunc(proofs, func(a, b entry.Solution) int {
-		return cmp.Or(a.Expires.Compare(b.Expires), strings.Compare(a.Challenge, b.Challenge))
-	})
-	p := sqlcdb.ProofsSpendParams{}
-	for _, s := range proofs {
-		raw, err := hex.DecodeString(s.Challenge)
-		if err != nil {
-			return nil, fmt.Errorf("spend solution %q: %w", s.Challenge, err)
+// issueSpending issues the requests and spends their solutions in one statement. A request
+// whose solution was spent before, or by an earlier request of the batch, gets its fan's token
+// if another request let the fan in, and entry.ErrSpent otherwise.
+func (s *Tokens) issueSpending(ctx context.Context, reqs []*issueRequest) (answers, error) {
+	p := sqlcdb.TokenIssueBatchSpendingParams{Now: reqs[0].in.now}
+	for _, r := range reqs {
+		var challenge []byte
+		var expires time.Time
+		if r.in.proof != nil {
+			raw, err := hex.DecodeString(r.in.proof.Challenge)
+			if err != nil {
+				return nil, fmt.Errorf("spend solution %q: %w", r.in.proof.Challenge, err)
+			}
+			challenge, expires = raw, r.in.proof.Expires
 		}
-		p.Challenges, p.ExpiresAt = append(p.Challenges, raw), append(p.ExpiresAt, s.Expires)
+		p.SaleIds, p.Ids = append(p.SaleIds, string(r.in.sale)), append(p.Ids, string(core.NewID()))
+		p.UserIds, p.IssuedAt = append(p.UserIds, string(r.in.user)), append(p.IssuedAt, r.in.now)
+		p.Challenges, p.ExpiresAt = append(p.Challenges, challenge), append(p.ExpiresAt, expires)
+		p.Now = later(p.Now, r.in.now)
 	}
-	fresh, err := q.ProofsSpend(ctx, p)
+	rows, err := s.q.TokenIssueBatchSpending(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	unspent := make(map[string]bool, len(fresh))
-	for _, c := range fresh {
-		unspent[hex.EncodeToString(c)] = true
-	}
-	return unspent, nil
+	return answerIssues(reqs, rows, func(*issueRequest) error { return entry.ErrSpent })
 }
 
-// issueRows issues the requests in one statement and returns their answers.
-func (s *Tokens) issueRows(ctx context.Context, q *sqlcdb.Queries, reqs []*issueRequest) (answers, error) {
-	if len(reqs) == 0 {
-		return nil, nil
-	}
-	type fan struct {
-		sale core.SaleID
-		user core.UserID
-	}
-	seen := map[fan]bool{}
+// issueRows issues the requests, none carrying a solution, in one statement.
+func (s *Tokens) issueRows(ctx context.Context, reqs []*issueRequest) (answers, error) {
+	seen := map[issueFan]bool{}
 	p := sqlcdb.TokenIssueBatchParams{Now: reqs[0].in.now}
 	for _, r := range reqs {
-		if f := (fan{r.in.sale, r.in.user}); !seen[f] {
+		if f := (issueFan{r.in.sale, r.in.user}); !seen[f] {
 			seen[f] = true
 			p.SaleIds, p.Ids = append(p.SaleIds, string(r.in.sale)), append(p.Ids, string(core.NewID()))
 			p.UserIds, p.IssuedAt = append(p.UserIds, string(r.in.user)), append(p.IssuedAt, r.in.now)
 		}
 		p.Now = later(p.Now, r.in.now)
 	}
-	rows, err := q.TokenIssueBatch(ctx, p)
+	rows, err := s.q.TokenIssueBatch(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	live := make(map[fan]queue.Token, len(rows))
+	return answerIssues(reqs, rows, func(r *issueRequest) error {
+		return fmt.Errorf("issue token for %q in %s: no live token after the batch", r.in.user, r.in.sale)
+	})
+}
+
+// answerIssues answers each request with its fan's live token among rows, or with missing's error.
+func answerIssues(reqs []*issueRequest, rows []sqlcdb.QueueToken, missing func(*issueRequest) error) (answers, error) {
+	live := make(map[issueFan]queue.Token, len(rows))
 	for _, row := range rows {
 		tok, err := tokenFromRow(row)
 		if err != nil {
 			return nil, err
 		}
-		live[fan{tok.SaleID, tok.UserID}] = tok
+		live[issueFan{tok.SaleID, tok.UserID}] = tok
 	}
 	out := make(answers, len(reqs))
 	for i, r := range reqs {
-		tok, ok := live[fan{r.in.sale, r.in.user}]
+		tok, ok := live[issueFan{r.in.sale, r.in.user}]
 		if !ok {
-			err := fmt.Errorf("issue token for %q in %s: no live token after the batch", r.in.user, r.in.sale)
+			err := missing(r)
 			out[i] = func() { r.answer(queue.Token{}, err) }
 			continue
 		}

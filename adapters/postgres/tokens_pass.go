@@ -1,8 +1,13 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,7 +19,7 @@ import (
 )
 
 // IssueTokenWithPass implements queue.Store. Outside a presale it joins the batched issues,
-// which spend the batch's solutions in their transaction. In a presale it is a transaction of
+// which spend the batch's solutions in their statement. In a presale it is a transaction of
 // its own: the solution spent first; then, under a savepoint, the code's row lock (racing
 // redemptions of one code go one at a time) and the issue, which returns a live token (nothing
 // redeemed) or a new one that the code must let in. A refused code rolls back to the savepoint,
@@ -94,4 +99,30 @@ func redeemAndIssue(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, us
 		return tok, err // a live token: nothing to redeem
 	}
 	return tok, q.CodeRedeem(ctx, code)
+}
+
+// spend spends solutions in one statement and returns the challenges of those not spent before.
+// They are inserted in key order, so two batches racing to spend the same solutions (a replay
+// sent to two instances) wait on each other in one order and never deadlock.
+func spend(ctx context.Context, q *sqlcdb.Queries, proofs []entry.Solution) (map[string]bool, error) {
+	slices.SortFunc(proofs, func(a, b entry.Solution) int {
+		return cmp.Or(a.Expires.Compare(b.Expires), strings.Compare(a.Challenge, b.Challenge))
+	})
+	p := sqlcdb.ProofsSpendParams{}
+	for _, s := range proofs {
+		raw, err := hex.DecodeString(s.Challenge)
+		if err != nil {
+			return nil, fmt.Errorf("spend solution %q: %w", s.Challenge, err)
+		}
+		p.Challenges, p.ExpiresAt = append(p.Challenges, raw), append(p.ExpiresAt, s.Expires)
+	}
+	fresh, err := q.ProofsSpend(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	unspent := make(map[string]bool, len(fresh))
+	for _, c := range fresh {
+		unspent[hex.EncodeToString(c)] = true
+	}
+	return unspent, nil
 }

@@ -85,6 +85,50 @@ BEGIN
 END
 $$;
 
+-- issue_tokens for a batch where joins carry solutions of proofs of work (p_challenges[i] is
+-- request i's challenge, its 32 bytes, or empty for a join of a sale that asks none): in the
+-- same statement, so in the same transaction and round trip, it spends the solutions, in key
+-- order (two batches racing to spend the same ones wait on each other in one order), and issues
+-- tokens for the requests let in: those with no solution, and the first with each solution not
+-- spent before. A request refused gets no token of its own; its fan's live token is returned if
+-- another request of the batch let them in. The pairs (sale, user) need not be distinct: the
+-- first let in of each is issued.
+CREATE OR REPLACE FUNCTION issue_tokens_spending(p_sales text[], p_ids uuid[], p_users text[], p_issued_at timestamptz[],
+                                      p_now timestamptz, p_expires_at timestamptz[], p_challenges bytea[])
+RETURNS SETOF queue_tokens
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_fresh bytea[];
+    v_in bigint[];
+BEGIN
+    WITH spent AS (
+        INSERT INTO spent_proofs (expires_at, challenge)
+        SELECT p.expires_at, p.challenge FROM unnest(p_expires_at, p_challenges) AS p(expires_at, challenge)
+        WHERE octet_length(p.challenge) > 0
+        ORDER BY 1, 2
+        ON CONFLICT (expires_at, challenge) DO NOTHING
+        RETURNING challenge
+    )
+    SELECT array_agg(spent.challenge) INTO v_fresh FROM spent;
+    SELECT array_agg(r.ord ORDER BY r.ord) INTO v_in FROM (
+        SELECT r.ord, row_number() OVER (PARTITION BY r.sale_id, r.user_id ORDER BY r.ord) AS nth_of_fan
+        FROM (
+            SELECT r.*, row_number() OVER (PARTITION BY r.challenge ORDER BY r.ord) AS nth_of_proof
+            FROM unnest(p_sales, p_users, p_challenges) WITH ORDINALITY AS r(sale_id, user_id, challenge, ord)
+        ) r
+        WHERE coalesce(octet_length(r.challenge), 0) = 0 OR (r.nth_of_proof = 1 AND r.challenge = ANY(v_fresh))
+    ) r WHERE r.nth_of_fan = 1;
+    IF v_in IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM issue_tokens(
+        ARRAY(SELECT p_sales[i] FROM unnest(v_in) WITH ORDINALITY AS x(i, k) ORDER BY k),
+        ARRAY(SELECT p_ids[i] FROM unnest(v_in) WITH ORDINALITY AS x(i, k) ORDER BY k),
+        ARRAY(SELECT p_users[i] FROM unnest(v_in) WITH ORDINALITY AS x(i, k) ORDER BY k),
+        ARRAY(SELECT p_issued_at[i] FROM unnest(v_in) WITH ORDINALITY AS x(i, k) ORDER BY k), p_now);
+END
+$$;
+
 -- The lock a sale's admission rounds take, one round at a time; the opening draw takes it before
 -- the queue row's, as a round does.
 CREATE OR REPLACE FUNCTION admission_lock(p_queue text) RETURNS void

@@ -42,6 +42,12 @@ UPDATE queues SET early_through = last_seq WHERE sale_id = @sale_id AND early_th
 -- A batch of issues of any sales in one statement (see issue_tokens in sql/functions).
 SELECT * FROM issue_tokens(@sale_ids::text[], @ids::uuid[], @user_ids::text[], @issued_at::timestamptz[], @now::timestamptz);
 
+-- name: TokenIssueBatchSpending :many
+-- A batch of issues of any sales that spends the joins' solutions in the same statement (see
+-- issue_tokens_spending in sql/functions).
+SELECT * FROM issue_tokens_spending(@sale_ids::text[], @ids::uuid[], @user_ids::text[], @issued_at::timestamptz[],
+    @now::timestamptz, @expires_at::timestamptz[], @challenges::bytea[]);
+
 -- name: TokenByID :one
 SELECT * FROM queue_tokens WHERE id = @id;
 

@@ -449,6 +449,64 @@ func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams
 	return items, nil
 }
 
+const tokenIssueBatchSpending = `-- name: TokenIssueBatchSpending :many
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at FROM issue_tokens_spending($1::text[], $2::uuid[], $3::text[], $4::timestamptz[],
+    $5::timestamptz, $6::timestamptz[], $7::bytea[])
+`
+
+type TokenIssueBatchSpendingParams struct {
+	SaleIds    []string
+	Ids        []string
+	UserIds    []string
+	IssuedAt   []time.Time
+	Now        time.Time
+	ExpiresAt  []time.Time
+	Challenges [][]byte
+}
+
+// A batch of issues of any sales that spends the joins' solutions in the same statement (see
+// issue_tokens_spending in sql/functions).
+func (q *Queries) TokenIssueBatchSpending(ctx context.Context, arg TokenIssueBatchSpendingParams) ([]QueueToken, error) {
+	rows, err := q.db.Query(ctx, tokenIssueBatchSpending,
+		arg.SaleIds,
+		arg.Ids,
+		arg.UserIds,
+		arg.IssuedAt,
+		arg.Now,
+		arg.ExpiresAt,
+		arg.Challenges,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []QueueToken
+	for rows.Next() {
+		var i QueueToken
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Seq,
+			&i.State,
+			&i.IssuedAt,
+			&i.AdmittedAt,
+			&i.ExpiresAt,
+			&i.LastSeenAt,
+			&i.Early,
+			&i.ArrivalSeq,
+			&i.SaleID,
+			&i.LeftAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const tokenLeave = `-- name: TokenLeave :one
 WITH was AS (
     SELECT w.id, w.state FROM queue_tokens w WHERE w.id = $1 FOR UPDATE
