@@ -7,10 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"hash"
+	"io"
 	"math/big"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -45,7 +48,7 @@ type Solution struct {
 // Prover makes challenges and checks their solutions with the service's key. Every instance
 // must share the key, since any may check a challenge another made.
 type Prover struct {
-	key []byte
+	macs sync.Pool // of HMAC-SHA-256 hashes keyed with the service's key: keying one costs more than its use
 }
 
 // NewProver returns a prover that signs with key (at least 32 bytes).
@@ -53,7 +56,9 @@ func NewProver(key []byte) *Prover {
 	if len(key) < 32 {
 		panic("entry: the challenge key must be at least 32 bytes")
 	}
-	return &Prover{key: key}
+	p := &Prover{}
+	p.macs.New = func() any { return hmac.New(sha256.New, key) }
+	return p
 }
 
 // Make returns a new challenge of sale, of difficulty maxNumber, good until now+ChallengeTTL.
@@ -96,22 +101,21 @@ func (p *Prover) Check(sent string, sale core.SaleID, now time.Time) (Solution, 
 	if pl.Algorithm != Algorithm {
 		return Solution{}, refuseProof("algorithm %q is not %s, the only one the challenges use", pl.Algorithm, Algorithm)
 	}
-	if !hmac.Equal([]byte(p.sign(pl.Challenge)), []byte(strings.ToLower(pl.Signature))) {
+	if !p.signed(pl.Challenge, pl.Signature) {
 		return Solution{}, refuseProof("forged: the challenge was not signed by this service; ask GET /api/token/challenge for one")
 	}
-	params, err := url.ParseQuery(strings.TrimSuffix(saltParams(pl.Salt), "&"))
-	expires, err2 := strconv.ParseInt(params.Get("expires"), 10, 64)
-	if err != nil || err2 != nil {
+	expires, forSale, ok := readSalt(pl.Salt)
+	if !ok {
 		return Solution{}, refuseProof("the salt is not the challenge's: send it as it came")
 	}
-	if params.Get("sale") != string(sale) {
-		return Solution{}, refuseProof("the challenge is for sale %q, not %q: ask one for this sale", params.Get("sale"), sale)
+	if forSale != string(sale) {
+		return Solution{}, refuseProof("the challenge is for sale %q, not %q: ask one for this sale", forSale, sale)
 	}
 	if !now.Before(time.Unix(expires, 0)) {
 		return Solution{}, refuseProof("expired: a challenge is good for %s; ask GET /api/token/challenge for a new one", ChallengeTTL)
 	}
 	number, err := strconv.ParseUint(string(pl.Number), 10, 63)
-	if err != nil || hashHex(pl.Salt+strconv.FormatUint(number, 10)) != pl.Challenge {
+	if err != nil || !solves(pl.Salt, number, pl.Challenge) {
 		return Solution{}, refuseProof("wrong: the number does not solve the challenge")
 	}
 	return Solution{Challenge: pl.Challenge, Expires: time.Unix(expires, 0)}, nil
@@ -135,16 +139,62 @@ func Solved(c Challenge, number int64) string {
 	return base64.StdEncoding.EncodeToString(raw)
 }
 
-// saltParams is the part of a salt after its "?", where its parameters are.
-func saltParams(salt string) string {
+// readSalt reads a salt's expiry and sale from its parameters, after its "?".
+func readSalt(salt string) (expires int64, sale string, ok bool) {
 	_, params, _ := strings.Cut(salt, "?")
-	return params
+	var expiresOK, saleOK bool
+	for pair := range strings.SplitSeq(strings.TrimSuffix(params, "&"), "&") {
+		key, value, _ := strings.Cut(pair, "=")
+		var err error
+		switch {
+		case key == "expires" && !expiresOK:
+			expires, err = strconv.ParseInt(value, 10, 64)
+			expiresOK = err == nil
+		case key == "sale" && !saleOK:
+			sale, err = url.QueryUnescape(value)
+			saleOK = err == nil
+		}
+		if err != nil {
+			return 0, "", false
+		}
+	}
+	return expires, sale, expiresOK && saleOK
+}
+
+// signed reports whether signature, hex in either case, is the service's signature of challenge.
+func (p *Prover) signed(challenge, signature string) bool {
+	var sent [sha256.Size]byte
+	if len(signature) != hex.EncodedLen(sha256.Size) {
+		return false
+	}
+	if _, err := hex.Decode(sent[:], []byte(signature)); err != nil {
+		return false
+	}
+	var want [sha256.Size]byte
+	return hmac.Equal(p.mac(challenge, want[:0]), sent[:])
 }
 
 func (p *Prover) sign(challenge string) string {
-	m := hmac.New(sha256.New, p.key)
-	m.Write([]byte(challenge))
-	return hex.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(p.mac(challenge, sum[:0]))
+}
+
+// mac appends the HMAC of challenge to b, with a keyed hash from the pool.
+func (p *Prover) mac(challenge string, b []byte) []byte {
+	m := p.macs.Get().(hash.Hash)
+	defer p.macs.Put(m)
+	m.Reset()
+	_, _ = io.WriteString(m, challenge)
+	return m.Sum(b)
+}
+
+// solves reports whether SHA-256(salt + number), in lower-case hex, is challenge.
+func solves(salt string, number uint64, challenge string) bool {
+	var buf [256]byte
+	sum := sha256.Sum256(strconv.AppendUint(append(buf[:0], salt...), number, 10))
+	var sumHex [2 * sha256.Size]byte
+	hex.Encode(sumHex[:], sum[:])
+	return string(sumHex[:]) == challenge
 }
 
 func hashHex(s string) string {
