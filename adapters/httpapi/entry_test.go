@@ -230,6 +230,21 @@ func TestAnAddressOverItsQuotaWaitsAndOnlyTrustedProxiesNameIt(t *testing.T) {
 			t.Fatalf("another client behind the proxy: %d %s", r.status, r.body)
 		}
 	})
+	run("IPv6: one /64 is one client", func() {
+		h := newHarness(t, withJoinQuota(2), withTrustedProxies(t, "127.0.0.1/32"))
+		for i, fwd := range []string{"2001:db8:1:2::a", "2001:db8:1:2:ffff:ffff:ffff:ffff"} {
+			if r := join(h, "v6-"+strconv.Itoa(i), fwd); r.status != 200 {
+				t.Fatalf("join %d: %d %s", i, r.status, r.body)
+			}
+		}
+		overQuota(join(h, "v6-2", "2001:db8:1:2::1:b")) // the same /64
+		if r := join(h, "v6-3", "2001:db8:1:3::a"); r.status != 200 {
+			t.Fatalf("the next /64: %d %s", r.status, r.body)
+		}
+		if r := join(h, "v4-0", "192.0.2.1"); r.status != 200 {
+			t.Fatalf("an IPv4 client: %d %s", r.status, r.body)
+		}
+	})
 	run("a fan asking again for their token counts no new join", func() {
 		h := newHarness(t, withJoinQuota(2))
 		var first, again httpapi.TokenBody
