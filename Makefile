@@ -81,6 +81,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidators$$' -fuzztime $$((250000 * $(FUZZSCALE)))x ./core
 	$(GO) test -run '^$$' -fuzz '^FuzzISODuration$$' -fuzztime $$((550000 * $(FUZZSCALE)))x ./core
 	$(GO) test -run '^$$' -fuzz '^FuzzNames$$' -fuzztime $$((350000 * $(FUZZSCALE)))x ./core/catalog
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePayload$$' -fuzztime $$((200000 * $(FUZZSCALE)))x ./core/entry
 
 ## bench: the benchmarks
 bench:

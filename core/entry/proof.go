@@ -1,6 +1,7 @@
 package entry
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -77,15 +78,6 @@ func (p *Prover) Make(sale core.SaleID, maxNumber int64, now time.Time) (Challen
 	return Challenge{Algorithm: Algorithm, Challenge: challenge, Salt: salt, Signature: p.sign(challenge), MaxNumber: maxNumber}, nil
 }
 
-// payload is what ALTCHA's widget sends, base64-encoded JSON; fields it adds (took) are ignored.
-type payload struct {
-	Algorithm string          `json:"algorithm"`
-	Challenge string          `json:"challenge"`
-	Number    json.RawMessage `json:"number"`
-	Salt      string          `json:"salt"`
-	Signature string          `json:"signature"`
-}
-
 // Check decodes a solution sent for sale and checks it at now: signed by this service, for this
 // sale, not expired, and solved. It does not tell whether the solution was spent already; the
 // Door does. Every refusal is a *ProofError saying what was wrong.
@@ -95,7 +87,10 @@ func (p *Prover) Check(sent string, sale core.SaleID, now time.Time) (Solution, 
 	}
 	var pl payload
 	raw, err := base64.StdEncoding.DecodeString(sent)
-	if err != nil || json.Unmarshal(raw, &pl) != nil {
+	if err == nil {
+		pl, err = decodePayload(raw)
+	}
+	if err != nil {
 		return Solution{}, refuseProof("not ALTCHA's payload: send the solution as ALTCHA's widget does, base64 of its JSON")
 	}
 	if pl.Algorithm != Algorithm {
@@ -133,10 +128,14 @@ func Solve(c Challenge) (int64, bool) {
 	return 0, false
 }
 
-// Solved is what ALTCHA's widget sends for the challenge solved by number: base64 of its JSON.
+// Solved is what ALTCHA's widget sends for the challenge solved by number: base64 of its JSON,
+// as JavaScript's JSON.stringify writes it (the salt's "&" unescaped).
 func Solved(c Challenge, number int64) string {
-	raw, _ := json.Marshal(map[string]any{"algorithm": c.Algorithm, "challenge": c.Challenge, "number": number, "salt": c.Salt, "signature": c.Signature})
-	return base64.StdEncoding.EncodeToString(raw)
+	var raw bytes.Buffer
+	enc := json.NewEncoder(&raw)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]any{"algorithm": c.Algorithm, "challenge": c.Challenge, "number": number, "salt": c.Salt, "signature": c.Signature})
+	return base64.StdEncoding.EncodeToString(bytes.TrimSuffix(raw.Bytes(), []byte("\n")))
 }
 
 // readSalt reads a salt's expiry and sale from its parameters, after its "?".
