@@ -110,13 +110,15 @@ BEGIN
         RETURNING challenge
     )
     SELECT array_agg(spent.challenge) INTO v_fresh FROM spent;
+    -- Joins, not = ANY, and byte-wise order: a batch's cost stays in proportion to its size.
     SELECT array_agg(r.ord ORDER BY r.ord) INTO v_in FROM (
-        SELECT r.ord, row_number() OVER (PARTITION BY r.sale_id, r.user_id ORDER BY r.ord) AS nth_of_fan
+        SELECT r.ord, row_number() OVER (PARTITION BY r.sale_id COLLATE "C", r.user_id COLLATE "C" ORDER BY r.ord) AS nth_of_fan
         FROM (
             SELECT r.*, row_number() OVER (PARTITION BY r.challenge ORDER BY r.ord) AS nth_of_proof
             FROM unnest(p_sales, p_users, p_challenges) WITH ORDINALITY AS r(sale_id, user_id, challenge, ord)
         ) r
-        WHERE coalesce(octet_length(r.challenge), 0) = 0 OR (r.nth_of_proof = 1 AND r.challenge = ANY(v_fresh))
+        LEFT JOIN unnest(v_fresh) AS fresh(challenge) ON fresh.challenge = r.challenge
+        WHERE coalesce(octet_length(r.challenge), 0) = 0 OR (r.nth_of_proof = 1 AND fresh.challenge IS NOT NULL)
     ) r WHERE r.nth_of_fan = 1;
     IF v_in IS NULL THEN
         RETURN;
