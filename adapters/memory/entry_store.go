@@ -11,9 +11,9 @@ import (
 // EntryStore implements entry.Store.
 type EntryStore struct{ *state }
 
-// door is what the queues' door remembers: spent solutions until they expire, joins per
+// entryState is what the queues' door remembers: spent solutions until they expire, joins per
 // address and minute, and the access codes.
-type door struct {
+type entryState struct {
 	spent     map[string]time.Time // challenge → expiry
 	quotas    map[quotaKey]int     // of the latest window only
 	window    time.Time
@@ -27,14 +27,14 @@ type quotaKey struct {
 	window  time.Time
 }
 
-func newDoor() door {
-	return door{spent: map[string]time.Time{}, quotas: map[quotaKey]int{}, codes: map[string]*entry.AccessCode{}, saleCodes: map[core.SaleID][]string{}}
+func newEntryState() entryState {
+	return entryState{spent: map[string]time.Time{}, quotas: map[quotaKey]int{}, codes: map[string]*entry.AccessCode{}, saleCodes: map[core.SaleID][]string{}}
 }
 
 // spend records a solution as spent, unless it was: it reports whether it was fresh. Each new
 // one looks at up to four others (map order is random) and drops the expired, so memory follows
 // the solutions of the last ChallengeTTL.
-func (d *door) spend(sol entry.Solution, now time.Time) bool {
+func (d *entryState) spend(sol entry.Solution, now time.Time) bool {
 	if _, spent := d.spent[sol.Challenge]; spent {
 		return false
 	}
@@ -55,14 +55,14 @@ func (d *door) spend(sol entry.Solution, now time.Time) bool {
 func (d *EntryStore) TakeQuota(_ context.Context, sale core.SaleID, address string, window time.Time, limit int) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if window.After(d.door.window) {
-		d.door.quotas, d.door.window = map[quotaKey]int{}, window
+	if window.After(d.entry.window) {
+		d.entry.quotas, d.entry.window = map[quotaKey]int{}, window
 	}
 	k := quotaKey{sale, address, window}
-	if d.door.quotas[k] >= limit {
+	if d.entry.quotas[k] >= limit {
 		return false, nil
 	}
-	d.door.quotas[k]++
+	d.entry.quotas[k]++
 	return true, nil
 }
 
@@ -70,8 +70,8 @@ func (d *EntryStore) TakeQuota(_ context.Context, sale core.SaleID, address stri
 func (d *EntryStore) ReturnQuota(_ context.Context, sale core.SaleID, address string, window time.Time) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if k := (quotaKey{sale, address, window}); d.door.quotas[k] > 0 {
-		d.door.quotas[k]--
+	if k := (quotaKey{sale, address, window}); d.entry.quotas[k] > 0 {
+		d.entry.quotas[k]--
 	}
 	return nil
 }
@@ -81,8 +81,8 @@ func (d *EntryStore) AddCodes(_ context.Context, codes []entry.AccessCode) error
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, c := range codes {
-		d.door.codes[c.Code] = &c
-		d.door.saleCodes[c.SaleID] = append(d.door.saleCodes[c.SaleID], c.Code)
+		d.entry.codes[c.Code] = &c
+		d.entry.saleCodes[c.SaleID] = append(d.entry.saleCodes[c.SaleID], c.Code)
 	}
 	return nil
 }
@@ -91,15 +91,15 @@ func (d *EntryStore) AddCodes(_ context.Context, codes []entry.AccessCode) error
 func (d *EntryStore) Codes(_ context.Context, sale core.SaleID) ([]entry.AccessCode, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make([]entry.AccessCode, 0, len(d.door.saleCodes[sale]))
-	for _, code := range d.door.saleCodes[sale] {
-		out = append(out, *d.door.codes[code])
+	out := make([]entry.AccessCode, 0, len(d.entry.saleCodes[sale]))
+	for _, code := range d.entry.saleCodes[sale] {
+		out = append(out, *d.entry.codes[code])
 	}
 	return out, nil
 }
 
 // redeem takes one use of code for a join of sale at now, or says why it cannot.
-func (d *door) redeem(sale core.SaleID, code string, now time.Time) error {
+func (d *entryState) redeem(sale core.SaleID, code string, now time.Time) error {
 	if code == "" {
 		return entry.ErrNoCode
 	}

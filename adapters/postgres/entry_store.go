@@ -16,14 +16,14 @@ import (
 type EntryStore struct{ *db }
 
 // forgetExpired deletes, at most once a minute per instance, spent proofs whose challenge has
-// expired and quota windows past, in the background: nobody's join waits on it.
+// expired and quota windows past, in the background: nobody's join waits on it (Close does).
 func (d *db) forgetExpired(ctx context.Context) {
 	now := time.Now()
 	last := d.forgotAt.Load()
 	if now.Unix()-last < 60 || !d.forgotAt.CompareAndSwap(last, now.Unix()) {
 		return
 	}
-	go func() {
+	d.sweeps.Go(func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 		defer cancel()
 		for {
@@ -34,7 +34,7 @@ func (d *db) forgetExpired(ctx context.Context) {
 			}
 		}
 		_ = d.q.QuotasForget(ctx, now.Add(-2*time.Minute))
-	}()
+	})
 }
 
 // TakeQuota implements entry.Store.

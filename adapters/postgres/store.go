@@ -5,6 +5,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,7 @@ type db struct {
 	issues *issueBatcher
 	// forgotAt is when this instance last swept expired spent proofs and quota windows (unix s).
 	forgotAt atomic.Int64
+	sweeps   sync.WaitGroup // the sweep running, if any; Close waits for it
 	seen     *seenWriter
 	changes  *catalogChanges
 	offers   *offerCache
@@ -166,6 +168,7 @@ func Connect(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, er
 func (s *Store) Close(ctx context.Context) error {
 	s.issues.close()
 	s.changes.close()
+	s.sweeps.Wait()
 	return s.seen.close(ctx)
 }
 
