@@ -38,7 +38,7 @@ func TestIssueReadsNoMoreThanTheFansItIssues(t *testing.T) {
 			sales[i], ids[i], users[i], at[i] = "plan-sale", uuid.NewString(), fmt.Sprintf("fan-%d", n), time.Now()
 			n++
 		}
-		rows, err := tx.Query(ctx, `SELECT id FROM issue_tokens($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], now())`, sales, ids, users, at)
+		rows, err := tx.Query(ctx, `SELECT id FROM issue_token_batch($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], now(), NULL, NULL)`, sales, ids, users, at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestIssueReadsNoMoreThanTheFansItIssues(t *testing.T) {
 			got++
 		}
 		if rows.Close(); rows.Err() != nil || got != fans {
-			t.Fatalf("issue_tokens returned %d tokens for %d fans: %v", got, fans, rows.Err())
+			t.Fatalf("issue_token_batch returned %d tokens for %d fans: %v", got, fans, rows.Err())
 		}
 	}
 	read := func() int64 {

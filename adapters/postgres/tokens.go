@@ -22,10 +22,10 @@ func (s *Tokens) IssueToken(ctx context.Context, sale core.SaleID, user core.Use
 	return s.issues.do(ctx, issueArgs{sale: sale, user: user, now: now})
 }
 
-// issueBatch issues a batch of requests of any sales in one statement (the issue_tokens
+// issueBatch issues a batch of requests of any sales in one statement (the issue_token_batch
 // function): one round trip and one commit, whatever the number of sales. A batch where joins
-// carry proofs of work spends them in the same statement (issue_tokens_spending): the door adds
-// rows to the batch's statement, not a statement or a commit.
+// carry proofs of work spends them in the same statement: the door adds rows to the batch's
+// statement, not a statement or a commit.
 func (s *Tokens) issueBatch(ctx context.Context, reqs []*issueRequest) error {
 	var out answers
 	var err error
@@ -50,18 +50,26 @@ func (a answers) send() {
 	}
 }
 
-// issueFan is a fan of a sale: issue_tokens returns one live token each.
+// issueFan is a fan of a sale: issue_token_batch returns one live token each.
 type issueFan struct {
 	sale core.SaleID
 	user core.UserID
 }
 
-// issueSpending issues the requests and spends their solutions in one statement. A request
-// whose solution was spent before, or by an earlier request of the batch, gets its fan's token
-// if another request let the fan in, and entry.ErrSpent otherwise.
+// issueSpending issues the requests and spends their solutions in one statement. Each fan and
+// each solution goes to the statement once, with the first request that carries it: a fan's
+// other requests get the first one's answer, and a request whose solution an earlier one
+// carried gets its fan's token if another request let the fan in, and entry.ErrSpent otherwise,
+// as does a request whose solution was spent before.
 func (s *Tokens) issueSpending(ctx context.Context, reqs []*issueRequest) (answers, error) {
+	fans, solutions := map[issueFan]bool{}, map[string]bool{}
 	p := sqlcdb.TokenIssueBatchSpendingParams{Now: reqs[0].in.now}
 	for _, r := range reqs {
+		p.Now = later(p.Now, r.in.now)
+		fan := issueFan{r.in.sale, r.in.user}
+		if fans[fan] || (r.in.proof != nil && solutions[r.in.proof.Challenge]) {
+			continue
+		}
 		var challenge []byte
 		var expires time.Time
 		if r.in.proof != nil {
@@ -69,12 +77,13 @@ func (s *Tokens) issueSpending(ctx context.Context, reqs []*issueRequest) (answe
 			if err != nil {
 				return nil, fmt.Errorf("spend solution %q: %w", r.in.proof.Challenge, err)
 			}
+			solutions[r.in.proof.Challenge] = true
 			challenge, expires = raw, r.in.proof.Expires
 		}
+		fans[fan] = true
 		p.SaleIds, p.Ids = append(p.SaleIds, string(r.in.sale)), append(p.Ids, string(core.NewID()))
 		p.UserIds, p.IssuedAt = append(p.UserIds, string(r.in.user)), append(p.IssuedAt, r.in.now)
 		p.Challenges, p.ExpiresAt = append(p.Challenges, challenge), append(p.ExpiresAt, expires)
-		p.Now = later(p.Now, r.in.now)
 	}
 	rows, err := s.q.TokenIssueBatchSpending(ctx, p)
 	if err != nil {

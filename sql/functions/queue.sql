@@ -14,7 +14,7 @@
 -- for a new sale say its queue is empty; a plan that then scans the whole queue costs each call
 -- time in proportion to the tokens issued before it (measured on a single-sale version: 36 ms a
 -- thousand issues at any queue size when planned fresh, 730 ms after 50,000 with the cached
--- plan). So issue_tokens looks fans up one index probe each, whatever the planner believes
+-- plan). So issue_token_batch looks fans up one index probe each, whatever the planner believes
 -- (TestIssueReadsNoMoreThanTheFansItIssues counts the rows it reads), and admit_next, called
 -- once a tick, is planned afresh on every call (plan_cache_mode = force_custom_plan).
 
@@ -29,13 +29,33 @@ DROP FUNCTION IF EXISTS issue_tokens(text, uuid[], text[], timestamptz[], timest
 -- last_seq in request order, and returns the live token of every (sale, user) asked for. Each
 -- statement of a PL/pgSQL function reads a fresh snapshot, so the insert sees every batch
 -- committed before the locks were granted. The pairs (sale, user) must be distinct.
-CREATE OR REPLACE FUNCTION issue_tokens(p_sales text[], p_ids uuid[], p_users text[], p_issued_at timestamptz[], p_now timestamptz)
+--
+-- Joins of sales that ask a proof of work carry its solution (p_challenges[i], the challenge's
+-- 32 bytes, with its expiry; NULL or empty for a join of a sale that asks none, and both arrays
+-- NULL for a batch with none): the call spends them first, in key order (two batches racing to
+-- spend the same ones wait on each other in one order), and a join whose solution was spent
+-- before gets nothing, not even its fan's live token. So the door adds rows to the batch's one
+-- statement and transaction, not a statement or a commit. The solutions must be distinct.
+CREATE OR REPLACE FUNCTION issue_token_batch(p_sales text[], p_ids uuid[], p_users text[], p_issued_at timestamptz[], p_now timestamptz,
+                             p_expires_at timestamptz[], p_challenges bytea[])
 RETURNS SETOF queue_tokens
 LANGUAGE plpgsql AS $$
 DECLARE
     v_ended_sales text[];
     v_ended_counts bigint[];
+    v_fresh bytea[];
 BEGIN
+    IF p_challenges IS NOT NULL THEN
+        WITH spent AS (
+            INSERT INTO spent_proofs (expires_at, challenge)
+            SELECT p.expires_at, p.challenge FROM unnest(p_expires_at, p_challenges) AS p(expires_at, challenge)
+            WHERE octet_length(p.challenge) > 0
+            ORDER BY 1, 2
+            ON CONFLICT (expires_at, challenge) DO NOTHING
+            RETURNING challenge
+        )
+        SELECT array_agg(spent.challenge) INTO v_fresh FROM spent;
+    END IF;
     INSERT INTO queues (sale_id) SELECT DISTINCT s FROM unnest(p_sales) AS s ORDER BY 1 ON CONFLICT DO NOTHING;
     -- Through the index of active tokens by expiry: the sessions that ran out are few, however
     -- long the queue. Before the queue lock, as a round takes its locks in the same order.
@@ -56,7 +76,11 @@ BEGIN
     WHERE q.sale_id = e.sale_id;
     RETURN QUERY
     WITH req AS (
-        SELECT * FROM unnest(p_sales, p_ids, p_users, p_issued_at) WITH ORDINALITY AS r(sale_id, id, user_id, issued_at, ord)
+        -- The joins let in: those with no solution, and those whose solution was just spent (a
+        -- hashed lookup: the batch's cost stays in proportion to its size).
+        SELECT r.sale_id, r.id, r.user_id, r.issued_at, r.ord
+        FROM unnest(p_sales, p_ids, p_users, p_issued_at, p_challenges) WITH ORDINALITY AS r(sale_id, id, user_id, issued_at, challenge, ord)
+        WHERE coalesce(octet_length(r.challenge), 0) = 0 OR r.challenge IN (SELECT unnest(v_fresh))
     ), live AS (
         -- One index probe a fan (LIMIT 1 keeps it a probe: a planner misled by stale statistics
         -- would otherwise join the batch to the whole queue).
@@ -85,51 +109,12 @@ BEGIN
 END
 $$;
 
--- issue_tokens for a batch where joins carry solutions of proofs of work (p_challenges[i] is
--- request i's challenge, its 32 bytes, or empty for a join of a sale that asks none): in the
--- same statement, so in the same transaction and round trip, it spends the solutions, in key
--- order (two batches racing to spend the same ones wait on each other in one order), and issues
--- tokens for the requests let in: those with no solution, and the first with each solution not
--- spent before. A request refused gets no token of its own; its fan's live token is returned if
--- another request of the batch let them in. The pairs (sale, user) need not be distinct: the
--- first let in of each is issued.
-CREATE OR REPLACE FUNCTION issue_tokens_spending(p_sales text[], p_ids uuid[], p_users text[], p_issued_at timestamptz[],
-                                      p_now timestamptz, p_expires_at timestamptz[], p_challenges bytea[])
+-- The issue of the release before, which its instances call during a rolling upgrade; a later
+-- release drops it. (An instance of that release that restarts puts its own body back, which
+-- issues as this does.)
+CREATE OR REPLACE FUNCTION issue_tokens(p_sales text[], p_ids uuid[], p_users text[], p_issued_at timestamptz[], p_now timestamptz)
 RETURNS SETOF queue_tokens
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_fresh bytea[];
-    v_in bigint[];
-BEGIN
-    WITH spent AS (
-        INSERT INTO spent_proofs (expires_at, challenge)
-        SELECT p.expires_at, p.challenge FROM unnest(p_expires_at, p_challenges) AS p(expires_at, challenge)
-        WHERE octet_length(p.challenge) > 0
-        ORDER BY 1, 2
-        ON CONFLICT (expires_at, challenge) DO NOTHING
-        RETURNING challenge
-    )
-    SELECT array_agg(spent.challenge) INTO v_fresh FROM spent;
-    -- Joins, not = ANY, and byte-wise order: a batch's cost stays in proportion to its size.
-    SELECT array_agg(r.ord ORDER BY r.ord) INTO v_in FROM (
-        SELECT r.ord, row_number() OVER (PARTITION BY r.sale_id COLLATE "C", r.user_id COLLATE "C" ORDER BY r.ord) AS nth_of_fan
-        FROM (
-            SELECT r.*, row_number() OVER (PARTITION BY r.challenge ORDER BY r.ord) AS nth_of_proof
-            FROM unnest(p_sales, p_users, p_challenges) WITH ORDINALITY AS r(sale_id, user_id, challenge, ord)
-        ) r
-        LEFT JOIN unnest(v_fresh) AS fresh(challenge) ON fresh.challenge = r.challenge
-        WHERE coalesce(octet_length(r.challenge), 0) = 0 OR (r.nth_of_proof = 1 AND fresh.challenge IS NOT NULL)
-    ) r WHERE r.nth_of_fan = 1;
-    IF v_in IS NULL THEN
-        RETURN;
-    END IF;
-    RETURN QUERY SELECT * FROM issue_tokens(
-        ARRAY(SELECT p_sales[i] FROM unnest(v_in) WITH ORDINALITY AS x(i, k) ORDER BY k),
-        ARRAY(SELECT p_ids[i] FROM unnest(v_in) WITH ORDINALITY AS x(i, k) ORDER BY k),
-        ARRAY(SELECT p_users[i] FROM unnest(v_in) WITH ORDINALITY AS x(i, k) ORDER BY k),
-        ARRAY(SELECT p_issued_at[i] FROM unnest(v_in) WITH ORDINALITY AS x(i, k) ORDER BY k), p_now);
-END
-$$;
+LANGUAGE sql AS $$ SELECT * FROM issue_token_batch(p_sales, p_ids, p_users, p_issued_at, p_now, NULL, NULL) $$;
 
 -- The lock a sale's admission rounds take, one round at a time; the opening draw takes it before
 -- the queue row's, as a round does.

@@ -39,13 +39,12 @@ SELECT gone.id FROM gone;
 UPDATE queues SET early_through = last_seq WHERE sale_id = @sale_id AND early_through IS NULL;
 
 -- name: TokenIssueBatch :many
--- A batch of issues of any sales in one statement (see issue_tokens in sql/functions).
-SELECT * FROM issue_tokens(@sale_ids::text[], @ids::uuid[], @user_ids::text[], @issued_at::timestamptz[], @now::timestamptz);
+-- A batch of issues of any sales in one statement (see issue_token_batch in sql/functions).
+SELECT * FROM issue_token_batch(@sale_ids::text[], @ids::uuid[], @user_ids::text[], @issued_at::timestamptz[], @now::timestamptz, NULL, NULL);
 
 -- name: TokenIssueBatchSpending :many
--- A batch of issues of any sales that spends the joins' solutions in the same statement (see
--- issue_tokens_spending in sql/functions).
-SELECT * FROM issue_tokens_spending(@sale_ids::text[], @ids::uuid[], @user_ids::text[], @issued_at::timestamptz[],
+-- A batch of issues of any sales that spends the joins' solutions in the same statement.
+SELECT * FROM issue_token_batch(@sale_ids::text[], @ids::uuid[], @user_ids::text[], @issued_at::timestamptz[],
     @now::timestamptz, @expires_at::timestamptz[], @challenges::bytea[]);
 
 -- name: TokenByID :one

@@ -398,7 +398,7 @@ func (q *Queries) TokenExpireUserActive(ctx context.Context, arg TokenExpireUser
 }
 
 const tokenIssueBatch = `-- name: TokenIssueBatch :many
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at FROM issue_tokens($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz)
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at FROM issue_token_batch($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz, NULL, NULL)
 `
 
 type TokenIssueBatchParams struct {
@@ -409,7 +409,7 @@ type TokenIssueBatchParams struct {
 	Now      time.Time
 }
 
-// A batch of issues of any sales in one statement (see issue_tokens in sql/functions).
+// A batch of issues of any sales in one statement (see issue_token_batch in sql/functions).
 func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams) ([]QueueToken, error) {
 	rows, err := q.db.Query(ctx, tokenIssueBatch,
 		arg.SaleIds,
@@ -450,7 +450,7 @@ func (q *Queries) TokenIssueBatch(ctx context.Context, arg TokenIssueBatchParams
 }
 
 const tokenIssueBatchSpending = `-- name: TokenIssueBatchSpending :many
-SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at FROM issue_tokens_spending($1::text[], $2::uuid[], $3::text[], $4::timestamptz[],
+SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at FROM issue_token_batch($1::text[], $2::uuid[], $3::text[], $4::timestamptz[],
     $5::timestamptz, $6::timestamptz[], $7::bytea[])
 `
 
@@ -464,8 +464,7 @@ type TokenIssueBatchSpendingParams struct {
 	Challenges [][]byte
 }
 
-// A batch of issues of any sales that spends the joins' solutions in the same statement (see
-// issue_tokens_spending in sql/functions).
+// A batch of issues of any sales that spends the joins' solutions in the same statement.
 func (q *Queries) TokenIssueBatchSpending(ctx context.Context, arg TokenIssueBatchSpendingParams) ([]QueueToken, error) {
 	rows, err := q.db.Query(ctx, tokenIssueBatchSpending,
 		arg.SaleIds,
