@@ -60,7 +60,10 @@ type issueFan struct {
 // each solution goes to the statement once, with the first request that carries it: a fan's
 // other requests get the first one's answer, and a request whose solution an earlier one
 // carried gets its fan's token if another request let the fan in, and entry.ErrSpent otherwise,
-// as does a request whose solution was spent before.
+// as does a request whose solution was spent before. (So a fan whose first join replays a spent
+// solution and whose second, in the same batch, carries a new one is refused, and the new one
+// stays unspent for their next try: only a replay costs this, and the statement needs no
+// windows to sort the batch's fans.)
 func (s *Tokens) issueSpending(ctx context.Context, reqs []*issueRequest) (answers, error) {
 	fans, solutions := map[issueFan]bool{}, map[string]bool{}
 	p := sqlcdb.TokenIssueBatchSpendingParams{Now: reqs[0].in.now}
@@ -89,7 +92,12 @@ func (s *Tokens) issueSpending(ctx context.Context, reqs []*issueRequest) (answe
 	if err != nil {
 		return nil, err
 	}
-	return answerIssues(reqs, rows, func(*issueRequest) error { return entry.ErrSpent })
+	return answerIssues(reqs, rows, func(r *issueRequest) error {
+		if r.in.proof != nil {
+			return entry.ErrSpent
+		}
+		return noLiveToken(r)
+	})
 }
 
 // issueRows issues the requests, none carrying a solution, in one statement.
@@ -108,9 +116,12 @@ func (s *Tokens) issueRows(ctx context.Context, reqs []*issueRequest) (answers, 
 	if err != nil {
 		return nil, err
 	}
-	return answerIssues(reqs, rows, func(r *issueRequest) error {
-		return fmt.Errorf("issue token for %q in %s: no live token after the batch", r.in.user, r.in.sale)
-	})
+	return answerIssues(reqs, rows, noLiveToken)
+}
+
+// noLiveToken answers a request the batch returned no token for, which it always should.
+func noLiveToken(r *issueRequest) error {
+	return fmt.Errorf("issue token for %q in %s: no live token after the batch", r.in.user, r.in.sale)
 }
 
 // answerIssues answers each request with its fan's live token among rows, or with missing's error.

@@ -31,8 +31,8 @@ DROP FUNCTION IF EXISTS issue_tokens(text, uuid[], text[], timestamptz[], timest
 -- committed before the locks were granted. The pairs (sale, user) must be distinct.
 --
 -- Joins of sales that ask a proof of work carry its solution (p_challenges[i], the challenge's
--- 32 bytes, with its expiry; NULL or empty for a join of a sale that asks none, and both arrays
--- NULL for a batch with none): the call spends them first, in key order (two batches racing to
+-- 32 bytes, with its expiry; NULL for a join of a sale that asks none, and both arrays NULL for
+-- a batch with none; arrays of another length than the batch's are refused): the call spends them first, in key order (two batches racing to
 -- spend the same ones wait on each other in one order), and a join whose solution was spent
 -- before gets nothing, not even its fan's live token. So the door adds rows to the batch's one
 -- statement and transaction, not a statement or a commit. The solutions must be distinct.
@@ -45,11 +45,14 @@ DECLARE
     v_ended_counts bigint[];
     v_fresh bytea[];
 BEGIN
+    IF cardinality(p_challenges) <> cardinality(p_sales) OR cardinality(p_expires_at) <> cardinality(p_sales) THEN
+        RAISE EXCEPTION 'issue_token_batch: % joins, % solutions and % expiries', cardinality(p_sales), cardinality(p_challenges), cardinality(p_expires_at);
+    END IF;
     IF p_challenges IS NOT NULL THEN
         WITH spent AS (
             INSERT INTO spent_proofs (expires_at, challenge)
             SELECT p.expires_at, p.challenge FROM unnest(p_expires_at, p_challenges) AS p(expires_at, challenge)
-            WHERE octet_length(p.challenge) > 0
+            WHERE p.challenge IS NOT NULL
             ORDER BY 1, 2
             ON CONFLICT (expires_at, challenge) DO NOTHING
             RETURNING challenge
@@ -80,7 +83,7 @@ BEGIN
         -- hashed lookup: the batch's cost stays in proportion to its size).
         SELECT r.sale_id, r.id, r.user_id, r.issued_at, r.ord
         FROM unnest(p_sales, p_ids, p_users, p_issued_at, p_challenges) WITH ORDINALITY AS r(sale_id, id, user_id, issued_at, challenge, ord)
-        WHERE coalesce(octet_length(r.challenge), 0) = 0 OR r.challenge IN (SELECT unnest(v_fresh))
+        WHERE r.challenge IS NULL OR r.challenge IN (SELECT unnest(v_fresh))
     ), live AS (
         -- One index probe a fan (LIMIT 1 keeps it a probe: a planner misled by stale statistics
         -- would otherwise join the batch to the whole queue).
