@@ -23,6 +23,11 @@ func (d *db) forgetExpired(ctx context.Context) {
 	if now.Unix()-last < 60 || !d.forgotAt.CompareAndSwap(last, now.Unix()) {
 		return
 	}
+	d.sweepMu.Lock()
+	defer d.sweepMu.Unlock()
+	if d.closing {
+		return
+	}
 	d.sweeps.Go(func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 		defer cancel()

@@ -45,10 +45,14 @@ type db struct {
 	issues *issueBatcher
 	// forgotAt is when this instance last swept expired spent proofs and quota windows (unix s).
 	forgotAt atomic.Int64
-	sweeps   sync.WaitGroup // the sweep running, if any; Close waits for it
-	seen     *seenWriter
-	changes  *catalogChanges
-	offers   *offerCache
+	// sweeps is the sweep running, if any, which Close waits for; closing, under sweepMu, stops
+	// new ones.
+	sweepMu sync.Mutex
+	sweeps  sync.WaitGroup
+	closing bool
+	seen    *seenWriter
+	changes *catalogChanges
+	offers  *offerCache
 }
 
 // Tokens implements queue.Store: the waiting room's tokens, admission and its settings.
@@ -163,13 +167,23 @@ func Connect(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, er
 }
 
 // Close stops the store's background work: it refuses new token issues once the batches in
-// flight are flushed, writes the pending last-seen times and stops listening for catalog
-// changes. The pool stays the caller's.
+// flight are flushed, writes the pending last-seen times, stops listening for catalog changes
+// and waits, until ctx ends, for a running sweep of expired solutions. The pool stays the
+// caller's.
 func (s *Store) Close(ctx context.Context) error {
 	s.issues.close()
 	s.changes.close()
-	s.sweeps.Wait()
-	return s.seen.close(ctx)
+	s.sweepMu.Lock()
+	s.closing = true
+	s.sweepMu.Unlock()
+	err := s.seen.close(ctx)
+	swept := make(chan struct{})
+	go func() { s.sweeps.Wait(); close(swept) }()
+	select {
+	case <-swept:
+	case <-ctx.Done(): // the sweep is bounded by its own timeout
+	}
+	return err
 }
 
 // Ping reports whether the database answers (readiness).
