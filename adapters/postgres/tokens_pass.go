@@ -1,13 +1,10 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,11 +32,11 @@ func (s *Tokens) IssueTokenWithPass(ctx context.Context, sale core.SaleID, user 
 	var refused error
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if pass.Proof != nil {
-			fresh, err := spend(ctx, s.q.WithTx(tx), []entry.Solution{*pass.Proof})
+			fresh, err := spendOne(ctx, s.q.WithTx(tx), *pass.Proof)
 			if err != nil {
 				return err
 			}
-			if !fresh[pass.Proof.Challenge] {
+			if !fresh {
 				refused = entry.ErrSpent
 				return nil
 			}
@@ -101,28 +98,12 @@ func redeemAndIssue(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, us
 	return tok, q.CodeRedeem(ctx, code)
 }
 
-// spend spends solutions in one statement and returns the challenges of those not spent before.
-// They are inserted in key order, so two batches racing to spend the same solutions (a replay
-// sent to two instances) wait on each other in one order and never deadlock.
-func spend(ctx context.Context, q *sqlcdb.Queries, proofs []entry.Solution) (map[string]bool, error) {
-	slices.SortFunc(proofs, func(a, b entry.Solution) int {
-		return cmp.Or(a.Expires.Compare(b.Expires), strings.Compare(a.Challenge, b.Challenge))
-	})
-	p := sqlcdb.ProofsSpendParams{}
-	for _, s := range proofs {
-		raw, err := hex.DecodeString(s.Challenge)
-		if err != nil {
-			return nil, fmt.Errorf("spend solution %q: %w", s.Challenge, err)
-		}
-		p.Challenges, p.ExpiresAt = append(p.Challenges, raw), append(p.ExpiresAt, s.Expires)
-	}
-	fresh, err := q.ProofsSpend(ctx, p)
+// spendOne spends a solution and reports whether it was not spent before.
+func spendOne(ctx context.Context, q *sqlcdb.Queries, sol entry.Solution) (bool, error) {
+	raw, err := hex.DecodeString(sol.Challenge)
 	if err != nil {
-		return nil, err
+		return false, fmt.Errorf("spend solution %q: %w", sol.Challenge, err)
 	}
-	unspent := make(map[string]bool, len(fresh))
-	for _, c := range fresh {
-		unspent[hex.EncodeToString(c)] = true
-	}
-	return unspent, nil
+	n, err := q.ProofSpend(ctx, sqlcdb.ProofSpendParams{ExpiresAt: sol.Expires, Challenge: raw})
+	return n == 1, err
 }

@@ -1,11 +1,8 @@
--- name: ProofsSpend :many
--- Spends a batch of solutions at once: the challenges returned were not spent before. Of two
--- racing spends of one challenge, the unique key lets exactly one insert it.
-INSERT INTO spent_proofs (expires_at, challenge)
-SELECT (@expires_at::timestamptz[])[i], (@challenges::bytea[])[i] FROM generate_subscripts(@challenges::bytea[], 1) AS i
-ORDER BY i
-ON CONFLICT (expires_at, challenge) DO NOTHING
-RETURNING challenge;
+-- name: ProofSpend :execrows
+-- Spends a presale join's solution (batched joins spend theirs in issue_token_batch): 1 if it
+-- was not spent before. Of two racing spends of one challenge, the unique key lets one insert it.
+INSERT INTO spent_proofs (expires_at, challenge) VALUES (@expires_at, @challenge)
+ON CONFLICT (expires_at, challenge) DO NOTHING;
 
 -- name: ProofsForget :execrows
 -- Solutions whose challenge expired cannot be sent again: forget up to 10,000 of them.

@@ -94,6 +94,26 @@ func (q *Queries) CodesOfSale(ctx context.Context, saleID string) ([]AccessCode,
 	return items, nil
 }
 
+const proofSpend = `-- name: ProofSpend :execrows
+INSERT INTO spent_proofs (expires_at, challenge) VALUES ($1, $2)
+ON CONFLICT (expires_at, challenge) DO NOTHING
+`
+
+type ProofSpendParams struct {
+	ExpiresAt time.Time
+	Challenge []byte
+}
+
+// Spends a presale join's solution (batched joins spend theirs in issue_token_batch): 1 if it
+// was not spent before. Of two racing spends of one challenge, the unique key lets one insert it.
+func (q *Queries) ProofSpend(ctx context.Context, arg ProofSpendParams) (int64, error) {
+	result, err := q.db.Exec(ctx, proofSpend, arg.ExpiresAt, arg.Challenge)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const proofsForget = `-- name: ProofsForget :execrows
 DELETE FROM spent_proofs
 WHERE (expires_at, challenge) IN (
@@ -107,41 +127,6 @@ func (q *Queries) ProofsForget(ctx context.Context, now time.Time) (int64, error
 		return 0, err
 	}
 	return result.RowsAffected(), nil
-}
-
-const proofsSpend = `-- name: ProofsSpend :many
-INSERT INTO spent_proofs (expires_at, challenge)
-SELECT ($1::timestamptz[])[i], ($2::bytea[])[i] FROM generate_subscripts($2::bytea[], 1) AS i
-ORDER BY i
-ON CONFLICT (expires_at, challenge) DO NOTHING
-RETURNING challenge
-`
-
-type ProofsSpendParams struct {
-	ExpiresAt  []time.Time
-	Challenges [][]byte
-}
-
-// Spends a batch of solutions at once: the challenges returned were not spent before. Of two
-// racing spends of one challenge, the unique key lets exactly one insert it.
-func (q *Queries) ProofsSpend(ctx context.Context, arg ProofsSpendParams) ([][]byte, error) {
-	rows, err := q.db.Query(ctx, proofsSpend, arg.ExpiresAt, arg.Challenges)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items [][]byte
-	for rows.Next() {
-		var challenge []byte
-		if err := rows.Scan(&challenge); err != nil {
-			return nil, err
-		}
-		items = append(items, challenge)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const quotaReturn = `-- name: QuotaReturn :exec
