@@ -48,11 +48,24 @@ func (t TrustedProxies) trusts(addr string) bool {
 	return false
 }
 
-// clientAddress is the address every address-based limit counts a request against: the
-// peer's, or, when the peer is a trusted proxy, the right-most X-Forwarded-For entry (all its
-// header lines read as one list) that is not itself a trusted proxy. Entries to the left of it
-// were written by the client and prove nothing; with no such entry, the peer's.
+// clientAddress is what every address-based limit counts a request against: the client's IP
+// (clientIP), an IPv6 one by its /64. An ISP gives a subscriber at least a /64 (RFC 6177 advises
+// more for sites), so counted by /128 one client would have 2^64 allowances.
 func (t TrustedProxies) clientAddress(ctx huma.Context) string {
+	ip := t.clientIP(ctx)
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() {
+		return ip
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
+}
+
+// clientIP is the peer's address, or, when the peer is a trusted proxy, the right-most
+// X-Forwarded-For entry (all its header lines read as one list) that is not itself a trusted
+// proxy. Entries to the left of it were written by the client and prove nothing; with no such
+// entry, the peer's.
+func (t TrustedProxies) clientIP(ctx huma.Context) string {
 	peer := hostOf(ctx.RemoteAddr())
 	if len(t) == 0 || !t.trusts(peer) {
 		return peer

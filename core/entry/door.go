@@ -69,7 +69,7 @@ type Knock struct {
 	Rules      core.EntryRules
 	Proof      string // ALTCHA's payload, base64 JSON
 	AccessCode string // as the fan typed it
-	Address    string // the client's address, as the edge determined it
+	Address    string // the client's address as the edge counts it (an IPv6 client by its /64)
 }
 
 // Pass is what a join brings from the door to the queue store's issue: the solution to spend
@@ -85,8 +85,7 @@ type Pass struct {
 
 // Check lets a join through or says why not, and returns its pass: a proof of work the sale
 // asks for must be sent and valid (the store spends it with the issue: a solution already spent
-// is refused there), and the address must be under its quota (the join counts against it now;
-// an IPv6 address counts with the rest of its /64).
+// is refused there), and the address must be under its quota (the join counts against it now).
 // Refusals are for the caller to report (Refused), once it knows the join is not a fan's ask
 // for their live token.
 func (d *Door) Check(ctx context.Context, k Knock) (Pass, error) {
@@ -104,7 +103,7 @@ func (d *Door) Check(ctx context.Context, k Knock) (Pass, error) {
 	}
 	if d.perAddress > 0 {
 		window := now.Truncate(time.Minute)
-		ok, err := d.store.TakeQuota(ctx, k.Sale, quotaAddress(k.Address), window, d.perAddress)
+		ok, err := d.store.TakeQuota(ctx, k.Sale, k.Address, window, d.perAddress)
 		if err != nil {
 			return Pass{}, fmt.Errorf("count the join against its address's quota: %w", err)
 		}
@@ -130,7 +129,7 @@ func (d *Door) Refused(sale core.SaleID, err error) error {
 // leaves the join counted.
 func (d *Door) ReturnQuota(ctx context.Context, k Knock, p Pass) {
 	if !p.Counted.IsZero() {
-		_ = d.store.ReturnQuota(ctx, k.Sale, quotaAddress(k.Address), p.Counted)
+		_ = d.store.ReturnQuota(ctx, k.Sale, k.Address, p.Counted)
 	}
 }
 

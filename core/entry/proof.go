@@ -47,7 +47,7 @@ type Solution struct {
 }
 
 // Prover makes challenges and checks their solutions with the service's key. Every instance
-// must share the key, since any may check a challenge another made.
+// must share the key, since any may check a challenge another made. Make one with NewProver.
 type Prover struct {
 	macs sync.Pool // of HMAC-SHA-256 hashes keyed with the service's key: keying one costs more than its use
 }
@@ -80,7 +80,8 @@ func (p *Prover) Make(sale core.SaleID, maxNumber int64, now time.Time) (Challen
 
 // Check decodes a solution sent for sale and checks it at now: signed by this service, for this
 // sale, not expired, and solved. It does not tell whether the solution was spent already; the
-// Door does. Every refusal is a *ProofError saying what was wrong.
+// queue store does, when it issues the token. Every refusal is a *ProofError saying what was
+// wrong.
 func (p *Prover) Check(sent string, sale core.SaleID, now time.Time) (Solution, error) {
 	if sent == "" {
 		return Solution{}, refuseProof("missing: this sale asks each join for a proof of work; solve GET /api/token/challenge?sale_id=%s and send the solution in altcha", sale)
