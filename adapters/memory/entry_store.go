@@ -55,14 +55,14 @@ func (d *entryState) spend(sol entry.Solution, now time.Time) bool {
 func (d *EntryStore) TakeQuota(_ context.Context, sale core.SaleID, address string, window time.Time, limit int) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if window.After(d.entry.window) {
-		d.entry.quotas, d.entry.window = map[quotaKey]int{}, window
+	if window.After(d.fairEntry.window) {
+		d.fairEntry.quotas, d.fairEntry.window = map[quotaKey]int{}, window
 	}
 	k := quotaKey{sale, address, window}
-	if d.entry.quotas[k] >= limit {
+	if d.fairEntry.quotas[k] >= limit {
 		return false, nil
 	}
-	d.entry.quotas[k]++
+	d.fairEntry.quotas[k]++
 	return true, nil
 }
 
@@ -70,8 +70,8 @@ func (d *EntryStore) TakeQuota(_ context.Context, sale core.SaleID, address stri
 func (d *EntryStore) ReturnQuota(_ context.Context, sale core.SaleID, address string, window time.Time) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if k := (quotaKey{sale, address, window}); d.entry.quotas[k] > 0 {
-		d.entry.quotas[k]--
+	if k := (quotaKey{sale, address, window}); d.fairEntry.quotas[k] > 0 {
+		d.fairEntry.quotas[k]--
 	}
 	return nil
 }
@@ -81,8 +81,8 @@ func (d *EntryStore) AddCodes(_ context.Context, codes []entry.AccessCode) error
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, c := range codes {
-		d.entry.codes[c.Code] = &c
-		d.entry.saleCodes[c.SaleID] = append(d.entry.saleCodes[c.SaleID], c.Code)
+		d.fairEntry.codes[c.Code] = &c
+		d.fairEntry.saleCodes[c.SaleID] = append(d.fairEntry.saleCodes[c.SaleID], c.Code)
 	}
 	return nil
 }
@@ -91,9 +91,9 @@ func (d *EntryStore) AddCodes(_ context.Context, codes []entry.AccessCode) error
 func (d *EntryStore) Codes(_ context.Context, sale core.SaleID) ([]entry.AccessCode, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make([]entry.AccessCode, 0, len(d.entry.saleCodes[sale]))
-	for _, code := range d.entry.saleCodes[sale] {
-		out = append(out, *d.entry.codes[code])
+	out := make([]entry.AccessCode, 0, len(d.fairEntry.saleCodes[sale]))
+	for _, code := range d.fairEntry.saleCodes[sale] {
+		out = append(out, *d.fairEntry.codes[code])
 	}
 	return out, nil
 }

@@ -87,9 +87,9 @@ type state struct {
 
 	changes watchers // of the catalog's changes
 
-	outbox outbox     // the events of every change above, and the webhooks' endpoints
-	lines  lines      // the waitlists
-	entry  entryState // spent proofs, quotas and access codes
+	outbox    outbox     // the events of every change above, and the webhooks' endpoints
+	lines     lines      // the waitlists
+	fairEntry entryState // spent proofs, quotas and access codes
 
 	// clock stamps what no caller dates: the offers the store makes when seats come back, and
 	// a sale's state change.
@@ -150,7 +150,7 @@ func NewStore() *Store {
 		paymentsByKey: map[userKey]core.ID{},
 		outbox:        newOutbox(),
 		lines:         newLines(),
-		entry:         newEntryState(),
+		fairEntry:     newEntryState(),
 		clock:         core.SystemClock{},
 	}
 	return &Store{state: st, Tokens: &Tokens{st}, Catalog: &Catalog{st}, Seating: &Seating{st}, Holds: &Holds{st}, Orders: &Orders{st}, TicketBook: &TicketBook{st},

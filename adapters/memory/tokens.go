@@ -21,13 +21,13 @@ func (s *Tokens) IssueToken(_ context.Context, sale core.SaleID, user core.UserI
 func (s *Tokens) IssueTokenWithPass(_ context.Context, sale core.SaleID, user core.UserID, pass entry.Pass, now time.Time) (queue.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if pass.Proof != nil && !s.entry.spend(*pass.Proof, now) {
+	if pass.Proof != nil && !s.fairEntry.spend(*pass.Proof, now) {
 		return queue.Token{}, entry.ErrSpent
 	}
 	if !pass.Presale {
 		return s.issue(sale, user, now, func() error { return nil })
 	}
-	return s.issue(sale, user, now, func() error { return s.entry.redeem(sale, pass.Code, now) })
+	return s.issue(sale, user, now, func() error { return s.fairEntry.redeem(sale, pass.Code, now) })
 }
 
 // issue returns the user's live token, or takes a new one once redeem says it may.
