@@ -32,10 +32,11 @@ DROP FUNCTION IF EXISTS issue_tokens(text, uuid[], text[], timestamptz[], timest
 --
 -- Joins of sales that ask a proof of work carry its solution (p_challenges[i], the challenge's
 -- 32 bytes, with its expiry; NULL for a join of a sale that asks none, and both arrays NULL for
--- a batch with none; arrays of another length than the batch's are refused): the call spends them first, in key order (two batches racing to
--- spend the same ones wait on each other in one order), and a join whose solution was spent
--- before gets nothing, not even its fan's live token. So the door adds rows to the batch's one
--- statement and transaction, not a statement or a commit. The solutions must be distinct.
+-- a batch with none; arrays of another length than the batch's are refused): the call spends
+-- them first, in key order (two batches racing to spend the same ones wait on each other in one
+-- order), and a join whose solution was spent before gets nothing, not even its fan's live
+-- token. So the door adds rows to the batch's one statement and transaction, not a statement or
+-- a commit. The solutions must be distinct.
 CREATE OR REPLACE FUNCTION issue_token_batch(p_sales text[], p_ids uuid[], p_users text[], p_issued_at timestamptz[], p_now timestamptz,
                              p_expires_at timestamptz[], p_challenges bytea[])
 RETURNS SETOF queue_tokens
