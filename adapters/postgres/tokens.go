@@ -27,13 +27,25 @@ func (s *Tokens) IssueToken(ctx context.Context, sale core.SaleID, user core.Use
 // carry proofs of work spends them in the same statement: the door adds rows to the batch's
 // statement, not a statement or a commit.
 func (s *Tokens) issueBatch(ctx context.Context, reqs []*issueRequest) error {
-	var out answers
-	var err error
-	if slices.ContainsFunc(reqs, func(r *issueRequest) bool { return r.in.proof != nil }) {
-		out, err = s.issueSpending(ctx, reqs)
-	} else {
-		out, err = s.issueRows(ctx, reqs)
+	spending := slices.ContainsFunc(reqs, func(r *issueRequest) bool { return r.in.proof != nil })
+	p, err := issueColumns(reqs, spending)
+	if err != nil {
+		return err
 	}
+	var rows []sqlcdb.QueueToken
+	missing := noLiveToken
+	if spending {
+		rows, err = s.q.TokenIssueBatchSpending(ctx, p)
+		missing = spentOrNoLiveToken
+	} else {
+		rows, err = s.q.TokenIssueBatch(ctx, sqlcdb.TokenIssueBatchParams{
+			SaleIds: p.SaleIds, Ids: p.Ids, UserIds: p.UserIds, IssuedAt: p.IssuedAt, Now: p.Now,
+		})
+	}
+	if err != nil {
+		return err
+	}
+	out, err := answerIssues(reqs, rows, missing)
 	if err != nil {
 		return err
 	}
@@ -56,15 +68,15 @@ type issueFan struct {
 	user core.UserID
 }
 
-// issueSpending issues the requests and spends their solutions in one statement. Each fan and
-// each solution goes to the statement once, with the first request that carries it: a fan's
-// other requests get the first one's answer, and a request whose solution an earlier one
-// carried gets its fan's token if another request let the fan in, and entry.ErrSpent otherwise,
-// as does a request whose solution was spent before. (So a fan whose first join replays a spent
-// solution and whose second, in the same batch, carries a new one is refused, and the new one
-// stays unspent for their next try: only a replay costs this, and the statement needs no
-// windows to sort the batch's fans.)
-func (s *Tokens) issueSpending(ctx context.Context, reqs []*issueRequest) (answers, error) {
+// issueColumns are the statement's arrays for a batch, with the solutions' two columns when
+// spending. Each fan and each solution goes to the statement once, with the first request
+// that carries it: a fan's other requests get the first one's answer, and a request whose
+// solution an earlier one carried gets its fan's token if another request let the fan in, and
+// entry.ErrSpent otherwise, as does a request whose solution was spent before. (So a fan whose
+// first join replays a spent solution and whose second, in the same batch, carries a new one is
+// refused, and the new one stays unspent for their next try: only a replay costs this, and the
+// statement needs no windows to sort the batch's fans.)
+func issueColumns(reqs []*issueRequest, spending bool) (sqlcdb.TokenIssueBatchSpendingParams, error) {
 	fans, solutions := map[issueFan]bool{}, map[string]bool{}
 	p := sqlcdb.TokenIssueBatchSpendingParams{Now: reqs[0].in.now}
 	for _, r := range reqs {
@@ -73,50 +85,34 @@ func (s *Tokens) issueSpending(ctx context.Context, reqs []*issueRequest) (answe
 		if fans[fan] || (r.in.proof != nil && solutions[r.in.proof.Challenge]) {
 			continue
 		}
+		fans[fan] = true
+		p.SaleIds, p.Ids = append(p.SaleIds, string(r.in.sale)), append(p.Ids, string(core.NewID()))
+		p.UserIds, p.IssuedAt = append(p.UserIds, string(r.in.user)), append(p.IssuedAt, r.in.now)
+		if !spending {
+			continue
+		}
 		var challenge []byte
 		var expires time.Time
 		if r.in.proof != nil {
 			raw, err := hex.DecodeString(r.in.proof.Challenge)
 			if err != nil {
-				return nil, fmt.Errorf("spend solution %q: %w", r.in.proof.Challenge, err)
+				return p, fmt.Errorf("spend solution %q: %w", r.in.proof.Challenge, err)
 			}
 			solutions[r.in.proof.Challenge] = true
 			challenge, expires = raw, r.in.proof.Expires
 		}
-		fans[fan] = true
-		p.SaleIds, p.Ids = append(p.SaleIds, string(r.in.sale)), append(p.Ids, string(core.NewID()))
-		p.UserIds, p.IssuedAt = append(p.UserIds, string(r.in.user)), append(p.IssuedAt, r.in.now)
 		p.Challenges, p.ExpiresAt = append(p.Challenges, challenge), append(p.ExpiresAt, expires)
 	}
-	rows, err := s.q.TokenIssueBatchSpending(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	return answerIssues(reqs, rows, func(r *issueRequest) error {
-		if r.in.proof != nil {
-			return entry.ErrSpent
-		}
-		return noLiveToken(r)
-	})
+	return p, nil
 }
 
-// issueRows issues the requests, none carrying a solution, in one statement.
-func (s *Tokens) issueRows(ctx context.Context, reqs []*issueRequest) (answers, error) {
-	seen := map[issueFan]bool{}
-	p := sqlcdb.TokenIssueBatchParams{Now: reqs[0].in.now}
-	for _, r := range reqs {
-		if f := (issueFan{r.in.sale, r.in.user}); !seen[f] {
-			seen[f] = true
-			p.SaleIds, p.Ids = append(p.SaleIds, string(r.in.sale)), append(p.Ids, string(core.NewID()))
-			p.UserIds, p.IssuedAt = append(p.UserIds, string(r.in.user)), append(p.IssuedAt, r.in.now)
-		}
-		p.Now = later(p.Now, r.in.now)
+// spentOrNoLiveToken answers a request a spending batch returned no token for: its solution
+// was spent, or, carrying none, it should have had one.
+func spentOrNoLiveToken(r *issueRequest) error {
+	if r.in.proof != nil {
+		return entry.ErrSpent
 	}
-	rows, err := s.q.TokenIssueBatch(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	return answerIssues(reqs, rows, noLiveToken)
+	return noLiveToken(r)
 }
 
 // noLiveToken answers a request the batch returned no token for, which it always should.
