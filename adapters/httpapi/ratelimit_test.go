@@ -73,3 +73,25 @@ func TestRateLimitsOff(t *testing.T) {
 		h.expect(t, "POST", "/api/token", "", map[string]any{"user_id": "ann"}, 200)
 	}
 }
+
+// The per-address limits count an IPv6 client by its /64, as the join quota does: a client
+// walking through its /64's addresses is one address; the next /64 and an IPv4 client are not
+// (the client's address comes from a trusted proxy here).
+func TestRateLimitsCountAnIPv6ClientByItsSlash64(t *testing.T) {
+	limits, err := httpapi.ParseRateLimits("token-addr=0.01/2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, withLimits(limits), withTrustedProxies(t, "127.0.0.1/32"))
+	join := func(user, client string, status int) response {
+		t.Helper()
+		return h.expectWithHeader(t, "POST", "/api/token", "", map[string]string{"X-Forwarded-For": client}, map[string]any{"user_id": user}, status)
+	}
+	join("v6-0", "2001:db8:1:2::a", 200)
+	join("v6-1", "2001:db8:1:2:ffff:ffff:ffff:ffff", 200)
+	expect429(t, join("v6-2", "2001:db8:1:2::1:b", 429)) // the same /64
+	join("v6-3", "2001:db8:1:3::a", 200)
+	join("v4-0", "192.0.2.1", 200)
+	join("v4-1", "::ffff:192.0.2.1", 200) // IPv4-mapped: the same IPv4 client, its second token
+	expect429(t, join("v4-2", "192.0.2.1", 429))
+}
