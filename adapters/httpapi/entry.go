@@ -59,14 +59,14 @@ func registerChallenge(api huma.API, s *server) {
 // AccessCodeBody is an access code as operators read it.
 type AccessCodeBody struct {
 	Code      string     `json:"code" doc:"What a fan sends in POST /api/token's access_code." example:"7KQ2-M9XD-4HTB-WR3C"`
-	Uses      int        `json:"uses" doc:"Joins it lets in, in all."`
-	UsesLeft  int        `json:"uses_left" doc:"Joins it still lets in."`
+	Uses      int        `json:"uses" doc:"Fans it lets in, in all; a fan who redeemed it comes back in on it without taking another use."`
+	UsesLeft  int        `json:"uses_left" doc:"Fans it still lets in, besides those who redeemed it."`
 	ExpiresAt *time.Time `json:"expires_at,omitempty" doc:"When it stops letting fans in (RFC 3339, UTC); absent: when the presale ends."`
 }
 
 type createCodesBody struct {
 	Count     int        `json:"count" minimum:"1" maximum:"10000" doc:"How many codes to make." example:"100"`
-	Uses      int        `json:"uses,omitempty" minimum:"1" maximum:"1000000" doc:"Joins each code lets in; 1 when absent." example:"1"`
+	Uses      int        `json:"uses,omitempty" minimum:"1" maximum:"1000000" doc:"Fans each code lets in; 1 when absent. A fan who redeemed a code comes back in on it without taking another use." example:"1"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty" doc:"When the codes stop letting fans in (RFC 3339, in the future); when the presale ends if absent."`
 }
 

@@ -42,7 +42,7 @@ type issueTokenInput struct {
 		UserID     userIDField `json:"user_id,omitempty" doc:"Your user id: 1 to 64 letters, digits or . _ @ -. Required unless the service takes identity from the platform (BOXOFFICE_IDENTITY=jwt), where the ID token's sub is the user id and a different user_id is 400." example:"fan-42"`
 		SaleID     saleIDField `json:"sale_id,omitempty" doc:"The sale to queue for (see GET /api/sales); the default sale when absent." example:"boxoffice-live"`
 		Altcha     string      `json:"altcha,omitempty" maxLength:"2048" doc:"The solved proof of work, for a sale that asks one (its challenge from GET /api/token/challenge): base64 of the JSON ALTCHA's widget and client library produce ({algorithm, challenge, number, salt, signature}; fields they add, such as took, are accepted). Each solution is good for one join: a solution sent again is 400."`
-		AccessCode string      `json:"access_code,omitempty" maxLength:"64" doc:"During a sale's presale, the access code that lets you in: each join redeems one of its uses (a fan asking again for their live token redeems nothing). Letters are read case-insensitively and dashes may be left out. Ignored once the presale is over." example:"7KQ2-M9XD-4HTB-WR3C"`
+		AccessCode string      `json:"access_code,omitempty" maxLength:"64" doc:"During a sale's presale, the access code that lets you in: a fan's first join on it redeems one of its uses (asking again for a live token, or coming back on it once a token ended, redeems nothing). Letters are read case-insensitively and dashes may be left out. Ignored once the presale is over." example:"7KQ2-M9XD-4HTB-WR3C"`
 	}
 }
 

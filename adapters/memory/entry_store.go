@@ -19,6 +19,12 @@ type entryState struct {
 	window    time.Time
 	codes     map[string]*entry.AccessCode
 	saleCodes map[core.SaleID][]string // oldest first
+	redeemers map[codeFan]bool         // who redeemed which code
+}
+
+type codeFan struct {
+	code string
+	user core.UserID
 }
 
 type quotaKey struct {
@@ -28,7 +34,8 @@ type quotaKey struct {
 }
 
 func newEntryState() entryState {
-	return entryState{spent: map[string]time.Time{}, quotas: map[quotaKey]int{}, codes: map[string]*entry.AccessCode{}, saleCodes: map[core.SaleID][]string{}}
+	return entryState{spent: map[string]time.Time{}, quotas: map[quotaKey]int{}, codes: map[string]*entry.AccessCode{}, saleCodes: map[core.SaleID][]string{},
+		redeemers: map[codeFan]bool{}}
 }
 
 // spend records a solution as spent, unless it was: it reports whether it was fresh. Each new
@@ -98,8 +105,9 @@ func (d *EntryStore) Codes(_ context.Context, sale core.SaleID) ([]entry.AccessC
 	return out, nil
 }
 
-// redeem takes one use of code for a join of sale at now, or says why it cannot.
-func (d *entryState) redeem(sale core.SaleID, code string, now time.Time) error {
+// redeem takes one use of code for user's join of sale at now, none if user redeemed it
+// before, or says why it cannot.
+func (d *entryState) redeem(sale core.SaleID, user core.UserID, code string, now time.Time) error {
 	if code == "" {
 		return entry.ErrNoCode
 	}
@@ -107,9 +115,13 @@ func (d *entryState) redeem(sale core.SaleID, code string, now time.Time) error 
 	if !ok {
 		return entry.ErrUnknownCode
 	}
+	if d.redeemers[codeFan{code, user}] {
+		return c.Readmits(sale, now)
+	}
 	if err := c.Redeemable(sale, now); err != nil {
 		return err
 	}
 	c.UsesLeft--
+	d.redeemers[codeFan{code, user}] = true
 	return nil
 }

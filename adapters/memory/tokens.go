@@ -27,7 +27,7 @@ func (s *Tokens) IssueTokenWithPass(_ context.Context, sale core.SaleID, user co
 	if !pass.Presale {
 		return s.issue(sale, user, now, func() error { return nil })
 	}
-	return s.issue(sale, user, now, func() error { return s.fairEntry.redeem(sale, pass.Code, now) })
+	return s.issue(sale, user, now, func() error { return s.fairEntry.redeem(sale, user, pass.Code, now) })
 }
 
 // issue returns the user's live token, or takes a new one once redeem says it may.

@@ -59,11 +59,12 @@ func (s *Tokens) IssueTokenWithPass(ctx context.Context, sale core.SaleID, user 
 	return tok, err
 }
 
-// redeemAndIssue issues the user's token with one use of code, or returns their live token,
-// redeeming nothing. The code is checked under its row lock before the issue, so a refused one
-// never takes the sale's queue lock: a script guessing codes does not hold the queue up.
+// redeemAndIssue issues the user's token with one use of code (none if they redeemed it
+// before), or returns their live token, redeeming nothing. The code is checked under its row
+// lock before the issue, so a refused one never takes the sale's queue lock: a script guessing
+// codes does not hold the queue up.
 func redeemAndIssue(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, user core.UserID, code string, now time.Time) (queue.Token, error) {
-	refusal := entry.ErrNoCode
+	refusal, returning := entry.ErrNoCode, false
 	if code != "" {
 		row, err := q.CodeLock(ctx, code)
 		switch {
@@ -72,7 +73,15 @@ func redeemAndIssue(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, us
 		case err != nil:
 			return queue.Token{}, err
 		default:
-			refusal = codeFromRow(row).Redeemable(sale, now)
+			returning, err = q.CodeRedeemedBy(ctx, sqlcdb.CodeRedeemedByParams{Code: code, UserID: string(user)})
+			if err != nil {
+				return queue.Token{}, err
+			}
+			if returning {
+				refusal = codeFromRow(row).Readmits(sale, now)
+			} else {
+				refusal = codeFromRow(row).Redeemable(sale, now)
+			}
 		}
 	}
 	if refusal != nil { // unless the fan asks again for their live token, read without a lock
@@ -92,10 +101,10 @@ func redeemAndIssue(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, us
 		return queue.Token{}, errors.New("issue token with an access code: no live token after the issue")
 	}
 	tok, err := tokenFromRow(rows[0])
-	if err != nil || tok.ID != id {
-		return tok, err // a live token: nothing to redeem
+	if err != nil || tok.ID != id || returning {
+		return tok, err // a live token, or a redeemer back: nothing to redeem
 	}
-	return tok, q.CodeRedeem(ctx, code)
+	return tok, q.CodeRedeem(ctx, sqlcdb.CodeRedeemParams{Code: code, UserID: string(user)})
 }
 
 // spendOne spends a solution and reports whether it was not spent before.

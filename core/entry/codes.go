@@ -13,8 +13,10 @@ const (
 	MaxCodeUses    = 1_000_000
 )
 
-// AccessCode lets fans into a sale's queue during its presale: Uses joins in all, until
-// ExpiresAt (zero: until the presale ends). Each join that redeems it takes one of UsesLeft.
+// AccessCode lets fans into a sale's queue during its presale: Uses fans in all, until
+// ExpiresAt (zero: until the presale ends). Each fan who redeems it takes one of UsesLeft, once:
+// a fan whose token ended (their turn came and went, or they left) comes back in on a code they
+// redeemed without taking another use.
 type AccessCode struct {
 	Code      string
 	SaleID    core.SaleID
@@ -99,13 +101,24 @@ func NormalizeCode(s string) string {
 	return string(out)
 }
 
-// Redeemable reports whether the code lets a fan into sale at now, and if not, why.
+// Redeemable reports whether the code lets a fan who has not redeemed it yet into sale at now,
+// taking one of its uses, and if not, why.
 func (c AccessCode) Redeemable(sale core.SaleID, now time.Time) error {
+	if err := c.Readmits(sale, now); err != nil {
+		return err
+	}
+	if c.UsesLeft < 1 {
+		return &CodeError{Reason: "the access code is used up"}
+	}
+	return nil
+}
+
+// Readmits reports whether the code lets back into sale at now a fan who redeemed it before,
+// which takes no use, and if not, why.
+func (c AccessCode) Readmits(sale core.SaleID, now time.Time) error {
 	switch {
 	case c.SaleID != sale:
 		return &CodeError{Reason: "the access code is not this sale's"}
-	case c.UsesLeft < 1:
-		return &CodeError{Reason: "the access code is used up"}
 	case !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt):
 		return &CodeError{Reason: "the access code has expired"}
 	}

@@ -83,6 +83,28 @@ func TestACodeLetsInItsSaleWhileItHasUsesAndTime(t *testing.T) {
 	}
 }
 
+// A fan who redeemed a code comes back in on it with no use left, while it is the sale's and
+// unexpired.
+func TestACodeReadmitsItsRedeemerWithoutAUse(t *testing.T) {
+	now := time.Date(2030, 9, 1, 12, 0, 0, 0, time.UTC)
+	used := entry.AccessCode{Code: "X", SaleID: "autumn-nights", Uses: 1, UsesLeft: 0, ExpiresAt: now.Add(time.Hour)}
+	if err := used.Readmits("autumn-nights", now); err != nil {
+		t.Fatalf("its redeemer back on a used-up code: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		sale core.SaleID
+		at   time.Time
+	}{
+		"another sale's": {"winter-lights", now},
+		"expired":        {"autumn-nights", now.Add(time.Hour)},
+	} {
+		var refused *entry.CodeError
+		if err := used.Readmits(tc.sale, tc.at); !errors.As(err, &refused) || !errors.Is(err, core.ErrForbidden) {
+			t.Errorf("%s: got %v, want a *CodeError (forbidden)", name, err)
+		}
+	}
+}
+
 func TestEntryRulesOutOfRangeAreRefused(t *testing.T) {
 	now := time.Date(2030, 9, 1, 12, 0, 0, 0, time.UTC)
 	if err := (core.EntryRules{PowMaxNumber: core.MaxPowNumber, PresaleUntil: now.Add(time.Minute)}).Validate(now); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -196,6 +197,25 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
+	t.Run("a fan comes back in on a code they redeemed, taking no second use", func(t *testing.T) {
+		s := newStores(t)
+		code := addCode(t, s, entry.CodeSpec{Count: 1, ExpiresAt: epoch.Add(time.Hour)})
+		first := must[queue.Token](t)(s.Queue.IssueTokenWithPass(ctx, testSale, "fan", presale(code), epoch))
+		must[queue.Token](t)(s.Queue.Leave(ctx, first.ID, epoch.Add(time.Minute))) // or their turn ended
+		again := must[queue.Token](t)(s.Queue.IssueTokenWithPass(ctx, testSale, "fan", presale(code), epoch.Add(2*time.Minute)))
+		if again.ID == first.ID || again.Seq != first.Seq+1 {
+			t.Fatalf("back on their code: token %+v, want a new one after %+v", again, first)
+		}
+		if left := usesLeft(t, s, code); left != 0 {
+			t.Fatalf("%d uses left of 1, want 0: the return took or gave back a use", left)
+		}
+		_, err := s.Queue.IssueTokenWithPass(ctx, testSale, "another-fan", presale(code), epoch.Add(2*time.Minute))
+		wantRefusedCode(t, err, "used up") // for everyone else
+		must[queue.Token](t)(s.Queue.Leave(ctx, again.ID, epoch.Add(3*time.Minute)))
+		_, err = s.Queue.IssueTokenWithPass(ctx, testSale, "fan", presale(code), epoch.Add(time.Hour))
+		wantRefusedCode(t, err, "expired") // for its redeemer too
+	})
+
 	t.Run("a refused code issues nothing and redeems nothing", func(t *testing.T) {
 		s := newStores(t)
 		createSale(t, s, "other-sale")
@@ -228,6 +248,15 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatal("a refused join redeemed a use")
 		}
 	})
+}
+
+// wantRefusedCode fails unless err is an access code's refusal whose reason says what.
+func wantRefusedCode(t *testing.T, err error, what string) {
+	t.Helper()
+	var refused *entry.CodeError
+	if !errors.As(err, &refused) || !strings.Contains(refused.Reason, what) {
+		t.Fatalf("error = %v, want the access code refused as %s", err, what)
+	}
 }
 
 // solution is a checked solution as entry.Prover.Check returns one: its challenge the hex of a

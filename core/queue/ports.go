@@ -20,10 +20,11 @@ type Store interface {
 	// spends pass.Proof, if any: a solution spent before is entry.ErrSpent, and nothing is
 	// issued; of racing issues with one solution, exactly one spends it. Then it returns the
 	// user's live token, redeeming nothing; otherwise, outside a presale, it issues one; in a
-	// presale it redeems one use of pass.Code and issues one, or issues nothing and answers the
-	// *entry.CodeError of entry.AccessCode.Redeemable, entry.ErrUnknownCode or, for an empty
-	// code, entry.ErrNoCode; the solution stays spent. Racing redemptions of one code never take
-	// more than its uses. Spent solutions past their expiry may be forgotten.
+	// presale it redeems one use of pass.Code and issues one (a fan who redeemed the code before
+	// takes no second use: entry.AccessCode.Readmits decides), or issues nothing and answers the
+	// *entry.CodeError of entry.AccessCode.Redeemable or Readmits, entry.ErrUnknownCode or, for
+	// an empty code, entry.ErrNoCode; the solution stays spent. Racing redemptions of one code
+	// never take more than its uses. Spent solutions past their expiry may be forgotten.
 	IssueTokenWithPass(ctx context.Context, sale core.SaleID, user core.UserID, pass entry.Pass, now time.Time) (Token, error)
 	// LiveToken returns the user's live (waiting or active at now) token in the sale's queue,
 	// or ErrTokenUnknown.

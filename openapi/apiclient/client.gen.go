@@ -352,10 +352,10 @@ type AccessCodeBody struct {
 	// ExpiresAt When it stops letting fans in (RFC 3339, UTC); absent: when the presale ends.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 
-	// Uses Joins it lets in, in all.
+	// Uses Fans it lets in, in all; a fan who redeemed it comes back in on it without taking another use.
 	Uses int64 `json:"uses"`
 
-	// UsesLeft Joins it still lets in.
+	// UsesLeft Fans it still lets in, besides those who redeemed it.
 	UsesLeft int64 `json:"uses_left"`
 }
 
@@ -501,7 +501,7 @@ type CreateCodesBody struct {
 	// ExpiresAt When the codes stop letting fans in (RFC 3339, in the future); when the presale ends if absent.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 
-	// Uses Joins each code lets in; 1 when absent.
+	// Uses Fans each code lets in; 1 when absent. A fan who redeemed a code comes back in on it without taking another use.
 	//
 	// Examples: 1
 	Uses *int64 `json:"uses,omitempty"`
@@ -609,7 +609,7 @@ type HoldInputBody struct {
 
 // IssueTokenInputBody defines model for IssueTokenInputBody.
 type IssueTokenInputBody struct {
-	// AccessCode During a sale's presale, the access code that lets you in: each join redeems one of its uses (a fan asking again for their live token redeems nothing). Letters are read case-insensitively and dashes may be left out. Ignored once the presale is over.
+	// AccessCode During a sale's presale, the access code that lets you in: a fan's first join on it redeems one of its uses (asking again for a live token, or coming back on it once a token ended, redeems nothing). Letters are read case-insensitively and dashes may be left out. Ignored once the presale is over.
 	//
 	// Examples: 7KQ2-M9XD-4HTB-WR3C
 	AccessCode *string `json:"access_code,omitempty"`

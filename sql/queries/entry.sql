@@ -35,7 +35,16 @@ SELECT * FROM access_codes WHERE sale_id = @sale_id ORDER BY created_at, code;
 SELECT * FROM access_codes WHERE code = @code FOR UPDATE;
 
 -- name: CodeRedeem :exec
-UPDATE access_codes SET uses_left = uses_left - 1 WHERE code = @code AND uses_left > 0;
+-- Takes one use of a code for a fan who had not redeemed it, and remembers them as its redeemer.
+WITH used AS (
+    UPDATE access_codes c SET uses_left = c.uses_left - 1 WHERE c.code = @code AND c.uses_left > 0
+    RETURNING c.code
+)
+INSERT INTO access_code_redeemers (code, user_id) SELECT used.code, @user_id FROM used;
+
+-- name: CodeRedeemedBy :one
+-- Whether a fan redeemed a code before: they come back in on it without another use.
+SELECT EXISTS (SELECT 1 FROM access_code_redeemers WHERE code = @code AND user_id = @user_id);
 
 -- name: QuotaReturn :exec
 -- Gives back a join counted in a window: its fan got their live token back, not a new one.

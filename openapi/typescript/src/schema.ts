@@ -688,12 +688,12 @@ export interface components {
             expires_at?: string;
             /**
              * Format: int64
-             * @description Joins it lets in, in all.
+             * @description Fans it lets in, in all; a fan who redeemed it comes back in on it without taking another use.
              */
             uses: number;
             /**
              * Format: int64
-             * @description Joins it still lets in.
+             * @description Fans it still lets in, besides those who redeemed it.
              */
             uses_left: number;
         };
@@ -836,7 +836,7 @@ export interface components {
             expires_at?: string;
             /**
              * Format: int64
-             * @description Joins each code lets in; 1 when absent.
+             * @description Fans each code lets in; 1 when absent. A fan who redeemed a code comes back in on it without taking another use.
              * @example 1
              */
             uses?: number;
@@ -953,7 +953,7 @@ export interface components {
         };
         IssueTokenInputBody: {
             /**
-             * @description During a sale's presale, the access code that lets you in: each join redeems one of its uses (a fan asking again for their live token redeems nothing). Letters are read case-insensitively and dashes may be left out. Ignored once the presale is over.
+             * @description During a sale's presale, the access code that lets you in: a fan's first join on it redeems one of its uses (asking again for a live token, or coming back on it once a token ended, redeems nothing). Letters are read case-insensitively and dashes may be left out. Ignored once the presale is over.
              * @example 7KQ2-M9XD-4HTB-WR3C
              */
             access_code?: string;

@@ -55,12 +55,39 @@ func (q *Queries) CodeLock(ctx context.Context, code string) (AccessCode, error)
 }
 
 const codeRedeem = `-- name: CodeRedeem :exec
-UPDATE access_codes SET uses_left = uses_left - 1 WHERE code = $1 AND uses_left > 0
+WITH used AS (
+    UPDATE access_codes c SET uses_left = c.uses_left - 1 WHERE c.code = $2 AND c.uses_left > 0
+    RETURNING c.code
+)
+INSERT INTO access_code_redeemers (code, user_id) SELECT used.code, $1 FROM used
 `
 
-func (q *Queries) CodeRedeem(ctx context.Context, code string) error {
-	_, err := q.db.Exec(ctx, codeRedeem, code)
+type CodeRedeemParams struct {
+	UserID string
+	Code   string
+}
+
+// Takes one use of a code for a fan who had not redeemed it, and remembers them as its redeemer.
+func (q *Queries) CodeRedeem(ctx context.Context, arg CodeRedeemParams) error {
+	_, err := q.db.Exec(ctx, codeRedeem, arg.UserID, arg.Code)
 	return err
+}
+
+const codeRedeemedBy = `-- name: CodeRedeemedBy :one
+SELECT EXISTS (SELECT 1 FROM access_code_redeemers WHERE code = $1 AND user_id = $2)
+`
+
+type CodeRedeemedByParams struct {
+	Code   string
+	UserID string
+}
+
+// Whether a fan redeemed a code before: they come back in on it without another use.
+func (q *Queries) CodeRedeemedBy(ctx context.Context, arg CodeRedeemedByParams) (bool, error) {
+	row := q.db.QueryRow(ctx, codeRedeemedBy, arg.Code, arg.UserID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const codesOfSale = `-- name: CodesOfSale :many

@@ -19,6 +19,11 @@ type AccessCode struct {
 	CreatedAt time.Time
 }
 
+type AccessCodeRedeemer struct {
+	Code   string
+	UserID string
+}
+
 type CheckIn struct {
 	ReservationID string
 	CheckedInAt   time.Time
