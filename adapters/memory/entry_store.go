@@ -85,6 +85,9 @@ func (d *EntryStore) ReturnQuota(_ context.Context, sale core.SaleID, address st
 
 // AddCodes implements entry.Store.
 func (d *EntryStore) AddCodes(_ context.Context, codes []entry.AccessCode) error {
+	if err := entry.CheckBatch(codes); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, c := range codes {

@@ -63,14 +63,14 @@ func (d *EntryStore) AddCodes(ctx context.Context, codes []entry.AccessCode) err
 	if len(codes) == 0 {
 		return nil
 	}
+	if err := entry.CheckBatch(codes); err != nil {
+		return err
+	}
 	p := sqlcdb.CodeInsertParams{SaleID: string(codes[0].SaleID), CreatedAt: codes[0].CreatedAt}
 	if !codes[0].ExpiresAt.IsZero() {
 		p.ExpiresAt = &codes[0].ExpiresAt
 	}
 	for _, c := range codes {
-		if c.SaleID != codes[0].SaleID || !c.ExpiresAt.Equal(codes[0].ExpiresAt) {
-			return errors.New("add codes: one call adds codes of one sale and expiry")
-		}
 		p.Codes, p.Uses = append(p.Codes, c.Code), append(p.Uses, int32(c.Uses))
 	}
 	return d.q.CodeInsert(ctx, p)

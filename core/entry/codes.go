@@ -2,6 +2,7 @@ package entry
 
 import (
 	"crypto/rand"
+	"errors"
 	"time"
 
 	"github.com/boxoffice/boxoffice/core"
@@ -52,6 +53,17 @@ func NewCodes(sale core.SaleID, spec CodeSpec, now time.Time) ([]AccessCode, err
 		codes[i] = AccessCode{Code: newCode(), SaleID: sale, Uses: spec.Uses, UsesLeft: spec.Uses, ExpiresAt: spec.ExpiresAt, CreatedAt: now}
 	}
 	return codes, nil
+}
+
+// CheckBatch refuses codes that NewCodes did not make in one call: one sale, expiry and
+// creation time. Stores add codes a batch at a time (Store.AddCodes).
+func CheckBatch(codes []AccessCode) error {
+	for _, c := range codes {
+		if c.SaleID != codes[0].SaleID || !c.ExpiresAt.Equal(codes[0].ExpiresAt) || !c.CreatedAt.Equal(codes[0].CreatedAt) {
+			return errors.New("add codes: one call adds codes of one sale, expiry and creation time, as NewCodes makes them")
+		}
+	}
+	return nil
 }
 
 // codeAlphabet is Crockford's base 32: no I, L, O or U, so a code read aloud or typed from a

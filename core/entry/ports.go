@@ -9,8 +9,8 @@ import (
 
 // Store keeps what the door must remember across instances: joins per address and the access
 // codes. Spending a solution and redeeming a code are the queue store's, in the transaction of
-// the token they let in (queue.Store.IssueTokenWithPass), with Pass's and
-// AccessCode.Redeemable's rules.
+// the token they let in (queue.Store.IssueTokenWithPass), with Pass's rules and
+// AccessCode.Redeemable's and Readmits'.
 type Store interface {
 	// TakeQuota counts one join from address into sale in the minute window starting at
 	// window, unless limit joins are counted there already; it reports whether it counted.
@@ -18,7 +18,8 @@ type Store interface {
 	TakeQuota(ctx context.Context, sale core.SaleID, address string, window time.Time, limit int) (bool, error)
 	// ReturnQuota takes back one join counted from address in the window, if any is.
 	ReturnQuota(ctx context.Context, sale core.SaleID, address string, window time.Time) error
-	// AddCodes stores new codes.
+	// AddCodes stores new codes, a batch of NewCodes' making; codes CheckBatch refuses are
+	// refused, and none is stored.
 	AddCodes(ctx context.Context, codes []AccessCode) error
 	// Codes lists a sale's codes, oldest first.
 	Codes(ctx context.Context, sale core.SaleID) ([]AccessCode, error)

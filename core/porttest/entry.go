@@ -145,6 +145,28 @@ func runEntry(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 	})
 
+	t.Run("codes of two batches in one call are refused, and none is stored", func(t *testing.T) {
+		s := newStores(t)
+		createSale(t, s, "other-sale")
+		one := must[[]entry.AccessCode](t)(entry.NewCodes(testSale, entry.CodeSpec{Count: 1}, epoch))[0]
+		for name, other := range map[string]func(c *entry.AccessCode){
+			"another sale's":   func(c *entry.AccessCode) { c.SaleID = "other-sale" },
+			"another expiry":   func(c *entry.AccessCode) { c.ExpiresAt = epoch.Add(time.Hour) },
+			"another creation": func(c *entry.AccessCode) { c.CreatedAt = epoch.Add(time.Second) },
+		} {
+			second := must[[]entry.AccessCode](t)(entry.NewCodes(testSale, entry.CodeSpec{Count: 1}, epoch))[0]
+			other(&second)
+			if err := s.Entry.AddCodes(ctx, []entry.AccessCode{one, second}); err == nil {
+				t.Errorf("%s: codes of two batches added in one call", name)
+			}
+		}
+		for _, sale := range []core.SaleID{testSale, "other-sale"} {
+			if got := must[[]entry.AccessCode](t)(s.Entry.Codes(ctx, sale)); len(got) != 0 {
+				t.Fatalf("%s lists %d codes after refused calls, want none", sale, len(got))
+			}
+		}
+	})
+
 	t.Run("race: a code's uses are redeemed once each, by distinct fans", func(t *testing.T) {
 		s := newStores(t)
 		code := addCode(t, s, entry.CodeSpec{Count: 1, Uses: 3})
