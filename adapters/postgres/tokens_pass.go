@@ -66,22 +66,16 @@ func (s *Tokens) IssueTokenWithPass(ctx context.Context, sale core.SaleID, user 
 func redeemAndIssue(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, user core.UserID, code string, now time.Time) (queue.Token, error) {
 	refusal, returning := entry.ErrNoCode, false
 	if code != "" {
-		row, err := q.CodeLock(ctx, code)
+		row, err := q.CodeLock(ctx, sqlcdb.CodeLockParams{Code: code, UserID: string(user)})
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			refusal = entry.ErrUnknownCode
 		case err != nil:
 			return queue.Token{}, err
+		case row.Redeemed:
+			refusal, returning = codeFromRow(row.AccessCode).Readmits(sale, now), true
 		default:
-			returning, err = q.CodeRedeemedBy(ctx, sqlcdb.CodeRedeemedByParams{Code: code, UserID: string(user)})
-			if err != nil {
-				return queue.Token{}, err
-			}
-			if returning {
-				refusal = codeFromRow(row).Readmits(sale, now)
-			} else {
-				refusal = codeFromRow(row).Redeemable(sale, now)
-			}
+			refusal = codeFromRow(row.AccessCode).Redeemable(sale, now)
 		}
 	}
 	if refusal != nil { // unless the fan asks again for their live token, read without a lock

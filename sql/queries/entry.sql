@@ -31,8 +31,11 @@ FROM generate_subscripts(@codes::text[], 1) AS i;
 SELECT * FROM access_codes WHERE sale_id = @sale_id ORDER BY created_at, code;
 
 -- name: CodeLock :one
--- A code under its row lock: racing redemptions of it go one at a time.
-SELECT * FROM access_codes WHERE code = @code FOR UPDATE;
+-- A code under its row lock (racing redemptions of it go one at a time), and whether the fan
+-- redeemed it before.
+SELECT sqlc.embed(c),
+    EXISTS (SELECT 1 FROM access_code_redeemers r WHERE r.code = c.code AND r.user_id = @user_id) AS redeemed
+FROM access_codes c WHERE c.code = @code FOR UPDATE OF c;
 
 -- name: CodeRedeem :exec
 -- Takes one use of a code for a fan who had not redeemed it, and remembers them as its redeemer.
@@ -41,10 +44,6 @@ WITH used AS (
     RETURNING c.code
 )
 INSERT INTO access_code_redeemers (code, user_id) SELECT used.code, @user_id FROM used;
-
--- name: CodeRedeemedBy :one
--- Whether a fan redeemed a code before: they come back in on it without another use.
-SELECT EXISTS (SELECT 1 FROM access_code_redeemers WHERE code = @code AND user_id = @user_id);
 
 -- name: QuotaReturn :exec
 -- Gives back a join counted in a window: its fan got their live token back, not a new one.

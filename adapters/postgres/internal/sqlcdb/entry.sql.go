@@ -36,20 +36,34 @@ func (q *Queries) CodeInsert(ctx context.Context, arg CodeInsertParams) error {
 }
 
 const codeLock = `-- name: CodeLock :one
-SELECT code, sale_id, uses, uses_left, expires_at, created_at FROM access_codes WHERE code = $1 FOR UPDATE
+SELECT c.code, c.sale_id, c.uses, c.uses_left, c.expires_at, c.created_at,
+    EXISTS (SELECT 1 FROM access_code_redeemers r WHERE r.code = c.code AND r.user_id = $1) AS redeemed
+FROM access_codes c WHERE c.code = $2 FOR UPDATE OF c
 `
 
-// A code under its row lock: racing redemptions of it go one at a time.
-func (q *Queries) CodeLock(ctx context.Context, code string) (AccessCode, error) {
-	row := q.db.QueryRow(ctx, codeLock, code)
-	var i AccessCode
+type CodeLockParams struct {
+	UserID string
+	Code   string
+}
+
+type CodeLockRow struct {
+	AccessCode AccessCode
+	Redeemed   bool
+}
+
+// A code under its row lock (racing redemptions of it go one at a time), and whether the fan
+// redeemed it before.
+func (q *Queries) CodeLock(ctx context.Context, arg CodeLockParams) (CodeLockRow, error) {
+	row := q.db.QueryRow(ctx, codeLock, arg.UserID, arg.Code)
+	var i CodeLockRow
 	err := row.Scan(
-		&i.Code,
-		&i.SaleID,
-		&i.Uses,
-		&i.UsesLeft,
-		&i.ExpiresAt,
-		&i.CreatedAt,
+		&i.AccessCode.Code,
+		&i.AccessCode.SaleID,
+		&i.AccessCode.Uses,
+		&i.AccessCode.UsesLeft,
+		&i.AccessCode.ExpiresAt,
+		&i.AccessCode.CreatedAt,
+		&i.Redeemed,
 	)
 	return i, err
 }
@@ -71,23 +85,6 @@ type CodeRedeemParams struct {
 func (q *Queries) CodeRedeem(ctx context.Context, arg CodeRedeemParams) error {
 	_, err := q.db.Exec(ctx, codeRedeem, arg.UserID, arg.Code)
 	return err
-}
-
-const codeRedeemedBy = `-- name: CodeRedeemedBy :one
-SELECT EXISTS (SELECT 1 FROM access_code_redeemers WHERE code = $1 AND user_id = $2)
-`
-
-type CodeRedeemedByParams struct {
-	Code   string
-	UserID string
-}
-
-// Whether a fan redeemed a code before: they come back in on it without another use.
-func (q *Queries) CodeRedeemedBy(ctx context.Context, arg CodeRedeemedByParams) (bool, error) {
-	row := q.db.QueryRow(ctx, codeRedeemedBy, arg.Code, arg.UserID)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
 }
 
 const codesOfSale = `-- name: CodesOfSale :many
