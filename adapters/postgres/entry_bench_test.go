@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/boxoffice/boxoffice/adapters/postgres"
 	"github.com/boxoffice/boxoffice/adapters/postgres/pgtest"
 	"github.com/boxoffice/boxoffice/core"
@@ -37,13 +39,7 @@ func BenchmarkIssueWithProof(b *testing.B) {
 				b.Fatal(err)
 			}
 			waitingFans(b, s, sale.ID, before) // as many fans waiting
-			// The setup's writes are vacuumed and flushed now, not by autovacuum and a checkpoint
-			// in the middle of the larger run's measurement.
-			for _, settle := range []string{"VACUUM (ANALYZE) spent_proofs, queue_tokens", "CHECKPOINT"} {
-				if _, err := pool.Exec(ctx, settle); err != nil {
-					b.Fatal(err)
-				}
-			}
+			settle(b, pool)
 			n := 0
 			for b.Loop() {
 				n++
@@ -78,5 +74,16 @@ func waitingFans(b *testing.B, s *postgres.Store, sale core.SaleID, n int) {
 	close(errs)
 	if err := <-errs; err != nil {
 		b.Fatal(err)
+	}
+}
+
+// settle vacuums and flushes the setup's writes now, so that autovacuum and a checkpoint do not
+// run in the middle of the larger run's measurement.
+func settle(b *testing.B, pool *pgxpool.Pool) {
+	b.Helper()
+	for _, sql := range []string{"VACUUM (ANALYZE) spent_proofs, queue_tokens, access_codes", "CHECKPOINT"} {
+		if _, err := pool.Exec(context.Background(), sql); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
