@@ -48,6 +48,7 @@ type issueArgs struct {
 	user  core.UserID
 	now   time.Time
 	proof *entry.Solution
+	code  string // a presale join's access code, normalised
 }
 
 // issueBatcher batches token issues; issueRequest is one of them.

@@ -19,6 +19,7 @@ import (
 	"github.com/boxoffice/boxoffice/core"
 	"github.com/boxoffice/boxoffice/core/booking"
 	"github.com/boxoffice/boxoffice/core/catalog"
+	"github.com/boxoffice/boxoffice/core/entry"
 	"github.com/boxoffice/boxoffice/core/queue"
 )
 
@@ -222,6 +223,15 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 		return store.Holds.HoldSeat(ctx, booking.HoldAttempt{Token: tok, Now: now, Limit: 4, Hold: booking.Reservation{
 			ID: core.NewID(), UserID: user, SaleID: rushSale, Date: d, Seat: seat, Status: booking.Held, HeldUntil: now.Add(5 * time.Minute), CreatedAt: now}})
 	}
+	codes, err := entry.NewCodes(rushSale, entry.CodeSpec{Count: 1, Uses: 10}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Entry.AddCodes(ctx, codes); err != nil {
+		t.Fatal(err)
+	}
+	presaleJoin := entry.Pass{Presale: true, Code: codes[0].Code,
+		Proof: &entry.Solution{Challenge: strings.Repeat("5a", 32), Expires: now.Add(entry.ChallengeTTL)}}
 	var won booking.Reservation
 	for _, op := range []struct {
 		name  string
@@ -229,6 +239,10 @@ func TestHotStatementsReadBoundedRowsAtRushScale(t *testing.T) {
 		run   func() error
 	}{
 		{"issue a token", 50, func() error { _, err := store.Tokens.IssueToken(ctx, rushSale, "newcomer", now); return err }},
+		{"a presale join (code, proof)", 60, func() error {
+			_, err := store.Tokens.IssueTokenWithPass(ctx, rushSale, "presale-newcomer", presaleJoin, now)
+			return err
+		}},
 		{"read a token", 10, func() error { _, err := store.Tokens.Token(ctx, waiting); return err }},
 		{"read the queue's counters", 50, func() error { _, err := store.Tokens.Queue(ctx, rushSale); return err }},
 		{"a lost hold", 20, func() error {

@@ -43,6 +43,8 @@ type db struct {
 	pool   *pgxpool.Pool
 	q      *sqlcdb.Queries
 	issues *issueBatcher
+	// presales batches presale joins, which redeem access codes (issuePresaleBatch).
+	presales *issueBatcher
 	// forgotAt is when this instance last swept expired spent proofs and quota windows (unix s).
 	forgotAt atomic.Int64
 	// sweeps is the sweep running, if any, which Close waits for; closing, under sweepMu, stops
@@ -105,6 +107,7 @@ func NewStore(pool *pgxpool.Pool, opts ...StoreOption) *Store {
 	s := &Store{db: d, Tokens: &Tokens{d}, Catalog: &Catalog{d}, Seating: &Seating{d}, Holds: &Holds{d}, Orders: &Orders{d}, TicketBook: &TicketBook{d}, Settlements: &Settlements{d}, Wallets: &Wallets{d}, Webhooks: &Webhooks{d}, Waitlists: &Waitlists{d},
 		Entry: &EntryStore{d}}
 	d.issues = &issueBatcher{flush: s.Tokens.issueBatch}
+	d.presales = &issueBatcher{flush: s.Tokens.issuePresaleBatch}
 	d.seen = newSeenWriter(s.Tokens.writeSeen)
 	d.changes = newCatalogChanges(o.listen, d.notifyCatalog)
 	d.offers = newOfferCache(d.changes)
@@ -172,6 +175,7 @@ func Connect(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, er
 // caller's.
 func (s *Store) Close(ctx context.Context) error {
 	s.issues.close()
+	s.presales.close()
 	s.changes.close()
 	s.sweepMu.Lock()
 	s.closing = true

@@ -122,13 +122,9 @@ func noLiveToken(r *issueRequest) error {
 
 // answerIssues answers each request with its fan's live token among rows, or with missing's error.
 func answerIssues(reqs []*issueRequest, rows []sqlcdb.QueueToken, missing func(*issueRequest) error) (answers, error) {
-	live := make(map[issueFan]queue.Token, len(rows))
-	for _, row := range rows {
-		tok, err := tokenFromRow(row)
-		if err != nil {
-			return nil, err
-		}
-		live[issueFan{tok.SaleID, tok.UserID}] = tok
+	live, err := tokensByFan(rows)
+	if err != nil {
+		return nil, err
 	}
 	out := make(answers, len(reqs))
 	for i, r := range reqs {
@@ -141,6 +137,19 @@ func answerIssues(reqs []*issueRequest, rows []sqlcdb.QueueToken, missing func(*
 		out[i] = func() { r.answer(tok, nil) }
 	}
 	return out, nil
+}
+
+// tokensByFan indexes tokens, one live token a fan, by their sale and fan.
+func tokensByFan(rows []sqlcdb.QueueToken) (map[issueFan]queue.Token, error) {
+	live := make(map[issueFan]queue.Token, len(rows))
+	for _, row := range rows {
+		tok, err := tokenFromRow(row)
+		if err != nil {
+			return nil, err
+		}
+		live[issueFan{tok.SaleID, tok.UserID}] = tok
+	}
+	return live, nil
 }
 
 func later(a, b time.Time) time.Time {

@@ -16,97 +16,247 @@ import (
 )
 
 // IssueTokenWithPass implements queue.Store. Outside a presale it joins the batched issues,
-// which spend the batch's solutions in their statement. In a presale it is a transaction of
-// its own: the solution spent first; then, under a savepoint, the code's row lock (racing
-// redemptions of one code go one at a time) and the issue, which returns a live token (nothing
-// redeemed) or a new one that the code must let in. A refused code rolls back to the savepoint,
-// so nothing is issued or redeemed, and the solution stays spent.
+// which spend the batch's solutions in their statement. In a presale it joins the batched
+// presale issues (issuePresaleBatch): one transaction a batch, whatever the number of joins.
 func (s *Tokens) IssueTokenWithPass(ctx context.Context, sale core.SaleID, user core.UserID, pass entry.Pass, now time.Time) (queue.Token, error) {
 	if pass.Proof != nil {
 		s.forgetExpired(ctx)
 	}
+	in := issueArgs{sale: sale, user: user, now: now, proof: pass.Proof}
 	if !pass.Presale {
-		return s.issues.do(ctx, issueArgs{sale: sale, user: user, now: now, proof: pass.Proof})
+		return s.issues.do(ctx, in)
 	}
-	var tok queue.Token
-	var refused error
+	in.code = pass.Code
+	return s.presales.do(ctx, in)
+}
+
+// issuePresaleBatch answers a batch of presale joins in one transaction, with a statement for
+// each step, not for each join: it spends the batch's solutions; locks its codes (in code
+// order, before any queue's lock, as every presale batch does) and reads which fans redeemed
+// them before; reads the fans' live tokens; decides each join in the batch's order, counting
+// each code's uses as it goes; issues the admitted fans' tokens; and redeems a use of each
+// admitted fan's code unless they redeemed it before. A join whose solution was spent before is
+// entry.ErrSpent; a fan with a live token gets it back, redeeming nothing; a join the code
+// refuses issues nothing, its solution staying spent.
+func (s *Tokens) issuePresaleBatch(ctx context.Context, reqs []*issueRequest) error {
+	var out answers
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if pass.Proof != nil {
-			fresh, err := spendOne(ctx, s.q.WithTx(tx), *pass.Proof)
-			if err != nil {
-				return err
-			}
-			if !fresh {
-				refused = entry.ErrSpent
-				return nil
-			}
-		}
-		err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-			var err error
-			tok, err = redeemAndIssue(ctx, s.q.WithTx(sp), sale, user, pass.Code, now)
-			return err
-		})
-		var code *entry.CodeError
-		if errors.As(err, &code) {
-			refused = err
-			return nil // the savepoint is rolled back; the spent solution commits
-		}
+		var err error
+		b := presaleBatch{q: s.q.WithTx(tx), reqs: reqs}
+		out, err = b.answer(ctx)
 		return err
 	})
-	if refused != nil {
-		return queue.Token{}, refused
+	if err != nil {
+		return err
 	}
-	return tok, err
+	out.send()
+	return nil
 }
 
-// redeemAndIssue issues the user's token with one use of code (none if they redeemed it
-// before), or returns their live token, redeeming nothing. The code is checked under its row
-// lock before the issue, so a refused one never takes the sale's queue lock: a script guessing
-// codes does not hold the queue up.
-func redeemAndIssue(ctx context.Context, q *sqlcdb.Queries, sale core.SaleID, user core.UserID, code string, now time.Time) (queue.Token, error) {
-	refusal, returning := entry.ErrNoCode, false
-	if code != "" {
-		row, err := q.CodeLock(ctx, sqlcdb.CodeLockParams{Code: code, UserID: string(user)})
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			refusal = entry.ErrUnknownCode
-		case err != nil:
-			return queue.Token{}, err
-		case row.Redeemed:
-			refusal, returning = codeFromRow(row.AccessCode).Readmits(sale, now), true
+// presaleBatch is one batch of presale joins in its transaction, and what it read under its
+// codes' locks.
+type presaleBatch struct {
+	q    *sqlcdb.Queries
+	reqs []*issueRequest
+	now  time.Time // the batch's latest clock
+
+	codes     map[string]entry.AccessCode // the batch's codes, their uses left counted down as joins take them
+	redeemers map[codeFan]bool            // the batch's fans who redeemed their code before
+	live      map[issueFan]queue.Token    // the batch's fans' live tokens, then the ones it issued
+}
+
+type codeFan struct {
+	code string
+	user core.UserID
+}
+
+func (b *presaleBatch) answer(ctx context.Context) (answers, error) {
+	b.now = b.reqs[0].in.now
+	for _, r := range b.reqs {
+		b.now = later(b.now, r.in.now)
+	}
+	spent, err := b.spend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.read(ctx); err != nil {
+		return nil, err
+	}
+	// Each join in order: one whose fan was let in already gets the same token; then a spent
+	// solution refuses it, a live token answers it, and otherwise the code decides.
+	refusals := make([]error, len(b.reqs))
+	letIn := map[issueFan]codeFan{} // the code each fan let in came in on
+	for i, r := range b.reqs {
+		fan := issueFan{r.in.sale, r.in.user}
+		if _, ok := letIn[fan]; ok {
+			continue
+		}
+		if spent[i] {
+			refusals[i] = entry.ErrSpent
+			continue
+		}
+		if _, ok := b.live[fan]; ok {
+			continue
+		}
+		if refusals[i] = b.verdict(r); refusals[i] != nil {
+			continue
+		}
+		cf := codeFan{r.in.code, r.in.user}
+		if !b.redeemers[cf] {
+			c := b.codes[r.in.code]
+			c.UsesLeft--
+			b.codes[r.in.code] = c
+		}
+		letIn[fan] = cf
+	}
+	if err := b.issueAndRedeem(ctx, letIn); err != nil {
+		return nil, err
+	}
+	out := make(answers, len(b.reqs))
+	for i, r := range b.reqs {
+		tok, ok := b.live[issueFan{r.in.sale, r.in.user}]
+		switch err := refusals[i]; {
+		case err != nil && (errors.Is(err, entry.ErrSpent) || !ok):
+			out[i] = func() { r.answer(queue.Token{}, err) } // a refused fan's live token answers them
+		case !ok:
+			out[i] = func() { r.answer(queue.Token{}, noLiveToken(r)) }
 		default:
-			refusal = codeFromRow(row.AccessCode).Redeemable(sale, now)
+			out[i] = func() { r.answer(tok, nil) }
 		}
 	}
-	if refusal != nil { // unless the fan asks again for their live token, read without a lock
-		row, err := q.TokenLive(ctx, sqlcdb.TokenLiveParams{SaleID: string(sale), UserID: string(user), Now: now})
-		if err != nil {
-			return queue.Token{}, notFound(err, refusal)
-		}
-		return tokenFromRow(row)
-	}
-	id := core.NewID()
-	rows, err := q.TokenIssueBatch(ctx, sqlcdb.TokenIssueBatchParams{SaleIds: []string{string(sale)}, Ids: []string{string(id)},
-		UserIds: []string{string(user)}, IssuedAt: []time.Time{now}, Now: now})
-	if err != nil {
-		return queue.Token{}, err
-	}
-	if len(rows) != 1 {
-		return queue.Token{}, errors.New("issue token with an access code: no live token after the issue")
-	}
-	tok, err := tokenFromRow(rows[0])
-	if err != nil || tok.ID != id || returning {
-		return tok, err // a live token, or a redeemer back: nothing to redeem
-	}
-	return tok, q.CodeRedeem(ctx, sqlcdb.CodeRedeemParams{Code: code, UserID: string(user)})
+	return out, nil
 }
 
-// spendOne spends a solution and reports whether it was not spent before.
-func spendOne(ctx context.Context, q *sqlcdb.Queries, sol entry.Solution) (bool, error) {
-	raw, err := hex.DecodeString(sol.Challenge)
-	if err != nil {
-		return false, fmt.Errorf("spend solution %q: %w", sol.Challenge, err)
+// read locks the batch's codes and reads who redeemed them and the fans' live tokens.
+func (b *presaleBatch) read(ctx context.Context) error {
+	var codes []string
+	var pairs sqlcdb.CodeRedeemersOfParams
+	fans := sqlcdb.TokensLiveParams{Now: b.now}
+	for _, r := range b.reqs {
+		if r.in.code != "" {
+			codes = append(codes, r.in.code)
+			pairs.Codes, pairs.UserIds = append(pairs.Codes, r.in.code), append(pairs.UserIds, string(r.in.user))
+		}
+		fans.SaleIds, fans.UserIds = append(fans.SaleIds, string(r.in.sale)), append(fans.UserIds, string(r.in.user))
 	}
-	n, err := q.ProofSpend(ctx, sqlcdb.ProofSpendParams{ExpiresAt: sol.Expires, Challenge: raw})
-	return n == 1, err
+	locked, err := b.q.CodesLock(ctx, codes)
+	if err != nil {
+		return err
+	}
+	b.codes = make(map[string]entry.AccessCode, len(locked))
+	for _, row := range locked {
+		b.codes[row.Code] = codeFromRow(row)
+	}
+	redeemed, err := b.q.CodeRedeemersOf(ctx, pairs)
+	if err != nil {
+		return err
+	}
+	b.redeemers = make(map[codeFan]bool, len(redeemed))
+	for _, row := range redeemed {
+		b.redeemers[codeFan{row.Code, core.UserID(row.UserID)}] = true
+	}
+	liveRows, err := b.q.TokensLive(ctx, fans)
+	if err != nil {
+		return err
+	}
+	b.live, err = tokensByFan(liveRows)
+	return err
+}
+
+// issueAndRedeem issues the tokens of the fans let in and redeems a use of each one's code,
+// unless they redeemed it before or the token is one another instance's batch issued
+// meanwhile (then it is their live token, and no use is taken).
+func (b *presaleBatch) issueAndRedeem(ctx context.Context, letIn map[issueFan]codeFan) error {
+	if len(letIn) == 0 {
+		return nil
+	}
+	issue := sqlcdb.TokenIssueBatchParams{Now: b.now}
+	proposed := make(map[string]bool, len(letIn))
+	queued := make(map[issueFan]bool, len(letIn))
+	for _, r := range b.reqs { // in the batch's order, each fan once
+		fan := issueFan{r.in.sale, r.in.user}
+		if _, ok := letIn[fan]; !ok || queued[fan] {
+			continue
+		}
+		queued[fan] = true
+		id := string(core.NewID())
+		proposed[id] = true
+		issue.SaleIds, issue.Ids = append(issue.SaleIds, string(r.in.sale)), append(issue.Ids, id)
+		issue.UserIds, issue.IssuedAt = append(issue.UserIds, string(r.in.user)), append(issue.IssuedAt, r.in.now)
+	}
+	rows, err := b.q.TokenIssueBatch(ctx, issue)
+	if err != nil {
+		return err
+	}
+	var redeem sqlcdb.CodesRedeemParams
+	for _, row := range rows {
+		tok, err := tokenFromRow(row)
+		if err != nil {
+			return err
+		}
+		fan := issueFan{tok.SaleID, tok.UserID}
+		b.live[fan] = tok
+		if cf := letIn[fan]; proposed[string(tok.ID)] && !b.redeemers[cf] {
+			redeem.Codes, redeem.UserIds = append(redeem.Codes, cf.code), append(redeem.UserIds, string(cf.user))
+		}
+	}
+	if len(redeem.Codes) == 0 {
+		return nil
+	}
+	return b.q.CodesRedeem(ctx, redeem)
+}
+
+// verdict is the code's word on a join whose fan has no live token: nil lets them in.
+func (b *presaleBatch) verdict(r *issueRequest) error {
+	if r.in.code == "" {
+		return entry.ErrNoCode
+	}
+	c, ok := b.codes[r.in.code]
+	switch {
+	case !ok:
+		return entry.ErrUnknownCode
+	case b.redeemers[codeFan{r.in.code, r.in.user}]:
+		return c.Readmits(r.in.sale, r.in.now)
+	default:
+		return c.Redeemable(r.in.sale, r.in.now)
+	}
+}
+
+// spend spends the batch's solutions, each once, and reports which joins' solution was spent
+// before (or by an earlier join of the batch).
+func (b *presaleBatch) spend(ctx context.Context) ([]bool, error) {
+	var p sqlcdb.ProofsSpendParams
+	first := map[string]int{}
+	for i, r := range b.reqs {
+		if r.in.proof == nil {
+			continue
+		}
+		if _, ok := first[r.in.proof.Challenge]; ok {
+			continue
+		}
+		raw, err := hex.DecodeString(r.in.proof.Challenge)
+		if err != nil {
+			return nil, fmt.Errorf("spend solution %q: %w", r.in.proof.Challenge, err)
+		}
+		first[r.in.proof.Challenge] = i
+		p.ExpiresAt, p.Challenges = append(p.ExpiresAt, r.in.proof.Expires), append(p.Challenges, raw)
+	}
+	spent := make([]bool, len(b.reqs))
+	if len(p.Challenges) == 0 {
+		return spent, nil
+	}
+	fresh, err := b.q.ProofsSpend(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	isFresh := make(map[string]bool, len(fresh))
+	for _, c := range fresh {
+		isFresh[hex.EncodeToString(c)] = true
+	}
+	for i, r := range b.reqs {
+		if r.in.proof != nil {
+			spent[i] = first[r.in.proof.Challenge] != i || !isFresh[r.in.proof.Challenge]
+		}
+	}
+	return spent, nil
 }

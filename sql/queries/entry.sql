@@ -1,8 +1,12 @@
--- name: ProofSpend :execrows
--- Spends a presale join's solution (batched joins spend theirs in issue_token_batch): 1 if it
--- was not spent before. Of two racing spends of one challenge, the unique key lets one insert it.
-INSERT INTO spent_proofs (expires_at, challenge) VALUES (@expires_at, @challenge)
-ON CONFLICT (expires_at, challenge) DO NOTHING;
+-- name: ProofsSpend :many
+-- Spends a batch of presale joins' solutions (other joins spend theirs in issue_token_batch)
+-- and returns those not spent before. Sorted, so two batches' inserts never wait on each
+-- other in opposite orders; of racing spends of one challenge, the unique key lets one insert it.
+INSERT INTO spent_proofs (expires_at, challenge)
+SELECT (@expires_at::timestamptz[])[i], (@challenges::bytea[])[i] FROM generate_subscripts(@challenges::bytea[], 1) AS i
+ORDER BY 1, 2
+ON CONFLICT (expires_at, challenge) DO NOTHING
+RETURNING challenge;
 
 -- name: ProofsForget :execrows
 -- Solutions whose challenge expired cannot be sent again: forget up to 10,000 of them.
@@ -30,20 +34,29 @@ FROM generate_subscripts(@codes::text[], 1) AS i;
 -- name: CodesOfSale :many
 SELECT * FROM access_codes WHERE sale_id = @sale_id ORDER BY created_at, code;
 
--- name: CodeLock :one
--- A code under its row lock (racing redemptions of it go one at a time), and whether the fan
--- redeemed it before.
-SELECT sqlc.embed(c),
-    EXISTS (SELECT 1 FROM access_code_redeemers r WHERE r.code = c.code AND r.user_id = @user_id) AS redeemed
-FROM access_codes c WHERE c.code = @code FOR UPDATE OF c;
+-- name: CodesLock :many
+-- A presale batch's codes under their row locks, in code order (racing batches take them in
+-- the same order, and before any queue's lock): racing redemptions of a code go one at a time.
+SELECT * FROM access_codes WHERE code = ANY(@codes::text[]) ORDER BY code FOR UPDATE;
 
--- name: CodeRedeem :exec
--- Takes one use of a code for a fan who had not redeemed it, and remembers them as its redeemer.
+-- name: CodeRedeemersOf :many
+-- Which of a batch's (code, fan) pairs redeemed the code before: those come back in on it
+-- without another use.
+SELECT r.code, r.user_id FROM generate_subscripts(@codes::text[], 1) AS i
+CROSS JOIN LATERAL (
+    SELECT * FROM access_code_redeemers a WHERE a.code = (@codes::text[])[i] AND a.user_id = (@user_ids::text[])[i]) r;
+
+-- name: CodesRedeem :exec
+-- Takes one use of a code for each (code, fan) pair, whose fan had not redeemed it, and
+-- remembers them as its redeemers. uses_left's CHECK refuses the batch rather than let a code
+-- go below zero.
 WITH used AS (
-    UPDATE access_codes c SET uses_left = c.uses_left - 1 WHERE c.code = @code AND c.uses_left > 0
-    RETURNING c.code
+    UPDATE access_codes c SET uses_left = c.uses_left - u.n
+    FROM (SELECT b.code, count(*)::int AS n FROM unnest(@codes::text[]) AS b(code) GROUP BY b.code) u
+    WHERE c.code = u.code
 )
-INSERT INTO access_code_redeemers (code, user_id) SELECT used.code, @user_id FROM used;
+INSERT INTO access_code_redeemers (code, user_id)
+SELECT (@codes::text[])[i], (@user_ids::text[])[i] FROM generate_subscripts(@codes::text[], 1) AS i;
 
 -- name: QuotaReturn :exec
 -- Gives back a join counted in a window: its fan got their live token back, not a new one.

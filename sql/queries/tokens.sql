@@ -140,6 +140,16 @@ LEFT JOIN queue_tokens head ON head.id = (
     ORDER BY w.seq LIMIT 1)
 WHERE q.sale_id = @sale_id;
 
+-- name: TokensLive :many
+-- The live tokens of a batch's fans, each (sale, fan) pair by the index issues probe.
+-- A lateral probe for each pair: a join could be planned as a scan of every token.
+SELECT t.* FROM generate_subscripts(@sale_ids::text[], 1) AS i
+CROSS JOIN LATERAL (
+    SELECT * FROM queue_tokens q
+    WHERE q.sale_id = (@sale_ids::text[])[i] AND q.user_id = (@user_ids::text[])[i] AND q.state IN ('waiting', 'active')
+      AND (q.state = 'waiting' OR q.expires_at > @now::timestamptz)
+    LIMIT 1) t;
+
 -- name: TokenLive :one
 -- A fan's live token in a sale's queue, by the index issues probe.
 SELECT * FROM queue_tokens

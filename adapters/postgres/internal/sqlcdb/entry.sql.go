@@ -35,56 +35,70 @@ func (q *Queries) CodeInsert(ctx context.Context, arg CodeInsertParams) error {
 	return err
 }
 
-const codeLock = `-- name: CodeLock :one
-SELECT c.code, c.sale_id, c.uses, c.uses_left, c.expires_at, c.created_at,
-    EXISTS (SELECT 1 FROM access_code_redeemers r WHERE r.code = c.code AND r.user_id = $1) AS redeemed
-FROM access_codes c WHERE c.code = $2 FOR UPDATE OF c
+const codeRedeemersOf = `-- name: CodeRedeemersOf :many
+SELECT r.code, r.user_id FROM generate_subscripts($1::text[], 1) AS i
+CROSS JOIN LATERAL (
+    SELECT code, user_id FROM access_code_redeemers a WHERE a.code = ($1::text[])[i] AND a.user_id = ($2::text[])[i]) r
 `
 
-type CodeLockParams struct {
-	UserID string
-	Code   string
+type CodeRedeemersOfParams struct {
+	Codes   []string
+	UserIds []string
 }
 
-type CodeLockRow struct {
-	AccessCode AccessCode
-	Redeemed   bool
+// Which of a batch's (code, fan) pairs redeemed the code before: those come back in on it
+// without another use.
+func (q *Queries) CodeRedeemersOf(ctx context.Context, arg CodeRedeemersOfParams) ([]AccessCodeRedeemer, error) {
+	rows, err := q.db.Query(ctx, codeRedeemersOf, arg.Codes, arg.UserIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessCodeRedeemer
+	for rows.Next() {
+		var i AccessCodeRedeemer
+		if err := rows.Scan(&i.Code, &i.UserID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
-// A code under its row lock (racing redemptions of it go one at a time), and whether the fan
-// redeemed it before.
-func (q *Queries) CodeLock(ctx context.Context, arg CodeLockParams) (CodeLockRow, error) {
-	row := q.db.QueryRow(ctx, codeLock, arg.UserID, arg.Code)
-	var i CodeLockRow
-	err := row.Scan(
-		&i.AccessCode.Code,
-		&i.AccessCode.SaleID,
-		&i.AccessCode.Uses,
-		&i.AccessCode.UsesLeft,
-		&i.AccessCode.ExpiresAt,
-		&i.AccessCode.CreatedAt,
-		&i.Redeemed,
-	)
-	return i, err
-}
-
-const codeRedeem = `-- name: CodeRedeem :exec
-WITH used AS (
-    UPDATE access_codes c SET uses_left = c.uses_left - 1 WHERE c.code = $2 AND c.uses_left > 0
-    RETURNING c.code
-)
-INSERT INTO access_code_redeemers (code, user_id) SELECT used.code, $1 FROM used
+const codesLock = `-- name: CodesLock :many
+SELECT code, sale_id, uses, uses_left, expires_at, created_at FROM access_codes WHERE code = ANY($1::text[]) ORDER BY code FOR UPDATE
 `
 
-type CodeRedeemParams struct {
-	UserID string
-	Code   string
-}
-
-// Takes one use of a code for a fan who had not redeemed it, and remembers them as its redeemer.
-func (q *Queries) CodeRedeem(ctx context.Context, arg CodeRedeemParams) error {
-	_, err := q.db.Exec(ctx, codeRedeem, arg.UserID, arg.Code)
-	return err
+// A presale batch's codes under their row locks, in code order (racing batches take them in
+// the same order, and before any queue's lock): racing redemptions of a code go one at a time.
+func (q *Queries) CodesLock(ctx context.Context, codes []string) ([]AccessCode, error) {
+	rows, err := q.db.Query(ctx, codesLock, codes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccessCode
+	for rows.Next() {
+		var i AccessCode
+		if err := rows.Scan(
+			&i.Code,
+			&i.SaleID,
+			&i.Uses,
+			&i.UsesLeft,
+			&i.ExpiresAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const codesOfSale = `-- name: CodesOfSale :many
@@ -118,24 +132,27 @@ func (q *Queries) CodesOfSale(ctx context.Context, saleID string) ([]AccessCode,
 	return items, nil
 }
 
-const proofSpend = `-- name: ProofSpend :execrows
-INSERT INTO spent_proofs (expires_at, challenge) VALUES ($1, $2)
-ON CONFLICT (expires_at, challenge) DO NOTHING
+const codesRedeem = `-- name: CodesRedeem :exec
+WITH used AS (
+    UPDATE access_codes c SET uses_left = c.uses_left - u.n
+    FROM (SELECT b.code, count(*)::int AS n FROM unnest($1::text[]) AS b(code) GROUP BY b.code) u
+    WHERE c.code = u.code
+)
+INSERT INTO access_code_redeemers (code, user_id)
+SELECT ($1::text[])[i], ($2::text[])[i] FROM generate_subscripts($1::text[], 1) AS i
 `
 
-type ProofSpendParams struct {
-	ExpiresAt time.Time
-	Challenge []byte
+type CodesRedeemParams struct {
+	Codes   []string
+	UserIds []string
 }
 
-// Spends a presale join's solution (batched joins spend theirs in issue_token_batch): 1 if it
-// was not spent before. Of two racing spends of one challenge, the unique key lets one insert it.
-func (q *Queries) ProofSpend(ctx context.Context, arg ProofSpendParams) (int64, error) {
-	result, err := q.db.Exec(ctx, proofSpend, arg.ExpiresAt, arg.Challenge)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+// Takes one use of a code for each (code, fan) pair, whose fan had not redeemed it, and
+// remembers them as its redeemers. uses_left's CHECK refuses the batch rather than let a code
+// go below zero.
+func (q *Queries) CodesRedeem(ctx context.Context, arg CodesRedeemParams) error {
+	_, err := q.db.Exec(ctx, codesRedeem, arg.Codes, arg.UserIds)
+	return err
 }
 
 const proofsForget = `-- name: ProofsForget :execrows
@@ -151,6 +168,42 @@ func (q *Queries) ProofsForget(ctx context.Context, now time.Time) (int64, error
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const proofsSpend = `-- name: ProofsSpend :many
+INSERT INTO spent_proofs (expires_at, challenge)
+SELECT ($1::timestamptz[])[i], ($2::bytea[])[i] FROM generate_subscripts($2::bytea[], 1) AS i
+ORDER BY 1, 2
+ON CONFLICT (expires_at, challenge) DO NOTHING
+RETURNING challenge
+`
+
+type ProofsSpendParams struct {
+	ExpiresAt  []time.Time
+	Challenges [][]byte
+}
+
+// Spends a batch of presale joins' solutions (other joins spend theirs in issue_token_batch)
+// and returns those not spent before. Sorted, so two batches' inserts never wait on each
+// other in opposite orders; of racing spends of one challenge, the unique key lets one insert it.
+func (q *Queries) ProofsSpend(ctx context.Context, arg ProofsSpendParams) ([][]byte, error) {
+	rows, err := q.db.Query(ctx, proofsSpend, arg.ExpiresAt, arg.Challenges)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items [][]byte
+	for rows.Next() {
+		var challenge []byte
+		if err := rows.Scan(&challenge); err != nil {
+			return nil, err
+		}
+		items = append(items, challenge)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const quotaReturn = `-- name: QuotaReturn :exec

@@ -590,3 +590,53 @@ func (q *Queries) TokenMarkSeen(ctx context.Context, arg TokenMarkSeenParams) er
 	_, err := q.db.Exec(ctx, tokenMarkSeen, arg.Ids, arg.SeenAt)
 	return err
 }
+
+const tokensLive = `-- name: TokensLive :many
+SELECT t.id, t.user_id, t.seq, t.state, t.issued_at, t.admitted_at, t.expires_at, t.last_seen_at, t.early, t.arrival_seq, t.sale_id, t.left_at FROM generate_subscripts($1::text[], 1) AS i
+CROSS JOIN LATERAL (
+    SELECT id, user_id, seq, state, issued_at, admitted_at, expires_at, last_seen_at, early, arrival_seq, sale_id, left_at FROM queue_tokens q
+    WHERE q.sale_id = ($1::text[])[i] AND q.user_id = ($2::text[])[i] AND q.state IN ('waiting', 'active')
+      AND (q.state = 'waiting' OR q.expires_at > $3::timestamptz)
+    LIMIT 1) t
+`
+
+type TokensLiveParams struct {
+	SaleIds []string
+	UserIds []string
+	Now     time.Time
+}
+
+// The live tokens of a batch's fans, each (sale, fan) pair by the index issues probe.
+// A lateral probe for each pair: a join could be planned as a scan of every token.
+func (q *Queries) TokensLive(ctx context.Context, arg TokensLiveParams) ([]QueueToken, error) {
+	rows, err := q.db.Query(ctx, tokensLive, arg.SaleIds, arg.UserIds, arg.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []QueueToken
+	for rows.Next() {
+		var i QueueToken
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Seq,
+			&i.State,
+			&i.IssuedAt,
+			&i.AdmittedAt,
+			&i.ExpiresAt,
+			&i.LastSeenAt,
+			&i.Early,
+			&i.ArrivalSeq,
+			&i.SaleID,
+			&i.LeftAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
