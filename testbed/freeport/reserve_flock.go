@@ -3,6 +3,7 @@
 package freeport
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,13 +21,18 @@ func reserve(port int) bool {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return true // no shared directory: fall back to the bind probe alone
 	}
-	f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o666)
+	// Read-only: flock needs no write access, so another user's reservation file still locks.
+	f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_CREATE|os.O_RDONLY, 0o666)
 	if err != nil {
 		return true
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	switch err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); {
+	case errors.Is(err, syscall.EWOULDBLOCK):
 		f.Close()
-		return false
+		return false // another process holds it
+	case err != nil:
+		f.Close()
+		return true // no locks on this file system: the bind probe alone decides
 	}
 	held = append(held, f)
 	return true
