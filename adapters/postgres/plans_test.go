@@ -168,6 +168,12 @@ func seedRush(t *testing.T, url string, now time.Time) core.Date {
 		{`SELECT count(*) FROM queue_tokens t, LATERAL hold_seat(t.id, gen_random_uuid(), t.user_id, $1, $2::date, t.seq::int,
 		         $3::timestamptz + interval '5 minutes', $3, 4) h
 		  WHERE t.sale_id = $1 AND t.seq <= $4 AND h.outcome = 'held'`, []any{string(rushSale), d.Time(), now, rushHeld}},
+		// A presale's worth of codes, each redeemed by a fan, and of spent solutions.
+		{`INSERT INTO access_codes (code, sale_id, uses, uses_left, created_at)
+		  SELECT 'RUSH-' || g, $1, 1, 0, $3::timestamptz FROM generate_series(1, $2::int) g`, []any{string(rushSale), rushTokens, now}},
+		{`INSERT INTO access_code_redeemers (code, user_id) SELECT 'RUSH-' || g, 'fan-' || g FROM generate_series(1, $1::int) g`, []any{rushTokens}},
+		{`INSERT INTO spent_proofs (expires_at, challenge)
+		  SELECT $2::timestamptz + interval '10 minutes', sha256(('rush-' || g)::bytea) FROM generate_series(1, $1::int) g`, []any{rushTokens, now}},
 		{`ANALYZE`, nil},
 	}
 	for _, st := range seed {
@@ -194,7 +200,8 @@ func tokenOf(t *testing.T, url string, seq int) (core.ID, core.UserID) {
 }
 
 // Each hot statement touches a bounded number of rows at a rush's scale (100,000 tokens, 20,000
-// of them admitted, a 10,000-seat date with 5,000 seats held), on plans PostgreSQL would settle
+// of them admitted, a 10,000-seat date with 5,000 seats held, 100,000 access codes redeemed and
+// solutions spent), on plans PostgreSQL would settle
 // on whatever the data (generic plans, which PL/pgSQL and prepared statements use after a few
 // calls): a plan that walks a sale's admitted fans, its waiting queue or its seats for one
 // fan's request fails here, with the statement and the rows it read. Read from PostgreSQL's own

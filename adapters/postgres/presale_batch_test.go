@@ -15,10 +15,12 @@ import (
 	"github.com/boxoffice/boxoffice/core/entry"
 )
 
-// One presale batch decides its joins in order, as they would be one after the other: a code's
-// uses counted down within the batch, a fan's second join getting their first's token and no
-// second use, a solution carried twice spent once, a fan with a live token answered with it
-// whatever code they send, and every refusal issuing and redeeming nothing.
+// One presale batch decides its joins in order: a code's uses counted down within the batch, a
+// fan's second join getting their first's token and no second use, a solution carried twice
+// spent once, a fan with a live token answered with it whatever code they send, every refusal
+// issuing and redeeming nothing (a refused join whose fan a later join lets in gets that
+// token, as asking again would), and each token issued at the time of the join that let its
+// fan in, which the Entrance reads to tell a new token from a live one.
 func TestAPresaleBatchDecidesItsJoinsInOrder(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -57,7 +59,7 @@ func TestAPresaleBatchDecidesItsJoinsInOrder(t *testing.T) {
 		{User: "hal", Code: b},
 	}
 	for i := range joins {
-		joins[i].Sale, joins[i].Now = sale.ID, now
+		joins[i].Sale, joins[i].Now = sale.ID, now.Add(time.Duration(i+1)*time.Millisecond)
 	}
 	toks, errs, err := s.Tokens.IssuePresaleBatch(ctx, joins)
 	if err != nil {
@@ -77,6 +79,11 @@ func TestAPresaleBatchDecidesItsJoinsInOrder(t *testing.T) {
 	}
 	if toks[0].ID != toks[1].ID || toks[8].ID != toks[9].ID {
 		t.Errorf("a fan's two joins got two tokens: %s %s, %s %s", toks[0].ID, toks[1].ID, toks[8].ID, toks[9].ID)
+	}
+	for _, i := range []int{0, 3, 9} { // ann's, cat's and hal's admitting joins
+		if !toks[i].IssuedAt.Equal(joins[i].Now) {
+			t.Errorf("%s's token issued at %v, want their admitting join's time %v", joins[i].User, toks[i].IssuedAt, joins[i].Now)
+		}
 	}
 	refusedAs(2, entry.ErrSpent, "")
 	refusedAs(4, core.ErrForbidden, "used up")

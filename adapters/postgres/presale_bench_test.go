@@ -18,7 +18,7 @@ import (
 // BenchmarkPresaleJoin is a rush of new fans joining from 64 callers at once, with 1,000 and
 // with 100,000 fans in the queue already: outside a presale (the batched issue: the baseline),
 // in a presale with a code of its own for each fan, and in a presale where every fan sends one
-// shared code (a fan club's), whose row lock each join holds until its commit. No proof of
+// shared code (a fan club's), whose row lock each batch holds until its commit. No proof of
 // work: this is the code's cost alone. Run it with -benchtime Nx: N codes are made first.
 func BenchmarkPresaleJoin(b *testing.B) {
 	for _, waiting := range []int{1_000, 100_000} {

@@ -70,6 +70,12 @@ type codeFan struct {
 	user core.UserID
 }
 
+// admission is how a fan of the batch was let in: the join, and the code it came in on.
+type admission struct {
+	code codeFan
+	join int // its index in the batch: the token is issued at its time
+}
+
 func (b *presaleBatch) answer(ctx context.Context) (answers, error) {
 	b.now = b.reqs[0].in.now
 	for _, r := range b.reqs {
@@ -83,9 +89,10 @@ func (b *presaleBatch) answer(ctx context.Context) (answers, error) {
 		return nil, err
 	}
 	// Each join in order: one whose fan was let in already gets the same token; then a spent
-	// solution refuses it, a live token answers it, and otherwise the code decides.
+	// solution refuses it, a live token answers it, and otherwise the code decides. A refused
+	// join whose fan a later join of the batch lets in gets that token, as it would asking again.
 	refusals := make([]error, len(b.reqs))
-	letIn := map[issueFan]codeFan{} // the code each fan let in came in on
+	letIn := map[issueFan]admission{}
 	for i, r := range b.reqs {
 		fan := issueFan{r.in.sale, r.in.user}
 		if _, ok := letIn[fan]; ok {
@@ -107,7 +114,7 @@ func (b *presaleBatch) answer(ctx context.Context) (answers, error) {
 			c.UsesLeft--
 			b.codes[r.in.code] = c
 		}
-		letIn[fan] = cf
+		letIn[fan] = admission{code: cf, join: i}
 	}
 	if err := b.issueAndRedeem(ctx, letIn); err != nil {
 		return nil, err
@@ -116,8 +123,8 @@ func (b *presaleBatch) answer(ctx context.Context) (answers, error) {
 	for i, r := range b.reqs {
 		tok, ok := b.live[issueFan{r.in.sale, r.in.user}]
 		switch err := refusals[i]; {
-		case err != nil && (errors.Is(err, entry.ErrSpent) || !ok):
-			out[i] = func() { r.answer(queue.Token{}, err) } // a refused fan's live token answers them
+		case err != nil && (errors.Is(err, entry.ErrSpent) || !ok): // refused, and no token to give back
+			out[i] = func() { r.answer(queue.Token{}, err) }
 		case !ok:
 			out[i] = func() { r.answer(queue.Token{}, noLiveToken(r)) }
 		default:
@@ -139,21 +146,22 @@ func (b *presaleBatch) read(ctx context.Context) error {
 		}
 		fans.SaleIds, fans.UserIds = append(fans.SaleIds, string(r.in.sale)), append(fans.UserIds, string(r.in.user))
 	}
-	locked, err := b.q.CodesLock(ctx, codes)
-	if err != nil {
-		return err
-	}
-	b.codes = make(map[string]entry.AccessCode, len(locked))
-	for _, row := range locked {
-		b.codes[row.Code] = codeFromRow(row)
-	}
-	redeemed, err := b.q.CodeRedeemersOf(ctx, pairs)
-	if err != nil {
-		return err
-	}
-	b.redeemers = make(map[codeFan]bool, len(redeemed))
-	for _, row := range redeemed {
-		b.redeemers[codeFan{row.Code, core.UserID(row.UserID)}] = true
+	b.codes, b.redeemers = map[string]entry.AccessCode{}, map[codeFan]bool{}
+	if len(codes) > 0 {
+		locked, err := b.q.CodesLock(ctx, codes)
+		if err != nil {
+			return err
+		}
+		for _, row := range locked {
+			b.codes[row.Code] = codeFromRow(row)
+		}
+		redeemed, err := b.q.CodeRedeemersOf(ctx, pairs)
+		if err != nil {
+			return err
+		}
+		for _, row := range redeemed {
+			b.redeemers[codeFan{row.Code, core.UserID(row.UserID)}] = true
+		}
 	}
 	liveRows, err := b.q.TokensLive(ctx, fans)
 	if err != nil {
@@ -163,22 +171,22 @@ func (b *presaleBatch) read(ctx context.Context) error {
 	return err
 }
 
-// issueAndRedeem issues the tokens of the fans let in and redeems a use of each one's code,
-// unless they redeemed it before or the token is one another instance's batch issued
-// meanwhile (then it is their live token, and no use is taken).
-func (b *presaleBatch) issueAndRedeem(ctx context.Context, letIn map[issueFan]codeFan) error {
+// issueAndRedeem issues the tokens of the fans let in, each at the time of the join that let
+// them in, and redeems a use of each one's code, unless they redeemed it before or the token is
+// one another instance's batch issued meanwhile (then it is their live token, and no use is
+// taken; the uses this batch counted down for it may have refused a later join of the batch
+// as used up: only a fan racing two instances with two codes costs that).
+func (b *presaleBatch) issueAndRedeem(ctx context.Context, letIn map[issueFan]admission) error {
 	if len(letIn) == 0 {
 		return nil
 	}
 	issue := sqlcdb.TokenIssueBatchParams{Now: b.now}
 	proposed := make(map[string]bool, len(letIn))
-	queued := make(map[issueFan]bool, len(letIn))
-	for _, r := range b.reqs { // in the batch's order, each fan once
+	for i, r := range b.reqs { // in the batch's order
 		fan := issueFan{r.in.sale, r.in.user}
-		if _, ok := letIn[fan]; !ok || queued[fan] {
+		if a, ok := letIn[fan]; !ok || a.join != i {
 			continue
 		}
-		queued[fan] = true
 		id := string(core.NewID())
 		proposed[id] = true
 		issue.SaleIds, issue.Ids = append(issue.SaleIds, string(r.in.sale)), append(issue.Ids, id)
@@ -196,7 +204,7 @@ func (b *presaleBatch) issueAndRedeem(ctx context.Context, letIn map[issueFan]co
 		}
 		fan := issueFan{tok.SaleID, tok.UserID}
 		b.live[fan] = tok
-		if cf := letIn[fan]; proposed[string(tok.ID)] && !b.redeemers[cf] {
+		if cf := letIn[fan].code; proposed[string(tok.ID)] && !b.redeemers[cf] {
 			redeem.Codes, redeem.UserIds = append(redeem.Codes, cf.code), append(redeem.UserIds, string(cf.user))
 		}
 	}
@@ -226,19 +234,21 @@ func (b *presaleBatch) verdict(r *issueRequest) error {
 // before (or by an earlier join of the batch).
 func (b *presaleBatch) spend(ctx context.Context) ([]bool, error) {
 	var p sqlcdb.ProofsSpendParams
+	challenges := make([]string, len(b.reqs)) // each join's, as the bytes the table keeps
 	first := map[string]int{}
 	for i, r := range b.reqs {
 		if r.in.proof == nil {
-			continue
-		}
-		if _, ok := first[r.in.proof.Challenge]; ok {
 			continue
 		}
 		raw, err := hex.DecodeString(r.in.proof.Challenge)
 		if err != nil {
 			return nil, fmt.Errorf("spend solution %q: %w", r.in.proof.Challenge, err)
 		}
-		first[r.in.proof.Challenge] = i
+		challenges[i] = string(raw)
+		if _, ok := first[challenges[i]]; ok {
+			continue
+		}
+		first[challenges[i]] = i
 		p.ExpiresAt, p.Challenges = append(p.ExpiresAt, r.in.proof.Expires), append(p.Challenges, raw)
 	}
 	spent := make([]bool, len(b.reqs))
@@ -251,11 +261,11 @@ func (b *presaleBatch) spend(ctx context.Context) ([]bool, error) {
 	}
 	isFresh := make(map[string]bool, len(fresh))
 	for _, c := range fresh {
-		isFresh[hex.EncodeToString(c)] = true
+		isFresh[string(c)] = true
 	}
 	for i, r := range b.reqs {
 		if r.in.proof != nil {
-			spent[i] = first[r.in.proof.Challenge] != i || !isFresh[r.in.proof.Challenge]
+			spent[i] = first[challenges[i]] != i || !isFresh[challenges[i]]
 		}
 	}
 	return spent, nil

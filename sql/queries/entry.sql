@@ -41,10 +41,12 @@ SELECT * FROM access_codes WHERE code = ANY(@codes::text[]) ORDER BY code FOR UP
 
 -- name: CodeRedeemersOf :many
 -- Which of a batch's (code, fan) pairs redeemed the code before: those come back in on it
--- without another use.
+-- without another use. A lateral probe for each pair; its LIMIT keeps the planner from pulling
+-- it up into a hash join over every redeemer.
 SELECT r.code, r.user_id FROM generate_subscripts(@codes::text[], 1) AS i
 CROSS JOIN LATERAL (
-    SELECT * FROM access_code_redeemers a WHERE a.code = (@codes::text[])[i] AND a.user_id = (@user_ids::text[])[i]) r;
+    SELECT * FROM access_code_redeemers a WHERE a.code = (@codes::text[])[i] AND a.user_id = (@user_ids::text[])[i]
+    LIMIT 1) r;
 
 -- name: CodesRedeem :exec
 -- Takes one use of a code for each (code, fan) pair, whose fan had not redeemed it, and

@@ -142,7 +142,8 @@ WHERE q.sale_id = @sale_id;
 
 -- name: TokensLive :many
 -- The live tokens of a batch's fans, each (sale, fan) pair by the index issues probe.
--- A lateral probe for each pair: a join could be planned as a scan of every token.
+-- A lateral probe for each pair (its LIMIT keeps the planner from pulling it up into a join
+-- that could scan every token).
 SELECT t.* FROM generate_subscripts(@sale_ids::text[], 1) AS i
 CROSS JOIN LATERAL (
     SELECT * FROM queue_tokens q

@@ -38,7 +38,8 @@ func (q *Queries) CodeInsert(ctx context.Context, arg CodeInsertParams) error {
 const codeRedeemersOf = `-- name: CodeRedeemersOf :many
 SELECT r.code, r.user_id FROM generate_subscripts($1::text[], 1) AS i
 CROSS JOIN LATERAL (
-    SELECT code, user_id FROM access_code_redeemers a WHERE a.code = ($1::text[])[i] AND a.user_id = ($2::text[])[i]) r
+    SELECT code, user_id FROM access_code_redeemers a WHERE a.code = ($1::text[])[i] AND a.user_id = ($2::text[])[i]
+    LIMIT 1) r
 `
 
 type CodeRedeemersOfParams struct {
@@ -47,7 +48,8 @@ type CodeRedeemersOfParams struct {
 }
 
 // Which of a batch's (code, fan) pairs redeemed the code before: those come back in on it
-// without another use.
+// without another use. A lateral probe for each pair; its LIMIT keeps the planner from pulling
+// it up into a hash join over every redeemer.
 func (q *Queries) CodeRedeemersOf(ctx context.Context, arg CodeRedeemersOfParams) ([]AccessCodeRedeemer, error) {
 	rows, err := q.db.Query(ctx, codeRedeemersOf, arg.Codes, arg.UserIds)
 	if err != nil {

@@ -607,7 +607,8 @@ type TokensLiveParams struct {
 }
 
 // The live tokens of a batch's fans, each (sale, fan) pair by the index issues probe.
-// A lateral probe for each pair: a join could be planned as a scan of every token.
+// A lateral probe for each pair (its LIMIT keeps the planner from pulling it up into a join
+// that could scan every token).
 func (q *Queries) TokensLive(ctx context.Context, arg TokensLiveParams) ([]QueueToken, error) {
 	rows, err := q.db.Query(ctx, tokensLive, arg.SaleIds, arg.UserIds, arg.Now)
 	if err != nil {
