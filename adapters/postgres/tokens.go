@@ -38,9 +38,7 @@ func (s *Tokens) issueBatch(ctx context.Context, reqs []*issueRequest) error {
 		rows, err = s.q.TokenIssueBatchSpending(ctx, p)
 		missing = spentOrNoLiveToken
 	} else {
-		rows, err = s.q.TokenIssueBatch(ctx, sqlcdb.TokenIssueBatchParams{
-			SaleIds: p.SaleIds, Ids: p.Ids, UserIds: p.UserIds, IssuedAt: p.IssuedAt, Now: p.Now,
-		})
+		rows, err = s.q.TokenIssueBatch(ctx, withoutSolutions(p))
 	}
 	if err != nil {
 		return err
@@ -104,6 +102,11 @@ func issueColumns(reqs []*issueRequest, spending bool) (sqlcdb.TokenIssueBatchSp
 		p.Challenges, p.ExpiresAt = append(p.Challenges, challenge), append(p.ExpiresAt, expires)
 	}
 	return p, nil
+}
+
+// withoutSolutions is a batch's columns for the statement that spends nothing.
+func withoutSolutions(p sqlcdb.TokenIssueBatchSpendingParams) sqlcdb.TokenIssueBatchParams {
+	return sqlcdb.TokenIssueBatchParams{SaleIds: p.SaleIds, Ids: p.Ids, UserIds: p.UserIds, IssuedAt: p.IssuedAt, Now: p.Now}
 }
 
 // spentOrNoLiveToken answers a request a spending batch returned no token for: its solution

@@ -180,17 +180,21 @@ func (b *presaleBatch) issueAndRedeem(ctx context.Context, letIn map[issueFan]ad
 	if len(letIn) == 0 {
 		return nil
 	}
-	issue := sqlcdb.TokenIssueBatchParams{Now: b.now}
-	proposed := make(map[string]bool, len(letIn))
-	for i, r := range b.reqs { // in the batch's order
-		fan := issueFan{r.in.sale, r.in.user}
-		if a, ok := letIn[fan]; !ok || a.join != i {
-			continue
+	var admitted []*issueRequest // in the batch's order, each fan's admitting join
+	for i, r := range b.reqs {
+		if a, ok := letIn[issueFan{r.in.sale, r.in.user}]; ok && a.join == i {
+			admitted = append(admitted, r)
 		}
-		id := string(core.NewID())
+	}
+	cols, err := issueColumns(admitted, false)
+	if err != nil {
+		return err
+	}
+	issue := withoutSolutions(cols)
+	issue.Now = b.now
+	proposed := make(map[string]bool, len(issue.Ids))
+	for _, id := range issue.Ids {
 		proposed[id] = true
-		issue.SaleIds, issue.Ids = append(issue.SaleIds, string(r.in.sale)), append(issue.Ids, id)
-		issue.UserIds, issue.IssuedAt = append(issue.UserIds, string(r.in.user)), append(issue.IssuedAt, r.in.now)
 	}
 	rows, err := b.q.TokenIssueBatch(ctx, issue)
 	if err != nil {
